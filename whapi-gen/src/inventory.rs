@@ -1,0 +1,1 @@
+//! An inventory of the generated client: one row per operation.

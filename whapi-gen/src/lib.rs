@@ -1,0 +1,73 @@
+//! Generator for `whapi-client`, the low-level Rust client of the Whapi.Cloud
+//! WhatsApp API.
+//!
+//! The pipeline is `load → normalize → generate`:
+//! - [`load_spec`] reads the vendored YAML spec;
+//! - [`normalize()`] applies named, counted rules that fix what progenitor
+//!   cannot take or what the live service contradicts, and writes a [`Report`];
+//! - [`generate_client`] runs progenitor on the normalized spec and formats
+//!   the output with prettyplease, byte-for-byte deterministically.
+//!
+//! [`generate_all`] runs the whole pipeline and returns every file that
+//! `cargo xtask regen` writes.
+
+#![deny(missing_docs)]
+
+mod error;
+mod generate;
+pub mod inventory;
+mod load;
+pub mod normalize;
+mod report;
+mod walk;
+
+pub use error::GenError;
+pub use generate::generate_client;
+pub use load::{load_spec, to_openapi};
+pub use normalize::{normalize, Normalized, Phase, Report, RuleOutcome};
+
+/// Paths, relative to the workspace root, of the files the generator writes.
+pub mod paths {
+    /// The vendored spec, never edited.
+    pub const SPEC: &str = "spec/whapi-1.8.7.yaml";
+    /// The spec after normalization, as JSON (usable by mock servers).
+    pub const NORMALIZED: &str = "spec/normalized.json";
+    /// The normalization report.
+    pub const REPORT: &str = "spec/NORMALIZATION.md";
+    /// The generated client module.
+    pub const CLIENT: &str = "whapi-client/src/generated.rs";
+}
+
+/// One output file: where it goes and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// Path relative to the workspace root.
+    pub path: &'static str,
+    /// Full contents.
+    pub contents: String,
+}
+
+/// Runs the whole pipeline on the spec's YAML text and returns the files to
+/// write, in a fixed order: generated client, normalized spec, report.
+pub fn generate_all(spec_yaml: &str) -> Result<Vec<OutputFile>, GenError> {
+    let normalized = normalize(load_spec(spec_yaml)?)?;
+    let client = generate_client(&normalized.codegen)?;
+    let report = report::render(&normalized.report);
+    let mut spec = serde_json::to_string_pretty(&normalized.spec)
+        .map_err(|e| GenError::OpenApi(e.to_string()))?;
+    spec.push('\n');
+    Ok(vec![
+        OutputFile {
+            path: paths::CLIENT,
+            contents: client,
+        },
+        OutputFile {
+            path: paths::NORMALIZED,
+            contents: spec,
+        },
+        OutputFile {
+            path: paths::REPORT,
+            contents: report,
+        },
+    ])
+}

@@ -1,0 +1,109 @@
+//! A small JSON-schema conformance check, enough to tell which `default`s in
+//! the spec do not fit their own schema (progenitor only says "value does not
+//! conform to the given schema", without saying where).
+//!
+//! It checks `$ref`, `type`, `enum`, `minimum`/`maximum`, `allOf`,
+//! `properties` and `items`. It does not check patterns or `oneOf`/`anyOf`
+//! arms; a value it cannot judge counts as conforming.
+
+use serde_json::Value;
+
+use crate::walk::deref;
+
+/// Why `value` does not conform to `schema`, or `None` when it does.
+pub fn violation(root: &Value, schema: &Value, value: &Value) -> Option<String> {
+    let schema = deref(root, schema);
+    if let Some(options) = schema.get("enum").and_then(Value::as_array) {
+        if !options.contains(value) {
+            return Some(format!(
+                "{value} is not one of {}",
+                Value::Array(options.clone())
+            ));
+        }
+    }
+    if let Some(ty) = schema.get("type").and_then(Value::as_str) {
+        let fits = match ty {
+            "string" => value.is_string(),
+            "integer" => value.is_i64() || value.is_u64(),
+            "number" => value.is_number(),
+            "boolean" => value.is_boolean(),
+            "array" => value.is_array(),
+            "object" => value.is_object(),
+            _ => true,
+        };
+        if !fits && !(value.is_null() && schema.get("nullable") == Some(&Value::Bool(true))) {
+            return Some(format!("{value} is not of type {ty}"));
+        }
+    }
+    if let Some(n) = value.as_f64() {
+        if schema
+            .get("minimum")
+            .and_then(Value::as_f64)
+            .is_some_and(|min| n < min)
+        {
+            return Some(format!("{value} is below the minimum"));
+        }
+        if schema
+            .get("maximum")
+            .and_then(Value::as_f64)
+            .is_some_and(|max| n > max)
+        {
+            return Some(format!("{value} is above the maximum"));
+        }
+    }
+    if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
+        if let Some(why) = parts.iter().find_map(|part| violation(root, part, value)) {
+            return Some(why);
+        }
+    }
+    if let (Some(props), Some(obj)) = (
+        schema.get("properties").and_then(Value::as_object),
+        value.as_object(),
+    ) {
+        for (name, field) in obj {
+            if let Some(why) = props.get(name).and_then(|s| violation(root, s, field)) {
+                return Some(format!("{name}: {why}"));
+            }
+        }
+    }
+    if let (Some(items), Some(array)) = (schema.get("items"), value.as_array()) {
+        for (i, item) in array.iter().enumerate() {
+            if let Some(why) = violation(root, items, item) {
+                return Some(format!("[{i}]: {why}"));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn finds_values_outside_an_enum_behind_refs_and_allof() {
+        let root = json!({"components": {"schemas": {
+            "Kind": {"type": "object", "properties": {"type": {"type": "string", "enum": ["messages"]}}},
+            "Event": {"allOf": [{"$ref": "#/components/schemas/Kind"}]}}}});
+        let schema = json!({"type": "array", "items": {"$ref": "#/components/schemas/Event"}});
+        let why = violation(&root, &schema, &json!([{"type": "message"}])).unwrap();
+        assert!(
+            why.contains("[0]: type: \"message\" is not one of"),
+            "{why}"
+        );
+        assert_eq!(
+            violation(&root, &schema, &json!([{"type": "messages"}])),
+            None
+        );
+    }
+
+    #[test]
+    fn checks_type_and_range() {
+        let root = json!({});
+        let s = json!({"type": "integer", "minimum": 1, "maximum": 500});
+        assert!(violation(&root, &s, &json!(0)).is_some());
+        assert!(violation(&root, &s, &json!("5")).is_some());
+        assert_eq!(violation(&root, &s, &json!(100)), None);
+    }
+}

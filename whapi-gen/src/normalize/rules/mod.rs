@@ -1,0 +1,98 @@
+//! The rule table. Each rule lives in its own module with its tests.
+
+mod defaults;
+mod get_body;
+mod patterns;
+mod query_arrays;
+mod query_integers;
+mod request_content;
+mod string_unions;
+mod success_responses;
+
+use serde_json::{Map, Value};
+
+use super::{Phase, Rule};
+
+/// Every rule, in the order it runs.
+pub static ALL: &[Rule] = &[
+    defaults::RULE,
+    request_content::MEDIA_TYPE_PARAMETERS,
+    request_content::JSON_OVER_MULTIPART,
+    request_content::BINARY_AS_OCTET_STREAM,
+    success_responses::NO_CONTENT_204,
+    get_body::RULE,
+    success_responses::RULE,
+    string_unions::RULE,
+    query_integers::RULE,
+    query_arrays::RULE,
+    patterns::RULE,
+];
+
+/// Appends a sentence to a schema's description, so what a rule moved out of
+/// the machine-readable schema stays visible in the generated docs.
+fn note(map: &mut Map<String, Value>, sentence: &str) {
+    let text = match map.get("description").and_then(Value::as_str) {
+        Some(d) if !d.trim().is_empty() => format!("{}\n\n{sentence}", d.trim_end()),
+        _ => sentence.to_string(),
+    };
+    map.insert("description".into(), Value::String(text));
+}
+
+/// Pointers to every request body object: components and inline ones.
+fn request_body_pointers(spec: &Value) -> Vec<String> {
+    let mut out: Vec<String> = spec
+        .pointer("/components/requestBodies")
+        .and_then(Value::as_object)
+        .map(|bodies| {
+            bodies
+                .keys()
+                .map(|k| format!("/components/requestBodies/{}", crate::walk::escape(k)))
+                .collect()
+        })
+        .unwrap_or_default();
+    for op in crate::walk::operations(spec) {
+        let pointer = format!("{}/requestBody", op.pointer);
+        if spec
+            .pointer(&pointer)
+            .is_some_and(|b| b.get("$ref").is_none())
+        {
+            out.push(pointer);
+        }
+    }
+    out
+}
+
+/// Pointers to every parameter object: components and inline ones.
+fn parameter_pointers(spec: &Value) -> Vec<String> {
+    let mut out: Vec<String> = spec
+        .pointer("/components/parameters")
+        .and_then(Value::as_object)
+        .map(|ps| {
+            ps.keys()
+                .map(|k| format!("/components/parameters/{}", crate::walk::escape(k)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut owners: Vec<String> = crate::walk::operations(spec)
+        .into_iter()
+        .map(|op| op.pointer)
+        .collect();
+    if let Some(paths) = spec.get("paths").and_then(Value::as_object) {
+        owners.extend(
+            paths
+                .keys()
+                .map(|p| format!("/paths/{}", crate::walk::escape(p))),
+        );
+    }
+    for owner in owners {
+        let list = format!("{owner}/parameters");
+        if let Some(items) = spec.pointer(&list).and_then(Value::as_array) {
+            for (i, p) in items.iter().enumerate() {
+                if p.get("$ref").is_none() {
+                    out.push(format!("{list}/{i}"));
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,76 @@
+//! Workspace tasks. Run as `cargo xtask <task>`:
+//!
+//! - `regen`: regenerate the client, the normalized spec and the report;
+//! - `check`: regenerate in memory and fail if any checked-in file differs.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+mod drift;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+fn generate(root: &Path) -> Result<Vec<whapi_gen::OutputFile>, String> {
+    let spec_path = root.join(whapi_gen::paths::SPEC);
+    let yaml = std::fs::read_to_string(&spec_path)
+        .map_err(|e| format!("reading {}: {e}", spec_path.display()))?;
+    whapi_gen::generate_all(&yaml).map_err(|e| e.to_string())
+}
+
+fn regen(root: &Path) -> Result<(), String> {
+    let started = Instant::now();
+    for file in generate(root)? {
+        let path = root.join(file.path);
+        let unchanged = std::fs::read_to_string(&path).is_ok_and(|old| old == file.contents);
+        if !unchanged {
+            std::fs::write(&path, &file.contents)
+                .map_err(|e| format!("writing {}: {e}", path.display()))?;
+        }
+        println!(
+            "{} {}",
+            if unchanged { "unchanged" } else { "wrote    " },
+            file.path
+        );
+    }
+    println!("regen took {:.2} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn check(root: &Path) -> Result<(), String> {
+    let mut drifted = 0;
+    for file in generate(root)? {
+        let on_disk = std::fs::read_to_string(root.join(file.path)).unwrap_or_default();
+        if let Some(summary) = drift::summarize(file.path, &on_disk, &file.contents) {
+            eprintln!("{summary}");
+            drifted += 1;
+        }
+    }
+    if drifted > 0 {
+        return Err(format!("{drifted} generated file(s) differ from a fresh generation: run `cargo xtask regen` and commit"));
+    }
+    println!("generated files are up to date");
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let root = workspace_root();
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let result = match task.as_str() {
+        "regen" => regen(&root),
+        "check" => check(&root),
+        _ => Err(format!("unknown task `{task}`; tasks: regen, check")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
