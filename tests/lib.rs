@@ -1,1 +1,23 @@
-//! Shared test support.
+//! Support shared by the integration tests: where the workspace is and how
+//! to read its files.
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root (the parent of this crate's folder).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// Reads a file of the workspace, by its path relative to the root.
+pub fn read(relative: &str) -> String {
+    let path = workspace_root().join(relative);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
+/// The vendored spec, loaded and checked as OpenAPI.
+pub fn spec() -> serde_json::Value {
+    whapi_gen::load_spec(&read(whapi_gen::paths::SPEC)).expect("the vendored spec loads")
+}

@@ -54,12 +54,12 @@
 
 #![allow(clippy::all, missing_docs, rustdoc::all)]
 
-#[allow(
-    unused_imports,
-    unused_qualifications,
-    irrefutable_let_patterns,
-    clippy::all
-)]
-mod generated;
+/// The generated code, included rather than declared as a module file so
+/// that rustfmt leaves prettyplease's formatting alone: `cargo xtask check`
+/// compares it byte for byte.
+#[allow(unused_imports, clippy::all)]
+mod generated {
+    include!("generated.rs");
+}
 
 pub use generated::*;

@@ -1,1 +1,257 @@
-//! An inventory of the generated client: one row per operation.
+//! An inventory of the generated client: one row per operation, read back
+//! from the generated code itself (not from what the generator meant to
+//! write), so a snapshot of it shows every change in the public API.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use quote::ToTokens;
+use serde_json::Value;
+use syn::{FnArg, ImplItem, Item, ReturnType, Type};
+
+use crate::walk::operations;
+use crate::GenError;
+
+/// One operation as the generated client exposes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// The spec's operationId.
+    pub operation_id: String,
+    /// Upper-case HTTP method.
+    pub method: String,
+    /// Path template.
+    pub path: String,
+    /// The `Client` method that starts the request.
+    pub rust_method: String,
+    /// The request body type (`-` when there is none).
+    pub body: String,
+    /// The success type of `send()`.
+    pub success: String,
+}
+
+/// Reads the inventory out of the generated source, matching each `Client`
+/// method to its operation in `spec` by method and path. Operations of the
+/// spec with no method are rows with `rust_method` set to `MISSING`.
+pub fn inventory(generated: &str, spec: &Value) -> Result<Vec<Row>, GenError> {
+    let file = syn::parse_file(generated).map_err(|e| GenError::Syntax(e.to_string()))?;
+    let methods = client_methods(&file);
+    let builders = builder_types(&file);
+    let mut rows = Vec::new();
+    for op in operations(spec) {
+        let method = op.method.to_uppercase();
+        let operation_id = spec
+            .pointer(&op.pointer)
+            .and_then(|o| o.get("operationId"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let found = methods.get(&(method.clone(), op.path.clone()));
+        let (rust_method, builder) = found
+            .cloned()
+            .unwrap_or_else(|| ("MISSING".into(), String::new()));
+        let (body, success) = builders.get(&builder).cloned().unwrap_or_default();
+        rows.push(Row {
+            operation_id,
+            method,
+            path: op.path,
+            rust_method,
+            body,
+            success,
+        });
+    }
+    Ok(rows)
+}
+
+/// Renders rows as a Markdown table.
+pub fn render(rows: &[Row]) -> String {
+    let mut out = String::from("| operationId | method | path | Rust method | body | success |\n|---|---|---|---|---|---|\n");
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | `{}` | `{}` | {} | {} |",
+            r.operation_id, r.method, r.path, r.rust_method, r.body, r.success
+        );
+    }
+    out
+}
+
+/// `(METHOD, path)` → (method name, builder type name), from the docs
+/// progenitor writes on each method ("Sends a `GET` request to `/path`").
+fn client_methods(file: &syn::File) -> BTreeMap<(String, String), (String, String)> {
+    let mut out = BTreeMap::new();
+    for item in &file.items {
+        let Item::Impl(block) = item else { continue };
+        if block.trait_.is_some() || type_name(&block.self_ty) != "Client" {
+            continue;
+        }
+        for item in &block.items {
+            let ImplItem::Fn(f) = item else { continue };
+            let Some(endpoint) = doc_text(&f.attrs).and_then(|d| sends_request_to(&d)) else {
+                continue;
+            };
+            let builder = match &f.sig.output {
+                ReturnType::Type(_, ty) => last_segment(ty),
+                ReturnType::Default => String::new(),
+            };
+            out.insert(endpoint, (f.sig.ident.to_string(), builder));
+        }
+    }
+    out
+}
+
+/// Builder type name → (body type, success type).
+fn builder_types(file: &syn::File) -> BTreeMap<String, (String, String)> {
+    let mut out = BTreeMap::new();
+    let Some(items) = file.items.iter().find_map(|item| match item {
+        Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, items)| items),
+        _ => None,
+    }) else {
+        return out;
+    };
+    let mut bodies = BTreeMap::new();
+    for item in items {
+        match item {
+            Item::Struct(s) => {
+                let body = s
+                    .fields
+                    .iter()
+                    .find(|f| f.ident.as_ref().is_some_and(|i| i == "body"))
+                    .map(|f| body_type(&f.ty))
+                    .unwrap_or_else(|| "-".into());
+                bodies.insert(s.ident.to_string(), body);
+            }
+            Item::Impl(block) if block.trait_.is_none() => {
+                let name = type_name(&block.self_ty);
+                for item in &block.items {
+                    let ImplItem::Fn(f) = item else { continue };
+                    if f.sig.ident == "send"
+                        && f.sig.inputs.iter().any(|a| matches!(a, FnArg::Receiver(_)))
+                    {
+                        if let ReturnType::Type(_, ty) = &f.sig.output {
+                            let body = bodies.get(&name).cloned().unwrap_or_else(|| "-".into());
+                            out.insert(name.clone(), (body, success_type(ty)));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn compact(tokens: &impl ToTokens) -> String {
+    tokens
+        .to_token_stream()
+        .to_string()
+        .replace(' ', "")
+        .replace("types::builder::", "")
+        .replace("types::", "")
+        .replace("::std::vec::", "")
+}
+
+/// `Result<types::builder::X, String>` → `X`.
+fn body_type(ty: &Type) -> String {
+    let text = compact(ty);
+    text.strip_prefix("Result<")
+        .and_then(|t| t.strip_suffix(",String>"))
+        .unwrap_or(&text)
+        .to_string()
+}
+
+/// `Result<ResponseValue<X>, Error<E>>` → `X`.
+fn success_type(ty: &Type) -> String {
+    let text = compact(ty);
+    let inner = text.strip_prefix("Result<ResponseValue<").unwrap_or(&text);
+    match inner.find(">,Error<") {
+        Some(end) => inner[..end].to_string(),
+        None => inner.to_string(),
+    }
+}
+
+fn type_name(ty: &Type) -> String {
+    last_segment(ty)
+}
+
+fn last_segment(ty: &Type) -> String {
+    match ty {
+        Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+fn doc_text(attrs: &[syn::Attribute]) -> Option<String> {
+    let mut text = String::new();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("doc")) {
+        if let syn::Meta::NameValue(nv) = &attr.meta {
+            if let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) = &nv.value
+            {
+                text.push_str(&s.value());
+                text.push('\n');
+            }
+        }
+    }
+    (!text.is_empty()).then_some(text)
+}
+
+/// Finds "Sends a `GET` request to `/path`" in a doc comment.
+fn sends_request_to(doc: &str) -> Option<(String, String)> {
+    let rest = &doc[doc.find("Sends a `")? + "Sends a `".len()..];
+    let (method, rest) = rest.split_once('`')?;
+    let rest = &rest[rest.find("request to `")? + "request to `".len()..];
+    let (path, _) = rest.split_once('`')?;
+    Some((method.to_string(), path.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const GENERATED: &str = r#"
+        pub struct Client {}
+        impl Client {
+            /**Say hi
+
+Sends a `POST` request to `/hi/{id}`*/
+            pub fn say_hi(&self) -> builder::SayHi<'_> { builder::SayHi::new(self) }
+        }
+        pub mod builder {
+            pub struct SayHi<'a> { client: &'a super::Client, id: Result<String, String>, body: Result<types::builder::Greeting, String> }
+            impl<'a> SayHi<'a> {
+                pub async fn send(self) -> Result<ResponseValue<types::Reply>, Error<types::ResponseError>> { todo!() }
+            }
+        }
+    "#;
+
+    #[test]
+    fn reads_method_body_and_success_type_from_generated_code() {
+        let spec = json!({"paths": {
+            "/hi/{id}": {"post": {"operationId": "sayHi"}},
+            "/bye": {"get": {"operationId": "sayBye"}}}});
+        let rows = inventory(GENERATED, &spec).unwrap();
+        assert_eq!(
+            rows[0],
+            Row {
+                operation_id: "sayHi".into(),
+                method: "POST".into(),
+                path: "/hi/{id}".into(),
+                rust_method: "say_hi".into(),
+                body: "Greeting".into(),
+                success: "Reply".into(),
+            }
+        );
+        assert_eq!(rows[1].rust_method, "MISSING");
+        assert!(
+            render(&rows).contains("| sayHi | POST | `/hi/{id}` | `say_hi` | Greeting | Reply |")
+        );
+    }
+}

@@ -1,0 +1,135 @@
+//! What the generator produces: deterministic, up to date, complete, and
+//! guarded by snapshots.
+
+use whapi_gen::inventory;
+
+fn checked_in_client() -> String {
+    whapi_tests::read(whapi_gen::paths::CLIENT)
+}
+
+#[test]
+fn generation_is_deterministic_and_matches_the_checked_in_files() {
+    let yaml = whapi_tests::read(whapi_gen::paths::SPEC);
+    let first = whapi_gen::generate_all(&yaml).unwrap();
+    let second = whapi_gen::generate_all(&yaml).unwrap();
+    assert_eq!(first, second, "two generations from the same spec differ");
+    for file in first {
+        assert!(
+            whapi_tests::read(file.path) == file.contents,
+            "{} is stale: run `cargo xtask regen`",
+            file.path
+        );
+    }
+}
+
+#[test]
+fn every_operation_id_in_the_spec_has_a_client_method() {
+    let spec = whapi_tests::spec();
+    let ids: Vec<String> = spec["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| {
+            op.get("operationId")
+                .and_then(|id| id.as_str())
+                .map(String::from)
+        })
+        .collect();
+    assert!(ids.len() >= 167, "the spec has {} operationIds", ids.len());
+    let rows = inventory::inventory(&checked_in_client(), &spec).unwrap();
+    for id in &ids {
+        let row = rows
+            .iter()
+            .find(|r| &r.operation_id == id)
+            .unwrap_or_else(|| panic!("{id} is not in the inventory"));
+        assert_ne!(
+            row.rust_method, "MISSING",
+            "{id} ({} {}) has no client method",
+            row.method, row.path
+        );
+        assert!(!row.success.is_empty(), "{id} has no send() in its builder");
+    }
+}
+
+#[test]
+fn inventory_snapshot() {
+    let rows = inventory::inventory(&checked_in_client(), &whapi_tests::spec()).unwrap();
+    insta::assert_snapshot!("inventory", inventory::render(&rows));
+}
+
+#[test]
+fn report_snapshot() {
+    let normalized = whapi_gen::normalize(whapi_tests::spec()).unwrap();
+    let mut summary = String::new();
+    for rule in &normalized.report.rules {
+        summary.push_str(&format!(
+            "{} ({:?}): {}\n",
+            rule.name,
+            rule.phase,
+            rule.places.len()
+        ));
+        for place in &rule.places {
+            summary.push_str(&format!("  {place}\n"));
+        }
+    }
+    insta::assert_snapshot!("normalization_report", summary);
+}
+
+#[test]
+fn report_counts_the_known_spec_problems() {
+    let report = whapi_gen::normalize(whapi_tests::spec()).unwrap().report;
+    let count = |name: &str| report.rule(name).map(|r| r.places.len()).unwrap_or(0);
+    let nonconforming = report
+        .rule("server_side_defaults")
+        .unwrap()
+        .places
+        .iter()
+        .filter(|p| p.contains("did not conform"))
+        .count();
+    assert_eq!(nonconforming, 2, "MessageSource and Webhook.events");
+    assert_eq!(count("json_over_multipart"), 29);
+    assert_eq!(
+        count("binary_upload_as_octet_stream"),
+        2,
+        "the UploadMedia and UploadImage bodies"
+    );
+    assert_eq!(count("one_success_type"), 2, "getGroupIcon and getLimits");
+    assert_eq!(count("no_get_body"), 1, "getChannelSettings");
+    assert_eq!(count("comma_joined_query_arrays"), 1, "ContactIDList");
+    assert!(count("string_unions_as_string") >= 1);
+}
+
+#[test]
+fn normalized_spec_keeps_every_operation_and_all_request_content_types() {
+    let original = whapi_tests::spec();
+    let normalized: serde_json::Value =
+        serde_json::from_str(&whapi_tests::read(whapi_gen::paths::NORMALIZED)).unwrap();
+    let ops = |s: &serde_json::Value| {
+        let mut v: Vec<String> = s["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .flat_map(|(p, item)| {
+                item.as_object()
+                    .unwrap()
+                    .keys()
+                    .map(move |m| format!("{m} {p}"))
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(ops(&original), ops(&normalized));
+    let upload = &normalized["components"]["requestBodies"]["UploadMedia"]["content"];
+    assert!(
+        upload.get("audio/ogg; codecs=opus").is_some(),
+        "the split media type is joined"
+    );
+    assert!(upload.get("application/json").is_some() && upload.get("image/png").is_some());
+    let text = &normalized["paths"]["/messages/text"]["post"]["requestBody"]["content"];
+    assert!(
+        text.get("multipart/form-data").is_some(),
+        "mock servers still accept multipart"
+    );
+}

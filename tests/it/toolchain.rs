@@ -1,0 +1,55 @@
+//! The declared `rust-version` is honest: no dependency needs a newer Rust.
+
+use std::process::Command;
+
+fn parse(version: &str) -> Vec<u64> {
+    version.split('.').map(|p| p.parse().unwrap_or(0)).collect()
+}
+
+#[test]
+fn no_dependency_needs_a_newer_rust_than_the_workspace_declares() {
+    let output = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--locked"])
+        .current_dir(whapi_tests::workspace_root())
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let declared = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "whapi-client")
+        .and_then(|p| p["rust_version"].as_str())
+        .expect("whapi-client declares rust-version")
+        .to_string();
+    let resolved: Vec<&str> = meta["resolve"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["id"].as_str())
+        .collect();
+    let too_new: Vec<String> = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| resolved.contains(&p["id"].as_str().unwrap_or_default()))
+        .filter_map(|p| {
+            Some((
+                p["name"].as_str()?,
+                p["version"].as_str()?,
+                p["rust_version"].as_str()?,
+            ))
+        })
+        .filter(|(_, _, needs)| parse(needs) > parse(&declared))
+        .map(|(name, version, needs)| format!("{name} {version} needs {needs}"))
+        .collect();
+    assert!(
+        too_new.is_empty(),
+        "rust-version {declared} is too low: {too_new:?}"
+    );
+}
