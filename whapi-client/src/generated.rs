@@ -147,12 +147,14 @@ pub mod types {
         }
     }
     ///`BusinessCollection`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct BusinessCollection {
         ///Collection ID
-        pub id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
         ///Collection name
-        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
         ///Collection's Products
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub products: ::std::vec::Vec<Product>,
@@ -919,95 +921,24 @@ Maximum of 2 websites with a maximum of 256 characters each*/
         }
     }
     ///`ChannelStatus`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct ChannelStatus {
         ///Status code
-        pub code: f64,
-        ///Status text
-        pub text: ChannelStatusText,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<f64>,
+        /**Status text
+
+Known values: `NOT_INIT`, `INIT`, `LAUNCH`, `QR`, `AUTH`, `ERROR`, `SYNC_ERROR`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<::std::string::String>,
     }
     impl ChannelStatus {
         pub fn builder() -> builder::ChannelStatus {
             Default::default()
         }
     }
-    ///Status text
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ChannelStatusText {
-        #[serde(rename = "NOT_INIT")]
-        NotInit,
-        #[serde(rename = "INIT")]
-        Init,
-        #[serde(rename = "LAUNCH")]
-        Launch,
-        #[serde(rename = "QR")]
-        Qr,
-        #[serde(rename = "AUTH")]
-        Auth,
-        #[serde(rename = "ERROR")]
-        Error,
-        #[serde(rename = "SYNC_ERROR")]
-        SyncError,
-    }
-    impl ::std::fmt::Display for ChannelStatusText {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::NotInit => f.write_str("NOT_INIT"),
-                Self::Init => f.write_str("INIT"),
-                Self::Launch => f.write_str("LAUNCH"),
-                Self::Qr => f.write_str("QR"),
-                Self::Auth => f.write_str("AUTH"),
-                Self::Error => f.write_str("ERROR"),
-                Self::SyncError => f.write_str("SYNC_ERROR"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ChannelStatusText {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "NOT_INIT" => Ok(Self::NotInit),
-                "INIT" => Ok(Self::Init),
-                "LAUNCH" => Ok(Self::Launch),
-                "QR" => Ok(Self::Qr),
-                "AUTH" => Ok(Self::Auth),
-                "ERROR" => Ok(Self::Error),
-                "SYNC_ERROR" => Ok(Self::SyncError),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ChannelStatusText {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ChannelStatusText {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`Chat`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Chat {
         ///Is chat archived
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1018,7 +949,8 @@ Maximum of 2 websites with a maximum of 256 characters each*/
         ///Chat full picture URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub chat_pic_full: ::std::option::Option<::std::string::String>,
-        pub id: ChatId,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<ChatId>,
         ///Labels associated with chat
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub labels: ::std::vec::Vec<Label>,
@@ -1045,9 +977,11 @@ Maximum of 2 websites with a maximum of 256 characters each*/
         ///Chat timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<i64>,
-        ///Chat type
-        #[serde(rename = "type")]
-        pub type_: ChatType,
+        /**Chat type
+
+Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
         ///Unread messages count
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub unread: ::std::option::Option<i64>,
@@ -1101,73 +1035,6 @@ Usually matches `^[\d-]{10,31}@[\w\.]{1,}$`; not checked when decoding.*/
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self(value.to_string()))
-        }
-    }
-    ///Chat type
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ChatType {
-        #[serde(rename = "group")]
-        Group,
-        #[serde(rename = "contact")]
-        Contact,
-        #[serde(rename = "broadcast")]
-        Broadcast,
-        #[serde(rename = "newsletter")]
-        Newsletter,
-        #[serde(rename = "unknown")]
-        Unknown,
-    }
-    impl ::std::fmt::Display for ChatType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Group => f.write_str("group"),
-                Self::Contact => f.write_str("contact"),
-                Self::Broadcast => f.write_str("broadcast"),
-                Self::Newsletter => f.write_str("newsletter"),
-                Self::Unknown => f.write_str("unknown"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ChatType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "group" => Ok(Self::Group),
-                "contact" => Ok(Self::Contact),
-                "broadcast" => Ok(Self::Broadcast),
-                "newsletter" => Ok(Self::Newsletter),
-                "unknown" => Ok(Self::Unknown),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ChatType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ChatType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///`ChatUpdate`
@@ -1232,9 +1099,11 @@ Server default: `0`.*/
         ///The value you sent in the contacts field of the JSON request.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub input: ::std::option::Option<::std::string::String>,
-        ///Status of the user.
+        /**Status of the user.
+
+Known values: `valid`, `invalid`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<CheckContactStatus>,
+        pub status: ::std::option::Option<::std::string::String>,
         ///WhatsApp user identifier that can be used in other API calls. Only returned if the status is valid.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub wa_id: ::std::option::Option<::std::string::String>,
@@ -1269,61 +1138,6 @@ Server default: `false`.*/
     impl CheckContactResponse {
         pub fn builder() -> builder::CheckContactResponse {
             Default::default()
-        }
-    }
-    ///Status of the user.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum CheckContactStatus {
-        #[serde(rename = "valid")]
-        Valid,
-        #[serde(rename = "invalid")]
-        Invalid,
-    }
-    impl ::std::fmt::Display for CheckContactStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Valid => f.write_str("valid"),
-                Self::Invalid => f.write_str("invalid"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for CheckContactStatus {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "valid" => Ok(Self::Valid),
-                "invalid" => Ok(Self::Invalid),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for CheckContactStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for CheckContactStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///Server default: `"web"`.
@@ -1423,11 +1237,20 @@ Server default: `false`.*/
         }
     }
     ///`CommunitySubGroups`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct CommunitySubGroups {
-        #[serde(rename = "announceGroupInfo")]
-        pub announce_group_info: CommunitySubGroupsAnnounceGroupInfo,
-        #[serde(rename = "otherGroups")]
+        #[serde(
+            rename = "announceGroupInfo",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub announce_group_info: ::std::option::Option<
+            CommunitySubGroupsAnnounceGroupInfo,
+        >,
+        #[serde(
+            rename = "otherGroups",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
         pub other_groups: ::std::vec::Vec<CommunitySubGroupsOtherGroupsItem>,
     }
     impl CommunitySubGroups {
@@ -1497,15 +1320,17 @@ Server default: `false`.*/
         }
     }
     ///`Contact`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Contact {
         ///WA ID
-        pub id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
         ///Is a business account
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_business: ::std::option::Option<bool>,
         ///Contact title from contact book
-        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
         ///Profile picture URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub profile_pic: ::std::option::Option<::std::string::String>,
@@ -1673,9 +1498,10 @@ Server default: `0`.*/
         }
     }
     ///`CreateCallEventResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct CreateCallEventResponse {
-        pub call_url: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub call_url: ::std::option::Option<::std::string::String>,
     }
     impl CreateCallEventResponse {
         pub fn builder() -> builder::CreateCallEventResponse {
@@ -1811,9 +1637,10 @@ Server default: `0`.*/
         }
     }
     ///`CreateGroupCallLinkResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct CreateGroupCallLinkResponse {
-        pub link: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub link: ::std::option::Option<::std::string::String>,
     }
     impl CreateGroupCallLinkResponse {
         pub fn builder() -> builder::CreateGroupCallLinkResponse {
@@ -2832,10 +2659,11 @@ Server default: `0`.*/
         }
     }
     ///`Error`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Error {
         ///See the https://whapi.cloud/docs/whatsapp/api/errors for more information.
-        pub code: i32,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<i32>,
         ///error detail
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub details: ::std::option::Option<::std::string::String>,
@@ -2843,7 +2671,8 @@ Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub href: ::std::option::Option<::std::string::String>,
         ///error message
-        pub message: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
         ///support contact
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub support: ::std::option::Option<::std::string::String>,
@@ -2934,9 +2763,11 @@ Server default: `0`.*/
     pub struct EventResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub participant: ::std::option::Option<ContactId>,
-        ///Response
+        /**Response
+
+Known values: `UNKNOWN`, `GOING`, `NOT_GOING`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub response: ::std::option::Option<EventResponseResponse>,
+        pub response: ::std::option::Option<::std::string::String>,
         ///Response timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<i64>,
@@ -2944,65 +2775,6 @@ Server default: `0`.*/
     impl EventResponse {
         pub fn builder() -> builder::EventResponse {
             Default::default()
-        }
-    }
-    ///Response
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum EventResponseResponse {
-        #[serde(rename = "UNKNOWN")]
-        Unknown,
-        #[serde(rename = "GOING")]
-        Going,
-        #[serde(rename = "NOT_GOING")]
-        NotGoing,
-    }
-    impl ::std::fmt::Display for EventResponseResponse {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Unknown => f.write_str("UNKNOWN"),
-                Self::Going => f.write_str("GOING"),
-                Self::NotGoing => f.write_str("NOT_GOING"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for EventResponseResponse {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "UNKNOWN" => Ok(Self::Unknown),
-                "GOING" => Ok(Self::Going),
-                "NOT_GOING" => Ok(Self::NotGoing),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for EventResponseResponse {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for EventResponseResponse {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///`EventType`
@@ -3528,7 +3300,7 @@ Server default: `0`.*/
         }
     }
     ///`Group`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Group {
         ///If only admins can add members
         #[serde(
@@ -3565,7 +3337,8 @@ Server default: `0`.*/
         ///Group ephemeral timer
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ephemeral: ::std::option::Option<f64>,
-        pub id: ChatId,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<ChatId>,
         ///Group invite code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub invite_code: ::std::option::Option<::std::string::String>,
@@ -3597,7 +3370,8 @@ Server default: `0`.*/
         ///Chat mute until
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mute_until: ::std::option::Option<i64>,
-        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
         ///Group name change timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name_at: ::std::option::Option<i64>,
@@ -3608,9 +3382,11 @@ Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub not_spam: ::std::option::Option<bool>,
         ///Group participants
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub participants: ::std::vec::Vec<Participant>,
         ///Number of participants in the group
-        pub participants_count: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub participants_count: ::std::option::Option<i64>,
         ///Is chat pinned
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pin: ::std::option::Option<bool>,
@@ -3629,9 +3405,11 @@ Server default: `0`.*/
         ///Chat timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<i64>,
-        ///Chat type
-        #[serde(rename = "type")]
-        pub type_: GroupType,
+        /**Chat type
+
+Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
         ///Unread messages count
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub unread: ::std::option::Option<i64>,
@@ -3751,27 +3529,32 @@ Server default: `0`.*/
         }
     }
     ///`GroupCreate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct GroupCreate {
         ///Group creation timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_at: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_by: ::std::option::Option<ContactId>,
-        pub id: ChatId,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<ChatId>,
         ///Group name
-        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
         ///Group name set timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name_at: ::std::option::Option<i64>,
         ///Group participants
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub participants: ::std::vec::Vec<Participant>,
         ///Chat timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<i64>,
-        ///Chat type
-        #[serde(rename = "type")]
-        pub type_: GroupCreateType,
+        /**Chat type
+
+Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
         ///Сontacts that could not be added to the group
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub unprocessed_participants: ::std::vec::Vec<ContactId>,
@@ -3779,73 +3562,6 @@ Server default: `0`.*/
     impl GroupCreate {
         pub fn builder() -> builder::GroupCreate {
             Default::default()
-        }
-    }
-    ///Chat type
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum GroupCreateType {
-        #[serde(rename = "group")]
-        Group,
-        #[serde(rename = "contact")]
-        Contact,
-        #[serde(rename = "broadcast")]
-        Broadcast,
-        #[serde(rename = "newsletter")]
-        Newsletter,
-        #[serde(rename = "unknown")]
-        Unknown,
-    }
-    impl ::std::fmt::Display for GroupCreateType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Group => f.write_str("group"),
-                Self::Contact => f.write_str("contact"),
-                Self::Broadcast => f.write_str("broadcast"),
-                Self::Newsletter => f.write_str("newsletter"),
-                Self::Unknown => f.write_str("unknown"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for GroupCreateType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "group" => Ok(Self::Group),
-                "contact" => Ok(Self::Contact),
-                "broadcast" => Ok(Self::Broadcast),
-                "newsletter" => Ok(Self::Newsletter),
-                "unknown" => Ok(Self::Unknown),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for GroupCreateType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for GroupCreateType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     /**Group ID
@@ -3935,73 +3651,6 @@ Usually matches `^[\d-]{10,31}@g\.us$`; not checked when decoding.*/
             Default::default()
         }
     }
-    ///Chat type
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum GroupType {
-        #[serde(rename = "group")]
-        Group,
-        #[serde(rename = "contact")]
-        Contact,
-        #[serde(rename = "broadcast")]
-        Broadcast,
-        #[serde(rename = "newsletter")]
-        Newsletter,
-        #[serde(rename = "unknown")]
-        Unknown,
-    }
-    impl ::std::fmt::Display for GroupType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Group => f.write_str("group"),
-                Self::Contact => f.write_str("contact"),
-                Self::Broadcast => f.write_str("broadcast"),
-                Self::Newsletter => f.write_str("newsletter"),
-                Self::Unknown => f.write_str("unknown"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for GroupType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "group" => Ok(Self::Group),
-                "contact" => Ok(Self::Contact),
-                "broadcast" => Ok(Self::Broadcast),
-                "newsletter" => Ok(Self::Newsletter),
-                "unknown" => Ok(Self::Unknown),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for GroupType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for GroupType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`GroupUpdate`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct GroupUpdate {
@@ -4059,7 +3708,7 @@ Server default: `0`.*/
         }
     }
     ///The health object contains information about the uptime of the channel and the status of the channel. Sent on event "channels.post"
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Health {
         ///Api version
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4077,10 +3726,13 @@ Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ip: ::std::option::Option<::std::net::Ipv4Addr>,
         ///Date timestamp when channel started on the server.
-        pub start_at: f64,
-        pub status: ChannelStatus,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub start_at: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<ChannelStatus>,
         ///Seconds have passed since the start of the instance.
-        pub uptime: f64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub uptime: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user: ::std::option::Option<Contact>,
         ///Channel version
@@ -4107,9 +3759,11 @@ Server default: `0`.*/
         ///Button text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
-        ///Type of button
+        /**Type of button
+
+Known values: `simple`, `reply`, `url`, `phone_number`, `copy_code`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        pub type_: ::std::option::Option<HsmButtonType>,
+        pub type_: ::std::option::Option<::std::string::String>,
         ///URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
@@ -4117,73 +3771,6 @@ Server default: `0`.*/
     impl HsmButton {
         pub fn builder() -> builder::HsmButton {
             Default::default()
-        }
-    }
-    ///Type of button
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum HsmButtonType {
-        #[serde(rename = "simple")]
-        Simple,
-        #[serde(rename = "reply")]
-        Reply,
-        #[serde(rename = "url")]
-        Url,
-        #[serde(rename = "phone_number")]
-        PhoneNumber,
-        #[serde(rename = "copy_code")]
-        CopyCode,
-    }
-    impl ::std::fmt::Display for HsmButtonType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Simple => f.write_str("simple"),
-                Self::Reply => f.write_str("reply"),
-                Self::Url => f.write_str("url"),
-                Self::PhoneNumber => f.write_str("phone_number"),
-                Self::CopyCode => f.write_str("copy_code"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for HsmButtonType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "simple" => Ok(Self::Simple),
-                "reply" => Ok(Self::Reply),
-                "url" => Ok(Self::Url),
-                "phone_number" => Ok(Self::PhoneNumber),
-                "copy_code" => Ok(Self::CopyCode),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for HsmButtonType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for HsmButtonType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///`InteractiveAction`
@@ -4375,16 +3962,21 @@ Server default: `0`.*/
         }
     }
     ///`Label`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Label {
-        ///Label color
-        pub color: LabelColor,
+        /**Label color
+
+Known values: `salmon`, `lightskyblue`, `gold`, `plum`, `silver`, `mediumturquoise`, `violet`, `goldenrod`, `cornflowerblue`, `greenyellow`, `cyan`, `lightpink`, `mediumaquamarine`, `orangered`, `deepskyblue`, `limegreen`, `darkorange`, `lightsteelblue`, `mediumpurple`, `rebeccapurple`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub color: ::std::option::Option<::std::string::String>,
         ///Number of objects associated with this label
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub count: ::std::option::Option<i32>,
-        pub id: LabelId,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<LabelId>,
         ///Label name
-        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
     }
     impl Label {
         pub fn builder() -> builder::Label {
@@ -4402,133 +3994,6 @@ Server default: `0`.*/
     impl LabelAssociations {
         pub fn builder() -> builder::LabelAssociations {
             Default::default()
-        }
-    }
-    ///Label color
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum LabelColor {
-        #[serde(rename = "salmon")]
-        Salmon,
-        #[serde(rename = "lightskyblue")]
-        Lightskyblue,
-        #[serde(rename = "gold")]
-        Gold,
-        #[serde(rename = "plum")]
-        Plum,
-        #[serde(rename = "silver")]
-        Silver,
-        #[serde(rename = "mediumturquoise")]
-        Mediumturquoise,
-        #[serde(rename = "violet")]
-        Violet,
-        #[serde(rename = "goldenrod")]
-        Goldenrod,
-        #[serde(rename = "cornflowerblue")]
-        Cornflowerblue,
-        #[serde(rename = "greenyellow")]
-        Greenyellow,
-        #[serde(rename = "cyan")]
-        Cyan,
-        #[serde(rename = "lightpink")]
-        Lightpink,
-        #[serde(rename = "mediumaquamarine")]
-        Mediumaquamarine,
-        #[serde(rename = "orangered")]
-        Orangered,
-        #[serde(rename = "deepskyblue")]
-        Deepskyblue,
-        #[serde(rename = "limegreen")]
-        Limegreen,
-        #[serde(rename = "darkorange")]
-        Darkorange,
-        #[serde(rename = "lightsteelblue")]
-        Lightsteelblue,
-        #[serde(rename = "mediumpurple")]
-        Mediumpurple,
-        #[serde(rename = "rebeccapurple")]
-        Rebeccapurple,
-    }
-    impl ::std::fmt::Display for LabelColor {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Salmon => f.write_str("salmon"),
-                Self::Lightskyblue => f.write_str("lightskyblue"),
-                Self::Gold => f.write_str("gold"),
-                Self::Plum => f.write_str("plum"),
-                Self::Silver => f.write_str("silver"),
-                Self::Mediumturquoise => f.write_str("mediumturquoise"),
-                Self::Violet => f.write_str("violet"),
-                Self::Goldenrod => f.write_str("goldenrod"),
-                Self::Cornflowerblue => f.write_str("cornflowerblue"),
-                Self::Greenyellow => f.write_str("greenyellow"),
-                Self::Cyan => f.write_str("cyan"),
-                Self::Lightpink => f.write_str("lightpink"),
-                Self::Mediumaquamarine => f.write_str("mediumaquamarine"),
-                Self::Orangered => f.write_str("orangered"),
-                Self::Deepskyblue => f.write_str("deepskyblue"),
-                Self::Limegreen => f.write_str("limegreen"),
-                Self::Darkorange => f.write_str("darkorange"),
-                Self::Lightsteelblue => f.write_str("lightsteelblue"),
-                Self::Mediumpurple => f.write_str("mediumpurple"),
-                Self::Rebeccapurple => f.write_str("rebeccapurple"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for LabelColor {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "salmon" => Ok(Self::Salmon),
-                "lightskyblue" => Ok(Self::Lightskyblue),
-                "gold" => Ok(Self::Gold),
-                "plum" => Ok(Self::Plum),
-                "silver" => Ok(Self::Silver),
-                "mediumturquoise" => Ok(Self::Mediumturquoise),
-                "violet" => Ok(Self::Violet),
-                "goldenrod" => Ok(Self::Goldenrod),
-                "cornflowerblue" => Ok(Self::Cornflowerblue),
-                "greenyellow" => Ok(Self::Greenyellow),
-                "cyan" => Ok(Self::Cyan),
-                "lightpink" => Ok(Self::Lightpink),
-                "mediumaquamarine" => Ok(Self::Mediumaquamarine),
-                "orangered" => Ok(Self::Orangered),
-                "deepskyblue" => Ok(Self::Deepskyblue),
-                "limegreen" => Ok(Self::Limegreen),
-                "darkorange" => Ok(Self::Darkorange),
-                "lightsteelblue" => Ok(Self::Lightsteelblue),
-                "mediumpurple" => Ok(Self::Mediumpurple),
-                "rebeccapurple" => Ok(Self::Rebeccapurple),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for LabelColor {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for LabelColor {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     /**Label ID
@@ -4595,10 +4060,11 @@ Usually matches `^([\d]{1,2})?$`; not checked when decoding.*/
         }
     }
     ///`Lid`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Lid {
         ///WhatsApp LID
-        pub lid: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub lid: ::std::option::Option<::std::string::String>,
     }
     impl Lid {
         pub fn builder() -> builder::Lid {
@@ -4628,16 +4094,20 @@ Usually matches `^([\d]{1,2})?$`; not checked when decoding.*/
         }
     }
     ///`Limits`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Limits {
         ///List of chat IDs that can be used
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub chats: ::std::vec::Vec<ChatId>,
         ///Maximum number of check phone numbers
-        pub checks: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub checks: ::std::option::Option<i64>,
         ///Maximum number of messages that can be sent
-        pub messages: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub messages: ::std::option::Option<i64>,
         ///Maximum number of channel requests
-        pub requests: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub requests: ::std::option::Option<i64>,
     }
     impl Limits {
         pub fn builder() -> builder::Limits {
@@ -4673,23 +4143,25 @@ Usually matches `^([\d]{1,2})?$`; not checked when decoding.*/
         }
     }
     ///`MediaFile`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MediaFile {
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub file_name: ::std::option::Option<::std::string::String>,
         ///File size in bytes
-        pub file_size: i64,
-        pub id: MediaId,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub file_size: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub link: ::std::option::Option<::std::string::String>,
         ///Mime type of media
-        pub mime_type: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mime_type: ::std::option::Option<::std::string::String>,
         ///Checksum
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sha256: ::std::option::Option<::std::string::String>,
-        pub time: ::serde_json::Value,
         ///Created at
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<f64>,
@@ -5189,7 +4661,7 @@ Usually matches `^[a-zA-Z0-9]+-[0-9a-fA-F-]+$`; not checked when decoding.*/
         }
     }
     ///`Message`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Message {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<MessageAction>,
@@ -5202,7 +4674,8 @@ Usually matches `^[a-zA-Z0-9]+-[0-9a-fA-F-]+$`; not checked when decoding.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub catalog: ::std::option::Option<MessageContentLinkPreview>,
         ///Chat ID
-        pub chat_id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub chat_id: ::std::option::Option<::std::string::String>,
         ///Chat name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub chat_name: ::std::option::Option<::std::string::String>,
@@ -5223,7 +4696,8 @@ Usually matches `^[a-zA-Z0-9]+-[0-9a-fA-F-]+$`; not checked when decoding.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub from: ::std::option::Option<::std::string::String>,
         ///Is message from me
-        pub from_me: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub from_me: ::std::option::Option<bool>,
         ///Pushname of the sender
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub from_name: ::std::option::Option<::std::string::String>,
@@ -5234,7 +4708,8 @@ Usually matches `^[a-zA-Z0-9]+-[0-9a-fA-F-]+$`; not checked when decoding.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub hsm: ::std::option::Option<MessageContentHsm>,
         ///Message ID
-        pub id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub image: ::std::option::Option<MessageContentImage>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5279,9 +4754,10 @@ Usually matches `^[a-zA-Z0-9]+-[0-9a-fA-F-]+$`; not checked when decoding.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<MessageContentText>,
         ///Message timestamp
-        pub timestamp: f64,
-        #[serde(rename = "type")]
-        pub type_: MessageType,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub timestamp: ::std::option::Option<f64>,
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<MessageType>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub video: ::std::option::Option<MessageContentVideo>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5293,7 +4769,7 @@ Usually matches `^[a-zA-Z0-9]+-[0-9a-fA-F-]+$`; not checked when decoding.*/
         }
     }
     ///`MessageAction`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MessageAction {
         ///Comment
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5313,9 +4789,11 @@ Usually matches `^[a-zA-Z0-9]+-[0-9a-fA-F-]+$`; not checked when decoding.*/
         ///Target message ID or chat ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub target: ::std::option::Option<::std::string::String>,
-        ///Type of action
-        #[serde(rename = "type")]
-        pub type_: MessageActionType,
+        /**Type of action
+
+Known values: `edited`, `edit`, `delete`, `reaction`, `ephemeral`, `vote`, `comment`, `event_response`, `pin`, `unpin`.*/
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
         ///List of poll options
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub votes: ::std::vec::Vec<::std::string::String>,
@@ -5323,93 +4801,6 @@ Usually matches `^[a-zA-Z0-9]+-[0-9a-fA-F-]+$`; not checked when decoding.*/
     impl MessageAction {
         pub fn builder() -> builder::MessageAction {
             Default::default()
-        }
-    }
-    ///Type of action
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum MessageActionType {
-        #[serde(rename = "edited")]
-        Edited,
-        #[serde(rename = "edit")]
-        Edit,
-        #[serde(rename = "delete")]
-        Delete,
-        #[serde(rename = "reaction")]
-        Reaction,
-        #[serde(rename = "ephemeral")]
-        Ephemeral,
-        #[serde(rename = "vote")]
-        Vote,
-        #[serde(rename = "comment")]
-        Comment,
-        #[serde(rename = "event_response")]
-        EventResponse,
-        #[serde(rename = "pin")]
-        Pin,
-        #[serde(rename = "unpin")]
-        Unpin,
-    }
-    impl ::std::fmt::Display for MessageActionType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Edited => f.write_str("edited"),
-                Self::Edit => f.write_str("edit"),
-                Self::Delete => f.write_str("delete"),
-                Self::Reaction => f.write_str("reaction"),
-                Self::Ephemeral => f.write_str("ephemeral"),
-                Self::Vote => f.write_str("vote"),
-                Self::Comment => f.write_str("comment"),
-                Self::EventResponse => f.write_str("event_response"),
-                Self::Pin => f.write_str("pin"),
-                Self::Unpin => f.write_str("unpin"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for MessageActionType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "edited" => Ok(Self::Edited),
-                "edit" => Ok(Self::Edit),
-                "delete" => Ok(Self::Delete),
-                "reaction" => Ok(Self::Reaction),
-                "ephemeral" => Ok(Self::Ephemeral),
-                "vote" => Ok(Self::Vote),
-                "comment" => Ok(Self::Comment),
-                "event_response" => Ok(Self::EventResponse),
-                "pin" => Ok(Self::Pin),
-                "unpin" => Ok(Self::Unpin),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MessageActionType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MessageActionType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///`MessageContent`
@@ -5520,13 +4911,15 @@ Usually matches `^[a-zA-Z0-9]+-[0-9a-fA-F-]+$`; not checked when decoding.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub file_name: ::std::option::Option<::std::string::String>,
         ///File size in bytes
-        pub file_size: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub file_size: ::std::option::Option<i64>,
         pub id: MediaId,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub link: ::std::option::Option<::std::string::String>,
         ///Mime type of media
-        pub mime_type: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mime_type: ::std::option::Option<::std::string::String>,
         /**Time in seconds to simulate recording voice
 
 Server default: `0`.*/
@@ -5538,7 +4931,6 @@ Server default: `0`.*/
         ///Checksum
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sha256: ::std::option::Option<::std::string::String>,
-        pub time: ::serde_json::Value,
         ///Created at
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<f64>,
@@ -5576,72 +4968,13 @@ Server default: `0`.*/
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
+        ///Known values: `UNKNOWN`, `RESPONSE`, `NATIVE_FLOW`.
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        pub type_: ::std::option::Option<MessageContentButtonsButtonsItemType>,
+        pub type_: ::std::option::Option<::std::string::String>,
     }
     impl MessageContentButtonsButtonsItem {
         pub fn builder() -> builder::MessageContentButtonsButtonsItem {
             Default::default()
-        }
-    }
-    ///`MessageContentButtonsButtonsItemType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum MessageContentButtonsButtonsItemType {
-        #[serde(rename = "UNKNOWN")]
-        Unknown,
-        #[serde(rename = "RESPONSE")]
-        Response,
-        #[serde(rename = "NATIVE_FLOW")]
-        NativeFlow,
-    }
-    impl ::std::fmt::Display for MessageContentButtonsButtonsItemType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Unknown => f.write_str("UNKNOWN"),
-                Self::Response => f.write_str("RESPONSE"),
-                Self::NativeFlow => f.write_str("NATIVE_FLOW"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for MessageContentButtonsButtonsItemType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "UNKNOWN" => Ok(Self::Unknown),
-                "RESPONSE" => Ok(Self::Response),
-                "NATIVE_FLOW" => Ok(Self::NativeFlow),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MessageContentButtonsButtonsItemType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for MessageContentButtonsButtonsItemType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///`MessageContentContact`
@@ -5687,7 +5020,8 @@ Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub file_name: ::std::option::Option<::std::string::String>,
         ///File size in bytes
-        pub file_size: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub file_size: ::std::option::Option<i64>,
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub filename: ::std::option::Option<::std::string::String>,
@@ -5696,7 +5030,8 @@ Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub link: ::std::option::Option<::std::string::String>,
         ///Mime type of media
-        pub mime_type: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mime_type: ::std::option::Option<::std::string::String>,
         ///Optional. Number of pages
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub page_count: ::std::option::Option<i64>,
@@ -5706,7 +5041,6 @@ Server default: `0`.*/
         ///Checksum
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sha256: ::std::option::Option<::std::string::String>,
-        pub time: ::serde_json::Value,
         ///Created at
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<f64>,
@@ -5777,82 +5111,17 @@ Server default: `0`.*/
         pub location: ::std::option::Option<MessageContentLocation>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<MessagePropsText>,
-        ///Header type
+        /**Header type
+
+Known values: `text`, `image`, `video`, `document`, `location`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        pub type_: ::std::option::Option<MessageContentHsmHeaderType>,
+        pub type_: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub video: ::std::option::Option<MediaFile>,
     }
     impl MessageContentHsmHeader {
         pub fn builder() -> builder::MessageContentHsmHeader {
             Default::default()
-        }
-    }
-    ///Header type
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum MessageContentHsmHeaderType {
-        #[serde(rename = "text")]
-        Text,
-        #[serde(rename = "image")]
-        Image,
-        #[serde(rename = "video")]
-        Video,
-        #[serde(rename = "document")]
-        Document,
-        #[serde(rename = "location")]
-        Location,
-    }
-    impl ::std::fmt::Display for MessageContentHsmHeaderType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Text => f.write_str("text"),
-                Self::Image => f.write_str("image"),
-                Self::Video => f.write_str("video"),
-                Self::Document => f.write_str("document"),
-                Self::Location => f.write_str("location"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for MessageContentHsmHeaderType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "text" => Ok(Self::Text),
-                "image" => Ok(Self::Image),
-                "video" => Ok(Self::Video),
-                "document" => Ok(Self::Document),
-                "location" => Ok(Self::Location),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MessageContentHsmHeaderType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MessageContentHsmHeaderType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///`MessageContentImage`
@@ -5867,7 +5136,8 @@ Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub file_name: ::std::option::Option<::std::string::String>,
         ///File size in bytes
-        pub file_size: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub file_size: ::std::option::Option<i64>,
         ///Height of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub height: ::std::option::Option<i32>,
@@ -5876,14 +5146,14 @@ Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub link: ::std::option::Option<::std::string::String>,
         ///Mime type of media
-        pub mime_type: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mime_type: ::std::option::Option<::std::string::String>,
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Checksum
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sha256: ::std::option::Option<::std::string::String>,
-        pub time: ::serde_json::Value,
         ///Created at
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<f64>,
@@ -5909,21 +5179,23 @@ Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub file_name: ::std::option::Option<::std::string::String>,
         ///File size in bytes
-        pub file_size: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub file_size: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub footer: ::std::option::Option<MessageContentInteractiveFooter>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub header: ::std::option::Option<MessageContentInteractiveHeader>,
-        pub id: MediaId,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub link: ::std::option::Option<::std::string::String>,
         ///Mime type of media
-        pub mime_type: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mime_type: ::std::option::Option<::std::string::String>,
         ///Checksum
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sha256: ::std::option::Option<::std::string::String>,
-        pub time: ::serde_json::Value,
         ///Created at
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<f64>,
@@ -6175,9 +5447,11 @@ Server default: `0`.*/
         ///Seller ID (Contact ID)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub seller: ::std::option::Option<::std::string::String>,
-        ///Order status
+        /**Order status
+
+Known values: `new`, `accepted`, `canceled`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<MessageContentOrderStatus>,
+        pub status: ::std::option::Option<::std::string::String>,
         ///Order message text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
@@ -6196,74 +5470,17 @@ Server default: `0`.*/
             Default::default()
         }
     }
-    ///Order status
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum MessageContentOrderStatus {
-        #[serde(rename = "new")]
-        New,
-        #[serde(rename = "accepted")]
-        Accepted,
-        #[serde(rename = "canceled")]
-        Canceled,
-    }
-    impl ::std::fmt::Display for MessageContentOrderStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::New => f.write_str("new"),
-                Self::Accepted => f.write_str("accepted"),
-                Self::Canceled => f.write_str("canceled"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for MessageContentOrderStatus {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "new" => Ok(Self::New),
-                "accepted" => Ok(Self::Accepted),
-                "canceled" => Ok(Self::Canceled),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MessageContentOrderStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MessageContentOrderStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`MessageContentPoll`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MessageContentPoll {
         ///Options of poll
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub options: ::std::vec::Vec<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub results: ::std::vec::Vec<PollResults>,
         ///Title of poll
-        pub title: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
         ///Total count of selected options
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i64>,
@@ -6297,69 +5514,15 @@ Server default: `0`.*/
     ///`MessageContentProductItems`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MessageContentProductItems {
-        ///Type of interactive
+        /**Type of interactive
+
+Known values: `list`, `buttons`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        pub type_: ::std::option::Option<MessageContentProductItemsType>,
+        pub type_: ::std::option::Option<::std::string::String>,
     }
     impl MessageContentProductItems {
         pub fn builder() -> builder::MessageContentProductItems {
             Default::default()
-        }
-    }
-    ///Type of interactive
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum MessageContentProductItemsType {
-        #[serde(rename = "list")]
-        List,
-        #[serde(rename = "buttons")]
-        Buttons,
-    }
-    impl ::std::fmt::Display for MessageContentProductItemsType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::List => f.write_str("list"),
-                Self::Buttons => f.write_str("buttons"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for MessageContentProductItemsType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "list" => Ok(Self::List),
-                "buttons" => Ok(Self::Buttons),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MessageContentProductItemsType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for MessageContentProductItemsType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///`MessageContentReply`
@@ -6369,68 +5532,15 @@ Server default: `0`.*/
         pub buttons_reply: ::std::option::Option<ButtonsReply>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub list_reply: ::std::option::Option<ListReply>,
-        ///Type of message content
+        /**Type of message content
+
+Known values: `list_reply`, `buttons_reply`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        pub type_: ::std::option::Option<MessageContentReplyType>,
+        pub type_: ::std::option::Option<::std::string::String>,
     }
     impl MessageContentReply {
         pub fn builder() -> builder::MessageContentReply {
             Default::default()
-        }
-    }
-    ///Type of message content
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum MessageContentReplyType {
-        #[serde(rename = "list_reply")]
-        ListReply,
-        #[serde(rename = "buttons_reply")]
-        ButtonsReply,
-    }
-    impl ::std::fmt::Display for MessageContentReplyType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::ListReply => f.write_str("list_reply"),
-                Self::ButtonsReply => f.write_str("buttons_reply"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for MessageContentReplyType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "list_reply" => Ok(Self::ListReply),
-                "buttons_reply" => Ok(Self::ButtonsReply),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MessageContentReplyType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MessageContentReplyType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///`MessageContentSticker`
@@ -6443,7 +5553,8 @@ Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub file_name: ::std::option::Option<::std::string::String>,
         ///File size in bytes
-        pub file_size: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub file_size: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub height: ::std::option::Option<i32>,
         pub id: MediaId,
@@ -6451,14 +5562,14 @@ Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub link: ::std::option::Option<::std::string::String>,
         ///Mime type of media
-        pub mime_type: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mime_type: ::std::option::Option<::std::string::String>,
         ///Optional. Base64 encoded preview of the media. In PNG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Checksum
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sha256: ::std::option::Option<::std::string::String>,
-        pub time: ::serde_json::Value,
         ///Created at
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<f64>,
@@ -6575,7 +5686,8 @@ Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub file_name: ::std::option::Option<::std::string::String>,
         ///File size in bytes
-        pub file_size: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub file_size: ::std::option::Option<i64>,
         ///Height of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub height: ::std::option::Option<i32>,
@@ -6584,7 +5696,8 @@ Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub link: ::std::option::Option<::std::string::String>,
         ///Mime type of media
-        pub mime_type: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mime_type: ::std::option::Option<::std::string::String>,
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview: ::std::option::Option<::std::string::String>,
@@ -6594,7 +5707,6 @@ Server default: `0`.*/
         ///Checksum
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sha256: ::std::option::Option<::std::string::String>,
-        pub time: ::serde_json::Value,
         ///Created at
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<f64>,
@@ -6789,12 +5901,14 @@ Server default: `0`.*/
         }
     }
     ///`MessagePollResults`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MessagePollResults {
         ///Options of poll
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub options: ::std::vec::Vec<::std::string::String>,
         ///Title of poll
-        pub title: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
         ///Total count of selected options
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i64>,
@@ -7043,12 +6157,13 @@ Server default: `0`.*/
         }
     }
     ///`MessageReaction`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MessageReaction {
         ///Reaction count
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub count: ::std::option::Option<f64>,
-        pub emoji: Emoji,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub emoji: ::std::option::Option<Emoji>,
         ///Reaction group key
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub group_key: ::std::option::Option<::std::string::String>,
@@ -7069,12 +6184,13 @@ Server default: `0`.*/
     }
     /**Message source
 
-Server default: `"text"`.*/
+Server default: `"text"`.
+
+Known values: `web`, `mobile`, `api`, `system`, `business_api`, `unknown`.*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -7082,72 +6198,44 @@ Server default: `"text"`.*/
         PartialEq,
         PartialOrd
     )]
-    pub enum MessageSource {
-        #[serde(rename = "web")]
-        Web,
-        #[serde(rename = "mobile")]
-        Mobile,
-        #[serde(rename = "api")]
-        Api,
-        #[serde(rename = "system")]
-        System,
-        #[serde(rename = "business_api")]
-        BusinessApi,
-        #[serde(rename = "unknown")]
-        Unknown,
+    #[serde(transparent)]
+    pub struct MessageSource(pub ::std::string::String);
+    impl ::std::ops::Deref for MessageSource {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MessageSource> for ::std::string::String {
+        fn from(value: MessageSource) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for MessageSource {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
     }
     impl ::std::fmt::Display for MessageSource {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Web => f.write_str("web"),
-                Self::Mobile => f.write_str("mobile"),
-                Self::Api => f.write_str("api"),
-                Self::System => f.write_str("system"),
-                Self::BusinessApi => f.write_str("business_api"),
-                Self::Unknown => f.write_str("unknown"),
-            }
+            self.0.fmt(f)
         }
     }
     impl ::std::str::FromStr for MessageSource {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "web" => Ok(Self::Web),
-                "mobile" => Ok(Self::Mobile),
-                "api" => Ok(Self::Api),
-                "system" => Ok(Self::System),
-                "business_api" => Ok(Self::BusinessApi),
-                "unknown" => Ok(Self::Unknown),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MessageSource {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MessageSource {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
         }
     }
     /**Message type
 
-Server default: `"text"`.*/
+Server default: `"text"`.
+
+Known values: `text`, `image`, `video`, `gif`, `audio`, `voice`, `short`, `document`, `documentWithCaption`, `link_preview`, `location`, `live_location`, `contact`, `contact_list`, `sticker`, `system`, `call`, `unknown`, `action`, `group_invite`, `newsletter_invite`, `admin_invite`, `product`, `catalog`, `interactive`, `reply`, `poll`, `hsm`, `order`, `story`, `event`, `buttons`, `list`, `pin`, `carousel`.*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -7155,178 +6243,33 @@ Server default: `"text"`.*/
         PartialEq,
         PartialOrd
     )]
-    pub enum MessageType {
-        #[serde(rename = "text")]
-        Text,
-        #[serde(rename = "image")]
-        Image,
-        #[serde(rename = "video")]
-        Video,
-        #[serde(rename = "gif")]
-        Gif,
-        #[serde(rename = "audio")]
-        Audio,
-        #[serde(rename = "voice")]
-        Voice,
-        #[serde(rename = "short")]
-        Short,
-        #[serde(rename = "document")]
-        Document,
-        #[serde(rename = "documentWithCaption")]
-        DocumentWithCaption,
-        #[serde(rename = "link_preview")]
-        LinkPreview,
-        #[serde(rename = "location")]
-        Location,
-        #[serde(rename = "live_location")]
-        LiveLocation,
-        #[serde(rename = "contact")]
-        Contact,
-        #[serde(rename = "contact_list")]
-        ContactList,
-        #[serde(rename = "sticker")]
-        Sticker,
-        #[serde(rename = "system")]
-        System,
-        #[serde(rename = "call")]
-        Call,
-        #[serde(rename = "unknown")]
-        Unknown,
-        #[serde(rename = "action")]
-        Action,
-        #[serde(rename = "group_invite")]
-        GroupInvite,
-        #[serde(rename = "newsletter_invite")]
-        NewsletterInvite,
-        #[serde(rename = "admin_invite")]
-        AdminInvite,
-        #[serde(rename = "product")]
-        Product,
-        #[serde(rename = "catalog")]
-        Catalog,
-        #[serde(rename = "interactive")]
-        Interactive,
-        #[serde(rename = "reply")]
-        Reply,
-        #[serde(rename = "poll")]
-        Poll,
-        #[serde(rename = "hsm")]
-        Hsm,
-        #[serde(rename = "order")]
-        Order,
-        #[serde(rename = "story")]
-        Story,
-        #[serde(rename = "event")]
-        Event,
-        #[serde(rename = "buttons")]
-        Buttons,
-        #[serde(rename = "list")]
-        List,
-        #[serde(rename = "pin")]
-        Pin,
-        #[serde(rename = "carousel")]
-        Carousel,
+    #[serde(transparent)]
+    pub struct MessageType(pub ::std::string::String);
+    impl ::std::ops::Deref for MessageType {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MessageType> for ::std::string::String {
+        fn from(value: MessageType) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for MessageType {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
     }
     impl ::std::fmt::Display for MessageType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Text => f.write_str("text"),
-                Self::Image => f.write_str("image"),
-                Self::Video => f.write_str("video"),
-                Self::Gif => f.write_str("gif"),
-                Self::Audio => f.write_str("audio"),
-                Self::Voice => f.write_str("voice"),
-                Self::Short => f.write_str("short"),
-                Self::Document => f.write_str("document"),
-                Self::DocumentWithCaption => f.write_str("documentWithCaption"),
-                Self::LinkPreview => f.write_str("link_preview"),
-                Self::Location => f.write_str("location"),
-                Self::LiveLocation => f.write_str("live_location"),
-                Self::Contact => f.write_str("contact"),
-                Self::ContactList => f.write_str("contact_list"),
-                Self::Sticker => f.write_str("sticker"),
-                Self::System => f.write_str("system"),
-                Self::Call => f.write_str("call"),
-                Self::Unknown => f.write_str("unknown"),
-                Self::Action => f.write_str("action"),
-                Self::GroupInvite => f.write_str("group_invite"),
-                Self::NewsletterInvite => f.write_str("newsletter_invite"),
-                Self::AdminInvite => f.write_str("admin_invite"),
-                Self::Product => f.write_str("product"),
-                Self::Catalog => f.write_str("catalog"),
-                Self::Interactive => f.write_str("interactive"),
-                Self::Reply => f.write_str("reply"),
-                Self::Poll => f.write_str("poll"),
-                Self::Hsm => f.write_str("hsm"),
-                Self::Order => f.write_str("order"),
-                Self::Story => f.write_str("story"),
-                Self::Event => f.write_str("event"),
-                Self::Buttons => f.write_str("buttons"),
-                Self::List => f.write_str("list"),
-                Self::Pin => f.write_str("pin"),
-                Self::Carousel => f.write_str("carousel"),
-            }
+            self.0.fmt(f)
         }
     }
     impl ::std::str::FromStr for MessageType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "text" => Ok(Self::Text),
-                "image" => Ok(Self::Image),
-                "video" => Ok(Self::Video),
-                "gif" => Ok(Self::Gif),
-                "audio" => Ok(Self::Audio),
-                "voice" => Ok(Self::Voice),
-                "short" => Ok(Self::Short),
-                "document" => Ok(Self::Document),
-                "documentWithCaption" => Ok(Self::DocumentWithCaption),
-                "link_preview" => Ok(Self::LinkPreview),
-                "location" => Ok(Self::Location),
-                "live_location" => Ok(Self::LiveLocation),
-                "contact" => Ok(Self::Contact),
-                "contact_list" => Ok(Self::ContactList),
-                "sticker" => Ok(Self::Sticker),
-                "system" => Ok(Self::System),
-                "call" => Ok(Self::Call),
-                "unknown" => Ok(Self::Unknown),
-                "action" => Ok(Self::Action),
-                "group_invite" => Ok(Self::GroupInvite),
-                "newsletter_invite" => Ok(Self::NewsletterInvite),
-                "admin_invite" => Ok(Self::AdminInvite),
-                "product" => Ok(Self::Product),
-                "catalog" => Ok(Self::Catalog),
-                "interactive" => Ok(Self::Interactive),
-                "reply" => Ok(Self::Reply),
-                "poll" => Ok(Self::Poll),
-                "hsm" => Ok(Self::Hsm),
-                "order" => Ok(Self::Order),
-                "story" => Ok(Self::Story),
-                "event" => Ok(Self::Event),
-                "buttons" => Ok(Self::Buttons),
-                "list" => Ok(Self::List),
-                "pin" => Ok(Self::Pin),
-                "carousel" => Ok(Self::Carousel),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MessageType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MessageType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
         }
     }
     ///`MessageUpdate`
@@ -7396,9 +6339,10 @@ Server default: `0`.*/
         }
     }
     ///`NewGroup`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct NewGroup {
-        pub group_id: GroupId,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub group_id: ::std::option::Option<GroupId>,
     }
     impl NewGroup {
         pub fn builder() -> builder::NewGroup {
@@ -7406,7 +6350,7 @@ Server default: `0`.*/
         }
     }
     ///`Newsletter`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Newsletter {
         ///Is chat archived
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7429,7 +6373,8 @@ Server default: `0`.*/
         ///Newsletter handle
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub handle: ::std::option::Option<::std::string::String>,
-        pub id: ChatId,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<ChatId>,
         ///Newsletter invite code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub invite_code: ::std::option::Option<::std::string::String>,
@@ -7444,7 +6389,8 @@ Server default: `0`.*/
         ///Chat mute until
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mute_until: ::std::option::Option<i64>,
-        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
         ///Newsletter name change timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name_at: ::std::option::Option<i64>,
@@ -7460,18 +6406,22 @@ Server default: `0`.*/
         ///Is chat read only
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub read_only: ::std::option::Option<bool>,
-        ///User's role regarding the newsletter
+        /**User's role regarding the newsletter
+
+Known values: `subscriber`, `admin`, `guest`, `owner`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub role: ::std::option::Option<NewsletterRole>,
+        pub role: ::std::option::Option<::std::string::String>,
         ///Newsletter subscribers count
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub subscribers_count: ::std::option::Option<i64>,
         ///Chat timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<i64>,
-        ///Chat type
-        #[serde(rename = "type")]
-        pub type_: NewsletterType,
+        /**Chat type
+
+Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
         ///Unread messages count
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub unread: ::std::option::Option<i64>,
@@ -7584,136 +6534,6 @@ Usually matches `^[\d]{10,18}@newsletter$`; not checked when decoding.*/
                 .map_err(|e: self::error::ConversionError| {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
-        }
-    }
-    ///User's role regarding the newsletter
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum NewsletterRole {
-        #[serde(rename = "subscriber")]
-        Subscriber,
-        #[serde(rename = "admin")]
-        Admin,
-        #[serde(rename = "guest")]
-        Guest,
-        #[serde(rename = "owner")]
-        Owner,
-    }
-    impl ::std::fmt::Display for NewsletterRole {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Subscriber => f.write_str("subscriber"),
-                Self::Admin => f.write_str("admin"),
-                Self::Guest => f.write_str("guest"),
-                Self::Owner => f.write_str("owner"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for NewsletterRole {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "subscriber" => Ok(Self::Subscriber),
-                "admin" => Ok(Self::Admin),
-                "guest" => Ok(Self::Guest),
-                "owner" => Ok(Self::Owner),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for NewsletterRole {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for NewsletterRole {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///Chat type
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum NewsletterType {
-        #[serde(rename = "group")]
-        Group,
-        #[serde(rename = "contact")]
-        Contact,
-        #[serde(rename = "broadcast")]
-        Broadcast,
-        #[serde(rename = "newsletter")]
-        Newsletter,
-        #[serde(rename = "unknown")]
-        Unknown,
-    }
-    impl ::std::fmt::Display for NewsletterType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Group => f.write_str("group"),
-                Self::Contact => f.write_str("contact"),
-                Self::Broadcast => f.write_str("broadcast"),
-                Self::Newsletter => f.write_str("newsletter"),
-                Self::Unknown => f.write_str("unknown"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for NewsletterType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "group" => Ok(Self::Group),
-                "contact" => Ok(Self::Contact),
-                "broadcast" => Ok(Self::Broadcast),
-                "newsletter" => Ok(Self::Newsletter),
-                "unknown" => Ok(Self::Unknown),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for NewsletterType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for NewsletterType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///`Newsletters`
@@ -7862,11 +6682,15 @@ Server default: `0`.*/
         }
     }
     ///`Participant`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Participant {
-        pub id: ContactId,
-        ///Participant rank
-        pub rank: ParticipantRank,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<ContactId>,
+        /**Participant rank
+
+Known values: `admin`, `member`, `creator`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rank: ::std::option::Option<::std::string::String>,
     }
     impl Participant {
         pub fn builder() -> builder::Participant {
@@ -7955,65 +6779,6 @@ Server default: `0`.*/
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for ParticipantEventAction {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///Participant rank
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ParticipantRank {
-        #[serde(rename = "admin")]
-        Admin,
-        #[serde(rename = "member")]
-        Member,
-        #[serde(rename = "creator")]
-        Creator,
-    }
-    impl ::std::fmt::Display for ParticipantRank {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Admin => f.write_str("admin"),
-                Self::Member => f.write_str("member"),
-                Self::Creator => f.write_str("creator"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ParticipantRank {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "admin" => Ok(Self::Admin),
-                "member" => Ok(Self::Member),
-                "creator" => Ok(Self::Creator),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ParticipantRank {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ParticipantRank {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -8188,15 +6953,19 @@ Server default: `0`.*/
         }
     }
     ///`PollResults`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct PollResults {
         ///Number of votes for this option
-        pub count: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<i64>,
         ///option ID
-        pub id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
         ///option name
-        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
         ///List of users who voted for this option
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub voters: ::std::vec::Vec<ContactId>,
     }
     impl PollResults {
@@ -8205,107 +6974,49 @@ Server default: `0`.*/
         }
     }
     ///`Presence`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Presence {
-        pub contact_id: ContactId,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub contact_id: ::std::option::Option<ContactId>,
         ///Last seen timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_seen: ::std::option::Option<f64>,
-        ///Presence status
+        /**Presence status
+
+Known values: `online`, `offline`, `typing`, `recording`, `pending`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<PresenceStatus>,
+        pub status: ::std::option::Option<::std::string::String>,
     }
     impl Presence {
         pub fn builder() -> builder::Presence {
             Default::default()
         }
     }
-    ///Presence status
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum PresenceStatus {
-        #[serde(rename = "online")]
-        Online,
-        #[serde(rename = "offline")]
-        Offline,
-        #[serde(rename = "typing")]
-        Typing,
-        #[serde(rename = "recording")]
-        Recording,
-        #[serde(rename = "pending")]
-        Pending,
-    }
-    impl ::std::fmt::Display for PresenceStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Online => f.write_str("online"),
-                Self::Offline => f.write_str("offline"),
-                Self::Typing => f.write_str("typing"),
-                Self::Recording => f.write_str("recording"),
-                Self::Pending => f.write_str("pending"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for PresenceStatus {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "online" => Ok(Self::Online),
-                "offline" => Ok(Self::Offline),
-                "typing" => Ok(Self::Typing),
-                "recording" => Ok(Self::Recording),
-                "pending" => Ok(Self::Pending),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for PresenceStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for PresenceStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`Product`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Product {
         ///Product availability
-        pub availability: ProductAvailability,
-        pub currency: Currency,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub availability: ::std::option::Option<ProductAvailability>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currency: ::std::option::Option<Currency>,
         ///Product description
-        pub description: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
         ///Product ID
-        pub id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
         ///Product images urls
         pub images: ::std::vec::Vec<::std::string::String>,
         ///Product is hidden
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_hidden: ::std::option::Option<bool>,
         ///Product name
-        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
         ///Product price
-        pub price: f64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub price: ::std::option::Option<f64>,
         ///Product Retailer ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub product_retailer_id: ::std::option::Option<::std::string::String>,
@@ -8680,7 +7391,7 @@ Server default: `0`.*/
         }
     }
     ///The QR code object contains the QR code image and the status of the QR code. The QR code is only valid for a limited time. Sent on event "channels.patch"
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Qr {
         ///Base64 encoded QR code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8691,75 +7402,15 @@ Server default: `0`.*/
         ///Rowdata for generating the QR code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub rowdata: ::std::option::Option<::std::string::String>,
-        ///Status of the QR code
-        pub status: QrStatus,
+        /**Status of the QR code
+
+Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
     }
     impl Qr {
         pub fn builder() -> builder::Qr {
             Default::default()
-        }
-    }
-    ///Status of the QR code
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum QrStatus {
-        #[serde(rename = "OK")]
-        Ok,
-        #[serde(rename = "TIMEOUT")]
-        Timeout,
-        #[serde(rename = "WAITING")]
-        Waiting,
-        #[serde(rename = "ERROR")]
-        Error,
-    }
-    impl ::std::fmt::Display for QrStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Ok => f.write_str("OK"),
-                Self::Timeout => f.write_str("TIMEOUT"),
-                Self::Waiting => f.write_str("WAITING"),
-                Self::Error => f.write_str("ERROR"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for QrStatus {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "OK" => Ok(Self::Ok),
-                "TIMEOUT" => Ok(Self::Timeout),
-                "WAITING" => Ok(Self::Waiting),
-                "ERROR" => Ok(Self::Error),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for QrStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for QrStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///Leave blank to remove the reaction.
@@ -8785,9 +7436,10 @@ Server default: `0`.*/
         }
     }
     ///`ResponseError`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct ResponseError {
-        pub error: Error,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<Error>,
     }
     impl ResponseError {
         pub fn builder() -> builder::ResponseError {
@@ -8811,9 +7463,8 @@ Server default: `0`.*/
         }
     }
     ///`ResponseSuccess`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct ResponseSuccess {
-        pub result: ::serde_json::Value,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
     }
@@ -17388,12 +16039,13 @@ Server default: `0`.*/
         }
     }
     ///`SentMessage`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct SentMessage {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<Message>,
         ///Message sent
-        pub sent: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sent: ::std::option::Option<bool>,
     }
     impl SentMessage {
         pub fn builder() -> builder::SentMessage {
@@ -17468,19 +16120,23 @@ Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@((
         }
     }
     ///
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Status {
         ///Status code
-        pub code: f64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<f64>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub errors: ::std::vec::Vec<Error>,
         ///Message ID from event
-        pub id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub recipient_id: ::std::option::Option<ChatId>,
-        pub status: StatusEnum,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<StatusEnum>,
         ///Timestamp of the status message
-        pub timestamp: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub timestamp: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub viewer_id: ::std::option::Option<ContactId>,
     }
@@ -17489,12 +16145,13 @@ Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@((
             Default::default()
         }
     }
-    ///Message ack status
+    /**Message ack status
+
+Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `deleted`.*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -17502,66 +16159,33 @@ Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@((
         PartialEq,
         PartialOrd
     )]
-    pub enum StatusEnum {
-        #[serde(rename = "failed")]
-        Failed,
-        #[serde(rename = "pending")]
-        Pending,
-        #[serde(rename = "sent")]
-        Sent,
-        #[serde(rename = "delivered")]
-        Delivered,
-        #[serde(rename = "read")]
-        Read,
-        #[serde(rename = "played")]
-        Played,
-        #[serde(rename = "deleted")]
-        Deleted,
+    #[serde(transparent)]
+    pub struct StatusEnum(pub ::std::string::String);
+    impl ::std::ops::Deref for StatusEnum {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<StatusEnum> for ::std::string::String {
+        fn from(value: StatusEnum) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for StatusEnum {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
     }
     impl ::std::fmt::Display for StatusEnum {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Failed => f.write_str("failed"),
-                Self::Pending => f.write_str("pending"),
-                Self::Sent => f.write_str("sent"),
-                Self::Delivered => f.write_str("delivered"),
-                Self::Read => f.write_str("read"),
-                Self::Played => f.write_str("played"),
-                Self::Deleted => f.write_str("deleted"),
-            }
+            self.0.fmt(f)
         }
     }
     impl ::std::str::FromStr for StatusEnum {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "failed" => Ok(Self::Failed),
-                "pending" => Ok(Self::Pending),
-                "sent" => Ok(Self::Sent),
-                "delivered" => Ok(Self::Delivered),
-                "read" => Ok(Self::Read),
-                "played" => Ok(Self::Played),
-                "deleted" => Ok(Self::Deleted),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for StatusEnum {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for StatusEnum {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
         }
     }
     ///`Statuses`
@@ -17740,104 +16364,18 @@ Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@((
         }
     }
     ///`UpdateSettings`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct UpdateSettings {
-        pub after_update: Settings,
-        pub before_update: Settings,
-        pub changes: ::std::vec::Vec<UpdateSettingsChangesItem>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub after_update: ::std::option::Option<Settings>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub before_update: ::std::option::Option<Settings>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub changes: ::std::vec::Vec<::std::string::String>,
     }
     impl UpdateSettings {
         pub fn builder() -> builder::UpdateSettings {
             Default::default()
-        }
-    }
-    ///`UpdateSettingsChangesItem`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum UpdateSettingsChangesItem {
-        #[serde(rename = "callback_backoff_delay_ms")]
-        CallbackBackoffDelayMs,
-        #[serde(rename = "max_callback_backoff_delay_ms")]
-        MaxCallbackBackoffDelayMs,
-        #[serde(rename = "callback_persist")]
-        CallbackPersist,
-        #[serde(rename = "media")]
-        Media,
-        #[serde(rename = "webhooks")]
-        Webhooks,
-        #[serde(rename = "on_call_pager")]
-        OnCallPager,
-        #[serde(rename = "pass_through")]
-        PassThrough,
-        #[serde(rename = "sent_status")]
-        SentStatus,
-        #[serde(rename = "proxy")]
-        Proxy,
-        #[serde(rename = "mobile_proxy")]
-        MobileProxy,
-    }
-    impl ::std::fmt::Display for UpdateSettingsChangesItem {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::CallbackBackoffDelayMs => f.write_str("callback_backoff_delay_ms"),
-                Self::MaxCallbackBackoffDelayMs => {
-                    f.write_str("max_callback_backoff_delay_ms")
-                }
-                Self::CallbackPersist => f.write_str("callback_persist"),
-                Self::Media => f.write_str("media"),
-                Self::Webhooks => f.write_str("webhooks"),
-                Self::OnCallPager => f.write_str("on_call_pager"),
-                Self::PassThrough => f.write_str("pass_through"),
-                Self::SentStatus => f.write_str("sent_status"),
-                Self::Proxy => f.write_str("proxy"),
-                Self::MobileProxy => f.write_str("mobile_proxy"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for UpdateSettingsChangesItem {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "callback_backoff_delay_ms" => Ok(Self::CallbackBackoffDelayMs),
-                "max_callback_backoff_delay_ms" => Ok(Self::MaxCallbackBackoffDelayMs),
-                "callback_persist" => Ok(Self::CallbackPersist),
-                "media" => Ok(Self::Media),
-                "webhooks" => Ok(Self::Webhooks),
-                "on_call_pager" => Ok(Self::OnCallPager),
-                "pass_through" => Ok(Self::PassThrough),
-                "sent_status" => Ok(Self::SentStatus),
-                "proxy" => Ok(Self::Proxy),
-                "mobile_proxy" => Ok(Self::MobileProxy),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for UpdateSettingsChangesItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for UpdateSettingsChangesItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     /**Group icon. You can use preuploaded file or upload file on the fly.
@@ -19271,8 +17809,14 @@ Server default: `"body"`.*/
         }
         #[derive(Clone, Debug)]
         pub struct BusinessCollection {
-            id: ::std::result::Result<::std::string::String, ::std::string::String>,
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             products: ::std::result::Result<
                 ::std::vec::Vec<super::Product>,
                 ::std::string::String,
@@ -19285,8 +17829,8 @@ Server default: `"body"`.*/
         impl ::std::default::Default for BusinessCollection {
             fn default() -> Self {
                 Self {
-                    id: Err("no value supplied for id".to_string()),
-                    name: Err("no value supplied for name".to_string()),
+                    id: Ok(Default::default()),
+                    name: Ok(Default::default()),
                     products: Ok(Default::default()),
                     status: Ok(Default::default()),
                 }
@@ -19295,7 +17839,7 @@ Server default: `"body"`.*/
         impl BusinessCollection {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -19305,7 +17849,7 @@ Server default: `"body"`.*/
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
@@ -20834,21 +19378,27 @@ Server default: `"body"`.*/
         }
         #[derive(Clone, Debug)]
         pub struct ChannelStatus {
-            code: ::std::result::Result<f64, ::std::string::String>,
-            text: ::std::result::Result<super::ChannelStatusText, ::std::string::String>,
+            code: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ChannelStatus {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
-                    text: Err("no value supplied for text".to_string()),
+                    code: Ok(Default::default()),
+                    text: Ok(Default::default()),
                 }
             }
         }
         impl ChannelStatus {
             pub fn code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<f64>,
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.code = value
@@ -20860,7 +19410,7 @@ Server default: `"body"`.*/
             }
             pub fn text<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ChannelStatusText>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.text = value
@@ -20904,7 +19454,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<super::ChatId, ::std::string::String>,
+            id: ::std::result::Result<
+                ::std::option::Option<super::ChatId>,
+                ::std::string::String,
+            >,
             labels: ::std::result::Result<
                 ::std::vec::Vec<super::Label>,
                 ::std::string::String,
@@ -20941,7 +19494,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
-            type_: ::std::result::Result<super::ChatType, ::std::string::String>,
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             unread: ::std::result::Result<
                 ::std::option::Option<i64>,
                 ::std::string::String,
@@ -20957,7 +19513,7 @@ Server default: `"body"`.*/
                     archive: Ok(Default::default()),
                     chat_pic: Ok(Default::default()),
                     chat_pic_full: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Ok(Default::default()),
                     labels: Ok(Default::default()),
                     last_message: Ok(Default::default()),
                     mute: Ok(Default::default()),
@@ -20967,7 +19523,7 @@ Server default: `"body"`.*/
                     pin: Ok(Default::default()),
                     read_only: Ok(Default::default()),
                     timestamp: Ok(Default::default()),
-                    type_: Err("no value supplied for type_".to_string()),
+                    type_: Ok(Default::default()),
                     unread: Ok(Default::default()),
                     unread_mention: Ok(Default::default()),
                 }
@@ -21012,7 +19568,7 @@ Server default: `"body"`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ChatId>,
+                T: ::std::convert::TryInto<::std::option::Option<super::ChatId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -21130,7 +19686,7 @@ Server default: `"body"`.*/
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ChatType>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -21402,7 +19958,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<super::CheckContactStatus>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             wa_id: ::std::result::Result<
@@ -21434,9 +19990,7 @@ Server default: `"body"`.*/
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CheckContactStatus>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -21592,7 +20146,7 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct CommunitySubGroups {
             announce_group_info: ::std::result::Result<
-                super::CommunitySubGroupsAnnounceGroupInfo,
+                ::std::option::Option<super::CommunitySubGroupsAnnounceGroupInfo>,
                 ::std::string::String,
             >,
             other_groups: ::std::result::Result<
@@ -21603,17 +20157,17 @@ Server default: `"body"`.*/
         impl ::std::default::Default for CommunitySubGroups {
             fn default() -> Self {
                 Self {
-                    announce_group_info: Err(
-                        "no value supplied for announce_group_info".to_string(),
-                    ),
-                    other_groups: Err("no value supplied for other_groups".to_string()),
+                    announce_group_info: Ok(Default::default()),
+                    other_groups: Ok(Default::default()),
                 }
             }
         }
         impl CommunitySubGroups {
             pub fn announce_group_info<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::CommunitySubGroupsAnnounceGroupInfo>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CommunitySubGroupsAnnounceGroupInfo>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.announce_group_info = value
@@ -21937,12 +20491,18 @@ Server default: `"body"`.*/
         }
         #[derive(Clone, Debug)]
         pub struct Contact {
-            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             is_business: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             profile_pic: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -21967,9 +20527,9 @@ Server default: `"body"`.*/
         impl ::std::default::Default for Contact {
             fn default() -> Self {
                 Self {
-                    id: Err("no value supplied for id".to_string()),
+                    id: Ok(Default::default()),
                     is_business: Ok(Default::default()),
-                    name: Err("no value supplied for name".to_string()),
+                    name: Ok(Default::default()),
                     profile_pic: Ok(Default::default()),
                     profile_pic_full: Ok(Default::default()),
                     pushname: Ok(Default::default()),
@@ -21981,7 +20541,7 @@ Server default: `"body"`.*/
         impl Contact {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -22003,7 +20563,7 @@ Server default: `"body"`.*/
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
@@ -22404,21 +20964,21 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct CreateCallEventResponse {
             call_url: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
         impl ::std::default::Default for CreateCallEventResponse {
             fn default() -> Self {
                 Self {
-                    call_url: Err("no value supplied for call_url".to_string()),
+                    call_url: Ok(Default::default()),
                 }
             }
         }
         impl CreateCallEventResponse {
             pub fn call_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.call_url = value
@@ -22772,19 +21332,22 @@ Server default: `"body"`.*/
         }
         #[derive(Clone, Debug)]
         pub struct CreateGroupCallLinkResponse {
-            link: ::std::result::Result<::std::string::String, ::std::string::String>,
+            link: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreateGroupCallLinkResponse {
             fn default() -> Self {
                 Self {
-                    link: Err("no value supplied for link".to_string()),
+                    link: Ok(Default::default()),
                 }
             }
         }
         impl CreateGroupCallLinkResponse {
             pub fn link<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.link = value
@@ -23300,7 +21863,10 @@ Server default: `"body"`.*/
         }
         #[derive(Clone, Debug)]
         pub struct Error {
-            code: ::std::result::Result<i32, ::std::string::String>,
+            code: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
             details: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -23309,7 +21875,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            message: ::std::result::Result<::std::string::String, ::std::string::String>,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             support: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -23318,10 +21887,10 @@ Server default: `"body"`.*/
         impl ::std::default::Default for Error {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
+                    code: Ok(Default::default()),
                     details: Ok(Default::default()),
                     href: Ok(Default::default()),
-                    message: Err("no value supplied for message".to_string()),
+                    message: Ok(Default::default()),
                     support: Ok(Default::default()),
                 }
             }
@@ -23329,7 +21898,7 @@ Server default: `"body"`.*/
         impl Error {
             pub fn code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.code = value
@@ -23365,7 +21934,7 @@ Server default: `"body"`.*/
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
@@ -23484,7 +22053,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             response: ::std::result::Result<
-                ::std::option::Option<super::EventResponseResponse>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             timestamp: ::std::result::Result<
@@ -23516,9 +22085,7 @@ Server default: `"body"`.*/
             }
             pub fn response<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::EventResponseResponse>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.response = value
@@ -23667,7 +22234,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<f64>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<super::ChatId, ::std::string::String>,
+            id: ::std::result::Result<
+                ::std::option::Option<super::ChatId>,
+                ::std::string::String,
+            >,
             invite_code: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -23704,7 +22274,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             name_at: ::std::result::Result<
                 ::std::option::Option<i64>,
                 ::std::string::String,
@@ -23721,7 +22294,10 @@ Server default: `"body"`.*/
                 ::std::vec::Vec<super::Participant>,
                 ::std::string::String,
             >,
-            participants_count: ::std::result::Result<i64, ::std::string::String>,
+            participants_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             pin: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -23746,7 +22322,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
-            type_: ::std::result::Result<super::GroupType, ::std::string::String>,
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             unread: ::std::result::Result<
                 ::std::option::Option<i64>,
                 ::std::string::String,
@@ -23770,7 +22349,7 @@ Server default: `"body"`.*/
                     description_id: Ok(Default::default()),
                     description_owner: Ok(Default::default()),
                     ephemeral: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Ok(Default::default()),
                     invite_code: Ok(Default::default()),
                     is_community_announce: Ok(Default::default()),
                     is_default_subgroup: Ok(Default::default()),
@@ -23780,21 +22359,19 @@ Server default: `"body"`.*/
                     linked_parent: Ok(Default::default()),
                     mute: Ok(Default::default()),
                     mute_until: Ok(Default::default()),
-                    name: Err("no value supplied for name".to_string()),
+                    name: Ok(Default::default()),
                     name_at: Ok(Default::default()),
                     name_owner: Ok(Default::default()),
                     not_spam: Ok(Default::default()),
-                    participants: Err("no value supplied for participants".to_string()),
-                    participants_count: Err(
-                        "no value supplied for participants_count".to_string(),
-                    ),
+                    participants: Ok(Default::default()),
+                    participants_count: Ok(Default::default()),
                     pin: Ok(Default::default()),
                     read_only: Ok(Default::default()),
                     restricted: Ok(Default::default()),
                     suspended: Ok(Default::default()),
                     terminated: Ok(Default::default()),
                     timestamp: Ok(Default::default()),
-                    type_: Err("no value supplied for type_".to_string()),
+                    type_: Ok(Default::default()),
                     unread: Ok(Default::default()),
                     unread_mention: Ok(Default::default()),
                 }
@@ -23941,7 +22518,7 @@ Server default: `"body"`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ChatId>,
+                T: ::std::convert::TryInto<::std::option::Option<super::ChatId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -24063,7 +22640,7 @@ Server default: `"body"`.*/
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
@@ -24123,7 +22700,7 @@ Server default: `"body"`.*/
             }
             pub fn participants_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.participants_count = value
@@ -24209,7 +22786,7 @@ Server default: `"body"`.*/
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::GroupType>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -24618,8 +23195,14 @@ Server default: `"body"`.*/
                 ::std::option::Option<super::ContactId>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<super::ChatId, ::std::string::String>,
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            id: ::std::result::Result<
+                ::std::option::Option<super::ChatId>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             name_at: ::std::result::Result<
                 ::std::option::Option<i64>,
                 ::std::string::String,
@@ -24632,7 +23215,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
-            type_: ::std::result::Result<super::GroupCreateType, ::std::string::String>,
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             unprocessed_participants: ::std::result::Result<
                 ::std::vec::Vec<super::ContactId>,
                 ::std::string::String,
@@ -24643,12 +23229,12 @@ Server default: `"body"`.*/
                 Self {
                     created_at: Ok(Default::default()),
                     created_by: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
-                    name: Err("no value supplied for name".to_string()),
+                    id: Ok(Default::default()),
+                    name: Ok(Default::default()),
                     name_at: Ok(Default::default()),
-                    participants: Err("no value supplied for participants".to_string()),
+                    participants: Ok(Default::default()),
                     timestamp: Ok(Default::default()),
-                    type_: Err("no value supplied for type_".to_string()),
+                    type_: Ok(Default::default()),
                     unprocessed_participants: Ok(Default::default()),
                 }
             }
@@ -24680,7 +23266,7 @@ Server default: `"body"`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ChatId>,
+                T: ::std::convert::TryInto<::std::option::Option<super::ChatId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -24690,7 +23276,7 @@ Server default: `"body"`.*/
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
@@ -24738,7 +23324,7 @@ Server default: `"body"`.*/
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::GroupCreateType>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -25224,9 +23810,18 @@ Server default: `"body"`.*/
                 ::std::option::Option<::std::net::Ipv4Addr>,
                 ::std::string::String,
             >,
-            start_at: ::std::result::Result<f64, ::std::string::String>,
-            status: ::std::result::Result<super::ChannelStatus, ::std::string::String>,
-            uptime: ::std::result::Result<f64, ::std::string::String>,
+            start_at: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<super::ChannelStatus>,
+                ::std::string::String,
+            >,
+            uptime: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
             user: ::std::result::Result<
                 ::std::option::Option<super::Contact>,
                 ::std::string::String,
@@ -25244,9 +23839,9 @@ Server default: `"body"`.*/
                     core_version: Ok(Default::default()),
                     device_id: Ok(Default::default()),
                     ip: Ok(Default::default()),
-                    start_at: Err("no value supplied for start_at".to_string()),
-                    status: Err("no value supplied for status".to_string()),
-                    uptime: Err("no value supplied for uptime".to_string()),
+                    start_at: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    uptime: Ok(Default::default()),
                     user: Ok(Default::default()),
                     version: Ok(Default::default()),
                 }
@@ -25313,7 +23908,7 @@ Server default: `"body"`.*/
             }
             pub fn start_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<f64>,
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.start_at = value
@@ -25325,7 +23920,7 @@ Server default: `"body"`.*/
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ChannelStatus>,
+                T: ::std::convert::TryInto<::std::option::Option<super::ChannelStatus>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -25337,7 +23932,7 @@ Server default: `"body"`.*/
             }
             pub fn uptime<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<f64>,
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.uptime = value
@@ -25426,7 +24021,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
-                ::std::option::Option<super::HsmButtonType>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             url: ::std::result::Result<
@@ -25495,7 +24090,7 @@ Server default: `"body"`.*/
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::HsmButtonType>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -25931,28 +24526,37 @@ Server default: `"body"`.*/
         }
         #[derive(Clone, Debug)]
         pub struct Label {
-            color: ::std::result::Result<super::LabelColor, ::std::string::String>,
+            color: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             count: ::std::result::Result<
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<super::LabelId, ::std::string::String>,
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            id: ::std::result::Result<
+                ::std::option::Option<super::LabelId>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Label {
             fn default() -> Self {
                 Self {
-                    color: Err("no value supplied for color".to_string()),
+                    color: Ok(Default::default()),
                     count: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
-                    name: Err("no value supplied for name".to_string()),
+                    id: Ok(Default::default()),
+                    name: Ok(Default::default()),
                 }
             }
         }
         impl Label {
             pub fn color<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::LabelColor>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.color = value
@@ -25976,7 +24580,7 @@ Server default: `"body"`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::LabelId>,
+                T: ::std::convert::TryInto<::std::option::Option<super::LabelId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -25986,7 +24590,7 @@ Server default: `"body"`.*/
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
@@ -26086,19 +24690,22 @@ Server default: `"body"`.*/
         }
         #[derive(Clone, Debug)]
         pub struct Lid {
-            lid: ::std::result::Result<::std::string::String, ::std::string::String>,
+            lid: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Lid {
             fn default() -> Self {
                 Self {
-                    lid: Err("no value supplied for lid".to_string()),
+                    lid: Ok(Default::default()),
                 }
             }
         }
         impl Lid {
             pub fn lid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.lid = value
@@ -26128,17 +24735,26 @@ Server default: `"body"`.*/
                 ::std::vec::Vec<super::ChatId>,
                 ::std::string::String,
             >,
-            checks: ::std::result::Result<i64, ::std::string::String>,
-            messages: ::std::result::Result<i64, ::std::string::String>,
-            requests: ::std::result::Result<i64, ::std::string::String>,
+            checks: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            messages: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            requests: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Limits {
             fn default() -> Self {
                 Self {
-                    chats: Err("no value supplied for chats".to_string()),
-                    checks: Err("no value supplied for checks".to_string()),
-                    messages: Err("no value supplied for messages".to_string()),
-                    requests: Err("no value supplied for requests".to_string()),
+                    chats: Ok(Default::default()),
+                    checks: Ok(Default::default()),
+                    messages: Ok(Default::default()),
+                    requests: Ok(Default::default()),
                 }
             }
         }
@@ -26157,7 +24773,7 @@ Server default: `"body"`.*/
             }
             pub fn checks<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.checks = value
@@ -26169,7 +24785,7 @@ Server default: `"body"`.*/
             }
             pub fn messages<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.messages = value
@@ -26181,7 +24797,7 @@ Server default: `"body"`.*/
             }
             pub fn requests<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.requests = value
@@ -26349,21 +24965,26 @@ Server default: `"body"`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            file_size: ::std::result::Result<i64, ::std::string::String>,
-            id: ::std::result::Result<super::MediaId, ::std::string::String>,
+            file_size: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<super::MediaId>,
+                ::std::string::String,
+            >,
             link: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             mime_type: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             sha256: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            time: ::std::result::Result<::serde_json::Value, ::std::string::String>,
             timestamp: ::std::result::Result<
                 ::std::option::Option<f64>,
                 ::std::string::String,
@@ -26373,12 +24994,11 @@ Server default: `"body"`.*/
             fn default() -> Self {
                 Self {
                     file_name: Ok(Default::default()),
-                    file_size: Err("no value supplied for file_size".to_string()),
-                    id: Err("no value supplied for id".to_string()),
+                    file_size: Ok(Default::default()),
+                    id: Ok(Default::default()),
                     link: Ok(Default::default()),
-                    mime_type: Err("no value supplied for mime_type".to_string()),
+                    mime_type: Ok(Default::default()),
                     sha256: Ok(Default::default()),
-                    time: Err("no value supplied for time".to_string()),
                     timestamp: Ok(Default::default()),
                 }
             }
@@ -26398,7 +25018,7 @@ Server default: `"body"`.*/
             }
             pub fn file_size<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.file_size = value
@@ -26410,7 +25030,7 @@ Server default: `"body"`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::MediaId>,
+                T: ::std::convert::TryInto<::std::option::Option<super::MediaId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -26432,7 +25052,7 @@ Server default: `"body"`.*/
             }
             pub fn mime_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mime_type = value
@@ -26451,18 +25071,6 @@ Server default: `"body"`.*/
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for sha256: {e}")
-                    });
-                self
-            }
-            pub fn time<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::serde_json::Value>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for time: {e}")
                     });
                 self
             }
@@ -26491,7 +25099,6 @@ Server default: `"body"`.*/
                     link: value.link?,
                     mime_type: value.mime_type?,
                     sha256: value.sha256?,
-                    time: value.time?,
                     timestamp: value.timestamp?,
                 })
             }
@@ -26505,7 +25112,6 @@ Server default: `"body"`.*/
                     link: Ok(value.link),
                     mime_type: Ok(value.mime_type),
                     sha256: Ok(value.sha256),
-                    time: Ok(value.time),
                     timestamp: Ok(value.timestamp),
                 }
             }
@@ -26743,7 +25349,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<super::MessageContentLinkPreview>,
                 ::std::string::String,
             >,
-            chat_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            chat_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             chat_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -26776,7 +25385,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            from_me: ::std::result::Result<bool, ::std::string::String>,
+            from_me: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             from_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -26793,7 +25405,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<super::MessageContentHsm>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             image: ::std::result::Result<
                 ::std::option::Option<super::MessageContentImage>,
                 ::std::string::String,
@@ -26874,8 +25489,14 @@ Server default: `"body"`.*/
                 ::std::option::Option<super::MessageContentText>,
                 ::std::string::String,
             >,
-            timestamp: ::std::result::Result<f64, ::std::string::String>,
-            type_: ::std::result::Result<super::MessageType, ::std::string::String>,
+            timestamp: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<super::MessageType>,
+                ::std::string::String,
+            >,
             video: ::std::result::Result<
                 ::std::option::Option<super::MessageContentVideo>,
                 ::std::string::String,
@@ -26893,7 +25514,7 @@ Server default: `"body"`.*/
                     audio: Ok(Default::default()),
                     buttons: Ok(Default::default()),
                     catalog: Ok(Default::default()),
-                    chat_id: Err("no value supplied for chat_id".to_string()),
+                    chat_id: Ok(Default::default()),
                     chat_name: Ok(Default::default()),
                     contact: Ok(Default::default()),
                     contact_list: Ok(Default::default()),
@@ -26902,12 +25523,12 @@ Server default: `"body"`.*/
                     document: Ok(Default::default()),
                     event: Ok(Default::default()),
                     from: Ok(Default::default()),
-                    from_me: Err("no value supplied for from_me".to_string()),
+                    from_me: Ok(Default::default()),
                     from_name: Ok(Default::default()),
                     gif: Ok(Default::default()),
                     group_invite: Ok(Default::default()),
                     hsm: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Ok(Default::default()),
                     image: Ok(Default::default()),
                     interactive: Ok(Default::default()),
                     labels: Ok(Default::default()),
@@ -26928,8 +25549,8 @@ Server default: `"body"`.*/
                     subtype: Ok(Default::default()),
                     system: Ok(Default::default()),
                     text: Ok(Default::default()),
-                    timestamp: Err("no value supplied for timestamp".to_string()),
-                    type_: Err("no value supplied for type_".to_string()),
+                    timestamp: Ok(Default::default()),
+                    type_: Ok(Default::default()),
                     video: Ok(Default::default()),
                     voice: Ok(Default::default()),
                 }
@@ -27006,7 +25627,7 @@ Server default: `"body"`.*/
             }
             pub fn chat_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.chat_id = value
@@ -27122,7 +25743,7 @@ Server default: `"body"`.*/
             }
             pub fn from_me<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.from_me = value
@@ -27188,7 +25809,7 @@ Server default: `"body"`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -27470,7 +26091,7 @@ Server default: `"body"`.*/
             }
             pub fn timestamp<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<f64>,
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.timestamp = value
@@ -27482,7 +26103,7 @@ Server default: `"body"`.*/
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::MessageType>,
+                T: ::std::convert::TryInto<::std::option::Option<super::MessageType>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -27655,7 +26276,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
-                super::MessageActionType,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             votes: ::std::result::Result<
@@ -27673,7 +26294,7 @@ Server default: `"body"`.*/
                     ephemeral: Ok(Default::default()),
                     event_response: Ok(Default::default()),
                     target: Ok(Default::default()),
-                    type_: Err("no value supplied for type_".to_string()),
+                    type_: Ok(Default::default()),
                     votes: Ok(Default::default()),
                 }
             }
@@ -27769,7 +26390,7 @@ Server default: `"body"`.*/
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::MessageActionType>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -27831,14 +26452,17 @@ Server default: `"body"`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            file_size: ::std::result::Result<i64, ::std::string::String>,
+            file_size: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             id: ::std::result::Result<super::MediaId, ::std::string::String>,
             link: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             mime_type: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             recording_time: ::std::result::Result<
@@ -27853,7 +26477,6 @@ Server default: `"body"`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            time: ::std::result::Result<::serde_json::Value, ::std::string::String>,
             timestamp: ::std::result::Result<
                 ::std::option::Option<f64>,
                 ::std::string::String,
@@ -27871,14 +26494,13 @@ Server default: `"body"`.*/
             fn default() -> Self {
                 Self {
                     file_name: Ok(Default::default()),
-                    file_size: Err("no value supplied for file_size".to_string()),
+                    file_size: Ok(Default::default()),
                     id: Err("no value supplied for id".to_string()),
                     link: Ok(Default::default()),
-                    mime_type: Err("no value supplied for mime_type".to_string()),
+                    mime_type: Ok(Default::default()),
                     recording_time: Ok(Default::default()),
                     seconds: Ok(Default::default()),
                     sha256: Ok(Default::default()),
-                    time: Err("no value supplied for time".to_string()),
                     timestamp: Ok(Default::default()),
                     view_once: Ok(Default::default()),
                     waveform: Ok(Default::default()),
@@ -27900,7 +26522,7 @@ Server default: `"body"`.*/
             }
             pub fn file_size<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.file_size = value
@@ -27934,7 +26556,7 @@ Server default: `"body"`.*/
             }
             pub fn mime_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mime_type = value
@@ -27979,18 +26601,6 @@ Server default: `"body"`.*/
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for sha256: {e}")
-                    });
-                self
-            }
-            pub fn time<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::serde_json::Value>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for time: {e}")
                     });
                 self
             }
@@ -28046,7 +26656,6 @@ Server default: `"body"`.*/
                     recording_time: value.recording_time?,
                     seconds: value.seconds?,
                     sha256: value.sha256?,
-                    time: value.time?,
                     timestamp: value.timestamp?,
                     view_once: value.view_once?,
                     waveform: value.waveform?,
@@ -28064,7 +26673,6 @@ Server default: `"body"`.*/
                     recording_time: Ok(value.recording_time),
                     seconds: Ok(value.seconds),
                     sha256: Ok(value.sha256),
-                    time: Ok(value.time),
                     timestamp: Ok(value.timestamp),
                     view_once: Ok(value.view_once),
                     waveform: Ok(value.waveform),
@@ -28169,7 +26777,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
-                ::std::option::Option<super::MessageContentButtonsButtonsItemType>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -28207,9 +26815,7 @@ Server default: `"body"`.*/
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentButtonsButtonsItemType>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -28300,7 +26906,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            file_size: ::std::result::Result<i64, ::std::string::String>,
+            file_size: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             filename: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -28311,7 +26920,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             mime_type: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             page_count: ::std::result::Result<
@@ -28326,7 +26935,6 @@ Server default: `"body"`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            time: ::std::result::Result<::serde_json::Value, ::std::string::String>,
             timestamp: ::std::result::Result<
                 ::std::option::Option<f64>,
                 ::std::string::String,
@@ -28342,15 +26950,14 @@ Server default: `"body"`.*/
                     buttons: Ok(Default::default()),
                     caption: Ok(Default::default()),
                     file_name: Ok(Default::default()),
-                    file_size: Err("no value supplied for file_size".to_string()),
+                    file_size: Ok(Default::default()),
                     filename: Ok(Default::default()),
                     id: Err("no value supplied for id".to_string()),
                     link: Ok(Default::default()),
-                    mime_type: Err("no value supplied for mime_type".to_string()),
+                    mime_type: Ok(Default::default()),
                     page_count: Ok(Default::default()),
                     preview: Ok(Default::default()),
                     sha256: Ok(Default::default()),
-                    time: Err("no value supplied for time".to_string()),
                     timestamp: Ok(Default::default()),
                     view_once: Ok(Default::default()),
                 }
@@ -28395,7 +27002,7 @@ Server default: `"body"`.*/
             }
             pub fn file_size<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.file_size = value
@@ -28441,7 +27048,7 @@ Server default: `"body"`.*/
             }
             pub fn mime_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mime_type = value
@@ -28484,18 +27091,6 @@ Server default: `"body"`.*/
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for sha256: {e}")
-                    });
-                self
-            }
-            pub fn time<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::serde_json::Value>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for time: {e}")
                     });
                 self
             }
@@ -28542,7 +27137,6 @@ Server default: `"body"`.*/
                     page_count: value.page_count?,
                     preview: value.preview?,
                     sha256: value.sha256?,
-                    time: value.time?,
                     timestamp: value.timestamp?,
                     view_once: value.view_once?,
                 })
@@ -28563,7 +27157,6 @@ Server default: `"body"`.*/
                     page_count: Ok(value.page_count),
                     preview: Ok(value.preview),
                     sha256: Ok(value.sha256),
-                    time: Ok(value.time),
                     timestamp: Ok(value.timestamp),
                     view_once: Ok(value.view_once),
                 }
@@ -28833,7 +27426,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
-                ::std::option::Option<super::MessageContentHsmHeaderType>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             video: ::std::result::Result<
@@ -28908,9 +27501,7 @@ Server default: `"body"`.*/
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentHsmHeaderType>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -28976,7 +27567,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            file_size: ::std::result::Result<i64, ::std::string::String>,
+            file_size: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             height: ::std::result::Result<
                 ::std::option::Option<i32>,
                 ::std::string::String,
@@ -28987,7 +27581,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             mime_type: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             preview: ::std::result::Result<
@@ -28998,7 +27592,6 @@ Server default: `"body"`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            time: ::std::result::Result<::serde_json::Value, ::std::string::String>,
             timestamp: ::std::result::Result<
                 ::std::option::Option<f64>,
                 ::std::string::String,
@@ -29018,14 +27611,13 @@ Server default: `"body"`.*/
                     buttons: Ok(Default::default()),
                     caption: Ok(Default::default()),
                     file_name: Ok(Default::default()),
-                    file_size: Err("no value supplied for file_size".to_string()),
+                    file_size: Ok(Default::default()),
                     height: Ok(Default::default()),
                     id: Err("no value supplied for id".to_string()),
                     link: Ok(Default::default()),
-                    mime_type: Err("no value supplied for mime_type".to_string()),
+                    mime_type: Ok(Default::default()),
                     preview: Ok(Default::default()),
                     sha256: Ok(Default::default()),
-                    time: Err("no value supplied for time".to_string()),
                     timestamp: Ok(Default::default()),
                     view_once: Ok(Default::default()),
                     width: Ok(Default::default()),
@@ -29071,7 +27663,7 @@ Server default: `"body"`.*/
             }
             pub fn file_size<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.file_size = value
@@ -29117,7 +27709,7 @@ Server default: `"body"`.*/
             }
             pub fn mime_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mime_type = value
@@ -29148,18 +27740,6 @@ Server default: `"body"`.*/
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for sha256: {e}")
-                    });
-                self
-            }
-            pub fn time<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::serde_json::Value>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for time: {e}")
                     });
                 self
             }
@@ -29217,7 +27797,6 @@ Server default: `"body"`.*/
                     mime_type: value.mime_type?,
                     preview: value.preview?,
                     sha256: value.sha256?,
-                    time: value.time?,
                     timestamp: value.timestamp?,
                     view_once: value.view_once?,
                     width: value.width?,
@@ -29237,7 +27816,6 @@ Server default: `"body"`.*/
                     mime_type: Ok(value.mime_type),
                     preview: Ok(value.preview),
                     sha256: Ok(value.sha256),
-                    time: Ok(value.time),
                     timestamp: Ok(value.timestamp),
                     view_once: Ok(value.view_once),
                     width: Ok(value.width),
@@ -29258,7 +27836,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            file_size: ::std::result::Result<i64, ::std::string::String>,
+            file_size: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             footer: ::std::result::Result<
                 ::std::option::Option<super::MessageContentInteractiveFooter>,
                 ::std::string::String,
@@ -29267,20 +27848,22 @@ Server default: `"body"`.*/
                 ::std::option::Option<super::MessageContentInteractiveHeader>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<super::MediaId, ::std::string::String>,
+            id: ::std::result::Result<
+                ::std::option::Option<super::MediaId>,
+                ::std::string::String,
+            >,
             link: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             mime_type: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             sha256: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            time: ::std::result::Result<::serde_json::Value, ::std::string::String>,
             timestamp: ::std::result::Result<
                 ::std::option::Option<f64>,
                 ::std::string::String,
@@ -29300,14 +27883,13 @@ Server default: `"body"`.*/
                     action: Err("no value supplied for action".to_string()),
                     body: Ok(Default::default()),
                     file_name: Ok(Default::default()),
-                    file_size: Err("no value supplied for file_size".to_string()),
+                    file_size: Ok(Default::default()),
                     footer: Ok(Default::default()),
                     header: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Ok(Default::default()),
                     link: Ok(Default::default()),
-                    mime_type: Err("no value supplied for mime_type".to_string()),
+                    mime_type: Ok(Default::default()),
                     sha256: Ok(Default::default()),
-                    time: Err("no value supplied for time".to_string()),
                     timestamp: Ok(Default::default()),
                     type_: Ok(Default::default()),
                     view_once: Ok(Default::default()),
@@ -29355,7 +27937,7 @@ Server default: `"body"`.*/
             }
             pub fn file_size<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.file_size = value
@@ -29395,7 +27977,7 @@ Server default: `"body"`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::MediaId>,
+                T: ::std::convert::TryInto<::std::option::Option<super::MediaId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -29417,7 +27999,7 @@ Server default: `"body"`.*/
             }
             pub fn mime_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mime_type = value
@@ -29436,18 +28018,6 @@ Server default: `"body"`.*/
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for sha256: {e}")
-                    });
-                self
-            }
-            pub fn time<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::serde_json::Value>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for time: {e}")
                     });
                 self
             }
@@ -29507,7 +28077,6 @@ Server default: `"body"`.*/
                     link: value.link?,
                     mime_type: value.mime_type?,
                     sha256: value.sha256?,
-                    time: value.time?,
                     timestamp: value.timestamp?,
                     type_: value.type_?,
                     view_once: value.view_once?,
@@ -29528,7 +28097,6 @@ Server default: `"body"`.*/
                     link: Ok(value.link),
                     mime_type: Ok(value.mime_type),
                     sha256: Ok(value.sha256),
-                    time: Ok(value.time),
                     timestamp: Ok(value.timestamp),
                     type_: Ok(value.type_),
                     view_once: Ok(value.view_once),
@@ -30796,7 +29364,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<super::MessageContentOrderStatus>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             text: ::std::result::Result<
@@ -30895,9 +29463,7 @@ Server default: `"body"`.*/
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentOrderStatus>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -31002,7 +29568,10 @@ Server default: `"body"`.*/
                 ::std::vec::Vec<super::PollResults>,
                 ::std::string::String,
             >,
-            title: ::std::result::Result<::std::string::String, ::std::string::String>,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             total: ::std::result::Result<
                 ::std::option::Option<i64>,
                 ::std::string::String,
@@ -31019,9 +29588,9 @@ Server default: `"body"`.*/
         impl ::std::default::Default for MessageContentPoll {
             fn default() -> Self {
                 Self {
-                    options: Err("no value supplied for options".to_string()),
+                    options: Ok(Default::default()),
                     results: Ok(Default::default()),
-                    title: Err("no value supplied for title".to_string()),
+                    title: Ok(Default::default()),
                     total: Ok(Default::default()),
                     view_once: Ok(Default::default()),
                     vote_limit: Ok(Default::default()),
@@ -31055,7 +29624,7 @@ Server default: `"body"`.*/
             }
             pub fn title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.title = value
@@ -31198,7 +29767,7 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct MessageContentProductItems {
             type_: ::std::result::Result<
-                ::std::option::Option<super::MessageContentProductItemsType>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -31212,9 +29781,7 @@ Server default: `"body"`.*/
         impl MessageContentProductItems {
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentProductItemsType>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -31251,7 +29818,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
-                ::std::option::Option<super::MessageContentReplyType>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -31291,9 +29858,7 @@ Server default: `"body"`.*/
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentReplyType>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -31336,7 +29901,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            file_size: ::std::result::Result<i64, ::std::string::String>,
+            file_size: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             height: ::std::result::Result<
                 ::std::option::Option<i32>,
                 ::std::string::String,
@@ -31347,7 +29915,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             mime_type: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             preview: ::std::result::Result<
@@ -31358,7 +29926,6 @@ Server default: `"body"`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            time: ::std::result::Result<::serde_json::Value, ::std::string::String>,
             timestamp: ::std::result::Result<
                 ::std::option::Option<f64>,
                 ::std::string::String,
@@ -31377,14 +29944,13 @@ Server default: `"body"`.*/
                 Self {
                     animated: Ok(Default::default()),
                     file_name: Ok(Default::default()),
-                    file_size: Err("no value supplied for file_size".to_string()),
+                    file_size: Ok(Default::default()),
                     height: Ok(Default::default()),
                     id: Err("no value supplied for id".to_string()),
                     link: Ok(Default::default()),
-                    mime_type: Err("no value supplied for mime_type".to_string()),
+                    mime_type: Ok(Default::default()),
                     preview: Ok(Default::default()),
                     sha256: Ok(Default::default()),
-                    time: Err("no value supplied for time".to_string()),
                     timestamp: Ok(Default::default()),
                     view_once: Ok(Default::default()),
                     width: Ok(Default::default()),
@@ -31418,7 +29984,7 @@ Server default: `"body"`.*/
             }
             pub fn file_size<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.file_size = value
@@ -31464,7 +30030,7 @@ Server default: `"body"`.*/
             }
             pub fn mime_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mime_type = value
@@ -31495,18 +30061,6 @@ Server default: `"body"`.*/
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for sha256: {e}")
-                    });
-                self
-            }
-            pub fn time<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::serde_json::Value>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for time: {e}")
                     });
                 self
             }
@@ -31563,7 +30117,6 @@ Server default: `"body"`.*/
                     mime_type: value.mime_type?,
                     preview: value.preview?,
                     sha256: value.sha256?,
-                    time: value.time?,
                     timestamp: value.timestamp?,
                     view_once: value.view_once?,
                     width: value.width?,
@@ -31583,7 +30136,6 @@ Server default: `"body"`.*/
                     mime_type: Ok(value.mime_type),
                     preview: Ok(value.preview),
                     sha256: Ok(value.sha256),
-                    time: Ok(value.time),
                     timestamp: Ok(value.timestamp),
                     view_once: Ok(value.view_once),
                     width: Ok(value.width),
@@ -32012,7 +30564,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            file_size: ::std::result::Result<i64, ::std::string::String>,
+            file_size: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             height: ::std::result::Result<
                 ::std::option::Option<i32>,
                 ::std::string::String,
@@ -32023,7 +30578,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             mime_type: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             preview: ::std::result::Result<
@@ -32038,7 +30593,6 @@ Server default: `"body"`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            time: ::std::result::Result<::serde_json::Value, ::std::string::String>,
             timestamp: ::std::result::Result<
                 ::std::option::Option<f64>,
                 ::std::string::String,
@@ -32059,15 +30613,14 @@ Server default: `"body"`.*/
                     buttons: Ok(Default::default()),
                     caption: Ok(Default::default()),
                     file_name: Ok(Default::default()),
-                    file_size: Err("no value supplied for file_size".to_string()),
+                    file_size: Ok(Default::default()),
                     height: Ok(Default::default()),
                     id: Err("no value supplied for id".to_string()),
                     link: Ok(Default::default()),
-                    mime_type: Err("no value supplied for mime_type".to_string()),
+                    mime_type: Ok(Default::default()),
                     preview: Ok(Default::default()),
                     seconds: Ok(Default::default()),
                     sha256: Ok(Default::default()),
-                    time: Err("no value supplied for time".to_string()),
                     timestamp: Ok(Default::default()),
                     view_once: Ok(Default::default()),
                     width: Ok(Default::default()),
@@ -32125,7 +30678,7 @@ Server default: `"body"`.*/
             }
             pub fn file_size<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.file_size = value
@@ -32171,7 +30724,7 @@ Server default: `"body"`.*/
             }
             pub fn mime_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mime_type = value
@@ -32214,18 +30767,6 @@ Server default: `"body"`.*/
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for sha256: {e}")
-                    });
-                self
-            }
-            pub fn time<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::serde_json::Value>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for time: {e}")
                     });
                 self
             }
@@ -32285,7 +30826,6 @@ Server default: `"body"`.*/
                     preview: value.preview?,
                     seconds: value.seconds?,
                     sha256: value.sha256?,
-                    time: value.time?,
                     timestamp: value.timestamp?,
                     view_once: value.view_once?,
                     width: value.width?,
@@ -32307,7 +30847,6 @@ Server default: `"body"`.*/
                     preview: Ok(value.preview),
                     seconds: Ok(value.seconds),
                     sha256: Ok(value.sha256),
-                    time: Ok(value.time),
                     timestamp: Ok(value.timestamp),
                     view_once: Ok(value.view_once),
                     width: Ok(value.width),
@@ -32970,7 +31509,10 @@ Server default: `"body"`.*/
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
-            title: ::std::result::Result<::std::string::String, ::std::string::String>,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             total: ::std::result::Result<
                 ::std::option::Option<i64>,
                 ::std::string::String,
@@ -32983,8 +31525,8 @@ Server default: `"body"`.*/
         impl ::std::default::Default for MessagePollResults {
             fn default() -> Self {
                 Self {
-                    options: Err("no value supplied for options".to_string()),
-                    title: Err("no value supplied for title".to_string()),
+                    options: Ok(Default::default()),
+                    title: Ok(Default::default()),
                     total: Ok(Default::default()),
                     vote_limit: Ok(Default::default()),
                 }
@@ -33005,7 +31547,7 @@ Server default: `"body"`.*/
             }
             pub fn title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.title = value
@@ -34158,7 +32700,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<f64>,
                 ::std::string::String,
             >,
-            emoji: ::std::result::Result<super::Emoji, ::std::string::String>,
+            emoji: ::std::result::Result<
+                ::std::option::Option<super::Emoji>,
+                ::std::string::String,
+            >,
             group_key: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -34177,7 +32722,7 @@ Server default: `"body"`.*/
             fn default() -> Self {
                 Self {
                     count: Ok(Default::default()),
-                    emoji: Err("no value supplied for emoji".to_string()),
+                    emoji: Ok(Default::default()),
                     group_key: Ok(Default::default()),
                     id: Ok(Default::default()),
                     t: Ok(Default::default()),
@@ -34200,7 +32745,7 @@ Server default: `"body"`.*/
             }
             pub fn emoji<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Emoji>,
+                T: ::std::convert::TryInto<::std::option::Option<super::Emoji>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.emoji = value
@@ -34536,19 +33081,22 @@ Server default: `"body"`.*/
         }
         #[derive(Clone, Debug)]
         pub struct NewGroup {
-            group_id: ::std::result::Result<super::GroupId, ::std::string::String>,
+            group_id: ::std::result::Result<
+                ::std::option::Option<super::GroupId>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for NewGroup {
             fn default() -> Self {
                 Self {
-                    group_id: Err("no value supplied for group_id".to_string()),
+                    group_id: Ok(Default::default()),
                 }
             }
         }
         impl NewGroup {
             pub fn group_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::GroupId>,
+                T: ::std::convert::TryInto<::std::option::Option<super::GroupId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.group_id = value
@@ -34604,7 +33152,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<super::ChatId, ::std::string::String>,
+            id: ::std::result::Result<
+                ::std::option::Option<super::ChatId>,
+                ::std::string::String,
+            >,
             invite_code: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -34625,7 +33176,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             name_at: ::std::result::Result<
                 ::std::option::Option<i64>,
                 ::std::string::String,
@@ -34647,7 +33201,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             role: ::std::result::Result<
-                ::std::option::Option<super::NewsletterRole>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             subscribers_count: ::std::result::Result<
@@ -34658,7 +33212,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
-            type_: ::std::result::Result<super::NewsletterType, ::std::string::String>,
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             unread: ::std::result::Result<
                 ::std::option::Option<i64>,
                 ::std::string::String,
@@ -34682,13 +33239,13 @@ Server default: `"body"`.*/
                     description: Ok(Default::default()),
                     description_at: Ok(Default::default()),
                     handle: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Ok(Default::default()),
                     invite_code: Ok(Default::default()),
                     labels: Ok(Default::default()),
                     last_message: Ok(Default::default()),
                     mute: Ok(Default::default()),
                     mute_until: Ok(Default::default()),
-                    name: Err("no value supplied for name".to_string()),
+                    name: Ok(Default::default()),
                     name_at: Ok(Default::default()),
                     not_spam: Ok(Default::default()),
                     pin: Ok(Default::default()),
@@ -34697,7 +33254,7 @@ Server default: `"body"`.*/
                     role: Ok(Default::default()),
                     subscribers_count: Ok(Default::default()),
                     timestamp: Ok(Default::default()),
-                    type_: Err("no value supplied for type_".to_string()),
+                    type_: Ok(Default::default()),
                     unread: Ok(Default::default()),
                     unread_mention: Ok(Default::default()),
                     verification: Ok(Default::default()),
@@ -34793,7 +33350,7 @@ Server default: `"body"`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ChatId>,
+                T: ::std::convert::TryInto<::std::option::Option<super::ChatId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -34863,7 +33420,7 @@ Server default: `"body"`.*/
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
@@ -34935,7 +33492,7 @@ Server default: `"body"`.*/
             }
             pub fn role<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::NewsletterRole>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.role = value
@@ -34973,7 +33530,7 @@ Server default: `"body"`.*/
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::NewsletterType>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -35401,21 +33958,27 @@ Server default: `"body"`.*/
         }
         #[derive(Clone, Debug)]
         pub struct Participant {
-            id: ::std::result::Result<super::ContactId, ::std::string::String>,
-            rank: ::std::result::Result<super::ParticipantRank, ::std::string::String>,
+            id: ::std::result::Result<
+                ::std::option::Option<super::ContactId>,
+                ::std::string::String,
+            >,
+            rank: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Participant {
             fn default() -> Self {
                 Self {
-                    id: Err("no value supplied for id".to_string()),
-                    rank: Err("no value supplied for rank".to_string()),
+                    id: Ok(Default::default()),
+                    rank: Ok(Default::default()),
                 }
             }
         }
         impl Participant {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ContactId>,
+                T: ::std::convert::TryInto<::std::option::Option<super::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -35425,7 +33988,7 @@ Server default: `"body"`.*/
             }
             pub fn rank<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ParticipantRank>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.rank = value
@@ -35729,9 +34292,18 @@ Server default: `"body"`.*/
         }
         #[derive(Clone, Debug)]
         pub struct PollResults {
-            count: ::std::result::Result<i64, ::std::string::String>,
-            id: ::std::result::Result<::std::string::String, ::std::string::String>,
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             voters: ::std::result::Result<
                 ::std::vec::Vec<super::ContactId>,
                 ::std::string::String,
@@ -35740,17 +34312,17 @@ Server default: `"body"`.*/
         impl ::std::default::Default for PollResults {
             fn default() -> Self {
                 Self {
-                    count: Err("no value supplied for count".to_string()),
-                    id: Err("no value supplied for id".to_string()),
-                    name: Err("no value supplied for name".to_string()),
-                    voters: Err("no value supplied for voters".to_string()),
+                    count: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    voters: Ok(Default::default()),
                 }
             }
         }
         impl PollResults {
             pub fn count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.count = value
@@ -35762,7 +34334,7 @@ Server default: `"body"`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -35772,7 +34344,7 @@ Server default: `"body"`.*/
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
@@ -35820,20 +34392,23 @@ Server default: `"body"`.*/
         }
         #[derive(Clone, Debug)]
         pub struct Presence {
-            contact_id: ::std::result::Result<super::ContactId, ::std::string::String>,
+            contact_id: ::std::result::Result<
+                ::std::option::Option<super::ContactId>,
+                ::std::string::String,
+            >,
             last_seen: ::std::result::Result<
                 ::std::option::Option<f64>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<super::PresenceStatus>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
         impl ::std::default::Default for Presence {
             fn default() -> Self {
                 Self {
-                    contact_id: Err("no value supplied for contact_id".to_string()),
+                    contact_id: Ok(Default::default()),
                     last_seen: Ok(Default::default()),
                     status: Ok(Default::default()),
                 }
@@ -35842,7 +34417,7 @@ Server default: `"body"`.*/
         impl Presence {
             pub fn contact_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ContactId>,
+                T: ::std::convert::TryInto<::std::option::Option<super::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contact_id = value
@@ -35866,7 +34441,7 @@ Server default: `"body"`.*/
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::PresenceStatus>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -35901,15 +34476,21 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct Product {
             availability: ::std::result::Result<
-                super::ProductAvailability,
+                ::std::option::Option<super::ProductAvailability>,
                 ::std::string::String,
             >,
-            currency: ::std::result::Result<super::Currency, ::std::string::String>,
+            currency: ::std::result::Result<
+                ::std::option::Option<super::Currency>,
+                ::std::string::String,
+            >,
             description: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             images: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
@@ -35918,8 +34499,14 @@ Server default: `"body"`.*/
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
-            price: ::std::result::Result<f64, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            price: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
             product_retailer_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -35936,14 +34523,14 @@ Server default: `"body"`.*/
         impl ::std::default::Default for Product {
             fn default() -> Self {
                 Self {
-                    availability: Err("no value supplied for availability".to_string()),
-                    currency: Err("no value supplied for currency".to_string()),
-                    description: Err("no value supplied for description".to_string()),
-                    id: Err("no value supplied for id".to_string()),
+                    availability: Ok(Default::default()),
+                    currency: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    id: Ok(Default::default()),
                     images: Err("no value supplied for images".to_string()),
                     is_hidden: Ok(Default::default()),
-                    name: Err("no value supplied for name".to_string()),
-                    price: Err("no value supplied for price".to_string()),
+                    name: Ok(Default::default()),
+                    price: Ok(Default::default()),
                     product_retailer_id: Ok(Default::default()),
                     review: Ok(Default::default()),
                     url: Ok(Default::default()),
@@ -35953,7 +34540,9 @@ Server default: `"body"`.*/
         impl Product {
             pub fn availability<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ProductAvailability>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ProductAvailability>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.availability = value
@@ -35965,7 +34554,7 @@ Server default: `"body"`.*/
             }
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Currency>,
+                T: ::std::convert::TryInto<::std::option::Option<super::Currency>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.currency = value
@@ -35977,7 +34566,7 @@ Server default: `"body"`.*/
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
@@ -35989,7 +34578,7 @@ Server default: `"body"`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -36023,7 +34612,7 @@ Server default: `"body"`.*/
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
@@ -36035,7 +34624,7 @@ Server default: `"body"`.*/
             }
             pub fn price<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<f64>,
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.price = value
@@ -36791,7 +35380,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            status: ::std::result::Result<super::QrStatus, ::std::string::String>,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Qr {
             fn default() -> Self {
@@ -36799,7 +35391,7 @@ Server default: `"body"`.*/
                     base64: Ok(Default::default()),
                     expire: Ok(Default::default()),
                     rowdata: Ok(Default::default()),
-                    status: Err("no value supplied for status".to_string()),
+                    status: Ok(Default::default()),
                 }
             }
         }
@@ -36842,7 +35434,7 @@ Server default: `"body"`.*/
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::QrStatus>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -36961,19 +35553,22 @@ Server default: `"body"`.*/
         }
         #[derive(Clone, Debug)]
         pub struct ResponseError {
-            error: ::std::result::Result<super::Error, ::std::string::String>,
+            error: ::std::result::Result<
+                ::std::option::Option<super::Error>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ResponseError {
             fn default() -> Self {
                 Self {
-                    error: Err("no value supplied for error".to_string()),
+                    error: Ok(Default::default()),
                 }
             }
         }
         impl ResponseError {
             pub fn error<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Error>,
+                T: ::std::convert::TryInto<::std::option::Option<super::Error>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.error = value
@@ -37100,7 +35695,6 @@ Server default: `"body"`.*/
         }
         #[derive(Clone, Debug)]
         pub struct ResponseSuccess {
-            result: ::std::result::Result<::serde_json::Value, ::std::string::String>,
             success: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -37109,24 +35703,11 @@ Server default: `"body"`.*/
         impl ::std::default::Default for ResponseSuccess {
             fn default() -> Self {
                 Self {
-                    result: Err("no value supplied for result".to_string()),
                     success: Ok(Default::default()),
                 }
             }
         }
         impl ResponseSuccess {
-            pub fn result<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::serde_json::Value>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.result = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
-                    });
-                self
-            }
             pub fn success<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -37145,18 +35726,12 @@ Server default: `"body"`.*/
             fn try_from(
                 value: ResponseSuccess,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    result: value.result?,
-                    success: value.success?,
-                })
+                Ok(Self { success: value.success? })
             }
         }
         impl ::std::convert::From<super::ResponseSuccess> for ResponseSuccess {
             fn from(value: super::ResponseSuccess) -> Self {
-                Self {
-                    result: Ok(value.result),
-                    success: Ok(value.success),
-                }
+                Self { success: Ok(value.success) }
             }
         }
         #[derive(Clone, Debug)]
@@ -43519,13 +42094,16 @@ Server default: `"body"`.*/
                 ::std::option::Option<super::Message>,
                 ::std::string::String,
             >,
-            sent: ::std::result::Result<bool, ::std::string::String>,
+            sent: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for SentMessage {
             fn default() -> Self {
                 Self {
                     message: Ok(Default::default()),
-                    sent: Err("no value supplied for sent".to_string()),
+                    sent: Ok(Default::default()),
                 }
             }
         }
@@ -43544,7 +42122,7 @@ Server default: `"body"`.*/
             }
             pub fn sent<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sent = value
@@ -43886,19 +42464,28 @@ Server default: `"body"`.*/
         }
         #[derive(Clone, Debug)]
         pub struct Status {
-            code: ::std::result::Result<f64, ::std::string::String>,
+            code: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
             errors: ::std::result::Result<
                 ::std::vec::Vec<super::Error>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             recipient_id: ::std::result::Result<
                 ::std::option::Option<super::ChatId>,
                 ::std::string::String,
             >,
-            status: ::std::result::Result<super::StatusEnum, ::std::string::String>,
-            timestamp: ::std::result::Result<
+            status: ::std::result::Result<
+                ::std::option::Option<super::StatusEnum>,
                 ::std::string::String,
+            >,
+            timestamp: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             viewer_id: ::std::result::Result<
@@ -43909,12 +42496,12 @@ Server default: `"body"`.*/
         impl ::std::default::Default for Status {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
+                    code: Ok(Default::default()),
                     errors: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Ok(Default::default()),
                     recipient_id: Ok(Default::default()),
-                    status: Err("no value supplied for status".to_string()),
-                    timestamp: Err("no value supplied for timestamp".to_string()),
+                    status: Ok(Default::default()),
+                    timestamp: Ok(Default::default()),
                     viewer_id: Ok(Default::default()),
                 }
             }
@@ -43922,7 +42509,7 @@ Server default: `"body"`.*/
         impl Status {
             pub fn code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<f64>,
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.code = value
@@ -43946,7 +42533,7 @@ Server default: `"body"`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -43968,7 +42555,7 @@ Server default: `"body"`.*/
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::StatusEnum>,
+                T: ::std::convert::TryInto<::std::option::Option<super::StatusEnum>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -43980,7 +42567,7 @@ Server default: `"body"`.*/
             }
             pub fn timestamp<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.timestamp = value
@@ -44209,28 +42796,32 @@ Server default: `"body"`.*/
         }
         #[derive(Clone, Debug)]
         pub struct UpdateSettings {
-            after_update: ::std::result::Result<super::Settings, ::std::string::String>,
-            before_update: ::std::result::Result<super::Settings, ::std::string::String>,
+            after_update: ::std::result::Result<
+                ::std::option::Option<super::Settings>,
+                ::std::string::String,
+            >,
+            before_update: ::std::result::Result<
+                ::std::option::Option<super::Settings>,
+                ::std::string::String,
+            >,
             changes: ::std::result::Result<
-                ::std::vec::Vec<super::UpdateSettingsChangesItem>,
+                ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
         }
         impl ::std::default::Default for UpdateSettings {
             fn default() -> Self {
                 Self {
-                    after_update: Err("no value supplied for after_update".to_string()),
-                    before_update: Err(
-                        "no value supplied for before_update".to_string(),
-                    ),
-                    changes: Err("no value supplied for changes".to_string()),
+                    after_update: Ok(Default::default()),
+                    before_update: Ok(Default::default()),
+                    changes: Ok(Default::default()),
                 }
             }
         }
         impl UpdateSettings {
             pub fn after_update<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Settings>,
+                T: ::std::convert::TryInto<::std::option::Option<super::Settings>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.after_update = value
@@ -44242,7 +42833,7 @@ Server default: `"body"`.*/
             }
             pub fn before_update<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Settings>,
+                T: ::std::convert::TryInto<::std::option::Option<super::Settings>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.before_update = value
@@ -44254,9 +42845,7 @@ Server default: `"body"`.*/
             }
             pub fn changes<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::UpdateSettingsChangesItem>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.changes = value

@@ -52,12 +52,12 @@
 //! `Authorization` header and pass it to [`Client::new_with_client`] (or use
 //! `whapi-ext`, which also keeps the token out of logs).
 
-#![allow(clippy::all, missing_docs, rustdoc::all)]
+#![deny(missing_docs)]
 
 /// The generated code, included rather than declared as a module file so
 /// that rustfmt leaves prettyplease's formatting alone: `cargo xtask check`
 /// compares it byte for byte.
-#[allow(unused_imports, clippy::all)]
+#[allow(missing_docs)]
 mod generated {
     include!("generated.rs");
 }

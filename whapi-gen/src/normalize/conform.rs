@@ -31,7 +31,8 @@ pub fn violation(root: &Value, schema: &Value, value: &Value) -> Option<String> 
             "object" => value.is_object(),
             _ => true,
         };
-        if !fits && !(value.is_null() && schema.get("nullable") == Some(&Value::Bool(true))) {
+        let null_allowed = value.is_null() && schema.get("nullable") == Some(&Value::Bool(true));
+        if !(fits || null_allowed) {
             return Some(format!("{value} is not of type {ty}"));
         }
     }

@@ -2,6 +2,7 @@
 
 mod defaults;
 mod get_body;
+mod lenient_responses;
 mod patterns;
 mod query_arrays;
 mod query_integers;
@@ -25,6 +26,8 @@ pub static ALL: &[Rule] = &[
     string_unions::RULE,
     query_integers::RULE,
     query_arrays::RULE,
+    lenient_responses::OPTIONAL_FIELDS,
+    lenient_responses::OPEN_ENUMS,
     patterns::RULE,
 ];
 
