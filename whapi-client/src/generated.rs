@@ -432,7 +432,7 @@ Maximum of 128 characters*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub hours: ::std::option::Option<BusinessProfileHours>,
+        pub hours: ::std::option::Option<BusinessProfileCustomHours>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<UserId>,
         /**URLs associated with business (e.g., website, Facebook page, Instagram)
@@ -487,24 +487,6 @@ Maximum of 2 websites with a maximum of 256 characters each*/
     }
     impl BusinessProfileCustomHours {
         pub fn builder() -> builder::BusinessProfileCustomHours {
-            Default::default()
-        }
-    }
-    ///`BusinessProfileHours`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct BusinessProfileHours {
-        ///Working hours configuration
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub config: ::std::vec::Vec<BusinessHours>,
-        ///Timezone identifier
-        #[serde(
-            rename = "timeZone",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub time_zone: ::std::option::Option<::std::string::String>,
-    }
-    impl BusinessProfileHours {
-        pub fn builder() -> builder::BusinessProfileHours {
             Default::default()
         }
     }
@@ -2688,7 +2670,7 @@ Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub method: ::std::option::Option<EventMethod>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        pub type_: ::std::option::Option<EventType>,
+        pub type_: ::std::option::Option<WebhookEventTypeType>,
     }
     impl Event {
         pub fn builder() -> builder::Event {
@@ -2775,97 +2757,6 @@ Known values: `UNKNOWN`, `GOING`, `NOT_GOING`.*/
     impl EventResponse {
         pub fn builder() -> builder::EventResponse {
             Default::default()
-        }
-    }
-    ///`EventType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum EventType {
-        #[serde(rename = "messages")]
-        Messages,
-        #[serde(rename = "statuses")]
-        Statuses,
-        #[serde(rename = "chats")]
-        Chats,
-        #[serde(rename = "contacts")]
-        Contacts,
-        #[serde(rename = "groups")]
-        Groups,
-        #[serde(rename = "presences")]
-        Presences,
-        #[serde(rename = "calls")]
-        Calls,
-        #[serde(rename = "channel")]
-        Channel,
-        #[serde(rename = "users")]
-        Users,
-        #[serde(rename = "labels")]
-        Labels,
-        #[serde(rename = "service")]
-        Service,
-    }
-    impl ::std::fmt::Display for EventType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Messages => f.write_str("messages"),
-                Self::Statuses => f.write_str("statuses"),
-                Self::Chats => f.write_str("chats"),
-                Self::Contacts => f.write_str("contacts"),
-                Self::Groups => f.write_str("groups"),
-                Self::Presences => f.write_str("presences"),
-                Self::Calls => f.write_str("calls"),
-                Self::Channel => f.write_str("channel"),
-                Self::Users => f.write_str("users"),
-                Self::Labels => f.write_str("labels"),
-                Self::Service => f.write_str("service"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for EventType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "messages" => Ok(Self::Messages),
-                "statuses" => Ok(Self::Statuses),
-                "chats" => Ok(Self::Chats),
-                "contacts" => Ok(Self::Contacts),
-                "groups" => Ok(Self::Groups),
-                "presences" => Ok(Self::Presences),
-                "calls" => Ok(Self::Calls),
-                "channel" => Ok(Self::Channel),
-                "users" => Ok(Self::Users),
-                "labels" => Ok(Self::Labels),
-                "service" => Ok(Self::Service),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for EventType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for EventType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///`Events`
@@ -3780,58 +3671,12 @@ Known values: `simple`, `reply`, `url`, `phone_number`, `copy_code`.*/
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub buttons: ::std::vec::Vec<Button>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub list: ::std::option::Option<InteractiveActionList>,
+        pub list: ::std::option::Option<SectionListList>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub product: ::std::option::Option<ActionProduct>,
     }
     impl InteractiveAction {
         pub fn builder() -> builder::InteractiveAction {
-            Default::default()
-        }
-    }
-    ///`InteractiveActionList`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct InteractiveActionList {
-        ///Text for list of message
-        pub label: ::std::string::String,
-        ///Section of the message
-        pub sections: ::std::vec::Vec<InteractiveActionListSectionsItem>,
-    }
-    impl InteractiveActionList {
-        pub fn builder() -> builder::InteractiveActionList {
-            Default::default()
-        }
-    }
-    ///`InteractiveActionListSectionsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct InteractiveActionListSectionsItem {
-        ///Rows of the section
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub rows: ::std::vec::Vec<InteractiveActionListSectionsItemRowsItem>,
-        ///Title of the section
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub title: ::std::option::Option<::std::string::String>,
-    }
-    impl InteractiveActionListSectionsItem {
-        pub fn builder() -> builder::InteractiveActionListSectionsItem {
-            Default::default()
-        }
-    }
-    ///`InteractiveActionListSectionsItemRowsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct InteractiveActionListSectionsItemRowsItem {
-        ///Description of the row
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
-        ///Row ID
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
-        ///Title of the row
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub title: ::std::option::Option<::std::string::String>,
-    }
-    impl InteractiveActionListSectionsItemRowsItem {
-        pub fn builder() -> builder::InteractiveActionListSectionsItemRowsItem {
             Default::default()
         }
     }
@@ -5174,7 +5019,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     pub struct MessageContentInteractive {
         pub action: InteractiveAction,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub body: ::std::option::Option<MessageContentInteractiveBody>,
+        pub body: ::std::option::Option<MessagePropsInteractiveBody>,
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub file_name: ::std::option::Option<::std::string::String>,
@@ -5182,9 +5027,9 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub file_size: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub footer: ::std::option::Option<MessageContentInteractiveFooter>,
+        pub footer: ::std::option::Option<MessagePropsInteractiveFooter>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub header: ::std::option::Option<MessageContentInteractiveHeader>,
+        pub header: ::std::option::Option<MessagePropsInteractiveHeader>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<MediaId>,
         ///Optional. Link to media
@@ -5207,41 +5052,6 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     }
     impl MessageContentInteractive {
         pub fn builder() -> builder::MessageContentInteractive {
-            Default::default()
-        }
-    }
-    ///Body of interactive
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct MessageContentInteractiveBody {
-        ///Text of body
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub text: ::std::option::Option<::std::string::String>,
-    }
-    impl MessageContentInteractiveBody {
-        pub fn builder() -> builder::MessageContentInteractiveBody {
-            Default::default()
-        }
-    }
-    ///Footer of interactive
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct MessageContentInteractiveFooter {
-        ///Text of footer
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub text: ::std::option::Option<::std::string::String>,
-    }
-    impl MessageContentInteractiveFooter {
-        pub fn builder() -> builder::MessageContentInteractiveFooter {
-            Default::default()
-        }
-    }
-    ///Header of interactive
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct MessageContentInteractiveHeader {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub text: ::std::option::Option<::std::string::String>,
-    }
-    impl MessageContentInteractiveHeader {
-        pub fn builder() -> builder::MessageContentInteractiveHeader {
             Default::default()
         }
     }
@@ -5608,66 +5418,13 @@ Known values: `list_reply`, `buttons_reply`.*/
         pub buttons: ::std::vec::Vec<Button>,
         ///Section of the message
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub sections: ::std::vec::Vec<MessageContentTextSectionsItem>,
+        pub sections: ::std::vec::Vec<ActionListSectionsItem>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub view_once: ::std::option::Option<bool>,
     }
     impl MessageContentText {
         pub fn builder() -> builder::MessageContentText {
-            Default::default()
-        }
-    }
-    ///`MessageContentTextSectionsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct MessageContentTextSectionsItem {
-        ///Product items of the section
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub product_items: ::std::vec::Vec<
-            MessageContentTextSectionsItemProductItemsItem,
-        >,
-        ///Rows of the section
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub rows: ::std::vec::Vec<MessageContentTextSectionsItemRowsItem>,
-        ///Title of the section
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub title: ::std::option::Option<::std::string::String>,
-    }
-    impl MessageContentTextSectionsItem {
-        pub fn builder() -> builder::MessageContentTextSectionsItem {
-            Default::default()
-        }
-    }
-    ///`MessageContentTextSectionsItemProductItemsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct MessageContentTextSectionsItemProductItemsItem {
-        ///Catalog ID
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub catalog_id: ::std::option::Option<::std::string::String>,
-        ///Product ID
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub product_id: ::std::option::Option<::std::string::String>,
-    }
-    impl MessageContentTextSectionsItemProductItemsItem {
-        pub fn builder() -> builder::MessageContentTextSectionsItemProductItemsItem {
-            Default::default()
-        }
-    }
-    ///`MessageContentTextSectionsItemRowsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct MessageContentTextSectionsItemRowsItem {
-        ///Description of the row
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
-        ///Row ID
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
-        ///Title of the row
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub title: ::std::option::Option<::std::string::String>,
-    }
-    impl MessageContentTextSectionsItemRowsItem {
-        pub fn builder() -> builder::MessageContentTextSectionsItemRowsItem {
             Default::default()
         }
     }
@@ -6995,9 +6752,8 @@ Known values: `online`, `offline`, `typing`, `recording`, `pending`.*/
     ///`Product`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Product {
-        ///Product availability
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub availability: ::std::option::Option<ProductAvailability>,
+        pub availability: ::std::option::Option<ProductEditAvailability>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub currency: ::std::option::Option<Currency>,
         ///Product description
@@ -7032,67 +6788,11 @@ Known values: `online`, `offline`, `typing`, `recording`, `pending`.*/
             Default::default()
         }
     }
-    ///Product availability
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ProductAvailability {
-        #[serde(rename = "in stock")]
-        InStock,
-        #[serde(rename = "out of stock")]
-        OutOfStock,
-    }
-    impl ::std::fmt::Display for ProductAvailability {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::InStock => f.write_str("in stock"),
-                Self::OutOfStock => f.write_str("out of stock"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ProductAvailability {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "in stock" => Ok(Self::InStock),
-                "out of stock" => Ok(Self::OutOfStock),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ProductAvailability {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ProductAvailability {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`ProductCreate`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ProductCreate {
-        ///Product availability
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub availability: ::std::option::Option<ProductCreateAvailability>,
+        pub availability: ::std::option::Option<ProductEditAvailability>,
         pub currency: Currency,
         ///Product description
         pub description: ::std::string::String,
@@ -7117,65 +6817,9 @@ Known values: `online`, `offline`, `typing`, `recording`, `pending`.*/
             Default::default()
         }
     }
-    ///Product availability
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ProductCreateAvailability {
-        #[serde(rename = "in stock")]
-        InStock,
-        #[serde(rename = "out of stock")]
-        OutOfStock,
-    }
-    impl ::std::fmt::Display for ProductCreateAvailability {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::InStock => f.write_str("in stock"),
-                Self::OutOfStock => f.write_str("out of stock"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ProductCreateAvailability {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "in stock" => Ok(Self::InStock),
-                "out of stock" => Ok(Self::OutOfStock),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ProductCreateAvailability {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ProductCreateAvailability {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`ProductEdit`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ProductEdit {
-        ///Product availability
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub availability: ::std::option::Option<ProductEditAvailability>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7701,13 +7345,10 @@ Server default: `0`.*/
     ///`Sender`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Sender {
-        ///Message ID of the message to be edited
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<SenderEdit>,
-        ///Message ID of the message to be quoted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<SenderQuoted>,
-        ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
         pub to: SenderTo,
     }
     impl Sender {
@@ -7723,9 +7364,8 @@ Server default: `0`.*/
 Server default: `"#00000000"`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub background_color: ::std::option::Option<SenderAudioBackgroundColor>,
-        ///Message ID of the message to be edited
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderAudioEdit>,
+        pub edit: ::std::option::Option<SenderEdit>,
         /**One of:
 - `MediaWithUploadFromFile`: File to upload
 - `MediaWithUploadFromUrl`: Media file URL for upload
@@ -7741,14 +7381,12 @@ Server default: `"#00000000"`.*/
         ///Do not use our encoding
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub no_encode: ::std::option::Option<bool>,
-        ///Message ID of the message to be quoted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderAudioQuoted>,
+        pub quoted: ::std::option::Option<SenderQuoted>,
         ///Optional. For audio files, this field indicates the duration of the audio file in seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub seconds: ::std::option::Option<i32>,
-        ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-        pub to: SenderAudioTo,
+        pub to: SenderTo,
     }
     impl SenderAudio {
         pub fn builder() -> builder::SenderAudio {
@@ -7813,409 +7451,22 @@ Server default: `"#00000000"`.*/
                 })
         }
     }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderAudioEdit(::std::string::String);
-    impl ::std::ops::Deref for SenderAudioEdit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderAudioEdit> for ::std::string::String {
-        fn from(value: SenderAudioEdit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderAudioEdit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderAudioEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderAudioEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderAudioEdit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderAudioQuoted(::std::string::String);
-    impl ::std::ops::Deref for SenderAudioQuoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderAudioQuoted> for ::std::string::String {
-        fn from(value: SenderAudioQuoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderAudioQuoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderAudioQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderAudioQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderAudioQuoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderAudioTo(::std::string::String);
-    impl ::std::ops::Deref for SenderAudioTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderAudioTo> for ::std::string::String {
-        fn from(value: SenderAudioTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderAudioTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderAudioTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderAudioTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderAudioTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`SenderCarousel`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SenderCarousel {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub body: ::std::option::Option<SenderCarouselBody>,
+        pub body: ::std::option::Option<MessagePropsCarouselBody>,
         ///Cards of carousel
         pub cards: ::std::vec::Vec<CarouselCard>,
-        ///Message ID of the message to be edited
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderCarouselEdit>,
-        ///Message ID of the message to be quoted
+        pub edit: ::std::option::Option<SenderEdit>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderCarouselQuoted>,
-        ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-        pub to: SenderCarouselTo,
+        pub quoted: ::std::option::Option<SenderQuoted>,
+        pub to: SenderTo,
     }
     impl SenderCarousel {
         pub fn builder() -> builder::SenderCarousel {
             Default::default()
-        }
-    }
-    ///Body of carousel
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct SenderCarouselBody {
-        ///Text of body
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub text: ::std::option::Option<::std::string::String>,
-    }
-    impl SenderCarouselBody {
-        pub fn builder() -> builder::SenderCarouselBody {
-            Default::default()
-        }
-    }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderCarouselEdit(::std::string::String);
-    impl ::std::ops::Deref for SenderCarouselEdit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderCarouselEdit> for ::std::string::String {
-        fn from(value: SenderCarouselEdit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderCarouselEdit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderCarouselEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderCarouselEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderCarouselEdit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderCarouselQuoted(::std::string::String);
-    impl ::std::ops::Deref for SenderCarouselQuoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderCarouselQuoted> for ::std::string::String {
-        fn from(value: SenderCarouselQuoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderCarouselQuoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderCarouselQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderCarouselQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderCarouselQuoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderCarouselTo(::std::string::String);
-    impl ::std::ops::Deref for SenderCarouselTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderCarouselTo> for ::std::string::String {
-        fn from(value: SenderCarouselTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderCarouselTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderCarouselTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderCarouselTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderCarouselTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`SenderCatalogById`
@@ -8228,9 +7479,8 @@ Server default: `"#00000000"`.*/
         ///Description of the catalog
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
-        ///Message ID of the message to be edited
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderCatalogByIdEdit>,
+        pub edit: ::std::option::Option<SenderEdit>,
         /**One of:
 - `MediaWithUploadFromFile`: File to upload
 - `MediaWithUploadFromUrl`: Media file URL for upload
@@ -8240,7 +7490,7 @@ Server default: `"#00000000"`.*/
         pub media: ::std::option::Option<::std::string::String>,
         ///The numbers of the mentioned users
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub mentions: ::std::vec::Vec<SenderCatalogByIdMentionsItem>,
+        pub mentions: ::std::vec::Vec<MentionsMentionsItem>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mime_type: ::std::option::Option<::std::string::String>,
@@ -8258,147 +7508,16 @@ Server default: `"#00000000"`.*/
 Server default: `"product"`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview_type: ::std::option::Option<SenderCatalogByIdPreviewType>,
-        ///Message ID of the message to be quoted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderCatalogByIdQuoted>,
+        pub quoted: ::std::option::Option<SenderQuoted>,
         ///Title of the catalog (if not set, the business name will be used)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
-        ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-        pub to: SenderCatalogByIdTo,
+        pub to: SenderTo,
     }
     impl SenderCatalogById {
         pub fn builder() -> builder::SenderCatalogById {
             Default::default()
-        }
-    }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderCatalogByIdEdit(::std::string::String);
-    impl ::std::ops::Deref for SenderCatalogByIdEdit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderCatalogByIdEdit> for ::std::string::String {
-        fn from(value: SenderCatalogByIdEdit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderCatalogByIdEdit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderCatalogByIdEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderCatalogByIdEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderCatalogByIdEdit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SenderCatalogByIdMentionsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderCatalogByIdMentionsItem(::std::string::String);
-    impl ::std::ops::Deref for SenderCatalogByIdMentionsItem {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderCatalogByIdMentionsItem> for ::std::string::String {
-        fn from(value: SenderCatalogByIdMentionsItem) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderCatalogByIdMentionsItem {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderCatalogByIdMentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SenderCatalogByIdMentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderCatalogByIdMentionsItem {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     /**Type of the catalog preview. Use 'product' to set a first product image as preview,  'business_profile' to set the business profile pic as preview,  'thumbnail' to set a custom small jpeg image from 'preview' param as preview,  'media' to set a custom large image from 'media' param as large preview,  'style1' to set a isometric style for catalog preview stub, 'style2' to set a flat style for catalog preview stub, 'style3' to set a WA style for catalog preview stub, or 'none' to not set a preview. If not set, the default is product.
@@ -8483,141 +7602,16 @@ Server default: `"product"`.*/
             value.parse()
         }
     }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderCatalogByIdQuoted(::std::string::String);
-    impl ::std::ops::Deref for SenderCatalogByIdQuoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderCatalogByIdQuoted> for ::std::string::String {
-        fn from(value: SenderCatalogByIdQuoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderCatalogByIdQuoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderCatalogByIdQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderCatalogByIdQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderCatalogByIdQuoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderCatalogByIdTo(::std::string::String);
-    impl ::std::ops::Deref for SenderCatalogByIdTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderCatalogByIdTo> for ::std::string::String {
-        fn from(value: SenderCatalogByIdTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderCatalogByIdTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderCatalogByIdTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderCatalogByIdTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderCatalogByIdTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`SenderContact`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SenderContact {
-        ///Message ID of the message to be edited
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderContactEdit>,
+        pub edit: ::std::option::Option<SenderEdit>,
         ///Name of contact
         pub name: ::std::string::String,
-        ///Message ID of the message to be quoted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderContactQuoted>,
-        ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-        pub to: SenderContactTo,
+        pub quoted: ::std::option::Option<SenderQuoted>,
+        pub to: SenderTo,
         ///Vcard of contact
         pub vcard: ::std::string::String,
     }
@@ -8626,604 +7620,36 @@ Server default: `"product"`.*/
             Default::default()
         }
     }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderContactEdit(::std::string::String);
-    impl ::std::ops::Deref for SenderContactEdit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderContactEdit> for ::std::string::String {
-        fn from(value: SenderContactEdit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderContactEdit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderContactEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderContactEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderContactEdit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`SenderContactFromPhonebook`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SenderContactFromPhonebook {
-        ///Message ID of the message to be edited
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderContactFromPhonebookEdit>,
+        pub edit: ::std::option::Option<SenderEdit>,
         ///Name of contact
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        ///Message ID of the message to be quoted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderContactFromPhonebookQuoted>,
-        ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-        pub to: SenderContactFromPhonebookTo,
+        pub quoted: ::std::option::Option<SenderQuoted>,
+        pub to: SenderTo,
     }
     impl SenderContactFromPhonebook {
         pub fn builder() -> builder::SenderContactFromPhonebook {
             Default::default()
         }
     }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderContactFromPhonebookEdit(::std::string::String);
-    impl ::std::ops::Deref for SenderContactFromPhonebookEdit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderContactFromPhonebookEdit> for ::std::string::String {
-        fn from(value: SenderContactFromPhonebookEdit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderContactFromPhonebookEdit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderContactFromPhonebookEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SenderContactFromPhonebookEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderContactFromPhonebookEdit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderContactFromPhonebookQuoted(::std::string::String);
-    impl ::std::ops::Deref for SenderContactFromPhonebookQuoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderContactFromPhonebookQuoted>
-    for ::std::string::String {
-        fn from(value: SenderContactFromPhonebookQuoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderContactFromPhonebookQuoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderContactFromPhonebookQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SenderContactFromPhonebookQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderContactFromPhonebookQuoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderContactFromPhonebookTo(::std::string::String);
-    impl ::std::ops::Deref for SenderContactFromPhonebookTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderContactFromPhonebookTo> for ::std::string::String {
-        fn from(value: SenderContactFromPhonebookTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderContactFromPhonebookTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderContactFromPhonebookTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SenderContactFromPhonebookTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderContactFromPhonebookTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`SenderContactList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SenderContactList {
-        ///Message ID of the message to be edited
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderContactListEdit>,
+        pub edit: ::std::option::Option<SenderEdit>,
         pub list: ::std::vec::Vec<VCard>,
-        ///Message ID of the message to be quoted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderContactListQuoted>,
-        ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-        pub to: SenderContactListTo,
+        pub quoted: ::std::option::Option<SenderQuoted>,
+        pub to: SenderTo,
     }
     impl SenderContactList {
         pub fn builder() -> builder::SenderContactList {
             Default::default()
-        }
-    }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderContactListEdit(::std::string::String);
-    impl ::std::ops::Deref for SenderContactListEdit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderContactListEdit> for ::std::string::String {
-        fn from(value: SenderContactListEdit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderContactListEdit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderContactListEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderContactListEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderContactListEdit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderContactListQuoted(::std::string::String);
-    impl ::std::ops::Deref for SenderContactListQuoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderContactListQuoted> for ::std::string::String {
-        fn from(value: SenderContactListQuoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderContactListQuoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderContactListQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderContactListQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderContactListQuoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderContactListTo(::std::string::String);
-    impl ::std::ops::Deref for SenderContactListTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderContactListTo> for ::std::string::String {
-        fn from(value: SenderContactListTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderContactListTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderContactListTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderContactListTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderContactListTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderContactQuoted(::std::string::String);
-    impl ::std::ops::Deref for SenderContactQuoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderContactQuoted> for ::std::string::String {
-        fn from(value: SenderContactQuoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderContactQuoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderContactQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderContactQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderContactQuoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderContactTo(::std::string::String);
-    impl ::std::ops::Deref for SenderContactTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderContactTo> for ::std::string::String {
-        fn from(value: SenderContactTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderContactTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderContactTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderContactTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderContactTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`SenderDocument`
@@ -9232,9 +7658,8 @@ Server default: `"product"`.*/
         ///Optional. Text caption under the document.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub caption: ::std::option::Option<::std::string::String>,
-        ///Message ID of the message to be edited
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderDocumentEdit>,
+        pub edit: ::std::option::Option<SenderEdit>,
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub filename: ::std::option::Option<::std::string::String>,
@@ -9253,201 +7678,13 @@ Server default: `"product"`.*/
         ///Do not use our encoding
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub no_encode: ::std::option::Option<bool>,
-        ///Message ID of the message to be quoted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderDocumentQuoted>,
-        ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-        pub to: SenderDocumentTo,
+        pub quoted: ::std::option::Option<SenderQuoted>,
+        pub to: SenderTo,
     }
     impl SenderDocument {
         pub fn builder() -> builder::SenderDocument {
             Default::default()
-        }
-    }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderDocumentEdit(::std::string::String);
-    impl ::std::ops::Deref for SenderDocumentEdit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderDocumentEdit> for ::std::string::String {
-        fn from(value: SenderDocumentEdit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderDocumentEdit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderDocumentEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderDocumentEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderDocumentEdit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderDocumentQuoted(::std::string::String);
-    impl ::std::ops::Deref for SenderDocumentQuoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderDocumentQuoted> for ::std::string::String {
-        fn from(value: SenderDocumentQuoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderDocumentQuoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderDocumentQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderDocumentQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderDocumentQuoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderDocumentTo(::std::string::String);
-    impl ::std::ops::Deref for SenderDocumentTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderDocumentTo> for ::std::string::String {
-        fn from(value: SenderDocumentTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderDocumentTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderDocumentTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderDocumentTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderDocumentTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///Message ID of the message to be edited
@@ -9522,9 +7759,8 @@ Server default: `"product"`.*/
         pub autoplay: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub caption: ::std::option::Option<::std::string::String>,
-        ///Message ID of the message to be edited
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderGifEdit>,
+        pub edit: ::std::option::Option<SenderEdit>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub height: ::std::option::Option<i32>,
         /**One of:
@@ -9544,11 +7780,9 @@ Server default: `"product"`.*/
         pub no_encode: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview: ::std::option::Option<::std::string::String>,
-        ///Message ID of the message to be quoted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderGifQuoted>,
-        ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-        pub to: SenderGifTo,
+        pub quoted: ::std::option::Option<SenderQuoted>,
+        pub to: SenderTo,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub view_once: ::std::option::Option<bool>,
@@ -9560,192 +7794,6 @@ Server default: `"product"`.*/
             Default::default()
         }
     }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderGifEdit(::std::string::String);
-    impl ::std::ops::Deref for SenderGifEdit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderGifEdit> for ::std::string::String {
-        fn from(value: SenderGifEdit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderGifEdit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderGifEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderGifEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderGifEdit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderGifQuoted(::std::string::String);
-    impl ::std::ops::Deref for SenderGifQuoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderGifQuoted> for ::std::string::String {
-        fn from(value: SenderGifQuoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderGifQuoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderGifQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderGifQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderGifQuoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderGifTo(::std::string::String);
-    impl ::std::ops::Deref for SenderGifTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderGifTo> for ::std::string::String {
-        fn from(value: SenderGifTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderGifTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderGifTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderGifTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderGifTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`SenderGroupInviteByCode`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SenderGroupInviteByCode {
@@ -9753,9 +7801,8 @@ Server default: `"product"`.*/
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub body: ::std::option::Option<::std::string::String>,
-        ///Message ID of the message to be edited
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderGroupInviteByCodeEdit>,
+        pub edit: ::std::option::Option<SenderEdit>,
         /**One of:
 - `MediaWithUploadFromFile`: File to upload
 - `MediaWithUploadFromUrl`: Media file URL for upload
@@ -9765,7 +7812,7 @@ Server default: `"product"`.*/
         pub media: ::std::option::Option<::std::string::String>,
         ///The numbers of the mentioned users
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub mentions: ::std::vec::Vec<SenderGroupInviteByCodeMentionsItem>,
+        pub mentions: ::std::vec::Vec<MentionsMentionsItem>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mime_type: ::std::option::Option<::std::string::String>,
@@ -9783,148 +7830,16 @@ Server default: `"product"`.*/
 Server default: `"group_picture"`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview_type: ::std::option::Option<SenderGroupInviteByCodePreviewType>,
-        ///Message ID of the message to be quoted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderGroupInviteByCodeQuoted>,
+        pub quoted: ::std::option::Option<SenderQuoted>,
         ///Title of the group. If not set, the group title will be used
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
-        ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-        pub to: SenderGroupInviteByCodeTo,
+        pub to: SenderTo,
     }
     impl SenderGroupInviteByCode {
         pub fn builder() -> builder::SenderGroupInviteByCode {
             Default::default()
-        }
-    }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderGroupInviteByCodeEdit(::std::string::String);
-    impl ::std::ops::Deref for SenderGroupInviteByCodeEdit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderGroupInviteByCodeEdit> for ::std::string::String {
-        fn from(value: SenderGroupInviteByCodeEdit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderGroupInviteByCodeEdit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderGroupInviteByCodeEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderGroupInviteByCodeEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderGroupInviteByCodeEdit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SenderGroupInviteByCodeMentionsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderGroupInviteByCodeMentionsItem(::std::string::String);
-    impl ::std::ops::Deref for SenderGroupInviteByCodeMentionsItem {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderGroupInviteByCodeMentionsItem>
-    for ::std::string::String {
-        fn from(value: SenderGroupInviteByCodeMentionsItem) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderGroupInviteByCodeMentionsItem {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderGroupInviteByCodeMentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SenderGroupInviteByCodeMentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderGroupInviteByCodeMentionsItem {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     /**Type of the group preview. Use 'group_picture' to set a group picture as large preview, 'thumbnail' to set a custom small jpeg image from 'preview' param as preview,  'media' to set a custom large image from 'media' param as large preview,  'style1' to set a isometric style for group invite link preview stub, 'style2' to set a flat style for group invite link preview stub, 'style3' to set a WA style for group invite link preview stub, or 'none' to not set a preview. If not set, the default is group_picture.
@@ -10005,138 +7920,14 @@ Server default: `"group_picture"`.*/
             value.parse()
         }
     }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderGroupInviteByCodeQuoted(::std::string::String);
-    impl ::std::ops::Deref for SenderGroupInviteByCodeQuoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderGroupInviteByCodeQuoted> for ::std::string::String {
-        fn from(value: SenderGroupInviteByCodeQuoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderGroupInviteByCodeQuoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderGroupInviteByCodeQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SenderGroupInviteByCodeQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderGroupInviteByCodeQuoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderGroupInviteByCodeTo(::std::string::String);
-    impl ::std::ops::Deref for SenderGroupInviteByCodeTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderGroupInviteByCodeTo> for ::std::string::String {
-        fn from(value: SenderGroupInviteByCodeTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderGroupInviteByCodeTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderGroupInviteByCodeTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderGroupInviteByCodeTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderGroupInviteByCodeTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`SenderImage`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SenderImage {
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub caption: ::std::option::Option<::std::string::String>,
-        ///Message ID of the message to be edited
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderImageEdit>,
+        pub edit: ::std::option::Option<SenderEdit>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub height: ::std::option::Option<i32>,
         /**One of:
@@ -10147,7 +7938,7 @@ Server default: `"group_picture"`.*/
         pub media: ::std::string::String,
         ///The numbers of the mentioned users
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub mentions: ::std::vec::Vec<SenderImageMentionsItem>,
+        pub mentions: ::std::vec::Vec<MentionsMentionsItem>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mime_type: ::std::option::Option<::std::string::String>,
@@ -10160,11 +7951,9 @@ Server default: `"group_picture"`.*/
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview: ::std::option::Option<::std::string::String>,
-        ///Message ID of the message to be quoted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderImageQuoted>,
-        ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-        pub to: SenderImageTo,
+        pub quoted: ::std::option::Option<SenderQuoted>,
+        pub to: SenderTo,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub view_once: ::std::option::Option<bool>,
@@ -10176,272 +7965,21 @@ Server default: `"group_picture"`.*/
             Default::default()
         }
     }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderImageEdit(::std::string::String);
-    impl ::std::ops::Deref for SenderImageEdit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderImageEdit> for ::std::string::String {
-        fn from(value: SenderImageEdit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderImageEdit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderImageEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderImageEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderImageEdit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SenderImageMentionsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderImageMentionsItem(::std::string::String);
-    impl ::std::ops::Deref for SenderImageMentionsItem {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderImageMentionsItem> for ::std::string::String {
-        fn from(value: SenderImageMentionsItem) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderImageMentionsItem {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderImageMentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderImageMentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderImageMentionsItem {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderImageQuoted(::std::string::String);
-    impl ::std::ops::Deref for SenderImageQuoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderImageQuoted> for ::std::string::String {
-        fn from(value: SenderImageQuoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderImageQuoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderImageQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderImageQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderImageQuoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderImageTo(::std::string::String);
-    impl ::std::ops::Deref for SenderImageTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderImageTo> for ::std::string::String {
-        fn from(value: SenderImageTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderImageTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderImageTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderImageTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderImageTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`SenderInteractive`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SenderInteractive {
         pub action: InteractiveAction,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub body: ::std::option::Option<SenderInteractiveBody>,
+        pub body: ::std::option::Option<MessagePropsInteractiveBody>,
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub caption: ::std::option::Option<::std::string::String>,
-        ///Message ID of the message to be edited
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderInteractiveEdit>,
+        pub edit: ::std::option::Option<SenderEdit>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub footer: ::std::option::Option<SenderInteractiveFooter>,
+        pub footer: ::std::option::Option<MessagePropsInteractiveFooter>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub header: ::std::option::Option<SenderInteractiveHeader>,
+        pub header: ::std::option::Option<MessagePropsInteractiveHeader>,
         ///Height of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub height: ::std::option::Option<i32>,
@@ -10464,11 +8002,9 @@ Server default: `"group_picture"`.*/
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview: ::std::option::Option<::std::string::String>,
-        ///Message ID of the message to be quoted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderInteractiveQuoted>,
-        ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-        pub to: SenderInteractiveTo,
+        pub quoted: ::std::option::Option<SenderQuoted>,
+        pub to: SenderTo,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<InteractiveType>,
         ///Width of the media in pixels
@@ -10478,227 +8014,6 @@ Server default: `"group_picture"`.*/
     impl SenderInteractive {
         pub fn builder() -> builder::SenderInteractive {
             Default::default()
-        }
-    }
-    ///Body of interactive
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct SenderInteractiveBody {
-        ///Text of body
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub text: ::std::option::Option<::std::string::String>,
-    }
-    impl SenderInteractiveBody {
-        pub fn builder() -> builder::SenderInteractiveBody {
-            Default::default()
-        }
-    }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderInteractiveEdit(::std::string::String);
-    impl ::std::ops::Deref for SenderInteractiveEdit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderInteractiveEdit> for ::std::string::String {
-        fn from(value: SenderInteractiveEdit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderInteractiveEdit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderInteractiveEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderInteractiveEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderInteractiveEdit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Footer of interactive
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct SenderInteractiveFooter {
-        ///Text of footer
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub text: ::std::option::Option<::std::string::String>,
-    }
-    impl SenderInteractiveFooter {
-        pub fn builder() -> builder::SenderInteractiveFooter {
-            Default::default()
-        }
-    }
-    ///Header of interactive
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct SenderInteractiveHeader {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub text: ::std::option::Option<::std::string::String>,
-    }
-    impl SenderInteractiveHeader {
-        pub fn builder() -> builder::SenderInteractiveHeader {
-            Default::default()
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderInteractiveQuoted(::std::string::String);
-    impl ::std::ops::Deref for SenderInteractiveQuoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderInteractiveQuoted> for ::std::string::String {
-        fn from(value: SenderInteractiveQuoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderInteractiveQuoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderInteractiveQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderInteractiveQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderInteractiveQuoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderInteractiveTo(::std::string::String);
-    impl ::std::ops::Deref for SenderInteractiveTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderInteractiveTo> for ::std::string::String {
-        fn from(value: SenderInteractiveTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderInteractiveTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderInteractiveTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderInteractiveTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderInteractiveTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`SenderLinkPreview`
@@ -10712,9 +8027,8 @@ Server default: `"group_picture"`.*/
         ///Description of the link
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
-        ///Message ID of the message to be edited
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderLinkPreviewEdit>,
+        pub edit: ::std::option::Option<SenderEdit>,
         /**One of:
 - `MediaWithUploadFromFile`: File to upload
 - `MediaWithUploadFromUrl`: Media file URL for upload
@@ -10724,7 +8038,7 @@ Server default: `"group_picture"`.*/
         pub media: ::std::option::Option<::std::string::String>,
         ///The numbers of the mentioned users
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub mentions: ::std::vec::Vec<SenderLinkPreviewMentionsItem>,
+        pub mentions: ::std::vec::Vec<MentionsMentionsItem>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mime_type: ::std::option::Option<::std::string::String>,
@@ -10737,268 +8051,15 @@ Server default: `"group_picture"`.*/
         ///Base64 encoded image for mini version link preview. In JPEG format
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview: ::std::option::Option<::std::string::String>,
-        ///Message ID of the message to be quoted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderLinkPreviewQuoted>,
+        pub quoted: ::std::option::Option<SenderQuoted>,
         ///Title of the link
         pub title: ::std::string::String,
-        ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-        pub to: SenderLinkPreviewTo,
+        pub to: SenderTo,
     }
     impl SenderLinkPreview {
         pub fn builder() -> builder::SenderLinkPreview {
             Default::default()
-        }
-    }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderLinkPreviewEdit(::std::string::String);
-    impl ::std::ops::Deref for SenderLinkPreviewEdit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderLinkPreviewEdit> for ::std::string::String {
-        fn from(value: SenderLinkPreviewEdit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderLinkPreviewEdit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderLinkPreviewEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderLinkPreviewEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderLinkPreviewEdit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SenderLinkPreviewMentionsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderLinkPreviewMentionsItem(::std::string::String);
-    impl ::std::ops::Deref for SenderLinkPreviewMentionsItem {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderLinkPreviewMentionsItem> for ::std::string::String {
-        fn from(value: SenderLinkPreviewMentionsItem) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderLinkPreviewMentionsItem {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderLinkPreviewMentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SenderLinkPreviewMentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderLinkPreviewMentionsItem {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderLinkPreviewQuoted(::std::string::String);
-    impl ::std::ops::Deref for SenderLinkPreviewQuoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderLinkPreviewQuoted> for ::std::string::String {
-        fn from(value: SenderLinkPreviewQuoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderLinkPreviewQuoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderLinkPreviewQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderLinkPreviewQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderLinkPreviewQuoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderLinkPreviewTo(::std::string::String);
-    impl ::std::ops::Deref for SenderLinkPreviewTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderLinkPreviewTo> for ::std::string::String {
-        fn from(value: SenderLinkPreviewTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderLinkPreviewTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderLinkPreviewTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderLinkPreviewTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderLinkPreviewTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`SenderLiveLocation`
@@ -11016,9 +8077,8 @@ Server default: `"group_picture"`.*/
         ///Degrees clockwise from true north
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub degrees: ::std::option::Option<i32>,
-        ///Message ID of the message to be edited
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderLiveLocationEdit>,
+        pub edit: ::std::option::Option<SenderEdit>,
         ///Latitude of location being sent
         pub latitude: f64,
         ///Longitude of location being sent
@@ -11029,14 +8089,12 @@ Server default: `"group_picture"`.*/
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview: ::std::option::Option<::std::string::String>,
-        ///Message ID of the message to be quoted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderLiveLocationQuoted>,
+        pub quoted: ::std::option::Option<SenderQuoted>,
         ///Speed of the location in meters per second
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub speed: ::std::option::Option<i32>,
-        ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-        pub to: SenderLiveLocationTo,
+        pub to: SenderTo,
         ///URL for the website where the user downloaded the location information
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
@@ -11047,192 +8105,6 @@ Server default: `"group_picture"`.*/
     impl SenderLiveLocation {
         pub fn builder() -> builder::SenderLiveLocation {
             Default::default()
-        }
-    }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderLiveLocationEdit(::std::string::String);
-    impl ::std::ops::Deref for SenderLiveLocationEdit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderLiveLocationEdit> for ::std::string::String {
-        fn from(value: SenderLiveLocationEdit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderLiveLocationEdit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderLiveLocationEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderLiveLocationEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderLiveLocationEdit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderLiveLocationQuoted(::std::string::String);
-    impl ::std::ops::Deref for SenderLiveLocationQuoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderLiveLocationQuoted> for ::std::string::String {
-        fn from(value: SenderLiveLocationQuoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderLiveLocationQuoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderLiveLocationQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderLiveLocationQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderLiveLocationQuoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderLiveLocationTo(::std::string::String);
-    impl ::std::ops::Deref for SenderLiveLocationTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderLiveLocationTo> for ::std::string::String {
-        fn from(value: SenderLiveLocationTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderLiveLocationTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderLiveLocationTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderLiveLocationTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderLiveLocationTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`SenderLocation`
@@ -11250,9 +8122,8 @@ Server default: `"group_picture"`.*/
         ///Degrees clockwise from true north
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub degrees: ::std::option::Option<i32>,
-        ///Message ID of the message to be edited
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderLocationEdit>,
+        pub edit: ::std::option::Option<SenderEdit>,
         ///Latitude of location being sent
         pub latitude: f64,
         ///Longitude of location being sent
@@ -11263,14 +8134,12 @@ Server default: `"group_picture"`.*/
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview: ::std::option::Option<::std::string::String>,
-        ///Message ID of the message to be quoted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderLocationQuoted>,
+        pub quoted: ::std::option::Option<SenderQuoted>,
         ///Speed of the location in meters per second
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub speed: ::std::option::Option<i32>,
-        ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-        pub to: SenderLocationTo,
+        pub to: SenderTo,
         ///URL for the website where the user downloaded the location information
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
@@ -11283,192 +8152,6 @@ Server default: `"group_picture"`.*/
             Default::default()
         }
     }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderLocationEdit(::std::string::String);
-    impl ::std::ops::Deref for SenderLocationEdit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderLocationEdit> for ::std::string::String {
-        fn from(value: SenderLocationEdit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderLocationEdit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderLocationEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderLocationEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderLocationEdit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderLocationQuoted(::std::string::String);
-    impl ::std::ops::Deref for SenderLocationQuoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderLocationQuoted> for ::std::string::String {
-        fn from(value: SenderLocationQuoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderLocationQuoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderLocationQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderLocationQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderLocationQuoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderLocationTo(::std::string::String);
-    impl ::std::ops::Deref for SenderLocationTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderLocationTo> for ::std::string::String {
-        fn from(value: SenderLocationTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderLocationTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderLocationTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderLocationTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderLocationTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`SenderMedia`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
@@ -11477,22 +8160,19 @@ Server default: `"group_picture"`.*/
             ///Optional. Text caption under the media.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             caption: ::std::option::Option<::std::string::String>,
-            ///Message ID of the message to be edited
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            edit: ::std::option::Option<SenderMediaVariant0Edit>,
+            edit: ::std::option::Option<SenderEdit>,
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             height: ::std::option::Option<i32>,
             ///The numbers of the mentioned users
             #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-            mentions: ::std::vec::Vec<SenderMediaVariant0MentionsItem>,
+            mentions: ::std::vec::Vec<MentionsMentionsItem>,
             ///Optional. Base64 encoded preview of the media. In JPEG format.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             preview: ::std::option::Option<::std::string::String>,
-            ///Message ID of the message to be quoted
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            quoted: ::std::option::Option<SenderMediaVariant0Quoted>,
-            ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-            to: SenderMediaVariant0To,
+            quoted: ::std::option::Option<SenderQuoted>,
+            to: SenderTo,
             ///Is view once
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             view_once: ::std::option::Option<bool>,
@@ -11506,22 +8186,19 @@ Server default: `"group_picture"`.*/
             ///Optional. Text caption under the media.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             caption: ::std::option::Option<::std::string::String>,
-            ///Message ID of the message to be edited
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            edit: ::std::option::Option<SenderMediaVariant1Edit>,
+            edit: ::std::option::Option<SenderEdit>,
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             height: ::std::option::Option<i32>,
             ///The numbers of the mentioned users
             #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-            mentions: ::std::vec::Vec<SenderMediaVariant1MentionsItem>,
+            mentions: ::std::vec::Vec<MentionsMentionsItem>,
             ///Optional. Base64 encoded preview of the media. In JPEG format.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             preview: ::std::option::Option<::std::string::String>,
-            ///Message ID of the message to be quoted
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            quoted: ::std::option::Option<SenderMediaVariant1Quoted>,
-            ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-            to: SenderMediaVariant1To,
+            quoted: ::std::option::Option<SenderQuoted>,
+            to: SenderTo,
             ///Is view once
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             view_once: ::std::option::Option<bool>,
@@ -11532,19 +8209,16 @@ Server default: `"group_picture"`.*/
             ///Optional. For stickers, this field indicates whether the sticker is animated.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             animated: ::std::option::Option<bool>,
-            ///Message ID of the message to be edited
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            edit: ::std::option::Option<SenderMediaVariant2Edit>,
+            edit: ::std::option::Option<SenderEdit>,
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             height: ::std::option::Option<i32>,
             ///The numbers of the mentioned users
             #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-            mentions: ::std::vec::Vec<SenderMediaVariant2MentionsItem>,
-            ///Message ID of the message to be quoted
+            mentions: ::std::vec::Vec<MentionsMentionsItem>,
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            quoted: ::std::option::Option<SenderMediaVariant2Quoted>,
-            ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-            to: SenderMediaVariant2To,
+            quoted: ::std::option::Option<SenderQuoted>,
+            to: SenderTo,
             ///Is view once
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             view_once: ::std::option::Option<bool>,
@@ -11555,9 +8229,8 @@ Server default: `"group_picture"`.*/
             ///Optional. Text caption under the document.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             caption: ::std::option::Option<::std::string::String>,
-            ///Message ID of the message to be edited
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            edit: ::std::option::Option<SenderMediaVariant3Edit>,
+            edit: ::std::option::Option<SenderEdit>,
             ///Optional. File name
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             filename: ::std::option::Option<::std::string::String>,
@@ -11566,12 +8239,10 @@ Server default: `"group_picture"`.*/
             height: ::std::option::Option<i32>,
             ///The numbers of the mentioned users
             #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-            mentions: ::std::vec::Vec<SenderMediaVariant3MentionsItem>,
-            ///Message ID of the message to be quoted
+            mentions: ::std::vec::Vec<MentionsMentionsItem>,
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            quoted: ::std::option::Option<SenderMediaVariant3Quoted>,
-            ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-            to: SenderMediaVariant3To,
+            quoted: ::std::option::Option<SenderQuoted>,
+            to: SenderTo,
             ///Is view once
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             view_once: ::std::option::Option<bool>,
@@ -11580,23 +8251,20 @@ Server default: `"group_picture"`.*/
             width: ::std::option::Option<i32>,
         },
         Variant4 {
-            ///Message ID of the message to be edited
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            edit: ::std::option::Option<SenderMediaVariant4Edit>,
+            edit: ::std::option::Option<SenderEdit>,
             ///Height of the media in pixels
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             height: ::std::option::Option<i32>,
             ///The numbers of the mentioned users
             #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-            mentions: ::std::vec::Vec<SenderMediaVariant4MentionsItem>,
-            ///Message ID of the message to be quoted
+            mentions: ::std::vec::Vec<MentionsMentionsItem>,
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            quoted: ::std::option::Option<SenderMediaVariant4Quoted>,
+            quoted: ::std::option::Option<SenderQuoted>,
             ///Optional. For audio files, this field indicates the duration of the audio file in seconds.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             seconds: ::std::option::Option<i32>,
-            ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-            to: SenderMediaVariant4To,
+            to: SenderTo,
             ///Is view once
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             view_once: ::std::option::Option<bool>,
@@ -11605,18 +8273,16 @@ Server default: `"group_picture"`.*/
             width: ::std::option::Option<i32>,
         },
         Variant5 {
-            ///Message ID of the message to be edited
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            edit: ::std::option::Option<SenderMediaVariant5Edit>,
+            edit: ::std::option::Option<SenderEdit>,
             ///Height of the media in pixels
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             height: ::std::option::Option<i32>,
             ///The numbers of the mentioned users
             #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-            mentions: ::std::vec::Vec<SenderMediaVariant5MentionsItem>,
-            ///Message ID of the message to be quoted
+            mentions: ::std::vec::Vec<MentionsMentionsItem>,
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            quoted: ::std::option::Option<SenderMediaVariant5Quoted>,
+            quoted: ::std::option::Option<SenderQuoted>,
             /**Time in seconds to simulate recording voice
 
 Server default: `0`.*/
@@ -11625,8 +8291,7 @@ Server default: `0`.*/
             ///Optional. For audio files, this field indicates the duration of the audio file in seconds.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             seconds: ::std::option::Option<i32>,
-            ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-            to: SenderMediaVariant5To,
+            to: SenderTo,
             ///Is view once
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             view_once: ::std::option::Option<bool>,
@@ -11638,1518 +8303,6 @@ Server default: `0`.*/
             width: ::std::option::Option<i32>,
         },
     }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant0Edit(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant0Edit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant0Edit> for ::std::string::String {
-        fn from(value: SenderMediaVariant0Edit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant0Edit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant0Edit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderMediaVariant0Edit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant0Edit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SenderMediaVariant0MentionsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant0MentionsItem(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant0MentionsItem {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant0MentionsItem>
-    for ::std::string::String {
-        fn from(value: SenderMediaVariant0MentionsItem) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant0MentionsItem {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant0MentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SenderMediaVariant0MentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant0MentionsItem {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant0Quoted(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant0Quoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant0Quoted> for ::std::string::String {
-        fn from(value: SenderMediaVariant0Quoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant0Quoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant0Quoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderMediaVariant0Quoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant0Quoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant0To(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant0To {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant0To> for ::std::string::String {
-        fn from(value: SenderMediaVariant0To) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant0To {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant0To {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderMediaVariant0To {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant0To {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant1Edit(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant1Edit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant1Edit> for ::std::string::String {
-        fn from(value: SenderMediaVariant1Edit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant1Edit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant1Edit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderMediaVariant1Edit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant1Edit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SenderMediaVariant1MentionsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant1MentionsItem(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant1MentionsItem {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant1MentionsItem>
-    for ::std::string::String {
-        fn from(value: SenderMediaVariant1MentionsItem) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant1MentionsItem {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant1MentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SenderMediaVariant1MentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant1MentionsItem {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant1Quoted(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant1Quoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant1Quoted> for ::std::string::String {
-        fn from(value: SenderMediaVariant1Quoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant1Quoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant1Quoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderMediaVariant1Quoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant1Quoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant1To(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant1To {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant1To> for ::std::string::String {
-        fn from(value: SenderMediaVariant1To) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant1To {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant1To {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderMediaVariant1To {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant1To {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant2Edit(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant2Edit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant2Edit> for ::std::string::String {
-        fn from(value: SenderMediaVariant2Edit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant2Edit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant2Edit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderMediaVariant2Edit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant2Edit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SenderMediaVariant2MentionsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant2MentionsItem(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant2MentionsItem {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant2MentionsItem>
-    for ::std::string::String {
-        fn from(value: SenderMediaVariant2MentionsItem) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant2MentionsItem {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant2MentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SenderMediaVariant2MentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant2MentionsItem {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant2Quoted(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant2Quoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant2Quoted> for ::std::string::String {
-        fn from(value: SenderMediaVariant2Quoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant2Quoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant2Quoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderMediaVariant2Quoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant2Quoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant2To(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant2To {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant2To> for ::std::string::String {
-        fn from(value: SenderMediaVariant2To) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant2To {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant2To {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderMediaVariant2To {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant2To {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant3Edit(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant3Edit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant3Edit> for ::std::string::String {
-        fn from(value: SenderMediaVariant3Edit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant3Edit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant3Edit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderMediaVariant3Edit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant3Edit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SenderMediaVariant3MentionsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant3MentionsItem(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant3MentionsItem {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant3MentionsItem>
-    for ::std::string::String {
-        fn from(value: SenderMediaVariant3MentionsItem) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant3MentionsItem {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant3MentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SenderMediaVariant3MentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant3MentionsItem {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant3Quoted(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant3Quoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant3Quoted> for ::std::string::String {
-        fn from(value: SenderMediaVariant3Quoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant3Quoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant3Quoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderMediaVariant3Quoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant3Quoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant3To(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant3To {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant3To> for ::std::string::String {
-        fn from(value: SenderMediaVariant3To) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant3To {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant3To {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderMediaVariant3To {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant3To {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant4Edit(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant4Edit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant4Edit> for ::std::string::String {
-        fn from(value: SenderMediaVariant4Edit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant4Edit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant4Edit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderMediaVariant4Edit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant4Edit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SenderMediaVariant4MentionsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant4MentionsItem(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant4MentionsItem {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant4MentionsItem>
-    for ::std::string::String {
-        fn from(value: SenderMediaVariant4MentionsItem) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant4MentionsItem {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant4MentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SenderMediaVariant4MentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant4MentionsItem {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant4Quoted(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant4Quoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant4Quoted> for ::std::string::String {
-        fn from(value: SenderMediaVariant4Quoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant4Quoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant4Quoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderMediaVariant4Quoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant4Quoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant4To(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant4To {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant4To> for ::std::string::String {
-        fn from(value: SenderMediaVariant4To) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant4To {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant4To {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderMediaVariant4To {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant4To {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant5Edit(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant5Edit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant5Edit> for ::std::string::String {
-        fn from(value: SenderMediaVariant5Edit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant5Edit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant5Edit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderMediaVariant5Edit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant5Edit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SenderMediaVariant5MentionsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant5MentionsItem(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant5MentionsItem {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant5MentionsItem>
-    for ::std::string::String {
-        fn from(value: SenderMediaVariant5MentionsItem) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant5MentionsItem {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant5MentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SenderMediaVariant5MentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant5MentionsItem {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant5Quoted(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant5Quoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant5Quoted> for ::std::string::String {
-        fn from(value: SenderMediaVariant5Quoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant5Quoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant5Quoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderMediaVariant5Quoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant5Quoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderMediaVariant5To(::std::string::String);
-    impl ::std::ops::Deref for SenderMediaVariant5To {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderMediaVariant5To> for ::std::string::String {
-        fn from(value: SenderMediaVariant5To) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderMediaVariant5To {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderMediaVariant5To {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderMediaVariant5To {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderMediaVariant5To {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`SenderNewsletterInviteByCode`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SenderNewsletterInviteByCode {
@@ -13157,9 +8310,8 @@ Server default: `0`.*/
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub body: ::std::option::Option<::std::string::String>,
-        ///Message ID of the message to be edited
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderNewsletterInviteByCodeEdit>,
+        pub edit: ::std::option::Option<SenderEdit>,
         /**One of:
 - `MediaWithUploadFromFile`: File to upload
 - `MediaWithUploadFromUrl`: Media file URL for upload
@@ -13169,7 +8321,7 @@ Server default: `0`.*/
         pub media: ::std::option::Option<::std::string::String>,
         ///The numbers of the mentioned users
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub mentions: ::std::vec::Vec<SenderNewsletterInviteByCodeMentionsItem>,
+        pub mentions: ::std::vec::Vec<MentionsMentionsItem>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mime_type: ::std::option::Option<::std::string::String>,
@@ -13187,150 +8339,16 @@ Server default: `0`.*/
 Server default: `"newsletter_picture"`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview_type: ::std::option::Option<SenderNewsletterInviteByCodePreviewType>,
-        ///Message ID of the message to be quoted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderNewsletterInviteByCodeQuoted>,
+        pub quoted: ::std::option::Option<SenderQuoted>,
         ///Title of the newsletter. If not set, the newsletter title will be used
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
-        ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-        pub to: SenderNewsletterInviteByCodeTo,
+        pub to: SenderTo,
     }
     impl SenderNewsletterInviteByCode {
         pub fn builder() -> builder::SenderNewsletterInviteByCode {
             Default::default()
-        }
-    }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderNewsletterInviteByCodeEdit(::std::string::String);
-    impl ::std::ops::Deref for SenderNewsletterInviteByCodeEdit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderNewsletterInviteByCodeEdit>
-    for ::std::string::String {
-        fn from(value: SenderNewsletterInviteByCodeEdit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderNewsletterInviteByCodeEdit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderNewsletterInviteByCodeEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SenderNewsletterInviteByCodeEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderNewsletterInviteByCodeEdit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SenderNewsletterInviteByCodeMentionsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderNewsletterInviteByCodeMentionsItem(::std::string::String);
-    impl ::std::ops::Deref for SenderNewsletterInviteByCodeMentionsItem {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderNewsletterInviteByCodeMentionsItem>
-    for ::std::string::String {
-        fn from(value: SenderNewsletterInviteByCodeMentionsItem) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderNewsletterInviteByCodeMentionsItem {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderNewsletterInviteByCodeMentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SenderNewsletterInviteByCodeMentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderNewsletterInviteByCodeMentionsItem {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     /**Type of the newsletter preview. Use 'newsletter_picture' to set a newsletter picture as large preview, 'thumbnail' to set a custom small jpeg image from 'preview' param as preview,  'media' to set a custom large image from 'media' param as large preview,  'style1' to set a isometric style for newsletter invite link preview stub, 'style2' to set a flat style for newsletter invite link preview stub, 'style3' to set a WA style for newsletter invite link preview stub, or 'none' to not set a preview. If not set, the default is newsletter_picture.
@@ -13411,339 +8429,25 @@ Server default: `"newsletter_picture"`.*/
             value.parse()
         }
     }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderNewsletterInviteByCodeQuoted(::std::string::String);
-    impl ::std::ops::Deref for SenderNewsletterInviteByCodeQuoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderNewsletterInviteByCodeQuoted>
-    for ::std::string::String {
-        fn from(value: SenderNewsletterInviteByCodeQuoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderNewsletterInviteByCodeQuoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderNewsletterInviteByCodeQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SenderNewsletterInviteByCodeQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderNewsletterInviteByCodeQuoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderNewsletterInviteByCodeTo(::std::string::String);
-    impl ::std::ops::Deref for SenderNewsletterInviteByCodeTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderNewsletterInviteByCodeTo> for ::std::string::String {
-        fn from(value: SenderNewsletterInviteByCodeTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderNewsletterInviteByCodeTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderNewsletterInviteByCodeTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SenderNewsletterInviteByCodeTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderNewsletterInviteByCodeTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`SenderPoll`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SenderPoll {
         ///Number of selectable options in poll (1 - can choose only one option, 0 - any number of options)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub count: ::std::option::Option<i64>,
-        ///Message ID of the message to be edited
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderPollEdit>,
+        pub edit: ::std::option::Option<SenderEdit>,
         ///Options of poll
         pub options: ::std::vec::Vec<::std::string::String>,
-        ///Message ID of the message to be quoted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderPollQuoted>,
+        pub quoted: ::std::option::Option<SenderQuoted>,
         ///Title of poll
         pub title: ::std::string::String,
-        ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-        pub to: SenderPollTo,
+        pub to: SenderTo,
     }
     impl SenderPoll {
         pub fn builder() -> builder::SenderPoll {
             Default::default()
-        }
-    }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderPollEdit(::std::string::String);
-    impl ::std::ops::Deref for SenderPollEdit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderPollEdit> for ::std::string::String {
-        fn from(value: SenderPollEdit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderPollEdit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderPollEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderPollEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderPollEdit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderPollQuoted(::std::string::String);
-    impl ::std::ops::Deref for SenderPollQuoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderPollQuoted> for ::std::string::String {
-        fn from(value: SenderPollQuoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderPollQuoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderPollQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderPollQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderPollQuoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderPollTo(::std::string::String);
-    impl ::std::ops::Deref for SenderPollTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderPollTo> for ::std::string::String {
-        fn from(value: SenderPollTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderPollTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderPollTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderPollTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderPollTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`SenderProductFromCatalog`
@@ -13752,206 +8456,15 @@ Server default: `"newsletter_picture"`.*/
         ///Catalog ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub catalog_id: ::std::option::Option<::std::string::String>,
-        ///Message ID of the message to be edited
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderProductFromCatalogEdit>,
-        ///Message ID of the message to be quoted
+        pub edit: ::std::option::Option<SenderEdit>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderProductFromCatalogQuoted>,
-        ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-        pub to: SenderProductFromCatalogTo,
+        pub quoted: ::std::option::Option<SenderQuoted>,
+        pub to: SenderTo,
     }
     impl SenderProductFromCatalog {
         pub fn builder() -> builder::SenderProductFromCatalog {
             Default::default()
-        }
-    }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderProductFromCatalogEdit(::std::string::String);
-    impl ::std::ops::Deref for SenderProductFromCatalogEdit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderProductFromCatalogEdit> for ::std::string::String {
-        fn from(value: SenderProductFromCatalogEdit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderProductFromCatalogEdit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderProductFromCatalogEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SenderProductFromCatalogEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderProductFromCatalogEdit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderProductFromCatalogQuoted(::std::string::String);
-    impl ::std::ops::Deref for SenderProductFromCatalogQuoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderProductFromCatalogQuoted> for ::std::string::String {
-        fn from(value: SenderProductFromCatalogQuoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderProductFromCatalogQuoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderProductFromCatalogQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SenderProductFromCatalogQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderProductFromCatalogQuoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderProductFromCatalogTo(::std::string::String);
-    impl ::std::ops::Deref for SenderProductFromCatalogTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderProductFromCatalogTo> for ::std::string::String {
-        fn from(value: SenderProductFromCatalogTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderProductFromCatalogTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderProductFromCatalogTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderProductFromCatalogTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderProductFromCatalogTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///Message ID of the message to be quoted
@@ -14024,9 +8537,8 @@ Server default: `"newsletter_picture"`.*/
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub caption: ::std::option::Option<::std::string::String>,
-        ///Message ID of the message to be edited
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderShortEdit>,
+        pub edit: ::std::option::Option<SenderEdit>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub height: ::std::option::Option<i32>,
         /**One of:
@@ -14037,7 +8549,7 @@ Server default: `"newsletter_picture"`.*/
         pub media: ::std::string::String,
         ///The numbers of the mentioned users
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub mentions: ::std::vec::Vec<SenderShortMentionsItem>,
+        pub mentions: ::std::vec::Vec<MentionsMentionsItem>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mime_type: ::std::option::Option<::std::string::String>,
@@ -14050,11 +8562,9 @@ Server default: `"newsletter_picture"`.*/
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview: ::std::option::Option<::std::string::String>,
-        ///Message ID of the message to be quoted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderShortQuoted>,
-        ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-        pub to: SenderShortTo,
+        pub quoted: ::std::option::Option<SenderQuoted>,
+        pub to: SenderTo,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub view_once: ::std::option::Option<bool>,
@@ -14066,265 +8576,14 @@ Server default: `"newsletter_picture"`.*/
             Default::default()
         }
     }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderShortEdit(::std::string::String);
-    impl ::std::ops::Deref for SenderShortEdit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderShortEdit> for ::std::string::String {
-        fn from(value: SenderShortEdit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderShortEdit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderShortEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderShortEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderShortEdit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SenderShortMentionsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderShortMentionsItem(::std::string::String);
-    impl ::std::ops::Deref for SenderShortMentionsItem {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderShortMentionsItem> for ::std::string::String {
-        fn from(value: SenderShortMentionsItem) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderShortMentionsItem {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderShortMentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderShortMentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderShortMentionsItem {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderShortQuoted(::std::string::String);
-    impl ::std::ops::Deref for SenderShortQuoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderShortQuoted> for ::std::string::String {
-        fn from(value: SenderShortQuoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderShortQuoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderShortQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderShortQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderShortQuoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderShortTo(::std::string::String);
-    impl ::std::ops::Deref for SenderShortTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderShortTo> for ::std::string::String {
-        fn from(value: SenderShortTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderShortTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderShortTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderShortTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderShortTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`SenderSticker`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SenderSticker {
         ///Optional. For stickers, this field indicates whether the sticker is animated.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub animated: ::std::option::Option<bool>,
-        ///Message ID of the message to be edited
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderStickerEdit>,
+        pub edit: ::std::option::Option<SenderEdit>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub height: ::std::option::Option<i32>,
         /**One of:
@@ -14342,11 +8601,9 @@ Server default: `"newsletter_picture"`.*/
         ///Do not use our encoding
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub no_encode: ::std::option::Option<bool>,
-        ///Message ID of the message to be quoted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderStickerQuoted>,
-        ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-        pub to: SenderStickerTo,
+        pub quoted: ::std::option::Option<SenderQuoted>,
+        pub to: SenderTo,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub view_once: ::std::option::Option<bool>,
@@ -14356,192 +8613,6 @@ Server default: `"newsletter_picture"`.*/
     impl SenderSticker {
         pub fn builder() -> builder::SenderSticker {
             Default::default()
-        }
-    }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderStickerEdit(::std::string::String);
-    impl ::std::ops::Deref for SenderStickerEdit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderStickerEdit> for ::std::string::String {
-        fn from(value: SenderStickerEdit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderStickerEdit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderStickerEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderStickerEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderStickerEdit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderStickerQuoted(::std::string::String);
-    impl ::std::ops::Deref for SenderStickerQuoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderStickerQuoted> for ::std::string::String {
-        fn from(value: SenderStickerQuoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderStickerQuoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderStickerQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderStickerQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderStickerQuoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderStickerTo(::std::string::String);
-    impl ::std::ops::Deref for SenderStickerTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderStickerTo> for ::std::string::String {
-        fn from(value: SenderStickerTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderStickerTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderStickerTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderStickerTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderStickerTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`SenderStories`
@@ -15176,20 +9247,17 @@ Server default: `"#FFFFFFFF"`.*/
     pub struct SenderText {
         ///Message text
         pub body: ::std::string::String,
-        ///Message ID of the message to be edited
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderTextEdit>,
+        pub edit: ::std::option::Option<SenderEdit>,
         ///The numbers of the mentioned users
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub mentions: ::std::vec::Vec<SenderTextMentionsItem>,
+        pub mentions: ::std::vec::Vec<MentionsMentionsItem>,
         ///Set "true" if necessary to send the link without preview
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub no_link_preview: ::std::option::Option<bool>,
-        ///Message ID of the message to be quoted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderTextQuoted>,
-        ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-        pub to: SenderTextTo,
+        pub quoted: ::std::option::Option<SenderQuoted>,
+        pub to: SenderTo,
         /**Time in seconds to simulate typing
 
 Server default: `0`.*/
@@ -15202,256 +9270,6 @@ Server default: `0`.*/
     impl SenderText {
         pub fn builder() -> builder::SenderText {
             Default::default()
-        }
-    }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderTextEdit(::std::string::String);
-    impl ::std::ops::Deref for SenderTextEdit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderTextEdit> for ::std::string::String {
-        fn from(value: SenderTextEdit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderTextEdit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderTextEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderTextEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderTextEdit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SenderTextMentionsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderTextMentionsItem(::std::string::String);
-    impl ::std::ops::Deref for SenderTextMentionsItem {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderTextMentionsItem> for ::std::string::String {
-        fn from(value: SenderTextMentionsItem) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderTextMentionsItem {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderTextMentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderTextMentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderTextMentionsItem {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderTextQuoted(::std::string::String);
-    impl ::std::ops::Deref for SenderTextQuoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderTextQuoted> for ::std::string::String {
-        fn from(value: SenderTextQuoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderTextQuoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderTextQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderTextQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderTextQuoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderTextTo(::std::string::String);
-    impl ::std::ops::Deref for SenderTextTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderTextTo> for ::std::string::String {
-        fn from(value: SenderTextTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderTextTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderTextTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderTextTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderTextTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
@@ -15518,9 +9336,8 @@ Server default: `0`.*/
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub caption: ::std::option::Option<::std::string::String>,
-        ///Message ID of the message to be edited
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderVideoEdit>,
+        pub edit: ::std::option::Option<SenderEdit>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub height: ::std::option::Option<i32>,
         /**One of:
@@ -15531,7 +9348,7 @@ Server default: `0`.*/
         pub media: ::std::string::String,
         ///The numbers of the mentioned users
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub mentions: ::std::vec::Vec<SenderVideoMentionsItem>,
+        pub mentions: ::std::vec::Vec<MentionsMentionsItem>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mime_type: ::std::option::Option<::std::string::String>,
@@ -15544,11 +9361,9 @@ Server default: `0`.*/
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview: ::std::option::Option<::std::string::String>,
-        ///Message ID of the message to be quoted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderVideoQuoted>,
-        ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-        pub to: SenderVideoTo,
+        pub quoted: ::std::option::Option<SenderQuoted>,
+        pub to: SenderTo,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub view_once: ::std::option::Option<bool>,
@@ -15560,262 +9375,11 @@ Server default: `0`.*/
             Default::default()
         }
     }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderVideoEdit(::std::string::String);
-    impl ::std::ops::Deref for SenderVideoEdit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderVideoEdit> for ::std::string::String {
-        fn from(value: SenderVideoEdit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderVideoEdit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderVideoEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderVideoEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderVideoEdit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SenderVideoMentionsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderVideoMentionsItem(::std::string::String);
-    impl ::std::ops::Deref for SenderVideoMentionsItem {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderVideoMentionsItem> for ::std::string::String {
-        fn from(value: SenderVideoMentionsItem) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderVideoMentionsItem {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderVideoMentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderVideoMentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderVideoMentionsItem {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderVideoQuoted(::std::string::String);
-    impl ::std::ops::Deref for SenderVideoQuoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderVideoQuoted> for ::std::string::String {
-        fn from(value: SenderVideoQuoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderVideoQuoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderVideoQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderVideoQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderVideoQuoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderVideoTo(::std::string::String);
-    impl ::std::ops::Deref for SenderVideoTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderVideoTo> for ::std::string::String {
-        fn from(value: SenderVideoTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderVideoTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderVideoTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderVideoTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderVideoTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`SenderVoice`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SenderVoice {
-        ///Message ID of the message to be edited
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderVoiceEdit>,
+        pub edit: ::std::option::Option<SenderEdit>,
         /**One of:
 - `MediaWithUploadFromFile`: File to upload
 - `MediaWithUploadFromUrl`: Media file URL for upload
@@ -15831,9 +9395,8 @@ Server default: `0`.*/
         ///Do not use our encoding
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub no_encode: ::std::option::Option<bool>,
-        ///Message ID of the message to be quoted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderVoiceQuoted>,
+        pub quoted: ::std::option::Option<SenderQuoted>,
         /**Time in seconds to simulate recording voice
 
 Server default: `0`.*/
@@ -15841,8 +9404,7 @@ Server default: `0`.*/
         pub recording_time: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub seconds: ::std::option::Option<i32>,
-        ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-        pub to: SenderVoiceTo,
+        pub to: SenderTo,
         ///Voice message waveform
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub waveform: ::std::option::Option<::std::string::String>,
@@ -15850,192 +9412,6 @@ Server default: `0`.*/
     impl SenderVoice {
         pub fn builder() -> builder::SenderVoice {
             Default::default()
-        }
-    }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderVoiceEdit(::std::string::String);
-    impl ::std::ops::Deref for SenderVoiceEdit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderVoiceEdit> for ::std::string::String {
-        fn from(value: SenderVoiceEdit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderVoiceEdit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderVoiceEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderVoiceEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderVoiceEdit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderVoiceQuoted(::std::string::String);
-    impl ::std::ops::Deref for SenderVoiceQuoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderVoiceQuoted> for ::std::string::String {
-        fn from(value: SenderVoiceQuoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderVoiceQuoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderVoiceQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderVoiceQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderVoiceQuoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderVoiceTo(::std::string::String);
-    impl ::std::ops::Deref for SenderVoiceTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderVoiceTo> for ::std::string::String {
-        fn from(value: SenderVoiceTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderVoiceTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderVoiceTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderVoiceTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderVoiceTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`SentMessage`
@@ -16677,11 +10053,8 @@ Server default: `[{"type":"message","method":"put"}]`.*/
             ::std::string::String,
             ::std::string::String,
         >,
-        /**Request method for sending hook.
-
-Server default: `"body"`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub mode: ::std::option::Option<WebhookMode>,
+        pub mode: ::std::option::Option<WebhookParametersMode>,
         ///Inbound and outbound notifications are routed to this URL.
         pub url: ::std::string::String,
     }
@@ -16792,67 +10165,6 @@ Server default: `"body"`.*/
             value.parse()
         }
     }
-    /**Request method for sending hook.
-
-Server default: `"body"`.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum WebhookMode {
-        #[serde(rename = "body")]
-        Body,
-        #[serde(rename = "path")]
-        Path,
-        #[serde(rename = "method")]
-        Method,
-    }
-    impl ::std::fmt::Display for WebhookMode {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Body => f.write_str("body"),
-                Self::Path => f.write_str("path"),
-                Self::Method => f.write_str("method"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for WebhookMode {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "body" => Ok(Self::Body),
-                "path" => Ok(Self::Path),
-                "method" => Ok(Self::Method),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for WebhookMode {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for WebhookMode {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`WebhookParameters`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct WebhookParameters {
@@ -16865,9 +10177,6 @@ Server default: `"body"`.*/
             ::std::string::String,
             ::std::string::String,
         >,
-        /**Request method for sending hook.
-
-Server default: `"body"`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mode: ::std::option::Option<WebhookParametersMode>,
         ///Inbound and outbound notifications are routed to this URL.
@@ -17025,170 +10334,15 @@ Server default: `"body"`.*/
             ::std::string::String,
             ::std::string::String,
         >,
-        /**Request method for sending hook.
-
-Server default: `"body"`.*/
-        pub mode: WebhookTestRequestMode,
+        pub mode: WebhookParametersMode,
         #[serde(rename = "type")]
-        pub type_: WebhookTestRequestType,
+        pub type_: WebhookEventTypeType,
         ///Inbound and outbound notifications are routed to this URL.
         pub url: ::std::string::String,
     }
     impl WebhookTestRequest {
         pub fn builder() -> builder::WebhookTestRequest {
             Default::default()
-        }
-    }
-    /**Request method for sending hook.
-
-Server default: `"body"`.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum WebhookTestRequestMode {
-        #[serde(rename = "body")]
-        Body,
-        #[serde(rename = "path")]
-        Path,
-        #[serde(rename = "method")]
-        Method,
-    }
-    impl ::std::fmt::Display for WebhookTestRequestMode {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Body => f.write_str("body"),
-                Self::Path => f.write_str("path"),
-                Self::Method => f.write_str("method"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for WebhookTestRequestMode {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "body" => Ok(Self::Body),
-                "path" => Ok(Self::Path),
-                "method" => Ok(Self::Method),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for WebhookTestRequestMode {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for WebhookTestRequestMode {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///`WebhookTestRequestType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum WebhookTestRequestType {
-        #[serde(rename = "messages")]
-        Messages,
-        #[serde(rename = "statuses")]
-        Statuses,
-        #[serde(rename = "chats")]
-        Chats,
-        #[serde(rename = "contacts")]
-        Contacts,
-        #[serde(rename = "groups")]
-        Groups,
-        #[serde(rename = "presences")]
-        Presences,
-        #[serde(rename = "calls")]
-        Calls,
-        #[serde(rename = "channel")]
-        Channel,
-        #[serde(rename = "users")]
-        Users,
-        #[serde(rename = "labels")]
-        Labels,
-        #[serde(rename = "service")]
-        Service,
-    }
-    impl ::std::fmt::Display for WebhookTestRequestType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Messages => f.write_str("messages"),
-                Self::Statuses => f.write_str("statuses"),
-                Self::Chats => f.write_str("chats"),
-                Self::Contacts => f.write_str("contacts"),
-                Self::Groups => f.write_str("groups"),
-                Self::Presences => f.write_str("presences"),
-                Self::Calls => f.write_str("calls"),
-                Self::Channel => f.write_str("channel"),
-                Self::Users => f.write_str("users"),
-                Self::Labels => f.write_str("labels"),
-                Self::Service => f.write_str("service"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for WebhookTestRequestType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "messages" => Ok(Self::Messages),
-                "statuses" => Ok(Self::Statuses),
-                "chats" => Ok(Self::Chats),
-                "contacts" => Ok(Self::Contacts),
-                "groups" => Ok(Self::Groups),
-                "presences" => Ok(Self::Presences),
-                "calls" => Ok(Self::Calls),
-                "channel" => Ok(Self::Channel),
-                "users" => Ok(Self::Users),
-                "labels" => Ok(Self::Labels),
-                "service" => Ok(Self::Service),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for WebhookTestRequestType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for WebhookTestRequestType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///`Webhooks`
@@ -18348,7 +11502,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             hours: ::std::result::Result<
-                ::std::option::Option<super::BusinessProfileHours>,
+                ::std::option::Option<super::BusinessProfileCustomHours>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<
@@ -18412,7 +11566,7 @@ Server default: `"body"`.*/
             pub fn hours<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::BusinessProfileHours>,
+                    ::std::option::Option<super::BusinessProfileCustomHours>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -18658,71 +11812,6 @@ Server default: `"body"`.*/
         impl ::std::convert::From<super::BusinessProfileCustomHours>
         for BusinessProfileCustomHours {
             fn from(value: super::BusinessProfileCustomHours) -> Self {
-                Self {
-                    config: Ok(value.config),
-                    time_zone: Ok(value.time_zone),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct BusinessProfileHours {
-            config: ::std::result::Result<
-                ::std::vec::Vec<super::BusinessHours>,
-                ::std::string::String,
-            >,
-            time_zone: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for BusinessProfileHours {
-            fn default() -> Self {
-                Self {
-                    config: Ok(Default::default()),
-                    time_zone: Ok(Default::default()),
-                }
-            }
-        }
-        impl BusinessProfileHours {
-            pub fn config<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::BusinessHours>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.config = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for config: {e}")
-                    });
-                self
-            }
-            pub fn time_zone<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.time_zone = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for time_zone: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<BusinessProfileHours>
-        for super::BusinessProfileHours {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: BusinessProfileHours,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    config: value.config?,
-                    time_zone: value.time_zone?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::BusinessProfileHours> for BusinessProfileHours {
-            fn from(value: super::BusinessProfileHours) -> Self {
                 Self {
                     config: Ok(value.config),
                     time_zone: Ok(value.time_zone),
@@ -21989,7 +15078,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
-                ::std::option::Option<super::EventType>,
+                ::std::option::Option<super::WebhookEventTypeType>,
                 ::std::string::String,
             >,
         }
@@ -22016,7 +15105,9 @@ Server default: `"body"`.*/
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::EventType>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::WebhookEventTypeType>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -24147,7 +17238,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             list: ::std::result::Result<
-                ::std::option::Option<super::InteractiveActionList>,
+                ::std::option::Option<super::SectionListList>,
                 ::std::string::String,
             >,
             product: ::std::result::Result<
@@ -24180,7 +17271,7 @@ Server default: `"body"`.*/
             pub fn list<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::InteractiveActionList>,
+                    ::std::option::Option<super::SectionListList>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -24222,222 +17313,6 @@ Server default: `"body"`.*/
                     buttons: Ok(value.buttons),
                     list: Ok(value.list),
                     product: Ok(value.product),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct InteractiveActionList {
-            label: ::std::result::Result<::std::string::String, ::std::string::String>,
-            sections: ::std::result::Result<
-                ::std::vec::Vec<super::InteractiveActionListSectionsItem>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for InteractiveActionList {
-            fn default() -> Self {
-                Self {
-                    label: Err("no value supplied for label".to_string()),
-                    sections: Err("no value supplied for sections".to_string()),
-                }
-            }
-        }
-        impl InteractiveActionList {
-            pub fn label<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for label: {e}")
-                    });
-                self
-            }
-            pub fn sections<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::InteractiveActionListSectionsItem>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.sections = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sections: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<InteractiveActionList>
-        for super::InteractiveActionList {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: InteractiveActionList,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    label: value.label?,
-                    sections: value.sections?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::InteractiveActionList>
-        for InteractiveActionList {
-            fn from(value: super::InteractiveActionList) -> Self {
-                Self {
-                    label: Ok(value.label),
-                    sections: Ok(value.sections),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct InteractiveActionListSectionsItem {
-            rows: ::std::result::Result<
-                ::std::vec::Vec<super::InteractiveActionListSectionsItemRowsItem>,
-                ::std::string::String,
-            >,
-            title: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for InteractiveActionListSectionsItem {
-            fn default() -> Self {
-                Self {
-                    rows: Ok(Default::default()),
-                    title: Ok(Default::default()),
-                }
-            }
-        }
-        impl InteractiveActionListSectionsItem {
-            pub fn rows<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::InteractiveActionListSectionsItemRowsItem>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.rows = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for rows: {e}")
-                    });
-                self
-            }
-            pub fn title<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.title = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for title: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<InteractiveActionListSectionsItem>
-        for super::InteractiveActionListSectionsItem {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: InteractiveActionListSectionsItem,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    rows: value.rows?,
-                    title: value.title?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::InteractiveActionListSectionsItem>
-        for InteractiveActionListSectionsItem {
-            fn from(value: super::InteractiveActionListSectionsItem) -> Self {
-                Self {
-                    rows: Ok(value.rows),
-                    title: Ok(value.title),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct InteractiveActionListSectionsItemRowsItem {
-            description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            title: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for InteractiveActionListSectionsItemRowsItem {
-            fn default() -> Self {
-                Self {
-                    description: Ok(Default::default()),
-                    id: Ok(Default::default()),
-                    title: Ok(Default::default()),
-                }
-            }
-        }
-        impl InteractiveActionListSectionsItemRowsItem {
-            pub fn description<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.description = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
-                self
-            }
-            pub fn id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
-                self
-            }
-            pub fn title<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.title = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for title: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<InteractiveActionListSectionsItemRowsItem>
-        for super::InteractiveActionListSectionsItemRowsItem {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: InteractiveActionListSectionsItemRowsItem,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    description: value.description?,
-                    id: value.id?,
-                    title: value.title?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::InteractiveActionListSectionsItemRowsItem>
-        for InteractiveActionListSectionsItemRowsItem {
-            fn from(value: super::InteractiveActionListSectionsItemRowsItem) -> Self {
-                Self {
-                    description: Ok(value.description),
-                    id: Ok(value.id),
-                    title: Ok(value.title),
                 }
             }
         }
@@ -27829,7 +20704,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             body: ::std::result::Result<
-                ::std::option::Option<super::MessageContentInteractiveBody>,
+                ::std::option::Option<super::MessagePropsInteractiveBody>,
                 ::std::string::String,
             >,
             file_name: ::std::result::Result<
@@ -27841,11 +20716,11 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             footer: ::std::result::Result<
-                ::std::option::Option<super::MessageContentInteractiveFooter>,
+                ::std::option::Option<super::MessagePropsInteractiveFooter>,
                 ::std::string::String,
             >,
             header: ::std::result::Result<
-                ::std::option::Option<super::MessageContentInteractiveHeader>,
+                ::std::option::Option<super::MessagePropsInteractiveHeader>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<
@@ -27912,7 +20787,7 @@ Server default: `"body"`.*/
             pub fn body<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentInteractiveBody>,
+                    ::std::option::Option<super::MessagePropsInteractiveBody>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -27950,7 +20825,7 @@ Server default: `"body"`.*/
             pub fn footer<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentInteractiveFooter>,
+                    ::std::option::Option<super::MessagePropsInteractiveFooter>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -27964,7 +20839,7 @@ Server default: `"body"`.*/
             pub fn header<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentInteractiveHeader>,
+                    ::std::option::Option<super::MessagePropsInteractiveHeader>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -28101,135 +20976,6 @@ Server default: `"body"`.*/
                     type_: Ok(value.type_),
                     view_once: Ok(value.view_once),
                 }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct MessageContentInteractiveBody {
-            text: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for MessageContentInteractiveBody {
-            fn default() -> Self {
-                Self {
-                    text: Ok(Default::default()),
-                }
-            }
-        }
-        impl MessageContentInteractiveBody {
-            pub fn text<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.text = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for text: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<MessageContentInteractiveBody>
-        for super::MessageContentInteractiveBody {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: MessageContentInteractiveBody,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { text: value.text? })
-            }
-        }
-        impl ::std::convert::From<super::MessageContentInteractiveBody>
-        for MessageContentInteractiveBody {
-            fn from(value: super::MessageContentInteractiveBody) -> Self {
-                Self { text: Ok(value.text) }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct MessageContentInteractiveFooter {
-            text: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for MessageContentInteractiveFooter {
-            fn default() -> Self {
-                Self {
-                    text: Ok(Default::default()),
-                }
-            }
-        }
-        impl MessageContentInteractiveFooter {
-            pub fn text<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.text = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for text: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<MessageContentInteractiveFooter>
-        for super::MessageContentInteractiveFooter {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: MessageContentInteractiveFooter,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { text: value.text? })
-            }
-        }
-        impl ::std::convert::From<super::MessageContentInteractiveFooter>
-        for MessageContentInteractiveFooter {
-            fn from(value: super::MessageContentInteractiveFooter) -> Self {
-                Self { text: Ok(value.text) }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct MessageContentInteractiveHeader {
-            text: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for MessageContentInteractiveHeader {
-            fn default() -> Self {
-                Self {
-                    text: Ok(Default::default()),
-                }
-            }
-        }
-        impl MessageContentInteractiveHeader {
-            pub fn text<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.text = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for text: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<MessageContentInteractiveHeader>
-        for super::MessageContentInteractiveHeader {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: MessageContentInteractiveHeader,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { text: value.text? })
-            }
-        }
-        impl ::std::convert::From<super::MessageContentInteractiveHeader>
-        for MessageContentInteractiveHeader {
-            fn from(value: super::MessageContentInteractiveHeader) -> Self {
-                Self { text: Ok(value.text) }
             }
         }
         #[derive(Clone, Debug)]
@@ -30196,7 +22942,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             sections: ::std::result::Result<
-                ::std::vec::Vec<super::MessageContentTextSectionsItem>,
+                ::std::vec::Vec<super::ActionListSectionsItem>,
                 ::std::string::String,
             >,
             view_once: ::std::result::Result<
@@ -30255,7 +23001,7 @@ Server default: `"body"`.*/
             pub fn sections<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::MessageContentTextSectionsItem>,
+                    ::std::vec::Vec<super::ActionListSectionsItem>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -30301,248 +23047,6 @@ Server default: `"body"`.*/
                     buttons: Ok(value.buttons),
                     sections: Ok(value.sections),
                     view_once: Ok(value.view_once),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct MessageContentTextSectionsItem {
-            product_items: ::std::result::Result<
-                ::std::vec::Vec<super::MessageContentTextSectionsItemProductItemsItem>,
-                ::std::string::String,
-            >,
-            rows: ::std::result::Result<
-                ::std::vec::Vec<super::MessageContentTextSectionsItemRowsItem>,
-                ::std::string::String,
-            >,
-            title: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for MessageContentTextSectionsItem {
-            fn default() -> Self {
-                Self {
-                    product_items: Ok(Default::default()),
-                    rows: Ok(Default::default()),
-                    title: Ok(Default::default()),
-                }
-            }
-        }
-        impl MessageContentTextSectionsItem {
-            pub fn product_items<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::vec::Vec<
-                        super::MessageContentTextSectionsItemProductItemsItem,
-                    >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.product_items = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for product_items: {e}")
-                    });
-                self
-            }
-            pub fn rows<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::MessageContentTextSectionsItemRowsItem>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.rows = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for rows: {e}")
-                    });
-                self
-            }
-            pub fn title<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.title = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for title: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<MessageContentTextSectionsItem>
-        for super::MessageContentTextSectionsItem {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: MessageContentTextSectionsItem,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    product_items: value.product_items?,
-                    rows: value.rows?,
-                    title: value.title?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::MessageContentTextSectionsItem>
-        for MessageContentTextSectionsItem {
-            fn from(value: super::MessageContentTextSectionsItem) -> Self {
-                Self {
-                    product_items: Ok(value.product_items),
-                    rows: Ok(value.rows),
-                    title: Ok(value.title),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct MessageContentTextSectionsItemProductItemsItem {
-            catalog_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            product_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for MessageContentTextSectionsItemProductItemsItem {
-            fn default() -> Self {
-                Self {
-                    catalog_id: Ok(Default::default()),
-                    product_id: Ok(Default::default()),
-                }
-            }
-        }
-        impl MessageContentTextSectionsItemProductItemsItem {
-            pub fn catalog_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.catalog_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for catalog_id: {e}")
-                    });
-                self
-            }
-            pub fn product_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.product_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for product_id: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<MessageContentTextSectionsItemProductItemsItem>
-        for super::MessageContentTextSectionsItemProductItemsItem {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: MessageContentTextSectionsItemProductItemsItem,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    catalog_id: value.catalog_id?,
-                    product_id: value.product_id?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::MessageContentTextSectionsItemProductItemsItem>
-        for MessageContentTextSectionsItemProductItemsItem {
-            fn from(
-                value: super::MessageContentTextSectionsItemProductItemsItem,
-            ) -> Self {
-                Self {
-                    catalog_id: Ok(value.catalog_id),
-                    product_id: Ok(value.product_id),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct MessageContentTextSectionsItemRowsItem {
-            description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            title: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for MessageContentTextSectionsItemRowsItem {
-            fn default() -> Self {
-                Self {
-                    description: Ok(Default::default()),
-                    id: Ok(Default::default()),
-                    title: Ok(Default::default()),
-                }
-            }
-        }
-        impl MessageContentTextSectionsItemRowsItem {
-            pub fn description<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.description = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
-                self
-            }
-            pub fn id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
-                self
-            }
-            pub fn title<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.title = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for title: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<MessageContentTextSectionsItemRowsItem>
-        for super::MessageContentTextSectionsItemRowsItem {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: MessageContentTextSectionsItemRowsItem,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    description: value.description?,
-                    id: value.id?,
-                    title: value.title?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::MessageContentTextSectionsItemRowsItem>
-        for MessageContentTextSectionsItemRowsItem {
-            fn from(value: super::MessageContentTextSectionsItemRowsItem) -> Self {
-                Self {
-                    description: Ok(value.description),
-                    id: Ok(value.id),
-                    title: Ok(value.title),
                 }
             }
         }
@@ -34476,7 +26980,7 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct Product {
             availability: ::std::result::Result<
-                ::std::option::Option<super::ProductAvailability>,
+                ::std::option::Option<super::ProductEditAvailability>,
                 ::std::string::String,
             >,
             currency: ::std::result::Result<
@@ -34541,7 +27045,7 @@ Server default: `"body"`.*/
             pub fn availability<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ProductAvailability>,
+                    ::std::option::Option<super::ProductEditAvailability>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -34715,7 +27219,7 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct ProductCreate {
             availability: ::std::result::Result<
-                ::std::option::Option<super::ProductCreateAvailability>,
+                ::std::option::Option<super::ProductEditAvailability>,
                 ::std::string::String,
             >,
             currency: ::std::result::Result<super::Currency, ::std::string::String>,
@@ -34761,7 +27265,7 @@ Server default: `"body"`.*/
             pub fn availability<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ProductCreateAvailability>,
+                    ::std::option::Option<super::ProductEditAvailability>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -36288,7 +28792,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderAudioEdit>,
+                ::std::option::Option<super::SenderEdit>,
                 ::std::string::String,
             >,
             media: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -36305,14 +28809,14 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderAudioQuoted>,
+                ::std::option::Option<super::SenderQuoted>,
                 ::std::string::String,
             >,
             seconds: ::std::result::Result<
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderAudioTo, ::std::string::String>,
+            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
         }
         impl ::std::default::Default for SenderAudio {
             fn default() -> Self {
@@ -36348,9 +28852,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderAudioEdit>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -36410,9 +28912,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderAudioQuoted>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -36436,7 +28936,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderAudioTo>,
+                T: ::std::convert::TryInto<super::SenderTo>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -36481,7 +28981,7 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct SenderCarousel {
             body: ::std::result::Result<
-                ::std::option::Option<super::SenderCarouselBody>,
+                ::std::option::Option<super::MessagePropsCarouselBody>,
                 ::std::string::String,
             >,
             cards: ::std::result::Result<
@@ -36489,14 +28989,14 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderCarouselEdit>,
+                ::std::option::Option<super::SenderEdit>,
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderCarouselQuoted>,
+                ::std::option::Option<super::SenderQuoted>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderCarouselTo, ::std::string::String>,
+            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
         }
         impl ::std::default::Default for SenderCarousel {
             fn default() -> Self {
@@ -36513,7 +29013,7 @@ Server default: `"body"`.*/
             pub fn body<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderCarouselBody>,
+                    ::std::option::Option<super::MessagePropsCarouselBody>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -36538,9 +29038,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderCarouselEdit>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -36552,9 +29050,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderCarouselQuoted>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -36566,7 +29062,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderCarouselTo>,
+                T: ::std::convert::TryInto<super::SenderTo>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -36601,47 +29097,6 @@ Server default: `"body"`.*/
             }
         }
         #[derive(Clone, Debug)]
-        pub struct SenderCarouselBody {
-            text: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for SenderCarouselBody {
-            fn default() -> Self {
-                Self {
-                    text: Ok(Default::default()),
-                }
-            }
-        }
-        impl SenderCarouselBody {
-            pub fn text<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.text = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for text: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<SenderCarouselBody> for super::SenderCarouselBody {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: SenderCarouselBody,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { text: value.text? })
-            }
-        }
-        impl ::std::convert::From<super::SenderCarouselBody> for SenderCarouselBody {
-            fn from(value: super::SenderCarouselBody) -> Self {
-                Self { text: Ok(value.text) }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct SenderCatalogById {
             body: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -36652,7 +29107,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderCatalogByIdEdit>,
+                ::std::option::Option<super::SenderEdit>,
                 ::std::string::String,
             >,
             media: ::std::result::Result<
@@ -36660,7 +29115,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             mentions: ::std::result::Result<
-                ::std::vec::Vec<super::SenderCatalogByIdMentionsItem>,
+                ::std::vec::Vec<super::MentionsMentionsItem>,
                 ::std::string::String,
             >,
             mime_type: ::std::result::Result<
@@ -36684,14 +29139,14 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderCatalogByIdQuoted>,
+                ::std::option::Option<super::SenderQuoted>,
                 ::std::string::String,
             >,
             title: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderCatalogByIdTo, ::std::string::String>,
+            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
         }
         impl ::std::default::Default for SenderCatalogById {
             fn default() -> Self {
@@ -36739,9 +29194,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderCatalogByIdEdit>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -36765,9 +29218,7 @@ Server default: `"body"`.*/
             }
             pub fn mentions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::SenderCatalogByIdMentionsItem>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MentionsMentionsItem>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mentions = value
@@ -36841,9 +29292,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderCatalogByIdQuoted>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -36867,7 +29316,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderCatalogByIdTo>,
+                T: ::std::convert::TryInto<super::SenderTo>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -36920,15 +29369,15 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct SenderContact {
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderContactEdit>,
+                ::std::option::Option<super::SenderEdit>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderContactQuoted>,
+                ::std::option::Option<super::SenderQuoted>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderContactTo, ::std::string::String>,
+            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
             vcard: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for SenderContact {
@@ -36945,9 +29394,7 @@ Server default: `"body"`.*/
         impl SenderContact {
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderContactEdit>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -36971,9 +29418,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderContactQuoted>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -36985,7 +29430,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderContactTo>,
+                T: ::std::convert::TryInto<super::SenderTo>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -37034,7 +29479,7 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct SenderContactFromPhonebook {
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderContactFromPhonebookEdit>,
+                ::std::option::Option<super::SenderEdit>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -37042,13 +29487,10 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderContactFromPhonebookQuoted>,
+                ::std::option::Option<super::SenderQuoted>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<
-                super::SenderContactFromPhonebookTo,
-                ::std::string::String,
-            >,
+            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
         }
         impl ::std::default::Default for SenderContactFromPhonebook {
             fn default() -> Self {
@@ -37063,9 +29505,7 @@ Server default: `"body"`.*/
         impl SenderContactFromPhonebook {
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderContactFromPhonebookEdit>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -37089,9 +29529,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderContactFromPhonebookQuoted>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -37103,7 +29541,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderContactFromPhonebookTo>,
+                T: ::std::convert::TryInto<super::SenderTo>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -37140,7 +29578,7 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct SenderContactList {
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderContactListEdit>,
+                ::std::option::Option<super::SenderEdit>,
                 ::std::string::String,
             >,
             list: ::std::result::Result<
@@ -37148,10 +29586,10 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderContactListQuoted>,
+                ::std::option::Option<super::SenderQuoted>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderContactListTo, ::std::string::String>,
+            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
         }
         impl ::std::default::Default for SenderContactList {
             fn default() -> Self {
@@ -37166,9 +29604,7 @@ Server default: `"body"`.*/
         impl SenderContactList {
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderContactListEdit>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -37192,9 +29628,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderContactListQuoted>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -37206,7 +29640,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderContactListTo>,
+                T: ::std::convert::TryInto<super::SenderTo>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -37245,7 +29679,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderDocumentEdit>,
+                ::std::option::Option<super::SenderEdit>,
                 ::std::string::String,
             >,
             filename: ::std::result::Result<
@@ -37266,10 +29700,10 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderDocumentQuoted>,
+                ::std::option::Option<super::SenderQuoted>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderDocumentTo, ::std::string::String>,
+            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
         }
         impl ::std::default::Default for SenderDocument {
             fn default() -> Self {
@@ -37301,9 +29735,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderDocumentEdit>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -37375,9 +29807,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderDocumentQuoted>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -37389,7 +29819,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderDocumentTo>,
+                T: ::std::convert::TryInto<super::SenderTo>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -37442,7 +29872,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderGifEdit>,
+                ::std::option::Option<super::SenderEdit>,
                 ::std::string::String,
             >,
             height: ::std::result::Result<
@@ -37467,10 +29897,10 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderGifQuoted>,
+                ::std::option::Option<super::SenderQuoted>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderGifTo, ::std::string::String>,
+            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
             view_once: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -37526,7 +29956,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderGifEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -37610,9 +30040,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderGifQuoted>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -37624,7 +30052,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderGifTo>,
+                T: ::std::convert::TryInto<super::SenderTo>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -37705,7 +30133,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderGroupInviteByCodeEdit>,
+                ::std::option::Option<super::SenderEdit>,
                 ::std::string::String,
             >,
             media: ::std::result::Result<
@@ -37713,7 +30141,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             mentions: ::std::result::Result<
-                ::std::vec::Vec<super::SenderGroupInviteByCodeMentionsItem>,
+                ::std::vec::Vec<super::MentionsMentionsItem>,
                 ::std::string::String,
             >,
             mime_type: ::std::result::Result<
@@ -37737,17 +30165,14 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderGroupInviteByCodeQuoted>,
+                ::std::option::Option<super::SenderQuoted>,
                 ::std::string::String,
             >,
             title: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<
-                super::SenderGroupInviteByCodeTo,
-                ::std::string::String,
-            >,
+            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
         }
         impl ::std::default::Default for SenderGroupInviteByCode {
             fn default() -> Self {
@@ -37782,9 +30207,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderGroupInviteByCodeEdit>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -37808,9 +30231,7 @@ Server default: `"body"`.*/
             }
             pub fn mentions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::SenderGroupInviteByCodeMentionsItem>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MentionsMentionsItem>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mentions = value
@@ -37884,9 +30305,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderGroupInviteByCodeQuoted>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -37910,7 +30329,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderGroupInviteByCodeTo>,
+                T: ::std::convert::TryInto<super::SenderTo>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -37967,7 +30386,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderImageEdit>,
+                ::std::option::Option<super::SenderEdit>,
                 ::std::string::String,
             >,
             height: ::std::result::Result<
@@ -37976,7 +30395,7 @@ Server default: `"body"`.*/
             >,
             media: ::std::result::Result<::std::string::String, ::std::string::String>,
             mentions: ::std::result::Result<
-                ::std::vec::Vec<super::SenderImageMentionsItem>,
+                ::std::vec::Vec<super::MentionsMentionsItem>,
                 ::std::string::String,
             >,
             mime_type: ::std::result::Result<
@@ -37996,10 +30415,10 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderImageQuoted>,
+                ::std::option::Option<super::SenderQuoted>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderImageTo, ::std::string::String>,
+            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
             view_once: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -38043,9 +30462,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderImageEdit>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -38081,9 +30498,7 @@ Server default: `"body"`.*/
             }
             pub fn mentions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::SenderImageMentionsItem>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MentionsMentionsItem>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mentions = value
@@ -38143,9 +30558,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderImageQuoted>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -38157,7 +30570,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderImageTo>,
+                T: ::std::convert::TryInto<super::SenderTo>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -38238,7 +30651,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             body: ::std::result::Result<
-                ::std::option::Option<super::SenderInteractiveBody>,
+                ::std::option::Option<super::MessagePropsInteractiveBody>,
                 ::std::string::String,
             >,
             caption: ::std::result::Result<
@@ -38246,15 +30659,15 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderInteractiveEdit>,
+                ::std::option::Option<super::SenderEdit>,
                 ::std::string::String,
             >,
             footer: ::std::result::Result<
-                ::std::option::Option<super::SenderInteractiveFooter>,
+                ::std::option::Option<super::MessagePropsInteractiveFooter>,
                 ::std::string::String,
             >,
             header: ::std::result::Result<
-                ::std::option::Option<super::SenderInteractiveHeader>,
+                ::std::option::Option<super::MessagePropsInteractiveHeader>,
                 ::std::string::String,
             >,
             height: ::std::result::Result<
@@ -38282,10 +30695,10 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderInteractiveQuoted>,
+                ::std::option::Option<super::SenderQuoted>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderInteractiveTo, ::std::string::String>,
+            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
             type_: ::std::result::Result<
                 ::std::option::Option<super::InteractiveType>,
                 ::std::string::String,
@@ -38333,7 +30746,7 @@ Server default: `"body"`.*/
             pub fn body<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderInteractiveBody>,
+                    ::std::option::Option<super::MessagePropsInteractiveBody>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -38358,9 +30771,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderInteractiveEdit>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -38373,7 +30784,7 @@ Server default: `"body"`.*/
             pub fn footer<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderInteractiveFooter>,
+                    ::std::option::Option<super::MessagePropsInteractiveFooter>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -38387,7 +30798,7 @@ Server default: `"body"`.*/
             pub fn header<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderInteractiveHeader>,
+                    ::std::option::Option<super::MessagePropsInteractiveHeader>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -38472,9 +30883,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderInteractiveQuoted>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -38486,7 +30895,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderInteractiveTo>,
+                T: ::std::convert::TryInto<super::SenderTo>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -38569,135 +30978,6 @@ Server default: `"body"`.*/
             }
         }
         #[derive(Clone, Debug)]
-        pub struct SenderInteractiveBody {
-            text: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for SenderInteractiveBody {
-            fn default() -> Self {
-                Self {
-                    text: Ok(Default::default()),
-                }
-            }
-        }
-        impl SenderInteractiveBody {
-            pub fn text<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.text = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for text: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<SenderInteractiveBody>
-        for super::SenderInteractiveBody {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: SenderInteractiveBody,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { text: value.text? })
-            }
-        }
-        impl ::std::convert::From<super::SenderInteractiveBody>
-        for SenderInteractiveBody {
-            fn from(value: super::SenderInteractiveBody) -> Self {
-                Self { text: Ok(value.text) }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct SenderInteractiveFooter {
-            text: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for SenderInteractiveFooter {
-            fn default() -> Self {
-                Self {
-                    text: Ok(Default::default()),
-                }
-            }
-        }
-        impl SenderInteractiveFooter {
-            pub fn text<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.text = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for text: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<SenderInteractiveFooter>
-        for super::SenderInteractiveFooter {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: SenderInteractiveFooter,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { text: value.text? })
-            }
-        }
-        impl ::std::convert::From<super::SenderInteractiveFooter>
-        for SenderInteractiveFooter {
-            fn from(value: super::SenderInteractiveFooter) -> Self {
-                Self { text: Ok(value.text) }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct SenderInteractiveHeader {
-            text: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for SenderInteractiveHeader {
-            fn default() -> Self {
-                Self {
-                    text: Ok(Default::default()),
-                }
-            }
-        }
-        impl SenderInteractiveHeader {
-            pub fn text<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.text = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for text: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<SenderInteractiveHeader>
-        for super::SenderInteractiveHeader {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: SenderInteractiveHeader,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { text: value.text? })
-            }
-        }
-        impl ::std::convert::From<super::SenderInteractiveHeader>
-        for SenderInteractiveHeader {
-            fn from(value: super::SenderInteractiveHeader) -> Self {
-                Self { text: Ok(value.text) }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct SenderLinkPreview {
             body: ::std::result::Result<::std::string::String, ::std::string::String>,
             canonical: ::std::result::Result<
@@ -38709,7 +30989,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderLinkPreviewEdit>,
+                ::std::option::Option<super::SenderEdit>,
                 ::std::string::String,
             >,
             media: ::std::result::Result<
@@ -38717,7 +30997,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             mentions: ::std::result::Result<
-                ::std::vec::Vec<super::SenderLinkPreviewMentionsItem>,
+                ::std::vec::Vec<super::MentionsMentionsItem>,
                 ::std::string::String,
             >,
             mime_type: ::std::result::Result<
@@ -38737,11 +31017,11 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderLinkPreviewQuoted>,
+                ::std::option::Option<super::SenderQuoted>,
                 ::std::string::String,
             >,
             title: ::std::result::Result<::std::string::String, ::std::string::String>,
-            to: ::std::result::Result<super::SenderLinkPreviewTo, ::std::string::String>,
+            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
         }
         impl ::std::default::Default for SenderLinkPreview {
             fn default() -> Self {
@@ -38801,9 +31081,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderLinkPreviewEdit>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -38827,9 +31105,7 @@ Server default: `"body"`.*/
             }
             pub fn mentions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::SenderLinkPreviewMentionsItem>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MentionsMentionsItem>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mentions = value
@@ -38889,9 +31165,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderLinkPreviewQuoted>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -38915,7 +31189,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderLinkPreviewTo>,
+                T: ::std::convert::TryInto<super::SenderTo>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -38984,7 +31258,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderLiveLocationEdit>,
+                ::std::option::Option<super::SenderEdit>,
                 ::std::string::String,
             >,
             latitude: ::std::result::Result<f64, ::std::string::String>,
@@ -38998,17 +31272,14 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderLiveLocationQuoted>,
+                ::std::option::Option<super::SenderQuoted>,
                 ::std::string::String,
             >,
             speed: ::std::result::Result<
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<
-                super::SenderLiveLocationTo,
-                ::std::string::String,
-            >,
+            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
             url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -39089,9 +31360,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderLiveLocationEdit>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -39151,9 +31420,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderLiveLocationQuoted>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -39177,7 +31444,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderLiveLocationTo>,
+                T: ::std::convert::TryInto<super::SenderTo>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -39272,7 +31539,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderLocationEdit>,
+                ::std::option::Option<super::SenderEdit>,
                 ::std::string::String,
             >,
             latitude: ::std::result::Result<f64, ::std::string::String>,
@@ -39286,14 +31553,14 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderLocationQuoted>,
+                ::std::option::Option<super::SenderQuoted>,
                 ::std::string::String,
             >,
             speed: ::std::result::Result<
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderLocationTo, ::std::string::String>,
+            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
             url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -39374,9 +31641,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderLocationEdit>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -39436,9 +31701,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderLocationQuoted>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -39462,7 +31725,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderLocationTo>,
+                T: ::std::convert::TryInto<super::SenderTo>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -39545,7 +31808,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderNewsletterInviteByCodeEdit>,
+                ::std::option::Option<super::SenderEdit>,
                 ::std::string::String,
             >,
             media: ::std::result::Result<
@@ -39553,7 +31816,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             mentions: ::std::result::Result<
-                ::std::vec::Vec<super::SenderNewsletterInviteByCodeMentionsItem>,
+                ::std::vec::Vec<super::MentionsMentionsItem>,
                 ::std::string::String,
             >,
             mime_type: ::std::result::Result<
@@ -39577,17 +31840,14 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderNewsletterInviteByCodeQuoted>,
+                ::std::option::Option<super::SenderQuoted>,
                 ::std::string::String,
             >,
             title: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<
-                super::SenderNewsletterInviteByCodeTo,
-                ::std::string::String,
-            >,
+            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
         }
         impl ::std::default::Default for SenderNewsletterInviteByCode {
             fn default() -> Self {
@@ -39622,9 +31882,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderNewsletterInviteByCodeEdit>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -39648,9 +31906,7 @@ Server default: `"body"`.*/
             }
             pub fn mentions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::SenderNewsletterInviteByCodeMentionsItem>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MentionsMentionsItem>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mentions = value
@@ -39724,9 +31980,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderNewsletterInviteByCodeQuoted>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -39750,7 +32004,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderNewsletterInviteByCodeTo>,
+                T: ::std::convert::TryInto<super::SenderTo>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -39807,7 +32061,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderPollEdit>,
+                ::std::option::Option<super::SenderEdit>,
                 ::std::string::String,
             >,
             options: ::std::result::Result<
@@ -39815,11 +32069,11 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderPollQuoted>,
+                ::std::option::Option<super::SenderQuoted>,
                 ::std::string::String,
             >,
             title: ::std::result::Result<::std::string::String, ::std::string::String>,
-            to: ::std::result::Result<super::SenderPollTo, ::std::string::String>,
+            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
         }
         impl ::std::default::Default for SenderPoll {
             fn default() -> Self {
@@ -39848,7 +32102,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderPollEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -39872,9 +32126,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderPollQuoted>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -39898,7 +32150,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderPollTo>,
+                T: ::std::convert::TryInto<super::SenderTo>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -39941,17 +32193,14 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderProductFromCatalogEdit>,
+                ::std::option::Option<super::SenderEdit>,
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderProductFromCatalogQuoted>,
+                ::std::option::Option<super::SenderQuoted>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<
-                super::SenderProductFromCatalogTo,
-                ::std::string::String,
-            >,
+            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
         }
         impl ::std::default::Default for SenderProductFromCatalog {
             fn default() -> Self {
@@ -39978,9 +32227,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderProductFromCatalogEdit>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -39992,9 +32239,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderProductFromCatalogQuoted>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -40006,7 +32251,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderProductFromCatalogTo>,
+                T: ::std::convert::TryInto<super::SenderTo>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -40047,7 +32292,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderShortEdit>,
+                ::std::option::Option<super::SenderEdit>,
                 ::std::string::String,
             >,
             height: ::std::result::Result<
@@ -40056,7 +32301,7 @@ Server default: `"body"`.*/
             >,
             media: ::std::result::Result<::std::string::String, ::std::string::String>,
             mentions: ::std::result::Result<
-                ::std::vec::Vec<super::SenderShortMentionsItem>,
+                ::std::vec::Vec<super::MentionsMentionsItem>,
                 ::std::string::String,
             >,
             mime_type: ::std::result::Result<
@@ -40076,10 +32321,10 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderShortQuoted>,
+                ::std::option::Option<super::SenderQuoted>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderShortTo, ::std::string::String>,
+            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
             view_once: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -40123,9 +32368,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderShortEdit>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -40161,9 +32404,7 @@ Server default: `"body"`.*/
             }
             pub fn mentions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::SenderShortMentionsItem>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MentionsMentionsItem>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mentions = value
@@ -40223,9 +32464,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderShortQuoted>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -40237,7 +32476,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderShortTo>,
+                T: ::std::convert::TryInto<super::SenderTo>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -40318,7 +32557,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderStickerEdit>,
+                ::std::option::Option<super::SenderEdit>,
                 ::std::string::String,
             >,
             height: ::std::result::Result<
@@ -40339,10 +32578,10 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderStickerQuoted>,
+                ::std::option::Option<super::SenderQuoted>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderStickerTo, ::std::string::String>,
+            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
             view_once: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -40384,9 +32623,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderStickerEdit>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -40458,9 +32695,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderStickerQuoted>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -40472,7 +32707,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderStickerTo>,
+                T: ::std::convert::TryInto<super::SenderTo>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -41429,11 +33664,11 @@ Server default: `"body"`.*/
         pub struct SenderText {
             body: ::std::result::Result<::std::string::String, ::std::string::String>,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderTextEdit>,
+                ::std::option::Option<super::SenderEdit>,
                 ::std::string::String,
             >,
             mentions: ::std::result::Result<
-                ::std::vec::Vec<super::SenderTextMentionsItem>,
+                ::std::vec::Vec<super::MentionsMentionsItem>,
                 ::std::string::String,
             >,
             no_link_preview: ::std::result::Result<
@@ -41441,10 +33676,10 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderTextQuoted>,
+                ::std::option::Option<super::SenderQuoted>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderTextTo, ::std::string::String>,
+            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
             typing_time: ::std::result::Result<
                 ::std::option::Option<f64>,
                 ::std::string::String,
@@ -41483,7 +33718,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderTextEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -41495,9 +33730,7 @@ Server default: `"body"`.*/
             }
             pub fn mentions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::SenderTextMentionsItem>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MentionsMentionsItem>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mentions = value
@@ -41523,9 +33756,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderTextQuoted>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -41537,7 +33768,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTextTo>,
+                T: ::std::convert::TryInto<super::SenderTo>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -41610,7 +33841,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderVideoEdit>,
+                ::std::option::Option<super::SenderEdit>,
                 ::std::string::String,
             >,
             height: ::std::result::Result<
@@ -41619,7 +33850,7 @@ Server default: `"body"`.*/
             >,
             media: ::std::result::Result<::std::string::String, ::std::string::String>,
             mentions: ::std::result::Result<
-                ::std::vec::Vec<super::SenderVideoMentionsItem>,
+                ::std::vec::Vec<super::MentionsMentionsItem>,
                 ::std::string::String,
             >,
             mime_type: ::std::result::Result<
@@ -41639,10 +33870,10 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderVideoQuoted>,
+                ::std::option::Option<super::SenderQuoted>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderVideoTo, ::std::string::String>,
+            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
             view_once: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -41686,9 +33917,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderVideoEdit>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -41724,9 +33953,7 @@ Server default: `"body"`.*/
             }
             pub fn mentions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::SenderVideoMentionsItem>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MentionsMentionsItem>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mentions = value
@@ -41786,9 +34013,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderVideoQuoted>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -41800,7 +34025,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderVideoTo>,
+                T: ::std::convert::TryInto<super::SenderTo>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -41877,7 +34102,7 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct SenderVoice {
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderVoiceEdit>,
+                ::std::option::Option<super::SenderEdit>,
                 ::std::string::String,
             >,
             media: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -41894,7 +34119,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderVoiceQuoted>,
+                ::std::option::Option<super::SenderQuoted>,
                 ::std::string::String,
             >,
             recording_time: ::std::result::Result<
@@ -41905,7 +34130,7 @@ Server default: `"body"`.*/
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderVoiceTo, ::std::string::String>,
+            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
             waveform: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -41930,9 +34155,7 @@ Server default: `"body"`.*/
         impl SenderVoice {
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderVoiceEdit>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -41992,9 +34215,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderVoiceQuoted>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -42032,7 +34253,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderVoiceTo>,
+                T: ::std::convert::TryInto<super::SenderTo>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -43393,7 +35614,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             mode: ::std::result::Result<
-                ::std::option::Option<super::WebhookMode>,
+                ::std::option::Option<super::WebhookParametersMode>,
                 ::std::string::String,
             >,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -43440,7 +35661,9 @@ Server default: `"body"`.*/
             }
             pub fn mode<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::WebhookMode>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::WebhookParametersMode>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.mode = value
@@ -44107,11 +36330,11 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             mode: ::std::result::Result<
-                super::WebhookTestRequestMode,
+                super::WebhookParametersMode,
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
-                super::WebhookTestRequestType,
+                super::WebhookEventTypeType,
                 ::std::string::String,
             >,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -44146,7 +36369,7 @@ Server default: `"body"`.*/
             }
             pub fn mode<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::WebhookTestRequestMode>,
+                T: ::std::convert::TryInto<super::WebhookParametersMode>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mode = value
@@ -44158,7 +36381,7 @@ Server default: `"body"`.*/
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::WebhookTestRequestType>,
+                T: ::std::convert::TryInto<super::WebhookEventTypeType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value

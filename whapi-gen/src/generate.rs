@@ -22,8 +22,17 @@ pub fn settings() -> GenerationSettings {
 
 /// Generates the client module from the (normalized) spec and formats it.
 pub fn generate_client(spec: &Value) -> Result<String, GenError> {
+    generate_client_with(spec, &crate::Options::default())
+}
+
+/// [`generate_client`] with extra derives from `options`.
+pub fn generate_client_with(spec: &Value, options: &crate::Options) -> Result<String, GenError> {
     let api = crate::to_openapi(spec)?;
-    let mut generator = Generator::new(&settings());
+    let mut settings = settings();
+    for derive in &options.derives {
+        settings.with_derive(derive);
+    }
+    let mut generator = Generator::new(&settings);
     let tokens = generator
         .generate_tokens(&api)
         .map_err(|e| GenError::Progenitor(e.to_string()))?;

@@ -24,6 +24,7 @@ mod walk;
 pub use error::GenError;
 pub use generate::generate_client;
 pub use load::{load_spec, to_openapi};
+pub use normalize::normalize_with;
 pub use normalize::{normalize, Normalized, Phase, Report, RuleOutcome};
 
 /// Paths, relative to the workspace root, of the files the generator writes.
@@ -47,11 +48,26 @@ pub struct OutputFile {
     pub contents: String,
 }
 
+/// Variants of the pipeline, for benchmarks that compare them. The checked-in
+/// client is generated with `Options::default()`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Rules to leave out, by name.
+    pub skip_rules: Vec<String>,
+    /// Extra derives for every generated type, e.g. `schemars::JsonSchema`.
+    pub derives: Vec<String>,
+}
+
 /// Runs the whole pipeline on the spec's YAML text and returns the files to
 /// write, in a fixed order: generated client, normalized spec, report.
 pub fn generate_all(spec_yaml: &str) -> Result<Vec<OutputFile>, GenError> {
-    let normalized = normalize(load_spec(spec_yaml)?)?;
-    let client = generate_client(&normalized.codegen)?;
+    generate_all_with(spec_yaml, &Options::default())
+}
+
+/// [`generate_all`] with non-default [`Options`].
+pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<OutputFile>, GenError> {
+    let normalized = normalize::normalize_with(load_spec(spec_yaml)?, options)?;
+    let client = generate::generate_client_with(&normalized.codegen, options)?;
     let report = report::render(&normalized.report);
     let mut spec = serde_json::to_string_pretty(&normalized.spec)
         .map_err(|e| GenError::OpenApi(e.to_string()))?;

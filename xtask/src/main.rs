@@ -1,12 +1,14 @@
 //! Workspace tasks. Run as `cargo xtask <task>`:
 //!
 //! - `regen`: regenerate the client, the normalized spec and the report;
-//! - `check`: regenerate in memory and fail if any checked-in file differs.
+//! - `check`: regenerate in memory and fail if any checked-in file differs;
+//! - `bench`: print every performance figure.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod bench;
 mod drift;
 
 fn workspace_root() -> PathBuf {
@@ -64,7 +66,8 @@ fn main() -> ExitCode {
     let result = match task.as_str() {
         "regen" => regen(&root),
         "check" => check(&root),
-        _ => Err(format!("unknown task `{task}`; tasks: regen, check")),
+        "bench" => bench::run(&root),
+        _ => Err(format!("unknown task `{task}`; tasks: regen, check, bench")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

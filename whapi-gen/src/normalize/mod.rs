@@ -90,11 +90,17 @@ pub struct Normalized {
 
 /// Applies every rule, the [`Phase::Spec`] ones first.
 pub fn normalize(spec: Value) -> Result<Normalized, GenError> {
+    normalize_with(spec, &crate::Options::default())
+}
+
+/// Applies every rule but those `options` skips.
+pub fn normalize_with(spec: Value, options: &crate::Options) -> Result<Normalized, GenError> {
     let mut report = Report::default();
     let mut current = spec;
     let mut spec_phase = None;
+    let wanted = |rule: &&Rule| !options.skip_rules.iter().any(|s| s == rule.name);
     for phase in [Phase::Spec, Phase::Codegen] {
-        for rule in rules().iter().filter(|r| r.phase == phase) {
+        for rule in rules().iter().filter(|r| r.phase == phase).filter(wanted) {
             let places = (rule.apply)(&mut current)?;
             report.rules.push(RuleOutcome {
                 name: rule.name,

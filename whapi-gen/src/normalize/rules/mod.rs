@@ -7,6 +7,7 @@ mod patterns;
 mod query_arrays;
 mod query_integers;
 mod request_content;
+mod shared_types;
 mod string_unions;
 mod success_responses;
 
@@ -28,6 +29,7 @@ pub static ALL: &[Rule] = &[
     query_arrays::RULE,
     lenient_responses::OPTIONAL_FIELDS,
     lenient_responses::OPEN_ENUMS,
+    shared_types::RULE,
     patterns::RULE,
 ];
 

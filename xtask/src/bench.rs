@@ -1,0 +1,153 @@
+//! `cargo xtask bench`: every performance figure, one line each, as a ratio
+//! against a baseline measured in the same run.
+//!
+//! Build times come from throwaway crates under `target/xtask-bench/`, one per
+//! variant of the generated client, sharing one target folder so that the
+//! dependencies are built once: each variant is built, touched and built
+//! again, and the second build is timed (the crate alone).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use whapi_gen::Options;
+
+/// A variant of the generated client to build.
+struct Variant {
+    name: &'static str,
+    options: Options,
+    extra_deps: &'static str,
+}
+
+fn variants() -> [Variant; 3] {
+    [
+        Variant { name: "shipped", options: Options::default(), extra_deps: "" },
+        Variant {
+            name: "unshared",
+            options: Options { skip_rules: vec!["shared_inline_types".into()], ..Options::default() },
+            extra_deps: "",
+        },
+        Variant {
+            name: "schemars",
+            options: Options { derives: vec!["schemars::JsonSchema".into()], ..Options::default() },
+            extra_deps: "schemars = \"0.8\"\n",
+        },
+    ]
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn time<T>(mut f: impl FnMut() -> Result<T, String>) -> Result<(Duration, T), String> {
+    let started = Instant::now();
+    let value = f()?;
+    Ok((started.elapsed(), value))
+}
+
+/// Runs every benchmark and prints one line per figure.
+pub fn run(root: &Path) -> Result<(), String> {
+    let yaml = std::fs::read_to_string(root.join(whapi_gen::paths::SPEC)).map_err(|e| e.to_string())?;
+    regen_figures(&yaml)?;
+    build_figures(root, &yaml)
+}
+
+fn regen_figures(yaml: &str) -> Result<(), String> {
+    let mut whole = Vec::new();
+    let mut progenitor = Vec::new();
+    for _ in 0..3 {
+        whole.push(time(|| whapi_gen::generate_all(yaml).map_err(|e| e.to_string()))?.0);
+        let spec = whapi_gen::normalize(whapi_gen::load_spec(yaml).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+        progenitor.push(time(|| whapi_gen::generate_client(&spec.codegen).map_err(|e| e.to_string()))?.0);
+    }
+    let (whole, progenitor) = (median(whole), median(progenitor));
+    println!(
+        "regen_wall_time: {:.2} s, {:.2}x progenitor+prettyplease alone (goal < 5 s, < 1.5x)",
+        whole.as_secs_f64(),
+        whole.as_secs_f64() / progenitor.as_secs_f64()
+    );
+    Ok(())
+}
+
+fn build_figures(root: &Path, yaml: &str) -> Result<(), String> {
+    let bench_dir = root.join("target/xtask-bench");
+    let target = bench_dir.join("target");
+    let _ = std::fs::remove_dir_all(&target);
+    let mut lines = Vec::new();
+    let mut alone = Vec::new();
+    let mut clean = None;
+    for variant in variants() {
+        let dir = write_crate(root, &bench_dir, &variant, yaml)?;
+        lines.push(std::fs::read_to_string(dir.join("src/generated.rs")).map_err(|e| e.to_string())?.lines().count());
+        let first = cargo_build(&dir, &target)?;
+        clean.get_or_insert(first);
+        let lib = dir.join("src/lib.rs");
+        let text = std::fs::read_to_string(&lib).map_err(|e| e.to_string())?;
+        std::fs::write(&lib, format!("{text}\n")).map_err(|e| e.to_string())?;
+        alone.push(cargo_build(&dir, &target)?);
+    }
+    let secs = |d: &Duration| d.as_secs_f64();
+    println!(
+        "generated_lines: {}, {:.2}x without shared_inline_types ({} lines) (goal < 1.0x)",
+        lines[0],
+        lines[0] as f64 / lines[1] as f64,
+        lines[1]
+    );
+    println!(
+        "client_debug_build_alone: {:.1} s, {:.2}x without shared_inline_types ({:.1} s) (goal < 1.0x)",
+        secs(&alone[0]),
+        secs(&alone[0]) / secs(&alone[1]),
+        secs(&alone[1])
+    );
+    let clean = clean.unwrap_or_default();
+    println!(
+        "client_debug_build_with_deps: {:.1} s clean, {:.1}x the crate alone (goal: report)",
+        secs(&clean),
+        secs(&clean) / secs(&alone[0])
+    );
+    println!(
+        "schemars_derive_build_cost: {:.2}x the build without JsonSchema derives ({:.1} s) (goal: derives stay off while > 1.1x)",
+        secs(&alone[2]) / secs(&alone[0]),
+        secs(&alone[2])
+    );
+    Ok(())
+}
+
+/// Writes a standalone crate holding the variant's generated client.
+fn write_crate(root: &Path, bench_dir: &Path, variant: &Variant, yaml: &str) -> Result<PathBuf, String> {
+    let dir = bench_dir.join(variant.name);
+    std::fs::create_dir_all(dir.join("src")).map_err(|e| e.to_string())?;
+    let files = whapi_gen::generate_all_with(yaml, &variant.options).map_err(|e| e.to_string())?;
+    let client = files.iter().find(|f| f.path == whapi_gen::paths::CLIENT).ok_or("no client generated")?;
+    let manifest = format!(
+        "[package]\nname = \"whapi-client-{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n\
+         [dependencies]\nprogenitor-client = \"0.15.1\"\nreqwest = {{ version = \"0.13.4\", default-features = false, features = [\"json\", \"query\", \"stream\", \"rustls\"] }}\n\
+         serde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\nregress = \"0.12\"\n{extra}",
+        name = variant.name,
+        extra = variant.extra_deps
+    );
+    let write = |path: PathBuf, text: &str| std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()));
+    write(dir.join("Cargo.toml"), &manifest)?;
+    write(dir.join("src/generated.rs"), &client.contents)?;
+    write(dir.join("src/lib.rs"), "#[allow(missing_docs)]\nmod generated {\n    include!(\"generated.rs\");\n}\npub use generated::*;\n")?;
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| e.to_string())?;
+    Ok(dir)
+}
+
+fn cargo_build(dir: &Path, target: &Path) -> Result<Duration, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let (elapsed, status) = time(|| {
+        Command::new(&cargo)
+            .args(["build", "--quiet"])
+            .env("CARGO_TARGET_DIR", target)
+            .env("CARGO_INCREMENTAL", "0")
+            .current_dir(dir)
+            .status()
+            .map_err(|e| e.to_string())
+    })?;
+    if !status.success() {
+        return Err(format!("building {} failed", dir.display()));
+    }
+    Ok(elapsed)
+}
