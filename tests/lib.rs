@@ -21,3 +21,8 @@ pub fn read(relative: &str) -> String {
 pub fn spec() -> serde_json::Value {
     whapi_gen::load_spec(&read(whapi_gen::paths::SPEC)).expect("the vendored spec loads")
 }
+
+/// The README's Rust examples, compiled as doctests so they cannot rot.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

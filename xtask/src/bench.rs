@@ -21,15 +21,25 @@ struct Variant {
 
 fn variants() -> [Variant; 3] {
     [
-        Variant { name: "shipped", options: Options::default(), extra_deps: "" },
+        Variant {
+            name: "shipped",
+            options: Options::default(),
+            extra_deps: "",
+        },
         Variant {
             name: "unshared",
-            options: Options { skip_rules: vec!["shared_inline_types".into()], ..Options::default() },
+            options: Options {
+                skip_rules: vec!["shared_inline_types".into()],
+                ..Options::default()
+            },
             extra_deps: "",
         },
         Variant {
             name: "schemars",
-            options: Options { derives: vec!["schemars::JsonSchema".into()], ..Options::default() },
+            options: Options {
+                derives: vec!["schemars::JsonSchema".into()],
+                ..Options::default()
+            },
             extra_deps: "schemars = \"0.8\"\n",
         },
     ]
@@ -48,7 +58,8 @@ fn time<T>(mut f: impl FnMut() -> Result<T, String>) -> Result<(Duration, T), St
 
 /// Runs every benchmark and prints one line per figure.
 pub fn run(root: &Path) -> Result<(), String> {
-    let yaml = std::fs::read_to_string(root.join(whapi_gen::paths::SPEC)).map_err(|e| e.to_string())?;
+    let yaml =
+        std::fs::read_to_string(root.join(whapi_gen::paths::SPEC)).map_err(|e| e.to_string())?;
     regen_figures(&yaml)?;
     build_figures(root, &yaml)
 }
@@ -58,8 +69,10 @@ fn regen_figures(yaml: &str) -> Result<(), String> {
     let mut progenitor = Vec::new();
     for _ in 0..3 {
         whole.push(time(|| whapi_gen::generate_all(yaml).map_err(|e| e.to_string()))?.0);
-        let spec = whapi_gen::normalize(whapi_gen::load_spec(yaml).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
-        progenitor.push(time(|| whapi_gen::generate_client(&spec.codegen).map_err(|e| e.to_string()))?.0);
+        let spec = whapi_gen::normalize(whapi_gen::load_spec(yaml).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+        progenitor
+            .push(time(|| whapi_gen::generate_client(&spec.codegen).map_err(|e| e.to_string()))?.0);
     }
     let (whole, progenitor) = (median(whole), median(progenitor));
     println!(
@@ -79,7 +92,12 @@ fn build_figures(root: &Path, yaml: &str) -> Result<(), String> {
     let mut clean = None;
     for variant in variants() {
         let dir = write_crate(root, &bench_dir, &variant, yaml)?;
-        lines.push(std::fs::read_to_string(dir.join("src/generated.rs")).map_err(|e| e.to_string())?.lines().count());
+        lines.push(
+            std::fs::read_to_string(dir.join("src/generated.rs"))
+                .map_err(|e| e.to_string())?
+                .lines()
+                .count(),
+        );
         let first = cargo_build(&dir, &target)?;
         clean.get_or_insert(first);
         let lib = dir.join("src/lib.rs");
@@ -115,11 +133,19 @@ fn build_figures(root: &Path, yaml: &str) -> Result<(), String> {
 }
 
 /// Writes a standalone crate holding the variant's generated client.
-fn write_crate(root: &Path, bench_dir: &Path, variant: &Variant, yaml: &str) -> Result<PathBuf, String> {
+fn write_crate(
+    root: &Path,
+    bench_dir: &Path,
+    variant: &Variant,
+    yaml: &str,
+) -> Result<PathBuf, String> {
     let dir = bench_dir.join(variant.name);
     std::fs::create_dir_all(dir.join("src")).map_err(|e| e.to_string())?;
     let files = whapi_gen::generate_all_with(yaml, &variant.options).map_err(|e| e.to_string())?;
-    let client = files.iter().find(|f| f.path == whapi_gen::paths::CLIENT).ok_or("no client generated")?;
+    let client = files
+        .iter()
+        .find(|f| f.path == whapi_gen::paths::CLIENT)
+        .ok_or("no client generated")?;
     let manifest = format!(
         "[package]\nname = \"whapi-client-{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n\
          [dependencies]\nprogenitor-client = \"0.15.1\"\nreqwest = {{ version = \"0.13.4\", default-features = false, features = [\"json\", \"query\", \"stream\", \"rustls\"] }}\n\
@@ -127,7 +153,9 @@ fn write_crate(root: &Path, bench_dir: &Path, variant: &Variant, yaml: &str) -> 
         name = variant.name,
         extra = variant.extra_deps
     );
-    let write = |path: PathBuf, text: &str| std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()));
+    let write = |path: PathBuf, text: &str| {
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
+    };
     write(dir.join("Cargo.toml"), &manifest)?;
     write(dir.join("src/generated.rs"), &client.contents)?;
     write(dir.join("src/lib.rs"), "#[allow(missing_docs)]\nmod generated {\n    include!(\"generated.rs\");\n}\npub use generated::*;\n")?;

@@ -27,7 +27,9 @@ fn needs_own_type(schema: &Value) -> bool {
             || schema.get("enum").is_some()
             || schema.get("oneOf").is_some()
             || schema.get("anyOf").is_some()
-            || schema.get("properties").is_some_and(|p| p.as_object().is_some_and(|p| !p.is_empty())))
+            || schema
+                .get("properties")
+                .is_some_and(|p| p.as_object().is_some_and(|p| !p.is_empty())))
 }
 
 fn pascal(words: &[&str]) -> String {
@@ -36,7 +38,9 @@ fn pascal(words: &[&str]) -> String {
         .flat_map(|w| w.split(['_', '-', ' ']))
         .map(|w| {
             let mut c = w.chars();
-            c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
         })
         .collect()
 }
@@ -45,8 +49,17 @@ fn pascal(words: &[&str]) -> String {
 fn allof_parts(spec: &mut Value) -> BTreeSet<String> {
     let mut parts = BTreeSet::new();
     for_each_object_mut(spec, &mut |_, map| {
-        for part in map.get("allOf").and_then(Value::as_array).into_iter().flatten() {
-            if let Some(name) = part.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/")) {
+        for part in map
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(name) = part
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
                 parts.insert(name.to_string());
             }
         }
@@ -59,23 +72,42 @@ fn shared_inline_types(spec: &mut Value) -> Result<Vec<String>, GenError> {
     let mut places = Vec::new();
     for component in allof_parts(spec) {
         let props_pointer = format!("/components/schemas/{component}/properties");
-        let Some(props) = spec.pointer(&props_pointer).and_then(Value::as_object).cloned() else { continue };
+        let Some(props) = spec
+            .pointer(&props_pointer)
+            .and_then(Value::as_object)
+            .cloned()
+        else {
+            continue;
+        };
         for (prop, schema) in props {
             let (target, name) = if needs_own_type(&schema) {
-                (format!("{props_pointer}/{prop}"), pascal(&[&component, &prop]))
+                (
+                    format!("{props_pointer}/{prop}"),
+                    pascal(&[&component, &prop]),
+                )
             } else if schema.get("items").is_some_and(needs_own_type) {
-                (format!("{props_pointer}/{prop}/items"), pascal(&[&component, &prop, "item"]))
+                (
+                    format!("{props_pointer}/{prop}/items"),
+                    pascal(&[&component, &prop, "item"]),
+                )
             } else {
                 continue;
             };
             let hoisted = spec.pointer(&target).cloned().unwrap_or_default();
-            let schemas = spec.pointer_mut("/components/schemas").and_then(Value::as_object_mut).ok_or_else(|| GenError::Unhandled {
-                rule: RULE.name,
-                at: target.clone(),
-                what: "no components/schemas".into(),
-            })?;
+            let schemas = spec
+                .pointer_mut("/components/schemas")
+                .and_then(Value::as_object_mut)
+                .ok_or_else(|| GenError::Unhandled {
+                    rule: RULE.name,
+                    at: target.clone(),
+                    what: "no components/schemas".into(),
+                })?;
             if schemas.contains_key(&name) {
-                return Err(GenError::Unhandled { rule: RULE.name, at: target, what: format!("the component name `{name}` is taken") });
+                return Err(GenError::Unhandled {
+                    rule: RULE.name,
+                    at: target,
+                    what: format!("the component name `{name}` is taken"),
+                });
             }
             schemas.insert(name.clone(), hoisted);
             if let Some(slot) = spec.pointer_mut(&target) {
@@ -103,11 +135,26 @@ mod tests {
         let places = shared_inline_types(&mut spec).unwrap();
         assert_eq!(places.len(), 2, "{places:?}");
         let schemas = &spec["components"]["schemas"];
-        assert_eq!(schemas["Sender"]["properties"]["to"], json!({"$ref": "#/components/schemas/SenderTo"}));
-        assert_eq!(schemas["SenderTo"], json!({"type": "string", "pattern": "^\\d+$"}));
-        assert_eq!(schemas["Sender"]["properties"]["mentions"]["items"], json!({"$ref": "#/components/schemas/SenderMentionsItem"}));
-        assert_eq!(schemas["Sender"]["properties"]["plain"], json!({"type": "string"}));
-        assert_eq!(schemas["Lonely"]["properties"]["to"]["pattern"], "x", "not an allOf part: typify names it once");
+        assert_eq!(
+            schemas["Sender"]["properties"]["to"],
+            json!({"$ref": "#/components/schemas/SenderTo"})
+        );
+        assert_eq!(
+            schemas["SenderTo"],
+            json!({"type": "string", "pattern": "^\\d+$"})
+        );
+        assert_eq!(
+            schemas["Sender"]["properties"]["mentions"]["items"],
+            json!({"$ref": "#/components/schemas/SenderMentionsItem"})
+        );
+        assert_eq!(
+            schemas["Sender"]["properties"]["plain"],
+            json!({"type": "string"})
+        );
+        assert_eq!(
+            schemas["Lonely"]["properties"]["to"]["pattern"], "x",
+            "not an allOf part: typify names it once"
+        );
     }
 
     #[test]
@@ -116,6 +163,9 @@ mod tests {
             "A": {"properties": {"b": {"enum": ["x"]}}},
             "AB": {"type": "string"},
             "C": {"allOf": [{"$ref": "#/components/schemas/A"}]}}}});
-        assert!(shared_inline_types(&mut spec).unwrap_err().to_string().contains("`AB` is taken"));
+        assert!(shared_inline_types(&mut spec)
+            .unwrap_err()
+            .to_string()
+            .contains("`AB` is taken"));
     }
 }
