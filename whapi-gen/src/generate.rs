@@ -37,5 +37,55 @@ pub fn generate_client_with(spec: &Value, options: &crate::Options) -> Result<St
         .generate_tokens(&api)
         .map_err(|e| GenError::Progenitor(e.to_string()))?;
     let file: syn::File = syn::parse2(tokens).map_err(|e| GenError::Syntax(e.to_string()))?;
+    check_unique_type_names(&file)?;
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
+}
+
+/// Fails when the `types` module defines a name twice: a component that
+/// collides with a name typify derives for an inline schema (as
+/// `SenderStoriesMedia` did before `string_unions_as_string`). Without this,
+/// the collision would surface as a compile error deep in the generated code.
+fn check_unique_type_names(file: &syn::File) -> Result<(), GenError> {
+    let Some(items) = file.items.iter().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|(_, items)| items),
+        _ => None,
+    }) else {
+        return Ok(());
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for item in items {
+        let name = match item {
+            syn::Item::Struct(s) => &s.ident,
+            syn::Item::Enum(e) => &e.ident,
+            syn::Item::Type(t) => &t.ident,
+            _ => continue,
+        };
+        if !seen.insert(name.to_string()) {
+            return Err(GenError::Progenitor(format!(
+                "the type `{name}` is defined twice in `types`: a component collides with a name \
+                 typify derives for an inline schema; rename one with a normalization rule"
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_type_defined_twice_is_an_error_naming_it() {
+        let file: syn::File =
+            syn::parse_str("pub mod types { pub struct Media {} pub enum Media { A } }").unwrap();
+        let err = check_unique_type_names(&file).unwrap_err().to_string();
+        assert!(err.contains("`Media` is defined twice"), "{err}");
+    }
+
+    #[test]
+    fn distinct_names_pass() {
+        let file: syn::File =
+            syn::parse_str("pub mod types { pub struct A {} pub enum B { X } }").unwrap();
+        assert!(check_unique_type_names(&file).is_ok());
+    }
 }

@@ -16,6 +16,7 @@ items, pixels or seconds: each query parameter typed `number` becomes `integer` 
 
 /// Types every `number` query parameter as `integer`.
 fn integer_query_params(spec: &mut Value) -> Result<Vec<String>, GenError> {
+    let uses = reference_counts(spec);
     let mut places = Vec::new();
     for pointer in parameter_pointers(spec) {
         let Some(param) = spec.pointer_mut(&pointer) else {
@@ -30,10 +31,31 @@ fn integer_query_params(spec: &mut Value) -> Result<Vec<String>, GenError> {
         if schema.get("type").and_then(Value::as_str) == Some("number") {
             schema.insert("type".into(), json!("integer"));
             schema.insert("format".into(), json!("int64"));
-            places.push(pointer);
+            let used = uses.get(&pointer).copied().unwrap_or(1);
+            places.push(format!("{pointer} (used by {used} operation(s))"));
         }
     }
     Ok(places)
+}
+
+/// How many operations use each component parameter.
+fn reference_counts(spec: &Value) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for op in crate::walk::operations(spec) {
+        let params = spec
+            .pointer(&format!("{}/parameters", op.pointer))
+            .and_then(Value::as_array);
+        for r in params
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.get("$ref").and_then(Value::as_str))
+        {
+            *counts
+                .entry(r.trim_start_matches('#').to_string())
+                .or_insert(0) += 1;
+        }
+    }
+    counts
 }
 
 #[cfg(test)]
@@ -53,8 +75,8 @@ mod tests {
         assert_eq!(
             places,
             [
-                "/components/parameters/count",
-                "/paths/~1x/get/parameters/0"
+                "/components/parameters/count (used by 1 operation(s))",
+                "/paths/~1x/get/parameters/0 (used by 1 operation(s))"
             ]
         );
         assert_eq!(
