@@ -4,7 +4,7 @@
 use std::num::NonZeroU64;
 
 use serde_json::json;
-use whapi_client::{types, Client, Error};
+use whapi_client::{types, Client, Error, Hooks};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -20,7 +20,7 @@ fn client(server: &MockServer) -> Client {
         .default_headers(headers)
         .build()
         .unwrap();
-    Client::new_with_client(&server.uri(), http)
+    Client::new_with_client(&server.uri(), http, Hooks::default())
 }
 
 async fn only_request(server: &MockServer) -> Request {
@@ -268,7 +268,7 @@ async fn limits_204_is_an_unexpected_response_with_its_status() {
 }
 
 #[tokio::test]
-async fn api_errors_decode_the_error_body() {
+async fn api_errors_arrive_raw_with_status_and_body() {
     let server = MockServer::start().await;
     let error = json!({"error": {"code": 404, "message": "Specified chat not found", "details": "no such chat"}});
     Mock::given(method("GET"))
@@ -282,11 +282,75 @@ async fn api_errors_decode_the_error_body() {
         .send()
         .await
     {
-        Err(Error::ErrorResponse(response)) => {
+        Err(Error::UnexpectedResponse(response)) => {
             assert_eq!(response.status(), 404);
-            let body = serde_json::to_value(response.into_inner()).unwrap();
-            assert_eq!(body["error"]["message"], "Specified chat not found");
+            let body: types::ResponseError = response.json().await.unwrap();
+            assert_eq!(
+                body.error.and_then(|e| e.message).as_deref(),
+                Some("Specified chat not found")
+            );
         }
-        other => panic!("expected an error response, got {other:?}"),
+        other => panic!("expected the raw 404, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn a_non_json_error_body_keeps_its_status() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(502).set_body_string("<html>Bad Gateway</html>"))
+        .mount(&server)
+        .await;
+
+    match client(&server).get_chats().send().await {
+        Err(Error::UnexpectedResponse(response)) => {
+            assert_eq!(response.status(), 502);
+            assert_eq!(response.text().await.unwrap(), "<html>Bad Gateway</html>");
+        }
+        other => panic!("expected the raw 502, got {other:?}"),
+    }
+}
+
+/// Records which operations went through it, then sends them.
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<String>>);
+
+impl whapi_client::Transport for Recorder {
+    fn send<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation: &'static whapi_client::Operation,
+    ) -> whapi_client::BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        self.0.lock().unwrap().push(format!(
+            "{} {} {}",
+            operation.operation_id, operation.method, operation.path
+        ));
+        Box::pin(client.execute(request))
+    }
+}
+
+#[tokio::test]
+async fn a_transport_sees_every_request_with_its_operation() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "1@g.us"})))
+        .mount(&server)
+        .await;
+    let recorder = std::sync::Arc::new(Recorder::default());
+    let client = Client::new_with_client(
+        &server.uri(),
+        reqwest::Client::new(),
+        Hooks::with_transport(recorder.clone()),
+    );
+
+    client
+        .get_chat()
+        .chat_id("1@g.us".to_string())
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(*recorder.0.lock().unwrap(), ["getChat GET /chats/{ChatID}"]);
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }

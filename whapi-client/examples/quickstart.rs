@@ -11,7 +11,7 @@
 use std::num::NonZeroU64;
 
 use serde_json::json;
-use whapi_client::{types, Client};
+use whapi_client::{types, Client, Hooks};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -88,7 +88,7 @@ async fn main() -> Result<(), Failure> {
             )
         }
     };
-    let client = Client::new_with_client(&base_url, http_with_token(&token)?);
+    let client = Client::new_with_client(&base_url, http_with_token(&token)?, Hooks::default());
 
     let health = client.check_health().send().await?.into_inner();
     // Responses decode leniently: fields the service may leave out are `Option`s.

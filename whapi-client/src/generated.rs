@@ -36472,6 +36472,7 @@ Version: 1.8.7*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) inner: crate::Hooks,
 }
 impl Client {
     /// Create a new client.
@@ -36479,7 +36480,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
+    pub fn new(baseurl: &str, inner: crate::Hooks) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -36487,7 +36488,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
+        Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -36495,14 +36496,19 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: crate::Hooks,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            inner,
         }
     }
 }
-impl ClientInfo<()> for Client {
+impl ClientInfo<crate::Hooks> for Client {
     fn api_version() -> &'static str {
         "1.8.7"
     }
@@ -36512,11 +36518,17 @@ impl ClientInfo<()> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &crate::Hooks {
+        &self.inner
     }
 }
-impl ClientHooks<()> for &Client {}
+const _: () = {
+    #[allow(dead_code)]
+    fn assert_client_hooks()
+    where
+        Client: ClientHooks<crate::Hooks>,
+    {}
+};
 impl Client {
     /**Check health & launch channel
 
@@ -39602,9 +39614,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/health`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Health>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Health>, Error<()>> {
             let Self { client, channel_type, platform, wakeup } = self;
             let channel_type = channel_type.map_err(Error::InvalidRequest)?;
             let platform = platform.map_err(Error::InvalidRequest)?;
@@ -39642,13 +39652,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -39665,9 +39668,7 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `GET` request to `/settings`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Settings>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Settings>, Error<()>> {
             let Self { client } = self;
             let url = format!("{}/settings", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -39697,13 +39698,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -39722,7 +39716,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/settings`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client } = self;
             let url = format!("{}/settings", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -39752,20 +39746,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                409u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -39806,7 +39786,7 @@ pub mod builder {
         ///Sends a `PATCH` request to `/settings`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::UpdateSettings>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::UpdateSettings>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::Settings::try_from(v).map_err(|e| e.to_string()))
@@ -39840,20 +39820,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -39870,9 +39836,7 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `GET` request to `/settings/events`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Events>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Events>, Error<()>> {
             let Self { client } = self;
             let url = format!("{}/settings/events", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -39902,13 +39866,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -39955,7 +39912,7 @@ pub mod builder {
         ///Sends a `POST` request to `/settings/webhook_test`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -39991,20 +39948,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -40101,9 +40044,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/users/login`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Qr>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Qr>, Error<()>> {
             let Self { client, color_dark, color_light, height, size, wakeup, width } = self;
             let color_dark = color_dark.map_err(Error::InvalidRequest)?;
             let color_light = color_light.map_err(Error::InvalidRequest)?;
@@ -40145,34 +40086,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                406u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                409u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                422u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -40269,9 +40182,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/users/login/image`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<ByteStream>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<()>> {
             let Self { client, color_dark, color_light, height, size, wakeup, width } = self;
             let color_dark = color_dark.map_err(Error::InvalidRequest)?;
             let color_light = color_light.map_err(Error::InvalidRequest)?;
@@ -40309,13 +40220,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::stream(response)),
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -40346,9 +40250,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/users/login/rowdata`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Qr>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Qr>, Error<()>> {
             let Self { client, wakeup } = self;
             let wakeup = wakeup.map_err(Error::InvalidRequest)?;
             let url = format!("{}/users/login/rowdata", client.baseurl,);
@@ -40380,27 +40282,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                406u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                409u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -40432,9 +40313,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/users/login/{PhoneNumber}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::AuthCode>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::AuthCode>, Error<()>> {
             let Self { client, phone_number } = self;
             let phone_number = phone_number.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -40468,41 +40347,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                406u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                409u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                422u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -40521,7 +40365,7 @@ pub mod builder {
         ///Sends a `POST` request to `/users/logout`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client } = self;
             let url = format!("{}/users/logout", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -40551,20 +40395,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                409u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -40581,9 +40411,7 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `GET` request to `/users/profile`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::UserProfile>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::UserProfile>, Error<()>> {
             let Self { client } = self;
             let url = format!("{}/users/profile", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -40613,13 +40441,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -40666,7 +40487,7 @@ pub mod builder {
         ///Sends a `PATCH` request to `/users/profile`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -40702,13 +40523,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -40755,7 +40569,7 @@ pub mod builder {
         ///Sends a `PUT` request to `/status`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -40791,27 +40605,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -40933,7 +40726,7 @@ pub mod builder {
         ///Sends a `GET` request to `/messages/list`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::MessagesList>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::MessagesList>, Error<()>> {
             let Self {
                 client,
                 author,
@@ -40991,20 +40784,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -41137,7 +40916,7 @@ pub mod builder {
         ///Sends a `GET` request to `/messages/list/{ChatID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::MessagesList>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::MessagesList>, Error<()>> {
             let Self {
                 client,
                 chat_id,
@@ -41200,27 +40979,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -41263,9 +41021,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/messages/text`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::SenderText::try_from(v).map_err(|e| e.to_string()))
@@ -41299,55 +41055,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -41390,9 +41097,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/messages/image`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::SenderImage::try_from(v).map_err(|e| e.to_string()))
@@ -41426,69 +41131,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                415u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -41531,9 +41173,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/messages/video`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::SenderVideo::try_from(v).map_err(|e| e.to_string()))
@@ -41567,69 +41207,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                415u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -41672,9 +41249,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/messages/short`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::SenderShort::try_from(v).map_err(|e| e.to_string()))
@@ -41708,69 +41283,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                415u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -41811,9 +41323,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/messages/gif`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::SenderGif::try_from(v).map_err(|e| e.to_string()))
@@ -41847,69 +41357,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                415u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -41952,9 +41399,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/messages/audio`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::SenderAudio::try_from(v).map_err(|e| e.to_string()))
@@ -41988,69 +41433,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                415u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -42093,9 +41475,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/messages/voice`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::SenderVoice::try_from(v).map_err(|e| e.to_string()))
@@ -42129,69 +41509,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                415u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -42236,9 +41553,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/messages/document`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -42274,69 +41589,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                415u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -42381,9 +41633,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/messages/link_preview`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -42419,69 +41669,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                415u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -42526,9 +41713,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/messages/location`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -42564,55 +41749,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -42657,9 +41793,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/messages/live_location`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -42695,55 +41829,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -42786,9 +41871,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/messages/contact`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -42824,55 +41907,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -42917,9 +41951,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/messages/contact_list`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -42955,55 +41987,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43046,9 +42029,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/messages/poll`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::SenderPoll::try_from(v).map_err(|e| e.to_string()))
@@ -43082,48 +42063,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43168,9 +42107,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/messages/interactive`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -43206,69 +42143,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                415u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43313,9 +42187,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/messages/carousel`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -43351,69 +42223,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                415u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43456,9 +42265,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/messages/sticker`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -43494,69 +42301,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                415u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43599,9 +42343,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/messages/story`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -43637,69 +42379,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                415u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43744,9 +42423,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/messages/story/audio`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -43782,69 +42459,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                415u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43889,9 +42503,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/messages/story/media`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -43927,69 +42539,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                415u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44034,9 +42583,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/messages/story/text`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -44072,69 +42619,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                415u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44195,9 +42679,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/messages/media/{MediaMessageType}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, media_message_type, send_params, body } = self;
             let media_message_type = media_message_type.map_err(Error::InvalidRequest)?;
             let send_params = send_params.map_err(Error::InvalidRequest)?;
@@ -44241,62 +42723,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                415u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44340,9 +42766,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/messages/{MessageID}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Message>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Message>, Error<()>> {
             let Self { client, message_id, resync } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let resync = resync.map_err(Error::InvalidRequest)?;
@@ -44377,27 +42801,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44431,7 +42834,7 @@ pub mod builder {
         ///Sends a `PUT` request to `/messages/{MessageID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, message_id } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -44464,34 +42867,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44549,9 +42924,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/messages/{MessageID}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, message_id, body } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -44590,48 +42963,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44665,7 +42996,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/messages/{MessageID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, message_id } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -44698,34 +43029,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44785,7 +43088,7 @@ pub mod builder {
         ///Sends a `PUT` request to `/messages/{MessageID}/reaction`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, message_id, body } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -44825,41 +43128,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44893,7 +43161,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/messages/{MessageID}/reaction`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, message_id } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -44927,41 +43195,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45015,7 +43248,7 @@ pub mod builder {
         ///Sends a `PUT` request to `/messages/{MessageID}/star`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, message_id, body } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -45053,34 +43286,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45134,7 +43339,7 @@ pub mod builder {
         ///Sends a `POST` request to `/messages/{MessageID}/pin`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, message_id, body } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -45172,34 +43377,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45233,7 +43410,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/messages/{MessageID}/pin`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, message_id } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -45267,34 +43444,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45340,9 +43489,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/chats`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::ChatsList>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::ChatsList>, Error<()>> {
             let Self { client, count, offset } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
@@ -45376,20 +43523,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45419,9 +43552,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/chats/{ChatID}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Chat>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Chat>, Error<()>> {
             let Self { client, chat_id } = self;
             let chat_id = chat_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -45454,27 +43585,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45532,7 +43642,7 @@ pub mod builder {
         ///Sends a `POST` request to `/chats/{ChatID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, chat_id, body } = self;
             let chat_id = chat_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -45571,34 +43681,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45630,7 +43712,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/chats/{ChatID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, chat_id } = self;
             let chat_id = chat_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -45663,34 +43745,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45748,7 +43802,7 @@ pub mod builder {
         ///Sends a `PATCH` request to `/chats/{ChatID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, chat_id, body } = self;
             let chat_id = chat_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -45787,34 +43841,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45862,7 +43888,7 @@ pub mod builder {
         ///Sends a `GET` request to `/contacts`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ContactsList>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ContactsList>, Error<()>> {
             let Self { client, count, offset } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
@@ -45896,27 +43922,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45961,9 +43966,7 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/contacts`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Contact>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Contact>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -45999,34 +44002,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                409u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46073,10 +44048,7 @@ pub mod builder {
         ///Sends a `POST` request to `/contacts`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::CheckContactResponse>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::CheckContactResponse>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -46112,41 +44084,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46178,9 +44115,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/contacts/{ContactID}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Contact>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Contact>, Error<()>> {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -46213,27 +44148,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46294,9 +44208,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/contacts/{ContactID}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, contact_id, body } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -46336,41 +44248,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46404,7 +44281,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/contacts/{ContactID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -46437,27 +44314,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46491,7 +44347,7 @@ pub mod builder {
         ///Sends a `HEAD` request to `/contacts/{ContactID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -46524,34 +44380,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46609,9 +44437,7 @@ pub mod builder {
             self
         }
         ///Sends a `PATCH` request to `/contacts/{ContactID}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Contact>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Contact>, Error<()>> {
             let Self { client, contact_id, body } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -46650,27 +44476,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46702,9 +44507,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/contacts/{ContactID}/profile`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::UserProfile>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::UserProfile>, Error<()>> {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -46738,41 +44541,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46805,9 +44573,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/contacts/lids`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Lids>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Lids>, Error<()>> {
             let Self { client, contact_id_list } = self;
             let contact_id_list = contact_id_list.map_err(Error::InvalidRequest)?;
             let url = format!("{}/contacts/lids", client.baseurl,);
@@ -46844,27 +44610,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46896,9 +44641,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/contacts/lids/{ContactID}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Lid>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Lid>, Error<()>> {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -46932,27 +44675,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47001,10 +44723,7 @@ pub mod builder {
         ///Sends a `PUT` request to `/presences/me`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::CheckContactResponse>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::CheckContactResponse>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -47040,34 +44759,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47100,9 +44791,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/presences/{EntryID}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Presence>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Presence>, Error<()>> {
             let Self { client, entry_id } = self;
             let entry_id = entry_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -47135,34 +44824,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47223,10 +44884,7 @@ pub mod builder {
         ///Sends a `PUT` request to `/presences/{EntryID}`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::CheckContactResponse>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::CheckContactResponse>, Error<()>> {
             let Self { client, entry_id, body } = self;
             let entry_id = entry_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -47265,34 +44923,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47327,10 +44957,7 @@ pub mod builder {
         ///Sends a `POST` request to `/presences/{EntryID}`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::CheckContactResponse>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::CheckContactResponse>, Error<()>> {
             let Self { client, entry_id } = self;
             let entry_id = entry_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -47363,48 +44990,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                409u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47450,9 +45035,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/groups`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::GroupsList>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::GroupsList>, Error<()>> {
             let Self { client, count, offset } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
@@ -47486,20 +45069,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47542,9 +45111,7 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/groups`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::NewGroup>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::NewGroup>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::GroupInvite::try_from(v).map_err(|e| e.to_string()))
@@ -47578,34 +45145,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47650,9 +45189,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/groups`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::GroupCreate>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::GroupCreate>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -47688,41 +45225,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47752,9 +45254,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/groups/{GroupID}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Group>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Group>, Error<()>> {
             let Self { client, group_id } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -47787,27 +45287,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47867,7 +45346,7 @@ pub mod builder {
         ///Sends a `PUT` request to `/groups/{GroupID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, group_id, body } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -47906,41 +45385,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47972,7 +45416,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/groups/{GroupID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, group_id } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -48005,34 +45449,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48093,7 +45509,7 @@ pub mod builder {
         ///Sends a `PATCH` request to `/groups/{GroupID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, group_id, body } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -48133,41 +45549,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48197,9 +45578,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/groups/{GroupID}/invite`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::GroupInvite>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::GroupInvite>, Error<()>> {
             let Self { client, group_id } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -48233,41 +45612,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48299,7 +45643,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/groups/{GroupID}/invite`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, group_id } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -48333,34 +45677,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48420,10 +45736,7 @@ pub mod builder {
         ///Sends a `POST` request to `/groups/{GroupID}/participants`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::ResponseListParticipants>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::ResponseListParticipants>, Error<()>> {
             let Self { client, group_id, body } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -48464,48 +45777,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                409u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48565,10 +45836,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/groups/{GroupID}/participants`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::ResponseListParticipants>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::ResponseListParticipants>, Error<()>> {
             let Self { client, group_id, body } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -48609,41 +45877,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48673,9 +45906,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/groups/{GroupID}/icon`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<ByteStream>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<()>> {
             let Self { client, group_id } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -48701,41 +45932,6 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::stream(response)),
                 204u16 => Ok(ResponseValue::stream(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48780,7 +45976,7 @@ pub mod builder {
         ///Sends a `PUT` request to `/groups/{GroupID}/icon`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, group_id, body } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let body = body.map_err(Error::InvalidRequest)?;
@@ -48821,41 +46017,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48887,7 +46048,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/groups/{GroupID}/icon`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, group_id } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -48920,41 +46081,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49014,7 +46140,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/groups/{GroupID}/admins`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, group_id, body } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -49055,41 +46181,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49149,7 +46240,7 @@ pub mod builder {
         ///Sends a `PATCH` request to `/groups/{GroupID}/admins`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, group_id, body } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -49190,41 +46281,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49258,10 +46314,7 @@ pub mod builder {
         ///Sends a `GET` request to `/groups/link/{InviteCode}`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::GroupInfoByInviteCode>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::GroupInfoByInviteCode>, Error<()>> {
             let Self { client, invite_code } = self;
             let invite_code = invite_code.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -49295,41 +46348,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49389,9 +46407,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/groups/link/{InviteCode}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, invite_code, body } = self;
             let invite_code = invite_code.map_err(Error::InvalidRequest)?;
             let body = body
@@ -49432,48 +46448,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49532,10 +46506,7 @@ pub mod builder {
         ///Sends a `GET` request to `/groups/{GroupID}/applications`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::GroupApplicationList>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::GroupApplicationList>, Error<()>> {
             let Self { client, group_id, count, offset } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let count = count.map_err(Error::InvalidRequest)?;
@@ -49573,27 +46544,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49651,10 +46601,7 @@ pub mod builder {
         ///Sends a `POST` request to `/groups/{GroupID}/applications`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::GroupApplicationChangeList>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::GroupApplicationChangeList>, Error<()>> {
             let Self { client, group_id, body } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -49694,27 +46641,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49772,10 +46698,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/groups/{GroupID}/applications`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::GroupApplicationChangeList>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::GroupApplicationChangeList>, Error<()>> {
             let Self { client, group_id, body } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -49815,27 +46738,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49943,7 +46845,7 @@ pub mod builder {
         ///Sends a `GET` request to `/stories`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::MessagesList>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::MessagesList>, Error<()>> {
             let Self {
                 client,
                 author,
@@ -49998,20 +46900,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -50054,9 +46942,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/stories`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -50092,62 +46978,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                415u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -50192,9 +47022,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/stories/send/text`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -50230,69 +47058,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                415u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -50337,9 +47102,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/stories/send/media`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -50375,69 +47138,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                415u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -50482,9 +47182,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/stories/send/audio`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -50520,69 +47218,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                413u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                415u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -50614,9 +47249,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/stories/{MessageID}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Message>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Message>, Error<()>> {
             let Self { client, message_id } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -50649,27 +47282,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -50727,7 +47339,7 @@ pub mod builder {
         ///Sends a `PUT` request to `/stories/{MessageID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, message_id, body } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -50764,27 +47376,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 201u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -50818,7 +47409,7 @@ pub mod builder {
         ///Sends a `GET` request to `/statuses/{MessageID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::StatusesList>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::StatusesList>, Error<()>> {
             let Self { client, message_id } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -50851,34 +47442,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -50926,7 +47489,7 @@ pub mod builder {
         ///Sends a `GET` request to `/newsletters`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::NewslettersList>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::NewslettersList>, Error<()>> {
             let Self { client, count, offset } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
@@ -50960,20 +47523,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -51020,9 +47569,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/newsletters`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Newsletter>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Newsletter>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -51059,41 +47606,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -51203,10 +47715,7 @@ pub mod builder {
         ///Sends a `GET` request to `/newsletters/find`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::NewslettersListPaged>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::NewslettersListPaged>, Error<()>> {
             let Self {
                 client,
                 count,
@@ -51263,27 +47772,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -51349,10 +47837,7 @@ pub mod builder {
         ///Sends a `GET` request to `/newsletters/recommended`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::NewslettersListPaged>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::NewslettersListPaged>, Error<()>> {
             let Self { client, count, country_code, cursor } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let country_code = country_code.map_err(Error::InvalidRequest)?;
@@ -51390,27 +47875,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -51459,7 +47923,7 @@ pub mod builder {
         ///Sends a `GET` request to `/newsletters/{NewsletterID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::MessagesList>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::MessagesList>, Error<()>> {
             let Self { client, newsletter_id, user_role } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let user_role = user_role.map_err(Error::InvalidRequest)?;
@@ -51495,27 +47959,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -51549,7 +47992,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/newsletters/{NewsletterID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, newsletter_id } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -51583,34 +48026,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -51670,9 +48085,7 @@ pub mod builder {
             self
         }
         ///Sends a `PATCH` request to `/newsletters/{NewsletterID}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Newsletter>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Newsletter>, Error<()>> {
             let Self { client, newsletter_id, body } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -51712,41 +48125,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -51780,7 +48158,7 @@ pub mod builder {
         ///Sends a `POST` request to `/newsletters/{NewsletterID}/subscription`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, newsletter_id } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -51814,27 +48192,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -51868,7 +48225,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/newsletters/{NewsletterID}/subscription`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, newsletter_id } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -51902,27 +48259,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -51959,7 +48295,7 @@ pub mod builder {
         ///Sends a `POST` request to `/newsletters/invite/{NewsletterInviteCode}/subscription`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, newsletter_invite_code } = self;
             let newsletter_invite_code = newsletter_invite_code
                 .map_err(Error::InvalidRequest)?;
@@ -51994,27 +48330,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52051,7 +48366,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/newsletters/invite/{NewsletterInviteCode}/subscription`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, newsletter_invite_code } = self;
             let newsletter_invite_code = newsletter_invite_code
                 .map_err(Error::InvalidRequest)?;
@@ -52086,27 +48401,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52140,7 +48434,7 @@ pub mod builder {
         ///Sends a `POST` request to `/newsletters/{NewsletterID}/tracking`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, newsletter_id } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -52174,27 +48468,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52267,7 +48540,7 @@ pub mod builder {
         ///Sends a `GET` request to `/newsletters/{NewsletterID}/messages`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::MessagesList>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::MessagesList>, Error<()>> {
             let Self { client, newsletter_id, after, before, count } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let after = after.map_err(Error::InvalidRequest)?;
@@ -52307,27 +48580,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52401,9 +48653,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/newsletters/{NewsletterID}/invite/{ContactID}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, newsletter_id, contact_id, body } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
@@ -52445,34 +48695,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52519,7 +48741,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/newsletters/{NewsletterID}/invite/{ContactID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, newsletter_id, contact_id } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
@@ -52554,34 +48776,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52628,7 +48822,7 @@ pub mod builder {
         ///Sends a `PUT` request to `/newsletters/{NewsletterID}/admins/{ContactID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, newsletter_id, contact_id } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
@@ -52663,34 +48857,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52737,7 +48903,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/newsletters/{NewsletterID}/admins/{ContactID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, newsletter_id, contact_id } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
@@ -52772,34 +48938,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52834,9 +48972,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/newsletters/link/{NewsletterInviteCode}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Newsletter>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Newsletter>, Error<()>> {
             let Self { client, newsletter_invite_code } = self;
             let newsletter_invite_code = newsletter_invite_code
                 .map_err(Error::InvalidRequest)?;
@@ -52871,41 +49007,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52969,9 +49070,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/newsletters/link/{NewsletterInviteCode}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, newsletter_invite_code, body } = self;
             let newsletter_invite_code = newsletter_invite_code
                 .map_err(Error::InvalidRequest)?;
@@ -53013,41 +49112,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53133,7 +49197,7 @@ pub mod builder {
         ///Sends a `GET` request to `/media`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::MediaFilesList>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::MediaFilesList>, Error<()>> {
             let Self { client, count, offset, sort, time_from, time_to } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
@@ -53173,20 +49237,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53220,10 +49270,7 @@ pub mod builder {
         ///Sends a `POST` request to `/media`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::UploadMediaResponse>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::UploadMediaResponse>, Error<()>> {
             let Self { client, body } = self;
             let body = body.map_err(Error::InvalidRequest)?;
             let url = format!("{}/media", client.baseurl,);
@@ -53261,27 +49308,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53311,9 +49337,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/media/{MediaID}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<ByteStream>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<()>> {
             let Self { client, media_id } = self;
             let media_id = media_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -53338,27 +49362,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::stream(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53390,7 +49393,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/media/{MediaID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, media_id } = self;
             let media_id = media_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -53423,27 +49426,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53477,7 +49459,7 @@ pub mod builder {
         ///Sends a `PUT` request to `/blacklist/{ContactID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -53510,27 +49492,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53564,7 +49525,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/blacklist/{ContactID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -53597,27 +49558,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53636,7 +49576,7 @@ pub mod builder {
         ///Sends a `GET` request to `/blacklist`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ContactIdList>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ContactIdList>, Error<()>> {
             let Self { client } = self;
             let url = format!("{}/blacklist", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -53666,27 +49606,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53705,7 +49624,7 @@ pub mod builder {
         ///Sends a `GET` request to `/business`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::BusinessProfile>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::BusinessProfile>, Error<()>> {
             let Self { client } = self;
             let url = format!("{}/business", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -53735,27 +49654,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53804,7 +49702,7 @@ pub mod builder {
         ///Sends a `POST` request to `/business`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -53840,34 +49738,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53915,7 +49785,7 @@ pub mod builder {
         ///Sends a `GET` request to `/business/products`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ProductsList>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ProductsList>, Error<()>> {
             let Self { client, count, offset } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
@@ -53949,34 +49819,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54019,9 +49861,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/business/products`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Product>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Product>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -54057,34 +49897,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54145,7 +49957,7 @@ pub mod builder {
         ///Sends a `GET` request to `/business/{ContactID}/products`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ProductsList>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ProductsList>, Error<()>> {
             let Self { client, contact_id, count, offset } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let count = count.map_err(Error::InvalidRequest)?;
@@ -54183,34 +49995,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54242,9 +50026,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/business/products/{ProductID}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Product>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Product>, Error<()>> {
             let Self { client, product_id } = self;
             let product_id = product_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -54278,34 +50060,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54365,9 +50119,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/business/products/{ProductID}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, product_id, body } = self;
             let product_id = product_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -54408,41 +50160,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54476,7 +50193,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/business/products/{ProductID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, product_id } = self;
             let product_id = product_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -54510,41 +50227,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54600,9 +50282,7 @@ pub mod builder {
             self
         }
         ///Sends a `PATCH` request to `/business/products/{ProductID}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Product>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Product>, Error<()>> {
             let Self { client, product_id, body } = self;
             let product_id = product_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -54640,41 +50320,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54719,9 +50364,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/business/orders/{OrderID}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::OrderItems>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::OrderItems>, Error<()>> {
             let Self { client, order_id, order_token } = self;
             let order_id = order_id.map_err(Error::InvalidRequest)?;
             let order_token = order_token.map_err(Error::InvalidRequest)?;
@@ -54757,34 +50400,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54842,9 +50457,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/business/catalogs/{ContactID}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
             let Self { client, contact_id, body } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -54884,41 +50497,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54966,10 +50544,7 @@ pub mod builder {
         ///Sends a `GET` request to `/business/collections`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::BusinessCollectionList>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::BusinessCollectionList>, Error<()>> {
             let Self { client, count, offset } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
@@ -55003,34 +50578,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55079,10 +50626,7 @@ pub mod builder {
         ///Sends a `POST` request to `/business/collections`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::BusinessCollectionEditResult>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::BusinessCollectionEditResult>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -55119,34 +50663,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55209,10 +50725,7 @@ pub mod builder {
         ///Sends a `GET` request to `/business/collections/products`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::BusinessCollectionList>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::BusinessCollectionList>, Error<()>> {
             let Self { client, count, offset, products_count } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
@@ -55253,34 +50766,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55314,10 +50799,7 @@ pub mod builder {
         ///Sends a `GET` request to `/business/collections/{CollectionID}`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::BusinessCollection>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::BusinessCollection>, Error<()>> {
             let Self { client, collection_id } = self;
             let collection_id = collection_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -55351,34 +50833,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55412,7 +50866,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/business/collections/{CollectionID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, collection_id } = self;
             let collection_id = collection_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -55446,34 +50900,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55535,10 +50961,7 @@ pub mod builder {
         ///Sends a `PATCH` request to `/business/collections/{CollectionID}`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::BusinessCollectionEditResult>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::BusinessCollectionEditResult>, Error<()>> {
             let Self { client, collection_id, body } = self;
             let collection_id = collection_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -55578,34 +51001,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55654,7 +51049,7 @@ pub mod builder {
         ///Sends a `GET` request to `/business/collections/{CollectionID}/products`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ProductsList>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ProductsList>, Error<()>> {
             let Self { client, collection_id, products_count } = self;
             let collection_id = collection_id.map_err(Error::InvalidRequest)?;
             let products_count = products_count.map_err(Error::InvalidRequest)?;
@@ -55695,34 +51090,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55739,9 +51106,7 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `GET` request to `/labels`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Labels>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Labels>, Error<()>> {
             let Self { client } = self;
             let url = format!("{}/labels", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -55771,20 +51136,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55829,7 +51180,7 @@ pub mod builder {
         ///Sends a `POST` request to `/labels`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::CreateLabel::try_from(v).map_err(|e| e.to_string()))
@@ -55863,20 +51214,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55908,10 +51245,7 @@ pub mod builder {
         ///Sends a `GET` request to `/labels/{LabelID}`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::LabelAssociations>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::LabelAssociations>, Error<()>> {
             let Self { client, label_id } = self;
             let label_id = label_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -55944,27 +51278,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56009,7 +51322,7 @@ pub mod builder {
         ///Sends a `POST` request to `/labels/{LabelID}/{AssociationID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, label_id, association_id } = self;
             let label_id = label_id.map_err(Error::InvalidRequest)?;
             let association_id = association_id.map_err(Error::InvalidRequest)?;
@@ -56044,41 +51357,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                409u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56123,7 +51401,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/labels/{LabelID}/{AssociationID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, label_id, association_id } = self;
             let label_id = label_id.map_err(Error::InvalidRequest)?;
             let association_id = association_id.map_err(Error::InvalidRequest)?;
@@ -56158,34 +51436,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56202,9 +51452,7 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `GET` request to `/limits`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Limits>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Limits>, Error<()>> {
             let Self { client } = self;
             let url = format!("{}/limits", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -56234,13 +51482,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56286,9 +51527,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/communities`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::GroupsList>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::GroupsList>, Error<()>> {
             let Self { client, count, offset } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
@@ -56322,27 +51561,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56389,9 +51607,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/communities`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Group>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Group>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -56427,27 +51643,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56479,9 +51674,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/communities/{CommunityID}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Group>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Group>, Error<()>> {
             let Self { client, community_id } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -56515,34 +51708,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56603,9 +51768,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/communities/{CommunityID}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Group>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Group>, Error<()>> {
             let Self { client, community_id, body } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -56646,34 +51809,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56707,7 +51842,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/communities/{CommunityID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, community_id } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -56741,41 +51876,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56809,7 +51909,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/communities/{CommunityID}/link`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, community_id } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -56843,34 +51943,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56915,7 +51987,7 @@ pub mod builder {
         ///Sends a `PUT` request to `/communities/{CommunityID}/{GroupID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, community_id, group_id } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
@@ -56950,41 +52022,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -57029,7 +52066,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/communities/{CommunityID}/{GroupID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, community_id, group_id } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
@@ -57064,41 +52101,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -57143,7 +52145,7 @@ pub mod builder {
         ///Sends a `POST` request to `/communities/{CommunityID}/{GroupID}/join`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, community_id, group_id } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
@@ -57178,27 +52180,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -57261,7 +52242,7 @@ pub mod builder {
         ///Sends a `PATCH` request to `/communities/{CommunityID}/settings`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, community_id, body } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -57302,41 +52283,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -57398,10 +52344,7 @@ pub mod builder {
         ///Sends a `POST` request to `/communities/{CommunityID}/participants`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::ResponseListParticipants>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::ResponseListParticipants>, Error<()>> {
             let Self { client, community_id, body } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -57442,41 +52385,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -57538,10 +52446,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/communities/{CommunityID}/participants`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::ResponseListParticipants>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::ResponseListParticipants>, Error<()>> {
             let Self { client, community_id, body } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -57582,41 +52487,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -57678,10 +52548,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/communities/{CommunityID}/admins`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::ResponseListParticipants>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::ResponseListParticipants>, Error<()>> {
             let Self { client, community_id, body } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -57722,41 +52589,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -57818,10 +52650,7 @@ pub mod builder {
         ///Sends a `PATCH` request to `/communities/{CommunityID}/admins`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::ResponseListParticipants>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::ResponseListParticipants>, Error<()>> {
             let Self { client, community_id, body } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -57862,41 +52691,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -57930,10 +52724,7 @@ pub mod builder {
         ///Sends a `GET` request to `/communities/{CommunityID}/subgroups`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::CommunitySubGroups>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::CommunitySubGroups>, Error<()>> {
             let Self { client, community_id } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -57967,34 +52758,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -58041,7 +52804,7 @@ pub mod builder {
         ///Sends a `POST` request to `/communities/event`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -58077,27 +52840,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -58158,9 +52900,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/communities/{CommunityID}/createGroup`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Group>, Error<types::ResponseError>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Group>, Error<()>> {
             let Self { client, community_id, body } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -58201,34 +52941,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -58277,10 +52989,7 @@ pub mod builder {
         ///Sends a `POST` request to `/calls`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::CreateCallEventResponse>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::CreateCallEventResponse>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -58316,27 +53025,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -58394,7 +53082,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/calls/{CallID}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, call_id, body } = self;
             let call_id = call_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -58433,34 +53121,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -58518,7 +53178,7 @@ pub mod builder {
         ///Sends a `POST` request to `/calls/{CallID}/reject`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<types::ResponseError>> {
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, call_id, body } = self;
             let call_id = call_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -58557,34 +53217,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -58634,10 +53266,7 @@ pub mod builder {
         ///Sends a `POST` request to `/calls/group_link`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::CreateGroupCallLinkResponse>,
-            Error<types::ResponseError>,
-        > {
+        ) -> Result<ResponseValue<types::CreateGroupCallLinkResponse>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -58674,27 +53303,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

@@ -7,8 +7,10 @@
 //! top of this crate. Depend on `whapi-client` directly to pin the raw API.
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), whapi_client::Error<whapi_client::types::ResponseError>> {
-//! let client = whapi_client::Client::new("https://gate.whapi.cloud");
+//! # async fn run() -> Result<(), whapi_client::Error> {
+//! use whapi_client::{Client, Hooks};
+//!
+//! let client = Client::new("https://gate.whapi.cloud", Hooks::default());
 //! // Every operationId is a method, in snake case: `checkHealth` → `check_health`.
 //! let health = client.check_health().send().await?;
 //! println!("{:?}", health.into_inner().status);
@@ -37,9 +39,15 @@
 //!   take the bytes as a body sent as `application/octet-stream`. The service
 //!   expects the true media type: `whapi-ext` sends it. Their JSON forms are
 //!   the types `UploadMediaJson` and `UploadImageJson`.
-//! - **A 204 is no error but has no body.** `get_group_icon` answers 204 with
-//!   an empty stream when no icon is set; `get_limits`' 204 (no limits)
-//!   arrives as [`Error::UnexpectedResponse`] with status 204.
+//! - **Error responses arrive raw.** Every non-2xx answer is
+//!   [`Error::UnexpectedResponse`] with its status, headers and body unread:
+//!   decode the body as [`types::ResponseError`] when it is JSON. The spec's
+//!   typed error bodies would lose the status of an answer that does not
+//!   match them (a proxy's HTML 502); `whapi-ext` turns these into `Error::Api`
+//!   with the error fields, `Retry-After` and the raw bytes.
+//! - **A 204 has no body.** `get_group_icon` answers 204 with an empty stream
+//!   when no icon is set; `get_limits`' 204 (no limits) arrives as
+//!   [`Error::UnexpectedResponse`] with status 204.
 //! - **Comma lists.** `get_lid_by_ids` takes its ids as one comma-joined
 //!   string.
 //! - **Lenient ids.** Ids in responses are not checked against the spec's
@@ -51,6 +59,12 @@
 //! Authentication is a bearer token: build a `reqwest::Client` with a default
 //! `Authorization` header and pass it to [`Client::new_with_client`] (or use
 //! `whapi-ext`, which also keeps the token out of logs).
+//!
+//! # Hooks
+//! Every operation sends its request through the client's [`Hooks`]: by
+//! default straight through its `reqwest::Client`, or through a
+//! [`Transport`] of yours, which sees each built request and the
+//! [`Operation`] it belongs to. `whapi-ext` uses it for retries and tracing.
 
 #![deny(missing_docs)]
 
@@ -63,3 +77,9 @@ mod generated {
 }
 
 pub use generated::*;
+
+mod hooks;
+mod operations;
+
+pub use hooks::{BoxFuture, Hooks, Transport};
+pub use operations::{operation, Operation, OPERATIONS};

@@ -1,6 +1,6 @@
 //! progenitor → syn → prettyplease, deterministically.
 
-use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
+use progenitor_impl::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use serde_json::Value;
 
 use crate::GenError;
@@ -11,12 +11,17 @@ pub const HEADER: &str = "\
 // change a normalization rule in whapi-gen and run `cargo xtask regen`.
 ";
 
-/// progenitor settings for the Whapi client: builder interface, one client.
+/// progenitor settings for the Whapi client: builder interface, one client,
+/// and `crate::Hooks` as the client's inner value. `whapi-client` implements
+/// `ClientHooks<Hooks>` by hand, so retries and tracing plug in without
+/// touching generated code.
 pub fn settings() -> GenerationSettings {
     let mut settings = GenerationSettings::default();
     settings
         .with_interface(InterfaceStyle::Builder)
-        .with_tag(TagStyle::Merged);
+        .with_tag(TagStyle::Merged)
+        .with_inner_type(quote::quote!(crate::Hooks))
+        .with_hooks(HooksMode::Expected);
     settings
 }
 
@@ -39,6 +44,29 @@ pub fn generate_client_with(spec: &Value, options: &crate::Options) -> Result<St
     let file: syn::File = syn::parse2(tokens).map_err(|e| GenError::Syntax(e.to_string()))?;
     check_unique_type_names(&file)?;
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
+}
+
+/// The operation table: one `Operation` per client method, sorted by method
+/// name so lookups can binary-search it. Fails if an operation of the spec
+/// has no method.
+pub fn operation_table(rows: &[crate::inventory::Row]) -> Result<String, GenError> {
+    let mut rows: Vec<&crate::inventory::Row> = rows.iter().collect();
+    rows.sort_by(|a, b| a.rust_method.cmp(&b.rust_method));
+    let mut out = format!("{HEADER}\n/// Every operation, sorted by `name`.\npub static OPERATIONS: &[Operation] = &[\n");
+    for row in rows {
+        if row.rust_method == "MISSING" {
+            return Err(GenError::Progenitor(format!(
+                "no client method for {} ({} {})",
+                row.operation_id, row.method, row.path
+            )));
+        }
+        out.push_str(&format!(
+            "    Operation {{ name: {:?}, operation_id: {:?}, method: {:?}, path: {:?} }},\n",
+            row.rust_method, row.operation_id, row.method, row.path
+        ));
+    }
+    out.push_str("];\n");
+    Ok(out)
 }
 
 /// Fails when the `types` module defines a name twice: a component that

@@ -37,6 +37,8 @@ pub mod paths {
     pub const REPORT: &str = "spec/NORMALIZATION.md";
     /// The generated client module.
     pub const CLIENT: &str = "whapi-client/src/generated.rs";
+    /// The generated table of operations (name, operationId, method, path).
+    pub const OPERATION_TABLE: &str = "whapi-client/src/operation_table.rs";
 }
 
 /// One output file: where it goes and what it holds.
@@ -59,7 +61,8 @@ pub struct Options {
 }
 
 /// Runs the whole pipeline on the spec's YAML text and returns the files to
-/// write, in a fixed order: generated client, normalized spec, report.
+/// write, in a fixed order: generated client, operation table, normalized
+/// spec, report.
 pub fn generate_all(spec_yaml: &str) -> Result<Vec<OutputFile>, GenError> {
     generate_all_with(spec_yaml, &Options::default())
 }
@@ -68,6 +71,8 @@ pub fn generate_all(spec_yaml: &str) -> Result<Vec<OutputFile>, GenError> {
 pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<OutputFile>, GenError> {
     let normalized = normalize::normalize_with(load_spec(spec_yaml)?, options)?;
     let client = generate::generate_client_with(&normalized.codegen, options)?;
+    let rows = inventory::inventory(&client, &normalized.spec)?;
+    let table = generate::operation_table(&rows)?;
     let report = report::render(&normalized.report);
     let mut spec = serde_json::to_string_pretty(&normalized.spec)
         .map_err(|e| GenError::OpenApi(e.to_string()))?;
@@ -76,6 +81,10 @@ pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<Outpu
         OutputFile {
             path: paths::CLIENT,
             contents: client,
+        },
+        OutputFile {
+            path: paths::OPERATION_TABLE,
+            contents: table,
         },
         OutputFile {
             path: paths::NORMALIZED,

@@ -1,6 +1,7 @@
 //! The rule table. Each rule lives in its own module with its tests.
 
 mod defaults;
+mod error_responses;
 mod get_body;
 mod lenient_responses;
 mod patterns;
@@ -24,6 +25,7 @@ pub static ALL: &[Rule] = &[
     success_responses::NO_CONTENT_204,
     get_body::RULE,
     success_responses::RULE,
+    error_responses::RULE,
     string_unions::RULE,
     query_integers::RULE,
     query_arrays::RULE,

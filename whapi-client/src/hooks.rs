@@ -1,0 +1,71 @@
+//! The seam between the generated client and whatever sends its requests.
+//!
+//! Every generated operation ends in `ClientHooks::exec`. By default that is
+//! a plain `reqwest::Client::execute`; a [`Transport`] put into the client's
+//! [`Hooks`] takes its place, which is how `whapi-ext` adds retries and
+//! tracing to all 167 operations without touching generated code.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+
+use crate::{operation, Client, Operation};
+
+/// A boxed, sendable future, as [`Transport::send`] returns.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Sends the requests of the generated client.
+///
+/// Implement it to wrap every operation in retries, tracing or metrics. The
+/// request is fully built (URL, headers, body); `operation` names it.
+pub trait Transport: Send + Sync + 'static {
+    /// Sends `request` with `client` and returns the response.
+    fn send<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation: &'static Operation,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>>;
+}
+
+/// The generated client's inner value: what sends its requests.
+///
+/// `Hooks::default()` sends each request once with the client's
+/// `reqwest::Client`.
+#[derive(Clone, Default)]
+pub struct Hooks {
+    transport: Option<Arc<dyn Transport>>,
+}
+
+impl Hooks {
+    /// Hooks that send every request through `transport`.
+    pub fn with_transport(transport: Arc<dyn Transport>) -> Self {
+        Self {
+            transport: Some(transport),
+        }
+    }
+}
+
+impl fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hooks")
+            .field("transport", &self.transport.as_ref().map(|_| "custom"))
+            .finish()
+    }
+}
+
+impl ClientHooks<Hooks> for Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        match (&self.inner().transport, operation(info.operation_id)) {
+            (Some(transport), Some(op)) => transport.send(self.client(), request, op).await,
+            _ => self.client().execute(request).await,
+        }
+    }
+}

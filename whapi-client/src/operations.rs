@@ -1,0 +1,41 @@
+//! The operations of the API, as data: for tracing, metrics and tests.
+
+/// One operation: the client method that calls it and where it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Operation {
+    /// The `Client` method, e.g. `get_chats` (also progenitor's
+    /// `OperationInfo::operation_id`).
+    pub name: &'static str,
+    /// The spec's operationId, e.g. `getChats`.
+    pub operation_id: &'static str,
+    /// Upper-case HTTP method.
+    pub method: &'static str,
+    /// Path template, e.g. `/chats/{ChatID}`.
+    pub path: &'static str,
+}
+
+include!("operation_table.rs");
+
+/// The operation whose client method is `name`.
+pub fn operation(name: &str) -> Option<&'static Operation> {
+    OPERATIONS
+        .binary_search_by(|op| op.name.cmp(name))
+        .ok()
+        .map(|i| &OPERATIONS[i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_operations_by_method_name() {
+        let op = operation("send_message_text").expect("listed");
+        assert_eq!(
+            (op.operation_id, op.method, op.path),
+            ("sendMessageText", "POST", "/messages/text")
+        );
+        assert!(operation("no_such_method").is_none());
+        assert_eq!(OPERATIONS.len(), 167);
+    }
+}
