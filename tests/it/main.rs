@@ -1,6 +1,7 @@
 //! Integration tests of the whapi-rs workspace, as one binary (one link).
 
 mod client_wire;
+mod ext_client;
 mod generation;
 mod spec_file;
 mod toolchain;

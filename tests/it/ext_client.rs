@@ -1,0 +1,483 @@
+//! `whapi_ext::Whapi` against an in-process mock server: every error variant
+//! from a real exchange, retries counted in the server's request log, and no
+//! token in anything printed.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use whapi_client::types;
+use whapi_ext::{Error, RetryPolicy, Whapi};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const TOKEN: &str = "sekrit-TOKEN-9f8e7d";
+
+/// Fast retries, so tests do not sleep for long.
+fn fast_retries() -> RetryPolicy {
+    RetryPolicy::default().with_delays(Duration::from_millis(1), Duration::from_millis(5))
+}
+
+fn whapi(server: &MockServer) -> Whapi {
+    Whapi::builder()
+        .token(TOKEN)
+        .base_url(server.uri())
+        .retry_policy(fast_retries())
+        .build()
+        .unwrap()
+}
+
+async fn request_count(server: &MockServer) -> usize {
+    server
+        .received_requests()
+        .await
+        .map(|r| r.len())
+        .unwrap_or(0)
+}
+
+fn chats_body() -> serde_json::Value {
+    json!({"chats": [{"id": "15550100000@s.whatsapp.net", "type": "contact"}], "count": 1, "total": 1, "offset": 0})
+}
+
+fn text_body() -> types::builder::SenderText {
+    types::SenderText::builder().to("15550100000").body("hi")
+}
+
+#[tokio::test]
+async fn sends_the_token_as_a_bearer_header_with_the_user_agent() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/chats"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(chats_body()))
+        .mount(&server)
+        .await;
+
+    let chats = whapi(&server).call(|c| c.get_chats().send()).await.unwrap();
+
+    assert_eq!(chats.total, Some(1));
+    let request = &server.received_requests().await.unwrap()[0];
+    let agent = request.headers.get("user-agent").unwrap().to_str().unwrap();
+    assert_eq!(agent, concat!("whapi-rs/", env!("CARGO_PKG_VERSION")));
+    assert!(
+        !request.url.as_str().contains(TOKEN),
+        "the token never goes in the URL"
+    );
+}
+
+#[tokio::test]
+async fn a_4xx_with_the_spec_error_body_is_an_api_error_with_its_fields() {
+    let server = MockServer::start().await;
+    let body = json!({"error": {"code": 404, "message": "Specified chat not found", "details": "no chat 1@g.us",
+        "href": "https://whapi.cloud/docs", "support": "care@whapi.cloud"}});
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(&body))
+        .mount(&server)
+        .await;
+
+    let err = whapi(&server)
+        .call(|c| c.get_chat().chat_id("1@g.us".to_string()).send())
+        .await
+        .unwrap_err();
+
+    let Error::Api(api) = &err else {
+        panic!("expected Api, got {err:?}")
+    };
+    assert_eq!(api.status, 404);
+    assert_eq!(
+        (api.code, api.message.as_deref()),
+        (Some(404), Some("Specified chat not found"))
+    );
+    assert_eq!(
+        (
+            api.details.as_deref(),
+            api.href.as_deref(),
+            api.support.as_deref()
+        ),
+        (
+            Some("no chat 1@g.us"),
+            Some("https://whapi.cloud/docs"),
+            Some("care@whapi.cloud")
+        )
+    );
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&api.body).unwrap(),
+        body
+    );
+    assert_eq!(
+        err.to_string(),
+        "HTTP 404 Not Found: Specified chat not found (code 404)"
+    );
+    assert!(!err.is_retryable());
+    assert_eq!(request_count(&server).await, 1, "a 404 is not retried");
+}
+
+#[tokio::test]
+async fn a_429_is_retried_after_retry_after_even_for_a_send() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/messages/text"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/messages/text"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"sent": true})))
+        .mount(&server)
+        .await;
+    let started = Instant::now();
+
+    let sent = whapi(&server)
+        .call(|c| c.send_message_text().body(text_body()).send())
+        .await
+        .unwrap();
+
+    assert_eq!(sent.sent, Some(true));
+    assert_eq!(request_count(&server).await, 2);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited for Retry-After: {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_429_that_persists_reports_retry_after() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+        .mount(&server)
+        .await;
+
+    let err = whapi(&server)
+        .call(|c| c.get_chats().send())
+        .await
+        .unwrap_err();
+
+    let Error::Api(api) = &err else {
+        panic!("expected Api, got {err:?}")
+    };
+    assert_eq!(
+        (api.status.as_u16(), api.retry_after),
+        (429, Some(Duration::ZERO))
+    );
+    assert!(err.is_retryable());
+    assert_eq!(
+        request_count(&server).await,
+        3,
+        "the default policy makes 3 attempts"
+    );
+}
+
+#[tokio::test]
+async fn a_get_answered_503_then_200_succeeds_on_the_second_attempt() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(chats_body()))
+        .mount(&server)
+        .await;
+
+    let chats = whapi(&server).call(|c| c.get_chats().send()).await.unwrap();
+
+    assert_eq!(chats.count, Some(1));
+    assert_eq!(request_count(&server).await, 2);
+}
+
+#[tokio::test]
+async fn retries_stop_at_the_configured_attempts() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(502))
+        .mount(&server)
+        .await;
+    let wa = Whapi::builder()
+        .token(TOKEN)
+        .base_url(server.uri())
+        .retry_policy(fast_retries().with_max_attempts(5))
+        .build()
+        .unwrap();
+
+    let err = wa.call(|c| c.get_chats().send()).await.unwrap_err();
+
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
+    assert_eq!(request_count(&server).await, 5);
+    let once = wa.with_retry_policy(RetryPolicy::none());
+    let _ = once.call(|c| c.get_chats().send()).await;
+    assert_eq!(
+        request_count(&server).await,
+        6,
+        "retries turned off for one call"
+    );
+}
+
+#[tokio::test]
+async fn post_messages_text_answered_500_reaches_the_server_exactly_once() {
+    for status in [500, 502, 503, 504] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/messages/text"))
+            .respond_with(ResponseTemplate::new(status))
+            .mount(&server)
+            .await;
+
+        let err = whapi(&server)
+            .call(|c| c.send_message_text().body(text_body()).send())
+            .await
+            .unwrap_err();
+
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
+        assert_eq!(
+            request_count(&server).await,
+            1,
+            "a send answered {status} must not be sent again"
+        );
+    }
+}
+
+#[tokio::test]
+async fn connection_refused_is_a_connect_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let wa = Whapi::builder()
+        .token(TOKEN)
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .retry_policy(fast_retries())
+        .build()
+        .unwrap();
+
+    let err = wa
+        .call(|c| c.send_message_text().body(text_body()).send())
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, Error::Connect(_)), "{err:?}");
+    assert!(err.is_retryable());
+    assert!(
+        std::error::Error::source(&err).is_some(),
+        "the reqwest error is kept as the source"
+    );
+}
+
+#[tokio::test]
+async fn a_server_that_stalls_past_the_timeout_is_a_timeout_and_a_send_is_not_resent() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_delay(Duration::from_secs(3))
+                .set_body_json(json!({"sent": true})),
+        )
+        .mount(&server)
+        .await;
+    let wa = Whapi::builder()
+        .token(TOKEN)
+        .base_url(server.uri())
+        .retry_policy(fast_retries())
+        .request_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+
+    let err = wa
+        .call(|c| c.send_message_text().body(text_body()).send())
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert_eq!(request_count(&server).await, 1);
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_a_decode_error_keeping_the_body() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw("hello, not json", "application/json"),
+        )
+        .mount(&server)
+        .await;
+
+    let err = whapi(&server)
+        .call(|c| c.get_chats().send())
+        .await
+        .unwrap_err();
+
+    let Error::Decode { body, .. } = &err else {
+        panic!("expected Decode, got {err:?}")
+    };
+    assert_eq!(&body[..], b"hello, not json");
+    assert!(std::error::Error::source(&err).is_some());
+}
+
+#[tokio::test]
+async fn a_truncated_or_mistyped_body_names_the_failing_path() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/chats"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"chats":[{"id":"1@g.us"},{"id":"2@g"#,
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/chats/1@g.us"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(r#"{"id":"1@g.us","unread":"many"}"#, "application/json"),
+        )
+        .mount(&server)
+        .await;
+
+    let truncated = whapi(&server)
+        .call(|c| c.get_chats().send())
+        .await
+        .unwrap_err();
+    let mistyped = whapi(&server)
+        .call(|c| c.get_chat().chat_id("1@g.us".to_string()).send())
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(&truncated, Error::Decode { path, .. } if path.starts_with("chats[1]")),
+        "{truncated:?}"
+    );
+    assert!(
+        matches!(&mistyped, Error::Decode { path, .. } if path == "unread"),
+        "{mistyped:?}"
+    );
+    assert_eq!(
+        mistyped.to_string(),
+        "could not decode the response at `unread`"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_rejected_before_sending() {
+    let server = MockServer::start().await;
+
+    let err = whapi(&server)
+        .call(|c| {
+            c.send_message_text()
+                .body(types::SenderText::builder().body("no recipient"))
+                .send()
+        })
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(&err, Error::InvalidArgument { field, .. } if field == "body"),
+        "{err:?}"
+    );
+    assert_eq!(request_count(&server).await, 0);
+}
+
+/// A writer shared between the test and the tracing subscriber.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn debug_display_and_tracing_never_show_the_token() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (wa, err) = runtime.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/chats"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/chats"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(chats_body()))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(401)
+                    .set_body_json(json!({"error": {"code": 401, "message": "Unauthorized"}})),
+            )
+            .mount(&server)
+            .await;
+        let wa = whapi(&server);
+        wa.call(|c| c.get_chats().send()).await.unwrap();
+        let err = wa
+            .call(|c| c.get_chat().chat_id("1@g.us".to_string()).send())
+            .await
+            .unwrap_err();
+        (wa, err)
+    });
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    for (what, text) in [
+        ("Debug of Whapi", format!("{wa:?}")),
+        ("Debug of the raw client", format!("{:?}", wa.raw())),
+        ("Display of the error", err.to_string()),
+        ("Debug of the error", format!("{err:?}")),
+        ("tracing output", logs.clone()),
+    ] {
+        assert!(!text.contains(TOKEN), "{what} shows the token: {text}");
+    }
+    // The span carries what the issue asks for.
+    for field in [
+        "operation=\"getChats\"",
+        "method=\"GET\"",
+        "path=\"/chats\"",
+        "status=200",
+        "attempt=2",
+        "latency_ms=",
+        "retrying",
+    ] {
+        assert!(
+            logs.contains(field.trim_matches('"')) || logs.contains(field),
+            "no `{field}` in tracing output:\n{logs}"
+        );
+    }
+}
+
+#[test]
+fn from_env_without_a_token_says_what_to_set() {
+    // Only this test touches WHAPI_TOKEN in this process's environment.
+    let saved = std::env::var_os("WHAPI_TOKEN");
+    std::env::remove_var("WHAPI_TOKEN");
+    let result = Whapi::from_env();
+    if let Some(value) = saved {
+        std::env::set_var("WHAPI_TOKEN", value);
+    }
+    let err = result.unwrap_err();
+    assert!(matches!(err, Error::Config(_)));
+    assert!(err.to_string().contains("WHAPI_TOKEN"), "{err}");
+}

@@ -1,0 +1,175 @@
+//! [`Whapi`]: the configured client every call goes through.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use progenitor_client::ResponseValue;
+use reqwest::header::HeaderValue;
+use serde::de::DeserializeOwned;
+use whapi_client::{Client, Hooks};
+
+use crate::config::{checked_base_url, WhapiBuilder};
+use crate::transport::RetryingTransport;
+use crate::{Error, Result, RetryPolicy};
+
+/// A configured Whapi client. Cheap to clone: clones share one connection
+/// pool.
+///
+/// `Debug` shows the configuration, never the token.
+#[derive(Clone)]
+pub struct Whapi {
+    raw: Client,
+    builder: Arc<WhapiBuilder>,
+    http: reqwest::Client,
+    authorization: HeaderValue,
+}
+
+impl fmt::Debug for Whapi {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Whapi")
+            .field("config", &self.builder)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The result of a generated client's `send()`.
+type RawResult<T> = std::result::Result<ResponseValue<T>, progenitor_client::Error<()>>;
+
+impl Whapi {
+    /// A client configured from `WHAPI_TOKEN` (required) and
+    /// `WHAPI_BASE_URL` (default `https://gate.whapi.cloud`).
+    pub fn from_env() -> Result<Self> {
+        WhapiBuilder::from_env()?.build()
+    }
+
+    /// A builder for every setting.
+    pub fn builder() -> WhapiBuilder {
+        WhapiBuilder::new()
+    }
+
+    pub(crate) fn from_builder(builder: WhapiBuilder) -> Result<Self> {
+        let token = builder
+            .token
+            .clone()
+            .ok_or_else(|| Error::Config("no token: call .token(…) or set WHAPI_TOKEN".into()))?;
+        if token.expose().trim().is_empty() {
+            return Err(Error::Config("the token is empty".into()));
+        }
+        let base_url = checked_base_url(&builder.base_url)?;
+        let mut authorization = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+            .map_err(|_| {
+                Error::Config("the token holds characters a header cannot carry".into())
+            })?;
+        authorization.set_sensitive(true);
+        let http = match &builder.http {
+            Some(client) => client.clone(),
+            None => reqwest::Client::builder()
+                .connect_timeout(builder.connect_timeout)
+                .user_agent(builder.user_agent.clone())
+                .build()
+                .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,
+        };
+        let builder = WhapiBuilder {
+            base_url,
+            ..builder
+        };
+        Ok(Self::assemble(Arc::new(builder), http, authorization))
+    }
+
+    /// Puts the generated client together with the transport the
+    /// configuration asks for.
+    fn assemble(
+        builder: Arc<WhapiBuilder>,
+        http: reqwest::Client,
+        authorization: HeaderValue,
+    ) -> Self {
+        let transport = RetryingTransport {
+            authorization: authorization.clone(),
+            request_timeout: builder.request_timeout,
+            policy: builder.retry,
+        };
+        let raw = Client::new_with_client(
+            &builder.base_url,
+            http.clone(),
+            Hooks::with_transport(Arc::new(transport)),
+        );
+        Self {
+            raw,
+            builder,
+            http,
+            authorization,
+        }
+    }
+
+    /// The generated client, configured like this one (auth, timeouts,
+    /// retries, tracing): raw access to every operation.
+    pub fn raw(&self) -> &Client {
+        &self.raw
+    }
+
+    /// The API's address, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.builder.base_url
+    }
+
+    /// The retry policy in force.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.builder.retry
+    }
+
+    /// A client like this one with another retry policy, sharing its
+    /// connection pool: for one request that needs other retries.
+    ///
+    /// ```
+    /// # let wa = whapi_ext::Whapi::builder().token("t").build()?;
+    /// let once = wa.with_retry_policy(whapi_ext::RetryPolicy::none());
+    /// assert_eq!(once.retry_policy().max_attempts(), 1);
+    /// # Ok::<(), whapi_ext::Error>(())
+    /// ```
+    pub fn with_retry_policy(&self, policy: RetryPolicy) -> Self {
+        let builder = WhapiBuilder {
+            retry: policy,
+            ..(*self.builder).clone()
+        };
+        Self::assemble(
+            Arc::new(builder),
+            self.http.clone(),
+            self.authorization.clone(),
+        )
+    }
+
+    /// Calls any operation of the generated client and returns its decoded
+    /// body, or this crate's [`Error`].
+    ///
+    /// ```no_run
+    /// # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
+    /// let chat = wa.call(|c| c.get_chat().chat_id("15550100000@s.whatsapp.net".to_string()).send()).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn call<'a, T, F, Fut>(&'a self, operation: F) -> Result<T>
+    where
+        T: DeserializeOwned,
+        F: FnOnce(&'a Client) -> Fut,
+        Fut: Future<Output = RawResult<T>> + 'a,
+    {
+        match operation(&self.raw).await {
+            Ok(value) => Ok(value.into_inner()),
+            Err(e) => Err(Error::from_raw::<T>(e).await),
+        }
+    }
+
+    /// [`Whapi::call`] for operations whose answer is not JSON (images, media
+    /// downloads): the whole [`ResponseValue`], status and headers included.
+    pub async fn call_raw<'a, T, F, Fut>(&'a self, operation: F) -> Result<ResponseValue<T>>
+    where
+        F: FnOnce(&'a Client) -> Fut,
+        Fut: Future<Output = RawResult<T>> + 'a,
+    {
+        match operation(&self.raw).await {
+            Ok(value) => Ok(value),
+            Err(e) => Err(Error::from_raw_untyped(e).await),
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! Retries that never send a message twice.
+//!
+//! The policy is pure: [`decide`] says whether an attempt's [`Outcome`] may
+//! be retried for a given HTTP method, and [`RetryPolicy`] says how long to
+//! wait and when to give up. Neither touches the network, so both are tested
+//! against tables of cases.
+//!
+//! | outcome | GET, HEAD, PUT, DELETE | POST, PATCH (sends) |
+//! |---|---|---|
+//! | 429 Too Many Requests | retry, honouring `Retry-After` | retry, honouring `Retry-After` |
+//! | 502, 503, 504 | retry | **never**: the server may have acted |
+//! | connection refused / DNS / TLS handshake (never left) | retry | retry |
+//! | connection lost after sending | retry | **never** |
+//! | timeout | never: the time budget is the caller's | **never** |
+//! | any other status | never | never |
+
+use std::time::Duration;
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+
+/// What one attempt came to, as far as retrying is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The server answered with this status.
+    Status {
+        /// HTTP status code.
+        status: u16,
+        /// The server's `Retry-After`, if it sent one.
+        retry_after: Option<Duration>,
+    },
+    /// No connection was made (refused, DNS, TLS handshake): the request
+    /// never reached the server.
+    ConnectFailed,
+    /// The request timed out: the server may have received it.
+    TimedOut,
+    /// The transfer failed after the request may have reached the server.
+    TransportFailed,
+}
+
+/// Whether to try again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Try again; wait at least `retry_after` when the server said so.
+    Retry {
+        /// The server's `Retry-After`.
+        retry_after: Option<Duration>,
+    },
+    /// Do not try again: return this outcome to the caller.
+    Stop,
+}
+
+/// Methods whose repetition has the effect of one request.
+fn is_idempotent(method: &str) -> bool {
+    matches!(
+        method.to_ascii_uppercase().as_str(),
+        "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS"
+    )
+}
+
+/// Whether an attempt of `method` that came to `outcome` may be retried.
+///
+/// A send (POST) is retried only when the server certainly did not act on
+/// it: a 429, or a connection that was never made.
+pub fn decide(method: &str, outcome: Outcome) -> Decision {
+    let idempotent = is_idempotent(method);
+    match outcome {
+        Outcome::Status {
+            status: 429,
+            retry_after,
+        } => Decision::Retry { retry_after },
+        Outcome::Status {
+            status: 502..=504,
+            retry_after,
+        } if idempotent => Decision::Retry { retry_after },
+        Outcome::ConnectFailed => Decision::Retry { retry_after: None },
+        Outcome::TransportFailed if idempotent => Decision::Retry { retry_after: None },
+        _ => Decision::Stop,
+    }
+}
+
+/// How often and how long to retry: exponential backoff with jitter, at most
+/// `max_attempts` attempts in all, given up when the next wait would end past
+/// `max_elapsed` since the first attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    max_elapsed: Duration,
+    min_delay: Duration,
+    max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 3 attempts within 30 s, waits from 200 ms up to 5 s.
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            max_elapsed: Duration::from_secs(30),
+            min_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(5),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries: every request is sent once.
+    pub fn none() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// At most `attempts` attempts in all (the first included); 0 counts as 1.
+    #[must_use]
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// Give up when the next wait would end later than this after the first
+    /// attempt.
+    #[must_use]
+    pub fn with_max_elapsed(mut self, max_elapsed: Duration) -> Self {
+        self.max_elapsed = max_elapsed;
+        self
+    }
+
+    /// The first wait and the longest one (before jitter, which adds up to
+    /// the wait again).
+    #[must_use]
+    pub fn with_delays(mut self, min_delay: Duration, max_delay: Duration) -> Self {
+        self.min_delay = min_delay;
+        self.max_delay = max_delay.max(min_delay);
+        self
+    }
+
+    /// Most attempts in all.
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// Starts the schedule of waits for one request.
+    pub fn schedule(&self) -> Schedule {
+        let backoff = ExponentialBuilder::new()
+            .with_min_delay(self.min_delay)
+            .with_max_delay(self.max_delay)
+            .with_factor(2.0)
+            .with_jitter()
+            .without_max_times()
+            .build();
+        Schedule {
+            policy: *self,
+            backoff: Box::new(backoff),
+        }
+    }
+}
+
+/// The waits of one request's retries.
+pub struct Schedule {
+    policy: RetryPolicy,
+    backoff: Box<dyn Iterator<Item = Duration> + Send + Sync>,
+}
+
+impl std::fmt::Debug for Schedule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Schedule")
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Schedule {
+    /// How long to wait before the next attempt, after `attempts_made`
+    /// attempts and `elapsed` time; `None` to give up. A server's
+    /// `retry_after` replaces the backoff.
+    pub fn next_delay(
+        &mut self,
+        attempts_made: u32,
+        retry_after: Option<Duration>,
+        elapsed: Duration,
+    ) -> Option<Duration> {
+        if attempts_made >= self.policy.max_attempts {
+            return None;
+        }
+        let backoff = self.backoff.next()?;
+        let delay = retry_after.unwrap_or(backoff);
+        (elapsed.saturating_add(delay) <= self.policy.max_elapsed).then_some(delay)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(status: u16) -> Outcome {
+        Outcome::Status {
+            status,
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn decides_by_method_and_outcome() {
+        let retry = Decision::Retry { retry_after: None };
+        let cases = [
+            ("GET", status(429), retry),
+            ("POST", status(429), retry),
+            ("GET", status(502), retry),
+            ("GET", status(503), retry),
+            ("DELETE", status(504), retry),
+            ("PUT", status(503), retry),
+            ("HEAD", status(503), retry),
+            ("POST", status(500), Decision::Stop),
+            ("POST", status(502), Decision::Stop),
+            ("POST", status(503), Decision::Stop),
+            ("PATCH", status(503), Decision::Stop),
+            ("GET", status(500), Decision::Stop),
+            ("GET", status(404), Decision::Stop),
+            ("GET", status(200), Decision::Stop),
+            ("GET", Outcome::ConnectFailed, retry),
+            ("POST", Outcome::ConnectFailed, retry),
+            ("GET", Outcome::TransportFailed, retry),
+            ("POST", Outcome::TransportFailed, Decision::Stop),
+            ("GET", Outcome::TimedOut, Decision::Stop),
+            ("POST", Outcome::TimedOut, Decision::Stop),
+        ];
+        for (method, outcome, expected) in cases {
+            assert_eq!(decide(method, outcome), expected, "{method} {outcome:?}");
+        }
+    }
+
+    #[test]
+    fn passes_on_the_servers_retry_after() {
+        let outcome = Outcome::Status {
+            status: 429,
+            retry_after: Some(Duration::from_secs(7)),
+        };
+        assert_eq!(
+            decide("POST", outcome),
+            Decision::Retry {
+                retry_after: Some(Duration::from_secs(7))
+            }
+        );
+    }
+
+    #[test]
+    fn schedule_stops_at_max_attempts() {
+        let mut s = RetryPolicy::default().with_max_attempts(3).schedule();
+        assert!(s.next_delay(1, None, Duration::ZERO).is_some());
+        assert!(s.next_delay(2, None, Duration::ZERO).is_some());
+        assert_eq!(s.next_delay(3, None, Duration::ZERO), None);
+        assert_eq!(
+            RetryPolicy::none()
+                .schedule()
+                .next_delay(1, None, Duration::ZERO),
+            None
+        );
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_within_bounds() {
+        let policy = RetryPolicy::default()
+            .with_max_attempts(10)
+            .with_delays(Duration::from_millis(100), Duration::from_millis(400));
+        let mut s = policy.schedule();
+        let waits: Vec<Duration> = (1..6)
+            .map(|n| s.next_delay(n, None, Duration::ZERO).unwrap())
+            .collect();
+        for (i, wait) in waits.iter().enumerate() {
+            let base =
+                Duration::from_millis(100 * 2u64.pow(i as u32)).min(Duration::from_millis(400));
+            assert!(
+                *wait >= base && *wait <= base * 2,
+                "wait {i} = {wait:?}, base {base:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn retry_after_replaces_backoff_and_respects_max_elapsed() {
+        let mut s = RetryPolicy::default()
+            .with_max_elapsed(Duration::from_secs(10))
+            .schedule();
+        assert_eq!(
+            s.next_delay(1, Some(Duration::from_secs(4)), Duration::ZERO),
+            Some(Duration::from_secs(4))
+        );
+        assert_eq!(
+            s.next_delay(2, Some(Duration::from_secs(4)), Duration::from_secs(7)),
+            None,
+            "would end at 11 s"
+        );
+    }
+}

@@ -1,0 +1,112 @@
+//! What sends every request of a [`Whapi`](crate::Whapi): auth, the request
+//! timeout, retries by [`crate::retry`], and one `tracing` span per request.
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderValue, AUTHORIZATION};
+use tracing::{field, Instrument};
+use whapi_client::{BoxFuture, Operation, Transport};
+
+use crate::error::retry_after;
+use crate::retry::{decide, Decision, Outcome, RetryPolicy};
+
+/// The [`Transport`] a `Whapi` puts into its generated client.
+pub(crate) struct RetryingTransport {
+    /// `Bearer <token>`, marked sensitive so `Debug` hides it.
+    pub(crate) authorization: HeaderValue,
+    pub(crate) request_timeout: std::time::Duration,
+    pub(crate) policy: RetryPolicy,
+}
+
+fn outcome_of(result: &reqwest::Result<reqwest::Response>) -> Outcome {
+    match result {
+        Ok(response) => Outcome::Status {
+            status: response.status().as_u16(),
+            retry_after: retry_after(response.headers()),
+        },
+        Err(e) if e.is_connect() => Outcome::ConnectFailed,
+        Err(e) if e.is_timeout() => Outcome::TimedOut,
+        Err(_) => Outcome::TransportFailed,
+    }
+}
+
+impl RetryingTransport {
+    async fn send_with_retries(
+        &self,
+        client: &reqwest::Client,
+        mut request: reqwest::Request,
+    ) -> reqwest::Result<reqwest::Response> {
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, self.authorization.clone());
+        *request.timeout_mut() = Some(self.request_timeout);
+        let span = tracing::Span::current();
+        let method = request.method().as_str().to_owned();
+        let mut schedule = self.policy.schedule();
+        let started = Instant::now();
+        let mut attempt = 1u32;
+        loop {
+            // A body that cannot be cloned (a stream) is sent once.
+            let spare = request.try_clone();
+            let attempt_started = Instant::now();
+            let result = client.execute(request).await;
+            let outcome = outcome_of(&result);
+            let latency = attempt_started.elapsed();
+            span.record("attempt", attempt);
+            span.record("latency_ms", latency.as_millis() as u64);
+            if let Outcome::Status { status, .. } = outcome {
+                span.record("status", status);
+            }
+            tracing::debug!(
+                attempt,
+                ?outcome,
+                latency_ms = latency.as_millis() as u64,
+                "attempt finished"
+            );
+            let retry_after = match decide(&method, outcome) {
+                Decision::Retry { retry_after } => retry_after,
+                Decision::Stop => return result,
+            };
+            let Some(next) = spare else { return result };
+            let Some(delay) = schedule.next_delay(attempt, retry_after, started.elapsed()) else {
+                return result;
+            };
+            tracing::info!(
+                attempt,
+                ?outcome,
+                delay_ms = delay.as_millis() as u64,
+                "retrying"
+            );
+            drop(result);
+            sleep(delay).await;
+            request = next;
+            attempt += 1;
+        }
+    }
+}
+
+async fn sleep(delay: Duration) {
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+}
+
+impl Transport for RetryingTransport {
+    fn send<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation: &'static Operation,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        let span = tracing::info_span!(
+            "whapi.request",
+            operation = operation.operation_id,
+            method = operation.method,
+            path = operation.path,
+            status = field::Empty,
+            attempt = field::Empty,
+            latency_ms = field::Empty,
+        );
+        Box::pin(self.send_with_retries(client, request).instrument(span))
+    }
+}
