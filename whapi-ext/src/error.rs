@@ -285,7 +285,7 @@ mod tests {
             &HeaderMap::new(),
             Bytes::from_static(b"<html>bad gateway</html>"),
         );
-        assert_eq!((e.message, e.code), (None, None));
+        assert_eq!((e.message.as_deref(), e.code), (None, None));
         assert_eq!(e.to_string(), "HTTP 502 Bad Gateway");
     }
 
