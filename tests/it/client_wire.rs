@@ -320,12 +320,13 @@ impl whapi_client::Transport for Recorder {
         &'a self,
         client: &'a reqwest::Client,
         request: reqwest::Request,
-        operation: &'static whapi_client::Operation,
+        operation: &'static str,
     ) -> whapi_client::BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        self.0.lock().unwrap().push(format!(
-            "{} {} {}",
-            operation.operation_id, operation.method, operation.path
-        ));
+        let op = whapi_client::operation(operation).expect("every operation is in the table");
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("{} {} {}", op.operation_id, op.method, op.path));
         Box::pin(client.execute(request))
     }
 }

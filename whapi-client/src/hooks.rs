@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 
-use crate::{operation, Client, Operation};
+use crate::Client;
 
 /// A boxed, sendable future, as [`Transport::send`] returns.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -20,14 +20,16 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// Sends the requests of the generated client.
 ///
 /// Implement it to wrap every operation in retries, tracing or metrics. The
-/// request is fully built (URL, headers, body); `operation` names it.
+/// request is fully built (URL, headers, body); `operation` is the client
+/// method's name (`get_chats`): [`crate::operation`] looks up its
+/// operationId, method and path template when you need them.
 pub trait Transport: Send + Sync + 'static {
     /// Sends `request` with `client` and returns the response.
     fn send<'a>(
         &'a self,
         client: &'a reqwest::Client,
         request: reqwest::Request,
-        operation: &'static Operation,
+        operation: &'static str,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>>;
 }
 
@@ -63,9 +65,13 @@ impl ClientHooks<Hooks> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        match (&self.inner().transport, operation(info.operation_id)) {
-            (Some(transport), Some(op)) => transport.send(self.client(), request, op).await,
-            _ => self.client().execute(request).await,
+        match &self.inner().transport {
+            Some(transport) => {
+                transport
+                    .send(self.client(), request, info.operation_id)
+                    .await
+            }
+            None => self.client().execute(request).await,
         }
     }
 }

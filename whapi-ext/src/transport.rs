@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderValue, AUTHORIZATION};
 use tracing::{field, Instrument};
-use whapi_client::{BoxFuture, Operation, Transport};
+use whapi_client::{BoxFuture, Transport};
 
 use crate::error::retry_after;
 use crate::retry::{decide, Decision, Outcome, RetryPolicy};
@@ -41,14 +41,22 @@ impl RetryingTransport {
             .insert(AUTHORIZATION, self.authorization.clone());
         *request.timeout_mut() = Some(self.request_timeout);
         let span = tracing::Span::current();
-        let method = request.method().as_str().to_owned();
-        let mut schedule = self.policy.schedule();
-        let started = Instant::now();
+        let method = request.method().clone();
+        // The backoff schedule is made on the first retry: most requests
+        // never need it.
+        let mut schedule = None;
+        let mut first_started = None;
         let mut attempt = 1u32;
         loop {
-            // A body that cannot be cloned (a stream) is sent once.
-            let spare = request.try_clone();
+            // A spare copy for the next attempt, if there may be one. A body
+            // that cannot be cloned (a stream) is sent once.
+            let spare = if attempt < self.policy.max_attempts() {
+                request.try_clone()
+            } else {
+                None
+            };
             let attempt_started = Instant::now();
+            let started = *first_started.get_or_insert(attempt_started);
             let result = client.execute(request).await;
             let outcome = outcome_of(&result);
             let latency = attempt_started.elapsed();
@@ -63,11 +71,12 @@ impl RetryingTransport {
                 latency_ms = latency.as_millis() as u64,
                 "attempt finished"
             );
-            let retry_after = match decide(&method, outcome) {
+            let retry_after = match decide(method.as_str(), outcome) {
                 Decision::Retry { retry_after } => retry_after,
                 Decision::Stop => return result,
             };
             let Some(next) = spare else { return result };
+            let schedule = schedule.get_or_insert_with(|| self.policy.schedule());
             let Some(delay) = schedule.next_delay(attempt, retry_after, started.elapsed()) else {
                 return result;
             };
@@ -96,13 +105,15 @@ impl Transport for RetryingTransport {
         &'a self,
         client: &'a reqwest::Client,
         request: reqwest::Request,
-        operation: &'static Operation,
+        operation: &'static str,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        // Field values are only computed when the span is enabled.
+        let op = || whapi_client::operation(operation);
         let span = tracing::info_span!(
             "whapi.request",
-            operation = operation.operation_id,
-            method = operation.method,
-            path = operation.path,
+            operation = op().map_or(operation, |o| o.operation_id),
+            method = op().map_or("", |o| o.method),
+            path = op().map_or("", |o| o.path),
             status = field::Empty,
             attempt = field::Empty,
             latency_ms = field::Empty,

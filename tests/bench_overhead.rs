@@ -1,0 +1,139 @@
+//! Per-request overhead of a `Whapi` call against a local server, versus the
+//! same request with a bare `reqwest::Client`. Run by `cargo xtask bench`.
+//!
+//! The server is a minimal keep-alive HTTP/1.1 responder on 127.0.0.1 that
+//! answers every request with one fixed chat list, so both clients pay the
+//! same server cost. Rounds alternate between the clients to cancel drift;
+//! the figure is the median of the per-round ratios.
+
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use whapi_client::types;
+use whapi_ext::{RetryPolicy, Whapi};
+
+const ROUNDS: usize = 30;
+const PER_ROUND: usize = 300;
+const BODY: &str = r#"{"chats":[{"id":"15550100000@s.whatsapp.net","name":"Alice","type":"contact","timestamp":1700000000,"unread":2},{"id":"120363025343298765@g.us","name":"Team","type":"group","timestamp":1699990000}],"count":2,"total":2,"offset":0}"#;
+
+/// Answers every request on every connection with `BODY`.
+async fn serve(listener: TcpListener) {
+    let response = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    loop {
+        let Ok((mut socket, _)) = listener.accept().await else {
+            return;
+        };
+        let response = response.clone();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 8192];
+            let mut pending = Vec::new();
+            loop {
+                let Ok(n) = socket.read(&mut buf).await else {
+                    return;
+                };
+                if n == 0 {
+                    return;
+                }
+                pending.extend_from_slice(&buf[..n]);
+                while let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+                    pending.drain(..end + 4);
+                    if socket.write_all(response.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+    }
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(serve(listener));
+
+    let wa = Whapi::builder()
+        .token("bench-token")
+        .base_url(&base)
+        .retry_policy(RetryPolicy::default())
+        .build()?;
+    let bare = reqwest::Client::new();
+    let url = format!("{base}/chats");
+
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        "Bearer bench-token".parse()?,
+    );
+    let raw = whapi_client::Client::new_with_client(
+        &base,
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .build()?,
+        whapi_client::Hooks::default(),
+    );
+
+    let mut whapi_ratios = Vec::new();
+    let mut raw_ratios = Vec::new();
+    let (mut whapi_time, mut bare_time, mut raw_time) =
+        (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    for round in 0..=ROUNDS {
+        let started = Instant::now();
+        for _ in 0..PER_ROUND {
+            let list = wa.call(|c| c.get_chats().send()).await?;
+            std::hint::black_box(list);
+        }
+        let whapi_round = started.elapsed();
+        let started = Instant::now();
+        for _ in 0..PER_ROUND {
+            let list: types::ChatsList = bare
+                .get(&url)
+                .bearer_auth("bench-token")
+                // The same request: Whapi sets a request timeout too.
+                .timeout(Duration::from_secs(60))
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            std::hint::black_box(list);
+        }
+        let bare_round = started.elapsed();
+        let started = Instant::now();
+        for _ in 0..PER_ROUND {
+            let list = raw.get_chats().send().await.map_err(|e| e.to_string())?;
+            std::hint::black_box(list);
+        }
+        let raw_round = started.elapsed();
+        if round > 0 {
+            // Round 0 warms up connections and caches.
+            whapi_time += whapi_round;
+            bare_time += bare_round;
+            raw_time += raw_round;
+            whapi_ratios.push(whapi_round.as_secs_f64() / bare_round.as_secs_f64());
+            raw_ratios.push(raw_round.as_secs_f64() / bare_round.as_secs_f64());
+        }
+    }
+    let n = (ROUNDS * PER_ROUND) as f64;
+    println!(
+        "request_overhead: {:.3}x a bare reqwest::Client ({:.1} µs vs {:.1} µs per request) (goal <= 1.05x)",
+        median(&mut whapi_ratios),
+        whapi_time.as_secs_f64() * 1e6 / n,
+        bare_time.as_secs_f64() * 1e6 / n
+    );
+    println!(
+        "request_overhead_generated_client: {:.3}x a bare reqwest::Client ({:.1} µs per request; the share of progenitor's code, no retries or tracing) (goal: report)",
+        median(&mut raw_ratios),
+        raw_time.as_secs_f64() * 1e6 / n
+    );
+    Ok(())
+}
