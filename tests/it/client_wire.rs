@@ -136,7 +136,13 @@ async fn path_parameters_are_placed_in_the_path() {
 
     assert_eq!(chat.type_.as_deref(), Some("group"));
     let request = only_request(&server).await;
+    assert_eq!(request.method.as_str(), "GET");
     assert_eq!(request.url.path(), "/chats/120363025343298765@g.us");
+    assert_eq!(
+        request.headers.get("authorization").unwrap(),
+        format!("Bearer {TOKEN}").as_str()
+    );
+    assert_eq!(request.headers.get("accept").unwrap(), "application/json");
 }
 
 #[tokio::test]
@@ -205,16 +211,25 @@ async fn comma_joined_ids_go_in_one_query_value() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/contacts/lids"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"15550100000": {"lid": "123456789012345@lid"}})),
+        )
         .mount(&server)
         .await;
 
-    let _ = client(&server)
+    let lids = client(&server)
         .get_lid_by_ids()
         .contact_id_list("15550100000,15550100001")
         .send()
-        .await;
+        .await
+        .unwrap()
+        .into_inner();
 
+    assert_eq!(
+        lids.get("15550100000").and_then(|l| l.lid.as_deref()),
+        Some("123456789012345@lid")
+    );
     let request = only_request(&server).await;
     let pairs: Vec<(String, String)> = request
         .url
@@ -228,6 +243,56 @@ async fn comma_joined_ids_go_in_one_query_value() {
             "15550100000,15550100001".to_string()
         )]
     );
+}
+
+#[tokio::test]
+async fn raw_media_send_puts_the_send_parameters_in_the_query() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/messages/media/image"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"sent": true})))
+        .mount(&server)
+        .await;
+    let params: std::collections::HashMap<String, String> = [
+        ("to", "15550100000"),
+        ("caption", "a cat"),
+        ("mentions", "15550100001,15550100002"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let png = b"\x89PNG\r\n\x1a\nfake".to_vec();
+
+    let sent = client(&server)
+        .send_media_message()
+        .media_message_type(types::MediaMessageType::Image)
+        .send_params(params)
+        .body(png.clone())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+
+    assert_eq!(sent.sent, Some(true));
+    let request = only_request(&server).await;
+    let mut pairs: Vec<(String, String)> = request
+        .url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    pairs.sort();
+    assert_eq!(
+        pairs,
+        [
+            ("caption".to_string(), "a cat".to_string()),
+            (
+                "mentions".to_string(),
+                "15550100001,15550100002".to_string()
+            ),
+            ("to".to_string(), "15550100000".to_string()),
+        ]
+    );
+    assert_eq!(request.body, png);
 }
 
 #[tokio::test]

@@ -2,8 +2,21 @@
 
 use std::process::Command;
 
-fn parse(version: &str) -> Vec<u64> {
-    version.split('.').map(|p| p.parse().unwrap_or(0)).collect()
+/// `1.88` → `[1, 88, 0]`, so that `1.88.0` and `1.88` compare equal.
+fn parse(version: &str) -> [u64; 3] {
+    let mut parts = version.split('.').map(|p| p.parse().unwrap_or(0));
+    [
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+    ]
+}
+
+#[test]
+fn versions_compare_by_number() {
+    assert_eq!(parse("1.88"), parse("1.88.0"));
+    assert!(parse("1.89") > parse("1.88.1"));
+    assert!(parse("1.100") > parse("1.99"));
 }
 
 #[test]

@@ -978,7 +978,7 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
     }
     /**Chat ID
 
-Usually matches `^[\d-]{10,31}@[\w\.]{1,}$`; not checked when decoding.*/
+Usually matches `^[\d-]{10,31}@[\w\.]{1,}$`; the client does not check it.*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1336,7 +1336,7 @@ Server default: `false`.*/
     }
     /**Contact ID
 
-Usually matches `^([\d]{7,15})?$`; not checked when decoding.*/
+Usually matches `^([\d]{7,15})?$`; the client does not check it.*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1538,8 +1538,10 @@ Server default: `0`.*/
         pub start_time: f64,
         ///Event name.
         pub title: ::std::string::String,
-        ///Use [Get communities](https://gate.whapi.cloud/communities) to get the community ID.
-        pub to: CreateEventRequestTo,
+        /**Use [Get communities](https://gate.whapi.cloud/communities) to get the community ID.
+
+Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub view_once: ::std::option::Option<bool>,
@@ -1547,64 +1549,6 @@ Server default: `0`.*/
     impl CreateEventRequest {
         pub fn builder() -> builder::CreateEventRequest {
             Default::default()
-        }
-    }
-    ///Use [Get communities](https://gate.whapi.cloud/communities) to get the community ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct CreateEventRequestTo(::std::string::String);
-    impl ::std::ops::Deref for CreateEventRequestTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<CreateEventRequestTo> for ::std::string::String {
-        fn from(value: CreateEventRequestTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for CreateEventRequestTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{10,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{10,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for CreateEventRequestTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for CreateEventRequestTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for CreateEventRequestTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`CreateGroupCallLinkRequest`
@@ -2896,70 +2840,14 @@ Known values: `UNKNOWN`, `GOING`, `NOT_GOING`.*/
         ///Force forward message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub force: ::std::option::Option<bool>,
-        ///Chat ID or phone number where the message will be forwarded
-        pub to: ForwardMessageTo,
+        /**Chat ID or phone number where the message will be forwarded
+
+Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
     }
     impl ForwardMessage {
         pub fn builder() -> builder::ForwardMessage {
             Default::default()
-        }
-    }
-    ///Chat ID or phone number where the message will be forwarded
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ForwardMessageTo(::std::string::String);
-    impl ::std::ops::Deref for ForwardMessageTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ForwardMessageTo> for ::std::string::String {
-        fn from(value: ForwardMessageTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ForwardMessageTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{10,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{10,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ForwardMessageTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ForwardMessageTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ForwardMessageTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`GetMediaFilesSort`
@@ -3457,7 +3345,7 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
     }
     /**Group ID
 
-Usually matches `^[\d-]{10,31}@g\.us$`; not checked when decoding.*/
+Usually matches `^[\d-]{10,31}@g\.us$`; the client does not check it.*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -3613,9 +3501,11 @@ Server default: `0`.*/
         ///Current device ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub device_id: ::std::option::Option<f64>,
-        ///Current channel ip-address
+        /**Current channel ip-address
+
+Usually a `ipv4`; not checked when decoding.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub ip: ::std::option::Option<::std::net::Ipv4Addr>,
+        pub ip: ::std::option::Option<::std::string::String>,
         ///Date timestamp when channel started on the server.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub start_at: ::std::option::Option<f64>,
@@ -3743,7 +3633,7 @@ Server default: `"button"`.*/
     }
     /**Invite code
 
-Usually matches `^[A-Za-z0-9]{14,22}$`; not checked when decoding.*/
+Usually matches `^[A-Za-z0-9]{14,22}$`; the client does not check it.*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -3843,7 +3733,7 @@ Known values: `salmon`, `lightskyblue`, `gold`, `plum`, `silver`, `mediumturquoi
     }
     /**Label ID
 
-Usually matches `^([\d]{1,2})?$`; not checked when decoding.*/
+Usually matches `^([\d]{1,2})?$`; the client does not check it.*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -4062,7 +3952,7 @@ Server default: `0`.*/
     }
     /**Media ID
 
-Usually matches `^[a-zA-Z0-9]+-[0-9a-fA-F-]+$`; not checked when decoding.*/
+Usually matches `^[a-zA-Z0-9]+-[0-9a-fA-F-]+$`; the client does not check it.*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -4434,75 +4324,11 @@ Usually matches `^[a-zA-Z0-9]+-[0-9a-fA-F-]+$`; not checked when decoding.*/
     pub struct Mentions {
         ///The numbers of the mentioned users
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub mentions: ::std::vec::Vec<MentionsMentionsItem>,
+        pub mentions: ::std::vec::Vec<::std::string::String>,
     }
     impl Mentions {
         pub fn builder() -> builder::Mentions {
             Default::default()
-        }
-    }
-    ///`MentionsMentionsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct MentionsMentionsItem(::std::string::String);
-    impl ::std::ops::Deref for MentionsMentionsItem {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<MentionsMentionsItem> for ::std::string::String {
-        fn from(value: MentionsMentionsItem) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for MentionsMentionsItem {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MentionsMentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MentionsMentionsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for MentionsMentionsItem {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`Message`
@@ -4648,109 +4474,37 @@ Known values: `edited`, `edit`, `delete`, `reaction`, `ephemeral`, `vote`, `comm
             Default::default()
         }
     }
-    ///`MessageContent`
+    ///One of: `MessageContentText`, `MessageContentImage`, `MessageContentVideo`, `MessageContentAudio`, `MessageContentDocument`, `MessageContentLinkPreview`, `MessageContentNewsletterAdminInvite`, `MessageContentProduct`, `MessageContentSticker`, `MessageContentLocation`, `MessageContentLiveLocation`, `MessageContentContact`, `MessageContentContacts`, `MessageContentInteractive`, `MessageContentPoll`, `MessageContentReply`. Kept as JSON: decode the arm you expect with `serde_json::from_value`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    #[serde(untagged)]
-    pub enum MessageContent {
-        Text(MessageContentText),
-        Image(MessageContentImage),
-        Video(MessageContentVideo),
-        Audio(MessageContentAudio),
-        Document(MessageContentDocument),
-        LinkPreview(MessageContentLinkPreview),
-        NewsletterAdminInvite(MessageContentNewsletterAdminInvite),
-        Product(MessageContentProduct),
-        Sticker(MessageContentSticker),
-        Location(MessageContentLocation),
-        LiveLocation(MessageContentLiveLocation),
-        Contact(MessageContentContact),
-        Contacts(MessageContentContacts),
-        Interactive(MessageContentInteractive),
-        Poll(MessageContentPoll),
-        Reply(MessageContentReply),
-    }
-    impl ::std::convert::From<MessageContentText> for MessageContent {
-        fn from(value: MessageContentText) -> Self {
-            Self::Text(value)
+    #[serde(transparent)]
+    pub struct MessageContent(
+        pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    );
+    impl ::std::ops::Deref for MessageContent {
+        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+        fn deref(
+            &self,
+        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            &self.0
         }
     }
-    impl ::std::convert::From<MessageContentImage> for MessageContent {
-        fn from(value: MessageContentImage) -> Self {
-            Self::Image(value)
+    impl ::std::convert::From<MessageContent>
+    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        fn from(value: MessageContent) -> Self {
+            value.0
         }
     }
-    impl ::std::convert::From<MessageContentVideo> for MessageContent {
-        fn from(value: MessageContentVideo) -> Self {
-            Self::Video(value)
-        }
-    }
-    impl ::std::convert::From<MessageContentAudio> for MessageContent {
-        fn from(value: MessageContentAudio) -> Self {
-            Self::Audio(value)
-        }
-    }
-    impl ::std::convert::From<MessageContentDocument> for MessageContent {
-        fn from(value: MessageContentDocument) -> Self {
-            Self::Document(value)
-        }
-    }
-    impl ::std::convert::From<MessageContentLinkPreview> for MessageContent {
-        fn from(value: MessageContentLinkPreview) -> Self {
-            Self::LinkPreview(value)
-        }
-    }
-    impl ::std::convert::From<MessageContentNewsletterAdminInvite> for MessageContent {
-        fn from(value: MessageContentNewsletterAdminInvite) -> Self {
-            Self::NewsletterAdminInvite(value)
-        }
-    }
-    impl ::std::convert::From<MessageContentProduct> for MessageContent {
-        fn from(value: MessageContentProduct) -> Self {
-            Self::Product(value)
-        }
-    }
-    impl ::std::convert::From<MessageContentSticker> for MessageContent {
-        fn from(value: MessageContentSticker) -> Self {
-            Self::Sticker(value)
-        }
-    }
-    impl ::std::convert::From<MessageContentLocation> for MessageContent {
-        fn from(value: MessageContentLocation) -> Self {
-            Self::Location(value)
-        }
-    }
-    impl ::std::convert::From<MessageContentLiveLocation> for MessageContent {
-        fn from(value: MessageContentLiveLocation) -> Self {
-            Self::LiveLocation(value)
-        }
-    }
-    impl ::std::convert::From<MessageContentContact> for MessageContent {
-        fn from(value: MessageContentContact) -> Self {
-            Self::Contact(value)
-        }
-    }
-    impl ::std::convert::From<MessageContentContacts> for MessageContent {
-        fn from(value: MessageContentContacts) -> Self {
-            Self::Contacts(value)
-        }
-    }
-    impl ::std::convert::From<MessageContentInteractive> for MessageContent {
-        fn from(value: MessageContentInteractive) -> Self {
-            Self::Interactive(value)
-        }
-    }
-    impl ::std::convert::From<MessageContentPoll> for MessageContent {
-        fn from(value: MessageContentPoll) -> Self {
-            Self::Poll(value)
-        }
-    }
-    impl ::std::convert::From<MessageContentReply> for MessageContent {
-        fn from(value: MessageContentReply) -> Self {
-            Self::Reply(value)
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    > for MessageContent {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self(value)
         }
     }
     ///`MessageContentAudio`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MessageContentAudio {
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4758,7 +4512,8 @@ Known values: `edited`, `edit`, `delete`, `reaction`, `ephemeral`, `vote`, `comm
         ///File size in bytes
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub file_size: ::std::option::Option<i64>,
-        pub id: MediaId,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub link: ::std::option::Option<::std::string::String>,
@@ -4854,7 +4609,7 @@ Server default: `0`.*/
         }
     }
     ///`MessageContentDocument`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MessageContentDocument {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub buttons: ::std::vec::Vec<Button>,
@@ -4870,7 +4625,8 @@ Server default: `0`.*/
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub filename: ::std::option::Option<::std::string::String>,
-        pub id: MediaId,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub link: ::std::option::Option<::std::string::String>,
@@ -4970,7 +4726,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         }
     }
     ///`MessageContentImage`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MessageContentImage {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub buttons: ::std::vec::Vec<Button>,
@@ -4986,7 +4742,8 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         ///Height of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub height: ::std::option::Option<i32>,
-        pub id: MediaId,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub link: ::std::option::Option<::std::string::String>,
@@ -5145,7 +4902,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         }
     }
     ///`MessageContentLiveLocation`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MessageContentLiveLocation {
         ///Accuracy of the live location in meters
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5157,9 +4914,11 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub degrees: ::std::option::Option<i32>,
         ///Latitude of live location being sent
-        pub latitude: f64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub latitude: ::std::option::Option<f64>,
         ///Longitude of live location being sent
-        pub longitude: f64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub longitude: ::std::option::Option<f64>,
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview: ::std::option::Option<::std::string::String>,
@@ -5227,10 +4986,13 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         ///Message text
         pub body: ::std::string::String,
         ///Expiration timestamp of the invitation
-        pub expiration: f64,
-        pub newsletter_id: NewsletterId,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expiration: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub newsletter_id: ::std::option::Option<NewsletterId>,
         ///Newsletter name
-        pub newsletter_name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub newsletter_name: ::std::option::Option<::std::string::String>,
         ///Base64 encoded newsletter preview image. In JPEG format
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview: ::std::option::Option<::std::string::String>,
@@ -5342,19 +5104,72 @@ Known values: `list`, `buttons`.*/
         pub buttons_reply: ::std::option::Option<ButtonsReply>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub list_reply: ::std::option::Option<ListReply>,
-        /**Type of message content
-
-Known values: `list_reply`, `buttons_reply`.*/
+        ///Type of message content
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        pub type_: ::std::option::Option<::std::string::String>,
+        pub type_: ::std::option::Option<MessageContentReplyType>,
     }
     impl MessageContentReply {
         pub fn builder() -> builder::MessageContentReply {
             Default::default()
         }
     }
+    ///Type of message content
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum MessageContentReplyType {
+        #[serde(rename = "list_reply")]
+        ListReply,
+        #[serde(rename = "buttons_reply")]
+        ButtonsReply,
+    }
+    impl ::std::fmt::Display for MessageContentReplyType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::ListReply => f.write_str("list_reply"),
+                Self::ButtonsReply => f.write_str("buttons_reply"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for MessageContentReplyType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "list_reply" => Ok(Self::ListReply),
+                "buttons_reply" => Ok(Self::ButtonsReply),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MessageContentReplyType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MessageContentReplyType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///`MessageContentSticker`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MessageContentSticker {
         ///Optional. For stickers, this field indicates whether the sticker is animated.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5367,7 +5182,8 @@ Known values: `list_reply`, `buttons_reply`.*/
         pub file_size: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub height: ::std::option::Option<i32>,
-        pub id: MediaId,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub link: ::std::option::Option<::std::string::String>,
@@ -5429,7 +5245,7 @@ Known values: `list_reply`, `buttons_reply`.*/
         }
     }
     ///`MessageContentVideo`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MessageContentVideo {
         ///Optional. If the media is a GIF, this field indicates whether the GIF should be played automatically when the message is received.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5448,7 +5264,8 @@ Known values: `list_reply`, `buttons_reply`.*/
         ///Height of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub height: ::std::option::Option<i32>,
-        pub id: MediaId,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub link: ::std::option::Option<::std::string::String>,
@@ -5593,10 +5410,22 @@ Known values: `list_reply`, `buttons_reply`.*/
             Default::default()
         }
     }
-    ///Message ID
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    /**Message ID
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
     #[serde(transparent)]
-    pub struct MessageId(::std::string::String);
+    pub struct MessageId(pub ::std::string::String);
     impl ::std::ops::Deref for MessageId {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
@@ -5608,53 +5437,20 @@ Known values: `list_reply`, `buttons_reply`.*/
             value.0
         }
     }
+    impl ::std::convert::From<::std::string::String> for MessageId {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for MessageId {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
     impl ::std::str::FromStr for MessageId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for MessageId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`MessagePollResults`
@@ -6196,7 +5992,7 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
     }
     /**Newsletter ID
 
-Usually matches `^[\d]{10,18}@newsletter$`; not checked when decoding.*/
+Usually matches `^[\d]{10,18}@newsletter$`; the client does not check it.*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -6237,10 +6033,22 @@ Usually matches `^[\d]{10,18}@newsletter$`; not checked when decoding.*/
             Ok(Self(value.to_string()))
         }
     }
-    ///Newsletter Invite code
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    /**Newsletter Invite code
+
+Usually matches `^[A-Za-z0-9]{24}$`; the client does not check it.*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
     #[serde(transparent)]
-    pub struct NewsletterInviteCode(::std::string::String);
+    pub struct NewsletterInviteCode(pub ::std::string::String);
     impl ::std::ops::Deref for NewsletterInviteCode {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
@@ -6252,45 +6060,20 @@ Usually matches `^[\d]{10,18}@newsletter$`; not checked when decoding.*/
             value.0
         }
     }
+    impl ::std::convert::From<::std::string::String> for NewsletterInviteCode {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for NewsletterInviteCode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
     impl ::std::str::FromStr for NewsletterInviteCode {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[A-Za-z0-9]{24}$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^[A-Za-z0-9]{24}$\"".into());
-            }
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for NewsletterInviteCode {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for NewsletterInviteCode {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for NewsletterInviteCode {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`Newsletters`
@@ -6350,10 +6133,22 @@ Server default: `0`.*/
             Default::default()
         }
     }
-    ///Order ID
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    /**Order ID
+
+Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
     #[serde(transparent)]
-    pub struct OrderId(::std::string::String);
+    pub struct OrderId(pub ::std::string::String);
     impl ::std::ops::Deref for OrderId {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
@@ -6365,45 +6160,20 @@ Server default: `0`.*/
             value.0
         }
     }
+    impl ::std::convert::From<::std::string::String> for OrderId {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for OrderId {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
     impl ::std::str::FromStr for OrderId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^([\\d]{10,18})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^([\\d]{10,18})?$\"".into());
-            }
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for OrderId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for OrderId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for OrderId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`OrderItems`
@@ -6905,10 +6675,22 @@ Known values: `online`, `offline`, `typing`, `recording`, `pending`.*/
             value.parse()
         }
     }
-    ///Product ID
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    /**Product ID
+
+Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
     #[serde(transparent)]
-    pub struct ProductId(::std::string::String);
+    pub struct ProductId(pub ::std::string::String);
     impl ::std::ops::Deref for ProductId {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
@@ -6920,45 +6702,20 @@ Known values: `online`, `offline`, `typing`, `recording`, `pending`.*/
             value.0
         }
     }
+    impl ::std::convert::From<::std::string::String> for ProductId {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for ProductId {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
     impl ::std::str::FromStr for ProductId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^([\\d]{10,18})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^([\\d]{10,18})?$\"".into());
-            }
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ProductId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ProductId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ProductId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`ProductItem`
@@ -7345,11 +7102,20 @@ Server default: `0`.*/
     ///`Sender`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Sender {
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderEdit>,
+        pub edit: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderQuoted>,
-        pub to: SenderTo,
+        pub quoted: ::std::option::Option<::std::string::String>,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
     }
     impl Sender {
         pub fn builder() -> builder::Sender {
@@ -7361,11 +7127,16 @@ Server default: `0`.*/
     pub struct SenderAudio {
         /**Background color of the story (ARGB)
 
-Server default: `"#00000000"`.*/
+Server default: `"#00000000"`.
+
+Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub background_color: ::std::option::Option<SenderAudioBackgroundColor>,
+        pub background_color: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderEdit>,
+        pub edit: ::std::option::Option<::std::string::String>,
         /**One of:
 - `MediaWithUploadFromFile`: File to upload
 - `MediaWithUploadFromUrl`: Media file URL for upload
@@ -7381,74 +7152,22 @@ Server default: `"#00000000"`.*/
         ///Do not use our encoding
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub no_encode: ::std::option::Option<bool>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderQuoted>,
+        pub quoted: ::std::option::Option<::std::string::String>,
         ///Optional. For audio files, this field indicates the duration of the audio file in seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub seconds: ::std::option::Option<i32>,
-        pub to: SenderTo,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
     }
     impl SenderAudio {
         pub fn builder() -> builder::SenderAudio {
             Default::default()
-        }
-    }
-    /**Background color of the story (ARGB)
-
-Server default: `"#00000000"`.*/
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderAudioBackgroundColor(::std::string::String);
-    impl ::std::ops::Deref for SenderAudioBackgroundColor {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderAudioBackgroundColor> for ::std::string::String {
-        fn from(value: SenderAudioBackgroundColor) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderAudioBackgroundColor {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^#[0-9a-fA-F]{6,8}$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^#[0-9a-fA-F]{6,8}$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderAudioBackgroundColor {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderAudioBackgroundColor {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderAudioBackgroundColor {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`SenderCarousel`
@@ -7458,11 +7177,20 @@ Server default: `"#00000000"`.*/
         pub body: ::std::option::Option<MessagePropsCarouselBody>,
         ///Cards of carousel
         pub cards: ::std::vec::Vec<CarouselCard>,
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderEdit>,
+        pub edit: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderQuoted>,
-        pub to: SenderTo,
+        pub quoted: ::std::option::Option<::std::string::String>,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
     }
     impl SenderCarousel {
         pub fn builder() -> builder::SenderCarousel {
@@ -7479,8 +7207,11 @@ Server default: `"#00000000"`.*/
         ///Description of the catalog
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderEdit>,
+        pub edit: ::std::option::Option<::std::string::String>,
         /**One of:
 - `MediaWithUploadFromFile`: File to upload
 - `MediaWithUploadFromUrl`: Media file URL for upload
@@ -7490,7 +7221,7 @@ Server default: `"#00000000"`.*/
         pub media: ::std::option::Option<::std::string::String>,
         ///The numbers of the mentioned users
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub mentions: ::std::vec::Vec<MentionsMentionsItem>,
+        pub mentions: ::std::vec::Vec<::std::string::String>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mime_type: ::std::option::Option<::std::string::String>,
@@ -7508,12 +7239,18 @@ Server default: `"#00000000"`.*/
 Server default: `"product"`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview_type: ::std::option::Option<SenderCatalogByIdPreviewType>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderQuoted>,
+        pub quoted: ::std::option::Option<::std::string::String>,
         ///Title of the catalog (if not set, the business name will be used)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
-        pub to: SenderTo,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
     }
     impl SenderCatalogById {
         pub fn builder() -> builder::SenderCatalogById {
@@ -7605,13 +7342,22 @@ Server default: `"product"`.*/
     ///`SenderContact`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SenderContact {
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderEdit>,
+        pub edit: ::std::option::Option<::std::string::String>,
         ///Name of contact
         pub name: ::std::string::String,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderQuoted>,
-        pub to: SenderTo,
+        pub quoted: ::std::option::Option<::std::string::String>,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
         ///Vcard of contact
         pub vcard: ::std::string::String,
     }
@@ -7623,14 +7369,23 @@ Server default: `"product"`.*/
     ///`SenderContactFromPhonebook`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SenderContactFromPhonebook {
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderEdit>,
+        pub edit: ::std::option::Option<::std::string::String>,
         ///Name of contact
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderQuoted>,
-        pub to: SenderTo,
+        pub quoted: ::std::option::Option<::std::string::String>,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
     }
     impl SenderContactFromPhonebook {
         pub fn builder() -> builder::SenderContactFromPhonebook {
@@ -7640,12 +7395,21 @@ Server default: `"product"`.*/
     ///`SenderContactList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SenderContactList {
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderEdit>,
+        pub edit: ::std::option::Option<::std::string::String>,
         pub list: ::std::vec::Vec<VCard>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderQuoted>,
-        pub to: SenderTo,
+        pub quoted: ::std::option::Option<::std::string::String>,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
     }
     impl SenderContactList {
         pub fn builder() -> builder::SenderContactList {
@@ -7658,8 +7422,11 @@ Server default: `"product"`.*/
         ///Optional. Text caption under the document.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub caption: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderEdit>,
+        pub edit: ::std::option::Option<::std::string::String>,
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub filename: ::std::option::Option<::std::string::String>,
@@ -7678,77 +7445,19 @@ Server default: `"product"`.*/
         ///Do not use our encoding
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub no_encode: ::std::option::Option<bool>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderQuoted>,
-        pub to: SenderTo,
+        pub quoted: ::std::option::Option<::std::string::String>,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
     }
     impl SenderDocument {
         pub fn builder() -> builder::SenderDocument {
             Default::default()
-        }
-    }
-    ///Message ID of the message to be edited
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderEdit(::std::string::String);
-    impl ::std::ops::Deref for SenderEdit {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderEdit> for ::std::string::String {
-        fn from(value: SenderEdit) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderEdit {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderEdit {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderEdit {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`SenderGif`
@@ -7759,8 +7468,11 @@ Server default: `"product"`.*/
         pub autoplay: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub caption: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderEdit>,
+        pub edit: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub height: ::std::option::Option<i32>,
         /**One of:
@@ -7780,9 +7492,15 @@ Server default: `"product"`.*/
         pub no_encode: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderQuoted>,
-        pub to: SenderTo,
+        pub quoted: ::std::option::Option<::std::string::String>,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub view_once: ::std::option::Option<bool>,
@@ -7801,8 +7519,11 @@ Server default: `"product"`.*/
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub body: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderEdit>,
+        pub edit: ::std::option::Option<::std::string::String>,
         /**One of:
 - `MediaWithUploadFromFile`: File to upload
 - `MediaWithUploadFromUrl`: Media file URL for upload
@@ -7812,7 +7533,7 @@ Server default: `"product"`.*/
         pub media: ::std::option::Option<::std::string::String>,
         ///The numbers of the mentioned users
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub mentions: ::std::vec::Vec<MentionsMentionsItem>,
+        pub mentions: ::std::vec::Vec<::std::string::String>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mime_type: ::std::option::Option<::std::string::String>,
@@ -7830,12 +7551,18 @@ Server default: `"product"`.*/
 Server default: `"group_picture"`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview_type: ::std::option::Option<SenderGroupInviteByCodePreviewType>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderQuoted>,
+        pub quoted: ::std::option::Option<::std::string::String>,
         ///Title of the group. If not set, the group title will be used
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
-        pub to: SenderTo,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
     }
     impl SenderGroupInviteByCode {
         pub fn builder() -> builder::SenderGroupInviteByCode {
@@ -7926,8 +7653,11 @@ Server default: `"group_picture"`.*/
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub caption: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderEdit>,
+        pub edit: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub height: ::std::option::Option<i32>,
         /**One of:
@@ -7938,7 +7668,7 @@ Server default: `"group_picture"`.*/
         pub media: ::std::string::String,
         ///The numbers of the mentioned users
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub mentions: ::std::vec::Vec<MentionsMentionsItem>,
+        pub mentions: ::std::vec::Vec<::std::string::String>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mime_type: ::std::option::Option<::std::string::String>,
@@ -7951,9 +7681,15 @@ Server default: `"group_picture"`.*/
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderQuoted>,
-        pub to: SenderTo,
+        pub quoted: ::std::option::Option<::std::string::String>,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub view_once: ::std::option::Option<bool>,
@@ -7974,8 +7710,11 @@ Server default: `"group_picture"`.*/
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub caption: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderEdit>,
+        pub edit: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub footer: ::std::option::Option<MessagePropsInteractiveFooter>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8002,9 +7741,15 @@ Server default: `"group_picture"`.*/
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderQuoted>,
-        pub to: SenderTo,
+        pub quoted: ::std::option::Option<::std::string::String>,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<InteractiveType>,
         ///Width of the media in pixels
@@ -8027,8 +7772,11 @@ Server default: `"group_picture"`.*/
         ///Description of the link
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderEdit>,
+        pub edit: ::std::option::Option<::std::string::String>,
         /**One of:
 - `MediaWithUploadFromFile`: File to upload
 - `MediaWithUploadFromUrl`: Media file URL for upload
@@ -8038,7 +7786,7 @@ Server default: `"group_picture"`.*/
         pub media: ::std::option::Option<::std::string::String>,
         ///The numbers of the mentioned users
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub mentions: ::std::vec::Vec<MentionsMentionsItem>,
+        pub mentions: ::std::vec::Vec<::std::string::String>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mime_type: ::std::option::Option<::std::string::String>,
@@ -8051,11 +7799,17 @@ Server default: `"group_picture"`.*/
         ///Base64 encoded image for mini version link preview. In JPEG format
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderQuoted>,
+        pub quoted: ::std::option::Option<::std::string::String>,
         ///Title of the link
         pub title: ::std::string::String,
-        pub to: SenderTo,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
     }
     impl SenderLinkPreview {
         pub fn builder() -> builder::SenderLinkPreview {
@@ -8077,8 +7831,11 @@ Server default: `"group_picture"`.*/
         ///Degrees clockwise from true north
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub degrees: ::std::option::Option<i32>,
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderEdit>,
+        pub edit: ::std::option::Option<::std::string::String>,
         ///Latitude of location being sent
         pub latitude: f64,
         ///Longitude of location being sent
@@ -8089,12 +7846,18 @@ Server default: `"group_picture"`.*/
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderQuoted>,
+        pub quoted: ::std::option::Option<::std::string::String>,
         ///Speed of the location in meters per second
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub speed: ::std::option::Option<i32>,
-        pub to: SenderTo,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
         ///URL for the website where the user downloaded the location information
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
@@ -8122,8 +7885,11 @@ Server default: `"group_picture"`.*/
         ///Degrees clockwise from true north
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub degrees: ::std::option::Option<i32>,
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderEdit>,
+        pub edit: ::std::option::Option<::std::string::String>,
         ///Latitude of location being sent
         pub latitude: f64,
         ///Longitude of location being sent
@@ -8134,12 +7900,18 @@ Server default: `"group_picture"`.*/
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderQuoted>,
+        pub quoted: ::std::option::Option<::std::string::String>,
         ///Speed of the location in meters per second
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub speed: ::std::option::Option<i32>,
-        pub to: SenderTo,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
         ///URL for the website where the user downloaded the location information
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
@@ -8160,19 +7932,28 @@ Server default: `"group_picture"`.*/
             ///Optional. Text caption under the media.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             caption: ::std::option::Option<::std::string::String>,
+            /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            edit: ::std::option::Option<SenderEdit>,
+            edit: ::std::option::Option<::std::string::String>,
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             height: ::std::option::Option<i32>,
             ///The numbers of the mentioned users
             #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-            mentions: ::std::vec::Vec<MentionsMentionsItem>,
+            mentions: ::std::vec::Vec<::std::string::String>,
             ///Optional. Base64 encoded preview of the media. In JPEG format.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             preview: ::std::option::Option<::std::string::String>,
+            /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            quoted: ::std::option::Option<SenderQuoted>,
-            to: SenderTo,
+            quoted: ::std::option::Option<::std::string::String>,
+            /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+            to: ::std::string::String,
             ///Is view once
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             view_once: ::std::option::Option<bool>,
@@ -8186,19 +7967,28 @@ Server default: `"group_picture"`.*/
             ///Optional. Text caption under the media.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             caption: ::std::option::Option<::std::string::String>,
+            /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            edit: ::std::option::Option<SenderEdit>,
+            edit: ::std::option::Option<::std::string::String>,
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             height: ::std::option::Option<i32>,
             ///The numbers of the mentioned users
             #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-            mentions: ::std::vec::Vec<MentionsMentionsItem>,
+            mentions: ::std::vec::Vec<::std::string::String>,
             ///Optional. Base64 encoded preview of the media. In JPEG format.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             preview: ::std::option::Option<::std::string::String>,
+            /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            quoted: ::std::option::Option<SenderQuoted>,
-            to: SenderTo,
+            quoted: ::std::option::Option<::std::string::String>,
+            /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+            to: ::std::string::String,
             ///Is view once
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             view_once: ::std::option::Option<bool>,
@@ -8209,16 +7999,25 @@ Server default: `"group_picture"`.*/
             ///Optional. For stickers, this field indicates whether the sticker is animated.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             animated: ::std::option::Option<bool>,
+            /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            edit: ::std::option::Option<SenderEdit>,
+            edit: ::std::option::Option<::std::string::String>,
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             height: ::std::option::Option<i32>,
             ///The numbers of the mentioned users
             #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-            mentions: ::std::vec::Vec<MentionsMentionsItem>,
+            mentions: ::std::vec::Vec<::std::string::String>,
+            /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            quoted: ::std::option::Option<SenderQuoted>,
-            to: SenderTo,
+            quoted: ::std::option::Option<::std::string::String>,
+            /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+            to: ::std::string::String,
             ///Is view once
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             view_once: ::std::option::Option<bool>,
@@ -8229,8 +8028,11 @@ Server default: `"group_picture"`.*/
             ///Optional. Text caption under the document.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             caption: ::std::option::Option<::std::string::String>,
+            /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            edit: ::std::option::Option<SenderEdit>,
+            edit: ::std::option::Option<::std::string::String>,
             ///Optional. File name
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             filename: ::std::option::Option<::std::string::String>,
@@ -8239,10 +8041,16 @@ Server default: `"group_picture"`.*/
             height: ::std::option::Option<i32>,
             ///The numbers of the mentioned users
             #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-            mentions: ::std::vec::Vec<MentionsMentionsItem>,
+            mentions: ::std::vec::Vec<::std::string::String>,
+            /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            quoted: ::std::option::Option<SenderQuoted>,
-            to: SenderTo,
+            quoted: ::std::option::Option<::std::string::String>,
+            /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+            to: ::std::string::String,
             ///Is view once
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             view_once: ::std::option::Option<bool>,
@@ -8251,20 +8059,29 @@ Server default: `"group_picture"`.*/
             width: ::std::option::Option<i32>,
         },
         Variant4 {
+            /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            edit: ::std::option::Option<SenderEdit>,
+            edit: ::std::option::Option<::std::string::String>,
             ///Height of the media in pixels
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             height: ::std::option::Option<i32>,
             ///The numbers of the mentioned users
             #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-            mentions: ::std::vec::Vec<MentionsMentionsItem>,
+            mentions: ::std::vec::Vec<::std::string::String>,
+            /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            quoted: ::std::option::Option<SenderQuoted>,
+            quoted: ::std::option::Option<::std::string::String>,
             ///Optional. For audio files, this field indicates the duration of the audio file in seconds.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             seconds: ::std::option::Option<i32>,
-            to: SenderTo,
+            /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+            to: ::std::string::String,
             ///Is view once
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             view_once: ::std::option::Option<bool>,
@@ -8273,16 +8090,22 @@ Server default: `"group_picture"`.*/
             width: ::std::option::Option<i32>,
         },
         Variant5 {
+            /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            edit: ::std::option::Option<SenderEdit>,
+            edit: ::std::option::Option<::std::string::String>,
             ///Height of the media in pixels
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             height: ::std::option::Option<i32>,
             ///The numbers of the mentioned users
             #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-            mentions: ::std::vec::Vec<MentionsMentionsItem>,
+            mentions: ::std::vec::Vec<::std::string::String>,
+            /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            quoted: ::std::option::Option<SenderQuoted>,
+            quoted: ::std::option::Option<::std::string::String>,
             /**Time in seconds to simulate recording voice
 
 Server default: `0`.*/
@@ -8291,7 +8114,10 @@ Server default: `0`.*/
             ///Optional. For audio files, this field indicates the duration of the audio file in seconds.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             seconds: ::std::option::Option<i32>,
-            to: SenderTo,
+            /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+            to: ::std::string::String,
             ///Is view once
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             view_once: ::std::option::Option<bool>,
@@ -8310,8 +8136,11 @@ Server default: `0`.*/
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub body: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderEdit>,
+        pub edit: ::std::option::Option<::std::string::String>,
         /**One of:
 - `MediaWithUploadFromFile`: File to upload
 - `MediaWithUploadFromUrl`: Media file URL for upload
@@ -8321,7 +8150,7 @@ Server default: `0`.*/
         pub media: ::std::option::Option<::std::string::String>,
         ///The numbers of the mentioned users
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub mentions: ::std::vec::Vec<MentionsMentionsItem>,
+        pub mentions: ::std::vec::Vec<::std::string::String>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mime_type: ::std::option::Option<::std::string::String>,
@@ -8339,12 +8168,18 @@ Server default: `0`.*/
 Server default: `"newsletter_picture"`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview_type: ::std::option::Option<SenderNewsletterInviteByCodePreviewType>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderQuoted>,
+        pub quoted: ::std::option::Option<::std::string::String>,
         ///Title of the newsletter. If not set, the newsletter title will be used
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
-        pub to: SenderTo,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
     }
     impl SenderNewsletterInviteByCode {
         pub fn builder() -> builder::SenderNewsletterInviteByCode {
@@ -8435,15 +8270,24 @@ Server default: `"newsletter_picture"`.*/
         ///Number of selectable options in poll (1 - can choose only one option, 0 - any number of options)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub count: ::std::option::Option<i64>,
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderEdit>,
+        pub edit: ::std::option::Option<::std::string::String>,
         ///Options of poll
         pub options: ::std::vec::Vec<::std::string::String>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderQuoted>,
+        pub quoted: ::std::option::Option<::std::string::String>,
         ///Title of poll
         pub title: ::std::string::String,
-        pub to: SenderTo,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
     }
     impl SenderPoll {
         pub fn builder() -> builder::SenderPoll {
@@ -8456,79 +8300,24 @@ Server default: `"newsletter_picture"`.*/
         ///Catalog ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub catalog_id: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderEdit>,
+        pub edit: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderQuoted>,
-        pub to: SenderTo,
+        pub quoted: ::std::option::Option<::std::string::String>,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
     }
     impl SenderProductFromCatalog {
         pub fn builder() -> builder::SenderProductFromCatalog {
             Default::default()
-        }
-    }
-    ///Message ID of the message to be quoted
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderQuoted(::std::string::String);
-    impl ::std::ops::Deref for SenderQuoted {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderQuoted> for ::std::string::String {
-        fn from(value: SenderQuoted) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderQuoted {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderQuoted {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderQuoted {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`SenderShort`
@@ -8537,8 +8326,11 @@ Server default: `"newsletter_picture"`.*/
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub caption: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderEdit>,
+        pub edit: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub height: ::std::option::Option<i32>,
         /**One of:
@@ -8549,7 +8341,7 @@ Server default: `"newsletter_picture"`.*/
         pub media: ::std::string::String,
         ///The numbers of the mentioned users
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub mentions: ::std::vec::Vec<MentionsMentionsItem>,
+        pub mentions: ::std::vec::Vec<::std::string::String>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mime_type: ::std::option::Option<::std::string::String>,
@@ -8562,9 +8354,15 @@ Server default: `"newsletter_picture"`.*/
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderQuoted>,
-        pub to: SenderTo,
+        pub quoted: ::std::option::Option<::std::string::String>,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub view_once: ::std::option::Option<bool>,
@@ -8582,8 +8380,11 @@ Server default: `"newsletter_picture"`.*/
         ///Optional. For stickers, this field indicates whether the sticker is animated.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub animated: ::std::option::Option<bool>,
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderEdit>,
+        pub edit: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub height: ::std::option::Option<i32>,
         /**One of:
@@ -8601,9 +8402,15 @@ Server default: `"newsletter_picture"`.*/
         ///Do not use our encoding
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub no_encode: ::std::option::Option<bool>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderQuoted>,
-        pub to: SenderTo,
+        pub quoted: ::std::option::Option<::std::string::String>,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub view_once: ::std::option::Option<bool>,
@@ -8620,17 +8427,21 @@ Server default: `"newsletter_picture"`.*/
     pub struct SenderStories {
         /**Background color of the story (ARGB)
 
-Server default: `"#00000000"`.*/
+Server default: `"#00000000"`.
+
+Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub background_color: ::std::option::Option<SenderStoriesBackgroundColor>,
+        pub background_color: ::std::option::Option<::std::string::String>,
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub caption: ::std::option::Option<::std::string::String>,
         /**Caption color of the story (ARGB)
 
-Server default: `"#FFFFFFFF"`.*/
+Server default: `"#FFFFFFFF"`.
+
+Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub caption_color: ::std::option::Option<SenderStoriesCaptionColor>,
+        pub caption_color: ::std::option::Option<::std::string::String>,
         ///List of contacts to send the story to
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub contacts: ::std::vec::Vec<ContactId>,
@@ -8677,9 +8488,11 @@ Server default: `"#FFFFFFFF"`.*/
     pub struct SenderStoriesAudio {
         /**Background color of the story (ARGB)
 
-Server default: `"#00000000"`.*/
+Server default: `"#00000000"`.
+
+Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub background_color: ::std::option::Option<SenderStoriesAudioBackgroundColor>,
+        pub background_color: ::std::option::Option<::std::string::String>,
         ///List of contacts to send the story to
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub contacts: ::std::vec::Vec<ContactId>,
@@ -8714,183 +8527,6 @@ Server default: `"#00000000"`.*/
     impl SenderStoriesAudio {
         pub fn builder() -> builder::SenderStoriesAudio {
             Default::default()
-        }
-    }
-    /**Background color of the story (ARGB)
-
-Server default: `"#00000000"`.*/
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderStoriesAudioBackgroundColor(::std::string::String);
-    impl ::std::ops::Deref for SenderStoriesAudioBackgroundColor {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderStoriesAudioBackgroundColor>
-    for ::std::string::String {
-        fn from(value: SenderStoriesAudioBackgroundColor) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderStoriesAudioBackgroundColor {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^#[0-9a-fA-F]{6,8}$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^#[0-9a-fA-F]{6,8}$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderStoriesAudioBackgroundColor {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SenderStoriesAudioBackgroundColor {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderStoriesAudioBackgroundColor {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    /**Background color of the story (ARGB)
-
-Server default: `"#00000000"`.*/
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderStoriesBackgroundColor(::std::string::String);
-    impl ::std::ops::Deref for SenderStoriesBackgroundColor {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderStoriesBackgroundColor> for ::std::string::String {
-        fn from(value: SenderStoriesBackgroundColor) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderStoriesBackgroundColor {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^#[0-9a-fA-F]{6,8}$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^#[0-9a-fA-F]{6,8}$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderStoriesBackgroundColor {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SenderStoriesBackgroundColor {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderStoriesBackgroundColor {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    /**Caption color of the story (ARGB)
-
-Server default: `"#FFFFFFFF"`.*/
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderStoriesCaptionColor(::std::string::String);
-    impl ::std::ops::Deref for SenderStoriesCaptionColor {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderStoriesCaptionColor> for ::std::string::String {
-        fn from(value: SenderStoriesCaptionColor) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderStoriesCaptionColor {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^#[0-9a-fA-F]{6,8}$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^#[0-9a-fA-F]{6,8}$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderStoriesCaptionColor {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderStoriesCaptionColor {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderStoriesCaptionColor {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///Font style of the story
@@ -9019,16 +8655,20 @@ Server default: `"#FFFFFFFF"`.*/
     pub struct SenderStoriesText {
         /**Background color of the story (ARGB)
 
-Server default: `"#00000000"`.*/
+Server default: `"#00000000"`.
+
+Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub background_color: ::std::option::Option<SenderStoriesTextBackgroundColor>,
+        pub background_color: ::std::option::Option<::std::string::String>,
         ///Optional. Text caption under the media.
         pub caption: ::std::string::String,
         /**Caption color of the story (ARGB)
 
-Server default: `"#FFFFFFFF"`.*/
+Server default: `"#FFFFFFFF"`.
+
+Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub caption_color: ::std::option::Option<SenderStoriesTextCaptionColor>,
+        pub caption_color: ::std::option::Option<::std::string::String>,
         ///List of contacts to send the story to
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub contacts: ::std::vec::Vec<ContactId>,
@@ -9042,125 +8682,6 @@ Server default: `"#FFFFFFFF"`.*/
     impl SenderStoriesText {
         pub fn builder() -> builder::SenderStoriesText {
             Default::default()
-        }
-    }
-    /**Background color of the story (ARGB)
-
-Server default: `"#00000000"`.*/
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderStoriesTextBackgroundColor(::std::string::String);
-    impl ::std::ops::Deref for SenderStoriesTextBackgroundColor {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderStoriesTextBackgroundColor>
-    for ::std::string::String {
-        fn from(value: SenderStoriesTextBackgroundColor) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderStoriesTextBackgroundColor {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^#[0-9a-fA-F]{6,8}$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^#[0-9a-fA-F]{6,8}$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderStoriesTextBackgroundColor {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SenderStoriesTextBackgroundColor {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderStoriesTextBackgroundColor {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    /**Caption color of the story (ARGB)
-
-Server default: `"#FFFFFFFF"`.*/
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderStoriesTextCaptionColor(::std::string::String);
-    impl ::std::ops::Deref for SenderStoriesTextCaptionColor {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderStoriesTextCaptionColor> for ::std::string::String {
-        fn from(value: SenderStoriesTextCaptionColor) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderStoriesTextCaptionColor {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^#[0-9a-fA-F]{6,8}$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^#[0-9a-fA-F]{6,8}$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderStoriesTextCaptionColor {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SenderStoriesTextCaptionColor {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderStoriesTextCaptionColor {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///Font style of the story
@@ -9247,17 +8768,26 @@ Server default: `"#FFFFFFFF"`.*/
     pub struct SenderText {
         ///Message text
         pub body: ::std::string::String,
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderEdit>,
+        pub edit: ::std::option::Option<::std::string::String>,
         ///The numbers of the mentioned users
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub mentions: ::std::vec::Vec<MentionsMentionsItem>,
+        pub mentions: ::std::vec::Vec<::std::string::String>,
         ///Set "true" if necessary to send the link without preview
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub no_link_preview: ::std::option::Option<bool>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderQuoted>,
-        pub to: SenderTo,
+        pub quoted: ::std::option::Option<::std::string::String>,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
         /**Time in seconds to simulate typing
 
 Server default: `0`.*/
@@ -9272,72 +8802,17 @@ Server default: `0`.*/
             Default::default()
         }
     }
-    ///Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SenderTo(::std::string::String);
-    impl ::std::ops::Deref for SenderTo {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SenderTo> for ::std::string::String {
-        fn from(value: SenderTo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SenderTo {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[\\d-]{9,31}(@[\\w\\.]{1,})?$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[\\d-]{9,31}(@[\\w\\.]{1,})?$\"".into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderTo {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderTo {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`SenderVideo`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SenderVideo {
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub caption: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderEdit>,
+        pub edit: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub height: ::std::option::Option<i32>,
         /**One of:
@@ -9348,7 +8823,7 @@ Server default: `0`.*/
         pub media: ::std::string::String,
         ///The numbers of the mentioned users
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub mentions: ::std::vec::Vec<MentionsMentionsItem>,
+        pub mentions: ::std::vec::Vec<::std::string::String>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mime_type: ::std::option::Option<::std::string::String>,
@@ -9361,9 +8836,15 @@ Server default: `0`.*/
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderQuoted>,
-        pub to: SenderTo,
+        pub quoted: ::std::option::Option<::std::string::String>,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub view_once: ::std::option::Option<bool>,
@@ -9378,8 +8859,11 @@ Server default: `0`.*/
     ///`SenderVoice`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SenderVoice {
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub edit: ::std::option::Option<SenderEdit>,
+        pub edit: ::std::option::Option<::std::string::String>,
         /**One of:
 - `MediaWithUploadFromFile`: File to upload
 - `MediaWithUploadFromUrl`: Media file URL for upload
@@ -9395,8 +8879,11 @@ Server default: `0`.*/
         ///Do not use our encoding
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub no_encode: ::std::option::Option<bool>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted: ::std::option::Option<SenderQuoted>,
+        pub quoted: ::std::option::Option<::std::string::String>,
         /**Time in seconds to simulate recording voice
 
 Server default: `0`.*/
@@ -9404,7 +8891,10 @@ Server default: `0`.*/
         pub recording_time: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub seconds: ::std::option::Option<i32>,
-        pub to: SenderTo,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
         ///Voice message waveform
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub waveform: ::std::option::Option<::std::string::String>,
@@ -9457,7 +8947,7 @@ Server default: `false`.*/
         pub offline_mode: ::std::option::Option<bool>,
         /**Use your Socks5 proxy if your account activity arouses suspicion from WhatsApp. This can help maintain anonymity and ensure smooth operation.
 
-Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@(((?:[0-9]{1,3}\.){3}[0-9]{1,3})|[a-zA-Z0-9.]+):([0-9]{1,5})$|^$`; not checked when decoding.*/
+Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@(((?:[0-9]{1,3}\.){3}[0-9]{1,3})|[a-zA-Z0-9.]+):([0-9]{1,5})$|^$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub proxy: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9815,7 +9305,7 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
     }
     /**User ID
 
-Usually matches `^(?:[a-zA-Z0-9]{28}|me)$`; not checked when decoding.*/
+Usually matches `^(?:[a-zA-Z0-9]{28}|me)$`; the client does not check it.*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -14186,10 +13676,7 @@ Server default: `"body"`.*/
             >,
             start_time: ::std::result::Result<f64, ::std::string::String>,
             title: ::std::result::Result<::std::string::String, ::std::string::String>,
-            to: ::std::result::Result<
-                super::CreateEventRequestTo,
-                ::std::string::String,
-            >,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
             view_once: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -14316,7 +13803,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::CreateEventRequestTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -15226,7 +14713,7 @@ Server default: `"body"`.*/
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::ForwardMessageTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for ForwardMessage {
             fn default() -> Self {
@@ -15251,7 +14738,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ForwardMessageTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -16898,7 +16385,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             ip: ::std::result::Result<
-                ::std::option::Option<::std::net::Ipv4Addr>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             start_at: ::std::result::Result<
@@ -16989,7 +16476,7 @@ Server default: `"body"`.*/
             }
             pub fn ip<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::net::Ipv4Addr>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ip = value
@@ -18162,7 +17649,7 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct Mentions {
             mentions: ::std::result::Result<
-                ::std::vec::Vec<super::MentionsMentionsItem>,
+                ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -18176,7 +17663,7 @@ Server default: `"body"`.*/
         impl Mentions {
             pub fn mentions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::MentionsMentionsItem>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mentions = value
@@ -19331,7 +18818,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<super::MediaId, ::std::string::String>,
+            id: ::std::result::Result<
+                ::std::option::Option<super::MediaId>,
+                ::std::string::String,
+            >,
             link: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -19370,7 +18860,7 @@ Server default: `"body"`.*/
                 Self {
                     file_name: Ok(Default::default()),
                     file_size: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Ok(Default::default()),
                     link: Ok(Default::default()),
                     mime_type: Ok(Default::default()),
                     recording_time: Ok(Default::default()),
@@ -19409,7 +18899,7 @@ Server default: `"body"`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::MediaId>,
+                T: ::std::convert::TryInto<::std::option::Option<super::MediaId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -19789,7 +19279,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<super::MediaId, ::std::string::String>,
+            id: ::std::result::Result<
+                ::std::option::Option<super::MediaId>,
+                ::std::string::String,
+            >,
             link: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -19827,7 +19320,7 @@ Server default: `"body"`.*/
                     file_name: Ok(Default::default()),
                     file_size: Ok(Default::default()),
                     filename: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Ok(Default::default()),
                     link: Ok(Default::default()),
                     mime_type: Ok(Default::default()),
                     page_count: Ok(Default::default()),
@@ -19901,7 +19394,7 @@ Server default: `"body"`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::MediaId>,
+                T: ::std::convert::TryInto<::std::option::Option<super::MediaId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -20450,7 +19943,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<super::MediaId, ::std::string::String>,
+            id: ::std::result::Result<
+                ::std::option::Option<super::MediaId>,
+                ::std::string::String,
+            >,
             link: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -20488,7 +19984,7 @@ Server default: `"body"`.*/
                     file_name: Ok(Default::default()),
                     file_size: Ok(Default::default()),
                     height: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Ok(Default::default()),
                     link: Ok(Default::default()),
                     mime_type: Ok(Default::default()),
                     preview: Ok(Default::default()),
@@ -20562,7 +20058,7 @@ Server default: `"body"`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::MediaId>,
+                T: ::std::convert::TryInto<::std::option::Option<super::MediaId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -21533,8 +21029,14 @@ Server default: `"body"`.*/
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
-            latitude: ::std::result::Result<f64, ::std::string::String>,
-            longitude: ::std::result::Result<f64, ::std::string::String>,
+            latitude: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            longitude: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
             preview: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -21562,8 +21064,8 @@ Server default: `"body"`.*/
                     accuracy: Ok(Default::default()),
                     caption: Ok(Default::default()),
                     degrees: Ok(Default::default()),
-                    latitude: Err("no value supplied for latitude".to_string()),
-                    longitude: Err("no value supplied for longitude".to_string()),
+                    latitude: Ok(Default::default()),
+                    longitude: Ok(Default::default()),
                     preview: Ok(Default::default()),
                     sequence_number: Ok(Default::default()),
                     speed: Ok(Default::default()),
@@ -21611,7 +21113,7 @@ Server default: `"body"`.*/
             }
             pub fn latitude<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<f64>,
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.latitude = value
@@ -21623,7 +21125,7 @@ Server default: `"body"`.*/
             }
             pub fn longitude<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<f64>,
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.longitude = value
@@ -21967,13 +21469,16 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct MessageContentNewsletterAdminInvite {
             body: ::std::result::Result<::std::string::String, ::std::string::String>,
-            expiration: ::std::result::Result<f64, ::std::string::String>,
+            expiration: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
             newsletter_id: ::std::result::Result<
-                super::NewsletterId,
+                ::std::option::Option<super::NewsletterId>,
                 ::std::string::String,
             >,
             newsletter_name: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             preview: ::std::result::Result<
@@ -21985,13 +21490,9 @@ Server default: `"body"`.*/
             fn default() -> Self {
                 Self {
                     body: Err("no value supplied for body".to_string()),
-                    expiration: Err("no value supplied for expiration".to_string()),
-                    newsletter_id: Err(
-                        "no value supplied for newsletter_id".to_string(),
-                    ),
-                    newsletter_name: Err(
-                        "no value supplied for newsletter_name".to_string(),
-                    ),
+                    expiration: Ok(Default::default()),
+                    newsletter_id: Ok(Default::default()),
+                    newsletter_name: Ok(Default::default()),
                     preview: Ok(Default::default()),
                 }
             }
@@ -22011,7 +21512,7 @@ Server default: `"body"`.*/
             }
             pub fn expiration<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<f64>,
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.expiration = value
@@ -22023,7 +21524,7 @@ Server default: `"body"`.*/
             }
             pub fn newsletter_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::NewsletterId>,
+                T: ::std::convert::TryInto<::std::option::Option<super::NewsletterId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.newsletter_id = value
@@ -22035,7 +21536,7 @@ Server default: `"body"`.*/
             }
             pub fn newsletter_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.newsletter_name = value
@@ -22564,7 +22065,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::MessageContentReplyType>,
                 ::std::string::String,
             >,
         }
@@ -22604,7 +22105,9 @@ Server default: `"body"`.*/
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::MessageContentReplyType>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -22655,7 +22158,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<super::MediaId, ::std::string::String>,
+            id: ::std::result::Result<
+                ::std::option::Option<super::MediaId>,
+                ::std::string::String,
+            >,
             link: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -22692,7 +22198,7 @@ Server default: `"body"`.*/
                     file_name: Ok(Default::default()),
                     file_size: Ok(Default::default()),
                     height: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Ok(Default::default()),
                     link: Ok(Default::default()),
                     mime_type: Ok(Default::default()),
                     preview: Ok(Default::default()),
@@ -22754,7 +22260,7 @@ Server default: `"body"`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::MediaId>,
+                T: ::std::convert::TryInto<::std::option::Option<super::MediaId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -23076,7 +22582,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<super::MediaId, ::std::string::String>,
+            id: ::std::result::Result<
+                ::std::option::Option<super::MediaId>,
+                ::std::string::String,
+            >,
             link: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -23119,7 +22628,7 @@ Server default: `"body"`.*/
                     file_name: Ok(Default::default()),
                     file_size: Ok(Default::default()),
                     height: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Ok(Default::default()),
                     link: Ok(Default::default()),
                     mime_type: Ok(Default::default()),
                     preview: Ok(Default::default()),
@@ -23206,7 +22715,7 @@ Server default: `"body"`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::MediaId>,
+                T: ::std::convert::TryInto<::std::option::Option<super::MediaId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -28710,14 +28219,14 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct Sender {
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderEdit>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderQuoted>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for Sender {
             fn default() -> Self {
@@ -28731,7 +28240,7 @@ Server default: `"body"`.*/
         impl Sender {
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -28743,7 +28252,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -28755,7 +28264,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -28788,11 +28297,11 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct SenderAudio {
             background_color: ::std::result::Result<
-                ::std::option::Option<super::SenderAudioBackgroundColor>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderEdit>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             media: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -28809,14 +28318,14 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderQuoted>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             seconds: ::std::result::Result<
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for SenderAudio {
             fn default() -> Self {
@@ -28836,9 +28345,7 @@ Server default: `"body"`.*/
         impl SenderAudio {
             pub fn background_color<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderAudioBackgroundColor>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.background_color = value
@@ -28852,7 +28359,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -28912,7 +28419,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -28936,7 +28443,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -28989,14 +28496,14 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderEdit>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderQuoted>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for SenderCarousel {
             fn default() -> Self {
@@ -29038,7 +28545,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -29050,7 +28557,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -29062,7 +28569,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -29107,7 +28614,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderEdit>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             media: ::std::result::Result<
@@ -29115,7 +28622,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             mentions: ::std::result::Result<
-                ::std::vec::Vec<super::MentionsMentionsItem>,
+                ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
             mime_type: ::std::result::Result<
@@ -29139,14 +28646,14 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderQuoted>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             title: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for SenderCatalogById {
             fn default() -> Self {
@@ -29194,7 +28701,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -29218,7 +28725,7 @@ Server default: `"body"`.*/
             }
             pub fn mentions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::MentionsMentionsItem>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mentions = value
@@ -29292,7 +28799,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -29316,7 +28823,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -29369,15 +28876,15 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct SenderContact {
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderEdit>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderQuoted>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
             vcard: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for SenderContact {
@@ -29394,7 +28901,7 @@ Server default: `"body"`.*/
         impl SenderContact {
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -29418,7 +28925,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -29430,7 +28937,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -29479,7 +28986,7 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct SenderContactFromPhonebook {
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderEdit>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -29487,10 +28994,10 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderQuoted>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for SenderContactFromPhonebook {
             fn default() -> Self {
@@ -29505,7 +29012,7 @@ Server default: `"body"`.*/
         impl SenderContactFromPhonebook {
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -29529,7 +29036,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -29541,7 +29048,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -29578,7 +29085,7 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct SenderContactList {
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderEdit>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             list: ::std::result::Result<
@@ -29586,10 +29093,10 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderQuoted>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for SenderContactList {
             fn default() -> Self {
@@ -29604,7 +29111,7 @@ Server default: `"body"`.*/
         impl SenderContactList {
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -29628,7 +29135,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -29640,7 +29147,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -29679,7 +29186,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderEdit>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             filename: ::std::result::Result<
@@ -29700,10 +29207,10 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderQuoted>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for SenderDocument {
             fn default() -> Self {
@@ -29735,7 +29242,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -29807,7 +29314,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -29819,7 +29326,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -29872,7 +29379,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderEdit>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             height: ::std::result::Result<
@@ -29897,10 +29404,10 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderQuoted>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
             view_once: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -29956,7 +29463,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -30040,7 +29547,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -30052,7 +29559,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -30133,7 +29640,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderEdit>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             media: ::std::result::Result<
@@ -30141,7 +29648,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             mentions: ::std::result::Result<
-                ::std::vec::Vec<super::MentionsMentionsItem>,
+                ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
             mime_type: ::std::result::Result<
@@ -30165,14 +29672,14 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderQuoted>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             title: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for SenderGroupInviteByCode {
             fn default() -> Self {
@@ -30207,7 +29714,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -30231,7 +29738,7 @@ Server default: `"body"`.*/
             }
             pub fn mentions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::MentionsMentionsItem>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mentions = value
@@ -30305,7 +29812,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -30329,7 +29836,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -30386,7 +29893,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderEdit>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             height: ::std::result::Result<
@@ -30395,7 +29902,7 @@ Server default: `"body"`.*/
             >,
             media: ::std::result::Result<::std::string::String, ::std::string::String>,
             mentions: ::std::result::Result<
-                ::std::vec::Vec<super::MentionsMentionsItem>,
+                ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
             mime_type: ::std::result::Result<
@@ -30415,10 +29922,10 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderQuoted>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
             view_once: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -30462,7 +29969,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -30498,7 +30005,7 @@ Server default: `"body"`.*/
             }
             pub fn mentions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::MentionsMentionsItem>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mentions = value
@@ -30558,7 +30065,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -30570,7 +30077,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -30659,7 +30166,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderEdit>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             footer: ::std::result::Result<
@@ -30695,10 +30202,10 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderQuoted>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
             type_: ::std::result::Result<
                 ::std::option::Option<super::InteractiveType>,
                 ::std::string::String,
@@ -30771,7 +30278,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -30883,7 +30390,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -30895,7 +30402,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -30989,7 +30496,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderEdit>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             media: ::std::result::Result<
@@ -30997,7 +30504,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             mentions: ::std::result::Result<
-                ::std::vec::Vec<super::MentionsMentionsItem>,
+                ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
             mime_type: ::std::result::Result<
@@ -31017,11 +30524,11 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderQuoted>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             title: ::std::result::Result<::std::string::String, ::std::string::String>,
-            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for SenderLinkPreview {
             fn default() -> Self {
@@ -31081,7 +30588,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -31105,7 +30612,7 @@ Server default: `"body"`.*/
             }
             pub fn mentions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::MentionsMentionsItem>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mentions = value
@@ -31165,7 +30672,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -31189,7 +30696,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -31258,7 +30765,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderEdit>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             latitude: ::std::result::Result<f64, ::std::string::String>,
@@ -31272,14 +30779,14 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderQuoted>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             speed: ::std::result::Result<
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
             url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -31360,7 +30867,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -31420,7 +30927,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -31444,7 +30951,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -31539,7 +31046,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderEdit>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             latitude: ::std::result::Result<f64, ::std::string::String>,
@@ -31553,14 +31060,14 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderQuoted>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             speed: ::std::result::Result<
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
             url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -31641,7 +31148,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -31701,7 +31208,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -31725,7 +31232,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -31808,7 +31315,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderEdit>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             media: ::std::result::Result<
@@ -31816,7 +31323,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             mentions: ::std::result::Result<
-                ::std::vec::Vec<super::MentionsMentionsItem>,
+                ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
             mime_type: ::std::result::Result<
@@ -31840,14 +31347,14 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderQuoted>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             title: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for SenderNewsletterInviteByCode {
             fn default() -> Self {
@@ -31882,7 +31389,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -31906,7 +31413,7 @@ Server default: `"body"`.*/
             }
             pub fn mentions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::MentionsMentionsItem>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mentions = value
@@ -31980,7 +31487,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -32004,7 +31511,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -32061,7 +31568,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderEdit>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             options: ::std::result::Result<
@@ -32069,11 +31576,11 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderQuoted>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             title: ::std::result::Result<::std::string::String, ::std::string::String>,
-            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for SenderPoll {
             fn default() -> Self {
@@ -32102,7 +31609,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -32126,7 +31633,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -32150,7 +31657,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -32193,14 +31700,14 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderEdit>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderQuoted>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for SenderProductFromCatalog {
             fn default() -> Self {
@@ -32227,7 +31734,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -32239,7 +31746,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -32251,7 +31758,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -32292,7 +31799,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderEdit>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             height: ::std::result::Result<
@@ -32301,7 +31808,7 @@ Server default: `"body"`.*/
             >,
             media: ::std::result::Result<::std::string::String, ::std::string::String>,
             mentions: ::std::result::Result<
-                ::std::vec::Vec<super::MentionsMentionsItem>,
+                ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
             mime_type: ::std::result::Result<
@@ -32321,10 +31828,10 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderQuoted>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
             view_once: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -32368,7 +31875,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -32404,7 +31911,7 @@ Server default: `"body"`.*/
             }
             pub fn mentions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::MentionsMentionsItem>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mentions = value
@@ -32464,7 +31971,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -32476,7 +31983,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -32557,7 +32064,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderEdit>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             height: ::std::result::Result<
@@ -32578,10 +32085,10 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderQuoted>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
             view_once: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -32623,7 +32130,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -32695,7 +32202,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -32707,7 +32214,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -32780,7 +32287,7 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct SenderStories {
             background_color: ::std::result::Result<
-                ::std::option::Option<super::SenderStoriesBackgroundColor>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             caption: ::std::result::Result<
@@ -32788,7 +32295,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             caption_color: ::std::result::Result<
-                ::std::option::Option<super::SenderStoriesCaptionColor>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             contacts: ::std::result::Result<
@@ -32859,9 +32366,7 @@ Server default: `"body"`.*/
         impl SenderStories {
             pub fn background_color<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderStoriesBackgroundColor>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.background_color = value
@@ -32887,9 +32392,7 @@ Server default: `"body"`.*/
             }
             pub fn caption_color<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderStoriesCaptionColor>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.caption_color = value
@@ -33082,7 +32585,7 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct SenderStoriesAudio {
             background_color: ::std::result::Result<
-                ::std::option::Option<super::SenderStoriesAudioBackgroundColor>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             contacts: ::std::result::Result<
@@ -33138,9 +32641,7 @@ Server default: `"body"`.*/
         impl SenderStoriesAudio {
             pub fn background_color<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderStoriesAudioBackgroundColor>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.background_color = value
@@ -33516,12 +33017,12 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct SenderStoriesText {
             background_color: ::std::result::Result<
-                ::std::option::Option<super::SenderStoriesTextBackgroundColor>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             caption: ::std::result::Result<::std::string::String, ::std::string::String>,
             caption_color: ::std::result::Result<
-                ::std::option::Option<super::SenderStoriesTextCaptionColor>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             contacts: ::std::result::Result<
@@ -33552,9 +33053,7 @@ Server default: `"body"`.*/
         impl SenderStoriesText {
             pub fn background_color<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderStoriesTextBackgroundColor>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.background_color = value
@@ -33580,9 +33079,7 @@ Server default: `"body"`.*/
             }
             pub fn caption_color<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderStoriesTextCaptionColor>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.caption_color = value
@@ -33664,11 +33161,11 @@ Server default: `"body"`.*/
         pub struct SenderText {
             body: ::std::result::Result<::std::string::String, ::std::string::String>,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderEdit>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             mentions: ::std::result::Result<
-                ::std::vec::Vec<super::MentionsMentionsItem>,
+                ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
             no_link_preview: ::std::result::Result<
@@ -33676,10 +33173,10 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderQuoted>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
             typing_time: ::std::result::Result<
                 ::std::option::Option<f64>,
                 ::std::string::String,
@@ -33718,7 +33215,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -33730,7 +33227,7 @@ Server default: `"body"`.*/
             }
             pub fn mentions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::MentionsMentionsItem>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mentions = value
@@ -33756,7 +33253,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -33768,7 +33265,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -33841,7 +33338,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderEdit>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             height: ::std::result::Result<
@@ -33850,7 +33347,7 @@ Server default: `"body"`.*/
             >,
             media: ::std::result::Result<::std::string::String, ::std::string::String>,
             mentions: ::std::result::Result<
-                ::std::vec::Vec<super::MentionsMentionsItem>,
+                ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
             mime_type: ::std::result::Result<
@@ -33870,10 +33367,10 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderQuoted>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
             view_once: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -33917,7 +33414,7 @@ Server default: `"body"`.*/
             }
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -33953,7 +33450,7 @@ Server default: `"body"`.*/
             }
             pub fn mentions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::MentionsMentionsItem>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mentions = value
@@ -34013,7 +33510,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -34025,7 +33522,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -34102,7 +33599,7 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct SenderVoice {
             edit: ::std::result::Result<
-                ::std::option::Option<super::SenderEdit>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             media: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -34119,7 +33616,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             quoted: ::std::result::Result<
-                ::std::option::Option<super::SenderQuoted>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             recording_time: ::std::result::Result<
@@ -34130,7 +33627,7 @@ Server default: `"body"`.*/
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
-            to: ::std::result::Result<super::SenderTo, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
             waveform: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -34155,7 +33652,7 @@ Server default: `"body"`.*/
         impl SenderVoice {
             pub fn edit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderEdit>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.edit = value
@@ -34215,7 +33712,7 @@ Server default: `"body"`.*/
             }
             pub fn quoted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SenderQuoted>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted = value
@@ -34253,7 +33750,7 @@ Server default: `"body"`.*/
             }
             pub fn to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SenderTo>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to = value
@@ -37207,6 +36704,8 @@ Sends a `POST` request to `/messages/media/{MediaMessageType}`
 Arguments:
 - `media_message_type`: Media message type
 - `send_params`: Send sender parameters via query
+
+The fields of `SenderMedia`, each as a query key with a string value.
 - `body`: The JSON form of this body is the schema `UploadMediaJson`.
 ```ignore
 let response = client.send_media_message()
@@ -42630,7 +42129,10 @@ pub mod builder {
     pub struct SendMediaMessage<'a> {
         client: &'a super::Client,
         media_message_type: Result<types::MediaMessageType, String>,
-        send_params: Result<types::SenderMedia, String>,
+        send_params: Result<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+            String,
+        >,
         body: Result<reqwest::Body, String>,
     }
     impl<'a> SendMediaMessage<'a> {
@@ -42658,12 +42160,15 @@ pub mod builder {
         }
         pub fn send_params<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::SenderMedia>,
+            V: std::convert::TryInto<
+                ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+            >,
         {
             self.send_params = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `SenderMedia` for send_params failed".to_string()
+                    "conversion to `:: std :: collections :: HashMap < :: std :: string :: String , :: std :: string :: String >` for send_params failed"
+                        .to_string()
                 });
             self
         }

@@ -50,8 +50,15 @@
 //!   [`Error::UnexpectedResponse`] with status 204.
 //! - **Comma lists.** `get_lid_by_ids` takes its ids as one comma-joined
 //!   string.
-//! - **Lenient ids.** Ids in responses are not checked against the spec's
-//!   patterns, which the live service does not always follow.
+//! - **Lenient decoding.** Responses survive what the live service really
+//!   sends: in types only responses use, fields are `Option`s, enums and
+//!   string formats are plain strings (the known values are in the docs),
+//!   and `MessageContent`-like unions of objects are JSON objects that keep
+//!   every field. No id is checked against the spec's patterns, which the
+//!   service does not always follow (it sends `media_init` as a media id).
+//! - **Send parameters in the query.** `send_media_message` takes its
+//!   `SenderMedia` fields as a map of query keys to strings (a list as one
+//!   comma-joined value).
 //! - **`api-version` header.** progenitor sends `api-version: 1.8.7` with
 //!   every request. It is kept: it tells the server and any proxy in between
 //!   which contract the client was built from, and the service ignores it.

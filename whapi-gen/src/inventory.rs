@@ -23,6 +23,8 @@ pub struct Row {
     pub path: String,
     /// The `Client` method that starts the request.
     pub rust_method: String,
+    /// The parameters (path, query, header) as `name: Type`, in builder order.
+    pub params: Vec<String>,
     /// The request body type (`-` when there is none).
     pub body: String,
     /// The success type of `send()`.
@@ -49,12 +51,17 @@ pub fn inventory(generated: &str, spec: &Value) -> Result<Vec<Row>, GenError> {
         let (rust_method, builder) = found
             .cloned()
             .unwrap_or_else(|| ("MISSING".into(), String::new()));
-        let (body, success) = builders.get(&builder).cloned().unwrap_or_default();
+        let BuilderInfo {
+            params,
+            body,
+            success,
+        } = builders.get(&builder).cloned().unwrap_or_default();
         rows.push(Row {
             operation_id,
             method,
             path: op.path,
             rust_method,
+            params,
             body,
             success,
         });
@@ -64,12 +71,19 @@ pub fn inventory(generated: &str, spec: &Value) -> Result<Vec<Row>, GenError> {
 
 /// Renders rows as a Markdown table.
 pub fn render(rows: &[Row]) -> String {
-    let mut out = String::from("| operationId | method | path | Rust method | body | success |\n|---|---|---|---|---|---|\n");
+    let mut out = String::from(
+        "| operationId | method | path | Rust method | parameters | body | success |\n|---|---|---|---|---|---|---|\n",
+    );
     for r in rows {
+        let params = if r.params.is_empty() {
+            "-".to_string()
+        } else {
+            r.params.join(", ")
+        };
         let _ = writeln!(
             out,
-            "| {} | {} | `{}` | `{}` | {} | {} |",
-            r.operation_id, r.method, r.path, r.rust_method, r.body, r.success
+            "| {} | {} | `{}` | `{}` | {} | {} | {} |",
+            r.operation_id, r.method, r.path, r.rust_method, params, r.body, r.success
         );
     }
     out
@@ -99,8 +113,16 @@ fn client_methods(file: &syn::File) -> BTreeMap<(String, String), (String, Strin
     out
 }
 
-/// Builder type name → (body type, success type).
-fn builder_types(file: &syn::File) -> BTreeMap<String, (String, String)> {
+/// What a request builder takes and gives.
+#[derive(Debug, Clone, Default)]
+struct BuilderInfo {
+    params: Vec<String>,
+    body: String,
+    success: String,
+}
+
+/// Builder type name → its parameters, body and success type.
+fn builder_types(file: &syn::File) -> BTreeMap<String, BuilderInfo> {
     let mut out = BTreeMap::new();
     let Some(items) = file.items.iter().find_map(|item| match item {
         Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, items)| items),
@@ -112,13 +134,20 @@ fn builder_types(file: &syn::File) -> BTreeMap<String, (String, String)> {
     for item in items {
         match item {
             Item::Struct(s) => {
-                let body = s
-                    .fields
-                    .iter()
-                    .find(|f| f.ident.as_ref().is_some_and(|i| i == "body"))
-                    .map(|f| body_type(&f.ty))
-                    .unwrap_or_else(|| "-".into());
-                bodies.insert(s.ident.to_string(), body);
+                let mut info = BuilderInfo {
+                    body: "-".into(),
+                    ..BuilderInfo::default()
+                };
+                for field in &s.fields {
+                    match field.ident.as_ref().map(ToString::to_string).as_deref() {
+                        Some("client") | None => {}
+                        Some("body") => info.body = body_type(&field.ty),
+                        Some(name) => info
+                            .params
+                            .push(format!("{name}: {}", body_type(&field.ty))),
+                    }
+                }
+                bodies.insert(s.ident.to_string(), info);
             }
             Item::Impl(block) if block.trait_.is_none() => {
                 let name = type_name(&block.self_ty);
@@ -128,8 +157,9 @@ fn builder_types(file: &syn::File) -> BTreeMap<String, (String, String)> {
                         && f.sig.inputs.iter().any(|a| matches!(a, FnArg::Receiver(_)))
                     {
                         if let ReturnType::Type(_, ty) = &f.sig.output {
-                            let body = bodies.get(&name).cloned().unwrap_or_else(|| "-".into());
-                            out.insert(name.clone(), (body, success_type(ty)));
+                            let mut info = bodies.get(&name).cloned().unwrap_or_default();
+                            info.success = success_type(ty);
+                            out.insert(name.clone(), info);
                         }
                     }
                 }
@@ -148,11 +178,16 @@ fn compact(tokens: &impl ToTokens) -> String {
         .replace("types::builder::", "")
         .replace("types::", "")
         .replace("::std::vec::", "")
+        .replace("::std::option::", "")
+        .replace("::std::string::", "")
+        .replace("::std::num::", "")
+        .replace("::std::collections::", "")
 }
 
 /// `Result<types::builder::X, String>` → `X`.
 fn body_type(ty: &Type) -> String {
     let text = compact(ty);
+    let text = text.replace(",>", ">");
     text.strip_prefix("Result<")
         .and_then(|t| t.strip_suffix(",String>"))
         .unwrap_or(&text)
@@ -225,7 +260,7 @@ Sends a `POST` request to `/hi/{id}`*/
             pub fn say_hi(&self) -> builder::SayHi<'_> { builder::SayHi::new(self) }
         }
         pub mod builder {
-            pub struct SayHi<'a> { client: &'a super::Client, id: Result<String, String>, body: Result<types::builder::Greeting, String> }
+            pub struct SayHi<'a> { client: &'a super::Client, id: Result<::std::string::String, String>, body: Result<types::builder::Greeting, String> }
             impl<'a> SayHi<'a> {
                 pub async fn send(self) -> Result<ResponseValue<types::Reply>, Error<types::ResponseError>> { todo!() }
             }
@@ -245,13 +280,13 @@ Sends a `POST` request to `/hi/{id}`*/
                 method: "POST".into(),
                 path: "/hi/{id}".into(),
                 rust_method: "say_hi".into(),
+                params: vec!["id: String".into()],
                 body: "Greeting".into(),
                 success: "Reply".into(),
             }
         );
         assert_eq!(rows[1].rust_method, "MISSING");
-        assert!(
-            render(&rows).contains("| sayHi | POST | `/hi/{id}` | `say_hi` | Greeting | Reply |")
-        );
+        assert!(render(&rows)
+            .contains("| sayHi | POST | `/hi/{id}` | `say_hi` | id: String | Greeting | Reply |"));
     }
 }

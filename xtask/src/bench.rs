@@ -149,7 +149,7 @@ fn write_crate(
     let manifest = format!(
         "[package]\nname = \"whapi-client-{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n\
          [dependencies]\nprogenitor-client = \"0.15.1\"\nreqwest = {{ version = \"0.13.4\", default-features = false, features = [\"json\", \"query\", \"stream\", \"rustls\"] }}\n\
-         serde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\nregress = \"0.12\"\n{extra}",
+         serde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n{extra}",
         name = variant.name,
         extra = variant.extra_deps
     );

@@ -16,6 +16,27 @@ declared fields is removed; one with fields would be an error, since removing it
     apply: no_get_body,
 };
 
+/// `{type: object}` and nothing that could hold a field.
+fn is_empty_object(schema: &Value) -> bool {
+    let Some(map) = schema.as_object() else {
+        return false;
+    };
+    let documentation = [
+        "type",
+        "title",
+        "description",
+        "example",
+        "examples",
+        "nullable",
+        "additionalProperties",
+    ];
+    map.get("type").and_then(Value::as_str) == Some("object")
+        && map.keys().all(|k| documentation.contains(&k.as_str()))
+        && map
+            .get("additionalProperties")
+            .is_none_or(|a| a == &Value::Bool(true) || a == &Value::Bool(false))
+}
+
 /// Removes optional, field-less request bodies from GET operations.
 fn no_get_body(spec: &mut Value) -> Result<Vec<String>, GenError> {
     let mut places = Vec::new();
@@ -35,11 +56,7 @@ fn no_get_body(spec: &mut Value) -> Result<Vec<String>, GenError> {
             .into_iter()
             .flat_map(|c| c.values())
             .filter_map(|media| media.get("schema"))
-            .any(|schema| {
-                deref(spec, schema)
-                    .get("properties")
-                    .is_some_and(|p| p.as_object().is_some_and(|p| !p.is_empty()))
-            });
+            .any(|schema| !is_empty_object(deref(spec, schema)));
         if required || has_fields {
             return Err(GenError::Unhandled {
                 rule: RULE.name,
@@ -73,6 +90,18 @@ mod tests {
         assert!(spec
             .pointer("/paths/~1settings/patch/requestBody")
             .is_some());
+    }
+
+    #[test]
+    fn refuses_a_get_body_that_may_hold_fields() {
+        for schema in [
+            json!({"type": "object", "allOf": [{"type": "object"}]}),
+            json!({"type": "array", "items": {}}),
+            json!({"type": "object", "additionalProperties": {"type": "string"}}),
+        ] {
+            let mut spec = json!({"paths": {"/x": {"get": {"requestBody": {"content": {"application/json": {"schema": schema}}}}}}});
+            assert!(no_get_body(&mut spec).is_err(), "{schema}");
+        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! `optional_response_fields`, `open_response_enums`
+//! `opaque_response_unions`, `open_response_formats`, `optional_response_fields`,
+//! `open_response_enums`
 
 use std::collections::BTreeSet;
 
@@ -7,6 +8,28 @@ use serde_json::{json, Map, Value};
 use super::{note, parameter_pointers, request_body_pointers, Phase, Rule};
 use crate::walk::{for_each_object_mut, operations, reachable_refs};
 use crate::GenError;
+
+pub const OPAQUE_UNIONS: Rule = Rule {
+    name: "opaque_response_unions",
+    phase: Phase::Codegen,
+    why: "A `oneOf`/`anyOf` of objects without a discriminator becomes an untagged enum, which \
+decodes the first arm that fits and drops the fields of the others: `MessageContent`'s image, \
+video, audio and document arms share their required fields, so a quoted video decoded as an image \
+and a link preview as text. In schemas that only responses use, such a union becomes a JSON object \
+that keeps every field; the description names the arms, whose types stay in `types` for decoding \
+with `serde_json::from_value`.",
+    apply: opaque_response_unions,
+};
+
+pub const OPEN_FORMATS: Rule = Rule {
+    name: "open_response_formats",
+    phase: Phase::Codegen,
+    why: "A string `format` becomes a Rust type that rejects other text: `Health.ip` \
+(`format: ipv4`) became `Ipv4Addr`, so an IPv6 address or an empty string would fail the whole \
+`/health` answer. In schemas that only responses use, string formats other than `binary` move \
+into the description.",
+    apply: open_response_formats,
+};
 
 pub const OPTIONAL_FIELDS: Rule = Rule {
     name: "optional_response_fields",
@@ -78,6 +101,57 @@ fn rewrite_response_only(spec: &mut Value, rewrite: &mut dyn FnMut(&str, &mut Ma
             });
         }
     }
+}
+
+/// Turns undiscriminated unions of non-string arms in response-only schemas
+/// into free-form objects.
+fn opaque_response_unions(spec: &mut Value) -> Result<Vec<String>, GenError> {
+    let mut places = Vec::new();
+    rewrite_response_only(spec, &mut |pointer, map| {
+        if map.contains_key("discriminator") {
+            return;
+        }
+        for key in ["oneOf", "anyOf"] {
+            let Some(Value::Array(arms)) = map.remove(key) else {
+                continue;
+            };
+            let names: Vec<String> = arms
+                .iter()
+                .map(|a| {
+                    a.get("$ref")
+                        .and_then(Value::as_str)
+                        .and_then(|r| r.rsplit('/').next())
+                        .unwrap_or("an inline schema")
+                        .to_string()
+                })
+                .collect();
+            note(map, &format!("One of: {}. Kept as JSON: decode the arm you expect with `serde_json::from_value`.", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")));
+            map.insert("type".into(), json!("object"));
+            places.push(format!("{pointer}: {key} of {}", names.join(", ")));
+        }
+    });
+    Ok(places)
+}
+
+/// Moves string formats (but `binary`) of response-only schemas into their
+/// descriptions.
+fn open_response_formats(spec: &mut Value) -> Result<Vec<String>, GenError> {
+    let mut places = Vec::new();
+    rewrite_response_only(spec, &mut |pointer, map| {
+        let is_string = map.get("type").and_then(Value::as_str) == Some("string");
+        let format = map.get("format").and_then(Value::as_str).map(String::from);
+        if let (true, Some(format)) = (is_string, format) {
+            if format != "binary" {
+                map.remove("format");
+                note(
+                    map,
+                    &format!("Usually a `{format}`; not checked when decoding."),
+                );
+                places.push(format!("{pointer}: {format}"));
+            }
+        }
+    });
+    Ok(places)
 }
 
 /// Pointers of the schemas that are arms of a `oneOf` or `anyOf`.
@@ -157,6 +231,35 @@ mod tests {
                 "Image": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}},
                 "Shared": {"type": "object", "required": ["to"], "properties": {
                     "to": {"type": "string"}, "kind": {"type": "string", "enum": ["a", "b"]}}}}}})
+    }
+
+    #[test]
+    fn response_only_unions_of_objects_become_json_objects() {
+        let mut spec = spec();
+        let places = opaque_response_unions(&mut spec).unwrap();
+        assert_eq!(
+            places,
+            ["/components/schemas/Health/properties/content: oneOf of Image"]
+        );
+        let content = &spec["components"]["schemas"]["Health"]["properties"]["content"];
+        assert_eq!(content["type"], "object");
+        assert!(content.get("oneOf").is_none());
+        assert!(content["description"].as_str().unwrap().contains("`Image`"));
+    }
+
+    #[test]
+    fn response_only_string_formats_are_dropped() {
+        let mut spec = spec();
+        spec["components"]["schemas"]["Health"]["properties"]["ip"] =
+            json!({"type": "string", "format": "ipv4"});
+        spec["components"]["schemas"]["Shared"]["properties"]["ip"] =
+            json!({"type": "string", "format": "ipv4"});
+        let places = open_response_formats(&mut spec).unwrap();
+        assert_eq!(places, ["/components/schemas/Health/properties/ip: ipv4"]);
+        assert_eq!(
+            spec["components"]["schemas"]["Shared"]["properties"]["ip"]["format"], "ipv4",
+            "requests keep theirs"
+        );
     }
 
     #[test]

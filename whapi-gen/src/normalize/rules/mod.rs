@@ -7,6 +7,7 @@ mod lenient_responses;
 mod patterns;
 mod query_arrays;
 mod query_integers;
+mod query_objects;
 mod request_content;
 mod shared_types;
 mod string_unions;
@@ -29,10 +30,13 @@ pub static ALL: &[Rule] = &[
     string_unions::RULE,
     query_integers::RULE,
     query_arrays::RULE,
+    query_objects::RULE,
+    patterns::RULE,
+    lenient_responses::OPAQUE_UNIONS,
+    lenient_responses::OPEN_FORMATS,
     lenient_responses::OPTIONAL_FIELDS,
     lenient_responses::OPEN_ENUMS,
     shared_types::RULE,
-    patterns::RULE,
 ];
 
 /// Appends a sentence to a schema's description, so what a rule moved out of

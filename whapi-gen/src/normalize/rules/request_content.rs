@@ -39,6 +39,7 @@ const JSON: &str = "application/json";
 const MULTIPART: &str = "multipart/form-data";
 
 fn content_mut<'a>(spec: &'a mut Value, body: &str) -> Option<&'a mut Map<String, Value>> {
+    // `body` points at a request body; its media types are under `content`.
     spec.pointer_mut(body)?.get_mut("content")?.as_object_mut()
 }
 
@@ -46,11 +47,35 @@ fn is_binary(media: &Value) -> bool {
     media.pointer("/schema/format").and_then(Value::as_str) == Some("binary")
 }
 
-/// Joins `name=value` keys back onto the media type before them.
+/// Pointers to every `content` map: request bodies and responses.
+fn content_pointers(spec: &Value) -> Vec<String> {
+    let mut out: Vec<String> = request_body_pointers(spec)
+        .into_iter()
+        .map(|b| format!("{b}/content"))
+        .collect();
+    let mut responses: Vec<String> = crate::walk::operations(spec)
+        .into_iter()
+        .map(|op| format!("{}/responses", op.pointer))
+        .collect();
+    responses.push("/components/responses".into());
+    for list in responses {
+        if let Some(map) = spec.pointer(&list).and_then(Value::as_object) {
+            out.extend(
+                map.keys()
+                    .map(|code| format!("{list}/{}/content", crate::walk::escape(code))),
+            );
+        }
+    }
+    out.retain(|p| spec.pointer(p).is_some_and(Value::is_object));
+    out
+}
+
+/// Adds `type; name=value` for each `name=value` key, after the media type
+/// before it; the bare media type stays, so no accepted type is lost.
 fn media_type_parameters(spec: &mut Value) -> Result<Vec<String>, GenError> {
     let mut places = Vec::new();
-    for body in request_body_pointers(spec) {
-        let Some(content) = content_mut(spec, &body) else {
+    for pointer in content_pointers(spec) {
+        let Some(content) = spec.pointer_mut(&pointer).and_then(Value::as_object_mut) else {
             continue;
         };
         if content.keys().all(|k| k.contains('/')) {
@@ -69,14 +94,17 @@ fn media_type_parameters(spec: &mut Value) -> Result<Vec<String>, GenError> {
                     .filter(|_| key.contains('='))
                     .ok_or_else(|| GenError::Unhandled {
                         rule: MEDIA_TYPE_PARAMETERS.name,
-                        at: format!("{body}/content"),
+                        at: pointer.clone(),
                         what: format!("`{key}` is neither a media type nor a parameter of one"),
                     })?;
-            let joined = format!("{previous}; {key}");
-            let media = fixed.shift_remove(&previous).unwrap_or(media);
-            places.push(format!(
-                "{body}/content: `{previous}` + `{key}` → `{joined}`"
-            ));
+            let base = previous
+                .split(';')
+                .next()
+                .unwrap_or(&previous)
+                .trim()
+                .to_string();
+            let joined = format!("{base}; {key}");
+            places.push(format!("{pointer}: `{key}` → `{joined}`"));
             fixed.insert(joined.clone(), media);
             last = Some(joined);
         }
@@ -95,11 +123,38 @@ fn json_over_multipart(spec: &mut Value) -> Result<Vec<String>, GenError> {
         let mut kinds: Vec<&str> = content.keys().map(String::as_str).collect();
         kinds.sort_unstable();
         if kinds == [JSON, MULTIPART] {
+            let schema_of = |kind: &str| {
+                content
+                    .get(kind)
+                    .and_then(|m| m.get("schema"))
+                    .map(without_examples)
+            };
+            if schema_of(JSON) != schema_of(MULTIPART) {
+                return Err(GenError::Unhandled {
+                    rule: JSON_OVER_MULTIPART.name,
+                    at: format!("{body}/content"),
+                    what: "the JSON and multipart forms have different schemas: keeping JSON would lose fields".into(),
+                });
+            }
             content.shift_remove(MULTIPART);
             places.push(body);
         }
     }
     Ok(places)
+}
+
+/// A schema with its `example`/`examples` removed, for comparing shapes.
+fn without_examples(schema: &Value) -> Value {
+    match schema {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| *k != "example" && *k != "examples")
+                .map(|(k, v)| (k.clone(), without_examples(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_examples).collect()),
+        other => other.clone(),
+    }
 }
 
 /// Turns a body of binary media types (plus an optional JSON form) into one
@@ -162,7 +217,7 @@ fn binary_upload_as_octet_stream(spec: &mut Value) -> Result<Vec<String>, GenErr
 /// inline one.
 fn json_form_name(spec: &Value, body: &str) -> String {
     if let Some(name) = body.strip_prefix("/components/requestBodies/") {
-        return name.to_string();
+        return name.replace("~1", "/").replace("~0", "~");
     }
     let op = body.trim_end_matches("/requestBody");
     let id = spec
@@ -223,7 +278,12 @@ mod tests {
             .collect();
         assert_eq!(
             keys,
-            ["audio/ogg; codecs=opus", "image/png", "application/json"]
+            [
+                "audio/ogg",
+                "audio/ogg; codecs=opus",
+                "image/png",
+                "application/json"
+            ]
         );
     }
 
@@ -253,6 +313,27 @@ mod tests {
     }
 
     #[test]
+    fn multipart_with_another_schema_than_json_is_an_error() {
+        let mut spec = json!({"paths": {"/x": {"post": {"requestBody": {"content": {
+            "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string"}}}},
+            "application/json": {"schema": {"type": "object"}}}}}}}});
+        assert!(json_over_multipart(&mut spec)
+            .unwrap_err()
+            .to_string()
+            .contains("different schemas"));
+    }
+
+    #[test]
+    fn joins_split_media_types_in_responses_too() {
+        let mut spec = json!({"components": {"responses": {"Media": {"content": {
+            "audio/ogg": {"schema": {}}, "codecs=opus": {"schema": {}}}}}}});
+        assert_eq!(media_type_parameters(&mut spec).unwrap().len(), 1);
+        assert!(spec
+            .pointer("/components/responses/Media/content/audio~1ogg; codecs=opus")
+            .is_some());
+    }
+
+    #[test]
     fn binary_bodies_become_octet_stream_and_keep_their_json_form() {
         let mut spec = upload_spec();
         media_type_parameters(&mut spec).unwrap();
@@ -269,7 +350,7 @@ mod tests {
         );
         assert_eq!(
             body["x-whapi-media-types"],
-            json!(["audio/ogg; codecs=opus", "image/png"])
+            json!(["audio/ogg", "audio/ogg; codecs=opus", "image/png"])
         );
         assert_eq!(
             spec["components"]["schemas"]["UploadMediaJson"]["properties"]["media"]["type"],

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use serde_json::{json, Value};
 
 use super::{Phase, Rule};
-use crate::walk::for_each_object_mut;
+use crate::walk::{escape, for_each_object_mut};
 use crate::GenError;
 
 pub const RULE: Rule = Rule {
@@ -71,7 +71,7 @@ fn allof_parts(spec: &mut Value) -> BTreeSet<String> {
 fn shared_inline_types(spec: &mut Value) -> Result<Vec<String>, GenError> {
     let mut places = Vec::new();
     for component in allof_parts(spec) {
-        let props_pointer = format!("/components/schemas/{component}/properties");
+        let props_pointer = format!("/components/schemas/{}/properties", escape(&component));
         let Some(props) = spec
             .pointer(&props_pointer)
             .and_then(Value::as_object)
@@ -82,18 +82,20 @@ fn shared_inline_types(spec: &mut Value) -> Result<Vec<String>, GenError> {
         for (prop, schema) in props {
             let (target, name) = if needs_own_type(&schema) {
                 (
-                    format!("{props_pointer}/{prop}"),
+                    format!("{props_pointer}/{}", escape(&prop)),
                     pascal(&[&component, &prop]),
                 )
             } else if schema.get("items").is_some_and(needs_own_type) {
                 (
-                    format!("{props_pointer}/{prop}/items"),
+                    format!("{props_pointer}/{}/items", escape(&prop)),
                     pascal(&[&component, &prop, "item"]),
                 )
             } else {
                 continue;
             };
-            let hoisted = spec.pointer(&target).cloned().unwrap_or_default();
+            let Some(hoisted) = spec.pointer(&target).cloned() else {
+                continue;
+            };
             let schemas = spec
                 .pointer_mut("/components/schemas")
                 .and_then(Value::as_object_mut)

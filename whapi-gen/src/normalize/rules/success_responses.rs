@@ -44,9 +44,9 @@ pub const RULE: Rule = Rule {
 answers 200 with a PNG and 204 when no icon is set; `getLimits` answers 200 with `Limits` and 204 \
 when there are none (the spec gives that 204 a JSON error body, which a 204 cannot carry). Where \
 every success is binary or empty, they share the binary type (a 204 reads as an empty stream, \
-`ResponseValue::status()` tells which). Otherwise the first 2xx stays and the others are removed \
-from the client's view: they arrive as `Error::UnexpectedResponse` with their status, and \
-`whapi-ext` maps them to `None`.",
+`ResponseValue::status()` tells which). Otherwise an extra success without a body is removed from \
+the client's view: it arrives as `Error::UnexpectedResponse` with its status, and `whapi-ext` maps \
+it to `None`. An extra success with a body of another type is an error: no rule knows it.",
     apply: one_success_type,
 };
 
@@ -114,11 +114,22 @@ fn one_success_type(spec: &mut Value) -> Result<Vec<String>, GenError> {
                 places.push(format!(
                     "{pointer}/{code}: shares the binary type of {first}"
                 ));
-            } else {
+            } else if responses
+                .get(code)
+                .is_some_and(|r| r.get("content").is_none())
+            {
                 responses.shift_remove(code);
                 places.push(format!(
                     "{pointer}/{code}: removed, arrives as an unexpected response"
                 ));
+            } else {
+                return Err(GenError::Unhandled {
+                    rule: RULE.name,
+                    at: format!("{pointer}/{code}"),
+                    what: format!(
+                        "a second success response with a body of another type than {first}'s"
+                    ),
+                });
             }
         }
     }
@@ -152,22 +163,36 @@ mod tests {
     fn binary_and_empty_successes_share_the_binary_type() {
         let png = json!({"image/png": {"schema": {"type": "string", "format": "binary"}}});
         let mut spec = json!({"paths": {"/icon": {"get": {"responses": {
-            "200": {"description": "OK", "content": png},
-            "204": {"description": "No icon", "content": {"application/json": {"schema": {"type": "object"}}}}}}}}});
-        // A 204 with a JSON body is not binary-or-empty, so it is removed.
-        let places = one_success_type(&mut spec).unwrap();
-        assert_eq!(
-            places,
-            ["/paths/~1icon/get/responses/204: removed, arrives as an unexpected response"]
-        );
-
-        let mut spec = json!({"paths": {"/icon": {"get": {"responses": {
             "200": {"description": "OK", "content": png}, "204": {"description": "No icon"}}}}}});
         let places = one_success_type(&mut spec).unwrap();
         assert_eq!(places.len(), 1);
         let r204 = spec.pointer("/paths/~1icon/get/responses/204").unwrap();
         assert_eq!(r204["content"], png);
         assert!(r204["description"].as_str().unwrap().starts_with("No icon"));
+    }
+
+    #[test]
+    fn an_empty_extra_success_next_to_json_is_removed() {
+        let mut spec = json!({"paths": {"/limits": {"get": {"responses": {
+            "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
+            "204": {"description": "No limits"}}}}}});
+        let places = one_success_type(&mut spec).unwrap();
+        assert_eq!(
+            places,
+            ["/paths/~1limits/get/responses/204: removed, arrives as an unexpected response"]
+        );
+        assert!(spec.pointer("/paths/~1limits/get/responses/204").is_none());
+    }
+
+    #[test]
+    fn a_second_success_with_another_body_is_an_error() {
+        let mut spec = json!({"paths": {"/x": {"post": {"responses": {
+            "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
+            "201": {"description": "Made", "content": {"application/json": {"schema": {"type": "string"}}}}}}}}});
+        assert!(one_success_type(&mut spec)
+            .unwrap_err()
+            .to_string()
+            .contains("/paths/~1x/post/responses/201"));
     }
 
     #[test]
