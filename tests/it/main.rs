@@ -3,5 +3,6 @@
 mod client_wire;
 mod ext_client;
 mod generation;
+mod pagination;
 mod spec_file;
 mod toolchain;

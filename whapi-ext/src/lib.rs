@@ -25,12 +25,14 @@
 mod client;
 mod config;
 mod error;
+pub mod pagination;
 pub mod retry;
 mod transport;
 
 pub use client::Whapi;
 pub use config::WhapiBuilder;
 pub use error::{ApiError, Error};
+pub use pagination::{List, Page};
 pub use retry::RetryPolicy;
 pub use whapi_client as raw;
 

@@ -32,6 +32,17 @@ pub fn generate_client(spec: &Value) -> Result<String, GenError> {
 
 /// [`generate_client`] with extra derives from `options`.
 pub fn generate_client_with(spec: &Value, options: &crate::Options) -> Result<String, GenError> {
+    let file = generate_file(spec, options)?;
+    Ok(render(&file))
+}
+
+/// The generated client's source file, formatted, with its header.
+pub(crate) fn render(file: &syn::File) -> String {
+    format!("{HEADER}\n{}", prettyplease::unparse(file))
+}
+
+/// Runs progenitor and parses its output (checked for duplicate names).
+pub(crate) fn generate_file(spec: &Value, options: &crate::Options) -> Result<syn::File, GenError> {
     let api = crate::to_openapi(spec)?;
     let mut settings = settings();
     for derive in &options.derives {
@@ -43,7 +54,7 @@ pub fn generate_client_with(spec: &Value, options: &crate::Options) -> Result<St
         .map_err(|e| GenError::Progenitor(e.to_string()))?;
     let file: syn::File = syn::parse2(tokens).map_err(|e| GenError::Syntax(e.to_string()))?;
     check_unique_type_names(&file)?;
-    Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
+    Ok(file)
 }
 
 /// The operation table: one `Operation` per client method, sorted by method

@@ -36,8 +36,13 @@ pub struct Row {
 /// spec with no method are rows with `rust_method` set to `MISSING`.
 pub fn inventory(generated: &str, spec: &Value) -> Result<Vec<Row>, GenError> {
     let file = syn::parse_file(generated).map_err(|e| GenError::Syntax(e.to_string()))?;
-    let methods = client_methods(&file);
-    let builders = builder_types(&file);
+    Ok(inventory_of_file(&file, spec))
+}
+
+/// [`inventory`] of an already parsed file.
+pub(crate) fn inventory_of_file(file: &syn::File, spec: &Value) -> Vec<Row> {
+    let methods = client_methods(file);
+    let builders = builder_types(file);
     let mut rows = Vec::new();
     for op in operations(spec) {
         let method = op.method.to_uppercase();
@@ -66,7 +71,7 @@ pub fn inventory(generated: &str, spec: &Value) -> Result<Vec<Row>, GenError> {
             success,
         });
     }
-    Ok(rows)
+    rows
 }
 
 /// Renders rows as a Markdown table.

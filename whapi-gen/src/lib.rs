@@ -70,8 +70,9 @@ pub fn generate_all(spec_yaml: &str) -> Result<Vec<OutputFile>, GenError> {
 /// [`generate_all`] with non-default [`Options`].
 pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<OutputFile>, GenError> {
     let normalized = normalize::normalize_with(load_spec(spec_yaml)?, options)?;
-    let client = generate::generate_client_with(&normalized.codegen, options)?;
-    let rows = inventory::inventory(&client, &normalized.spec)?;
+    let file = generate::generate_file(&normalized.codegen, options)?;
+    let rows = inventory::inventory_of_file(&file, &normalized.spec);
+    let client = generate::render(&file);
     let table = generate::operation_table(&rows)?;
     let report = report::render(&normalized.report);
     let mut spec = serde_json::to_string_pretty(&normalized.spec)

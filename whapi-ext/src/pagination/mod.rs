@@ -1,0 +1,227 @@
+//! Every list operation as a stream of pages or of items.
+//!
+//! ```no_run
+//! # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
+//! use futures_util::TryStreamExt;
+//!
+//! // Every chat, 200 per request.
+//! let chats: Vec<_> = wa.chats().page_size(200).items().try_collect().await?;
+//!
+//! // The first 1,000 messages of one chat since a time, newest first.
+//! let mut messages = wa
+//!     .messages_in_chat("120363025343298765@g.us")
+//!     .filter(|b| b.time_from(1_700_000_000).sort(whapi_ext::raw::types::GetMessagesByChatIdSort::Desc))
+//!     .limit(1_000)
+//!     .items();
+//! while let Some(message) = messages.try_next().await? {
+//!     println!("{:?}", message.id);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # How a walk goes
+//! - Count/offset lists ask for pages at offsets 0, n₁, n₁+n₂, … and end on
+//!   an empty page, when the offset reaches the `total` of the latest page,
+//!   or on a page shorter than asked when no total says more remain.
+//! - Cursor lists (`find_newsletters`, `recommended_newsletters`) follow
+//!   `page_info.end_cursor` until `next_page` is false or no cursor comes
+//!   back.
+//! - Newsletter messages go back in time with `before`, from the newest page
+//!   to index 0.
+//! - A limit stops the walk once that many items were yielded; the last
+//!   request asks only for what is missing, so no page is fetched in vain.
+//! - A walk cannot loop forever: a cursor the server repeats, or a `before`
+//!   page that does not move back, ends the walk with an error.
+//! - Errors arrive as stream items, after which the stream ends. Each
+//!   request goes through the client, so it is retried by its policy.
+//! - Memory holds one page at a time, however long the walk.
+//!
+//! # When the list changes during a walk
+//! Pages are read one after another, not as a snapshot. For count/offset
+//! lists, whose order is the server's:
+//! - an item inserted *before* the current offset shifts the rest by one:
+//!   the walk yields the item at the page boundary again (one repeat per
+//!   insertion) and never yields the inserted item;
+//! - an item removed before the current offset shifts the rest back: the
+//!   walk skips one item at the page boundary per removal;
+//! - items added or removed *after* the current offset are yielded or not
+//!   as they are when their page is read;
+//! - a `total` that shrinks ends the walk once the offset reaches it.
+//!
+//! Deduplicate by id when a repeat matters; cursor lists do not repeat or
+//! skip on insertion.
+
+mod lists;
+mod walk;
+
+use std::num::NonZeroU64;
+use std::sync::Arc;
+
+use futures_util::stream::{self, BoxStream};
+use futures_util::{StreamExt, TryStreamExt};
+use progenitor_client::ResponseValue;
+use whapi_client::{BoxFuture, Client};
+
+pub use lists::ListResponse;
+pub use walk::{next_position, Hint, Position};
+
+use crate::{Error, Result, Whapi};
+
+/// Page size when none is set.
+pub const DEFAULT_PAGE_SIZE: u64 = 100;
+/// The largest page the API serves.
+pub const MAX_PAGE_SIZE: u64 = 500;
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The page's items, in the server's order.
+    pub items: Vec<T>,
+    /// Where the page starts.
+    pub position: Position,
+    /// What the page said about the rest of the list.
+    pub hint: Hint,
+}
+
+type RawResult<L> = std::result::Result<ResponseValue<L>, progenitor_client::Error<()>>;
+
+/// Sends one page request: the configured builder, where, how many.
+pub(crate) type Fetch<'a, B, L> = fn(B, &Position, NonZeroU64) -> BoxFuture<'a, RawResult<L>>;
+
+/// A list operation, ready to walk: set the page size, a limit and the
+/// operation's filters, then take [`List::pages`] or [`List::items`].
+#[must_use = "a list does nothing until its pages() or items() stream is polled"]
+pub struct List<'a, B, L> {
+    wa: &'a Whapi,
+    start: Arc<dyn Fn(&'a Client) -> B + Send + Sync + 'a>,
+    filter: Arc<dyn Fn(B) -> B + Send + Sync + 'a>,
+    fetch: Fetch<'a, B, L>,
+    first: Position,
+    page_size: u64,
+    limit: Option<u64>,
+    invalid: Option<Error>,
+}
+
+impl<'a, B: Send + 'a, L: ListResponse> List<'a, B, L> {
+    pub(crate) fn new(
+        wa: &'a Whapi,
+        first: Position,
+        start: impl Fn(&'a Client) -> B + Send + Sync + 'a,
+        fetch: Fetch<'a, B, L>,
+    ) -> Self {
+        Self {
+            wa,
+            start: Arc::new(start),
+            filter: Arc::new(|b| b),
+            fetch,
+            first,
+            page_size: DEFAULT_PAGE_SIZE,
+            limit: None,
+            invalid: None,
+        }
+    }
+
+    /// Items per request, 1 to 500 (default 100). Another value makes the
+    /// stream's first item an [`Error::InvalidArgument`].
+    pub fn page_size(mut self, size: u64) -> Self {
+        if (1..=MAX_PAGE_SIZE).contains(&size) {
+            self.page_size = size;
+        } else {
+            self.invalid = Some(Error::InvalidArgument {
+                field: "page_size".into(),
+                rule: format!("must be between 1 and {MAX_PAGE_SIZE}, got {size}"),
+            });
+        }
+        self
+    }
+
+    /// Stop after this many items in all.
+    pub fn limit(mut self, items: u64) -> Self {
+        self.limit = Some(items);
+        self
+    }
+
+    /// Sets the operation's filters on the request builder of every page
+    /// (`time_from`, `sort`, `search`, …). Paging parameters are set after
+    /// it, by the walk.
+    pub fn filter(mut self, filter: impl Fn(B) -> B + Send + Sync + 'a) -> Self {
+        self.filter = Arc::new(filter);
+        self
+    }
+
+    /// The pages, one request each. The stream is boxed, so it is `Unpin`:
+    /// `try_next().await` works on it directly.
+    pub fn pages(self) -> BoxStream<'a, Result<Page<L::Item>>> {
+        let Self {
+            wa,
+            start,
+            filter,
+            fetch,
+            first,
+            page_size,
+            limit,
+            invalid,
+        } = self;
+        let state = Walk {
+            next: Some(first),
+            remaining: limit,
+        };
+        let walk = stream::try_unfold(state, move |mut state| {
+            let (start, filter) = (start.clone(), filter.clone());
+            async move {
+                let Some(position) = state.next.take() else {
+                    return Ok(None);
+                };
+                let wanted = state
+                    .remaining
+                    .map_or(page_size, |left| left.min(page_size));
+                let Some(count) = NonZeroU64::new(wanted) else {
+                    return Ok(None);
+                };
+                let builder = filter(start(wa.raw()));
+                let response = match fetch(builder, &position, count).await {
+                    Ok(value) => value.into_inner(),
+                    Err(e) => return Err(Error::from_raw::<L>(e).await),
+                };
+                let (mut items, hint) = response.into_page();
+                if items.is_empty() {
+                    return Ok(None);
+                }
+                state.next = next_position(&position, count.get(), items.len(), &hint)?;
+                if let Some(left) = state.remaining.as_mut() {
+                    items.truncate(usize::try_from(*left).unwrap_or(usize::MAX));
+                    *left -= items.len() as u64;
+                }
+                Ok(Some((
+                    Page {
+                        items,
+                        position,
+                        hint,
+                    },
+                    state,
+                )))
+            }
+        });
+        match invalid {
+            Some(error) => stream::once(async move { Err(error) }).boxed(),
+            None => walk.boxed(),
+        }
+    }
+
+    /// The items of every page, in order (boxed, so `Unpin`, like
+    /// [`List::pages`]).
+    pub fn items(self) -> BoxStream<'a, Result<L::Item>> {
+        self.pages()
+            .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed()
+    }
+}
+
+/// The state between two pages.
+struct Walk {
+    next: Option<Position>,
+    remaining: Option<u64>,
+}
