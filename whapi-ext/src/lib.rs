@@ -32,7 +32,7 @@ mod transport;
 pub use client::Whapi;
 pub use config::WhapiBuilder;
 pub use error::{ApiError, Error};
-pub use pagination::{List, Page};
+pub use pagination::{Items, List, Page};
 pub use retry::RetryPolicy;
 pub use whapi_client as raw;
 

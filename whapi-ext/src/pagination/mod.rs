@@ -58,8 +58,12 @@ mod walk;
 use std::num::NonZeroU64;
 use std::sync::Arc;
 
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
 use futures_util::stream::{self, BoxStream};
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::StreamExt;
 use progenitor_client::ResponseValue;
 use whapi_client::{BoxFuture, Client};
 
@@ -210,13 +214,51 @@ impl<'a, B: Send + 'a, L: ListResponse> List<'a, B, L> {
         }
     }
 
-    /// The items of every page, in order (boxed, so `Unpin`, like
-    /// [`List::pages`]).
-    pub fn items(self) -> BoxStream<'a, Result<L::Item>> {
-        self.pages()
-            .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
-            .try_flatten()
-            .boxed()
+    /// The items of every page, in order (`Unpin`, like [`List::pages`]).
+    pub fn items(self) -> Items<'a, L::Item> {
+        Items {
+            pages: self.pages(),
+            buffered: Vec::new().into_iter(),
+        }
+    }
+}
+
+/// The items of a walk, one page buffered at a time: what [`List::items`]
+/// returns.
+#[must_use = "streams do nothing unless polled"]
+pub struct Items<'a, T> {
+    pages: BoxStream<'a, Result<Page<T>>>,
+    buffered: std::vec::IntoIter<T>,
+}
+
+// Items are moved out by value and never pinned in place, so the stream is
+// `Unpin` whatever `T` is.
+impl<T> Unpin for Items<'_, T> {}
+
+impl<T> Stream for Items<'_, T> {
+    type Item = Result<T>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(item) = this.buffered.next() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            match this.pages.poll_next_unpin(cx) {
+                Poll::Ready(Some(Ok(page))) => this.buffered = page.items.into_iter(),
+                Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(error))),
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Items<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Items")
+            .field("buffered", &self.buffered.len())
+            .finish_non_exhaustive()
     }
 }
 
