@@ -377,7 +377,7 @@ async fn bad_input_is_rejected_before_sending() {
         .unwrap_err();
 
     assert!(
-        matches!(&err, Error::InvalidArgument { field, .. } if field == "body"),
+        matches!(&err, Error::InvalidArgument { field, .. } if field == "body.to"),
         "{err:?}"
     );
     assert_eq!(request_count(&server).await, 0);
@@ -480,4 +480,72 @@ fn from_env_without_a_token_says_what_to_set() {
     let err = result.unwrap_err();
     assert!(matches!(err, Error::Config(_)));
     assert!(err.to_string().contains("WHAPI_TOKEN"), "{err}");
+}
+
+#[tokio::test]
+async fn a_get_that_times_out_is_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_delay(Duration::from_secs(3))
+                .set_body_json(chats_body()),
+        )
+        .mount(&server)
+        .await;
+    let wa = Whapi::builder()
+        .token(TOKEN)
+        .base_url(server.uri())
+        .retry_policy(fast_retries())
+        .request_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+
+    let err = wa.call(|c| c.get_chats().send()).await.unwrap_err();
+
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert!(!err.is_safe_to_resend("POST"));
+    assert_eq!(
+        request_count(&server).await,
+        1,
+        "the time budget is the caller's"
+    );
+}
+
+#[tokio::test]
+async fn a_connection_cut_mid_body_is_a_transport_error() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = socket.read(&mut buf).await;
+            let _ = socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"chats\":[").await;
+            // Closing here leaves the body 990 bytes short.
+        }
+    });
+    let wa = Whapi::builder()
+        .token(TOKEN)
+        .base_url(format!("http://{address}"))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+
+    let err = wa.call(|c| c.get_chats().send()).await.unwrap_err();
+
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert!(err.is_retryable() && err.is_safe_to_resend("GET") && !err.is_safe_to_resend("POST"));
+}
+
+#[test]
+fn zero_timeouts_and_tokens_with_whitespace_are_handled() {
+    let zero = Whapi::builder()
+        .token(TOKEN)
+        .request_timeout(Duration::ZERO)
+        .build()
+        .unwrap_err();
+    assert!(matches!(zero, Error::Config(_)), "{zero:?}");
+    let empty = Whapi::builder().token("   ").build().unwrap_err();
+    assert!(matches!(empty, Error::Config(_)), "{empty:?}");
 }

@@ -376,11 +376,62 @@ async fn the_same_cursor_twice_ends_the_walk_with_an_error() {
 
     assert_eq!(results.len(), 2, "{results:?}");
     assert!(results[0].is_ok());
-    let Err(Error::Other(why)) = &results[1] else {
+    let Err(Error::PaginationLoop { what: why }) = &results[1] else {
         panic!("expected the loop error, got {:?}", results[1])
     };
     assert!(why.contains("twice"), "{why}");
     assert_eq!(requests(&server).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_server_that_ignores_the_offset_ends_the_walk_with_an_error() {
+    let server = MockServer::start().await;
+    let page: Vec<Value> = (0..100).map(|i| item("chats", i)).collect();
+    // No total, full pages, always the same ones: without a guard this
+    // would never end.
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"chats": page})))
+        .mount(&server)
+        .await;
+
+    let results: Vec<_> = whapi(&server).chats().pages().collect::<Vec<_>>().await;
+
+    assert_eq!(results.len(), 2, "one page, then the error");
+    assert!(
+        matches!(&results[1], Err(Error::PaginationLoop { .. })),
+        "{:?}",
+        results[1].as_ref().err()
+    );
+    assert_eq!(requests(&server).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_limit_on_a_cursor_walk_asks_only_for_what_is_missing() {
+    let server = serve(
+        "/newsletters/find",
+        CursorData {
+            total: 1_000,
+            stuck: false,
+        },
+    )
+    .await;
+
+    let found: Vec<_> = whapi(&server)
+        .find_newsletters()
+        .page_size(20)
+        .limit(45)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+
+    assert_eq!(found.len(), 45);
+    let counts: Vec<Option<u64>> = requests(&server)
+        .await
+        .iter()
+        .map(|r| query_u64(r, "count"))
+        .collect();
+    assert_eq!(counts, [Some(20), Some(20), Some(5)]);
 }
 
 /// Serves `total` newsletter messages, newest first, before an index.

@@ -57,6 +57,9 @@ impl Whapi {
             return Err(Error::Config("the token is empty".into()));
         }
         let base_url = checked_base_url(&builder.base_url)?;
+        if builder.connect_timeout.is_zero() || builder.request_timeout.is_zero() {
+            return Err(Error::Config("timeouts must be longer than zero".into()));
+        }
         let mut authorization = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
             .map_err(|_| {
                 Error::Config("the token holds characters a header cannot carry".into())

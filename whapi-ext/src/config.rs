@@ -100,7 +100,7 @@ impl WhapiBuilder {
         let token = lookup("WHAPI_TOKEN").filter(|t| !t.trim().is_empty()).ok_or_else(|| {
             Error::Config("WHAPI_TOKEN is not set or empty: set it to your channel's API token (Whapi.Cloud dashboard)".into())
         })?;
-        let mut builder = Self::new().token(token);
+        let mut builder = Self::new().token(token.trim());
         if let Some(url) = lookup("WHAPI_BASE_URL").filter(|u| !u.trim().is_empty()) {
             builder = builder.base_url(url);
         }

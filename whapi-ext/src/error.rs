@@ -44,6 +44,13 @@ pub enum Error {
         /// The rule it breaks.
         rule: String,
     },
+    /// A list walk stopped because the server led it in circles (a cursor
+    /// seen before, the same page twice, a `before` that does not move back).
+    #[error("pagination stopped to avoid looping forever: {what}")]
+    PaginationLoop {
+        /// What the server did.
+        what: String,
+    },
     /// The client could not be configured (a missing token, a bad URL).
     #[error("configuration error: {0}")]
     Config(String),
@@ -54,14 +61,31 @@ pub enum Error {
 
 impl Error {
     /// Whether the failure may be transient (429, 502, 503, 504, connection
-    /// trouble, timeouts). Whether *resending* is safe depends on the method:
-    /// [`Whapi`](crate::Whapi) retries sends only when the server certainly
-    /// did not act on them.
+    /// trouble, timeouts): trying later may succeed.
+    ///
+    /// This says nothing about whether *resending* is safe. A send (POST)
+    /// that timed out or got a 5xx may have been delivered: resending it may
+    /// deliver it twice. [`Error::is_safe_to_resend`] answers that, and
+    /// [`Whapi`](crate::Whapi) already retries what is safe.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api(api) => matches!(api.status.as_u16(), 429 | 502..=504),
             Error::Timeout(_) | Error::Connect(_) | Error::Transport(_) => true,
             _ => false,
+        }
+    }
+
+    /// Whether resending the same request cannot make the server act twice:
+    /// a 429, a connection that was never made, or, for GET, HEAD, PUT and
+    /// DELETE, any [retryable](Error::is_retryable) failure.
+    pub fn is_safe_to_resend(&self, method: &str) -> bool {
+        let idempotent = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(method));
+        match self {
+            Error::Api(api) if api.status == StatusCode::TOO_MANY_REQUESTS => true,
+            Error::Connect(_) => true,
+            other => idempotent && other.is_retryable(),
         }
     }
 
@@ -131,6 +155,18 @@ fn decode_path<T: DeserializeOwned>(body: &[u8]) -> Option<String> {
 /// progenitor says "conversion to `X` for body failed: …" or "error
 /// converting supplied value for chat_id: …".
 fn invalid_request(message: &str) -> Error {
+    // "… no value supplied for to" names the missing field of a body.
+    if let Some((_, missing)) = message.rsplit_once("no value supplied for ") {
+        let outer = if message.contains(" for body ") {
+            "body."
+        } else {
+            ""
+        };
+        return Error::InvalidArgument {
+            field: format!("{outer}{}", missing.trim()),
+            rule: message.to_string(),
+        };
+    }
     let field = message
         .split_once(" for ")
         .map(|(_, rest)| rest.split([':', ' ']).next().unwrap_or_default())
@@ -287,6 +323,21 @@ mod tests {
         );
         assert_eq!((e.message.as_deref(), e.code), (None, None));
         assert_eq!(e.to_string(), "HTTP 502 Bad Gateway");
+    }
+
+    #[test]
+    fn only_safe_failures_may_be_resent() {
+        let api = |status: u16| {
+            Error::Api(Box::new(ApiError::from_parts(
+                StatusCode::from_u16(status).unwrap(),
+                &HeaderMap::new(),
+                Bytes::new(),
+            )))
+        };
+        assert!(api(429).is_safe_to_resend("POST"));
+        assert!(!api(503).is_safe_to_resend("POST") && api(503).is_safe_to_resend("GET"));
+        assert!(api(503).is_retryable());
+        assert!(!api(404).is_safe_to_resend("GET"));
     }
 
     #[test]

@@ -118,7 +118,7 @@ impl RetryPolicy {
     }
 
     /// Give up when the next wait would end later than this after the first
-    /// attempt.
+    /// attempt; a retry's own timeout is cut to what is left of it.
     #[must_use]
     pub fn with_max_elapsed(mut self, max_elapsed: Duration) -> Self {
         self.max_elapsed = max_elapsed;
@@ -137,6 +137,11 @@ impl RetryPolicy {
     /// Most attempts in all.
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts
+    }
+
+    /// The time budget of all attempts together.
+    pub fn max_elapsed(&self) -> Duration {
+        self.max_elapsed
     }
 
     /// Starts the schedule of waits for one request.
@@ -172,7 +177,8 @@ impl std::fmt::Debug for Schedule {
 impl Schedule {
     /// How long to wait before the next attempt, after `attempts_made`
     /// attempts and `elapsed` time; `None` to give up. A server's
-    /// `retry_after` replaces the backoff.
+    /// `retry_after` is the least wait: the backoff applies when it is
+    /// longer.
     pub fn next_delay(
         &mut self,
         attempts_made: u32,
@@ -183,7 +189,7 @@ impl Schedule {
             return None;
         }
         let backoff = self.backoff.next()?;
-        let delay = retry_after.unwrap_or(backoff);
+        let delay = retry_after.map_or(backoff, |asked| asked.max(backoff));
         (elapsed.saturating_add(delay) <= self.policy.max_elapsed).then_some(delay)
     }
 }

@@ -59,25 +59,23 @@ impl RetryingTransport {
             let started = *first_started.get_or_insert(attempt_started);
             let result = client.execute(request).await;
             let outcome = outcome_of(&result);
-            let latency = attempt_started.elapsed();
-            span.record("attempt", attempt);
-            span.record("latency_ms", latency.as_millis() as u64);
-            if let Outcome::Status { status, .. } = outcome {
-                span.record("status", status);
-            }
-            tracing::debug!(
-                attempt,
-                ?outcome,
-                latency_ms = latency.as_millis() as u64,
-                "attempt finished"
-            );
-            let retry_after = match decide(method.as_str(), outcome) {
-                Decision::Retry { retry_after } => retry_after,
-                Decision::Stop => return result,
+            let latency_ms = attempt_started.elapsed().as_millis() as u64;
+            tracing::debug!(attempt, ?outcome, latency_ms, "attempt finished");
+            let delay = match decide(method.as_str(), outcome) {
+                Decision::Stop => None,
+                Decision::Retry { retry_after } => spare.as_ref().and_then(|_| {
+                    let schedule = schedule.get_or_insert_with(|| self.policy.schedule());
+                    schedule.next_delay(attempt, retry_after, started.elapsed())
+                }),
             };
-            let Some(next) = spare else { return result };
-            let schedule = schedule.get_or_insert_with(|| self.policy.schedule());
-            let Some(delay) = schedule.next_delay(attempt, retry_after, started.elapsed()) else {
+            let (Some(delay), Some(mut next)) = (delay, spare) else {
+                // The final attempt: its outcome is the span's.
+                span.record("attempt", attempt);
+                span.record("latency_ms", latency_ms);
+                if let Outcome::Status { status, .. } = outcome {
+                    span.record("status", status);
+                }
+                tracing::debug!("request finished");
                 return result;
             };
             tracing::info!(
@@ -88,6 +86,11 @@ impl RetryingTransport {
             );
             drop(result);
             sleep(delay).await;
+            // A retry gets what is left of the time budget, at most the
+            // request timeout.
+            let left = self.policy.max_elapsed().saturating_sub(started.elapsed());
+            *next.timeout_mut() =
+                Some(self.request_timeout.min(left.max(Duration::from_millis(1))));
             request = next;
             attempt += 1;
         }

@@ -12,13 +12,23 @@ use crate::Whapi;
 /// A list response: its items, and what it says about the rest of the list.
 pub trait ListResponse: DeserializeOwned + Send + 'static {
     /// One item of the list.
-    type Item: Send + 'static;
+    type Item: serde::Serialize + Send + 'static;
     /// Splits the response into its items and its paging hints.
     fn into_page(self) -> (Vec<Self::Item>, Hint);
 }
 
 fn count(n: Option<i32>) -> Option<u64> {
     n.and_then(|n| u64::try_from(n).ok())
+}
+
+/// A hash of the first item as JSON: two pages starting with the same item
+/// have the same fingerprint.
+fn fingerprint<T: serde::Serialize>(items: &[T]) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let json = serde_json::to_vec(items.first()?).ok()?;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    json.hash(&mut hasher);
+    Some(hasher.finish())
 }
 
 /// Implements [`ListResponse`] for a count/offset list: its items field and
@@ -28,8 +38,9 @@ macro_rules! offset_list {
         impl ListResponse for types::$list {
             type Item = types::$item;
             fn into_page(self) -> (Vec<Self::Item>, Hint) {
-                let hint = Hint { total: count(self.total), ..Hint::default() };
-                (self.$field.map(|items| items.0).unwrap_or_default(), hint)
+                let items = self.$field.map(|items| items.0).unwrap_or_default();
+                let hint = Hint { total: count(self.total), fingerprint: fingerprint(&items), ..Hint::default() };
+                (items, hint)
             }
         }
     )*};
@@ -49,12 +60,14 @@ offset_list! {
 impl ListResponse for types::MessagesList {
     type Item = types::Message;
     fn into_page(self) -> (Vec<Self::Item>, Hint) {
+        let items = self.messages.map(|items| items.0).unwrap_or_default();
         let hint = Hint {
             total: count(self.total),
             first: count(self.first),
+            fingerprint: fingerprint(&items),
             ..Hint::default()
         };
-        (self.messages.map(|items| items.0).unwrap_or_default(), hint)
+        (items, hint)
     }
 }
 
@@ -62,15 +75,14 @@ impl ListResponse for types::NewslettersListPaged {
     type Item = types::Newsletter;
     fn into_page(self) -> (Vec<Self::Item>, Hint) {
         let paging = self.page_info.unwrap_or_default();
+        let items = self.newsletters.map(|items| items.0).unwrap_or_default();
         let hint = Hint {
             end_cursor: paging.end_cursor,
             next_page: paging.next_page,
+            fingerprint: fingerprint(&items),
             ..Hint::default()
         };
-        (
-            self.newsletters.map(|items| items.0).unwrap_or_default(),
-            hint,
-        )
+        (items, hint)
     }
 }
 

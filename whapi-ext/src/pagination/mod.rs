@@ -28,11 +28,13 @@
 //!   `page_info.end_cursor` until `next_page` is false or no cursor comes
 //!   back.
 //! - Newsletter messages go back in time with `before`, from the newest page
-//!   to index 0.
+//!   to index 0 (a page without a `first` index ends the walk).
 //! - A limit stops the walk once that many items were yielded; the last
 //!   request asks only for what is missing, so no page is fetched in vain.
-//! - A walk cannot loop forever: a cursor the server repeats, or a `before`
-//!   page that does not move back, ends the walk with an error.
+//! - A walk cannot loop forever: a cursor the server led to before, a page
+//!   whose first item is the previous page's (a server ignoring the offset),
+//!   or a `before` page that does not move back ends the walk with
+//!   [`Error::PaginationLoop`](crate::Error::PaginationLoop).
 //! - Errors arrive as stream items, after which the stream ends. Each
 //!   request goes through the client, so it is retried by its policy.
 //! - Memory holds one page at a time, however long the walk.
@@ -68,7 +70,7 @@ use progenitor_client::ResponseValue;
 use whapi_client::{BoxFuture, Client};
 
 pub use lists::ListResponse;
-pub use walk::{next_position, Hint, Position};
+pub use walk::{next_position, Guard, Hint, Position};
 
 use crate::{Error, Result, Whapi};
 
@@ -171,6 +173,7 @@ impl<'a, B: Send + 'a, L: ListResponse> List<'a, B, L> {
         let state = Walk {
             next: Some(first),
             remaining: limit,
+            guard: Guard::default(),
         };
         let walk = stream::try_unfold(state, move |mut state| {
             let (start, filter) = (start.clone(), filter.clone());
@@ -194,6 +197,7 @@ impl<'a, B: Send + 'a, L: ListResponse> List<'a, B, L> {
                     return Ok(None);
                 }
                 state.next = next_position(&position, count.get(), items.len(), &hint)?;
+                state.guard.check(&state.next, &hint)?;
                 if let Some(left) = state.remaining.as_mut() {
                     items.truncate(usize::try_from(*left).unwrap_or(usize::MAX));
                     *left -= items.len() as u64;
@@ -266,4 +270,5 @@ impl<T> std::fmt::Debug for Items<'_, T> {
 struct Walk {
     next: Option<Position>,
     remaining: Option<u64>,
+    guard: Guard,
 }

@@ -27,6 +27,9 @@ pub struct Hint {
     pub next_page: Option<bool>,
     /// The index of the oldest item of this page (before/after lists).
     pub first: Option<u64>,
+    /// A fingerprint of the page's first item, to notice a server that
+    /// ignores the offset and serves the same page again.
+    pub fingerprint: Option<u64>,
 }
 
 /// The position after a page, or `None` when the walk is over.
@@ -35,7 +38,8 @@ pub struct Hint {
 ///   total, or on a short page when no total says more remain;
 /// - cursor walks end on an empty page, when `next_page` is false or no
 ///   cursor comes back; a cursor that repeats the previous one is an error;
-/// - before walks end on an empty or short page or at index 0; an index that
+/// - before walks end on an empty page, at index 0, or when a page gives no
+///   index to continue from; an index that
 ///   does not move back is an error.
 pub fn next_position(
     asked: &Position,
@@ -77,7 +81,8 @@ pub fn next_position(
                     "the server answered `before {previous:?}` with a page starting at {first}"
                 )));
             }
-            if first == 0 || got < count {
+            let _ = count;
+            if first == 0 {
                 return Ok(None);
             }
             Ok(Some(Position::Before(Some(first))))
@@ -86,14 +91,97 @@ pub fn next_position(
 }
 
 fn loop_error(what: String) -> Error {
-    Error::Other(format!(
-        "pagination stopped to avoid looping forever: {what}"
-    ))
+    Error::PaginationLoop { what }
+}
+
+/// Remembers what a walk has seen, to stop a server that leads it in
+/// circles: a cursor it already followed, or a page whose first item is the
+/// same as the previous page's.
+#[derive(Debug, Default)]
+pub struct Guard {
+    cursors: std::collections::HashSet<String>,
+    last_fingerprint: Option<u64>,
+}
+
+impl Guard {
+    /// Checks the next position and the page that led to it.
+    pub fn check(&mut self, next: &Option<Position>, hint: &Hint) -> Result<(), Error> {
+        if let (Some(now), Some(before)) = (hint.fingerprint, self.last_fingerprint) {
+            if now == before {
+                return Err(loop_error(
+                    "the server sent the same page twice (it may ignore the offset)".into(),
+                ));
+            }
+        }
+        self.last_fingerprint = hint.fingerprint;
+        if let Some(Position::Cursor(Some(cursor))) = next {
+            if !self.cursors.insert(cursor.clone()) {
+                return Err(loop_error(format!(
+                    "the server led back to cursor {cursor:?}"
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_guard_catches_cycles_and_repeated_pages() {
+        let mut guard = Guard::default();
+        let at = |c: &str| Some(Position::Cursor(Some(c.into())));
+        let print = |f| Hint {
+            fingerprint: Some(f),
+            ..Hint::default()
+        };
+        assert!(guard.check(&at("A"), &print(1)).is_ok());
+        assert!(guard.check(&at("B"), &print(2)).is_ok());
+        assert!(
+            matches!(
+                guard.check(&at("A"), &print(3)),
+                Err(Error::PaginationLoop { .. })
+            ),
+            "A → B → A"
+        );
+        let mut guard = Guard::default();
+        assert!(guard.check(&Some(Position::Offset(100)), &print(7)).is_ok());
+        assert!(
+            guard
+                .check(&Some(Position::Offset(200)), &print(7))
+                .is_err(),
+            "same first item at another offset"
+        );
+    }
+
+    #[test]
+    fn the_guard_catches_cycles_and_repeated_pages() {
+        let mut guard = Guard::default();
+        let at = |c: &str| Some(Position::Cursor(Some(c.into())));
+        let print = |f| Hint {
+            fingerprint: Some(f),
+            ..Hint::default()
+        };
+        assert!(guard.check(&at("A"), &print(1)).is_ok());
+        assert!(guard.check(&at("B"), &print(2)).is_ok());
+        assert!(
+            matches!(
+                guard.check(&at("A"), &print(3)),
+                Err(Error::PaginationLoop { .. })
+            ),
+            "A → B → A"
+        );
+        let mut guard = Guard::default();
+        assert!(guard.check(&Some(Position::Offset(100)), &print(7)).is_ok());
+        assert!(
+            guard
+                .check(&Some(Position::Offset(200)), &print(7))
+                .is_err(),
+            "same first item at another offset"
+        );
+    }
 
     fn total(total: u64) -> Hint {
         Hint {
@@ -204,8 +292,13 @@ mod tests {
         );
         assert_eq!(
             next_position(&Position::Before(Some(30)), 20, 10, &hint(20)).unwrap(),
+            Some(Position::Before(Some(20))),
+            "short, but older ones remain"
+        );
+        assert_eq!(
+            next_position(&newest, 20, 20, &Hint::default()).unwrap(),
             None,
-            "short page"
+            "no index to continue from"
         );
         assert!(next_position(&Position::Before(Some(160)), 20, 20, &hint(160)).is_err());
     }
