@@ -157,40 +157,6 @@ mod tests {
     }
 
     #[test]
-    fn the_guard_catches_cycles_and_repeated_pages() {
-        let mut guard = Guard::default();
-        let at = |c: &str| Some(Position::Cursor(Some(c.into())));
-        let print = |f| Hint {
-            fingerprint: Some(f),
-            ..Hint::default()
-        };
-        assert!(guard.check(&at("A"), &print(1)).is_ok());
-        assert!(guard.check(&at("B"), &print(2)).is_ok());
-        assert!(
-            matches!(
-                guard.check(&at("A"), &print(3)),
-                Err(Error::PaginationLoop { .. })
-            ),
-            "A → B → A"
-        );
-        let mut guard = Guard::default();
-        assert!(guard.check(&Some(Position::Offset(100)), &print(7)).is_ok());
-        assert!(
-            guard
-                .check(&Some(Position::Offset(200)), &print(7))
-                .is_err(),
-            "same first item at another offset"
-        );
-    }
-
-    fn total(total: u64) -> Hint {
-        Hint {
-            total: Some(total),
-            ..Hint::default()
-        }
-    }
-
-    #[test]
     fn offset_walks_follow_the_total() {
         let at = |o| Position::Offset(o);
         assert_eq!(
