@@ -156,6 +156,13 @@ mod tests {
         );
     }
 
+    fn total(total: u64) -> Hint {
+        Hint {
+            total: Some(total),
+            ..Hint::default()
+        }
+    }
+
     #[test]
     fn offset_walks_follow_the_total() {
         let at = |o| Position::Offset(o);
