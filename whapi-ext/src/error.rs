@@ -381,11 +381,16 @@ mod tests {
         let e =
             invalid_request("conversion to `SenderText` for body failed: no value supplied for to");
         assert!(
-            matches!(&e, Error::InvalidArgument { field, .. } if field == "body"),
+            matches!(&e, Error::InvalidArgument { field, .. } if field == "body.to"),
             "{e:?}"
         );
         assert!(e
             .to_string()
-            .starts_with("invalid argument `body`: conversion"));
+            .starts_with("invalid argument `body.to`: conversion"));
+        let e = invalid_request("error converting supplied value for chat_id: bad");
+        assert!(
+            matches!(&e, Error::InvalidArgument { field, .. } if field == "chat_id"),
+            "{e:?}"
+        );
     }
 }
