@@ -297,4 +297,21 @@ mod tests {
             "would end at 11 s"
         );
     }
+
+    #[test]
+    fn retry_after_is_a_floor_not_a_replacement() {
+        let fixed = Duration::from_millis(100);
+        let mut s = RetryPolicy::default().with_delays(fixed, fixed).schedule();
+        let wait = s
+            .next_delay(1, Some(Duration::ZERO), Duration::ZERO)
+            .unwrap();
+        assert!(
+            wait >= fixed,
+            "`Retry-After: 0` still waits the backoff: {wait:?}"
+        );
+        let wait = s
+            .next_delay(2, Some(Duration::from_secs(3)), Duration::ZERO)
+            .unwrap();
+        assert_eq!(wait, Duration::from_secs(3), "a longer Retry-After wins");
+    }
 }
