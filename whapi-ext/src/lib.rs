@@ -28,6 +28,7 @@ mod error;
 pub mod pagination;
 pub mod retry;
 mod transport;
+pub mod webhooks;
 
 pub use client::Whapi;
 pub use config::WhapiBuilder;

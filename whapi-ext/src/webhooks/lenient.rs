@@ -109,7 +109,9 @@ impl<'de> Visitor<'de> for IntVisitor {
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         let v = v.trim();
-        Ok(v.parse::<i64>().ok().or_else(|| v.parse::<f64>().ok().and_then(float_to_int)))
+        Ok(v.parse::<i64>()
+            .ok()
+            .or_else(|| v.parse::<f64>().ok().and_then(float_to_int)))
     }
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
         Ok(None)
@@ -259,7 +261,10 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectsVisitor<T> {
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         // A lone object where a list was expected counts as a list of one.
-        Ok(ObjectVisitor::<T>(PhantomData).visit_map(map)?.into_iter().collect())
+        Ok(ObjectVisitor::<T>(PhantomData)
+            .visit_map(map)?
+            .into_iter()
+            .collect())
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(Vec::new())
@@ -387,14 +392,30 @@ mod tests {
 
     #[test]
     fn reads_the_expected_types() {
-        let p = probe(r#"{"s":"x","i":5,"f":1.5,"b":true,"o":{"n":1},"v":[{"n":2}],"ids":["a","b"],"extra":[1]}"#);
-        assert_eq!(p, Probe { s: Some("x".into()), i: Some(5), f: Some(1.5), b: Some(true), o: Some(Inner { n: Some(1) }), v: vec![Inner { n: Some(2) }], ids: vec!["a".into(), "b".into()] });
+        let p = probe(
+            r#"{"s":"x","i":5,"f":1.5,"b":true,"o":{"n":1},"v":[{"n":2}],"ids":["a","b"],"extra":[1]}"#,
+        );
+        assert_eq!(
+            p,
+            Probe {
+                s: Some("x".into()),
+                i: Some(5),
+                f: Some(1.5),
+                b: Some(true),
+                o: Some(Inner { n: Some(1) }),
+                v: vec![Inner { n: Some(2) }],
+                ids: vec!["a".into(), "b".into()]
+            }
+        );
     }
 
     #[test]
     fn converts_unambiguous_mismatches() {
         let p = probe(r#"{"s":42,"i":"17","f":"2.5","b":1,"ids":[7,"x"]}"#);
-        assert_eq!((p.s.as_deref(), p.i, p.f, p.b), (Some("42"), Some(17), Some(2.5), Some(true)));
+        assert_eq!(
+            (p.s.as_deref(), p.i, p.f, p.b),
+            (Some("42"), Some(17), Some(2.5), Some(true))
+        );
         assert_eq!(p.ids, ["7", "x"]);
     }
 
@@ -408,9 +429,15 @@ mod tests {
 
     #[test]
     fn anything_else_is_absent_and_never_an_error() {
-        let p = probe(r#"{"s":{"a":[1,{}]},"i":[1,2],"f":true,"b":"maybe","o":"text","v":{"n":3},"ids":{"a":1}}"#);
+        let p = probe(
+            r#"{"s":{"a":[1,{}]},"i":[1,2],"f":true,"b":"maybe","o":"text","v":{"n":3},"ids":{"a":1}}"#,
+        );
         assert_eq!((p.s, p.i, p.f, p.b, p.o), (None, None, None, None, None));
-        assert_eq!(p.v, vec![Inner { n: Some(3) }], "a lone object counts as a list of one");
+        assert_eq!(
+            p.v,
+            vec![Inner { n: Some(3) }],
+            "a lone object counts as a list of one"
+        );
         assert!(p.ids.is_empty());
         let p = probe(r#"{"s":null,"v":[1,"x",{"n":4},null]}"#);
         assert_eq!((p.s, p.v), (None, vec![Inner { n: Some(4) }]));

@@ -1,0 +1,543 @@
+//! Typed webhook events that survive what the server really sends.
+//!
+//! ```
+//! use whapi_ext::webhooks::{Payload, WebhookEvent};
+//!
+//! let body = br#"{"messages":[{"id":"m1","type":"text","text":{"body":"hi"},
+//!     "chat_id":"15550100000@s.whatsapp.net","from_me":false,"timestamp":1700000000}],
+//!     "event":{"type":"messages","event":"post"},"channel_id":"MANTIS-M72HC"}"#;
+//! let event = WebhookEvent::parse(body)?;
+//! if let Payload::Messages(messages) = &event.payload {
+//!     for message in messages.iter().filter(|m| !m.from_me()) {
+//!         println!("{:?} says {:?}", message.chat_id(), message.text());
+//!     }
+//! }
+//! # Ok::<(), whapi_ext::webhooks::ParseError>(())
+//! ```
+//!
+//! # Leniency
+//! The service departs from its spec, so parsing is strict only about what
+//! makes an event useless: a body that is not JSON, or one with no event type
+//! at all. Everything else is read as well as it can be:
+//! - the event is read from `{"type", "method"}` (the spec) or `{"type",
+//!   "event"}` (the service); without one, the type is inferred from the
+//!   payload's key (`messages`, `statuses`, …);
+//! - every field is optional: a field the spec marks required may be missing;
+//! - ids are plain strings, never checked against the spec's patterns;
+//! - numbers may arrive as strings (`"42"`), floats (truncated), or beyond
+//!   `i64` (clamped: `mute_until: 18446744073709552000` reads as `i64::MAX`);
+//!   booleans as `0`/`1` or `"true"`; strings as numbers;
+//! - a value of a shape that cannot be read (an object where a string
+//!   belongs) reads as absent; a list element that is not an object is
+//!   dropped; a lone object where a list belongs is a list of one;
+//! - unknown keys, unknown message types and unknown events are kept: every
+//!   item keeps its raw JSON ([`Typed::raw`]), an unrecognised payload is
+//!   [`Payload::Unknown`], and serializing an event writes back exactly the
+//!   JSON it was parsed from.
+//!
+//! [`WebhookEvent::parse`] never panics, whatever the bytes.
+
+mod lenient;
+mod message;
+mod model;
+mod verify;
+
+use std::fmt;
+use std::ops::Deref;
+
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
+
+pub use message::MessageBody;
+pub use model::{
+    Action, Call, ChannelStatus, Chat, Contact, ContactCard, ContactList, Context, Group, Health,
+    Label, LinkPreview, Location, Media, Message, Participant, ParticipantEvent, Poll, PollResult,
+    Presence, Qr, ServiceError, Status, Text, Update,
+};
+pub use verify::{VerifyError, WebhookVerifier};
+
+/// Why a webhook body could not be read at all.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseError {
+    /// The body is not JSON (or not an object).
+    #[error("the webhook body is not a JSON object")]
+    NotJson(#[source] Option<serde_json::Error>),
+    /// Neither an `event` nor a payload key says what happened.
+    #[error("the webhook body names no event type")]
+    NoEventType,
+}
+
+/// What kind of thing an event is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EventType {
+    /// `messages`.
+    Messages,
+    /// `statuses`.
+    Statuses,
+    /// `chats`.
+    Chats,
+    /// `contacts`.
+    Contacts,
+    /// `groups`.
+    Groups,
+    /// `presences`.
+    Presences,
+    /// `labels`.
+    Labels,
+    /// `calls`.
+    Calls,
+    /// `channel` (health, QR).
+    Channel,
+    /// `users` (login, logout).
+    Users,
+    /// `service`.
+    Service,
+    /// A type this version does not know.
+    Other(String),
+}
+
+impl EventType {
+    fn from_name(name: &str) -> Self {
+        match name {
+            "messages" | "message" => Self::Messages,
+            "statuses" | "status" => Self::Statuses,
+            "chats" => Self::Chats,
+            "contacts" => Self::Contacts,
+            "groups" => Self::Groups,
+            "presences" => Self::Presences,
+            "labels" => Self::Labels,
+            "calls" => Self::Calls,
+            "channel" | "channels" => Self::Channel,
+            "users" => Self::Users,
+            "service" => Self::Service,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+
+/// What happened to it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Method {
+    /// `post`: new.
+    Post,
+    /// `put`: replaced or delivered again (offline messages, edits).
+    Put,
+    /// `patch`: changed.
+    Patch,
+    /// `delete`: removed.
+    Delete,
+    /// A method this version does not know.
+    Other(String),
+}
+
+impl Method {
+    fn from_name(name: &str) -> Self {
+        match name.to_ascii_lowercase().as_str() {
+            "post" => Self::Post,
+            "put" => Self::Put,
+            "patch" => Self::Patch,
+            "delete" => Self::Delete,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+
+/// An item of an event: the typed view, and the JSON it came from.
+///
+/// Derefs to the typed view, so `message.chat_id()` works on a
+/// `Typed<Message>`.
+#[derive(Clone)]
+pub struct Typed<T> {
+    data: T,
+    raw: Box<RawValue>,
+}
+
+impl<T> Typed<T> {
+    /// The typed view.
+    pub fn data(&self) -> &T {
+        &self.data
+    }
+
+    /// The item's JSON as the server sent it, unknown keys included.
+    pub fn raw(&self) -> &RawValue {
+        &self.raw
+    }
+}
+
+impl<T> Deref for Typed<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.data
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Typed<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.data.fmt(f)
+    }
+}
+
+impl<T: for<'de> Deserialize<'de> + Default> Typed<T> {
+    fn read(raw: &RawValue) -> Self {
+        // Every field of `T` is lenient, so only malformed structure (a
+        // duplicated key) can fail; the raw JSON keeps the item then.
+        let data = serde_json::from_str(raw.get()).unwrap_or_default();
+        Self {
+            data,
+            raw: raw.to_owned(),
+        }
+    }
+}
+
+/// The typed data of an event.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Payload {
+    /// New or re-sent messages (`messages.post`, `messages.put`).
+    Messages(Vec<Typed<Message>>),
+    /// Changed messages (`messages.patch`).
+    MessageUpdates(Vec<Typed<Update>>),
+    /// Deleted messages (`messages.delete`).
+    MessagesRemoved {
+        /// The deleted messages.
+        ids: Vec<String>,
+        /// A chat whose messages were all deleted.
+        chat_cleared: Option<String>,
+    },
+    /// Message statuses (`statuses.post`, `statuses.put`).
+    Statuses(Vec<Typed<Status>>),
+    /// New or replaced chats (`chats.post`, `chats.put`).
+    Chats(Vec<Typed<Chat>>),
+    /// Changed chats (`chats.patch`).
+    ChatUpdates(Vec<Typed<Update>>),
+    /// Deleted chats (`chats.delete`).
+    ChatsRemoved(Vec<String>),
+    /// New contacts (`contacts.post`).
+    Contacts(Vec<Typed<Contact>>),
+    /// Changed contacts (`contacts.patch`).
+    ContactUpdates(Vec<Typed<Update>>),
+    /// New groups (`groups.post`).
+    Groups(Vec<Typed<Group>>),
+    /// Members joining, leaving, promoted, demoted (`groups.put`).
+    GroupParticipants(Vec<Typed<ParticipantEvent>>),
+    /// Changed groups (`groups.patch`).
+    GroupUpdates(Vec<Typed<Update>>),
+    /// Presences (`presences.post`).
+    Presences(Vec<Typed<Presence>>),
+    /// New labels (`labels.post`).
+    Labels(Vec<Typed<Label>>),
+    /// Deleted labels (`labels.delete`).
+    LabelsRemoved(Vec<String>),
+    /// Calls (`calls.post`).
+    Calls(Vec<Typed<Call>>),
+    /// The channel's health (`channel.post`).
+    Health(Box<Typed<Health>>),
+    /// A login QR code (`channel` events).
+    Qr(Box<Typed<Qr>>),
+    /// The user logged in or out (`users.post`, `users.delete`).
+    User(Box<Typed<Contact>>),
+    /// Errors the service reports (`service` events).
+    Errors(Vec<Typed<ServiceError>>),
+    /// A payload this version does not recognise: the event's raw JSON.
+    Unknown,
+}
+
+/// A webhook event: what happened, to which channel, with its data.
+#[derive(Debug, Clone)]
+pub struct WebhookEvent {
+    /// What the event is about; inferred from the payload when the body has
+    /// no `event` object.
+    pub event_type: EventType,
+    /// What happened; `None` when the body does not say.
+    pub method: Option<Method>,
+    /// The channel that sent it.
+    pub channel_id: Option<String>,
+    /// The typed data.
+    pub payload: Payload,
+    raw: Box<RawValue>,
+}
+
+impl WebhookEvent {
+    /// Parses a webhook body. Fails only when the body is not a JSON object
+    /// or names no event type; never panics.
+    pub fn parse(body: &[u8]) -> Result<Self, ParseError> {
+        let text = std::str::from_utf8(body).map_err(|_| ParseError::NotJson(None))?;
+        let envelope: Envelope<'_> =
+            serde_json::from_str(text).map_err(|e| ParseError::NotJson(Some(e)))?;
+        let raw =
+            RawValue::from_string(text.to_owned()).map_err(|e| ParseError::NotJson(Some(e)))?;
+        envelope.into_event(raw)
+    }
+
+    /// The body as the server sent it.
+    pub fn raw(&self) -> &RawValue {
+        &self.raw
+    }
+}
+
+impl Serialize for WebhookEvent {
+    /// Writes back exactly the JSON the event was parsed from.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.raw.serialize(serializer)
+    }
+}
+
+/// The `event` object: `{"type", "method"}` per the spec, `{"type", "event"}`
+/// as the service sends it.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EventObject {
+    #[serde(rename = "type", deserialize_with = "lenient::string")]
+    kind: Option<String>,
+    #[serde(deserialize_with = "lenient::string")]
+    method: Option<String>,
+    #[serde(rename = "event", deserialize_with = "lenient::string")]
+    event: Option<String>,
+}
+
+/// A body's top level, each payload borrowed as raw JSON.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Envelope<'a> {
+    #[serde(deserialize_with = "lenient::object")]
+    event: Option<EventObject>,
+    #[serde(deserialize_with = "lenient::string")]
+    channel_id: Option<String>,
+    #[serde(borrow, deserialize_with = "raw_items")]
+    messages: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, deserialize_with = "raw_items")]
+    messages_updates: Option<Vec<&'a RawValue>>,
+    #[serde(deserialize_with = "lenient::strings")]
+    messages_removed: Vec<String>,
+    #[serde(deserialize_with = "lenient::string")]
+    messages_removed_all: Option<String>,
+    #[serde(borrow, deserialize_with = "raw_items")]
+    statuses: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, deserialize_with = "raw_items")]
+    chats: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, deserialize_with = "raw_items")]
+    chats_updates: Option<Vec<&'a RawValue>>,
+    #[serde(deserialize_with = "lenient::strings")]
+    chats_removed: Vec<String>,
+    #[serde(borrow, deserialize_with = "raw_items")]
+    contacts: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, deserialize_with = "raw_items")]
+    contacts_updates: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, deserialize_with = "raw_items")]
+    groups: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, deserialize_with = "raw_items")]
+    groups_participants: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, deserialize_with = "raw_items")]
+    groups_updates: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, deserialize_with = "raw_items")]
+    presences: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, deserialize_with = "raw_items")]
+    labels: Option<Vec<&'a RawValue>>,
+    #[serde(deserialize_with = "lenient::strings")]
+    labels_removed: Vec<String>,
+    #[serde(borrow, deserialize_with = "raw_items")]
+    calls: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, deserialize_with = "raw_object")]
+    health: Option<&'a RawValue>,
+    #[serde(borrow, deserialize_with = "raw_object")]
+    qr: Option<&'a RawValue>,
+    #[serde(borrow, deserialize_with = "raw_object")]
+    user: Option<&'a RawValue>,
+    #[serde(borrow, deserialize_with = "raw_items")]
+    errors: Option<Vec<&'a RawValue>>,
+}
+
+/// The objects of a list, borrowed as raw JSON; anything but a list of
+/// objects reads as absent (a lone object as a list of one).
+fn raw_items<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<&'de RawValue>>, D::Error> {
+    let value = <&RawValue>::deserialize(d)?;
+    let text = value.get();
+    if text.starts_with('{') {
+        return Ok(Some(vec![value]));
+    }
+    if !text.starts_with('[') {
+        return Ok(None);
+    }
+    struct Objects;
+    impl<'de> Visitor<'de> for Objects {
+        type Value = Vec<&'de RawValue>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(item) = seq.next_element::<&RawValue>()? {
+                if item.get().starts_with('{') {
+                    out.push(item);
+                }
+            }
+            Ok(out)
+        }
+    }
+    let mut inner = serde_json::Deserializer::from_str(text);
+    inner
+        .deserialize_seq(Objects)
+        .map(Some)
+        .map_err(de::Error::custom)
+}
+
+/// An object borrowed as raw JSON; anything else reads as absent.
+fn raw_object<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    let value = <&RawValue>::deserialize(d)?;
+    Ok(value.get().starts_with('{').then_some(value))
+}
+
+fn typed<T: for<'de> Deserialize<'de> + Default>(items: &[&RawValue]) -> Vec<Typed<T>> {
+    items.iter().map(|raw| Typed::read(raw)).collect()
+}
+
+/// The payload key an event's type and method call for.
+fn key_for(event_type: &EventType, method: Option<&Method>) -> Option<&'static str> {
+    use EventType as T;
+    use Method as M;
+    Some(match (event_type, method) {
+        (T::Messages, Some(M::Patch)) => "messages_updates",
+        (T::Messages, Some(M::Delete)) => "messages_removed",
+        (T::Messages, _) => "messages",
+        (T::Statuses, _) => "statuses",
+        (T::Chats, Some(M::Patch)) => "chats_updates",
+        (T::Chats, Some(M::Delete)) => "chats_removed",
+        (T::Chats, _) => "chats",
+        (T::Contacts, Some(M::Patch)) => "contacts_updates",
+        (T::Contacts, _) => "contacts",
+        (T::Groups, Some(M::Put)) => "groups_participants",
+        (T::Groups, Some(M::Patch)) => "groups_updates",
+        (T::Groups, _) => "groups",
+        (T::Presences, _) => "presences",
+        (T::Labels, Some(M::Delete)) => "labels_removed",
+        (T::Labels, _) => "labels",
+        (T::Calls, _) => "calls",
+        (T::Channel, _) => "health",
+        (T::Users, _) => "user",
+        (T::Service, _) => "errors",
+        (T::Other(_), _) => return None,
+    })
+}
+
+impl Envelope<'_> {
+    /// Payload keys present in the body, in a fixed order.
+    fn present(&self) -> Vec<&'static str> {
+        let mut keys = Vec::new();
+        let mut add = |present: bool, key| {
+            if present {
+                keys.push(key)
+            }
+        };
+        add(self.messages_updates.is_some(), "messages_updates");
+        add(
+            !self.messages_removed.is_empty() || self.messages_removed_all.is_some(),
+            "messages_removed",
+        );
+        add(self.messages.is_some(), "messages");
+        add(self.statuses.is_some(), "statuses");
+        add(self.chats_updates.is_some(), "chats_updates");
+        add(!self.chats_removed.is_empty(), "chats_removed");
+        add(self.chats.is_some(), "chats");
+        add(self.contacts_updates.is_some(), "contacts_updates");
+        add(self.contacts.is_some(), "contacts");
+        add(self.groups_participants.is_some(), "groups_participants");
+        add(self.groups_updates.is_some(), "groups_updates");
+        add(self.groups.is_some(), "groups");
+        add(self.presences.is_some(), "presences");
+        add(!self.labels_removed.is_empty(), "labels_removed");
+        add(self.labels.is_some(), "labels");
+        add(self.calls.is_some(), "calls");
+        add(self.health.is_some(), "health");
+        add(self.qr.is_some(), "qr");
+        add(self.user.is_some(), "user");
+        add(self.errors.is_some(), "errors");
+        keys
+    }
+
+    fn payload(self, key: &str) -> Payload {
+        match key {
+            "messages" => Payload::Messages(typed(self.messages.as_deref().unwrap_or_default())),
+            "messages_updates" => {
+                Payload::MessageUpdates(typed(self.messages_updates.as_deref().unwrap_or_default()))
+            }
+            "messages_removed" => Payload::MessagesRemoved {
+                ids: self.messages_removed,
+                chat_cleared: self.messages_removed_all,
+            },
+            "statuses" => Payload::Statuses(typed(self.statuses.as_deref().unwrap_or_default())),
+            "chats" => Payload::Chats(typed(self.chats.as_deref().unwrap_or_default())),
+            "chats_updates" => {
+                Payload::ChatUpdates(typed(self.chats_updates.as_deref().unwrap_or_default()))
+            }
+            "chats_removed" => Payload::ChatsRemoved(self.chats_removed),
+            "contacts" => Payload::Contacts(typed(self.contacts.as_deref().unwrap_or_default())),
+            "contacts_updates" => {
+                Payload::ContactUpdates(typed(self.contacts_updates.as_deref().unwrap_or_default()))
+            }
+            "groups" => Payload::Groups(typed(self.groups.as_deref().unwrap_or_default())),
+            "groups_participants" => Payload::GroupParticipants(typed(
+                self.groups_participants.as_deref().unwrap_or_default(),
+            )),
+            "groups_updates" => {
+                Payload::GroupUpdates(typed(self.groups_updates.as_deref().unwrap_or_default()))
+            }
+            "presences" => Payload::Presences(typed(self.presences.as_deref().unwrap_or_default())),
+            "labels" => Payload::Labels(typed(self.labels.as_deref().unwrap_or_default())),
+            "labels_removed" => Payload::LabelsRemoved(self.labels_removed),
+            "calls" => Payload::Calls(typed(self.calls.as_deref().unwrap_or_default())),
+            "health" => self.health.map_or(Payload::Unknown, |raw| {
+                Payload::Health(Box::new(Typed::read(raw)))
+            }),
+            "qr" => self.qr.map_or(Payload::Unknown, |raw| {
+                Payload::Qr(Box::new(Typed::read(raw)))
+            }),
+            "user" => self.user.map_or(Payload::Unknown, |raw| {
+                Payload::User(Box::new(Typed::read(raw)))
+            }),
+            "errors" => Payload::Errors(typed(self.errors.as_deref().unwrap_or_default())),
+            _ => Payload::Unknown,
+        }
+    }
+
+    fn into_event(self, raw: Box<RawValue>) -> Result<WebhookEvent, ParseError> {
+        let event = self.event.as_ref();
+        let named_type = event
+            .and_then(|e| e.kind.as_deref())
+            .filter(|k| !k.is_empty())
+            .map(EventType::from_name);
+        let method = event
+            .and_then(|e| e.method.as_deref().or(e.event.as_deref()))
+            .filter(|m| !m.is_empty())
+            .map(Method::from_name);
+        let present = self.present();
+        let wanted = named_type
+            .as_ref()
+            .and_then(|t| key_for(t, method.as_ref()))
+            .filter(|k| present.contains(k));
+        let key = wanted.or_else(|| present.first().copied());
+        let event_type = match (named_type, key) {
+            (Some(t), _) => t,
+            (None, Some(key)) => EventType::from_name(key.split('_').next().unwrap_or(key)),
+            (None, None) => return Err(ParseError::NoEventType),
+        };
+        let event_type = match (&event_type, key) {
+            (EventType::Other(name), _) if name == "health" || name == "qr" => EventType::Channel,
+            (EventType::Other(name), _) if name == "user" => EventType::Users,
+            (EventType::Other(name), _) if name == "errors" => EventType::Service,
+            _ => event_type,
+        };
+        let channel_id = self.channel_id.clone();
+        let payload = key.map_or(Payload::Unknown, |key| self.payload(key));
+        Ok(WebhookEvent {
+            event_type,
+            method,
+            channel_id,
+            payload,
+            raw,
+        })
+    }
+}
