@@ -6,3 +6,4 @@ mod generation;
 mod pagination;
 mod spec_file;
 mod toolchain;
+mod webhooks;

@@ -266,6 +266,9 @@ impl WebhookEvent {
     /// or names no event type; never panics.
     pub fn parse(body: &[u8]) -> Result<Self, ParseError> {
         let text = std::str::from_utf8(body).map_err(|_| ParseError::NotJson(None))?;
+        if !text.trim_start().starts_with('{') {
+            return Err(ParseError::NotJson(None));
+        }
         let envelope: Envelope<'_> =
             serde_json::from_str(text).map_err(|e| ParseError::NotJson(Some(e)))?;
         let raw =

@@ -1,0 +1,475 @@
+//! Webhook parsing against fixtures of every event type and method, and
+//! against whatever bytes arrive.
+
+use std::path::PathBuf;
+
+use proptest::prelude::*;
+use serde_json::Value;
+use whapi_ext::webhooks::{EventType, MessageBody, Method, ParseError, Payload, WebhookEvent};
+
+fn fixtures() -> Vec<(String, Vec<u8>)> {
+    let dir: PathBuf = whapi_tests::workspace_root().join("tests/fixtures/webhooks");
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+        .expect("fixtures exist")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .map(|p| {
+            (
+                p.file_stem().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn fixture(name: &str) -> WebhookEvent {
+    let (_, bytes) = fixtures()
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no fixture {name}"));
+    WebhookEvent::parse(&bytes).unwrap()
+}
+
+/// The payload variant's name, for comparing against a table.
+fn variant(payload: &Payload) -> &'static str {
+    match payload {
+        Payload::Messages(_) => "Messages",
+        Payload::MessageUpdates(_) => "MessageUpdates",
+        Payload::MessagesRemoved { .. } => "MessagesRemoved",
+        Payload::Statuses(_) => "Statuses",
+        Payload::Chats(_) => "Chats",
+        Payload::ChatUpdates(_) => "ChatUpdates",
+        Payload::ChatsRemoved(_) => "ChatsRemoved",
+        Payload::Contacts(_) => "Contacts",
+        Payload::ContactUpdates(_) => "ContactUpdates",
+        Payload::Groups(_) => "Groups",
+        Payload::GroupParticipants(_) => "GroupParticipants",
+        Payload::GroupUpdates(_) => "GroupUpdates",
+        Payload::Presences(_) => "Presences",
+        Payload::Labels(_) => "Labels",
+        Payload::LabelsRemoved(_) => "LabelsRemoved",
+        Payload::Calls(_) => "Calls",
+        Payload::Health(_) => "Health",
+        Payload::Qr(_) => "Qr",
+        Payload::User(_) => "User",
+        Payload::Errors(_) => "Errors",
+        Payload::Unknown => "Unknown",
+        _ => "new variant",
+    }
+}
+
+#[test]
+fn every_event_type_and_method_parses_into_its_payload_and_round_trips() {
+    let expected = [
+        ("calls_post", EventType::Calls, Method::Post, "Calls"),
+        ("channel_post", EventType::Channel, Method::Post, "Health"),
+        ("channel_qr", EventType::Channel, Method::Post, "Qr"),
+        (
+            "chats_delete",
+            EventType::Chats,
+            Method::Delete,
+            "ChatsRemoved",
+        ),
+        (
+            "chats_patch",
+            EventType::Chats,
+            Method::Patch,
+            "ChatUpdates",
+        ),
+        ("chats_post", EventType::Chats, Method::Post, "Chats"),
+        ("chats_put", EventType::Chats, Method::Put, "Chats"),
+        (
+            "contacts_patch",
+            EventType::Contacts,
+            Method::Patch,
+            "ContactUpdates",
+        ),
+        (
+            "contacts_post",
+            EventType::Contacts,
+            Method::Post,
+            "Contacts",
+        ),
+        (
+            "groups_patch",
+            EventType::Groups,
+            Method::Patch,
+            "GroupUpdates",
+        ),
+        ("groups_post", EventType::Groups, Method::Post, "Groups"),
+        (
+            "groups_put",
+            EventType::Groups,
+            Method::Put,
+            "GroupParticipants",
+        ),
+        (
+            "labels_delete",
+            EventType::Labels,
+            Method::Delete,
+            "LabelsRemoved",
+        ),
+        ("labels_post", EventType::Labels, Method::Post, "Labels"),
+        (
+            "messages_delete",
+            EventType::Messages,
+            Method::Delete,
+            "MessagesRemoved",
+        ),
+        (
+            "messages_patch",
+            EventType::Messages,
+            Method::Patch,
+            "MessageUpdates",
+        ),
+        (
+            "messages_post",
+            EventType::Messages,
+            Method::Post,
+            "Messages",
+        ),
+        (
+            "messages_post_every_type",
+            EventType::Messages,
+            Method::Post,
+            "Messages",
+        ),
+        ("messages_put", EventType::Messages, Method::Put, "Messages"),
+        (
+            "presences_post",
+            EventType::Presences,
+            Method::Post,
+            "Presences",
+        ),
+        ("service_post", EventType::Service, Method::Post, "Errors"),
+        (
+            "statuses_post",
+            EventType::Statuses,
+            Method::Post,
+            "Statuses",
+        ),
+        ("statuses_put", EventType::Statuses, Method::Put, "Statuses"),
+        ("users_delete", EventType::Users, Method::Delete, "User"),
+        ("users_post", EventType::Users, Method::Post, "User"),
+    ];
+    let files = fixtures();
+    assert_eq!(
+        files.len(),
+        expected.len(),
+        "a fixture without an expectation, or the other way round"
+    );
+    for ((name, bytes), (want_name, want_type, want_method, want_variant)) in
+        files.iter().zip(expected)
+    {
+        assert_eq!(name, want_name);
+        let event = WebhookEvent::parse(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(event.event_type, want_type, "{name}");
+        assert_eq!(event.method, Some(want_method), "{name}");
+        assert_eq!(variant(&event.payload), want_variant, "{name}");
+        assert_eq!(event.channel_id.as_deref(), Some("MANTIS-M72HC"), "{name}");
+        let original: Value = serde_json::from_slice(bytes).unwrap();
+        assert_eq!(
+            serde_json::to_value(&event).unwrap(),
+            original,
+            "{name}: parse then serialize loses nothing"
+        );
+        assert_eq!(
+            serde_json::to_vec(&event).unwrap(),
+            serde_json::to_vec(
+                &serde_json::from_slice::<&serde_json::value::RawValue>(bytes).unwrap()
+            )
+            .unwrap()
+        );
+    }
+}
+
+#[test]
+fn every_message_type_gets_its_body() {
+    let event = fixture("messages_post_every_type");
+    let Payload::Messages(messages) = &event.payload else {
+        panic!("{:?}", event.payload)
+    };
+    let kinds: Vec<&str> = messages
+        .iter()
+        .map(|m| match m.body() {
+            MessageBody::Text(_) => "text",
+            MessageBody::Image(_) => "image",
+            MessageBody::Video(_) => "video",
+            MessageBody::Gif(_) => "gif",
+            MessageBody::Short(_) => "short",
+            MessageBody::Audio(_) => "audio",
+            MessageBody::Voice(_) => "voice",
+            MessageBody::Document(_) => "document",
+            MessageBody::Sticker(_) => "sticker",
+            MessageBody::LinkPreview(_) => "link_preview",
+            MessageBody::Invite(_) => "invite",
+            MessageBody::Location(_) => "location",
+            MessageBody::LiveLocation(_) => "live_location",
+            MessageBody::Contact(_) => "contact",
+            MessageBody::ContactList(_) => "contact_list",
+            MessageBody::Poll(_) => "poll",
+            MessageBody::Reaction { .. } => "reaction",
+            MessageBody::Revoked { .. } => "revoked",
+            MessageBody::Edited { .. } => "edited",
+            MessageBody::Vote { .. } => "vote",
+            MessageBody::Action(_) => "action",
+            MessageBody::Interactive(Some(_)) => "interactive",
+            MessageBody::Reply(Some(_)) => "reply",
+            MessageBody::Buttons(Some(_)) => "buttons",
+            MessageBody::List(Some(_)) => "list",
+            MessageBody::Hsm(Some(_)) => "hsm",
+            MessageBody::Order(Some(_)) => "order",
+            MessageBody::Product(Some(_)) => "product",
+            MessageBody::System(Some(_)) => "system",
+            MessageBody::Unknown { kind } => kind.unwrap_or("none"),
+            _ => "missing content",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "text",
+            "image",
+            "video",
+            "gif",
+            "short",
+            "audio",
+            "voice",
+            "document",
+            "sticker",
+            "link_preview",
+            "location",
+            "live_location",
+            "contact",
+            "contact_list",
+            "poll",
+            "interactive",
+            "reply",
+            "buttons",
+            "list",
+            "hsm",
+            "order",
+            "product",
+            "system",
+            "reaction",
+            "revoked",
+            "edited",
+            "invite",
+            "invite",
+            "text",
+            "hologram",
+        ]
+    );
+    let live = messages[11].body();
+    assert!(
+        matches!(live, MessageBody::LiveLocation(l) if l.latitude == Some(37.7749)),
+        "latitude sent as a string"
+    );
+    assert_eq!(messages[1].media().and_then(|m| m.width), Some(640));
+    assert_eq!(
+        messages[7].media().and_then(|m| m.file_name.as_deref()),
+        Some("invoice.pdf")
+    );
+    assert_eq!(messages[0].text(), Some("Hello there"));
+    assert_eq!(messages[2].text(), Some("a caption"));
+    let quoting = messages[28].context.as_ref().unwrap();
+    assert_eq!(
+        quoting.quoted_id.as_deref(),
+        Some("PsobWy36679._7w-wKmB9tMeGQ-1")
+    );
+    assert_eq!(quoting.mentions, ["15550100001"]);
+    assert!(
+        messages[29].raw().get().contains("\"beam\""),
+        "an unknown type keeps its content in the raw JSON"
+    );
+}
+
+#[test]
+fn numbers_beyond_i64_and_as_strings_are_read() {
+    let Payload::Chats(chats) = fixture("chats_post").payload else {
+        panic!()
+    };
+    assert_eq!(
+        chats[0].mute_until,
+        Some(i64::MAX),
+        "18446744073709552000 is clamped"
+    );
+    assert!(
+        chats[0].raw().get().contains("18446744073709552000"),
+        "and kept exactly in the raw JSON"
+    );
+    assert_eq!(
+        chats[0].last_message.as_ref().and_then(|m| m.text()),
+        Some("Hello there")
+    );
+    let Payload::Statuses(statuses) = fixture("statuses_post").payload else {
+        panic!()
+    };
+    assert_eq!(
+        statuses[0].timestamp,
+        Some(1_700_000_100),
+        "a timestamp sent as a string"
+    );
+    let Payload::Health(health) = fixture("channel_post").payload else {
+        panic!()
+    };
+    assert_eq!(health.uptime, Some(3600), "a float truncated");
+    assert_eq!(
+        health.status.as_ref().and_then(|s| s.text.as_deref()),
+        Some("AUTH")
+    );
+}
+
+#[test]
+fn removals_updates_and_participants_carry_their_data() {
+    let Payload::MessagesRemoved { ids, chat_cleared } = fixture("messages_delete").payload else {
+        panic!()
+    };
+    assert_eq!(ids.len(), 2);
+    assert_eq!(chat_cleared.as_deref(), Some("15550100000@s.whatsapp.net"));
+    let Payload::MessageUpdates(updates) = fixture("messages_patch").payload else {
+        panic!()
+    };
+    assert_eq!(updates[0].changes, ["text"]);
+    assert!(updates[0]
+        .after_update
+        .as_ref()
+        .unwrap()
+        .get()
+        .contains("Hello there!"));
+    let Payload::GroupParticipants(events) = fixture("groups_put").payload else {
+        panic!()
+    };
+    assert_eq!(
+        (
+            events[0].action.as_deref(),
+            events[0].participants.as_slice()
+        ),
+        (Some("add"), &["15550100004".to_string()][..])
+    );
+}
+
+#[test]
+fn the_spec_and_the_live_event_shapes_both_work_and_missing_ones_are_inferred() {
+    let spec_shape =
+        br#"{"messages":[{"id":"a","type":"text"}],"event":{"type":"messages","method":"put"}}"#;
+    assert_eq!(
+        WebhookEvent::parse(spec_shape).unwrap().method,
+        Some(Method::Put)
+    );
+    let live_shape =
+        br#"{"messages":[{"id":"a","type":"text"}],"event":{"type":"messages","event":"put"}}"#;
+    assert_eq!(
+        WebhookEvent::parse(live_shape).unwrap().method,
+        Some(Method::Put)
+    );
+    let no_event = WebhookEvent::parse(br#"{"statuses":[{"id":"a","status":"read"}]}"#).unwrap();
+    assert_eq!(
+        (
+            no_event.event_type,
+            no_event.method,
+            variant(&no_event.payload)
+        ),
+        (EventType::Statuses, None, "Statuses")
+    );
+    let future =
+        WebhookEvent::parse(br#"{"event":{"type":"holograms","event":"post"},"holograms":[{}]}"#)
+            .unwrap();
+    assert_eq!(
+        (future.event_type.clone(), variant(&future.payload)),
+        (EventType::Other("holograms".into()), "Unknown")
+    );
+    assert!(future.raw().get().contains("holograms"));
+}
+
+#[test]
+fn odd_shapes_degrade_instead_of_failing() {
+    let cases: [&[u8]; 6] = [
+        br#"{"event":{"type":"messages","event":"post"},"messages":{"id":"lone","type":"text","text":{"body":"x"}}}"#,
+        br#"{"event":{"type":"messages","event":"post"},"messages":[1,"x",null,{"id":"ok"}]}"#,
+        br#"{"event":{"type":"messages","event":"post"},"messages":[{"id":12345,"from_me":"true","timestamp":"17e8","text":"not an object"}]}"#,
+        br#"{"event":{"type":"messages","event":"post"},"messages":[{"id":"media_init","chat_id":"not-a-jid","from_me":1}]}"#,
+        br#"{"event":{"type":"chats","event":"post"},"chats":[{"id":"1@s.whatsapp.net","unknown_key":{"deep":[1,2,3]}}]}"#,
+        br#"{"event":{"type":"messages","event":"post"},"messages":"nothing"}"#,
+    ];
+    for (i, body) in cases.iter().enumerate() {
+        let event = WebhookEvent::parse(body).unwrap_or_else(|e| panic!("case {i}: {e}"));
+        let original: Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(serde_json::to_value(&event).unwrap(), original, "case {i}");
+    }
+    let Payload::Messages(m) = WebhookEvent::parse(cases[2]).unwrap().payload else {
+        panic!()
+    };
+    assert_eq!(
+        (m[0].id.as_deref(), m[0].from_me(), m[0].timestamp),
+        (Some("12345"), true, Some(1_700_000_000))
+    );
+    assert!(
+        m[0].text.is_none(),
+        "a text that is no object reads as absent"
+    );
+    let Payload::Messages(m) = WebhookEvent::parse(cases[1]).unwrap().payload else {
+        panic!()
+    };
+    assert_eq!(m.len(), 1, "elements that are not objects are dropped");
+}
+
+#[test]
+fn only_useless_bodies_are_errors() {
+    assert!(matches!(
+        WebhookEvent::parse(b"not json"),
+        Err(ParseError::NotJson(_))
+    ));
+    assert!(matches!(
+        WebhookEvent::parse(b"[1,2]"),
+        Err(ParseError::NotJson(_))
+    ));
+    assert!(matches!(
+        WebhookEvent::parse(b"\xff\xfe"),
+        Err(ParseError::NotJson(_))
+    ));
+    assert!(matches!(
+        WebhookEvent::parse(b"{}"),
+        Err(ParseError::NoEventType)
+    ));
+    assert!(matches!(
+        WebhookEvent::parse(br#"{"channel_id":"x","foo":1}"#),
+        Err(ParseError::NoEventType)
+    ));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn parse_never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = WebhookEvent::parse(&bytes);
+    }
+
+    #[test]
+    fn parse_never_panics_on_mutated_payloads(
+        which in 0usize..25,
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..8),
+    ) {
+        let files = fixtures();
+        let mut bytes = files[which % files.len()].1.clone();
+        for (at, byte, op) in edits {
+            if bytes.is_empty() {
+                break;
+            }
+            let i = at.index(bytes.len());
+            match op {
+                0 => bytes[i] = byte,
+                1 => bytes.truncate(i),
+                _ => bytes.insert(i, byte),
+            }
+        }
+        if let Ok(event) = WebhookEvent::parse(&bytes) {
+            // Whatever parses writes back exactly what came in.
+            let again: Value = serde_json::to_value(&event).unwrap();
+            prop_assert_eq!(again, serde_json::from_slice::<Value>(&bytes).unwrap());
+        }
+    }
+}
