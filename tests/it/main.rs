@@ -6,4 +6,5 @@ mod generation;
 mod pagination;
 mod spec_file;
 mod toolchain;
+mod webhook_receiver;
 mod webhooks;

@@ -40,6 +40,9 @@
 mod lenient;
 mod message;
 mod model;
+#[cfg(feature = "axum")]
+mod receiver;
+mod settings;
 mod verify;
 
 use std::fmt;
@@ -55,6 +58,8 @@ pub use model::{
     Label, LinkPreview, Location, Media, Message, Participant, ParticipantEvent, Poll, PollResult,
     Presence, Qr, ServiceError, Status, Text, Update,
 };
+#[cfg(feature = "axum")]
+pub use receiver::{WebhookReceiver, DEFAULT_BODY_LIMIT};
 pub use verify::{VerifyError, WebhookVerifier};
 
 /// Why a webhook body could not be read at all.

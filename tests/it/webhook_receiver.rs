@@ -1,0 +1,199 @@
+//! The axum receiver end to end on loopback, and `ensure_webhook` against a
+//! mock of the settings endpoints.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::sync::mpsc;
+use whapi_client::types;
+use whapi_ext::webhooks::{Payload, WebhookEvent, WebhookReceiver, WebhookVerifier};
+use whapi_ext::Whapi;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SECRET: &str = "s3cr3t-hook";
+
+/// Serves a receiver that forwards events to the returned channel; the
+/// handler fails for events of channel `FAIL`.
+async fn serve(limit: usize) -> (SocketAddr, mpsc::UnboundedReceiver<WebhookEvent>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let router = WebhookReceiver::new(move |event: WebhookEvent| {
+        let tx = tx.clone();
+        async move {
+            let fail = event.channel_id.as_deref() == Some("FAIL");
+            tx.send(event).map_err(|e| e.to_string())?;
+            if fail {
+                return Err("the handler failed".to_string());
+            }
+            Ok(())
+        }
+    })
+    .verifier(WebhookVerifier::new("x-webhook-secret", SECRET).unwrap())
+    .body_limit(limit)
+    .router("/hook");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (address, rx)
+}
+
+async fn post(address: SocketAddr, secret: Option<&str>, body: Vec<u8>) -> u16 {
+    let mut request = reqwest::Client::new()
+        .post(format!("http://{address}/hook"))
+        .body(body);
+    if let Some(secret) = secret {
+        request = request.header("x-webhook-secret", secret);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+fn event(channel: &str) -> Vec<u8> {
+    serde_json::to_vec(
+        &json!({"messages": [{"id": "m1", "type": "text", "text": {"body": "hi"}}],
+        "event": {"type": "messages", "event": "post"}, "channel_id": channel}),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_verified_event_is_answered_200_and_handed_to_the_handler() {
+    let (address, mut events) = serve(64 * 1024).await;
+
+    assert_eq!(post(address, Some(SECRET), event("MANTIS-1")).await, 200);
+
+    let received = tokio::time::timeout(Duration::from_secs(5), events.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(received.channel_id.as_deref(), Some("MANTIS-1"));
+    assert!(matches!(received.payload, Payload::Messages(ref m) if m[0].text() == Some("hi")));
+}
+
+#[tokio::test]
+async fn wrong_or_missing_headers_oversized_bodies_and_garbage_are_refused() {
+    let (address, mut events) = serve(1024).await;
+
+    assert_eq!(post(address, Some("wrong"), event("X")).await, 401);
+    assert_eq!(post(address, None, event("X")).await, 401);
+    assert_eq!(post(address, Some(SECRET), vec![b' '; 4096]).await, 413);
+    assert_eq!(
+        post(address, Some(SECRET), b"\x00garbage{".to_vec()).await,
+        400
+    );
+    assert_eq!(
+        post(address, Some(SECRET), b"{}".to_vec()).await,
+        400,
+        "no event type"
+    );
+
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), events.recv())
+            .await
+            .is_err(),
+        "no event reached the handler"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_handler_still_gets_200_and_the_receiver_keeps_working() {
+    let (address, mut events) = serve(64 * 1024).await;
+
+    assert_eq!(post(address, Some(SECRET), event("FAIL")).await, 200);
+    assert_eq!(post(address, Some(SECRET), event("AFTER")).await, 200);
+
+    let first = tokio::time::timeout(Duration::from_secs(5), events.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let second = tokio::time::timeout(Duration::from_secs(5), events.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut channels = [first.channel_id.unwrap(), second.channel_id.unwrap()];
+    channels.sort();
+    assert_eq!(channels, ["AFTER", "FAIL"]);
+}
+
+fn messages_post() -> types::Event {
+    types::Event {
+        type_: Some(types::WebhookEventTypeType::Messages),
+        method: Some(types::EventMethod::Post),
+    }
+}
+
+#[tokio::test]
+async fn ensure_webhook_adds_its_hook_keeps_the_others_and_is_idempotent() {
+    let server = MockServer::start().await;
+    let other = json!({"url": "https://other.example/hook", "events": [{"type": "statuses", "method": "post"}],
+                       "mode": "body", "headers": {"x-other": "1"}});
+    Mock::given(method("GET"))
+        .and(path("/settings"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"webhooks": [other.clone()]})),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let ours = json!({"url": "https://bot.example/hook", "events": [{"type": "messages", "method": "post"}], "mode": "body"});
+    Mock::given(method("GET"))
+        .and(path("/settings"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"webhooks": [other.clone(), ours]})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/settings"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"before_update": {}, "after_update": {}, "changes": []})),
+        )
+        .mount(&server)
+        .await;
+    let wa = Whapi::builder()
+        .token("t")
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+
+    let changed = wa
+        .ensure_webhook(
+            "https://bot.example/hook",
+            vec![messages_post()],
+            Some(types::WebhookParametersMode::Body),
+        )
+        .await
+        .unwrap();
+    let unchanged = wa
+        .ensure_webhook(
+            "https://bot.example/hook",
+            vec![messages_post()],
+            Some(types::WebhookParametersMode::Body),
+        )
+        .await
+        .unwrap();
+
+    assert!(changed && !unchanged);
+    let requests = server.received_requests().await.unwrap();
+    let patches: Vec<serde_json::Value> = requests
+        .iter()
+        .filter(|r| r.method.as_str() == "PATCH")
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    assert_eq!(patches.len(), 1, "the second call changed nothing");
+    let hooks = patches[0]["webhooks"].as_array().unwrap();
+    assert_eq!(hooks.len(), 2);
+    assert_eq!(hooks[0], other, "the other webhook is kept as it was");
+    assert_eq!(hooks[1]["url"], "https://bot.example/hook");
+    assert_eq!(
+        hooks[1]["events"],
+        json!([{"type": "messages", "method": "post"}])
+    );
+    assert_eq!(
+        patches[0].as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["webhooks"],
+        "no other setting is touched"
+    );
+}
