@@ -381,7 +381,7 @@ fn the_spec_and_the_live_event_shapes_both_work_and_missing_ones_are_inferred() 
         (future.event_type.clone(), variant(&future.payload)),
         (EventType::Other("holograms".into()), "Unknown")
     );
-    assert!(future.raw().get().contains("holograms"));
+    assert!(future.raw().contains("holograms"));
 }
 
 #[test]

@@ -263,7 +263,7 @@ pub struct WebhookEvent {
     pub channel_id: Option<String>,
     /// The typed data.
     pub payload: Payload,
-    raw: Box<RawValue>,
+    raw: Box<str>,
 }
 
 impl WebhookEvent {
@@ -274,15 +274,13 @@ impl WebhookEvent {
         if !text.trim_start().starts_with('{') {
             return Err(ParseError::NotJson(None));
         }
-        let envelope: Envelope<'_> =
+        let envelope: Envelope =
             serde_json::from_str(text).map_err(|e| ParseError::NotJson(Some(e)))?;
-        let raw =
-            RawValue::from_string(text.to_owned()).map_err(|e| ParseError::NotJson(Some(e)))?;
-        envelope.into_event(raw)
+        envelope.into_event(text.into())
     }
 
-    /// The body as the server sent it.
-    pub fn raw(&self) -> &RawValue {
+    /// The body as the server sent it (JSON text).
+    pub fn raw(&self) -> &str {
         &self.raw
     }
 }
@@ -290,7 +288,9 @@ impl WebhookEvent {
 impl Serialize for WebhookEvent {
     /// Writes back exactly the JSON the event was parsed from.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.raw.serialize(serializer)
+        // The text was parsed as JSON when the event was made.
+        let raw: &RawValue = serde_json::from_str(&self.raw).map_err(serde::ser::Error::custom)?;
+        raw.serialize(serializer)
     }
 }
 
@@ -307,100 +307,122 @@ struct EventObject {
     event: Option<String>,
 }
 
-/// A body's top level, each payload borrowed as raw JSON.
+/// A body's top level, its payloads read into typed items.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Envelope<'a> {
+struct Envelope {
     #[serde(deserialize_with = "lenient::object")]
     event: Option<EventObject>,
     #[serde(deserialize_with = "lenient::string")]
     channel_id: Option<String>,
-    #[serde(borrow, deserialize_with = "raw_items")]
-    messages: Option<Vec<&'a RawValue>>,
-    #[serde(borrow, deserialize_with = "raw_items")]
-    messages_updates: Option<Vec<&'a RawValue>>,
+    #[serde(deserialize_with = "typed_items")]
+    messages: Option<Vec<Typed<Message>>>,
+    #[serde(deserialize_with = "typed_items")]
+    messages_updates: Option<Vec<Typed<Update>>>,
     #[serde(deserialize_with = "lenient::strings")]
     messages_removed: Vec<String>,
     #[serde(deserialize_with = "lenient::string")]
     messages_removed_all: Option<String>,
-    #[serde(borrow, deserialize_with = "raw_items")]
-    statuses: Option<Vec<&'a RawValue>>,
-    #[serde(borrow, deserialize_with = "raw_items")]
-    chats: Option<Vec<&'a RawValue>>,
-    #[serde(borrow, deserialize_with = "raw_items")]
-    chats_updates: Option<Vec<&'a RawValue>>,
+    #[serde(deserialize_with = "typed_items")]
+    statuses: Option<Vec<Typed<Status>>>,
+    #[serde(deserialize_with = "typed_items")]
+    chats: Option<Vec<Typed<Chat>>>,
+    #[serde(deserialize_with = "typed_items")]
+    chats_updates: Option<Vec<Typed<Update>>>,
     #[serde(deserialize_with = "lenient::strings")]
     chats_removed: Vec<String>,
-    #[serde(borrow, deserialize_with = "raw_items")]
-    contacts: Option<Vec<&'a RawValue>>,
-    #[serde(borrow, deserialize_with = "raw_items")]
-    contacts_updates: Option<Vec<&'a RawValue>>,
-    #[serde(borrow, deserialize_with = "raw_items")]
-    groups: Option<Vec<&'a RawValue>>,
-    #[serde(borrow, deserialize_with = "raw_items")]
-    groups_participants: Option<Vec<&'a RawValue>>,
-    #[serde(borrow, deserialize_with = "raw_items")]
-    groups_updates: Option<Vec<&'a RawValue>>,
-    #[serde(borrow, deserialize_with = "raw_items")]
-    presences: Option<Vec<&'a RawValue>>,
-    #[serde(borrow, deserialize_with = "raw_items")]
-    labels: Option<Vec<&'a RawValue>>,
+    #[serde(deserialize_with = "typed_items")]
+    contacts: Option<Vec<Typed<Contact>>>,
+    #[serde(deserialize_with = "typed_items")]
+    contacts_updates: Option<Vec<Typed<Update>>>,
+    #[serde(deserialize_with = "typed_items")]
+    groups: Option<Vec<Typed<Group>>>,
+    #[serde(deserialize_with = "typed_items")]
+    groups_participants: Option<Vec<Typed<ParticipantEvent>>>,
+    #[serde(deserialize_with = "typed_items")]
+    groups_updates: Option<Vec<Typed<Update>>>,
+    #[serde(deserialize_with = "typed_items")]
+    presences: Option<Vec<Typed<Presence>>>,
+    #[serde(deserialize_with = "typed_items")]
+    labels: Option<Vec<Typed<Label>>>,
     #[serde(deserialize_with = "lenient::strings")]
     labels_removed: Vec<String>,
-    #[serde(borrow, deserialize_with = "raw_items")]
-    calls: Option<Vec<&'a RawValue>>,
-    #[serde(borrow, deserialize_with = "raw_object")]
-    health: Option<&'a RawValue>,
-    #[serde(borrow, deserialize_with = "raw_object")]
-    qr: Option<&'a RawValue>,
-    #[serde(borrow, deserialize_with = "raw_object")]
-    user: Option<&'a RawValue>,
-    #[serde(borrow, deserialize_with = "raw_items")]
-    errors: Option<Vec<&'a RawValue>>,
+    #[serde(deserialize_with = "typed_items")]
+    calls: Option<Vec<Typed<Call>>>,
+    #[serde(deserialize_with = "typed_object")]
+    health: Option<Typed<Health>>,
+    #[serde(deserialize_with = "typed_object")]
+    qr: Option<Typed<Qr>>,
+    #[serde(deserialize_with = "typed_object")]
+    user: Option<Typed<Contact>>,
+    #[serde(deserialize_with = "typed_items")]
+    errors: Option<Vec<Typed<ServiceError>>>,
 }
 
-/// The objects of a list, borrowed as raw JSON; anything but a list of
-/// objects reads as absent (a lone object as a list of one).
-fn raw_items<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<&'de RawValue>>, D::Error> {
-    let value = <&RawValue>::deserialize(d)?;
-    let text = value.get();
-    if text.starts_with('{') {
-        return Ok(Some(vec![value]));
+/// Reads a list of objects into typed items, each keeping its raw JSON, in
+/// one pass; elements that are not objects are dropped, a lone object is a
+/// list of one, anything else is absent.
+struct TypedItems<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: for<'a> Deserialize<'a> + Default> Visitor<'de> for TypedItems<T> {
+    type Value = Option<Vec<Typed<T>>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
     }
-    if !text.starts_with('[') {
-        return Ok(None);
-    }
-    struct Objects;
-    impl<'de> Visitor<'de> for Objects {
-        type Value = Vec<&'de RawValue>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a list")
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut out = Vec::new();
-            while let Some(item) = seq.next_element::<&RawValue>()? {
-                if item.get().starts_with('{') {
-                    out.push(item);
-                }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(item) = seq.next_element::<&RawValue>()? {
+            if item.get().starts_with('{') {
+                out.push(Typed::read(item));
             }
-            Ok(out)
         }
+        Ok(Some(out))
     }
-    let mut inner = serde_json::Deserializer::from_str(text);
-    inner
-        .deserialize_seq(Objects)
-        .map(Some)
-        .map_err(de::Error::custom)
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        // Rare: rebuild the lone object's JSON to keep it as the raw text.
+        let value = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        let raw = serde_json::value::to_raw_value(&value).map_err(de::Error::custom)?;
+        Ok(Some(vec![Typed::read(&raw)]))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
 }
 
-/// An object borrowed as raw JSON; anything else reads as absent.
-fn raw_object<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
-    let value = <&RawValue>::deserialize(d)?;
-    Ok(value.get().starts_with('{').then_some(value))
+fn typed_items<'de, D: Deserializer<'de>, T: for<'a> Deserialize<'a> + Default>(
+    d: D,
+) -> Result<Option<Vec<Typed<T>>>, D::Error> {
+    d.deserialize_any(TypedItems(std::marker::PhantomData))
 }
 
-fn typed<T: for<'de> Deserialize<'de> + Default>(items: &[&RawValue]) -> Vec<Typed<T>> {
-    items.iter().map(|raw| Typed::read(raw)).collect()
+/// An object read as a typed item keeping its raw JSON; anything else is
+/// absent.
+fn typed_object<'de, D: Deserializer<'de>, T: for<'a> Deserialize<'a> + Default>(
+    d: D,
+) -> Result<Option<Typed<T>>, D::Error> {
+    let raw = <&RawValue>::deserialize(d)?;
+    Ok(raw.get().starts_with('{').then(|| Typed::read(raw)))
 }
 
 /// The payload key an event's type and method call for.
@@ -431,7 +453,7 @@ fn key_for(event_type: &EventType, method: Option<&Method>) -> Option<&'static s
     })
 }
 
-impl Envelope<'_> {
+impl Envelope {
     /// Payload keys present in the body, in a fixed order.
     fn present(&self) -> Vec<&'static str> {
         let mut keys = Vec::new();
@@ -468,50 +490,46 @@ impl Envelope<'_> {
 
     fn payload(self, key: &str) -> Payload {
         match key {
-            "messages" => Payload::Messages(typed(self.messages.as_deref().unwrap_or_default())),
+            "messages" => Payload::Messages(self.messages.unwrap_or_default()),
             "messages_updates" => {
-                Payload::MessageUpdates(typed(self.messages_updates.as_deref().unwrap_or_default()))
+                Payload::MessageUpdates(self.messages_updates.unwrap_or_default())
             }
             "messages_removed" => Payload::MessagesRemoved {
                 ids: self.messages_removed,
                 chat_cleared: self.messages_removed_all,
             },
-            "statuses" => Payload::Statuses(typed(self.statuses.as_deref().unwrap_or_default())),
-            "chats" => Payload::Chats(typed(self.chats.as_deref().unwrap_or_default())),
-            "chats_updates" => {
-                Payload::ChatUpdates(typed(self.chats_updates.as_deref().unwrap_or_default()))
-            }
+            "statuses" => Payload::Statuses(self.statuses.unwrap_or_default()),
+            "chats" => Payload::Chats(self.chats.unwrap_or_default()),
+            "chats_updates" => Payload::ChatUpdates(self.chats_updates.unwrap_or_default()),
             "chats_removed" => Payload::ChatsRemoved(self.chats_removed),
-            "contacts" => Payload::Contacts(typed(self.contacts.as_deref().unwrap_or_default())),
+            "contacts" => Payload::Contacts(self.contacts.unwrap_or_default()),
             "contacts_updates" => {
-                Payload::ContactUpdates(typed(self.contacts_updates.as_deref().unwrap_or_default()))
+                Payload::ContactUpdates(self.contacts_updates.unwrap_or_default())
             }
-            "groups" => Payload::Groups(typed(self.groups.as_deref().unwrap_or_default())),
-            "groups_participants" => Payload::GroupParticipants(typed(
-                self.groups_participants.as_deref().unwrap_or_default(),
-            )),
-            "groups_updates" => {
-                Payload::GroupUpdates(typed(self.groups_updates.as_deref().unwrap_or_default()))
+            "groups" => Payload::Groups(self.groups.unwrap_or_default()),
+            "groups_participants" => {
+                Payload::GroupParticipants(self.groups_participants.unwrap_or_default())
             }
-            "presences" => Payload::Presences(typed(self.presences.as_deref().unwrap_or_default())),
-            "labels" => Payload::Labels(typed(self.labels.as_deref().unwrap_or_default())),
+            "groups_updates" => Payload::GroupUpdates(self.groups_updates.unwrap_or_default()),
+            "presences" => Payload::Presences(self.presences.unwrap_or_default()),
+            "labels" => Payload::Labels(self.labels.unwrap_or_default()),
             "labels_removed" => Payload::LabelsRemoved(self.labels_removed),
-            "calls" => Payload::Calls(typed(self.calls.as_deref().unwrap_or_default())),
-            "health" => self.health.map_or(Payload::Unknown, |raw| {
-                Payload::Health(Box::new(Typed::read(raw)))
-            }),
-            "qr" => self.qr.map_or(Payload::Unknown, |raw| {
-                Payload::Qr(Box::new(Typed::read(raw)))
-            }),
-            "user" => self.user.map_or(Payload::Unknown, |raw| {
-                Payload::User(Box::new(Typed::read(raw)))
-            }),
-            "errors" => Payload::Errors(typed(self.errors.as_deref().unwrap_or_default())),
+            "calls" => Payload::Calls(self.calls.unwrap_or_default()),
+            "health" => self
+                .health
+                .map_or(Payload::Unknown, |raw| Payload::Health(Box::new(raw))),
+            "qr" => self
+                .qr
+                .map_or(Payload::Unknown, |raw| Payload::Qr(Box::new(raw))),
+            "user" => self
+                .user
+                .map_or(Payload::Unknown, |raw| Payload::User(Box::new(raw))),
+            "errors" => Payload::Errors(self.errors.unwrap_or_default()),
             _ => Payload::Unknown,
         }
     }
 
-    fn into_event(self, raw: Box<RawValue>) -> Result<WebhookEvent, ParseError> {
+    fn into_event(self, raw: Box<str>) -> Result<WebhookEvent, ParseError> {
         let event = self.event.as_ref();
         let named_type = event
             .and_then(|e| e.kind.as_deref())
