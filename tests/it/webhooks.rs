@@ -473,3 +473,35 @@ proptest! {
         }
     }
 }
+
+/// The properties of a component schema of the vendored spec.
+fn schema_properties(name: &str) -> std::collections::BTreeSet<String> {
+    let spec = whapi_tests::spec();
+    spec["components"]["schemas"][name]["properties"].as_object().unwrap().keys().cloned().collect()
+}
+
+#[test]
+fn fixtures_cover_every_payload_key_and_event_type_of_the_spec() {
+    let payload_keys = schema_properties("WebhookPayload");
+    let mut seen_keys = std::collections::BTreeSet::new();
+    let mut seen_types = std::collections::BTreeSet::new();
+    for (name, bytes) in fixtures() {
+        let body: Value = serde_json::from_slice(&bytes).unwrap();
+        for key in body.as_object().unwrap().keys() {
+            assert!(payload_keys.contains(key), "{name}: `{key}` is not a WebhookPayload property");
+            seen_keys.insert(key.clone());
+        }
+        seen_types.insert(body["event"]["type"].as_str().unwrap().to_string());
+    }
+    let missing: Vec<_> = payload_keys.difference(&seen_keys).collect();
+    assert!(missing.is_empty(), "WebhookPayload properties no fixture exercises: {missing:?}");
+    let spec = whapi_tests::spec();
+    let types: std::collections::BTreeSet<String> = spec["components"]["schemas"]["WebhookEventType"]["properties"]["type"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect();
+    let missing: Vec<_> = types.difference(&seen_types).collect();
+    assert!(missing.is_empty(), "event types without a fixture: {missing:?}");
+}
