@@ -197,3 +197,118 @@ async fn ensure_webhook_adds_its_hook_keeps_the_others_and_is_idempotent() {
         "no other setting is touched"
     );
 }
+
+#[tokio::test]
+async fn auth_is_checked_before_the_body_is_read_and_every_mode_reaches_the_receiver() {
+    let (address, mut events) = serve(1024).await;
+
+    assert_eq!(
+        post(address, None, vec![b' '; 4096]).await,
+        401,
+        "an unauthenticated oversized body is refused for auth"
+    );
+    let put = reqwest::Client::new()
+        .put(format!("http://{address}/hook/messages/put"))
+        .header("x-webhook-secret", SECRET)
+        .body(event("PATH-MODE"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status().as_u16(), 200, "method and path modes");
+
+    let received = tokio::time::timeout(Duration::from_secs(5), events.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(received.channel_id.as_deref(), Some("PATH-MODE"));
+}
+
+#[tokio::test]
+async fn a_panicking_handler_does_not_stop_the_receiver() {
+    let router = WebhookReceiver::new(|event: WebhookEvent| async move {
+        if event.channel_id.as_deref() == Some("PANIC") {
+            panic!("handler bug");
+        }
+        Ok::<(), String>(())
+    })
+    .router("hook");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    assert_eq!(post(address, None, event("PANIC")).await, 200);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(post(address, None, event("AFTER")).await, 200);
+}
+
+#[tokio::test]
+async fn ensure_webhook_keeps_deprecated_names_unknown_fields_and_headers() {
+    let server = MockServer::start().await;
+    let legacy = json!({"url": "https://legacy.example", "events": [{"type": "message", "method": "put"}], "future": {"x": 1}});
+    let ours = json!({"url": "https://bot.example/hook", "mode": "body", "headers": {"x-webhook-secret": "s"},
+                      "events": [{"method": "put", "type": "chats"}, {"type": "messages", "method": "post"}]});
+    Mock::given(method("GET"))
+        .and(path("/settings"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"webhooks": [legacy.clone(), ours.clone()], "offline_mode": true}),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/settings"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    let wa = Whapi::builder()
+        .token("t")
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let chats_put = types::Event {
+        type_: Some(types::WebhookEventTypeType::Chats),
+        method: Some(types::EventMethod::Put),
+    };
+
+    // The same events in another order, the same header: nothing to do.
+    let same = wa
+        .ensure_webhook_with_headers(
+            "https://bot.example/hook",
+            vec![messages_post(), chats_put.clone()],
+            None,
+            &[("x-webhook-secret", "s")],
+        )
+        .await
+        .unwrap();
+    assert!(!same);
+    // A new secret: one patch, with the legacy hook untouched.
+    let changed = wa
+        .ensure_webhook_with_headers(
+            "https://bot.example/hook",
+            vec![messages_post(), chats_put],
+            None,
+            &[("x-webhook-secret", "t")],
+        )
+        .await
+        .unwrap();
+    assert!(changed);
+
+    let requests = server.received_requests().await.unwrap();
+    let patches: Vec<serde_json::Value> = requests
+        .iter()
+        .filter(|r| r.method.as_str() == "PATCH")
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    assert_eq!(patches.len(), 1);
+    assert_eq!(
+        patches[0]["webhooks"][0], legacy,
+        "deprecated names and unknown fields survive"
+    );
+    assert_eq!(
+        patches[0]["webhooks"][1]["headers"],
+        json!({"x-webhook-secret": "t"})
+    );
+    assert_eq!(
+        patches[0]["webhooks"][1]["mode"], "body",
+        "mode left as it was"
+    );
+}

@@ -6,9 +6,9 @@
 //!
 //! With `WHAPI_TOKEN` set it listens on `WEBHOOK_ADDR` (default
 //! `0.0.0.0:8080`, path `/webhook`) and replies through the real service;
-//! point the channel's webhook there. `WEBHOOK_SECRET` requires that value in
-//! an `x-webhook-secret` header (configure it as a custom header of the
-//! webhook). Without a token it runs the whole loop locally: a mock of the
+//! point the channel's webhook there. `WEBHOOK_SECRET` is required: requests
+//! must carry it in an `x-webhook-secret` header (configure it as a custom
+//! header of the webhook, e.g. with `Whapi::ensure_webhook_with_headers`). Without a token it runs the whole loop locally: a mock of the
 //! API, the receiver on 127.0.0.1, one incoming message posted to it, and
 //! the reply the mock receives.
 
@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use whapi_ext::raw::types;
-use whapi_ext::webhooks::{Payload, WebhookEvent, WebhookReceiver, WebhookVerifier};
+use whapi_ext::webhooks::{MessageBody, Payload, WebhookEvent, WebhookReceiver, WebhookVerifier};
 use whapi_ext::Whapi;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -29,7 +29,10 @@ async fn echo(wa: Whapi, event: WebhookEvent) -> whapi_ext::Result<()> {
         return Ok(());
     };
     for message in messages.iter().filter(|m| !m.from_me()) {
-        let (Some(chat), Some(text)) = (message.chat_id(), message.text()) else {
+        let MessageBody::Text(text) = message.body() else {
+            continue;
+        };
+        let (Some(chat), Some(text)) = (message.chat_id(), text.body.as_deref()) else {
             continue;
         };
         let reply = types::SenderText::builder()
@@ -55,11 +58,18 @@ fn receiver(wa: &Whapi, secret: Option<&str>) -> Result<axum::Router, Failure> {
 async fn main() -> Result<(), Failure> {
     if std::env::var("WHAPI_TOKEN").is_ok_and(|t| !t.trim().is_empty()) {
         let wa = Whapi::from_env()?;
-        let secret = std::env::var("WEBHOOK_SECRET").ok();
+        // Without a secret anyone could post a fake event and make the bot
+        // send messages from your number.
+        let secret = std::env::var("WEBHOOK_SECRET")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .ok_or(
+                "set WEBHOOK_SECRET, and the same value as the webhook's `x-webhook-secret` header",
+            )?;
         let addr = std::env::var("WEBHOOK_ADDR").unwrap_or_else(|_| "0.0.0.0:8080".into());
         let listener = tokio::net::TcpListener::bind(&addr).await?;
         println!("listening on http://{addr}/webhook");
-        axum::serve(listener, receiver(&wa, secret.as_deref())?).await?;
+        axum::serve(listener, receiver(&wa, Some(&secret))?).await?;
         return Ok(());
     }
 

@@ -23,6 +23,7 @@ pub struct Whapi {
     builder: Arc<WhapiBuilder>,
     http: reqwest::Client,
     authorization: HeaderValue,
+    transport: Arc<RetryingTransport>,
 }
 
 impl fmt::Debug for Whapi {
@@ -92,13 +93,15 @@ impl Whapi {
             request_timeout: builder.request_timeout,
             policy: builder.retry,
         };
+        let transport = Arc::new(transport);
         let raw = Client::new_with_client(
             &builder.base_url,
             http.clone(),
-            Hooks::with_transport(Arc::new(transport)),
+            Hooks::with_transport(transport.clone()),
         );
         Self {
             raw,
+            transport,
             builder,
             http,
             authorization,
@@ -161,6 +164,44 @@ impl Whapi {
             Ok(value) => Ok(value.into_inner()),
             Err(e) => Err(Error::from_raw::<T>(e).await),
         }
+    }
+
+    /// Sends a JSON request outside the generated client (for bodies its
+    /// strict types would refuse), through the same transport: auth,
+    /// timeout, retries and tracing under the given operation name.
+    pub(crate) async fn json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        operation: &'static str,
+    ) -> Result<serde_json::Value> {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base_url()))
+            .header(reqwest::header::ACCEPT, "application/json");
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let request = request.build().map_err(|e| Error::InvalidArgument {
+            field: "request".into(),
+            rule: e.to_string(),
+        })?;
+        use whapi_client::Transport;
+        let response = self
+            .transport
+            .send(&self.http, request, operation)
+            .await
+            .map_err(Error::from_transport)?;
+        if !response.status().is_success() {
+            return Err(Error::from_response(response).await);
+        }
+        let bytes = response.bytes().await.map_err(Error::from_transport)?;
+        serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
+            path: ".".into(),
+            body: bytes,
+            source,
+        })
     }
 
     /// [`Whapi::call`] for operations whose answer is not JSON (images, media

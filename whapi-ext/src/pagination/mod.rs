@@ -34,7 +34,7 @@
 //! - A walk cannot loop forever: a cursor the server led to before, a page
 //!   whose first item is the previous page's (a server ignoring the offset),
 //!   or a `before` page that does not move back ends the walk with
-//!   [`Error::PaginationLoop`](crate::Error::PaginationLoop).
+//!   [`Error::PaginationLoop`].
 //! - Errors arrive as stream items, after which the stream ends. Each
 //!   request goes through the client, so it is retried by its policy.
 //! - Memory holds one page at a time, however long the walk.

@@ -26,10 +26,17 @@
 //! - ids are plain strings, never checked against the spec's patterns;
 //! - numbers may arrive as strings (`"42"`), floats (truncated), or beyond
 //!   `i64` (clamped: `mute_until: 18446744073709552000` reads as `i64::MAX`);
+//!   event type names are read case-insensitively, deprecated ones included
+//!   (`message`, `ack`, `chat`; `status` meant `channel`);
 //!   booleans as `0`/`1` or `"true"`; strings as numbers;
 //! - a value of a shape that cannot be read (an object where a string
 //!   belongs) reads as absent; a list element that is not an object is
 //!   dropped; a lone object where a list belongs is a list of one;
+//! - half an emoji (a lone UTF-16 surrogate escape, as Node sends when it
+//!   cuts a string) reads as U+FFFD;
+//! - an item whose JSON is valid but beyond the typed reader (a key given
+//!   twice, a number beyond `f64`) keeps an empty typed view and its raw
+//!   JSON: [`Typed::is_complete`] says so;
 //! - unknown keys, unknown message types and unknown events are kept: every
 //!   item keeps its raw JSON ([`Typed::raw`]), an unrecognised payload is
 //!   [`Payload::Unknown`], and serializing an event writes back exactly the
@@ -105,20 +112,22 @@ pub enum EventType {
 }
 
 impl EventType {
+    /// Reads a type name; the deprecated singular names count (`status`
+    /// meant `channel`, `ack` meant `statuses`).
     fn from_name(name: &str) -> Self {
-        match name {
+        match name.trim().to_ascii_lowercase().as_str() {
             "messages" | "message" => Self::Messages,
-            "statuses" | "status" => Self::Statuses,
-            "chats" => Self::Chats,
+            "statuses" | "ack" | "acks" => Self::Statuses,
+            "chats" | "chat" => Self::Chats,
             "contacts" => Self::Contacts,
             "groups" => Self::Groups,
             "presences" => Self::Presences,
             "labels" => Self::Labels,
             "calls" => Self::Calls,
-            "channel" | "channels" => Self::Channel,
+            "channel" | "channels" | "status" => Self::Channel,
             "users" => Self::Users,
             "service" => Self::Service,
-            other => Self::Other(other.to_string()),
+            _ => Self::Other(name.to_string()),
         }
     }
 }
@@ -141,12 +150,12 @@ pub enum Method {
 
 impl Method {
     fn from_name(name: &str) -> Self {
-        match name.to_ascii_lowercase().as_str() {
+        match name.trim().to_ascii_lowercase().as_str() {
             "post" => Self::Post,
             "put" => Self::Put,
             "patch" => Self::Patch,
             "delete" => Self::Delete,
-            other => Self::Other(other.to_string()),
+            _ => Self::Other(name.to_string()),
         }
     }
 }
@@ -159,6 +168,7 @@ impl Method {
 pub struct Typed<T> {
     data: T,
     raw: Box<RawValue>,
+    complete: bool,
 }
 
 impl<T> Typed<T> {
@@ -170,6 +180,14 @@ impl<T> Typed<T> {
     /// The item's JSON as the server sent it, unknown keys included.
     pub fn raw(&self) -> &RawValue {
         &self.raw
+    }
+
+    /// Whether the typed view could be read. It cannot only when the item's
+    /// JSON is valid but beyond what the typed reader takes (a key given
+    /// twice, a number beyond `f64`): the view is then empty and
+    /// [`Typed::raw`] holds everything.
+    pub fn is_complete(&self) -> bool {
+        self.complete
     }
 }
 
@@ -190,10 +208,19 @@ impl<T: for<'de> Deserialize<'de> + Default> Typed<T> {
     fn read(raw: &RawValue) -> Self {
         // Every field of `T` is lenient, so only malformed structure (a
         // duplicated key) can fail; the raw JSON keeps the item then.
-        let data = serde_json::from_str(raw.get()).unwrap_or_default();
+        let parsed = serde_json::from_str(raw.get()).or_else(|e| {
+            lone_surrogates_replaced(raw.get())
+                .ok_or(e)
+                .and_then(|fixed| serde_json::from_str(&fixed))
+        });
+        let (data, complete) = match parsed {
+            Ok(data) => (data, true),
+            Err(_) => (T::default(), false),
+        };
         Self {
             data,
             raw: raw.to_owned(),
+            complete,
         }
     }
 }
@@ -274,8 +301,17 @@ impl WebhookEvent {
         if !text.trim_start().starts_with('{') {
             return Err(ParseError::NotJson(None));
         }
-        let envelope: Envelope =
-            serde_json::from_str(text).map_err(|e| ParseError::NotJson(Some(e)))?;
+        let envelope: Envelope = match serde_json::from_str(text) {
+            Ok(envelope) => envelope,
+            // Node cuts emoji in half and sends lone UTF-16 surrogates,
+            // which serde_json refuses in the strings it reads.
+            Err(first) => match lone_surrogates_replaced(text) {
+                Some(fixed) => {
+                    serde_json::from_str(&fixed).map_err(|_| ParseError::NotJson(Some(first)))?
+                }
+                None => return Err(ParseError::NotJson(Some(first))),
+            },
+        };
         envelope.into_event(text.into())
     }
 
@@ -292,6 +328,55 @@ impl Serialize for WebhookEvent {
         let raw: &RawValue = serde_json::from_str(&self.raw).map_err(serde::ser::Error::custom)?;
         raw.serialize(serializer)
     }
+}
+
+/// `text` with every `\uXXXX` escape of a lone UTF-16 surrogate replaced by
+/// `\ufffd`, or `None` when it has none.
+fn lone_surrogates_replaced(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let hex = |at: usize| -> Option<u16> {
+        let digits = bytes.get(at..at + 4)?;
+        u16::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+    };
+    let escape_at = |at: usize| -> Option<u16> {
+        (bytes.get(at) == Some(&b'\\') && bytes.get(at + 1) == Some(&b'u'))
+            .then(|| hex(at + 2))
+            .flatten()
+    };
+    let mut out = String::with_capacity(text.len());
+    let (mut i, mut last, mut changed) = (0, 0, false);
+    while i < bytes.len() {
+        if bytes[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        let Some(unit) = escape_at(i) else {
+            i += 2;
+            continue;
+        };
+        let lone = match unit {
+            0xD800..=0xDBFF => {
+                !escape_at(i + 6).is_some_and(|next| (0xDC00..=0xDFFF).contains(&next))
+            }
+            0xDC00..=0xDFFF => true,
+            _ => false,
+        };
+        if lone {
+            out.push_str(&text[last..i]);
+            out.push_str("\\ufffd");
+            changed = true;
+            last = i + 6;
+            i += 6;
+        } else {
+            i += if (0xD800..=0xDBFF).contains(&unit) {
+                12
+            } else {
+                6
+            };
+        }
+    }
+    out.push_str(&text[last..]);
+    changed.then_some(out)
 }
 
 /// The `event` object: `{"type", "method"}` per the spec, `{"type", "event"}`

@@ -1,13 +1,16 @@
 //! An axum router that receives webhooks (feature `axum`).
 //!
-//! It checks the configured header, limits the body size, parses the event,
-//! answers `200 OK` at once and hands the event to your handler on a task of
-//! its own. A handler that fails or panics is logged and does not change the
-//! answer, so Whapi never retries an event forever because of it.
+//! It checks the configured header before reading the body, limits the body
+//! size, parses the event, answers `200 OK` at once and hands the event to
+//! your handler on a task of its own. A handler that fails or panics is
+//! logged with `tracing` and does not change the answer, so Whapi never
+//! retries an event forever because of it. It accepts any method on its path
+//! and below it, so the webhook modes `body`, `path` and `method` all reach
+//! it.
 //!
 //! | request | answer |
 //! |---|---|
-//! | header missing or wrong | `401 Unauthorized` |
+//! | header missing or wrong | `401 Unauthorized` (the body is not read) |
 //! | body over the limit | `413 Payload Too Large` |
 //! | body not a webhook event | `400 Bad Request` (logged) |
 //! | an event | `200 OK`, then the handler runs |
@@ -15,11 +18,11 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::routing::any;
 use axum::Router;
+use futures_util::FutureExt;
 
 use super::{WebhookEvent, WebhookVerifier};
 
@@ -69,6 +72,7 @@ impl std::fmt::Debug for WebhookReceiver {
 struct Shared {
     handler: Handler,
     verifier: Option<Arc<WebhookVerifier>>,
+    body_limit: usize,
 }
 
 impl WebhookReceiver {
@@ -102,26 +106,41 @@ impl WebhookReceiver {
         self
     }
 
-    /// The router, receiving `POST` requests on `path`.
+    /// The router, receiving requests of any method on `path` and below it
+    /// (`/webhook`, `/webhook/messages/post`).
     pub fn router(self, path: &str) -> Router {
+        let base = format!("/{}", path.trim_matches('/'));
+        let nested = if base == "/" {
+            "/{*event}".to_string()
+        } else {
+            format!("{base}/{{*event}}")
+        };
         let shared = Shared {
             handler: self.handler,
             verifier: self.verifier.map(Arc::new),
+            body_limit: self.body_limit,
         };
         Router::new()
-            .route(path, post(receive))
-            .layer(DefaultBodyLimit::max(self.body_limit))
+            .route(&base, any(receive))
+            .route(&nested, any(receive))
             .with_state(shared)
     }
 }
 
-async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn receive(State(shared): State<Shared>, request: Request) -> StatusCode {
     if let Some(verifier) = &shared.verifier {
-        if let Err(refusal) = verifier.verify(&headers) {
+        if let Err(refusal) = verifier.verify(request.headers()) {
             tracing::warn!(%refusal, "webhook refused");
             return StatusCode::UNAUTHORIZED;
         }
     }
+    let body = match axum::body::to_bytes(request.into_body(), shared.body_limit).await {
+        Ok(body) => body,
+        Err(error) => {
+            tracing::warn!(%error, limit = shared.body_limit, "webhook body refused");
+            return StatusCode::PAYLOAD_TOO_LARGE;
+        }
+    };
     let event = match WebhookEvent::parse(&body) {
         Ok(event) => event,
         Err(error) => {
@@ -131,8 +150,13 @@ async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) 
     };
     let handler = shared.handler.clone();
     tokio::spawn(async move {
-        if let Err(error) = handler(event).await {
-            tracing::error!(%error, "webhook handler failed");
+        match std::panic::AssertUnwindSafe(handler(event))
+            .catch_unwind()
+            .await
+        {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::error!(%error, "webhook handler failed"),
+            Err(_) => tracing::error!("webhook handler panicked"),
         }
     });
     StatusCode::OK
