@@ -25,6 +25,7 @@
 mod client;
 mod config;
 mod error;
+pub mod ids;
 pub mod pagination;
 pub mod retry;
 mod transport;

@@ -1,0 +1,356 @@
+//! Typed ids: strict when built from what people type, lenient when decoded
+//! from what the server sends.
+//!
+//! ```
+//! use whapi_ext::ids::{ChatId, ContactId, GroupId};
+//!
+//! let alice: ContactId = "+1 (555) 010-0000".parse()?;
+//! assert_eq!(alice.as_str(), "15550100000");
+//! let chat = ChatId::from(alice);
+//! assert_eq!(chat.as_str(), "15550100000@s.whatsapp.net");
+//! let group: ChatId = "120363025343298765@g.us".parse()?;
+//! assert!(group.is_group());
+//! assert!("not a chat".parse::<ChatId>().is_err());
+//! # Ok::<(), whapi_ext::Error>(())
+//! ```
+//!
+//! Building an id (`parse`, `new`) checks it, so a typo is an
+//! [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything
+//! is sent. Decoding one from JSON accepts any string: the service issues ids
+//! that break its own patterns (`media_init` as a media id).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::Error;
+
+fn invalid(field: &str, rule: impl Into<String>) -> Error {
+    Error::InvalidArgument {
+        field: field.to_string(),
+        rule: rule.into(),
+    }
+}
+
+/// Defines an id newtype: checked `new`/`FromStr`, lenient `Deserialize`,
+/// `Display`, `AsRef<str>`, `Serialize`.
+macro_rules! id_type {
+    ($(#[$meta:meta])* $name:ident, $check:path) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Checks and builds the id.
+            pub fn new(text: impl AsRef<str>) -> Result<Self, Error> {
+                $check(text.as_ref().trim()).map(Self)
+            }
+
+            /// The id as the server writes it.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// Wraps an id the server sent, unchecked.
+            pub fn from_server(text: impl Into<String>) -> Self {
+                Self(text.into())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = Error;
+            fn from_str(text: &str) -> Result<Self, Error> {
+                Self::new(text)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            /// Accepts any string: what the server sends is taken as it is.
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                String::deserialize(deserializer).map(Self)
+            }
+        }
+
+        impl TryFrom<&str> for $name {
+            type Error = Error;
+            fn try_from(text: &str) -> Result<Self, Error> {
+                Self::new(text)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = Error;
+            fn try_from(text: String) -> Result<Self, Error> {
+                Self::new(text)
+            }
+        }
+
+    };
+}
+
+/// Digits of a phone number written any common way: `+1 (555) 010-0000`,
+/// `1 555 010 0000`, `0015550100000` is not unwrapped (write it with `+`).
+fn phone_digits(text: &str, field: &str) -> Result<String, Error> {
+    let text = text.trim();
+    let body = text.strip_prefix('+').unwrap_or(text);
+    if body
+        .chars()
+        .any(|c| !(c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '.')))
+    {
+        return Err(invalid(
+            field,
+            format!("`{text}` is not a phone number (digits, spaces, dashes, parentheses)"),
+        ));
+    }
+    let digits: String = body.chars().filter(char::is_ascii_digit).collect();
+    if !(7..=15).contains(&digits.len()) {
+        return Err(invalid(
+            field,
+            format!(
+                "`{text}` has {} digits; a phone number with country code has 7 to 15",
+                digits.len()
+            ),
+        ));
+    }
+    if digits.starts_with('0') {
+        return Err(invalid(
+            field,
+            format!("`{text}` starts with 0: write the country code, e.g. +44 …"),
+        ));
+    }
+    Ok(digits)
+}
+
+fn check_contact(text: &str) -> Result<String, Error> {
+    match text.split_once('@') {
+        Some((user, "s.whatsapp.net" | "c.us")) => phone_digits(user, "contact_id"),
+        Some(_) => Err(invalid(
+            "contact_id",
+            format!("`{text}` is not a contact: use a phone number"),
+        )),
+        None => phone_digits(text, "contact_id"),
+    }
+}
+
+fn check_group(text: &str) -> Result<String, Error> {
+    let Some(local) = text.strip_suffix("@g.us") else {
+        return Err(invalid(
+            "group_id",
+            format!("`{text}` is not a group id (`…@g.us`)"),
+        ));
+    };
+    if local.len() < 10
+        || local.len() > 31
+        || !local.chars().all(|c| c.is_ascii_digit() || c == '-')
+    {
+        return Err(invalid(
+            "group_id",
+            format!("`{text}`: a group id is 10 to 31 digits or dashes before `@g.us`"),
+        ));
+    }
+    Ok(text.to_string())
+}
+
+fn check_newsletter(text: &str) -> Result<String, Error> {
+    let Some(local) = text.strip_suffix("@newsletter") else {
+        return Err(invalid(
+            "newsletter_id",
+            format!("`{text}` is not a newsletter id (`…@newsletter`)"),
+        ));
+    };
+    if local.is_empty() || !local.chars().all(|c| c.is_ascii_digit()) {
+        return Err(invalid(
+            "newsletter_id",
+            format!("`{text}`: a newsletter id is digits before `@newsletter`"),
+        ));
+    }
+    Ok(text.to_string())
+}
+
+fn check_chat(text: &str) -> Result<String, Error> {
+    match text.split_once('@') {
+        None => phone_digits(text, "chat_id").map(|d| format!("{d}@s.whatsapp.net")),
+        Some((user, "s.whatsapp.net" | "c.us")) => phone_digits(user, "chat_id").map(|d| format!("{d}@s.whatsapp.net")),
+        Some((_, "g.us")) => check_group(text).map_err(|_| invalid("chat_id", format!("`{text}` is not a valid group id"))),
+        Some((_, "newsletter")) => check_newsletter(text).map_err(|_| invalid("chat_id", format!("`{text}` is not a valid newsletter id"))),
+        Some((user, "lid")) if !user.is_empty() && user.chars().all(|c| c.is_ascii_digit()) => Ok(text.to_string()),
+        Some(("status", "broadcast")) => Ok(text.to_string()),
+        Some(_) => Err(invalid("chat_id", format!("`{text}` is not a chat id: a phone number, or …@s.whatsapp.net, …@g.us, …@newsletter, …@lid"))),
+    }
+}
+
+fn check_token(field: &str, text: &str) -> Result<String, Error> {
+    if text.is_empty() {
+        return Err(invalid(field, "must not be empty"));
+    }
+    if text.len() > 256
+        || text
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '/')
+    {
+        return Err(invalid(
+            field,
+            format!("`{text}` holds spaces, slashes or control characters, or is over 256 bytes"),
+        ));
+    }
+    Ok(text.to_string())
+}
+
+fn check_message(text: &str) -> Result<String, Error> {
+    check_token("message_id", text)
+}
+
+fn check_media(text: &str) -> Result<String, Error> {
+    check_token("media_id", text)
+}
+
+id_type!(
+    /// A chat: a contact (`…@s.whatsapp.net`), a group (`…@g.us`), a
+    /// newsletter (`…@newsletter`), a LID (`…@lid`) or `status@broadcast`.
+    /// Built from a phone number, it is that contact's chat.
+    ChatId, check_chat
+);
+id_type!(
+    /// A contact: the digits of a phone number with country code.
+    ContactId, check_contact
+);
+id_type!(
+    /// A group: `…@g.us`.
+    GroupId, check_group
+);
+id_type!(
+    /// A newsletter (WhatsApp channel): `…@newsletter`.
+    NewsletterId, check_newsletter
+);
+id_type!(
+    /// A message id, as the server issued it.
+    MessageId, check_message
+);
+id_type!(
+    /// A media id, for downloads and re-sends.
+    MediaId, check_media
+);
+
+impl ChatId {
+    /// Whether it is a group chat.
+    pub fn is_group(&self) -> bool {
+        self.0.ends_with("@g.us")
+    }
+
+    /// Whether it is a newsletter.
+    pub fn is_newsletter(&self) -> bool {
+        self.0.ends_with("@newsletter")
+    }
+}
+
+impl From<ContactId> for ChatId {
+    fn from(contact: ContactId) -> Self {
+        Self(format!("{}@s.whatsapp.net", contact.0))
+    }
+}
+
+impl From<GroupId> for ChatId {
+    fn from(group: GroupId) -> Self {
+        Self(group.0)
+    }
+}
+
+impl From<NewsletterId> for ChatId {
+    fn from(newsletter: NewsletterId) -> Self {
+        Self(newsletter.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_numbers_are_read_in_common_notations() {
+        for written in [
+            "+1 (555) 010-0000",
+            "1 555 010 0000",
+            "+1.555.010.0000",
+            "15550100000",
+            "15550100000@s.whatsapp.net",
+        ] {
+            assert_eq!(
+                ContactId::new(written).unwrap().as_str(),
+                "15550100000",
+                "{written}"
+            );
+        }
+        assert_eq!(
+            ChatId::new("+1 (555) 010-0000").unwrap().as_str(),
+            "15550100000@s.whatsapp.net"
+        );
+    }
+
+    #[test]
+    fn bad_input_names_the_field_and_the_rule() {
+        let cases = [
+            ("12345", "contact_id", "7 to 15"),
+            ("+1 555 abc", "contact_id", "not a phone number"),
+            ("0555 0100 000", "contact_id", "country code"),
+        ];
+        for (text, field, rule) in cases {
+            let Err(Error::InvalidArgument { field: f, rule: r }) = ContactId::new(text) else {
+                panic!("{text} passed")
+            };
+            assert_eq!(f, field);
+            assert!(r.contains(rule), "{text}: {r}");
+        }
+        assert!(ChatId::new("someone@example.com").is_err());
+        assert!(ChatId::new("").is_err());
+        assert!(GroupId::new("123@g.us").is_err(), "too short");
+        assert!(NewsletterId::new("abc@newsletter").is_err());
+        assert!(MessageId::new("has space").is_err());
+        assert!(MediaId::new("a/b").is_err());
+    }
+
+    #[test]
+    fn every_kind_of_chat_is_accepted() {
+        for chat in [
+            "120363025343298765@g.us",
+            "120363000000000000@newsletter",
+            "123456789012345@lid",
+            "status@broadcast",
+        ] {
+            assert_eq!(ChatId::new(chat).unwrap().as_str(), chat);
+        }
+        assert!(ChatId::new("120363025343298765@g.us").unwrap().is_group());
+    }
+
+    #[test]
+    fn decoding_accepts_what_the_server_sends() {
+        let id: MediaId = serde_json::from_str("\"media_init\"").unwrap();
+        assert_eq!(id.as_str(), "media_init");
+        let odd: ChatId = serde_json::from_str("\"weird@nowhere\"").unwrap();
+        assert_eq!(serde_json::to_string(&odd).unwrap(), "\"weird@nowhere\"");
+    }
+}
