@@ -3,6 +3,7 @@
 mod client_wire;
 mod ext_client;
 mod generation;
+mod media;
 mod pagination;
 mod spec_file;
 mod toolchain;

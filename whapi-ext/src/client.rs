@@ -204,6 +204,31 @@ impl Whapi {
         })
     }
 
+    /// Sends a request built by this crate through the client's transport;
+    /// an error status becomes [`Error::Api`].
+    pub(crate) async fn execute(
+        &self,
+        request: reqwest::Request,
+        operation: &'static str,
+    ) -> Result<reqwest::Response> {
+        use whapi_client::Transport;
+        let response = self
+            .transport
+            .send(&self.http, request, operation)
+            .await
+            .map_err(Error::from_transport)?;
+        if response.status().is_success() {
+            Ok(response)
+        } else {
+            Err(Error::from_response(response).await)
+        }
+    }
+
+    /// The HTTP client requests are sent with.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// [`Whapi::call`] for operations whose answer is not JSON (images, media
     /// downloads): the whole [`ResponseValue`], status and headers included.
     pub async fn call_raw<'a, T, F, Fut>(&'a self, operation: F) -> Result<ResponseValue<T>>

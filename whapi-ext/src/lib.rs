@@ -26,6 +26,7 @@ mod client;
 mod config;
 mod error;
 pub mod ids;
+pub mod media;
 pub mod pagination;
 pub mod retry;
 mod transport;

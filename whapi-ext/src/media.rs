@@ -1,0 +1,335 @@
+//! Media: where it comes from, and streaming uploads and downloads.
+//!
+//! ```no_run
+//! # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
+//! use whapi_ext::ids::MediaId;
+//! use whapi_ext::media::MediaSource;
+//!
+//! // Streams the file from disk with its true media type (from the
+//! // extension, else from the content).
+//! let uploaded = wa.upload_media(MediaSource::path("invoice.pdf")).await?;
+//! let id = MediaId::from_server(uploaded.media[0].id.clone().map(|i| i.to_string()).unwrap_or_default());
+//! // Streams the download into a file, never holding it in memory.
+//! let bytes = wa.download_media_to_path(&id, "copy.pdf").await?;
+//! # Ok(())
+//! # }
+//! ```
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use futures_util::TryStreamExt;
+use serde_json::json;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio_util::io::ReaderStream;
+use whapi_client::types;
+
+use crate::ids::MediaId;
+use crate::{Error, Result, Whapi};
+
+/// Where a media file comes from. Local data (bytes, a path, a reader) is
+/// uploaded; a URL or a media id is passed on for the server to fetch.
+pub struct MediaSource {
+    kind: Kind,
+    file_name: Option<String>,
+    mime: Option<String>,
+}
+
+enum Kind {
+    Url(String),
+    MediaId(String),
+    Bytes(Bytes),
+    Path(PathBuf),
+    Reader(Box<dyn AsyncRead + Send + Unpin>),
+}
+
+impl fmt::Debug for MediaSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match &self.kind {
+            Kind::Url(url) => format!("url {url}"),
+            Kind::MediaId(id) => format!("media id {id}"),
+            Kind::Bytes(data) => format!("{} bytes", data.len()),
+            Kind::Path(path) => format!("path {}", path.display()),
+            Kind::Reader(_) => "reader".to_string(),
+        };
+        f.debug_struct("MediaSource")
+            .field("kind", &kind)
+            .field("file_name", &self.file_name)
+            .field("mime", &self.mime)
+            .finish()
+    }
+}
+
+impl MediaSource {
+    fn of(kind: Kind) -> Self {
+        Self {
+            kind,
+            file_name: None,
+            mime: None,
+        }
+    }
+
+    /// A file the server downloads from this URL.
+    pub fn url(url: impl Into<String>) -> Self {
+        Self::of(Kind::Url(url.into()))
+    }
+
+    /// A file already uploaded (`POST /media`).
+    pub fn media_id(id: impl Into<String>) -> Self {
+        Self::of(Kind::MediaId(id.into()))
+    }
+
+    /// Data in memory, with its file name and media type.
+    pub fn bytes(
+        data: impl Into<Bytes>,
+        file_name: impl Into<String>,
+        mime: impl Into<String>,
+    ) -> Self {
+        Self {
+            kind: Kind::Bytes(data.into()),
+            file_name: Some(file_name.into()),
+            mime: Some(mime.into()),
+        }
+    }
+
+    /// A file on disk, streamed when sent. Its media type comes from the
+    /// extension, else from its first bytes, unless [`MediaSource::mime`]
+    /// sets it.
+    pub fn path(path: impl Into<PathBuf>) -> Self {
+        Self::of(Kind::Path(path.into()))
+    }
+
+    /// Data read from `reader` while it is sent.
+    pub fn reader(
+        reader: impl AsyncRead + Send + Unpin + 'static,
+        file_name: impl Into<String>,
+        mime: impl Into<String>,
+    ) -> Self {
+        Self {
+            kind: Kind::Reader(Box::new(reader)),
+            file_name: Some(file_name.into()),
+            mime: Some(mime.into()),
+        }
+    }
+
+    /// Sets the file name the recipient sees.
+    #[must_use]
+    pub fn file_name(mut self, name: impl Into<String>) -> Self {
+        self.file_name = Some(name.into());
+        self
+    }
+
+    /// Sets the media type (`image/png`, `audio/ogg; codecs=opus`).
+    #[must_use]
+    pub fn mime(mut self, mime: impl Into<String>) -> Self {
+        self.mime = Some(mime.into());
+        self
+    }
+
+    /// The media type: the one set, else guessed for a path (extension, then
+    /// content). Checked to be a media type.
+    async fn resolve_mime(&self) -> Result<String> {
+        let guessed = match (&self.mime, &self.kind) {
+            (Some(mime), _) => mime.clone(),
+            (None, Kind::Path(path)) => guess_path_mime(path).await?,
+            (None, _) => "application/octet-stream".to_string(),
+        };
+        guessed
+            .parse::<mime::Mime>()
+            .map(|_| guessed.clone())
+            .map_err(|_| Error::InvalidArgument {
+                field: "mime".into(),
+                rule: format!("`{guessed}` is not a media type"),
+            })
+    }
+}
+
+/// The media type of a file: by extension, else by its first bytes.
+async fn guess_path_mime(path: &Path) -> Result<String> {
+    if let Some(mime) = mime_guess::from_path(path).first_raw() {
+        return Ok(mime.to_string());
+    }
+    let mut head = vec![0u8; 8192];
+    let mut file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| io_error(path, e))?;
+    let read = file.read(&mut head).await.map_err(|e| io_error(path, e))?;
+    Ok(infer::get(&head[..read])
+        .map_or("application/octet-stream", |kind| kind.mime_type())
+        .to_string())
+}
+
+fn io_error(path: &Path, error: std::io::Error) -> Error {
+    Error::InvalidArgument {
+        field: "path".into(),
+        rule: format!("{}: {error}", path.display()),
+    }
+}
+
+/// The API path of a media file, its id percent-encoded.
+fn media_path(id: &MediaId) -> String {
+    let encoded: String = id
+        .as_str()
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect();
+    format!("/media/{encoded}")
+}
+
+impl Whapi {
+    /// Uploads a media file (`POST /media`) and returns what the server
+    /// answers (the new media id). Local data goes as a raw body with its
+    /// true media type, streamed from disk for a path; a URL goes as JSON
+    /// for the server to fetch. A streamed body is sent once, never retried.
+    pub async fn upload_media(&self, source: MediaSource) -> Result<types::UploadMediaResponse> {
+        let mime = source.resolve_mime().await?;
+        let url = format!("{}/media", self.base_url());
+        let request = match source.kind {
+            Kind::Url(url_or_id) | Kind::MediaId(url_or_id) => {
+                let answer = self
+                    .json(
+                        reqwest::Method::POST,
+                        "/media",
+                        Some(&json!({ "media": url_or_id })),
+                        "upload_media",
+                    )
+                    .await?;
+                return serde_json::from_value(answer.clone()).map_err(|source| Error::Decode {
+                    path: ".".into(),
+                    body: Bytes::from(answer.to_string()),
+                    source,
+                });
+            }
+            Kind::Bytes(data) => self.http().post(&url).body(data),
+            Kind::Path(path) => {
+                let file = tokio::fs::File::open(&path)
+                    .await
+                    .map_err(|e| io_error(&path, e))?;
+                let length = file.metadata().await.map_err(|e| io_error(&path, e))?.len();
+                self.http()
+                    .post(&url)
+                    .header(reqwest::header::CONTENT_LENGTH, length)
+                    .body(reqwest::Body::wrap_stream(ReaderStream::new(file)))
+            }
+            Kind::Reader(reader) => self
+                .http()
+                .post(&url)
+                .body(reqwest::Body::wrap_stream(ReaderStream::new(reader))),
+        };
+        let request = request
+            .header(reqwest::header::CONTENT_TYPE, mime)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .build()
+            .map_err(|e| Error::InvalidArgument {
+                field: "media".into(),
+                rule: e.to_string(),
+            })?;
+        let response = self.execute(request, "upload_media").await?;
+        let body = response.bytes().await.map_err(Error::from_transport)?;
+        serde_json::from_slice(&body).map_err(|source| Error::Decode {
+            path: ".".into(),
+            body,
+            source,
+        })
+    }
+
+    /// Downloads a media file (`GET /media/{MediaID}`) into `writer`, a
+    /// chunk at a time, and returns how many bytes it wrote.
+    pub async fn download_media(
+        &self,
+        id: &MediaId,
+        writer: &mut (impl AsyncWrite + Unpin),
+    ) -> Result<u64> {
+        let request = self
+            .http()
+            .get(format!("{}{}", self.base_url(), media_path(id)))
+            .build()
+            .map_err(|e| Error::InvalidArgument {
+                field: "media_id".into(),
+                rule: e.to_string(),
+            })?;
+        let response = self.execute(request, "get_media").await?;
+        let mut chunks = response.bytes_stream();
+        let mut written = 0u64;
+        while let Some(chunk) = chunks.try_next().await.map_err(Error::from_transport)? {
+            writer
+                .write_all(&chunk)
+                .await
+                .map_err(|e| Error::Other(format!("writing the download: {e}")))?;
+            written += chunk.len() as u64;
+        }
+        writer
+            .flush()
+            .await
+            .map_err(|e| Error::Other(format!("writing the download: {e}")))?;
+        Ok(written)
+    }
+
+    /// [`Whapi::download_media`] into a file; a failed download leaves no
+    /// partial file behind.
+    pub async fn download_media_to_path(
+        &self,
+        id: &MediaId,
+        path: impl AsRef<Path>,
+    ) -> Result<u64> {
+        let path = path.as_ref();
+        let mut file = tokio::fs::File::create(path)
+            .await
+            .map_err(|e| io_error(path, e))?;
+        match self.download_media(id, &mut file).await {
+            Ok(written) => Ok(written),
+            Err(error) => {
+                drop(file);
+                let _ = tokio::fs::remove_file(path).await;
+                Err(error)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_ids_are_percent_encoded_in_paths() {
+        assert_eq!(
+            media_path(&MediaId::from_server("jpeg-abc_1.2~")),
+            "/media/jpeg-abc_1.2~"
+        );
+        assert_eq!(
+            media_path(&MediaId::from_server("a b/c")),
+            "/media/a%20b%2Fc"
+        );
+    }
+
+    #[tokio::test]
+    async fn mime_types_are_set_guessed_or_refused() {
+        assert_eq!(
+            MediaSource::bytes(vec![1], "v.ogg", "audio/ogg; codecs=opus")
+                .resolve_mime()
+                .await
+                .unwrap(),
+            "audio/ogg; codecs=opus"
+        );
+        assert_eq!(
+            MediaSource::path("x/report.pdf")
+                .resolve_mime()
+                .await
+                .unwrap(),
+            "application/pdf"
+        );
+        assert!(matches!(
+            MediaSource::bytes(vec![1], "x", "not a type")
+                .resolve_mime()
+                .await,
+            Err(Error::InvalidArgument { .. })
+        ));
+    }
+}
