@@ -4,6 +4,7 @@ mod client_wire;
 mod ext_client;
 mod generation;
 mod media;
+mod messages;
 mod pagination;
 mod spec_file;
 mod toolchain;

@@ -27,6 +27,7 @@ mod config;
 mod error;
 pub mod ids;
 pub mod media;
+pub mod messages;
 pub mod pagination;
 pub mod retry;
 mod transport;

@@ -127,22 +127,109 @@ impl MediaSource {
         self
     }
 
-    /// The media type: the one set, else guessed for a path (extension, then
-    /// content). Checked to be a media type.
-    async fn resolve_mime(&self) -> Result<String> {
-        let guessed = match (&self.mime, &self.kind) {
-            (Some(mime), _) => mime.clone(),
-            (None, Kind::Path(path)) => guess_path_mime(path).await?,
-            (None, _) => "application/octet-stream".to_string(),
+    /// The string a JSON body carries for a URL or a media id; `None` for
+    /// local data, which must be uploaded.
+    pub(crate) fn reference(&self) -> Option<String> {
+        match &self.kind {
+            Kind::Url(s) | Kind::MediaId(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+
+    /// The media type, a request body and (for a file) the length of local
+    /// data, streamed from disk for a path.
+    pub(crate) async fn into_body(self) -> Result<(String, reqwest::Body, Option<u64>)> {
+        let path = match &self.kind {
+            Kind::Path(path) => Some(path.clone()),
+            _ => None,
         };
-        guessed
-            .parse::<mime::Mime>()
-            .map(|_| guessed.clone())
-            .map_err(|_| Error::InvalidArgument {
+        let mime = media_type(self.mime.clone(), path).await?;
+        let (body, length) = match self.kind {
+            Kind::Bytes(data) => (reqwest::Body::from(data), None),
+            Kind::Path(path) => {
+                let file = tokio::fs::File::open(&path)
+                    .await
+                    .map_err(|e| io_error(&path, e))?;
+                let length = file.metadata().await.map_err(|e| io_error(&path, e))?.len();
+                (
+                    reqwest::Body::wrap_stream(ReaderStream::new(file)),
+                    Some(length),
+                )
+            }
+            Kind::Reader(reader) => (reqwest::Body::wrap_stream(ReaderStream::new(reader)), None),
+            Kind::Url(_) | Kind::MediaId(_) => {
+                return Err(Error::InvalidArgument {
+                    field: "media".into(),
+                    rule: "a URL or media id is not uploaded".into(),
+                })
+            }
+        };
+        Ok((mime, body, length))
+    }
+
+    /// The multipart part of local data, streamed from disk for a path.
+    pub(crate) async fn into_part(self) -> Result<reqwest::multipart::Part> {
+        let path = match &self.kind {
+            Kind::Path(path) => Some(path.clone()),
+            _ => None,
+        };
+        let mime = media_type(self.mime.clone(), path).await?;
+        let file_name = self.file_name.clone();
+        let part = match self.kind {
+            Kind::Bytes(data) => reqwest::multipart::Part::bytes(data.to_vec()),
+            Kind::Path(path) => {
+                let file = tokio::fs::File::open(&path)
+                    .await
+                    .map_err(|e| io_error(&path, e))?;
+                let length = file.metadata().await.map_err(|e| io_error(&path, e))?.len();
+                let name = file_name
+                    .clone()
+                    .or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned()));
+                let part = reqwest::multipart::Part::stream_with_length(
+                    reqwest::Body::wrap_stream(ReaderStream::new(file)),
+                    length,
+                );
+                return part
+                    .file_name(name.unwrap_or_else(|| "file".into()))
+                    .mime_str(&mime)
+                    .map_err(|e| Error::InvalidArgument {
+                        field: "mime".into(),
+                        rule: e.to_string(),
+                    });
+            }
+            Kind::Reader(reader) => reqwest::multipart::Part::stream(reqwest::Body::wrap_stream(
+                ReaderStream::new(reader),
+            )),
+            Kind::Url(_) | Kind::MediaId(_) => {
+                return Err(Error::InvalidArgument {
+                    field: "media".into(),
+                    rule: "a URL or media id is not uploaded".into(),
+                })
+            }
+        };
+        part.file_name(file_name.unwrap_or_else(|| "file".into()))
+            .mime_str(&mime)
+            .map_err(|e| Error::InvalidArgument {
                 field: "mime".into(),
-                rule: format!("`{guessed}` is not a media type"),
+                rule: e.to_string(),
             })
     }
+}
+
+/// The media type set, else the one of the file at `path`; checked.
+async fn media_type(set: Option<String>, path: Option<PathBuf>) -> Result<String> {
+    let chosen = match (set, path) {
+        (Some(mime), _) => mime,
+        (None, Some(path)) => guess_path_mime(&path).await?,
+        (None, None) => "application/octet-stream".to_string(),
+    };
+    chosen
+        .parse::<mime::Mime>()
+        .map(|_| chosen.clone())
+        .map_err(|_| Error::InvalidArgument {
+            field: "mime".into(),
+            rule: format!("`{chosen}` is not a media type"),
+        })
 }
 
 /// The media type of a file: by extension, else by its first bytes.
@@ -188,40 +275,29 @@ impl Whapi {
     /// true media type, streamed from disk for a path; a URL goes as JSON
     /// for the server to fetch. A streamed body is sent once, never retried.
     pub async fn upload_media(&self, source: MediaSource) -> Result<types::UploadMediaResponse> {
-        let mime = source.resolve_mime().await?;
-        let url = format!("{}/media", self.base_url());
-        let request = match source.kind {
-            Kind::Url(url_or_id) | Kind::MediaId(url_or_id) => {
-                let answer = self
-                    .json(
-                        reqwest::Method::POST,
-                        "/media",
-                        Some(&json!({ "media": url_or_id })),
-                        "upload_media",
-                    )
-                    .await?;
-                return serde_json::from_value(answer.clone()).map_err(|source| Error::Decode {
-                    path: ".".into(),
-                    body: Bytes::from(answer.to_string()),
-                    source,
-                });
-            }
-            Kind::Bytes(data) => self.http().post(&url).body(data),
-            Kind::Path(path) => {
-                let file = tokio::fs::File::open(&path)
-                    .await
-                    .map_err(|e| io_error(&path, e))?;
-                let length = file.metadata().await.map_err(|e| io_error(&path, e))?.len();
-                self.http()
-                    .post(&url)
-                    .header(reqwest::header::CONTENT_LENGTH, length)
-                    .body(reqwest::Body::wrap_stream(ReaderStream::new(file)))
-            }
-            Kind::Reader(reader) => self
-                .http()
-                .post(&url)
-                .body(reqwest::Body::wrap_stream(ReaderStream::new(reader))),
-        };
+        if let Some(url_or_id) = source.reference() {
+            let answer = self
+                .json(
+                    reqwest::Method::POST,
+                    "/media",
+                    Some(&json!({ "media": url_or_id })),
+                    "upload_media",
+                )
+                .await?;
+            return serde_json::from_value(answer.clone()).map_err(|source| Error::Decode {
+                path: ".".into(),
+                body: Bytes::from(answer.to_string()),
+                source,
+            });
+        }
+        let (mime, body, length) = source.into_body().await?;
+        let mut request = self
+            .http()
+            .post(format!("{}/media", self.base_url()))
+            .body(body);
+        if let Some(length) = length {
+            request = request.header(reqwest::header::CONTENT_LENGTH, length);
+        }
         let request = request
             .header(reqwest::header::CONTENT_TYPE, mime)
             .header(reqwest::header::ACCEPT, "application/json")
@@ -311,24 +387,17 @@ mod tests {
 
     #[tokio::test]
     async fn mime_types_are_set_guessed_or_refused() {
+        let set = Some("audio/ogg; codecs=opus".to_string());
         assert_eq!(
-            MediaSource::bytes(vec![1], "v.ogg", "audio/ogg; codecs=opus")
-                .resolve_mime()
-                .await
-                .unwrap(),
+            media_type(set, None).await.unwrap(),
             "audio/ogg; codecs=opus"
         );
         assert_eq!(
-            MediaSource::path("x/report.pdf")
-                .resolve_mime()
-                .await
-                .unwrap(),
+            media_type(None, Some("x/report.pdf".into())).await.unwrap(),
             "application/pdf"
         );
         assert!(matches!(
-            MediaSource::bytes(vec![1], "x", "not a type")
-                .resolve_mime()
-                .await,
+            media_type(Some("not a type".into()), None).await,
             Err(Error::InvalidArgument { .. })
         ));
     }

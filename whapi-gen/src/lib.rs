@@ -17,6 +17,7 @@ mod error;
 mod generate;
 pub mod inventory;
 mod load;
+mod messages;
 pub mod normalize;
 mod report;
 mod walk;
@@ -37,6 +38,8 @@ pub mod paths {
     pub const REPORT: &str = "spec/NORMALIZATION.md";
     /// The generated client module.
     pub const CLIENT: &str = "whapi-client/src/generated.rs";
+    /// The generated message builders of `whapi-ext`.
+    pub const MESSAGES: &str = "whapi-ext/src/messages/generated.rs";
     /// The generated table of operations (name, operationId, method, path).
     pub const OPERATION_TABLE: &str = "whapi-client/src/operation_table.rs";
 }
@@ -74,6 +77,7 @@ pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<Outpu
     let rows = inventory::inventory_of_file(&file, &normalized.spec);
     let client = generate::render(&file);
     let table = generate::operation_table(&rows)?;
+    let builders = messages::generate_messages(&normalized.spec, &rows)?;
     let report = report::render(&normalized.report);
     let mut spec = serde_json::to_string_pretty(&normalized.spec)
         .map_err(|e| GenError::OpenApi(e.to_string()))?;
@@ -86,6 +90,10 @@ pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<Outpu
         OutputFile {
             path: paths::OPERATION_TABLE,
             contents: table,
+        },
+        OutputFile {
+            path: paths::MESSAGES,
+            contents: builders,
         },
         OutputFile {
             path: paths::NORMALIZED,
