@@ -90,10 +90,9 @@ fn multipart_parts(request: &Request) -> Vec<Part> {
         let headers = String::from_utf8_lossy(&chunk[..split]).to_string();
         let field = |key: &str| {
             headers.split(';').find_map(|p| {
-                p.trim().strip_prefix(&format!("{key}=\"")).map(|v| {
-                    v.trim_end_matches(|c| c == '"' || c == '\r' || c == '\n')
-                        .to_string()
-                })
+                p.trim()
+                    .strip_prefix(&format!("{key}=\""))
+                    .map(|v| v.trim_end_matches(['"', '\r', '\n']).to_string())
             })
         };
         let content_type = headers.lines().find_map(|l| {

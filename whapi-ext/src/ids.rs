@@ -15,7 +15,7 @@
 //! ```
 //!
 //! Building an id (`parse`, `new`) checks it, so a typo is an
-//! [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything
+//! [`Error::InvalidArgument`] before anything
 //! is sent. Decoding one from JSON accepts any string: the service issues ids
 //! that break its own patterns (`media_init` as a media id).
 
