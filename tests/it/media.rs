@@ -229,3 +229,32 @@ async fn a_failed_download_is_an_api_error_and_leaves_no_file() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
     assert!(!file.exists());
 }
+
+#[tokio::test]
+async fn a_group_icon_goes_raw_as_png_and_other_types_are_refused() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/groups/120363025343298765@g.us/icon"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true})))
+        .mount(&server)
+        .await;
+    let wa = whapi(&server);
+    let group = whapi_ext::ids::GroupId::new("120363025343298765@g.us").unwrap();
+    let png = b"\x89PNG\r\n\x1a\nicon".to_vec();
+
+    wa.set_group_icon(
+        &group,
+        MediaSource::bytes(png.clone(), "icon.png", "image/png"),
+    )
+    .await
+    .unwrap();
+    let gif = wa
+        .set_group_icon(&group, MediaSource::bytes(vec![1], "x.gif", "image/gif"))
+        .await
+        .unwrap_err();
+
+    assert!(matches!(gif, Error::InvalidArgument { ref field, .. } if field == "icon"));
+    let request = only_request(&server).await;
+    assert_eq!(request.headers.get("content-type").unwrap(), "image/png");
+    assert_eq!(request.body, png);
+}

@@ -28,6 +28,10 @@ use whapi_client::types;
 use crate::ids::MediaId;
 use crate::{Error, Result, Whapi};
 
+/// Bytes read from disk per chunk of a streamed upload: large enough that
+/// the chunks cost little, small enough that memory stays flat.
+const STREAM_CHUNK: usize = 256 * 1024;
+
 /// Where a media file comes from. Local data (bytes, a path, a reader) is
 /// uploaded; a URL or a media id is passed on for the server to fetch.
 pub struct MediaSource {
@@ -152,11 +156,14 @@ impl MediaSource {
                     .map_err(|e| io_error(&path, e))?;
                 let length = file.metadata().await.map_err(|e| io_error(&path, e))?.len();
                 (
-                    reqwest::Body::wrap_stream(ReaderStream::new(file)),
+                    reqwest::Body::wrap_stream(ReaderStream::with_capacity(file, STREAM_CHUNK)),
                     Some(length),
                 )
             }
-            Kind::Reader(reader) => (reqwest::Body::wrap_stream(ReaderStream::new(reader)), None),
+            Kind::Reader(reader) => (
+                reqwest::Body::wrap_stream(ReaderStream::with_capacity(reader, STREAM_CHUNK)),
+                None,
+            ),
             Kind::Url(_) | Kind::MediaId(_) => {
                 return Err(Error::InvalidArgument {
                     field: "media".into(),
@@ -186,7 +193,7 @@ impl MediaSource {
                     .clone()
                     .or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned()));
                 let part = reqwest::multipart::Part::stream_with_length(
-                    reqwest::Body::wrap_stream(ReaderStream::new(file)),
+                    reqwest::Body::wrap_stream(ReaderStream::with_capacity(file, STREAM_CHUNK)),
                     length,
                 );
                 return part
@@ -198,7 +205,7 @@ impl MediaSource {
                     });
             }
             Kind::Reader(reader) => reqwest::multipart::Part::stream(reqwest::Body::wrap_stream(
-                ReaderStream::new(reader),
+                ReaderStream::with_capacity(reader, STREAM_CHUNK),
             )),
             Kind::Url(_) | Kind::MediaId(_) => {
                 return Err(Error::InvalidArgument {
@@ -315,6 +322,64 @@ impl Whapi {
         })
     }
 
+    /// Sets a group's icon (`PUT /groups/{GroupID}/icon`). Local data goes as
+    /// a raw JPEG or PNG body with its true media type; a URL or media id as
+    /// JSON.
+    pub async fn set_group_icon(
+        &self,
+        group: &crate::ids::GroupId,
+        icon: MediaSource,
+    ) -> Result<types::ResponseSuccess> {
+        let path = format!(
+            "/groups/{}/icon",
+            crate::messages::encode_path(group.as_str())
+        );
+        if let Some(reference) = icon.reference() {
+            let answer = self
+                .json(
+                    reqwest::Method::PUT,
+                    &path,
+                    Some(&json!({ "media": reference })),
+                    "set_group_icon",
+                )
+                .await?;
+            return serde_json::from_value(answer.clone()).map_err(|source| Error::Decode {
+                path: ".".into(),
+                body: Bytes::from(answer.to_string()),
+                source,
+            });
+        }
+        let (mime, body, length) = icon.into_body().await?;
+        if !matches!(mime.as_str(), "image/jpeg" | "image/png") {
+            return Err(Error::InvalidArgument {
+                field: "icon".into(),
+                rule: format!("a group icon is a JPEG or a PNG, not {mime}"),
+            });
+        }
+        let mut request = self
+            .http()
+            .put(format!("{}{path}", self.base_url()))
+            .body(body);
+        if let Some(length) = length {
+            request = request.header(reqwest::header::CONTENT_LENGTH, length);
+        }
+        let request = request
+            .header(reqwest::header::CONTENT_TYPE, mime)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .build()
+            .map_err(|e| Error::InvalidArgument {
+                field: "icon".into(),
+                rule: e.to_string(),
+            })?;
+        let response = self.execute(request, "set_group_icon").await?;
+        let body = response.bytes().await.map_err(Error::from_transport)?;
+        serde_json::from_slice(&body).map_err(|source| Error::Decode {
+            path: ".".into(),
+            body,
+            source,
+        })
+    }
+
     /// Downloads a media file (`GET /media/{MediaID}`) into `writer`, a
     /// chunk at a time, and returns how many bytes it wrote.
     pub async fn download_media(
@@ -355,9 +420,11 @@ impl Whapi {
         path: impl AsRef<Path>,
     ) -> Result<u64> {
         let path = path.as_ref();
-        let mut file = tokio::fs::File::create(path)
+        let file = tokio::fs::File::create(path)
             .await
             .map_err(|e| io_error(path, e))?;
+        // Fewer, larger writes than the network's chunks.
+        let mut file = tokio::io::BufWriter::with_capacity(STREAM_CHUNK, file);
         match self.download_media(id, &mut file).await {
             Ok(written) => Ok(written),
             Err(error) => {

@@ -65,7 +65,12 @@ pub fn run(root: &Path) -> Result<(), String> {
         std::fs::read_to_string(root.join(whapi_gen::paths::SPEC)).map_err(|e| e.to_string())?;
     regen_figures(&yaml)?;
     build_figures(root, &yaml)?;
-    for example in ["bench_overhead", "bench_pagination", "bench_webhooks"] {
+    for example in [
+        "bench_overhead",
+        "bench_pagination",
+        "bench_webhooks",
+        "bench_media",
+    ] {
         run_bench_example(root, example)?;
     }
     Ok(())
