@@ -384,3 +384,20 @@ fn every_send_operation_of_the_spec_has_a_builder() {
     );
     assert_eq!(sends.len(), 35);
 }
+
+#[tokio::test]
+async fn local_media_is_refused_where_the_spec_takes_json_only() {
+    let server = server().await;
+
+    let err = whapi(&server)
+        .create_story()
+        .media(MediaSource::bytes(vec![1, 2, 3], "s.jpg", "image/jpeg"))
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(err, Error::InvalidArgument { ref field, .. } if field == "media"),
+        "{err:?}"
+    );
+    assert!(server.received_requests().await.unwrap().is_empty());
+}

@@ -412,24 +412,34 @@ impl Whapi {
         Ok(written)
     }
 
-    /// [`Whapi::download_media`] into a file; a failed download leaves no
-    /// partial file behind.
+    /// [`Whapi::download_media`] into a file. The download goes to a
+    /// temporary file beside it, renamed into place once complete: a failed
+    /// download leaves neither a partial file nor a damaged old one.
     pub async fn download_media_to_path(
         &self,
         id: &MediaId,
         path: impl AsRef<Path>,
     ) -> Result<u64> {
         let path = path.as_ref();
-        let file = tokio::fs::File::create(path)
+        let mut partial = path.as_os_str().to_owned();
+        partial.push(".part");
+        let partial = PathBuf::from(partial);
+        let file = tokio::fs::File::create(&partial)
             .await
-            .map_err(|e| io_error(path, e))?;
+            .map_err(|e| io_error(&partial, e))?;
         // Fewer, larger writes than the network's chunks.
         let mut file = tokio::io::BufWriter::with_capacity(STREAM_CHUNK, file);
-        match self.download_media(id, &mut file).await {
-            Ok(written) => Ok(written),
+        let result = self.download_media(id, &mut file).await;
+        drop(file);
+        match result {
+            Ok(written) => {
+                tokio::fs::rename(&partial, path)
+                    .await
+                    .map_err(|e| io_error(path, e))?;
+                Ok(written)
+            }
             Err(error) => {
-                drop(file);
-                let _ = tokio::fs::remove_file(path).await;
+                let _ = tokio::fs::remove_file(&partial).await;
                 Err(error)
             }
         }

@@ -318,6 +318,9 @@ pub fn generate_messages(spec: &Value, rows: &[Row]) -> Result<String, GenError>
         let schema = body
             .and_then(|b| b.pointer("/content/application~1json/schema"))
             .cloned();
+        let multipart = body
+            .and_then(|b| b.pointer("/content/multipart~1form-data"))
+            .is_some();
         let mut props = Map::new();
         let mut required = Vec::new();
         if let Some(schema) = &schema {
@@ -369,7 +372,10 @@ pub fn generate_messages(spec: &Value, rows: &[Row]) -> Result<String, GenError>
             &op.path,
             &path_params,
             &fields,
-            body_type.as_deref(),
+            Shape {
+                body_type: body_type.as_deref(),
+                multipart,
+            },
             &row.success,
             &row.rust_method,
         );
@@ -385,6 +391,15 @@ pub fn generate_messages(spec: &Value, rows: &[Row]) -> Result<String, GenError>
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&parsed)))
 }
 
+/// What the request body may be.
+#[derive(Clone, Copy)]
+struct Shape<'a> {
+    /// The client's type of the JSON body.
+    body_type: Option<&'a str>,
+    /// Whether the spec accepts `multipart/form-data` (local media).
+    multipart: bool,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn write_builder(
     out: &mut String,
@@ -396,7 +411,7 @@ fn write_builder(
     path: &str,
     path_params: &[String],
     fields: &[Field],
-    body_type: Option<&str>,
+    shape: Shape<'_>,
     success: &str,
     operation: &str,
 ) {
@@ -454,7 +469,7 @@ fn write_builder(
         })
         .collect();
     let required_names: Vec<String> = required.iter().map(|f| format!("{:?}", f.json)).collect();
-    let validate = match body_type {
+    let validate = match shape.body_type {
         Some(ty) => format!("Some(|body| serde_json::from_value::<types::{ty}>(body).map(drop).map_err(|e| e.to_string()))"),
         None => "None".into(),
     };
@@ -469,11 +484,12 @@ fn write_builder(
     );
     let _ = writeln!(
         out,
-        "        #[allow(unused_mut)]\n        let mut builder = {name} {{ inner: Request::new(self, reqwest::Method::{}, {path_expr}, {operation:?}, Spec {{ required: &[{}], checks: &[{}], validate: {validate}, has_body: {} }}) }};",
+        "        #[allow(unused_mut)]\n        let mut builder = {name} {{ inner: Request::new(self, reqwest::Method::{}, {path_expr}, {operation:?}, Spec {{ required: &[{}], checks: &[{}], validate: {validate}, has_body: {}, multipart: {} }}) }};",
         http.to_uppercase(),
         required_names.join(", "),
         checks.join(", "),
-        body_type.is_some()
+        shape.body_type.is_some(),
+        shape.multipart
     );
     for p in path_params {
         let _ = writeln!(

@@ -137,6 +137,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: true,
                 },
             ),
         };
@@ -261,6 +262,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: true,
                 },
             ),
         };
@@ -385,6 +387,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: true,
                 },
             ),
         };
@@ -509,6 +512,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: true,
                 },
             ),
         };
@@ -621,6 +625,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: true,
                 },
             ),
         };
@@ -713,6 +718,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: true,
                 },
             ),
         };
@@ -815,6 +821,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: true,
                 },
             ),
         };
@@ -907,6 +914,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: true,
                 },
             ),
         };
@@ -1036,6 +1044,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: true,
                 },
             ),
         };
@@ -1153,6 +1162,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: true,
                 },
             ),
         };
@@ -1270,6 +1280,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: true,
                 },
             ),
         };
@@ -1351,6 +1362,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: true,
                 },
             ),
         };
@@ -1422,6 +1434,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: true,
                 },
             ),
         };
@@ -1516,6 +1529,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: true,
                 },
             ),
         };
@@ -1656,6 +1670,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: true,
                 },
             ),
         };
@@ -1728,6 +1743,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: true,
                 },
             ),
         };
@@ -1830,6 +1846,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: true,
                 },
             ),
         };
@@ -1977,6 +1994,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: true,
                 },
             ),
         };
@@ -2091,6 +2109,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: true,
                 },
             ),
         };
@@ -2209,6 +2228,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: true,
                 },
             ),
         };
@@ -2315,6 +2335,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: false,
                 },
             ),
         };
@@ -2365,6 +2386,7 @@ impl Whapi {
                     checks: &[],
                     validate: None,
                     has_body: false,
+                    multipart: false,
                 },
             ),
         };
@@ -2422,6 +2444,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: false,
                 },
             ),
         };
@@ -2470,6 +2493,7 @@ impl Whapi {
                     checks: &[],
                     validate: None,
                     has_body: false,
+                    multipart: false,
                 },
             ),
         };
@@ -2523,6 +2547,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: false,
                 },
             ),
         };
@@ -2570,6 +2595,7 @@ impl Whapi {
                     checks: &[],
                     validate: None,
                     has_body: false,
+                    multipart: false,
                 },
             ),
         };
@@ -2623,6 +2649,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: false,
                 },
             ),
         };
@@ -2676,6 +2703,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: false,
                 },
             ),
         };
@@ -2720,6 +2748,7 @@ impl Whapi {
                     checks: &[],
                     validate: None,
                     has_body: false,
+                    multipart: false,
                 },
             ),
         };
@@ -2860,6 +2889,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: false,
                 },
             ),
         };
@@ -2959,6 +2989,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: false,
                 },
             ),
         };
@@ -3077,6 +3108,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: true,
                 },
             ),
         };
@@ -3195,6 +3227,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: true,
                 },
             ),
         };
@@ -3280,6 +3313,7 @@ impl Whapi {
                             .map_err(|e| e.to_string())
                     }),
                     has_body: true,
+                    multipart: false,
                 },
             ),
         };

@@ -93,6 +93,8 @@ pub(crate) struct Spec {
     /// do not (an enum value, a nested object).
     pub(crate) validate: Option<fn(Value) -> std::result::Result<(), String>>,
     pub(crate) has_body: bool,
+    /// Whether the operation accepts `multipart/form-data`: local media.
+    pub(crate) multipart: bool,
 }
 
 /// A request being built: where it goes, what it carries, and what is wrong
@@ -235,6 +237,9 @@ impl<'a> Request<'a> {
             },
             None => None,
         };
+        if upload.is_some() && !self.spec.multipart {
+            return Err(invalid("media", "this operation takes media as a URL or a media id, not local data: upload it first"));
+        }
         self.check(upload.is_some())?;
         let url = format!("{}{}", self.wa.base_url(), self.path);
         let mut request = self
