@@ -282,44 +282,11 @@ impl Whapi {
     /// true media type, streamed from disk for a path; a URL goes as JSON
     /// for the server to fetch. A streamed body is sent once, never retried.
     pub async fn upload_media(&self, source: MediaSource) -> Result<types::UploadMediaResponse> {
-        if let Some(url_or_id) = source.reference() {
-            let answer = self
-                .json(
-                    reqwest::Method::POST,
-                    "/media",
-                    Some(&json!({ "media": url_or_id })),
-                    "upload_media",
-                )
-                .await?;
-            return serde_json::from_value(answer.clone()).map_err(|source| Error::Decode {
-                path: ".".into(),
-                body: Bytes::from(answer.to_string()),
-                source,
-            });
-        }
-        let (mime, body, length) = source.into_body().await?;
-        let mut request = self
-            .http()
-            .post(format!("{}/media", self.base_url()))
-            .body(body);
-        if let Some(length) = length {
-            request = request.header(reqwest::header::CONTENT_LENGTH, length);
-        }
-        let request = request
-            .header(reqwest::header::CONTENT_TYPE, mime)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .build()
-            .map_err(|e| Error::InvalidArgument {
-                field: "media".into(),
-                rule: e.to_string(),
-            })?;
-        let response = self.execute(request, "upload_media").await?;
-        let body = response.bytes().await.map_err(Error::from_transport)?;
-        serde_json::from_slice(&body).map_err(|source| Error::Decode {
-            path: ".".into(),
-            body,
-            source,
+        let url = format!("{}/media", self.base_url());
+        self.send_media(reqwest::Method::POST, url, source, "upload_media", |_| {
+            Ok(())
         })
+        .await
     }
 
     /// Sets a group's icon (`PUT /groups/{GroupID}/icon`). Local data goes as
@@ -330,48 +297,61 @@ impl Whapi {
         group: &crate::ids::GroupId,
         icon: MediaSource,
     ) -> Result<types::ResponseSuccess> {
-        let path = format!(
-            "/groups/{}/icon",
+        let url = format!(
+            "{}/groups/{}/icon",
+            self.base_url(),
             crate::messages::encode_path(group.as_str())
         );
-        if let Some(reference) = icon.reference() {
-            let answer = self
-                .json(
-                    reqwest::Method::PUT,
-                    &path,
-                    Some(&json!({ "media": reference })),
-                    "set_group_icon",
-                )
-                .await?;
-            return serde_json::from_value(answer.clone()).map_err(|source| Error::Decode {
-                path: ".".into(),
-                body: Bytes::from(answer.to_string()),
-                source,
-            });
-        }
-        let (mime, body, length) = icon.into_body().await?;
-        if !matches!(mime.as_str(), "image/jpeg" | "image/png") {
-            return Err(Error::InvalidArgument {
-                field: "icon".into(),
-                rule: format!("a group icon is a JPEG or a PNG, not {mime}"),
-            });
-        }
-        let mut request = self
+        self.send_media(
+            reqwest::Method::PUT,
+            url,
+            icon,
+            "set_group_icon",
+            |mime| match mime {
+                "image/jpeg" | "image/png" => Ok(()),
+                other => Err(Error::InvalidArgument {
+                    field: "icon".into(),
+                    rule: format!("a group icon is a JPEG or a PNG, not {other}"),
+                }),
+            },
+        )
+        .await
+    }
+
+    /// Sends media to `url`: a URL or media id as `{"media": …}` JSON, local
+    /// data as a raw body with its true media type (which `accept` may
+    /// refuse), streamed from disk for a path; decodes the JSON answer.
+    pub(crate) async fn send_media<T: serde::de::DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        url: impl reqwest::IntoUrl,
+        source: MediaSource,
+        operation: &'static str,
+        accept: impl Fn(&str) -> Result<()>,
+    ) -> Result<T> {
+        let request = self
             .http()
-            .put(format!("{}{path}", self.base_url()))
-            .body(body);
-        if let Some(length) = length {
-            request = request.header(reqwest::header::CONTENT_LENGTH, length);
-        }
-        let request = request
-            .header(reqwest::header::CONTENT_TYPE, mime)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .build()
-            .map_err(|e| Error::InvalidArgument {
-                field: "icon".into(),
-                rule: e.to_string(),
-            })?;
-        let response = self.execute(request, "set_group_icon").await?;
+            .request(method, url)
+            .header(reqwest::header::ACCEPT, "application/json");
+        let request = match source.reference() {
+            Some(reference) => request.json(&json!({ "media": reference })),
+            None => {
+                let (mime, body, length) = source.into_body().await?;
+                accept(&mime)?;
+                let request = request
+                    .header(reqwest::header::CONTENT_TYPE, mime)
+                    .body(body);
+                match length {
+                    Some(length) => request.header(reqwest::header::CONTENT_LENGTH, length),
+                    None => request,
+                }
+            }
+        };
+        let request = request.build().map_err(|e| Error::InvalidArgument {
+            field: "media".into(),
+            rule: e.to_string(),
+        })?;
+        let response = self.execute(request, operation).await?;
         let body = response.bytes().await.map_err(Error::from_transport)?;
         serde_json::from_slice(&body).map_err(|source| Error::Decode {
             path: ".".into(),

@@ -315,24 +315,14 @@ impl Whapi {
         if let Some(caption) = caption {
             url.query_pairs_mut().append_pair("caption", caption);
         }
-        let (mime, body, length) = media.into_body().await?;
-        let mut request = self.http().post(url);
-        if let Some(length) = length {
-            request = request.header(reqwest::header::CONTENT_LENGTH, length);
-        }
-        let request = request
-            .header(reqwest::header::CONTENT_TYPE, mime)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .body(body)
-            .build()
-            .map_err(|e| invalid("request", e.to_string()))?;
-        let response = self.execute(request, "send_media_message").await?;
-        let body = response.bytes().await.map_err(Error::from_transport)?;
-        serde_json::from_slice(&body).map_err(|source| Error::Decode {
-            path: ".".into(),
-            body,
-            source,
-        })
+        self.send_media(
+            reqwest::Method::POST,
+            url,
+            media,
+            "send_media_message",
+            |_| Ok(()),
+        )
+        .await
     }
 }
 
