@@ -401,3 +401,29 @@ async fn local_media_is_refused_where_the_spec_takes_json_only() {
     );
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn mentions_and_contact_lists_are_checked_and_normalized() {
+    let server = server().await;
+    let wa = whapi(&server);
+
+    wa.send_text("15550100000", "hi @Bob")
+        .mentions(["+1 (555) 010-0001", "120363025343298765@g.us"])
+        .await
+        .unwrap();
+    let bad = wa
+        .send_text("15550100000", "hi")
+        .mentions(["bob"])
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(bad, Error::InvalidArgument { ref field, .. } if field == "mentions"),
+        "{bad:?}"
+    );
+    let request = only_request(&server).await;
+    assert_eq!(
+        json_body(&request)["mentions"],
+        json!(["15550100001@s.whatsapp.net", "120363025343298765@g.us"])
+    );
+}

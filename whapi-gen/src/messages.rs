@@ -32,6 +32,10 @@ enum Kind {
     Number,
     Bool,
     Texts,
+    /// A list of contacts (`ContactID` items), each checked.
+    Contacts,
+    /// A list of mentioned users or groups, each checked as a chat id.
+    Mentions,
     Typed(String),
     Json,
 }
@@ -163,7 +167,15 @@ fn kind_of(spec: &Value, name: &str, schema: &Value) -> Kind {
         "to" => return Kind::Chat,
         "quoted" | "edit" => return Kind::MessageRef,
         "media" => return Kind::Media,
+        "mentions" => return Kind::Mentions,
         _ => {}
+    }
+    let items_ref = schema
+        .get("items")
+        .and_then(|i| i.get("$ref"))
+        .and_then(Value::as_str);
+    if items_ref == Some("#/components/schemas/ContactID") {
+        return Kind::Contacts;
     }
     if let Some(target) = schema
         .get("$ref")
@@ -228,6 +240,7 @@ fn param_type(kind: &Kind) -> String {
         Kind::Number => "impl Into<f64>".into(),
         Kind::Bool => "bool".into(),
         Kind::Texts => "impl IntoIterator<Item = impl Into<String>>".into(),
+        Kind::Contacts | Kind::Mentions => "impl IntoIterator<Item = impl AsRef<str>>".into(),
         Kind::Typed(name) => format!("types::{name}"),
         Kind::Json => "serde_json::Value".into(),
     }
@@ -243,6 +256,8 @@ fn setter_body(field: &Field, value: &str) -> String {
         Kind::Int | Kind::Bool => format!("self.inner.set({key:?}, serde_json::Value::from({value}));"),
         Kind::Number => format!("self.inner.number({key:?}, {value}.into());"),
         Kind::Texts => format!("self.inner.set({key:?}, serde_json::Value::Array({value}.into_iter().map(|v| serde_json::Value::String(v.into())).collect()));"),
+        Kind::Contacts => format!("self.inner.contacts({key:?}, {value});"),
+        Kind::Mentions => format!("self.inner.chats({key:?}, {value});"),
         Kind::Typed(_) => format!("self.inner.typed({key:?}, &{value});"),
         Kind::Json => format!("self.inner.set({key:?}, {value});"),
     }

@@ -73,20 +73,8 @@ impl<'a> SendMessageText<'a> {
         self
     }
     /// The numbers of the mentioned users
-    pub fn mentions(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.inner
-            .set(
-                "mentions",
-                serde_json::Value::Array(
-                    value
-                        .into_iter()
-                        .map(|v| serde_json::Value::String(v.into()))
-                        .collect(),
-                ),
-            );
+    pub fn mentions(mut self, value: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.inner.chats("mentions", value);
         self
     }
     /// Checks the request and sends it.
@@ -206,20 +194,8 @@ impl<'a> SendMessageImage<'a> {
         self
     }
     /// The numbers of the mentioned users
-    pub fn mentions(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.inner
-            .set(
-                "mentions",
-                serde_json::Value::Array(
-                    value
-                        .into_iter()
-                        .map(|v| serde_json::Value::String(v.into()))
-                        .collect(),
-                ),
-            );
+    pub fn mentions(mut self, value: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.inner.chats("mentions", value);
         self
     }
     /// Is view once
@@ -331,20 +307,8 @@ impl<'a> SendMessageVideo<'a> {
         self
     }
     /// The numbers of the mentioned users
-    pub fn mentions(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.inner
-            .set(
-                "mentions",
-                serde_json::Value::Array(
-                    value
-                        .into_iter()
-                        .map(|v| serde_json::Value::String(v.into()))
-                        .collect(),
-                ),
-            );
+    pub fn mentions(mut self, value: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.inner.chats("mentions", value);
         self
     }
     /// Is view once
@@ -456,20 +420,8 @@ impl<'a> SendMessageShort<'a> {
         self
     }
     /// The numbers of the mentioned users
-    pub fn mentions(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.inner
-            .set(
-                "mentions",
-                serde_json::Value::Array(
-                    value
-                        .into_iter()
-                        .map(|v| serde_json::Value::String(v.into()))
-                        .collect(),
-                ),
-            );
+    pub fn mentions(mut self, value: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.inner.chats("mentions", value);
         self
     }
     /// Is view once
@@ -983,20 +935,8 @@ impl<'a> SendMessageLinkPreview<'a> {
         self
     }
     /// The numbers of the mentioned users
-    pub fn mentions(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.inner
-            .set(
-                "mentions",
-                serde_json::Value::Array(
-                    value
-                        .into_iter()
-                        .map(|v| serde_json::Value::String(v.into()))
-                        .collect(),
-                ),
-            );
+    pub fn mentions(mut self, value: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.inner.chats("mentions", value);
         self
     }
     /// Checks the request and sends it.
@@ -1915,37 +1855,16 @@ impl<'a> SendMessageStory<'a> {
         self
     }
     /// List of contacts to send the story to
-    pub fn contacts(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.inner
-            .set(
-                "contacts",
-                serde_json::Value::Array(
-                    value
-                        .into_iter()
-                        .map(|v| serde_json::Value::String(v.into()))
-                        .collect(),
-                ),
-            );
+    pub fn contacts(mut self, value: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.inner.contacts("contacts", value);
         self
     }
     /// List of contacts to exclude
     pub fn exclude_contacts(
         mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
+        value: impl IntoIterator<Item = impl AsRef<str>>,
     ) -> Self {
-        self.inner
-            .set(
-                "exclude_contacts",
-                serde_json::Value::Array(
-                    value
-                        .into_iter()
-                        .map(|v| serde_json::Value::String(v.into()))
-                        .collect(),
-                ),
-            );
+        self.inner.contacts("exclude_contacts", value);
         self
     }
     /// Background color of the story (ARGB)
@@ -2040,37 +1959,16 @@ impl<'a> SendMessageStoryAudio<'a> {
         self
     }
     /// List of contacts to send the story to
-    pub fn contacts(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.inner
-            .set(
-                "contacts",
-                serde_json::Value::Array(
-                    value
-                        .into_iter()
-                        .map(|v| serde_json::Value::String(v.into()))
-                        .collect(),
-                ),
-            );
+    pub fn contacts(mut self, value: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.inner.contacts("contacts", value);
         self
     }
     /// List of contacts to exclude
     pub fn exclude_contacts(
         mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
+        value: impl IntoIterator<Item = impl AsRef<str>>,
     ) -> Self {
-        self.inner
-            .set(
-                "exclude_contacts",
-                serde_json::Value::Array(
-                    value
-                        .into_iter()
-                        .map(|v| serde_json::Value::String(v.into()))
-                        .collect(),
-                ),
-            );
+        self.inner.contacts("exclude_contacts", value);
         self
     }
     /// Background color of the story (ARGB)
@@ -2164,37 +2062,16 @@ impl<'a> SendMessageStoryMedia<'a> {
         self
     }
     /// List of contacts to send the story to
-    pub fn contacts(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.inner
-            .set(
-                "contacts",
-                serde_json::Value::Array(
-                    value
-                        .into_iter()
-                        .map(|v| serde_json::Value::String(v.into()))
-                        .collect(),
-                ),
-            );
+    pub fn contacts(mut self, value: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.inner.contacts("contacts", value);
         self
     }
     /// List of contacts to exclude
     pub fn exclude_contacts(
         mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
+        value: impl IntoIterator<Item = impl AsRef<str>>,
     ) -> Self {
-        self.inner
-            .set(
-                "exclude_contacts",
-                serde_json::Value::Array(
-                    value
-                        .into_iter()
-                        .map(|v| serde_json::Value::String(v.into()))
-                        .collect(),
-                ),
-            );
+        self.inner.contacts("exclude_contacts", value);
         self
     }
     /// Checks the request and sends it.
@@ -2248,37 +2125,16 @@ pub struct SendMessageStoryText<'a> {
 }
 impl<'a> SendMessageStoryText<'a> {
     /// List of contacts to send the story to
-    pub fn contacts(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.inner
-            .set(
-                "contacts",
-                serde_json::Value::Array(
-                    value
-                        .into_iter()
-                        .map(|v| serde_json::Value::String(v.into()))
-                        .collect(),
-                ),
-            );
+    pub fn contacts(mut self, value: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.inner.contacts("contacts", value);
         self
     }
     /// List of contacts to exclude
     pub fn exclude_contacts(
         mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
+        value: impl IntoIterator<Item = impl AsRef<str>>,
     ) -> Self {
-        self.inner
-            .set(
-                "exclude_contacts",
-                serde_json::Value::Array(
-                    value
-                        .into_iter()
-                        .map(|v| serde_json::Value::String(v.into()))
-                        .collect(),
-                ),
-            );
+        self.inner.contacts("exclude_contacts", value);
         self
     }
     /// Background color of the story (ARGB)
@@ -2810,37 +2666,16 @@ impl<'a> CreateStory<'a> {
         self
     }
     /// List of contacts to send the story to
-    pub fn contacts(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.inner
-            .set(
-                "contacts",
-                serde_json::Value::Array(
-                    value
-                        .into_iter()
-                        .map(|v| serde_json::Value::String(v.into()))
-                        .collect(),
-                ),
-            );
+    pub fn contacts(mut self, value: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.inner.contacts("contacts", value);
         self
     }
     /// List of contacts to exclude
     pub fn exclude_contacts(
         mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
+        value: impl IntoIterator<Item = impl AsRef<str>>,
     ) -> Self {
-        self.inner
-            .set(
-                "exclude_contacts",
-                serde_json::Value::Array(
-                    value
-                        .into_iter()
-                        .map(|v| serde_json::Value::String(v.into()))
-                        .collect(),
-                ),
-            );
+        self.inner.contacts("exclude_contacts", value);
         self
     }
     /// Background color of the story (ARGB)
@@ -2905,37 +2740,16 @@ pub struct CreateStoryText<'a> {
 }
 impl<'a> CreateStoryText<'a> {
     /// List of contacts to send the story to
-    pub fn contacts(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.inner
-            .set(
-                "contacts",
-                serde_json::Value::Array(
-                    value
-                        .into_iter()
-                        .map(|v| serde_json::Value::String(v.into()))
-                        .collect(),
-                ),
-            );
+    pub fn contacts(mut self, value: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.inner.contacts("contacts", value);
         self
     }
     /// List of contacts to exclude
     pub fn exclude_contacts(
         mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
+        value: impl IntoIterator<Item = impl AsRef<str>>,
     ) -> Self {
-        self.inner
-            .set(
-                "exclude_contacts",
-                serde_json::Value::Array(
-                    value
-                        .into_iter()
-                        .map(|v| serde_json::Value::String(v.into()))
-                        .collect(),
-                ),
-            );
+        self.inner.contacts("exclude_contacts", value);
         self
     }
     /// Background color of the story (ARGB)
@@ -3044,37 +2858,16 @@ impl<'a> CreateStoryMedia<'a> {
         self
     }
     /// List of contacts to send the story to
-    pub fn contacts(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.inner
-            .set(
-                "contacts",
-                serde_json::Value::Array(
-                    value
-                        .into_iter()
-                        .map(|v| serde_json::Value::String(v.into()))
-                        .collect(),
-                ),
-            );
+    pub fn contacts(mut self, value: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.inner.contacts("contacts", value);
         self
     }
     /// List of contacts to exclude
     pub fn exclude_contacts(
         mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
+        value: impl IntoIterator<Item = impl AsRef<str>>,
     ) -> Self {
-        self.inner
-            .set(
-                "exclude_contacts",
-                serde_json::Value::Array(
-                    value
-                        .into_iter()
-                        .map(|v| serde_json::Value::String(v.into()))
-                        .collect(),
-                ),
-            );
+        self.inner.contacts("exclude_contacts", value);
         self
     }
     /// Checks the request and sends it.
@@ -3158,37 +2951,16 @@ impl<'a> CreateStoryAudio<'a> {
         self
     }
     /// List of contacts to send the story to
-    pub fn contacts(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.inner
-            .set(
-                "contacts",
-                serde_json::Value::Array(
-                    value
-                        .into_iter()
-                        .map(|v| serde_json::Value::String(v.into()))
-                        .collect(),
-                ),
-            );
+    pub fn contacts(mut self, value: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.inner.contacts("contacts", value);
         self
     }
     /// List of contacts to exclude
     pub fn exclude_contacts(
         mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
+        value: impl IntoIterator<Item = impl AsRef<str>>,
     ) -> Self {
-        self.inner
-            .set(
-                "exclude_contacts",
-                serde_json::Value::Array(
-                    value
-                        .into_iter()
-                        .map(|v| serde_json::Value::String(v.into()))
-                        .collect(),
-                ),
-            );
+        self.inner.contacts("exclude_contacts", value);
         self
     }
     /// Background color of the story (ARGB)
@@ -3247,37 +3019,16 @@ pub struct CopyStory<'a> {
 }
 impl<'a> CopyStory<'a> {
     /// List of contacts to send the story to
-    pub fn contacts(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.inner
-            .set(
-                "contacts",
-                serde_json::Value::Array(
-                    value
-                        .into_iter()
-                        .map(|v| serde_json::Value::String(v.into()))
-                        .collect(),
-                ),
-            );
+    pub fn contacts(mut self, value: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.inner.contacts("contacts", value);
         self
     }
     /// List of contacts to exclude
     pub fn exclude_contacts(
         mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
+        value: impl IntoIterator<Item = impl AsRef<str>>,
     ) -> Self {
-        self.inner
-            .set(
-                "exclude_contacts",
-                serde_json::Value::Array(
-                    value
-                        .into_iter()
-                        .map(|v| serde_json::Value::String(v.into()))
-                        .collect(),
-                ),
-            );
+        self.inner.contacts("exclude_contacts", value);
         self
     }
     /// Checks the request and sends it.

@@ -25,7 +25,7 @@ use serde_json::{Map, Value};
 use whapi_client::types;
 use whapi_client::BoxFuture;
 
-use crate::ids::{ChatId, MessageId};
+use crate::ids::{ChatId, ContactId, MessageId};
 use crate::media::MediaSource;
 use crate::{Error, Result, Whapi};
 
@@ -169,6 +169,40 @@ impl<'a> Request<'a> {
             Err(Error::InvalidArgument { rule, .. }) => self.problems.push(invalid(key, rule)),
             Err(other) => self.problems.push(other),
         }
+    }
+
+    /// Sets a list of contacts, each checked and written as its digits.
+    pub(crate) fn contacts(
+        &mut self,
+        key: &str,
+        values: impl IntoIterator<Item = impl AsRef<str>>,
+    ) {
+        let mut list = Vec::new();
+        for value in values {
+            match ContactId::new(value.as_ref()) {
+                Ok(contact) => list.push(Value::String(contact.into())),
+                Err(Error::InvalidArgument { rule, .. }) => {
+                    return self.problems.push(invalid(key, rule))
+                }
+                Err(other) => return self.problems.push(other),
+            }
+        }
+        self.set(key, Value::Array(list));
+    }
+
+    /// Sets a list of chats (mentions), each checked and written as a JID.
+    pub(crate) fn chats(&mut self, key: &str, values: impl IntoIterator<Item = impl AsRef<str>>) {
+        let mut list = Vec::new();
+        for value in values {
+            match ChatId::new(value.as_ref()) {
+                Ok(chat) => list.push(Value::String(chat.into())),
+                Err(Error::InvalidArgument { rule, .. }) => {
+                    return self.problems.push(invalid(key, rule))
+                }
+                Err(other) => return self.problems.push(other),
+            }
+        }
+        self.set(key, Value::Array(list));
     }
 
     pub(crate) fn message_id(&mut self, key: &str, text: &str) {
