@@ -427,3 +427,59 @@ async fn mentions_and_contact_lists_are_checked_and_normalized() {
         json!(["15550100001@s.whatsapp.net", "120363025343298765@g.us"])
     );
 }
+
+#[test]
+fn every_operation_that_takes_a_multipart_body_has_a_builder() {
+    let spec = whapi_tests::spec();
+    let built: BTreeSet<&str> = SEND_OPERATIONS
+        .iter()
+        .map(|(id, _)| *id)
+        .chain(["sendMediaMessage"])
+        .collect();
+    let mut multipart = BTreeSet::new();
+    for item in spec["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            let Some(body) = op.get("requestBody") else {
+                continue;
+            };
+            let body = match body.get("$ref").and_then(Value::as_str) {
+                Some(r) => spec.pointer(r.trim_start_matches('#')).unwrap(),
+                None => body,
+            };
+            if body["content"].get("multipart/form-data").is_some() {
+                multipart.insert(op["operationId"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    let missing: Vec<_> = multipart
+        .iter()
+        .filter(|id| !built.contains(id.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "multipart operations without a builder: {missing:?}"
+    );
+    assert_eq!(multipart.len(), 29, "the spec's 29 JSON + multipart bodies");
+}
+
+#[tokio::test]
+async fn ids_in_paths_are_checked_and_normalized() {
+    let server = server().await;
+
+    whapi(&server)
+        .send_contact_by_contact_id("+1 (555) 010-0002", "15550100000")
+        .await
+        .unwrap();
+    let bad = whapi(&server)
+        .send_contact_by_contact_id("not-a-phone", "15550100000")
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(bad, Error::InvalidArgument { ref field, .. } if field == "ContactID"),
+        "{bad:?}"
+    );
+    let request = only_request(&server).await;
+    assert_eq!(request.url.path(), "/contacts/15550100002");
+    assert_eq!(json_body(&request)["to"], "15550100000@s.whatsapp.net");
+}

@@ -275,7 +275,17 @@ fn method_name(operation_id: &str) -> String {
 pub fn generate_messages(spec: &Value, rows: &[Row]) -> Result<String, GenError> {
     let mut out = String::new();
     let mut table = Vec::new();
-    for op in operations(spec) {
+    let mut taken: Vec<String> = Vec::new();
+    // Messages and Stories first, so they keep the short names.
+    let mut ops = operations(spec);
+    ops.sort_by_key(|op| {
+        let tags = spec
+            .pointer(&format!("{}/tags", op.pointer))
+            .map(Value::to_string)
+            .unwrap_or_default();
+        !(tags.contains("\"Messages\"") || tags.contains("\"Stories\""))
+    });
+    for op in ops {
         let Some(operation) = spec.pointer(&op.pointer) else {
             continue;
         };
@@ -290,10 +300,15 @@ pub fn generate_messages(spec: &Value, rows: &[Row]) -> Result<String, GenError>
             .get("operationId")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        if !(tags.contains(&"Messages") || tags.contains(&"Stories"))
-            || op.method == "get"
-            || BY_HAND.contains(&id)
-        {
+        // The sends of the Messages and Stories tags, and every other
+        // operation whose body may be a multipart form.
+        let multipart_body = operation
+            .get("requestBody")
+            .map(|b| deref(spec, b))
+            .and_then(|b| b.pointer("/content/multipart~1form-data"))
+            .is_some();
+        let is_send = tags.contains(&"Messages") || tags.contains(&"Stories");
+        if !(is_send || multipart_body) || op.method == "get" || BY_HAND.contains(&id) {
             continue;
         }
         let row =
@@ -367,7 +382,16 @@ pub fn generate_messages(spec: &Value, rows: &[Row]) -> Result<String, GenError>
         }
         fields.sort_by_key(|f| (!f.required, f.json != "to"));
         let name = pascal(id);
-        let method = method_name(id);
+        let mut method = method_name(id);
+        if taken.contains(&method) {
+            // `sendContact` (a phonebook contact, by id) meets `sendMessageContact`.
+            let by = path_params
+                .first()
+                .map(|p| format!("_by_{}", rust_name(p)))
+                .unwrap_or_else(|| "_op".into());
+            method = format!("{}{by}", snake(id));
+        }
+        taken.push(method.clone());
         let summary = operation
             .get("summary")
             .and_then(Value::as_str)
@@ -468,13 +492,8 @@ fn write_builder(
             .iter()
             .map(|f| format!("{}: {}", f.rust, param_type(&f.kind))),
     );
-    let mut path_expr = format!("{path:?}.to_string()");
-    for p in path_params {
-        path_expr = format!(
-            "{path_expr}.replace(\"{{{p}}}\", &encode_path({}.as_ref()))",
-            rust_name(p)
-        );
-    }
+    // The path parameters are checked and filled in by `path_param`.
+    let path_expr = format!("{path:?}.to_string()");
     let checks: Vec<String> = fields
         .iter()
         .flat_map(|f| {
@@ -509,7 +528,7 @@ fn write_builder(
     for p in path_params {
         let _ = writeln!(
             out,
-            "        builder.inner.path_id({:?}, {}.as_ref());",
+            "        builder.inner.path_param({:?}, {}.as_ref());",
             p,
             rust_name(p)
         );

@@ -38,6 +38,13 @@ pub static SEND_OPERATIONS: &[(&str, &str)] = &[
     ("createStoryMedia", "create_story_media"),
     ("createStoryAudio", "create_story_audio"),
     ("copyStory", "copy_story"),
+    ("updateUserProfile", "update_user_profile"),
+    ("sendContact", "send_contact_by_contact_id"),
+    ("sendGroupInvite", "send_group_invite"),
+    ("sendNewsletterInvite", "send_newsletter_invite"),
+    ("sendProduct", "send_product"),
+    ("updateProduct", "update_product"),
+    ("sendCatalog", "send_catalog"),
 ];
 /// Send text message (`sendMessageText`: `POST /messages/text`).
 ///
@@ -2233,9 +2240,7 @@ impl Whapi {
             inner: Request::new(
                 self,
                 reqwest::Method::PUT,
-                "/messages/{MessageID}"
-                    .to_string()
-                    .replace("{MessageID}", &encode_path(message_id.as_ref())),
+                "/messages/{MessageID}".to_string(),
                 "mark_message_as_read",
                 Spec {
                     required: &[],
@@ -2246,7 +2251,7 @@ impl Whapi {
                 },
             ),
         };
-        builder.inner.path_id("MessageID", message_id.as_ref());
+        builder.inner.path_param("MessageID", message_id.as_ref());
         builder
     }
 }
@@ -2287,9 +2292,7 @@ impl Whapi {
             inner: Request::new(
                 self,
                 reqwest::Method::POST,
-                "/messages/{MessageID}"
-                    .to_string()
-                    .replace("{MessageID}", &encode_path(message_id.as_ref())),
+                "/messages/{MessageID}".to_string(),
                 "forward_message",
                 Spec {
                     required: &["to"],
@@ -2304,7 +2307,7 @@ impl Whapi {
                 },
             ),
         };
-        builder.inner.path_id("MessageID", message_id.as_ref());
+        builder.inner.path_param("MessageID", message_id.as_ref());
         {
             let this = &mut builder;
             this.inner.chat("to", to.as_ref());
@@ -2340,9 +2343,7 @@ impl Whapi {
             inner: Request::new(
                 self,
                 reqwest::Method::DELETE,
-                "/messages/{MessageID}"
-                    .to_string()
-                    .replace("{MessageID}", &encode_path(message_id.as_ref())),
+                "/messages/{MessageID}".to_string(),
                 "delete_message",
                 Spec {
                     required: &[],
@@ -2353,7 +2354,7 @@ impl Whapi {
                 },
             ),
         };
-        builder.inner.path_id("MessageID", message_id.as_ref());
+        builder.inner.path_param("MessageID", message_id.as_ref());
         builder
     }
 }
@@ -2390,9 +2391,7 @@ impl Whapi {
             inner: Request::new(
                 self,
                 reqwest::Method::PUT,
-                "/messages/{MessageID}/reaction"
-                    .to_string()
-                    .replace("{MessageID}", &encode_path(message_id.as_ref())),
+                "/messages/{MessageID}/reaction".to_string(),
                 "react_to_message",
                 Spec {
                     required: &[],
@@ -2407,7 +2406,7 @@ impl Whapi {
                 },
             ),
         };
-        builder.inner.path_id("MessageID", message_id.as_ref());
+        builder.inner.path_param("MessageID", message_id.as_ref());
         builder
     }
 }
@@ -2442,9 +2441,7 @@ impl Whapi {
             inner: Request::new(
                 self,
                 reqwest::Method::DELETE,
-                "/messages/{MessageID}/reaction"
-                    .to_string()
-                    .replace("{MessageID}", &encode_path(message_id.as_ref())),
+                "/messages/{MessageID}/reaction".to_string(),
                 "remove_react_from_message",
                 Spec {
                     required: &[],
@@ -2455,7 +2452,7 @@ impl Whapi {
                 },
             ),
         };
-        builder.inner.path_id("MessageID", message_id.as_ref());
+        builder.inner.path_param("MessageID", message_id.as_ref());
         builder
     }
 }
@@ -2492,9 +2489,7 @@ impl Whapi {
             inner: Request::new(
                 self,
                 reqwest::Method::PUT,
-                "/messages/{MessageID}/star"
-                    .to_string()
-                    .replace("{MessageID}", &encode_path(message_id.as_ref())),
+                "/messages/{MessageID}/star".to_string(),
                 "star_message",
                 Spec {
                     required: &[],
@@ -2509,7 +2504,7 @@ impl Whapi {
                 },
             ),
         };
-        builder.inner.path_id("MessageID", message_id.as_ref());
+        builder.inner.path_param("MessageID", message_id.as_ref());
         builder
     }
 }
@@ -2546,9 +2541,7 @@ impl Whapi {
             inner: Request::new(
                 self,
                 reqwest::Method::POST,
-                "/messages/{MessageID}/pin"
-                    .to_string()
-                    .replace("{MessageID}", &encode_path(message_id.as_ref())),
+                "/messages/{MessageID}/pin".to_string(),
                 "pin_message",
                 Spec {
                     required: &[],
@@ -2563,7 +2556,7 @@ impl Whapi {
                 },
             ),
         };
-        builder.inner.path_id("MessageID", message_id.as_ref());
+        builder.inner.path_param("MessageID", message_id.as_ref());
         builder
     }
 }
@@ -2595,9 +2588,7 @@ impl Whapi {
             inner: Request::new(
                 self,
                 reqwest::Method::DELETE,
-                "/messages/{MessageID}/pin"
-                    .to_string()
-                    .replace("{MessageID}", &encode_path(message_id.as_ref())),
+                "/messages/{MessageID}/pin".to_string(),
                 "unpin_message",
                 Spec {
                     required: &[],
@@ -2608,7 +2599,7 @@ impl Whapi {
                 },
             ),
         };
-        builder.inner.path_id("MessageID", message_id.as_ref());
+        builder.inner.path_param("MessageID", message_id.as_ref());
         builder
     }
 }
@@ -3051,9 +3042,7 @@ impl Whapi {
             inner: Request::new(
                 self,
                 reqwest::Method::PUT,
-                "/stories/{MessageID}"
-                    .to_string()
-                    .replace("{MessageID}", &encode_path(message_id.as_ref())),
+                "/stories/{MessageID}".to_string(),
                 "copy_story",
                 Spec {
                     required: &[],
@@ -3068,7 +3057,681 @@ impl Whapi {
                 },
             ),
         };
-        builder.inner.path_id("MessageID", message_id.as_ref());
+        builder.inner.path_param("MessageID", message_id.as_ref());
+        builder
+    }
+}
+/// Update user info (`updateUserProfile`: `PATCH /users/profile`).
+///
+/// Made by [`Whapi::update_user_profile`]; sent by `.await` or [`UpdateUserProfile::send`].
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct UpdateUserProfile<'a> {
+    inner: Request<'a>,
+}
+impl<'a> UpdateUserProfile<'a> {
+    /// Update user name.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.inner.set("name", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Update user info in About section.
+    pub fn about(mut self, value: impl Into<String>) -> Self {
+        self.inner.set("about", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Update user icon in base64/url.
+    pub fn icon(mut self, value: impl Into<String>) -> Self {
+        self.inner.set("icon", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Checks the request and sends it.
+    pub async fn send(self) -> Result<types::ResponseSuccess> {
+        self.inner.send().await
+    }
+}
+impl<'a> std::future::IntoFuture for UpdateUserProfile<'a> {
+    type Output = Result<types::ResponseSuccess>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+impl Whapi {
+    /// Update user info (`updateUserProfile`). See [`UpdateUserProfile`] for the optional fields.
+    pub fn update_user_profile(&self) -> UpdateUserProfile<'_> {
+        #[allow(unused_mut)]
+        let mut builder = UpdateUserProfile {
+            inner: Request::new(
+                self,
+                reqwest::Method::PATCH,
+                "/users/profile".to_string(),
+                "update_user_profile",
+                Spec {
+                    required: &[],
+                    checks: &[
+                        Check {
+                            field: "name",
+                            rule: Rule::MinLength(3),
+                        },
+                        Check {
+                            field: "name",
+                            rule: Rule::MaxLength(25),
+                        },
+                        Check {
+                            field: "about",
+                            rule: Rule::MinLength(1),
+                        },
+                        Check {
+                            field: "about",
+                            rule: Rule::MaxLength(139),
+                        },
+                    ],
+                    validate: Some(|body| {
+                        serde_json::from_value::<types::UserProfileUpdate>(body)
+                            .map(drop)
+                            .map_err(|e| e.to_string())
+                    }),
+                    has_body: true,
+                    multipart: true,
+                },
+            ),
+        };
+        builder
+    }
+}
+/// Send contact (`sendContact`: `POST /contacts/{ContactID}`).
+///
+/// Made by [`Whapi::send_contact_by_contact_id`]; sent by `.await` or [`SendContact::send`].
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct SendContact<'a> {
+    inner: Request<'a>,
+}
+impl<'a> SendContact<'a> {
+    /// Message ID of the message to be quoted
+    pub fn quoted(mut self, value: impl AsRef<str>) -> Self {
+        self.inner.message_id("quoted", value.as_ref());
+        self
+    }
+    /// Message ID of the message to be edited
+    pub fn edit(mut self, value: impl AsRef<str>) -> Self {
+        self.inner.message_id("edit", value.as_ref());
+        self
+    }
+    /// Name of contact
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.inner.set("name", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Checks the request and sends it.
+    pub async fn send(self) -> Result<types::SentMessage> {
+        self.inner.send().await
+    }
+}
+impl<'a> std::future::IntoFuture for SendContact<'a> {
+    type Output = Result<types::SentMessage>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+impl Whapi {
+    /// Send contact (`sendContact`). See [`SendContact`] for the optional fields.
+    pub fn send_contact_by_contact_id(
+        &self,
+        contact_id: impl AsRef<str>,
+        to: impl AsRef<str>,
+    ) -> SendContact<'_> {
+        #[allow(unused_mut)]
+        let mut builder = SendContact {
+            inner: Request::new(
+                self,
+                reqwest::Method::POST,
+                "/contacts/{ContactID}".to_string(),
+                "send_contact",
+                Spec {
+                    required: &["to"],
+                    checks: &[],
+                    validate: Some(|body| {
+                        serde_json::from_value::<types::SenderContactFromPhonebook>(body)
+                            .map(drop)
+                            .map_err(|e| e.to_string())
+                    }),
+                    has_body: true,
+                    multipart: true,
+                },
+            ),
+        };
+        builder.inner.path_param("ContactID", contact_id.as_ref());
+        {
+            let this = &mut builder;
+            this.inner.chat("to", to.as_ref());
+        }
+        builder
+    }
+}
+/// Send group invite link (`sendGroupInvite`: `POST /groups/link/{InviteCode}`).
+///
+/// Made by [`Whapi::send_group_invite`]; sent by `.await` or [`SendGroupInvite::send`].
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct SendGroupInvite<'a> {
+    inner: Request<'a>,
+}
+impl<'a> SendGroupInvite<'a> {
+    /// Message ID of the message to be quoted
+    pub fn quoted(mut self, value: impl AsRef<str>) -> Self {
+        self.inner.message_id("quoted", value.as_ref());
+        self
+    }
+    /// Message ID of the message to be edited
+    pub fn edit(mut self, value: impl AsRef<str>) -> Self {
+        self.inner.message_id("edit", value.as_ref());
+        self
+    }
+    /// Title of the group. If not set, the group title will be used
+    pub fn title(mut self, value: impl Into<String>) -> Self {
+        self.inner.set("title", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Invite message with link. Example: "Follow this link to join my group on WhatsApp". Use %URL% to insert the invite link.
+    pub fn body(mut self, value: impl Into<String>) -> Self {
+        self.inner.set("body", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Type of the group preview. Use 'group_picture' to set a group picture as large preview, 'thumbnail' to set a custom small jpeg image from 'preview' param as preview,  'media' to set a custom large image from 'media' param as large preview,  'style1' to set a isometric style for group invite link preview stub, 'style2' to set a flat style for group invite link preview stub, 'style3' to set a WA style for group invite link preview stub, or 'none' to not set a preview. If not set, the default is group_picture.
+    pub fn preview_type(mut self, value: serde_json::Value) -> Self {
+        self.inner.set("preview_type", value);
+        self
+    }
+    /// Base64 encoded image for small version group invite link preview (preview_type=thumbnail). In JPEG format
+    pub fn preview(mut self, value: impl Into<String>) -> Self {
+        self.inner.set("preview", serde_json::Value::String(value.into()));
+        self
+    }
+    /// One of: - `MediaWithUploadFromFile`: File to upload - `MediaWithUploadFromUrl`: Media file URL for upload - `MediaWithUploadFromBase64`: Base64 encoded file to upload - `MediaWithoutUpload`: Media file ID
+    pub fn media(mut self, value: MediaSource) -> Self {
+        self.inner.media(value);
+        self
+    }
+    /// Mime type of media
+    pub fn mime_type(mut self, value: impl Into<String>) -> Self {
+        self.inner.set("mime_type", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Do not use our encoding
+    pub fn no_encode(mut self, value: bool) -> Self {
+        self.inner.set("no_encode", serde_json::Value::from(value));
+        self
+    }
+    /// Do not use the cache in a request
+    pub fn no_cache(mut self, value: bool) -> Self {
+        self.inner.set("no_cache", serde_json::Value::from(value));
+        self
+    }
+    /// The numbers of the mentioned users
+    pub fn mentions(mut self, value: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.inner.chats("mentions", value);
+        self
+    }
+    /// Checks the request and sends it.
+    pub async fn send(self) -> Result<types::SentMessage> {
+        self.inner.send().await
+    }
+}
+impl<'a> std::future::IntoFuture for SendGroupInvite<'a> {
+    type Output = Result<types::SentMessage>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+impl Whapi {
+    /// Send group invite link (`sendGroupInvite`). See [`SendGroupInvite`] for the optional fields.
+    pub fn send_group_invite(
+        &self,
+        invite_code: impl AsRef<str>,
+        to: impl AsRef<str>,
+    ) -> SendGroupInvite<'_> {
+        #[allow(unused_mut)]
+        let mut builder = SendGroupInvite {
+            inner: Request::new(
+                self,
+                reqwest::Method::POST,
+                "/groups/link/{InviteCode}".to_string(),
+                "send_group_invite",
+                Spec {
+                    required: &["to"],
+                    checks: &[],
+                    validate: Some(|body| {
+                        serde_json::from_value::<types::SenderGroupInviteByCode>(body)
+                            .map(drop)
+                            .map_err(|e| e.to_string())
+                    }),
+                    has_body: true,
+                    multipart: true,
+                },
+            ),
+        };
+        builder.inner.path_param("InviteCode", invite_code.as_ref());
+        {
+            let this = &mut builder;
+            this.inner.chat("to", to.as_ref());
+        }
+        builder
+    }
+}
+/// Send newsletter invite link (`sendNewsletterInvite`: `POST /newsletters/link/{NewsletterInviteCode}`).
+///
+/// Made by [`Whapi::send_newsletter_invite`]; sent by `.await` or [`SendNewsletterInvite::send`].
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct SendNewsletterInvite<'a> {
+    inner: Request<'a>,
+}
+impl<'a> SendNewsletterInvite<'a> {
+    /// Message ID of the message to be quoted
+    pub fn quoted(mut self, value: impl AsRef<str>) -> Self {
+        self.inner.message_id("quoted", value.as_ref());
+        self
+    }
+    /// Message ID of the message to be edited
+    pub fn edit(mut self, value: impl AsRef<str>) -> Self {
+        self.inner.message_id("edit", value.as_ref());
+        self
+    }
+    /// Title of the newsletter. If not set, the newsletter title will be used
+    pub fn title(mut self, value: impl Into<String>) -> Self {
+        self.inner.set("title", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Invite message with link. Example: "Follow this link to join my newsletter on WhatsApp". Use %URL% to insert the invite link.
+    pub fn body(mut self, value: impl Into<String>) -> Self {
+        self.inner.set("body", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Type of the newsletter preview. Use 'newsletter_picture' to set a newsletter picture as large preview, 'thumbnail' to set a custom small jpeg image from 'preview' param as preview,  'media' to set a custom large image from 'media' param as large preview,  'style1' to set a isometric style for newsletter invite link preview stub, 'style2' to set a flat style for newsletter invite link preview stub, 'style3' to set a WA style for newsletter invite link preview stub, or 'none' to not set a preview. If not set, the default is newsletter_picture.
+    pub fn preview_type(mut self, value: serde_json::Value) -> Self {
+        self.inner.set("preview_type", value);
+        self
+    }
+    /// Base64 encoded image for small version newsletter invite link preview (preview_type=thumbnail). In JPEG format
+    pub fn preview(mut self, value: impl Into<String>) -> Self {
+        self.inner.set("preview", serde_json::Value::String(value.into()));
+        self
+    }
+    /// One of: - `MediaWithUploadFromFile`: File to upload - `MediaWithUploadFromUrl`: Media file URL for upload - `MediaWithUploadFromBase64`: Base64 encoded file to upload - `MediaWithoutUpload`: Media file ID
+    pub fn media(mut self, value: MediaSource) -> Self {
+        self.inner.media(value);
+        self
+    }
+    /// Mime type of media
+    pub fn mime_type(mut self, value: impl Into<String>) -> Self {
+        self.inner.set("mime_type", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Do not use our encoding
+    pub fn no_encode(mut self, value: bool) -> Self {
+        self.inner.set("no_encode", serde_json::Value::from(value));
+        self
+    }
+    /// Do not use the cache in a request
+    pub fn no_cache(mut self, value: bool) -> Self {
+        self.inner.set("no_cache", serde_json::Value::from(value));
+        self
+    }
+    /// The numbers of the mentioned users
+    pub fn mentions(mut self, value: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.inner.chats("mentions", value);
+        self
+    }
+    /// Checks the request and sends it.
+    pub async fn send(self) -> Result<types::SentMessage> {
+        self.inner.send().await
+    }
+}
+impl<'a> std::future::IntoFuture for SendNewsletterInvite<'a> {
+    type Output = Result<types::SentMessage>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+impl Whapi {
+    /// Send newsletter invite link (`sendNewsletterInvite`). See [`SendNewsletterInvite`] for the optional fields.
+    pub fn send_newsletter_invite(
+        &self,
+        newsletter_invite_code: impl AsRef<str>,
+        to: impl AsRef<str>,
+    ) -> SendNewsletterInvite<'_> {
+        #[allow(unused_mut)]
+        let mut builder = SendNewsletterInvite {
+            inner: Request::new(
+                self,
+                reqwest::Method::POST,
+                "/newsletters/link/{NewsletterInviteCode}".to_string(),
+                "send_newsletter_invite",
+                Spec {
+                    required: &["to"],
+                    checks: &[],
+                    validate: Some(|body| {
+                        serde_json::from_value::<
+                            types::SenderNewsletterInviteByCode,
+                        >(body)
+                            .map(drop)
+                            .map_err(|e| e.to_string())
+                    }),
+                    has_body: true,
+                    multipart: true,
+                },
+            ),
+        };
+        builder
+            .inner
+            .path_param("NewsletterInviteCode", newsletter_invite_code.as_ref());
+        {
+            let this = &mut builder;
+            this.inner.chat("to", to.as_ref());
+        }
+        builder
+    }
+}
+/// Send product (`sendProduct`: `POST /business/products/{ProductID}`).
+///
+/// Made by [`Whapi::send_product`]; sent by `.await` or [`SendProduct::send`].
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct SendProduct<'a> {
+    inner: Request<'a>,
+}
+impl<'a> SendProduct<'a> {
+    /// Message ID of the message to be quoted
+    pub fn quoted(mut self, value: impl AsRef<str>) -> Self {
+        self.inner.message_id("quoted", value.as_ref());
+        self
+    }
+    /// Message ID of the message to be edited
+    pub fn edit(mut self, value: impl AsRef<str>) -> Self {
+        self.inner.message_id("edit", value.as_ref());
+        self
+    }
+    /// Catalog ID
+    pub fn catalog_id(mut self, value: impl Into<String>) -> Self {
+        self.inner.set("catalog_id", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Checks the request and sends it.
+    pub async fn send(self) -> Result<types::SentMessage> {
+        self.inner.send().await
+    }
+}
+impl<'a> std::future::IntoFuture for SendProduct<'a> {
+    type Output = Result<types::SentMessage>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+impl Whapi {
+    /// Send product (`sendProduct`). See [`SendProduct`] for the optional fields.
+    pub fn send_product(
+        &self,
+        product_id: impl AsRef<str>,
+        to: impl AsRef<str>,
+    ) -> SendProduct<'_> {
+        #[allow(unused_mut)]
+        let mut builder = SendProduct {
+            inner: Request::new(
+                self,
+                reqwest::Method::POST,
+                "/business/products/{ProductID}".to_string(),
+                "send_product",
+                Spec {
+                    required: &["to"],
+                    checks: &[],
+                    validate: Some(|body| {
+                        serde_json::from_value::<types::SenderProductFromCatalog>(body)
+                            .map(drop)
+                            .map_err(|e| e.to_string())
+                    }),
+                    has_body: true,
+                    multipart: true,
+                },
+            ),
+        };
+        builder.inner.path_param("ProductID", product_id.as_ref());
+        {
+            let this = &mut builder;
+            this.inner.chat("to", to.as_ref());
+        }
+        builder
+    }
+}
+/// Update product (`updateProduct`: `PATCH /business/products/{ProductID}`).
+///
+/// Made by [`Whapi::update_product`]; sent by `.await` or [`UpdateProduct::send`].
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct UpdateProduct<'a> {
+    inner: Request<'a>,
+}
+impl<'a> UpdateProduct<'a> {
+    /// Product Retailer ID
+    pub fn product_retailer_id(mut self, value: impl Into<String>) -> Self {
+        self.inner.set("product_retailer_id", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Currency
+    pub fn currency(mut self, value: types::Currency) -> Self {
+        self.inner.typed("currency", &value);
+        self
+    }
+    /// Product availability
+    pub fn availability(mut self, value: serde_json::Value) -> Self {
+        self.inner.set("availability", value);
+        self
+    }
+    /// Product name
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.inner.set("name", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Product url
+    pub fn url(mut self, value: impl Into<String>) -> Self {
+        self.inner.set("url", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Product description
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.inner.set("description", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Product price
+    pub fn price(mut self, value: impl Into<f64>) -> Self {
+        self.inner.number("price", value.into());
+        self
+    }
+    /// Product is hidden
+    pub fn is_hidden(mut self, value: bool) -> Self {
+        self.inner.set("is_hidden", serde_json::Value::from(value));
+        self
+    }
+    /// Checks the request and sends it.
+    pub async fn send(self) -> Result<types::Product> {
+        self.inner.send().await
+    }
+}
+impl<'a> std::future::IntoFuture for UpdateProduct<'a> {
+    type Output = Result<types::Product>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+impl Whapi {
+    /// Update product (`updateProduct`). See [`UpdateProduct`] for the optional fields.
+    pub fn update_product(
+        &self,
+        product_id: impl AsRef<str>,
+        images: impl IntoIterator<Item = impl Into<String>>,
+    ) -> UpdateProduct<'_> {
+        #[allow(unused_mut)]
+        let mut builder = UpdateProduct {
+            inner: Request::new(
+                self,
+                reqwest::Method::PATCH,
+                "/business/products/{ProductID}".to_string(),
+                "update_product",
+                Spec {
+                    required: &["images"],
+                    checks: &[
+                        Check {
+                            field: "images",
+                            rule: Rule::MinItems(1),
+                        },
+                        Check {
+                            field: "images",
+                            rule: Rule::MaxItems(10),
+                        },
+                        Check {
+                            field: "price",
+                            rule: Rule::Minimum(0.0),
+                        },
+                    ],
+                    validate: Some(|body| {
+                        serde_json::from_value::<types::ProductEdit>(body)
+                            .map(drop)
+                            .map_err(|e| e.to_string())
+                    }),
+                    has_body: true,
+                    multipart: true,
+                },
+            ),
+        };
+        builder.inner.path_param("ProductID", product_id.as_ref());
+        {
+            let this = &mut builder;
+            this.inner
+                .set(
+                    "images",
+                    serde_json::Value::Array(
+                        images
+                            .into_iter()
+                            .map(|v| serde_json::Value::String(v.into()))
+                            .collect(),
+                    ),
+                );
+        }
+        builder
+    }
+}
+/// Send catalog by Contact ID (phone number) (`sendCatalog`: `POST /business/catalogs/{ContactID}`).
+///
+/// Made by [`Whapi::send_catalog`]; sent by `.await` or [`SendCatalog::send`].
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct SendCatalog<'a> {
+    inner: Request<'a>,
+}
+impl<'a> SendCatalog<'a> {
+    /// Message ID of the message to be quoted
+    pub fn quoted(mut self, value: impl AsRef<str>) -> Self {
+        self.inner.message_id("quoted", value.as_ref());
+        self
+    }
+    /// Message ID of the message to be edited
+    pub fn edit(mut self, value: impl AsRef<str>) -> Self {
+        self.inner.message_id("edit", value.as_ref());
+        self
+    }
+    /// Title of the catalog (if not set, the business name will be used)
+    pub fn title(mut self, value: impl Into<String>) -> Self {
+        self.inner.set("title", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Description of the catalog
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.inner.set("description", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Message text with link. Example: "Follow this link to view our catalog on WhatsApp". Use %URL% to insert the catalog link.
+    pub fn body(mut self, value: impl Into<String>) -> Self {
+        self.inner.set("body", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Type of the catalog preview. Use 'product' to set a first product image as preview,  'business_profile' to set the business profile pic as preview,  'thumbnail' to set a custom small jpeg image from 'preview' param as preview,  'media' to set a custom large image from 'media' param as large preview,  'style1' to set a isometric style for catalog preview stub, 'style2' to set a flat style for catalog preview stub, 'style3' to set a WA style for catalog preview stub, or 'none' to not set a preview. If not set, the default is product.
+    pub fn preview_type(mut self, value: serde_json::Value) -> Self {
+        self.inner.set("preview_type", value);
+        self
+    }
+    /// Base64 encoded image for small version catalog preview (preview_type=thumbnail). In JPEG format
+    pub fn preview(mut self, value: impl Into<String>) -> Self {
+        self.inner.set("preview", serde_json::Value::String(value.into()));
+        self
+    }
+    /// One of: - `MediaWithUploadFromFile`: File to upload - `MediaWithUploadFromUrl`: Media file URL for upload - `MediaWithUploadFromBase64`: Base64 encoded file to upload - `MediaWithoutUpload`: Media file ID
+    pub fn media(mut self, value: MediaSource) -> Self {
+        self.inner.media(value);
+        self
+    }
+    /// Mime type of media
+    pub fn mime_type(mut self, value: impl Into<String>) -> Self {
+        self.inner.set("mime_type", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Do not use our encoding
+    pub fn no_encode(mut self, value: bool) -> Self {
+        self.inner.set("no_encode", serde_json::Value::from(value));
+        self
+    }
+    /// Do not use the cache in a request
+    pub fn no_cache(mut self, value: bool) -> Self {
+        self.inner.set("no_cache", serde_json::Value::from(value));
+        self
+    }
+    /// The numbers of the mentioned users
+    pub fn mentions(mut self, value: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.inner.chats("mentions", value);
+        self
+    }
+    /// Checks the request and sends it.
+    pub async fn send(self) -> Result<types::SentMessage> {
+        self.inner.send().await
+    }
+}
+impl<'a> std::future::IntoFuture for SendCatalog<'a> {
+    type Output = Result<types::SentMessage>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+impl Whapi {
+    /// Send catalog by Contact ID (phone number) (`sendCatalog`). See [`SendCatalog`] for the optional fields.
+    pub fn send_catalog(
+        &self,
+        contact_id: impl AsRef<str>,
+        to: impl AsRef<str>,
+    ) -> SendCatalog<'_> {
+        #[allow(unused_mut)]
+        let mut builder = SendCatalog {
+            inner: Request::new(
+                self,
+                reqwest::Method::POST,
+                "/business/catalogs/{ContactID}".to_string(),
+                "send_catalog",
+                Spec {
+                    required: &["to"],
+                    checks: &[],
+                    validate: Some(|body| {
+                        serde_json::from_value::<types::SenderCatalogById>(body)
+                            .map(drop)
+                            .map_err(|e| e.to_string())
+                    }),
+                    has_body: true,
+                    multipart: true,
+                },
+            ),
+        };
+        builder.inner.path_param("ContactID", contact_id.as_ref());
+        {
+            let this = &mut builder;
+            this.inner.chat("to", to.as_ref());
+        }
         builder
     }
 }

@@ -213,9 +213,23 @@ impl<'a> Request<'a> {
         }
     }
 
-    pub(crate) fn path_id(&mut self, name: &str, text: &str) {
-        if let Err(Error::InvalidArgument { rule, .. }) = MessageId::new(text) {
-            self.problems.push(invalid(name, rule));
+    /// Checks a path parameter by its name (message and contact ids by their
+    /// rules, other ids such as invite codes as non-empty tokens) and puts it
+    /// into the path, percent-encoded.
+    pub(crate) fn path_param(&mut self, name: &str, text: &str) {
+        let checked = match name {
+            "MessageID" => MessageId::new(text).map(String::from),
+            "ContactID" => ContactId::new(text).map(String::from),
+            _ => crate::ids::MediaId::new(text).map(String::from),
+        };
+        match checked {
+            Ok(value) => {
+                self.path = self
+                    .path
+                    .replace(&format!("{{{name}}}"), &encode_path(&value))
+            }
+            Err(Error::InvalidArgument { rule, .. }) => self.problems.push(invalid(name, rule)),
+            Err(other) => self.problems.push(other),
         }
     }
 
