@@ -253,20 +253,14 @@ async fn raw_media_send_puts_the_send_parameters_in_the_query() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"sent": true})))
         .mount(&server)
         .await;
-    let params: std::collections::HashMap<String, String> = [
-        ("to", "15550100000"),
-        ("caption", "a cat"),
-        ("mentions", "15550100001,15550100002"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
     let png = b"\x89PNG\r\n\x1a\nfake".to_vec();
 
     let sent = client(&server)
         .send_media_message()
         .media_message_type(types::MediaMessageType::Image)
-        .send_params(params)
+        .to("15550100000")
+        .caption("a cat")
+        .mentions(vec!["15550100001".to_string(), "15550100002".to_string()])
         .body(png.clone())
         .send()
         .await
@@ -285,10 +279,8 @@ async fn raw_media_send_puts_the_send_parameters_in_the_query() {
         pairs,
         [
             ("caption".to_string(), "a cat".to_string()),
-            (
-                "mentions".to_string(),
-                "15550100001,15550100002".to_string()
-            ),
+            ("mentions".to_string(), "15550100001".to_string()),
+            ("mentions".to_string(), "15550100002".to_string()),
             ("to".to_string(), "15550100000".to_string()),
         ]
     );

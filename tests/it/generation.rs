@@ -103,10 +103,12 @@ fn report_counts_the_known_spec_problems() {
         "SendMedia.media, EntryID, ProductEdit.images, two upload forms"
     );
     assert_eq!(
-        count("object_query_params_as_maps"),
+        count("exploded_object_query_params"),
         1,
         "sendMediaMessage's SendParams"
     );
+    assert_eq!(count("no_body_for_head"), 5, "the HEAD operations' bodies");
+    assert_eq!(count("undeclared_required"), 3);
     assert_eq!(
         count("raw_error_responses"),
         167,

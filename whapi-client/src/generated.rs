@@ -1471,7 +1471,9 @@ Server default: `0`.*/
     ///`CreateCallEventRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct CreateCallEventRequest {
-        ///Start time of the call in UNIX timestamp format (in seconds)
+        /**Start time of the call in UNIX timestamp format (in seconds)
+
+(The spec's example was dropped: 1810202551 is not of type string.)*/
         pub start_time: ::std::string::String,
     }
     impl CreateCallEventRequest {
@@ -2690,6 +2692,8 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub participant: ::std::option::Option<ContactId>,
         /**Response
+
+(The spec's example was dropped: "JOING" is not one of ["UNKNOWN","GOING","NOT_GOING"].)
 
 Known values: `UNKNOWN`, `GOING`, `NOT_GOING`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6411,7 +6415,9 @@ Known values: `admin`, `member`, `creator`.*/
     ///`Pin`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Pin {
-        ///Pin message for this amount of days
+        /**Pin message for this amount of days
+
+(The spec's example was dropped: 2592000 is not one of ["day","week","month"].)*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub time: ::std::option::Option<PinTime>,
     }
@@ -6420,7 +6426,9 @@ Known values: `admin`, `member`, `creator`.*/
             Default::default()
         }
     }
-    ///Pin message for this amount of days
+    /**Pin message for this amount of days
+
+(The spec's example was dropped: 2592000 is not one of ["day","week","month"].)*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -6847,14 +6855,13 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
             Default::default()
         }
     }
-    ///`ResponseListParticipants`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    ///(The spec's example was dropped: failed: [0]: 1234567890 is not of type string.)
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct ResponseListParticipants {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub failed: ::std::vec::Vec<ContactId>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub processed: ::std::vec::Vec<ContactId>,
-        pub result: ::serde_json::Value,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
     }
@@ -27615,7 +27622,6 @@ Server default: `"body"`.*/
                 ::std::vec::Vec<super::ContactId>,
                 ::std::string::String,
             >,
-            result: ::std::result::Result<::serde_json::Value, ::std::string::String>,
             success: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -27626,7 +27632,6 @@ Server default: `"body"`.*/
                 Self {
                     failed: Ok(Default::default()),
                     processed: Ok(Default::default()),
-                    result: Err("no value supplied for result".to_string()),
                     success: Ok(Default::default()),
                 }
             }
@@ -27656,18 +27661,6 @@ Server default: `"body"`.*/
                     });
                 self
             }
-            pub fn result<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::serde_json::Value>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.result = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
-                    });
-                self
-            }
             pub fn success<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -27690,7 +27683,6 @@ Server default: `"body"`.*/
                 Ok(Self {
                     failed: value.failed?,
                     processed: value.processed?,
-                    result: value.result?,
                     success: value.success?,
                 })
             }
@@ -27701,7 +27693,6 @@ Server default: `"body"`.*/
                 Self {
                     failed: Ok(value.failed),
                     processed: Ok(value.processed),
-                    result: Ok(value.result),
                     success: Ok(value.success),
                 }
             }
@@ -36128,7 +36119,11 @@ Sends a `GET` request to `/users/login`
 
 Arguments:
 - `color_dark`: Color of code
+
+(The spec's example was dropped: null is not of type string.)
 - `color_light`: Background color
+
+(The spec's example was dropped: null is not of type string.)
 - `height`: Height of result image
 - `size`: Size of QR-code
 - `wakeup`: If set to false, the channel will not launch
@@ -36155,7 +36150,11 @@ Sends a `GET` request to `/users/login/image`
 
 Arguments:
 - `color_dark`: Color of code
+
+(The spec's example was dropped: null is not of type string.)
 - `color_light`: Background color
+
+(The spec's example was dropped: null is not of type string.)
 - `height`: Height of result image
 - `size`: Size of QR-code
 - `wakeup`: If set to false, the channel will not launch
@@ -36703,14 +36702,40 @@ Sends a `POST` request to `/messages/media/{MediaMessageType}`
 
 Arguments:
 - `media_message_type`: Media message type
-- `send_params`: Send sender parameters via query
-
-The fields of `SenderMedia`, each as a query key with a string value.
+- `animated`
+- `autoplay`
+- `caption`
+- `edit`
+- `filename`
+- `height`
+- `mentions`
+- `preview`
+- `quoted`
+- `recording_time`
+- `seconds`
+- `to`
+- `view_once`
+- `waveform`
+- `width`
 - `body`: The JSON form of this body is the schema `UploadMediaJson`.
 ```ignore
 let response = client.send_media_message()
     .media_message_type(media_message_type)
-    .send_params(send_params)
+    .animated(animated)
+    .autoplay(autoplay)
+    .caption(caption)
+    .edit(edit)
+    .filename(filename)
+    .height(height)
+    .mentions(mentions)
+    .preview(preview)
+    .quoted(quoted)
+    .recording_time(recording_time)
+    .seconds(seconds)
+    .to(to)
+    .view_once(view_once)
+    .waveform(waveform)
+    .width(width)
     .body(body)
     .send()
     .await;
@@ -37783,9 +37808,15 @@ Sends a `GET` request to `/newsletters/find`
 Arguments:
 - `count`: Count of objects to return
 - `country_code`: Country for search
+
+(The spec's example was dropped: null is not of type string.)
 - `cursor`: Cursor to continue pagination
+
+(The spec's example was dropped: null is not of type string.)
 - `newsletter_field`: Cursor to continue pagination
 - `search`: Search word
+
+(The spec's example was dropped: null is not of type string.)
 - `sort`: Order for items in request
 ```ignore
 let response = client.find_newsletter()
@@ -37810,7 +37841,11 @@ Sends a `GET` request to `/newsletters/recommended`
 Arguments:
 - `count`: Count of objects to return
 - `country_code`: Country for search
+
+(The spec's example was dropped: null is not of type string.)
 - `cursor`: Cursor to continue pagination
+
+(The spec's example was dropped: null is not of type string.)
 ```ignore
 let response = client.recommended_newsletter()
     .count(count)
@@ -42129,10 +42164,21 @@ pub mod builder {
     pub struct SendMediaMessage<'a> {
         client: &'a super::Client,
         media_message_type: Result<types::MediaMessageType, String>,
-        send_params: Result<
-            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-            String,
-        >,
+        animated: Result<Option<bool>, String>,
+        autoplay: Result<Option<bool>, String>,
+        caption: Result<Option<::std::string::String>, String>,
+        edit: Result<Option<::std::string::String>, String>,
+        filename: Result<Option<::std::string::String>, String>,
+        height: Result<Option<i32>, String>,
+        mentions: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
+        preview: Result<Option<::std::string::String>, String>,
+        quoted: Result<Option<::std::string::String>, String>,
+        recording_time: Result<Option<i64>, String>,
+        seconds: Result<Option<i32>, String>,
+        to: Result<::std::string::String, String>,
+        view_once: Result<Option<bool>, String>,
+        waveform: Result<Option<::std::string::String>, String>,
+        width: Result<Option<i32>, String>,
         body: Result<reqwest::Body, String>,
     }
     impl<'a> SendMediaMessage<'a> {
@@ -42142,7 +42188,21 @@ pub mod builder {
                 media_message_type: Err(
                     "media_message_type was not initialized".to_string(),
                 ),
-                send_params: Err("send_params was not initialized".to_string()),
+                animated: Ok(None),
+                autoplay: Ok(None),
+                caption: Ok(None),
+                edit: Ok(None),
+                filename: Ok(None),
+                height: Ok(None),
+                mentions: Ok(None),
+                preview: Ok(None),
+                quoted: Ok(None),
+                recording_time: Ok(None),
+                seconds: Ok(None),
+                to: Err("to was not initialized".to_string()),
+                view_once: Ok(None),
+                waveform: Ok(None),
+                width: Ok(None),
                 body: Err("body was not initialized".to_string()),
             }
         }
@@ -42158,18 +42218,179 @@ pub mod builder {
                 });
             self
         }
-        pub fn send_params<V>(mut self, value: V) -> Self
+        pub fn animated<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<
-                ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-            >,
+            V: std::convert::TryInto<bool>,
         {
-            self.send_params = value
+            self.animated = value
                 .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for animated failed".to_string());
+            self
+        }
+        pub fn autoplay<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.autoplay = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for autoplay failed".to_string());
+            self
+        }
+        pub fn caption<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.caption = value
+                .try_into()
+                .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: collections :: HashMap < :: std :: string :: String , :: std :: string :: String >` for send_params failed"
+                    "conversion to `:: std :: string :: String` for caption failed"
                         .to_string()
                 });
+            self
+        }
+        pub fn edit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.edit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for edit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn filename<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.filename = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for filename failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn height<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.height = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for height failed".to_string());
+            self
+        }
+        pub fn mentions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+        {
+            self.mentions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for mentions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn preview<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.preview = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for preview failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn quoted<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.quoted = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for quoted failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn recording_time<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.recording_time = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `i64` for recording_time failed".to_string()
+                });
+            self
+        }
+        pub fn seconds<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.seconds = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for seconds failed".to_string());
+            self
+        }
+        pub fn to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.to = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn view_once<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.view_once = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for view_once failed".to_string());
+            self
+        }
+        pub fn waveform<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.waveform = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for waveform failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn width<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.width = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for width failed".to_string());
             self
         }
         pub fn body<B>(mut self, value: B) -> Self
@@ -42185,9 +42406,42 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/media/{MediaMessageType}`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, media_message_type, send_params, body } = self;
+            let Self {
+                client,
+                media_message_type,
+                animated,
+                autoplay,
+                caption,
+                edit,
+                filename,
+                height,
+                mentions,
+                preview,
+                quoted,
+                recording_time,
+                seconds,
+                to,
+                view_once,
+                waveform,
+                width,
+                body,
+            } = self;
             let media_message_type = media_message_type.map_err(Error::InvalidRequest)?;
-            let send_params = send_params.map_err(Error::InvalidRequest)?;
+            let animated = animated.map_err(Error::InvalidRequest)?;
+            let autoplay = autoplay.map_err(Error::InvalidRequest)?;
+            let caption = caption.map_err(Error::InvalidRequest)?;
+            let edit = edit.map_err(Error::InvalidRequest)?;
+            let filename = filename.map_err(Error::InvalidRequest)?;
+            let height = height.map_err(Error::InvalidRequest)?;
+            let mentions = mentions.map_err(Error::InvalidRequest)?;
+            let preview = preview.map_err(Error::InvalidRequest)?;
+            let quoted = quoted.map_err(Error::InvalidRequest)?;
+            let recording_time = recording_time.map_err(Error::InvalidRequest)?;
+            let seconds = seconds.map_err(Error::InvalidRequest)?;
+            let to = to.map_err(Error::InvalidRequest)?;
+            let view_once = view_once.map_err(Error::InvalidRequest)?;
+            let waveform = waveform.map_err(Error::InvalidRequest)?;
+            let width = width.map_err(Error::InvalidRequest)?;
             let body = body.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/messages/media/{}", client.baseurl, encode_path(& media_message_type
@@ -42216,7 +42470,26 @@ pub mod builder {
                     ),
                 )
                 .body(body)
-                .query(&progenitor_client::QueryParam::new("SendParams", &send_params))
+                .query(&progenitor_client::QueryParam::new("animated", &animated))
+                .query(&progenitor_client::QueryParam::new("autoplay", &autoplay))
+                .query(&progenitor_client::QueryParam::new("caption", &caption))
+                .query(&progenitor_client::QueryParam::new("edit", &edit))
+                .query(&progenitor_client::QueryParam::new("filename", &filename))
+                .query(&progenitor_client::QueryParam::new("height", &height))
+                .query(&progenitor_client::QueryParam::new("mentions", &mentions))
+                .query(&progenitor_client::QueryParam::new("preview", &preview))
+                .query(&progenitor_client::QueryParam::new("quoted", &quoted))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "recording_time",
+                        &recording_time,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("seconds", &seconds))
+                .query(&progenitor_client::QueryParam::new("to", &to))
+                .query(&progenitor_client::QueryParam::new("view_once", &view_once))
+                .query(&progenitor_client::QueryParam::new("waveform", &waveform))
+                .query(&progenitor_client::QueryParam::new("width", &width))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -43850,9 +44123,7 @@ pub mod builder {
             self
         }
         ///Sends a `HEAD` request to `/contacts/{ContactID}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -43867,15 +44138,7 @@ pub mod builder {
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .head(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = client.client.head(url).headers(header_map).build()?;
             let info = OperationInfo {
                 operation_id: "check_exist",
             };
@@ -43884,7 +44147,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::empty(response)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

@@ -56,9 +56,9 @@
 //!   and `MessageContent`-like unions of objects are JSON objects that keep
 //!   every field. No id is checked against the spec's patterns, which the
 //!   service does not always follow (it sends `media_init` as a media id).
-//! - **Send parameters in the query.** `send_media_message` takes its
-//!   `SenderMedia` fields as a map of query keys to strings (a list as one
-//!   comma-joined value).
+//! - **Send parameters in the query.** `send_media_message` takes the
+//!   `SenderMedia` fields (`to`, `caption`, `mentions`, …) as query
+//!   parameters of their own, as they go on the wire.
 //! - **`api-version` header.** progenitor sends `api-version: 1.8.7` with
 //!   every request. It is kept: it tells the server and any proxy in between
 //!   which contract the client was built from, and the service ignores it.

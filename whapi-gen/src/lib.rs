@@ -13,6 +13,7 @@
 
 #![deny(missing_docs)]
 
+mod contract;
 mod error;
 mod generate;
 pub mod inventory;
@@ -38,6 +39,8 @@ pub mod paths {
     pub const REPORT: &str = "spec/NORMALIZATION.md";
     /// The generated client module.
     pub const CLIENT: &str = "whapi-client/src/generated.rs";
+    /// The generated cases of the contract suite.
+    pub const CONTRACT_CASES: &str = "tests/contract/cases.rs";
     /// The generated message builders of `whapi-ext`.
     pub const MESSAGES: &str = "whapi-ext/src/messages/generated.rs";
     /// The generated table of operations (name, operationId, method, path).
@@ -78,6 +81,7 @@ pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<Outpu
     let client = generate::render(&file);
     let table = generate::operation_table(&rows)?;
     let builders = messages::generate_messages(&normalized.spec, &rows)?;
+    let cases = contract::generate_cases(&normalized.spec, &rows)?;
     let report = report::render(&normalized.report);
     let mut spec = serde_json::to_string_pretty(&normalized.spec)
         .map_err(|e| GenError::OpenApi(e.to_string()))?;
@@ -94,6 +98,10 @@ pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<Outpu
         OutputFile {
             path: paths::MESSAGES,
             contents: builders,
+        },
+        OutputFile {
+            path: paths::CONTRACT_CASES,
+            contents: cases,
         },
         OutputFile {
             path: paths::NORMALIZED,

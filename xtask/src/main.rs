@@ -2,7 +2,8 @@
 //!
 //! - `regen`: regenerate the client, the normalized spec and the report;
 //! - `check`: regenerate in memory and fail if any checked-in file differs;
-//! - `bench`: print every performance figure.
+//! - `bench`: print every performance figure;
+//! - `contract`: run the contract suite against Prism.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -60,6 +61,29 @@ fn check(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Runs the contract suite alone, printing its table.
+fn contract(root: &Path) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args([
+            "test",
+            "--locked",
+            "-p",
+            "whapi-tests",
+            "--test",
+            "contract",
+            "--",
+            "--nocapture",
+        ])
+        .current_dir(root)
+        .status()
+        .map_err(|e| e.to_string())?;
+    status
+        .success()
+        .then_some(())
+        .ok_or_else(|| "the contract suite failed".to_string())
+}
+
 fn main() -> ExitCode {
     let root = workspace_root();
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -67,7 +91,10 @@ fn main() -> ExitCode {
         "regen" => regen(&root),
         "check" => check(&root),
         "bench" => bench::run(&root),
-        _ => Err(format!("unknown task `{task}`; tasks: regen, check, bench")),
+        "contract" => contract(&root),
+        _ => Err(format!(
+            "unknown task `{task}`; tasks: regen, check, bench, contract"
+        )),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

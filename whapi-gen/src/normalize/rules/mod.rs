@@ -7,9 +7,9 @@ mod lenient_responses;
 mod patterns;
 mod query_arrays;
 mod query_integers;
-mod query_objects;
 mod request_content;
 mod shared_types;
+mod spec_fixes;
 mod string_unions;
 mod success_responses;
 
@@ -28,9 +28,12 @@ pub static ALL: &[Rule] = &[
     success_responses::RULE,
     error_responses::RULE,
     string_unions::RULE,
+    spec_fixes::NO_BODY_FOR_HEAD,
+    spec_fixes::UNDECLARED_REQUIRED,
+    spec_fixes::NONCONFORMING_EXAMPLES,
+    spec_fixes::EXPLODED_OBJECT_QUERY,
     query_integers::RULE,
     query_arrays::RULE,
-    query_objects::RULE,
     patterns::RULE,
     lenient_responses::OPAQUE_UNIONS,
     lenient_responses::OPEN_FORMATS,
