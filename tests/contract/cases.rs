@@ -1824,7 +1824,7 @@ pub async fn call(
                             .body(
                                 serde_json::from_value::<
                                     types::CreateNewsletterRequest,
-                                >(serde_json::json!({ "name" : "xxxx" }))
+                                >(serde_json::json!({ "name" : "<Newsletter Title>" }))
                                     .unwrap(),
                             )
                             .send()

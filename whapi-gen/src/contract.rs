@@ -107,6 +107,9 @@ fn sample(spec: &Value, schema: &Value, at: &str, depth: usize) -> Result<Value,
                     })?;
                 json!(found.1)
             }
+            // The spec's own example, where it has one (the examples that
+            // break their schemas were dropped by normalization).
+            None if schema.get("example").is_some_and(|e| e.as_str().is_some_and(|s| !s.is_empty())) => schema["example"].clone(),
             None => match schema.get("format").and_then(Value::as_str) {
                 Some("ipv4") => json!("127.0.0.1"),
                 Some("date-time") => json!("2026-01-01T00:00:00Z"),
