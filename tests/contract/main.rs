@@ -20,6 +20,8 @@ const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00
 
 include!("cases.rs");
 
+include!("builder_cases.rs");
+
 /// Its status, or why a call failed (the spec violations Prism reported).
 async fn outcome<T>(
     result: Result<ResponseValue<T>, whapi_client::Error<()>>,
@@ -242,5 +244,67 @@ async fn a_request_that_breaks_the_served_contract_fails_the_suite() {
         call(&client(&prism), "checkHealth").await,
         Ok(200),
         "the rest of the contract still holds"
+    );
+}
+
+/// Every `whapi-ext` builder against the static Prism: its JSON form (media
+/// by URL) and, where the spec takes one, its multipart form (local media).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_message_builder_passes_in_its_json_and_multipart_forms() {
+    let prism = Prism::start(false);
+    let wa = whapi_ext::Whapi::builder()
+        .token("contract-token")
+        .base_url(&prism.url)
+        .build()
+        .unwrap();
+    let wa = &wa;
+    let runs: Vec<(&str, bool)> = BUILDER_CASES
+        .iter()
+        .flat_map(|(id, upload)| {
+            let mut forms = vec![(*id, false)];
+            if *upload {
+                forms.push((*id, true));
+            }
+            forms
+        })
+        .collect();
+    let results: Vec<(&str, bool, whapi_ext::Result<()>)> = futures::stream::iter(runs)
+        .map(|(id, upload)| async move { (id, upload, call_builder(wa, id, upload).await) })
+        .buffered(8)
+        .collect()
+        .await;
+    let failures: Vec<String> = results
+        .iter()
+        .filter_map(|(id, upload, r)| {
+            r.as_ref().err().map(|e| {
+                format!(
+                    "{id} ({}): {e} {}",
+                    if *upload { "multipart" } else { "json" },
+                    match e {
+                        whapi_ext::Error::Api(api) => String::from_utf8_lossy(&api.body)
+                            .chars()
+                            .take(300)
+                            .collect::<String>(),
+                        _ => String::new(),
+                    }
+                )
+            })
+        })
+        .collect();
+    println!(
+        "{} builder requests, {} failed",
+        results.len(),
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {} builder requests failed:\n{}",
+        failures.len(),
+        results.len(),
+        failures.join("\n")
+    );
+    assert!(
+        results.iter().filter(|(_, upload, _)| *upload).count() >= 8,
+        "the multipart forms were exercised"
     );
 }

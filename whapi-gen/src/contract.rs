@@ -43,7 +43,12 @@ const PATTERN_SAMPLES: &[(&str, &str)] = &[
 ];
 
 /// A value `schema` accepts.
-fn sample(spec: &Value, schema: &Value, at: &str, depth: usize) -> Result<Value, GenError> {
+pub(crate) fn sample(
+    spec: &Value,
+    schema: &Value,
+    at: &str,
+    depth: usize,
+) -> Result<Value, GenError> {
     // `required` beside a `$ref` adds to the target's.
     let extra_required: Vec<Value> = match (
         schema.get("$ref"),
@@ -109,7 +114,12 @@ fn sample(spec: &Value, schema: &Value, at: &str, depth: usize) -> Result<Value,
             }
             // The spec's own example, where it has one (the examples that
             // break their schemas were dropped by normalization).
-            None if schema.get("example").is_some_and(|e| e.as_str().is_some_and(|s| !s.is_empty())) => schema["example"].clone(),
+            None if schema
+                .get("example")
+                .is_some_and(|e| e.as_str().is_some_and(|s| !s.is_empty())) =>
+            {
+                schema["example"].clone()
+            }
             None => match schema.get("format").and_then(Value::as_str) {
                 Some("ipv4") => json!("127.0.0.1"),
                 Some("date-time") => json!("2026-01-01T00:00:00Z"),

@@ -41,6 +41,8 @@ pub mod paths {
     pub const CLIENT: &str = "whapi-client/src/generated.rs";
     /// The generated cases of the contract suite.
     pub const CONTRACT_CASES: &str = "tests/contract/cases.rs";
+    /// The generated cases of `whapi-ext`'s builders in the contract suite.
+    pub const BUILDER_CASES: &str = "tests/contract/builder_cases.rs";
     /// The generated message builders of `whapi-ext`.
     pub const MESSAGES: &str = "whapi-ext/src/messages/generated.rs";
     /// The generated table of operations (name, operationId, method, path).
@@ -80,7 +82,7 @@ pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<Outpu
     let rows = inventory::inventory_of_file(&file, &normalized.spec);
     let client = generate::render(&file);
     let table = generate::operation_table(&rows)?;
-    let builders = messages::generate_messages(&normalized.spec, &rows)?;
+    let (builders, builder_cases) = messages::generate_messages(&normalized.spec, &rows)?;
     let cases = contract::generate_cases(&normalized.spec, &rows)?;
     let report = report::render(&normalized.report);
     let mut spec = serde_json::to_string_pretty(&normalized.spec)
@@ -102,6 +104,10 @@ pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<Outpu
         OutputFile {
             path: paths::CONTRACT_CASES,
             contents: cases,
+        },
+        OutputFile {
+            path: paths::BUILDER_CASES,
+            contents: builder_cases,
         },
         OutputFile {
             path: paths::NORMALIZED,

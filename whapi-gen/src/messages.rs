@@ -41,6 +41,8 @@ enum Kind {
 }
 
 struct Field {
+    /// The field's schema, for the contract cases' sample values.
+    schema: Value,
     json: String,
     rust: String,
     kind: Kind,
@@ -272,9 +274,11 @@ fn method_name(operation_id: &str) -> String {
 }
 
 /// Generates the builders' source file.
-pub fn generate_messages(spec: &Value, rows: &[Row]) -> Result<String, GenError> {
+pub fn generate_messages(spec: &Value, rows: &[Row]) -> Result<(String, String), GenError> {
     let mut out = String::new();
     let mut table = Vec::new();
+    let mut cases = String::new();
+    let mut case_ids = Vec::new();
     let mut taken: Vec<String> = Vec::new();
     // Messages and Stories first, so they keep the short names.
     let mut ops = operations(spec);
@@ -359,6 +363,7 @@ pub fn generate_messages(spec: &Value, rows: &[Row]) -> Result<String, GenError>
         let mut fields: Vec<Field> = props
             .iter()
             .map(|(name, field)| Field {
+                schema: field.clone(),
                 json: name.clone(),
                 rust: rust_name(name),
                 kind: kind_of(spec, name, field),
@@ -401,6 +406,39 @@ pub fn generate_messages(spec: &Value, rows: &[Row]) -> Result<String, GenError>
             .to_string();
         let body_type = (schema.is_some() && row.body != "-").then(|| row.body.clone());
         table.push((id.to_string(), method.clone()));
+        let mut args: Vec<String> = Vec::new();
+        for p in &path_params {
+            let schema = operation
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|q| deref(spec, q))
+                .find(|q| q.get("name").and_then(Value::as_str) == Some(p.as_str()))
+                .and_then(|q| q.get("schema"))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let value = crate::contract::sample(spec, &schema, &op.pointer, 0)?;
+            args.push(format!(
+                "{:?}",
+                value
+                    .as_str()
+                    .map(String::from)
+                    .unwrap_or_else(|| value.to_string())
+            ));
+        }
+        for field in fields.iter().filter(|f| f.required) {
+            args.push(case_argument(spec, field, &op.pointer)?);
+        }
+        let _ = writeln!(
+            cases,
+            "        {id:?} => Box::pin(async move {{ wa.{method}({}).send().await.map(drop) }}),",
+            args.join(", ")
+        );
+        case_ids.push((
+            id.to_string(),
+            multipart && fields.iter().any(|f| f.kind == Kind::Media),
+        ));
         write_builder(
             &mut out,
             &name,
@@ -427,7 +465,51 @@ pub fn generate_messages(spec: &Value, rows: &[Row]) -> Result<String, GenError>
     file.push_str(&out);
     let parsed =
         syn::parse_file(&file).map_err(|e| GenError::Syntax(format!("message builders: {e}")))?;
-    Ok(format!("{HEADER}\n{}", prettyplease::unparse(&parsed)))
+    let builders = format!("{HEADER}\n{}", prettyplease::unparse(&parsed));
+    let mut case_file = format!("{HEADER}\n/// Every builder: (operationId, whether it can upload local media).\npub static BUILDER_CASES: &[(&str, bool)] = &[\n");
+    for (id, upload) in &case_ids {
+        let _ = writeln!(case_file, "    ({id:?}, {upload}),");
+    }
+    let _ = write!(
+        case_file,
+        "];\n\n/// Sends the builder's request once with valid required arguments; local\n/// media as a multipart form when `upload`, else a URL as JSON.\n\
+         pub async fn call_builder(wa: &whapi_ext::Whapi, operation_id: &str, upload: bool) -> whapi_ext::Result<()> {{\n    \
+         let media = move || if upload {{ whapi_ext::media::MediaSource::bytes(PNG.to_vec(), \"file.png\", \"image/png\") }} else {{ whapi_ext::media::MediaSource::url(\"https://example.com/file.png\") }};\n    \
+         let _ = &media;\n    \
+         let case: std::pin::Pin<Box<dyn std::future::Future<Output = whapi_ext::Result<()>> + Send + '_>> = match operation_id {{\n{cases}        \
+         other => return Err(whapi_ext::Error::Other(format!(\"no builder case for {{other}}\"))),\n    }};\n    case.await\n}}\n"
+    );
+    let parsed =
+        syn::parse_file(&case_file).map_err(|e| GenError::Syntax(format!("builder cases: {e}")))?;
+    Ok((
+        builders,
+        format!("{HEADER}\n{}", prettyplease::unparse(&parsed)),
+    ))
+}
+
+/// Rust code for a valid value of a required field, for the contract cases.
+fn case_argument(spec: &Value, field: &Field, at: &str) -> Result<String, GenError> {
+    let value = crate::contract::sample(spec, &field.schema, at, 0)?;
+    let text = |v: &Value| {
+        v.as_str()
+            .map(String::from)
+            .unwrap_or_else(|| v.to_string())
+    };
+    Ok(match &field.kind {
+        Kind::Chat => "\"1234567890@s.whatsapp.net\"".to_string(),
+        Kind::MessageRef => "\"PsobWy36679._7w-wKmB9tMeGQ\"".to_string(),
+        Kind::Media => "media()".to_string(),
+        Kind::Text => format!("{:?}", text(&value)),
+        Kind::Int => value.as_i64().unwrap_or(1).to_string(),
+        Kind::Number => format!("{:?}", value.as_f64().unwrap_or(1.0)),
+        Kind::Bool => value.as_bool().unwrap_or(true).to_string(),
+        Kind::Texts | Kind::Contacts | Kind::Mentions => {
+            let items: Vec<String> = value.as_array().into_iter().flatten().map(|v| format!("{:?}", text(v))).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Kind::Typed(name) => format!("serde_json::from_value::<whapi_ext::raw::types::{name}>(serde_json::json!({value})).unwrap()"),
+        Kind::Json => format!("serde_json::json!({value})"),
+    })
 }
 
 /// What the request body may be.
