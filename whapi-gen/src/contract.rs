@@ -8,7 +8,7 @@ use std::fmt::Write;
 use serde_json::{json, Map, Value};
 
 use crate::inventory::Row;
-use crate::walk::{deref, operations};
+use crate::walk::{deref, object_fields, operations, snake};
 use crate::GenError;
 
 const HEADER: &str = "\
@@ -164,9 +164,7 @@ pub(crate) fn sample(
             Value::Array(items)
         }
         _ => {
-            let mut props = Map::new();
-            let mut required = Vec::new();
-            collect(spec, schema, &mut props, &mut required);
+            let (props, required) = object_fields(spec, schema, false);
             let mut object = Map::new();
             for name in required {
                 if let Some(field) = props.get(&name) {
@@ -179,42 +177,6 @@ pub(crate) fn sample(
             Value::Object(object)
         }
     })
-}
-
-fn collect(
-    spec: &Value,
-    schema: &Value,
-    props: &mut Map<String, Value>,
-    required: &mut Vec<String>,
-) {
-    let schema = deref(spec, schema);
-    for part in schema
-        .get("allOf")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        collect(spec, part, props, required);
-    }
-    for (name, field) in schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        props.insert(name.clone(), field.clone());
-    }
-    for name in schema
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-    {
-        if !required.iter().any(|r| r == name) {
-            required.push(name.to_string());
-        }
-    }
 }
 
 /// Rust code for `value` as an argument of type `ty` (from the inventory).
@@ -273,26 +235,6 @@ fn argument(ty: &str, value: &Value) -> String {
     }
 }
 
-/// The parameter's Rust name, as progenitor writes it.
-fn rust_param(name: &str) -> String {
-    let mut out = String::new();
-    let chars: Vec<char> = name.chars().collect();
-    for (i, c) in chars.iter().enumerate() {
-        if c.is_uppercase() {
-            let prev_lower =
-                i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if i > 0 && (prev_lower || (next_lower && chars[i - 1].is_uppercase())) {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(*c);
-        }
-    }
-    out
-}
-
 /// Generates the cases file from the normalized spec and the inventory.
 pub fn generate_cases(spec: &Value, rows: &[Row]) -> Result<String, GenError> {
     let mut arms = String::new();
@@ -330,7 +272,7 @@ pub fn generate_cases(spec: &Value, rows: &[Row]) -> Result<String, GenError> {
             if !required {
                 continue;
             }
-            let rust = rust_param(name);
+            let rust = snake(name);
             let ty = row
                 .params
                 .iter()

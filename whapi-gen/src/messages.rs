@@ -4,10 +4,10 @@
 
 use std::fmt::Write;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::inventory::Row;
-use crate::walk::{deref, operations};
+use crate::walk::{deref, object_fields, operations, snake};
 use crate::GenError;
 
 /// The header of the generated file.
@@ -67,27 +67,6 @@ fn pascal(text: &str) -> String {
     out
 }
 
-fn snake(text: &str) -> String {
-    let mut out = String::new();
-    let chars: Vec<char> = text.chars().collect();
-    for (i, c) in chars.iter().enumerate() {
-        if c.is_uppercase() {
-            let prev_lower =
-                i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if i > 0 && (prev_lower || (next_lower && chars[i - 1].is_uppercase())) {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-        } else if *c == '-' || *c == ' ' {
-            out.push('_');
-        } else {
-            out.push(*c);
-        }
-    }
-    out
-}
-
 fn rust_name(json: &str) -> String {
     let name = snake(json);
     match name.as_str() {
@@ -112,56 +91,6 @@ fn first_line(schema: &Value) -> String {
         .replace("<br/>", " ")
         .trim()
         .to_string()
-}
-
-/// Properties and required names of a schema, following `$ref`s and the
-/// parts of `allOf`, `oneOf` and `anyOf`.
-fn merged(
-    spec: &Value,
-    schema: &Value,
-    props: &mut Map<String, Value>,
-    required: &mut Vec<String>,
-) {
-    let schema = deref(spec, schema);
-    for key in ["allOf", "oneOf", "anyOf"] {
-        for part in schema
-            .get(key)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let mut ignored = Vec::new();
-            merged(
-                spec,
-                part,
-                props,
-                if key == "allOf" {
-                    required
-                } else {
-                    &mut ignored
-                },
-            );
-        }
-    }
-    for (name, field) in schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        props.insert(name.clone(), field.clone());
-    }
-    for name in schema
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-    {
-        if !required.iter().any(|r| r == name) {
-            required.push(name.to_string());
-        }
-    }
 }
 
 fn kind_of(spec: &Value, name: &str, schema: &Value) -> Kind {
@@ -355,11 +284,10 @@ pub fn generate_messages(spec: &Value, rows: &[Row]) -> Result<(String, String),
         let multipart = body
             .and_then(|b| b.pointer("/content/multipart~1form-data"))
             .is_some();
-        let mut props = Map::new();
-        let mut required = Vec::new();
-        if let Some(schema) = &schema {
-            merged(spec, schema, &mut props, &mut required);
-        }
+        let (props, required) = schema
+            .as_ref()
+            .map(|s| object_fields(spec, s, true))
+            .unwrap_or_default();
         let mut fields: Vec<Field> = props
             .iter()
             .map(|(name, field)| Field {

@@ -128,6 +128,95 @@ pub fn reachable_refs(root: &Value, start: &Value, seen: &mut std::collections::
     }
 }
 
+/// The properties of an object schema and the names it requires, following
+/// `$ref`s and `allOf` parts; with `unions`, also the properties (not the
+/// requirements) of `oneOf`/`anyOf` arms.
+pub fn object_fields(
+    root: &Value,
+    schema: &Value,
+    unions: bool,
+) -> (Map<String, Value>, Vec<String>) {
+    let mut props = Map::new();
+    let mut required = Vec::new();
+    collect_fields(root, schema, unions, true, &mut props, &mut required);
+    (props, required)
+}
+
+fn collect_fields(
+    root: &Value,
+    schema: &Value,
+    unions: bool,
+    requiring: bool,
+    props: &mut Map<String, Value>,
+    required: &mut Vec<String>,
+) {
+    let schema = deref(root, schema);
+    for part in schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        collect_fields(root, part, unions, requiring, props, required);
+    }
+    if unions {
+        for key in ["oneOf", "anyOf"] {
+            for arm in schema
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                collect_fields(root, arm, unions, false, props, required);
+            }
+        }
+    }
+    for (name, field) in schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        props.insert(name.clone(), field.clone());
+    }
+    if requiring {
+        for name in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            if !required.iter().any(|r| r == name) {
+                required.push(name.to_string());
+            }
+        }
+    }
+}
+
+/// `sendMessageText` → `send_message_text`, `ChatID` → `chat_id`: how
+/// progenitor names methods and parameters.
+pub fn snake(text: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = text.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            let prev_lower =
+                i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            if i > 0 && (prev_lower || (next_lower && chars[i - 1].is_uppercase())) {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else if *c == '-' || *c == ' ' {
+            out.push('_');
+        } else {
+            out.push(*c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +228,29 @@ mod tests {
         let mut seen = Vec::new();
         for_each_object_mut(&mut v, &mut |p, _| seen.push(p.to_string()));
         assert_eq!(seen, vec!["", "/properties/default"]);
+    }
+
+    #[test]
+    fn object_fields_follow_all_of_and_optionally_unions() {
+        let root =
+            json!({"components": {"schemas": {"A": {"properties": {"a": {}}, "required": ["a"]}}}});
+        let schema = json!({"allOf": [{"$ref": "#/components/schemas/A"}], "oneOf": [{"properties": {"b": {}}, "required": ["b"]}]});
+        let (props, required) = object_fields(&root, &schema, true);
+        let names: Vec<&str> = props.keys().map(String::as_str).collect();
+        assert_eq!((names, required), (vec!["a", "b"], vec!["a".to_string()]));
+        assert_eq!(object_fields(&root, &schema, false).0.len(), 1);
+        assert_eq!(
+            (
+                snake("sendMessageText"),
+                snake("ChatID"),
+                snake("ContactIDList")
+            ),
+            (
+                "send_message_text".into(),
+                "chat_id".into(),
+                "contact_id_list".into()
+            )
+        );
     }
 
     #[test]

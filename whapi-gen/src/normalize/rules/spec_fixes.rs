@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 
 use super::{note, parameter_pointers, Phase, Rule};
 use crate::normalize::conform::violation;
-use crate::walk::{deref, for_each_object_mut, operations};
+use crate::walk::{deref, for_each_object_mut, object_fields, operations};
 use crate::GenError;
 
 pub const NO_BODY_FOR_HEAD: Rule = Rule {
@@ -177,46 +177,6 @@ fn walk_with_examples(
     }
 }
 
-/// Properties and required names of an object schema and its parts.
-fn flatten(
-    root: &Value,
-    schema: &Value,
-    props: &mut Map<String, Value>,
-    required: &mut Vec<String>,
-    top: bool,
-) {
-    let schema = deref(root, schema);
-    for key in ["allOf", "oneOf", "anyOf"] {
-        for part in schema
-            .get(key)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            flatten(root, part, props, required, top && key == "allOf");
-        }
-    }
-    for (name, field) in schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        props.insert(name.clone(), field.clone());
-    }
-    if top {
-        for name in schema
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-        {
-            required.push(name.to_string());
-        }
-    }
-}
-
 fn exploded_object_query_params(spec: &mut Value) -> Result<Vec<String>, GenError> {
     let root = spec.clone();
     let mut places = Vec::new();
@@ -237,9 +197,7 @@ fn exploded_object_query_params(spec: &mut Value) -> Result<Vec<String>, GenErro
         if !is_object {
             continue;
         }
-        let mut props = Map::new();
-        let mut required = Vec::new();
-        flatten(&root, &schema, &mut props, &mut required, true);
+        let (props, required) = object_fields(&root, &schema, true);
         let mut params = Vec::new();
         for (name, field) in props {
             let kind = deref(&root, &field)
