@@ -1473,7 +1473,7 @@ Server default: `0`.*/
     pub struct CreateCallEventRequest {
         /**Start time of the call in UNIX timestamp format (in seconds)
 
-(The spec's example was dropped: 1810202551 is not of type string.)*/
+(The spec's example was dropped: `1810202551 is not of type string`.)*/
         pub start_time: ::std::string::String,
     }
     impl CreateCallEventRequest {
@@ -2693,7 +2693,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         pub participant: ::std::option::Option<ContactId>,
         /**Response
 
-(The spec's example was dropped: "JOING" is not one of ["UNKNOWN","GOING","NOT_GOING"].)
+(The spec's example was dropped: `"JOING" is not one of ["UNKNOWN","GOING","NOT_GOING"]`.)
 
 Known values: `UNKNOWN`, `GOING`, `NOT_GOING`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6417,7 +6417,7 @@ Known values: `admin`, `member`, `creator`.*/
     pub struct Pin {
         /**Pin message for this amount of days
 
-(The spec's example was dropped: 2592000 is not one of ["day","week","month"].)*/
+(The spec's example was dropped: `2592000 is not one of ["day","week","month"]`.)*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub time: ::std::option::Option<PinTime>,
     }
@@ -6428,7 +6428,7 @@ Known values: `admin`, `member`, `creator`.*/
     }
     /**Pin message for this amount of days
 
-(The spec's example was dropped: 2592000 is not one of ["day","week","month"].)*/
+(The spec's example was dropped: `2592000 is not one of ["day","week","month"]`.)*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -6855,7 +6855,7 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
             Default::default()
         }
     }
-    ///(The spec's example was dropped: failed: [0]: 1234567890 is not of type string.)
+    ///(The spec's example was dropped: `failed: [0]: 1234567890 is not of type string`.)
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct ResponseListParticipants {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -36120,10 +36120,10 @@ Sends a `GET` request to `/users/login`
 Arguments:
 - `color_dark`: Color of code
 
-(The spec's example was dropped: null is not of type string.)
+(The spec's example was dropped: `null is not of type string`.)
 - `color_light`: Background color
 
-(The spec's example was dropped: null is not of type string.)
+(The spec's example was dropped: `null is not of type string`.)
 - `height`: Height of result image
 - `size`: Size of QR-code
 - `wakeup`: If set to false, the channel will not launch
@@ -36151,10 +36151,10 @@ Sends a `GET` request to `/users/login/image`
 Arguments:
 - `color_dark`: Color of code
 
-(The spec's example was dropped: null is not of type string.)
+(The spec's example was dropped: `null is not of type string`.)
 - `color_light`: Background color
 
-(The spec's example was dropped: null is not of type string.)
+(The spec's example was dropped: `null is not of type string`.)
 - `height`: Height of result image
 - `size`: Size of QR-code
 - `wakeup`: If set to false, the channel will not launch
@@ -37809,14 +37809,14 @@ Arguments:
 - `count`: Count of objects to return
 - `country_code`: Country for search
 
-(The spec's example was dropped: null is not of type string.)
+(The spec's example was dropped: `null is not of type string`.)
 - `cursor`: Cursor to continue pagination
 
-(The spec's example was dropped: null is not of type string.)
+(The spec's example was dropped: `null is not of type string`.)
 - `newsletter_field`: Cursor to continue pagination
 - `search`: Search word
 
-(The spec's example was dropped: null is not of type string.)
+(The spec's example was dropped: `null is not of type string`.)
 - `sort`: Order for items in request
 ```ignore
 let response = client.find_newsletter()
@@ -37842,10 +37842,10 @@ Arguments:
 - `count`: Count of objects to return
 - `country_code`: Country for search
 
-(The spec's example was dropped: null is not of type string.)
+(The spec's example was dropped: `null is not of type string`.)
 - `cursor`: Cursor to continue pagination
 
-(The spec's example was dropped: null is not of type string.)
+(The spec's example was dropped: `null is not of type string`.)
 ```ignore
 let response = client.recommended_newsletter()
     .count(count)
