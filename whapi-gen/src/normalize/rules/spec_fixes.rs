@@ -142,7 +142,13 @@ fn nonconforming_examples(spec: &mut Value) -> Result<Vec<String>, GenError> {
         };
         if let Some(why) = example_violation(&root, &schema, &example) {
             map.remove("example");
-            note(map, &format!("(The spec's example was dropped: `{}`.)", why.replace('`', "'")));
+            note(
+                map,
+                &format!(
+                    "(The spec's example was dropped: `{}`.)",
+                    why.replace('`', "'")
+                ),
+            );
             places.push(format!("{pointer}: {why}"));
         }
     };
