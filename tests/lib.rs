@@ -1,5 +1,7 @@
-//! Support shared by the integration tests: where the workspace is and how
-//! to read its files.
+//! Support shared by the integration tests, the contract suite and the main
+//! job: where the workspace is, how to read its files, and Prism.
+
+pub mod prism;
 
 use std::path::{Path, PathBuf};
 

@@ -5,15 +5,13 @@
 //! `sl-violations` header; every 2xx body must decode into the generated
 //! type. Runs as `cargo xtask contract` and within `cargo test --workspace`.
 
-mod prism;
-
 use std::sync::Arc;
 
 use futures::StreamExt;
 use progenitor_client::ResponseValue;
 use whapi_client::{types, BoxFuture, Client, Hooks, Transport};
 
-use prism::Prism;
+use whapi_tests::prism::{self, Prism};
 
 /// The bytes of the binary uploads: a PNG signature and a little more.
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01";

@@ -2,7 +2,7 @@
 //! into `tests/.cache/prism` (reused when present), started on a free
 //! loopback port, stopped by its PID when dropped, also when a test fails.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -19,7 +19,7 @@ pub struct Prism {
 
 /// Where Prism and its logs live (ignored by git).
 pub fn cache_dir() -> PathBuf {
-    whapi_tests::workspace_root().join("tests/.cache/prism")
+    crate::workspace_root().join("tests/.cache/prism")
 }
 
 fn binary() -> PathBuf {
@@ -60,13 +60,13 @@ impl Prism {
     /// random data within the schemas instead of the spec's examples.
     pub fn start(dynamic: bool) -> Prism {
         Self::serve(
-            &whapi_tests::workspace_root().join(whapi_gen::paths::NORMALIZED),
+            &crate::workspace_root().join(whapi_gen::paths::NORMALIZED),
             dynamic,
         )
     }
 
     /// Starts Prism on the spec at `spec`.
-    pub fn serve(spec: &std::path::Path, dynamic: bool) -> Prism {
+    pub fn serve(spec: &Path, dynamic: bool) -> Prism {
         ensure_installed();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())

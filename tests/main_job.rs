@@ -1,0 +1,100 @@
+//! The main job: the whole path of an application, end to end.
+//!
+//! ```sh
+//! cargo run -p whapi-tests --example main_job
+//! ```
+//!
+//! Without `WHAPI_TOKEN` it starts the contract suite's spec-validating mock
+//! (Prism, installed with npm on the first run) and says so; with it, it
+//! talks to Whapi (`WHAPI_BASE_URL`, default `https://gate.whapi.cloud`) and
+//! sends only when `WHAPI_TO` names a recipient. It checks the channel's
+//! health, sends a text and an image from a local file, walks chats page by
+//! page, and parses a webhook event.
+
+use futures::TryStreamExt;
+use whapi_ext::media::MediaSource;
+use whapi_ext::webhooks::{Payload, WebhookEvent};
+use whapi_ext::Whapi;
+use whapi_tests::prism::Prism;
+
+type Failure = Box<dyn std::error::Error>;
+
+#[tokio::main]
+async fn main() -> Result<(), Failure> {
+    let real = std::env::var("WHAPI_TOKEN").is_ok_and(|t| !t.trim().is_empty());
+    let (_mock, wa, to) = if real {
+        let wa = Whapi::from_env()?;
+        println!("WHAPI_TOKEN is set: talking to {}", wa.base_url());
+        (None, wa, std::env::var("WHAPI_TO").ok())
+    } else {
+        let prism = Prism::start(false);
+        println!(
+            "WHAPI_TOKEN is not set: talking to a local spec-validating mock (Prism) at {}",
+            prism.url
+        );
+        let wa = Whapi::builder()
+            .token("mock-token")
+            .base_url(&prism.url)
+            .build()?;
+        (Some(prism), wa, Some("15550100000".to_string()))
+    };
+
+    let health = wa.call(|c| c.check_health().send()).await?;
+    println!(
+        "1. health: channel {:?}, status {:?}",
+        health.channel_id,
+        health.status.and_then(|s| s.text)
+    );
+
+    match &to {
+        Some(to) => {
+            let sent = wa.send_text(to, "Hello from whapi-rs").await?;
+            println!("2. text sent: {:?}", sent.message.and_then(|m| m.id));
+            let image =
+                std::env::temp_dir().join(format!("whapi-main-job-{}.png", std::process::id()));
+            std::fs::write(
+                &image,
+                b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01",
+            )?;
+            let sent = wa
+                .send_image(to, MediaSource::path(&image))
+                .caption("from a local file")
+                .await?;
+            let _ = std::fs::remove_file(&image);
+            println!(
+                "3. image sent from a local file: {:?}",
+                sent.message.and_then(|m| m.id)
+            );
+        }
+        None => println!("2-3. set WHAPI_TO to send a text and an image"),
+    }
+
+    // One page is enough here: the mock serves the same example page for
+    // every offset, which a longer walk would rightly refuse as a loop.
+    let mut pages = wa.chats().page_size(20).limit(20).pages();
+    while let Some(page) = pages.try_next().await? {
+        println!(
+            "4. chats page at {:?}: {} chats (total {:?})",
+            page.position,
+            page.items.len(),
+            page.hint.total
+        );
+    }
+
+    let body =
+        br#"{"messages":[{"id":"PsobWy36679._7w-wKmB9tMeGQ","type":"text","text":{"body":"hi"},
+        "chat_id":"15550100000@s.whatsapp.net","from_me":false,"timestamp":1700000000}],
+        "event":{"type":"messages","event":"post"},"channel_id":"MANTIS-M72HC"}"#;
+    let event = WebhookEvent::parse(body)?;
+    if let Payload::Messages(messages) = &event.payload {
+        println!(
+            "5. webhook: {:?} {:?} from {:?}: {:?}",
+            event.event_type,
+            event.method,
+            messages[0].chat_id(),
+            messages[0].text()
+        );
+    }
+    println!("done");
+    Ok(())
+}
