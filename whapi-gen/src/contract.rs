@@ -8,7 +8,7 @@ use std::fmt::Write;
 use serde_json::{json, Map, Value};
 
 use crate::inventory::Row;
-use crate::walk::{deref, object_fields, operations, snake};
+use crate::walk::{deref, object_fields, operations, parameters, snake};
 use crate::GenError;
 
 const HEADER: &str = "\
@@ -256,13 +256,7 @@ pub fn generate_cases(spec: &Value, rows: &[Row]) -> Result<String, GenError> {
                     what: format!("{id} has no client method"),
                 })?;
         let mut call = format!("client.{}()", row.rust_method);
-        for param in operation
-            .get("parameters")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let param = deref(spec, param);
+        for param in parameters(spec, operation) {
             let name = param
                 .get("name")
                 .and_then(Value::as_str)

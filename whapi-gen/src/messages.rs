@@ -7,7 +7,7 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use crate::inventory::Row;
-use crate::walk::{deref, object_fields, operations, snake};
+use crate::walk::{deref, object_fields, operations, parameters, snake};
 use crate::GenError;
 
 /// The header of the generated file.
@@ -253,13 +253,7 @@ pub fn generate_messages(spec: &Value, rows: &[Row]) -> Result<(String, String),
                     what: format!("{id} is not in the client's inventory"),
                 })?;
         let mut path_params = Vec::new();
-        for param in operation
-            .get("parameters")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let param = deref(spec, param);
+        for param in parameters(spec, operation) {
             let name = param
                 .get("name")
                 .and_then(Value::as_str)
@@ -336,12 +330,7 @@ pub fn generate_messages(spec: &Value, rows: &[Row]) -> Result<(String, String),
         table.push((id.to_string(), method.clone()));
         let mut args: Vec<String> = Vec::new();
         for p in &path_params {
-            let schema = operation
-                .get("parameters")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .map(|q| deref(spec, q))
+            let schema = parameters(spec, operation)
                 .find(|q| q.get("name").and_then(Value::as_str) == Some(p.as_str()))
                 .and_then(|q| q.get("schema"))
                 .cloned()

@@ -128,6 +128,19 @@ pub fn reachable_refs(root: &Value, start: &Value, seen: &mut std::collections::
     }
 }
 
+/// An operation's parameters, each with its `$ref` followed.
+pub fn parameters<'a>(
+    root: &'a Value,
+    operation: &'a Value,
+) -> impl Iterator<Item = &'a Value> + 'a {
+    operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(move |p| deref(root, p))
+}
+
 /// The properties of an object schema and the names it requires, following
 /// `$ref`s and `allOf` parts; with `unions`, also the properties (not the
 /// requirements) of `oneOf`/`anyOf` arms.
