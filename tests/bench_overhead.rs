@@ -8,58 +8,20 @@
 
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use whapi_client::types;
 use whapi_ext::{RetryPolicy, Whapi};
+use whapi_tests::loopback::{median, serve_json};
 
 const ROUNDS: usize = 30;
 const PER_ROUND: usize = 300;
 const BODY: &str = r#"{"chats":[{"id":"15550100000@s.whatsapp.net","name":"Alice","type":"contact","timestamp":1700000000,"unread":2},{"id":"120363025343298765@g.us","name":"Team","type":"group","timestamp":1699990000}],"count":2,"total":2,"offset":0}"#;
 
-/// Answers every request on every connection with `BODY`.
-async fn serve(listener: TcpListener) {
-    let response = format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{BODY}",
-        BODY.len()
-    );
-    loop {
-        let Ok((mut socket, _)) = listener.accept().await else {
-            return;
-        };
-        let response = response.clone();
-        tokio::spawn(async move {
-            let mut buf = vec![0u8; 8192];
-            let mut pending = Vec::new();
-            loop {
-                let Ok(n) = socket.read(&mut buf).await else {
-                    return;
-                };
-                if n == 0 {
-                    return;
-                }
-                pending.extend_from_slice(&buf[..n]);
-                while let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
-                    pending.drain(..end + 4);
-                    if socket.write_all(response.as_bytes()).await.is_err() {
-                        return;
-                    }
-                }
-            }
-        });
-    }
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(serve(listener));
+    tokio::spawn(serve_json(listener, |_| BODY.to_string()));
 
     let wa = Whapi::builder()
         .token("bench-token")

@@ -13,9 +13,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use futures::TryStreamExt;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use whapi_ext::Whapi;
+use whapi_tests::loopback::{median, serve_json};
 
 const TOTAL: u64 = 10_000;
 const PAGE: u64 = 500;
@@ -36,40 +36,6 @@ fn offset_of(head: &str) -> u64 {
         .find_map(|p| p.strip_prefix("offset="))
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
-}
-
-async fn serve(listener: TcpListener, pages: Arc<HashMap<u64, String>>) {
-    loop {
-        let Ok((mut socket, _)) = listener.accept().await else {
-            return;
-        };
-        let pages = pages.clone();
-        tokio::spawn(async move {
-            let mut buf = vec![0u8; 8192];
-            let mut pending = Vec::new();
-            loop {
-                let Ok(n) = socket.read(&mut buf).await else {
-                    return;
-                };
-                if n == 0 {
-                    return;
-                }
-                pending.extend_from_slice(&buf[..n]);
-                while let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
-                    let head = String::from_utf8_lossy(&pending[..end]).into_owned();
-                    pending.drain(..end + 4);
-                    let body = pages
-                        .get(&offset_of(&head))
-                        .map(String::as_str)
-                        .unwrap_or(r#"{"chats":[],"total":0}"#);
-                    let response = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}", body.len());
-                    if socket.write_all(response.as_bytes()).await.is_err() {
-                        return;
-                    }
-                }
-            }
-        });
-    }
 }
 
 /// Walks every chat with `.items()`.
@@ -134,11 +100,6 @@ async fn loop_walk(
     Ok(started.elapsed())
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pages: HashMap<u64, String> = (0..TOTAL)
@@ -147,7 +108,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(serve(listener, Arc::new(pages)));
+    let pages = Arc::new(pages);
+    tokio::spawn(serve_json(listener, move |head| {
+        pages
+            .get(&offset_of(head))
+            .cloned()
+            .unwrap_or_else(|| r#"{"chats":[],"total":0}"#.to_string())
+    }));
     let wa = Whapi::builder()
         .token("bench-token")
         .base_url(&base)

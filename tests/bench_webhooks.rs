@@ -5,14 +5,10 @@
 use std::time::Instant;
 
 use whapi_ext::webhooks::WebhookEvent;
+use whapi_tests::loopback::median;
 
 const ROUNDS: usize = 25;
 const REPEAT: usize = 40;
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/webhooks");

@@ -1,6 +1,7 @@
 //! Support shared by the integration tests, the contract suite and the main
 //! job: where the workspace is, how to read its files, and Prism.
 
+pub mod loopback;
 pub mod prism;
 
 use std::path::{Path, PathBuf};
