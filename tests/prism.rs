@@ -1,9 +1,10 @@
 //! Stoplight Prism, the spec-validating mock server: installed with npm
-//! into `tests/.cache/prism` (reused when present), started on a free
+//! into `tests/.cache/prism/prism-cli-<version>` (reused when present), started on a free
 //! loopback port, stopped by its PID when dropped, also when a test fails.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// The Prism release the suite is pinned to.
@@ -22,13 +23,26 @@ pub fn cache_dir() -> PathBuf {
     crate::workspace_root().join("tests/.cache/prism")
 }
 
-fn binary() -> PathBuf {
-    cache_dir().join("node_modules/.bin/prism")
+/// The pinned install, in a folder named by version so a bump reinstalls.
+fn install_dir() -> PathBuf {
+    cache_dir().join(format!("prism-cli-{PRISM_VERSION}"))
 }
+
+fn binary() -> PathBuf {
+    install_dir().join("node_modules/.bin/prism")
+}
+
+/// Serializes installs between the tests of one binary; installs of
+/// separate processes are kept apart by installing into a private staging
+/// folder and renaming it into place, which is atomic.
+static INSTALL: Mutex<()> = Mutex::new(());
 
 /// Installs Prism unless the cache has it; panics with what to do when npm
 /// is missing.
 fn ensure_installed() {
+    let _guard = INSTALL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if binary().exists() {
         return;
     }
@@ -36,7 +50,9 @@ fn ensure_installed() {
     if !npm.is_ok_and(|o| o.status.success()) {
         panic!("the contract suite needs node and npm to install Prism: install them (Debian: `apt-get install nodejs npm`) and run again");
     }
-    std::fs::create_dir_all(cache_dir()).expect("the cache folder can be made");
+    let staging = cache_dir().join(format!(".staging-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging).expect("the cache folder can be made");
     let status = Command::new("npm")
         .args([
             "install",
@@ -45,13 +61,26 @@ fn ensure_installed() {
             "--loglevel=error",
             "--prefix",
         ])
-        .arg(cache_dir())
+        .arg(&staging)
         .arg(format!("@stoplight/prism-cli@{PRISM_VERSION}"))
         .status()
         .expect("npm runs");
     assert!(
-        status.success() && binary().exists(),
+        status.success(),
         "npm could not install @stoplight/prism-cli@{PRISM_VERSION}"
+    );
+    if install_dir().exists() && !binary().exists() {
+        // Left half-made by an interrupted older run.
+        let _ = std::fs::remove_dir_all(install_dir());
+    }
+    if std::fs::rename(&staging, install_dir()).is_err() {
+        // Another process finished first; its install is as good as ours.
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    assert!(
+        binary().exists(),
+        "npm installed @stoplight/prism-cli@{PRISM_VERSION} but {} is missing",
+        binary().display()
     );
 }
 
