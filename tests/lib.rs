@@ -2,7 +2,7 @@
 //! job: where the workspace is, how to read its files, and Prism.
 
 pub mod loopback;
-pub mod prism;
+pub use whapi_mock as prism;
 
 use std::path::{Path, PathBuf};
 

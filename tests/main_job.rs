@@ -11,33 +11,18 @@
 //! health, sends a text and an image from a local file, walks chats page by
 //! page, and parses a webhook event.
 
+// The same connection as whapi-ext's examples: a token, or a local mock.
+#[path = "../whapi-ext/examples/common/mod.rs"]
+mod common;
+
 use futures::TryStreamExt;
 use whapi_ext::media::MediaSource;
 use whapi_ext::webhooks::{Payload, WebhookEvent};
-use whapi_ext::Whapi;
-use whapi_tests::prism::Prism;
-
-type Failure = Box<dyn std::error::Error>;
 
 #[tokio::main]
-async fn main() -> Result<(), Failure> {
-    let real = std::env::var("WHAPI_TOKEN").is_ok_and(|t| !t.trim().is_empty());
-    let (_mock, wa, to) = if real {
-        let wa = Whapi::from_env()?;
-        println!("WHAPI_TOKEN is set: talking to {}", wa.base_url());
-        (None, wa, std::env::var("WHAPI_TO").ok())
-    } else {
-        let prism = Prism::start(false);
-        println!(
-            "WHAPI_TOKEN is not set: talking to a local spec-validating mock (Prism) at {}",
-            prism.url
-        );
-        let wa = Whapi::builder()
-            .token("mock-token")
-            .base_url(&prism.url)
-            .build()?;
-        (Some(prism), wa, Some("15550100000".to_string()))
-    };
+async fn main() -> Result<(), common::Failure> {
+    let session = common::connect()?;
+    let (wa, to) = (&session.wa, &session.to);
 
     let health = wa.call(|c| c.check_health().send()).await?;
     println!(

@@ -318,7 +318,7 @@ pub async fn call(
                             .chat_id(
                                 serde_json::from_value::<
                                     types::ChatId,
-                                >(serde_json::json!("1234567890@s.whatsapp.net"))
+                                >(serde_json::json!("120363025343298765@g.us"))
                                     .unwrap(),
                             )
                             .send()
@@ -337,7 +337,7 @@ pub async fn call(
                                     types::SenderText,
                                 >(
                                         serde_json::json!(
-                                            { "to" : "1234567890@s.whatsapp.net", "body" : "xxxx" }
+                                            { "to" : "120363025343298765@g.us", "body" : "xxxx" }
                                         ),
                                     )
                                     .unwrap(),
@@ -358,7 +358,7 @@ pub async fn call(
                                     types::SenderImage,
                                 >(
                                         serde_json::json!(
-                                            { "to" : "1234567890@s.whatsapp.net", "media" : "xxxx" }
+                                            { "to" : "120363025343298765@g.us", "media" : "xxxx" }
                                         ),
                                     )
                                     .unwrap(),
@@ -379,7 +379,7 @@ pub async fn call(
                                     types::SenderVideo,
                                 >(
                                         serde_json::json!(
-                                            { "to" : "1234567890@s.whatsapp.net", "media" : "xxxx" }
+                                            { "to" : "120363025343298765@g.us", "media" : "xxxx" }
                                         ),
                                     )
                                     .unwrap(),
@@ -400,7 +400,7 @@ pub async fn call(
                                     types::SenderShort,
                                 >(
                                         serde_json::json!(
-                                            { "to" : "1234567890@s.whatsapp.net", "media" : "xxxx" }
+                                            { "to" : "120363025343298765@g.us", "media" : "xxxx" }
                                         ),
                                     )
                                     .unwrap(),
@@ -421,7 +421,7 @@ pub async fn call(
                                     types::SenderGif,
                                 >(
                                         serde_json::json!(
-                                            { "to" : "1234567890@s.whatsapp.net", "media" : "xxxx" }
+                                            { "to" : "120363025343298765@g.us", "media" : "xxxx" }
                                         ),
                                     )
                                     .unwrap(),
@@ -442,7 +442,7 @@ pub async fn call(
                                     types::SenderAudio,
                                 >(
                                         serde_json::json!(
-                                            { "to" : "1234567890@s.whatsapp.net", "media" : "xxxx" }
+                                            { "to" : "120363025343298765@g.us", "media" : "xxxx" }
                                         ),
                                     )
                                     .unwrap(),
@@ -463,7 +463,7 @@ pub async fn call(
                                     types::SenderVoice,
                                 >(
                                         serde_json::json!(
-                                            { "to" : "1234567890@s.whatsapp.net", "media" : "xxxx" }
+                                            { "to" : "120363025343298765@g.us", "media" : "xxxx" }
                                         ),
                                     )
                                     .unwrap(),
@@ -484,7 +484,7 @@ pub async fn call(
                                     types::SenderDocument,
                                 >(
                                         serde_json::json!(
-                                            { "to" : "1234567890@s.whatsapp.net", "media" : "xxxx" }
+                                            { "to" : "120363025343298765@g.us", "media" : "xxxx" }
                                         ),
                                     )
                                     .unwrap(),
@@ -505,8 +505,8 @@ pub async fn call(
                                     types::SenderLinkPreview,
                                 >(
                                         serde_json::json!(
-                                            { "to" : "1234567890@s.whatsapp.net", "body" : "xxxx",
-                                            "title" : "xxxx" }
+                                            { "to" : "120363025343298765@g.us", "body" : "xxxx", "title"
+                                            : "xxxx" }
                                         ),
                                     )
                                     .unwrap(),
@@ -527,7 +527,7 @@ pub async fn call(
                                     types::SenderLocation,
                                 >(
                                         serde_json::json!(
-                                            { "to" : "1234567890@s.whatsapp.net", "latitude" : 1,
+                                            { "to" : "120363025343298765@g.us", "latitude" : 1,
                                             "longitude" : 1 }
                                         ),
                                     )
@@ -549,7 +549,7 @@ pub async fn call(
                                     types::SenderLiveLocation,
                                 >(
                                         serde_json::json!(
-                                            { "to" : "1234567890@s.whatsapp.net", "latitude" : 1,
+                                            { "to" : "120363025343298765@g.us", "latitude" : 1,
                                             "longitude" : 1 }
                                         ),
                                     )
@@ -571,8 +571,8 @@ pub async fn call(
                                     types::SenderContact,
                                 >(
                                         serde_json::json!(
-                                            { "to" : "1234567890@s.whatsapp.net", "name" : "xxxx",
-                                            "vcard" : "xxxx" }
+                                            { "to" : "120363025343298765@g.us", "name" : "xxxx", "vcard"
+                                            : "xxxx" }
                                         ),
                                     )
                                     .unwrap(),
@@ -593,7 +593,7 @@ pub async fn call(
                                     types::SenderContactList,
                                 >(
                                         serde_json::json!(
-                                            { "to" : "1234567890@s.whatsapp.net", "list" : [{}] }
+                                            { "to" : "120363025343298765@g.us", "list" : [{}] }
                                         ),
                                     )
                                     .unwrap(),
@@ -614,7 +614,7 @@ pub async fn call(
                                     types::SenderPoll,
                                 >(
                                         serde_json::json!(
-                                            { "to" : "1234567890@s.whatsapp.net", "title" : "xxxx",
+                                            { "to" : "120363025343298765@g.us", "title" : "xxxx",
                                             "options" : ["xxxx0", "xxxx1"] }
                                         ),
                                     )
@@ -636,7 +636,7 @@ pub async fn call(
                                     types::SenderInteractive,
                                 >(
                                         serde_json::json!(
-                                            { "to" : "1234567890@s.whatsapp.net", "action" : {} }
+                                            { "to" : "120363025343298765@g.us", "action" : {} }
                                         ),
                                     )
                                     .unwrap(),
@@ -657,8 +657,8 @@ pub async fn call(
                                     types::SenderCarousel,
                                 >(
                                         serde_json::json!(
-                                            { "to" : "1234567890@s.whatsapp.net", "cards" : [{ "buttons"
-                                            : [{ "type" : "quick_reply", "title" : "xxxx", "id" : "xxxx"
+                                            { "to" : "120363025343298765@g.us", "cards" : [{ "buttons" :
+                                            [{ "type" : "quick_reply", "title" : "xxxx", "id" : "xxxx"
                                             }], "media" : {}, "id" : "xxxx" }] }
                                         ),
                                     )
@@ -680,7 +680,7 @@ pub async fn call(
                                     types::SenderSticker,
                                 >(
                                         serde_json::json!(
-                                            { "to" : "1234567890@s.whatsapp.net", "media" : "xxxx" }
+                                            { "to" : "120363025343298765@g.us", "media" : "xxxx" }
                                         ),
                                     )
                                     .unwrap(),
@@ -770,7 +770,7 @@ pub async fn call(
                                 >(serde_json::json!("image"))
                                     .unwrap(),
                             )
-                            .to("1234567890@s.whatsapp.net".to_string())
+                            .to("120363025343298765@g.us".to_string())
                             .body(PNG.to_vec())
                             .send()
                             .await,
@@ -826,7 +826,7 @@ pub async fn call(
                             .body(
                                 serde_json::from_value::<
                                     types::ForwardMessage,
-                                >(serde_json::json!({ "to" : "1234567890@s.whatsapp.net" }))
+                                >(serde_json::json!({ "to" : "120363025343298765@g.us" }))
                                     .unwrap(),
                             )
                             .send()
@@ -962,7 +962,7 @@ pub async fn call(
                             .chat_id(
                                 serde_json::from_value::<
                                     types::ChatId,
-                                >(serde_json::json!("1234567890@s.whatsapp.net"))
+                                >(serde_json::json!("120363025343298765@g.us"))
                                     .unwrap(),
                             )
                             .send()
@@ -979,7 +979,7 @@ pub async fn call(
                             .chat_id(
                                 serde_json::from_value::<
                                     types::ChatId,
-                                >(serde_json::json!("1234567890@s.whatsapp.net"))
+                                >(serde_json::json!("120363025343298765@g.us"))
                                     .unwrap(),
                             )
                             .body(
@@ -1002,7 +1002,7 @@ pub async fn call(
                             .chat_id(
                                 serde_json::from_value::<
                                     types::ChatId,
-                                >(serde_json::json!("1234567890@s.whatsapp.net"))
+                                >(serde_json::json!("120363025343298765@g.us"))
                                     .unwrap(),
                             )
                             .send()
@@ -1019,7 +1019,7 @@ pub async fn call(
                             .chat_id(
                                 serde_json::from_value::<
                                     types::ChatId,
-                                >(serde_json::json!("1234567890@s.whatsapp.net"))
+                                >(serde_json::json!("120363025343298765@g.us"))
                                     .unwrap(),
                             )
                             .body(
@@ -1106,7 +1106,7 @@ pub async fn call(
                             .body(
                                 serde_json::from_value::<
                                     types::SenderContactFromPhonebook,
-                                >(serde_json::json!({ "to" : "1234567890@s.whatsapp.net" }))
+                                >(serde_json::json!({ "to" : "120363025343298765@g.us" }))
                                     .unwrap(),
                             )
                             .send()
@@ -1605,7 +1605,7 @@ pub async fn call(
                             .body(
                                 serde_json::from_value::<
                                     types::SenderGroupInviteByCode,
-                                >(serde_json::json!({ "to" : "1234567890@s.whatsapp.net" }))
+                                >(serde_json::json!({ "to" : "120363025343298765@g.us" }))
                                     .unwrap(),
                             )
                             .send()
@@ -1647,7 +1647,7 @@ pub async fn call(
                                     types::ApplicationRequest,
                                 >(
                                         serde_json::json!(
-                                            { "application" : "1234567890@s.whatsapp.net" }
+                                            { "application" : "120363025343298765@g.us" }
                                         ),
                                     )
                                     .unwrap(),
@@ -1674,7 +1674,7 @@ pub async fn call(
                                     types::ApplicationRequest,
                                 >(
                                         serde_json::json!(
-                                            { "application" : "1234567890@s.whatsapp.net" }
+                                            { "application" : "120363025343298765@g.us" }
                                         ),
                                     )
                                     .unwrap(),
@@ -2129,7 +2129,7 @@ pub async fn call(
                             .body(
                                 serde_json::from_value::<
                                     types::SenderNewsletterInviteByCode,
-                                >(serde_json::json!({ "to" : "1234567890@s.whatsapp.net" }))
+                                >(serde_json::json!({ "to" : "120363025343298765@g.us" }))
                                     .unwrap(),
                             )
                             .send()
@@ -2312,7 +2312,7 @@ pub async fn call(
                             .body(
                                 serde_json::from_value::<
                                     types::SenderProductFromCatalog,
-                                >(serde_json::json!({ "to" : "1234567890@s.whatsapp.net" }))
+                                >(serde_json::json!({ "to" : "120363025343298765@g.us" }))
                                     .unwrap(),
                             )
                             .send()
@@ -2392,7 +2392,7 @@ pub async fn call(
                             .body(
                                 serde_json::from_value::<
                                     types::SenderCatalogById,
-                                >(serde_json::json!({ "to" : "1234567890@s.whatsapp.net" }))
+                                >(serde_json::json!({ "to" : "120363025343298765@g.us" }))
                                     .unwrap(),
                             )
                             .send()
@@ -2561,7 +2561,7 @@ pub async fn call(
                             .association_id(
                                 serde_json::from_value::<
                                     types::ChatId,
-                                >(serde_json::json!("1234567890@s.whatsapp.net"))
+                                >(serde_json::json!("120363025343298765@g.us"))
                                     .unwrap(),
                             )
                             .send()
@@ -2584,7 +2584,7 @@ pub async fn call(
                             .association_id(
                                 serde_json::from_value::<
                                     types::ChatId,
-                                >(serde_json::json!("1234567890@s.whatsapp.net"))
+                                >(serde_json::json!("120363025343298765@g.us"))
                                     .unwrap(),
                             )
                             .send()
@@ -2913,7 +2913,7 @@ pub async fn call(
                                     types::CreateEventRequest,
                                 >(
                                         serde_json::json!(
-                                            { "to" : "1234567890@s.whatsapp.net", "title" : "xxxx",
+                                            { "to" : "120363025343298765@g.us", "title" : "xxxx",
                                             "startTime" : 1 }
                                         ),
                                     )

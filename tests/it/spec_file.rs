@@ -36,3 +36,12 @@ fn vendored_spec_equals_the_shared_copy_when_present() {
         "spec/whapi-1.8.7.yaml differs from ../shared/spec/whapi-1.8.7.yaml"
     );
 }
+
+#[test]
+fn the_mock_serves_the_normalized_spec_that_whapi_gen_writes() {
+    assert_eq!(
+        whapi_mock::normalized_spec(),
+        whapi_tests::workspace_root().join(whapi_gen::paths::NORMALIZED)
+    );
+    assert!(whapi_mock::normalized_spec().is_file());
+}

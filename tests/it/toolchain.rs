@@ -66,3 +66,37 @@ fn no_dependency_needs_a_newer_rust_than_the_workspace_declares() {
         "rust-version {declared} is too low: {too_new:?}"
     );
 }
+
+/// The examples of whapi-ext, by name.
+fn ext_examples() -> Vec<String> {
+    let folder = whapi_tests::workspace_root().join("whapi-ext/examples");
+    let mut names: Vec<String> = std::fs::read_dir(&folder)
+        .expect("whapi-ext has examples")
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            name.strip_suffix(".rs").map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn ci_runs_every_example_of_whapi_ext_and_the_readme_lists_it() {
+    let ci = whapi_tests::read(".ci/run");
+    let readme = whapi_tests::read("README.md");
+    let examples = ext_examples();
+    assert!(examples.len() >= 5, "{examples:?}");
+    for name in examples {
+        let in_loop = ci.lines().any(|l| {
+            l.starts_with("for example in ")
+                && l.split_whitespace()
+                    .any(|w| w.trim_end_matches(';') == name)
+        });
+        assert!(in_loop, ".ci/run does not run the example `{name}`");
+        assert!(
+            readme.contains(&format!("--example {name}")),
+            "README.md does not show how to run the example `{name}`"
+        );
+    }
+}

@@ -10,6 +10,25 @@ use serde_json::Value;
 
 /// Everything a call can fail with. `Display` is one line; the underlying
 /// cause, where there is one, is [`std::error::Error::source`].
+///
+/// ```no_run
+/// # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
+/// use whapi_ext::Error;
+///
+/// match wa.send_text("15550100000", "hi").await {
+///     Ok(sent) => println!("sent {:?}", sent.message.and_then(|m| m.id)),
+///     // Refused: the status, Whapi's code and message, the raw body.
+///     Err(Error::Api(refusal)) if refusal.status == 404 => println!("no such chat"),
+///     Err(Error::Api(refusal)) => println!("refused: {refusal}"),
+///     // Caught before sending: nothing reached the server.
+///     Err(Error::InvalidArgument { field, rule }) => println!("{field}: {rule}"),
+///     // The message may or may not have gone out; resending could duplicate it.
+///     Err(e) if !e.is_safe_to_resend("POST") => println!("unknown outcome: {e}"),
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

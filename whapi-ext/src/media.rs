@@ -34,6 +34,19 @@ const STREAM_CHUNK: usize = 256 * 1024;
 
 /// Where a media file comes from. Local data (bytes, a path, a reader) is
 /// uploaded; a URL or a media id is passed on for the server to fetch.
+///
+/// ```
+/// use whapi_ext::media::MediaSource;
+///
+/// // The media type comes from the extension, else from the first bytes.
+/// let photo = MediaSource::path("holiday.jpg");
+/// // A voice note must say it is Opus, which `.ogg` alone does not.
+/// let voice = MediaSource::path("note.ogg").mime("audio/ogg; codecs=opus");
+/// let generated = MediaSource::bytes(b"%PDF-1.4".to_vec(), "report.pdf", "application/pdf");
+/// let hosted = MediaSource::url("https://example.com/menu.pdf").file_name("menu.pdf");
+/// let reused = MediaSource::media_id("f0e1d2c3b4a59687");
+/// # let _ = (photo, voice, generated, hosted, reused);
+/// ```
 pub struct MediaSource {
     kind: Kind,
     file_name: Option<String>,

@@ -81,6 +81,23 @@ pub fn decide(method: &str, outcome: Outcome) -> Decision {
 /// How often and how long to retry: exponential backoff with jitter, at most
 /// `max_attempts` attempts in all, given up when the next wait would end past
 /// `max_elapsed` since the first attempt.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use whapi_ext::{RetryPolicy, Whapi};
+///
+/// # fn run() -> whapi_ext::Result<()> {
+/// let patient = RetryPolicy::default()
+///     .with_max_attempts(6)
+///     .with_max_elapsed(Duration::from_secs(120))
+///     .with_delays(Duration::from_millis(500), Duration::from_secs(20));
+/// let wa = Whapi::builder().token("…").retry_policy(patient).build()?;
+/// // One call without retries, e.g. where the caller retries itself.
+/// let once = wa.with_retry_policy(RetryPolicy::none());
+/// # let _ = once;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     max_attempts: u32,

@@ -16,32 +16,6 @@ const HEADER: &str = "\
 // change whapi-gen/src/contract.rs and run `cargo xtask regen`.
 ";
 
-/// Values that match the spec's id patterns, by pattern.
-const PATTERN_SAMPLES: &[(&str, &str)] = &[
-    ("^#[0-9a-fA-F]{6,8}$", "#FFAA00"),
-    ("^[\\d-]{10,31}(@[\\w\\.]{1,})?$", "1234567890@s.whatsapp.net"),
-    ("^[\\d-]{9,31}(@[\\w\\.]{1,})?$", "1234567890@s.whatsapp.net"),
-    ("^[\\d-]{10,31}@[\\w\\.]{1,}$", "1234567890@s.whatsapp.net"),
-    ("^([\\d]{7,15})?$", "15550100000"),
-    ("^[\\d-]{10,31}@g\\.us$", "120363025343298765@g.us"),
-    ("^[A-Za-z0-9]{14,22}$", "AbCdEfGhIjKlMnOp"),
-    ("^([\\d]{1,2})?$", "1"),
-    ("^[a-zA-Z0-9]+-[0-9a-fA-F-]+$", "jpeg-0123abcd"),
-    (
-        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
-        "PsobWy36679._7w-wKmB9tMeGQ",
-    ),
-    ("^[\\d]{10,18}@newsletter$", "120363000000000000@newsletter"),
-    ("^[A-Za-z0-9]{24}$", "AbCdEfGhIjKlMnOpQrStUvWx"),
-    ("^([\\d]{10,18})?$", "1234567890123"),
-    ("^(?:[a-zA-Z0-9]{28}|me)$", "me"),
-    ("^\\d{7,15}(@s\\.whatsapp\\.net)?$|^\\d{10,31}@g\\.us$", "15550100000"),
-    (
-        "^socks5h?:\\/\\/([!-\\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@(((?:[0-9]{1,3}\\.){3}[0-9]{1,3})|[a-zA-Z0-9.]+):([0-9]{1,5})$|^$",
-        "socks5://user:pass@127.0.0.1:1080",
-    ),
-];
-
 /// A value `schema` accepts.
 pub(crate) fn sample(
     spec: &Value,
@@ -102,15 +76,13 @@ pub(crate) fn sample(
     Ok(match kind {
         "string" => match schema.get("pattern").and_then(Value::as_str) {
             Some(pattern) => {
-                let found = PATTERN_SAMPLES
-                    .iter()
-                    .find(|(p, _)| *p == pattern)
-                    .ok_or_else(|| GenError::Unhandled {
+                let found =
+                    crate::normalize::sample_for(pattern).ok_or_else(|| GenError::Unhandled {
                         rule: "contract",
                         at: at.to_string(),
                         what: format!("no sample for the pattern `{pattern}`"),
                     })?;
-                json!(found.1)
+                json!(found)
             }
             // The spec's own example, where it has one (the examples that
             // break their schemas were dropped by normalization).

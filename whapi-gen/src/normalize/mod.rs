@@ -9,6 +9,8 @@
 mod conform;
 mod rules;
 
+pub(crate) use rules::sample_for;
+
 use serde_json::Value;
 
 use crate::GenError;

@@ -4,6 +4,7 @@ mod defaults;
 mod error_responses;
 mod get_body;
 mod lenient_responses;
+mod pattern_examples;
 mod patterns;
 mod query_arrays;
 mod query_integers;
@@ -16,6 +17,8 @@ mod success_responses;
 use serde_json::{Map, Value};
 
 use super::{Phase, Rule};
+
+pub(crate) use pattern_examples::sample_for;
 
 /// Every rule, in the order it runs.
 pub static ALL: &[Rule] = &[
@@ -32,6 +35,7 @@ pub static ALL: &[Rule] = &[
     spec_fixes::UNDECLARED_REQUIRED,
     spec_fixes::NONCONFORMING_EXAMPLES,
     spec_fixes::EXPLODED_OBJECT_QUERY,
+    pattern_examples::RULE,
     query_integers::RULE,
     query_arrays::RULE,
     patterns::RULE,

@@ -20,7 +20,22 @@ pub struct Prism {
 
 /// Where Prism and its logs live (ignored by git).
 pub fn cache_dir() -> PathBuf {
-    crate::workspace_root().join("tests/.cache/prism")
+    workspace_root().join("tests/.cache/prism")
+}
+
+/// The workspace root, two levels above this crate.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// The spec Prism serves by default: the vendored spec after the
+/// normalization rules of the *spec* phase (`whapi_gen::paths::NORMALIZED`).
+pub fn normalized_spec() -> PathBuf {
+    workspace_root().join("spec/normalized.json")
 }
 
 /// The pinned install, in a folder named by version so a bump reinstalls.
@@ -88,10 +103,7 @@ impl Prism {
     /// Starts Prism on the normalized spec; `dynamic` makes it answer with
     /// random data within the schemas instead of the spec's examples.
     pub fn start(dynamic: bool) -> Prism {
-        Self::serve(
-            &crate::workspace_root().join(whapi_gen::paths::NORMALIZED),
-            dynamic,
-        )
+        Self::serve(&normalized_spec(), dynamic)
     }
 
     /// Starts Prism on the spec at `spec`.

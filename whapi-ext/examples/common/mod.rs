@@ -1,0 +1,62 @@
+//! How every example connects: to Whapi when `WHAPI_TOKEN` is set, else to
+//! a local spec-validating mock (Prism, installed with npm on first use)
+//! that the example starts and stops itself.
+
+// Each example uses part of this module.
+#![allow(dead_code)]
+
+use whapi_ext::Whapi;
+use whapi_mock::Prism;
+
+/// What `main` returns on failure.
+pub type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+/// A phone number the mock accepts as a recipient.
+const MOCK_RECIPIENT: &str = "15550100000";
+
+/// Where an example talks to, and whom it may message.
+pub struct Session {
+    /// The configured client.
+    pub wa: Whapi,
+    /// Whom to message: `WHAPI_TO` against the real service (nothing is sent
+    /// to anyone without it), a sample number on the mock.
+    pub to: Option<String>,
+    /// Whether this is the mock, which serves the spec's example answers.
+    pub mock: bool,
+    // Keeps the mock running until the session is dropped.
+    _prism: Option<Prism>,
+}
+
+/// Connects to Whapi with `WHAPI_TOKEN` (and optional `WHAPI_BASE_URL`,
+/// `WHAPI_TO`), else to a freshly started mock, and says which.
+pub fn connect() -> Result<Session, Failure> {
+    if std::env::var("WHAPI_TOKEN").is_ok_and(|t| !t.trim().is_empty()) {
+        let wa = Whapi::from_env()?;
+        println!("WHAPI_TOKEN is set: talking to {}", wa.base_url());
+        let to = std::env::var("WHAPI_TO").ok().filter(|t| !t.is_empty());
+        if to.is_none() {
+            println!("WHAPI_TO is not set: nothing will be sent to anyone");
+        }
+        return Ok(Session {
+            wa,
+            to,
+            mock: false,
+            _prism: None,
+        });
+    }
+    let prism = Prism::start(false);
+    println!(
+        "WHAPI_TOKEN is not set: talking to a local spec-validating mock (Prism) at {}",
+        prism.url
+    );
+    let wa = Whapi::builder()
+        .token("mock-token")
+        .base_url(&prism.url)
+        .build()?;
+    Ok(Session {
+        wa,
+        to: Some(MOCK_RECIPIENT.to_string()),
+        mock: true,
+        _prism: Some(prism),
+    })
+}

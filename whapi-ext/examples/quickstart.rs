@@ -1,0 +1,44 @@
+//! The README's quickstart: check the channel, send a text, list chats.
+//!
+//! ```sh
+//! cargo run -p whapi-ext --example quickstart
+//! ```
+//!
+//! Without `WHAPI_TOKEN` it runs against a local spec-validating mock
+//! (Prism, installed with npm on the first run) and says so. With it, it
+//! talks to Whapi (`WHAPI_BASE_URL`, default `https://gate.whapi.cloud`)
+//! and sends only when `WHAPI_TO` names a recipient.
+
+mod common;
+
+use futures_util::TryStreamExt;
+use whapi_ext::Error;
+
+#[tokio::main]
+async fn main() -> Result<(), common::Failure> {
+    let session = common::connect()?;
+    let wa = &session.wa;
+
+    let health = wa.call(|c| c.check_health().send()).await?;
+    println!(
+        "channel {:?}: {:?}",
+        health.channel_id,
+        health.status.and_then(|s| s.text)
+    );
+
+    if let Some(to) = &session.to {
+        // An API refusal carries the status, Whapi's code and message, and
+        // the raw body; anything else is a transport or input problem.
+        match wa.send_text(to, "Hello from whapi-rs").await {
+            Ok(sent) => println!("sent: {:?}", sent.message.and_then(|m| m.id)),
+            Err(Error::Api(refusal)) => println!("refused: {refusal}"),
+            Err(other) => return Err(other.into()),
+        }
+    }
+
+    let mut chats = wa.chats().limit(10).items();
+    while let Some(chat) = chats.try_next().await? {
+        println!("chat {:?}: {:?}", chat.id, chat.name);
+    }
+    Ok(())
+}

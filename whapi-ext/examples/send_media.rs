@@ -1,0 +1,192 @@
+//! Sends every kind of media message, each from a file on disk, then shows
+//! the other ways in: a URL, an upload re-sent by media id, a raw body; and
+//! downloads the upload back.
+//!
+//! ```sh
+//! cargo run -p whapi-ext --example send_media [FILE...]
+//! ```
+//!
+//! Without files it writes a tiny sample of each format to a temporary
+//! folder (enough for the mock; the real service wants real media). Given
+//! files, it sends each as the kind its extension suggests.
+//!
+//! Without `WHAPI_TOKEN` it runs against a local spec-validating mock
+//! (Prism, installed with npm on the first run) and says so. With it, it
+//! talks to Whapi and sends only when `WHAPI_TO` names a recipient.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use whapi_ext::ids::MediaId;
+use whapi_ext::media::MediaSource;
+use whapi_ext::messages::MediaKind;
+use whapi_ext::raw::types::SentMessage;
+use whapi_ext::{Error, Whapi};
+
+/// The media kinds of WhatsApp, each with a sample file: its name and the
+/// first bytes of that format, which is how a type is told apart when the
+/// extension does not say.
+const SAMPLES: &[(&str, &str, &[u8])] = &[
+    (
+        "image",
+        "photo.png",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01",
+    ),
+    (
+        "video",
+        "clip.mp4",
+        b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom",
+    ),
+    (
+        "short",
+        "short.mp4",
+        b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom",
+    ),
+    // WhatsApp plays GIFs as looping MP4 videos.
+    (
+        "gif",
+        "loop.mp4",
+        b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom",
+    ),
+    ("audio", "song.mp3", b"ID3\x03\x00\x00\x00\x00\x00\x00"),
+    (
+        "voice",
+        "note.ogg",
+        b"OggS\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00OpusHead",
+    ),
+    ("document", "invoice.pdf", b"%PDF-1.4\n%%EOF\n"),
+    ("sticker", "sticker.webp", b"RIFF\x0c\x00\x00\x00WEBPVP8 "),
+];
+
+/// The kind a file is sent as, from its extension.
+fn kind_of(path: &Path) -> &'static str {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    match extension.as_str() {
+        "png" | "jpg" | "jpeg" => "image",
+        "mp4" | "mov" | "3gp" => "video",
+        "mp3" | "m4a" | "aac" | "wav" => "audio",
+        "ogg" | "opus" => "voice",
+        "webp" => "sticker",
+        _ => "document",
+    }
+}
+
+/// Sends one file as `kind`, with the builder of that kind.
+async fn send(wa: &Whapi, to: &str, kind: &str, path: &Path) -> whapi_ext::Result<SentMessage> {
+    let file = MediaSource::path(path);
+    match kind {
+        "image" => wa.send_image(to, file).caption("an image").await,
+        "video" => wa.send_video(to, file).caption("a video").await,
+        "short" => wa.send_short(to, file).await,
+        "gif" => wa.send_gif(to, file).await,
+        "audio" => wa.send_audio(to, file).await,
+        // A voice note is Opus in Ogg, and must say so.
+        "voice" => wa.send_voice(to, file.mime("audio/ogg; codecs=opus")).await,
+        "sticker" => wa.send_sticker(to, file).await,
+        _ => wa.send_document(to, file).caption("a document").await,
+    }
+}
+
+/// The files to send: the arguments, else the samples written to `folder`.
+fn files(folder: &Path) -> std::io::Result<Vec<(&'static str, PathBuf)>> {
+    let given: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    if !given.is_empty() {
+        return Ok(given.into_iter().map(|p| (kind_of(&p), p)).collect());
+    }
+    std::fs::create_dir_all(folder)?;
+    SAMPLES
+        .iter()
+        .map(|(kind, name, bytes)| {
+            let path = folder.join(name);
+            std::fs::write(&path, bytes)?;
+            Ok((*kind, path))
+        })
+        .collect()
+}
+
+#[tokio::main]
+async fn main() -> Result<(), common::Failure> {
+    let session = common::connect()?;
+    let wa = &session.wa;
+    let Some(to) = session.to.as_deref() else {
+        return Ok(());
+    };
+    let folder = std::env::temp_dir().join(format!("whapi-send-media-{}", std::process::id()));
+    let result = run(wa, to, &folder, session.mock).await;
+    let _ = std::fs::remove_dir_all(&folder);
+    result
+}
+
+async fn run(wa: &Whapi, to: &str, folder: &Path, mock: bool) -> Result<(), common::Failure> {
+    let mut refused = 0;
+    for (kind, path) in files(folder)? {
+        match send(wa, to, kind, path.as_path()).await {
+            Ok(sent) => println!(
+                "{kind:>8} {}: sent {:?}",
+                path.display(),
+                sent.message.and_then(|m| m.id)
+            ),
+            // Keep going: one refused file says nothing about the next.
+            Err(Error::Api(refusal)) => {
+                refused += 1;
+                println!("{kind:>8} {}: refused: {refusal}", path.display());
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+
+    // The server fetches a URL itself; nothing is uploaded from here.
+    let by_url = wa
+        .send_document(to, MediaSource::url("https://example.com/invoice.pdf"))
+        .await?;
+    println!(
+        "document by URL: sent {:?}",
+        by_url.message.and_then(|m| m.id)
+    );
+
+    // Upload once, send by id as often as needed.
+    let sample = folder.join("upload.png");
+    std::fs::create_dir_all(folder)?;
+    std::fs::write(&sample, SAMPLES[0].2)?;
+    let uploaded = wa.upload_media(MediaSource::path(&sample)).await?;
+    // An id the server issued is taken as it is, unchecked.
+    let id = MediaId::from_server(
+        uploaded
+            .media
+            .first()
+            .and_then(|m| m.id.as_deref())
+            .ok_or("the upload returned no media id")?,
+    );
+    let sent = wa
+        .send_image(to, MediaSource::media_id(id.as_str()))
+        .await?;
+    println!(
+        "uploaded {id}, sent by id: {:?}",
+        sent.message.and_then(|m| m.id)
+    );
+
+    // The raw endpoint: the bytes as the body, the caption in the query.
+    let sent = wa
+        .send_media_file(
+            to,
+            MediaKind::Image,
+            MediaSource::path(&sample),
+            Some("raw"),
+        )
+        .await?;
+    println!("raw image body: sent {:?}", sent.message.and_then(|m| m.id));
+
+    let copy = folder.join("download");
+    let bytes = wa.download_media_to_path(&id, &copy).await?;
+    println!("downloaded {id}: {bytes} bytes to {}", copy.display());
+
+    if mock && refused > 0 {
+        return Err(format!("the mock refused {refused} media messages").into());
+    }
+    Ok(())
+}
