@@ -37,15 +37,13 @@ async fn main() -> Result<(), common::Failure> {
             println!("2. text sent: {:?}", sent.message.and_then(|m| m.id));
             let image =
                 std::env::temp_dir().join(format!("whapi-main-job-{}.png", std::process::id()));
-            std::fs::write(
-                &image,
-                b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01",
-            )?;
+            std::fs::write(&image, common::PNG)?;
             let sent = wa
                 .send_image(to, MediaSource::path(&image))
                 .caption("from a local file")
-                .await?;
+                .await;
             let _ = std::fs::remove_file(&image);
+            let sent = sent?;
             println!(
                 "3. image sent from a local file: {:?}",
                 sent.message.and_then(|m| m.id)

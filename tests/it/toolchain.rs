@@ -94,9 +94,47 @@ fn ci_runs_every_example_of_whapi_ext_and_the_readme_lists_it() {
                     .any(|w| w.trim_end_matches(';') == name)
         });
         assert!(in_loop, ".ci/run does not run the example `{name}`");
+        let shown = readme.lines().any(|l| {
+            l.contains("cargo run -p whapi-ext ")
+                && l.split_whitespace().any(|w| w.trim_matches('`') == name)
+                && l.contains(&format!("--example {name}"))
+        });
         assert!(
-            readme.contains(&format!("--example {name}")),
-            "README.md does not show how to run the example `{name}`"
+            shown,
+            "README.md does not show how to run the whapi-ext example `{name}`"
         );
     }
+}
+
+#[test]
+fn no_two_crates_share_an_example_name() {
+    // Cargo writes every example to `target/<profile>/examples/<name>`: two
+    // of one name overwrite each other (cargo issue 6313).
+    let root = whapi_tests::workspace_root();
+    let mut names: Vec<String> = Vec::new();
+    for folder in ["whapi-client/examples", "whapi-ext/examples"] {
+        for entry in std::fs::read_dir(root.join(folder)).expect("the folder exists") {
+            let name = entry.expect("readable").file_name().into_string().unwrap();
+            if let Some(stem) = name.strip_suffix(".rs") {
+                names.push(stem.to_string());
+            }
+        }
+    }
+    let manifest = whapi_tests::read("tests/Cargo.toml");
+    names.extend(
+        manifest
+            .lines()
+            .filter_map(|l| l.strip_prefix("name = \""))
+            .map(|n| n.trim_end_matches('"').to_string())
+            .filter(|n| n != "whapi-tests"),
+    );
+    let mut sorted = names.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(
+        sorted.len(),
+        names.len(),
+        "an example name repeats: {names:?}"
+    );
+    assert!(names.iter().any(|n| n == "main_job"), "{names:?}");
 }

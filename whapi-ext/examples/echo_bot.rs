@@ -1,65 +1,110 @@
-//! Replies to every incoming text with the same text.
+//! Replies to every text a person sends in a direct chat with the same text.
 //!
 //! ```sh
 //! cargo run -p whapi-ext --features axum --example echo_bot
 //! ```
 //!
-//! With `WHAPI_TOKEN` set it listens on `WEBHOOK_ADDR` (default
-//! `0.0.0.0:8080`, path `/webhook`) and replies through the real service;
-//! point the channel's webhook there. `WEBHOOK_SECRET` is required: requests
-//! must carry it in an `x-webhook-secret` header (configure it as a custom
-//! header of the webhook, e.g. with `Whapi::ensure_webhook_with_headers`). Without a token it runs the whole loop locally: a mock of the
-//! API, the receiver on 127.0.0.1, one incoming message posted to it, and
-//! the reply the mock receives.
+//! Without `WHAPI_TOKEN` it runs the whole loop locally and says so: a
+//! spec-validating mock of the API (Prism, installed with npm on the first
+//! run), the receiver on 127.0.0.1, one incoming message posted to it, and
+//! the reply, which the mock checks against the spec.
+//!
+//! With `WHAPI_TOKEN` it listens on `WEBHOOK_ADDR` (default `0.0.0.0:8080`,
+//! path `/webhook`) and replies through the real service; point the
+//! channel's webhook there. `WEBHOOK_SECRET` is required: requests must
+//! carry it in an `x-webhook-secret` header (set it as a custom header of
+//! the webhook, e.g. with `Whapi::ensure_webhook_with_headers`).
 
+mod common;
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
-use whapi_ext::raw::types;
+use tokio::sync::mpsc;
 use whapi_ext::webhooks::{MessageBody, Payload, WebhookEvent, WebhookReceiver, WebhookVerifier};
 use whapi_ext::Whapi;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
 
-type Failure = Box<dyn std::error::Error + Send + Sync>;
+/// How many message ids the bot remembers, to answer a redelivered
+/// webhook only once.
+const REMEMBERED: usize = 1024;
 
-/// Replies to each text message that someone else sent.
-async fn echo(wa: Whapi, event: WebhookEvent) -> whapi_ext::Result<()> {
-    let Payload::Messages(messages) = &event.payload else {
-        return Ok(());
-    };
-    for message in messages.iter().filter(|m| !m.from_me()) {
-        let MessageBody::Text(text) = message.body() else {
-            continue;
-        };
-        let (Some(chat), Some(text)) = (message.chat_id(), text.body.as_deref()) else {
-            continue;
-        };
-        let reply = types::SenderText::builder()
-            .to(chat.to_string())
-            .body(format!("echo: {text}"));
-        wa.call(|c| c.send_message_text().body(reply).send())
-            .await?;
-        println!("replied to {chat}: echo: {text}");
-    }
-    Ok(())
+struct Bot {
+    wa: Whapi,
+    seen: Mutex<VecDeque<String>>,
 }
 
-fn receiver(wa: &Whapi, secret: Option<&str>) -> Result<axum::Router, Failure> {
-    let wa = wa.clone();
-    let mut receiver = WebhookReceiver::new(move |event| echo(wa.clone(), event));
-    if let Some(secret) = secret {
-        receiver = receiver.verifier(WebhookVerifier::new("x-webhook-secret", secret)?);
+impl Bot {
+    /// Whether `id` is new; remembers it.
+    fn first_time(&self, id: &str) -> bool {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.iter().any(|s| s == id) {
+            return false;
+        }
+        if seen.len() == REMEMBERED {
+            seen.pop_front();
+        }
+        seen.push_back(id.to_string());
+        true
     }
+
+    /// Replies to each new text someone else sent in a direct chat; returns
+    /// the replies.
+    async fn echo(&self, event: WebhookEvent) -> whapi_ext::Result<Vec<String>> {
+        let mut replies = Vec::new();
+        let Payload::Messages(messages) = &event.payload else {
+            return Ok(replies);
+        };
+        for message in messages.iter().filter(|m| !m.from_me()) {
+            let (MessageBody::Text(text), Some(chat), Some(id)) =
+                (message.body(), message.chat_id(), message.id.as_deref())
+            else {
+                continue;
+            };
+            // In a group the bot would repeat everyone: people only.
+            if chat.ends_with("@g.us") || !self.first_time(id) {
+                continue;
+            }
+            let reply = format!("echo: {}", text.body.as_deref().unwrap_or_default());
+            self.wa.send_text(chat, &reply).quoted(id).await?;
+            println!("replied to {chat}: {reply}");
+            replies.push(reply);
+        }
+        Ok(replies)
+    }
+}
+
+/// The webhook route; `done` hears every event's outcome.
+fn receiver(
+    bot: Arc<Bot>,
+    secret: &str,
+    done: Option<mpsc::UnboundedSender<Result<Vec<String>, String>>>,
+) -> Result<axum::Router, common::Failure> {
+    let receiver = WebhookReceiver::new(move |event| {
+        let (bot, done) = (bot.clone(), done.clone());
+        async move {
+            let outcome = bot.echo(event).await.map_err(|e| e.to_string());
+            if let Some(done) = done {
+                let _ = done.send(outcome.clone());
+            }
+            outcome.map(drop)
+        }
+    });
+    // Without a secret anyone could post a fake event and make the bot send
+    // messages from your number.
+    let receiver = receiver.verifier(WebhookVerifier::new("x-webhook-secret", secret)?);
     Ok(receiver.router("/webhook"))
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Failure> {
-    if std::env::var("WHAPI_TOKEN").is_ok_and(|t| !t.trim().is_empty()) {
-        let wa = Whapi::from_env()?;
-        // Without a secret anyone could post a fake event and make the bot
-        // send messages from your number.
+async fn main() -> Result<(), common::Failure> {
+    let session = common::connect()?;
+    let bot = Arc::new(Bot {
+        wa: session.wa.clone(),
+        seen: Mutex::new(VecDeque::new()),
+    });
+    if !session.mock {
         let secret = std::env::var("WEBHOOK_SECRET")
             .ok()
             .filter(|s| !s.is_empty())
@@ -69,29 +114,20 @@ async fn main() -> Result<(), Failure> {
         let addr = std::env::var("WEBHOOK_ADDR").unwrap_or_else(|_| "0.0.0.0:8080".into());
         let listener = tokio::net::TcpListener::bind(&addr).await?;
         println!("listening on http://{addr}/webhook");
-        axum::serve(listener, receiver(&wa, Some(&secret))?).await?;
+        axum::serve(listener, receiver(bot, &secret, None)?).await?;
         return Ok(());
     }
 
-    println!("WHAPI_TOKEN is not set: running against a local mock");
-    let api = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/messages/text"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"sent": true})))
-        .mount(&api)
-        .await;
-    let wa = Whapi::builder()
-        .token("mock-token")
-        .base_url(api.uri())
-        .build()?;
+    let (done, mut outcomes) = mpsc::unbounded_channel();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
-    let router = receiver(&wa, Some("s3cr3t"))?;
+    let router = receiver(bot, "s3cr3t", Some(done))?;
     tokio::spawn(async move { axum::serve(listener, router).await });
 
     let incoming = json!({
         "messages": [{"id": "PsobWy36679._7w-wKmB9tMeGQ", "type": "text", "text": {"body": "hello bot"},
-                      "chat_id": "15550100000@s.whatsapp.net", "from_me": false, "timestamp": 1700000000}],
+                      "chat_id": format!("{}@s.whatsapp.net", common::MOCK_RECIPIENTS[0]),
+                      "from_me": false, "timestamp": 1700000000}],
         "event": {"type": "messages", "event": "post"},
         "channel_id": "MOCK-1234"
     });
@@ -104,14 +140,13 @@ async fn main() -> Result<(), Failure> {
         .status();
     println!("posted a webhook to the receiver: {status}");
 
-    for _ in 0..50 {
-        let requests = api.received_requests().await.unwrap_or_default();
-        if let Some(reply) = requests.iter().find(|r| r.url.path() == "/messages/text") {
-            let body: serde_json::Value = serde_json::from_slice(&reply.body)?;
-            println!("the mock API received the reply: {body}");
-            return Ok(());
+    match tokio::time::timeout(Duration::from_secs(30), outcomes.recv()).await {
+        Ok(Some(Ok(replies))) if !replies.is_empty() => {
+            println!("the mock accepted the reply as the spec describes it: {replies:?}");
+            Ok(())
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        Ok(Some(Ok(_))) => Err("the bot did not reply".into()),
+        Ok(Some(Err(e))) => Err(format!("the reply failed: {e}").into()),
+        Ok(None) | Err(_) => Err("no reply within 30 s".into()),
     }
-    Err("no reply reached the mock API".into())
 }

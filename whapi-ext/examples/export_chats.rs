@@ -1,13 +1,15 @@
 //! Exports every chat and every message to a JSON Lines file, with a
 //! progress bar: one `{"chat": …}` line per chat, followed by one
-//! `{"message": …}` line per message of that chat, as the server sent them.
+//! `{"message": …}` line per message of that chat, as the SDK decodes them.
 //!
 //! ```sh
 //! cargo run -p whapi-ext --example export_chats [OUT.jsonl]
 //! ```
 //!
-//! The output defaults to `whapi-export.jsonl` in the temporary folder. A
-//! walk holds one page in memory, so any number of chats and messages fit.
+//! The output defaults to `whapi-export.jsonl` in the current folder; an
+//! existing file is never overwritten, and a new one is readable by its
+//! owner only (it holds private conversations). A walk holds one page in
+//! memory, so any number of chats and messages fit.
 //!
 //! Without `WHAPI_TOKEN` it runs against a local spec-validating mock
 //! (Prism, installed with npm on the first run) and says so. The mock
@@ -18,7 +20,7 @@
 mod common;
 
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use futures_util::TryStreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -27,27 +29,42 @@ use serde_json::json;
 /// Chats and messages per request: the largest page the API serves.
 const PAGE: u64 = whapi_ext::pagination::MAX_PAGE_SIZE;
 
+/// Creates `path` for its owner alone; refuses to replace what exists, or
+/// to follow a link planted there.
+fn create_private(path: &Path) -> Result<std::fs::File, common::Failure> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            format!("{} exists: name another file to export to", path.display()).into()
+        }
+        _ => format!("creating {}: {e}", path.display()).into(),
+    })
+}
+
 #[tokio::main]
 async fn main() -> Result<(), common::Failure> {
     let session = common::connect()?;
     let wa = &session.wa;
-    let out = std::env::args_os()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| std::env::temp_dir().join("whapi-export.jsonl"));
-    // The mock repeats its one example page: read just that.
-    let (chat_limit, message_limit) = if session.mock {
-        (Some(20), Some(20))
-    } else {
-        (None, None)
+    let out = match std::env::args_os().nth(1) {
+        Some(path) => PathBuf::from(path),
+        // A fresh name per run on the mock, so runs never collide.
+        None if session.mock => {
+            std::env::temp_dir().join(format!("whapi-export-{}.jsonl", std::process::id()))
+        }
+        None => PathBuf::from("whapi-export.jsonl"),
     };
-    let mut file = BufWriter::new(std::fs::File::create(&out)?);
+    // The mock repeats its one example page: read just that.
+    let limit = session.mock.then_some(20);
+    let mut file = BufWriter::new(create_private(&out)?);
 
     let progress = ProgressBar::no_length().with_style(ProgressStyle::with_template(
         "{spinner} chats {pos}/{len} {wide_bar} {msg}",
     )?);
     let mut chats = wa.chats().page_size(PAGE);
-    if let Some(limit) = chat_limit {
+    if let Some(limit) = limit {
         chats = chats.page_size(limit).limit(limit);
     }
     let mut pages = chats.pages();
@@ -55,7 +72,7 @@ async fn main() -> Result<(), common::Failure> {
     while let Some(page) = pages.try_next().await? {
         // The first page says how many chats there are in all.
         if let Some(total) = page.hint.total {
-            progress.set_length(chat_limit.map_or(total, |l| l.min(total)));
+            progress.set_length(limit.map_or(total, |l| l.min(total)));
         }
         for chat in page.items {
             writeln!(file, "{}", json!({ "chat": chat }))?;
@@ -67,7 +84,7 @@ async fn main() -> Result<(), common::Failure> {
                 continue;
             };
             let mut messages = wa.messages_in_chat(id).page_size(PAGE);
-            if let Some(limit) = message_limit {
+            if let Some(limit) = limit {
                 messages = messages.page_size(limit).limit(limit);
             }
             let mut messages = messages.items();

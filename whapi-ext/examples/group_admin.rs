@@ -2,13 +2,17 @@
 //! admin, set the icon and get the invite link.
 //!
 //! ```sh
-//! cargo run -p whapi-ext --example group_admin
+//! cargo run -p whapi-ext --example group_admin [ICON.png|ICON.jpg]
 //! ```
 //!
 //! Without `WHAPI_TOKEN` it runs against a local spec-validating mock
-//! (Prism, installed with npm on the first run) and says so. With it, it
-//! acts on your real account, so it needs `WHAPI_TO`: the phone number of a
-//! contact to put in the new group.
+//! (Prism, installed with npm on the first run) and says so.
+//!
+//! With `WHAPI_TOKEN` it acts on your real account: it creates a group
+//! named "whapi-rs example" with the contact `WHAPI_TO`, adds `WHAPI_ADD`
+//! when set (the step is skipped otherwise), and makes that participant an
+//! admin. The group stays, also when a later step fails: leave it from your
+//! phone when done. The icon is a green disc unless you name an image.
 
 mod common;
 
@@ -16,22 +20,33 @@ use whapi_ext::ids::{ContactId, GroupId};
 use whapi_ext::media::MediaSource;
 use whapi_ext::raw::types;
 
-/// A 1×1 PNG, enough for an icon the mock accepts (use a real photo of at
-/// least 192×192 pixels with the real service).
-const ICON: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89";
+/// The raw client's list of participants, from one checked contact.
+fn participants(contact: &ContactId) -> types::builder::ListParticipantsRequest {
+    types::ListParticipantsRequest::builder()
+        .participants(vec![types::ContactId::from(contact.to_string())])
+}
 
 #[tokio::main]
 async fn main() -> Result<(), common::Failure> {
     let session = common::connect()?;
     let wa = &session.wa;
     let Some(to) = &session.to else {
-        println!("set WHAPI_TO to the phone number of a contact to add to the new group");
+        println!("set WHAPI_TO to the phone number of a contact to create the group with");
         return Ok(());
+    };
+    let added = if session.mock {
+        Some(common::MOCK_RECIPIENTS[1].to_string())
+    } else {
+        std::env::var("WHAPI_ADD").ok().filter(|a| !a.is_empty())
     };
     // Checked and normalized before anything is sent: `+1 (555) 010-0000`
     // becomes `15550100000`, a typo becomes an `Error::InvalidArgument`.
-    let member = ContactId::new(to)?;
-    let members = || vec![types::ContactId::from(member.to_string())];
+    let first = ContactId::new(to)?;
+    let added = added.map(ContactId::new).transpose()?;
+    let icon = match std::env::args_os().nth(1) {
+        Some(path) => MediaSource::path(path),
+        None => MediaSource::bytes(common::PNG, "icon.png", "image/png"),
+    };
 
     let created = wa
         .call(|c| {
@@ -39,7 +54,7 @@ async fn main() -> Result<(), common::Failure> {
                 .body(
                     types::CreateGroupRequest::builder()
                         .subject("whapi-rs example")
-                        .participants(members()),
+                        .participants(vec![types::ContactId::from(first.to_string())]),
                 )
                 .send()
         })
@@ -51,32 +66,41 @@ async fn main() -> Result<(), common::Failure> {
             .ok_or("the server named no group id")?,
     )?;
     println!(
-        "1. created {group} ({:?}) with {} participants",
+        "1. created {group} ({:?}) with {} participant(s)",
         created.name,
         created.participants.len()
     );
 
-    wa.call(|c| {
-        c.add_group_participant()
-            .group_id(group.to_string())
-            .body(types::ListParticipantsRequest::builder().participants(members()))
-            .send()
-    })
-    .await?;
-    println!("2. added {member}");
+    let admin = match &added {
+        Some(added) => {
+            wa.call(|c| {
+                c.add_group_participant()
+                    .group_id(group.to_string())
+                    .body(participants(added))
+                    .send()
+            })
+            .await?;
+            println!("2. added {added}");
+            added
+        }
+        None => {
+            println!("2. set WHAPI_ADD to add a participant; skipped");
+            &first
+        }
+    };
 
     wa.call(|c| {
         c.promote_to_group_admin()
             .group_id(group.to_string())
-            .body(types::ListParticipantsRequest::builder().participants(members()))
+            .body(participants(admin))
             .send()
     })
     .await?;
-    println!("3. made {member} an admin");
+    println!("3. made {admin} an admin");
 
-    // The icon goes as a raw PNG body with its true media type.
-    wa.set_group_icon(&group, MediaSource::bytes(ICON, "icon.png", "image/png"))
-        .await?;
+    // Local data goes as a raw JPEG or PNG body with its true media type;
+    // anything else is refused before sending.
+    wa.set_group_icon(&group, icon).await?;
     println!("4. set the icon");
 
     let invite = wa

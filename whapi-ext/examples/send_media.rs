@@ -1,18 +1,18 @@
-//! Sends every kind of media message, each from a file on disk, then shows
-//! the other ways in: a URL, an upload re-sent by media id, a raw body; and
-//! downloads the upload back.
+//! Sends every kind of media message, each from a file on disk; uploads
+//! one and sends it again by its media id; downloads it back.
 //!
 //! ```sh
 //! cargo run -p whapi-ext --example send_media [FILE...]
 //! ```
 //!
-//! Without files it writes a tiny sample of each format to a temporary
-//! folder (enough for the mock; the real service wants real media). Given
-//! files, it sends each as the kind its extension suggests.
-//!
 //! Without `WHAPI_TOKEN` it runs against a local spec-validating mock
-//! (Prism, installed with npm on the first run) and says so. With it, it
-//! talks to Whapi and sends only when `WHAPI_TO` names a recipient.
+//! (Prism, installed with npm on the first run) and says so: without files
+//! it sends a small sample of each kind, then shows the other ways in (a
+//! URL the server fetches, a raw body with the caption in the query).
+//!
+//! With `WHAPI_TOKEN` it talks to Whapi and needs `WHAPI_TO` and the files
+//! to send (real media: WhatsApp checks them). Each file goes once, as the
+//! kind its extension suggests, and the first a second time by media id.
 
 mod common;
 
@@ -24,9 +24,9 @@ use whapi_ext::messages::MediaKind;
 use whapi_ext::raw::types::SentMessage;
 use whapi_ext::{Error, Whapi};
 
-/// The media kinds of WhatsApp, each with a sample file: its name and the
-/// first bytes of that format, which is how a type is told apart when the
-/// extension does not say.
+/// The media kinds of WhatsApp, each with a sample file for the mock: its
+/// name and the first bytes of that format (how a type is told apart when
+/// the extension does not say). Only the image is a whole file.
 const SAMPLES: &[(&str, &str, &[u8])] = &[
     (
         "image",
@@ -92,11 +92,17 @@ async fn send(wa: &Whapi, to: &str, kind: &str, path: &Path) -> whapi_ext::Resul
     }
 }
 
-/// The files to send: the arguments, else the samples written to `folder`.
-fn files(folder: &Path) -> std::io::Result<Vec<(&'static str, PathBuf)>> {
+/// The files to send: the arguments, else (on the mock) the samples
+/// written to `folder`.
+fn files(folder: &Path, mock: bool) -> Result<Vec<(&'static str, PathBuf)>, common::Failure> {
     let given: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
     if !given.is_empty() {
         return Ok(given.into_iter().map(|p| (kind_of(&p), p)).collect());
+    }
+    if !mock {
+        return Err("with WHAPI_TOKEN set, name the files to send: \
+cargo run -p whapi-ext --example send_media photo.jpg clip.mp4 …"
+            .into());
     }
     std::fs::create_dir_all(folder)?;
     SAMPLES
@@ -112,20 +118,20 @@ fn files(folder: &Path) -> std::io::Result<Vec<(&'static str, PathBuf)>> {
 #[tokio::main]
 async fn main() -> Result<(), common::Failure> {
     let session = common::connect()?;
-    let wa = &session.wa;
     let Some(to) = session.to.as_deref() else {
         return Ok(());
     };
     let folder = std::env::temp_dir().join(format!("whapi-send-media-{}", std::process::id()));
-    let result = run(wa, to, &folder, session.mock).await;
+    let result = run(&session.wa, to, &folder, session.mock).await;
     let _ = std::fs::remove_dir_all(&folder);
     result
 }
 
 async fn run(wa: &Whapi, to: &str, folder: &Path, mock: bool) -> Result<(), common::Failure> {
+    let files = files(folder, mock)?;
     let mut refused = 0;
-    for (kind, path) in files(folder)? {
-        match send(wa, to, kind, path.as_path()).await {
+    for (kind, path) in &files {
+        match send(wa, to, kind, path).await {
             Ok(sent) => println!(
                 "{kind:>8} {}: sent {:?}",
                 path.display(),
@@ -140,20 +146,9 @@ async fn run(wa: &Whapi, to: &str, folder: &Path, mock: bool) -> Result<(), comm
         }
     }
 
-    // The server fetches a URL itself; nothing is uploaded from here.
-    let by_url = wa
-        .send_document(to, MediaSource::url("https://example.com/invoice.pdf"))
-        .await?;
-    println!(
-        "document by URL: sent {:?}",
-        by_url.message.and_then(|m| m.id)
-    );
-
     // Upload once, send by id as often as needed.
-    let sample = folder.join("upload.png");
-    std::fs::create_dir_all(folder)?;
-    std::fs::write(&sample, SAMPLES[0].2)?;
-    let uploaded = wa.upload_media(MediaSource::path(&sample)).await?;
+    let (kind, first) = files.first().ok_or("no file to send")?;
+    let uploaded = wa.upload_media(MediaSource::path(first)).await?;
     // An id the server issued is taken as it is, unchecked.
     let id = MediaId::from_server(
         uploaded
@@ -162,31 +157,53 @@ async fn run(wa: &Whapi, to: &str, folder: &Path, mock: bool) -> Result<(), comm
             .and_then(|m| m.id.as_deref())
             .ok_or("the upload returned no media id")?,
     );
-    let sent = wa
-        .send_image(to, MediaSource::media_id(id.as_str()))
-        .await?;
+    let sent = send_by_id(wa, to, kind, &id).await?;
     println!(
         "uploaded {id}, sent by id: {:?}",
         sent.message.and_then(|m| m.id)
     );
 
-    // The raw endpoint: the bytes as the body, the caption in the query.
-    let sent = wa
-        .send_media_file(
-            to,
-            MediaKind::Image,
-            MediaSource::path(&sample),
-            Some("raw"),
-        )
-        .await?;
-    println!("raw image body: sent {:?}", sent.message.and_then(|m| m.id));
-
     let copy = folder.join("download");
+    std::fs::create_dir_all(folder)?;
     let bytes = wa.download_media_to_path(&id, &copy).await?;
     println!("downloaded {id}: {bytes} bytes to {}", copy.display());
 
-    if mock && refused > 0 {
-        return Err(format!("the mock refused {refused} media messages").into());
+    if mock {
+        // The server fetches a URL itself; nothing is uploaded from here.
+        let by_url = wa
+            .send_document(to, MediaSource::url("https://example.com/invoice.pdf"))
+            .await?;
+        println!(
+            "document by URL: sent {:?}",
+            by_url.message.and_then(|m| m.id)
+        );
+        // The raw endpoint: the bytes as the body, the caption in the query.
+        let sent = wa
+            .send_media_file(to, MediaKind::Image, MediaSource::path(first), Some("raw"))
+            .await?;
+        println!("raw image body: sent {:?}", sent.message.and_then(|m| m.id));
+        if refused > 0 {
+            return Err(format!("the mock refused {refused} media messages").into());
+        }
     }
     Ok(())
+}
+
+/// Sends an uploaded file again, as the kind it was sent as.
+async fn send_by_id(
+    wa: &Whapi,
+    to: &str,
+    kind: &str,
+    id: &MediaId,
+) -> whapi_ext::Result<SentMessage> {
+    let media = MediaSource::media_id(id.as_str());
+    match kind {
+        "image" => wa.send_image(to, media).await,
+        "video" | "short" => wa.send_video(to, media).await,
+        "gif" => wa.send_gif(to, media).await,
+        "audio" => wa.send_audio(to, media).await,
+        "voice" => wa.send_voice(to, media).await,
+        "sticker" => wa.send_sticker(to, media).await,
+        _ => wa.send_document(to, media).await,
+    }
 }

@@ -231,6 +231,26 @@ impl Whapi {
 
     /// [`Whapi::call`] for operations whose answer is not JSON (images, media
     /// downloads): the whole [`ResponseValue`], status and headers included.
+    ///
+    /// ```no_run
+    /// # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
+    /// use futures_util::TryStreamExt;
+    ///
+    /// let icon = wa
+    ///     .call_raw(|c| c.get_group_icon().group_id("120363025343298765@g.us".to_string()).send())
+    ///     .await?;
+    /// let kind = icon.headers().get("content-type").cloned();
+    /// let bytes: Vec<u8> = icon
+    ///     .into_inner() // the body, a `ByteStream`
+    ///     .into_inner() // its chunks, as a `Stream`
+    ///     .map_ok(|chunk| chunk.to_vec())
+    ///     .try_concat()
+    ///     .await
+    ///     .map_err(|e| whapi_ext::Error::Other(e.to_string()))?;
+    /// println!("{} bytes of {kind:?}", bytes.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn call_raw<'a, T, F, Fut>(&'a self, operation: F) -> Result<ResponseValue<T>>
     where
         F: FnOnce(&'a Client) -> Fut,

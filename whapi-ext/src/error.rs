@@ -23,7 +23,7 @@ use serde_json::Value;
 ///     // Caught before sending: nothing reached the server.
 ///     Err(Error::InvalidArgument { field, rule }) => println!("{field}: {rule}"),
 ///     // The message may or may not have gone out; resending could duplicate it.
-///     Err(e) if !e.is_safe_to_resend("POST") => println!("unknown outcome: {e}"),
+///     Err(e @ (Error::Timeout(_) | Error::Transport(_))) => println!("unknown outcome: {e}"),
 ///     Err(e) => return Err(e),
 /// }
 /// # Ok(())

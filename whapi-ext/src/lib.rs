@@ -21,6 +21,8 @@
 //! hands out one configured the same way (auth, timeouts, retries, tracing).
 
 #![deny(missing_docs)]
+// docs.rs (nightly) marks what needs a feature, such as the axum receiver.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
 mod config;

@@ -8,7 +8,10 @@
 //! // Streams the file from disk with its true media type (from the
 //! // extension, else from the content).
 //! let uploaded = wa.upload_media(MediaSource::path("invoice.pdf")).await?;
-//! let id = MediaId::from_server(uploaded.media[0].id.clone().map(|i| i.to_string()).unwrap_or_default());
+//! let Some(id) = uploaded.media.first().and_then(|m| m.id.as_deref()) else {
+//!     return Err(whapi_ext::Error::Other("the upload named no media id".into()));
+//! };
+//! let id = MediaId::from_server(id.as_str()); // as issued, unchecked
 //! // Streams the download into a file, never holding it in memory.
 //! let bytes = wa.download_media_to_path(&id, "copy.pdf").await?;
 //! # Ok(())
@@ -44,7 +47,7 @@ const STREAM_CHUNK: usize = 256 * 1024;
 /// let voice = MediaSource::path("note.ogg").mime("audio/ogg; codecs=opus");
 /// let generated = MediaSource::bytes(b"%PDF-1.4".to_vec(), "report.pdf", "application/pdf");
 /// let hosted = MediaSource::url("https://example.com/menu.pdf").file_name("menu.pdf");
-/// let reused = MediaSource::media_id("f0e1d2c3b4a59687");
+/// let reused = MediaSource::media_id("jpeg-f0e1d2c3b4a59687");
 /// # let _ = (photo, voice, generated, hosted, reused);
 /// ```
 pub struct MediaSource {
@@ -375,6 +378,17 @@ impl Whapi {
 
     /// Downloads a media file (`GET /media/{MediaID}`) into `writer`, a
     /// chunk at a time, and returns how many bytes it wrote.
+    ///
+    /// ```no_run
+    /// # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
+    /// use whapi_ext::ids::MediaId;
+    ///
+    /// // Into memory; any `AsyncWrite` will do (a socket, a hasher, …).
+    /// let mut bytes = Vec::new();
+    /// wa.download_media(&MediaId::new("jpeg-f0e1d2c3b4a59687")?, &mut bytes).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn download_media(
         &self,
         id: &MediaId,

@@ -52,22 +52,47 @@ fn binary() -> PathBuf {
 /// folder and renaming it into place, which is atomic.
 static INSTALL: Mutex<()> = Mutex::new(());
 
-/// Installs Prism unless the cache has it; panics with what to do when npm
-/// is missing.
-fn ensure_installed() {
+/// Why the mock could not start, with what to do about it.
+pub struct MockError(String);
+
+impl std::fmt::Display for MockError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+// Plain, as `main` returning an error prints it with `Debug`.
+impl std::fmt::Debug for MockError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for MockError {}
+
+fn fail<T>(what: impl Into<String>) -> Result<T, MockError> {
+    Err(MockError(what.into()))
+}
+
+/// Installs Prism unless the cache has it.
+fn ensure_installed() -> Result<(), MockError> {
     let _guard = INSTALL
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     if binary().exists() {
-        return;
+        return Ok(());
     }
     let npm = Command::new("npm").arg("--version").output();
     if !npm.is_ok_and(|o| o.status.success()) {
-        panic!("the contract suite needs node and npm to install Prism: install them (Debian: `apt-get install nodejs npm`) and run again");
+        return fail(
+            "the local mock (Prism) is installed with npm, which is missing: install node and npm \
+(Debian: `apt-get install nodejs npm`) and run again, or set WHAPI_TOKEN to use the real service",
+        );
     }
     let staging = cache_dir().join(format!(".staging-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(&staging).expect("the cache folder can be made");
+    std::fs::create_dir_all(&staging)
+        .or_else(|e| fail(format!("creating {}: {e}", staging.display())))?;
     let status = Command::new("npm")
         .args([
             "install",
@@ -78,12 +103,13 @@ fn ensure_installed() {
         ])
         .arg(&staging)
         .arg(format!("@stoplight/prism-cli@{PRISM_VERSION}"))
-        .status()
-        .expect("npm runs");
-    assert!(
-        status.success(),
-        "npm could not install @stoplight/prism-cli@{PRISM_VERSION}"
-    );
+        .status();
+    if !status.is_ok_and(|s| s.success()) {
+        let _ = std::fs::remove_dir_all(&staging);
+        return fail(format!(
+            "npm could not install @stoplight/prism-cli@{PRISM_VERSION} (is the npm registry reachable?)"
+        ));
+    }
     if install_dir().exists() && !binary().exists() {
         // Left half-made by an interrupted older run.
         let _ = std::fs::remove_dir_all(install_dir());
@@ -92,32 +118,48 @@ fn ensure_installed() {
         // Another process finished first; its install is as good as ours.
         let _ = std::fs::remove_dir_all(&staging);
     }
-    assert!(
-        binary().exists(),
-        "npm installed @stoplight/prism-cli@{PRISM_VERSION} but {} is missing",
-        binary().display()
-    );
+    if !binary().exists() {
+        return fail(format!(
+            "npm installed @stoplight/prism-cli@{PRISM_VERSION} but {} is missing",
+            binary().display()
+        ));
+    }
+    Ok(())
 }
 
 impl Prism {
     /// Starts Prism on the normalized spec; `dynamic` makes it answer with
     /// random data within the schemas instead of the spec's examples.
+    /// Panics on failure, for tests; see [`Prism::try_start`].
     pub fn start(dynamic: bool) -> Prism {
-        Self::serve(&normalized_spec(), dynamic)
+        Self::try_start(dynamic).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    /// Starts Prism on the spec at `spec`.
+    /// [`Prism::start`], with the reason when it cannot start (no npm, no
+    /// registry, Prism not answering).
+    pub fn try_start(dynamic: bool) -> Result<Prism, MockError> {
+        Self::try_serve(&normalized_spec(), dynamic)
+    }
+
+    /// Starts Prism on the spec at `spec`; panics on failure, for tests.
     pub fn serve(spec: &Path, dynamic: bool) -> Prism {
-        ensure_installed();
+        Self::try_serve(spec, dynamic).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Prism::serve`], with the reason when it cannot start.
+    pub fn try_serve(spec: &Path, dynamic: bool) -> Result<Prism, MockError> {
+        ensure_installed()?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
-            .expect("a free port")
+            .or_else(|e| fail(format!("no free loopback port: {e}")))?
             .port();
         let log = cache_dir().join(format!(
             "prism-{}-{port}.log",
             if dynamic { "dynamic" } else { "static" }
         ));
-        let out = std::fs::File::create(&log).expect("the log can be written");
+        let out = std::fs::File::create(&log)
+            .and_then(|out| Ok((out.try_clone()?, out)))
+            .or_else(|e| fail(format!("creating {}: {e}", log.display())))?;
         let mut command = Command::new(binary());
         command.args(["mock", "-h", "127.0.0.1", "-p", &port.to_string()]);
         if dynamic {
@@ -126,32 +168,32 @@ impl Prism {
         let child = command
             .arg(spec)
             .stdin(Stdio::null())
-            .stdout(out.try_clone().expect("the log can be shared"))
-            .stderr(out)
+            .stdout(out.0)
+            .stderr(out.1)
             .spawn()
-            .expect("prism starts");
+            .or_else(|e| fail(format!("starting {}: {e}", binary().display())))?;
         let prism = Prism {
             child,
             url: format!("http://127.0.0.1:{port}"),
             log,
         };
-        prism.wait_until_ready();
-        prism
+        prism.wait_until_ready()?;
+        Ok(prism)
     }
 
-    fn wait_until_ready(&self) {
+    fn wait_until_ready(&self) -> Result<(), MockError> {
         let started = Instant::now();
         let address = self.url.trim_start_matches("http://").to_string();
         while started.elapsed() < Duration::from_secs(120) {
             if std::net::TcpStream::connect(&address).is_ok() {
-                return;
+                return Ok(());
             }
             std::thread::sleep(Duration::from_millis(200));
         }
-        panic!(
+        fail(format!(
             "Prism did not answer within 120 s; its log: {}",
             std::fs::read_to_string(&self.log).unwrap_or_default()
-        );
+        ))
     }
 }
 
@@ -159,5 +201,9 @@ impl Drop for Prism {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // The log explains a failing test; after a clean run it is noise.
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_file(&self.log);
+        }
     }
 }

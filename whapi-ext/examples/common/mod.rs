@@ -11,8 +11,11 @@ use whapi_mock::Prism;
 /// What `main` returns on failure.
 pub type Failure = Box<dyn std::error::Error + Send + Sync>;
 
-/// A phone number the mock accepts as a recipient.
-const MOCK_RECIPIENT: &str = "15550100000";
+/// A real 192×192 PNG (a green disc), for sends and group icons.
+pub const PNG: &[u8] = include_bytes!("../assets/icon.png");
+
+/// Phone numbers the mock accepts as recipients.
+pub const MOCK_RECIPIENTS: [&str; 2] = ["15550100000", "15550100001"];
 
 /// Where an example talks to, and whom it may message.
 pub struct Session {
@@ -21,7 +24,7 @@ pub struct Session {
     /// Whom to message: `WHAPI_TO` against the real service (nothing is sent
     /// to anyone without it), a sample number on the mock.
     pub to: Option<String>,
-    /// Whether this is the mock, which serves the spec's example answers.
+    /// Whether this is the mock, which answers from the spec's examples.
     pub mock: bool,
     // Keeps the mock running until the session is dropped.
     _prism: Option<Prism>,
@@ -32,7 +35,7 @@ pub struct Session {
 pub fn connect() -> Result<Session, Failure> {
     if std::env::var("WHAPI_TOKEN").is_ok_and(|t| !t.trim().is_empty()) {
         let wa = Whapi::from_env()?;
-        println!("WHAPI_TOKEN is set: talking to {}", wa.base_url());
+        println!("WHAPI_TOKEN is set: talking to {}", shown(wa.base_url()));
         let to = std::env::var("WHAPI_TO").ok().filter(|t| !t.is_empty());
         if to.is_none() {
             println!("WHAPI_TO is not set: nothing will be sent to anyone");
@@ -44,7 +47,7 @@ pub fn connect() -> Result<Session, Failure> {
             _prism: None,
         });
     }
-    let prism = Prism::start(false);
+    let prism = Prism::try_start(false)?;
     println!(
         "WHAPI_TOKEN is not set: talking to a local spec-validating mock (Prism) at {}",
         prism.url
@@ -55,8 +58,20 @@ pub fn connect() -> Result<Session, Failure> {
         .build()?;
     Ok(Session {
         wa,
-        to: Some(MOCK_RECIPIENT.to_string()),
+        to: Some(MOCK_RECIPIENTS[0].to_string()),
         mock: true,
         _prism: Some(prism),
     })
+}
+
+/// A URL without the credentials it may carry (`https://user:pass@…`).
+fn shown(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        Err(_) => "the configured base URL".to_string(),
+    }
 }

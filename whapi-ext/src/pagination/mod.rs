@@ -152,6 +152,22 @@ impl<'a, B: Send + 'a, L: ListResponse> List<'a, B, L> {
     /// Sets the operation's filters on the request builder of every page
     /// (`time_from`, `sort`, `search`, …). Paging parameters are set after
     /// it, by the walk.
+    ///
+    /// ```no_run
+    /// # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
+    /// use futures_util::TryStreamExt;
+    /// use whapi_ext::raw::types::GetMessagesByChatIdSort;
+    ///
+    /// // The closure gets the raw client's request builder of the operation.
+    /// let since_november: Vec<_> = wa
+    ///     .messages_in_chat("15550100000")
+    ///     .filter(|b| b.time_from(1_761_955_200).sort(GetMessagesByChatIdSort::Asc))
+    ///     .items()
+    ///     .try_collect()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn filter(mut self, filter: impl Fn(B) -> B + Send + Sync + 'a) -> Self {
         self.filter = Arc::new(filter);
         self

@@ -66,6 +66,7 @@ pub use model::{
     Presence, Qr, ServiceError, Status, Text, Update,
 };
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use receiver::{WebhookReceiver, DEFAULT_BODY_LIMIT};
 pub use verify::{VerifyError, WebhookVerifier};
 

@@ -96,6 +96,28 @@ impl Whapi {
     /// [`Whapi::ensure_webhook`], also making sure the webhook sends these
     /// custom headers: the secret a
     /// [`WebhookVerifier`](crate::webhooks::WebhookVerifier) checks.
+    ///
+    /// ```no_run
+    /// # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
+    /// use whapi_ext::raw::types::{Event, EventMethod, WebhookEventTypeType};
+    ///
+    /// let new_messages = Event {
+    ///     type_: Some(WebhookEventTypeType::Messages),
+    ///     method: Some(EventMethod::Post),
+    /// };
+    /// let secret = std::env::var("WEBHOOK_SECRET").unwrap_or_default();
+    /// let changed = wa
+    ///     .ensure_webhook_with_headers(
+    ///         "https://bot.example.com/webhook",
+    ///         vec![new_messages],
+    ///         None, // keep the mode, or let the server choose
+    ///         &[("x-webhook-secret", secret.as_str())],
+    ///     )
+    ///     .await?;
+    /// println!("settings {}", if changed { "updated" } else { "already right" });
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn ensure_webhook_with_headers(
         &self,
         url: &str,

@@ -5,7 +5,7 @@
 //! names a recipient. Without a token it starts a local mock and says so.
 //!
 //! ```sh
-//! cargo run -p whapi-client --example quickstart
+//! cargo run -p whapi-client --example raw_quickstart
 //! ```
 
 use std::num::NonZeroU64;
