@@ -19,5 +19,7 @@ pub fn load_spec(yaml: &str) -> Result<Value, GenError> {
 
 /// Converts a JSON spec into the typed OpenAPI model progenitor takes.
 pub fn to_openapi(value: &Value) -> Result<openapiv3::OpenAPI, GenError> {
-    serde_json::from_value(value.clone()).map_err(|e| GenError::OpenApi(e.to_string()))
+    // Deserializing from a reference spares copying the whole document.
+    use serde::Deserialize;
+    openapiv3::OpenAPI::deserialize(value).map_err(|e| GenError::OpenApi(e.to_string()))
 }

@@ -16,19 +16,22 @@ pub fn escape(segment: &str) -> String {
 /// pointer. Examples are skipped (their values are data, not schemas), and so
 /// are the name maps under `properties` themselves (their values are visited).
 pub fn for_each_object_mut(root: &mut Value, f: &mut dyn FnMut(&str, &mut Map<String, Value>)) {
-    visit(root, String::new(), false, f);
+    // One pointer buffer for the whole walk, grown and cut back per level:
+    // every rule walks the whole spec, so a string per node adds up.
+    visit(root, &mut String::new(), false, f);
 }
 
 fn visit(
     value: &mut Value,
-    pointer: String,
+    pointer: &mut String,
     is_name_map: bool,
     f: &mut dyn FnMut(&str, &mut Map<String, Value>),
 ) {
+    let depth = pointer.len();
     match value {
         Value::Object(map) => {
             if !is_name_map {
-                f(&pointer, map);
+                f(pointer, map);
             }
             for (key, child) in map.iter_mut() {
                 if !is_name_map && (key == "example" || key == "examples" || key.starts_with("x-"))
@@ -36,20 +39,32 @@ fn visit(
                     continue;
                 }
                 let child_is_name_map = !is_name_map && key == "properties";
-                visit(
-                    child,
-                    format!("{pointer}/{}", escape(key)),
-                    child_is_name_map,
-                    f,
-                );
+                pointer.push('/');
+                push_escaped(pointer, key);
+                visit(child, pointer, child_is_name_map, f);
+                pointer.truncate(depth);
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter_mut().enumerate() {
-                visit(child, format!("{pointer}/{i}"), false, f);
+                use std::fmt::Write;
+                let _ = write!(pointer, "/{i}");
+                visit(child, pointer, false, f);
+                pointer.truncate(depth);
             }
         }
         _ => {}
+    }
+}
+
+/// Appends one JSON-pointer segment, escaped as [`escape`] does.
+fn push_escaped(pointer: &mut String, segment: &str) {
+    for c in segment.chars() {
+        match c {
+            '~' => pointer.push_str("~0"),
+            '/' => pointer.push_str("~1"),
+            c => pointer.push(c),
+        }
     }
 }
 
