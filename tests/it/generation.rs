@@ -149,3 +149,21 @@ fn normalized_spec_keeps_every_operation_and_all_request_content_types() {
         "mock servers still accept multipart"
     );
 }
+
+#[test]
+fn large_types_are_boxed_where_they_are_held() {
+    use whapi_client::types;
+    // `boxed_large_types`: a `Message` is kilobytes; what holds one holds a box.
+    let message = std::mem::size_of::<types::Message>();
+    let chat = std::mem::size_of::<types::Chat>();
+    assert!(
+        message > 4096,
+        "Message is {message} bytes: is the rule still needed?"
+    );
+    assert!(
+        chat < 1024,
+        "Chat is {chat} bytes: it holds a Message inline again"
+    );
+    let sent = types::SentMessage::default();
+    let _: Option<Box<types::Message>> = sent.message;
+}

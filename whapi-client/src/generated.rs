@@ -937,7 +937,9 @@ Known values: `NOT_INIT`, `INIT`, `LAUNCH`, `QR`, `AUTH`, `ERROR`, `SYNC_ERROR`.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub labels: ::std::vec::Vec<Label>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub last_message: ::std::option::Option<Message>,
+        pub last_message: ::std::option::Option<
+            ::std::boxed::Box<crate::types::Message>,
+        >,
         ///Is chat muted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mute: ::std::option::Option<bool>,
@@ -3141,7 +3143,9 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub labels: ::std::vec::Vec<Label>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub last_message: ::std::option::Option<Message>,
+        pub last_message: ::std::option::Option<
+            ::std::boxed::Box<crate::types::Message>,
+        >,
         #[serde(
             rename = "linkedParent",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -3728,7 +3732,7 @@ Known values: `salmon`, `lightskyblue`, `gold`, `plum`, `silver`, `mediumturquoi
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub chats: ::std::vec::Vec<Chat>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub messages: ::std::vec::Vec<Message>,
+        pub messages: ::std::vec::Vec<::std::boxed::Box<crate::types::Message>>,
     }
     impl LabelAssociations {
         pub fn builder() -> builder::LabelAssociations {
@@ -5832,13 +5836,13 @@ Known values: `text`, `image`, `video`, `gif`, `audio`, `voice`, `short`, `docum
     ///`MessageUpdate`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct MessageUpdate {
-        pub after_update: Message,
-        pub before_update: Message,
+        pub after_update: ::std::boxed::Box<crate::types::Message>,
+        pub before_update: ::std::boxed::Box<crate::types::Message>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub changes: ::std::vec::Vec<::std::string::String>,
         pub id: MessageId,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub trigger: ::std::option::Option<Message>,
+        pub trigger: ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
     }
     impl MessageUpdate {
         pub fn builder() -> builder::MessageUpdate {
@@ -5848,20 +5852,24 @@ Known values: `text`, `image`, `video`, `gif`, `audio`, `voice`, `short`, `docum
     ///`Messages`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
-    pub struct Messages(pub ::std::vec::Vec<Message>);
+    pub struct Messages(pub ::std::vec::Vec<::std::boxed::Box<crate::types::Message>>);
     impl ::std::ops::Deref for Messages {
-        type Target = ::std::vec::Vec<Message>;
-        fn deref(&self) -> &::std::vec::Vec<Message> {
+        type Target = ::std::vec::Vec<::std::boxed::Box<crate::types::Message>>;
+        fn deref(&self) -> &::std::vec::Vec<::std::boxed::Box<crate::types::Message>> {
             &self.0
         }
     }
-    impl ::std::convert::From<Messages> for ::std::vec::Vec<Message> {
+    impl ::std::convert::From<Messages>
+    for ::std::vec::Vec<::std::boxed::Box<crate::types::Message>> {
         fn from(value: Messages) -> Self {
             value.0
         }
     }
-    impl ::std::convert::From<::std::vec::Vec<Message>> for Messages {
-        fn from(value: ::std::vec::Vec<Message>) -> Self {
+    impl ::std::convert::From<::std::vec::Vec<::std::boxed::Box<crate::types::Message>>>
+    for Messages {
+        fn from(
+            value: ::std::vec::Vec<::std::boxed::Box<crate::types::Message>>,
+        ) -> Self {
             Self(value)
         }
     }
@@ -5939,7 +5947,9 @@ Server default: `0`.*/
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub labels: ::std::vec::Vec<Label>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub last_message: ::std::option::Option<Message>,
+        pub last_message: ::std::option::Option<
+            ::std::boxed::Box<crate::types::Message>,
+        >,
         ///Is chat muted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mute: ::std::option::Option<bool>,
@@ -8915,7 +8925,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct SentMessage {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub message: ::std::option::Option<Message>,
+        pub message: ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
         ///Message sent
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sent: ::std::option::Option<bool>,
@@ -9793,7 +9803,7 @@ Server default: `"body"`.*/
         pub labels_removed: ::std::vec::Vec<LabelId>,
         ///The messages array contains all messages that were sent to the webhook URL. Sent on event "messages.post" or "messages.put"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub messages: ::std::vec::Vec<Message>,
+        pub messages: ::std::vec::Vec<::std::boxed::Box<crate::types::Message>>,
         ///The messages removed array contains all messages removed that were sent to the webhook URL. Sent on event "messages.delete"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub messages_removed: ::std::vec::Vec<MessageId>,
@@ -12049,7 +12059,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             last_message: ::std::result::Result<
-                ::std::option::Option<super::Message>,
+                ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
                 ::std::string::String,
             >,
             mute: ::std::result::Result<
@@ -12176,7 +12186,9 @@ Server default: `"body"`.*/
             }
             pub fn last_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Message>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_message = value
@@ -14844,7 +14856,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             last_message: ::std::result::Result<
-                ::std::option::Option<super::Message>,
+                ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
                 ::std::string::String,
             >,
             linked_parent: ::std::result::Result<
@@ -15177,7 +15189,9 @@ Server default: `"body"`.*/
             }
             pub fn last_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Message>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_message = value
@@ -17000,7 +17014,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             messages: ::std::result::Result<
-                ::std::vec::Vec<super::Message>,
+                ::std::vec::Vec<::std::boxed::Box<crate::types::Message>>,
                 ::std::string::String,
             >,
         }
@@ -17027,7 +17041,9 @@ Server default: `"body"`.*/
             }
             pub fn messages<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Message>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<::std::boxed::Box<crate::types::Message>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.messages = value
@@ -24849,15 +24865,21 @@ Server default: `"body"`.*/
         }
         #[derive(Clone, Debug)]
         pub struct MessageUpdate {
-            after_update: ::std::result::Result<super::Message, ::std::string::String>,
-            before_update: ::std::result::Result<super::Message, ::std::string::String>,
+            after_update: ::std::result::Result<
+                ::std::boxed::Box<crate::types::Message>,
+                ::std::string::String,
+            >,
+            before_update: ::std::result::Result<
+                ::std::boxed::Box<crate::types::Message>,
+                ::std::string::String,
+            >,
             changes: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<super::MessageId, ::std::string::String>,
             trigger: ::std::result::Result<
-                ::std::option::Option<super::Message>,
+                ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
                 ::std::string::String,
             >,
         }
@@ -24877,7 +24899,7 @@ Server default: `"body"`.*/
         impl MessageUpdate {
             pub fn after_update<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Message>,
+                T: ::std::convert::TryInto<::std::boxed::Box<crate::types::Message>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.after_update = value
@@ -24889,7 +24911,7 @@ Server default: `"body"`.*/
             }
             pub fn before_update<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Message>,
+                T: ::std::convert::TryInto<::std::boxed::Box<crate::types::Message>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.before_update = value
@@ -24923,7 +24945,9 @@ Server default: `"body"`.*/
             }
             pub fn trigger<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Message>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.trigger = value
@@ -25185,7 +25209,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             last_message: ::std::result::Result<
-                ::std::option::Option<super::Message>,
+                ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
                 ::std::string::String,
             >,
             mute: ::std::result::Result<
@@ -25404,7 +25428,9 @@ Server default: `"body"`.*/
             }
             pub fn last_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Message>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_message = value
@@ -33800,7 +33826,7 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct SentMessage {
             message: ::std::result::Result<
-                ::std::option::Option<super::Message>,
+                ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
                 ::std::string::String,
             >,
             sent: ::std::result::Result<
@@ -33819,7 +33845,9 @@ Server default: `"body"`.*/
         impl SentMessage {
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Message>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
@@ -35396,7 +35424,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             messages: ::std::result::Result<
-                ::std::vec::Vec<super::Message>,
+                ::std::vec::Vec<::std::boxed::Box<crate::types::Message>>,
                 ::std::string::String,
             >,
             messages_removed: ::std::result::Result<
@@ -35648,7 +35676,9 @@ Server default: `"body"`.*/
             }
             pub fn messages<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Message>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<::std::boxed::Box<crate::types::Message>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.messages = value
@@ -42544,7 +42574,9 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/messages/{MessageID}`
-        pub async fn send(self) -> Result<ResponseValue<types::Message>, Error<()>> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<::std::boxed::Box<crate::types::Message>>, Error<()>> {
             let Self { client, message_id, resync } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let resync = resync.map_err(Error::InvalidRequest)?;
@@ -47017,7 +47049,9 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/stories/{MessageID}`
-        pub async fn send(self) -> Result<ResponseValue<types::Message>, Error<()>> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<::std::boxed::Box<crate::types::Message>>, Error<()>> {
             let Self { client, message_id } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let url = format!(

@@ -56,6 +56,11 @@
 //!   and `MessageContent`-like unions of objects are JSON objects that keep
 //!   every field. No id is checked against the spec's patterns, which the
 //!   service does not always follow (it sends `media_init` as a media id).
+//! - **Messages are boxed.** A [`types::Message`] declares every content type
+//!   inline and is about 6.5 KB, so what holds one holds a
+//!   `Box<types::Message>` (`Chat::last_message`, `MessagesList::messages`,
+//!   `get_message`'s answer): a `Chat` is a few hundred bytes, not 6.8 KB.
+//!   Fields read the same through the box.
 //! - **Send parameters in the query.** `send_media_message` takes the
 //!   `SenderMedia` fields (`to`, `caption`, `mentions`, …) as query
 //!   parameters of their own, as they go on the wire.

@@ -1,6 +1,8 @@
 //! progenitor → syn → prettyplease, deterministically.
 
-use progenitor_impl::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use progenitor_impl::{
+    GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl,
+};
 use serde_json::Value;
 
 use crate::GenError;
@@ -22,6 +24,15 @@ pub fn settings() -> GenerationSettings {
         .with_tag(TagStyle::Merged)
         .with_inner_type(quote::quote!(crate::Hooks))
         .with_hooks(HooksMode::Expected);
+    // The aliases of `boxed_large_types` become boxes of the type itself
+    // (a path from the crate root: the builders live in another module).
+    for (name, alias) in crate::normalize::BOXED {
+        settings.with_replacement(
+            alias,
+            format!("::std::boxed::Box<crate::types::{name}>"),
+            [TypeImpl::Default].into_iter(),
+        );
+    }
     settings
 }
 

@@ -58,7 +58,8 @@ offset_list! {
 }
 
 impl ListResponse for types::MessagesList {
-    type Item = types::Message;
+    /// Boxed, as the generated client holds every `Message` (about 6.5 KB).
+    type Item = Box<types::Message>;
     fn into_page(self) -> (Vec<Self::Item>, Hint) {
         let items = self.messages.map(|items| items.0).unwrap_or_default();
         let hint = Hint {

@@ -9,7 +9,7 @@
 mod conform;
 mod rules;
 
-pub(crate) use rules::sample_for;
+pub(crate) use rules::{sample_for, BOXED};
 
 use serde_json::Value;
 

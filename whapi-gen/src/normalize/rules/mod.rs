@@ -1,5 +1,6 @@
 //! The rule table. Each rule lives in its own module with its tests.
 
+mod boxed_types;
 mod defaults;
 mod error_responses;
 mod get_body;
@@ -18,6 +19,7 @@ use serde_json::{Map, Value};
 
 use super::{Phase, Rule};
 
+pub(crate) use boxed_types::BOXED;
 pub(crate) use pattern_examples::sample_for;
 
 /// Every rule, in the order it runs.
@@ -44,6 +46,7 @@ pub static ALL: &[Rule] = &[
     lenient_responses::OPTIONAL_FIELDS,
     lenient_responses::OPEN_ENUMS,
     shared_types::RULE,
+    boxed_types::RULE,
 ];
 
 /// Appends a sentence to a schema's description, so what a rule moved out of

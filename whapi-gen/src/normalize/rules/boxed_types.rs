@@ -1,0 +1,106 @@
+//! `boxed_large_types`
+
+use serde_json::{json, Value};
+
+use super::{Phase, Rule};
+use crate::walk::{escape, for_each_object_mut};
+use crate::GenError;
+
+pub const RULE: Rule = Rule {
+    name: "boxed_large_types",
+    phase: Phase::Codegen,
+    why: "`Message` declares every content type inline (text, image, poll, order, …), so its \
+generated struct is about 6.5 KB, and every type holding one grows by as much: a `Chat` (with \
+its `last_message`) is 6.8 KB. Each move copies all of it (a list walk moves each item several \
+times) and each future holding one carries it. References to such a type go through a schema \
+alias that the generator replaces with `Box<…>` (see `BOXED`): a `Chat` shrinks to a few hundred \
+bytes, and fields read the same through the box.",
+    apply: boxed_large_types,
+};
+
+/// The types to box, each with the alias its references are pointed to;
+/// the generator replaces the alias with `Box<the type>`.
+pub const BOXED: &[(&str, &str)] = &[("Message", "BoxedMessage")];
+
+/// Points every reference to a boxed type at its alias.
+fn boxed_large_types(spec: &mut Value) -> Result<Vec<String>, GenError> {
+    let mut places = Vec::new();
+    for (name, alias) in BOXED {
+        let target = format!("#/components/schemas/{}", escape(name));
+        let Some(schemas) = spec
+            .pointer_mut("/components/schemas")
+            .and_then(Value::as_object_mut)
+        else {
+            return Ok(places);
+        };
+        if !schemas.contains_key(*name) {
+            return Err(GenError::Unhandled {
+                rule: RULE.name,
+                at: target,
+                what: format!("`{name}` is to be boxed but the spec has no such schema"),
+            });
+        }
+        if schemas.contains_key(*alias) {
+            return Err(GenError::Unhandled {
+                rule: RULE.name,
+                at: format!("#/components/schemas/{alias}"),
+                what: format!("the alias `{alias}` is taken by a schema of the spec"),
+            });
+        }
+        let alias_ref = format!("#/components/schemas/{alias}");
+        for_each_object_mut(spec, &mut |pointer, map| {
+            if map.get("$ref").and_then(Value::as_str) == Some(target.as_str()) {
+                map.insert("$ref".into(), Value::String(alias_ref.clone()));
+                places.push(format!("{pointer}: {name} -> {alias}"));
+            }
+        });
+        if let Some(schemas) = spec
+            .pointer_mut("/components/schemas")
+            .and_then(Value::as_object_mut)
+        {
+            schemas.insert((*alias).to_string(), json!({ "$ref": target }));
+        }
+    }
+    Ok(places)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_go_through_the_alias_and_the_type_stays() {
+        let mut spec = json!({"components": {"schemas": {
+            "Message": {"type": "object", "properties": {"id": {"type": "string"}}},
+            "Chat": {"type": "object", "properties": {
+                "last_message": {"$ref": "#/components/schemas/Message"}}},
+            "Messages": {"type": "array", "items": {"$ref": "#/components/schemas/Message"}}}}});
+        let places = boxed_large_types(&mut spec).unwrap();
+        assert_eq!(places.len(), 2, "{places:?}");
+        let schemas = &spec["components"]["schemas"];
+        assert_eq!(
+            schemas["Chat"]["properties"]["last_message"]["$ref"],
+            "#/components/schemas/BoxedMessage"
+        );
+        assert_eq!(
+            schemas["Messages"]["items"]["$ref"],
+            "#/components/schemas/BoxedMessage"
+        );
+        assert_eq!(
+            schemas["BoxedMessage"]["$ref"],
+            "#/components/schemas/Message"
+        );
+        assert_eq!(schemas["Message"]["properties"]["id"]["type"], "string");
+    }
+
+    #[test]
+    fn a_missing_type_or_a_taken_alias_is_an_error() {
+        let mut spec = json!({"components": {"schemas": {"Chat": {"type": "object"}}}});
+        let error = boxed_large_types(&mut spec).unwrap_err().to_string();
+        assert!(error.contains("no such schema"), "{error}");
+        let mut spec = json!({"components": {"schemas": {
+            "Message": {"type": "object"}, "BoxedMessage": {"type": "string"}}}});
+        let error = boxed_large_types(&mut spec).unwrap_err().to_string();
+        assert!(error.contains("is taken"), "{error}");
+    }
+}
