@@ -412,3 +412,46 @@ async fn a_transport_sees_every_request_with_its_operation() {
     assert_eq!(*recorder.0.lock().unwrap(), ["getChat GET /chats/{ChatID}"]);
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn answers_off_the_spec_decode_also_in_types_requests_share() {
+    // `Settings` is a request body too, yet its answer must survive a
+    // webhook mode and an event type the spec does not list, and a webhook
+    // without its required `url` (`response_copies_of_shared_types`).
+    let server = MockServer::start().await;
+    let settings = json!({"webhooks": [
+        {"mode": "websocket", "events": [{"type": "reactions", "method": "post"}]},
+        {"url": "https://bot.example.com/hook", "mode": "body", "events": []}
+    ]});
+    Mock::given(method("GET"))
+        .and(path("/settings"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&settings))
+        .mount(&server)
+        .await;
+    let answer: types::SettingsReceived = client(&server)
+        .get_channel_settings()
+        .send()
+        .await
+        .expect("an answer off the spec still decodes")
+        .into_inner();
+    let webhooks = answer.webhooks.expect("webhooks").0;
+    assert_eq!(webhooks[0].mode.as_deref(), Some("websocket"));
+    assert_eq!(webhooks[0].url, None);
+    assert_eq!(
+        webhooks[0].events[0].type_.as_ref().map(|t| t.to_string()),
+        Some("reactions".to_string())
+    );
+    assert_eq!(
+        webhooks[1].url.as_deref(),
+        Some("https://bot.example.com/hook")
+    );
+
+    // The request type stays strict: a webhook without a url cannot be built.
+    let strict: Result<types::Webhook, _> = types::Webhook::builder()
+        .mode(types::WebhookParametersMode::Body)
+        .try_into();
+    assert!(
+        strict.is_err(),
+        "the request-side Webhook still requires its url"
+    );
+}

@@ -12,7 +12,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct ActionButtons {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub buttons: ::std::vec::Vec<Button>,
+        pub buttons: ::std::vec::Vec<ButtonReceived>,
     }
     impl ActionButtons {
         pub fn builder() -> builder::ActionButtons {
@@ -97,6 +97,21 @@ pub mod types {
     }
     impl ActionProduct {
         pub fn builder() -> builder::ActionProduct {
+            Default::default()
+        }
+    }
+    ///`ActionProductReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ActionProductReceived {
+        ///Catalog ID
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub catalog_id: ::std::option::Option<::std::string::String>,
+        ///Product ID
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub product_id: ::std::option::Option<::std::string::String>,
+    }
+    impl ActionProductReceived {
+        pub fn builder() -> builder::ActionProductReceived {
             Default::default()
         }
     }
@@ -416,6 +431,37 @@ Server default: `0`.*/
             value.parse()
         }
     }
+    ///Working hours
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct BusinessHoursReceived {
+        ///Representation on hour in minutes. I.e 16 - 960
+        #[serde(
+            rename = "closeTime",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub close_time: ::std::option::Option<f64>,
+        /**Day of the week
+
+Known values: `sun`, `mon`, `tue`, `wed`, `thu`, `fri`, `sat`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub day: ::std::option::Option<::std::string::String>,
+        /**Mode of working hours. You can not combine both
+
+Known values: `open_24h`, `specific_hours`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mode: ::std::option::Option<::std::string::String>,
+        ///Representation on hour in minutes. I.e 9 A.M. - 540
+        #[serde(
+            rename = "openTime",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub open_time: ::std::option::Option<f64>,
+    }
+    impl BusinessHoursReceived {
+        pub fn builder() -> builder::BusinessHoursReceived {
+            Default::default()
+        }
+    }
     ///`BusinessProfile`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct BusinessProfile {
@@ -432,7 +478,7 @@ Maximum of 128 characters*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub hours: ::std::option::Option<BusinessProfileCustomHours>,
+        pub hours: ::std::option::Option<BusinessProfileCustomReceivedHours>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<UserId>,
         /**URLs associated with business (e.g., website, Facebook page, Instagram)
@@ -490,6 +536,51 @@ Maximum of 2 websites with a maximum of 256 characters each*/
             Default::default()
         }
     }
+    ///`BusinessProfileCustomReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct BusinessProfileCustomReceived {
+        /**Address of the business
+Maximum of 256 characters*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub address: ::std::option::Option<::std::string::String>,
+        /**Description of the business
+Maximum of 256 characters*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        /**Email address to contact the business
+Maximum of 128 characters*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub email: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub hours: ::std::option::Option<BusinessProfileCustomReceivedHours>,
+        /**URLs associated with business (e.g., website, Facebook page, Instagram)
+Maximum of 2 websites with a maximum of 256 characters each*/
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub websites: ::std::vec::Vec<::std::string::String>,
+    }
+    impl BusinessProfileCustomReceived {
+        pub fn builder() -> builder::BusinessProfileCustomReceived {
+            Default::default()
+        }
+    }
+    ///`BusinessProfileCustomReceivedHours`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct BusinessProfileCustomReceivedHours {
+        ///Working hours configuration
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub config: ::std::vec::Vec<BusinessHoursReceived>,
+        ///Timezone identifier
+        #[serde(
+            rename = "timeZone",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub time_zone: ::std::option::Option<::std::string::String>,
+    }
+    impl BusinessProfileCustomReceivedHours {
+        pub fn builder() -> builder::BusinessProfileCustomReceivedHours {
+            Default::default()
+        }
+    }
     ///`Button`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Button {
@@ -527,6 +618,50 @@ Maximum of 2 websites with a maximum of 256 characters each*/
     }
     impl ButtonList {
         pub fn builder() -> builder::ButtonList {
+            Default::default()
+        }
+    }
+    ///`ButtonListReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ButtonListReceived {
+        ///Buttons
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub buttons: ::std::vec::Vec<ButtonReceived>,
+    }
+    impl ButtonListReceived {
+        pub fn builder() -> builder::ButtonListReceived {
+            Default::default()
+        }
+    }
+    ///`ButtonReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ButtonReceived {
+        ///Button code for copy type
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub copy_code: ::std::option::Option<::std::string::String>,
+        ///Button ID
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Button merchant_url for url type
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub merchant_url: ::std::option::Option<::std::string::String>,
+        ///Button phone number for call type
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub phone_number: ::std::option::Option<::std::string::String>,
+        ///Button text
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        /**Type of button
+
+Known values: `quick_reply`, `call`, `copy`, `url`.*/
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+        ///Button url for url type
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+    }
+    impl ButtonReceived {
+        pub fn builder() -> builder::ButtonReceived {
             Default::default()
         }
     }
@@ -2454,6 +2589,49 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
             value.parse()
         }
     }
+    /**Currency
+
+Known values: `USD`, `EUR`, `AED`, `AFN`, `ALL`, `AMD`, `ANG`, `AOA`, `ARS`, `AUD`, `AWG`, `AZN`, `BAM`, `BBD`, `BDT`, `BGN`, `BHD`, `BIF`, `BMD`, `BND`, `BOB`, `BRL`, `BSD`, `BTN`, `BWP`, `BYN`, `BZD`, `CAD`, `CDF`, `CHF`, `CLP`, `CNY`, `COP`, `CRC`, `CUP`, `CVE`, `CZK`, `DJF`, `DKK`, `DOP`, `DZD`, `EGP`, `ERN`, `ETB`, `FJD`, `FKP`, `GBP`, `GEL`, `GGP`, `GHS`, `GIP`, `GMD`, `GNF`, `GTQ`, `GYD`, `HKD`, `HNL`, `HRK`, `HTG`, `HUF`, `IDR`, `ILS`, `IMP`, `INR`, `IQD`, `IRR`, `ISK`, `JEP`, `JMD`, `JOD`, `JPY`, `KES`, `KGS`, `KHR`, `KMF`, `KPW`, `KRW`, `KWD`, `KYD`, `KZT`, `LAK`, `LBP`, `LKR`, `LRD`, `LSL`, `LYD`, `MAD`, `MDL`, `MGA`, `MKD`, `MMK`, `MNT`, `MOP`, `MRU`, `MUR`, `MVR`, `MWK`, `MXN`, `MYR`, `MZN`, `NAD`, `NGN`, `NIO`, `NOK`, `NPR`, `NZD`, `OMR`, `PAB`, `PEN`, `PGK`, `PHP`, `PKR`, `PLN`, `PYG`, `QAR`, `RON`, `RSD`, `RUB`, `RWF`, `SAR`, `SBD`, `SCR`, `SDG`, `SEK`, `SGD`, `SHP`, `SLL`, `SOS`, `SRD`, `SSP`, `STN`, `SVC`, `SYP`, `SZL`, `THB`, `TJS`, `TMT`, `TND`, `TOP`, `TRY`, `TTD`, `TWD`, `TZS`, `UAH`, `UGX`, `UYU`, `UZS`, `VEF`, `VND`, `VUV`, `WST`, `XAF`, `XCD`, `XOF`, `XPF`, `YER`, `ZAR`, `ZMW`, `ZWL`.*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[serde(transparent)]
+    pub struct CurrencyReceived(pub ::std::string::String);
+    impl ::std::ops::Deref for CurrencyReceived {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CurrencyReceived> for ::std::string::String {
+        fn from(value: CurrencyReceived) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for CurrencyReceived {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for CurrencyReceived {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for CurrencyReceived {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
+        }
+    }
     ///`EditContactRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct EditContactRequest {
@@ -2688,6 +2866,21 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
             value.parse()
         }
     }
+    ///`EventReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct EventReceived {
+        ///Known values: `post`, `put`, `delete`, `patch`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub method: ::std::option::Option<::std::string::String>,
+        ///Known values: `messages`, `statuses`, `chats`, `contacts`, `groups`, `presences`, `calls`, `channel`, `users`, `labels`, `service`.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+    }
+    impl EventReceived {
+        pub fn builder() -> builder::EventReceived {
+            Default::default()
+        }
+    }
     ///`EventResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct EventResponse {
@@ -2712,20 +2905,20 @@ Known values: `UNKNOWN`, `GOING`, `NOT_GOING`.*/
     ///`Events`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
-    pub struct Events(pub ::std::vec::Vec<Event>);
+    pub struct Events(pub ::std::vec::Vec<EventReceived>);
     impl ::std::ops::Deref for Events {
-        type Target = ::std::vec::Vec<Event>;
-        fn deref(&self) -> &::std::vec::Vec<Event> {
+        type Target = ::std::vec::Vec<EventReceived>;
+        fn deref(&self) -> &::std::vec::Vec<EventReceived> {
             &self.0
         }
     }
-    impl ::std::convert::From<Events> for ::std::vec::Vec<Event> {
+    impl ::std::convert::From<Events> for ::std::vec::Vec<EventReceived> {
         fn from(value: Events) -> Self {
             value.0
         }
     }
-    impl ::std::convert::From<::std::vec::Vec<Event>> for Events {
-        fn from(value: ::std::vec::Vec<Event>) -> Self {
+    impl ::std::convert::From<::std::vec::Vec<EventReceived>> for Events {
+        fn from(value: ::std::vec::Vec<EventReceived>) -> Self {
             Self(value)
         }
     }
@@ -3438,6 +3631,17 @@ Usually matches `^[\d-]{10,31}@g\.us$`; the client does not check it.*/
             Default::default()
         }
     }
+    ///
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct GroupInviteReceived {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub invite_code: ::std::option::Option<::std::string::String>,
+    }
+    impl GroupInviteReceived {
+        pub fn builder() -> builder::GroupInviteReceived {
+            Default::default()
+        }
+    }
     ///`GroupUpdate`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct GroupUpdate {
@@ -3578,6 +3782,22 @@ Known values: `simple`, `reply`, `url`, `phone_number`, `copy_code`.*/
             Default::default()
         }
     }
+    ///`InteractiveActionReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct InteractiveActionReceived {
+        ///Buttons
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub buttons: ::std::vec::Vec<ButtonReceived>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub list: ::std::option::Option<SectionListReceivedList>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub product: ::std::option::Option<ActionProductReceived>,
+    }
+    impl InteractiveActionReceived {
+        pub fn builder() -> builder::InteractiveActionReceived {
+            Default::default()
+        }
+    }
     /**Interactive type
 
 Server default: `"button"`.*/
@@ -3637,6 +3857,51 @@ Server default: `"button"`.*/
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    /**Interactive type
+
+Server default: `"button"`.
+
+Known values: `list`, `button`, `product`.*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[serde(transparent)]
+    pub struct InteractiveTypeReceived(pub ::std::string::String);
+    impl ::std::ops::Deref for InteractiveTypeReceived {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<InteractiveTypeReceived> for ::std::string::String {
+        fn from(value: InteractiveTypeReceived) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for InteractiveTypeReceived {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for InteractiveTypeReceived {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for InteractiveTypeReceived {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
         }
     }
     /**Invite code
@@ -4076,6 +4341,49 @@ Usually matches `^[a-zA-Z0-9]+-[0-9a-fA-F-]+$`; the client does not check it.*/
             value.parse()
         }
     }
+    /**Media message type
+
+Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[serde(transparent)]
+    pub struct MediaMessageTypeReceived(pub ::std::string::String);
+    impl ::std::ops::Deref for MediaMessageTypeReceived {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MediaMessageTypeReceived> for ::std::string::String {
+        fn from(value: MediaMessageTypeReceived) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for MediaMessageTypeReceived {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for MediaMessageTypeReceived {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for MediaMessageTypeReceived {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
+        }
+    }
     ///`MediaSettings`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MediaSettings {
@@ -4161,6 +4469,21 @@ Usually matches `^[a-zA-Z0-9]+-[0-9a-fA-F-]+$`; the client does not check it.*/
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    ///`MediaSettingsReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct MediaSettingsReceived {
+        ///An array specifying which types of media to automatically download.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub auto_download: ::std::vec::Vec<::std::string::String>,
+        ///Set to true if you need to get avatars after channel authorization
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub init_avatars: ::std::option::Option<bool>,
+    }
+    impl MediaSettingsReceived {
+        pub fn builder() -> builder::MediaSettingsReceived {
+            Default::default()
         }
     }
     ///Base64 encoded file to upload
@@ -4359,9 +4682,9 @@ Usually matches `^[a-zA-Z0-9]+-[0-9a-fA-F-]+$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub chat_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub contact: ::std::option::Option<MessageContentContact>,
+        pub contact: ::std::option::Option<MessageContentContactReceived>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub contact_list: ::std::option::Option<MessageContentContacts>,
+        pub contact_list: ::std::option::Option<MessageContentContactsReceived>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub context: ::std::option::Option<MessageContext>,
         ///Device ID, if the message was not sent through the app
@@ -4403,7 +4726,7 @@ Usually matches `^[a-zA-Z0-9]+-[0-9a-fA-F-]+$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub live_location: ::std::option::Option<MessageContentLiveLocation>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub location: ::std::option::Option<MessageContentLocation>,
+        pub location: ::std::option::Option<MessageContentLocationReceived>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub newsletter_invite: ::std::option::Option<MessageContentLinkPreview>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4482,7 +4805,7 @@ Known values: `edited`, `edit`, `delete`, `reaction`, `ephemeral`, `vote`, `comm
             Default::default()
         }
     }
-    ///One of: `MessageContentText`, `MessageContentImage`, `MessageContentVideo`, `MessageContentAudio`, `MessageContentDocument`, `MessageContentLinkPreview`, `MessageContentNewsletterAdminInvite`, `MessageContentProduct`, `MessageContentSticker`, `MessageContentLocation`, `MessageContentLiveLocation`, `MessageContentContact`, `MessageContentContacts`, `MessageContentInteractive`, `MessageContentPoll`, `MessageContentReply`. Kept as JSON: decode the arm you expect with `serde_json::from_value`.
+    ///One of: `MessageContentText`, `MessageContentImage`, `MessageContentVideo`, `MessageContentAudio`, `MessageContentDocument`, `MessageContentLinkPreview`, `MessageContentNewsletterAdminInvite`, `MessageContentProduct`, `MessageContentSticker`, `MessageContentLocationReceived`, `MessageContentLiveLocation`, `MessageContentContactReceived`, `MessageContentContactsReceived`, `MessageContentInteractive`, `MessageContentPoll`, `MessageContentReply`. Kept as JSON: decode the arm you expect with `serde_json::from_value`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
     pub struct MessageContent(
@@ -4605,6 +4928,26 @@ Server default: `0`.*/
             Self(value)
         }
     }
+    ///`MessageContentContactReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(transparent)]
+    pub struct MessageContentContactReceived(pub VCardReceived);
+    impl ::std::ops::Deref for MessageContentContactReceived {
+        type Target = VCardReceived;
+        fn deref(&self) -> &VCardReceived {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MessageContentContactReceived> for VCardReceived {
+        fn from(value: MessageContentContactReceived) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<VCardReceived> for MessageContentContactReceived {
+        fn from(value: VCardReceived) -> Self {
+            Self(value)
+        }
+    }
     ///`MessageContentContacts`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MessageContentContacts {
@@ -4616,11 +4959,22 @@ Server default: `0`.*/
             Default::default()
         }
     }
+    ///`MessageContentContactsReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct MessageContentContactsReceived {
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub list: ::std::vec::Vec<VCardReceived>,
+    }
+    impl MessageContentContactsReceived {
+        pub fn builder() -> builder::MessageContentContactsReceived {
+            Default::default()
+        }
+    }
     ///`MessageContentDocument`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MessageContentDocument {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub buttons: ::std::vec::Vec<Button>,
+        pub buttons: ::std::vec::Vec<ButtonReceived>,
         ///Optional. Text caption under the document.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub caption: ::std::option::Option<::std::string::String>,
@@ -4717,9 +5071,9 @@ Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub image: ::std::option::Option<MediaFile>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub location: ::std::option::Option<MessageContentLocation>,
+        pub location: ::std::option::Option<MessageContentLocationReceived>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub text: ::std::option::Option<MessagePropsText>,
+        pub text: ::std::option::Option<MessagePropsTextReceived>,
         /**Header type
 
 Known values: `text`, `image`, `video`, `document`, `location`.*/
@@ -4737,7 +5091,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MessageContentImage {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub buttons: ::std::vec::Vec<Button>,
+        pub buttons: ::std::vec::Vec<ButtonReceived>,
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub caption: ::std::option::Option<::std::string::String>,
@@ -4780,11 +5134,12 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         }
     }
     ///`MessageContentInteractive`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MessageContentInteractive {
-        pub action: InteractiveAction,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub body: ::std::option::Option<MessagePropsInteractiveBody>,
+        pub action: ::std::option::Option<InteractiveActionReceived>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub body: ::std::option::Option<MessagePropsInteractiveReceivedBody>,
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub file_name: ::std::option::Option<::std::string::String>,
@@ -4792,9 +5147,9 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub file_size: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub footer: ::std::option::Option<MessagePropsInteractiveFooter>,
+        pub footer: ::std::option::Option<MessagePropsInteractiveReceivedFooter>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub header: ::std::option::Option<MessagePropsInteractiveHeader>,
+        pub header: ::std::option::Option<MessagePropsInteractiveReceivedHeader>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<MediaId>,
         ///Optional. Link to media
@@ -4810,7 +5165,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<f64>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        pub type_: ::std::option::Option<InteractiveType>,
+        pub type_: ::std::option::Option<InteractiveTypeReceived>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub view_once: ::std::option::Option<bool>,
@@ -4821,10 +5176,11 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         }
     }
     ///`MessageContentLinkPreview`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MessageContentLinkPreview {
         ///Message text
-        pub body: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub body: ::std::option::Option<::std::string::String>,
         ///Canonical URL of the link (for example, if the link is shortened)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub canonical: ::std::option::Option<::std::string::String>,
@@ -4849,7 +5205,8 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sha256: ::std::option::Option<::std::string::String>,
         ///Title of the link
-        pub title: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
         ///URL of the link
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
@@ -4988,11 +5345,54 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
             Default::default()
         }
     }
+    ///`MessageContentLocationReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct MessageContentLocationReceived {
+        ///Accuracy of the location in meters
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub accuracy: ::std::option::Option<i32>,
+        ///Address of the location
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub address: ::std::option::Option<::std::string::String>,
+        ///Optional. Comment for the location
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub comment: ::std::option::Option<::std::string::String>,
+        ///Degrees clockwise from true north
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub degrees: ::std::option::Option<i32>,
+        ///Latitude of location being sent
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub latitude: ::std::option::Option<f64>,
+        ///Longitude of location being sent
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub longitude: ::std::option::Option<f64>,
+        ///Name of the location
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Optional. Base64 encoded preview of the media. In JPEG format.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub preview: ::std::option::Option<::std::string::String>,
+        ///Speed of the location in meters per second
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub speed: ::std::option::Option<i32>,
+        ///URL for the website where the user downloaded the location information
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+        ///Is view once
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub view_once: ::std::option::Option<bool>,
+    }
+    impl MessageContentLocationReceived {
+        pub fn builder() -> builder::MessageContentLocationReceived {
+            Default::default()
+        }
+    }
     ///`MessageContentNewsletterAdminInvite`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MessageContentNewsletterAdminInvite {
         ///Message text
-        pub body: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub body: ::std::option::Option<::std::string::String>,
         ///Expiration timestamp of the invitation
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expiration: ::std::option::Option<f64>,
@@ -5014,7 +5414,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MessageContentOrder {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub currency: ::std::option::Option<Currency>,
+        pub currency: ::std::option::Option<CurrencyReceived>,
         ///Total products count
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub item_count: ::std::option::Option<f64>,
@@ -5231,15 +5631,16 @@ Known values: `list`, `buttons`.*/
         }
     }
     ///
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MessageContentText {
         ///Message text
-        pub body: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub body: ::std::option::Option<::std::string::String>,
         ///Button text for list of message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub button: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub buttons: ::std::vec::Vec<Button>,
+        pub buttons: ::std::vec::Vec<ButtonReceived>,
         ///Section of the message
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub sections: ::std::vec::Vec<ActionListSectionsItem>,
@@ -5259,7 +5660,7 @@ Known values: `list`, `buttons`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub autoplay: ::std::option::Option<bool>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub buttons: ::std::vec::Vec<Button>,
+        pub buttons: ::std::vec::Vec<ButtonReceived>,
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub caption: ::std::option::Option<::std::string::String>,
@@ -5358,7 +5759,7 @@ Known values: `list`, `buttons`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ctwa: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub media_type: ::std::option::Option<MediaMessageType>,
+        pub media_type: ::std::option::Option<MediaMessageTypeReceived>,
         ///URL of the media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub media_url: ::std::option::Option<::std::string::String>,
@@ -5494,6 +5895,18 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
             Default::default()
         }
     }
+    ///`MessagePropsAudioReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct MessagePropsAudioReceived {
+        ///Optional. For audio files, this field indicates the duration of the audio file in seconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub seconds: ::std::option::Option<i32>,
+    }
+    impl MessagePropsAudioReceived {
+        pub fn builder() -> builder::MessagePropsAudioReceived {
+            Default::default()
+        }
+    }
     ///`MessagePropsCarousel`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct MessagePropsCarousel {
@@ -5531,6 +5944,21 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     impl MessagePropsDocument {
         pub fn builder() -> builder::MessagePropsDocument {
+            Default::default()
+        }
+    }
+    ///`MessagePropsDocumentReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct MessagePropsDocumentReceived {
+        ///Optional. Text caption under the document.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub caption: ::std::option::Option<::std::string::String>,
+        ///Optional. File name
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub filename: ::std::option::Option<::std::string::String>,
+    }
+    impl MessagePropsDocumentReceived {
+        pub fn builder() -> builder::MessagePropsDocumentReceived {
             Default::default()
         }
     }
@@ -5576,6 +6004,27 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     impl MessagePropsImageOrVideo {
         pub fn builder() -> builder::MessagePropsImageOrVideo {
+            Default::default()
+        }
+    }
+    ///`MessagePropsImageOrVideoReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct MessagePropsImageOrVideoReceived {
+        ///Optional. Text caption under the media.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub caption: ::std::option::Option<::std::string::String>,
+        ///Height of the media in pixels
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub height: ::std::option::Option<i32>,
+        ///Optional. Base64 encoded preview of the media. In JPEG format.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub preview: ::std::option::Option<::std::string::String>,
+        ///Width of the media in pixels
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub width: ::std::option::Option<i32>,
+    }
+    impl MessagePropsImageOrVideoReceived {
+        pub fn builder() -> builder::MessagePropsImageOrVideoReceived {
             Default::default()
         }
     }
@@ -5632,6 +6081,60 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
             Default::default()
         }
     }
+    ///`MessagePropsInteractiveReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct MessagePropsInteractiveReceived {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub action: ::std::option::Option<InteractiveActionReceived>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub body: ::std::option::Option<MessagePropsInteractiveReceivedBody>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub footer: ::std::option::Option<MessagePropsInteractiveReceivedFooter>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub header: ::std::option::Option<MessagePropsInteractiveReceivedHeader>,
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<InteractiveTypeReceived>,
+    }
+    impl MessagePropsInteractiveReceived {
+        pub fn builder() -> builder::MessagePropsInteractiveReceived {
+            Default::default()
+        }
+    }
+    ///Body of interactive
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct MessagePropsInteractiveReceivedBody {
+        ///Text of body
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<::std::string::String>,
+    }
+    impl MessagePropsInteractiveReceivedBody {
+        pub fn builder() -> builder::MessagePropsInteractiveReceivedBody {
+            Default::default()
+        }
+    }
+    ///Footer of interactive
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct MessagePropsInteractiveReceivedFooter {
+        ///Text of footer
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<::std::string::String>,
+    }
+    impl MessagePropsInteractiveReceivedFooter {
+        pub fn builder() -> builder::MessagePropsInteractiveReceivedFooter {
+            Default::default()
+        }
+    }
+    ///Header of interactive
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct MessagePropsInteractiveReceivedHeader {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<::std::string::String>,
+    }
+    impl MessagePropsInteractiveReceivedHeader {
+        pub fn builder() -> builder::MessagePropsInteractiveReceivedHeader {
+            Default::default()
+        }
+    }
     ///If 'body' contains a link, this props can be used to create custom preview link
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct MessagePropsLinkPreview {
@@ -5649,6 +6152,27 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     impl MessagePropsLinkPreview {
         pub fn builder() -> builder::MessagePropsLinkPreview {
+            Default::default()
+        }
+    }
+    ///If 'body' contains a link, this props can be used to create custom preview link
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct MessagePropsLinkPreviewReceived {
+        ///Canonical URL of the link (for example, if the link is shortened)
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub canonical: ::std::option::Option<::std::string::String>,
+        ///Description of the link
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Base64 encoded image for mini version link preview. In JPEG format
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub preview: ::std::option::Option<::std::string::String>,
+        ///Title of the link
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+    }
+    impl MessagePropsLinkPreviewReceived {
+        pub fn builder() -> builder::MessagePropsLinkPreviewReceived {
             Default::default()
         }
     }
@@ -5686,6 +6210,24 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
             Default::default()
         }
     }
+    ///`MessagePropsStickerReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct MessagePropsStickerReceived {
+        ///Optional. For stickers, this field indicates whether the sticker is animated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub animated: ::std::option::Option<bool>,
+        ///Height of the media in pixels
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub height: ::std::option::Option<i32>,
+        ///Width of the media in pixels
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub width: ::std::option::Option<i32>,
+    }
+    impl MessagePropsStickerReceived {
+        pub fn builder() -> builder::MessagePropsStickerReceived {
+            Default::default()
+        }
+    }
     ///`MessagePropsText`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct MessagePropsText {
@@ -5694,6 +6236,18 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     impl MessagePropsText {
         pub fn builder() -> builder::MessagePropsText {
+            Default::default()
+        }
+    }
+    ///`MessagePropsTextReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct MessagePropsTextReceived {
+        ///Message text
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub body: ::std::option::Option<::std::string::String>,
+    }
+    impl MessagePropsTextReceived {
+        pub fn builder() -> builder::MessagePropsTextReceived {
             Default::default()
         }
     }
@@ -5714,6 +6268,26 @@ Server default: `0`.*/
     }
     impl MessagePropsVoice {
         pub fn builder() -> builder::MessagePropsVoice {
+            Default::default()
+        }
+    }
+    ///`MessagePropsVoiceReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct MessagePropsVoiceReceived {
+        /**Time in seconds to simulate recording voice
+
+Server default: `0`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub recording_time: ::std::option::Option<f64>,
+        ///Optional. For audio files, this field indicates the duration of the audio file in seconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub seconds: ::std::option::Option<i32>,
+        ///Voice message waveform
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub waveform: ::std::option::Option<::std::string::String>,
+    }
+    impl MessagePropsVoiceReceived {
+        pub fn builder() -> builder::MessagePropsVoiceReceived {
             Default::default()
         }
     }
@@ -6538,12 +7112,15 @@ Known values: `online`, `offline`, `typing`, `recording`, `pending`.*/
         }
     }
     ///`Product`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Product {
+        /**Product availability
+
+Known values: `in stock`, `out of stock`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub availability: ::std::option::Option<ProductEditAvailability>,
+        pub availability: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub currency: ::std::option::Option<Currency>,
+        pub currency: ::std::option::Option<CurrencyReceived>,
         ///Product description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -6551,6 +7128,7 @@ Known values: `online`, `offline`, `typing`, `recording`, `pending`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Product images urls
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub images: ::std::vec::Vec<::std::string::String>,
         ///Product is hidden
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6693,6 +7271,43 @@ Known values: `online`, `offline`, `typing`, `recording`, `pending`.*/
             value.parse()
         }
     }
+    ///`ProductEditReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ProductEditReceived {
+        /**Product availability
+
+Known values: `in stock`, `out of stock`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub availability: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currency: ::std::option::Option<CurrencyReceived>,
+        ///Product description
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Product images urls
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub images: ::std::vec::Vec<::std::string::String>,
+        ///Product is hidden
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_hidden: ::std::option::Option<bool>,
+        ///Product name
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Product price
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub price: ::std::option::Option<f64>,
+        ///Product Retailer ID
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub product_retailer_id: ::std::option::Option<::std::string::String>,
+        ///Product url
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+    }
+    impl ProductEditReceived {
+        pub fn builder() -> builder::ProductEditReceived {
+            Default::default()
+        }
+    }
     /**Product ID
 
 Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
@@ -6740,7 +7355,7 @@ Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct ProductItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub currency: ::std::option::Option<Currency>,
+        pub currency: ::std::option::Option<CurrencyReceived>,
         ///Product ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -6945,6 +7560,65 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     }
     impl SectionListListSectionsItemRowsItem {
         pub fn builder() -> builder::SectionListListSectionsItemRowsItem {
+            Default::default()
+        }
+    }
+    ///`SectionListReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct SectionListReceived {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub list: ::std::option::Option<SectionListReceivedList>,
+    }
+    impl SectionListReceived {
+        pub fn builder() -> builder::SectionListReceived {
+            Default::default()
+        }
+    }
+    ///`SectionListReceivedList`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct SectionListReceivedList {
+        ///Text for list of message
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub label: ::std::option::Option<::std::string::String>,
+        ///Section of the message
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub sections: ::std::vec::Vec<SectionListReceivedListSectionsItem>,
+    }
+    impl SectionListReceivedList {
+        pub fn builder() -> builder::SectionListReceivedList {
+            Default::default()
+        }
+    }
+    ///`SectionListReceivedListSectionsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct SectionListReceivedListSectionsItem {
+        ///Rows of the section
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub rows: ::std::vec::Vec<SectionListReceivedListSectionsItemRowsItem>,
+        ///Title of the section
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+    }
+    impl SectionListReceivedListSectionsItem {
+        pub fn builder() -> builder::SectionListReceivedListSectionsItem {
+            Default::default()
+        }
+    }
+    ///`SectionListReceivedListSectionsItemRowsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct SectionListReceivedListSectionsItemRowsItem {
+        ///Description of the row
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Row ID
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Title of the row
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+    }
+    impl SectionListReceivedListSectionsItemRowsItem {
+        pub fn builder() -> builder::SectionListReceivedListSectionsItemRowsItem {
             Default::default()
         }
     }
@@ -8975,6 +9649,46 @@ Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@((
             Default::default()
         }
     }
+    ///`SettingsReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct SettingsReceived {
+        ///Backoff delay for a failed callback in milliseconds This setting is used to configure the amount of time the backoff delays before retrying a failed callback. The backoff delay increases linearly by this value each time a callback fails to get a HTTPS 200 OK response. The backoff delay is capped by the max_callback_backoff_delay_ms setting.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_backoff_delay_ms: ::std::option::Option<f64>,
+        ///Stores callbacks on disk until they are successfully acknowledged by the Webhook or not. Restart required.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_persist: ::std::option::Option<bool>,
+        /**When true, all messages will be cached after the connection. If false, old messages will selectively not be cached, allowing large accounts to run faster. Working after reconnect.
+
+Server default: `false`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub full_history: ::std::option::Option<bool>,
+        ///Maximum delay for a failed callback in milliseconds
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub max_callback_backoff_delay_ms: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub media: ::std::option::Option<MediaSettingsReceived>,
+        ///Service proxy for mobile authorization. Beta-only parameter; ignored in the production version.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mobile_proxy: ::std::option::Option<::std::string::String>,
+        /**When true, API will not send online status to the server on connection. This will allow you to receive push notifications to devices connected to the number. Working after reconnect.
+
+Server default: `false`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub offline_mode: ::std::option::Option<bool>,
+        /**Use your Socks5 proxy if your account activity arouses suspicion from WhatsApp. This can help maintain anonymity and ensure smooth operation.
+
+Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@(((?:[0-9]{1,3}\.){3}[0-9]{1,3})|[a-zA-Z0-9.]+):([0-9]{1,5})$|^$`; the client does not check it.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub proxy: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub webhooks: ::std::option::Option<WebhooksReceived>,
+    }
+    impl SettingsReceived {
+        pub fn builder() -> builder::SettingsReceived {
+            Default::default()
+        }
+    }
     ///`Size`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Size {
@@ -8987,6 +9701,21 @@ Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@((
     }
     impl Size {
         pub fn builder() -> builder::Size {
+            Default::default()
+        }
+    }
+    ///`SizeReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct SizeReceived {
+        ///Height of the media in pixels
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub height: ::std::option::Option<i32>,
+        ///Width of the media in pixels
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub width: ::std::option::Option<i32>,
+    }
+    impl SizeReceived {
+        pub fn builder() -> builder::SizeReceived {
             Default::default()
         }
     }
@@ -9250,9 +9979,9 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct UpdateSettings {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub after_update: ::std::option::Option<Settings>,
+        pub after_update: ::std::option::Option<SettingsReceived>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub before_update: ::std::option::Option<Settings>,
+        pub before_update: ::std::option::Option<SettingsReceived>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub changes: ::std::vec::Vec<::std::string::String>,
     }
@@ -9531,6 +10260,21 @@ Usually matches `^(?:[a-zA-Z0-9]{28}|me)$`; the client does not check it.*/
             Default::default()
         }
     }
+    ///`VCardReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct VCardReceived {
+        ///Name of contact
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Vcard of contact
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vcard: ::std::option::Option<::std::string::String>,
+    }
+    impl VCardReceived {
+        pub fn builder() -> builder::VCardReceived {
+            Default::default()
+        }
+    }
     ///`ViewOnce`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct ViewOnce {
@@ -9540,6 +10284,18 @@ Usually matches `^(?:[a-zA-Z0-9]{28}|me)$`; the client does not check it.*/
     }
     impl ViewOnce {
         pub fn builder() -> builder::ViewOnce {
+            Default::default()
+        }
+    }
+    ///`ViewOnceReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ViewOnceReceived {
+        ///Is view once
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub view_once: ::std::option::Option<bool>,
+    }
+    impl ViewOnceReceived {
+        pub fn builder() -> builder::ViewOnceReceived {
             Default::default()
         }
     }
@@ -9578,6 +10334,18 @@ Server default: `[{"type":"message","method":"put"}]`.*/
     }
     impl WebhookEventType {
         pub fn builder() -> builder::WebhookEventType {
+            Default::default()
+        }
+    }
+    ///`WebhookEventTypeReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct WebhookEventTypeReceived {
+        ///Known values: `messages`, `statuses`, `chats`, `contacts`, `groups`, `presences`, `calls`, `channel`, `users`, `labels`, `service`.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+    }
+    impl WebhookEventTypeReceived {
+        pub fn builder() -> builder::WebhookEventTypeReceived {
             Default::default()
         }
     }
@@ -9756,6 +10524,34 @@ Server default: `"body"`.*/
             value.parse()
         }
     }
+    ///`WebhookParametersReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct WebhookParametersReceived {
+        ///Additional headers for webhook. Max 5 headers. <br/>Example: <br/>"Authorization - Bearer token" <br/>"Content-Type - application/json" <br/>"X-Header - value"
+        #[serde(
+            default,
+            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+        )]
+        pub headers: ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+        /**Request method for sending hook.
+
+Server default: `"body"`.
+
+Known values: `body`, `path`, `method`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mode: ::std::option::Option<::std::string::String>,
+        ///Inbound and outbound notifications are routed to this URL.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+    }
+    impl WebhookParametersReceived {
+        pub fn builder() -> builder::WebhookParametersReceived {
+            Default::default()
+        }
+    }
     ///
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct WebhookPayload {
@@ -9829,6 +10625,39 @@ Server default: `"body"`.*/
             Default::default()
         }
     }
+    ///`WebhookReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct WebhookReceived {
+        /**Tracked events. <br/>"messages" - got new message/got offline messages/edit message/delete message;<br/>"statuses" - got message status/got offline message status;<br/>"chats" - got chat/chat update/chat remove;<br/>"contacts" - contact update;<br/>"presences" - got presences<br/>"groups" - new group/participants update/group update;<br/>"calls" - got call events<br/>labels" - new label/remove label<br/>"users" - login user/logout user<br/>"channel" - instance status changed/QR-code update<br/>"service" - special notifications<br/><br/>"message", "ack", "chat", "status" - is deprecated, use "messages", "statuses", "chats", "channel" instead.
+
+Server default: `[{"type":"message","method":"put"}]`.*/
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub events: ::std::vec::Vec<EventReceived>,
+        ///Additional headers for webhook. Max 5 headers. <br/>Example: <br/>"Authorization - Bearer token" <br/>"Content-Type - application/json" <br/>"X-Header - value"
+        #[serde(
+            default,
+            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+        )]
+        pub headers: ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+        /**Request method for sending hook.
+
+Server default: `"body"`.
+
+Known values: `body`, `path`, `method`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mode: ::std::option::Option<::std::string::String>,
+        ///Inbound and outbound notifications are routed to this URL.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+    }
+    impl WebhookReceived {
+        pub fn builder() -> builder::WebhookReceived {
+            Default::default()
+        }
+    }
     ///`WebhookTestRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct WebhookTestRequest {
@@ -9872,12 +10701,32 @@ Server default: `"body"`.*/
             Self(value)
         }
     }
+    ///`WebhooksReceived`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(transparent)]
+    pub struct WebhooksReceived(pub ::std::vec::Vec<WebhookReceived>);
+    impl ::std::ops::Deref for WebhooksReceived {
+        type Target = ::std::vec::Vec<WebhookReceived>;
+        fn deref(&self) -> &::std::vec::Vec<WebhookReceived> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WebhooksReceived> for ::std::vec::Vec<WebhookReceived> {
+        fn from(value: WebhooksReceived) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::vec::Vec<WebhookReceived>> for WebhooksReceived {
+        fn from(value: ::std::vec::Vec<WebhookReceived>) -> Self {
+            Self(value)
+        }
+    }
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
         pub struct ActionButtons {
             buttons: ::std::result::Result<
-                ::std::vec::Vec<super::Button>,
+                ::std::vec::Vec<super::ButtonReceived>,
                 ::std::string::String,
             >,
         }
@@ -9891,7 +10740,7 @@ Server default: `"body"`.*/
         impl ActionButtons {
             pub fn buttons<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Button>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ButtonReceived>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.buttons = value
@@ -10277,6 +11126,72 @@ Server default: `"body"`.*/
         }
         impl ::std::convert::From<super::ActionProduct> for ActionProduct {
             fn from(value: super::ActionProduct) -> Self {
+                Self {
+                    catalog_id: Ok(value.catalog_id),
+                    product_id: Ok(value.product_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ActionProductReceived {
+            catalog_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            product_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ActionProductReceived {
+            fn default() -> Self {
+                Self {
+                    catalog_id: Ok(Default::default()),
+                    product_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl ActionProductReceived {
+            pub fn catalog_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.catalog_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for catalog_id: {e}")
+                    });
+                self
+            }
+            pub fn product_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.product_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for product_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ActionProductReceived>
+        for super::ActionProductReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ActionProductReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    catalog_id: value.catalog_id?,
+                    product_id: value.product_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ActionProductReceived>
+        for ActionProductReceived {
+            fn from(value: super::ActionProductReceived) -> Self {
                 Self {
                     catalog_id: Ok(value.catalog_id),
                     product_id: Ok(value.product_id),
@@ -10995,6 +11910,110 @@ Server default: `"body"`.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct BusinessHoursReceived {
+            close_time: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            day: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            mode: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            open_time: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for BusinessHoursReceived {
+            fn default() -> Self {
+                Self {
+                    close_time: Ok(Default::default()),
+                    day: Ok(Default::default()),
+                    mode: Ok(Default::default()),
+                    open_time: Ok(Default::default()),
+                }
+            }
+        }
+        impl BusinessHoursReceived {
+            pub fn close_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.close_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for close_time: {e}")
+                    });
+                self
+            }
+            pub fn day<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.day = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for day: {e}")
+                    });
+                self
+            }
+            pub fn mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mode: {e}")
+                    });
+                self
+            }
+            pub fn open_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.open_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for open_time: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<BusinessHoursReceived>
+        for super::BusinessHoursReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BusinessHoursReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    close_time: value.close_time?,
+                    day: value.day?,
+                    mode: value.mode?,
+                    open_time: value.open_time?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::BusinessHoursReceived>
+        for BusinessHoursReceived {
+            fn from(value: super::BusinessHoursReceived) -> Self {
+                Self {
+                    close_time: Ok(value.close_time),
+                    day: Ok(value.day),
+                    mode: Ok(value.mode),
+                    open_time: Ok(value.open_time),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct BusinessProfile {
             address: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -11009,7 +12028,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             hours: ::std::result::Result<
-                ::std::option::Option<super::BusinessProfileCustomHours>,
+                ::std::option::Option<super::BusinessProfileCustomReceivedHours>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<
@@ -11073,7 +12092,7 @@ Server default: `"body"`.*/
             pub fn hours<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::BusinessProfileCustomHours>,
+                    ::std::option::Option<super::BusinessProfileCustomReceivedHours>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -11326,6 +12345,199 @@ Server default: `"body"`.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct BusinessProfileCustomReceived {
+            address: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            email: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            hours: ::std::result::Result<
+                ::std::option::Option<super::BusinessProfileCustomReceivedHours>,
+                ::std::string::String,
+            >,
+            websites: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for BusinessProfileCustomReceived {
+            fn default() -> Self {
+                Self {
+                    address: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    email: Ok(Default::default()),
+                    hours: Ok(Default::default()),
+                    websites: Ok(Default::default()),
+                }
+            }
+        }
+        impl BusinessProfileCustomReceived {
+            pub fn address<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.address = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for address: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for email: {e}")
+                    });
+                self
+            }
+            pub fn hours<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::BusinessProfileCustomReceivedHours>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.hours = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for hours: {e}")
+                    });
+                self
+            }
+            pub fn websites<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.websites = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for websites: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<BusinessProfileCustomReceived>
+        for super::BusinessProfileCustomReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BusinessProfileCustomReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    address: value.address?,
+                    description: value.description?,
+                    email: value.email?,
+                    hours: value.hours?,
+                    websites: value.websites?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::BusinessProfileCustomReceived>
+        for BusinessProfileCustomReceived {
+            fn from(value: super::BusinessProfileCustomReceived) -> Self {
+                Self {
+                    address: Ok(value.address),
+                    description: Ok(value.description),
+                    email: Ok(value.email),
+                    hours: Ok(value.hours),
+                    websites: Ok(value.websites),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct BusinessProfileCustomReceivedHours {
+            config: ::std::result::Result<
+                ::std::vec::Vec<super::BusinessHoursReceived>,
+                ::std::string::String,
+            >,
+            time_zone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for BusinessProfileCustomReceivedHours {
+            fn default() -> Self {
+                Self {
+                    config: Ok(Default::default()),
+                    time_zone: Ok(Default::default()),
+                }
+            }
+        }
+        impl BusinessProfileCustomReceivedHours {
+            pub fn config<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::BusinessHoursReceived>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.config = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for config: {e}")
+                    });
+                self
+            }
+            pub fn time_zone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.time_zone = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for time_zone: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<BusinessProfileCustomReceivedHours>
+        for super::BusinessProfileCustomReceivedHours {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BusinessProfileCustomReceivedHours,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    config: value.config?,
+                    time_zone: value.time_zone?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::BusinessProfileCustomReceivedHours>
+        for BusinessProfileCustomReceivedHours {
+            fn from(value: super::BusinessProfileCustomReceivedHours) -> Self {
+                Self {
+                    config: Ok(value.config),
+                    time_zone: Ok(value.time_zone),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct Button {
             copy_code: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -11512,6 +12724,204 @@ Server default: `"body"`.*/
         impl ::std::convert::From<super::ButtonList> for ButtonList {
             fn from(value: super::ButtonList) -> Self {
                 Self { buttons: Ok(value.buttons) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ButtonListReceived {
+            buttons: ::std::result::Result<
+                ::std::vec::Vec<super::ButtonReceived>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ButtonListReceived {
+            fn default() -> Self {
+                Self {
+                    buttons: Ok(Default::default()),
+                }
+            }
+        }
+        impl ButtonListReceived {
+            pub fn buttons<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ButtonReceived>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.buttons = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for buttons: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ButtonListReceived> for super::ButtonListReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ButtonListReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { buttons: value.buttons? })
+            }
+        }
+        impl ::std::convert::From<super::ButtonListReceived> for ButtonListReceived {
+            fn from(value: super::ButtonListReceived) -> Self {
+                Self { buttons: Ok(value.buttons) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ButtonReceived {
+            copy_code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            merchant_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            phone_number: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ButtonReceived {
+            fn default() -> Self {
+                Self {
+                    copy_code: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    merchant_url: Ok(Default::default()),
+                    phone_number: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                    type_: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                }
+            }
+        }
+        impl ButtonReceived {
+            pub fn copy_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.copy_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for copy_code: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn merchant_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.merchant_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for merchant_url: {e}")
+                    });
+                self
+            }
+            pub fn phone_number<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.phone_number = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for phone_number: {e}")
+                    });
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ButtonReceived> for super::ButtonReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ButtonReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    copy_code: value.copy_code?,
+                    id: value.id?,
+                    merchant_url: value.merchant_url?,
+                    phone_number: value.phone_number?,
+                    title: value.title?,
+                    type_: value.type_?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ButtonReceived> for ButtonReceived {
+            fn from(value: super::ButtonReceived) -> Self {
+                Self {
+                    copy_code: Ok(value.copy_code),
+                    id: Ok(value.id),
+                    merchant_url: Ok(value.merchant_url),
+                    phone_number: Ok(value.phone_number),
+                    title: Ok(value.title),
+                    type_: Ok(value.type_),
+                    url: Ok(value.url),
+                }
             }
         }
         #[derive(Clone, Debug)]
@@ -14644,6 +16054,70 @@ Server default: `"body"`.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct EventReceived {
+            method: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for EventReceived {
+            fn default() -> Self {
+                Self {
+                    method: Ok(Default::default()),
+                    type_: Ok(Default::default()),
+                }
+            }
+        }
+        impl EventReceived {
+            pub fn method<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.method = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for method: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<EventReceived> for super::EventReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: EventReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    method: value.method?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::EventReceived> for EventReceived {
+            fn from(value: super::EventReceived) -> Self {
+                Self {
+                    method: Ok(value.method),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct EventResponse {
             participant: ::std::result::Result<
                 ::std::option::Option<super::ContactId>,
@@ -16207,6 +17681,52 @@ Server default: `"body"`.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct GroupInviteReceived {
+            invite_code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GroupInviteReceived {
+            fn default() -> Self {
+                Self {
+                    invite_code: Ok(Default::default()),
+                }
+            }
+        }
+        impl GroupInviteReceived {
+            pub fn invite_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.invite_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for invite_code: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GroupInviteReceived>
+        for super::GroupInviteReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GroupInviteReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    invite_code: value.invite_code?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GroupInviteReceived> for GroupInviteReceived {
+            fn from(value: super::GroupInviteReceived) -> Self {
+                Self {
+                    invite_code: Ok(value.invite_code),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct GroupUpdate {
             after_update: ::std::result::Result<super::Group, ::std::string::String>,
             before_update: ::std::result::Result<super::Group, ::std::string::String>,
@@ -16817,6 +18337,95 @@ Server default: `"body"`.*/
         }
         impl ::std::convert::From<super::InteractiveAction> for InteractiveAction {
             fn from(value: super::InteractiveAction) -> Self {
+                Self {
+                    buttons: Ok(value.buttons),
+                    list: Ok(value.list),
+                    product: Ok(value.product),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct InteractiveActionReceived {
+            buttons: ::std::result::Result<
+                ::std::vec::Vec<super::ButtonReceived>,
+                ::std::string::String,
+            >,
+            list: ::std::result::Result<
+                ::std::option::Option<super::SectionListReceivedList>,
+                ::std::string::String,
+            >,
+            product: ::std::result::Result<
+                ::std::option::Option<super::ActionProductReceived>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for InteractiveActionReceived {
+            fn default() -> Self {
+                Self {
+                    buttons: Ok(Default::default()),
+                    list: Ok(Default::default()),
+                    product: Ok(Default::default()),
+                }
+            }
+        }
+        impl InteractiveActionReceived {
+            pub fn buttons<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ButtonReceived>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.buttons = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for buttons: {e}")
+                    });
+                self
+            }
+            pub fn list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::SectionListReceivedList>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for list: {e}")
+                    });
+                self
+            }
+            pub fn product<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ActionProductReceived>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.product = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for product: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<InteractiveActionReceived>
+        for super::InteractiveActionReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: InteractiveActionReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    buttons: value.buttons?,
+                    list: value.list?,
+                    product: value.product?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::InteractiveActionReceived>
+        for InteractiveActionReceived {
+            fn from(value: super::InteractiveActionReceived) -> Self {
                 Self {
                     buttons: Ok(value.buttons),
                     list: Ok(value.list),
@@ -17670,6 +19279,72 @@ Server default: `"body"`.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct MediaSettingsReceived {
+            auto_download: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            init_avatars: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MediaSettingsReceived {
+            fn default() -> Self {
+                Self {
+                    auto_download: Ok(Default::default()),
+                    init_avatars: Ok(Default::default()),
+                }
+            }
+        }
+        impl MediaSettingsReceived {
+            pub fn auto_download<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.auto_download = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for auto_download: {e}")
+                    });
+                self
+            }
+            pub fn init_avatars<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.init_avatars = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for init_avatars: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MediaSettingsReceived>
+        for super::MediaSettingsReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MediaSettingsReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    auto_download: value.auto_download?,
+                    init_avatars: value.init_avatars?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MediaSettingsReceived>
+        for MediaSettingsReceived {
+            fn from(value: super::MediaSettingsReceived) -> Self {
+                Self {
+                    auto_download: Ok(value.auto_download),
+                    init_avatars: Ok(value.init_avatars),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct Mentions {
             mentions: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
@@ -17743,11 +19418,11 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             contact: ::std::result::Result<
-                ::std::option::Option<super::MessageContentContact>,
+                ::std::option::Option<super::MessageContentContactReceived>,
                 ::std::string::String,
             >,
             contact_list: ::std::result::Result<
-                ::std::option::Option<super::MessageContentContacts>,
+                ::std::option::Option<super::MessageContentContactsReceived>,
                 ::std::string::String,
             >,
             context: ::std::result::Result<
@@ -17819,7 +19494,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             location: ::std::result::Result<
-                ::std::option::Option<super::MessageContentLocation>,
+                ::std::option::Option<super::MessageContentLocationReceived>,
                 ::std::string::String,
             >,
             newsletter_invite: ::std::result::Result<
@@ -18037,7 +19712,7 @@ Server default: `"body"`.*/
             pub fn contact<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentContact>,
+                    ::std::option::Option<super::MessageContentContactReceived>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -18051,7 +19726,7 @@ Server default: `"body"`.*/
             pub fn contact_list<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentContacts>,
+                    ::std::option::Option<super::MessageContentContactsReceived>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -18287,7 +19962,7 @@ Server default: `"body"`.*/
             pub fn location<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentLocation>,
+                    ::std::option::Option<super::MessageContentLocationReceived>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -19281,9 +20956,52 @@ Server default: `"body"`.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct MessageContentContactsReceived {
+            list: ::std::result::Result<
+                ::std::vec::Vec<super::VCardReceived>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MessageContentContactsReceived {
+            fn default() -> Self {
+                Self {
+                    list: Ok(Default::default()),
+                }
+            }
+        }
+        impl MessageContentContactsReceived {
+            pub fn list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::VCardReceived>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for list: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MessageContentContactsReceived>
+        for super::MessageContentContactsReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MessageContentContactsReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { list: value.list? })
+            }
+        }
+        impl ::std::convert::From<super::MessageContentContactsReceived>
+        for MessageContentContactsReceived {
+            fn from(value: super::MessageContentContactsReceived) -> Self {
+                Self { list: Ok(value.list) }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct MessageContentDocument {
             buttons: ::std::result::Result<
-                ::std::vec::Vec<super::Button>,
+                ::std::vec::Vec<super::ButtonReceived>,
                 ::std::string::String,
             >,
             caption: ::std::result::Result<
@@ -19357,7 +21075,7 @@ Server default: `"body"`.*/
         impl MessageContentDocument {
             pub fn buttons<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Button>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ButtonReceived>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.buttons = value
@@ -19809,11 +21527,11 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             location: ::std::result::Result<
-                ::std::option::Option<super::MessageContentLocation>,
+                ::std::option::Option<super::MessageContentLocationReceived>,
                 ::std::string::String,
             >,
             text: ::std::result::Result<
-                ::std::option::Option<super::MessagePropsText>,
+                ::std::option::Option<super::MessagePropsTextReceived>,
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
@@ -19865,7 +21583,7 @@ Server default: `"body"`.*/
             pub fn location<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentLocation>,
+                    ::std::option::Option<super::MessageContentLocationReceived>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -19879,7 +21597,7 @@ Server default: `"body"`.*/
             pub fn text<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessagePropsText>,
+                    ::std::option::Option<super::MessagePropsTextReceived>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -19947,7 +21665,7 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct MessageContentImage {
             buttons: ::std::result::Result<
-                ::std::vec::Vec<super::Button>,
+                ::std::vec::Vec<super::ButtonReceived>,
                 ::std::string::String,
             >,
             caption: ::std::result::Result<
@@ -20021,7 +21739,7 @@ Server default: `"body"`.*/
         impl MessageContentImage {
             pub fn buttons<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Button>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ButtonReceived>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.buttons = value
@@ -20219,11 +21937,11 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct MessageContentInteractive {
             action: ::std::result::Result<
-                super::InteractiveAction,
+                ::std::option::Option<super::InteractiveActionReceived>,
                 ::std::string::String,
             >,
             body: ::std::result::Result<
-                ::std::option::Option<super::MessagePropsInteractiveBody>,
+                ::std::option::Option<super::MessagePropsInteractiveReceivedBody>,
                 ::std::string::String,
             >,
             file_name: ::std::result::Result<
@@ -20235,11 +21953,11 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             footer: ::std::result::Result<
-                ::std::option::Option<super::MessagePropsInteractiveFooter>,
+                ::std::option::Option<super::MessagePropsInteractiveReceivedFooter>,
                 ::std::string::String,
             >,
             header: ::std::result::Result<
-                ::std::option::Option<super::MessagePropsInteractiveHeader>,
+                ::std::option::Option<super::MessagePropsInteractiveReceivedHeader>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<
@@ -20263,7 +21981,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
-                ::std::option::Option<super::InteractiveType>,
+                ::std::option::Option<super::InteractiveTypeReceived>,
                 ::std::string::String,
             >,
             view_once: ::std::result::Result<
@@ -20274,7 +21992,7 @@ Server default: `"body"`.*/
         impl ::std::default::Default for MessageContentInteractive {
             fn default() -> Self {
                 Self {
-                    action: Err("no value supplied for action".to_string()),
+                    action: Ok(Default::default()),
                     body: Ok(Default::default()),
                     file_name: Ok(Default::default()),
                     file_size: Ok(Default::default()),
@@ -20293,7 +22011,9 @@ Server default: `"body"`.*/
         impl MessageContentInteractive {
             pub fn action<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::InteractiveAction>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::InteractiveActionReceived>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.action = value
@@ -20306,7 +22026,7 @@ Server default: `"body"`.*/
             pub fn body<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessagePropsInteractiveBody>,
+                    ::std::option::Option<super::MessagePropsInteractiveReceivedBody>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20344,7 +22064,7 @@ Server default: `"body"`.*/
             pub fn footer<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessagePropsInteractiveFooter>,
+                    ::std::option::Option<super::MessagePropsInteractiveReceivedFooter>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20358,7 +22078,7 @@ Server default: `"body"`.*/
             pub fn header<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessagePropsInteractiveHeader>,
+                    ::std::option::Option<super::MessagePropsInteractiveReceivedHeader>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20430,7 +22150,7 @@ Server default: `"body"`.*/
             pub fn type_<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::InteractiveType>,
+                    ::std::option::Option<super::InteractiveTypeReceived>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20499,7 +22219,10 @@ Server default: `"body"`.*/
         }
         #[derive(Clone, Debug)]
         pub struct MessageContentLinkPreview {
-            body: ::std::result::Result<::std::string::String, ::std::string::String>,
+            body: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             canonical: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -20536,7 +22259,10 @@ Server default: `"body"`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            title: ::std::result::Result<::std::string::String, ::std::string::String>,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -20549,7 +22275,7 @@ Server default: `"body"`.*/
         impl ::std::default::Default for MessageContentLinkPreview {
             fn default() -> Self {
                 Self {
-                    body: Err("no value supplied for body".to_string()),
+                    body: Ok(Default::default()),
                     canonical: Ok(Default::default()),
                     catalog_id: Ok(Default::default()),
                     description: Ok(Default::default()),
@@ -20559,7 +22285,7 @@ Server default: `"body"`.*/
                     newsletter_id: Ok(Default::default()),
                     preview: Ok(Default::default()),
                     sha256: Ok(Default::default()),
-                    title: Err("no value supplied for title".to_string()),
+                    title: Ok(Default::default()),
                     url: Ok(Default::default()),
                     view_once: Ok(Default::default()),
                 }
@@ -20568,7 +22294,7 @@ Server default: `"body"`.*/
         impl MessageContentLinkPreview {
             pub fn body<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.body = value
@@ -20686,7 +22412,7 @@ Server default: `"body"`.*/
             }
             pub fn title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.title = value
@@ -21490,8 +23216,248 @@ Server default: `"body"`.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct MessageContentLocationReceived {
+            accuracy: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            address: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            comment: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            degrees: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            latitude: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            longitude: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            preview: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            speed: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            view_once: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MessageContentLocationReceived {
+            fn default() -> Self {
+                Self {
+                    accuracy: Ok(Default::default()),
+                    address: Ok(Default::default()),
+                    comment: Ok(Default::default()),
+                    degrees: Ok(Default::default()),
+                    latitude: Ok(Default::default()),
+                    longitude: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    preview: Ok(Default::default()),
+                    speed: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                    view_once: Ok(Default::default()),
+                }
+            }
+        }
+        impl MessageContentLocationReceived {
+            pub fn accuracy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.accuracy = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for accuracy: {e}")
+                    });
+                self
+            }
+            pub fn address<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.address = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for address: {e}")
+                    });
+                self
+            }
+            pub fn comment<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.comment = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for comment: {e}")
+                    });
+                self
+            }
+            pub fn degrees<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.degrees = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for degrees: {e}")
+                    });
+                self
+            }
+            pub fn latitude<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.latitude = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for latitude: {e}")
+                    });
+                self
+            }
+            pub fn longitude<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.longitude = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for longitude: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn preview<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.preview = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for preview: {e}")
+                    });
+                self
+            }
+            pub fn speed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.speed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for speed: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+            pub fn view_once<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.view_once = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for view_once: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MessageContentLocationReceived>
+        for super::MessageContentLocationReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MessageContentLocationReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    accuracy: value.accuracy?,
+                    address: value.address?,
+                    comment: value.comment?,
+                    degrees: value.degrees?,
+                    latitude: value.latitude?,
+                    longitude: value.longitude?,
+                    name: value.name?,
+                    preview: value.preview?,
+                    speed: value.speed?,
+                    url: value.url?,
+                    view_once: value.view_once?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MessageContentLocationReceived>
+        for MessageContentLocationReceived {
+            fn from(value: super::MessageContentLocationReceived) -> Self {
+                Self {
+                    accuracy: Ok(value.accuracy),
+                    address: Ok(value.address),
+                    comment: Ok(value.comment),
+                    degrees: Ok(value.degrees),
+                    latitude: Ok(value.latitude),
+                    longitude: Ok(value.longitude),
+                    name: Ok(value.name),
+                    preview: Ok(value.preview),
+                    speed: Ok(value.speed),
+                    url: Ok(value.url),
+                    view_once: Ok(value.view_once),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct MessageContentNewsletterAdminInvite {
-            body: ::std::result::Result<::std::string::String, ::std::string::String>,
+            body: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             expiration: ::std::result::Result<
                 ::std::option::Option<f64>,
                 ::std::string::String,
@@ -21512,7 +23478,7 @@ Server default: `"body"`.*/
         impl ::std::default::Default for MessageContentNewsletterAdminInvite {
             fn default() -> Self {
                 Self {
-                    body: Err("no value supplied for body".to_string()),
+                    body: Ok(Default::default()),
                     expiration: Ok(Default::default()),
                     newsletter_id: Ok(Default::default()),
                     newsletter_name: Ok(Default::default()),
@@ -21523,7 +23489,7 @@ Server default: `"body"`.*/
         impl MessageContentNewsletterAdminInvite {
             pub fn body<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.body = value
@@ -21614,7 +23580,7 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct MessageContentOrder {
             currency: ::std::result::Result<
-                ::std::option::Option<super::Currency>,
+                ::std::option::Option<super::CurrencyReceived>,
                 ::std::string::String,
             >,
             item_count: ::std::result::Result<
@@ -21673,7 +23639,9 @@ Server default: `"body"`.*/
         impl MessageContentOrder {
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Currency>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CurrencyReceived>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.currency = value
@@ -22461,13 +24429,16 @@ Server default: `"body"`.*/
         }
         #[derive(Clone, Debug)]
         pub struct MessageContentText {
-            body: ::std::result::Result<::std::string::String, ::std::string::String>,
+            body: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             button: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             buttons: ::std::result::Result<
-                ::std::vec::Vec<super::Button>,
+                ::std::vec::Vec<super::ButtonReceived>,
                 ::std::string::String,
             >,
             sections: ::std::result::Result<
@@ -22482,7 +24453,7 @@ Server default: `"body"`.*/
         impl ::std::default::Default for MessageContentText {
             fn default() -> Self {
                 Self {
-                    body: Err("no value supplied for body".to_string()),
+                    body: Ok(Default::default()),
                     button: Ok(Default::default()),
                     buttons: Ok(Default::default()),
                     sections: Ok(Default::default()),
@@ -22493,7 +24464,7 @@ Server default: `"body"`.*/
         impl MessageContentText {
             pub fn body<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.body = value
@@ -22517,7 +24488,7 @@ Server default: `"body"`.*/
             }
             pub fn buttons<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Button>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ButtonReceived>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.buttons = value
@@ -22586,7 +24557,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             buttons: ::std::result::Result<
-                ::std::vec::Vec<super::Button>,
+                ::std::vec::Vec<super::ButtonReceived>,
                 ::std::string::String,
             >,
             caption: ::std::result::Result<
@@ -22678,7 +24649,7 @@ Server default: `"body"`.*/
             }
             pub fn buttons<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Button>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ButtonReceived>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.buttons = value
@@ -23134,7 +25105,7 @@ Server default: `"body"`.*/
                 ::std::string::String,
             >,
             media_type: ::std::result::Result<
-                ::std::option::Option<super::MediaMessageType>,
+                ::std::option::Option<super::MediaMessageTypeReceived>,
                 ::std::string::String,
             >,
             media_url: ::std::result::Result<
@@ -23246,7 +25217,7 @@ Server default: `"body"`.*/
             pub fn media_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MediaMessageType>,
+                    ::std::option::Option<super::MediaMessageTypeReceived>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -23683,6 +25654,49 @@ Server default: `"body"`.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct MessagePropsAudioReceived {
+            seconds: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MessagePropsAudioReceived {
+            fn default() -> Self {
+                Self {
+                    seconds: Ok(Default::default()),
+                }
+            }
+        }
+        impl MessagePropsAudioReceived {
+            pub fn seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seconds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for seconds: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MessagePropsAudioReceived>
+        for super::MessagePropsAudioReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MessagePropsAudioReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { seconds: value.seconds? })
+            }
+        }
+        impl ::std::convert::From<super::MessagePropsAudioReceived>
+        for MessagePropsAudioReceived {
+            fn from(value: super::MessagePropsAudioReceived) -> Self {
+                Self { seconds: Ok(value.seconds) }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct MessagePropsCarousel {
             body: ::std::result::Result<
                 ::std::option::Option<super::MessagePropsCarouselBody>,
@@ -23851,6 +25865,72 @@ Server default: `"body"`.*/
         }
         impl ::std::convert::From<super::MessagePropsDocument> for MessagePropsDocument {
             fn from(value: super::MessagePropsDocument) -> Self {
+                Self {
+                    caption: Ok(value.caption),
+                    filename: Ok(value.filename),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MessagePropsDocumentReceived {
+            caption: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            filename: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MessagePropsDocumentReceived {
+            fn default() -> Self {
+                Self {
+                    caption: Ok(Default::default()),
+                    filename: Ok(Default::default()),
+                }
+            }
+        }
+        impl MessagePropsDocumentReceived {
+            pub fn caption<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.caption = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for caption: {e}")
+                    });
+                self
+            }
+            pub fn filename<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.filename = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for filename: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MessagePropsDocumentReceived>
+        for super::MessagePropsDocumentReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MessagePropsDocumentReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    caption: value.caption?,
+                    filename: value.filename?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MessagePropsDocumentReceived>
+        for MessagePropsDocumentReceived {
+            fn from(value: super::MessagePropsDocumentReceived) -> Self {
                 Self {
                     caption: Ok(value.caption),
                     filename: Ok(value.filename),
@@ -24074,6 +26154,110 @@ Server default: `"body"`.*/
         impl ::std::convert::From<super::MessagePropsImageOrVideo>
         for MessagePropsImageOrVideo {
             fn from(value: super::MessagePropsImageOrVideo) -> Self {
+                Self {
+                    caption: Ok(value.caption),
+                    height: Ok(value.height),
+                    preview: Ok(value.preview),
+                    width: Ok(value.width),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MessagePropsImageOrVideoReceived {
+            caption: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            height: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            preview: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            width: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MessagePropsImageOrVideoReceived {
+            fn default() -> Self {
+                Self {
+                    caption: Ok(Default::default()),
+                    height: Ok(Default::default()),
+                    preview: Ok(Default::default()),
+                    width: Ok(Default::default()),
+                }
+            }
+        }
+        impl MessagePropsImageOrVideoReceived {
+            pub fn caption<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.caption = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for caption: {e}")
+                    });
+                self
+            }
+            pub fn height<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.height = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for height: {e}")
+                    });
+                self
+            }
+            pub fn preview<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.preview = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for preview: {e}")
+                    });
+                self
+            }
+            pub fn width<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.width = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for width: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MessagePropsImageOrVideoReceived>
+        for super::MessagePropsImageOrVideoReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MessagePropsImageOrVideoReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    caption: value.caption?,
+                    height: value.height?,
+                    preview: value.preview?,
+                    width: value.width?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MessagePropsImageOrVideoReceived>
+        for MessagePropsImageOrVideoReceived {
+            fn from(value: super::MessagePropsImageOrVideoReceived) -> Self {
                 Self {
                     caption: Ok(value.caption),
                     height: Ok(value.height),
@@ -24343,6 +26527,268 @@ Server default: `"body"`.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct MessagePropsInteractiveReceived {
+            action: ::std::result::Result<
+                ::std::option::Option<super::InteractiveActionReceived>,
+                ::std::string::String,
+            >,
+            body: ::std::result::Result<
+                ::std::option::Option<super::MessagePropsInteractiveReceivedBody>,
+                ::std::string::String,
+            >,
+            footer: ::std::result::Result<
+                ::std::option::Option<super::MessagePropsInteractiveReceivedFooter>,
+                ::std::string::String,
+            >,
+            header: ::std::result::Result<
+                ::std::option::Option<super::MessagePropsInteractiveReceivedHeader>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<super::InteractiveTypeReceived>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MessagePropsInteractiveReceived {
+            fn default() -> Self {
+                Self {
+                    action: Ok(Default::default()),
+                    body: Ok(Default::default()),
+                    footer: Ok(Default::default()),
+                    header: Ok(Default::default()),
+                    type_: Ok(Default::default()),
+                }
+            }
+        }
+        impl MessagePropsInteractiveReceived {
+            pub fn action<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::InteractiveActionReceived>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.action = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for action: {e}")
+                    });
+                self
+            }
+            pub fn body<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::MessagePropsInteractiveReceivedBody>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.body = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for body: {e}")
+                    });
+                self
+            }
+            pub fn footer<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::MessagePropsInteractiveReceivedFooter>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.footer = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for footer: {e}")
+                    });
+                self
+            }
+            pub fn header<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::MessagePropsInteractiveReceivedHeader>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.header = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for header: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::InteractiveTypeReceived>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MessagePropsInteractiveReceived>
+        for super::MessagePropsInteractiveReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MessagePropsInteractiveReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    action: value.action?,
+                    body: value.body?,
+                    footer: value.footer?,
+                    header: value.header?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MessagePropsInteractiveReceived>
+        for MessagePropsInteractiveReceived {
+            fn from(value: super::MessagePropsInteractiveReceived) -> Self {
+                Self {
+                    action: Ok(value.action),
+                    body: Ok(value.body),
+                    footer: Ok(value.footer),
+                    header: Ok(value.header),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MessagePropsInteractiveReceivedBody {
+            text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MessagePropsInteractiveReceivedBody {
+            fn default() -> Self {
+                Self {
+                    text: Ok(Default::default()),
+                }
+            }
+        }
+        impl MessagePropsInteractiveReceivedBody {
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MessagePropsInteractiveReceivedBody>
+        for super::MessagePropsInteractiveReceivedBody {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MessagePropsInteractiveReceivedBody,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { text: value.text? })
+            }
+        }
+        impl ::std::convert::From<super::MessagePropsInteractiveReceivedBody>
+        for MessagePropsInteractiveReceivedBody {
+            fn from(value: super::MessagePropsInteractiveReceivedBody) -> Self {
+                Self { text: Ok(value.text) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MessagePropsInteractiveReceivedFooter {
+            text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MessagePropsInteractiveReceivedFooter {
+            fn default() -> Self {
+                Self {
+                    text: Ok(Default::default()),
+                }
+            }
+        }
+        impl MessagePropsInteractiveReceivedFooter {
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MessagePropsInteractiveReceivedFooter>
+        for super::MessagePropsInteractiveReceivedFooter {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MessagePropsInteractiveReceivedFooter,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { text: value.text? })
+            }
+        }
+        impl ::std::convert::From<super::MessagePropsInteractiveReceivedFooter>
+        for MessagePropsInteractiveReceivedFooter {
+            fn from(value: super::MessagePropsInteractiveReceivedFooter) -> Self {
+                Self { text: Ok(value.text) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MessagePropsInteractiveReceivedHeader {
+            text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MessagePropsInteractiveReceivedHeader {
+            fn default() -> Self {
+                Self {
+                    text: Ok(Default::default()),
+                }
+            }
+        }
+        impl MessagePropsInteractiveReceivedHeader {
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MessagePropsInteractiveReceivedHeader>
+        for super::MessagePropsInteractiveReceivedHeader {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MessagePropsInteractiveReceivedHeader,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { text: value.text? })
+            }
+        }
+        impl ::std::convert::From<super::MessagePropsInteractiveReceivedHeader>
+        for MessagePropsInteractiveReceivedHeader {
+            fn from(value: super::MessagePropsInteractiveReceivedHeader) -> Self {
+                Self { text: Ok(value.text) }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct MessagePropsLinkPreview {
             canonical: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -24435,6 +26881,110 @@ Server default: `"body"`.*/
         impl ::std::convert::From<super::MessagePropsLinkPreview>
         for MessagePropsLinkPreview {
             fn from(value: super::MessagePropsLinkPreview) -> Self {
+                Self {
+                    canonical: Ok(value.canonical),
+                    description: Ok(value.description),
+                    preview: Ok(value.preview),
+                    title: Ok(value.title),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MessagePropsLinkPreviewReceived {
+            canonical: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            preview: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MessagePropsLinkPreviewReceived {
+            fn default() -> Self {
+                Self {
+                    canonical: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    preview: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                }
+            }
+        }
+        impl MessagePropsLinkPreviewReceived {
+            pub fn canonical<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.canonical = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for canonical: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn preview<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.preview = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for preview: {e}")
+                    });
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MessagePropsLinkPreviewReceived>
+        for super::MessagePropsLinkPreviewReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MessagePropsLinkPreviewReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    canonical: value.canonical?,
+                    description: value.description?,
+                    preview: value.preview?,
+                    title: value.title?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MessagePropsLinkPreviewReceived>
+        for MessagePropsLinkPreviewReceived {
+            fn from(value: super::MessagePropsLinkPreviewReceived) -> Self {
                 Self {
                     canonical: Ok(value.canonical),
                     description: Ok(value.description),
@@ -24608,6 +27158,91 @@ Server default: `"body"`.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct MessagePropsStickerReceived {
+            animated: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            height: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            width: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MessagePropsStickerReceived {
+            fn default() -> Self {
+                Self {
+                    animated: Ok(Default::default()),
+                    height: Ok(Default::default()),
+                    width: Ok(Default::default()),
+                }
+            }
+        }
+        impl MessagePropsStickerReceived {
+            pub fn animated<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.animated = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for animated: {e}")
+                    });
+                self
+            }
+            pub fn height<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.height = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for height: {e}")
+                    });
+                self
+            }
+            pub fn width<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.width = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for width: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MessagePropsStickerReceived>
+        for super::MessagePropsStickerReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MessagePropsStickerReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    animated: value.animated?,
+                    height: value.height?,
+                    width: value.width?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MessagePropsStickerReceived>
+        for MessagePropsStickerReceived {
+            fn from(value: super::MessagePropsStickerReceived) -> Self {
+                Self {
+                    animated: Ok(value.animated),
+                    height: Ok(value.height),
+                    width: Ok(value.width),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct MessagePropsText {
             body: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
@@ -24642,6 +27277,49 @@ Server default: `"body"`.*/
         }
         impl ::std::convert::From<super::MessagePropsText> for MessagePropsText {
             fn from(value: super::MessagePropsText) -> Self {
+                Self { body: Ok(value.body) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MessagePropsTextReceived {
+            body: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MessagePropsTextReceived {
+            fn default() -> Self {
+                Self {
+                    body: Ok(Default::default()),
+                }
+            }
+        }
+        impl MessagePropsTextReceived {
+            pub fn body<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.body = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for body: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MessagePropsTextReceived>
+        for super::MessagePropsTextReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MessagePropsTextReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { body: value.body? })
+            }
+        }
+        impl ::std::convert::From<super::MessagePropsTextReceived>
+        for MessagePropsTextReceived {
+            fn from(value: super::MessagePropsTextReceived) -> Self {
                 Self { body: Ok(value.body) }
             }
         }
@@ -24723,6 +27401,93 @@ Server default: `"body"`.*/
         }
         impl ::std::convert::From<super::MessagePropsVoice> for MessagePropsVoice {
             fn from(value: super::MessagePropsVoice) -> Self {
+                Self {
+                    recording_time: Ok(value.recording_time),
+                    seconds: Ok(value.seconds),
+                    waveform: Ok(value.waveform),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MessagePropsVoiceReceived {
+            recording_time: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            seconds: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            waveform: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MessagePropsVoiceReceived {
+            fn default() -> Self {
+                Self {
+                    recording_time: Ok(Default::default()),
+                    seconds: Ok(Default::default()),
+                    waveform: Ok(Default::default()),
+                }
+            }
+        }
+        impl MessagePropsVoiceReceived {
+            pub fn recording_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.recording_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for recording_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seconds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for seconds: {e}")
+                    });
+                self
+            }
+            pub fn waveform<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.waveform = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for waveform: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MessagePropsVoiceReceived>
+        for super::MessagePropsVoiceReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MessagePropsVoiceReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    recording_time: value.recording_time?,
+                    seconds: value.seconds?,
+                    waveform: value.waveform?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MessagePropsVoiceReceived>
+        for MessagePropsVoiceReceived {
+            fn from(value: super::MessagePropsVoiceReceived) -> Self {
                 Self {
                     recording_time: Ok(value.recording_time),
                     seconds: Ok(value.seconds),
@@ -26522,11 +29287,11 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct Product {
             availability: ::std::result::Result<
-                ::std::option::Option<super::ProductEditAvailability>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             currency: ::std::result::Result<
-                ::std::option::Option<super::Currency>,
+                ::std::option::Option<super::CurrencyReceived>,
                 ::std::string::String,
             >,
             description: ::std::result::Result<
@@ -26573,7 +29338,7 @@ Server default: `"body"`.*/
                     currency: Ok(Default::default()),
                     description: Ok(Default::default()),
                     id: Ok(Default::default()),
-                    images: Err("no value supplied for images".to_string()),
+                    images: Ok(Default::default()),
                     is_hidden: Ok(Default::default()),
                     name: Ok(Default::default()),
                     price: Ok(Default::default()),
@@ -26586,9 +29351,7 @@ Server default: `"body"`.*/
         impl Product {
             pub fn availability<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ProductEditAvailability>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.availability = value
@@ -26600,7 +29363,9 @@ Server default: `"body"`.*/
             }
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Currency>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CurrencyReceived>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.currency = value
@@ -27152,9 +29917,211 @@ Server default: `"body"`.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ProductEditReceived {
+            availability: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            currency: ::std::result::Result<
+                ::std::option::Option<super::CurrencyReceived>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            images: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            is_hidden: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            price: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            product_retailer_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ProductEditReceived {
+            fn default() -> Self {
+                Self {
+                    availability: Ok(Default::default()),
+                    currency: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    images: Ok(Default::default()),
+                    is_hidden: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    price: Ok(Default::default()),
+                    product_retailer_id: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                }
+            }
+        }
+        impl ProductEditReceived {
+            pub fn availability<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.availability = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for availability: {e}")
+                    });
+                self
+            }
+            pub fn currency<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CurrencyReceived>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.currency = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for currency: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn images<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.images = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for images: {e}")
+                    });
+                self
+            }
+            pub fn is_hidden<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_hidden = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_hidden: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for price: {e}")
+                    });
+                self
+            }
+            pub fn product_retailer_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.product_retailer_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for product_retailer_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ProductEditReceived>
+        for super::ProductEditReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ProductEditReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    availability: value.availability?,
+                    currency: value.currency?,
+                    description: value.description?,
+                    images: value.images?,
+                    is_hidden: value.is_hidden?,
+                    name: value.name?,
+                    price: value.price?,
+                    product_retailer_id: value.product_retailer_id?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ProductEditReceived> for ProductEditReceived {
+            fn from(value: super::ProductEditReceived) -> Self {
+                Self {
+                    availability: Ok(value.availability),
+                    currency: Ok(value.currency),
+                    description: Ok(value.description),
+                    images: Ok(value.images),
+                    is_hidden: Ok(value.is_hidden),
+                    name: Ok(value.name),
+                    price: Ok(value.price),
+                    product_retailer_id: Ok(value.product_retailer_id),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ProductItem {
             currency: ::std::result::Result<
-                ::std::option::Option<super::Currency>,
+                ::std::option::Option<super::CurrencyReceived>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<
@@ -27198,7 +30165,9 @@ Server default: `"body"`.*/
         impl ProductItem {
             pub fn currency<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Currency>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CurrencyReceived>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.currency = value
@@ -28014,6 +30983,269 @@ Server default: `"body"`.*/
         impl ::std::convert::From<super::SectionListListSectionsItemRowsItem>
         for SectionListListSectionsItemRowsItem {
             fn from(value: super::SectionListListSectionsItemRowsItem) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    id: Ok(value.id),
+                    title: Ok(value.title),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SectionListReceived {
+            list: ::std::result::Result<
+                ::std::option::Option<super::SectionListReceivedList>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SectionListReceived {
+            fn default() -> Self {
+                Self {
+                    list: Ok(Default::default()),
+                }
+            }
+        }
+        impl SectionListReceived {
+            pub fn list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::SectionListReceivedList>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for list: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SectionListReceived>
+        for super::SectionListReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SectionListReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { list: value.list? })
+            }
+        }
+        impl ::std::convert::From<super::SectionListReceived> for SectionListReceived {
+            fn from(value: super::SectionListReceived) -> Self {
+                Self { list: Ok(value.list) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SectionListReceivedList {
+            label: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sections: ::std::result::Result<
+                ::std::vec::Vec<super::SectionListReceivedListSectionsItem>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SectionListReceivedList {
+            fn default() -> Self {
+                Self {
+                    label: Ok(Default::default()),
+                    sections: Ok(Default::default()),
+                }
+            }
+        }
+        impl SectionListReceivedList {
+            pub fn label<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.label = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for label: {e}")
+                    });
+                self
+            }
+            pub fn sections<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::SectionListReceivedListSectionsItem>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sections = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sections: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SectionListReceivedList>
+        for super::SectionListReceivedList {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SectionListReceivedList,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    label: value.label?,
+                    sections: value.sections?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SectionListReceivedList>
+        for SectionListReceivedList {
+            fn from(value: super::SectionListReceivedList) -> Self {
+                Self {
+                    label: Ok(value.label),
+                    sections: Ok(value.sections),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SectionListReceivedListSectionsItem {
+            rows: ::std::result::Result<
+                ::std::vec::Vec<super::SectionListReceivedListSectionsItemRowsItem>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SectionListReceivedListSectionsItem {
+            fn default() -> Self {
+                Self {
+                    rows: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                }
+            }
+        }
+        impl SectionListReceivedListSectionsItem {
+            pub fn rows<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::SectionListReceivedListSectionsItemRowsItem>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rows = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rows: {e}")
+                    });
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SectionListReceivedListSectionsItem>
+        for super::SectionListReceivedListSectionsItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SectionListReceivedListSectionsItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    rows: value.rows?,
+                    title: value.title?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SectionListReceivedListSectionsItem>
+        for SectionListReceivedListSectionsItem {
+            fn from(value: super::SectionListReceivedListSectionsItem) -> Self {
+                Self {
+                    rows: Ok(value.rows),
+                    title: Ok(value.title),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SectionListReceivedListSectionsItemRowsItem {
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SectionListReceivedListSectionsItemRowsItem {
+            fn default() -> Self {
+                Self {
+                    description: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                }
+            }
+        }
+        impl SectionListReceivedListSectionsItemRowsItem {
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SectionListReceivedListSectionsItemRowsItem>
+        for super::SectionListReceivedListSectionsItemRowsItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SectionListReceivedListSectionsItemRowsItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    id: value.id?,
+                    title: value.title?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SectionListReceivedListSectionsItemRowsItem>
+        for SectionListReceivedListSectionsItemRowsItem {
+            fn from(value: super::SectionListReceivedListSectionsItemRowsItem) -> Self {
                 Self {
                     description: Ok(value.description),
                     id: Ok(value.id),
@@ -34095,6 +37327,215 @@ Server default: `"body"`.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct SettingsReceived {
+            callback_backoff_delay_ms: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            callback_persist: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            full_history: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            max_callback_backoff_delay_ms: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            media: ::std::result::Result<
+                ::std::option::Option<super::MediaSettingsReceived>,
+                ::std::string::String,
+            >,
+            mobile_proxy: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            offline_mode: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            proxy: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            webhooks: ::std::result::Result<
+                ::std::option::Option<super::WebhooksReceived>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SettingsReceived {
+            fn default() -> Self {
+                Self {
+                    callback_backoff_delay_ms: Ok(Default::default()),
+                    callback_persist: Ok(Default::default()),
+                    full_history: Ok(Default::default()),
+                    max_callback_backoff_delay_ms: Ok(Default::default()),
+                    media: Ok(Default::default()),
+                    mobile_proxy: Ok(Default::default()),
+                    offline_mode: Ok(Default::default()),
+                    proxy: Ok(Default::default()),
+                    webhooks: Ok(Default::default()),
+                }
+            }
+        }
+        impl SettingsReceived {
+            pub fn callback_backoff_delay_ms<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_backoff_delay_ms = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for callback_backoff_delay_ms: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn callback_persist<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_persist = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for callback_persist: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn full_history<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.full_history = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for full_history: {e}")
+                    });
+                self
+            }
+            pub fn max_callback_backoff_delay_ms<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_callback_backoff_delay_ms = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for max_callback_backoff_delay_ms: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn media<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::MediaSettingsReceived>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.media = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for media: {e}")
+                    });
+                self
+            }
+            pub fn mobile_proxy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mobile_proxy = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mobile_proxy: {e}")
+                    });
+                self
+            }
+            pub fn offline_mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.offline_mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for offline_mode: {e}")
+                    });
+                self
+            }
+            pub fn proxy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.proxy = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for proxy: {e}")
+                    });
+                self
+            }
+            pub fn webhooks<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::WebhooksReceived>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhooks = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for webhooks: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SettingsReceived> for super::SettingsReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SettingsReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    callback_backoff_delay_ms: value.callback_backoff_delay_ms?,
+                    callback_persist: value.callback_persist?,
+                    full_history: value.full_history?,
+                    max_callback_backoff_delay_ms: value.max_callback_backoff_delay_ms?,
+                    media: value.media?,
+                    mobile_proxy: value.mobile_proxy?,
+                    offline_mode: value.offline_mode?,
+                    proxy: value.proxy?,
+                    webhooks: value.webhooks?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SettingsReceived> for SettingsReceived {
+            fn from(value: super::SettingsReceived) -> Self {
+                Self {
+                    callback_backoff_delay_ms: Ok(value.callback_backoff_delay_ms),
+                    callback_persist: Ok(value.callback_persist),
+                    full_history: Ok(value.full_history),
+                    max_callback_backoff_delay_ms: Ok(
+                        value.max_callback_backoff_delay_ms,
+                    ),
+                    media: Ok(value.media),
+                    mobile_proxy: Ok(value.mobile_proxy),
+                    offline_mode: Ok(value.offline_mode),
+                    proxy: Ok(value.proxy),
+                    webhooks: Ok(value.webhooks),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct Size {
             height: ::std::result::Result<
                 ::std::option::Option<i32>,
@@ -34152,6 +37593,70 @@ Server default: `"body"`.*/
         }
         impl ::std::convert::From<super::Size> for Size {
             fn from(value: super::Size) -> Self {
+                Self {
+                    height: Ok(value.height),
+                    width: Ok(value.width),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SizeReceived {
+            height: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            width: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SizeReceived {
+            fn default() -> Self {
+                Self {
+                    height: Ok(Default::default()),
+                    width: Ok(Default::default()),
+                }
+            }
+        }
+        impl SizeReceived {
+            pub fn height<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.height = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for height: {e}")
+                    });
+                self
+            }
+            pub fn width<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.width = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for width: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SizeReceived> for super::SizeReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SizeReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    height: value.height?,
+                    width: value.width?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SizeReceived> for SizeReceived {
+            fn from(value: super::SizeReceived) -> Self {
                 Self {
                     height: Ok(value.height),
                     width: Ok(value.width),
@@ -34534,11 +38039,11 @@ Server default: `"body"`.*/
         #[derive(Clone, Debug)]
         pub struct UpdateSettings {
             after_update: ::std::result::Result<
-                ::std::option::Option<super::Settings>,
+                ::std::option::Option<super::SettingsReceived>,
                 ::std::string::String,
             >,
             before_update: ::std::result::Result<
-                ::std::option::Option<super::Settings>,
+                ::std::option::Option<super::SettingsReceived>,
                 ::std::string::String,
             >,
             changes: ::std::result::Result<
@@ -34558,7 +38063,9 @@ Server default: `"body"`.*/
         impl UpdateSettings {
             pub fn after_update<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Settings>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::SettingsReceived>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.after_update = value
@@ -34570,7 +38077,9 @@ Server default: `"body"`.*/
             }
             pub fn before_update<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Settings>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::SettingsReceived>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.before_update = value
@@ -35072,6 +38581,70 @@ Server default: `"body"`.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct VCardReceived {
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            vcard: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for VCardReceived {
+            fn default() -> Self {
+                Self {
+                    name: Ok(Default::default()),
+                    vcard: Ok(Default::default()),
+                }
+            }
+        }
+        impl VCardReceived {
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn vcard<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.vcard = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for vcard: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<VCardReceived> for super::VCardReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: VCardReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    name: value.name?,
+                    vcard: value.vcard?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::VCardReceived> for VCardReceived {
+            fn from(value: super::VCardReceived) -> Self {
+                Self {
+                    name: Ok(value.name),
+                    vcard: Ok(value.vcard),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ViewOnce {
             view_once: ::std::result::Result<
                 ::std::option::Option<bool>,
@@ -35111,6 +38684,51 @@ Server default: `"body"`.*/
         }
         impl ::std::convert::From<super::ViewOnce> for ViewOnce {
             fn from(value: super::ViewOnce) -> Self {
+                Self {
+                    view_once: Ok(value.view_once),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ViewOnceReceived {
+            view_once: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ViewOnceReceived {
+            fn default() -> Self {
+                Self {
+                    view_once: Ok(Default::default()),
+                }
+            }
+        }
+        impl ViewOnceReceived {
+            pub fn view_once<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.view_once = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for view_once: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ViewOnceReceived> for super::ViewOnceReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ViewOnceReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    view_once: value.view_once?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ViewOnceReceived> for ViewOnceReceived {
+            fn from(value: super::ViewOnceReceived) -> Self {
                 Self {
                     view_once: Ok(value.view_once),
                 }
@@ -35269,6 +38887,49 @@ Server default: `"body"`.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct WebhookEventTypeReceived {
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WebhookEventTypeReceived {
+            fn default() -> Self {
+                Self {
+                    type_: Ok(Default::default()),
+                }
+            }
+        }
+        impl WebhookEventTypeReceived {
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookEventTypeReceived>
+        for super::WebhookEventTypeReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookEventTypeReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { type_: value.type_? })
+            }
+        }
+        impl ::std::convert::From<super::WebhookEventTypeReceived>
+        for WebhookEventTypeReceived {
+            fn from(value: super::WebhookEventTypeReceived) -> Self {
+                Self { type_: Ok(value.type_) }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct WebhookParameters {
             headers: ::std::result::Result<
                 ::std::collections::HashMap<
@@ -35354,6 +39015,99 @@ Server default: `"body"`.*/
         }
         impl ::std::convert::From<super::WebhookParameters> for WebhookParameters {
             fn from(value: super::WebhookParameters) -> Self {
+                Self {
+                    headers: Ok(value.headers),
+                    mode: Ok(value.mode),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WebhookParametersReceived {
+            headers: ::std::result::Result<
+                ::std::collections::HashMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+                ::std::string::String,
+            >,
+            mode: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WebhookParametersReceived {
+            fn default() -> Self {
+                Self {
+                    headers: Ok(Default::default()),
+                    mode: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                }
+            }
+        }
+        impl WebhookParametersReceived {
+            pub fn headers<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.headers = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for headers: {e}")
+                    });
+                self
+            }
+            pub fn mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mode: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookParametersReceived>
+        for super::WebhookParametersReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookParametersReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    headers: value.headers?,
+                    mode: value.mode?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookParametersReceived>
+        for WebhookParametersReceived {
+            fn from(value: super::WebhookParametersReceived) -> Self {
                 Self {
                     headers: Ok(value.headers),
                     mode: Ok(value.mode),
@@ -35835,6 +39589,116 @@ Server default: `"body"`.*/
                     qr: Ok(value.qr),
                     statuses: Ok(value.statuses),
                     user: Ok(value.user),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WebhookReceived {
+            events: ::std::result::Result<
+                ::std::vec::Vec<super::EventReceived>,
+                ::std::string::String,
+            >,
+            headers: ::std::result::Result<
+                ::std::collections::HashMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+                ::std::string::String,
+            >,
+            mode: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WebhookReceived {
+            fn default() -> Self {
+                Self {
+                    events: Ok(Default::default()),
+                    headers: Ok(Default::default()),
+                    mode: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                }
+            }
+        }
+        impl WebhookReceived {
+            pub fn events<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::EventReceived>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.events = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for events: {e}")
+                    });
+                self
+            }
+            pub fn headers<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.headers = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for headers: {e}")
+                    });
+                self
+            }
+            pub fn mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mode: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookReceived> for super::WebhookReceived {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookReceived,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    events: value.events?,
+                    headers: value.headers?,
+                    mode: value.mode?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookReceived> for WebhookReceived {
+            fn from(value: super::WebhookReceived) -> Self {
+                Self {
+                    events: Ok(value.events),
+                    headers: Ok(value.headers),
+                    mode: Ok(value.mode),
+                    url: Ok(value.url),
                 }
             }
         }
@@ -39232,7 +43096,9 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `GET` request to `/settings`
-        pub async fn send(self) -> Result<ResponseValue<types::Settings>, Error<()>> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::SettingsReceived>, Error<()>> {
             let Self { client } = self;
             let url = format!("{}/settings", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -45378,7 +49244,9 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/groups/{GroupID}/invite`
-        pub async fn send(self) -> Result<ResponseValue<types::GroupInvite>, Error<()>> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GroupInviteReceived>, Error<()>> {
             let Self { client, group_id } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let url = format!(

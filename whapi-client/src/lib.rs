@@ -51,11 +51,15 @@
 //! - **Comma lists.** `get_lid_by_ids` takes its ids as one comma-joined
 //!   string.
 //! - **Lenient decoding.** Responses survive what the live service really
-//!   sends: in types only responses use, fields are `Option`s, enums and
+//!   sends: in the types of responses, fields are `Option`s, enums and
 //!   string formats are plain strings (the known values are in the docs),
 //!   and `MessageContent`-like unions of objects are JSON objects that keep
 //!   every field. No id is checked against the spec's patterns, which the
 //!   service does not always follow (it sends `media_init` as a media id).
+//!   A type that requests use too stays strict for sending, and responses
+//!   get a lenient copy named with `Received`: `get_channel_settings` answers
+//!   a [`types::SettingsReceived`], `update_channel_settings` takes a
+//!   [`types::Settings`].
 //! - **Messages are boxed.** A [`types::Message`] declares every content type
 //!   inline and is about 6.5 KB, so what holds one holds a
 //!   `Box<types::Message>` (`Chat::last_message`, `MessagesList::messages`,

@@ -106,9 +106,8 @@ async fn main() -> Result<(), common::Failure> {
     let invite = wa
         .call(|c| c.get_group_invite().group_id(group.to_string()).send())
         .await?;
-    println!(
-        "5. invite link: https://chat.whatsapp.com/{}",
-        invite.invite_code
-    );
+    // Every field of an answer is optional: the service leaves some out.
+    let code = invite.invite_code.ok_or("the answer had no invite code")?;
+    println!("5. invite link: https://chat.whatsapp.com/{code}");
     Ok(())
 }

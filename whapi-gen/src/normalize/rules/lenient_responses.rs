@@ -53,16 +53,26 @@ requests use stay typed.",
     apply: open_response_enums,
 };
 
-/// Component schemas reached from responses and from no request, plus the
-/// operations' inline response objects.
-fn response_only_roots(spec: &Value) -> Vec<String> {
+/// What responses and requests reach: `$ref` targets as JSON pointers.
+pub(super) struct Reach {
+    /// Targets reached from any response.
+    pub(super) from_responses: BTreeSet<String>,
+    /// Targets reached from any request body or parameter.
+    pub(super) from_requests: BTreeSet<String>,
+    /// Where responses live: each operation's `responses`, and
+    /// `/components/responses`.
+    pub(super) response_roots: Vec<String>,
+}
+
+/// Follows every `$ref` from the responses and from the requests.
+pub(super) fn reach(spec: &Value) -> Reach {
     let mut from_responses = BTreeSet::new();
-    let mut roots: Vec<String> = operations(spec)
+    let mut response_roots: Vec<String> = operations(spec)
         .into_iter()
         .map(|op| format!("{}/responses", op.pointer))
         .collect();
-    roots.push("/components/responses".into());
-    for root in &roots {
+    response_roots.push("/components/responses".into());
+    for root in &response_roots {
         if let Some(v) = spec.pointer(root) {
             reachable_refs(spec, v, &mut from_responses);
         }
@@ -84,11 +94,28 @@ fn response_only_roots(spec: &Value) -> Vec<String> {
             reachable_refs(spec, params, &mut from_requests);
         }
     }
+    Reach {
+        from_responses,
+        from_requests,
+        response_roots,
+    }
+}
+
+/// Component schemas reached from responses and from no request, plus the
+/// operations' inline response objects.
+fn response_only_roots(spec: &Value) -> Vec<String> {
+    let Reach {
+        from_responses,
+        from_requests,
+        response_roots,
+    } = reach(spec);
     let components = from_responses
         .difference(&from_requests)
         .filter(|p| p.starts_with("/components/schemas/"))
         .cloned();
-    let inline = roots.into_iter().filter(|r| r.starts_with("/paths/"));
+    let inline = response_roots
+        .into_iter()
+        .filter(|r| r.starts_with("/paths/"));
     components.chain(inline).collect()
 }
 

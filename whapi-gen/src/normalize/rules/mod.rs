@@ -10,6 +10,7 @@ mod patterns;
 mod query_arrays;
 mod query_integers;
 mod request_content;
+mod response_copies;
 mod shared_types;
 mod spec_fixes;
 mod string_unions;
@@ -41,6 +42,7 @@ pub static ALL: &[Rule] = &[
     query_integers::RULE,
     query_arrays::RULE,
     patterns::RULE,
+    response_copies::RULE,
     lenient_responses::OPAQUE_UNIONS,
     lenient_responses::OPEN_FORMATS,
     lenient_responses::OPTIONAL_FIELDS,
