@@ -100,21 +100,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ActionProductReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct ActionProductReceived {
-        ///Catalog ID
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub catalog_id: ::std::option::Option<::std::string::String>,
-        ///Product ID
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub product_id: ::std::option::Option<::std::string::String>,
-    }
-    impl ActionProductReceived {
-        pub fn builder() -> builder::ActionProductReceived {
-            Default::default()
-        }
-    }
     ///`AddContactRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct AddContactRequest {
@@ -3791,7 +3776,7 @@ Known values: `simple`, `reply`, `url`, `phone_number`, `copy_code`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub list: ::std::option::Option<SectionListReceivedList>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub product: ::std::option::Option<ActionProductReceived>,
+        pub product: ::std::option::Option<ActionProduct>,
     }
     impl InteractiveActionReceived {
         pub fn builder() -> builder::InteractiveActionReceived {
@@ -4682,9 +4667,9 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub chat_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub contact: ::std::option::Option<MessageContentContactReceived>,
+        pub contact: ::std::option::Option<MessageContentContact>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub contact_list: ::std::option::Option<MessageContentContactsReceived>,
+        pub contact_list: ::std::option::Option<MessageContentContacts>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub context: ::std::option::Option<MessageContext>,
         ///Device ID, if the message was not sent through the app
@@ -4805,7 +4790,7 @@ Known values: `edited`, `edit`, `delete`, `reaction`, `ephemeral`, `vote`, `comm
             Default::default()
         }
     }
-    ///One of: `MessageContentText`, `MessageContentImage`, `MessageContentVideo`, `MessageContentAudio`, `MessageContentDocument`, `MessageContentLinkPreview`, `MessageContentNewsletterAdminInvite`, `MessageContentProduct`, `MessageContentSticker`, `MessageContentLocationReceived`, `MessageContentLiveLocation`, `MessageContentContactReceived`, `MessageContentContactsReceived`, `MessageContentInteractive`, `MessageContentPoll`, `MessageContentReply`. Kept as JSON: decode the arm you expect with `serde_json::from_value`.
+    ///One of: `MessageContentText`, `MessageContentImage`, `MessageContentVideo`, `MessageContentAudio`, `MessageContentDocument`, `MessageContentLinkPreview`, `MessageContentNewsletterAdminInvite`, `MessageContentProduct`, `MessageContentSticker`, `MessageContentLocationReceived`, `MessageContentLiveLocation`, `MessageContentContact`, `MessageContentContacts`, `MessageContentInteractive`, `MessageContentPoll`, `MessageContentReply`. Kept as JSON: decode the arm you expect with `serde_json::from_value`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
     pub struct MessageContent(
@@ -4928,26 +4913,6 @@ Server default: `0`.*/
             Self(value)
         }
     }
-    ///`MessageContentContactReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    #[serde(transparent)]
-    pub struct MessageContentContactReceived(pub VCardReceived);
-    impl ::std::ops::Deref for MessageContentContactReceived {
-        type Target = VCardReceived;
-        fn deref(&self) -> &VCardReceived {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<MessageContentContactReceived> for VCardReceived {
-        fn from(value: MessageContentContactReceived) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<VCardReceived> for MessageContentContactReceived {
-        fn from(value: VCardReceived) -> Self {
-            Self(value)
-        }
-    }
     ///`MessageContentContacts`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct MessageContentContacts {
@@ -4956,17 +4921,6 @@ Server default: `0`.*/
     }
     impl MessageContentContacts {
         pub fn builder() -> builder::MessageContentContacts {
-            Default::default()
-        }
-    }
-    ///`MessageContentContactsReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct MessageContentContactsReceived {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub list: ::std::vec::Vec<VCardReceived>,
-    }
-    impl MessageContentContactsReceived {
-        pub fn builder() -> builder::MessageContentContactsReceived {
             Default::default()
         }
     }
@@ -5944,21 +5898,6 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     impl MessagePropsDocument {
         pub fn builder() -> builder::MessagePropsDocument {
-            Default::default()
-        }
-    }
-    ///`MessagePropsDocumentReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct MessagePropsDocumentReceived {
-        ///Optional. Text caption under the document.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub caption: ::std::option::Option<::std::string::String>,
-        ///Optional. File name
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub filename: ::std::option::Option<::std::string::String>,
-    }
-    impl MessagePropsDocumentReceived {
-        pub fn builder() -> builder::MessagePropsDocumentReceived {
             Default::default()
         }
     }
@@ -10260,21 +10199,6 @@ Usually matches `^(?:[a-zA-Z0-9]{28}|me)$`; the client does not check it.*/
             Default::default()
         }
     }
-    ///`VCardReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct VCardReceived {
-        ///Name of contact
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub name: ::std::option::Option<::std::string::String>,
-        ///Vcard of contact
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub vcard: ::std::option::Option<::std::string::String>,
-    }
-    impl VCardReceived {
-        pub fn builder() -> builder::VCardReceived {
-            Default::default()
-        }
-    }
     ///`ViewOnce`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct ViewOnce {
@@ -10284,18 +10208,6 @@ Usually matches `^(?:[a-zA-Z0-9]{28}|me)$`; the client does not check it.*/
     }
     impl ViewOnce {
         pub fn builder() -> builder::ViewOnce {
-            Default::default()
-        }
-    }
-    ///`ViewOnceReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct ViewOnceReceived {
-        ///Is view once
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub view_once: ::std::option::Option<bool>,
-    }
-    impl ViewOnceReceived {
-        pub fn builder() -> builder::ViewOnceReceived {
             Default::default()
         }
     }
@@ -11126,72 +11038,6 @@ Known values: `body`, `path`, `method`.*/
         }
         impl ::std::convert::From<super::ActionProduct> for ActionProduct {
             fn from(value: super::ActionProduct) -> Self {
-                Self {
-                    catalog_id: Ok(value.catalog_id),
-                    product_id: Ok(value.product_id),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct ActionProductReceived {
-            catalog_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            product_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for ActionProductReceived {
-            fn default() -> Self {
-                Self {
-                    catalog_id: Ok(Default::default()),
-                    product_id: Ok(Default::default()),
-                }
-            }
-        }
-        impl ActionProductReceived {
-            pub fn catalog_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.catalog_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for catalog_id: {e}")
-                    });
-                self
-            }
-            pub fn product_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.product_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for product_id: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ActionProductReceived>
-        for super::ActionProductReceived {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ActionProductReceived,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    catalog_id: value.catalog_id?,
-                    product_id: value.product_id?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::ActionProductReceived>
-        for ActionProductReceived {
-            fn from(value: super::ActionProductReceived) -> Self {
                 Self {
                     catalog_id: Ok(value.catalog_id),
                     product_id: Ok(value.product_id),
@@ -18355,7 +18201,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             product: ::std::result::Result<
-                ::std::option::Option<super::ActionProductReceived>,
+                ::std::option::Option<super::ActionProduct>,
                 ::std::string::String,
             >,
         }
@@ -18397,9 +18243,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn product<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ActionProductReceived>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::ActionProduct>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.product = value
@@ -19418,11 +19262,11 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             contact: ::std::result::Result<
-                ::std::option::Option<super::MessageContentContactReceived>,
+                ::std::option::Option<super::MessageContentContact>,
                 ::std::string::String,
             >,
             contact_list: ::std::result::Result<
-                ::std::option::Option<super::MessageContentContactsReceived>,
+                ::std::option::Option<super::MessageContentContacts>,
                 ::std::string::String,
             >,
             context: ::std::result::Result<
@@ -19712,7 +19556,7 @@ Known values: `body`, `path`, `method`.*/
             pub fn contact<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentContactReceived>,
+                    ::std::option::Option<super::MessageContentContact>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -19726,7 +19570,7 @@ Known values: `body`, `path`, `method`.*/
             pub fn contact_list<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentContactsReceived>,
+                    ::std::option::Option<super::MessageContentContacts>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20952,49 +20796,6 @@ Known values: `body`, `path`, `method`.*/
         impl ::std::convert::From<super::MessageContentContacts>
         for MessageContentContacts {
             fn from(value: super::MessageContentContacts) -> Self {
-                Self { list: Ok(value.list) }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct MessageContentContactsReceived {
-            list: ::std::result::Result<
-                ::std::vec::Vec<super::VCardReceived>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for MessageContentContactsReceived {
-            fn default() -> Self {
-                Self {
-                    list: Ok(Default::default()),
-                }
-            }
-        }
-        impl MessageContentContactsReceived {
-            pub fn list<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::VCardReceived>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.list = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for list: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<MessageContentContactsReceived>
-        for super::MessageContentContactsReceived {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: MessageContentContactsReceived,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { list: value.list? })
-            }
-        }
-        impl ::std::convert::From<super::MessageContentContactsReceived>
-        for MessageContentContactsReceived {
-            fn from(value: super::MessageContentContactsReceived) -> Self {
                 Self { list: Ok(value.list) }
             }
         }
@@ -25865,72 +25666,6 @@ Known values: `body`, `path`, `method`.*/
         }
         impl ::std::convert::From<super::MessagePropsDocument> for MessagePropsDocument {
             fn from(value: super::MessagePropsDocument) -> Self {
-                Self {
-                    caption: Ok(value.caption),
-                    filename: Ok(value.filename),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct MessagePropsDocumentReceived {
-            caption: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            filename: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for MessagePropsDocumentReceived {
-            fn default() -> Self {
-                Self {
-                    caption: Ok(Default::default()),
-                    filename: Ok(Default::default()),
-                }
-            }
-        }
-        impl MessagePropsDocumentReceived {
-            pub fn caption<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.caption = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for caption: {e}")
-                    });
-                self
-            }
-            pub fn filename<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.filename = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for filename: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<MessagePropsDocumentReceived>
-        for super::MessagePropsDocumentReceived {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: MessagePropsDocumentReceived,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    caption: value.caption?,
-                    filename: value.filename?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::MessagePropsDocumentReceived>
-        for MessagePropsDocumentReceived {
-            fn from(value: super::MessagePropsDocumentReceived) -> Self {
                 Self {
                     caption: Ok(value.caption),
                     filename: Ok(value.filename),
@@ -38581,70 +38316,6 @@ Known values: `body`, `path`, `method`.*/
             }
         }
         #[derive(Clone, Debug)]
-        pub struct VCardReceived {
-            name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            vcard: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for VCardReceived {
-            fn default() -> Self {
-                Self {
-                    name: Ok(Default::default()),
-                    vcard: Ok(Default::default()),
-                }
-            }
-        }
-        impl VCardReceived {
-            pub fn name<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
-                self
-            }
-            pub fn vcard<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.vcard = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for vcard: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<VCardReceived> for super::VCardReceived {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: VCardReceived,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    name: value.name?,
-                    vcard: value.vcard?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::VCardReceived> for VCardReceived {
-            fn from(value: super::VCardReceived) -> Self {
-                Self {
-                    name: Ok(value.name),
-                    vcard: Ok(value.vcard),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct ViewOnce {
             view_once: ::std::result::Result<
                 ::std::option::Option<bool>,
@@ -38684,51 +38355,6 @@ Known values: `body`, `path`, `method`.*/
         }
         impl ::std::convert::From<super::ViewOnce> for ViewOnce {
             fn from(value: super::ViewOnce) -> Self {
-                Self {
-                    view_once: Ok(value.view_once),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct ViewOnceReceived {
-            view_once: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for ViewOnceReceived {
-            fn default() -> Self {
-                Self {
-                    view_once: Ok(Default::default()),
-                }
-            }
-        }
-        impl ViewOnceReceived {
-            pub fn view_once<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.view_once = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for view_once: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ViewOnceReceived> for super::ViewOnceReceived {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ViewOnceReceived,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    view_once: value.view_once?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::ViewOnceReceived> for ViewOnceReceived {
-            fn from(value: super::ViewOnceReceived) -> Self {
                 Self {
                     view_once: Ok(value.view_once),
                 }

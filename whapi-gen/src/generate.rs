@@ -24,8 +24,10 @@ pub fn settings() -> GenerationSettings {
         .with_tag(TagStyle::Merged)
         .with_inner_type(quote::quote!(crate::Hooks))
         .with_hooks(HooksMode::Expected);
-    // The aliases of `boxed_large_types` become boxes of the type itself
-    // (a path from the crate root: the builders live in another module).
+    // The aliases of `boxed_large_types` become boxes of the type itself,
+    // by a path from the crate root (the builders live in another module):
+    // the generated file must be included at the root of its crate, as
+    // whapi-client does.
     for (name, alias) in crate::normalize::BOXED {
         settings.with_replacement(
             alias,

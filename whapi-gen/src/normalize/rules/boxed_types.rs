@@ -9,12 +9,13 @@ use crate::GenError;
 pub const RULE: Rule = Rule {
     name: "boxed_large_types",
     phase: Phase::Codegen,
-    why: "`Message` declares every content type inline (text, image, poll, order, …), so its \
-generated struct is about 6.5 KB, and every type holding one grows by as much: a `Chat` (with \
-its `last_message`) is 6.8 KB. Each move copies all of it (a list walk moves each item several \
-times) and each future holding one carries it. References to such a type go through a schema \
-alias that the generator replaces with `Box<…>` (see `BOXED`): a `Chat` shrinks to a few hundred \
-bytes, and fields read the same through the box.",
+    why: "The generated `Message` holds every content type by value (text, image, poll, order, \
+…) and is about 6.5 KB, and every type holding one grows by as much: a `Chat` (with its \
+`last_message`) is 6.8 KB. Each move copies all of it (a list walk moves each item several \
+times) and each future holding one carries it. Every reference to such a type, answers of \
+`getMessage` and `getStory` included, goes through a schema alias that the generator replaces \
+with `Box<…>` (see `BOXED`): a `Chat` shrinks to a few hundred bytes, and fields read the same \
+through the box.",
     apply: boxed_large_types,
 };
 
@@ -38,6 +39,16 @@ fn boxed_large_types(spec: &mut Value) -> Result<Vec<String>, GenError> {
                 rule: RULE.name,
                 at: target,
                 what: format!("`{name}` is to be boxed but the spec has no such schema"),
+            });
+        }
+        // After `response_copies_of_shared_types`: a copy would hold the
+        // type unboxed for responses.
+        let copy = format!("{name}Received");
+        if schemas.contains_key(&copy) {
+            return Err(GenError::Unhandled {
+                rule: RULE.name,
+                at: format!("#/components/schemas/{copy}"),
+                what: format!("`{name}` is shared with requests now: box `{copy}` as well"),
             });
         }
         if schemas.contains_key(*alias) {
@@ -102,5 +113,9 @@ mod tests {
             "Message": {"type": "object"}, "BoxedMessage": {"type": "string"}}}});
         let error = boxed_large_types(&mut spec).unwrap_err().to_string();
         assert!(error.contains("is taken"), "{error}");
+        let mut spec = json!({"components": {"schemas": {
+            "Message": {"type": "object"}, "MessageReceived": {"type": "object"}}}});
+        let error = boxed_large_types(&mut spec).unwrap_err().to_string();
+        assert!(error.contains("box `MessageReceived` as well"), "{error}");
     }
 }

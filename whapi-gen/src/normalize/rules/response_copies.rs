@@ -1,5 +1,7 @@
 //! `response_copies_of_shared_types`
 
+use std::collections::BTreeSet;
+
 use serde_json::Value;
 
 use super::lenient_responses::reach;
@@ -13,11 +15,12 @@ pub const RULE: Rule = Rule {
     why: "The lenient response rules (`optional_response_fields`, `open_response_enums`, …) \
 leave alone the schemas that requests use too, so that what the client sends stays strict. But \
 those schemas come back in responses: a `Message`'s `location` is a `MessageContentLocation` with \
-required coordinates, `GET /settings` answers a `Settings` whose webhook \
-modes and event types are closed enums, and one value off the spec fails the whole answer. Each \
-such schema gets a copy for responses, named with `Received` (`SettingsReceived`), which every \
-response refers to instead; the lenient rules then treat the copy as response-only. Requests \
-keep the strict original.",
+required coordinates, `GET /settings` answers a `Settings` whose webhook modes and event types \
+are closed enums, and one value off the spec fails the whole answer. Each shared schema the \
+lenient rules would change (a required field, an enum, a format, a union), or that refers to \
+one, gets a copy for responses named with `Received` (`SettingsReceived`), which responses refer \
+to instead; the lenient rules then treat the copy as response-only. Requests keep the strict \
+original; shared schemas the lenient rules would not change stay shared.",
     apply: response_copies_of_shared_types,
 };
 
@@ -26,12 +29,63 @@ fn copy_name(name: &str) -> String {
     format!("{name}Received")
 }
 
-/// Whether a schema is a plain string the lenient rules would not change
-/// (an id with a pattern, say): copying it would only add a type.
-fn plain_string(schema: &Value) -> bool {
-    schema.get("type").and_then(Value::as_str) == Some("string")
-        && schema.get("enum").is_none()
-        && schema.get("format").is_none()
+/// Whether the lenient rules would change a schema itself (its own
+/// subtree, `$ref`s not followed): a required field, an enum, a string
+/// format, a union.
+fn strict_itself(schema: &Value) -> bool {
+    match schema {
+        Value::Object(map) => map.iter().any(|(key, value)| match key.as_str() {
+            "example" | "examples" => false,
+            "required" => value.as_array().is_some_and(|r| !r.is_empty()),
+            "enum" | "oneOf" | "anyOf" => true,
+            "format" => value.as_str() != Some("binary"),
+            _ => strict_itself(value),
+        }),
+        Value::Array(items) => items.iter().any(strict_itself),
+        _ => false,
+    }
+}
+
+/// The component schemas a schema refers to directly, by pointer.
+fn direct_refs(schema: &Value, out: &mut BTreeSet<String>) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(r) = map.get("$ref").and_then(Value::as_str) {
+                out.extend(r.strip_prefix('#').map(str::to_string));
+            }
+            map.iter()
+                .filter(|(key, _)| *key != "example" && *key != "examples")
+                .for_each(|(_, value)| direct_refs(value, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| direct_refs(v, out)),
+        _ => {}
+    }
+}
+
+/// The shared schemas that need a lenient copy: those the lenient rules
+/// would change, and those that refer to one (a copy must refer to copies).
+fn needing_copies(spec: &Value, shared: &BTreeSet<String>) -> BTreeSet<String> {
+    let schema = |pointer: &str| spec.pointer(pointer).unwrap_or(&Value::Null);
+    let mut needed: BTreeSet<String> = shared
+        .iter()
+        .filter(|p| strict_itself(schema(p)))
+        .cloned()
+        .collect();
+    loop {
+        let more: Vec<String> = shared
+            .difference(&needed)
+            .filter(|p| {
+                let mut refs = BTreeSet::new();
+                direct_refs(schema(p), &mut refs);
+                !refs.is_disjoint(&needed)
+            })
+            .cloned()
+            .collect();
+        if more.is_empty() {
+            return needed;
+        }
+        needed.extend(more);
+    }
 }
 
 /// Copies the schemas that requests and responses share, and points the
@@ -39,16 +93,23 @@ fn plain_string(schema: &Value) -> bool {
 fn response_copies_of_shared_types(spec: &mut Value) -> Result<Vec<String>, GenError> {
     const SCHEMAS: &str = "/components/schemas/";
     let reach = reach(spec);
-    let copied: Vec<String> = reach
+    let shared: BTreeSet<String> = reach
         .from_responses
         .intersection(&reach.from_requests)
-        .filter_map(|p| p.strip_prefix(SCHEMAS))
-        .filter(|name| !name.contains('/'))
-        .filter(|name| {
-            spec.pointer(&format!("{SCHEMAS}{name}"))
-                .is_some_and(|s| !plain_string(s))
-        })
-        .map(|name| name.replace("~1", "/").replace("~0", "~"))
+        .filter(|p| p.starts_with(SCHEMAS))
+        .cloned()
+        .collect();
+    // A reference into part of a schema cannot be pointed at a copy.
+    if let Some(deep) = shared.iter().find(|p| p[SCHEMAS.len()..].contains('/')) {
+        return Err(GenError::Unhandled {
+            rule: RULE.name,
+            at: deep.clone(),
+            what: "requests and responses share a reference into part of a schema".into(),
+        });
+    }
+    let copied: Vec<String> = needing_copies(spec, &shared)
+        .iter()
+        .map(|p| p[SCHEMAS.len()..].replace("~1", "/").replace("~0", "~"))
         .collect();
     let Some(schemas) = spec
         .pointer_mut("/components/schemas")
@@ -162,6 +223,44 @@ mod tests {
             at("/components/schemas/SettingsReceived/properties/id/$ref"),
             "#/components/schemas/Id"
         );
+    }
+
+    #[test]
+    fn only_what_leniency_changes_is_copied_and_component_responses_follow() {
+        let mut spec = spec();
+        // A shared object with nothing to loosen stays one type.
+        spec["components"]["schemas"]["Size"] =
+            json!({"type": "object", "properties": {"w": {"type": "integer"}}});
+        spec["components"]["schemas"]["Settings"]["properties"]["size"] =
+            json!({"$ref": "#/components/schemas/Size"});
+        spec["components"]["responses"] = json!({"Saved": {"content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Settings"}}}}});
+        spec["paths"]["/saved"] = json!({"get": {"responses": {"200": {
+            "$ref": "#/components/responses/Saved"}}}});
+        response_copies_of_shared_types(&mut spec).unwrap();
+        let schemas = &spec["components"]["schemas"];
+        assert!(schemas.get("SizeReceived").is_none());
+        assert_eq!(
+            schemas["SettingsReceived"]["properties"]["size"]["$ref"],
+            "#/components/schemas/Size"
+        );
+        assert_eq!(
+            spec.pointer("/components/responses/Saved/content/application~1json/schema/$ref"),
+            Some(&json!("#/components/schemas/SettingsReceived"))
+        );
+    }
+
+    #[test]
+    fn a_shared_reference_into_part_of_a_schema_is_an_error() {
+        let mut spec = spec();
+        spec["components"]["schemas"]["Answer"]["properties"]["mode"] =
+            json!({"$ref": "#/components/schemas/Settings/properties/mode"});
+        spec["paths"]["/settings"]["patch"]["requestBody"]["content"]["application/json"]
+            ["schema"] = json!({"$ref": "#/components/schemas/Settings/properties/mode"});
+        let error = response_copies_of_shared_types(&mut spec)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("part of a schema"), "{error}");
     }
 
     #[test]
