@@ -149,10 +149,29 @@ impl Prism {
     /// [`Prism::serve`], with the reason when it cannot start.
     pub fn try_serve(spec: &Path, dynamic: bool) -> Result<Prism, MockError> {
         ensure_installed()?;
+        // A free port is only free until someone else takes it (another
+        // Prism of a parallel test, say): on a clash, try another.
+        let mut clash = String::new();
+        for _ in 0..5 {
+            let mut prism = Self::launch(spec, dynamic)?;
+            match prism.wait_until_ready()? {
+                Ready::Listening => return Ok(prism),
+                Ready::PortTaken => clash = prism.url.clone(),
+            }
+        }
+        fail(format!("Prism found every port taken, the last {clash}"))
+    }
+
+    /// Starts Prism on a port that was free a moment ago.
+    fn launch(spec: &Path, dynamic: bool) -> Result<Prism, MockError> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .or_else(|e| fail(format!("no free loopback port: {e}")))?
             .port();
+        Self::launch_on(spec, dynamic, port)
+    }
+
+    fn launch_on(spec: &Path, dynamic: bool, port: u16) -> Result<Prism, MockError> {
         let log = cache_dir().join(format!(
             "prism-{}-{port}.log",
             if dynamic { "dynamic" } else { "static" }
@@ -172,29 +191,44 @@ impl Prism {
             .stderr(out.1)
             .spawn()
             .or_else(|e| fail(format!("starting {}: {e}", binary().display())))?;
-        let prism = Prism {
+        Ok(Prism {
             child,
             url: format!("http://127.0.0.1:{port}"),
             log,
-        };
-        prism.wait_until_ready()?;
-        Ok(prism)
+        })
     }
 
-    fn wait_until_ready(&self) -> Result<(), MockError> {
+    /// Waits for this Prism to say it listens on its port: an answer on the
+    /// port alone could come from another process that took it.
+    fn wait_until_ready(&mut self) -> Result<Ready, MockError> {
+        let listening = format!("Prism is listening on {}", self.url);
         let started = Instant::now();
-        let address = self.url.trim_start_matches("http://").to_string();
         while started.elapsed() < Duration::from_secs(120) {
-            if std::net::TcpStream::connect(&address).is_ok() {
-                return Ok(());
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            if log.contains(&listening) {
+                return Ok(Ready::Listening);
             }
-            std::thread::sleep(Duration::from_millis(200));
+            if log.contains("EADDRINUSE") {
+                return Ok(Ready::PortTaken);
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return fail(format!("Prism stopped ({status}); its log: {log}"));
+            }
+            std::thread::sleep(Duration::from_millis(100));
         }
         fail(format!(
-            "Prism did not answer within 120 s; its log: {}",
+            "Prism did not start within 120 s; its log: {}",
             std::fs::read_to_string(&self.log).unwrap_or_default()
         ))
     }
+}
+
+/// How a launch ended.
+enum Ready {
+    /// Prism listens on its port.
+    Listening,
+    /// Another process took the port first.
+    PortTaken,
 }
 
 impl Drop for Prism {
@@ -205,5 +239,30 @@ impl Drop for Prism {
         if !std::thread::panicking() {
             let _ = std::fs::remove_file(&self.log);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_port_someone_else_holds_is_reported_not_taken_for_ours() {
+        ensure_installed().expect("Prism installs");
+        let holder = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let port = holder.local_addr().expect("its address").port();
+        let mut prism = Prism::launch_on(&normalized_spec(), false, port).expect("launches");
+        assert!(matches!(prism.wait_until_ready(), Ok(Ready::PortTaken)));
+    }
+
+    #[test]
+    fn two_mocks_at_once_listen_on_ports_of_their_own() {
+        let (a, b) = std::thread::scope(|s| {
+            let a = s.spawn(|| Prism::try_start(false));
+            let b = s.spawn(|| Prism::try_start(true));
+            (a.join().expect("no panic"), b.join().expect("no panic"))
+        });
+        let (a, b) = (a.expect("first starts"), b.expect("second starts"));
+        assert_ne!(a.url, b.url);
     }
 }
