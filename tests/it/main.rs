@@ -10,3 +10,15 @@ mod spec_file;
 mod toolchain;
 mod webhook_receiver;
 mod webhooks;
+
+/// The token of [`whapi`]'s clients, for tests that check the header.
+const TEST_TOKEN: &str = "t0k";
+
+/// A `Whapi` with the default configuration against an in-process mock.
+fn whapi(server: &wiremock::MockServer) -> whapi_ext::Whapi {
+    whapi_ext::Whapi::builder()
+        .token(TEST_TOKEN)
+        .base_url(server.uri())
+        .build()
+        .unwrap()
+}

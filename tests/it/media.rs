@@ -7,17 +7,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde_json::json;
 use whapi_ext::ids::MediaId;
 use whapi_ext::media::MediaSource;
-use whapi_ext::{Error, Whapi};
+use whapi_ext::Error;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-fn whapi(server: &MockServer) -> Whapi {
-    Whapi::builder()
-        .token("t0k")
-        .base_url(server.uri())
-        .build()
-        .unwrap()
-}
+use crate::whapi;
 
 /// A fresh path in the system's temporary folder.
 fn temp_path(name: &str) -> PathBuf {
@@ -79,7 +73,10 @@ async fn a_file_is_streamed_with_its_true_media_type() {
         request.headers.get("content-length").unwrap(),
         data.len().to_string().as_str()
     );
-    assert_eq!(request.headers.get("authorization").unwrap(), "Bearer t0k");
+    assert_eq!(
+        request.headers.get("authorization").unwrap(),
+        format!("Bearer {}", crate::TEST_TOKEN).as_str()
+    );
     assert!(request.body == data, "the bytes arrive unchanged");
 }
 

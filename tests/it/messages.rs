@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use serde_json::{json, Value};
 use whapi_ext::media::MediaSource;
 use whapi_ext::messages::{MediaKind, SEND_OPERATIONS};
-use whapi_ext::{Error, Whapi};
+use whapi_ext::Error;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -28,13 +28,7 @@ async fn server() -> MockServer {
     server
 }
 
-fn whapi(server: &MockServer) -> Whapi {
-    Whapi::builder()
-        .token("t")
-        .base_url(server.uri())
-        .build()
-        .unwrap()
-}
+use crate::whapi;
 
 async fn only_request(server: &MockServer) -> Request {
     let mut requests = server.received_requests().await.unwrap();

@@ -4,17 +4,11 @@ use std::collections::BTreeSet;
 
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{json, Value};
-use whapi_ext::{Error, Whapi};
+use whapi_ext::Error;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-fn whapi(server: &MockServer) -> Whapi {
-    Whapi::builder()
-        .token("t")
-        .base_url(server.uri())
-        .build()
-        .unwrap()
-}
+use crate::whapi;
 
 fn query(request: &Request, key: &str) -> Option<String> {
     request

@@ -8,7 +8,6 @@ use serde_json::json;
 use tokio::sync::mpsc;
 use whapi_client::types;
 use whapi_ext::webhooks::{Payload, WebhookEvent, WebhookReceiver, WebhookVerifier};
-use whapi_ext::Whapi;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -152,11 +151,7 @@ async fn ensure_webhook_adds_its_hook_keeps_the_others_and_is_idempotent() {
         )
         .mount(&server)
         .await;
-    let wa = Whapi::builder()
-        .token("t")
-        .base_url(server.uri())
-        .build()
-        .unwrap();
+    let wa = crate::whapi(&server);
 
     let changed = wa
         .ensure_webhook(
@@ -259,11 +254,7 @@ async fn ensure_webhook_keeps_deprecated_names_unknown_fields_and_headers() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
         .mount(&server)
         .await;
-    let wa = Whapi::builder()
-        .token("t")
-        .base_url(server.uri())
-        .build()
-        .unwrap();
+    let wa = crate::whapi(&server);
     let chats_put = types::Event {
         type_: Some(types::WebhookEventTypeType::Chats),
         method: Some(types::EventMethod::Put),
