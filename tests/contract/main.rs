@@ -20,6 +20,15 @@ include!("cases.rs");
 
 include!("builder_cases.rs");
 
+/// The reasons Prism gives for refusing a request; empty when it gives none.
+fn violations(headers: &reqwest::header::HeaderMap) -> String {
+    headers
+        .get("sl-violations")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
 /// Its status, or why a call failed (the spec violations Prism reported).
 async fn outcome<T>(
     result: Result<ResponseValue<T>, whapi_client::Error<()>>,
@@ -28,12 +37,7 @@ async fn outcome<T>(
         Ok(value) => Ok(value.status().as_u16()),
         Err(whapi_client::Error::UnexpectedResponse(response)) => {
             let status = response.status();
-            let violations = response
-                .headers()
-                .get("sl-violations")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_string();
+            let violations = violations(response.headers());
             let body = response.text().await.unwrap_or_default();
             Err(format!(
                 "{status}: {violations} {}",
@@ -176,12 +180,7 @@ async fn prism_rejects_requests_that_break_the_spec(prism: &Prism) {
     ];
     for (what, request) in cases {
         let response = request.send().await.unwrap();
-        let violations = response
-            .headers()
-            .get("sl-violations")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
+        let violations = violations(response.headers());
         assert!(
             response.status().is_client_error(),
             "{what}: Prism answered {}",

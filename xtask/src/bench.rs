@@ -7,7 +7,6 @@
 //! again, and the second build is timed (the crate alone).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use whapi_gen::Options;
@@ -79,9 +78,9 @@ pub fn run(root: &Path) -> Result<(), String> {
 /// Runs a benchmark example of the `whapi-tests` crate in release mode; it
 /// prints its own figure lines.
 fn run_bench_example(root: &Path, example: &str) -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args([
+    crate::run_cargo(
+        root,
+        &[
             "run",
             "--quiet",
             "--release",
@@ -90,14 +89,9 @@ fn run_bench_example(root: &Path, example: &str) -> Result<(), String> {
             "whapi-tests",
             "--example",
             example,
-        ])
-        .current_dir(root)
-        .status()
-        .map_err(|e| e.to_string())?;
-    status
-        .success()
-        .then_some(())
-        .ok_or_else(|| format!("benchmark {example} failed"))
+        ],
+        format!("benchmark {example} failed"),
+    )
 }
 
 fn regen_figures(yaml: &str) -> Result<(), String> {
@@ -206,9 +200,8 @@ fn write_crate(
 }
 
 fn cargo_build(dir: &Path, target: &Path) -> Result<Duration, String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let (elapsed, output) = time(|| {
-        Command::new(&cargo)
+        crate::cargo()
             .args(["build", "--quiet"])
             .env("CARGO_TARGET_DIR", target)
             .env("CARGO_INCREMENTAL", "0")

@@ -61,11 +61,26 @@ fn check(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The cargo that runs this xtask (`CARGO`), else the one on the path.
+fn cargo() -> std::process::Command {
+    std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// Runs cargo with `args` in the workspace; `failure` says what failed.
+fn run_cargo(root: &Path, args: &[&str], failure: String) -> Result<(), String> {
+    let status = cargo()
+        .args(args)
+        .current_dir(root)
+        .status()
+        .map_err(|e| e.to_string())?;
+    status.success().then_some(()).ok_or(failure)
+}
+
 /// Runs the contract suite alone, printing its table.
 fn contract(root: &Path) -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = std::process::Command::new(cargo)
-        .args([
+    run_cargo(
+        root,
+        &[
             "test",
             "--locked",
             "-p",
@@ -74,14 +89,9 @@ fn contract(root: &Path) -> Result<(), String> {
             "contract",
             "--",
             "--nocapture",
-        ])
-        .current_dir(root)
-        .status()
-        .map_err(|e| e.to_string())?;
-    status
-        .success()
-        .then_some(())
-        .ok_or_else(|| "the contract suite failed".to_string())
+        ],
+        "the contract suite failed".to_string(),
+    )
 }
 
 fn main() -> ExitCode {
