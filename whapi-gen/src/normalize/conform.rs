@@ -2,9 +2,10 @@
 //! the spec do not fit their own schema (progenitor only says "value does not
 //! conform to the given schema", without saying where).
 //!
-//! It checks `$ref`, `type`, `enum`, `minimum`/`maximum`, `allOf`,
-//! `properties` and `items`. It does not check patterns or `oneOf`/`anyOf`
-//! arms; a value it cannot judge counts as conforming.
+//! It checks `$ref`, `type`, `enum`, `pattern`, `minimum`/`maximum`,
+//! `allOf`, `properties` and `items`. It does not check `oneOf`/`anyOf`
+//! arms; a value it cannot judge (a pattern the `regex` crate cannot read)
+//! counts as conforming.
 
 use serde_json::Value;
 
@@ -34,6 +35,15 @@ pub fn violation(root: &Value, schema: &Value, value: &Value) -> Option<String> 
         let null_allowed = value.is_null() && schema.get("nullable") == Some(&Value::Bool(true));
         if !(fits || null_allowed) {
             return Some(format!("{value} is not of type {ty}"));
+        }
+    }
+    if let (Some(pattern), Some(text)) = (
+        schema.get("pattern").and_then(Value::as_str),
+        value.as_str(),
+    ) {
+        let regex = regex::Regex::new(&from_ecma(pattern));
+        if regex.is_ok_and(|r| !r.is_match(text)) {
+            return Some(format!("{value} does not match {pattern}"));
         }
     }
     if let Some(n) = value.as_f64() {
@@ -77,6 +87,24 @@ pub fn violation(root: &Value, schema: &Value, value: &Value) -> Option<String> 
     None
 }
 
+/// An ECMA-262 pattern (the spec's dialect) in the `regex` crate's: a `[`
+/// inside a class is a literal there, a nested class here.
+pub(crate) fn from_ecma(pattern: &str) -> String {
+    let (mut out, mut in_class, mut escaped) = (String::new(), false, false);
+    for c in pattern.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '[' if in_class => out.push('\\'),
+            '[' => in_class = true,
+            ']' => in_class = false,
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +134,19 @@ mod tests {
         assert!(violation(&root, &s, &json!(0)).is_some());
         assert!(violation(&root, &s, &json!("5")).is_some());
         assert_eq!(violation(&root, &s, &json!(100)), None);
+    }
+
+    #[test]
+    fn strings_must_match_their_pattern() {
+        let root = json!({});
+        let ids =
+            json!({"type": "array", "items": {"type": "string", "pattern": "^([\\d]{7,15})?$"}});
+        assert_eq!(violation(&root, &ids, &json!(["15550100000"])), None);
+        let why = violation(&root, &ids, &json!(["<Recipient WA-ID>"])).unwrap();
+        assert!(why.starts_with("[0]: "), "{why}");
+        assert!(why.contains("does not match"), "{why}");
+        // ECMA's literal `[` inside a class is read as such.
+        let proxy = json!({"type": "string", "pattern": "^[[a-z]+$"});
+        assert_eq!(violation(&root, &proxy, &json!("[abc")), None);
     }
 }
