@@ -79,15 +79,27 @@ fn ensure_installed() -> Result<(), MockError> {
     let _guard = INSTALL
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
+    // Prism runs on node and is installed with npm: both must be there,
+    // also when the cache already holds Prism.
+    let found = |tool: &str| {
+        Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let needed = if binary().exists() {
+        &["node"][..]
+    } else {
+        &["node", "npm"][..]
+    };
+    if let Some(missing) = needed.iter().find(|tool| !found(tool)) {
+        return fail(format!(
+            "the local mock (Prism) needs node and npm, and `{missing}` is missing: install them \
+(Debian: `apt-get install nodejs npm`) and run again, or set WHAPI_TOKEN to use the real service"
+        ));
+    }
     if binary().exists() {
         return Ok(());
-    }
-    let npm = Command::new("npm").arg("--version").output();
-    if !npm.is_ok_and(|o| o.status.success()) {
-        return fail(
-            "the local mock (Prism) is installed with npm, which is missing: install node and npm \
-(Debian: `apt-get install nodejs npm`) and run again, or set WHAPI_TOKEN to use the real service",
-        );
     }
     let staging = cache_dir().join(format!(".staging-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);

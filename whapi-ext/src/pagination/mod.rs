@@ -37,14 +37,18 @@
 //!   [`Error::PaginationLoop`].
 //! - Errors arrive as stream items, after which the stream ends. Each
 //!   request goes through the client, so it is retried by its policy.
-//! - Memory holds one page at a time, however long the walk.
+//! - Memory holds one page at a time, however long the walk (and, for
+//!   cursor lists, the cursors seen so far, to notice a loop).
 //!
 //! # When the list changes during a walk
 //! Pages are read one after another, not as a snapshot. For count/offset
 //! lists, whose order is the server's:
 //! - an item inserted *before* the current offset shifts the rest by one:
 //!   the walk yields the item at the page boundary again (one repeat per
-//!   insertion) and never yields the inserted item;
+//!   insertion) and never yields the inserted item. Exactly a page's worth
+//!   of insertions between two requests makes the next page start where
+//!   the previous one did, which the walk cannot tell from a server
+//!   ignoring the offset: it ends with [`Error::PaginationLoop`];
 //! - an item removed before the current offset shifts the rest back: the
 //!   walk skips one item at the page boundary per removal;
 //! - items added or removed *after* the current offset are yielded or not
