@@ -281,7 +281,12 @@ pub async fn call(
                             .body(
                                 serde_json::from_value::<
                                     types::UserProfileUpdate,
-                                >(serde_json::json!({}))
+                                >(
+                                        serde_json::json!(
+                                            { "name" : "Some Cool Name", "about" : "Some Cool About",
+                                            "icon" : "https://pps.whatsapp.net/v/..." }
+                                        ),
+                                    )
                                     .unwrap(),
                             )
                             .send()
@@ -337,7 +342,8 @@ pub async fn call(
                                     types::SenderText,
                                 >(
                                         serde_json::json!(
-                                            { "to" : "120363025343298765@g.us", "body" : "xxxx" }
+                                            { "to" : "61371989950", "body" :
+                                            "Hello, this message was sent via API!" }
                                         ),
                                     )
                                     .unwrap(),
@@ -358,7 +364,10 @@ pub async fn call(
                                     types::SenderImage,
                                 >(
                                         serde_json::json!(
-                                            { "to" : "120363025343298765@g.us", "media" : "xxxx" }
+                                            { "to" : "61371989950", "caption" :
+                                            "Hello, this message was sent via API!", "media" :
+                                            "https://upload.wikimedia.org/wikipedia/commons/3/3f/JPEG_example_flower.jpg"
+                                            }
                                         ),
                                     )
                                     .unwrap(),
@@ -379,7 +388,9 @@ pub async fn call(
                                     types::SenderVideo,
                                 >(
                                         serde_json::json!(
-                                            { "to" : "120363025343298765@g.us", "media" : "xxxx" }
+                                            { "to" : "61371989950", "caption" :
+                                            "Hello, this message was sent via API!", "media" :
+                                            "https://whapi.cloud/assets/img/example/example.mp4" }
                                         ),
                                     )
                                     .unwrap(),
@@ -463,7 +474,9 @@ pub async fn call(
                                     types::SenderVoice,
                                 >(
                                         serde_json::json!(
-                                            { "to" : "120363025343298765@g.us", "media" : "xxxx" }
+                                            { "to" : "61371989950", "media" :
+                                            "https://upload.wikimedia.org/wikipedia/commons/c/c8/Example.ogg"
+                                            }
                                         ),
                                     )
                                     .unwrap(),
@@ -505,8 +518,11 @@ pub async fn call(
                                     types::SenderLinkPreview,
                                 >(
                                         serde_json::json!(
-                                            { "to" : "120363025343298765@g.us", "body" : "xxxx", "title"
-                                            : "xxxx" }
+                                            { "to" : "61371989950", "body" :
+                                            "Here you can write text about a page on this site. It is important that this text must contain a link to be sent in the message! https://whapi.cloud/features",
+                                            "title" : "The title of your link", "media" :
+                                            "https://whapi.cloud/assets/img/content/whatsapp-cloud-api.png"
+                                            }
                                         ),
                                     )
                                     .unwrap(),
@@ -1066,7 +1082,12 @@ pub async fn call(
                             .body(
                                 serde_json::from_value::<
                                     types::CheckContactRequest,
-                                >(serde_json::json!({ "contacts" : ["xxxx"] }))
+                                >(
+                                        serde_json::json!(
+                                            { "force_check" : false, "contacts" :
+                                            ["{{Recipient-WA-ID}}"] }
+                                        ),
+                                    )
                                     .unwrap(),
                             )
                             .send()
@@ -1163,7 +1184,7 @@ pub async fn call(
                             .body(
                                 serde_json::from_value::<
                                     types::EditContactRequest,
-                                >(serde_json::json!({ "name" : "xxxx" }))
+                                >(serde_json::json!({ "name" : "Contact" }))
                                     .unwrap(),
                             )
                             .send()
@@ -1282,7 +1303,7 @@ pub async fn call(
                             .body(
                                 serde_json::from_value::<
                                     types::GroupInvite,
-                                >(serde_json::json!({ "invite_code" : "xxxx" }))
+                                >(serde_json::json!({ "invite_code" : "<invite code>" }))
                                     .unwrap(),
                             )
                             .send()
@@ -1343,7 +1364,7 @@ pub async fn call(
                             .body(
                                 serde_json::from_value::<
                                     types::UpdateGroupInfoRequest,
-                                >(serde_json::json!({}))
+                                >(serde_json::json!({ "subject" : "<New Group Subject>" }))
                                     .unwrap(),
                             )
                             .send()
@@ -1889,7 +1910,7 @@ pub async fn call(
                             .body(
                                 serde_json::from_value::<
                                     types::EditNewsletterRequest,
-                                >(serde_json::json!({}))
+                                >(serde_json::json!({ "name" : "<Newsletter Title>" }))
                                     .unwrap(),
                             )
                             .send()
@@ -2020,7 +2041,7 @@ pub async fn call(
                             .body(
                                 serde_json::from_value::<
                                     types::CreateNewsletterAdminInviteRequest,
-                                >(serde_json::json!({}))
+                                >(serde_json::json!({ "message" : "<Invite message>" }))
                                     .unwrap(),
                             )
                             .send()

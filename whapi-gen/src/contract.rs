@@ -248,12 +248,17 @@ pub fn generate_cases(spec: &Value, rows: &[Row]) -> Result<String, GenError> {
                     at: op.pointer.clone(),
                     what: format!("no builder parameter `{rust}` in {:?}", row.params),
                 })?;
-            let value = sample(
-                spec,
-                param.get("schema").unwrap_or(&Value::Null),
-                &op.pointer,
-                0,
-            )?;
+            // The spec's example where it has one (those that break their
+            // schema were dropped by normalization), else a sample.
+            let value = match param.get("example") {
+                Some(example) => example.clone(),
+                None => sample(
+                    spec,
+                    param.get("schema").unwrap_or(&Value::Null),
+                    &op.pointer,
+                    0,
+                )?,
+            };
             let _ = write!(call, ".{rust}({})", argument(ty, &value));
         }
         if row.body != "-" {
@@ -261,11 +266,17 @@ pub fn generate_cases(spec: &Value, rows: &[Row]) -> Result<String, GenError> {
                 call.push_str(".body(PNG.to_vec())");
             } else {
                 let body = operation.get("requestBody").map(|b| deref(spec, b));
-                let schema = body
-                    .and_then(|b| b.pointer("/content/application~1json/schema"))
-                    .cloned()
-                    .unwrap_or(json!({"type": "object"}));
-                let value = sample(spec, &schema, &op.pointer, 0)?;
+                let json = body.and_then(|b| b.pointer("/content/application~1json"));
+                let value = match json.and_then(|j| j.get("example")) {
+                    Some(example) => example.clone(),
+                    None => {
+                        let schema = json
+                            .and_then(|j| j.get("schema"))
+                            .cloned()
+                            .unwrap_or(json!({"type": "object"}));
+                        sample(spec, &schema, &op.pointer, 0)?
+                    }
+                };
                 let _ = write!(call, ".body(serde_json::from_value::<types::{}>(serde_json::json!({value})).unwrap())", row.body);
             }
         }
