@@ -13,8 +13,8 @@ use whapi_client::{types, BoxFuture, Client, Hooks, Transport};
 
 use whapi_tests::prism::{self, Prism};
 
-/// The bytes of the binary uploads: a PNG signature and a little more.
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01";
+/// The bytes of the binary uploads: a whole 192×192 PNG, the examples' icon.
+const PNG: &[u8] = include_bytes!("../../whapi-ext/examples/assets/icon.png");
 
 include!("cases.rs");
 
