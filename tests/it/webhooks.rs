@@ -223,6 +223,8 @@ fn every_message_type_gets_its_body() {
             MessageBody::Order(Some(_)) => "order",
             MessageBody::Product(Some(_)) => "product",
             MessageBody::System(Some(_)) => "system",
+            MessageBody::Event(Some(_)) => "event",
+            MessageBody::AdminInvite(Some(_)) => "admin_invite",
             MessageBody::Unknown { kind } => kind.unwrap_or("none"),
             _ => "missing content",
         })
@@ -260,6 +262,8 @@ fn every_message_type_gets_its_body() {
             "invite",
             "text",
             "hologram",
+            "event",
+            "admin_invite",
         ]
     );
     let live = messages[11].body();

@@ -87,6 +87,10 @@ pub enum MessageBody<'a> {
     Product(Option<&'a RawValue>),
     /// `system`, kept as JSON.
     System(Option<&'a RawValue>),
+    /// `event` (a scheduled event), kept as JSON.
+    Event(Option<&'a RawValue>),
+    /// `admin_invite` (to administer a newsletter), kept as JSON.
+    AdminInvite(Option<&'a RawValue>),
     /// A type this version does not know, or a known type without its
     /// content: the message's raw JSON has everything.
     Unknown {
@@ -134,6 +138,8 @@ impl Message {
             "order" => B::Order(self.order.as_deref()),
             "product" => B::Product(self.product.as_deref()),
             "system" => B::System(self.system.as_deref()),
+            "event" => B::Event(self.event.as_deref()),
+            "admin_invite" => B::AdminInvite(self.admin_invite.as_deref()),
             _ => unknown,
         }
     }
