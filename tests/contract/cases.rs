@@ -240,7 +240,7 @@ pub async fn call(
         }
         "loginUserImage" => {
             Box::pin(async move {
-                outcome(client.login_user_image().send().await).await
+                download_outcome(client.login_user_image().send().await).await
             })
         }
         "loginUserRowData" => {
@@ -1499,7 +1499,7 @@ pub async fn call(
         }
         "getGroupIcon" => {
             Box::pin(async move {
-                outcome(
+                download_outcome(
                         client
                             .get_group_icon()
                             .group_id(
@@ -2169,7 +2169,7 @@ pub async fn call(
         }
         "getMedia" => {
             Box::pin(async move {
-                outcome(
+                download_outcome(
                         client
                             .get_media()
                             .media_id(

@@ -29,6 +29,29 @@ fn violations(headers: &reqwest::header::HeaderMap) -> String {
         .to_string()
 }
 
+/// [`outcome`] for a download: its body is read to the end, and a 200
+/// must carry bytes.
+async fn download_outcome(
+    result: Result<ResponseValue<progenitor_client::ByteStream>, whapi_client::Error<()>>,
+) -> Result<u16, String> {
+    let value = match result {
+        Ok(value) => value,
+        Err(e) => return outcome::<()>(Err(e)).await,
+    };
+    let status = value.status().as_u16();
+    let mut chunks = value.into_inner().into_inner();
+    let mut bytes = 0;
+    while let Some(chunk) = chunks.next().await {
+        bytes += chunk
+            .map_err(|e| format!("{status}: the download broke off: {e}"))?
+            .len();
+    }
+    if status == 200 && bytes == 0 {
+        return Err(format!("{status}: a download without bytes"));
+    }
+    Ok(status)
+}
+
 /// Its status, or why a call failed (the spec violations Prism reported).
 async fn outcome<T>(
     result: Result<ResponseValue<T>, whapi_client::Error<()>>,

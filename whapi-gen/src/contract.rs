@@ -280,9 +280,15 @@ pub fn generate_cases(spec: &Value, rows: &[Row]) -> Result<String, GenError> {
                 let _ = write!(call, ".body(serde_json::from_value::<types::{}>(serde_json::json!({value})).unwrap())", row.body);
             }
         }
+        // Downloads are read to the end: their bytes must arrive too.
+        let judge = if row.success == "ByteStream" {
+            "download_outcome"
+        } else {
+            "outcome"
+        };
         let _ = writeln!(
             arms,
-            "        {id:?} => Box::pin(async move {{ outcome({call}.send().await).await }}),"
+            "        {id:?} => Box::pin(async move {{ {judge}({call}.send().await).await }}),"
         );
         ids.push(id.to_string());
     }
