@@ -455,3 +455,121 @@ async fn answers_off_the_spec_decode_also_in_types_requests_share() {
         "the request-side Webhook still requires its url"
     );
 }
+
+#[tokio::test]
+async fn json_forms_of_the_raw_uploads_go_as_json_through_the_hooks() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/media"))
+        .and(header("content-type", "application/json"))
+        .and(body_json(json!({"media": "https://example.com/cat.png"})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"media": [{"id": "media_init"}]})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/groups/120363025343298765@g.us/icon"))
+        .and(header("content-type", "application/json"))
+        .and(body_json(
+            json!({"media": "png-4a3b2c1d", "mime_type": "image/png"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/messages/media/image"))
+        .and(query_param("to", "15550100000"))
+        .and(query_param("caption", "A cat"))
+        .and(header("content-type", "application/json"))
+        .and(body_json(json!({"media": "png-4a3b2c1d"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"sent": true, "message": {"id": "PsqXn5SAD5v7HRA-wHqB9g", "type": "image"}}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let recorder = std::sync::Arc::new(Recorder::default());
+    let client = Client::new_with_client(
+        &server.uri(),
+        reqwest::Client::new(),
+        Hooks::with_transport(recorder.clone()),
+    );
+
+    let uploaded = client
+        .upload_media_json()
+        .body_map(|b| b.media(Some("https://example.com/cat.png".to_string())))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let icon = client
+        .set_group_icon_json()
+        .group_id("120363025343298765@g.us".to_string())
+        .body(types::UploadImageJson {
+            media: "png-4a3b2c1d".into(),
+            mime_type: Some("image/png".into()),
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let sent = client
+        .send_media_message_json()
+        .media_message_type(types::MediaMessageType::Image)
+        .to("15550100000".to_string())
+        .caption("A cat".to_string())
+        .body_map(|b| b.media(Some("png-4a3b2c1d".to_string())))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+
+    assert_eq!(
+        uploaded.media[0].id.as_ref().unwrap().as_str(),
+        "media_init"
+    );
+    assert_eq!(icon.success, Some(true));
+    assert_eq!(sent.sent, Some(true));
+    assert_eq!(
+        *recorder.0.lock().unwrap(),
+        [
+            "uploadMedia POST /media",
+            "setGroupIcon PUT /groups/{GroupID}/icon",
+            "sendMediaMessage POST /messages/media/{MediaMessageType}"
+        ]
+    );
+    for request in server.received_requests().await.unwrap() {
+        assert_eq!(request.headers.get("accept").unwrap(), "application/json");
+        assert_eq!(request.headers.get("api-version").unwrap(), "1.8.7");
+    }
+}
+
+#[tokio::test]
+async fn json_forms_refuse_an_incomplete_request_before_sending() {
+    let server = MockServer::start().await;
+    let client = client(&server);
+
+    let no_group = client
+        .set_group_icon_json()
+        .body_map(|b| b.media("png-4a3b2c1d".to_string()))
+        .send()
+        .await;
+    let no_media = client
+        .set_group_icon_json()
+        .group_id("120363025343298765@g.us".to_string())
+        .send()
+        .await;
+
+    match no_group {
+        Err(Error::InvalidRequest(why)) => assert!(why.contains("group_id"), "{why}"),
+        other => panic!("expected InvalidRequest, got {other:?}"),
+    }
+    match no_media {
+        Err(Error::InvalidRequest(why)) => assert!(why.contains("media"), "{why}"),
+        other => panic!("expected InvalidRequest, got {other:?}"),
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+}

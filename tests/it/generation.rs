@@ -167,3 +167,46 @@ fn large_types_are_boxed_where_they_are_held() {
     let sent = types::SentMessage::default();
     let _: Option<Box<types::Message>> = sent.message;
 }
+
+#[test]
+fn every_body_whose_json_form_is_set_aside_has_a_json_method() {
+    // `binary_upload_as_octet_stream` gives the generated method the bytes;
+    // the JSON form of each such body gets a twin method, `<method>_json`.
+    let normalized: serde_json::Value =
+        serde_json::from_str(&whapi_tests::read(whapi_gen::paths::NORMALIZED)).unwrap();
+    let rows = inventory::inventory(&checked_in_client(), &whapi_tests::spec()).unwrap();
+    let mut with_both = Vec::new();
+    for item in normalized["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            let mut body = &op["requestBody"];
+            if let Some(target) = body["$ref"].as_str() {
+                body = normalized.pointer(target.trim_start_matches('#')).unwrap();
+            }
+            let Some(content) = body["content"].as_object() else {
+                continue;
+            };
+            let binary = content.values().any(|m| m["schema"]["format"] == "binary");
+            if binary && content.contains_key("application/json") {
+                with_both.push(op["operationId"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    with_both.sort();
+    assert_eq!(
+        with_both,
+        ["sendMediaMessage", "setGroupIcon", "uploadMedia"]
+    );
+    for id in with_both {
+        let forms: Vec<(&str, &str)> = rows
+            .iter()
+            .filter(|r| r.operation_id == id)
+            .map(|r| (r.rust_method.as_str(), r.body.as_str()))
+            .collect();
+        assert_eq!(forms.len(), 2, "{id}: {forms:?}");
+        assert_eq!(forms[0].1, "reqwest::Body", "{id}: {forms:?}");
+        assert!(
+            forms[1].0.ends_with("_json") && forms[1].1.ends_with("Json"),
+            "{id}: {forms:?}"
+        );
+    }
+}

@@ -1,4 +1,5 @@
-//! The declared `rust-version` is honest: no dependency needs a newer Rust.
+//! The declared `rust-version` is honest: no dependency needs a newer Rust,
+//! and CI builds the workspace with it.
 
 use std::process::Command;
 
@@ -65,6 +66,27 @@ fn no_dependency_needs_a_newer_rust_than_the_workspace_declares() {
         too_new.is_empty(),
         "rust-version {declared} is too low: {too_new:?}"
     );
+}
+
+#[test]
+fn ci_builds_everything_with_the_declared_rust_version() {
+    // The dependency check above cannot see our own code using newer Rust:
+    // CI installs the toolchain `rust-version` names and builds with it.
+    let manifest = whapi_tests::read("Cargo.toml");
+    let declared = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-version = \""))
+        .and_then(|l| l.strip_suffix('"'))
+        .expect("the workspace declares rust-version");
+    assert_eq!(parse(declared)[0], 1, "rust-version {declared}");
+    let ci = whapi_tests::read(".ci/run");
+    for line in [
+        r#"msrv=$(sed -n 's/^rust-version = "\(.*\)"$/\1/p' Cargo.toml)"#,
+        r#"rustup toolchain install "$msrv" --profile minimal"#,
+        r#"cargo "+$msrv" check --workspace --all-targets --all-features --locked"#,
+    ] {
+        assert!(ci.contains(line), ".ci/run lacks `{line}`");
+    }
 }
 
 /// The examples of whapi-ext, by name.

@@ -42603,6 +42603,20 @@ let response = client.create_group_call_link()
         builder::CreateGroupCallLink::new(self)
     }
 }
+impl Client {
+    ///The JSON form of [`Client::send_media_message`]: its body as [`types::UploadMediaJson`], sent as `application/json` through the same hooks.
+    pub fn send_media_message_json(&self) -> builder::SendMediaMessageJson<'_> {
+        builder::SendMediaMessageJson::new(self)
+    }
+    ///The JSON form of [`Client::set_group_icon`]: its body as [`types::UploadImageJson`], sent as `application/json` through the same hooks.
+    pub fn set_group_icon_json(&self) -> builder::SetGroupIconJson<'_> {
+        builder::SetGroupIconJson::new(self)
+    }
+    ///The JSON form of [`Client::upload_media`]: its body as [`types::UploadMediaJson`], sent as `application/json` through the same hooks.
+    pub fn upload_media_json(&self) -> builder::UploadMediaJson<'_> {
+        builder::UploadMediaJson::new(self)
+    }
+}
 /// Types for composing operation parameters.
 #[allow(clippy::all)]
 pub mod builder {
@@ -56592,6 +56606,543 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "create_group_call_link",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::send_media_message_json`]
+
+[`Client::send_media_message_json`]: super::Client::send_media_message_json*/
+    #[derive(Debug, Clone)]
+    pub struct SendMediaMessageJson<'a> {
+        client: &'a super::Client,
+        media_message_type: Result<types::MediaMessageType, String>,
+        animated: Result<Option<bool>, String>,
+        autoplay: Result<Option<bool>, String>,
+        caption: Result<Option<::std::string::String>, String>,
+        edit: Result<Option<::std::string::String>, String>,
+        filename: Result<Option<::std::string::String>, String>,
+        height: Result<Option<i32>, String>,
+        mentions: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
+        preview: Result<Option<::std::string::String>, String>,
+        quoted: Result<Option<::std::string::String>, String>,
+        recording_time: Result<Option<i64>, String>,
+        seconds: Result<Option<i32>, String>,
+        to: Result<::std::string::String, String>,
+        view_once: Result<Option<bool>, String>,
+        waveform: Result<Option<::std::string::String>, String>,
+        width: Result<Option<i32>, String>,
+        body: Result<types::builder::UploadMediaJson, String>,
+    }
+    impl<'a> SendMediaMessageJson<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                media_message_type: Err(
+                    "media_message_type was not initialized".to_string(),
+                ),
+                animated: Ok(None),
+                autoplay: Ok(None),
+                caption: Ok(None),
+                edit: Ok(None),
+                filename: Ok(None),
+                height: Ok(None),
+                mentions: Ok(None),
+                preview: Ok(None),
+                quoted: Ok(None),
+                recording_time: Ok(None),
+                seconds: Ok(None),
+                to: Err("to was not initialized".to_string()),
+                view_once: Ok(None),
+                waveform: Ok(None),
+                width: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn media_message_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MediaMessageType>,
+        {
+            self.media_message_type = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `MediaMessageType` for media_message_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn animated<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.animated = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for animated failed".to_string());
+            self
+        }
+        pub fn autoplay<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.autoplay = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for autoplay failed".to_string());
+            self
+        }
+        pub fn caption<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.caption = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for caption failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn edit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.edit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for edit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn filename<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.filename = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for filename failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn height<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.height = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for height failed".to_string());
+            self
+        }
+        pub fn mentions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+        {
+            self.mentions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for mentions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn preview<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.preview = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for preview failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn quoted<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.quoted = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for quoted failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn recording_time<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.recording_time = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `i64` for recording_time failed".to_string()
+                });
+            self
+        }
+        pub fn seconds<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.seconds = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for seconds failed".to_string());
+            self
+        }
+        pub fn to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.to = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn view_once<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.view_once = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for view_once failed".to_string());
+            self
+        }
+        pub fn waveform<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.waveform = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for waveform failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn width<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.width = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for width failed".to_string());
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UploadMediaJson>,
+            <V as std::convert::TryInto<
+                types::UploadMediaJson,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `UploadMediaJson` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UploadMediaJson,
+            ) -> types::builder::UploadMediaJson,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/messages/media/{MediaMessageType}`
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self {
+                client,
+                media_message_type,
+                animated,
+                autoplay,
+                caption,
+                edit,
+                filename,
+                height,
+                mentions,
+                preview,
+                quoted,
+                recording_time,
+                seconds,
+                to,
+                view_once,
+                waveform,
+                width,
+                body,
+            } = self;
+            let media_message_type = media_message_type.map_err(Error::InvalidRequest)?;
+            let animated = animated.map_err(Error::InvalidRequest)?;
+            let autoplay = autoplay.map_err(Error::InvalidRequest)?;
+            let caption = caption.map_err(Error::InvalidRequest)?;
+            let edit = edit.map_err(Error::InvalidRequest)?;
+            let filename = filename.map_err(Error::InvalidRequest)?;
+            let height = height.map_err(Error::InvalidRequest)?;
+            let mentions = mentions.map_err(Error::InvalidRequest)?;
+            let preview = preview.map_err(Error::InvalidRequest)?;
+            let quoted = quoted.map_err(Error::InvalidRequest)?;
+            let recording_time = recording_time.map_err(Error::InvalidRequest)?;
+            let seconds = seconds.map_err(Error::InvalidRequest)?;
+            let to = to.map_err(Error::InvalidRequest)?;
+            let view_once = view_once.map_err(Error::InvalidRequest)?;
+            let waveform = waveform.map_err(Error::InvalidRequest)?;
+            let width = width.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UploadMediaJson::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/messages/media/{}", client.baseurl, encode_path(& media_message_type
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("animated", &animated))
+                .query(&progenitor_client::QueryParam::new("autoplay", &autoplay))
+                .query(&progenitor_client::QueryParam::new("caption", &caption))
+                .query(&progenitor_client::QueryParam::new("edit", &edit))
+                .query(&progenitor_client::QueryParam::new("filename", &filename))
+                .query(&progenitor_client::QueryParam::new("height", &height))
+                .query(&progenitor_client::QueryParam::new("mentions", &mentions))
+                .query(&progenitor_client::QueryParam::new("preview", &preview))
+                .query(&progenitor_client::QueryParam::new("quoted", &quoted))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "recording_time",
+                        &recording_time,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("seconds", &seconds))
+                .query(&progenitor_client::QueryParam::new("to", &to))
+                .query(&progenitor_client::QueryParam::new("view_once", &view_once))
+                .query(&progenitor_client::QueryParam::new("waveform", &waveform))
+                .query(&progenitor_client::QueryParam::new("width", &width))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "send_media_message_json",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::set_group_icon_json`]
+
+[`Client::set_group_icon_json`]: super::Client::set_group_icon_json*/
+    #[derive(Debug, Clone)]
+    pub struct SetGroupIconJson<'a> {
+        client: &'a super::Client,
+        group_id: Result<types::GroupId, String>,
+        body: Result<types::builder::UploadImageJson, String>,
+    }
+    impl<'a> SetGroupIconJson<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                group_id: Err("group_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn group_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GroupId>,
+        {
+            self.group_id = value
+                .try_into()
+                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UploadImageJson>,
+            <V as std::convert::TryInto<
+                types::UploadImageJson,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `UploadImageJson` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UploadImageJson,
+            ) -> types::builder::UploadImageJson,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/groups/{GroupID}/icon`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
+            let Self { client, group_id, body } = self;
+            let group_id = group_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UploadImageJson::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/groups/{}/icon", client.baseurl, encode_path(& group_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "set_group_icon_json",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::upload_media_json`]
+
+[`Client::upload_media_json`]: super::Client::upload_media_json*/
+    #[derive(Debug, Clone)]
+    pub struct UploadMediaJson<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::UploadMediaJson, String>,
+    }
+    impl<'a> UploadMediaJson<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UploadMediaJson>,
+            <V as std::convert::TryInto<
+                types::UploadMediaJson,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `UploadMediaJson` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UploadMediaJson,
+            ) -> types::builder::UploadMediaJson,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/media`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::UploadMediaResponse>, Error<()>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::UploadMediaJson::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/media", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "upload_media_json",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

@@ -129,6 +129,7 @@ pub static OPERATIONS: &[Operation] = &[
     Operation { name: "send_group_invite", operation_id: "sendGroupInvite", method: "POST", path: "/groups/link/{InviteCode}" },
     Operation { name: "send_me_presence", operation_id: "sendMePresence", method: "PUT", path: "/presences/me" },
     Operation { name: "send_media_message", operation_id: "sendMediaMessage", method: "POST", path: "/messages/media/{MediaMessageType}" },
+    Operation { name: "send_media_message_json", operation_id: "sendMediaMessage", method: "POST", path: "/messages/media/{MediaMessageType}" },
     Operation { name: "send_message_audio", operation_id: "sendMessageAudio", method: "POST", path: "/messages/audio" },
     Operation { name: "send_message_carousel", operation_id: "sendMessageCarousel", method: "POST", path: "/messages/carousel" },
     Operation { name: "send_message_contact", operation_id: "sendMessageContact", method: "POST", path: "/messages/contact" },
@@ -154,6 +155,7 @@ pub static OPERATIONS: &[Operation] = &[
     Operation { name: "send_presence", operation_id: "sendPresence", method: "PUT", path: "/presences/{EntryID}" },
     Operation { name: "send_product", operation_id: "sendProduct", method: "POST", path: "/business/products/{ProductID}" },
     Operation { name: "set_group_icon", operation_id: "setGroupIcon", method: "PUT", path: "/groups/{GroupID}/icon" },
+    Operation { name: "set_group_icon_json", operation_id: "setGroupIcon", method: "PUT", path: "/groups/{GroupID}/icon" },
     Operation { name: "star_message", operation_id: "starMessage", method: "PUT", path: "/messages/{MessageID}/star" },
     Operation { name: "subscribe_newsletter", operation_id: "subscribeNewsletter", method: "POST", path: "/newsletters/{NewsletterID}/subscription" },
     Operation { name: "subscribe_newsletter_invite", operation_id: "subscribeNewsletterInvite", method: "POST", path: "/newsletters/invite/{NewsletterInviteCode}/subscription" },
@@ -169,5 +171,6 @@ pub static OPERATIONS: &[Operation] = &[
     Operation { name: "update_product", operation_id: "updateProduct", method: "PATCH", path: "/business/products/{ProductID}" },
     Operation { name: "update_user_profile", operation_id: "updateUserProfile", method: "PATCH", path: "/users/profile" },
     Operation { name: "upload_media", operation_id: "uploadMedia", method: "POST", path: "/media" },
+    Operation { name: "upload_media_json", operation_id: "uploadMedia", method: "POST", path: "/media" },
     Operation { name: "webhook_test", operation_id: "webhookTest", method: "POST", path: "/settings/webhook_test" },
 ];

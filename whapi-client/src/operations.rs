@@ -36,6 +36,14 @@ mod tests {
             ("sendMessageText", "POST", "/messages/text")
         );
         assert!(operation("no_such_method").is_none());
-        assert_eq!(OPERATIONS.len(), 167);
+        // 167 operations, and the JSON forms of three raw uploads.
+        assert_eq!(OPERATIONS.len(), 170);
+        let ids: std::collections::BTreeSet<_> =
+            OPERATIONS.iter().map(|op| op.operation_id).collect();
+        assert_eq!(ids.len(), 167);
+        assert_eq!(
+            operation("upload_media_json").map(|op| op.operation_id),
+            Some("uploadMedia")
+        );
     }
 }

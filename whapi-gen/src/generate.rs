@@ -54,8 +54,20 @@ pub(crate) fn render(file: &syn::File) -> String {
     format!("{HEADER}\n{}", prettyplease::unparse(file))
 }
 
-/// Runs progenitor and parses its output (checked for duplicate names).
+/// Runs progenitor and parses its output (checked for duplicate names), with
+/// the JSON-form twins of the raw uploads merged in.
 pub(crate) fn generate_file(spec: &Value, options: &crate::Options) -> Result<syn::File, GenError> {
+    let mut file = run_progenitor(spec, options)?;
+    check_unique_type_names(&file)?;
+    if let Some(twin_spec) = crate::json_forms::twin_spec(spec) {
+        let twins = crate::json_forms::twins(spec);
+        crate::json_forms::merge(&mut file, run_progenitor(&twin_spec, options)?, &twins)?;
+    }
+    Ok(file)
+}
+
+/// progenitor's output for `spec`, parsed.
+fn run_progenitor(spec: &Value, options: &crate::Options) -> Result<syn::File, GenError> {
     let api = crate::to_openapi(spec)?;
     let mut settings = settings();
     for derive in &options.derives {
@@ -65,9 +77,7 @@ pub(crate) fn generate_file(spec: &Value, options: &crate::Options) -> Result<sy
     let tokens = generator
         .generate_tokens(&api)
         .map_err(|e| GenError::Progenitor(e.to_string()))?;
-    let file: syn::File = syn::parse2(tokens).map_err(|e| GenError::Syntax(e.to_string()))?;
-    check_unique_type_names(&file)?;
-    Ok(file)
+    syn::parse2(tokens).map_err(|e| GenError::Syntax(e.to_string()))
 }
 
 /// The operation table: one `Operation` per client method, sorted by method

@@ -36,7 +36,68 @@ pub struct Row {
 /// spec with no method are rows with `rust_method` set to `MISSING`.
 pub fn inventory(generated: &str, spec: &Value) -> Result<Vec<Row>, GenError> {
     let file = syn::parse_file(generated).map_err(|e| GenError::Syntax(e.to_string()))?;
-    Ok(inventory_of_file(&file, spec))
+    let mut rows = inventory_of_file(&file, spec);
+    let twins = json_form_rows(&file, &rows);
+    rows.extend(twins);
+    Ok(rows)
+}
+
+/// The JSON-form twins of the raw uploads (`upload_media_json`), one row
+/// each: their operation's row, with the twin's method, body and answer.
+pub(crate) fn json_form_rows(file: &syn::File, rows: &[Row]) -> Vec<Row> {
+    let builders = builder_types(file);
+    let mut out = Vec::new();
+    for f in client_fns(file) {
+        let Some(doc) = doc_text(&f.attrs).filter(|d| d.contains(crate::json_forms::MARKER)) else {
+            continue;
+        };
+        let Some(original) = doc
+            .split_once(crate::json_forms::MARKER)
+            .and_then(|(_, rest)| rest.split_once("`]"))
+            .map(|(name, _)| name)
+        else {
+            continue;
+        };
+        let Some(row) = rows.iter().find(|r| r.rust_method == original) else {
+            continue;
+        };
+        let info = builders.get(&builder_of(f)).cloned().unwrap_or_default();
+        out.push(Row {
+            rust_method: f.sig.ident.to_string(),
+            params: info.params,
+            body: info.body,
+            success: info.success,
+            ..row.clone()
+        });
+    }
+    out
+}
+
+/// The builder type a `Client` method returns.
+fn builder_of(f: &syn::ImplItemFn) -> String {
+    match &f.sig.output {
+        ReturnType::Type(_, ty) => last_segment(ty),
+        ReturnType::Default => String::new(),
+    }
+}
+
+/// Every inherent method of `Client`.
+fn client_fns(file: &syn::File) -> impl Iterator<Item = &syn::ImplItemFn> {
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Impl(block)
+                if block.trait_.is_none() && type_name(&block.self_ty) == "Client" =>
+            {
+                Some(block.items.iter())
+            }
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|item| match item {
+            ImplItem::Fn(f) => Some(f),
+            _ => None,
+        })
 }
 
 /// [`inventory`] of an already parsed file.
@@ -98,22 +159,11 @@ pub fn render(rows: &[Row]) -> String {
 /// progenitor writes on each method ("Sends a `GET` request to `/path`").
 fn client_methods(file: &syn::File) -> BTreeMap<(String, String), (String, String)> {
     let mut out = BTreeMap::new();
-    for item in &file.items {
-        let Item::Impl(block) = item else { continue };
-        if block.trait_.is_some() || type_name(&block.self_ty) != "Client" {
+    for f in client_fns(file) {
+        let Some(endpoint) = doc_text(&f.attrs).and_then(|d| sends_request_to(&d)) else {
             continue;
-        }
-        for item in &block.items {
-            let ImplItem::Fn(f) = item else { continue };
-            let Some(endpoint) = doc_text(&f.attrs).and_then(|d| sends_request_to(&d)) else {
-                continue;
-            };
-            let builder = match &f.sig.output {
-                ReturnType::Type(_, ty) => last_segment(ty),
-                ReturnType::Default => String::new(),
-            };
-            out.insert(endpoint, (f.sig.ident.to_string(), builder));
-        }
+        };
+        out.insert(endpoint, (f.sig.ident.to_string(), builder_of(f)));
     }
     out
 }

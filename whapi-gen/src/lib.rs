@@ -17,6 +17,7 @@ mod contract;
 mod error;
 mod generate;
 pub mod inventory;
+mod json_forms;
 mod load;
 mod messages;
 pub mod normalize;
@@ -81,7 +82,9 @@ pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<Outpu
     let file = generate::generate_file(&normalized.codegen, options)?;
     let rows = inventory::inventory_of_file(&file, &normalized.spec);
     let client = generate::render(&file);
-    let table = generate::operation_table(&rows)?;
+    let mut table_rows = rows.clone();
+    table_rows.extend(inventory::json_form_rows(&file, &rows));
+    let table = generate::operation_table(&table_rows)?;
     let (builders, builder_cases) = messages::generate_messages(&normalized.spec, &rows)?;
     let cases = contract::generate_cases(&normalized.spec, &rows)?;
     let report = report::render(&normalized.report);

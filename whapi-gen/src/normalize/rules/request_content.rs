@@ -31,7 +31,8 @@ pub const BINARY_AS_OCTET_STREAM: Rule = Rule {
 media types and a JSON form. The client takes the bytes as an `application/octet-stream` body so \
 raw uploads stay callable (`whapi-ext` sends the true media type); the accepted types are listed \
 in `x-whapi-media-types`, and the JSON form becomes the component `<Body>Json` so none of its \
-fields is lost. The normalized spec keeps every media type.",
+fields is lost; each operation taking the body gets a twin method, `<method>_json`, that \
+sends that form. The normalized spec keeps every media type.",
     apply: binary_upload_as_octet_stream,
 };
 
@@ -198,6 +199,9 @@ fn binary_upload_as_octet_stream(spec: &mut Value) -> Result<Vec<String>, GenErr
         if let Some(body_obj) = spec.pointer_mut(&body).and_then(Value::as_object_mut) {
             body_obj.insert("x-whapi-media-types".into(), json!(binary));
             if json_schema.is_some() {
+                // `generate::json_forms` gives each operation of this body a
+                // twin method that sends this form.
+                body_obj.insert("x-whapi-json-form".into(), json!(name));
                 note(
                     body_obj,
                     &format!("The JSON form of this body is the schema `{name}`."),
@@ -352,6 +356,7 @@ mod tests {
             body["x-whapi-media-types"],
             json!(["audio/ogg", "audio/ogg; codecs=opus", "image/png"])
         );
+        assert_eq!(body["x-whapi-json-form"], "UploadMediaJson");
         assert_eq!(
             spec["components"]["schemas"]["UploadMediaJson"]["properties"]["media"]["type"],
             "string"

@@ -1,0 +1,341 @@
+//! Twin methods that send the JSON form of the raw uploads.
+//!
+//! `binary_upload_as_octet_stream` gives `upload_media`, `send_media_message`
+//! and `set_group_icon` their bytes, and marks each body that also has a JSON
+//! form with `x-whapi-json-form`. progenitor takes one content type per
+//! body, so each operation of such a body is generated a second time, as
+//! `<operationId>Json` with the JSON body, in a spec of its own; its method
+//! and builder are then merged into the main file. The twin has the same
+//! path, parameters and answers, so the same hooks send it.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Map, Value};
+use syn::{ImplItem, Item};
+
+use crate::walk::{escape, operations, reachable_refs};
+use crate::GenError;
+
+/// One operation whose body's JSON form gets a twin method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Twin {
+    /// The operation's operationId, e.g. `uploadMedia`.
+    pub operation_id: String,
+    /// The twin's operationId, e.g. `uploadMediaJson`.
+    pub twin_id: String,
+    /// The component schema of the JSON form, e.g. `UploadMediaJson`.
+    pub form: String,
+}
+
+/// The operations whose request body has a JSON form set aside.
+pub(crate) fn twins(spec: &Value) -> Vec<Twin> {
+    let mut out = Vec::new();
+    for op in operations(spec) {
+        let Some(operation) = spec.pointer(&op.pointer) else {
+            continue;
+        };
+        let Some(form) = request_body(spec, operation)
+            .and_then(|b| b.get("x-whapi-json-form"))
+            .and_then(Value::as_str)
+        else {
+            continue;
+        };
+        let id = operation["operationId"].as_str().unwrap_or_default();
+        out.push(Twin {
+            operation_id: id.to_string(),
+            twin_id: format!("{id}Json"),
+            form: form.to_string(),
+        });
+    }
+    out
+}
+
+fn request_body<'a>(spec: &'a Value, operation: &'a Value) -> Option<&'a Value> {
+    let body = operation.get("requestBody")?;
+    match body.get("$ref").and_then(Value::as_str) {
+        Some(target) => spec.pointer(target.strip_prefix('#')?),
+        None => Some(body),
+    }
+}
+
+/// A spec holding only the twin operations, each with its JSON body, and
+/// only the components they reach (so progenitor's second run is quick).
+/// `None` when no body has a JSON form set aside.
+pub(crate) fn twin_spec(spec: &Value) -> Option<Value> {
+    let mut paths = Map::new();
+    for op in operations(spec) {
+        let Some(operation) = spec.pointer(&op.pointer) else {
+            continue;
+        };
+        let Some(form) = request_body(spec, operation)
+            .and_then(|b| b.get("x-whapi-json-form"))
+            .and_then(Value::as_str)
+        else {
+            continue;
+        };
+        let mut twin = operation.clone();
+        let id = operation["operationId"].as_str().unwrap_or_default();
+        twin["operationId"] = json!(format!("{id}Json"));
+        twin["requestBody"] = json!({
+            "required": true,
+            "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{form}")}}}
+        });
+        let item = paths.entry(op.path.clone()).or_insert_with(|| {
+            // Path-level parameters apply to the twin too.
+            let mut item = Map::new();
+            if let Some(params) = spec["paths"][&op.path].get("parameters") {
+                item.insert("parameters".into(), params.clone());
+            }
+            Value::Object(item)
+        });
+        item[op.method] = twin;
+    }
+    if paths.is_empty() {
+        return None;
+    }
+    let paths = Value::Object(paths);
+    let mut reached = BTreeSet::new();
+    reachable_refs(spec, &paths, &mut reached);
+    let mut components = Map::new();
+    if let Some(all) = spec.get("components").and_then(Value::as_object) {
+        for (kind, entries) in all {
+            let Some(entries) = entries.as_object() else {
+                continue;
+            };
+            let kept: Map<String, Value> = entries
+                .iter()
+                .filter(|(name, _)| {
+                    kind == "securitySchemes"
+                        || reached.contains(&format!("/components/{kind}/{}", escape(name)))
+                })
+                .map(|(name, v)| (name.clone(), v.clone()))
+                .collect();
+            components.insert(kind.clone(), Value::Object(kept));
+        }
+    }
+    let mut twin = Map::new();
+    for (key, value) in spec.as_object()? {
+        match key.as_str() {
+            "paths" => twin.insert(key.clone(), paths.clone()),
+            "components" => twin.insert(key.clone(), Value::Object(components.clone())),
+            _ => twin.insert(key.clone(), value.clone()),
+        };
+    }
+    Some(Value::Object(twin))
+}
+
+/// Moves the twins' `Client` methods and builders out of `twin_file` (a
+/// progenitor run on [`twin_spec`]) into `main`. Each method's docs name the
+/// method it is the twin of, not the endpoint, so the inventory keeps one
+/// row per operation of the spec.
+pub(crate) fn merge(
+    main: &mut syn::File,
+    twin_file: syn::File,
+    twins: &[Twin],
+) -> Result<(), GenError> {
+    let mut methods = Vec::new();
+    let mut builders = Vec::new();
+    for item in twin_file.items {
+        match item {
+            Item::Impl(block) if block.trait_.is_none() && is_client(&block.self_ty) => {
+                for item in block.items {
+                    let ImplItem::Fn(mut f) = item else { continue };
+                    let name = f.sig.ident.to_string();
+                    let Some(twin) = twins.iter().find(|t| snake(&t.twin_id) == name) else {
+                        // Constructors and the like: the main file has them.
+                        continue;
+                    };
+                    f.attrs.retain(|a| !a.path().is_ident("doc"));
+                    let doc = format!(
+                        "{MARKER}{}`]: its body as [`types::{}`], sent as `application/json` \
+                         through the same hooks.",
+                        snake(&twin.operation_id),
+                        twin.form,
+                    );
+                    f.attrs.insert(0, syn::parse_quote!(#[doc = #doc]));
+                    methods.push(ImplItem::Fn(f));
+                }
+            }
+            Item::Mod(m) if m.ident == "builder" => {
+                let items = m.content.map(|(_, items)| items).unwrap_or_default();
+                builders.extend(
+                    items
+                        .into_iter()
+                        .filter(|i| matches!(i, Item::Struct(_) | Item::Impl(_))),
+                );
+            }
+            _ => {}
+        }
+    }
+    if methods.len() != twins.len() {
+        return Err(GenError::Progenitor(format!(
+            "expected {} JSON-form methods, progenitor made {}",
+            twins.len(),
+            methods.len()
+        )));
+    }
+    let builder_at = main
+        .items
+        .iter()
+        .position(|i| matches!(i, Item::Mod(m) if m.ident == "builder"))
+        .ok_or_else(|| GenError::Progenitor("the generated file has no `builder` module".into()))?;
+    if let Item::Mod(m) = &mut main.items[builder_at] {
+        if let Some((_, items)) = &mut m.content {
+            items.extend(builders);
+        }
+    }
+    let block: syn::ItemImpl = syn::parse_quote! {
+        impl Client { #(#methods)* }
+    };
+    main.items.insert(builder_at, Item::Impl(block));
+    Ok(())
+}
+
+/// How a twin's docs begin, so the inventory can tell twins from operations
+/// and find the method each is the twin of.
+pub(crate) const MARKER: &str = "The JSON form of [`Client::";
+
+fn is_client(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.path.is_ident("Client"))
+}
+
+/// `uploadMediaJson` → `upload_media_json`, as progenitor names methods.
+pub(crate) fn snake(id: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in id.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> Value {
+        json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/media": {"post": {
+                    "operationId": "uploadMedia",
+                    "requestBody": {"$ref": "#/components/requestBodies/Upload"},
+                    "responses": {"200": {"description": "", "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Uploaded"}}}}}
+                }},
+                "/chats": {"get": {
+                    "operationId": "getChats",
+                    "responses": {"200": {"description": "", "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Chats"}}}}}
+                }}
+            },
+            "components": {
+                "requestBodies": {"Upload": {
+                    "x-whapi-json-form": "UploadJson",
+                    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+                }},
+                "schemas": {
+                    "UploadJson": {"type": "object", "properties": {"media": {"type": "string"}}},
+                    "Uploaded": {"type": "object", "properties": {"id": {"type": "string"}}},
+                    "Chats": {"type": "object", "properties": {"count": {"type": "integer"}}}
+                }
+            }
+        })
+    }
+
+    #[test]
+    fn finds_the_operations_of_bodies_with_a_json_form() {
+        assert_eq!(
+            twins(&spec()),
+            [Twin {
+                operation_id: "uploadMedia".into(),
+                twin_id: "uploadMediaJson".into(),
+                form: "UploadJson".into(),
+            }]
+        );
+    }
+
+    #[test]
+    fn the_twin_spec_holds_the_json_twins_and_only_what_they_reach() {
+        let twin = twin_spec(&spec()).unwrap();
+        let op = &twin["paths"]["/media"]["post"];
+        assert_eq!(op["operationId"], "uploadMediaJson");
+        assert_eq!(
+            op["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/UploadJson"
+        );
+        assert!(twin["paths"].get("/chats").is_none());
+        let schemas = twin["components"]["schemas"].as_object().unwrap();
+        assert_eq!(
+            schemas.keys().collect::<Vec<_>>(),
+            ["UploadJson", "Uploaded"]
+        );
+    }
+
+    #[test]
+    fn no_json_form_no_twin_spec() {
+        let mut spec = spec();
+        spec["components"]["requestBodies"]["Upload"]
+            .as_object_mut()
+            .unwrap()
+            .remove("x-whapi-json-form");
+        assert!(twin_spec(&spec).is_none());
+        assert!(twins(&spec).is_empty());
+    }
+
+    #[test]
+    fn merges_twin_methods_and_builders_with_docs_naming_their_original() {
+        let mut main: syn::File = syn::parse_quote! {
+            pub struct Client {}
+            impl Client { pub fn upload_media(&self) {} }
+            pub mod builder { pub struct UploadMedia; }
+        };
+        let twin: syn::File = syn::parse_quote! {
+            pub struct Client {}
+            impl Client { pub fn new() -> Self { Client {} } }
+            impl Client {
+                #[doc = "Sends a `POST` request to `/media`"]
+                pub fn upload_media_json(&self) {}
+            }
+            pub mod builder { use super::types; pub struct UploadMediaJson; impl UploadMediaJson {} }
+            pub mod types {}
+        };
+        merge(&mut main, twin, &twins(&spec())).unwrap();
+        let text = prettyplease::unparse(&main);
+        assert!(text.contains("pub fn upload_media_json"), "{text}");
+        assert!(!text.contains("fn new"), "{text}");
+        assert!(text.contains("pub struct UploadMediaJson;"), "{text}");
+        assert!(
+            text.contains(
+                "The JSON form of [`Client::upload_media`]: its body as [`types::UploadJson`]"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("Sends a `POST`"), "{text}");
+        assert_eq!(text.matches("pub mod builder").count(), 1, "{text}");
+    }
+
+    #[test]
+    fn a_missing_twin_method_is_an_error() {
+        let mut main: syn::File = syn::parse_quote! { pub mod builder {} };
+        let twin: syn::File = syn::parse_quote! { impl Client { pub fn other(&self) {} } };
+        let err = merge(&mut main, twin, &twins(&spec())).unwrap_err();
+        assert!(
+            err.to_string().contains("expected 1 JSON-form methods"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn snake_cases_operation_ids() {
+        assert_eq!(snake("uploadMediaJson"), "upload_media_json");
+        assert_eq!(snake("getChats"), "get_chats");
+    }
+}
