@@ -3,13 +3,18 @@
 //!
 //! The server is a minimal keep-alive HTTP/1.1 responder on 127.0.0.1 that
 //! answers every request with one fixed chat list, so both clients pay the
-//! same server cost. Rounds alternate between the clients to cancel drift;
-//! the figure is the median of the per-round ratios.
+//! same server cost. The bare client sends the same request: the same
+//! headers (a `User-Agent`, `Accept: application/json`, `api-version`, the
+//! bearer token) and a request timeout; the bench checks this on the first
+//! requests the server receives before it measures. Rounds alternate
+//! between the clients to cancel drift; the figure is the median of the
+//! per-round ratios.
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
-use whapi_client::types;
+use whapi_client::{types, ClientInfo};
 use whapi_ext::{RetryPolicy, Whapi};
 use whapi_tests::loopback::{median, serve_json};
 
@@ -21,16 +26,34 @@ const BODY: &str = r#"{"chats":[{"id":"15550100000@s.whatsapp.net","name":"Alice
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(serve_json(listener, |_| BODY.to_string()));
+    // The heads of the first three requests, to check the clients send the same.
+    let heads = Arc::new(Mutex::new(Vec::new()));
+    let recorded = heads.clone();
+    tokio::spawn(serve_json(listener, move |head| {
+        let mut heads = recorded.lock().unwrap();
+        if heads.len() < 3 {
+            heads.push(head.to_string());
+        }
+        BODY.to_string()
+    }));
 
+    let user_agent = concat!("whapi-rs/", env!("CARGO_PKG_VERSION"));
     let wa = Whapi::builder()
         .token("bench-token")
         .base_url(&base)
+        .user_agent(user_agent)
         .retry_policy(RetryPolicy::default())
         .build()?;
-    let bare = reqwest::Client::new();
+    let bare = reqwest::Client::builder().user_agent(user_agent).build()?;
     let url = format!("{base}/chats");
-
+    let bare_get = || {
+        bare.get(&url)
+            .bearer_auth("bench-token")
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header("api-version", whapi_client::Client::api_version())
+            // Whapi sets a request timeout too.
+            .timeout(Duration::from_secs(60))
+    };
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(
         reqwest::header::AUTHORIZATION,
@@ -40,9 +63,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         &base,
         reqwest::Client::builder()
             .default_headers(headers)
+            .user_agent(user_agent)
+            .timeout(Duration::from_secs(60))
             .build()?,
         whapi_client::Hooks::default(),
     );
+
+    std::hint::black_box(wa.call(|c| c.get_chats().send()).await?);
+    bare_get().send().await?.error_for_status()?;
+    raw.get_chats().send().await.map_err(|e| e.to_string())?;
+    let heads = heads.lock().unwrap().clone();
+    let lines = |head: &str| {
+        let mut lines: Vec<String> = head.lines().map(str::to_ascii_lowercase).collect();
+        lines.sort();
+        lines
+    };
+    if heads.len() != 3 || heads.iter().any(|h| lines(h) != lines(&heads[0])) {
+        return Err(format!("the clients send different requests: {heads:#?}").into());
+    }
 
     let mut whapi_ratios = Vec::new();
     let mut raw_ratios = Vec::new();
@@ -57,16 +95,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let whapi_round = started.elapsed();
         let started = Instant::now();
         for _ in 0..PER_ROUND {
-            let list: types::ChatsList = bare
-                .get(&url)
-                .bearer_auth("bench-token")
-                // The same request: Whapi sets a request timeout too.
-                .timeout(Duration::from_secs(60))
-                .send()
-                .await?
-                .error_for_status()?
-                .json()
-                .await?;
+            let list: types::ChatsList =
+                bare_get().send().await?.error_for_status()?.json().await?;
             std::hint::black_box(list);
         }
         let bare_round = started.elapsed();

@@ -415,7 +415,7 @@ fn debug_display_and_tracing_never_show_the_token() {
         let server = MockServer::start().await;
         Mock::given(method("GET"))
             .and(path("/chats"))
-            .respond_with(ResponseTemplate::new(503))
+            .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "1"))
             .up_to_n_times(1)
             .with_priority(1)
             .mount(&server)
@@ -466,6 +466,19 @@ fn debug_display_and_tracing_never_show_the_token() {
             "no `{field}` in tracing output:\n{logs}"
         );
     }
+    // The span's latency is the whole request's, the wait of the 503's
+    // `Retry-After: 1` before the retry included.
+    let finished = logs
+        .lines()
+        .find(|l| l.contains("request finished") && l.contains("attempt=2"))
+        .unwrap_or_else(|| panic!("no finished retried request in:\n{logs}"));
+    let latency: u64 = finished
+        .split("latency_ms=")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|digits| digits.parse().ok())
+        .unwrap_or_else(|| panic!("no latency in {finished}"));
+    assert!(latency >= 1000, "{finished}\n{logs}");
 }
 
 #[test]

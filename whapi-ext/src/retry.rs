@@ -51,10 +51,9 @@ pub enum Decision {
 
 /// Methods whose repetition has the effect of one request.
 fn is_idempotent(method: &str) -> bool {
-    matches!(
-        method.to_ascii_uppercase().as_str(),
-        "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS"
-    )
+    ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(method))
 }
 
 /// Whether an attempt of `method` that came to `outcome` may be retried.

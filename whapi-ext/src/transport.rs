@@ -20,10 +20,18 @@ pub(crate) struct RetryingTransport {
 
 fn outcome_of(result: &reqwest::Result<reqwest::Response>) -> Outcome {
     match result {
-        Ok(response) => Outcome::Status {
-            status: response.status().as_u16(),
-            retry_after: retry_after(response.headers()),
-        },
+        Ok(response) => {
+            let status = response.status();
+            Outcome::Status {
+                status: status.as_u16(),
+                // Only a refusal carries one worth reading.
+                retry_after: if status.is_success() {
+                    None
+                } else {
+                    retry_after(response.headers())
+                },
+            }
+        }
         Err(e) if e.is_connect() => Outcome::ConnectFailed,
         Err(e) if e.is_timeout() => Outcome::TimedOut,
         Err(_) => Outcome::TransportFailed,
@@ -35,17 +43,18 @@ impl RetryingTransport {
         &self,
         client: &reqwest::Client,
         mut request: reqwest::Request,
+        span: &tracing::Span,
     ) -> reqwest::Result<reqwest::Response> {
         request
             .headers_mut()
             .insert(AUTHORIZATION, self.authorization.clone());
         *request.timeout_mut() = Some(self.request_timeout);
-        let span = tracing::Span::current();
         let method = request.method().clone();
         // The backoff schedule is made on the first retry: most requests
         // never need it.
         let mut schedule = None;
-        let mut first_started = None;
+        let started = Instant::now();
+        let mut attempt_started = started;
         let mut attempt = 1u32;
         loop {
             // A spare copy for the next attempt, if there may be one. A body
@@ -55,12 +64,15 @@ impl RetryingTransport {
             } else {
                 None
             };
-            let attempt_started = Instant::now();
-            let started = *first_started.get_or_insert(attempt_started);
             let result = client.execute(request).await;
             let outcome = outcome_of(&result);
-            let latency_ms = attempt_started.elapsed().as_millis() as u64;
-            tracing::debug!(attempt, ?outcome, latency_ms, "attempt finished");
+            // Field values are computed only when the event is enabled.
+            tracing::debug!(
+                attempt,
+                ?outcome,
+                latency_ms = attempt_started.elapsed().as_millis() as u64,
+                "attempt finished"
+            );
             let delay = match decide(method.as_str(), outcome) {
                 Decision::Stop => None,
                 Decision::Retry { retry_after } => spare.as_ref().and_then(|_| {
@@ -69,11 +81,14 @@ impl RetryingTransport {
                 }),
             };
             let (Some(delay), Some(mut next)) = (delay, spare) else {
-                // The final attempt: its outcome is the span's.
-                span.record("attempt", attempt);
-                span.record("latency_ms", latency_ms);
-                if let Outcome::Status { status, .. } = outcome {
-                    span.record("status", status);
+                // The final attempt: its outcome is the span's, and the
+                // span's latency is the whole request's, retries included.
+                if !span.is_disabled() {
+                    span.record("attempt", attempt);
+                    span.record("latency_ms", started.elapsed().as_millis() as u64);
+                    if let Outcome::Status { status, .. } = outcome {
+                        span.record("status", status);
+                    }
                 }
                 tracing::debug!("request finished");
                 return result;
@@ -93,6 +108,7 @@ impl RetryingTransport {
                 Some(self.request_timeout.min(left.max(Duration::from_millis(1))));
             request = next;
             attempt += 1;
+            attempt_started = Instant::now();
         }
     }
 }
@@ -121,6 +137,10 @@ impl Transport for RetryingTransport {
             attempt = field::Empty,
             latency_ms = field::Empty,
         );
-        Box::pin(self.send_with_retries(client, request).instrument(span))
+        Box::pin(async move {
+            self.send_with_retries(client, request, &span)
+                .instrument(span.clone())
+                .await
+        })
     }
 }
