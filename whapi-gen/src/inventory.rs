@@ -36,16 +36,18 @@ pub struct Row {
 /// spec with no method are rows with `rust_method` set to `MISSING`.
 pub fn inventory(generated: &str, spec: &Value) -> Result<Vec<Row>, GenError> {
     let file = syn::parse_file(generated).map_err(|e| GenError::Syntax(e.to_string()))?;
-    let mut rows = inventory_of_file(&file, spec);
-    let twins = json_form_rows(&file, &rows);
+    let (mut rows, twins) = inventory_of_file(&file, spec);
     rows.extend(twins);
     Ok(rows)
 }
 
 /// The JSON-form twins of the raw uploads (`upload_media_json`), one row
 /// each: their operation's row, with the twin's method, body and answer.
-pub(crate) fn json_form_rows(file: &syn::File, rows: &[Row]) -> Vec<Row> {
-    let builders = builder_types(file);
+fn json_form_rows(
+    file: &syn::File,
+    builders: &BTreeMap<String, BuilderInfo>,
+    rows: &[Row],
+) -> Vec<Row> {
     let mut out = Vec::new();
     for f in client_fns(file) {
         let Some(doc) = doc_text(&f.attrs).filter(|d| d.contains(crate::json_forms::MARKER)) else {
@@ -100,8 +102,9 @@ fn client_fns(file: &syn::File) -> impl Iterator<Item = &syn::ImplItemFn> {
         })
 }
 
-/// [`inventory`] of an already parsed file.
-pub(crate) fn inventory_of_file(file: &syn::File, spec: &Value) -> Vec<Row> {
+/// [`inventory`] of an already parsed file: the rows of the spec's
+/// operations, and apart from them the rows of the JSON-form twins.
+pub(crate) fn inventory_of_file(file: &syn::File, spec: &Value) -> (Vec<Row>, Vec<Row>) {
     let methods = client_methods(file);
     let builders = builder_types(file);
     let mut rows = Vec::new();
@@ -132,7 +135,8 @@ pub(crate) fn inventory_of_file(file: &syn::File, spec: &Value) -> Vec<Row> {
             success,
         });
     }
-    rows
+    let twins = json_form_rows(file, &builders, &rows);
+    (rows, twins)
 }
 
 /// Renders rows as a Markdown table.

@@ -164,6 +164,10 @@ pub(crate) fn merge(
                         .filter(|i| matches!(i, Item::Struct(_) | Item::Impl(_))),
                 );
             }
+            Item::Mod(m) if m.ident == "types" => {
+                let items = m.content.map(|(_, items)| items).unwrap_or_default();
+                merge_new_types(main, items);
+            }
             _ => {}
         }
     }
@@ -189,6 +193,76 @@ pub(crate) fn merge(
     };
     main.items.insert(builder_at, Item::Impl(block));
     Ok(())
+}
+
+/// Adds the types only the twins have (inline schemas named after a twin's
+/// operationId, e.g. `SendMediaMessageJsonTo` where no rule made them
+/// shared), with their impls and builders, to `main`'s `types` module. A
+/// type both runs made is `main`'s already.
+fn merge_new_types(main: &mut syn::File, twin_types: Vec<Item>) {
+    let Some(main_types) = module_items(&mut main.items, "types") else {
+        return;
+    };
+    let known: BTreeSet<String> = main_types.iter().filter_map(defined_name).collect();
+    let mut twin_builders = Vec::new();
+    let mut added = Vec::new();
+    let mut new_names = BTreeSet::new();
+    for item in &twin_types {
+        if let Some(name) = defined_name(item).filter(|n| !known.contains(n)) {
+            new_names.insert(name);
+        }
+    }
+    if new_names.is_empty() {
+        return;
+    }
+    for item in twin_types {
+        match item {
+            Item::Mod(m) if m.ident == "builder" => {
+                twin_builders = m.content.map(|(_, items)| items).unwrap_or_default();
+            }
+            Item::Mod(_) | Item::Use(_) => {}
+            item if mentions(&item, &new_names) => added.push(item),
+            _ => {}
+        }
+    }
+    main_types.extend(added);
+    if let Some(builders) = module_items(main_types, "builder") {
+        builders.extend(
+            twin_builders
+                .into_iter()
+                .filter(|item| mentions(item, &new_names)),
+        );
+    }
+}
+
+/// The items of the inline module `name` among `items`.
+fn module_items<'a>(items: &'a mut [Item], name: &str) -> Option<&'a mut Vec<Item>> {
+    items.iter_mut().find_map(|item| match item {
+        Item::Mod(m) if m.ident == name => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    })
+}
+
+/// The type a struct, enum or alias defines.
+fn defined_name(item: &Item) -> Option<String> {
+    match item {
+        Item::Struct(s) => Some(s.ident.to_string()),
+        Item::Enum(e) => Some(e.ident.to_string()),
+        Item::Type(t) => Some(t.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// Whether `item` names any of `names`.
+fn mentions(item: &Item, names: &BTreeSet<String>) -> bool {
+    fn walk(tokens: proc_macro2::TokenStream, names: &BTreeSet<String>) -> bool {
+        tokens.into_iter().any(|tree| match tree {
+            proc_macro2::TokenTree::Ident(ident) => names.contains(&ident.to_string()),
+            proc_macro2::TokenTree::Group(group) => walk(group.stream(), names),
+            _ => false,
+        })
+    }
+    walk(quote::ToTokens::to_token_stream(item), names)
 }
 
 /// How a twin's docs begin, so the inventory can tell twins from operations
@@ -320,6 +394,49 @@ mod tests {
         );
         assert!(!text.contains("Sends a `POST`"), "{text}");
         assert_eq!(text.matches("pub mod builder").count(), 1, "{text}");
+    }
+
+    #[test]
+    fn types_only_the_twins_have_are_added_with_their_impls_and_builders() {
+        let mut main: syn::File = syn::parse_quote! {
+            pub mod types {
+                pub struct Uploaded;
+                impl Uploaded {}
+                pub mod builder { pub struct Uploaded; }
+            }
+            pub mod builder {}
+        };
+        let twin: syn::File = syn::parse_quote! {
+            impl Client { #[doc = "x"] pub fn upload_media_json(&self) {} }
+            pub mod types {
+                pub struct Uploaded;
+                impl Uploaded {}
+                pub struct UploadMediaJsonTo(String);
+                impl From<UploadMediaJsonTo> for String { fn from(v: UploadMediaJsonTo) -> Self { v.0 } }
+                pub mod builder {
+                    pub struct Uploaded;
+                    pub struct UploadMediaJsonTo;
+                }
+            }
+        };
+        merge(&mut main, twin, &twins(&spec())).unwrap();
+        let text = prettyplease::unparse(&main);
+        assert_eq!(text.matches("pub struct Uploaded;").count(), 2, "{text}");
+        assert_eq!(text.matches("impl Uploaded").count(), 1, "{text}");
+        assert_eq!(
+            text.matches("pub struct UploadMediaJsonTo(String)").count(),
+            1,
+            "{text}"
+        );
+        assert_eq!(
+            text.matches("pub struct UploadMediaJsonTo;").count(),
+            1,
+            "{text}"
+        );
+        assert!(
+            text.contains("impl From<UploadMediaJsonTo> for String"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -80,10 +80,10 @@ pub fn generate_all(spec_yaml: &str) -> Result<Vec<OutputFile>, GenError> {
 pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<OutputFile>, GenError> {
     let normalized = normalize::normalize_with(load_spec(spec_yaml)?, options)?;
     let file = generate::generate_file(&normalized.codegen, options)?;
-    let rows = inventory::inventory_of_file(&file, &normalized.spec);
+    let (rows, twins) = inventory::inventory_of_file(&file, &normalized.spec);
     let client = generate::render(&file);
     let mut table_rows = rows.clone();
-    table_rows.extend(inventory::json_form_rows(&file, &rows));
+    table_rows.extend(twins);
     let table = generate::operation_table(&table_rows)?;
     let (builders, builder_cases) = messages::generate_messages(&normalized.spec, &rows)?;
     let cases = contract::generate_cases(&normalized.spec, &rows)?;

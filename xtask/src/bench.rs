@@ -58,18 +58,35 @@ fn time<T>(mut f: impl FnMut() -> Result<T, String>) -> Result<(Duration, T), St
     Ok((started.elapsed(), value))
 }
 
-/// Runs every benchmark and prints one line per figure.
-pub fn run(root: &Path) -> Result<(), String> {
+/// The benchmark examples of `whapi-tests`.
+const EXAMPLES: [&str; 4] = [
+    "bench_overhead",
+    "bench_pagination",
+    "bench_webhooks",
+    "bench_media",
+];
+
+/// Runs every benchmark, or only the group `only` names (`regen`, `build`
+/// or an example), and prints one line per figure.
+pub fn run(root: &Path, only: Option<&str>) -> Result<(), String> {
+    if let Some(group) = only {
+        if !["regen", "build"].contains(&group) && !EXAMPLES.contains(&group) {
+            return Err(format!(
+                "unknown benchmark `{group}`; groups: regen, build, {}",
+                EXAMPLES.join(", ")
+            ));
+        }
+    }
+    let wanted = |group: &str| only.is_none_or(|o| o == group);
     let yaml =
         std::fs::read_to_string(root.join(whapi_gen::paths::SPEC)).map_err(|e| e.to_string())?;
-    regen_figures(&yaml)?;
-    build_figures(root, &yaml)?;
-    for example in [
-        "bench_overhead",
-        "bench_pagination",
-        "bench_webhooks",
-        "bench_media",
-    ] {
+    if wanted("regen") {
+        regen_figures(&yaml)?;
+    }
+    if wanted("build") {
+        build_figures(root, &yaml)?;
+    }
+    for example in EXAMPLES.into_iter().filter(|e| wanted(e)) {
         run_bench_example(root, example)?;
     }
     Ok(())

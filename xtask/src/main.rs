@@ -2,7 +2,8 @@
 //!
 //! - `regen`: regenerate the client, the normalized spec and the report;
 //! - `check`: regenerate in memory and fail if any checked-in file differs;
-//! - `bench`: print every performance figure;
+//! - `bench`: print every performance figure (`bench regen`, `bench build`
+//!   or `bench <example>`, e.g. `bench bench_overhead`, for one group);
 //! - `contract`: run the contract suite against Prism.
 
 use std::path::{Path, PathBuf};
@@ -100,7 +101,7 @@ fn main() -> ExitCode {
     let result = match task.as_str() {
         "regen" => regen(&root),
         "check" => check(&root),
-        "bench" => bench::run(&root),
+        "bench" => bench::run(&root, std::env::args().nth(2).as_deref()),
         "contract" => contract(&root),
         _ => Err(format!(
             "unknown task `{task}`; tasks: regen, check, bench, contract"
