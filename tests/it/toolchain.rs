@@ -80,12 +80,20 @@ fn ci_builds_everything_with_the_declared_rust_version() {
         .expect("the workspace declares rust-version");
     assert_eq!(parse(declared)[0], 1, "rust-version {declared}");
     let ci = whapi_tests::read(".ci/run");
+    let commands: Vec<&str> = ci
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#'))
+        .collect();
     for line in [
         r#"msrv=$(sed -n 's/^rust-version = "\(.*\)"$/\1/p' Cargo.toml)"#,
         r#"rustup toolchain install "$msrv" --profile minimal"#,
         r#"cargo "+$msrv" check --workspace --all-targets --all-features --locked"#,
     ] {
-        assert!(ci.contains(line), ".ci/run lacks `{line}`");
+        assert!(
+            commands.iter().any(|c| c.contains(line)),
+            ".ci/run does not run `{line}`"
+        );
     }
 }
 

@@ -38,9 +38,12 @@
 //! - **Raw uploads** (`upload_media`, `send_media_message`, `set_group_icon`)
 //!   take the bytes as a body sent as `application/octet-stream`. The service
 //!   expects the true media type: `whapi-ext` sends it. Where the spec also
-//!   offers a JSON form (a URL, base64 data or a media id), a twin method
-//!   sends it as JSON: [`Client::upload_media_json`],
-//!   [`Client::send_media_message_json`], [`Client::set_group_icon_json`].
+//!   offers a JSON form (a URL or base64 data; for the group icon also a
+//!   media id), a twin method sends it as JSON:
+//!   [`Client::upload_media_json`], [`Client::send_media_message_json`],
+//!   [`Client::set_group_icon_json`]. Their request builders
+//!   (`builder::UploadMediaJson`) share a name with the bodies they send
+//!   ([`types::UploadMediaJson`]).
 //! - **Error responses arrive raw.** Every non-2xx answer is
 //!   [`Error::UnexpectedResponse`] with its status, headers and body unread:
 //!   decode the body as [`types::ResponseError`] when it is JSON. The spec's

@@ -59,9 +59,10 @@ pub(crate) fn render(file: &syn::File) -> String {
 pub(crate) fn generate_file(spec: &Value, options: &crate::Options) -> Result<syn::File, GenError> {
     let mut file = run_progenitor(spec, options)?;
     check_unique_type_names(&file)?;
-    if let Some(twin_spec) = crate::json_forms::twin_spec(spec) {
-        let twins = crate::json_forms::twins(spec);
+    let twins = crate::json_forms::twins(spec);
+    if let Some(twin_spec) = crate::json_forms::twin_spec(spec, &twins) {
         crate::json_forms::merge(&mut file, run_progenitor(&twin_spec, options)?, &twins)?;
+        check_unique_type_names(&file)?;
     }
     Ok(file)
 }

@@ -1,4 +1,5 @@
-//! An inventory of the generated client: one row per operation, read back
+//! An inventory of the generated client: one row per operation, then one
+//! per JSON-form twin (which repeats its operation's operationId), read back
 //! from the generated code itself (not from what the generator meant to
 //! write), so a snapshot of it shows every change in the public API.
 
@@ -161,10 +162,10 @@ pub fn render(rows: &[Row]) -> String {
 
 /// `(METHOD, path)` → (method name, builder type name), from the docs
 /// progenitor writes on each method ("Sends a `GET` request to `/path`").
-fn client_methods(file: &syn::File) -> BTreeMap<(String, String), (String, String)> {
+pub(crate) fn client_methods(file: &syn::File) -> BTreeMap<(String, String), (String, String)> {
     let mut out = BTreeMap::new();
     for f in client_fns(file) {
-        let Some(endpoint) = doc_text(&f.attrs).and_then(|d| sends_request_to(&d)) else {
+        let Some(endpoint) = endpoint_of(f) else {
             continue;
         };
         out.insert(endpoint, (f.sig.ident.to_string(), builder_of(f)));
@@ -296,6 +297,11 @@ fn doc_text(attrs: &[syn::Attribute]) -> Option<String> {
         }
     }
     (!text.is_empty()).then_some(text)
+}
+
+/// `(METHOD, path)` of a method progenitor generated for an operation.
+pub(crate) fn endpoint_of(f: &syn::ImplItemFn) -> Option<(String, String)> {
+    doc_text(&f.attrs).and_then(|d| sends_request_to(&d))
 }
 
 /// Finds "Sends a `GET` request to `/path`" in a doc comment.

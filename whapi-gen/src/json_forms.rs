@@ -25,6 +25,14 @@ pub(crate) struct Twin {
     pub twin_id: String,
     /// The component schema of the JSON form, e.g. `UploadMediaJson`.
     pub form: String,
+    /// The path template, e.g. `/media`.
+    pub path: String,
+    /// The lower-case HTTP method.
+    pub method: &'static str,
+    /// Where the operation is in the spec.
+    pointer: String,
+    /// Whether the operation's body is required.
+    required: bool,
 }
 
 /// The operations whose request body has a JSON form set aside.
@@ -34,10 +42,10 @@ pub(crate) fn twins(spec: &Value) -> Vec<Twin> {
         let Some(operation) = spec.pointer(&op.pointer) else {
             continue;
         };
-        let Some(form) = request_body(spec, operation)
-            .and_then(|b| b.get("x-whapi-json-form"))
-            .and_then(Value::as_str)
-        else {
+        let Some(body) = request_body(spec, operation) else {
+            continue;
+        };
+        let Some(form) = body.get("x-whapi-json-form").and_then(Value::as_str) else {
             continue;
         };
         let id = operation["operationId"].as_str().unwrap_or_default();
@@ -45,6 +53,10 @@ pub(crate) fn twins(spec: &Value) -> Vec<Twin> {
             operation_id: id.to_string(),
             twin_id: format!("{id}Json"),
             form: form.to_string(),
+            path: op.path,
+            method: op.method,
+            pointer: op.pointer,
+            required: body.get("required").and_then(Value::as_bool) == Some(true),
         });
     }
     out
@@ -58,40 +70,32 @@ fn request_body<'a>(spec: &'a Value, operation: &'a Value) -> Option<&'a Value> 
     }
 }
 
-/// A spec holding only the twin operations, each with its JSON body, and
-/// only the components they reach (so progenitor's second run is quick).
-/// `None` when no body has a JSON form set aside.
-pub(crate) fn twin_spec(spec: &Value) -> Option<Value> {
+/// A spec holding only the `twins`, each with its JSON body, and only the
+/// components they reach (so progenitor's second run is quick). `None` when
+/// there are no twins.
+pub(crate) fn twin_spec(spec: &Value, twins: &[Twin]) -> Option<Value> {
+    if twins.is_empty() {
+        return None;
+    }
     let mut paths = Map::new();
-    for op in operations(spec) {
-        let Some(operation) = spec.pointer(&op.pointer) else {
-            continue;
-        };
-        let Some(form) = request_body(spec, operation)
-            .and_then(|b| b.get("x-whapi-json-form"))
-            .and_then(Value::as_str)
-        else {
-            continue;
-        };
-        let mut twin = operation.clone();
-        let id = operation["operationId"].as_str().unwrap_or_default();
-        twin["operationId"] = json!(format!("{id}Json"));
-        twin["requestBody"] = json!({
-            "required": true,
-            "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{form}")}}}
+    for twin in twins {
+        let mut operation = spec.pointer(&twin.pointer)?.clone();
+        operation["operationId"] = json!(twin.twin_id);
+        operation["requestBody"] = json!({
+            "required": twin.required,
+            "content": {"application/json": {"schema": {
+                "$ref": format!("#/components/schemas/{}", twin.form)
+            }}}
         });
-        let item = paths.entry(op.path.clone()).or_insert_with(|| {
+        let item = paths.entry(twin.path.clone()).or_insert_with(|| {
             // Path-level parameters apply to the twin too.
             let mut item = Map::new();
-            if let Some(params) = spec["paths"][&op.path].get("parameters") {
+            if let Some(params) = spec["paths"][&twin.path].get("parameters") {
                 item.insert("parameters".into(), params.clone());
             }
             Value::Object(item)
         });
-        item[op.method] = twin;
-    }
-    if paths.is_empty() {
-        return None;
+        item[twin.method] = operation;
     }
     let paths = Value::Object(paths);
     let mut reached = BTreeSet::new();
@@ -113,26 +117,29 @@ pub(crate) fn twin_spec(spec: &Value) -> Option<Value> {
             components.insert(kind.clone(), Value::Object(kept));
         }
     }
-    let mut twin = Map::new();
+    let mut out = Map::new();
     for (key, value) in spec.as_object()? {
-        match key.as_str() {
-            "paths" => twin.insert(key.clone(), paths.clone()),
-            "components" => twin.insert(key.clone(), Value::Object(components.clone())),
-            _ => twin.insert(key.clone(), value.clone()),
+        let value = match key.as_str() {
+            "paths" => paths.clone(),
+            "components" => Value::Object(components.clone()),
+            _ => value.clone(),
         };
+        out.insert(key.clone(), value);
     }
-    Some(Value::Object(twin))
+    Some(Value::Object(out))
 }
 
-/// Moves the twins' `Client` methods and builders out of `twin_file` (a
-/// progenitor run on [`twin_spec`]) into `main`. Each method's docs name the
-/// method it is the twin of, not the endpoint, so the inventory keeps one
-/// row per operation of the spec.
+/// Moves the twins' `Client` methods, builders and the types only they
+/// have out of `twin_file` (a progenitor run on [`twin_spec`]) into `main`.
+/// Each twin is found by the endpoint its docs name; its new docs name the
+/// method it is the twin of instead, so the inventory tells the two apart.
+/// Fails when a twin is missing or a name would be defined twice.
 pub(crate) fn merge(
     main: &mut syn::File,
     twin_file: syn::File,
     twins: &[Twin],
 ) -> Result<(), GenError> {
+    let originals = crate::inventory::client_methods(main);
     let mut methods = Vec::new();
     let mut builders = Vec::new();
     for item in twin_file.items {
@@ -140,16 +147,26 @@ pub(crate) fn merge(
             Item::Impl(block) if block.trait_.is_none() && is_client(&block.self_ty) => {
                 for item in block.items {
                     let ImplItem::Fn(mut f) = item else { continue };
-                    let name = f.sig.ident.to_string();
-                    let Some(twin) = twins.iter().find(|t| snake(&t.twin_id) == name) else {
-                        // Constructors and the like: the main file has them.
+                    // Constructors and the like have no endpoint: main has them.
+                    let Some((method, path)) = crate::inventory::endpoint_of(&f) else {
                         continue;
                     };
+                    let Some(twin) = twins
+                        .iter()
+                        .find(|t| t.path == path && t.method.eq_ignore_ascii_case(&method))
+                    else {
+                        continue;
+                    };
+                    let (original, _) = originals.get(&(method, path)).ok_or_else(|| {
+                        GenError::Progenitor(format!(
+                            "no method for {} to be the JSON-form twin of",
+                            twin.operation_id
+                        ))
+                    })?;
                     f.attrs.retain(|a| !a.path().is_ident("doc"));
                     let doc = format!(
-                        "{MARKER}{}`]: its body as [`types::{}`], sent as `application/json` \
-                         through the same hooks.",
-                        snake(&twin.operation_id),
+                        "{MARKER}{original}`]: its body as [`types::{}`], sent as \
+                         `application/json` through the same hooks.",
                         twin.form,
                     );
                     f.attrs.insert(0, syn::parse_quote!(#[doc = #doc]));
@@ -192,46 +209,88 @@ pub(crate) fn merge(
         impl Client { #(#methods)* }
     };
     main.items.insert(builder_at, Item::Impl(block));
+    check_unique_names(main)
+}
+
+/// Fails when a twin's method or builder takes a name the client already
+/// has (an operation named `uploadMediaJson`, say): without this, the
+/// clash would surface as a compile error deep in the generated code.
+fn check_unique_names(file: &syn::File) -> Result<(), GenError> {
+    let mut seen = BTreeSet::new();
+    let methods = file.items.iter().filter_map(|item| match item {
+        Item::Impl(block) if block.trait_.is_none() && is_client(&block.self_ty) => {
+            Some(block.items.iter().filter_map(|i| match i {
+                ImplItem::Fn(f) => Some(format!("`Client::{}`", f.sig.ident)),
+                _ => None,
+            }))
+        }
+        _ => None,
+    });
+    let builders = file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Mod(m) if m.ident == "builder" => m.content.as_ref(),
+            _ => None,
+        })
+        .flat_map(|(_, items)| items)
+        .filter_map(|item| match item {
+            Item::Struct(s) => Some(format!("`builder::{}`", s.ident)),
+            _ => None,
+        });
+    for name in methods.flatten().chain(builders) {
+        if !seen.insert(name.clone()) {
+            return Err(GenError::Progenitor(format!(
+                "{name} is defined twice: a JSON-form twin takes the name of an operation"
+            )));
+        }
+    }
     Ok(())
 }
 
 /// Adds the types only the twins have (inline schemas named after a twin's
 /// operationId, e.g. `SendMediaMessageJsonTo` where no rule made them
-/// shared), with their impls and builders, to `main`'s `types` module. A
-/// type both runs made is `main`'s already.
+/// shared), with their impls and what the submodules (`builder`,
+/// `defaults`) hold for them, to `main`'s `types` module. A type both runs
+/// made is `main`'s already: the same schema gives the same type.
 fn merge_new_types(main: &mut syn::File, twin_types: Vec<Item>) {
     let Some(main_types) = module_items(&mut main.items, "types") else {
         return;
     };
     let known: BTreeSet<String> = main_types.iter().filter_map(defined_name).collect();
-    let mut twin_builders = Vec::new();
-    let mut added = Vec::new();
-    let mut new_names = BTreeSet::new();
-    for item in &twin_types {
-        if let Some(name) = defined_name(item).filter(|n| !known.contains(n)) {
-            new_names.insert(name);
-        }
-    }
+    let new_names: BTreeSet<String> = twin_types
+        .iter()
+        .filter_map(defined_name)
+        .filter(|n| !known.contains(n))
+        .collect();
     if new_names.is_empty() {
         return;
     }
     for item in twin_types {
         match item {
-            Item::Mod(m) if m.ident == "builder" => {
-                twin_builders = m.content.map(|(_, items)| items).unwrap_or_default();
+            Item::Mod(mut m) => {
+                let items = m.content.take().map(|(_, items)| items).unwrap_or_default();
+                let wanted: Vec<Item> = items
+                    .iter()
+                    .filter(|i| !matches!(i, Item::Use(_)) && mentions(i, &new_names))
+                    .cloned()
+                    .collect();
+                if wanted.is_empty() {
+                    continue;
+                }
+                match module_items(main_types, &m.ident.to_string()) {
+                    Some(existing) => existing.extend(wanted),
+                    None => {
+                        // main has no such module: take it whole.
+                        m.content = Some((Default::default(), items));
+                        main_types.push(Item::Mod(m));
+                    }
+                }
             }
-            Item::Mod(_) | Item::Use(_) => {}
-            item if mentions(&item, &new_names) => added.push(item),
+            Item::Use(_) => {}
+            item if mentions(&item, &new_names) => main_types.push(item),
             _ => {}
         }
-    }
-    main_types.extend(added);
-    if let Some(builders) = module_items(main_types, "builder") {
-        builders.extend(
-            twin_builders
-                .into_iter()
-                .filter(|item| mentions(item, &new_names)),
-        );
     }
 }
 
@@ -271,22 +330,6 @@ pub(crate) const MARKER: &str = "The JSON form of [`Client::";
 
 fn is_client(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(p) if p.path.is_ident("Client"))
-}
-
-/// `uploadMediaJson` → `upload_media_json`, as progenitor names methods.
-pub(crate) fn snake(id: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in id.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -332,19 +375,24 @@ mod tests {
                 operation_id: "uploadMedia".into(),
                 twin_id: "uploadMediaJson".into(),
                 form: "UploadJson".into(),
+                path: "/media".into(),
+                method: "post",
+                pointer: "/paths/~1media/post".into(),
+                required: false,
             }]
         );
     }
 
     #[test]
     fn the_twin_spec_holds_the_json_twins_and_only_what_they_reach() {
-        let twin = twin_spec(&spec()).unwrap();
+        let twin = twin_spec(&spec(), &twins(&spec())).unwrap();
         let op = &twin["paths"]["/media"]["post"];
         assert_eq!(op["operationId"], "uploadMediaJson");
         assert_eq!(
             op["requestBody"]["content"]["application/json"]["schema"]["$ref"],
             "#/components/schemas/UploadJson"
         );
+        assert_eq!(op["requestBody"]["required"], false, "as the original body");
         assert!(twin["paths"].get("/chats").is_none());
         let schemas = twin["components"]["schemas"].as_object().unwrap();
         assert_eq!(
@@ -360,17 +408,13 @@ mod tests {
             .as_object_mut()
             .unwrap()
             .remove("x-whapi-json-form");
-        assert!(twin_spec(&spec).is_none());
+        assert!(twin_spec(&spec, &twins(&spec)).is_none());
         assert!(twins(&spec).is_empty());
     }
 
     #[test]
     fn merges_twin_methods_and_builders_with_docs_naming_their_original() {
-        let mut main: syn::File = syn::parse_quote! {
-            pub struct Client {}
-            impl Client { pub fn upload_media(&self) {} }
-            pub mod builder { pub struct UploadMedia; }
-        };
+        let mut main = main_file();
         let twin: syn::File = syn::parse_quote! {
             pub struct Client {}
             impl Client { pub fn new() -> Self { Client {} } }
@@ -392,22 +436,39 @@ mod tests {
             ),
             "{text}"
         );
-        assert!(!text.contains("Sends a `POST`"), "{text}");
-        assert_eq!(text.matches("pub mod builder").count(), 1, "{text}");
+        assert_eq!(
+            text.matches("Sends a `POST`").count(),
+            1,
+            "only the original names the endpoint: {text}"
+        );
+        assert_eq!(text.matches("pub mod builder").count(), 2, "{text}");
     }
 
-    #[test]
-    fn types_only_the_twins_have_are_added_with_their_impls_and_builders() {
-        let mut main: syn::File = syn::parse_quote! {
+    /// A main file with the method for `POST /media` and some types.
+    fn main_file() -> syn::File {
+        syn::parse_quote! {
+            pub struct Client {}
+            impl Client {
+                #[doc = "Sends a `POST` request to `/media`"]
+                pub fn upload_media(&self) {}
+            }
             pub mod types {
                 pub struct Uploaded;
                 impl Uploaded {}
                 pub mod builder { pub struct Uploaded; }
             }
-            pub mod builder {}
-        };
+            pub mod builder { pub struct UploadMedia; }
+        }
+    }
+
+    #[test]
+    fn types_only_the_twins_have_are_added_with_their_impls_and_builders() {
+        let mut main = main_file();
         let twin: syn::File = syn::parse_quote! {
-            impl Client { #[doc = "x"] pub fn upload_media_json(&self) {} }
+            impl Client {
+                #[doc = "Sends a `POST` request to `/media`"]
+                pub fn upload_media_json(&self) {}
+            }
             pub mod types {
                 pub struct Uploaded;
                 impl Uploaded {}
@@ -417,10 +478,15 @@ mod tests {
                     pub struct Uploaded;
                     pub struct UploadMediaJsonTo;
                 }
+                pub mod defaults {
+                    pub fn upload_media_json_to() -> super::UploadMediaJsonTo { todo!() }
+                }
             }
         };
         merge(&mut main, twin, &twins(&spec())).unwrap();
         let text = prettyplease::unparse(&main);
+        assert!(text.contains("pub mod defaults"), "{text}");
+        assert!(text.contains("fn upload_media_json_to()"), "{text}");
         assert_eq!(text.matches("pub struct Uploaded;").count(), 2, "{text}");
         assert_eq!(text.matches("impl Uploaded").count(), 1, "{text}");
         assert_eq!(
@@ -441,7 +507,7 @@ mod tests {
 
     #[test]
     fn a_missing_twin_method_is_an_error() {
-        let mut main: syn::File = syn::parse_quote! { pub mod builder {} };
+        let mut main = main_file();
         let twin: syn::File = syn::parse_quote! { impl Client { pub fn other(&self) {} } };
         let err = merge(&mut main, twin, &twins(&spec())).unwrap_err();
         assert!(
@@ -451,8 +517,26 @@ mod tests {
     }
 
     #[test]
-    fn snake_cases_operation_ids() {
-        assert_eq!(snake("uploadMediaJson"), "upload_media_json");
-        assert_eq!(snake("getChats"), "get_chats");
+    fn a_twin_taking_an_operations_name_is_an_error() {
+        // The spec already has an operation the client calls `upload_media_json`.
+        let mut main = main_file();
+        main.items.push(syn::parse_quote! {
+            impl Client {
+                #[doc = "Sends a `GET` request to `/media/json`"]
+                pub fn upload_media_json(&self) {}
+            }
+        });
+        let twin: syn::File = syn::parse_quote! {
+            impl Client {
+                #[doc = "Sends a `POST` request to `/media`"]
+                pub fn upload_media_json(&self) {}
+            }
+        };
+        let err = merge(&mut main, twin, &twins(&spec())).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`Client::upload_media_json` is defined twice"),
+            "{err}"
+        );
     }
 }

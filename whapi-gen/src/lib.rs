@@ -82,6 +82,13 @@ pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<Outpu
     let file = generate::generate_file(&normalized.codegen, options)?;
     let (rows, twins) = inventory::inventory_of_file(&file, &normalized.spec);
     let client = generate::render(&file);
+    let expected = json_forms::twins(&normalized.codegen).len();
+    if twins.len() != expected {
+        return Err(GenError::Progenitor(format!(
+            "{} of {expected} JSON-form twins have a row in the operation table",
+            twins.len()
+        )));
+    }
     let mut table_rows = rows.clone();
     table_rows.extend(twins);
     let table = generate::operation_table(&table_rows)?;

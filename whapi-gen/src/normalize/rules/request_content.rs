@@ -210,11 +210,32 @@ fn binary_upload_as_octet_stream(spec: &mut Value) -> Result<Vec<String>, GenErr
         }
         if let Some(schema) = json_schema {
             insert_schema(spec, &body, &name, schema)?;
-            place.push_str(&format!(", JSON form → `#/components/schemas/{name}`"));
+            place.push_str(&format!(
+                ", JSON form → `#/components/schemas/{name}`, sent by the `_json` twins of {}",
+                operations_taking(spec, &body).join(", ")
+            ));
         }
         places.push(place);
     }
     Ok(places)
+}
+
+/// The operationIds of the operations whose request body is `body` (a
+/// component they refer to, or their own).
+fn operations_taking(spec: &Value, body: &str) -> Vec<String> {
+    let reference = format!("#{body}");
+    crate::walk::operations(spec)
+        .into_iter()
+        .filter_map(|op| {
+            let operation = spec.pointer(&op.pointer)?;
+            let refers = operation
+                .pointer("/requestBody/$ref")
+                .and_then(Value::as_str)
+                == Some(reference.as_str());
+            let own = format!("{}/requestBody", op.pointer) == body;
+            (refers || own).then(|| operation["operationId"].as_str().map(String::from))?
+        })
+        .collect()
 }
 
 /// `UploadMedia` for a component body, the PascalCase operationId for an
@@ -261,7 +282,9 @@ mod tests {
     use super::*;
 
     fn upload_spec() -> Value {
-        json!({"components": {"schemas": {}, "requestBodies": {"UploadMedia": {"content": {
+        json!({"paths": {"/media": {"post": {"operationId": "uploadMedia",
+            "requestBody": {"$ref": "#/components/requestBodies/UploadMedia"}}}},
+            "components": {"schemas": {}, "requestBodies": {"UploadMedia": {"content": {
             "audio/ogg": {"schema": {"type": "string", "format": "binary"}},
             "codecs=opus": {"schema": {"type": "string", "format": "binary"}},
             "image/png": {"schema": {"type": "string", "format": "binary"}},
@@ -343,6 +366,10 @@ mod tests {
         media_type_parameters(&mut spec).unwrap();
         let places = binary_upload_as_octet_stream(&mut spec).unwrap();
         assert_eq!(places.len(), 1, "{places:?}");
+        assert!(
+            places[0].ends_with("sent by the `_json` twins of uploadMedia"),
+            "{places:?}"
+        );
         let body = &spec["components"]["requestBodies"]["UploadMedia"];
         assert_eq!(
             body["content"]
