@@ -41,8 +41,7 @@ pub fn violation(root: &Value, schema: &Value, value: &Value) -> Option<String> 
         schema.get("pattern").and_then(Value::as_str),
         value.as_str(),
     ) {
-        let regex = regex::Regex::new(&from_ecma(pattern));
-        if regex.is_ok_and(|r| !r.is_match(text)) {
+        if matches(pattern, text) == Some(false) {
             return Some(format!("{value} does not match {pattern}"));
         }
     }
@@ -85,6 +84,26 @@ pub fn violation(root: &Value, schema: &Value, value: &Value) -> Option<String> 
         }
     }
     None
+}
+
+/// Whether `text` matches `pattern`; `None` for a pattern the `regex` crate
+/// cannot read. Each pattern is compiled once per thread: the spec repeats
+/// a few id patterns across hundreds of examples.
+fn matches(pattern: &str, text: &str) -> Option<bool> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static COMPILED: RefCell<HashMap<String, Option<regex::Regex>>> =
+            RefCell::new(HashMap::new());
+    }
+    COMPILED.with(|compiled| {
+        compiled
+            .borrow_mut()
+            .entry(pattern.to_string())
+            .or_insert_with(|| regex::Regex::new(&from_ecma(pattern)).ok())
+            .as_ref()
+            .map(|r| r.is_match(text))
+    })
 }
 
 /// An ECMA-262 pattern (the spec's dialect) in the `regex` crate's: a `[`
