@@ -263,6 +263,54 @@ async fn an_error_mid_walk_is_the_last_item() {
 }
 
 #[tokio::test]
+async fn a_page_refused_with_503_once_is_retried_and_the_walk_goes_on() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/chats"))
+        .and(wiremock::matchers::query_param("offset", "200"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/chats"))
+        .respond_with(OffsetData::new("chats", 450))
+        .mount(&server)
+        .await;
+    let wa = whapi_ext::Whapi::builder()
+        .token("t")
+        .base_url(server.uri())
+        .retry_policy(whapi_ext::RetryPolicy::default().with_delays(
+            std::time::Duration::from_millis(1),
+            std::time::Duration::from_millis(5),
+        ))
+        .build()
+        .unwrap();
+
+    let chats: Vec<_> = wa
+        .chats()
+        .page_size(100)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+
+    assert_eq!(
+        ids(&chats, |c| c.id.as_ref().map(|i| i.to_string())),
+        (0..450)
+            .map(|i| format!("{i:06}@s.whatsapp.net"))
+            .collect::<Vec<_>>()
+    );
+    let offsets: Vec<u64> = requests(&server)
+        .await
+        .iter()
+        .filter_map(|r| query_u64(r, "offset"))
+        .collect();
+    assert_eq!(offsets, [0, 100, 200, 200, 300, 400], "offset 200 twice");
+}
+
+#[tokio::test]
 async fn a_page_size_out_of_range_is_refused_before_any_request() {
     let server = serve("/chats", OffsetData::new("chats", 10)).await;
     for size in [0, 501] {
