@@ -171,7 +171,7 @@ pub static OPERATION_IDS: &[&str] = &[
     "rejectCallDeprecated",
     "createGroupCallLink",
 ];
-/// Calls the operation once with valid arguments; its status, or why it failed.
+/// Calls the operation once with its required parameters and body fields; its status, or why it failed.
 pub async fn call(
     client: &whapi_client::Client,
     operation_id: &str,
@@ -2963,6 +2963,3397 @@ pub async fn call(
                                 >(
                                         serde_json::json!(
                                             { "subject" : "xxxx", "participants" : ["15550100000"] }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "createCallEvent" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .create_call_event()
+                            .body(
+                                serde_json::from_value::<
+                                    types::CreateCallEventRequest,
+                                >(serde_json::json!({ "start_time" : "xxxx" }))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "rejectCall" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .reject_call()
+                            .call_id(
+                                serde_json::from_value::<
+                                    types::CallId,
+                                >(serde_json::json!("xxxx"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::RejectCallRequest,
+                                >(serde_json::json!({ "callFrom" : "15550100000" }))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "rejectCallDeprecated" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .reject_call_deprecated()
+                            .call_id(
+                                serde_json::from_value::<
+                                    types::CallId,
+                                >(serde_json::json!("xxxx"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::RejectCallRequest,
+                                >(serde_json::json!({ "callFrom" : "15550100000" }))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "createGroupCallLink" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .create_group_call_link()
+                            .body(
+                                serde_json::from_value::<
+                                    types::CreateGroupCallLinkRequest,
+                                >(serde_json::json!({ "start_time" : "xxxx" }))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        other => return Err(format!("no case for {other}")),
+    };
+    case.await
+}
+/// Calls the operation once with every parameter and body field; its status, or why it failed.
+pub async fn call_with_everything(
+    client: &whapi_client::Client,
+    operation_id: &str,
+) -> Result<u16, String> {
+    let case: std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<u16, String>> + Send + '_>,
+    > = match operation_id {
+        "checkHealth" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .check_health()
+                            .wakeup(true)
+                            .platform("Chrome,Whapi,1.6.0".to_string())
+                            .channel_type(
+                                serde_json::from_value::<
+                                    types::CheckHealthChannelType,
+                                >(serde_json::json!("web"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getChannelSettings" => {
+            Box::pin(async move {
+                outcome(client.get_channel_settings().send().await).await
+            })
+        }
+        "resetChannelSettings" => {
+            Box::pin(async move {
+                outcome(client.reset_channel_settings().send().await).await
+            })
+        }
+        "updateChannelSettings" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .update_channel_settings()
+                            .body(
+                                serde_json::from_value::<
+                                    types::Settings,
+                                >(
+                                        serde_json::json!(
+                                            { "callback_backoff_delay_ms" : 3000,
+                                            "max_callback_backoff_delay_ms" : 600000, "callback_persist"
+                                            : true, "media" : { "auto_download" : ["image"],
+                                            "init_avatars" : true }, "webhooks" : [{ "headers" : {},
+                                            "url" : "xxxx", "mode" : "body", "events" : [{ "type" :
+                                            "messages", "method" : "post" }] }], "proxy" :
+                                            "socks5://user:pass@127.0.0.1:1080", "mobile_proxy" :
+                                            "xxxx", "offline_mode" : true, "full_history" : true }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getAllowedEvents" => {
+            Box::pin(async move {
+                outcome(client.get_allowed_events().send().await).await
+            })
+        }
+        "webhookTest" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .webhook_test()
+                            .body(
+                                serde_json::from_value::<
+                                    types::WebhookTestRequest,
+                                >(
+                                        serde_json::json!(
+                                            { "type" : "messages", "headers" : {}, "url" : "xxxx",
+                                            "mode" : "body" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "loginUser" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .login_user()
+                            .wakeup(true)
+                            .size(1)
+                            .width(1)
+                            .height(1)
+                            .color_light("xxxx".to_string())
+                            .color_dark("xxxx".to_string())
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "loginUserImage" => {
+            Box::pin(async move {
+                download_outcome(
+                        client
+                            .login_user_image()
+                            .wakeup(true)
+                            .size(1)
+                            .width(1)
+                            .height(1)
+                            .color_light("xxxx".to_string())
+                            .color_dark("xxxx".to_string())
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "loginUserRowData" => {
+            Box::pin(async move {
+                outcome(client.login_user_row_data().wakeup(true).send().await).await
+            })
+        }
+        "loginUserViaAuthCode" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .login_user_via_auth_code()
+                            .phone_number(
+                                serde_json::from_value::<
+                                    types::ContactId,
+                                >(serde_json::json!("15550100000"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "logoutUser" => {
+            Box::pin(async move { outcome(client.logout_user().send().await).await })
+        }
+        "getUserProfile" => {
+            Box::pin(async move {
+                outcome(client.get_user_profile().send().await).await
+            })
+        }
+        "updateUserProfile" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .update_user_profile()
+                            .body(
+                                serde_json::from_value::<
+                                    types::UserProfileUpdate,
+                                >(
+                                        serde_json::json!(
+                                            { "name" : "xxxx", "about" : "xxxx", "icon" : "xxxx" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "changeStatus" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .change_status()
+                            .body(
+                                serde_json::from_value::<
+                                    types::ChangeStatusRequest,
+                                >(serde_json::json!({ "status" : "xxxx" }))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getMessages" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_messages()
+                            .count(std::num::NonZeroU64::new(1).unwrap())
+                            .offset(1)
+                            .time_from(1)
+                            .time_to(1)
+                            .normal_types(true)
+                            .author(
+                                serde_json::from_value::<
+                                    types::ContactId,
+                                >(serde_json::json!("15550100000"))
+                                    .unwrap(),
+                            )
+                            .from_me(true)
+                            .sort(
+                                serde_json::from_value::<
+                                    types::GetMessagesSort,
+                                >(serde_json::json!("asc"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getMessagesByChatID" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_messages_by_chat_id()
+                            .chat_id(
+                                serde_json::from_value::<
+                                    types::ChatId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .count(std::num::NonZeroU64::new(1).unwrap())
+                            .offset(1)
+                            .time_from(1)
+                            .time_to(1)
+                            .normal_types(true)
+                            .author(
+                                serde_json::from_value::<
+                                    types::ContactId,
+                                >(serde_json::json!("15550100000"))
+                                    .unwrap(),
+                            )
+                            .from_me(true)
+                            .sort(
+                                serde_json::from_value::<
+                                    types::GetMessagesByChatIdSort,
+                                >(serde_json::json!("asc"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMessageText" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_text()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderText,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "quoted" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "edit" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "body" : "xxxx", "typing_time"
+                                            : 1, "no_link_preview" : true, "wide_link_preview" : true,
+                                            "mentions" : ["15550100000"] }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMessageImage" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_image()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderImage,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "quoted" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "edit" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "media" : "xxxx", "mime_type"
+                                            : "xxxx", "no_encode" : true, "no_cache" : true, "caption" :
+                                            "xxxx", "preview" : "xxxx", "width" : 1, "height" : 1,
+                                            "mentions" : ["15550100000"], "view_once" : true }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMessageVideo" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_video()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderVideo,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "quoted" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "edit" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "media" : "xxxx", "mime_type"
+                                            : "xxxx", "no_encode" : true, "no_cache" : true, "caption" :
+                                            "xxxx", "preview" : "xxxx", "width" : 1, "height" : 1,
+                                            "mentions" : ["15550100000"], "view_once" : true }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMessageShort" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_short()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderShort,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "quoted" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "edit" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "media" : "xxxx", "mime_type"
+                                            : "xxxx", "no_encode" : true, "no_cache" : true, "caption" :
+                                            "xxxx", "preview" : "xxxx", "width" : 1, "height" : 1,
+                                            "mentions" : ["15550100000"], "view_once" : true }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMessageGif" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_gif()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderGif,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "quoted" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "edit" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "media" : "xxxx", "mime_type"
+                                            : "xxxx", "no_encode" : true, "no_cache" : true, "caption" :
+                                            "xxxx", "preview" : "xxxx", "width" : 1, "height" : 1,
+                                            "autoplay" : true, "view_once" : true }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMessageAudio" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_audio()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderAudio,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "quoted" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "edit" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "media" : "xxxx", "mime_type"
+                                            : "xxxx", "no_encode" : true, "no_cache" : true, "seconds" :
+                                            1, "background_color" : "#FFAA00" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMessageVoice" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_voice()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderVoice,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "quoted" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "edit" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "media" : "xxxx", "mime_type"
+                                            : "xxxx", "no_encode" : true, "no_cache" : true, "seconds" :
+                                            1, "recording_time" : 1, "waveform" : "xxxx" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMessageDocument" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_document()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderDocument,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "quoted" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "edit" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "media" : "xxxx", "mime_type"
+                                            : "xxxx", "no_encode" : true, "no_cache" : true, "caption" :
+                                            "xxxx", "filename" : "xxxx" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMessageLinkPreview" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_link_preview()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderLinkPreview,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "quoted" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "edit" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "body" : "xxxx", "title" :
+                                            "xxxx", "description" : "xxxx", "canonical" : "xxxx",
+                                            "preview" : "xxxx", "media" : "xxxx", "mime_type" : "xxxx",
+                                            "no_encode" : true, "no_cache" : true, "mentions" :
+                                            ["15550100000"] }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMessageLocation" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_location()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderLocation,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "quoted" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "edit" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "latitude" : 1, "longitude" :
+                                            1, "address" : "xxxx", "name" : "xxxx", "url" : "xxxx",
+                                            "preview" : "xxxx", "accuracy" : 1, "speed" : 1, "degrees" :
+                                            1, "comment" : "xxxx", "view_once" : true }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMessageLiveLocation" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_live_location()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderLiveLocation,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "quoted" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "edit" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "latitude" : 1, "longitude" :
+                                            1, "address" : "xxxx", "name" : "xxxx", "url" : "xxxx",
+                                            "preview" : "xxxx", "accuracy" : 1, "speed" : 1, "degrees" :
+                                            1, "comment" : "xxxx", "view_once" : true }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMessageContact" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_contact()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderContact,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "quoted" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "edit" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "name" : "xxxx", "vcard" :
+                                            "xxxx" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMessageContactList" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_contact_list()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderContactList,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "quoted" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "edit" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "list" : [{ "name" : "xxxx",
+                                            "vcard" : "xxxx" }] }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMessagePoll" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_poll()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderPoll,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "quoted" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "edit" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "title" : "xxxx", "options" :
+                                            ["xxxx0", "xxxx1"], "count" : 1 }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMessageInteractive" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_interactive()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderInteractive,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "quoted" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "edit" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "header" : { "text" : "xxxx"
+                                            }, "body" : { "text" : "xxxx" }, "footer" : { "text" :
+                                            "xxxx" }, "action" : { "list" : { "sections" : [{ "title" :
+                                            "xxxx", "rows" : [{ "title" : "xxxx", "description" :
+                                            "xxxx", "id" : "xxxx" }] }], "label" : "xxxx" }, "buttons" :
+                                            [{ "type" : "quick_reply", "title" : "xxxx", "id" : "xxxx",
+                                            "copy_code" : "xxxx", "phone_number" : "xxxx", "url" :
+                                            "xxxx", "merchant_url" : "xxxx" }], "product" : {
+                                            "catalog_id" : "xxxx", "product_id" : "xxxx" } }, "type" :
+                                            "list", "media" : "xxxx", "mime_type" : "xxxx", "no_encode"
+                                            : true, "no_cache" : true, "caption" : "xxxx", "preview" :
+                                            "xxxx", "width" : 1, "height" : 1 }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMessageCarousel" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_carousel()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderCarousel,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "quoted" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "edit" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "body" : { "text" : "xxxx" },
+                                            "cards" : [{ "text" : "xxxx", "id" : "xxxx", "buttons" : [{
+                                            "type" : "quick_reply", "title" : "xxxx", "id" : "xxxx",
+                                            "copy_code" : "xxxx", "phone_number" : "xxxx", "url" :
+                                            "xxxx", "merchant_url" : "xxxx" }], "media" : { "media" :
+                                            "xxxx", "mime_type" : "xxxx", "no_encode" : true, "no_cache"
+                                            : true } }] }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMessageSticker" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_sticker()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderSticker,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "quoted" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "edit" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "media" : "xxxx", "mime_type"
+                                            : "xxxx", "no_encode" : true, "no_cache" : true, "animated"
+                                            : true, "width" : 1, "height" : 1, "view_once" : true }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMessageStory" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_story()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderStories,
+                                >(
+                                        serde_json::json!(
+                                            { "media" : "xxxx", "mime_type" : "xxxx", "no_encode" :
+                                            true, "no_cache" : true, "caption" : "xxxx", "preview" :
+                                            "xxxx", "width" : 1, "height" : 1, "seconds" : 1, "contacts"
+                                            : ["15550100000"], "exclude_contacts" : ["15550100000"],
+                                            "background_color" : "#FFAA00", "caption_color" : "#FFAA00",
+                                            "font_type" : "SYSTEM" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMessageStoryAudio" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_story_audio()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderStoriesAudio,
+                                >(
+                                        serde_json::json!(
+                                            { "media" : "xxxx", "mime_type" : "xxxx", "no_encode" :
+                                            true, "no_cache" : true, "seconds" : 1, "width" : 1,
+                                            "height" : 1, "contacts" : ["15550100000"],
+                                            "exclude_contacts" : ["15550100000"], "background_color" :
+                                            "#FFAA00" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMessageStoryMedia" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_story_media()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderStoriesMedia,
+                                >(
+                                        serde_json::json!(
+                                            { "media" : "xxxx", "mime_type" : "xxxx", "no_encode" :
+                                            true, "no_cache" : true, "caption" : "xxxx", "preview" :
+                                            "xxxx", "width" : 1, "height" : 1, "contacts" :
+                                            ["15550100000"], "exclude_contacts" : ["15550100000"] }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMessageStoryText" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_story_text()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderStoriesText,
+                                >(
+                                        serde_json::json!(
+                                            { "contacts" : ["15550100000"], "exclude_contacts" :
+                                            ["15550100000"], "caption" : "xxxx", "background_color" :
+                                            "#FFAA00", "caption_color" : "#FFAA00", "font_type" :
+                                            "SYSTEM" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMediaMessage" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_media_message()
+                            .media_message_type(
+                                serde_json::from_value::<
+                                    types::MediaMessageType,
+                                >(serde_json::json!("image"))
+                                    .unwrap(),
+                            )
+                            .to("120363025343298765@g.us".to_string())
+                            .quoted("PsobWy36679._7w-wKmB9tMeGQ".to_string())
+                            .edit("PsobWy36679._7w-wKmB9tMeGQ".to_string())
+                            .caption("xxxx".to_string())
+                            .preview("xxxx".to_string())
+                            .width(1)
+                            .height(1)
+                            .autoplay(true)
+                            .animated(true)
+                            .filename("xxxx".to_string())
+                            .seconds(1)
+                            .recording_time(1)
+                            .waveform("xxxx".to_string())
+                            .mentions(vec!["15550100000".to_string()])
+                            .view_once(true)
+                            .body(PNG.to_vec())
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getMessage" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_message()
+                            .message_id(
+                                serde_json::from_value::<
+                                    types::MessageId,
+                                >(serde_json::json!("PsobWy36679._7w-wKmB9tMeGQ"))
+                                    .unwrap(),
+                            )
+                            .resync(true)
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "markMessageAsRead" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .mark_message_as_read()
+                            .message_id(
+                                serde_json::from_value::<
+                                    types::MessageId,
+                                >(serde_json::json!("PsobWy36679._7w-wKmB9tMeGQ"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "forwardMessage" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .forward_message()
+                            .message_id(
+                                serde_json::from_value::<
+                                    types::MessageId,
+                                >(serde_json::json!("PsobWy36679._7w-wKmB9tMeGQ"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::ForwardMessage,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "force" : true }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "deleteMessage" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .delete_message()
+                            .message_id(
+                                serde_json::from_value::<
+                                    types::MessageId,
+                                >(serde_json::json!("PsobWy36679._7w-wKmB9tMeGQ"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "reactToMessage" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .react_to_message()
+                            .message_id(
+                                serde_json::from_value::<
+                                    types::MessageId,
+                                >(serde_json::json!("PsobWy36679._7w-wKmB9tMeGQ"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::ReactToMessage,
+                                >(serde_json::json!({ "emoji" : "xxxx" }))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "removeReactFromMessage" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .remove_react_from_message()
+                            .message_id(
+                                serde_json::from_value::<
+                                    types::MessageId,
+                                >(serde_json::json!("PsobWy36679._7w-wKmB9tMeGQ"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "starMessage" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .star_message()
+                            .message_id(
+                                serde_json::from_value::<
+                                    types::MessageId,
+                                >(serde_json::json!("PsobWy36679._7w-wKmB9tMeGQ"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::Star,
+                                >(serde_json::json!({ "starred" : true }))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "pinMessage" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .pin_message()
+                            .message_id(
+                                serde_json::from_value::<
+                                    types::MessageId,
+                                >(serde_json::json!("PsobWy36679._7w-wKmB9tMeGQ"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::Pin,
+                                >(serde_json::json!({ "time" : "day" }))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "unpinMessage" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .unpin_message()
+                            .message_id(
+                                serde_json::from_value::<
+                                    types::MessageId,
+                                >(serde_json::json!("PsobWy36679._7w-wKmB9tMeGQ"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getChats" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_chats()
+                            .count(std::num::NonZeroU64::new(1).unwrap())
+                            .offset(1)
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getChat" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_chat()
+                            .chat_id(
+                                serde_json::from_value::<
+                                    types::ChatId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "archiveChat" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .archive_chat()
+                            .chat_id(
+                                serde_json::from_value::<
+                                    types::ChatId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::ArchiveChatRequest,
+                                >(serde_json::json!({ "archive" : true }))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "deleteChat" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .delete_chat()
+                            .chat_id(
+                                serde_json::from_value::<
+                                    types::ChatId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "patchChat" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .patch_chat()
+                            .chat_id(
+                                serde_json::from_value::<
+                                    types::ChatId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::PatchChatRequest,
+                                >(
+                                        serde_json::json!(
+                                            { "pin" : true, "mute_until" : 1, "mark_unread" : true,
+                                            "ephemeral" : "none" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getContacts" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_contacts()
+                            .count(std::num::NonZeroU64::new(1).unwrap())
+                            .offset(1)
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "addContact" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .add_contact()
+                            .body(
+                                serde_json::from_value::<
+                                    types::AddContactRequest,
+                                >(
+                                        serde_json::json!(
+                                            { "phone" : "15550100000", "name" : "xxxx" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "checkPhones" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .check_phones()
+                            .body(
+                                serde_json::from_value::<
+                                    types::CheckContactRequest,
+                                >(
+                                        serde_json::json!(
+                                            { "contacts" : ["xxxx"], "force_check" : true }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getContact" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_contact()
+                            .contact_id(
+                                serde_json::from_value::<
+                                    types::ContactId,
+                                >(serde_json::json!("15550100000"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendContact" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_contact()
+                            .contact_id(
+                                serde_json::from_value::<
+                                    types::ContactId,
+                                >(serde_json::json!("15550100000"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderContactFromPhonebook,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "quoted" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "edit" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "name" : "xxxx" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "deleteContact" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .delete_contact()
+                            .contact_id(
+                                serde_json::from_value::<
+                                    types::ContactId,
+                                >(serde_json::json!("15550100000"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "checkExist" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .check_exist()
+                            .contact_id(
+                                serde_json::from_value::<
+                                    types::ContactId,
+                                >(serde_json::json!("15550100000"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "editContact" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .edit_contact()
+                            .contact_id(
+                                serde_json::from_value::<
+                                    types::ContactId,
+                                >(serde_json::json!("15550100000"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::EditContactRequest,
+                                >(serde_json::json!({ "name" : "xxxx" }))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getContactProfile" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_contact_profile()
+                            .contact_id(
+                                serde_json::from_value::<
+                                    types::ContactId,
+                                >(serde_json::json!("15550100000"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getLidByIds" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_lid_by_ids()
+                            .contact_id_list("15550100000".to_string())
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getLidById" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_lid_by_id()
+                            .contact_id(
+                                serde_json::from_value::<
+                                    types::ContactId,
+                                >(serde_json::json!("15550100000"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMePresence" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_me_presence()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SendMePresenceRequest,
+                                >(serde_json::json!({ "presence" : "online" }))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getPresence" => {
+            Box::pin(async move {
+                outcome(client.get_presence().entry_id("xxxx".to_string()).send().await)
+                    .await
+            })
+        }
+        "sendPresence" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_presence()
+                            .entry_id("xxxx".to_string())
+                            .body(
+                                serde_json::from_value::<
+                                    types::SendPresenceRequest,
+                                >(serde_json::json!({ "presence" : "typing", "delay" : 1 }))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "subscribePresence" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .subscribe_presence()
+                            .entry_id("xxxx".to_string())
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getGroups" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_groups()
+                            .count(std::num::NonZeroU64::new(1).unwrap())
+                            .offset(1)
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "acceptGroupInvite" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .accept_group_invite()
+                            .body(
+                                serde_json::from_value::<
+                                    types::GroupInvite,
+                                >(serde_json::json!({ "invite_code" : "xxxx" }))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "createGroup" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .create_group()
+                            .body(
+                                serde_json::from_value::<
+                                    types::CreateGroupRequest,
+                                >(
+                                        serde_json::json!(
+                                            { "subject" : "xxxx", "participants" : ["15550100000"] }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getGroup" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_group()
+                            .group_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "updateGroupInfo" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .update_group_info()
+                            .group_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::UpdateGroupInfoRequest,
+                                >(
+                                        serde_json::json!(
+                                            { "subject" : "xxxx", "description" : "xxxx" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "leaveGroup" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .leave_group()
+                            .group_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "updateGroupSetting" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .update_group_setting()
+                            .group_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::UpdateGroupSettingRequest,
+                                >(
+                                        serde_json::json!(
+                                            { "setting" : "send_messages", "policy" : "anyone" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getGroupInvite" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_group_invite()
+                            .group_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "revokeGroupInvite" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .revoke_group_invite()
+                            .group_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "addGroupParticipant" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .add_group_participant()
+                            .group_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::ListParticipantsRequest,
+                                >(serde_json::json!({ "participants" : ["15550100000"] }))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "removeGroupParticipant" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .remove_group_participant()
+                            .group_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::ListParticipantsRequest,
+                                >(serde_json::json!({ "participants" : ["15550100000"] }))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getGroupIcon" => {
+            Box::pin(async move {
+                download_outcome(
+                        client
+                            .get_group_icon()
+                            .group_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "setGroupIcon" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .set_group_icon()
+                            .group_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .body(PNG.to_vec())
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "deleteGroupIcon" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .delete_group_icon()
+                            .group_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "demoteGroupAdmin" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .demote_group_admin()
+                            .group_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::ListParticipantsRequest,
+                                >(serde_json::json!({ "participants" : ["15550100000"] }))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "promoteToGroupAdmin" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .promote_to_group_admin()
+                            .group_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::ListParticipantsRequest,
+                                >(serde_json::json!({ "participants" : ["15550100000"] }))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getGroupMetadataByInviteCode" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_group_metadata_by_invite_code()
+                            .invite_code(
+                                serde_json::from_value::<
+                                    types::InviteCode,
+                                >(serde_json::json!("AbCdEfGhIjKlMnOp"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendGroupInvite" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_group_invite()
+                            .invite_code(
+                                serde_json::from_value::<
+                                    types::InviteCode,
+                                >(serde_json::json!("AbCdEfGhIjKlMnOp"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderGroupInviteByCode,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "quoted" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "edit" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "title" : "xxxx", "body" :
+                                            "xxxx", "preview_type" : "group_picture", "preview" :
+                                            "xxxx", "media" : "xxxx", "mime_type" : "xxxx", "no_encode"
+                                            : true, "no_cache" : true, "mentions" : ["15550100000"] }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getGroupApplicationsList" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_group_applications_list()
+                            .group_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .count(std::num::NonZeroU64::new(1).unwrap())
+                            .offset(1)
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "approveGroupApplicationsList" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .approve_group_applications_list()
+                            .group_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::ApplicationRequest,
+                                >(
+                                        serde_json::json!(
+                                            { "application" : "120363025343298765@g.us" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "rejectGroupApplicationsList" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .reject_group_applications_list()
+                            .group_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::ApplicationRequest,
+                                >(
+                                        serde_json::json!(
+                                            { "application" : "120363025343298765@g.us" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getStories" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_stories()
+                            .count(std::num::NonZeroU64::new(1).unwrap())
+                            .offset(1)
+                            .time_from(1)
+                            .time_to(1)
+                            .normal_types(true)
+                            .author(
+                                serde_json::from_value::<
+                                    types::ContactId,
+                                >(serde_json::json!("15550100000"))
+                                    .unwrap(),
+                            )
+                            .from_me(true)
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "createStory" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .create_story()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderStories,
+                                >(
+                                        serde_json::json!(
+                                            { "media" : "xxxx", "mime_type" : "xxxx", "no_encode" :
+                                            true, "no_cache" : true, "caption" : "xxxx", "preview" :
+                                            "xxxx", "width" : 1, "height" : 1, "seconds" : 1, "contacts"
+                                            : ["15550100000"], "exclude_contacts" : ["15550100000"],
+                                            "background_color" : "#FFAA00", "caption_color" : "#FFAA00",
+                                            "font_type" : "SYSTEM" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "createStoryText" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .create_story_text()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderStoriesText,
+                                >(
+                                        serde_json::json!(
+                                            { "contacts" : ["15550100000"], "exclude_contacts" :
+                                            ["15550100000"], "caption" : "xxxx", "background_color" :
+                                            "#FFAA00", "caption_color" : "#FFAA00", "font_type" :
+                                            "SYSTEM" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "createStoryMedia" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .create_story_media()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderStoriesMedia,
+                                >(
+                                        serde_json::json!(
+                                            { "media" : "xxxx", "mime_type" : "xxxx", "no_encode" :
+                                            true, "no_cache" : true, "caption" : "xxxx", "preview" :
+                                            "xxxx", "width" : 1, "height" : 1, "contacts" :
+                                            ["15550100000"], "exclude_contacts" : ["15550100000"] }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "createStoryAudio" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .create_story_audio()
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderStoriesAudio,
+                                >(
+                                        serde_json::json!(
+                                            { "media" : "xxxx", "mime_type" : "xxxx", "no_encode" :
+                                            true, "no_cache" : true, "seconds" : 1, "width" : 1,
+                                            "height" : 1, "contacts" : ["15550100000"],
+                                            "exclude_contacts" : ["15550100000"], "background_color" :
+                                            "#FFAA00" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getStory" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_story()
+                            .message_id(
+                                serde_json::from_value::<
+                                    types::MessageId,
+                                >(serde_json::json!("PsobWy36679._7w-wKmB9tMeGQ"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "copyStory" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .copy_story()
+                            .message_id(
+                                serde_json::from_value::<
+                                    types::MessageId,
+                                >(serde_json::json!("PsobWy36679._7w-wKmB9tMeGQ"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::CopyStories,
+                                >(
+                                        serde_json::json!(
+                                            { "contacts" : ["15550100000"], "exclude_contacts" :
+                                            ["15550100000"] }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getMessageViewStatuses" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_message_view_statuses()
+                            .message_id(
+                                serde_json::from_value::<
+                                    types::MessageId,
+                                >(serde_json::json!("PsobWy36679._7w-wKmB9tMeGQ"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getNewsletters" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_newsletters()
+                            .count(std::num::NonZeroU64::new(1).unwrap())
+                            .offset(1)
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "createNewsletter" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .create_newsletter()
+                            .body(
+                                serde_json::from_value::<
+                                    types::CreateNewsletterRequest,
+                                >(
+                                        serde_json::json!(
+                                            { "name" : "<Newsletter Title>", "description" :
+                                            "<Newsletter Description>", "newsletter_pic" :
+                                            "<Newsletter Picture in base64>" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "findNewsletter" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .find_newsletter()
+                            .country_code("xxxx".to_string())
+                            .search("xxxx".to_string())
+                            .newsletter_field(
+                                serde_json::from_value::<
+                                    types::FindNewsletterNewsletterField,
+                                >(serde_json::json!("creation_time"))
+                                    .unwrap(),
+                            )
+                            .cursor("xxxx".to_string())
+                            .count(std::num::NonZeroU64::new(1).unwrap())
+                            .sort(
+                                serde_json::from_value::<
+                                    types::FindNewsletterSort,
+                                >(serde_json::json!("asc"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "recommendedNewsletter" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .recommended_newsletter()
+                            .country_code("xxxx".to_string())
+                            .cursor("xxxx".to_string())
+                            .count(std::num::NonZeroU64::new(1).unwrap())
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getNewsletter" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_newsletter()
+                            .newsletter_id(
+                                serde_json::from_value::<
+                                    types::NewsletterId,
+                                >(serde_json::json!("120363000000000000@newsletter"))
+                                    .unwrap(),
+                            )
+                            .user_role(
+                                serde_json::from_value::<
+                                    types::GetNewsletterUserRole,
+                                >(serde_json::json!("subscriber"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "deleteNewsletter" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .delete_newsletter()
+                            .newsletter_id(
+                                serde_json::from_value::<
+                                    types::NewsletterId,
+                                >(serde_json::json!("120363000000000000@newsletter"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "editNewsletter" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .edit_newsletter()
+                            .newsletter_id(
+                                serde_json::from_value::<
+                                    types::NewsletterId,
+                                >(serde_json::json!("120363000000000000@newsletter"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::EditNewsletterRequest,
+                                >(
+                                        serde_json::json!(
+                                            { "name" : "<Newsletter Title>", "description" :
+                                            "<Newsletter Description>", "newsletter_pic" :
+                                            "<data:image/jpeg;base64,/9j/4AAQSkZJRgABAQEAAAAAAAD/>",
+                                            "reactions" : "all" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "subscribeNewsletter" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .subscribe_newsletter()
+                            .newsletter_id(
+                                serde_json::from_value::<
+                                    types::NewsletterId,
+                                >(serde_json::json!("120363000000000000@newsletter"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "unsubscribeNewsletter" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .unsubscribe_newsletter()
+                            .newsletter_id(
+                                serde_json::from_value::<
+                                    types::NewsletterId,
+                                >(serde_json::json!("120363000000000000@newsletter"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "subscribeNewsletterInvite" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .subscribe_newsletter_invite()
+                            .newsletter_invite_code(
+                                serde_json::from_value::<
+                                    types::NewsletterInviteCode,
+                                >(serde_json::json!("AbCdEfGhIjKlMnOpQrStUvWx"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "unsubscribeNewsletterInvite" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .unsubscribe_newsletter_invite()
+                            .newsletter_invite_code(
+                                serde_json::from_value::<
+                                    types::NewsletterInviteCode,
+                                >(serde_json::json!("AbCdEfGhIjKlMnOpQrStUvWx"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "trackingNewsletter" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .tracking_newsletter()
+                            .newsletter_id(
+                                serde_json::from_value::<
+                                    types::NewsletterId,
+                                >(serde_json::json!("120363000000000000@newsletter"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getMessagesNewsletter" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_messages_newsletter()
+                            .newsletter_id(
+                                serde_json::from_value::<
+                                    types::NewsletterId,
+                                >(serde_json::json!("120363000000000000@newsletter"))
+                                    .unwrap(),
+                            )
+                            .count(std::num::NonZeroU64::new(1).unwrap())
+                            .before(1)
+                            .after(1)
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "createNewsletterAdminInvite" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .create_newsletter_admin_invite()
+                            .newsletter_id(
+                                serde_json::from_value::<
+                                    types::NewsletterId,
+                                >(serde_json::json!("120363000000000000@newsletter"))
+                                    .unwrap(),
+                            )
+                            .contact_id(
+                                serde_json::from_value::<
+                                    types::ContactId,
+                                >(serde_json::json!("15550100000"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::CreateNewsletterAdminInviteRequest,
+                                >(serde_json::json!({ "message" : "xxxx" }))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "revokeNewsletterAdminInvite" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .revoke_newsletter_admin_invite()
+                            .newsletter_id(
+                                serde_json::from_value::<
+                                    types::NewsletterId,
+                                >(serde_json::json!("120363000000000000@newsletter"))
+                                    .unwrap(),
+                            )
+                            .contact_id(
+                                serde_json::from_value::<
+                                    types::ContactId,
+                                >(serde_json::json!("15550100000"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "acceptNewsletterAdminRequest" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .accept_newsletter_admin_request()
+                            .newsletter_id(
+                                serde_json::from_value::<
+                                    types::NewsletterId,
+                                >(serde_json::json!("120363000000000000@newsletter"))
+                                    .unwrap(),
+                            )
+                            .contact_id(
+                                serde_json::from_value::<
+                                    types::ContactId,
+                                >(serde_json::json!("15550100000"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "demoteNewsletterAdmin" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .demote_newsletter_admin()
+                            .newsletter_id(
+                                serde_json::from_value::<
+                                    types::NewsletterId,
+                                >(serde_json::json!("120363000000000000@newsletter"))
+                                    .unwrap(),
+                            )
+                            .contact_id(
+                                serde_json::from_value::<
+                                    types::ContactId,
+                                >(serde_json::json!("15550100000"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getNewsletterByInviteCode" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_newsletter_by_invite_code()
+                            .newsletter_invite_code(
+                                serde_json::from_value::<
+                                    types::NewsletterInviteCode,
+                                >(serde_json::json!("AbCdEfGhIjKlMnOpQrStUvWx"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendNewsletterInvite" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_newsletter_invite()
+                            .newsletter_invite_code(
+                                serde_json::from_value::<
+                                    types::NewsletterInviteCode,
+                                >(serde_json::json!("AbCdEfGhIjKlMnOpQrStUvWx"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderNewsletterInviteByCode,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "quoted" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "edit" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "title" : "xxxx", "body" :
+                                            "xxxx", "preview_type" : "newsletter_picture", "preview" :
+                                            "xxxx", "media" : "xxxx", "mime_type" : "xxxx", "no_encode"
+                                            : true, "no_cache" : true, "mentions" : ["15550100000"] }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getMediaFiles" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_media_files()
+                            .count(std::num::NonZeroU64::new(1).unwrap())
+                            .offset(1)
+                            .time_from(1)
+                            .time_to(1)
+                            .sort(
+                                serde_json::from_value::<
+                                    types::GetMediaFilesSort,
+                                >(serde_json::json!("asc"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "uploadMedia" => {
+            Box::pin(async move {
+                outcome(client.upload_media().body(PNG.to_vec()).send().await).await
+            })
+        }
+        "getMedia" => {
+            Box::pin(async move {
+                download_outcome(
+                        client
+                            .get_media()
+                            .media_id(
+                                serde_json::from_value::<
+                                    types::MediaId,
+                                >(serde_json::json!("jpeg-0123abcd"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "deleteMedia" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .delete_media()
+                            .media_id(
+                                serde_json::from_value::<
+                                    types::MediaId,
+                                >(serde_json::json!("jpeg-0123abcd"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "blacklistAdd" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .blacklist_add()
+                            .contact_id(
+                                serde_json::from_value::<
+                                    types::ContactId,
+                                >(serde_json::json!("15550100000"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "blacklistRemove" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .blacklist_remove()
+                            .contact_id(
+                                serde_json::from_value::<
+                                    types::ContactId,
+                                >(serde_json::json!("15550100000"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getBlackList" => {
+            Box::pin(async move { outcome(client.get_black_list().send().await).await })
+        }
+        "getBusinessProfile" => {
+            Box::pin(async move {
+                outcome(client.get_business_profile().send().await).await
+            })
+        }
+        "editBusinessProfile" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .edit_business_profile()
+                            .body(
+                                serde_json::from_value::<
+                                    types::BusinessProfileCustom,
+                                >(
+                                        serde_json::json!(
+                                            { "address" : "xxxx", "description" : "xxxx", "email" :
+                                            "xxxx", "hours" : { "timeZone" : "Europe/Bucharest",
+                                            "config" : [{ "day" : "sun", "mode" : "open_24h", "openTime"
+                                            : 1, "closeTime" : 1 }] }, "websites" : ["xxxx"] }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getProducts" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_products()
+                            .count(std::num::NonZeroU64::new(1).unwrap())
+                            .offset(1)
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "createProduct" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .create_product()
+                            .body(
+                                serde_json::from_value::<
+                                    types::ProductCreate,
+                                >(
+                                        serde_json::json!(
+                                            { "product_retailer_id" : "xxxx", "currency" : "USD",
+                                            "images" : ["xxxx"], "availability" : "in stock", "name" :
+                                            "xxxx", "url" : "xxxx", "description" : "xxxx", "price" : 1,
+                                            "is_hidden" : true }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getContactProducts" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_contact_products()
+                            .contact_id(
+                                serde_json::from_value::<
+                                    types::ContactId,
+                                >(serde_json::json!("15550100000"))
+                                    .unwrap(),
+                            )
+                            .count(std::num::NonZeroU64::new(1).unwrap())
+                            .offset(1)
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getProduct" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_product()
+                            .product_id(
+                                serde_json::from_value::<
+                                    types::ProductId,
+                                >(serde_json::json!("1234567890123"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendProduct" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_product()
+                            .product_id(
+                                serde_json::from_value::<
+                                    types::ProductId,
+                                >(serde_json::json!("1234567890123"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderProductFromCatalog,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "quoted" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "edit" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "catalog_id" : "xxxx" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "deleteProduct" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .delete_product()
+                            .product_id(
+                                serde_json::from_value::<
+                                    types::ProductId,
+                                >(serde_json::json!("1234567890123"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "updateProduct" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .update_product()
+                            .product_id(
+                                serde_json::from_value::<
+                                    types::ProductId,
+                                >(serde_json::json!("1234567890123"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::ProductEdit,
+                                >(
+                                        serde_json::json!(
+                                            { "product_retailer_id" : "xxxx", "currency" : "USD",
+                                            "images" : ["xxxx"], "availability" : "in stock", "name" :
+                                            "xxxx", "url" : "xxxx", "description" : "xxxx", "price" : 1,
+                                            "is_hidden" : true }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getOrderItems" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_order_items()
+                            .order_id(
+                                serde_json::from_value::<
+                                    types::OrderId,
+                                >(serde_json::json!("1234567890123"))
+                                    .unwrap(),
+                            )
+                            .order_token("xxxx".to_string())
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendCatalog" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_catalog()
+                            .contact_id(
+                                serde_json::from_value::<
+                                    types::ContactId,
+                                >(serde_json::json!("15550100000"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::SenderCatalogById,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "quoted" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "edit" :
+                                            "PsobWy36679._7w-wKmB9tMeGQ", "title" : "xxxx",
+                                            "description" : "xxxx", "body" : "xxxx", "preview_type" :
+                                            "product", "preview" : "xxxx", "media" : "xxxx", "mime_type"
+                                            : "xxxx", "no_encode" : true, "no_cache" : true, "mentions"
+                                            : ["15550100000"] }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getCollectionsList" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_collections_list()
+                            .count(std::num::NonZeroU64::new(1).unwrap())
+                            .offset(1)
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "createCollection" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .create_collection()
+                            .body(
+                                serde_json::from_value::<
+                                    types::BusinessCollectionCreate,
+                                >(
+                                        serde_json::json!(
+                                            { "name" : "xxxx", "products" : ["1234567890123"] }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getCollectionsProductsList" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_collections_products_list()
+                            .count(std::num::NonZeroU64::new(1).unwrap())
+                            .offset(1)
+                            .products_count(std::num::NonZeroU64::new(1).unwrap())
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getCollection" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_collection()
+                            .collection_id(
+                                serde_json::from_value::<
+                                    types::CollectionId,
+                                >(serde_json::json!("xxxx"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "deleteCollection" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .delete_collection()
+                            .collection_id(
+                                serde_json::from_value::<
+                                    types::CollectionId,
+                                >(serde_json::json!("xxxx"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "editCollection" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .edit_collection()
+                            .collection_id(
+                                serde_json::from_value::<
+                                    types::CollectionId,
+                                >(serde_json::json!("xxxx"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::BusinessCollectionEdit,
+                                >(
+                                        serde_json::json!(
+                                            { "name" : "xxxx", "remove_products" : ["1234567890123"],
+                                            "add_products" : ["1234567890123"] }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getCollectionProductList" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_collection_product_list()
+                            .collection_id(
+                                serde_json::from_value::<
+                                    types::CollectionId,
+                                >(serde_json::json!("xxxx"))
+                                    .unwrap(),
+                            )
+                            .products_count(std::num::NonZeroU64::new(1).unwrap())
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getLabels" => {
+            Box::pin(async move { outcome(client.get_labels().send().await).await })
+        }
+        "createLabel" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .create_label()
+                            .body(
+                                serde_json::from_value::<
+                                    types::CreateLabel,
+                                >(
+                                        serde_json::json!(
+                                            { "id" : "1", "name" : "xxxx", "color" : "salmon" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getLabelAssociations" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_label_associations()
+                            .label_id(
+                                serde_json::from_value::<
+                                    types::LabelId,
+                                >(serde_json::json!("1"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "addLabelAssociation" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .add_label_association()
+                            .label_id(
+                                serde_json::from_value::<
+                                    types::LabelId,
+                                >(serde_json::json!("1"))
+                                    .unwrap(),
+                            )
+                            .association_id(
+                                serde_json::from_value::<
+                                    types::ChatId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "deleteLabelAssociation" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .delete_label_association()
+                            .label_id(
+                                serde_json::from_value::<
+                                    types::LabelId,
+                                >(serde_json::json!("1"))
+                                    .unwrap(),
+                            )
+                            .association_id(
+                                serde_json::from_value::<
+                                    types::ChatId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getLimits" => {
+            Box::pin(async move { outcome(client.get_limits().send().await).await })
+        }
+        "getCommunities" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_communities()
+                            .count(std::num::NonZeroU64::new(1).unwrap())
+                            .offset(1)
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "createCommunity" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .create_community()
+                            .body(
+                                serde_json::from_value::<
+                                    types::CreateCommunityRequest,
+                                >(
+                                        serde_json::json!(
+                                            { "subject" : "xxxx", "description" : "xxxx" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getCommunity" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_community()
+                            .community_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "createGroupInCommunity" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .create_group_in_community()
+                            .community_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::CreateGroupInCommunityRequest,
+                                >(
+                                        serde_json::json!(
+                                            { "subject" : "xxxx", "isHidden" : true, "participants" :
+                                            ["15550100000"] }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "deactivateCommunity" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .deactivate_community()
+                            .community_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "revokeCommunityInvite" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .revoke_community_invite()
+                            .community_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "linkGroupToCommunity" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .link_group_to_community()
+                            .community_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .group_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "unlinkGroupFromCommunity" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .unlink_group_from_community()
+                            .community_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .group_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "joinInCommunityGroup" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .join_in_community_group()
+                            .community_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .group_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "changeCommunitySettings" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .change_community_settings()
+                            .community_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::ChangeCommunitySettingsRequest,
+                                >(
+                                        serde_json::json!(
+                                            { "setting" : "modify_groups", "policy" : "anyone" }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "addCommunityParticipant" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .add_community_participant()
+                            .community_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::ListParticipantsRequest,
+                                >(serde_json::json!({ "participants" : ["15550100000"] }))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "removeCommunityParticipant" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .remove_community_participant()
+                            .community_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::ListParticipantsRequest,
+                                >(serde_json::json!({ "participants" : ["15550100000"] }))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "demoteCommunityParticipant" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .demote_community_participant()
+                            .community_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::ListParticipantsRequest,
+                                >(serde_json::json!({ "participants" : ["15550100000"] }))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "promoteCommunityParticipant" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .promote_community_participant()
+                            .community_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::ListParticipantsRequest,
+                                >(serde_json::json!({ "participants" : ["15550100000"] }))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getCommunitySubGroups" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_community_sub_groups()
+                            .community_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "createEvent" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .create_event()
+                            .body(
+                                serde_json::from_value::<
+                                    types::CreateEventRequest,
+                                >(
+                                        serde_json::json!(
+                                            { "to" : "120363025343298765@g.us", "title" : "xxxx",
+                                            "description" : "xxxx", "startTime" : 1, "endTime" : 1,
+                                            "degreesLatitude" : 1, "degreesLongitude" : 1,
+                                            "locationName" : "xxxx", "locationAddress" : "xxxx",
+                                            "view_once" : true }
+                                        ),
+                                    )
+                                    .unwrap(),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "createGroupInCommunityDeprecated" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .create_group_in_community_deprecated()
+                            .community_id(
+                                serde_json::from_value::<
+                                    types::GroupId,
+                                >(serde_json::json!("120363025343298765@g.us"))
+                                    .unwrap(),
+                            )
+                            .body(
+                                serde_json::from_value::<
+                                    types::CreateGroupInCommunityRequest,
+                                >(
+                                        serde_json::json!(
+                                            { "subject" : "xxxx", "isHidden" : true, "participants" :
+                                            ["15550100000"] }
                                         ),
                                     )
                                     .unwrap(),

@@ -1,7 +1,7 @@
-//! Generates the contract suite's cases: one call per operation through the
-//! generated client, with arguments that satisfy the normalized spec
-//! (required parameters and body fields only, each a value its schema
-//! accepts).
+//! Generates the contract suite's cases: two calls per operation through
+//! the generated client, with arguments that satisfy the normalized spec:
+//! one with the required parameters and body fields only, one with every
+//! parameter and field, each a value its schema accepts.
 
 use std::fmt::Write;
 
@@ -16,12 +16,32 @@ const HEADER: &str = "\
 // change whapi-gen/src/contract.rs and run `cargo xtask regen`.
 ";
 
-/// A value `schema` accepts.
+/// Which fields of an object a sample fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fields {
+    /// The required ones.
+    Required,
+    /// Every one.
+    All,
+}
+
+/// A value `schema` accepts, with its required fields.
 pub(crate) fn sample(
     spec: &Value,
     schema: &Value,
     at: &str,
     depth: usize,
+) -> Result<Value, GenError> {
+    sample_with(spec, schema, at, depth, Fields::Required)
+}
+
+/// A value `schema` accepts, with the `fields` asked for.
+pub(crate) fn sample_with(
+    spec: &Value,
+    schema: &Value,
+    at: &str,
+    depth: usize,
+    fields: Fields,
 ) -> Result<Value, GenError> {
     // `required` beside a `$ref` adds to the target's.
     let extra_required: Vec<Value> = match (
@@ -62,7 +82,7 @@ pub(crate) fn sample(
             .and_then(Value::as_array)
             .and_then(|a| a.first())
         {
-            return sample(spec, arm, at, depth + 1);
+            return sample_with(spec, arm, at, depth + 1, fields);
         }
     }
     let all_of = schema.get("allOf").and_then(Value::as_array);
@@ -116,11 +136,12 @@ pub(crate) fn sample(
         }
         "boolean" => json!(true),
         "array" => {
-            let item = sample(
+            let item = sample_with(
                 spec,
                 schema.get("items").unwrap_or(&Value::Null),
                 at,
                 depth + 1,
+                fields,
             )?;
             let count = schema
                 .get("minItems")
@@ -137,18 +158,29 @@ pub(crate) fn sample(
         }
         _ => {
             let (props, required) = object_fields(spec, schema, false);
+            let names: Vec<String> = match fields {
+                Fields::Required => required,
+                Fields::All => props.keys().cloned().collect(),
+            };
             let mut object = Map::new();
-            for name in required {
+            for name in names {
                 if let Some(field) = props.get(&name) {
-                    object.insert(
-                        name.clone(),
-                        sample(spec, field, &format!("{at}/{name}"), depth + 1)?,
-                    );
+                    let value =
+                        sample_with(spec, field, &format!("{at}/{name}"), depth + 1, fields)?;
+                    object.insert(name.clone(), value);
                 }
             }
             Value::Object(object)
         }
     })
+}
+
+/// A JSON value as query text: a string as itself, anything else as JSON.
+fn text_of(value: &Value) -> String {
+    value
+        .as_str()
+        .map(String::from)
+        .unwrap_or_else(|| value.to_string())
 }
 
 /// Rust code for `value` as an argument of type `ty` (from the inventory).
@@ -162,18 +194,24 @@ fn argument(ty: &str, value: &Value) -> String {
             // A list sent as one comma-joined value (`explode: false`).
             let text = match value {
                 Value::String(s) => s.clone(),
-                Value::Array(items) => items
-                    .iter()
-                    .map(|v| {
-                        v.as_str()
-                            .map(String::from)
-                            .unwrap_or_else(|| v.to_string())
-                    })
-                    .collect::<Vec<_>>()
-                    .join(","),
+                Value::Array(items) => items.iter().map(text_of).collect::<Vec<_>>().join(","),
                 other => other.to_string(),
             };
             format!("{}.to_string()", Value::String(text))
+        }
+        "Vec<String>" => {
+            let items: Vec<String> = match value {
+                Value::Array(items) => items.iter().map(text_of).collect(),
+                other => vec![text_of(other)],
+            };
+            format!(
+                "vec![{}]",
+                items
+                    .iter()
+                    .map(|i| format!("{i:?}.to_string()"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         }
         "i64" | "i32" | "u64" => value.as_i64().unwrap_or(1).to_string(),
         "bool" => value.as_bool().unwrap_or(true).to_string(),
@@ -186,15 +224,7 @@ fn argument(ty: &str, value: &Value) -> String {
                 .as_object()
                 .into_iter()
                 .flatten()
-                .map(|(k, v)| {
-                    format!(
-                        "({:?}.to_string(), {:?}.to_string())",
-                        k,
-                        v.as_str()
-                            .map(String::from)
-                            .unwrap_or_else(|| v.to_string())
-                    )
-                })
+                .map(|(k, v)| format!("({k:?}.to_string(), {:?}.to_string())", text_of(v)))
                 .collect();
             format!(
                 "[{}].into_iter().collect::<std::collections::HashMap<String, String>>()",
@@ -207,9 +237,88 @@ fn argument(ty: &str, value: &Value) -> String {
     }
 }
 
+/// The call of one operation with the `fields` asked for: its parameters
+/// (path ones always) and its body. Values are the spec's examples where it
+/// has them (those that break their schema were dropped by normalization),
+/// else samples.
+fn call_expr(
+    spec: &Value,
+    pointer: &str,
+    operation: &Value,
+    row: &Row,
+    fields: Fields,
+) -> Result<String, GenError> {
+    let mut call = format!("client.{}()", row.rust_method);
+    for param in parameters(spec, operation) {
+        let name = param
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let required = param.get("in").and_then(Value::as_str) == Some("path")
+            || param.get("required").and_then(Value::as_bool) == Some(true);
+        if !required && fields == Fields::Required {
+            continue;
+        }
+        let rust = snake(name);
+        let ty = row
+            .params
+            .iter()
+            .find_map(|p| p.strip_prefix(&format!("{rust}: ")))
+            .ok_or_else(|| GenError::Unhandled {
+                rule: "contract",
+                at: pointer.to_string(),
+                what: format!("no builder parameter `{rust}` in {:?}", row.params),
+            })?;
+        let value = match param.get("example") {
+            Some(example) => example.clone(),
+            None => sample_with(
+                spec,
+                param.get("schema").unwrap_or(&Value::Null),
+                pointer,
+                0,
+                fields,
+            )?,
+        };
+        let _ = write!(call, ".{rust}({})", argument(ty, &value));
+    }
+    if row.body == "reqwest::Body" {
+        call.push_str(".body(PNG.to_vec())");
+    } else if row.body != "-" {
+        let body = operation.get("requestBody").map(|b| deref(spec, b));
+        let json = body.and_then(|b| b.pointer("/content/application~1json"));
+        // The spec's example shows some fields; every field means a sample.
+        let example = json
+            .and_then(|j| j.get("example"))
+            .filter(|_| fields == Fields::Required);
+        let value = match example {
+            Some(example) => example.clone(),
+            None => {
+                let schema = json
+                    .and_then(|j| j.get("schema"))
+                    .cloned()
+                    .unwrap_or(json!({"type": "object"}));
+                sample_with(spec, &schema, pointer, 0, fields)?
+            }
+        };
+        let _ = write!(
+            call,
+            ".body(serde_json::from_value::<types::{}>(serde_json::json!({value})).unwrap())",
+            row.body
+        );
+    }
+    // Downloads are read to the end: their bytes must arrive too.
+    let judge = if row.success == "ByteStream" {
+        "download_outcome"
+    } else {
+        "outcome"
+    };
+    Ok(format!("{judge}({call}.send().await).await"))
+}
+
 /// Generates the cases file from the normalized spec and the inventory.
 pub fn generate_cases(spec: &Value, rows: &[Row]) -> Result<String, GenError> {
     let mut arms = String::new();
+    let mut all_arms = String::new();
     let mut ids = Vec::new();
     for op in operations(spec) {
         let Some(operation) = spec.pointer(&op.pointer) else {
@@ -227,69 +336,10 @@ pub fn generate_cases(spec: &Value, rows: &[Row]) -> Result<String, GenError> {
                     at: op.pointer.clone(),
                     what: format!("{id} has no client method"),
                 })?;
-        let mut call = format!("client.{}()", row.rust_method);
-        for param in parameters(spec, operation) {
-            let name = param
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let required = param.get("in").and_then(Value::as_str) == Some("path")
-                || param.get("required").and_then(Value::as_bool) == Some(true);
-            if !required {
-                continue;
-            }
-            let rust = snake(name);
-            let ty = row
-                .params
-                .iter()
-                .find_map(|p| p.strip_prefix(&format!("{rust}: ")))
-                .ok_or_else(|| GenError::Unhandled {
-                    rule: "contract",
-                    at: op.pointer.clone(),
-                    what: format!("no builder parameter `{rust}` in {:?}", row.params),
-                })?;
-            // The spec's example where it has one (those that break their
-            // schema were dropped by normalization), else a sample.
-            let value = match param.get("example") {
-                Some(example) => example.clone(),
-                None => sample(
-                    spec,
-                    param.get("schema").unwrap_or(&Value::Null),
-                    &op.pointer,
-                    0,
-                )?,
-            };
-            let _ = write!(call, ".{rust}({})", argument(ty, &value));
+        for (fields, arms) in [(Fields::Required, &mut arms), (Fields::All, &mut all_arms)] {
+            let call = call_expr(spec, &op.pointer, operation, row, fields)?;
+            let _ = writeln!(arms, "        {id:?} => Box::pin(async move {{ {call} }}),");
         }
-        if row.body != "-" {
-            if row.body == "reqwest::Body" {
-                call.push_str(".body(PNG.to_vec())");
-            } else {
-                let body = operation.get("requestBody").map(|b| deref(spec, b));
-                let json = body.and_then(|b| b.pointer("/content/application~1json"));
-                let value = match json.and_then(|j| j.get("example")) {
-                    Some(example) => example.clone(),
-                    None => {
-                        let schema = json
-                            .and_then(|j| j.get("schema"))
-                            .cloned()
-                            .unwrap_or(json!({"type": "object"}));
-                        sample(spec, &schema, &op.pointer, 0)?
-                    }
-                };
-                let _ = write!(call, ".body(serde_json::from_value::<types::{}>(serde_json::json!({value})).unwrap())", row.body);
-            }
-        }
-        // Downloads are read to the end: their bytes must arrive too.
-        let judge = if row.success == "ByteStream" {
-            "download_outcome"
-        } else {
-            "outcome"
-        };
-        let _ = writeln!(
-            arms,
-            "        {id:?} => Box::pin(async move {{ {judge}({call}.send().await).await }}),"
-        );
         ids.push(id.to_string());
     }
     let mut file = format!(
@@ -298,12 +348,62 @@ pub fn generate_cases(spec: &Value, rows: &[Row]) -> Result<String, GenError> {
     for id in &ids {
         let _ = writeln!(file, "    {id:?},");
     }
-    let _ = write!(
-        file,
-        "];\n\n/// Calls the operation once with valid arguments; its status, or why it failed.\n\
-         pub async fn call(client: &whapi_client::Client, operation_id: &str) -> Result<u16, String> {{\n    // Each case on the heap: together they would not fit a test thread's stack.\n    let case: std::pin::Pin<Box<dyn std::future::Future<Output = Result<u16, String>> + Send + '_>> = match operation_id {{\n{arms}        other => return Err(format!(\"no case for {{other}}\")),\n    }};\n    case.await\n}}\n"
-    );
+    file.push_str("];\n\n");
+    for (name, doc, arms) in [
+        (
+            "call",
+            "with its required parameters and body fields",
+            &arms,
+        ),
+        (
+            "call_with_everything",
+            "with every parameter and body field",
+            &all_arms,
+        ),
+    ] {
+        let _ = write!(
+            file,
+            "/// Calls the operation once {doc}; its status, or why it failed.\n\
+             pub async fn {name}(client: &whapi_client::Client, operation_id: &str) -> Result<u16, String> {{\n    // Each case on the heap: together they would not fit a test thread's stack.\n    let case: std::pin::Pin<Box<dyn std::future::Future<Output = Result<u16, String>> + Send + '_>> = match operation_id {{\n{arms}        other => return Err(format!(\"no case for {{other}}\")),\n    }};\n    case.await\n}}\n\n"
+        );
+    }
     let parsed =
         syn::parse_file(&file).map_err(|e| GenError::Syntax(format!("contract cases: {e}")))?;
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&parsed)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema() -> Value {
+        json!({"type": "object", "required": ["to"], "properties": {
+            "to": {"type": "string", "example": "15550100000"},
+            "view_once": {"type": "boolean"},
+            "quoted": {"type": "object", "properties": {"id": {"type": "integer", "minimum": 3}}}
+        }})
+    }
+
+    #[test]
+    fn samples_fill_the_required_fields_or_every_field() {
+        let required = sample_with(&json!({}), &schema(), "/", 0, Fields::Required).unwrap();
+        let all = sample_with(&json!({}), &schema(), "/", 0, Fields::All).unwrap();
+        assert_eq!(required, json!({"to": "15550100000"}));
+        assert_eq!(
+            all,
+            json!({"to": "15550100000", "view_once": true, "quoted": {"id": 3}})
+        );
+    }
+
+    #[test]
+    fn list_arguments_become_vectors_of_strings() {
+        assert_eq!(
+            argument("Option<Vec<String>>", &json!(["a", 2])),
+            r#"vec!["a".to_string(), "2".to_string()]"#
+        );
+        assert_eq!(
+            argument("String", &json!(["a", "b"])),
+            r#""a,b".to_string()"#
+        );
+    }
 }
