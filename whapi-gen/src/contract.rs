@@ -328,14 +328,7 @@ pub fn generate_cases(spec: &Value, rows: &[Row]) -> Result<String, GenError> {
             .get("operationId")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        let row =
-            rows.iter()
-                .find(|r| r.operation_id == id)
-                .ok_or_else(|| GenError::Unhandled {
-                    rule: "contract",
-                    at: op.pointer.clone(),
-                    what: format!("{id} has no client method"),
-                })?;
+        let row = crate::inventory::row_of(rows, id, "contract", &op.pointer)?;
         for (fields, arms) in [(Fields::Required, &mut arms), (Fields::All, &mut all_arms)] {
             let call = call_expr(spec, &op.pointer, operation, row, fields)?;
             let _ = writeln!(arms, "        {id:?} => Box::pin(async move {{ {call} }}),");

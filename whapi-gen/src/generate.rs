@@ -116,14 +116,8 @@ fn check_unique_type_names(file: &syn::File) -> Result<(), GenError> {
         return Ok(());
     };
     let mut seen = std::collections::BTreeSet::new();
-    for item in items {
-        let name = match item {
-            syn::Item::Struct(s) => &s.ident,
-            syn::Item::Enum(e) => &e.ident,
-            syn::Item::Type(t) => &t.ident,
-            _ => continue,
-        };
-        if !seen.insert(name.to_string()) {
+    for name in items.iter().filter_map(defined_name) {
+        if !seen.insert(name.clone()) {
             return Err(GenError::Progenitor(format!(
                 "the type `{name}` is defined twice in `types`: a component collides with a name \
                  typify derives for an inline schema; rename one with a normalization rule"
@@ -131,6 +125,16 @@ fn check_unique_type_names(file: &syn::File) -> Result<(), GenError> {
         }
     }
     Ok(())
+}
+
+/// The type a struct, enum or alias defines.
+pub(crate) fn defined_name(item: &syn::Item) -> Option<String> {
+    match item {
+        syn::Item::Struct(s) => Some(s.ident.to_string()),
+        syn::Item::Enum(e) => Some(e.ident.to_string()),
+        syn::Item::Type(t) => Some(t.ident.to_string()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -76,6 +76,23 @@ fn json_form_rows(
     out
 }
 
+/// The row of `operation_id`, or an error naming the generator `part` that
+/// needs it and where the operation is in the spec.
+pub(crate) fn row_of<'a>(
+    rows: &'a [Row],
+    operation_id: &str,
+    part: &'static str,
+    at: &str,
+) -> Result<&'a Row, GenError> {
+    rows.iter()
+        .find(|r| r.operation_id == operation_id)
+        .ok_or_else(|| GenError::Unhandled {
+            rule: part,
+            at: at.to_string(),
+            what: format!("{operation_id} has no client method"),
+        })
+}
+
 /// The builder type a `Client` method returns.
 fn builder_of(f: &syn::ImplItemFn) -> String {
     match &f.sig.output {
@@ -85,7 +102,7 @@ fn builder_of(f: &syn::ImplItemFn) -> String {
 }
 
 /// Every inherent method of `Client`.
-fn client_fns(file: &syn::File) -> impl Iterator<Item = &syn::ImplItemFn> {
+pub(crate) fn client_fns(file: &syn::File) -> impl Iterator<Item = &syn::ImplItemFn> {
     file.items
         .iter()
         .filter_map(|item| match item {

@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 use serde_json::{json, Map, Value};
 use syn::{ImplItem, Item};
 
+use crate::generate::defined_name;
 use crate::walk::{escape, operations, reachable_refs};
 use crate::GenError;
 
@@ -217,15 +218,7 @@ pub(crate) fn merge(
 /// clash would surface as a compile error deep in the generated code.
 fn check_unique_names(file: &syn::File) -> Result<(), GenError> {
     let mut seen = BTreeSet::new();
-    let methods = file.items.iter().filter_map(|item| match item {
-        Item::Impl(block) if block.trait_.is_none() && is_client(&block.self_ty) => {
-            Some(block.items.iter().filter_map(|i| match i {
-                ImplItem::Fn(f) => Some(format!("`Client::{}`", f.sig.ident)),
-                _ => None,
-            }))
-        }
-        _ => None,
-    });
+    let methods = crate::inventory::client_fns(file).map(|f| format!("`Client::{}`", f.sig.ident));
     let builders = file
         .items
         .iter()
@@ -238,7 +231,7 @@ fn check_unique_names(file: &syn::File) -> Result<(), GenError> {
             Item::Struct(s) => Some(format!("`builder::{}`", s.ident)),
             _ => None,
         });
-    for name in methods.flatten().chain(builders) {
+    for name in methods.chain(builders) {
         if !seen.insert(name.clone()) {
             return Err(GenError::Progenitor(format!(
                 "{name} is defined twice: a JSON-form twin takes the name of an operation"
@@ -300,16 +293,6 @@ fn module_items<'a>(items: &'a mut [Item], name: &str) -> Option<&'a mut Vec<Ite
         Item::Mod(m) if m.ident == name => m.content.as_mut().map(|(_, items)| items),
         _ => None,
     })
-}
-
-/// The type a struct, enum or alias defines.
-fn defined_name(item: &Item) -> Option<String> {
-    match item {
-        Item::Struct(s) => Some(s.ident.to_string()),
-        Item::Enum(e) => Some(e.ident.to_string()),
-        Item::Type(t) => Some(t.ident.to_string()),
-        _ => None,
-    }
 }
 
 /// Whether `item` names any of `names`.

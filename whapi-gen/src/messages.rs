@@ -244,14 +244,7 @@ pub fn generate_messages(spec: &Value, rows: &[Row]) -> Result<(String, String),
         if !(is_send || multipart_body) || op.method == "get" || BY_HAND.contains(&id) {
             continue;
         }
-        let row =
-            rows.iter()
-                .find(|r| r.operation_id == id)
-                .ok_or_else(|| GenError::Unhandled {
-                    rule: "messages",
-                    at: op.pointer.clone(),
-                    what: format!("{id} is not in the client's inventory"),
-                })?;
+        let row = crate::inventory::row_of(rows, id, "messages", &op.pointer)?;
         let mut path_params = Vec::new();
         for param in parameters(spec, operation) {
             let name = param
