@@ -12,12 +12,9 @@ use whapi_ext::{Error, RetryPolicy, Whapi};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const TOKEN: &str = "sekrit-TOKEN-9f8e7d";
+use crate::fast_retries;
 
-/// Fast retries, so tests do not sleep for long.
-fn fast_retries() -> RetryPolicy {
-    RetryPolicy::default().with_delays(Duration::from_millis(1), Duration::from_millis(5))
-}
+const TOKEN: &str = "sekrit-TOKEN-9f8e7d";
 
 fn whapi(server: &MockServer) -> Whapi {
     Whapi::builder()

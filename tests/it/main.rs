@@ -14,6 +14,14 @@ mod webhooks;
 /// The token of [`whapi`]'s clients, for tests that check the header.
 const TEST_TOKEN: &str = "t0k";
 
+/// Fast retries, so tests do not sleep for long.
+fn fast_retries() -> whapi_ext::RetryPolicy {
+    whapi_ext::RetryPolicy::default().with_delays(
+        std::time::Duration::from_millis(1),
+        std::time::Duration::from_millis(5),
+    )
+}
+
 /// A `Whapi` with the default configuration against an in-process mock.
 fn whapi(server: &wiremock::MockServer) -> whapi_ext::Whapi {
     whapi_ext::Whapi::builder()

@@ -46,12 +46,22 @@ impl OffsetData {
     }
 }
 
+/// The id of the `i`-th chat, group or contact the mock serves.
+fn item_id(i: u64) -> String {
+    format!("{i:06}@s.whatsapp.net")
+}
+
+/// The ids of the first `n` of them, in order.
+fn item_ids(n: u64) -> Vec<String> {
+    (0..n).map(item_id).collect()
+}
+
 fn item(key: &str, i: u64) -> Value {
     match key {
         "messages" => {
             json!({"id": format!("msg-{i:06}"), "type": "text", "chat_id": "1@g.us", "from_me": false, "timestamp": i})
         }
-        _ => json!({"id": format!("{i:06}@s.whatsapp.net"), "name": format!("item {i}")}),
+        _ => json!({"id": item_id(i), "name": format!("item {i}")}),
     }
 }
 
@@ -99,9 +109,7 @@ fn ids<T, F: Fn(&T) -> Option<String>>(items: &[T], id: F) -> Vec<String> {
 async fn every_chat_exactly_once_in_order_for_several_page_sizes() {
     let server = serve("/chats", OffsetData::new("chats", 1_234)).await;
     let wa = whapi(&server);
-    let expected: Vec<String> = (0..1_234)
-        .map(|i| format!("{i:06}@s.whatsapp.net"))
-        .collect();
+    let expected = item_ids(1_234);
     for size in [7, 100, 333, 500] {
         let chats: Vec<_> = wa
             .chats()
@@ -215,9 +223,7 @@ async fn a_total_that_shrinks_mid_walk_ends_the_walk() {
     assert_eq!(groups.len(), 350);
     assert_eq!(
         ids(&groups, |g| g.id.as_ref().map(|i| i.to_string())),
-        (0..350)
-            .map(|i| format!("{i:06}@s.whatsapp.net"))
-            .collect::<Vec<_>>()
+        item_ids(350)
     );
     assert_eq!(requests(&server).await.len(), 4);
 }
@@ -240,9 +246,7 @@ async fn short_pages_with_more_left_keep_the_walk_going() {
 
     assert_eq!(
         ids(&chats, |c| c.id.as_ref().map(|i| i.to_string())),
-        (0..200)
-            .map(|i| format!("{i:06}@s.whatsapp.net"))
-            .collect::<Vec<_>>()
+        item_ids(200)
     );
     assert_eq!(requests(&server).await.len(), 200usize.div_ceil(37));
 }
@@ -278,15 +282,7 @@ async fn a_page_refused_with_503_once_is_retried_and_the_walk_goes_on() {
         .respond_with(OffsetData::new("chats", 450))
         .mount(&server)
         .await;
-    let wa = whapi_ext::Whapi::builder()
-        .token("t")
-        .base_url(server.uri())
-        .retry_policy(whapi_ext::RetryPolicy::default().with_delays(
-            std::time::Duration::from_millis(1),
-            std::time::Duration::from_millis(5),
-        ))
-        .build()
-        .unwrap();
+    let wa = whapi(&server).with_retry_policy(crate::fast_retries());
 
     let chats: Vec<_> = wa
         .chats()
@@ -298,9 +294,7 @@ async fn a_page_refused_with_503_once_is_retried_and_the_walk_goes_on() {
 
     assert_eq!(
         ids(&chats, |c| c.id.as_ref().map(|i| i.to_string())),
-        (0..450)
-            .map(|i| format!("{i:06}@s.whatsapp.net"))
-            .collect::<Vec<_>>()
+        item_ids(450)
     );
     let offsets: Vec<u64> = requests(&server)
         .await
