@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 use syn::{ImplItem, Item};
 
 use crate::generate::defined_name;
-use crate::walk::{escape, operations, reachable_refs};
+use crate::walk::{deref, escape, operations, reachable_refs};
 use crate::GenError;
 
 /// One operation whose body's JSON form gets a twin method.
@@ -43,7 +43,7 @@ pub(crate) fn twins(spec: &Value) -> Vec<Twin> {
         let Some(operation) = spec.pointer(&op.pointer) else {
             continue;
         };
-        let Some(body) = request_body(spec, operation) else {
+        let Some(body) = operation.get("requestBody").map(|b| deref(spec, b)) else {
             continue;
         };
         let Some(form) = body.get("x-whapi-json-form").and_then(Value::as_str) else {
@@ -61,14 +61,6 @@ pub(crate) fn twins(spec: &Value) -> Vec<Twin> {
         });
     }
     out
-}
-
-fn request_body<'a>(spec: &'a Value, operation: &'a Value) -> Option<&'a Value> {
-    let body = operation.get("requestBody")?;
-    match body.get("$ref").and_then(Value::as_str) {
-        Some(target) => spec.pointer(target.strip_prefix('#')?),
-        None => Some(body),
-    }
 }
 
 /// A spec holding only the `twins`, each with its JSON body, and only the
@@ -98,7 +90,7 @@ pub(crate) fn twin_spec(spec: &Value, twins: &[Twin]) -> Option<Value> {
         });
         item[twin.method] = operation;
     }
-    let paths = Value::Object(paths);
+    let mut paths = Value::Object(paths);
     let mut reached = BTreeSet::new();
     reachable_refs(spec, &paths, &mut reached);
     let mut components = Map::new();
@@ -118,11 +110,12 @@ pub(crate) fn twin_spec(spec: &Value, twins: &[Twin]) -> Option<Value> {
             components.insert(kind.clone(), Value::Object(kept));
         }
     }
+    let mut components = Value::Object(components);
     let mut out = Map::new();
     for (key, value) in spec.as_object()? {
         let value = match key.as_str() {
-            "paths" => paths.clone(),
-            "components" => Value::Object(components.clone()),
+            "paths" => std::mem::take(&mut paths),
+            "components" => std::mem::take(&mut components),
             _ => value.clone(),
         };
         out.insert(key.clone(), value);
