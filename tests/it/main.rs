@@ -3,6 +3,7 @@
 mod client_wire;
 mod ext_client;
 mod generation;
+mod keep_alive;
 mod media;
 mod messages;
 mod pagination;

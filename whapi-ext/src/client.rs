@@ -70,6 +70,7 @@ impl Whapi {
             Some(client) => client.clone(),
             None => reqwest::Client::builder()
                 .connect_timeout(builder.connect_timeout)
+                .pool_idle_timeout(builder.pool_idle_timeout)
                 .user_agent(builder.user_agent.clone())
                 .build()
                 .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,

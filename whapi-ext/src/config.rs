@@ -12,6 +12,11 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one attempt of a request may take, body included. Media uploads
 /// of large files may need more: see [`WhapiBuilder::request_timeout`].
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long an unused connection stays in the pool: under the 5 s after
+/// which Node.js and Apache servers (and proxies built on them) close an idle
+/// connection, so that a send never goes out on a connection the server is
+/// closing at that moment.
+pub(crate) const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
 
 /// The API token. Its `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
@@ -51,6 +56,7 @@ pub struct WhapiBuilder {
     pub(crate) base_url: String,
     pub(crate) connect_timeout: Duration,
     pub(crate) request_timeout: Duration,
+    pub(crate) pool_idle_timeout: Duration,
     pub(crate) user_agent: String,
     pub(crate) retry: RetryPolicy,
     pub(crate) http: Option<reqwest::Client>,
@@ -63,6 +69,7 @@ impl Default for WhapiBuilder {
             base_url: DEFAULT_BASE_URL.to_string(),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
             user_agent: concat!("whapi-rs/", env!("CARGO_PKG_VERSION")).to_string(),
             retry: RetryPolicy::default(),
             http: None,
@@ -77,6 +84,7 @@ impl fmt::Debug for WhapiBuilder {
             .field("base_url", &self.base_url)
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
+            .field("pool_idle_timeout", &self.pool_idle_timeout)
             .field("user_agent", &self.user_agent)
             .field("retry", &self.retry)
             .field("http", &self.http.as_ref().map(|_| "custom"))
@@ -129,6 +137,17 @@ impl WhapiBuilder {
     /// How long one attempt may take, body included (default 60 s).
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
+        self
+    }
+
+    /// How long a connection may wait unused in the pool before it is
+    /// closed (default 4 s). Keep it under the idle timeout of the server
+    /// and of every proxy in between: a request sent on a connection the
+    /// server closes at that moment fails, and a send that may have reached
+    /// the server is never repeated. Applies to the client this builder
+    /// makes, not to one given with [`Self::http_client`].
+    pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.pool_idle_timeout = timeout;
         self
     }
 
