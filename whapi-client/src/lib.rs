@@ -100,8 +100,10 @@ mod generated {
 
 pub use generated::*;
 
+mod answers;
 mod hooks;
 mod operations;
+mod values;
 
 pub use hooks::{BoxFuture, Hooks, Transport};
 pub use operations::{operation, Operation, OPERATIONS};

@@ -22,7 +22,6 @@ pub struct Whapi {
     raw: Client,
     builder: Arc<WhapiBuilder>,
     http: reqwest::Client,
-    authorization: HeaderValue,
     transport: Arc<RetryingTransport>,
 }
 
@@ -105,7 +104,6 @@ impl Whapi {
             transport,
             builder,
             http,
-            authorization,
         }
     }
 
@@ -125,33 +123,19 @@ impl Whapi {
         self.builder.retry
     }
 
-    /// A client like this one with another retry policy, sharing its
-    /// connection pool: for one request that needs other retries.
-    ///
-    /// ```
-    /// # let wa = whapi_ext::Whapi::builder().token("t").build()?;
-    /// let once = wa.with_retry_policy(whapi_ext::RetryPolicy::none());
-    /// assert_eq!(once.retry_policy().max_attempts(), 1);
-    /// # Ok::<(), whapi_ext::Error>(())
-    /// ```
-    pub fn with_retry_policy(&self, policy: RetryPolicy) -> Self {
-        let builder = WhapiBuilder {
-            retry: policy,
-            ..(*self.builder).clone()
-        };
-        Self::assemble(
-            Arc::new(builder),
-            self.http.clone(),
-            self.authorization.clone(),
-        )
-    }
-
-    /// Calls any operation of the generated client and returns its decoded
-    /// body, or this crate's [`Error`].
+    /// Calls an operation through the generated client and returns its
+    /// decoded body, or this crate's [`Error`]: the escape hatch for what
+    /// the methods of [`calls`](crate::calls) do not offer (a request the
+    /// checks would refuse).
     ///
     /// ```no_run
     /// # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
-    /// let chat = wa.call(|c| c.get_chat().chat_id("15550100000@s.whatsapp.net".to_string()).send()).await?;
+    /// use whapi_ext::types::ChatId;
+    ///
+    /// let chat = wa
+    ///     .call(|c| c.get_chat().chat_id(ChatId("15550100000@s.whatsapp.net".into())).send())
+    ///     .await?;
+    /// # let _ = chat;
     /// # Ok(())
     /// # }
     /// ```
@@ -165,44 +149,6 @@ impl Whapi {
             Ok(value) => Ok(value.into_inner()),
             Err(e) => Err(Error::from_raw::<T>(e).await),
         }
-    }
-
-    /// Sends a JSON request outside the generated client (for bodies its
-    /// strict types would refuse), through the same transport: auth,
-    /// timeout, retries and tracing under the given operation name.
-    pub(crate) async fn json(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<&serde_json::Value>,
-        operation: &'static str,
-    ) -> Result<serde_json::Value> {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base_url()))
-            .header(reqwest::header::ACCEPT, "application/json");
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let request = request.build().map_err(|e| Error::InvalidArgument {
-            field: "request".into(),
-            rule: e.to_string(),
-        })?;
-        use whapi_client::Transport;
-        let response = self
-            .transport
-            .send(&self.http, request, operation)
-            .await
-            .map_err(Error::from_transport)?;
-        if !response.status().is_success() {
-            return Err(Error::from_response(response).await);
-        }
-        let bytes = response.bytes().await.map_err(Error::from_transport)?;
-        serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
-            path: ".".into(),
-            body: bytes,
-            source,
-        })
     }
 
     /// Sends a request built by this crate through the client's transport;
@@ -230,28 +176,8 @@ impl Whapi {
         &self.http
     }
 
-    /// [`Whapi::call`] for operations whose answer is not JSON (images, media
-    /// downloads): the whole [`ResponseValue`], status and headers included.
-    ///
-    /// ```no_run
-    /// # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
-    /// use futures_util::TryStreamExt;
-    ///
-    /// let icon = wa
-    ///     .call_raw(|c| c.get_group_icon().group_id("120363025343298765@g.us".to_string()).send())
-    ///     .await?;
-    /// let kind = icon.headers().get("content-type").cloned();
-    /// let bytes: Vec<u8> = icon
-    ///     .into_inner() // the body, a `ByteStream`
-    ///     .into_inner() // its chunks, as a `Stream`
-    ///     .map_ok(|chunk| chunk.to_vec())
-    ///     .try_concat()
-    ///     .await
-    ///     .map_err(|e| whapi_ext::Error::Other(e.to_string()))?;
-    /// println!("{} bytes of {kind:?}", bytes.len());
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// [`Whapi::call`] returning the whole [`ResponseValue`], status and
+    /// headers included.
     pub async fn call_raw<'a, T, F, Fut>(&'a self, operation: F) -> Result<ResponseValue<T>>
     where
         F: FnOnce(&'a Client) -> Fut,

@@ -6,12 +6,12 @@ use std::time::Duration;
 use crate::{Error, Result, RetryPolicy, Whapi};
 
 /// The service's address when `WHAPI_BASE_URL` is not set.
-pub const DEFAULT_BASE_URL: &str = "https://gate.whapi.cloud";
+pub(crate) const DEFAULT_BASE_URL: &str = "https://gate.whapi.cloud";
 /// How long to wait for a connection.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one attempt of a request may take, body included. Media uploads
 /// of large files may need more: see [`WhapiBuilder::request_timeout`].
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long an unused connection stays in the pool: under the 5 s after
 /// which Node.js and Apache servers (and proxies built on them) close an idle
 /// connection, so that a send never goes out on a connection the server is

@@ -15,13 +15,17 @@ use serde_json::Value;
 /// # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
 /// use whapi_ext::Error;
 ///
-/// match wa.send_text("15550100000", "hi").await {
-///     Ok(sent) => println!("sent {:?}", sent.message.and_then(|m| m.id)),
+/// match wa.send_message_text("15550100000", "hi").await {
+///     Ok(sent) => println!("sent {}", sent.id()),
 ///     // Refused: the status, Whapi's code and message, the raw body.
 ///     Err(Error::Api(refusal)) if refusal.status == 404 => println!("no such chat"),
 ///     Err(Error::Api(refusal)) => println!("refused: {refusal}"),
 ///     // Caught before sending: nothing reached the server.
-///     Err(Error::InvalidArgument { field, rule }) => println!("{field}: {rule}"),
+///     Err(Error::InvalidArgument(invalid)) => {
+///         for problem in invalid.problems() {
+///             println!("{}: {}", problem.field, problem.rule);
+///         }
+///     }
 ///     // The message may or may not have gone out; resending could duplicate it.
 ///     Err(e @ (Error::Timeout(_) | Error::Transport(_))) => println!("unknown outcome: {e}"),
 ///     Err(e) => return Err(e),
@@ -37,13 +41,13 @@ pub enum Error {
     Api(Box<ApiError>),
     /// The request timed out; the server may have received it.
     #[error("the request timed out; the server may have received it")]
-    Timeout(#[source] reqwest::Error),
+    Timeout(#[source] HttpError),
     /// No connection could be made; the request never left.
     #[error("could not connect to the server; the request was not sent")]
-    Connect(#[source] reqwest::Error),
+    Connect(#[source] HttpError),
     /// The transfer failed after the request may have reached the server.
     #[error("the transfer failed; the server may have received the request")]
-    Transport(#[source] reqwest::Error),
+    Transport(#[source] HttpError),
     /// A 2xx body did not decode into the expected type.
     #[error("could not decode the response at `{path}`")]
     Decode {
@@ -55,13 +59,17 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
-    /// Input rejected before anything was sent.
-    #[error("invalid argument `{field}`: {rule}")]
-    InvalidArgument {
-        /// The argument or field.
-        field: String,
-        /// The rule it breaks.
-        rule: String,
+    /// Input rejected before anything was sent: every problem of the request.
+    #[error("{0}")]
+    InvalidArgument(Invalid),
+    /// A local file could not be read or written.
+    #[error("{what}")]
+    Io {
+        /// What was being done, with the file's path.
+        what: String,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
     },
     /// A list walk stopped because the server led it in circles (a cursor
     /// seen before, the same page twice, a `before` that does not move back).
@@ -78,7 +86,99 @@ pub enum Error {
     Other(String),
 }
 
+/// An HTTP client failure: the connection, the transfer or a timeout. Its
+/// cause (from `reqwest`, `hyper`, the OS) is its
+/// [`source`](std::error::Error::source).
+#[derive(Debug)]
+pub struct HttpError(reqwest::Error);
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The URL is left out: it is the API's, and a query could carry data.
+        f.write_str("HTTP client error")
+    }
+}
+
+impl std::error::Error for HttpError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+/// Every problem found in a request before it was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    problems: Vec<Problem>,
+}
+
+/// One problem of a request: the argument or field and the rule it breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Problem {
+    /// The argument or field, as the call names it (`to`, `typing_time`).
+    pub field: String,
+    /// The rule it breaks.
+    pub rule: String,
+}
+
+impl Invalid {
+    /// The problems, in the order they were found (at least one).
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    /// The first problem's field.
+    pub fn field(&self) -> &str {
+        self.problems.first().map_or("", |p| p.field.as_str())
+    }
+
+    /// The first problem's rule.
+    pub fn rule(&self) -> &str {
+        self.problems.first().map_or("", |p| p.rule.as_str())
+    }
+
+    /// The problems as one error; `None` when there are none.
+    pub(crate) fn of(problems: Vec<Problem>) -> Option<Self> {
+        (!problems.is_empty()).then_some(Self { problems })
+    }
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("invalid argument")?;
+        for (i, problem) in self.problems.iter().enumerate() {
+            let sep = if i == 0 { " " } else { "; " };
+            write!(f, "{sep}`{}`: {}", problem.field, problem.rule)?;
+        }
+        Ok(())
+    }
+}
+
+impl Problem {
+    pub(crate) fn new(field: impl Into<String>, rule: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            rule: rule.into(),
+        }
+    }
+}
+
 impl Error {
+    /// An [`Error::InvalidArgument`] with one problem.
+    pub(crate) fn invalid(field: impl Into<String>, rule: impl Into<String>) -> Self {
+        Error::InvalidArgument(Invalid {
+            problems: vec![Problem::new(field, rule)],
+        })
+    }
+
+    /// An [`Error::Io`] about `path`.
+    pub(crate) fn io(doing: &str, path: &std::path::Path, source: std::io::Error) -> Self {
+        Error::Io {
+            what: format!("{doing} {}: {source}", path.display()),
+            source,
+        }
+    }
+
     /// Whether the failure may be transient (429, 502, 503, 504, connection
     /// trouble, timeouts): trying later may succeed.
     ///
@@ -95,16 +195,18 @@ impl Error {
     }
 
     /// Whether resending the same request cannot make the server act twice:
-    /// a 429, a connection that was never made, or, for GET, HEAD, PUT and
-    /// DELETE, any [retryable](Error::is_retryable) failure.
-    pub fn is_safe_to_resend(&self, method: &str) -> bool {
-        let idempotent = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]
-            .iter()
-            .any(|m| m.eq_ignore_ascii_case(method));
+    /// a 429, a connection that was never made, or, for GET, HEAD, PUT,
+    /// DELETE and OPTIONS, any [retryable](Error::is_retryable) failure.
+    ///
+    /// ```
+    /// # let e = whapi_ext::Error::Other("x".into());
+    /// assert!(!e.is_safe_to_resend(&reqwest::Method::POST));
+    /// ```
+    pub fn is_safe_to_resend(&self, method: &reqwest::Method) -> bool {
         match self {
             Error::Api(api) if api.status == StatusCode::TOO_MANY_REQUESTS => true,
             Error::Connect(_) => true,
-            other => idempotent && other.is_retryable(),
+            other => crate::retry::is_idempotent(method) && other.is_retryable(),
         }
     }
 
@@ -123,11 +225,11 @@ impl Error {
 
     pub(crate) fn from_transport(error: reqwest::Error) -> Self {
         if error.is_connect() {
-            Error::Connect(error)
+            Error::Connect(HttpError(error))
         } else if error.is_timeout() {
-            Error::Timeout(error)
+            Error::Timeout(HttpError(error))
         } else {
-            Error::Transport(error)
+            Error::Transport(HttpError(error))
         }
     }
 
@@ -151,8 +253,8 @@ impl Error {
         match error {
             Raw::InvalidRequest(message) => invalid_request(&message),
             Raw::CommunicationError(e) | Raw::InvalidUpgrade(e) => Error::from_transport(e),
-            Raw::ResponseBodyError(e) if e.is_timeout() => Error::Timeout(e),
-            Raw::ResponseBodyError(e) => Error::Transport(e),
+            Raw::ResponseBodyError(e) if e.is_timeout() => Error::Timeout(HttpError(e)),
+            Raw::ResponseBodyError(e) => Error::Transport(HttpError(e)),
             Raw::InvalidResponsePayload(body, source) => {
                 let path = format!("line {}, column {}", source.line(), source.column());
                 Error::Decode { path, body, source }
@@ -186,20 +288,14 @@ fn invalid_request(message: &str) -> Error {
         } else {
             ""
         };
-        return Error::InvalidArgument {
-            field: format!("{outer}{}", missing.trim()),
-            rule: message.to_string(),
-        };
+        return Error::invalid(format!("{outer}{}", missing.trim()), message);
     }
     let field = message
         .split_once(" for ")
         .map(|(_, rest)| rest.split([':', ' ']).next().unwrap_or_default())
         .filter(|f| !f.is_empty())
         .unwrap_or("request");
-    Error::InvalidArgument {
-        field: field.to_string(),
-        rule: message.to_string(),
-    }
+    Error::invalid(field, message)
 }
 
 /// An error answer of the API: its status, the spec's error fields (each
@@ -358,10 +454,13 @@ mod tests {
                 Bytes::new(),
             )))
         };
-        assert!(api(429).is_safe_to_resend("POST"));
-        assert!(!api(503).is_safe_to_resend("POST") && api(503).is_safe_to_resend("GET"));
+        use reqwest::Method;
+        assert!(api(429).is_safe_to_resend(&Method::POST));
+        assert!(
+            !api(503).is_safe_to_resend(&Method::POST) && api(503).is_safe_to_resend(&Method::GET)
+        );
         assert!(api(503).is_retryable());
-        assert!(!api(404).is_safe_to_resend("GET"));
+        assert!(!api(404).is_safe_to_resend(&Method::GET));
     }
 
     #[test]
@@ -405,7 +504,7 @@ mod tests {
         let e =
             invalid_request("conversion to `SenderText` for body failed: no value supplied for to");
         assert!(
-            matches!(&e, Error::InvalidArgument { field, .. } if field == "body.to"),
+            matches!(&e, Error::InvalidArgument(i) if i.field() == "body.to"),
             "{e:?}"
         );
         assert!(e
@@ -413,8 +512,28 @@ mod tests {
             .starts_with("invalid argument `body.to`: conversion"));
         let e = invalid_request("error converting supplied value for chat_id: bad");
         assert!(
-            matches!(&e, Error::InvalidArgument { field, .. } if field == "chat_id"),
+            matches!(&e, Error::InvalidArgument(i) if i.field() == "chat_id"),
             "{e:?}"
         );
+    }
+}
+
+#[cfg(test)]
+mod invalid_tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_is_named_in_one_line() {
+        let invalid = Invalid::of(vec![
+            Problem::new("to", "`x` is not a chat id"),
+            Problem::new("typing_time", "must be at most 60, is 61"),
+        ])
+        .unwrap();
+        assert_eq!(
+            Error::InvalidArgument(invalid.clone()).to_string(),
+            "invalid argument `to`: `x` is not a chat id; `typing_time`: must be at most 60, is 61"
+        );
+        assert_eq!((invalid.field(), invalid.problems().len()), ("to", 2));
+        assert!(Invalid::of(Vec::new()).is_none());
     }
 }

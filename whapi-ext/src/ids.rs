@@ -27,9 +27,52 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::Error;
 
 fn invalid(field: &str, rule: impl Into<String>) -> Error {
-    Error::InvalidArgument {
-        field: field.to_string(),
-        rule: rule.into(),
+    Error::invalid(field, rule)
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// An id type of this module: built only by checking text.
+pub trait Id: sealed::Sealed + Sized + Into<String> {
+    /// Checks `text` and builds the id.
+    fn parse(text: &str) -> Result<Self, Error>;
+}
+
+/// What an argument of an id type takes: the id itself (or one that is a
+/// kind of it: a contact is a chat), or text, which is checked.
+///
+/// ```
+/// # fn run(wa: &whapi_ext::Whapi) -> whapi_ext::Result<()> {
+/// use whapi_ext::ids::{ChatId, ContactId};
+///
+/// let alice = ContactId::new("+1 (555) 010-0000")?;
+/// let _ = wa.get_chat(alice);                       // a contact's chat
+/// let _ = wa.get_chat("120363025343298765@g.us");   // checked when sent
+/// # Ok(())
+/// # }
+/// ```
+pub trait IntoId<I> {
+    /// The id, or why the text is not one.
+    fn into_id(self) -> Result<I, Error>;
+}
+
+impl<I: Id> IntoId<I> for &str {
+    fn into_id(self) -> Result<I, Error> {
+        I::parse(self)
+    }
+}
+
+impl<I: Id> IntoId<I> for String {
+    fn into_id(self) -> Result<I, Error> {
+        I::parse(&self)
+    }
+}
+
+impl<I: Id> IntoId<I> for &String {
+    fn into_id(self) -> Result<I, Error> {
+        I::parse(self)
     }
 }
 
@@ -40,6 +83,33 @@ macro_rules! id_type {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(String);
+
+        impl sealed::Sealed for $name {}
+
+        impl Id for $name {
+            fn parse(text: &str) -> Result<Self, Error> {
+                Self::new(text)
+            }
+        }
+
+        impl IntoId<$name> for $name {
+            fn into_id(self) -> Result<$name, Error> {
+                Ok(self)
+            }
+        }
+
+        impl IntoId<$name> for &$name {
+            fn into_id(self) -> Result<$name, Error> {
+                Ok(self.clone())
+            }
+        }
+
+        /// The generated client's newtype of the same id.
+        impl From<$name> for whapi_client::types::$name {
+            fn from(id: $name) -> Self {
+                Self(id.0)
+            }
+        }
 
         impl $name {
             /// Checks and builds the id.
@@ -255,6 +325,42 @@ id_type!(
     /// A media id, for downloads and re-sends.
     MediaId, check_media
 );
+id_type!(
+    /// A label: its number, as the channel numbers its labels.
+    LabelId, check_label
+);
+
+/// A community is a group (`…@g.us`) that holds groups.
+pub type CommunityId = GroupId;
+
+fn check_label(text: &str) -> Result<String, Error> {
+    if text.is_empty() || text.len() > 10 || !text.chars().all(|c| c.is_ascii_digit()) {
+        return Err(invalid(
+            "label_id",
+            format!("`{text}` is not a label id (its number)"),
+        ));
+    }
+    Ok(text.to_string())
+}
+
+/// Ids that are a kind of chat, passed where a chat is asked for.
+macro_rules! chat_kind {
+    ($($kind:ident),*) => {$(
+        impl IntoId<ChatId> for $kind {
+            fn into_id(self) -> Result<ChatId, Error> {
+                Ok(ChatId::from(self))
+            }
+        }
+
+        impl IntoId<ChatId> for &$kind {
+            fn into_id(self) -> Result<ChatId, Error> {
+                Ok(ChatId::from(self.clone()))
+            }
+        }
+    )*};
+}
+
+chat_kind!(ContactId, GroupId, NewsletterId);
 
 impl ChatId {
     /// Whether it is a group chat.
@@ -319,11 +425,11 @@ mod tests {
             ("0555 0100 000", "contact_id", "country code"),
         ];
         for (text, field, rule) in cases {
-            let Err(Error::InvalidArgument { field: f, rule: r }) = ContactId::new(text) else {
+            let Err(Error::InvalidArgument(invalid)) = ContactId::new(text) else {
                 panic!("{text} passed")
             };
-            assert_eq!(f, field);
-            assert!(r.contains(rule), "{text}: {r}");
+            assert_eq!(invalid.field(), field);
+            assert!(invalid.rule().contains(rule), "{text}: {}", invalid.rule());
         }
         assert!(ChatId::new("someone@example.com").is_err());
         assert!(ChatId::new("").is_err());
@@ -331,6 +437,21 @@ mod tests {
         assert!(NewsletterId::new("abc@newsletter").is_err());
         assert!(MessageId::new("has space").is_err());
         assert!(MediaId::new("a/b").is_err());
+        assert!(LabelId::new("x1").is_err());
+        assert_eq!(LabelId::new(" 12 ").unwrap().as_str(), "12");
+    }
+
+    #[test]
+    fn kinds_of_chat_and_text_are_taken_where_a_chat_is_asked_for() {
+        let contact = ContactId::new("+1 (555) 010-0000").unwrap();
+        let chat: ChatId = contact.into_id().unwrap();
+        assert_eq!(chat.as_str(), "15550100000@s.whatsapp.net");
+        let chat: ChatId = "120363025343298765@g.us".into_id().unwrap();
+        assert!(chat.is_group());
+        let bad: Result<ChatId, _> = "not a chat".into_id();
+        assert!(bad.is_err());
+        let raw: whapi_client::types::ChatId = chat.into();
+        assert_eq!(raw.0, "120363025343298765@g.us");
     }
 
     #[test]

@@ -2,45 +2,51 @@
 //!
 //! [`Whapi`] is a configured client: bearer-token auth that never shows in
 //! logs, timeouts, a user agent, retries that never send a message twice,
-//! and one `tracing` span per request. Every one of the API's 167 operations
-//! is reachable through [`Whapi::call`], which returns this crate's typed
-//! [`Error`].
+//! and one `tracing` span per request. Each of the API's 167 operations is
+//! one method on it, named after its operationId ([`calls`]), checked
+//! before it is sent and answered as this crate's typed [`Error`] when it
+//! fails.
 //!
 //! ```no_run
 //! # async fn run() -> whapi_ext::Result<()> {
 //! use whapi_ext::Whapi;
 //!
 //! let wa = Whapi::from_env()?; // WHAPI_TOKEN, optional WHAPI_BASE_URL
-//! let chats = wa.call(|c| c.get_chats().send()).await?;
-//! println!("{} chats", chats.total.unwrap_or_default());
+//! let health = wa.check_health().await?;
+//! println!("channel status: {}", health.status_text());
+//! let sent = wa.send_message_text("+1 (555) 010-0000", "Hello from Rust").await?;
+//! println!("sent {}", sent.id());
 //! # Ok(())
 //! # }
 //! ```
 //!
-//! The generated low-level client is re-exported as [`raw`]; [`Whapi::raw`]
-//! hands out one configured the same way (auth, timeouts, retries, tracing).
+//! The generated low-level client is re-exported as [`raw`] (its types as
+//! [`types`]); [`Whapi::raw`] hands out one configured the same way (auth,
+//! timeouts, retries, tracing).
 
 #![deny(missing_docs)]
 // docs.rs (nightly) marks what needs a feature, such as the axum receiver.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod calls;
 mod client;
 mod config;
 mod error;
 pub mod ids;
 pub mod media;
-pub mod messages;
 pub mod pagination;
 pub mod retry;
 mod transport;
 pub mod webhooks;
 
+pub use calls::{Answer, CallOptions};
 pub use client::Whapi;
 pub use config::WhapiBuilder;
-pub use error::{ApiError, Error};
+pub use error::{ApiError, Error, HttpError, Invalid, Problem};
 pub use pagination::{Items, List, Page};
 pub use retry::RetryPolicy;
 pub use whapi_client as raw;
+pub use whapi_client::types;
 
 /// The result of every fallible call of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

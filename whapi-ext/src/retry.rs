@@ -1,9 +1,7 @@
 //! Retries that never send a message twice.
 //!
-//! The policy is pure: [`decide`] says whether an attempt's [`Outcome`] may
-//! be retried for a given HTTP method, and [`RetryPolicy`] says how long to
-//! wait and when to give up. Neither touches the network, so both are tested
-//! against tables of cases.
+//! [`RetryPolicy`] says how often and how long to retry; which failures may
+//! be retried at all is fixed, by method and outcome:
 //!
 //! | outcome | GET, HEAD, PUT, DELETE | POST, PATCH (sends) |
 //! |---|---|---|
@@ -20,7 +18,7 @@ use backon::{BackoffBuilder, ExponentialBuilder};
 
 /// What one attempt came to, as far as retrying is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// The server answered with this status.
     Status {
         /// HTTP status code.
@@ -39,7 +37,7 @@ pub enum Outcome {
 
 /// Whether to try again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// Try again; wait at least `retry_after` when the server said so.
     Retry {
         /// The server's `Retry-After`.
@@ -50,17 +48,23 @@ pub enum Decision {
 }
 
 /// Methods whose repetition has the effect of one request.
-fn is_idempotent(method: &str) -> bool {
-    ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]
-        .iter()
-        .any(|m| m.eq_ignore_ascii_case(method))
+pub(crate) fn is_idempotent(method: &reqwest::Method) -> bool {
+    use reqwest::Method;
+    [
+        Method::GET,
+        Method::HEAD,
+        Method::PUT,
+        Method::DELETE,
+        Method::OPTIONS,
+    ]
+    .contains(method)
 }
 
 /// Whether an attempt of `method` that came to `outcome` may be retried.
 ///
 /// A send (POST) is retried only when the server certainly did not act on
 /// it: a 429, or a connection that was never made.
-pub fn decide(method: &str, outcome: Outcome) -> Decision {
+pub(crate) fn decide(method: &reqwest::Method, outcome: Outcome) -> Decision {
     let idempotent = is_idempotent(method);
     match outcome {
         Outcome::Status {
@@ -92,7 +96,7 @@ pub fn decide(method: &str, outcome: Outcome) -> Decision {
 ///     .with_delays(Duration::from_millis(500), Duration::from_secs(20));
 /// let wa = Whapi::builder().token("…").retry_policy(patient).build()?;
 /// // One call without retries, e.g. where the caller retries itself.
-/// let once = wa.with_retry_policy(RetryPolicy::none());
+/// let once = whapi_ext::CallOptions::new().retry_policy(RetryPolicy::none());
 /// # let _ = once;
 /// # Ok(())
 /// # }
@@ -161,7 +165,7 @@ impl RetryPolicy {
     }
 
     /// Starts the schedule of waits for one request.
-    pub fn schedule(&self) -> Schedule {
+    pub(crate) fn schedule(&self) -> Schedule {
         let backoff = ExponentialBuilder::new()
             .with_min_delay(self.min_delay)
             .with_max_delay(self.max_delay)
@@ -177,7 +181,7 @@ impl RetryPolicy {
 }
 
 /// The waits of one request's retries.
-pub struct Schedule {
+pub(crate) struct Schedule {
     policy: RetryPolicy,
     backoff: Box<dyn Iterator<Item = Duration> + Send + Sync>,
 }
@@ -195,7 +199,7 @@ impl Schedule {
     /// attempts and `elapsed` time; `None` to give up. A server's
     /// `retry_after` is the least wait: the backoff applies when it is
     /// longer.
-    pub fn next_delay(
+    pub(crate) fn next_delay(
         &mut self,
         attempts_made: u32,
         retry_after: Option<Duration>,
@@ -247,7 +251,8 @@ mod tests {
             ("POST", Outcome::TimedOut, Decision::Stop),
         ];
         for (method, outcome, expected) in cases {
-            assert_eq!(decide(method, outcome), expected, "{method} {outcome:?}");
+            let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            assert_eq!(decide(&method, outcome), expected, "{method} {outcome:?}");
         }
     }
 
@@ -258,7 +263,7 @@ mod tests {
             retry_after: Some(Duration::from_secs(7)),
         };
         assert_eq!(
-            decide("POST", outcome),
+            decide(&reqwest::Method::POST, outcome),
             Decision::Retry {
                 retry_after: Some(Duration::from_secs(7))
             }

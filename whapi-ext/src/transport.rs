@@ -3,10 +3,11 @@
 
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderValue, AUTHORIZATION};
+use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use tracing::{field, Instrument};
 use whapi_client::{BoxFuture, Transport};
 
+use crate::calls::options::{current_overrides, report};
 use crate::error::retry_after;
 use crate::retry::{decide, Decision, Outcome, RetryPolicy};
 
@@ -45,10 +46,31 @@ impl RetryingTransport {
         mut request: reqwest::Request,
         span: &tracing::Span,
     ) -> reqwest::Result<reqwest::Response> {
+        // A call's own options, where it has them, override the client's.
+        let overrides = current_overrides();
+        let (request_timeout, policy) = match &overrides {
+            Some(o) => (
+                o.options.timeout.unwrap_or(self.request_timeout),
+                o.options.retry.unwrap_or(self.policy),
+            ),
+            None => (self.request_timeout, self.policy),
+        };
+        if let Some(overrides) = overrides {
+            let headers = request.headers_mut();
+            for (name, value) in &overrides.options.headers {
+                headers.append(name, value.clone());
+            }
+            if let Some((content_type, length)) = overrides.content {
+                headers.insert(CONTENT_TYPE, content_type);
+                if let Some(length) = length {
+                    headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
+                }
+            }
+        }
         request
             .headers_mut()
             .insert(AUTHORIZATION, self.authorization.clone());
-        *request.timeout_mut() = Some(self.request_timeout);
+        *request.timeout_mut() = Some(request_timeout);
         let method = request.method().clone();
         // The backoff schedule is made on the first retry: most requests
         // never need it.
@@ -59,7 +81,7 @@ impl RetryingTransport {
         loop {
             // A spare copy for the next attempt, if there may be one. A body
             // that cannot be cloned (a stream) is sent once.
-            let spare = if attempt < self.policy.max_attempts() {
+            let spare = if attempt < policy.max_attempts() {
                 request.try_clone()
             } else {
                 None
@@ -73,16 +95,17 @@ impl RetryingTransport {
                 latency_ms = attempt_started.elapsed().as_millis() as u64,
                 "attempt finished"
             );
-            let delay = match decide(method.as_str(), outcome) {
+            let delay = match decide(&method, outcome) {
                 Decision::Stop => None,
                 Decision::Retry { retry_after } => spare.as_ref().and_then(|_| {
-                    let schedule = schedule.get_or_insert_with(|| self.policy.schedule());
+                    let schedule = schedule.get_or_insert_with(|| policy.schedule());
                     schedule.next_delay(attempt, retry_after, started.elapsed())
                 }),
             };
             let (Some(delay), Some(mut next)) = (delay, spare) else {
                 // The final attempt: its outcome is the span's, and the
                 // span's latency is the whole request's, retries included.
+                report(attempt, started.elapsed());
                 if !span.is_disabled() {
                     span.record("attempt", attempt);
                     span.record("latency_ms", started.elapsed().as_millis() as u64);
@@ -103,9 +126,8 @@ impl RetryingTransport {
             sleep(delay).await;
             // A retry gets what is left of the time budget, at most the
             // request timeout.
-            let left = self.policy.max_elapsed().saturating_sub(started.elapsed());
-            *next.timeout_mut() =
-                Some(self.request_timeout.min(left.max(Duration::from_millis(1))));
+            let left = policy.max_elapsed().saturating_sub(started.elapsed());
+            *next.timeout_mut() = Some(request_timeout.min(left.max(Duration::from_millis(1))));
             request = next;
             attempt += 1;
             attempt_started = Instant::now();

@@ -13,14 +13,15 @@
 
 #![deny(missing_docs)]
 
+mod calls;
 mod contract;
 mod error;
 mod generate;
 pub mod inventory;
 mod json_forms;
 mod load;
-mod messages;
 pub mod normalize;
+mod raw_client;
 mod report;
 mod walk;
 
@@ -42,10 +43,11 @@ pub mod paths {
     pub const CLIENT: &str = "whapi-client/src/generated.rs";
     /// The generated cases of the contract suite.
     pub const CONTRACT_CASES: &str = "tests/contract/cases.rs";
-    /// The generated cases of `whapi-ext`'s builders in the contract suite.
-    pub const BUILDER_CASES: &str = "tests/contract/builder_cases.rs";
-    /// The generated message builders of `whapi-ext`.
-    pub const MESSAGES: &str = "whapi-ext/src/messages/generated.rs";
+    /// The generated cases of `whapi-ext`'s calls, for the contract suite and
+    /// the wire test.
+    pub const CALL_CASES: &str = "tests/contract/call_cases.rs";
+    /// The generated calls of `whapi-ext`: a method on `Whapi` per operation.
+    pub const CALLS: &str = "whapi-ext/src/calls/generated.rs";
     /// The generated table of operations (name, operationId, method, path).
     pub const OPERATION_TABLE: &str = "whapi-client/src/operation_table.rs";
 }
@@ -92,7 +94,9 @@ pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<Outpu
     let mut table_rows = rows.clone();
     table_rows.extend(twins);
     let table = generate::operation_table(&table_rows)?;
-    let (builders, builder_cases) = messages::generate_messages(&normalized.spec, &rows)?;
+    let plans = calls::plans(&normalized.spec, &file, &rows)?;
+    let calls = calls::generate_calls(&plans)?;
+    let call_cases = contract::generate_call_cases(&normalized.spec, &plans)?;
     let cases = contract::generate_cases(&normalized.spec, &rows)?;
     let report = report::render(&normalized.report);
     let mut spec = serde_json::to_string_pretty(&normalized.spec)
@@ -108,16 +112,16 @@ pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<Outpu
             contents: table,
         },
         OutputFile {
-            path: paths::MESSAGES,
-            contents: builders,
+            path: paths::CALLS,
+            contents: calls,
         },
         OutputFile {
             path: paths::CONTRACT_CASES,
             contents: cases,
         },
         OutputFile {
-            path: paths::BUILDER_CASES,
-            contents: builder_cases,
+            path: paths::CALL_CASES,
+            contents: call_cases,
         },
         OutputFile {
             path: paths::NORMALIZED,

@@ -7,9 +7,11 @@ use whapi_client::builder;
 use whapi_client::types;
 
 use super::{Hint, List, Position};
+use crate::ids::{self, IntoId};
 use crate::Whapi;
 
 /// A list response: its items, and what it says about the rest of the list.
+#[doc(hidden)]
 pub trait ListResponse: DeserializeOwned + Send + 'static {
     /// One item of the list.
     type Item: serde::Serialize + Send + 'static;
@@ -111,13 +113,22 @@ fn before(position: &Position) -> Option<i64> {
 
 /// Defines a `Whapi` method for a count/offset list operation.
 macro_rules! offset_walks {
-    ($($(#[$doc:meta])* $name:ident($($arg:ident),*) => $op:ident / $builder:ident -> $list:ident;)*) => {$(
+    ($($(#[$doc:meta])* $name:ident($($arg:ident: $id:ident),*) => $op:ident / $builder:ident -> $list:ident;)*) => {$(
         $(#[$doc])*
-        pub fn $name(&self, $($arg: impl Into<String>),*) -> List<'_, builder::$builder<'_>, types::$list> {
-            $(let $arg: String = $arg.into();)*
+        pub fn $name(&self, $($arg: impl IntoId<ids::$id>),*) -> List<'_, builder::$builder<'_>, types::$list> {
+            #[allow(unused_mut)]
+            let mut invalid = None;
+            $(let $arg: String = match $arg.into_id() {
+                Ok(id) => id.into(),
+                Err(e) => {
+                    invalid = Some(e);
+                    String::new()
+                }
+            };)*
             List::new(self, Position::Offset(0), move |c| c.$op()$(.$arg($arg.clone()))*, |b, p, n: NonZeroU64| {
                 Box::pin(b.offset(offset(p)).count(n).send())
             })
+            .invalid_when(invalid)
         }
     )*};
 }
@@ -127,7 +138,7 @@ impl Whapi {
         /// Messages of every chat (`getMessages`).
         messages() => get_messages / GetMessages -> MessagesList;
         /// Messages of one chat (`getMessagesByChatID`).
-        messages_in_chat(chat_id) => get_messages_by_chat_id / GetMessagesByChatId -> MessagesList;
+        messages_in_chat(chat_id: ChatId) => get_messages_by_chat_id / GetMessagesByChatId -> MessagesList;
         /// Chats (`getChats`).
         chats() => get_chats / GetChats -> ChatsList;
         /// Contacts (`getContacts`).
@@ -135,7 +146,7 @@ impl Whapi {
         /// Groups (`getGroups`).
         groups() => get_groups / GetGroups -> GroupsList;
         /// Requests to join a group (`getGroupApplicationsList`).
-        group_applications(group_id) => get_group_applications_list / GetGroupApplicationsList -> GroupApplicationList;
+        group_applications(group_id: GroupId) => get_group_applications_list / GetGroupApplicationsList -> GroupApplicationList;
         /// Stories (`getStories`).
         stories() => get_stories / GetStories -> MessagesList;
         /// Newsletters (WhatsApp channels) the channel follows (`getNewsletters`).
@@ -145,7 +156,7 @@ impl Whapi {
         /// The channel's products (`getProducts`).
         products() => get_products / GetProducts -> ProductsList;
         /// A business contact's products (`getContactProducts`).
-        contact_products(contact_id) => get_contact_products / GetContactProducts -> ProductsList;
+        contact_products(contact_id: ContactId) => get_contact_products / GetContactProducts -> ProductsList;
         /// Product collections (`getCollectionsList`).
         collections() => get_collections_list / GetCollectionsList -> BusinessCollectionList;
         /// Product collections with their products (`getCollectionsProductsList`).
@@ -195,9 +206,12 @@ impl Whapi {
     /// (`getMessagesNewsletter`).
     pub fn newsletter_messages(
         &self,
-        newsletter_id: impl Into<String>,
+        newsletter_id: impl IntoId<ids::NewsletterId>,
     ) -> List<'_, builder::GetMessagesNewsletter<'_>, types::MessagesList> {
-        let id: String = newsletter_id.into();
+        let (id, invalid) = match newsletter_id.into_id() {
+            Ok(id) => (String::from(id), None),
+            Err(e) => (String::new(), Some(e)),
+        };
         List::new(
             self,
             Position::Before(None),
@@ -210,5 +224,6 @@ impl Whapi {
                 })
             },
         )
+        .invalid_when(invalid)
     }
 }

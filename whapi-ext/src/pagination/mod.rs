@@ -74,12 +74,13 @@ use progenitor_client::ResponseValue;
 use whapi_client::{BoxFuture, Client};
 
 pub use lists::ListResponse;
-pub use walk::{next_position, Guard, Hint, Position};
+pub use walk::Position;
+pub(crate) use walk::{next_position, Guard, Hint};
 
 use crate::{Error, Result, Whapi};
 
 /// Page size when none is set.
-pub const DEFAULT_PAGE_SIZE: u64 = 100;
+pub(crate) const DEFAULT_PAGE_SIZE: u64 = 100;
 /// The largest page the API serves.
 pub const MAX_PAGE_SIZE: u64 = 500;
 
@@ -91,8 +92,14 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Where the page starts.
     pub position: Position,
-    /// What the page said about the rest of the list.
-    pub hint: Hint,
+    pub(crate) hint: Hint,
+}
+
+impl<T> Page<T> {
+    /// How many items the whole list holds, as this page says.
+    pub fn total(&self) -> Option<u64> {
+        self.hint.total
+    }
 }
 
 type RawResult<L> = std::result::Result<ResponseValue<L>, progenitor_client::Error<()>>;
@@ -133,16 +140,25 @@ impl<'a, B: Send + 'a, L: ListResponse> List<'a, B, L> {
         }
     }
 
+    /// Makes the walk's first item `error`, when there is one (an argument
+    /// that is not an id).
+    pub(crate) fn invalid_when(mut self, error: Option<Error>) -> Self {
+        if error.is_some() {
+            self.invalid = error;
+        }
+        self
+    }
+
     /// Items per request, 1 to 500 (default 100). Another value makes the
     /// stream's first item an [`Error::InvalidArgument`].
     pub fn page_size(mut self, size: u64) -> Self {
         if (1..=MAX_PAGE_SIZE).contains(&size) {
             self.page_size = size;
         } else {
-            self.invalid = Some(Error::InvalidArgument {
-                field: "page_size".into(),
-                rule: format!("must be between 1 and {MAX_PAGE_SIZE}, got {size}"),
-            });
+            self.invalid = Some(Error::invalid(
+                "page_size",
+                format!("must be between 1 and {MAX_PAGE_SIZE}, got {size}"),
+            ));
         }
         self
     }

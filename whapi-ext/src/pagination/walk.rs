@@ -5,6 +5,7 @@ use crate::Error;
 
 /// Where a page starts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Position {
     /// `offset` items from the start (count/offset lists).
     Offset(u64),
@@ -20,16 +21,16 @@ pub enum Position {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Hint {
     /// How many items the whole list holds, as of this page.
-    pub total: Option<u64>,
+    pub(crate) total: Option<u64>,
     /// The cursor to continue after this page.
-    pub end_cursor: Option<String>,
+    pub(crate) end_cursor: Option<String>,
     /// Whether the server says a next page exists.
-    pub next_page: Option<bool>,
+    pub(crate) next_page: Option<bool>,
     /// The index of the oldest item of this page (before/after lists).
-    pub first: Option<u64>,
+    pub(crate) first: Option<u64>,
     /// A fingerprint of the page's first item, to notice a server that
     /// ignores the offset and serves the same page again.
-    pub fingerprint: Option<u64>,
+    pub(crate) fingerprint: Option<u64>,
 }
 
 /// The position after a page, or `None` when the walk is over.
@@ -41,7 +42,7 @@ pub struct Hint {
 /// - before walks end on an empty page, at index 0, or when a page gives no
 ///   index to continue from; an index that
 ///   does not move back is an error.
-pub fn next_position(
+pub(crate) fn next_position(
     asked: &Position,
     count: u64,
     got: usize,
@@ -98,14 +99,14 @@ fn loop_error(what: String) -> Error {
 /// circles: a cursor it already followed, or a page whose first item is the
 /// same as the previous page's.
 #[derive(Debug, Default)]
-pub struct Guard {
+pub(crate) struct Guard {
     cursors: std::collections::HashSet<String>,
     last_fingerprint: Option<u64>,
 }
 
 impl Guard {
     /// Checks the next position and the page that led to it.
-    pub fn check(&mut self, next: &Option<Position>, hint: &Hint) -> Result<(), Error> {
+    pub(crate) fn check(&mut self, next: &Option<Position>, hint: &Hint) -> Result<(), Error> {
         if let (Some(now), Some(before)) = (hint.fingerprint, self.last_fingerprint) {
             if now == before {
                 return Err(loop_error(

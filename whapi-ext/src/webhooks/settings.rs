@@ -1,76 +1,122 @@
 //! Registering a webhook in the channel's settings.
 //!
-//! The settings are read and written as JSON, not through the generated
-//! types: a channel may hold webhooks with deprecated event names
-//! (`message`, `ack`) or fields the spec does not list, and all of it must
-//! survive being written back.
+//! The settings are read with `getChannelSettings` and written with
+//! `updateChannelSettings`, like every request of this crate, and only the
+//! `webhooks` list is written: the channel's other settings are left to
+//! the server. The other webhooks are written back as they were read,
+//! except that event types the spec calls deprecated take their new names
+//! (`message` → `messages`, `ack` → `statuses`, `chat` → `chats`, `status`
+//! → `channel`), and fields the spec does not define are not kept.
 
-use serde_json::{json, Map, Value};
-use whapi_client::types::{Event, WebhookParametersMode};
+use std::collections::{BTreeSet, HashMap};
+
+use whapi_client::types::{
+    Event, EventMethod, Webhook, WebhookEventTypeType, WebhookParametersMode, WebhookReceived,
+    Webhooks,
+};
 
 use crate::{Error, Result, Whapi};
 
-/// A JSON text with object keys sorted, so key order does not matter.
-fn canonical(value: &Value) -> String {
-    match value {
-        Value::Object(map) => {
-            let sorted: std::collections::BTreeMap<&String, String> =
-                map.iter().map(|(k, v)| (k, canonical(v))).collect();
-            let fields: Vec<String> = sorted
-                .iter()
-                .map(|(k, v)| format!("{}:{v}", Value::String((*k).clone())))
-                .collect();
-            format!("{{{}}}", fields.join(","))
-        }
-        Value::Array(items) => format!(
-            "[{}]",
-            items.iter().map(canonical).collect::<Vec<_>>().join(",")
+/// An event as a comparable key: its type and method.
+fn key(event: &Event) -> (String, String) {
+    let text = |v: Option<serde_json::Value>| {
+        v.and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default()
+    };
+    (
+        text(
+            event
+                .type_
+                .as_ref()
+                .and_then(|t| serde_json::to_value(t).ok()),
         ),
-        other => other.to_string(),
-    }
+        text(
+            event
+                .method
+                .as_ref()
+                .and_then(|m| serde_json::to_value(m).ok()),
+        ),
+    )
 }
 
-/// The events as sorted canonical texts, so neither the order of the events
-/// nor of their keys matters.
-fn event_keys(events: &Value) -> Vec<String> {
-    let mut keys: Vec<String> = events
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(canonical)
-        .collect();
-    keys.sort();
-    keys.dedup();
-    keys
+fn keys(events: &[Event]) -> BTreeSet<(String, String)> {
+    events.iter().map(key).collect()
+}
+
+/// The name the spec gives an event type, new names for deprecated ones.
+fn event_type(name: &str) -> Option<WebhookEventTypeType> {
+    let name = match name {
+        "message" => "messages",
+        "ack" => "statuses",
+        "chat" => "chats",
+        "status" => "channel",
+        other => other,
+    };
+    serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+}
+
+/// A webhook as read, as a request can write it back.
+fn writable(hook: WebhookReceived) -> Result<Webhook> {
+    let url = hook.url.unwrap_or_default();
+    let mut events = Vec::new();
+    for event in hook.events {
+        let type_ = match event.type_.as_deref() {
+            Some(name) => Some(event_type(name).ok_or_else(|| {
+                Error::invalid(
+                    "webhooks",
+                    format!("the webhook {url} has the event type `{name}`, which the spec does not know"),
+                )
+            })?),
+            None => None,
+        };
+        let method = match event.method.as_deref() {
+            Some(name) => Some(
+                serde_json::from_value::<EventMethod>(serde_json::Value::String(name.into()))
+                    .map_err(|_| {
+                        Error::invalid(
+                            "webhooks",
+                            format!("the webhook {url} has the event method `{name}`, which the spec does not know"),
+                        )
+                    })?,
+            ),
+            None => None,
+        };
+        events.push(Event { type_, method });
+    }
+    let mode = match hook.mode.as_deref() {
+        Some(name) => serde_json::from_value(serde_json::Value::String(name.into())).ok(),
+        None => None,
+    };
+    Ok(Webhook {
+        url,
+        events,
+        mode,
+        headers: hook.headers,
+    })
 }
 
 /// Brings `hook` to the wanted events, mode and headers; whether it changed.
 fn update(
-    hook: &mut Map<String, Value>,
-    events: &Value,
-    mode: &Option<Value>,
-    headers: &Map<String, Value>,
+    hook: &mut Webhook,
+    events: &[Event],
+    mode: Option<WebhookParametersMode>,
+    headers: &HashMap<String, String>,
 ) -> bool {
     let mut changed = false;
-    if event_keys(hook.get("events").unwrap_or(&Value::Null)) != event_keys(events) {
-        hook.insert("events".into(), events.clone());
+    if keys(&hook.events) != keys(events) {
+        hook.events = events.to_vec();
         changed = true;
     }
     if let Some(mode) = mode {
-        if hook.get("mode") != Some(mode) {
-            hook.insert("mode".into(), mode.clone());
+        if hook.mode != Some(mode) {
+            hook.mode = Some(mode);
             changed = true;
         }
     }
-    if !headers.is_empty() {
-        let current = hook.entry("headers").or_insert_with(|| json!({}));
-        if let Some(current) = current.as_object_mut() {
-            for (name, value) in headers {
-                if current.get(name) != Some(value) {
-                    current.insert(name.clone(), value.clone());
-                    changed = true;
-                }
-            }
+    for (name, value) in headers {
+        if hook.headers.get(name) != Some(value) {
+            hook.headers.insert(name.clone(), value.clone());
+            changed = true;
         }
     }
     changed
@@ -78,11 +124,11 @@ fn update(
 
 impl Whapi {
     /// Makes sure the channel sends `events` to `url`, keeping every other
-    /// webhook as it is: reads the settings, adds this webhook or updates it
-    /// in place, and patches the settings only when something changed.
-    /// Returns whether it did. `mode: None` leaves an existing webhook's mode
-    /// alone (and lets the server choose for a new one); its custom headers
-    /// are kept.
+    /// webhook: reads the settings, adds this webhook or updates it in
+    /// place, and writes the webhooks only when something changed. Returns
+    /// whether it did. `mode: None` leaves an existing webhook's mode alone
+    /// (and lets the server choose for a new one); its custom headers are
+    /// kept.
     pub async fn ensure_webhook(
         &self,
         url: &str,
@@ -99,7 +145,7 @@ impl Whapi {
     ///
     /// ```no_run
     /// # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
-    /// use whapi_ext::raw::types::{Event, EventMethod, WebhookEventTypeType};
+    /// use whapi_ext::types::{Event, EventMethod, WebhookEventTypeType};
     ///
     /// let new_messages = Event {
     ///     type_: Some(WebhookEventTypeType::Messages),
@@ -127,64 +173,40 @@ impl Whapi {
     ) -> Result<bool> {
         let url = url.trim();
         if url.is_empty() {
-            return Err(Error::InvalidArgument {
-                field: "url".into(),
-                rule: "must not be empty".into(),
-            });
+            return Err(Error::invalid("url", "must not be empty"));
         }
-        let invalid = |e: serde_json::Error| Error::InvalidArgument {
-            field: "events".into(),
-            rule: e.to_string(),
-        };
-        let events = serde_json::to_value(&events).map_err(invalid)?;
-        let mode = mode
-            .as_ref()
-            .map(serde_json::to_value)
-            .transpose()
-            .map_err(invalid)?;
-        let headers: Map<String, Value> = headers
+        let headers: HashMap<String, String> = headers
             .iter()
-            .map(|(k, v)| (k.to_string(), json!(v)))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-
-        let settings = self
-            .json(
-                reqwest::Method::GET,
-                "/settings",
-                None,
-                "get_channel_settings",
-            )
-            .await?;
-        let mut hooks: Vec<Value> = settings
-            .get("webhooks")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let existing = hooks
-            .iter_mut()
-            .filter_map(Value::as_object_mut)
-            .find(|h| h.get("url").and_then(Value::as_str).map(str::trim) == Some(url));
-        match existing {
+        let settings = self.get_channel_settings().await?;
+        let mut hooks = settings
+            .webhooks
+            .map(|hooks| hooks.0)
+            .unwrap_or_default()
+            .into_iter()
+            .map(writable)
+            .collect::<Result<Vec<Webhook>>>()?;
+        match hooks.iter_mut().find(|h| h.url.trim() == url) {
             Some(hook) => {
-                if !update(hook, &events, &mode, &headers) {
+                if !update(hook, &events, mode, &headers) {
                     return Ok(false);
                 }
             }
             None => {
-                let mut hook = Map::new();
-                hook.insert("url".into(), json!(url));
-                update(&mut hook, &events, &mode, &headers);
-                hooks.push(Value::Object(hook));
+                let mut hook = Webhook {
+                    url: url.to_string(),
+                    events: Vec::new(),
+                    mode: None,
+                    headers: HashMap::new(),
+                };
+                update(&mut hook, &events, mode, &headers);
+                hooks.push(hook);
             }
         }
-        let patch = json!({ "webhooks": hooks });
-        self.json(
-            reqwest::Method::PATCH,
-            "/settings",
-            Some(&patch),
-            "update_channel_settings",
-        )
-        .await?;
+        self.update_channel_settings()
+            .webhooks(Webhooks(hooks))
+            .await?;
         Ok(true)
     }
 }
@@ -193,35 +215,63 @@ impl Whapi {
 mod tests {
     use super::*;
 
+    fn event(type_: WebhookEventTypeType, method: EventMethod) -> Event {
+        Event {
+            type_: Some(type_),
+            method: Some(method),
+        }
+    }
+
     #[test]
     fn events_compare_regardless_of_order() {
-        let a = json!([{"type": "messages", "method": "post"}, {"method": "put", "type": "chats"}]);
-        let b = json!([{"type": "chats", "method": "put"}, {"method": "post", "type": "messages"}]);
-        assert_eq!(event_keys(&a), event_keys(&b));
-        assert_ne!(
-            event_keys(&a),
-            event_keys(&json!([{"type": "messages", "method": "post"}]))
-        );
+        use EventMethod::*;
+        use WebhookEventTypeType::*;
+        let a = [event(Messages, Post), event(Chats, Put)];
+        let b = [event(Chats, Put), event(Messages, Post)];
+        assert_eq!(keys(&a), keys(&b));
+        assert_ne!(keys(&a), keys(&a[..1]));
     }
 
     #[test]
     fn update_keeps_what_it_is_not_asked_to_change() {
-        let mut hook = json!({"url": "u", "events": [], "mode": "body", "headers": {"x-old": "1"}, "future_field": 7});
-        let hook = hook.as_object_mut().unwrap();
-        let headers: Map<String, Value> =
-            [("x-secret".to_string(), json!("s"))].into_iter().collect();
-        assert!(update(
-            hook,
-            &json!([{"type": "messages"}]),
-            &None,
-            &headers
-        ));
-        assert_eq!(hook["mode"], "body", "no mode asked: kept");
-        assert_eq!(hook["headers"], json!({"x-old": "1", "x-secret": "s"}));
-        assert_eq!(hook["future_field"], 7);
+        let mut hook = Webhook {
+            url: "u".into(),
+            events: Vec::new(),
+            mode: Some(WebhookParametersMode::Body),
+            headers: [("x-old".to_string(), "1".to_string())]
+                .into_iter()
+                .collect(),
+        };
+        let wanted = [event(WebhookEventTypeType::Messages, EventMethod::Post)];
+        let headers = [("x-secret".to_string(), "s".to_string())]
+            .into_iter()
+            .collect();
+        assert!(update(&mut hook, &wanted, None, &headers));
+        assert_eq!(
+            hook.mode,
+            Some(WebhookParametersMode::Body),
+            "no mode asked: kept"
+        );
+        assert_eq!(hook.headers.len(), 2);
         assert!(
-            !update(hook, &json!([{"type": "messages"}]), &None, &headers),
+            !update(&mut hook, &wanted, None, &headers),
             "nothing left to change"
         );
+    }
+
+    #[test]
+    fn deprecated_event_types_take_their_new_names() {
+        let read: WebhookReceived = serde_json::from_value(serde_json::json!({
+            "url": "https://x", "events": [{"type": "message", "method": "post"}, {"type": "ack"}]
+        }))
+        .unwrap();
+        let hook = writable(read).unwrap();
+        assert_eq!(hook.events[0].type_, Some(WebhookEventTypeType::Messages));
+        assert_eq!(hook.events[1].type_, Some(WebhookEventTypeType::Statuses));
+        let odd: WebhookReceived = serde_json::from_value(
+            serde_json::json!({"url": "https://x", "events": [{"type": "future"}]}),
+        )
+        .unwrap();
+        assert!(writable(odd).is_err());
     }
 }

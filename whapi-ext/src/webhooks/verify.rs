@@ -53,21 +53,13 @@ impl WebhookVerifier {
     /// Expects `header: value` on every request.
     pub fn new(header: &str, value: &str) -> crate::Result<Self> {
         let name = HeaderName::from_bytes(header.as_bytes()).map_err(|_| {
-            crate::Error::InvalidArgument {
-                field: "header".into(),
-                rule: format!("`{header}` is not a valid header name"),
-            }
+            crate::Error::invalid("header", format!("`{header}` is not a valid header name"))
         })?;
-        let mut expected =
-            HeaderValue::from_str(value).map_err(|_| crate::Error::InvalidArgument {
-                field: "value".into(),
-                rule: "the value holds characters a header cannot carry".into(),
-            })?;
+        let mut expected = HeaderValue::from_str(value).map_err(|_| {
+            crate::Error::invalid("value", "the value holds characters a header cannot carry")
+        })?;
         if value.is_empty() {
-            return Err(crate::Error::InvalidArgument {
-                field: "value".into(),
-                rule: "must not be empty".into(),
-            });
+            return Err(crate::Error::invalid("value", "must not be empty"));
         }
         expected.set_sensitive(true);
         Ok(Self { name, expected })

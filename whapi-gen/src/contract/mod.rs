@@ -3,6 +3,10 @@
 //! one with the required parameters and body fields only, one with every
 //! parameter and field, each a value its schema accepts.
 
+mod call_cases;
+
+pub(crate) use call_cases::generate_call_cases;
+
 use std::fmt::Write;
 
 use serde_json::{json, Map, Value};
@@ -23,16 +27,6 @@ pub(crate) enum Fields {
     Required,
     /// Every one.
     All,
-}
-
-/// A value `schema` accepts, with its required fields.
-pub(crate) fn sample(
-    spec: &Value,
-    schema: &Value,
-    at: &str,
-    depth: usize,
-) -> Result<Value, GenError> {
-    sample_with(spec, schema, at, depth, Fields::Required)
 }
 
 /// A value `schema` accepts, with the `fields` asked for.

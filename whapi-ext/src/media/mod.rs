@@ -2,38 +2,35 @@
 //!
 //! ```no_run
 //! # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
-//! use whapi_ext::ids::MediaId;
 //! use whapi_ext::media::MediaSource;
 //!
 //! // Streams the file from disk with its true media type (from the
 //! // extension, else from the content).
 //! let uploaded = wa.upload_media(MediaSource::path("invoice.pdf")).await?;
-//! let Some(id) = uploaded.media.first().and_then(|m| m.id.as_deref()) else {
-//!     return Err(whapi_ext::Error::Other("the upload named no media id".into()));
-//! };
-//! let id = MediaId::from_server(id.as_str()); // as issued, unchecked
 //! // Streams the download into a file, never holding it in memory.
-//! let bytes = wa.download_media_to_path(&id, "copy.pdf").await?;
+//! let bytes = wa.get_media(uploaded.id()).await?.save("copy.pdf").await?;
+//! println!("{bytes} bytes");
 //! # Ok(())
 //! # }
 //! ```
+
+mod download;
+pub(crate) mod upload;
+
+pub use download::Download;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use futures_util::TryStreamExt;
-use serde_json::json;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio_util::io::ReaderStream;
-use whapi_client::types;
 
-use crate::ids::MediaId;
-use crate::{Error, Result, Whapi};
+use crate::{Error, Result};
 
-/// Bytes read from disk per chunk of a streamed upload: large enough that
-/// the chunks cost little, small enough that memory stays flat.
-const STREAM_CHUNK: usize = 256 * 1024;
+/// Bytes read from disk per chunk of a streamed upload or download: large
+/// enough that the chunks cost little, small enough that memory stays flat.
+pub(crate) const STREAM_CHUNK: usize = 256 * 1024;
 
 /// Where a media file comes from. Local data (bytes, a path, a reader) is
 /// uploaded; a URL or a media id is passed on for the server to fetch.
@@ -181,10 +178,7 @@ impl MediaSource {
                 None,
             ),
             Kind::Url(_) | Kind::MediaId(_) => {
-                return Err(Error::InvalidArgument {
-                    field: "media".into(),
-                    rule: "a URL or media id is not uploaded".into(),
-                })
+                return Err(Error::invalid("media", "a URL or media id is not uploaded"))
             }
         };
         Ok((mime, body, length))
@@ -215,27 +209,18 @@ impl MediaSource {
                 return part
                     .file_name(name.unwrap_or_else(|| "file".into()))
                     .mime_str(&mime)
-                    .map_err(|e| Error::InvalidArgument {
-                        field: "mime".into(),
-                        rule: e.to_string(),
-                    });
+                    .map_err(|e| Error::invalid("mime", e.to_string()));
             }
             Kind::Reader(reader) => reqwest::multipart::Part::stream(reqwest::Body::wrap_stream(
                 ReaderStream::with_capacity(reader, STREAM_CHUNK),
             )),
             Kind::Url(_) | Kind::MediaId(_) => {
-                return Err(Error::InvalidArgument {
-                    field: "media".into(),
-                    rule: "a URL or media id is not uploaded".into(),
-                })
+                return Err(Error::invalid("media", "a URL or media id is not uploaded"))
             }
         };
         part.file_name(file_name.unwrap_or_else(|| "file".into()))
             .mime_str(&mime)
-            .map_err(|e| Error::InvalidArgument {
-                field: "mime".into(),
-                rule: e.to_string(),
-            })
+            .map_err(|e| Error::invalid("mime", e.to_string()))
     }
 }
 
@@ -249,10 +234,7 @@ async fn media_type(set: Option<String>, path: Option<PathBuf>) -> Result<String
     chosen
         .parse::<mime::Mime>()
         .map(|_| chosen.clone())
-        .map_err(|_| Error::InvalidArgument {
-            field: "mime".into(),
-            rule: format!("`{chosen}` is not a media type"),
-        })
+        .map_err(|_| Error::invalid("mime", format!("`{chosen}` is not a media type")))
 }
 
 /// The media type of a file: by extension, else by its first bytes.
@@ -271,203 +253,12 @@ async fn guess_path_mime(path: &Path) -> Result<String> {
 }
 
 fn io_error(path: &Path, error: std::io::Error) -> Error {
-    Error::InvalidArgument {
-        field: "path".into(),
-        rule: format!("{}: {error}", path.display()),
-    }
-}
-
-/// The API path of a media file, its id percent-encoded.
-fn media_path(id: &MediaId) -> String {
-    let encoded: String = id
-        .as_str()
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect();
-    format!("/media/{encoded}")
-}
-
-impl Whapi {
-    /// Uploads a media file (`POST /media`) and returns what the server
-    /// answers (the new media id). Local data goes as a raw body with its
-    /// true media type, streamed from disk for a path; a URL goes as JSON
-    /// for the server to fetch. A streamed body is sent once, never retried.
-    pub async fn upload_media(&self, source: MediaSource) -> Result<types::UploadMediaResponse> {
-        let url = format!("{}/media", self.base_url());
-        self.send_media(reqwest::Method::POST, url, source, "upload_media", |_| {
-            Ok(())
-        })
-        .await
-    }
-
-    /// Sets a group's icon (`PUT /groups/{GroupID}/icon`). Local data goes as
-    /// a raw JPEG or PNG body with its true media type; a URL or media id as
-    /// JSON.
-    pub async fn set_group_icon(
-        &self,
-        group: &crate::ids::GroupId,
-        icon: MediaSource,
-    ) -> Result<types::ResponseSuccess> {
-        let url = format!(
-            "{}/groups/{}/icon",
-            self.base_url(),
-            crate::messages::encode_path(group.as_str())
-        );
-        self.send_media(
-            reqwest::Method::PUT,
-            url,
-            icon,
-            "set_group_icon",
-            |mime| match mime {
-                "image/jpeg" | "image/png" => Ok(()),
-                other => Err(Error::InvalidArgument {
-                    field: "icon".into(),
-                    rule: format!("a group icon is a JPEG or a PNG, not {other}"),
-                }),
-            },
-        )
-        .await
-    }
-
-    /// Sends media to `url`: a URL or media id as `{"media": …}` JSON, local
-    /// data as a raw body with its true media type (which `accept` may
-    /// refuse), streamed from disk for a path; decodes the JSON answer.
-    pub(crate) async fn send_media<T: serde::de::DeserializeOwned>(
-        &self,
-        method: reqwest::Method,
-        url: impl reqwest::IntoUrl,
-        source: MediaSource,
-        operation: &'static str,
-        accept: impl Fn(&str) -> Result<()>,
-    ) -> Result<T> {
-        let request = self
-            .http()
-            .request(method, url)
-            .header(reqwest::header::ACCEPT, "application/json");
-        let request = match source.reference() {
-            Some(reference) => request.json(&json!({ "media": reference })),
-            None => {
-                let (mime, body, length) = source.into_body().await?;
-                accept(&mime)?;
-                let request = request
-                    .header(reqwest::header::CONTENT_TYPE, mime)
-                    .body(body);
-                match length {
-                    Some(length) => request.header(reqwest::header::CONTENT_LENGTH, length),
-                    None => request,
-                }
-            }
-        };
-        let request = request.build().map_err(|e| Error::InvalidArgument {
-            field: "media".into(),
-            rule: e.to_string(),
-        })?;
-        let response = self.execute(request, operation).await?;
-        let body = response.bytes().await.map_err(Error::from_transport)?;
-        serde_json::from_slice(&body).map_err(|source| Error::Decode {
-            path: ".".into(),
-            body,
-            source,
-        })
-    }
-
-    /// Downloads a media file (`GET /media/{MediaID}`) into `writer`, a
-    /// chunk at a time, and returns how many bytes it wrote.
-    ///
-    /// ```no_run
-    /// # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
-    /// use whapi_ext::ids::MediaId;
-    ///
-    /// // Into memory; any `AsyncWrite` will do (a socket, a hasher, …).
-    /// let mut bytes = Vec::new();
-    /// wa.download_media(&MediaId::new("jpeg-f0e1d2c3b4a59687")?, &mut bytes).await?;
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn download_media(
-        &self,
-        id: &MediaId,
-        writer: &mut (impl AsyncWrite + Unpin),
-    ) -> Result<u64> {
-        let request = self
-            .http()
-            .get(format!("{}{}", self.base_url(), media_path(id)))
-            .build()
-            .map_err(|e| Error::InvalidArgument {
-                field: "media_id".into(),
-                rule: e.to_string(),
-            })?;
-        let response = self.execute(request, "get_media").await?;
-        let mut chunks = response.bytes_stream();
-        let mut written = 0u64;
-        while let Some(chunk) = chunks.try_next().await.map_err(Error::from_transport)? {
-            writer
-                .write_all(&chunk)
-                .await
-                .map_err(|e| Error::Other(format!("writing the download: {e}")))?;
-            written += chunk.len() as u64;
-        }
-        writer
-            .flush()
-            .await
-            .map_err(|e| Error::Other(format!("writing the download: {e}")))?;
-        Ok(written)
-    }
-
-    /// [`Whapi::download_media`] into a file. The download goes to a
-    /// temporary file beside it, renamed into place once complete: a failed
-    /// download leaves neither a partial file nor a damaged old one.
-    pub async fn download_media_to_path(
-        &self,
-        id: &MediaId,
-        path: impl AsRef<Path>,
-    ) -> Result<u64> {
-        let path = path.as_ref();
-        let mut partial = path.as_os_str().to_owned();
-        partial.push(".part");
-        let partial = PathBuf::from(partial);
-        let file = tokio::fs::File::create(&partial)
-            .await
-            .map_err(|e| io_error(&partial, e))?;
-        // Fewer, larger writes than the network's chunks.
-        let mut file = tokio::io::BufWriter::with_capacity(STREAM_CHUNK, file);
-        let result = self.download_media(id, &mut file).await;
-        drop(file);
-        match result {
-            Ok(written) => {
-                tokio::fs::rename(&partial, path)
-                    .await
-                    .map_err(|e| io_error(path, e))?;
-                Ok(written)
-            }
-            Err(error) => {
-                let _ = tokio::fs::remove_file(&partial).await;
-                Err(error)
-            }
-        }
-    }
+    Error::io("reading", path, error)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn media_ids_are_percent_encoded_in_paths() {
-        assert_eq!(
-            media_path(&MediaId::from_server("jpeg-abc_1.2~")),
-            "/media/jpeg-abc_1.2~"
-        );
-        assert_eq!(
-            media_path(&MediaId::from_server("a b/c")),
-            "/media/a%20b%2Fc"
-        );
-    }
 
     #[tokio::test]
     async fn mime_types_are_set_guessed_or_refused() {
@@ -482,7 +273,7 @@ mod tests {
         );
         assert!(matches!(
             media_type(Some("not a type".into()), None).await,
-            Err(Error::InvalidArgument { .. })
+            Err(Error::InvalidArgument(_))
         ));
     }
 }

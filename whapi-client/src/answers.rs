@@ -1,0 +1,183 @@
+//! The values people read after a call, one step away.
+//!
+//! Answers decode leniently (every field may be missing), so each field is
+//! an `Option`; these accessors return the value itself, or an empty text
+//! when the service left it out, so that a delivered message never turns
+//! into an error for a missing field.
+
+use crate::types;
+
+/// The text of an optional string, empty when absent.
+fn text(value: Option<&String>) -> &str {
+    value.map_or("", String::as_str)
+}
+
+impl types::SentMessage {
+    /// The id of the message the service created (empty if it gave none).
+    pub fn id(&self) -> &str {
+        self.message.as_ref().map_or("", |m| text(m.id.as_ref()))
+    }
+
+    /// Whether the service says it sent the message.
+    pub fn is_sent(&self) -> bool {
+        self.sent.unwrap_or(false)
+    }
+}
+
+impl types::GroupCreate {
+    /// The new group's id (`…@g.us`; empty if the service gave none).
+    pub fn id(&self) -> &str {
+        self.id.as_ref().map_or("", |id| id.0.as_str())
+    }
+}
+
+impl types::Group {
+    /// The group's id (`…@g.us`; empty if the service gave none).
+    pub fn id(&self) -> &str {
+        self.id.as_ref().map_or("", |id| id.0.as_str())
+    }
+}
+
+impl types::NewGroup {
+    /// The new group's id (empty if the service gave none).
+    pub fn id(&self) -> &str {
+        self.group_id.as_ref().map_or("", |id| id.0.as_str())
+    }
+}
+
+impl types::Newsletter {
+    /// The newsletter's id (`…@newsletter`; empty if the service gave none).
+    pub fn id(&self) -> &str {
+        self.id.as_ref().map_or("", |id| id.0.as_str())
+    }
+}
+
+impl types::Product {
+    /// The product's id (empty if the service gave none).
+    pub fn id(&self) -> &str {
+        text(self.id.as_ref())
+    }
+}
+
+impl types::UploadMediaResponse {
+    /// The id of the first (usually only) file uploaded, for sending it
+    /// again or downloading it (empty if the service gave none).
+    pub fn id(&self) -> &str {
+        self.media
+            .first()
+            .and_then(|m| m.id.as_ref())
+            .map_or("", |id| id.0.as_str())
+    }
+}
+
+impl types::Health {
+    /// The channel's status as text: `AUTH` when it is logged in and
+    /// working, `QR` when it waits for a QR code scan (empty if the service
+    /// gave none).
+    pub fn status_text(&self) -> &str {
+        self.status
+            .as_ref()
+            .map_or("", |status| text(status.text.as_ref()))
+    }
+
+    /// Whether the channel is logged in and working (`AUTH`).
+    pub fn is_authorized(&self) -> bool {
+        self.status_text() == "AUTH"
+    }
+}
+
+impl types::GroupInviteReceived {
+    /// The invite code (empty if the service gave none).
+    pub fn code(&self) -> &str {
+        text(self.invite_code.as_ref())
+    }
+
+    /// The invite link people open to join (empty if there is no code).
+    pub fn link(&self) -> String {
+        match self.code() {
+            "" => String::new(),
+            code => format!("https://chat.whatsapp.com/{code}"),
+        }
+    }
+}
+
+impl types::CheckContact {
+    /// The WhatsApp id of the number, to send to (empty when the number is
+    /// not on WhatsApp).
+    pub fn wa_id(&self) -> &str {
+        text(self.wa_id.as_ref())
+    }
+
+    /// Whether the number is on WhatsApp.
+    pub fn is_valid(&self) -> bool {
+        self.status.as_deref() == Some("valid")
+    }
+}
+
+impl types::CheckContactResponse {
+    /// The WhatsApp id of the first number checked (empty when it is not on
+    /// WhatsApp): the answer to checking one number.
+    pub fn wa_id(&self) -> &str {
+        self.contacts.first().map_or("", types::CheckContact::wa_id)
+    }
+
+    /// The WhatsApp id of the number checked as `input`, if it is on
+    /// WhatsApp.
+    pub fn wa_id_of(&self, input: &str) -> Option<&str> {
+        self.contacts
+            .iter()
+            .find(|c| c.input.as_deref() == Some(input))
+            .map(types::CheckContact::wa_id)
+            .filter(|id| !id.is_empty())
+    }
+}
+
+impl types::ResponseSuccess {
+    /// Whether the service says the operation succeeded.
+    pub fn is_success(&self) -> bool {
+        self.success.unwrap_or(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode<T: serde::de::DeserializeOwned>(json: &str) -> T {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn answers_read_in_one_step() {
+        let sent: types::SentMessage =
+            decode(r#"{"sent":true,"message":{"id":"PsobWy36679._7w-wKmB9tMeGQ"}}"#);
+        assert_eq!(
+            (sent.id(), sent.is_sent()),
+            ("PsobWy36679._7w-wKmB9tMeGQ", true)
+        );
+        let health: types::Health = decode(r#"{"status":{"code":4,"text":"AUTH"}}"#);
+        assert!(health.is_authorized());
+        let invite: types::GroupInviteReceived = decode(r#"{"invite_code":"AbC"}"#);
+        assert_eq!(invite.link(), "https://chat.whatsapp.com/AbC");
+        let checked: types::CheckContactResponse = decode(
+            r#"{"contacts":[{"input":"+1 555","status":"valid","wa_id":"1555"},{"input":"x","status":"invalid"}]}"#,
+        );
+        assert_eq!(checked.wa_id(), "1555");
+        assert_eq!(
+            (checked.wa_id_of("+1 555"), checked.wa_id_of("x")),
+            (Some("1555"), None)
+        );
+        let uploaded: types::UploadMediaResponse = decode(r#"{"media":[{"id":"jpeg-0123abcd"}]}"#);
+        assert_eq!(uploaded.id(), "jpeg-0123abcd");
+    }
+
+    #[test]
+    fn missing_fields_read_as_empty_not_as_errors() {
+        let sent: types::SentMessage = decode("{}");
+        assert_eq!((sent.id(), sent.is_sent()), ("", false));
+        let health: types::Health = decode("{}");
+        assert_eq!(health.status_text(), "");
+        assert_eq!(decode::<types::GroupInviteReceived>("{}").link(), "");
+        assert_eq!(decode::<types::CheckContactResponse>("{}").wa_id(), "");
+    }
+}

@@ -1,0 +1,376 @@
+//! A call being built: its client, its options, what is wrong with it so
+//! far, and local media to upload; then its sending.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::num::NonZeroU64;
+use std::time::Duration;
+
+use progenitor_client::{ByteStream, ResponseValue};
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+
+use super::checks::{self, Limit};
+use super::options::{Answer, CallOptions, Context, CONTEXT};
+use crate::error::{Invalid, Problem};
+use crate::ids::{Id, IntoId};
+use crate::media::{Download, MediaSource};
+use crate::{Error, Result, Whapi};
+
+/// The result of a generated client's `send()`.
+type RawResult<T> = std::result::Result<ResponseValue<T>, progenitor_client::Error<()>>;
+
+/// The state every generated builder holds besides the client's builder.
+pub(crate) struct Call<'a> {
+    pub(crate) wa: &'a Whapi,
+    options: Option<Box<CallOptions>>,
+    problems: Vec<Problem>,
+    /// Local media, sent as a multipart form instead of JSON.
+    upload: Option<Box<MediaSource>>,
+    /// Path parameters by their spec names, for a multipart send.
+    pub(crate) path_args: Vec<(&'static str, String)>,
+    /// Fields set that only media by reference carries (a raw upload's
+    /// JSON twin's).
+    json_only: Vec<&'static str>,
+    /// The media type and length of a raw upload's body.
+    content: Option<(HeaderValue, Option<u64>)>,
+}
+
+impl<'a> Call<'a> {
+    pub(crate) fn new(wa: &'a Whapi) -> Self {
+        Self {
+            wa,
+            options: None,
+            problems: Vec::new(),
+            upload: None,
+            path_args: Vec::new(),
+            json_only: Vec::new(),
+            content: None,
+        }
+    }
+
+    pub(crate) fn set_options(&mut self, options: CallOptions) {
+        self.options = Some(Box::new(options));
+    }
+
+    pub(crate) fn problem(&mut self, field: &str, rule: impl Into<String>) {
+        self.problems.push(Problem::new(field, rule));
+    }
+
+    fn note(&mut self, field: &str, broken: Option<String>) {
+        if let Some(rule) = broken {
+            self.problem(field, rule);
+        }
+    }
+
+    /// The problem of an id, under this call's name for the field.
+    fn id_problem(&mut self, field: &str, error: Error) {
+        match error {
+            Error::InvalidArgument(invalid) => self.problem(field, invalid.rule()),
+            other => self.problem(field, other.to_string()),
+        }
+    }
+
+    /// A checked id as the server writes it; `None` (and a problem) if it
+    /// is not one.
+    pub(crate) fn id<I: Id>(&mut self, field: &str, value: impl IntoId<I>) -> Option<String> {
+        match value.into_id() {
+            Ok(id) => Some(id.into()),
+            Err(error) => {
+                self.id_problem(field, error);
+                None
+            }
+        }
+    }
+
+    /// Checked ids; the ones that are not ids are left out, as problems.
+    pub(crate) fn ids<I: Id>(
+        &mut self,
+        field: &str,
+        values: impl IntoIterator<Item = impl IntoId<I>>,
+        limits: &[Limit],
+    ) -> Vec<String> {
+        let mut ids = Vec::new();
+        for value in values {
+            match value.into_id() {
+                Ok(id) => ids.push(id.into()),
+                Err(error) => self.id_problem(field, error),
+            }
+        }
+        let broken = checks::items(ids.len(), limits);
+        self.note(field, broken);
+        ids
+    }
+
+    /// A path segment: not empty, no slash, no white space.
+    pub(crate) fn token(&mut self, field: &str, value: impl Into<String>) -> String {
+        let value = value.into();
+        if value.trim().is_empty() {
+            self.problem(field, "must not be empty");
+        } else if value.contains('/') || value.chars().any(char::is_whitespace) {
+            self.problem(field, format!("`{value}` holds a slash or white space"));
+        }
+        value
+    }
+
+    pub(crate) fn text(
+        &mut self,
+        field: &str,
+        value: impl Into<String>,
+        limits: &[Limit],
+    ) -> String {
+        let value = value.into();
+        let broken = checks::text(&value, limits);
+        self.note(field, broken);
+        value
+    }
+
+    pub(crate) fn texts(
+        &mut self,
+        field: &str,
+        values: impl IntoIterator<Item = impl Into<String>>,
+        limits: &[Limit],
+    ) -> Vec<String> {
+        let values: Vec<String> = values.into_iter().map(Into::into).collect();
+        let broken = checks::items(values.len(), limits);
+        self.note(field, broken);
+        values
+    }
+
+    pub(crate) fn check_number(&mut self, field: &str, value: f64, limits: &[Limit]) {
+        let broken = checks::number(value, limits);
+        self.note(field, broken);
+    }
+
+    pub(crate) fn number(&mut self, field: &str, value: f64, limits: &[Limit]) -> f64 {
+        self.check_number(field, value, limits);
+        value
+    }
+
+    pub(crate) fn count(
+        &mut self,
+        field: &str,
+        value: u64,
+        limits: &[Limit],
+    ) -> Option<NonZeroU64> {
+        self.check_number(field, value as f64, limits);
+        let count = NonZeroU64::new(value);
+        if count.is_none() {
+            self.problem(field, "must be at least 1, is 0");
+        }
+        count
+    }
+
+    /// The JSON value of media given by reference; local data is kept to
+    /// be uploaded, where the operation takes a multipart form.
+    pub(crate) fn media(
+        &mut self,
+        field: &str,
+        source: MediaSource,
+        uploads: bool,
+    ) -> Option<String> {
+        if let Some(reference) = source.reference() {
+            return Some(reference);
+        }
+        if uploads {
+            self.upload = Some(Box::new(source));
+        } else {
+            self.problem(
+                field,
+                "this operation takes media as a URL or a media id, not local data: upload it first (`Whapi::upload_media`)",
+            );
+        }
+        None
+    }
+
+    /// Records a field that only goes with media by reference.
+    pub(crate) fn json_only(&mut self, field: &'static str) {
+        self.json_only.push(field);
+    }
+
+    /// Records a path parameter for a multipart send.
+    pub(crate) fn path_arg(&mut self, name: &'static str, value: &str) {
+        self.path_args.push((name, value.to_string()));
+    }
+
+    /// Whether the call goes as a multipart form with local media.
+    pub(crate) fn uploads(&self) -> bool {
+        self.upload.is_some()
+    }
+
+    pub(crate) fn take_upload(&mut self) -> Option<MediaSource> {
+        self.upload.take().map(|source| *source)
+    }
+
+    /// Every problem found, as one error.
+    pub(crate) fn checked(&mut self) -> Result<()> {
+        match Invalid::of(std::mem::take(&mut self.problems)) {
+            Some(invalid) => Err(Error::InvalidArgument(invalid)),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs `future`, which sends the call's request, with the call's
+    /// options in force; with `meta` (or options) it also learns the
+    /// attempts and latency.
+    pub(crate) async fn within<F: Future>(
+        &mut self,
+        future: F,
+        meta: bool,
+    ) -> (F::Output, u32, Duration) {
+        if self.options.is_none() && self.content.is_none() && !meta {
+            return (future.await, 1, Duration::ZERO);
+        }
+        let context = Context {
+            options: self.options.take().map(|o| *o).unwrap_or_default(),
+            content: self.content.take(),
+            attempts: Cell::new(1),
+            latency: Cell::new(Duration::ZERO),
+        };
+        CONTEXT
+            .scope(context, async {
+                let output = future.await;
+                let (attempts, latency) = CONTEXT.with(|c| (c.attempts.get(), c.latency.get()));
+                (output, attempts, latency)
+            })
+            .await
+    }
+
+    /// Checks, sends and decodes a JSON call.
+    pub(crate) async fn run<T: DeserializeOwned>(
+        mut self,
+        future: impl Future<Output = RawResult<T>>,
+        meta: bool,
+    ) -> Result<Answer<T>> {
+        self.checked()?;
+        let (result, attempts, latency) = self.within(future, meta).await;
+        match result {
+            Ok(value) => Ok(answer(value, meta, attempts, latency)),
+            Err(e) => Err(Error::from_raw::<T>(e).await),
+        }
+    }
+
+    /// [`Call::run`] for operations that answer 204 when there is nothing.
+    pub(crate) async fn run_optional<T: DeserializeOwned>(
+        self,
+        future: impl Future<Output = RawResult<T>>,
+        meta: bool,
+    ) -> Result<Answer<Option<T>>> {
+        match self.run(future, meta).await {
+            Ok(answer) => Ok(answer.map(Some)),
+            Err(Error::Api(api)) if api.status == StatusCode::NO_CONTENT => Ok(Answer {
+                value: None,
+                status: api.status,
+                headers: HeaderMap::new(),
+                attempts: 1,
+                latency: Duration::ZERO,
+            }),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Checks and sends a call that answers bytes; they are read as the
+    /// [`Download`] is.
+    pub(crate) async fn download(
+        mut self,
+        future: impl Future<Output = RawResult<ByteStream>>,
+        meta: bool,
+    ) -> Result<Answer<Download>> {
+        self.checked()?;
+        let (result, attempts, latency) = self.within(future, meta).await;
+        match result {
+            Ok(value) => {
+                let (status, headers) = (value.status(), value.headers().clone());
+                let download = Download::new(status, &headers, value.into_inner());
+                Ok(Answer {
+                    status: download.status(),
+                    headers: HeaderMap::new(),
+                    value: download,
+                    attempts,
+                    latency,
+                })
+            }
+            Err(e) => Err(Error::from_raw_untyped(e).await),
+        }
+    }
+
+    /// Checks and sends local media as the raw body of a generated
+    /// operation (`send` puts it into the client's builder), with its true
+    /// media type, which must be one of `accept`.
+    pub(crate) async fn raw_upload<T, F, Fut>(
+        mut self,
+        media: MediaSource,
+        accept: &[&str],
+        send: F,
+        meta: bool,
+    ) -> Result<Answer<T>>
+    where
+        T: DeserializeOwned,
+        F: FnOnce(reqwest::Body) -> Fut,
+        Fut: Future<Output = RawResult<T>>,
+    {
+        for field in std::mem::take(&mut self.json_only) {
+            self.problem(
+                field,
+                "goes only with media by URL or media id; local data is sent as raw bytes",
+            );
+        }
+        self.checked()?;
+        let (mime, body, length) = media.into_body().await?;
+        let essence = |t: &str| {
+            t.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        };
+        if !accept.is_empty() && !accept.iter().any(|a| essence(a) == essence(&mime)) {
+            return Err(Error::invalid(
+                "media",
+                format!("this operation takes {}, not {mime}", accept.join(", ")),
+            ));
+        }
+        let mime = HeaderValue::from_str(&mime)
+            .map_err(|_| Error::invalid("media", format!("`{mime}` is not a media type")))?;
+        self.content = Some((mime, length));
+        let (result, attempts, latency) = self.within(send(body), meta).await;
+        match result {
+            Ok(value) => Ok(answer(value, meta, attempts, latency)),
+            Err(e) => Err(Error::from_raw::<T>(e).await),
+        }
+    }
+
+    /// Checks and sends the call as a multipart form: its body's fields as
+    /// parts, its local media as a file part.
+    pub(crate) async fn upload<B: serde::Serialize, E: std::fmt::Display, T: DeserializeOwned>(
+        mut self,
+        operation: &'static str,
+        body: std::result::Result<B, E>,
+        meta: bool,
+    ) -> Result<Answer<T>> {
+        self.checked()?;
+        let body = body.map_err(|e| Error::invalid("body", e.to_string()))?;
+        let media = self
+            .take_upload()
+            .ok_or_else(|| Error::invalid("media", "no local media to upload"))?;
+        crate::media::upload::multipart(self, operation, body, media, meta).await
+    }
+}
+
+/// An answer's value with its metadata, the headers only when asked for.
+fn answer<T>(value: ResponseValue<T>, meta: bool, attempts: u32, latency: Duration) -> Answer<T> {
+    let status = value.status();
+    let headers = if meta {
+        value.headers().clone()
+    } else {
+        HeaderMap::new()
+    };
+    Answer {
+        value: value.into_inner(),
+        status,
+        headers,
+        attempts,
+        latency,
+    }
+}

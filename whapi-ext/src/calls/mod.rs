@@ -1,0 +1,51 @@
+//! Every operation of the API as one call on [`Whapi`].
+//!
+//! ```no_run
+//! # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
+//! use whapi_ext::media::MediaSource;
+//!
+//! let sent = wa.send_message_text("+1 (555) 010-0000", "hi").typing_time(2).await?;
+//! println!("sent {}", sent.id());
+//! wa.send_message_image("120363025343298765@g.us", MediaSource::path("cat.jpg"))
+//!     .caption("a cat")
+//!     .await?;
+//! let group = wa.create_group("Lunch", ["+1 555 010 0000", "+44 20 7946 0000"]).await?;
+//! println!("created {}", group.id());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Each method is named after its operationId (`createGroup` →
+//! [`Whapi::create_group`]) and generated from the spec
+//! (`whapi-gen/src/calls`): path parameters and required fields are its
+//! arguments, optional ones setters of the builder it returns, and `.await`
+//! sends it through the generated client, so auth, retries and tracing are
+//! the client's. Nothing is sent before every value is checked: ids, the
+//! spec's lengths, ranges, list sizes and patterns; the problems, all of
+//! them, are one [`Error::InvalidArgument`](crate::Error::InvalidArgument).
+//! Media from a URL or a media id goes as JSON; local data as
+//! `multipart/form-data`, streamed from disk for a path.
+//!
+//! [`with_options`](SendMessageText::with_options) changes a call's timeout,
+//! retries or headers; [`send_with_meta`](SendMessageText::send_with_meta)
+//! also returns its status, headers, attempts and latency.
+
+mod call;
+mod checks;
+#[allow(clippy::all)]
+mod generated {
+    include!("generated.rs");
+}
+pub(crate) mod options;
+
+pub use generated::*;
+pub use options::{Answer, CallOptions};
+
+pub(crate) use call::Call;
+pub(crate) use checks::Limit;
+
+// What the generated builders name.
+use crate::ids::{self, IntoId};
+use crate::media::{Download, MediaSource};
+use crate::{Result, Whapi};
+use whapi_client::{builder, types, BoxFuture};

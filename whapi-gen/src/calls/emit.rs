@@ -1,0 +1,359 @@
+//! Emits the calls as tokens: per operation a builder type, its `Whapi`
+//! method, its setters and its sends.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use super::kinds::{Kind, Limit};
+use super::plan::{Answer, Input, Place, Plan};
+use crate::raw_client::{generic_arg, qualified};
+
+fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+fn limit_tokens(limits: &[Limit]) -> TokenStream {
+    let items = limits.iter().map(|limit| match limit {
+        Limit::MinLength(n) => quote!(Limit::MinLength(#n)),
+        Limit::MaxLength(n) => quote!(Limit::MaxLength(#n)),
+        Limit::Minimum(n) => quote!(Limit::Minimum(#n)),
+        Limit::Maximum(n) => quote!(Limit::Maximum(#n)),
+        Limit::MinItems(n) => quote!(Limit::MinItems(#n)),
+        Limit::MaxItems(n) => quote!(Limit::MaxItems(#n)),
+        Limit::Pattern(p) => quote!(Limit::Pattern(#p)),
+    });
+    quote!(&[#(#items),*])
+}
+
+/// The type an argument or setter takes.
+fn argument_type(input: &Input) -> TokenStream {
+    let raw = qualified(&input.raw.ty);
+    match &input.class.kind {
+        Kind::Id(id) => {
+            let id = ident(id.type_name());
+            quote!(impl IntoId<ids::#id>)
+        }
+        Kind::Ids(id) | Kind::JoinedIds(id) => {
+            let id = ident(id.type_name());
+            quote!(impl IntoIterator<Item = impl IntoId<ids::#id>>)
+        }
+        Kind::Token | Kind::Text => quote!(impl Into<String>),
+        Kind::Tokens | Kind::Texts => quote!(impl IntoIterator<Item = impl Into<String>>),
+        Kind::Integer | Kind::Json => raw,
+        Kind::Count => quote!(u64),
+        Kind::Number => quote!(impl Into<f64>),
+        Kind::Bool => quote!(bool),
+        Kind::Media => quote!(MediaSource),
+        Kind::Typed => quote!(impl Into<#raw>),
+    }
+}
+
+/// Statements that check `value` and set it on the builder `recv`: on its
+/// client builder (and, for a raw upload, on the JSON twin's too) or on its
+/// body.
+fn apply(plan: &Plan, input: &Input, value: &TokenStream, recv: &TokenStream) -> TokenStream {
+    let name = input.rust();
+    let setter = ident(name);
+    let raw = qualified(&input.raw.ty);
+    let limits = limit_tokens(&input.class.limits);
+    let item = generic_arg(&input.raw.ty, "Vec", 0).map(|t| qualified(&t));
+    let uploads = plan.uploads;
+    // Where the value comes from: always, or only when it checks out.
+    let (source, fallible) = match &input.class.kind {
+        Kind::Id(id) => {
+            let id = ident(id.type_name());
+            (quote!(#recv.call.id::<ids::#id>(#name, #value)), true)
+        }
+        Kind::Ids(id) | Kind::JoinedIds(id) => {
+            let id = ident(id.type_name());
+            (
+                quote!(#recv.call.ids::<ids::#id>(#name, #value, #limits)),
+                false,
+            )
+        }
+        Kind::Token => (quote!(#recv.call.token(#name, #value)), false),
+        Kind::Tokens | Kind::Texts => (quote!(#recv.call.texts(#name, #value, #limits)), false),
+        Kind::Text => (quote!(#recv.call.text(#name, #value, #limits)), false),
+        Kind::Integer => (
+            quote!({
+                #recv.call.check_number(#name, #value as f64, #limits);
+                #value
+            }),
+            false,
+        ),
+        Kind::Count => (quote!(#recv.call.count(#name, #value, #limits)), true),
+        Kind::Number => (
+            quote!(#recv.call.number(#name, #value.into(), #limits)),
+            false,
+        ),
+        Kind::Bool | Kind::Json => (value.clone(), false),
+        Kind::Media => (quote!(#recv.call.media(#name, #value, #uploads)), true),
+        Kind::Typed => (quote!(::std::convert::Into::<#raw>::into(#value)), false),
+    };
+    // What the client's setter takes.
+    let finish = match &input.class.kind {
+        Kind::Id(_) | Kind::Token => quote!(<#raw>::from(v)),
+        Kind::Ids(_) | Kind::Tokens => quote!(v.into_iter().map(<#item>::from).collect::<Vec<_>>()),
+        Kind::JoinedIds(_) => quote!(v.join(",")),
+        _ => quote!(v),
+    };
+    let record = match (&input.class.kind, input.place) {
+        (Kind::Id(_) | Kind::Token, Place::Path) if uploads => {
+            let json = &input.json;
+            quote!(#recv.call.path_arg(#json, &v);)
+        }
+        _ => quote!(),
+    };
+    let wrap_some = input.place == Place::Body && input.raw.optional && !input.defaulted_vec;
+    let wrap = |v: TokenStream| if wrap_some { quote!(Some(#v)) } else { v };
+    let targets: Vec<TokenStream> = match input.place {
+        Place::Body => vec![quote!(body)],
+        Place::Path | Place::Query if plan.raw_upload.is_some() => vec![quote!(op), quote!(twin)],
+        Place::Path | Place::Query => vec![quote!(op)],
+    };
+    let last = targets.len() - 1;
+    let sets = targets.iter().enumerate().map(|(i, target)| {
+        let v = if i < last {
+            wrap(quote!(v.clone()))
+        } else {
+            wrap(quote!(v))
+        };
+        quote!(#recv.#target = #recv.#target.#setter(#v);)
+    });
+    let body = quote! {
+        #record
+        let v = #finish;
+        #(#sets)*
+    };
+    if fallible {
+        quote! {
+            if let Some(v) = #source {
+                #body
+            }
+        }
+    } else {
+        quote! {
+            {
+                let v = #source;
+                #body
+            }
+        }
+    }
+}
+
+fn doc(text: &str) -> TokenStream {
+    let text = format!(" {}", text.replace('\n', " "));
+    quote!(#[doc = #text])
+}
+
+/// The type a call answers, as its `send()` returns it.
+fn answer_type(plan: &Plan) -> TokenStream {
+    match &plan.answer {
+        Answer::Json(ty) => qualified(ty),
+        Answer::OptionalJson(ty) => {
+            let ty = qualified(ty);
+            quote!(Option<#ty>)
+        }
+        Answer::Bytes => quote!(Download),
+    }
+}
+
+/// The builder, its `Whapi` method and its impls.
+pub(crate) fn emit(plan: &Plan) -> TokenStream {
+    let builder = ident(&plan.builder);
+    let method = ident(&plan.method);
+    let raw_method = ident(&plan.method);
+    let answer = answer_type(plan);
+    let summary = plan.summary.trim_end_matches('.');
+    let endpoint = format!("`{} {}`", plan.http, plan.path);
+    let struct_doc = doc(&format!(
+        "{summary} ({endpoint}): made by [`Whapi::{}`], sent by `.await`.",
+        plan.method
+    ));
+    let mut method_doc = vec![doc(&format!(
+        "{summary} (`{}`: {endpoint}).",
+        plan.operation_id
+    ))];
+    let arguments: Vec<&Input> = plan.arguments().collect();
+    if !arguments.is_empty() {
+        method_doc.push(doc(""));
+        for input in &arguments {
+            let text = if input.doc.is_empty() {
+                format!("- `{}`", input.rust())
+            } else {
+                format!("- `{}`: {}", input.rust(), input.doc)
+            };
+            method_doc.push(doc(&text));
+        }
+    }
+    method_doc.push(doc(""));
+    method_doc.push(doc(&format!(
+        "Checked before anything is sent; the optional fields are setters of [`{}`].",
+        plan.builder
+    )));
+    let mut params: Vec<TokenStream> = arguments
+        .iter()
+        .map(|input| {
+            let name = ident(input.rust());
+            let ty = argument_type(input);
+            quote!(#name: #ty)
+        })
+        .collect();
+    if plan.raw_upload.is_some() {
+        params.push(quote!(media: MediaSource));
+    }
+    let this = quote!(this);
+    let applied = arguments.iter().map(|input| {
+        let name = ident(input.rust());
+        apply(plan, input, &quote!(#name), &this)
+    });
+    let body_type = plan.body.as_deref().map(ident);
+    let (twin_field, twin_init) = match &plan.raw_upload {
+        Some(upload) => {
+            let twin = ident(&upload.twin_builder);
+            let twin_method = ident(&upload.twin_method);
+            (
+                quote!(twin: builder::#twin<'a>, media: MediaSource,),
+                quote!(twin: self.raw().#twin_method(), media,),
+            )
+        }
+        None => (quote!(), quote!()),
+    };
+    let (body_field, body_init, body_bind, body_call) = match &body_type {
+        Some(ty) => (
+            quote!(body: types::builder::#ty,),
+            quote!(body: types::#ty::builder(),),
+            quote!(body,),
+            quote!(.body(body)),
+        ),
+        None => (quote!(), quote!(), quote!(), quote!()),
+    };
+    let recv = quote!(self);
+    let setters = plan.setters().map(|input| {
+        let name = ident(input.rust());
+        let ty = argument_type(input);
+        let mut set = apply(plan, input, &quote!(value), &recv);
+        if plan.raw_upload.is_some() && input.place == Place::Body {
+            let json = &input.json;
+            set = quote!(#set self.call.json_only(#json););
+        }
+        let text = if input.doc.is_empty() {
+            format!("Sets `{}`.", input.json)
+        } else {
+            input.doc.clone()
+        };
+        let doc = doc(&text);
+        quote! {
+            #doc
+            pub fn #name(mut self, value: #ty) -> Self {
+                #set
+                self
+            }
+        }
+    });
+    let runner = match plan.answer {
+        Answer::Json(_) => quote!(run),
+        Answer::OptionalJson(_) => quote!(run_optional),
+        Answer::Bytes => quote!(download),
+    };
+    let media = plan.inputs.iter().find(|i| i.class.kind == Kind::Media);
+    let upload = match (&body_type, media, plan.uploads) {
+        (Some(ty), Some(media), true) => {
+            let operation = &plan.method;
+            let setter = ident(media.rust());
+            // The media goes as a part of its own; the JSON body needs a
+            // value to convert, which the form leaves out.
+            let placeholder = if media.raw.optional {
+                quote!(Some(String::new()))
+            } else {
+                quote!(String::new())
+            };
+            quote! {
+                if call.uploads() {
+                    let body = types::#ty::try_from(body.#setter(#placeholder));
+                    return call.upload(#operation, body, meta).await;
+                }
+            }
+        }
+        _ => quote!(),
+    };
+    let run_body = match &plan.raw_upload {
+        Some(upload) => {
+            let accept = &upload.accept;
+            let reference = if upload.media_optional {
+                quote!(Some(reference))
+            } else {
+                quote!(reference)
+            };
+            quote! {
+                let Self { call, op, twin, body, media } = self;
+                match media.reference() {
+                    Some(reference) => call.#runner(twin.body(body.media(#reference)).send(), meta).await,
+                    None => call.raw_upload(media, &[#(#accept),*], move |bytes| op.body(bytes).send(), meta).await,
+                }
+            }
+        }
+        None => quote! {
+            let Self { call, op, #body_bind } = self;
+            #upload
+            call.#runner(op #body_call .send(), meta).await
+        },
+    };
+    quote! {
+        #struct_doc
+        #[must_use = "a request does nothing until it is awaited or sent"]
+        pub struct #builder<'a> {
+            call: Call<'a>,
+            op: builder::#builder<'a>,
+            #body_field
+            #twin_field
+        }
+
+        impl Whapi {
+            #(#method_doc)*
+            pub fn #method(&self, #(#params),*) -> #builder<'_> {
+                #[allow(unused_mut)]
+                let mut this = #builder {
+                    call: Call::new(self),
+                    op: self.raw().#raw_method(),
+                    #body_init
+                    #twin_init
+                };
+                #(#applied)*
+                this
+            }
+        }
+
+        impl<'a> #builder<'a> {
+            #(#setters)*
+
+            /// Overrides the client's timeout, retries or headers for this call.
+            pub fn with_options(mut self, options: CallOptions) -> Self {
+                self.call.set_options(options);
+                self
+            }
+
+            /// Checks the request, sends it and decodes the answer.
+            pub async fn send(self) -> Result<#answer> {
+                self.run(false).await.map(|answer| answer.value)
+            }
+
+            /// [`Self::send`], with the answer's status, headers, attempts and latency.
+            pub async fn send_with_meta(self) -> Result<Answer<#answer>> {
+                self.run(true).await
+            }
+
+            async fn run(self, meta: bool) -> Result<Answer<#answer>> {
+                #run_body
+            }
+        }
+
+        impl<'a> ::std::future::IntoFuture for #builder<'a> {
+            type Output = Result<#answer>;
+            type IntoFuture = BoxFuture<'a, Self::Output>;
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
+        }
+    }
+}
