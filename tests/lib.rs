@@ -1,6 +1,11 @@
 //! Support shared by the integration tests, the contract suite and the main
 //! job: where the workspace is, how to read its files, and Prism.
 
+/// The generated cases of `whapi-ext`'s calls: the wire test and the
+/// contract suite send them.
+pub mod call_cases {
+    include!("contract/call_cases.rs");
+}
 pub mod loopback;
 pub use whapi_mock as prism;
 

@@ -33,7 +33,7 @@ async fn main() -> Result<(), common::Failure> {
 
     match &to {
         Some(to) => {
-            let sent = wa.send_text(to, "Hello from whapi-rs").await?;
+            let sent = wa.send_message_text(to, "Hello from whapi-rs").await?;
             println!("2. text sent: {:?}", sent.message.and_then(|m| m.id));
             let image =
                 std::env::temp_dir().join(format!("whapi-main-job-{}.png", std::process::id()));
@@ -60,7 +60,7 @@ async fn main() -> Result<(), common::Failure> {
             "4. chats page at {:?}: {} chats (total {:?})",
             page.position,
             page.items.len(),
-            page.hint.total
+            page.total()
         );
     }
 

@@ -335,7 +335,7 @@ pub fn call_case<'a>(
             }
             ("loginUserImage", false) => {
                 Box::pin(async move {
-                    wa.login_user_image().await.bytes().await.map(drop)
+                    wa.login_user_image().await?.bytes().await.map(drop)
                 })
             }
             ("loginUserImage", true) => {
@@ -347,7 +347,7 @@ pub fn call_case<'a>(
                         .height(1)
                         .color_light("xxxx")
                         .color_dark("xxxx")
-                        .await
+                        .await?
                         .bytes()
                         .await
                         .map(drop)
@@ -1011,6 +1011,7 @@ pub fn call_case<'a>(
                             serde_json::from_str::<types::MediaMessageType>("\"image\"")
                                 .expect("a sample of the spec"),
                             "15550100000@s.whatsapp.net",
+                            media(),
                         )
                         .await
                         .map(drop)
@@ -1022,6 +1023,7 @@ pub fn call_case<'a>(
                             serde_json::from_str::<types::MediaMessageType>("\"image\"")
                                 .expect("a sample of the spec"),
                             "15550100000@s.whatsapp.net",
+                            media(),
                         )
                         .quoted("PsobWy36679._7w-wKmB9tMeGQ")
                         .edit("PsobWy36679._7w-wKmB9tMeGQ")
@@ -1536,7 +1538,7 @@ pub fn call_case<'a>(
             ("getGroupIcon", false) => {
                 Box::pin(async move {
                     wa.get_group_icon("120363025343298765@g.us")
-                        .await
+                        .await?
                         .bytes()
                         .await
                         .map(drop)
@@ -1545,7 +1547,7 @@ pub fn call_case<'a>(
             ("getGroupIcon", true) => {
                 Box::pin(async move {
                     wa.get_group_icon("120363025343298765@g.us")
-                        .await
+                        .await?
                         .bytes()
                         .await
                         .map(drop)
@@ -1553,12 +1555,12 @@ pub fn call_case<'a>(
             }
             ("setGroupIcon", false) => {
                 Box::pin(async move {
-                    wa.set_group_icon("120363025343298765@g.us").await.map(drop)
+                    wa.set_group_icon("120363025343298765@g.us", media()).await.map(drop)
                 })
             }
             ("setGroupIcon", true) => {
                 Box::pin(async move {
-                    wa.set_group_icon("120363025343298765@g.us")
+                    wa.set_group_icon("120363025343298765@g.us", media())
                         .mime_type("xxxx")
                         .await
                         .map(drop)
@@ -2187,21 +2189,21 @@ pub fn call_case<'a>(
                 })
             }
             ("uploadMedia", false) => {
-                Box::pin(async move { wa.upload_media().await.map(drop) })
+                Box::pin(async move { wa.upload_media(media()).await.map(drop) })
             }
             ("uploadMedia", true) => {
                 Box::pin(async move {
-                    wa.upload_media().no_encode(true).await.map(drop)
+                    wa.upload_media(media()).no_encode(true).await.map(drop)
                 })
             }
             ("getMedia", false) => {
                 Box::pin(async move {
-                    wa.get_media("jpeg-0123abcd").await.bytes().await.map(drop)
+                    wa.get_media("jpeg-0123abcd").await?.bytes().await.map(drop)
                 })
             }
             ("getMedia", true) => {
                 Box::pin(async move {
-                    wa.get_media("jpeg-0123abcd").await.bytes().await.map(drop)
+                    wa.get_media("jpeg-0123abcd").await?.bytes().await.map(drop)
                 })
             }
             ("deleteMedia", false) => {
@@ -4002,7 +4004,9 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                     query: vec![("to", "15550100000@s.whatsapp.net")],
                     body: Some(
                         serde_json::to_value(
-                                serde_json::from_str::<types::UploadMediaJson>("{}")
+                                serde_json::from_str::<
+                                    types::UploadMediaJson,
+                                >("{\"media\":\"https://example.com/file.png\"}")
                                     .expect("a sample of the spec"),
                             )
                             .expect("serializable"),
@@ -4020,13 +4024,15 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                         "xxxx"), ("width", "1"), ("height", "1"), ("autoplay", "true"),
                         ("animated", "true"), ("filename", "xxxx"), ("seconds", "1"),
                         ("recording_time", "1"), ("waveform", "xxxx"), ("mentions",
-                        "[\"15550100000@s.whatsapp.net\"]"), ("view_once", "true")
+                        "15550100000@s.whatsapp.net"), ("view_once", "true")
                     ],
                     body: Some(
                         serde_json::to_value(
                                 serde_json::from_str::<
                                     types::UploadMediaJson,
-                                >("{\"no_encode\":true}")
+                                >(
+                                        "{\"no_encode\":true,\"media\":\"https://example.com/file.png\"}",
+                                    )
                                     .expect("a sample of the spec"),
                             )
                             .expect("serializable"),
@@ -4976,7 +4982,9 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                     query: vec![],
                     body: Some(
                         serde_json::to_value(
-                                serde_json::from_str::<types::UploadImageJson>("{}")
+                                serde_json::from_str::<
+                                    types::UploadImageJson,
+                                >("{\"media\":\"https://example.com/file.png\"}")
                                     .expect("a sample of the spec"),
                             )
                             .expect("serializable"),
@@ -4992,7 +5000,9 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                         serde_json::to_value(
                                 serde_json::from_str::<
                                     types::UploadImageJson,
-                                >("{\"mime_type\":\"xxxx\"}")
+                                >(
+                                        "{\"mime_type\":\"xxxx\",\"media\":\"https://example.com/file.png\"}",
+                                    )
                                     .expect("a sample of the spec"),
                             )
                             .expect("serializable"),
@@ -5827,7 +5837,9 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                     query: vec![],
                     body: Some(
                         serde_json::to_value(
-                                serde_json::from_str::<types::UploadMediaJson>("{}")
+                                serde_json::from_str::<
+                                    types::UploadMediaJson,
+                                >("{\"media\":\"https://example.com/file.png\"}")
                                     .expect("a sample of the spec"),
                             )
                             .expect("serializable"),
@@ -5843,7 +5855,9 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                         serde_json::to_value(
                                 serde_json::from_str::<
                                     types::UploadMediaJson,
-                                >("{\"no_encode\":true}")
+                                >(
+                                        "{\"no_encode\":true,\"media\":\"https://example.com/file.png\"}",
+                                    )
                                     .expect("a sample of the spec"),
                             )
                             .expect("serializable"),

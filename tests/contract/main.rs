@@ -12,14 +12,13 @@ use futures::StreamExt;
 use progenitor_client::ResponseValue;
 use whapi_client::{types, BoxFuture, Client, Hooks, Transport};
 
+use whapi_tests::call_cases::{call_case, CALLS, MEDIA_URL};
 use whapi_tests::prism::{self, Prism};
 
 /// The bytes of the binary uploads: a whole 192×192 PNG, the examples' icon.
 const PNG: &[u8] = include_bytes!("../../whapi-ext/examples/assets/icon.png");
 
 include!("cases.rs");
-
-include!("builder_cases.rs");
 
 /// The reasons Prism gives for refusing a request; empty when it gives none.
 fn violations(headers: &reqwest::header::HeaderMap) -> String {
@@ -161,7 +160,58 @@ async fn run_all(prism: &Prism) -> Vec<(String, Result<u16, String>)> {
         .collect()
         .await;
     outcomes.extend(json_form_calls(client).await);
+    outcomes.extend(whapi_ext_calls(prism).await);
     outcomes
+}
+
+/// Every call of `whapi-ext` with its required inputs and with every input
+/// (media by URL), and once more with local media where the call uploads
+/// it (a multipart form, or raw bytes with their media type).
+async fn whapi_ext_calls(prism: &Prism) -> Vec<(String, Result<u16, String>)> {
+    let wa = whapi_ext::Whapi::builder()
+        .token("contract-token")
+        .base_url(&prism.url)
+        .http_client(one_request_per_connection().build().unwrap())
+        .build()
+        .unwrap();
+    let wa = &wa;
+    fn by_url() -> whapi_ext::media::MediaSource {
+        whapi_ext::media::MediaSource::url(MEDIA_URL)
+    }
+    fn local() -> whapi_ext::media::MediaSource {
+        whapi_ext::media::MediaSource::bytes(PNG.to_vec(), "icon.png", "image/png")
+    }
+    let runs = CALLS.iter().flat_map(|&(id, method, uploads)| {
+        let mut forms = vec![(id, method, false, "required", by_url as fn() -> _)];
+        forms.push((id, method, true, "everything", by_url));
+        if uploads || ["upload_media", "send_media_message", "set_group_icon"].contains(&method) {
+            forms.push((id, method, true, "local media", local));
+        }
+        forms
+    });
+    futures::stream::iter(runs)
+        .map(|(id, method, everything, form, media)| async move {
+            let label = format!("whapi-ext {method} ({form})");
+            let outcome = match call_case(wa, id, everything, media) {
+                Some(case) => case.await.map(|()| 200).map_err(|e| match &e {
+                    whapi_ext::Error::Api(api) => format!(
+                        "{}: {} {}",
+                        api.status.as_u16(),
+                        e,
+                        String::from_utf8_lossy(&api.body)
+                            .chars()
+                            .take(300)
+                            .collect::<String>()
+                    ),
+                    other => format!("-: {}", with_causes(other)),
+                }),
+                None => Err(format!("-: no case for {id}")),
+            };
+            (label, outcome)
+        })
+        .buffered(8)
+        .collect()
+        .await
 }
 
 /// The twins that send the raw uploads' JSON form (a URL here), which the
@@ -336,68 +386,5 @@ async fn a_request_that_breaks_the_served_contract_fails_the_suite() {
         call(&client(&prism), "checkHealth").await,
         Ok(200),
         "the rest of the contract still holds"
-    );
-}
-
-/// Every `whapi-ext` builder against the static Prism: its JSON form (media
-/// by URL) and, where the spec takes one, its multipart form (local media).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_message_builder_passes_in_its_json_and_multipart_forms() {
-    let prism = Prism::start(false);
-    let wa = whapi_ext::Whapi::builder()
-        .token("contract-token")
-        .base_url(&prism.url)
-        .http_client(one_request_per_connection().build().unwrap())
-        .build()
-        .unwrap();
-    let wa = &wa;
-    let runs: Vec<(&str, bool)> = BUILDER_CASES
-        .iter()
-        .flat_map(|(id, upload)| {
-            let mut forms = vec![(*id, false)];
-            if *upload {
-                forms.push((*id, true));
-            }
-            forms
-        })
-        .collect();
-    let results: Vec<(&str, bool, whapi_ext::Result<()>)> = futures::stream::iter(runs)
-        .map(|(id, upload)| async move { (id, upload, call_builder(wa, id, upload).await) })
-        .buffered(8)
-        .collect()
-        .await;
-    let failures: Vec<String> = results
-        .iter()
-        .filter_map(|(id, upload, r)| {
-            r.as_ref().err().map(|e| {
-                format!(
-                    "{id} ({}): {e} {}",
-                    if *upload { "multipart" } else { "json" },
-                    match e {
-                        whapi_ext::Error::Api(api) => String::from_utf8_lossy(&api.body)
-                            .chars()
-                            .take(300)
-                            .collect::<String>(),
-                        _ => String::new(),
-                    }
-                )
-            })
-        })
-        .collect();
-    println!(
-        "{} builder requests, {} failed",
-        results.len(),
-        failures.len()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} of {} builder requests failed:\n{}",
-        failures.len(),
-        results.len(),
-        failures.join("\n")
-    );
-    assert!(
-        results.iter().filter(|(_, upload, _)| *upload).count() >= 8,
-        "the multipart forms were exercised"
     );
 }

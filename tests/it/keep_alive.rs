@@ -189,7 +189,7 @@ const SEND: &str = "POST /messages/text";
 const HEALTH: &str = "GET /health";
 
 async fn send(wa: &Whapi) -> whapi_ext::Result<()> {
-    wa.send_text("15550100000", "hi").await.map(drop)
+    wa.send_message_text("15550100000", "hi").await.map(drop)
 }
 
 async fn health(wa: &Whapi) -> whapi_ext::Result<()> {
@@ -243,7 +243,7 @@ async fn a_request_reset_after_it_was_written_is_sent_again_only_if_idempotent()
 
     let error = reset.expect_err("the send met the reset");
     assert!(matches!(error, Error::Transport(_)), "{error:?}");
-    assert!(!error.is_safe_to_resend("POST"));
+    assert!(!error.is_safe_to_resend(&reqwest::Method::POST));
     assert!(retried.is_ok(), "{retried:?}");
     assert_eq!(
         server.seen(),

@@ -1,11 +1,11 @@
 //! Integration tests of the whapi-rs workspace, as one binary (one link).
 
+mod calls;
 mod client_wire;
 mod ext_client;
 mod generation;
 mod keep_alive;
 mod media;
-mod messages;
 mod pagination;
 mod spec_file;
 mod toolchain;

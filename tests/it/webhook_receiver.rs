@@ -237,7 +237,7 @@ async fn a_panicking_handler_does_not_stop_the_receiver() {
 }
 
 #[tokio::test]
-async fn ensure_webhook_keeps_deprecated_names_unknown_fields_and_headers() {
+async fn ensure_webhook_keeps_other_webhooks_and_renames_deprecated_events() {
     let server = MockServer::start().await;
     let legacy = json!({"url": "https://legacy.example", "events": [{"type": "message", "method": "put"}], "future": {"x": 1}});
     let ours = json!({"url": "https://bot.example/hook", "mode": "body", "headers": {"x-webhook-secret": "s"},
@@ -291,8 +291,15 @@ async fn ensure_webhook_keeps_deprecated_names_unknown_fields_and_headers() {
         .collect();
     assert_eq!(patches.len(), 1);
     assert_eq!(
-        patches[0]["webhooks"][0], legacy,
-        "deprecated names and unknown fields survive"
+        patches[0]["webhooks"][0],
+        json!({"url": "https://legacy.example", "events": [{"type": "messages", "method": "put"}]}),
+        "the other webhook is kept, its deprecated event under its new name"
+    );
+    assert_eq!(
+        patches[0].as_object().map(|o| o.len()),
+        Some(1),
+        "only the webhooks are written: {}",
+        patches[0]
     );
     assert_eq!(
         patches[0]["webhooks"][1]["headers"],

@@ -67,7 +67,7 @@ impl Bot {
                 continue;
             }
             let reply = format!("echo: {}", text.body.as_deref().unwrap_or_default());
-            self.wa.send_text(chat, &reply).quoted(id).await?;
+            self.wa.send_message_text(chat, &reply).quoted(id).await?;
             println!("replied to {chat}: {reply}");
             replies.push(reply);
         }

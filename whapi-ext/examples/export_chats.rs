@@ -71,7 +71,7 @@ async fn main() -> Result<(), common::Failure> {
     let (mut chat_count, mut message_count) = (0u64, 0u64);
     while let Some(page) = pages.try_next().await? {
         // The first page says how many chats there are in all.
-        if let Some(total) = page.hint.total {
+        if let Some(total) = page.total() {
             progress.set_length(limit.map_or(total, |l| l.min(total)));
         }
         for chat in page.items {

@@ -29,7 +29,7 @@ async fn main() -> Result<(), common::Failure> {
     if let Some(to) = &session.to {
         // An API refusal carries the status, Whapi's code and message, and
         // the raw body; anything else is a transport or input problem.
-        match wa.send_text(to, "Hello from whapi-rs").await {
+        match wa.send_message_text(to, "Hello from whapi-rs").await {
             Ok(sent) => println!("sent: {:?}", sent.message.and_then(|m| m.id)),
             Err(Error::Api(refusal)) => println!("refused: {refusal}"),
             Err(other) => return Err(other.into()),

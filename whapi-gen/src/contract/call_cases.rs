@@ -131,19 +131,26 @@ fn case(spec: &Value, plan: &Plan, fields: Fields) -> Result<(TokenStream, Token
             Place::Path => path = path.replace(&format!("{{{}}}", input.json), &text_of(&value)),
             Place::Query => {
                 let name = &input.json;
-                let text = match &input.class.kind {
-                    Kind::JoinedIds(_) => strings(&value).join(","),
-                    _ => text_of(&value),
+                let texts = match &input.class.kind {
+                    Kind::JoinedIds(_) => vec![strings(&value).join(",")],
+                    // A list goes as the key repeated, once per item.
+                    Kind::Ids(_) | Kind::Texts | Kind::Tokens => strings(&value),
+                    _ => vec![text_of(&value)],
                 };
-                query.push(quote!((#name, #text)));
+                query.extend(texts.iter().map(|text| quote!((#name, #text))));
             }
             Place::Body => {
                 body.insert(input.json.clone(), value);
             }
         }
     }
+    if plan.raw_upload.is_some() {
+        // The media argument comes last; by URL it goes as the twin's JSON.
+        arguments.push(quote!(media()));
+        body.insert("media".into(), json!(MEDIA_URL));
+    }
     let answer = match plan.answer {
-        crate::calls::Answer::Bytes => quote!(.bytes().await.map(drop)),
+        crate::calls::Answer::Bytes => quote!(?.bytes().await.map(drop)),
         _ => quote!(.map(drop)),
     };
     let call =

@@ -1,0 +1,721 @@
+//! `whapi-ext`'s calls against an in-process mock: every operation's call
+//! sends what the spec describes, bodies go out exactly as JSON or as
+//! multipart forms, bad input is refused whole and before sending, and a
+//! call's own options and metadata.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use whapi_ext::media::MediaSource;
+use whapi_ext::types::MediaMessageType;
+use whapi_ext::{CallOptions, Error, RetryPolicy};
+use whapi_tests::call_cases::{call_case, expected, CALLS, MEDIA_URL};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+use crate::whapi;
+
+async fn server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"sent": true, "message": {"id": "PsobWy36679._7w-wKmB9tMeGQ"}}),
+            ),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true})))
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn only_request(server: &MockServer) -> Request {
+    let mut requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 1, "exactly one request");
+    requests.remove(0)
+}
+
+fn json_body(request: &Request) -> Value {
+    serde_json::from_slice(&request.body).unwrap()
+}
+
+/// One part of a multipart body.
+struct Part {
+    name: String,
+    file_name: Option<String>,
+    content_type: Option<String>,
+    bytes: Vec<u8>,
+}
+
+/// The parts of a `multipart/form-data` body, read with `multer`.
+async fn multipart_parts(request: &Request) -> Vec<Part> {
+    let content_type = request
+        .headers
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    let boundary = multer::parse_boundary(content_type).expect("a multipart boundary");
+    let body = bytes::Bytes::from(request.body.clone());
+    let stream = futures::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
+    let mut form = multer::Multipart::new(stream, boundary);
+    let mut parts = Vec::new();
+    while let Some(field) = form.next_field().await.expect("a well-formed form") {
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(String::from);
+        let content_type = field.content_type().map(ToString::to_string);
+        let bytes = field.bytes().await.expect("the part's bytes").to_vec();
+        parts.push(Part {
+            name,
+            file_name,
+            content_type,
+            bytes,
+        });
+    }
+    parts
+}
+
+/// The operations of the normalized spec, the contract Prism serves: the
+/// list the calls must cover, read independently of the generator.
+fn spec_operations() -> Vec<(String, String, String)> {
+    let spec: Value =
+        serde_json::from_str(&whapi_tests::read(whapi_gen::paths::NORMALIZED)).unwrap();
+    let mut out = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (verb, op) in item.as_object().unwrap() {
+            if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+                out.push((id.to_string(), verb.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Whether `path` is an instance of the template `/chats/{ChatID}`.
+fn matches_template(template: &str, path: &str) -> bool {
+    let (template, path): (Vec<&str>, Vec<&str>) =
+        (template.split('/').collect(), path.split('/').collect());
+    template.len() == path.len()
+        && template
+            .iter()
+            .zip(&path)
+            .all(|(t, p)| (t.starts_with('{') && !p.is_empty()) || t == p)
+}
+
+/// Answers every request: JSON `{}` (which every lenient answer decodes),
+/// bytes for downloads.
+async fn answering_server() -> MockServer {
+    let server = MockServer::start().await;
+    for download in ["/media/", "/icon", "/users/login/image"] {
+        Mock::given(wiremock::matchers::path_regex(format!("{download}.*$")))
+            .and(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(vec![1u8, 2, 3], "image/png"))
+            .with_priority(1)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .with_priority(5)
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_operation_of_the_spec_has_a_call_that_sends_what_the_spec_describes() {
+    let operations = spec_operations();
+    assert_eq!(operations.len(), 167);
+    let covered: BTreeSet<&str> = CALLS.iter().map(|(id, _, _)| *id).collect();
+    let missing: Vec<&String> = operations
+        .iter()
+        .map(|(id, ..)| id)
+        .filter(|id| !covered.contains(id.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "operations without a call: {missing:?}");
+
+    let mut failures = Vec::new();
+    for (id, verb, template) in &operations {
+        for everything in [false, true] {
+            let server = answering_server().await;
+            let wa = whapi(&server);
+            let case = call_case(&wa, id, everything, || MediaSource::url(MEDIA_URL))
+                .expect("a case for every call");
+            // What comes back is the contract suite's concern (Prism answers
+            // from the spec); a 2xx this answer does not fit still means
+            // the request went out.
+            match case.await {
+                Ok(()) | Err(Error::Decode { .. }) => {}
+                Err(Error::Api(api)) if api.status.is_success() => {}
+                Err(e) => {
+                    failures.push(format!("{id} ({everything}): the call failed: {e}"));
+                    continue;
+                }
+            }
+            let want = expected(id, everything).expect("an expectation for every case");
+            let requests = server.received_requests().await.unwrap();
+            let [request] = requests.as_slice() else {
+                failures.push(format!("{id}: {} requests", requests.len()));
+                continue;
+            };
+            let sent_path = percent_encoding::percent_decode_str(request.url.path())
+                .decode_utf8_lossy()
+                .into_owned();
+            if request.method.as_str() != verb || !matches_template(template, &sent_path) {
+                failures.push(format!(
+                    "{id}: sent {} {sent_path}, the spec says {verb} {template}",
+                    request.method
+                ));
+            }
+            if request.method.as_str() != want.method || sent_path != want.path {
+                failures.push(format!(
+                    "{id}: sent {} {sent_path}, expected {} {}",
+                    request.method, want.method, want.path
+                ));
+            }
+            let query: BTreeSet<(String, String)> = request
+                .url
+                .query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            let want_query: BTreeSet<(String, String)> = want
+                .query
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            if query != want_query {
+                failures.push(format!(
+                    "{id} ({everything}): query {query:?}, expected {want_query:?}"
+                ));
+            }
+            let body: Option<Value> = (!request.body.is_empty())
+                .then(|| serde_json::from_slice(&request.body).unwrap_or(Value::Null));
+            if body != want.body {
+                failures.push(format!(
+                    "{id} ({everything}): body {body:?}, expected {:?}",
+                    want.body
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn a_text_is_one_line_and_sends_exactly_its_fields() {
+    let server = server().await;
+
+    let sent = whapi(&server)
+        .send_message_text("+1 (555) 010-0000", "hi")
+        .quoted("PsobWy36679._7w-wKmB9tMeGQ")
+        .typing_time(2)
+        .await
+        .unwrap();
+
+    assert_eq!(sent.id(), "PsobWy36679._7w-wKmB9tMeGQ");
+    let request = only_request(&server).await;
+    assert_eq!(request.url.path(), "/messages/text");
+    assert_eq!(
+        request.headers.get("content-type").unwrap(),
+        "application/json"
+    );
+    assert_eq!(
+        json_body(&request),
+        json!({"to": "15550100000@s.whatsapp.net", "body": "hi", "quoted": "PsobWy36679._7w-wKmB9tMeGQ", "typing_time": 2.0})
+    );
+}
+
+#[tokio::test]
+async fn media_from_a_url_goes_as_json() {
+    let server = server().await;
+
+    whapi(&server)
+        .send_message_image(
+            "120363025343298765@g.us",
+            MediaSource::url("https://example.com/cat.jpg"),
+        )
+        .caption("a cat")
+        .await
+        .unwrap();
+
+    let request = only_request(&server).await;
+    assert_eq!(request.url.path(), "/messages/image");
+    assert_eq!(
+        json_body(&request),
+        json!({"to": "120363025343298765@g.us", "media": "https://example.com/cat.jpg", "caption": "a cat"})
+    );
+}
+
+#[tokio::test]
+async fn local_media_goes_as_multipart_with_the_spec_field_names() {
+    let kinds: Vec<(&str, &str, &str)> = vec![
+        ("image", "cat.png", "image/png"),
+        ("video", "clip.mp4", "video/mp4"),
+        ("gif", "loop.mp4", "video/mp4"),
+        ("short", "note.mp4", "video/mp4"),
+        ("audio", "song.mp3", "audio/mpeg"),
+        ("voice", "note.ogg", "audio/ogg; codecs=opus"),
+        ("document", "invoice.pdf", "application/pdf"),
+        ("sticker", "smile.webp", "image/webp"),
+    ];
+    for (kind, file_name, mime) in kinds {
+        let server = server().await;
+        let data: Vec<u8> = (0..5000u32).map(|i| (i * 7 % 256) as u8).collect();
+        let media = MediaSource::bytes(data.clone(), file_name, mime);
+        let wa = whapi(&server);
+        let to = "15550100000";
+        let result = match kind {
+            "image" => wa.send_message_image(to, media).await,
+            "video" => wa.send_message_video(to, media).await,
+            "gif" => wa.send_message_gif(to, media).await,
+            "short" => wa.send_message_short(to, media).await,
+            "audio" => wa.send_message_audio(to, media).await,
+            "voice" => wa.send_message_voice(to, media).await,
+            "document" => wa.send_message_document(to, media).await,
+            _ => wa.send_message_sticker(to, media).await,
+        };
+        result.unwrap_or_else(|e| panic!("{kind}: {e}"));
+
+        let request = only_request(&server).await;
+        assert_eq!(request.url.path(), format!("/messages/{kind}"));
+        let parts = multipart_parts(&request).await;
+        let to_part = parts
+            .iter()
+            .find(|p| p.name == "to")
+            .unwrap_or_else(|| panic!("{kind}: no `to` part"));
+        assert_eq!(to_part.bytes, b"15550100000@s.whatsapp.net");
+        let media_part = parts
+            .iter()
+            .find(|p| p.name == "media")
+            .unwrap_or_else(|| panic!("{kind}: no `media` part"));
+        assert_eq!(media_part.file_name.as_deref(), Some(file_name), "{kind}");
+        assert_eq!(media_part.content_type.as_deref(), Some(mime), "{kind}");
+        assert!(
+            media_part.bytes == data,
+            "{kind}: the bytes arrive unchanged"
+        );
+        assert_eq!(
+            parts.iter().filter(|p| p.name == "media").count(),
+            1,
+            "{kind}: one media part"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_file_is_streamed_into_the_multipart_form() {
+    let server = server().await;
+    let path = std::env::temp_dir().join(format!("whapi-doc-{}.pdf", std::process::id()));
+    let data = b"%PDF-1.7\nhello".to_vec();
+    std::fs::write(&path, &data).unwrap();
+
+    whapi(&server)
+        .send_message_document("15550100000", MediaSource::path(&path))
+        .caption("invoice")
+        .await
+        .unwrap();
+
+    let parts = multipart_parts(&only_request(&server).await).await;
+    let media = parts.iter().find(|p| p.name == "media").unwrap();
+    assert_eq!(
+        (media.file_name.as_deref(), media.content_type.as_deref()),
+        (
+            path.file_name().and_then(|n| n.to_str()),
+            Some("application/pdf")
+        )
+    );
+    assert_eq!(media.bytes, data);
+    assert_eq!(
+        parts
+            .iter()
+            .find(|p| p.name == "caption")
+            .map(|p| p.bytes.clone()),
+        Some(b"invoice".to_vec())
+    );
+    let _ = std::fs::remove_file(path);
+}
+
+#[tokio::test]
+async fn a_multipart_send_with_a_path_parameter_fills_the_path() {
+    let server = server().await;
+
+    whapi(&server)
+        .send_group_invite("AbCdEf123", "15550100000")
+        .media(MediaSource::bytes(vec![1, 2], "p.png", "image/png"))
+        .await
+        .unwrap();
+
+    let request = only_request(&server).await;
+    assert_eq!(request.url.path(), "/groups/link/AbCdEf123");
+    assert!(multipart_parts(&request)
+        .await
+        .iter()
+        .any(|p| p.name == "media"));
+}
+
+#[tokio::test]
+async fn a_raw_media_send_carries_the_true_media_type_through_the_generated_operation() {
+    let server = server().await;
+    let voice = vec![0x4f, 0x67, 0x67, 0x53, 9, 9];
+
+    whapi(&server)
+        .send_media_message(
+            MediaMessageType::Voice,
+            "15550100000",
+            MediaSource::bytes(voice.clone(), "n.ogg", "audio/ogg; codecs=opus"),
+        )
+        .caption("listen")
+        .await
+        .unwrap();
+
+    let request = only_request(&server).await;
+    assert_eq!(request.url.path(), "/messages/media/voice");
+    assert_eq!(
+        request.headers.get("content-type").unwrap(),
+        "audio/ogg; codecs=opus"
+    );
+    let query: BTreeSet<(String, String)> = request
+        .url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    assert!(
+        query.contains(&("to".into(), "15550100000@s.whatsapp.net".into()))
+            && query.contains(&("caption".into(), "listen".into())),
+        "{query:?}"
+    );
+    assert_eq!(request.body, voice);
+}
+
+#[tokio::test]
+async fn a_raw_upload_by_reference_goes_as_json_to_the_same_endpoint() {
+    let server = server().await;
+
+    whapi(&server)
+        .send_media_message(
+            MediaMessageType::Image,
+            "15550100000",
+            MediaSource::url(MEDIA_URL),
+        )
+        .caption("by url")
+        .await
+        .unwrap();
+
+    let request = only_request(&server).await;
+    assert_eq!(request.url.path(), "/messages/media/image");
+    assert_eq!(
+        request.headers.get("content-type").unwrap(),
+        "application/json"
+    );
+    assert_eq!(json_body(&request), json!({"media": MEDIA_URL}));
+    assert!(request
+        .url
+        .query_pairs()
+        .any(|(k, v)| k == "caption" && v == "by url"));
+}
+
+#[tokio::test]
+async fn path_operations_put_the_id_in_the_path() {
+    let server = server().await;
+    let wa = whapi(&server);
+
+    wa.forward_message("PsobWy36679._7w-wKmB9tMeGQ", "120363025343298765@g.us")
+        .await
+        .unwrap();
+    wa.mark_message_as_read("PsobWy36679._7w-wKmB9tMeGQ")
+        .await
+        .unwrap();
+
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(
+        (requests[0].method.as_str(), requests[0].url.path()),
+        ("POST", "/messages/PsobWy36679._7w-wKmB9tMeGQ")
+    );
+    assert_eq!(
+        json_body(&requests[0]),
+        json!({"to": "120363025343298765@g.us"})
+    );
+    assert_eq!(
+        (requests[1].method.as_str(), requests[1].url.path()),
+        ("PUT", "/messages/PsobWy36679._7w-wKmB9tMeGQ")
+    );
+    assert!(requests[1].body.is_empty());
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_sending_naming_field_and_rule() {
+    let server = server().await;
+    let wa = whapi(&server);
+    let thirteen: Vec<String> = (0..13).map(|i| format!("option {i}")).collect();
+
+    let cases: Vec<(&str, whapi_ext::Result<whapi_ext::types::SentMessage>)> = vec![
+        ("body", wa.send_message_text("15550100000", "").await),
+        (
+            "options",
+            wa.send_message_poll("15550100000", "Lunch?", thirteen)
+                .await,
+        ),
+        (
+            "typing_time",
+            wa.send_message_text("15550100000", "hi")
+                .typing_time(61)
+                .await,
+        ),
+        ("to", wa.send_message_text("not a phone", "hi").await),
+        (
+            "quoted",
+            wa.send_message_text("15550100000", "hi")
+                .quoted("has a space")
+                .await,
+        ),
+        (
+            "typing_time",
+            wa.send_message_text("15550100000", "hi")
+                .typing_time(f64::NAN)
+                .await,
+        ),
+    ];
+    for (field, result) in cases {
+        match result {
+            Err(Error::InvalidArgument(invalid)) => assert_eq!(invalid.field(), field, "{invalid}"),
+            other => panic!("{field}: expected InvalidArgument, got {other:?}"),
+        }
+    }
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "nothing was sent"
+    );
+}
+
+#[tokio::test]
+async fn every_problem_of_a_request_is_reported_not_only_the_first() {
+    let server = server().await;
+
+    let err = whapi(&server)
+        .send_message_text("not a phone", "")
+        .quoted("has a space")
+        .typing_time(61)
+        .mentions(["bob"])
+        .await
+        .unwrap_err();
+
+    let Error::InvalidArgument(invalid) = &err else {
+        panic!("{err:?}")
+    };
+    let fields: Vec<&str> = invalid
+        .problems()
+        .iter()
+        .map(|p| p.field.as_str())
+        .collect();
+    assert_eq!(
+        fields,
+        ["to", "body", "quoted", "typing_time", "mentions"],
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("`typing_time`: must be at most 60, is 61"),
+        "{err}"
+    );
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "nothing was sent"
+    );
+}
+
+#[tokio::test]
+async fn local_media_is_refused_where_the_spec_takes_json_only() {
+    let server = server().await;
+
+    let err = whapi(&server)
+        .create_story()
+        .media(MediaSource::bytes(vec![1, 2, 3], "s.jpg", "image/jpeg"))
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(&err, Error::InvalidArgument(i) if i.field() == "media"),
+        "{err:?}"
+    );
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn mentions_are_checked_and_normalized() {
+    let server = server().await;
+    let wa = whapi(&server);
+
+    wa.send_message_text("15550100000", "hi @Bob")
+        .mentions(["+1 (555) 010-0001", "120363025343298765@g.us"])
+        .await
+        .unwrap();
+    let bad = wa
+        .send_message_text("15550100000", "hi")
+        .mentions(["bob"])
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(&bad, Error::InvalidArgument(i) if i.field() == "mentions"),
+        "{bad:?}"
+    );
+    let request = only_request(&server).await;
+    assert_eq!(
+        json_body(&request)["mentions"],
+        json!(["15550100001@s.whatsapp.net", "120363025343298765@g.us"])
+    );
+}
+
+#[tokio::test]
+async fn ids_in_paths_are_checked_and_normalized() {
+    let server = server().await;
+
+    whapi(&server)
+        .send_contact("+1 (555) 010-0002", "15550100000")
+        .await
+        .unwrap();
+    let bad = whapi(&server)
+        .send_contact("not-a-phone", "15550100000")
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(&bad, Error::InvalidArgument(i) if i.field() == "contact_id"),
+        "{bad:?}"
+    );
+    let request = only_request(&server).await;
+    assert_eq!(request.url.path(), "/contacts/15550100002");
+    assert_eq!(json_body(&request)["to"], "15550100000@s.whatsapp.net");
+}
+
+#[tokio::test]
+async fn interactive_messages_take_typed_buttons_and_texts() {
+    use whapi_ext::types::{Button, InteractiveAction};
+    let server = server().await;
+
+    whapi(&server)
+        .send_message_interactive(
+            "15550100000",
+            InteractiveAction::with_buttons([
+                Button::quick_reply("yes", "Yes"),
+                Button::quick_reply("no", "No"),
+            ]),
+        )
+        .body("Lunch at noon?")
+        .footer("reply below")
+        .await
+        .unwrap();
+
+    let body = json_body(&only_request(&server).await);
+    assert_eq!(
+        body["action"]["buttons"][1],
+        json!({"type": "quick_reply", "id": "no", "title": "No"})
+    );
+    assert_eq!(
+        (
+            body["body"]["text"].as_str(),
+            body["footer"]["text"].as_str()
+        ),
+        (Some("Lunch at noon?"), Some("reply below"))
+    );
+}
+
+#[tokio::test]
+async fn a_call_overrides_headers_and_retries_and_reports_its_metadata() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/health"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/health"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-served-by", "mock")
+                .set_body_json(json!({"status": {"code": 4, "text": "AUTH"}})),
+        )
+        .mount(&server)
+        .await;
+    let wa = whapi_ext::Whapi::builder()
+        .token("t0k")
+        .base_url(server.uri())
+        .retry_policy(crate::fast_retries())
+        .build()
+        .unwrap();
+
+    let answer = wa
+        .check_health()
+        .with_options(CallOptions::new().header("x-request-id", "42").unwrap())
+        .send_with_meta()
+        .await
+        .unwrap();
+    let once = wa
+        .check_health()
+        .with_options(CallOptions::new().retry_policy(RetryPolicy::none()))
+        .send_with_meta()
+        .await
+        .unwrap();
+
+    assert_eq!(
+        (
+            answer.value.status_text(),
+            answer.status.as_u16(),
+            answer.attempts
+        ),
+        ("AUTH", 200, 2)
+    );
+    assert_eq!(answer.headers.get("x-served-by").unwrap(), "mock");
+    assert!(answer.latency > Duration::ZERO);
+    assert_eq!(once.attempts, 1);
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 3);
+    assert!(requests[..2]
+        .iter()
+        .all(|r| r.headers.get("x-request-id").is_some_and(|v| v == "42")));
+    assert!(
+        requests[2].headers.get("x-request-id").is_none(),
+        "options belong to their call"
+    );
+}
+
+#[tokio::test]
+async fn a_call_can_have_its_own_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/health"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_delay(Duration::from_millis(800))
+                .set_body_json(json!({})),
+        )
+        .mount(&server)
+        .await;
+    let wa = whapi(&server);
+
+    let short = wa
+        .check_health()
+        .with_options(
+            CallOptions::new()
+                .timeout(Duration::from_millis(100))
+                .retry_policy(RetryPolicy::none()),
+        )
+        .await;
+    let default = wa.check_health().await;
+
+    assert!(matches!(short, Err(Error::Timeout(_))), "{short:?}");
+    assert!(
+        default.is_ok(),
+        "the client's own timeout is 60 s: {default:?}"
+    );
+}
