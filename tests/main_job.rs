@@ -24,30 +24,23 @@ async fn main() -> Result<(), common::Failure> {
     let session = common::connect()?;
     let (wa, to) = (&session.wa, &session.to);
 
-    let health = wa.call(|c| c.check_health().send()).await?;
-    println!(
-        "1. health: channel {:?}, status {:?}",
-        health.channel_id,
-        health.status.and_then(|s| s.text)
-    );
+    let health = wa.check_health().await?;
+    println!("1. health: status {}", health.status_text());
 
     match &to {
         Some(to) => {
             let sent = wa.send_message_text(to, "Hello from whapi-rs").await?;
-            println!("2. text sent: {:?}", sent.message.and_then(|m| m.id));
+            println!("2. text sent: {}", sent.id());
             let image =
                 std::env::temp_dir().join(format!("whapi-main-job-{}.png", std::process::id()));
             std::fs::write(&image, common::PNG)?;
             let sent = wa
-                .send_image(to, MediaSource::path(&image))
+                .send_message_image(to, MediaSource::path(&image))
                 .caption("from a local file")
                 .await;
             let _ = std::fs::remove_file(&image);
             let sent = sent?;
-            println!(
-                "3. image sent from a local file: {:?}",
-                sent.message.and_then(|m| m.id)
-            );
+            println!("3. image sent from a local file: {}", sent.id());
         }
         None => println!("2-3. set WHAPI_TO to send a text and an image"),
     }
@@ -56,11 +49,13 @@ async fn main() -> Result<(), common::Failure> {
     // every offset, which a longer walk would rightly refuse as a loop.
     let mut pages = wa.chats().page_size(20).limit(20).pages();
     while let Some(page) = pages.try_next().await? {
+        let total = page
+            .total()
+            .map_or("not given".to_string(), |t| t.to_string());
         println!(
-            "4. chats page at {:?}: {} chats (total {:?})",
+            "4. chats page at {:?}: {} chats (total {total})",
             page.position,
-            page.items.len(),
-            page.total()
+            page.items.len()
         );
     }
 
@@ -71,11 +66,11 @@ async fn main() -> Result<(), common::Failure> {
     let event = WebhookEvent::parse(body)?;
     if let Payload::Messages(messages) = &event.payload {
         println!(
-            "5. webhook: {:?} {:?} from {:?}: {:?}",
+            "5. webhook: {:?} {:?} from {}: {}",
             event.event_type,
             event.method,
-            messages[0].chat_id(),
-            messages[0].text()
+            messages[0].chat_id().unwrap_or("an unknown chat"),
+            messages[0].text().unwrap_or("(no text)")
         );
     }
     println!("done");

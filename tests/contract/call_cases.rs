@@ -26,7 +26,7 @@ pub struct Expected {
     pub body: Option<serde_json::Value>,
 }
 /// Every generated call: operationId, `Whapi` method, and whether
-/// it takes local media as a multipart form.
+/// it uploads local media (as a multipart form or raw bytes).
 pub static CALLS: &[(&str, &str, bool)] = &[
     ("checkHealth", "check_health", false),
     ("getChannelSettings", "get_channel_settings", false),
@@ -58,14 +58,14 @@ pub static CALLS: &[(&str, &str, bool)] = &[
     ("sendMessageContact", "send_message_contact", false),
     ("sendMessageContactList", "send_message_contact_list", false),
     ("sendMessagePoll", "send_message_poll", false),
-    ("sendMessageInteractive", "send_message_interactive", true),
+    ("sendMessageInteractive", "send_message_interactive", false),
     ("sendMessageCarousel", "send_message_carousel", false),
     ("sendMessageSticker", "send_message_sticker", true),
     ("sendMessageStory", "send_message_story", true),
     ("sendMessageStoryAudio", "send_message_story_audio", true),
     ("sendMessageStoryMedia", "send_message_story_media", true),
     ("sendMessageStoryText", "send_message_story_text", false),
-    ("sendMediaMessage", "send_media_message", false),
+    ("sendMediaMessage", "send_media_message", true),
     ("getMessage", "get_message", false),
     ("markMessageAsRead", "mark_message_as_read", false),
     ("forwardMessage", "forward_message", false),
@@ -107,7 +107,7 @@ pub static CALLS: &[(&str, &str, bool)] = &[
     ("addGroupParticipant", "add_group_participant", false),
     ("removeGroupParticipant", "remove_group_participant", false),
     ("getGroupIcon", "get_group_icon", false),
-    ("setGroupIcon", "set_group_icon", false),
+    ("setGroupIcon", "set_group_icon", true),
     ("deleteGroupIcon", "delete_group_icon", false),
     ("demoteGroupAdmin", "demote_group_admin", false),
     ("promoteToGroupAdmin", "promote_to_group_admin", false),
@@ -144,7 +144,7 @@ pub static CALLS: &[(&str, &str, bool)] = &[
     ("getNewsletterByInviteCode", "get_newsletter_by_invite_code", false),
     ("sendNewsletterInvite", "send_newsletter_invite", true),
     ("getMediaFiles", "get_media_files", false),
-    ("uploadMedia", "upload_media", false),
+    ("uploadMedia", "upload_media", true),
     ("getMedia", "get_media", false),
     ("deleteMedia", "delete_media", false),
     ("blacklistAdd", "blacklist_add", false),
@@ -1672,30 +1672,40 @@ pub fn call_case<'a>(
             }
             ("approveGroupApplicationsList", false) => {
                 Box::pin(async move {
-                    wa.approve_group_applications_list("120363025343298765@g.us")
+                    wa.approve_group_applications_list(
+                            "120363025343298765@g.us",
+                            "15550100000@s.whatsapp.net",
+                        )
                         .await
                         .map(drop)
                 })
             }
             ("approveGroupApplicationsList", true) => {
                 Box::pin(async move {
-                    wa.approve_group_applications_list("120363025343298765@g.us")
-                        .application("15550100000@s.whatsapp.net")
+                    wa.approve_group_applications_list(
+                            "120363025343298765@g.us",
+                            "15550100000@s.whatsapp.net",
+                        )
                         .await
                         .map(drop)
                 })
             }
             ("rejectGroupApplicationsList", false) => {
                 Box::pin(async move {
-                    wa.reject_group_applications_list("120363025343298765@g.us")
+                    wa.reject_group_applications_list(
+                            "120363025343298765@g.us",
+                            "15550100000@s.whatsapp.net",
+                        )
                         .await
                         .map(drop)
                 })
             }
             ("rejectGroupApplicationsList", true) => {
                 Box::pin(async move {
-                    wa.reject_group_applications_list("120363025343298765@g.us")
-                        .application("15550100000@s.whatsapp.net")
+                    wa.reject_group_applications_list(
+                            "120363025343298765@g.us",
+                            "15550100000@s.whatsapp.net",
+                        )
                         .await
                         .map(drop)
                 })
@@ -2904,6 +2914,158 @@ pub fn call_case<'a>(
             ("createGroupCallLink", true) => {
                 Box::pin(async move {
                     wa.create_group_call_link("xxxx").await.map(drop)
+                })
+            }
+            _ => return None,
+        },
+    )
+}
+/// Sends the call of `operation_id` with samples of its required
+/// inputs and its media, `media()`: for local media, the upload.
+pub fn upload_case<'a>(
+    wa: &'a Whapi,
+    operation_id: &str,
+    media: fn() -> MediaSource,
+) -> Option<CaseFuture<'a>> {
+    Some(
+        match operation_id {
+            "sendMessageImage" => {
+                Box::pin(async move {
+                    wa.send_message_image("15550100000@s.whatsapp.net", media())
+                        .await
+                        .map(drop)
+                })
+            }
+            "sendMessageVideo" => {
+                Box::pin(async move {
+                    wa.send_message_video("15550100000@s.whatsapp.net", media())
+                        .await
+                        .map(drop)
+                })
+            }
+            "sendMessageShort" => {
+                Box::pin(async move {
+                    wa.send_message_short("15550100000@s.whatsapp.net", media())
+                        .await
+                        .map(drop)
+                })
+            }
+            "sendMessageGif" => {
+                Box::pin(async move {
+                    wa.send_message_gif("15550100000@s.whatsapp.net", media())
+                        .await
+                        .map(drop)
+                })
+            }
+            "sendMessageAudio" => {
+                Box::pin(async move {
+                    wa.send_message_audio("15550100000@s.whatsapp.net", media())
+                        .await
+                        .map(drop)
+                })
+            }
+            "sendMessageVoice" => {
+                Box::pin(async move {
+                    wa.send_message_voice("15550100000@s.whatsapp.net", media())
+                        .await
+                        .map(drop)
+                })
+            }
+            "sendMessageDocument" => {
+                Box::pin(async move {
+                    wa.send_message_document("15550100000@s.whatsapp.net", media())
+                        .await
+                        .map(drop)
+                })
+            }
+            "sendMessageLinkPreview" => {
+                Box::pin(async move {
+                    wa.send_message_link_preview(
+                            "15550100000@s.whatsapp.net",
+                            "xxxx",
+                            "xxxx",
+                        )
+                        .media(media())
+                        .await
+                        .map(drop)
+                })
+            }
+            "sendMessageSticker" => {
+                Box::pin(async move {
+                    wa.send_message_sticker("15550100000@s.whatsapp.net", media())
+                        .await
+                        .map(drop)
+                })
+            }
+            "sendMessageStory" => {
+                Box::pin(async move {
+                    wa.send_message_story().media(media()).await.map(drop)
+                })
+            }
+            "sendMessageStoryAudio" => {
+                Box::pin(async move {
+                    wa.send_message_story_audio(media()).await.map(drop)
+                })
+            }
+            "sendMessageStoryMedia" => {
+                Box::pin(async move {
+                    wa.send_message_story_media(media()).await.map(drop)
+                })
+            }
+            "sendMediaMessage" => {
+                Box::pin(async move {
+                    wa.send_media_message(
+                            serde_json::from_str::<types::MediaMessageType>("\"image\"")
+                                .expect("a sample of the spec"),
+                            "15550100000@s.whatsapp.net",
+                            media(),
+                        )
+                        .await
+                        .map(drop)
+                })
+            }
+            "setGroupIcon" => {
+                Box::pin(async move {
+                    wa.set_group_icon("120363025343298765@g.us", media()).await.map(drop)
+                })
+            }
+            "sendGroupInvite" => {
+                Box::pin(async move {
+                    wa.send_group_invite(
+                            "AbCdEfGhIjKlMnOp",
+                            "15550100000@s.whatsapp.net",
+                        )
+                        .media(media())
+                        .await
+                        .map(drop)
+                })
+            }
+            "createStoryMedia" => {
+                Box::pin(async move { wa.create_story_media(media()).await.map(drop) })
+            }
+            "createStoryAudio" => {
+                Box::pin(async move { wa.create_story_audio(media()).await.map(drop) })
+            }
+            "sendNewsletterInvite" => {
+                Box::pin(async move {
+                    wa.send_newsletter_invite(
+                            "AbCdEfGhIjKlMnOpQrStUvWx",
+                            "15550100000@s.whatsapp.net",
+                        )
+                        .media(media())
+                        .await
+                        .map(drop)
+                })
+            }
+            "uploadMedia" => {
+                Box::pin(async move { wa.upload_media(media()).await.map(drop) })
+            }
+            "sendCatalog" => {
+                Box::pin(async move {
+                    wa.send_catalog("15550100000", "15550100000@s.whatsapp.net")
+                        .media(media())
+                        .await
+                        .map(drop)
                 })
             }
             _ => return None,
@@ -5162,7 +5324,9 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                     query: vec![],
                     body: Some(
                         serde_json::to_value(
-                                serde_json::from_str::<types::ApplicationRequest>("{}")
+                                serde_json::from_str::<
+                                    types::ApplicationRequest,
+                                >("{\"application\":\"15550100000@s.whatsapp.net\"}")
                                     .expect("a sample of the spec"),
                             )
                             .expect("serializable"),
@@ -5192,7 +5356,9 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                     query: vec![],
                     body: Some(
                         serde_json::to_value(
-                                serde_json::from_str::<types::ApplicationRequest>("{}")
+                                serde_json::from_str::<
+                                    types::ApplicationRequest,
+                                >("{\"application\":\"15550100000@s.whatsapp.net\"}")
                                     .expect("a sample of the spec"),
                             )
                             .expect("serializable"),

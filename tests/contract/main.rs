@@ -12,7 +12,7 @@ use futures::StreamExt;
 use progenitor_client::ResponseValue;
 use whapi_client::{types, BoxFuture, Client, Hooks, Transport};
 
-use whapi_tests::call_cases::{call_case, CALLS, MEDIA_URL};
+use whapi_tests::call_cases::{call_case, upload_case, CALLS, MEDIA_URL};
 use whapi_tests::prism::{self, Prism};
 
 /// The bytes of the binary uploads: a whole 192×192 PNG, the examples' icon.
@@ -182,17 +182,21 @@ async fn whapi_ext_calls(prism: &Prism) -> Vec<(String, Result<u16, String>)> {
         whapi_ext::media::MediaSource::bytes(PNG.to_vec(), "icon.png", "image/png")
     }
     let runs = CALLS.iter().flat_map(|&(id, method, uploads)| {
-        let mut forms = vec![(id, method, false, "required", by_url as fn() -> _)];
-        forms.push((id, method, true, "everything", by_url));
-        if uploads || ["upload_media", "send_media_message", "set_group_icon"].contains(&method) {
-            forms.push((id, method, true, "local media", local));
+        let mut forms = vec![(id, method, "required"), (id, method, "everything")];
+        if uploads {
+            forms.push((id, method, "local media"));
         }
         forms
     });
     futures::stream::iter(runs)
-        .map(|(id, method, everything, form, media)| async move {
+        .map(|(id, method, form)| async move {
             let label = format!("whapi-ext {method} ({form})");
-            let outcome = match call_case(wa, id, everything, media) {
+            let case = match form {
+                "required" => call_case(wa, id, false, by_url),
+                "everything" => call_case(wa, id, true, by_url),
+                _ => upload_case(wa, id, local),
+            };
+            let outcome = match case {
                 Some(case) => case.await.map(|()| 200).map_err(|e| match &e {
                     whapi_ext::Error::Api(api) => format!(
                         "{}: {} {}",

@@ -573,12 +573,45 @@ async fn every_paginated_operation_in_the_spec_has_a_stream() {
         .await;
     let wa = whapi(&server);
 
-    // One entry per stream: its operationId, and one page of it.
+    // The endpoint of each operation, from the spec.
+    let spec = whapi_tests::spec();
+    let mut endpoints = std::collections::BTreeMap::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (verb, op) in item.as_object().unwrap() {
+            if let Some(id) = op["operationId"].as_str() {
+                endpoints.insert(id.to_string(), (verb.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    let matches_template = |template: &str, path: &str| {
+        let (t, p): (Vec<&str>, Vec<&str>) =
+            (template.split('/').collect(), path.split('/').collect());
+        t.len() == p.len()
+            && t.iter()
+                .zip(&p)
+                .all(|(t, p)| (t.starts_with('{') && !p.is_empty()) || t == p)
+    };
+    // One entry per stream: its operationId, one page of it, and the
+    // request it made, which must go to that operation's endpoint.
     let mut covered = BTreeSet::new();
+    let mut seen = 0;
     macro_rules! check {
         ($($id:literal => $list:expr),* $(,)?) => {$(
             let pages: Vec<_> = $list.pages().try_collect().await.unwrap_or_else(|e| panic!("{}: {e:?}", $id));
             assert_eq!(pages.len(), 1, "{}", $id);
+            let requests = server.received_requests().await.unwrap();
+            let (verb, template) = &endpoints[$id];
+            for request in &requests[seen..] {
+                let path = percent_encoding::percent_decode_str(request.url.path()).decode_utf8_lossy().into_owned();
+                assert!(
+                    request.method.as_str() == verb && matches_template(template, &path),
+                    "{}: the stream asked {} {path}, the operation is {verb} {template}",
+                    $id,
+                    request.method
+                );
+            }
+            assert_eq!(requests.len(), seen + 1, "{}: one request for one page", $id);
+            seen = requests.len();
             covered.insert($id.to_string());
         )*};
     }
@@ -601,6 +634,7 @@ async fn every_paginated_operation_in_the_spec_has_a_stream() {
         "getCollectionsProductsList" => wa.collection_products(),
         "getCommunities" => wa.communities(),
     }
+    assert_eq!(seen, 17, "one request per stream");
 
     let in_spec = paginated_operations();
     let missing: Vec<_> = in_spec.difference(&covered).collect();

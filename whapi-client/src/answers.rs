@@ -24,6 +24,42 @@ impl types::SentMessage {
     }
 }
 
+impl types::Chat {
+    /// The chat's id (empty if the service gave none).
+    pub fn id(&self) -> &str {
+        self.id.as_ref().map_or("", |id| id.0.as_str())
+    }
+
+    /// The chat's name (empty if it has none).
+    pub fn name(&self) -> &str {
+        text(self.name.as_ref())
+    }
+}
+
+impl types::Contact {
+    /// The contact's id (empty if the service gave none).
+    pub fn id(&self) -> &str {
+        text(self.id.as_ref())
+    }
+
+    /// The contact's name (empty if it has none).
+    pub fn name(&self) -> &str {
+        text(self.name.as_ref())
+    }
+}
+
+impl types::Message {
+    /// The message's id (empty if the service gave none).
+    pub fn id(&self) -> &str {
+        text(self.id.as_ref())
+    }
+
+    /// The chat the message is in (empty if the service gave none).
+    pub fn chat_id(&self) -> &str {
+        text(self.chat_id.as_ref())
+    }
+}
+
 impl types::GroupCreate {
     /// The new group's id (`…@g.us`; empty if the service gave none).
     pub fn id(&self) -> &str {

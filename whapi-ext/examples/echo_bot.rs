@@ -142,7 +142,10 @@ async fn main() -> Result<(), common::Failure> {
 
     match tokio::time::timeout(Duration::from_secs(30), outcomes.recv()).await {
         Ok(Some(Ok(replies))) if !replies.is_empty() => {
-            println!("the mock accepted the reply as the spec describes it: {replies:?}");
+            println!(
+                "the mock accepted the reply as the spec describes it: {}",
+                replies.join(" | ")
+            );
             Ok(())
         }
         Ok(Some(Ok(_))) => Err("the bot did not reply".into()),

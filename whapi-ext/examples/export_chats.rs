@@ -80,10 +80,10 @@ async fn main() -> Result<(), common::Failure> {
             progress.inc(1);
             // Leniency: a chat the server sent without an id is kept, but
             // its messages cannot be asked for.
-            let Some(id) = chat.id.as_deref() else {
+            if chat.id().is_empty() {
                 continue;
-            };
-            let mut messages = wa.messages_in_chat(id).page_size(PAGE);
+            }
+            let mut messages = wa.messages_in_chat(chat.id()).page_size(PAGE);
             if let Some(limit) = limit {
                 messages = messages.page_size(limit).limit(limit);
             }

@@ -16,15 +16,8 @@
 
 mod common;
 
-use whapi_ext::ids::{ContactId, GroupId};
+use whapi_ext::ids::ContactId;
 use whapi_ext::media::MediaSource;
-use whapi_ext::raw::types;
-
-/// The raw client's list of participants, from one checked contact.
-fn participants(contact: &ContactId) -> types::builder::ListParticipantsRequest {
-    types::ListParticipantsRequest::builder()
-        .participants(vec![types::ContactId::from(contact.to_string())])
-}
 
 #[tokio::main]
 async fn main() -> Result<(), common::Failure> {
@@ -48,38 +41,20 @@ async fn main() -> Result<(), common::Failure> {
         None => MediaSource::bytes(common::PNG, "icon.png", "image/png"),
     };
 
-    let created = wa
-        .call(|c| {
-            c.create_group()
-                .body(
-                    types::CreateGroupRequest::builder()
-                        .subject("whapi-rs example")
-                        .participants(vec![types::ContactId::from(first.to_string())]),
-                )
-                .send()
-        })
-        .await?;
-    let group = GroupId::new(
-        created
-            .id
-            .as_deref()
-            .ok_or("the server named no group id")?,
-    )?;
+    let created = wa.create_group("whapi-rs example", [&first]).await?;
+    let group = created.id();
+    if group.is_empty() {
+        return Err("the server named no group id".into());
+    }
     println!(
-        "1. created {group} ({:?}) with {} participant(s)",
-        created.name,
+        "1. created {group} ({}) with {} participant(s)",
+        created.name.as_deref().unwrap_or("unnamed"),
         created.participants.len()
     );
 
     let admin = match &added {
         Some(added) => {
-            wa.call(|c| {
-                c.add_group_participant()
-                    .group_id(group.to_string())
-                    .body(participants(added))
-                    .send()
-            })
-            .await?;
+            wa.add_group_participant(group, [added]).await?;
             println!("2. added {added}");
             added
         }
@@ -89,25 +64,15 @@ async fn main() -> Result<(), common::Failure> {
         }
     };
 
-    wa.call(|c| {
-        c.promote_to_group_admin()
-            .group_id(group.to_string())
-            .body(participants(admin))
-            .send()
-    })
-    .await?;
+    wa.promote_to_group_admin(group, [admin]).await?;
     println!("3. made {admin} an admin");
 
     // Local data goes as a raw JPEG or PNG body with its true media type;
     // anything else is refused before sending.
-    wa.set_group_icon(&group, icon).await?;
+    wa.set_group_icon(group, icon).await?;
     println!("4. set the icon");
 
-    let invite = wa
-        .call(|c| c.get_group_invite().group_id(group.to_string()).send())
-        .await?;
-    // Every field of an answer is optional: the service leaves some out.
-    let code = invite.invite_code.ok_or("the answer had no invite code")?;
-    println!("5. invite link: https://chat.whatsapp.com/{code}");
+    let invite = wa.get_group_invite(group).await?;
+    println!("5. invite link: {}", invite.link());
     Ok(())
 }

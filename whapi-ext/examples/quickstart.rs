@@ -19,18 +19,14 @@ async fn main() -> Result<(), common::Failure> {
     let session = common::connect()?;
     let wa = &session.wa;
 
-    let health = wa.call(|c| c.check_health().send()).await?;
-    println!(
-        "channel {:?}: {:?}",
-        health.channel_id,
-        health.status.and_then(|s| s.text)
-    );
+    let health = wa.check_health().await?;
+    println!("channel status: {}", health.status_text());
 
     if let Some(to) = &session.to {
         // An API refusal carries the status, Whapi's code and message, and
         // the raw body; anything else is a transport or input problem.
         match wa.send_message_text(to, "Hello from whapi-rs").await {
-            Ok(sent) => println!("sent: {:?}", sent.message.and_then(|m| m.id)),
+            Ok(sent) => println!("sent: {}", sent.id()),
             Err(Error::Api(refusal)) => println!("refused: {refusal}"),
             Err(other) => return Err(other.into()),
         }
@@ -38,7 +34,7 @@ async fn main() -> Result<(), common::Failure> {
 
     let mut chats = wa.chats().limit(10).items();
     while let Some(chat) = chats.try_next().await? {
-        println!("chat {:?}: {:?}", chat.id, chat.name);
+        println!("chat {}: {}", chat.id(), chat.name());
     }
     Ok(())
 }

@@ -18,10 +18,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use whapi_ext::ids::MediaId;
 use whapi_ext::media::MediaSource;
-use whapi_ext::messages::MediaKind;
-use whapi_ext::raw::types::SentMessage;
+use whapi_ext::types::{MediaMessageType, SentMessage};
 use whapi_ext::{Error, Whapi};
 
 /// The media kinds of WhatsApp, each with a sample file for the mock: its
@@ -80,15 +78,22 @@ fn kind_of(path: &Path) -> &'static str {
 async fn send(wa: &Whapi, to: &str, kind: &str, path: &Path) -> whapi_ext::Result<SentMessage> {
     let file = MediaSource::path(path);
     match kind {
-        "image" => wa.send_image(to, file).caption("an image").await,
-        "video" => wa.send_video(to, file).caption("a video").await,
-        "short" => wa.send_short(to, file).await,
-        "gif" => wa.send_gif(to, file).await,
-        "audio" => wa.send_audio(to, file).await,
+        "image" => wa.send_message_image(to, file).caption("an image").await,
+        "video" => wa.send_message_video(to, file).caption("a video").await,
+        "short" => wa.send_message_short(to, file).await,
+        "gif" => wa.send_message_gif(to, file).await,
+        "audio" => wa.send_message_audio(to, file).await,
         // A voice note is Opus in Ogg, and must say so.
-        "voice" => wa.send_voice(to, file.mime("audio/ogg; codecs=opus")).await,
-        "sticker" => wa.send_sticker(to, file).await,
-        _ => wa.send_document(to, file).caption("a document").await,
+        "voice" => {
+            wa.send_message_voice(to, file.mime("audio/ogg; codecs=opus"))
+                .await
+        }
+        "sticker" => wa.send_message_sticker(to, file).await,
+        _ => {
+            wa.send_message_document(to, file)
+                .caption("a document")
+                .await
+        }
     }
 }
 
@@ -132,11 +137,7 @@ async fn run(wa: &Whapi, to: &str, folder: &Path, mock: bool) -> Result<(), comm
     let mut refused = 0;
     for (kind, path) in &files {
         match send(wa, to, kind, path).await {
-            Ok(sent) => println!(
-                "{kind:>8} {}: sent {:?}",
-                path.display(),
-                sent.message.and_then(|m| m.id)
-            ),
+            Ok(sent) => println!("{kind:>8} {}: sent {}", path.display(), sent.id()),
             // Keep going: one refused file says nothing about the next.
             Err(Error::Api(refusal)) => {
                 refused += 1;
@@ -149,39 +150,30 @@ async fn run(wa: &Whapi, to: &str, folder: &Path, mock: bool) -> Result<(), comm
     // Upload once, send by id as often as needed.
     let (kind, first) = files.first().ok_or("no file to send")?;
     let uploaded = wa.upload_media(MediaSource::path(first)).await?;
-    // An id the server issued is taken as it is, unchecked.
-    let id = MediaId::from_server(
-        uploaded
-            .media
-            .first()
-            .and_then(|m| m.id.as_deref())
-            .ok_or("the upload returned no media id")?,
-    );
-    let sent = send_by_id(wa, to, kind, &id).await?;
-    println!(
-        "uploaded {id}, sent by id: {:?}",
-        sent.message.and_then(|m| m.id)
-    );
+    let id = uploaded.id();
+    if id.is_empty() {
+        return Err("the upload returned no media id".into());
+    }
+    let sent = send_by_id(wa, to, kind, id).await?;
+    println!("uploaded {id}, sent by id: {}", sent.id());
 
     let copy = folder.join("download");
     std::fs::create_dir_all(folder)?;
-    let bytes = wa.download_media_to_path(&id, &copy).await?;
+    let bytes = wa.get_media(id).await?.save(&copy).await?;
     println!("downloaded {id}: {bytes} bytes to {}", copy.display());
 
     if mock {
         // The server fetches a URL itself; nothing is uploaded from here.
         let by_url = wa
-            .send_document(to, MediaSource::url("https://example.com/invoice.pdf"))
+            .send_message_document(to, MediaSource::url("https://example.com/invoice.pdf"))
             .await?;
-        println!(
-            "document by URL: sent {:?}",
-            by_url.message.and_then(|m| m.id)
-        );
+        println!("document by URL: sent {}", by_url.id());
         // The raw endpoint: the bytes as the body, the caption in the query.
         let sent = wa
-            .send_media_file(to, MediaKind::Image, MediaSource::path(first), Some("raw"))
+            .send_media_message(MediaMessageType::Image, to, MediaSource::path(first))
+            .caption("raw")
             .await?;
-        println!("raw image body: sent {:?}", sent.message.and_then(|m| m.id));
+        println!("raw image body: sent {}", sent.id());
         if refused > 0 {
             return Err(format!("the mock refused {refused} media messages").into());
         }
@@ -190,20 +182,15 @@ async fn run(wa: &Whapi, to: &str, folder: &Path, mock: bool) -> Result<(), comm
 }
 
 /// Sends an uploaded file again, as the kind it was sent as.
-async fn send_by_id(
-    wa: &Whapi,
-    to: &str,
-    kind: &str,
-    id: &MediaId,
-) -> whapi_ext::Result<SentMessage> {
-    let media = MediaSource::media_id(id.as_str());
+async fn send_by_id(wa: &Whapi, to: &str, kind: &str, id: &str) -> whapi_ext::Result<SentMessage> {
+    let media = MediaSource::media_id(id);
     match kind {
-        "image" => wa.send_image(to, media).await,
-        "video" | "short" => wa.send_video(to, media).await,
-        "gif" => wa.send_gif(to, media).await,
-        "audio" => wa.send_audio(to, media).await,
-        "voice" => wa.send_voice(to, media).await,
-        "sticker" => wa.send_sticker(to, media).await,
-        _ => wa.send_document(to, media).await,
+        "image" => wa.send_message_image(to, media).await,
+        "video" | "short" => wa.send_message_video(to, media).await,
+        "gif" => wa.send_message_gif(to, media).await,
+        "audio" => wa.send_message_audio(to, media).await,
+        "voice" => wa.send_message_voice(to, media).await,
+        "sticker" => wa.send_message_sticker(to, media).await,
+        _ => wa.send_message_document(to, media).await,
     }
 }

@@ -3363,7 +3363,7 @@ impl<'a> SendMessageInteractive<'a> {
     }
     /// The media: a URL, a media id, or local data to upload (see `MediaSource`).
     pub fn media(mut self, value: MediaSource) -> Self {
-        if let Some(v) = self.call.media("media", value, true) {
+        if let Some(v) = self.call.media("media", value, false) {
             let v = v;
             self.body = self.body.media(Some(v));
         }
@@ -3453,12 +3453,6 @@ impl<'a> SendMessageInteractive<'a> {
     }
     async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
         let Self { call, op, body } = self;
-        if call.uploads() {
-            let body = types::SenderInteractive::try_from(
-                body.media(Some(String::new())),
-            );
-            return call.upload("send_message_interactive", body, meta).await;
-        }
         call.run(op.body(body).send(), meta).await
     }
 }
@@ -7739,11 +7733,13 @@ impl Whapi {
     /// Accept group application for listed user (`approveGroupApplicationsList`: `POST /groups/{GroupID}/applications`).
     ///
     /// - `group_id`: Group ID
+    /// - `application`: Chat ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`ApproveGroupApplicationsList`].
     pub fn approve_group_applications_list(
         &self,
         group_id: impl IntoId<ids::GroupId>,
+        application: impl IntoId<ids::ChatId>,
     ) -> ApproveGroupApplicationsList<'_> {
         #[allow(unused_mut)]
         let mut this = ApproveGroupApplicationsList {
@@ -7755,18 +7751,14 @@ impl Whapi {
             let v = <types::GroupId>::from(v);
             this.op = this.op.group_id(v);
         }
+        if let Some(v) = this.call.id::<ids::ChatId>("application", application) {
+            let v = <types::ChatId>::from(v);
+            this.body = this.body.application(Some(v));
+        }
         this
     }
 }
 impl<'a> ApproveGroupApplicationsList<'a> {
-    /// Chat ID
-    pub fn application(mut self, value: impl IntoId<ids::ChatId>) -> Self {
-        if let Some(v) = self.call.id::<ids::ChatId>("application", value) {
-            let v = <types::ChatId>::from(v);
-            self.body = self.body.application(Some(v));
-        }
-        self
-    }
     /// Overrides the client's timeout, retries or headers for this call.
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
@@ -7805,11 +7797,13 @@ impl Whapi {
     /// Reject group applications for listed users (`rejectGroupApplicationsList`: `DELETE /groups/{GroupID}/applications`).
     ///
     /// - `group_id`: Group ID
+    /// - `application`: Chat ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`RejectGroupApplicationsList`].
     pub fn reject_group_applications_list(
         &self,
         group_id: impl IntoId<ids::GroupId>,
+        application: impl IntoId<ids::ChatId>,
     ) -> RejectGroupApplicationsList<'_> {
         #[allow(unused_mut)]
         let mut this = RejectGroupApplicationsList {
@@ -7821,18 +7815,14 @@ impl Whapi {
             let v = <types::GroupId>::from(v);
             this.op = this.op.group_id(v);
         }
+        if let Some(v) = this.call.id::<ids::ChatId>("application", application) {
+            let v = <types::ChatId>::from(v);
+            this.body = this.body.application(Some(v));
+        }
         this
     }
 }
 impl<'a> RejectGroupApplicationsList<'a> {
-    /// Chat ID
-    pub fn application(mut self, value: impl IntoId<ids::ChatId>) -> Self {
-        if let Some(v) = self.call.id::<ids::ChatId>("application", value) {
-            let v = <types::ChatId>::from(v);
-            self.body = self.body.application(Some(v));
-        }
-        self
-    }
     /// Overrides the client's timeout, retries or headers for this call.
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);

@@ -230,7 +230,18 @@ pub(crate) fn plan_all(
             let fields = raw.structs.get(&name).ok_or_else(|| {
                 unhandled(&op.pointer, format!("the body type {name} is not a struct"))
             })?;
-            let (props, required) = object_fields(spec, schema, true);
+            let (props, mut required) = object_fields(spec, schema, true);
+            // `required` beside a `$ref` adds to the target's.
+            if schema.get("$ref").is_some() {
+                let extra = schema.get("required").and_then(Value::as_array);
+                required.extend(
+                    extra
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .map(String::from),
+                );
+            }
             let mut body_inputs = Vec::new();
             for (json, field) in fields {
                 // A raw upload's media is its own argument.
@@ -278,10 +289,16 @@ pub(crate) fn plan_all(
                         .unwrap_or(usize::MAX),
                 )
             });
+            // Local media goes as a multipart form where the spec takes one
+            // and every required field is a value a form field carries
+            // (not an object, such as an interactive message's action).
             uploads = request
                 .and_then(|b| b.pointer("/content/multipart~1form-data"))
                 .is_some()
-                && body_inputs.iter().any(|i| i.class.kind == Kind::Media);
+                && body_inputs.iter().any(|i| i.class.kind == Kind::Media)
+                && !body_inputs
+                    .iter()
+                    .any(|i| i.required && matches!(i.class.kind, Kind::Typed | Kind::Json));
             inputs.extend(body_inputs);
             body = Some(name);
         }

@@ -108,7 +108,12 @@ fn argument(input: &crate::calls::Input, value: &Value) -> TokenStream {
 use quote::ToTokens;
 
 /// The call with samples of the inputs `fields` asks for, and what it sends.
-fn case(spec: &Value, plan: &Plan, fields: Fields) -> Result<(TokenStream, TokenStream), GenError> {
+fn case(
+    spec: &Value,
+    plan: &Plan,
+    fields: Fields,
+    with_media: bool,
+) -> Result<(TokenStream, TokenStream), GenError> {
     let method = format_ident!("{}", plan.method);
     let mut arguments = Vec::new();
     let mut setters = Vec::new();
@@ -116,7 +121,8 @@ fn case(spec: &Value, plan: &Plan, fields: Fields) -> Result<(TokenStream, Token
     let mut query = Vec::new();
     let mut body = Map::new();
     for input in &plan.inputs {
-        if !input.required && fields == Fields::Required {
+        let media = with_media && input.class.kind == Kind::Media;
+        if !input.required && fields == Fields::Required && !media {
             continue;
         }
         let value = sample(spec, plan, input, fields)?;
@@ -174,14 +180,19 @@ pub(crate) fn generate_call_cases(spec: &Value, plans: &[Plan]) -> Result<String
     let mut calls = Vec::new();
     let mut expectations = Vec::new();
     let mut table = Vec::new();
+    let mut uploads_cases = Vec::new();
     for plan in plans {
         let id = &plan.operation_id;
         for (fields, everything) in [(Fields::Required, false), (Fields::All, true)] {
-            let (call, expected) = case(spec, plan, fields)?;
+            let (call, expected) = case(spec, plan, fields, false)?;
             calls.push(quote!((#id, #everything) => #call,));
             expectations.push(quote!((#id, #everything) => #expected,));
         }
-        let uploads = plan.uploads;
+        if plan.uploads || plan.raw_upload.is_some() {
+            let (call, _) = case(spec, plan, Fields::Required, true)?;
+            uploads_cases.push(quote!(#id => #call,));
+        }
+        let uploads = plan.uploads || plan.raw_upload.is_some();
         let method = plan.method.to_snake_case();
         table.push(quote!((#id, #method, #uploads),));
     }
@@ -214,7 +225,7 @@ pub(crate) fn generate_call_cases(spec: &Value, plans: &[Plan]) -> Result<String
         }
 
         /// Every generated call: operationId, `Whapi` method, and whether
-        /// it takes local media as a multipart form.
+        /// it uploads local media (as a multipart form or raw bytes).
         pub static CALLS: &[(&str, &str, bool)] = &[#(#table)*];
 
         /// Sends the call of `operation_id` with samples of its required
@@ -228,6 +239,19 @@ pub(crate) fn generate_call_cases(spec: &Value, plans: &[Plan]) -> Result<String
             let _ = media;
             Some(match (operation_id, everything) {
                 #(#calls)*
+                _ => return None,
+            })
+        }
+
+        /// Sends the call of `operation_id` with samples of its required
+        /// inputs and its media, `media()`: for local media, the upload.
+        pub fn upload_case<'a>(
+            wa: &'a Whapi,
+            operation_id: &str,
+            media: fn() -> MediaSource,
+        ) -> Option<CaseFuture<'a>> {
+            Some(match operation_id {
+                #(#uploads_cases)*
                 _ => return None,
             })
         }
