@@ -7,6 +7,7 @@ mod generation;
 mod keep_alive;
 mod media;
 mod pagination;
+mod schemas;
 mod spec_file;
 mod toolchain;
 mod webhook_receiver;

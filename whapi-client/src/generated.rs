@@ -10,6 +10,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     ///`ActionButtons`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionButtons {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub buttons: ::std::vec::Vec<ButtonReceived>,
@@ -21,6 +22,7 @@ pub mod types {
     }
     ///`ActionList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionList {
         ///Button text for list of message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -36,6 +38,7 @@ pub mod types {
     }
     ///`ActionListSectionsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionListSectionsItem {
         ///Product items of the section
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -54,6 +57,7 @@ pub mod types {
     }
     ///`ActionListSectionsItemProductItemsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionListSectionsItemProductItemsItem {
         ///Catalog ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -69,6 +73,7 @@ pub mod types {
     }
     ///`ActionListSectionsItemRowsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionListSectionsItemRowsItem {
         ///Description of the row
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -87,6 +92,7 @@ pub mod types {
     }
     ///`ActionProduct`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionProduct {
         ///Catalog ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -102,6 +108,7 @@ pub mod types {
     }
     ///`AddContactRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AddContactRequest {
         pub name: ::std::string::String,
         pub phone: ContactId,
@@ -113,6 +120,7 @@ pub mod types {
     }
     ///`ApplicationRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ApplicationRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub application: ::std::option::Option<ChatId>,
@@ -124,6 +132,7 @@ pub mod types {
     }
     ///`ArchiveChatRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ArchiveChatRequest {
         ///Archive or unarchive chat
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -136,6 +145,7 @@ pub mod types {
     }
     ///The auth code is the code that is sent to the user's phone app to authenticate the user.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AuthCode {
         ///The auth code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -148,6 +158,7 @@ pub mod types {
     }
     ///`BusinessCollection`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BusinessCollection {
         ///Collection ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -169,6 +180,7 @@ pub mod types {
     }
     ///`BusinessCollectionCreate`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BusinessCollectionCreate {
         ///Collection name
         pub name: ::std::string::String,
@@ -182,6 +194,7 @@ pub mod types {
     }
     ///`BusinessCollectionEdit`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BusinessCollectionEdit {
         ///List of product's ids
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -200,6 +213,7 @@ pub mod types {
     }
     ///`BusinessCollectionEditResult`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BusinessCollectionEditResult {
         ///Collection ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -215,6 +229,7 @@ pub mod types {
     }
     ///`BusinessCollectionList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BusinessCollectionList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub collections: ::std::option::Option<BusinessCollections>,
@@ -239,6 +254,7 @@ Server default: `0`.*/
     }
     ///`BusinessCollections`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct BusinessCollections(pub ::std::vec::Vec<BusinessCollection>);
     impl ::std::ops::Deref for BusinessCollections {
@@ -261,6 +277,7 @@ Server default: `0`.*/
     }
     ///Working hours
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BusinessHours {
         ///Representation on hour in minutes. I.e 16 - 960
         #[serde(
@@ -299,6 +316,7 @@ Server default: `0`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum BusinessHoursDay {
         #[serde(rename = "sun")]
         Sun,
@@ -374,6 +392,7 @@ Server default: `0`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum BusinessHoursMode {
         #[serde(rename = "open_24h")]
         Open24h,
@@ -418,6 +437,7 @@ Server default: `0`.*/
     }
     ///Working hours
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BusinessHoursReceived {
         ///Representation on hour in minutes. I.e 16 - 960
         #[serde(
@@ -449,6 +469,7 @@ Known values: `open_24h`, `specific_hours`.*/
     }
     ///`BusinessProfile`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BusinessProfile {
         /**Address of the business
 Maximum of 256 characters*/
@@ -478,6 +499,7 @@ Maximum of 2 websites with a maximum of 256 characters each*/
     }
     ///`BusinessProfileCustom`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BusinessProfileCustom {
         /**Address of the business
 Maximum of 256 characters*/
@@ -505,6 +527,7 @@ Maximum of 2 websites with a maximum of 256 characters each*/
     }
     ///`BusinessProfileCustomHours`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BusinessProfileCustomHours {
         ///Working hours configuration
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -523,6 +546,7 @@ Maximum of 2 websites with a maximum of 256 characters each*/
     }
     ///`BusinessProfileCustomReceived`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BusinessProfileCustomReceived {
         /**Address of the business
 Maximum of 256 characters*/
@@ -550,6 +574,7 @@ Maximum of 2 websites with a maximum of 256 characters each*/
     }
     ///`BusinessProfileCustomReceivedHours`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BusinessProfileCustomReceivedHours {
         ///Working hours configuration
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -568,6 +593,7 @@ Maximum of 2 websites with a maximum of 256 characters each*/
     }
     ///`Button`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Button {
         ///Button code for copy type
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -596,6 +622,7 @@ Maximum of 2 websites with a maximum of 256 characters each*/
     }
     ///`ButtonList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ButtonList {
         ///Buttons
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -608,6 +635,7 @@ Maximum of 2 websites with a maximum of 256 characters each*/
     }
     ///`ButtonListReceived`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ButtonListReceived {
         ///Buttons
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -620,6 +648,7 @@ Maximum of 2 websites with a maximum of 256 characters each*/
     }
     ///`ButtonReceived`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ButtonReceived {
         ///Button code for copy type
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -663,6 +692,7 @@ Known values: `quick_reply`, `call`, `copy`, `url`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ButtonType {
         #[serde(rename = "quick_reply")]
         QuickReply,
@@ -715,6 +745,7 @@ Known values: `quick_reply`, `call`, `copy`, `url`.*/
     }
     ///`ButtonsReply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ButtonsReply {
         ///Clicked button ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -730,6 +761,7 @@ Known values: `quick_reply`, `call`, `copy`, `url`.*/
     }
     ///`CallEvent`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CallEvent {
         ///The ID of the chat that the call is associated with.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -777,6 +809,7 @@ Known values: `quick_reply`, `call`, `copy`, `url`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum CallEventStatus {
         #[serde(rename = "initiated")]
         Initiated,
@@ -843,6 +876,7 @@ Known values: `quick_reply`, `call`, `copy`, `url`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct CallId(pub ::std::string::String);
     impl ::std::ops::Deref for CallId {
@@ -874,6 +908,7 @@ Known values: `quick_reply`, `call`, `copy`, `url`.*/
     }
     ///`CarouselCard`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CarouselCard {
         ///Buttons of card
         pub buttons: ::std::vec::Vec<Button>,
@@ -891,6 +926,7 @@ Known values: `quick_reply`, `call`, `copy`, `url`.*/
     }
     ///`ChangeCommunitySettingsRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ChangeCommunitySettingsRequest {
         pub policy: ChangeCommunitySettingsRequestPolicy,
         pub setting: ChangeCommunitySettingsRequestSetting,
@@ -913,6 +949,7 @@ Known values: `quick_reply`, `call`, `copy`, `url`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ChangeCommunitySettingsRequestPolicy {
         #[serde(rename = "anyone")]
         Anyone,
@@ -969,6 +1006,7 @@ Known values: `quick_reply`, `call`, `copy`, `url`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ChangeCommunitySettingsRequestSetting {
         #[serde(rename = "modify_groups")]
         ModifyGroups,
@@ -1014,6 +1052,7 @@ Known values: `quick_reply`, `call`, `copy`, `url`.*/
     }
     ///`ChangeStatusRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ChangeStatusRequest {
         pub status: ::std::string::String,
     }
@@ -1024,6 +1063,7 @@ Known values: `quick_reply`, `call`, `copy`, `url`.*/
     }
     ///`ChannelStatus`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ChannelStatus {
         ///Status code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1041,6 +1081,7 @@ Known values: `NOT_INIT`, `INIT`, `LAUNCH`, `QR`, `AUTH`, `ERROR`, `SYNC_ERROR`.
     }
     ///`Chat`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Chat {
         ///Is chat archived
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1112,6 +1153,7 @@ Usually matches `^[\d-]{10,31}@[\w\.]{1,}$`; the client does not check it.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ChatId(pub ::std::string::String);
     impl ::std::ops::Deref for ChatId {
@@ -1143,6 +1185,7 @@ Usually matches `^[\d-]{10,31}@[\w\.]{1,}$`; the client does not check it.*/
     }
     ///`ChatUpdate`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ChatUpdate {
         pub after_update: Chat,
         pub before_update: Chat,
@@ -1155,6 +1198,7 @@ Usually matches `^[\d-]{10,31}@[\w\.]{1,}$`; the client does not check it.*/
     }
     ///`Chats`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct Chats(pub ::std::vec::Vec<Chat>);
     impl ::std::ops::Deref for Chats {
@@ -1175,6 +1219,7 @@ Usually matches `^[\d-]{10,31}@[\w\.]{1,}$`; the client does not check it.*/
     }
     ///`ChatsList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ChatsList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub chats: ::std::option::Option<Chats>,
@@ -1199,6 +1244,7 @@ Server default: `0`.*/
     }
     ///
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CheckContact {
         ///The value you sent in the contacts field of the JSON request.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1219,6 +1265,7 @@ Known values: `valid`, `invalid`.*/
     }
     ///`CheckContactRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CheckContactRequest {
         ///Array of contact phone numbers. The numbers can be in any standard telephone number format.
         pub contacts: ::std::vec::Vec<::std::string::String>,
@@ -1235,6 +1282,7 @@ Server default: `false`.*/
     }
     ///`CheckContactResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CheckContactResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub contacts: ::std::vec::Vec<CheckContact>,
@@ -1257,6 +1305,7 @@ Server default: `false`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum CheckHealthChannelType {
         #[serde(rename = "web")]
         Web,
@@ -1311,6 +1360,7 @@ Server default: `false`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct CollectionId(pub ::std::string::String);
     impl ::std::ops::Deref for CollectionId {
@@ -1342,6 +1392,7 @@ Server default: `false`.*/
     }
     ///`CommunitySubGroups`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CommunitySubGroups {
         #[serde(
             rename = "announceGroupInfo",
@@ -1364,6 +1415,7 @@ Server default: `false`.*/
     }
     ///`CommunitySubGroupsAnnounceGroupInfo`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CommunitySubGroupsAnnounceGroupInfo {
         #[serde(
             rename = "creationTime",
@@ -1387,6 +1439,7 @@ Server default: `false`.*/
     }
     ///`CommunitySubGroupsOtherGroupsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CommunitySubGroupsOtherGroupsItem {
         #[serde(
             rename = "creationTime",
@@ -1414,6 +1467,7 @@ Server default: `false`.*/
     }
     ///`CommunitySubGroupsOtherGroupsItemProperties`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CommunitySubGroupsOtherGroupsItemProperties {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub general_chat: ::std::option::Option<bool>,
@@ -1425,6 +1479,7 @@ Server default: `false`.*/
     }
     ///`Contact`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Contact {
         ///WA ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1470,6 +1525,7 @@ Usually matches `^([\d]{7,15})?$`; the client does not check it.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ContactId(pub ::std::string::String);
     impl ::std::ops::Deref for ContactId {
@@ -1501,6 +1557,7 @@ Usually matches `^([\d]{7,15})?$`; the client does not check it.*/
     }
     ///`ContactIdList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ContactIdList(pub ::std::vec::Vec<ContactId>);
     impl ::std::ops::Deref for ContactIdList {
@@ -1521,6 +1578,7 @@ Usually matches `^([\d]{7,15})?$`; the client does not check it.*/
     }
     ///`ContactUpdate`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactUpdate {
         pub after_update: Contact,
         pub before_update: Contact,
@@ -1533,6 +1591,7 @@ Usually matches `^([\d]{7,15})?$`; the client does not check it.*/
     }
     ///`Contacts`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct Contacts(pub ::std::vec::Vec<Contact>);
     impl ::std::ops::Deref for Contacts {
@@ -1553,6 +1612,7 @@ Usually matches `^([\d]{7,15})?$`; the client does not check it.*/
     }
     ///`ContactsList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactsList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub contacts: ::std::option::Option<Contacts>,
@@ -1577,6 +1637,7 @@ Server default: `0`.*/
     }
     ///`CopyStories`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CopyStories {
         ///List of contacts to send the story to
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -1592,6 +1653,7 @@ Server default: `0`.*/
     }
     ///`CreateCallEventRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateCallEventRequest {
         /**Start time of the call in UNIX timestamp format (in seconds)
 
@@ -1605,6 +1667,7 @@ Server default: `0`.*/
     }
     ///`CreateCallEventResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateCallEventResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub call_url: ::std::option::Option<::std::string::String>,
@@ -1616,6 +1679,7 @@ Server default: `0`.*/
     }
     ///`CreateCommunityRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateCommunityRequest {
         pub description: ::std::string::String,
         pub subject: ::std::string::String,
@@ -1627,6 +1691,7 @@ Server default: `0`.*/
     }
     ///`CreateEventRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateEventRequest {
         #[serde(
             rename = "degreesLatitude",
@@ -1677,6 +1742,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`CreateGroupCallLinkRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateGroupCallLinkRequest {
         ///Optional start time of the call in UNIX timestamp seconds
         pub start_time: ::std::string::String,
@@ -1688,6 +1754,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`CreateGroupCallLinkResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateGroupCallLinkResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub link: ::std::option::Option<::std::string::String>,
@@ -1699,6 +1766,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`CreateGroupInCommunityRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateGroupInCommunityRequest {
         #[serde(
             rename = "isHidden",
@@ -1715,6 +1783,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`CreateGroupRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateGroupRequest {
         pub participants: ::std::vec::Vec<ContactId>,
         pub subject: ::std::string::String,
@@ -1726,6 +1795,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`CreateLabel`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateLabel {
         ///Label color
         pub color: CreateLabelColor,
@@ -1751,6 +1821,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum CreateLabelColor {
         #[serde(rename = "salmon")]
         Salmon,
@@ -1867,6 +1938,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`CreateNewsletterAdminInviteRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateNewsletterAdminInviteRequest {
         ///Additional text to invitation
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1879,6 +1951,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`CreateNewsletterRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateNewsletterRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -1904,6 +1977,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum Currency {
         #[serde(rename = "USD")]
         Usd,
@@ -2588,6 +2662,7 @@ Known values: `USD`, `EUR`, `AED`, `AFN`, `ALL`, `AMD`, `ANG`, `AOA`, `ARS`, `AU
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct CurrencyReceived(pub ::std::string::String);
     impl ::std::ops::Deref for CurrencyReceived {
@@ -2619,6 +2694,7 @@ Known values: `USD`, `EUR`, `AED`, `AFN`, `ALL`, `AMD`, `ANG`, `AOA`, `ARS`, `AU
     }
     ///`EditContactRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EditContactRequest {
         pub name: ::std::string::String,
     }
@@ -2629,6 +2705,7 @@ Known values: `USD`, `EUR`, `AED`, `AFN`, `ALL`, `AMD`, `ANG`, `AOA`, `ARS`, `AU
     }
     ///`EditNewsletterRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EditNewsletterRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -2659,6 +2736,7 @@ Known values: `USD`, `EUR`, `AED`, `AFN`, `ALL`, `AMD`, `ANG`, `AOA`, `ARS`, `AU
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum EditNewsletterRequestReactions {
         #[serde(rename = "all")]
         All,
@@ -2722,6 +2800,7 @@ Known values: `USD`, `EUR`, `AED`, `AFN`, `ALL`, `AMD`, `ANG`, `AOA`, `ARS`, `AU
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct Emoji(pub ::std::string::String);
     impl ::std::ops::Deref for Emoji {
@@ -2753,6 +2832,7 @@ Known values: `USD`, `EUR`, `AED`, `AFN`, `ALL`, `AMD`, `ANG`, `AOA`, `ARS`, `AU
     }
     ///`Error`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Error {
         ///See the https://whapi.cloud/docs/whatsapp/api/errors for more information.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2777,6 +2857,7 @@ Known values: `USD`, `EUR`, `AED`, `AFN`, `ALL`, `AMD`, `ANG`, `AOA`, `ARS`, `AU
     }
     ///`Event`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Event {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub method: ::std::option::Option<EventMethod>,
@@ -2801,6 +2882,7 @@ Known values: `USD`, `EUR`, `AED`, `AFN`, `ALL`, `AMD`, `ANG`, `AOA`, `ARS`, `AU
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum EventMethod {
         #[serde(rename = "post")]
         Post,
@@ -2853,6 +2935,7 @@ Known values: `USD`, `EUR`, `AED`, `AFN`, `ALL`, `AMD`, `ANG`, `AOA`, `ARS`, `AU
     }
     ///`EventReceived`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EventReceived {
         ///Known values: `post`, `put`, `delete`, `patch`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2868,6 +2951,7 @@ Known values: `USD`, `EUR`, `AED`, `AFN`, `ALL`, `AMD`, `ANG`, `AOA`, `ARS`, `AU
     }
     ///`EventResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EventResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub participant: ::std::option::Option<ContactId>,
@@ -2889,6 +2973,7 @@ Known values: `UNKNOWN`, `GOING`, `NOT_GOING`.*/
     }
     ///`Events`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct Events(pub ::std::vec::Vec<EventReceived>);
     impl ::std::ops::Deref for Events {
@@ -2920,6 +3005,7 @@ Known values: `UNKNOWN`, `GOING`, `NOT_GOING`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum FindNewsletterNewsletterField {
         #[serde(rename = "creation_time")]
         CreationTime,
@@ -2976,6 +3062,7 @@ Known values: `UNKNOWN`, `GOING`, `NOT_GOING`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum FindNewsletterSort {
         #[serde(rename = "asc")]
         Asc,
@@ -3020,6 +3107,7 @@ Known values: `UNKNOWN`, `GOING`, `NOT_GOING`.*/
     }
     ///`ForwardMessage`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ForwardMessage {
         ///Force forward message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3047,6 +3135,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum GetMediaFilesSort {
         #[serde(rename = "asc")]
         Asc,
@@ -3102,6 +3191,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum GetMessagesByChatIdSort {
         #[serde(rename = "asc")]
         Asc,
@@ -3157,6 +3247,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum GetMessagesSort {
         #[serde(rename = "asc")]
         Asc,
@@ -3212,6 +3303,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum GetNewsletterUserRole {
         #[serde(rename = "subscriber")]
         Subscriber,
@@ -3264,6 +3356,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`Group`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Group {
         ///If only admins can add members
         #[serde(
@@ -3389,6 +3482,7 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
     }
     ///`GroupApplication`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GroupApplication {
         #[serde(
             rename = "chatId",
@@ -3409,6 +3503,7 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
     }
     ///`GroupApplicationChange`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GroupApplicationChange {
         #[serde(
             rename = "chatId",
@@ -3429,6 +3524,7 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
     }
     ///`GroupApplicationChangeList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct GroupApplicationChangeList(pub ::std::vec::Vec<GroupApplicationChange>);
     impl ::std::ops::Deref for GroupApplicationChangeList {
@@ -3451,6 +3547,7 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
     }
     ///`GroupApplicationList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GroupApplicationList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub applications: ::std::option::Option<GroupApplications>,
@@ -3475,6 +3572,7 @@ Server default: `0`.*/
     }
     ///`GroupApplications`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct GroupApplications(pub ::std::vec::Vec<GroupApplication>);
     impl ::std::ops::Deref for GroupApplications {
@@ -3495,6 +3593,7 @@ Server default: `0`.*/
     }
     ///`GroupCreate`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GroupCreate {
         ///Group creation timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3543,6 +3642,7 @@ Usually matches `^[\d-]{10,31}@g\.us$`; the client does not check it.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct GroupId(pub ::std::string::String);
     impl ::std::ops::Deref for GroupId {
@@ -3574,6 +3674,7 @@ Usually matches `^[\d-]{10,31}@g\.us$`; the client does not check it.*/
     }
     ///`GroupInfoByInviteCode`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GroupInfoByInviteCode {
         ///Group creation timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3608,6 +3709,7 @@ Usually matches `^[\d-]{10,31}@g\.us$`; the client does not check it.*/
     }
     ///
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GroupInvite {
         pub invite_code: ::std::string::String,
     }
@@ -3618,6 +3720,7 @@ Usually matches `^[\d-]{10,31}@g\.us$`; the client does not check it.*/
     }
     ///
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GroupInviteReceived {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub invite_code: ::std::option::Option<::std::string::String>,
@@ -3629,6 +3732,7 @@ Usually matches `^[\d-]{10,31}@g\.us$`; the client does not check it.*/
     }
     ///`GroupUpdate`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GroupUpdate {
         pub after_update: Group,
         pub before_update: Group,
@@ -3641,6 +3745,7 @@ Usually matches `^[\d-]{10,31}@g\.us$`; the client does not check it.*/
     }
     ///`Groups`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct Groups(pub ::std::vec::Vec<Group>);
     impl ::std::ops::Deref for Groups {
@@ -3661,6 +3766,7 @@ Usually matches `^[\d-]{10,31}@g\.us$`; the client does not check it.*/
     }
     ///`GroupsList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GroupsList {
         /**Count of requested chats
 
@@ -3685,6 +3791,7 @@ Server default: `0`.*/
     }
     ///The health object contains information about the uptime of the channel and the status of the channel. Sent on event "channels.post"
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Health {
         ///Api version
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3724,6 +3831,7 @@ Usually a `ipv4`; not checked when decoding.*/
     }
     ///`HsmButton`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct HsmButton {
         ///Code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3753,6 +3861,7 @@ Known values: `simple`, `reply`, `url`, `phone_number`, `copy_code`.*/
     }
     ///`InteractiveAction`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct InteractiveAction {
         ///Buttons
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -3769,6 +3878,7 @@ Known values: `simple`, `reply`, `url`, `phone_number`, `copy_code`.*/
     }
     ///`InteractiveActionReceived`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct InteractiveActionReceived {
         ///Buttons
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -3798,6 +3908,7 @@ Server default: `"button"`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum InteractiveType {
         #[serde(rename = "list")]
         List,
@@ -3860,6 +3971,7 @@ Known values: `list`, `button`, `product`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct InteractiveTypeReceived(pub ::std::string::String);
     impl ::std::ops::Deref for InteractiveTypeReceived {
@@ -3903,6 +4015,7 @@ Usually matches `^[A-Za-z0-9]{14,22}$`; the client does not check it.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct InviteCode(pub ::std::string::String);
     impl ::std::ops::Deref for InviteCode {
@@ -3934,6 +4047,7 @@ Usually matches `^[A-Za-z0-9]{14,22}$`; the client does not check it.*/
     }
     ///`Iterator`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Iterator {
         /**Count of requested chats
 
@@ -3956,6 +4070,7 @@ Server default: `0`.*/
     }
     ///`Label`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Label {
         /**Label color
 
@@ -3978,6 +4093,7 @@ Known values: `salmon`, `lightskyblue`, `gold`, `plum`, `silver`, `mediumturquoi
     }
     ///`LabelAssociations`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct LabelAssociations {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub chats: ::std::vec::Vec<Chat>,
@@ -4003,6 +4119,7 @@ Usually matches `^([\d]{1,2})?$`; the client does not check it.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct LabelId(pub ::std::string::String);
     impl ::std::ops::Deref for LabelId {
@@ -4034,6 +4151,7 @@ Usually matches `^([\d]{1,2})?$`; the client does not check it.*/
     }
     ///`Labels`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct Labels(pub ::std::vec::Vec<Label>);
     impl ::std::ops::Deref for Labels {
@@ -4054,6 +4172,7 @@ Usually matches `^([\d]{1,2})?$`; the client does not check it.*/
     }
     ///`Lid`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Lid {
         ///WhatsApp LID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4066,6 +4185,7 @@ Usually matches `^([\d]{1,2})?$`; the client does not check it.*/
     }
     ///Mapping from user id to lid data
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct Lids(pub ::std::collections::HashMap<::std::string::String, Lid>);
     impl ::std::ops::Deref for Lids {
@@ -4088,6 +4208,7 @@ Usually matches `^([\d]{1,2})?$`; the client does not check it.*/
     }
     ///`Limits`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Limits {
         ///List of chat IDs that can be used
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -4109,6 +4230,7 @@ Usually matches `^([\d]{1,2})?$`; the client does not check it.*/
     }
     ///`ListParticipantsRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListParticipantsRequest {
         pub participants: ::std::vec::Vec<ContactId>,
     }
@@ -4119,6 +4241,7 @@ Usually matches `^([\d]{1,2})?$`; the client does not check it.*/
     }
     ///`ListReply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListReply {
         ///Clicked list description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4137,6 +4260,7 @@ Usually matches `^([\d]{1,2})?$`; the client does not check it.*/
     }
     ///`MediaFile`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MediaFile {
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4166,6 +4290,7 @@ Usually matches `^([\d]{1,2})?$`; the client does not check it.*/
     }
     ///`MediaFiles`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct MediaFiles(pub ::std::vec::Vec<MediaFile>);
     impl ::std::ops::Deref for MediaFiles {
@@ -4186,6 +4311,7 @@ Usually matches `^([\d]{1,2})?$`; the client does not check it.*/
     }
     ///`MediaFilesList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MediaFilesList {
         /**Count of requested chats
 
@@ -4222,6 +4348,7 @@ Usually matches `^[a-zA-Z0-9]+-[0-9a-fA-F-]+$`; the client does not check it.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct MediaId(pub ::std::string::String);
     impl ::std::ops::Deref for MediaId {
@@ -4264,6 +4391,7 @@ Usually matches `^[a-zA-Z0-9]+-[0-9a-fA-F-]+$`; the client does not check it.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum MediaMessageType {
         #[serde(rename = "image")]
         Image,
@@ -4340,6 +4468,7 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct MediaMessageTypeReceived(pub ::std::string::String);
     impl ::std::ops::Deref for MediaMessageTypeReceived {
@@ -4371,6 +4500,7 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
     }
     ///`MediaSettings`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MediaSettings {
         ///An array specifying which types of media to automatically download.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -4397,6 +4527,7 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum MediaSettingsAutoDownloadItem {
         #[serde(rename = "image")]
         Image,
@@ -4458,6 +4589,7 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
     }
     ///`MediaSettingsReceived`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MediaSettingsReceived {
         ///An array specifying which types of media to automatically download.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -4483,6 +4615,7 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct MediaWithUploadFromBase64(pub ::std::string::String);
     impl ::std::ops::Deref for MediaWithUploadFromBase64 {
@@ -4524,6 +4657,7 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct MediaWithUploadFromFile(pub ::std::string::String);
     impl ::std::ops::Deref for MediaWithUploadFromFile {
@@ -4565,6 +4699,7 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct MediaWithUploadFromUrl(pub ::std::string::String);
     impl ::std::ops::Deref for MediaWithUploadFromUrl {
@@ -4606,6 +4741,7 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct MediaWithoutUpload(pub ::std::string::String);
     impl ::std::ops::Deref for MediaWithoutUpload {
@@ -4637,6 +4773,7 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
     }
     ///`Mentions`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Mentions {
         ///The numbers of the mentioned users
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -4649,6 +4786,7 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
     }
     ///`Message`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Message {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<MessageAction>,
@@ -4757,6 +4895,7 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
     }
     ///`MessageAction`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageAction {
         ///Comment
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4792,6 +4931,7 @@ Known values: `edited`, `edit`, `delete`, `reaction`, `ephemeral`, `vote`, `comm
     }
     ///One of: `MessageContentText`, `MessageContentImage`, `MessageContentVideo`, `MessageContentAudio`, `MessageContentDocument`, `MessageContentLinkPreview`, `MessageContentNewsletterAdminInvite`, `MessageContentProduct`, `MessageContentSticker`, `MessageContentLocationReceived`, `MessageContentLiveLocation`, `MessageContentContact`, `MessageContentContacts`, `MessageContentInteractive`, `MessageContentPoll`, `MessageContentReply`. Kept as JSON: decode the arm you expect with `serde_json::from_value`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct MessageContent(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -4821,6 +4961,7 @@ Known values: `edited`, `edit`, `delete`, `reaction`, `ephemeral`, `vote`, `comm
     }
     ///`MessageContentAudio`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentAudio {
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4864,6 +5005,7 @@ Server default: `0`.*/
     }
     ///`MessageContentButtons`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentButtons {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub buttons: ::std::vec::Vec<MessageContentButtonsButtonsItem>,
@@ -4879,6 +5021,7 @@ Server default: `0`.*/
     }
     ///`MessageContentButtonsButtonsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentButtonsButtonsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -4895,6 +5038,7 @@ Server default: `0`.*/
     }
     ///`MessageContentContact`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct MessageContentContact(pub VCard);
     impl ::std::ops::Deref for MessageContentContact {
@@ -4915,6 +5059,7 @@ Server default: `0`.*/
     }
     ///`MessageContentContacts`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentContacts {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub list: ::std::vec::Vec<VCard>,
@@ -4926,6 +5071,7 @@ Server default: `0`.*/
     }
     ///`MessageContentDocument`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentDocument {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub buttons: ::std::vec::Vec<ButtonReceived>,
@@ -4972,6 +5118,7 @@ Server default: `0`.*/
     }
     ///`MessageContentEvent`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentEvent {
         ///Event description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4999,6 +5146,7 @@ Server default: `0`.*/
     }
     ///`MessageContentHsm`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentHsm {
         ///Message text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5019,6 +5167,7 @@ Server default: `0`.*/
     }
     ///Header
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentHsmHeader {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub document: ::std::option::Option<MediaFile>,
@@ -5043,6 +5192,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     }
     ///`MessageContentImage`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentImage {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub buttons: ::std::vec::Vec<ButtonReceived>,
@@ -5089,6 +5239,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     }
     ///`MessageContentInteractive`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentInteractive {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<InteractiveActionReceived>,
@@ -5131,6 +5282,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     }
     ///`MessageContentLinkPreview`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentLinkPreview {
         ///Message text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5175,6 +5327,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     }
     ///`MessageContentList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub body: ::std::option::Option<::std::string::String>,
@@ -5194,6 +5347,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     }
     ///`MessageContentListSectionsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentListSectionsItem {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub rows: ::std::vec::Vec<MessageContentListSectionsItemRowsItem>,
@@ -5207,6 +5361,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     }
     ///`MessageContentListSectionsItemRowsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentListSectionsItemRowsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -5222,6 +5377,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     }
     ///`MessageContentLiveLocation`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentLiveLocation {
         ///Accuracy of the live location in meters
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5261,6 +5417,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     }
     ///`MessageContentLocation`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentLocation {
         ///Accuracy of the location in meters
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5301,6 +5458,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     }
     ///`MessageContentLocationReceived`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentLocationReceived {
         ///Accuracy of the location in meters
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5343,6 +5501,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     }
     ///`MessageContentNewsletterAdminInvite`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentNewsletterAdminInvite {
         ///Message text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5366,6 +5525,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     }
     ///`MessageContentOrder`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentOrder {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub currency: ::std::option::Option<CurrencyReceived>,
@@ -5406,6 +5566,7 @@ Known values: `new`, `accepted`, `canceled`.*/
     }
     ///`MessageContentPoll`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentPoll {
         ///Options of poll
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -5432,6 +5593,7 @@ Known values: `new`, `accepted`, `canceled`.*/
     }
     ///`MessageContentProduct`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentProduct {
         ///Catalog ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5447,6 +5609,7 @@ Known values: `new`, `accepted`, `canceled`.*/
     }
     ///`MessageContentProductItems`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentProductItems {
         /**Type of interactive
 
@@ -5461,6 +5624,7 @@ Known values: `list`, `buttons`.*/
     }
     ///`MessageContentReply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentReply {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub buttons_reply: ::std::option::Option<ButtonsReply>,
@@ -5488,6 +5652,7 @@ Known values: `list`, `buttons`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum MessageContentReplyType {
         #[serde(rename = "list_reply")]
         ListReply,
@@ -5532,6 +5697,7 @@ Known values: `list`, `buttons`.*/
     }
     ///`MessageContentSticker`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentSticker {
         ///Optional. For stickers, this field indicates whether the sticker is animated.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5574,6 +5740,7 @@ Known values: `list`, `buttons`.*/
     }
     ///`MessageContentSystem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentSystem {
         ///Message body
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5586,6 +5753,7 @@ Known values: `list`, `buttons`.*/
     }
     ///
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentText {
         ///Message text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5609,6 +5777,7 @@ Known values: `list`, `buttons`.*/
     }
     ///`MessageContentVideo`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentVideo {
         ///Optional. If the media is a GIF, this field indicates whether the GIF should be played automatically when the message is received.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5661,6 +5830,7 @@ Known values: `list`, `buttons`.*/
     }
     ///
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContext {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ad: ::std::option::Option<MessageContextAd>,
@@ -5696,6 +5866,7 @@ Known values: `list`, `buttons`.*/
     }
     ///Advertisement message from META-business
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContextAd {
         ///Name of the advertiser
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5739,6 +5910,7 @@ Known values: `list`, `buttons`.*/
     }
     ///`MessageContextAdSource`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContextAdSource {
         ///ID of the advertisement source
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5757,6 +5929,7 @@ Known values: `list`, `buttons`.*/
     }
     ///Message conversion data
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContextConversion {
         ///Conversion data in Base64
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5787,6 +5960,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct MessageId(pub ::std::string::String);
     impl ::std::ops::Deref for MessageId {
@@ -5818,6 +5992,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///`MessagePollResults`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePollResults {
         ///Options of poll
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -5839,6 +6014,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///`MessagePropsAudio`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsAudio {
         ///Optional. For audio files, this field indicates the duration of the audio file in seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5851,6 +6027,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///`MessagePropsAudioReceived`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsAudioReceived {
         ///Optional. For audio files, this field indicates the duration of the audio file in seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5863,6 +6040,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///`MessagePropsCarousel`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsCarousel {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub body: ::std::option::Option<MessagePropsCarouselBody>,
@@ -5876,6 +6054,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///Body of carousel
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsCarouselBody {
         ///Text of body
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5888,6 +6067,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///`MessagePropsDocument`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsDocument {
         ///Optional. Text caption under the document.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5903,6 +6083,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///`MessagePropsGif`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsGif {
         ///Optional. This field indicates whether the GIF should be played automatically when the message is received.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5927,6 +6108,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///`MessagePropsImageOrVideo`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsImageOrVideo {
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5948,6 +6130,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///`MessagePropsImageOrVideoReceived`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsImageOrVideoReceived {
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5969,6 +6152,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///`MessagePropsInteractive`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsInteractive {
         pub action: InteractiveAction,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5987,6 +6171,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///Body of interactive
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsInteractiveBody {
         ///Text of body
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5999,6 +6184,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///Footer of interactive
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsInteractiveFooter {
         ///Text of footer
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6011,6 +6197,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///Header of interactive
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsInteractiveHeader {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
@@ -6022,6 +6209,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///`MessagePropsInteractiveReceived`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsInteractiveReceived {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<InteractiveActionReceived>,
@@ -6041,6 +6229,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///Body of interactive
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsInteractiveReceivedBody {
         ///Text of body
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6053,6 +6242,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///Footer of interactive
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsInteractiveReceivedFooter {
         ///Text of footer
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6065,6 +6255,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///Header of interactive
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsInteractiveReceivedHeader {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
@@ -6076,6 +6267,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///If 'body' contains a link, this props can be used to create custom preview link
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsLinkPreview {
         ///Canonical URL of the link (for example, if the link is shortened)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6096,6 +6288,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///If 'body' contains a link, this props can be used to create custom preview link
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsLinkPreviewReceived {
         ///Canonical URL of the link (for example, if the link is shortened)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6117,6 +6310,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///`MessagePropsPoll`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsPoll {
         ///Number of selectable options in poll (1 - can choose only one option, 0 - any number of options)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6133,6 +6327,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///`MessagePropsSticker`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsSticker {
         ///Optional. For stickers, this field indicates whether the sticker is animated.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6151,6 +6346,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///`MessagePropsStickerReceived`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsStickerReceived {
         ///Optional. For stickers, this field indicates whether the sticker is animated.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6169,6 +6365,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///`MessagePropsText`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsText {
         ///Message text
         pub body: ::std::string::String,
@@ -6180,6 +6377,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///`MessagePropsTextReceived`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsTextReceived {
         ///Message text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6192,6 +6390,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     }
     ///`MessagePropsVoice`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsVoice {
         /**Time in seconds to simulate recording voice
 
@@ -6212,6 +6411,7 @@ Server default: `0`.*/
     }
     ///`MessagePropsVoiceReceived`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsVoiceReceived {
         /**Time in seconds to simulate recording voice
 
@@ -6232,6 +6432,7 @@ Server default: `0`.*/
     }
     ///`MessageReaction`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageReaction {
         ///Reaction count
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6272,6 +6473,7 @@ Known values: `web`, `mobile`, `api`, `system`, `business_api`, `unknown`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct MessageSource(pub ::std::string::String);
     impl ::std::ops::Deref for MessageSource {
@@ -6317,6 +6519,7 @@ Known values: `text`, `image`, `video`, `gif`, `audio`, `voice`, `short`, `docum
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct MessageType(pub ::std::string::String);
     impl ::std::ops::Deref for MessageType {
@@ -6348,6 +6551,7 @@ Known values: `text`, `image`, `video`, `gif`, `audio`, `voice`, `short`, `docum
     }
     ///`MessageUpdate`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageUpdate {
         pub after_update: ::std::boxed::Box<crate::types::Message>,
         pub before_update: ::std::boxed::Box<crate::types::Message>,
@@ -6364,6 +6568,7 @@ Known values: `text`, `image`, `video`, `gif`, `audio`, `voice`, `short`, `docum
     }
     ///`Messages`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct Messages(pub ::std::vec::Vec<::std::boxed::Box<crate::types::Message>>);
     impl ::std::ops::Deref for Messages {
@@ -6388,6 +6593,7 @@ Known values: `text`, `image`, `video`, `gif`, `audio`, `voice`, `short`, `docum
     }
     ///`MessagesList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagesList {
         /**Count of requested messages
 
@@ -6418,6 +6624,7 @@ Server default: `0`.*/
     }
     ///`NewGroup`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NewGroup {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub group_id: ::std::option::Option<GroupId>,
@@ -6429,6 +6636,7 @@ Server default: `0`.*/
     }
     ///`Newsletter`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Newsletter {
         ///Is chat archived
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6531,6 +6739,7 @@ Usually matches `^[\d]{10,18}@newsletter$`; the client does not check it.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct NewsletterId(pub ::std::string::String);
     impl ::std::ops::Deref for NewsletterId {
@@ -6574,6 +6783,7 @@ Usually matches `^[A-Za-z0-9]{24}$`; the client does not check it.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct NewsletterInviteCode(pub ::std::string::String);
     impl ::std::ops::Deref for NewsletterInviteCode {
@@ -6605,6 +6815,7 @@ Usually matches `^[A-Za-z0-9]{24}$`; the client does not check it.*/
     }
     ///`Newsletters`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct Newsletters(pub ::std::vec::Vec<Newsletter>);
     impl ::std::ops::Deref for Newsletters {
@@ -6625,6 +6836,7 @@ Usually matches `^[A-Za-z0-9]{24}$`; the client does not check it.*/
     }
     ///`NewslettersList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NewslettersList {
         /**Count of requested chats
 
@@ -6649,6 +6861,7 @@ Server default: `0`.*/
     }
     ///`NewslettersListPaged`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NewslettersListPaged {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub newsletters: ::std::option::Option<Newsletters>,
@@ -6674,6 +6887,7 @@ Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct OrderId(pub ::std::string::String);
     impl ::std::ops::Deref for OrderId {
@@ -6705,6 +6919,7 @@ Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
     }
     ///`OrderItems`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct OrderItems {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub items: ::std::vec::Vec<ProductItem>,
@@ -6716,6 +6931,7 @@ Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
     }
     ///`Paging`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Paging {
         ///Cursor for next page
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6737,6 +6953,7 @@ Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
     }
     ///`Participant`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Participant {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<ContactId>,
@@ -6753,6 +6970,7 @@ Known values: `admin`, `member`, `creator`.*/
     }
     ///`ParticipantEvent`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ParticipantEvent {
         ///Participant action
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -6778,6 +6996,7 @@ Known values: `admin`, `member`, `creator`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ParticipantEventAction {
         #[serde(rename = "add")]
         Add,
@@ -6842,6 +7061,7 @@ Known values: `admin`, `member`, `creator`.*/
     }
     ///`Participants`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Participants {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub participants: ::std::vec::Vec<ContactId>,
@@ -6853,6 +7073,7 @@ Known values: `admin`, `member`, `creator`.*/
     }
     ///`PatchChatRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PatchChatRequest {
         ///Amount of days to store messages, when set to none will store infinitely
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6885,6 +7106,7 @@ Known values: `admin`, `member`, `creator`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum PatchChatRequestEphemeral {
         #[serde(rename = "none")]
         None,
@@ -6937,6 +7159,7 @@ Known values: `admin`, `member`, `creator`.*/
     }
     ///`Pin`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Pin {
         /**Pin message for this amount of days
 
@@ -6964,6 +7187,7 @@ Known values: `admin`, `member`, `creator`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum PinTime {
         #[serde(rename = "day")]
         Day,
@@ -7012,6 +7236,7 @@ Known values: `admin`, `member`, `creator`.*/
     }
     ///`PollResults`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PollResults {
         ///Number of votes for this option
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7033,6 +7258,7 @@ Known values: `admin`, `member`, `creator`.*/
     }
     ///`Presence`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Presence {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub contact_id: ::std::option::Option<ContactId>,
@@ -7052,6 +7278,7 @@ Known values: `online`, `offline`, `typing`, `recording`, `pending`.*/
     }
     ///`Product`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Product {
         /**Product availability
 
@@ -7095,6 +7322,7 @@ Known values: `in stock`, `out of stock`.*/
     }
     ///`ProductCreate`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ProductCreate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub availability: ::std::option::Option<ProductEditAvailability>,
@@ -7124,6 +7352,7 @@ Known values: `in stock`, `out of stock`.*/
     }
     ///`ProductEdit`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ProductEdit {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub availability: ::std::option::Option<ProductEditAvailability>,
@@ -7168,6 +7397,7 @@ Known values: `in stock`, `out of stock`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ProductEditAvailability {
         #[serde(rename = "in stock")]
         InStock,
@@ -7212,6 +7442,7 @@ Known values: `in stock`, `out of stock`.*/
     }
     ///`ProductEditReceived`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ProductEditReceived {
         /**Product availability
 
@@ -7261,6 +7492,7 @@ Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ProductId(pub ::std::string::String);
     impl ::std::ops::Deref for ProductId {
@@ -7292,6 +7524,7 @@ Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
     }
     ///`ProductItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ProductItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub currency: ::std::option::Option<CurrencyReceived>,
@@ -7321,6 +7554,7 @@ Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
     }
     ///`Products`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct Products(pub ::std::vec::Vec<Product>);
     impl ::std::ops::Deref for Products {
@@ -7341,6 +7575,7 @@ Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
     }
     ///`ProductsList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ProductsList {
         /**Count of requested chats
 
@@ -7365,6 +7600,7 @@ Server default: `0`.*/
     }
     ///The QR code object contains the QR code image and the status of the QR code. The QR code is only valid for a limited time. Sent on event "channels.patch"
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Qr {
         ///Base64 encoded QR code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7388,6 +7624,7 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     }
     ///Leave blank to remove the reaction.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ReactToMessage {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub emoji: ::std::option::Option<Emoji>,
@@ -7399,6 +7636,7 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     }
     ///`RejectCallRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RejectCallRequest {
         #[serde(rename = "callFrom")]
         pub call_from: ContactId,
@@ -7410,6 +7648,7 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     }
     ///`ResponseError`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ResponseError {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<Error>,
@@ -7421,6 +7660,7 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     }
     ///(The spec's example was dropped: `failed: [0]: 1234567890 is not of type string`.)
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ResponseListParticipants {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub failed: ::std::vec::Vec<ContactId>,
@@ -7436,6 +7676,7 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     }
     ///`ResponseSuccess`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ResponseSuccess {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
@@ -7447,6 +7688,7 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     }
     ///`SectionList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SectionList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub list: ::std::option::Option<SectionListList>,
@@ -7458,6 +7700,7 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     }
     ///`SectionListList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SectionListList {
         ///Text for list of message
         pub label: ::std::string::String,
@@ -7471,6 +7714,7 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     }
     ///`SectionListListSectionsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SectionListListSectionsItem {
         ///Rows of the section
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -7486,6 +7730,7 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     }
     ///`SectionListListSectionsItemRowsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SectionListListSectionsItemRowsItem {
         ///Description of the row
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7504,6 +7749,7 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     }
     ///`SectionListReceived`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SectionListReceived {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub list: ::std::option::Option<SectionListReceivedList>,
@@ -7515,6 +7761,7 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     }
     ///`SectionListReceivedList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SectionListReceivedList {
         ///Text for list of message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7530,6 +7777,7 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     }
     ///`SectionListReceivedListSectionsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SectionListReceivedListSectionsItem {
         ///Rows of the section
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -7545,6 +7793,7 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     }
     ///`SectionListReceivedListSectionsItemRowsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SectionListReceivedListSectionsItemRowsItem {
         ///Description of the row
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7563,6 +7812,7 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     }
     ///`SendMePresenceRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SendMePresenceRequest {
         pub presence: SendMePresenceRequestPresence,
     }
@@ -7584,6 +7834,7 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum SendMePresenceRequestPresence {
         #[serde(rename = "online")]
         Online,
@@ -7632,6 +7883,7 @@ Use preupload files if you want to send same file to multiple chats and
 so as not to disturb the order of messages.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SendMedia {
         /**One of:
 - `MediaWithUploadFromFile`: File to upload
@@ -7657,6 +7909,7 @@ so as not to disturb the order of messages.
     }
     ///`SendPresenceRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SendPresenceRequest {
         /**Delay in seconds to simulate typing or recording
 
@@ -7683,6 +7936,7 @@ Server default: `0`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum SendPresenceRequestPresence {
         #[serde(rename = "typing")]
         Typing,
@@ -7731,6 +7985,7 @@ Server default: `0`.*/
     }
     ///`Sender`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Sender {
         /**Message ID of the message to be edited
 
@@ -7754,6 +8009,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`SenderAudio`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderAudio {
         /**Background color of the story (ARGB)
 
@@ -7802,6 +8058,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`SenderCarousel`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderCarousel {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub body: ::std::option::Option<MessagePropsCarouselBody>,
@@ -7829,6 +8086,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`SenderCatalogById`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderCatalogById {
         /**Message text with link. Example: "Follow this link to view our catalog on WhatsApp". Use %URL% to insert the catalog link.
 */
@@ -7902,6 +8160,7 @@ Server default: `"product"`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum SenderCatalogByIdPreviewType {
         #[serde(rename = "product")]
         Product,
@@ -7971,6 +8230,7 @@ Server default: `"product"`.*/
     }
     ///`SenderContact`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderContact {
         /**Message ID of the message to be edited
 
@@ -7998,6 +8258,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`SenderContactFromPhonebook`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderContactFromPhonebook {
         /**Message ID of the message to be edited
 
@@ -8024,6 +8285,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`SenderContactList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderContactList {
         /**Message ID of the message to be edited
 
@@ -8048,6 +8310,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`SenderDocument`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderDocument {
         ///Optional. Text caption under the document.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8092,6 +8355,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`SenderGif`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderGif {
         ///Optional. This field indicates whether the GIF should be played automatically when the message is received.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8144,6 +8408,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`SenderGroupInviteByCode`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderGroupInviteByCode {
         /**Invite message with link. Example: "Follow this link to join my group on WhatsApp". Use %URL% to insert the invite link.
 */
@@ -8214,6 +8479,7 @@ Server default: `"group_picture"`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum SenderGroupInviteByCodePreviewType {
         #[serde(rename = "group_picture")]
         GroupPicture,
@@ -8279,6 +8545,7 @@ Server default: `"group_picture"`.*/
     }
     ///`SenderImage`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderImage {
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8333,6 +8600,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`SenderInteractive`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderInteractive {
         pub action: InteractiveAction,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8393,6 +8661,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`SenderLinkPreview`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderLinkPreview {
         ///Message text
         pub body: ::std::string::String,
@@ -8448,6 +8717,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`SenderLiveLocation`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderLiveLocation {
         ///Accuracy of the location in meters
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8502,6 +8772,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`SenderLocation`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderLocation {
         ///Accuracy of the location in meters
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8556,6 +8827,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`SenderMedia`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum SenderMedia {
         Variant0 {
@@ -8761,6 +9033,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`SenderNewsletterInviteByCode`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderNewsletterInviteByCode {
         /**Invite message with link. Example: "Follow this link to join my newsletter on WhatsApp". Use %URL% to insert the invite link.
 */
@@ -8831,6 +9104,7 @@ Server default: `"newsletter_picture"`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum SenderNewsletterInviteByCodePreviewType {
         #[serde(rename = "newsletter_picture")]
         NewsletterPicture,
@@ -8896,6 +9170,7 @@ Server default: `"newsletter_picture"`.*/
     }
     ///`SenderPoll`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderPoll {
         ///Number of selectable options in poll (1 - can choose only one option, 0 - any number of options)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8926,6 +9201,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`SenderProductFromCatalog`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderProductFromCatalog {
         ///Catalog ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8952,6 +9228,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`SenderShort`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderShort {
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9006,6 +9283,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`SenderSticker`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderSticker {
         ///Optional. For stickers, this field indicates whether the sticker is animated.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9054,6 +9332,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`SenderStories`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderStories {
         /**Background color of the story (ARGB)
 
@@ -9115,6 +9394,7 @@ Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
     }
     ///`SenderStoriesAudio`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderStoriesAudio {
         /**Background color of the story (ARGB)
 
@@ -9172,6 +9452,7 @@ Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum SenderStoriesFontType {
         #[serde(rename = "SYSTEM")]
         System,
@@ -9240,6 +9521,7 @@ Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
     }
     ///`SenderStoriesMedia`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderStoriesMedia {
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9282,6 +9564,7 @@ Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
     }
     ///`SenderStoriesText`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderStoriesText {
         /**Background color of the story (ARGB)
 
@@ -9327,6 +9610,7 @@ Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum SenderStoriesTextFontType {
         #[serde(rename = "SYSTEM")]
         System,
@@ -9395,6 +9679,7 @@ Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
     }
     ///`SenderText`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderText {
         ///Message text
         pub body: ::std::string::String,
@@ -9434,6 +9719,7 @@ Server default: `0`.*/
     }
     ///`SenderVideo`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderVideo {
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9488,6 +9774,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`SenderVoice`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderVoice {
         /**Message ID of the message to be edited
 
@@ -9536,6 +9823,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`SentMessage`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SentMessage {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
@@ -9550,6 +9838,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     }
     ///`Settings`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Settings {
         ///Backoff delay for a failed callback in milliseconds This setting is used to configure the amount of time the backoff delays before retrying a failed callback. The backoff delay increases linearly by this value each time a callback fails to get a HTTPS 200 OK response. The backoff delay is capped by the max_callback_backoff_delay_ms setting.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9590,6 +9879,7 @@ Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@((
     }
     ///`SettingsReceived`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SettingsReceived {
         ///Backoff delay for a failed callback in milliseconds This setting is used to configure the amount of time the backoff delays before retrying a failed callback. The backoff delay increases linearly by this value each time a callback fails to get a HTTPS 200 OK response. The backoff delay is capped by the max_callback_backoff_delay_ms setting.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9630,6 +9920,7 @@ Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@((
     }
     ///`Size`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Size {
         ///Height of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9645,6 +9936,7 @@ Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@((
     }
     ///`SizeReceived`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SizeReceived {
         ///Height of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9660,6 +9952,7 @@ Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@((
     }
     ///`Star`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Star {
         ///Indicates if the message is starred or not
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9672,6 +9965,7 @@ Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@((
     }
     ///
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Status {
         ///Status code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9710,6 +10004,7 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct StatusEnum(pub ::std::string::String);
     impl ::std::ops::Deref for StatusEnum {
@@ -9741,6 +10036,7 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
     }
     ///`Statuses`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct Statuses(pub ::std::vec::Vec<Status>);
     impl ::std::ops::Deref for Statuses {
@@ -9761,6 +10057,7 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
     }
     ///`StatusesList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct StatusesList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub statuses: ::std::option::Option<Statuses>,
@@ -9772,6 +10069,7 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
     }
     ///`UpdateGroupInfoRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateGroupInfoRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -9785,6 +10083,7 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
     }
     ///`UpdateGroupSettingRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateGroupSettingRequest {
         pub policy: UpdateGroupSettingRequestPolicy,
         pub setting: UpdateGroupSettingRequestSetting,
@@ -9807,6 +10106,7 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum UpdateGroupSettingRequestPolicy {
         #[serde(rename = "anyone")]
         Anyone,
@@ -9863,6 +10163,7 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum UpdateGroupSettingRequestSetting {
         #[serde(rename = "send_messages")]
         SendMessages,
@@ -9916,6 +10217,7 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
     }
     ///`UpdateSettings`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateSettings {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub after_update: ::std::option::Option<SettingsReceived>,
@@ -9932,6 +10234,7 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
     /**Group icon. You can use preuploaded file or upload file on the fly.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UploadImageJson {
         /**One of:
 - `MediaWithUploadFromUrl`: Media file URL for upload
@@ -9949,6 +10252,7 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
     }
     ///
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UploadMedia {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<MediaId>,
@@ -9961,6 +10265,7 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
     /**Media file to upload.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UploadMediaJson {
         /**One of:
 - `MediaWithUploadFromFile`: File to upload
@@ -9979,6 +10284,7 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
     }
     ///
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UploadMediaResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub media: ::std::vec::Vec<UploadMedia>,
@@ -10002,6 +10308,7 @@ Usually matches `^(?:[a-zA-Z0-9]{28}|me)$`; the client does not check it.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct UserId(pub ::std::string::String);
     impl ::std::ops::Deref for UserId {
@@ -10033,6 +10340,7 @@ Usually matches `^(?:[a-zA-Z0-9]{28}|me)$`; the client does not check it.*/
     }
     ///`UserProfile`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UserProfile {
         ///User info in About section.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -10054,6 +10362,7 @@ Usually matches `^(?:[a-zA-Z0-9]{28}|me)$`; the client does not check it.*/
     }
     ///`UserProfileUpdate`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UserProfileUpdate {
         ///Update user info in About section.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -10072,6 +10381,7 @@ Usually matches `^(?:[a-zA-Z0-9]{28}|me)$`; the client does not check it.*/
     }
     ///Update user info in About section.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct UserProfileUpdateAbout(::std::string::String);
     impl ::std::ops::Deref for UserProfileUpdateAbout {
@@ -10129,6 +10439,7 @@ Usually matches `^(?:[a-zA-Z0-9]{28}|me)$`; the client does not check it.*/
     }
     ///Update user name.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct UserProfileUpdateName(::std::string::String);
     impl ::std::ops::Deref for UserProfileUpdateName {
@@ -10186,6 +10497,7 @@ Usually matches `^(?:[a-zA-Z0-9]{28}|me)$`; the client does not check it.*/
     }
     ///`VCard`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VCard {
         ///Name of contact
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -10201,6 +10513,7 @@ Usually matches `^(?:[a-zA-Z0-9]{28}|me)$`; the client does not check it.*/
     }
     ///`ViewOnce`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ViewOnce {
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -10213,6 +10526,7 @@ Usually matches `^(?:[a-zA-Z0-9]{28}|me)$`; the client does not check it.*/
     }
     ///`Webhook`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Webhook {
         /**Tracked events. <br/>"messages" - got new message/got offline messages/edit message/delete message;<br/>"statuses" - got message status/got offline message status;<br/>"chats" - got chat/chat update/chat remove;<br/>"contacts" - contact update;<br/>"presences" - got presences<br/>"groups" - new group/participants update/group update;<br/>"calls" - got call events<br/>labels" - new label/remove label<br/>"users" - login user/logout user<br/>"channel" - instance status changed/QR-code update<br/>"service" - special notifications<br/><br/>"message", "ack", "chat", "status" - is deprecated, use "messages", "statuses", "chats", "channel" instead.
 
@@ -10240,6 +10554,7 @@ Server default: `[{"type":"message","method":"put"}]`.*/
     }
     ///`WebhookEventType`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct WebhookEventType {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<WebhookEventTypeType>,
@@ -10251,6 +10566,7 @@ Server default: `[{"type":"message","method":"put"}]`.*/
     }
     ///`WebhookEventTypeReceived`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct WebhookEventTypeReceived {
         ///Known values: `messages`, `statuses`, `chats`, `contacts`, `groups`, `presences`, `calls`, `channel`, `users`, `labels`, `service`.
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
@@ -10274,6 +10590,7 @@ Server default: `[{"type":"message","method":"put"}]`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum WebhookEventTypeType {
         #[serde(rename = "messages")]
         Messages,
@@ -10354,6 +10671,7 @@ Server default: `[{"type":"message","method":"put"}]`.*/
     }
     ///`WebhookParameters`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct WebhookParameters {
         ///Additional headers for webhook. Max 5 headers. <br/>Example: <br/>"Authorization - Bearer token" <br/>"Content-Type - application/json" <br/>"X-Header - value"
         #[serde(
@@ -10390,6 +10708,7 @@ Server default: `"body"`.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum WebhookParametersMode {
         #[serde(rename = "body")]
         Body,
@@ -10438,6 +10757,7 @@ Server default: `"body"`.*/
     }
     ///`WebhookParametersReceived`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct WebhookParametersReceived {
         ///Additional headers for webhook. Max 5 headers. <br/>Example: <br/>"Authorization - Bearer token" <br/>"Content-Type - application/json" <br/>"X-Header - value"
         #[serde(
@@ -10466,6 +10786,7 @@ Known values: `body`, `path`, `method`.*/
     }
     ///
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct WebhookPayload {
         ///The calls array contains all calls that were sent to the webhook URL. Sent on event "calls.post"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -10539,6 +10860,7 @@ Known values: `body`, `path`, `method`.*/
     }
     ///`WebhookReceived`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct WebhookReceived {
         /**Tracked events. <br/>"messages" - got new message/got offline messages/edit message/delete message;<br/>"statuses" - got message status/got offline message status;<br/>"chats" - got chat/chat update/chat remove;<br/>"contacts" - contact update;<br/>"presences" - got presences<br/>"groups" - new group/participants update/group update;<br/>"calls" - got call events<br/>labels" - new label/remove label<br/>"users" - login user/logout user<br/>"channel" - instance status changed/QR-code update<br/>"service" - special notifications<br/><br/>"message", "ack", "chat", "status" - is deprecated, use "messages", "statuses", "chats", "channel" instead.
 
@@ -10572,6 +10894,7 @@ Known values: `body`, `path`, `method`.*/
     }
     ///`WebhookTestRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct WebhookTestRequest {
         ///Additional headers for webhook. Max 5 headers. <br/>Example: <br/>"Authorization - Bearer token" <br/>"Content-Type - application/json" <br/>"X-Header - value"
         #[serde(
@@ -10595,6 +10918,7 @@ Known values: `body`, `path`, `method`.*/
     }
     ///`Webhooks`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct Webhooks(pub ::std::vec::Vec<Webhook>);
     impl ::std::ops::Deref for Webhooks {
@@ -10615,6 +10939,7 @@ Known values: `body`, `path`, `method`.*/
     }
     ///`WebhooksReceived`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct WebhooksReceived(pub ::std::vec::Vec<WebhookReceived>);
     impl ::std::ops::Deref for WebhooksReceived {

@@ -64,6 +64,7 @@ pub(crate) fn generate_file(spec: &Value, options: &crate::Options) -> Result<sy
         crate::json_forms::merge(&mut file, run_progenitor(&twin_spec, options)?, &twins)?;
         check_unique_type_names(&file)?;
     }
+    crate::schemars_feature::add(&mut file);
     Ok(file)
 }
 
@@ -87,21 +88,24 @@ fn run_progenitor(spec: &Value, options: &crate::Options) -> Result<syn::File, G
 pub fn operation_table(rows: &[crate::inventory::Row]) -> Result<String, GenError> {
     let mut rows: Vec<&crate::inventory::Row> = rows.iter().collect();
     rows.sort_by(|a, b| a.rust_method.cmp(&b.rust_method));
-    let mut out = format!("{HEADER}\n/// Every operation, sorted by `name`.\npub static OPERATIONS: &[Operation] = &[\n");
-    for row in rows {
-        if row.rust_method == "MISSING" {
-            return Err(GenError::Progenitor(format!(
-                "no client method for {} ({} {})",
-                row.operation_id, row.method, row.path
-            )));
-        }
-        out.push_str(&format!(
-            "    Operation {{ name: {:?}, operation_id: {:?}, method: {:?}, path: {:?} }},\n",
-            row.rust_method, row.operation_id, row.method, row.path
-        ));
+    if let Some(row) = rows.iter().find(|row| row.rust_method == "MISSING") {
+        return Err(GenError::Progenitor(format!(
+            "no client method for {} ({} {})",
+            row.operation_id, row.method, row.path
+        )));
     }
-    out.push_str("];\n");
-    Ok(out)
+    let entries = rows.iter().map(|row| {
+        let (name, id, method, path) =
+            (&row.rust_method, &row.operation_id, &row.method, &row.path);
+        quote::quote!(Operation { name: #name, operation_id: #id, method: #method, path: #path })
+    });
+    let tokens = quote::quote! {
+        /// Every operation, sorted by `name`.
+        pub static OPERATIONS: &[Operation] = &[#(#entries),*];
+    };
+    let file =
+        syn::parse2(tokens).map_err(|e| GenError::Syntax(format!("operation table: {e}")))?;
+    Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
 }
 
 /// Fails when the `types` module defines a name twice: a component that

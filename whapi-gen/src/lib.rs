@@ -23,6 +23,7 @@ mod load;
 pub mod normalize;
 mod raw_client;
 mod report;
+mod schemars_feature;
 mod walk;
 
 pub use error::GenError;
@@ -97,7 +98,7 @@ pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<Outpu
     let plans = calls::plans(&normalized.spec, &file, &rows)?;
     let calls = calls::generate_calls(&plans)?;
     let call_cases = contract::generate_call_cases(&normalized.spec, &plans)?;
-    let cases = contract::generate_cases(&normalized.spec, &rows)?;
+    let cases = contract::generate_cases(&normalized.spec, &rows, &file)?;
     let report = report::render(&normalized.report);
     let mut spec = serde_json::to_string_pretty(&normalized.spec)
         .map_err(|e| GenError::OpenApi(e.to_string()))?;

@@ -222,29 +222,6 @@ fn collect_fields(
     }
 }
 
-/// `sendMessageText` → `send_message_text`, `ChatID` → `chat_id`: how
-/// progenitor names methods and parameters.
-pub fn snake(text: &str) -> String {
-    let mut out = String::new();
-    let chars: Vec<char> = text.chars().collect();
-    for (i, c) in chars.iter().enumerate() {
-        if c.is_uppercase() {
-            let prev_lower =
-                i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if i > 0 && (prev_lower || (next_lower && chars[i - 1].is_uppercase())) {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-        } else if *c == '-' || *c == ' ' {
-            out.push('_');
-        } else {
-            out.push(*c);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,18 +244,6 @@ mod tests {
         let names: Vec<&str> = props.keys().map(String::as_str).collect();
         assert_eq!((names, required), (vec!["a", "b"], vec!["a".to_string()]));
         assert_eq!(object_fields(&root, &schema, false).0.len(), 1);
-        assert_eq!(
-            (
-                snake("sendMessageText"),
-                snake("ChatID"),
-                snake("ContactIDList")
-            ),
-            (
-                "send_message_text".into(),
-                "chat_id".into(),
-                "contact_id_list".into()
-            )
-        );
     }
 
     #[test]
