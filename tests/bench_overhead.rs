@@ -7,10 +7,16 @@
 //! headers (a `User-Agent`, `Accept: application/json`, `api-version`, the
 //! bearer token), each value built once, as the generated code does; the
 //! bench checks the heads are the same on the first requests the server
-//! receives before it measures. Like `Whapi`, the bare client sets a request
-//! timeout and a connect timeout (which no head shows). Each round runs the
+//! receives before it measures. Like `Whapi`, the bare client carries the
+//! token as a default header and a request and a connect timeout (which no
+//! head shows). Each round runs the
 //! three clients in a rotated order to cancel drift; the figure is the
 //! median of the per-round ratios.
+//!
+//! `bench_overhead count <whapi|bare|raw> <n>` instead sends `n` requests
+//! with one client and exits: `cargo xtask bench` runs it under valgrind's
+//! callgrind for the instructions per request, which wall time on a shared
+//! machine cannot give steadily.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -27,6 +33,18 @@ const BODY: &str = r#"{"chats":[{"id":"15550100000@s.whatsapp.net","name":"Alice
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let count = match args.as_slice() {
+        [mode, client, n] if mode == "count" => Some((
+            ["whapi", "bare", "raw"]
+                .iter()
+                .position(|c| c == client)
+                .ok_or("the client is whapi, bare or raw")?,
+            n.parse::<usize>()?,
+        )),
+        [] => None,
+        _ => return Err("usage: bench_overhead [count <whapi|bare|raw> <n>]".into()),
+    };
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     // The heads of the first three requests, to check the clients send the same.
@@ -47,21 +65,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .user_agent(user_agent)
         .retry_policy(RetryPolicy::default())
         .build()?;
+    // The token and the timeouts on the client, as `Whapi` sets them.
+    let mut defaults = reqwest::header::HeaderMap::new();
+    defaults.insert(
+        AUTHORIZATION,
+        HeaderValue::from_static("Bearer bench-token"),
+    );
     let bare = reqwest::Client::builder()
+        .default_headers(defaults)
         .user_agent(user_agent)
+        .timeout(Duration::from_secs(60))
         .connect_timeout(Duration::from_secs(10))
         .build()?;
     let url = format!("{base}/chats");
-    let auth = HeaderValue::from_static("Bearer bench-token");
     let accept = HeaderValue::from_static("application/json");
     let api_version = HeaderName::from_static("api-version");
     let version = HeaderValue::from_static(whapi_client::Client::api_version());
     let bare_get = || {
         bare.get(&url)
-            .header(AUTHORIZATION, auth.clone())
             .header(ACCEPT, accept.clone())
             .header(api_version.clone(), version.clone())
-            .timeout(Duration::from_secs(60))
     };
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(
@@ -79,7 +102,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         whapi_client::Hooks::default(),
     );
 
-    std::hint::black_box(wa.call(|c| c.get_chats().send()).await?);
+    std::hint::black_box(wa.get_chats().await?);
     bare_get().send().await?.error_for_status()?;
     raw.get_chats().send().await.map_err(|e| e.to_string())?;
     let heads = heads.lock().unwrap().clone();
@@ -102,7 +125,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         for _ in 0..PER_ROUND {
             match client {
                 0 => {
-                    std::hint::black_box(wa.call(|c| c.get_chats().send()).await?);
+                    std::hint::black_box(wa.get_chats().await?);
                 }
                 1 => {
                     let list: types::ChatsList =
@@ -117,6 +140,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         Ok(started.elapsed())
     };
+    if let Some((client, n)) = count {
+        for _ in 0..n {
+            match client {
+                0 => drop(std::hint::black_box(wa.get_chats().await?)),
+                1 => {
+                    let list: types::ChatsList =
+                        bare_get().send().await?.error_for_status()?.json().await?;
+                    std::hint::black_box(list);
+                }
+                _ => drop(std::hint::black_box(
+                    raw.get_chats().send().await.map_err(|e| e.to_string())?,
+                )),
+            }
+        }
+        return Ok(());
+    }
     for round in 0..=ROUNDS {
         let mut times = [Duration::ZERO; 3];
         for step in 0..3 {

@@ -65,20 +65,30 @@ impl Whapi {
                 Error::Config("the token holds characters a header cannot carry".into())
             })?;
         authorization.set_sensitive(true);
-        let http = match &builder.http {
-            Some(client) => client.clone(),
-            None => reqwest::Client::builder()
-                .connect_timeout(builder.connect_timeout)
-                .pool_idle_timeout(builder.pool_idle_timeout)
-                .user_agent(builder.user_agent.clone())
-                .build()
-                .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,
+        // A client of our own carries the token and the timeout itself, so
+        // that requests do not: their copies for retries stay small. One
+        // given to us gets both on each request.
+        let (http, own) = match &builder.http {
+            Some(client) => (client.clone(), false),
+            None => {
+                let mut headers = reqwest::header::HeaderMap::new();
+                headers.insert(reqwest::header::AUTHORIZATION, authorization.clone());
+                let client = reqwest::Client::builder()
+                    .default_headers(headers)
+                    .timeout(builder.request_timeout)
+                    .connect_timeout(builder.connect_timeout)
+                    .pool_idle_timeout(builder.pool_idle_timeout)
+                    .user_agent(builder.user_agent.clone())
+                    .build()
+                    .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?;
+                (client, true)
+            }
         };
         let builder = WhapiBuilder {
             base_url,
             ..builder
         };
-        Ok(Self::assemble(Arc::new(builder), http, authorization))
+        Ok(Self::assemble(Arc::new(builder), http, authorization, own))
     }
 
     /// Puts the generated client together with the transport the
@@ -87,10 +97,12 @@ impl Whapi {
         builder: Arc<WhapiBuilder>,
         http: reqwest::Client,
         authorization: HeaderValue,
+        own: bool,
     ) -> Self {
         let transport = RetryingTransport {
-            authorization: authorization.clone(),
+            authorization: (!own).then_some(authorization),
             request_timeout: builder.request_timeout,
+            client_has_timeout: own,
             policy: builder.retry,
         };
         let transport = Arc::new(transport);

@@ -13,9 +13,12 @@ use crate::retry::{decide, Decision, Outcome, RetryPolicy};
 
 /// The [`Transport`] a `Whapi` puts into its generated client.
 pub(crate) struct RetryingTransport {
-    /// `Bearer <token>`, marked sensitive so `Debug` hides it.
-    pub(crate) authorization: HeaderValue,
+    /// `Bearer <token>`, marked sensitive so `Debug` hides it, for each
+    /// request when the HTTP client does not carry it.
+    pub(crate) authorization: Option<HeaderValue>,
     pub(crate) request_timeout: std::time::Duration,
+    /// Whether the HTTP client applies `request_timeout` itself.
+    pub(crate) client_has_timeout: bool,
     pub(crate) policy: RetryPolicy,
 }
 
@@ -48,9 +51,10 @@ impl RetryingTransport {
     ) -> reqwest::Result<reqwest::Response> {
         // A call's own options, where it has them, override the client's.
         let overrides = current_overrides();
+        let own_timeout = overrides.as_ref().and_then(|o| o.options.timeout);
         let (request_timeout, policy) = match &overrides {
             Some(o) => (
-                o.options.timeout.unwrap_or(self.request_timeout),
+                own_timeout.unwrap_or(self.request_timeout),
                 o.options.retry.unwrap_or(self.policy),
             ),
             None => (self.request_timeout, self.policy),
@@ -67,10 +71,14 @@ impl RetryingTransport {
                 }
             }
         }
-        request
-            .headers_mut()
-            .insert(AUTHORIZATION, self.authorization.clone());
-        *request.timeout_mut() = Some(request_timeout);
+        if let Some(authorization) = &self.authorization {
+            request
+                .headers_mut()
+                .insert(AUTHORIZATION, authorization.clone());
+        }
+        if own_timeout.is_some() || !self.client_has_timeout {
+            *request.timeout_mut() = Some(request_timeout);
+        }
         let method = request.method().clone();
         // The backoff schedule is made on the first retry: most requests
         // never need it.
@@ -159,6 +167,10 @@ impl Transport for RetryingTransport {
             attempt = field::Empty,
             latency_ms = field::Empty,
         );
+        if span.is_disabled() {
+            // No subscriber wants it: no span to enter on every poll.
+            return Box::pin(async move { self.send_with_retries(client, request, &span).await });
+        }
         Box::pin(async move {
             self.send_with_retries(client, request, &span)
                 .instrument(span.clone())

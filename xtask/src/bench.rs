@@ -88,7 +88,43 @@ pub fn run(root: &Path, only: Option<&str>) -> Result<(), String> {
     }
     for example in EXAMPLES.into_iter().filter(|e| wanted(e)) {
         run_bench_example(root, example)?;
+        if example == "bench_overhead" {
+            instruction_figures(root)?;
+        }
     }
+    Ok(())
+}
+
+/// Instructions per request of a `Whapi` call and of the same request with
+/// a bare `reqwest::Client`, counted by callgrind: the difference between
+/// runs of 600 and 200 requests, so start-up cancels out.
+fn instruction_figures(root: &Path) -> Result<(), String> {
+    let binary = root.join("target/release/examples/bench_overhead");
+    let count = |client: &str, n: usize| -> Result<u64, String> {
+        let output = std::process::Command::new("valgrind")
+            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+            .arg(&binary)
+            .args(["count", client, &n.to_string()])
+            .output()
+            .map_err(|e| format!("valgrind (apt-get install valgrind): {e}"))?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if !output.status.success() {
+            return Err(format!("callgrind of {client} failed: {stderr}"));
+        }
+        stderr
+            .lines()
+            .find_map(|l| l.split("Collected :").nth(1))
+            .and_then(|n| n.trim().parse().ok())
+            .ok_or_else(|| format!("no instruction count from callgrind: {stderr}"))
+    };
+    let per_request = |client: &str| -> Result<f64, String> {
+        Ok((count(client, 600)? as f64 - count(client, 200)? as f64) / 400.0)
+    };
+    let (whapi, bare) = (per_request("whapi")?, per_request("bare")?);
+    println!(
+        "request_overhead_instructions: {:.3}x a bare reqwest::Client ({whapi:.0} vs {bare:.0} instructions per request, server included) (goal <= 1.05x)",
+        whapi / bare
+    );
     Ok(())
 }
 
@@ -176,6 +212,80 @@ fn build_figures(root: &Path, yaml: &str) -> Result<(), String> {
         secs(&alone[2]) / secs(&alone[0]),
         secs(&alone[2])
     );
+    ext_build_figure(root, &bench_dir)
+}
+
+/// The commit of whapi-ext 0.1, the last before the calls of every
+/// operation: the baseline of the crate's own build time.
+const EXT_BASELINE: &str = "b73c231";
+
+/// `whapi-ext`'s own debug build (the crate alone, its dependencies built)
+/// against 0.1's, both built in this run into one target folder.
+fn ext_build_figure(root: &Path, bench_dir: &Path) -> Result<(), String> {
+    let old = bench_dir.join("ext-0.1");
+    if !old.join("Cargo.toml").exists() {
+        std::fs::create_dir_all(&old).map_err(|e| e.to_string())?;
+        let archive = std::process::Command::new("git")
+            .args(["archive", "--format=tar", EXT_BASELINE])
+            .current_dir(root)
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !archive.status.success() {
+            return Err(format!(
+                "git archive {EXT_BASELINE}: {}",
+                String::from_utf8_lossy(&archive.stderr)
+            ));
+        }
+        let mut tar = std::process::Command::new("tar")
+            .args(["-x", "-C"])
+            .arg(&old)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        use std::io::Write;
+        tar.stdin
+            .take()
+            .ok_or("tar has no stdin")?
+            .write_all(&archive.stdout)
+            .map_err(|e| e.to_string())?;
+        tar.wait().map_err(|e| e.to_string())?;
+    }
+    let target = bench_dir.join("ext-target");
+    let mut alone = Vec::new();
+    for workspace in [&old, &root.to_path_buf()] {
+        let build = || {
+            time(|| {
+                crate::cargo()
+                    .args(["build", "--quiet", "--locked", "-p", "whapi-ext"])
+                    .env("CARGO_TARGET_DIR", &target)
+                    .env("CARGO_INCREMENTAL", "0")
+                    .current_dir(workspace)
+                    .output()
+                    .map_err(|e| e.to_string())
+            })
+        };
+        let (_, first) = build()?;
+        if !first.status.success() {
+            return Err(format!(
+                "building whapi-ext in {}: {}",
+                workspace.display(),
+                String::from_utf8_lossy(&first.stderr)
+            ));
+        }
+        // A newer modification time rebuilds the crate alone.
+        std::fs::File::options()
+            .write(true)
+            .open(workspace.join("whapi-ext/src/lib.rs"))
+            .and_then(|f| f.set_modified(std::time::SystemTime::now()))
+            .map_err(|e| e.to_string())?;
+        alone.push(build()?.0);
+    }
+    println!(
+        "ext_debug_build_alone: {:.1} s, {:.2}x whapi-ext 0.1's ({:.1} s; now 167 operations, then 41 builders) (goal <= 1.5x)",
+        alone[1].as_secs_f64(),
+        alone[1].as_secs_f64() / alone[0].as_secs_f64(),
+        alone[0].as_secs_f64()
+    );
     Ok(())
 }
 
@@ -205,7 +315,7 @@ fn write_crate(
         }
     }
     let manifest = format!(
-        "[package]\nname = \"whapi-client-{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n\
+        "[package]\nname = \"whapi-client-{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[features]\nschemars = []\n\n\
          [dependencies]\nprogenitor-client = \"0.15.1\"\nreqwest = {{ version = \"0.13.4\", default-features = false, features = [\"json\", \"query\", \"stream\", \"rustls\"] }}\n\
          serde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n{extra}",
         name = variant.name,

@@ -6,6 +6,8 @@ use std::future::Future;
 use std::num::NonZeroU64;
 use std::time::Duration;
 
+use futures_util::future::Either;
+use futures_util::FutureExt;
 use progenitor_client::{ByteStream, ResponseValue};
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::StatusCode;
@@ -13,6 +15,7 @@ use serde::de::DeserializeOwned;
 
 use super::checks::{self, Limit};
 use super::options::{Answer, CallOptions, Context, CONTEXT};
+use super::sending::Sending;
 use crate::error::{Invalid, Problem};
 use crate::ids::{Id, IntoId};
 use crate::media::{Download, MediaSource};
@@ -238,23 +241,66 @@ impl<'a> Call<'a> {
     }
 
     /// Checks, sends and decodes a JSON call.
-    pub(crate) async fn run<T: DeserializeOwned>(
+    ///
+    /// Not an `async fn`: without options or metadata the future is the
+    /// client's, polled where it lies, and the rarer paths are boxed, so
+    /// that a call is no bigger than the client's request (every `.await`
+    /// of a call moves it into a box).
+    pub(crate) fn run<T, F>(
         mut self,
-        future: impl Future<Output = RawResult<T>>,
+        future: F,
         meta: bool,
-    ) -> Result<Answer<T>> {
-        self.checked()?;
-        let (result, attempts, latency) = self.within(future, meta).await;
-        match result {
-            Ok(value) => Ok(answer(value, meta, attempts, latency)),
-            Err(e) => Err(Error::from_raw::<T>(e).await),
+    ) -> impl Future<Output = Result<Answer<T>>> + Send + 'a
+    where
+        T: DeserializeOwned + Send + 'a,
+        F: Future<Output = RawResult<T>> + Send + 'a,
+    {
+        let checked = self.checked();
+        if checked.is_ok() && self.is_plain(meta) {
+            return Either::Left(future.then(move |result| async move {
+                match result {
+                    Ok(value) => Ok(answer(value, false, 1, Duration::ZERO)),
+                    Err(e) => Err(Box::pin(Error::from_raw::<T>(e)).await),
+                }
+            }));
         }
+        Either::Right(Box::pin(async move {
+            checked?;
+            let (result, attempts, latency) = self.within(future, meta).await;
+            match result {
+                Ok(value) => Ok(answer(value, meta, attempts, latency)),
+                Err(e) => Err(Error::from_raw::<T>(e).await),
+            }
+        }))
+    }
+
+    /// Checks, sends and decodes a JSON call, its value only: the common
+    /// case, polled in place ([`Sending`]) unless the call has options.
+    pub(crate) fn send<T, F>(mut self, future: F) -> impl Future<Output = Result<T>> + Send + 'a
+    where
+        T: DeserializeOwned + Send + 'a,
+        F: Future<Output = RawResult<T>> + Send + 'a,
+    {
+        let checked = self.checked();
+        if checked.is_ok() && self.is_plain(false) {
+            return Either::Left(Sending::new(future));
+        }
+        Either::Right(Box::pin(async move {
+            checked?;
+            Ok(self.run(future, false).await?.value)
+        }))
+    }
+
+    /// Whether the call needs no context: no options, no raw upload, no
+    /// metadata asked for.
+    fn is_plain(&self, meta: bool) -> bool {
+        self.options.is_none() && self.content.is_none() && !meta
     }
 
     /// [`Call::run`] for operations that answer 204 when there is nothing.
-    pub(crate) async fn run_optional<T: DeserializeOwned>(
+    pub(crate) async fn run_optional<T: DeserializeOwned + Send + 'a>(
         self,
-        future: impl Future<Output = RawResult<T>>,
+        future: impl Future<Output = RawResult<T>> + Send + 'a,
         meta: bool,
     ) -> Result<Answer<Option<T>>> {
         match self.run(future, meta).await {
@@ -278,7 +324,7 @@ impl<'a> Call<'a> {
         meta: bool,
     ) -> Result<Answer<Download>> {
         self.checked()?;
-        let (result, attempts, latency) = self.within(future, meta).await;
+        let (result, attempts, latency) = Box::pin(self.within(future, meta)).await;
         match result {
             Ok(value) => {
                 let (status, headers) = (value.status(), value.headers().clone());
@@ -291,7 +337,7 @@ impl<'a> Call<'a> {
                     latency,
                 })
             }
-            Err(e) => Err(Error::from_raw_untyped(e).await),
+            Err(e) => Err(Box::pin(Error::from_raw_untyped(e)).await),
         }
     }
 

@@ -58,16 +58,22 @@ impl<'a> CheckHealth<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::Health> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::Health>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::Health>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::Health>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::Health>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::Health>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CheckHealth<'a> {
@@ -103,16 +109,24 @@ impl<'a> GetChannelSettings<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SettingsReceived> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::SettingsReceived>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SettingsReceived>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SettingsReceived>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SettingsReceived>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SettingsReceived>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetChannelSettings<'a> {
@@ -148,16 +162,24 @@ impl<'a> ResetChannelSettings<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for ResetChannelSettings<'a> {
@@ -298,16 +320,24 @@ impl<'a> UpdateChannelSettings<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::UpdateSettings> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::UpdateSettings>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::UpdateSettings>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::UpdateSettings>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::UpdateSettings>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::UpdateSettings>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for UpdateChannelSettings<'a> {
@@ -343,16 +373,22 @@ impl<'a> GetAllowedEvents<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::Events> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::Events>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::Events>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::Events>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::Events>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::Events>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetAllowedEvents<'a> {
@@ -430,16 +466,24 @@ impl<'a> WebhookTest<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for WebhookTest<'a> {
@@ -538,16 +582,22 @@ impl<'a> LoginUser<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::Qr> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::Qr>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::Qr>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::Qr>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::Qr>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::Qr>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for LoginUser<'a> {
@@ -646,16 +696,21 @@ impl<'a> LoginUserImage<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<Download> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<Download>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<Download>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<Download>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<Download>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<Download>>> + Send + 'a {
         let Self { call, op } = self;
-        call.download(op.send(), meta).await
+        call.download(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for LoginUserImage<'a> {
@@ -700,16 +755,22 @@ impl<'a> LoginUserRowData<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::Qr> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::Qr>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::Qr>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::Qr>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::Qr>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::Qr>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for LoginUserRowData<'a> {
@@ -754,16 +815,22 @@ impl<'a> LoginUserViaAuthCode<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::AuthCode> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::AuthCode>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::AuthCode>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::AuthCode>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::AuthCode>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::AuthCode>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for LoginUserViaAuthCode<'a> {
@@ -799,16 +866,24 @@ impl<'a> LogoutUser<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for LogoutUser<'a> {
@@ -844,16 +919,22 @@ impl<'a> GetUserProfile<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::UserProfile> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::UserProfile>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::UserProfile>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::UserProfile>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::UserProfile>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::UserProfile>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetUserProfile<'a> {
@@ -918,16 +999,24 @@ impl<'a> UpdateUserProfile<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for UpdateUserProfile<'a> {
@@ -972,16 +1061,24 @@ impl<'a> ChangeStatus<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for ChangeStatus<'a> {
@@ -1099,16 +1196,22 @@ impl<'a> GetMessages<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::MessagesList> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::MessagesList>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::MessagesList>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::MessagesList>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::MessagesList>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::MessagesList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetMessages<'a> {
@@ -1235,16 +1338,22 @@ impl<'a> GetMessagesByChatId<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::MessagesList> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::MessagesList>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::MessagesList>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::MessagesList>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::MessagesList>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::MessagesList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetMessagesByChatId<'a> {
@@ -1359,16 +1468,22 @@ impl<'a> SendMessageText<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageText<'a> {
@@ -1527,20 +1642,27 @@ impl<'a> SendMessageImage<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        if call.uploads() {
-            let body = types::SenderImage::try_from(body.media(String::new()));
-            return call.upload("send_message_image", body, meta).await;
+        async move {
+            if call.uploads() {
+                let body = types::SenderImage::try_from(body.media(String::new()));
+                return call.upload("send_message_image", body, meta).await;
+            }
+            call.run(op.body(body).send(), meta).await
         }
-        call.run(op.body(body).send(), meta).await
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageImage<'a> {
@@ -1699,20 +1821,27 @@ impl<'a> SendMessageVideo<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        if call.uploads() {
-            let body = types::SenderVideo::try_from(body.media(String::new()));
-            return call.upload("send_message_video", body, meta).await;
+        async move {
+            if call.uploads() {
+                let body = types::SenderVideo::try_from(body.media(String::new()));
+                return call.upload("send_message_video", body, meta).await;
+            }
+            call.run(op.body(body).send(), meta).await
         }
-        call.run(op.body(body).send(), meta).await
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageVideo<'a> {
@@ -1871,20 +2000,27 @@ impl<'a> SendMessageShort<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        if call.uploads() {
-            let body = types::SenderShort::try_from(body.media(String::new()));
-            return call.upload("send_message_short", body, meta).await;
+        async move {
+            if call.uploads() {
+                let body = types::SenderShort::try_from(body.media(String::new()));
+                return call.upload("send_message_short", body, meta).await;
+            }
+            call.run(op.body(body).send(), meta).await
         }
-        call.run(op.body(body).send(), meta).await
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageShort<'a> {
@@ -2040,20 +2176,27 @@ impl<'a> SendMessageGif<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        if call.uploads() {
-            let body = types::SenderGif::try_from(body.media(String::new()));
-            return call.upload("send_message_gif", body, meta).await;
+        async move {
+            if call.uploads() {
+                let body = types::SenderGif::try_from(body.media(String::new()));
+                return call.upload("send_message_gif", body, meta).await;
+            }
+            call.run(op.body(body).send(), meta).await
         }
-        call.run(op.body(body).send(), meta).await
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageGif<'a> {
@@ -2176,20 +2319,27 @@ impl<'a> SendMessageAudio<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        if call.uploads() {
-            let body = types::SenderAudio::try_from(body.media(String::new()));
-            return call.upload("send_message_audio", body, meta).await;
+        async move {
+            if call.uploads() {
+                let body = types::SenderAudio::try_from(body.media(String::new()));
+                return call.upload("send_message_audio", body, meta).await;
+            }
+            call.run(op.body(body).send(), meta).await
         }
-        call.run(op.body(body).send(), meta).await
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageAudio<'a> {
@@ -2317,20 +2467,27 @@ impl<'a> SendMessageVoice<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        if call.uploads() {
-            let body = types::SenderVoice::try_from(body.media(String::new()));
-            return call.upload("send_message_voice", body, meta).await;
+        async move {
+            if call.uploads() {
+                let body = types::SenderVoice::try_from(body.media(String::new()));
+                return call.upload("send_message_voice", body, meta).await;
+            }
+            call.run(op.body(body).send(), meta).await
         }
-        call.run(op.body(body).send(), meta).await
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageVoice<'a> {
@@ -2444,20 +2601,27 @@ impl<'a> SendMessageDocument<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        if call.uploads() {
-            let body = types::SenderDocument::try_from(body.media(String::new()));
-            return call.upload("send_message_document", body, meta).await;
+        async move {
+            if call.uploads() {
+                let body = types::SenderDocument::try_from(body.media(String::new()));
+                return call.upload("send_message_document", body, meta).await;
+            }
+            call.run(op.body(body).send(), meta).await
         }
-        call.run(op.body(body).send(), meta).await
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageDocument<'a> {
@@ -2608,22 +2772,29 @@ impl<'a> SendMessageLinkPreview<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        if call.uploads() {
-            let body = types::SenderLinkPreview::try_from(
-                body.media(Some(String::new())),
-            );
-            return call.upload("send_message_link_preview", body, meta).await;
+        async move {
+            if call.uploads() {
+                let body = types::SenderLinkPreview::try_from(
+                    body.media(Some(String::new())),
+                );
+                return call.upload("send_message_link_preview", body, meta).await;
+            }
+            call.run(op.body(body).send(), meta).await
         }
-        call.run(op.body(body).send(), meta).await
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageLinkPreview<'a> {
@@ -2790,16 +2961,22 @@ impl<'a> SendMessageLocation<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageLocation<'a> {
@@ -2966,16 +3143,22 @@ impl<'a> SendMessageLiveLocation<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageLiveLocation<'a> {
@@ -3052,16 +3235,22 @@ impl<'a> SendMessageContact<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageContact<'a> {
@@ -3131,16 +3320,22 @@ impl<'a> SendMessageContactList<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageContactList<'a> {
@@ -3240,16 +3435,22 @@ impl<'a> SendMessagePoll<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessagePoll<'a> {
@@ -3444,16 +3645,22 @@ impl<'a> SendMessageInteractive<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageInteractive<'a> {
@@ -3534,16 +3741,22 @@ impl<'a> SendMessageCarousel<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageCarousel<'a> {
@@ -3681,20 +3894,27 @@ impl<'a> SendMessageSticker<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        if call.uploads() {
-            let body = types::SenderSticker::try_from(body.media(String::new()));
-            return call.upload("send_message_sticker", body, meta).await;
+        async move {
+            if call.uploads() {
+                let body = types::SenderSticker::try_from(body.media(String::new()));
+                return call.upload("send_message_sticker", body, meta).await;
+            }
+            call.run(op.body(body).send(), meta).await
         }
-        call.run(op.body(body).send(), meta).await
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageSticker<'a> {
@@ -3880,20 +4100,29 @@ impl<'a> SendMessageStory<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        if call.uploads() {
-            let body = types::SenderStories::try_from(body.media(Some(String::new())));
-            return call.upload("send_message_story", body, meta).await;
+        async move {
+            if call.uploads() {
+                let body = types::SenderStories::try_from(
+                    body.media(Some(String::new())),
+                );
+                return call.upload("send_message_story", body, meta).await;
+            }
+            call.run(op.body(body).send(), meta).await
         }
-        call.run(op.body(body).send(), meta).await
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageStory<'a> {
@@ -4042,20 +4271,29 @@ impl<'a> SendMessageStoryAudio<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        if call.uploads() {
-            let body = types::SenderStoriesAudio::try_from(body.media(String::new()));
-            return call.upload("send_message_story_audio", body, meta).await;
+        async move {
+            if call.uploads() {
+                let body = types::SenderStoriesAudio::try_from(
+                    body.media(String::new()),
+                );
+                return call.upload("send_message_story_audio", body, meta).await;
+            }
+            call.run(op.body(body).send(), meta).await
         }
-        call.run(op.body(body).send(), meta).await
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageStoryAudio<'a> {
@@ -4195,20 +4433,29 @@ impl<'a> SendMessageStoryMedia<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        if call.uploads() {
-            let body = types::SenderStoriesMedia::try_from(body.media(String::new()));
-            return call.upload("send_message_story_media", body, meta).await;
+        async move {
+            if call.uploads() {
+                let body = types::SenderStoriesMedia::try_from(
+                    body.media(String::new()),
+                );
+                return call.upload("send_message_story_media", body, meta).await;
+            }
+            call.run(op.body(body).send(), meta).await
         }
-        call.run(op.body(body).send(), meta).await
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageStoryMedia<'a> {
@@ -4320,16 +4567,22 @@ impl<'a> SendMessageStoryText<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageStoryText<'a> {
@@ -4560,42 +4813,49 @@ impl<'a> SendMediaMessage<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, twin, body, media } = self;
-        match media.reference() {
-            Some(reference) => {
-                call.run(twin.body(body.media(Some(reference))).send(), meta).await
-            }
-            None => {
-                call.raw_upload(
-                        media,
-                        &[
-                            "application/pdf",
-                            "application/msword",
-                            "application/vnd.ms-powerpoint",
-                            "application/vnd.ms-excel",
-                            "text/plain",
-                            "image/jpeg",
-                            "image/png",
-                            "audio/acc",
-                            "audio/mp4",
-                            "audio/amr",
-                            "audio/mpeg",
-                            "audio/ogg",
-                            "audio/ogg; codecs=opus",
-                            "video/mp4",
-                        ],
-                        move |bytes| op.body(bytes).send(),
-                        meta,
-                    )
-                    .await
+        async move {
+            match media.reference() {
+                Some(reference) => {
+                    call.run(twin.body(body.media(Some(reference))).send(), meta).await
+                }
+                None => {
+                    call.raw_upload(
+                            media,
+                            &[
+                                "application/pdf",
+                                "application/msword",
+                                "application/vnd.ms-powerpoint",
+                                "application/vnd.ms-excel",
+                                "text/plain",
+                                "image/jpeg",
+                                "image/png",
+                                "audio/acc",
+                                "audio/mp4",
+                                "audio/amr",
+                                "audio/mpeg",
+                                "audio/ogg",
+                                "audio/ogg; codecs=opus",
+                                "video/mp4",
+                            ],
+                            move |bytes| op.body(bytes).send(),
+                            meta,
+                        )
+                        .await
+                }
             }
         }
     }
@@ -4651,18 +4911,28 @@ impl<'a> GetMessage<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<::std::boxed::Box<types::Message>> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<::std::boxed::Box<types::Message>>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(
+    pub fn send_with_meta(
         self,
-    ) -> Result<Answer<::std::boxed::Box<types::Message>>> {
-        self.run(true).await
+    ) -> impl Future<
+        Output = Result<Answer<::std::boxed::Box<types::Message>>>,
+    > + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<::std::boxed::Box<types::Message>>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<
+        Output = Result<Answer<::std::boxed::Box<types::Message>>>,
+    > + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetMessage<'a> {
@@ -4707,16 +4977,24 @@ impl<'a> MarkMessageAsRead<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for MarkMessageAsRead<'a> {
@@ -4778,16 +5056,22 @@ impl<'a> ForwardMessage<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for ForwardMessage<'a> {
@@ -4832,16 +5116,24 @@ impl<'a> DeleteMessage<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DeleteMessage<'a> {
@@ -4897,16 +5189,24 @@ impl<'a> ReactToMessage<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for ReactToMessage<'a> {
@@ -4951,16 +5251,24 @@ impl<'a> RemoveReactFromMessage<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for RemoveReactFromMessage<'a> {
@@ -5016,16 +5324,24 @@ impl<'a> StarMessage<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for StarMessage<'a> {
@@ -5081,16 +5397,24 @@ impl<'a> PinMessage<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for PinMessage<'a> {
@@ -5135,16 +5459,24 @@ impl<'a> UnpinMessage<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for UnpinMessage<'a> {
@@ -5203,16 +5535,22 @@ impl<'a> GetChats<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ChatsList> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::ChatsList>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ChatsList>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ChatsList>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ChatsList>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ChatsList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetChats<'a> {
@@ -5254,16 +5592,22 @@ impl<'a> GetChat<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::Chat> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::Chat>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::Chat>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::Chat>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::Chat>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::Chat>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetChat<'a> {
@@ -5316,16 +5660,24 @@ impl<'a> ArchiveChat<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for ArchiveChat<'a> {
@@ -5367,16 +5719,24 @@ impl<'a> DeleteChat<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DeleteChat<'a> {
@@ -5464,16 +5824,24 @@ impl<'a> PatchChat<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for PatchChat<'a> {
@@ -5532,16 +5900,22 @@ impl<'a> GetContacts<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ContactsList> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::ContactsList>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ContactsList>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ContactsList>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ContactsList>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ContactsList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetContacts<'a> {
@@ -5595,16 +5969,22 @@ impl<'a> AddContact<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::Contact> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::Contact>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::Contact>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::Contact>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::Contact>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::Contact>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for AddContact<'a> {
@@ -5661,16 +6041,24 @@ impl<'a> CheckPhones<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::CheckContactResponse> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::CheckContactResponse>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::CheckContactResponse>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::CheckContactResponse>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::CheckContactResponse>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::CheckContactResponse>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CheckPhones<'a> {
@@ -5715,16 +6103,22 @@ impl<'a> GetContact<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::Contact> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::Contact>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::Contact>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::Contact>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::Contact>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::Contact>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetContact<'a> {
@@ -5802,16 +6196,22 @@ impl<'a> SendContact<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendContact<'a> {
@@ -5856,16 +6256,24 @@ impl<'a> DeleteContact<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DeleteContact<'a> {
@@ -5910,16 +6318,17 @@ impl<'a> CheckExist<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<()>> {
-        self.run(true).await
+    pub fn send_with_meta(self) -> impl Future<Output = Result<Answer<()>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<()>> {
+    fn run(self, meta: bool) -> impl Future<Output = Result<Answer<()>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CheckExist<'a> {
@@ -5973,16 +6382,22 @@ impl<'a> EditContact<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::Contact> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::Contact>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::Contact>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::Contact>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::Contact>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::Contact>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for EditContact<'a> {
@@ -6027,16 +6442,22 @@ impl<'a> GetContactProfile<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::UserProfile> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::UserProfile>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::UserProfile>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::UserProfile>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::UserProfile>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::UserProfile>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetContactProfile<'a> {
@@ -6084,16 +6505,22 @@ impl<'a> GetLidByIds<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::Lids> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::Lids>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::Lids>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::Lids>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::Lids>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::Lids>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetLidByIds<'a> {
@@ -6138,16 +6565,22 @@ impl<'a> GetLidById<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::Lid> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::Lid>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::Lid>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::Lid>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::Lid>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::Lid>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetLidById<'a> {
@@ -6197,16 +6630,24 @@ impl<'a> SendMePresence<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::CheckContactResponse> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::CheckContactResponse>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::CheckContactResponse>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::CheckContactResponse>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::CheckContactResponse>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::CheckContactResponse>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMePresence<'a> {
@@ -6249,16 +6690,22 @@ impl<'a> GetPresence<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::Presence> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::Presence>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::Presence>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::Presence>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::Presence>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::Presence>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetPresence<'a> {
@@ -6324,16 +6771,24 @@ impl<'a> SendPresence<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::CheckContactResponse> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::CheckContactResponse>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::CheckContactResponse>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::CheckContactResponse>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::CheckContactResponse>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::CheckContactResponse>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendPresence<'a> {
@@ -6379,16 +6834,24 @@ impl<'a> SubscribePresence<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::CheckContactResponse> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::CheckContactResponse>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::CheckContactResponse>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::CheckContactResponse>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::CheckContactResponse>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::CheckContactResponse>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SubscribePresence<'a> {
@@ -6447,16 +6910,22 @@ impl<'a> GetGroups<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::GroupsList> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::GroupsList>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::GroupsList>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::GroupsList>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::GroupsList>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::GroupsList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetGroups<'a> {
@@ -6506,16 +6975,22 @@ impl<'a> AcceptGroupInvite<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::NewGroup> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::NewGroup>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::NewGroup>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::NewGroup>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::NewGroup>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::NewGroup>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for AcceptGroupInvite<'a> {
@@ -6574,16 +7049,22 @@ impl<'a> CreateGroup<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::GroupCreate> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::GroupCreate>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::GroupCreate>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::GroupCreate>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::GroupCreate>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::GroupCreate>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateGroup<'a> {
@@ -6625,16 +7106,22 @@ impl<'a> GetGroup<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::Group> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::Group>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::Group>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::Group>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::Group>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::Group>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetGroup<'a> {
@@ -6699,16 +7186,24 @@ impl<'a> UpdateGroupInfo<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for UpdateGroupInfo<'a> {
@@ -6750,16 +7245,24 @@ impl<'a> LeaveGroup<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for LeaveGroup<'a> {
@@ -6824,16 +7327,24 @@ impl<'a> UpdateGroupSetting<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for UpdateGroupSetting<'a> {
@@ -6878,16 +7389,24 @@ impl<'a> GetGroupInvite<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::GroupInviteReceived> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::GroupInviteReceived>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::GroupInviteReceived>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::GroupInviteReceived>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::GroupInviteReceived>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::GroupInviteReceived>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetGroupInvite<'a> {
@@ -6932,16 +7451,24 @@ impl<'a> RevokeGroupInvite<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for RevokeGroupInvite<'a> {
@@ -6999,18 +7526,28 @@ impl<'a> AddGroupParticipant<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseListParticipants> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseListParticipants>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(
+    pub fn send_with_meta(
         self,
-    ) -> Result<Answer<types::ResponseListParticipants>> {
-        self.run(true).await
+    ) -> impl Future<
+        Output = Result<Answer<types::ResponseListParticipants>>,
+    > + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseListParticipants>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<
+        Output = Result<Answer<types::ResponseListParticipants>>,
+    > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for AddGroupParticipant<'a> {
@@ -7068,18 +7605,28 @@ impl<'a> RemoveGroupParticipant<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseListParticipants> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseListParticipants>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(
+    pub fn send_with_meta(
         self,
-    ) -> Result<Answer<types::ResponseListParticipants>> {
-        self.run(true).await
+    ) -> impl Future<
+        Output = Result<Answer<types::ResponseListParticipants>>,
+    > + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseListParticipants>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<
+        Output = Result<Answer<types::ResponseListParticipants>>,
+    > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for RemoveGroupParticipant<'a> {
@@ -7124,16 +7671,21 @@ impl<'a> GetGroupIcon<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<Download> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<Download>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<Download>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<Download>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<Download>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<Download>>> + Send + 'a {
         let Self { call, op } = self;
-        call.download(op.send(), meta).await
+        call.download(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetGroupIcon<'a> {
@@ -7196,27 +7748,36 @@ impl<'a> SetGroupIcon<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, twin, body, media } = self;
-        match media.reference() {
-            Some(reference) => {
-                call.run(twin.body(body.media(reference)).send(), meta).await
-            }
-            None => {
-                call.raw_upload(
-                        media,
-                        &["image/jpeg", "image/png"],
-                        move |bytes| op.body(bytes).send(),
-                        meta,
-                    )
-                    .await
+        async move {
+            match media.reference() {
+                Some(reference) => {
+                    call.run(twin.body(body.media(reference)).send(), meta).await
+                }
+                None => {
+                    call.raw_upload(
+                            media,
+                            &["image/jpeg", "image/png"],
+                            move |bytes| op.body(bytes).send(),
+                            meta,
+                        )
+                        .await
+                }
             }
         }
     }
@@ -7263,16 +7824,24 @@ impl<'a> DeleteGroupIcon<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DeleteGroupIcon<'a> {
@@ -7330,16 +7899,24 @@ impl<'a> DemoteGroupAdmin<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DemoteGroupAdmin<'a> {
@@ -7397,16 +7974,24 @@ impl<'a> PromoteToGroupAdmin<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for PromoteToGroupAdmin<'a> {
@@ -7452,16 +8037,24 @@ impl<'a> GetGroupMetadataByInviteCode<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::GroupInfoByInviteCode> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::GroupInfoByInviteCode>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::GroupInfoByInviteCode>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::GroupInfoByInviteCode>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::GroupInfoByInviteCode>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::GroupInfoByInviteCode>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetGroupMetadataByInviteCode<'a> {
@@ -7620,22 +8213,29 @@ impl<'a> SendGroupInvite<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        if call.uploads() {
-            let body = types::SenderGroupInviteByCode::try_from(
-                body.media(Some(String::new())),
-            );
-            return call.upload("send_group_invite", body, meta).await;
+        async move {
+            if call.uploads() {
+                let body = types::SenderGroupInviteByCode::try_from(
+                    body.media(Some(String::new())),
+                );
+                return call.upload("send_group_invite", body, meta).await;
+            }
+            call.run(op.body(body).send(), meta).await
         }
-        call.run(op.body(body).send(), meta).await
     }
 }
 impl<'a> ::std::future::IntoFuture for SendGroupInvite<'a> {
@@ -7703,16 +8303,24 @@ impl<'a> GetGroupApplicationsList<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::GroupApplicationList> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::GroupApplicationList>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::GroupApplicationList>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::GroupApplicationList>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::GroupApplicationList>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::GroupApplicationList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetGroupApplicationsList<'a> {
@@ -7765,18 +8373,28 @@ impl<'a> ApproveGroupApplicationsList<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::GroupApplicationChangeList> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::GroupApplicationChangeList>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(
+    pub fn send_with_meta(
         self,
-    ) -> Result<Answer<types::GroupApplicationChangeList>> {
-        self.run(true).await
+    ) -> impl Future<
+        Output = Result<Answer<types::GroupApplicationChangeList>>,
+    > + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::GroupApplicationChangeList>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<
+        Output = Result<Answer<types::GroupApplicationChangeList>>,
+    > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for ApproveGroupApplicationsList<'a> {
@@ -7829,18 +8447,28 @@ impl<'a> RejectGroupApplicationsList<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::GroupApplicationChangeList> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::GroupApplicationChangeList>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(
+    pub fn send_with_meta(
         self,
-    ) -> Result<Answer<types::GroupApplicationChangeList>> {
-        self.run(true).await
+    ) -> impl Future<
+        Output = Result<Answer<types::GroupApplicationChangeList>>,
+    > + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::GroupApplicationChangeList>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<
+        Output = Result<Answer<types::GroupApplicationChangeList>>,
+    > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for RejectGroupApplicationsList<'a> {
@@ -7949,16 +8577,22 @@ impl<'a> GetStories<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::MessagesList> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::MessagesList>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::MessagesList>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::MessagesList>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::MessagesList>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::MessagesList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetStories<'a> {
@@ -8144,16 +8778,22 @@ impl<'a> CreateStory<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateStory<'a> {
@@ -8262,16 +8902,22 @@ impl<'a> CreateStoryText<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateStoryText<'a> {
@@ -8408,20 +9054,29 @@ impl<'a> CreateStoryMedia<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        if call.uploads() {
-            let body = types::SenderStoriesMedia::try_from(body.media(String::new()));
-            return call.upload("create_story_media", body, meta).await;
+        async move {
+            if call.uploads() {
+                let body = types::SenderStoriesMedia::try_from(
+                    body.media(String::new()),
+                );
+                return call.upload("create_story_media", body, meta).await;
+            }
+            call.run(op.body(body).send(), meta).await
         }
-        call.run(op.body(body).send(), meta).await
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateStoryMedia<'a> {
@@ -8567,20 +9222,29 @@ impl<'a> CreateStoryAudio<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        if call.uploads() {
-            let body = types::SenderStoriesAudio::try_from(body.media(String::new()));
-            return call.upload("create_story_audio", body, meta).await;
+        async move {
+            if call.uploads() {
+                let body = types::SenderStoriesAudio::try_from(
+                    body.media(String::new()),
+                );
+                return call.upload("create_story_audio", body, meta).await;
+            }
+            call.run(op.body(body).send(), meta).await
         }
-        call.run(op.body(body).send(), meta).await
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateStoryAudio<'a> {
@@ -8622,18 +9286,28 @@ impl<'a> GetStory<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<::std::boxed::Box<types::Message>> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<::std::boxed::Box<types::Message>>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(
+    pub fn send_with_meta(
         self,
-    ) -> Result<Answer<::std::boxed::Box<types::Message>>> {
-        self.run(true).await
+    ) -> impl Future<
+        Output = Result<Answer<::std::boxed::Box<types::Message>>>,
+    > + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<::std::boxed::Box<types::Message>>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<
+        Output = Result<Answer<::std::boxed::Box<types::Message>>>,
+    > + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetStory<'a> {
@@ -8701,16 +9375,24 @@ impl<'a> CopyStory<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CopyStory<'a> {
@@ -8755,16 +9437,22 @@ impl<'a> GetMessageViewStatuses<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::StatusesList> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::StatusesList>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::StatusesList>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::StatusesList>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::StatusesList>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::StatusesList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetMessageViewStatuses<'a> {
@@ -8823,16 +9511,24 @@ impl<'a> GetNewsletters<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::NewslettersList> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::NewslettersList>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::NewslettersList>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::NewslettersList>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::NewslettersList>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::NewslettersList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetNewsletters<'a> {
@@ -8895,16 +9591,22 @@ impl<'a> CreateNewsletter<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::Newsletter> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::Newsletter>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::Newsletter>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::Newsletter>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::Newsletter>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::Newsletter>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateNewsletter<'a> {
@@ -9001,16 +9703,24 @@ impl<'a> FindNewsletter<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::NewslettersListPaged> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::NewslettersListPaged>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::NewslettersListPaged>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::NewslettersListPaged>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::NewslettersListPaged>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::NewslettersListPaged>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for FindNewsletter<'a> {
@@ -9075,16 +9785,24 @@ impl<'a> RecommendedNewsletter<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::NewslettersListPaged> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::NewslettersListPaged>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::NewslettersListPaged>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::NewslettersListPaged>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::NewslettersListPaged>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::NewslettersListPaged>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for RecommendedNewsletter<'a> {
@@ -9141,16 +9859,22 @@ impl<'a> GetNewsletter<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::MessagesList> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::MessagesList>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::MessagesList>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::MessagesList>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::MessagesList>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::MessagesList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetNewsletter<'a> {
@@ -9198,16 +9922,24 @@ impl<'a> DeleteNewsletter<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DeleteNewsletter<'a> {
@@ -9298,16 +10030,22 @@ impl<'a> EditNewsletter<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::Newsletter> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::Newsletter>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::Newsletter>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::Newsletter>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::Newsletter>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::Newsletter>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for EditNewsletter<'a> {
@@ -9355,16 +10093,24 @@ impl<'a> SubscribeNewsletter<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SubscribeNewsletter<'a> {
@@ -9412,16 +10158,24 @@ impl<'a> UnsubscribeNewsletter<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for UnsubscribeNewsletter<'a> {
@@ -9467,16 +10221,24 @@ impl<'a> SubscribeNewsletterInvite<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SubscribeNewsletterInvite<'a> {
@@ -9522,16 +10284,24 @@ impl<'a> UnsubscribeNewsletterInvite<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for UnsubscribeNewsletterInvite<'a> {
@@ -9579,16 +10349,24 @@ impl<'a> TrackingNewsletter<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for TrackingNewsletter<'a> {
@@ -9671,16 +10449,22 @@ impl<'a> GetMessagesNewsletter<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::MessagesList> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::MessagesList>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::MessagesList>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::MessagesList>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::MessagesList>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::MessagesList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetMessagesNewsletter<'a> {
@@ -9745,16 +10529,22 @@ impl<'a> CreateNewsletterAdminInvite<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateNewsletterAdminInvite<'a> {
@@ -9808,16 +10598,24 @@ impl<'a> RevokeNewsletterAdminInvite<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for RevokeNewsletterAdminInvite<'a> {
@@ -9871,16 +10669,24 @@ impl<'a> AcceptNewsletterAdminRequest<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for AcceptNewsletterAdminRequest<'a> {
@@ -9934,16 +10740,24 @@ impl<'a> DemoteNewsletterAdmin<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DemoteNewsletterAdmin<'a> {
@@ -9989,16 +10803,22 @@ impl<'a> GetNewsletterByInviteCode<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::Newsletter> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::Newsletter>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::Newsletter>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::Newsletter>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::Newsletter>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::Newsletter>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetNewsletterByInviteCode<'a> {
@@ -10157,22 +10977,29 @@ impl<'a> SendNewsletterInvite<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        if call.uploads() {
-            let body = types::SenderNewsletterInviteByCode::try_from(
-                body.media(Some(String::new())),
-            );
-            return call.upload("send_newsletter_invite", body, meta).await;
+        async move {
+            if call.uploads() {
+                let body = types::SenderNewsletterInviteByCode::try_from(
+                    body.media(Some(String::new())),
+                );
+                return call.upload("send_newsletter_invite", body, meta).await;
+            }
+            call.run(op.body(body).send(), meta).await
         }
-        call.run(op.body(body).send(), meta).await
     }
 }
 impl<'a> ::std::future::IntoFuture for SendNewsletterInvite<'a> {
@@ -10264,16 +11091,24 @@ impl<'a> GetMediaFiles<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::MediaFilesList> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::MediaFilesList>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::MediaFilesList>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::MediaFilesList>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::MediaFilesList>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::MediaFilesList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetMediaFiles<'a> {
@@ -10325,42 +11160,51 @@ impl<'a> UploadMedia<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::UploadMediaResponse> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::UploadMediaResponse>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::UploadMediaResponse>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::UploadMediaResponse>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::UploadMediaResponse>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::UploadMediaResponse>>> + Send + 'a {
         let Self { call, op, twin, body, media } = self;
-        match media.reference() {
-            Some(reference) => {
-                call.run(twin.body(body.media(Some(reference))).send(), meta).await
-            }
-            None => {
-                call.raw_upload(
-                        media,
-                        &[
-                            "application/pdf",
-                            "application/msword",
-                            "application/vnd.ms-powerpoint",
-                            "application/vnd.ms-excel",
-                            "text/plain",
-                            "image/jpeg",
-                            "image/png",
-                            "audio/acc",
-                            "audio/mp4",
-                            "audio/amr",
-                            "audio/mpeg",
-                            "audio/ogg",
-                            "audio/ogg; codecs=opus",
-                            "video/mp4",
-                        ],
-                        move |bytes| op.body(bytes).send(),
-                        meta,
-                    )
-                    .await
+        async move {
+            match media.reference() {
+                Some(reference) => {
+                    call.run(twin.body(body.media(Some(reference))).send(), meta).await
+                }
+                None => {
+                    call.raw_upload(
+                            media,
+                            &[
+                                "application/pdf",
+                                "application/msword",
+                                "application/vnd.ms-powerpoint",
+                                "application/vnd.ms-excel",
+                                "text/plain",
+                                "image/jpeg",
+                                "image/png",
+                                "audio/acc",
+                                "audio/mp4",
+                                "audio/amr",
+                                "audio/mpeg",
+                                "audio/ogg",
+                                "audio/ogg; codecs=opus",
+                                "video/mp4",
+                            ],
+                            move |bytes| op.body(bytes).send(),
+                            meta,
+                        )
+                        .await
+                }
             }
         }
     }
@@ -10404,16 +11248,21 @@ impl<'a> GetMedia<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<Download> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<Download>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<Download>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<Download>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<Download>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<Download>>> + Send + 'a {
         let Self { call, op } = self;
-        call.download(op.send(), meta).await
+        call.download(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetMedia<'a> {
@@ -10455,16 +11304,24 @@ impl<'a> DeleteMedia<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DeleteMedia<'a> {
@@ -10509,16 +11366,24 @@ impl<'a> BlacklistAdd<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for BlacklistAdd<'a> {
@@ -10563,16 +11428,24 @@ impl<'a> BlacklistRemove<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for BlacklistRemove<'a> {
@@ -10608,16 +11481,22 @@ impl<'a> GetBlackList<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ContactIdList> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::ContactIdList>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ContactIdList>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ContactIdList>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ContactIdList>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ContactIdList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetBlackList<'a> {
@@ -10653,16 +11532,24 @@ impl<'a> GetBusinessProfile<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::BusinessProfile> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::BusinessProfile>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::BusinessProfile>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::BusinessProfile>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::BusinessProfile>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::BusinessProfile>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetBusinessProfile<'a> {
@@ -10750,16 +11637,24 @@ impl<'a> EditBusinessProfile<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for EditBusinessProfile<'a> {
@@ -10818,16 +11713,22 @@ impl<'a> GetProducts<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ProductsList> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::ProductsList>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ProductsList>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ProductsList>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ProductsList>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ProductsList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetProducts<'a> {
@@ -10950,16 +11851,22 @@ impl<'a> CreateProduct<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::Product> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::Product>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::Product>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::Product>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::Product>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::Product>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateProduct<'a> {
@@ -11027,16 +11934,22 @@ impl<'a> GetContactProducts<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ProductsList> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::ProductsList>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ProductsList>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ProductsList>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ProductsList>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ProductsList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetContactProducts<'a> {
@@ -11079,16 +11992,22 @@ impl<'a> GetProduct<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::Product> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::Product>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::Product>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::Product>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::Product>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::Product>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetProduct<'a> {
@@ -11167,16 +12086,22 @@ impl<'a> SendProduct<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendProduct<'a> {
@@ -11219,16 +12144,24 @@ impl<'a> DeleteProduct<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DeleteProduct<'a> {
@@ -11364,16 +12297,22 @@ impl<'a> UpdateProduct<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::Product> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::Product>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::Product>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::Product>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::Product>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::Product>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for UpdateProduct<'a> {
@@ -11425,16 +12364,22 @@ impl<'a> GetOrderItems<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::OrderItems> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::OrderItems>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::OrderItems>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::OrderItems>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::OrderItems>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::OrderItems>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetOrderItems<'a> {
@@ -11601,22 +12546,29 @@ impl<'a> SendCatalog<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::SentMessage> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::SentMessage>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::SentMessage>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        if call.uploads() {
-            let body = types::SenderCatalogById::try_from(
-                body.media(Some(String::new())),
-            );
-            return call.upload("send_catalog", body, meta).await;
+        async move {
+            if call.uploads() {
+                let body = types::SenderCatalogById::try_from(
+                    body.media(Some(String::new())),
+                );
+                return call.upload("send_catalog", body, meta).await;
+            }
+            call.run(op.body(body).send(), meta).await
         }
-        call.run(op.body(body).send(), meta).await
     }
 }
 impl<'a> ::std::future::IntoFuture for SendCatalog<'a> {
@@ -11675,16 +12627,28 @@ impl<'a> GetCollectionsList<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::BusinessCollectionList> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::BusinessCollectionList>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::BusinessCollectionList>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<
+        Output = Result<Answer<types::BusinessCollectionList>>,
+    > + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::BusinessCollectionList>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<
+        Output = Result<Answer<types::BusinessCollectionList>>,
+    > + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetCollectionsList<'a> {
@@ -11739,21 +12703,28 @@ impl<'a> CreateCollection<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::BusinessCollectionEditResult> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::BusinessCollectionEditResult>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(
+    pub fn send_with_meta(
         self,
-    ) -> Result<Answer<types::BusinessCollectionEditResult>> {
-        self.run(true).await
+    ) -> impl Future<
+        Output = Result<Answer<types::BusinessCollectionEditResult>>,
+    > + Send + 'a {
+        self.run(true)
     }
-    async fn run(
+    fn run(
         self,
         meta: bool,
-    ) -> Result<Answer<types::BusinessCollectionEditResult>> {
+    ) -> impl Future<
+        Output = Result<Answer<types::BusinessCollectionEditResult>>,
+    > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateCollection<'a> {
@@ -11827,16 +12798,28 @@ impl<'a> GetCollectionsProductsList<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::BusinessCollectionList> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::BusinessCollectionList>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::BusinessCollectionList>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<
+        Output = Result<Answer<types::BusinessCollectionList>>,
+    > + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::BusinessCollectionList>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<
+        Output = Result<Answer<types::BusinessCollectionList>>,
+    > + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetCollectionsProductsList<'a> {
@@ -11879,16 +12862,24 @@ impl<'a> GetCollection<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::BusinessCollection> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::BusinessCollection>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::BusinessCollection>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::BusinessCollection>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::BusinessCollection>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::BusinessCollection>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetCollection<'a> {
@@ -11934,16 +12925,24 @@ impl<'a> DeleteCollection<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DeleteCollection<'a> {
@@ -12024,21 +13023,28 @@ impl<'a> EditCollection<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::BusinessCollectionEditResult> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::BusinessCollectionEditResult>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(
+    pub fn send_with_meta(
         self,
-    ) -> Result<Answer<types::BusinessCollectionEditResult>> {
-        self.run(true).await
+    ) -> impl Future<
+        Output = Result<Answer<types::BusinessCollectionEditResult>>,
+    > + Send + 'a {
+        self.run(true)
     }
-    async fn run(
+    fn run(
         self,
         meta: bool,
-    ) -> Result<Answer<types::BusinessCollectionEditResult>> {
+    ) -> impl Future<
+        Output = Result<Answer<types::BusinessCollectionEditResult>>,
+    > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for EditCollection<'a> {
@@ -12099,16 +13105,22 @@ impl<'a> GetCollectionProductList<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ProductsList> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::ProductsList>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ProductsList>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ProductsList>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ProductsList>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ProductsList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetCollectionProductList<'a> {
@@ -12144,16 +13156,22 @@ impl<'a> GetLabels<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::Labels> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::Labels>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::Labels>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::Labels>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::Labels>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::Labels>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetLabels<'a> {
@@ -12214,16 +13232,24 @@ impl<'a> CreateLabel<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateLabel<'a> {
@@ -12268,16 +13294,24 @@ impl<'a> GetLabelAssociations<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::LabelAssociations> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::LabelAssociations>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::LabelAssociations>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::LabelAssociations>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::LabelAssociations>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::LabelAssociations>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetLabelAssociations<'a> {
@@ -12328,16 +13362,24 @@ impl<'a> AddLabelAssociation<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for AddLabelAssociation<'a> {
@@ -12388,16 +13430,24 @@ impl<'a> DeleteLabelAssociation<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DeleteLabelAssociation<'a> {
@@ -12433,16 +13483,23 @@ impl<'a> GetLimits<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<Option<types::Limits>> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<Option<types::Limits>>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<Option<types::Limits>>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<Option<types::Limits>>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<Option<types::Limits>>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<Option<types::Limits>>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run_optional(op.send(), meta).await
+        call.run_optional(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetLimits<'a> {
@@ -12501,16 +13558,22 @@ impl<'a> GetCommunities<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::GroupsList> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::GroupsList>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::GroupsList>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::GroupsList>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::GroupsList>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::GroupsList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetCommunities<'a> {
@@ -12567,16 +13630,22 @@ impl<'a> CreateCommunity<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::Group> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::Group>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::Group>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::Group>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::Group>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::Group>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateCommunity<'a> {
@@ -12621,16 +13690,22 @@ impl<'a> GetCommunity<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::Group> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::Group>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::Group>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::Group>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::Group>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::Group>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetCommunity<'a> {
@@ -12704,16 +13779,22 @@ impl<'a> CreateGroupInCommunity<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::Group> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::Group>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::Group>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::Group>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::Group>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::Group>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateGroupInCommunity<'a> {
@@ -12758,16 +13839,24 @@ impl<'a> DeactivateCommunity<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DeactivateCommunity<'a> {
@@ -12812,16 +13901,24 @@ impl<'a> RevokeCommunityInvite<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for RevokeCommunityInvite<'a> {
@@ -12872,16 +13969,24 @@ impl<'a> LinkGroupToCommunity<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for LinkGroupToCommunity<'a> {
@@ -12932,16 +14037,24 @@ impl<'a> UnlinkGroupFromCommunity<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for UnlinkGroupFromCommunity<'a> {
@@ -12992,16 +14105,24 @@ impl<'a> JoinInCommunityGroup<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for JoinInCommunityGroup<'a> {
@@ -13066,16 +14187,24 @@ impl<'a> ChangeCommunitySettings<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for ChangeCommunitySettings<'a> {
@@ -13133,18 +14262,28 @@ impl<'a> AddCommunityParticipant<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseListParticipants> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseListParticipants>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(
+    pub fn send_with_meta(
         self,
-    ) -> Result<Answer<types::ResponseListParticipants>> {
-        self.run(true).await
+    ) -> impl Future<
+        Output = Result<Answer<types::ResponseListParticipants>>,
+    > + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseListParticipants>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<
+        Output = Result<Answer<types::ResponseListParticipants>>,
+    > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for AddCommunityParticipant<'a> {
@@ -13202,18 +14341,28 @@ impl<'a> RemoveCommunityParticipant<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseListParticipants> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseListParticipants>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(
+    pub fn send_with_meta(
         self,
-    ) -> Result<Answer<types::ResponseListParticipants>> {
-        self.run(true).await
+    ) -> impl Future<
+        Output = Result<Answer<types::ResponseListParticipants>>,
+    > + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseListParticipants>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<
+        Output = Result<Answer<types::ResponseListParticipants>>,
+    > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for RemoveCommunityParticipant<'a> {
@@ -13271,18 +14420,28 @@ impl<'a> DemoteCommunityParticipant<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseListParticipants> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseListParticipants>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(
+    pub fn send_with_meta(
         self,
-    ) -> Result<Answer<types::ResponseListParticipants>> {
-        self.run(true).await
+    ) -> impl Future<
+        Output = Result<Answer<types::ResponseListParticipants>>,
+    > + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseListParticipants>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<
+        Output = Result<Answer<types::ResponseListParticipants>>,
+    > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DemoteCommunityParticipant<'a> {
@@ -13340,18 +14499,28 @@ impl<'a> PromoteCommunityParticipant<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseListParticipants> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseListParticipants>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(
+    pub fn send_with_meta(
         self,
-    ) -> Result<Answer<types::ResponseListParticipants>> {
-        self.run(true).await
+    ) -> impl Future<
+        Output = Result<Answer<types::ResponseListParticipants>>,
+    > + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseListParticipants>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<
+        Output = Result<Answer<types::ResponseListParticipants>>,
+    > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for PromoteCommunityParticipant<'a> {
@@ -13396,16 +14565,24 @@ impl<'a> GetCommunitySubGroups<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::CommunitySubGroups> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::CommunitySubGroups>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::CommunitySubGroups>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::CommunitySubGroups>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::CommunitySubGroups>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::CommunitySubGroups>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta).await
+        call.run(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetCommunitySubGroups<'a> {
@@ -13529,16 +14706,24 @@ impl<'a> CreateEvent<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateEvent<'a> {
@@ -13612,16 +14797,22 @@ impl<'a> CreateGroupInCommunityDeprecated<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::Group> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(self) -> impl Future<Output = Result<types::Group>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::Group>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::Group>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::Group>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::Group>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateGroupInCommunityDeprecated<'a> {
@@ -13669,16 +14860,28 @@ impl<'a> CreateCallEvent<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::CreateCallEventResponse> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::CreateCallEventResponse>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::CreateCallEventResponse>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<
+        Output = Result<Answer<types::CreateCallEventResponse>>,
+    > + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::CreateCallEventResponse>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<
+        Output = Result<Answer<types::CreateCallEventResponse>>,
+    > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateCallEvent<'a> {
@@ -13732,16 +14935,24 @@ impl<'a> RejectCall<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for RejectCall<'a> {
@@ -13795,16 +15006,24 @@ impl<'a> RejectCallDeprecated<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::ResponseSuccess> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(self) -> Result<Answer<types::ResponseSuccess>> {
-        self.run(true).await
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
     }
-    async fn run(self, meta: bool) -> Result<Answer<types::ResponseSuccess>> {
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for RejectCallDeprecated<'a> {
@@ -13852,21 +15071,28 @@ impl<'a> CreateGroupCallLink<'a> {
         self
     }
     /// Checks the request, sends it and decodes the answer.
-    pub async fn send(self) -> Result<types::CreateGroupCallLinkResponse> {
-        self.run(false).await.map(|answer| answer.value)
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::CreateGroupCallLinkResponse>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
-    pub async fn send_with_meta(
+    pub fn send_with_meta(
         self,
-    ) -> Result<Answer<types::CreateGroupCallLinkResponse>> {
-        self.run(true).await
+    ) -> impl Future<
+        Output = Result<Answer<types::CreateGroupCallLinkResponse>>,
+    > + Send + 'a {
+        self.run(true)
     }
-    async fn run(
+    fn run(
         self,
         meta: bool,
-    ) -> Result<Answer<types::CreateGroupCallLinkResponse>> {
+    ) -> impl Future<
+        Output = Result<Answer<types::CreateGroupCallLinkResponse>>,
+    > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta).await
+        call.run(op.body(body).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateGroupCallLink<'a> {

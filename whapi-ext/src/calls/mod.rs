@@ -37,6 +37,7 @@ mod generated {
     include!("generated.rs");
 }
 pub(crate) mod options;
+mod sending;
 
 pub use generated::*;
 pub use options::{Answer, CallOptions};
@@ -45,6 +46,10 @@ pub(crate) use call::Call;
 pub(crate) use checks::Limit;
 
 // What the generated builders name.
+use std::future::Future;
+
+use futures_util::FutureExt;
+
 use crate::ids::{self, IntoId};
 use crate::media::{Download, MediaSource};
 use crate::{Result, Whapi};

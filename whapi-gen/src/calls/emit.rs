@@ -287,17 +287,37 @@ pub(crate) fn emit(plan: &Plan) -> TokenStream {
             };
             quote! {
                 let Self { call, op, twin, body, media } = self;
-                match media.reference() {
-                    Some(reference) => call.#runner(twin.body(body.media(#reference)).send(), meta).await,
-                    None => call.raw_upload(media, &[#(#accept),*], move |bytes| op.body(bytes).send(), meta).await,
+                async move {
+                    match media.reference() {
+                        Some(reference) => call.#runner(twin.body(body.media(#reference)).send(), meta).await,
+                        None => call.raw_upload(media, &[#(#accept),*], move |bytes| op.body(bytes).send(), meta).await,
+                    }
                 }
             }
         }
+        None if plan.uploads => quote! {
+            let Self { call, op, #body_bind } = self;
+            async move {
+                #upload
+                call.#runner(op #body_call .send(), meta).await
+            }
+        },
+        // No layer of its own: the call's future is the client's, wrapped.
         None => quote! {
             let Self { call, op, #body_bind } = self;
-            #upload
-            call.#runner(op #body_call .send(), meta).await
+            call.#runner(op #body_call .send(), meta)
         },
+    };
+    // A plain JSON call sends its value straight; the others take their
+    // answer from `run`.
+    let send_body = match (&plan.answer, plan.uploads, &plan.raw_upload) {
+        (Answer::Json(_), false, None) => quote! {
+            let Self { call, op, #body_bind } = self;
+            call.send(op #body_call .send())
+        },
+        _ => quote!(self
+            .run(false)
+            .map(|answer| answer.map(|answer| answer.value))),
     };
     quote! {
         #struct_doc
@@ -334,16 +354,16 @@ pub(crate) fn emit(plan: &Plan) -> TokenStream {
             }
 
             /// Checks the request, sends it and decodes the answer.
-            pub async fn send(self) -> Result<#answer> {
-                self.run(false).await.map(|answer| answer.value)
+            pub fn send(self) -> impl Future<Output = Result<#answer>> + Send + 'a {
+                #send_body
             }
 
             /// [`Self::send`], with the answer's status, headers, attempts and latency.
-            pub async fn send_with_meta(self) -> Result<Answer<#answer>> {
-                self.run(true).await
+            pub fn send_with_meta(self) -> impl Future<Output = Result<Answer<#answer>>> + Send + 'a {
+                self.run(true)
             }
 
-            async fn run(self, meta: bool) -> Result<Answer<#answer>> {
+            fn run(self, meta: bool) -> impl Future<Output = Result<Answer<#answer>>> + Send + 'a {
                 #run_body
             }
         }
