@@ -91,11 +91,12 @@ async fn main() -> Result<(), Failure> {
     let client = Client::new_with_client(&base_url, http_with_token(&token)?, Hooks::default());
 
     let health = client.check_health().send().await?.into_inner();
-    // Responses decode leniently: fields the service may leave out are `Option`s.
-    let status = health.status.and_then(|s| s.text).unwrap_or_default();
+    // Responses decode leniently: fields the service may leave out are
+    // `Option`s; the values people read have accessors that read as empty.
     println!(
-        "channel {} is {status}",
-        health.channel_id.unwrap_or_default()
+        "channel {} is {}",
+        health.channel_id.as_deref().unwrap_or_default(),
+        health.status_text()
     );
 
     let chats = client
@@ -105,11 +106,11 @@ async fn main() -> Result<(), Failure> {
         .await?
         .into_inner();
     for chat in chats.chats.map(|c| c.0).unwrap_or_default() {
-        let id = chat.id.map(|id| id.to_string()).unwrap_or_default();
         println!(
-            "chat {id} ({}): {}",
-            chat.type_.unwrap_or_default(),
-            chat.name.unwrap_or_default()
+            "chat {} ({}): {}",
+            chat.id(),
+            chat.type_.as_deref().unwrap_or_default(),
+            chat.name()
         );
     }
 
@@ -124,8 +125,7 @@ async fn main() -> Result<(), Failure> {
                 .send()
                 .await?
                 .into_inner();
-            let id = sent.message.and_then(|m| m.id).unwrap_or_default();
-            println!("sent: {} (message {id})", sent.sent.unwrap_or(false));
+            println!("sent: {} (message {})", sent.is_sent(), sent.id());
         }
         None => println!("set WHAPI_TO to also send a text"),
     }

@@ -12,6 +12,7 @@ impl Whapi {
     /// Check health & launch channel (`checkHealth`: `GET /health`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`CheckHealth`].
+    #[inline]
     pub fn check_health(&self) -> CheckHealth<'_> {
         #[allow(unused_mut)]
         let mut this = CheckHealth {
@@ -23,6 +24,7 @@ impl Whapi {
 }
 impl<'a> CheckHealth<'a> {
     /// If set to false, the channel will not launch
+    #[inline]
     pub fn wakeup(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -32,6 +34,7 @@ impl<'a> CheckHealth<'a> {
         self
     }
     /// Browser name, OS name, OS version separated by commas. Example: 'Safari,Windows,10.0.19044' or 'Desktop,Mac OS,11.6.3'
+    #[inline]
     pub fn platform(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("platform", value, &[]);
@@ -41,6 +44,7 @@ impl<'a> CheckHealth<'a> {
         self
     }
     /// Channel type. Web - for linking existing WA account via WA Web, Mobile - for creating new WA account
+    #[inline]
     pub fn channel_type(
         mut self,
         value: impl Into<types::CheckHealthChannelType>,
@@ -53,21 +57,25 @@ impl<'a> CheckHealth<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Health>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::Health>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -79,6 +87,7 @@ impl<'a> CheckHealth<'a> {
 impl<'a> ::std::future::IntoFuture for CheckHealth<'a> {
     type Output = Result<types::Health>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -93,6 +102,7 @@ impl Whapi {
     /// Get channel settings (`getChannelSettings`: `GET /settings`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetChannelSettings`].
+    #[inline]
     pub fn get_channel_settings(&self) -> GetChannelSettings<'_> {
         #[allow(unused_mut)]
         let mut this = GetChannelSettings {
@@ -104,11 +114,13 @@ impl Whapi {
 }
 impl<'a> GetChannelSettings<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::SettingsReceived>> + Send + 'a {
@@ -116,11 +128,13 @@ impl<'a> GetChannelSettings<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SettingsReceived>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -132,6 +146,7 @@ impl<'a> GetChannelSettings<'a> {
 impl<'a> ::std::future::IntoFuture for GetChannelSettings<'a> {
     type Output = Result<types::SettingsReceived>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -146,6 +161,7 @@ impl Whapi {
     /// Reset channel settings (`resetChannelSettings`: `DELETE /settings`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`ResetChannelSettings`].
+    #[inline]
     pub fn reset_channel_settings(&self) -> ResetChannelSettings<'_> {
         #[allow(unused_mut)]
         let mut this = ResetChannelSettings {
@@ -157,11 +173,13 @@ impl Whapi {
 }
 impl<'a> ResetChannelSettings<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -169,11 +187,13 @@ impl<'a> ResetChannelSettings<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -185,6 +205,7 @@ impl<'a> ResetChannelSettings<'a> {
 impl<'a> ::std::future::IntoFuture for ResetChannelSettings<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -200,6 +221,7 @@ impl Whapi {
     /// Update channel settings (`updateChannelSettings`: `PATCH /settings`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`UpdateChannelSettings`].
+    #[inline]
     pub fn update_channel_settings(&self) -> UpdateChannelSettings<'_> {
         #[allow(unused_mut)]
         let mut this = UpdateChannelSettings {
@@ -212,6 +234,7 @@ impl Whapi {
 }
 impl<'a> UpdateChannelSettings<'a> {
     /// Backoff delay for a failed callback in milliseconds This setting is used to configure the amount of time the backoff delays before retrying a failed callback. The backoff delay increases linearly by this value each time a callback fails to get a HTTPS 200 OK response. The backoff delay is capped by the max_callback_backoff_delay_ms setting.
+    #[inline]
     pub fn callback_backoff_delay_ms(mut self, value: impl Into<f64>) -> Self {
         {
             let v = self
@@ -227,6 +250,7 @@ impl<'a> UpdateChannelSettings<'a> {
         self
     }
     /// Maximum delay for a failed callback in milliseconds
+    #[inline]
     pub fn max_callback_backoff_delay_ms(mut self, value: impl Into<f64>) -> Self {
         {
             let v = self
@@ -242,6 +266,7 @@ impl<'a> UpdateChannelSettings<'a> {
         self
     }
     /// Stores callbacks on disk until they are successfully acknowledged by the Webhook or not. Restart required.
+    #[inline]
     pub fn callback_persist(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -251,6 +276,7 @@ impl<'a> UpdateChannelSettings<'a> {
         self
     }
     /// Media
+    #[inline]
     pub fn media(mut self, value: impl Into<types::MediaSettings>) -> Self {
         {
             let v = ::std::convert::Into::<types::MediaSettings>::into(value);
@@ -260,6 +286,7 @@ impl<'a> UpdateChannelSettings<'a> {
         self
     }
     /// Webhooks
+    #[inline]
     pub fn webhooks(mut self, value: impl Into<types::Webhooks>) -> Self {
         {
             let v = ::std::convert::Into::<types::Webhooks>::into(value);
@@ -269,6 +296,7 @@ impl<'a> UpdateChannelSettings<'a> {
         self
     }
     /// Use your Socks5 proxy if your account activity arouses suspicion from WhatsApp. This can help maintain anonymity and ensure smooth operation.
+    #[inline]
     pub fn proxy(mut self, value: impl Into<String>) -> Self {
         {
             let v = self
@@ -288,6 +316,7 @@ impl<'a> UpdateChannelSettings<'a> {
         self
     }
     /// Service proxy for mobile authorization. Beta-only parameter; ignored in the production version.
+    #[inline]
     pub fn mobile_proxy(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mobile_proxy", value, &[]);
@@ -297,6 +326,7 @@ impl<'a> UpdateChannelSettings<'a> {
         self
     }
     /// When true, API will not send online status to the server on connection. This will allow you to receive push notifications to devices connected to the number. Working after reconnect.
+    #[inline]
     pub fn offline_mode(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -306,6 +336,7 @@ impl<'a> UpdateChannelSettings<'a> {
         self
     }
     /// When true, all messages will be cached after the connection. If false, old messages will selectively not be cached, allowing large accounts to run faster. Working after reconnect.
+    #[inline]
     pub fn full_history(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -315,11 +346,13 @@ impl<'a> UpdateChannelSettings<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::UpdateSettings>> + Send + 'a {
@@ -327,11 +360,13 @@ impl<'a> UpdateChannelSettings<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::UpdateSettings>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -343,6 +378,7 @@ impl<'a> UpdateChannelSettings<'a> {
 impl<'a> ::std::future::IntoFuture for UpdateChannelSettings<'a> {
     type Output = Result<types::UpdateSettings>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -357,6 +393,7 @@ impl Whapi {
     /// Get allowed events (`getAllowedEvents`: `GET /settings/events`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetAllowedEvents`].
+    #[inline]
     pub fn get_allowed_events(&self) -> GetAllowedEvents<'_> {
         #[allow(unused_mut)]
         let mut this = GetAllowedEvents {
@@ -368,21 +405,25 @@ impl Whapi {
 }
 impl<'a> GetAllowedEvents<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Events>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::Events>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -394,6 +435,7 @@ impl<'a> GetAllowedEvents<'a> {
 impl<'a> ::std::future::IntoFuture for GetAllowedEvents<'a> {
     type Output = Result<types::Events>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -413,6 +455,7 @@ impl Whapi {
     /// - `mode`: Request method for sending hook.
     ///
     /// Checked before anything is sent; the optional fields are setters of [`WebhookTest`].
+    #[inline]
     pub fn webhook_test(
         &self,
         type_: impl Into<types::WebhookEventTypeType>,
@@ -445,6 +488,7 @@ impl Whapi {
 }
 impl<'a> WebhookTest<'a> {
     /// Additional headers for webhook. Max 5 headers.  Example:  "Authorization - Bearer token"  "Content-Type - application/json"  "X-Header - value"
+    #[inline]
     pub fn headers(
         mut self,
         value: impl Into<
@@ -461,11 +505,13 @@ impl<'a> WebhookTest<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -473,11 +519,13 @@ impl<'a> WebhookTest<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -489,6 +537,7 @@ impl<'a> WebhookTest<'a> {
 impl<'a> ::std::future::IntoFuture for WebhookTest<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -503,6 +552,7 @@ impl Whapi {
     /// Login user with QR-base64 (`loginUser`: `GET /users/login`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`LoginUser`].
+    #[inline]
     pub fn login_user(&self) -> LoginUser<'_> {
         #[allow(unused_mut)]
         let mut this = LoginUser {
@@ -514,6 +564,7 @@ impl Whapi {
 }
 impl<'a> LoginUser<'a> {
     /// If set to false, the channel will not launch
+    #[inline]
     pub fn wakeup(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -523,6 +574,7 @@ impl<'a> LoginUser<'a> {
         self
     }
     /// Size of QR-code
+    #[inline]
     pub fn size(mut self, value: i64) -> Self {
         {
             let v = {
@@ -535,6 +587,7 @@ impl<'a> LoginUser<'a> {
         self
     }
     /// Width of result image
+    #[inline]
     pub fn width(mut self, value: i64) -> Self {
         {
             let v = {
@@ -547,6 +600,7 @@ impl<'a> LoginUser<'a> {
         self
     }
     /// Height of result image
+    #[inline]
     pub fn height(mut self, value: i64) -> Self {
         {
             let v = {
@@ -559,6 +613,7 @@ impl<'a> LoginUser<'a> {
         self
     }
     /// Background color
+    #[inline]
     pub fn color_light(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("color_light", value, &[]);
@@ -568,6 +623,7 @@ impl<'a> LoginUser<'a> {
         self
     }
     /// Color of code
+    #[inline]
     pub fn color_dark(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("color_dark", value, &[]);
@@ -577,21 +633,25 @@ impl<'a> LoginUser<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Qr>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::Qr>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -603,6 +663,7 @@ impl<'a> LoginUser<'a> {
 impl<'a> ::std::future::IntoFuture for LoginUser<'a> {
     type Output = Result<types::Qr>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -617,6 +678,7 @@ impl Whapi {
     /// Login user with QR-image (`loginUserImage`: `GET /users/login/image`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`LoginUserImage`].
+    #[inline]
     pub fn login_user_image(&self) -> LoginUserImage<'_> {
         #[allow(unused_mut)]
         let mut this = LoginUserImage {
@@ -628,6 +690,7 @@ impl Whapi {
 }
 impl<'a> LoginUserImage<'a> {
     /// If set to false, the channel will not launch
+    #[inline]
     pub fn wakeup(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -637,6 +700,7 @@ impl<'a> LoginUserImage<'a> {
         self
     }
     /// Size of QR-code
+    #[inline]
     pub fn size(mut self, value: i64) -> Self {
         {
             let v = {
@@ -649,6 +713,7 @@ impl<'a> LoginUserImage<'a> {
         self
     }
     /// Width of result image
+    #[inline]
     pub fn width(mut self, value: i64) -> Self {
         {
             let v = {
@@ -661,6 +726,7 @@ impl<'a> LoginUserImage<'a> {
         self
     }
     /// Height of result image
+    #[inline]
     pub fn height(mut self, value: i64) -> Self {
         {
             let v = {
@@ -673,6 +739,7 @@ impl<'a> LoginUserImage<'a> {
         self
     }
     /// Background color
+    #[inline]
     pub fn color_light(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("color_light", value, &[]);
@@ -682,6 +749,7 @@ impl<'a> LoginUserImage<'a> {
         self
     }
     /// Color of code
+    #[inline]
     pub fn color_dark(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("color_dark", value, &[]);
@@ -691,20 +759,24 @@ impl<'a> LoginUserImage<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<Download>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<Download>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -716,6 +788,7 @@ impl<'a> LoginUserImage<'a> {
 impl<'a> ::std::future::IntoFuture for LoginUserImage<'a> {
     type Output = Result<Download>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -730,6 +803,7 @@ impl Whapi {
     /// Login user with QR-rowdata (`loginUserRowData`: `GET /users/login/rowdata`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`LoginUserRowData`].
+    #[inline]
     pub fn login_user_row_data(&self) -> LoginUserRowData<'_> {
         #[allow(unused_mut)]
         let mut this = LoginUserRowData {
@@ -741,6 +815,7 @@ impl Whapi {
 }
 impl<'a> LoginUserRowData<'a> {
     /// If set to false, the channel will not launch
+    #[inline]
     pub fn wakeup(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -750,21 +825,25 @@ impl<'a> LoginUserRowData<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Qr>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::Qr>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -776,6 +855,7 @@ impl<'a> LoginUserRowData<'a> {
 impl<'a> ::std::future::IntoFuture for LoginUserRowData<'a> {
     type Output = Result<types::Qr>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -792,6 +872,7 @@ impl Whapi {
     /// - `phone_number`: Phone number without + and spaces, only digits
     ///
     /// Checked before anything is sent; the optional fields are setters of [`LoginUserViaAuthCode`].
+    #[inline]
     pub fn login_user_via_auth_code(
         &self,
         phone_number: impl IntoId<ids::ContactId>,
@@ -810,21 +891,25 @@ impl Whapi {
 }
 impl<'a> LoginUserViaAuthCode<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::AuthCode>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::AuthCode>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -836,6 +921,7 @@ impl<'a> LoginUserViaAuthCode<'a> {
 impl<'a> ::std::future::IntoFuture for LoginUserViaAuthCode<'a> {
     type Output = Result<types::AuthCode>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -850,6 +936,7 @@ impl Whapi {
     /// Logout user (`logoutUser`: `POST /users/logout`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`LogoutUser`].
+    #[inline]
     pub fn logout_user(&self) -> LogoutUser<'_> {
         #[allow(unused_mut)]
         let mut this = LogoutUser {
@@ -861,11 +948,13 @@ impl Whapi {
 }
 impl<'a> LogoutUser<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -873,11 +962,13 @@ impl<'a> LogoutUser<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -889,6 +980,7 @@ impl<'a> LogoutUser<'a> {
 impl<'a> ::std::future::IntoFuture for LogoutUser<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -903,6 +995,7 @@ impl Whapi {
     /// User info (`getUserProfile`: `GET /users/profile`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetUserProfile`].
+    #[inline]
     pub fn get_user_profile(&self) -> GetUserProfile<'_> {
         #[allow(unused_mut)]
         let mut this = GetUserProfile {
@@ -914,21 +1007,25 @@ impl Whapi {
 }
 impl<'a> GetUserProfile<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::UserProfile>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::UserProfile>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -940,6 +1037,7 @@ impl<'a> GetUserProfile<'a> {
 impl<'a> ::std::future::IntoFuture for GetUserProfile<'a> {
     type Output = Result<types::UserProfile>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -955,6 +1053,7 @@ impl Whapi {
     /// Update user info (`updateUserProfile`: `PATCH /users/profile`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`UpdateUserProfile`].
+    #[inline]
     pub fn update_user_profile(&self) -> UpdateUserProfile<'_> {
         #[allow(unused_mut)]
         let mut this = UpdateUserProfile {
@@ -967,6 +1066,7 @@ impl Whapi {
 }
 impl<'a> UpdateUserProfile<'a> {
     /// Update user name.
+    #[inline]
     pub fn name(mut self, value: impl Into<types::UserProfileUpdateName>) -> Self {
         {
             let v = ::std::convert::Into::<types::UserProfileUpdateName>::into(value);
@@ -976,6 +1076,7 @@ impl<'a> UpdateUserProfile<'a> {
         self
     }
     /// Update user info in About section.
+    #[inline]
     pub fn about(mut self, value: impl Into<types::UserProfileUpdateAbout>) -> Self {
         {
             let v = ::std::convert::Into::<types::UserProfileUpdateAbout>::into(value);
@@ -985,6 +1086,7 @@ impl<'a> UpdateUserProfile<'a> {
         self
     }
     /// Update user icon in base64/url.
+    #[inline]
     pub fn icon(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("icon", value, &[]);
@@ -994,11 +1096,13 @@ impl<'a> UpdateUserProfile<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -1006,11 +1110,13 @@ impl<'a> UpdateUserProfile<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -1022,6 +1128,7 @@ impl<'a> UpdateUserProfile<'a> {
 impl<'a> ::std::future::IntoFuture for UpdateUserProfile<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1039,6 +1146,7 @@ impl Whapi {
     /// - `status`
     ///
     /// Checked before anything is sent; the optional fields are setters of [`ChangeStatus`].
+    #[inline]
     pub fn change_status(&self, status: impl Into<String>) -> ChangeStatus<'_> {
         #[allow(unused_mut)]
         let mut this = ChangeStatus {
@@ -1056,11 +1164,13 @@ impl Whapi {
 }
 impl<'a> ChangeStatus<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -1068,11 +1178,13 @@ impl<'a> ChangeStatus<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -1084,6 +1196,7 @@ impl<'a> ChangeStatus<'a> {
 impl<'a> ::std::future::IntoFuture for ChangeStatus<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1098,6 +1211,7 @@ impl Whapi {
     /// Get messages (`getMessages`: `GET /messages/list`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetMessages`].
+    #[inline]
     pub fn get_messages(&self) -> GetMessages<'_> {
         #[allow(unused_mut)]
         let mut this = GetMessages {
@@ -1109,6 +1223,7 @@ impl Whapi {
 }
 impl<'a> GetMessages<'a> {
     /// Count of objects to return
+    #[inline]
     pub fn count(mut self, value: u64) -> Self {
         if let Some(v) = self
             .call
@@ -1120,6 +1235,7 @@ impl<'a> GetMessages<'a> {
         self
     }
     /// Offset of objects to return
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         {
             let v = {
@@ -1132,6 +1248,7 @@ impl<'a> GetMessages<'a> {
         self
     }
     /// Timestamp from which to get objects
+    #[inline]
     pub fn time_from(mut self, value: i64) -> Self {
         {
             let v = {
@@ -1144,6 +1261,7 @@ impl<'a> GetMessages<'a> {
         self
     }
     /// Timestamp up to which to get objects
+    #[inline]
     pub fn time_to(mut self, value: i64) -> Self {
         {
             let v = {
@@ -1156,6 +1274,7 @@ impl<'a> GetMessages<'a> {
         self
     }
     /// If false, include system messages
+    #[inline]
     pub fn normal_types(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -1165,6 +1284,7 @@ impl<'a> GetMessages<'a> {
         self
     }
     /// To filter by author (Contact ID)
+    #[inline]
     pub fn author(mut self, value: impl IntoId<ids::ContactId>) -> Self {
         if let Some(v) = self.call.id::<ids::ContactId>("author", value) {
             let v = <types::ContactId>::from(v);
@@ -1173,6 +1293,7 @@ impl<'a> GetMessages<'a> {
         self
     }
     /// If true, only return messages sent by the authenticated user. If false, only return messages sent by other users.
+    #[inline]
     pub fn from_me(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -1182,6 +1303,7 @@ impl<'a> GetMessages<'a> {
         self
     }
     /// Order for items in request
+    #[inline]
     pub fn sort(mut self, value: impl Into<types::GetMessagesSort>) -> Self {
         {
             let v = ::std::convert::Into::<types::GetMessagesSort>::into(value);
@@ -1191,21 +1313,25 @@ impl<'a> GetMessages<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::MessagesList>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::MessagesList>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -1217,6 +1343,7 @@ impl<'a> GetMessages<'a> {
 impl<'a> ::std::future::IntoFuture for GetMessages<'a> {
     type Output = Result<types::MessagesList>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1233,6 +1360,7 @@ impl Whapi {
     /// - `chat_id`: Chat ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetMessagesByChatId`].
+    #[inline]
     pub fn get_messages_by_chat_id(
         &self,
         chat_id: impl IntoId<ids::ChatId>,
@@ -1251,6 +1379,7 @@ impl Whapi {
 }
 impl<'a> GetMessagesByChatId<'a> {
     /// Count of objects to return
+    #[inline]
     pub fn count(mut self, value: u64) -> Self {
         if let Some(v) = self
             .call
@@ -1262,6 +1391,7 @@ impl<'a> GetMessagesByChatId<'a> {
         self
     }
     /// Offset of objects to return
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         {
             let v = {
@@ -1274,6 +1404,7 @@ impl<'a> GetMessagesByChatId<'a> {
         self
     }
     /// Timestamp from which to get objects
+    #[inline]
     pub fn time_from(mut self, value: i64) -> Self {
         {
             let v = {
@@ -1286,6 +1417,7 @@ impl<'a> GetMessagesByChatId<'a> {
         self
     }
     /// Timestamp up to which to get objects
+    #[inline]
     pub fn time_to(mut self, value: i64) -> Self {
         {
             let v = {
@@ -1298,6 +1430,7 @@ impl<'a> GetMessagesByChatId<'a> {
         self
     }
     /// If false, include system messages
+    #[inline]
     pub fn normal_types(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -1307,6 +1440,7 @@ impl<'a> GetMessagesByChatId<'a> {
         self
     }
     /// To filter by author (Contact ID)
+    #[inline]
     pub fn author(mut self, value: impl IntoId<ids::ContactId>) -> Self {
         if let Some(v) = self.call.id::<ids::ContactId>("author", value) {
             let v = <types::ContactId>::from(v);
@@ -1315,6 +1449,7 @@ impl<'a> GetMessagesByChatId<'a> {
         self
     }
     /// If true, only return messages sent by the authenticated user. If false, only return messages sent by other users.
+    #[inline]
     pub fn from_me(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -1324,6 +1459,7 @@ impl<'a> GetMessagesByChatId<'a> {
         self
     }
     /// Order for items in request
+    #[inline]
     pub fn sort(mut self, value: impl Into<types::GetMessagesByChatIdSort>) -> Self {
         {
             let v = ::std::convert::Into::<types::GetMessagesByChatIdSort>::into(value);
@@ -1333,21 +1469,25 @@ impl<'a> GetMessagesByChatId<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::MessagesList>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::MessagesList>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -1359,6 +1499,7 @@ impl<'a> GetMessagesByChatId<'a> {
 impl<'a> ::std::future::IntoFuture for GetMessagesByChatId<'a> {
     type Output = Result<types::MessagesList>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1377,6 +1518,7 @@ impl Whapi {
     /// - `body`: Message text
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMessageText`].
+    #[inline]
     pub fn send_message_text(
         &self,
         to: impl IntoId<ids::ChatId>,
@@ -1402,6 +1544,7 @@ impl Whapi {
 }
 impl<'a> SendMessageText<'a> {
     /// Message ID of the message to be quoted
+    #[inline]
     pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
             let v = <::std::string::String>::from(v);
@@ -1410,6 +1553,7 @@ impl<'a> SendMessageText<'a> {
         self
     }
     /// Message ID of the message to be edited
+    #[inline]
     pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
             let v = <::std::string::String>::from(v);
@@ -1418,6 +1562,7 @@ impl<'a> SendMessageText<'a> {
         self
     }
     /// Time in seconds to simulate typing
+    #[inline]
     pub fn typing_time(mut self, value: impl Into<f64>) -> Self {
         {
             let v = self
@@ -1433,6 +1578,7 @@ impl<'a> SendMessageText<'a> {
         self
     }
     /// Set "true" if necessary to send the link without preview
+    #[inline]
     pub fn no_link_preview(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -1442,6 +1588,7 @@ impl<'a> SendMessageText<'a> {
         self
     }
     /// Set "true" to try to send the fullwidth link preview
+    #[inline]
     pub fn wide_link_preview(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -1451,6 +1598,7 @@ impl<'a> SendMessageText<'a> {
         self
     }
     /// The numbers of the mentioned users
+    #[inline]
     pub fn mentions(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ChatId>>,
@@ -1463,21 +1611,25 @@ impl<'a> SendMessageText<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -1489,6 +1641,7 @@ impl<'a> SendMessageText<'a> {
 impl<'a> ::std::future::IntoFuture for SendMessageText<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1507,6 +1660,7 @@ impl Whapi {
     /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMessageImage`].
+    #[inline]
     pub fn send_message_image(
         &self,
         to: impl IntoId<ids::ChatId>,
@@ -1531,6 +1685,7 @@ impl Whapi {
 }
 impl<'a> SendMessageImage<'a> {
     /// Message ID of the message to be quoted
+    #[inline]
     pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
             let v = <::std::string::String>::from(v);
@@ -1539,6 +1694,7 @@ impl<'a> SendMessageImage<'a> {
         self
     }
     /// Message ID of the message to be edited
+    #[inline]
     pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
             let v = <::std::string::String>::from(v);
@@ -1547,6 +1703,7 @@ impl<'a> SendMessageImage<'a> {
         self
     }
     /// Mime type of media
+    #[inline]
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
@@ -1556,6 +1713,7 @@ impl<'a> SendMessageImage<'a> {
         self
     }
     /// Do not use our encoding
+    #[inline]
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -1565,6 +1723,7 @@ impl<'a> SendMessageImage<'a> {
         self
     }
     /// Do not use the cache in a request
+    #[inline]
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -1574,6 +1733,7 @@ impl<'a> SendMessageImage<'a> {
         self
     }
     /// Optional. Text caption under the media.
+    #[inline]
     pub fn caption(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("caption", value, &[]);
@@ -1583,6 +1743,7 @@ impl<'a> SendMessageImage<'a> {
         self
     }
     /// Optional. Base64 encoded preview of the media. In JPEG format.
+    #[inline]
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
@@ -1592,6 +1753,7 @@ impl<'a> SendMessageImage<'a> {
         self
     }
     /// Width of the media in pixels
+    #[inline]
     pub fn width(mut self, value: i32) -> Self {
         {
             let v = {
@@ -1604,6 +1766,7 @@ impl<'a> SendMessageImage<'a> {
         self
     }
     /// Height of the media in pixels
+    #[inline]
     pub fn height(mut self, value: i32) -> Self {
         {
             let v = {
@@ -1616,6 +1779,7 @@ impl<'a> SendMessageImage<'a> {
         self
     }
     /// The numbers of the mentioned users
+    #[inline]
     pub fn mentions(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ChatId>>,
@@ -1628,6 +1792,7 @@ impl<'a> SendMessageImage<'a> {
         self
     }
     /// Is view once
+    #[inline]
     pub fn view_once(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -1637,20 +1802,24 @@ impl<'a> SendMessageImage<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -1668,6 +1837,7 @@ impl<'a> SendMessageImage<'a> {
 impl<'a> ::std::future::IntoFuture for SendMessageImage<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1686,6 +1856,7 @@ impl Whapi {
     /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMessageVideo`].
+    #[inline]
     pub fn send_message_video(
         &self,
         to: impl IntoId<ids::ChatId>,
@@ -1710,6 +1881,7 @@ impl Whapi {
 }
 impl<'a> SendMessageVideo<'a> {
     /// Message ID of the message to be quoted
+    #[inline]
     pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
             let v = <::std::string::String>::from(v);
@@ -1718,6 +1890,7 @@ impl<'a> SendMessageVideo<'a> {
         self
     }
     /// Message ID of the message to be edited
+    #[inline]
     pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
             let v = <::std::string::String>::from(v);
@@ -1726,6 +1899,7 @@ impl<'a> SendMessageVideo<'a> {
         self
     }
     /// Mime type of media
+    #[inline]
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
@@ -1735,6 +1909,7 @@ impl<'a> SendMessageVideo<'a> {
         self
     }
     /// Do not use our encoding
+    #[inline]
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -1744,6 +1919,7 @@ impl<'a> SendMessageVideo<'a> {
         self
     }
     /// Do not use the cache in a request
+    #[inline]
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -1753,6 +1929,7 @@ impl<'a> SendMessageVideo<'a> {
         self
     }
     /// Optional. Text caption under the media.
+    #[inline]
     pub fn caption(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("caption", value, &[]);
@@ -1762,6 +1939,7 @@ impl<'a> SendMessageVideo<'a> {
         self
     }
     /// Optional. Base64 encoded preview of the media. In JPEG format.
+    #[inline]
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
@@ -1771,6 +1949,7 @@ impl<'a> SendMessageVideo<'a> {
         self
     }
     /// Width of the media in pixels
+    #[inline]
     pub fn width(mut self, value: i32) -> Self {
         {
             let v = {
@@ -1783,6 +1962,7 @@ impl<'a> SendMessageVideo<'a> {
         self
     }
     /// Height of the media in pixels
+    #[inline]
     pub fn height(mut self, value: i32) -> Self {
         {
             let v = {
@@ -1795,6 +1975,7 @@ impl<'a> SendMessageVideo<'a> {
         self
     }
     /// The numbers of the mentioned users
+    #[inline]
     pub fn mentions(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ChatId>>,
@@ -1807,6 +1988,7 @@ impl<'a> SendMessageVideo<'a> {
         self
     }
     /// Is view once
+    #[inline]
     pub fn view_once(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -1816,20 +1998,24 @@ impl<'a> SendMessageVideo<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -1847,6 +2033,7 @@ impl<'a> SendMessageVideo<'a> {
 impl<'a> ::std::future::IntoFuture for SendMessageVideo<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1865,6 +2052,7 @@ impl Whapi {
     /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMessageShort`].
+    #[inline]
     pub fn send_message_short(
         &self,
         to: impl IntoId<ids::ChatId>,
@@ -1889,6 +2077,7 @@ impl Whapi {
 }
 impl<'a> SendMessageShort<'a> {
     /// Message ID of the message to be quoted
+    #[inline]
     pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
             let v = <::std::string::String>::from(v);
@@ -1897,6 +2086,7 @@ impl<'a> SendMessageShort<'a> {
         self
     }
     /// Message ID of the message to be edited
+    #[inline]
     pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
             let v = <::std::string::String>::from(v);
@@ -1905,6 +2095,7 @@ impl<'a> SendMessageShort<'a> {
         self
     }
     /// Mime type of media
+    #[inline]
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
@@ -1914,6 +2105,7 @@ impl<'a> SendMessageShort<'a> {
         self
     }
     /// Do not use our encoding
+    #[inline]
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -1923,6 +2115,7 @@ impl<'a> SendMessageShort<'a> {
         self
     }
     /// Do not use the cache in a request
+    #[inline]
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -1932,6 +2125,7 @@ impl<'a> SendMessageShort<'a> {
         self
     }
     /// Optional. Text caption under the media.
+    #[inline]
     pub fn caption(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("caption", value, &[]);
@@ -1941,6 +2135,7 @@ impl<'a> SendMessageShort<'a> {
         self
     }
     /// Optional. Base64 encoded preview of the media. In JPEG format.
+    #[inline]
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
@@ -1950,6 +2145,7 @@ impl<'a> SendMessageShort<'a> {
         self
     }
     /// Width of the media in pixels
+    #[inline]
     pub fn width(mut self, value: i32) -> Self {
         {
             let v = {
@@ -1962,6 +2158,7 @@ impl<'a> SendMessageShort<'a> {
         self
     }
     /// Height of the media in pixels
+    #[inline]
     pub fn height(mut self, value: i32) -> Self {
         {
             let v = {
@@ -1974,6 +2171,7 @@ impl<'a> SendMessageShort<'a> {
         self
     }
     /// The numbers of the mentioned users
+    #[inline]
     pub fn mentions(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ChatId>>,
@@ -1986,6 +2184,7 @@ impl<'a> SendMessageShort<'a> {
         self
     }
     /// Is view once
+    #[inline]
     pub fn view_once(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -1995,20 +2194,24 @@ impl<'a> SendMessageShort<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -2026,6 +2229,7 @@ impl<'a> SendMessageShort<'a> {
 impl<'a> ::std::future::IntoFuture for SendMessageShort<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2044,6 +2248,7 @@ impl Whapi {
     /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMessageGif`].
+    #[inline]
     pub fn send_message_gif(
         &self,
         to: impl IntoId<ids::ChatId>,
@@ -2068,6 +2273,7 @@ impl Whapi {
 }
 impl<'a> SendMessageGif<'a> {
     /// Message ID of the message to be quoted
+    #[inline]
     pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
             let v = <::std::string::String>::from(v);
@@ -2076,6 +2282,7 @@ impl<'a> SendMessageGif<'a> {
         self
     }
     /// Message ID of the message to be edited
+    #[inline]
     pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
             let v = <::std::string::String>::from(v);
@@ -2084,6 +2291,7 @@ impl<'a> SendMessageGif<'a> {
         self
     }
     /// Mime type of media
+    #[inline]
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
@@ -2093,6 +2301,7 @@ impl<'a> SendMessageGif<'a> {
         self
     }
     /// Do not use our encoding
+    #[inline]
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -2102,6 +2311,7 @@ impl<'a> SendMessageGif<'a> {
         self
     }
     /// Do not use the cache in a request
+    #[inline]
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -2111,6 +2321,7 @@ impl<'a> SendMessageGif<'a> {
         self
     }
     /// Optional. Text caption under the media.
+    #[inline]
     pub fn caption(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("caption", value, &[]);
@@ -2120,6 +2331,7 @@ impl<'a> SendMessageGif<'a> {
         self
     }
     /// Optional. Base64 encoded preview of the media. In JPEG format.
+    #[inline]
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
@@ -2129,6 +2341,7 @@ impl<'a> SendMessageGif<'a> {
         self
     }
     /// Width of the media in pixels
+    #[inline]
     pub fn width(mut self, value: i32) -> Self {
         {
             let v = {
@@ -2141,6 +2354,7 @@ impl<'a> SendMessageGif<'a> {
         self
     }
     /// Height of the media in pixels
+    #[inline]
     pub fn height(mut self, value: i32) -> Self {
         {
             let v = {
@@ -2153,6 +2367,7 @@ impl<'a> SendMessageGif<'a> {
         self
     }
     /// Optional. This field indicates whether the GIF should be played automatically when the message is received.
+    #[inline]
     pub fn autoplay(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -2162,6 +2377,7 @@ impl<'a> SendMessageGif<'a> {
         self
     }
     /// Is view once
+    #[inline]
     pub fn view_once(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -2171,20 +2387,24 @@ impl<'a> SendMessageGif<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -2202,6 +2422,7 @@ impl<'a> SendMessageGif<'a> {
 impl<'a> ::std::future::IntoFuture for SendMessageGif<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2220,6 +2441,7 @@ impl Whapi {
     /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMessageAudio`].
+    #[inline]
     pub fn send_message_audio(
         &self,
         to: impl IntoId<ids::ChatId>,
@@ -2244,6 +2466,7 @@ impl Whapi {
 }
 impl<'a> SendMessageAudio<'a> {
     /// Message ID of the message to be quoted
+    #[inline]
     pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
             let v = <::std::string::String>::from(v);
@@ -2252,6 +2475,7 @@ impl<'a> SendMessageAudio<'a> {
         self
     }
     /// Message ID of the message to be edited
+    #[inline]
     pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
             let v = <::std::string::String>::from(v);
@@ -2260,6 +2484,7 @@ impl<'a> SendMessageAudio<'a> {
         self
     }
     /// Mime type of media
+    #[inline]
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
@@ -2269,6 +2494,7 @@ impl<'a> SendMessageAudio<'a> {
         self
     }
     /// Do not use our encoding
+    #[inline]
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -2278,6 +2504,7 @@ impl<'a> SendMessageAudio<'a> {
         self
     }
     /// Do not use the cache in a request
+    #[inline]
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -2287,6 +2514,7 @@ impl<'a> SendMessageAudio<'a> {
         self
     }
     /// Optional. For audio files, this field indicates the duration of the audio file in seconds.
+    #[inline]
     pub fn seconds(mut self, value: i32) -> Self {
         {
             let v = {
@@ -2299,6 +2527,7 @@ impl<'a> SendMessageAudio<'a> {
         self
     }
     /// Background color of the story (ARGB)
+    #[inline]
     pub fn background_color(mut self, value: impl Into<String>) -> Self {
         {
             let v = self
@@ -2314,20 +2543,24 @@ impl<'a> SendMessageAudio<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -2345,6 +2578,7 @@ impl<'a> SendMessageAudio<'a> {
 impl<'a> ::std::future::IntoFuture for SendMessageAudio<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2363,6 +2597,7 @@ impl Whapi {
     /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMessageVoice`].
+    #[inline]
     pub fn send_message_voice(
         &self,
         to: impl IntoId<ids::ChatId>,
@@ -2387,6 +2622,7 @@ impl Whapi {
 }
 impl<'a> SendMessageVoice<'a> {
     /// Message ID of the message to be quoted
+    #[inline]
     pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
             let v = <::std::string::String>::from(v);
@@ -2395,6 +2631,7 @@ impl<'a> SendMessageVoice<'a> {
         self
     }
     /// Message ID of the message to be edited
+    #[inline]
     pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
             let v = <::std::string::String>::from(v);
@@ -2403,6 +2640,7 @@ impl<'a> SendMessageVoice<'a> {
         self
     }
     /// Mime type of media
+    #[inline]
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
@@ -2412,6 +2650,7 @@ impl<'a> SendMessageVoice<'a> {
         self
     }
     /// Do not use our encoding
+    #[inline]
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -2421,6 +2660,7 @@ impl<'a> SendMessageVoice<'a> {
         self
     }
     /// Do not use the cache in a request
+    #[inline]
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -2430,6 +2670,7 @@ impl<'a> SendMessageVoice<'a> {
         self
     }
     /// Optional. For audio files, this field indicates the duration of the audio file in seconds.
+    #[inline]
     pub fn seconds(mut self, value: i32) -> Self {
         {
             let v = {
@@ -2442,6 +2683,7 @@ impl<'a> SendMessageVoice<'a> {
         self
     }
     /// Time in seconds to simulate recording voice
+    #[inline]
     pub fn recording_time(mut self, value: impl Into<f64>) -> Self {
         {
             let v = self
@@ -2453,6 +2695,7 @@ impl<'a> SendMessageVoice<'a> {
         self
     }
     /// Voice message waveform
+    #[inline]
     pub fn waveform(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("waveform", value, &[]);
@@ -2462,20 +2705,24 @@ impl<'a> SendMessageVoice<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -2493,6 +2740,7 @@ impl<'a> SendMessageVoice<'a> {
 impl<'a> ::std::future::IntoFuture for SendMessageVoice<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2511,6 +2759,7 @@ impl Whapi {
     /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMessageDocument`].
+    #[inline]
     pub fn send_message_document(
         &self,
         to: impl IntoId<ids::ChatId>,
@@ -2535,6 +2784,7 @@ impl Whapi {
 }
 impl<'a> SendMessageDocument<'a> {
     /// Message ID of the message to be quoted
+    #[inline]
     pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
             let v = <::std::string::String>::from(v);
@@ -2543,6 +2793,7 @@ impl<'a> SendMessageDocument<'a> {
         self
     }
     /// Message ID of the message to be edited
+    #[inline]
     pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
             let v = <::std::string::String>::from(v);
@@ -2551,6 +2802,7 @@ impl<'a> SendMessageDocument<'a> {
         self
     }
     /// Mime type of media
+    #[inline]
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
@@ -2560,6 +2812,7 @@ impl<'a> SendMessageDocument<'a> {
         self
     }
     /// Do not use our encoding
+    #[inline]
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -2569,6 +2822,7 @@ impl<'a> SendMessageDocument<'a> {
         self
     }
     /// Do not use the cache in a request
+    #[inline]
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -2578,6 +2832,7 @@ impl<'a> SendMessageDocument<'a> {
         self
     }
     /// Optional. Text caption under the document.
+    #[inline]
     pub fn caption(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("caption", value, &[]);
@@ -2587,6 +2842,7 @@ impl<'a> SendMessageDocument<'a> {
         self
     }
     /// Optional. File name
+    #[inline]
     pub fn filename(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("filename", value, &[]);
@@ -2596,20 +2852,24 @@ impl<'a> SendMessageDocument<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -2627,6 +2887,7 @@ impl<'a> SendMessageDocument<'a> {
 impl<'a> ::std::future::IntoFuture for SendMessageDocument<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2646,6 +2907,7 @@ impl Whapi {
     /// - `title`: Title of the link
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMessageLinkPreview`].
+    #[inline]
     pub fn send_message_link_preview(
         &self,
         to: impl IntoId<ids::ChatId>,
@@ -2677,6 +2939,7 @@ impl Whapi {
 }
 impl<'a> SendMessageLinkPreview<'a> {
     /// Message ID of the message to be quoted
+    #[inline]
     pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
             let v = <::std::string::String>::from(v);
@@ -2685,6 +2948,7 @@ impl<'a> SendMessageLinkPreview<'a> {
         self
     }
     /// Message ID of the message to be edited
+    #[inline]
     pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
             let v = <::std::string::String>::from(v);
@@ -2693,6 +2957,7 @@ impl<'a> SendMessageLinkPreview<'a> {
         self
     }
     /// Description of the link
+    #[inline]
     pub fn description(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("description", value, &[]);
@@ -2702,6 +2967,7 @@ impl<'a> SendMessageLinkPreview<'a> {
         self
     }
     /// Canonical URL of the link (for example, if the link is shortened)
+    #[inline]
     pub fn canonical(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("canonical", value, &[]);
@@ -2711,6 +2977,7 @@ impl<'a> SendMessageLinkPreview<'a> {
         self
     }
     /// Base64 encoded image for mini version link preview. In JPEG format
+    #[inline]
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
@@ -2720,6 +2987,7 @@ impl<'a> SendMessageLinkPreview<'a> {
         self
     }
     /// The media: a URL, a media id, or local data to upload (see `MediaSource`).
+    #[inline]
     pub fn media(mut self, value: MediaSource) -> Self {
         if let Some(v) = self.call.media("media", value, true) {
             let v = v;
@@ -2728,6 +2996,7 @@ impl<'a> SendMessageLinkPreview<'a> {
         self
     }
     /// Mime type of media
+    #[inline]
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
@@ -2737,6 +3006,7 @@ impl<'a> SendMessageLinkPreview<'a> {
         self
     }
     /// Do not use our encoding
+    #[inline]
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -2746,6 +3016,7 @@ impl<'a> SendMessageLinkPreview<'a> {
         self
     }
     /// Do not use the cache in a request
+    #[inline]
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -2755,6 +3026,7 @@ impl<'a> SendMessageLinkPreview<'a> {
         self
     }
     /// The numbers of the mentioned users
+    #[inline]
     pub fn mentions(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ChatId>>,
@@ -2767,20 +3039,24 @@ impl<'a> SendMessageLinkPreview<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -2800,6 +3076,7 @@ impl<'a> SendMessageLinkPreview<'a> {
 impl<'a> ::std::future::IntoFuture for SendMessageLinkPreview<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2819,6 +3096,7 @@ impl Whapi {
     /// - `longitude`: Longitude of location being sent
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMessageLocation`].
+    #[inline]
     pub fn send_message_location(
         &self,
         to: impl IntoId<ids::ChatId>,
@@ -2850,6 +3128,7 @@ impl Whapi {
 }
 impl<'a> SendMessageLocation<'a> {
     /// Message ID of the message to be quoted
+    #[inline]
     pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
             let v = <::std::string::String>::from(v);
@@ -2858,6 +3137,7 @@ impl<'a> SendMessageLocation<'a> {
         self
     }
     /// Message ID of the message to be edited
+    #[inline]
     pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
             let v = <::std::string::String>::from(v);
@@ -2866,6 +3146,7 @@ impl<'a> SendMessageLocation<'a> {
         self
     }
     /// Address of the location
+    #[inline]
     pub fn address(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("address", value, &[]);
@@ -2875,6 +3156,7 @@ impl<'a> SendMessageLocation<'a> {
         self
     }
     /// Name of the location
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("name", value, &[]);
@@ -2884,6 +3166,7 @@ impl<'a> SendMessageLocation<'a> {
         self
     }
     /// URL for the website where the user downloaded the location information
+    #[inline]
     pub fn url(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("url", value, &[]);
@@ -2893,6 +3176,7 @@ impl<'a> SendMessageLocation<'a> {
         self
     }
     /// Optional. Base64 encoded preview of the media. In JPEG format.
+    #[inline]
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
@@ -2902,6 +3186,7 @@ impl<'a> SendMessageLocation<'a> {
         self
     }
     /// Accuracy of the location in meters
+    #[inline]
     pub fn accuracy(mut self, value: i32) -> Self {
         {
             let v = {
@@ -2914,6 +3199,7 @@ impl<'a> SendMessageLocation<'a> {
         self
     }
     /// Speed of the location in meters per second
+    #[inline]
     pub fn speed(mut self, value: i32) -> Self {
         {
             let v = {
@@ -2926,6 +3212,7 @@ impl<'a> SendMessageLocation<'a> {
         self
     }
     /// Degrees clockwise from true north
+    #[inline]
     pub fn degrees(mut self, value: i32) -> Self {
         {
             let v = {
@@ -2938,6 +3225,7 @@ impl<'a> SendMessageLocation<'a> {
         self
     }
     /// Optional. Comment for the location
+    #[inline]
     pub fn comment(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("comment", value, &[]);
@@ -2947,6 +3235,7 @@ impl<'a> SendMessageLocation<'a> {
         self
     }
     /// Is view once
+    #[inline]
     pub fn view_once(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -2956,21 +3245,25 @@ impl<'a> SendMessageLocation<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -2982,6 +3275,7 @@ impl<'a> SendMessageLocation<'a> {
 impl<'a> ::std::future::IntoFuture for SendMessageLocation<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3001,6 +3295,7 @@ impl Whapi {
     /// - `longitude`: Longitude of location being sent
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMessageLiveLocation`].
+    #[inline]
     pub fn send_message_live_location(
         &self,
         to: impl IntoId<ids::ChatId>,
@@ -3032,6 +3327,7 @@ impl Whapi {
 }
 impl<'a> SendMessageLiveLocation<'a> {
     /// Message ID of the message to be quoted
+    #[inline]
     pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
             let v = <::std::string::String>::from(v);
@@ -3040,6 +3336,7 @@ impl<'a> SendMessageLiveLocation<'a> {
         self
     }
     /// Message ID of the message to be edited
+    #[inline]
     pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
             let v = <::std::string::String>::from(v);
@@ -3048,6 +3345,7 @@ impl<'a> SendMessageLiveLocation<'a> {
         self
     }
     /// Address of the location
+    #[inline]
     pub fn address(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("address", value, &[]);
@@ -3057,6 +3355,7 @@ impl<'a> SendMessageLiveLocation<'a> {
         self
     }
     /// Name of the location
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("name", value, &[]);
@@ -3066,6 +3365,7 @@ impl<'a> SendMessageLiveLocation<'a> {
         self
     }
     /// URL for the website where the user downloaded the location information
+    #[inline]
     pub fn url(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("url", value, &[]);
@@ -3075,6 +3375,7 @@ impl<'a> SendMessageLiveLocation<'a> {
         self
     }
     /// Optional. Base64 encoded preview of the media. In JPEG format.
+    #[inline]
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
@@ -3084,6 +3385,7 @@ impl<'a> SendMessageLiveLocation<'a> {
         self
     }
     /// Accuracy of the location in meters
+    #[inline]
     pub fn accuracy(mut self, value: i32) -> Self {
         {
             let v = {
@@ -3096,6 +3398,7 @@ impl<'a> SendMessageLiveLocation<'a> {
         self
     }
     /// Speed of the location in meters per second
+    #[inline]
     pub fn speed(mut self, value: i32) -> Self {
         {
             let v = {
@@ -3108,6 +3411,7 @@ impl<'a> SendMessageLiveLocation<'a> {
         self
     }
     /// Degrees clockwise from true north
+    #[inline]
     pub fn degrees(mut self, value: i32) -> Self {
         {
             let v = {
@@ -3120,6 +3424,7 @@ impl<'a> SendMessageLiveLocation<'a> {
         self
     }
     /// Optional. Comment for the location
+    #[inline]
     pub fn comment(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("comment", value, &[]);
@@ -3129,6 +3434,7 @@ impl<'a> SendMessageLiveLocation<'a> {
         self
     }
     /// Is view once
+    #[inline]
     pub fn view_once(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -3138,21 +3444,25 @@ impl<'a> SendMessageLiveLocation<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -3164,6 +3474,7 @@ impl<'a> SendMessageLiveLocation<'a> {
 impl<'a> ::std::future::IntoFuture for SendMessageLiveLocation<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3183,6 +3494,7 @@ impl Whapi {
     /// - `vcard`: Vcard of contact
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMessageContact`].
+    #[inline]
     pub fn send_message_contact(
         &self,
         to: impl IntoId<ids::ChatId>,
@@ -3214,6 +3526,7 @@ impl Whapi {
 }
 impl<'a> SendMessageContact<'a> {
     /// Message ID of the message to be quoted
+    #[inline]
     pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
             let v = <::std::string::String>::from(v);
@@ -3222,6 +3535,7 @@ impl<'a> SendMessageContact<'a> {
         self
     }
     /// Message ID of the message to be edited
+    #[inline]
     pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
             let v = <::std::string::String>::from(v);
@@ -3230,21 +3544,25 @@ impl<'a> SendMessageContact<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -3256,6 +3574,7 @@ impl<'a> SendMessageContact<'a> {
 impl<'a> ::std::future::IntoFuture for SendMessageContact<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3274,6 +3593,7 @@ impl Whapi {
     /// - `list`
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMessageContactList`].
+    #[inline]
     pub fn send_message_contact_list(
         &self,
         to: impl IntoId<ids::ChatId>,
@@ -3299,6 +3619,7 @@ impl Whapi {
 }
 impl<'a> SendMessageContactList<'a> {
     /// Message ID of the message to be quoted
+    #[inline]
     pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
             let v = <::std::string::String>::from(v);
@@ -3307,6 +3628,7 @@ impl<'a> SendMessageContactList<'a> {
         self
     }
     /// Message ID of the message to be edited
+    #[inline]
     pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
             let v = <::std::string::String>::from(v);
@@ -3315,21 +3637,25 @@ impl<'a> SendMessageContactList<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -3341,6 +3667,7 @@ impl<'a> SendMessageContactList<'a> {
 impl<'a> ::std::future::IntoFuture for SendMessageContactList<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3360,6 +3687,7 @@ impl Whapi {
     /// - `options`: Options of poll
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMessagePoll`].
+    #[inline]
     pub fn send_message_poll(
         &self,
         to: impl IntoId<ids::ChatId>,
@@ -3397,6 +3725,7 @@ impl Whapi {
 }
 impl<'a> SendMessagePoll<'a> {
     /// Message ID of the message to be quoted
+    #[inline]
     pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
             let v = <::std::string::String>::from(v);
@@ -3405,6 +3734,7 @@ impl<'a> SendMessagePoll<'a> {
         self
     }
     /// Message ID of the message to be edited
+    #[inline]
     pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
             let v = <::std::string::String>::from(v);
@@ -3413,6 +3743,7 @@ impl<'a> SendMessagePoll<'a> {
         self
     }
     /// Number of selectable options in poll (1 - can choose only one option, 0 - any number of options)
+    #[inline]
     pub fn count(mut self, value: i64) -> Self {
         {
             let v = {
@@ -3430,21 +3761,25 @@ impl<'a> SendMessagePoll<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -3456,6 +3791,7 @@ impl<'a> SendMessagePoll<'a> {
 impl<'a> ::std::future::IntoFuture for SendMessagePoll<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3474,6 +3810,7 @@ impl Whapi {
     /// - `action`: Interactive action
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMessageInteractive`].
+    #[inline]
     pub fn send_message_interactive(
         &self,
         to: impl IntoId<ids::ChatId>,
@@ -3499,6 +3836,7 @@ impl Whapi {
 }
 impl<'a> SendMessageInteractive<'a> {
     /// Message ID of the message to be quoted
+    #[inline]
     pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
             let v = <::std::string::String>::from(v);
@@ -3507,6 +3845,7 @@ impl<'a> SendMessageInteractive<'a> {
         self
     }
     /// Message ID of the message to be edited
+    #[inline]
     pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
             let v = <::std::string::String>::from(v);
@@ -3515,6 +3854,7 @@ impl<'a> SendMessageInteractive<'a> {
         self
     }
     /// Header of interactive
+    #[inline]
     pub fn header(
         mut self,
         value: impl Into<types::MessagePropsInteractiveHeader>,
@@ -3529,6 +3869,7 @@ impl<'a> SendMessageInteractive<'a> {
         self
     }
     /// Body of interactive
+    #[inline]
     pub fn body(mut self, value: impl Into<types::MessagePropsInteractiveBody>) -> Self {
         {
             let v = ::std::convert::Into::<
@@ -3540,6 +3881,7 @@ impl<'a> SendMessageInteractive<'a> {
         self
     }
     /// Footer of interactive
+    #[inline]
     pub fn footer(
         mut self,
         value: impl Into<types::MessagePropsInteractiveFooter>,
@@ -3554,6 +3896,7 @@ impl<'a> SendMessageInteractive<'a> {
         self
     }
     /// Interactive type
+    #[inline]
     pub fn type_(mut self, value: impl Into<types::InteractiveType>) -> Self {
         {
             let v = ::std::convert::Into::<types::InteractiveType>::into(value);
@@ -3563,6 +3906,7 @@ impl<'a> SendMessageInteractive<'a> {
         self
     }
     /// The media: a URL, a media id, or local data to upload (see `MediaSource`).
+    #[inline]
     pub fn media(mut self, value: MediaSource) -> Self {
         if let Some(v) = self.call.media("media", value, false) {
             let v = v;
@@ -3571,6 +3915,7 @@ impl<'a> SendMessageInteractive<'a> {
         self
     }
     /// Mime type of media
+    #[inline]
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
@@ -3580,6 +3925,7 @@ impl<'a> SendMessageInteractive<'a> {
         self
     }
     /// Do not use our encoding
+    #[inline]
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -3589,6 +3935,7 @@ impl<'a> SendMessageInteractive<'a> {
         self
     }
     /// Do not use the cache in a request
+    #[inline]
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -3598,6 +3945,7 @@ impl<'a> SendMessageInteractive<'a> {
         self
     }
     /// Optional. Text caption under the media.
+    #[inline]
     pub fn caption(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("caption", value, &[]);
@@ -3607,6 +3955,7 @@ impl<'a> SendMessageInteractive<'a> {
         self
     }
     /// Optional. Base64 encoded preview of the media. In JPEG format.
+    #[inline]
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
@@ -3616,6 +3965,7 @@ impl<'a> SendMessageInteractive<'a> {
         self
     }
     /// Width of the media in pixels
+    #[inline]
     pub fn width(mut self, value: i32) -> Self {
         {
             let v = {
@@ -3628,6 +3978,7 @@ impl<'a> SendMessageInteractive<'a> {
         self
     }
     /// Height of the media in pixels
+    #[inline]
     pub fn height(mut self, value: i32) -> Self {
         {
             let v = {
@@ -3640,21 +3991,25 @@ impl<'a> SendMessageInteractive<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -3666,6 +4021,7 @@ impl<'a> SendMessageInteractive<'a> {
 impl<'a> ::std::future::IntoFuture for SendMessageInteractive<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3684,6 +4040,7 @@ impl Whapi {
     /// - `cards`: Cards of carousel
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMessageCarousel`].
+    #[inline]
     pub fn send_message_carousel(
         &self,
         to: impl IntoId<ids::ChatId>,
@@ -3711,6 +4068,7 @@ impl Whapi {
 }
 impl<'a> SendMessageCarousel<'a> {
     /// Message ID of the message to be quoted
+    #[inline]
     pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
             let v = <::std::string::String>::from(v);
@@ -3719,6 +4077,7 @@ impl<'a> SendMessageCarousel<'a> {
         self
     }
     /// Message ID of the message to be edited
+    #[inline]
     pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
             let v = <::std::string::String>::from(v);
@@ -3727,6 +4086,7 @@ impl<'a> SendMessageCarousel<'a> {
         self
     }
     /// Body of carousel
+    #[inline]
     pub fn body(mut self, value: impl Into<types::MessagePropsCarouselBody>) -> Self {
         {
             let v = ::std::convert::Into::<types::MessagePropsCarouselBody>::into(value);
@@ -3736,21 +4096,25 @@ impl<'a> SendMessageCarousel<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -3762,6 +4126,7 @@ impl<'a> SendMessageCarousel<'a> {
 impl<'a> ::std::future::IntoFuture for SendMessageCarousel<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3780,6 +4145,7 @@ impl Whapi {
     /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMessageSticker`].
+    #[inline]
     pub fn send_message_sticker(
         &self,
         to: impl IntoId<ids::ChatId>,
@@ -3804,6 +4170,7 @@ impl Whapi {
 }
 impl<'a> SendMessageSticker<'a> {
     /// Message ID of the message to be quoted
+    #[inline]
     pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
             let v = <::std::string::String>::from(v);
@@ -3812,6 +4179,7 @@ impl<'a> SendMessageSticker<'a> {
         self
     }
     /// Message ID of the message to be edited
+    #[inline]
     pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
             let v = <::std::string::String>::from(v);
@@ -3820,6 +4188,7 @@ impl<'a> SendMessageSticker<'a> {
         self
     }
     /// Mime type of media
+    #[inline]
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
@@ -3829,6 +4198,7 @@ impl<'a> SendMessageSticker<'a> {
         self
     }
     /// Do not use our encoding
+    #[inline]
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -3838,6 +4208,7 @@ impl<'a> SendMessageSticker<'a> {
         self
     }
     /// Do not use the cache in a request
+    #[inline]
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -3847,6 +4218,7 @@ impl<'a> SendMessageSticker<'a> {
         self
     }
     /// Optional. For stickers, this field indicates whether the sticker is animated.
+    #[inline]
     pub fn animated(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -3856,6 +4228,7 @@ impl<'a> SendMessageSticker<'a> {
         self
     }
     /// Width of the media in pixels
+    #[inline]
     pub fn width(mut self, value: i32) -> Self {
         {
             let v = {
@@ -3868,6 +4241,7 @@ impl<'a> SendMessageSticker<'a> {
         self
     }
     /// Height of the media in pixels
+    #[inline]
     pub fn height(mut self, value: i32) -> Self {
         {
             let v = {
@@ -3880,6 +4254,7 @@ impl<'a> SendMessageSticker<'a> {
         self
     }
     /// Is view once
+    #[inline]
     pub fn view_once(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -3889,20 +4264,24 @@ impl<'a> SendMessageSticker<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -3920,6 +4299,7 @@ impl<'a> SendMessageSticker<'a> {
 impl<'a> ::std::future::IntoFuture for SendMessageSticker<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3935,6 +4315,7 @@ impl Whapi {
     /// 👁️‍🗨️ Send story message (`sendMessageStory`: `POST /messages/story`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMessageStory`].
+    #[inline]
     pub fn send_message_story(&self) -> SendMessageStory<'_> {
         #[allow(unused_mut)]
         let mut this = SendMessageStory {
@@ -3947,6 +4328,7 @@ impl Whapi {
 }
 impl<'a> SendMessageStory<'a> {
     /// The media: a URL, a media id, or local data to upload (see `MediaSource`).
+    #[inline]
     pub fn media(mut self, value: MediaSource) -> Self {
         if let Some(v) = self.call.media("media", value, true) {
             let v = v;
@@ -3955,6 +4337,7 @@ impl<'a> SendMessageStory<'a> {
         self
     }
     /// Mime type of media
+    #[inline]
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
@@ -3964,6 +4347,7 @@ impl<'a> SendMessageStory<'a> {
         self
     }
     /// Do not use our encoding
+    #[inline]
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -3973,6 +4357,7 @@ impl<'a> SendMessageStory<'a> {
         self
     }
     /// Do not use the cache in a request
+    #[inline]
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -3982,6 +4367,7 @@ impl<'a> SendMessageStory<'a> {
         self
     }
     /// Optional. Text caption under the media.
+    #[inline]
     pub fn caption(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("caption", value, &[]);
@@ -3991,6 +4377,7 @@ impl<'a> SendMessageStory<'a> {
         self
     }
     /// Optional. Base64 encoded preview of the media. In JPEG format.
+    #[inline]
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
@@ -4000,6 +4387,7 @@ impl<'a> SendMessageStory<'a> {
         self
     }
     /// Width of the media in pixels
+    #[inline]
     pub fn width(mut self, value: i32) -> Self {
         {
             let v = {
@@ -4012,6 +4400,7 @@ impl<'a> SendMessageStory<'a> {
         self
     }
     /// Height of the media in pixels
+    #[inline]
     pub fn height(mut self, value: i32) -> Self {
         {
             let v = {
@@ -4024,6 +4413,7 @@ impl<'a> SendMessageStory<'a> {
         self
     }
     /// Optional. For audio files, this field indicates the duration of the audio file in seconds.
+    #[inline]
     pub fn seconds(mut self, value: i32) -> Self {
         {
             let v = {
@@ -4036,6 +4426,7 @@ impl<'a> SendMessageStory<'a> {
         self
     }
     /// List of contacts to send the story to
+    #[inline]
     pub fn contacts(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
@@ -4048,6 +4439,7 @@ impl<'a> SendMessageStory<'a> {
         self
     }
     /// List of contacts to exclude
+    #[inline]
     pub fn exclude_contacts(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
@@ -4060,6 +4452,7 @@ impl<'a> SendMessageStory<'a> {
         self
     }
     /// Background color of the story (ARGB)
+    #[inline]
     pub fn background_color(mut self, value: impl Into<String>) -> Self {
         {
             let v = self
@@ -4075,6 +4468,7 @@ impl<'a> SendMessageStory<'a> {
         self
     }
     /// Caption color of the story (ARGB)
+    #[inline]
     pub fn caption_color(mut self, value: impl Into<String>) -> Self {
         {
             let v = self
@@ -4086,6 +4480,7 @@ impl<'a> SendMessageStory<'a> {
         self
     }
     /// Font style of the story
+    #[inline]
     pub fn font_type(mut self, value: impl Into<types::SenderStoriesFontType>) -> Self {
         {
             let v = ::std::convert::Into::<types::SenderStoriesFontType>::into(value);
@@ -4095,20 +4490,24 @@ impl<'a> SendMessageStory<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -4128,6 +4527,7 @@ impl<'a> SendMessageStory<'a> {
 impl<'a> ::std::future::IntoFuture for SendMessageStory<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -4145,6 +4545,7 @@ impl Whapi {
     /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMessageStoryAudio`].
+    #[inline]
     pub fn send_message_story_audio(
         &self,
         media: MediaSource,
@@ -4164,6 +4565,7 @@ impl Whapi {
 }
 impl<'a> SendMessageStoryAudio<'a> {
     /// Mime type of media
+    #[inline]
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
@@ -4173,6 +4575,7 @@ impl<'a> SendMessageStoryAudio<'a> {
         self
     }
     /// Do not use our encoding
+    #[inline]
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -4182,6 +4585,7 @@ impl<'a> SendMessageStoryAudio<'a> {
         self
     }
     /// Do not use the cache in a request
+    #[inline]
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -4191,6 +4595,7 @@ impl<'a> SendMessageStoryAudio<'a> {
         self
     }
     /// Optional. For audio files, this field indicates the duration of the audio file in seconds.
+    #[inline]
     pub fn seconds(mut self, value: i32) -> Self {
         {
             let v = {
@@ -4203,6 +4608,7 @@ impl<'a> SendMessageStoryAudio<'a> {
         self
     }
     /// Width of the media in pixels
+    #[inline]
     pub fn width(mut self, value: i32) -> Self {
         {
             let v = {
@@ -4215,6 +4621,7 @@ impl<'a> SendMessageStoryAudio<'a> {
         self
     }
     /// Height of the media in pixels
+    #[inline]
     pub fn height(mut self, value: i32) -> Self {
         {
             let v = {
@@ -4227,6 +4634,7 @@ impl<'a> SendMessageStoryAudio<'a> {
         self
     }
     /// List of contacts to send the story to
+    #[inline]
     pub fn contacts(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
@@ -4239,6 +4647,7 @@ impl<'a> SendMessageStoryAudio<'a> {
         self
     }
     /// List of contacts to exclude
+    #[inline]
     pub fn exclude_contacts(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
@@ -4251,6 +4660,7 @@ impl<'a> SendMessageStoryAudio<'a> {
         self
     }
     /// Background color of the story (ARGB)
+    #[inline]
     pub fn background_color(mut self, value: impl Into<String>) -> Self {
         {
             let v = self
@@ -4266,20 +4676,24 @@ impl<'a> SendMessageStoryAudio<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -4299,6 +4713,7 @@ impl<'a> SendMessageStoryAudio<'a> {
 impl<'a> ::std::future::IntoFuture for SendMessageStoryAudio<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -4316,6 +4731,7 @@ impl Whapi {
     /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMessageStoryMedia`].
+    #[inline]
     pub fn send_message_story_media(
         &self,
         media: MediaSource,
@@ -4335,6 +4751,7 @@ impl Whapi {
 }
 impl<'a> SendMessageStoryMedia<'a> {
     /// Mime type of media
+    #[inline]
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
@@ -4344,6 +4761,7 @@ impl<'a> SendMessageStoryMedia<'a> {
         self
     }
     /// Do not use our encoding
+    #[inline]
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -4353,6 +4771,7 @@ impl<'a> SendMessageStoryMedia<'a> {
         self
     }
     /// Do not use the cache in a request
+    #[inline]
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -4362,6 +4781,7 @@ impl<'a> SendMessageStoryMedia<'a> {
         self
     }
     /// Optional. Text caption under the media.
+    #[inline]
     pub fn caption(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("caption", value, &[]);
@@ -4371,6 +4791,7 @@ impl<'a> SendMessageStoryMedia<'a> {
         self
     }
     /// Optional. Base64 encoded preview of the media. In JPEG format.
+    #[inline]
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
@@ -4380,6 +4801,7 @@ impl<'a> SendMessageStoryMedia<'a> {
         self
     }
     /// Width of the media in pixels
+    #[inline]
     pub fn width(mut self, value: i32) -> Self {
         {
             let v = {
@@ -4392,6 +4814,7 @@ impl<'a> SendMessageStoryMedia<'a> {
         self
     }
     /// Height of the media in pixels
+    #[inline]
     pub fn height(mut self, value: i32) -> Self {
         {
             let v = {
@@ -4404,6 +4827,7 @@ impl<'a> SendMessageStoryMedia<'a> {
         self
     }
     /// List of contacts to send the story to
+    #[inline]
     pub fn contacts(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
@@ -4416,6 +4840,7 @@ impl<'a> SendMessageStoryMedia<'a> {
         self
     }
     /// List of contacts to exclude
+    #[inline]
     pub fn exclude_contacts(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
@@ -4428,20 +4853,24 @@ impl<'a> SendMessageStoryMedia<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -4461,6 +4890,7 @@ impl<'a> SendMessageStoryMedia<'a> {
 impl<'a> ::std::future::IntoFuture for SendMessageStoryMedia<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -4478,6 +4908,7 @@ impl Whapi {
     /// - `caption`: Optional. Text caption under the media.
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMessageStoryText`].
+    #[inline]
     pub fn send_message_story_text(
         &self,
         caption: impl Into<String>,
@@ -4498,6 +4929,7 @@ impl Whapi {
 }
 impl<'a> SendMessageStoryText<'a> {
     /// List of contacts to send the story to
+    #[inline]
     pub fn contacts(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
@@ -4510,6 +4942,7 @@ impl<'a> SendMessageStoryText<'a> {
         self
     }
     /// List of contacts to exclude
+    #[inline]
     pub fn exclude_contacts(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
@@ -4522,6 +4955,7 @@ impl<'a> SendMessageStoryText<'a> {
         self
     }
     /// Background color of the story (ARGB)
+    #[inline]
     pub fn background_color(mut self, value: impl Into<String>) -> Self {
         {
             let v = self
@@ -4537,6 +4971,7 @@ impl<'a> SendMessageStoryText<'a> {
         self
     }
     /// Caption color of the story (ARGB)
+    #[inline]
     pub fn caption_color(mut self, value: impl Into<String>) -> Self {
         {
             let v = self
@@ -4548,6 +4983,7 @@ impl<'a> SendMessageStoryText<'a> {
         self
     }
     /// Font style of the story
+    #[inline]
     pub fn font_type(
         mut self,
         value: impl Into<types::SenderStoriesTextFontType>,
@@ -4562,21 +4998,25 @@ impl<'a> SendMessageStoryText<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -4588,6 +5028,7 @@ impl<'a> SendMessageStoryText<'a> {
 impl<'a> ::std::future::IntoFuture for SendMessageStoryText<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -4608,6 +5049,7 @@ impl Whapi {
     /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMediaMessage`].
+    #[inline]
     pub fn send_media_message(
         &self,
         media_message_type: impl Into<types::MediaMessageType>,
@@ -4640,6 +5082,7 @@ impl Whapi {
 }
 impl<'a> SendMediaMessage<'a> {
     /// Message ID of the message to be quoted
+    #[inline]
     pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
             let v = <::std::string::String>::from(v);
@@ -4649,6 +5092,7 @@ impl<'a> SendMediaMessage<'a> {
         self
     }
     /// Message ID of the message to be edited
+    #[inline]
     pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
             let v = <::std::string::String>::from(v);
@@ -4658,6 +5102,7 @@ impl<'a> SendMediaMessage<'a> {
         self
     }
     /// Optional. Text caption under the document.
+    #[inline]
     pub fn caption(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("caption", value, &[]);
@@ -4668,6 +5113,7 @@ impl<'a> SendMediaMessage<'a> {
         self
     }
     /// Optional. Base64 encoded preview of the media. In JPEG format.
+    #[inline]
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
@@ -4678,6 +5124,7 @@ impl<'a> SendMediaMessage<'a> {
         self
     }
     /// Width of the media in pixels
+    #[inline]
     pub fn width(mut self, value: i32) -> Self {
         {
             let v = {
@@ -4691,6 +5138,7 @@ impl<'a> SendMediaMessage<'a> {
         self
     }
     /// Height of the media in pixels
+    #[inline]
     pub fn height(mut self, value: i32) -> Self {
         {
             let v = {
@@ -4704,6 +5152,7 @@ impl<'a> SendMediaMessage<'a> {
         self
     }
     /// Optional. This field indicates whether the GIF should be played automatically when the message is received.
+    #[inline]
     pub fn autoplay(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -4714,6 +5163,7 @@ impl<'a> SendMediaMessage<'a> {
         self
     }
     /// Optional. For stickers, this field indicates whether the sticker is animated.
+    #[inline]
     pub fn animated(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -4724,6 +5174,7 @@ impl<'a> SendMediaMessage<'a> {
         self
     }
     /// Optional. File name
+    #[inline]
     pub fn filename(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("filename", value, &[]);
@@ -4734,6 +5185,7 @@ impl<'a> SendMediaMessage<'a> {
         self
     }
     /// Optional. For audio files, this field indicates the duration of the audio file in seconds.
+    #[inline]
     pub fn seconds(mut self, value: i32) -> Self {
         {
             let v = {
@@ -4747,6 +5199,7 @@ impl<'a> SendMediaMessage<'a> {
         self
     }
     /// Time in seconds to simulate recording voice
+    #[inline]
     pub fn recording_time(mut self, value: i64) -> Self {
         {
             let v = {
@@ -4765,6 +5218,7 @@ impl<'a> SendMediaMessage<'a> {
         self
     }
     /// Voice message waveform
+    #[inline]
     pub fn waveform(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("waveform", value, &[]);
@@ -4775,6 +5229,7 @@ impl<'a> SendMediaMessage<'a> {
         self
     }
     /// The numbers of the mentioned users
+    #[inline]
     pub fn mentions(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ChatId>>,
@@ -4788,6 +5243,7 @@ impl<'a> SendMediaMessage<'a> {
         self
     }
     /// Is view once
+    #[inline]
     pub fn view_once(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -4798,6 +5254,7 @@ impl<'a> SendMediaMessage<'a> {
         self
     }
     /// Do not use our encoding
+    #[inline]
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -4808,20 +5265,24 @@ impl<'a> SendMediaMessage<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -4863,6 +5324,7 @@ impl<'a> SendMediaMessage<'a> {
 impl<'a> ::std::future::IntoFuture for SendMediaMessage<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -4879,6 +5341,7 @@ impl Whapi {
     /// - `message_id`: Message ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetMessage`].
+    #[inline]
     pub fn get_message(
         &self,
         message_id: impl IntoId<ids::MessageId>,
@@ -4897,6 +5360,7 @@ impl Whapi {
 }
 impl<'a> GetMessage<'a> {
     /// If set to true, the channel will resync its data.
+    #[inline]
     pub fn resync(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -4906,11 +5370,13 @@ impl<'a> GetMessage<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<::std::boxed::Box<types::Message>>> + Send + 'a {
@@ -4918,6 +5384,7 @@ impl<'a> GetMessage<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<
@@ -4925,6 +5392,7 @@ impl<'a> GetMessage<'a> {
     > + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -4938,6 +5406,7 @@ impl<'a> GetMessage<'a> {
 impl<'a> ::std::future::IntoFuture for GetMessage<'a> {
     type Output = Result<::std::boxed::Box<types::Message>>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -4954,6 +5423,7 @@ impl Whapi {
     /// - `message_id`: Message ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`MarkMessageAsRead`].
+    #[inline]
     pub fn mark_message_as_read(
         &self,
         message_id: impl IntoId<ids::MessageId>,
@@ -4972,11 +5442,13 @@ impl Whapi {
 }
 impl<'a> MarkMessageAsRead<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -4984,11 +5456,13 @@ impl<'a> MarkMessageAsRead<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -5000,6 +5474,7 @@ impl<'a> MarkMessageAsRead<'a> {
 impl<'a> ::std::future::IntoFuture for MarkMessageAsRead<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5018,6 +5493,7 @@ impl Whapi {
     /// - `to`: Chat ID or phone number where the message will be forwarded
     ///
     /// Checked before anything is sent; the optional fields are setters of [`ForwardMessage`].
+    #[inline]
     pub fn forward_message(
         &self,
         message_id: impl IntoId<ids::MessageId>,
@@ -5042,6 +5518,7 @@ impl Whapi {
 }
 impl<'a> ForwardMessage<'a> {
     /// Force forward message
+    #[inline]
     pub fn force(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -5051,21 +5528,25 @@ impl<'a> ForwardMessage<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -5077,6 +5558,7 @@ impl<'a> ForwardMessage<'a> {
 impl<'a> ::std::future::IntoFuture for ForwardMessage<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5093,6 +5575,7 @@ impl Whapi {
     /// - `message_id`: Message ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`DeleteMessage`].
+    #[inline]
     pub fn delete_message(
         &self,
         message_id: impl IntoId<ids::MessageId>,
@@ -5111,11 +5594,13 @@ impl Whapi {
 }
 impl<'a> DeleteMessage<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -5123,11 +5608,13 @@ impl<'a> DeleteMessage<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -5139,6 +5626,7 @@ impl<'a> DeleteMessage<'a> {
 impl<'a> ::std::future::IntoFuture for DeleteMessage<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5156,6 +5644,7 @@ impl Whapi {
     /// - `message_id`: Message ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`ReactToMessage`].
+    #[inline]
     pub fn react_to_message(
         &self,
         message_id: impl IntoId<ids::MessageId>,
@@ -5175,6 +5664,7 @@ impl Whapi {
 }
 impl<'a> ReactToMessage<'a> {
     /// Reaction text
+    #[inline]
     pub fn emoji(mut self, value: impl Into<types::Emoji>) -> Self {
         {
             let v = ::std::convert::Into::<types::Emoji>::into(value);
@@ -5184,11 +5674,13 @@ impl<'a> ReactToMessage<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -5196,11 +5688,13 @@ impl<'a> ReactToMessage<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -5212,6 +5706,7 @@ impl<'a> ReactToMessage<'a> {
 impl<'a> ::std::future::IntoFuture for ReactToMessage<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5228,6 +5723,7 @@ impl Whapi {
     /// - `message_id`: Message ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`RemoveReactFromMessage`].
+    #[inline]
     pub fn remove_react_from_message(
         &self,
         message_id: impl IntoId<ids::MessageId>,
@@ -5246,11 +5742,13 @@ impl Whapi {
 }
 impl<'a> RemoveReactFromMessage<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -5258,11 +5756,13 @@ impl<'a> RemoveReactFromMessage<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -5274,6 +5774,7 @@ impl<'a> RemoveReactFromMessage<'a> {
 impl<'a> ::std::future::IntoFuture for RemoveReactFromMessage<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5291,6 +5792,7 @@ impl Whapi {
     /// - `message_id`: Message ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`StarMessage`].
+    #[inline]
     pub fn star_message(
         &self,
         message_id: impl IntoId<ids::MessageId>,
@@ -5310,6 +5812,7 @@ impl Whapi {
 }
 impl<'a> StarMessage<'a> {
     /// Indicates if the message is starred or not
+    #[inline]
     pub fn starred(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -5319,11 +5822,13 @@ impl<'a> StarMessage<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -5331,11 +5836,13 @@ impl<'a> StarMessage<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -5347,6 +5854,7 @@ impl<'a> StarMessage<'a> {
 impl<'a> ::std::future::IntoFuture for StarMessage<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5364,6 +5872,7 @@ impl Whapi {
     /// - `message_id`: Message ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`PinMessage`].
+    #[inline]
     pub fn pin_message(
         &self,
         message_id: impl IntoId<ids::MessageId>,
@@ -5383,6 +5892,7 @@ impl Whapi {
 }
 impl<'a> PinMessage<'a> {
     /// Pin message for this amount of days
+    #[inline]
     pub fn time(mut self, value: impl Into<types::PinTime>) -> Self {
         {
             let v = ::std::convert::Into::<types::PinTime>::into(value);
@@ -5392,11 +5902,13 @@ impl<'a> PinMessage<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -5404,11 +5916,13 @@ impl<'a> PinMessage<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -5420,6 +5934,7 @@ impl<'a> PinMessage<'a> {
 impl<'a> ::std::future::IntoFuture for PinMessage<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5436,6 +5951,7 @@ impl Whapi {
     /// - `message_id`: Message ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`UnpinMessage`].
+    #[inline]
     pub fn unpin_message(
         &self,
         message_id: impl IntoId<ids::MessageId>,
@@ -5454,11 +5970,13 @@ impl Whapi {
 }
 impl<'a> UnpinMessage<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -5466,11 +5984,13 @@ impl<'a> UnpinMessage<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -5482,6 +6002,7 @@ impl<'a> UnpinMessage<'a> {
 impl<'a> ::std::future::IntoFuture for UnpinMessage<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5496,6 +6017,7 @@ impl Whapi {
     /// Get chats (`getChats`: `GET /chats`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetChats`].
+    #[inline]
     pub fn get_chats(&self) -> GetChats<'_> {
         #[allow(unused_mut)]
         let mut this = GetChats {
@@ -5507,6 +6029,7 @@ impl Whapi {
 }
 impl<'a> GetChats<'a> {
     /// Count of objects to return
+    #[inline]
     pub fn count(mut self, value: u64) -> Self {
         if let Some(v) = self
             .call
@@ -5518,6 +6041,7 @@ impl<'a> GetChats<'a> {
         self
     }
     /// Offset of objects to return
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         {
             let v = {
@@ -5530,21 +6054,25 @@ impl<'a> GetChats<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::ChatsList>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ChatsList>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -5556,6 +6084,7 @@ impl<'a> GetChats<'a> {
 impl<'a> ::std::future::IntoFuture for GetChats<'a> {
     type Output = Result<types::ChatsList>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5572,6 +6101,7 @@ impl Whapi {
     /// - `chat_id`: Chat ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetChat`].
+    #[inline]
     pub fn get_chat(&self, chat_id: impl IntoId<ids::ChatId>) -> GetChat<'_> {
         #[allow(unused_mut)]
         let mut this = GetChat {
@@ -5587,21 +6117,25 @@ impl Whapi {
 }
 impl<'a> GetChat<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Chat>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::Chat>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -5613,6 +6147,7 @@ impl<'a> GetChat<'a> {
 impl<'a> ::std::future::IntoFuture for GetChat<'a> {
     type Output = Result<types::Chat>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5630,6 +6165,7 @@ impl Whapi {
     /// - `chat_id`: Chat ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`ArchiveChat`].
+    #[inline]
     pub fn archive_chat(&self, chat_id: impl IntoId<ids::ChatId>) -> ArchiveChat<'_> {
         #[allow(unused_mut)]
         let mut this = ArchiveChat {
@@ -5646,6 +6182,7 @@ impl Whapi {
 }
 impl<'a> ArchiveChat<'a> {
     /// Archive or unarchive chat
+    #[inline]
     pub fn archive(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -5655,11 +6192,13 @@ impl<'a> ArchiveChat<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -5667,11 +6206,13 @@ impl<'a> ArchiveChat<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -5683,6 +6224,7 @@ impl<'a> ArchiveChat<'a> {
 impl<'a> ::std::future::IntoFuture for ArchiveChat<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5699,6 +6241,7 @@ impl Whapi {
     /// - `chat_id`: Chat ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`DeleteChat`].
+    #[inline]
     pub fn delete_chat(&self, chat_id: impl IntoId<ids::ChatId>) -> DeleteChat<'_> {
         #[allow(unused_mut)]
         let mut this = DeleteChat {
@@ -5714,11 +6257,13 @@ impl Whapi {
 }
 impl<'a> DeleteChat<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -5726,11 +6271,13 @@ impl<'a> DeleteChat<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -5742,6 +6289,7 @@ impl<'a> DeleteChat<'a> {
 impl<'a> ::std::future::IntoFuture for DeleteChat<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5759,6 +6307,7 @@ impl Whapi {
     /// - `chat_id`: Chat ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`PatchChat`].
+    #[inline]
     pub fn patch_chat(&self, chat_id: impl IntoId<ids::ChatId>) -> PatchChat<'_> {
         #[allow(unused_mut)]
         let mut this = PatchChat {
@@ -5775,6 +6324,7 @@ impl Whapi {
 }
 impl<'a> PatchChat<'a> {
     /// Pin or unpin chat
+    #[inline]
     pub fn pin(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -5784,6 +6334,7 @@ impl<'a> PatchChat<'a> {
         self
     }
     /// Time until which the chat should remain muted, in UNIX timestamp format (in milliseconds). Use 0 to unmute the chat
+    #[inline]
     pub fn mute_until(mut self, value: i64) -> Self {
         {
             let v = {
@@ -5796,6 +6347,7 @@ impl<'a> PatchChat<'a> {
         self
     }
     /// Mark as unread/read chat
+    #[inline]
     pub fn mark_unread(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -5805,6 +6357,7 @@ impl<'a> PatchChat<'a> {
         self
     }
     /// Amount of days to store messages, when set to none will store infinitely
+    #[inline]
     pub fn ephemeral(
         mut self,
         value: impl Into<types::PatchChatRequestEphemeral>,
@@ -5819,11 +6372,13 @@ impl<'a> PatchChat<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -5831,11 +6386,13 @@ impl<'a> PatchChat<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -5847,6 +6404,7 @@ impl<'a> PatchChat<'a> {
 impl<'a> ::std::future::IntoFuture for PatchChat<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5861,6 +6419,7 @@ impl Whapi {
     /// Get contacts (`getContacts`: `GET /contacts`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetContacts`].
+    #[inline]
     pub fn get_contacts(&self) -> GetContacts<'_> {
         #[allow(unused_mut)]
         let mut this = GetContacts {
@@ -5872,6 +6431,7 @@ impl Whapi {
 }
 impl<'a> GetContacts<'a> {
     /// Count of objects to return
+    #[inline]
     pub fn count(mut self, value: u64) -> Self {
         if let Some(v) = self
             .call
@@ -5883,6 +6443,7 @@ impl<'a> GetContacts<'a> {
         self
     }
     /// Offset of objects to return
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         {
             let v = {
@@ -5895,21 +6456,25 @@ impl<'a> GetContacts<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::ContactsList>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ContactsList>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -5921,6 +6486,7 @@ impl<'a> GetContacts<'a> {
 impl<'a> ::std::future::IntoFuture for GetContacts<'a> {
     type Output = Result<types::ContactsList>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -5939,6 +6505,7 @@ impl Whapi {
     /// - `name`
     ///
     /// Checked before anything is sent; the optional fields are setters of [`AddContact`].
+    #[inline]
     pub fn add_contact(
         &self,
         phone: impl IntoId<ids::ContactId>,
@@ -5964,21 +6531,25 @@ impl Whapi {
 }
 impl<'a> AddContact<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Contact>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::Contact>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -5990,6 +6561,7 @@ impl<'a> AddContact<'a> {
 impl<'a> ::std::future::IntoFuture for AddContact<'a> {
     type Output = Result<types::Contact>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -6007,6 +6579,7 @@ impl Whapi {
     /// - `contacts`: Array of contact phone numbers. The numbers can be in any standard telephone number format.
     ///
     /// Checked before anything is sent; the optional fields are setters of [`CheckPhones`].
+    #[inline]
     pub fn check_phones(
         &self,
         contacts: impl IntoIterator<Item = impl Into<String>>,
@@ -6027,6 +6600,7 @@ impl Whapi {
 }
 impl<'a> CheckPhones<'a> {
     /// Force check determines whether the request should check the contact even if it is already in the cache.
+    #[inline]
     pub fn force_check(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -6036,11 +6610,13 @@ impl<'a> CheckPhones<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::CheckContactResponse>> + Send + 'a {
@@ -6048,11 +6624,13 @@ impl<'a> CheckPhones<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::CheckContactResponse>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -6064,6 +6642,7 @@ impl<'a> CheckPhones<'a> {
 impl<'a> ::std::future::IntoFuture for CheckPhones<'a> {
     type Output = Result<types::CheckContactResponse>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -6080,6 +6659,7 @@ impl Whapi {
     /// - `contact_id`: Contact ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetContact`].
+    #[inline]
     pub fn get_contact(
         &self,
         contact_id: impl IntoId<ids::ContactId>,
@@ -6098,21 +6678,25 @@ impl Whapi {
 }
 impl<'a> GetContact<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Contact>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::Contact>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -6124,6 +6708,7 @@ impl<'a> GetContact<'a> {
 impl<'a> ::std::future::IntoFuture for GetContact<'a> {
     type Output = Result<types::Contact>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -6142,6 +6727,7 @@ impl Whapi {
     /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendContact`].
+    #[inline]
     pub fn send_contact(
         &self,
         contact_id: impl IntoId<ids::ContactId>,
@@ -6166,6 +6752,7 @@ impl Whapi {
 }
 impl<'a> SendContact<'a> {
     /// Message ID of the message to be quoted
+    #[inline]
     pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
             let v = <::std::string::String>::from(v);
@@ -6174,6 +6761,7 @@ impl<'a> SendContact<'a> {
         self
     }
     /// Message ID of the message to be edited
+    #[inline]
     pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
             let v = <::std::string::String>::from(v);
@@ -6182,6 +6770,7 @@ impl<'a> SendContact<'a> {
         self
     }
     /// Name of contact
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("name", value, &[]);
@@ -6191,21 +6780,25 @@ impl<'a> SendContact<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -6217,6 +6810,7 @@ impl<'a> SendContact<'a> {
 impl<'a> ::std::future::IntoFuture for SendContact<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -6233,6 +6827,7 @@ impl Whapi {
     /// - `contact_id`: Contact ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`DeleteContact`].
+    #[inline]
     pub fn delete_contact(
         &self,
         contact_id: impl IntoId<ids::ContactId>,
@@ -6251,11 +6846,13 @@ impl Whapi {
 }
 impl<'a> DeleteContact<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -6263,11 +6860,13 @@ impl<'a> DeleteContact<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -6279,6 +6878,7 @@ impl<'a> DeleteContact<'a> {
 impl<'a> ::std::future::IntoFuture for DeleteContact<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -6295,6 +6895,7 @@ impl Whapi {
     /// - `contact_id`: Contact ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`CheckExist`].
+    #[inline]
     pub fn check_exist(
         &self,
         contact_id: impl IntoId<ids::ContactId>,
@@ -6313,19 +6914,23 @@ impl Whapi {
 }
 impl<'a> CheckExist<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(self) -> impl Future<Output = Result<Answer<()>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(self, meta: bool) -> impl Future<Output = Result<Answer<()>>> + Send + 'a {
         let Self { call, op } = self;
         call.run(op.send(), meta)
@@ -6334,6 +6939,7 @@ impl<'a> CheckExist<'a> {
 impl<'a> ::std::future::IntoFuture for CheckExist<'a> {
     type Output = Result<()>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -6352,6 +6958,7 @@ impl Whapi {
     /// - `name`
     ///
     /// Checked before anything is sent; the optional fields are setters of [`EditContact`].
+    #[inline]
     pub fn edit_contact(
         &self,
         contact_id: impl IntoId<ids::ContactId>,
@@ -6377,21 +6984,25 @@ impl Whapi {
 }
 impl<'a> EditContact<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Contact>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::Contact>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -6403,6 +7014,7 @@ impl<'a> EditContact<'a> {
 impl<'a> ::std::future::IntoFuture for EditContact<'a> {
     type Output = Result<types::Contact>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -6419,6 +7031,7 @@ impl Whapi {
     /// - `contact_id`: Contact ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetContactProfile`].
+    #[inline]
     pub fn get_contact_profile(
         &self,
         contact_id: impl IntoId<ids::ContactId>,
@@ -6437,21 +7050,25 @@ impl Whapi {
 }
 impl<'a> GetContactProfile<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::UserProfile>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::UserProfile>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -6463,6 +7080,7 @@ impl<'a> GetContactProfile<'a> {
 impl<'a> ::std::future::IntoFuture for GetContactProfile<'a> {
     type Output = Result<types::UserProfile>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -6479,6 +7097,7 @@ impl Whapi {
     /// - `contact_id_list`: Comma separated list of contact IDs
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetLidByIds`].
+    #[inline]
     pub fn get_lid_by_ids(
         &self,
         contact_id_list: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
@@ -6500,21 +7119,25 @@ impl Whapi {
 }
 impl<'a> GetLidByIds<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Lids>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::Lids>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -6526,6 +7149,7 @@ impl<'a> GetLidByIds<'a> {
 impl<'a> ::std::future::IntoFuture for GetLidByIds<'a> {
     type Output = Result<types::Lids>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -6542,6 +7166,7 @@ impl Whapi {
     /// - `contact_id`: Contact ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetLidById`].
+    #[inline]
     pub fn get_lid_by_id(
         &self,
         contact_id: impl IntoId<ids::ContactId>,
@@ -6560,21 +7185,25 @@ impl Whapi {
 }
 impl<'a> GetLidById<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Lid>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::Lid>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -6586,6 +7215,7 @@ impl<'a> GetLidById<'a> {
 impl<'a> ::std::future::IntoFuture for GetLidById<'a> {
     type Output = Result<types::Lid>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -6603,6 +7233,7 @@ impl Whapi {
     /// - `presence`
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMePresence`].
+    #[inline]
     pub fn send_me_presence(
         &self,
         presence: impl Into<types::SendMePresenceRequestPresence>,
@@ -6625,11 +7256,13 @@ impl Whapi {
 }
 impl<'a> SendMePresence<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::CheckContactResponse>> + Send + 'a {
@@ -6637,11 +7270,13 @@ impl<'a> SendMePresence<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::CheckContactResponse>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -6653,6 +7288,7 @@ impl<'a> SendMePresence<'a> {
 impl<'a> ::std::future::IntoFuture for SendMePresence<'a> {
     type Output = Result<types::CheckContactResponse>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -6669,6 +7305,7 @@ impl Whapi {
     /// - `entry_id`: Contact or group id
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetPresence`].
+    #[inline]
     pub fn get_presence(&self, entry_id: impl Into<String>) -> GetPresence<'_> {
         #[allow(unused_mut)]
         let mut this = GetPresence {
@@ -6685,21 +7322,25 @@ impl Whapi {
 }
 impl<'a> GetPresence<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Presence>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::Presence>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -6711,6 +7352,7 @@ impl<'a> GetPresence<'a> {
 impl<'a> ::std::future::IntoFuture for GetPresence<'a> {
     type Output = Result<types::Presence>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -6729,6 +7371,7 @@ impl Whapi {
     /// - `presence`
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendPresence`].
+    #[inline]
     pub fn send_presence(
         &self,
         entry_id: impl Into<String>,
@@ -6757,6 +7400,7 @@ impl Whapi {
 }
 impl<'a> SendPresence<'a> {
     /// Delay in seconds to simulate typing or recording
+    #[inline]
     pub fn delay(mut self, value: impl Into<f64>) -> Self {
         {
             let v = self.call.number("delay", value.into(), &[Limit::Minimum(0f64)]);
@@ -6766,11 +7410,13 @@ impl<'a> SendPresence<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::CheckContactResponse>> + Send + 'a {
@@ -6778,11 +7424,13 @@ impl<'a> SendPresence<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::CheckContactResponse>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -6794,6 +7442,7 @@ impl<'a> SendPresence<'a> {
 impl<'a> ::std::future::IntoFuture for SendPresence<'a> {
     type Output = Result<types::CheckContactResponse>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -6810,6 +7459,7 @@ impl Whapi {
     /// - `entry_id`: Contact or group id
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SubscribePresence`].
+    #[inline]
     pub fn subscribe_presence(
         &self,
         entry_id: impl Into<String>,
@@ -6829,11 +7479,13 @@ impl Whapi {
 }
 impl<'a> SubscribePresence<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::CheckContactResponse>> + Send + 'a {
@@ -6841,11 +7493,13 @@ impl<'a> SubscribePresence<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::CheckContactResponse>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -6857,6 +7511,7 @@ impl<'a> SubscribePresence<'a> {
 impl<'a> ::std::future::IntoFuture for SubscribePresence<'a> {
     type Output = Result<types::CheckContactResponse>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -6871,6 +7526,7 @@ impl Whapi {
     /// Get groups (`getGroups`: `GET /groups`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetGroups`].
+    #[inline]
     pub fn get_groups(&self) -> GetGroups<'_> {
         #[allow(unused_mut)]
         let mut this = GetGroups {
@@ -6882,6 +7538,7 @@ impl Whapi {
 }
 impl<'a> GetGroups<'a> {
     /// Count of objects to return
+    #[inline]
     pub fn count(mut self, value: u64) -> Self {
         if let Some(v) = self
             .call
@@ -6893,6 +7550,7 @@ impl<'a> GetGroups<'a> {
         self
     }
     /// Offset of objects to return
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         {
             let v = {
@@ -6905,21 +7563,25 @@ impl<'a> GetGroups<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::GroupsList>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::GroupsList>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -6931,6 +7593,7 @@ impl<'a> GetGroups<'a> {
 impl<'a> ::std::future::IntoFuture for GetGroups<'a> {
     type Output = Result<types::GroupsList>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -6948,6 +7611,7 @@ impl Whapi {
     /// - `invite_code`
     ///
     /// Checked before anything is sent; the optional fields are setters of [`AcceptGroupInvite`].
+    #[inline]
     pub fn accept_group_invite(
         &self,
         invite_code: impl Into<String>,
@@ -6970,21 +7634,25 @@ impl Whapi {
 }
 impl<'a> AcceptGroupInvite<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::NewGroup>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::NewGroup>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -6996,6 +7664,7 @@ impl<'a> AcceptGroupInvite<'a> {
 impl<'a> ::std::future::IntoFuture for AcceptGroupInvite<'a> {
     type Output = Result<types::NewGroup>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -7014,6 +7683,7 @@ impl Whapi {
     /// - `participants`
     ///
     /// Checked before anything is sent; the optional fields are setters of [`CreateGroup`].
+    #[inline]
     pub fn create_group(
         &self,
         subject: impl Into<String>,
@@ -7044,21 +7714,25 @@ impl Whapi {
 }
 impl<'a> CreateGroup<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::GroupCreate>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::GroupCreate>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -7070,6 +7744,7 @@ impl<'a> CreateGroup<'a> {
 impl<'a> ::std::future::IntoFuture for CreateGroup<'a> {
     type Output = Result<types::GroupCreate>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -7086,6 +7761,7 @@ impl Whapi {
     /// - `group_id`: Group ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetGroup`].
+    #[inline]
     pub fn get_group(&self, group_id: impl IntoId<ids::GroupId>) -> GetGroup<'_> {
         #[allow(unused_mut)]
         let mut this = GetGroup {
@@ -7101,21 +7777,25 @@ impl Whapi {
 }
 impl<'a> GetGroup<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Group>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::Group>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -7127,6 +7807,7 @@ impl<'a> GetGroup<'a> {
 impl<'a> ::std::future::IntoFuture for GetGroup<'a> {
     type Output = Result<types::Group>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -7144,6 +7825,7 @@ impl Whapi {
     /// - `group_id`: Group ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`UpdateGroupInfo`].
+    #[inline]
     pub fn update_group_info(
         &self,
         group_id: impl IntoId<ids::GroupId>,
@@ -7163,6 +7845,7 @@ impl Whapi {
 }
 impl<'a> UpdateGroupInfo<'a> {
     /// Sets `subject`.
+    #[inline]
     pub fn subject(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("subject", value, &[]);
@@ -7172,6 +7855,7 @@ impl<'a> UpdateGroupInfo<'a> {
         self
     }
     /// Sets `description`.
+    #[inline]
     pub fn description(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("description", value, &[]);
@@ -7181,11 +7865,13 @@ impl<'a> UpdateGroupInfo<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -7193,11 +7879,13 @@ impl<'a> UpdateGroupInfo<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -7209,6 +7897,7 @@ impl<'a> UpdateGroupInfo<'a> {
 impl<'a> ::std::future::IntoFuture for UpdateGroupInfo<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -7225,6 +7914,7 @@ impl Whapi {
     /// - `group_id`: Group ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`LeaveGroup`].
+    #[inline]
     pub fn leave_group(&self, group_id: impl IntoId<ids::GroupId>) -> LeaveGroup<'_> {
         #[allow(unused_mut)]
         let mut this = LeaveGroup {
@@ -7240,11 +7930,13 @@ impl Whapi {
 }
 impl<'a> LeaveGroup<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -7252,11 +7944,13 @@ impl<'a> LeaveGroup<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -7268,6 +7962,7 @@ impl<'a> LeaveGroup<'a> {
 impl<'a> ::std::future::IntoFuture for LeaveGroup<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -7287,6 +7982,7 @@ impl Whapi {
     /// - `policy`
     ///
     /// Checked before anything is sent; the optional fields are setters of [`UpdateGroupSetting`].
+    #[inline]
     pub fn update_group_setting(
         &self,
         group_id: impl IntoId<ids::GroupId>,
@@ -7322,11 +8018,13 @@ impl Whapi {
 }
 impl<'a> UpdateGroupSetting<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -7334,11 +8032,13 @@ impl<'a> UpdateGroupSetting<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -7350,6 +8050,7 @@ impl<'a> UpdateGroupSetting<'a> {
 impl<'a> ::std::future::IntoFuture for UpdateGroupSetting<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -7366,6 +8067,7 @@ impl Whapi {
     /// - `group_id`: Group ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetGroupInvite`].
+    #[inline]
     pub fn get_group_invite(
         &self,
         group_id: impl IntoId<ids::GroupId>,
@@ -7384,11 +8086,13 @@ impl Whapi {
 }
 impl<'a> GetGroupInvite<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::GroupInviteReceived>> + Send + 'a {
@@ -7396,11 +8100,13 @@ impl<'a> GetGroupInvite<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::GroupInviteReceived>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -7412,6 +8118,7 @@ impl<'a> GetGroupInvite<'a> {
 impl<'a> ::std::future::IntoFuture for GetGroupInvite<'a> {
     type Output = Result<types::GroupInviteReceived>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -7428,6 +8135,7 @@ impl Whapi {
     /// - `group_id`: Group ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`RevokeGroupInvite`].
+    #[inline]
     pub fn revoke_group_invite(
         &self,
         group_id: impl IntoId<ids::GroupId>,
@@ -7446,11 +8154,13 @@ impl Whapi {
 }
 impl<'a> RevokeGroupInvite<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -7458,11 +8168,13 @@ impl<'a> RevokeGroupInvite<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -7474,6 +8186,7 @@ impl<'a> RevokeGroupInvite<'a> {
 impl<'a> ::std::future::IntoFuture for RevokeGroupInvite<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -7492,6 +8205,7 @@ impl Whapi {
     /// - `participants`
     ///
     /// Checked before anything is sent; the optional fields are setters of [`AddGroupParticipant`].
+    #[inline]
     pub fn add_group_participant(
         &self,
         group_id: impl IntoId<ids::GroupId>,
@@ -7521,11 +8235,13 @@ impl Whapi {
 }
 impl<'a> AddGroupParticipant<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseListParticipants>> + Send + 'a {
@@ -7533,6 +8249,7 @@ impl<'a> AddGroupParticipant<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<
@@ -7540,6 +8257,7 @@ impl<'a> AddGroupParticipant<'a> {
     > + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -7553,6 +8271,7 @@ impl<'a> AddGroupParticipant<'a> {
 impl<'a> ::std::future::IntoFuture for AddGroupParticipant<'a> {
     type Output = Result<types::ResponseListParticipants>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -7571,6 +8290,7 @@ impl Whapi {
     /// - `participants`
     ///
     /// Checked before anything is sent; the optional fields are setters of [`RemoveGroupParticipant`].
+    #[inline]
     pub fn remove_group_participant(
         &self,
         group_id: impl IntoId<ids::GroupId>,
@@ -7600,11 +8320,13 @@ impl Whapi {
 }
 impl<'a> RemoveGroupParticipant<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseListParticipants>> + Send + 'a {
@@ -7612,6 +8334,7 @@ impl<'a> RemoveGroupParticipant<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<
@@ -7619,6 +8342,7 @@ impl<'a> RemoveGroupParticipant<'a> {
     > + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -7632,6 +8356,7 @@ impl<'a> RemoveGroupParticipant<'a> {
 impl<'a> ::std::future::IntoFuture for RemoveGroupParticipant<'a> {
     type Output = Result<types::ResponseListParticipants>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -7648,6 +8373,7 @@ impl Whapi {
     /// - `group_id`: Group ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetGroupIcon`].
+    #[inline]
     pub fn get_group_icon(
         &self,
         group_id: impl IntoId<ids::GroupId>,
@@ -7666,20 +8392,24 @@ impl Whapi {
 }
 impl<'a> GetGroupIcon<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<Download>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<Download>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -7691,6 +8421,7 @@ impl<'a> GetGroupIcon<'a> {
 impl<'a> ::std::future::IntoFuture for GetGroupIcon<'a> {
     type Output = Result<Download>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -7710,6 +8441,7 @@ impl Whapi {
     /// - `group_id`: Group ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SetGroupIcon`].
+    #[inline]
     pub fn set_group_icon(
         &self,
         group_id: impl IntoId<ids::GroupId>,
@@ -7733,6 +8465,7 @@ impl Whapi {
 }
 impl<'a> SetGroupIcon<'a> {
     /// Mime type of media
+    #[inline]
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
@@ -7743,22 +8476,26 @@ impl<'a> SetGroupIcon<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -7785,6 +8522,7 @@ impl<'a> SetGroupIcon<'a> {
 impl<'a> ::std::future::IntoFuture for SetGroupIcon<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -7801,6 +8539,7 @@ impl Whapi {
     /// - `group_id`: Group ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`DeleteGroupIcon`].
+    #[inline]
     pub fn delete_group_icon(
         &self,
         group_id: impl IntoId<ids::GroupId>,
@@ -7819,11 +8558,13 @@ impl Whapi {
 }
 impl<'a> DeleteGroupIcon<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -7831,11 +8572,13 @@ impl<'a> DeleteGroupIcon<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -7847,6 +8590,7 @@ impl<'a> DeleteGroupIcon<'a> {
 impl<'a> ::std::future::IntoFuture for DeleteGroupIcon<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -7865,6 +8609,7 @@ impl Whapi {
     /// - `participants`
     ///
     /// Checked before anything is sent; the optional fields are setters of [`DemoteGroupAdmin`].
+    #[inline]
     pub fn demote_group_admin(
         &self,
         group_id: impl IntoId<ids::GroupId>,
@@ -7894,11 +8639,13 @@ impl Whapi {
 }
 impl<'a> DemoteGroupAdmin<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -7906,11 +8653,13 @@ impl<'a> DemoteGroupAdmin<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -7922,6 +8671,7 @@ impl<'a> DemoteGroupAdmin<'a> {
 impl<'a> ::std::future::IntoFuture for DemoteGroupAdmin<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -7940,6 +8690,7 @@ impl Whapi {
     /// - `participants`
     ///
     /// Checked before anything is sent; the optional fields are setters of [`PromoteToGroupAdmin`].
+    #[inline]
     pub fn promote_to_group_admin(
         &self,
         group_id: impl IntoId<ids::GroupId>,
@@ -7969,11 +8720,13 @@ impl Whapi {
 }
 impl<'a> PromoteToGroupAdmin<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -7981,11 +8734,13 @@ impl<'a> PromoteToGroupAdmin<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -7997,6 +8752,7 @@ impl<'a> PromoteToGroupAdmin<'a> {
 impl<'a> ::std::future::IntoFuture for PromoteToGroupAdmin<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -8013,6 +8769,7 @@ impl Whapi {
     /// - `invite_code`: Invite Code
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetGroupMetadataByInviteCode`].
+    #[inline]
     pub fn get_group_metadata_by_invite_code(
         &self,
         invite_code: impl Into<String>,
@@ -8032,11 +8789,13 @@ impl Whapi {
 }
 impl<'a> GetGroupMetadataByInviteCode<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::GroupInfoByInviteCode>> + Send + 'a {
@@ -8044,11 +8803,13 @@ impl<'a> GetGroupMetadataByInviteCode<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::GroupInfoByInviteCode>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -8060,6 +8821,7 @@ impl<'a> GetGroupMetadataByInviteCode<'a> {
 impl<'a> ::std::future::IntoFuture for GetGroupMetadataByInviteCode<'a> {
     type Output = Result<types::GroupInfoByInviteCode>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -8078,6 +8840,7 @@ impl Whapi {
     /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendGroupInvite`].
+    #[inline]
     pub fn send_group_invite(
         &self,
         invite_code: impl Into<String>,
@@ -8104,6 +8867,7 @@ impl Whapi {
 }
 impl<'a> SendGroupInvite<'a> {
     /// Message ID of the message to be quoted
+    #[inline]
     pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
             let v = <::std::string::String>::from(v);
@@ -8112,6 +8876,7 @@ impl<'a> SendGroupInvite<'a> {
         self
     }
     /// Message ID of the message to be edited
+    #[inline]
     pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
             let v = <::std::string::String>::from(v);
@@ -8120,6 +8885,7 @@ impl<'a> SendGroupInvite<'a> {
         self
     }
     /// Title of the group. If not set, the group title will be used
+    #[inline]
     pub fn title(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("title", value, &[]);
@@ -8129,6 +8895,7 @@ impl<'a> SendGroupInvite<'a> {
         self
     }
     /// Invite message with link. Example: "Follow this link to join my group on WhatsApp". Use %URL% to insert the invite link.
+    #[inline]
     pub fn body(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("body", value, &[]);
@@ -8138,6 +8905,7 @@ impl<'a> SendGroupInvite<'a> {
         self
     }
     /// Type of the group preview. Use 'group_picture' to set a group picture as large preview, 'thumbnail' to set a custom small jpeg image from 'preview' param as preview,  'media' to set a custom large image from 'media' param as large preview,  'style1' to set a isometric style for group invite link preview stub, 'style2' to set a flat style for group invite link preview stub, 'style3' to set a WA style for group invite link preview stub, or 'none' to not set a preview. If not set, the default is group_picture.
+    #[inline]
     pub fn preview_type(
         mut self,
         value: impl Into<types::SenderGroupInviteByCodePreviewType>,
@@ -8152,6 +8920,7 @@ impl<'a> SendGroupInvite<'a> {
         self
     }
     /// Base64 encoded image for small version group invite link preview (preview_type=thumbnail). In JPEG format
+    #[inline]
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
@@ -8161,6 +8930,7 @@ impl<'a> SendGroupInvite<'a> {
         self
     }
     /// The media: a URL, a media id, or local data to upload (see `MediaSource`).
+    #[inline]
     pub fn media(mut self, value: MediaSource) -> Self {
         if let Some(v) = self.call.media("media", value, true) {
             let v = v;
@@ -8169,6 +8939,7 @@ impl<'a> SendGroupInvite<'a> {
         self
     }
     /// Mime type of media
+    #[inline]
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
@@ -8178,6 +8949,7 @@ impl<'a> SendGroupInvite<'a> {
         self
     }
     /// Do not use our encoding
+    #[inline]
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -8187,6 +8959,7 @@ impl<'a> SendGroupInvite<'a> {
         self
     }
     /// Do not use the cache in a request
+    #[inline]
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -8196,6 +8969,7 @@ impl<'a> SendGroupInvite<'a> {
         self
     }
     /// The numbers of the mentioned users
+    #[inline]
     pub fn mentions(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ChatId>>,
@@ -8208,20 +8982,24 @@ impl<'a> SendGroupInvite<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -8241,6 +9019,7 @@ impl<'a> SendGroupInvite<'a> {
 impl<'a> ::std::future::IntoFuture for SendGroupInvite<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -8257,6 +9036,7 @@ impl Whapi {
     /// - `group_id`: Group ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetGroupApplicationsList`].
+    #[inline]
     pub fn get_group_applications_list(
         &self,
         group_id: impl IntoId<ids::GroupId>,
@@ -8275,6 +9055,7 @@ impl Whapi {
 }
 impl<'a> GetGroupApplicationsList<'a> {
     /// Count of objects to return
+    #[inline]
     pub fn count(mut self, value: u64) -> Self {
         if let Some(v) = self
             .call
@@ -8286,6 +9067,7 @@ impl<'a> GetGroupApplicationsList<'a> {
         self
     }
     /// Offset of objects to return
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         {
             let v = {
@@ -8298,11 +9080,13 @@ impl<'a> GetGroupApplicationsList<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::GroupApplicationList>> + Send + 'a {
@@ -8310,11 +9094,13 @@ impl<'a> GetGroupApplicationsList<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::GroupApplicationList>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -8326,6 +9112,7 @@ impl<'a> GetGroupApplicationsList<'a> {
 impl<'a> ::std::future::IntoFuture for GetGroupApplicationsList<'a> {
     type Output = Result<types::GroupApplicationList>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -8344,6 +9131,7 @@ impl Whapi {
     /// - `application`: Chat ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`ApproveGroupApplicationsList`].
+    #[inline]
     pub fn approve_group_applications_list(
         &self,
         group_id: impl IntoId<ids::GroupId>,
@@ -8368,11 +9156,13 @@ impl Whapi {
 }
 impl<'a> ApproveGroupApplicationsList<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::GroupApplicationChangeList>> + Send + 'a {
@@ -8380,6 +9170,7 @@ impl<'a> ApproveGroupApplicationsList<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<
@@ -8387,6 +9178,7 @@ impl<'a> ApproveGroupApplicationsList<'a> {
     > + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -8400,6 +9192,7 @@ impl<'a> ApproveGroupApplicationsList<'a> {
 impl<'a> ::std::future::IntoFuture for ApproveGroupApplicationsList<'a> {
     type Output = Result<types::GroupApplicationChangeList>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -8418,6 +9211,7 @@ impl Whapi {
     /// - `application`: Chat ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`RejectGroupApplicationsList`].
+    #[inline]
     pub fn reject_group_applications_list(
         &self,
         group_id: impl IntoId<ids::GroupId>,
@@ -8442,11 +9236,13 @@ impl Whapi {
 }
 impl<'a> RejectGroupApplicationsList<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::GroupApplicationChangeList>> + Send + 'a {
@@ -8454,6 +9250,7 @@ impl<'a> RejectGroupApplicationsList<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<
@@ -8461,6 +9258,7 @@ impl<'a> RejectGroupApplicationsList<'a> {
     > + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -8474,6 +9272,7 @@ impl<'a> RejectGroupApplicationsList<'a> {
 impl<'a> ::std::future::IntoFuture for RejectGroupApplicationsList<'a> {
     type Output = Result<types::GroupApplicationChangeList>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -8488,6 +9287,7 @@ impl Whapi {
     /// Get list of stories (`getStories`: `GET /stories`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetStories`].
+    #[inline]
     pub fn get_stories(&self) -> GetStories<'_> {
         #[allow(unused_mut)]
         let mut this = GetStories {
@@ -8499,6 +9299,7 @@ impl Whapi {
 }
 impl<'a> GetStories<'a> {
     /// Count of objects to return
+    #[inline]
     pub fn count(mut self, value: u64) -> Self {
         if let Some(v) = self
             .call
@@ -8510,6 +9311,7 @@ impl<'a> GetStories<'a> {
         self
     }
     /// Offset of objects to return
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         {
             let v = {
@@ -8522,6 +9324,7 @@ impl<'a> GetStories<'a> {
         self
     }
     /// Timestamp from which to get objects
+    #[inline]
     pub fn time_from(mut self, value: i64) -> Self {
         {
             let v = {
@@ -8534,6 +9337,7 @@ impl<'a> GetStories<'a> {
         self
     }
     /// Timestamp up to which to get objects
+    #[inline]
     pub fn time_to(mut self, value: i64) -> Self {
         {
             let v = {
@@ -8546,6 +9350,7 @@ impl<'a> GetStories<'a> {
         self
     }
     /// If false, include system messages
+    #[inline]
     pub fn normal_types(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -8555,6 +9360,7 @@ impl<'a> GetStories<'a> {
         self
     }
     /// To filter by author (Contact ID)
+    #[inline]
     pub fn author(mut self, value: impl IntoId<ids::ContactId>) -> Self {
         if let Some(v) = self.call.id::<ids::ContactId>("author", value) {
             let v = <types::ContactId>::from(v);
@@ -8563,6 +9369,7 @@ impl<'a> GetStories<'a> {
         self
     }
     /// If true, only return messages sent by the authenticated user. If false, only return messages sent by other users.
+    #[inline]
     pub fn from_me(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -8572,21 +9379,25 @@ impl<'a> GetStories<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::MessagesList>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::MessagesList>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -8598,6 +9409,7 @@ impl<'a> GetStories<'a> {
 impl<'a> ::std::future::IntoFuture for GetStories<'a> {
     type Output = Result<types::MessagesList>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -8613,6 +9425,7 @@ impl Whapi {
     /// Create & publish story (`createStory`: `POST /stories`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`CreateStory`].
+    #[inline]
     pub fn create_story(&self) -> CreateStory<'_> {
         #[allow(unused_mut)]
         let mut this = CreateStory {
@@ -8625,6 +9438,7 @@ impl Whapi {
 }
 impl<'a> CreateStory<'a> {
     /// The media: a URL, a media id, or local data to upload (see `MediaSource`).
+    #[inline]
     pub fn media(mut self, value: MediaSource) -> Self {
         if let Some(v) = self.call.media("media", value, false) {
             let v = v;
@@ -8633,6 +9447,7 @@ impl<'a> CreateStory<'a> {
         self
     }
     /// Mime type of media
+    #[inline]
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
@@ -8642,6 +9457,7 @@ impl<'a> CreateStory<'a> {
         self
     }
     /// Do not use our encoding
+    #[inline]
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -8651,6 +9467,7 @@ impl<'a> CreateStory<'a> {
         self
     }
     /// Do not use the cache in a request
+    #[inline]
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -8660,6 +9477,7 @@ impl<'a> CreateStory<'a> {
         self
     }
     /// Optional. Text caption under the media.
+    #[inline]
     pub fn caption(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("caption", value, &[]);
@@ -8669,6 +9487,7 @@ impl<'a> CreateStory<'a> {
         self
     }
     /// Optional. Base64 encoded preview of the media. In JPEG format.
+    #[inline]
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
@@ -8678,6 +9497,7 @@ impl<'a> CreateStory<'a> {
         self
     }
     /// Width of the media in pixels
+    #[inline]
     pub fn width(mut self, value: i32) -> Self {
         {
             let v = {
@@ -8690,6 +9510,7 @@ impl<'a> CreateStory<'a> {
         self
     }
     /// Height of the media in pixels
+    #[inline]
     pub fn height(mut self, value: i32) -> Self {
         {
             let v = {
@@ -8702,6 +9523,7 @@ impl<'a> CreateStory<'a> {
         self
     }
     /// Optional. For audio files, this field indicates the duration of the audio file in seconds.
+    #[inline]
     pub fn seconds(mut self, value: i32) -> Self {
         {
             let v = {
@@ -8714,6 +9536,7 @@ impl<'a> CreateStory<'a> {
         self
     }
     /// List of contacts to send the story to
+    #[inline]
     pub fn contacts(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
@@ -8726,6 +9549,7 @@ impl<'a> CreateStory<'a> {
         self
     }
     /// List of contacts to exclude
+    #[inline]
     pub fn exclude_contacts(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
@@ -8738,6 +9562,7 @@ impl<'a> CreateStory<'a> {
         self
     }
     /// Background color of the story (ARGB)
+    #[inline]
     pub fn background_color(mut self, value: impl Into<String>) -> Self {
         {
             let v = self
@@ -8753,6 +9578,7 @@ impl<'a> CreateStory<'a> {
         self
     }
     /// Caption color of the story (ARGB)
+    #[inline]
     pub fn caption_color(mut self, value: impl Into<String>) -> Self {
         {
             let v = self
@@ -8764,6 +9590,7 @@ impl<'a> CreateStory<'a> {
         self
     }
     /// Font style of the story
+    #[inline]
     pub fn font_type(mut self, value: impl Into<types::SenderStoriesFontType>) -> Self {
         {
             let v = ::std::convert::Into::<types::SenderStoriesFontType>::into(value);
@@ -8773,21 +9600,25 @@ impl<'a> CreateStory<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -8799,6 +9630,7 @@ impl<'a> CreateStory<'a> {
 impl<'a> ::std::future::IntoFuture for CreateStory<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -8816,6 +9648,7 @@ impl Whapi {
     /// - `caption`: Optional. Text caption under the media.
     ///
     /// Checked before anything is sent; the optional fields are setters of [`CreateStoryText`].
+    #[inline]
     pub fn create_story_text(&self, caption: impl Into<String>) -> CreateStoryText<'_> {
         #[allow(unused_mut)]
         let mut this = CreateStoryText {
@@ -8833,6 +9666,7 @@ impl Whapi {
 }
 impl<'a> CreateStoryText<'a> {
     /// List of contacts to send the story to
+    #[inline]
     pub fn contacts(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
@@ -8845,6 +9679,7 @@ impl<'a> CreateStoryText<'a> {
         self
     }
     /// List of contacts to exclude
+    #[inline]
     pub fn exclude_contacts(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
@@ -8857,6 +9692,7 @@ impl<'a> CreateStoryText<'a> {
         self
     }
     /// Background color of the story (ARGB)
+    #[inline]
     pub fn background_color(mut self, value: impl Into<String>) -> Self {
         {
             let v = self
@@ -8872,6 +9708,7 @@ impl<'a> CreateStoryText<'a> {
         self
     }
     /// Caption color of the story (ARGB)
+    #[inline]
     pub fn caption_color(mut self, value: impl Into<String>) -> Self {
         {
             let v = self
@@ -8883,6 +9720,7 @@ impl<'a> CreateStoryText<'a> {
         self
     }
     /// Font style of the story
+    #[inline]
     pub fn font_type(
         mut self,
         value: impl Into<types::SenderStoriesTextFontType>,
@@ -8897,21 +9735,25 @@ impl<'a> CreateStoryText<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -8923,6 +9765,7 @@ impl<'a> CreateStoryText<'a> {
 impl<'a> ::std::future::IntoFuture for CreateStoryText<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -8940,6 +9783,7 @@ impl Whapi {
     /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`CreateStoryMedia`].
+    #[inline]
     pub fn create_story_media(&self, media: MediaSource) -> CreateStoryMedia<'_> {
         #[allow(unused_mut)]
         let mut this = CreateStoryMedia {
@@ -8956,6 +9800,7 @@ impl Whapi {
 }
 impl<'a> CreateStoryMedia<'a> {
     /// Mime type of media
+    #[inline]
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
@@ -8965,6 +9810,7 @@ impl<'a> CreateStoryMedia<'a> {
         self
     }
     /// Do not use our encoding
+    #[inline]
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -8974,6 +9820,7 @@ impl<'a> CreateStoryMedia<'a> {
         self
     }
     /// Do not use the cache in a request
+    #[inline]
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -8983,6 +9830,7 @@ impl<'a> CreateStoryMedia<'a> {
         self
     }
     /// Optional. Text caption under the media.
+    #[inline]
     pub fn caption(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("caption", value, &[]);
@@ -8992,6 +9840,7 @@ impl<'a> CreateStoryMedia<'a> {
         self
     }
     /// Optional. Base64 encoded preview of the media. In JPEG format.
+    #[inline]
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
@@ -9001,6 +9850,7 @@ impl<'a> CreateStoryMedia<'a> {
         self
     }
     /// Width of the media in pixels
+    #[inline]
     pub fn width(mut self, value: i32) -> Self {
         {
             let v = {
@@ -9013,6 +9863,7 @@ impl<'a> CreateStoryMedia<'a> {
         self
     }
     /// Height of the media in pixels
+    #[inline]
     pub fn height(mut self, value: i32) -> Self {
         {
             let v = {
@@ -9025,6 +9876,7 @@ impl<'a> CreateStoryMedia<'a> {
         self
     }
     /// List of contacts to send the story to
+    #[inline]
     pub fn contacts(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
@@ -9037,6 +9889,7 @@ impl<'a> CreateStoryMedia<'a> {
         self
     }
     /// List of contacts to exclude
+    #[inline]
     pub fn exclude_contacts(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
@@ -9049,20 +9902,24 @@ impl<'a> CreateStoryMedia<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -9082,6 +9939,7 @@ impl<'a> CreateStoryMedia<'a> {
 impl<'a> ::std::future::IntoFuture for CreateStoryMedia<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -9099,6 +9957,7 @@ impl Whapi {
     /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`CreateStoryAudio`].
+    #[inline]
     pub fn create_story_audio(&self, media: MediaSource) -> CreateStoryAudio<'_> {
         #[allow(unused_mut)]
         let mut this = CreateStoryAudio {
@@ -9115,6 +9974,7 @@ impl Whapi {
 }
 impl<'a> CreateStoryAudio<'a> {
     /// Mime type of media
+    #[inline]
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
@@ -9124,6 +9984,7 @@ impl<'a> CreateStoryAudio<'a> {
         self
     }
     /// Do not use our encoding
+    #[inline]
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -9133,6 +9994,7 @@ impl<'a> CreateStoryAudio<'a> {
         self
     }
     /// Do not use the cache in a request
+    #[inline]
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -9142,6 +10004,7 @@ impl<'a> CreateStoryAudio<'a> {
         self
     }
     /// Optional. For audio files, this field indicates the duration of the audio file in seconds.
+    #[inline]
     pub fn seconds(mut self, value: i32) -> Self {
         {
             let v = {
@@ -9154,6 +10017,7 @@ impl<'a> CreateStoryAudio<'a> {
         self
     }
     /// Width of the media in pixels
+    #[inline]
     pub fn width(mut self, value: i32) -> Self {
         {
             let v = {
@@ -9166,6 +10030,7 @@ impl<'a> CreateStoryAudio<'a> {
         self
     }
     /// Height of the media in pixels
+    #[inline]
     pub fn height(mut self, value: i32) -> Self {
         {
             let v = {
@@ -9178,6 +10043,7 @@ impl<'a> CreateStoryAudio<'a> {
         self
     }
     /// List of contacts to send the story to
+    #[inline]
     pub fn contacts(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
@@ -9190,6 +10056,7 @@ impl<'a> CreateStoryAudio<'a> {
         self
     }
     /// List of contacts to exclude
+    #[inline]
     pub fn exclude_contacts(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
@@ -9202,6 +10069,7 @@ impl<'a> CreateStoryAudio<'a> {
         self
     }
     /// Background color of the story (ARGB)
+    #[inline]
     pub fn background_color(mut self, value: impl Into<String>) -> Self {
         {
             let v = self
@@ -9217,20 +10085,24 @@ impl<'a> CreateStoryAudio<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -9250,6 +10122,7 @@ impl<'a> CreateStoryAudio<'a> {
 impl<'a> ::std::future::IntoFuture for CreateStoryAudio<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -9266,6 +10139,7 @@ impl Whapi {
     /// - `message_id`: Message ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetStory`].
+    #[inline]
     pub fn get_story(&self, message_id: impl IntoId<ids::MessageId>) -> GetStory<'_> {
         #[allow(unused_mut)]
         let mut this = GetStory {
@@ -9281,11 +10155,13 @@ impl Whapi {
 }
 impl<'a> GetStory<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<::std::boxed::Box<types::Message>>> + Send + 'a {
@@ -9293,6 +10169,7 @@ impl<'a> GetStory<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<
@@ -9300,6 +10177,7 @@ impl<'a> GetStory<'a> {
     > + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -9313,6 +10191,7 @@ impl<'a> GetStory<'a> {
 impl<'a> ::std::future::IntoFuture for GetStory<'a> {
     type Output = Result<::std::boxed::Box<types::Message>>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -9330,6 +10209,7 @@ impl Whapi {
     /// - `message_id`: Message ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`CopyStory`].
+    #[inline]
     pub fn copy_story(&self, message_id: impl IntoId<ids::MessageId>) -> CopyStory<'_> {
         #[allow(unused_mut)]
         let mut this = CopyStory {
@@ -9346,6 +10226,7 @@ impl Whapi {
 }
 impl<'a> CopyStory<'a> {
     /// List of contacts to send the story to
+    #[inline]
     pub fn contacts(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
@@ -9358,6 +10239,7 @@ impl<'a> CopyStory<'a> {
         self
     }
     /// List of contacts to exclude
+    #[inline]
     pub fn exclude_contacts(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
@@ -9370,11 +10252,13 @@ impl<'a> CopyStory<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -9382,11 +10266,13 @@ impl<'a> CopyStory<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -9398,6 +10284,7 @@ impl<'a> CopyStory<'a> {
 impl<'a> ::std::future::IntoFuture for CopyStory<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -9414,6 +10301,7 @@ impl Whapi {
     /// - `message_id`: Message ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetMessageViewStatuses`].
+    #[inline]
     pub fn get_message_view_statuses(
         &self,
         message_id: impl IntoId<ids::MessageId>,
@@ -9432,21 +10320,25 @@ impl Whapi {
 }
 impl<'a> GetMessageViewStatuses<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::StatusesList>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::StatusesList>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -9458,6 +10350,7 @@ impl<'a> GetMessageViewStatuses<'a> {
 impl<'a> ::std::future::IntoFuture for GetMessageViewStatuses<'a> {
     type Output = Result<types::StatusesList>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -9472,6 +10365,7 @@ impl Whapi {
     /// Get newsletters (`getNewsletters`: `GET /newsletters`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetNewsletters`].
+    #[inline]
     pub fn get_newsletters(&self) -> GetNewsletters<'_> {
         #[allow(unused_mut)]
         let mut this = GetNewsletters {
@@ -9483,6 +10377,7 @@ impl Whapi {
 }
 impl<'a> GetNewsletters<'a> {
     /// Count of objects to return
+    #[inline]
     pub fn count(mut self, value: u64) -> Self {
         if let Some(v) = self
             .call
@@ -9494,6 +10389,7 @@ impl<'a> GetNewsletters<'a> {
         self
     }
     /// Offset of objects to return
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         {
             let v = {
@@ -9506,11 +10402,13 @@ impl<'a> GetNewsletters<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::NewslettersList>> + Send + 'a {
@@ -9518,11 +10416,13 @@ impl<'a> GetNewsletters<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::NewslettersList>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -9534,6 +10434,7 @@ impl<'a> GetNewsletters<'a> {
 impl<'a> ::std::future::IntoFuture for GetNewsletters<'a> {
     type Output = Result<types::NewslettersList>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -9551,6 +10452,7 @@ impl Whapi {
     /// - `name`
     ///
     /// Checked before anything is sent; the optional fields are setters of [`CreateNewsletter`].
+    #[inline]
     pub fn create_newsletter(&self, name: impl Into<String>) -> CreateNewsletter<'_> {
         #[allow(unused_mut)]
         let mut this = CreateNewsletter {
@@ -9568,6 +10470,7 @@ impl Whapi {
 }
 impl<'a> CreateNewsletter<'a> {
     /// Sets `description`.
+    #[inline]
     pub fn description(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("description", value, &[]);
@@ -9577,6 +10480,7 @@ impl<'a> CreateNewsletter<'a> {
         self
     }
     /// Sets `newsletter_pic`.
+    #[inline]
     pub fn newsletter_pic(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("newsletter_pic", value, &[]);
@@ -9586,21 +10490,25 @@ impl<'a> CreateNewsletter<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Newsletter>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::Newsletter>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -9612,6 +10520,7 @@ impl<'a> CreateNewsletter<'a> {
 impl<'a> ::std::future::IntoFuture for CreateNewsletter<'a> {
     type Output = Result<types::Newsletter>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -9626,6 +10535,7 @@ impl Whapi {
     /// Find newsletters by filters (`findNewsletter`: `GET /newsletters/find`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`FindNewsletter`].
+    #[inline]
     pub fn find_newsletter(&self) -> FindNewsletter<'_> {
         #[allow(unused_mut)]
         let mut this = FindNewsletter {
@@ -9637,6 +10547,7 @@ impl Whapi {
 }
 impl<'a> FindNewsletter<'a> {
     /// Country for search
+    #[inline]
     pub fn country_code(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("country_code", value, &[]);
@@ -9646,6 +10557,7 @@ impl<'a> FindNewsletter<'a> {
         self
     }
     /// Search word
+    #[inline]
     pub fn search(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("search", value, &[]);
@@ -9655,6 +10567,7 @@ impl<'a> FindNewsletter<'a> {
         self
     }
     /// Cursor to continue pagination
+    #[inline]
     pub fn newsletter_field(
         mut self,
         value: impl Into<types::FindNewsletterNewsletterField>,
@@ -9669,6 +10582,7 @@ impl<'a> FindNewsletter<'a> {
         self
     }
     /// Cursor to continue pagination
+    #[inline]
     pub fn cursor(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("cursor", value, &[]);
@@ -9678,6 +10592,7 @@ impl<'a> FindNewsletter<'a> {
         self
     }
     /// Count of objects to return
+    #[inline]
     pub fn count(mut self, value: u64) -> Self {
         if let Some(v) = self
             .call
@@ -9689,6 +10604,7 @@ impl<'a> FindNewsletter<'a> {
         self
     }
     /// Order for items in request
+    #[inline]
     pub fn sort(mut self, value: impl Into<types::FindNewsletterSort>) -> Self {
         {
             let v = ::std::convert::Into::<types::FindNewsletterSort>::into(value);
@@ -9698,11 +10614,13 @@ impl<'a> FindNewsletter<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::NewslettersListPaged>> + Send + 'a {
@@ -9710,11 +10628,13 @@ impl<'a> FindNewsletter<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::NewslettersListPaged>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -9726,6 +10646,7 @@ impl<'a> FindNewsletter<'a> {
 impl<'a> ::std::future::IntoFuture for FindNewsletter<'a> {
     type Output = Result<types::NewslettersListPaged>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -9740,6 +10661,7 @@ impl Whapi {
     /// Get recommended newsletters by country (`recommendedNewsletter`: `GET /newsletters/recommended`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`RecommendedNewsletter`].
+    #[inline]
     pub fn recommended_newsletter(&self) -> RecommendedNewsletter<'_> {
         #[allow(unused_mut)]
         let mut this = RecommendedNewsletter {
@@ -9751,6 +10673,7 @@ impl Whapi {
 }
 impl<'a> RecommendedNewsletter<'a> {
     /// Country for search
+    #[inline]
     pub fn country_code(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("country_code", value, &[]);
@@ -9760,6 +10683,7 @@ impl<'a> RecommendedNewsletter<'a> {
         self
     }
     /// Cursor to continue pagination
+    #[inline]
     pub fn cursor(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("cursor", value, &[]);
@@ -9769,6 +10693,7 @@ impl<'a> RecommendedNewsletter<'a> {
         self
     }
     /// Count of objects to return
+    #[inline]
     pub fn count(mut self, value: u64) -> Self {
         if let Some(v) = self
             .call
@@ -9780,11 +10705,13 @@ impl<'a> RecommendedNewsletter<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::NewslettersListPaged>> + Send + 'a {
@@ -9792,11 +10719,13 @@ impl<'a> RecommendedNewsletter<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::NewslettersListPaged>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -9808,6 +10737,7 @@ impl<'a> RecommendedNewsletter<'a> {
 impl<'a> ::std::future::IntoFuture for RecommendedNewsletter<'a> {
     type Output = Result<types::NewslettersListPaged>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -9824,6 +10754,7 @@ impl Whapi {
     /// - `newsletter_id`: Newsletter ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetNewsletter`].
+    #[inline]
     pub fn get_newsletter(
         &self,
         newsletter_id: impl IntoId<ids::NewsletterId>,
@@ -9845,6 +10776,7 @@ impl Whapi {
 }
 impl<'a> GetNewsletter<'a> {
     /// User's role regarding the newsletter
+    #[inline]
     pub fn user_role(mut self, value: impl Into<types::GetNewsletterUserRole>) -> Self {
         {
             let v = ::std::convert::Into::<types::GetNewsletterUserRole>::into(value);
@@ -9854,21 +10786,25 @@ impl<'a> GetNewsletter<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::MessagesList>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::MessagesList>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -9880,6 +10816,7 @@ impl<'a> GetNewsletter<'a> {
 impl<'a> ::std::future::IntoFuture for GetNewsletter<'a> {
     type Output = Result<types::MessagesList>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -9896,6 +10833,7 @@ impl Whapi {
     /// - `newsletter_id`: Newsletter ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`DeleteNewsletter`].
+    #[inline]
     pub fn delete_newsletter(
         &self,
         newsletter_id: impl IntoId<ids::NewsletterId>,
@@ -9917,11 +10855,13 @@ impl Whapi {
 }
 impl<'a> DeleteNewsletter<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -9929,11 +10869,13 @@ impl<'a> DeleteNewsletter<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -9945,6 +10887,7 @@ impl<'a> DeleteNewsletter<'a> {
 impl<'a> ::std::future::IntoFuture for DeleteNewsletter<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -9962,6 +10905,7 @@ impl Whapi {
     /// - `newsletter_id`: Newsletter ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`EditNewsletter`].
+    #[inline]
     pub fn edit_newsletter(
         &self,
         newsletter_id: impl IntoId<ids::NewsletterId>,
@@ -9984,6 +10928,7 @@ impl Whapi {
 }
 impl<'a> EditNewsletter<'a> {
     /// Sets `name`.
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("name", value, &[]);
@@ -9993,6 +10938,7 @@ impl<'a> EditNewsletter<'a> {
         self
     }
     /// Sets `description`.
+    #[inline]
     pub fn description(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("description", value, &[]);
@@ -10002,6 +10948,7 @@ impl<'a> EditNewsletter<'a> {
         self
     }
     /// Newsletter jpeg picture in base64 format
+    #[inline]
     pub fn newsletter_pic(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("newsletter_pic", value, &[]);
@@ -10011,6 +10958,7 @@ impl<'a> EditNewsletter<'a> {
         self
     }
     /// Available reactions
+    #[inline]
     pub fn reactions(
         mut self,
         value: impl Into<types::EditNewsletterRequestReactions>,
@@ -10025,21 +10973,25 @@ impl<'a> EditNewsletter<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Newsletter>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::Newsletter>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -10051,6 +11003,7 @@ impl<'a> EditNewsletter<'a> {
 impl<'a> ::std::future::IntoFuture for EditNewsletter<'a> {
     type Output = Result<types::Newsletter>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -10067,6 +11020,7 @@ impl Whapi {
     /// - `newsletter_id`: Newsletter ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SubscribeNewsletter`].
+    #[inline]
     pub fn subscribe_newsletter(
         &self,
         newsletter_id: impl IntoId<ids::NewsletterId>,
@@ -10088,11 +11042,13 @@ impl Whapi {
 }
 impl<'a> SubscribeNewsletter<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -10100,11 +11056,13 @@ impl<'a> SubscribeNewsletter<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -10116,6 +11074,7 @@ impl<'a> SubscribeNewsletter<'a> {
 impl<'a> ::std::future::IntoFuture for SubscribeNewsletter<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -10132,6 +11091,7 @@ impl Whapi {
     /// - `newsletter_id`: Newsletter ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`UnsubscribeNewsletter`].
+    #[inline]
     pub fn unsubscribe_newsletter(
         &self,
         newsletter_id: impl IntoId<ids::NewsletterId>,
@@ -10153,11 +11113,13 @@ impl Whapi {
 }
 impl<'a> UnsubscribeNewsletter<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -10165,11 +11127,13 @@ impl<'a> UnsubscribeNewsletter<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -10181,6 +11145,7 @@ impl<'a> UnsubscribeNewsletter<'a> {
 impl<'a> ::std::future::IntoFuture for UnsubscribeNewsletter<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -10197,6 +11162,7 @@ impl Whapi {
     /// - `newsletter_invite_code`: Newsletter Invite Code
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SubscribeNewsletterInvite`].
+    #[inline]
     pub fn subscribe_newsletter_invite(
         &self,
         newsletter_invite_code: impl Into<String>,
@@ -10216,11 +11182,13 @@ impl Whapi {
 }
 impl<'a> SubscribeNewsletterInvite<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -10228,11 +11196,13 @@ impl<'a> SubscribeNewsletterInvite<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -10244,6 +11214,7 @@ impl<'a> SubscribeNewsletterInvite<'a> {
 impl<'a> ::std::future::IntoFuture for SubscribeNewsletterInvite<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -10260,6 +11231,7 @@ impl Whapi {
     /// - `newsletter_invite_code`: Newsletter Invite Code
     ///
     /// Checked before anything is sent; the optional fields are setters of [`UnsubscribeNewsletterInvite`].
+    #[inline]
     pub fn unsubscribe_newsletter_invite(
         &self,
         newsletter_invite_code: impl Into<String>,
@@ -10279,11 +11251,13 @@ impl Whapi {
 }
 impl<'a> UnsubscribeNewsletterInvite<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -10291,11 +11265,13 @@ impl<'a> UnsubscribeNewsletterInvite<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -10307,6 +11283,7 @@ impl<'a> UnsubscribeNewsletterInvite<'a> {
 impl<'a> ::std::future::IntoFuture for UnsubscribeNewsletterInvite<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -10323,6 +11300,7 @@ impl Whapi {
     /// - `newsletter_id`: Newsletter ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`TrackingNewsletter`].
+    #[inline]
     pub fn tracking_newsletter(
         &self,
         newsletter_id: impl IntoId<ids::NewsletterId>,
@@ -10344,11 +11322,13 @@ impl Whapi {
 }
 impl<'a> TrackingNewsletter<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -10356,11 +11336,13 @@ impl<'a> TrackingNewsletter<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -10372,6 +11354,7 @@ impl<'a> TrackingNewsletter<'a> {
 impl<'a> ::std::future::IntoFuture for TrackingNewsletter<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -10388,6 +11371,7 @@ impl Whapi {
     /// - `newsletter_id`: Newsletter ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetMessagesNewsletter`].
+    #[inline]
     pub fn get_messages_newsletter(
         &self,
         newsletter_id: impl IntoId<ids::NewsletterId>,
@@ -10409,6 +11393,7 @@ impl Whapi {
 }
 impl<'a> GetMessagesNewsletter<'a> {
     /// Count of objects to return
+    #[inline]
     pub fn count(mut self, value: u64) -> Self {
         if let Some(v) = self
             .call
@@ -10420,6 +11405,7 @@ impl<'a> GetMessagesNewsletter<'a> {
         self
     }
     /// Request messages before the specified one (see first and last)
+    #[inline]
     pub fn before(mut self, value: i64) -> Self {
         {
             let v = {
@@ -10432,6 +11418,7 @@ impl<'a> GetMessagesNewsletter<'a> {
         self
     }
     /// Request messages after the specified one (see first and last)
+    #[inline]
     pub fn after(mut self, value: i64) -> Self {
         {
             let v = {
@@ -10444,21 +11431,25 @@ impl<'a> GetMessagesNewsletter<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::MessagesList>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::MessagesList>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -10470,6 +11461,7 @@ impl<'a> GetMessagesNewsletter<'a> {
 impl<'a> ::std::future::IntoFuture for GetMessagesNewsletter<'a> {
     type Output = Result<types::MessagesList>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -10488,6 +11480,7 @@ impl Whapi {
     /// - `contact_id`: Contact ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`CreateNewsletterAdminInvite`].
+    #[inline]
     pub fn create_newsletter_admin_invite(
         &self,
         newsletter_id: impl IntoId<ids::NewsletterId>,
@@ -10515,6 +11508,7 @@ impl Whapi {
 }
 impl<'a> CreateNewsletterAdminInvite<'a> {
     /// Additional text to invitation
+    #[inline]
     pub fn message(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("message", value, &[]);
@@ -10524,21 +11518,25 @@ impl<'a> CreateNewsletterAdminInvite<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -10550,6 +11548,7 @@ impl<'a> CreateNewsletterAdminInvite<'a> {
 impl<'a> ::std::future::IntoFuture for CreateNewsletterAdminInvite<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -10567,6 +11566,7 @@ impl Whapi {
     /// - `contact_id`: Contact ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`RevokeNewsletterAdminInvite`].
+    #[inline]
     pub fn revoke_newsletter_admin_invite(
         &self,
         newsletter_id: impl IntoId<ids::NewsletterId>,
@@ -10593,11 +11593,13 @@ impl Whapi {
 }
 impl<'a> RevokeNewsletterAdminInvite<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -10605,11 +11607,13 @@ impl<'a> RevokeNewsletterAdminInvite<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -10621,6 +11625,7 @@ impl<'a> RevokeNewsletterAdminInvite<'a> {
 impl<'a> ::std::future::IntoFuture for RevokeNewsletterAdminInvite<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -10638,6 +11643,7 @@ impl Whapi {
     /// - `contact_id`: Contact ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`AcceptNewsletterAdminRequest`].
+    #[inline]
     pub fn accept_newsletter_admin_request(
         &self,
         newsletter_id: impl IntoId<ids::NewsletterId>,
@@ -10664,11 +11670,13 @@ impl Whapi {
 }
 impl<'a> AcceptNewsletterAdminRequest<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -10676,11 +11684,13 @@ impl<'a> AcceptNewsletterAdminRequest<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -10692,6 +11702,7 @@ impl<'a> AcceptNewsletterAdminRequest<'a> {
 impl<'a> ::std::future::IntoFuture for AcceptNewsletterAdminRequest<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -10709,6 +11720,7 @@ impl Whapi {
     /// - `contact_id`: Contact ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`DemoteNewsletterAdmin`].
+    #[inline]
     pub fn demote_newsletter_admin(
         &self,
         newsletter_id: impl IntoId<ids::NewsletterId>,
@@ -10735,11 +11747,13 @@ impl Whapi {
 }
 impl<'a> DemoteNewsletterAdmin<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -10747,11 +11761,13 @@ impl<'a> DemoteNewsletterAdmin<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -10763,6 +11779,7 @@ impl<'a> DemoteNewsletterAdmin<'a> {
 impl<'a> ::std::future::IntoFuture for DemoteNewsletterAdmin<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -10779,6 +11796,7 @@ impl Whapi {
     /// - `newsletter_invite_code`: Newsletter Invite Code
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetNewsletterByInviteCode`].
+    #[inline]
     pub fn get_newsletter_by_invite_code(
         &self,
         newsletter_invite_code: impl Into<String>,
@@ -10798,21 +11816,25 @@ impl Whapi {
 }
 impl<'a> GetNewsletterByInviteCode<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Newsletter>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::Newsletter>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -10824,6 +11846,7 @@ impl<'a> GetNewsletterByInviteCode<'a> {
 impl<'a> ::std::future::IntoFuture for GetNewsletterByInviteCode<'a> {
     type Output = Result<types::Newsletter>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -10842,6 +11865,7 @@ impl Whapi {
     /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendNewsletterInvite`].
+    #[inline]
     pub fn send_newsletter_invite(
         &self,
         newsletter_invite_code: impl Into<String>,
@@ -10868,6 +11892,7 @@ impl Whapi {
 }
 impl<'a> SendNewsletterInvite<'a> {
     /// Message ID of the message to be quoted
+    #[inline]
     pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
             let v = <::std::string::String>::from(v);
@@ -10876,6 +11901,7 @@ impl<'a> SendNewsletterInvite<'a> {
         self
     }
     /// Message ID of the message to be edited
+    #[inline]
     pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
             let v = <::std::string::String>::from(v);
@@ -10884,6 +11910,7 @@ impl<'a> SendNewsletterInvite<'a> {
         self
     }
     /// Title of the newsletter. If not set, the newsletter title will be used
+    #[inline]
     pub fn title(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("title", value, &[]);
@@ -10893,6 +11920,7 @@ impl<'a> SendNewsletterInvite<'a> {
         self
     }
     /// Invite message with link. Example: "Follow this link to join my newsletter on WhatsApp". Use %URL% to insert the invite link.
+    #[inline]
     pub fn body(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("body", value, &[]);
@@ -10902,6 +11930,7 @@ impl<'a> SendNewsletterInvite<'a> {
         self
     }
     /// Type of the newsletter preview. Use 'newsletter_picture' to set a newsletter picture as large preview, 'thumbnail' to set a custom small jpeg image from 'preview' param as preview,  'media' to set a custom large image from 'media' param as large preview,  'style1' to set a isometric style for newsletter invite link preview stub, 'style2' to set a flat style for newsletter invite link preview stub, 'style3' to set a WA style for newsletter invite link preview stub, or 'none' to not set a preview. If not set, the default is newsletter_picture.
+    #[inline]
     pub fn preview_type(
         mut self,
         value: impl Into<types::SenderNewsletterInviteByCodePreviewType>,
@@ -10916,6 +11945,7 @@ impl<'a> SendNewsletterInvite<'a> {
         self
     }
     /// Base64 encoded image for small version newsletter invite link preview (preview_type=thumbnail). In JPEG format
+    #[inline]
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
@@ -10925,6 +11955,7 @@ impl<'a> SendNewsletterInvite<'a> {
         self
     }
     /// The media: a URL, a media id, or local data to upload (see `MediaSource`).
+    #[inline]
     pub fn media(mut self, value: MediaSource) -> Self {
         if let Some(v) = self.call.media("media", value, true) {
             let v = v;
@@ -10933,6 +11964,7 @@ impl<'a> SendNewsletterInvite<'a> {
         self
     }
     /// Mime type of media
+    #[inline]
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
@@ -10942,6 +11974,7 @@ impl<'a> SendNewsletterInvite<'a> {
         self
     }
     /// Do not use our encoding
+    #[inline]
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -10951,6 +11984,7 @@ impl<'a> SendNewsletterInvite<'a> {
         self
     }
     /// Do not use the cache in a request
+    #[inline]
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -10960,6 +11994,7 @@ impl<'a> SendNewsletterInvite<'a> {
         self
     }
     /// The numbers of the mentioned users
+    #[inline]
     pub fn mentions(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ChatId>>,
@@ -10972,20 +12007,24 @@ impl<'a> SendNewsletterInvite<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -11005,6 +12044,7 @@ impl<'a> SendNewsletterInvite<'a> {
 impl<'a> ::std::future::IntoFuture for SendNewsletterInvite<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -11019,6 +12059,7 @@ impl Whapi {
     /// Get media files (`getMediaFiles`: `GET /media`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetMediaFiles`].
+    #[inline]
     pub fn get_media_files(&self) -> GetMediaFiles<'_> {
         #[allow(unused_mut)]
         let mut this = GetMediaFiles {
@@ -11030,6 +12071,7 @@ impl Whapi {
 }
 impl<'a> GetMediaFiles<'a> {
     /// Count of objects to return
+    #[inline]
     pub fn count(mut self, value: u64) -> Self {
         if let Some(v) = self
             .call
@@ -11041,6 +12083,7 @@ impl<'a> GetMediaFiles<'a> {
         self
     }
     /// Offset of objects to return
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         {
             let v = {
@@ -11053,6 +12096,7 @@ impl<'a> GetMediaFiles<'a> {
         self
     }
     /// Timestamp from which to get objects
+    #[inline]
     pub fn time_from(mut self, value: i64) -> Self {
         {
             let v = {
@@ -11065,6 +12109,7 @@ impl<'a> GetMediaFiles<'a> {
         self
     }
     /// Timestamp up to which to get objects
+    #[inline]
     pub fn time_to(mut self, value: i64) -> Self {
         {
             let v = {
@@ -11077,6 +12122,7 @@ impl<'a> GetMediaFiles<'a> {
         self
     }
     /// Order for items in request
+    #[inline]
     pub fn sort(mut self, value: impl Into<types::GetMediaFilesSort>) -> Self {
         {
             let v = ::std::convert::Into::<types::GetMediaFilesSort>::into(value);
@@ -11086,11 +12132,13 @@ impl<'a> GetMediaFiles<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::MediaFilesList>> + Send + 'a {
@@ -11098,11 +12146,13 @@ impl<'a> GetMediaFiles<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::MediaFilesList>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -11114,6 +12164,7 @@ impl<'a> GetMediaFiles<'a> {
 impl<'a> ::std::future::IntoFuture for GetMediaFiles<'a> {
     type Output = Result<types::MediaFilesList>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -11131,6 +12182,7 @@ impl Whapi {
     /// Upload media (`uploadMedia`: `POST /media`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`UploadMedia`].
+    #[inline]
     pub fn upload_media(&self, media: MediaSource) -> UploadMedia<'_> {
         #[allow(unused_mut)]
         let mut this = UploadMedia {
@@ -11145,6 +12197,7 @@ impl Whapi {
 }
 impl<'a> UploadMedia<'a> {
     /// Do not use our encoding
+    #[inline]
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -11155,22 +12208,26 @@ impl<'a> UploadMedia<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::UploadMediaResponse>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::UploadMediaResponse>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -11212,6 +12269,7 @@ impl<'a> UploadMedia<'a> {
 impl<'a> ::std::future::IntoFuture for UploadMedia<'a> {
     type Output = Result<types::UploadMediaResponse>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -11228,6 +12286,7 @@ impl Whapi {
     /// - `media_id`: Media ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetMedia`].
+    #[inline]
     pub fn get_media(&self, media_id: impl IntoId<ids::MediaId>) -> GetMedia<'_> {
         #[allow(unused_mut)]
         let mut this = GetMedia {
@@ -11243,20 +12302,24 @@ impl Whapi {
 }
 impl<'a> GetMedia<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<Download>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<Download>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -11268,6 +12331,7 @@ impl<'a> GetMedia<'a> {
 impl<'a> ::std::future::IntoFuture for GetMedia<'a> {
     type Output = Result<Download>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -11284,6 +12348,7 @@ impl Whapi {
     /// - `media_id`: Media ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`DeleteMedia`].
+    #[inline]
     pub fn delete_media(&self, media_id: impl IntoId<ids::MediaId>) -> DeleteMedia<'_> {
         #[allow(unused_mut)]
         let mut this = DeleteMedia {
@@ -11299,11 +12364,13 @@ impl Whapi {
 }
 impl<'a> DeleteMedia<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -11311,11 +12378,13 @@ impl<'a> DeleteMedia<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -11327,6 +12396,7 @@ impl<'a> DeleteMedia<'a> {
 impl<'a> ::std::future::IntoFuture for DeleteMedia<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -11343,6 +12413,7 @@ impl Whapi {
     /// - `contact_id`: Contact ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`BlacklistAdd`].
+    #[inline]
     pub fn blacklist_add(
         &self,
         contact_id: impl IntoId<ids::ContactId>,
@@ -11361,11 +12432,13 @@ impl Whapi {
 }
 impl<'a> BlacklistAdd<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -11373,11 +12446,13 @@ impl<'a> BlacklistAdd<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -11389,6 +12464,7 @@ impl<'a> BlacklistAdd<'a> {
 impl<'a> ::std::future::IntoFuture for BlacklistAdd<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -11405,6 +12481,7 @@ impl Whapi {
     /// - `contact_id`: Contact ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`BlacklistRemove`].
+    #[inline]
     pub fn blacklist_remove(
         &self,
         contact_id: impl IntoId<ids::ContactId>,
@@ -11423,11 +12500,13 @@ impl Whapi {
 }
 impl<'a> BlacklistRemove<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -11435,11 +12514,13 @@ impl<'a> BlacklistRemove<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -11451,6 +12532,7 @@ impl<'a> BlacklistRemove<'a> {
 impl<'a> ::std::future::IntoFuture for BlacklistRemove<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -11465,6 +12547,7 @@ impl Whapi {
     /// Get blacklist (`getBlackList`: `GET /blacklist`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetBlackList`].
+    #[inline]
     pub fn get_black_list(&self) -> GetBlackList<'_> {
         #[allow(unused_mut)]
         let mut this = GetBlackList {
@@ -11476,21 +12559,25 @@ impl Whapi {
 }
 impl<'a> GetBlackList<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::ContactIdList>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ContactIdList>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -11502,6 +12589,7 @@ impl<'a> GetBlackList<'a> {
 impl<'a> ::std::future::IntoFuture for GetBlackList<'a> {
     type Output = Result<types::ContactIdList>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -11516,6 +12604,7 @@ impl Whapi {
     /// Get business profile (`getBusinessProfile`: `GET /business`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetBusinessProfile`].
+    #[inline]
     pub fn get_business_profile(&self) -> GetBusinessProfile<'_> {
         #[allow(unused_mut)]
         let mut this = GetBusinessProfile {
@@ -11527,11 +12616,13 @@ impl Whapi {
 }
 impl<'a> GetBusinessProfile<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::BusinessProfile>> + Send + 'a {
@@ -11539,11 +12630,13 @@ impl<'a> GetBusinessProfile<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::BusinessProfile>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -11555,6 +12648,7 @@ impl<'a> GetBusinessProfile<'a> {
 impl<'a> ::std::future::IntoFuture for GetBusinessProfile<'a> {
     type Output = Result<types::BusinessProfile>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -11570,6 +12664,7 @@ impl Whapi {
     /// Edit your Business Profile (`editBusinessProfile`: `POST /business`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`EditBusinessProfile`].
+    #[inline]
     pub fn edit_business_profile(&self) -> EditBusinessProfile<'_> {
         #[allow(unused_mut)]
         let mut this = EditBusinessProfile {
@@ -11582,6 +12677,7 @@ impl Whapi {
 }
 impl<'a> EditBusinessProfile<'a> {
     /// Address of the business Maximum of 256 characters
+    #[inline]
     pub fn address(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("address", value, &[]);
@@ -11591,6 +12687,7 @@ impl<'a> EditBusinessProfile<'a> {
         self
     }
     /// Description of the business Maximum of 256 characters
+    #[inline]
     pub fn description(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("description", value, &[]);
@@ -11600,6 +12697,7 @@ impl<'a> EditBusinessProfile<'a> {
         self
     }
     /// Email address to contact the business Maximum of 128 characters
+    #[inline]
     pub fn email(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("email", value, &[]);
@@ -11609,6 +12707,7 @@ impl<'a> EditBusinessProfile<'a> {
         self
     }
     /// Sets `hours`.
+    #[inline]
     pub fn hours(mut self, value: impl Into<types::BusinessProfileCustomHours>) -> Self {
         {
             let v = ::std::convert::Into::<
@@ -11620,6 +12719,7 @@ impl<'a> EditBusinessProfile<'a> {
         self
     }
     /// URLs associated with business (e.g., website, Facebook page, Instagram) Maximum of 2 websites with a maximum of 256 characters each
+    #[inline]
     pub fn websites(
         mut self,
         value: impl IntoIterator<Item = impl Into<String>>,
@@ -11632,11 +12732,13 @@ impl<'a> EditBusinessProfile<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -11644,11 +12746,13 @@ impl<'a> EditBusinessProfile<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -11660,6 +12764,7 @@ impl<'a> EditBusinessProfile<'a> {
 impl<'a> ::std::future::IntoFuture for EditBusinessProfile<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -11674,6 +12779,7 @@ impl Whapi {
     /// Get products (`getProducts`: `GET /business/products`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetProducts`].
+    #[inline]
     pub fn get_products(&self) -> GetProducts<'_> {
         #[allow(unused_mut)]
         let mut this = GetProducts {
@@ -11685,6 +12791,7 @@ impl Whapi {
 }
 impl<'a> GetProducts<'a> {
     /// Count of objects to return
+    #[inline]
     pub fn count(mut self, value: u64) -> Self {
         if let Some(v) = self
             .call
@@ -11696,6 +12803,7 @@ impl<'a> GetProducts<'a> {
         self
     }
     /// Offset of objects to return
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         {
             let v = {
@@ -11708,21 +12816,25 @@ impl<'a> GetProducts<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::ProductsList>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ProductsList>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -11734,6 +12846,7 @@ impl<'a> GetProducts<'a> {
 impl<'a> ::std::future::IntoFuture for GetProducts<'a> {
     type Output = Result<types::ProductsList>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -11755,6 +12868,7 @@ impl Whapi {
     /// - `price`: Product price
     ///
     /// Checked before anything is sent; the optional fields are setters of [`CreateProduct`].
+    #[inline]
     pub fn create_product(
         &self,
         currency: impl Into<types::Currency>,
@@ -11807,6 +12921,7 @@ impl Whapi {
 }
 impl<'a> CreateProduct<'a> {
     /// Product Retailer ID
+    #[inline]
     pub fn product_retailer_id(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("product_retailer_id", value, &[]);
@@ -11816,6 +12931,7 @@ impl<'a> CreateProduct<'a> {
         self
     }
     /// Product availability
+    #[inline]
     pub fn availability(
         mut self,
         value: impl Into<types::ProductEditAvailability>,
@@ -11828,6 +12944,7 @@ impl<'a> CreateProduct<'a> {
         self
     }
     /// Product url
+    #[inline]
     pub fn url(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("url", value, &[]);
@@ -11837,6 +12954,7 @@ impl<'a> CreateProduct<'a> {
         self
     }
     /// Product is hidden
+    #[inline]
     pub fn is_hidden(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -11846,21 +12964,25 @@ impl<'a> CreateProduct<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Product>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::Product>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -11872,6 +12994,7 @@ impl<'a> CreateProduct<'a> {
 impl<'a> ::std::future::IntoFuture for CreateProduct<'a> {
     type Output = Result<types::Product>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -11888,6 +13011,7 @@ impl Whapi {
     /// - `contact_id`: Contact ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetContactProducts`].
+    #[inline]
     pub fn get_contact_products(
         &self,
         contact_id: impl IntoId<ids::ContactId>,
@@ -11906,6 +13030,7 @@ impl Whapi {
 }
 impl<'a> GetContactProducts<'a> {
     /// Count of objects to return
+    #[inline]
     pub fn count(mut self, value: u64) -> Self {
         if let Some(v) = self
             .call
@@ -11917,6 +13042,7 @@ impl<'a> GetContactProducts<'a> {
         self
     }
     /// Offset of objects to return
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         {
             let v = {
@@ -11929,21 +13055,25 @@ impl<'a> GetContactProducts<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::ProductsList>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ProductsList>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -11955,6 +13085,7 @@ impl<'a> GetContactProducts<'a> {
 impl<'a> ::std::future::IntoFuture for GetContactProducts<'a> {
     type Output = Result<types::ProductsList>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -11971,6 +13102,7 @@ impl Whapi {
     /// - `product_id`: Product ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetProduct`].
+    #[inline]
     pub fn get_product(&self, product_id: impl Into<String>) -> GetProduct<'_> {
         #[allow(unused_mut)]
         let mut this = GetProduct {
@@ -11987,21 +13119,25 @@ impl Whapi {
 }
 impl<'a> GetProduct<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Product>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::Product>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -12013,6 +13149,7 @@ impl<'a> GetProduct<'a> {
 impl<'a> ::std::future::IntoFuture for GetProduct<'a> {
     type Output = Result<types::Product>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -12031,6 +13168,7 @@ impl Whapi {
     /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendProduct`].
+    #[inline]
     pub fn send_product(
         &self,
         product_id: impl Into<String>,
@@ -12056,6 +13194,7 @@ impl Whapi {
 }
 impl<'a> SendProduct<'a> {
     /// Message ID of the message to be quoted
+    #[inline]
     pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
             let v = <::std::string::String>::from(v);
@@ -12064,6 +13203,7 @@ impl<'a> SendProduct<'a> {
         self
     }
     /// Message ID of the message to be edited
+    #[inline]
     pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
             let v = <::std::string::String>::from(v);
@@ -12072,6 +13212,7 @@ impl<'a> SendProduct<'a> {
         self
     }
     /// Catalog ID
+    #[inline]
     pub fn catalog_id(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("catalog_id", value, &[]);
@@ -12081,21 +13222,25 @@ impl<'a> SendProduct<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -12107,6 +13252,7 @@ impl<'a> SendProduct<'a> {
 impl<'a> ::std::future::IntoFuture for SendProduct<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -12123,6 +13269,7 @@ impl Whapi {
     /// - `product_id`: Product ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`DeleteProduct`].
+    #[inline]
     pub fn delete_product(&self, product_id: impl Into<String>) -> DeleteProduct<'_> {
         #[allow(unused_mut)]
         let mut this = DeleteProduct {
@@ -12139,11 +13286,13 @@ impl Whapi {
 }
 impl<'a> DeleteProduct<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -12151,11 +13300,13 @@ impl<'a> DeleteProduct<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -12167,6 +13318,7 @@ impl<'a> DeleteProduct<'a> {
 impl<'a> ::std::future::IntoFuture for DeleteProduct<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -12185,6 +13337,7 @@ impl Whapi {
     /// - `images`: Product images urls
     ///
     /// Checked before anything is sent; the optional fields are setters of [`UpdateProduct`].
+    #[inline]
     pub fn update_product(
         &self,
         product_id: impl Into<String>,
@@ -12217,6 +13370,7 @@ impl Whapi {
 }
 impl<'a> UpdateProduct<'a> {
     /// Product Retailer ID
+    #[inline]
     pub fn product_retailer_id(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("product_retailer_id", value, &[]);
@@ -12226,6 +13380,7 @@ impl<'a> UpdateProduct<'a> {
         self
     }
     /// Currency
+    #[inline]
     pub fn currency(mut self, value: impl Into<types::Currency>) -> Self {
         {
             let v = ::std::convert::Into::<types::Currency>::into(value);
@@ -12235,6 +13390,7 @@ impl<'a> UpdateProduct<'a> {
         self
     }
     /// Product availability
+    #[inline]
     pub fn availability(
         mut self,
         value: impl Into<types::ProductEditAvailability>,
@@ -12247,6 +13403,7 @@ impl<'a> UpdateProduct<'a> {
         self
     }
     /// Product name
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("name", value, &[]);
@@ -12256,6 +13413,7 @@ impl<'a> UpdateProduct<'a> {
         self
     }
     /// Product url
+    #[inline]
     pub fn url(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("url", value, &[]);
@@ -12265,6 +13423,7 @@ impl<'a> UpdateProduct<'a> {
         self
     }
     /// Product description
+    #[inline]
     pub fn description(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("description", value, &[]);
@@ -12274,6 +13433,7 @@ impl<'a> UpdateProduct<'a> {
         self
     }
     /// Product price
+    #[inline]
     pub fn price(mut self, value: impl Into<f64>) -> Self {
         {
             let v = self.call.number("price", value.into(), &[Limit::Minimum(0f64)]);
@@ -12283,6 +13443,7 @@ impl<'a> UpdateProduct<'a> {
         self
     }
     /// Product is hidden
+    #[inline]
     pub fn is_hidden(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -12292,21 +13453,25 @@ impl<'a> UpdateProduct<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Product>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::Product>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -12318,6 +13483,7 @@ impl<'a> UpdateProduct<'a> {
 impl<'a> ::std::future::IntoFuture for UpdateProduct<'a> {
     type Output = Result<types::Product>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -12334,6 +13500,7 @@ impl Whapi {
     /// - `order_id`: Order ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetOrderItems`].
+    #[inline]
     pub fn get_order_items(&self, order_id: impl Into<String>) -> GetOrderItems<'_> {
         #[allow(unused_mut)]
         let mut this = GetOrderItems {
@@ -12350,6 +13517,7 @@ impl Whapi {
 }
 impl<'a> GetOrderItems<'a> {
     /// Base64 token from order for receiving information
+    #[inline]
     pub fn order_token(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("order_token", value, &[]);
@@ -12359,21 +13527,25 @@ impl<'a> GetOrderItems<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::OrderItems>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::OrderItems>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -12385,6 +13557,7 @@ impl<'a> GetOrderItems<'a> {
 impl<'a> ::std::future::IntoFuture for GetOrderItems<'a> {
     type Output = Result<types::OrderItems>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -12403,6 +13576,7 @@ impl Whapi {
     /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendCatalog`].
+    #[inline]
     pub fn send_catalog(
         &self,
         contact_id: impl IntoId<ids::ContactId>,
@@ -12428,6 +13602,7 @@ impl Whapi {
 }
 impl<'a> SendCatalog<'a> {
     /// Message ID of the message to be quoted
+    #[inline]
     pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
             let v = <::std::string::String>::from(v);
@@ -12436,6 +13611,7 @@ impl<'a> SendCatalog<'a> {
         self
     }
     /// Message ID of the message to be edited
+    #[inline]
     pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
         if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
             let v = <::std::string::String>::from(v);
@@ -12444,6 +13620,7 @@ impl<'a> SendCatalog<'a> {
         self
     }
     /// Title of the catalog (if not set, the business name will be used)
+    #[inline]
     pub fn title(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("title", value, &[]);
@@ -12453,6 +13630,7 @@ impl<'a> SendCatalog<'a> {
         self
     }
     /// Description of the catalog
+    #[inline]
     pub fn description(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("description", value, &[]);
@@ -12462,6 +13640,7 @@ impl<'a> SendCatalog<'a> {
         self
     }
     /// Message text with link. Example: "Follow this link to view our catalog on WhatsApp". Use %URL% to insert the catalog link.
+    #[inline]
     pub fn body(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("body", value, &[]);
@@ -12471,6 +13650,7 @@ impl<'a> SendCatalog<'a> {
         self
     }
     /// Type of the catalog preview. Use 'product' to set a first product image as preview,  'business_profile' to set the business profile pic as preview,  'thumbnail' to set a custom small jpeg image from 'preview' param as preview,  'media' to set a custom large image from 'media' param as large preview,  'style1' to set a isometric style for catalog preview stub, 'style2' to set a flat style for catalog preview stub, 'style3' to set a WA style for catalog preview stub, or 'none' to not set a preview. If not set, the default is product.
+    #[inline]
     pub fn preview_type(
         mut self,
         value: impl Into<types::SenderCatalogByIdPreviewType>,
@@ -12485,6 +13665,7 @@ impl<'a> SendCatalog<'a> {
         self
     }
     /// Base64 encoded image for small version catalog preview (preview_type=thumbnail). In JPEG format
+    #[inline]
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
@@ -12494,6 +13675,7 @@ impl<'a> SendCatalog<'a> {
         self
     }
     /// The media: a URL, a media id, or local data to upload (see `MediaSource`).
+    #[inline]
     pub fn media(mut self, value: MediaSource) -> Self {
         if let Some(v) = self.call.media("media", value, true) {
             let v = v;
@@ -12502,6 +13684,7 @@ impl<'a> SendCatalog<'a> {
         self
     }
     /// Mime type of media
+    #[inline]
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
@@ -12511,6 +13694,7 @@ impl<'a> SendCatalog<'a> {
         self
     }
     /// Do not use our encoding
+    #[inline]
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -12520,6 +13704,7 @@ impl<'a> SendCatalog<'a> {
         self
     }
     /// Do not use the cache in a request
+    #[inline]
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -12529,6 +13714,7 @@ impl<'a> SendCatalog<'a> {
         self
     }
     /// The numbers of the mentioned users
+    #[inline]
     pub fn mentions(
         mut self,
         value: impl IntoIterator<Item = impl IntoId<ids::ChatId>>,
@@ -12541,20 +13727,24 @@ impl<'a> SendCatalog<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -12574,6 +13764,7 @@ impl<'a> SendCatalog<'a> {
 impl<'a> ::std::future::IntoFuture for SendCatalog<'a> {
     type Output = Result<types::SentMessage>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -12588,6 +13779,7 @@ impl Whapi {
     /// Get collections (`getCollectionsList`: `GET /business/collections`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetCollectionsList`].
+    #[inline]
     pub fn get_collections_list(&self) -> GetCollectionsList<'_> {
         #[allow(unused_mut)]
         let mut this = GetCollectionsList {
@@ -12599,6 +13791,7 @@ impl Whapi {
 }
 impl<'a> GetCollectionsList<'a> {
     /// Count of objects to return
+    #[inline]
     pub fn count(mut self, value: u64) -> Self {
         if let Some(v) = self
             .call
@@ -12610,6 +13803,7 @@ impl<'a> GetCollectionsList<'a> {
         self
     }
     /// Offset of objects to return
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         {
             let v = {
@@ -12622,11 +13816,13 @@ impl<'a> GetCollectionsList<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::BusinessCollectionList>> + Send + 'a {
@@ -12634,6 +13830,7 @@ impl<'a> GetCollectionsList<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<
@@ -12641,6 +13838,7 @@ impl<'a> GetCollectionsList<'a> {
     > + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -12654,6 +13852,7 @@ impl<'a> GetCollectionsList<'a> {
 impl<'a> ::std::future::IntoFuture for GetCollectionsList<'a> {
     type Output = Result<types::BusinessCollectionList>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -12672,6 +13871,7 @@ impl Whapi {
     /// - `products`: Collection's Products
     ///
     /// Checked before anything is sent; the optional fields are setters of [`CreateCollection`].
+    #[inline]
     pub fn create_collection(
         &self,
         name: impl Into<String>,
@@ -12698,11 +13898,13 @@ impl Whapi {
 }
 impl<'a> CreateCollection<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::BusinessCollectionEditResult>> + Send + 'a {
@@ -12710,6 +13912,7 @@ impl<'a> CreateCollection<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<
@@ -12717,6 +13920,7 @@ impl<'a> CreateCollection<'a> {
     > + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -12730,6 +13934,7 @@ impl<'a> CreateCollection<'a> {
 impl<'a> ::std::future::IntoFuture for CreateCollection<'a> {
     type Output = Result<types::BusinessCollectionEditResult>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -12744,6 +13949,7 @@ impl Whapi {
     /// Get collections products (`getCollectionsProductsList`: `GET /business/collections/products`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetCollectionsProductsList`].
+    #[inline]
     pub fn get_collections_products_list(&self) -> GetCollectionsProductsList<'_> {
         #[allow(unused_mut)]
         let mut this = GetCollectionsProductsList {
@@ -12755,6 +13961,7 @@ impl Whapi {
 }
 impl<'a> GetCollectionsProductsList<'a> {
     /// Count of objects to return
+    #[inline]
     pub fn count(mut self, value: u64) -> Self {
         if let Some(v) = self
             .call
@@ -12766,6 +13973,7 @@ impl<'a> GetCollectionsProductsList<'a> {
         self
     }
     /// Offset of objects to return
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         {
             let v = {
@@ -12778,6 +13986,7 @@ impl<'a> GetCollectionsProductsList<'a> {
         self
     }
     /// Count of products in collection to return
+    #[inline]
     pub fn products_count(mut self, value: u64) -> Self {
         if let Some(v) = self
             .call
@@ -12793,11 +14002,13 @@ impl<'a> GetCollectionsProductsList<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::BusinessCollectionList>> + Send + 'a {
@@ -12805,6 +14016,7 @@ impl<'a> GetCollectionsProductsList<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<
@@ -12812,6 +14024,7 @@ impl<'a> GetCollectionsProductsList<'a> {
     > + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -12825,6 +14038,7 @@ impl<'a> GetCollectionsProductsList<'a> {
 impl<'a> ::std::future::IntoFuture for GetCollectionsProductsList<'a> {
     type Output = Result<types::BusinessCollectionList>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -12841,6 +14055,7 @@ impl Whapi {
     /// - `collection_id`: Collection ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetCollection`].
+    #[inline]
     pub fn get_collection(&self, collection_id: impl Into<String>) -> GetCollection<'_> {
         #[allow(unused_mut)]
         let mut this = GetCollection {
@@ -12857,11 +14072,13 @@ impl Whapi {
 }
 impl<'a> GetCollection<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::BusinessCollection>> + Send + 'a {
@@ -12869,11 +14086,13 @@ impl<'a> GetCollection<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::BusinessCollection>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -12885,6 +14104,7 @@ impl<'a> GetCollection<'a> {
 impl<'a> ::std::future::IntoFuture for GetCollection<'a> {
     type Output = Result<types::BusinessCollection>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -12901,6 +14121,7 @@ impl Whapi {
     /// - `collection_id`: Collection ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`DeleteCollection`].
+    #[inline]
     pub fn delete_collection(
         &self,
         collection_id: impl Into<String>,
@@ -12920,11 +14141,13 @@ impl Whapi {
 }
 impl<'a> DeleteCollection<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -12932,11 +14155,13 @@ impl<'a> DeleteCollection<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -12948,6 +14173,7 @@ impl<'a> DeleteCollection<'a> {
 impl<'a> ::std::future::IntoFuture for DeleteCollection<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -12965,6 +14191,7 @@ impl Whapi {
     /// - `collection_id`: Collection ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`EditCollection`].
+    #[inline]
     pub fn edit_collection(
         &self,
         collection_id: impl Into<String>,
@@ -12985,6 +14212,7 @@ impl Whapi {
 }
 impl<'a> EditCollection<'a> {
     /// Collection name
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("name", value, &[]);
@@ -12994,6 +14222,7 @@ impl<'a> EditCollection<'a> {
         self
     }
     /// List of product's ids
+    #[inline]
     pub fn remove_products(
         mut self,
         value: impl IntoIterator<Item = impl Into<String>>,
@@ -13006,6 +14235,7 @@ impl<'a> EditCollection<'a> {
         self
     }
     /// List of product's ids
+    #[inline]
     pub fn add_products(
         mut self,
         value: impl IntoIterator<Item = impl Into<String>>,
@@ -13018,11 +14248,13 @@ impl<'a> EditCollection<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::BusinessCollectionEditResult>> + Send + 'a {
@@ -13030,6 +14262,7 @@ impl<'a> EditCollection<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<
@@ -13037,6 +14270,7 @@ impl<'a> EditCollection<'a> {
     > + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -13050,6 +14284,7 @@ impl<'a> EditCollection<'a> {
 impl<'a> ::std::future::IntoFuture for EditCollection<'a> {
     type Output = Result<types::BusinessCollectionEditResult>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -13066,6 +14301,7 @@ impl Whapi {
     /// - `collection_id`: Collection ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetCollectionProductList`].
+    #[inline]
     pub fn get_collection_product_list(
         &self,
         collection_id: impl Into<String>,
@@ -13085,6 +14321,7 @@ impl Whapi {
 }
 impl<'a> GetCollectionProductList<'a> {
     /// Count of products in collection to return
+    #[inline]
     pub fn products_count(mut self, value: u64) -> Self {
         if let Some(v) = self
             .call
@@ -13100,21 +14337,25 @@ impl<'a> GetCollectionProductList<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::ProductsList>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ProductsList>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -13126,6 +14367,7 @@ impl<'a> GetCollectionProductList<'a> {
 impl<'a> ::std::future::IntoFuture for GetCollectionProductList<'a> {
     type Output = Result<types::ProductsList>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -13140,6 +14382,7 @@ impl Whapi {
     /// Get labels (`getLabels`: `GET /labels`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetLabels`].
+    #[inline]
     pub fn get_labels(&self) -> GetLabels<'_> {
         #[allow(unused_mut)]
         let mut this = GetLabels {
@@ -13151,21 +14394,25 @@ impl Whapi {
 }
 impl<'a> GetLabels<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Labels>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::Labels>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -13177,6 +14424,7 @@ impl<'a> GetLabels<'a> {
 impl<'a> ::std::future::IntoFuture for GetLabels<'a> {
     type Output = Result<types::Labels>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -13196,6 +14444,7 @@ impl Whapi {
     /// - `color`: Label color
     ///
     /// Checked before anything is sent; the optional fields are setters of [`CreateLabel`].
+    #[inline]
     pub fn create_label(
         &self,
         id: impl IntoId<ids::LabelId>,
@@ -13227,11 +14476,13 @@ impl Whapi {
 }
 impl<'a> CreateLabel<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -13239,11 +14490,13 @@ impl<'a> CreateLabel<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -13255,6 +14508,7 @@ impl<'a> CreateLabel<'a> {
 impl<'a> ::std::future::IntoFuture for CreateLabel<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -13271,6 +14525,7 @@ impl Whapi {
     /// - `label_id`: Label ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetLabelAssociations`].
+    #[inline]
     pub fn get_label_associations(
         &self,
         label_id: impl IntoId<ids::LabelId>,
@@ -13289,11 +14544,13 @@ impl Whapi {
 }
 impl<'a> GetLabelAssociations<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::LabelAssociations>> + Send + 'a {
@@ -13301,11 +14558,13 @@ impl<'a> GetLabelAssociations<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::LabelAssociations>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -13317,6 +14576,7 @@ impl<'a> GetLabelAssociations<'a> {
 impl<'a> ::std::future::IntoFuture for GetLabelAssociations<'a> {
     type Output = Result<types::LabelAssociations>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -13334,6 +14594,7 @@ impl Whapi {
     /// - `association_id`: Chat ID or Message ID for label association
     ///
     /// Checked before anything is sent; the optional fields are setters of [`AddLabelAssociation`].
+    #[inline]
     pub fn add_label_association(
         &self,
         label_id: impl IntoId<ids::LabelId>,
@@ -13357,11 +14618,13 @@ impl Whapi {
 }
 impl<'a> AddLabelAssociation<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -13369,11 +14632,13 @@ impl<'a> AddLabelAssociation<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -13385,6 +14650,7 @@ impl<'a> AddLabelAssociation<'a> {
 impl<'a> ::std::future::IntoFuture for AddLabelAssociation<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -13402,6 +14668,7 @@ impl Whapi {
     /// - `association_id`: Chat ID or Message ID for label association
     ///
     /// Checked before anything is sent; the optional fields are setters of [`DeleteLabelAssociation`].
+    #[inline]
     pub fn delete_label_association(
         &self,
         label_id: impl IntoId<ids::LabelId>,
@@ -13425,11 +14692,13 @@ impl Whapi {
 }
 impl<'a> DeleteLabelAssociation<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -13437,11 +14706,13 @@ impl<'a> DeleteLabelAssociation<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -13453,6 +14724,7 @@ impl<'a> DeleteLabelAssociation<'a> {
 impl<'a> ::std::future::IntoFuture for DeleteLabelAssociation<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -13467,6 +14739,7 @@ impl Whapi {
     /// Get limits (`getLimits`: `GET /limits`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetLimits`].
+    #[inline]
     pub fn get_limits(&self) -> GetLimits<'_> {
         #[allow(unused_mut)]
         let mut this = GetLimits {
@@ -13478,22 +14751,26 @@ impl Whapi {
 }
 impl<'a> GetLimits<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<Option<types::Limits>>> + Send + 'a {
         self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<Option<types::Limits>>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -13505,6 +14782,7 @@ impl<'a> GetLimits<'a> {
 impl<'a> ::std::future::IntoFuture for GetLimits<'a> {
     type Output = Result<Option<types::Limits>>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -13519,6 +14797,7 @@ impl Whapi {
     /// Get communities (`getCommunities`: `GET /communities`).
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetCommunities`].
+    #[inline]
     pub fn get_communities(&self) -> GetCommunities<'_> {
         #[allow(unused_mut)]
         let mut this = GetCommunities {
@@ -13530,6 +14809,7 @@ impl Whapi {
 }
 impl<'a> GetCommunities<'a> {
     /// Count of objects to return
+    #[inline]
     pub fn count(mut self, value: u64) -> Self {
         if let Some(v) = self
             .call
@@ -13541,6 +14821,7 @@ impl<'a> GetCommunities<'a> {
         self
     }
     /// Offset of objects to return
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         {
             let v = {
@@ -13553,21 +14834,25 @@ impl<'a> GetCommunities<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::GroupsList>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::GroupsList>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -13579,6 +14864,7 @@ impl<'a> GetCommunities<'a> {
 impl<'a> ::std::future::IntoFuture for GetCommunities<'a> {
     type Output = Result<types::GroupsList>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -13597,6 +14883,7 @@ impl Whapi {
     /// - `description`
     ///
     /// Checked before anything is sent; the optional fields are setters of [`CreateCommunity`].
+    #[inline]
     pub fn create_community(
         &self,
         subject: impl Into<String>,
@@ -13625,21 +14912,25 @@ impl Whapi {
 }
 impl<'a> CreateCommunity<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Group>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::Group>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -13651,6 +14942,7 @@ impl<'a> CreateCommunity<'a> {
 impl<'a> ::std::future::IntoFuture for CreateCommunity<'a> {
     type Output = Result<types::Group>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -13667,6 +14959,7 @@ impl Whapi {
     /// - `community_id`: Community ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetCommunity`].
+    #[inline]
     pub fn get_community(
         &self,
         community_id: impl IntoId<ids::GroupId>,
@@ -13685,21 +14978,25 @@ impl Whapi {
 }
 impl<'a> GetCommunity<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Group>> + Send + 'a {
         let Self { call, op } = self;
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::Group>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -13711,6 +15008,7 @@ impl<'a> GetCommunity<'a> {
 impl<'a> ::std::future::IntoFuture for GetCommunity<'a> {
     type Output = Result<types::Group>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -13730,6 +15028,7 @@ impl Whapi {
     /// - `participants`
     ///
     /// Checked before anything is sent; the optional fields are setters of [`CreateGroupInCommunity`].
+    #[inline]
     pub fn create_group_in_community(
         &self,
         community_id: impl IntoId<ids::GroupId>,
@@ -13765,6 +15064,7 @@ impl Whapi {
 }
 impl<'a> CreateGroupInCommunity<'a> {
     /// Sets `isHidden`.
+    #[inline]
     pub fn is_hidden(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -13774,21 +15074,25 @@ impl<'a> CreateGroupInCommunity<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Group>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::Group>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -13800,6 +15104,7 @@ impl<'a> CreateGroupInCommunity<'a> {
 impl<'a> ::std::future::IntoFuture for CreateGroupInCommunity<'a> {
     type Output = Result<types::Group>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -13816,6 +15121,7 @@ impl Whapi {
     /// - `community_id`: Community ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`DeactivateCommunity`].
+    #[inline]
     pub fn deactivate_community(
         &self,
         community_id: impl IntoId<ids::GroupId>,
@@ -13834,11 +15140,13 @@ impl Whapi {
 }
 impl<'a> DeactivateCommunity<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -13846,11 +15154,13 @@ impl<'a> DeactivateCommunity<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -13862,6 +15172,7 @@ impl<'a> DeactivateCommunity<'a> {
 impl<'a> ::std::future::IntoFuture for DeactivateCommunity<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -13878,6 +15189,7 @@ impl Whapi {
     /// - `community_id`: Community ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`RevokeCommunityInvite`].
+    #[inline]
     pub fn revoke_community_invite(
         &self,
         community_id: impl IntoId<ids::GroupId>,
@@ -13896,11 +15208,13 @@ impl Whapi {
 }
 impl<'a> RevokeCommunityInvite<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -13908,11 +15222,13 @@ impl<'a> RevokeCommunityInvite<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -13924,6 +15240,7 @@ impl<'a> RevokeCommunityInvite<'a> {
 impl<'a> ::std::future::IntoFuture for RevokeCommunityInvite<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -13941,6 +15258,7 @@ impl Whapi {
     /// - `group_id`: Group ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`LinkGroupToCommunity`].
+    #[inline]
     pub fn link_group_to_community(
         &self,
         community_id: impl IntoId<ids::GroupId>,
@@ -13964,11 +15282,13 @@ impl Whapi {
 }
 impl<'a> LinkGroupToCommunity<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -13976,11 +15296,13 @@ impl<'a> LinkGroupToCommunity<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -13992,6 +15314,7 @@ impl<'a> LinkGroupToCommunity<'a> {
 impl<'a> ::std::future::IntoFuture for LinkGroupToCommunity<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -14009,6 +15332,7 @@ impl Whapi {
     /// - `group_id`: Group ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`UnlinkGroupFromCommunity`].
+    #[inline]
     pub fn unlink_group_from_community(
         &self,
         community_id: impl IntoId<ids::GroupId>,
@@ -14032,11 +15356,13 @@ impl Whapi {
 }
 impl<'a> UnlinkGroupFromCommunity<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -14044,11 +15370,13 @@ impl<'a> UnlinkGroupFromCommunity<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -14060,6 +15388,7 @@ impl<'a> UnlinkGroupFromCommunity<'a> {
 impl<'a> ::std::future::IntoFuture for UnlinkGroupFromCommunity<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -14077,6 +15406,7 @@ impl Whapi {
     /// - `group_id`: Group ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`JoinInCommunityGroup`].
+    #[inline]
     pub fn join_in_community_group(
         &self,
         community_id: impl IntoId<ids::GroupId>,
@@ -14100,11 +15430,13 @@ impl Whapi {
 }
 impl<'a> JoinInCommunityGroup<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -14112,11 +15444,13 @@ impl<'a> JoinInCommunityGroup<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -14128,6 +15462,7 @@ impl<'a> JoinInCommunityGroup<'a> {
 impl<'a> ::std::future::IntoFuture for JoinInCommunityGroup<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -14147,6 +15482,7 @@ impl Whapi {
     /// - `policy`
     ///
     /// Checked before anything is sent; the optional fields are setters of [`ChangeCommunitySettings`].
+    #[inline]
     pub fn change_community_settings(
         &self,
         community_id: impl IntoId<ids::GroupId>,
@@ -14182,11 +15518,13 @@ impl Whapi {
 }
 impl<'a> ChangeCommunitySettings<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -14194,11 +15532,13 @@ impl<'a> ChangeCommunitySettings<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -14210,6 +15550,7 @@ impl<'a> ChangeCommunitySettings<'a> {
 impl<'a> ::std::future::IntoFuture for ChangeCommunitySettings<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -14228,6 +15569,7 @@ impl Whapi {
     /// - `participants`
     ///
     /// Checked before anything is sent; the optional fields are setters of [`AddCommunityParticipant`].
+    #[inline]
     pub fn add_community_participant(
         &self,
         community_id: impl IntoId<ids::GroupId>,
@@ -14257,11 +15599,13 @@ impl Whapi {
 }
 impl<'a> AddCommunityParticipant<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseListParticipants>> + Send + 'a {
@@ -14269,6 +15613,7 @@ impl<'a> AddCommunityParticipant<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<
@@ -14276,6 +15621,7 @@ impl<'a> AddCommunityParticipant<'a> {
     > + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -14289,6 +15635,7 @@ impl<'a> AddCommunityParticipant<'a> {
 impl<'a> ::std::future::IntoFuture for AddCommunityParticipant<'a> {
     type Output = Result<types::ResponseListParticipants>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -14307,6 +15654,7 @@ impl Whapi {
     /// - `participants`
     ///
     /// Checked before anything is sent; the optional fields are setters of [`RemoveCommunityParticipant`].
+    #[inline]
     pub fn remove_community_participant(
         &self,
         community_id: impl IntoId<ids::GroupId>,
@@ -14336,11 +15684,13 @@ impl Whapi {
 }
 impl<'a> RemoveCommunityParticipant<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseListParticipants>> + Send + 'a {
@@ -14348,6 +15698,7 @@ impl<'a> RemoveCommunityParticipant<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<
@@ -14355,6 +15706,7 @@ impl<'a> RemoveCommunityParticipant<'a> {
     > + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -14368,6 +15720,7 @@ impl<'a> RemoveCommunityParticipant<'a> {
 impl<'a> ::std::future::IntoFuture for RemoveCommunityParticipant<'a> {
     type Output = Result<types::ResponseListParticipants>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -14386,6 +15739,7 @@ impl Whapi {
     /// - `participants`
     ///
     /// Checked before anything is sent; the optional fields are setters of [`DemoteCommunityParticipant`].
+    #[inline]
     pub fn demote_community_participant(
         &self,
         community_id: impl IntoId<ids::GroupId>,
@@ -14415,11 +15769,13 @@ impl Whapi {
 }
 impl<'a> DemoteCommunityParticipant<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseListParticipants>> + Send + 'a {
@@ -14427,6 +15783,7 @@ impl<'a> DemoteCommunityParticipant<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<
@@ -14434,6 +15791,7 @@ impl<'a> DemoteCommunityParticipant<'a> {
     > + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -14447,6 +15805,7 @@ impl<'a> DemoteCommunityParticipant<'a> {
 impl<'a> ::std::future::IntoFuture for DemoteCommunityParticipant<'a> {
     type Output = Result<types::ResponseListParticipants>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -14465,6 +15824,7 @@ impl Whapi {
     /// - `participants`
     ///
     /// Checked before anything is sent; the optional fields are setters of [`PromoteCommunityParticipant`].
+    #[inline]
     pub fn promote_community_participant(
         &self,
         community_id: impl IntoId<ids::GroupId>,
@@ -14494,11 +15854,13 @@ impl Whapi {
 }
 impl<'a> PromoteCommunityParticipant<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseListParticipants>> + Send + 'a {
@@ -14506,6 +15868,7 @@ impl<'a> PromoteCommunityParticipant<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<
@@ -14513,6 +15876,7 @@ impl<'a> PromoteCommunityParticipant<'a> {
     > + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -14526,6 +15890,7 @@ impl<'a> PromoteCommunityParticipant<'a> {
 impl<'a> ::std::future::IntoFuture for PromoteCommunityParticipant<'a> {
     type Output = Result<types::ResponseListParticipants>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -14542,6 +15907,7 @@ impl Whapi {
     /// - `community_id`: Community ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetCommunitySubGroups`].
+    #[inline]
     pub fn get_community_sub_groups(
         &self,
         community_id: impl IntoId<ids::GroupId>,
@@ -14560,11 +15926,13 @@ impl Whapi {
 }
 impl<'a> GetCommunitySubGroups<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::CommunitySubGroups>> + Send + 'a {
@@ -14572,11 +15940,13 @@ impl<'a> GetCommunitySubGroups<'a> {
         call.send(op.send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::CommunitySubGroups>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -14588,6 +15958,7 @@ impl<'a> GetCommunitySubGroups<'a> {
 impl<'a> ::std::future::IntoFuture for GetCommunitySubGroups<'a> {
     type Output = Result<types::CommunitySubGroups>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -14607,6 +15978,7 @@ impl Whapi {
     /// - `start_time`: Start time (format timestamp)
     ///
     /// Checked before anything is sent; the optional fields are setters of [`CreateEvent`].
+    #[inline]
     pub fn create_event(
         &self,
         to: impl IntoId<ids::ChatId>,
@@ -14638,6 +16010,7 @@ impl Whapi {
 }
 impl<'a> CreateEvent<'a> {
     /// Event description.
+    #[inline]
     pub fn description(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("description", value, &[]);
@@ -14647,6 +16020,7 @@ impl<'a> CreateEvent<'a> {
         self
     }
     /// End time (format timestamp)
+    #[inline]
     pub fn end_time(mut self, value: impl Into<f64>) -> Self {
         {
             let v = self.call.number("end_time", value.into(), &[]);
@@ -14656,6 +16030,7 @@ impl<'a> CreateEvent<'a> {
         self
     }
     /// Sets `degreesLatitude`.
+    #[inline]
     pub fn degrees_latitude(mut self, value: impl Into<f64>) -> Self {
         {
             let v = self.call.number("degrees_latitude", value.into(), &[]);
@@ -14665,6 +16040,7 @@ impl<'a> CreateEvent<'a> {
         self
     }
     /// Sets `degreesLongitude`.
+    #[inline]
     pub fn degrees_longitude(mut self, value: impl Into<f64>) -> Self {
         {
             let v = self.call.number("degrees_longitude", value.into(), &[]);
@@ -14674,6 +16050,7 @@ impl<'a> CreateEvent<'a> {
         self
     }
     /// Sets `locationName`.
+    #[inline]
     pub fn location_name(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("location_name", value, &[]);
@@ -14683,6 +16060,7 @@ impl<'a> CreateEvent<'a> {
         self
     }
     /// Sets `locationAddress`.
+    #[inline]
     pub fn location_address(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("location_address", value, &[]);
@@ -14692,6 +16070,7 @@ impl<'a> CreateEvent<'a> {
         self
     }
     /// Is view once
+    #[inline]
     pub fn view_once(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -14701,11 +16080,13 @@ impl<'a> CreateEvent<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -14713,11 +16094,13 @@ impl<'a> CreateEvent<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -14729,6 +16112,7 @@ impl<'a> CreateEvent<'a> {
 impl<'a> ::std::future::IntoFuture for CreateEvent<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -14748,6 +16132,7 @@ impl Whapi {
     /// - `participants`
     ///
     /// Checked before anything is sent; the optional fields are setters of [`CreateGroupInCommunityDeprecated`].
+    #[inline]
     pub fn create_group_in_community_deprecated(
         &self,
         community_id: impl IntoId<ids::GroupId>,
@@ -14783,6 +16168,7 @@ impl Whapi {
 }
 impl<'a> CreateGroupInCommunityDeprecated<'a> {
     /// Sets `isHidden`.
+    #[inline]
     pub fn is_hidden(mut self, value: bool) -> Self {
         {
             let v = value;
@@ -14792,21 +16178,25 @@ impl<'a> CreateGroupInCommunityDeprecated<'a> {
         self
     }
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Group>> + Send + 'a {
         let Self { call, op, body } = self;
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::Group>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -14818,6 +16208,7 @@ impl<'a> CreateGroupInCommunityDeprecated<'a> {
 impl<'a> ::std::future::IntoFuture for CreateGroupInCommunityDeprecated<'a> {
     type Output = Result<types::Group>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -14835,6 +16226,7 @@ impl Whapi {
     /// - `start_time`: Start time of the call in UNIX timestamp format (in seconds)
     ///
     /// Checked before anything is sent; the optional fields are setters of [`CreateCallEvent`].
+    #[inline]
     pub fn create_call_event(
         &self,
         start_time: impl Into<String>,
@@ -14855,11 +16247,13 @@ impl Whapi {
 }
 impl<'a> CreateCallEvent<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::CreateCallEventResponse>> + Send + 'a {
@@ -14867,6 +16261,7 @@ impl<'a> CreateCallEvent<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<
@@ -14874,6 +16269,7 @@ impl<'a> CreateCallEvent<'a> {
     > + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -14887,6 +16283,7 @@ impl<'a> CreateCallEvent<'a> {
 impl<'a> ::std::future::IntoFuture for CreateCallEvent<'a> {
     type Output = Result<types::CreateCallEventResponse>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -14905,6 +16302,7 @@ impl Whapi {
     /// - `call_from`: Contact ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`RejectCall`].
+    #[inline]
     pub fn reject_call(
         &self,
         call_id: impl Into<String>,
@@ -14930,11 +16328,13 @@ impl Whapi {
 }
 impl<'a> RejectCall<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -14942,11 +16342,13 @@ impl<'a> RejectCall<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -14958,6 +16360,7 @@ impl<'a> RejectCall<'a> {
 impl<'a> ::std::future::IntoFuture for RejectCall<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -14976,6 +16379,7 @@ impl Whapi {
     /// - `call_from`: Contact ID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`RejectCallDeprecated`].
+    #[inline]
     pub fn reject_call_deprecated(
         &self,
         call_id: impl Into<String>,
@@ -15001,11 +16405,13 @@ impl Whapi {
 }
 impl<'a> RejectCallDeprecated<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
@@ -15013,11 +16419,13 @@ impl<'a> RejectCallDeprecated<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -15029,6 +16437,7 @@ impl<'a> RejectCallDeprecated<'a> {
 impl<'a> ::std::future::IntoFuture for RejectCallDeprecated<'a> {
     type Output = Result<types::ResponseSuccess>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -15046,6 +16455,7 @@ impl Whapi {
     /// - `start_time`: Optional start time of the call in UNIX timestamp seconds
     ///
     /// Checked before anything is sent; the optional fields are setters of [`CreateGroupCallLink`].
+    #[inline]
     pub fn create_group_call_link(
         &self,
         start_time: impl Into<String>,
@@ -15066,11 +16476,13 @@ impl Whapi {
 }
 impl<'a> CreateGroupCallLink<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.call.set_options(options);
         self
     }
     /// Checks the request, sends it and decodes the answer.
+    #[inline]
     pub fn send(
         self,
     ) -> impl Future<Output = Result<types::CreateGroupCallLinkResponse>> + Send + 'a {
@@ -15078,6 +16490,7 @@ impl<'a> CreateGroupCallLink<'a> {
         call.send(op.body(body).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
     pub fn send_with_meta(
         self,
     ) -> impl Future<
@@ -15085,6 +16498,7 @@ impl<'a> CreateGroupCallLink<'a> {
     > + Send + 'a {
         self.run(true)
     }
+    #[inline]
     fn run(
         self,
         meta: bool,
@@ -15098,6 +16512,7 @@ impl<'a> CreateGroupCallLink<'a> {
 impl<'a> ::std::future::IntoFuture for CreateGroupCallLink<'a> {
     type Output = Result<types::CreateGroupCallLinkResponse>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -245,6 +245,7 @@ pub(crate) fn emit(plan: &Plan) -> TokenStream {
         let doc = doc(&text);
         quote! {
             #doc
+            #[inline]
             pub fn #name(mut self, value: #ty) -> Self {
                 #set
                 self
@@ -331,6 +332,7 @@ pub(crate) fn emit(plan: &Plan) -> TokenStream {
 
         impl Whapi {
             #(#method_doc)*
+            #[inline]
             pub fn #method(&self, #(#params),*) -> #builder<'_> {
                 #[allow(unused_mut)]
                 let mut this = #builder {
@@ -348,21 +350,25 @@ pub(crate) fn emit(plan: &Plan) -> TokenStream {
             #(#setters)*
 
             /// Overrides the client's timeout, retries or headers for this call.
+            #[inline]
             pub fn with_options(mut self, options: CallOptions) -> Self {
                 self.call.set_options(options);
                 self
             }
 
             /// Checks the request, sends it and decodes the answer.
+            #[inline]
             pub fn send(self) -> impl Future<Output = Result<#answer>> + Send + 'a {
                 #send_body
             }
 
             /// [`Self::send`], with the answer's status, headers, attempts and latency.
+            #[inline]
             pub fn send_with_meta(self) -> impl Future<Output = Result<Answer<#answer>>> + Send + 'a {
                 self.run(true)
             }
 
+            #[inline]
             fn run(self, meta: bool) -> impl Future<Output = Result<Answer<#answer>>> + Send + 'a {
                 #run_body
             }
@@ -371,6 +377,7 @@ pub(crate) fn emit(plan: &Plan) -> TokenStream {
         impl<'a> ::std::future::IntoFuture for #builder<'a> {
             type Output = Result<#answer>;
             type IntoFuture = BoxFuture<'a, Self::Output>;
+            #[inline]
             fn into_future(self) -> Self::IntoFuture {
                 Box::pin(self.send())
             }
