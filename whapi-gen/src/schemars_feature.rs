@@ -66,7 +66,7 @@ mod tests {
         };
         add(&mut file);
         let text = quote::ToTokens::to_token_stream(&file).to_string();
-        assert_eq!(text.matches("schemars").count(), 1, "{text}");
+        assert_eq!(text.matches("JsonSchema").count(), 1, "{text}");
         assert!(text.contains("cfg_attr (feature = \"schemars\""));
     }
 }
