@@ -7,6 +7,8 @@ pub mod call_cases {
     include!("contract/call_cases.rs");
 }
 pub mod loopback;
+#[path = "redis_server.rs"]
+pub mod redis_server;
 pub use whapi_mock as prism;
 
 use std::path::{Path, PathBuf};

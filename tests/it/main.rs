@@ -9,6 +9,7 @@ mod media;
 mod pagination;
 mod schemas;
 mod spec_file;
+mod throttle;
 mod toolchain;
 mod webhook_receiver;
 mod webhooks;

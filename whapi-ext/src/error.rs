@@ -78,6 +78,20 @@ pub enum Error {
         /// What the server did.
         what: String,
     },
+    /// A paced send was not sent: its turn did not come before its
+    /// deadline, or the channel's limits forbid it. Nothing reached the
+    /// server.
+    #[error("not sent: {reason}")]
+    Throttled {
+        /// Why.
+        reason: String,
+    },
+    /// A store of this crate failed (Redis, SQLite).
+    #[error("{what}")]
+    Store {
+        /// What failed.
+        what: String,
+    },
     /// The client could not be configured (a missing token, a bad URL).
     #[error("configuration error: {0}")]
     Config(String),

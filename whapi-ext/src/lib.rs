@@ -36,6 +36,9 @@ pub mod ids;
 pub mod media;
 pub mod pagination;
 pub mod retry;
+#[cfg(feature = "throttle")]
+#[cfg_attr(docsrs, doc(cfg(feature = "throttle")))]
+pub mod throttle;
 mod transport;
 pub mod webhooks;
 
