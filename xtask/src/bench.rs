@@ -59,11 +59,12 @@ fn time<T>(mut f: impl FnMut() -> Result<T, String>) -> Result<(Duration, T), St
 }
 
 /// The benchmark examples of `whapi-tests`.
-const EXAMPLES: [&str; 4] = [
+const EXAMPLES: [&str; 5] = [
     "bench_overhead",
     "bench_pagination",
     "bench_webhooks",
     "bench_media",
+    "bench_throttle",
 ];
 
 /// Runs every benchmark, or only the group `only` names (`regen`, `build`
