@@ -17,7 +17,7 @@ mod common;
 
 use futures::TryStreamExt;
 use whapi_ext::media::MediaSource;
-use whapi_ext::webhooks::{Payload, WebhookEvent};
+use whapi_ext::webhooks::{Method, Payload, WebhookEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), common::Failure> {
@@ -66,9 +66,9 @@ async fn main() -> Result<(), common::Failure> {
     let event = WebhookEvent::parse(body)?;
     if let Payload::Messages(messages) = &event.payload {
         println!(
-            "5. webhook: {:?} {:?} from {}: {}",
+            "5. webhook: {} {} from {}: {}",
             event.event_type,
-            event.method,
+            event.method.as_ref().map_or("(no method)", Method::as_str),
             messages[0].chat_id().unwrap_or("an unknown chat"),
             messages[0].text().unwrap_or("(no text)")
         );

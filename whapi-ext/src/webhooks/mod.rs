@@ -131,6 +131,30 @@ impl EventType {
             _ => Self::Other(name.to_string()),
         }
     }
+
+    /// The name the service uses, as in a webhook's `events` list.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Messages => "messages",
+            Self::Statuses => "statuses",
+            Self::Chats => "chats",
+            Self::Contacts => "contacts",
+            Self::Groups => "groups",
+            Self::Presences => "presences",
+            Self::Labels => "labels",
+            Self::Calls => "calls",
+            Self::Channel => "channel",
+            Self::Users => "users",
+            Self::Service => "service",
+            Self::Other(name) => name,
+        }
+    }
+}
+
+impl std::fmt::Display for EventType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What happened to it.
@@ -158,6 +182,23 @@ impl Method {
             "delete" => Self::Delete,
             _ => Self::Other(name.to_string()),
         }
+    }
+
+    /// The name the service uses (`post`, `put`, `patch`, `delete`).
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Post => "post",
+            Self::Put => "put",
+            Self::Patch => "patch",
+            Self::Delete => "delete",
+            Self::Other(name) => name,
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
