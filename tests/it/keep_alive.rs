@@ -127,13 +127,16 @@ fn serve(
             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: keep-alive\r\n\r\n{body}",
             body.len()
         );
+        // Idle from the moment its answer leaves: registered before the
+        // write, or a client that has read the answer could ask for the
+        // close before the connection is known to be idle.
+        if let Ok(copy) = socket.try_clone() {
+            idle.lock().unwrap().insert(connection, copy);
+        }
         if socket.write_all(response.as_bytes()).is_err() {
             return;
         }
         last_answer = Some(Instant::now());
-        if let Ok(copy) = socket.try_clone() {
-            idle.lock().unwrap().insert(connection, copy);
-        }
     }
 }
 
