@@ -44,6 +44,10 @@
 //!
 //! [`WebhookEvent::parse`] never panics, whatever the bytes.
 
+#[cfg(any(feature = "sqlite", feature = "redis"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "redis"))))]
+pub mod inbox;
+mod key;
 mod lenient;
 mod message;
 mod model;
@@ -59,6 +63,9 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 
+#[cfg(any(feature = "sqlite", feature = "redis"))]
+pub use inbox::{Inbox, InboxBuilder};
+pub use key::EventKey;
 pub use message::MessageBody;
 pub use model::{
     Action, Call, ChannelStatus, Chat, Contact, ContactCard, ContactList, Context, Group, Health,
@@ -69,6 +76,55 @@ pub use model::{
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use receiver::{WebhookReceiver, DEFAULT_BODY_LIMIT};
 pub use verify::{VerifyError, WebhookVerifier};
+
+/// A handler of events, type-erased; errors are kept as their message.
+#[cfg(any(feature = "axum", feature = "sqlite", feature = "redis"))]
+pub(crate) type Handler = std::sync::Arc<
+    dyn Fn(WebhookEvent) -> futures_util::future::BoxFuture<'static, Result<(), String>>
+        + Send
+        + Sync,
+>;
+
+/// Erases a handler's types.
+#[cfg(any(feature = "axum", feature = "sqlite", feature = "redis"))]
+pub(crate) fn handler<H, Fut, E>(handler: H) -> Handler
+where
+    H: Fn(WebhookEvent) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(), E>> + Send + 'static,
+    E: std::fmt::Display + 'static,
+{
+    std::sync::Arc::new(move |event| {
+        let future = handler(event);
+        Box::pin(async move { future.await.map_err(|e| e.to_string()) })
+    })
+}
+
+/// Runs a handler once: its error, its panic or its running past `timeout`
+/// is a failure, described for the log.
+#[cfg(any(feature = "axum", feature = "sqlite", feature = "redis"))]
+pub(crate) async fn run_handler(
+    handler: &Handler,
+    event: WebhookEvent,
+    timeout: std::time::Duration,
+) -> Result<(), String> {
+    use futures_util::FutureExt;
+    let run = std::panic::AssertUnwindSafe(handler(event)).catch_unwind();
+    match tokio::time::timeout(timeout, run).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(panic)) => Err(format!("the handler panicked: {}", panic_message(&*panic))),
+        Err(_) => Err(format!("the handler ran past its timeout ({timeout:?})")),
+    }
+}
+
+/// A panic's message, for the log.
+#[cfg(any(feature = "axum", feature = "sqlite", feature = "redis"))]
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
+}
 
 /// Why a webhook body could not be read at all.
 #[derive(Debug, thiserror::Error)]

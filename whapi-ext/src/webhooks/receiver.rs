@@ -1,39 +1,45 @@
-//! An axum router that receives webhooks (feature `axum`).
+//! An axum router that receives webhooks without a store (feature `axum`).
 //!
-//! It checks the configured header before reading the body, limits the body
-//! size, parses the event, answers `200 OK` at once and hands the event to
-//! your handler on a task of its own. A handler that fails or panics is
-//! logged with `tracing` and does not change the answer, so Whapi never
-//! retries an event forever because of it. It accepts any method on its path
-//! and below it, so the webhook modes `body`, `path` and `method` all reach
-//! it.
+//! It acknowledges an event only once your handler has succeeded: a
+//! handler that fails, panics or runs past its timeout gets the service an
+//! error, and the service delivers the event again (its "persist webhooks"
+//! setting). At most `concurrency` handlers run at once; past that the
+//! answer is `503` with `Retry-After`, so a flood takes bounded memory.
+//! Events handled recently (the last `remembered` keys) are acknowledged
+//! and not handled again. For events that must survive a restart of your
+//! process, use the durable [`Inbox`](super::Inbox) (features `sqlite`,
+//! `redis`).
+//!
+//! It accepts any method on its path and below it, so the webhook modes
+//! `body`, `path` and `method` all reach it.
 //!
 //! | request | answer |
 //! |---|---|
 //! | header missing or wrong | `401 Unauthorized` (the body is not read) |
 //! | body over the limit | `413 Payload Too Large` |
 //! | body not a webhook event | `400 Bad Request` (logged) |
-//! | an event | `200 OK`, then the handler runs |
+//! | an event handled recently, or now by the handler | `200 OK` |
+//! | the handler failed, panicked or timed out | `500` (logged) |
+//! | all handlers busy, or the same event being handled | `503` with `Retry-After` |
 
+use std::collections::{HashSet, VecDeque};
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
-use axum::routing::any;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, MethodRouter};
 use axum::Router;
-use futures_util::FutureExt;
 
-use super::{WebhookEvent, WebhookVerifier};
+use super::{handler, EventKey, Handler, WebhookEvent, WebhookVerifier};
 
 /// Default body limit: 5 MiB, far above any event the service sends.
 pub const DEFAULT_BODY_LIMIT: usize = 5 * 1024 * 1024;
 
-type Handler = Arc<
-    dyn Fn(WebhookEvent) -> futures_util::future::BoxFuture<'static, Result<(), String>>
-        + Send
-        + Sync,
->;
+/// What a refused sender is told to wait, in seconds.
+const RETRY_AFTER_SECONDS: u64 = 5;
 
 /// Builds the router that receives webhooks.
 ///
@@ -42,7 +48,7 @@ type Handler = Arc<
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let router = WebhookReceiver::new(|event| async move {
-///     println!("{:?}", event.event_type);
+///     println!("{}", event.event_type);
 ///     Ok::<(), std::convert::Infallible>(())
 /// })
 /// .verifier(WebhookVerifier::new("x-webhook-secret", "s3cr3t")?)
@@ -57,6 +63,9 @@ pub struct WebhookReceiver {
     handler: Handler,
     verifier: Option<WebhookVerifier>,
     body_limit: usize,
+    concurrency: usize,
+    timeout: Duration,
+    remembered: usize,
 }
 
 impl std::fmt::Debug for WebhookReceiver {
@@ -64,6 +73,9 @@ impl std::fmt::Debug for WebhookReceiver {
         f.debug_struct("WebhookReceiver")
             .field("verifier", &self.verifier)
             .field("body_limit", &self.body_limit)
+            .field("concurrency", &self.concurrency)
+            .field("timeout", &self.timeout)
+            .field("remembered", &self.remembered)
             .finish_non_exhaustive()
     }
 }
@@ -73,24 +85,35 @@ struct Shared {
     handler: Handler,
     verifier: Option<Arc<WebhookVerifier>>,
     body_limit: usize,
+    timeout: Duration,
+    running: Arc<tokio::sync::Semaphore>,
+    seen: Arc<Mutex<Seen>>,
+}
+
+/// Keys being handled and keys handled lately (oldest forgotten first).
+#[derive(Default)]
+struct Seen {
+    running: HashSet<EventKey>,
+    done: HashSet<EventKey>,
+    order: VecDeque<EventKey>,
+    capacity: usize,
 }
 
 impl WebhookReceiver {
     /// A receiver that hands every event to `handler`.
-    pub fn new<H, Fut, E>(handler: H) -> Self
+    pub fn new<H, Fut, E>(handler_fn: H) -> Self
     where
         H: Fn(WebhookEvent) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), E>> + Send + 'static,
         E: std::fmt::Display + 'static,
     {
-        let handler: Handler = Arc::new(move |event| {
-            let future = handler(event);
-            Box::pin(async move { future.await.map_err(|e| e.to_string()) })
-        });
         Self {
-            handler,
+            handler: handler(handler_fn),
             verifier: None,
             body_limit: DEFAULT_BODY_LIMIT,
+            concurrency: 64,
+            timeout: Duration::from_secs(30),
+            remembered: 10_000,
         }
     }
 
@@ -106,58 +129,139 @@ impl WebhookReceiver {
         self
     }
 
+    /// Handlers running at once before requests get `503` (default 64).
+    pub fn concurrency(mut self, handlers: usize) -> Self {
+        self.concurrency = handlers.max(1);
+        self
+    }
+
+    /// A handler running longer fails (`500`; default 30 s, under the
+    /// service's own wait for an answer).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// How many handled events' keys are remembered to drop redeliveries
+    /// (default 10,000; 0 handles every delivery).
+    pub fn remembered(mut self, keys: usize) -> Self {
+        self.remembered = keys;
+        self
+    }
+
     /// The router, receiving requests of any method on `path` and below it
     /// (`/webhook`, `/webhook/messages/post`).
     pub fn router(self, path: &str) -> Router {
-        let base = format!("/{}", path.trim_matches('/'));
-        let nested = if base == "/" {
-            "/{*event}".to_string()
-        } else {
-            format!("{base}/{{*event}}")
-        };
         let shared = Shared {
             handler: self.handler,
             verifier: self.verifier.map(Arc::new),
             body_limit: self.body_limit,
+            timeout: self.timeout,
+            running: Arc::new(tokio::sync::Semaphore::new(self.concurrency)),
+            seen: Arc::new(Mutex::new(Seen {
+                capacity: self.remembered,
+                ..Seen::default()
+            })),
         };
-        Router::new()
-            .route(&base, any(receive))
-            .route(&nested, any(receive))
-            .with_state(shared)
+        routes(path, any(receive)).with_state(shared)
     }
 }
 
-async fn receive(State(shared): State<Shared>, request: Request) -> StatusCode {
-    if let Some(verifier) = &shared.verifier {
+/// `path` and everything below it, routed to `route`.
+pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
+    path: &str,
+    route: MethodRouter<S>,
+) -> Router<S> {
+    let base = format!("/{}", path.trim_matches('/'));
+    let nested = if base == "/" {
+        "/{*event}".to_string()
+    } else {
+        format!("{base}/{{*event}}")
+    };
+    Router::new()
+        .route(&base, route.clone())
+        .route(&nested, route)
+}
+
+/// The body of a request that passed the verifier and the size limit, or
+/// the status refusing it.
+pub(crate) async fn read_verified(
+    verifier: Option<&WebhookVerifier>,
+    body_limit: usize,
+    request: Request,
+) -> Result<axum::body::Bytes, StatusCode> {
+    if let Some(verifier) = verifier {
         if let Err(refusal) = verifier.verify(request.headers()) {
             tracing::warn!(%refusal, "webhook refused");
-            return StatusCode::UNAUTHORIZED;
+            return Err(StatusCode::UNAUTHORIZED);
         }
     }
-    let body = match axum::body::to_bytes(request.into_body(), shared.body_limit).await {
+    axum::body::to_bytes(request.into_body(), body_limit)
+        .await
+        .map_err(|error| {
+            tracing::warn!(%error, limit = body_limit, "webhook body refused");
+            StatusCode::PAYLOAD_TOO_LARGE
+        })
+}
+
+fn busy() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS))],
+    )
+        .into_response()
+}
+
+async fn receive(State(shared): State<Shared>, request: Request) -> Response {
+    let Ok(_permit) = shared.running.clone().try_acquire_owned() else {
+        return busy();
+    };
+    let body = match read_verified(shared.verifier.as_deref(), shared.body_limit, request).await {
         Ok(body) => body,
-        Err(error) => {
-            tracing::warn!(%error, limit = shared.body_limit, "webhook body refused");
-            return StatusCode::PAYLOAD_TOO_LARGE;
-        }
+        Err(status) => return status.into_response(),
     };
     let event = match WebhookEvent::parse(&body) {
         Ok(event) => event,
         Err(error) => {
             tracing::warn!(%error, bytes = body.len(), "unreadable webhook body");
-            return StatusCode::BAD_REQUEST;
+            return StatusCode::BAD_REQUEST.into_response();
         }
     };
-    let handler = shared.handler.clone();
-    tokio::spawn(async move {
-        match std::panic::AssertUnwindSafe(handler(event))
-            .catch_unwind()
-            .await
-        {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => tracing::error!(%error, "webhook handler failed"),
-            Err(_) => tracing::error!("webhook handler panicked"),
+    let key = event.key();
+    {
+        let mut seen = shared.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.done.contains(&key) {
+            return StatusCode::OK.into_response();
         }
-    });
-    StatusCode::OK
+        if !seen.running.insert(key.clone()) {
+            return busy();
+        }
+    }
+    let outcome = super::run_handler(&shared.handler, event, shared.timeout).await;
+    let mut seen = shared.seen.lock().unwrap_or_else(|p| p.into_inner());
+    seen.running.remove(&key);
+    match outcome {
+        Ok(()) => {
+            seen.remember(key);
+            StatusCode::OK.into_response()
+        }
+        Err(error) => {
+            tracing::error!(%error, %key, "webhook handler failed; the service will deliver it again");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+impl Seen {
+    fn remember(&mut self, key: EventKey) {
+        if self.capacity == 0 || !self.done.insert(key.clone()) {
+            return;
+        }
+        self.order.push_back(key);
+        while self.order.len() > self.capacity {
+            if let Some(old) = self.order.pop_front() {
+                self.done.remove(&old);
+            }
+        }
+    }
 }

@@ -1,0 +1,463 @@
+//! The store for several receivers and workers: Redis Streams with one
+//! consumer group. Every change that must not race is one Lua script (a
+//! key checked and an event added at once); events a dead worker held are
+//! claimed by another once their lease runs out (`XAUTOCLAIM`).
+//!
+//! Keys, all under one hash tag so a cluster keeps them on one node:
+//! `{name}:events` (the stream), `{name}:seen:<key>` (deduplication, with
+//! the window as its expiry), `{name}:retry` (a sorted set by due time),
+//! `{name}:dead` and `{name}:dead:order` (dead letters),
+//! `{name}:chat:<chat>` (keys in order, when the inbox keeps order).
+//!
+//! Acknowledged events survive a Redis crash only if Redis writes its
+//! append-only file before answering (`appendonly yes`, `appendfsync
+//! always`); the store warns when Redis says it does not.
+
+use std::time::{Duration, SystemTime};
+
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+use redis::aio::ConnectionManager;
+use redis::streams::{
+    StreamAutoClaimOptions, StreamAutoClaimReply, StreamId, StreamReadOptions, StreamReadReply,
+};
+use redis::{AsyncCommands, Script};
+
+use super::store::{
+    duration_millis, millis, Leased, NewEvent, Policy, Put, Store, StoreResult, StoredDeadLetter,
+};
+use crate::Error;
+
+const GROUP: &str = "workers";
+/// A later event of a chat whose earlier one is not done waits this long
+/// before it is looked at again.
+const ORDER_WAIT: Duration = Duration::from_millis(200);
+
+/// Stores an event unless its key was seen; refuses it when full.
+const PUT: &str = r"
+local p = KEYS[1]
+if redis.call('EXISTS', p .. ':seen:' .. ARGV[1]) == 1 then return 0 end
+local waiting = redis.call('XLEN', p .. ':events') + redis.call('ZCARD', p .. ':retry')
+if waiting >= tonumber(ARGV[5]) then return -1 end
+redis.call('XADD', p .. ':events', '*', 'key', ARGV[1], 'body', ARGV[2], 'chat', ARGV[3], 'failures', '0')
+redis.call('SET', p .. ':seen:' .. ARGV[1], '1', 'PX', ARGV[4])
+if ARGV[6] == '1' and ARGV[3] ~= '' then redis.call('RPUSH', p .. ':chat:' .. ARGV[3], ARGV[1]) end
+return 1
+";
+
+/// Moves retries that are due back into the stream.
+const DUE: &str = r"
+local p = KEYS[1]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local due = redis.call('ZRANGEBYSCORE', p .. ':retry', '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
+for _, item in ipairs(due) do
+  local e = cjson.decode(item)
+  redis.call('XADD', p .. ':events', '*', 'key', e.key, 'body', e.body, 'chat', e.chat, 'failures', e.failures)
+  redis.call('ZREM', p .. ':retry', item)
+end
+return #due
+";
+
+/// Takes a leased event out of the stream into the retries, due in
+/// ARGV[6] milliseconds.
+const RESCHEDULE: &str = r"
+local p = KEYS[1]
+if redis.call('XACK', p .. ':events', 'workers', ARGV[1]) == 0 then return 0 end
+redis.call('XDEL', p .. ':events', ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local item = cjson.encode({key = ARGV[2], body = ARGV[3], chat = ARGV[4], failures = ARGV[5]})
+redis.call('ZADD', p .. ':retry', now + tonumber(ARGV[6]), item)
+return 1
+";
+
+/// Removes a leased event: done (ARGV[5] empty) or dead (ARGV[5] the
+/// error); either way a later event of its chat may go.
+const FINISH: &str = r"
+local p = KEYS[1]
+if redis.call('XACK', p .. ':events', 'workers', ARGV[1]) == 0 then return 0 end
+redis.call('XDEL', p .. ':events', ARGV[1])
+if ARGV[3] ~= '' then redis.call('LREM', p .. ':chat:' .. ARGV[3], 1, ARGV[2]) end
+if ARGV[5] ~= '' then
+  local t = redis.call('TIME')
+  redis.call('HSET', p .. ':dead', ARGV[2],
+    cjson.encode({body = ARGV[4], chat = ARGV[3], failures = ARGV[6], error = ARGV[5]}))
+  redis.call('ZADD', p .. ':dead:order', tonumber(t[1]), ARGV[2])
+end
+return 1
+";
+
+/// Puts a dead letter back in the stream with no failures.
+const REPLAY: &str = r"
+local p = KEYS[1]
+local item = redis.call('HGET', p .. ':dead', ARGV[1])
+if not item then return 0 end
+local e = cjson.decode(item)
+redis.call('XADD', p .. ':events', '*', 'key', ARGV[1], 'body', e.body, 'chat', e.chat, 'failures', '0')
+if ARGV[2] == '1' and e.chat ~= '' then redis.call('RPUSH', p .. ':chat:' .. e.chat, ARGV[1]) end
+redis.call('HDEL', p .. ':dead', ARGV[1])
+redis.call('ZREM', p .. ':dead:order', ARGV[1])
+return 1
+";
+
+/// The Redis store.
+pub(crate) struct RedisStore {
+    redis: ConnectionManager,
+    prefix: String,
+    consumer: String,
+    policy: Policy,
+    put: Script,
+    due: Script,
+    reschedule: Script,
+    finish: Script,
+    replay: Script,
+}
+
+impl RedisStore {
+    /// Connects, creates the consumer group and checks durability.
+    pub(crate) async fn open(url: &str, name: &str, policy: Policy) -> StoreResult<Self> {
+        let client = redis::Client::open(url).map_err(failed)?;
+        let redis = ConnectionManager::new(client).await.map_err(failed)?;
+        let store = Self {
+            redis,
+            prefix: format!("{{whapi-inbox:{name}}}"),
+            consumer: format!(
+                "{}-{}-{:x}",
+                std::process::id(),
+                millis(SystemTime::now()),
+                rand_suffix()
+            ),
+            policy,
+            put: Script::new(PUT),
+            due: Script::new(DUE),
+            reschedule: Script::new(RESCHEDULE),
+            finish: Script::new(FINISH),
+            replay: Script::new(REPLAY),
+        };
+        store.create_group().await?;
+        store.warn_unless_durable().await;
+        Ok(store)
+    }
+
+    fn stream(&self) -> String {
+        format!("{}:events", self.prefix)
+    }
+
+    async fn create_group(&self) -> StoreResult<()> {
+        let mut redis = self.redis.clone();
+        let created: redis::RedisResult<()> = redis
+            .xgroup_create_mkstream(self.stream(), GROUP, "0")
+            .await;
+        match created {
+            Err(e) if e.code() == Some("BUSYGROUP") => Ok(()),
+            other => other.map_err(failed),
+        }
+    }
+
+    async fn warn_unless_durable(&self) {
+        let mut redis = self.redis.clone();
+        let read = |name: &'static str| {
+            let mut redis = redis.clone();
+            async move {
+                redis::cmd("CONFIG")
+                    .arg("GET")
+                    .arg(name)
+                    .query_async::<Vec<String>>(&mut redis)
+                    .await
+                    .ok()
+                    .and_then(|v| v.get(1).cloned())
+            }
+        };
+        let (aof, fsync) = (read("appendonly").await, read("appendfsync").await);
+        let _ = &mut redis;
+        if let (Some(aof), Some(fsync)) = (aof, fsync) {
+            if aof != "yes" || fsync != "always" {
+                tracing::warn!(
+                    appendonly = %aof, appendfsync = %fsync,
+                    "Redis does not write every change to disk before answering: events acknowledged just before a Redis crash can be lost (set appendonly yes, appendfsync always)"
+                );
+            }
+        }
+    }
+
+    async fn read_new(&self, max: usize) -> redis::RedisResult<Vec<StreamId>> {
+        let mut redis = self.redis.clone();
+        let options = StreamReadOptions::default()
+            .group(GROUP, &self.consumer)
+            .count(max);
+        let reply: Option<StreamReadReply> = redis
+            .xread_options(&[self.stream()], &[">"], &options)
+            .await?;
+        Ok(reply
+            .into_iter()
+            .flat_map(|r| r.keys)
+            .flat_map(|k| k.ids)
+            .collect())
+    }
+
+    async fn lease_inner(&self, max: usize) -> StoreResult<Vec<Leased>> {
+        let mut redis = self.redis.clone();
+        let _moved: i64 = self
+            .due
+            .key(&self.prefix)
+            .arg(max.max(16))
+            .invoke_async(&mut redis)
+            .await
+            .map_err(failed)?;
+        let claimed: StreamAutoClaimReply = redis
+            .xautoclaim_options(
+                self.stream(),
+                GROUP,
+                &self.consumer,
+                duration_millis(self.policy.lease),
+                "0-0",
+                StreamAutoClaimOptions::default().count(max),
+            )
+            .await
+            .map_err(failed)?;
+        let mut entries = claimed.claimed;
+        if entries.len() < max {
+            let fresh = match self.read_new(max - entries.len()).await {
+                Err(e) if e.code() == Some("NOGROUP") => {
+                    // Redis lost the group (restarted without its data).
+                    self.create_group().await?;
+                    self.read_new(max - entries.len()).await
+                }
+                other => other,
+            }
+            .map_err(failed)?;
+            entries.extend(fresh);
+        }
+        let mut leased = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let event = to_leased(&entry);
+            if self.policy.ordered
+                && !event.chat.is_empty()
+                && !self.is_first_of_its_chat(&event).await?
+            {
+                self.reschedule(&event, ORDER_WAIT, event.leased.failures)
+                    .await?;
+                continue;
+            }
+            leased.push(event.leased);
+        }
+        Ok(leased)
+    }
+
+    async fn is_first_of_its_chat(&self, event: &Entry) -> StoreResult<bool> {
+        let mut redis = self.redis.clone();
+        let head: Option<String> = redis
+            .lindex(format!("{}:chat:{}", self.prefix, event.chat), 0)
+            .await
+            .map_err(failed)?;
+        Ok(head.as_deref().is_none_or(|head| head == event.leased.key))
+    }
+
+    async fn reschedule(&self, event: &Entry, after: Duration, failures: u32) -> StoreResult<()> {
+        let mut redis = self.redis.clone();
+        let _: i64 = self
+            .reschedule
+            .key(&self.prefix)
+            .arg(&event.leased.token)
+            .arg(&event.leased.key)
+            .arg(&event.leased.body)
+            .arg(&event.chat)
+            .arg(failures)
+            .arg(duration_millis(after))
+            .invoke_async(&mut redis)
+            .await
+            .map_err(failed)?;
+        Ok(())
+    }
+
+    async fn finish_inner(&self, event: &Leased, error: &str) -> StoreResult<()> {
+        let mut redis = self.redis.clone();
+        let chat = if self.policy.ordered {
+            event.chat.as_deref().unwrap_or("")
+        } else {
+            ""
+        };
+        let _: i64 = self
+            .finish
+            .key(&self.prefix)
+            .arg(&event.token)
+            .arg(&event.key)
+            .arg(chat)
+            .arg(&event.body)
+            .arg(error)
+            .arg(event.failures + 1)
+            .invoke_async(&mut redis)
+            .await
+            .map_err(failed)?;
+        Ok(())
+    }
+}
+
+/// A stream entry read back.
+struct Entry {
+    leased: Leased,
+    chat: String,
+}
+
+fn to_leased(entry: &StreamId) -> Entry {
+    let text = |name: &str| entry.get::<String>(name).unwrap_or_default();
+    let chat = text("chat");
+    Entry {
+        leased: Leased {
+            key: text("key"),
+            body: entry.get::<Vec<u8>>("body").unwrap_or_default(),
+            failures: text("failures").parse().unwrap_or(0),
+            token: entry.id.clone(),
+            chat: (!chat.is_empty()).then(|| chat.clone()),
+        },
+        chat,
+    }
+}
+
+impl Store for RedisStore {
+    fn put(&self, event: NewEvent) -> BoxFuture<'_, StoreResult<Put>> {
+        async move {
+            let mut redis = self.redis.clone();
+            let outcome: i64 = self
+                .put
+                .key(&self.prefix)
+                .arg(&event.key)
+                .arg(&event.body)
+                .arg(event.chat.as_deref().unwrap_or(""))
+                .arg(duration_millis(self.policy.dedup_window).max(1))
+                .arg(self.policy.capacity)
+                .arg(if self.policy.ordered { "1" } else { "0" })
+                .invoke_async(&mut redis)
+                .await
+                .map_err(failed)?;
+            Ok(match outcome {
+                1 => Put::Stored,
+                0 => Put::Duplicate,
+                _ => Put::Full,
+            })
+        }
+        .boxed()
+    }
+
+    fn lease(&self, max: usize) -> BoxFuture<'_, StoreResult<Vec<Leased>>> {
+        self.lease_inner(max).boxed()
+    }
+
+    fn complete(&self, event: &Leased) -> BoxFuture<'_, StoreResult<()>> {
+        let event = event.clone();
+        async move { self.finish_inner(&event, "").await }.boxed()
+    }
+
+    fn retry(
+        &self,
+        event: &Leased,
+        at: SystemTime,
+        _error: &str,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        let entry = Entry {
+            chat: event.chat.clone().unwrap_or_default(),
+            leased: event.clone(),
+        };
+        let after = at.duration_since(SystemTime::now()).unwrap_or_default();
+        async move {
+            self.reschedule(&entry, after, entry.leased.failures + 1)
+                .await
+        }
+        .boxed()
+    }
+
+    fn bury(&self, event: &Leased, error: &str) -> BoxFuture<'_, StoreResult<()>> {
+        let event = event.clone();
+        // An empty error would read as "done".
+        let error = if error.is_empty() {
+            "failed".to_string()
+        } else {
+            error.to_string()
+        };
+        async move { self.finish_inner(&event, &error).await }.boxed()
+    }
+
+    fn dead_letters(&self, limit: usize) -> BoxFuture<'_, StoreResult<Vec<StoredDeadLetter>>> {
+        async move {
+            let mut redis = self.redis.clone();
+            let stop = isize::try_from(limit)
+                .unwrap_or(isize::MAX)
+                .saturating_sub(1);
+            let keys: Vec<String> = redis
+                .zrange(format!("{}:dead:order", self.prefix), 0, stop)
+                .await
+                .map_err(failed)?;
+            if keys.is_empty() {
+                return Ok(Vec::new());
+            }
+            let items: Vec<Option<String>> = redis
+                .hget(format!("{}:dead", self.prefix), &keys)
+                .await
+                .map_err(failed)?;
+            Ok(keys
+                .into_iter()
+                .zip(items)
+                .filter_map(|(key, item)| {
+                    let item: serde_json::Value = serde_json::from_str(&item?).ok()?;
+                    let text = |name: &str| {
+                        item.get(name)
+                            .and_then(|v| v.as_str())
+                            .unwrap_or_default()
+                            .to_string()
+                    };
+                    Some(StoredDeadLetter {
+                        body: text("body").into_bytes(),
+                        failures: text("failures").parse().unwrap_or(0),
+                        last_error: text("error"),
+                        key,
+                    })
+                })
+                .collect())
+        }
+        .boxed()
+    }
+
+    fn replay<'a>(&'a self, key: &'a str) -> BoxFuture<'a, StoreResult<bool>> {
+        async move {
+            let mut redis = self.redis.clone();
+            let replayed: i64 = self
+                .replay
+                .key(&self.prefix)
+                .arg(key)
+                .arg(if self.policy.ordered { "1" } else { "0" })
+                .invoke_async(&mut redis)
+                .await
+                .map_err(failed)?;
+            Ok(replayed == 1)
+        }
+        .boxed()
+    }
+
+    fn waiting(&self) -> BoxFuture<'_, StoreResult<u64>> {
+        async move {
+            let mut redis = self.redis.clone();
+            let (events, retries): (u64, u64) = redis::pipe()
+                .xlen(self.stream())
+                .zcard(format!("{}:retry", self.prefix))
+                .query_async(&mut redis)
+                .await
+                .map_err(failed)?;
+            Ok(events + retries)
+        }
+        .boxed()
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(millis(SystemTime::now()) as u64);
+    hasher.finish()
+}
+
+fn failed(e: redis::RedisError) -> Error {
+    Error::Store {
+        what: format!("Redis inbox: {e}"),
+    }
+}

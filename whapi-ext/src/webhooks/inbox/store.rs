@@ -1,0 +1,95 @@
+//! What an inbox needs of a store: put an event once, lease due events to
+//! workers, and record each outcome. SQLite and Redis implement it.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures_util::future::BoxFuture;
+
+use crate::Error;
+
+/// An event to store.
+pub(crate) struct NewEvent {
+    pub key: String,
+    /// The chat whose order it keeps, when the inbox keeps order.
+    pub chat: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// What storing an event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Put {
+    /// Stored: acknowledge it.
+    Stored,
+    /// Stored before (within the deduplication window): acknowledge it,
+    /// it will not be handled again.
+    Duplicate,
+    /// The store holds `capacity` waiting events: refuse it for now.
+    Full,
+}
+
+/// An event leased to a worker until `lease_until`.
+#[derive(Debug, Clone)]
+pub(crate) struct Leased {
+    pub key: String,
+    pub body: Vec<u8>,
+    /// Failed attempts before this one.
+    pub failures: u32,
+    /// What the store needs to record this lease's outcome.
+    pub token: String,
+    /// Its chat, where the store keeps one chat's events in order.
+    pub chat: Option<String>,
+}
+
+/// A dead letter as stored.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredDeadLetter {
+    pub key: String,
+    pub body: Vec<u8>,
+    pub failures: u32,
+    pub last_error: String,
+}
+
+/// How a store leases and keeps events.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Policy {
+    pub capacity: u64,
+    pub dedup_window: Duration,
+    pub lease: Duration,
+    pub ordered: bool,
+}
+
+pub(crate) type StoreResult<T> = Result<T, Error>;
+
+/// A durable store of webhook events.
+pub(crate) trait Store: Send + Sync + 'static {
+    /// Stores `event` durably unless its key was stored within the window.
+    fn put(&self, event: NewEvent) -> BoxFuture<'_, StoreResult<Put>>;
+    /// Leases up to `max` due events (new, due for a retry, or whose lease
+    /// ran out because their worker died), oldest first; with `ordered`,
+    /// only the oldest waiting event of each chat.
+    fn lease(&self, max: usize) -> BoxFuture<'_, StoreResult<Vec<Leased>>>;
+    /// The handler succeeded: the event is done (its key stays for the
+    /// deduplication window).
+    fn complete(&self, event: &Leased) -> BoxFuture<'_, StoreResult<()>>;
+    /// The handler failed: try again at `at`.
+    fn retry(&self, event: &Leased, at: SystemTime, error: &str) -> BoxFuture<'_, StoreResult<()>>;
+    /// The handler failed for the last time: keep it as a dead letter.
+    fn bury(&self, event: &Leased, error: &str) -> BoxFuture<'_, StoreResult<()>>;
+    /// Dead letters, oldest first.
+    fn dead_letters(&self, limit: usize) -> BoxFuture<'_, StoreResult<Vec<StoredDeadLetter>>>;
+    /// Makes a dead letter due again; `false` when there is none by `key`.
+    fn replay<'a>(&'a self, key: &'a str) -> BoxFuture<'a, StoreResult<bool>>;
+    /// Events stored and not yet done (waiting, leased or due for a retry).
+    fn waiting(&self) -> BoxFuture<'_, StoreResult<u64>>;
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn millis(at: SystemTime) -> i64 {
+    at.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Clamps a duration to milliseconds that fit an `i64`.
+pub(crate) fn duration_millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,88 @@
+//! The workers: lease due events, run the handler on each (at most
+//! `concurrency` at once), and record what became of it.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::OwnedSemaphorePermit;
+
+use super::store::Leased;
+use super::Shared;
+use crate::webhooks::{run_handler, WebhookEvent};
+
+/// A store that failed is asked again after this long.
+const STORE_PAUSE: Duration = Duration::from_secs(1);
+
+/// Leases and hands out events until the inbox stops.
+pub(super) async fn run(shared: Arc<Shared>) {
+    loop {
+        let Ok(first) = shared.handlers.clone().acquire_owned().await else {
+            return;
+        };
+        if shared.stopping.load(Ordering::Acquire) {
+            return;
+        }
+        let mut permits = vec![first];
+        while let Ok(permit) = shared.handlers.clone().try_acquire_owned() {
+            permits.push(permit);
+        }
+        let leased = match shared.store.lease(permits.len()).await {
+            Ok(leased) => leased,
+            Err(error) => {
+                tracing::warn!(%error, "the webhook inbox could not lease events");
+                drop(permits);
+                tokio::time::sleep(STORE_PAUSE).await;
+                continue;
+            }
+        };
+        if leased.is_empty() {
+            drop(permits);
+            // Woken by an event stored here, or by the clock for events
+            // stored elsewhere and retries come due.
+            let _ = tokio::time::timeout(shared.config.poll, shared.wake.notified()).await;
+            continue;
+        }
+        for (event, permit) in leased.into_iter().zip(permits) {
+            tokio::spawn(handle(shared.clone(), event, permit));
+        }
+    }
+}
+
+/// Runs the handler on one event and records the outcome; the permit is
+/// given back when it is recorded.
+async fn handle(shared: Arc<Shared>, event: Leased, _permit: OwnedSemaphorePermit) {
+    let outcome = match WebhookEvent::parse(&event.body) {
+        Ok(parsed) => run_handler(&shared.handler, parsed, shared.config.handler_timeout).await,
+        Err(e) => Err(format!("the stored body no longer parses: {e}")),
+    };
+    let attempts = event.failures + 1;
+    let recorded = match &outcome {
+        Ok(()) => shared.store.complete(&event).await,
+        Err(error) if attempts >= shared.config.max_attempts => {
+            tracing::error!(key = %event.key, chat = ?event.chat, attempts, %error, "webhook event buried as a dead letter");
+            shared.store.bury(&event, error).await
+        }
+        Err(error) => {
+            let wait = backoff(&shared, event.failures);
+            tracing::warn!(key = %event.key, chat = ?event.chat, attempts, %error, retry_in = ?wait, "webhook handler failed");
+            shared
+                .store
+                .retry(&event, SystemTime::now() + wait, error)
+                .await
+        }
+    };
+    if let Err(error) = recorded {
+        // The lease runs out and the event is handled again: at least once.
+        tracing::error!(key = %event.key, %error, "the webhook inbox could not record an outcome");
+    }
+}
+
+/// The wait after `failures` earlier failures: doubled each time, capped.
+fn backoff(shared: &Shared, failures: u32) -> Duration {
+    let config = &shared.config;
+    config
+        .first_backoff
+        .checked_mul(2u32.saturating_pow(failures))
+        .map_or(config.max_backoff, |wait| wait.min(config.max_backoff))
+}
