@@ -1,6 +1,7 @@
 //! A real `redis-server` for the tests of what several processes share:
-//! started on a free loopback port with nothing saved to disk, stopped
-//! when dropped.
+//! started on a free loopback port, stopped when dropped. By default it
+//! saves nothing; a durable one writes every change to its append-only
+//! file before answering, and survives a `kill -9`.
 
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -9,6 +10,8 @@ use std::time::{Duration, Instant};
 /// A running `redis-server`.
 pub struct RedisServer {
     child: Child,
+    /// Where a durable one keeps its append-only file.
+    durable_dir: Option<std::path::PathBuf>,
     /// `redis://127.0.0.1:<port>/`.
     pub url: String,
     /// Its port.
@@ -28,8 +31,44 @@ impl RedisServer {
 
     /// Starts one on `port` (a restart keeps the port).
     pub fn start_on(port: u16) -> RedisServer {
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        Self::spawn(port, None)
+    }
+
+    /// Starts one that writes every change to an append-only file in `dir`
+    /// (`appendfsync always`) before answering.
+    pub fn start_durable(dir: &std::path::Path) -> RedisServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        Self::spawn(port, Some(dir.to_path_buf()))
+    }
+
+    /// Kills it (SIGKILL) and starts it again on the same port, with what
+    /// it had written to disk.
+    pub fn restart(&mut self) {
+        self.kill();
+        let durable_dir = self.durable_dir.take();
+        *self = Self::spawn(self.port, durable_dir);
+    }
+
+    fn spawn(port: u16, durable_dir: Option<std::path::PathBuf>) -> RedisServer {
+        let mut command = Command::new("redis-server");
+        command.args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+        ]);
+        match &durable_dir {
+            Some(dir) => command
+                .args(["--appendonly", "yes", "--appendfsync", "always", "--dir"])
+                .arg(dir),
+            None => command.args(["--appendonly", "no"]),
+        };
+        let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -37,15 +76,16 @@ impl RedisServer {
                 panic!("starting redis-server ({e}): install it (Debian: apt-get install redis-server)")
             });
         let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while !answers_ping(port) {
             assert!(
                 started.elapsed() < Duration::from_secs(20),
-                "redis-server did not listen on {port}"
+                "redis-server did not answer on {port}"
             );
             std::thread::sleep(Duration::from_millis(20));
         }
         RedisServer {
             child,
+            durable_dir,
             url: format!("redis://127.0.0.1:{port}/"),
             port,
         }
@@ -62,4 +102,18 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// Whether a server on `port` answers `PING` (it accepts connections
+/// before it has loaded its append-only file, and answers `LOADING` then).
+fn answers_ping(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut socket) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = socket.set_read_timeout(Some(Duration::from_secs(1)));
+    let mut answer = [0u8; 7];
+    socket.write_all(b"PING\r\n").is_ok()
+        && socket.read_exact(&mut answer).is_ok()
+        && &answer == b"+PONG\r\n"
 }

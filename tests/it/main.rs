@@ -4,6 +4,7 @@ mod calls;
 mod client_wire;
 mod ext_client;
 mod generation;
+mod inbox;
 mod keep_alive;
 mod media;
 mod pagination;

@@ -2,6 +2,7 @@
 //! mock of the settings endpoints.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
@@ -95,23 +96,101 @@ async fn wrong_or_missing_headers_oversized_bodies_and_garbage_are_refused() {
 }
 
 #[tokio::test]
-async fn a_failing_handler_still_gets_200_and_the_receiver_keeps_working() {
+async fn a_failing_handler_gets_the_service_500_and_the_receiver_goes_on() {
     let (address, mut events) = serve(64 * 1024).await;
 
-    assert_eq!(post(address, Some(SECRET), event("FAIL")).await, 200);
+    assert_eq!(post(address, Some(SECRET), event("FAIL")).await, 500);
     assert_eq!(post(address, Some(SECRET), event("AFTER")).await, 200);
 
-    let first = tokio::time::timeout(Duration::from_secs(5), events.recv())
+    let first = events.recv().await.unwrap();
+    let second = events.recv().await.unwrap();
+    assert_eq!(first.channel_id.as_deref(), Some("FAIL"));
+    assert_eq!(second.channel_id.as_deref(), Some("AFTER"));
+}
+
+/// A handler that fails its first attempt at each event, counting them.
+fn failing_once() -> (WebhookReceiver, Arc<Mutex<Vec<String>>>) {
+    let calls = Arc::new(Mutex::new(Vec::<String>::new()));
+    let handler_calls = calls.clone();
+    let receiver = WebhookReceiver::new(move |event: WebhookEvent| {
+        let calls = handler_calls.clone();
+        async move {
+            let channel = event.channel_id.unwrap_or_default();
+            let mut calls = calls.lock().unwrap();
+            calls.push(channel.clone());
+            if calls.iter().filter(|c| **c == channel).count() == 1 {
+                return Err("the first attempt fails".to_string());
+            }
+            Ok(())
+        }
+    });
+    (receiver, calls)
+}
+
+#[tokio::test]
+async fn an_event_is_acknowledged_once_handled_and_its_later_deliveries_are_not_handled() {
+    let (receiver, calls) = failing_once();
+    let address = serve_router(receiver.router("/hook")).await;
+
+    let answers = [
+        post(address, None, event("A")).await,
+        post(address, None, event("A")).await,
+        post(address, None, event("A")).await,
+    ];
+
+    assert_eq!(answers, [500, 200, 200]);
+    assert_eq!(
+        *calls.lock().unwrap(),
+        ["A", "A"],
+        "the third delivery is a duplicate"
+    );
+}
+
+#[tokio::test]
+async fn past_its_concurrency_or_timeout_the_receiver_answers_503_or_500() {
+    let release = Arc::new(tokio::sync::Notify::new());
+    let handler_release = release.clone();
+    let router = WebhookReceiver::new(move |event: WebhookEvent| {
+        let release = handler_release.clone();
+        async move {
+            if event.channel_id.as_deref() == Some("SLOW") {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+            } else {
+                release.notified().await;
+            }
+            Ok::<(), String>(())
+        }
+    })
+    .concurrency(1)
+    .timeout(Duration::from_millis(300))
+    .router("/hook");
+    let address = serve_router(router).await;
+
+    let blocked = tokio::spawn(post(address, None, event("BLOCKED")));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let refused = reqwest::Client::new()
+        .post(format!("http://{address}/hook"))
+        .body(event("OTHER"))
+        .send()
         .await
-        .unwrap()
         .unwrap();
-    let second = tokio::time::timeout(Duration::from_secs(5), events.recv())
-        .await
-        .unwrap()
-        .unwrap();
-    let mut channels = [first.channel_id.unwrap(), second.channel_id.unwrap()];
-    channels.sort();
-    assert_eq!(channels, ["AFTER", "FAIL"]);
+    release.notify_one();
+
+    assert_eq!(refused.status().as_u16(), 503);
+    assert_eq!(refused.headers()["retry-after"], "5");
+    assert_eq!(blocked.await.unwrap(), 200);
+    assert_eq!(
+        post(address, None, event("SLOW")).await,
+        500,
+        "past its timeout"
+    );
+}
+
+async fn serve_router(router: axum::Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    address
 }
 
 fn messages_post() -> types::Event {
@@ -219,21 +298,25 @@ async fn auth_is_checked_before_the_body_is_read_and_every_mode_reaches_the_rece
 }
 
 #[tokio::test]
-async fn a_panicking_handler_does_not_stop_the_receiver() {
-    let router = WebhookReceiver::new(|event: WebhookEvent| async move {
-        if event.channel_id.as_deref() == Some("PANIC") {
-            panic!("handler bug");
+async fn a_panicking_handler_gets_500_and_the_receiver_keeps_working() {
+    let handled = Arc::new(Mutex::new(Vec::<String>::new()));
+    let handler_handled = handled.clone();
+    let router = WebhookReceiver::new(move |event: WebhookEvent| {
+        let handled = handler_handled.clone();
+        async move {
+            if event.channel_id.as_deref() == Some("PANIC") {
+                panic!("handler bug");
+            }
+            handled.lock().unwrap().extend(event.channel_id);
+            Ok::<(), String>(())
         }
-        Ok::<(), String>(())
     })
     .router("hook");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let address = serve_router(router).await;
 
-    assert_eq!(post(address, None, event("PANIC")).await, 200);
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(post(address, None, event("PANIC")).await, 500);
     assert_eq!(post(address, None, event("AFTER")).await, 200);
+    assert_eq!(*handled.lock().unwrap(), ["AFTER"]);
 }
 
 #[tokio::test]

@@ -1,0 +1,96 @@
+//! A webhook receiver with a durable inbox, for the fault tests that kill
+//! it (`kill -9`) mid-flood and start it again.
+//!
+//! `inbox-worker <sqlite | redis url> <port> <dir> <handler ms> <capacity>`
+//!
+//! It serves the inbox on `/hook` and the number of waiting events on
+//! `/waiting`, and prints `ready` once it listens. Its handler sleeps
+//! `handler ms`, appends the message's id to `<dir>/invocations` (a line
+//! per call) and then makes the event's effect: the file
+//! `<dir>/effects/<id>`, created only if missing, as an idempotent effect
+//! is written. The SQLite file is `<dir>/inbox.db`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::routing::get;
+use whapi_ext::webhooks::{Inbox, Payload, WebhookEvent};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [store, port, dir, handler_ms, capacity] = args.as_slice() else {
+        return Err(
+            "usage: inbox-worker <sqlite | redis url> <port> <dir> <handler ms> <capacity>".into(),
+        );
+    };
+    let dir = PathBuf::from(dir);
+    let handler_time = Duration::from_millis(handler_ms.parse()?);
+    std::fs::create_dir_all(dir.join("effects"))?;
+    let invocations = Arc::new(
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("invocations"))?,
+    );
+    let effects = dir.join("effects");
+    let handler = move |event: WebhookEvent| {
+        let (invocations, effects) = (invocations.clone(), effects.clone());
+        async move {
+            tokio::time::sleep(handler_time).await;
+            let id = message_id(&event).ok_or("not a message event")?;
+            // One write of one line: appends from several tasks never mix.
+            (&*invocations)
+                .write_all(format!("{id}\n").as_bytes())
+                .map_err(|e| e.to_string())?;
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(effects.join(&id))
+            {
+                Ok(_) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+                Err(e) => Err(e.to_string()),
+            }
+        }
+    };
+    let builder = Inbox::builder()
+        .concurrency(8)
+        .capacity(capacity.parse()?)
+        .backoff(Duration::from_millis(50), Duration::from_millis(500))
+        .handler_timeout(handler_time.max(Duration::from_millis(500)) * 2)
+        .poll_interval(Duration::from_millis(50));
+    let inbox = if store.starts_with("redis://") {
+        builder.redis(store, "faults", handler).await?
+    } else {
+        builder.sqlite(dir.join("inbox.db"), handler).await?
+    };
+    let router = inbox.router("/hook").merge(
+        axum::Router::new()
+            .route("/waiting", get(waiting))
+            .with_state(inbox.clone()),
+    );
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port.parse::<u16>()?)).await?;
+    println!("ready");
+    axum::serve(listener, router).await?;
+    Ok(())
+}
+
+fn message_id(event: &WebhookEvent) -> Option<String> {
+    match &event.payload {
+        Payload::Messages(messages) => messages.first()?.id.clone(),
+        _ => None,
+    }
+}
+
+/// The inbox's waiting events, or `503` with the store's error.
+async fn waiting(State(inbox): State<Inbox>) -> Result<String, (axum::http::StatusCode, String)> {
+    inbox
+        .waiting()
+        .await
+        .map(|n| n.to_string())
+        .map_err(|e| (axum::http::StatusCode::SERVICE_UNAVAILABLE, e.to_string()))
+}

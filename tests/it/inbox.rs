@@ -1,0 +1,526 @@
+//! The durable inbox on a real SQLite file and a real `redis-server`:
+//! retries, dead letters, deduplication, per-chat order, capacity and
+//! shutdown. The fault tests with killed processes are in `inbox_faults`.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use whapi_ext::webhooks::inbox::Acceptance;
+use whapi_ext::webhooks::{Inbox, InboxBuilder, Payload, WebhookEvent};
+use whapi_tests::redis_server::RedisServer;
+
+/// Where an inbox of a test keeps its events.
+pub(crate) enum Backend {
+    Sqlite(tempfile::TempDir),
+    Redis(RedisServer),
+}
+
+impl Backend {
+    pub(crate) fn both() -> [Backend; 2] {
+        [
+            Backend::Sqlite(tempfile::tempdir().unwrap()),
+            Backend::Redis(RedisServer::start()),
+        ]
+    }
+
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Redis(_) => "redis",
+        }
+    }
+
+    /// An inbox on this backend; inboxes opened with one `name` share it.
+    pub(crate) async fn open<H, Fut>(&self, builder: InboxBuilder, name: &str, handler: H) -> Inbox
+    where
+        H: Fn(WebhookEvent) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), String>> + Send + 'static,
+    {
+        match self {
+            Backend::Sqlite(dir) => builder
+                .sqlite(dir.path().join(format!("{name}.db")), handler)
+                .await
+                .unwrap(),
+            Backend::Redis(redis) => builder.redis(&redis.url, name, handler).await.unwrap(),
+        }
+    }
+}
+
+/// A message event of `chat` with message id `id`.
+pub(crate) fn message(id: &str, chat: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "messages": [{"id": id, "chat_id": chat, "type": "text", "text": {"body": "hi"}}],
+        "event": {"type": "messages", "event": "post"},
+        "channel_id": "TEST-CHANNEL"
+    }))
+    .unwrap()
+}
+
+fn id_of(event: &WebhookEvent) -> String {
+    match &event.payload {
+        Payload::Messages(messages) => messages[0].id.clone().unwrap_or_default(),
+        other => panic!("not a message: {other:?}"),
+    }
+}
+
+/// What handlers did: every attempt, and every success, in order.
+#[derive(Clone, Default)]
+struct Log {
+    attempts: Arc<Mutex<Vec<String>>>,
+    successes: Arc<Mutex<Vec<String>>>,
+}
+
+impl Log {
+    fn attempt(&self, id: &str) -> usize {
+        let mut attempts = self.attempts.lock().unwrap();
+        attempts.push(id.to_string());
+        attempts.iter().filter(|a| *a == id).count()
+    }
+
+    fn succeed(&self, id: &str) {
+        self.successes.lock().unwrap().push(id.to_string());
+    }
+
+    fn attempts_of(&self, id: &str) -> usize {
+        self.attempts
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|a| *a == id)
+            .count()
+    }
+
+    fn successes(&self) -> Vec<String> {
+        self.successes.lock().unwrap().clone()
+    }
+
+    /// Waits until `done` holds of the successes (10 s at most).
+    async fn wait_for(&self, what: &str, done: impl Fn(&[String]) -> bool) {
+        let started = Instant::now();
+        while !done(&self.successes()) {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "waited 10 s for {what}; successes: {:?}, attempts: {:?}",
+                self.successes(),
+                self.attempts.lock().unwrap()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// Quick retries and polls, for tests.
+fn quick() -> InboxBuilder {
+    Inbox::builder()
+        .backoff(Duration::from_millis(10), Duration::from_millis(50))
+        .poll_interval(Duration::from_millis(20))
+}
+
+async fn wait_until_empty(inbox: &Inbox) {
+    let started = Instant::now();
+    while inbox.waiting().await.unwrap() > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the inbox did not empty"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_handler_failing_twice_is_handled_on_its_third_attempt() {
+    for backend in Backend::both() {
+        let log = Log::default();
+        let handler_log = log.clone();
+        let inbox = backend
+            .open(quick().max_attempts(5), "retry", move |event| {
+                let log = handler_log.clone();
+                async move {
+                    let id = id_of(&event);
+                    if log.attempt(&id) < 3 {
+                        return Err("attempt failed on purpose".to_string());
+                    }
+                    log.succeed(&id);
+                    Ok(())
+                }
+            })
+            .await;
+
+        assert!(matches!(
+            inbox.accept(&message("m1", "1@s.whatsapp.net")).await,
+            Acceptance::Stored
+        ));
+        log.wait_for("m1", |done| done == ["m1"]).await;
+        wait_until_empty(&inbox).await;
+
+        assert_eq!(log.attempts_of("m1"), 3, "{}", backend.name());
+        assert!(
+            inbox.dead_letters(10).await.unwrap().is_empty(),
+            "{}",
+            backend.name()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_handler_failing_always_leaves_a_dead_letter_that_can_be_replayed() {
+    for backend in Backend::both() {
+        let log = Log::default();
+        let healthy = Arc::new(AtomicBool::new(false));
+        let (handler_log, handler_healthy) = (log.clone(), healthy.clone());
+        let inbox = backend
+            .open(quick().max_attempts(3), "dead", move |event| {
+                let (log, healthy) = (handler_log.clone(), handler_healthy.clone());
+                async move {
+                    let id = id_of(&event);
+                    log.attempt(&id);
+                    if !healthy.load(Ordering::SeqCst) {
+                        return Err("the database is down".to_string());
+                    }
+                    log.succeed(&id);
+                    Ok(())
+                }
+            })
+            .await;
+        let name = backend.name();
+
+        assert!(inbox
+            .accept(&message("m1", "1@s.whatsapp.net"))
+            .await
+            .is_acknowledged());
+        let started = Instant::now();
+        let dead = loop {
+            let dead = inbox.dead_letters(10).await.unwrap();
+            if !dead.is_empty() {
+                break dead;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "{name}: no dead letter"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
+
+        assert_eq!(dead.len(), 1, "{name}");
+        assert_eq!(dead[0].attempts, 3, "{name}");
+        assert_eq!(log.attempts_of("m1"), 3, "{name}");
+        assert_eq!(dead[0].last_error, "the database is down", "{name}");
+        assert_eq!(
+            dead[0].event.as_ref().map(id_of).as_deref(),
+            Some("m1"),
+            "{name}"
+        );
+        assert_eq!(
+            inbox.waiting().await.unwrap(),
+            0,
+            "{name}: a dead letter is not waiting"
+        );
+
+        healthy.store(true, Ordering::SeqCst);
+        assert!(inbox.replay(&dead[0].key).await.unwrap(), "{name}");
+        log.wait_for("the replay", |done| done == ["m1"]).await;
+        wait_until_empty(&inbox).await;
+        assert!(inbox.dead_letters(10).await.unwrap().is_empty(), "{name}");
+        assert!(
+            !inbox.replay(&dead[0].key).await.unwrap(),
+            "{name}: nothing left to replay"
+        );
+        assert_eq!(log.attempts_of("m1"), 4, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn an_event_delivered_again_is_acknowledged_and_not_handled_again() {
+    for backend in Backend::both() {
+        let log = Log::default();
+        let handler_log = log.clone();
+        let inbox = backend
+            .open(quick(), "dedupe", move |event| {
+                let log = handler_log.clone();
+                async move {
+                    let id = id_of(&event);
+                    log.attempt(&id);
+                    log.succeed(&id);
+                    Ok(())
+                }
+            })
+            .await;
+        let name = backend.name();
+        let body = message("m1", "1@s.whatsapp.net");
+
+        // Twice at once, then again once handled.
+        let (a, b) = tokio::join!(inbox.accept(&body), inbox.accept(&body));
+        let mut firsts = [format!("{a:?}"), format!("{b:?}")];
+        firsts.sort();
+        assert_eq!(firsts, ["Duplicate", "Stored"], "{name}");
+        log.wait_for("m1", |done| done == ["m1"]).await;
+        let again = inbox.accept(&body).await;
+
+        assert!(matches!(again, Acceptance::Duplicate), "{name}: {again:?}");
+        assert_eq!(again.status(), 200);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(log.attempts_of("m1"), 1, "{name}");
+    }
+}
+
+/// Two receivers (each its own inbox, its own connections, its own port)
+/// behind one Redis, as two instances behind a load balancer: every event
+/// is posted to both at once, and each is handled once.
+#[tokio::test]
+async fn one_event_posted_to_two_receivers_sharing_redis_at_once_is_handled_once() {
+    let backend = Backend::Redis(RedisServer::start());
+    let log = Log::default();
+    let mut addresses = Vec::new();
+    for _ in 0..2 {
+        let handler_log = log.clone();
+        let inbox = backend
+            .open(quick(), "shared", move |event| {
+                let log = handler_log.clone();
+                async move {
+                    let id = id_of(&event);
+                    log.attempt(&id);
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    log.succeed(&id);
+                    Ok(())
+                }
+            })
+            .await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        addresses.push(listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, inbox.router("/hook")).await });
+    }
+    let http = reqwest::Client::new();
+    let post = |address: std::net::SocketAddr, body: Vec<u8>| {
+        let request = http
+            .post(format!("http://{address}/hook"))
+            .body(body)
+            .send();
+        async move { request.await.unwrap().status().as_u16() }
+    };
+
+    for i in 0..20 {
+        let body = message(&format!("m{i}"), &format!("{i}@s.whatsapp.net"));
+        let answers = tokio::join!(post(addresses[0], body.clone()), post(addresses[1], body));
+        assert_eq!(answers, (200, 200), "both acknowledge event {i}");
+    }
+    log.wait_for("20 events", |done| done.len() >= 20).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let mut handled = log.successes();
+    handled.sort();
+    let mut expected: Vec<String> = (0..20).map(|i| format!("m{i}")).collect();
+    expected.sort();
+    assert_eq!(handled, expected, "each event handled once");
+    assert_eq!(log.attempts.lock().unwrap().len(), 20);
+}
+
+#[tokio::test]
+async fn one_chats_events_are_handled_in_order_when_asked() {
+    for backend in Backend::both() {
+        let log = Log::default();
+        let handler_log = log.clone();
+        let inbox = backend
+            .open(
+                quick().keep_chat_order(true).concurrency(4),
+                "ordered",
+                move |event| {
+                    let log = handler_log.clone();
+                    async move {
+                        let id = id_of(&event);
+                        // Every chat's first event fails once: the later
+                        // ones wait for its retry.
+                        if log.attempt(&id) == 1 && id.ends_with("-0") {
+                            return Err("first attempt fails".to_string());
+                        }
+                        tokio::time::sleep(Duration::from_millis(3)).await;
+                        log.succeed(&id);
+                        Ok(())
+                    }
+                },
+            )
+            .await;
+        let name = backend.name();
+
+        for i in 0..5 {
+            for chat in ["a", "b", "c"] {
+                let acceptance = inbox
+                    .accept(&message(
+                        &format!("{chat}-{i}"),
+                        &format!("{chat}@s.whatsapp.net"),
+                    ))
+                    .await;
+                assert!(acceptance.is_acknowledged(), "{name}: {acceptance:?}");
+            }
+        }
+        log.wait_for("15 events", |done| done.len() == 15).await;
+
+        let successes = log.successes();
+        for chat in ["a", "b", "c"] {
+            let of_chat: Vec<&String> = successes.iter().filter(|s| s.starts_with(chat)).collect();
+            let expected: Vec<String> = (0..5).map(|i| format!("{chat}-{i}")).collect();
+            assert_eq!(
+                of_chat,
+                expected.iter().collect::<Vec<_>>(),
+                "{name}: {successes:?}"
+            );
+            // No later event was even tried before the first succeeded.
+            let attempts = log.attempts.lock().unwrap().clone();
+            let first_done = attempts
+                .iter()
+                .rposition(|a| *a == format!("{chat}-0"))
+                .unwrap();
+            let first_later = attempts
+                .iter()
+                .position(|a| a.starts_with(chat) && !a.ends_with("-0"))
+                .unwrap();
+            assert!(first_later > first_done, "{name}: {attempts:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn past_its_capacity_the_inbox_answers_503_with_retry_after() {
+    for backend in Backend::both() {
+        let release = Arc::new(tokio::sync::Semaphore::new(0));
+        let handler_release = release.clone();
+        let inbox = backend
+            .open(quick().capacity(3), "capacity", move |_event| {
+                let release = handler_release.clone();
+                async move {
+                    release.acquire().await.map_err(|e| e.to_string())?.forget();
+                    Ok(())
+                }
+            })
+            .await;
+        let name = backend.name();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let router = inbox.router("/hook");
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let http = reqwest::Client::new();
+        let post = |id: String| {
+            let request = http
+                .post(format!("http://{address}/hook"))
+                .body(message(&id, "1@s.whatsapp.net"))
+                .send();
+            async move { request.await.unwrap() }
+        };
+
+        let mut statuses = Vec::new();
+        for i in 0..5 {
+            statuses.push(post(format!("m{i}")).await.status().as_u16());
+        }
+        let refused = post("m5".to_string()).await;
+
+        assert_eq!(statuses, [200, 200, 200, 503, 503], "{name}");
+        assert_eq!(refused.status(), 503);
+        assert_eq!(refused.headers()["retry-after"], "5", "{name}");
+        assert_eq!(inbox.waiting().await.unwrap(), 3, "{name}");
+
+        release.add_permits(3);
+        wait_until_empty(&inbox).await;
+        release.add_permits(1);
+        assert_eq!(
+            post("m3".to_string()).await.status(),
+            200,
+            "{name}: room again"
+        );
+    }
+}
+
+#[tokio::test]
+async fn shutdown_lets_running_handlers_finish_and_refuses_new_events() {
+    for backend in Backend::both() {
+        let log = Log::default();
+        let handler_log = log.clone();
+        let inbox = backend
+            .open(quick(), "shutdown", move |event| {
+                let log = handler_log.clone();
+                async move {
+                    let id = id_of(&event);
+                    log.attempt(&id);
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    log.succeed(&id);
+                    Ok(())
+                }
+            })
+            .await;
+        let name = backend.name();
+
+        for id in ["m1", "m2"] {
+            assert!(inbox
+                .accept(&message(id, "1@s.whatsapp.net"))
+                .await
+                .is_acknowledged());
+        }
+        let started = Instant::now();
+        while log.attempts.lock().unwrap().len() < 2 {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "{name}: not started"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let drained = inbox.shutdown(Duration::from_secs(10)).await;
+
+        assert!(drained, "{name}");
+        let mut done = log.successes();
+        done.sort();
+        assert_eq!(
+            done,
+            ["m1", "m2"],
+            "{name}: both finished before shutdown returned"
+        );
+        assert_eq!(
+            inbox.waiting().await.unwrap(),
+            0,
+            "{name}: their outcomes are recorded"
+        );
+        let late = inbox.accept(&message("m3", "1@s.whatsapp.net")).await;
+        assert!(matches!(late, Acceptance::Busy), "{name}: {late:?}");
+        assert_eq!(late.status(), 503);
+    }
+}
+
+#[tokio::test]
+async fn a_store_that_is_down_gets_the_sender_503_and_nothing_is_acknowledged() {
+    let mut redis = RedisServer::start();
+    let backend_url = redis.url.clone();
+    let inbox = Inbox::builder()
+        .redis(&backend_url, "down", |_event: WebhookEvent| async {
+            Ok::<(), String>(())
+        })
+        .await
+        .unwrap();
+    redis.kill();
+
+    let acceptance = inbox.accept(&message("m1", "1@s.whatsapp.net")).await;
+
+    assert!(
+        matches!(acceptance, Acceptance::Unavailable(_)),
+        "{acceptance:?}"
+    );
+    assert!(!acceptance.is_acknowledged());
+    assert_eq!(acceptance.status(), 503);
+    assert_eq!(acceptance.retry_after(), Some(Duration::from_secs(5)));
+}
+
+#[tokio::test]
+async fn an_unreadable_body_is_refused_with_400_and_not_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = Inbox::builder()
+        .sqlite(dir.path().join("inbox.db"), |_event: WebhookEvent| async {
+            Ok::<(), String>(())
+        })
+        .await
+        .unwrap();
+
+    let refused = inbox.accept(b"{\"not\": \"an event\"}").await;
+
+    assert!(matches!(refused, Acceptance::Unreadable(_)), "{refused:?}");
+    assert_eq!(refused.status(), 400);
+    assert_eq!(inbox.waiting().await.unwrap(), 0);
+}
