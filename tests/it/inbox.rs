@@ -524,3 +524,43 @@ async fn an_unreadable_body_is_refused_with_400_and_not_stored() {
     assert_eq!(refused.status(), 400);
     assert_eq!(inbox.waiting().await.unwrap(), 0);
 }
+
+/// A Redis restarted without its data (no append-only file) loses what it
+/// held, but the inbox goes on: its consumer group is made again and new
+/// events are handled.
+#[tokio::test]
+async fn an_inbox_goes_on_after_redis_lost_its_data() {
+    let mut redis = RedisServer::start();
+    let log = Log::default();
+    let handler_log = log.clone();
+    let handler = move |event: WebhookEvent| {
+        let log = handler_log.clone();
+        async move {
+            log.succeed(&id_of(&event));
+            Ok::<(), String>(())
+        }
+    };
+    let inbox = quick().redis(&redis.url, "amnesia", handler).await.unwrap();
+    assert!(inbox
+        .accept(&message("m1", "1@s.whatsapp.net"))
+        .await
+        .is_acknowledged());
+    log.wait_for("m1", |done| done == ["m1"]).await;
+
+    redis.restart();
+    let started = Instant::now();
+    while !inbox
+        .accept(&message("m2", "1@s.whatsapp.net"))
+        .await
+        .is_acknowledged()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "Redis never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    log.wait_for("m2 after the restart", |done| done == ["m1", "m2"])
+        .await;
+}

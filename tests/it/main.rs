@@ -5,6 +5,7 @@ mod client_wire;
 mod ext_client;
 mod generation;
 mod inbox;
+mod inbox_faults;
 mod keep_alive;
 mod media;
 mod pagination;

@@ -107,6 +107,8 @@ pub(crate) struct RedisStore {
     prefix: String,
     consumer: String,
     policy: Policy,
+    /// Where the next look for entries whose lease ran out starts.
+    claim_cursor: std::sync::Mutex<String>,
     put: Script,
     due: Script,
     reschedule: Script,
@@ -129,6 +131,7 @@ impl RedisStore {
                 rand_suffix()
             ),
             policy,
+            claim_cursor: std::sync::Mutex::new("0-0".into()),
             put: Script::new(PUT),
             due: Script::new(DUE),
             reschedule: Script::new(RESCHEDULE),
@@ -197,38 +200,60 @@ impl RedisStore {
     }
 
     async fn lease_inner(&self, max: usize) -> StoreResult<Vec<Leased>> {
+        let entries = match self.take_due(max).await {
+            // Redis lost the group (restarted without its data, flushed):
+            // make it again, or no event would be handed out again.
+            Err(e) if e.code() == Some("NOGROUP") => {
+                tracing::warn!("the Redis inbox's consumer group was gone; created it again");
+                self.create_group().await?;
+                self.take_due(max).await.map_err(failed)?
+            }
+            other => other.map_err(failed)?,
+        };
+        self.lease_entries(entries).await
+    }
+
+    /// Moves due retries into the stream, then claims entries whose lease
+    /// ran out and reads new ones, up to `max`.
+    async fn take_due(&self, max: usize) -> redis::RedisResult<Vec<StreamId>> {
         let mut redis = self.redis.clone();
         let _moved: i64 = self
             .due
             .key(&self.prefix)
             .arg(max.max(16))
             .invoke_async(&mut redis)
-            .await
-            .map_err(failed)?;
+            .await?;
         let claimed: StreamAutoClaimReply = redis
             .xautoclaim_options(
                 self.stream(),
                 GROUP,
                 &self.consumer,
                 duration_millis(self.policy.lease),
-                "0-0",
+                self.claim_from(),
                 StreamAutoClaimOptions::default().count(max),
             )
-            .await
-            .map_err(failed)?;
+            .await?;
+        // The next call goes on where this one stopped (XAUTOCLAIM looks
+        // at ten entries per one asked for), back at the start after the
+        // last.
+        *self.claim_cursor.lock().unwrap_or_else(|p| p.into_inner()) = claimed.next_stream_id;
         let mut entries = claimed.claimed;
         if entries.len() < max {
-            let fresh = match self.read_new(max - entries.len()).await {
-                Err(e) if e.code() == Some("NOGROUP") => {
-                    // Redis lost the group (restarted without its data).
-                    self.create_group().await?;
-                    self.read_new(max - entries.len()).await
-                }
-                other => other,
-            }
-            .map_err(failed)?;
-            entries.extend(fresh);
+            entries.extend(self.read_new(max - entries.len()).await?);
         }
+        Ok(entries)
+    }
+
+    fn claim_from(&self) -> String {
+        self.claim_cursor
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Leases the entries taken, holding back (with `keep_chat_order`)
+    /// those whose chat has an earlier event not done.
+    async fn lease_entries(&self, entries: Vec<StreamId>) -> StoreResult<Vec<Leased>> {
         let mut leased = Vec::with_capacity(entries.len());
         for entry in entries {
             let event = to_leased(&entry);
