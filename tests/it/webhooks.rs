@@ -216,11 +216,12 @@ fn every_message_type_gets_its_body() {
             MessageBody::Vote { .. } => "vote",
             MessageBody::Action(_) => "action",
             MessageBody::Interactive(Some(_)) => "interactive",
-            MessageBody::Reply(Some(_)) => "reply",
+            MessageBody::ButtonReply(_) => "button_reply",
+            MessageBody::ListReply(_) => "list_reply",
             MessageBody::Buttons(Some(_)) => "buttons",
             MessageBody::List(Some(_)) => "list",
             MessageBody::Hsm(Some(_)) => "hsm",
-            MessageBody::Order(Some(_)) => "order",
+            MessageBody::Order(_) => "order",
             MessageBody::Product(Some(_)) => "product",
             MessageBody::System(Some(_)) => "system",
             MessageBody::Event(Some(_)) => "event",
@@ -248,7 +249,7 @@ fn every_message_type_gets_its_body() {
             "contact_list",
             "poll",
             "interactive",
-            "reply",
+            "button_reply",
             "buttons",
             "list",
             "hsm",
@@ -288,6 +289,68 @@ fn every_message_type_gets_its_body() {
         messages[29].raw().get().contains("\"beam\""),
         "an unknown type keeps its content in the raw JSON"
     );
+}
+
+#[test]
+fn button_presses_list_choices_and_orders_read_as_typed_values() {
+    let body = serde_json::json!({
+        "event": {"type": "messages", "event": "post"},
+        "messages": [
+            {"id": "r1", "type": "reply", "context": {"quoted_id": "q1"},
+             "reply": {"type": "buttons_reply", "buttons_reply": {"id": "yes", "title": "Yes", "extra": 1}}},
+            {"id": "r2", "type": "reply",
+             "reply": {"list_reply": {"id": "row-2", "title": "Blue", "description": "the sky"}}},
+            {"id": "r3", "type": "reply", "reply": {"type": "carousel_reply"}},
+            {"id": "o1", "type": "order",
+             "order": {"order_id": "1234567890123", "item_count": "3", "total_price": 19.5, "currency": "EUR", "status": "new"}}
+        ]
+    });
+    let event = WebhookEvent::parse(&serde_json::to_vec(&body).unwrap()).unwrap();
+    let Payload::Messages(messages) = &event.payload else {
+        panic!("{:?}", event.payload)
+    };
+
+    let MessageBody::ButtonReply(pressed) = messages[0].body() else {
+        panic!("{:?}", messages[0].body())
+    };
+    assert_eq!(
+        (pressed.id.as_deref(), pressed.title.as_deref()),
+        (Some("yes"), Some("Yes"))
+    );
+    assert_eq!(messages[0].choice_id(), Some("yes"));
+    assert_eq!(messages[0].quoted_id(), Some("q1"));
+    assert!(
+        messages[0].raw().get().contains(r#""extra":1"#),
+        "unknown fields kept"
+    );
+
+    let MessageBody::ListReply(row) = messages[1].body() else {
+        panic!("{:?}", messages[1].body())
+    };
+    assert_eq!(row.description.as_deref(), Some("the sky"));
+    assert_eq!(
+        messages[1].choice_id(),
+        Some("row-2"),
+        "no type: read by what it holds"
+    );
+    assert_eq!(messages[1].quoted_id(), None);
+
+    assert!(matches!(
+        messages[2].body(),
+        MessageBody::Unknown {
+            kind: Some("reply")
+        }
+    ));
+    assert_eq!(messages[2].choice_id(), None);
+
+    let MessageBody::Order(order) = messages[3].body() else {
+        panic!("{:?}", messages[3].body())
+    };
+    assert_eq!(order.order_id.as_deref(), Some("1234567890123"));
+    assert_eq!(order.item_count, Some(3), "a count sent as a string");
+    assert_eq!(order.total_price, Some(19.5));
+    assert_eq!(order.currency.as_deref(), Some("EUR"));
+    assert_eq!(messages[3].choice_id(), None);
 }
 
 #[test]

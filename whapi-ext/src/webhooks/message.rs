@@ -3,7 +3,8 @@
 use serde_json::value::RawValue;
 
 use super::model::{
-    Action, ContactCard, ContactList, LinkPreview, Location, Media, Message, Poll, Text,
+    Action, ButtonReply, ContactCard, ContactList, LinkPreview, ListReply, Location, Media,
+    Message, Order, Poll, Reply, Text,
 };
 
 /// A message's content, chosen by its `type`. Borrowed from the [`Message`].
@@ -73,16 +74,18 @@ pub enum MessageBody<'a> {
     Action(&'a Action),
     /// `interactive` (buttons, lists, carousels), kept as JSON.
     Interactive(Option<&'a RawValue>),
-    /// `reply` to interactive content, kept as JSON.
-    Reply(Option<&'a RawValue>),
+    /// A button pressed (`reply` of type `buttons_reply`).
+    ButtonReply(&'a ButtonReply),
+    /// A list row chosen (`reply` of type `list_reply`).
+    ListReply(&'a ListReply),
     /// `buttons`, kept as JSON.
     Buttons(Option<&'a RawValue>),
     /// `list`, kept as JSON.
     List(Option<&'a RawValue>),
     /// `hsm` (template), kept as JSON.
     Hsm(Option<&'a RawValue>),
-    /// `order`, kept as JSON.
-    Order(Option<&'a RawValue>),
+    /// `order`: an order placed from a catalog.
+    Order(&'a Order),
     /// `product`, kept as JSON.
     Product(Option<&'a RawValue>),
     /// `system`, kept as JSON.
@@ -131,11 +134,11 @@ impl Message {
             },
             "action" => self.action.as_ref().map_or(unknown, action_body),
             "interactive" => B::Interactive(self.interactive.as_deref()),
-            "reply" => B::Reply(self.reply.as_deref()),
+            "reply" => self.reply.as_ref().and_then(reply_body).unwrap_or(unknown),
             "buttons" => B::Buttons(self.buttons.as_deref()),
             "list" => B::List(self.list.as_deref()),
             "hsm" => B::Hsm(self.hsm.as_deref()),
-            "order" => B::Order(self.order.as_deref()),
+            "order" => self.order.as_ref().map_or(unknown, B::Order),
             "product" => B::Product(self.product.as_deref()),
             "system" => B::System(self.system.as_deref()),
             "event" => B::Event(self.event.as_deref()),
@@ -174,6 +177,22 @@ impl Message {
         }
     }
 
+    /// The id of the button pressed or the list row chosen, for a bot to
+    /// match on: the id it gave the button or row when it sent them.
+    pub fn choice_id(&self) -> Option<&str> {
+        match self.body() {
+            MessageBody::ButtonReply(b) => b.id.as_deref(),
+            MessageBody::ListReply(l) => l.id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The message this one quotes (a reply to it, a button pressed under
+    /// it).
+    pub fn quoted_id(&self) -> Option<&str> {
+        self.context.as_ref()?.quoted_id.as_deref()
+    }
+
     /// The chat it belongs to.
     pub fn chat_id(&self) -> Option<&str> {
         self.chat_id.as_deref()
@@ -182,6 +201,16 @@ impl Message {
     /// Whether the channel itself sent it (absent counts as not).
     pub fn from_me(&self) -> bool {
         self.from_me.unwrap_or(false)
+    }
+}
+
+/// A reply's choice, by its `type` or, without one, by what it holds.
+fn reply_body(reply: &Reply) -> Option<MessageBody<'_>> {
+    let button = reply.buttons_reply.as_ref().map(MessageBody::ButtonReply);
+    let row = reply.list_reply.as_ref().map(MessageBody::ListReply);
+    match reply.kind.as_deref() {
+        Some("list_reply") => row.or(button),
+        _ => button.or(row),
     }
 }
 

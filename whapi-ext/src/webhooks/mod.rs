@@ -68,9 +68,9 @@ pub use inbox::{Inbox, InboxBuilder};
 pub use key::EventKey;
 pub use message::MessageBody;
 pub use model::{
-    Action, Call, ChannelStatus, Chat, Contact, ContactCard, ContactList, Context, Group, Health,
-    Label, LinkPreview, Location, Media, Message, Participant, ParticipantEvent, Poll, PollResult,
-    Presence, Qr, ServiceError, Status, Text, Update,
+    Action, ButtonReply, Call, ChannelStatus, Chat, Contact, ContactCard, ContactList, Context,
+    Group, Health, Label, LinkPreview, ListReply, Location, Media, Message, Order, Participant,
+    ParticipantEvent, Poll, PollResult, Presence, Qr, Reply, ServiceError, Status, Text, Update,
 };
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]

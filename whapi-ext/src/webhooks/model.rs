@@ -126,8 +126,9 @@ lenient_struct! {
         context: object<Context>,
         /// Interactive content (buttons, lists, carousels).
         interactive: raw,
-        /// A reply to interactive content.
-        reply: raw,
+        /// A reply to interactive content: the button pressed, the list
+        /// row chosen.
+        reply: object<Reply>,
         /// Buttons content.
         buttons: raw,
         /// List content.
@@ -135,7 +136,7 @@ lenient_struct! {
         /// Template (HSM) content.
         hsm: raw,
         /// Order content.
-        order: raw,
+        order: object<Order>,
         /// Product content.
         product: raw,
         /// Product items content.
@@ -312,6 +313,66 @@ lenient_struct! {
         edited_type: string,
         /// The edited message's new content.
         edited_content: raw,
+    }
+}
+
+lenient_struct! {
+    /// A person's answer to interactive content (`reply` messages).
+    pub struct Reply {
+        /// `buttons_reply` or `list_reply`.
+        kind as "type": string,
+        /// The button pressed.
+        buttons_reply: object<ButtonReply>,
+        /// The list row chosen.
+        list_reply: object<ListReply>,
+    }
+}
+
+lenient_struct! {
+    /// The button a person pressed.
+    pub struct ButtonReply {
+        /// The button's id, as sent in the interactive message.
+        id: string,
+        /// The button's text.
+        title: string,
+    }
+}
+
+lenient_struct! {
+    /// The list row a person chose.
+    pub struct ListReply {
+        /// The row's id, as sent in the interactive message.
+        id: string,
+        /// The row's title.
+        title: string,
+        /// The row's description.
+        description: string,
+    }
+}
+
+lenient_struct! {
+    /// An order placed from a catalog (`order` messages).
+    pub struct Order {
+        /// The order's id (for `GET /business/orders/{OrderID}`).
+        order_id: string,
+        /// The seller's contact id.
+        seller: string,
+        /// The order's title.
+        title: string,
+        /// The buyer's message.
+        text: string,
+        /// The secret token the order's items are read with.
+        token: string,
+        /// Products ordered, counting quantities.
+        item_count: int,
+        /// ISO 4217 currency code.
+        currency: string,
+        /// The total, in `currency`.
+        total_price: float,
+        /// `new`, `accepted` or `canceled`.
+        status: string,
+        /// A JPEG preview, base64.
+        preview: string,
     }
 }
 
