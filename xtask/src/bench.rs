@@ -59,12 +59,13 @@ fn time<T>(mut f: impl FnMut() -> Result<T, String>) -> Result<(Duration, T), St
 }
 
 /// The benchmark examples of `whapi-tests`.
-const EXAMPLES: [&str; 5] = [
+const EXAMPLES: [&str; 6] = [
     "bench_overhead",
     "bench_pagination",
     "bench_webhooks",
     "bench_media",
     "bench_throttle",
+    "bench_inbox",
 ];
 
 /// Runs every benchmark, or only the group `only` names (`regen`, `build`
