@@ -107,6 +107,9 @@ async fn main() -> Result<(), common::Failure> {
         path.push(suffix);
         let _ = std::fs::remove_file(path);
     }
+    if answers != ["200", "200"] {
+        return Err(format!("the inbox answered {answers:?}, not 200 twice").into());
+    }
     if waiting != 0 || handled_rx.try_recv().is_ok() {
         return Err("the redelivered webhook was handled again".into());
     }

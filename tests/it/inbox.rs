@@ -564,3 +564,39 @@ async fn an_inbox_goes_on_after_redis_lost_its_data() {
     log.wait_for("m2 after the restart", |done| done == ["m1", "m2"])
         .await;
 }
+
+/// A handler that panics, in its future or before it returns one, fails
+/// that attempt like an error: the event is retried, not lost or stuck.
+#[tokio::test]
+async fn a_panicking_handler_is_retried_like_a_failing_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = Log::default();
+    let handler_log = log.clone();
+    let inbox = quick()
+        .sqlite(dir.path().join("panics.db"), move |event: WebhookEvent| {
+            let id = id_of(&event);
+            let attempt = handler_log.attempt(&id);
+            if attempt == 1 {
+                panic!("a bug before the handler's future");
+            }
+            let log = handler_log.clone();
+            async move {
+                if attempt == 2 {
+                    panic!("a bug inside the handler's future");
+                }
+                log.succeed(&id);
+                Ok::<(), String>(())
+            }
+        })
+        .await
+        .unwrap();
+
+    assert!(inbox
+        .accept(&message("m1", "1@s.whatsapp.net"))
+        .await
+        .is_acknowledged());
+    log.wait_for("m1", |done| done == ["m1"]).await;
+    wait_until_empty(&inbox).await;
+
+    assert_eq!(log.attempts_of("m1"), 3);
+}

@@ -149,13 +149,15 @@ async fn an_event_is_acknowledged_once_handled_and_its_later_deliveries_are_not_
 #[tokio::test]
 async fn past_its_concurrency_or_timeout_the_receiver_answers_503_or_500() {
     let release = Arc::new(tokio::sync::Notify::new());
+    let (started, mut has_started) = mpsc::unbounded_channel();
     let handler_release = release.clone();
     let router = WebhookReceiver::new(move |event: WebhookEvent| {
-        let release = handler_release.clone();
+        let (release, started) = (handler_release.clone(), started.clone());
         async move {
             if event.channel_id.as_deref() == Some("SLOW") {
                 tokio::time::sleep(Duration::from_secs(60)).await;
             } else {
+                let _ = started.send(());
                 release.notified().await;
             }
             Ok::<(), String>(())
@@ -167,7 +169,7 @@ async fn past_its_concurrency_or_timeout_the_receiver_answers_503_or_500() {
     let address = serve_router(router).await;
 
     let blocked = tokio::spawn(post(address, None, event("BLOCKED")));
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    has_started.recv().await.unwrap();
     let refused = reqwest::Client::new()
         .post(format!("http://{address}/hook"))
         .body(event("OTHER"))

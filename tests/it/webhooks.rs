@@ -297,9 +297,9 @@ fn button_presses_list_choices_and_orders_read_as_typed_values() {
         "event": {"type": "messages", "event": "post"},
         "messages": [
             {"id": "r1", "type": "reply", "context": {"quoted_id": "q1"},
-             "reply": {"type": "buttons_reply", "buttons_reply": {"id": "yes", "title": "Yes", "extra": 1}}},
+             "reply": {"type": "buttons_reply", "buttons_reply": {"id": "ButtonsV3:yes", "title": "Yes", "extra": 1}}},
             {"id": "r2", "type": "reply",
-             "reply": {"list_reply": {"id": "row-2", "title": "Blue", "description": "the sky"}}},
+             "reply": {"list_reply": {"id": "ListV3:row-2", "title": "Blue", "description": "the sky"}}},
             {"id": "r3", "type": "reply", "reply": {"type": "carousel_reply"}},
             {"id": "o1", "type": "order",
              "order": {"order_id": "1234567890123", "item_count": "3", "total_price": 19.5, "currency": "EUR", "status": "new"}}
@@ -315,7 +315,8 @@ fn button_presses_list_choices_and_orders_read_as_typed_values() {
     };
     assert_eq!(
         (pressed.id.as_deref(), pressed.title.as_deref()),
-        (Some("yes"), Some("Yes"))
+        (Some("ButtonsV3:yes"), Some("Yes")),
+        "the id as the service sent it"
     );
     assert_eq!(messages[0].choice_id(), Some("yes"));
     assert_eq!(messages[0].quoted_id(), Some("q1"));

@@ -145,7 +145,8 @@ async fn main() -> Result<(), common::Failure> {
         json!({"id": "PsobWy36679._7w-wKmB9tMeGQ", "type": "text", "text": {"body": "hello bot"}});
     let press = json!({"id": "PsobWy36679._7w-wKmB9tMeGR", "type": "reply",
                        "context": {"quoted_id": "PsobWy36679._7w-wKmB9tMeGS"},
-                       "reply": {"type": "buttons_reply", "buttons_reply": {"id": AGAIN, "title": "Say it again"}}});
+                       "reply": {"type": "buttons_reply",
+                                 "buttons_reply": {"id": format!("ButtonsV3:{AGAIN}"), "title": "Say it again"}}});
     for mut message in [text, press] {
         message["chat_id"] = json!(chat);
         message["from_me"] = json!(false);

@@ -70,7 +70,17 @@ impl WebhookEvent {
                 .filter(|ids| !ids.is_empty()),
             Payload::Statuses(statuses) => statuses
                 .iter()
-                .map(|s| Some(format!("{}:{}", s.id.as_deref()?, s.status.as_deref()?)))
+                .map(|s| {
+                    // In a group, each member's receipt of one message has
+                    // the same id and status: who it is from tells them apart.
+                    let who = s.recipient_id.as_deref().or(s.viewer_id.as_deref());
+                    let who = who.map_or(String::new(), |w| format!(":{w}"));
+                    Some(format!(
+                        "{}:{}{who}",
+                        s.id.as_deref()?,
+                        s.status.as_deref()?
+                    ))
+                })
                 .collect::<Option<Vec<_>>>()
                 .filter(|ids| !ids.is_empty()),
             _ => None,
@@ -155,6 +165,17 @@ mod tests {
         let read = delivered.replace("delivered", "read");
         assert_ne!(key(delivered), key(&read));
         assert_eq!(key(delivered), key(delivered));
+    }
+
+    #[test]
+    fn two_members_reading_one_group_message_are_two_events() {
+        let alice = r#"{"statuses":[{"id":"m1","status":"read","recipient_id":"111@s.whatsapp.net"}],"event":{"type":"statuses","event":"post"},"channel_id":"CH"}"#;
+        let bob = alice.replace("111@", "222@");
+        assert_ne!(key(alice), key(&bob));
+        assert_eq!(
+            key(alice).as_str(),
+            "CH/statuses/post/m1:read:111@s.whatsapp.net"
+        );
     }
 
     #[test]

@@ -178,13 +178,22 @@ impl Message {
     }
 
     /// The id of the button pressed or the list row chosen, for a bot to
-    /// match on: the id it gave the button or row when it sent them.
+    /// match on: the id it gave the button or row when it sent them. The
+    /// service prefixes it with the kind of menu it showed (`ButtonsV3:`,
+    /// `ListV3:`; a menu of four options or more becomes a list): the
+    /// prefix is removed here and kept in the reply's `id`.
     pub fn choice_id(&self) -> Option<&str> {
-        match self.body() {
-            MessageBody::ButtonReply(b) => b.id.as_deref(),
-            MessageBody::ListReply(l) => l.id.as_deref(),
-            _ => None,
-        }
+        let id = match self.body() {
+            MessageBody::ButtonReply(b) => b.id.as_deref()?,
+            MessageBody::ListReply(l) => l.id.as_deref()?,
+            _ => return None,
+        };
+        Some(
+            MENU_PREFIXES
+                .iter()
+                .find_map(|p| id.strip_prefix(p))
+                .unwrap_or(id),
+        )
     }
 
     /// The message this one quotes (a reply to it, a button pressed under
@@ -203,6 +212,9 @@ impl Message {
         self.from_me.unwrap_or(false)
     }
 }
+
+/// What the service puts before the id of a button or a list row.
+const MENU_PREFIXES: [&str; 2] = ["ButtonsV3:", "ListV3:"];
 
 /// A reply's choice, by its `type` or, without one, by what it holds.
 fn reply_body(reply: &Reply) -> Option<MessageBody<'_>> {

@@ -108,8 +108,14 @@ pub(crate) async fn run_handler(
     timeout: std::time::Duration,
 ) -> Result<(), String> {
     use futures_util::FutureExt;
-    let run = std::panic::AssertUnwindSafe(handler(event)).catch_unwind();
-    match tokio::time::timeout(timeout, run).await {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    // A panic in the handler's own body, before it returns its future,
+    // counts as much as one inside the future.
+    let future = match catch_unwind(AssertUnwindSafe(|| handler(event))) {
+        Ok(future) => future,
+        Err(panic) => return Err(format!("the handler panicked: {}", panic_message(&*panic))),
+    };
+    match tokio::time::timeout(timeout, AssertUnwindSafe(future).catch_unwind()).await {
         Ok(Ok(result)) => result,
         Ok(Err(panic)) => Err(format!("the handler panicked: {}", panic_message(&*panic))),
         Err(_) => Err(format!("the handler ran past its timeout ({timeout:?})")),

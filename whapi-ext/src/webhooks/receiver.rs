@@ -38,6 +38,10 @@ use super::{handler, EventKey, Handler, WebhookEvent, WebhookVerifier};
 /// Default body limit: 5 MiB, far above any event the service sends.
 pub const DEFAULT_BODY_LIMIT: usize = 5 * 1024 * 1024;
 
+/// A sender that takes longer to send its body is cut off (`408`): slow
+/// senders cannot hold the receiver's room for ever.
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// What a refused sender is told to wait, in seconds.
 const RETRY_AFTER_SECONDS: u64 = 5;
 
@@ -196,12 +200,18 @@ pub(crate) async fn read_verified(
             return Err(StatusCode::UNAUTHORIZED);
         }
     }
-    axum::body::to_bytes(request.into_body(), body_limit)
-        .await
-        .map_err(|error| {
+    let read = axum::body::to_bytes(request.into_body(), body_limit);
+    match tokio::time::timeout(BODY_READ_TIMEOUT, read).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(error)) => {
             tracing::warn!(%error, limit = body_limit, "webhook body refused");
-            StatusCode::PAYLOAD_TOO_LARGE
-        })
+            Err(StatusCode::PAYLOAD_TOO_LARGE)
+        }
+        Err(_) => {
+            tracing::warn!(timeout = ?BODY_READ_TIMEOUT, "webhook body not sent in time");
+            Err(StatusCode::REQUEST_TIMEOUT)
+        }
+    }
 }
 
 fn busy() -> Response {
@@ -228,26 +238,62 @@ async fn receive(State(shared): State<Shared>, request: Request) -> Response {
         }
     };
     let key = event.key();
-    {
-        let mut seen = shared.seen.lock().unwrap_or_else(|p| p.into_inner());
-        if seen.done.contains(&key) {
-            return StatusCode::OK.into_response();
-        }
-        if !seen.running.insert(key.clone()) {
-            return busy();
-        }
+    let Some(running) = Running::start(&shared.seen, key) else {
+        return busy();
+    };
+    if running.key.is_none() {
+        return StatusCode::OK.into_response();
     }
     let outcome = super::run_handler(&shared.handler, event, shared.timeout).await;
-    let mut seen = shared.seen.lock().unwrap_or_else(|p| p.into_inner());
-    seen.running.remove(&key);
     match outcome {
         Ok(()) => {
-            seen.remember(key);
+            running.succeeded();
             StatusCode::OK.into_response()
         }
         Err(error) => {
-            tracing::error!(%error, %key, "webhook handler failed; the service will deliver it again");
+            tracing::error!(%error, "webhook handler failed; the service will deliver it again");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// An event's key while its handler runs: taken out of `running` when
+/// dropped, also when the request is dropped halfway (the sender hung up),
+/// so its redelivery is not refused as "being handled" for ever.
+struct Running<'a> {
+    seen: &'a Mutex<Seen>,
+    /// `None` when the event was handled before.
+    key: Option<EventKey>,
+}
+
+impl<'a> Running<'a> {
+    /// Marks `key` as running; `None` when it is running already.
+    fn start(seen: &'a Mutex<Seen>, key: EventKey) -> Option<Self> {
+        let mut guard = seen.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.done.contains(&key) {
+            return Some(Self { seen, key: None });
+        }
+        guard.running.insert(key.clone()).then_some(Self {
+            seen,
+            key: Some(key),
+        })
+    }
+
+    /// Remembers the key as handled.
+    fn succeeded(mut self) {
+        if let Some(key) = self.key.take() {
+            let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+            seen.running.remove(&key);
+            seen.remember(key);
+        }
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+            seen.running.remove(&key);
         }
     }
 }

@@ -108,15 +108,19 @@ impl InboxBuilder {
     }
 
     /// The wait after a first failure, doubled after each further one up to
-    /// `max` (default 1 s to 5 min).
+    /// `max` (default 1 s to 5 min; at most 30 days).
     pub fn backoff(mut self, first: Duration, max: Duration) -> Self {
-        self.first_backoff = first;
-        self.max_backoff = max.max(first);
+        /// Longer waits are this long: a retry a month away is as good as
+        /// never, and a clock can add it.
+        const LONGEST: Duration = Duration::from_secs(30 * 24 * 3600);
+        self.first_backoff = first.min(LONGEST);
+        self.max_backoff = max.max(first).min(LONGEST);
         self
     }
 
-    /// How long an event's key is remembered after it was stored, so a
-    /// redelivery is dropped (default 24 h).
+    /// How long an event's key is remembered after it was handled, so a
+    /// redelivery is dropped (default 24 h). While the event waits, is
+    /// being handled or is a dead letter, its key is always remembered.
     pub fn dedup_window(mut self, window: Duration) -> Self {
         self.dedup_window = window;
         self
@@ -130,7 +134,9 @@ impl InboxBuilder {
     }
 
     /// Requests being read and stored at once before more are refused with
-    /// `503` (default 256): bounds the memory a flood of connections takes.
+    /// `503` (default 256): bounds the memory a flood of connections takes,
+    /// at worst this many bodies of `body_limit` bytes (a real event is a
+    /// few KiB; lower either to bound the worst case tighter).
     pub fn max_intake(mut self, requests: usize) -> Self {
         self.max_intake = requests.max(1);
         self
@@ -218,10 +224,10 @@ impl InboxBuilder {
         Policy {
             capacity: self.capacity,
             dedup_window: self.dedup_window,
-            lease: self.handler_timeout
-                + self
-                    .handler_timeout
+            lease: self.handler_timeout.saturating_add(
+                self.handler_timeout
                     .clamp(Duration::from_secs(1), Duration::from_secs(30)),
+            ),
             ordered: self.ordered,
         }
     }

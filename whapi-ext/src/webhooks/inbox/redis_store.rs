@@ -33,15 +33,16 @@ const GROUP: &str = "workers";
 /// before it is looked at again.
 const ORDER_WAIT: Duration = Duration::from_millis(200);
 
-/// Stores an event unless its key was seen; refuses it when full.
+/// Stores an event unless its key was seen; refuses it when full. Its key
+/// is kept while the event is stored (FINISH sets the window on it).
 const PUT: &str = r"
 local p = KEYS[1]
 if redis.call('EXISTS', p .. ':seen:' .. ARGV[1]) == 1 then return 0 end
 local waiting = redis.call('XLEN', p .. ':events') + redis.call('ZCARD', p .. ':retry')
-if waiting >= tonumber(ARGV[5]) then return -1 end
+if waiting >= tonumber(ARGV[4]) then return -1 end
 redis.call('XADD', p .. ':events', '*', 'key', ARGV[1], 'body', ARGV[2], 'chat', ARGV[3], 'failures', '0')
-redis.call('SET', p .. ':seen:' .. ARGV[1], '1', 'PX', ARGV[4])
-if ARGV[6] == '1' and ARGV[3] ~= '' then redis.call('RPUSH', p .. ':chat:' .. ARGV[3], ARGV[1]) end
+redis.call('SET', p .. ':seen:' .. ARGV[1], '1')
+if ARGV[5] == '1' and ARGV[3] ~= '' then redis.call('RPUSH', p .. ':chat:' .. ARGV[3], ARGV[1]) end
 return 1
 ";
 
@@ -60,9 +61,12 @@ return #due
 ";
 
 /// Takes a leased event out of the stream into the retries, due in
-/// ARGV[6] milliseconds.
+/// ARGV[6] milliseconds, if consumer ARGV[7] still holds it (another may
+/// have claimed it since its lease ran out).
 const RESCHEDULE: &str = r"
 local p = KEYS[1]
+local mine = redis.call('XPENDING', p .. ':events', 'workers', ARGV[1], ARGV[1], 1, ARGV[7])
+if #mine == 0 then return 0 end
 if redis.call('XACK', p .. ':events', 'workers', ARGV[1]) == 0 then return 0 end
 redis.call('XDEL', p .. ':events', ARGV[1])
 local t = redis.call('TIME')
@@ -72,10 +76,14 @@ redis.call('ZADD', p .. ':retry', now + tonumber(ARGV[6]), item)
 return 1
 ";
 
-/// Removes a leased event: done (ARGV[5] empty) or dead (ARGV[5] the
-/// error); either way a later event of its chat may go.
+/// Removes a leased event, if consumer ARGV[7] still holds it: done
+/// (ARGV[5] empty; its key is then kept ARGV[8] milliseconds) or dead
+/// (ARGV[5] the error; its key is kept with it). Either way a later event
+/// of its chat may go.
 const FINISH: &str = r"
 local p = KEYS[1]
+local mine = redis.call('XPENDING', p .. ':events', 'workers', ARGV[1], ARGV[1], 1, ARGV[7])
+if #mine == 0 then return 0 end
 if redis.call('XACK', p .. ':events', 'workers', ARGV[1]) == 0 then return 0 end
 redis.call('XDEL', p .. ':events', ARGV[1])
 if ARGV[3] ~= '' then redis.call('LREM', p .. ':chat:' .. ARGV[3], 1, ARGV[2]) end
@@ -83,7 +91,9 @@ if ARGV[5] ~= '' then
   local t = redis.call('TIME')
   redis.call('HSET', p .. ':dead', ARGV[2],
     cjson.encode({body = ARGV[4], chat = ARGV[3], failures = ARGV[6], error = ARGV[5]}))
-  redis.call('ZADD', p .. ':dead:order', tonumber(t[1]), ARGV[2])
+  redis.call('ZADD', p .. ':dead:order', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), ARGV[2])
+else
+  redis.call('PEXPIRE', p .. ':seen:' .. ARGV[2], ARGV[8])
 end
 return 1
 ";
@@ -141,6 +151,13 @@ impl RedisStore {
         store.create_group().await?;
         store.warn_unless_durable().await;
         Ok(store)
+    }
+
+    /// The deduplication window in milliseconds, as Redis takes it.
+    fn window_millis(&self) -> i64 {
+        /// Ten years: Redis refuses expiries past what its clock can add.
+        const LONGEST: i64 = 10 * 365 * 24 * 3600 * 1000;
+        duration_millis(self.policy.dedup_window).clamp(1, LONGEST)
     }
 
     fn stream(&self) -> String {
@@ -290,6 +307,7 @@ impl RedisStore {
             .arg(&event.chat)
             .arg(failures)
             .arg(duration_millis(after))
+            .arg(&self.consumer)
             .invoke_async(&mut redis)
             .await
             .map_err(failed)?;
@@ -311,7 +329,9 @@ impl RedisStore {
             .arg(chat)
             .arg(&event.body)
             .arg(error)
-            .arg(event.failures + 1)
+            .arg(event.failures.saturating_add(1))
+            .arg(&self.consumer)
+            .arg(self.window_millis())
             .invoke_async(&mut redis)
             .await
             .map_err(failed)?;
@@ -350,7 +370,6 @@ impl Store for RedisStore {
                 .arg(&event.key)
                 .arg(&event.body)
                 .arg(event.chat.as_deref().unwrap_or(""))
-                .arg(duration_millis(self.policy.dedup_window).max(1))
                 .arg(self.policy.capacity)
                 .arg(if self.policy.ordered { "1" } else { "0" })
                 .invoke_async(&mut redis)

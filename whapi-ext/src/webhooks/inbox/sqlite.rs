@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS whapi_inbox (
 CREATE INDEX IF NOT EXISTS whapi_inbox_due ON whapi_inbox (due, seq) WHERE state < 2;
 CREATE INDEX IF NOT EXISTS whapi_inbox_chat ON whapi_inbox (chat, seq) WHERE state < 2;
 CREATE INDEX IF NOT EXISTS whapi_inbox_done ON whapi_inbox (done) WHERE state = 2;
+CREATE INDEX IF NOT EXISTS whapi_inbox_dead ON whapi_inbox (seq) WHERE state = 3;
 ";
 
 enum Command {
@@ -181,7 +182,17 @@ impl Writer {
         if self.purged.elapsed() >= PURGE {
             self.purge();
         }
-        let committed = self.connection.execute_batch("COMMIT");
+        // An I/O error or a full disk can make SQLite roll the transaction
+        // back by itself: what ran after it ran alone, and none of it is
+        // answered as done.
+        let committed = if self.connection.is_autocommit() {
+            Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+                Some("the transaction was rolled back by an error".into()),
+            ))
+        } else {
+            self.connection.execute_batch("COMMIT")
+        };
         let error = committed.err().map(|e| {
             let _ = self.connection.execute_batch("ROLLBACK");
             self.waiting = waiting_before;
