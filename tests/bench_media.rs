@@ -143,7 +143,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     })
     .await?;
     let (upload_time, upload_rss) = measured(async {
-        wa.upload_media(MediaSource::path(&source).mime("application/octet-stream"))
+        wa.upload_media(MediaSource::path(&source).mime("video/mp4"))
             .await?;
         Ok(())
     })
