@@ -185,6 +185,34 @@ fn invocations(dir: &Path) -> BTreeMap<String, usize> {
     counts
 }
 
+/// The events not answered `200` by any of `answers`.
+fn unacknowledged(
+    events: &[(String, Vec<u8>)],
+    answers: &[&BTreeMap<String, u16>],
+) -> Vec<(String, Vec<u8>)> {
+    events
+        .iter()
+        .filter(|(id, _)| answers.iter().all(|a| a[id] != 200))
+        .cloned()
+        .collect()
+}
+
+/// How many handler runs came on top of one per event.
+fn extra_runs(calls: &BTreeMap<String, usize>) -> usize {
+    calls.values().map(|n| n - 1).sum()
+}
+
+/// `n` message events, each of the chat `chat(id)`.
+fn message_events(n: usize, chat: impl Fn(&str) -> String) -> Vec<(String, Vec<u8>)> {
+    ids(n)
+        .into_iter()
+        .map(|id| {
+            let body = message(&id, &chat(&id));
+            (id, body)
+        })
+        .collect()
+}
+
 /// Kills the worker in the middle of a flood, starts it again, redelivers
 /// what was not acknowledged, and checks: every event has its effect,
 /// acknowledged ones without being sent again; at most the handlers in
@@ -193,13 +221,7 @@ fn invocations(dir: &Path) -> BTreeMap<String, usize> {
 async fn survives_a_kill_mid_flood(store: &str, dir: &Path) {
     const EVENTS: usize = 600;
     let port = free_port();
-    let events: Vec<(String, Vec<u8>)> = ids(EVENTS)
-        .into_iter()
-        .map(|id| {
-            let body = message(&id, &format!("{}@s.whatsapp.net", &id[..4]));
-            (id, body)
-        })
-        .collect();
+    let events = message_events(EVENTS, |id| format!("{}@s.whatsapp.net", &id[..4]));
     let mut worker = Worker::start(store, port, dir, 2, 100_000);
     let acknowledged = AtomicUsize::new(0);
 
@@ -222,18 +244,13 @@ async fn survives_a_kill_mid_flood(store: &str, dir: &Path) {
     let handled_before_the_kill = invocations(dir).len();
 
     let worker = Worker::start(store, port, dir, 2, 100_000);
-    let unacknowledged: Vec<(String, Vec<u8>)> = events
-        .iter()
-        .filter(|(id, _)| answers[id] != 200)
-        .cloned()
-        .collect();
-    redeliver(worker.port, &unacknowledged).await;
+    redeliver(worker.port, &unacknowledged(&events, &[&answers])).await;
     wait_until_empty(worker.port).await;
 
     let all: BTreeSet<String> = ids(EVENTS).into_iter().collect();
     assert_eq!(effects(dir), all, "{store}: every event has its effect");
     let calls = invocations(dir);
-    let extra: usize = calls.values().map(|n| n - 1).sum();
+    let extra = extra_runs(&calls);
     assert!(
         extra <= CONCURRENCY,
         "{store}: {extra} events handled twice, more than the {CONCURRENCY} in flight at the kill: {:?}",
@@ -280,13 +297,7 @@ async fn redis_an_acknowledged_event_survives_a_restart_of_redis() {
     let redis_dir = tempfile::tempdir().unwrap();
     let mut redis = RedisServer::start_durable(redis_dir.path());
     let worker = Worker::start(&redis.url, free_port(), dir.path(), 2, 100_000);
-    let events: Vec<(String, Vec<u8>)> = ids(EVENTS)
-        .into_iter()
-        .map(|id| {
-            let body = message(&id, "1@s.whatsapp.net");
-            (id, body)
-        })
-        .collect();
+    let events = message_events(EVENTS, |_| "1@s.whatsapp.net".to_string());
     let acknowledged = AtomicUsize::new(0);
 
     let (answers, redis) = tokio::join!(flood(worker.port, &events, 16, &acknowledged), async {
@@ -305,18 +316,13 @@ async fn redis_an_acknowledged_event_survives_a_restart_of_redis() {
     });
     let refused = answers.values().filter(|s| **s != 200).count();
     assert!(refused > 0, "no event met the Redis that was away");
-    let unacknowledged: Vec<(String, Vec<u8>)> = events
-        .iter()
-        .filter(|(id, _)| answers[id] != 200)
-        .cloned()
-        .collect();
-    redeliver(worker.port, &unacknowledged).await;
+    redeliver(worker.port, &unacknowledged(&events, &[&answers])).await;
     wait_until_empty(worker.port).await;
 
     let all: BTreeSet<String> = ids(EVENTS).into_iter().collect();
     assert_eq!(effects(dir.path()), all, "every event has its effect");
     let calls = invocations(dir.path());
-    let extra: usize = calls.values().map(|n| n - 1).sum();
+    let extra = extra_runs(&calls);
     assert!(
         extra <= CONCURRENCY,
         "{extra} events handled twice, more than the {CONCURRENCY} in flight at the restart"
@@ -392,13 +398,7 @@ async fn redis_two_receivers_sharing_it_handle_each_event_once_and_take_over_a_d
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
     let mut first = Worker::start(&redis.url, free_port(), dirs[0].path(), 5, 100_000);
     let second = Worker::start(&redis.url, free_port(), dirs[1].path(), 5, 100_000);
-    let events: Vec<(String, Vec<u8>)> = ids(EVENTS)
-        .into_iter()
-        .map(|id| {
-            let body = message(&id, &format!("{}@s.whatsapp.net", &id[..4]));
-            (id, body)
-        })
-        .collect();
+    let events = message_events(EVENTS, |id| format!("{}@s.whatsapp.net", &id[..4]));
     let (acknowledged, by_second) = (AtomicUsize::new(0), AtomicUsize::new(0));
 
     let (to_first, to_second, ()) = tokio::join!(
@@ -411,12 +411,11 @@ async fn redis_two_receivers_sharing_it_handle_each_event_once_and_take_over_a_d
             first.kill();
         }
     );
-    let unacknowledged: Vec<(String, Vec<u8>)> = events
-        .iter()
-        .filter(|(id, _)| to_first[id] != 200 && to_second[id] != 200)
-        .cloned()
-        .collect();
-    redeliver(second.port, &unacknowledged).await;
+    redeliver(
+        second.port,
+        &unacknowledged(&events, &[&to_first, &to_second]),
+    )
+    .await;
     wait_until_empty(second.port).await;
 
     let mut handled: BTreeMap<String, usize> = invocations(dirs[0].path());
@@ -429,7 +428,7 @@ async fn redis_two_receivers_sharing_it_handle_each_event_once_and_take_over_a_d
         all,
         "every event handled"
     );
-    let extra: usize = handled.values().map(|n| n - 1).sum();
+    let extra = extra_runs(&handled);
     assert!(
         extra <= CONCURRENCY,
         "{extra} events handled twice, more than the {CONCURRENCY} in flight at the kill"

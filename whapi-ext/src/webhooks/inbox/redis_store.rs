@@ -60,15 +60,20 @@ end
 return #due
 ";
 
-/// Takes a leased event out of the stream into the retries, due in
-/// ARGV[6] milliseconds, if consumer ARGV[7] still holds it (another may
-/// have claimed it since its lease ran out).
-const RESCHEDULE: &str = r"
+/// The start of RESCHEDULE and FINISH: takes entry ARGV[1] out of the
+/// stream if consumer ARGV[7] still holds it (another may have claimed it
+/// since its lease ran out), or answers 0.
+const TAKE_OUT: &str = r"
 local p = KEYS[1]
 local mine = redis.call('XPENDING', p .. ':events', 'workers', ARGV[1], ARGV[1], 1, ARGV[7])
 if #mine == 0 then return 0 end
 if redis.call('XACK', p .. ':events', 'workers', ARGV[1]) == 0 then return 0 end
 redis.call('XDEL', p .. ':events', ARGV[1])
+";
+
+/// After [`TAKE_OUT`]: puts the event into the retries, due in ARGV[6]
+/// milliseconds.
+const RESCHEDULE: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local item = cjson.encode({key = ARGV[2], body = ARGV[3], chat = ARGV[4], failures = ARGV[5]})
@@ -76,16 +81,11 @@ redis.call('ZADD', p .. ':retry', now + tonumber(ARGV[6]), item)
 return 1
 ";
 
-/// Removes a leased event, if consumer ARGV[7] still holds it: done
-/// (ARGV[5] empty; its key is then kept ARGV[8] milliseconds) or dead
+/// After [`TAKE_OUT`]: the event is done (ARGV[5] empty; its key is then
+/// kept ARGV[8] milliseconds) or dead
 /// (ARGV[5] the error; its key is kept with it). Either way a later event
 /// of its chat may go.
 const FINISH: &str = r"
-local p = KEYS[1]
-local mine = redis.call('XPENDING', p .. ':events', 'workers', ARGV[1], ARGV[1], 1, ARGV[7])
-if #mine == 0 then return 0 end
-if redis.call('XACK', p .. ':events', 'workers', ARGV[1]) == 0 then return 0 end
-redis.call('XDEL', p .. ':events', ARGV[1])
 if ARGV[3] ~= '' then redis.call('LREM', p .. ':chat:' .. ARGV[3], 1, ARGV[2]) end
 if ARGV[5] ~= '' then
   local t = redis.call('TIME')
@@ -144,8 +144,8 @@ impl RedisStore {
             claim_cursor: std::sync::Mutex::new("0-0".into()),
             put: Script::new(PUT),
             due: Script::new(DUE),
-            reschedule: Script::new(RESCHEDULE),
-            finish: Script::new(FINISH),
+            reschedule: Script::new(&format!("{TAKE_OUT}{RESCHEDULE}")),
+            finish: Script::new(&format!("{TAKE_OUT}{FINISH}")),
             replay: Script::new(REPLAY),
         };
         store.create_group().await?;
