@@ -9,6 +9,7 @@ mod inbox_faults;
 mod keep_alive;
 mod media;
 mod pagination;
+mod sandbox;
 mod schemas;
 mod spec_file;
 mod throttle;

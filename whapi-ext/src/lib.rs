@@ -36,6 +36,9 @@ pub mod ids;
 pub mod media;
 pub mod pagination;
 pub mod retry;
+#[cfg(feature = "sandbox")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
+pub mod sandbox;
 #[cfg(feature = "throttle")]
 #[cfg_attr(docsrs, doc(cfg(feature = "throttle")))]
 pub mod throttle;

@@ -1,0 +1,253 @@
+//! The sandbox through the SDK: sends, statuses and their webhooks, real
+//! paging, media round trips, injected messages reaching a bot and its
+//! answer, refusals.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use whapi_client::types;
+use whapi_ext::media::MediaSource;
+use whapi_ext::sandbox::Sandbox;
+use whapi_ext::webhooks::{MessageBody, Payload, WebhookEvent, WebhookReceiver};
+use whapi_ext::{Error, Whapi};
+
+/// A receiver on loopback that keeps every event; its URL.
+async fn recording_receiver() -> (String, Arc<Mutex<Vec<WebhookEvent>>>) {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let kept = events.clone();
+    let router = WebhookReceiver::new(move |event: WebhookEvent| {
+        kept.lock().unwrap().push(event);
+        async { Ok::<(), String>(()) }
+    })
+    .router("/hook");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (url, events)
+}
+
+fn event(kind: types::WebhookEventTypeType) -> types::Event {
+    types::Event {
+        type_: Some(kind),
+        method: Some(types::EventMethod::Post),
+    }
+}
+
+#[tokio::test]
+async fn a_send_gets_a_fresh_id_and_goes_sent_delivered_read_with_a_webhook_each() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let wa = sandbox.client();
+    let (url, events) = recording_receiver().await;
+    wa.ensure_webhook(
+        &url,
+        vec![event(types::WebhookEventTypeType::Statuses)],
+        None,
+    )
+    .await
+    .unwrap();
+
+    let first = wa
+        .send_message_text("+1 (555) 010-0000", "hi")
+        .await
+        .unwrap();
+    let second = wa.send_message_text("15550100000", "again").await.unwrap();
+
+    assert_ne!(first.id(), second.id());
+    assert!(!first.id().is_empty() && first.id() != "string");
+    let mut statuses = Vec::new();
+    for _ in 0..200 {
+        statuses = events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|e| match &e.payload {
+                Payload::Statuses(s) if s[0].id.as_deref() == Some(first.id()) => {
+                    s[0].status.clone()
+                }
+                _ => None,
+            })
+            .collect::<Vec<_>>();
+        if statuses.len() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(statuses, ["sent", "delivered", "read"]);
+    let sent = sandbox.sent_to("15550100000");
+    assert_eq!(
+        sent.iter().map(|s| s.text.as_deref()).collect::<Vec<_>>(),
+        [Some("hi"), Some("again")]
+    );
+    assert_eq!(sent[0].status, "read");
+}
+
+#[tokio::test]
+async fn chats_and_messages_page_for_real_and_the_streams_walk_every_page() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let wa = sandbox.client();
+    for i in 0..25 {
+        let to = format!("1555010000{}", i % 3);
+        wa.send_message_text(to.as_str(), format!("m{i}"))
+            .await
+            .unwrap();
+    }
+
+    let chats: Vec<types::Chat> = wa.chats().page_size(2).items().try_collect().await.unwrap();
+    let messages: Vec<_> = wa
+        .messages()
+        .page_size(4)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    let mut pages = wa.messages().page_size(10).pages();
+    let first_page = pages.try_next().await.unwrap().unwrap();
+
+    assert_eq!(chats.len(), 3, "3 chats over 2 pages");
+    assert_eq!(
+        chats[0].id.as_ref().map(|id| id.to_string()).as_deref(),
+        Some("15550100000@s.whatsapp.net"),
+        "the most recent first"
+    );
+    assert_eq!(messages.len(), 25, "25 messages over 7 pages");
+    assert_eq!(first_page.total(), Some(25));
+}
+
+#[tokio::test]
+async fn media_uploaded_or_sent_from_a_file_downloads_back_byte_for_byte() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let wa = sandbox.client();
+    let bytes: Vec<u8> = (0..70_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.pdf");
+    std::fs::write(&path, &bytes).unwrap();
+
+    let uploaded = wa
+        .upload_media(MediaSource::bytes(
+            bytes.clone(),
+            "report.pdf",
+            "application/pdf",
+        ))
+        .await
+        .unwrap();
+    let sent = wa
+        .send_message_document("15550100000", MediaSource::path(&path))
+        .caption("the report")
+        .await
+        .unwrap();
+
+    let media_id = sandbox.sent_to("15550100000")[0].raw["document"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for id in [uploaded.id().to_string(), media_id] {
+        let mut downloaded = Vec::new();
+        wa.download_media(id.as_str(), &mut downloaded)
+            .await
+            .unwrap();
+        assert_eq!(downloaded, bytes, "{id}");
+    }
+    assert_eq!(sandbox.sent_to("15550100000")[0].id, sent.id());
+    assert_eq!(
+        sandbox.sent_to("15550100000")[0].text.as_deref(),
+        Some("the report")
+    );
+}
+
+/// A bot registers its webhook, a person writes and presses a button, and
+/// the bot's answers are in the chat.
+#[tokio::test]
+async fn an_injected_message_reaches_the_bot_and_its_answer_is_seen_in_the_chat() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let wa = sandbox.client();
+    let bot: Whapi = wa.clone();
+    let router = WebhookReceiver::new(move |event: WebhookEvent| {
+        let bot = bot.clone();
+        async move {
+            let Payload::Messages(messages) = &event.payload else {
+                return Ok(());
+            };
+            for message in messages.iter().filter(|m| !m.from_me()) {
+                let chat = message.chat_id().unwrap_or_default().to_string();
+                let answer = match message.body() {
+                    MessageBody::Text(text) => {
+                        format!("echo: {}", text.body.as_deref().unwrap_or_default())
+                    }
+                    MessageBody::ButtonReply(_) => {
+                        format!("pressed {}", message.choice_id().unwrap_or_default())
+                    }
+                    _ => continue,
+                };
+                bot.send_message_text(chat.as_str(), answer).await?;
+            }
+            Ok::<(), Error>(())
+        }
+    })
+    .router("/hook");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    wa.ensure_webhook(
+        &url,
+        vec![event(types::WebhookEventTypeType::Messages)],
+        None,
+    )
+    .await
+    .unwrap();
+
+    sandbox
+        .receive_text("+1 555 010 0007", "hello")
+        .await
+        .unwrap();
+    let first = sandbox
+        .wait_for_sent("15550100007", 1, Duration::from_secs(10))
+        .await
+        .unwrap();
+    sandbox
+        .press_button("15550100007", "yes", "Yes", Some(&first[0].id))
+        .await
+        .unwrap();
+    let answers = sandbox
+        .wait_for_sent("15550100007", 2, Duration::from_secs(10))
+        .await
+        .unwrap();
+
+    let texts: Vec<_> = answers
+        .iter()
+        .map(|a| a.text.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(texts, ["echo: hello", "pressed yes"]);
+    let chat: Vec<_> = wa
+        .messages_in_chat("15550100007@s.whatsapp.net")
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(chat.len(), 4, "two received, two answers");
+}
+
+#[tokio::test]
+async fn refusals_carry_the_status_and_the_reason() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let stranger = Whapi::builder()
+        .token("wrong")
+        .base_url(sandbox.url())
+        .build()
+        .unwrap();
+
+    let unauthorized = stranger.check_health().await.unwrap_err();
+    let unknown = sandbox.client().get_groups().await.unwrap_err();
+
+    assert!(
+        matches!(&unauthorized, Error::Api(api) if api.status.as_u16() == 401),
+        "{unauthorized:?}"
+    );
+    assert!(
+        matches!(&unknown, Error::Api(api) if api.status.as_u16() == 501),
+        "{unknown:?}"
+    );
+    assert!(unknown.to_string().contains("GET /groups"), "{unknown}");
+    let health = sandbox.client().check_health().await.unwrap();
+    assert_eq!(health.status_text(), "AUTH");
+}

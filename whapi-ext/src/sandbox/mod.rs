@@ -1,0 +1,348 @@
+//! A stateful local Whapi (feature `sandbox`), for tests and for trying a
+//! bot without an account: it keeps one channel in memory and answers the
+//! service's paths as the service does.
+//!
+//! - Sends (`POST /messages/{kind}`, JSON or a form with its file) create
+//!   messages with fresh ids in the chat they went to; each then goes
+//!   `sent`, `delivered` and `read`, and each step is a `statuses` webhook.
+//! - Chats and messages page for real (`count`, `offset`, a right `total`),
+//!   newest first; media uploaded downloads back byte for byte.
+//! - Webhooks registered with `PATCH /settings` (or
+//!   [`Whapi::ensure_webhook`]) get the events in the shape the live
+//!   service sends (`event.event`); [`Sandbox::receive_text`] and
+//!   [`Sandbox::press_button`] inject what a person would send.
+//! - [`Sandbox::sent_to`] and [`Sandbox::wait_for_sent`] tell what was sent
+//!   to a chat, for assertions.
+//!
+//! It emulates health, settings, chats, messages, sends and media so far;
+//! every other path answers `501` naming itself.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use whapi_ext::sandbox::Sandbox;
+//!
+//! let sandbox = Sandbox::start().await?;
+//! let wa = sandbox.client();
+//! let sent = wa.send_message_text("+1 555 010 0000", "hi").await?;
+//! assert_eq!(sandbox.sent_to("15550100000")[0].id, sent.id());
+//! # Ok(())
+//! # }
+//! ```
+
+mod routes;
+mod state;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tokio::sync::Notify;
+
+use self::state::{chat_of, Channel, Event, PROGRESS};
+use crate::{Error, Result, Whapi};
+
+/// How a sandbox runs; see [`Sandbox::builder`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct SandboxBuilder {
+    channel_id: String,
+    token: String,
+    status_step: Duration,
+    port: u16,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        Self {
+            channel_id: "SANDBOX-0001".into(),
+            token: "sandbox-token".into(),
+            status_step: Duration::from_millis(20),
+            port: 0,
+        }
+    }
+}
+
+impl SandboxBuilder {
+    /// The channel's id (default `SANDBOX-0001`).
+    pub fn channel_id(mut self, id: impl Into<String>) -> Self {
+        self.channel_id = id.into();
+        self
+    }
+
+    /// The bearer token requests must carry (default `sandbox-token`).
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = token.into();
+        self
+    }
+
+    /// The wait between a sent message's statuses (default 20 ms).
+    pub fn status_step(mut self, step: Duration) -> Self {
+        self.status_step = step;
+        self
+    }
+
+    /// The port on 127.0.0.1 (default 0: a free one).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Starts the sandbox on the current tokio runtime.
+    pub async fn start(self) -> Result<Sandbox> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
+            .await
+            .map_err(|e| {
+                Error::Config(format!(
+                    "the sandbox could not listen on port {}: {e}",
+                    self.port
+                ))
+            })?;
+        let address = listener
+            .local_addr()
+            .map_err(|e| Error::Config(format!("the sandbox's address: {e}")))?;
+        let shared = Arc::new(Shared {
+            channel: Mutex::new(Channel::new(self.channel_id)),
+            token: self.token,
+            started: Instant::now(),
+            sent: Notify::new(),
+            status_step: self.status_step,
+            http: reqwest::Client::new(),
+        });
+        // Built once here: a token no client takes is refused now.
+        let client = Whapi::builder()
+            .token(shared.token.clone())
+            .base_url(format!("http://{address}"))
+            .build()?;
+        let router = routes::router(shared.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Ok(Sandbox {
+            shared,
+            address,
+            client,
+            server,
+        })
+    }
+}
+
+/// What the server, its tasks and the [`Sandbox`] share.
+pub(crate) struct Shared {
+    channel: Mutex<Channel>,
+    token: String,
+    started: Instant,
+    /// Woken on every send, for [`Sandbox::wait_for_sent`].
+    sent: Notify,
+    status_step: Duration,
+    http: reqwest::Client,
+}
+
+impl Shared {
+    fn notify_sent(&self) {
+        self.sent.notify_waiters();
+    }
+
+    /// Moves a sent message through its statuses, one webhook each.
+    fn progress(self: &Arc<Self>, id: String) {
+        let shared = self.clone();
+        tokio::spawn(async move {
+            for status in PROGRESS {
+                tokio::time::sleep(shared.status_step).await;
+                let event = shared.lock().advance(&id, status);
+                if let Some(event) = event {
+                    shared.deliver(event).await;
+                }
+            }
+        });
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Channel> {
+        self.channel.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Posts an event to every webhook registered for it, as the service
+    /// does: again after a failure, a few times.
+    async fn deliver(&self, event: Event) {
+        let hooks = self.lock().hooks_for(event.kind, event.method);
+        for (url, headers) in hooks {
+            for attempt in 1..=5u32 {
+                let mut request = self.http.post(&url).json(&event.body);
+                for (name, value) in &headers {
+                    request = request.header(name, value);
+                }
+                match request.send().await {
+                    Ok(response) if response.status().is_success() => break,
+                    outcome => {
+                        tracing::debug!(%url, attempt, ?outcome, "the sandbox's webhook delivery failed");
+                        tokio::time::sleep(Duration::from_millis(100) * attempt).await;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A running sandbox; dropping it stops its server.
+#[derive(Debug)]
+pub struct Sandbox {
+    shared: Arc<Shared>,
+    address: SocketAddr,
+    client: Whapi,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").finish_non_exhaustive()
+    }
+}
+
+/// A message the channel sent, as the sandbox recorded it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SentMessage {
+    /// Its id.
+    pub id: String,
+    /// Its type (`text`, `image`, `interactive`, …).
+    pub kind: String,
+    /// What a person reads: a text's body, an interactive message's body,
+    /// a caption.
+    pub text: Option<String>,
+    /// Its status now (`pending`, `sent`, `delivered`, `read`).
+    pub status: String,
+    /// The message as the service would list it.
+    pub raw: Value,
+}
+
+impl SentMessage {
+    fn from_stored(message: &Value) -> Self {
+        let kind = message["type"].as_str().unwrap_or_default().to_string();
+        let content = &message[kind.as_str()];
+        let text = [
+            &content["body"],
+            &content["body"]["text"],
+            &content["caption"],
+        ]
+        .into_iter()
+        .find_map(|v| v.as_str())
+        .map(str::to_string);
+        Self {
+            id: message["id"].as_str().unwrap_or_default().to_string(),
+            text,
+            status: message["status"].as_str().unwrap_or_default().to_string(),
+            raw: message.clone(),
+            kind,
+        }
+    }
+}
+
+impl Sandbox {
+    /// A sandbox with the default settings.
+    pub async fn start() -> Result<Sandbox> {
+        SandboxBuilder::default().start().await
+    }
+
+    /// Its settings.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+
+    /// Its base URL (`http://127.0.0.1:<port>`).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// A client of it: its URL and token.
+    pub fn client(&self) -> Whapi {
+        self.client.clone()
+    }
+
+    /// A text message from the person at `from` (a phone number) to the
+    /// channel: stored in their chat and posted to the webhooks. Its id.
+    pub async fn receive_text(&self, from: &str, text: &str) -> Result<String> {
+        self.receive(from, "text", json!({"body": text}), None)
+            .await
+    }
+
+    /// The person at `from` pressing the button `button_id` (titled
+    /// `title`) under the message `quoted`: a `reply` message, its id as
+    /// the live service writes it (`ButtonsV3:<id>`). Its id.
+    pub async fn press_button(
+        &self,
+        from: &str,
+        button_id: &str,
+        title: &str,
+        quoted: Option<&str>,
+    ) -> Result<String> {
+        let reply = json!({"type": "buttons_reply",
+                           "buttons_reply": {"id": format!("ButtonsV3:{button_id}"), "title": title}});
+        let context = quoted.map(|id| json!({"quoted_id": id}));
+        self.receive(from, "reply", reply, context).await
+    }
+
+    async fn receive(
+        &self,
+        from: &str,
+        kind: &str,
+        content: Value,
+        context: Option<Value>,
+    ) -> Result<String> {
+        let event = self
+            .shared
+            .lock()
+            .receive(from, kind, content, context)
+            .map_err(|refusal| Error::invalid("from", refusal.message))?;
+        let id = event.body["messages"][0]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        self.shared.deliver(event).await;
+        Ok(id)
+    }
+
+    /// What the channel sent to `chat` (a phone number or a chat id),
+    /// oldest first.
+    pub fn sent_to(&self, chat: &str) -> Vec<SentMessage> {
+        let Some(chat) = chat_of(chat) else {
+            return Vec::new();
+        };
+        self.shared
+            .lock()
+            .sent_to(&chat)
+            .iter()
+            .map(SentMessage::from_stored)
+            .collect()
+    }
+
+    /// Waits until the channel has sent `count` messages to `chat`, at most
+    /// `timeout`; what it sent. An error names what was sent by then.
+    pub async fn wait_for_sent(
+        &self,
+        chat: &str,
+        count: usize,
+        timeout: Duration,
+    ) -> Result<Vec<SentMessage>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let woken = self.shared.sent.notified();
+            let sent = self.sent_to(chat);
+            if sent.len() >= count {
+                return Ok(sent);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || tokio::time::timeout(left, woken).await.is_err() {
+                return Err(Error::Other(format!(
+                    "{} message(s) sent to {chat} within {timeout:?}, not {count}",
+                    self.sent_to(chat).len()
+                )));
+            }
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}

@@ -1,0 +1,499 @@
+//! The sandbox's channel, in memory: chats, messages with their statuses,
+//! media, settings. No HTTP here: the routes read and change it, and every
+//! change that the service would report comes back as a webhook [`Event`].
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Map, Value};
+
+/// A webhook event the service would send: `{type}.{method}` and its body.
+#[derive(Debug, Clone)]
+pub(crate) struct Event {
+    pub kind: &'static str,
+    pub method: &'static str,
+    pub body: Value,
+}
+
+/// Why a request is refused, as the service says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub status: u16,
+    pub message: String,
+}
+
+impl Refusal {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
+        Self {
+            status: 400,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn not_found(message: impl Into<String>) -> Self {
+        Self {
+            status: 404,
+            message: message.into(),
+        }
+    }
+
+    /// The service's error body.
+    pub(crate) fn body(&self) -> Value {
+        json!({"error": {"code": self.status, "message": self.message}})
+    }
+}
+
+/// Stored media.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredMedia {
+    pub bytes: bytes::Bytes,
+    pub mime_type: String,
+}
+
+/// One channel's state.
+#[derive(Debug)]
+pub(crate) struct Channel {
+    pub id: String,
+    /// Every message, in the order they happened.
+    messages: Vec<Value>,
+    /// Where each message is in `messages`, by id.
+    by_id: HashMap<String, usize>,
+    /// Chats by id: their name and type.
+    chats: BTreeMap<String, Value>,
+    media: HashMap<String, StoredMedia>,
+    settings: Value,
+    next: u64,
+}
+
+/// The statuses a sent message goes through after `pending`.
+pub(crate) const PROGRESS: [&str; 3] = ["sent", "delivered", "read"];
+
+impl Channel {
+    pub(crate) fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            messages: Vec::new(),
+            by_id: HashMap::new(),
+            chats: BTreeMap::new(),
+            media: HashMap::new(),
+            settings: json!({"webhooks": []}),
+            next: 0,
+        }
+    }
+
+    /// A fresh id in the service's alphabet, unique in this channel.
+    fn fresh_id(&mut self, prefix: &str) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        self.next += 1;
+        let mut n = self.next.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ self.next;
+        let mut tail = String::with_capacity(11);
+        for _ in 0..11 {
+            tail.push(ALPHABET[(n % 64) as usize] as char);
+            n /= 64;
+        }
+        format!("{prefix}{:05}.{tail}", self.next)
+    }
+
+    /// A message sent by the channel: `kind` (`text`, `image`, …) with the
+    /// request's fields. Returns the message as stored (status `pending`).
+    pub(crate) fn send(
+        &mut self,
+        kind: &str,
+        mut fields: Map<String, Value>,
+    ) -> Result<Value, Refusal> {
+        let to = fields
+            .remove("to")
+            .and_then(|v| v.as_str().map(str::to_string))
+            .ok_or_else(|| Refusal::bad_request("`to` is required"))?;
+        let chat_id = chat_of(&to).ok_or_else(|| {
+            Refusal::bad_request(format!(
+                "`to`: `{to}` is neither a phone number nor a chat id"
+            ))
+        })?;
+        let id = self.fresh_id("Sbx");
+        let mut message = json!({
+            "id": id,
+            "type": kind,
+            "subtype": null,
+            "chat_id": chat_id,
+            "from_me": true,
+            "from": self.id,
+            "source": "api",
+            "timestamp": now(),
+            "status": "pending",
+        });
+        if let Some(quoted) = fields.remove("quoted") {
+            message["context"] = json!({"quoted_id": quoted});
+        }
+        fields.remove("typing_time");
+        fields.remove("ephemeral");
+        fields.remove("view_once");
+        message[kind] = content_of(kind, fields);
+        if let Some(fields) = message.as_object_mut() {
+            fields.retain(|_, v| !v.is_null());
+        }
+        self.store(message.clone());
+        Ok(message)
+    }
+
+    /// A message a person sent to the channel; its webhook event.
+    pub(crate) fn receive(
+        &mut self,
+        from: &str,
+        kind: &str,
+        content: Value,
+        context: Option<Value>,
+    ) -> Result<Event, Refusal> {
+        let chat_id = chat_of(from)
+            .ok_or_else(|| Refusal::bad_request(format!("`{from}` is not a phone number")))?;
+        let phone = chat_id.split('@').next().unwrap_or_default().to_string();
+        let mut message = json!({
+            "id": self.fresh_id("Inc"),
+            "type": kind,
+            "chat_id": chat_id,
+            "from_me": false,
+            "from": phone,
+            "from_name": format!("Sandbox {phone}"),
+            "source": "mobile",
+            "timestamp": now(),
+        });
+        message[kind] = content;
+        if let Some(context) = context {
+            message["context"] = context;
+        }
+        self.store(message.clone());
+        Ok(Event {
+            kind: "messages",
+            method: "post",
+            body: json!({"messages": [message], "event": {"type": "messages", "event": "post"}, "channel_id": self.id}),
+        })
+    }
+
+    fn store(&mut self, message: Value) {
+        let chat_id = message["chat_id"].as_str().unwrap_or_default().to_string();
+        self.chats.entry(chat_id.clone()).or_insert_with(|| {
+            let kind = if chat_id.ends_with("@g.us") {
+                "group"
+            } else {
+                "contact"
+            };
+            json!({"id": chat_id, "type": kind})
+        });
+        let id = message["id"].as_str().unwrap_or_default().to_string();
+        self.by_id.insert(id, self.messages.len());
+        self.messages.push(message);
+    }
+
+    /// Moves a sent message to `status`; its `statuses` webhook event, or
+    /// `None` if there is no such message.
+    pub(crate) fn advance(&mut self, id: &str, status: &str) -> Option<Event> {
+        let message = self.messages.get_mut(*self.by_id.get(id)?)?;
+        message["status"] = json!(status);
+        let chat_id = message["chat_id"].clone();
+        let code = PROGRESS
+            .iter()
+            .position(|s| *s == status)
+            .map_or(1, |i| i + 2);
+        Some(Event {
+            kind: "statuses",
+            method: "post",
+            body: json!({
+                "statuses": [{"id": id, "code": code, "status": status, "recipient_id": chat_id, "timestamp": now().to_string()}],
+                "event": {"type": "statuses", "event": "post"},
+                "channel_id": self.id,
+            }),
+        })
+    }
+
+    pub(crate) fn message(&self, id: &str) -> Option<&Value> {
+        self.messages.get(*self.by_id.get(id)?)
+    }
+
+    /// Messages of `chat` (every chat when `None`), newest first, one page.
+    pub(crate) fn messages_page(&self, chat: Option<&str>, offset: usize, count: usize) -> Value {
+        let of_chat: Vec<&Value> = self
+            .messages
+            .iter()
+            .rev()
+            .filter(|m| chat.is_none_or(|c| m["chat_id"] == c))
+            .collect();
+        let page: Vec<&Value> = of_chat.iter().skip(offset).take(count).copied().collect();
+        json!({"messages": page, "count": page.len(), "total": of_chat.len(), "offset": offset,
+               "first": offset, "last": offset + page.len()})
+    }
+
+    /// Chats, most recently active first, one page.
+    pub(crate) fn chats_page(&self, offset: usize, count: usize) -> Value {
+        let chats = self.chats_by_activity();
+        let page: Vec<Value> = chats.iter().skip(offset).take(count).cloned().collect();
+        json!({"chats": page, "count": page.len(), "total": chats.len(), "offset": offset})
+    }
+
+    pub(crate) fn chat(&self, id: &str) -> Option<Value> {
+        self.chats_by_activity().into_iter().find(|c| c["id"] == id)
+    }
+
+    /// Every chat with its last message and timestamp, newest first.
+    fn chats_by_activity(&self) -> Vec<Value> {
+        let mut last: HashMap<&str, usize> = HashMap::new();
+        for (i, m) in self.messages.iter().enumerate() {
+            last.insert(m["chat_id"].as_str().unwrap_or_default(), i);
+        }
+        let mut chats: Vec<(usize, Value)> = self
+            .chats
+            .iter()
+            .map(|(id, chat)| {
+                let mut chat = chat.clone();
+                let at = last.get(id.as_str()).copied().unwrap_or(0);
+                if let Some(message) = self.messages.get(at) {
+                    chat["timestamp"] = message["timestamp"].clone();
+                    chat["last_message"] = message.clone();
+                }
+                (at, chat)
+            })
+            .collect();
+        chats.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+        chats.into_iter().map(|(_, c)| c).collect()
+    }
+
+    /// Stores media; its id.
+    pub(crate) fn put_media(&mut self, bytes: bytes::Bytes, mime_type: &str) -> String {
+        let id = format!(
+            "{}-{}",
+            mime_type.split('/').next().unwrap_or("media"),
+            self.fresh_id("sbx")
+        );
+        self.media.insert(
+            id.clone(),
+            StoredMedia {
+                bytes,
+                mime_type: mime_type.to_string(),
+            },
+        );
+        id
+    }
+
+    pub(crate) fn media(&self, id: &str) -> Option<&StoredMedia> {
+        self.media.get(id)
+    }
+
+    pub(crate) fn settings(&self) -> &Value {
+        &self.settings
+    }
+
+    /// Merges a settings patch (top-level keys replace).
+    pub(crate) fn patch_settings(&mut self, patch: Map<String, Value>) -> Value {
+        let before = self.settings.clone();
+        if let Some(settings) = self.settings.as_object_mut() {
+            settings.extend(patch);
+        }
+        json!({"before_update": before, "after_update": self.settings})
+    }
+
+    /// The webhooks registered for events of `kind` and `method`: each URL
+    /// with its headers.
+    pub(crate) fn hooks_for(
+        &self,
+        kind: &str,
+        method: &str,
+    ) -> Vec<(String, Vec<(String, String)>)> {
+        let hooks = self.settings["webhooks"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        hooks
+            .iter()
+            .filter(|hook| {
+                hook["events"].as_array().is_some_and(|events| {
+                    events.iter().any(|e| {
+                        e["type"] == kind && (e["method"] == method || e["method"].is_null())
+                    })
+                })
+            })
+            .filter_map(|hook| {
+                let url = hook["url"].as_str()?.to_string();
+                let headers = hook["headers"]
+                    .as_object()
+                    .map(|h| {
+                        h.iter()
+                            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Some((url, headers))
+            })
+            .collect()
+    }
+
+    /// Messages the channel sent to `chat`, oldest first.
+    pub(crate) fn sent_to(&self, chat: &str) -> Vec<Value> {
+        self.messages
+            .iter()
+            .filter(|m| m["chat_id"] == chat && m["from_me"] == true)
+            .cloned()
+            .collect()
+    }
+}
+
+/// The content of a message of `kind` from the request's other fields: a
+/// text's `body`, media's `media` (a URL or an id) and caption, or the
+/// fields as they are.
+fn content_of(kind: &str, mut fields: Map<String, Value>) -> Value {
+    if kind == "text" {
+        return json!({"body": fields.remove("body").unwrap_or(Value::Null)});
+    }
+    if let Some(media) = fields.remove("media") {
+        let key = if media.as_str().is_some_and(|m| m.starts_with("http")) {
+            "link"
+        } else {
+            "id"
+        };
+        fields.insert(key.to_string(), media);
+    }
+    Value::Object(fields)
+}
+
+/// The chat a `to` names: a chat id as it is, a phone number in any common
+/// form as its contact's chat.
+pub(crate) fn chat_of(to: &str) -> Option<String> {
+    if to.contains('@') {
+        return Some(to.to_string());
+    }
+    let digits: String = to.chars().filter(char::is_ascii_digit).collect();
+    let only_phone_characters = to
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    (only_phone_characters && (7..=15).contains(&digits.len()))
+        .then(|| format!("{digits}@s.whatsapp.net"))
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn a_send_stores_a_pending_message_with_a_fresh_id_in_its_chat() {
+        let mut channel = Channel::new("SANDBOX-1");
+        let a = channel
+            .send(
+                "text",
+                fields(json!({"to": "+1 (555) 010-0000", "body": "hi"})),
+            )
+            .unwrap();
+        let b = channel
+            .send(
+                "text",
+                fields(json!({"to": "15550100000", "body": "again"})),
+            )
+            .unwrap();
+
+        assert_ne!(a["id"], b["id"]);
+        assert_eq!(a["chat_id"], "15550100000@s.whatsapp.net");
+        assert_eq!(a["text"]["body"], "hi");
+        assert_eq!(a["status"], "pending");
+        assert_eq!(channel.sent_to("15550100000@s.whatsapp.net").len(), 2);
+        assert!(crate::ids::MessageId::new(a["id"].as_str().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn a_send_without_a_recipient_is_refused() {
+        let mut channel = Channel::new("SANDBOX-1");
+        let refused = channel
+            .send("text", fields(json!({"body": "hi"})))
+            .unwrap_err();
+        assert_eq!(refused.status, 400);
+        let refused = channel
+            .send("text", fields(json!({"to": "nobody", "body": "hi"})))
+            .unwrap_err();
+        assert!(refused.message.contains("nobody"));
+    }
+
+    #[test]
+    fn pages_walk_every_message_once_with_the_right_total() {
+        let mut channel = Channel::new("SANDBOX-1");
+        for i in 0..7 {
+            channel
+                .send(
+                    "text",
+                    fields(json!({"to": "15550100000", "body": format!("m{i}")})),
+                )
+                .unwrap();
+        }
+        let mut seen = Vec::new();
+        for offset in (0..7).step_by(3) {
+            let page = channel.messages_page(Some("15550100000@s.whatsapp.net"), offset, 3);
+            assert_eq!(page["total"], 7);
+            seen.extend(
+                page["messages"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|m| m["text"]["body"].clone()),
+            );
+        }
+        let expected: Vec<Value> = (0..7).rev().map(|i| json!(format!("m{i}"))).collect();
+        assert_eq!(seen, expected, "newest first, each once");
+    }
+
+    #[test]
+    fn chats_come_most_recent_first_with_their_last_message() {
+        let mut channel = Channel::new("SANDBOX-1");
+        channel
+            .send("text", fields(json!({"to": "15550100000", "body": "a"})))
+            .unwrap();
+        channel
+            .send("text", fields(json!({"to": "15550100001", "body": "b"})))
+            .unwrap();
+        channel
+            .receive("15550100000", "text", json!({"body": "c"}), None)
+            .unwrap();
+
+        let page = channel.chats_page(0, 10);
+        assert_eq!(page["total"], 2);
+        assert_eq!(page["chats"][0]["id"], "15550100000@s.whatsapp.net");
+        assert_eq!(page["chats"][0]["last_message"]["text"]["body"], "c");
+    }
+
+    #[test]
+    fn statuses_advance_and_report_each_step() {
+        let mut channel = Channel::new("SANDBOX-1");
+        let sent = channel
+            .send("text", fields(json!({"to": "15550100000", "body": "hi"})))
+            .unwrap();
+        let id = sent["id"].as_str().unwrap();
+        for status in PROGRESS {
+            let event = channel.advance(id, status).unwrap();
+            assert_eq!(event.body["statuses"][0]["status"], status);
+        }
+        assert_eq!(channel.message(id).unwrap()["status"], "read");
+        assert!(channel.advance("nope", "read").is_none());
+    }
+
+    #[test]
+    fn webhooks_are_chosen_by_event_type_and_method() {
+        let mut channel = Channel::new("SANDBOX-1");
+        channel.patch_settings(fields(json!({"webhooks": [
+            {"url": "http://a/hook", "events": [{"type": "messages", "method": "post"}], "headers": {"x-secret": "s"}},
+            {"url": "http://b/hook", "events": [{"type": "statuses", "method": "post"}]}
+        ]})));
+        assert_eq!(
+            channel.hooks_for("messages", "post"),
+            [(
+                "http://a/hook".to_string(),
+                vec![("x-secret".to_string(), "s".to_string())]
+            )]
+        );
+        assert_eq!(channel.hooks_for("statuses", "post").len(), 1);
+        assert!(channel.hooks_for("chats", "post").is_empty());
+    }
+}
