@@ -251,3 +251,62 @@ async fn refusals_carry_the_status_and_the_reason() {
     let health = sandbox.client().check_health().await.unwrap();
     assert_eq!(health.status_text(), "AUTH");
 }
+
+/// Faults for users' own retry tests: a 429 with `Retry-After` and a 503
+/// are retried by a read; a send is not retried after a 503; a stall past
+/// the timeout is a timeout; a cut answer loses the answer, not the effect.
+#[tokio::test]
+async fn injected_faults_meet_the_next_calls_of_their_operation() {
+    use whapi_ext::sandbox::Fault;
+    let sandbox = Sandbox::start().await.unwrap();
+    let wa = Whapi::builder()
+        .token("sandbox-token")
+        .base_url(sandbox.url())
+        .retry_policy(crate::fast_retries())
+        .request_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+
+    sandbox
+        .fail_next("checkHealth", 1, Fault::too_many_requests(Duration::ZERO))
+        .unwrap();
+    sandbox
+        .fail_next("check_health", 1, Fault::server_error(503))
+        .unwrap();
+    let health = wa.check_health().await;
+    sandbox
+        .fail_next("sendMessageText", 1, Fault::server_error(503))
+        .unwrap();
+    let refused_send = wa.send_message_text("15550100000", "once").await;
+    sandbox
+        .fail_next("getChats", 4, Fault::Stall(Duration::from_secs(2)))
+        .unwrap();
+    let stalled = wa.get_chats().await;
+    sandbox
+        .fail_next("sendMessageText", 1, Fault::CutAnswer)
+        .unwrap();
+    let cut = wa
+        .send_message_text("15550100000", "effect without answer")
+        .await;
+
+    assert!(health.is_ok(), "retried past a 429 and a 503: {health:?}");
+    assert!(
+        matches!(&refused_send, Err(Error::Api(api)) if api.status.as_u16() == 503),
+        "{refused_send:?}"
+    );
+    assert!(matches!(stalled, Err(Error::Timeout(_))), "{stalled:?}");
+    assert!(cut.is_err(), "{cut:?}");
+    let sent: Vec<_> = sandbox
+        .sent_to("15550100000")
+        .into_iter()
+        .map(|s| s.text)
+        .collect();
+    assert_eq!(
+        sent,
+        [Some("effect without answer".to_string())],
+        "the refused send had no effect, the cut one did"
+    );
+    assert!(sandbox
+        .fail_next("noSuchOperation", 1, Fault::CutAnswer)
+        .is_err());
+}

@@ -14,6 +14,9 @@
 //! - [`Sandbox::sent_to`] and [`Sandbox::wait_for_sent`] tell what was sent
 //!   to a chat, for assertions.
 //!
+//! - [`Sandbox::fail_next`] makes the next calls of an operation meet a
+//!   [`Fault`]: an error status with `Retry-After`, a stall, a cut answer.
+//!
 //! It emulates health, settings, chats, messages, sends and media so far;
 //! every other path answers `501` naming itself.
 //!
@@ -29,8 +32,11 @@
 //! # }
 //! ```
 
+mod faults;
 mod routes;
 mod state;
+
+pub use faults::Fault;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -108,6 +114,7 @@ impl SandboxBuilder {
             sent: Notify::new(),
             status_step: self.status_step,
             http: reqwest::Client::new(),
+            faults: faults::Faults::default(),
         });
         // Built once here: a token no client takes is refused now.
         let client = Whapi::builder()
@@ -136,6 +143,7 @@ pub(crate) struct Shared {
     sent: Notify,
     status_step: Duration,
     http: reqwest::Client,
+    faults: faults::Faults,
 }
 
 impl Shared {
@@ -299,6 +307,23 @@ impl Sandbox {
             .to_string();
         self.shared.deliver(event).await;
         Ok(id)
+    }
+
+    /// Makes the next `times` calls of `operation` (its operationId, such
+    /// as `sendMessageText`, or the client method's name, `send_message_text`)
+    /// meet `fault` instead of their usual answer. Fails for an unknown
+    /// operation.
+    pub fn fail_next(&self, operation: &str, times: usize, fault: Fault) -> Result<()> {
+        let found = whapi_client::OPERATIONS
+            .iter()
+            .find(|op| op.operation_id == operation || op.name == operation)
+            .ok_or_else(|| {
+                Error::invalid("operation", format!("no operation is named `{operation}`"))
+            })?;
+        self.shared
+            .faults
+            .add(found.method, found.path, times, fault);
+        Ok(())
     }
 
     /// What the channel sent to `chat` (a phone number or a chat id),

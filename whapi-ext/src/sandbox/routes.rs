@@ -30,6 +30,10 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .fallback(not_emulated)
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
+            super::faults::inject,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
             authorized,
         ))
         .with_state(shared)

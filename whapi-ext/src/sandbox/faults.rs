@@ -1,0 +1,164 @@
+//! Faults the sandbox injects for users' retry tests: the next calls of an
+//! operation answer an error status (with `Retry-After`), stall, or lose
+//! their answer halfway.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// What the sandbox does to a call instead of answering it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Answers `status` with the service's error body, and `Retry-After`
+    /// when given (whole seconds).
+    Status {
+        /// The HTTP status, e.g. 429 or 503.
+        status: u16,
+        /// The `Retry-After` to send.
+        retry_after: Option<Duration>,
+    },
+    /// Waits this long, then answers as usual: past a client's timeout,
+    /// the call times out.
+    Stall(Duration),
+    /// Handles the call (its effect happens), then cuts the connection in
+    /// the middle of the answer: the client cannot tell whether it was
+    /// handled.
+    CutAnswer,
+}
+
+impl Fault {
+    /// `429 Too Many Requests` with `Retry-After`.
+    pub fn too_many_requests(retry_after: Duration) -> Self {
+        Fault::Status {
+            status: 429,
+            retry_after: Some(retry_after),
+        }
+    }
+
+    /// A server error (`500`, `502`, `503`, …) without `Retry-After`.
+    pub fn server_error(status: u16) -> Self {
+        Fault::Status {
+            status,
+            retry_after: None,
+        }
+    }
+}
+
+/// Faults waiting for their calls: the method, the path template, and how
+/// many more calls get the fault.
+#[derive(Debug, Default)]
+pub(crate) struct Faults {
+    waiting: Mutex<Vec<(String, String, usize, Fault)>>,
+}
+
+impl Faults {
+    pub(crate) fn add(&self, method: &str, path: &str, times: usize, fault: Fault) {
+        if times > 0 {
+            let mut waiting = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
+            waiting.push((method.to_ascii_uppercase(), path.to_string(), times, fault));
+        }
+    }
+
+    /// The fault for this call, if one waits for it (counting it down).
+    fn take(&self, method: &str, path: &str) -> Option<Fault> {
+        let mut waiting = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
+        let at = waiting
+            .iter()
+            .position(|(m, template, _, _)| m == method && matches(template, path))?;
+        let fault = waiting[at].3.clone();
+        waiting[at].2 -= 1;
+        if waiting[at].2 == 0 {
+            waiting.remove(at);
+        }
+        Some(fault)
+    }
+}
+
+/// Whether `path` fits `template` (`/chats/{ChatID}` fits `/chats/1@g.us`).
+fn matches(template: &str, path: &str) -> bool {
+    let (mut t, mut p) = (template.split('/'), path.split('/'));
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return true,
+            (Some(t), Some(p)) if t.starts_with('{') || t == p => {}
+            _ => return false,
+        }
+    }
+}
+
+/// The middleware that applies them.
+pub(super) async fn inject(
+    State(faults): State<std::sync::Arc<super::Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let fault = faults
+        .faults
+        .take(request.method().as_str(), request.uri().path());
+    match fault {
+        None => next.run(request).await,
+        Some(Fault::Status {
+            status,
+            retry_after,
+        }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let body = json!({"error": {"code": status.as_u16(), "message": "a fault the sandbox was asked to inject"}});
+            let mut response = (status, axum::Json(body)).into_response();
+            if let Some(wait) = retry_after {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+            }
+            response
+        }
+        Some(Fault::Stall(wait)) => {
+            tokio::time::sleep(wait).await;
+            next.run(request).await
+        }
+        Some(Fault::CutAnswer) => {
+            let handled = next.run(request).await;
+            let (parts, _) = handled.into_parts();
+            let broken = futures_util::stream::iter([
+                Ok(bytes::Bytes::from_static(b"{\"sent\":")),
+                Err(std::io::Error::other("the sandbox cut the answer")),
+            ]);
+            let mut response = Response::from_parts(parts, Body::from_stream(broken));
+            response.headers_mut().remove(header::CONTENT_LENGTH);
+            response
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_match_their_paths_only() {
+        assert!(matches("/chats/{ChatID}", "/chats/1@g.us"));
+        assert!(matches("/messages/text", "/messages/text"));
+        assert!(!matches("/messages/text", "/messages/image"));
+        assert!(!matches("/chats/{ChatID}", "/chats"));
+        assert!(!matches("/chats", "/chats/x"));
+    }
+
+    #[test]
+    fn a_fault_lasts_for_its_number_of_calls() {
+        let faults = Faults::default();
+        faults.add("post", "/messages/text", 2, Fault::server_error(503));
+        assert!(faults.take("GET", "/messages/text").is_none());
+        assert_eq!(
+            faults.take("POST", "/messages/text"),
+            Some(Fault::server_error(503))
+        );
+        assert!(faults.take("POST", "/messages/text").is_some());
+        assert!(faults.take("POST", "/messages/text").is_none());
+    }
+}
