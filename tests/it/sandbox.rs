@@ -310,3 +310,78 @@ async fn injected_faults_meet_the_next_calls_of_their_operation() {
         .fail_next("noSuchOperation", 1, Fault::CutAnswer)
         .is_err());
 }
+
+/// The control paths other tools use, over raw HTTP: a person's text in,
+/// the bot's answer out, a fault set up.
+#[tokio::test]
+async fn the_control_paths_inject_and_report_over_raw_http() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let http = reqwest::Client::new();
+    let url = |path: &str| format!("{}{path}", sandbox.url());
+    let post = |path: &str, body: serde_json::Value| {
+        http.post(url(path))
+            .bearer_auth("sandbox-token")
+            .json(&body)
+            .send()
+    };
+
+    let received = post(
+        "/_sandbox/receive",
+        serde_json::json!({"from": "15550100000", "text": "hi"}),
+    )
+    .await
+    .unwrap();
+    let sent = post(
+        "/messages/text",
+        serde_json::json!({"to": "15550100000", "body": "hello"}),
+    )
+    .await
+    .unwrap();
+    let fault = post(
+        "/_sandbox/faults",
+        serde_json::json!({"operation": "checkHealth", "status": 429, "retry_after": 7}),
+    )
+    .await
+    .unwrap();
+    let refused = http
+        .get(url("/health"))
+        .bearer_auth("sandbox-token")
+        .send()
+        .await
+        .unwrap();
+    let bad_fault = post(
+        "/_sandbox/faults",
+        serde_json::json!({"operation": "nope", "cut": true}),
+    )
+    .await
+    .unwrap();
+    let listed: serde_json::Value = http
+        .get(url("/_sandbox/sent/15550100000"))
+        .bearer_auth("sandbox-token")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let unauthorized = http
+        .get(url("/_sandbox/sent/15550100000"))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(received.status(), 200);
+    assert!(received.json::<serde_json::Value>().await.unwrap()["id"].is_string());
+    assert_eq!(sent.status(), 200);
+    assert_eq!(fault.status(), 200);
+    assert_eq!(refused.status(), 429);
+    assert_eq!(refused.headers()["retry-after"], "7");
+    assert_eq!(bad_fault.status(), 400);
+    assert_eq!(
+        listed["messages"].as_array().map(Vec::len),
+        Some(1),
+        "{listed}"
+    );
+    assert_eq!(listed["messages"][0]["text"]["body"], "hello");
+    assert_eq!(unauthorized.status(), 401);
+}

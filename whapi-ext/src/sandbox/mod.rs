@@ -20,6 +20,17 @@
 //! It emulates health, settings, chats, messages, sends and media so far;
 //! every other path answers `501` naming itself.
 //!
+//! From other tools and languages, run it as a program
+//! (`cargo run -p whapi-ext --features sandbox --bin whapi-sandbox -- --port 8080`)
+//! and drive it over HTTP beside the service's paths:
+//!
+//! | request | does |
+//! |---|---|
+//! | `POST /_sandbox/receive` `{"from": "15550100000", "text": "hi"}` | a person's text, posted to the webhooks; answers its `id` |
+//! | `POST /_sandbox/press` `{"from": …, "button_id": "yes", "title": "Yes"}` | a button pressed |
+//! | `GET /_sandbox/sent/{chat}` | what was sent to the chat, oldest first |
+//! | `POST /_sandbox/faults` `{"operation": "sendMessageText", "times": 2, "status": 429, "retry_after": 1}` | the next calls answer that status (or `"stall_ms": 5000`, or `"cut": true`) |
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use whapi_ext::sandbox::Sandbox;
@@ -143,7 +154,7 @@ pub(crate) struct Shared {
     sent: Notify,
     status_step: Duration,
     http: reqwest::Client,
-    faults: faults::Faults,
+    pub(crate) faults: faults::Faults,
 }
 
 impl Shared {
@@ -165,7 +176,24 @@ impl Shared {
         });
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Channel> {
+    /// A message from a person, stored and posted to the webhooks; its id.
+    pub(crate) async fn receive(
+        &self,
+        from: &str,
+        kind: &str,
+        content: Value,
+        context: Option<Value>,
+    ) -> std::result::Result<String, state::Refusal> {
+        let event = self.lock().receive(from, kind, content, context)?;
+        let id = event.body["messages"][0]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        self.deliver(event).await;
+        Ok(id)
+    }
+
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Channel> {
         self.channel.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -283,9 +311,7 @@ impl Sandbox {
         title: &str,
         quoted: Option<&str>,
     ) -> Result<String> {
-        let reply = json!({"type": "buttons_reply",
-                           "buttons_reply": {"id": format!("ButtonsV3:{button_id}"), "title": title}});
-        let context = quoted.map(|id| json!({"quoted_id": id}));
+        let (reply, context) = button_reply(button_id, title, quoted);
         self.receive(from, "reply", reply, context).await
     }
 
@@ -296,17 +322,10 @@ impl Sandbox {
         content: Value,
         context: Option<Value>,
     ) -> Result<String> {
-        let event = self
-            .shared
-            .lock()
+        self.shared
             .receive(from, kind, content, context)
-            .map_err(|refusal| Error::invalid("from", refusal.message))?;
-        let id = event.body["messages"][0]["id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        self.shared.deliver(event).await;
-        Ok(id)
+            .await
+            .map_err(|refusal| Error::invalid("from", refusal.message))
     }
 
     /// Makes the next `times` calls of `operation` (its operationId, such
@@ -314,12 +333,9 @@ impl Sandbox {
     /// meet `fault` instead of their usual answer. Fails for an unknown
     /// operation.
     pub fn fail_next(&self, operation: &str, times: usize, fault: Fault) -> Result<()> {
-        let found = whapi_client::OPERATIONS
-            .iter()
-            .find(|op| op.operation_id == operation || op.name == operation)
-            .ok_or_else(|| {
-                Error::invalid("operation", format!("no operation is named `{operation}`"))
-            })?;
+        let found = operation_named(operation).ok_or_else(|| {
+            Error::invalid("operation", format!("no operation is named `{operation}`"))
+        })?;
         self.shared
             .faults
             .add(found.method, found.path, times, fault);
@@ -364,6 +380,21 @@ impl Sandbox {
             }
         }
     }
+}
+
+/// An operation by its operationId or its client method's name.
+pub(crate) fn operation_named(name: &str) -> Option<&'static whapi_client::Operation> {
+    whapi_client::OPERATIONS
+        .iter()
+        .find(|op| op.operation_id == name || op.name == name)
+}
+
+/// A `reply` message's content and context: the button `button_id`
+/// pressed, its id as the live service writes it (`ButtonsV3:<id>`).
+fn button_reply(button_id: &str, title: &str, quoted: Option<&str>) -> (Value, Option<Value>) {
+    let reply = json!({"type": "buttons_reply",
+                       "buttons_reply": {"id": format!("ButtonsV3:{button_id}"), "title": title}});
+    (reply, quoted.map(|id| json!({"quoted_id": id})))
 }
 
 impl Drop for Sandbox {

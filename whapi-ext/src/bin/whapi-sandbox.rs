@@ -1,0 +1,67 @@
+//! The sandbox as a program, for tools and languages other than Rust:
+//! a stateful local Whapi on 127.0.0.1.
+//!
+//! `whapi-sandbox [--port 8080] [--token TOKEN] [--channel ID]`
+//!
+//! Requests carry `Authorization: Bearer <token>` (default
+//! `sandbox-token`); `/_sandbox/…` injects messages and faults and tells
+//! what was sent (see `whapi_ext::sandbox`).
+
+use std::process::ExitCode;
+
+use whapi_ext::sandbox::Sandbox;
+
+const USAGE: &str = "usage: whapi-sandbox [--port 8080] [--token TOKEN] [--channel ID]";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("whapi-sandbox: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let mut builder = Sandbox::builder().port(8080);
+    let mut args = std::env::args().skip(1);
+    let mut custom_token = false;
+    while let Some(flag) = args.next() {
+        let mut value = || {
+            args.next()
+                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
+        };
+        builder = match flag.as_str() {
+            "--port" => builder.port(value()?.parse().map_err(|e| format!("--port: {e}"))?),
+            "--token" => {
+                custom_token = true;
+                builder.token(value()?)
+            }
+            "--channel" => builder.channel_id(value()?),
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+        };
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let sandbox = builder.start().await.map_err(|e| e.to_string())?;
+        let token = if custom_token {
+            "the one given"
+        } else {
+            "sandbox-token"
+        };
+        println!(
+            "whapi sandbox listening on {} (bearer token: {token})",
+            sandbox.url()
+        );
+        std::future::pending::<()>().await;
+        Ok(())
+    })
+}
