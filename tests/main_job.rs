@@ -31,7 +31,7 @@ use whapi_ext::Whapi;
 async fn main() -> Result<(), common::Failure> {
     let live = std::env::var("WHAPI_TOKEN").is_ok_and(|t| !t.trim().is_empty());
     let (wa, to, sandbox) = if live {
-        let session = common::connect()?;
+        let session = common::connect().await?;
         (session.wa, session.to, None)
     } else {
         let sandbox = Sandbox::start().await?;

@@ -3,14 +3,14 @@
 //! inbox on an SQLite file, so none is lost to a crash or a deploy.
 //!
 //! ```sh
-//! cargo run -p whapi-ext --features axum,sqlite --example echo_bot
+//! cargo run -p whapi-ext --features axum,sqlite,sandbox --example echo_bot
 //! ```
 //!
-//! Without `WHAPI_TOKEN` it runs the whole loop locally and says so: a
-//! spec-validating mock of the API (Prism, installed with npm on the first
-//! run), the inbox on 127.0.0.1, an incoming text and then a press of one
-//! of the bot's buttons posted to it, and the bot's answers, which the mock
-//! checks against the spec.
+//! Without `WHAPI_TOKEN` it runs the whole loop locally and says so: the
+//! sandbox (a stateful local Whapi), the inbox on 127.0.0.1 registered as
+//! its webhook, a person's text and then their press of one of the bot's
+//! buttons delivered by the sandbox, and the bot's answers seen in the
+//! chat.
 //!
 //! With `WHAPI_TOKEN` it listens on `WEBHOOK_ADDR` (default `0.0.0.0:8080`,
 //! path `/webhook`), keeps its inbox in `INBOX_PATH` (default
@@ -24,7 +24,6 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde_json::json;
 use tokio::sync::mpsc;
 use whapi_ext::types::{Button, InteractiveAction};
 use whapi_ext::webhooks::{Inbox, Message, MessageBody, Payload, WebhookEvent, WebhookVerifier};
@@ -115,7 +114,7 @@ async fn inbox(
 
 #[tokio::main]
 async fn main() -> Result<(), common::Failure> {
-    let session = common::connect()?;
+    let session = common::connect().await?;
     if !session.mock {
         let secret = std::env::var("WEBHOOK_SECRET")
             .ok()
@@ -132,52 +131,72 @@ async fn main() -> Result<(), common::Failure> {
         return Ok(());
     }
 
+    // On the sandbox: the inbox registered as the channel's webhook, a
+    // person writes and presses a button, and the answers are in the chat.
+    let sandbox = session.sandbox.as_ref().ok_or("no sandbox")?;
     let path = TempFile::new("echo_bot");
     let (done, mut outcomes) = mpsc::unbounded_channel();
     let inbox = inbox(session.wa.clone(), &path.0, "s3cr3t", Some(done)).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
+    let url = format!("http://{}/webhook", listener.local_addr()?);
     let router = inbox.router("/webhook");
     tokio::spawn(async move { axum::serve(listener, router).await });
+    let messages_post = whapi_ext::types::Event {
+        type_: Some(whapi_ext::types::WebhookEventTypeType::Messages),
+        method: Some(whapi_ext::types::EventMethod::Post),
+    };
+    session
+        .wa
+        .ensure_webhook_with_headers(
+            &url,
+            vec![messages_post],
+            None,
+            &[("x-webhook-secret", "s3cr3t")],
+        )
+        .await?;
 
-    let chat = format!("{}@s.whatsapp.net", common::MOCK_RECIPIENTS[0]);
-    let text =
-        json!({"id": "PsobWy36679._7w-wKmB9tMeGQ", "type": "text", "text": {"body": "hello bot"}});
-    let press = json!({"id": "PsobWy36679._7w-wKmB9tMeGR", "type": "reply",
-                       "context": {"quoted_id": "PsobWy36679._7w-wKmB9tMeGS"},
-                       "reply": {"type": "buttons_reply",
-                                 "buttons_reply": {"id": format!("ButtonsV3:{AGAIN}"), "title": "Say it again"}}});
-    for mut message in [text, press] {
-        message["chat_id"] = json!(chat);
-        message["from_me"] = json!(false);
-        message["timestamp"] = json!(1700000000);
-        let incoming = json!({"messages": [message], "event": {"type": "messages", "event": "post"},
-                              "channel_id": "MOCK-1234"});
-        let status = reqwest::Client::new()
-            .post(format!("http://{address}/webhook"))
-            .header("x-webhook-secret", "s3cr3t")
-            .json(&incoming)
-            .send()
-            .await?
-            .status();
-        println!(
-            "posted a {} webhook to the inbox: {status}",
-            message["type"].as_str().unwrap_or_default()
-        );
-        match tokio::time::timeout(Duration::from_secs(30), outcomes.recv()).await {
-            Ok(Some(Ok(answers))) if !answers.is_empty() => {
-                println!(
-                    "the mock accepted the answer as the spec describes it: {}",
-                    answers.join(" | ")
-                );
-            }
-            Ok(Some(Ok(_))) => return Err("the bot did not answer".into()),
-            Ok(Some(Err(e))) => return Err(format!("the answer failed: {e}").into()),
-            Ok(None) | Err(_) => return Err("no answer within 30 s".into()),
-        }
-    }
+    let person = common::MOCK_RECIPIENTS[0];
+    let said = sandbox.receive_text(person, "hello bot").await?;
+    println!("{person} wrote \"hello bot\" ({said})");
+    let outcome = tokio::time::timeout(Duration::from_secs(30), outcomes.recv()).await;
+    check(outcome)?;
+    let echo = sandbox
+        .wait_for_sent(person, 1, Duration::from_secs(30))
+        .await?;
+    println!(
+        "the bot answered in the chat: {} ({})",
+        echo[0].text.as_deref().unwrap_or_default(),
+        echo[0].id
+    );
+
+    sandbox
+        .press_button(person, AGAIN, "Say it again", Some(&echo[0].id))
+        .await?;
+    println!("{person} pressed \"Say it again\"");
+    let outcome = tokio::time::timeout(Duration::from_secs(30), outcomes.recv()).await;
+    check(outcome)?;
+    let answers = sandbox
+        .wait_for_sent(person, 2, Duration::from_secs(30))
+        .await?;
+    println!(
+        "the bot answered in the chat: {} ({})",
+        answers[1].text.as_deref().unwrap_or_default(),
+        answers[1].id
+    );
     inbox.shutdown(Duration::from_secs(5)).await;
     Ok(())
+}
+
+/// What the handler made of an event, or why there was nothing.
+fn check(
+    outcome: Result<Option<Result<Vec<String>, String>>, tokio::time::error::Elapsed>,
+) -> Result<(), common::Failure> {
+    match outcome {
+        Ok(Some(Ok(answers))) if !answers.is_empty() => Ok(()),
+        Ok(Some(Ok(_))) => Err("the bot did not answer".into()),
+        Ok(Some(Err(e))) => Err(format!("the answer failed: {e}").into()),
+        Ok(None) | Err(_) => Err("no answer within 30 s".into()),
+    }
 }
 
 /// An SQLite file in the temporary folder, removed (with its WAL) when

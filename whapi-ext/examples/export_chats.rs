@@ -3,7 +3,7 @@
 //! `{"message": …}` line per message of that chat, as the SDK decodes them.
 //!
 //! ```sh
-//! cargo run -p whapi-ext --example export_chats [OUT.jsonl]
+//! cargo run -p whapi-ext --features sandbox --example export_chats [OUT.jsonl]
 //! ```
 //!
 //! The output defaults to `whapi-export.jsonl` in the current folder; an
@@ -11,8 +11,9 @@
 //! owner only (it holds private conversations). A walk holds one page in
 //! memory, so any number of chats and messages fit.
 //!
-//! Without `WHAPI_TOKEN` it runs against a local spec-validating mock
-//! (Prism, installed with npm on the first run) and says so. The mock
+//! Without `WHAPI_TOKEN` it runs on the sandbox (`--features sandbox`, a
+//! stateful local Whapi), else against a local spec-validating mock
+//! (Prism, installed with npm on the first run), and says so. The mock
 //! answers every offset with the same example page, which a full walk
 //! rightly refuses as a loop, so there it reads one page of each list.
 //! With a token it exports your real account.
@@ -44,9 +45,17 @@ fn create_private(path: &Path) -> Result<std::fs::File, common::Failure> {
     })
 }
 
+/// Whether the session runs on the sandbox, which pages for real.
+fn on_sandbox(session: &common::Session) -> bool {
+    #[cfg(feature = "sandbox")]
+    return session.sandbox.is_some();
+    #[cfg(not(feature = "sandbox"))]
+    return false;
+}
+
 #[tokio::main]
 async fn main() -> Result<(), common::Failure> {
-    let session = common::connect()?;
+    let session = common::connect().await?;
     let wa = &session.wa;
     let out = match std::env::args_os().nth(1) {
         Some(path) => PathBuf::from(path),
@@ -56,8 +65,20 @@ async fn main() -> Result<(), common::Failure> {
         }
         None => PathBuf::from("whapi-export.jsonl"),
     };
-    // The mock repeats its one example page: read just that.
-    let limit = session.mock.then_some(20);
+    // The mock repeats its one example page: read just that. The sandbox
+    // pages for real; three people have written to it first.
+    #[cfg(feature = "sandbox")]
+    if let Some(sandbox) = &session.sandbox {
+        for (i, from) in ["15550100001", "15550100002", "15550100003"]
+            .iter()
+            .enumerate()
+        {
+            for n in 0..=i {
+                sandbox.receive_text(from, &format!("message {n}")).await?;
+            }
+        }
+    }
+    let limit = (session.mock && !on_sandbox(&session)).then_some(20);
     let mut file = BufWriter::new(create_private(&out)?);
 
     let progress = ProgressBar::no_length().with_style(ProgressStyle::with_template(

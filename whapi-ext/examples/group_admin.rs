@@ -2,11 +2,12 @@
 //! admin, set the icon and get the invite link.
 //!
 //! ```sh
-//! cargo run -p whapi-ext --example group_admin [ICON.png|ICON.jpg]
+//! cargo run -p whapi-ext --features sandbox --example group_admin [ICON.png|ICON.jpg]
 //! ```
 //!
-//! Without `WHAPI_TOKEN` it runs against a local spec-validating mock
-//! (Prism, installed with npm on the first run) and says so.
+//! Without `WHAPI_TOKEN` it runs on the sandbox (`--features sandbox`, a
+//! stateful local Whapi), else against a local spec-validating mock
+//! (Prism, installed with npm on the first run), and says so.
 //!
 //! With `WHAPI_TOKEN` it acts on your real account: it creates a group
 //! named "whapi-rs example" with the contact `WHAPI_TO`, adds `WHAPI_ADD`
@@ -21,7 +22,7 @@ use whapi_ext::media::MediaSource;
 
 #[tokio::main]
 async fn main() -> Result<(), common::Failure> {
-    let session = common::connect()?;
+    let session = common::connect().await?;
     let wa = &session.wa;
     let Some(to) = &session.to else {
         println!("set WHAPI_TO to the phone number of a contact to create the group with");

@@ -1,11 +1,12 @@
 //! The README's quickstart: check the channel, send a text, list chats.
 //!
 //! ```sh
-//! cargo run -p whapi-ext --example quickstart
+//! cargo run -p whapi-ext --features sandbox --example quickstart
 //! ```
 //!
-//! Without `WHAPI_TOKEN` it runs against a local spec-validating mock
-//! (Prism, installed with npm on the first run) and says so. With it, it
+//! Without `WHAPI_TOKEN` it runs on the sandbox (`--features sandbox`, a
+//! stateful local Whapi), else against a local spec-validating mock
+//! (Prism, installed with npm on the first run), and says so. With it, it
 //! talks to Whapi (`WHAPI_BASE_URL`, default `https://gate.whapi.cloud`)
 //! and sends only when `WHAPI_TO` names a recipient.
 
@@ -16,7 +17,7 @@ use whapi_ext::Error;
 
 #[tokio::main]
 async fn main() -> Result<(), common::Failure> {
-    let session = common::connect()?;
+    let session = common::connect().await?;
     let wa = &session.wa;
 
     let health = wa.check_health().await?;

@@ -2,11 +2,12 @@
 //! one and sends it again by its media id; downloads it back.
 //!
 //! ```sh
-//! cargo run -p whapi-ext --example send_media [FILE...]
+//! cargo run -p whapi-ext --features sandbox --example send_media [FILE...]
 //! ```
 //!
-//! Without `WHAPI_TOKEN` it runs against a local spec-validating mock
-//! (Prism, installed with npm on the first run) and says so: without files
+//! Without `WHAPI_TOKEN` it runs on the sandbox (`--features sandbox`, a
+//! stateful local Whapi), else against a local spec-validating mock
+//! (Prism, installed with npm on the first run), and says so: without files
 //! it sends a small sample of each kind, then shows the other ways in (a
 //! URL the server fetches, a raw body with the caption in the query).
 //!
@@ -122,7 +123,7 @@ cargo run -p whapi-ext --example send_media photo.jpg clip.mp4 …"
 
 #[tokio::main]
 async fn main() -> Result<(), common::Failure> {
-    let session = common::connect()?;
+    let session = common::connect().await?;
     let Some(to) = session.to.as_deref() else {
         return Ok(());
     };

@@ -1,6 +1,7 @@
 //! How every example connects: to Whapi when `WHAPI_TOKEN` is set, else to
-//! a local spec-validating mock (Prism, installed with npm on first use)
-//! that the example starts and stops itself.
+//! the sandbox (with the `sandbox` feature: a stateful local Whapi in this
+//! process), else to a local spec-validating mock (Prism, installed with
+//! npm on first use) that the example starts and stops itself.
 
 // Each example uses part of this module.
 #![allow(dead_code)]
@@ -24,15 +25,18 @@ pub struct Session {
     /// Whom to message: `WHAPI_TO` against the real service (nothing is sent
     /// to anyone without it), a sample number on the mock.
     pub to: Option<String>,
-    /// Whether this is the mock, which answers from the spec's examples.
+    /// Whether this is local (the sandbox or the mock), not the service.
     pub mock: bool,
+    /// The sandbox, when the session runs on it.
+    #[cfg(feature = "sandbox")]
+    pub sandbox: Option<whapi_ext::sandbox::Sandbox>,
     // Keeps the mock running until the session is dropped.
     _prism: Option<Prism>,
 }
 
 /// Connects to Whapi with `WHAPI_TOKEN` (and optional `WHAPI_BASE_URL`,
-/// `WHAPI_TO`), else to a freshly started mock, and says which.
-pub fn connect() -> Result<Session, Failure> {
+/// `WHAPI_TO`), else to a freshly started sandbox or mock, and says which.
+pub async fn connect() -> Result<Session, Failure> {
     if std::env::var("WHAPI_TOKEN").is_ok_and(|t| !t.trim().is_empty()) {
         let wa = Whapi::from_env()?;
         println!("WHAPI_TOKEN is set: talking to {}", shown(wa.base_url()));
@@ -44,9 +48,33 @@ pub fn connect() -> Result<Session, Failure> {
             wa,
             to,
             mock: false,
+            #[cfg(feature = "sandbox")]
+            sandbox: None,
             _prism: None,
         });
     }
+    #[cfg(feature = "sandbox")]
+    {
+        let sandbox = whapi_ext::sandbox::Sandbox::start().await?;
+        println!(
+            "WHAPI_TOKEN is not set: talking to the local sandbox at {}",
+            sandbox.url()
+        );
+        Ok(Session {
+            wa: sandbox.client(),
+            to: Some(MOCK_RECIPIENTS[0].to_string()),
+            mock: true,
+            sandbox: Some(sandbox),
+            _prism: None,
+        })
+    }
+    #[cfg(not(feature = "sandbox"))]
+    local_mock()
+}
+
+/// A freshly started Prism, answering from the spec.
+#[cfg(not(feature = "sandbox"))]
+fn local_mock() -> Result<Session, Failure> {
     let prism = Prism::try_start(false)?;
     println!(
         "WHAPI_TOKEN is not set: talking to a local spec-validating mock (Prism) at {}",

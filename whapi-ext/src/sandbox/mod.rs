@@ -17,7 +17,8 @@
 //! - [`Sandbox::fail_next`] makes the next calls of an operation meet a
 //!   [`Fault`]: an error status with `Retry-After`, a stall, a cut answer.
 //!
-//! It emulates health, settings, chats, messages, sends and media so far;
+//! It emulates health, settings, chats, messages, sends, media and groups
+//! (create, participants, admins, invite, icon) so far;
 //! every other path answers `501` naming itself.
 //!
 //! From other tools and languages, run it as a program
@@ -44,6 +45,7 @@
 //! ```
 
 mod faults;
+mod groups;
 mod routes;
 mod state;
 
@@ -126,6 +128,7 @@ impl SandboxBuilder {
             status_step: self.status_step,
             http: reqwest::Client::new(),
             faults: faults::Faults::default(),
+            groups: Mutex::default(),
         });
         // Built once here: a token no client takes is refused now.
         let client = Whapi::builder()
@@ -155,6 +158,7 @@ pub(crate) struct Shared {
     status_step: Duration,
     http: reqwest::Client,
     pub(crate) faults: faults::Faults,
+    groups: Mutex<groups::Groups>,
 }
 
 impl Shared {
@@ -191,6 +195,10 @@ impl Shared {
             .to_string();
         self.deliver(event).await;
         Ok(id)
+    }
+
+    fn groups(&self) -> std::sync::MutexGuard<'_, groups::Groups> {
+        self.groups.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Channel> {

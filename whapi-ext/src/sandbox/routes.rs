@@ -18,6 +18,7 @@ use super::Shared;
 
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
+        .merge(super::groups::routes())
         .route("/health", get(health))
         .route("/settings", get(settings).patch(patch_settings))
         .route("/chats", get(chats))
@@ -25,6 +26,10 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .route("/messages/list", get(messages))
         .route("/messages/list/{chat_id}", get(messages_of_chat))
         .route("/messages/{kind}", get(message).post(send))
+        .route(
+            "/messages/media/{kind}",
+            axum::routing::post(send_raw_media),
+        )
         .route("/media", axum::routing::post(upload))
         .route("/media/{media_id}", get(download))
         .route("/_sandbox/receive", axum::routing::post(control_receive))
@@ -64,7 +69,7 @@ async fn authorized(
     next.run(request).await
 }
 
-fn refuse(refusal: &Refusal) -> Response {
+pub(super) fn refuse(refusal: &Refusal) -> Response {
     let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::BAD_REQUEST);
     (status, Json(refusal.body())).into_response()
 }
@@ -96,13 +101,13 @@ async fn patch_settings(State(shared): State<Arc<Shared>>, body: Bytes) -> Respo
 
 /// `count` and `offset` of a list.
 #[derive(Deserialize)]
-struct Paging {
+pub(super) struct Paging {
     count: Option<usize>,
     offset: Option<usize>,
 }
 
 impl Paging {
-    fn checked(&self) -> Result<(usize, usize), Refusal> {
+    pub(super) fn checked(&self) -> Result<(usize, usize), Refusal> {
         let count = self.count.unwrap_or(100);
         if !(1..=500).contains(&count) {
             return Err(Refusal::bad_request("`count` must be from 1 to 500"));
@@ -195,20 +200,8 @@ async fn send(
         Ok(fields) => fields,
         Err(refusal) => return refuse(&refusal),
     };
-    let sent = {
-        let mut channel = shared.channel.lock().unwrap_or_else(|p| p.into_inner());
-        channel.send(&kind, fields)
-    };
-    match sent {
-        Ok(message) => {
-            shared.notify_sent();
-            if let Some(id) = message["id"].as_str() {
-                shared.progress(id.to_string());
-            }
-            Json(json!({"sent": true, "message": message})).into_response()
-        }
-        Err(refusal) => refuse(&refusal),
-    }
+    let sent = shared.lock().send(&kind, fields);
+    answer_sent(&shared, sent)
 }
 
 /// A request's fields: its JSON object, or its form's fields with the file
@@ -415,4 +408,51 @@ async fn control_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Respon
     let times = request.times.unwrap_or(1);
     shared.faults.add(op.method, op.path, times, fault);
     Json(json!({"operation": op.operation_id, "times": times})).into_response()
+}
+
+/// `POST /messages/media/{MediaMessageType}`: the file as the body, the
+/// other fields (`to`, `caption`, …) in the query.
+async fn send_raw_media(
+    State(shared): State<Arc<Shared>>,
+    Path(kind): Path<String>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let kind = kind.to_ascii_lowercase();
+    if !SENDABLE.contains(&kind.as_str()) {
+        return refuse(&Refusal::bad_request(format!(
+            "`{kind}` is not a media type"
+        )));
+    }
+    let mime = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream")
+        .to_string();
+    let mut fields: Map<String, Value> = query
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    let sent = {
+        let mut channel = shared.lock();
+        let id = channel.put_media(body, &mime);
+        fields.insert("media".into(), json!(id));
+        channel.send(&kind, fields)
+    };
+    answer_sent(&shared, sent)
+}
+
+/// The answer to a send, and its statuses to come.
+fn answer_sent(shared: &Arc<Shared>, sent: Result<Value, Refusal>) -> Response {
+    match sent {
+        Ok(message) => {
+            shared.notify_sent();
+            if let Some(id) = message["id"].as_str() {
+                shared.progress(id.to_string());
+            }
+            Json(json!({"sent": true, "message": message})).into_response()
+        }
+        Err(refusal) => refuse(&refusal),
+    }
 }

@@ -177,11 +177,29 @@ impl Channel {
             } else {
                 "contact"
             };
-            json!({"id": chat_id, "type": kind})
+            // A person's chat is named by their number until they are a
+            // contact.
+            let name = format!("+{}", chat_id.split('@').next().unwrap_or_default());
+            json!({"id": chat_id, "type": kind, "name": name})
         });
         let id = message["id"].as_str().unwrap_or_default().to_string();
         self.by_id.insert(id, self.messages.len());
         self.messages.push(message);
+    }
+
+    /// A chat made by the channel (a group): listed from now on.
+    pub(crate) fn add_chat(&mut self, id: &Value, name: &str) {
+        if let Some(id) = id.as_str() {
+            let kind = if id.ends_with("@g.us") {
+                "group"
+            } else {
+                "contact"
+            };
+            self.chats.insert(
+                id.to_string(),
+                json!({"id": id, "type": kind, "name": name}),
+            );
+        }
     }
 
     /// Moves a sent message to `status`; its `statuses` webhook event, or
@@ -239,13 +257,14 @@ impl Channel {
         for (i, m) in self.messages.iter().enumerate() {
             last.insert(m["chat_id"].as_str().unwrap_or_default(), i);
         }
-        let mut chats: Vec<(usize, Value)> = self
+        // A chat without messages (a new group) sorts after those with.
+        let mut chats: Vec<(Option<usize>, Value)> = self
             .chats
             .iter()
             .map(|(id, chat)| {
                 let mut chat = chat.clone();
-                let at = last.get(id.as_str()).copied().unwrap_or(0);
-                if let Some(message) = self.messages.get(at) {
+                let at = last.get(id.as_str()).copied();
+                if let Some(message) = at.and_then(|at| self.messages.get(at)) {
                     chat["timestamp"] = message["timestamp"].clone();
                     chat["last_message"] = message.clone();
                 }

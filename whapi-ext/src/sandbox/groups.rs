@@ -1,0 +1,275 @@
+//! Groups in the sandbox: created with their participants, who can be
+//! added, removed, promoted and demoted; an invite code and an icon each.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::routes::{refuse, Paging};
+use super::state::{chat_of, Refusal};
+use super::Shared;
+
+/// The channel's groups, by id.
+#[derive(Debug, Default)]
+pub(crate) struct Groups {
+    groups: BTreeMap<String, Group>,
+    next: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Group {
+    id: String,
+    name: String,
+    /// Participants (phone digits) and their rank.
+    participants: Vec<(String, &'static str)>,
+    invite_code: String,
+    icon: Option<(Bytes, String)>,
+    created: u64,
+}
+
+impl Group {
+    fn json(&self) -> Value {
+        let participants: Vec<Value> = self
+            .participants
+            .iter()
+            .map(|(id, rank)| json!({"id": id, "rank": rank}))
+            .collect();
+        json!({"id": self.id, "name": self.name, "type": "group", "timestamp": self.created,
+               "participants": participants, "participants_count": participants.len()})
+    }
+}
+
+/// The digits of the phone numbers given; an error names one that is not.
+fn phones(given: &[String]) -> Result<Vec<String>, Refusal> {
+    given
+        .iter()
+        .map(|p| {
+            chat_of(p)
+                .filter(|c| c.ends_with("@s.whatsapp.net"))
+                .map(|c| c.trim_end_matches("@s.whatsapp.net").to_string())
+                .ok_or_else(|| Refusal::bad_request(format!("`{p}` is not a phone number")))
+        })
+        .collect()
+}
+
+impl Groups {
+    fn create(&mut self, subject: &str, participants: &[String]) -> Result<Value, Refusal> {
+        if subject.trim().is_empty() {
+            return Err(Refusal::bad_request("`subject` must not be empty"));
+        }
+        let members = phones(participants)?;
+        self.next += 1;
+        let created = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let id = format!("1203630{:011}@g.us", created % 100_000_000_000 + self.next);
+        let mut everyone = vec![("15550109999".to_string(), "creator")];
+        everyone.extend(members.into_iter().map(|m| (m, "member")));
+        let group = Group {
+            invite_code: format!("SbxInvite{:06}{}", self.next, &id[7..12]),
+            id: id.clone(),
+            name: subject.to_string(),
+            participants: everyone,
+            icon: None,
+            created,
+        };
+        let answer = group.json();
+        self.groups.insert(id, group);
+        Ok(answer)
+    }
+
+    fn get_mut(&mut self, id: &str) -> Result<&mut Group, Refusal> {
+        self.groups
+            .get_mut(id)
+            .ok_or_else(|| Refusal::not_found(format!("no group {id}")))
+    }
+
+    /// Adds or removes participants: those it could and could not.
+    fn change_members(&mut self, id: &str, given: &[String], add: bool) -> Result<Value, Refusal> {
+        let phones = phones(given)?;
+        let group = self.get_mut(id)?;
+        let (mut processed, mut failed) = (Vec::new(), Vec::new());
+        for phone in phones {
+            let at = group.participants.iter().position(|(p, _)| *p == phone);
+            match (add, at) {
+                (true, None) => {
+                    group.participants.push((phone.clone(), "member"));
+                    processed.push(phone);
+                }
+                (false, Some(i)) if group.participants[i].1 != "creator" => {
+                    group.participants.remove(i);
+                    processed.push(phone);
+                }
+                _ => failed.push(phone),
+            }
+        }
+        Ok(json!({"success": failed.is_empty(), "processed": processed, "failed": failed}))
+    }
+
+    fn set_rank(
+        &mut self,
+        id: &str,
+        given: &[String],
+        rank: &'static str,
+    ) -> Result<Value, Refusal> {
+        let phones = phones(given)?;
+        let group = self.get_mut(id)?;
+        for phone in &phones {
+            let member = group
+                .participants
+                .iter_mut()
+                .find(|(p, r)| p == phone && *r != "creator")
+                .ok_or_else(|| Refusal::bad_request(format!("{phone} is not a participant")))?;
+            member.1 = rank;
+        }
+        Ok(json!({"success": true}))
+    }
+}
+
+pub(super) fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/groups", get(list).post(create))
+        .route("/groups/{group_id}", get(one))
+        .route("/groups/{group_id}/participants", post(add).delete(remove))
+        .route(
+            "/groups/{group_id}/admins",
+            axum::routing::patch(promote).delete(demote),
+        )
+        .route("/groups/{group_id}/invite", get(invite))
+        .route("/groups/{group_id}/icon", put(set_icon).get(icon))
+}
+
+fn answer(result: Result<Value, Refusal>) -> Response {
+    match result {
+        Ok(value) => Json(value).into_response(),
+        Err(refusal) => refuse(&refusal),
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Refusal> {
+    serde_json::from_slice(body).map_err(|e| Refusal::bad_request(e.to_string()))
+}
+
+#[derive(Deserialize)]
+struct Create {
+    subject: String,
+    participants: Vec<String>,
+}
+
+async fn create(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    answer(parse::<Create>(&body).and_then(|c| {
+        let created = shared.groups().create(&c.subject, &c.participants)?;
+        shared.lock().add_chat(&created["id"], &c.subject);
+        Ok(created)
+    }))
+}
+
+async fn list(State(shared): State<Arc<Shared>>, Query(paging): Query<Paging>) -> Response {
+    answer(paging.checked().map(|(offset, count)| {
+        let groups = shared.groups();
+        let all: Vec<Value> = groups.groups.values().map(Group::json).collect();
+        let page: Vec<&Value> = all.iter().skip(offset).take(count).collect();
+        json!({"groups": page, "count": page.len(), "total": all.len(), "offset": offset})
+    }))
+}
+
+async fn one(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    answer(shared.groups().get_mut(&id).map(|g| g.json()))
+}
+
+#[derive(Deserialize)]
+struct Participants {
+    participants: Vec<String>,
+}
+
+async fn add(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes) -> Response {
+    answer(
+        parse::<Participants>(&body)
+            .and_then(|p| shared.groups().change_members(&id, &p.participants, true)),
+    )
+}
+
+async fn remove(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    answer(
+        parse::<Participants>(&body)
+            .and_then(|p| shared.groups().change_members(&id, &p.participants, false)),
+    )
+}
+
+async fn promote(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    answer(
+        parse::<Participants>(&body)
+            .and_then(|p| shared.groups().set_rank(&id, &p.participants, "admin")),
+    )
+}
+
+async fn demote(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    answer(
+        parse::<Participants>(&body)
+            .and_then(|p| shared.groups().set_rank(&id, &p.participants, "member")),
+    )
+}
+
+async fn invite(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    answer(
+        shared
+            .groups()
+            .get_mut(&id)
+            .map(|g| json!({"invite_code": g.invite_code})),
+    )
+}
+
+/// `PUT /groups/{GroupID}/icon`: a JPEG or PNG as the body.
+async fn set_icon(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mime = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    if !["image/jpeg", "image/png"].contains(&mime.as_str()) {
+        return refuse(&Refusal::bad_request(format!(
+            "an icon is image/jpeg or image/png, not `{mime}`"
+        )));
+    }
+    answer(shared.groups().get_mut(&id).map(|g| {
+        g.icon = Some((body, mime));
+        json!({"success": true})
+    }))
+}
+
+async fn icon(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let mut groups = shared.groups();
+    match groups.get_mut(&id) {
+        Ok(Group {
+            icon: Some((bytes, mime)),
+            ..
+        }) => ([(header::CONTENT_TYPE, mime.clone())], bytes.clone()).into_response(),
+        Ok(_) => refuse(&Refusal::not_found(format!("group {id} has no icon"))),
+        Err(refusal) => refuse(&refusal),
+    }
+}
