@@ -237,7 +237,7 @@ async fn refusals_carry_the_status_and_the_reason() {
         .unwrap();
 
     let unauthorized = stranger.check_health().await.unwrap_err();
-    let unknown = sandbox.client().get_groups().await.unwrap_err();
+    let unknown = sandbox.client().get_labels().await.unwrap_err();
 
     assert!(
         matches!(&unauthorized, Error::Api(api) if api.status.as_u16() == 401),
@@ -247,7 +247,7 @@ async fn refusals_carry_the_status_and_the_reason() {
         matches!(&unknown, Error::Api(api) if api.status.as_u16() == 501),
         "{unknown:?}"
     );
-    assert!(unknown.to_string().contains("GET /groups"), "{unknown}");
+    assert!(unknown.to_string().contains("GET /labels"), "{unknown}");
     let health = sandbox.client().check_health().await.unwrap();
     assert_eq!(health.status_text(), "AUTH");
 }
@@ -384,4 +384,86 @@ async fn the_control_paths_inject_and_report_over_raw_http() {
     );
     assert_eq!(listed["messages"][0]["text"]["body"], "hello");
     assert_eq!(unauthorized.status(), 401);
+}
+
+/// Groups change state that later reads show: participants added,
+/// promoted, demoted and removed, the icon set, the invite link.
+#[tokio::test]
+async fn groups_keep_their_participants_ranks_icon_and_invite() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let wa = sandbox.client();
+    let png =
+        std::fs::read(whapi_tests::workspace_root().join("whapi-ext/examples/assets/icon.png"))
+            .unwrap();
+
+    let created = wa
+        .create_group("Lunch club", ["+1 555 010 0001"])
+        .await
+        .unwrap();
+    let group = created.id().to_string();
+    wa.add_group_participant(group.as_str(), ["15550100002", "15550100003"])
+        .await
+        .unwrap();
+    wa.promote_to_group_admin(group.as_str(), ["15550100002"])
+        .await
+        .unwrap();
+    wa.remove_group_participant(group.as_str(), ["15550100003"])
+        .await
+        .unwrap();
+    wa.set_group_icon(
+        group.as_str(),
+        MediaSource::bytes(png, "icon.png", "image/png"),
+    )
+    .await
+    .unwrap();
+    let invite = wa.get_group_invite(group.as_str()).await.unwrap();
+    let read = wa.get_group(group.as_str()).await.unwrap();
+    let bad_icon = wa
+        .set_group_icon(
+            group.as_str(),
+            MediaSource::bytes(b"GIF89a".to_vec(), "a.gif", "image/gif"),
+        )
+        .await;
+    let missing = wa.get_group("120363000000000000@g.us").await.unwrap_err();
+
+    assert!(group.ends_with("@g.us"), "{group}");
+    let ranks: Vec<(String, String)> = read
+        .participants
+        .iter()
+        .map(|p| {
+            let p = serde_json::to_value(p).unwrap();
+            (
+                p["id"].as_str().unwrap_or_default().to_string(),
+                p["rank"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ranks,
+        [
+            ("15550109999".to_string(), "creator".to_string()),
+            ("15550100001".to_string(), "member".to_string()),
+            ("15550100002".to_string(), "admin".to_string()),
+        ]
+    );
+    assert!(
+        invite.link().starts_with("https://chat.whatsapp.com/"),
+        "{}",
+        invite.link()
+    );
+    assert!(
+        bad_icon.is_err(),
+        "a GIF icon is refused before or by the sandbox"
+    );
+    assert!(
+        matches!(&missing, Error::Api(api) if api.status.as_u16() == 404),
+        "{missing:?}"
+    );
+    let chats: Vec<_> = wa.chats().items().try_collect().await.unwrap();
+    assert!(
+        chats
+            .iter()
+            .any(|c| c.id.as_ref().map(|i| i.to_string()) == Some(group.clone())),
+        "the group is a chat"
+    );
 }
