@@ -467,3 +467,112 @@ async fn groups_keep_their_participants_ranks_icon_and_invite() {
         "the group is a chat"
     );
 }
+
+/// What the review of the sandbox found, each now refused or kept right:
+/// a GIF icon, a bad settings patch, a wrong method, a big file, a
+/// numeric caption, a webhook that never answers, faults cleared.
+#[tokio::test]
+async fn bad_requests_get_4xx_or_501_and_big_files_and_slow_hooks_are_fine() {
+    use whapi_ext::sandbox::Fault;
+    let sandbox = Sandbox::start().await.unwrap();
+    let wa = sandbox.client();
+    let http = reqwest::Client::new();
+    let group = wa
+        .create_group("g", ["15550100001"])
+        .await
+        .unwrap()
+        .id()
+        .to_string();
+
+    let gif_icon = http
+        .put(format!("{}/groups/{group}/icon", sandbox.url()))
+        .bearer_auth("sandbox-token")
+        .header("content-type", "image/gif")
+        .body(b"GIF89a".to_vec())
+        .send()
+        .await
+        .unwrap();
+    let bad_settings = http
+        .patch(format!("{}/settings", sandbox.url()))
+        .bearer_auth("sandbox-token")
+        .json(&serde_json::json!({"webhooks": "not a list"}))
+        .send()
+        .await
+        .unwrap();
+    let wrong_method = http
+        .put(format!("{}/messages/Sbx00001.x", sandbox.url()))
+        .bearer_auth("sandbox-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gif_icon.status(), 400);
+    assert_eq!(bad_settings.status(), 400);
+    assert_eq!(wrong_method.status(), 501);
+    assert!(
+        wa.get_channel_settings().await.is_ok(),
+        "the bad patch changed nothing"
+    );
+
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
+    let uploaded = wa
+        .upload_media(MediaSource::bytes(
+            big.clone(),
+            "big.pdf",
+            "application/pdf",
+        ))
+        .await
+        .unwrap();
+    let mut back = Vec::new();
+    wa.download_media(uploaded.id(), &mut back).await.unwrap();
+    assert_eq!(back.len(), big.len(), "over axum's default 2 MB");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.pdf");
+    std::fs::write(&path, b"%PDF-1.4 tiny").unwrap();
+    let numeric = wa
+        .send_message_document("15550100000", MediaSource::path(&path))
+        .caption("2024")
+        .await;
+    assert!(numeric.is_ok(), "{numeric:?}");
+    assert_eq!(
+        sandbox.sent_to("15550100000")[0].text.as_deref(),
+        Some("2024")
+    );
+
+    // A webhook that takes connections and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hook = format!("http://{}/hook", silent.local_addr().unwrap());
+    wa.ensure_webhook(
+        &hook,
+        vec![event(types::WebhookEventTypeType::Messages)],
+        None,
+    )
+    .await
+    .unwrap();
+    let received = tokio::time::timeout(
+        Duration::from_secs(2),
+        sandbox.receive_text("15550100005", "hi"),
+    )
+    .await;
+    assert!(
+        matches!(received, Ok(Ok(_))),
+        "injecting does not wait for the webhook: {received:?}"
+    );
+
+    sandbox
+        .fail_next("getChats", 3, Fault::Stall(Duration::from_secs(30)))
+        .unwrap();
+    assert!(
+        sandbox
+            .fail_next("getChats", 1, Fault::server_error(200))
+            .is_err(),
+        "not an error status"
+    );
+    sandbox.clear_faults();
+    let chats = tokio::time::timeout(Duration::from_secs(5), wa.get_chats()).await;
+    assert!(
+        matches!(chats, Ok(Ok(_))),
+        "cleared faults meet no call: {chats:?}"
+    );
+    drop(silent);
+}

@@ -51,34 +51,63 @@ impl Fault {
     }
 }
 
-/// Faults waiting for their calls: the method, the path template, and how
-/// many more calls get the fault.
+/// Faults waiting for their calls: the operation (by its client method's
+/// name), and how many more calls get the fault.
 #[derive(Debug, Default)]
 pub(crate) struct Faults {
-    waiting: Mutex<Vec<(String, String, usize, Fault)>>,
+    waiting: Mutex<Vec<(&'static str, usize, Fault)>>,
 }
 
 impl Faults {
-    pub(crate) fn add(&self, method: &str, path: &str, times: usize, fault: Fault) {
+    pub(crate) fn add(&self, operation: &'static str, times: usize, fault: Fault) {
         if times > 0 {
             let mut waiting = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
-            waiting.push((method.to_ascii_uppercase(), path.to_string(), times, fault));
+            waiting.push((operation, times, fault));
         }
     }
 
-    /// The fault for this call, if one waits for it (counting it down).
+    pub(crate) fn clear(&self) {
+        self.waiting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    /// The fault for this call, if one waits for its operation (counting
+    /// it down).
     fn take(&self, method: &str, path: &str) -> Option<Fault> {
+        let operation = operation_of(method, path)?;
         let mut waiting = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
         let at = waiting
             .iter()
-            .position(|(m, template, _, _)| m == method && matches(template, path))?;
-        let fault = waiting[at].3.clone();
-        waiting[at].2 -= 1;
-        if waiting[at].2 == 0 {
+            .position(|(op, _, _)| *op == operation.name)?;
+        let fault = waiting[at].2.clone();
+        waiting[at].1 -= 1;
+        if waiting[at].1 == 0 {
             waiting.remove(at);
         }
         Some(fault)
     }
+}
+
+/// Checks a fault before it is set: a status must be an error's.
+pub(crate) fn check(fault: &Fault) -> Result<(), String> {
+    match fault {
+        Fault::Status { status, .. } if !(400..=599).contains(status) => {
+            Err(format!("a fault's status is from 400 to 599, not {status}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The operation a request is a call of: of the templates its method and
+/// path fit, the one with the most literal segments (`GET /messages/list`
+/// is `getMessages`, not `getMessage` of a message named `list`).
+fn operation_of(method: &str, path: &str) -> Option<&'static whapi_client::Operation> {
+    whapi_client::OPERATIONS
+        .iter()
+        .filter(|op| op.method == method && matches(op.path, path))
+        .max_by_key(|op| op.path.split('/').filter(|s| !s.starts_with('{')).count())
 }
 
 /// Whether `path` fits `template` (`/chats/{ChatID}` fits `/chats/1@g.us`).
@@ -152,7 +181,7 @@ mod tests {
     #[test]
     fn a_fault_lasts_for_its_number_of_calls() {
         let faults = Faults::default();
-        faults.add("post", "/messages/text", 2, Fault::server_error(503));
+        faults.add("send_message_text", 2, Fault::server_error(503));
         assert!(faults.take("GET", "/messages/text").is_none());
         assert_eq!(
             faults.take("POST", "/messages/text"),
@@ -160,5 +189,28 @@ mod tests {
         );
         assert!(faults.take("POST", "/messages/text").is_some());
         assert!(faults.take("POST", "/messages/text").is_none());
+    }
+
+    #[test]
+    fn a_fault_meets_its_own_operation_not_one_whose_template_also_fits() {
+        let faults = Faults::default();
+        faults.add("get_message", 1, Fault::server_error(500));
+        faults.add("forward_message", 1, Fault::server_error(502));
+        assert!(
+            faults.take("GET", "/messages/list").is_none(),
+            "getMessages"
+        );
+        assert!(
+            faults.take("POST", "/messages/text").is_none(),
+            "sendMessageText"
+        );
+        assert!(faults.take("GET", "/messages/Sbx00001.x").is_some());
+        assert!(faults.take("POST", "/messages/Sbx00001.x").is_some());
+    }
+
+    #[test]
+    fn a_fault_status_must_be_an_error() {
+        assert!(check(&Fault::server_error(200)).is_err());
+        assert!(check(&Fault::too_many_requests(Duration::ZERO)).is_ok());
     }
 }

@@ -122,13 +122,19 @@ impl Groups {
     ) -> Result<Value, Refusal> {
         let phones = phones(given)?;
         let group = self.get_mut(id)?;
-        for phone in &phones {
-            let member = group
-                .participants
-                .iter_mut()
-                .find(|(p, r)| p == phone && *r != "creator")
-                .ok_or_else(|| Refusal::bad_request(format!("{phone} is not a participant")))?;
-            member.1 = rank;
+        // All or nothing: every one is checked before any changes.
+        let at: Vec<usize> = phones
+            .iter()
+            .map(|phone| {
+                group
+                    .participants
+                    .iter()
+                    .position(|(p, r)| p == phone && *r != "creator")
+                    .ok_or_else(|| Refusal::bad_request(format!("{phone} is not a participant")))
+            })
+            .collect::<Result<_, _>>()?;
+        for i in at {
+            group.participants[i].1 = rank;
         }
         Ok(json!({"success": true}))
     }
@@ -251,6 +257,21 @@ async fn set_icon(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
+    // By reference (`{"media": "<id>"}`), an uploaded file is used.
+    let (body, mime) = if mime.starts_with("application/json") {
+        let media = serde_json::from_slice::<Value>(&body)
+            .ok()
+            .and_then(|v| v["media"].as_str().map(str::to_string));
+        let stored = media
+            .as_deref()
+            .and_then(|id| shared.lock().media(id).cloned());
+        match stored {
+            Some(stored) => (stored.bytes, stored.mime_type),
+            None => return refuse(&Refusal::bad_request("`media` names no uploaded file")),
+        }
+    } else {
+        (body, mime)
+    };
     if !["image/jpeg", "image/png"].contains(&mime.as_str()) {
         return refuse(&Refusal::bad_request(format!(
             "an icon is image/jpeg or image/png, not `{mime}`"

@@ -44,6 +44,7 @@
 //! # }
 //! ```
 
+mod control;
 mod faults;
 mod groups;
 mod routes;
@@ -62,13 +63,24 @@ use self::state::{chat_of, Channel, Event, PROGRESS};
 use crate::{Error, Result, Whapi};
 
 /// How a sandbox runs; see [`Sandbox::builder`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use]
 pub struct SandboxBuilder {
     channel_id: String,
     token: String,
     status_step: Duration,
     port: u16,
+}
+
+impl std::fmt::Debug for SandboxBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxBuilder")
+            .field("channel_id", &self.channel_id)
+            .field("token", &"(hidden)")
+            .field("status_step", &self.status_step)
+            .field("port", &self.port)
+            .finish()
+    }
 }
 
 impl Default for SandboxBuilder {
@@ -120,30 +132,37 @@ impl SandboxBuilder {
         let address = listener
             .local_addr()
             .map_err(|e| Error::Config(format!("the sandbox's address: {e}")))?;
+        let (deliveries, queue) = tokio::sync::mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             channel: Mutex::new(Channel::new(self.channel_id)),
             token: self.token,
             started: Instant::now(),
             sent: Notify::new(),
             status_step: self.status_step,
-            http: reqwest::Client::new(),
+            deliveries,
             faults: faults::Faults::default(),
             groups: Mutex::default(),
+            stop: Notify::new(),
         });
+        tokio::spawn(deliver_in_order(shared.clone(), queue));
         // Built once here: a token no client takes is refused now.
         let client = Whapi::builder()
             .token(shared.token.clone())
             .base_url(format!("http://{address}"))
             .build()?;
         let router = routes::router(shared.clone());
+        let stopping = shared.clone();
         let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
+            let stopped = async move { stopping.stop.notified().await };
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(stopped)
+                .await;
         });
         Ok(Sandbox {
             shared,
             address,
             client,
-            server,
+            _server: server,
         })
     }
 }
@@ -156,9 +175,12 @@ pub(crate) struct Shared {
     /// Woken on every send, for [`Sandbox::wait_for_sent`].
     sent: Notify,
     status_step: Duration,
-    http: reqwest::Client,
+    /// Events for the webhooks, delivered in order by one task.
+    deliveries: tokio::sync::mpsc::UnboundedSender<Event>,
     pub(crate) faults: faults::Faults,
     groups: Mutex<groups::Groups>,
+    /// Told when the sandbox is dropped.
+    stop: Notify,
 }
 
 impl Shared {
@@ -168,16 +190,26 @@ impl Shared {
 
     /// Moves a sent message through its statuses, one webhook each.
     fn progress(self: &Arc<Self>, id: String) {
-        let shared = self.clone();
+        let shared = Arc::downgrade(self);
+        let step = self.status_step;
         tokio::spawn(async move {
             for status in PROGRESS {
-                tokio::time::sleep(shared.status_step).await;
+                tokio::time::sleep(step).await;
+                // Gone with the sandbox.
+                let Some(shared) = shared.upgrade() else {
+                    return;
+                };
                 let event = shared.lock().advance(&id, status);
                 if let Some(event) = event {
-                    shared.deliver(event).await;
+                    shared.deliver(event);
                 }
             }
         });
+    }
+
+    /// Queues an event for the webhooks registered for it.
+    fn deliver(&self, event: Event) {
+        let _ = self.deliveries.send(event);
     }
 
     /// A message from a person, stored and posted to the webhooks; its id.
@@ -193,7 +225,7 @@ impl Shared {
             .as_str()
             .unwrap_or_default()
             .to_string();
-        self.deliver(event).await;
+        self.deliver(event);
         Ok(id)
     }
 
@@ -204,14 +236,31 @@ impl Shared {
     pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Channel> {
         self.channel.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
 
-    /// Posts an event to every webhook registered for it, as the service
-    /// does: again after a failure, a few times.
-    async fn deliver(&self, event: Event) {
-        let hooks = self.lock().hooks_for(event.kind, event.method);
+/// Posts each event to every webhook registered for it, in the order they
+/// happened, as the service does: again after a failure, a few times, each
+/// attempt at most 5 s.
+async fn deliver_in_order(
+    shared: Arc<Shared>,
+    mut queue: tokio::sync::mpsc::UnboundedReceiver<Event>,
+) {
+    const ATTEMPTS: u32 = 5;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap_or_default();
+    let shared = Arc::downgrade(&shared);
+    while let Some(event) = queue.recv().await {
+        let Some(hooks) = shared
+            .upgrade()
+            .map(|s| s.lock().hooks_for(event.kind, event.method))
+        else {
+            return;
+        };
         for (url, headers) in hooks {
-            for attempt in 1..=5u32 {
-                let mut request = self.http.post(&url).json(&event.body);
+            for attempt in 1..=ATTEMPTS {
+                let mut request = http.post(&url).json(&event.body);
                 for (name, value) in &headers {
                     request = request.header(name, value);
                 }
@@ -219,7 +268,9 @@ impl Shared {
                     Ok(response) if response.status().is_success() => break,
                     outcome => {
                         tracing::debug!(%url, attempt, ?outcome, "the sandbox's webhook delivery failed");
-                        tokio::time::sleep(Duration::from_millis(100) * attempt).await;
+                        if attempt < ATTEMPTS {
+                            tokio::time::sleep(Duration::from_millis(100) * attempt).await;
+                        }
                     }
                 }
             }
@@ -233,7 +284,8 @@ pub struct Sandbox {
     shared: Arc<Shared>,
     address: SocketAddr,
     client: Whapi,
-    server: tokio::task::JoinHandle<()>,
+    /// Its server's task, kept so it is not detached unseen.
+    _server: tokio::task::JoinHandle<()>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -344,10 +396,14 @@ impl Sandbox {
         let found = operation_named(operation).ok_or_else(|| {
             Error::invalid("operation", format!("no operation is named `{operation}`"))
         })?;
-        self.shared
-            .faults
-            .add(found.method, found.path, times, fault);
+        faults::check(&fault).map_err(|rule| Error::invalid("fault", rule))?;
+        self.shared.faults.add(found.name, times, fault);
         Ok(())
+    }
+
+    /// Forgets every fault still waiting for its calls.
+    pub fn clear_faults(&self) {
+        self.shared.faults.clear();
     }
 
     /// What the channel sent to `chat` (a phone number or a chat id),
@@ -372,14 +428,16 @@ impl Sandbox {
         count: usize,
         timeout: Duration,
     ) -> Result<Vec<SentMessage>> {
-        let deadline = Instant::now() + timeout;
+        let deadline = Instant::now().checked_add(timeout);
         loop {
             let woken = self.shared.sent.notified();
             let sent = self.sent_to(chat);
             if sent.len() >= count {
                 return Ok(sent);
             }
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left = deadline.map_or(Duration::MAX, |d| {
+                d.saturating_duration_since(Instant::now())
+            });
             if left.is_zero() || tokio::time::timeout(left, woken).await.is_err() {
                 return Err(Error::Other(format!(
                     "{} message(s) sent to {chat} within {timeout:?}, not {count}",
@@ -407,6 +465,7 @@ fn button_reply(button_id: &str, title: &str, quoted: Option<&str>) -> (Value, O
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
-        self.server.abort();
+        // Idle connections close at once, busy ones after their answer.
+        self.shared.stop.notify_one();
     }
 }

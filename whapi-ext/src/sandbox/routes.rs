@@ -16,6 +16,9 @@ use serde_json::{json, Map, Value};
 use super::state::Refusal;
 use super::Shared;
 
+/// The largest body taken (100 MiB, the service's largest media).
+const MAX_BODY: usize = 100 << 20;
+
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .merge(super::groups::routes())
@@ -32,11 +35,11 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/media", axum::routing::post(upload))
         .route("/media/{media_id}", get(download))
-        .route("/_sandbox/receive", axum::routing::post(control_receive))
-        .route("/_sandbox/press", axum::routing::post(control_press))
-        .route("/_sandbox/sent/{chat}", get(control_sent))
-        .route("/_sandbox/faults", axum::routing::post(control_fault))
+        .merge(super::control::routes())
         .fallback(not_emulated)
+        .method_not_allowed_fallback(not_emulated)
+        // Media goes up to the service's own limit, not axum's 2 MB.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             super::faults::inject,
@@ -95,6 +98,14 @@ async fn patch_settings(State(shared): State<Arc<Shared>>, body: Bytes) -> Respo
     let Some(patch) = json_object(&body) else {
         return refuse(&Refusal::bad_request("the body is not a JSON object"));
     };
+    // Refused unless the settings it makes read as the service's.
+    let checked =
+        serde_json::from_value::<whapi_client::types::Settings>(Value::Object(patch.clone()));
+    if let Err(e) = checked {
+        return refuse(&Refusal::bad_request(format!(
+            "the settings do not fit the spec: {e}"
+        )));
+    }
     let mut channel = shared.channel.lock().unwrap_or_else(|p| p.into_inner());
     Json(channel.patch_settings(patch)).into_response()
 }
@@ -244,8 +255,7 @@ async fn fields_of(shared: &Shared, request: Request) -> Result<Map<String, Valu
                 .put_media(data, &mime);
             json!(id)
         } else {
-            let text = String::from_utf8_lossy(&data).into_owned();
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
+            form_value(&name, String::from_utf8_lossy(&data).into_owned())
         };
         fields.insert(name, value);
     }
@@ -266,10 +276,14 @@ async fn upload(
     if mime.starts_with("multipart/form-data") {
         return match fields_of(&shared, request).await {
             Ok(fields) => {
+                let channel = shared.lock();
                 let ids: Vec<Value> = fields
                     .values()
-                    .filter(|v| v.is_string())
-                    .map(|id| json!({"id": id}))
+                    .filter_map(Value::as_str)
+                    .filter_map(|id| {
+                        let media = channel.media(id)?;
+                        Some(json!({"id": id, "file_size": media.bytes.len(), "mime_type": media.mime_type}))
+                    })
                     .collect();
                 Json(json!({"media": ids})).into_response()
             }
@@ -313,101 +327,24 @@ fn not_emulated_path(method: &Method, path: &str) -> Response {
     })
 }
 
+/// A form field's value: text, but for the fields the spec makes numbers,
+/// booleans, lists or objects (a caption of `2024` stays text).
+fn form_value(name: &str, text: String) -> Value {
+    const NUMBERS: [&str; 5] = ["width", "height", "seconds", "typing_time", "ephemeral"];
+    const BOOLEANS: [&str; 3] = ["view_once", "no_link_preview", "no_encode"];
+    let structured = text.starts_with('[') || text.starts_with('{');
+    let typed = NUMBERS.contains(&name) || BOOLEANS.contains(&name) || structured;
+    match typed.then(|| serde_json::from_str(&text).ok()).flatten() {
+        Some(value) => value,
+        None => Value::String(text),
+    }
+}
+
 fn json_object(body: &[u8]) -> Option<Map<String, Value>> {
     match serde_json::from_slice(body).ok()? {
         Value::Object(map) => Some(map),
         _ => None,
     }
-}
-
-/// `POST /_sandbox/receive`: `{"from", "text"}`.
-#[derive(Deserialize)]
-struct Incoming {
-    from: String,
-    text: String,
-}
-
-async fn control_receive(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    let incoming: Incoming = match serde_json::from_slice(&body) {
-        Ok(incoming) => incoming,
-        Err(e) => return refuse(&Refusal::bad_request(e.to_string())),
-    };
-    let content = json!({"body": incoming.text});
-    answer_id(shared.receive(&incoming.from, "text", content, None).await)
-}
-
-/// `POST /_sandbox/press`: `{"from", "button_id", "title", "quoted"?}`.
-#[derive(Deserialize)]
-struct Press {
-    from: String,
-    button_id: String,
-    title: String,
-    quoted: Option<String>,
-}
-
-async fn control_press(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    let press: Press = match serde_json::from_slice(&body) {
-        Ok(press) => press,
-        Err(e) => return refuse(&Refusal::bad_request(e.to_string())),
-    };
-    let (reply, context) =
-        super::button_reply(&press.button_id, &press.title, press.quoted.as_deref());
-    answer_id(shared.receive(&press.from, "reply", reply, context).await)
-}
-
-fn answer_id(received: Result<String, Refusal>) -> Response {
-    match received {
-        Ok(id) => Json(json!({"id": id})).into_response(),
-        Err(refusal) => refuse(&refusal),
-    }
-}
-
-async fn control_sent(State(shared): State<Arc<Shared>>, Path(chat): Path<String>) -> Response {
-    let Some(chat) = super::state::chat_of(&chat) else {
-        return refuse(&Refusal::bad_request(format!("`{chat}` is not a chat")));
-    };
-    let sent = shared.lock().sent_to(&chat);
-    Json(json!({"messages": sent})).into_response()
-}
-
-/// `POST /_sandbox/faults`.
-#[derive(Deserialize)]
-struct FaultRequest {
-    operation: String,
-    times: Option<usize>,
-    status: Option<u16>,
-    retry_after: Option<u64>,
-    stall_ms: Option<u64>,
-    cut: Option<bool>,
-}
-
-async fn control_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    use super::Fault;
-    use std::time::Duration;
-    let request: FaultRequest = match serde_json::from_slice(&body) {
-        Ok(request) => request,
-        Err(e) => return refuse(&Refusal::bad_request(e.to_string())),
-    };
-    let fault = match (request.status, request.stall_ms, request.cut) {
-        (Some(status), None, None) if (400..=599).contains(&status) => Fault::Status {
-            status,
-            retry_after: request.retry_after.map(Duration::from_secs),
-        },
-        (None, Some(ms), None) => Fault::Stall(Duration::from_millis(ms)),
-        (None, None, Some(true)) => Fault::CutAnswer,
-        _ => {
-            return refuse(&Refusal::bad_request(
-                "give one of `status` (400 to 599), `stall_ms` or `cut: true`",
-            ))
-        }
-    };
-    let Some(op) = super::operation_named(&request.operation) else {
-        let message = format!("no operation is named `{}`", request.operation);
-        return refuse(&Refusal::bad_request(message));
-    };
-    let times = request.times.unwrap_or(1);
-    shared.faults.add(op.method, op.path, times, fault);
-    Json(json!({"operation": op.operation_id, "times": times})).into_response()
 }
 
 /// `POST /messages/media/{MediaMessageType}`: the file as the body, the
@@ -419,8 +356,11 @@ async fn send_raw_media(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    const MEDIA: [&str; 8] = [
+        "image", "video", "gif", "short", "audio", "voice", "document", "sticker",
+    ];
     let kind = kind.to_ascii_lowercase();
-    if !SENDABLE.contains(&kind.as_str()) {
+    if !MEDIA.contains(&kind.as_str()) {
         return refuse(&Refusal::bad_request(format!(
             "`{kind}` is not a media type"
         )));

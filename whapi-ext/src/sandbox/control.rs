@@ -1,0 +1,125 @@
+//! The sandbox's own paths beside the service's, for tools and languages
+//! other than Rust: inject what a person sends, set faults, read what was
+//! sent.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::routes::refuse;
+use super::state::Refusal;
+use super::Shared;
+
+pub(super) fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/_sandbox/receive", post(control_receive))
+        .route("/_sandbox/press", post(control_press))
+        .route("/_sandbox/sent/{chat}", get(control_sent))
+        .route("/_sandbox/faults", post(control_fault).delete(clear_faults))
+}
+
+/// Everything waiting to fail is forgotten.
+async fn clear_faults(State(shared): State<Arc<Shared>>) -> Json<serde_json::Value> {
+    shared.faults.clear();
+    Json(json!({"success": true}))
+}
+
+/// `POST /_sandbox/receive`: `{"from", "text"}`.
+#[derive(Deserialize)]
+struct Incoming {
+    from: String,
+    text: String,
+}
+
+async fn control_receive(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let incoming: Incoming = match serde_json::from_slice(&body) {
+        Ok(incoming) => incoming,
+        Err(e) => return refuse(&Refusal::bad_request(e.to_string())),
+    };
+    let content = json!({"body": incoming.text});
+    answer_id(shared.receive(&incoming.from, "text", content, None).await)
+}
+
+/// `POST /_sandbox/press`: `{"from", "button_id", "title", "quoted"?}`.
+#[derive(Deserialize)]
+struct Press {
+    from: String,
+    button_id: String,
+    title: String,
+    quoted: Option<String>,
+}
+
+async fn control_press(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let press: Press = match serde_json::from_slice(&body) {
+        Ok(press) => press,
+        Err(e) => return refuse(&Refusal::bad_request(e.to_string())),
+    };
+    let (reply, context) =
+        super::button_reply(&press.button_id, &press.title, press.quoted.as_deref());
+    answer_id(shared.receive(&press.from, "reply", reply, context).await)
+}
+
+fn answer_id(received: Result<String, Refusal>) -> Response {
+    match received {
+        Ok(id) => Json(json!({"id": id})).into_response(),
+        Err(refusal) => refuse(&refusal),
+    }
+}
+
+async fn control_sent(State(shared): State<Arc<Shared>>, Path(chat): Path<String>) -> Response {
+    let Some(chat) = super::state::chat_of(&chat) else {
+        return refuse(&Refusal::bad_request(format!("`{chat}` is not a chat")));
+    };
+    let sent = shared.lock().sent_to(&chat);
+    Json(json!({"messages": sent})).into_response()
+}
+
+/// `POST /_sandbox/faults`.
+#[derive(Deserialize)]
+struct FaultRequest {
+    operation: String,
+    times: Option<usize>,
+    status: Option<u16>,
+    retry_after: Option<u64>,
+    stall_ms: Option<u64>,
+    cut: Option<bool>,
+}
+
+async fn control_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    use super::Fault;
+    use std::time::Duration;
+    let request: FaultRequest = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(e) => return refuse(&Refusal::bad_request(e.to_string())),
+    };
+    let fault = match (request.status, request.stall_ms, request.cut) {
+        (Some(status), None, None)
+            if super::faults::check(&Fault::server_error(status)).is_ok() =>
+        {
+            Fault::Status {
+                status,
+                retry_after: request.retry_after.map(Duration::from_secs),
+            }
+        }
+        (None, Some(ms), None) => Fault::Stall(Duration::from_millis(ms)),
+        (None, None, Some(true)) => Fault::CutAnswer,
+        _ => {
+            return refuse(&Refusal::bad_request(
+                "give one of `status` (400 to 599), `stall_ms` or `cut: true`",
+            ))
+        }
+    };
+    let Some(op) = super::operation_named(&request.operation) else {
+        let message = format!("no operation is named `{}`", request.operation);
+        return refuse(&Refusal::bad_request(message));
+    };
+    let times = request.times.unwrap_or(1);
+    shared.faults.add(op.name, times, fault);
+    Json(json!({"operation": op.operation_id, "times": times})).into_response()
+}
