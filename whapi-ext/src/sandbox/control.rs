@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::routes::refuse;
+use super::routes::{parse, refuse};
 use super::state::Refusal;
 use super::Shared;
 
@@ -38,9 +38,9 @@ struct Incoming {
 }
 
 async fn control_receive(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    let incoming: Incoming = match serde_json::from_slice(&body) {
+    let incoming: Incoming = match parse(&body) {
         Ok(incoming) => incoming,
-        Err(e) => return refuse(&Refusal::bad_request(e.to_string())),
+        Err(refusal) => return refuse(&refusal),
     };
     let content = json!({"body": incoming.text});
     answer_id(shared.receive(&incoming.from, "text", content, None).await)
@@ -56,9 +56,9 @@ struct Press {
 }
 
 async fn control_press(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    let press: Press = match serde_json::from_slice(&body) {
+    let press: Press = match parse(&body) {
         Ok(press) => press,
-        Err(e) => return refuse(&Refusal::bad_request(e.to_string())),
+        Err(refusal) => return refuse(&refusal),
     };
     let (reply, context) =
         super::button_reply(&press.button_id, &press.title, press.quoted.as_deref());
@@ -73,8 +73,9 @@ fn answer_id(received: Result<String, Refusal>) -> Response {
 }
 
 async fn control_sent(State(shared): State<Arc<Shared>>, Path(chat): Path<String>) -> Response {
-    let Some(chat) = super::state::chat_of(&chat) else {
-        return refuse(&Refusal::bad_request(format!("`{chat}` is not a chat")));
+    let chat = match super::state::chat_of(&chat) {
+        Ok(chat) => chat,
+        Err(refusal) => return refuse(&refusal),
     };
     let sent = shared.lock().sent_to(&chat);
     Json(json!({"messages": sent})).into_response()
@@ -94,9 +95,9 @@ struct FaultRequest {
 async fn control_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     use super::Fault;
     use std::time::Duration;
-    let request: FaultRequest = match serde_json::from_slice(&body) {
+    let request: FaultRequest = match parse(&body) {
         Ok(request) => request,
-        Err(e) => return refuse(&Refusal::bad_request(e.to_string())),
+        Err(refusal) => return refuse(&refusal),
     };
     let fault = match (request.status, request.stall_ms, request.cut) {
         (Some(status), None, None)

@@ -7,10 +7,9 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use axum::response::Response;
 
 /// What the sandbox does to a call instead of answering it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,9 +136,11 @@ pub(super) async fn inject(
             status,
             retry_after,
         }) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-            let body = json!({"error": {"code": status.as_u16(), "message": "a fault the sandbox was asked to inject"}});
-            let mut response = (status, axum::Json(body)).into_response();
+            let refusal = super::state::Refusal {
+                status,
+                message: "a fault the sandbox was asked to inject".into(),
+            };
+            let mut response = super::routes::refuse(&refusal);
             if let Some(wait) = retry_after {
                 response
                     .headers_mut()

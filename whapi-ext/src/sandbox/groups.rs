@@ -13,8 +13,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::routes::{refuse, Paging};
-use super::state::{chat_of, Refusal};
+use super::routes::{parse, refuse, Paging};
+use super::state::Refusal;
 use super::Shared;
 
 /// The channel's groups, by id.
@@ -47,15 +47,17 @@ impl Group {
     }
 }
 
-/// The digits of the phone numbers given; an error names one that is not.
+/// The phone numbers given, as the SDK's [`ContactId`] writes them; an
+/// error names one that is not.
+///
+/// [`ContactId`]: crate::ids::ContactId
 fn phones(given: &[String]) -> Result<Vec<String>, Refusal> {
     given
         .iter()
         .map(|p| {
-            chat_of(p)
-                .filter(|c| c.ends_with("@s.whatsapp.net"))
-                .map(|c| c.trim_end_matches("@s.whatsapp.net").to_string())
-                .ok_or_else(|| Refusal::bad_request(format!("`{p}` is not a phone number")))
+            crate::ids::ContactId::new(p.as_str())
+                .map(|id| id.as_str().to_string())
+                .map_err(|e| Refusal::bad_request(e.to_string()))
         })
         .collect()
 }
@@ -160,10 +162,6 @@ fn answer(result: Result<Value, Refusal>) -> Response {
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Refusal> {
-    serde_json::from_slice(body).map_err(|e| Refusal::bad_request(e.to_string()))
-}
-
 #[derive(Deserialize)]
 struct Create {
     subject: String,
@@ -196,11 +194,22 @@ struct Participants {
     participants: Vec<String>,
 }
 
-async fn add(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes) -> Response {
+/// Changes the participants a body lists in group `id`.
+fn with_participants(
+    shared: &Shared,
+    id: &str,
+    body: &[u8],
+    change: impl FnOnce(&mut Groups, &str, &[String]) -> Result<Value, Refusal>,
+) -> Response {
     answer(
-        parse::<Participants>(&body)
-            .and_then(|p| shared.groups().change_members(&id, &p.participants, true)),
+        parse::<Participants>(body).and_then(|p| change(&mut shared.groups(), id, &p.participants)),
     )
+}
+
+async fn add(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes) -> Response {
+    with_participants(&shared, &id, &body, |g, id, p| {
+        g.change_members(id, p, true)
+    })
 }
 
 async fn remove(
@@ -208,10 +217,9 @@ async fn remove(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    answer(
-        parse::<Participants>(&body)
-            .and_then(|p| shared.groups().change_members(&id, &p.participants, false)),
-    )
+    with_participants(&shared, &id, &body, |g, id, p| {
+        g.change_members(id, p, false)
+    })
 }
 
 async fn promote(
@@ -219,10 +227,7 @@ async fn promote(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    answer(
-        parse::<Participants>(&body)
-            .and_then(|p| shared.groups().set_rank(&id, &p.participants, "admin")),
-    )
+    with_participants(&shared, &id, &body, |g, id, p| g.set_rank(id, p, "admin"))
 }
 
 async fn demote(
@@ -230,10 +235,7 @@ async fn demote(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    answer(
-        parse::<Participants>(&body)
-            .and_then(|p| shared.groups().set_rank(&id, &p.participants, "member")),
-    )
+    with_participants(&shared, &id, &body, |g, id, p| g.set_rank(id, p, "member"))
 }
 
 async fn invite(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {

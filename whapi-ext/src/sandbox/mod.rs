@@ -409,7 +409,7 @@ impl Sandbox {
     /// What the channel sent to `chat` (a phone number or a chat id),
     /// oldest first.
     pub fn sent_to(&self, chat: &str) -> Vec<SentMessage> {
-        let Some(chat) = chat_of(chat) else {
+        let Ok(chat) = chat_of(chat) else {
             return Vec::new();
         };
         self.shared

@@ -78,7 +78,7 @@ pub(super) fn refuse(refusal: &Refusal) -> Response {
 }
 
 async fn health(State(shared): State<Arc<Shared>>) -> Json<Value> {
-    let channel = shared.channel.lock().unwrap_or_else(|p| p.into_inner());
+    let channel = shared.lock();
     Json(json!({
         "channel_id": channel.id,
         "status": {"code": 4, "text": "AUTH"},
@@ -90,7 +90,7 @@ async fn health(State(shared): State<Arc<Shared>>) -> Json<Value> {
 }
 
 async fn settings(State(shared): State<Arc<Shared>>) -> Json<Value> {
-    let channel = shared.channel.lock().unwrap_or_else(|p| p.into_inner());
+    let channel = shared.lock();
     Json(channel.settings().clone())
 }
 
@@ -106,7 +106,7 @@ async fn patch_settings(State(shared): State<Arc<Shared>>, body: Bytes) -> Respo
             "the settings do not fit the spec: {e}"
         )));
     }
-    let mut channel = shared.channel.lock().unwrap_or_else(|p| p.into_inner());
+    let mut channel = shared.lock();
     Json(channel.patch_settings(patch)).into_response()
 }
 
@@ -130,7 +130,7 @@ impl Paging {
 async fn chats(State(shared): State<Arc<Shared>>, Query(paging): Query<Paging>) -> Response {
     match paging.checked() {
         Ok((offset, count)) => {
-            let channel = shared.channel.lock().unwrap_or_else(|p| p.into_inner());
+            let channel = shared.lock();
             Json(channel.chats_page(offset, count)).into_response()
         }
         Err(refusal) => refuse(&refusal),
@@ -138,7 +138,7 @@ async fn chats(State(shared): State<Arc<Shared>>, Query(paging): Query<Paging>) 
 }
 
 async fn chat(State(shared): State<Arc<Shared>>, Path(chat_id): Path<String>) -> Response {
-    let channel = shared.channel.lock().unwrap_or_else(|p| p.into_inner());
+    let channel = shared.lock();
     match channel.chat(&chat_id) {
         Some(chat) => Json(chat).into_response(),
         None => refuse(&Refusal::not_found(format!("no chat {chat_id}"))),
@@ -160,7 +160,7 @@ async fn messages_of_chat(
 fn page_of_messages(shared: &Shared, chat: Option<&str>, paging: &Paging) -> Response {
     match paging.checked() {
         Ok((offset, count)) => {
-            let channel = shared.channel.lock().unwrap_or_else(|p| p.into_inner());
+            let channel = shared.lock();
             Json(channel.messages_page(chat, offset, count)).into_response()
         }
         Err(refusal) => refuse(&refusal),
@@ -169,7 +169,7 @@ fn page_of_messages(shared: &Shared, chat: Option<&str>, paging: &Paging) -> Res
 
 /// `GET /messages/{MessageID}`.
 async fn message(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
-    let channel = shared.channel.lock().unwrap_or_else(|p| p.into_inner());
+    let channel = shared.lock();
     match channel.message(&id) {
         Some(message) => Json(message.clone()).into_response(),
         None => refuse(&Refusal::not_found(format!("no message {id}"))),
@@ -305,7 +305,7 @@ async fn upload(
 
 /// `GET /media/{MediaID}`: the bytes uploaded, with their type.
 async fn download(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
-    let channel = shared.channel.lock().unwrap_or_else(|p| p.into_inner());
+    let channel = shared.lock();
     match channel.media(&id) {
         Some(media) => (
             [(header::CONTENT_TYPE, media.mime_type.clone())],
@@ -338,6 +338,11 @@ fn form_value(name: &str, text: String) -> Value {
         Some(value) => value,
         None => Value::String(text),
     }
+}
+
+/// A JSON body as `T`, or the refusal naming what is wrong with it.
+pub(super) fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Refusal> {
+    serde_json::from_slice(body).map_err(|e| Refusal::bad_request(e.to_string()))
 }
 
 fn json_object(body: &[u8]) -> Option<Map<String, Value>> {

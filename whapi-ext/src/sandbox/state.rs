@@ -105,11 +105,7 @@ impl Channel {
             .remove("to")
             .and_then(|v| v.as_str().map(str::to_string))
             .ok_or_else(|| Refusal::bad_request("`to` is required"))?;
-        let chat_id = chat_of(&to).ok_or_else(|| {
-            Refusal::bad_request(format!(
-                "`to`: `{to}` is neither a phone number nor a chat id"
-            ))
-        })?;
+        let chat_id = chat_of(&to)?;
         let id = self.fresh_id("Sbx");
         let mut message = json!({
             "id": id,
@@ -144,8 +140,7 @@ impl Channel {
         content: Value,
         context: Option<Value>,
     ) -> Result<Event, Refusal> {
-        let chat_id = chat_of(from)
-            .ok_or_else(|| Refusal::bad_request(format!("`{from}` is not a phone number")))?;
+        let chat_id = chat_of(from)?;
         let phone = chat_id.split('@').next().unwrap_or_default().to_string();
         let mut message = json!({
             "id": self.fresh_id("Inc"),
@@ -372,18 +367,14 @@ fn content_of(kind: &str, mut fields: Map<String, Value>) -> Value {
     Value::Object(fields)
 }
 
-/// The chat a `to` names: a chat id as it is, a phone number in any common
-/// form as its contact's chat.
-pub(crate) fn chat_of(to: &str) -> Option<String> {
-    if to.contains('@') {
-        return Some(to.to_string());
-    }
-    let digits: String = to.chars().filter(char::is_ascii_digit).collect();
-    let only_phone_characters = to
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
-    (only_phone_characters && (7..=15).contains(&digits.len()))
-        .then(|| format!("{digits}@s.whatsapp.net"))
+/// The chat a `to` names, checked and written as the SDK's [`ChatId`]
+/// does: a phone number in any common form is its contact's chat.
+///
+/// [`ChatId`]: crate::ids::ChatId
+pub(crate) fn chat_of(to: &str) -> Result<String, Refusal> {
+    crate::ids::ChatId::new(to)
+        .map(|id| id.as_str().to_string())
+        .map_err(|e| Refusal::bad_request(e.to_string()))
 }
 
 fn now() -> u64 {
