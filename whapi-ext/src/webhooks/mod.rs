@@ -85,6 +85,10 @@ pub(crate) type Handler = std::sync::Arc<
         + Sync,
 >;
 
+/// What a sender refused for now (`503`) is told to wait.
+#[cfg(any(feature = "axum", feature = "sqlite", feature = "redis"))]
+pub(crate) const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Erases a handler's types.
 #[cfg(any(feature = "axum", feature = "sqlite", feature = "redis"))]
 pub(crate) fn handler<H, Fut, E>(handler: H) -> Handler

@@ -42,9 +42,6 @@ pub const DEFAULT_BODY_LIMIT: usize = 5 * 1024 * 1024;
 /// senders cannot hold the receiver's room for ever.
 const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// What a refused sender is told to wait, in seconds.
-const RETRY_AFTER_SECONDS: u64 = 5;
-
 /// Builds the router that receives webhooks.
 ///
 /// ```no_run
@@ -214,10 +211,14 @@ pub(crate) async fn read_verified(
     }
 }
 
-fn busy() -> Response {
+/// `503` with `Retry-After`: the sender delivers the event again later.
+pub(crate) fn busy() -> Response {
     (
         StatusCode::SERVICE_UNAVAILABLE,
-        [(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS))],
+        [(
+            header::RETRY_AFTER,
+            HeaderValue::from(super::RETRY_AFTER.as_secs()),
+        )],
     )
         .into_response()
 }

@@ -2,13 +2,13 @@
 //! [`Inbox::accept`](super::Inbox::accept) decides the answer.
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
 
 use super::{Acceptance, Inbox};
-use crate::webhooks::receiver::{read_verified, routes};
+use crate::webhooks::receiver::{busy, read_verified, routes};
 
 impl Inbox {
     /// The router, receiving requests of any method on `path` and below it
@@ -52,13 +52,10 @@ async fn receive(State(inbox): State<Inbox>, request: Request) -> Response {
 }
 
 fn answer(acceptance: Acceptance) -> Response {
-    let status =
-        StatusCode::from_u16(acceptance.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-    match acceptance.retry_after() {
-        Some(wait) => {
-            let seconds = HeaderValue::from(wait.as_secs().max(1));
-            (status, [(header::RETRY_AFTER, seconds)]).into_response()
-        }
-        None => status.into_response(),
+    if acceptance.retry_after().is_some() {
+        return busy();
     }
+    StatusCode::from_u16(acceptance.status())
+        .unwrap_or(StatusCode::SERVICE_UNAVAILABLE)
+        .into_response()
 }

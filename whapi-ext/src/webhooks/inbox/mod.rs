@@ -309,12 +309,9 @@ impl Acceptance {
 
     /// The `Retry-After` to send with a `503`.
     pub fn retry_after(&self) -> Option<Duration> {
-        matches!(self, Self::Busy | Self::Unavailable(_)).then_some(RETRY_AFTER)
+        matches!(self, Self::Busy | Self::Unavailable(_)).then_some(super::RETRY_AFTER)
     }
 }
-
-/// What a refused sender is told to wait.
-const RETRY_AFTER: Duration = Duration::from_secs(5);
 
 /// An event whose handler failed on every attempt.
 #[derive(Debug, Clone)]
