@@ -201,15 +201,10 @@ async fn flood_peak_rss(dir: &std::path::Path) -> Result<(u64, usize), Failure> 
     }
     let bodies: Vec<Vec<u8>> = (0..FLOOD).map(|i| body(&format!("flood-{i}"))).collect();
     let (acknowledged, _) = post_all(port, bodies, 64).await;
-    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()))?;
+    let kib = whapi_tests::proc_status_kib(&child.id().to_string(), "VmHWM:");
     let _ = child.kill();
     let _ = child.wait();
-    let kib: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or("no VmHWM")?;
-    Ok((kib / 1024, acknowledged))
+    Ok((kib.ok_or("no VmHWM")? / 1024, acknowledged))
 }
 
 /// `serve <db>|<port>`: an SQLite inbox with a handler that does nothing.

@@ -20,14 +20,7 @@ const SIZE: u64 = 256 * 1024 * 1024;
 const CHUNK: usize = 64 * 1024;
 
 fn status_kib(key: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(key))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
+    whapi_tests::proc_status_kib("self", key).unwrap_or(0)
 }
 
 /// Runs `work`, returning its time and the peak RSS growth in MiB.

@@ -13,6 +13,17 @@ pub use whapi_mock as prism;
 
 use std::path::{Path, PathBuf};
 
+/// A figure of a process's `/proc/<process>/status` in KiB (`VmHWM:` the
+/// peak resident memory, `VmRSS:` the current one); `process` is a pid or
+/// `self`. `None` where there is no such file or line.
+pub fn proc_status_kib(process: &str, key: &str) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{process}/status"))
+        .ok()?
+        .lines()
+        .find_map(|line| line.strip_prefix(key))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+}
+
 /// The workspace root (the parent of this crate's folder).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -107,10 +107,10 @@ async fn webhooks_through_the_sandbox(
     sandbox: &Sandbox,
 ) -> Result<(), common::Failure> {
     let (handled, mut handled_rx) = mpsc::unbounded_channel::<WebhookEvent>();
-    let db = std::env::temp_dir().join(format!("whapi-main-job-{}.db", std::process::id()));
+    let db = common::TempFile::new("whapi-main-job");
     let bot = wa.clone();
     let inbox = Inbox::builder()
-        .sqlite(&db, move |event: WebhookEvent| {
+        .sqlite(&db.0, move |event: WebhookEvent| {
             let (bot, handled) = (bot.clone(), handled.clone());
             async move {
                 if let Payload::Messages(messages) = &event.payload {
@@ -167,11 +167,7 @@ async fn webhooks_through_the_sandbox(
     inbox.shutdown(Duration::from_secs(5)).await;
     let waiting = inbox.waiting().await?;
     drop(inbox);
-    for suffix in ["", "-wal", "-shm"] {
-        let mut path = db.clone().into_os_string();
-        path.push(suffix);
-        let _ = std::fs::remove_file(path);
-    }
+    drop(db);
     if !again.is_success() || waiting != 0 || handled_rx.try_recv().is_ok() {
         return Err(format!("the redelivered webhook (answered {again}) was handled again").into());
     }

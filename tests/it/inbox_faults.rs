@@ -59,12 +59,7 @@ impl Worker {
 
     /// Its peak resident memory (`VmHWM`), in KiB.
     fn peak_rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .expect("/proc/<pid>/status");
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        whapi_tests::proc_status_kib(&self.child.id().to_string(), "VmHWM:")
             .expect("VmHWM in /proc/<pid>/status")
     }
 }

@@ -21,7 +21,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -134,7 +134,7 @@ async fn main() -> Result<(), common::Failure> {
     // On the sandbox: the inbox registered as the channel's webhook, a
     // person writes and presses a button, and the answers are in the chat.
     let sandbox = session.sandbox.as_ref().ok_or("no sandbox")?;
-    let path = TempFile::new("echo_bot");
+    let path = common::TempFile::new("echo_bot");
     let (done, mut outcomes) = mpsc::unbounded_channel();
     let inbox = inbox(session.wa.clone(), &path.0, "s3cr3t", Some(done)).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -196,25 +196,5 @@ fn check(
         Ok(Some(Ok(_))) => Err("the bot did not answer".into()),
         Ok(Some(Err(e))) => Err(format!("the answer failed: {e}").into()),
         Ok(None) | Err(_) => Err("no answer within 30 s".into()),
-    }
-}
-
-/// An SQLite file in the temporary folder, removed (with its WAL) when
-/// dropped.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(name: &str) -> Self {
-        Self(std::env::temp_dir().join(format!("{name}-{}.db", std::process::id())))
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut path = self.0.clone().into_os_string();
-            path.push(suffix);
-            let _ = std::fs::remove_file(path);
-        }
     }
 }

@@ -136,25 +136,17 @@ fn instruction_figures(root: &Path) -> Result<(), String> {
 fn run_bench_example(root: &Path, example: &str) -> Result<(), String> {
     if example == "bench_sandbox" {
         // It times the main job's release build too.
-        crate::run_cargo(
-            root,
-            &[
-                "build",
-                "--quiet",
-                "--release",
-                "--locked",
-                "-p",
-                "whapi-tests",
-                "--example",
-                "main_job",
-            ],
-            "building the main job failed".to_string(),
-        )?;
+        release_example(root, "build", "main_job", "building the main job failed")?;
     }
+    release_example(root, "run", example, &format!("benchmark {example} failed"))
+}
+
+/// `cargo <verb>` of an example of `whapi-tests` in release mode.
+fn release_example(root: &Path, verb: &str, example: &str, failure: &str) -> Result<(), String> {
     crate::run_cargo(
         root,
         &[
-            "run",
+            verb,
             "--quiet",
             "--release",
             "--locked",
@@ -163,7 +155,7 @@ fn run_bench_example(root: &Path, example: &str) -> Result<(), String> {
             "--example",
             example,
         ],
-        format!("benchmark {example} failed"),
+        failure.to_string(),
     )
 }
 

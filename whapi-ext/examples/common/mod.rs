@@ -103,3 +103,23 @@ fn shown(url: &str) -> String {
         Err(_) => "the configured base URL".to_string(),
     }
 }
+
+/// An SQLite file in the temporary folder, removed (with its WAL) when
+/// dropped.
+pub struct TempFile(pub std::path::PathBuf);
+
+impl TempFile {
+    pub fn new(name: &str) -> Self {
+        Self(std::env::temp_dir().join(format!("{name}-{}.db", std::process::id())))
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = self.0.clone().into_os_string();
+            path.push(suffix);
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
