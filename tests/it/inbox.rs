@@ -288,9 +288,7 @@ async fn one_event_posted_to_two_receivers_sharing_redis_at_once_is_handled_once
                 }
             })
             .await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        addresses.push(listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, inbox.router("/hook")).await });
+        addresses.push(crate::serve(inbox.router("/hook")).await);
     }
     let http = reqwest::Client::new();
     let post = |address: std::net::SocketAddr, body: Vec<u8>| {
@@ -396,10 +394,7 @@ async fn past_its_capacity_the_inbox_answers_503_with_retry_after() {
             })
             .await;
         let name = backend.name();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let router = inbox.router("/hook");
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        let address = crate::serve(inbox.router("/hook")).await;
         let http = reqwest::Client::new();
         let post = |id: String| {
             let request = http

@@ -36,3 +36,11 @@ fn whapi(server: &wiremock::MockServer) -> whapi_ext::Whapi {
         .build()
         .unwrap()
 }
+
+/// Serves `router` on a free loopback port; its address.
+async fn serve(router: axum::Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    address
+}

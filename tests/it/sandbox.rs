@@ -21,9 +21,7 @@ async fn recording_receiver() -> (String, Arc<Mutex<Vec<WebhookEvent>>>) {
         async { Ok::<(), String>(()) }
     })
     .router("/hook");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let url = format!("http://{}/hook", crate::serve(router).await);
     (url, events)
 }
 
@@ -185,9 +183,7 @@ async fn an_injected_message_reaches_the_bot_and_its_answer_is_seen_in_the_chat(
         }
     })
     .router("/hook");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let url = format!("http://{}/hook", crate::serve(router).await);
     wa.ensure_webhook(
         &url,
         vec![event(types::WebhookEventTypeType::Messages)],

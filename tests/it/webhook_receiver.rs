@@ -32,10 +32,7 @@ async fn serve(limit: usize) -> (SocketAddr, mpsc::UnboundedReceiver<WebhookEven
     .verifier(WebhookVerifier::new("x-webhook-secret", SECRET).unwrap())
     .body_limit(limit)
     .router("/hook");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    (address, rx)
+    (crate::serve(router).await, rx)
 }
 
 async fn post(address: SocketAddr, secret: Option<&str>, body: Vec<u8>) -> u16 {
@@ -130,7 +127,7 @@ fn failing_once() -> (WebhookReceiver, Arc<Mutex<Vec<String>>>) {
 #[tokio::test]
 async fn an_event_is_acknowledged_once_handled_and_its_later_deliveries_are_not_handled() {
     let (receiver, calls) = failing_once();
-    let address = serve_router(receiver.router("/hook")).await;
+    let address = crate::serve(receiver.router("/hook")).await;
 
     let answers = [
         post(address, None, event("A")).await,
@@ -166,7 +163,7 @@ async fn past_its_concurrency_or_timeout_the_receiver_answers_503_or_500() {
     .concurrency(1)
     .timeout(Duration::from_millis(300))
     .router("/hook");
-    let address = serve_router(router).await;
+    let address = crate::serve(router).await;
 
     let blocked = tokio::spawn(post(address, None, event("BLOCKED")));
     has_started.recv().await.unwrap();
@@ -186,13 +183,6 @@ async fn past_its_concurrency_or_timeout_the_receiver_answers_503_or_500() {
         500,
         "past its timeout"
     );
-}
-
-async fn serve_router(router: axum::Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    address
 }
 
 fn messages_post() -> types::Event {
@@ -314,7 +304,7 @@ async fn a_panicking_handler_gets_500_and_the_receiver_keeps_working() {
         }
     })
     .router("hook");
-    let address = serve_router(router).await;
+    let address = crate::serve(router).await;
 
     assert_eq!(post(address, None, event("PANIC")).await, 500);
     assert_eq!(post(address, None, event("AFTER")).await, 200);
