@@ -6,12 +6,13 @@
 //! `sl-violations` header; every 2xx body must decode into the generated
 //! type. Runs as `cargo xtask contract` and within `cargo test --workspace`.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
 use progenitor_client::ResponseValue;
 use whapi_client::{types, BoxFuture, Client, Hooks, Transport};
 
+use whapi_ext::sandbox::{Sandbox, ANSWER_HEADER};
 use whapi_tests::call_cases::{call_case, upload_case, CALLS, MEDIA_URL};
 use whapi_tests::prism::{self, Prism};
 
@@ -86,25 +87,55 @@ fn with_causes(error: &dyn std::error::Error) -> String {
 /// Sends binary uploads with an image type: the generated client sends
 /// `application/octet-stream`, which the spec does not list; `whapi-ext`
 /// sends the true type the same way.
+fn with_true_media_type(mut request: reqwest::Request, operation: &str) -> reqwest::Request {
+    if matches!(
+        operation,
+        "upload_media" | "send_media_message" | "set_group_icon"
+    ) {
+        request.headers_mut().insert(
+            reqwest::header::CONTENT_TYPE,
+            reqwest::header::HeaderValue::from_static("image/png"),
+        );
+    }
+    request
+}
+
 struct TrueMediaType;
 
 impl Transport for TrueMediaType {
     fn send<'a>(
         &'a self,
         client: &'a reqwest::Client,
-        mut request: reqwest::Request,
+        request: reqwest::Request,
         operation: &'static str,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        if matches!(
-            operation,
-            "upload_media" | "send_media_message" | "set_group_icon"
-        ) {
-            request.headers_mut().insert(
-                reqwest::header::CONTENT_TYPE,
-                reqwest::header::HeaderValue::from_static("image/png"),
-            );
-        }
-        Box::pin(client.execute(request))
+        Box::pin(client.execute(with_true_media_type(request, operation)))
+    }
+}
+
+/// [`TrueMediaType`], recording each answer: the client method, its status
+/// and whether the sandbox wrote it from the spec's example.
+#[derive(Default)]
+struct AnswerLog(Mutex<Vec<(&'static str, u16, bool)>>);
+
+impl Transport for AnswerLog {
+    fn send<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation: &'static str,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        Box::pin(async move {
+            let response = client
+                .execute(with_true_media_type(request, operation))
+                .await?;
+            let example = response.headers().contains_key(ANSWER_HEADER);
+            self.0
+                .lock()
+                .unwrap()
+                .push((operation, response.status().as_u16(), example));
+            Ok(response)
+        })
     }
 }
 
@@ -121,7 +152,7 @@ fn one_request_per_connection() -> reqwest::ClientBuilder {
     reqwest::Client::builder().pool_max_idle_per_host(0)
 }
 
-fn client(prism: &Prism) -> Client {
+fn client(url: &str, transport: Arc<dyn Transport>) -> Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(
         reqwest::header::AUTHORIZATION,
@@ -131,18 +162,19 @@ fn client(prism: &Prism) -> Client {
         .default_headers(headers)
         .build()
         .unwrap();
-    Client::new_with_client(
-        &prism.url,
-        http,
-        Hooks::with_transport(Arc::new(TrueMediaType)),
-    )
+    Client::new_with_client(url, http, Hooks::with_transport(transport))
 }
 
-/// Runs every case against one Prism: each operation with its required
-/// arguments, then with every parameter and field, then the JSON forms of
-/// the raw uploads; (what was called, outcome), in that order.
-async fn run_all(prism: &Prism) -> Vec<(String, Result<u16, String>)> {
-    let client = client(prism);
+fn prism_client(prism: &Prism) -> Client {
+    client(&prism.url, Arc::new(TrueMediaType))
+}
+
+/// Runs every case against one server (a Prism, or the sandbox): each
+/// operation with its required arguments, then with every parameter and
+/// field, then the JSON forms of the raw uploads, then `whapi-ext`'s calls;
+/// (what was called, outcome), in that order.
+async fn run_all(url: &str, transport: Arc<dyn Transport>) -> Vec<(String, Result<u16, String>)> {
+    let client = client(url, transport);
     let client = &client;
     let cases = [false, true]
         .into_iter()
@@ -160,17 +192,17 @@ async fn run_all(prism: &Prism) -> Vec<(String, Result<u16, String>)> {
         .collect()
         .await;
     outcomes.extend(json_form_calls(client).await);
-    outcomes.extend(whapi_ext_calls(prism).await);
+    outcomes.extend(whapi_ext_calls(url).await);
     outcomes
 }
 
 /// Every call of `whapi-ext` with its required inputs and with every input
 /// (media by URL), and once more with local media where the call uploads
 /// it (a multipart form, or raw bytes with their media type).
-async fn whapi_ext_calls(prism: &Prism) -> Vec<(String, Result<u16, String>)> {
+async fn whapi_ext_calls(url: &str) -> Vec<(String, Result<u16, String>)> {
     let wa = whapi_ext::Whapi::builder()
         .token("contract-token")
-        .base_url(&prism.url)
+        .base_url(url)
         .http_client(one_request_per_connection().build().unwrap())
         .build()
         .unwrap();
@@ -250,21 +282,31 @@ async fn json_form_calls(client: &Client) -> Vec<(String, Result<u16, String>)> 
     ]
 }
 
-/// One Prism per mode: the negative checks share the static one.
+/// One Prism per mode: the negative checks share the static one, and the
+/// sandbox is held to what the static one answered.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_passes_against_prism_in_static_and_dynamic_mode() {
     let mut table = String::from("\noperationId | mode | status | result\n");
     let (mut passed, mut failed) = (0, 0);
     let mut failures = Vec::new();
+    let mut static_outcomes = Vec::new();
     for dynamic in [false, true] {
         let prism = Prism::start(dynamic);
         let mode = if dynamic { "dynamic" } else { "static" };
         if !dynamic {
-            prism_rejects_requests_that_break_the_spec(&prism).await;
+            for (what, status) in requests_that_break_the_spec(&prism.url).await {
+                assert!(
+                    (400..500).contains(&status.0),
+                    "{what}: Prism answered {}",
+                    status.0
+                );
+                assert!(status.1, "{what}: no sl-violations header");
+            }
         }
-        for (id, result) in run_all(&prism).await {
-            let ok = matches!(result, Ok(status) if (200..300).contains(&status));
-            let status = match &result {
+        let outcomes = run_all(&prism.url, Arc::new(TrueMediaType)).await;
+        for (id, result) in &outcomes {
+            let ok = matches!(result, Ok(status) if (200..300).contains(status));
+            let status = match result {
                 Ok(s) => s.to_string(),
                 Err(e) => e.split(':').next().unwrap_or("-").to_string(),
             };
@@ -278,9 +320,12 @@ async fn every_operation_passes_against_prism_in_static_and_dynamic_mode() {
                 failed += 1;
                 failures.push(format!(
                     "{id} ({mode}): {}",
-                    result.err().unwrap_or_default()
+                    result.clone().err().unwrap_or_default()
                 ));
             }
+        }
+        if !dynamic {
+            static_outcomes = outcomes;
         }
     }
     println!("{table}{passed} passed, {failed} failed");
@@ -291,52 +336,139 @@ async fn every_operation_passes_against_prism_in_static_and_dynamic_mode() {
         passed + failed,
         failures.join("\n")
     );
+    the_sandbox_answers_as_prism_did(&static_outcomes).await;
 }
 
-/// Requests that break the spec, sent raw: Prism must refuse each with a
-/// 4xx and its reasons, or the suite would prove nothing.
-async fn prism_rejects_requests_that_break_the_spec(prism: &Prism) {
+/// The sandbox must not take what the service refuses, nor refuse what it
+/// takes: every request of the suite goes to the sandbox too, and where
+/// Prism accepted it the sandbox accepts it (or, for an emulated operation,
+/// answers 404 because its state lacks the id the case names: a state's
+/// answer, not a refusal of the request); the requests Prism refuses the
+/// sandbox refuses. It also holds `emulated_operations` to what the
+/// sandbox does: exactly the others answer from the spec's examples.
+async fn the_sandbox_answers_as_prism_did(at_prism: &[(String, Result<u16, String>)]) {
+    let sandbox = Sandbox::builder()
+        .token("contract-token")
+        .start()
+        .await
+        .unwrap();
+    for (what, (status, _)) in requests_that_break_the_spec(&sandbox.url()).await {
+        assert!(
+            matches!(status, 400 | 415),
+            "{what}: the sandbox answered {status}, Prism refused it"
+        );
+    }
+    let log = Arc::new(AnswerLog::default());
+    let at_sandbox = run_all(&sandbox.url(), log.clone()).await;
+    assert_eq!(at_sandbox.len(), at_prism.len());
+    let emulated = whapi_ext::sandbox::emulated_operations();
+    let (mut accepted, mut missing, mut differ) = (0, Vec::new(), Vec::new());
+    for ((what, prism), (_, sandbox)) in at_prism.iter().zip(&at_sandbox) {
+        assert!(matches!(prism, Ok(200..=299)), "{what}: {prism:?}");
+        match sandbox {
+            Ok(200..=299) => accepted += 1,
+            Err(e) if e.starts_with("404") => missing.push(what.clone()),
+            other => differ.push(format!("{what}: {other:?}")),
+        }
+    }
+    println!(
+        "sandbox: {accepted} accepted as by Prism, {} answered 404 for an id its state lacks:\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
+    assert!(
+        differ.is_empty(),
+        "{} requests Prism accepted the sandbox did not:\n{}",
+        differ.len(),
+        differ.join("\n")
+    );
+    let answers = log.0.lock().unwrap().clone();
+    let operation_id = |name: &str| whapi_client::operation(name).unwrap().operation_id;
+    for (name, status, example) in &answers {
+        let id = operation_id(name);
+        if *example {
+            assert!(
+                !emulated.contains(&id),
+                "{id} is emulated, yet answered the example"
+            );
+        } else if (200..300).contains(status) {
+            assert!(
+                emulated.contains(&id),
+                "{id} answered from state, yet is not listed as emulated"
+            );
+        }
+    }
+    let mut by_example: Vec<&str> = answers
+        .iter()
+        .filter(|a| a.2)
+        .map(|a| operation_id(a.0))
+        .collect();
+    by_example.sort_unstable();
+    by_example.dedup();
+    assert_eq!(by_example, whapi_ext::sandbox::example_operations());
+    for id in emulated {
+        assert!(
+            answers.iter().any(|a| operation_id(a.0) == *id && !a.2),
+            "{id} is listed as emulated and never answered from state"
+        );
+    }
+}
+
+/// Requests that break the spec, sent raw to `url`: Prism and the sandbox
+/// must refuse each, or the suite would prove nothing. Each one's status
+/// and whether it carries Prism's reasons (`sl-violations`).
+async fn requests_that_break_the_spec(url: &str) -> Vec<(&'static str, (u16, bool))> {
     let http = one_request_per_connection().build().unwrap();
     let auth = "Bearer contract-token";
     let cases: Vec<(&str, reqwest::RequestBuilder)> = vec![
         (
             "a text without its body",
-            http.post(format!("{}/messages/text", prism.url))
+            http.post(format!("{url}/messages/text"))
                 .header("authorization", auth)
                 .json(&serde_json::json!({"to": "1234567890"})),
         ),
         (
             "a count of 0",
-            http.get(format!("{}/chats?count=0", prism.url))
+            http.get(format!("{url}/chats?count=0"))
                 .header("authorization", auth),
         ),
         (
             "a count of 501",
-            http.get(format!("{}/messages/list?count=501", prism.url))
+            http.get(format!("{url}/messages/list?count=501"))
                 .header("authorization", auth),
         ),
         (
             "a chat id breaking its pattern",
-            http.get(format!("{}/chats/not-a-chat", prism.url))
+            http.get(format!("{url}/chats/not-a-chat"))
                 .header("authorization", auth),
         ),
         (
             "a poll with one option",
-            http.post(format!("{}/messages/poll", prism.url))
+            http.post(format!("{url}/messages/poll"))
                 .header("authorization", auth)
                 .json(&serde_json::json!({"to": "1234567890", "title": "?", "options": ["only"]})),
         ),
+        (
+            "a label without its name",
+            http.post(format!("{url}/labels"))
+                .header("authorization", auth)
+                .json(&serde_json::json!({"color": "red"})),
+        ),
+        (
+            "a text as a form",
+            http.post(format!("{url}/messages/text"))
+                .header("authorization", auth)
+                .header("content-type", "text/plain")
+                .body("hi"),
+        ),
     ];
+    let mut answers = Vec::new();
     for (what, request) in cases {
         let response = request.send().await.unwrap();
-        let violations = violations(response.headers());
-        assert!(
-            response.status().is_client_error(),
-            "{what}: Prism answered {}",
-            response.status()
-        );
-        assert!(!violations.is_empty(), "{what}: no sl-violations header");
+        let violations = !violations(response.headers()).is_empty();
+        answers.push((what, (response.status().as_u16(), violations)));
     }
+    answers
 }
 
 #[test]
@@ -379,7 +511,7 @@ async fn a_request_that_breaks_the_served_contract_fails_the_suite() {
     std::fs::write(&path, serde_json::to_vec(&spec).unwrap()).unwrap();
     let prism = Prism::serve(&path, false);
 
-    let result = call(&client(&prism), "sendMessageText").await;
+    let result = call(&prism_client(&prism), "sendMessageText").await;
 
     let why = result.expect_err("the broken contract must make the call fail");
     assert!(
@@ -387,7 +519,7 @@ async fn a_request_that_breaks_the_served_contract_fails_the_suite() {
         "the violation names the renamed field: {why}"
     );
     assert_eq!(
-        call(&client(&prism), "checkHealth").await,
+        call(&prism_client(&prism), "checkHealth").await,
         Ok(200),
         "the rest of the contract still holds"
     );

@@ -233,17 +233,37 @@ async fn refusals_carry_the_status_and_the_reason() {
         .unwrap();
 
     let unauthorized = stranger.check_health().await.unwrap_err();
-    let unknown = sandbox.client().get_labels().await.unwrap_err();
+    let broken = reqwest::Client::new()
+        .post(format!("{}/messages/poll", sandbox.url()))
+        .bearer_auth("sandbox-token")
+        .json(&serde_json::json!({"to": "15550100000", "title": "?", "options": ["only"], "count": "x"}))
+        .send()
+        .await
+        .unwrap();
+    let unknown = reqwest::Client::new()
+        .get(format!("{}/nowhere", sandbox.url()))
+        .bearer_auth("sandbox-token")
+        .send()
+        .await
+        .unwrap();
 
     assert!(
         matches!(&unauthorized, Error::Api(api) if api.status.as_u16() == 401),
         "{unauthorized:?}"
     );
+    assert_eq!(unknown.status(), 404);
+    assert!(unknown.text().await.unwrap().contains("/nowhere"));
     assert!(
-        matches!(&unknown, Error::Api(api) if api.status.as_u16() == 501),
-        "{unknown:?}"
+        sandbox.sent_to("15550100000").is_empty(),
+        "nothing was sent"
     );
-    assert!(unknown.to_string().contains("GET /labels"), "{unknown}");
+    assert_eq!(broken.status(), 400);
+    let body: serde_json::Value = broken.json().await.unwrap();
+    let details = body["error"]["details"].as_str().unwrap_or_default();
+    assert!(
+        details.contains("/options") && details.contains("/count"),
+        "every reason, each naming its field: {body}"
+    );
     let health = sandbox.client().check_health().await.unwrap();
     assert_eq!(health.status_text(), "AUTH");
 }
@@ -468,7 +488,7 @@ async fn groups_keep_their_participants_ranks_icon_and_invite() {
 /// a GIF icon, a bad settings patch, a wrong method, a big file, a
 /// numeric caption, a webhook that never answers, faults cleared.
 #[tokio::test]
-async fn bad_requests_get_4xx_or_501_and_big_files_and_slow_hooks_are_fine() {
+async fn bad_requests_get_4xx_and_big_files_and_slow_hooks_are_fine() {
     use whapi_ext::sandbox::Fault;
     let sandbox = Sandbox::start().await.unwrap();
     let wa = sandbox.client();
@@ -496,14 +516,19 @@ async fn bad_requests_get_4xx_or_501_and_big_files_and_slow_hooks_are_fine() {
         .await
         .unwrap();
     let wrong_method = http
-        .put(format!("{}/messages/Sbx00001.x", sandbox.url()))
+        .patch(format!("{}/health", sandbox.url()))
         .bearer_auth("sandbox-token")
         .send()
         .await
         .unwrap();
-    assert_eq!(gif_icon.status(), 400);
+    assert_eq!(gif_icon.status(), 415, "the spec takes PNG or JPEG icons");
     assert_eq!(bad_settings.status(), 400);
-    assert_eq!(wrong_method.status(), 501);
+    let reason = bad_settings.text().await.unwrap();
+    assert!(
+        reason.contains("/webhooks"),
+        "the reason names the field: {reason}"
+    );
+    assert_eq!(wrong_method.status(), 405);
     assert!(
         wa.get_channel_settings().await.is_ok(),
         "the bad patch changed nothing"
@@ -571,4 +596,49 @@ async fn bad_requests_get_4xx_or_501_and_big_files_and_slow_hooks_are_fine() {
         "cleared faults meet no call: {chats:?}"
     );
     drop(silent);
+}
+
+/// An operation the sandbox does not emulate answers the spec's example,
+/// marked as such, decodes through the SDK, and the sandbox lists it.
+#[tokio::test]
+async fn an_operation_not_emulated_answers_the_spec_example_and_says_so() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let wa = sandbox.client();
+    assert!(wa.get_user_profile().await.is_ok(), "the example decodes");
+
+    let raw = reqwest::Client::new()
+        .get(format!("{}/users/profile", sandbox.url()))
+        .bearer_auth("sandbox-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 200);
+    assert_eq!(raw.headers()[whapi_ext::sandbox::ANSWER_HEADER], "example");
+    let listed: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/_sandbox/operations", sandbox.url()))
+        .bearer_auth("sandbox-token")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let examples = listed["examples"].as_array().unwrap();
+    let emulated = listed["emulated"].as_array().unwrap();
+    assert!(examples.contains(&serde_json::json!("getUserProfile")));
+    assert!(emulated.contains(&serde_json::json!("sendMessageText")));
+    assert_eq!(examples.len() + emulated.len(), 167);
+
+    let health = reqwest::Client::new()
+        .get(format!("{}/health", sandbox.url()))
+        .bearer_auth("sandbox-token")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !health
+            .headers()
+            .contains_key(whapi_ext::sandbox::ANSWER_HEADER),
+        "an emulated answer is not marked"
+    );
 }

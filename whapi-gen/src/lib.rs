@@ -23,6 +23,7 @@ mod load;
 pub mod normalize;
 mod raw_client;
 mod report;
+mod sandbox_spec;
 mod schemars_feature;
 mod walk;
 
@@ -51,6 +52,8 @@ pub mod paths {
     pub const CALLS: &str = "whapi-ext/src/calls/generated.rs";
     /// The generated table of operations (name, operationId, method, path).
     pub const OPERATION_TABLE: &str = "whapi-client/src/operation_table.rs";
+    /// The spec the sandbox embeds: the normalized one without its prose.
+    pub const SANDBOX_SPEC: &str = "whapi-ext/src/sandbox/spec.json";
 }
 
 /// One output file: where it goes and what it holds.
@@ -100,6 +103,7 @@ pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<Outpu
     let call_cases = contract::generate_call_cases(&normalized.spec, &plans)?;
     let cases = contract::generate_cases(&normalized.spec, &rows, &file)?;
     let report = report::render(&normalized.report);
+    let sandbox_spec = sandbox_spec::render(&normalized.spec)?;
     let mut spec = serde_json::to_string_pretty(&normalized.spec)
         .map_err(|e| GenError::OpenApi(e.to_string()))?;
     spec.push('\n');
@@ -127,6 +131,10 @@ pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<Outpu
         OutputFile {
             path: paths::NORMALIZED,
             contents: spec,
+        },
+        OutputFile {
+            path: paths::SANDBOX_SPEC,
+            contents: sandbox_spec,
         },
         OutputFile {
             path: paths::REPORT,

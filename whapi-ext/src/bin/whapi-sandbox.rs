@@ -61,6 +61,11 @@ fn run() -> Result<(), String> {
             "whapi sandbox listening on {} (bearer token: {token})",
             sandbox.url()
         );
+        println!(
+            "{} operations emulated; {} more answer the spec's examples (GET /_sandbox/operations lists them)",
+            whapi_ext::sandbox::emulated_operations().len(),
+            whapi_ext::sandbox::example_operations().len()
+        );
         std::future::pending::<()>().await;
         Ok(())
     })

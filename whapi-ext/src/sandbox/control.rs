@@ -22,6 +22,16 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
         .route("/_sandbox/press", post(control_press))
         .route("/_sandbox/sent/{chat}", get(control_sent))
         .route("/_sandbox/faults", post(control_fault).delete(clear_faults))
+        .route("/_sandbox/operations", get(operations))
+}
+
+/// Which operations answer from the sandbox's state, which from the spec's
+/// examples.
+async fn operations() -> Json<serde_json::Value> {
+    Json(json!({
+        "emulated": super::emulated_operations(),
+        "examples": super::example_operations(),
+    }))
 }
 
 /// Everything waiting to fail is forgotten.

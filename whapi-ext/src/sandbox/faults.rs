@@ -136,10 +136,8 @@ pub(super) async fn inject(
             status,
             retry_after,
         }) => {
-            let refusal = super::state::Refusal {
-                status,
-                message: "a fault the sandbox was asked to inject".into(),
-            };
+            let refusal =
+                super::state::Refusal::new(status, "a fault the sandbox was asked to inject");
             let mut response = super::routes::refuse(&refusal);
             if let Some(wait) = retry_after {
                 response

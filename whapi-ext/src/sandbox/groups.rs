@@ -259,17 +259,22 @@ async fn set_icon(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    // By reference (`{"media": "<id>"}`), an uploaded file is used.
+    // By reference (`{"media": "<id or URL>"}`): an uploaded file is used;
+    // a URL is kept as it is, and read back as `text/uri-list` (the
+    // sandbox fetches nothing).
     let (body, mime) = if mime.starts_with("application/json") {
-        let media = serde_json::from_slice::<Value>(&body)
-            .ok()
-            .and_then(|v| v["media"].as_str().map(str::to_string));
-        let stored = media
-            .as_deref()
-            .and_then(|id| shared.lock().media(id).cloned());
-        match stored {
-            Some(stored) => (stored.bytes, stored.mime_type),
-            None => return refuse(&Refusal::bad_request("`media` names no uploaded file")),
+        let reference: Value = serde_json::from_slice(&body).unwrap_or_default();
+        let media = reference["media"].as_str().unwrap_or_default();
+        if media.starts_with("http://") || media.starts_with("https://") {
+            return answer(shared.groups().get_mut(&id).map(|g| {
+                g.icon = Some((Bytes::from(media.to_string()), "text/uri-list".into()));
+                json!({"success": true})
+            }));
+        } else {
+            match shared.lock().media(media).cloned() {
+                Some(stored) => (stored.bytes, stored.mime_type),
+                None => return refuse(&Refusal::not_found(format!("no media {media}"))),
+            }
         }
     } else {
         (body, mime)

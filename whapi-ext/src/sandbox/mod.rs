@@ -17,9 +17,14 @@
 //! - [`Sandbox::fail_next`] makes the next calls of an operation meet a
 //!   [`Fault`]: an error status with `Retry-After`, a stall, a cut answer.
 //!
+//! Every request is checked against the spec first, as the service (and
+//! Prism) would check it: one that breaks it is refused with `400` and the
+//! service's error body, every reason in `error.details`.
+//!
 //! It emulates health, settings, chats, messages, sends, media and groups
-//! (create, participants, admins, invite, icon) so far;
-//! every other path answers `501` naming itself.
+//! (create, participants, admins, invite, icon), [`emulated_operations`];
+//! every other operation of the spec answers the spec's example, marked
+//! `x-sandbox-answer: example` ([`example_operations`]).
 //!
 //! From other tools and languages, run it as a program
 //! (`cargo run -p whapi-ext --features sandbox --bin whapi-sandbox -- --port 8080`)
@@ -30,6 +35,7 @@
 //! | `POST /_sandbox/receive` `{"from": "15550100000", "text": "hi"}` | a person's text, posted to the webhooks; answers its `id` |
 //! | `POST /_sandbox/press` `{"from": …, "button_id": "yes", "title": "Yes"}` | a button pressed |
 //! | `GET /_sandbox/sent/{chat}` | what was sent to the chat, oldest first |
+//! | `GET /_sandbox/operations` | `{"emulated": […], "examples": […]}`: which operations answer from state, which from the spec's examples |
 //! | `POST /_sandbox/faults` `{"operation": "sendMessageText", "times": 2, "status": 429, "retry_after": 1}` | the next calls answer that status (or `"stall_ms": 5000`, or `"cut": true`) |
 //!
 //! ```no_run
@@ -44,12 +50,15 @@
 //! # }
 //! ```
 
+mod check;
 mod control;
 mod faults;
 mod groups;
 mod routes;
+mod spec;
 mod state;
 
+pub use check::ANSWER_HEADER;
 pub use faults::Fault;
 
 use std::net::SocketAddr;
@@ -132,8 +141,10 @@ impl SandboxBuilder {
         let address = listener
             .local_addr()
             .map_err(|e| Error::Config(format!("the sandbox's address: {e}")))?;
+        let spec = spec::spec().map_err(Error::Config)?;
         let (deliveries, queue) = tokio::sync::mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
+            spec,
             channel: Mutex::new(Channel::new(self.channel_id)),
             token: self.token,
             started: Instant::now(),
@@ -169,6 +180,8 @@ impl SandboxBuilder {
 
 /// What the server, its tasks and the [`Sandbox`] share.
 pub(crate) struct Shared {
+    /// The spec requests are checked against.
+    spec: &'static spec::Spec,
     channel: Mutex<Channel>,
     token: String,
     started: Instant,
@@ -446,6 +459,27 @@ impl Sandbox {
             }
         }
     }
+}
+
+/// The operations the sandbox emulates (their operationIds): their calls
+/// change and read its state.
+pub fn emulated_operations() -> &'static [&'static str] {
+    check::EMULATED
+}
+
+/// The operations the sandbox answers from the spec's examples, sorted
+/// (their operationIds): the request is checked against the spec as any
+/// other, and the answer is the spec's example, marked with the header
+/// `x-sandbox-answer: example`. Also `GET /_sandbox/operations`.
+pub fn example_operations() -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = whapi_client::OPERATIONS
+        .iter()
+        .map(|op| op.operation_id)
+        .filter(|id| !check::EMULATED.contains(id))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// An operation by its operationId or its client method's name.

@@ -1,6 +1,6 @@
 //! The sandbox's HTTP face: the service's paths, answered from the
-//! [`Channel`](super::state::Channel). Paths it does not emulate answer
-//! `501` and say so.
+//! [`Channel`](super::state::Channel). Operations it does not emulate
+//! answer the spec's example (see [`super::check`]).
 
 use std::sync::Arc;
 
@@ -9,15 +9,13 @@ use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use super::check::{answer_example, Called, MAX_BODY};
 use super::state::Refusal;
 use super::Shared;
-
-/// The largest body taken (100 MiB, the service's largest media).
-const MAX_BODY: usize = 100 << 20;
 
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -46,6 +44,10 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         ))
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
+            super::check::keep_to_spec,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
             authorized,
         ))
         .with_state(shared)
@@ -64,10 +66,7 @@ async fn authorized(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     if given != Some(expected.as_str()) {
-        return refuse(&Refusal {
-            status: 401,
-            message: "missing or wrong bearer token".into(),
-        });
+        return refuse(&Refusal::new(401, "missing or wrong bearer token"));
     }
     next.run(request).await
 }
@@ -205,7 +204,8 @@ async fn send(
     request: Request,
 ) -> Response {
     if !SENDABLE.contains(&kind.as_str()) {
-        return not_emulated_path(&Method::POST, &format!("/messages/{kind}"));
+        let called = request.extensions().get::<Called>();
+        return answer_example(&Method::POST, request.uri().path(), called);
     }
     let fields = match fields_of(&shared, request).await {
         Ok(fields) => fields,
@@ -230,6 +230,7 @@ async fn fields_of(shared: &Shared, request: Request) -> Result<Map<String, Valu
         return json_object(&body)
             .ok_or_else(|| Refusal::bad_request("the body is not a JSON object"));
     }
+    let called = request.extensions().get::<Called>().copied();
     let mut form = Multipart::from_request(request, &())
         .await
         .map_err(|e| Refusal::bad_request(e.to_string()))?;
@@ -255,7 +256,11 @@ async fn fields_of(shared: &Shared, request: Request) -> Result<Map<String, Valu
                 .put_media(data, &mime);
             json!(id)
         } else {
-            form_value(&name, String::from_utf8_lossy(&data).into_owned())
+            let text = String::from_utf8_lossy(&data);
+            match called {
+                Some(Called(op)) => op.read_field(&name, &text),
+                None => Value::String(text.into_owned()),
+            }
         };
         fields.insert(name, value);
     }
@@ -316,28 +321,9 @@ async fn download(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> 
     }
 }
 
-async fn not_emulated(method: Method, uri: Uri) -> Response {
-    not_emulated_path(&method, uri.path())
-}
-
-fn not_emulated_path(method: &Method, path: &str) -> Response {
-    refuse(&Refusal {
-        status: 501,
-        message: format!("the sandbox does not emulate {method} {path} yet"),
-    })
-}
-
-/// A form field's value: text, but for the fields the spec makes numbers,
-/// booleans, lists or objects (a caption of `2024` stays text).
-fn form_value(name: &str, text: String) -> Value {
-    const NUMBERS: [&str; 5] = ["width", "height", "seconds", "typing_time", "ephemeral"];
-    const BOOLEANS: [&str; 3] = ["view_once", "no_link_preview", "no_encode"];
-    let structured = text.starts_with('[') || text.starts_with('{');
-    let typed = NUMBERS.contains(&name) || BOOLEANS.contains(&name) || structured;
-    match typed.then(|| serde_json::from_str(&text).ok()).flatten() {
-        Some(value) => value,
-        None => Value::String(text),
-    }
+/// An operation the sandbox does not emulate: the spec's example.
+async fn not_emulated(method: Method, uri: Uri, request: Request) -> Response {
+    answer_example(&method, uri.path(), request.extensions().get::<Called>())
 }
 
 /// A JSON body as `T`, or the refusal naming what is wrong with it.
@@ -357,7 +343,8 @@ fn json_object(body: &[u8]) -> Option<Map<String, Value>> {
 async fn send_raw_media(
     State(shared): State<Arc<Shared>>,
     Path(kind): Path<String>,
-    Query(query): Query<std::collections::HashMap<String, String>>,
+    Extension(Called(op)): Extension<Called>,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -375,10 +362,7 @@ async fn send_raw_media(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/octet-stream")
         .to_string();
-    let mut fields: Map<String, Value> = query
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
+    let mut fields = op.read_query(uri.query());
     let sent = {
         let mut channel = shared.lock();
         let id = channel.put_media(body, &mime);

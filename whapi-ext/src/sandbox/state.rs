@@ -20,26 +20,34 @@ pub(crate) struct Event {
 pub(crate) struct Refusal {
     pub status: u16,
     pub message: String,
+    /// Every reason, when there are several (a request breaking the spec).
+    pub details: Vec<String>,
 }
 
 impl Refusal {
-    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: u16, message: impl Into<String>) -> Self {
         Self {
-            status: 400,
+            status,
             message: message.into(),
+            details: Vec::new(),
         }
+    }
+
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(400, message)
     }
 
     pub(crate) fn not_found(message: impl Into<String>) -> Self {
-        Self {
-            status: 404,
-            message: message.into(),
-        }
+        Self::new(404, message)
     }
 
-    /// The service's error body.
+    /// The service's error body; `details` holds every reason.
     pub(crate) fn body(&self) -> Value {
-        json!({"error": {"code": self.status, "message": self.message}})
+        let mut error = json!({"code": self.status, "message": self.message});
+        if !self.details.is_empty() {
+            error["details"] = Value::String(self.details.join("; "));
+        }
+        json!({ "error": error })
     }
 }
 
@@ -64,6 +72,9 @@ pub(crate) struct Channel {
     settings: Value,
     next: u64,
 }
+
+/// Where stories go: the channel's status.
+const STATUS_CHAT: &str = "status@broadcast";
 
 /// The statuses a sent message goes through after `pending`.
 pub(crate) const PROGRESS: [&str; 3] = ["sent", "delivered", "read"];
@@ -103,9 +114,13 @@ impl Channel {
     ) -> Result<Value, Refusal> {
         let to = fields
             .remove("to")
-            .and_then(|v| v.as_str().map(str::to_string))
-            .ok_or_else(|| Refusal::bad_request("`to` is required"))?;
-        let chat_id = chat_of(&to)?;
+            .and_then(|v| v.as_str().map(str::to_string));
+        let chat_id = match to {
+            Some(to) => chat_of(&to)?,
+            // A story goes to the channel's status, not to a chat.
+            None if kind == "story" => STATUS_CHAT.to_string(),
+            None => return Err(Refusal::bad_request("`to` is required")),
+        };
         let id = self.fresh_id("Sbx");
         let mut message = json!({
             "id": id,
@@ -272,10 +287,19 @@ impl Channel {
 
     /// Stores media; its id.
     pub(crate) fn put_media(&mut self, bytes: bytes::Bytes, mime_type: &str) -> String {
+        // The service's form: the file's kind, a dash, hex digits.
+        let kind: String = mime_type
+            .split(['/', ';'])
+            .nth(1)
+            .unwrap_or_default()
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        self.next += 1;
         let id = format!(
-            "{}-{}",
-            mime_type.split('/').next().unwrap_or("media"),
-            self.fresh_id("sbx")
+            "{}-{:016x}",
+            if kind.is_empty() { "media" } else { &kind },
+            self.next.wrapping_mul(0x9E37_79B9_7F4A_7C15)
         );
         self.media.insert(
             id.clone(),
