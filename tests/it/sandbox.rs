@@ -642,3 +642,176 @@ async fn an_operation_not_emulated_answers_the_spec_example_and_says_so() {
         "an emulated answer is not marked"
     );
 }
+
+/// The raw bodies of the events received so far that have `key`, waiting
+/// until there are `count` (at most 5 s).
+async fn events_with(
+    events: &Arc<Mutex<Vec<WebhookEvent>>>,
+    key: &str,
+    count: usize,
+) -> Vec<serde_json::Value> {
+    for _ in 0..500 {
+        let found: Vec<serde_json::Value> = events
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|e| serde_json::from_str::<serde_json::Value>(e.raw()).unwrap())
+            .filter(|e| e.get(key).is_some())
+            .collect();
+        if found.len() >= count {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("fewer than {count} `{key}` events within 5 s");
+}
+
+#[tokio::test]
+async fn labels_contacts_and_presences_keep_their_state() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let wa = sandbox.client();
+    sandbox.receive_text("15550100001", "hi").await.unwrap();
+    let chat = "15550100001@s.whatsapp.net";
+
+    wa.create_label("1", "VIP", types::CreateLabelColor::Gold)
+        .await
+        .unwrap();
+
+    wa.add_label_association("1", chat).await.unwrap();
+    let labels = serde_json::to_value(wa.get_labels().await.unwrap()).unwrap();
+    assert_eq!(labels[0]["name"], "VIP");
+    assert_eq!(labels[0]["count"], 1);
+    let with_label = serde_json::to_value(wa.get_label_associations("1").await.unwrap()).unwrap();
+    assert_eq!(with_label["chats"][0]["id"], chat);
+    wa.delete_label_association("1", chat).await.unwrap();
+    wa.create_label("1", "VVIP", types::CreateLabelColor::Cyan)
+        .await
+        .unwrap();
+    let labels = serde_json::to_value(wa.get_labels().await.unwrap()).unwrap();
+    assert_eq!(
+        labels.as_array().unwrap().len(),
+        1,
+        "the same label, renamed"
+    );
+    assert_eq!(
+        (&labels[0]["name"], &labels[0]["count"]),
+        (&serde_json::json!("VVIP"), &serde_json::json!(0))
+    );
+
+    wa.add_contact("+1 555 010 0002", "Bob").await.unwrap();
+    let contacts = serde_json::to_value(wa.get_contacts().await.unwrap()).unwrap();
+    assert_eq!(
+        contacts["total"], 2,
+        "the person who wrote, and Bob: {contacts}"
+    );
+    let bob = serde_json::to_value(wa.get_contact("15550100002").await.unwrap()).unwrap();
+    assert_eq!(
+        (&bob["name"], &bob["saved"]),
+        (&serde_json::json!("Bob"), &serde_json::json!(true))
+    );
+    assert!(
+        wa.get_contact("15550100009").await.is_err(),
+        "a stranger is no contact"
+    );
+    let checked =
+        serde_json::to_value(wa.check_phones(["15550100003", "12"]).await.unwrap()).unwrap();
+    assert_eq!(checked["contacts"][0]["status"], "valid");
+    assert_eq!(checked["contacts"][1]["status"], "invalid");
+
+    let (url, events) = recording_receiver().await;
+    wa.ensure_webhook(
+        &url,
+        vec![event(types::WebhookEventTypeType::Presences)],
+        None,
+    )
+    .await
+    .unwrap();
+    sandbox.set_presence("15550100005", "online").unwrap();
+    wa.subscribe_presence("15550100001").await.unwrap();
+    sandbox.set_presence("15550100001", "typing").unwrap();
+    let presences = events_with(&events, "presences", 1).await;
+    assert_eq!(
+        presences.len(),
+        1,
+        "only the subscribed person's: {presences:?}"
+    );
+    assert_eq!(presences[0]["presences"][0]["contact_id"], "15550100001");
+    assert_eq!(presences[0]["presences"][0]["status"], "typing");
+    let read = serde_json::to_value(wa.get_presence("15550100005").await.unwrap()).unwrap();
+    assert_eq!(read["status"], "online");
+    assert!(sandbox.set_presence("15550100005", "dancing").is_err());
+
+    wa.send_presence(chat, types::SendPresenceRequestPresence::Typing)
+        .await
+        .unwrap();
+    wa.send_presence(chat, types::SendPresenceRequestPresence::Pause)
+        .await
+        .unwrap();
+    assert_eq!(
+        sandbox.presences_sent_to("15550100001"),
+        ["typing", "pause"]
+    );
+}
+
+#[tokio::test]
+async fn injected_status_changes_and_group_joins_change_state_and_post_webhooks() {
+    let sandbox = Sandbox::builder()
+        .status_step(Duration::from_secs(3600))
+        .start()
+        .await
+        .unwrap();
+    let wa = sandbox.client();
+    let (url, events) = recording_receiver().await;
+    wa.ensure_webhook(
+        &url,
+        vec![
+            event(types::WebhookEventTypeType::Statuses),
+            types::Event {
+                type_: Some(types::WebhookEventTypeType::Groups),
+                method: Some(types::EventMethod::Put),
+            },
+        ],
+        None,
+    )
+    .await
+    .unwrap();
+
+    let sent = wa.send_message_text("15550100000", "hi").await.unwrap();
+    sandbox.set_status(sent.id(), "failed").unwrap();
+    let statuses = events_with(&events, "statuses", 1).await;
+    assert_eq!(statuses[0]["statuses"][0]["status"], "failed");
+    assert_eq!(sandbox.sent_to("15550100000")[0].status, "failed");
+    assert!(sandbox
+        .set_status("Sbx99999.nosuchmessage", "read")
+        .is_err());
+    assert!(sandbox.set_status(sent.id(), "lost").is_err());
+
+    let group = wa
+        .create_group("g", ["15550100001"])
+        .await
+        .unwrap()
+        .id()
+        .to_string();
+    sandbox.join_group(&group, "+1 555 010 0007").unwrap();
+    assert!(
+        sandbox.join_group(&group, "15550100007").is_err(),
+        "already a participant"
+    );
+    let joins = events_with(&events, "groups_participants", 1).await;
+    let change = &joins[0]["groups_participants"][0];
+    assert_eq!(change["group_id"], group.as_str());
+    assert_eq!(change["participants"][0], "15550100007");
+    assert_eq!(change["action"], "add");
+    let read = serde_json::to_value(wa.get_group(group.as_str()).await.unwrap()).unwrap();
+    assert!(
+        read["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == "15550100007"),
+        "{read}"
+    );
+    sandbox.leave_group(&group, "15550100007").unwrap();
+    let changes = events_with(&events, "groups_participants", 2).await;
+    assert_eq!(changes[1]["groups_participants"][0]["action"], "remove");
+}

@@ -23,6 +23,55 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
         .route("/_sandbox/sent/{chat}", get(control_sent))
         .route("/_sandbox/faults", post(control_fault).delete(clear_faults))
         .route("/_sandbox/operations", get(operations))
+        .route("/_sandbox/status", post(control_status))
+        .route("/_sandbox/join", post(control_join))
+        .route("/_sandbox/leave", post(control_leave))
+        .route("/_sandbox/presence", post(control_presence))
+}
+
+/// `{"success": true}`, or the refusal.
+fn done(result: Result<(), Refusal>) -> Response {
+    super::routes::answer(result.map(|()| json!({"success": true})))
+}
+
+#[derive(Deserialize)]
+struct StatusChange {
+    message_id: String,
+    status: String,
+}
+
+async fn control_status(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    done(parse::<StatusChange>(&body).and_then(|c| shared.set_status(&c.message_id, &c.status)))
+}
+
+#[derive(Deserialize)]
+struct Membership {
+    group_id: String,
+    from: String,
+}
+
+async fn control_join(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    done(
+        parse::<Membership>(&body)
+            .and_then(|m| shared.change_membership(&m.group_id, &m.from, true)),
+    )
+}
+
+async fn control_leave(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    done(
+        parse::<Membership>(&body)
+            .and_then(|m| shared.change_membership(&m.group_id, &m.from, false)),
+    )
+}
+
+#[derive(Deserialize)]
+struct PresenceChange {
+    from: String,
+    status: String,
+}
+
+async fn control_presence(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    done(parse::<PresenceChange>(&body).and_then(|p| shared.set_presence(&p.from, &p.status)))
 }
 
 /// Which operations answer from the sandbox's state, which from the spec's

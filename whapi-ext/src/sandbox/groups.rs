@@ -9,11 +9,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::routes::{parse, refuse, Paging};
+use super::routes::{answer, parse, refuse, Paging};
 use super::state::Refusal;
 use super::Shared;
 
@@ -95,7 +95,12 @@ impl Groups {
     }
 
     /// Adds or removes participants: those it could and could not.
-    fn change_members(&mut self, id: &str, given: &[String], add: bool) -> Result<Value, Refusal> {
+    pub(crate) fn change_members(
+        &mut self,
+        id: &str,
+        given: &[String],
+        add: bool,
+    ) -> Result<Value, Refusal> {
         let phones = phones(given)?;
         let group = self.get_mut(id)?;
         let (mut processed, mut failed) = (Vec::new(), Vec::new());
@@ -153,13 +158,6 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
         )
         .route("/groups/{group_id}/invite", get(invite))
         .route("/groups/{group_id}/icon", put(set_icon).get(icon))
-}
-
-fn answer(result: Result<Value, Refusal>) -> Response {
-    match result {
-        Ok(value) => Json(value).into_response(),
-        Err(refusal) => refuse(&refusal),
-    }
 }
 
 #[derive(Deserialize)]

@@ -10,7 +10,10 @@
 //! - Webhooks registered with `PATCH /settings` (or
 //!   [`Whapi::ensure_webhook`]) get the events in the shape the live
 //!   service sends (`event.event`); [`Sandbox::receive_text`] and
-//!   [`Sandbox::press_button`] inject what a person would send.
+//!   [`Sandbox::press_button`] inject what a person would send;
+//!   [`Sandbox::set_status`], [`Sandbox::join_group`],
+//!   [`Sandbox::leave_group`] and [`Sandbox::set_presence`] what their
+//!   phone would report.
 //! - [`Sandbox::sent_to`] and [`Sandbox::wait_for_sent`] tell what was sent
 //!   to a chat, for assertions.
 //!
@@ -21,8 +24,9 @@
 //! Prism) would check it: one that breaks it is refused with `400` and the
 //! service's error body, every reason in `error.details`.
 //!
-//! It emulates health, settings, chats, messages, sends, media and groups
-//! (create, participants, admins, invite, icon), [`emulated_operations`];
+//! It emulates health, settings, chats, messages, sends, media, groups
+//! (create, participants, admins, invite, icon), labels, contacts and
+//! presences: [`emulated_operations`];
 //! every other operation of the spec answers the spec's example, marked
 //! `x-sandbox-answer: example` ([`example_operations`]).
 //!
@@ -34,6 +38,9 @@
 //! |---|---|
 //! | `POST /_sandbox/receive` `{"from": "15550100000", "text": "hi"}` | a person's text, posted to the webhooks; answers its `id` |
 //! | `POST /_sandbox/press` `{"from": …, "button_id": "yes", "title": "Yes"}` | a button pressed |
+//! | `POST /_sandbox/status` `{"message_id": …, "status": "read"}` | a sent message's status changes |
+//! | `POST /_sandbox/join` `{"group_id": …, "from": …}` (and `/_sandbox/leave`) | a person joins (leaves) a group |
+//! | `POST /_sandbox/presence` `{"from": …, "status": "typing"}` | a person's presence |
 //! | `GET /_sandbox/sent/{chat}` | what was sent to the chat, oldest first |
 //! | `GET /_sandbox/operations` | `{"emulated": […], "examples": […]}`: which operations answer from state, which from the spec's examples |
 //! | `POST /_sandbox/faults` `{"operation": "sendMessageText", "times": 2, "status": 429, "retry_after": 1}` | the next calls answer that status (or `"stall_ms": 5000`, or `"cut": true`) |
@@ -51,9 +58,12 @@
 //! ```
 
 mod check;
+mod contacts;
 mod control;
 mod faults;
 mod groups;
+mod inject;
+mod labels;
 mod routes;
 mod spec;
 mod state;
@@ -153,6 +163,8 @@ impl SandboxBuilder {
             deliveries,
             faults: faults::Faults::default(),
             groups: Mutex::default(),
+            labels: Mutex::default(),
+            contacts: Mutex::default(),
             stop: Notify::new(),
         });
         tokio::spawn(deliver_in_order(shared.clone(), queue));
@@ -192,6 +204,8 @@ pub(crate) struct Shared {
     deliveries: tokio::sync::mpsc::UnboundedSender<Event>,
     pub(crate) faults: faults::Faults,
     groups: Mutex<groups::Groups>,
+    labels: Mutex<labels::Labels>,
+    contacts: Mutex<contacts::Contacts>,
     /// Told when the sandbox is dropped.
     stop: Notify,
 }
@@ -244,6 +258,14 @@ impl Shared {
 
     fn groups(&self) -> std::sync::MutexGuard<'_, groups::Groups> {
         self.groups.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn labels(&self) -> std::sync::MutexGuard<'_, labels::Labels> {
+        self.labels.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn contacts(&self) -> std::sync::MutexGuard<'_, contacts::Contacts> {
+        self.contacts.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Channel> {
@@ -386,6 +408,58 @@ impl Sandbox {
     ) -> Result<String> {
         let (reply, context) = button_reply(button_id, title, quoted);
         self.receive(from, "reply", reply, context).await
+    }
+
+    /// Sets the status of a message the channel sent (`sent`,
+    /// `delivered`, `read`, `played`, `failed`, `deleted`, `pending`), as
+    /// when its recipient's phone reports it: its `statuses` webhook is
+    /// posted. Fails for an unknown message or status.
+    pub fn set_status(&self, message_id: &str, status: &str) -> Result<()> {
+        self.shared
+            .set_status(message_id, status)
+            .map_err(|refusal| Error::invalid("message_id", refusal.message))
+    }
+
+    /// The person at `from` (a phone number) joins group `group_id` (by an
+    /// invite link, say): a participant from now on, and a
+    /// `groups_participants` webhook with action `add`.
+    pub fn join_group(&self, group_id: &str, from: &str) -> Result<()> {
+        self.shared
+            .change_membership(group_id, from, true)
+            .map_err(|refusal| Error::invalid("group_id", refusal.message))
+    }
+
+    /// The person at `from` leaves group `group_id`: a
+    /// `groups_participants` webhook with action `remove`.
+    pub fn leave_group(&self, group_id: &str, from: &str) -> Result<()> {
+        self.shared
+            .change_membership(group_id, from, false)
+            .map_err(|refusal| Error::invalid("group_id", refusal.message))
+    }
+
+    /// The person at `from` is now `status` (`online`, `offline`,
+    /// `typing`, `recording`, `pending`): `GET /presences/{id}` reads it,
+    /// and a `presences` webhook is posted if the channel subscribed to
+    /// them (`POST /presences/{id}`).
+    pub fn set_presence(&self, from: &str, status: &str) -> Result<()> {
+        self.shared
+            .set_presence(from, status)
+            .map_err(|refusal| Error::invalid("presence", refusal.message))
+    }
+
+    /// The presences the channel sent to `chat` (`typing`, `recording`,
+    /// `pause`), oldest first.
+    pub fn presences_sent_to(&self, chat: &str) -> Vec<String> {
+        let Ok(chat) = chat_of(chat) else {
+            return Vec::new();
+        };
+        self.shared
+            .contacts()
+            .sent
+            .iter()
+            .filter(|(to, _)| *to == chat)
+            .map(|(_, presence)| presence.clone())
+            .collect()
     }
 
     async fn receive(

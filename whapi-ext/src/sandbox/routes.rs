@@ -20,6 +20,8 @@ use super::Shared;
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .merge(super::groups::routes())
+        .merge(super::labels::routes())
+        .merge(super::contacts::routes())
         .route("/health", get(health))
         .route("/settings", get(settings).patch(patch_settings))
         .route("/chats", get(chats))
@@ -38,6 +40,7 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .method_not_allowed_fallback(not_emulated)
         // Media goes up to the service's own limit, not axum's 2 MB.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(super::check::examples))
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             super::faults::inject,
@@ -69,6 +72,14 @@ async fn authorized(
         return refuse(&Refusal::new(401, "missing or wrong bearer token"));
     }
     next.run(request).await
+}
+
+/// A state's answer as JSON, or its refusal.
+pub(super) fn answer(result: Result<Value, Refusal>) -> Response {
+    match result {
+        Ok(value) => Json(value).into_response(),
+        Err(refusal) => refuse(&refusal),
+    }
 }
 
 pub(super) fn refuse(refusal: &Refusal) -> Response {

@@ -182,15 +182,10 @@ impl Channel {
     fn store(&mut self, message: Value) {
         let chat_id = message["chat_id"].as_str().unwrap_or_default().to_string();
         self.chats.entry(chat_id.clone()).or_insert_with(|| {
-            let kind = if chat_id.ends_with("@g.us") {
-                "group"
-            } else {
-                "contact"
-            };
             // A person's chat is named by their number until they are a
             // contact.
             let name = format!("+{}", chat_id.split('@').next().unwrap_or_default());
-            json!({"id": chat_id, "type": kind, "name": name})
+            json!({"id": chat_id, "type": chat_kind(&chat_id), "name": name})
         });
         let id = message["id"].as_str().unwrap_or_default().to_string();
         self.by_id.insert(id, self.messages.len());
@@ -200,28 +195,42 @@ impl Channel {
     /// A chat made by the channel (a group): listed from now on.
     pub(crate) fn add_chat(&mut self, id: &Value, name: &str) {
         if let Some(id) = id.as_str() {
-            let kind = if id.ends_with("@g.us") {
-                "group"
-            } else {
-                "contact"
-            };
             self.chats.insert(
                 id.to_string(),
-                json!({"id": id, "type": kind, "name": name}),
+                json!({"id": id, "type": chat_kind(id), "name": name}),
             );
         }
+    }
+
+    /// The people the channel has a chat with: their number and the
+    /// chat's name.
+    pub(crate) fn people(&self) -> Vec<(String, String)> {
+        self.chats
+            .iter()
+            .filter(|(_, chat)| chat["type"] == "contact")
+            .map(|(id, chat)| {
+                let phone = id.split('@').next().unwrap_or_default().to_string();
+                (phone, chat["name"].as_str().unwrap_or_default().to_string())
+            })
+            .collect()
     }
 
     /// Moves a sent message to `status`; its `statuses` webhook event, or
     /// `None` if there is no such message.
     pub(crate) fn advance(&mut self, id: &str, status: &str) -> Option<Event> {
-        let message = self.messages.get_mut(*self.by_id.get(id)?)?;
-        message["status"] = json!(status);
-        let chat_id = message["chat_id"].clone();
         let code = PROGRESS
             .iter()
             .position(|s| *s == status)
             .map_or(1, |i| i + 2);
+        self.set_status(id, status, code)
+    }
+
+    /// Sets a message's status (`code` as the service numbers it); its
+    /// `statuses` webhook event, or `None` if there is no such message.
+    pub(crate) fn set_status(&mut self, id: &str, status: &str, code: usize) -> Option<Event> {
+        let message = self.messages.get_mut(*self.by_id.get(id)?)?;
+        message["status"] = json!(status);
+        let chat_id = message["chat_id"].clone();
         Some(Event {
             kind: "statuses",
             method: "post",
@@ -395,13 +404,23 @@ fn content_of(kind: &str, mut fields: Map<String, Value>) -> Value {
 /// does: a phone number in any common form is its contact's chat.
 ///
 /// [`ChatId`]: crate::ids::ChatId
+/// A chat's type, by its id's domain.
+fn chat_kind(id: &str) -> &'static str {
+    match id.rsplit_once('@').map(|(_, domain)| domain) {
+        Some("g.us") => "group",
+        Some("broadcast") => "broadcast",
+        Some("newsletter") => "newsletter",
+        _ => "contact",
+    }
+}
+
 pub(crate) fn chat_of(to: &str) -> Result<String, Refusal> {
     crate::ids::ChatId::new(to)
         .map(|id| id.as_str().to_string())
         .map_err(|e| Refusal::bad_request(e.to_string()))
 }
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
