@@ -815,3 +815,89 @@ async fn injected_status_changes_and_group_joins_change_state_and_post_webhooks(
     let changes = events_with(&events, "groups_participants", 2).await;
     assert_eq!(changes[1]["groups_participants"][0]["action"], "remove");
 }
+
+#[tokio::test]
+async fn newsletters_page_by_cursor_and_their_messages_by_before() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let wa = sandbox.client();
+    let mut ids = Vec::new();
+    for name in ["News A", "News B", "Other"] {
+        let created = serde_json::to_value(wa.create_newsletter(name).await.unwrap()).unwrap();
+        ids.push(created["id"].as_str().unwrap().to_string());
+    }
+    for i in 0..5 {
+        wa.send_message_text(ids[0].as_str(), format!("post {i}"))
+            .await
+            .unwrap();
+    }
+
+    let found: Vec<types::Newsletter> = wa
+        .find_newsletters()
+        .page_size(1)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    let news: Vec<types::Newsletter> = wa
+        .find_newsletters()
+        .filter(|b| b.search("news"))
+        .page_size(1)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    let posts: Vec<_> = wa
+        .newsletter_messages(ids[0].as_str())
+        .page_size(2)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+
+    assert_eq!(found.len(), 3, "three pages of one, by cursor");
+    assert_eq!(news.len(), 2, "`search` keeps the names with it");
+    let texts: Vec<String> = posts
+        .iter()
+        .map(|m| {
+            serde_json::to_value(m).unwrap()["text"]["body"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        texts,
+        ["post 4", "post 3", "post 2", "post 1", "post 0"],
+        "newest first, three pages going back with `before`"
+    );
+}
+
+#[tokio::test]
+async fn message_lists_keep_to_their_filters() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let wa = sandbox.client();
+    wa.send_message_text("15550100000", "first").await.unwrap();
+    sandbox.receive_text("15550100000", "reply").await.unwrap();
+    wa.send_message_text("15550100000", "last").await.unwrap();
+
+    let theirs = serde_json::to_value(wa.get_messages().from_me(false).await.unwrap()).unwrap();
+    let oldest_first = serde_json::to_value(
+        wa.get_messages()
+            .sort(types::GetMessagesSort::Asc)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let future = serde_json::to_value(
+        wa.get_messages()
+            .time_from(i64::from(u32::MAX))
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+
+    assert_eq!(theirs["total"], 1);
+    assert_eq!(theirs["messages"][0]["text"]["body"], "reply");
+    assert_eq!(oldest_first["messages"][0]["text"]["body"], "first");
+    assert_eq!(future["total"], 0);
+}

@@ -78,6 +78,10 @@ pub(crate) const EMULATED: &[&str] = &[
     "getPresence",
     "subscribePresence",
     "sendPresence",
+    "getNewsletters",
+    "createNewsletter",
+    "findNewsletter",
+    "getMessagesNewsletter",
 ];
 
 /// The operation a request calls, for the handlers after the check.

@@ -25,8 +25,9 @@
 //! service's error body, every reason in `error.details`.
 //!
 //! It emulates health, settings, chats, messages, sends, media, groups
-//! (create, participants, admins, invite, icon), labels, contacts and
-//! presences: [`emulated_operations`];
+//! (create, participants, admins, invite, icon), labels, contacts,
+//! presences and newsletters (created, posted to, found by cursor, their
+//! messages paged with `before`): [`emulated_operations`];
 //! every other operation of the spec answers the spec's example, marked
 //! `x-sandbox-answer: example` ([`example_operations`]).
 //!
@@ -64,6 +65,7 @@ mod faults;
 mod groups;
 mod inject;
 mod labels;
+mod newsletters;
 mod routes;
 mod spec;
 mod state;
@@ -165,6 +167,7 @@ impl SandboxBuilder {
             groups: Mutex::default(),
             labels: Mutex::default(),
             contacts: Mutex::default(),
+            newsletters: Mutex::default(),
             stop: Notify::new(),
         });
         tokio::spawn(deliver_in_order(shared.clone(), queue));
@@ -206,6 +209,7 @@ pub(crate) struct Shared {
     groups: Mutex<groups::Groups>,
     labels: Mutex<labels::Labels>,
     contacts: Mutex<contacts::Contacts>,
+    newsletters: Mutex<newsletters::Newsletters>,
     /// Told when the sandbox is dropped.
     stop: Notify,
 }
@@ -266,6 +270,10 @@ impl Shared {
 
     fn contacts(&self) -> std::sync::MutexGuard<'_, contacts::Contacts> {
         self.contacts.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn newsletters(&self) -> std::sync::MutexGuard<'_, newsletters::Newsletters> {
+        self.newsletters.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Channel> {

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::check::{answer_example, Called, MAX_BODY};
-use super::state::Refusal;
+use super::state::{MessageFilter, Refusal};
 use super::Shared;
 
 pub(super) fn router(shared: Arc<Shared>) -> Router {
@@ -22,6 +22,7 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .merge(super::groups::routes())
         .merge(super::labels::routes())
         .merge(super::contacts::routes())
+        .merge(super::newsletters::routes())
         .route("/health", get(health))
         .route("/settings", get(settings).patch(patch_settings))
         .route("/chats", get(chats))
@@ -155,26 +156,34 @@ async fn chat(State(shared): State<Arc<Shared>>, Path(chat_id): Path<String>) ->
     }
 }
 
-async fn messages(State(shared): State<Arc<Shared>>, Query(paging): Query<Paging>) -> Response {
-    page_of_messages(&shared, None, &paging)
+async fn messages(
+    State(shared): State<Arc<Shared>>,
+    Query(paging): Query<Paging>,
+    Query(filter): Query<MessageFilter>,
+) -> Response {
+    page_of_messages(&shared, None, &paging, &filter)
 }
 
 async fn messages_of_chat(
     State(shared): State<Arc<Shared>>,
     Path(chat_id): Path<String>,
     Query(paging): Query<Paging>,
+    Query(filter): Query<MessageFilter>,
 ) -> Response {
-    page_of_messages(&shared, Some(&chat_id), &paging)
+    page_of_messages(&shared, Some(&chat_id), &paging, &filter)
 }
 
-fn page_of_messages(shared: &Shared, chat: Option<&str>, paging: &Paging) -> Response {
-    match paging.checked() {
-        Ok((offset, count)) => {
-            let channel = shared.lock();
-            Json(channel.messages_page(chat, offset, count)).into_response()
-        }
-        Err(refusal) => refuse(&refusal),
-    }
+fn page_of_messages(
+    shared: &Shared,
+    chat: Option<&str>,
+    paging: &Paging,
+    filter: &MessageFilter,
+) -> Response {
+    answer(
+        paging
+            .checked()
+            .map(|(offset, count)| shared.lock().messages_page(chat, filter, offset, count)),
+    )
 }
 
 /// `GET /messages/{MessageID}`.

@@ -51,6 +51,25 @@ impl Refusal {
     }
 }
 
+/// Which messages a list keeps (`time_from`, `time_to`, `from_me`) and
+/// their order (`sort`: `desc`, newest first, by default).
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct MessageFilter {
+    time_from: Option<u64>,
+    time_to: Option<u64>,
+    from_me: Option<bool>,
+    sort: Option<String>,
+}
+
+impl MessageFilter {
+    fn keeps(&self, message: &Value) -> bool {
+        let at = message["timestamp"].as_u64().unwrap_or_default();
+        self.time_from.is_none_or(|from| at >= from)
+            && self.time_to.is_none_or(|to| at <= to)
+            && self.from_me.is_none_or(|mine| message["from_me"] == mine)
+    }
+}
+
 /// Stored media.
 #[derive(Debug, Clone)]
 pub(crate) struct StoredMedia {
@@ -247,16 +266,33 @@ impl Channel {
     }
 
     /// Messages of `chat` (every chat when `None`), newest first, one page.
-    pub(crate) fn messages_page(&self, chat: Option<&str>, offset: usize, count: usize) -> Value {
-        let of_chat: Vec<&Value> = self
+    pub(crate) fn messages_page(
+        &self,
+        chat: Option<&str>,
+        filter: &MessageFilter,
+        offset: usize,
+        count: usize,
+    ) -> Value {
+        let mut chosen: Vec<&Value> = self
             .messages
             .iter()
             .rev()
-            .filter(|m| chat.is_none_or(|c| m["chat_id"] == c))
+            .filter(|m| chat.is_none_or(|c| m["chat_id"] == c) && filter.keeps(m))
             .collect();
-        let page: Vec<&Value> = of_chat.iter().skip(offset).take(count).copied().collect();
-        json!({"messages": page, "count": page.len(), "total": of_chat.len(), "offset": offset,
+        if filter.sort.as_deref() == Some("asc") {
+            chosen.reverse();
+        }
+        let page: Vec<&Value> = chosen.iter().skip(offset).take(count).copied().collect();
+        json!({"messages": page, "count": page.len(), "total": chosen.len(), "offset": offset,
                "first": offset, "last": offset + page.len()})
+    }
+
+    /// A chat's messages, oldest first (a newsletter's, indexed from 0).
+    pub(crate) fn messages_of(&self, chat: &str) -> Vec<&Value> {
+        self.messages
+            .iter()
+            .filter(|m| m["chat_id"] == chat)
+            .collect()
     }
 
     /// Chats, most recently active first, one page.
@@ -484,7 +520,12 @@ mod tests {
         }
         let mut seen = Vec::new();
         for offset in (0..7).step_by(3) {
-            let page = channel.messages_page(Some("15550100000@s.whatsapp.net"), offset, 3);
+            let page = channel.messages_page(
+                Some("15550100000@s.whatsapp.net"),
+                &MessageFilter::default(),
+                offset,
+                3,
+            );
             assert_eq!(page["total"], 7);
             seen.extend(
                 page["messages"]
