@@ -7,6 +7,7 @@
 //! `sandbox-token`); `/_sandbox/…` injects messages and faults and tells
 //! what was sent (see `whapi_ext::sandbox`).
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use whapi_ext::sandbox::Sandbox;
@@ -57,15 +58,21 @@ fn run() -> Result<(), String> {
         } else {
             "sandbox-token"
         };
-        println!(
+        // Whoever started it may stop reading its output: that is no
+        // reason to stop serving.
+        let mut out = std::io::stdout();
+        let _ = writeln!(
+            out,
             "whapi sandbox listening on {} (bearer token: {token})",
             sandbox.url()
         );
-        println!(
+        let _ = writeln!(
+            out,
             "{} operations emulated; {} more answer the spec's examples (GET /_sandbox/operations lists them)",
             whapi_ext::sandbox::emulated_operations().len(),
             whapi_ext::sandbox::example_operations().len()
         );
+        let _ = out.flush();
         std::future::pending::<()>().await;
         Ok(())
     })

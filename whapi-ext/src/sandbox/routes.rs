@@ -57,22 +57,32 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// Refuses requests without the sandbox's bearer token, as the service
-/// does without a channel's.
+/// Refuses requests without the sandbox's token, as the service does
+/// without a channel's: a bearer token, or the `token` query parameter
+/// (the spec's two schemes).
 async fn authorized(
     State(shared): State<Arc<Shared>>,
     request: Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let expected = format!("Bearer {}", shared.token);
-    let given = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    if given != Some(expected.as_str()) {
-        return refuse(&Refusal::new(401, "missing or wrong bearer token"));
+    let known = carries_token(&request, &shared.token);
+    if !known {
+        return refuse(&Refusal::new(401, "missing or wrong token"));
     }
     next.run(request).await
+}
+
+fn carries_token(request: &Request, token: &str) -> bool {
+    let by_bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        == Some(token);
+    let query = request.uri().query().unwrap_or_default();
+    by_bearer
+        || form_urlencoded::parse(query.as_bytes())
+            .any(|(name, value)| name == "token" && value == token)
 }
 
 /// A state's answer as JSON, or its refusal.

@@ -1,0 +1,144 @@
+//! The `whapi-sandbox` program, as other tools and languages run it: over
+//! raw HTTP, its own paths beside the service's.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{json, Value};
+
+/// The program on a free port, killed when dropped.
+struct Program {
+    child: Child,
+    url: String,
+}
+
+impl Program {
+    fn start(args: &[&str]) -> Program {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_whapi-sandbox"))
+            .args(["--port", "0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the program starts");
+        let stdout = child.stdout.take().expect("its output");
+        let mut first = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut first)
+            .expect("its first line");
+        let url = first
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in its first line: {first}"))
+            .to_string();
+        Program { child, url }
+    }
+}
+
+impl Drop for Program {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_program_serves_the_service_paths_and_its_own() {
+    let program = Program::start(&["--token", "secret", "--channel", "PROGRAM-1"]);
+    let http = reqwest::Client::new();
+    let url = &program.url;
+    let get = |path: &str| http.get(format!("{url}{path}")).bearer_auth("secret");
+
+    let health: Value = get("/health").send().await.unwrap().json().await.unwrap();
+    assert_eq!(health["channel_id"], "PROGRAM-1");
+    let stranger = http
+        .get(format!("{url}/health"))
+        .bearer_auth("sandbox-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stranger.status(), 401, "only the token given");
+
+    let sent: Value = http
+        .post(format!("{url}/messages/text"))
+        .bearer_auth("secret")
+        .json(&json!({"to": "15550100000", "body": "hello"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = sent["message"]["id"].as_str().unwrap();
+    let recorded: Value = get("/_sandbox/sent/15550100000")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(recorded["messages"][0]["id"], id);
+    assert_eq!(recorded["messages"][0]["text"]["body"], "hello");
+
+    let received: Value = http
+        .post(format!("{url}/_sandbox/receive"))
+        .bearer_auth("secret")
+        .json(&json!({"from": "15550100000", "text": "hi back"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let chat: Value = get("/messages/list/15550100000@s.whatsapp.net")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(chat["total"], 2);
+    assert_eq!(chat["messages"][0]["id"], received["id"], "newest first");
+
+    let broken = http
+        .post(format!("{url}/messages/text"))
+        .bearer_auth("secret")
+        .json(&json!({"to": "15550100000"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(broken.status(), 400);
+    let reason: Value = broken.json().await.unwrap();
+    assert!(
+        reason["error"]["details"]
+            .as_str()
+            .unwrap()
+            .contains("body"),
+        "{reason}"
+    );
+
+    let example = get("/business").send().await.unwrap();
+    assert_eq!(example.status(), 200);
+    assert_eq!(example.headers()["x-sandbox-answer"], "example");
+    let listed: Value = get("/_sandbox/operations")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(listed["examples"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("getBusinessProfile")));
+}
+
+#[test]
+fn a_bad_argument_is_an_error_naming_it() {
+    let output = Command::new(env!("CARGO_BIN_EXE_whapi-sandbox"))
+        .arg("--bogus")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("--bogus") && said.contains("usage"), "{said}");
+}
