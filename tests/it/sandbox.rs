@@ -901,3 +901,46 @@ async fn message_lists_keep_to_their_filters() {
     assert_eq!(oldest_first["messages"][0]["text"]["body"], "first");
     assert_eq!(future["total"], 0);
 }
+
+#[tokio::test]
+async fn channels_share_a_url_and_keep_their_own_state() {
+    assert!(
+        Sandbox::builder()
+            .add_channel("SANDBOX-0002", "sandbox-token")
+            .start()
+            .await
+            .is_err(),
+        "two channels with one token"
+    );
+    let sandbox = Sandbox::builder()
+        .add_channel("SANDBOX-0002", "second-token")
+        .start()
+        .await
+        .unwrap();
+    let second = sandbox.channel("SANDBOX-0002").unwrap();
+    assert_eq!(second.client().base_url(), sandbox.client().base_url());
+
+    sandbox
+        .client()
+        .send_message_text("15550100000", "from the first")
+        .await
+        .unwrap();
+    second
+        .client()
+        .send_message_text("15550100000", "from the second")
+        .await
+        .unwrap();
+    let health = second.client().check_health().await.unwrap();
+
+    assert_eq!(health.channel_id.as_deref(), Some("SANDBOX-0002"));
+    assert_eq!(
+        sandbox.sent_to("15550100000")[0].text.as_deref(),
+        Some("from the first")
+    );
+    assert_eq!(second.sent_to("15550100000").len(), 1);
+    assert_eq!(
+        second.sent_to("15550100000")[0].text.as_deref(),
+        Some("from the second")
+    );
+    assert_eq!(sandbox.channels().len(), 2);
+}

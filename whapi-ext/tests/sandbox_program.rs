@@ -43,13 +43,33 @@ impl Drop for Program {
 
 #[tokio::test]
 async fn the_program_serves_the_service_paths_and_its_own() {
-    let program = Program::start(&["--token", "secret", "--channel", "PROGRAM-1"]);
+    let program = Program::start(&[
+        "--token",
+        "secret",
+        "--channel",
+        "PROGRAM-1",
+        "--add-channel",
+        "PROGRAM-2=other",
+    ]);
     let http = reqwest::Client::new();
     let url = &program.url;
     let get = |path: &str| http.get(format!("{url}{path}")).bearer_auth("secret");
 
     let health: Value = get("/health").send().await.unwrap().json().await.unwrap();
     assert_eq!(health["channel_id"], "PROGRAM-1");
+    let second: Value = http
+        .get(format!("{url}/health"))
+        .bearer_auth("other")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        second["channel_id"], "PROGRAM-2",
+        "the token names the channel"
+    );
     let stranger = http
         .get(format!("{url}/health"))
         .bearer_auth("sandbox-token")

@@ -1,18 +1,19 @@
 //! The sandbox as a program, for tools and languages other than Rust:
 //! a stateful local Whapi on 127.0.0.1.
 //!
-//! `whapi-sandbox [--port 8080] [--token TOKEN] [--channel ID]`
+//! `whapi-sandbox [--port 8080] [--token TOKEN] [--channel ID] [--add-channel ID=TOKEN]…`
 //!
 //! Requests carry `Authorization: Bearer <token>` (default
-//! `sandbox-token`); `/_sandbox/…` injects messages and faults and tells
-//! what was sent (see `whapi_ext::sandbox`).
+//! `sandbox-token`), which names their channel; `/_sandbox/…` injects
+//! messages and faults and tells what was sent (see `whapi_ext::sandbox`).
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use whapi_ext::sandbox::Sandbox;
 
-const USAGE: &str = "usage: whapi-sandbox [--port 8080] [--token TOKEN] [--channel ID]";
+const USAGE: &str =
+    "usage: whapi-sandbox [--port 8080] [--token TOKEN] [--channel ID] [--add-channel ID=TOKEN]...";
 
 fn main() -> ExitCode {
     match run() {
@@ -40,6 +41,13 @@ fn run() -> Result<(), String> {
                 builder.token(value()?)
             }
             "--channel" => builder.channel_id(value()?),
+            "--add-channel" => {
+                let pair = value()?;
+                let (id, token) = pair.split_once('=').ok_or_else(|| {
+                    format!("--add-channel takes ID=TOKEN, not `{pair}`\n{USAGE}")
+                })?;
+                builder.add_channel(id, token)
+            }
             "--help" | "-h" => {
                 println!("{USAGE}");
                 return Ok(());

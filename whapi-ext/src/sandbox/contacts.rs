@@ -1,9 +1,9 @@
 //! Contacts and presences in the sandbox: the people the channel has chats
 //! with, those saved with a name, which numbers are on WhatsApp (every
-//! well-formed one), their presence (set by [`Sandbox::set_presence`]),
+//! well-formed one), their presence (set by [`SandboxChannel::set_presence`]),
 //! and the presences the channel sends (typing, recording).
 //!
-//! [`Sandbox::set_presence`]: super::Sandbox::set_presence
+//! [`SandboxChannel::set_presence`]: super::SandboxChannel::set_presence
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

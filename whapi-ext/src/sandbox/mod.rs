@@ -9,15 +9,15 @@
 //!   newest first; media uploaded downloads back byte for byte.
 //! - Webhooks registered with `PATCH /settings` (or
 //!   [`Whapi::ensure_webhook`]) get the events in the shape the live
-//!   service sends (`event.event`); [`Sandbox::receive_text`] and
-//!   [`Sandbox::press_button`] inject what a person would send;
-//!   [`Sandbox::set_status`], [`Sandbox::join_group`],
-//!   [`Sandbox::leave_group`] and [`Sandbox::set_presence`] what their
+//!   service sends (`event.event`); [`SandboxChannel::receive_text`] and
+//!   [`SandboxChannel::press_button`] inject what a person would send;
+//!   [`SandboxChannel::set_status`], [`SandboxChannel::join_group`],
+//!   [`SandboxChannel::leave_group`] and [`SandboxChannel::set_presence`] what their
 //!   phone would report.
-//! - [`Sandbox::sent_to`] and [`Sandbox::wait_for_sent`] tell what was sent
+//! - [`SandboxChannel::sent_to`] and [`SandboxChannel::wait_for_sent`] tell what was sent
 //!   to a chat, for assertions.
 //!
-//! - [`Sandbox::fail_next`] makes the next calls of an operation meet a
+//! - [`SandboxChannel::fail_next`] makes the next calls of an operation meet a
 //!   [`Fault`]: an error status with `Retry-After`, a stall, a cut answer.
 //!
 //! Every request is checked against the spec first, as the service (and
@@ -58,6 +58,7 @@
 //! # }
 //! ```
 
+mod channel;
 mod check;
 mod contacts;
 mod control;
@@ -67,37 +68,40 @@ mod inject;
 mod labels;
 mod newsletters;
 mod routes;
+mod shared;
 mod spec;
 mod state;
 
+pub use channel::{SandboxChannel, SentMessage};
 pub use check::ANSWER_HEADER;
 pub use faults::Fault;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use tokio::sync::Notify;
 
-use self::state::{chat_of, Channel, Event, PROGRESS};
+use self::shared::Shared;
 use crate::{Error, Result, Whapi};
 
 /// How a sandbox runs; see [`Sandbox::builder`].
 #[derive(Clone)]
 #[must_use]
 pub struct SandboxBuilder {
-    channel_id: String,
-    token: String,
+    /// Each channel's id and token; the first is the sandbox's own.
+    channels: Vec<(String, String)>,
     status_step: Duration,
     port: u16,
 }
 
 impl std::fmt::Debug for SandboxBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids: Vec<&str> = self.channels.iter().map(|(id, _)| id.as_str()).collect();
         f.debug_struct("SandboxBuilder")
-            .field("channel_id", &self.channel_id)
-            .field("token", &"(hidden)")
+            .field("channels", &ids)
+            .field("tokens", &"(hidden)")
             .field("status_step", &self.status_step)
             .field("port", &self.port)
             .finish()
@@ -107,8 +111,7 @@ impl std::fmt::Debug for SandboxBuilder {
 impl Default for SandboxBuilder {
     fn default() -> Self {
         Self {
-            channel_id: "SANDBOX-0001".into(),
-            token: "sandbox-token".into(),
+            channels: vec![("SANDBOX-0001".into(), "sandbox-token".into())],
             status_step: Duration::from_millis(20),
             port: 0,
         }
@@ -116,15 +119,22 @@ impl Default for SandboxBuilder {
 }
 
 impl SandboxBuilder {
-    /// The channel's id (default `SANDBOX-0001`).
+    /// The first channel's id (default `SANDBOX-0001`).
     pub fn channel_id(mut self, id: impl Into<String>) -> Self {
-        self.channel_id = id.into();
+        self.channels[0].0 = id.into();
         self
     }
 
-    /// The bearer token requests must carry (default `sandbox-token`).
+    /// The bearer token of the first channel (default `sandbox-token`).
     pub fn token(mut self, token: impl Into<String>) -> Self {
-        self.token = token.into();
+        self.channels[0].1 = token.into();
+        self
+    }
+
+    /// One more channel, on the same URL: a request's token says which
+    /// channel it is for, as on the service.
+    pub fn add_channel(mut self, id: impl Into<String>, token: impl Into<String>) -> Self {
+        self.channels.push((id.into(), token.into()));
         self
     }
 
@@ -140,8 +150,22 @@ impl SandboxBuilder {
         self
     }
 
-    /// Starts the sandbox on the current tokio runtime.
+    /// Starts the sandbox on the current tokio runtime. Fails for a port
+    /// taken, or two channels with one id or one token.
     pub async fn start(self) -> Result<Sandbox> {
+        for (i, (id, token)) in self.channels.iter().enumerate() {
+            let earlier = &self.channels[..i];
+            if earlier.iter().any(|(other, _)| other == id) {
+                return Err(Error::Config(format!(
+                    "two sandbox channels are named {id}"
+                )));
+            }
+            if earlier.iter().any(|(_, other)| other == token) {
+                return Err(Error::Config(format!(
+                    "channel {id} has the token of an earlier channel"
+                )));
+            }
+        }
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
             .await
             .map_err(|e| {
@@ -154,226 +178,48 @@ impl SandboxBuilder {
             .local_addr()
             .map_err(|e| Error::Config(format!("the sandbox's address: {e}")))?;
         let spec = spec::spec().map_err(Error::Config)?;
-        let (deliveries, queue) = tokio::sync::mpsc::unbounded_channel();
-        let shared = Arc::new(Shared {
-            spec,
-            channel: Mutex::new(Channel::new(self.channel_id)),
-            token: self.token,
-            started: Instant::now(),
-            sent: Notify::new(),
-            status_step: self.status_step,
-            deliveries,
-            faults: faults::Faults::default(),
-            groups: Mutex::default(),
-            labels: Mutex::default(),
-            contacts: Mutex::default(),
-            newsletters: Mutex::default(),
-            stop: Notify::new(),
-        });
-        tokio::spawn(deliver_in_order(shared.clone(), queue));
-        // Built once here: a token no client takes is refused now.
-        let client = Whapi::builder()
-            .token(shared.token.clone())
-            .base_url(format!("http://{address}"))
-            .build()?;
-        let router = routes::router(shared.clone());
-        let stopping = shared.clone();
+        let mut channels = Vec::new();
+        let mut routers = Vec::new();
+        for (id, token) in self.channels {
+            let shared = Shared::new(spec, id, token, self.status_step);
+            // Built once here: a token no client takes is refused now.
+            let client = Whapi::builder()
+                .token(shared.token.clone())
+                .base_url(format!("http://{address}"))
+                .build()?;
+            routers.push((shared.token.clone(), routes::router(shared.clone())));
+            channels.push(SandboxChannel { shared, client });
+        }
+        let stop = Arc::new(Notify::new());
+        let stopping = stop.clone();
+        let router = routes::by_token(routers);
         let server = tokio::spawn(async move {
-            let stopped = async move { stopping.stop.notified().await };
+            let stopped = async move { stopping.notified().await };
             let _ = axum::serve(listener, router)
                 .with_graceful_shutdown(stopped)
                 .await;
         });
         Ok(Sandbox {
-            shared,
+            channels,
             address,
-            client,
+            stop,
             _server: server,
         })
     }
 }
 
-/// What the server, its tasks and the [`Sandbox`] share.
-pub(crate) struct Shared {
-    /// The spec requests are checked against.
-    spec: &'static spec::Spec,
-    channel: Mutex<Channel>,
-    token: String,
-    started: Instant,
-    /// Woken on every send, for [`Sandbox::wait_for_sent`].
-    sent: Notify,
-    status_step: Duration,
-    /// Events for the webhooks, delivered in order by one task.
-    deliveries: tokio::sync::mpsc::UnboundedSender<Event>,
-    pub(crate) faults: faults::Faults,
-    groups: Mutex<groups::Groups>,
-    labels: Mutex<labels::Labels>,
-    contacts: Mutex<contacts::Contacts>,
-    newsletters: Mutex<newsletters::Newsletters>,
-    /// Told when the sandbox is dropped.
-    stop: Notify,
-}
-
-impl Shared {
-    fn notify_sent(&self) {
-        self.sent.notify_waiters();
-    }
-
-    /// Moves a sent message through its statuses, one webhook each.
-    fn progress(self: &Arc<Self>, id: String) {
-        let shared = Arc::downgrade(self);
-        let step = self.status_step;
-        tokio::spawn(async move {
-            for status in PROGRESS {
-                tokio::time::sleep(step).await;
-                // Gone with the sandbox.
-                let Some(shared) = shared.upgrade() else {
-                    return;
-                };
-                let event = shared.lock().advance(&id, status);
-                if let Some(event) = event {
-                    shared.deliver(event);
-                }
-            }
-        });
-    }
-
-    /// Queues an event for the webhooks registered for it.
-    fn deliver(&self, event: Event) {
-        let _ = self.deliveries.send(event);
-    }
-
-    /// A message from a person, stored and posted to the webhooks; its id.
-    pub(crate) async fn receive(
-        &self,
-        from: &str,
-        kind: &str,
-        content: Value,
-        context: Option<Value>,
-    ) -> std::result::Result<String, state::Refusal> {
-        let event = self.lock().receive(from, kind, content, context)?;
-        let id = event.body["messages"][0]["id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        self.deliver(event);
-        Ok(id)
-    }
-
-    fn groups(&self) -> std::sync::MutexGuard<'_, groups::Groups> {
-        self.groups.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn labels(&self) -> std::sync::MutexGuard<'_, labels::Labels> {
-        self.labels.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn contacts(&self) -> std::sync::MutexGuard<'_, contacts::Contacts> {
-        self.contacts.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn newsletters(&self) -> std::sync::MutexGuard<'_, newsletters::Newsletters> {
-        self.newsletters.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Channel> {
-        self.channel.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-/// Posts each event to every webhook registered for it, in the order they
-/// happened, as the service does: again after a failure, a few times, each
-/// attempt at most 5 s.
-async fn deliver_in_order(
-    shared: Arc<Shared>,
-    mut queue: tokio::sync::mpsc::UnboundedReceiver<Event>,
-) {
-    const ATTEMPTS: u32 = 5;
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap_or_default();
-    let shared = Arc::downgrade(&shared);
-    while let Some(event) = queue.recv().await {
-        let Some(hooks) = shared
-            .upgrade()
-            .map(|s| s.lock().hooks_for(event.kind, event.method))
-        else {
-            return;
-        };
-        for (url, headers) in hooks {
-            for attempt in 1..=ATTEMPTS {
-                let mut request = http.post(&url).json(&event.body);
-                for (name, value) in &headers {
-                    request = request.header(name, value);
-                }
-                match request.send().await {
-                    Ok(response) if response.status().is_success() => break,
-                    outcome => {
-                        tracing::debug!(%url, attempt, ?outcome, "the sandbox's webhook delivery failed");
-                        if attempt < ATTEMPTS {
-                            tokio::time::sleep(Duration::from_millis(100) * attempt).await;
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// A running sandbox; dropping it stops its server.
+/// A running sandbox; dropping it stops its server. It is its first
+/// channel (`sandbox.client()`, `sandbox.receive_text(…)`, see
+/// [`SandboxChannel`]); [`Sandbox::channel`] finds the others.
 #[derive(Debug)]
 pub struct Sandbox {
-    shared: Arc<Shared>,
+    /// At least one.
+    channels: Vec<SandboxChannel>,
     address: SocketAddr,
-    client: Whapi,
+    /// Told when the sandbox is dropped.
+    stop: Arc<Notify>,
     /// Its server's task, kept so it is not detached unseen.
     _server: tokio::task::JoinHandle<()>,
-}
-
-impl std::fmt::Debug for Shared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shared").finish_non_exhaustive()
-    }
-}
-
-/// A message the channel sent, as the sandbox recorded it.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct SentMessage {
-    /// Its id.
-    pub id: String,
-    /// Its type (`text`, `image`, `interactive`, …).
-    pub kind: String,
-    /// What a person reads: a text's body, an interactive message's body,
-    /// a caption.
-    pub text: Option<String>,
-    /// Its status now (`pending`, `sent`, `delivered`, `read`).
-    pub status: String,
-    /// The message as the service would list it.
-    pub raw: Value,
-}
-
-impl SentMessage {
-    fn from_stored(message: &Value) -> Self {
-        let kind = message["type"].as_str().unwrap_or_default().to_string();
-        let content = &message[kind.as_str()];
-        let text = [
-            &content["body"],
-            &content["body"]["text"],
-            &content["caption"],
-        ]
-        .into_iter()
-        .find_map(|v| v.as_str())
-        .map(str::to_string);
-        Self {
-            id: message["id"].as_str().unwrap_or_default().to_string(),
-            text,
-            status: message["status"].as_str().unwrap_or_default().to_string(),
-            raw: message.clone(),
-            kind,
-        }
-    }
 }
 
 impl Sandbox {
@@ -392,154 +238,29 @@ impl Sandbox {
         format!("http://{}", self.address)
     }
 
-    /// A client of it: its URL and token.
-    pub fn client(&self) -> Whapi {
-        self.client.clone()
+    /// The channel named `id`.
+    pub fn channel(&self, id: &str) -> Option<&SandboxChannel> {
+        self.channels.iter().find(|c| c.id() == id)
     }
 
-    /// A text message from the person at `from` (a phone number) to the
-    /// channel: stored in their chat and posted to the webhooks. Its id.
-    pub async fn receive_text(&self, from: &str, text: &str) -> Result<String> {
-        self.receive(from, "text", json!({"body": text}), None)
-            .await
+    /// Every channel, the first one first.
+    pub fn channels(&self) -> &[SandboxChannel] {
+        &self.channels
     }
+}
 
-    /// The person at `from` pressing the button `button_id` (titled
-    /// `title`) under the message `quoted`: a `reply` message, its id as
-    /// the live service writes it (`ButtonsV3:<id>`). Its id.
-    pub async fn press_button(
-        &self,
-        from: &str,
-        button_id: &str,
-        title: &str,
-        quoted: Option<&str>,
-    ) -> Result<String> {
-        let (reply, context) = button_reply(button_id, title, quoted);
-        self.receive(from, "reply", reply, context).await
+impl std::ops::Deref for Sandbox {
+    type Target = SandboxChannel;
+
+    fn deref(&self) -> &SandboxChannel {
+        &self.channels[0]
     }
+}
 
-    /// Sets the status of a message the channel sent (`sent`,
-    /// `delivered`, `read`, `played`, `failed`, `deleted`, `pending`), as
-    /// when its recipient's phone reports it: its `statuses` webhook is
-    /// posted. Fails for an unknown message or status.
-    pub fn set_status(&self, message_id: &str, status: &str) -> Result<()> {
-        self.shared
-            .set_status(message_id, status)
-            .map_err(|refusal| Error::invalid("message_id", refusal.message))
-    }
-
-    /// The person at `from` (a phone number) joins group `group_id` (by an
-    /// invite link, say): a participant from now on, and a
-    /// `groups_participants` webhook with action `add`.
-    pub fn join_group(&self, group_id: &str, from: &str) -> Result<()> {
-        self.shared
-            .change_membership(group_id, from, true)
-            .map_err(|refusal| Error::invalid("group_id", refusal.message))
-    }
-
-    /// The person at `from` leaves group `group_id`: a
-    /// `groups_participants` webhook with action `remove`.
-    pub fn leave_group(&self, group_id: &str, from: &str) -> Result<()> {
-        self.shared
-            .change_membership(group_id, from, false)
-            .map_err(|refusal| Error::invalid("group_id", refusal.message))
-    }
-
-    /// The person at `from` is now `status` (`online`, `offline`,
-    /// `typing`, `recording`, `pending`): `GET /presences/{id}` reads it,
-    /// and a `presences` webhook is posted if the channel subscribed to
-    /// them (`POST /presences/{id}`).
-    pub fn set_presence(&self, from: &str, status: &str) -> Result<()> {
-        self.shared
-            .set_presence(from, status)
-            .map_err(|refusal| Error::invalid("presence", refusal.message))
-    }
-
-    /// The presences the channel sent to `chat` (`typing`, `recording`,
-    /// `pause`), oldest first.
-    pub fn presences_sent_to(&self, chat: &str) -> Vec<String> {
-        let Ok(chat) = chat_of(chat) else {
-            return Vec::new();
-        };
-        self.shared
-            .contacts()
-            .sent
-            .iter()
-            .filter(|(to, _)| *to == chat)
-            .map(|(_, presence)| presence.clone())
-            .collect()
-    }
-
-    async fn receive(
-        &self,
-        from: &str,
-        kind: &str,
-        content: Value,
-        context: Option<Value>,
-    ) -> Result<String> {
-        self.shared
-            .receive(from, kind, content, context)
-            .await
-            .map_err(|refusal| Error::invalid("from", refusal.message))
-    }
-
-    /// Makes the next `times` calls of `operation` (its operationId, such
-    /// as `sendMessageText`, or the client method's name, `send_message_text`)
-    /// meet `fault` instead of their usual answer. Fails for an unknown
-    /// operation.
-    pub fn fail_next(&self, operation: &str, times: usize, fault: Fault) -> Result<()> {
-        let found = operation_named(operation).ok_or_else(|| {
-            Error::invalid("operation", format!("no operation is named `{operation}`"))
-        })?;
-        faults::check(&fault).map_err(|rule| Error::invalid("fault", rule))?;
-        self.shared.faults.add(found.name, times, fault);
-        Ok(())
-    }
-
-    /// Forgets every fault still waiting for its calls.
-    pub fn clear_faults(&self) {
-        self.shared.faults.clear();
-    }
-
-    /// What the channel sent to `chat` (a phone number or a chat id),
-    /// oldest first.
-    pub fn sent_to(&self, chat: &str) -> Vec<SentMessage> {
-        let Ok(chat) = chat_of(chat) else {
-            return Vec::new();
-        };
-        self.shared
-            .lock()
-            .sent_to(&chat)
-            .iter()
-            .map(SentMessage::from_stored)
-            .collect()
-    }
-
-    /// Waits until the channel has sent `count` messages to `chat`, at most
-    /// `timeout`; what it sent. An error names what was sent by then.
-    pub async fn wait_for_sent(
-        &self,
-        chat: &str,
-        count: usize,
-        timeout: Duration,
-    ) -> Result<Vec<SentMessage>> {
-        let deadline = Instant::now().checked_add(timeout);
-        loop {
-            let woken = self.shared.sent.notified();
-            let sent = self.sent_to(chat);
-            if sent.len() >= count {
-                return Ok(sent);
-            }
-            let left = deadline.map_or(Duration::MAX, |d| {
-                d.saturating_duration_since(Instant::now())
-            });
-            if left.is_zero() || tokio::time::timeout(left, woken).await.is_err() {
-                return Err(Error::Other(format!(
-                    "{} message(s) sent to {chat} within {timeout:?}, not {count}",
-                    self.sent_to(chat).len()
-                )));
-            }
-        }
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        // Idle connections close at once, busy ones after their answer.
+        self.stop.notify_one();
     }
 }
 
@@ -577,11 +298,4 @@ fn button_reply(button_id: &str, title: &str, quoted: Option<&str>) -> (Value, O
     let reply = json!({"type": "buttons_reply",
                        "buttons_reply": {"id": format!("ButtonsV3:{button_id}"), "title": title}});
     (reply, quoted.map(|id| json!({"quoted_id": id})))
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        // Idle connections close at once, busy ones after their answer.
-        self.shared.stop.notify_one();
-    }
 }

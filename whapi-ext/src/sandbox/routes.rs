@@ -12,6 +12,7 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
+use tower::ServiceExt;
 
 use super::check::{answer_example, Called, MAX_BODY};
 use super::state::{MessageFilter, Refusal};
@@ -55,6 +56,28 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
             authorized,
         ))
         .with_state(shared)
+}
+
+/// The server of every channel: each request goes to the channel its token
+/// names (as on the service, one URL serves every channel).
+pub(super) fn by_token(channels: Vec<(String, Router)>) -> Router {
+    let channels = Arc::new(channels);
+    Router::new().fallback(move |request: Request| {
+        let channels = channels.clone();
+        async move {
+            let chosen = channels
+                .iter()
+                .find(|(token, _)| carries_token(&request, token))
+                .map(|(_, router)| router.clone());
+            match chosen {
+                Some(router) => router
+                    .oneshot(request)
+                    .await
+                    .unwrap_or_else(|never| match never {}),
+                None => refuse(&Refusal::new(401, "missing or wrong token")),
+            }
+        }
+    })
 }
 
 /// Refuses requests without the sandbox's token, as the service does

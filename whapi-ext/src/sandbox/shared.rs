@@ -1,0 +1,170 @@
+//! What a channel's server, its tasks and its [`SandboxChannel`] share:
+//! the channel's state, its faults, its webhook queue.
+//!
+//! [`SandboxChannel`]: super::SandboxChannel
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::Notify;
+
+use super::state::{self, Channel, Event, PROGRESS};
+use super::{contacts, faults, groups, labels, newsletters, spec};
+
+/// One channel: its state and what its server and tasks share.
+pub(crate) struct Shared {
+    /// The spec requests are checked against.
+    pub(super) spec: &'static spec::Spec,
+    pub(super) channel: Mutex<Channel>,
+    pub(super) token: String,
+    pub(super) started: Instant,
+    /// Woken on every send, for [`SandboxChannel::wait_for_sent`].
+    pub(super) sent: Notify,
+    pub(super) status_step: Duration,
+    /// Events for the webhooks, delivered in order by one task.
+    pub(super) deliveries: tokio::sync::mpsc::UnboundedSender<Event>,
+    pub(crate) faults: faults::Faults,
+    pub(super) groups: Mutex<groups::Groups>,
+    pub(super) labels: Mutex<labels::Labels>,
+    pub(super) contacts: Mutex<contacts::Contacts>,
+    pub(super) newsletters: Mutex<newsletters::Newsletters>,
+}
+
+impl Shared {
+    pub(super) fn new(
+        spec: &'static spec::Spec,
+        id: String,
+        token: String,
+        status_step: Duration,
+    ) -> Arc<Shared> {
+        let (deliveries, queue) = tokio::sync::mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            spec,
+            channel: Mutex::new(Channel::new(id)),
+            token,
+            started: Instant::now(),
+            sent: Notify::new(),
+            status_step,
+            deliveries,
+            faults: faults::Faults::default(),
+            groups: Mutex::default(),
+            labels: Mutex::default(),
+            contacts: Mutex::default(),
+            newsletters: Mutex::default(),
+        });
+        tokio::spawn(deliver_in_order(Arc::downgrade(&shared), queue));
+        shared
+    }
+
+    pub(super) fn notify_sent(&self) {
+        self.sent.notify_waiters();
+    }
+
+    /// Moves a sent message through its statuses, one webhook each.
+    pub(super) fn progress(self: &Arc<Self>, id: String) {
+        let shared = Arc::downgrade(self);
+        let step = self.status_step;
+        tokio::spawn(async move {
+            for status in PROGRESS {
+                tokio::time::sleep(step).await;
+                // Gone with the sandbox.
+                let Some(shared) = shared.upgrade() else {
+                    return;
+                };
+                let event = shared.lock().advance(&id, status);
+                if let Some(event) = event {
+                    shared.deliver(event);
+                }
+            }
+        });
+    }
+
+    /// Queues an event for the webhooks registered for it.
+    pub(super) fn deliver(&self, event: Event) {
+        let _ = self.deliveries.send(event);
+    }
+
+    /// A message from a person, stored and posted to the webhooks; its id.
+    pub(crate) async fn receive(
+        &self,
+        from: &str,
+        kind: &str,
+        content: Value,
+        context: Option<Value>,
+    ) -> std::result::Result<String, state::Refusal> {
+        let event = self.lock().receive(from, kind, content, context)?;
+        let id = event.body["messages"][0]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        self.deliver(event);
+        Ok(id)
+    }
+
+    pub(super) fn groups(&self) -> std::sync::MutexGuard<'_, groups::Groups> {
+        self.groups.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(super) fn labels(&self) -> std::sync::MutexGuard<'_, labels::Labels> {
+        self.labels.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(super) fn contacts(&self) -> std::sync::MutexGuard<'_, contacts::Contacts> {
+        self.contacts.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(super) fn newsletters(&self) -> std::sync::MutexGuard<'_, newsletters::Newsletters> {
+        self.newsletters.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Channel> {
+        self.channel.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Posts each event to every webhook registered for it, in the order they
+/// happened, as the service does: again after a failure, a few times, each
+/// attempt at most 5 s.
+/// It holds the channel weakly: the queue closes when the channel is gone.
+async fn deliver_in_order(
+    shared: std::sync::Weak<Shared>,
+    mut queue: tokio::sync::mpsc::UnboundedReceiver<Event>,
+) {
+    const ATTEMPTS: u32 = 5;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap_or_default();
+    while let Some(event) = queue.recv().await {
+        let Some(hooks) = shared
+            .upgrade()
+            .map(|s| s.lock().hooks_for(event.kind, event.method))
+        else {
+            return;
+        };
+        for (url, headers) in hooks {
+            for attempt in 1..=ATTEMPTS {
+                let mut request = http.post(&url).json(&event.body);
+                for (name, value) in &headers {
+                    request = request.header(name, value);
+                }
+                match request.send().await {
+                    Ok(response) if response.status().is_success() => break,
+                    outcome => {
+                        tracing::debug!(%url, attempt, ?outcome, "the sandbox's webhook delivery failed");
+                        if attempt < ATTEMPTS {
+                            tokio::time::sleep(Duration::from_millis(100) * attempt).await;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").finish_non_exhaustive()
+    }
+}
