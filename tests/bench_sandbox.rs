@@ -1,6 +1,6 @@
 //! The sandbox's speed: requests per second it serves (sends through the
-//! SDK, 16 at once, each creating a message and its statuses), and the
-//! main job's wall time on it from a warm build. Run by `cargo xtask bench`.
+//! SDK, 16 at once, each creating a message and its statuses). Run by
+//! `cargo xtask bench`, which then times the main job on it and on Prism.
 
 use std::time::{Duration, Instant};
 
@@ -41,29 +41,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "sandbox_sends_per_second: {rate:.0}/s with {CLIENTS} clients, through the SDK (goal: report)"
     );
 
-    let main_job = whapi_tests::workspace_root().join("target/release/examples/main_job");
-    if main_job.exists() {
-        let mut times = Vec::new();
-        for _ in 0..3 {
-            let started = Instant::now();
-            let output = std::process::Command::new(&main_job)
-                .env_remove("WHAPI_TOKEN")
-                .output()?;
-            if !output.status.success() {
-                return Err(format!(
-                    "the main job failed: {}",
-                    String::from_utf8_lossy(&output.stderr)
-                )
-                .into());
-            }
-            times.push(started.elapsed().as_secs_f64());
-        }
-        let mut sorted = times.clone();
-        sorted.sort_by(f64::total_cmp);
-        println!(
-            "main_job_on_the_sandbox: {:.2} s from start to its last line, warm build (goal: report)",
-            sorted[1]
-        );
-    }
     Ok(())
 }

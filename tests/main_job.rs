@@ -5,7 +5,9 @@
 //! ```
 //!
 //! Without `WHAPI_TOKEN` it starts the sandbox (a stateful local Whapi, in
-//! this process, no node) and says so; with it, it talks to Whapi
+//! this process, no node) and says so (with `WHAPI_MOCK=prism`, Prism
+//! instead, which needs node; `cargo xtask bench` times both); with a
+//! token, it talks to Whapi
 //! (`WHAPI_BASE_URL`, default `https://gate.whapi.cloud`) and sends only
 //! when `WHAPI_TO` names a recipient. It checks the channel's health, sends
 //! a text and an image from a local file, walks chats page by page, and
@@ -30,9 +32,23 @@ use whapi_ext::Whapi;
 #[tokio::main]
 async fn main() -> Result<(), common::Failure> {
     let live = std::env::var("WHAPI_TOKEN").is_ok_and(|t| !t.trim().is_empty());
+    let on_prism = std::env::var("WHAPI_MOCK").is_ok_and(|m| m == "prism");
+    let mut _prism = None;
     let (wa, to, sandbox) = if live {
         let session = common::connect().await?;
         (session.wa, session.to, None)
+    } else if on_prism {
+        let prism = whapi_tests::prism::Prism::try_start(false)?;
+        println!(
+            "WHAPI_MOCK=prism: talking to a local spec-validating mock (Prism) at {}",
+            prism.url
+        );
+        let wa = Whapi::builder()
+            .token("mock-token")
+            .base_url(&prism.url)
+            .build()?;
+        _prism = Some(prism);
+        (wa, Some("15550100000".to_string()), None)
     } else {
         let sandbox = Sandbox::start().await?;
         println!(

@@ -134,11 +134,61 @@ fn instruction_figures(root: &Path) -> Result<(), String> {
 /// Runs a benchmark example of the `whapi-tests` crate in release mode; it
 /// prints its own figure lines.
 fn run_bench_example(root: &Path, example: &str) -> Result<(), String> {
+    release_example(root, "run", example, &format!("benchmark {example} failed"))?;
     if example == "bench_sandbox" {
-        // It times the main job's release build too.
-        release_example(root, "build", "main_job", "building the main job failed")?;
+        main_job_figures(root)?;
     }
-    release_example(root, "run", example, &format!("benchmark {example} failed"))
+    Ok(())
+}
+
+/// The main job's time from `cargo run` to its last line on a warm build
+/// (the median of three), on the sandbox and on Prism (`WHAPI_MOCK=prism`).
+fn main_job_figures(root: &Path) -> Result<(), String> {
+    let args = |verb| {
+        [
+            verb,
+            "--quiet",
+            "--release",
+            "--locked",
+            "-p",
+            "whapi-tests",
+            "--example",
+            "main_job",
+        ]
+    };
+    crate::run_cargo(root, &args("build"), "building the main job failed".into())?;
+    let timed = |mock: &str| -> Result<Duration, String> {
+        let mut samples = Vec::new();
+        for _ in 0..3 {
+            let (took, status) = time(|| {
+                crate::cargo()
+                    .args(args("run"))
+                    .current_dir(root)
+                    .env_remove("WHAPI_TOKEN")
+                    .env("WHAPI_MOCK", mock)
+                    .stdout(std::process::Stdio::null())
+                    .status()
+                    .map_err(|e| e.to_string())
+            })?;
+            if !status.success() {
+                return Err(format!("the main job failed (WHAPI_MOCK={mock})"));
+            }
+            samples.push(took);
+        }
+        Ok(median(samples))
+    };
+    let sandbox = timed("")?;
+    let prism = timed("prism")?;
+    println!(
+        "main_job_on_the_sandbox: {:.2} s from `cargo run` to its last line, warm build (goal: report)",
+        sandbox.as_secs_f64()
+    );
+    println!(
+        "main_job_on_prism: {:.2} s from `cargo run` to its last line, warm build, {:.1}x the sandbox's (goal: report)",
+        prism.as_secs_f64(),
+        prism.as_secs_f64() / sandbox.as_secs_f64()
+    );
+    Ok(())
 }
 
 /// `cargo <verb>` of an example of `whapi-tests` in release mode.

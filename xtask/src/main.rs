@@ -63,12 +63,12 @@ fn check(root: &Path) -> Result<(), String> {
 }
 
 /// The cargo that runs this xtask (`CARGO`), else the one on the path.
-fn cargo() -> std::process::Command {
+pub(crate) fn cargo() -> std::process::Command {
     std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
 /// Runs cargo with `args` in the workspace; `failure` says what failed.
-fn run_cargo(root: &Path, args: &[&str], failure: String) -> Result<(), String> {
+pub(crate) fn run_cargo(root: &Path, args: &[&str], failure: String) -> Result<(), String> {
     let status = cargo()
         .args(args)
         .current_dir(root)
