@@ -944,3 +944,40 @@ async fn channels_share_a_url_and_keep_their_own_state() {
     );
     assert_eq!(sandbox.channels().len(), 2);
 }
+
+#[tokio::test]
+async fn carousels_and_stories_of_every_kind_are_sent_and_recorded() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: serde_json::Value| {
+        http.post(format!("{}{path}", sandbox.url()))
+            .bearer_auth("sandbox-token")
+            .json(&body)
+            .send()
+    };
+    let card = |id: &str| {
+        serde_json::json!({"id": id, "text": "a card", "media": {"media": "https://example.com/a.png"},
+                           "buttons": [{"type": "quick_reply", "title": "Pick", "id": id}]})
+    };
+    let carousel = post(
+        "/messages/carousel",
+        serde_json::json!({"to": "15550100000", "body": {"text": "pick one"}, "cards": [card("a"), card("b")]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(carousel.status(), 200, "{}", carousel.text().await.unwrap());
+    let story = post(
+        "/messages/story/text",
+        serde_json::json!({"caption": "news", "background_color": "#FF000000"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(story.status(), 200, "{}", story.text().await.unwrap());
+
+    let sent = sandbox.sent_to("15550100000");
+    assert_eq!(sent[0].kind, "carousel");
+    assert_eq!(sent[0].text.as_deref(), Some("pick one"));
+    let stories = sandbox.sent_to("status@broadcast");
+    assert_eq!(stories.len(), 1);
+    assert_eq!(stories[0].raw["story"]["story_kind"], "text");
+}

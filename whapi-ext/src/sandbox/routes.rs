@@ -31,6 +31,7 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .route("/messages/list", get(messages))
         .route("/messages/list/{chat_id}", get(messages_of_chat))
         .route("/messages/{kind}", get(message).post(send))
+        .route("/messages/story/{kind}", axum::routing::post(send_story))
         .route(
             "/messages/media/{kind}",
             axum::routing::post(send_raw_media),
@@ -229,7 +230,7 @@ async fn message(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> R
 }
 
 /// The kinds of message `POST /messages/{kind}` sends.
-const SENDABLE: [&str; 17] = [
+const SENDABLE: [&str; 18] = [
     "text",
     "image",
     "video",
@@ -247,6 +248,7 @@ const SENDABLE: [&str; 17] = [
     "interactive",
     "link_preview",
     "story",
+    "carousel",
 ];
 
 /// `POST /messages/{kind}`: a message sent, as JSON or as a multipart form
@@ -265,6 +267,22 @@ async fn send(
         Err(refusal) => return refuse(&refusal),
     };
     let sent = shared.lock().send(&kind, fields);
+    answer_sent(&shared, sent)
+}
+
+/// `POST /messages/story/{audio,media,text}`: a story, to the channel's
+/// status (its kind kept as `story_kind`).
+async fn send_story(
+    State(shared): State<Arc<Shared>>,
+    Path(kind): Path<String>,
+    request: Request,
+) -> Response {
+    let mut fields = match fields_of(&shared, request).await {
+        Ok(fields) => fields,
+        Err(refusal) => return refuse(&refusal),
+    };
+    fields.insert("story_kind".into(), Value::String(kind));
+    let sent = shared.lock().send("story", fields);
     answer_sent(&shared, sent)
 }
 

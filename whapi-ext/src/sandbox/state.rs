@@ -436,10 +436,6 @@ fn content_of(kind: &str, mut fields: Map<String, Value>) -> Value {
     Value::Object(fields)
 }
 
-/// The chat a `to` names, checked and written as the SDK's [`ChatId`]
-/// does: a phone number in any common form is its contact's chat.
-///
-/// [`ChatId`]: crate::ids::ChatId
 /// A chat's type, by its id's domain.
 fn chat_kind(id: &str) -> &'static str {
     match id.rsplit_once('@').map(|(_, domain)| domain) {
@@ -450,7 +446,14 @@ fn chat_kind(id: &str) -> &'static str {
     }
 }
 
+/// The chat a `to` names, checked and written as the SDK's [`ChatId`]
+/// does: a phone number in any common form is its contact's chat.
+///
+/// [`ChatId`]: crate::ids::ChatId
 pub(crate) fn chat_of(to: &str) -> Result<String, Refusal> {
+    if to == STATUS_CHAT {
+        return Ok(to.to_string());
+    }
     crate::ids::ChatId::new(to)
         .map(|id| id.as_str().to_string())
         .map_err(|e| Refusal::bad_request(e.to_string()))
