@@ -109,7 +109,32 @@ async fn chats_and_messages_page_for_real_and_the_streams_walk_every_page() {
         "the most recent first"
     );
     assert_eq!(messages.len(), 25, "25 messages over 7 pages");
+    let ids: std::collections::HashSet<String> = messages
+        .iter()
+        .map(|m| {
+            serde_json::to_value(m).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids.len(), 25, "each message once");
+    let bodies: Vec<String> = messages
+        .iter()
+        .map(|m| {
+            serde_json::to_value(m).unwrap()["text"]["body"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        (bodies[0].as_str(), bodies[24].as_str()),
+        ("m24", "m0"),
+        "newest first"
+    );
     assert_eq!(first_page.total(), Some(25));
+    assert_eq!(first_page.items.len(), 10);
 }
 
 #[tokio::test]
@@ -500,6 +525,7 @@ async fn bad_requests_get_4xx_and_big_files_and_slow_hooks_are_fine() {
         .id()
         .to_string();
 
+    let settings_before = serde_json::to_value(wa.get_channel_settings().await.unwrap()).unwrap();
     let gif_icon = http
         .put(format!("{}/groups/{group}/icon", sandbox.url()))
         .bearer_auth("sandbox-token")
@@ -529,10 +555,8 @@ async fn bad_requests_get_4xx_and_big_files_and_slow_hooks_are_fine() {
         "the reason names the field: {reason}"
     );
     assert_eq!(wrong_method.status(), 405);
-    assert!(
-        wa.get_channel_settings().await.is_ok(),
-        "the bad patch changed nothing"
-    );
+    let after = serde_json::to_value(wa.get_channel_settings().await.unwrap()).unwrap();
+    assert_eq!(after, settings_before, "the bad patch changed nothing");
 
     let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
     let uploaded = wa
@@ -548,6 +572,12 @@ async fn bad_requests_get_4xx_and_big_files_and_slow_hooks_are_fine() {
     assert_eq!(back.len(), big.len(), "over axum's default 2 MB");
 
     let dir = tempfile::tempdir().unwrap();
+    let big_file = dir.path().join("big.pdf");
+    std::fs::write(&big_file, &big).unwrap();
+    let as_form = wa
+        .send_message_document("15550100001", MediaSource::path(&big_file))
+        .await;
+    assert!(as_form.is_ok(), "a 3 MB file in a form: {as_form:?}");
     let path = dir.path().join("a.pdf");
     std::fs::write(&path, b"%PDF-1.4 tiny").unwrap();
     let numeric = wa
@@ -658,6 +688,12 @@ async fn events_with(
             .map(|e| serde_json::from_str::<serde_json::Value>(e.raw()).unwrap())
             .filter(|e| e.get(key).is_some())
             .collect();
+        for event in &found {
+            assert!(
+                event["event"]["event"].is_string() && event["event"].get("method").is_none(),
+                "the live service's shape (`event.event`): {event}"
+            );
+        }
         if found.len() >= count {
             return found;
         }
@@ -741,6 +777,12 @@ async fn labels_contacts_and_presences_keep_their_state() {
     assert_eq!(read["status"], "online");
     assert!(sandbox.set_presence("15550100005", "dancing").is_err());
 
+    wa.send_me_presence(types::SendMePresenceRequestPresence::Offline)
+        .await
+        .unwrap();
+    let own = serde_json::to_value(wa.get_presence("me").await.unwrap()).unwrap();
+    assert_eq!(own["status"], "offline", "the channel's own, as set");
+
     wa.send_presence(chat, types::SendPresenceRequestPresence::Typing)
         .await
         .unwrap();
@@ -755,11 +797,7 @@ async fn labels_contacts_and_presences_keep_their_state() {
 
 #[tokio::test]
 async fn injected_status_changes_and_group_joins_change_state_and_post_webhooks() {
-    let sandbox = Sandbox::builder()
-        .status_step(Duration::from_secs(3600))
-        .start()
-        .await
-        .unwrap();
+    let sandbox = Sandbox::start().await.unwrap();
     let wa = sandbox.client();
     let (url, events) = recording_receiver().await;
     wa.ensure_webhook(
@@ -778,8 +816,11 @@ async fn injected_status_changes_and_group_joins_change_state_and_post_webhooks(
 
     let sent = wa.send_message_text("15550100000", "hi").await.unwrap();
     sandbox.set_status(sent.id(), "failed").unwrap();
+    // Past the default steps (20 ms each): the progress must not go on.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let statuses = events_with(&events, "statuses", 1).await;
-    assert_eq!(statuses[0]["statuses"][0]["status"], "failed");
+    let last = statuses.last().unwrap();
+    assert_eq!(last["statuses"][0]["status"], "failed", "{statuses:?}");
     assert_eq!(sandbox.sent_to("15550100000")[0].status, "failed");
     assert!(sandbox
         .set_status("Sbx99999.nosuchmessage", "read")
@@ -855,6 +896,11 @@ async fn newsletters_page_by_cursor_and_their_messages_by_before() {
         .unwrap();
 
     assert_eq!(found.len(), 3, "three pages of one, by cursor");
+    let found_ids: std::collections::HashSet<_> = found
+        .iter()
+        .map(|n| serde_json::to_value(n).unwrap()["id"].clone().to_string())
+        .collect();
+    assert_eq!(found_ids.len(), 3, "each newsletter once");
     assert_eq!(news.len(), 2, "`search` keeps the names with it");
     let texts: Vec<String> = posts
         .iter()

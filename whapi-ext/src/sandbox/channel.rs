@@ -99,7 +99,14 @@ impl SandboxChannel {
     pub fn set_status(&self, message_id: &str, status: &str) -> Result<()> {
         self.shared
             .set_status(message_id, status)
-            .map_err(|refusal| Error::invalid("message_id", refusal.message))
+            .map_err(|refusal| {
+                let field = if refusal.status == 404 {
+                    "message_id"
+                } else {
+                    "status"
+                };
+                Error::invalid(field, refusal.message)
+            })
     }
 
     /// The person at `from` (a phone number) joins group `group_id` (by an
@@ -108,7 +115,7 @@ impl SandboxChannel {
     pub fn join_group(&self, group_id: &str, from: &str) -> Result<()> {
         self.shared
             .change_membership(group_id, from, true)
-            .map_err(|refusal| Error::invalid("group_id", refusal.message))
+            .map_err(membership_refused)
     }
 
     /// The person at `from` leaves group `group_id`: a
@@ -116,7 +123,7 @@ impl SandboxChannel {
     pub fn leave_group(&self, group_id: &str, from: &str) -> Result<()> {
         self.shared
             .change_membership(group_id, from, false)
-            .map_err(|refusal| Error::invalid("group_id", refusal.message))
+            .map_err(membership_refused)
     }
 
     /// The person at `from` is now `status` (`online`, `offline`,
@@ -124,9 +131,14 @@ impl SandboxChannel {
     /// and a `presences` webhook is posted if the channel subscribed to
     /// them (`POST /presences/{id}`).
     pub fn set_presence(&self, from: &str, status: &str) -> Result<()> {
-        self.shared
-            .set_presence(from, status)
-            .map_err(|refusal| Error::invalid("presence", refusal.message))
+        self.shared.set_presence(from, status).map_err(|refusal| {
+            let field = if refusal.message.starts_with("a presence") {
+                "status"
+            } else {
+                "from"
+            };
+            Error::invalid(field, refusal.message)
+        })
     }
 
     /// The presences the channel sent to `chat` (`typing`, `recording`,
@@ -215,4 +227,15 @@ impl SandboxChannel {
             }
         }
     }
+}
+
+/// A join or leave refused: the group unknown (404), the person already in
+/// or not in it (409), or not a phone number.
+fn membership_refused(refusal: super::state::Refusal) -> Error {
+    let field = if refusal.status == 404 {
+        "group_id"
+    } else {
+        "from"
+    };
+    Error::invalid(field, refusal.message)
 }

@@ -133,7 +133,7 @@ pub(super) async fn keep_to_spec(
         .unwrap_or("application/octet-stream")
         .to_string();
     let form = if media_type.starts_with("multipart/form-data") {
-        match form_fields(&media_type, bytes.clone()).await {
+        match form_fields(&parts, &media_type, bytes.clone()).await {
             Ok(fields) => Some(fields),
             Err(refusal) => return refuse(&refusal),
         }
@@ -160,13 +160,16 @@ pub(super) async fn keep_to_spec(
 
 /// A form's fields: their text, or `None` for a file.
 async fn form_fields(
+    parts: &axum::http::request::Parts,
     media_type: &str,
     bytes: Bytes,
 ) -> Result<Vec<(String, Option<String>)>, Refusal> {
-    let request = Request::builder()
+    let mut request = Request::builder()
         .header(header::CONTENT_TYPE, media_type)
         .body(Body::from(bytes))
         .map_err(|e| Refusal::bad_request(e.to_string()))?;
+    // The body limit the router set (100 MiB), not axum's default 2 MB.
+    *request.extensions_mut() = parts.extensions.clone();
     let mut form = Multipart::from_request(request, &())
         .await
         .map_err(|e| Refusal::bad_request(e.to_string()))?;

@@ -12,7 +12,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, put};
+use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -84,7 +84,7 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/contacts", get(list).post(check_phones).put(add))
         .route("/contacts/{contact_id}", get(one).head(exists))
-        .route("/presences/me", put(own_presence))
+        .route("/presences/me", get(own_presence_read).put(own_presence))
         .route(
             "/presences/{entry_id}",
             get(presence).post(subscribe).put(send_presence),
@@ -188,6 +188,16 @@ async fn send_presence(
         shared.contacts().sent.push((chat, p.presence));
         Ok(json!({"success": true}))
     }))
+}
+
+/// `GET /presences/me`: the channel's own, as `PUT /presences/me` set it.
+async fn own_presence_read(State(shared): State<Arc<Shared>>) -> Response {
+    let own = shared.contacts().own.clone();
+    let status = own.unwrap_or_else(|| "online".into());
+    let phone = super::HEALTH_USER;
+    answer(Ok(
+        json!({"contact_id": phone, "status": status, "last_seen": now()}),
+    ))
 }
 
 async fn presence(State(shared): State<Arc<Shared>>, Path(entry): Path<String>) -> Response {

@@ -121,6 +121,12 @@ fn matches(template: &str, path: &str) -> bool {
     }
 }
 
+/// A wait in whole seconds, rounded up (`Retry-After` has no fractions:
+/// 500 ms is 1, not 0).
+fn whole_seconds(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
 /// The middleware that applies them.
 pub(super) async fn inject(
     State(faults): State<std::sync::Arc<super::Shared>>,
@@ -142,7 +148,7 @@ pub(super) async fn inject(
             if let Some(wait) = retry_after {
                 response
                     .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+                    .insert(header::RETRY_AFTER, HeaderValue::from(whole_seconds(wait)));
             }
             response
         }
@@ -205,6 +211,13 @@ mod tests {
         );
         assert!(faults.take("GET", "/messages/Sbx00001.x").is_some());
         assert!(faults.take("POST", "/messages/Sbx00001.x").is_some());
+    }
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds() {
+        assert_eq!(whole_seconds(Duration::from_millis(500)), 1);
+        assert_eq!(whole_seconds(Duration::from_secs(2)), 2);
+        assert_eq!(whole_seconds(Duration::ZERO), 0);
     }
 
     #[test]

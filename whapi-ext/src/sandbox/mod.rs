@@ -1,6 +1,7 @@
 //! A stateful local Whapi (feature `sandbox`), for tests and for trying a
-//! bot without an account: it keeps one channel in memory and answers the
-//! service's paths as the service does.
+//! bot without an account: it keeps one or more channels in memory
+//! ([`SandboxBuilder::add_channel`]; a request's token names its channel)
+//! and answers the service's paths as the service does.
 //!
 //! - Sends (`POST /messages/{kind}`, JSON or a form with its file) create
 //!   messages with fresh ids in the chat they went to; each then goes
@@ -33,7 +34,8 @@
 //!
 //! From other tools and languages, run it as a program
 //! (`cargo run -p whapi-ext --features sandbox --bin whapi-sandbox -- --port 8080`)
-//! and drive it over HTTP beside the service's paths:
+//! and drive it over HTTP beside the service's paths, with the channel's
+//! token as on them:
 //!
 //! | request | does |
 //! |---|---|
@@ -45,6 +47,7 @@
 //! | `GET /_sandbox/sent/{chat}` | what was sent to the chat, oldest first |
 //! | `GET /_sandbox/operations` | `{"emulated": […], "examples": […]}`: which operations answer from state, which from the spec's examples |
 //! | `POST /_sandbox/faults` `{"operation": "sendMessageText", "times": 2, "status": 429, "retry_after": 1}` | the next calls answer that status (or `"stall_ms": 5000`, or `"cut": true`) |
+//! | `DELETE /_sandbox/faults` | forgets the faults still waiting |
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -263,6 +266,9 @@ impl Drop for Sandbox {
         self.stop.notify_one();
     }
 }
+
+/// The channel's own number, as its health and presence tell it.
+const HEALTH_USER: &str = "15550109999";
 
 /// The operations the sandbox emulates (their operationIds): their calls
 /// change and read its state.

@@ -86,7 +86,7 @@ async fn find(State(shared): State<Arc<Shared>>, Query(find): Query<Find>) -> Re
     let start = match find.cursor.as_deref().map(str::parse::<usize>) {
         None => Ok(0),
         Some(Ok(start)) => Ok(start),
-        Some(Err(_)) => Err(Refusal::not_found("the sandbox gave no such cursor")),
+        Some(Err(_)) => Err(Refusal::not_found("no such cursor was given")),
     };
     answer(start.map(|start| {
         let count = find.count.unwrap_or(20).max(1);
@@ -131,7 +131,10 @@ async fn messages(
     let all = channel.messages_of(&id);
     let count = window.count.unwrap_or(100).max(1);
     let end = window.before.unwrap_or(all.len()).min(all.len());
-    let from = window.after.map_or(0, |after| after + 1).min(end);
+    let from = window
+        .after
+        .map_or(0, |after| after.saturating_add(1))
+        .min(end);
     // The newest `count` of the window, newest first.
     let first = end.saturating_sub(count).max(from);
     let page: Vec<&Value> = all[first..end].iter().rev().copied().collect();

@@ -41,8 +41,6 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .merge(super::control::routes())
         .fallback(not_emulated)
         .method_not_allowed_fallback(not_emulated)
-        // Media goes up to the service's own limit, not axum's 2 MB.
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn(super::check::examples))
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
@@ -56,6 +54,9 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
             shared.clone(),
             authorized,
         ))
+        // Media goes up to the service's own limit, not axum's 2 MB; outside
+        // the spec's check, whose form reading needs it too.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(shared)
 }
 
@@ -130,7 +131,7 @@ async fn health(State(shared): State<Arc<Shared>>) -> Json<Value> {
         "uptime": shared.started.elapsed().as_secs(),
         "version": "sandbox",
         "api_version": <whapi_client::Client as whapi_client::ClientInfo<whapi_client::Hooks>>::api_version(),
-        "user": {"id": "15550109999", "name": "Sandbox", "is_business": false}
+        "user": {"id": super::HEALTH_USER, "name": "Sandbox", "is_business": false}
     }))
 }
 
@@ -392,9 +393,23 @@ async fn download(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> 
     }
 }
 
-/// An operation the sandbox does not emulate: the spec's example.
+/// No route took the request. The `examples` middleware answers the
+/// operations not emulated; an emulated one here is the sandbox's own
+/// mistake, said as such rather than hidden behind an example.
 async fn not_emulated(method: Method, uri: Uri, request: Request) -> Response {
-    answer_example(&method, uri.path(), request.extensions().get::<Called>())
+    match request.extensions().get::<Called>() {
+        Some(Called(op)) if super::check::EMULATED.contains(&op.id.as_str()) => {
+            refuse(&Refusal::new(
+                500,
+                format!(
+                    "the sandbox has no route for {} ({method} {})",
+                    op.id,
+                    uri.path()
+                ),
+            ))
+        }
+        called => answer_example(&method, uri.path(), called),
+    }
 }
 
 /// A JSON body as `T`, or the refusal naming what is wrong with it.

@@ -12,7 +12,9 @@ use tokio::sync::Notify;
 use super::state::{self, Channel, Event, PROGRESS};
 use super::{contacts, faults, groups, labels, newsletters, spec};
 
-/// One channel: its state and what its server and tasks share.
+/// One channel: its state and what its server and tasks share. No code
+/// holds two of its locks at once; should one need to, take `channel`
+/// first, then the others.
 pub(crate) struct Shared {
     /// The spec requests are checked against.
     pub(super) spec: &'static spec::Spec,
@@ -72,10 +74,11 @@ impl Shared {
                 let Some(shared) = shared.upgrade() else {
                     return;
                 };
-                let event = shared.lock().advance(&id, status);
-                if let Some(event) = event {
-                    shared.deliver(event);
-                }
+                // A status a test set ends the progress.
+                let Some(event) = shared.lock().advance(&id, status) else {
+                    return;
+                };
+                shared.deliver(event);
             }
         });
     }

@@ -55,15 +55,15 @@ impl Refusal {
 /// their order (`sort`: `desc`, newest first, by default).
 #[derive(Debug, Default, serde::Deserialize)]
 pub(crate) struct MessageFilter {
-    time_from: Option<u64>,
-    time_to: Option<u64>,
+    time_from: Option<i64>,
+    time_to: Option<i64>,
     from_me: Option<bool>,
     sort: Option<String>,
 }
 
 impl MessageFilter {
     fn keeps(&self, message: &Value) -> bool {
-        let at = message["timestamp"].as_u64().unwrap_or_default();
+        let at = message["timestamp"].as_i64().unwrap_or_default();
         self.time_from.is_none_or(|from| at >= from)
             && self.time_to.is_none_or(|to| at <= to)
             && self.from_me.is_none_or(|mine| message["from_me"] == mine)
@@ -236,12 +236,17 @@ impl Channel {
 
     /// Moves a sent message to `status`; its `statuses` webhook event, or
     /// `None` if there is no such message.
+    /// Moves a sent message one step on (`pending` to `sent`, to
+    /// `delivered`, to `read`); `None`, and no step, if its status is not
+    /// the one before `status` (a test set another, or it is unknown).
     pub(crate) fn advance(&mut self, id: &str, status: &str) -> Option<Event> {
-        let code = PROGRESS
-            .iter()
-            .position(|s| *s == status)
-            .map_or(1, |i| i + 2);
-        self.set_status(id, status, code)
+        let at = PROGRESS.iter().position(|s| *s == status)?;
+        let before = if at == 0 { "pending" } else { PROGRESS[at - 1] };
+        let message = self.messages.get(*self.by_id.get(id)?)?;
+        if message["status"] != before {
+            return None;
+        }
+        self.set_status(id, status, at + 2)
     }
 
     /// Sets a message's status (`code` as the service numbers it); its
@@ -574,6 +579,18 @@ mod tests {
         }
         assert_eq!(channel.message(id).unwrap()["status"], "read");
         assert!(channel.advance("nope", "read").is_none());
+    }
+
+    #[test]
+    fn a_status_a_test_set_is_not_overwritten_by_the_progress() {
+        let mut channel = Channel::new("SANDBOX-1");
+        let sent = channel
+            .send("text", fields(json!({"to": "15550100000", "body": "hi"})))
+            .unwrap();
+        let id = sent["id"].as_str().unwrap();
+        channel.set_status(id, "failed", 0).unwrap();
+        assert!(channel.advance(id, "sent").is_none());
+        assert_eq!(channel.message(id).unwrap()["status"], "failed");
     }
 
     #[test]
