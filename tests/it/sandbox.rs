@@ -1027,3 +1027,129 @@ async fn carousels_and_stories_of_every_kind_are_sent_and_recorded() {
     assert_eq!(stories.len(), 1);
     assert_eq!(stories[0].raw["story"]["story_kind"], "text");
 }
+
+#[tokio::test]
+async fn messages_are_read_reacted_to_forwarded_edited_and_deleted() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let wa = sandbox.client();
+    let (url, events) = recording_receiver().await;
+    wa.ensure_webhook(
+        &url,
+        vec![event(types::WebhookEventTypeType::Messages)],
+        None,
+    )
+    .await
+    .unwrap();
+    let incoming = sandbox.receive_text("15550100000", "hi").await.unwrap();
+    let sent = wa.send_message_text("15550100000", "draft").await.unwrap();
+    let sent_id = sent.id().to_string();
+    let own = events_with(&events, "messages", 2).await;
+    assert_eq!(
+        own[1]["messages"][0]["from_me"], true,
+        "the channel's own send is posted too"
+    );
+
+    wa.mark_message_as_read(incoming.as_str()).await.unwrap();
+    let read = serde_json::to_value(wa.get_message(incoming.as_str()).await.unwrap()).unwrap();
+    assert_eq!(read["status"], "read");
+
+    wa.react_to_message(incoming.as_str())
+        .emoji("👍".to_string())
+        .await
+        .unwrap();
+    let reacted = serde_json::to_value(wa.get_message(incoming.as_str()).await.unwrap()).unwrap();
+    assert_eq!(reacted["reactions"][0]["emoji"], "👍");
+    wa.remove_react_from_message(incoming.as_str())
+        .await
+        .unwrap();
+    let unreacted = serde_json::to_value(wa.get_message(incoming.as_str()).await.unwrap()).unwrap();
+    assert!(
+        unreacted["reactions"]
+            .as_array()
+            .is_none_or(|r| r.is_empty()),
+        "{unreacted}"
+    );
+
+    wa.send_message_text("15550100000", "final")
+        .edit(sent_id.as_str())
+        .await
+        .unwrap();
+    let to_alice = sandbox.sent_to("15550100000");
+    assert_eq!(to_alice.len(), 1, "an edit changes the message, sends none");
+    assert_eq!(to_alice[0].text.as_deref(), Some("final"));
+
+    wa.forward_message(sent_id.as_str(), "15550100001@s.whatsapp.net")
+        .await
+        .unwrap();
+    let forwarded = sandbox.sent_to("15550100001");
+    assert_eq!(forwarded[0].text.as_deref(), Some("final"));
+    assert_eq!(forwarded[0].raw["context"]["forwarded"], true);
+
+    wa.delete_message(sent_id.as_str()).await.unwrap();
+    assert!(sandbox.sent_to("15550100000").is_empty());
+    assert!(wa.get_message(sent_id.as_str()).await.is_err(), "gone");
+}
+
+#[tokio::test]
+async fn groups_settings_and_media_change_as_later_reads_show() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let wa = sandbox.client();
+    let group = wa
+        .create_group("old name", ["15550100001"])
+        .await
+        .unwrap()
+        .id()
+        .to_string();
+    let code = wa
+        .get_group_invite(group.as_str())
+        .await
+        .unwrap()
+        .code()
+        .to_string();
+    wa.update_group_info(group.as_str())
+        .subject("new name")
+        .await
+        .unwrap();
+    wa.revoke_group_invite(group.as_str()).await.unwrap();
+    let renamed = serde_json::to_value(wa.get_group(group.as_str()).await.unwrap()).unwrap();
+    let new_code = wa
+        .get_group_invite(group.as_str())
+        .await
+        .unwrap()
+        .code()
+        .to_string();
+    assert_eq!(renamed["name"], "new name");
+    assert_ne!(new_code, code, "a revoked code is replaced");
+    wa.leave_group(group.as_str()).await.unwrap();
+    assert!(
+        wa.get_group(group.as_str()).await.is_err(),
+        "no longer the channel's"
+    );
+
+    let hook = "http://127.0.0.1:9/hook";
+    wa.ensure_webhook(
+        hook,
+        vec![event(types::WebhookEventTypeType::Messages)],
+        None,
+    )
+    .await
+    .unwrap();
+    wa.reset_channel_settings().await.unwrap();
+    let settings = serde_json::to_value(wa.get_channel_settings().await.unwrap()).unwrap();
+    assert_eq!(settings["webhooks"], serde_json::json!([]), "{settings}");
+
+    let uploaded = wa
+        .upload_media(MediaSource::bytes(
+            b"%PDF-1.4".to_vec(),
+            "a.pdf",
+            "application/pdf",
+        ))
+        .await
+        .unwrap();
+    let files = serde_json::to_value(wa.get_media_files().await.unwrap()).unwrap();
+    assert_eq!(files["total"], 1);
+    assert_eq!(files["files"][0]["id"], uploaded.id());
+    wa.delete_media(uploaded.id()).await.unwrap();
+    let files = serde_json::to_value(wa.get_media_files().await.unwrap()).unwrap();
+    assert_eq!(files["total"], 0);
+}

@@ -31,6 +31,7 @@ struct Group {
     /// Participants (phone digits) and their rank.
     participants: Vec<(String, &'static str)>,
     invite_code: String,
+    description: Option<String>,
     icon: Option<(Bytes, String)>,
     created: u64,
 }
@@ -42,8 +43,12 @@ impl Group {
             .iter()
             .map(|(id, rank)| json!({"id": id, "rank": rank}))
             .collect();
-        json!({"id": self.id, "name": self.name, "type": "group", "timestamp": self.created,
-               "participants": participants, "participants_count": participants.len()})
+        let mut group = json!({"id": self.id, "name": self.name, "type": "group", "timestamp": self.created,
+               "participants": participants, "participants_count": participants.len()});
+        if let Some(description) = &self.description {
+            group["description"] = json!(description);
+        }
+        group
     }
 }
 
@@ -80,6 +85,7 @@ impl Groups {
             id: id.clone(),
             name: subject.to_string(),
             participants: everyone,
+            description: None,
             icon: None,
             created,
         };
@@ -150,14 +156,23 @@ impl Groups {
 pub(super) fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/groups", get(list).post(create))
-        .route("/groups/{group_id}", get(one))
+        .route(
+            "/groups/{group_id}",
+            get(one).put(update_info).delete(leave),
+        )
         .route("/groups/{group_id}/participants", post(add).delete(remove))
         .route(
             "/groups/{group_id}/admins",
             axum::routing::patch(promote).delete(demote),
         )
-        .route("/groups/{group_id}/invite", get(invite))
-        .route("/groups/{group_id}/icon", put(set_icon).get(icon))
+        .route(
+            "/groups/{group_id}/invite",
+            get(invite).delete(revoke_invite),
+        )
+        .route(
+            "/groups/{group_id}/icon",
+            put(set_icon).get(icon).delete(delete_icon),
+        )
 }
 
 #[derive(Deserialize)]
@@ -180,6 +195,60 @@ async fn list(State(shared): State<Arc<Shared>>, Query(paging): Query<Paging>) -
         let all: Vec<Value> = groups.groups.values().map(Group::json).collect();
         let page: Vec<&Value> = all.iter().skip(offset).take(count).collect();
         json!({"groups": page, "count": page.len(), "total": all.len(), "offset": offset})
+    }))
+}
+
+#[derive(Deserialize)]
+struct Info {
+    subject: Option<String>,
+    description: Option<String>,
+}
+
+/// `PUT /groups/{GroupID}`: a new subject (its name) or description.
+async fn update_info(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    answer(parse::<Info>(&body).and_then(|info| {
+        let mut groups = shared.groups();
+        let group = groups.get_mut(&id)?;
+        if let Some(subject) = info.subject {
+            group.name = subject;
+        }
+        if let Some(description) = info.description {
+            group.description = Some(description);
+        }
+        Ok(json!({"success": true}))
+    }))
+}
+
+/// `DELETE /groups/{GroupID}`: the channel leaves; the group is no longer
+/// its.
+async fn leave(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let left = shared.groups().groups.remove(&id);
+    answer(
+        left.map(|_| json!({"success": true}))
+            .ok_or_else(|| Refusal::not_found(format!("no group {id}"))),
+    )
+}
+
+/// `DELETE /groups/{GroupID}/invite`: the old code stops working, a new one
+/// takes its place.
+async fn revoke_invite(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let mut groups = shared.groups();
+    groups.next += 1;
+    let fresh = groups.next;
+    answer(groups.get_mut(&id).map(|g| {
+        g.invite_code = format!("SbxInvite{fresh:06}{}", &g.id[7..12]);
+        json!({"success": true})
+    }))
+}
+
+async fn delete_icon(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    answer(shared.groups().get_mut(&id).map(|g| {
+        g.icon = None;
+        json!({"success": true})
     }))
 }
 

@@ -25,19 +25,32 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .merge(super::contacts::routes())
         .merge(super::newsletters::routes())
         .route("/health", get(health))
-        .route("/settings", get(settings).patch(patch_settings))
+        .route(
+            "/settings",
+            get(settings).patch(patch_settings).delete(reset_settings),
+        )
         .route("/chats", get(chats))
         .route("/chats/{chat_id}", get(chat))
         .route("/messages/list", get(messages))
         .route("/messages/list/{chat_id}", get(messages_of_chat))
-        .route("/messages/{kind}", get(message).post(send))
+        .route(
+            "/messages/{kind}",
+            get(message)
+                .post(send)
+                .put(mark_read)
+                .delete(delete_message),
+        )
+        .route(
+            "/messages/{kind}/reaction",
+            axum::routing::put(react).delete(unreact),
+        )
         .route("/messages/story/{kind}", axum::routing::post(send_story))
         .route(
             "/messages/media/{kind}",
             axum::routing::post(send_raw_media),
         )
-        .route("/media", axum::routing::post(upload))
-        .route("/media/{media_id}", get(download))
+        .route("/media", get(media_files).post(upload))
+        .route("/media/{media_id}", get(download).delete(delete_media))
         .merge(super::control::routes())
         .fallback(not_emulated)
         .method_not_allowed_fallback(not_emulated)
@@ -260,8 +273,8 @@ async fn send(
     request: Request,
 ) -> Response {
     if !SENDABLE.contains(&kind.as_str()) {
-        let called = request.extensions().get::<Called>();
-        return answer_example(&Method::POST, request.uri().path(), called);
+        // `POST /messages/{MessageID}`: a message forwarded.
+        return forward(&shared, &kind, request).await;
     }
     let fields = match fields_of(&shared, request).await {
         Ok(fields) => fields,
@@ -269,6 +282,59 @@ async fn send(
     };
     let sent = shared.lock().send(&kind, fields);
     answer_sent(&shared, sent)
+}
+
+#[derive(Deserialize)]
+struct Forward {
+    to: String,
+}
+
+async fn forward(shared: &Arc<Shared>, id: &str, request: Request) -> Response {
+    let body = match Bytes::from_request(request, &()).await {
+        Ok(body) => body,
+        Err(e) => return refuse(&Refusal::bad_request(e.to_string())),
+    };
+    let sent = parse::<Forward>(&body).and_then(|f| shared.lock().forward(id, &f.to));
+    answer_sent(shared, sent)
+}
+
+async fn mark_read(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    answer(shared.lock().mark_read(&id))
+}
+
+async fn delete_message(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    answer(shared.lock().delete(&id))
+}
+
+/// `PUT /messages/{id}/reaction`: the spec makes `emoji` optional; without
+/// one, the reaction goes.
+#[derive(Deserialize)]
+struct Reaction {
+    emoji: Option<String>,
+}
+
+async fn react(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes) -> Response {
+    answer(parse::<Reaction>(&body).and_then(|r| shared.lock().react(&id, r.emoji.as_deref())))
+}
+
+async fn unreact(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    answer(shared.lock().react(&id, None))
+}
+
+async fn reset_settings(State(shared): State<Arc<Shared>>) -> Response {
+    answer(Ok(shared.lock().reset_settings()))
+}
+
+async fn media_files(State(shared): State<Arc<Shared>>, Query(paging): Query<Paging>) -> Response {
+    answer(
+        paging
+            .checked()
+            .map(|(offset, count)| shared.lock().media_page(offset, count)),
+    )
+}
+
+async fn delete_media(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    answer(shared.lock().delete_media(&id))
 }
 
 /// `POST /messages/story/{audio,media,text}`: a story, to the channel's
@@ -463,6 +529,8 @@ fn answer_sent(shared: &Arc<Shared>, sent: Result<Value, Refusal>) -> Response {
     match sent {
         Ok(message) => {
             shared.notify_sent();
+            let event = shared.lock().sent_event(&message);
+            shared.deliver(event);
             if let Some(id) = message["id"].as_str() {
                 shared.progress(id.to_string());
             }

@@ -87,7 +87,7 @@ pub(crate) struct Channel {
     by_id: HashMap<String, usize>,
     /// Chats by id: their name and type.
     chats: BTreeMap<String, Value>,
-    media: HashMap<String, StoredMedia>,
+    media: BTreeMap<String, StoredMedia>,
     settings: Value,
     next: u64,
 }
@@ -105,7 +105,7 @@ impl Channel {
             messages: Vec::new(),
             by_id: HashMap::new(),
             chats: BTreeMap::new(),
-            media: HashMap::new(),
+            media: BTreeMap::new(),
             settings: json!({"webhooks": []}),
             next: 0,
         }
@@ -113,7 +113,8 @@ impl Channel {
 
     /// A fresh id in the service's alphabet, unique in this channel.
     fn fresh_id(&mut self, prefix: &str) -> String {
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        // The spec's MessageID: 4 to 30 of these, a dash, 4 to 14 more.
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._";
         self.next += 1;
         let mut n = self.next.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ self.next;
         let mut tail = String::with_capacity(11);
@@ -121,7 +122,7 @@ impl Channel {
             tail.push(ALPHABET[(n % 64) as usize] as char);
             n /= 64;
         }
-        format!("{prefix}{:05}.{tail}", self.next)
+        format!("{prefix}{:05}-{tail}", self.next)
     }
 
     /// A message sent by the channel: `kind` (`text`, `image`, …) with the
@@ -140,6 +141,9 @@ impl Channel {
             None if kind == "story" => STATUS_CHAT.to_string(),
             None => return Err(Refusal::bad_request("`to` is required")),
         };
+        if let Some(edited) = fields.remove("edit") {
+            return self.edit(edited.as_str().unwrap_or_default(), kind, fields);
+        }
         let id = self.fresh_id("Sbx");
         let mut message = json!({
             "id": id,
@@ -196,6 +200,119 @@ impl Channel {
             method: "post",
             body: json!({"messages": [message], "event": {"type": "messages", "event": "post"}, "channel_id": self.id}),
         })
+    }
+
+    /// A sent message's `messages` webhook event: the service posts the
+    /// channel's own messages too (`from_me: true`).
+    pub(crate) fn sent_event(&self, message: &Value) -> Event {
+        Event {
+            kind: "messages",
+            method: "post",
+            body: json!({"messages": [message], "event": {"type": "messages", "event": "post"}, "channel_id": self.id}),
+        }
+    }
+
+    /// `edit`: the channel's message `id` gets new content of `kind`.
+    fn edit(&mut self, id: &str, kind: &str, fields: Map<String, Value>) -> Result<Value, Refusal> {
+        let message = self.message_mut(id)?;
+        if message["from_me"] != true {
+            return Err(Refusal::new(
+                403,
+                format!("message {id} is not the channel's to edit"),
+            ));
+        }
+        message["type"] = json!(kind);
+        message[kind] = content_of(kind, fields);
+        message["edited"] = json!(true);
+        Ok(message.clone())
+    }
+
+    fn message_mut(&mut self, id: &str) -> Result<&mut Value, Refusal> {
+        self.by_id
+            .get(id)
+            .and_then(|&at| self.messages.get_mut(at))
+            .ok_or_else(|| Refusal::not_found(format!("no message {id}")))
+    }
+
+    /// `PUT /messages/{id}`: a message the channel received, read.
+    pub(crate) fn mark_read(&mut self, id: &str) -> Result<Value, Refusal> {
+        let message = self.message_mut(id)?;
+        if message["from_me"] != true {
+            message["status"] = json!("read");
+        }
+        Ok(json!({"success": true}))
+    }
+
+    /// `PUT` (an emoji) or `DELETE` (`None`) `/messages/{id}/reaction`:
+    /// the channel's reaction to a message.
+    pub(crate) fn react(&mut self, id: &str, emoji: Option<&str>) -> Result<Value, Refusal> {
+        let message = self.message_mut(id)?;
+        message["reactions"] = match emoji {
+            Some(emoji) => json!([{"emoji": emoji, "count": 1}]),
+            None => json!([]),
+        };
+        Ok(json!({"success": true}))
+    }
+
+    /// `DELETE /messages/{id}`: gone from every list.
+    pub(crate) fn delete(&mut self, id: &str) -> Result<Value, Refusal> {
+        let at = *self
+            .by_id
+            .get(id)
+            .ok_or_else(|| Refusal::not_found(format!("no message {id}")))?;
+        self.messages.remove(at);
+        self.by_id = self
+            .messages
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m["id"].as_str().unwrap_or_default().to_string(), i))
+            .collect();
+        Ok(json!({"success": true}))
+    }
+
+    /// `POST /messages/{id}`: a copy of message `id` sent to `to`, marked
+    /// forwarded.
+    pub(crate) fn forward(&mut self, id: &str, to: &str) -> Result<Value, Refusal> {
+        let original = self
+            .message(id)
+            .cloned()
+            .ok_or_else(|| Refusal::not_found(format!("no message {id}")))?;
+        let kind = original["type"].as_str().unwrap_or("text").to_string();
+        let mut fields = original[kind.as_str()]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        fields.insert("to".into(), json!(to));
+        let mut copy = self.send(&kind, fields)?;
+        copy["context"] = json!({"forwarded": true});
+        let stored = self.message_mut(copy["id"].as_str().unwrap_or_default())?;
+        stored["context"] = copy["context"].clone();
+        Ok(copy)
+    }
+
+    /// Media uploaded, one page.
+    pub(crate) fn media_page(&self, offset: usize, count: usize) -> Value {
+        let files: Vec<Value> = self
+            .media
+            .iter()
+            .map(|(id, m)| json!({"id": id, "mime_type": m.mime_type, "file_size": m.bytes.len()}))
+            .collect();
+        let page: Vec<&Value> = files.iter().skip(offset).take(count).collect();
+        json!({"files": page, "count": page.len(), "total": files.len(), "offset": offset})
+    }
+
+    /// `DELETE /media/{id}`.
+    pub(crate) fn delete_media(&mut self, id: &str) -> Result<Value, Refusal> {
+        self.media
+            .remove(id)
+            .map(|_| json!({"success": true}))
+            .ok_or_else(|| Refusal::not_found(format!("no media {id}")))
+    }
+
+    /// `DELETE /settings`: the settings as a new channel has them.
+    pub(crate) fn reset_settings(&mut self) -> Value {
+        self.settings = json!({"webhooks": []});
+        json!({"success": true})
     }
 
     fn store(&mut self, message: Value) {
@@ -579,6 +696,19 @@ mod tests {
         }
         assert_eq!(channel.message(id).unwrap()["status"], "read");
         assert!(channel.advance("nope", "read").is_none());
+    }
+
+    #[test]
+    fn fresh_ids_keep_to_the_spec_message_id_pattern() {
+        let pattern = regex_lite::Regex::new(
+            r"^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
+        )
+        .unwrap();
+        let mut channel = Channel::new("SANDBOX-1");
+        for _ in 0..1000 {
+            let id = channel.fresh_id("Sbx");
+            assert!(pattern.is_match(&id), "{id}");
+        }
     }
 
     #[test]
