@@ -109,6 +109,7 @@ async fn main() -> Result<(), common::Failure> {
 
     match &sandbox {
         Some(sandbox) => webhooks_through_the_sandbox(&wa, sandbox).await?,
+        None if on_prism => println!("5. webhooks: Prism posts none; run without WHAPI_MOCK to see them go through the inbox"),
         None => println!("5. webhooks: run without WHAPI_TOKEN to see them go through the inbox"),
     }
     println!("done");

@@ -162,3 +162,119 @@ fn a_bad_argument_is_an_error_naming_it() {
     let said = String::from_utf8_lossy(&output.stderr);
     assert!(said.contains("--bogus") && said.contains("usage"), "{said}");
 }
+
+/// A webhook receiver on loopback keeping every body; its URL.
+async fn receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    let kept = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let into = kept.clone();
+    let router = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let into = into.clone();
+            async move {
+                if let Ok(event) = serde_json::from_slice::<Value>(&body) {
+                    into.lock().unwrap().push(event);
+                }
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (url, kept)
+}
+
+#[tokio::test]
+async fn the_program_pages_posts_statuses_and_injects_faults_over_raw_http() {
+    let program = Program::start(&[]);
+    let http = reqwest::Client::new();
+    let url = &program.url;
+    let call = |method: reqwest::Method, path: &str| {
+        http.request(method, format!("{url}{path}"))
+            .bearer_auth("sandbox-token")
+    };
+    let (hook, events) = receiver().await;
+    let patched = call(reqwest::Method::PATCH, "/settings")
+        .json(&json!({"webhooks": [{"url": hook, "events": [{"type": "statuses", "method": "post"}]}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+
+    let mut first = None;
+    for i in 0..5 {
+        let sent: Value = call(reqwest::Method::POST, "/messages/text")
+            .json(&json!({"to": format!("1555010000{}", i % 3), "body": format!("m{i}")}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        first.get_or_insert(sent["message"]["id"].as_str().unwrap().to_string());
+    }
+    let first = first.unwrap();
+
+    let mut seen = std::collections::HashSet::new();
+    let mut offset = 0;
+    loop {
+        let page: Value = call(
+            reqwest::Method::GET,
+            &format!("/chats?count=2&offset={offset}"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(page["total"], 3);
+        let chats = page["chats"].as_array().unwrap();
+        if chats.is_empty() {
+            break;
+        }
+        for chat in chats {
+            assert!(
+                seen.insert(chat["id"].as_str().unwrap().to_string()),
+                "each chat once"
+            );
+        }
+        offset += chats.len();
+    }
+    assert_eq!(seen.len(), 3, "three chats over two pages");
+
+    let mut statuses = Vec::new();
+    for _ in 0..500 {
+        statuses = events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| e["statuses"][0]["id"] == first.as_str())
+            .map(|e| {
+                e["statuses"][0]["status"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect();
+        if statuses.len() == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(statuses, ["sent", "delivered", "read"]);
+
+    let fault = call(reqwest::Method::POST, "/_sandbox/faults")
+        .json(&json!({"operation": "checkHealth", "times": 1, "status": 503}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fault.status(), 200);
+    let faulted = call(reqwest::Method::GET, "/health").send().await.unwrap();
+    let healthy = call(reqwest::Method::GET, "/health").send().await.unwrap();
+    assert_eq!(
+        (faulted.status().as_u16(), healthy.status().as_u16()),
+        (503, 200)
+    );
+}
