@@ -1153,3 +1153,43 @@ async fn groups_settings_and_media_change_as_later_reads_show() {
     let files = serde_json::to_value(wa.get_media_files().await.unwrap()).unwrap();
     assert_eq!(files["total"], 0);
 }
+
+/// A receiver that never answers delays only its own events.
+#[tokio::test]
+async fn a_silent_webhook_does_not_hold_up_another() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_url = format!("http://{}/hook", silent.local_addr().unwrap());
+    let (url, events) = recording_receiver().await;
+    let hooks = serde_json::json!({"webhooks": [
+        {"url": silent_url, "events": [{"type": "messages", "method": "post"}]},
+        {"url": url, "events": [{"type": "messages", "method": "post"}]},
+    ]});
+    let patched = reqwest::Client::new()
+        .patch(format!("{}/settings", sandbox.url()))
+        .bearer_auth("sandbox-token")
+        .json(&hooks)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+
+    sandbox.receive_text("15550100000", "one").await.unwrap();
+    sandbox.receive_text("15550100000", "two").await.unwrap();
+    let started = std::time::Instant::now();
+    let got = events_with(&events, "messages", 2).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "the silent hook's 5 s timeouts held the other up"
+    );
+    let texts: Vec<&str> = got
+        .iter()
+        .map(|e| {
+            e["messages"][0]["text"]["body"]
+                .as_str()
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(texts, ["one", "two"], "in order");
+    drop(silent);
+}

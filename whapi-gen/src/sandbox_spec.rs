@@ -25,6 +25,10 @@ pub(crate) fn render(spec: &Value) -> Result<String, GenError> {
     Ok(text)
 }
 
+/// Keys whose values are data (an example body may well have a
+/// `description`), kept as they are.
+const DATA: [&str; 4] = ["example", "examples", "default", "enum"];
+
 /// `value` without [`PROSE`]; `names` is true inside a map whose keys are
 /// names (a schema's `properties`), where no key is a keyword.
 fn without_prose(value: &Value, names: bool) -> Value {
@@ -33,10 +37,12 @@ fn without_prose(value: &Value, names: bool) -> Value {
             map.iter()
                 .filter(|(key, _)| names || !PROSE.contains(&key.as_str()))
                 .map(|(key, value)| {
-                    (
-                        key.clone(),
-                        without_prose(value, !names && key == "properties"),
-                    )
+                    let kept = if !names && DATA.contains(&key.as_str()) {
+                        value.clone()
+                    } else {
+                        without_prose(value, !names && key == "properties")
+                    };
+                    (key.clone(), kept)
                 })
                 .collect(),
         ),
@@ -60,7 +66,8 @@ mod tests {
             "paths": {"/a": {"get": {"summary": "s", "tags": ["t"], "operationId": "a"}}},
             "components": {"schemas": {"Label": {
                 "description": "a label",
-                "properties": {"description": {"type": "string", "description": "its text"}}
+                "properties": {"description": {"type": "string", "description": "its text"}},
+                "example": {"description": "data, kept"}
             }}}
         });
         let slim: Value = serde_json::from_str(&render(&spec).unwrap()).unwrap();
@@ -70,7 +77,8 @@ mod tests {
                 "openapi": "3.0.0",
                 "paths": {"/a": {"get": {"operationId": "a"}}},
                 "components": {"schemas": {"Label": {
-                    "properties": {"description": {"type": "string"}}
+                    "properties": {"description": {"type": "string"}},
+                    "example": {"description": "data, kept"}
                 }}}
             })
         );

@@ -178,7 +178,7 @@ impl SandboxChannel {
             Error::invalid("operation", format!("no operation is named `{operation}`"))
         })?;
         faults::check(&fault).map_err(|rule| Error::invalid("fault", rule))?;
-        self.shared.faults.add(found.name, times, fault);
+        self.shared.faults.add(found.operation_id, times, fault);
         Ok(())
     }
 

@@ -180,6 +180,6 @@ async fn control_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Respon
         return refuse(&Refusal::bad_request(message));
     };
     let times = request.times.unwrap_or(1);
-    shared.faults.add(op.name, times, fault);
+    shared.faults.add(op.operation_id, times, fault);
     Json(json!({"operation": op.operation_id, "times": times})).into_response()
 }

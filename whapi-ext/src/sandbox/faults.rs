@@ -50,8 +50,8 @@ impl Fault {
     }
 }
 
-/// Faults waiting for their calls: the operation (by its client method's
-/// name), and how many more calls get the fault.
+/// Faults waiting for their calls: the operation (by its operationId), and
+/// how many more calls get the fault.
 #[derive(Debug, Default)]
 pub(crate) struct Faults {
     waiting: Mutex<Vec<(&'static str, usize, Fault)>>,
@@ -72,14 +72,11 @@ impl Faults {
             .clear();
     }
 
-    /// The fault for this call, if one waits for its operation (counting
-    /// it down).
-    fn take(&self, method: &str, path: &str) -> Option<Fault> {
-        let operation = operation_of(method, path)?;
+    /// The fault for a call of `operation` (an operationId), if one waits
+    /// for it (counting it down).
+    fn take(&self, operation: &str) -> Option<Fault> {
         let mut waiting = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
-        let at = waiting
-            .iter()
-            .position(|(op, _, _)| *op == operation.name)?;
+        let at = waiting.iter().position(|(op, _, _)| *op == operation)?;
         let fault = waiting[at].2.clone();
         waiting[at].1 -= 1;
         if waiting[at].1 == 0 {
@@ -99,28 +96,6 @@ pub(crate) fn check(fault: &Fault) -> Result<(), String> {
     }
 }
 
-/// The operation a request is a call of: of the templates its method and
-/// path fit, the one with the most literal segments (`GET /messages/list`
-/// is `getMessages`, not `getMessage` of a message named `list`).
-fn operation_of(method: &str, path: &str) -> Option<&'static whapi_client::Operation> {
-    whapi_client::OPERATIONS
-        .iter()
-        .filter(|op| op.method == method && matches(op.path, path))
-        .max_by_key(|op| op.path.split('/').filter(|s| !s.starts_with('{')).count())
-}
-
-/// Whether `path` fits `template` (`/chats/{ChatID}` fits `/chats/1@g.us`).
-fn matches(template: &str, path: &str) -> bool {
-    let (mut t, mut p) = (template.split('/'), path.split('/'));
-    loop {
-        match (t.next(), p.next()) {
-            (None, None) => return true,
-            (Some(t), Some(p)) if t.starts_with('{') || t == p => {}
-            _ => return false,
-        }
-    }
-}
-
 /// A wait in whole seconds, rounded up (`Retry-After` has no fractions:
 /// 500 ms is 1, not 0).
 fn whole_seconds(wait: Duration) -> u64 {
@@ -133,9 +108,11 @@ pub(super) async fn inject(
     request: Request,
     next: Next,
 ) -> Response {
-    let fault = faults
-        .faults
-        .take(request.method().as_str(), request.uri().path());
+    // The spec's check before this found the operation called.
+    let fault = request
+        .extensions()
+        .get::<super::check::Called>()
+        .and_then(|called| faults.faults.take(&called.0.id));
     match fault {
         None => next.run(request).await,
         Some(Fault::Status {
@@ -175,42 +152,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn templates_match_their_paths_only() {
-        assert!(matches("/chats/{ChatID}", "/chats/1@g.us"));
-        assert!(matches("/messages/text", "/messages/text"));
-        assert!(!matches("/messages/text", "/messages/image"));
-        assert!(!matches("/chats/{ChatID}", "/chats"));
-        assert!(!matches("/chats", "/chats/x"));
-    }
-
-    #[test]
     fn a_fault_lasts_for_its_number_of_calls() {
         let faults = Faults::default();
-        faults.add("send_message_text", 2, Fault::server_error(503));
-        assert!(faults.take("GET", "/messages/text").is_none());
+        faults.add("sendMessageText", 2, Fault::server_error(503));
+        assert!(faults.take("getMessage").is_none());
         assert_eq!(
-            faults.take("POST", "/messages/text"),
+            faults.take("sendMessageText"),
             Some(Fault::server_error(503))
         );
-        assert!(faults.take("POST", "/messages/text").is_some());
-        assert!(faults.take("POST", "/messages/text").is_none());
-    }
-
-    #[test]
-    fn a_fault_meets_its_own_operation_not_one_whose_template_also_fits() {
-        let faults = Faults::default();
-        faults.add("get_message", 1, Fault::server_error(500));
-        faults.add("forward_message", 1, Fault::server_error(502));
-        assert!(
-            faults.take("GET", "/messages/list").is_none(),
-            "getMessages"
-        );
-        assert!(
-            faults.take("POST", "/messages/text").is_none(),
-            "sendMessageText"
-        );
-        assert!(faults.take("GET", "/messages/Sbx00001.x").is_some());
-        assert!(faults.take("POST", "/messages/Sbx00001.x").is_some());
+        assert!(faults.take("sendMessageText").is_some());
+        assert!(faults.take("sendMessageText").is_none());
     }
 
     #[test]

@@ -126,19 +126,19 @@ impl Shared {
     }
 }
 
-/// Posts each event to every webhook registered for it, in the order they
-/// happened, as the service does: again after a failure, a few times, each
-/// attempt at most 5 s.
+/// Hands each event to the webhooks registered for it, each URL in the
+/// order the events happened, as the service does; one URL's slow or dead
+/// receiver delays only its own events.
 /// It holds the channel weakly: the queue closes when the channel is gone.
 async fn deliver_in_order(
     shared: std::sync::Weak<Shared>,
     mut queue: tokio::sync::mpsc::UnboundedReceiver<Event>,
 ) {
-    const ATTEMPTS: u32 = 5;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap_or_default();
+    let mut by_url = std::collections::HashMap::new();
     while let Some(event) = queue.recv().await {
         let Some(hooks) = shared
             .upgrade()
@@ -146,19 +146,38 @@ async fn deliver_in_order(
         else {
             return;
         };
+        let body = Arc::new(event.body);
         for (url, headers) in hooks {
-            for attempt in 1..=ATTEMPTS {
-                let mut request = http.post(&url).json(&event.body);
-                for (name, value) in &headers {
-                    request = request.header(name, value);
-                }
-                match request.send().await {
-                    Ok(response) if response.status().is_success() => break,
-                    outcome => {
-                        tracing::debug!(%url, attempt, ?outcome, "the sandbox's webhook delivery failed");
-                        if attempt < ATTEMPTS {
-                            tokio::time::sleep(Duration::from_millis(100) * attempt).await;
-                        }
+            let posts = by_url.entry(url.clone()).or_insert_with(|| {
+                let (posts, waiting) = tokio::sync::mpsc::unbounded_channel();
+                tokio::spawn(post_in_order(http.clone(), url, waiting));
+                posts
+            });
+            let _ = posts.send((body.clone(), headers));
+        }
+    }
+}
+
+/// Posts one URL's events in order: again after a failure, a few times,
+/// each attempt at most 5 s.
+async fn post_in_order(
+    http: reqwest::Client,
+    url: String,
+    mut waiting: tokio::sync::mpsc::UnboundedReceiver<(Arc<Value>, Vec<(String, String)>)>,
+) {
+    const ATTEMPTS: u32 = 5;
+    while let Some((body, headers)) = waiting.recv().await {
+        for attempt in 1..=ATTEMPTS {
+            let mut request = http.post(&url).json(&*body);
+            for (name, value) in &headers {
+                request = request.header(name, value);
+            }
+            match request.send().await {
+                Ok(response) if response.status().is_success() => break,
+                outcome => {
+                    tracing::debug!(%url, attempt, ?outcome, "the sandbox's webhook delivery failed");
+                    if attempt < ATTEMPTS {
+                        tokio::time::sleep(Duration::from_millis(100) * attempt).await;
                     }
                 }
             }
