@@ -158,12 +158,15 @@ async fn deliver_in_order(
     }
 }
 
+/// An event's body and the headers its webhook asked for.
+type Post = (Arc<Value>, Vec<(String, String)>);
+
 /// Posts one URL's events in order: again after a failure, a few times,
 /// each attempt at most 5 s.
 async fn post_in_order(
     http: reqwest::Client,
     url: String,
-    mut waiting: tokio::sync::mpsc::UnboundedReceiver<(Arc<Value>, Vec<(String, String)>)>,
+    mut waiting: tokio::sync::mpsc::UnboundedReceiver<Post>,
 ) {
     const ATTEMPTS: u32 = 5;
     while let Some((body, headers)) = waiting.recv().await {
