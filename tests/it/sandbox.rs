@@ -1120,6 +1120,25 @@ async fn groups_settings_and_media_change_as_later_reads_show() {
         .to_string();
     assert_eq!(renamed["name"], "new name");
     assert_ne!(new_code, code, "a revoked code is replaced");
+    assert!(
+        wa.get_group_metadata_by_invite_code(code.as_str())
+            .await
+            .is_err(),
+        "a revoked code opens nothing"
+    );
+    let by_code = serde_json::to_value(
+        wa.get_group_metadata_by_invite_code(new_code.as_str())
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(by_code["name"], "new name");
+    wa.send_group_invite(new_code.as_str(), "15550100002")
+        .await
+        .unwrap();
+    let invite = &sandbox.sent_to("15550100002")[0];
+    assert_eq!(invite.kind, "group_invite");
+    assert_eq!(invite.raw["group_invite"]["invite_code"], new_code.as_str());
     wa.leave_group(group.as_str()).await.unwrap();
     assert!(
         wa.get_group(group.as_str()).await.is_err(),

@@ -155,7 +155,11 @@ impl Groups {
 
 pub(super) fn routes() -> Router<Arc<Shared>> {
     Router::new()
-        .route("/groups", get(list).post(create))
+        .route("/groups", get(list).post(create).put(accept_invite))
+        .route(
+            "/groups/link/{invite_code}",
+            get(by_invite).post(send_invite),
+        )
         .route(
             "/groups/{group_id}",
             get(one).put(update_info).delete(leave),
@@ -196,6 +200,66 @@ async fn list(State(shared): State<Arc<Shared>>, Query(paging): Query<Paging>) -
         let page: Vec<&Value> = all.iter().skip(offset).take(count).collect();
         json!({"groups": page, "count": page.len(), "total": all.len(), "offset": offset})
     }))
+}
+
+impl Groups {
+    /// The group whose invite code is `code` (a revoked one is no one's).
+    fn by_code(&self, code: &str) -> Result<&Group, Refusal> {
+        self.groups
+            .values()
+            .find(|g| g.invite_code == code)
+            .ok_or_else(|| Refusal::not_found(format!("no group has the invite code {code}")))
+    }
+}
+
+/// `GET /groups/link/{InviteCode}`: what the invite shows of its group.
+async fn by_invite(State(shared): State<Arc<Shared>>, Path(code): Path<String>) -> Response {
+    answer(shared.groups().by_code(&code).map(|g| {
+        let participants: Vec<Value> = g
+            .participants
+            .iter()
+            .map(|(id, rank)| json!({"id": id, "rank": rank}))
+            .collect();
+        json!({"id": g.id, "name": g.name, "participants": participants,
+               "participantsCount": participants.len(), "created_at": g.created,
+               "created_by": super::HEALTH_USER})
+    }))
+}
+
+#[derive(Deserialize)]
+struct Invite {
+    invite_code: String,
+}
+
+/// `PUT /groups`: the channel joins by an invite code (it is already in
+/// the sandbox's own groups).
+async fn accept_invite(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    answer(parse::<Invite>(&body).and_then(|invite| {
+        let groups = shared.groups();
+        let group = groups.by_code(&invite.invite_code)?;
+        Ok(json!({"group_id": group.id}))
+    }))
+}
+
+/// `POST /groups/link/{InviteCode}`: the invite sent to a chat, as a
+/// `group_invite` message.
+async fn send_invite(
+    State(shared): State<Arc<Shared>>,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Response {
+    let found = shared
+        .groups()
+        .by_code(&code)
+        .map(|g| (g.id.clone(), g.name.clone()));
+    let sent = found.and_then(|(id, name)| {
+        let mut fields: serde_json::Map<String, Value> = parse(&body)?;
+        fields.insert("invite_code".into(), json!(code));
+        fields.insert("group_id".into(), json!(id));
+        fields.entry("title").or_insert(json!(name));
+        shared.lock().send("group_invite", fields)
+    });
+    super::routes::answer_sent(&shared, sent)
 }
 
 #[derive(Deserialize)]

@@ -525,7 +525,7 @@ async fn send_raw_media(
 }
 
 /// The answer to a send, and its statuses to come.
-fn answer_sent(shared: &Arc<Shared>, sent: Result<Value, Refusal>) -> Response {
+pub(super) fn answer_sent(shared: &Arc<Shared>, sent: Result<Value, Refusal>) -> Response {
     match sent {
         Ok(message) => {
             shared.notify_sent();
