@@ -25,10 +25,12 @@
 //! Prism) would check it: one that breaks it is refused with `400` and the
 //! service's error body, every reason in `error.details`.
 //!
-//! It emulates health, settings, chats, messages, sends, media, groups
-//! (create, participants, admins, invite, icon), labels, contacts,
-//! presences and newsletters (created, posted to, found by cursor, their
-//! messages paged with `before`): [`emulated_operations`];
+//! It emulates health, settings (and their reset), chats, messages (read,
+//! reacted to, forwarded, edited, deleted), every send, media (uploaded,
+//! listed, deleted), groups (create, rename, leave, participants, admins,
+//! invite codes, icon), labels, contacts, presences and newsletters
+//! (created, posted to, found by cursor, their messages paged with
+//! `before`): [`emulated_operations`];
 //! every other operation of the spec answers the spec's example, marked
 //! `x-sandbox-answer: example` ([`example_operations`]).
 //!
