@@ -45,12 +45,19 @@ pub(crate) struct Operation {
     /// Its operationId, e.g. `sendMessageText`.
     pub id: String,
     method: String,
-    /// The path template's segments; `None` for a parameter.
-    template: Vec<Option<String>>,
+    /// The path template's segments.
+    template: Vec<Segment>,
     parameters: Vec<Parameter>,
     body: Option<Body>,
     /// The answer the spec gives as its example.
     pub example: Example,
+}
+
+/// A segment of a path template: literal text, or a parameter's name.
+#[derive(Debug)]
+enum Segment {
+    Literal(String),
+    Parameter(String),
 }
 
 #[derive(Debug)]
@@ -206,7 +213,12 @@ impl Spec {
                     method: method.to_ascii_uppercase(),
                     template: path
                         .split('/')
-                        .map(|s| (!s.starts_with('{')).then(|| s.to_string()))
+                        .map(
+                            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                                Some(name) => Segment::Parameter(name.to_string()),
+                                None => Segment::Literal(s.to_string()),
+                            },
+                        )
                         .collect(),
                     parameters,
                     body,
@@ -257,25 +269,32 @@ impl Spec {
         let mut best: Option<&Operation> = None;
         for op in fitting {
             path_known = true;
-            let literal = |o: &Operation| o.template.iter().flatten().count();
+            let literal = |o: &Operation| {
+                o.template
+                    .iter()
+                    .filter(|s| matches!(s, Segment::Literal(_)))
+                    .count()
+            };
             if op.method == method && best.is_none_or(|b| literal(op) > literal(b)) {
                 best = Some(op);
             }
         }
         match best {
             Some(op) => {
+                // Each value by its name in the template, not by the order
+                // the parameters are declared in.
                 let values = op
                     .template
                     .iter()
                     .zip(&segments)
-                    .filter(|(t, _)| t.is_none())
-                    .map(|(_, s)| percent_decode_str(s).decode_utf8_lossy().into_owned());
-                let names = op
-                    .parameters
-                    .iter()
-                    .filter(|p| p.in_path)
-                    .map(|p| p.name.clone());
-                Found::Call(op, names.zip(values).collect())
+                    .filter_map(|(t, s)| match t {
+                        Segment::Parameter(name) => Some((
+                            name.clone(),
+                            percent_decode_str(s).decode_utf8_lossy().into_owned(),
+                        )),
+                        Segment::Literal(_) => None,
+                    });
+                Found::Call(op, values.collect())
             }
             None if path_known => Found::WrongMethod,
             None => Found::NoPath,
@@ -444,12 +463,12 @@ fn literal_brackets_in_classes(pattern: &str) -> String {
 }
 
 /// Whether a path's segments fit a template's.
-fn fits(template: &[Option<String>], segments: &[&str]) -> bool {
+fn fits(template: &[Segment], segments: &[&str]) -> bool {
     template.len() == segments.len()
-        && template
-            .iter()
-            .zip(segments)
-            .all(|(t, s)| t.as_deref().map_or(!s.is_empty(), |t| t == *s))
+        && template.iter().zip(segments).all(|(t, s)| match t {
+            Segment::Literal(literal) => literal == s,
+            Segment::Parameter(_) => !s.is_empty(),
+        })
 }
 
 /// A media type's essence: lower case, without its parameters.
@@ -783,6 +802,18 @@ mod tests {
                 "ChatID".to_string(),
                 "1234567890@s.whatsapp.net".to_string()
             )]
+        );
+        let (op, values) = call("DELETE", "/labels/1/15550100000@s.whatsapp.net");
+        assert_eq!(op.id, "deleteLabelAssociation");
+        assert_eq!(
+            values,
+            [
+                ("LabelID".to_string(), "1".to_string()),
+                (
+                    "AssociationID".to_string(),
+                    "15550100000@s.whatsapp.net".to_string()
+                )
+            ]
         );
         assert!(matches!(
             spec().unwrap().find("DELETE", "/health"),
