@@ -740,6 +740,10 @@ async fn labels_contacts_and_presences_keep_their_state() {
         contacts["total"], 2,
         "the person who wrote, and Bob: {contacts}"
     );
+    wa.send_contact("15550100002", "15550100001").await.unwrap();
+    let card = &sandbox.sent_to("15550100001")[0];
+    assert_eq!(card.kind, "contact");
+    assert_eq!(card.raw["contact"]["name"], "Bob", "the saved name");
     let bob = serde_json::to_value(wa.get_contact("15550100002").await.unwrap()).unwrap();
     assert_eq!(
         (&bob["name"], &bob["saved"]),

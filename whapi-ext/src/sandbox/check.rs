@@ -93,6 +93,7 @@ pub(crate) const EMULATED: &[&str] = &[
     "addContact",
     "getContact",
     "checkExist",
+    "sendContact",
     "sendMePresence",
     "getPresence",
     "subscribePresence",

@@ -83,7 +83,10 @@ impl Contacts {
 pub(super) fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/contacts", get(list).post(check_phones).put(add))
-        .route("/contacts/{contact_id}", get(one).head(exists))
+        .route(
+            "/contacts/{contact_id}",
+            get(one).head(exists).post(send_card),
+        )
         .route("/presences/me", get(own_presence_read).put(own_presence))
         .route(
             "/presences/{entry_id}",
@@ -118,6 +121,31 @@ async fn list(State(shared): State<Arc<Shared>>, Query(paging): Query<Paging>) -
 async fn one(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
     let found = everyone(&shared).into_iter().find(|c| c["id"] == id);
     answer(found.ok_or_else(|| Refusal::not_found(format!("no contact {id}"))))
+}
+
+/// `POST /contacts/{ContactID}`: the person's contact card sent to a chat
+/// (`to`), named as the channel saved them.
+async fn send_card(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    request: axum::extract::Request,
+) -> Response {
+    let fields = super::routes::fields_of(&shared, request).await;
+    let sent = fields.and_then(|mut fields| {
+        let phone = phone_of(&id)?;
+        let name = shared
+            .contacts()
+            .saved
+            .get(&phone)
+            .cloned()
+            .unwrap_or_else(|| phone.clone());
+        let vcard =
+            format!("BEGIN:VCARD\nVERSION:3.0\nFN:{name}\nTEL;waid={phone}:+{phone}\nEND:VCARD");
+        fields.insert("name".into(), json!(name));
+        fields.insert("vcard".into(), json!(vcard));
+        shared.lock().send("contact", fields)
+    });
+    super::routes::answer_sent(&shared, sent)
 }
 
 /// `HEAD /contacts/{ContactID}`: in the sandbox every well-formed number

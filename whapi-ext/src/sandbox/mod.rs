@@ -26,7 +26,8 @@
 //! service's error body, every reason in `error.details`.
 //!
 //! It emulates health, settings (and their reset), chats, messages (read,
-//! reacted to, forwarded, edited, deleted), every send, media (uploaded,
+//! reacted to, forwarded, edited, deleted), every send (and contact cards,
+//! group invites), media (uploaded,
 //! listed, deleted), groups (create, rename, leave, participants, admins,
 //! invite codes, icon), labels, contacts, presences and newsletters
 //! (created, posted to, found by cursor, their messages paged with

@@ -355,7 +355,10 @@ async fn send_story(
 
 /// A request's fields: its JSON object, or its form's fields with the file
 /// stored as media (by its id).
-async fn fields_of(shared: &Shared, request: Request) -> Result<Map<String, Value>, Refusal> {
+pub(super) async fn fields_of(
+    shared: &Shared,
+    request: Request,
+) -> Result<Map<String, Value>, Refusal> {
     let is_form = request
         .headers()
         .get(header::CONTENT_TYPE)
