@@ -27,11 +27,10 @@
 //!
 //! It emulates health, settings (and their reset), chats, messages (read,
 //! reacted to, forwarded, edited, deleted), every send (and contact cards,
-//! group invites), media (uploaded,
-//! listed, deleted), groups (create, rename, leave, participants, admins,
-//! invite codes, icon), labels, contacts, presences and newsletters
-//! (created, posted to, found by cursor, their messages paged with
-//! `before`): [`emulated_operations`];
+//! group invites), media (uploaded, listed, deleted), groups (create,
+//! rename, leave, participants, admins, invite codes, icon), labels,
+//! contacts, presences and newsletters (created, posted to, found by
+//! cursor, their messages paged with `before`): [`emulated_operations`];
 //! every other operation of the spec answers the spec's example, marked
 //! `x-sandbox-answer: example` ([`example_operations`]).
 //!
