@@ -142,12 +142,7 @@ pub(super) async fn keep_to_spec(
             ))
         }
     };
-    let media_type = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/octet-stream")
-        .to_string();
+    let media_type = super::routes::media_type(&parts.headers).to_string();
     let form = if media_type.starts_with("multipart/form-data") {
         match form_fields(&parts, &media_type, bytes.clone()).await {
             Ok(fields) => Some(fields),

@@ -13,12 +13,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::routes::{answer, parse, Paging};
-use super::state::{now, Event, Refusal};
+use super::state::{now, offset_page, Event, Refusal};
 use super::Shared;
 
 /// What the sandbox knows of people beyond their chats.
@@ -110,12 +110,9 @@ fn everyone(shared: &Shared) -> Vec<Value> {
     known.into_values().collect()
 }
 
-async fn list(State(shared): State<Arc<Shared>>, Query(paging): Query<Paging>) -> Response {
-    answer(paging.checked().map(|(offset, count)| {
-        let all = everyone(&shared);
-        let page: Vec<&Value> = all.iter().skip(offset).take(count).collect();
-        json!({"contacts": page, "count": page.len(), "total": all.len(), "offset": offset})
-    }))
+async fn list(State(shared): State<Arc<Shared>>, Query(paging): Query<Paging>) -> Json<Value> {
+    let (offset, count) = paging.window();
+    Json(offset_page("contacts", &everyone(&shared), offset, count))
 }
 
 async fn one(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {

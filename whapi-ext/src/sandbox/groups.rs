@@ -9,12 +9,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::Router;
+use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::routes::{answer, parse, refuse, Paging};
-use super::state::Refusal;
+use super::state::{offset_page, Refusal};
 use super::Shared;
 
 /// The channel's groups, by id.
@@ -193,13 +193,10 @@ async fn create(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     }))
 }
 
-async fn list(State(shared): State<Arc<Shared>>, Query(paging): Query<Paging>) -> Response {
-    answer(paging.checked().map(|(offset, count)| {
-        let groups = shared.groups();
-        let all: Vec<Value> = groups.groups.values().map(Group::json).collect();
-        let page: Vec<&Value> = all.iter().skip(offset).take(count).collect();
-        json!({"groups": page, "count": page.len(), "total": all.len(), "offset": offset})
-    }))
+async fn list(State(shared): State<Arc<Shared>>, Query(paging): Query<Paging>) -> Json<Value> {
+    let (offset, count) = paging.window();
+    let all: Vec<Value> = shared.groups().groups.values().map(Group::json).collect();
+    Json(offset_page("groups", &all, offset, count))
 }
 
 impl Groups {

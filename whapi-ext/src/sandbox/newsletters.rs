@@ -9,12 +9,12 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
-use axum::Router;
+use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::routes::{answer, parse, Paging};
-use super::state::{now, Refusal};
+use super::state::{now, offset_page, Refusal};
 use super::Shared;
 
 /// The channel's newsletters, oldest first.
@@ -64,13 +64,14 @@ async fn create(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     }))
 }
 
-async fn list(State(shared): State<Arc<Shared>>, Query(paging): Query<Paging>) -> Response {
-    answer(paging.checked().map(|(offset, count)| {
-        let newsletters = shared.newsletters();
-        let all = &newsletters.list;
-        let page: Vec<&Value> = all.iter().skip(offset).take(count).collect();
-        json!({"newsletters": page, "count": page.len(), "total": all.len(), "offset": offset})
-    }))
+async fn list(State(shared): State<Arc<Shared>>, Query(paging): Query<Paging>) -> Json<Value> {
+    let (offset, count) = paging.window();
+    Json(offset_page(
+        "newsletters",
+        &shared.newsletters().list,
+        offset,
+        count,
+    ))
 }
 
 /// `GET /newsletters/find`: by `search` in the name, `count` at a time;

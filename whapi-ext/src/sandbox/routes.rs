@@ -63,10 +63,6 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
             shared.clone(),
             super::check::keep_to_spec,
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            shared.clone(),
-            authorized,
-        ))
         // Media goes up to the service's own limit, not axum's 2 MB; outside
         // the spec's check, whose form reading needs it too.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
@@ -74,7 +70,8 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
 }
 
 /// The server of every channel: each request goes to the channel its token
-/// names (as on the service, one URL serves every channel).
+/// names (as on the service, one URL serves every channel); one without a
+/// channel's token is refused here, as the service refuses it.
 pub(super) fn by_token(channels: Vec<(String, Router)>) -> Router {
     let channels = Arc::new(channels);
     Router::new().fallback(move |request: Request| {
@@ -95,21 +92,8 @@ pub(super) fn by_token(channels: Vec<(String, Router)>) -> Router {
     })
 }
 
-/// Refuses requests without the sandbox's token, as the service does
-/// without a channel's: a bearer token, or the `token` query parameter
-/// (the spec's two schemes).
-async fn authorized(
-    State(shared): State<Arc<Shared>>,
-    request: Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let known = carries_token(&request, &shared.token);
-    if !known {
-        return refuse(&Refusal::new(401, "missing or wrong token"));
-    }
-    next.run(request).await
-}
-
+/// Whether a request carries `token`, as the service takes a channel's: a
+/// bearer token, or the `token` query parameter (the spec's two schemes).
 fn carries_token(request: &Request, token: &str) -> bool {
     let by_bearer = request
         .headers()
@@ -177,23 +161,16 @@ pub(super) struct Paging {
 }
 
 impl Paging {
-    pub(super) fn checked(&self) -> Result<(usize, usize), Refusal> {
-        let count = self.count.unwrap_or(100);
-        if !(1..=500).contains(&count) {
-            return Err(Refusal::bad_request("`count` must be from 1 to 500"));
-        }
-        Ok((self.offset.unwrap_or(0), count))
+    /// Offset and count, the service's defaults where not given (the
+    /// spec's check has held `count` to 1..=500 already).
+    pub(super) fn window(&self) -> (usize, usize) {
+        (self.offset.unwrap_or(0), self.count.unwrap_or(100))
     }
 }
 
-async fn chats(State(shared): State<Arc<Shared>>, Query(paging): Query<Paging>) -> Response {
-    match paging.checked() {
-        Ok((offset, count)) => {
-            let channel = shared.lock();
-            Json(channel.chats_page(offset, count)).into_response()
-        }
-        Err(refusal) => refuse(&refusal),
-    }
+async fn chats(State(shared): State<Arc<Shared>>, Query(paging): Query<Paging>) -> Json<Value> {
+    let (offset, count) = paging.window();
+    Json(shared.lock().chats_page(offset, count))
 }
 
 async fn chat(State(shared): State<Arc<Shared>>, Path(chat_id): Path<String>) -> Response {
@@ -227,11 +204,8 @@ fn page_of_messages(
     paging: &Paging,
     filter: &MessageFilter,
 ) -> Response {
-    answer(
-        paging
-            .checked()
-            .map(|(offset, count)| shared.lock().messages_page(chat, filter, offset, count)),
-    )
+    let (offset, count) = paging.window();
+    Json(shared.lock().messages_page(chat, filter, offset, count)).into_response()
 }
 
 /// `GET /messages/{MessageID}`.
@@ -325,12 +299,12 @@ async fn reset_settings(State(shared): State<Arc<Shared>>) -> Response {
     answer(Ok(shared.lock().reset_settings()))
 }
 
-async fn media_files(State(shared): State<Arc<Shared>>, Query(paging): Query<Paging>) -> Response {
-    answer(
-        paging
-            .checked()
-            .map(|(offset, count)| shared.lock().media_page(offset, count)),
-    )
+async fn media_files(
+    State(shared): State<Arc<Shared>>,
+    Query(paging): Query<Paging>,
+) -> Json<Value> {
+    let (offset, count) = paging.window();
+    Json(shared.lock().media_page(offset, count))
 }
 
 async fn delete_media(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
@@ -359,11 +333,7 @@ pub(super) async fn fields_of(
     shared: &Shared,
     request: Request,
 ) -> Result<Map<String, Value>, Refusal> {
-    let is_form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("multipart/form-data"));
+    let is_form = media_type(request.headers()).starts_with("multipart/form-data");
     if !is_form {
         let body = Bytes::from_request(request, &())
             .await
@@ -390,11 +360,7 @@ pub(super) async fn fields_of(
             .map_err(|e| Refusal::bad_request(e.to_string()))?;
         let value = if is_file {
             let mime = mime.unwrap_or_else(|| "application/octet-stream".into());
-            let id = shared
-                .channel
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .put_media(data, &mime);
+            let id = shared.lock().put_media(data, &mime);
             json!(id)
         } else {
             let text = String::from_utf8_lossy(&data);
@@ -414,11 +380,7 @@ async fn upload(
     headers: HeaderMap,
     request: Request,
 ) -> Response {
-    let mime = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/octet-stream")
-        .to_string();
+    let mime = media_type(&headers).to_string();
     if mime.starts_with("multipart/form-data") {
         return match fields_of(&shared, request).await {
             Ok(fields) => {
@@ -441,11 +403,7 @@ async fn upload(
         Err(e) => return refuse(&Refusal::bad_request(e.to_string())),
     };
     let size = body.len();
-    let id = shared
-        .channel
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .put_media(body, &mime);
+    let id = shared.lock().put_media(body, &mime);
     Json(json!({"media": [{"id": id, "file_size": size, "mime_type": mime}]})).into_response()
 }
 
@@ -481,6 +439,15 @@ async fn not_emulated(method: Method, uri: Uri, request: Request) -> Response {
     }
 }
 
+/// A request's media type as sent (`application/octet-stream` when it
+/// names none).
+pub(super) fn media_type(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream")
+}
+
 /// A JSON body as `T`, or the refusal naming what is wrong with it.
 pub(super) fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Refusal> {
     serde_json::from_slice(body).map_err(|e| Refusal::bad_request(e.to_string()))
@@ -503,20 +470,8 @@ async fn send_raw_media(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    const MEDIA: [&str; 8] = [
-        "image", "video", "gif", "short", "audio", "voice", "document", "sticker",
-    ];
-    let kind = kind.to_ascii_lowercase();
-    if !MEDIA.contains(&kind.as_str()) {
-        return refuse(&Refusal::bad_request(format!(
-            "`{kind}` is not a media type"
-        )));
-    }
-    let mime = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/octet-stream")
-        .to_string();
+    // The spec's check has held `kind` to its MediaMessageType enum.
+    let mime = media_type(&headers).to_string();
     let mut fields = op.read_query(uri.query());
     let sent = {
         let mut channel = shared.lock();

@@ -297,8 +297,7 @@ impl Channel {
             .iter()
             .map(|(id, m)| json!({"id": id, "mime_type": m.mime_type, "file_size": m.bytes.len()}))
             .collect();
-        let page: Vec<&Value> = files.iter().skip(offset).take(count).collect();
-        json!({"files": page, "count": page.len(), "total": files.len(), "offset": offset})
+        offset_page("files", &files, offset, count)
     }
 
     /// `DELETE /media/{id}`.
@@ -404,9 +403,11 @@ impl Channel {
         if filter.sort.as_deref() == Some("asc") {
             chosen.reverse();
         }
-        let page: Vec<&Value> = chosen.iter().skip(offset).take(count).copied().collect();
-        json!({"messages": page, "count": page.len(), "total": chosen.len(), "offset": offset,
-               "first": offset, "last": offset + page.len()})
+        let shown = chosen.len().saturating_sub(offset).min(count);
+        let mut page = offset_page("messages", &chosen, offset, count);
+        page["first"] = json!(offset);
+        page["last"] = json!(offset + shown);
+        page
     }
 
     /// A chat's messages, oldest first (a newsletter's, indexed from 0).
@@ -419,9 +420,7 @@ impl Channel {
 
     /// Chats, most recently active first, one page.
     pub(crate) fn chats_page(&self, offset: usize, count: usize) -> Value {
-        let chats = self.chats_by_activity();
-        let page: Vec<Value> = chats.iter().skip(offset).take(count).cloned().collect();
-        json!({"chats": page, "count": page.len(), "total": chats.len(), "offset": offset})
+        offset_page("chats", &self.chats_by_activity(), offset, count)
     }
 
     pub(crate) fn chat(&self, id: &str) -> Option<Value> {
@@ -556,6 +555,23 @@ fn content_of(kind: &str, mut fields: Map<String, Value>) -> Value {
         fields.insert(key.to_string(), media);
     }
     Value::Object(fields)
+}
+
+/// One page of a list as the service writes it: the items under `key`,
+/// with `count`, `total` and `offset`.
+pub(crate) fn offset_page<T: serde::Serialize>(
+    key: &str,
+    all: &[T],
+    offset: usize,
+    count: usize,
+) -> Value {
+    let page = &all[offset.min(all.len())..offset.saturating_add(count).min(all.len())];
+    let mut list = Map::new();
+    list.insert(key.to_string(), json!(page));
+    list.insert("count".into(), json!(page.len()));
+    list.insert("total".into(), json!(all.len()));
+    list.insert("offset".into(), json!(offset));
+    Value::Object(list)
 }
 
 /// A chat's type, by its id's domain.
