@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::routes::{answer, parse, refuse, Paging};
-use super::state::{offset_page, Refusal};
+use super::state::{now, offset_page, Refusal};
 use super::Shared;
 
 /// The channel's groups, by id.
@@ -37,12 +37,15 @@ struct Group {
 }
 
 impl Group {
-    fn json(&self) -> Value {
-        let participants: Vec<Value> = self
-            .participants
+    fn participants_json(&self) -> Vec<Value> {
+        self.participants
             .iter()
             .map(|(id, rank)| json!({"id": id, "rank": rank}))
-            .collect();
+            .collect()
+    }
+
+    fn json(&self) -> Value {
+        let participants = self.participants_json();
         let mut group = json!({"id": self.id, "name": self.name, "type": "group", "timestamp": self.created,
                "participants": participants, "participants_count": participants.len()});
         if let Some(description) = &self.description {
@@ -50,6 +53,11 @@ impl Group {
         }
         group
     }
+}
+
+/// The invite code numbered `n` of a group: no code is given twice.
+fn invite_code(n: u64, group_id: &str) -> String {
+    format!("SbxInvite{n:06}{}", &group_id[7..12])
 }
 
 /// The phone numbers given, as the SDK's [`ContactId`] writes them; an
@@ -74,14 +82,12 @@ impl Groups {
         }
         let members = phones(participants)?;
         self.next += 1;
-        let created = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let created = now();
         let id = format!("1203630{:011}@g.us", created % 100_000_000_000 + self.next);
-        let mut everyone = vec![("15550109999".to_string(), "creator")];
+        let mut everyone = vec![(super::HEALTH_USER.to_string(), "creator")];
         everyone.extend(members.into_iter().map(|m| (m, "member")));
         let group = Group {
-            invite_code: format!("SbxInvite{:06}{}", self.next, &id[7..12]),
+            invite_code: invite_code(self.next, &id),
             id: id.clone(),
             name: subject.to_string(),
             participants: everyone,
@@ -92,6 +98,14 @@ impl Groups {
         let answer = group.json();
         self.groups.insert(id, group);
         Ok(answer)
+    }
+
+    /// The group whose invite code is `code` (a revoked one is no one's).
+    fn by_code(&self, code: &str) -> Result<&Group, Refusal> {
+        self.groups
+            .values()
+            .find(|g| g.invite_code == code)
+            .ok_or_else(|| Refusal::not_found(format!("no group has the invite code {code}")))
     }
 
     fn get_mut(&mut self, id: &str) -> Result<&mut Group, Refusal> {
@@ -199,24 +213,10 @@ async fn list(State(shared): State<Arc<Shared>>, Query(paging): Query<Paging>) -
     Json(offset_page("groups", &all, offset, count))
 }
 
-impl Groups {
-    /// The group whose invite code is `code` (a revoked one is no one's).
-    fn by_code(&self, code: &str) -> Result<&Group, Refusal> {
-        self.groups
-            .values()
-            .find(|g| g.invite_code == code)
-            .ok_or_else(|| Refusal::not_found(format!("no group has the invite code {code}")))
-    }
-}
-
 /// `GET /groups/link/{InviteCode}`: what the invite shows of its group.
 async fn by_invite(State(shared): State<Arc<Shared>>, Path(code): Path<String>) -> Response {
     answer(shared.groups().by_code(&code).map(|g| {
-        let participants: Vec<Value> = g
-            .participants
-            .iter()
-            .map(|(id, rank)| json!({"id": id, "rank": rank}))
-            .collect();
+        let participants = g.participants_json();
         json!({"id": g.id, "name": g.name, "participants": participants,
                "participantsCount": participants.len(), "created_at": g.created,
                "created_by": super::HEALTH_USER})
@@ -301,7 +301,7 @@ async fn revoke_invite(State(shared): State<Arc<Shared>>, Path(id): Path<String>
     groups.next += 1;
     let fresh = groups.next;
     answer(groups.get_mut(&id).map(|g| {
-        g.invite_code = format!("SbxInvite{fresh:06}{}", &g.id[7..12]);
+        g.invite_code = invite_code(fresh, &g.id);
         json!({"success": true})
     }))
 }
@@ -382,11 +382,7 @@ async fn set_icon(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let mime = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
+    let mime = super::routes::media_type(&headers).to_string();
     // By reference (`{"media": "<id or URL>"}`): an uploaded file is used;
     // a URL is kept as it is, and read back as `text/uri-list` (the
     // sandbox fetches nothing).
