@@ -33,22 +33,16 @@ use whapi_ext::Whapi;
 async fn main() -> Result<(), common::Failure> {
     let live = std::env::var("WHAPI_TOKEN").is_ok_and(|t| !t.trim().is_empty());
     let on_prism = std::env::var("WHAPI_MOCK").is_ok_and(|m| m == "prism");
-    let mut _prism = None;
+    // Keeps Prism running while the job talks to it.
+    let mut _prism_session = None;
     let (wa, to, sandbox) = if live {
         let session = common::connect().await?;
         (session.wa, session.to, None)
     } else if on_prism {
-        let prism = whapi_tests::prism::Prism::try_start(false)?;
-        println!(
-            "WHAPI_MOCK=prism: talking to a local spec-validating mock (Prism) at {}",
-            prism.url
-        );
-        let wa = Whapi::builder()
-            .token("mock-token")
-            .base_url(&prism.url)
-            .build()?;
-        _prism = Some(prism);
-        (wa, Some("15550100000".to_string()), None)
+        let session = common::on_prism()?;
+        let (wa, to) = (session.wa.clone(), session.to.clone());
+        _prism_session = Some(session);
+        (wa, to, None)
     } else {
         let sandbox = Sandbox::start().await?;
         println!(

@@ -69,15 +69,15 @@ pub async fn connect() -> Result<Session, Failure> {
         })
     }
     #[cfg(not(feature = "sandbox"))]
-    local_mock()
+    on_prism()
 }
 
-/// A freshly started Prism, answering from the spec.
-#[cfg(not(feature = "sandbox"))]
-fn local_mock() -> Result<Session, Failure> {
+/// A freshly started Prism, answering from the spec (the examples without
+/// the `sandbox` feature, and the main job with `WHAPI_MOCK=prism`).
+pub fn on_prism() -> Result<Session, Failure> {
     let prism = Prism::try_start(false)?;
     println!(
-        "WHAPI_TOKEN is not set: talking to a local spec-validating mock (Prism) at {}",
+        "talking to a local spec-validating mock (Prism) at {}",
         prism.url
     );
     let wa = Whapi::builder()
@@ -88,6 +88,8 @@ fn local_mock() -> Result<Session, Failure> {
         wa,
         to: Some(MOCK_RECIPIENTS[0].to_string()),
         mock: true,
+        #[cfg(feature = "sandbox")]
+        sandbox: None,
         _prism: Some(prism),
     })
 }
