@@ -45,14 +45,6 @@ fn create_private(path: &Path) -> Result<std::fs::File, common::Failure> {
     })
 }
 
-/// Whether the session runs on the sandbox, which pages for real.
-fn on_sandbox(session: &common::Session) -> bool {
-    #[cfg(feature = "sandbox")]
-    return session.sandbox.is_some();
-    #[cfg(not(feature = "sandbox"))]
-    return false;
-}
-
 #[tokio::main]
 async fn main() -> Result<(), common::Failure> {
     let session = common::connect().await?;
@@ -78,7 +70,7 @@ async fn main() -> Result<(), common::Failure> {
             }
         }
     }
-    let limit = (session.mock && !on_sandbox(&session)).then_some(20);
+    let limit = (session.mock && !session.on_sandbox()).then_some(20);
     let mut file = BufWriter::new(create_private(&out)?);
 
     let progress = ProgressBar::no_length().with_style(ProgressStyle::with_template(

@@ -34,6 +34,17 @@ pub struct Session {
     _prism: Option<Prism>,
 }
 
+impl Session {
+    /// Whether the session runs on the sandbox, which pages for real (the
+    /// mock repeats one example page).
+    pub fn on_sandbox(&self) -> bool {
+        #[cfg(feature = "sandbox")]
+        return self.sandbox.is_some();
+        #[cfg(not(feature = "sandbox"))]
+        return false;
+    }
+}
+
 /// Connects to Whapi with `WHAPI_TOKEN` (and optional `WHAPI_BASE_URL`,
 /// `WHAPI_TO`), else to a freshly started sandbox or mock, and says which.
 pub async fn connect() -> Result<Session, Failure> {
