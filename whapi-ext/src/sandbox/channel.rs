@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::shared::Shared;
 use super::state::chat_of;
-use super::{button_reply, faults, operation_named, Fault};
+use super::{button_reply, Fault};
 use crate::{Error, Result, Whapi};
 
 /// A message the channel sent, as the sandbox recorded it.
@@ -174,12 +174,11 @@ impl SandboxChannel {
     /// meet `fault` instead of their usual answer. Fails for an unknown
     /// operation.
     pub fn fail_next(&self, operation: &str, times: usize, fault: Fault) -> Result<()> {
-        let found = operation_named(operation).ok_or_else(|| {
-            Error::invalid("operation", format!("no operation is named `{operation}`"))
-        })?;
-        faults::check(&fault).map_err(|rule| Error::invalid("fault", rule))?;
-        self.shared.faults.add(found.operation_id, times, fault);
-        Ok(())
+        self.shared
+            .faults
+            .set(operation, times, fault)
+            .map(drop)
+            .map_err(|(field, rule)| Error::invalid(field, rule))
     }
 
     /// Forgets every fault still waiting for its calls.

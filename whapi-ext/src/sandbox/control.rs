@@ -159,14 +159,10 @@ async fn control_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Respon
         Err(refusal) => return refuse(&refusal),
     };
     let fault = match (request.status, request.stall_ms, request.cut) {
-        (Some(status), None, None)
-            if super::faults::check(&Fault::server_error(status)).is_ok() =>
-        {
-            Fault::Status {
-                status,
-                retry_after: request.retry_after.map(Duration::from_secs),
-            }
-        }
+        (Some(status), None, None) => Fault::Status {
+            status,
+            retry_after: request.retry_after.map(Duration::from_secs),
+        },
         (None, Some(ms), None) => Fault::Stall(Duration::from_millis(ms)),
         (None, None, Some(true)) => Fault::CutAnswer,
         _ => {
@@ -175,11 +171,10 @@ async fn control_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Respon
             ))
         }
     };
-    let Some(op) = super::operation_named(&request.operation) else {
-        let message = format!("no operation is named `{}`", request.operation);
-        return refuse(&Refusal::bad_request(message));
-    };
     let times = request.times.unwrap_or(1);
-    shared.faults.add(op.operation_id, times, fault);
-    Json(json!({"operation": op.operation_id, "times": times})).into_response()
+    let set = shared.faults.set(&request.operation, times, fault);
+    super::routes::answer(
+        set.map(|id| json!({"operation": id, "times": times}))
+            .map_err(|(_, rule)| Refusal::bad_request(rule)),
+    )
 }

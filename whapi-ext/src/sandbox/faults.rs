@@ -58,7 +58,23 @@ pub(crate) struct Faults {
 }
 
 impl Faults {
-    pub(crate) fn add(&self, operation: &'static str, times: usize, fault: Fault) {
+    /// Sets `fault` for the next `times` calls of `operation` (its
+    /// operationId or its client method's name); its operationId, or the
+    /// field at fault (`operation`, `fault`) and why.
+    pub(crate) fn set(
+        &self,
+        operation: &str,
+        times: usize,
+        fault: Fault,
+    ) -> Result<&'static str, (&'static str, String)> {
+        let found = operation_named(operation)
+            .ok_or_else(|| ("operation", format!("no operation is named `{operation}`")))?;
+        check(&fault).map_err(|rule| ("fault", rule))?;
+        self.add(found.operation_id, times, fault);
+        Ok(found.operation_id)
+    }
+
+    fn add(&self, operation: &'static str, times: usize, fault: Fault) {
         if times > 0 {
             let mut waiting = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
             waiting.push((operation, times, fault));
@@ -86,8 +102,15 @@ impl Faults {
     }
 }
 
+/// An operation by its operationId or its client method's name.
+pub(crate) fn operation_named(name: &str) -> Option<&'static whapi_client::Operation> {
+    whapi_client::OPERATIONS
+        .iter()
+        .find(|op| op.operation_id == name || op.name == name)
+}
+
 /// Checks a fault before it is set: a status must be an error's.
-pub(crate) fn check(fault: &Fault) -> Result<(), String> {
+fn check(fault: &Fault) -> Result<(), String> {
     match fault {
         Fault::Status { status, .. } if !(400..=599).contains(status) => {
             Err(format!("a fault's status is from 400 to 599, not {status}"))

@@ -293,13 +293,6 @@ pub fn example_operations() -> Vec<&'static str> {
     ids
 }
 
-/// An operation by its operationId or its client method's name.
-pub(crate) fn operation_named(name: &str) -> Option<&'static whapi_client::Operation> {
-    whapi_client::OPERATIONS
-        .iter()
-        .find(|op| op.operation_id == name || op.name == name)
-}
-
 /// A `reply` message's content and context: the button `button_id`
 /// pressed, its id as the live service writes it (`ButtonsV3:<id>`).
 fn button_reply(button_id: &str, title: &str, quoted: Option<&str>) -> (Value, Option<Value>) {
