@@ -25,6 +25,17 @@ async fn recording_receiver() -> (String, Arc<Mutex<Vec<WebhookEvent>>>) {
     (url, events)
 }
 
+/// A recording receiver registered as the channel's webhook for `kinds`;
+/// what it has received.
+async fn webhooks_to_a_recorder(
+    wa: &Whapi,
+    kinds: Vec<types::Event>,
+) -> Arc<Mutex<Vec<WebhookEvent>>> {
+    let (url, events) = recording_receiver().await;
+    wa.ensure_webhook(&url, kinds, None).await.unwrap();
+    events
+}
+
 fn event(kind: types::WebhookEventTypeType) -> types::Event {
     types::Event {
         type_: Some(kind),
@@ -36,14 +47,8 @@ fn event(kind: types::WebhookEventTypeType) -> types::Event {
 async fn a_send_gets_a_fresh_id_and_goes_sent_delivered_read_with_a_webhook_each() {
     let sandbox = Sandbox::start().await.unwrap();
     let wa = sandbox.client();
-    let (url, events) = recording_receiver().await;
-    wa.ensure_webhook(
-        &url,
-        vec![event(types::WebhookEventTypeType::Statuses)],
-        None,
-    )
-    .await
-    .unwrap();
+    let events =
+        webhooks_to_a_recorder(&wa, vec![event(types::WebhookEventTypeType::Statuses)]).await;
 
     let first = wa
         .send_message_text("+1 (555) 010-0000", "hi")
@@ -758,14 +763,8 @@ async fn labels_contacts_and_presences_keep_their_state() {
     assert_eq!(checked["contacts"][0]["status"], "valid");
     assert_eq!(checked["contacts"][1]["status"], "invalid");
 
-    let (url, events) = recording_receiver().await;
-    wa.ensure_webhook(
-        &url,
-        vec![event(types::WebhookEventTypeType::Presences)],
-        None,
-    )
-    .await
-    .unwrap();
+    let events =
+        webhooks_to_a_recorder(&wa, vec![event(types::WebhookEventTypeType::Presences)]).await;
     sandbox.set_presence("15550100005", "online").unwrap();
     wa.subscribe_presence("15550100001").await.unwrap();
     sandbox.set_presence("15550100001", "typing").unwrap();
@@ -803,9 +802,8 @@ async fn labels_contacts_and_presences_keep_their_state() {
 async fn injected_status_changes_and_group_joins_change_state_and_post_webhooks() {
     let sandbox = Sandbox::start().await.unwrap();
     let wa = sandbox.client();
-    let (url, events) = recording_receiver().await;
-    wa.ensure_webhook(
-        &url,
+    let events = webhooks_to_a_recorder(
+        &wa,
         vec![
             event(types::WebhookEventTypeType::Statuses),
             types::Event {
@@ -813,10 +811,8 @@ async fn injected_status_changes_and_group_joins_change_state_and_post_webhooks(
                 method: Some(types::EventMethod::Put),
             },
         ],
-        None,
     )
-    .await
-    .unwrap();
+    .await;
 
     let sent = wa.send_message_text("15550100000", "hi").await.unwrap();
     sandbox.set_status(sent.id(), "failed").unwrap();
@@ -1036,14 +1032,8 @@ async fn carousels_and_stories_of_every_kind_are_sent_and_recorded() {
 async fn messages_are_read_reacted_to_forwarded_edited_and_deleted() {
     let sandbox = Sandbox::start().await.unwrap();
     let wa = sandbox.client();
-    let (url, events) = recording_receiver().await;
-    wa.ensure_webhook(
-        &url,
-        vec![event(types::WebhookEventTypeType::Messages)],
-        None,
-    )
-    .await
-    .unwrap();
+    let events =
+        webhooks_to_a_recorder(&wa, vec![event(types::WebhookEventTypeType::Messages)]).await;
     let incoming = sandbox.receive_text("15550100000", "hi").await.unwrap();
     let sent = wa.send_message_text("15550100000", "draft").await.unwrap();
     let sent_id = sent.id().to_string();
