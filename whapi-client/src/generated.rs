@@ -43012,30 +43012,46 @@ pub mod builder {
             let channel_type = channel_type.map_err(Error::InvalidRequest)?;
             let platform = platform.map_err(Error::InvalidRequest)?;
             let wakeup = wakeup.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/health", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/health"].concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &channel_type {
+                Some(value) => {
+                    request
+                        .query(
+                            &progenitor_client::QueryParam::new("channel_type", value),
+                        )
+                }
+                None => request,
+            };
+            let request = match &platform {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("platform", value))
+                }
+                None => request,
+            };
+            let request = match &wakeup {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("wakeup", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(
-                    &progenitor_client::QueryParam::new("channel_type", &channel_type),
-                )
-                .query(&progenitor_client::QueryParam::new("platform", &platform))
-                .query(&progenitor_client::QueryParam::new("wakeup", &wakeup))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "check_health",
             };
@@ -43044,7 +43060,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43065,25 +43081,24 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::SettingsReceived>, Error<()>> {
             let Self { client } = self;
-            let url = format!("{}/settings", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/settings"].concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_channel_settings",
             };
@@ -43092,7 +43107,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43113,25 +43128,24 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client } = self;
-            let url = format!("{}/settings", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/settings"].concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "reset_channel_settings",
             };
@@ -43140,7 +43154,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43186,26 +43200,25 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::Settings::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/settings", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/settings"].concat();
+            let request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "update_channel_settings",
             };
@@ -43214,7 +43227,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43233,25 +43246,24 @@ pub mod builder {
         ///Sends a `GET` request to `/settings/events`
         pub async fn send(self) -> Result<ResponseValue<types::Events>, Error<()>> {
             let Self { client } = self;
-            let url = format!("{}/settings/events", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/settings/events"].concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_allowed_events",
             };
@@ -43260,7 +43272,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43314,26 +43326,25 @@ pub mod builder {
                     types::WebhookTestRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/settings/webhook_test", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/settings/webhook_test"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "webhook_test",
             };
@@ -43342,7 +43353,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43447,31 +43458,63 @@ pub mod builder {
             let size = size.map_err(Error::InvalidRequest)?;
             let wakeup = wakeup.map_err(Error::InvalidRequest)?;
             let width = width.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/users/login", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/users/login"].concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &color_dark {
+                Some(value) => {
+                    request
+                        .query(&progenitor_client::QueryParam::new("color_dark", value))
+                }
+                None => request,
+            };
+            let request = match &color_light {
+                Some(value) => {
+                    request
+                        .query(&progenitor_client::QueryParam::new("color_light", value))
+                }
+                None => request,
+            };
+            let request = match &height {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("height", value))
+                }
+                None => request,
+            };
+            let request = match &size {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("size", value))
+                }
+                None => request,
+            };
+            let request = match &wakeup {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("wakeup", value))
+                }
+                None => request,
+            };
+            let request = match &width {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("width", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("color_dark", &color_dark))
-                .query(&progenitor_client::QueryParam::new("color_light", &color_light))
-                .query(&progenitor_client::QueryParam::new("height", &height))
-                .query(&progenitor_client::QueryParam::new("size", &size))
-                .query(&progenitor_client::QueryParam::new("wakeup", &wakeup))
-                .query(&progenitor_client::QueryParam::new("width", &width))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "login_user",
             };
@@ -43480,7 +43523,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43585,27 +43628,55 @@ pub mod builder {
             let size = size.map_err(Error::InvalidRequest)?;
             let wakeup = wakeup.map_err(Error::InvalidRequest)?;
             let width = width.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/users/login/image", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/users/login/image"].concat();
+            let request = client.client.get(url);
+            let request = match &color_dark {
+                Some(value) => {
+                    request
+                        .query(&progenitor_client::QueryParam::new("color_dark", value))
+                }
+                None => request,
+            };
+            let request = match &color_light {
+                Some(value) => {
+                    request
+                        .query(&progenitor_client::QueryParam::new("color_light", value))
+                }
+                None => request,
+            };
+            let request = match &height {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("height", value))
+                }
+                None => request,
+            };
+            let request = match &size {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("size", value))
+                }
+                None => request,
+            };
+            let request = match &wakeup {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("wakeup", value))
+                }
+                None => request,
+            };
+            let request = match &width {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("width", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .query(&progenitor_client::QueryParam::new("color_dark", &color_dark))
-                .query(&progenitor_client::QueryParam::new("color_light", &color_light))
-                .query(&progenitor_client::QueryParam::new("height", &height))
-                .query(&progenitor_client::QueryParam::new("size", &size))
-                .query(&progenitor_client::QueryParam::new("wakeup", &wakeup))
-                .query(&progenitor_client::QueryParam::new("width", &width))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "login_user_image",
             };
@@ -43648,26 +43719,31 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<types::Qr>, Error<()>> {
             let Self { client, wakeup } = self;
             let wakeup = wakeup.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/users/login/rowdata", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/users/login/rowdata"].concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &wakeup {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("wakeup", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("wakeup", &wakeup))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "login_user_row_data",
             };
@@ -43676,7 +43752,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43711,28 +43787,29 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<types::AuthCode>, Error<()>> {
             let Self { client, phone_number } = self;
             let phone_number = phone_number.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/users/login/{}", client.baseurl, encode_path(& phone_number
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/users/login/",
+                (encode_path(&phone_number.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "login_user_via_auth_code",
             };
@@ -43741,7 +43818,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43762,25 +43839,24 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client } = self;
-            let url = format!("{}/users/logout", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/users/logout"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "logout_user",
             };
@@ -43789,7 +43865,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43808,25 +43884,24 @@ pub mod builder {
         ///Sends a `GET` request to `/users/profile`
         pub async fn send(self) -> Result<ResponseValue<types::UserProfile>, Error<()>> {
             let Self { client } = self;
-            let url = format!("{}/users/profile", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/users/profile"].concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_user_profile",
             };
@@ -43835,7 +43910,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43889,26 +43964,25 @@ pub mod builder {
                     types::UserProfileUpdate::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/users/profile", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/users/profile"].concat();
+            let request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "update_user_profile",
             };
@@ -43917,7 +43991,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43971,26 +44045,25 @@ pub mod builder {
                     types::ChangeStatusRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/status", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/status"].concat();
+            let request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "change_status",
             };
@@ -43999,7 +44072,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44141,35 +44214,77 @@ pub mod builder {
             let sort = sort.map_err(Error::InvalidRequest)?;
             let time_from = time_from.map_err(Error::InvalidRequest)?;
             let time_to = time_to.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/messages/list", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/messages/list"].concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &author {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("author", value))
+                }
+                None => request,
+            };
+            let request = match &count {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("count", value))
+                }
+                None => request,
+            };
+            let request = match &from_me {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("from_me", value))
+                }
+                None => request,
+            };
+            let request = match &normal_types {
+                Some(value) => {
+                    request
+                        .query(
+                            &progenitor_client::QueryParam::new("normal_types", value),
+                        )
+                }
+                None => request,
+            };
+            let request = match &offset {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("offset", value))
+                }
+                None => request,
+            };
+            let request = match &sort {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("sort", value))
+                }
+                None => request,
+            };
+            let request = match &time_from {
+                Some(value) => {
+                    request
+                        .query(&progenitor_client::QueryParam::new("time_from", value))
+                }
+                None => request,
+            };
+            let request = match &time_to {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("time_to", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("author", &author))
-                .query(&progenitor_client::QueryParam::new("count", &count))
-                .query(&progenitor_client::QueryParam::new("from_me", &from_me))
-                .query(
-                    &progenitor_client::QueryParam::new("normal_types", &normal_types),
-                )
-                .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .query(&progenitor_client::QueryParam::new("sort", &sort))
-                .query(&progenitor_client::QueryParam::new("time_from", &time_from))
-                .query(&progenitor_client::QueryParam::new("time_to", &time_to))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_messages",
             };
@@ -44178,7 +44293,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44333,38 +44448,82 @@ pub mod builder {
             let sort = sort.map_err(Error::InvalidRequest)?;
             let time_from = time_from.map_err(Error::InvalidRequest)?;
             let time_to = time_to.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/messages/list/{}", client.baseurl, encode_path(& chat_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/messages/list/",
+                (encode_path(&chat_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &author {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("author", value))
+                }
+                None => request,
+            };
+            let request = match &count {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("count", value))
+                }
+                None => request,
+            };
+            let request = match &from_me {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("from_me", value))
+                }
+                None => request,
+            };
+            let request = match &normal_types {
+                Some(value) => {
+                    request
+                        .query(
+                            &progenitor_client::QueryParam::new("normal_types", value),
+                        )
+                }
+                None => request,
+            };
+            let request = match &offset {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("offset", value))
+                }
+                None => request,
+            };
+            let request = match &sort {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("sort", value))
+                }
+                None => request,
+            };
+            let request = match &time_from {
+                Some(value) => {
+                    request
+                        .query(&progenitor_client::QueryParam::new("time_from", value))
+                }
+                None => request,
+            };
+            let request = match &time_to {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("time_to", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("author", &author))
-                .query(&progenitor_client::QueryParam::new("count", &count))
-                .query(&progenitor_client::QueryParam::new("from_me", &from_me))
-                .query(
-                    &progenitor_client::QueryParam::new("normal_types", &normal_types),
-                )
-                .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .query(&progenitor_client::QueryParam::new("sort", &sort))
-                .query(&progenitor_client::QueryParam::new("time_from", &time_from))
-                .query(&progenitor_client::QueryParam::new("time_to", &time_to))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_messages_by_chat_id",
             };
@@ -44373,7 +44532,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44421,26 +44580,25 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::SenderText::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/messages/text", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/messages/text"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_message_text",
             };
@@ -44449,7 +44607,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44497,26 +44655,25 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::SenderImage::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/messages/image", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/messages/image"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_message_image",
             };
@@ -44525,7 +44682,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44573,26 +44730,25 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::SenderVideo::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/messages/video", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/messages/video"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_message_video",
             };
@@ -44601,7 +44757,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44649,26 +44805,25 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::SenderShort::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/messages/short", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/messages/short"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_message_short",
             };
@@ -44677,7 +44832,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44723,26 +44878,25 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::SenderGif::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/messages/gif", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/messages/gif"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_message_gif",
             };
@@ -44751,7 +44905,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44799,26 +44953,25 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::SenderAudio::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/messages/audio", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/messages/audio"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_message_audio",
             };
@@ -44827,7 +44980,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44875,26 +45028,25 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::SenderVoice::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/messages/voice", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/messages/voice"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_message_voice",
             };
@@ -44903,7 +45055,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44955,26 +45107,25 @@ pub mod builder {
                     types::SenderDocument::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/messages/document", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/messages/document"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_message_document",
             };
@@ -44983,7 +45134,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45035,26 +45186,25 @@ pub mod builder {
                     types::SenderLinkPreview::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/messages/link_preview", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/messages/link_preview"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_message_link_preview",
             };
@@ -45063,7 +45213,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45115,26 +45265,25 @@ pub mod builder {
                     types::SenderLocation::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/messages/location", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/messages/location"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_message_location",
             };
@@ -45143,7 +45292,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45195,26 +45344,25 @@ pub mod builder {
                     types::SenderLiveLocation::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/messages/live_location", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/messages/live_location"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_message_live_location",
             };
@@ -45223,7 +45371,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45273,26 +45421,25 @@ pub mod builder {
                     types::SenderContact::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/messages/contact", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/messages/contact"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_message_contact",
             };
@@ -45301,7 +45448,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45353,26 +45500,25 @@ pub mod builder {
                     types::SenderContactList::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/messages/contact_list", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/messages/contact_list"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_message_contact_list",
             };
@@ -45381,7 +45527,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45429,26 +45575,25 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::SenderPoll::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/messages/poll", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/messages/poll"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_message_poll",
             };
@@ -45457,7 +45602,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45509,26 +45654,25 @@ pub mod builder {
                     types::SenderInteractive::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/messages/interactive", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/messages/interactive"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_message_interactive",
             };
@@ -45537,7 +45681,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45589,26 +45733,25 @@ pub mod builder {
                     types::SenderCarousel::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/messages/carousel", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/messages/carousel"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_message_carousel",
             };
@@ -45617,7 +45760,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45667,26 +45810,25 @@ pub mod builder {
                     types::SenderSticker::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/messages/sticker", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/messages/sticker"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_message_sticker",
             };
@@ -45695,7 +45837,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45745,26 +45887,25 @@ pub mod builder {
                     types::SenderStories::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/messages/story", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/messages/story"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_message_story",
             };
@@ -45773,7 +45914,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45825,26 +45966,25 @@ pub mod builder {
                     types::SenderStoriesAudio::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/messages/story/audio", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/messages/story/audio"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_message_story_audio",
             };
@@ -45853,7 +45993,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45905,26 +46045,25 @@ pub mod builder {
                     types::SenderStoriesMedia::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/messages/story/media", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/messages/story/media"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_message_story_media",
             };
@@ -45933,7 +46072,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45985,26 +46124,25 @@ pub mod builder {
                     types::SenderStoriesText::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/messages/story/text", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/messages/story/text"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_message_story_text",
             };
@@ -46013,7 +46151,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46304,55 +46442,128 @@ pub mod builder {
             let waveform = waveform.map_err(Error::InvalidRequest)?;
             let width = width.map_err(Error::InvalidRequest)?;
             let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/messages/media/{}", client.baseurl, encode_path(& media_message_type
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/messages/media/",
+                (encode_path(&media_message_type.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static(
+                            "application/octet-stream",
+                        )
+                    },
+                )
+                .body(body);
+            let request = match &animated {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("animated", value))
+                }
+                None => request,
+            };
+            let request = match &autoplay {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("autoplay", value))
+                }
+                None => request,
+            };
+            let request = match &caption {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("caption", value))
+                }
+                None => request,
+            };
+            let request = match &edit {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("edit", value))
+                }
+                None => request,
+            };
+            let request = match &filename {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("filename", value))
+                }
+                None => request,
+            };
+            let request = match &height {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("height", value))
+                }
+                None => request,
+            };
+            let request = match &mentions {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("mentions", value))
+                }
+                None => request,
+            };
+            let request = match &preview {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("preview", value))
+                }
+                None => request,
+            };
+            let request = match &quoted {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("quoted", value))
+                }
+                None => request,
+            };
+            let request = match &recording_time {
+                Some(value) => {
+                    request
+                        .query(
+                            &progenitor_client::QueryParam::new("recording_time", value),
+                        )
+                }
+                None => request,
+            };
+            let request = match &seconds {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("seconds", value))
+                }
+                None => request,
+            };
+            let request = request.query(&progenitor_client::QueryParam::new("to", &to));
+            let request = match &view_once {
+                Some(value) => {
+                    request
+                        .query(&progenitor_client::QueryParam::new("view_once", value))
+                }
+                None => request,
+            };
+            let request = match &waveform {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("waveform", value))
+                }
+                None => request,
+            };
+            let request = match &width {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("width", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .header(
-                    ::reqwest::header::CONTENT_TYPE,
-                    ::reqwest::header::HeaderValue::from_static(
-                        "application/octet-stream",
-                    ),
-                )
-                .body(body)
-                .query(&progenitor_client::QueryParam::new("animated", &animated))
-                .query(&progenitor_client::QueryParam::new("autoplay", &autoplay))
-                .query(&progenitor_client::QueryParam::new("caption", &caption))
-                .query(&progenitor_client::QueryParam::new("edit", &edit))
-                .query(&progenitor_client::QueryParam::new("filename", &filename))
-                .query(&progenitor_client::QueryParam::new("height", &height))
-                .query(&progenitor_client::QueryParam::new("mentions", &mentions))
-                .query(&progenitor_client::QueryParam::new("preview", &preview))
-                .query(&progenitor_client::QueryParam::new("quoted", &quoted))
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "recording_time",
-                        &recording_time,
-                    ),
-                )
-                .query(&progenitor_client::QueryParam::new("seconds", &seconds))
-                .query(&progenitor_client::QueryParam::new("to", &to))
-                .query(&progenitor_client::QueryParam::new("view_once", &view_once))
-                .query(&progenitor_client::QueryParam::new("waveform", &waveform))
-                .query(&progenitor_client::QueryParam::new("width", &width))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_media_message",
             };
@@ -46361,7 +46572,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46411,28 +46622,36 @@ pub mod builder {
             let Self { client, message_id, resync } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let resync = resync.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/messages/{}", client.baseurl, encode_path(& message_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/messages/",
+                (encode_path(&message_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &resync {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("resync", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("resync", &resync))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_message",
             };
@@ -46441,7 +46660,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46478,27 +46697,29 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, message_id } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/messages/{}", client.baseurl, encode_path(& message_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/messages/",
+                (encode_path(&message_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "mark_message_as_read",
             };
@@ -46507,7 +46728,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46573,28 +46794,30 @@ pub mod builder {
                     types::ForwardMessage::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/messages/{}", client.baseurl, encode_path(& message_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/messages/",
+                (encode_path(&message_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "forward_message",
             };
@@ -46603,7 +46826,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46640,27 +46863,29 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, message_id } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/messages/{}", client.baseurl, encode_path(& message_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/messages/",
+                (encode_path(&message_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "delete_message",
             };
@@ -46669,7 +46894,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46737,29 +46962,31 @@ pub mod builder {
                     types::ReactToMessage::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/messages/{}/reaction", client.baseurl, encode_path(& message_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/messages/",
+                (encode_path(&message_id.to_string())).as_str(),
+                "/reaction",
+            ]
+                .concat();
+            let request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "react_to_message",
             };
@@ -46768,7 +46995,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46805,28 +47032,30 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, message_id } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/messages/{}/reaction", client.baseurl, encode_path(& message_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/messages/",
+                (encode_path(&message_id.to_string())).as_str(),
+                "/reaction",
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "remove_react_from_message",
             };
@@ -46835,7 +47064,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46895,29 +47124,31 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::Star::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/messages/{}/star", client.baseurl, encode_path(& message_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/messages/",
+                (encode_path(&message_id.to_string())).as_str(),
+                "/star",
+            ]
+                .concat();
+            let request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "star_message",
             };
@@ -46926,7 +47157,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46986,29 +47217,31 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::Pin::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/messages/{}/pin", client.baseurl, encode_path(& message_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/messages/",
+                (encode_path(&message_id.to_string())).as_str(),
+                "/pin",
+            ]
+                .concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "pin_message",
             };
@@ -47017,7 +47250,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47054,28 +47287,30 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, message_id } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/messages/{}/pin", client.baseurl, encode_path(& message_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/messages/",
+                (encode_path(&message_id.to_string())).as_str(),
+                "/pin",
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "unpin_message",
             };
@@ -47084,7 +47319,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47134,27 +47369,37 @@ pub mod builder {
             let Self { client, count, offset } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/chats", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/chats"].concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &count {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("count", value))
+                }
+                None => request,
+            };
+            let request = match &offset {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("offset", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("count", &count))
-                .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_chats",
             };
@@ -47163,7 +47408,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47196,27 +47441,29 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<types::Chat>, Error<()>> {
             let Self { client, chat_id } = self;
             let chat_id = chat_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/chats/{}", client.baseurl, encode_path(& chat_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/chats/",
+                (encode_path(&chat_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_chat",
             };
@@ -47225,7 +47472,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47291,28 +47538,30 @@ pub mod builder {
                     types::ArchiveChatRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/chats/{}", client.baseurl, encode_path(& chat_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/chats/",
+                (encode_path(&chat_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "archive_chat",
             };
@@ -47321,7 +47570,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47356,27 +47605,29 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, chat_id } = self;
             let chat_id = chat_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/chats/{}", client.baseurl, encode_path(& chat_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/chats/",
+                (encode_path(&chat_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "delete_chat",
             };
@@ -47385,7 +47636,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47451,28 +47702,30 @@ pub mod builder {
                     types::PatchChatRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/chats/{}", client.baseurl, encode_path(& chat_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/chats/",
+                (encode_path(&chat_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "patch_chat",
             };
@@ -47481,7 +47734,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47533,27 +47786,37 @@ pub mod builder {
             let Self { client, count, offset } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/contacts", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/contacts"].concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &count {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("count", value))
+                }
+                None => request,
+            };
+            let request = match &offset {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("offset", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("count", &count))
-                .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_contacts",
             };
@@ -47562,7 +47825,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47614,26 +47877,25 @@ pub mod builder {
                     types::AddContactRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/contacts", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/contacts"].concat();
+            let request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "add_contact",
             };
@@ -47642,7 +47904,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47696,26 +47958,25 @@ pub mod builder {
                     types::CheckContactRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/contacts", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/contacts"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "check_phones",
             };
@@ -47724,7 +47985,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47759,27 +48020,29 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<types::Contact>, Error<()>> {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/contacts/{}", client.baseurl, encode_path(& contact_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/contacts/",
+                (encode_path(&contact_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_contact",
             };
@@ -47788,7 +48051,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47858,28 +48121,30 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/contacts/{}", client.baseurl, encode_path(& contact_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/contacts/",
+                (encode_path(&contact_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_contact",
             };
@@ -47888,7 +48153,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47925,27 +48190,29 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/contacts/{}", client.baseurl, encode_path(& contact_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/contacts/",
+                (encode_path(&contact_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "delete_contact",
             };
@@ -47954,7 +48221,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47989,19 +48256,23 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/contacts/{}", client.baseurl, encode_path(& contact_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/contacts/",
+                (encode_path(&contact_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .head(url)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client.client.head(url).headers(header_map).build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "check_exist",
             };
@@ -48076,28 +48347,30 @@ pub mod builder {
                     types::EditContactRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/contacts/{}", client.baseurl, encode_path(& contact_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/contacts/",
+                (encode_path(&contact_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "edit_contact",
             };
@@ -48106,7 +48379,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48141,28 +48414,30 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<types::UserProfile>, Error<()>> {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/contacts/{}/profile", client.baseurl, encode_path(& contact_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/contacts/",
+                (encode_path(&contact_id.to_string())).as_str(),
+                "/profile",
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_contact_profile",
             };
@@ -48171,7 +48446,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48207,22 +48482,15 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<types::Lids>, Error<()>> {
             let Self { client, contact_id_list } = self;
             let contact_id_list = contact_id_list.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/contacts/lids", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
+            let url = [(client.baseurl).as_str(), "/contacts/lids"].concat();
+            let request = client
                 .client
                 .get(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .query(
                     &progenitor_client::QueryParam::new(
@@ -48230,8 +48498,14 @@ pub mod builder {
                         &contact_id_list,
                     ),
                 )
-                .headers(header_map)
-                .build()?;
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_lid_by_ids",
             };
@@ -48240,7 +48514,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48275,28 +48549,29 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<types::Lid>, Error<()>> {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/contacts/lids/{}", client.baseurl, encode_path(& contact_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/contacts/lids/",
+                (encode_path(&contact_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_lid_by_id",
             };
@@ -48305,7 +48580,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48361,26 +48636,25 @@ pub mod builder {
                     types::SendMePresenceRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/presences/me", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/presences/me"].concat();
+            let request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_me_presence",
             };
@@ -48389,7 +48663,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48425,27 +48699,29 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<types::Presence>, Error<()>> {
             let Self { client, entry_id } = self;
             let entry_id = entry_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/presences/{}", client.baseurl, encode_path(& entry_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/presences/",
+                (encode_path(&entry_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_presence",
             };
@@ -48454,7 +48730,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48523,28 +48799,30 @@ pub mod builder {
                     types::SendPresenceRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/presences/{}", client.baseurl, encode_path(& entry_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/presences/",
+                (encode_path(&entry_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_presence",
             };
@@ -48553,7 +48831,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48591,27 +48869,29 @@ pub mod builder {
         ) -> Result<ResponseValue<types::CheckContactResponse>, Error<()>> {
             let Self { client, entry_id } = self;
             let entry_id = entry_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/presences/{}", client.baseurl, encode_path(& entry_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/presences/",
+                (encode_path(&entry_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "subscribe_presence",
             };
@@ -48620,7 +48900,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48670,27 +48950,37 @@ pub mod builder {
             let Self { client, count, offset } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/groups", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/groups"].concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &count {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("count", value))
+                }
+                None => request,
+            };
+            let request = match &offset {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("offset", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("count", &count))
-                .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_groups",
             };
@@ -48699,7 +48989,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48747,26 +49037,25 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::GroupInvite::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/groups", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/groups"].concat();
+            let request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "accept_group_invite",
             };
@@ -48775,7 +49064,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48827,26 +49116,25 @@ pub mod builder {
                     types::CreateGroupRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/groups", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/groups"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "create_group",
             };
@@ -48855,7 +49143,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48888,27 +49176,29 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<types::Group>, Error<()>> {
             let Self { client, group_id } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/groups/{}", client.baseurl, encode_path(& group_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/groups/",
+                (encode_path(&group_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_group",
             };
@@ -48917,7 +49207,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48985,28 +49275,30 @@ pub mod builder {
                     types::UpdateGroupInfoRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/groups/{}", client.baseurl, encode_path(& group_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/groups/",
+                (encode_path(&group_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "update_group_info",
             };
@@ -49015,7 +49307,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49050,27 +49342,29 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, group_id } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/groups/{}", client.baseurl, encode_path(& group_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/groups/",
+                (encode_path(&group_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "leave_group",
             };
@@ -49079,7 +49373,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49149,28 +49443,30 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/groups/{}", client.baseurl, encode_path(& group_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/groups/",
+                (encode_path(&group_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "update_group_setting",
             };
@@ -49179,7 +49475,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49214,28 +49510,30 @@ pub mod builder {
         ) -> Result<ResponseValue<types::GroupInviteReceived>, Error<()>> {
             let Self { client, group_id } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/groups/{}/invite", client.baseurl, encode_path(& group_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/groups/",
+                (encode_path(&group_id.to_string())).as_str(),
+                "/invite",
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_group_invite",
             };
@@ -49244,7 +49542,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49279,28 +49577,30 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, group_id } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/groups/{}/invite", client.baseurl, encode_path(& group_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/groups/",
+                (encode_path(&group_id.to_string())).as_str(),
+                "/invite",
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "revoke_group_invite",
             };
@@ -49309,7 +49609,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49378,29 +49678,31 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/groups/{}/participants", client.baseurl, encode_path(& group_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/groups/",
+                (encode_path(&group_id.to_string())).as_str(),
+                "/participants",
+            ]
+                .concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "add_group_participant",
             };
@@ -49409,7 +49711,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49478,29 +49780,31 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/groups/{}/participants", client.baseurl, encode_path(& group_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/groups/",
+                (encode_path(&group_id.to_string())).as_str(),
+                "/participants",
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "remove_group_participant",
             };
@@ -49509,7 +49813,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49542,19 +49846,24 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<()>> {
             let Self { client, group_id } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/groups/{}/icon", client.baseurl, encode_path(& group_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/groups/",
+                (encode_path(&group_id.to_string())).as_str(),
+                "/icon",
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client.client.get(url).headers(header_map).build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_group_icon",
             };
@@ -49613,34 +49922,39 @@ pub mod builder {
             let Self { client, group_id, body } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/groups/{}/icon", client.baseurl, encode_path(& group_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/groups/",
+                (encode_path(&group_id.to_string())).as_str(),
+                "/icon",
+            ]
+                .concat();
+            let request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static(
+                            "application/octet-stream",
+                        )
+                    },
+                )
+                .body(body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .header(
-                    ::reqwest::header::CONTENT_TYPE,
-                    ::reqwest::header::HeaderValue::from_static(
-                        "application/octet-stream",
-                    ),
-                )
-                .body(body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "set_group_icon",
             };
@@ -49649,7 +49963,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49684,27 +49998,30 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, group_id } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/groups/{}/icon", client.baseurl, encode_path(& group_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/groups/",
+                (encode_path(&group_id.to_string())).as_str(),
+                "/icon",
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "delete_group_icon",
             };
@@ -49713,7 +50030,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49782,29 +50099,31 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/groups/{}/admins", client.baseurl, encode_path(& group_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/groups/",
+                (encode_path(&group_id.to_string())).as_str(),
+                "/admins",
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "demote_group_admin",
             };
@@ -49813,7 +50132,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49882,29 +50201,31 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/groups/{}/admins", client.baseurl, encode_path(& group_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/groups/",
+                (encode_path(&group_id.to_string())).as_str(),
+                "/admins",
+            ]
+                .concat();
+            let request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "promote_to_group_admin",
             };
@@ -49913,7 +50234,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49950,28 +50271,29 @@ pub mod builder {
         ) -> Result<ResponseValue<types::GroupInfoByInviteCode>, Error<()>> {
             let Self { client, invite_code } = self;
             let invite_code = invite_code.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/groups/link/{}", client.baseurl, encode_path(& invite_code
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/groups/link/",
+                (encode_path(&invite_code.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_group_metadata_by_invite_code",
             };
@@ -49980,7 +50302,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -50049,29 +50371,30 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/groups/link/{}", client.baseurl, encode_path(& invite_code
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/groups/link/",
+                (encode_path(&invite_code.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_group_invite",
             };
@@ -50080,7 +50403,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -50144,30 +50467,43 @@ pub mod builder {
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/groups/{}/applications", client.baseurl, encode_path(& group_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/groups/",
+                (encode_path(&group_id.to_string())).as_str(),
+                "/applications",
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &count {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("count", value))
+                }
+                None => request,
+            };
+            let request = match &offset {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("offset", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("count", &count))
-                .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_group_applications_list",
             };
@@ -50176,7 +50512,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -50242,29 +50578,31 @@ pub mod builder {
                     types::ApplicationRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/groups/{}/applications", client.baseurl, encode_path(& group_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/groups/",
+                (encode_path(&group_id.to_string())).as_str(),
+                "/applications",
+            ]
+                .concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "approve_group_applications_list",
             };
@@ -50273,7 +50611,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -50339,29 +50677,31 @@ pub mod builder {
                     types::ApplicationRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/groups/{}/applications", client.baseurl, encode_path(& group_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/groups/",
+                (encode_path(&group_id.to_string())).as_str(),
+                "/applications",
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "reject_group_applications_list",
             };
@@ -50370,7 +50710,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -50496,34 +50836,71 @@ pub mod builder {
             let offset = offset.map_err(Error::InvalidRequest)?;
             let time_from = time_from.map_err(Error::InvalidRequest)?;
             let time_to = time_to.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/stories", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/stories"].concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &author {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("author", value))
+                }
+                None => request,
+            };
+            let request = match &count {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("count", value))
+                }
+                None => request,
+            };
+            let request = match &from_me {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("from_me", value))
+                }
+                None => request,
+            };
+            let request = match &normal_types {
+                Some(value) => {
+                    request
+                        .query(
+                            &progenitor_client::QueryParam::new("normal_types", value),
+                        )
+                }
+                None => request,
+            };
+            let request = match &offset {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("offset", value))
+                }
+                None => request,
+            };
+            let request = match &time_from {
+                Some(value) => {
+                    request
+                        .query(&progenitor_client::QueryParam::new("time_from", value))
+                }
+                None => request,
+            };
+            let request = match &time_to {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("time_to", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("author", &author))
-                .query(&progenitor_client::QueryParam::new("count", &count))
-                .query(&progenitor_client::QueryParam::new("from_me", &from_me))
-                .query(
-                    &progenitor_client::QueryParam::new("normal_types", &normal_types),
-                )
-                .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .query(&progenitor_client::QueryParam::new("time_from", &time_from))
-                .query(&progenitor_client::QueryParam::new("time_to", &time_to))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_stories",
             };
@@ -50532,7 +50909,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -50582,26 +50959,25 @@ pub mod builder {
                     types::SenderStories::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/stories", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/stories"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "create_story",
             };
@@ -50610,7 +50986,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -50662,26 +51038,25 @@ pub mod builder {
                     types::SenderStoriesText::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/stories/send/text", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/stories/send/text"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "create_story_text",
             };
@@ -50690,7 +51065,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -50742,26 +51117,25 @@ pub mod builder {
                     types::SenderStoriesMedia::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/stories/send/media", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/stories/send/media"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "create_story_media",
             };
@@ -50770,7 +51144,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -50822,26 +51196,25 @@ pub mod builder {
                     types::SenderStoriesAudio::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/stories/send/audio", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/stories/send/audio"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "create_story_audio",
             };
@@ -50850,7 +51223,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -50887,27 +51260,29 @@ pub mod builder {
         ) -> Result<ResponseValue<::std::boxed::Box<crate::types::Message>>, Error<()>> {
             let Self { client, message_id } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/stories/{}", client.baseurl, encode_path(& message_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/stories/",
+                (encode_path(&message_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_story",
             };
@@ -50916,7 +51291,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -50980,28 +51355,30 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::CopyStories::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/stories/{}", client.baseurl, encode_path(& message_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/stories/",
+                (encode_path(&message_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "copy_story",
             };
@@ -51010,7 +51387,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -51047,27 +51424,29 @@ pub mod builder {
         ) -> Result<ResponseValue<types::StatusesList>, Error<()>> {
             let Self { client, message_id } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/statuses/{}", client.baseurl, encode_path(& message_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/statuses/",
+                (encode_path(&message_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_message_view_statuses",
             };
@@ -51076,7 +51455,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -51128,27 +51507,37 @@ pub mod builder {
             let Self { client, count, offset } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/newsletters", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/newsletters"].concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &count {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("count", value))
+                }
+                None => request,
+            };
+            let request = match &offset {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("offset", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("count", &count))
-                .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_newsletters",
             };
@@ -51157,7 +51546,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -51212,26 +51601,25 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/newsletters", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/newsletters"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "create_newsletter",
             };
@@ -51240,7 +51628,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -51366,38 +51754,70 @@ pub mod builder {
             let newsletter_field = newsletter_field.map_err(Error::InvalidRequest)?;
             let search = search.map_err(Error::InvalidRequest)?;
             let sort = sort.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/newsletters/find", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/newsletters/find"].concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &count {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("count", value))
+                }
+                None => request,
+            };
+            let request = match &country_code {
+                Some(value) => {
+                    request
+                        .query(
+                            &progenitor_client::QueryParam::new("country_code", value),
+                        )
+                }
+                None => request,
+            };
+            let request = match &cursor {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("cursor", value))
+                }
+                None => request,
+            };
+            let request = match &newsletter_field {
+                Some(value) => {
+                    request
+                        .query(
+                            &progenitor_client::QueryParam::new(
+                                "newsletter_field",
+                                value,
+                            ),
+                        )
+                }
+                None => request,
+            };
+            let request = match &search {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("search", value))
+                }
+                None => request,
+            };
+            let request = match &sort {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("sort", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("count", &count))
-                .query(
-                    &progenitor_client::QueryParam::new("country_code", &country_code),
-                )
-                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "newsletter_field",
-                        &newsletter_field,
-                    ),
-                )
-                .query(&progenitor_client::QueryParam::new("search", &search))
-                .query(&progenitor_client::QueryParam::new("sort", &sort))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "find_newsletter",
             };
@@ -51406,7 +51826,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -51477,30 +51897,46 @@ pub mod builder {
             let count = count.map_err(Error::InvalidRequest)?;
             let country_code = country_code.map_err(Error::InvalidRequest)?;
             let cursor = cursor.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/newsletters/recommended", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/newsletters/recommended"].concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &count {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("count", value))
+                }
+                None => request,
+            };
+            let request = match &country_code {
+                Some(value) => {
+                    request
+                        .query(
+                            &progenitor_client::QueryParam::new("country_code", value),
+                        )
+                }
+                None => request,
+            };
+            let request = match &cursor {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("cursor", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("count", &count))
-                .query(
-                    &progenitor_client::QueryParam::new("country_code", &country_code),
-                )
-                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "recommended_newsletter",
             };
@@ -51509,7 +51945,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -51562,29 +51998,37 @@ pub mod builder {
             let Self { client, newsletter_id, user_role } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let user_role = user_role.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/newsletters/{}", client.baseurl, encode_path(& newsletter_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/newsletters/",
+                (encode_path(&newsletter_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &user_role {
+                Some(value) => {
+                    request
+                        .query(&progenitor_client::QueryParam::new("user role", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("user role", &user_role))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_newsletter",
             };
@@ -51593,7 +52037,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -51630,28 +52074,29 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, newsletter_id } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/newsletters/{}", client.baseurl, encode_path(& newsletter_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/newsletters/",
+                (encode_path(&newsletter_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "delete_newsletter",
             };
@@ -51660,7 +52105,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -51728,29 +52173,30 @@ pub mod builder {
                     types::EditNewsletterRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/newsletters/{}", client.baseurl, encode_path(& newsletter_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/newsletters/",
+                (encode_path(&newsletter_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "edit_newsletter",
             };
@@ -51759,7 +52205,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -51796,28 +52242,30 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, newsletter_id } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/newsletters/{}/subscription", client.baseurl, encode_path(&
-                newsletter_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/newsletters/",
+                (encode_path(&newsletter_id.to_string())).as_str(),
+                "/subscription",
+            ]
+                .concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "subscribe_newsletter",
             };
@@ -51826,7 +52274,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -51863,28 +52311,30 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, newsletter_id } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/newsletters/{}/subscription", client.baseurl, encode_path(&
-                newsletter_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/newsletters/",
+                (encode_path(&newsletter_id.to_string())).as_str(),
+                "/subscription",
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "unsubscribe_newsletter",
             };
@@ -51893,7 +52343,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -51934,28 +52384,30 @@ pub mod builder {
             let Self { client, newsletter_invite_code } = self;
             let newsletter_invite_code = newsletter_invite_code
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/newsletters/invite/{}/subscription", client.baseurl, encode_path(&
-                newsletter_invite_code.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/newsletters/invite/",
+                (encode_path(&newsletter_invite_code.to_string())).as_str(),
+                "/subscription",
+            ]
+                .concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "subscribe_newsletter_invite",
             };
@@ -51964,7 +52416,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52005,28 +52457,30 @@ pub mod builder {
             let Self { client, newsletter_invite_code } = self;
             let newsletter_invite_code = newsletter_invite_code
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/newsletters/invite/{}/subscription", client.baseurl, encode_path(&
-                newsletter_invite_code.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/newsletters/invite/",
+                (encode_path(&newsletter_invite_code.to_string())).as_str(),
+                "/subscription",
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "unsubscribe_newsletter_invite",
             };
@@ -52035,7 +52489,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52072,28 +52526,30 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, newsletter_id } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/newsletters/{}/tracking", client.baseurl, encode_path(& newsletter_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/newsletters/",
+                (encode_path(&newsletter_id.to_string())).as_str(),
+                "/tracking",
+            ]
+                .concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "tracking_newsletter",
             };
@@ -52102,7 +52558,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52181,31 +52637,49 @@ pub mod builder {
             let after = after.map_err(Error::InvalidRequest)?;
             let before = before.map_err(Error::InvalidRequest)?;
             let count = count.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/newsletters/{}/messages", client.baseurl, encode_path(& newsletter_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/newsletters/",
+                (encode_path(&newsletter_id.to_string())).as_str(),
+                "/messages",
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &after {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("after", value))
+                }
+                None => request,
+            };
+            let request = match &before {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("before", value))
+                }
+                None => request,
+            };
+            let request = match &count {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("count", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("after", &after))
-                .query(&progenitor_client::QueryParam::new("before", &before))
-                .query(&progenitor_client::QueryParam::new("count", &count))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_messages_newsletter",
             };
@@ -52214,7 +52688,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52298,29 +52772,32 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/newsletters/{}/invite/{}", client.baseurl, encode_path(&
-                newsletter_id.to_string()), encode_path(& contact_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/newsletters/",
+                (encode_path(&newsletter_id.to_string())).as_str(),
+                "/invite/",
+                (encode_path(&contact_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "create_newsletter_admin_invite",
             };
@@ -52329,7 +52806,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52380,28 +52857,31 @@ pub mod builder {
             let Self { client, newsletter_id, contact_id } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/newsletters/{}/invite/{}", client.baseurl, encode_path(&
-                newsletter_id.to_string()), encode_path(& contact_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/newsletters/",
+                (encode_path(&newsletter_id.to_string())).as_str(),
+                "/invite/",
+                (encode_path(&contact_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "revoke_newsletter_admin_invite",
             };
@@ -52410,7 +52890,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52461,28 +52941,31 @@ pub mod builder {
             let Self { client, newsletter_id, contact_id } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/newsletters/{}/admins/{}", client.baseurl, encode_path(&
-                newsletter_id.to_string()), encode_path(& contact_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/newsletters/",
+                (encode_path(&newsletter_id.to_string())).as_str(),
+                "/admins/",
+                (encode_path(&contact_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "accept_newsletter_admin_request",
             };
@@ -52491,7 +52974,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52542,28 +53025,31 @@ pub mod builder {
             let Self { client, newsletter_id, contact_id } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/newsletters/{}/admins/{}", client.baseurl, encode_path(&
-                newsletter_id.to_string()), encode_path(& contact_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/newsletters/",
+                (encode_path(&newsletter_id.to_string())).as_str(),
+                "/admins/",
+                (encode_path(&contact_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "demote_newsletter_admin",
             };
@@ -52572,7 +53058,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52611,28 +53097,29 @@ pub mod builder {
             let Self { client, newsletter_invite_code } = self;
             let newsletter_invite_code = newsletter_invite_code
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/newsletters/link/{}", client.baseurl, encode_path(&
-                newsletter_invite_code.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/newsletters/link/",
+                (encode_path(&newsletter_invite_code.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_newsletter_by_invite_code",
             };
@@ -52641,7 +53128,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52715,29 +53202,30 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/newsletters/link/{}", client.baseurl, encode_path(&
-                newsletter_invite_code.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/newsletters/link/",
+                (encode_path(&newsletter_invite_code.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_newsletter_invite",
             };
@@ -52746,7 +53234,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52839,30 +53327,56 @@ pub mod builder {
             let sort = sort.map_err(Error::InvalidRequest)?;
             let time_from = time_from.map_err(Error::InvalidRequest)?;
             let time_to = time_to.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/media", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/media"].concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &count {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("count", value))
+                }
+                None => request,
+            };
+            let request = match &offset {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("offset", value))
+                }
+                None => request,
+            };
+            let request = match &sort {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("sort", value))
+                }
+                None => request,
+            };
+            let request = match &time_from {
+                Some(value) => {
+                    request
+                        .query(&progenitor_client::QueryParam::new("time_from", value))
+                }
+                None => request,
+            };
+            let request = match &time_to {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("time_to", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("count", &count))
-                .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .query(&progenitor_client::QueryParam::new("sort", &sort))
-                .query(&progenitor_client::QueryParam::new("time_from", &time_from))
-                .query(&progenitor_client::QueryParam::new("time_to", &time_to))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_media_files",
             };
@@ -52871,7 +53385,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52908,32 +53422,33 @@ pub mod builder {
         ) -> Result<ResponseValue<types::UploadMediaResponse>, Error<()>> {
             let Self { client, body } = self;
             let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/media", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/media"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static(
+                            "application/octet-stream",
+                        )
+                    },
+                )
+                .body(body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .header(
-                    ::reqwest::header::CONTENT_TYPE,
-                    ::reqwest::header::HeaderValue::from_static(
-                        "application/octet-stream",
-                    ),
-                )
-                .body(body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "upload_media",
             };
@@ -52942,7 +53457,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52975,19 +53490,23 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<()>> {
             let Self { client, media_id } = self;
             let media_id = media_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/media/{}", client.baseurl, encode_path(& media_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/media/",
+                (encode_path(&media_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client.client.get(url).headers(header_map).build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_media",
             };
@@ -53031,27 +53550,29 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, media_id } = self;
             let media_id = media_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/media/{}", client.baseurl, encode_path(& media_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/media/",
+                (encode_path(&media_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "delete_media",
             };
@@ -53060,7 +53581,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53097,27 +53618,29 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/blacklist/{}", client.baseurl, encode_path(& contact_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/blacklist/",
+                (encode_path(&contact_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "blacklist_add",
             };
@@ -53126,7 +53649,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53163,27 +53686,29 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/blacklist/{}", client.baseurl, encode_path(& contact_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/blacklist/",
+                (encode_path(&contact_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "blacklist_remove",
             };
@@ -53192,7 +53717,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53213,25 +53738,24 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::ContactIdList>, Error<()>> {
             let Self { client } = self;
-            let url = format!("{}/blacklist", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/blacklist"].concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_black_list",
             };
@@ -53240,7 +53764,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53261,25 +53785,24 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::BusinessProfile>, Error<()>> {
             let Self { client } = self;
-            let url = format!("{}/business", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/business"].concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_business_profile",
             };
@@ -53288,7 +53811,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53344,26 +53867,25 @@ pub mod builder {
                     types::BusinessProfileCustom::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/business", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/business"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "edit_business_profile",
             };
@@ -53372,7 +53894,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53424,27 +53946,37 @@ pub mod builder {
             let Self { client, count, offset } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/business/products", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/business/products"].concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &count {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("count", value))
+                }
+                None => request,
+            };
+            let request = match &offset {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("offset", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("count", &count))
-                .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_products",
             };
@@ -53453,7 +53985,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53503,26 +54035,25 @@ pub mod builder {
                     types::ProductCreate::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/business/products", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/business/products"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "create_product",
             };
@@ -53531,7 +54062,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53597,30 +54128,43 @@ pub mod builder {
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/business/{}/products", client.baseurl, encode_path(& contact_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/business/",
+                (encode_path(&contact_id.to_string())).as_str(),
+                "/products",
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &count {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("count", value))
+                }
+                None => request,
+            };
+            let request = match &offset {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("offset", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("count", &count))
-                .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_contact_products",
             };
@@ -53629,7 +54173,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53664,28 +54208,29 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<types::Product>, Error<()>> {
             let Self { client, product_id } = self;
             let product_id = product_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/business/products/{}", client.baseurl, encode_path(& product_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/business/products/",
+                (encode_path(&product_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_product",
             };
@@ -53694,7 +54239,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53763,29 +54308,30 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/business/products/{}", client.baseurl, encode_path(& product_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/business/products/",
+                (encode_path(&product_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_product",
             };
@@ -53794,7 +54340,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53831,28 +54377,29 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, product_id } = self;
             let product_id = product_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/business/products/{}", client.baseurl, encode_path(& product_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/business/products/",
+                (encode_path(&product_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "delete_product",
             };
@@ -53861,7 +54408,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53923,29 +54470,30 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::ProductEdit::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/business/products/{}", client.baseurl, encode_path(& product_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/business/products/",
+                (encode_path(&product_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "update_product",
             };
@@ -53954,7 +54502,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54003,29 +54551,37 @@ pub mod builder {
             let Self { client, order_id, order_token } = self;
             let order_id = order_id.map_err(Error::InvalidRequest)?;
             let order_token = order_token.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/business/orders/{}", client.baseurl, encode_path(& order_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/business/orders/",
+                (encode_path(&order_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &order_token {
+                Some(value) => {
+                    request
+                        .query(&progenitor_client::QueryParam::new("order_token", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("order_token", &order_token))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_order_items",
             };
@@ -54034,7 +54590,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54100,29 +54656,30 @@ pub mod builder {
                     types::SenderCatalogById::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/business/catalogs/{}", client.baseurl, encode_path(& contact_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/business/catalogs/",
+                (encode_path(&contact_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_catalog",
             };
@@ -54131,7 +54688,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54183,27 +54740,37 @@ pub mod builder {
             let Self { client, count, offset } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/business/collections", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/business/collections"].concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &count {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("count", value))
+                }
+                None => request,
+            };
+            let request = match &offset {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("offset", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("count", &count))
-                .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_collections_list",
             };
@@ -54212,7 +54779,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54269,26 +54836,25 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/business/collections", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/business/collections"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "create_collection",
             };
@@ -54297,7 +54863,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54365,33 +54931,47 @@ pub mod builder {
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let products_count = products_count.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/business/collections/products", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/business/collections/products"]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &count {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("count", value))
+                }
+                None => request,
+            };
+            let request = match &offset {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("offset", value))
+                }
+                None => request,
+            };
+            let request = match &products_count {
+                Some(value) => {
+                    request
+                        .query(
+                            &progenitor_client::QueryParam::new("products_count", value),
+                        )
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("count", &count))
-                .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "products_count",
-                        &products_count,
-                    ),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_collections_products_list",
             };
@@ -54400,7 +54980,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54437,28 +55017,29 @@ pub mod builder {
         ) -> Result<ResponseValue<types::BusinessCollection>, Error<()>> {
             let Self { client, collection_id } = self;
             let collection_id = collection_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/business/collections/{}", client.baseurl, encode_path(& collection_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/business/collections/",
+                (encode_path(&collection_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_collection",
             };
@@ -54467,7 +55048,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54504,28 +55085,29 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, collection_id } = self;
             let collection_id = collection_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/business/collections/{}", client.baseurl, encode_path(& collection_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/business/collections/",
+                (encode_path(&collection_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "delete_collection",
             };
@@ -54534,7 +55116,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54604,29 +55186,30 @@ pub mod builder {
                     types::BusinessCollectionEdit::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/business/collections/{}", client.baseurl, encode_path(& collection_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/business/collections/",
+                (encode_path(&collection_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "edit_collection",
             };
@@ -54635,7 +55218,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54688,34 +55271,40 @@ pub mod builder {
             let Self { client, collection_id, products_count } = self;
             let collection_id = collection_id.map_err(Error::InvalidRequest)?;
             let products_count = products_count.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/business/collections/{}/products", client.baseurl, encode_path(&
-                collection_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/business/collections/",
+                (encode_path(&collection_id.to_string())).as_str(),
+                "/products",
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &products_count {
+                Some(value) => {
+                    request
+                        .query(
+                            &progenitor_client::QueryParam::new("products_count", value),
+                        )
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "products_count",
-                        &products_count,
-                    ),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_collection_product_list",
             };
@@ -54724,7 +55313,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54743,25 +55332,24 @@ pub mod builder {
         ///Sends a `GET` request to `/labels`
         pub async fn send(self) -> Result<ResponseValue<types::Labels>, Error<()>> {
             let Self { client } = self;
-            let url = format!("{}/labels", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/labels"].concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_labels",
             };
@@ -54770,7 +55358,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54820,26 +55408,25 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::CreateLabel::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/labels", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/labels"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "create_label",
             };
@@ -54848,7 +55435,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54883,27 +55470,29 @@ pub mod builder {
         ) -> Result<ResponseValue<types::LabelAssociations>, Error<()>> {
             let Self { client, label_id } = self;
             let label_id = label_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/labels/{}", client.baseurl, encode_path(& label_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/labels/",
+                (encode_path(&label_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_label_associations",
             };
@@ -54912,7 +55501,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54961,28 +55550,31 @@ pub mod builder {
             let Self { client, label_id, association_id } = self;
             let label_id = label_id.map_err(Error::InvalidRequest)?;
             let association_id = association_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/labels/{}/{}", client.baseurl, encode_path(& label_id.to_string()),
-                encode_path(& association_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/labels/",
+                (encode_path(&label_id.to_string())).as_str(),
+                "/",
+                (encode_path(&association_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "add_label_association",
             };
@@ -54991,7 +55583,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55040,28 +55632,31 @@ pub mod builder {
             let Self { client, label_id, association_id } = self;
             let label_id = label_id.map_err(Error::InvalidRequest)?;
             let association_id = association_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/labels/{}/{}", client.baseurl, encode_path(& label_id.to_string()),
-                encode_path(& association_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/labels/",
+                (encode_path(&label_id.to_string())).as_str(),
+                "/",
+                (encode_path(&association_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "delete_label_association",
             };
@@ -55070,7 +55665,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55089,25 +55684,24 @@ pub mod builder {
         ///Sends a `GET` request to `/limits`
         pub async fn send(self) -> Result<ResponseValue<types::Limits>, Error<()>> {
             let Self { client } = self;
-            let url = format!("{}/limits", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/limits"].concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_limits",
             };
@@ -55116,7 +55710,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55166,27 +55760,37 @@ pub mod builder {
             let Self { client, count, offset } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/communities", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/communities"].concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                );
+            let request = match &count {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("count", value))
+                }
+                None => request,
+            };
+            let request = match &offset {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("offset", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("count", &count))
-                .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_communities",
             };
@@ -55195,7 +55799,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55249,26 +55853,25 @@ pub mod builder {
                     types::CreateCommunityRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/communities", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/communities"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "create_community",
             };
@@ -55277,7 +55880,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55312,28 +55915,29 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<types::Group>, Error<()>> {
             let Self { client, community_id } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/communities/{}", client.baseurl, encode_path(& community_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/communities/",
+                (encode_path(&community_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_community",
             };
@@ -55342,7 +55946,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55412,29 +56016,30 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/communities/{}", client.baseurl, encode_path(& community_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/communities/",
+                (encode_path(&community_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "create_group_in_community",
             };
@@ -55443,7 +56048,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55480,28 +56085,29 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, community_id } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/communities/{}", client.baseurl, encode_path(& community_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/communities/",
+                (encode_path(&community_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "deactivate_community",
             };
@@ -55510,7 +56116,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55547,28 +56153,30 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, community_id } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/communities/{}/link", client.baseurl, encode_path(& community_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/communities/",
+                (encode_path(&community_id.to_string())).as_str(),
+                "/link",
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "revoke_community_invite",
             };
@@ -55577,7 +56185,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55626,28 +56234,31 @@ pub mod builder {
             let Self { client, community_id, group_id } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/communities/{}/{}", client.baseurl, encode_path(& community_id
-                .to_string()), encode_path(& group_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/communities/",
+                (encode_path(&community_id.to_string())).as_str(),
+                "/",
+                (encode_path(&group_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "link_group_to_community",
             };
@@ -55656,7 +56267,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55705,28 +56316,31 @@ pub mod builder {
             let Self { client, community_id, group_id } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/communities/{}/{}", client.baseurl, encode_path(& community_id
-                .to_string()), encode_path(& group_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/communities/",
+                (encode_path(&community_id.to_string())).as_str(),
+                "/",
+                (encode_path(&group_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "unlink_group_from_community",
             };
@@ -55735,7 +56349,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55784,28 +56398,32 @@ pub mod builder {
             let Self { client, community_id, group_id } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/communities/{}/{}/join", client.baseurl, encode_path(& community_id
-                .to_string()), encode_path(& group_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/communities/",
+                (encode_path(&community_id.to_string())).as_str(),
+                "/",
+                (encode_path(&group_id.to_string())).as_str(),
+                "/join",
+            ]
+                .concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "join_in_community_group",
             };
@@ -55814,7 +56432,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55886,29 +56504,31 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/communities/{}/settings", client.baseurl, encode_path(& community_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/communities/",
+                (encode_path(&community_id.to_string())).as_str(),
+                "/settings",
+            ]
+                .concat();
+            let request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "change_community_settings",
             };
@@ -55917,7 +56537,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55988,29 +56608,31 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/communities/{}/participants", client.baseurl, encode_path(&
-                community_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/communities/",
+                (encode_path(&community_id.to_string())).as_str(),
+                "/participants",
+            ]
+                .concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "add_community_participant",
             };
@@ -56019,7 +56641,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56090,29 +56712,31 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/communities/{}/participants", client.baseurl, encode_path(&
-                community_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/communities/",
+                (encode_path(&community_id.to_string())).as_str(),
+                "/participants",
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "remove_community_participant",
             };
@@ -56121,7 +56745,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56192,29 +56816,31 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/communities/{}/admins", client.baseurl, encode_path(& community_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/communities/",
+                (encode_path(&community_id.to_string())).as_str(),
+                "/admins",
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "demote_community_participant",
             };
@@ -56223,7 +56849,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56294,29 +56920,31 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/communities/{}/admins", client.baseurl, encode_path(& community_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/communities/",
+                (encode_path(&community_id.to_string())).as_str(),
+                "/admins",
+            ]
+                .concat();
+            let request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "promote_community_participant",
             };
@@ -56325,7 +56953,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56362,28 +56990,30 @@ pub mod builder {
         ) -> Result<ResponseValue<types::CommunitySubGroups>, Error<()>> {
             let Self { client, community_id } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/communities/{}/subgroups", client.baseurl, encode_path(& community_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/communities/",
+                (encode_path(&community_id.to_string())).as_str(),
+                "/subgroups",
+            ]
+                .concat();
+            let request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "get_community_sub_groups",
             };
@@ -56392,7 +57022,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56446,26 +57076,25 @@ pub mod builder {
                     types::CreateEventRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/communities/event", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/communities/event"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "create_event",
             };
@@ -56474,7 +57103,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56544,29 +57173,31 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/communities/{}/createGroup", client.baseurl, encode_path(&
-                community_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/communities/",
+                (encode_path(&community_id.to_string())).as_str(),
+                "/createGroup",
+            ]
+                .concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "create_group_in_community_deprecated",
             };
@@ -56575,7 +57206,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56631,26 +57262,25 @@ pub mod builder {
                     types::CreateCallEventRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/calls", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/calls"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "create_call_event",
             };
@@ -56659,7 +57289,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56725,28 +57355,30 @@ pub mod builder {
                     types::RejectCallRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/calls/{}", client.baseurl, encode_path(& call_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/calls/",
+                (encode_path(&call_id.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "reject_call",
             };
@@ -56755,7 +57387,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56821,28 +57453,31 @@ pub mod builder {
                     types::RejectCallRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/calls/{}/reject", client.baseurl, encode_path(& call_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/calls/",
+                (encode_path(&call_id.to_string())).as_str(),
+                "/reject",
+            ]
+                .concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "reject_call_deprecated",
             };
@@ -56851,7 +57486,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56909,26 +57544,25 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/calls/group_link", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/calls/group_link"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "create_group_call_link",
             };
@@ -56937,7 +57571,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -57245,49 +57879,120 @@ pub mod builder {
                     types::UploadMediaJson::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/messages/media/{}", client.baseurl, encode_path(& media_message_type
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/messages/media/",
+                (encode_path(&media_message_type.to_string())).as_str(),
+            ]
+                .concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body);
+            let request = match &animated {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("animated", value))
+                }
+                None => request,
+            };
+            let request = match &autoplay {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("autoplay", value))
+                }
+                None => request,
+            };
+            let request = match &caption {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("caption", value))
+                }
+                None => request,
+            };
+            let request = match &edit {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("edit", value))
+                }
+                None => request,
+            };
+            let request = match &filename {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("filename", value))
+                }
+                None => request,
+            };
+            let request = match &height {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("height", value))
+                }
+                None => request,
+            };
+            let request = match &mentions {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("mentions", value))
+                }
+                None => request,
+            };
+            let request = match &preview {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("preview", value))
+                }
+                None => request,
+            };
+            let request = match &quoted {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("quoted", value))
+                }
+                None => request,
+            };
+            let request = match &recording_time {
+                Some(value) => {
+                    request
+                        .query(
+                            &progenitor_client::QueryParam::new("recording_time", value),
+                        )
+                }
+                None => request,
+            };
+            let request = match &seconds {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("seconds", value))
+                }
+                None => request,
+            };
+            let request = request.query(&progenitor_client::QueryParam::new("to", &to));
+            let request = match &view_once {
+                Some(value) => {
+                    request
+                        .query(&progenitor_client::QueryParam::new("view_once", value))
+                }
+                None => request,
+            };
+            let request = match &waveform {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("waveform", value))
+                }
+                None => request,
+            };
+            let request = match &width {
+                Some(value) => {
+                    request.query(&progenitor_client::QueryParam::new("width", value))
+                }
+                None => request,
+            };
+            let request = request
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .query(&progenitor_client::QueryParam::new("animated", &animated))
-                .query(&progenitor_client::QueryParam::new("autoplay", &autoplay))
-                .query(&progenitor_client::QueryParam::new("caption", &caption))
-                .query(&progenitor_client::QueryParam::new("edit", &edit))
-                .query(&progenitor_client::QueryParam::new("filename", &filename))
-                .query(&progenitor_client::QueryParam::new("height", &height))
-                .query(&progenitor_client::QueryParam::new("mentions", &mentions))
-                .query(&progenitor_client::QueryParam::new("preview", &preview))
-                .query(&progenitor_client::QueryParam::new("quoted", &quoted))
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "recording_time",
-                        &recording_time,
-                    ),
-                )
-                .query(&progenitor_client::QueryParam::new("seconds", &seconds))
-                .query(&progenitor_client::QueryParam::new("to", &to))
-                .query(&progenitor_client::QueryParam::new("view_once", &view_once))
-                .query(&progenitor_client::QueryParam::new("waveform", &waveform))
-                .query(&progenitor_client::QueryParam::new("width", &width))
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "send_media_message_json",
             };
@@ -57296,7 +58001,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -57362,28 +58067,31 @@ pub mod builder {
                     types::UploadImageJson::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/groups/{}/icon", client.baseurl, encode_path(& group_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [
+                (client.baseurl).as_str(),
+                "/groups/",
+                (encode_path(&group_id.to_string())).as_str(),
+                "/icon",
+            ]
+                .concat();
+            let request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "set_group_icon_json",
             };
@@ -57392,7 +58100,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -57446,26 +58154,25 @@ pub mod builder {
                     types::UploadMediaJson::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/media", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+            let url = [(client.baseurl).as_str(), "/media"].concat();
+            let request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
+                )
+                .json(&body)
+                .header(
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let mut request = request.build()?;
             let info = OperationInfo {
                 operation_id: "upload_media_json",
             };
@@ -57474,7 +58181,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

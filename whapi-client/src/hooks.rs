@@ -9,6 +9,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 
@@ -60,18 +61,41 @@ impl fmt::Debug for Hooks {
 }
 
 impl ClientHooks<Hooks> for Client {
-    async fn exec(
+    // Not an `async fn`: the future it returns is the transport's or
+    // reqwest's own, without a copy of the request held beside it, which
+    // keeps every operation's future smaller.
+    fn exec(
         &self,
         request: reqwest::Request,
         info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
         match &self.inner().transport {
             Some(transport) => {
-                transport
-                    .send(self.client(), request, info.operation_id)
-                    .await
+                Sent::Transport(transport.send(self.client(), request, info.operation_id))
             }
-            None => self.client().execute(request).await,
+            None => Sent::Direct(self.client().execute(request)),
+        }
+    }
+}
+
+/// A request under way, through a [`Transport`] or straight through the
+/// `reqwest::Client`.
+enum Sent<'a, D> {
+    Transport(BoxFuture<'a, reqwest::Result<reqwest::Response>>),
+    Direct(D),
+}
+
+impl<D> Future for Sent<'_, D>
+where
+    D: Future<Output = reqwest::Result<reqwest::Response>> + Unpin,
+{
+    type Output = reqwest::Result<reqwest::Response>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Both are `Unpin`: a box, and reqwest's own (boxed) future.
+        match self.get_mut() {
+            Sent::Transport(future) => future.as_mut().poll(cx),
+            Sent::Direct(pending) => Pin::new(pending).poll(cx),
         }
     }
 }

@@ -101,6 +101,7 @@ mod generated {
 pub use generated::*;
 
 mod answers;
+mod decoding;
 mod hooks;
 mod operations;
 mod values;

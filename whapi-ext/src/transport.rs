@@ -1,10 +1,13 @@
 //! What sends every request of a [`Whapi`](crate::Whapi): auth, the request
 //! timeout, retries by [`crate::retry`], and one `tracing` span per request.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
-use tracing::{field, Instrument};
+use tracing::field;
 use whapi_client::{BoxFuture, Transport};
 
 use crate::calls::options::{current_overrides, report};
@@ -42,22 +45,52 @@ fn outcome_of(result: &reqwest::Result<reqwest::Response>) -> Outcome {
     }
 }
 
+/// The settings in force for one request: the client's, or its call's own.
+#[derive(Clone, Copy)]
+struct InForce {
+    request_timeout: Duration,
+    policy: RetryPolicy,
+}
+
+/// A request's first attempt under way, with what deciding on a retry
+/// takes.
+struct FirstAttempt<'a> {
+    client: &'a reqwest::Client,
+    in_force: InForce,
+    started: Instant,
+    /// A copy to send next, if the policy allows another attempt and the
+    /// body can be copied (a stream cannot: it is sent once).
+    spare: Option<reqwest::Request>,
+}
+
+/// A request whose first attempt failed in a way worth retrying.
+struct Retrying<'a> {
+    client: &'a reqwest::Client,
+    span: tracing::Span,
+    in_force: InForce,
+    started: Instant,
+    /// The latest attempt's.
+    result: reqwest::Result<reqwest::Response>,
+    retry_after: Option<Duration>,
+    /// A copy to send next.
+    spare: reqwest::Request,
+}
+
 impl RetryingTransport {
-    async fn send_with_retries(
-        &self,
-        client: &reqwest::Client,
-        mut request: reqwest::Request,
-        span: &tracing::Span,
-    ) -> reqwest::Result<reqwest::Response> {
+    /// Puts the token, the call's overrides and the timeout on `request`.
+    fn prepare(&self, request: &mut reqwest::Request) -> InForce {
         // A call's own options, where it has them, override the client's.
         let overrides = current_overrides();
         let own_timeout = overrides.as_ref().and_then(|o| o.options.timeout);
-        let (request_timeout, policy) = match &overrides {
-            Some(o) => (
-                own_timeout.unwrap_or(self.request_timeout),
-                o.options.retry.unwrap_or(self.policy),
-            ),
-            None => (self.request_timeout, self.policy),
+        let in_force = match &overrides {
+            Some(o) => InForce {
+                request_timeout: own_timeout.unwrap_or(self.request_timeout),
+                policy: o.options.retry.unwrap_or(self.policy),
+            },
+            None => InForce {
+                request_timeout: self.request_timeout,
+                policy: self.policy,
+            },
         };
         if let Some(overrides) = overrides {
             let headers = request.headers_mut();
@@ -77,51 +110,118 @@ impl RetryingTransport {
                 .insert(AUTHORIZATION, authorization.clone());
         }
         if own_timeout.is_some() || !self.client_has_timeout {
-            *request.timeout_mut() = Some(request_timeout);
+            *request.timeout_mut() = Some(in_force.request_timeout);
         }
-        let method = request.method().clone();
-        // The backoff schedule is made on the first retry: most requests
-        // never need it.
-        let mut schedule = None;
-        let started = Instant::now();
-        let mut attempt_started = started;
+        in_force
+    }
+
+    /// Readies `request` and starts its first attempt.
+    fn start<'a>(
+        &self,
+        client: &'a reqwest::Client,
+        mut request: reqwest::Request,
+        span: tracing::Span,
+    ) -> Attempting<'a, impl Future<Output = reqwest::Result<reqwest::Response>> + Send + 'static>
+    {
+        let in_force = self.prepare(&mut request);
+        let spare = if in_force.policy.max_attempts() > 1 {
+            spare_of(&request)
+        } else {
+            None
+        };
+        let first = FirstAttempt {
+            client,
+            in_force,
+            started: Instant::now(),
+            spare,
+        };
+        Attempting {
+            sent: client.execute(request),
+            first: Some(first),
+            span,
+            retrying: None,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A request under way. Written out by hand rather than as an `async`
+    /// block: it is boxed for every request, and holds no more than the
+    /// first attempt needs; the backoff schedule, the sleep and the later
+    /// attempts are a future of their own, boxed only when a retry comes.
+    struct Attempting<'a, F> {
+        #[pin]
+        sent: F,
+        first: Option<FirstAttempt<'a>>,
+        span: tracing::Span,
+        retrying: Option<BoxFuture<'a, reqwest::Result<reqwest::Response>>>,
+    }
+}
+
+impl<'a, F> Future for Attempting<'a, F>
+where
+    F: Future<Output = reqwest::Result<reqwest::Response>>,
+{
+    type Output = reqwest::Result<reqwest::Response>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        // No span to enter on every poll when no subscriber wants it.
+        let _entered = (!this.span.is_disabled()).then(|| this.span.enter());
+        if let Some(retrying) = this.retrying {
+            return retrying.as_mut().poll(cx);
+        }
+        let result = ready!(this.sent.poll(cx));
+        let Some(first) = this.first.take() else {
+            panic!("a request's future polled after it finished");
+        };
+        let outcome = attempt_finished(1, &result, first.started);
+        if let Some(spare) = first.spare {
+            if let Decision::Retry { retry_after } = decide(spare.method(), outcome) {
+                let retrying = Retrying {
+                    client: first.client,
+                    span: this.span.clone(),
+                    in_force: first.in_force,
+                    started: first.started,
+                    result,
+                    retry_after,
+                    spare,
+                };
+                return this
+                    .retrying
+                    .insert(Box::pin(retrying.run()))
+                    .as_mut()
+                    .poll(cx);
+            }
+        }
+        finished(this.span, 1, first.started, outcome);
+        Poll::Ready(result)
+    }
+}
+
+impl Retrying<'_> {
+    /// The attempts after the first, until one need not be retried or the
+    /// policy allows no more.
+    async fn run(self) -> reqwest::Result<reqwest::Response> {
+        let Retrying {
+            client,
+            span,
+            in_force,
+            started,
+            mut result,
+            mut retry_after,
+            spare,
+        } = self;
+        let mut schedule = in_force.policy.schedule();
+        let mut spare = Some(spare);
         let mut attempt = 1u32;
         loop {
-            // A spare copy for the next attempt, if there may be one. A body
-            // that cannot be cloned (a stream) is sent once.
-            let spare = if attempt < policy.max_attempts() {
-                request.try_clone()
-            } else {
-                None
-            };
-            let result = client.execute(request).await;
             let outcome = outcome_of(&result);
-            // Field values are computed only when the event is enabled.
-            tracing::debug!(
-                attempt,
-                ?outcome,
-                latency_ms = attempt_started.elapsed().as_millis() as u64,
-                "attempt finished"
-            );
-            let delay = match decide(&method, outcome) {
-                Decision::Stop => None,
-                Decision::Retry { retry_after } => spare.as_ref().and_then(|_| {
-                    let schedule = schedule.get_or_insert_with(|| policy.schedule());
-                    schedule.next_delay(attempt, retry_after, started.elapsed())
-                }),
-            };
-            let (Some(delay), Some(mut next)) = (delay, spare) else {
-                // The final attempt: its outcome is the span's, and the
-                // span's latency is the whole request's, retries included.
-                report(attempt, started.elapsed());
-                if !span.is_disabled() {
-                    span.record("attempt", attempt);
-                    span.record("latency_ms", started.elapsed().as_millis() as u64);
-                    if let Outcome::Status { status, .. } = outcome {
-                        span.record("status", status);
-                    }
-                }
-                tracing::debug!("request finished");
+            let delay = spare
+                .as_ref()
+                .and_then(|_| schedule.next_delay(attempt, retry_after, started.elapsed()));
+            let (Some(delay), Some(mut next)) = (delay, spare.take()) else {
+                finished(&span, attempt, started, outcome);
                 return result;
             };
             tracing::info!(
@@ -134,13 +234,81 @@ impl RetryingTransport {
             sleep(delay).await;
             // A retry gets what is left of the time budget, at most the
             // request timeout.
-            let left = policy.max_elapsed().saturating_sub(started.elapsed());
-            *next.timeout_mut() = Some(request_timeout.min(left.max(Duration::from_millis(1))));
-            request = next;
+            let left = in_force
+                .policy
+                .max_elapsed()
+                .saturating_sub(started.elapsed());
+            *next.timeout_mut() = Some(
+                in_force
+                    .request_timeout
+                    .min(left.max(Duration::from_millis(1))),
+            );
             attempt += 1;
-            attempt_started = Instant::now();
+            spare = if attempt < in_force.policy.max_attempts() {
+                spare_of(&next)
+            } else {
+                None
+            };
+            let method = next.method().clone();
+            let attempt_started = Instant::now();
+            result = client.execute(next).await;
+            let outcome = attempt_finished(attempt, &result, attempt_started);
+            retry_after = match decide(&method, outcome) {
+                Decision::Retry { retry_after } => retry_after,
+                Decision::Stop => {
+                    finished(&span, attempt, started, outcome);
+                    return result;
+                }
+            };
         }
     }
+}
+
+/// A copy of `request` to send again; `None` for a body that cannot be
+/// copied (a stream). reqwest's `try_clone` would do, but it also makes
+/// and throws away a map of extensions on every call.
+fn spare_of(request: &reqwest::Request) -> Option<reqwest::Request> {
+    if request.body().is_some() {
+        return request.try_clone();
+    }
+    let mut spare = reqwest::Request::new(request.method().clone(), request.url().clone());
+    *spare.headers_mut() = request.headers().clone();
+    *spare.version_mut() = request.version();
+    if let Some(timeout) = request.timeout() {
+        *spare.timeout_mut() = Some(*timeout);
+    }
+    Some(spare)
+}
+
+/// Logs an attempt's end; its outcome.
+fn attempt_finished(
+    attempt: u32,
+    result: &reqwest::Result<reqwest::Response>,
+    started: Instant,
+) -> Outcome {
+    let outcome = outcome_of(result);
+    // Field values are computed only when the event is enabled.
+    tracing::debug!(
+        attempt,
+        ?outcome,
+        latency_ms = started.elapsed().as_millis() as u64,
+        "attempt finished"
+    );
+    outcome
+}
+
+/// The final attempt: its outcome is the span's, and the span's latency is
+/// the whole request's, retries included.
+fn finished(span: &tracing::Span, attempt: u32, started: Instant, outcome: Outcome) {
+    report(attempt, started.elapsed());
+    if !span.is_disabled() {
+        span.record("attempt", attempt);
+        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        if let Outcome::Status { status, .. } = outcome {
+            span.record("status", status);
+        }
+    }
+    tracing::debug!("request finished");
 }
 
 async fn sleep(delay: Duration) {
@@ -167,14 +335,6 @@ impl Transport for RetryingTransport {
             attempt = field::Empty,
             latency_ms = field::Empty,
         );
-        if span.is_disabled() {
-            // No subscriber wants it: no span to enter on every poll.
-            return Box::pin(async move { self.send_with_retries(client, request, &span).await });
-        }
-        Box::pin(async move {
-            self.send_with_retries(client, request, &span)
-                .instrument(span.clone())
-                .await
-        })
+        Box::pin(self.start(client, request, span))
     }
 }

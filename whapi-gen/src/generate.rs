@@ -64,12 +64,16 @@ pub(crate) fn generate_file(spec: &Value, options: &crate::Options) -> Result<sy
         crate::json_forms::merge(&mut file, run_progenitor(&twin_spec, options)?, &twins)?;
         check_unique_type_names(&file)?;
     }
+    crate::lean_requests::apply(&mut file);
     crate::schemars_feature::add(&mut file);
     Ok(file)
 }
 
 /// progenitor's output for `spec`, parsed.
-fn run_progenitor(spec: &Value, options: &crate::Options) -> Result<syn::File, GenError> {
+pub(crate) fn run_progenitor(
+    spec: &Value,
+    options: &crate::Options,
+) -> Result<syn::File, GenError> {
     let api = crate::to_openapi(spec)?;
     let mut settings = settings();
     for derive in &options.derives {

@@ -19,6 +19,7 @@ mod error;
 mod generate;
 pub mod inventory;
 mod json_forms;
+mod lean_requests;
 mod load;
 pub mod normalize;
 mod raw_client;

@@ -20,6 +20,7 @@ use crate::error::{Invalid, Problem};
 use crate::ids::{Id, IntoId};
 use crate::media::{Download, MediaSource};
 use crate::{Error, Result, Whapi};
+use whapi_client::BoxFuture;
 
 /// The result of a generated client's `send()`.
 type RawResult<T> = std::result::Result<ResponseValue<T>, progenitor_client::Error<()>>;
@@ -289,6 +290,29 @@ impl<'a> Call<'a> {
             checked?;
             Ok(self.run(future, false).await?.value)
         }))
+    }
+
+    /// [`Call::send`], boxed, for `.await`. The client's future is made
+    /// by `make` in its box: made first and then moved, a couple of
+    /// kilobytes would be copied on every call.
+    pub(crate) fn boxed_send<T, F>(
+        mut self,
+        make: impl FnOnce() -> F + Send + 'a,
+    ) -> BoxFuture<'a, Result<T>>
+    where
+        T: DeserializeOwned + Send + 'a,
+        F: Future<Output = RawResult<T>> + Send + 'a,
+    {
+        let checked = self.checked();
+        if checked.is_ok() && self.is_plain(false) {
+            let slot = Box::<Sending<'a, F>>::new_uninit();
+            let sending: Box<Sending<'a, F>> = Box::write(slot, Sending::new(make()));
+            return Box::into_pin(sending);
+        }
+        Box::pin(async move {
+            checked?;
+            Ok(self.run(make(), false).await?.value)
+        })
     }
 
     /// Whether the call needs no context: no options, no raw upload, no

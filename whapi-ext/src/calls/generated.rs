@@ -89,7 +89,8 @@ impl<'a> ::std::future::IntoFuture for CheckHealth<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Get channel settings (`GET /settings`): made by [`Whapi::get_channel_settings`], sent by `.await`.
@@ -148,7 +149,8 @@ impl<'a> ::std::future::IntoFuture for GetChannelSettings<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Reset channel settings (`DELETE /settings`): made by [`Whapi::reset_channel_settings`], sent by `.await`.
@@ -207,7 +209,8 @@ impl<'a> ::std::future::IntoFuture for ResetChannelSettings<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Update channel settings (`PATCH /settings`): made by [`Whapi::update_channel_settings`], sent by `.await`.
@@ -380,7 +383,8 @@ impl<'a> ::std::future::IntoFuture for UpdateChannelSettings<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Get allowed events (`GET /settings/events`): made by [`Whapi::get_allowed_events`], sent by `.await`.
@@ -437,7 +441,8 @@ impl<'a> ::std::future::IntoFuture for GetAllowedEvents<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Test webhook (`POST /settings/webhook_test`): made by [`Whapi::webhook_test`], sent by `.await`.
@@ -539,7 +544,8 @@ impl<'a> ::std::future::IntoFuture for WebhookTest<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Login user with QR-base64 (`GET /users/login`): made by [`Whapi::login_user`], sent by `.await`.
@@ -665,7 +671,8 @@ impl<'a> ::std::future::IntoFuture for LoginUser<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Login user with QR-image (`GET /users/login/image`): made by [`Whapi::login_user_image`], sent by `.await`.
@@ -857,7 +864,8 @@ impl<'a> ::std::future::IntoFuture for LoginUserRowData<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Get auth code by phone number (`GET /users/login/{PhoneNumber}`): made by [`Whapi::login_user_via_auth_code`], sent by `.await`.
@@ -923,7 +931,8 @@ impl<'a> ::std::future::IntoFuture for LoginUserViaAuthCode<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Logout user (`POST /users/logout`): made by [`Whapi::logout_user`], sent by `.await`.
@@ -982,7 +991,8 @@ impl<'a> ::std::future::IntoFuture for LogoutUser<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// User info (`GET /users/profile`): made by [`Whapi::get_user_profile`], sent by `.await`.
@@ -1039,7 +1049,8 @@ impl<'a> ::std::future::IntoFuture for GetUserProfile<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Update user info (`PATCH /users/profile`): made by [`Whapi::update_user_profile`], sent by `.await`.
@@ -1130,7 +1141,8 @@ impl<'a> ::std::future::IntoFuture for UpdateUserProfile<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Change status text (`PUT /status`): made by [`Whapi::change_status`], sent by `.await`.
@@ -1198,7 +1210,8 @@ impl<'a> ::std::future::IntoFuture for ChangeStatus<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Get messages (`GET /messages/list`): made by [`Whapi::get_messages`], sent by `.await`.
@@ -1345,7 +1358,8 @@ impl<'a> ::std::future::IntoFuture for GetMessages<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Get messages by chat ID (`GET /messages/list/{ChatID}`): made by [`Whapi::get_messages_by_chat_id`], sent by `.await`.
@@ -1501,7 +1515,8 @@ impl<'a> ::std::future::IntoFuture for GetMessagesByChatId<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// 💬 Send text message (`POST /messages/text`): made by [`Whapi::send_message_text`], sent by `.await`.
@@ -1643,7 +1658,8 @@ impl<'a> ::std::future::IntoFuture for SendMessageText<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// 🖼 Send media-image message (`POST /messages/image`): made by [`Whapi::send_message_image`], sent by `.await`.
@@ -3277,7 +3293,8 @@ impl<'a> ::std::future::IntoFuture for SendMessageLocation<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// 🧭 Send live location message (`POST /messages/live_location`): made by [`Whapi::send_message_live_location`], sent by `.await`.
@@ -3476,7 +3493,8 @@ impl<'a> ::std::future::IntoFuture for SendMessageLiveLocation<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// 👤 Send contact message (`POST /messages/contact`): made by [`Whapi::send_message_contact`], sent by `.await`.
@@ -3576,7 +3594,8 @@ impl<'a> ::std::future::IntoFuture for SendMessageContact<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// 👥 Send contact list message (`POST /messages/contact_list`): made by [`Whapi::send_message_contact_list`], sent by `.await`.
@@ -3669,7 +3688,8 @@ impl<'a> ::std::future::IntoFuture for SendMessageContactList<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// 📊 Send poll message (`POST /messages/poll`): made by [`Whapi::send_message_poll`], sent by `.await`.
@@ -3793,7 +3813,8 @@ impl<'a> ::std::future::IntoFuture for SendMessagePoll<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// 🎮 Send interactive message (`POST /messages/interactive`): made by [`Whapi::send_message_interactive`], sent by `.await`.
@@ -4023,7 +4044,8 @@ impl<'a> ::std::future::IntoFuture for SendMessageInteractive<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// 🖼️ Send carousel message (`POST /messages/carousel`): made by [`Whapi::send_message_carousel`], sent by `.await`.
@@ -4128,7 +4150,8 @@ impl<'a> ::std::future::IntoFuture for SendMessageCarousel<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// 🎭 Send media-sticker message (`POST /messages/sticker`): made by [`Whapi::send_message_sticker`], sent by `.await`.
@@ -5030,7 +5053,8 @@ impl<'a> ::std::future::IntoFuture for SendMessageStoryText<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// 📎 Send media message (`POST /messages/media/{MediaMessageType}`): made by [`Whapi::send_media_message`], sent by `.await`.
@@ -5408,7 +5432,8 @@ impl<'a> ::std::future::IntoFuture for GetMessage<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// ✔✔ Mark message as read (`PUT /messages/{MessageID}`): made by [`Whapi::mark_message_as_read`], sent by `.await`.
@@ -5476,7 +5501,8 @@ impl<'a> ::std::future::IntoFuture for MarkMessageAsRead<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// ↪ Forward message (`POST /messages/{MessageID}`): made by [`Whapi::forward_message`], sent by `.await`.
@@ -5560,7 +5586,8 @@ impl<'a> ::std::future::IntoFuture for ForwardMessage<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// ❌ Delete message (`DELETE /messages/{MessageID}`): made by [`Whapi::delete_message`], sent by `.await`.
@@ -5628,7 +5655,8 @@ impl<'a> ::std::future::IntoFuture for DeleteMessage<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// 😍 React to message (`PUT /messages/{MessageID}/reaction`): made by [`Whapi::react_to_message`], sent by `.await`.
@@ -5708,7 +5736,8 @@ impl<'a> ::std::future::IntoFuture for ReactToMessage<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Remove react from message (`DELETE /messages/{MessageID}/reaction`): made by [`Whapi::remove_react_from_message`], sent by `.await`.
@@ -5776,7 +5805,8 @@ impl<'a> ::std::future::IntoFuture for RemoveReactFromMessage<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// ⭐ Star message (`PUT /messages/{MessageID}/star`): made by [`Whapi::star_message`], sent by `.await`.
@@ -5856,7 +5886,8 @@ impl<'a> ::std::future::IntoFuture for StarMessage<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// 📌 Pin message (`POST /messages/{MessageID}/pin`): made by [`Whapi::pin_message`], sent by `.await`.
@@ -5936,7 +5967,8 @@ impl<'a> ::std::future::IntoFuture for PinMessage<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Unpin message (`DELETE /messages/{MessageID}/pin`): made by [`Whapi::unpin_message`], sent by `.await`.
@@ -6004,7 +6036,8 @@ impl<'a> ::std::future::IntoFuture for UnpinMessage<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Get chats (`GET /chats`): made by [`Whapi::get_chats`], sent by `.await`.
@@ -6086,7 +6119,8 @@ impl<'a> ::std::future::IntoFuture for GetChats<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Get chat (`GET /chats/{ChatID}`): made by [`Whapi::get_chat`], sent by `.await`.
@@ -6149,7 +6183,8 @@ impl<'a> ::std::future::IntoFuture for GetChat<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// 🗄 Archive/Unarchive chat (`POST /chats/{ChatID}`): made by [`Whapi::archive_chat`], sent by `.await`.
@@ -6226,7 +6261,8 @@ impl<'a> ::std::future::IntoFuture for ArchiveChat<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// ❌ Delete chat (`DELETE /chats/{ChatID}`): made by [`Whapi::delete_chat`], sent by `.await`.
@@ -6291,7 +6327,8 @@ impl<'a> ::std::future::IntoFuture for DeleteChat<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// ⚙️Chat Settings Management: Pin, Mute, Read, Disappearing (`PATCH /chats/{ChatID}`): made by [`Whapi::patch_chat`], sent by `.await`.
@@ -6406,7 +6443,8 @@ impl<'a> ::std::future::IntoFuture for PatchChat<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Get contacts (`GET /contacts`): made by [`Whapi::get_contacts`], sent by `.await`.
@@ -6488,7 +6526,8 @@ impl<'a> ::std::future::IntoFuture for GetContacts<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Add contact (`PUT /contacts`): made by [`Whapi::add_contact`], sent by `.await`.
@@ -6563,7 +6602,8 @@ impl<'a> ::std::future::IntoFuture for AddContact<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Check phones (`POST /contacts`): made by [`Whapi::check_phones`], sent by `.await`.
@@ -6644,7 +6684,8 @@ impl<'a> ::std::future::IntoFuture for CheckPhones<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Get contact (`GET /contacts/{ContactID}`): made by [`Whapi::get_contact`], sent by `.await`.
@@ -6710,7 +6751,8 @@ impl<'a> ::std::future::IntoFuture for GetContact<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Send contact (`POST /contacts/{ContactID}`): made by [`Whapi::send_contact`], sent by `.await`.
@@ -6812,7 +6854,8 @@ impl<'a> ::std::future::IntoFuture for SendContact<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Delete contact (`DELETE /contacts/{ContactID}`): made by [`Whapi::delete_contact`], sent by `.await`.
@@ -6880,7 +6923,8 @@ impl<'a> ::std::future::IntoFuture for DeleteContact<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Check exist (`HEAD /contacts/{ContactID}`): made by [`Whapi::check_exist`], sent by `.await`.
@@ -6941,7 +6985,8 @@ impl<'a> ::std::future::IntoFuture for CheckExist<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Edit contact (`PATCH /contacts/{ContactID}`): made by [`Whapi::edit_contact`], sent by `.await`.
@@ -7016,7 +7061,8 @@ impl<'a> ::std::future::IntoFuture for EditContact<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Get profile (`GET /contacts/{ContactID}/profile`): made by [`Whapi::get_contact_profile`], sent by `.await`.
@@ -7082,7 +7128,8 @@ impl<'a> ::std::future::IntoFuture for GetContactProfile<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Get LIDs by IDs (`GET /contacts/lids`): made by [`Whapi::get_lid_by_ids`], sent by `.await`.
@@ -7151,7 +7198,8 @@ impl<'a> ::std::future::IntoFuture for GetLidByIds<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Get LID by ID (`GET /contacts/lids/{ContactID}`): made by [`Whapi::get_lid_by_id`], sent by `.await`.
@@ -7217,7 +7265,8 @@ impl<'a> ::std::future::IntoFuture for GetLidById<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Send online or offline presence (`PUT /presences/me`): made by [`Whapi::send_me_presence`], sent by `.await`.
@@ -7290,7 +7339,8 @@ impl<'a> ::std::future::IntoFuture for SendMePresence<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Get presence (`GET /presences/{EntryID}`): made by [`Whapi::get_presence`], sent by `.await`.
@@ -7354,7 +7404,8 @@ impl<'a> ::std::future::IntoFuture for GetPresence<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Send typing or recording presence (`PUT /presences/{EntryID}`): made by [`Whapi::send_presence`], sent by `.await`.
@@ -7444,7 +7495,8 @@ impl<'a> ::std::future::IntoFuture for SendPresence<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Subscribe to presence (`POST /presences/{EntryID}`): made by [`Whapi::subscribe_presence`], sent by `.await`.
@@ -7513,7 +7565,8 @@ impl<'a> ::std::future::IntoFuture for SubscribePresence<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Get groups (`GET /groups`): made by [`Whapi::get_groups`], sent by `.await`.
@@ -7595,7 +7648,8 @@ impl<'a> ::std::future::IntoFuture for GetGroups<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Accept group invite (`PUT /groups`): made by [`Whapi::accept_group_invite`], sent by `.await`.
@@ -7666,7 +7720,8 @@ impl<'a> ::std::future::IntoFuture for AcceptGroupInvite<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Create group (`POST /groups`): made by [`Whapi::create_group`], sent by `.await`.
@@ -7746,7 +7801,8 @@ impl<'a> ::std::future::IntoFuture for CreateGroup<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Get group (`GET /groups/{GroupID}`): made by [`Whapi::get_group`], sent by `.await`.
@@ -7809,7 +7865,8 @@ impl<'a> ::std::future::IntoFuture for GetGroup<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Update group info (`PUT /groups/{GroupID}`): made by [`Whapi::update_group_info`], sent by `.await`.
@@ -7899,7 +7956,8 @@ impl<'a> ::std::future::IntoFuture for UpdateGroupInfo<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Leave group (`DELETE /groups/{GroupID}`): made by [`Whapi::leave_group`], sent by `.await`.
@@ -7964,7 +8022,8 @@ impl<'a> ::std::future::IntoFuture for LeaveGroup<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Update group setting (`PATCH /groups/{GroupID}`): made by [`Whapi::update_group_setting`], sent by `.await`.
@@ -8052,7 +8111,8 @@ impl<'a> ::std::future::IntoFuture for UpdateGroupSetting<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Get group invite (`GET /groups/{GroupID}/invite`): made by [`Whapi::get_group_invite`], sent by `.await`.
@@ -8120,7 +8180,8 @@ impl<'a> ::std::future::IntoFuture for GetGroupInvite<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Revoke group invite (`DELETE /groups/{GroupID}/invite`): made by [`Whapi::revoke_group_invite`], sent by `.await`.
@@ -8188,7 +8249,8 @@ impl<'a> ::std::future::IntoFuture for RevokeGroupInvite<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Add group participant (`POST /groups/{GroupID}/participants`): made by [`Whapi::add_group_participant`], sent by `.await`.
@@ -8273,7 +8335,8 @@ impl<'a> ::std::future::IntoFuture for AddGroupParticipant<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Remove group participant (`DELETE /groups/{GroupID}/participants`): made by [`Whapi::remove_group_participant`], sent by `.await`.
@@ -8358,7 +8421,8 @@ impl<'a> ::std::future::IntoFuture for RemoveGroupParticipant<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Get group icon (`GET /groups/{GroupID}/icon`): made by [`Whapi::get_group_icon`], sent by `.await`.
@@ -8592,7 +8656,8 @@ impl<'a> ::std::future::IntoFuture for DeleteGroupIcon<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Demote group admin (`DELETE /groups/{GroupID}/admins`): made by [`Whapi::demote_group_admin`], sent by `.await`.
@@ -8673,7 +8738,8 @@ impl<'a> ::std::future::IntoFuture for DemoteGroupAdmin<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Promote to group admin (`PATCH /groups/{GroupID}/admins`): made by [`Whapi::promote_to_group_admin`], sent by `.await`.
@@ -8754,7 +8820,8 @@ impl<'a> ::std::future::IntoFuture for PromoteToGroupAdmin<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Get group info by invite code (`GET /groups/link/{InviteCode}`): made by [`Whapi::get_group_metadata_by_invite_code`], sent by `.await`.
@@ -8823,7 +8890,8 @@ impl<'a> ::std::future::IntoFuture for GetGroupMetadataByInviteCode<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Send group invite link (`POST /groups/link/{InviteCode}`): made by [`Whapi::send_group_invite`], sent by `.await`.
@@ -9114,7 +9182,8 @@ impl<'a> ::std::future::IntoFuture for GetGroupApplicationsList<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Accept group application for listed user (`POST /groups/{GroupID}/applications`): made by [`Whapi::approve_group_applications_list`], sent by `.await`.
@@ -9194,7 +9263,8 @@ impl<'a> ::std::future::IntoFuture for ApproveGroupApplicationsList<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Reject group applications for listed users (`DELETE /groups/{GroupID}/applications`): made by [`Whapi::reject_group_applications_list`], sent by `.await`.
@@ -9274,7 +9344,8 @@ impl<'a> ::std::future::IntoFuture for RejectGroupApplicationsList<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Get list of stories (`GET /stories`): made by [`Whapi::get_stories`], sent by `.await`.
@@ -9411,7 +9482,8 @@ impl<'a> ::std::future::IntoFuture for GetStories<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Create & publish story (`POST /stories`): made by [`Whapi::create_story`], sent by `.await`.
@@ -9632,7 +9704,8 @@ impl<'a> ::std::future::IntoFuture for CreateStory<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// 💬 Post text story (`POST /stories/send/text`): made by [`Whapi::create_story_text`], sent by `.await`.
@@ -9767,7 +9840,8 @@ impl<'a> ::std::future::IntoFuture for CreateStoryText<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// 🖼 Post media story (`POST /stories/send/media`): made by [`Whapi::create_story_media`], sent by `.await`.
@@ -10193,7 +10267,8 @@ impl<'a> ::std::future::IntoFuture for GetStory<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Copy story (`PUT /stories/{MessageID}`): made by [`Whapi::copy_story`], sent by `.await`.
@@ -10286,7 +10361,8 @@ impl<'a> ::std::future::IntoFuture for CopyStory<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Get message or story view statuses (`GET /statuses/{MessageID}`): made by [`Whapi::get_message_view_statuses`], sent by `.await`.
@@ -10352,7 +10428,8 @@ impl<'a> ::std::future::IntoFuture for GetMessageViewStatuses<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Get newsletters (`GET /newsletters`): made by [`Whapi::get_newsletters`], sent by `.await`.
@@ -10436,7 +10513,8 @@ impl<'a> ::std::future::IntoFuture for GetNewsletters<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Create newsletter (`POST /newsletters`): made by [`Whapi::create_newsletter`], sent by `.await`.
@@ -10522,7 +10600,8 @@ impl<'a> ::std::future::IntoFuture for CreateNewsletter<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Find newsletters by filters (`GET /newsletters/find`): made by [`Whapi::find_newsletter`], sent by `.await`.
@@ -10648,7 +10727,8 @@ impl<'a> ::std::future::IntoFuture for FindNewsletter<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Get recommended newsletters by country (`GET /newsletters/recommended`): made by [`Whapi::recommended_newsletter`], sent by `.await`.
@@ -10739,7 +10819,8 @@ impl<'a> ::std::future::IntoFuture for RecommendedNewsletter<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Get newsletter information (`GET /newsletters/{NewsletterID}`): made by [`Whapi::get_newsletter`], sent by `.await`.
@@ -10818,7 +10899,8 @@ impl<'a> ::std::future::IntoFuture for GetNewsletter<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Delete newsletter (`DELETE /newsletters/{NewsletterID}`): made by [`Whapi::delete_newsletter`], sent by `.await`.
@@ -10889,7 +10971,8 @@ impl<'a> ::std::future::IntoFuture for DeleteNewsletter<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Edit newsletter (`PATCH /newsletters/{NewsletterID}`): made by [`Whapi::edit_newsletter`], sent by `.await`.
@@ -11005,7 +11088,8 @@ impl<'a> ::std::future::IntoFuture for EditNewsletter<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Subscribe to newsletter (`POST /newsletters/{NewsletterID}/subscription`): made by [`Whapi::subscribe_newsletter`], sent by `.await`.
@@ -11076,7 +11160,8 @@ impl<'a> ::std::future::IntoFuture for SubscribeNewsletter<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Unsubscribe from newsletter (`DELETE /newsletters/{NewsletterID}/subscription`): made by [`Whapi::unsubscribe_newsletter`], sent by `.await`.
@@ -11147,7 +11232,8 @@ impl<'a> ::std::future::IntoFuture for UnsubscribeNewsletter<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Subscribe to newsletter by invite code (`POST /newsletters/invite/{NewsletterInviteCode}/subscription`): made by [`Whapi::subscribe_newsletter_invite`], sent by `.await`.
@@ -11216,7 +11302,8 @@ impl<'a> ::std::future::IntoFuture for SubscribeNewsletterInvite<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Unsubscribe from newsletter by invite code (`DELETE /newsletters/invite/{NewsletterInviteCode}/subscription`): made by [`Whapi::unsubscribe_newsletter_invite`], sent by `.await`.
@@ -11285,7 +11372,8 @@ impl<'a> ::std::future::IntoFuture for UnsubscribeNewsletterInvite<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Subscribe to newsletter updates (`POST /newsletters/{NewsletterID}/tracking`): made by [`Whapi::tracking_newsletter`], sent by `.await`.
@@ -11356,7 +11444,8 @@ impl<'a> ::std::future::IntoFuture for TrackingNewsletter<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Get newsletter messages (`GET /newsletters/{NewsletterID}/messages`): made by [`Whapi::get_messages_newsletter`], sent by `.await`.
@@ -11463,7 +11552,8 @@ impl<'a> ::std::future::IntoFuture for GetMessagesNewsletter<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Create Newsletter admin-invite (`POST /newsletters/{NewsletterID}/invite/{ContactID}`): made by [`Whapi::create_newsletter_admin_invite`], sent by `.await`.
@@ -11550,7 +11640,8 @@ impl<'a> ::std::future::IntoFuture for CreateNewsletterAdminInvite<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Revoke Newsletter admin-invite (`DELETE /newsletters/{NewsletterID}/invite/{ContactID}`): made by [`Whapi::revoke_newsletter_admin_invite`], sent by `.await`.
@@ -11627,7 +11718,8 @@ impl<'a> ::std::future::IntoFuture for RevokeNewsletterAdminInvite<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Accept Newsletter admin-request (`PUT /newsletters/{NewsletterID}/admins/{ContactID}`): made by [`Whapi::accept_newsletter_admin_request`], sent by `.await`.
@@ -11704,7 +11796,8 @@ impl<'a> ::std::future::IntoFuture for AcceptNewsletterAdminRequest<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Demote Newsletter admin (`DELETE /newsletters/{NewsletterID}/admins/{ContactID}`): made by [`Whapi::demote_newsletter_admin`], sent by `.await`.
@@ -11781,7 +11874,8 @@ impl<'a> ::std::future::IntoFuture for DemoteNewsletterAdmin<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Get newsletter info by invite code (`GET /newsletters/link/{NewsletterInviteCode}`): made by [`Whapi::get_newsletter_by_invite_code`], sent by `.await`.
@@ -11848,7 +11942,8 @@ impl<'a> ::std::future::IntoFuture for GetNewsletterByInviteCode<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Send newsletter invite link (`POST /newsletters/link/{NewsletterInviteCode}`): made by [`Whapi::send_newsletter_invite`], sent by `.await`.
@@ -12166,7 +12261,8 @@ impl<'a> ::std::future::IntoFuture for GetMediaFiles<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Upload media (`POST /media`): made by [`Whapi::upload_media`], sent by `.await`.
@@ -12398,7 +12494,8 @@ impl<'a> ::std::future::IntoFuture for DeleteMedia<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Add contact to blacklist (`PUT /blacklist/{ContactID}`): made by [`Whapi::blacklist_add`], sent by `.await`.
@@ -12466,7 +12563,8 @@ impl<'a> ::std::future::IntoFuture for BlacklistAdd<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Remove contact from blacklist (`DELETE /blacklist/{ContactID}`): made by [`Whapi::blacklist_remove`], sent by `.await`.
@@ -12534,7 +12632,8 @@ impl<'a> ::std::future::IntoFuture for BlacklistRemove<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Get blacklist (`GET /blacklist`): made by [`Whapi::get_black_list`], sent by `.await`.
@@ -12591,7 +12690,8 @@ impl<'a> ::std::future::IntoFuture for GetBlackList<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Get business profile (`GET /business`): made by [`Whapi::get_business_profile`], sent by `.await`.
@@ -12650,7 +12750,8 @@ impl<'a> ::std::future::IntoFuture for GetBusinessProfile<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Edit your Business Profile (`POST /business`): made by [`Whapi::edit_business_profile`], sent by `.await`.
@@ -12766,7 +12867,8 @@ impl<'a> ::std::future::IntoFuture for EditBusinessProfile<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Get products (`GET /business/products`): made by [`Whapi::get_products`], sent by `.await`.
@@ -12848,7 +12950,8 @@ impl<'a> ::std::future::IntoFuture for GetProducts<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Create product (`POST /business/products`): made by [`Whapi::create_product`], sent by `.await`.
@@ -12996,7 +13099,8 @@ impl<'a> ::std::future::IntoFuture for CreateProduct<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Get products by Contact ID (`GET /business/{ContactID}/products`): made by [`Whapi::get_contact_products`], sent by `.await`.
@@ -13087,7 +13191,8 @@ impl<'a> ::std::future::IntoFuture for GetContactProducts<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Get product (`GET /business/products/{ProductID}`): made by [`Whapi::get_product`], sent by `.await`.
@@ -13151,7 +13256,8 @@ impl<'a> ::std::future::IntoFuture for GetProduct<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Send product (`POST /business/products/{ProductID}`): made by [`Whapi::send_product`], sent by `.await`.
@@ -13254,7 +13360,8 @@ impl<'a> ::std::future::IntoFuture for SendProduct<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Delete product (`DELETE /business/products/{ProductID}`): made by [`Whapi::delete_product`], sent by `.await`.
@@ -13320,7 +13427,8 @@ impl<'a> ::std::future::IntoFuture for DeleteProduct<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Update product (`PATCH /business/products/{ProductID}`): made by [`Whapi::update_product`], sent by `.await`.
@@ -13485,7 +13593,8 @@ impl<'a> ::std::future::IntoFuture for UpdateProduct<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Get order items (`GET /business/orders/{OrderID}`): made by [`Whapi::get_order_items`], sent by `.await`.
@@ -13559,7 +13668,8 @@ impl<'a> ::std::future::IntoFuture for GetOrderItems<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Send catalog by Contact ID (phone number) (`POST /business/catalogs/{ContactID}`): made by [`Whapi::send_catalog`], sent by `.await`.
@@ -13854,7 +13964,8 @@ impl<'a> ::std::future::IntoFuture for GetCollectionsList<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Create collection (`POST /business/collections`): made by [`Whapi::create_collection`], sent by `.await`.
@@ -13936,7 +14047,8 @@ impl<'a> ::std::future::IntoFuture for CreateCollection<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Get collections products (`GET /business/collections/products`): made by [`Whapi::get_collections_products_list`], sent by `.await`.
@@ -14040,7 +14152,8 @@ impl<'a> ::std::future::IntoFuture for GetCollectionsProductsList<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Get collection (`GET /business/collections/{CollectionID}`): made by [`Whapi::get_collection`], sent by `.await`.
@@ -14106,7 +14219,8 @@ impl<'a> ::std::future::IntoFuture for GetCollection<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Delete collection (`DELETE /business/collections/{CollectionID}`): made by [`Whapi::delete_collection`], sent by `.await`.
@@ -14175,7 +14289,8 @@ impl<'a> ::std::future::IntoFuture for DeleteCollection<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Edit collection (`PATCH /business/collections/{CollectionID}`): made by [`Whapi::edit_collection`], sent by `.await`.
@@ -14286,7 +14401,8 @@ impl<'a> ::std::future::IntoFuture for EditCollection<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Get collection (`GET /business/collections/{CollectionID}/products`): made by [`Whapi::get_collection_product_list`], sent by `.await`.
@@ -14369,7 +14485,8 @@ impl<'a> ::std::future::IntoFuture for GetCollectionProductList<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Get labels (`GET /labels`): made by [`Whapi::get_labels`], sent by `.await`.
@@ -14426,7 +14543,8 @@ impl<'a> ::std::future::IntoFuture for GetLabels<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Create label (`POST /labels`): made by [`Whapi::create_label`], sent by `.await`.
@@ -14510,7 +14628,8 @@ impl<'a> ::std::future::IntoFuture for CreateLabel<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Get objects associated with label (`GET /labels/{LabelID}`): made by [`Whapi::get_label_associations`], sent by `.await`.
@@ -14578,7 +14697,8 @@ impl<'a> ::std::future::IntoFuture for GetLabelAssociations<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Add label association (`POST /labels/{LabelID}/{AssociationID}`): made by [`Whapi::add_label_association`], sent by `.await`.
@@ -14652,7 +14772,8 @@ impl<'a> ::std::future::IntoFuture for AddLabelAssociation<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Delete label association (`DELETE /labels/{LabelID}/{AssociationID}`): made by [`Whapi::delete_label_association`], sent by `.await`.
@@ -14726,7 +14847,8 @@ impl<'a> ::std::future::IntoFuture for DeleteLabelAssociation<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Get limits (`GET /limits`): made by [`Whapi::get_limits`], sent by `.await`.
@@ -14866,7 +14988,8 @@ impl<'a> ::std::future::IntoFuture for GetCommunities<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Create community (`POST /communities`): made by [`Whapi::create_community`], sent by `.await`.
@@ -14944,7 +15067,8 @@ impl<'a> ::std::future::IntoFuture for CreateCommunity<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Get community (`GET /communities/{CommunityID}`): made by [`Whapi::get_community`], sent by `.await`.
@@ -15010,7 +15134,8 @@ impl<'a> ::std::future::IntoFuture for GetCommunity<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Create group in community (`POST /communities/{CommunityID}`): made by [`Whapi::create_group_in_community`], sent by `.await`.
@@ -15106,7 +15231,8 @@ impl<'a> ::std::future::IntoFuture for CreateGroupInCommunity<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Deactivate community (`DELETE /communities/{CommunityID}`): made by [`Whapi::deactivate_community`], sent by `.await`.
@@ -15174,7 +15300,8 @@ impl<'a> ::std::future::IntoFuture for DeactivateCommunity<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Revoke community invite code (`DELETE /communities/{CommunityID}/link`): made by [`Whapi::revoke_community_invite`], sent by `.await`.
@@ -15242,7 +15369,8 @@ impl<'a> ::std::future::IntoFuture for RevokeCommunityInvite<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Link group to community (`PUT /communities/{CommunityID}/{GroupID}`): made by [`Whapi::link_group_to_community`], sent by `.await`.
@@ -15316,7 +15444,8 @@ impl<'a> ::std::future::IntoFuture for LinkGroupToCommunity<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Unlink group from community (`DELETE /communities/{CommunityID}/{GroupID}`): made by [`Whapi::unlink_group_from_community`], sent by `.await`.
@@ -15390,7 +15519,8 @@ impl<'a> ::std::future::IntoFuture for UnlinkGroupFromCommunity<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Join in community group (`POST /communities/{CommunityID}/{GroupID}/join`): made by [`Whapi::join_in_community_group`], sent by `.await`.
@@ -15464,7 +15594,8 @@ impl<'a> ::std::future::IntoFuture for JoinInCommunityGroup<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Change community settings (`PATCH /communities/{CommunityID}/settings`): made by [`Whapi::change_community_settings`], sent by `.await`.
@@ -15552,7 +15683,8 @@ impl<'a> ::std::future::IntoFuture for ChangeCommunitySettings<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Add participants to community (`POST /communities/{CommunityID}/participants`): made by [`Whapi::add_community_participant`], sent by `.await`.
@@ -15637,7 +15769,8 @@ impl<'a> ::std::future::IntoFuture for AddCommunityParticipant<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Remove participants from community (`DELETE /communities/{CommunityID}/participants`): made by [`Whapi::remove_community_participant`], sent by `.await`.
@@ -15722,7 +15855,8 @@ impl<'a> ::std::future::IntoFuture for RemoveCommunityParticipant<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Demote participants to admin in community (`DELETE /communities/{CommunityID}/admins`): made by [`Whapi::demote_community_participant`], sent by `.await`.
@@ -15807,7 +15941,8 @@ impl<'a> ::std::future::IntoFuture for DemoteCommunityParticipant<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Promote participants to admin in community (`PATCH /communities/{CommunityID}/admins`): made by [`Whapi::promote_community_participant`], sent by `.await`.
@@ -15892,7 +16027,8 @@ impl<'a> ::std::future::IntoFuture for PromoteCommunityParticipant<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Get community subgroups (`GET /communities/{CommunityID}/subgroups`): made by [`Whapi::get_community_sub_groups`], sent by `.await`.
@@ -15960,7 +16096,8 @@ impl<'a> ::std::future::IntoFuture for GetCommunitySubGroups<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op } = self;
+        call.boxed_send(move || op.send())
     }
 }
 /// Create event (`POST /communities/event`): made by [`Whapi::create_event`], sent by `.await`.
@@ -16114,7 +16251,8 @@ impl<'a> ::std::future::IntoFuture for CreateEvent<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Create group in community (`POST /communities/{CommunityID}/createGroup`): made by [`Whapi::create_group_in_community_deprecated`], sent by `.await`.
@@ -16210,7 +16348,8 @@ impl<'a> ::std::future::IntoFuture for CreateGroupInCommunityDeprecated<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Create call event (`POST /calls`): made by [`Whapi::create_call_event`], sent by `.await`.
@@ -16285,7 +16424,8 @@ impl<'a> ::std::future::IntoFuture for CreateCallEvent<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Reject call (`DELETE /calls/{CallID}`): made by [`Whapi::reject_call`], sent by `.await`.
@@ -16362,7 +16502,8 @@ impl<'a> ::std::future::IntoFuture for RejectCall<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Reject call (`POST /calls/{CallID}/reject`): made by [`Whapi::reject_call_deprecated`], sent by `.await`.
@@ -16439,7 +16580,8 @@ impl<'a> ::std::future::IntoFuture for RejectCallDeprecated<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }
 /// Create group video call link (`POST /calls/group_link`): made by [`Whapi::create_group_call_link`], sent by `.await`.
@@ -16514,6 +16656,7 @@ impl<'a> ::std::future::IntoFuture for CreateGroupCallLink<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let Self { call, op, body } = self;
+        call.boxed_send(move || op.body(body).send())
     }
 }

@@ -311,14 +311,29 @@ pub(crate) fn emit(plan: &Plan) -> TokenStream {
     };
     // A plain JSON call sends its value straight; the others take their
     // answer from `run`.
-    let send_body = match (&plan.answer, plan.uploads, &plan.raw_upload) {
-        (Answer::Json(_), false, None) => quote! {
+    let plain_json = matches!(
+        (&plan.answer, plan.uploads, &plan.raw_upload),
+        (Answer::Json(_), false, None)
+    );
+    let send_body = if plain_json {
+        quote! {
             let Self { call, op, #body_bind } = self;
             call.send(op #body_call .send())
-        },
-        _ => quote!(self
+        }
+    } else {
+        quote!(self
             .run(false)
-            .map(|answer| answer.map(|answer| answer.value))),
+            .map(|answer| answer.map(|answer| answer.value)))
+    };
+    // A plain JSON call's future is made in its box rather than moved
+    // there: it is the client's, a couple of kilobytes.
+    let into_future_body = if plain_json {
+        quote! {
+            let Self { call, op, #body_bind } = self;
+            call.boxed_send(move || op #body_call .send())
+        }
+    } else {
+        quote!(Box::pin(self.send()))
     };
     quote! {
         #struct_doc
@@ -379,7 +394,7 @@ pub(crate) fn emit(plan: &Plan) -> TokenStream {
             type IntoFuture = BoxFuture<'a, Self::Output>;
             #[inline]
             fn into_future(self) -> Self::IntoFuture {
-                Box::pin(self.send())
+                #into_future_body
             }
         }
     }
