@@ -139,6 +139,90 @@ async fn a_429_is_retried_after_retry_after_even_for_a_send() {
     );
 }
 
+/// The parts of a received request that a retry must repeat.
+fn as_sent(request: &wiremock::Request) -> (String, String, Vec<(String, String)>, Vec<u8>) {
+    let mut headers: Vec<(String, String)> = request
+        .headers
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_str().unwrap_or("?").to_string()))
+        .collect();
+    headers.sort();
+    (
+        request.method.to_string(),
+        request.url.to_string(),
+        headers,
+        request.body.clone(),
+    )
+}
+
+/// A server that answers 429 once, then `answer`.
+async fn refusing_once(answer: serde_json::Value) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// A retry's request is made anew by the generated operation (or, for a
+/// raw upload, copied before the first was sent) and readied again: it must
+/// reach the server exactly as the first did, with the call's own headers,
+/// the token and the body.
+#[tokio::test]
+async fn a_retried_request_is_sent_exactly_as_the_first() {
+    let server = refusing_once(json!({"sent": true, "message": {"id": "m1"}})).await;
+    let options = whapi_ext::CallOptions::new()
+        .header("x-request-id", "42")
+        .unwrap();
+    let sent = whapi(&server)
+        .send_message_text("+1 (555) 010-0000", "hi")
+        .typing_time(2)
+        .with_options(options)
+        .await
+        .unwrap();
+    assert_eq!(sent.id(), "m1");
+
+    let upload = refusing_once(json!({"media": [{"id": "jpeg-1"}]})).await;
+    let media =
+        whapi_ext::media::MediaSource::bytes(vec![0xff, 0xd8, 0xff, 0xe0], "a.jpg", "image/jpeg");
+    whapi(&upload).upload_media(media).await.unwrap();
+
+    for (server, what) in [(&server, "a JSON send"), (&upload, "a raw upload")] {
+        let received = server.received_requests().await.unwrap();
+        assert_eq!(received.len(), 2, "{what}: one retry");
+        let (first, retry) = (as_sent(&received[0]), as_sent(&received[1]));
+        assert_eq!(first, retry, "{what}: the retry differs from the first");
+        let headers = &first.2;
+        let has = |name: &str, value: &str| headers.iter().any(|(n, v)| n == name && v == value);
+        assert!(
+            has("authorization", &format!("Bearer {TOKEN}")),
+            "{what}: {headers:?}"
+        );
+        assert!(!first.3.is_empty(), "{what}: the body was sent");
+    }
+    let sent_headers = as_sent(&server.received_requests().await.unwrap()[1]).2;
+    assert!(
+        sent_headers
+            .iter()
+            .any(|(n, v)| n == "x-request-id" && v == "42"),
+        "the call's own header is on the retry: {sent_headers:?}"
+    );
+    let upload_headers = as_sent(&upload.received_requests().await.unwrap()[1]).2;
+    assert!(
+        upload_headers
+            .iter()
+            .any(|(n, v)| n == "content-type" && v == "image/jpeg"),
+        "the raw upload keeps its true media type: {upload_headers:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_429_that_persists_reports_retry_after() {
     let server = MockServer::start().await;

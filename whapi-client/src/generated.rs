@@ -43012,51 +43012,62 @@ pub mod builder {
             let channel_type = channel_type.map_err(Error::InvalidRequest)?;
             let platform = platform.map_err(Error::InvalidRequest)?;
             let wakeup = wakeup.map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/health"].concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &channel_type {
-                Some(value) => {
-                    request
-                        .query(
-                            &progenitor_client::QueryParam::new("channel_type", value),
-                        )
-                }
-                None => request,
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/health"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &channel_type {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("channel_type", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = match &platform {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("platform", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = match &wakeup {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("wakeup", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = match &platform {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("platform", value))
-                }
-                None => request,
-            };
-            let request = match &wakeup {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("wakeup", value))
-                }
-                None => request,
-            };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "check_health",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -43081,29 +43092,36 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::SettingsReceived>, Error<()>> {
             let Self { client } = self;
-            let url = [(client.baseurl).as_str(), "/settings"].concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/settings"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_channel_settings",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -43128,29 +43146,36 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client } = self;
-            let url = [(client.baseurl).as_str(), "/settings"].concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/settings"].concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "reset_channel_settings",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -43200,30 +43225,37 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::Settings::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/settings"].concat();
-            let request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/settings"].concat();
+                let request = client
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "update_channel_settings",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -43246,29 +43278,36 @@ pub mod builder {
         ///Sends a `GET` request to `/settings/events`
         pub async fn send(self) -> Result<ResponseValue<types::Events>, Error<()>> {
             let Self { client } = self;
-            let url = [(client.baseurl).as_str(), "/settings/events"].concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/settings/events"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_allowed_events",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -43326,30 +43365,37 @@ pub mod builder {
                     types::WebhookTestRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/settings/webhook_test"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/settings/webhook_test"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "webhook_test",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -43458,68 +43504,82 @@ pub mod builder {
             let size = size.map_err(Error::InvalidRequest)?;
             let wakeup = wakeup.map_err(Error::InvalidRequest)?;
             let width = width.map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/users/login"].concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &color_dark {
-                Some(value) => {
-                    request
-                        .query(&progenitor_client::QueryParam::new("color_dark", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/users/login"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &color_dark {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("color_dark", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = match &color_light {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("color_light", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = match &height {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("height", value))
+                    }
+                    None => request,
+                };
+                let request = match &size {
+                    Some(value) => {
+                        request.query(&progenitor_client::QueryParam::new("size", value))
+                    }
+                    None => request,
+                };
+                let request = match &wakeup {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("wakeup", value))
+                    }
+                    None => request,
+                };
+                let request = match &width {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("width", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = match &color_light {
-                Some(value) => {
-                    request
-                        .query(&progenitor_client::QueryParam::new("color_light", value))
-                }
-                None => request,
-            };
-            let request = match &height {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("height", value))
-                }
-                None => request,
-            };
-            let request = match &size {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("size", value))
-                }
-                None => request,
-            };
-            let request = match &wakeup {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("wakeup", value))
-                }
-                None => request,
-            };
-            let request = match &width {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("width", value))
-                }
-                None => request,
-            };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "login_user",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -43628,60 +43688,72 @@ pub mod builder {
             let size = size.map_err(Error::InvalidRequest)?;
             let wakeup = wakeup.map_err(Error::InvalidRequest)?;
             let width = width.map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/users/login/image"].concat();
-            let request = client.client.get(url);
-            let request = match &color_dark {
-                Some(value) => {
-                    request
-                        .query(&progenitor_client::QueryParam::new("color_dark", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/users/login/image"].concat();
+                let request = client.client.get(url);
+                let request = match &color_dark {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("color_dark", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = match &color_light {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("color_light", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = match &height {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("height", value))
+                    }
+                    None => request,
+                };
+                let request = match &size {
+                    Some(value) => {
+                        request.query(&progenitor_client::QueryParam::new("size", value))
+                    }
+                    None => request,
+                };
+                let request = match &wakeup {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("wakeup", value))
+                    }
+                    None => request,
+                };
+                let request = match &width {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("width", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = match &color_light {
-                Some(value) => {
-                    request
-                        .query(&progenitor_client::QueryParam::new("color_light", value))
-                }
-                None => request,
-            };
-            let request = match &height {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("height", value))
-                }
-                None => request,
-            };
-            let request = match &size {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("size", value))
-                }
-                None => request,
-            };
-            let request = match &wakeup {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("wakeup", value))
-                }
-                None => request,
-            };
-            let request = match &width {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("width", value))
-                }
-                None => request,
-            };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "login_user_image",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -43719,36 +43791,44 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<types::Qr>, Error<()>> {
             let Self { client, wakeup } = self;
             let wakeup = wakeup.map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/users/login/rowdata"].concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &wakeup {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("wakeup", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/users/login/rowdata"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &wakeup {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("wakeup", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "login_user_row_data",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -43787,34 +43867,41 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<types::AuthCode>, Error<()>> {
             let Self { client, phone_number } = self;
             let phone_number = phone_number.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/users/login/",
-                (encode_path(&phone_number.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/users/login/",
+                    (encode_path(&phone_number.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "login_user_via_auth_code",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -43839,29 +43926,36 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client } = self;
-            let url = [(client.baseurl).as_str(), "/users/logout"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/users/logout"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "logout_user",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -43884,29 +43978,36 @@ pub mod builder {
         ///Sends a `GET` request to `/users/profile`
         pub async fn send(self) -> Result<ResponseValue<types::UserProfile>, Error<()>> {
             let Self { client } = self;
-            let url = [(client.baseurl).as_str(), "/users/profile"].concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/users/profile"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_user_profile",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -43964,30 +44065,37 @@ pub mod builder {
                     types::UserProfileUpdate::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/users/profile"].concat();
-            let request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/users/profile"].concat();
+                let request = client
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "update_user_profile",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -44045,30 +44153,37 @@ pub mod builder {
                     types::ChangeStatusRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/status"].concat();
-            let request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/status"].concat();
+                let request = client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "change_status",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -44214,82 +44329,96 @@ pub mod builder {
             let sort = sort.map_err(Error::InvalidRequest)?;
             let time_from = time_from.map_err(Error::InvalidRequest)?;
             let time_to = time_to.map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/messages/list"].concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &author {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("author", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/list"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &author {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("author", value))
+                    }
+                    None => request,
+                };
+                let request = match &count {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("count", value))
+                    }
+                    None => request,
+                };
+                let request = match &from_me {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("from_me", value))
+                    }
+                    None => request,
+                };
+                let request = match &normal_types {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("normal_types", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = match &offset {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("offset", value))
+                    }
+                    None => request,
+                };
+                let request = match &sort {
+                    Some(value) => {
+                        request.query(&progenitor_client::QueryParam::new("sort", value))
+                    }
+                    None => request,
+                };
+                let request = match &time_from {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("time_from", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = match &time_to {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("time_to", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = match &count {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("count", value))
-                }
-                None => request,
-            };
-            let request = match &from_me {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("from_me", value))
-                }
-                None => request,
-            };
-            let request = match &normal_types {
-                Some(value) => {
-                    request
-                        .query(
-                            &progenitor_client::QueryParam::new("normal_types", value),
-                        )
-                }
-                None => request,
-            };
-            let request = match &offset {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("offset", value))
-                }
-                None => request,
-            };
-            let request = match &sort {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("sort", value))
-                }
-                None => request,
-            };
-            let request = match &time_from {
-                Some(value) => {
-                    request
-                        .query(&progenitor_client::QueryParam::new("time_from", value))
-                }
-                None => request,
-            };
-            let request = match &time_to {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("time_to", value))
-                }
-                None => request,
-            };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_messages",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -44448,87 +44577,101 @@ pub mod builder {
             let sort = sort.map_err(Error::InvalidRequest)?;
             let time_from = time_from.map_err(Error::InvalidRequest)?;
             let time_to = time_to.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/messages/list/",
-                (encode_path(&chat_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &author {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("author", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/messages/list/",
+                    (encode_path(&chat_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &author {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("author", value))
+                    }
+                    None => request,
+                };
+                let request = match &count {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("count", value))
+                    }
+                    None => request,
+                };
+                let request = match &from_me {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("from_me", value))
+                    }
+                    None => request,
+                };
+                let request = match &normal_types {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("normal_types", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = match &offset {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("offset", value))
+                    }
+                    None => request,
+                };
+                let request = match &sort {
+                    Some(value) => {
+                        request.query(&progenitor_client::QueryParam::new("sort", value))
+                    }
+                    None => request,
+                };
+                let request = match &time_from {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("time_from", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = match &time_to {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("time_to", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = match &count {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("count", value))
-                }
-                None => request,
-            };
-            let request = match &from_me {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("from_me", value))
-                }
-                None => request,
-            };
-            let request = match &normal_types {
-                Some(value) => {
-                    request
-                        .query(
-                            &progenitor_client::QueryParam::new("normal_types", value),
-                        )
-                }
-                None => request,
-            };
-            let request = match &offset {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("offset", value))
-                }
-                None => request,
-            };
-            let request = match &sort {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("sort", value))
-                }
-                None => request,
-            };
-            let request = match &time_from {
-                Some(value) => {
-                    request
-                        .query(&progenitor_client::QueryParam::new("time_from", value))
-                }
-                None => request,
-            };
-            let request = match &time_to {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("time_to", value))
-                }
-                None => request,
-            };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_messages_by_chat_id",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -44580,30 +44723,37 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::SenderText::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/messages/text"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/text"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_message_text",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -44655,30 +44805,37 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::SenderImage::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/messages/image"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/image"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_message_image",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -44730,30 +44887,37 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::SenderVideo::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/messages/video"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/video"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_message_video",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -44805,30 +44969,37 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::SenderShort::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/messages/short"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/short"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_message_short",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -44878,30 +45049,37 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::SenderGif::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/messages/gif"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/gif"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_message_gif",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -44953,30 +45131,37 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::SenderAudio::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/messages/audio"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/audio"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_message_audio",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45028,30 +45213,37 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::SenderVoice::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/messages/voice"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/voice"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_message_voice",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45107,30 +45299,37 @@ pub mod builder {
                     types::SenderDocument::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/messages/document"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/document"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_message_document",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45186,30 +45385,37 @@ pub mod builder {
                     types::SenderLinkPreview::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/messages/link_preview"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/link_preview"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_message_link_preview",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45265,30 +45471,37 @@ pub mod builder {
                     types::SenderLocation::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/messages/location"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/location"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_message_location",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45344,30 +45557,38 @@ pub mod builder {
                     types::SenderLiveLocation::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/messages/live_location"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/live_location"]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_message_live_location",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45421,30 +45642,37 @@ pub mod builder {
                     types::SenderContact::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/messages/contact"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/contact"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_message_contact",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45500,30 +45728,37 @@ pub mod builder {
                     types::SenderContactList::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/messages/contact_list"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/contact_list"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_message_contact_list",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45575,30 +45810,37 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::SenderPoll::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/messages/poll"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/poll"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_message_poll",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45654,30 +45896,37 @@ pub mod builder {
                     types::SenderInteractive::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/messages/interactive"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/interactive"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_message_interactive",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45733,30 +45982,37 @@ pub mod builder {
                     types::SenderCarousel::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/messages/carousel"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/carousel"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_message_carousel",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45810,30 +46066,37 @@ pub mod builder {
                     types::SenderSticker::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/messages/sticker"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/sticker"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_message_sticker",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45887,30 +46150,37 @@ pub mod builder {
                     types::SenderStories::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/messages/story"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/story"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_message_story",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45966,30 +46236,37 @@ pub mod builder {
                     types::SenderStoriesAudio::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/messages/story/audio"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/story/audio"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_message_story_audio",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -46045,30 +46322,37 @@ pub mod builder {
                     types::SenderStoriesMedia::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/messages/story/media"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/story/media"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_message_story_media",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -46124,30 +46408,37 @@ pub mod builder {
                     types::SenderStoriesText::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/messages/story/text"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/story/text"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_message_story_text",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -46622,41 +46913,49 @@ pub mod builder {
             let Self { client, message_id, resync } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let resync = resync.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/messages/",
-                (encode_path(&message_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &resync {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("resync", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/messages/",
+                    (encode_path(&message_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &resync {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("resync", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_message",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -46697,34 +46996,41 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, message_id } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/messages/",
-                (encode_path(&message_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/messages/",
+                    (encode_path(&message_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "mark_message_as_read",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -46794,35 +47100,42 @@ pub mod builder {
                     types::ForwardMessage::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/messages/",
-                (encode_path(&message_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/messages/",
+                    (encode_path(&message_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "forward_message",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -46863,34 +47176,41 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, message_id } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/messages/",
-                (encode_path(&message_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/messages/",
+                    (encode_path(&message_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "delete_message",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -46962,36 +47282,43 @@ pub mod builder {
                     types::ReactToMessage::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/messages/",
-                (encode_path(&message_id.to_string())).as_str(),
-                "/reaction",
-            ]
-                .concat();
-            let request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/messages/",
+                    (encode_path(&message_id.to_string())).as_str(),
+                    "/reaction",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "react_to_message",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -47032,35 +47359,42 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, message_id } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/messages/",
-                (encode_path(&message_id.to_string())).as_str(),
-                "/reaction",
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/messages/",
+                    (encode_path(&message_id.to_string())).as_str(),
+                    "/reaction",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "remove_react_from_message",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -47124,36 +47458,43 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::Star::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/messages/",
-                (encode_path(&message_id.to_string())).as_str(),
-                "/star",
-            ]
-                .concat();
-            let request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/messages/",
+                    (encode_path(&message_id.to_string())).as_str(),
+                    "/star",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "star_message",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -47217,36 +47558,43 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::Pin::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/messages/",
-                (encode_path(&message_id.to_string())).as_str(),
-                "/pin",
-            ]
-                .concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/messages/",
+                    (encode_path(&message_id.to_string())).as_str(),
+                    "/pin",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "pin_message",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -47287,35 +47635,42 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, message_id } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/messages/",
-                (encode_path(&message_id.to_string())).as_str(),
-                "/pin",
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/messages/",
+                    (encode_path(&message_id.to_string())).as_str(),
+                    "/pin",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "unpin_message",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -47369,42 +47724,51 @@ pub mod builder {
             let Self { client, count, offset } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/chats"].concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &count {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("count", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/chats"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &count {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("count", value))
+                    }
+                    None => request,
+                };
+                let request = match &offset {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("offset", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = match &offset {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("offset", value))
-                }
-                None => request,
-            };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_chats",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -47441,34 +47805,41 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<types::Chat>, Error<()>> {
             let Self { client, chat_id } = self;
             let chat_id = chat_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/chats/",
-                (encode_path(&chat_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/chats/",
+                    (encode_path(&chat_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_chat",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -47538,35 +47909,42 @@ pub mod builder {
                     types::ArchiveChatRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/chats/",
-                (encode_path(&chat_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/chats/",
+                    (encode_path(&chat_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "archive_chat",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -47605,34 +47983,41 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, chat_id } = self;
             let chat_id = chat_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/chats/",
-                (encode_path(&chat_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/chats/",
+                    (encode_path(&chat_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "delete_chat",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -47702,35 +48087,42 @@ pub mod builder {
                     types::PatchChatRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/chats/",
-                (encode_path(&chat_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/chats/",
+                    (encode_path(&chat_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "patch_chat",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -47786,42 +48178,51 @@ pub mod builder {
             let Self { client, count, offset } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/contacts"].concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &count {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("count", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/contacts"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &count {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("count", value))
+                    }
+                    None => request,
+                };
+                let request = match &offset {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("offset", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = match &offset {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("offset", value))
-                }
-                None => request,
-            };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_contacts",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -47877,30 +48278,37 @@ pub mod builder {
                     types::AddContactRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/contacts"].concat();
-            let request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/contacts"].concat();
+                let request = client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "add_contact",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -47958,30 +48366,37 @@ pub mod builder {
                     types::CheckContactRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/contacts"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/contacts"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "check_phones",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -48020,34 +48435,41 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<types::Contact>, Error<()>> {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/contacts/",
-                (encode_path(&contact_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/contacts/",
+                    (encode_path(&contact_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_contact",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -48121,35 +48543,42 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/contacts/",
-                (encode_path(&contact_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/contacts/",
+                    (encode_path(&contact_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_contact",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -48190,34 +48619,41 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/contacts/",
-                (encode_path(&contact_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/contacts/",
+                    (encode_path(&contact_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "delete_contact",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -48256,28 +48692,33 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/contacts/",
-                (encode_path(&contact_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .head(url)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/contacts/",
+                    (encode_path(&contact_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .head(url)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "check_exist",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -48347,35 +48788,42 @@ pub mod builder {
                     types::EditContactRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/contacts/",
-                (encode_path(&contact_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/contacts/",
+                    (encode_path(&contact_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "edit_contact",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -48414,35 +48862,42 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<types::UserProfile>, Error<()>> {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/contacts/",
-                (encode_path(&contact_id.to_string())).as_str(),
-                "/profile",
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/contacts/",
+                    (encode_path(&contact_id.to_string())).as_str(),
+                    "/profile",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_contact_profile",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -48482,35 +48937,42 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<types::Lids>, Error<()>> {
             let Self { client, contact_id_list } = self;
             let contact_id_list = contact_id_list.map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/contacts/lids"].concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "ContactIDList",
-                        &contact_id_list,
-                    ),
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/contacts/lids"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "ContactIDList",
+                            &contact_id_list,
+                        ),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_lid_by_ids",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -48549,34 +49011,41 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<types::Lid>, Error<()>> {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/contacts/lids/",
-                (encode_path(&contact_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/contacts/lids/",
+                    (encode_path(&contact_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_lid_by_id",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -48636,30 +49105,37 @@ pub mod builder {
                     types::SendMePresenceRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/presences/me"].concat();
-            let request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/presences/me"].concat();
+                let request = client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_me_presence",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -48699,34 +49175,41 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<types::Presence>, Error<()>> {
             let Self { client, entry_id } = self;
             let entry_id = entry_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/presences/",
-                (encode_path(&entry_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/presences/",
+                    (encode_path(&entry_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_presence",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -48799,35 +49282,42 @@ pub mod builder {
                     types::SendPresenceRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/presences/",
-                (encode_path(&entry_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/presences/",
+                    (encode_path(&entry_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_presence",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -48869,34 +49359,41 @@ pub mod builder {
         ) -> Result<ResponseValue<types::CheckContactResponse>, Error<()>> {
             let Self { client, entry_id } = self;
             let entry_id = entry_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/presences/",
-                (encode_path(&entry_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/presences/",
+                    (encode_path(&entry_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "subscribe_presence",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -48950,42 +49447,51 @@ pub mod builder {
             let Self { client, count, offset } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/groups"].concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &count {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("count", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/groups"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &count {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("count", value))
+                    }
+                    None => request,
+                };
+                let request = match &offset {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("offset", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = match &offset {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("offset", value))
-                }
-                None => request,
-            };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_groups",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -49037,30 +49543,37 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::GroupInvite::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/groups"].concat();
-            let request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/groups"].concat();
+                let request = client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "accept_group_invite",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -49116,30 +49629,37 @@ pub mod builder {
                     types::CreateGroupRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/groups"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/groups"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "create_group",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -49176,34 +49696,41 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<types::Group>, Error<()>> {
             let Self { client, group_id } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/groups/",
-                (encode_path(&group_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/groups/",
+                    (encode_path(&group_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_group",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -49275,35 +49802,42 @@ pub mod builder {
                     types::UpdateGroupInfoRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/groups/",
-                (encode_path(&group_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/groups/",
+                    (encode_path(&group_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "update_group_info",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -49342,34 +49876,41 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, group_id } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/groups/",
-                (encode_path(&group_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/groups/",
+                    (encode_path(&group_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "leave_group",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -49443,35 +49984,42 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/groups/",
-                (encode_path(&group_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/groups/",
+                    (encode_path(&group_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "update_group_setting",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -49510,35 +50058,42 @@ pub mod builder {
         ) -> Result<ResponseValue<types::GroupInviteReceived>, Error<()>> {
             let Self { client, group_id } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/groups/",
-                (encode_path(&group_id.to_string())).as_str(),
-                "/invite",
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/groups/",
+                    (encode_path(&group_id.to_string())).as_str(),
+                    "/invite",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_group_invite",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -49577,35 +50132,42 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, group_id } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/groups/",
-                (encode_path(&group_id.to_string())).as_str(),
-                "/invite",
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/groups/",
+                    (encode_path(&group_id.to_string())).as_str(),
+                    "/invite",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "revoke_group_invite",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -49678,36 +50240,43 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/groups/",
-                (encode_path(&group_id.to_string())).as_str(),
-                "/participants",
-            ]
-                .concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/groups/",
+                    (encode_path(&group_id.to_string())).as_str(),
+                    "/participants",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "add_group_participant",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -49780,36 +50349,43 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/groups/",
-                (encode_path(&group_id.to_string())).as_str(),
-                "/participants",
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/groups/",
+                    (encode_path(&group_id.to_string())).as_str(),
+                    "/participants",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "remove_group_participant",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -49846,29 +50422,34 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<()>> {
             let Self { client, group_id } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/groups/",
-                (encode_path(&group_id.to_string())).as_str(),
-                "/icon",
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/groups/",
+                    (encode_path(&group_id.to_string())).as_str(),
+                    "/icon",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_group_icon",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -49998,35 +50579,42 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, group_id } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/groups/",
-                (encode_path(&group_id.to_string())).as_str(),
-                "/icon",
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/groups/",
+                    (encode_path(&group_id.to_string())).as_str(),
+                    "/icon",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "delete_group_icon",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -50099,36 +50687,43 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/groups/",
-                (encode_path(&group_id.to_string())).as_str(),
-                "/admins",
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/groups/",
+                    (encode_path(&group_id.to_string())).as_str(),
+                    "/admins",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "demote_group_admin",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -50201,36 +50796,43 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/groups/",
-                (encode_path(&group_id.to_string())).as_str(),
-                "/admins",
-            ]
-                .concat();
-            let request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/groups/",
+                    (encode_path(&group_id.to_string())).as_str(),
+                    "/admins",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "promote_to_group_admin",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -50271,34 +50873,41 @@ pub mod builder {
         ) -> Result<ResponseValue<types::GroupInfoByInviteCode>, Error<()>> {
             let Self { client, invite_code } = self;
             let invite_code = invite_code.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/groups/link/",
-                (encode_path(&invite_code.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/groups/link/",
+                    (encode_path(&invite_code.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_group_metadata_by_invite_code",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -50371,35 +50980,42 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/groups/link/",
-                (encode_path(&invite_code.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/groups/link/",
+                    (encode_path(&invite_code.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_group_invite",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -50467,48 +51083,57 @@ pub mod builder {
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/groups/",
-                (encode_path(&group_id.to_string())).as_str(),
-                "/applications",
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &count {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("count", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/groups/",
+                    (encode_path(&group_id.to_string())).as_str(),
+                    "/applications",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &count {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("count", value))
+                    }
+                    None => request,
+                };
+                let request = match &offset {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("offset", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = match &offset {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("offset", value))
-                }
-                None => request,
-            };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_group_applications_list",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -50578,36 +51203,43 @@ pub mod builder {
                     types::ApplicationRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/groups/",
-                (encode_path(&group_id.to_string())).as_str(),
-                "/applications",
-            ]
-                .concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/groups/",
+                    (encode_path(&group_id.to_string())).as_str(),
+                    "/applications",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "approve_group_applications_list",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -50677,36 +51309,43 @@ pub mod builder {
                     types::ApplicationRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/groups/",
-                (encode_path(&group_id.to_string())).as_str(),
-                "/applications",
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/groups/",
+                    (encode_path(&group_id.to_string())).as_str(),
+                    "/applications",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "reject_group_applications_list",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -50836,76 +51475,90 @@ pub mod builder {
             let offset = offset.map_err(Error::InvalidRequest)?;
             let time_from = time_from.map_err(Error::InvalidRequest)?;
             let time_to = time_to.map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/stories"].concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &author {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("author", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/stories"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &author {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("author", value))
+                    }
+                    None => request,
+                };
+                let request = match &count {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("count", value))
+                    }
+                    None => request,
+                };
+                let request = match &from_me {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("from_me", value))
+                    }
+                    None => request,
+                };
+                let request = match &normal_types {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("normal_types", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = match &offset {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("offset", value))
+                    }
+                    None => request,
+                };
+                let request = match &time_from {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("time_from", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = match &time_to {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("time_to", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = match &count {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("count", value))
-                }
-                None => request,
-            };
-            let request = match &from_me {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("from_me", value))
-                }
-                None => request,
-            };
-            let request = match &normal_types {
-                Some(value) => {
-                    request
-                        .query(
-                            &progenitor_client::QueryParam::new("normal_types", value),
-                        )
-                }
-                None => request,
-            };
-            let request = match &offset {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("offset", value))
-                }
-                None => request,
-            };
-            let request = match &time_from {
-                Some(value) => {
-                    request
-                        .query(&progenitor_client::QueryParam::new("time_from", value))
-                }
-                None => request,
-            };
-            let request = match &time_to {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("time_to", value))
-                }
-                None => request,
-            };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_stories",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -50959,30 +51612,37 @@ pub mod builder {
                     types::SenderStories::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/stories"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/stories"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "create_story",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -51038,30 +51698,37 @@ pub mod builder {
                     types::SenderStoriesText::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/stories/send/text"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/stories/send/text"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "create_story_text",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -51117,30 +51784,37 @@ pub mod builder {
                     types::SenderStoriesMedia::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/stories/send/media"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/stories/send/media"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "create_story_media",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -51196,30 +51870,37 @@ pub mod builder {
                     types::SenderStoriesAudio::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/stories/send/audio"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/stories/send/audio"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "create_story_audio",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -51260,34 +51941,41 @@ pub mod builder {
         ) -> Result<ResponseValue<::std::boxed::Box<crate::types::Message>>, Error<()>> {
             let Self { client, message_id } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/stories/",
-                (encode_path(&message_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/stories/",
+                    (encode_path(&message_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_story",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -51355,35 +52043,42 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::CopyStories::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/stories/",
-                (encode_path(&message_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/stories/",
+                    (encode_path(&message_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "copy_story",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -51424,34 +52119,41 @@ pub mod builder {
         ) -> Result<ResponseValue<types::StatusesList>, Error<()>> {
             let Self { client, message_id } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/statuses/",
-                (encode_path(&message_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/statuses/",
+                    (encode_path(&message_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_message_view_statuses",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -51507,42 +52209,51 @@ pub mod builder {
             let Self { client, count, offset } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/newsletters"].concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &count {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("count", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/newsletters"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &count {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("count", value))
+                    }
+                    None => request,
+                };
+                let request = match &offset {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("offset", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = match &offset {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("offset", value))
-                }
-                None => request,
-            };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_newsletters",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -51601,30 +52312,37 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/newsletters"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/newsletters"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "create_newsletter",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -51754,75 +52472,85 @@ pub mod builder {
             let newsletter_field = newsletter_field.map_err(Error::InvalidRequest)?;
             let search = search.map_err(Error::InvalidRequest)?;
             let sort = sort.map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/newsletters/find"].concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &count {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("count", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/newsletters/find"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &count {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("count", value))
+                    }
+                    None => request,
+                };
+                let request = match &country_code {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("country_code", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = match &cursor {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("cursor", value))
+                    }
+                    None => request,
+                };
+                let request = match &newsletter_field {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new(
+                                    "newsletter_field",
+                                    value,
+                                ),
+                            )
+                    }
+                    None => request,
+                };
+                let request = match &search {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("search", value))
+                    }
+                    None => request,
+                };
+                let request = match &sort {
+                    Some(value) => {
+                        request.query(&progenitor_client::QueryParam::new("sort", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = match &country_code {
-                Some(value) => {
-                    request
-                        .query(
-                            &progenitor_client::QueryParam::new("country_code", value),
-                        )
-                }
-                None => request,
-            };
-            let request = match &cursor {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("cursor", value))
-                }
-                None => request,
-            };
-            let request = match &newsletter_field {
-                Some(value) => {
-                    request
-                        .query(
-                            &progenitor_client::QueryParam::new(
-                                "newsletter_field",
-                                value,
-                            ),
-                        )
-                }
-                None => request,
-            };
-            let request = match &search {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("search", value))
-                }
-                None => request,
-            };
-            let request = match &sort {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("sort", value))
-                }
-                None => request,
-            };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "find_newsletter",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -51897,51 +52625,61 @@ pub mod builder {
             let count = count.map_err(Error::InvalidRequest)?;
             let country_code = country_code.map_err(Error::InvalidRequest)?;
             let cursor = cursor.map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/newsletters/recommended"].concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &count {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("count", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/newsletters/recommended"]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &count {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("count", value))
+                    }
+                    None => request,
+                };
+                let request = match &country_code {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("country_code", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = match &cursor {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("cursor", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = match &country_code {
-                Some(value) => {
-                    request
-                        .query(
-                            &progenitor_client::QueryParam::new("country_code", value),
-                        )
-                }
-                None => request,
-            };
-            let request = match &cursor {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("cursor", value))
-                }
-                None => request,
-            };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "recommended_newsletter",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -51998,42 +52736,51 @@ pub mod builder {
             let Self { client, newsletter_id, user_role } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let user_role = user_role.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/newsletters/",
-                (encode_path(&newsletter_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &user_role {
-                Some(value) => {
-                    request
-                        .query(&progenitor_client::QueryParam::new("user role", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/newsletters/",
+                    (encode_path(&newsletter_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &user_role {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("user role", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_newsletter",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -52074,34 +52821,41 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, newsletter_id } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/newsletters/",
-                (encode_path(&newsletter_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/newsletters/",
+                    (encode_path(&newsletter_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "delete_newsletter",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -52173,35 +52927,42 @@ pub mod builder {
                     types::EditNewsletterRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/newsletters/",
-                (encode_path(&newsletter_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/newsletters/",
+                    (encode_path(&newsletter_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "edit_newsletter",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -52242,35 +53003,42 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, newsletter_id } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/newsletters/",
-                (encode_path(&newsletter_id.to_string())).as_str(),
-                "/subscription",
-            ]
-                .concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/newsletters/",
+                    (encode_path(&newsletter_id.to_string())).as_str(),
+                    "/subscription",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "subscribe_newsletter",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -52311,35 +53079,42 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, newsletter_id } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/newsletters/",
-                (encode_path(&newsletter_id.to_string())).as_str(),
-                "/subscription",
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/newsletters/",
+                    (encode_path(&newsletter_id.to_string())).as_str(),
+                    "/subscription",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "unsubscribe_newsletter",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -52384,35 +53159,42 @@ pub mod builder {
             let Self { client, newsletter_invite_code } = self;
             let newsletter_invite_code = newsletter_invite_code
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/newsletters/invite/",
-                (encode_path(&newsletter_invite_code.to_string())).as_str(),
-                "/subscription",
-            ]
-                .concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/newsletters/invite/",
+                    (encode_path(&newsletter_invite_code.to_string())).as_str(),
+                    "/subscription",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "subscribe_newsletter_invite",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -52457,35 +53239,42 @@ pub mod builder {
             let Self { client, newsletter_invite_code } = self;
             let newsletter_invite_code = newsletter_invite_code
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/newsletters/invite/",
-                (encode_path(&newsletter_invite_code.to_string())).as_str(),
-                "/subscription",
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/newsletters/invite/",
+                    (encode_path(&newsletter_invite_code.to_string())).as_str(),
+                    "/subscription",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "unsubscribe_newsletter_invite",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -52526,35 +53315,42 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, newsletter_id } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/newsletters/",
-                (encode_path(&newsletter_id.to_string())).as_str(),
-                "/tracking",
-            ]
-                .concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/newsletters/",
+                    (encode_path(&newsletter_id.to_string())).as_str(),
+                    "/tracking",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "tracking_newsletter",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -52637,54 +53433,64 @@ pub mod builder {
             let after = after.map_err(Error::InvalidRequest)?;
             let before = before.map_err(Error::InvalidRequest)?;
             let count = count.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/newsletters/",
-                (encode_path(&newsletter_id.to_string())).as_str(),
-                "/messages",
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &after {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("after", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/newsletters/",
+                    (encode_path(&newsletter_id.to_string())).as_str(),
+                    "/messages",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &after {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("after", value))
+                    }
+                    None => request,
+                };
+                let request = match &before {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("before", value))
+                    }
+                    None => request,
+                };
+                let request = match &count {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("count", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = match &before {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("before", value))
-                }
-                None => request,
-            };
-            let request = match &count {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("count", value))
-                }
-                None => request,
-            };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_messages_newsletter",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -52772,37 +53578,44 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/newsletters/",
-                (encode_path(&newsletter_id.to_string())).as_str(),
-                "/invite/",
-                (encode_path(&contact_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/newsletters/",
+                    (encode_path(&newsletter_id.to_string())).as_str(),
+                    "/invite/",
+                    (encode_path(&contact_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "create_newsletter_admin_invite",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -52857,36 +53670,43 @@ pub mod builder {
             let Self { client, newsletter_id, contact_id } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/newsletters/",
-                (encode_path(&newsletter_id.to_string())).as_str(),
-                "/invite/",
-                (encode_path(&contact_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/newsletters/",
+                    (encode_path(&newsletter_id.to_string())).as_str(),
+                    "/invite/",
+                    (encode_path(&contact_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "revoke_newsletter_admin_invite",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -52941,36 +53761,43 @@ pub mod builder {
             let Self { client, newsletter_id, contact_id } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/newsletters/",
-                (encode_path(&newsletter_id.to_string())).as_str(),
-                "/admins/",
-                (encode_path(&contact_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/newsletters/",
+                    (encode_path(&newsletter_id.to_string())).as_str(),
+                    "/admins/",
+                    (encode_path(&contact_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "accept_newsletter_admin_request",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -53025,36 +53852,43 @@ pub mod builder {
             let Self { client, newsletter_id, contact_id } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/newsletters/",
-                (encode_path(&newsletter_id.to_string())).as_str(),
-                "/admins/",
-                (encode_path(&contact_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/newsletters/",
+                    (encode_path(&newsletter_id.to_string())).as_str(),
+                    "/admins/",
+                    (encode_path(&contact_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "demote_newsletter_admin",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -53097,34 +53931,41 @@ pub mod builder {
             let Self { client, newsletter_invite_code } = self;
             let newsletter_invite_code = newsletter_invite_code
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/newsletters/link/",
-                (encode_path(&newsletter_invite_code.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/newsletters/link/",
+                    (encode_path(&newsletter_invite_code.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_newsletter_by_invite_code",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -53202,35 +54043,42 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/newsletters/link/",
-                (encode_path(&newsletter_invite_code.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/newsletters/link/",
+                    (encode_path(&newsletter_invite_code.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_newsletter_invite",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -53327,61 +54175,73 @@ pub mod builder {
             let sort = sort.map_err(Error::InvalidRequest)?;
             let time_from = time_from.map_err(Error::InvalidRequest)?;
             let time_to = time_to.map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/media"].concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &count {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("count", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/media"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &count {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("count", value))
+                    }
+                    None => request,
+                };
+                let request = match &offset {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("offset", value))
+                    }
+                    None => request,
+                };
+                let request = match &sort {
+                    Some(value) => {
+                        request.query(&progenitor_client::QueryParam::new("sort", value))
+                    }
+                    None => request,
+                };
+                let request = match &time_from {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("time_from", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = match &time_to {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("time_to", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = match &offset {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("offset", value))
-                }
-                None => request,
-            };
-            let request = match &sort {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("sort", value))
-                }
-                None => request,
-            };
-            let request = match &time_from {
-                Some(value) => {
-                    request
-                        .query(&progenitor_client::QueryParam::new("time_from", value))
-                }
-                None => request,
-            };
-            let request = match &time_to {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("time_to", value))
-                }
-                None => request,
-            };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_media_files",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -53490,28 +54350,33 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<()>> {
             let Self { client, media_id } = self;
             let media_id = media_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/media/",
-                (encode_path(&media_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/media/",
+                    (encode_path(&media_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_media",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -53550,34 +54415,41 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, media_id } = self;
             let media_id = media_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/media/",
-                (encode_path(&media_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/media/",
+                    (encode_path(&media_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "delete_media",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -53618,34 +54490,41 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/blacklist/",
-                (encode_path(&contact_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/blacklist/",
+                    (encode_path(&contact_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "blacklist_add",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -53686,34 +54565,41 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/blacklist/",
-                (encode_path(&contact_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/blacklist/",
+                    (encode_path(&contact_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "blacklist_remove",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -53738,29 +54624,36 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::ContactIdList>, Error<()>> {
             let Self { client } = self;
-            let url = [(client.baseurl).as_str(), "/blacklist"].concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/blacklist"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_black_list",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -53785,29 +54678,36 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::BusinessProfile>, Error<()>> {
             let Self { client } = self;
-            let url = [(client.baseurl).as_str(), "/business"].concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/business"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_business_profile",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -53867,30 +54767,37 @@ pub mod builder {
                     types::BusinessProfileCustom::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/business"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/business"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "edit_business_profile",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -53946,42 +54853,51 @@ pub mod builder {
             let Self { client, count, offset } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/business/products"].concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &count {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("count", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/business/products"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &count {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("count", value))
+                    }
+                    None => request,
+                };
+                let request = match &offset {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("offset", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = match &offset {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("offset", value))
-                }
-                None => request,
-            };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_products",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -54035,30 +54951,37 @@ pub mod builder {
                     types::ProductCreate::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/business/products"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/business/products"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "create_product",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -54128,48 +55051,57 @@ pub mod builder {
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/business/",
-                (encode_path(&contact_id.to_string())).as_str(),
-                "/products",
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &count {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("count", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/business/",
+                    (encode_path(&contact_id.to_string())).as_str(),
+                    "/products",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &count {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("count", value))
+                    }
+                    None => request,
+                };
+                let request = match &offset {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("offset", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = match &offset {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("offset", value))
-                }
-                None => request,
-            };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_contact_products",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -54208,34 +55140,41 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<types::Product>, Error<()>> {
             let Self { client, product_id } = self;
             let product_id = product_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/business/products/",
-                (encode_path(&product_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/business/products/",
+                    (encode_path(&product_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_product",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -54308,35 +55247,42 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/business/products/",
-                (encode_path(&product_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/business/products/",
+                    (encode_path(&product_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_product",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -54377,34 +55323,41 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, product_id } = self;
             let product_id = product_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/business/products/",
-                (encode_path(&product_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/business/products/",
+                    (encode_path(&product_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "delete_product",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -54470,35 +55423,42 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::ProductEdit::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/business/products/",
-                (encode_path(&product_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/business/products/",
+                    (encode_path(&product_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "update_product",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -54551,42 +55511,51 @@ pub mod builder {
             let Self { client, order_id, order_token } = self;
             let order_id = order_id.map_err(Error::InvalidRequest)?;
             let order_token = order_token.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/business/orders/",
-                (encode_path(&order_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &order_token {
-                Some(value) => {
-                    request
-                        .query(&progenitor_client::QueryParam::new("order_token", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/business/orders/",
+                    (encode_path(&order_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &order_token {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("order_token", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_order_items",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -54656,35 +55625,42 @@ pub mod builder {
                     types::SenderCatalogById::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/business/catalogs/",
-                (encode_path(&contact_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/business/catalogs/",
+                    (encode_path(&contact_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_catalog",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -54740,42 +55716,51 @@ pub mod builder {
             let Self { client, count, offset } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/business/collections"].concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &count {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("count", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/business/collections"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &count {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("count", value))
+                    }
+                    None => request,
+                };
+                let request = match &offset {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("offset", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = match &offset {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("offset", value))
-                }
-                None => request,
-            };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_collections_list",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -54836,30 +55821,37 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/business/collections"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/business/collections"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "create_collection",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -54931,52 +55923,61 @@ pub mod builder {
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let products_count = products_count.map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/business/collections/products"]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &count {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("count", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/business/collections/products"]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &count {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("count", value))
+                    }
+                    None => request,
+                };
+                let request = match &offset {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("offset", value))
+                    }
+                    None => request,
+                };
+                let request = match &products_count {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("products_count", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = match &offset {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("offset", value))
-                }
-                None => request,
-            };
-            let request = match &products_count {
-                Some(value) => {
-                    request
-                        .query(
-                            &progenitor_client::QueryParam::new("products_count", value),
-                        )
-                }
-                None => request,
-            };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_collections_products_list",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -55017,34 +56018,41 @@ pub mod builder {
         ) -> Result<ResponseValue<types::BusinessCollection>, Error<()>> {
             let Self { client, collection_id } = self;
             let collection_id = collection_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/business/collections/",
-                (encode_path(&collection_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/business/collections/",
+                    (encode_path(&collection_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_collection",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -55085,34 +56093,41 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, collection_id } = self;
             let collection_id = collection_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/business/collections/",
-                (encode_path(&collection_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/business/collections/",
+                    (encode_path(&collection_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "delete_collection",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -55186,35 +56201,42 @@ pub mod builder {
                     types::BusinessCollectionEdit::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/business/collections/",
-                (encode_path(&collection_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/business/collections/",
+                    (encode_path(&collection_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "edit_collection",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -55271,45 +56293,52 @@ pub mod builder {
             let Self { client, collection_id, products_count } = self;
             let collection_id = collection_id.map_err(Error::InvalidRequest)?;
             let products_count = products_count.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/business/collections/",
-                (encode_path(&collection_id.to_string())).as_str(),
-                "/products",
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &products_count {
-                Some(value) => {
-                    request
-                        .query(
-                            &progenitor_client::QueryParam::new("products_count", value),
-                        )
-                }
-                None => request,
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/business/collections/",
+                    (encode_path(&collection_id.to_string())).as_str(),
+                    "/products",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &products_count {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("products_count", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_collection_product_list",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -55332,29 +56361,36 @@ pub mod builder {
         ///Sends a `GET` request to `/labels`
         pub async fn send(self) -> Result<ResponseValue<types::Labels>, Error<()>> {
             let Self { client } = self;
-            let url = [(client.baseurl).as_str(), "/labels"].concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/labels"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_labels",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -55408,30 +56444,37 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::CreateLabel::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/labels"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/labels"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "create_label",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -55470,34 +56513,41 @@ pub mod builder {
         ) -> Result<ResponseValue<types::LabelAssociations>, Error<()>> {
             let Self { client, label_id } = self;
             let label_id = label_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/labels/",
-                (encode_path(&label_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/labels/",
+                    (encode_path(&label_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_label_associations",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -55550,36 +56600,43 @@ pub mod builder {
             let Self { client, label_id, association_id } = self;
             let label_id = label_id.map_err(Error::InvalidRequest)?;
             let association_id = association_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/labels/",
-                (encode_path(&label_id.to_string())).as_str(),
-                "/",
-                (encode_path(&association_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/labels/",
+                    (encode_path(&label_id.to_string())).as_str(),
+                    "/",
+                    (encode_path(&association_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "add_label_association",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -55632,36 +56689,43 @@ pub mod builder {
             let Self { client, label_id, association_id } = self;
             let label_id = label_id.map_err(Error::InvalidRequest)?;
             let association_id = association_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/labels/",
-                (encode_path(&label_id.to_string())).as_str(),
-                "/",
-                (encode_path(&association_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/labels/",
+                    (encode_path(&label_id.to_string())).as_str(),
+                    "/",
+                    (encode_path(&association_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "delete_label_association",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -55684,29 +56748,36 @@ pub mod builder {
         ///Sends a `GET` request to `/limits`
         pub async fn send(self) -> Result<ResponseValue<types::Limits>, Error<()>> {
             let Self { client } = self;
-            let url = [(client.baseurl).as_str(), "/limits"].concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/limits"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_limits",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -55760,42 +56831,51 @@ pub mod builder {
             let Self { client, count, offset } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/communities"].concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                );
-            let request = match &count {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("count", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/communities"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    );
+                let request = match &count {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("count", value))
+                    }
+                    None => request,
+                };
+                let request = match &offset {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("offset", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = match &offset {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("offset", value))
-                }
-                None => request,
-            };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_communities",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -55853,30 +56933,37 @@ pub mod builder {
                     types::CreateCommunityRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/communities"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/communities"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "create_community",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -55915,34 +57002,41 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<types::Group>, Error<()>> {
             let Self { client, community_id } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/communities/",
-                (encode_path(&community_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/communities/",
+                    (encode_path(&community_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_community",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -56016,35 +57110,42 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/communities/",
-                (encode_path(&community_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/communities/",
+                    (encode_path(&community_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "create_group_in_community",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -56085,34 +57186,41 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, community_id } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/communities/",
-                (encode_path(&community_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/communities/",
+                    (encode_path(&community_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "deactivate_community",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -56153,35 +57261,42 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
             let Self { client, community_id } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/communities/",
-                (encode_path(&community_id.to_string())).as_str(),
-                "/link",
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/communities/",
+                    (encode_path(&community_id.to_string())).as_str(),
+                    "/link",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "revoke_community_invite",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -56234,36 +57349,43 @@ pub mod builder {
             let Self { client, community_id, group_id } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/communities/",
-                (encode_path(&community_id.to_string())).as_str(),
-                "/",
-                (encode_path(&group_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/communities/",
+                    (encode_path(&community_id.to_string())).as_str(),
+                    "/",
+                    (encode_path(&group_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "link_group_to_community",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -56316,36 +57438,43 @@ pub mod builder {
             let Self { client, community_id, group_id } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/communities/",
-                (encode_path(&community_id.to_string())).as_str(),
-                "/",
-                (encode_path(&group_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/communities/",
+                    (encode_path(&community_id.to_string())).as_str(),
+                    "/",
+                    (encode_path(&group_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "unlink_group_from_community",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -56398,37 +57527,44 @@ pub mod builder {
             let Self { client, community_id, group_id } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/communities/",
-                (encode_path(&community_id.to_string())).as_str(),
-                "/",
-                (encode_path(&group_id.to_string())).as_str(),
-                "/join",
-            ]
-                .concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/communities/",
+                    (encode_path(&community_id.to_string())).as_str(),
+                    "/",
+                    (encode_path(&group_id.to_string())).as_str(),
+                    "/join",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "join_in_community_group",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -56504,36 +57640,43 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/communities/",
-                (encode_path(&community_id.to_string())).as_str(),
-                "/settings",
-            ]
-                .concat();
-            let request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/communities/",
+                    (encode_path(&community_id.to_string())).as_str(),
+                    "/settings",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "change_community_settings",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -56608,36 +57751,43 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/communities/",
-                (encode_path(&community_id.to_string())).as_str(),
-                "/participants",
-            ]
-                .concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/communities/",
+                    (encode_path(&community_id.to_string())).as_str(),
+                    "/participants",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "add_community_participant",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -56712,36 +57862,43 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/communities/",
-                (encode_path(&community_id.to_string())).as_str(),
-                "/participants",
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/communities/",
+                    (encode_path(&community_id.to_string())).as_str(),
+                    "/participants",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "remove_community_participant",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -56816,36 +57973,43 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/communities/",
-                (encode_path(&community_id.to_string())).as_str(),
-                "/admins",
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/communities/",
+                    (encode_path(&community_id.to_string())).as_str(),
+                    "/admins",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "demote_community_participant",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -56920,36 +58084,43 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/communities/",
-                (encode_path(&community_id.to_string())).as_str(),
-                "/admins",
-            ]
-                .concat();
-            let request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/communities/",
+                    (encode_path(&community_id.to_string())).as_str(),
+                    "/admins",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "promote_community_participant",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -56990,35 +58161,42 @@ pub mod builder {
         ) -> Result<ResponseValue<types::CommunitySubGroups>, Error<()>> {
             let Self { client, community_id } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/communities/",
-                (encode_path(&community_id.to_string())).as_str(),
-                "/subgroups",
-            ]
-                .concat();
-            let request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/communities/",
+                    (encode_path(&community_id.to_string())).as_str(),
+                    "/subgroups",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "get_community_sub_groups",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -57076,30 +58254,37 @@ pub mod builder {
                     types::CreateEventRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/communities/event"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/communities/event"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "create_event",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -57173,36 +58358,43 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/communities/",
-                (encode_path(&community_id.to_string())).as_str(),
-                "/createGroup",
-            ]
-                .concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/communities/",
+                    (encode_path(&community_id.to_string())).as_str(),
+                    "/createGroup",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "create_group_in_community_deprecated",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -57262,30 +58454,37 @@ pub mod builder {
                     types::CreateCallEventRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/calls"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/calls"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "create_call_event",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -57355,35 +58554,42 @@ pub mod builder {
                     types::RejectCallRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/calls/",
-                (encode_path(&call_id.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/calls/",
+                    (encode_path(&call_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "reject_call",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -57453,36 +58659,43 @@ pub mod builder {
                     types::RejectCallRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/calls/",
-                (encode_path(&call_id.to_string())).as_str(),
-                "/reject",
-            ]
-                .concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/calls/",
+                    (encode_path(&call_id.to_string())).as_str(),
+                    "/reject",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "reject_call_deprecated",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -57544,30 +58757,37 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/calls/group_link"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/calls/group_link"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "create_group_call_link",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -57879,125 +59099,156 @@ pub mod builder {
                     types::UploadMediaJson::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/messages/media/",
-                (encode_path(&media_message_type.to_string())).as_str(),
-            ]
-                .concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body);
-            let request = match &animated {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("animated", value))
-                }
-                None => request,
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/messages/media/",
+                    (encode_path(&media_message_type.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body);
+                let request = match &animated {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("animated", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = match &autoplay {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("autoplay", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = match &caption {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("caption", value))
+                    }
+                    None => request,
+                };
+                let request = match &edit {
+                    Some(value) => {
+                        request.query(&progenitor_client::QueryParam::new("edit", value))
+                    }
+                    None => request,
+                };
+                let request = match &filename {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("filename", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = match &height {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("height", value))
+                    }
+                    None => request,
+                };
+                let request = match &mentions {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("mentions", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = match &preview {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("preview", value))
+                    }
+                    None => request,
+                };
+                let request = match &quoted {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("quoted", value))
+                    }
+                    None => request,
+                };
+                let request = match &recording_time {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("recording_time", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = match &seconds {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("seconds", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .query(&progenitor_client::QueryParam::new("to", &to));
+                let request = match &view_once {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("view_once", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = match &waveform {
+                    Some(value) => {
+                        request
+                            .query(
+                                &progenitor_client::QueryParam::new("waveform", value),
+                            )
+                    }
+                    None => request,
+                };
+                let request = match &width {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("width", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
             };
-            let request = match &autoplay {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("autoplay", value))
-                }
-                None => request,
-            };
-            let request = match &caption {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("caption", value))
-                }
-                None => request,
-            };
-            let request = match &edit {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("edit", value))
-                }
-                None => request,
-            };
-            let request = match &filename {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("filename", value))
-                }
-                None => request,
-            };
-            let request = match &height {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("height", value))
-                }
-                None => request,
-            };
-            let request = match &mentions {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("mentions", value))
-                }
-                None => request,
-            };
-            let request = match &preview {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("preview", value))
-                }
-                None => request,
-            };
-            let request = match &quoted {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("quoted", value))
-                }
-                None => request,
-            };
-            let request = match &recording_time {
-                Some(value) => {
-                    request
-                        .query(
-                            &progenitor_client::QueryParam::new("recording_time", value),
-                        )
-                }
-                None => request,
-            };
-            let request = match &seconds {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("seconds", value))
-                }
-                None => request,
-            };
-            let request = request.query(&progenitor_client::QueryParam::new("to", &to));
-            let request = match &view_once {
-                Some(value) => {
-                    request
-                        .query(&progenitor_client::QueryParam::new("view_once", value))
-                }
-                None => request,
-            };
-            let request = match &waveform {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("waveform", value))
-                }
-                None => request,
-            };
-            let request = match &width {
-                Some(value) => {
-                    request.query(&progenitor_client::QueryParam::new("width", value))
-                }
-                None => request,
-            };
-            let request = request
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "send_media_message_json",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -58067,36 +59318,43 @@ pub mod builder {
                     types::UploadImageJson::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [
-                (client.baseurl).as_str(),
-                "/groups/",
-                (encode_path(&group_id.to_string())).as_str(),
-                "/icon",
-            ]
-                .concat();
-            let request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/groups/",
+                    (encode_path(&group_id.to_string())).as_str(),
+                    "/icon",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "set_group_icon_json",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -58154,30 +59412,37 @@ pub mod builder {
                     types::UploadMediaJson::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = [(client.baseurl).as_str(), "/media"].concat();
-            let request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/media"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
+            let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "upload_media_json",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {

@@ -1,6 +1,7 @@
 //! The seam between the generated client and whatever sends its requests.
 //!
-//! Every generated operation ends in `ClientHooks::exec`. By default that is
+//! Every generated operation ends in `ClientHooks::exec` (or, where it can
+//! build its request again, `Client::exec_rebuildable`). By default that is
 //! a plain `reqwest::Client::execute`; a [`Transport`] put into the client's
 //! [`Hooks`] takes its place, which is how `whapi-ext` adds retries and
 //! tracing to all 167 operations without touching generated code.
@@ -32,6 +33,41 @@ pub trait Transport: Send + Sync + 'static {
         request: reqwest::Request,
         operation: &'static str,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>>;
+
+    /// [`Transport::send`], with a way to build the same request anew: a
+    /// transport that retries can make its next attempt's request from
+    /// `rebuild` instead of copying every request in case it fails. Every
+    /// operation whose body can be made twice comes here (not raw uploads,
+    /// whose body may be a stream). By default, `rebuild` is not used.
+    fn send_with_rebuild<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        rebuild: Rebuild<'a>,
+        operation: &'static str,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        let _ = rebuild;
+        self.send(client, request, operation)
+    }
+}
+
+/// Builds an operation's request again, as the generated code first built
+/// it (the body serialized anew); what a transport added to the first one
+/// (auth, headers, timeouts) it adds again.
+#[derive(Clone, Copy)]
+pub struct Rebuild<'a>(&'a (dyn Fn() -> reqwest::Result<reqwest::Request> + Send + Sync));
+
+impl Rebuild<'_> {
+    /// A new copy of the operation's request.
+    pub fn request(&self) -> reqwest::Result<reqwest::Request> {
+        (self.0)()
+    }
+}
+
+impl fmt::Debug for Rebuild<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Rebuild")
+    }
 }
 
 /// The generated client's inner value: what sends its requests.
@@ -73,6 +109,27 @@ impl ClientHooks<Hooks> for Client {
             Some(transport) => {
                 Sent::Transport(transport.send(self.client(), request, info.operation_id))
             }
+            None => Sent::Direct(self.client().execute(request)),
+        }
+    }
+}
+
+impl Client {
+    /// `ClientHooks::exec` for an operation that can build its request
+    /// again with `rebuild`.
+    pub(crate) fn exec_rebuildable<'a>(
+        &'a self,
+        request: reqwest::Request,
+        rebuild: &'a (dyn Fn() -> reqwest::Result<reqwest::Request> + Send + Sync),
+        info: &OperationInfo,
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + 'a {
+        match &self.inner().transport {
+            Some(transport) => Sent::Transport(transport.send_with_rebuild(
+                self.client(),
+                request,
+                Rebuild(rebuild),
+                info.operation_id,
+            )),
             None => Sent::Direct(self.client().execute(request)),
         }
     }

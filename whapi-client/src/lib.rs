@@ -106,5 +106,5 @@ mod hooks;
 mod operations;
 mod values;
 
-pub use hooks::{BoxFuture, Hooks, Transport};
+pub use hooks::{BoxFuture, Hooks, Rebuild, Transport};
 pub use operations::{operation, Operation, OPERATIONS};

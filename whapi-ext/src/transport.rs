@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use tracing::field;
-use whapi_client::{BoxFuture, Transport};
+use whapi_client::{BoxFuture, Rebuild, Transport};
 
 use crate::calls::options::{current_overrides, report};
 use crate::error::retry_after;
@@ -52,28 +52,59 @@ struct InForce {
     policy: RetryPolicy,
 }
 
+/// How the next attempt's request is made.
+enum Again<'a> {
+    /// Built anew by the generated operation, then readied as the first.
+    Rebuild(Rebuild<'a>),
+    /// A copy of the first, readied, made before it was sent: for requests
+    /// the operation cannot build again (a raw upload's bytes).
+    Spare(Box<reqwest::Request>),
+}
+
+impl<'a> Again<'a> {
+    /// The next attempt's request, and how to make the one after it, if
+    /// `more` may follow.
+    fn next(
+        self,
+        transport: &RetryingTransport,
+        more: bool,
+    ) -> (reqwest::Result<reqwest::Request>, Option<Again<'a>>) {
+        match self {
+            Again::Rebuild(rebuild) => {
+                let request = rebuild.request().map(|mut request| {
+                    transport.prepare(&mut request);
+                    request
+                });
+                (request, more.then_some(Again::Rebuild(rebuild)))
+            }
+            Again::Spare(request) => {
+                let after = if more { spare_of(&request) } else { None };
+                (Ok(*request), after.map(|r| Again::Spare(Box::new(r))))
+            }
+        }
+    }
+}
+
 /// A request's first attempt under way, with what deciding on a retry
 /// takes.
 struct FirstAttempt<'a> {
+    transport: &'a RetryingTransport,
     client: &'a reqwest::Client,
+    method: reqwest::Method,
     in_force: InForce,
     started: Instant,
-    /// A copy to send next, if the policy allows another attempt and the
-    /// body can be copied (a stream cannot: it is sent once).
-    spare: Option<reqwest::Request>,
+    /// How to make the next attempt, if the policy allows one and the
+    /// request can be made again (a stream cannot: it is sent once).
+    again: Option<Again<'a>>,
 }
 
 /// A request whose first attempt failed in a way worth retrying.
 struct Retrying<'a> {
-    client: &'a reqwest::Client,
+    first: FirstAttempt<'a>,
     span: tracing::Span,
-    in_force: InForce,
-    started: Instant,
     /// The latest attempt's.
     result: reqwest::Result<reqwest::Response>,
     retry_after: Option<Duration>,
-    /// A copy to send next.
-    spare: reqwest::Request,
 }
 
 impl RetryingTransport {
@@ -116,24 +147,30 @@ impl RetryingTransport {
     }
 
     /// Readies `request` and starts its first attempt.
+    #[inline]
     fn start<'a>(
-        &self,
+        &'a self,
         client: &'a reqwest::Client,
         mut request: reqwest::Request,
+        rebuild: Option<Rebuild<'a>>,
         span: tracing::Span,
     ) -> Attempting<'a, impl Future<Output = reqwest::Result<reqwest::Response>> + Send + 'static>
     {
         let in_force = self.prepare(&mut request);
-        let spare = if in_force.policy.max_attempts() > 1 {
-            spare_of(&request)
-        } else {
+        let again = if in_force.policy.max_attempts() < 2 {
             None
+        } else if let Some(rebuild) = rebuild {
+            Some(Again::Rebuild(rebuild))
+        } else {
+            spare_of(&request).map(|r| Again::Spare(Box::new(r)))
         };
         let first = FirstAttempt {
+            transport: self,
             client,
+            method: request.method().clone(),
             in_force,
             started: Instant::now(),
-            spare,
+            again,
         };
         Attempting {
             sent: client.execute(request),
@@ -141,6 +178,32 @@ impl RetryingTransport {
             span,
             retrying: None,
         }
+    }
+
+    fn send_with<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        rebuild: Option<Rebuild<'a>>,
+        operation: &'static str,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        // Field values are only computed when the span is enabled.
+        let op = || whapi_client::operation(operation);
+        let span = tracing::info_span!(
+            "whapi.request",
+            operation = op().map_or(operation, |o| o.operation_id),
+            method = op().map_or("", |o| o.method),
+            path = op().map_or("", |o| o.path),
+            status = field::Empty,
+            attempt = field::Empty,
+            latency_ms = field::Empty,
+        );
+        // Made in its box, not moved there.
+        let attempting = Box::write(
+            Box::new_uninit(),
+            self.start(client, request, rebuild, span),
+        );
+        Box::into_pin(attempting)
     }
 }
 
@@ -176,16 +239,13 @@ where
             panic!("a request's future polled after it finished");
         };
         let outcome = attempt_finished(1, &result, first.started);
-        if let Some(spare) = first.spare {
-            if let Decision::Retry { retry_after } = decide(spare.method(), outcome) {
+        if first.again.is_some() {
+            if let Decision::Retry { retry_after } = decide(&first.method, outcome) {
                 let retrying = Retrying {
-                    client: first.client,
+                    first,
                     span: this.span.clone(),
-                    in_force: first.in_force,
-                    started: first.started,
                     result,
                     retry_after,
-                    spare,
                 };
                 return this
                     .retrying
@@ -204,23 +264,27 @@ impl Retrying<'_> {
     /// policy allows no more.
     async fn run(self) -> reqwest::Result<reqwest::Response> {
         let Retrying {
-            client,
+            first,
             span,
-            in_force,
-            started,
             mut result,
             mut retry_after,
-            spare,
         } = self;
+        let FirstAttempt {
+            transport,
+            client,
+            method,
+            in_force,
+            started,
+            mut again,
+        } = first;
         let mut schedule = in_force.policy.schedule();
-        let mut spare = Some(spare);
         let mut attempt = 1u32;
         loop {
             let outcome = outcome_of(&result);
-            let delay = spare
+            let delay = again
                 .as_ref()
                 .and_then(|_| schedule.next_delay(attempt, retry_after, started.elapsed()));
-            let (Some(delay), Some(mut next)) = (delay, spare.take()) else {
+            let (Some(delay), Some(source)) = (delay, again.take()) else {
                 finished(&span, attempt, started, outcome);
                 return result;
             };
@@ -232,6 +296,17 @@ impl Retrying<'_> {
             );
             drop(result);
             sleep(delay).await;
+            attempt += 1;
+            let (next, after) = source.next(transport, attempt < in_force.policy.max_attempts());
+            let mut next = match next {
+                Ok(next) => next,
+                Err(e) => {
+                    let failed = Err(e);
+                    finished(&span, attempt, started, outcome_of(&failed));
+                    return failed;
+                }
+            };
+            again = after;
             // A retry gets what is left of the time budget, at most the
             // request timeout.
             let left = in_force
@@ -243,13 +318,6 @@ impl Retrying<'_> {
                     .request_timeout
                     .min(left.max(Duration::from_millis(1))),
             );
-            attempt += 1;
-            spare = if attempt < in_force.policy.max_attempts() {
-                spare_of(&next)
-            } else {
-                None
-            };
-            let method = next.method().clone();
             let attempt_started = Instant::now();
             result = client.execute(next).await;
             let outcome = attempt_finished(attempt, &result, attempt_started);
@@ -300,7 +368,7 @@ fn attempt_finished(
 /// The final attempt: its outcome is the span's, and the span's latency is
 /// the whole request's, retries included.
 fn finished(span: &tracing::Span, attempt: u32, started: Instant, outcome: Outcome) {
-    report(attempt, started.elapsed());
+    report(attempt, started);
     if !span.is_disabled() {
         span.record("attempt", attempt);
         span.record("latency_ms", started.elapsed().as_millis() as u64);
@@ -324,17 +392,16 @@ impl Transport for RetryingTransport {
         request: reqwest::Request,
         operation: &'static str,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        // Field values are only computed when the span is enabled.
-        let op = || whapi_client::operation(operation);
-        let span = tracing::info_span!(
-            "whapi.request",
-            operation = op().map_or(operation, |o| o.operation_id),
-            method = op().map_or("", |o| o.method),
-            path = op().map_or("", |o| o.path),
-            status = field::Empty,
-            attempt = field::Empty,
-            latency_ms = field::Empty,
-        );
-        Box::pin(self.start(client, request, span))
+        self.send_with(client, request, None, operation)
+    }
+
+    fn send_with_rebuild<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        rebuild: Rebuild<'a>,
+        operation: &'static str,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        self.send_with(client, request, Some(rebuild), operation)
     }
 }

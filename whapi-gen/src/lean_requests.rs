@@ -13,6 +13,11 @@
 //!   (a few hundred instructions each); it is skipped.
 //! - **JSON answers**: `ResponseValue::from_response` copies the answer's
 //!   headers; `whapi-client`'s `decoding::json` moves them.
+//! - **Requests made again**: building the request becomes a closure,
+//!   `rebuild`, handed to the transport (`Client::exec_rebuildable`): a
+//!   transport that retries builds its next attempt with it instead of
+//!   copying every request in case it fails. Not where the body is moved in
+//!   (raw uploads, whose body may be a stream).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -30,6 +35,7 @@ pub(crate) struct Counts {
     pub(crate) optional_queries: usize,
     pub(crate) static_headers: usize,
     pub(crate) json_answers: usize,
+    pub(crate) rebuildable: usize,
 }
 
 /// Rewrites every `send()` of the `builder` module of `file`.
@@ -153,7 +159,111 @@ fn rewrite_send(stmts: &mut Vec<Stmt>, optional: &BTreeSet<String>, counts: &mut
     }
     counts.static_headers += calls.static_headers;
     counts.json_answers += calls.json_answers;
+    if make_rebuildable(&mut rewritten) {
+        counts.rebuildable += 1;
+    }
     *stmts = rewritten;
+}
+
+/// Turns the statements from `let url = …` to `let mut request = ….build()?;`
+/// into a closure `rebuild`, and hands it to the transport with the request.
+/// Left as they are where the body is moved into the request or a step
+/// may fail with an error of progenitor's.
+fn make_rebuildable(stmts: &mut Vec<Stmt>) -> bool {
+    let named = |stmt: &Stmt, name: &str| matches!(stmt, Stmt::Local(local) if bound_name(local).as_deref() == Some(name));
+    let Some(start) = stmts.iter().position(|s| named(s, "url")) else {
+        return false;
+    };
+    let Some(end) = stmts
+        .iter()
+        .position(|s| named(s, "request") && built_request(s).is_some())
+    else {
+        return false;
+    };
+    if end < start {
+        return false;
+    }
+    let Some(built) = built_request(&stmts[end]) else {
+        return false;
+    };
+    // Read through copies: syn's read-only visitor is another feature.
+    let mut inside = Inside::default();
+    for stmt in &stmts[start..end] {
+        inside.visit_stmt_mut(&mut stmt.clone());
+    }
+    inside.visit_expr_mut(&mut built.clone());
+    if inside.moves_a_body || inside.tries {
+        return false;
+    }
+    let Stmt::Local(last) = &stmts[end] else {
+        return false;
+    };
+    let attrs = last.attrs.clone();
+    let building = stmts[start..end].to_vec();
+    let closure: Stmt = parse_quote! {
+        let rebuild = || {
+            #(#building)*
+            #built
+        };
+    };
+    let request: Stmt = parse_quote!(#(#attrs)* let mut request = rebuild()?;);
+    stmts.splice(start..=end, [closure, request]);
+    let mut exec = ExecRebuildable::default();
+    for stmt in stmts.iter_mut() {
+        exec.visit_stmt_mut(stmt);
+    }
+    exec.rewritten == 1
+}
+
+/// The `….build()` of `let mut request = ….build()?;`.
+fn built_request(stmt: &Stmt) -> Option<Expr> {
+    let Stmt::Local(local) = stmt else {
+        return None;
+    };
+    let Expr::Try(tried) = &*local.init.as_ref()?.expr else {
+        return None;
+    };
+    matches!(&*tried.expr, Expr::MethodCall(call) if call.method == "build")
+        .then(|| (*tried.expr).clone())
+}
+
+/// What a request's building holds that a closure cannot repeat.
+#[derive(Default)]
+struct Inside {
+    moves_a_body: bool,
+    tries: bool,
+}
+
+impl VisitMut for Inside {
+    fn visit_expr_method_call_mut(&mut self, call: &mut ExprMethodCall) {
+        self.moves_a_body |= call.method == "body";
+        visit_mut::visit_expr_method_call_mut(self, call);
+    }
+
+    fn visit_expr_try_mut(&mut self, tried: &mut syn::ExprTry) {
+        self.tries = true;
+        visit_mut::visit_expr_try_mut(self, tried);
+    }
+}
+
+/// `client.exec(request, &info)` as
+/// `client.exec_rebuildable(request, &rebuild, &info)`.
+#[derive(Default)]
+struct ExecRebuildable {
+    rewritten: usize,
+}
+
+impl VisitMut for ExecRebuildable {
+    fn visit_expr_method_call_mut(&mut self, call: &mut ExprMethodCall) {
+        if call.method == "exec" && is_path(&call.receiver, "client") && call.args.len() == 2 {
+            let request = &call.args[0];
+            let info = &call.args[1];
+            *call = parse_quote!(client.exec_rebuildable(#request, &rebuild, #info));
+            self.rewritten += 1;
+            return;
+        }
+        visit_mut::visit_expr_method_call_mut(self, call);
+    }
 }
 
 /// `format!("{}/a/{}", x, y)` as `[x.as_str(), "/a/", y.as_str()].concat()`;
@@ -500,6 +610,7 @@ mod tests {
                 optional_queries: 1,
                 static_headers: 2,
                 json_answers: 1,
+                rebuildable: 1,
             }
         );
         let expected = prettyplease::unparse(&builder(parse_quote!({
@@ -508,30 +619,35 @@ mod tests {
                 count,
                 chat_id,
             } = self;
-            let url = [
-                (client.baseurl).as_str(),
-                "/chats/",
-                (encode_path(&chat_id.to_string())).as_str(),
-                "/messages",
-            ]
-            .concat();
-            let request = client.client.get(url).header(
-                ::reqwest::header::ACCEPT,
-                const { ::reqwest::header::HeaderValue::from_static("application/json") },
-            );
-            let request = match &count {
-                Some(value) => request.query(&progenitor_client::QueryParam::new("count", value)),
-                None => request,
-            };
-            let request = request
-                .query(&progenitor_client::QueryParam::new("chat", &chat_id))
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/chats/",
+                    (encode_path(&chat_id.to_string())).as_str(),
+                    "/messages",
+                ]
+                .concat();
+                let request = client.client.get(url).header(
+                    ::reqwest::header::ACCEPT,
+                    const { ::reqwest::header::HeaderValue::from_static("application/json") },
                 );
+                let request = match &count {
+                    Some(value) => {
+                        request.query(&progenitor_client::QueryParam::new("count", value))
+                    }
+                    None => request,
+                };
+                let request = request
+                    .query(&progenitor_client::QueryParam::new("chat", &chat_id))
+                    .header(
+                        const { ::reqwest::header::HeaderName::from_static("api-version") },
+                        ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                    );
+                request.build()
+            };
             #[allow(unused_mut)]
-            let mut request = request.build()?;
-            let response = client.exec(request, &info).await?;
+            let mut request = rebuild()?;
+            let response = client.exec_rebuildable(request, &rebuild, &info).await?;
             crate::decoding::json(response).await
         })));
         assert_eq!(text, expected);
@@ -588,6 +704,10 @@ mod tests {
             before.matches("ResponseValue :: from_response").count()
         );
         assert_eq!(counts.optional_queries, optional_query_parameters(&spec));
+        // Every operation but the raw uploads, whose body is moved in.
+        let raw_uploads = before.matches(". body (body)").count();
+        assert!(raw_uploads >= 3, "{raw_uploads} raw uploads");
+        assert_eq!(counts.rebuildable, operations - raw_uploads);
         for gone in [
             "header_map",
             "ResponseValue :: from_response",
@@ -621,6 +741,20 @@ mod tests {
             .map(resolve)
             .filter(|p| p["in"] == "query" && p["required"] != true)
             .count()
+    }
+
+    #[test]
+    fn a_request_with_its_body_moved_in_is_not_rebuilt() {
+        let (text, counts) = rewritten(builder(parse_quote!({
+            let Self { client, body } = self;
+            let url = format!("{}/media", client.baseurl,);
+            #[allow(unused_mut)]
+            let mut request = client.client.post(url).body(body).build()?;
+            let result = client.exec(request, &info).await;
+        })));
+        assert_eq!(counts.rebuildable, 0);
+        assert!(text.contains("client.exec(request, &info)"), "{text}");
+        assert!(!text.contains("rebuild"), "{text}");
     }
 
     #[test]

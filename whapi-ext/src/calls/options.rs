@@ -2,7 +2,7 @@
 //! report besides its value.
 
 use std::cell::Cell;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::StatusCode;
@@ -14,7 +14,7 @@ use crate::RetryPolicy;
 ///
 /// ```no_run
 /// # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
-/// use std::time::Duration;
+/// use std::time::{Duration, Instant};
 /// use whapi_ext::{CallOptions, RetryPolicy};
 ///
 /// let once = CallOptions::new()
@@ -125,10 +125,11 @@ pub(crate) fn current_overrides() -> Option<Overrides> {
         .ok()
 }
 
-/// Reports the attempts and latency of the call being sent on this task.
-pub(crate) fn report(attempts: u32, latency: Duration) {
+/// Reports the attempts and latency of the call being sent on this task,
+/// if it has a context to take them (the latency is only measured then).
+pub(crate) fn report(attempts: u32, started: Instant) {
     let _ = CONTEXT.try_with(|c| {
         c.attempts.set(attempts);
-        c.latency.set(latency);
+        c.latency.set(started.elapsed());
     });
 }
