@@ -27,7 +27,7 @@ use whapi_client::{types, ClientInfo};
 use whapi_ext::{RetryPolicy, Whapi};
 use whapi_tests::loopback::{median, serve_json};
 
-const ROUNDS: usize = 30;
+const ROUNDS: usize = 100;
 const PER_ROUND: usize = 300;
 const BODY: &str = r#"{"chats":[{"id":"15550100000@s.whatsapp.net","name":"Alice","type":"contact","timestamp":1700000000,"unread":2},{"id":"120363025343298765@g.us","name":"Team","type":"group","timestamp":1699990000}],"count":2,"total":2,"offset":0}"#;
 

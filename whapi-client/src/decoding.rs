@@ -1,7 +1,10 @@
 //! How the generated operations read a JSON answer: what progenitor's
 //! `ResponseValue::from_response` does, but moving the answer's headers out
-//! instead of copying them (a header map's allocations on every call).
+//! instead of copying them (a header map's allocations on every call), and
+//! reading the body chunk by chunk: reqwest's `bytes()` future is over half
+//! a kilobyte, and every operation's future holds this one.
 
+use bytes::{Bytes, BytesMut};
 use progenitor_client::{Error, ResponseValue};
 use serde::de::DeserializeOwned;
 
@@ -11,11 +14,32 @@ pub(crate) async fn json<T: DeserializeOwned, E>(
 ) -> Result<ResponseValue<T>, Error<E>> {
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
-    let body = response.bytes().await.map_err(Error::ResponseBodyError)?;
+    let body = whole_body(&mut response)
+        .await
+        .map_err(Error::ResponseBodyError)?;
     match serde_json::from_slice(&body) {
         Ok(value) => Ok(ResponseValue::new(value, status, headers)),
         Err(e) => Err(Error::InvalidResponsePayload(body, e)),
     }
+}
+
+/// The body in one piece: a small answer's one chunk as it came, larger
+/// ones joined.
+async fn whole_body(response: &mut reqwest::Response) -> reqwest::Result<Bytes> {
+    let Some(first) = response.chunk().await? else {
+        return Ok(Bytes::new());
+    };
+    let Some(second) = response.chunk().await? else {
+        return Ok(first);
+    };
+    let expected = response.content_length().unwrap_or(0) as usize;
+    let mut joined = BytesMut::with_capacity(expected.max(first.len() + second.len()));
+    joined.extend_from_slice(&first);
+    joined.extend_from_slice(&second);
+    while let Some(next) = response.chunk().await? {
+        joined.extend_from_slice(&next);
+    }
+    Ok(joined.freeze())
 }
 
 #[cfg(test)]
@@ -38,6 +62,24 @@ mod tests {
         assert_eq!(value.status(), 201);
         assert_eq!(value.headers()["x-request-id"], "42");
         assert_eq!(value.into_inner()["id"], "a");
+    }
+
+    #[tokio::test]
+    async fn a_body_in_many_chunks_is_read_whole() {
+        let chunks = ["{\"id\":", "\"a\"", ",\"n\":1", "}"].map(Ok::<_, std::io::Error>);
+        let body = reqwest::Body::wrap_stream(futures_util::stream::iter(chunks));
+        let response: reqwest::Response = http::Response::new(body).into();
+        let value: ResponseValue<serde_json::Value> = json::<_, ()>(response).await.unwrap();
+        assert_eq!(value.into_inner(), serde_json::json!({"id": "a", "n": 1}));
+    }
+
+    #[tokio::test]
+    async fn an_empty_body_is_not_json() {
+        let error = json::<serde_json::Value, ()>(answer("")).await.unwrap_err();
+        assert!(
+            matches!(&error, Error::InvalidResponsePayload(body, _) if body.is_empty()),
+            "{error:?}"
+        );
     }
 
     #[tokio::test]

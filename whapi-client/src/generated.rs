@@ -43066,9 +43066,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "check_health",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -43120,9 +43118,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_channel_settings",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -43174,9 +43170,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "reset_channel_settings",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -43254,9 +43248,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "update_channel_settings",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -43306,9 +43298,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_allowed_events",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -43394,9 +43384,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "webhook_test",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -43578,9 +43566,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "login_user",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -43752,9 +43738,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "login_user_image",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::stream(response)),
@@ -43827,9 +43811,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "login_user_row_data",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -43900,9 +43882,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "login_user_via_auth_code",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -43954,9 +43934,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "logout_user",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -44006,9 +43984,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_user_profile",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -44094,9 +44070,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "update_user_profile",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -44182,9 +44156,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "change_status",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -44417,9 +44389,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_messages",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -44670,9 +44640,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_messages_by_chat_id",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -44752,9 +44720,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_text",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -44834,9 +44800,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_image",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -44916,9 +44880,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_video",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -44998,9 +44960,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_short",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -45078,9 +45038,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_gif",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -45160,9 +45118,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_audio",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -45242,9 +45198,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_voice",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -45328,9 +45282,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_document",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -45414,9 +45366,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_link_preview",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -45500,9 +45450,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_location",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -45587,9 +45535,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_live_location",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -45671,9 +45617,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_contact",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -45757,9 +45701,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_contact_list",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -45839,9 +45781,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_poll",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -45925,9 +45865,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_interactive",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -46011,9 +45949,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_carousel",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -46095,9 +46031,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_sticker",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -46179,9 +46113,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_story",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -46265,9 +46197,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_story_audio",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -46351,9 +46281,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_story_media",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -46437,9 +46365,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_story_text",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -46858,9 +46784,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_media_message",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -46954,9 +46878,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_message",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -47029,9 +46951,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "mark_message_as_read",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -47134,9 +47054,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "forward_message",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -47209,9 +47127,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "delete_message",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -47317,9 +47233,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "react_to_message",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -47393,9 +47307,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "remove_react_from_message",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -47493,9 +47405,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "star_message",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -47593,9 +47503,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "pin_message",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -47669,9 +47577,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "unpin_message",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -47767,9 +47673,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_chats",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -47838,9 +47742,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_chat",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -47943,9 +47845,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "archive_chat",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -48016,9 +47916,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "delete_chat",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -48121,9 +48019,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "patch_chat",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -48221,9 +48117,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_contacts",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -48307,9 +48201,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "add_contact",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -48395,9 +48287,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "check_phones",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -48468,9 +48358,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_contact",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -48577,9 +48465,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_contact",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -48652,9 +48538,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "delete_contact",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -48717,9 +48601,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "check_exist",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
@@ -48822,9 +48704,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "edit_contact",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -48896,9 +48776,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_contact_profile",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -48971,9 +48849,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_lid_by_ids",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -49044,9 +48920,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_lid_by_id",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -49134,9 +49008,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_me_presence",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -49208,9 +49080,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_presence",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -49316,9 +49186,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_presence",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -49392,9 +49260,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "subscribe_presence",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -49490,9 +49356,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_groups",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -49572,9 +49436,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "accept_group_invite",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -49658,9 +49520,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_group",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -49729,9 +49589,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_group",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -49836,9 +49694,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "update_group_info",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -49909,9 +49765,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "leave_group",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -50018,9 +49872,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "update_group_setting",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -50092,9 +49944,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_group_invite",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -50166,9 +50016,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "revoke_group_invite",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -50275,9 +50123,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "add_group_participant",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -50384,9 +50230,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "remove_group_participant",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -50448,9 +50292,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_group_icon",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::stream(response)),
@@ -50539,9 +50381,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "set_group_icon",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -50613,9 +50453,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "delete_group_icon",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -50722,9 +50560,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "demote_group_admin",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -50831,9 +50667,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "promote_to_group_admin",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -50906,9 +50740,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_group_metadata_by_invite_code",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -51014,9 +50846,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_group_invite",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -51132,9 +50962,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_group_applications_list",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -51238,9 +51066,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "approve_group_applications_list",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -51344,9 +51170,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "reject_group_applications_list",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -51557,9 +51381,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_stories",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -51641,9 +51463,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_story",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -51727,9 +51547,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_story_text",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -51813,9 +51631,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_story_media",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -51899,9 +51715,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_story_audio",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -51974,9 +51788,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_story",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -52077,9 +51889,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "copy_story",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 201u16 => crate::decoding::json(response).await,
@@ -52152,9 +51962,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_message_view_statuses",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -52252,9 +52060,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_newsletters",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -52341,9 +52147,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_newsletter",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -52549,9 +52353,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "find_newsletter",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -52678,9 +52480,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "recommended_newsletter",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -52779,9 +52579,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_newsletter",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -52854,9 +52652,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "delete_newsletter",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -52961,9 +52757,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "edit_newsletter",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -53037,9 +52831,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "subscribe_newsletter",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -53113,9 +52905,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "unsubscribe_newsletter",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -53193,9 +52983,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "subscribe_newsletter_invite",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -53273,9 +53061,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "unsubscribe_newsletter_invite",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -53349,9 +53135,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "tracking_newsletter",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -53489,9 +53273,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_messages_newsletter",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -53614,9 +53396,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_newsletter_admin_invite",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -53705,9 +53485,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "revoke_newsletter_admin_invite",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -53796,9 +53574,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "accept_newsletter_admin_request",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -53887,9 +53663,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "demote_newsletter_admin",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -53964,9 +53738,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_newsletter_by_invite_code",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -54077,9 +53849,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_newsletter_invite",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -54240,9 +54010,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_media_files",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -54312,9 +54080,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "upload_media",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -54375,9 +54141,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_media",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::stream(response)),
@@ -54448,9 +54212,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "delete_media",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -54523,9 +54285,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "blacklist_add",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -54598,9 +54358,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "blacklist_remove",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -54652,9 +54410,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_black_list",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -54706,9 +54462,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_business_profile",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -54796,9 +54550,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "edit_business_profile",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -54896,9 +54648,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_products",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -54980,9 +54730,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_product",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -55100,9 +54848,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_contact_products",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -55173,9 +54919,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_product",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -55281,9 +55025,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_product",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -55356,9 +55098,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "delete_product",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -55457,9 +55197,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "update_product",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -55554,9 +55292,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_order_items",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -55659,9 +55395,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_catalog",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -55759,9 +55493,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_collections_list",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -55850,9 +55582,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_collection",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -55976,9 +55706,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_collections_products_list",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -56051,9 +55779,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_collection",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -56126,9 +55852,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "delete_collection",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -56235,9 +55959,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "edit_collection",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -56337,9 +56059,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_collection_product_list",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -56389,9 +56109,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_labels",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -56473,9 +56191,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_label",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -56546,9 +56262,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_label_associations",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -56635,9 +56349,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "add_label_association",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -56724,9 +56436,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "delete_label_association",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -56776,9 +56486,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_limits",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -56874,9 +56582,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_communities",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -56962,9 +56668,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_community",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -57035,9 +56739,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_community",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -57144,9 +56846,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_group_in_community",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -57219,9 +56919,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "deactivate_community",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -57295,9 +56993,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "revoke_community_invite",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -57384,9 +57080,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "link_group_to_community",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -57473,9 +57167,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "unlink_group_from_community",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -57563,9 +57255,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "join_in_community_group",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -57675,9 +57365,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "change_community_settings",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -57786,9 +57474,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "add_community_participant",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -57897,9 +57583,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "remove_community_participant",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -58008,9 +57692,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "demote_community_participant",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -58119,9 +57801,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "promote_community_participant",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -58195,9 +57875,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_community_sub_groups",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -58283,9 +57961,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_event",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -58393,9 +58069,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_group_in_community_deprecated",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -58483,9 +58157,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_call_event",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -58588,9 +58260,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "reject_call",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -58694,9 +58364,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "reject_call_deprecated",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -58786,9 +58454,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_group_call_link",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -59247,9 +58913,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_media_message_json",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -59353,9 +59017,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "set_group_icon_json",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -59441,9 +59103,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "upload_media_json",
             };
-            client.pre(&mut request, &info).await?;
             let result = client.exec_rebuildable(request, &rebuild, &info).await;
-            client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,

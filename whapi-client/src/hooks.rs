@@ -96,6 +96,10 @@ impl fmt::Debug for Hooks {
     }
 }
 
+// Only `exec`: the generated code awaits neither `pre` nor `post` (whapi-gen's
+// `lean_requests` removes progenitor's calls of them, which only made every
+// operation's future larger); a change to every request belongs in a
+// `Transport`.
 impl ClientHooks<Hooks> for Client {
     // Not an `async fn`: the future it returns is the transport's or
     // reqwest's own, without a copy of the request held beside it, which

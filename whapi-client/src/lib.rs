@@ -86,6 +86,17 @@
 //! default straight through its `reqwest::Client`, or through a
 //! [`Transport`] of yours, which sees each built request and the
 //! [`Operation`] it belongs to. `whapi-ext` uses it for retries and tracing.
+//! Operations whose request can be made twice (all but the raw uploads) also
+//! hand the transport a [`Rebuild`], so that a retry builds its request anew
+//! instead of every request being copied in case it fails.
+//!
+//! # Generated requests
+//! `whapi-gen` rewrites the request building progenitor writes (its
+//! `lean_requests` pass), without changing what goes on the wire: the URL is
+//! concatenated rather than formatted, `api-version` is one `.header`,
+//! absent optional query parameters are skipped rather than serialized as
+//! nothing, and a JSON answer's headers are moved into its `ResponseValue`
+//! rather than copied.
 
 #![deny(missing_docs)]
 

@@ -13,6 +13,10 @@
 //!   (a few hundred instructions each); it is skipped.
 //! - **JSON answers**: `ResponseValue::from_response` copies the answer's
 //!   headers; `whapi-client`'s `decoding::json` moves them.
+//! - **No `pre`/`post` hooks**: `whapi-client` implements only `exec`, so
+//!   progenitor's awaits of the default (empty) `pre` and `post` go; each
+//!   kept the request or the result alive in every operation's future
+//!   (1.2 KB instead of 0.8 KB for `get_chats`).
 //! - **Requests made again**: building the request becomes a closure,
 //!   `rebuild`, handed to the transport (`Client::exec_rebuildable`): a
 //!   transport that retries builds its next attempt with it instead of
@@ -36,6 +40,7 @@ pub(crate) struct Counts {
     pub(crate) static_headers: usize,
     pub(crate) json_answers: usize,
     pub(crate) rebuildable: usize,
+    pub(crate) hooks_removed: usize,
 }
 
 /// Rewrites every `send()` of the `builder` module of `file`.
@@ -149,6 +154,10 @@ fn rewrite_send(stmts: &mut Vec<Stmt>, optional: &BTreeSet<String>, counts: &mut
             }
         }
         if headers.is_some() && is_header_map_append(&stmt) {
+            continue;
+        }
+        if is_empty_hook(&stmt) {
+            counts.hooks_removed += 1;
             continue;
         }
         rewritten.push(stmt);
@@ -341,6 +350,19 @@ fn is_request_local(stmt: &Stmt) -> bool {
 fn is_header_map_append(stmt: &Stmt) -> bool {
     matches!(stmt, Stmt::Expr(Expr::MethodCall(call), Some(_))
         if call.method == "append" && is_path(&call.receiver, "header_map"))
+}
+
+/// `client.pre(&mut request, &info).await?;` or
+/// `client.post(&result, &info).await?;`.
+fn is_empty_hook(stmt: &Stmt) -> bool {
+    let Stmt::Expr(Expr::Try(tried), Some(_)) = stmt else {
+        return false;
+    };
+    let Expr::Await(awaited) = &*tried.expr else {
+        return false;
+    };
+    matches!(&*awaited.base, Expr::MethodCall(call)
+        if (call.method == "pre" || call.method == "post") && is_path(&call.receiver, "client"))
 }
 
 fn is_path(expr: &Expr, name: &str) -> bool {
@@ -599,7 +621,10 @@ mod tests {
                 .query(&progenitor_client::QueryParam::new("chat", &chat_id))
                 .headers(header_map)
                 .build()?;
-            let response = client.exec(request, &info).await?;
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
             ResponseValue::from_response(response).await
         })));
         assert_eq!(
@@ -611,6 +636,7 @@ mod tests {
                 static_headers: 2,
                 json_answers: 1,
                 rebuildable: 1,
+                hooks_removed: 2,
             }
         );
         let expected = prettyplease::unparse(&builder(parse_quote!({
@@ -647,7 +673,8 @@ mod tests {
             };
             #[allow(unused_mut)]
             let mut request = rebuild()?;
-            let response = client.exec_rebuildable(request, &rebuild, &info).await?;
+            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let response = result?;
             crate::decoding::json(response).await
         })));
         assert_eq!(text, expected);
@@ -708,6 +735,7 @@ mod tests {
         let raw_uploads = before.matches(". body (body)").count();
         assert!(raw_uploads >= 3, "{raw_uploads} raw uploads");
         assert_eq!(counts.rebuildable, operations - raw_uploads);
+        assert_eq!(counts.hooks_removed, 2 * operations);
         for gone in [
             "header_map",
             "ResponseValue :: from_response",
