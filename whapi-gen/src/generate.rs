@@ -135,6 +135,20 @@ fn check_unique_type_names(file: &syn::File) -> Result<(), GenError> {
     Ok(())
 }
 
+/// The items of the top-level module `name` of the generated file
+/// (`types`, `builder`), for the passes that rewrite them.
+pub(crate) fn module_items_mut<'f>(
+    file: &'f mut syn::File,
+    name: &str,
+) -> Option<&'f mut Vec<syn::Item>> {
+    file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == name => {
+            module.content.as_mut().map(|(_, items)| items)
+        }
+        _ => None,
+    })
+}
+
 /// The type a struct, enum or alias defines.
 pub(crate) fn defined_name(item: &syn::Item) -> Option<String> {
     match item {

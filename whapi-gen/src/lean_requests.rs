@@ -46,27 +46,21 @@ pub(crate) struct Counts {
 /// Rewrites every `send()` of the `builder` module of `file`.
 pub(crate) fn apply(file: &mut syn::File) -> Counts {
     let mut counts = Counts::default();
-    for item in &mut file.items {
-        let Item::Mod(module) = item else { continue };
-        if module.ident != "builder" {
-            continue;
-        }
-        let Some((_, items)) = module.content.as_mut() else {
+    let Some(items) = crate::generate::module_items_mut(file, "builder") else {
+        return counts;
+    };
+    let optional = optional_fields(items);
+    for item in items.iter_mut() {
+        let Item::Impl(block) = item else { continue };
+        let Some(name) = self_type_name(&block.self_ty) else {
             continue;
         };
-        let optional = optional_fields(items);
-        for item in items.iter_mut() {
-            let Item::Impl(block) = item else { continue };
-            let Some(name) = self_type_name(&block.self_ty) else {
-                continue;
-            };
-            let empty = BTreeSet::new();
-            let fields = optional.get(&name).unwrap_or(&empty);
-            for member in &mut block.items {
-                if let ImplItem::Fn(method) = member {
-                    if method.sig.ident == "send" {
-                        rewrite_send(&mut method.block.stmts, fields, &mut counts);
-                    }
+        let empty = BTreeSet::new();
+        let fields = optional.get(&name).unwrap_or(&empty);
+        for member in &mut block.items {
+            if let ImplItem::Fn(method) = member {
+                if method.sig.ident == "send" {
+                    rewrite_send(&mut method.block.stmts, fields, &mut counts);
                 }
             }
         }

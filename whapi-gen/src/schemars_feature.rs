@@ -23,27 +23,21 @@ fn is_serde_type(attrs: &[Attribute]) -> bool {
 /// Adds the feature-gated derive to the structs and enums of `mod types`
 /// (not to its `builder` or `defaults` submodules).
 pub(crate) fn add(file: &mut syn::File) {
-    for item in &mut file.items {
-        let Item::Mod(module) = item else { continue };
-        if module.ident != "types" {
-            continue;
-        }
-        let Some((_, items)) = module.content.as_mut() else {
-            continue;
+    let Some(items) = crate::generate::module_items_mut(file, "types") else {
+        return;
+    };
+    for item in items {
+        let attrs = match item {
+            Item::Struct(s) => &mut s.attrs,
+            Item::Enum(e) => &mut e.attrs,
+            _ => continue,
         };
-        for item in items {
-            let attrs = match item {
-                Item::Struct(s) => &mut s.attrs,
-                Item::Enum(e) => &mut e.attrs,
-                _ => continue,
-            };
-            if is_serde_type(attrs) {
-                let at = attrs
-                    .iter()
-                    .position(|a| a.path().is_ident("derive"))
-                    .map_or(0, |i| i + 1);
-                attrs.insert(at, derive());
-            }
+        if is_serde_type(attrs) {
+            let at = attrs
+                .iter()
+                .position(|a| a.path().is_ident("derive"))
+                .map_or(0, |i| i + 1);
+            attrs.insert(at, derive());
         }
     }
 }
