@@ -155,16 +155,16 @@ fn as_sent(request: &wiremock::Request) -> (String, String, Vec<(String, String)
     )
 }
 
-/// A server that answers 429 once, then `answer`.
-async fn refusing_once(answer: serde_json::Value) -> MockServer {
+/// A server that answers a `verb` request 429 once, then `answer`.
+async fn refusing_once(verb: &str, answer: serde_json::Value) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
+    Mock::given(method(verb))
         .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
+    Mock::given(method(verb))
         .respond_with(ResponseTemplate::new(200).set_body_json(answer))
         .mount(&server)
         .await;
@@ -177,11 +177,20 @@ async fn refusing_once(answer: serde_json::Value) -> MockServer {
 /// the token and the body.
 #[tokio::test]
 async fn a_retried_request_is_sent_exactly_as_the_first() {
-    let server = refusing_once(json!({"sent": true, "message": {"id": "m1"}})).await;
+    // Its own HTTP client does not carry the token: the transport adds it
+    // to each attempt's request.
+    let server = refusing_once("POST", json!({"sent": true, "message": {"id": "m1"}})).await;
+    let own_client = Whapi::builder()
+        .token(TOKEN)
+        .base_url(server.uri())
+        .retry_policy(fast_retries())
+        .http_client(reqwest::Client::new())
+        .build()
+        .unwrap();
     let options = whapi_ext::CallOptions::new()
         .header("x-request-id", "42")
         .unwrap();
-    let sent = whapi(&server)
+    let sent = own_client
         .send_message_text("+1 (555) 010-0000", "hi")
         .typing_time(2)
         .with_options(options)
@@ -189,12 +198,19 @@ async fn a_retried_request_is_sent_exactly_as_the_first() {
         .unwrap();
     assert_eq!(sent.id(), "m1");
 
-    let upload = refusing_once(json!({"media": [{"id": "jpeg-1"}]})).await;
+    let upload = refusing_once("POST", json!({"media": [{"id": "jpeg-1"}]})).await;
     let media =
         whapi_ext::media::MediaSource::bytes(vec![0xff, 0xd8, 0xff, 0xe0], "a.jpg", "image/jpeg");
     whapi(&upload).upload_media(media).await.unwrap();
 
-    for (server, what) in [(&server, "a JSON send"), (&upload, "a raw upload")] {
+    let list = refusing_once("GET", chats_body()).await;
+    whapi(&list).get_chats().count(5).await.unwrap();
+
+    for (server, what) in [
+        (&server, "a JSON send"),
+        (&upload, "a raw upload"),
+        (&list, "a list"),
+    ] {
         let received = server.received_requests().await.unwrap();
         assert_eq!(received.len(), 2, "{what}: one retry");
         let (first, retry) = (as_sent(&received[0]), as_sent(&received[1]));
@@ -205,8 +221,21 @@ async fn a_retried_request_is_sent_exactly_as_the_first() {
             has("authorization", &format!("Bearer {TOKEN}")),
             "{what}: {headers:?}"
         );
-        assert!(!first.3.is_empty(), "{what}: the body was sent");
+        assert_eq!(
+            headers.iter().filter(|(n, _)| n == "authorization").count(),
+            1,
+            "{what}: one token: {headers:?}"
+        );
     }
+    for (server, what) in [(&server, "a JSON send"), (&upload, "a raw upload")] {
+        let received = server.received_requests().await.unwrap();
+        assert!(
+            received.iter().all(|r| !r.body.is_empty()),
+            "{what}: the body was sent"
+        );
+    }
+    let query = as_sent(&list.received_requests().await.unwrap()[1]).1;
+    assert!(query.ends_with("/chats?count=5"), "{query}");
     let sent_headers = as_sent(&server.received_requests().await.unwrap()[1]).2;
     assert!(
         sent_headers

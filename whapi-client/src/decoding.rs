@@ -32,8 +32,10 @@ async fn whole_body(response: &mut reqwest::Response) -> reqwest::Result<Bytes> 
     let Some(second) = response.chunk().await? else {
         return Ok(first);
     };
-    let expected = response.content_length().unwrap_or(0) as usize;
-    let mut joined = BytesMut::with_capacity(expected.max(first.len() + second.len()));
+    // What the server says is left, trusted up to a mebibyte: a false
+    // length must not make one huge allocation.
+    let left = response.content_length().unwrap_or(0).min(1 << 20) as usize;
+    let mut joined = BytesMut::with_capacity(first.len() + second.len() + left);
     joined.extend_from_slice(&first);
     joined.extend_from_slice(&second);
     while let Some(next) = response.chunk().await? {

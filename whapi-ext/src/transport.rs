@@ -301,8 +301,9 @@ impl Retrying<'_> {
             let mut next = match next {
                 Ok(next) => next,
                 Err(e) => {
+                    // Not sent: the attempts made are the ones before.
                     let failed = Err(e);
-                    finished(&span, attempt, started, outcome_of(&failed));
+                    finished(&span, attempt - 1, started, outcome_of(&failed));
                     return failed;
                 }
             };
