@@ -206,10 +206,10 @@ async fn a_retried_request_is_sent_exactly_as_the_first() {
     let list = refusing_once("GET", chats_body()).await;
     whapi(&list).get_chats().count(5).await.unwrap();
 
-    for (server, what) in [
-        (&server, "a JSON send"),
-        (&upload, "a raw upload"),
-        (&list, "a list"),
+    for (server, what, sends_a_body) in [
+        (&server, "a JSON send", true),
+        (&upload, "a raw upload", true),
+        (&list, "a list", false),
     ] {
         let received = server.received_requests().await.unwrap();
         assert_eq!(received.len(), 2, "{what}: one retry");
@@ -226,13 +226,9 @@ async fn a_retried_request_is_sent_exactly_as_the_first() {
             1,
             "{what}: one token: {headers:?}"
         );
-    }
-    for (server, what) in [(&server, "a JSON send"), (&upload, "a raw upload")] {
-        let received = server.received_requests().await.unwrap();
-        assert!(
-            received.iter().all(|r| !r.body.is_empty()),
-            "{what}: the body was sent"
-        );
+        if sends_a_body {
+            assert!(!first.3.is_empty(), "{what}: the body was sent");
+        }
     }
     let query = as_sent(&list.received_requests().await.unwrap()[1]).1;
     assert!(query.ends_with("/chats?count=5"), "{query}");

@@ -109,12 +109,7 @@ impl ClientHooks<Hooks> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
-        match &self.inner().transport {
-            Some(transport) => {
-                Sent::Transport(transport.send(self.client(), request, info.operation_id))
-            }
-            None => Sent::Direct(self.client().execute(request)),
-        }
+        self.sent(request, None, info)
     }
 }
 
@@ -127,15 +122,25 @@ impl Client {
         rebuild: &'a (dyn Fn() -> reqwest::Result<reqwest::Request> + Send + Sync),
         info: &OperationInfo,
     ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + 'a {
-        match &self.inner().transport {
-            Some(transport) => Sent::Transport(transport.send_with_rebuild(
-                self.client(),
-                request,
-                Rebuild(rebuild),
-                info.operation_id,
-            )),
-            None => Sent::Direct(self.client().execute(request)),
-        }
+        self.sent(request, Some(Rebuild(rebuild)), info)
+    }
+
+    /// `request` under way through the transport, or straight through the
+    /// `reqwest::Client` when there is none.
+    fn sent<'a>(
+        &'a self,
+        request: reqwest::Request,
+        rebuild: Option<Rebuild<'a>>,
+        info: &OperationInfo,
+    ) -> Sent<'a, impl Future<Output = reqwest::Result<reqwest::Response>> + Unpin + 'static> {
+        let Some(transport) = &self.inner().transport else {
+            return Sent::Direct(self.client().execute(request));
+        };
+        let (client, operation) = (self.client(), info.operation_id);
+        Sent::Transport(match rebuild {
+            Some(rebuild) => transport.send_with_rebuild(client, request, rebuild, operation),
+            None => transport.send(client, request, operation),
+        })
     }
 }
 

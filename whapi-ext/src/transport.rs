@@ -104,6 +104,7 @@ struct Retrying<'a> {
     span: tracing::Span,
     /// The latest attempt's.
     result: reqwest::Result<reqwest::Response>,
+    outcome: Outcome,
     retry_after: Option<Duration>,
 }
 
@@ -245,6 +246,7 @@ where
                     first,
                     span: this.span.clone(),
                     result,
+                    outcome,
                     retry_after,
                 };
                 return this
@@ -267,6 +269,7 @@ impl Retrying<'_> {
             first,
             span,
             mut result,
+            mut outcome,
             mut retry_after,
         } = self;
         let FirstAttempt {
@@ -280,7 +283,6 @@ impl Retrying<'_> {
         let mut schedule = in_force.policy.schedule();
         let mut attempt = 1u32;
         loop {
-            let outcome = outcome_of(&result);
             let delay = again
                 .as_ref()
                 .and_then(|_| schedule.next_delay(attempt, retry_after, started.elapsed()));
@@ -321,7 +323,7 @@ impl Retrying<'_> {
             );
             let attempt_started = Instant::now();
             result = client.execute(next).await;
-            let outcome = attempt_finished(attempt, &result, attempt_started);
+            outcome = attempt_finished(attempt, &result, attempt_started);
             retry_after = match decide(&method, outcome) {
                 Decision::Retry { retry_after } => retry_after,
                 Decision::Stop => {

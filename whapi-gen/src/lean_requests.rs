@@ -107,6 +107,11 @@ fn self_type_name(ty: &syn::Type) -> Option<String> {
     }
 }
 
+/// Whether `stmt` is a `let` binding `name`.
+fn binds(stmt: &Stmt, name: &str) -> bool {
+    matches!(stmt, Stmt::Local(local) if bound_name(local).as_deref() == Some(name))
+}
+
 /// The name a `let` binds, when it binds one name.
 fn bound_name(local: &Local) -> Option<String> {
     match &local.pat {
@@ -173,22 +178,20 @@ fn rewrite_send(stmts: &mut Vec<Stmt>, optional: &BTreeSet<String>, counts: &mut
 /// Left as they are where the body is moved into the request or a step
 /// may fail with an error of progenitor's.
 fn make_rebuildable(stmts: &mut Vec<Stmt>) -> bool {
-    let named = |stmt: &Stmt, name: &str| matches!(stmt, Stmt::Local(local) if bound_name(local).as_deref() == Some(name));
-    let Some(start) = stmts.iter().position(|s| named(s, "url")) else {
+    let Some(start) = stmts.iter().position(|s| binds(s, "url")) else {
         return false;
     };
-    let Some(end) = stmts
+    let Some((end, built)) = stmts
         .iter()
-        .position(|s| named(s, "request") && built_request(s).is_some())
+        .enumerate()
+        .filter(|(_, s)| binds(s, "request"))
+        .find_map(|(i, s)| built_request(s).map(|built| (i, built)))
     else {
         return false;
     };
     if end < start {
         return false;
     }
-    let Some(built) = built_request(&stmts[end]) else {
-        return false;
-    };
     // Read through copies: syn's read-only visitor is another feature.
     let mut inside = Inside::default();
     for stmt in &stmts[start..end] {
@@ -318,9 +321,7 @@ fn header_map_appends(stmts: &[Stmt]) -> Option<Vec<(Expr, Expr)>> {
     let mut declared = false;
     for stmt in stmts {
         match stmt {
-            Stmt::Local(local) if bound_name(local).as_deref() == Some("header_map") => {
-                declared = true;
-            }
+            stmt if binds(stmt, "header_map") => declared = true,
             stmt if is_header_map_append(stmt) => {
                 let Stmt::Expr(Expr::MethodCall(call), _) = stmt else {
                     return None;
@@ -330,15 +331,11 @@ fn header_map_appends(stmts: &[Stmt]) -> Option<Vec<(Expr, Expr)>> {
             }
             // Any other mention (a conditional append of a header
             // parameter) keeps progenitor's header map.
-            other if mentions(other, "header_map") && !is_request_local(other) => return None,
+            other if mentions(other, "header_map") && !binds(other, "request") => return None,
             _ => {}
         }
     }
     (declared && !appends.is_empty()).then_some(appends)
-}
-
-fn is_request_local(stmt: &Stmt) -> bool {
-    matches!(stmt, Stmt::Local(local) if bound_name(local).as_deref() == Some("request"))
 }
 
 fn is_header_map_append(stmt: &Stmt) -> bool {
@@ -465,16 +462,8 @@ fn optional_query(call: &ExprMethodCall, optional: &BTreeSet<String>) -> Option<
     let Expr::Call(new) = &*reference.expr else {
         return None;
     };
-    let Expr::Path(function) = &*new.func else {
-        return None;
-    };
-    let names_query_param = function
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect::<Vec<_>>()
-        .ends_with(&["QueryParam".to_string(), "new".to_string()]);
+    let names_query_param =
+        callee(new).is_some_and(|(owner, f)| owner == "QueryParam" && f == "new");
     if !names_query_param || new.args.len() != 2 {
         return None;
     }

@@ -296,23 +296,19 @@ impl<'a> Call<'a> {
     /// by `make` in its box: made first and then moved, a couple of
     /// kilobytes would be copied on every call.
     pub(crate) fn boxed_send<T, F>(
-        mut self,
+        self,
         make: impl FnOnce() -> F + Send + 'a,
     ) -> BoxFuture<'a, Result<T>>
     where
         T: DeserializeOwned + Send + 'a,
         F: Future<Output = RawResult<T>> + Send + 'a,
     {
-        let checked = self.checked();
-        if checked.is_ok() && self.is_plain(false) {
+        if self.problems.is_empty() && self.is_plain(false) {
             let slot = Box::<Sending<'a, F>>::new_uninit();
             let sending: Box<Sending<'a, F>> = Box::write(slot, Sending::new(make()));
             return Box::into_pin(sending);
         }
-        Box::pin(async move {
-            checked?;
-            Ok(self.run(make(), false).await?.value)
-        })
+        Box::pin(self.send(make()))
     }
 
     /// Whether the call needs no context: no options, no raw upload, no

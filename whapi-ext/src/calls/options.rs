@@ -14,7 +14,7 @@ use crate::RetryPolicy;
 ///
 /// ```no_run
 /// # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
 /// use whapi_ext::{CallOptions, RetryPolicy};
 ///
 /// let once = CallOptions::new()
