@@ -7,6 +7,9 @@ pub mod call_cases {
     include!("contract/call_cases.rs");
 }
 pub mod loopback;
+#[path = "mock_server.rs"]
+mod mock_server;
+pub use mock_server::MockServer;
 #[path = "redis_server.rs"]
 pub mod redis_server;
 pub use whapi_mock as prism;

@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::json;
 use whapi_ext::Whapi;
+use whapi_tests::MockServer;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 const TOKEN: &str = "sekrit-TOKEN-9f8e7d";
 

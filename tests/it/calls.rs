@@ -11,8 +11,9 @@ use whapi_ext::media::MediaSource;
 use whapi_ext::types::MediaMessageType;
 use whapi_ext::{CallOptions, Error, RetryPolicy};
 use whapi_tests::call_cases::{call_case, expected, CALLS, MEDIA_URL};
+use whapi_tests::MockServer;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, Request, ResponseTemplate};
 
 use crate::whapi;
 
@@ -138,11 +139,14 @@ async fn every_operation_of_the_spec_has_a_call_that_sends_what_the_spec_describ
         .collect();
     assert!(missing.is_empty(), "operations without a call: {missing:?}");
 
+    // One server for every case: a case's request is the one it received
+    // after the case before.
+    let server = answering_server().await;
+    let wa = whapi(&server);
     let mut failures = Vec::new();
     for (id, verb, template) in &operations {
         for everything in [false, true] {
-            let server = answering_server().await;
-            let wa = whapi(&server);
+            let before = server.received_requests().await.unwrap().len();
             let case = call_case(&wa, id, everything, || MediaSource::url(MEDIA_URL))
                 .expect("a case for every call");
             // What comes back is the contract suite's concern (Prism answers
@@ -158,8 +162,8 @@ async fn every_operation_of_the_spec_has_a_call_that_sends_what_the_spec_describ
             }
             let want = expected(id, everything).expect("an expectation for every case");
             let requests = server.received_requests().await.unwrap();
-            let [request] = requests.as_slice() else {
-                failures.push(format!("{id}: {} requests", requests.len()));
+            let [request] = &requests[before..] else {
+                failures.push(format!("{id}: {} requests", requests.len() - before));
                 continue;
             };
             let sent_path = percent_encoding::percent_decode_str(request.url.path())

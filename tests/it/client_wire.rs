@@ -5,8 +5,9 @@ use std::num::NonZeroU64;
 
 use serde_json::json;
 use whapi_client::{types, Client, Error, Hooks};
+use whapi_tests::MockServer;
 use wiremock::matchers::{body_json, header, method, path, query_param};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, Request, ResponseTemplate};
 
 const TOKEN: &str = "test-token-123";
 

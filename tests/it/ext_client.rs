@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use whapi_client::types;
 use whapi_ext::{Error, RetryPolicy, Whapi};
+use whapi_tests::MockServer;
 use wiremock::matchers::{header, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 use crate::fast_retries;
 

@@ -8,8 +8,9 @@ use serde_json::json;
 use whapi_ext::ids::MediaId;
 use whapi_ext::media::MediaSource;
 use whapi_ext::Error;
+use whapi_tests::MockServer;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, Request, ResponseTemplate};
 
 use crate::whapi;
 

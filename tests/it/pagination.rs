@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{json, Value};
 use whapi_ext::Error;
+use whapi_tests::MockServer;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
 use crate::whapi;
 

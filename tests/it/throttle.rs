@@ -10,8 +10,9 @@ use serde_json::json;
 use tokio::time::Instant;
 use whapi_ext::throttle::{Cap, Limits, Throttle, WarmUp};
 use whapi_ext::{ApiError, Error, Whapi};
+use whapi_tests::MockServer;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 const SECOND: Duration = Duration::from_secs(1);
 const DAY: Duration = Duration::from_secs(24 * 3600);

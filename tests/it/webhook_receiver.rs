@@ -9,8 +9,9 @@ use serde_json::json;
 use tokio::sync::mpsc;
 use whapi_client::types;
 use whapi_ext::webhooks::{Payload, WebhookEvent, WebhookReceiver, WebhookVerifier};
+use whapi_tests::MockServer;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 const SECRET: &str = "s3cr3t-hook";
 
