@@ -35,6 +35,8 @@ mod error;
 pub mod ids;
 pub mod media;
 pub mod pagination;
+#[cfg(feature = "redis")]
+mod redis_connection;
 pub mod retry;
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]

@@ -129,8 +129,9 @@ fn millis(d: Duration) -> u64 {
 
 impl RedisBudget {
     pub(crate) async fn connect(url: &str, channel: &str, limits: Limits) -> Result<Self> {
-        let client = redis::Client::open(url).map_err(store_error)?;
-        let connection = ConnectionManager::new(client).await.map_err(store_error)?;
+        let connection = crate::redis_connection::connect(url)
+            .await
+            .map_err(store_error)?;
         Ok(Self {
             connection,
             prefix: format!("whapi:throttle:{channel}"),

@@ -129,8 +129,9 @@ pub(crate) struct RedisStore {
 impl RedisStore {
     /// Connects, creates the consumer group and checks durability.
     pub(crate) async fn open(url: &str, name: &str, policy: Policy) -> StoreResult<Self> {
-        let client = redis::Client::open(url).map_err(failed)?;
-        let redis = ConnectionManager::new(client).await.map_err(failed)?;
+        let redis = crate::redis_connection::connect(url)
+            .await
+            .map_err(failed)?;
         let store = Self {
             redis,
             prefix: format!("{{whapi-inbox:{name}}}"),
