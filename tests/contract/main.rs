@@ -4,7 +4,7 @@
 //! examples) and dynamic mode (random data within the schemas). Prism
 //! rejects a request that breaks the spec with a 4xx and its reasons in the
 //! `sl-violations` header; every 2xx body must decode into the generated
-//! type. Runs as `cargo xtask contract` and within `cargo test --workspace`.
+//! type. Runs as `cargo xtask contract` and within `cargo xtask test`.
 
 use std::sync::{Arc, Mutex};
 

@@ -4,7 +4,9 @@
 //! - `check`: regenerate in memory and fail if any checked-in file differs;
 //! - `bench`: print every performance figure (`bench regen`, `bench build`
 //!   or `bench <example>`, e.g. `bench bench_overhead`, for one group);
-//! - `contract`: run the contract suite against Prism.
+//! - `contract`: run the contract suite against Prism;
+//! - `test`: every test of the workspace, each under a time limit, and the
+//!   slowest of them (`test <nextest arguments>` for some of them).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -12,6 +14,7 @@ use std::time::Instant;
 
 mod bench;
 mod drift;
+mod test;
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -77,19 +80,20 @@ pub(crate) fn run_cargo(root: &Path, args: &[&str], failure: String) -> Result<(
     status.success().then_some(()).ok_or(failure)
 }
 
-/// Runs the contract suite alone, printing its table.
+/// Runs the contract suite alone, printing its table, under the time limit
+/// of `.config/nextest.toml`.
 fn contract(root: &Path) -> Result<(), String> {
     run_cargo(
         root,
         &[
-            "test",
+            "nextest",
+            "run",
             "--locked",
             "-p",
             "whapi-tests",
             "--test",
             "contract",
-            "--",
-            "--nocapture",
+            "--no-capture",
         ],
         "the contract suite failed".to_string(),
     )
@@ -103,8 +107,9 @@ fn main() -> ExitCode {
         "check" => check(&root),
         "bench" => bench::run(&root, std::env::args().nth(2).as_deref()),
         "contract" => contract(&root),
+        "test" => test::run(&root, &std::env::args().skip(2).collect::<Vec<_>>()),
         _ => Err(format!(
-            "unknown task `{task}`; tasks: regen, check, bench, contract"
+            "unknown task `{task}`; tasks: regen, check, bench, contract, test"
         )),
     };
     match result {

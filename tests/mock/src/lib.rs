@@ -74,8 +74,9 @@ fn fail<T>(what: impl Into<String>) -> Result<T, MockError> {
     Err(MockError(what.into()))
 }
 
-/// Installs Prism unless the cache has it.
-fn ensure_installed() -> Result<(), MockError> {
+/// Installs Prism unless the cache has it (`cargo xtask test` does it
+/// before the tests, so that no test's time limit includes npm).
+pub fn ensure_installed() -> Result<(), MockError> {
     let _guard = INSTALL
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
