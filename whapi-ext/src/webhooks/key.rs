@@ -1,27 +1,52 @@
 //! The key that tells one webhook event from another, so an event the
 //! service delivers twice (a redelivery, two instances behind a load
-//! balancer) has its effect once.
+//! balancer) has its effect once, and two events that look alike are
+//! both handled.
+//!
+//! Two kinds of events:
+//! - **occurrences with an id of their own**: new messages
+//!   (`messages.post`, `messages.put`: the messages' ids) and statuses (each
+//!   status's message id, status and recipient; `delivered` then `read`
+//!   are two events). The id is the event: a second delivery of it is a
+//!   redelivery, however long after.
+//! - **changes of a subject** (everything else: a group's members, a
+//!   chat's or contact's fields, a presence, a call, a label, the
+//!   channel's health): the spec gives them no id and often no time, and
+//!   the same change can truly happen twice (join, leave, join again). The
+//!   key names the subject (the group and the members, the chat, the
+//!   contact, …) and the change (the SHA-256 of the body). A store keeps
+//!   each subject's latest change: a delivery equal to it is a redelivery;
+//!   any other is a new event, numbered `#n` after the subject's earlier
+//!   ones. A change repeated with none between (typing, then typing) is
+//!   dropped as a redelivery within an hour of the first (the longest the
+//!   service waits between two deliveries of one event: the spec's
+//!   `max_callback_backoff_delay_ms` is at most an hour), or the inbox's
+//!   `dedup_window` if shorter.
 
 use std::fmt;
+use std::time::Duration;
 
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::{Payload, WebhookEvent};
 
-/// Keys longer than this are hashed, so stores index short keys.
-const LONGEST_PLAIN: usize = 160;
+/// Subjects longer than this are hashed, so stores index short keys.
+const LONGEST_PLAIN: usize = 100;
+/// A key's head (channel, type, subject) is cut to this, so that a change's
+/// key with its method, hash and number stays within 200 bytes.
+const LONGEST_HEAD: usize = 140;
+
+/// How long a subject's latest change is compared with new deliveries: the
+/// longest the service waits between two deliveries of one event (the
+/// spec's `max_callback_backoff_delay_ms` is at most an hour).
+pub(crate) const STATE_WINDOW: Duration = Duration::from_secs(3600);
 
 /// An event's deduplication key: equal for two deliveries of one event,
-/// different for two events.
+/// different for two events. See the [module](self) for what it is made of.
 ///
-/// - new messages (`messages.post`): the channel, type, method and the
-///   messages' ids (a redelivery may differ in fields such as `status`;
-///   the id does not);
-/// - statuses: each status's message id and status (`delivered`, then
-///   `read`, are two events);
-/// - everything else (edits, chat and group changes, presences): the SHA-256
-///   of the body, since the same chat changes many times under one id.
-///
+/// An event an [`Inbox`](super::Inbox) hands its handler carries the key
+/// the inbox stored it under (a change's key ends with its number, `#n`).
 /// Use it as an idempotency key where a handler's effect must happen once
 /// even if the handler runs twice (a process killed mid-handler runs it
 /// again on restart).
@@ -53,21 +78,56 @@ impl fmt::Debug for EventKey {
     }
 }
 
+/// How a store tells this event from others.
+#[cfg_attr(not(any(feature = "sqlite", feature = "redis")), allow(dead_code))]
+pub(crate) struct Identity {
+    /// The key; for a change, without its number.
+    pub key: String,
+    /// For a change: its subject, whose latest change the store compares
+    /// the key with.
+    pub subject: Option<String>,
+}
+
 impl WebhookEvent {
-    /// This event's deduplication key.
+    /// This event's deduplication key: the one its inbox stored it under,
+    /// else the one made from the event (for a change, without its
+    /// number).
     pub fn key(&self) -> EventKey {
-        let head = format!(
-            "{}/{}/{}",
-            self.channel_id.as_deref().unwrap_or("-"),
-            self.event_type,
-            self.method.as_ref().map_or("-", |m| m.as_str()),
-        );
+        match &self.stored_key {
+            Some(key) => key.clone(),
+            None => EventKey(self.identity().key),
+        }
+    }
+
+    /// The key its inbox stored it under.
+    #[cfg_attr(not(any(feature = "sqlite", feature = "redis")), allow(dead_code))]
+    pub(crate) fn with_stored_key(mut self, key: EventKey) -> Self {
+        self.stored_key = Some(key);
+        self
+    }
+
+    pub(crate) fn identity(&self) -> Identity {
+        let channel = self.channel_id.as_deref().unwrap_or("-");
+        let method = self.method.as_ref().map_or("-", |m| m.as_str());
+        if let Some(ids) = self.occurrence_ids() {
+            let head = format!("{channel}/{}/{method}", self.event_type);
+            return Identity {
+                key: bounded(&head, ids.join(",")),
+                subject: None,
+            };
+        }
+        let subject = bounded(&format!("{channel}/{}", self.event_type), self.subjects());
+        let change = hex(&Sha256::digest(self.raw().as_bytes()));
+        Identity {
+            key: format!("{subject}/{method}/{}", &change[..32]),
+            subject: Some(subject),
+        }
+    }
+
+    /// The ids that make this event one occurrence, where it has them.
+    fn occurrence_ids(&self) -> Option<Vec<String>> {
         let ids: Option<Vec<String>> = match &self.payload {
-            Payload::Messages(messages) if self.method == Some(super::Method::Post) => messages
-                .iter()
-                .map(|m| m.id.clone())
-                .collect::<Option<Vec<_>>>()
-                .filter(|ids| !ids.is_empty()),
+            Payload::Messages(messages) => messages.iter().map(|m| m.id.clone()).collect(),
             Payload::Statuses(statuses) => statuses
                 .iter()
                 .map(|s| {
@@ -81,23 +141,57 @@ impl WebhookEvent {
                         s.status.as_deref()?
                     ))
                 })
-                .collect::<Option<Vec<_>>>()
-                .filter(|ids| !ids.is_empty()),
+                .collect(),
             _ => None,
         };
-        let tail = match ids {
-            Some(ids) => ids.join(","),
-            None => format!("body:{}", hex(&Sha256::digest(self.raw().as_bytes()))),
-        };
-        let plain = format!("{head}/{tail}");
-        if plain.len() <= LONGEST_PLAIN {
-            return EventKey(plain);
+        ids.filter(|ids| !ids.is_empty())
+    }
+
+    /// What a change is about: the ids of its items (for members joining or
+    /// leaving, the group and the members), sorted; the event type alone
+    /// when it names none.
+    fn subjects(&self) -> String {
+        fn ids<'a, T: 'a>(
+            items: impl IntoIterator<Item = &'a T>,
+            id: impl Fn(&T) -> Option<String>,
+        ) -> Vec<String> {
+            items.into_iter().filter_map(id).collect()
         }
-        EventKey(format!(
-            "{head}/sha256:{}",
-            hex(&Sha256::digest(tail.as_bytes()))
-        ))
-        .truncated()
+        let mut subjects = match &self.payload {
+            Payload::MessageUpdates(updates)
+            | Payload::ChatUpdates(updates)
+            | Payload::ContactUpdates(updates)
+            | Payload::GroupUpdates(updates) => ids(updates, |u| update_id(u)),
+            Payload::MessagesRemoved { ids, chat_cleared } => {
+                ids.iter().cloned().chain(chat_cleared.clone()).collect()
+            }
+            Payload::Chats(chats) => ids(chats, |c| c.id.clone()),
+            Payload::ChatsRemoved(ids) | Payload::LabelsRemoved(ids) => ids.clone(),
+            Payload::Contacts(contacts) => ids(contacts, |c| c.id.clone()),
+            Payload::Groups(groups) => ids(groups, |g| g.id.clone()),
+            Payload::GroupParticipants(events) => ids(events, |e| {
+                let mut members = e.participants.clone();
+                members.sort();
+                Some(format!("{}:{}", e.group_id.as_deref()?, members.join("+")))
+            }),
+            Payload::Presences(presences) => ids(presences, |p| p.contact_id.clone()),
+            Payload::Labels(labels) => ids(labels, |l| l.id.clone()),
+            Payload::Calls(calls) => ids(calls, |c| c.id.clone()),
+            Payload::User(user) => user.id.clone().into_iter().collect(),
+            Payload::Messages(_)
+            | Payload::Statuses(_)
+            | Payload::Health(_)
+            | Payload::Qr(_)
+            | Payload::Errors(_)
+            | Payload::Unknown => Vec::new(),
+        };
+        subjects.sort();
+        subjects.dedup();
+        if subjects.is_empty() {
+            "-".to_string()
+        } else {
+            subjects.join(",")
+        }
     }
 
     /// The chat an event is about, for keeping one chat's events in order:
@@ -112,19 +206,42 @@ impl WebhookEvent {
     }
 }
 
-impl EventKey {
-    /// A channel id can be long too: cut the head, keep the hash.
-    fn truncated(self) -> Self {
-        if self.0.len() <= 200 {
-            return self;
-        }
-        let cut = self.0.len() - 200;
-        let mut start = cut;
-        while !self.0.is_char_boundary(start) {
-            start += 1;
-        }
-        Self(self.0[start..].to_string())
+/// An update's subject: its `id`, else the `id` in what it changed.
+fn update_id(update: &super::Update) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Id {
+        id: Option<String>,
     }
+    let inner = |raw: &Option<Box<serde_json::value::RawValue>>| {
+        serde_json::from_str::<Id>(raw.as_ref()?.get()).ok()?.id
+    };
+    update
+        .id
+        .clone()
+        .or_else(|| inner(&update.after_update))
+        .or_else(|| inner(&update.before_update))
+}
+
+/// `head/tail`, with a long tail replaced by its hash, at most 200 bytes.
+fn bounded(head: &str, tail: String) -> String {
+    let plain = if tail.len() <= LONGEST_PLAIN {
+        format!("{head}/{tail}")
+    } else {
+        format!("{head}/sha256:{}", hex(&Sha256::digest(tail.as_bytes())))
+    };
+    truncated(plain)
+}
+
+/// A channel id can be long too: cut the head, keep the tail.
+fn truncated(key: String) -> String {
+    if key.len() <= LONGEST_HEAD {
+        return key;
+    }
+    let mut start = key.len() - LONGEST_HEAD;
+    while !key.is_char_boundary(start) {
+        start += 1;
+    }
+    key[start..].to_string()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -141,17 +258,24 @@ fn hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
+    fn event(body: &str) -> WebhookEvent {
+        WebhookEvent::parse(body.as_bytes()).unwrap()
+    }
+
     fn key(body: &str) -> EventKey {
-        WebhookEvent::parse(body.as_bytes()).unwrap().key()
+        event(body).key()
     }
 
     const POSTED: &str = r#"{"messages":[{"id":"m1","chat_id":"1@s.whatsapp.net","type":"text","text":{"body":"hi"}}],"event":{"type":"messages","event":"post"},"channel_id":"CH"}"#;
+
+    const JOINED: &str = r#"{"groups_participants":[{"group_id":"120363025343298765@g.us","participants":["15550100004","15550100003"],"action":"add"}],"event":{"type":"groups","event":"put"},"channel_id":"CH"}"#;
 
     #[test]
     fn a_redelivered_message_has_the_same_key_even_when_other_fields_differ() {
         let again = POSTED.replace(r#""type":"text""#, r#""status":"read","type":"text""#);
         assert_eq!(key(POSTED), key(&again));
         assert_eq!(key(POSTED).as_str(), "CH/messages/post/m1");
+        assert_eq!(event(POSTED).identity().subject, None);
     }
 
     #[test]
@@ -179,11 +303,33 @@ mod tests {
     }
 
     #[test]
-    fn two_changes_of_one_chat_are_two_events() {
+    fn a_change_names_its_subject_and_its_content() {
+        let joined = event(JOINED).identity();
+        assert_eq!(
+            joined.subject.as_deref(),
+            Some("CH/groups/120363025343298765@g.us:15550100003+15550100004")
+        );
+        assert!(joined.key.starts_with(joined.subject.as_deref().unwrap()));
+        let left = event(&JOINED.replace(r#""add""#, r#""remove""#)).identity();
+        assert_eq!(left.subject, joined.subject, "one subject");
+        assert_ne!(left.key, joined.key, "two changes");
+        assert_eq!(event(JOINED).identity().key, joined.key, "redelivered");
+    }
+
+    #[test]
+    fn a_chat_changed_twice_is_one_subject_with_two_keys() {
         let a = r#"{"chats_updates":[{"before_update":{"id":"c"},"after_update":{"id":"c","name":"a"}}],"event":{"type":"chats","event":"patch"}}"#;
         let b = a.replace(r#""name":"a""#, r#""name":"b""#);
-        assert_ne!(key(a), key(&b));
-        assert!(key(a).as_str().contains("body:"));
+        let (a, b) = (event(a).identity(), event(&b).identity());
+        assert_ne!(a.key, b.key);
+        assert_eq!(a.subject.as_deref(), Some("-/chats/c"));
+        assert_eq!(a.subject, b.subject);
+    }
+
+    #[test]
+    fn a_key_the_inbox_stored_is_the_key() {
+        let stored = EventKey("CH/groups/g:1/put/abc#3".into());
+        assert_eq!(event(JOINED).with_stored_key(stored.clone()).key(), stored);
     }
 
     #[test]
@@ -197,7 +343,11 @@ mod tests {
             "C".repeat(500)
         );
         let k = key(&body);
-        assert!(k.as_str().len() <= 200, "{}", k.as_str().len());
+        assert!(k.as_str().len() <= LONGEST_HEAD, "{}", k.as_str().len());
         assert!(k.as_str().contains("sha256:"));
+        let members: Vec<String> = (0..100).map(|i| format!("\"1555010{i:04}\"")).collect();
+        let joined = JOINED.replace(r#""15550100004","15550100003""#, &members.join(","));
+        let identity = event(&joined).identity();
+        assert!(identity.key.len() <= 200, "{}", identity.key.len());
     }
 }

@@ -399,6 +399,8 @@ pub struct WebhookEvent {
     /// The typed data.
     pub payload: Payload,
     raw: Box<str>,
+    /// The key an inbox stored it under ([`WebhookEvent::key`]).
+    stored_key: Option<EventKey>,
 }
 
 impl WebhookEvent {
@@ -757,6 +759,7 @@ impl Envelope {
             channel_id,
             payload,
             raw,
+            stored_key: None,
         })
     }
 }

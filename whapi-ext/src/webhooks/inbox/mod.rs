@@ -101,7 +101,11 @@ impl InboxBuilder {
         self
     }
 
-    /// Attempts before an event becomes a dead letter (default 8).
+    /// Deliveries to the handler before an event becomes a dead letter
+    /// (default 8). A delivery counts when it starts: one whose handler
+    /// kills its process (an abort, running out of memory) counts too, so
+    /// such an event is buried after this many crashes instead of being
+    /// handed out for ever.
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
@@ -224,6 +228,8 @@ impl InboxBuilder {
         Policy {
             capacity: self.capacity,
             dedup_window: self.dedup_window,
+            state_window: self.dedup_window.min(super::key::STATE_WINDOW),
+            max_attempts: self.max_attempts,
             lease: self.handler_timeout.saturating_add(
                 self.handler_timeout
                     .clamp(Duration::from_secs(1), Duration::from_secs(30)),
@@ -321,7 +327,7 @@ pub struct DeadLetter {
     pub key: EventKey,
     /// The event (`None` if its body no longer parses).
     pub event: Option<WebhookEvent>,
-    /// Failed attempts.
+    /// Deliveries to the handler.
     pub attempts: u32,
     /// The last attempt's error.
     pub last_error: String,
@@ -356,8 +362,10 @@ impl Inbox {
             Ok(event) => event,
             Err(e) => return Acceptance::Unreadable(e),
         };
+        let identity = event.identity();
         let new = NewEvent {
-            key: event.key().as_str().to_string(),
+            key: identity.key,
+            subject: identity.subject,
             chat: event.chat().map(str::to_string),
             body: body.to_vec(),
         };
@@ -386,7 +394,7 @@ impl Inbox {
             .map(|d| DeadLetter {
                 event: WebhookEvent::parse(&d.body).ok(),
                 key: EventKey::from_stored(d.key),
-                attempts: d.failures,
+                attempts: d.attempts,
                 last_error: d.last_error,
             })
             .collect())

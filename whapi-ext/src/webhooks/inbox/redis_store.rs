@@ -24,7 +24,8 @@ use redis::streams::{
 use redis::{AsyncCommands, Script};
 
 use super::store::{
-    duration_millis, millis, Leased, NewEvent, Policy, Put, Store, StoreResult, StoredDeadLetter,
+    duration_millis, millis, never_finished, Leased, NewEvent, Policy, Put, Store, StoreResult,
+    StoredDeadLetter,
 };
 use crate::Error;
 
@@ -33,16 +34,32 @@ const GROUP: &str = "workers";
 /// before it is looked at again.
 const ORDER_WAIT: Duration = Duration::from_millis(200);
 
-/// Stores an event unless its key was seen; refuses it when full. Its key
-/// is kept while the event is stored (FINISH sets the window on it).
+/// Stores an event unless it is a redelivery: an occurrence whose key was
+/// seen, or a change equal to its subject's latest (ARGV[5] the subject,
+/// ARGV[6] the state window); refuses it when full. A change is stored as
+/// `key#n`, `n` from a counter no other event shares. An occurrence's key
+/// is kept while the event is stored (FINISH sets the window on it). Every
+/// event with a chat joins its chat's list, whether this instance keeps
+/// order or not, so that instances that do see every event.
 const PUT: &str = r"
 local p = KEYS[1]
-if redis.call('EXISTS', p .. ':seen:' .. ARGV[1]) == 1 then return 0 end
+local key = ARGV[1]
+local latest = ''
+if ARGV[5] ~= '' then
+  latest = p .. ':latest:' .. ARGV[5]
+  if redis.call('GET', latest) == key then return 0 end
+elseif redis.call('EXISTS', p .. ':seen:' .. key) == 1 then
+  return 0
+end
 local waiting = redis.call('XLEN', p .. ':events') + redis.call('ZCARD', p .. ':retry')
 if waiting >= tonumber(ARGV[4]) then return -1 end
-redis.call('XADD', p .. ':events', '*', 'key', ARGV[1], 'body', ARGV[2], 'chat', ARGV[3], 'failures', '0')
-redis.call('SET', p .. ':seen:' .. ARGV[1], '1')
-if ARGV[5] == '1' and ARGV[3] ~= '' then redis.call('RPUSH', p .. ':chat:' .. ARGV[3], ARGV[1]) end
+if latest ~= '' then
+  redis.call('SET', latest, key, 'PX', ARGV[6])
+  key = key .. '#' .. redis.call('INCR', p .. ':changes')
+end
+redis.call('XADD', p .. ':events', '*', 'key', key, 'body', ARGV[2], 'chat', ARGV[3], 'attempts', '0')
+redis.call('SET', p .. ':seen:' .. key, '1')
+if ARGV[3] ~= '' then redis.call('RPUSH', p .. ':chat:' .. ARGV[3], key) end
 return 1
 ";
 
@@ -54,7 +71,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local due = redis.call('ZRANGEBYSCORE', p .. ':retry', '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
 for _, item in ipairs(due) do
   local e = cjson.decode(item)
-  redis.call('XADD', p .. ':events', '*', 'key', e.key, 'body', e.body, 'chat', e.chat, 'failures', e.failures)
+  redis.call('XADD', p .. ':events', '*', 'key', e.key, 'body', e.body, 'chat', e.chat, 'attempts', e.attempts or e.failures)
   redis.call('ZREM', p .. ':retry', item)
 end
 return #due
@@ -72,25 +89,25 @@ redis.call('XDEL', p .. ':events', ARGV[1])
 ";
 
 /// After [`TAKE_OUT`]: puts the event into the retries, due in ARGV[6]
-/// milliseconds.
+/// milliseconds, with ARGV[5] deliveries so far.
 const RESCHEDULE: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local item = cjson.encode({key = ARGV[2], body = ARGV[3], chat = ARGV[4], failures = ARGV[5]})
+local item = cjson.encode({key = ARGV[2], body = ARGV[3], chat = ARGV[4], attempts = ARGV[5]})
 redis.call('ZADD', p .. ':retry', now + tonumber(ARGV[6]), item)
 return 1
 ";
 
 /// After [`TAKE_OUT`]: the event is done (ARGV[5] empty; its key is then
-/// kept ARGV[8] milliseconds) or dead
-/// (ARGV[5] the error; its key is kept with it). Either way a later event
-/// of its chat may go.
+/// kept ARGV[8] milliseconds) or dead after ARGV[6] deliveries (ARGV[5] the
+/// error; its key is kept with it). Either way a later event of its chat
+/// may go.
 const FINISH: &str = r"
 if ARGV[3] ~= '' then redis.call('LREM', p .. ':chat:' .. ARGV[3], 1, ARGV[2]) end
 if ARGV[5] ~= '' then
   local t = redis.call('TIME')
   redis.call('HSET', p .. ':dead', ARGV[2],
-    cjson.encode({body = ARGV[4], chat = ARGV[3], failures = ARGV[6], error = ARGV[5]}))
+    cjson.encode({body = ARGV[4], chat = ARGV[3], attempts = ARGV[6], error = ARGV[5]}))
   redis.call('ZADD', p .. ':dead:order', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), ARGV[2])
 else
   redis.call('PEXPIRE', p .. ':seen:' .. ARGV[2], ARGV[8])
@@ -98,14 +115,14 @@ end
 return 1
 ";
 
-/// Puts a dead letter back in the stream with no failures.
+/// Puts a dead letter back in the stream with no deliveries.
 const REPLAY: &str = r"
 local p = KEYS[1]
 local item = redis.call('HGET', p .. ':dead', ARGV[1])
 if not item then return 0 end
 local e = cjson.decode(item)
-redis.call('XADD', p .. ':events', '*', 'key', ARGV[1], 'body', e.body, 'chat', e.chat, 'failures', '0')
-if ARGV[2] == '1' and e.chat ~= '' then redis.call('RPUSH', p .. ':chat:' .. e.chat, ARGV[1]) end
+redis.call('XADD', p .. ':events', '*', 'key', ARGV[1], 'body', e.body, 'chat', e.chat, 'attempts', '0')
+if e.chat ~= '' then redis.call('RPUSH', p .. ':chat:' .. e.chat, ARGV[1]) end
 redis.call('HDEL', p .. ':dead', ARGV[1])
 redis.call('ZREM', p .. ':dead:order', ARGV[1])
 return 1
@@ -232,8 +249,9 @@ impl RedisStore {
     }
 
     /// Moves due retries into the stream, then claims entries whose lease
-    /// ran out and reads new ones, up to `max`.
-    async fn take_due(&self, max: usize) -> redis::RedisResult<Vec<StreamId>> {
+    /// ran out and reads new ones, up to `max`; with each, how many times
+    /// the stream has handed it out.
+    async fn take_due(&self, max: usize) -> redis::RedisResult<Vec<(StreamId, u32)>> {
         let mut redis = self.redis.clone();
         let _moved: i64 = self
             .due
@@ -255,11 +273,42 @@ impl RedisStore {
         // at ten entries per one asked for), back at the start after the
         // last.
         *self.claim_cursor.lock().unwrap_or_else(|p| p.into_inner()) = claimed.next_stream_id;
-        let mut entries = claimed.claimed;
+        let mut entries = self.with_deliveries(claimed.claimed).await?;
         if entries.len() < max {
-            entries.extend(self.read_new(max - entries.len()).await?);
+            let new = self.read_new(max - entries.len()).await?;
+            entries.extend(new.into_iter().map(|entry| (entry, 1)));
         }
         Ok(entries)
+    }
+
+    /// Claimed entries with their delivery counts (Redis counts each
+    /// delivery of a pending entry; XAUTOCLAIM counted this one).
+    async fn with_deliveries(
+        &self,
+        claimed: Vec<StreamId>,
+    ) -> redis::RedisResult<Vec<(StreamId, u32)>> {
+        if claimed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for entry in &claimed {
+            pipe.cmd("XPENDING")
+                .arg(self.stream())
+                .arg(GROUP)
+                .arg(&entry.id)
+                .arg(&entry.id)
+                .arg(1);
+        }
+        let mut redis = self.redis.clone();
+        let pending: Vec<Vec<(String, String, u64, u32)>> = pipe.query_async(&mut redis).await?;
+        Ok(claimed
+            .into_iter()
+            .zip(pending)
+            .map(|(entry, info)| {
+                let delivered = info.first().map_or(1, |(_, _, _, count)| *count);
+                (entry, delivered.max(1))
+            })
+            .collect())
     }
 
     fn claim_from(&self) -> String {
@@ -269,18 +318,28 @@ impl RedisStore {
             .clone()
     }
 
-    /// Leases the entries taken, holding back (with `keep_chat_order`)
-    /// those whose chat has an earlier event not done.
-    async fn lease_entries(&self, entries: Vec<StreamId>) -> StoreResult<Vec<Leased>> {
+    /// Leases the entries taken: buries those delivered past
+    /// `max_attempts` (their handler never finished), holds back (with
+    /// `keep_chat_order`) those whose chat has an earlier event not done.
+    async fn lease_entries(&self, entries: Vec<(StreamId, u32)>) -> StoreResult<Vec<Leased>> {
         let mut leased = Vec::with_capacity(entries.len());
-        for entry in entries {
-            let event = to_leased(&entry);
+        for (entry, delivered) in entries {
+            let event = to_leased(&entry, delivered);
+            if event.leased.attempts > self.policy.max_attempts {
+                let attempts = event.leased.attempts - 1;
+                tracing::error!(key = %event.leased.key, attempts, "webhook event buried as a dead letter: its handler never finished");
+                let mut buried = event.leased.clone();
+                buried.attempts = attempts;
+                self.finish_inner(&buried, &never_finished(attempts))
+                    .await?;
+                continue;
+            }
             if self.policy.ordered
                 && !event.chat.is_empty()
                 && !self.is_first_of_its_chat(&event).await?
             {
-                self.reschedule(&event, ORDER_WAIT, event.leased.failures)
-                    .await?;
+                // Held back, not handed out: not a delivery.
+                self.reschedule(&event, ORDER_WAIT, event.prior).await?;
                 continue;
             }
             leased.push(event.leased);
@@ -297,7 +356,9 @@ impl RedisStore {
         Ok(head.as_deref().is_none_or(|head| head == event.leased.key))
     }
 
-    async fn reschedule(&self, event: &Entry, after: Duration, failures: u32) -> StoreResult<()> {
+    /// Puts a leased entry back into the retries, due `after` from now,
+    /// with `attempts` deliveries so far.
+    async fn reschedule(&self, event: &Entry, after: Duration, attempts: u32) -> StoreResult<()> {
         let mut redis = self.redis.clone();
         let _: i64 = self
             .reschedule
@@ -306,7 +367,7 @@ impl RedisStore {
             .arg(&event.leased.key)
             .arg(&event.leased.body)
             .arg(&event.chat)
-            .arg(failures)
+            .arg(attempts)
             .arg(duration_millis(after))
             .arg(&self.consumer)
             .invoke_async(&mut redis)
@@ -317,11 +378,7 @@ impl RedisStore {
 
     async fn finish_inner(&self, event: &Leased, error: &str) -> StoreResult<()> {
         let mut redis = self.redis.clone();
-        let chat = if self.policy.ordered {
-            event.chat.as_deref().unwrap_or("")
-        } else {
-            ""
-        };
+        let chat = event.chat.as_deref().unwrap_or("");
         let _: i64 = self
             .finish
             .key(&self.prefix)
@@ -330,7 +387,7 @@ impl RedisStore {
             .arg(chat)
             .arg(&event.body)
             .arg(error)
-            .arg(event.failures.saturating_add(1))
+            .arg(event.attempts)
             .arg(&self.consumer)
             .arg(self.window_millis())
             .invoke_async(&mut redis)
@@ -344,20 +401,31 @@ impl RedisStore {
 struct Entry {
     leased: Leased,
     chat: String,
+    /// Deliveries before this entry (earlier entries of a retried event).
+    prior: u32,
 }
 
-fn to_leased(entry: &StreamId) -> Entry {
+/// An entry the stream has handed out `delivered` times.
+fn to_leased(entry: &StreamId, delivered: u32) -> Entry {
     let text = |name: &str| entry.get::<String>(name).unwrap_or_default();
     let chat = text("chat");
+    // Entries stored before deliveries were counted name failed attempts
+    // `failures`: the same count.
+    let prior: u32 = entry
+        .get::<String>("attempts")
+        .or_else(|| entry.get::<String>("failures"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
     Entry {
         leased: Leased {
             key: text("key"),
             body: entry.get::<Vec<u8>>("body").unwrap_or_default(),
-            failures: text("failures").parse().unwrap_or(0),
+            attempts: prior.saturating_add(delivered),
             token: entry.id.clone(),
             chat: (!chat.is_empty()).then(|| chat.clone()),
         },
         chat,
+        prior,
     }
 }
 
@@ -372,7 +440,8 @@ impl Store for RedisStore {
                 .arg(&event.body)
                 .arg(event.chat.as_deref().unwrap_or(""))
                 .arg(self.policy.capacity)
-                .arg(if self.policy.ordered { "1" } else { "0" })
+                .arg(event.subject.as_deref().unwrap_or(""))
+                .arg(duration_millis(self.policy.state_window).max(1))
                 .invoke_async(&mut redis)
                 .await
                 .map_err(failed)?;
@@ -403,13 +472,10 @@ impl Store for RedisStore {
         let entry = Entry {
             chat: event.chat.clone().unwrap_or_default(),
             leased: event.clone(),
+            prior: event.attempts,
         };
         let after = at.duration_since(SystemTime::now()).unwrap_or_default();
-        async move {
-            self.reschedule(&entry, after, entry.leased.failures + 1)
-                .await
-        }
-        .boxed()
+        async move { self.reschedule(&entry, after, entry.leased.attempts).await }.boxed()
     }
 
     fn bury(&self, event: &Leased, error: &str) -> BoxFuture<'_, StoreResult<()>> {
@@ -453,7 +519,12 @@ impl Store for RedisStore {
                     };
                     Some(StoredDeadLetter {
                         body: text("body").into_bytes(),
-                        failures: text("failures").parse().unwrap_or(0),
+                        // `failures` in those buried before deliveries
+                        // were counted.
+                        attempts: [text("attempts"), text("failures")]
+                            .iter()
+                            .find_map(|n| n.parse().ok())
+                            .unwrap_or(0),
                         last_error: text("error"),
                         key,
                     })
@@ -470,7 +541,6 @@ impl Store for RedisStore {
                 .replay
                 .key(&self.prefix)
                 .arg(key)
-                .arg(if self.policy.ordered { "1" } else { "0" })
                 .invoke_async(&mut redis)
                 .await
                 .map_err(failed)?;

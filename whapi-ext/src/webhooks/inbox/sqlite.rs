@@ -12,11 +12,12 @@ use std::time::{Duration, Instant, SystemTime};
 
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::store::{
-    duration_millis, millis, Leased, NewEvent, Policy, Put, Store, StoreResult, StoredDeadLetter,
+    duration_millis, millis, never_finished, Leased, NewEvent, Policy, Put, Store, StoreResult,
+    StoredDeadLetter,
 };
 use crate::Error;
 
@@ -40,7 +41,8 @@ CREATE TABLE IF NOT EXISTS whapi_inbox (
     state INTEGER NOT NULL,
     -- milliseconds: when a waiting event is due, when a lease runs out
     due INTEGER NOT NULL,
-    failures INTEGER NOT NULL DEFAULT 0,
+    -- deliveries to a handler, counted when leased
+    attempts INTEGER NOT NULL DEFAULT 0,
     token INTEGER NOT NULL DEFAULT 0,
     stored INTEGER NOT NULL,
     done INTEGER,
@@ -50,7 +52,26 @@ CREATE INDEX IF NOT EXISTS whapi_inbox_due ON whapi_inbox (due, seq) WHERE state
 CREATE INDEX IF NOT EXISTS whapi_inbox_chat ON whapi_inbox (chat, seq) WHERE state < 2;
 CREATE INDEX IF NOT EXISTS whapi_inbox_done ON whapi_inbox (done) WHERE state = 2;
 CREATE INDEX IF NOT EXISTS whapi_inbox_dead ON whapi_inbox (seq) WHERE state = 3;
+-- each subject's latest change (key without its number), for telling a
+-- redelivery from a change that happened again
+CREATE TABLE IF NOT EXISTS whapi_inbox_latest (
+    subject TEXT PRIMARY KEY,
+    key TEXT NOT NULL,
+    stored INTEGER NOT NULL
+);
 ";
+
+/// Files made before deliveries were counted kept failed attempts in
+/// `failures`: the same count, under its new name.
+fn migrate(connection: &Connection) -> rusqlite::Result<()> {
+    let has_failures: bool = connection
+        .prepare("SELECT 1 FROM pragma_table_info('whapi_inbox') WHERE name = 'failures'")?
+        .exists([])?;
+    if has_failures {
+        connection.execute_batch("ALTER TABLE whapi_inbox RENAME COLUMN failures TO attempts")?;
+    }
+    Ok(())
+}
 
 enum Command {
     Put(NewEvent, oneshot::Sender<StoreResult<Put>>),
@@ -77,6 +98,7 @@ impl SqliteStore {
             .and_then(|()| connection.pragma_update(None, "journal_mode", "WAL"))
             .and_then(|()| connection.pragma_update(None, "synchronous", "FULL"))
             .and_then(|()| connection.execute_batch(SCHEMA))
+            .and_then(|()| migrate(&connection))
             .map_err(|e| failed("preparing", &e))?;
         let (commands, receiver) = mpsc::channel(QUEUE);
         let mut writer = Writer {
@@ -218,17 +240,13 @@ impl Writer {
             Command::Retry(event, at, error, reply) => {
                 let result = self.update_lease(
                     &event,
-                    "state = 0, due = ?3, failures = failures + 1, last_error = ?4",
+                    "state = 0, due = ?3, last_error = ?4",
                     params![at, error],
                 );
                 deferred(reply, result.map(drop))
             }
             Command::Bury(event, error, reply) => {
-                let result = self.finish(
-                    &event,
-                    "state = 3, failures = failures + 1, last_error = ?3",
-                    Some(error),
-                );
+                let result = self.finish(&event, "state = 3, last_error = ?3", Some(error));
                 deferred(reply, result)
             }
             Command::DeadLetters(limit, reply) => deferred(reply, self.dead_letters(limit)),
@@ -246,12 +264,11 @@ impl Writer {
             self.counted = Some(Instant::now());
         }
         let now = millis(SystemTime::now());
-        let known: Option<i64> = self
-            .connection
-            .prepare_cached("SELECT seq FROM whapi_inbox WHERE key = ?1")
-            .and_then(|mut s| s.query_row([&event.key], |r| r.get(0)).optional())
-            .map_err(|e| failed("looking up a key", &e))?;
-        if known.is_some() {
+        let redelivered = match &event.subject {
+            Some(subject) => self.is_latest_change(subject, &event.key, now)?,
+            None => self.is_stored(&event.key)?,
+        };
+        if redelivered {
             return Ok(Put::Duplicate);
         }
         if self.waiting >= self.policy.capacity {
@@ -263,25 +280,65 @@ impl Writer {
             )
             .and_then(|mut s| s.execute(params![event.key, event.chat, event.body, now]))
             .map_err(|e| failed("storing an event", &e))?;
+        if let Some(subject) = &event.subject {
+            // A change is stored as `key#seq`: its row's number, which no
+            // other event of the file ever has.
+            self.connection
+                .prepare_cached(
+                    "UPDATE whapi_inbox SET key = key || '#' || seq WHERE seq = last_insert_rowid()",
+                )
+                .and_then(|mut s| s.execute([]))
+                .and_then(|_| {
+                    self.connection
+                        .prepare_cached(
+                            "INSERT INTO whapi_inbox_latest (subject, key, stored) VALUES (?1, ?2, ?3)
+                             ON CONFLICT (subject) DO UPDATE SET key = ?2, stored = ?3",
+                        )?
+                        .execute(params![subject, event.key, now])
+                })
+                .map_err(|e| failed("storing a change", &e))?;
+        }
         self.waiting += 1;
         Ok(Put::Stored)
     }
 
+    /// Whether an occurrence with this key is stored.
+    fn is_stored(&self, key: &str) -> StoreResult<bool> {
+        self.connection
+            .prepare_cached("SELECT 1 FROM whapi_inbox WHERE key = ?1")
+            .and_then(|mut s| s.exists([key]))
+            .map_err(|e| failed("looking up a key", &e))
+    }
+
+    /// Whether `key` is the subject's latest change, stored within the
+    /// state window.
+    fn is_latest_change(&self, subject: &str, key: &str, now: i64) -> StoreResult<bool> {
+        let since = now.saturating_sub(duration_millis(self.policy.state_window));
+        self.connection
+            .prepare_cached(
+                "SELECT 1 FROM whapi_inbox_latest WHERE subject = ?1 AND key = ?2 AND stored >= ?3",
+            )
+            .and_then(|mut s| s.exists(params![subject, key, since]))
+            .map_err(|e| failed("looking up a change", &e))
+    }
+
     fn lease(&mut self, max: usize) -> StoreResult<Vec<Leased>> {
         let now = millis(SystemTime::now());
+        self.bury_never_finished(now)?;
         let until = now.saturating_add(duration_millis(self.policy.lease));
         let token = next_token();
         let mut statement = self
             .connection
             .prepare_cached(
-                "UPDATE whapi_inbox SET state = 1, due = ?1, token = ?2 WHERE seq IN (
+                "UPDATE whapi_inbox SET state = 1, due = ?1, token = ?2, attempts = attempts + 1
+                 WHERE seq IN (
                     SELECT e.seq FROM whapi_inbox e
                     WHERE e.state < 2 AND e.due <= ?3
                       AND (?4 = 0 OR e.chat IS NULL OR NOT EXISTS (
                           SELECT 1 FROM whapi_inbox p
                           WHERE p.chat = e.chat AND p.state < 2 AND p.seq < e.seq))
                     ORDER BY e.due, e.seq LIMIT ?5)
-                 RETURNING seq, key, body, failures, chat",
+                 RETURNING seq, key, body, attempts, chat",
             )
             .map_err(|e| failed("leasing", &e))?;
         let rows = statement
@@ -292,7 +349,7 @@ impl Writer {
                     let leased = Leased {
                         key: row.get(1)?,
                         body: row.get::<_, Option<Vec<u8>>>(2)?.unwrap_or_default(),
-                        failures: row.get(3)?,
+                        attempts: row.get(3)?,
                         token: format!("{seq}:{token}"),
                         chat: row.get(4)?,
                     };
@@ -305,6 +362,35 @@ impl Writer {
         let mut rows = rows;
         rows.sort_by_key(|(seq, _)| *seq);
         Ok(rows.into_iter().map(|(_, leased)| leased).collect())
+    }
+
+    /// Buries the events whose lease ran out after their last delivery:
+    /// their handler never returned, `max_attempts` times.
+    fn bury_never_finished(&mut self, now: i64) -> StoreResult<()> {
+        let buried = self
+            .connection
+            .prepare_cached(
+                "UPDATE whapi_inbox SET state = 3, last_error = ?3
+                 WHERE state = 1 AND due <= ?1 AND attempts >= ?2
+                 RETURNING key, attempts",
+            )
+            .and_then(|mut s| {
+                s.query_map(
+                    params![
+                        now,
+                        self.policy.max_attempts,
+                        never_finished(self.policy.max_attempts)
+                    ],
+                    |row| Ok((row.get::<_, String>(0)?, row.get::<_, u32>(1)?)),
+                )?
+                .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(|e| failed("burying events whose handler never finished", &e))?;
+        for (key, attempts) in &buried {
+            tracing::error!(%key, attempts, "webhook event buried as a dead letter: its handler never finished");
+        }
+        self.waiting = self.waiting.saturating_sub(buried.len() as u64);
+        Ok(())
     }
 
     /// Completes or buries a leased event: it stops waiting.
@@ -347,14 +433,14 @@ impl Writer {
     fn dead_letters(&mut self, limit: usize) -> StoreResult<Vec<StoredDeadLetter>> {
         self.connection
             .prepare_cached(
-                "SELECT key, body, failures, last_error FROM whapi_inbox WHERE state = 3 ORDER BY seq LIMIT ?1",
+                "SELECT key, body, attempts, last_error FROM whapi_inbox WHERE state = 3 ORDER BY seq LIMIT ?1",
             )
             .and_then(|mut s| {
                 s.query_map([limit as i64], |row| {
                     Ok(StoredDeadLetter {
                         key: row.get(0)?,
                         body: row.get::<_, Option<Vec<u8>>>(1)?.unwrap_or_default(),
-                        failures: row.get(2)?,
+                        attempts: row.get(2)?,
                         last_error: row.get::<_, Option<String>>(3)?.unwrap_or_default(),
                     })
                 })?
@@ -368,7 +454,7 @@ impl Writer {
         let changed = self
             .connection
             .prepare_cached(
-                "UPDATE whapi_inbox SET state = 0, due = ?2, failures = 0 WHERE key = ?1 AND state = 3",
+                "UPDATE whapi_inbox SET state = 0, due = ?2, attempts = 0 WHERE key = ?1 AND state = 3",
             )
             .and_then(|mut s| s.execute(params![key, now]))
             .map_err(|e| failed("replaying", &e))?;
@@ -383,14 +469,26 @@ impl Writer {
             .map(|n| u64::try_from(n).unwrap_or(0))
     }
 
-    /// Forgets done events older than the deduplication window.
+    /// Forgets done events older than the deduplication window, and latest
+    /// changes older than the state window.
     fn purge(&mut self) {
         self.purged = Instant::now();
-        let before = millis(SystemTime::now()) - duration_millis(self.policy.dedup_window);
-        if let Err(e) = self.connection.execute(
-            "DELETE FROM whapi_inbox WHERE state = 2 AND done < ?1",
-            [before],
-        ) {
+        let now = millis(SystemTime::now());
+        let done_before = now.saturating_sub(duration_millis(self.policy.dedup_window));
+        let changed_before = now.saturating_sub(duration_millis(self.policy.state_window));
+        let purged = self
+            .connection
+            .execute(
+                "DELETE FROM whapi_inbox WHERE state = 2 AND done < ?1",
+                [done_before],
+            )
+            .and_then(|_| {
+                self.connection.execute(
+                    "DELETE FROM whapi_inbox_latest WHERE stored < ?1",
+                    [changed_before],
+                )
+            });
+        if let Err(e) = purged {
             tracing::warn!(error = %e, "purging the SQLite inbox failed");
         }
     }

@@ -9,8 +9,14 @@ use crate::Error;
 
 /// An event to store.
 pub(crate) struct NewEvent {
+    /// Its key; for a change, without its number.
     pub key: String,
-    /// The chat whose order it keeps, when the inbox keeps order.
+    /// For a change (an event with no id of its own): its subject. The
+    /// store compares the key with the subject's latest change: equal is a
+    /// redelivery; else it stores the event under `key#n`, `n` a number
+    /// the store gives no other event.
+    pub subject: Option<String>,
+    /// The chat whose order it keeps, when an inbox keeps order.
     pub chat: Option<String>,
     pub body: Vec<u8>,
 }
@@ -27,13 +33,16 @@ pub(crate) enum Put {
     Full,
 }
 
-/// An event leased to a worker until `lease_until`.
+/// An event leased to a worker until its lease runs out.
 #[derive(Debug, Clone)]
 pub(crate) struct Leased {
+    /// The key it is stored under.
     pub key: String,
     pub body: Vec<u8>,
-    /// Failed attempts before this one.
-    pub failures: u32,
+    /// Its deliveries to a handler, this one included: counted when it is
+    /// leased, so that one whose handler kills its process still reaches
+    /// `max_attempts`.
+    pub attempts: u32,
     /// What the store needs to record this lease's outcome.
     pub token: String,
     /// Its chat, where the store keeps one chat's events in order.
@@ -45,7 +54,7 @@ pub(crate) struct Leased {
 pub(crate) struct StoredDeadLetter {
     pub key: String,
     pub body: Vec<u8>,
-    pub failures: u32,
+    pub attempts: u32,
     pub last_error: String,
 }
 
@@ -53,20 +62,38 @@ pub(crate) struct StoredDeadLetter {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Policy {
     pub capacity: u64,
+    /// How long an occurrence's key is kept after it was handled.
     pub dedup_window: Duration,
+    /// How long a subject's latest change is compared with new deliveries.
+    pub state_window: Duration,
     pub lease: Duration,
+    /// Deliveries before an event is a dead letter: one leased this many
+    /// times whose lease ran out again is buried, not handed out.
+    pub max_attempts: u32,
     pub ordered: bool,
+}
+
+/// A dead letter's error when its handler never returned.
+pub(crate) fn never_finished(attempts: u32) -> String {
+    format!(
+        "its handler did not finish in {attempts} deliveries: its process died (a crash, an abort, \
+out of memory) or it ran past its lease"
+    )
 }
 
 pub(crate) type StoreResult<T> = Result<T, Error>;
 
 /// A durable store of webhook events.
 pub(crate) trait Store: Send + Sync + 'static {
-    /// Stores `event` durably unless its key was stored within the window.
+    /// Stores `event` durably unless it is a redelivery: an occurrence
+    /// whose key is stored, or a change equal to its subject's latest one
+    /// within the state window.
     fn put(&self, event: NewEvent) -> BoxFuture<'_, StoreResult<Put>>;
     /// Leases up to `max` due events (new, due for a retry, or whose lease
-    /// ran out because their worker died), oldest first; with `ordered`,
-    /// only the oldest waiting event of each chat.
+    /// ran out because their worker died), oldest first, counting a
+    /// delivery of each; with `ordered`, only the oldest waiting event of
+    /// each chat. An event whose lease ran out after its `max_attempts`-th
+    /// delivery is buried instead.
     fn lease(&self, max: usize) -> BoxFuture<'_, StoreResult<Vec<Leased>>>;
     /// The handler succeeded: the event is done (its key stays for the
     /// deduplication window).

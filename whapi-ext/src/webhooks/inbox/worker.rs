@@ -9,7 +9,7 @@ use tokio::sync::OwnedSemaphorePermit;
 
 use super::store::Leased;
 use super::Shared;
-use crate::webhooks::{run_handler, WebhookEvent};
+use crate::webhooks::{run_handler, EventKey, WebhookEvent};
 
 /// A store that failed is asked again after this long.
 const STORE_PAUSE: Duration = Duration::from_secs(1);
@@ -53,10 +53,13 @@ pub(super) async fn run(shared: Arc<Shared>) {
 /// given back when it is recorded.
 async fn handle(shared: Arc<Shared>, event: Leased, _permit: OwnedSemaphorePermit) {
     let outcome = match WebhookEvent::parse(&event.body) {
-        Ok(parsed) => run_handler(&shared.handler, parsed, shared.config.handler_timeout).await,
+        Ok(parsed) => {
+            let parsed = parsed.with_stored_key(EventKey::from_stored(event.key.clone()));
+            run_handler(&shared.handler, parsed, shared.config.handler_timeout).await
+        }
         Err(e) => Err(format!("the stored body no longer parses: {e}")),
     };
-    let attempts = event.failures + 1;
+    let attempts = event.attempts;
     let recorded = match &outcome {
         Ok(()) => shared.store.complete(&event).await,
         Err(error) if attempts >= shared.config.max_attempts => {
@@ -64,7 +67,7 @@ async fn handle(shared: Arc<Shared>, event: Leased, _permit: OwnedSemaphorePermi
             shared.store.bury(&event, error).await
         }
         Err(error) => {
-            let wait = backoff(&shared, event.failures);
+            let wait = backoff(&shared, attempts.saturating_sub(1));
             tracing::warn!(key = %event.key, chat = ?event.chat, attempts, %error, retry_in = ?wait, "webhook handler failed");
             shared
                 .store
