@@ -61,7 +61,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .concurrency(8)
         .capacity(capacity.parse()?)
         .backoff(Duration::from_millis(50), Duration::from_millis(500))
-        .handler_timeout(handler_time.max(Duration::from_millis(500)) * 2)
+        // Long enough that a slow commit on a loaded machine never lets a
+        // lease run out under a running handler (the lease is this twice).
+        .handler_timeout((handler_time * 2).max(Duration::from_secs(5)))
         .poll_interval(Duration::from_millis(50));
     let inbox = if store.starts_with("redis://") {
         builder.redis(store, "faults", handler).await?

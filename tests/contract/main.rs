@@ -149,7 +149,11 @@ impl Transport for AnswerLog {
 /// never answered, and reset 6.1 to 6.4 s after the previous answer on that
 /// connection. A request alone on its connection is always read.
 fn one_request_per_connection() -> reqwest::ClientBuilder {
-    reqwest::Client::builder().pool_max_idle_per_host(0)
+    // A request Prism never answers fails the case instead of holding the
+    // suite until its time limit.
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .timeout(std::time::Duration::from_secs(60))
 }
 
 fn client(url: &str, transport: Arc<dyn Transport>) -> Client {

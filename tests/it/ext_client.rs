@@ -383,7 +383,7 @@ async fn a_server_that_stalls_past_the_timeout_is_a_timeout_and_a_send_is_not_re
     Mock::given(method("POST"))
         .respond_with(
             ResponseTemplate::new(200)
-                .set_delay(Duration::from_secs(3))
+                .set_delay(Duration::from_secs(30))
                 .set_body_json(json!({"sent": true})),
         )
         .mount(&server)
@@ -392,7 +392,9 @@ async fn a_server_that_stalls_past_the_timeout_is_a_timeout_and_a_send_is_not_re
         .token(TOKEN)
         .base_url(server.uri())
         .retry_policy(fast_retries())
-        .request_timeout(Duration::from_millis(300))
+        // Long enough for the request to reach the server on a loaded
+        // machine, far below the stall.
+        .request_timeout(Duration::from_secs(2))
         .build()
         .unwrap();
 
@@ -510,7 +512,7 @@ async fn a_get_that_times_out_is_not_retried() {
     Mock::given(method("GET"))
         .respond_with(
             ResponseTemplate::new(200)
-                .set_delay(Duration::from_secs(3))
+                .set_delay(Duration::from_secs(30))
                 .set_body_json(chats_body()),
         )
         .mount(&server)
@@ -519,7 +521,9 @@ async fn a_get_that_times_out_is_not_retried() {
         .token(TOKEN)
         .base_url(server.uri())
         .retry_policy(fast_retries())
-        .request_timeout(Duration::from_millis(200))
+        // Long enough for the request to reach the server on a loaded
+        // machine, far below the stall.
+        .request_timeout(Duration::from_secs(2))
         .build()
         .unwrap();
 

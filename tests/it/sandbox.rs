@@ -59,7 +59,8 @@ async fn a_send_gets_a_fresh_id_and_goes_sent_delivered_read_with_a_webhook_each
     assert_ne!(first.id(), second.id());
     assert!(!first.id().is_empty() && first.id() != "string");
     let mut statuses = Vec::new();
-    for _ in 0..200 {
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(20) {
         statuses = events
             .lock()
             .unwrap()
@@ -305,13 +306,21 @@ async fn refusals_carry_the_status_and_the_reason() {
 async fn injected_faults_meet_the_next_calls_of_their_operation() {
     use whapi_ext::sandbox::Fault;
     let sandbox = Sandbox::start().await.unwrap();
-    let wa = Whapi::builder()
-        .token("sandbox-token")
-        .base_url(sandbox.url())
-        .retry_policy(crate::fast_retries())
-        .request_timeout(Duration::from_millis(300))
-        .build()
-        .unwrap();
+    let client = |timeout: Duration| {
+        Whapi::builder()
+            .token("sandbox-token")
+            .base_url(sandbox.url())
+            .retry_policy(crate::fast_retries())
+            .request_timeout(timeout)
+            .build()
+            .unwrap()
+    };
+    // The default timeout for the calls that must get an answer, however
+    // slow the machine; a short one, far below the stall, for the stall.
+    let (wa, impatient) = (
+        client(Duration::from_secs(60)),
+        client(Duration::from_secs(1)),
+    );
 
     sandbox
         .fail_next("checkHealth", 1, Fault::too_many_requests(Duration::ZERO))
@@ -325,9 +334,9 @@ async fn injected_faults_meet_the_next_calls_of_their_operation() {
         .unwrap();
     let refused_send = wa.send_message_text("15550100000", "once").await;
     sandbox
-        .fail_next("getChats", 4, Fault::Stall(Duration::from_secs(2)))
+        .fail_next("getChats", 4, Fault::Stall(Duration::from_secs(30)))
         .unwrap();
-    let stalled = wa.get_chats().await;
+    let stalled = impatient.get_chats().await;
     sandbox
         .fail_next("sendMessageText", 1, Fault::CutAnswer)
         .unwrap();
@@ -685,7 +694,18 @@ async fn events_with(
     key: &str,
     count: usize,
 ) -> Vec<serde_json::Value> {
-    for _ in 0..500 {
+    events_until(events, key, |found| found.len() >= count).await
+}
+
+/// The recorded events that carry `key`, once `done` says they are enough
+/// (within 20 s: delivery takes milliseconds).
+async fn events_until(
+    events: &Arc<Mutex<Vec<WebhookEvent>>>,
+    key: &str,
+    done: impl Fn(&[serde_json::Value]) -> bool,
+) -> Vec<serde_json::Value> {
+    let started = std::time::Instant::now();
+    loop {
         let found: Vec<serde_json::Value> = events
             .lock()
             .unwrap()
@@ -699,12 +719,15 @@ async fn events_with(
                 "the live service's shape (`event.event`): {event}"
             );
         }
-        if found.len() >= count {
+        if done(&found) {
             return found;
         }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "not enough `{key}` events within 20 s: {found:?}"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    panic!("fewer than {count} `{key}` events within 5 s");
 }
 
 #[tokio::test]
@@ -816,6 +839,8 @@ async fn injected_status_changes_and_group_joins_change_state_and_post_webhooks(
 
     let sent = wa.send_message_text("15550100000", "hi").await.unwrap();
     sandbox.set_status(sent.id(), "failed").unwrap();
+    let failed = |event: &serde_json::Value| event["statuses"][0]["status"] == "failed";
+    events_until(&events, "statuses", |found| found.iter().any(failed)).await;
     // Past the default steps (20 ms each): the progress must not go on.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let statuses = events_with(&events, "statuses", 1).await;

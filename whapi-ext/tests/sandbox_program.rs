@@ -21,10 +21,21 @@ impl Program {
             .spawn()
             .expect("the program starts");
         let stdout = child.stdout.take().expect("its output");
-        let mut first = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut first)
-            .expect("its first line");
+        // Its first line, within a limit: a program that never prints fails
+        // the test instead of holding it.
+        let (line, first_line) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut first = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut first);
+            let _ = line.send(first);
+        });
+        let first = match first_line.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(first) => first,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("whapi-sandbox printed nothing in 60 s");
+            }
+        };
         let url = first
             .split_whitespace()
             .find(|word| word.starts_with("http://"))
