@@ -3,12 +3,18 @@
 //!
 //! `inbox-worker <sqlite | redis url> <port> <dir> <handler ms> <capacity>`
 //!
-//! It serves the inbox on `/hook` and the number of waiting events on
-//! `/waiting`, and prints `ready` once it listens. Its handler sleeps
+//! It serves the inbox on `/hook`, the number of waiting events on
+//! `/waiting` and the dead letters on `/dead` (a line each: key, attempts,
+//! error), and prints `ready` once it listens. Its handler sleeps
 //! `handler ms`, appends the message's id to `<dir>/invocations` (a line
 //! per call) and then makes the event's effect: the file
 //! `<dir>/effects/<id>`, created only if missing, as an idempotent effect
 //! is written. The SQLite file is `<dir>/inbox.db`.
+//!
+//! Optional, from the environment: `ABORT_ON=<id>` makes the handler abort
+//! the process (`std::process::abort`) on that message, `MAX_ATTEMPTS` sets
+//! the inbox's, `HANDLER_TIMEOUT_MS` its handler timeout (the lease is
+//! twice that), `KEEP_CHAT_ORDER=1` keeps each chat's order.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -37,11 +43,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .open(dir.join("invocations"))?,
     );
     let effects = dir.join("effects");
+    let abort_on = std::env::var("ABORT_ON").ok();
     let handler = move |event: WebhookEvent| {
         let (invocations, effects) = (invocations.clone(), effects.clone());
+        let abort_on = abort_on.clone();
         async move {
             tokio::time::sleep(handler_time).await;
             let id = message_id(&event).ok_or("not a message event")?;
+            if abort_on.as_deref() == Some(id.as_str()) {
+                std::process::abort();
+            }
             // One write of one line: appends from several tasks never mix.
             (&*invocations)
                 .write_all(format!("{id}\n").as_bytes())
@@ -57,13 +68,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     };
+    let from_env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    // Long enough that a slow commit on a loaded machine never lets a lease
+    // run out under a running handler (the lease is this twice).
+    let handler_timeout = from_env("HANDLER_TIMEOUT_MS")
+        .map(Duration::from_millis)
+        .unwrap_or((handler_time * 2).max(Duration::from_secs(5)));
     let builder = Inbox::builder()
         .concurrency(8)
         .capacity(capacity.parse()?)
         .backoff(Duration::from_millis(50), Duration::from_millis(500))
-        // Long enough that a slow commit on a loaded machine never lets a
-        // lease run out under a running handler (the lease is this twice).
-        .handler_timeout((handler_time * 2).max(Duration::from_secs(5)))
+        .handler_timeout(handler_timeout)
+        .max_attempts(from_env("MAX_ATTEMPTS").map_or(8, |n| n as u32))
+        .keep_chat_order(std::env::var("KEEP_CHAT_ORDER").as_deref() == Ok("1"))
         .poll_interval(Duration::from_millis(50));
     let inbox = if store.starts_with("redis://") {
         builder.redis(store, "faults", handler).await?
@@ -73,6 +90,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let router = inbox.router("/hook").merge(
         axum::Router::new()
             .route("/waiting", get(waiting))
+            .route("/dead", get(dead))
             .with_state(inbox.clone()),
     );
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port.parse::<u16>()?)).await?;
@@ -95,4 +113,16 @@ async fn waiting(State(inbox): State<Inbox>) -> Result<String, (axum::http::Stat
         .await
         .map(|n| n.to_string())
         .map_err(|e| (axum::http::StatusCode::SERVICE_UNAVAILABLE, e.to_string()))
+}
+
+/// The dead letters, a line each: key, attempts, error.
+async fn dead(State(inbox): State<Inbox>) -> Result<String, (axum::http::StatusCode, String)> {
+    let letters = inbox
+        .dead_letters(1000)
+        .await
+        .map_err(|e| (axum::http::StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    Ok(letters
+        .iter()
+        .map(|d| format!("{} {} {}\n", d.key, d.attempts, d.last_error))
+        .collect())
 }

@@ -595,3 +595,116 @@ async fn a_panicking_handler_is_retried_like_a_failing_one() {
 
     assert_eq!(log.attempts_of("m1"), 3);
 }
+
+/// A `groups_participants` event: `member` joins (`add`) or leaves
+/// (`remove`) the group. The spec's shape carries no id and no time.
+fn membership(member: &str, action: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "groups_participants": [{"group_id": "120363025343298765@g.us", "participants": [member], "action": action}],
+        "event": {"type": "groups", "event": "put"},
+        "channel_id": "TEST-CHANNEL"
+    }))
+    .unwrap()
+}
+
+/// Join, leave and join again are three events, though the two joins have
+/// the same body; a redelivery of the last is not a fourth.
+#[tokio::test]
+async fn a_change_that_happens_again_is_handled_again_and_its_redelivery_is_not() {
+    for backend in Backend::both() {
+        let keys = Arc::new(Mutex::new(Vec::new()));
+        let seen = keys.clone();
+        let inbox = backend
+            .open(quick(), "changes", move |event| {
+                let seen = seen.clone();
+                async move {
+                    let action = match &event.payload {
+                        Payload::GroupParticipants(events) => events[0].action.clone(),
+                        _ => None,
+                    };
+                    seen.lock()
+                        .unwrap()
+                        .push((action.unwrap_or_default(), event.key()));
+                    Ok(())
+                }
+            })
+            .await;
+        let name = backend.name();
+        let (join, leave) = (
+            membership("15550100004", "add"),
+            membership("15550100004", "remove"),
+        );
+
+        let answers = [
+            inbox.accept(&join).await,
+            inbox.accept(&leave).await,
+            inbox.accept(&join).await,
+            inbox.accept(&join).await,
+        ];
+        let answers: Vec<String> = answers.iter().map(|a| format!("{a:?}")).collect();
+        assert_eq!(
+            answers,
+            ["Stored", "Stored", "Stored", "Duplicate"],
+            "{name}"
+        );
+        wait_until_empty(&inbox).await;
+        // Handled in any order (the inbox does not keep order here).
+        let mut keys = keys.lock().unwrap().clone();
+        keys.sort();
+        let actions: Vec<&str> = keys.iter().map(|(a, _)| a.as_str()).collect();
+        assert_eq!(actions, ["add", "add", "remove"], "{name}: once each");
+        assert_ne!(keys[0].1, keys[1].1, "{name}: each join its own key");
+    }
+}
+
+/// What a person does on their phone, through the sandbox's webhooks into
+/// an inbox: joining a group, leaving it and joining again runs the
+/// handler three times.
+#[tokio::test]
+async fn on_the_sandbox_join_leave_join_runs_the_handler_three_times() {
+    let sandbox = whapi_ext::sandbox::Sandbox::start().await.unwrap();
+    let wa = sandbox.client();
+    let dir = tempfile::tempdir().unwrap();
+    let actions = Arc::new(Mutex::new(Vec::new()));
+    let seen = actions.clone();
+    let inbox = quick()
+        .sqlite(dir.path().join("inbox.db"), move |event: WebhookEvent| {
+            let seen = seen.clone();
+            async move {
+                if let Payload::GroupParticipants(events) = &event.payload {
+                    seen.lock()
+                        .unwrap()
+                        .push(events[0].action.clone().unwrap_or_default());
+                }
+                Ok::<(), String>(())
+            }
+        })
+        .await
+        .unwrap();
+    let address = crate::serve(inbox.router("/hook")).await;
+    let groups_put = whapi_ext::types::Event {
+        type_: Some(whapi_ext::types::WebhookEventTypeType::Groups),
+        method: Some(whapi_ext::types::EventMethod::Put),
+    };
+    wa.ensure_webhook(&format!("http://{address}/hook"), vec![groups_put], None)
+        .await
+        .unwrap();
+    let group = wa.create_group("club", ["15550100001"]).await.unwrap();
+
+    sandbox.join_group(group.id(), "15550100007").unwrap();
+    sandbox.leave_group(group.id(), "15550100007").unwrap();
+    sandbox.join_group(group.id(), "15550100007").unwrap();
+
+    let started = Instant::now();
+    while actions.lock().unwrap().len() < 3 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "handled: {:?}",
+            actions.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut actions = actions.lock().unwrap().clone();
+    actions.sort();
+    assert_eq!(actions, ["add", "add", "remove"]);
+}

@@ -32,11 +32,25 @@ struct Worker {
 impl Worker {
     /// Starts one and waits until it listens.
     fn start(store: &str, port: u16, dir: &Path, handler_ms: u64, capacity: u64) -> Worker {
+        Self::start_with(store, port, dir, handler_ms, capacity, &[])
+    }
+
+    /// Starts one with settings from the environment (see its docs).
+    fn start_with(
+        store: &str,
+        port: u16,
+        dir: &Path,
+        handler_ms: u64,
+        capacity: u64,
+        settings: &[(&str, &str)],
+    ) -> Worker {
         let mut child = Command::new(env!("CARGO_BIN_EXE_inbox-worker"))
             .args([store, &port.to_string()])
             .arg(dir)
             .args([handler_ms.to_string(), capacity.to_string()])
+            .envs(settings.iter().copied())
             .stdout(Stdio::piped())
+            .stderr(Stdio::null())
             .spawn()
             .expect("starting inbox-worker");
         let stdout = child.stdout.take().expect("its stdout");
@@ -49,6 +63,11 @@ impl Worker {
             Ok(Some(line)) if line == "ready" => Worker { child, port },
             other => panic!("inbox-worker did not start: {other:?}"),
         }
+    }
+
+    /// Whether it has exited (by itself: an abort).
+    fn exited(&mut self) -> bool {
+        self.child.try_wait().ok().flatten().is_some()
     }
 
     /// SIGKILL: no destructor, no flush, no goodbye.
@@ -536,4 +555,99 @@ async fn redis_two_receivers_sharing_it_handle_each_event_once_and_take_over_a_d
         invocations(dirs[0].path()).len(),
         invocations(dirs[1].path()).len()
     );
+}
+
+/// The worker's dead letters: (key, attempts, error) each.
+async fn dead_letters(port: u16) -> Vec<(String, u32, String)> {
+    let text = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/dead"))
+        .timeout(Duration::from_secs(20))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .map(|line| {
+            let mut parts = line.splitn(3, ' ');
+            let key = parts.next().unwrap_or_default().to_string();
+            let attempts = parts.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+            (key, attempts, parts.next().unwrap_or_default().to_string())
+        })
+        .collect()
+}
+
+/// An event whose handler aborts the process: each worker started leases
+/// it and dies; once it was handed out `max_attempts` times it is a dead
+/// letter, and every other event is handled.
+async fn a_crashing_event_becomes_a_dead_letter(store: &str, dir: &Path) {
+    const EVENTS: usize = 20;
+    const MAX_ATTEMPTS: u32 = 3;
+    const CRASHER: &str = "m00007";
+    let port = free_port();
+    let settings = [
+        ("ABORT_ON", CRASHER),
+        ("MAX_ATTEMPTS", "3"),
+        // A short lease, so a dead worker's event comes back soon.
+        ("HANDLER_TIMEOUT_MS", "1000"),
+    ];
+    let events = message_events(EVENTS, |id| format!("{}@s.whatsapp.net", &id[..5]));
+    let mut worker = Worker::start_with(store, port, dir, 2, 100_000, &settings);
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    // Posts each event until acknowledged, and starts the worker again
+    // each time it died, until every event is acknowledged and done.
+    let mut unacknowledged = events.clone();
+    let (mut crashes, started) = (0, Instant::now());
+    loop {
+        if worker.exited() {
+            crashes += 1;
+            assert!(
+                crashes <= MAX_ATTEMPTS,
+                "{store}: {crashes} crashes, past max_attempts"
+            );
+            worker = Worker::start_with(store, port, dir, 2, 100_000, &settings);
+        }
+        while let Some((_, body)) = unacknowledged.first() {
+            if post(&http, port, body.clone()).await != 200 {
+                break;
+            }
+            unacknowledged.remove(0);
+        }
+        if unacknowledged.is_empty() && waiting(&http, port).await == Some(0) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "{store}: the inbox did not empty ({crashes} crashes)"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    assert_eq!(crashes, MAX_ATTEMPTS, "{store}: a crash per delivery");
+    let dead = dead_letters(port).await;
+    assert_eq!(dead.len(), 1, "{store}: {dead:?}");
+    let (key, attempts, error) = &dead[0];
+    assert!(key.ends_with(CRASHER), "{store}: {key}");
+    assert_eq!(*attempts, MAX_ATTEMPTS, "{store}");
+    assert!(error.contains("did not finish"), "{store}: {error}");
+    let mut others: BTreeSet<String> = ids(EVENTS).into_iter().collect();
+    others.remove(CRASHER);
+    assert_eq!(effects(dir), others, "{store}: every other event handled");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_an_event_whose_handler_kills_its_process_becomes_a_dead_letter() {
+    let dir = tempfile::tempdir().unwrap();
+    a_crashing_event_becomes_a_dead_letter("sqlite", dir.path()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_an_event_whose_handler_kills_its_process_becomes_a_dead_letter() {
+    let dir = tempfile::tempdir().unwrap();
+    let redis = RedisServer::start();
+    a_crashing_event_becomes_a_dead_letter(&redis.url, dir.path()).await;
 }

@@ -24,8 +24,8 @@ use redis::streams::{
 use redis::{AsyncCommands, Script};
 
 use super::store::{
-    duration_millis, millis, never_finished, Leased, NewEvent, Policy, Put, Store, StoreResult,
-    StoredDeadLetter,
+    duration_millis, millis, never_finished, Lease, Leased, NewEvent, Policy, Put, Store,
+    StoreResult, StoredDeadLetter,
 };
 use crate::Error;
 
@@ -63,7 +63,8 @@ if ARGV[3] ~= '' then redis.call('RPUSH', p .. ':chat:' .. ARGV[3], key) end
 return 1
 ";
 
-/// Moves retries that are due back into the stream.
+/// Moves retries that are due back into the stream; answers how many, and
+/// whether an entry's lease (ARGV[2] milliseconds) ran out.
 const DUE: &str = r"
 local p = KEYS[1]
 local t = redis.call('TIME')
@@ -74,7 +75,8 @@ for _, item in ipairs(due) do
   redis.call('XADD', p .. ':events', '*', 'key', e.key, 'body', e.body, 'chat', e.chat, 'attempts', e.attempts or e.failures)
   redis.call('ZREM', p .. ':retry', item)
 end
-return #due
+local expired = redis.call('XPENDING', p .. ':events', 'workers', 'IDLE', tonumber(ARGV[2]), '-', '+', 1)
+return {#due, #expired}
 ";
 
 /// The start of RESCHEDULE and FINISH: takes entry ARGV[1] out of the
@@ -234,51 +236,62 @@ impl RedisStore {
             .collect())
     }
 
-    async fn lease_inner(&self, max: usize) -> StoreResult<Vec<Leased>> {
-        let entries = match self.take_due(max).await {
+    async fn lease_inner(&self, max: usize, alone: bool) -> StoreResult<Lease> {
+        let taken = match self.take_due(max, alone).await {
             // Redis lost the group (restarted without its data, flushed):
             // make it again, or no event would be handed out again.
             Err(e) if e.code() == Some("NOGROUP") => {
                 tracing::warn!("the Redis inbox's consumer group was gone; created it again");
                 self.create_group().await?;
-                self.take_due(max).await.map_err(failed)?
+                self.take_due(max, alone).await.map_err(failed)?
             }
             other => other.map_err(failed)?,
         };
-        self.lease_entries(entries).await
+        Ok(Lease {
+            events: self.lease_entries(taken.entries).await?,
+            expired_waiting: taken.expired_waiting,
+        })
     }
 
-    /// Moves due retries into the stream, then claims entries whose lease
-    /// ran out and reads new ones, up to `max`; with each, how many times
-    /// the stream has handed it out.
-    async fn take_due(&self, max: usize) -> redis::RedisResult<Vec<(StreamId, u32)>> {
+    /// Moves due retries into the stream, then, `alone`, claims one entry
+    /// whose lease ran out, or reads up to `max` new ones; with each, how
+    /// many times the stream has handed it out.
+    async fn take_due(&self, max: usize, alone: bool) -> redis::RedisResult<Taken> {
         let mut redis = self.redis.clone();
-        let _moved: i64 = self
+        let (_moved, expired): (i64, i64) = self
             .due
             .key(&self.prefix)
             .arg(max.max(16))
+            .arg(duration_millis(self.policy.lease))
             .invoke_async(&mut redis)
             .await?;
-        let claimed: StreamAutoClaimReply = redis
-            .xautoclaim_options(
-                self.stream(),
-                GROUP,
-                &self.consumer,
-                duration_millis(self.policy.lease),
-                self.claim_from(),
-                StreamAutoClaimOptions::default().count(max),
-            )
-            .await?;
-        // The next call goes on where this one stopped (XAUTOCLAIM looks
-        // at ten entries per one asked for), back at the start after the
-        // last.
-        *self.claim_cursor.lock().unwrap_or_else(|p| p.into_inner()) = claimed.next_stream_id;
-        let mut entries = self.with_deliveries(claimed.claimed).await?;
-        if entries.len() < max {
-            let new = self.read_new(max - entries.len()).await?;
-            entries.extend(new.into_iter().map(|entry| (entry, 1)));
+        let expired_waiting = expired > 0;
+        if alone && expired_waiting {
+            let claimed: StreamAutoClaimReply = redis
+                .xautoclaim_options(
+                    self.stream(),
+                    GROUP,
+                    &self.consumer,
+                    duration_millis(self.policy.lease),
+                    self.claim_from(),
+                    StreamAutoClaimOptions::default().count(1),
+                )
+                .await?;
+            // The next call goes on where this one stopped (XAUTOCLAIM
+            // looks at ten entries per one asked for), back at the start
+            // after the last.
+            *self.claim_cursor.lock().unwrap_or_else(|p| p.into_inner()) = claimed.next_stream_id;
+            let entries = self.with_deliveries(claimed.claimed).await?;
+            return Ok(Taken {
+                entries,
+                expired_waiting,
+            });
         }
-        Ok(entries)
+        let new = self.read_new(max).await?;
+        Ok(Taken {
+            entries: new.into_iter().map(|entry| (entry, 1)).collect(),
+            expired_waiting,
+        })
     }
 
     /// Claimed entries with their delivery counts (Redis counts each
@@ -338,8 +351,9 @@ impl RedisStore {
                 && !event.chat.is_empty()
                 && !self.is_first_of_its_chat(&event).await?
             {
-                // Held back, not handed out: not a delivery.
-                self.reschedule(&event, ORDER_WAIT, event.prior).await?;
+                // Held back, not handed out: this is not a delivery.
+                let attempts = event.leased.attempts - 1;
+                self.reschedule(&event, ORDER_WAIT, attempts).await?;
                 continue;
             }
             leased.push(event.leased);
@@ -397,12 +411,16 @@ impl RedisStore {
     }
 }
 
+/// What [`RedisStore::take_due`] took.
+struct Taken {
+    entries: Vec<(StreamId, u32)>,
+    expired_waiting: bool,
+}
+
 /// A stream entry read back.
 struct Entry {
     leased: Leased,
     chat: String,
-    /// Deliveries before this entry (earlier entries of a retried event).
-    prior: u32,
 }
 
 /// An entry the stream has handed out `delivered` times.
@@ -425,7 +443,6 @@ fn to_leased(entry: &StreamId, delivered: u32) -> Entry {
             chat: (!chat.is_empty()).then(|| chat.clone()),
         },
         chat,
-        prior,
     }
 }
 
@@ -454,8 +471,8 @@ impl Store for RedisStore {
         .boxed()
     }
 
-    fn lease(&self, max: usize) -> BoxFuture<'_, StoreResult<Vec<Leased>>> {
-        self.lease_inner(max).boxed()
+    fn lease(&self, max: usize, alone: bool) -> BoxFuture<'_, StoreResult<Lease>> {
+        self.lease_inner(max, alone).boxed()
     }
 
     fn complete(&self, event: &Leased) -> BoxFuture<'_, StoreResult<()>> {
@@ -472,7 +489,6 @@ impl Store for RedisStore {
         let entry = Entry {
             chat: event.chat.clone().unwrap_or_default(),
             leased: event.clone(),
-            prior: event.attempts,
         };
         let after = at.duration_since(SystemTime::now()).unwrap_or_default();
         async move { self.reschedule(&entry, after, entry.leased.attempts).await }.boxed()

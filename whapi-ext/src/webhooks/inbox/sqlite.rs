@@ -16,8 +16,8 @@ use rusqlite::{params, Connection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::store::{
-    duration_millis, millis, never_finished, Leased, NewEvent, Policy, Put, Store, StoreResult,
-    StoredDeadLetter,
+    duration_millis, millis, never_finished, Lease, Leased, NewEvent, Policy, Put, Store,
+    StoreResult, StoredDeadLetter,
 };
 use crate::Error;
 
@@ -75,7 +75,7 @@ fn migrate(connection: &Connection) -> rusqlite::Result<()> {
 
 enum Command {
     Put(NewEvent, oneshot::Sender<StoreResult<Put>>),
-    Lease(usize, oneshot::Sender<StoreResult<Vec<Leased>>>),
+    Lease(usize, bool, oneshot::Sender<StoreResult<Lease>>),
     Complete(Leased, oneshot::Sender<StoreResult<()>>),
     Retry(Leased, i64, String, oneshot::Sender<StoreResult<()>>),
     Bury(Leased, String, oneshot::Sender<StoreResult<()>>),
@@ -135,8 +135,8 @@ impl Store for SqliteStore {
     fn put(&self, event: NewEvent) -> BoxFuture<'_, StoreResult<Put>> {
         self.ask(|r| Command::Put(event, r))
     }
-    fn lease(&self, max: usize) -> BoxFuture<'_, StoreResult<Vec<Leased>>> {
-        self.ask(|r| Command::Lease(max, r))
+    fn lease(&self, max: usize, alone: bool) -> BoxFuture<'_, StoreResult<Lease>> {
+        self.ask(|r| Command::Lease(max, alone, r))
     }
     fn complete(&self, event: &Leased) -> BoxFuture<'_, StoreResult<()>> {
         let event = event.clone();
@@ -228,7 +228,7 @@ impl Writer {
     fn execute(&mut self, command: Command) -> Reply {
         match command {
             Command::Put(event, reply) => deferred(reply, self.put(event)),
-            Command::Lease(max, reply) => deferred(reply, self.lease(max)),
+            Command::Lease(max, alone, reply) => deferred(reply, self.lease(max, alone)),
             Command::Complete(event, reply) => {
                 let result = self.finish(
                     &event,
@@ -322,9 +322,19 @@ impl Writer {
             .map_err(|e| failed("looking up a change", &e))
     }
 
-    fn lease(&mut self, max: usize) -> StoreResult<Vec<Leased>> {
+    fn lease(&mut self, max: usize, alone: bool) -> StoreResult<Lease> {
         let now = millis(SystemTime::now());
         self.bury_never_finished(now)?;
+        let expired_waiting = self
+            .connection
+            .prepare_cached("SELECT 1 FROM whapi_inbox WHERE state = 1 AND due <= ?1")
+            .and_then(|mut s| s.exists([now]))
+            .map_err(|e| failed("leasing", &e))?;
+        let (state, max) = if alone && expired_waiting {
+            (1, 1)
+        } else {
+            (0, max)
+        };
         let until = now.saturating_add(duration_millis(self.policy.lease));
         let token = next_token();
         let mut statement = self
@@ -333,7 +343,7 @@ impl Writer {
                 "UPDATE whapi_inbox SET state = 1, due = ?1, token = ?2, attempts = attempts + 1
                  WHERE seq IN (
                     SELECT e.seq FROM whapi_inbox e
-                    WHERE e.state < 2 AND e.due <= ?3
+                    WHERE e.state = ?6 AND e.due <= ?3
                       AND (?4 = 0 OR e.chat IS NULL OR NOT EXISTS (
                           SELECT 1 FROM whapi_inbox p
                           WHERE p.chat = e.chat AND p.state < 2 AND p.seq < e.seq))
@@ -343,7 +353,7 @@ impl Writer {
             .map_err(|e| failed("leasing", &e))?;
         let rows = statement
             .query_map(
-                params![until, token, now, self.policy.ordered, max as i64],
+                params![until, token, now, self.policy.ordered, max as i64, state],
                 |row| {
                     let seq: i64 = row.get(0)?;
                     let leased = Leased {
@@ -361,7 +371,10 @@ impl Writer {
         // RETURNING follows no order: give them oldest first.
         let mut rows = rows;
         rows.sort_by_key(|(seq, _)| *seq);
-        Ok(rows.into_iter().map(|(_, leased)| leased).collect())
+        Ok(Lease {
+            events: rows.into_iter().map(|(_, leased)| leased).collect(),
+            expired_waiting,
+        })
     }
 
     /// Buries the events whose lease ran out after their last delivery:
@@ -518,7 +531,7 @@ fn answer_error(command: Command, error: &Error) {
     }
     match command {
         Command::Put(_, r) => refuse(r, error),
-        Command::Lease(_, r) => refuse(r, error),
+        Command::Lease(_, _, r) => refuse(r, error),
         Command::Complete(_, r) | Command::Retry(_, _, _, r) | Command::Bury(_, _, r) => {
             refuse(r, error)
         }

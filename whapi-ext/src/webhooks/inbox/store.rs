@@ -49,6 +49,14 @@ pub(crate) struct Leased {
     pub chat: Option<String>,
 }
 
+/// What a lease handed out.
+#[derive(Debug, Default)]
+pub(crate) struct Lease {
+    pub events: Vec<Leased>,
+    /// Events whose lease ran out wait to be leased alone.
+    pub expired_waiting: bool,
+}
+
 /// A dead letter as stored.
 #[derive(Debug, Clone)]
 pub(crate) struct StoredDeadLetter {
@@ -89,12 +97,15 @@ pub(crate) trait Store: Send + Sync + 'static {
     /// whose key is stored, or a change equal to its subject's latest one
     /// within the state window.
     fn put(&self, event: NewEvent) -> BoxFuture<'_, StoreResult<Put>>;
-    /// Leases up to `max` due events (new, due for a retry, or whose lease
-    /// ran out because their worker died), oldest first, counting a
-    /// delivery of each; with `ordered`, only the oldest waiting event of
-    /// each chat. An event whose lease ran out after its `max_attempts`-th
-    /// delivery is buried instead.
-    fn lease(&self, max: usize) -> BoxFuture<'_, StoreResult<Vec<Leased>>>;
+    /// Leases due events, oldest first, counting a delivery of each; with
+    /// `ordered`, only the oldest waiting event of each chat. An event
+    /// whose lease ran out (its delivery never finished: its process may
+    /// have died of it) is leased only `alone`, the one event of the call,
+    /// so that its worker runs it with nothing else in flight and a crash
+    /// it causes is counted against it only; one whose lease ran out after
+    /// its `max_attempts`-th delivery is buried instead. Otherwise up to
+    /// `max` new events and retries come due.
+    fn lease(&self, max: usize, alone: bool) -> BoxFuture<'_, StoreResult<Lease>>;
     /// The handler succeeded: the event is done (its key stays for the
     /// deduplication window).
     fn complete(&self, event: &Leased) -> BoxFuture<'_, StoreResult<()>>;

@@ -15,20 +15,32 @@ use crate::webhooks::{run_handler, EventKey, WebhookEvent};
 const STORE_PAUSE: Duration = Duration::from_secs(1);
 
 /// Leases and hands out events until the inbox stops.
+///
+/// An event whose lease ran out (its last delivery never finished: its
+/// process may have died of it) is run alone: the worker waits for every
+/// running handler to finish, leases that one event, and runs it holding
+/// every permit, so that a crash it causes again counts against it only.
 pub(super) async fn run(shared: Arc<Shared>) {
+    let all = u32::try_from(shared.config.concurrency).unwrap_or(u32::MAX);
+    let mut expired_waiting = false;
     loop {
-        let Ok(first) = shared.handlers.clone().acquire_owned().await else {
+        let permit = if expired_waiting {
+            shared.handlers.clone().acquire_many_owned(all).await
+        } else {
+            shared.handlers.clone().acquire_owned().await
+        };
+        let Ok(mut permits) = permit else {
             return;
         };
         if shared.stopping.load(Ordering::Acquire) {
             return;
         }
-        let mut permits = vec![first];
-        while let Ok(permit) = shared.handlers.clone().try_acquire_owned() {
-            permits.push(permit);
+        while let Ok(more) = shared.handlers.clone().try_acquire_owned() {
+            permits.merge(more);
         }
-        let leased = match shared.store.lease(permits.len()).await {
-            Ok(leased) => leased,
+        let alone = permits.num_permits() == shared.config.concurrency;
+        let lease = match shared.store.lease(permits.num_permits(), alone).await {
+            Ok(lease) => lease,
             Err(error) => {
                 tracing::warn!(%error, "the webhook inbox could not lease events");
                 drop(permits);
@@ -36,14 +48,26 @@ pub(super) async fn run(shared: Arc<Shared>) {
                 continue;
             }
         };
-        if leased.is_empty() {
+        expired_waiting = lease.expired_waiting;
+        if lease.events.is_empty() {
             drop(permits);
             // Woken by an event stored here, or by the clock for events
             // stored elsewhere and retries come due.
             let _ = tokio::time::timeout(shared.config.poll, shared.wake.notified()).await;
             continue;
         }
-        for (event, permit) in leased.into_iter().zip(permits) {
+        if alone && lease.expired_waiting {
+            // The store leased the one event whose lease ran out: it runs
+            // with every permit.
+            if let Some(event) = lease.events.into_iter().next() {
+                tokio::spawn(handle(shared.clone(), event, permits));
+            }
+            continue;
+        }
+        for event in lease.events {
+            let Some(permit) = permits.split(1) else {
+                break;
+            };
             tokio::spawn(handle(shared.clone(), event, permit));
         }
     }
