@@ -651,3 +651,44 @@ async fn redis_an_event_whose_handler_kills_its_process_becomes_a_dead_letter() 
     let redis = RedisServer::start();
     a_crashing_event_becomes_a_dead_letter(&redis.url, dir.path()).await;
 }
+
+/// A rolling deploy that turns `keep_chat_order` on: for a while an
+/// instance that keeps order and one that does not share one Redis and
+/// each finishes events the other stored; then only the ordered one is
+/// left. The chat's later events are still handled: the order it keeps
+/// does not depend on which instance finished an event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_instances_that_keep_order_and_ones_that_do_not_never_block_a_chat() {
+    const EVENTS: usize = 120;
+    let redis = RedisServer::start();
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let ordered = Worker::start_with(
+        &redis.url,
+        free_port(),
+        dirs[0].path(),
+        2,
+        100_000,
+        &[("KEEP_CHAT_ORDER", "1")],
+    );
+    let mut unordered = Worker::start(&redis.url, free_port(), dirs[1].path(), 2, 100_000);
+    let events = message_events(EVENTS, |_| "1@s.whatsapp.net".to_string());
+    let (during, after) = events.split_at(EVENTS * 2 / 3);
+
+    // During the deploy, each instance gets every other event.
+    let to_ordered: Vec<_> = during.iter().step_by(2).cloned().collect();
+    let to_unordered: Vec<_> = during.iter().skip(1).step_by(2).cloned().collect();
+    tokio::join!(
+        redeliver(ordered.port, &to_ordered),
+        redeliver(unordered.port, &to_unordered)
+    );
+    wait_until_empty(ordered.port).await;
+    unordered.kill();
+    // After it, the ordered instance alone.
+    redeliver(ordered.port, after).await;
+    wait_until_empty(ordered.port).await;
+
+    let mut handled = effects(dirs[0].path());
+    handled.extend(effects(dirs[1].path()));
+    let all: BTreeSet<String> = ids(EVENTS).into_iter().collect();
+    assert_eq!(handled, all, "every event handled");
+}
