@@ -579,3 +579,44 @@ fn zero_timeouts_and_tokens_with_whitespace_are_handled() {
     let empty = Whapi::builder().token("   ").build().unwrap_err();
     assert!(matches!(empty, Error::Config(_)), "{empty:?}");
 }
+
+/// `copyStory` is a `PUT` that posts a story: after a 502 or a connection
+/// lost mid-way it may have been posted, and it is not sent again (a read
+/// or a `PUT` that sets a state is).
+#[tokio::test]
+async fn a_put_that_creates_something_is_not_resent_after_a_502() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .respond_with(ResponseTemplate::new(502))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true})))
+        .mount(&server)
+        .await;
+    let wa = whapi(&server);
+
+    let copied = wa.copy_story("PsobWy36679._7w-wKmB9tMeGQ").await;
+
+    assert!(
+        matches!(&copied, Err(Error::Api(api)) if api.status.as_u16() == 502),
+        "{copied:?}"
+    );
+    assert_eq!(request_count(&server).await, 1, "sent once");
+    // A PUT that sets a state is sent again after the same 502.
+    server.reset().await;
+    Mock::given(method("PUT"))
+        .respond_with(ResponseTemplate::new(502))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true})))
+        .mount(&server)
+        .await;
+    wa.star_message("PsobWy36679._7w-wKmB9tMeGQ").await.unwrap();
+    assert_eq!(request_count(&server).await, 2, "sent again");
+}

@@ -12,6 +12,13 @@ pub struct Operation {
     pub method: &'static str,
     /// Path template, e.g. `/chats/{ChatID}`.
     pub path: &'static str,
+    /// Whether sending it twice has the effect of sending it once, so that
+    /// it may be sent again after a 502, 503 or 504 or a connection lost
+    /// mid-way: reads, and the `PUT`s and `DELETE`s that set or remove a
+    /// state; never a `POST` or `PATCH`, nor `copyStory` (a `PUT` that
+    /// posts a story). `spec/NORMALIZATION.md` lists every exception to
+    /// the method's rule.
+    pub resend_safe: bool,
 }
 
 include!("operation_table.rs");
@@ -45,5 +52,9 @@ mod tests {
             operation("upload_media_json").map(|op| op.operation_id),
             Some("uploadMedia")
         );
+        assert!(operation("get_chats").is_some_and(|op| op.resend_safe));
+        assert!(operation("star_message").is_some_and(|op| op.resend_safe));
+        assert!(operation("copy_story").is_some_and(|op| !op.resend_safe));
+        assert!(operation("send_message_text").is_some_and(|op| !op.resend_safe));
     }
 }

@@ -212,6 +212,10 @@ impl Error {
     /// a 429, a connection that was never made, or, for GET, HEAD, PUT,
     /// DELETE and OPTIONS, any [retryable](Error::is_retryable) failure.
     ///
+    /// By method alone: one operation breaks the method's rule, `copyStory`
+    /// (a `PUT` that posts a story). The client's own retries decide per
+    /// operation (`whapi_ext::raw::operation(name).resend_safe`).
+    ///
     /// ```
     /// # let e = whapi_ext::Error::Other("x".into());
     /// assert!(!e.is_safe_to_resend(&reqwest::Method::POST));

@@ -1,9 +1,9 @@
 //! Retries that never send a message twice.
 //!
 //! [`RetryPolicy`] says how often and how long to retry; which failures may
-//! be retried at all is fixed, by method and outcome:
+//! be retried at all is fixed, by operation and outcome:
 //!
-//! | outcome | GET, HEAD, PUT, DELETE | POST, PATCH (sends) |
+//! | outcome | reads, and PUTs and DELETEs that set or remove a state | sends (POST, PATCH, and `copyStory`) |
 //! |---|---|---|
 //! | 429 Too Many Requests | retry, honouring `Retry-After` | retry, honouring `Retry-After` |
 //! | 502, 503, 504 | retry | **never**: the server may have acted |
@@ -11,6 +11,10 @@
 //! | connection lost after sending | retry | **never** |
 //! | timeout | never: the time budget is the caller's | **never** |
 //! | any other status | never | never |
+//!
+//! Which operations may be sent again is decided per operation from the
+//! spec (`whapi_client::Operation::resend_safe`): `copyStory` is a `PUT`
+//! that posts a story, and is never sent twice.
 
 use std::time::Duration;
 
@@ -60,12 +64,19 @@ pub(crate) fn is_idempotent(method: &reqwest::Method) -> bool {
     .contains(method)
 }
 
-/// Whether an attempt of `method` that came to `outcome` may be retried.
+/// Whether the operation whose client method is `operation` may be sent
+/// again after an unknown outcome; an operation the table does not know is
+/// not.
+fn resend_safe(operation: &str) -> bool {
+    whapi_client::operation(operation).is_some_and(|op| op.resend_safe)
+}
+
+/// Whether an attempt of `operation` (its client method) that came to
+/// `outcome` may be retried.
 ///
-/// A send (POST) is retried only when the server certainly did not act on
-/// it: a 429, or a connection that was never made.
-pub(crate) fn decide(method: &reqwest::Method, outcome: Outcome) -> Decision {
-    let idempotent = is_idempotent(method);
+/// A send is retried only when the server certainly did not act on it: a
+/// 429, or a connection that was never made.
+pub(crate) fn decide(operation: &str, outcome: Outcome) -> Decision {
     match outcome {
         Outcome::Status {
             status: 429,
@@ -74,9 +85,9 @@ pub(crate) fn decide(method: &reqwest::Method, outcome: Outcome) -> Decision {
         Outcome::Status {
             status: 502..=504,
             retry_after,
-        } if idempotent => Decision::Retry { retry_after },
+        } if resend_safe(operation) => Decision::Retry { retry_after },
         Outcome::ConnectFailed => Decision::Retry { retry_after: None },
-        Outcome::TransportFailed if idempotent => Decision::Retry { retry_after: None },
+        Outcome::TransportFailed if resend_safe(operation) => Decision::Retry { retry_after: None },
         _ => Decision::Stop,
     }
 }
@@ -226,33 +237,43 @@ mod tests {
     }
 
     #[test]
-    fn decides_by_method_and_outcome() {
+    fn decides_by_operation_and_outcome() {
         let retry = Decision::Retry { retry_after: None };
         let cases = [
-            ("GET", status(429), retry),
-            ("POST", status(429), retry),
-            ("GET", status(502), retry),
-            ("GET", status(503), retry),
-            ("DELETE", status(504), retry),
-            ("PUT", status(503), retry),
-            ("HEAD", status(503), retry),
-            ("POST", status(500), Decision::Stop),
-            ("POST", status(502), Decision::Stop),
-            ("POST", status(503), Decision::Stop),
-            ("PATCH", status(503), Decision::Stop),
-            ("GET", status(500), Decision::Stop),
-            ("GET", status(404), Decision::Stop),
-            ("GET", status(200), Decision::Stop),
-            ("GET", Outcome::ConnectFailed, retry),
-            ("POST", Outcome::ConnectFailed, retry),
-            ("GET", Outcome::TransportFailed, retry),
-            ("POST", Outcome::TransportFailed, Decision::Stop),
-            ("GET", Outcome::TimedOut, Decision::Stop),
-            ("POST", Outcome::TimedOut, Decision::Stop),
+            ("get_chats", status(429), retry),
+            ("send_message_text", status(429), retry),
+            ("get_chats", status(502), retry),
+            ("get_chats", status(503), retry),
+            ("delete_chat", status(504), retry),
+            ("star_message", status(503), retry),
+            ("copy_story", status(429), retry),
+            ("copy_story", status(502), Decision::Stop),
+            ("copy_story", Outcome::TransportFailed, Decision::Stop),
+            ("send_message_text", status(500), Decision::Stop),
+            ("send_message_text", status(502), Decision::Stop),
+            ("send_message_text", status(503), Decision::Stop),
+            ("patch_chat", status(503), Decision::Stop),
+            ("no_such_operation", status(503), Decision::Stop),
+            ("get_chats", status(500), Decision::Stop),
+            ("get_chats", status(404), Decision::Stop),
+            ("get_chats", status(200), Decision::Stop),
+            ("get_chats", Outcome::ConnectFailed, retry),
+            ("send_message_text", Outcome::ConnectFailed, retry),
+            ("get_chats", Outcome::TransportFailed, retry),
+            (
+                "send_message_text",
+                Outcome::TransportFailed,
+                Decision::Stop,
+            ),
+            ("get_chats", Outcome::TimedOut, Decision::Stop),
+            ("send_message_text", Outcome::TimedOut, Decision::Stop),
         ];
-        for (method, outcome, expected) in cases {
-            let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-            assert_eq!(decide(&method, outcome), expected, "{method} {outcome:?}");
+        for (operation, outcome, expected) in cases {
+            assert_eq!(
+                decide(operation, outcome),
+                expected,
+                "{operation} {outcome:?}"
+            );
         }
     }
 
@@ -263,7 +284,7 @@ mod tests {
             retry_after: Some(Duration::from_secs(7)),
         };
         assert_eq!(
-            decide(&reqwest::Method::POST, outcome),
+            decide("send_message_text", outcome),
             Decision::Retry {
                 retry_after: Some(Duration::from_secs(7))
             }

@@ -90,7 +90,9 @@ impl<'a> Again<'a> {
 struct FirstAttempt<'a> {
     transport: &'a RetryingTransport,
     client: &'a reqwest::Client,
-    method: reqwest::Method,
+    /// The operation's client method, for whether it may be sent again
+    /// after an unknown outcome (looked up only when one comes).
+    operation: &'static str,
     in_force: InForce,
     started: Instant,
     /// How to make the next attempt, if the policy allows one and the
@@ -155,6 +157,7 @@ impl RetryingTransport {
         mut request: reqwest::Request,
         rebuild: Option<Rebuild<'a>>,
         span: tracing::Span,
+        operation: &'static str,
     ) -> Attempting<'a, impl Future<Output = reqwest::Result<reqwest::Response>> + Send + 'static>
     {
         let in_force = self.prepare(&mut request);
@@ -168,7 +171,7 @@ impl RetryingTransport {
         let first = FirstAttempt {
             transport: self,
             client,
-            method: request.method().clone(),
+            operation,
             in_force,
             started: Instant::now(),
             again,
@@ -202,7 +205,7 @@ impl RetryingTransport {
         // Made in its box, not moved there.
         let attempting = Box::write(
             Box::new_uninit(),
-            self.start(client, request, rebuild, span),
+            self.start(client, request, rebuild, span, operation),
         );
         Box::into_pin(attempting)
     }
@@ -241,7 +244,7 @@ where
         };
         let outcome = attempt_finished(1, &result, first.started);
         if first.again.is_some() {
-            if let Decision::Retry { retry_after } = decide(&first.method, outcome) {
+            if let Decision::Retry { retry_after } = decide(first.operation, outcome) {
                 let retrying = Retrying {
                     first,
                     span: this.span.clone(),
@@ -275,7 +278,7 @@ impl Retrying<'_> {
         let FirstAttempt {
             transport,
             client,
-            method,
+            operation,
             in_force,
             started,
             mut again,
@@ -324,7 +327,7 @@ impl Retrying<'_> {
             let attempt_started = Instant::now();
             result = client.execute(next).await;
             outcome = attempt_finished(attempt, &result, attempt_started);
-            retry_after = match decide(&method, outcome) {
+            retry_after = match decide(operation, outcome) {
                 Decision::Retry { retry_after } => retry_after,
                 Decision::Stop => {
                     finished(&span, attempt, started, outcome);

@@ -89,7 +89,10 @@ pub(crate) fn run_progenitor(
 /// The operation table: one `Operation` per client method, sorted by method
 /// name so lookups can binary-search it. Fails if an operation of the spec
 /// has no method.
-pub fn operation_table(rows: &[crate::inventory::Row]) -> Result<String, GenError> {
+pub fn operation_table(
+    rows: &[crate::inventory::Row],
+    spec: &serde_json::Value,
+) -> Result<String, GenError> {
     let mut rows: Vec<&crate::inventory::Row> = rows.iter().collect();
     rows.sort_by(|a, b| a.rust_method.cmp(&b.rust_method));
     if let Some(row) = rows.iter().find(|row| row.rust_method == "MISSING") {
@@ -101,7 +104,15 @@ pub fn operation_table(rows: &[crate::inventory::Row]) -> Result<String, GenErro
     let entries = rows.iter().map(|row| {
         let (name, id, method, path) =
             (&row.rust_method, &row.operation_id, &row.method, &row.path);
-        quote::quote!(Operation { name: #name, operation_id: #id, method: #method, path: #path })
+        let operation = crate::spec_operation(spec, method, path);
+        let resend_safe = crate::resend::resend(id, method, operation).safe;
+        quote::quote!(Operation {
+            name: #name,
+            operation_id: #id,
+            method: #method,
+            path: #path,
+            resend_safe: #resend_safe,
+        })
     });
     let tokens = quote::quote! {
         /// Every operation, sorted by `name`.

@@ -24,6 +24,7 @@ mod load;
 pub mod normalize;
 mod raw_client;
 mod report;
+mod resend;
 mod sandbox_spec;
 mod schemars_feature;
 mod walk;
@@ -55,6 +56,16 @@ pub mod paths {
     pub const OPERATION_TABLE: &str = "whapi-client/src/operation_table.rs";
     /// The spec the sandbox embeds: the normalized one without its prose.
     pub const SANDBOX_SPEC: &str = "whapi-ext/src/sandbox/spec.json";
+}
+
+/// The spec's object of the operation at `method` (upper case) and `path`,
+/// or `null`.
+pub(crate) fn spec_operation<'a>(
+    spec: &'a serde_json::Value,
+    method: &str,
+    path: &str,
+) -> &'a serde_json::Value {
+    &spec["paths"][path][method.to_ascii_lowercase()]
 }
 
 /// One output file: where it goes and what it holds.
@@ -98,12 +109,26 @@ pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<Outpu
     }
     let mut table_rows = rows.clone();
     table_rows.extend(twins);
-    let table = generate::operation_table(&table_rows)?;
+    let table = generate::operation_table(&table_rows, &normalized.spec)?;
     let plans = calls::plans(&normalized.spec, &file, &rows)?;
     let calls = calls::generate_calls(&plans)?;
     let call_cases = contract::generate_call_cases(&normalized.spec, &plans)?;
     let cases = contract::generate_cases(&normalized.spec, &rows, &file)?;
-    let report = report::render(&normalized.report);
+    let mut report = report::render(&normalized.report);
+    let decisions: Vec<(&str, &str, &str, resend::Resend)> = rows
+        .iter()
+        .map(|row| {
+            let operation = spec_operation(&normalized.spec, &row.method, &row.path);
+            let decided = resend::resend(&row.operation_id, &row.method, operation);
+            (
+                row.operation_id.as_str(),
+                row.method.as_str(),
+                row.path.as_str(),
+                decided,
+            )
+        })
+        .collect();
+    report.push_str(&resend::report(&decisions));
     let sandbox_spec = sandbox_spec::render(&normalized.spec)?;
     let mut spec = serde_json::to_string_pretty(&normalized.spec)
         .map_err(|e| GenError::OpenApi(e.to_string()))?;

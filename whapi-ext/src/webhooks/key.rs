@@ -40,6 +40,7 @@ const LONGEST_HEAD: usize = 140;
 /// How long a subject's latest change is compared with new deliveries: the
 /// longest the service waits between two deliveries of one event (the
 /// spec's `max_callback_backoff_delay_ms` is at most an hour).
+#[cfg(any(feature = "sqlite", feature = "redis"))]
 pub(crate) const STATE_WINDOW: Duration = Duration::from_secs(3600);
 
 /// An event's deduplication key: equal for two deliveries of one event,
