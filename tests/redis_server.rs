@@ -91,6 +91,25 @@ impl RedisServer {
         }
     }
 
+    /// Freezes it (SIGSTOP): its connections stay open and nothing answers,
+    /// as a stalled server or a half-open connection looks to a client.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a paused server go on (SIGCONT).
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(sent, "kill {signal} redis-server");
+    }
+
     /// Stops it at once (SIGKILL), as a crash would.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -100,6 +119,7 @@ impl RedisServer {
 
 impl Drop for RedisServer {
     fn drop(&mut self) {
+        // A paused server takes SIGKILL too.
         self.kill();
     }
 }

@@ -692,3 +692,57 @@ async fn redis_instances_that_keep_order_and_ones_that_do_not_never_block_a_chat
     let all: BTreeSet<String> = ids(EVENTS).into_iter().collect();
     assert_eq!(handled, all, "every event handled");
 }
+
+/// A Redis that stops answering (SIGSTOP: its connections stay open, as a
+/// stalled server or a half-open connection looks) in the middle of a
+/// flood: every event posted meanwhile is answered `503` within the
+/// inbox's Redis timeout (2 s), none is acknowledged, and once Redis goes
+/// on (SIGCONT) everything is handled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_a_stalled_redis_gets_503_within_its_timeout_and_loses_nothing() {
+    const EVENTS: usize = 300;
+    /// The inbox's Redis timeout, and room for a loaded machine to answer.
+    const ANSWER_WITHIN: Duration = Duration::from_secs(2 + 8);
+    let dir = tempfile::tempdir().unwrap();
+    let redis = RedisServer::start();
+    let worker = Worker::start(&redis.url, free_port(), dir.path(), 2, 100_000);
+    let events = message_events(EVENTS, |id| format!("{}@s.whatsapp.net", &id[..4]));
+    let (before, during) = events.split_at(EVENTS / 2);
+
+    redeliver(worker.port, before).await;
+    redis.pause();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let answers: Vec<(u16, Duration)> = futures::stream::iter(during.iter().take(48))
+        .map(|(_, body)| {
+            let http = http.clone();
+            async move {
+                let started = Instant::now();
+                (
+                    post(&http, worker.port, body.clone()).await,
+                    started.elapsed(),
+                )
+            }
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    redis.resume();
+
+    let slowest = answers.iter().map(|(_, took)| *took).max().unwrap();
+    assert!(
+        answers.iter().all(|(status, _)| *status == 503),
+        "every event posted while Redis stalled is refused: {answers:?}"
+    );
+    assert!(
+        slowest < ANSWER_WITHIN,
+        "answered within the timeout: the slowest took {slowest:?}"
+    );
+    redeliver(worker.port, during).await;
+    wait_until_empty(worker.port).await;
+    let all: BTreeSet<String> = ids(EVENTS).into_iter().collect();
+    assert_eq!(effects(dir.path()), all, "every event has its effect");
+    println!("stalled Redis: 48 refused, the slowest answer in {slowest:?}");
+}
