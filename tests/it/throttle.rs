@@ -398,3 +398,109 @@ async fn a_redis_budget_keeps_gaps_caps_and_new_chats_across_clients() {
     );
     let _ = (a1, b1);
 }
+
+/// A warm-up that starts at 0 is refused with an error naming it, before
+/// anything is sent, in process and through Redis; it never panics.
+#[tokio::test]
+async fn a_warm_up_from_0_is_an_error_not_a_panic() {
+    let limits = Limits::conversational().with_warm_up(WarmUp {
+        start: 0.0,
+        days: 4,
+        elapsed_days: 0,
+    });
+    let in_process = wa()
+        .throttled(limits.clone())
+        .send(A, async { Ok::<_, Error>(()) })
+        .await;
+    assert!(
+        matches!(&in_process, Err(Error::InvalidArgument(i)) if i.field() == "warm_up.start"),
+        "{in_process:?}"
+    );
+    let redis = whapi_tests::redis_server::RedisServer::start();
+    let shared = Throttle::shared(&wa(), limits, &redis.url, "warm-0").await;
+    assert!(
+        matches!(&shared, Err(Error::InvalidArgument(i)) if i.field() == "warm_up.start"),
+        "{:?}",
+        shared.err()
+    );
+}
+
+/// Limits of every kind, with windows and intervals of seconds or more:
+/// a test's sends, all within a second, meet them as a schedule would.
+fn any_limits() -> impl proptest::strategy::Strategy<Value = Limits> {
+    use proptest::prelude::*;
+    let seconds =
+        |choices: Vec<u64>| proptest::sample::select(choices).prop_map(Duration::from_secs);
+    let cap = (1u32..6, seconds(vec![60, 3600])).prop_map(|(sends, window)| Cap { sends, window });
+    let warm_up =
+        (0.05f64..=1.0, 1u32..10, 0u32..12).prop_map(|(start, days, elapsed_days)| WarmUp {
+            start,
+            days,
+            elapsed_days,
+        });
+    (
+        seconds(vec![0, 5, 60]),
+        seconds(vec![0, 2, 60]),
+        1u32..4,
+        proptest::collection::vec(cap, 0..3),
+        proptest::option::of(1u32..4),
+        proptest::option::of(warm_up),
+    )
+        .prop_map(|(gap, interval, burst, caps, new_chats, warm_up)| {
+            let mut limits = Limits::none().with_per_chat_gap(gap);
+            limits.min_interval = interval;
+            limits.burst = n(burst);
+            for cap in caps {
+                limits = limits.with_cap(cap);
+            }
+            if let Some(chats) = new_chats {
+                limits = limits.with_new_chats_per_day(chats);
+            }
+            if let Some(warm_up) = warm_up {
+                limits = limits.with_warm_up(warm_up);
+            }
+            limits
+        })
+}
+
+/// The budget in process and the one shared through Redis give the same
+/// schedule: on the same limits, of the same sends made one after another,
+/// they let the same ones go now and hold back the same others.
+#[test]
+fn the_budget_in_process_and_the_one_in_redis_allow_the_same_sends() {
+    use proptest::prelude::*;
+    let redis = whapi_tests::redis_server::RedisServer::start();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let channel = std::sync::atomic::AtomicUsize::new(0);
+    let config = ProptestConfig {
+        cases: 48,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    proptest!(config, |(limits in any_limits(), chats in proptest::collection::vec(0usize..4, 1..14))| {
+        let channel = format!("same-{}", channel.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        let (here, shared) = runtime.block_on(async {
+            let here = wa().throttled(limits.clone());
+            let shared = Throttle::shared(&wa(), limits.clone(), &redis.url, &channel).await.unwrap();
+            let mut allowed = (Vec::new(), Vec::new());
+            for chat in &chats {
+                let to = [A, B, C, "15550100004"][*chat];
+                // Held back: its turn is seconds away, past the deadline.
+                let go = |paced: &Throttle| {
+                    let paced = paced.clone();
+                    async move {
+                        paced
+                            .send(to, async { Ok::<_, Error>(()) })
+                            .within(Duration::from_millis(500))
+                            .await
+                            .is_ok()
+                    }
+                };
+                allowed.0.push(go(&here).await);
+                allowed.1.push(go(&shared).await);
+            }
+            allowed
+        });
+        prop_assert_eq!(here, shared, "limits {:?}, chats {:?}", limits, chats);
+    });
+}

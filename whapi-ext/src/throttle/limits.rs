@@ -3,6 +3,8 @@
 use std::num::NonZeroU32;
 use std::time::Duration;
 
+use crate::{Error, Invalid, Problem, Result};
+
 /// How many sends a window of time allows, counting back from now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cap {
@@ -26,9 +28,14 @@ pub struct WarmUp {
 
 impl WarmUp {
     /// The fraction of the limits on `day` (counted from the warm-up's
-    /// start), rising linearly.
+    /// start), rising linearly. A `start` outside (0, 1] (which
+    /// [`Limits::validate`] refuses) reads as the nearest value inside.
     pub fn factor(&self, day: u64) -> f64 {
-        let start = self.start.clamp(f64::MIN_POSITIVE, 1.0);
+        let start = if self.start.is_nan() {
+            1.0
+        } else {
+            self.start.clamp(f64::MIN_POSITIVE, 1.0)
+        };
         if self.days == 0 || day >= u64::from(self.days) {
             return 1.0;
         }
@@ -235,15 +242,58 @@ impl Limits {
         self
     }
 
+    /// Checks what a send could not keep to: a warm-up must start above 0
+    /// and at most at the full limits, and typing must have a rate.
+    /// [`Throttle::shared`](super::Throttle::shared) refuses limits that
+    /// fail it, and a throttle made with
+    /// [`Whapi::throttled`](crate::Whapi::throttled) answers every send
+    /// with its error.
+    pub fn validate(&self) -> Result<()> {
+        match self.problems() {
+            Some(invalid) => Err(Error::InvalidArgument(invalid)),
+            None => Ok(()),
+        }
+    }
+
+    /// What [`Limits::validate`] refuses, if anything.
+    pub(crate) fn problems(&self) -> Option<Invalid> {
+        let mut problems = Vec::new();
+        if let Some(warm_up) = &self.warm_up {
+            if !(warm_up.start > 0.0 && warm_up.start <= 1.0) {
+                problems.push(Problem::new(
+                    "warm_up.start",
+                    format!(
+                        "the fraction of the limits on day 0, above 0 and at most 1 (not {})",
+                        warm_up.start
+                    ),
+                ));
+            }
+        }
+        if let Some(typing) = &self.typing {
+            if !(typing.chars_per_second.is_finite() && typing.chars_per_second >= 0.0) {
+                problems.push(Problem::new(
+                    "typing.chars_per_second",
+                    format!(
+                        "characters a second, 0 or more (not {})",
+                        typing.chars_per_second
+                    ),
+                ));
+            }
+        }
+        Invalid::of(problems)
+    }
+
     /// The limits of `day` of the warm-up: caps and new chats scaled down
-    /// (at least 1 each), the interval stretched.
+    /// (at least 1 each), the interval stretched (to a day at most).
     pub(crate) fn on_day(&self, day: u64) -> Scaled {
         let factor = self
             .warm_up
             .map_or(1.0, |w| w.factor(day + u64::from(w.elapsed_days)));
         let scale = |n: u32| ((f64::from(n) * factor).floor() as u32).max(1);
+        let stretched = Duration::try_from_secs_f64(self.min_interval.as_secs_f64() / factor)
+            .map_or(DAY, |interval| interval.min(DAY));
         Scaled {
-            min_interval: self.min_interval.div_f64(factor),
+            min_interval: stretched.max(self.min_interval),
             caps: self
                 .caps
                 .iter()
@@ -281,6 +331,28 @@ mod tests {
         let limits = Limits::none().with_daily_cap(100).with_warm_up(warm);
         assert_eq!(limits.on_day(0).caps[0].sends, 20);
         assert_eq!(limits.on_day(4).caps[0].sends, 100);
+    }
+
+    #[test]
+    fn a_warm_up_that_starts_at_0_is_refused_and_never_panics() {
+        for start in [0.0, -1.0, 1.5, f64::NAN] {
+            let limits = Limits::conversational().with_warm_up(WarmUp {
+                start,
+                days: 4,
+                elapsed_days: 0,
+            });
+            let refused = limits.validate().unwrap_err();
+            assert!(refused.to_string().contains("warm_up.start"), "{refused}");
+            // Read anyway, it stretches the interval to a day at most.
+            assert!(limits.on_day(0).min_interval <= DAY);
+        }
+        let fine = Limits::conversational().with_warm_up(WarmUp {
+            start: 0.2,
+            days: 4,
+            elapsed_days: 0,
+        });
+        assert!(fine.validate().is_ok());
+        assert_eq!(fine.on_day(0).min_interval, Duration::from_secs(15));
     }
 
     #[test]

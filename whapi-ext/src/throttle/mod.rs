@@ -46,7 +46,7 @@ use tokio::time::Instant;
 use whapi_client::{types, BoxFuture};
 
 use crate::ids::{ChatId, IntoId};
-use crate::{Error, Result, Whapi};
+use crate::{Error, Invalid, Result, Whapi};
 use budget::{Budget, InProcess, Take};
 
 pub use limits::{Cap, Limits, Typing, WarmUp};
@@ -61,6 +61,8 @@ pub struct Throttle {
 struct Inner {
     wa: Whapi,
     limits: Limits,
+    /// What [`Limits::validate`] refused of them: every send answers it.
+    invalid: Option<Invalid>,
     budget: Box<dyn Budget>,
     /// One queue per chat, so that sends to a chat keep their order.
     chats: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
@@ -91,6 +93,7 @@ impl Throttle {
         Self {
             inner: Arc::new(Inner {
                 wa,
+                invalid: limits.problems(),
                 limits,
                 budget,
                 chats: Mutex::new(HashMap::new()),
@@ -109,6 +112,7 @@ impl Throttle {
         redis_url: &str,
         channel: &str,
     ) -> Result<Self> {
+        limits.validate()?;
         let budget = redis_budget::RedisBudget::connect(redis_url, channel, limits.clone()).await?;
         Ok(Self::with_budget(wa.clone(), limits, Box::new(budget)))
     }
@@ -216,15 +220,28 @@ impl Throttle {
     }
 
     /// Waits until the budget gives `chat` a slot: a random jitter, then
-    /// the budget's word, again and again.
-    async fn turn(&self, chat: &str) -> Result<()> {
+    /// the budget's word, again and again; gives up at once when the budget
+    /// says the turn comes after `deadline`.
+    async fn turn(&self, chat: &str, deadline: Option<Instant>) -> Result<()> {
+        if let Some(invalid) = &self.inner.invalid {
+            return Err(Error::InvalidArgument(invalid.clone()));
+        }
         loop {
             sleep(self.jitter()).await;
             match self.inner.budget.take(chat).await? {
                 Take::Go => return Ok(()),
+                Take::Wait(wait) if deadline.is_some_and(|d| Instant::now() + wait > d) => {
+                    return Err(past_deadline());
+                }
                 Take::Wait(wait) => sleep(wait).await,
             }
         }
+    }
+}
+
+fn past_deadline() -> Error {
+    Error::Throttled {
+        reason: "its turn did not come before its deadline".into(),
     }
 }
 
@@ -278,16 +295,12 @@ where
             let queue = throttle.queue(chat.as_str());
             let waiting = async {
                 let turn = queue.lock_owned().await;
-                throttle.turn(chat.as_str()).await.map(|()| turn)
+                throttle.turn(chat.as_str(), deadline).await.map(|()| turn)
             };
             let _turn = match deadline {
-                Some(deadline) => {
-                    tokio::time::timeout_at(deadline, waiting)
-                        .await
-                        .map_err(|_| Error::Throttled {
-                            reason: "its turn did not come before its deadline".into(),
-                        })??
-                }
+                Some(deadline) => tokio::time::timeout_at(deadline, waiting)
+                    .await
+                    .map_err(|_| past_deadline())??,
                 None => waiting.await?,
             };
             let result = call.await;

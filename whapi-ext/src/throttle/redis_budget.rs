@@ -79,7 +79,7 @@ if is_new and new_cap >= 0 then
 end
 
 if interval > 0 then
-  local step = interval / factor
+  local step = math.max(interval, math.min(interval / factor, day_ms))
   local tau = step * (burst - 1)
   local tat = tonumber(redis.call('GET', p .. ':tat') or '0')
   if tat < now then tat = now end
