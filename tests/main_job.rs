@@ -26,8 +26,12 @@ use tokio::sync::mpsc;
 use whapi_client::types;
 use whapi_ext::media::MediaSource;
 use whapi_ext::sandbox::Sandbox;
-use whapi_ext::webhooks::{Inbox, Method, Payload, WebhookEvent};
+use whapi_ext::webhooks::{Inbox, Method, Payload, WebhookEvent, WebhookVerifier};
 use whapi_ext::Whapi;
+
+/// The secret header the sandbox sends with each webhook and the inbox
+/// checks: without one, anyone could post a fake event.
+const WEBHOOK_SECRET: &str = "main-job-s3cr3t";
 
 #[tokio::main]
 async fn main() -> Result<(), common::Failure> {
@@ -121,6 +125,7 @@ async fn webhooks_through_the_sandbox(
     let db = common::TempFile::new("whapi-main-job");
     let bot = wa.clone();
     let inbox = Inbox::builder()
+        .verifier(WebhookVerifier::new("x-webhook-secret", WEBHOOK_SECRET)?)
         .sqlite(&db.0, move |event: WebhookEvent| {
             let (bot, handled) = (bot.clone(), handled.clone());
             async move {
@@ -146,7 +151,13 @@ async fn webhooks_through_the_sandbox(
         type_: Some(types::WebhookEventTypeType::Messages),
         method: Some(types::EventMethod::Post),
     };
-    wa.ensure_webhook(&url, vec![messages_post], None).await?;
+    wa.ensure_webhook_with_headers(
+        &url,
+        vec![messages_post],
+        None,
+        &[("x-webhook-secret", WEBHOOK_SECRET)],
+    )
+    .await?;
 
     sandbox.receive_text("+1 555 010 0009", "hi bot").await?;
     let event = tokio::time::timeout(Duration::from_secs(30), handled_rx.recv())
@@ -171,6 +182,7 @@ async fn webhooks_through_the_sandbox(
     // The service delivers again what it is not sure arrived.
     let again = reqwest::Client::new()
         .post(&url)
+        .header("x-webhook-secret", WEBHOOK_SECRET)
         .body(serde_json::to_vec(&event)?)
         .send()
         .await?

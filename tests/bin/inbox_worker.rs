@@ -75,6 +75,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(Duration::from_millis)
         .unwrap_or((handler_time * 2).max(Duration::from_secs(5)));
     let builder = Inbox::builder()
+        .without_verification()
         .concurrency(8)
         .capacity(capacity.parse()?)
         .backoff(Duration::from_millis(50), Duration::from_millis(500))

@@ -115,6 +115,7 @@ impl Log {
 /// Quick retries and polls, for tests.
 fn quick() -> InboxBuilder {
     Inbox::builder()
+        .without_verification()
         .backoff(Duration::from_millis(10), Duration::from_millis(50))
         .poll_interval(Duration::from_millis(20))
 }

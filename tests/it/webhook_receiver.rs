@@ -121,7 +121,8 @@ fn failing_once() -> (WebhookReceiver, Arc<Mutex<Vec<String>>>) {
             }
             Ok(())
         }
-    });
+    })
+    .without_verification();
     (receiver, calls)
 }
 
@@ -160,6 +161,7 @@ async fn past_its_concurrency_or_timeout_the_receiver_answers_503_or_500() {
         }
     })
     .concurrency(1)
+    .without_verification()
     .router("/hook");
     let address = crate::serve(router).await;
 
@@ -182,6 +184,7 @@ async fn past_its_concurrency_or_timeout_the_receiver_answers_503_or_500() {
         Ok::<(), String>(())
     })
     .timeout(Duration::from_millis(300))
+    .without_verification()
     .router("/hook");
     let slow = crate::serve(slow).await;
     assert_eq!(
@@ -309,6 +312,7 @@ async fn a_panicking_handler_gets_500_and_the_receiver_keeps_working() {
             Ok::<(), String>(())
         }
     })
+    .without_verification()
     .router("hook");
     let address = crate::serve(router).await;
 
@@ -390,4 +394,25 @@ async fn ensure_webhook_keeps_other_webhooks_and_renames_deprecated_events() {
         patches[0]["webhooks"][1]["mode"], "body",
         "mode left as it was"
     );
+}
+
+/// Who may post is a choice: with neither a verifier nor
+/// `without_verification`, the receiver and the inbox refuse everything.
+#[tokio::test]
+async fn a_receiver_or_inbox_with_no_verification_chosen_refuses_every_request() {
+    let receiver =
+        WebhookReceiver::new(|_: WebhookEvent| async { Ok::<(), String>(()) }).router("/hook");
+    let receiver = crate::serve(receiver).await;
+    assert_eq!(post(receiver, None, event("ANY")).await, 401);
+
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = whapi_ext::webhooks::Inbox::builder()
+        .sqlite(dir.path().join("inbox.db"), |_: WebhookEvent| async {
+            Ok::<(), String>(())
+        })
+        .await
+        .unwrap();
+    let address = crate::serve(inbox.router("/hook")).await;
+    assert_eq!(post(address, None, event("ANY")).await, 401);
+    assert_eq!(inbox.waiting().await.unwrap(), 0, "nothing stored");
 }

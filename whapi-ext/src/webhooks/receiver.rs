@@ -13,9 +13,14 @@
 //! It accepts any method on its path and below it, so the webhook modes
 //! `body`, `path` and `method` all reach it.
 //!
+//! Who may post is an explicit choice: a [`WebhookVerifier`] checks a
+//! secret header, or [`WebhookReceiver::without_verification`] lets anyone
+//! who reaches the URL post events (logged once at start). With neither,
+//! every request is refused with `401` (and that is logged once).
+//!
 //! | request | answer |
 //! |---|---|
-//! | header missing or wrong | `401 Unauthorized` (the body is not read) |
+//! | header missing or wrong, or no verification chosen | `401 Unauthorized` (the body is not read) |
 //! | body over the limit | `413 Payload Too Large` |
 //! | body not a webhook event | `400 Bad Request` (logged) |
 //! | an event handled recently, or now by the handler | `200 OK` |
@@ -37,6 +42,10 @@ use super::{handler, EventKey, Handler, WebhookEvent, WebhookVerifier};
 
 /// Default body limit: 5 MiB, far above any event the service sends.
 pub const DEFAULT_BODY_LIMIT: usize = 5 * 1024 * 1024;
+
+/// The receiver's default handler timeout: two sends at the client's
+/// default request timeout (60 s).
+const DEFAULT_HANDLER_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A sender that takes longer to send its body is cut off (`408`): slow
 /// senders cannot hold the receiver's room for ever.
@@ -62,7 +71,7 @@ const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 #[must_use]
 pub struct WebhookReceiver {
     handler: Handler,
-    verifier: Option<WebhookVerifier>,
+    verification: Verification,
     body_limit: usize,
     concurrency: usize,
     timeout: Duration,
@@ -72,7 +81,7 @@ pub struct WebhookReceiver {
 impl std::fmt::Debug for WebhookReceiver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebhookReceiver")
-            .field("verifier", &self.verifier)
+            .field("verification", &self.verification)
             .field("body_limit", &self.body_limit)
             .field("concurrency", &self.concurrency)
             .field("timeout", &self.timeout)
@@ -81,10 +90,40 @@ impl std::fmt::Debug for WebhookReceiver {
     }
 }
 
+/// Who may post webhooks: whoever a verifier accepts, anyone (chosen so),
+/// or no one until one of the two is chosen.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Verification {
+    /// Neither chosen: every request is refused.
+    #[default]
+    Unchosen,
+    /// Requests the verifier accepts.
+    By(Arc<WebhookVerifier>),
+    /// Anyone who reaches the URL.
+    Anyone,
+}
+
+impl Verification {
+    /// Logs, once as a router is made, what the choice means.
+    pub(crate) fn announce(&self, path: &str) {
+        match self {
+            Verification::Unchosen => tracing::error!(
+                path,
+                "no webhook verification chosen: every request is refused (401); set a verifier, or call without_verification()"
+            ),
+            Verification::Anyone => tracing::warn!(
+                path,
+                "webhooks accepted without verification: anyone who can reach this URL can post events"
+            ),
+            Verification::By(_) => {}
+        }
+    }
+}
+
 #[derive(Clone)]
 struct Shared {
     handler: Handler,
-    verifier: Option<Arc<WebhookVerifier>>,
+    verification: Verification,
     body_limit: usize,
     timeout: Duration,
     running: Arc<tokio::sync::Semaphore>,
@@ -110,17 +149,25 @@ impl WebhookReceiver {
     {
         Self {
             handler: handler(handler_fn),
-            verifier: None,
+            verification: Verification::Unchosen,
             body_limit: DEFAULT_BODY_LIMIT,
             concurrency: 64,
-            timeout: Duration::from_secs(30),
+            timeout: DEFAULT_HANDLER_TIMEOUT,
             remembered: 10_000,
         }
     }
 
     /// Refuses requests without the configured header (`401`).
     pub fn verifier(mut self, verifier: WebhookVerifier) -> Self {
-        self.verifier = Some(verifier);
+        self.verification = Verification::By(Arc::new(verifier));
+        self
+    }
+
+    /// Accepts requests from anyone who reaches the URL: for a receiver
+    /// behind something that checks them already, or in a test. Without
+    /// this or a [verifier](Self::verifier), every request is refused.
+    pub fn without_verification(mut self) -> Self {
+        self.verification = Verification::Anyone;
         self
     }
 
@@ -136,8 +183,12 @@ impl WebhookReceiver {
         self
     }
 
-    /// A handler running longer fails (`500`; default 30 s, under the
-    /// service's own wait for an answer).
+    /// A handler running longer fails (`500`; default 2 min: longer than
+    /// a send at the client's default request timeout, 60 s, so that a
+    /// slow send is not cancelled mid-way and sent again when the event
+    /// is). The service may stop waiting for the answer first; its
+    /// redelivery meanwhile is answered `503` while the handler runs, and
+    /// `200` once it succeeded.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -153,9 +204,10 @@ impl WebhookReceiver {
     /// The router, receiving requests of any method on `path` and below it
     /// (`/webhook`, `/webhook/messages/post`).
     pub fn router(self, path: &str) -> Router {
+        self.verification.announce(path);
         let shared = Shared {
             handler: self.handler,
-            verifier: self.verifier.map(Arc::new),
+            verification: self.verification,
             body_limit: self.body_limit,
             timeout: self.timeout,
             running: Arc::new(tokio::sync::Semaphore::new(self.concurrency)),
@@ -184,18 +236,22 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
         .route(&nested, route)
 }
 
-/// The body of a request that passed the verifier and the size limit, or
-/// the status refusing it.
+/// The body of a request that passed the verification and the size
+/// limit, or the status refusing it.
 pub(crate) async fn read_verified(
-    verifier: Option<&WebhookVerifier>,
+    verification: &Verification,
     body_limit: usize,
     request: Request,
 ) -> Result<axum::body::Bytes, StatusCode> {
-    if let Some(verifier) = verifier {
-        if let Err(refusal) = verifier.verify(request.headers()) {
-            tracing::warn!(%refusal, "webhook refused");
-            return Err(StatusCode::UNAUTHORIZED);
+    match verification {
+        Verification::Unchosen => return Err(StatusCode::UNAUTHORIZED),
+        Verification::By(verifier) => {
+            if let Err(refusal) = verifier.verify(request.headers()) {
+                tracing::warn!(%refusal, "webhook refused");
+                return Err(StatusCode::UNAUTHORIZED);
+            }
         }
+        Verification::Anyone => {}
     }
     let read = axum::body::to_bytes(request.into_body(), body_limit);
     match tokio::time::timeout(BODY_READ_TIMEOUT, read).await {
@@ -227,7 +283,7 @@ async fn receive(State(shared): State<Shared>, request: Request) -> Response {
     let Ok(_permit) = shared.running.clone().try_acquire_owned() else {
         return busy();
     };
-    let body = match read_verified(shared.verifier.as_deref(), shared.body_limit, request).await {
+    let body = match read_verified(&shared.verification, shared.body_limit, request).await {
         Ok(body) => body,
         Err(status) => return status.into_response(),
     };

@@ -16,13 +16,19 @@ impl Inbox {
     ///
     /// | request | answer |
     /// |---|---|
-    /// | header missing or wrong | `401` (the body is not read) |
+    /// | header missing or wrong, or no verification chosen | `401` (the body is not read) |
     /// | body over the limit | `413` |
     /// | body not a webhook event | `400` |
     /// | stored, or stored before | `200` |
     /// | inbox full, busy, shutting down, or its store failing | `503` with `Retry-After` |
     #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+    ///
+    /// Who may post is chosen on the builder:
+    /// [`verifier`](super::InboxBuilder::verifier) or
+    /// [`without_verification`](super::InboxBuilder::without_verification);
+    /// with neither, every request is refused with `401`.
     pub fn router(&self, path: &str) -> Router {
+        self.shared.config.verification.announce(path);
         routes(path, any(receive)).with_state(self.clone())
     }
 }
@@ -34,7 +40,7 @@ async fn receive(State(inbox): State<Inbox>, request: Request) -> Response {
         return answer(Acceptance::Busy);
     };
     let config = &inbox.shared.config;
-    let body = match read_verified(config.verifier.as_ref(), config.body_limit, request).await {
+    let body = match read_verified(&config.verification, config.body_limit, request).await {
         Ok(body) => body,
         Err(status) => return status.into_response(),
     };

@@ -18,9 +18,10 @@
 //! ```no_run
 //! # #[cfg(all(feature = "sqlite", feature = "axum"))]
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use whapi_ext::webhooks::{Inbox, WebhookEvent};
+//! use whapi_ext::webhooks::{Inbox, WebhookEvent, WebhookVerifier};
 //!
 //! let inbox = Inbox::builder()
+//!     .verifier(WebhookVerifier::new("x-webhook-secret", "s3cr3t")?)
 //!     .concurrency(8)
 //!     .sqlite("webhooks.db", |event: WebhookEvent| async move {
 //!         println!("{} {}", event.event_type, event.key());
@@ -53,6 +54,9 @@ use self::store::{NewEvent, Policy, Put, Store};
 use super::{EventKey, Handler, ParseError, WebhookEvent};
 use crate::{Error, Result};
 
+/// The inbox's default handler timeout.
+const DEFAULT_HANDLER_TIMEOUT: Duration = Duration::from_secs(300);
+
 /// How an inbox runs; see [`Inbox::builder`].
 #[derive(Debug, Clone)]
 #[must_use]
@@ -68,7 +72,7 @@ pub struct InboxBuilder {
     poll: Duration,
     ordered: bool,
     #[cfg(feature = "axum")]
-    verifier: Option<super::WebhookVerifier>,
+    verification: super::receiver::Verification,
     #[cfg(feature = "axum")]
     body_limit: usize,
 }
@@ -83,11 +87,11 @@ impl Default for InboxBuilder {
             dedup_window: Duration::from_secs(24 * 3600),
             capacity: 100_000,
             max_intake: 256,
-            handler_timeout: Duration::from_secs(60),
+            handler_timeout: DEFAULT_HANDLER_TIMEOUT,
             poll: Duration::from_millis(200),
             ordered: false,
             #[cfg(feature = "axum")]
-            verifier: None,
+            verification: super::receiver::Verification::Unchosen,
             #[cfg(feature = "axum")]
             body_limit: super::DEFAULT_BODY_LIMIT,
         }
@@ -146,10 +150,12 @@ impl InboxBuilder {
         self
     }
 
-    /// A handler running longer fails this attempt (default 60 s). An
-    /// event's lease is this plus as long again (at least 1 s, at most
-    /// 30 s) to record the outcome: the events of a worker that died are
-    /// handled again once their lease runs out.
+    /// A handler running longer fails this attempt (default 5 min: longer
+    /// than a few sends at the client's default request timeout, 60 s, so
+    /// that a slow send is not cancelled mid-way and sent again when the
+    /// event is retried). An event's lease is this plus as long again (at
+    /// least 1 s, at most 30 s) to record the outcome: the events of a
+    /// worker that died are handled again once their lease runs out.
     pub fn handler_timeout(mut self, timeout: Duration) -> Self {
         self.handler_timeout = timeout;
         self
@@ -171,10 +177,21 @@ impl InboxBuilder {
         self
     }
 
-    /// Refuses requests without the configured header (`401`).
+    /// Its [router](Inbox::router) refuses requests without the configured
+    /// header (`401`).
     #[cfg(feature = "axum")]
     pub fn verifier(mut self, verifier: super::WebhookVerifier) -> Self {
-        self.verifier = Some(verifier);
+        self.verification = super::receiver::Verification::By(Arc::new(verifier));
+        self
+    }
+
+    /// Its [router](Inbox::router) accepts requests from anyone who
+    /// reaches the URL: for an inbox behind something that checks them
+    /// already, or in a test. Without this or a
+    /// [verifier](Self::verifier), its router refuses every request.
+    #[cfg(feature = "axum")]
+    pub fn without_verification(mut self) -> Self {
+        self.verification = super::receiver::Verification::Anyone;
         self
     }
 
