@@ -91,6 +91,26 @@ impl RedisServer {
         }
     }
 
+    /// How many clients are connected to it (`CLIENT LIST`), this question's
+    /// own connection not counted.
+    pub fn clients(&self) -> usize {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let mut socket = TcpStream::connect(("127.0.0.1", self.port)).expect("connecting to Redis");
+        let _ = socket.set_read_timeout(Some(Duration::from_secs(10)));
+        socket.write_all(b"CLIENT LIST\r\n").expect("asking Redis");
+        let mut reader = BufReader::new(socket);
+        let mut head = String::new();
+        reader.read_line(&mut head).expect("Redis answers");
+        let length: usize = head
+            .trim()
+            .strip_prefix('$')
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("CLIENT LIST answered {head:?}"));
+        let mut list = vec![0u8; length];
+        reader.read_exact(&mut list).expect("the list");
+        String::from_utf8_lossy(&list).lines().count().saturating_sub(1)
+    }
+
     /// Freezes it (SIGSTOP): its connections stay open and nothing answers,
     /// as a stalled server or a half-open connection looks to a client.
     pub fn pause(&self) {

@@ -709,3 +709,58 @@ async fn on_the_sandbox_join_leave_join_runs_the_handler_three_times() {
     actions.sort();
     assert_eq!(actions, ["add", "add", "remove"]);
 }
+
+/// This process's threads named `name`.
+fn threads_named(name: &str) -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .filter(|comm| comm.trim() == name)
+        .count()
+}
+
+/// Waits (20 s at most) until `done`, saying `what` if it never is.
+async fn eventually(what: &str, done: impl Fn() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < Duration::from_secs(20), "{what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// An inbox whose every handle is dropped stops: its workers end, and with
+/// them the SQLite writer's thread and the Redis connections.
+#[tokio::test]
+async fn dropping_every_handle_of_an_inbox_stops_its_workers_and_its_store() {
+    const WRITER: &str = "whapi-inbox-sql";
+    let dir = tempfile::tempdir().unwrap();
+    let before = threads_named(WRITER);
+    let inbox = quick()
+        .sqlite(dir.path().join("inbox.db"), |_: WebhookEvent| async {
+            Ok::<(), String>(())
+        })
+        .await
+        .unwrap();
+    let clone = inbox.clone();
+    assert_eq!(threads_named(WRITER), before + 1, "its writer runs");
+    drop(inbox);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(threads_named(WRITER), before + 1, "a clone keeps it");
+    drop(clone);
+    eventually("the SQLite writer's thread ended", || {
+        threads_named(WRITER) == before
+    })
+    .await;
+
+    let redis = RedisServer::start();
+    let idle = redis.clients();
+    let inbox = quick()
+        .redis(&redis.url, "dropped", |_: WebhookEvent| async {
+            Ok::<(), String>(())
+        })
+        .await
+        .unwrap();
+    assert!(redis.clients() > idle, "it connected");
+    drop(inbox);
+    eventually("its Redis connections closed", || redis.clients() == idle).await;
+}

@@ -266,7 +266,10 @@ impl InboxBuilder {
             config: self,
         });
         tokio::spawn(worker::run(shared.clone()));
-        Inbox { shared }
+        Inbox {
+            stop_when_dropped: Arc::new(StopWhenDropped(shared.clone())),
+            shared,
+        }
     }
 }
 
@@ -287,6 +290,22 @@ pub(crate) struct Shared {
 #[derive(Clone)]
 pub struct Inbox {
     shared: Arc<Shared>,
+    /// Dropped with the last clone: stops the workers, which hold `shared`
+    /// (and with it the store: the SQLite writer's thread, the Redis
+    /// connection) until then.
+    #[allow(dead_code)] // held for its drop
+    stop_when_dropped: Arc<StopWhenDropped>,
+}
+
+/// Stops an inbox's workers when the last [`Inbox`] is dropped: handlers
+/// running finish, and nothing new is leased.
+struct StopWhenDropped(Arc<Shared>);
+
+impl Drop for StopWhenDropped {
+    fn drop(&mut self) {
+        self.0.stopping.store(true, Ordering::Release);
+        self.0.wake.notify_waiters();
+    }
 }
 
 impl std::fmt::Debug for Inbox {
