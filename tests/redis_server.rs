@@ -12,6 +12,8 @@ pub struct RedisServer {
     child: Child,
     /// Where a durable one keeps its append-only file.
     durable_dir: Option<std::path::PathBuf>,
+    /// Settings given on its command line, kept for a restart.
+    settings: Vec<String>,
     /// `redis://127.0.0.1:<port>/`.
     pub url: String,
     /// Its port.
@@ -31,7 +33,17 @@ impl RedisServer {
 
     /// Starts one on `port` (a restart keeps the port).
     pub fn start_on(port: u16) -> RedisServer {
-        Self::spawn(port, None)
+        Self::spawn(port, None, Vec::new())
+    }
+
+    /// Starts one with more settings on its command line
+    /// (`["--maxmemory", "100mb"]`).
+    pub fn start_with(settings: &[&str]) -> RedisServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        Self::spawn(port, None, settings.iter().map(|s| s.to_string()).collect())
     }
 
     /// Starts one that writes every change to an append-only file in `dir`
@@ -41,7 +53,7 @@ impl RedisServer {
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        Self::spawn(port, Some(dir.to_path_buf()))
+        Self::spawn(port, Some(dir.to_path_buf()), Vec::new())
     }
 
     /// Kills it (SIGKILL) and starts it again on the same port, with what
@@ -49,10 +61,15 @@ impl RedisServer {
     pub fn restart(&mut self) {
         self.kill();
         let durable_dir = self.durable_dir.take();
-        *self = Self::spawn(self.port, durable_dir);
+        let settings = std::mem::take(&mut self.settings);
+        *self = Self::spawn(self.port, durable_dir, settings);
     }
 
-    fn spawn(port: u16, durable_dir: Option<std::path::PathBuf>) -> RedisServer {
+    fn spawn(
+        port: u16,
+        durable_dir: Option<std::path::PathBuf>,
+        settings: Vec<String>,
+    ) -> RedisServer {
         let mut command = Command::new("redis-server");
         command.args([
             "--port",
@@ -68,6 +85,7 @@ impl RedisServer {
                 .arg(dir),
             None => command.args(["--appendonly", "no"]),
         };
+        command.args(&settings);
         let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -86,6 +104,7 @@ impl RedisServer {
         RedisServer {
             child,
             durable_dir,
+            settings,
             url: format!("redis://127.0.0.1:{port}/"),
             port,
         }
@@ -108,7 +127,10 @@ impl RedisServer {
             .unwrap_or_else(|| panic!("CLIENT LIST answered {head:?}"));
         let mut list = vec![0u8; length];
         reader.read_exact(&mut list).expect("the list");
-        String::from_utf8_lossy(&list).lines().count().saturating_sub(1)
+        String::from_utf8_lossy(&list)
+            .lines()
+            .count()
+            .saturating_sub(1)
     }
 
     /// Freezes it (SIGSTOP): its connections stay open and nothing answers,

@@ -129,3 +129,51 @@ fn debug_display_and_tracing_never_show_the_token() {
         .unwrap_or_else(|| panic!("no latency in {finished}"));
     assert!(latency >= 1000, "{finished}\n{logs}");
 }
+
+/// What Redis is set to that can lose events is logged when a Redis inbox
+/// opens: keys evicted under memory pressure; and, where `CONFIG GET` is
+/// refused (as managed services do), that it could not tell.
+#[test]
+fn a_redis_inbox_warns_of_eviction_and_of_settings_it_cannot_read() {
+    let cases = [
+        (
+            vec!["--maxmemory", "100mb", "--maxmemory-policy", "allkeys-lru"],
+            "may evict keys",
+        ),
+        (
+            vec!["--rename-command", "CONFIG", ""],
+            "could not read Redis's settings",
+        ),
+    ];
+    for (settings, warning) in cases {
+        let redis = whapi_tests::redis_server::RedisServer::start_with(&settings);
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                whapi_ext::webhooks::Inbox::builder()
+                    .redis(
+                        &redis.url,
+                        "settings",
+                        |_: whapi_ext::webhooks::WebhookEvent| async { Ok::<(), String>(()) },
+                    )
+                    .await
+                    .unwrap()
+            });
+        });
+        let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(
+            logs.matches(warning).count(),
+            1,
+            "{settings:?}: once `{warning}` in:\n{logs}"
+        );
+    }
+}

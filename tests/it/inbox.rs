@@ -764,3 +764,50 @@ async fn dropping_every_handle_of_an_inbox_stops_its_workers_and_its_store() {
     drop(inbox);
     eventually("its Redis connections closed", || redis.clients() == idle).await;
 }
+
+/// Each start of a process adds a consumer to the Redis group: those that
+/// hold nothing and sat idle past a lease are deleted when an inbox opens,
+/// so restarts do not pile them up.
+#[tokio::test]
+async fn restarts_do_not_pile_up_consumers_in_the_redis_group() {
+    let redis = RedisServer::start();
+    // A lease of 1.2 s: consumers idle longer are forgotten.
+    let builder = || quick().handler_timeout(Duration::from_millis(200));
+    let consumers = || async {
+        let client = redis::Client::open(redis.url.as_str()).unwrap();
+        let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+        let info: redis::streams::StreamInfoConsumersReply = redis::AsyncCommands::xinfo_consumers(
+            &mut connection,
+            "{whapi-inbox:restarts}:events",
+            "workers",
+        )
+        .await
+        .unwrap();
+        info.consumers.len()
+    };
+    for start in 0..4 {
+        let inbox = builder()
+            .redis(&redis.url, "restarts", |_: WebhookEvent| async {
+                Ok::<(), String>(())
+            })
+            .await
+            .unwrap();
+        // Its worker takes an event from the group (which makes its
+        // consumer).
+        let body = message(&format!("m{start}"), "1@s.whatsapp.net");
+        assert!(inbox.accept(&body).await.is_acknowledged());
+        wait_until_empty(&inbox).await;
+        drop(inbox);
+    }
+    assert_eq!(consumers().await, 4, "one consumer per start");
+    // Idle well past the lease (1.2 s).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    let _inbox = builder()
+        .redis(&redis.url, "restarts", |_: WebhookEvent| async {
+            Ok::<(), String>(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(consumers().await, 0, "the idle ones forgotten");
+}

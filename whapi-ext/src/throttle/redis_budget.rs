@@ -123,6 +123,13 @@ fn store_error(e: redis::RedisError) -> Error {
     }
 }
 
+/// The start of every key of `channel`'s budget: one hash tag, so that a
+/// Redis Cluster keeps them on one node, as the script that reads and
+/// writes them together needs (else: `CROSSSLOT`).
+fn key_prefix(channel: &str) -> String {
+    format!("{{whapi-throttle:{channel}}}")
+}
+
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
@@ -134,7 +141,7 @@ impl RedisBudget {
             .map_err(store_error)?;
         Ok(Self {
             connection,
-            prefix: format!("whapi:throttle:{channel}"),
+            prefix: key_prefix(channel),
             limits,
             take: Script::new(TAKE),
             freeze: Script::new(FREEZE),
@@ -215,5 +222,19 @@ impl Budget for RedisBudget {
                 .map_err(store_error)?;
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_key_of_a_budget_has_one_hash_tag() {
+        let prefix = super::key_prefix("channel-1");
+        assert_eq!(prefix, "{whapi-throttle:channel-1}");
+        for key in [":freeze", ":tat", ":chat:15550100000", ":sends"] {
+            let key = format!("{prefix}{key}");
+            let tag = &key[key.find('{').unwrap() + 1..key.find('}').unwrap()];
+            assert_eq!(tag, "whapi-throttle:channel-1");
+        }
     }
 }

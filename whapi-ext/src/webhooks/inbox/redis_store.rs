@@ -169,7 +169,8 @@ impl RedisStore {
             replay: Script::new(REPLAY),
         };
         store.create_group().await?;
-        store.warn_unless_durable().await;
+        store.forget_idle_consumers().await?;
+        store.warn_of_risky_settings().await;
         Ok(store)
     }
 
@@ -195,30 +196,67 @@ impl RedisStore {
         }
     }
 
-    async fn warn_unless_durable(&self) {
-        let mut redis = self.redis.clone();
-        let read = |name: &'static str| {
-            let mut redis = redis.clone();
-            async move {
-                redis::cmd("CONFIG")
-                    .arg("GET")
-                    .arg(name)
-                    .query_async::<Vec<String>>(&mut redis)
-                    .await
-                    .ok()
-                    .and_then(|v| v.get(1).cloned())
-            }
-        };
-        let (aof, fsync) = (read("appendonly").await, read("appendfsync").await);
-        let _ = &mut redis;
-        if let (Some(aof), Some(fsync)) = (aof, fsync) {
-            if aof != "yes" || fsync != "always" {
-                tracing::warn!(
-                    appendonly = %aof, appendfsync = %fsync,
-                    "Redis does not write every change to disk before answering: events acknowledged just before a Redis crash can be lost (set appendonly yes, appendfsync always)"
-                );
+    /// Warns once of what Redis is set to that can lose events: no
+    /// append-only file written before each answer, or keys evicted when
+    /// memory runs short; and, where `CONFIG GET` is refused (managed
+    /// Redis), that it could not tell.
+    async fn warn_of_risky_settings(&self) {
+        let mut values = Vec::new();
+        for name in ["appendonly", "appendfsync", "maxmemory", "maxmemory-policy"] {
+            let mut redis = self.redis.clone();
+            let read: redis::RedisResult<Vec<String>> = redis::cmd("CONFIG")
+                .arg("GET")
+                .arg(name)
+                .query_async(&mut redis)
+                .await;
+            match read.map(|pair| pair.get(1).cloned()) {
+                Ok(Some(value)) => values.push(value),
+                Ok(None) | Err(_) => {
+                    tracing::warn!(
+                        setting = name,
+                        "could not read Redis's settings (CONFIG GET refused): the inbox cannot tell whether events acknowledged before a Redis crash, or under memory pressure, survive; check appendonly, appendfsync and maxmemory-policy yourself"
+                    );
+                    return;
+                }
             }
         }
+        let [aof, fsync, maxmemory, policy] = values.as_slice() else {
+            return;
+        };
+        if aof != "yes" || fsync != "always" {
+            tracing::warn!(
+                appendonly = %aof, appendfsync = %fsync,
+                "Redis does not write every change to disk before answering: events acknowledged just before a Redis crash can be lost (set appendonly yes, appendfsync always)"
+            );
+        }
+        if maxmemory != "0" && policy != "noeviction" {
+            tracing::warn!(
+                maxmemory = %maxmemory, maxmemory_policy = %policy,
+                "Redis may evict keys when its memory runs short: stored events and deduplication keys can vanish (set maxmemory-policy noeviction)"
+            );
+        }
+    }
+
+    /// Deletes the group's consumers that hold nothing and have been idle
+    /// longer than a lease: one is made per process start, and they would
+    /// pile up. A live one idle that long is made again by its next read.
+    async fn forget_idle_consumers(&self) -> StoreResult<()> {
+        let mut redis = self.redis.clone();
+        let info: redis::streams::StreamInfoConsumersReply = redis
+            .xinfo_consumers(self.stream(), GROUP)
+            .await
+            .map_err(failed)?;
+        let idle_since = duration_millis(self.policy.lease);
+        for consumer in info.consumers {
+            let idle = i64::try_from(consumer.idle).unwrap_or(i64::MAX);
+            if consumer.pending == 0 && idle > idle_since && consumer.name != self.consumer {
+                let _: i64 = redis
+                    .xgroup_delconsumer(self.stream(), GROUP, &consumer.name)
+                    .await
+                    .map_err(failed)?;
+            }
+        }
+        Ok(())
     }
 
     async fn read_new(&self, max: usize) -> redis::RedisResult<Vec<StreamId>> {
