@@ -14,7 +14,8 @@
 //! Optional, from the environment: `ABORT_ON=<id>` makes the handler abort
 //! the process (`std::process::abort`) on that message, `MAX_ATTEMPTS` sets
 //! the inbox's, `HANDLER_TIMEOUT_MS` its handler timeout (the lease is
-//! twice that), `KEEP_CHAT_ORDER=1` keeps each chat's order.
+//! twice that), `KEEP_CHAT_ORDER=1` keeps each chat's order, `MAX_INTAKE`
+//! and `BODY_LIMIT` (bytes) set the inbox's.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -82,6 +83,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .handler_timeout(handler_timeout)
         .max_attempts(from_env("MAX_ATTEMPTS").map_or(8, |n| n as u32))
         .keep_chat_order(std::env::var("KEEP_CHAT_ORDER").as_deref() == Ok("1"))
+        .max_intake(from_env("MAX_INTAKE").map_or(256, |n| n as usize))
+        .body_limit(from_env("BODY_LIMIT").map_or(5 * 1024 * 1024, |n| n as usize))
         .poll_interval(Duration::from_millis(50));
     let inbox = if store.starts_with("redis://") {
         builder.redis(store, "faults", handler).await?

@@ -44,10 +44,11 @@ async fn receive(State(inbox): State<Inbox>, request: Request) -> Response {
         Ok(body) => body,
         Err(status) => return status.into_response(),
     };
-    let acceptance = inbox.store(&body).await;
+    let bytes = body.len();
+    let acceptance = inbox.store(body).await;
     match &acceptance {
         Acceptance::Unreadable(error) => {
-            tracing::warn!(%error, bytes = body.len(), "unreadable webhook body");
+            tracing::warn!(%error, bytes, "unreadable webhook body");
         }
         Acceptance::Unavailable(error) => {
             tracing::error!(%error, "the webhook inbox could not store an event");

@@ -380,7 +380,7 @@ impl Inbox {
     /// framework other than axum (the [`router`](Self::router) calls it).
     pub async fn accept(&self, body: &[u8]) -> Acceptance {
         match self.intake_permit() {
-            Some(_permit) => self.store(body).await,
+            Some(_permit) => self.store(bytes::Bytes::copy_from_slice(body)).await,
             None => Acceptance::Busy,
         }
     }
@@ -393,17 +393,24 @@ impl Inbox {
     }
 
     /// Stores a body (the caller holds an intake permit).
-    async fn store(&self, body: &[u8]) -> Acceptance {
-        let event = match WebhookEvent::parse(body) {
-            Ok(event) => event,
-            Err(e) => return Acceptance::Unreadable(e),
-        };
-        let identity = event.identity();
-        let new = NewEvent {
-            key: identity.key,
-            subject: identity.subject,
-            chat: event.chat().map(str::to_string),
-            body: body.to_vec(),
+    ///
+    /// The body is held once while it waits for the store: what is read
+    /// of it (its key, its chat) is taken before the wait, and the parsed
+    /// event, which copies the body, is dropped then. Parsing runs without
+    /// an await, so at most one event per runtime thread is parsed at once.
+    async fn store(&self, body: bytes::Bytes) -> Acceptance {
+        let new = {
+            let event = match WebhookEvent::parse(&body) {
+                Ok(event) => event,
+                Err(e) => return Acceptance::Unreadable(e),
+            };
+            let identity = event.identity();
+            NewEvent {
+                key: identity.key,
+                subject: identity.subject,
+                chat: event.chat().map(str::to_string),
+                body,
+            }
         };
         match self.shared.store.put(new).await {
             Ok(Put::Stored) => {

@@ -492,7 +492,7 @@ impl Store for RedisStore {
                 .put
                 .key(&self.prefix)
                 .arg(&event.key)
-                .arg(&event.body)
+                .arg(&event.body[..])
                 .arg(event.chat.as_deref().unwrap_or(""))
                 .arg(self.policy.capacity)
                 .arg(event.subject.as_deref().unwrap_or(""))

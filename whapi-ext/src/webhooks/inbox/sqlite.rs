@@ -278,7 +278,7 @@ impl Writer {
             .prepare_cached(
                 "INSERT INTO whapi_inbox (key, chat, body, state, due, stored) VALUES (?1, ?2, ?3, 0, ?4, ?4)",
             )
-            .and_then(|mut s| s.execute(params![event.key, event.chat, event.body, now]))
+            .and_then(|mut s| s.execute(params![event.key, event.chat, &event.body[..], now]))
             .map_err(|e| failed("storing an event", &e))?;
         if let Some(subject) = &event.subject {
             // A change is stored as `key#seq`: its row's number, which no

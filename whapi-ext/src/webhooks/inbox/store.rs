@@ -18,7 +18,8 @@ pub(crate) struct NewEvent {
     pub subject: Option<String>,
     /// The chat whose order it keeps, when an inbox keeps order.
     pub chat: Option<String>,
-    pub body: Vec<u8>,
+    /// The body as received, shared rather than copied.
+    pub body: bytes::Bytes,
 }
 
 /// What storing an event did.
