@@ -15,7 +15,9 @@
 //! the process (`std::process::abort`) on that message, `MAX_ATTEMPTS` sets
 //! the inbox's, `HANDLER_TIMEOUT_MS` its handler timeout (the lease is
 //! twice that), `KEEP_CHAT_ORDER=1` keeps each chat's order, `MAX_INTAKE`
-//! and `BODY_LIMIT` (bytes) set the inbox's.
+//! and `BODY_LIMIT` (bytes) set the inbox's, `FILE_SIZE_LIMIT` (bytes)
+//! limits every file it writes (`RLIMIT_FSIZE`): past it a write fails, as
+//! on a full disk.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -26,8 +28,31 @@ use axum::extract::State;
 use axum::routing::get;
 use whapi_ext::webhooks::{Inbox, Payload, WebhookEvent};
 
+/// Past `bytes`, every write to a file fails (`EFBIG`) instead of killing
+/// the process (`SIGXFSZ` ignored): a full disk.
+fn limit_file_size(bytes: u64) -> std::io::Result<()> {
+    let limit = libc::rlimit {
+        rlim_cur: bytes as libc::rlim_t,
+        rlim_max: bytes as libc::rlim_t,
+    };
+    // SAFETY: plain system calls with valid arguments.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+        if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(bytes) = std::env::var("FILE_SIZE_LIMIT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        limit_file_size(bytes)?;
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [store, port, dir, handler_ms, capacity] = args.as_slice() else {
         return Err(

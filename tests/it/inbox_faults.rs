@@ -815,3 +815,60 @@ async fn bodies_at_the_limit_take_the_memory_the_readme_states() {
     );
     assert!(peak_kib < bound_kib, "peak RSS {} MiB", peak_kib / 1024);
 }
+
+/// A commit that fails (the disk fills up: every file the receiver writes
+/// is limited to 3 MB) in the middle of a flood: every event answered `200`
+/// is stored and handled once the receiver runs again with room, and none
+/// of those refused is: a put whose commit failed was not acknowledged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_commit_that_fails_acknowledges_none_of_its_events() {
+    const EVENTS: usize = 120;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut full = Worker::start_with(
+        "sqlite",
+        port,
+        dir.path(),
+        2,
+        100_000,
+        &[("FILE_SIZE_LIMIT", "3000000")],
+    );
+    let text = "x".repeat(64 * 1024);
+    let events: Vec<(String, Vec<u8>)> = ids(EVENTS)
+        .into_iter()
+        .map(|id| {
+            let body = serde_json::to_vec(&serde_json::json!({
+                "messages": [{"id": id, "chat_id": "1@s.whatsapp.net", "type": "text", "text": {"body": text}}],
+                "event": {"type": "messages", "event": "post"}
+            }))
+            .unwrap();
+            (id, body)
+        })
+        .collect();
+
+    let answers = flood(port, &events, 8, &AtomicUsize::new(0)).await;
+    full.kill();
+    let acknowledged: BTreeSet<String> = answers
+        .iter()
+        .filter(|(_, status)| **status == 200)
+        .map(|(id, _)| id.clone())
+        .collect();
+    let refused = EVENTS - acknowledged.len();
+    assert!(
+        !acknowledged.is_empty() && refused > 0,
+        "the disk filled mid-flood: {} acknowledged",
+        acknowledged.len()
+    );
+    assert!(
+        answers.values().all(|s| [200, 503].contains(s)),
+        "{answers:?}"
+    );
+
+    let worker = Worker::start("sqlite", port, dir.path(), 2, 100_000);
+    wait_until_empty(worker.port).await;
+    assert_eq!(
+        effects(dir.path()),
+        acknowledged,
+        "exactly the acknowledged events were stored ({refused} refused)"
+    );
+}

@@ -61,6 +61,21 @@ CREATE TABLE IF NOT EXISTS whapi_inbox_latest (
 );
 ";
 
+/// The writer's connection: WAL, and every commit on disk before it
+/// returns (`synchronous=FULL`: in WAL mode, NORMAL can lose the last
+/// commits to a power cut).
+fn connect(path: &Path) -> StoreResult<Connection> {
+    let connection = Connection::open(path).map_err(|e| failed("opening", &e))?;
+    connection
+        .busy_timeout(Duration::from_secs(10))
+        .and_then(|()| connection.pragma_update(None, "journal_mode", "WAL"))
+        .and_then(|()| connection.pragma_update(None, "synchronous", "FULL"))
+        .and_then(|()| connection.execute_batch(SCHEMA))
+        .and_then(|()| migrate(&connection))
+        .map_err(|e| failed("preparing", &e))?;
+    Ok(connection)
+}
+
 /// Files made before deliveries were counted kept failed attempts in
 /// `failures`: the same count, under its new name.
 fn migrate(connection: &Connection) -> rusqlite::Result<()> {
@@ -92,14 +107,7 @@ pub(crate) struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating) the file and starts its writer thread.
     pub(crate) fn open(path: &Path, policy: Policy) -> StoreResult<Self> {
-        let connection = Connection::open(path).map_err(|e| failed("opening", &e))?;
-        connection
-            .busy_timeout(Duration::from_secs(10))
-            .and_then(|()| connection.pragma_update(None, "journal_mode", "WAL"))
-            .and_then(|()| connection.pragma_update(None, "synchronous", "FULL"))
-            .and_then(|()| connection.execute_batch(SCHEMA))
-            .and_then(|()| migrate(&connection))
-            .map_err(|e| failed("preparing", &e))?;
+        let connection = connect(path)?;
         let (commands, receiver) = mpsc::channel(QUEUE);
         let mut writer = Writer {
             connection,
@@ -571,5 +579,54 @@ fn failed(what: &str, error: &rusqlite::Error) -> Error {
 fn gone() -> Error {
     Error::Store {
         what: "SQLite inbox: its writer thread stopped".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_connection_writes_ahead_and_syncs_every_commit() {
+        let dir = std::env::temp_dir().join(format!("whapi-inbox-pragmas-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let connection = connect(&dir.join("inbox.db")).unwrap();
+        let journal: String = connection
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        let synchronous: i64 = connection
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap();
+        drop(connection);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(journal, "wal");
+        assert_eq!(synchronous, 2, "FULL");
+    }
+
+    #[test]
+    fn a_file_of_an_older_version_keeps_its_counts_under_their_new_name() {
+        let dir = std::env::temp_dir().join(format!("whapi-inbox-migrate-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("inbox.db");
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(&SCHEMA.replace("attempts INTEGER", "failures INTEGER"))
+            .unwrap();
+        old.execute(
+            "INSERT INTO whapi_inbox (key, state, due, failures, stored) VALUES ('k', 0, 0, 3, 0)",
+            [],
+        )
+        .unwrap();
+        drop(old);
+        let connection = connect(&path).unwrap();
+        let attempts: u32 = connection
+            .query_row(
+                "SELECT attempts FROM whapi_inbox WHERE key = 'k'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        drop(connection);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(attempts, 3);
     }
 }
