@@ -209,6 +209,7 @@ async fn a_deadline_turns_a_long_wait_into_an_error_and_nothing_is_sent() {
     schedule(&paced, &[A]).await;
     let sent = Arc::new(Mutex::new(false));
     let flag = sent.clone();
+    let asked = Instant::now();
     let late = paced
         .send(A, async move {
             *flag.lock().unwrap() = true;
@@ -218,10 +219,12 @@ async fn a_deadline_turns_a_long_wait_into_an_error_and_nothing_is_sent() {
         .await;
     assert!(matches!(late, Err(Error::Throttled { .. })), "{late:?}");
     assert!(!*sent.lock().unwrap());
+    // The budget said its turn comes after the deadline: it gave up at once.
+    assert_eq!(Instant::now() - asked, Duration::ZERO);
     // Its place in line is freed: the next send of the chat waits only the gap.
     let start = Instant::now();
     schedule(&paced, &[A]).await;
-    assert_eq!(Instant::now() - start, 50 * SECOND);
+    assert_eq!(Instant::now() - start, 60 * SECOND);
 }
 
 #[tokio::test]
@@ -503,4 +506,61 @@ fn the_budget_in_process_and_the_one_in_redis_allow_the_same_sends() {
         });
         prop_assert_eq!(here, shared, "limits {:?}, chats {:?}", limits, chats);
     });
+}
+
+/// A day passing gives the channel's rate no fresh burst: sends kept
+/// coming at the rate across midnight stay `interval` apart.
+#[tokio::test(start_paused = true)]
+async fn the_rate_gives_no_fresh_burst_when_a_day_passes() {
+    let interval = Duration::from_secs(600);
+    let paced = wa().throttled(Limits::none().with_rate(n(1), interval, n(5)));
+    // The first send starts the budget's clock; the next come to it half
+    // an hour before the end of its first day.
+    paced.send(A, async { Ok::<_, Error>(()) }).await.unwrap();
+    tokio::time::advance(DAY - 30 * 60 * SECOND).await;
+    let chats: Vec<String> = (0..12).map(|i| format!("155501001{i:02}")).collect();
+    let chats: Vec<&str> = chats.iter().map(String::as_str).collect();
+    let at = schedule(&paced, &chats).await;
+    // The burst (5) at once, then one every interval, past midnight too.
+    for pair in at[5..].windows(2) {
+        assert!(
+            pair[1] - pair[0] >= interval,
+            "{:?} apart across the day's end: {at:?}",
+            pair[1] - pair[0]
+        );
+    }
+}
+
+/// A 429 during a shared throttle's send reaches the caller as the 429,
+/// even when freezing the budget in Redis fails.
+#[tokio::test]
+async fn a_429_reaches_the_caller_even_when_the_freeze_fails() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "7"))
+        .mount(&server)
+        .await;
+    let wa = Whapi::builder()
+        .token("t0k")
+        .base_url(server.uri())
+        .retry_policy(whapi_ext::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let redis = Arc::new(Mutex::new(whapi_tests::redis_server::RedisServer::start()));
+    let url = redis.lock().unwrap().url.clone();
+    let paced = Throttle::shared(&wa, Limits::none(), &url, "freeze-fails")
+        .await
+        .unwrap();
+    let down = redis.clone();
+    let sent = paced
+        .send(A, async move {
+            // Redis goes away after the send's turn came, before the freeze.
+            down.lock().unwrap().kill();
+            wa.send_message_text(A, "hi").await
+        })
+        .await;
+    assert!(
+        matches!(&sent, Err(Error::Api(api)) if api.status.as_u16() == 429),
+        "{sent:?}"
+    );
 }

@@ -62,8 +62,10 @@ pub(crate) struct InProcess {
 }
 
 struct State {
-    /// The day of the warm-up the rate limiter was made for.
-    day: u64,
+    /// The interval the rate limiter was made for: it is made again only
+    /// when the warm-up changes it, since a new one starts with a full
+    /// burst.
+    interval: Option<Duration>,
     rate: Option<Rate>,
     /// When each chat was last sent to.
     last_by_chat: HashMap<String, Instant>,
@@ -80,13 +82,16 @@ struct State {
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
+/// Past this many chats, those whose gap has passed are forgotten.
+const PRUNE_CHATS_FROM: usize = 1024;
+
 impl InProcess {
     pub(crate) fn new(limits: Limits) -> Self {
         Self {
             limits,
             started: Instant::now(),
             state: Mutex::new(State {
-                day: u64::MAX,
+                interval: None,
                 rate: None,
                 last_by_chat: HashMap::new(),
                 sends: VecDeque::new(),
@@ -129,8 +134,8 @@ impl InProcess {
         }
         let day = now.duration_since(self.started).as_secs() / DAY.as_secs();
         let scaled = self.limits.on_day(day);
-        if state.day != day {
-            state.day = day;
+        if state.interval != Some(scaled.min_interval) {
+            state.interval = Some(scaled.min_interval);
             state.rate = self.rate(&scaled);
         }
         // Every limit but the rate first: the rate's check takes its slot.
@@ -185,9 +190,18 @@ impl InProcess {
                 return Ok(Take::Wait(not_until.wait_time_from(clock.now())));
             }
         }
+        if state.last_by_chat.len() >= PRUNE_CHATS_FROM {
+            // Chats whose gap has passed constrain nothing.
+            let gap = self.limits.per_chat_gap;
+            state
+                .last_by_chat
+                .retain(|_, last| now.duration_since(*last) < gap);
+        }
         state.last_by_chat.insert(chat.to_string(), now);
         state.sends.push_back(now);
-        if is_new {
+        // Every chat written to is remembered only where new chats are
+        // capped: it is what tells a new chat from a known one.
+        if is_new && scaled.new_chats.is_some() {
             state.seen.insert(chat.to_string());
             state.new_chats.push_back(now);
         }
@@ -223,5 +237,29 @@ impl Budget for InProcess {
         state.remaining = remaining;
         state.allowed = chats.into_iter().collect();
         Box::pin(std::future::ready(Ok(())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A budget's memory does not grow with every chat ever written: chats
+    /// whose gap passed are forgotten, and known chats are kept only where
+    /// new chats are capped.
+    #[tokio::test(start_paused = true)]
+    async fn chats_are_remembered_only_as_long_as_they_constrain_a_send() {
+        let budget = InProcess::new(Limits::none().with_per_chat_gap(Duration::from_secs(1)));
+        for i in 0..5_000 {
+            assert_eq!(budget.take_now(&format!("chat-{i}")).unwrap(), Take::Go);
+            tokio::time::advance(Duration::from_millis(10)).await;
+        }
+        let state = budget.state.lock().unwrap();
+        assert!(
+            state.last_by_chat.len() <= PRUNE_CHATS_FROM,
+            "{} chats remembered",
+            state.last_by_chat.len()
+        );
+        assert!(state.seen.is_empty(), "no new-chat cap, no known chats");
     }
 }

@@ -307,7 +307,10 @@ where
             if let Err(Error::Api(api)) = &result {
                 if api.status.as_u16() == 429 {
                     let wait = api.retry_after.unwrap_or(Duration::from_secs(60));
-                    throttle.inner.budget.freeze(wait).await?;
+                    // The caller sees the 429, whatever became of the freeze.
+                    if let Err(error) = throttle.inner.budget.freeze(wait).await {
+                        tracing::warn!(%error, "a 429 could not freeze the shared budget");
+                    }
                 }
             }
             result

@@ -90,7 +90,7 @@ end
 redis.call('SET', p .. ':chat:' .. chat, now, 'PX', gap + 1000)
 local seq = redis.call('INCR', p .. ':seq')
 redis.call('ZADD', p .. ':sends', now, now .. '-' .. seq)
-if is_new then
+if is_new and new_cap >= 0 then
   redis.call('SADD', p .. ':seen', chat)
   redis.call('ZADD', p .. ':new', now, chat)
 end
