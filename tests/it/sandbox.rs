@@ -1233,3 +1233,34 @@ async fn a_silent_webhook_does_not_hold_up_another() {
     assert_eq!(texts, ["one", "two"], "in order");
     drop(silent);
 }
+
+/// A web page can reach a loopback server under a name of its own (DNS
+/// rebinding): the sandbox answers only requests that name it on loopback,
+/// so such a page cannot register a webhook the sandbox would then post to.
+#[tokio::test]
+async fn a_request_naming_another_host_is_refused() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let http = reqwest::Client::new();
+    let rebound = http
+        .patch(format!("{}/settings", sandbox.url()))
+        .header("host", "attacker.example")
+        .bearer_auth("sandbox-token")
+        .json(&serde_json::json!({"webhooks": [{"url": "http://attacker.example/hook", "events": [{"type": "messages", "method": "post"}]}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), 403);
+    let settings =
+        serde_json::to_value(sandbox.client().get_channel_settings().await.unwrap()).unwrap();
+    assert!(
+        !settings.to_string().contains("attacker.example"),
+        "{settings}"
+    );
+    let health = http
+        .get(format!("{}/health", sandbox.url()))
+        .bearer_auth("sandbox-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200, "its own name is answered");
+}

@@ -197,7 +197,7 @@ impl SandboxBuilder {
         }
         let stop = Arc::new(Notify::new());
         let stopping = stop.clone();
-        let router = routes::by_token(routers);
+        let router = routes::by_token(routers, address.port());
         let server = tokio::spawn(async move {
             let stopped = async move { stopping.notified().await };
             let _ = axum::serve(listener, router)

@@ -72,11 +72,17 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
 /// The server of every channel: each request goes to the channel its token
 /// names (as on the service, one URL serves every channel); one without a
 /// channel's token is refused here, as the service refuses it.
-pub(super) fn by_token(channels: Vec<(String, Router)>) -> Router {
+pub(super) fn by_token(channels: Vec<(String, Router)>, port: u16) -> Router {
     let channels = Arc::new(channels);
     Router::new().fallback(move |request: Request| {
         let channels = channels.clone();
         async move {
+            if !names_this_loopback_server(&request, port) {
+                return refuse(&Refusal::new(
+                    403,
+                    "the sandbox answers requests to 127.0.0.1, localhost or [::1] only (Host)",
+                ));
+            }
             let chosen = channels
                 .iter()
                 .find(|(token, _)| carries_token(&request, token))
@@ -90,6 +96,31 @@ pub(super) fn by_token(channels: Vec<(String, Router)>) -> Router {
             }
         }
     })
+}
+
+/// Whether the request's `Host` names this server on loopback: a web page
+/// can reach a loopback server under a name of its own (DNS rebinding) and
+/// would send that name. A request with no `Host` (HTTP/1.0) is taken.
+fn names_this_loopback_server(request: &Request, port: u16) -> bool {
+    let Some(host) = request.headers().get(header::HOST) else {
+        return true;
+    };
+    let Ok(host) = host.to_str() else {
+        return false;
+    };
+    // `[::1]:8080`, `localhost:8080`, `localhost`.
+    let (name, given_port) = match host.find(']') {
+        Some(end) => (&host[..=end], host[end + 1..].strip_prefix(':')),
+        None => match host.rsplit_once(':') {
+            Some((name, given)) => (name, Some(given)),
+            None => (host, None),
+        },
+    };
+    let loopback = matches!(
+        name.to_ascii_lowercase().as_str(),
+        "127.0.0.1" | "localhost" | "[::1]"
+    );
+    loopback && given_port.is_none_or(|given| given.parse() == Ok(port))
 }
 
 /// Whether a request carries `token`, as the service takes a channel's: a
@@ -495,5 +526,40 @@ pub(super) fn answer_sent(shared: &Arc<Shared>, sent: Result<Value, Refusal>) ->
             Json(json!({"sent": true, "message": message})).into_response()
         }
         Err(refusal) => refuse(&refusal),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn to(host: &str) -> Request {
+        Request::builder()
+            .uri("/health")
+            .header(header::HOST, host)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    }
+
+    #[test]
+    fn only_this_loopback_server_is_answered() {
+        for host in [
+            "127.0.0.1:8080",
+            "localhost:8080",
+            "LOCALHOST",
+            "[::1]:8080",
+            "[::1]",
+        ] {
+            assert!(names_this_loopback_server(&to(host), 8080), "{host}");
+        }
+        for host in [
+            "evil.example:8080",
+            "127.0.0.1:9090",
+            "localhost.evil.example",
+            "[::2]:8080",
+            "127.0.0.1:x",
+        ] {
+            assert!(!names_this_loopback_server(&to(host), 8080), "{host}");
+        }
     }
 }

@@ -25,7 +25,7 @@ pub(crate) struct Shared {
     pub(super) sent: Notify,
     pub(super) status_step: Duration,
     /// Events for the webhooks, delivered in order by one task.
-    pub(super) deliveries: tokio::sync::mpsc::UnboundedSender<Event>,
+    pub(super) deliveries: tokio::sync::mpsc::Sender<Event>,
     pub(crate) faults: faults::Faults,
     pub(super) groups: Mutex<groups::Groups>,
     pub(super) labels: Mutex<labels::Labels>,
@@ -40,7 +40,7 @@ impl Shared {
         token: String,
         status_step: Duration,
     ) -> Arc<Shared> {
-        let (deliveries, queue) = tokio::sync::mpsc::unbounded_channel();
+        let (deliveries, queue) = tokio::sync::mpsc::channel(UNDELIVERED);
         let shared = Arc::new(Shared {
             spec,
             channel: Mutex::new(Channel::new(id)),
@@ -83,9 +83,18 @@ impl Shared {
         });
     }
 
-    /// Queues an event for the webhooks registered for it.
+    /// Queues an event for the webhooks registered for it; past
+    /// [`UNDELIVERED`] waiting, it is dropped (and that logged), as the
+    /// service drops events its receivers never take.
     pub(super) fn deliver(&self, event: Event) {
-        let _ = self.deliveries.send(event);
+        if let Err(tokio::sync::mpsc::error::TrySendError::Full(_)) =
+            self.deliveries.try_send(event)
+        {
+            tracing::warn!(
+                waiting = UNDELIVERED,
+                "the sandbox dropped a webhook event: too many are waiting for delivery"
+            );
+        }
     }
 
     /// A message from a person, stored and posted to the webhooks; its id.
@@ -126,13 +135,18 @@ impl Shared {
     }
 }
 
+/// Events waiting for delivery, at most, in all and for each webhook URL:
+/// a receiver that never answers cannot make the sandbox hold events for
+/// ever.
+pub(super) const UNDELIVERED: usize = 10_000;
+
 /// Hands each event to the webhooks registered for it, each URL in the
 /// order the events happened, as the service does; one URL's slow or dead
 /// receiver delays only its own events.
 /// It holds the channel weakly: the queue closes when the channel is gone.
 async fn deliver_in_order(
     shared: std::sync::Weak<Shared>,
-    mut queue: tokio::sync::mpsc::UnboundedReceiver<Event>,
+    mut queue: tokio::sync::mpsc::Receiver<Event>,
 ) {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
@@ -149,11 +163,15 @@ async fn deliver_in_order(
         let body = Arc::new(event.body);
         for (url, headers) in hooks {
             let posts = by_url.entry(url.clone()).or_insert_with(|| {
-                let (posts, waiting) = tokio::sync::mpsc::unbounded_channel();
-                tokio::spawn(post_in_order(http.clone(), url, waiting));
+                let (posts, waiting) = tokio::sync::mpsc::channel(UNDELIVERED);
+                tokio::spawn(post_in_order(http.clone(), url.clone(), waiting));
                 posts
             });
-            let _ = posts.send((body.clone(), headers));
+            if let Err(tokio::sync::mpsc::error::TrySendError::Full(_)) =
+                posts.try_send((body.clone(), headers))
+            {
+                tracing::warn!(%url, waiting = UNDELIVERED, "the sandbox dropped a webhook event: its receiver does not take them");
+            }
         }
     }
 }
@@ -166,7 +184,7 @@ type Post = (Arc<Value>, Vec<(String, String)>);
 async fn post_in_order(
     http: reqwest::Client,
     url: String,
-    mut waiting: tokio::sync::mpsc::UnboundedReceiver<Post>,
+    mut waiting: tokio::sync::mpsc::Receiver<Post>,
 ) {
     const ATTEMPTS: u32 = 5;
     while let Some((body, headers)) = waiting.recv().await {

@@ -24,7 +24,6 @@
 //!   `dedup_window` if shorter.
 
 use std::fmt;
-use std::time::Duration;
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -41,7 +40,7 @@ const LONGEST_HEAD: usize = 140;
 /// longest the service waits between two deliveries of one event (the
 /// spec's `max_callback_backoff_delay_ms` is at most an hour).
 #[cfg(any(feature = "sqlite", feature = "redis"))]
-pub(crate) const STATE_WINDOW: Duration = Duration::from_secs(3600);
+pub(crate) const STATE_WINDOW: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// An event's deduplication key: equal for two deliveries of one event,
 /// different for two events. See the [module](self) for what it is made of.
