@@ -58,7 +58,29 @@ impl Worker {
         capacity: u64,
         settings: &[(&str, &str)],
     ) -> Worker {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_inbox-worker"))
+        Self::start_as(&[], store, port, dir, handler_ms, capacity, settings)
+    }
+
+    /// Starts one through `wrapper` (`["faketime", "-f", "+2h"]`).
+    fn start_as(
+        wrapper: &[&str],
+        store: &str,
+        port: u16,
+        dir: &Path,
+        handler_ms: u64,
+        capacity: u64,
+        settings: &[(&str, &str)],
+    ) -> Worker {
+        let binary = env!("CARGO_BIN_EXE_inbox-worker");
+        let mut command = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut command = Command::new(program);
+                command.args(args).arg(binary);
+                command
+            }
+            None => Command::new(binary),
+        };
+        let mut child = command
             .args([store, &port.to_string()])
             .arg(dir)
             .args([handler_ms.to_string(), capacity.to_string()])
@@ -871,4 +893,47 @@ async fn sqlite_a_commit_that_fails_acknowledges_none_of_its_events() {
         acknowledged,
         "exactly the acknowledged events were stored ({refused} refused)"
     );
+}
+
+/// A wall clock set forward (by hours: an NTP step, a VM resumed) does not
+/// make a live lease run out: a second worker sharing the SQLite file, its
+/// wall clock two hours ahead (`faketime`; its steady clock untouched),
+/// does not take the event the first is handling.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_wall_clock_set_forward_does_not_hand_a_leased_event_to_a_second_worker() {
+    let found = Command::new("faketime")
+        .args(["-f", "+0", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        found,
+        "this test needs faketime (Debian: apt-get install faketime; cargo xtask test checks it)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    // Handlers of 3 s: the lease is 2 x 6 s.
+    let first = Worker::start("sqlite", free_port(), dir.path(), 3_000, 100_000);
+    let events = message_events(1, |_| "1@s.whatsapp.net".to_string());
+    redeliver(first.port, &events).await;
+    // The first worker leases it at once (it polls every 50 ms).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _ahead = Worker::start_as(
+        &[
+            "env",
+            "FAKETIME_DONT_FAKE_MONOTONIC=1",
+            "faketime",
+            "-f",
+            "+2h",
+        ],
+        "sqlite",
+        free_port(),
+        dir.path(),
+        2,
+        100_000,
+        &[],
+    );
+    wait_until_empty(first.port).await;
+    // The first's handler has ended (3 s); the second had time to take it.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let calls = invocations(dir.path());
+    assert_eq!(calls.get("m00000"), Some(&1), "handled once: {calls:?}");
 }

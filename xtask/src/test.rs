@@ -24,10 +24,11 @@ const DOC_TESTS_LIMIT: Duration = Duration::from_secs(30 * 60);
 const SLOWEST: usize = 10;
 
 /// What the tests run besides Rust, and how to install it on Debian.
-const PREREQUISITES: [(&str, &str); 3] = [
+const PREREQUISITES: [(&str, &str); 4] = [
     ("node", "nodejs"),
     ("npm", "npm"),
     ("redis-server", "redis-server"),
+    ("faketime", "faketime"),
 ];
 
 pub(crate) fn run(root: &Path, nextest_args: &[String]) -> Result<(), String> {
@@ -97,7 +98,8 @@ fn check_prerequisites() -> Result<(), String> {
     let packages: Vec<&str> = missing.iter().map(|(_, package)| *package).collect();
     Err(format!(
         "the tests need {} (Prism runs on node and installs with npm; the stores' tests start a \
-real redis-server): install them (Debian: `sudo apt-get install {}`) and run again",
+real redis-server; a fault test sets a process's wall clock with faketime): install them \
+(Debian: `sudo apt-get install {}`) and run again",
         tools.join(", "),
         packages.join(" ")
     ))

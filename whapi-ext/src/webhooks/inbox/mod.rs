@@ -40,6 +40,8 @@ mod intake;
 mod redis_store;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+#[cfg(feature = "sqlite")]
+mod steady_clock;
 mod store;
 mod worker;
 

@@ -521,14 +521,13 @@ impl Store for RedisStore {
     fn retry(
         &self,
         event: &Leased,
-        at: SystemTime,
+        after: Duration,
         _error: &str,
     ) -> BoxFuture<'_, StoreResult<()>> {
         let entry = Entry {
             chat: event.chat.clone().unwrap_or_default(),
             leased: event.clone(),
         };
-        let after = at.duration_since(SystemTime::now()).unwrap_or_default();
         async move { self.reschedule(&entry, after, entry.leased.attempts).await }.boxed()
     }
 

@@ -15,6 +15,7 @@ use futures_util::FutureExt;
 use rusqlite::{params, Connection};
 use tokio::sync::{mpsc, oneshot};
 
+use super::steady_clock;
 use super::store::{
     duration_millis, millis, never_finished, Lease, Leased, NewEvent, Policy, Put, Store,
     StoreResult, StoredDeadLetter,
@@ -39,7 +40,8 @@ CREATE TABLE IF NOT EXISTS whapi_inbox (
     body BLOB,
     -- 0 waiting, 1 leased, 2 done, 3 dead
     state INTEGER NOT NULL,
-    -- milliseconds: when a waiting event is due, when a lease runs out
+    -- milliseconds of the steady clock (steady_clock.rs): when a waiting
+    -- event is due, when a lease runs out
     due INTEGER NOT NULL,
     -- deliveries to a handler, counted when leased
     attempts INTEGER NOT NULL DEFAULT 0,
@@ -59,6 +61,11 @@ CREATE TABLE IF NOT EXISTS whapi_inbox_latest (
     key TEXT NOT NULL,
     stored INTEGER NOT NULL
 );
+-- which clock `due` counts by, and which boot of the machine it belongs to
+CREATE TABLE IF NOT EXISTS whapi_inbox_meta (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 ";
 
 /// The writer's connection: WAL, and every commit on disk before it
@@ -72,8 +79,50 @@ fn connect(path: &Path) -> StoreResult<Connection> {
         .and_then(|()| connection.pragma_update(None, "synchronous", "FULL"))
         .and_then(|()| connection.execute_batch(SCHEMA))
         .and_then(|()| migrate(&connection))
+        .and_then(|()| on_this_boot(&connection))
         .map_err(|e| failed("preparing", &e))?;
     Ok(connection)
+}
+
+/// Makes the file's times those of this boot's steady clock: times written
+/// by another boot (or, by older versions, by the wall clock) are made due
+/// now, leases run out at once (their processes are gone). In one
+/// transaction, so that of two processes starting together one converts.
+fn on_this_boot(connection: &Connection) -> rusqlite::Result<()> {
+    let boot = format!("steady:{}", steady_clock::boot());
+    connection.execute_batch("BEGIN IMMEDIATE")?;
+    let converted = (|| {
+        let recorded: Option<String> = connection
+            .query_row(
+                "SELECT value FROM whapi_inbox_meta WHERE name = 'clock'",
+                [],
+                |r| r.get(0),
+            )
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })?;
+        if recorded.as_deref() != Some(boot.as_str()) {
+            connection.execute(
+                "UPDATE whapi_inbox SET due = ?1 WHERE state < 2",
+                [steady_clock::now_millis()],
+            )?;
+            connection.execute(
+                "INSERT INTO whapi_inbox_meta (name, value) VALUES ('clock', ?1)
+                 ON CONFLICT (name) DO UPDATE SET value = ?1",
+                [&boot],
+            )?;
+        }
+        Ok(())
+    })();
+    match converted {
+        Ok(()) => connection.execute_batch("COMMIT"),
+        Err(e) => {
+            let _ = connection.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
 }
 
 /// Files made before deliveries were counted kept failed attempts in
@@ -150,9 +199,15 @@ impl Store for SqliteStore {
         let event = event.clone();
         self.ask(|r| Command::Complete(event, r))
     }
-    fn retry(&self, event: &Leased, at: SystemTime, error: &str) -> BoxFuture<'_, StoreResult<()>> {
+    fn retry(
+        &self,
+        event: &Leased,
+        after: Duration,
+        error: &str,
+    ) -> BoxFuture<'_, StoreResult<()>> {
         let (event, error) = (event.clone(), error.to_string());
-        self.ask(move |r| Command::Retry(event, millis(at), error, r))
+        let at = steady_clock::now_millis().saturating_add(duration_millis(after));
+        self.ask(move |r| Command::Retry(event, at, error, r))
     }
     fn bury(&self, event: &Leased, error: &str) -> BoxFuture<'_, StoreResult<()>> {
         let (event, error) = (event.clone(), error.to_string());
@@ -284,9 +339,12 @@ impl Writer {
         }
         self.connection
             .prepare_cached(
-                "INSERT INTO whapi_inbox (key, chat, body, state, due, stored) VALUES (?1, ?2, ?3, 0, ?4, ?4)",
+                "INSERT INTO whapi_inbox (key, chat, body, state, due, stored) VALUES (?1, ?2, ?3, 0, ?4, ?5)",
             )
-            .and_then(|mut s| s.execute(params![event.key, event.chat, &event.body[..], now]))
+            .and_then(|mut s| {
+                let due = steady_clock::now_millis();
+                s.execute(params![event.key, event.chat, &event.body[..], due, now])
+            })
             .map_err(|e| failed("storing an event", &e))?;
         if let Some(subject) = &event.subject {
             // A change is stored as `key#seq`: its row's number, which no
@@ -331,7 +389,7 @@ impl Writer {
     }
 
     fn lease(&mut self, max: usize, alone: bool) -> StoreResult<Lease> {
-        let now = millis(SystemTime::now());
+        let now = steady_clock::now_millis();
         self.bury_never_finished(now)?;
         let expired_waiting = self
             .connection
@@ -471,7 +529,7 @@ impl Writer {
     }
 
     fn replay(&mut self, key: &str) -> StoreResult<bool> {
-        let now = millis(SystemTime::now());
+        let now = steady_clock::now_millis();
         let changed = self
             .connection
             .prepare_cached(

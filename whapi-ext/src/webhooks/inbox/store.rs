@@ -110,8 +110,9 @@ pub(crate) trait Store: Send + Sync + 'static {
     /// The handler succeeded: the event is done (its key stays for the
     /// deduplication window).
     fn complete(&self, event: &Leased) -> BoxFuture<'_, StoreResult<()>>;
-    /// The handler failed: try again at `at`.
-    fn retry(&self, event: &Leased, at: SystemTime, error: &str) -> BoxFuture<'_, StoreResult<()>>;
+    /// The handler failed: try again `after` this long.
+    fn retry(&self, event: &Leased, after: Duration, error: &str)
+        -> BoxFuture<'_, StoreResult<()>>;
     /// The handler failed for the last time: keep it as a dead letter.
     fn bury(&self, event: &Leased, error: &str) -> BoxFuture<'_, StoreResult<()>>;
     /// Dead letters, oldest first.

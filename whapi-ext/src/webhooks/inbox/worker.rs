@@ -3,7 +3,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use tokio::sync::OwnedSemaphorePermit;
 
@@ -93,10 +93,7 @@ async fn handle(shared: Arc<Shared>, event: Leased, _permit: OwnedSemaphorePermi
         Err(error) => {
             let wait = backoff(&shared, attempts.saturating_sub(1));
             tracing::warn!(key = %event.key, chat = ?event.chat, attempts, %error, retry_in = ?wait, "webhook handler failed");
-            shared
-                .store
-                .retry(&event, SystemTime::now() + wait, error)
-                .await
+            shared.store.retry(&event, wait, error).await
         }
     };
     if let Err(error) = recorded {
