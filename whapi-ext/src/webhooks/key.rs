@@ -1,27 +1,4 @@
-//! The key that tells one webhook event from another, so an event the
-//! service delivers twice (a redelivery, two instances behind a load
-//! balancer) has its effect once, and two events that look alike are
-//! both handled.
-//!
-//! Two kinds of events:
-//! - **occurrences with an id of their own**: new messages
-//!   (`messages.post`, `messages.put`: the messages' ids) and statuses (each
-//!   status's message id, status and recipient; `delivered` then `read`
-//!   are two events). The id is the event: a second delivery of it is a
-//!   redelivery, however long after.
-//! - **changes of a subject** (everything else: a group's members, a
-//!   chat's or contact's fields, a presence, a call, a label, the
-//!   channel's health): the spec gives them no id and often no time, and
-//!   the same change can truly happen twice (join, leave, join again). The
-//!   key names the subject (the group and the members, the chat, the
-//!   contact, …) and the change (the SHA-256 of the body). A store keeps
-//!   each subject's latest change: a delivery equal to it is a redelivery;
-//!   any other is a new event, numbered `#n` after the subject's earlier
-//!   ones. A change repeated with none between (typing, then typing) is
-//!   dropped as a redelivery within an hour of the first (the longest the
-//!   service waits between two deliveries of one event: the spec's
-//!   `max_callback_backoff_delay_ms` is at most an hour), or the inbox's
-//!   `dedup_window` if shorter.
+//! The key that tells one webhook event from another (see [`EventKey`]).
 
 use std::fmt;
 
@@ -42,8 +19,28 @@ const LONGEST_HEAD: usize = 140;
 #[cfg(any(feature = "sqlite", feature = "redis"))]
 pub(crate) const STATE_WINDOW: std::time::Duration = std::time::Duration::from_secs(3600);
 
-/// An event's deduplication key: equal for two deliveries of one event,
-/// different for two events. See the [module](self) for what it is made of.
+/// An event's deduplication key: equal for two deliveries of one event
+/// (a redelivery, two instances behind a load balancer), different for
+/// two events that look alike.
+///
+/// Two kinds of events:
+/// - **occurrences with an id of their own**: new messages (`messages.post`,
+///   `messages.put`: the messages' ids) and statuses (each status's message
+///   id, status and recipient; `delivered` then `read` are two events). The
+///   id is the event: a second delivery of it is a redelivery, however long
+///   after.
+/// - **changes of a subject** (everything else: a group's members, a chat's
+///   or contact's fields, a presence, a call, a label, the channel's
+///   health): the spec gives them no id and often no time, and the same
+///   change can truly happen twice (join, leave, join again). The key names
+///   the subject (the group and the members, the chat, the contact, …) and
+///   the change (the SHA-256 of the body). An inbox keeps each subject's
+///   latest change: a delivery equal to it is a redelivery; any other is a
+///   new event, stored as `key#n`. A change repeated with none between
+///   (typing, then typing) is dropped as a redelivery within an hour of the
+///   first (the longest the service waits between two deliveries of one
+///   event: the spec's `max_callback_backoff_delay_ms` is at most an hour),
+///   or the inbox's `dedup_window` if shorter.
 ///
 /// An event an [`Inbox`](super::Inbox) hands its handler carries the key
 /// the inbox stored it under (a change's key ends with its number, `#n`).

@@ -5,15 +5,23 @@
 //!
 //! | guarantee | how |
 //! |---|---|
-//! | nothing acknowledged is lost | `200` only after the store's commit (SQLite: a WAL commit with `synchronous=FULL`; Redis: see the store's durability note) |
-//! | at least once | an event leaves the store only when its handler succeeded or it is buried; a worker that dies leaves a lease that runs out |
-//! | once per event | the event's [`EventKey`] is stored with it; a second delivery within the window is acknowledged and dropped |
-//! | bounded | at most `concurrency` handlers run; past `capacity` waiting events, and past `max_intake` requests being stored, the answer is `503` with `Retry-After` |
+//! | nothing acknowledged is lost | `200` only after the store's commit (SQLite: a WAL commit with `synchronous=FULL`; Redis: see the store's durability note); a failed commit acknowledges nothing |
+//! | at least once | an event leaves the store only when its handler succeeded or it is buried; a worker that dies leaves a lease that runs out (SQLite leases run on a clock that never steps) |
+//! | at most `max_attempts` deliveries | a delivery counts when leased, so an event whose handler kills its process is buried too; an event whose lease ran out is handed out alone, so its crash counts against it only |
+//! | once per event | the event's [`EventKey`] is stored with it; a second delivery within the window is acknowledged and dropped; a change without an id of its own that happens again (join, leave, join) is stored again |
+//! | bounded | at most `concurrency` handlers run; past `capacity` waiting events, and past `max_intake` requests being stored, the answer is `503` with `Retry-After`; a Redis command answers within 2 s |
+//!
+//! Who may post to its [router](Inbox::router) is chosen on the builder:
+//! a [verifier](InboxBuilder::verifier), or
+//! [`without_verification`](InboxBuilder::without_verification); with
+//! neither, every request is refused.
 //!
 //! A handler can still run twice for one event: when its process dies (or
 //! its lease runs out) after the handler's effect and before the store
-//! recorded it. Where that matters, use [`WebhookEvent::key`] as an
-//! idempotency key of the effect (a unique column, a conditional write).
+//! recorded it. Where that matters, use [`WebhookEvent::key`] (unique per
+//! stored event) as an idempotency key of the effect (a unique column, a
+//! conditional write): for a send, record what was sent under it right
+//! after the send, and skip what is recorded when the event comes again.
 //!
 //! ```no_run
 //! # #[cfg(all(feature = "sqlite", feature = "axum"))]
