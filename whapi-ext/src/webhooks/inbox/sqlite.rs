@@ -393,7 +393,9 @@ impl Writer {
         self.bury_never_finished(now)?;
         let expired_waiting = self
             .connection
-            .prepare_cached("SELECT 1 FROM whapi_inbox WHERE state = 1 AND due <= ?1")
+            // `state < 2` as the partial index `whapi_inbox_due` says it, so
+            // that SQLite uses it (it does not infer it from `state = 1`).
+            .prepare_cached("SELECT 1 FROM whapi_inbox WHERE state < 2 AND state = 1 AND due <= ?1")
             .and_then(|mut s| s.exists([now]))
             .map_err(|e| failed("leasing", &e))?;
         let (state, max) = if alone && expired_waiting {
@@ -409,7 +411,7 @@ impl Writer {
                 "UPDATE whapi_inbox SET state = 1, due = ?1, token = ?2, attempts = attempts + 1
                  WHERE seq IN (
                     SELECT e.seq FROM whapi_inbox e
-                    WHERE e.state = ?6 AND e.due <= ?3
+                    WHERE e.state < 2 AND e.state = ?6 AND e.due <= ?3
                       AND (?4 = 0 OR e.chat IS NULL OR NOT EXISTS (
                           SELECT 1 FROM whapi_inbox p
                           WHERE p.chat = e.chat AND p.state < 2 AND p.seq < e.seq))
@@ -450,7 +452,7 @@ impl Writer {
             .connection
             .prepare_cached(
                 "UPDATE whapi_inbox SET state = 3, last_error = ?3
-                 WHERE state = 1 AND due <= ?1 AND attempts >= ?2
+                 WHERE state < 2 AND state = 1 AND due <= ?1 AND attempts >= ?2
                  RETURNING key, attempts",
             )
             .and_then(|mut s| {
@@ -686,5 +688,39 @@ mod tests {
         drop(connection);
         let _ = std::fs::remove_dir_all(&dir);
         assert_eq!(attempts, 3);
+    }
+}
+
+#[cfg(test)]
+mod plans {
+    use super::*;
+
+    /// The queries every lease runs find their rows through the partial
+    /// index of waiting and leased events, not by reading the table (which
+    /// keeps done events for a day).
+    #[test]
+    fn a_lease_reads_the_index_of_waiting_events_not_the_table() {
+        let dir = std::env::temp_dir().join(format!("whapi-inbox-plans-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let connection = connect(&dir.join("inbox.db")).unwrap();
+        for query in [
+            "SELECT 1 FROM whapi_inbox WHERE state < 2 AND state = 1 AND due <= 5",
+            "SELECT seq FROM whapi_inbox WHERE state < 2 AND state = 0 AND due <= 5 ORDER BY due, seq LIMIT 8",
+            "SELECT key FROM whapi_inbox WHERE state < 2 AND state = 1 AND due <= 5 AND attempts >= 8",
+        ] {
+            let plan: Vec<String> = connection
+                .prepare(&format!("EXPLAIN QUERY PLAN {query}"))
+                .unwrap()
+                .query_map([], |row| row.get::<_, String>(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert!(
+                plan.iter().any(|step| step.contains("whapi_inbox_due")),
+                "{query}: {plan:?}"
+            );
+        }
+        drop(connection);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
