@@ -91,11 +91,12 @@ async fn main() -> Result<(), Failure> {
     let client = Client::new_with_client(&base_url, http_with_token(&token)?, Hooks::default());
 
     let health = client.check_health().send().await?.into_inner();
-    // Responses decode leniently: fields the service may leave out are
-    // `Option`s; the values people read have accessors that read as empty.
+    // Responses decode leniently: every field reads through a method, as a
+    // value where the spec requires it (empty when the service left it
+    // out), as an `Option` where it does not.
     println!(
         "channel {} is {}",
-        health.channel_id.as_deref().unwrap_or_default(),
+        health.channel_id().unwrap_or("(unnamed)"),
         health.status_text()
     );
 
@@ -105,12 +106,12 @@ async fn main() -> Result<(), Failure> {
         .send()
         .await?
         .into_inner();
-    for chat in chats.chats.map(|c| c.0).unwrap_or_default() {
+    for chat in chats.chats() {
         println!(
             "chat {} ({}): {}",
             chat.id(),
-            chat.type_.as_deref().unwrap_or_default(),
-            chat.name()
+            chat.kind(),
+            chat.name().unwrap_or("(no name)")
         );
     }
 
@@ -125,7 +126,7 @@ async fn main() -> Result<(), Failure> {
                 .send()
                 .await?
                 .into_inner();
-            println!("sent: {} (message {})", sent.is_sent(), sent.id());
+            println!("sent: {} (message {})", sent.sent(), sent.id());
         }
         None => println!("set WHAPI_TO to also send a text"),
     }

@@ -1,9 +1,6 @@
-//! The values people read after a call, one step away.
-//!
-//! Answers decode leniently (every field may be missing), so each field is
-//! an `Option`; these accessors return the value itself, or an empty text
-//! when the service left it out, so that a delivered message never turns
-//! into an error for a missing field.
+//! Shortcuts to what people read after a call, beyond one field: the id of
+//! the message a send created, an invite's link, whether a number is on
+//! WhatsApp. Each field has its own accessor (`accessors.rs`, generated).
 
 use crate::types;
 
@@ -15,62 +12,7 @@ fn text(value: Option<&String>) -> &str {
 impl types::SentMessage {
     /// The id of the message the service created (empty if it gave none).
     pub fn id(&self) -> &str {
-        self.message.as_ref().map_or("", |m| text(m.id.as_ref()))
-    }
-
-    /// Whether the service says it sent the message.
-    pub fn is_sent(&self) -> bool {
-        self.sent.unwrap_or(false)
-    }
-}
-
-impl types::Chat {
-    /// The chat's id (empty if the service gave none).
-    pub fn id(&self) -> &str {
-        self.id.as_ref().map_or("", |id| id.0.as_str())
-    }
-
-    /// The chat's name (empty if it has none).
-    pub fn name(&self) -> &str {
-        text(self.name.as_ref())
-    }
-}
-
-impl types::Contact {
-    /// The contact's id (empty if the service gave none).
-    pub fn id(&self) -> &str {
-        text(self.id.as_ref())
-    }
-
-    /// The contact's name (empty if it has none).
-    pub fn name(&self) -> &str {
-        text(self.name.as_ref())
-    }
-}
-
-impl types::Message {
-    /// The message's id (empty if the service gave none).
-    pub fn id(&self) -> &str {
-        text(self.id.as_ref())
-    }
-
-    /// The chat the message is in (empty if the service gave none).
-    pub fn chat_id(&self) -> &str {
-        text(self.chat_id.as_ref())
-    }
-}
-
-impl types::GroupCreate {
-    /// The new group's id (`…@g.us`; empty if the service gave none).
-    pub fn id(&self) -> &str {
-        self.id.as_ref().map_or("", |id| id.0.as_str())
-    }
-}
-
-impl types::Group {
-    /// The group's id (`…@g.us`; empty if the service gave none).
-    pub fn id(&self) -> &str {
-        self.id.as_ref().map_or("", |id| id.0.as_str())
+        self.message().map_or("", types::Message::id)
     }
 }
 
@@ -78,20 +20,6 @@ impl types::NewGroup {
     /// The new group's id (empty if the service gave none).
     pub fn id(&self) -> &str {
         self.group_id.as_ref().map_or("", |id| id.0.as_str())
-    }
-}
-
-impl types::Newsletter {
-    /// The newsletter's id (`…@newsletter`; empty if the service gave none).
-    pub fn id(&self) -> &str {
-        self.id.as_ref().map_or("", |id| id.0.as_str())
-    }
-}
-
-impl types::Product {
-    /// The product's id (empty if the service gave none).
-    pub fn id(&self) -> &str {
-        text(self.id.as_ref())
     }
 }
 
@@ -138,40 +66,27 @@ impl types::GroupInviteReceived {
 }
 
 impl types::CheckContact {
-    /// The WhatsApp id of the number, to send to (empty when the number is
-    /// not on WhatsApp).
-    pub fn wa_id(&self) -> &str {
-        text(self.wa_id.as_ref())
-    }
-
     /// Whether the number is on WhatsApp.
     pub fn is_valid(&self) -> bool {
-        self.status.as_deref() == Some("valid")
+        self.status() == Some("valid")
     }
 }
 
 impl types::CheckContactResponse {
-    /// The WhatsApp id of the first number checked (empty when it is not on
-    /// WhatsApp): the answer to checking one number.
-    pub fn wa_id(&self) -> &str {
-        self.contacts.first().map_or("", types::CheckContact::wa_id)
+    /// The WhatsApp id of the first number checked, if it is on WhatsApp:
+    /// the answer to checking one number.
+    pub fn wa_id(&self) -> Option<&str> {
+        self.contacts().first().and_then(types::CheckContact::wa_id)
     }
 
     /// The WhatsApp id of the number checked as `input`, if it is on
     /// WhatsApp.
     pub fn wa_id_of(&self, input: &str) -> Option<&str> {
-        self.contacts
+        self.contacts()
             .iter()
-            .find(|c| c.input.as_deref() == Some(input))
-            .map(types::CheckContact::wa_id)
+            .find(|c| c.input() == Some(input))
+            .and_then(types::CheckContact::wa_id)
             .filter(|id| !id.is_empty())
-    }
-}
-
-impl types::ResponseSuccess {
-    /// Whether the service says the operation succeeded.
-    pub fn is_success(&self) -> bool {
-        self.success.unwrap_or(false)
     }
 }
 
@@ -188,7 +103,7 @@ mod tests {
         let sent: types::SentMessage =
             decode(r#"{"sent":true,"message":{"id":"PsobWy36679._7w-wKmB9tMeGQ"}}"#);
         assert_eq!(
-            (sent.id(), sent.is_sent()),
+            (sent.id(), sent.sent()),
             ("PsobWy36679._7w-wKmB9tMeGQ", true)
         );
         let health: types::Health = decode(r#"{"status":{"code":4,"text":"AUTH"}}"#);
@@ -198,7 +113,7 @@ mod tests {
         let checked: types::CheckContactResponse = decode(
             r#"{"contacts":[{"input":"+1 555","status":"valid","wa_id":"1555"},{"input":"x","status":"invalid"}]}"#,
         );
-        assert_eq!(checked.wa_id(), "1555");
+        assert_eq!(checked.wa_id(), Some("1555"));
         assert_eq!(
             (checked.wa_id_of("+1 555"), checked.wa_id_of("x")),
             (Some("1555"), None)
@@ -210,10 +125,10 @@ mod tests {
     #[test]
     fn missing_fields_read_as_empty_not_as_errors() {
         let sent: types::SentMessage = decode("{}");
-        assert_eq!((sent.id(), sent.is_sent()), ("", false));
+        assert_eq!((sent.id(), sent.sent()), ("", false));
         let health: types::Health = decode("{}");
         assert_eq!(health.status_text(), "");
         assert_eq!(decode::<types::GroupInviteReceived>("{}").link(), "");
-        assert_eq!(decode::<types::CheckContactResponse>("{}").wa_id(), "");
+        assert_eq!(decode::<types::CheckContactResponse>("{}").wa_id(), None);
     }
 }

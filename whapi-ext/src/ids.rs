@@ -111,6 +111,20 @@ macro_rules! id_type {
             }
         }
 
+        /// An id an answer holds, for the next call: checked as text is.
+        impl<I: Id> IntoId<I> for &whapi_client::types::$name {
+            fn into_id(self) -> Result<I, Error> {
+                I::parse(&self.0)
+            }
+        }
+
+        /// An id an answer holds, for the next call: checked as text is.
+        impl<I: Id> IntoId<I> for whapi_client::types::$name {
+            fn into_id(self) -> Result<I, Error> {
+                I::parse(&self.0)
+            }
+        }
+
         impl $name {
             /// Checks and builds the id.
             pub fn new(text: impl AsRef<str>) -> Result<Self, Error> {

@@ -13,6 +13,7 @@
 
 #![deny(missing_docs)]
 
+mod accessors;
 mod calls;
 mod contract;
 mod error;
@@ -52,6 +53,8 @@ pub mod paths {
     pub const CALL_CASES: &str = "tests/contract/call_cases.rs";
     /// The generated calls of `whapi-ext`: a method on `Whapi` per operation.
     pub const CALLS: &str = "whapi-ext/src/calls/generated.rs";
+    /// The generated accessors that read answers in one step.
+    pub const ACCESSORS: &str = "whapi-client/src/accessors.rs";
     /// The generated table of operations (name, operationId, method, path).
     pub const OPERATION_TABLE: &str = "whapi-client/src/operation_table.rs";
     /// The spec the sandbox embeds: the normalized one without its prose.
@@ -110,6 +113,7 @@ pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<Outpu
     let mut table_rows = rows.clone();
     table_rows.extend(twins);
     let table = generate::operation_table(&table_rows, &normalized.spec)?;
+    let accessors = accessors::generate(&file, &normalized.codegen, &normalized.spec)?;
     let plans = calls::plans(&normalized.spec, &file, &rows)?;
     let calls = calls::generate_calls(&plans)?;
     let call_cases = contract::generate_call_cases(&normalized.spec, &plans)?;
@@ -141,6 +145,10 @@ pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<Outpu
         OutputFile {
             path: paths::OPERATION_TABLE,
             contents: table,
+        },
+        OutputFile {
+            path: paths::ACCESSORS,
+            contents: accessors,
         },
         OutputFile {
             path: paths::CALLS,
