@@ -58,29 +58,7 @@ impl Worker {
         capacity: u64,
         settings: &[(&str, &str)],
     ) -> Worker {
-        Self::start_as(&[], store, port, dir, handler_ms, capacity, settings)
-    }
-
-    /// Starts one through `wrapper` (`["faketime", "-f", "+2h"]`).
-    fn start_as(
-        wrapper: &[&str],
-        store: &str,
-        port: u16,
-        dir: &Path,
-        handler_ms: u64,
-        capacity: u64,
-        settings: &[(&str, &str)],
-    ) -> Worker {
-        let binary = env!("CARGO_BIN_EXE_inbox-worker");
-        let mut command = match wrapper.split_first() {
-            Some((program, args)) => {
-                let mut command = Command::new(program);
-                command.args(args).arg(binary);
-                command
-            }
-            None => Command::new(binary),
-        };
-        let mut child = command
+        let mut child = Command::new(env!("CARGO_BIN_EXE_inbox-worker"))
             .args([store, &port.to_string()])
             .arg(dir)
             .args([handler_ms.to_string(), capacity.to_string()])
@@ -901,14 +879,7 @@ async fn sqlite_a_commit_that_fails_acknowledges_none_of_its_events() {
 /// does not take the event the first is handling.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_a_wall_clock_set_forward_does_not_hand_a_leased_event_to_a_second_worker() {
-    let found = Command::new("faketime")
-        .args(["-f", "+0", "true"])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        found,
-        "this test needs faketime (Debian: apt-get install faketime; cargo xtask test checks it)"
-    );
+    let faketime = libfaketime();
     let dir = tempfile::tempdir().unwrap();
     // Handlers of 3 s: the lease is 2 x 6 s.
     let first = Worker::start("sqlite", free_port(), dir.path(), 3_000, 100_000);
@@ -916,24 +887,43 @@ async fn sqlite_a_wall_clock_set_forward_does_not_hand_a_leased_event_to_a_secon
     redeliver(first.port, &events).await;
     // The first worker leases it at once (it polls every 50 ms).
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let _ahead = Worker::start_as(
-        &[
-            "env",
-            "FAKETIME_DONT_FAKE_MONOTONIC=1",
-            "faketime",
-            "-f",
-            "+2h",
-        ],
+    // libfaketime preloaded, not the `faketime` wrapper: the wrapper makes
+    // a named semaphore per pid that a SIGKILL leaves behind, and a later
+    // process with that pid then fails to start.
+    let preload = faketime.display().to_string();
+    let _ahead = Worker::start_with(
         "sqlite",
         free_port(),
         dir.path(),
         2,
         100_000,
-        &[],
+        &[
+            ("LD_PRELOAD", preload.as_str()),
+            ("FAKETIME", "+2h"),
+            ("FAKETIME_DONT_FAKE_MONOTONIC", "1"),
+        ],
     );
     wait_until_empty(first.port).await;
     // The first's handler has ended (3 s); the second had time to take it.
     tokio::time::sleep(Duration::from_secs(4)).await;
     let calls = invocations(dir.path());
     assert_eq!(calls.get("m00000"), Some(&1), "handled once: {calls:?}");
+}
+
+/// Where Debian's `faketime` package puts the library it preloads.
+fn libfaketime() -> std::path::PathBuf {
+    let bases = ["/usr/lib", "/usr/local/lib", "/usr/lib64"];
+    let dirs = bases.iter().flat_map(|base| {
+        let arch_dirs = std::fs::read_dir(base)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path());
+        std::iter::once(std::path::PathBuf::from(base)).chain(arch_dirs)
+    });
+    dirs.map(|dir| dir.join("faketime/libfaketime.so.1"))
+        .find(|path| path.exists())
+        .unwrap_or_else(|| {
+            panic!("this test needs libfaketime (Debian: apt-get install faketime; cargo xtask test checks it)")
+        })
 }
