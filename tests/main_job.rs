@@ -151,13 +151,9 @@ async fn webhooks_through_the_sandbox(
         type_: Some(types::WebhookEventTypeType::Messages),
         method: Some(types::EventMethod::Post),
     };
-    wa.ensure_webhook_with_headers(
-        &url,
-        vec![messages_post],
-        None,
-        &[("x-webhook-secret", WEBHOOK_SECRET)],
-    )
-    .await?;
+    wa.ensure_webhook(&url, [messages_post])
+        .header("x-webhook-secret", WEBHOOK_SECRET)
+        .await?;
 
     sandbox.receive_text("+1 555 010 0009", "hi bot").await?;
     let event = tokio::time::timeout(Duration::from_secs(30), handled_rx.recv())

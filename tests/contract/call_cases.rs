@@ -389,18 +389,8 @@ pub fn call_case<'a>(
             ("updateUserProfile", true) => {
                 Box::pin(async move {
                     wa.update_user_profile()
-                        .name(
-                            serde_json::from_str::<
-                                types::UserProfileUpdateName,
-                            >("\"xxxx\"")
-                                .expect("a sample of the spec"),
-                        )
-                        .about(
-                            serde_json::from_str::<
-                                types::UserProfileUpdateAbout,
-                            >("\"xxxx\"")
-                                .expect("a sample of the spec"),
-                        )
+                        .name("xxxx")
+                        .about("xxxx")
                         .icon("xxxx")
                         .await
                         .map(drop)
@@ -1106,10 +1096,7 @@ pub fn call_case<'a>(
             ("reactToMessage", true) => {
                 Box::pin(async move {
                     wa.react_to_message("PsobWy36679._7w-wKmB9tMeGQ")
-                        .emoji(
-                            serde_json::from_str::<types::Emoji>("\"xxxx\"")
-                                .expect("a sample of the spec"),
-                        )
+                        .emoji("xxxx")
                         .await
                         .map(drop)
                 })

@@ -687,7 +687,7 @@ async fn on_the_sandbox_join_leave_join_runs_the_handler_three_times() {
         type_: Some(whapi_ext::types::WebhookEventTypeType::Groups),
         method: Some(whapi_ext::types::EventMethod::Put),
     };
-    wa.ensure_webhook(&format!("http://{address}/hook"), vec![groups_put], None)
+    wa.ensure_webhook(format!("http://{address}/hook"), [groups_put])
         .await
         .unwrap();
     let group = wa.create_group("club", ["15550100001"]).await.unwrap();

@@ -33,7 +33,7 @@ async fn webhooks_to_a_recorder(
     kinds: Vec<types::Event>,
 ) -> Arc<Mutex<Vec<WebhookEvent>>> {
     let (url, events) = recording_receiver().await;
-    wa.ensure_webhook(&url, kinds, None).await.unwrap();
+    wa.ensure_webhook(&url, kinds).await.unwrap();
     events
 }
 
@@ -217,13 +217,9 @@ async fn an_injected_message_reaches_the_bot_and_its_answer_is_seen_in_the_chat(
     .without_verification()
     .router("/hook");
     let url = format!("http://{}/hook", crate::serve(router).await);
-    wa.ensure_webhook(
-        &url,
-        vec![event(types::WebhookEventTypeType::Messages)],
-        None,
-    )
-    .await
-    .unwrap();
+    wa.ensure_webhook(&url, [event(types::WebhookEventTypeType::Messages)])
+        .await
+        .unwrap();
 
     sandbox
         .receive_text("+1 555 010 0007", "hello")
@@ -609,13 +605,9 @@ async fn bad_requests_get_4xx_and_big_files_and_slow_hooks_are_fine() {
     // A webhook that takes connections and never answers.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let hook = format!("http://{}/hook", silent.local_addr().unwrap());
-    wa.ensure_webhook(
-        &hook,
-        vec![event(types::WebhookEventTypeType::Messages)],
-        None,
-    )
-    .await
-    .unwrap();
+    wa.ensure_webhook(&hook, [event(types::WebhookEventTypeType::Messages)])
+        .await
+        .unwrap();
     let received = tokio::time::timeout(
         Duration::from_secs(2),
         sandbox.receive_text("15550100005", "hi"),
@@ -1167,13 +1159,9 @@ async fn groups_settings_and_media_change_as_later_reads_show() {
     );
 
     let hook = "http://127.0.0.1:9/hook";
-    wa.ensure_webhook(
-        hook,
-        vec![event(types::WebhookEventTypeType::Messages)],
-        None,
-    )
-    .await
-    .unwrap();
+    wa.ensure_webhook(hook, [event(types::WebhookEventTypeType::Messages)])
+        .await
+        .unwrap();
     wa.reset_channel_settings().await.unwrap();
     let settings = serde_json::to_value(wa.get_channel_settings().await.unwrap()).unwrap();
     assert_eq!(settings["webhooks"], serde_json::json!([]), "{settings}");

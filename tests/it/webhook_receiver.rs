@@ -234,19 +234,13 @@ async fn ensure_webhook_adds_its_hook_keeps_the_others_and_is_idempotent() {
     let wa = crate::whapi(&server);
 
     let changed = wa
-        .ensure_webhook(
-            "https://bot.example/hook",
-            vec![messages_post()],
-            Some(types::WebhookParametersMode::Body),
-        )
+        .ensure_webhook("https://bot.example/hook", [messages_post()])
+        .mode(types::WebhookParametersMode::Body)
         .await
         .unwrap();
     let unchanged = wa
-        .ensure_webhook(
-            "https://bot.example/hook",
-            vec![messages_post()],
-            Some(types::WebhookParametersMode::Body),
-        )
+        .ensure_webhook("https://bot.example/hook", [messages_post()])
+        .mode(types::WebhookParametersMode::Body)
         .await
         .unwrap();
 
@@ -347,23 +341,18 @@ async fn ensure_webhook_keeps_other_webhooks_and_renames_deprecated_events() {
 
     // The same events in another order, the same header: nothing to do.
     let same = wa
-        .ensure_webhook_with_headers(
+        .ensure_webhook(
             "https://bot.example/hook",
-            vec![messages_post(), chats_put.clone()],
-            None,
-            &[("x-webhook-secret", "s")],
+            [messages_post(), chats_put.clone()],
         )
+        .header("x-webhook-secret", "s")
         .await
         .unwrap();
     assert!(!same);
     // A new secret: one patch, with the legacy hook untouched.
     let changed = wa
-        .ensure_webhook_with_headers(
-            "https://bot.example/hook",
-            vec![messages_post(), chats_put],
-            None,
-            &[("x-webhook-secret", "t")],
-        )
+        .ensure_webhook("https://bot.example/hook", [messages_post(), chats_put])
+        .header("x-webhook-secret", "t")
         .await
         .unwrap();
     assert!(changed);

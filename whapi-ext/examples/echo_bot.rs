@@ -17,7 +17,7 @@
 //! `echo_bot.db`) and answers through the real service; point the
 //! channel's webhook there. `WEBHOOK_SECRET` is required: requests must
 //! carry it in an `x-webhook-secret` header (set it as a custom header of
-//! the webhook, e.g. with `Whapi::ensure_webhook_with_headers`).
+//! the webhook, e.g. with `Whapi::ensure_webhook` and `.header(…)`).
 
 mod common;
 
@@ -147,12 +147,8 @@ async fn main() -> Result<(), common::Failure> {
     };
     session
         .wa
-        .ensure_webhook_with_headers(
-            &url,
-            vec![messages_post],
-            None,
-            &[("x-webhook-secret", "s3cr3t")],
-        )
+        .ensure_webhook(&url, [messages_post])
+        .header("x-webhook-secret", "s3cr3t")
         .await?;
 
     let person = common::MOCK_RECIPIENTS[0];

@@ -49,7 +49,7 @@ async fn main() -> Result<(), common::Failure> {
     }
     println!(
         "1. created {group} ({}) with {} participant(s)",
-        created.name.as_deref().unwrap_or("unnamed"),
+        created.name(),
         created.participants.len()
     );
 

@@ -14,6 +14,7 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use super::checks::{self, Limit};
+use super::number::IntoNumber;
 use super::options::{Answer, CallOptions, Context, CONTEXT};
 use super::sending::Sending;
 use crate::error::{Invalid, Problem};
@@ -130,6 +131,28 @@ impl<'a> Call<'a> {
         value
     }
 
+    /// Text for a newtype of the client (a name, an emoji): checked, then
+    /// converted; a value the type refuses is a problem of the call.
+    pub(crate) fn text_as<T>(
+        &mut self,
+        field: &str,
+        value: impl Into<String>,
+        limits: &[Limit],
+    ) -> Option<T>
+    where
+        T: TryFrom<String>,
+        T::Error: std::fmt::Display,
+    {
+        let text = self.text(field, value, limits);
+        match T::try_from(text) {
+            Ok(value) => Some(value),
+            Err(refused) => {
+                self.problem(field, refused.to_string());
+                None
+            }
+        }
+    }
+
     pub(crate) fn texts(
         &mut self,
         field: &str,
@@ -147,9 +170,23 @@ impl<'a> Call<'a> {
         self.note(field, broken);
     }
 
-    pub(crate) fn number(&mut self, field: &str, value: f64, limits: &[Limit]) -> f64 {
-        self.check_number(field, value, limits);
-        value
+    /// A number of any type that converts exactly, checked.
+    pub(crate) fn number(
+        &mut self,
+        field: &str,
+        value: impl IntoNumber,
+        limits: &[Limit],
+    ) -> Option<f64> {
+        match value.into_number() {
+            Ok(value) => {
+                self.check_number(field, value, limits);
+                Some(value)
+            }
+            Err(rule) => {
+                self.problem(field, rule);
+                None
+            }
+        }
     }
 
     pub(crate) fn count(

@@ -8,6 +8,7 @@ use std::sync::{Mutex, OnceLock};
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Limit {
     MinLength(u64),
+    MaxLength(u64),
     Minimum(f64),
     Maximum(f64),
     MinItems(u64),
@@ -21,6 +22,9 @@ pub(crate) fn text(value: &str, limits: &[Limit]) -> Option<String> {
     limits.iter().find_map(|limit| match *limit {
         Limit::MinLength(n) if chars < n => {
             Some(format!("must hold at least {n} characters, holds {chars}"))
+        }
+        Limit::MaxLength(n) if chars > n => {
+            Some(format!("must hold at most {n} characters, holds {chars}"))
         }
         Limit::Pattern(pattern) if !matches(pattern, value) => {
             Some(format!("`{value}` does not match `{pattern}`"))
@@ -86,6 +90,7 @@ mod tests {
         assert!(number(61.0, &[Limit::Maximum(60.0)]).is_some());
         assert!(number(f64::NAN, &[]).is_some());
         assert!(text("", &[Limit::MinLength(1)]).is_some());
+        assert!(text("abcd", &[Limit::MaxLength(3)]).is_some());
         assert_eq!(
             text("hé", &[Limit::MinLength(2)]),
             None,

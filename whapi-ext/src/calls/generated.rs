@@ -238,15 +238,15 @@ impl Whapi {
 impl<'a> UpdateChannelSettings<'a> {
     /// Backoff delay for a failed callback in milliseconds This setting is used to configure the amount of time the backoff delays before retrying a failed callback. The backoff delay increases linearly by this value each time a callback fails to get a HTTPS 200 OK response. The backoff delay is capped by the max_callback_backoff_delay_ms setting.
     #[inline]
-    pub fn callback_backoff_delay_ms(mut self, value: impl Into<f64>) -> Self {
+    pub fn callback_backoff_delay_ms(mut self, value: impl IntoNumber) -> Self {
+        if let Some(v) = self
+            .call
+            .number(
+                "callback_backoff_delay_ms",
+                value,
+                &[Limit::Minimum(3000f64), Limit::Maximum(15000f64)],
+            )
         {
-            let v = self
-                .call
-                .number(
-                    "callback_backoff_delay_ms",
-                    value.into(),
-                    &[Limit::Minimum(3000f64), Limit::Maximum(15000f64)],
-                );
             let v = v;
             self.body = self.body.callback_backoff_delay_ms(Some(v));
         }
@@ -254,15 +254,15 @@ impl<'a> UpdateChannelSettings<'a> {
     }
     /// Maximum delay for a failed callback in milliseconds
     #[inline]
-    pub fn max_callback_backoff_delay_ms(mut self, value: impl Into<f64>) -> Self {
+    pub fn max_callback_backoff_delay_ms(mut self, value: impl IntoNumber) -> Self {
+        if let Some(v) = self
+            .call
+            .number(
+                "max_callback_backoff_delay_ms",
+                value,
+                &[Limit::Minimum(600000f64), Limit::Maximum(3600000f64)],
+            )
         {
-            let v = self
-                .call
-                .number(
-                    "max_callback_backoff_delay_ms",
-                    value.into(),
-                    &[Limit::Minimum(600000f64), Limit::Maximum(3600000f64)],
-                );
             let v = v;
             self.body = self.body.max_callback_backoff_delay_ms(Some(v));
         }
@@ -1078,9 +1078,13 @@ impl Whapi {
 impl<'a> UpdateUserProfile<'a> {
     /// Update user name.
     #[inline]
-    pub fn name(mut self, value: impl Into<types::UserProfileUpdateName>) -> Self {
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        if let Some(v) = self
+            .call
+            .text_as::<
+                types::UserProfileUpdateName,
+            >("name", value, &[Limit::MinLength(3u64), Limit::MaxLength(25u64)])
         {
-            let v = ::std::convert::Into::<types::UserProfileUpdateName>::into(value);
             let v = v;
             self.body = self.body.name(Some(v));
         }
@@ -1088,9 +1092,13 @@ impl<'a> UpdateUserProfile<'a> {
     }
     /// Update user info in About section.
     #[inline]
-    pub fn about(mut self, value: impl Into<types::UserProfileUpdateAbout>) -> Self {
+    pub fn about(mut self, value: impl Into<String>) -> Self {
+        if let Some(v) = self
+            .call
+            .text_as::<
+                types::UserProfileUpdateAbout,
+            >("about", value, &[Limit::MinLength(1u64), Limit::MaxLength(139u64)])
         {
-            let v = ::std::convert::Into::<types::UserProfileUpdateAbout>::into(value);
             let v = v;
             self.body = self.body.about(Some(v));
         }
@@ -1578,15 +1586,11 @@ impl<'a> SendMessageText<'a> {
     }
     /// Time in seconds to simulate typing
     #[inline]
-    pub fn typing_time(mut self, value: impl Into<f64>) -> Self {
+    pub fn typing_time(mut self, value: impl IntoNumber) -> Self {
+        if let Some(v) = self
+            .call
+            .number("typing_time", value, &[Limit::Minimum(0f64), Limit::Maximum(60f64)])
         {
-            let v = self
-                .call
-                .number(
-                    "typing_time",
-                    value.into(),
-                    &[Limit::Minimum(0f64), Limit::Maximum(60f64)],
-                );
             let v = v;
             self.body = self.body.typing_time(Some(v));
         }
@@ -2700,11 +2704,11 @@ impl<'a> SendMessageVoice<'a> {
     }
     /// Time in seconds to simulate recording voice
     #[inline]
-    pub fn recording_time(mut self, value: impl Into<f64>) -> Self {
+    pub fn recording_time(mut self, value: impl IntoNumber) -> Self {
+        if let Some(v) = self
+            .call
+            .number("recording_time", value, &[Limit::Minimum(0f64)])
         {
-            let v = self
-                .call
-                .number("recording_time", value.into(), &[Limit::Minimum(0f64)]);
             let v = v;
             self.body = self.body.recording_time(Some(v));
         }
@@ -3116,8 +3120,8 @@ impl Whapi {
     pub fn send_message_location(
         &self,
         to: impl IntoId<ids::ChatId>,
-        latitude: impl Into<f64>,
-        longitude: impl Into<f64>,
+        latitude: impl IntoNumber,
+        longitude: impl IntoNumber,
     ) -> SendMessageLocation<'_> {
         #[allow(unused_mut)]
         let mut this = SendMessageLocation {
@@ -3129,13 +3133,11 @@ impl Whapi {
             let v = <::std::string::String>::from(v);
             this.body = this.body.to(v);
         }
-        {
-            let v = this.call.number("latitude", latitude.into(), &[]);
+        if let Some(v) = this.call.number("latitude", latitude, &[]) {
             let v = v;
             this.body = this.body.latitude(v);
         }
-        {
-            let v = this.call.number("longitude", longitude.into(), &[]);
+        if let Some(v) = this.call.number("longitude", longitude, &[]) {
             let v = v;
             this.body = this.body.longitude(v);
         }
@@ -3316,8 +3318,8 @@ impl Whapi {
     pub fn send_message_live_location(
         &self,
         to: impl IntoId<ids::ChatId>,
-        latitude: impl Into<f64>,
-        longitude: impl Into<f64>,
+        latitude: impl IntoNumber,
+        longitude: impl IntoNumber,
     ) -> SendMessageLiveLocation<'_> {
         #[allow(unused_mut)]
         let mut this = SendMessageLiveLocation {
@@ -3329,13 +3331,11 @@ impl Whapi {
             let v = <::std::string::String>::from(v);
             this.body = this.body.to(v);
         }
-        {
-            let v = this.call.number("latitude", latitude.into(), &[]);
+        if let Some(v) = this.call.number("latitude", latitude, &[]) {
             let v = v;
             this.body = this.body.latitude(v);
         }
-        {
-            let v = this.call.number("longitude", longitude.into(), &[]);
+        if let Some(v) = this.call.number("longitude", longitude, &[]) {
             let v = v;
             this.body = this.body.longitude(v);
         }
@@ -5693,9 +5693,8 @@ impl Whapi {
 impl<'a> ReactToMessage<'a> {
     /// Reaction text
     #[inline]
-    pub fn emoji(mut self, value: impl Into<types::Emoji>) -> Self {
-        {
-            let v = ::std::convert::Into::<types::Emoji>::into(value);
+    pub fn emoji(mut self, value: impl Into<String>) -> Self {
+        if let Some(v) = self.call.text_as::<types::Emoji>("emoji", value, &[]) {
             let v = v;
             self.body = self.body.emoji(Some(v));
         }
@@ -7452,9 +7451,8 @@ impl Whapi {
 impl<'a> SendPresence<'a> {
     /// Delay in seconds to simulate typing or recording
     #[inline]
-    pub fn delay(mut self, value: impl Into<f64>) -> Self {
-        {
-            let v = self.call.number("delay", value.into(), &[Limit::Minimum(0f64)]);
+    pub fn delay(mut self, value: impl IntoNumber) -> Self {
+        if let Some(v) = self.call.number("delay", value, &[Limit::Minimum(0f64)]) {
             let v = v;
             self.body = self.body.delay(Some(v));
         }
@@ -12978,7 +12976,7 @@ impl Whapi {
         images: impl IntoIterator<Item = impl Into<String>>,
         name: impl Into<String>,
         description: impl Into<String>,
-        price: impl Into<f64>,
+        price: impl IntoNumber,
     ) -> CreateProduct<'_> {
         #[allow(unused_mut)]
         let mut this = CreateProduct {
@@ -13014,8 +13012,7 @@ impl Whapi {
             let v = v;
             this.body = this.body.description(v);
         }
-        {
-            let v = this.call.number("price", price.into(), &[Limit::Minimum(0f64)]);
+        if let Some(v) = this.call.number("price", price, &[Limit::Minimum(0f64)]) {
             let v = v;
             this.body = this.body.price(v);
         }
@@ -13542,9 +13539,8 @@ impl<'a> UpdateProduct<'a> {
     }
     /// Product price
     #[inline]
-    pub fn price(mut self, value: impl Into<f64>) -> Self {
-        {
-            let v = self.call.number("price", value.into(), &[Limit::Minimum(0f64)]);
+    pub fn price(mut self, value: impl IntoNumber) -> Self {
+        if let Some(v) = self.call.number("price", value, &[Limit::Minimum(0f64)]) {
             let v = v;
             self.body = self.body.price(Some(v));
         }
@@ -16120,7 +16116,7 @@ impl Whapi {
         &self,
         to: impl IntoId<ids::ChatId>,
         title: impl Into<String>,
-        start_time: impl Into<f64>,
+        start_time: impl IntoNumber,
     ) -> CreateEvent<'_> {
         #[allow(unused_mut)]
         let mut this = CreateEvent {
@@ -16137,8 +16133,7 @@ impl Whapi {
             let v = v;
             this.body = this.body.title(v);
         }
-        {
-            let v = this.call.number("start_time", start_time.into(), &[]);
+        if let Some(v) = this.call.number("start_time", start_time, &[]) {
             let v = v;
             this.body = this.body.start_time(v);
         }
@@ -16158,9 +16153,8 @@ impl<'a> CreateEvent<'a> {
     }
     /// End time (format timestamp)
     #[inline]
-    pub fn end_time(mut self, value: impl Into<f64>) -> Self {
-        {
-            let v = self.call.number("end_time", value.into(), &[]);
+    pub fn end_time(mut self, value: impl IntoNumber) -> Self {
+        if let Some(v) = self.call.number("end_time", value, &[]) {
             let v = v;
             self.body = self.body.end_time(Some(v));
         }
@@ -16168,9 +16162,8 @@ impl<'a> CreateEvent<'a> {
     }
     /// Sets `degreesLatitude`.
     #[inline]
-    pub fn degrees_latitude(mut self, value: impl Into<f64>) -> Self {
-        {
-            let v = self.call.number("degrees_latitude", value.into(), &[]);
+    pub fn degrees_latitude(mut self, value: impl IntoNumber) -> Self {
+        if let Some(v) = self.call.number("degrees_latitude", value, &[]) {
             let v = v;
             self.body = self.body.degrees_latitude(Some(v));
         }
@@ -16178,9 +16171,8 @@ impl<'a> CreateEvent<'a> {
     }
     /// Sets `degreesLongitude`.
     #[inline]
-    pub fn degrees_longitude(mut self, value: impl Into<f64>) -> Self {
-        {
-            let v = self.call.number("degrees_longitude", value.into(), &[]);
+    pub fn degrees_longitude(mut self, value: impl IntoNumber) -> Self {
+        if let Some(v) = self.call.number("degrees_longitude", value, &[]) {
             let v = v;
             self.body = self.body.degrees_longitude(Some(v));
         }

@@ -32,6 +32,7 @@
 
 mod call;
 mod checks;
+mod number;
 #[allow(clippy::all)]
 mod generated {
     include!("generated.rs");
@@ -40,6 +41,7 @@ pub(crate) mod options;
 mod sending;
 
 pub use generated::*;
+pub use number::IntoNumber;
 pub use options::{Answer, CallOptions};
 
 pub(crate) use call::Call;

@@ -42,7 +42,8 @@ pub(crate) const STATE_WINDOW: std::time::Duration = std::time::Duration::from_s
 ///   event: the spec's `max_callback_backoff_delay_ms` is at most an hour),
 ///   or the inbox's `dedup_window` if shorter.
 ///
-/// An event an [`Inbox`](super::Inbox) hands its handler carries the key
+/// An event an inbox (`Inbox`, with the `sqlite` or `redis` feature) hands
+/// its handler carries the key
 /// the inbox stored it under (a change's key ends with its number, `#n`).
 /// Use it as an idempotency key where a handler's effect must happen once
 /// even if the handler runs twice (a process killed mid-handler runs it

@@ -75,6 +75,7 @@ pub use model::{
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use receiver::{WebhookReceiver, DEFAULT_BODY_LIMIT};
+pub use settings::{EnsureWebhook, IntoWebhookEvent};
 pub use verify::{VerifyError, WebhookVerifier};
 
 /// A handler of events, type-erased; errors are kept as their message.

@@ -122,92 +122,166 @@ fn update(
     changed
 }
 
+/// An event a webhook is registered for: a pair of the webhook module's
+/// [`EventType`](super::EventType) and [`Method`](super::Method), or the
+/// generated client's `Event`.
+pub trait IntoWebhookEvent: sealed::Sealed {
+    /// The event as the settings take it, or why the spec does not know it.
+    fn into_event(self) -> Result<Event>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+impl sealed::Sealed for (super::EventType, super::Method) {}
+
+impl IntoWebhookEvent for (super::EventType, super::Method) {
+    fn into_event(self) -> Result<Event> {
+        let (kind, method) = self;
+        let type_ = event_type(&kind.to_string()).ok_or_else(|| {
+            Error::invalid("events", format!("the spec knows no event type `{kind}`"))
+        })?;
+        let method = serde_json::from_value::<EventMethod>(serde_json::Value::String(
+            method.as_str().to_string(),
+        ))
+        .map_err(|_| {
+            Error::invalid(
+                "events",
+                format!("the spec knows no event method `{method}`"),
+            )
+        })?;
+        Ok(Event {
+            type_: Some(type_),
+            method: Some(method),
+        })
+    }
+}
+
+impl sealed::Sealed for Event {}
+
+impl IntoWebhookEvent for Event {
+    fn into_event(self) -> Result<Event> {
+        Ok(self)
+    }
+}
+
 impl Whapi {
     /// Makes sure the channel sends `events` to `url`, keeping every other
     /// webhook: reads the settings, adds this webhook or updates it in
-    /// place, and writes the webhooks only when something changed. Returns
-    /// whether it did. `mode: None` leaves an existing webhook's mode alone
-    /// (and lets the server choose for a new one); its custom headers are
-    /// kept.
-    pub async fn ensure_webhook(
-        &self,
-        url: &str,
-        events: Vec<Event>,
-        mode: Option<WebhookParametersMode>,
-    ) -> Result<bool> {
-        self.ensure_webhook_with_headers(url, events, mode, &[])
-            .await
-    }
-
-    /// [`Whapi::ensure_webhook`], also making sure the webhook sends these
-    /// custom headers: the secret a
-    /// [`WebhookVerifier`](crate::webhooks::WebhookVerifier) checks.
+    /// place, and writes the webhooks only when something changed. Answers
+    /// whether it did. An existing webhook's mode and custom headers are
+    /// kept unless set here.
     ///
     /// ```no_run
     /// # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
-    /// use whapi_ext::types::{Event, EventMethod, WebhookEventTypeType};
+    /// use whapi_ext::webhooks::{EventType, Method};
     ///
-    /// let new_messages = Event {
-    ///     type_: Some(WebhookEventTypeType::Messages),
-    ///     method: Some(EventMethod::Post),
-    /// };
     /// let secret = std::env::var("WEBHOOK_SECRET").unwrap_or_default();
     /// let changed = wa
-    ///     .ensure_webhook_with_headers(
+    ///     .ensure_webhook(
     ///         "https://bot.example.com/webhook",
-    ///         vec![new_messages],
-    ///         None, // keep the mode, or let the server choose
-    ///         &[("x-webhook-secret", secret.as_str())],
+    ///         [(EventType::Messages, Method::Post), (EventType::Statuses, Method::Post)],
     ///     )
+    ///     .header("x-webhook-secret", secret) // what a `WebhookVerifier` checks
     ///     .await?;
     /// println!("settings {}", if changed { "updated" } else { "already right" });
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn ensure_webhook_with_headers(
+    pub fn ensure_webhook(
         &self,
-        url: &str,
-        events: Vec<Event>,
-        mode: Option<WebhookParametersMode>,
-        headers: &[(&str, &str)],
-    ) -> Result<bool> {
-        let url = url.trim();
-        if url.is_empty() {
-            return Err(Error::invalid("url", "must not be empty"));
+        url: impl Into<String>,
+        events: impl IntoIterator<Item = impl IntoWebhookEvent>,
+    ) -> EnsureWebhook<'_> {
+        EnsureWebhook {
+            wa: self,
+            url: url.into(),
+            events: events
+                .into_iter()
+                .map(IntoWebhookEvent::into_event)
+                .collect(),
+            mode: None,
+            headers: HashMap::new(),
         }
-        let headers: HashMap<String, String> = headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let settings = self.get_channel_settings().await?;
-        let mut hooks = settings
-            .webhooks
-            .map(|hooks| hooks.0)
-            .unwrap_or_default()
-            .into_iter()
-            .map(writable)
-            .collect::<Result<Vec<Webhook>>>()?;
-        match hooks.iter_mut().find(|h| h.url.trim() == url) {
-            Some(hook) => {
-                if !update(hook, &events, mode, &headers) {
-                    return Ok(false);
+    }
+}
+
+/// A webhook to make sure of: made by [`Whapi::ensure_webhook`], done by
+/// `.await`.
+#[must_use = "nothing is registered until it is awaited"]
+pub struct EnsureWebhook<'a> {
+    wa: &'a Whapi,
+    url: String,
+    events: Result<Vec<Event>>,
+    mode: Option<WebhookParametersMode>,
+    headers: HashMap<String, String>,
+}
+
+impl EnsureWebhook<'_> {
+    /// How the service posts to it (`body`, `path`, `method`); left as it
+    /// is, or to the server for a new webhook, when not set.
+    pub fn mode(mut self, mode: WebhookParametersMode) -> Self {
+        self.mode = Some(mode);
+        self
+    }
+
+    /// A custom header the service sends with each post: the secret a
+    /// [`WebhookVerifier`](crate::webhooks::WebhookVerifier) checks.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.insert(name.into(), value.into());
+        self
+    }
+}
+
+impl<'a> std::future::IntoFuture for EnsureWebhook<'a> {
+    type Output = Result<bool>;
+    type IntoFuture = whapi_client::BoxFuture<'a, Result<bool>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let EnsureWebhook {
+                wa,
+                url,
+                events,
+                mode,
+                headers,
+            } = self;
+            let events = events?;
+            let url = url.trim();
+            if url.is_empty() {
+                return Err(Error::invalid("url", "must not be empty"));
+            }
+            let settings = wa.get_channel_settings().await?;
+            let mut hooks = settings
+                .webhooks
+                .map(|hooks| hooks.0)
+                .unwrap_or_default()
+                .into_iter()
+                .map(writable)
+                .collect::<Result<Vec<Webhook>>>()?;
+            match hooks.iter_mut().find(|h| h.url.trim() == url) {
+                Some(hook) => {
+                    if !update(hook, &events, mode, &headers) {
+                        return Ok(false);
+                    }
+                }
+                None => {
+                    let mut hook = Webhook {
+                        url: url.to_string(),
+                        events: Vec::new(),
+                        mode: None,
+                        headers: HashMap::new(),
+                    };
+                    update(&mut hook, &events, mode, &headers);
+                    hooks.push(hook);
                 }
             }
-            None => {
-                let mut hook = Webhook {
-                    url: url.to_string(),
-                    events: Vec::new(),
-                    mode: None,
-                    headers: HashMap::new(),
-                };
-                update(&mut hook, &events, mode, &headers);
-                hooks.push(hook);
-            }
-        }
-        self.update_channel_settings()
-            .webhooks(Webhooks(hooks))
-            .await?;
-        Ok(true)
+            wa.update_channel_settings()
+                .webhooks(Webhooks(hooks))
+                .await?;
+            Ok(true)
+        })
     }
 }
 
@@ -273,5 +347,20 @@ mod tests {
         )
         .unwrap();
         assert!(writable(odd).is_err());
+    }
+}
+
+#[cfg(test)]
+mod pairs {
+    use super::*;
+    use crate::webhooks::{EventType, Method};
+
+    #[test]
+    fn a_type_and_a_method_are_an_event_of_the_spec() {
+        let event = (EventType::Statuses, Method::Post).into_event().unwrap();
+        assert_eq!(event.type_, Some(WebhookEventTypeType::Statuses));
+        assert_eq!(event.method, Some(EventMethod::Post));
+        let unknown = (EventType::Other("future".into()), Method::Post).into_event();
+        assert!(unknown.is_err());
     }
 }

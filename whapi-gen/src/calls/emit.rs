@@ -37,11 +37,11 @@ fn argument_type(input: &Input) -> TokenStream {
             let id = ident(id.type_name());
             quote!(impl IntoIterator<Item = impl IntoId<ids::#id>>)
         }
-        Kind::Token | Kind::Text => quote!(impl Into<String>),
+        Kind::Token | Kind::Text | Kind::TextNewtype => quote!(impl Into<String>),
         Kind::Tokens | Kind::Texts => quote!(impl IntoIterator<Item = impl Into<String>>),
         Kind::Integer | Kind::Json => raw,
         Kind::Count => quote!(u64),
-        Kind::Number => quote!(impl Into<f64>),
+        Kind::Number => quote!(impl IntoNumber),
         Kind::Bool => quote!(bool),
         Kind::Media => quote!(MediaSource),
         Kind::Typed => quote!(impl Into<#raw>),
@@ -74,6 +74,10 @@ fn apply(plan: &Plan, input: &Input, value: &TokenStream, recv: &TokenStream) ->
         Kind::Token => (quote!(#recv.call.token(#name, #value)), false),
         Kind::Tokens | Kind::Texts => (quote!(#recv.call.texts(#name, #value, #limits)), false),
         Kind::Text => (quote!(#recv.call.text(#name, #value, #limits)), false),
+        Kind::TextNewtype => (
+            quote!(#recv.call.text_as::<#raw>(#name, #value, #limits)),
+            true,
+        ),
         Kind::Integer => (
             quote!({
                 #recv.call.check_number(#name, #value as f64, #limits);
@@ -82,10 +86,7 @@ fn apply(plan: &Plan, input: &Input, value: &TokenStream, recv: &TokenStream) ->
             false,
         ),
         Kind::Count => (quote!(#recv.call.count(#name, #value, #limits)), true),
-        Kind::Number => (
-            quote!(#recv.call.number(#name, #value.into(), #limits)),
-            false,
-        ),
+        Kind::Number => (quote!(#recv.call.number(#name, #value, #limits)), true),
         Kind::Bool | Kind::Json => (value.clone(), false),
         Kind::Media => (quote!(#recv.call.media(#name, #value, #uploads)), true),
         Kind::Typed => (quote!(::std::convert::Into::<#raw>::into(#value)), false),

@@ -66,6 +66,10 @@ pub(crate) enum Kind {
     Tokens,
     /// Text.
     Text,
+    /// Text the client takes as a newtype of its own (a name, an emoji):
+    /// set from text, checked, then converted (a conversion the type
+    /// refuses is a problem of the call).
+    TextNewtype,
     /// A list of texts.
     Texts,
     /// A whole number of the client's integer type.
@@ -133,6 +137,14 @@ fn is_string(ty: &Type) -> bool {
     last_ident(ty) == "String" || generic_arg(ty, "Vec", 0).is_none() && is_id_newtype(ty)
 }
 
+/// Whether a schema is text of no fixed set of values: the client's
+/// newtype of it wraps a `String`.
+fn is_plain_text(schema: &Value) -> bool {
+    schema.get("type").and_then(Value::as_str) == Some("string")
+        && schema.get("enum").is_none()
+        && schema.get("format").and_then(Value::as_str) != Some("binary")
+}
+
 /// The client's id newtypes (`types::ChatId`), which wrap a `String`.
 fn is_id_newtype(ty: &Type) -> bool {
     matches!(
@@ -198,6 +210,7 @@ pub(crate) fn classify(
             _ => match &list_item {
                 Some(item) if last_ident(item) == "String" => Kind::Texts,
                 Some(item) if is_id_newtype(item) => Kind::Tokens,
+                None if is_plain_text(resolved) => Kind::TextNewtype,
                 _ => Kind::Typed,
             },
         }
@@ -214,7 +227,7 @@ fn limits(schema: &Value, kind: &Kind) -> Vec<Limit> {
     let number = |key: &str| schema.get(key).and_then(Value::as_f64);
     let mut out = Vec::new();
     match kind {
-        Kind::Text => {
+        Kind::Text | Kind::TextNewtype => {
             out.extend(count("minLength").map(Limit::MinLength));
             out.extend(count("maxLength").map(Limit::MaxLength));
             out.extend(

@@ -77,7 +77,7 @@ fn strings(value: &Value) -> Vec<String> {
 fn argument(input: &crate::calls::Input, value: &Value) -> TokenStream {
     let raw = qualified(&input.raw.ty);
     match &input.class.kind {
-        Kind::Id(_) | Kind::Token | Kind::Text => {
+        Kind::Id(_) | Kind::Token | Kind::Text | Kind::TextNewtype => {
             let text = text_of(value);
             quote!(#text)
         }
