@@ -2,7 +2,8 @@
 //! job: where the workspace is, how to read its files, and Prism.
 
 /// The generated cases of `whapi-ext`'s calls: the wire test and the
-/// contract suite send them.
+/// contract suite send them. Deprecated operations are cases too.
+#[allow(deprecated)]
 pub mod call_cases {
     include!("contract/call_cases.rs");
 }

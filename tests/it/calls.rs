@@ -723,3 +723,32 @@ async fn a_call_can_have_its_own_timeout() {
         "the client's own timeout is 60 s: {default:?}"
     );
 }
+
+#[tokio::test]
+async fn a_yes_no_question_answers_a_bool_and_404_is_no() {
+    let server = MockServer::start().await;
+    Mock::given(method("HEAD"))
+        .and(path("/contacts/15550100001"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    Mock::given(method("HEAD"))
+        .and(path("/contacts/15550100002"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    Mock::given(method("HEAD"))
+        .and(path("/contacts/15550100003"))
+        .respond_with(ResponseTemplate::new(402))
+        .mount(&server)
+        .await;
+    let wa = whapi(&server);
+
+    assert!(wa.check_exist("+1 555 010 0001").await.unwrap());
+    assert!(!wa.check_exist("15550100002").await.unwrap());
+    let error = wa.check_exist("15550100003").await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Api(api) if api.status.as_u16() == 402),
+        "any other answer is an error: {error:?}"
+    );
+}

@@ -115,7 +115,7 @@ pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<Outpu
     let table = generate::operation_table(&table_rows, &normalized.spec)?;
     let accessors = accessors::generate(&file, &normalized.codegen, &normalized.spec)?;
     let plans = calls::plans(&normalized.spec, &file, &rows)?;
-    let calls = calls::generate_calls(&plans)?;
+    let calls = calls::generate_calls(&normalized.spec, &plans)?;
     let call_cases = contract::generate_call_cases(&normalized.spec, &plans)?;
     let cases = contract::generate_cases(&normalized.spec, &rows, &file)?;
     let mut report = report::render(&normalized.report);

@@ -373,6 +373,26 @@ impl<'a> Call<'a> {
         }
     }
 
+    /// Checks and sends a call that asks whether something exists: 200 is
+    /// yes, 404 no, anything else an error.
+    pub(crate) async fn run_exists(
+        self,
+        future: impl Future<Output = RawResult<()>> + Send + 'a,
+        meta: bool,
+    ) -> Result<Answer<bool>> {
+        match self.run(future, meta).await {
+            Ok(answer) => Ok(answer.map(|()| true)),
+            Err(Error::Api(api)) if api.status == StatusCode::NOT_FOUND => Ok(Answer {
+                value: false,
+                status: api.status,
+                headers: HeaderMap::new(),
+                attempts: 1,
+                latency: Duration::ZERO,
+            }),
+            Err(other) => Err(other),
+        }
+    }
+
     /// Checks and sends a call that answers bytes; they are read as the
     /// [`Download`] is.
     pub(crate) async fn download(

@@ -8,20 +8,6 @@ pub struct CheckHealth<'a> {
     call: Call<'a>,
     op: builder::CheckHealth<'a>,
 }
-impl Whapi {
-    /// Check health & launch channel (`checkHealth`: `GET /health`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`CheckHealth`].
-    #[inline]
-    pub fn check_health(&self) -> CheckHealth<'_> {
-        #[allow(unused_mut)]
-        let mut this = CheckHealth {
-            call: Call::new(self),
-            op: self.raw().check_health(),
-        };
-        this
-    }
-}
 impl<'a> CheckHealth<'a> {
     /// If set to false, the channel will not launch
     #[inline]
@@ -99,20 +85,6 @@ pub struct GetChannelSettings<'a> {
     call: Call<'a>,
     op: builder::GetChannelSettings<'a>,
 }
-impl Whapi {
-    /// Get channel settings (`getChannelSettings`: `GET /settings`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetChannelSettings`].
-    #[inline]
-    pub fn get_channel_settings(&self) -> GetChannelSettings<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetChannelSettings {
-            call: Call::new(self),
-            op: self.raw().get_channel_settings(),
-        };
-        this
-    }
-}
 impl<'a> GetChannelSettings<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -158,20 +130,6 @@ impl<'a> ::std::future::IntoFuture for GetChannelSettings<'a> {
 pub struct ResetChannelSettings<'a> {
     call: Call<'a>,
     op: builder::ResetChannelSettings<'a>,
-}
-impl Whapi {
-    /// Reset channel settings (`resetChannelSettings`: `DELETE /settings`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`ResetChannelSettings`].
-    #[inline]
-    pub fn reset_channel_settings(&self) -> ResetChannelSettings<'_> {
-        #[allow(unused_mut)]
-        let mut this = ResetChannelSettings {
-            call: Call::new(self),
-            op: self.raw().reset_channel_settings(),
-        };
-        this
-    }
 }
 impl<'a> ResetChannelSettings<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -219,21 +177,6 @@ pub struct UpdateChannelSettings<'a> {
     call: Call<'a>,
     op: builder::UpdateChannelSettings<'a>,
     body: types::builder::Settings,
-}
-impl Whapi {
-    /// Update channel settings (`updateChannelSettings`: `PATCH /settings`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`UpdateChannelSettings`].
-    #[inline]
-    pub fn update_channel_settings(&self) -> UpdateChannelSettings<'_> {
-        #[allow(unused_mut)]
-        let mut this = UpdateChannelSettings {
-            call: Call::new(self),
-            op: self.raw().update_channel_settings(),
-            body: types::Settings::builder(),
-        };
-        this
-    }
 }
 impl<'a> UpdateChannelSettings<'a> {
     /// Backoff delay for a failed callback in milliseconds This setting is used to configure the amount of time the backoff delays before retrying a failed callback. The backoff delay increases linearly by this value each time a callback fails to get a HTTPS 200 OK response. The backoff delay is capped by the max_callback_backoff_delay_ms setting.
@@ -393,20 +336,6 @@ pub struct GetAllowedEvents<'a> {
     call: Call<'a>,
     op: builder::GetAllowedEvents<'a>,
 }
-impl Whapi {
-    /// Get allowed events (`getAllowedEvents`: `GET /settings/events`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetAllowedEvents`].
-    #[inline]
-    pub fn get_allowed_events(&self) -> GetAllowedEvents<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetAllowedEvents {
-            call: Call::new(self),
-            op: self.raw().get_allowed_events(),
-        };
-        this
-    }
-}
 impl<'a> GetAllowedEvents<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -451,45 +380,6 @@ pub struct WebhookTest<'a> {
     call: Call<'a>,
     op: builder::WebhookTest<'a>,
     body: types::builder::WebhookTestRequest,
-}
-impl Whapi {
-    /// Test webhook (`webhookTest`: `POST /settings/webhook_test`).
-    ///
-    /// - `type_`
-    /// - `url`: Inbound and outbound notifications are routed to this URL.
-    /// - `mode`: Request method for sending hook.
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`WebhookTest`].
-    #[inline]
-    pub fn webhook_test(
-        &self,
-        type_: impl Into<types::WebhookEventTypeType>,
-        url: impl Into<String>,
-        mode: impl Into<types::WebhookParametersMode>,
-    ) -> WebhookTest<'_> {
-        #[allow(unused_mut)]
-        let mut this = WebhookTest {
-            call: Call::new(self),
-            op: self.raw().webhook_test(),
-            body: types::WebhookTestRequest::builder(),
-        };
-        {
-            let v = ::std::convert::Into::<types::WebhookEventTypeType>::into(type_);
-            let v = v;
-            this.body = this.body.type_(v);
-        }
-        {
-            let v = this.call.text("url", url, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.url(v);
-        }
-        {
-            let v = ::std::convert::Into::<types::WebhookParametersMode>::into(mode);
-            let v = v;
-            this.body = this.body.mode(v);
-        }
-        this
-    }
 }
 impl<'a> WebhookTest<'a> {
     /// Additional headers for webhook. Max 5 headers.  Example:  "Authorization - Bearer token"  "Content-Type - application/json"  "X-Header - value"
@@ -553,20 +443,6 @@ impl<'a> ::std::future::IntoFuture for WebhookTest<'a> {
 pub struct LoginUser<'a> {
     call: Call<'a>,
     op: builder::LoginUser<'a>,
-}
-impl Whapi {
-    /// Login user with QR-base64 (`loginUser`: `GET /users/login`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`LoginUser`].
-    #[inline]
-    pub fn login_user(&self) -> LoginUser<'_> {
-        #[allow(unused_mut)]
-        let mut this = LoginUser {
-            call: Call::new(self),
-            op: self.raw().login_user(),
-        };
-        this
-    }
 }
 impl<'a> LoginUser<'a> {
     /// If set to false, the channel will not launch
@@ -681,20 +557,6 @@ pub struct LoginUserImage<'a> {
     call: Call<'a>,
     op: builder::LoginUserImage<'a>,
 }
-impl Whapi {
-    /// Login user with QR-image (`loginUserImage`: `GET /users/login/image`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`LoginUserImage`].
-    #[inline]
-    pub fn login_user_image(&self) -> LoginUserImage<'_> {
-        #[allow(unused_mut)]
-        let mut this = LoginUserImage {
-            call: Call::new(self),
-            op: self.raw().login_user_image(),
-        };
-        this
-    }
-}
 impl<'a> LoginUserImage<'a> {
     /// If set to false, the channel will not launch
     #[inline]
@@ -806,20 +668,6 @@ pub struct LoginUserRowData<'a> {
     call: Call<'a>,
     op: builder::LoginUserRowData<'a>,
 }
-impl Whapi {
-    /// Login user with QR-rowdata (`loginUserRowData`: `GET /users/login/rowdata`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`LoginUserRowData`].
-    #[inline]
-    pub fn login_user_row_data(&self) -> LoginUserRowData<'_> {
-        #[allow(unused_mut)]
-        let mut this = LoginUserRowData {
-            call: Call::new(self),
-            op: self.raw().login_user_row_data(),
-        };
-        this
-    }
-}
 impl<'a> LoginUserRowData<'a> {
     /// If set to false, the channel will not launch
     #[inline]
@@ -874,29 +722,6 @@ pub struct LoginUserViaAuthCode<'a> {
     call: Call<'a>,
     op: builder::LoginUserViaAuthCode<'a>,
 }
-impl Whapi {
-    /// Get auth code by phone number (`loginUserViaAuthCode`: `GET /users/login/{PhoneNumber}`).
-    ///
-    /// - `phone_number`: Phone number without + and spaces, only digits
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`LoginUserViaAuthCode`].
-    #[inline]
-    pub fn login_user_via_auth_code(
-        &self,
-        phone_number: impl IntoId<ids::ContactId>,
-    ) -> LoginUserViaAuthCode<'_> {
-        #[allow(unused_mut)]
-        let mut this = LoginUserViaAuthCode {
-            call: Call::new(self),
-            op: self.raw().login_user_via_auth_code(),
-        };
-        if let Some(v) = this.call.id::<ids::ContactId>("phone_number", phone_number) {
-            let v = <types::ContactId>::from(v);
-            this.op = this.op.phone_number(v);
-        }
-        this
-    }
-}
 impl<'a> LoginUserViaAuthCode<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -940,20 +765,6 @@ impl<'a> ::std::future::IntoFuture for LoginUserViaAuthCode<'a> {
 pub struct LogoutUser<'a> {
     call: Call<'a>,
     op: builder::LogoutUser<'a>,
-}
-impl Whapi {
-    /// Logout user (`logoutUser`: `POST /users/logout`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`LogoutUser`].
-    #[inline]
-    pub fn logout_user(&self) -> LogoutUser<'_> {
-        #[allow(unused_mut)]
-        let mut this = LogoutUser {
-            call: Call::new(self),
-            op: self.raw().logout_user(),
-        };
-        this
-    }
 }
 impl<'a> LogoutUser<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -1001,20 +812,6 @@ pub struct GetUserProfile<'a> {
     call: Call<'a>,
     op: builder::GetUserProfile<'a>,
 }
-impl Whapi {
-    /// User info (`getUserProfile`: `GET /users/profile`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetUserProfile`].
-    #[inline]
-    pub fn get_user_profile(&self) -> GetUserProfile<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetUserProfile {
-            call: Call::new(self),
-            op: self.raw().get_user_profile(),
-        };
-        this
-    }
-}
 impl<'a> GetUserProfile<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -1059,21 +856,6 @@ pub struct UpdateUserProfile<'a> {
     call: Call<'a>,
     op: builder::UpdateUserProfile<'a>,
     body: types::builder::UserProfileUpdate,
-}
-impl Whapi {
-    /// Update user info (`updateUserProfile`: `PATCH /users/profile`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`UpdateUserProfile`].
-    #[inline]
-    pub fn update_user_profile(&self) -> UpdateUserProfile<'_> {
-        #[allow(unused_mut)]
-        let mut this = UpdateUserProfile {
-            call: Call::new(self),
-            op: self.raw().update_user_profile(),
-            body: types::UserProfileUpdate::builder(),
-        };
-        this
-    }
 }
 impl<'a> UpdateUserProfile<'a> {
     /// Update user name.
@@ -1160,28 +942,6 @@ pub struct ChangeStatus<'a> {
     op: builder::ChangeStatus<'a>,
     body: types::builder::ChangeStatusRequest,
 }
-impl Whapi {
-    /// Change status text (`changeStatus`: `PUT /status`).
-    ///
-    /// - `status`
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`ChangeStatus`].
-    #[inline]
-    pub fn change_status(&self, status: impl Into<String>) -> ChangeStatus<'_> {
-        #[allow(unused_mut)]
-        let mut this = ChangeStatus {
-            call: Call::new(self),
-            op: self.raw().change_status(),
-            body: types::ChangeStatusRequest::builder(),
-        };
-        {
-            let v = this.call.text("status", status, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.status(v);
-        }
-        this
-    }
-}
 impl<'a> ChangeStatus<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -1227,20 +987,6 @@ impl<'a> ::std::future::IntoFuture for ChangeStatus<'a> {
 pub struct GetMessages<'a> {
     call: Call<'a>,
     op: builder::GetMessages<'a>,
-}
-impl Whapi {
-    /// Get messages (`getMessages`: `GET /messages/list`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetMessages`].
-    #[inline]
-    pub fn get_messages(&self) -> GetMessages<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetMessages {
-            call: Call::new(self),
-            op: self.raw().get_messages(),
-        };
-        this
-    }
 }
 impl<'a> GetMessages<'a> {
     /// Count of objects to return
@@ -1375,29 +1121,6 @@ impl<'a> ::std::future::IntoFuture for GetMessages<'a> {
 pub struct GetMessagesByChatId<'a> {
     call: Call<'a>,
     op: builder::GetMessagesByChatId<'a>,
-}
-impl Whapi {
-    /// Get messages by chat ID (`getMessagesByChatID`: `GET /messages/list/{ChatID}`).
-    ///
-    /// - `chat_id`: Chat ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetMessagesByChatId`].
-    #[inline]
-    pub fn get_messages_by_chat_id(
-        &self,
-        chat_id: impl IntoId<ids::ChatId>,
-    ) -> GetMessagesByChatId<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetMessagesByChatId {
-            call: Call::new(self),
-            op: self.raw().get_messages_by_chat_id(),
-        };
-        if let Some(v) = this.call.id::<ids::ChatId>("chat_id", chat_id) {
-            let v = <types::ChatId>::from(v);
-            this.op = this.op.chat_id(v);
-        }
-        this
-    }
 }
 impl<'a> GetMessagesByChatId<'a> {
     /// Count of objects to return
@@ -1534,37 +1257,6 @@ pub struct SendMessageText<'a> {
     op: builder::SendMessageText<'a>,
     body: types::builder::SenderText,
 }
-impl Whapi {
-    /// 💬 Send text message (`sendMessageText`: `POST /messages/text`).
-    ///
-    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    /// - `body`: Message text
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendMessageText`].
-    #[inline]
-    pub fn send_message_text(
-        &self,
-        to: impl IntoId<ids::ChatId>,
-        body: impl Into<String>,
-    ) -> SendMessageText<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendMessageText {
-            call: Call::new(self),
-            op: self.raw().send_message_text(),
-            body: types::SenderText::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        {
-            let v = this.call.text("body", body, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.body(v);
-        }
-        this
-    }
-}
 impl<'a> SendMessageText<'a> {
     /// Message ID of the message to be quoted
     #[inline]
@@ -1672,36 +1364,6 @@ pub struct SendMessageImage<'a> {
     call: Call<'a>,
     op: builder::SendMessageImage<'a>,
     body: types::builder::SenderImage,
-}
-impl Whapi {
-    /// 🖼 Send media-image message (`sendMessageImage`: `POST /messages/image`).
-    ///
-    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendMessageImage`].
-    #[inline]
-    pub fn send_message_image(
-        &self,
-        to: impl IntoId<ids::ChatId>,
-        media: MediaSource,
-    ) -> SendMessageImage<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendMessageImage {
-            call: Call::new(self),
-            op: self.raw().send_message_image(),
-            body: types::SenderImage::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
-            this.body = this.body.media(v);
-        }
-        this
-    }
 }
 impl<'a> SendMessageImage<'a> {
     /// Message ID of the message to be quoted
@@ -1869,36 +1531,6 @@ pub struct SendMessageVideo<'a> {
     op: builder::SendMessageVideo<'a>,
     body: types::builder::SenderVideo,
 }
-impl Whapi {
-    /// 🎥 Send media-video message (`sendMessageVideo`: `POST /messages/video`).
-    ///
-    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendMessageVideo`].
-    #[inline]
-    pub fn send_message_video(
-        &self,
-        to: impl IntoId<ids::ChatId>,
-        media: MediaSource,
-    ) -> SendMessageVideo<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendMessageVideo {
-            call: Call::new(self),
-            op: self.raw().send_message_video(),
-            body: types::SenderVideo::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
-            this.body = this.body.media(v);
-        }
-        this
-    }
-}
 impl<'a> SendMessageVideo<'a> {
     /// Message ID of the message to be quoted
     #[inline]
@@ -2064,36 +1696,6 @@ pub struct SendMessageShort<'a> {
     call: Call<'a>,
     op: builder::SendMessageShort<'a>,
     body: types::builder::SenderShort,
-}
-impl Whapi {
-    /// 📹 Send media-short video message (PTV) (`sendMessageShort`: `POST /messages/short`).
-    ///
-    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendMessageShort`].
-    #[inline]
-    pub fn send_message_short(
-        &self,
-        to: impl IntoId<ids::ChatId>,
-        media: MediaSource,
-    ) -> SendMessageShort<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendMessageShort {
-            call: Call::new(self),
-            op: self.raw().send_message_short(),
-            body: types::SenderShort::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
-            this.body = this.body.media(v);
-        }
-        this
-    }
 }
 impl<'a> SendMessageShort<'a> {
     /// Message ID of the message to be quoted
@@ -2261,36 +1863,6 @@ pub struct SendMessageGif<'a> {
     op: builder::SendMessageGif<'a>,
     body: types::builder::SenderGif,
 }
-impl Whapi {
-    /// 🎬 Send media-gif message (`sendMessageGif`: `POST /messages/gif`).
-    ///
-    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendMessageGif`].
-    #[inline]
-    pub fn send_message_gif(
-        &self,
-        to: impl IntoId<ids::ChatId>,
-        media: MediaSource,
-    ) -> SendMessageGif<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendMessageGif {
-            call: Call::new(self),
-            op: self.raw().send_message_gif(),
-            body: types::SenderGif::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
-            this.body = this.body.media(v);
-        }
-        this
-    }
-}
 impl<'a> SendMessageGif<'a> {
     /// Message ID of the message to be quoted
     #[inline]
@@ -2454,36 +2026,6 @@ pub struct SendMessageAudio<'a> {
     op: builder::SendMessageAudio<'a>,
     body: types::builder::SenderAudio,
 }
-impl Whapi {
-    /// 🎵 Send media-audio message (`sendMessageAudio`: `POST /messages/audio`).
-    ///
-    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendMessageAudio`].
-    #[inline]
-    pub fn send_message_audio(
-        &self,
-        to: impl IntoId<ids::ChatId>,
-        media: MediaSource,
-    ) -> SendMessageAudio<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendMessageAudio {
-            call: Call::new(self),
-            op: self.raw().send_message_audio(),
-            body: types::SenderAudio::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
-            this.body = this.body.media(v);
-        }
-        this
-    }
-}
 impl<'a> SendMessageAudio<'a> {
     /// Message ID of the message to be quoted
     #[inline]
@@ -2609,36 +2151,6 @@ pub struct SendMessageVoice<'a> {
     call: Call<'a>,
     op: builder::SendMessageVoice<'a>,
     body: types::builder::SenderVoice,
-}
-impl Whapi {
-    /// 🎤 Send media-voice message (`sendMessageVoice`: `POST /messages/voice`).
-    ///
-    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendMessageVoice`].
-    #[inline]
-    pub fn send_message_voice(
-        &self,
-        to: impl IntoId<ids::ChatId>,
-        media: MediaSource,
-    ) -> SendMessageVoice<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendMessageVoice {
-            call: Call::new(self),
-            op: self.raw().send_message_voice(),
-            body: types::SenderVoice::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
-            this.body = this.body.media(v);
-        }
-        this
-    }
 }
 impl<'a> SendMessageVoice<'a> {
     /// Message ID of the message to be quoted
@@ -2772,36 +2284,6 @@ pub struct SendMessageDocument<'a> {
     op: builder::SendMessageDocument<'a>,
     body: types::builder::SenderDocument,
 }
-impl Whapi {
-    /// 📑 Send media-document message (`sendMessageDocument`: `POST /messages/document`).
-    ///
-    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendMessageDocument`].
-    #[inline]
-    pub fn send_message_document(
-        &self,
-        to: impl IntoId<ids::ChatId>,
-        media: MediaSource,
-    ) -> SendMessageDocument<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendMessageDocument {
-            call: Call::new(self),
-            op: self.raw().send_message_document(),
-            body: types::SenderDocument::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
-            this.body = this.body.media(v);
-        }
-        this
-    }
-}
 impl<'a> SendMessageDocument<'a> {
     /// Message ID of the message to be quoted
     #[inline]
@@ -2918,44 +2400,6 @@ pub struct SendMessageLinkPreview<'a> {
     call: Call<'a>,
     op: builder::SendMessageLinkPreview<'a>,
     body: types::builder::SenderLinkPreview,
-}
-impl Whapi {
-    /// 📎 Send link preview message (`sendMessageLinkPreview`: `POST /messages/link_preview`).
-    ///
-    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    /// - `body`: Message text
-    /// - `title`: Title of the link
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendMessageLinkPreview`].
-    #[inline]
-    pub fn send_message_link_preview(
-        &self,
-        to: impl IntoId<ids::ChatId>,
-        body: impl Into<String>,
-        title: impl Into<String>,
-    ) -> SendMessageLinkPreview<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendMessageLinkPreview {
-            call: Call::new(self),
-            op: self.raw().send_message_link_preview(),
-            body: types::SenderLinkPreview::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        {
-            let v = this.call.text("body", body, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.body(v);
-        }
-        {
-            let v = this.call.text("title", title, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.title(v);
-        }
-        this
-    }
 }
 impl<'a> SendMessageLinkPreview<'a> {
     /// Message ID of the message to be quoted
@@ -3107,42 +2551,6 @@ pub struct SendMessageLocation<'a> {
     call: Call<'a>,
     op: builder::SendMessageLocation<'a>,
     body: types::builder::SenderLocation,
-}
-impl Whapi {
-    /// 📍 Send location message (`sendMessageLocation`: `POST /messages/location`).
-    ///
-    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    /// - `latitude`: Latitude of location being sent
-    /// - `longitude`: Longitude of location being sent
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendMessageLocation`].
-    #[inline]
-    pub fn send_message_location(
-        &self,
-        to: impl IntoId<ids::ChatId>,
-        latitude: impl IntoNumber,
-        longitude: impl IntoNumber,
-    ) -> SendMessageLocation<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendMessageLocation {
-            call: Call::new(self),
-            op: self.raw().send_message_location(),
-            body: types::SenderLocation::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        if let Some(v) = this.call.number("latitude", latitude, &[]) {
-            let v = v;
-            this.body = this.body.latitude(v);
-        }
-        if let Some(v) = this.call.number("longitude", longitude, &[]) {
-            let v = v;
-            this.body = this.body.longitude(v);
-        }
-        this
-    }
 }
 impl<'a> SendMessageLocation<'a> {
     /// Message ID of the message to be quoted
@@ -3306,42 +2714,6 @@ pub struct SendMessageLiveLocation<'a> {
     op: builder::SendMessageLiveLocation<'a>,
     body: types::builder::SenderLiveLocation,
 }
-impl Whapi {
-    /// 🧭 Send live location message (`sendMessageLiveLocation`: `POST /messages/live_location`).
-    ///
-    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    /// - `latitude`: Latitude of location being sent
-    /// - `longitude`: Longitude of location being sent
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendMessageLiveLocation`].
-    #[inline]
-    pub fn send_message_live_location(
-        &self,
-        to: impl IntoId<ids::ChatId>,
-        latitude: impl IntoNumber,
-        longitude: impl IntoNumber,
-    ) -> SendMessageLiveLocation<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendMessageLiveLocation {
-            call: Call::new(self),
-            op: self.raw().send_message_live_location(),
-            body: types::SenderLiveLocation::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        if let Some(v) = this.call.number("latitude", latitude, &[]) {
-            let v = v;
-            this.body = this.body.latitude(v);
-        }
-        if let Some(v) = this.call.number("longitude", longitude, &[]) {
-            let v = v;
-            this.body = this.body.longitude(v);
-        }
-        this
-    }
-}
 impl<'a> SendMessageLiveLocation<'a> {
     /// Message ID of the message to be quoted
     #[inline]
@@ -3504,44 +2876,6 @@ pub struct SendMessageContact<'a> {
     op: builder::SendMessageContact<'a>,
     body: types::builder::SenderContact,
 }
-impl Whapi {
-    /// 👤 Send contact message (`sendMessageContact`: `POST /messages/contact`).
-    ///
-    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    /// - `name`: Name of contact
-    /// - `vcard`: Vcard of contact
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendMessageContact`].
-    #[inline]
-    pub fn send_message_contact(
-        &self,
-        to: impl IntoId<ids::ChatId>,
-        name: impl Into<String>,
-        vcard: impl Into<String>,
-    ) -> SendMessageContact<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendMessageContact {
-            call: Call::new(self),
-            op: self.raw().send_message_contact(),
-            body: types::SenderContact::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        {
-            let v = this.call.text("name", name, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.name(v);
-        }
-        {
-            let v = this.call.text("vcard", vcard, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.vcard(v);
-        }
-        this
-    }
-}
 impl<'a> SendMessageContact<'a> {
     /// Message ID of the message to be quoted
     #[inline]
@@ -3605,37 +2939,6 @@ pub struct SendMessageContactList<'a> {
     op: builder::SendMessageContactList<'a>,
     body: types::builder::SenderContactList,
 }
-impl Whapi {
-    /// 👥 Send contact list message (`sendMessageContactList`: `POST /messages/contact_list`).
-    ///
-    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    /// - `list`
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendMessageContactList`].
-    #[inline]
-    pub fn send_message_contact_list(
-        &self,
-        to: impl IntoId<ids::ChatId>,
-        list: impl Into<::std::vec::Vec<types::VCard>>,
-    ) -> SendMessageContactList<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendMessageContactList {
-            call: Call::new(self),
-            op: self.raw().send_message_contact_list(),
-            body: types::SenderContactList::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        {
-            let v = ::std::convert::Into::<::std::vec::Vec<types::VCard>>::into(list);
-            let v = v;
-            this.body = this.body.list(v);
-        }
-        this
-    }
-}
 impl<'a> SendMessageContactList<'a> {
     /// Message ID of the message to be quoted
     #[inline]
@@ -3698,50 +3001,6 @@ pub struct SendMessagePoll<'a> {
     call: Call<'a>,
     op: builder::SendMessagePoll<'a>,
     body: types::builder::SenderPoll,
-}
-impl Whapi {
-    /// 📊 Send poll message (`sendMessagePoll`: `POST /messages/poll`).
-    ///
-    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    /// - `title`: Title of poll
-    /// - `options`: Options of poll
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendMessagePoll`].
-    #[inline]
-    pub fn send_message_poll(
-        &self,
-        to: impl IntoId<ids::ChatId>,
-        title: impl Into<String>,
-        options: impl IntoIterator<Item = impl Into<String>>,
-    ) -> SendMessagePoll<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendMessagePoll {
-            call: Call::new(self),
-            op: self.raw().send_message_poll(),
-            body: types::SenderPoll::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        {
-            let v = this.call.text("title", title, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.title(v);
-        }
-        {
-            let v = this
-                .call
-                .texts(
-                    "options",
-                    options,
-                    &[Limit::MinItems(2u64), Limit::MaxItems(12u64)],
-                );
-            let v = v;
-            this.body = this.body.options(v);
-        }
-        this
-    }
 }
 impl<'a> SendMessagePoll<'a> {
     /// Message ID of the message to be quoted
@@ -3823,37 +3082,6 @@ pub struct SendMessageInteractive<'a> {
     call: Call<'a>,
     op: builder::SendMessageInteractive<'a>,
     body: types::builder::SenderInteractive,
-}
-impl Whapi {
-    /// 🎮 Send interactive message (`sendMessageInteractive`: `POST /messages/interactive`).
-    ///
-    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    /// - `action`: Interactive action
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendMessageInteractive`].
-    #[inline]
-    pub fn send_message_interactive(
-        &self,
-        to: impl IntoId<ids::ChatId>,
-        action: impl Into<types::InteractiveAction>,
-    ) -> SendMessageInteractive<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendMessageInteractive {
-            call: Call::new(self),
-            op: self.raw().send_message_interactive(),
-            body: types::SenderInteractive::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        {
-            let v = ::std::convert::Into::<types::InteractiveAction>::into(action);
-            let v = v;
-            this.body = this.body.action(v);
-        }
-        this
-    }
 }
 impl<'a> SendMessageInteractive<'a> {
     /// Message ID of the message to be quoted
@@ -4055,39 +3283,6 @@ pub struct SendMessageCarousel<'a> {
     op: builder::SendMessageCarousel<'a>,
     body: types::builder::SenderCarousel,
 }
-impl Whapi {
-    /// 🖼️ Send carousel message (`sendMessageCarousel`: `POST /messages/carousel`).
-    ///
-    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    /// - `cards`: Cards of carousel
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendMessageCarousel`].
-    #[inline]
-    pub fn send_message_carousel(
-        &self,
-        to: impl IntoId<ids::ChatId>,
-        cards: impl Into<::std::vec::Vec<types::CarouselCard>>,
-    ) -> SendMessageCarousel<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendMessageCarousel {
-            call: Call::new(self),
-            op: self.raw().send_message_carousel(),
-            body: types::SenderCarousel::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        {
-            let v = ::std::convert::Into::<
-                ::std::vec::Vec<types::CarouselCard>,
-            >::into(cards);
-            let v = v;
-            this.body = this.body.cards(v);
-        }
-        this
-    }
-}
 impl<'a> SendMessageCarousel<'a> {
     /// Message ID of the message to be quoted
     #[inline]
@@ -4160,36 +3355,6 @@ pub struct SendMessageSticker<'a> {
     call: Call<'a>,
     op: builder::SendMessageSticker<'a>,
     body: types::builder::SenderSticker,
-}
-impl Whapi {
-    /// 🎭 Send media-sticker message (`sendMessageSticker`: `POST /messages/sticker`).
-    ///
-    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendMessageSticker`].
-    #[inline]
-    pub fn send_message_sticker(
-        &self,
-        to: impl IntoId<ids::ChatId>,
-        media: MediaSource,
-    ) -> SendMessageSticker<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendMessageSticker {
-            call: Call::new(self),
-            op: self.raw().send_message_sticker(),
-            body: types::SenderSticker::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
-            this.body = this.body.media(v);
-        }
-        this
-    }
 }
 impl<'a> SendMessageSticker<'a> {
     /// Message ID of the message to be quoted
@@ -4333,21 +3498,6 @@ pub struct SendMessageStory<'a> {
     call: Call<'a>,
     op: builder::SendMessageStory<'a>,
     body: types::builder::SenderStories,
-}
-impl Whapi {
-    /// 👁️‍🗨️ Send story message (`sendMessageStory`: `POST /messages/story`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendMessageStory`].
-    #[inline]
-    pub fn send_message_story(&self) -> SendMessageStory<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendMessageStory {
-            call: Call::new(self),
-            op: self.raw().send_message_story(),
-            body: types::SenderStories::builder(),
-        };
-        this
-    }
 }
 impl<'a> SendMessageStory<'a> {
     /// The media: a URL, a media id, or local data to upload (see `MediaSource`).
@@ -4562,30 +3712,6 @@ pub struct SendMessageStoryAudio<'a> {
     op: builder::SendMessageStoryAudio<'a>,
     body: types::builder::SenderStoriesAudio,
 }
-impl Whapi {
-    /// 🎵️ Send story audio message (`sendMessageStoryAudio`: `POST /messages/story/audio`).
-    ///
-    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendMessageStoryAudio`].
-    #[inline]
-    pub fn send_message_story_audio(
-        &self,
-        media: MediaSource,
-    ) -> SendMessageStoryAudio<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendMessageStoryAudio {
-            call: Call::new(self),
-            op: self.raw().send_message_story_audio(),
-            body: types::SenderStoriesAudio::builder(),
-        };
-        if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
-            this.body = this.body.media(v);
-        }
-        this
-    }
-}
 impl<'a> SendMessageStoryAudio<'a> {
     /// Mime type of media
     #[inline]
@@ -4748,30 +3874,6 @@ pub struct SendMessageStoryMedia<'a> {
     op: builder::SendMessageStoryMedia<'a>,
     body: types::builder::SenderStoriesMedia,
 }
-impl Whapi {
-    /// 🖼 Send story media message (`sendMessageStoryMedia`: `POST /messages/story/media`).
-    ///
-    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendMessageStoryMedia`].
-    #[inline]
-    pub fn send_message_story_media(
-        &self,
-        media: MediaSource,
-    ) -> SendMessageStoryMedia<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendMessageStoryMedia {
-            call: Call::new(self),
-            op: self.raw().send_message_story_media(),
-            body: types::SenderStoriesMedia::builder(),
-        };
-        if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
-            this.body = this.body.media(v);
-        }
-        this
-    }
-}
 impl<'a> SendMessageStoryMedia<'a> {
     /// Mime type of media
     #[inline]
@@ -4925,31 +4027,6 @@ pub struct SendMessageStoryText<'a> {
     op: builder::SendMessageStoryText<'a>,
     body: types::builder::SenderStoriesText,
 }
-impl Whapi {
-    /// 💬 Send story text message (`sendMessageStoryText`: `POST /messages/story/text`).
-    ///
-    /// - `caption`: Optional. Text caption under the media.
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendMessageStoryText`].
-    #[inline]
-    pub fn send_message_story_text(
-        &self,
-        caption: impl Into<String>,
-    ) -> SendMessageStoryText<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendMessageStoryText {
-            call: Call::new(self),
-            op: self.raw().send_message_story_text(),
-            body: types::SenderStoriesText::builder(),
-        };
-        {
-            let v = this.call.text("caption", caption, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.caption(v);
-        }
-        this
-    }
-}
 impl<'a> SendMessageStoryText<'a> {
     /// List of contacts to send the story to
     #[inline]
@@ -5065,44 +4142,6 @@ pub struct SendMediaMessage<'a> {
     body: types::builder::UploadMediaJson,
     twin: builder::SendMediaMessageJson<'a>,
     media: MediaSource,
-}
-impl Whapi {
-    /// 📎 Send media message (`sendMediaMessage`: `POST /messages/media/{MediaMessageType}`).
-    ///
-    /// - `media_message_type`: Media message type
-    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendMediaMessage`].
-    #[inline]
-    pub fn send_media_message(
-        &self,
-        media_message_type: impl Into<types::MediaMessageType>,
-        to: impl IntoId<ids::ChatId>,
-        media: MediaSource,
-    ) -> SendMediaMessage<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendMediaMessage {
-            call: Call::new(self),
-            op: self.raw().send_media_message(),
-            body: types::UploadMediaJson::builder(),
-            twin: self.raw().send_media_message_json(),
-            media,
-        };
-        {
-            let v = ::std::convert::Into::<
-                types::MediaMessageType,
-            >::into(media_message_type);
-            let v = v;
-            this.op = this.op.media_message_type(v.clone());
-            this.twin = this.twin.media_message_type(v);
-        }
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.op = this.op.to(v.clone());
-            this.twin = this.twin.to(v);
-        }
-        this
-    }
 }
 impl<'a> SendMediaMessage<'a> {
     /// Message ID of the message to be quoted
@@ -5359,29 +4398,6 @@ pub struct GetMessage<'a> {
     call: Call<'a>,
     op: builder::GetMessage<'a>,
 }
-impl Whapi {
-    /// Get message (`getMessage`: `GET /messages/{MessageID}`).
-    ///
-    /// - `message_id`: Message ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetMessage`].
-    #[inline]
-    pub fn get_message(
-        &self,
-        message_id: impl IntoId<ids::MessageId>,
-    ) -> GetMessage<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetMessage {
-            call: Call::new(self),
-            op: self.raw().get_message(),
-        };
-        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
-            this.op = this.op.message_id(v);
-        }
-        this
-    }
-}
 impl<'a> GetMessage<'a> {
     /// If set to true, the channel will resync its data.
     #[inline]
@@ -5442,29 +4458,6 @@ pub struct MarkMessageAsRead<'a> {
     call: Call<'a>,
     op: builder::MarkMessageAsRead<'a>,
 }
-impl Whapi {
-    /// ✔✔ Mark message as read (`markMessageAsRead`: `PUT /messages/{MessageID}`).
-    ///
-    /// - `message_id`: Message ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`MarkMessageAsRead`].
-    #[inline]
-    pub fn mark_message_as_read(
-        &self,
-        message_id: impl IntoId<ids::MessageId>,
-    ) -> MarkMessageAsRead<'_> {
-        #[allow(unused_mut)]
-        let mut this = MarkMessageAsRead {
-            call: Call::new(self),
-            op: self.raw().mark_message_as_read(),
-        };
-        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
-            this.op = this.op.message_id(v);
-        }
-        this
-    }
-}
 impl<'a> MarkMessageAsRead<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -5511,36 +4504,6 @@ pub struct ForwardMessage<'a> {
     call: Call<'a>,
     op: builder::ForwardMessage<'a>,
     body: types::builder::ForwardMessage,
-}
-impl Whapi {
-    /// ↪ Forward message (`forwardMessage`: `POST /messages/{MessageID}`).
-    ///
-    /// - `message_id`: Message ID
-    /// - `to`: Chat ID or phone number where the message will be forwarded
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`ForwardMessage`].
-    #[inline]
-    pub fn forward_message(
-        &self,
-        message_id: impl IntoId<ids::MessageId>,
-        to: impl IntoId<ids::ChatId>,
-    ) -> ForwardMessage<'_> {
-        #[allow(unused_mut)]
-        let mut this = ForwardMessage {
-            call: Call::new(self),
-            op: self.raw().forward_message(),
-            body: types::ForwardMessage::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
-            this.op = this.op.message_id(v);
-        }
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        this
-    }
 }
 impl<'a> ForwardMessage<'a> {
     /// Force forward message
@@ -5596,29 +4559,6 @@ pub struct DeleteMessage<'a> {
     call: Call<'a>,
     op: builder::DeleteMessage<'a>,
 }
-impl Whapi {
-    /// ❌ Delete message (`deleteMessage`: `DELETE /messages/{MessageID}`).
-    ///
-    /// - `message_id`: Message ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`DeleteMessage`].
-    #[inline]
-    pub fn delete_message(
-        &self,
-        message_id: impl IntoId<ids::MessageId>,
-    ) -> DeleteMessage<'_> {
-        #[allow(unused_mut)]
-        let mut this = DeleteMessage {
-            call: Call::new(self),
-            op: self.raw().delete_message(),
-        };
-        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
-            this.op = this.op.message_id(v);
-        }
-        this
-    }
-}
 impl<'a> DeleteMessage<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -5665,30 +4605,6 @@ pub struct ReactToMessage<'a> {
     call: Call<'a>,
     op: builder::ReactToMessage<'a>,
     body: types::builder::ReactToMessage,
-}
-impl Whapi {
-    /// 😍 React to message (`reactToMessage`: `PUT /messages/{MessageID}/reaction`).
-    ///
-    /// - `message_id`: Message ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`ReactToMessage`].
-    #[inline]
-    pub fn react_to_message(
-        &self,
-        message_id: impl IntoId<ids::MessageId>,
-    ) -> ReactToMessage<'_> {
-        #[allow(unused_mut)]
-        let mut this = ReactToMessage {
-            call: Call::new(self),
-            op: self.raw().react_to_message(),
-            body: types::ReactToMessage::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
-            this.op = this.op.message_id(v);
-        }
-        this
-    }
 }
 impl<'a> ReactToMessage<'a> {
     /// Reaction text
@@ -5745,29 +4661,6 @@ pub struct RemoveReactFromMessage<'a> {
     call: Call<'a>,
     op: builder::RemoveReactFromMessage<'a>,
 }
-impl Whapi {
-    /// Remove react from message (`removeReactFromMessage`: `DELETE /messages/{MessageID}/reaction`).
-    ///
-    /// - `message_id`: Message ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`RemoveReactFromMessage`].
-    #[inline]
-    pub fn remove_react_from_message(
-        &self,
-        message_id: impl IntoId<ids::MessageId>,
-    ) -> RemoveReactFromMessage<'_> {
-        #[allow(unused_mut)]
-        let mut this = RemoveReactFromMessage {
-            call: Call::new(self),
-            op: self.raw().remove_react_from_message(),
-        };
-        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
-            this.op = this.op.message_id(v);
-        }
-        this
-    }
-}
 impl<'a> RemoveReactFromMessage<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -5814,30 +4707,6 @@ pub struct StarMessage<'a> {
     call: Call<'a>,
     op: builder::StarMessage<'a>,
     body: types::builder::Star,
-}
-impl Whapi {
-    /// ⭐ Star message (`starMessage`: `PUT /messages/{MessageID}/star`).
-    ///
-    /// - `message_id`: Message ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`StarMessage`].
-    #[inline]
-    pub fn star_message(
-        &self,
-        message_id: impl IntoId<ids::MessageId>,
-    ) -> StarMessage<'_> {
-        #[allow(unused_mut)]
-        let mut this = StarMessage {
-            call: Call::new(self),
-            op: self.raw().star_message(),
-            body: types::Star::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
-            this.op = this.op.message_id(v);
-        }
-        this
-    }
 }
 impl<'a> StarMessage<'a> {
     /// Indicates if the message is starred or not
@@ -5896,30 +4765,6 @@ pub struct PinMessage<'a> {
     op: builder::PinMessage<'a>,
     body: types::builder::Pin,
 }
-impl Whapi {
-    /// 📌 Pin message (`pinMessage`: `POST /messages/{MessageID}/pin`).
-    ///
-    /// - `message_id`: Message ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`PinMessage`].
-    #[inline]
-    pub fn pin_message(
-        &self,
-        message_id: impl IntoId<ids::MessageId>,
-    ) -> PinMessage<'_> {
-        #[allow(unused_mut)]
-        let mut this = PinMessage {
-            call: Call::new(self),
-            op: self.raw().pin_message(),
-            body: types::Pin::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
-            this.op = this.op.message_id(v);
-        }
-        this
-    }
-}
 impl<'a> PinMessage<'a> {
     /// Pin message for this amount of days
     #[inline]
@@ -5976,29 +4821,6 @@ pub struct UnpinMessage<'a> {
     call: Call<'a>,
     op: builder::UnpinMessage<'a>,
 }
-impl Whapi {
-    /// Unpin message (`unpinMessage`: `DELETE /messages/{MessageID}/pin`).
-    ///
-    /// - `message_id`: Message ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`UnpinMessage`].
-    #[inline]
-    pub fn unpin_message(
-        &self,
-        message_id: impl IntoId<ids::MessageId>,
-    ) -> UnpinMessage<'_> {
-        #[allow(unused_mut)]
-        let mut this = UnpinMessage {
-            call: Call::new(self),
-            op: self.raw().unpin_message(),
-        };
-        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
-            this.op = this.op.message_id(v);
-        }
-        this
-    }
-}
 impl<'a> UnpinMessage<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -6044,20 +4866,6 @@ impl<'a> ::std::future::IntoFuture for UnpinMessage<'a> {
 pub struct GetChats<'a> {
     call: Call<'a>,
     op: builder::GetChats<'a>,
-}
-impl Whapi {
-    /// Get chats (`getChats`: `GET /chats`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetChats`].
-    #[inline]
-    pub fn get_chats(&self) -> GetChats<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetChats {
-            call: Call::new(self),
-            op: self.raw().get_chats(),
-        };
-        this
-    }
 }
 impl<'a> GetChats<'a> {
     /// Count of objects to return
@@ -6128,26 +4936,6 @@ pub struct GetChat<'a> {
     call: Call<'a>,
     op: builder::GetChat<'a>,
 }
-impl Whapi {
-    /// Get chat (`getChat`: `GET /chats/{ChatID}`).
-    ///
-    /// - `chat_id`: Chat ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetChat`].
-    #[inline]
-    pub fn get_chat(&self, chat_id: impl IntoId<ids::ChatId>) -> GetChat<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetChat {
-            call: Call::new(self),
-            op: self.raw().get_chat(),
-        };
-        if let Some(v) = this.call.id::<ids::ChatId>("chat_id", chat_id) {
-            let v = <types::ChatId>::from(v);
-            this.op = this.op.chat_id(v);
-        }
-        this
-    }
-}
 impl<'a> GetChat<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -6192,27 +4980,6 @@ pub struct ArchiveChat<'a> {
     call: Call<'a>,
     op: builder::ArchiveChat<'a>,
     body: types::builder::ArchiveChatRequest,
-}
-impl Whapi {
-    /// 🗄 Archive/Unarchive chat (`archiveChat`: `POST /chats/{ChatID}`).
-    ///
-    /// - `chat_id`: Chat ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`ArchiveChat`].
-    #[inline]
-    pub fn archive_chat(&self, chat_id: impl IntoId<ids::ChatId>) -> ArchiveChat<'_> {
-        #[allow(unused_mut)]
-        let mut this = ArchiveChat {
-            call: Call::new(self),
-            op: self.raw().archive_chat(),
-            body: types::ArchiveChatRequest::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ChatId>("chat_id", chat_id) {
-            let v = <types::ChatId>::from(v);
-            this.op = this.op.chat_id(v);
-        }
-        this
-    }
 }
 impl<'a> ArchiveChat<'a> {
     /// Archive or unarchive chat
@@ -6270,26 +5037,6 @@ pub struct DeleteChat<'a> {
     call: Call<'a>,
     op: builder::DeleteChat<'a>,
 }
-impl Whapi {
-    /// ❌ Delete chat (`deleteChat`: `DELETE /chats/{ChatID}`).
-    ///
-    /// - `chat_id`: Chat ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`DeleteChat`].
-    #[inline]
-    pub fn delete_chat(&self, chat_id: impl IntoId<ids::ChatId>) -> DeleteChat<'_> {
-        #[allow(unused_mut)]
-        let mut this = DeleteChat {
-            call: Call::new(self),
-            op: self.raw().delete_chat(),
-        };
-        if let Some(v) = this.call.id::<ids::ChatId>("chat_id", chat_id) {
-            let v = <types::ChatId>::from(v);
-            this.op = this.op.chat_id(v);
-        }
-        this
-    }
-}
 impl<'a> DeleteChat<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -6336,27 +5083,6 @@ pub struct PatchChat<'a> {
     call: Call<'a>,
     op: builder::PatchChat<'a>,
     body: types::builder::PatchChatRequest,
-}
-impl Whapi {
-    /// ⚙️Chat Settings Management: Pin, Mute, Read, Disappearing (`patchChat`: `PATCH /chats/{ChatID}`).
-    ///
-    /// - `chat_id`: Chat ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`PatchChat`].
-    #[inline]
-    pub fn patch_chat(&self, chat_id: impl IntoId<ids::ChatId>) -> PatchChat<'_> {
-        #[allow(unused_mut)]
-        let mut this = PatchChat {
-            call: Call::new(self),
-            op: self.raw().patch_chat(),
-            body: types::PatchChatRequest::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ChatId>("chat_id", chat_id) {
-            let v = <types::ChatId>::from(v);
-            this.op = this.op.chat_id(v);
-        }
-        this
-    }
 }
 impl<'a> PatchChat<'a> {
     /// Pin or unpin chat
@@ -6452,20 +5178,6 @@ pub struct GetContacts<'a> {
     call: Call<'a>,
     op: builder::GetContacts<'a>,
 }
-impl Whapi {
-    /// Get contacts (`getContacts`: `GET /contacts`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetContacts`].
-    #[inline]
-    pub fn get_contacts(&self) -> GetContacts<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetContacts {
-            call: Call::new(self),
-            op: self.raw().get_contacts(),
-        };
-        this
-    }
-}
 impl<'a> GetContacts<'a> {
     /// Count of objects to return
     #[inline]
@@ -6536,37 +5248,6 @@ pub struct AddContact<'a> {
     op: builder::AddContact<'a>,
     body: types::builder::AddContactRequest,
 }
-impl Whapi {
-    /// Add contact (`addContact`: `PUT /contacts`).
-    ///
-    /// - `phone`: Contact ID
-    /// - `name`
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`AddContact`].
-    #[inline]
-    pub fn add_contact(
-        &self,
-        phone: impl IntoId<ids::ContactId>,
-        name: impl Into<String>,
-    ) -> AddContact<'_> {
-        #[allow(unused_mut)]
-        let mut this = AddContact {
-            call: Call::new(self),
-            op: self.raw().add_contact(),
-            body: types::AddContactRequest::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ContactId>("phone", phone) {
-            let v = <types::ContactId>::from(v);
-            this.body = this.body.phone(v);
-        }
-        {
-            let v = this.call.text("name", name, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.name(v);
-        }
-        this
-    }
-}
 impl<'a> AddContact<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -6611,31 +5292,6 @@ pub struct CheckPhones<'a> {
     call: Call<'a>,
     op: builder::CheckPhones<'a>,
     body: types::builder::CheckContactRequest,
-}
-impl Whapi {
-    /// Check phones (`checkPhones`: `POST /contacts`).
-    ///
-    /// - `contacts`: Array of contact phone numbers. The numbers can be in any standard telephone number format.
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`CheckPhones`].
-    #[inline]
-    pub fn check_phones(
-        &self,
-        contacts: impl IntoIterator<Item = impl Into<String>>,
-    ) -> CheckPhones<'_> {
-        #[allow(unused_mut)]
-        let mut this = CheckPhones {
-            call: Call::new(self),
-            op: self.raw().check_phones(),
-            body: types::CheckContactRequest::builder(),
-        };
-        {
-            let v = this.call.texts("contacts", contacts, &[]);
-            let v = v;
-            this.body = this.body.contacts(v);
-        }
-        this
-    }
 }
 impl<'a> CheckPhones<'a> {
     /// Force check determines whether the request should check the contact even if it is already in the cache.
@@ -6693,29 +5349,6 @@ pub struct GetContact<'a> {
     call: Call<'a>,
     op: builder::GetContact<'a>,
 }
-impl Whapi {
-    /// Get contact (`getContact`: `GET /contacts/{ContactID}`).
-    ///
-    /// - `contact_id`: Contact ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetContact`].
-    #[inline]
-    pub fn get_contact(
-        &self,
-        contact_id: impl IntoId<ids::ContactId>,
-    ) -> GetContact<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetContact {
-            call: Call::new(self),
-            op: self.raw().get_contact(),
-        };
-        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
-            this.op = this.op.contact_id(v);
-        }
-        this
-    }
-}
 impl<'a> GetContact<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -6760,36 +5393,6 @@ pub struct SendContact<'a> {
     call: Call<'a>,
     op: builder::SendContact<'a>,
     body: types::builder::SenderContactFromPhonebook,
-}
-impl Whapi {
-    /// Send contact (`sendContact`: `POST /contacts/{ContactID}`).
-    ///
-    /// - `contact_id`: Contact ID
-    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendContact`].
-    #[inline]
-    pub fn send_contact(
-        &self,
-        contact_id: impl IntoId<ids::ContactId>,
-        to: impl IntoId<ids::ChatId>,
-    ) -> SendContact<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendContact {
-            call: Call::new(self),
-            op: self.raw().send_contact(),
-            body: types::SenderContactFromPhonebook::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
-            this.op = this.op.contact_id(v);
-        }
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        this
-    }
 }
 impl<'a> SendContact<'a> {
     /// Message ID of the message to be quoted
@@ -6863,29 +5466,6 @@ pub struct DeleteContact<'a> {
     call: Call<'a>,
     op: builder::DeleteContact<'a>,
 }
-impl Whapi {
-    /// Delete contact (`deleteContact`: `DELETE /contacts/{ContactID}`).
-    ///
-    /// - `contact_id`: Contact ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`DeleteContact`].
-    #[inline]
-    pub fn delete_contact(
-        &self,
-        contact_id: impl IntoId<ids::ContactId>,
-    ) -> DeleteContact<'_> {
-        #[allow(unused_mut)]
-        let mut this = DeleteContact {
-            call: Call::new(self),
-            op: self.raw().delete_contact(),
-        };
-        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
-            this.op = this.op.contact_id(v);
-        }
-        this
-    }
-}
 impl<'a> DeleteContact<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -6932,29 +5512,6 @@ pub struct CheckExist<'a> {
     call: Call<'a>,
     op: builder::CheckExist<'a>,
 }
-impl Whapi {
-    /// Check exist (`checkExist`: `HEAD /contacts/{ContactID}`).
-    ///
-    /// - `contact_id`: Contact ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`CheckExist`].
-    #[inline]
-    pub fn check_exist(
-        &self,
-        contact_id: impl IntoId<ids::ContactId>,
-    ) -> CheckExist<'_> {
-        #[allow(unused_mut)]
-        let mut this = CheckExist {
-            call: Call::new(self),
-            op: self.raw().check_exist(),
-        };
-        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
-            this.op = this.op.contact_id(v);
-        }
-        this
-    }
-}
 impl<'a> CheckExist<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -6964,28 +5521,28 @@ impl<'a> CheckExist<'a> {
     }
     /// Checks the request, sends it and decodes the answer.
     #[inline]
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'a {
-        let Self { call, op } = self;
-        call.send(op.send())
+    pub fn send(self) -> impl Future<Output = Result<bool>> + Send + 'a {
+        self.run(false).map(|answer| answer.map(|answer| answer.value))
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
-    pub fn send_with_meta(self) -> impl Future<Output = Result<Answer<()>>> + Send + 'a {
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<bool>>> + Send + 'a {
         self.run(true)
     }
     #[inline]
-    fn run(self, meta: bool) -> impl Future<Output = Result<Answer<()>>> + Send + 'a {
+    fn run(self, meta: bool) -> impl Future<Output = Result<Answer<bool>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run_exists(op.send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CheckExist<'a> {
-    type Output = Result<()>;
+    type Output = Result<bool>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        Box::pin(self.send())
     }
 }
 /// Edit contact (`PATCH /contacts/{ContactID}`): made by [`Whapi::edit_contact`], sent by `.await`.
@@ -6994,37 +5551,6 @@ pub struct EditContact<'a> {
     call: Call<'a>,
     op: builder::EditContact<'a>,
     body: types::builder::EditContactRequest,
-}
-impl Whapi {
-    /// Edit contact (`editContact`: `PATCH /contacts/{ContactID}`).
-    ///
-    /// - `contact_id`: Contact ID
-    /// - `name`
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`EditContact`].
-    #[inline]
-    pub fn edit_contact(
-        &self,
-        contact_id: impl IntoId<ids::ContactId>,
-        name: impl Into<String>,
-    ) -> EditContact<'_> {
-        #[allow(unused_mut)]
-        let mut this = EditContact {
-            call: Call::new(self),
-            op: self.raw().edit_contact(),
-            body: types::EditContactRequest::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
-            this.op = this.op.contact_id(v);
-        }
-        {
-            let v = this.call.text("name", name, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.name(v);
-        }
-        this
-    }
 }
 impl<'a> EditContact<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -7070,29 +5596,6 @@ pub struct GetContactProfile<'a> {
     call: Call<'a>,
     op: builder::GetContactProfile<'a>,
 }
-impl Whapi {
-    /// Get profile (`getContactProfile`: `GET /contacts/{ContactID}/profile`).
-    ///
-    /// - `contact_id`: Contact ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetContactProfile`].
-    #[inline]
-    pub fn get_contact_profile(
-        &self,
-        contact_id: impl IntoId<ids::ContactId>,
-    ) -> GetContactProfile<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetContactProfile {
-            call: Call::new(self),
-            op: self.raw().get_contact_profile(),
-        };
-        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
-            this.op = this.op.contact_id(v);
-        }
-        this
-    }
-}
 impl<'a> GetContactProfile<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -7136,32 +5639,6 @@ impl<'a> ::std::future::IntoFuture for GetContactProfile<'a> {
 pub struct GetLidByIds<'a> {
     call: Call<'a>,
     op: builder::GetLidByIds<'a>,
-}
-impl Whapi {
-    /// Get LIDs by IDs (`getLidByIds`: `GET /contacts/lids`).
-    ///
-    /// - `contact_id_list`: Comma separated list of contact IDs
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetLidByIds`].
-    #[inline]
-    pub fn get_lid_by_ids(
-        &self,
-        contact_id_list: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
-    ) -> GetLidByIds<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetLidByIds {
-            call: Call::new(self),
-            op: self.raw().get_lid_by_ids(),
-        };
-        {
-            let v = this
-                .call
-                .ids::<ids::ContactId>("contact_id_list", contact_id_list, &[]);
-            let v = v.join(",");
-            this.op = this.op.contact_id_list(v);
-        }
-        this
-    }
 }
 impl<'a> GetLidByIds<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -7207,29 +5684,6 @@ pub struct GetLidById<'a> {
     call: Call<'a>,
     op: builder::GetLidById<'a>,
 }
-impl Whapi {
-    /// Get LID by ID (`getLidById`: `GET /contacts/lids/{ContactID}`).
-    ///
-    /// - `contact_id`: Contact ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetLidById`].
-    #[inline]
-    pub fn get_lid_by_id(
-        &self,
-        contact_id: impl IntoId<ids::ContactId>,
-    ) -> GetLidById<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetLidById {
-            call: Call::new(self),
-            op: self.raw().get_lid_by_id(),
-        };
-        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
-            this.op = this.op.contact_id(v);
-        }
-        this
-    }
-}
 impl<'a> GetLidById<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -7274,33 +5728,6 @@ pub struct SendMePresence<'a> {
     call: Call<'a>,
     op: builder::SendMePresence<'a>,
     body: types::builder::SendMePresenceRequest,
-}
-impl Whapi {
-    /// Send online or offline presence (`sendMePresence`: `PUT /presences/me`).
-    ///
-    /// - `presence`
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendMePresence`].
-    #[inline]
-    pub fn send_me_presence(
-        &self,
-        presence: impl Into<types::SendMePresenceRequestPresence>,
-    ) -> SendMePresence<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendMePresence {
-            call: Call::new(self),
-            op: self.raw().send_me_presence(),
-            body: types::SendMePresenceRequest::builder(),
-        };
-        {
-            let v = ::std::convert::Into::<
-                types::SendMePresenceRequestPresence,
-            >::into(presence);
-            let v = v;
-            this.body = this.body.presence(v);
-        }
-        this
-    }
 }
 impl<'a> SendMePresence<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -7348,27 +5775,6 @@ pub struct GetPresence<'a> {
     call: Call<'a>,
     op: builder::GetPresence<'a>,
 }
-impl Whapi {
-    /// Get presence (`getPresence`: `GET /presences/{EntryID}`).
-    ///
-    /// - `entry_id`: Contact or group id
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetPresence`].
-    #[inline]
-    pub fn get_presence(&self, entry_id: impl Into<String>) -> GetPresence<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetPresence {
-            call: Call::new(self),
-            op: self.raw().get_presence(),
-        };
-        {
-            let v = this.call.token("entry_id", entry_id);
-            let v = <::std::string::String>::from(v);
-            this.op = this.op.entry_id(v);
-        }
-        this
-    }
-}
 impl<'a> GetPresence<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -7413,40 +5819,6 @@ pub struct SendPresence<'a> {
     call: Call<'a>,
     op: builder::SendPresence<'a>,
     body: types::builder::SendPresenceRequest,
-}
-impl Whapi {
-    /// Send typing or recording presence (`sendPresence`: `PUT /presences/{EntryID}`).
-    ///
-    /// - `entry_id`: Contact or group id
-    /// - `presence`
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendPresence`].
-    #[inline]
-    pub fn send_presence(
-        &self,
-        entry_id: impl Into<String>,
-        presence: impl Into<types::SendPresenceRequestPresence>,
-    ) -> SendPresence<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendPresence {
-            call: Call::new(self),
-            op: self.raw().send_presence(),
-            body: types::SendPresenceRequest::builder(),
-        };
-        {
-            let v = this.call.token("entry_id", entry_id);
-            let v = <::std::string::String>::from(v);
-            this.op = this.op.entry_id(v);
-        }
-        {
-            let v = ::std::convert::Into::<
-                types::SendPresenceRequestPresence,
-            >::into(presence);
-            let v = v;
-            this.body = this.body.presence(v);
-        }
-        this
-    }
 }
 impl<'a> SendPresence<'a> {
     /// Delay in seconds to simulate typing or recording
@@ -7503,30 +5875,6 @@ pub struct SubscribePresence<'a> {
     call: Call<'a>,
     op: builder::SubscribePresence<'a>,
 }
-impl Whapi {
-    /// Subscribe to presence (`subscribePresence`: `POST /presences/{EntryID}`).
-    ///
-    /// - `entry_id`: Contact or group id
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SubscribePresence`].
-    #[inline]
-    pub fn subscribe_presence(
-        &self,
-        entry_id: impl Into<String>,
-    ) -> SubscribePresence<'_> {
-        #[allow(unused_mut)]
-        let mut this = SubscribePresence {
-            call: Call::new(self),
-            op: self.raw().subscribe_presence(),
-        };
-        {
-            let v = this.call.token("entry_id", entry_id);
-            let v = <::std::string::String>::from(v);
-            this.op = this.op.entry_id(v);
-        }
-        this
-    }
-}
 impl<'a> SubscribePresence<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -7572,20 +5920,6 @@ impl<'a> ::std::future::IntoFuture for SubscribePresence<'a> {
 pub struct GetGroups<'a> {
     call: Call<'a>,
     op: builder::GetGroups<'a>,
-}
-impl Whapi {
-    /// Get groups (`getGroups`: `GET /groups`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetGroups`].
-    #[inline]
-    pub fn get_groups(&self) -> GetGroups<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetGroups {
-            call: Call::new(self),
-            op: self.raw().get_groups(),
-        };
-        this
-    }
 }
 impl<'a> GetGroups<'a> {
     /// Count of objects to return
@@ -7657,33 +5991,6 @@ pub struct AcceptGroupInvite<'a> {
     op: builder::AcceptGroupInvite<'a>,
     body: types::builder::GroupInvite,
 }
-impl Whapi {
-    /// Accept group invite (`acceptGroupInvite`: `PUT /groups`).
-    ///
-    /// - `invite_code`
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`AcceptGroupInvite`].
-    #[inline]
-    pub fn accept_group_invite(
-        &self,
-        invite_code: impl Into<String>,
-    ) -> AcceptGroupInvite<'_> {
-        #[allow(unused_mut)]
-        let mut this = AcceptGroupInvite {
-            call: Call::new(self),
-            op: self.raw().accept_group_invite(),
-            body: types::GroupInvite::builder(),
-        };
-        {
-            let v = this
-                .call
-                .text("invite_code", invite_code, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.invite_code(v);
-        }
-        this
-    }
-}
 impl<'a> AcceptGroupInvite<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -7729,42 +6036,6 @@ pub struct CreateGroup<'a> {
     op: builder::CreateGroup<'a>,
     body: types::builder::CreateGroupRequest,
 }
-impl Whapi {
-    /// Create group (`createGroup`: `POST /groups`).
-    ///
-    /// - `subject`
-    /// - `participants`
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`CreateGroup`].
-    #[inline]
-    pub fn create_group(
-        &self,
-        subject: impl Into<String>,
-        participants: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
-    ) -> CreateGroup<'_> {
-        #[allow(unused_mut)]
-        let mut this = CreateGroup {
-            call: Call::new(self),
-            op: self.raw().create_group(),
-            body: types::CreateGroupRequest::builder(),
-        };
-        {
-            let v = this.call.text("subject", subject, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.subject(v);
-        }
-        {
-            let v = this
-                .call
-                .ids::<
-                    ids::ContactId,
-                >("participants", participants, &[Limit::MinItems(1u64)]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
-            this.body = this.body.participants(v);
-        }
-        this
-    }
-}
 impl<'a> CreateGroup<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -7808,26 +6079,6 @@ impl<'a> ::std::future::IntoFuture for CreateGroup<'a> {
 pub struct GetGroup<'a> {
     call: Call<'a>,
     op: builder::GetGroup<'a>,
-}
-impl Whapi {
-    /// Get group (`getGroup`: `GET /groups/{GroupID}`).
-    ///
-    /// - `group_id`: Group ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetGroup`].
-    #[inline]
-    pub fn get_group(&self, group_id: impl IntoId<ids::GroupId>) -> GetGroup<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetGroup {
-            call: Call::new(self),
-            op: self.raw().get_group(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.group_id(v);
-        }
-        this
-    }
 }
 impl<'a> GetGroup<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -7873,30 +6124,6 @@ pub struct UpdateGroupInfo<'a> {
     call: Call<'a>,
     op: builder::UpdateGroupInfo<'a>,
     body: types::builder::UpdateGroupInfoRequest,
-}
-impl Whapi {
-    /// Update group info (`updateGroupInfo`: `PUT /groups/{GroupID}`).
-    ///
-    /// - `group_id`: Group ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`UpdateGroupInfo`].
-    #[inline]
-    pub fn update_group_info(
-        &self,
-        group_id: impl IntoId<ids::GroupId>,
-    ) -> UpdateGroupInfo<'_> {
-        #[allow(unused_mut)]
-        let mut this = UpdateGroupInfo {
-            call: Call::new(self),
-            op: self.raw().update_group_info(),
-            body: types::UpdateGroupInfoRequest::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.group_id(v);
-        }
-        this
-    }
 }
 impl<'a> UpdateGroupInfo<'a> {
     /// Sets `subject`.
@@ -7964,26 +6191,6 @@ pub struct LeaveGroup<'a> {
     call: Call<'a>,
     op: builder::LeaveGroup<'a>,
 }
-impl Whapi {
-    /// Leave group (`leaveGroup`: `DELETE /groups/{GroupID}`).
-    ///
-    /// - `group_id`: Group ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`LeaveGroup`].
-    #[inline]
-    pub fn leave_group(&self, group_id: impl IntoId<ids::GroupId>) -> LeaveGroup<'_> {
-        #[allow(unused_mut)]
-        let mut this = LeaveGroup {
-            call: Call::new(self),
-            op: self.raw().leave_group(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.group_id(v);
-        }
-        this
-    }
-}
 impl<'a> LeaveGroup<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -8031,48 +6238,6 @@ pub struct UpdateGroupSetting<'a> {
     op: builder::UpdateGroupSetting<'a>,
     body: types::builder::UpdateGroupSettingRequest,
 }
-impl Whapi {
-    /// Update group setting (`updateGroupSetting`: `PATCH /groups/{GroupID}`).
-    ///
-    /// - `group_id`: Group ID
-    /// - `setting`
-    /// - `policy`
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`UpdateGroupSetting`].
-    #[inline]
-    pub fn update_group_setting(
-        &self,
-        group_id: impl IntoId<ids::GroupId>,
-        setting: impl Into<types::UpdateGroupSettingRequestSetting>,
-        policy: impl Into<types::UpdateGroupSettingRequestPolicy>,
-    ) -> UpdateGroupSetting<'_> {
-        #[allow(unused_mut)]
-        let mut this = UpdateGroupSetting {
-            call: Call::new(self),
-            op: self.raw().update_group_setting(),
-            body: types::UpdateGroupSettingRequest::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.group_id(v);
-        }
-        {
-            let v = ::std::convert::Into::<
-                types::UpdateGroupSettingRequestSetting,
-            >::into(setting);
-            let v = v;
-            this.body = this.body.setting(v);
-        }
-        {
-            let v = ::std::convert::Into::<
-                types::UpdateGroupSettingRequestPolicy,
-            >::into(policy);
-            let v = v;
-            this.body = this.body.policy(v);
-        }
-        this
-    }
-}
 impl<'a> UpdateGroupSetting<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -8118,29 +6283,6 @@ impl<'a> ::std::future::IntoFuture for UpdateGroupSetting<'a> {
 pub struct GetGroupInvite<'a> {
     call: Call<'a>,
     op: builder::GetGroupInvite<'a>,
-}
-impl Whapi {
-    /// Get group invite (`getGroupInvite`: `GET /groups/{GroupID}/invite`).
-    ///
-    /// - `group_id`: Group ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetGroupInvite`].
-    #[inline]
-    pub fn get_group_invite(
-        &self,
-        group_id: impl IntoId<ids::GroupId>,
-    ) -> GetGroupInvite<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetGroupInvite {
-            call: Call::new(self),
-            op: self.raw().get_group_invite(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.group_id(v);
-        }
-        this
-    }
 }
 impl<'a> GetGroupInvite<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -8188,29 +6330,6 @@ pub struct RevokeGroupInvite<'a> {
     call: Call<'a>,
     op: builder::RevokeGroupInvite<'a>,
 }
-impl Whapi {
-    /// Revoke group invite (`revokeGroupInvite`: `DELETE /groups/{GroupID}/invite`).
-    ///
-    /// - `group_id`: Group ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`RevokeGroupInvite`].
-    #[inline]
-    pub fn revoke_group_invite(
-        &self,
-        group_id: impl IntoId<ids::GroupId>,
-    ) -> RevokeGroupInvite<'_> {
-        #[allow(unused_mut)]
-        let mut this = RevokeGroupInvite {
-            call: Call::new(self),
-            op: self.raw().revoke_group_invite(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.group_id(v);
-        }
-        this
-    }
-}
 impl<'a> RevokeGroupInvite<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -8257,41 +6376,6 @@ pub struct AddGroupParticipant<'a> {
     call: Call<'a>,
     op: builder::AddGroupParticipant<'a>,
     body: types::builder::ListParticipantsRequest,
-}
-impl Whapi {
-    /// Add group participant (`addGroupParticipant`: `POST /groups/{GroupID}/participants`).
-    ///
-    /// - `group_id`: Group ID
-    /// - `participants`
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`AddGroupParticipant`].
-    #[inline]
-    pub fn add_group_participant(
-        &self,
-        group_id: impl IntoId<ids::GroupId>,
-        participants: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
-    ) -> AddGroupParticipant<'_> {
-        #[allow(unused_mut)]
-        let mut this = AddGroupParticipant {
-            call: Call::new(self),
-            op: self.raw().add_group_participant(),
-            body: types::ListParticipantsRequest::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.group_id(v);
-        }
-        {
-            let v = this
-                .call
-                .ids::<
-                    ids::ContactId,
-                >("participants", participants, &[Limit::MinItems(1u64)]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
-            this.body = this.body.participants(v);
-        }
-        this
-    }
 }
 impl<'a> AddGroupParticipant<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -8344,41 +6428,6 @@ pub struct RemoveGroupParticipant<'a> {
     op: builder::RemoveGroupParticipant<'a>,
     body: types::builder::ListParticipantsRequest,
 }
-impl Whapi {
-    /// Remove group participant (`removeGroupParticipant`: `DELETE /groups/{GroupID}/participants`).
-    ///
-    /// - `group_id`: Group ID
-    /// - `participants`
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`RemoveGroupParticipant`].
-    #[inline]
-    pub fn remove_group_participant(
-        &self,
-        group_id: impl IntoId<ids::GroupId>,
-        participants: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
-    ) -> RemoveGroupParticipant<'_> {
-        #[allow(unused_mut)]
-        let mut this = RemoveGroupParticipant {
-            call: Call::new(self),
-            op: self.raw().remove_group_participant(),
-            body: types::ListParticipantsRequest::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.group_id(v);
-        }
-        {
-            let v = this
-                .call
-                .ids::<
-                    ids::ContactId,
-                >("participants", participants, &[Limit::MinItems(1u64)]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
-            this.body = this.body.participants(v);
-        }
-        this
-    }
-}
 impl<'a> RemoveGroupParticipant<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -8429,29 +6478,6 @@ pub struct GetGroupIcon<'a> {
     call: Call<'a>,
     op: builder::GetGroupIcon<'a>,
 }
-impl Whapi {
-    /// Get group icon (`getGroupIcon`: `GET /groups/{GroupID}/icon`).
-    ///
-    /// - `group_id`: Group ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetGroupIcon`].
-    #[inline]
-    pub fn get_group_icon(
-        &self,
-        group_id: impl IntoId<ids::GroupId>,
-    ) -> GetGroupIcon<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetGroupIcon {
-            call: Call::new(self),
-            op: self.raw().get_group_icon(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.group_id(v);
-        }
-        this
-    }
-}
 impl<'a> GetGroupIcon<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -8496,34 +6522,6 @@ pub struct SetGroupIcon<'a> {
     body: types::builder::UploadImageJson,
     twin: builder::SetGroupIconJson<'a>,
     media: MediaSource,
-}
-impl Whapi {
-    /// Set group icon (`setGroupIcon`: `PUT /groups/{GroupID}/icon`).
-    ///
-    /// - `group_id`: Group ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SetGroupIcon`].
-    #[inline]
-    pub fn set_group_icon(
-        &self,
-        group_id: impl IntoId<ids::GroupId>,
-        media: MediaSource,
-    ) -> SetGroupIcon<'_> {
-        #[allow(unused_mut)]
-        let mut this = SetGroupIcon {
-            call: Call::new(self),
-            op: self.raw().set_group_icon(),
-            body: types::UploadImageJson::builder(),
-            twin: self.raw().set_group_icon_json(),
-            media,
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.group_id(v.clone());
-            this.twin = this.twin.group_id(v);
-        }
-        this
-    }
 }
 impl<'a> SetGroupIcon<'a> {
     /// Mime type of media
@@ -8595,29 +6593,6 @@ pub struct DeleteGroupIcon<'a> {
     call: Call<'a>,
     op: builder::DeleteGroupIcon<'a>,
 }
-impl Whapi {
-    /// Delete group icon (`deleteGroupIcon`: `DELETE /groups/{GroupID}/icon`).
-    ///
-    /// - `group_id`: Group ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`DeleteGroupIcon`].
-    #[inline]
-    pub fn delete_group_icon(
-        &self,
-        group_id: impl IntoId<ids::GroupId>,
-    ) -> DeleteGroupIcon<'_> {
-        #[allow(unused_mut)]
-        let mut this = DeleteGroupIcon {
-            call: Call::new(self),
-            op: self.raw().delete_group_icon(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.group_id(v);
-        }
-        this
-    }
-}
 impl<'a> DeleteGroupIcon<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -8664,41 +6639,6 @@ pub struct DemoteGroupAdmin<'a> {
     call: Call<'a>,
     op: builder::DemoteGroupAdmin<'a>,
     body: types::builder::ListParticipantsRequest,
-}
-impl Whapi {
-    /// Demote group admin (`demoteGroupAdmin`: `DELETE /groups/{GroupID}/admins`).
-    ///
-    /// - `group_id`: Group ID
-    /// - `participants`
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`DemoteGroupAdmin`].
-    #[inline]
-    pub fn demote_group_admin(
-        &self,
-        group_id: impl IntoId<ids::GroupId>,
-        participants: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
-    ) -> DemoteGroupAdmin<'_> {
-        #[allow(unused_mut)]
-        let mut this = DemoteGroupAdmin {
-            call: Call::new(self),
-            op: self.raw().demote_group_admin(),
-            body: types::ListParticipantsRequest::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.group_id(v);
-        }
-        {
-            let v = this
-                .call
-                .ids::<
-                    ids::ContactId,
-                >("participants", participants, &[Limit::MinItems(1u64)]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
-            this.body = this.body.participants(v);
-        }
-        this
-    }
 }
 impl<'a> DemoteGroupAdmin<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -8747,41 +6687,6 @@ pub struct PromoteToGroupAdmin<'a> {
     op: builder::PromoteToGroupAdmin<'a>,
     body: types::builder::ListParticipantsRequest,
 }
-impl Whapi {
-    /// Promote to group admin (`promoteToGroupAdmin`: `PATCH /groups/{GroupID}/admins`).
-    ///
-    /// - `group_id`: Group ID
-    /// - `participants`
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`PromoteToGroupAdmin`].
-    #[inline]
-    pub fn promote_to_group_admin(
-        &self,
-        group_id: impl IntoId<ids::GroupId>,
-        participants: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
-    ) -> PromoteToGroupAdmin<'_> {
-        #[allow(unused_mut)]
-        let mut this = PromoteToGroupAdmin {
-            call: Call::new(self),
-            op: self.raw().promote_to_group_admin(),
-            body: types::ListParticipantsRequest::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.group_id(v);
-        }
-        {
-            let v = this
-                .call
-                .ids::<
-                    ids::ContactId,
-                >("participants", participants, &[Limit::MinItems(1u64)]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
-            this.body = this.body.participants(v);
-        }
-        this
-    }
-}
 impl<'a> PromoteToGroupAdmin<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -8827,30 +6732,6 @@ impl<'a> ::std::future::IntoFuture for PromoteToGroupAdmin<'a> {
 pub struct GetGroupMetadataByInviteCode<'a> {
     call: Call<'a>,
     op: builder::GetGroupMetadataByInviteCode<'a>,
-}
-impl Whapi {
-    /// Get group info by invite code (`getGroupMetadataByInviteCode`: `GET /groups/link/{InviteCode}`).
-    ///
-    /// - `invite_code`: Invite Code
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetGroupMetadataByInviteCode`].
-    #[inline]
-    pub fn get_group_metadata_by_invite_code(
-        &self,
-        invite_code: impl Into<String>,
-    ) -> GetGroupMetadataByInviteCode<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetGroupMetadataByInviteCode {
-            call: Call::new(self),
-            op: self.raw().get_group_metadata_by_invite_code(),
-        };
-        {
-            let v = this.call.token("invite_code", invite_code);
-            let v = <types::InviteCode>::from(v);
-            this.op = this.op.invite_code(v);
-        }
-        this
-    }
 }
 impl<'a> GetGroupMetadataByInviteCode<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -8898,38 +6779,6 @@ pub struct SendGroupInvite<'a> {
     call: Call<'a>,
     op: builder::SendGroupInvite<'a>,
     body: types::builder::SenderGroupInviteByCode,
-}
-impl Whapi {
-    /// Send group invite link (`sendGroupInvite`: `POST /groups/link/{InviteCode}`).
-    ///
-    /// - `invite_code`: Invite Code
-    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendGroupInvite`].
-    #[inline]
-    pub fn send_group_invite(
-        &self,
-        invite_code: impl Into<String>,
-        to: impl IntoId<ids::ChatId>,
-    ) -> SendGroupInvite<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendGroupInvite {
-            call: Call::new(self),
-            op: self.raw().send_group_invite(),
-            body: types::SenderGroupInviteByCode::builder(),
-        };
-        {
-            let v = this.call.token("invite_code", invite_code);
-            this.call.path_arg("InviteCode", &v);
-            let v = <types::InviteCode>::from(v);
-            this.op = this.op.invite_code(v);
-        }
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        this
-    }
 }
 impl<'a> SendGroupInvite<'a> {
     /// Message ID of the message to be quoted
@@ -9096,29 +6945,6 @@ pub struct GetGroupApplicationsList<'a> {
     call: Call<'a>,
     op: builder::GetGroupApplicationsList<'a>,
 }
-impl Whapi {
-    /// Get list of join requests to the group (`getGroupApplicationsList`: `GET /groups/{GroupID}/applications`).
-    ///
-    /// - `group_id`: Group ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetGroupApplicationsList`].
-    #[inline]
-    pub fn get_group_applications_list(
-        &self,
-        group_id: impl IntoId<ids::GroupId>,
-    ) -> GetGroupApplicationsList<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetGroupApplicationsList {
-            call: Call::new(self),
-            op: self.raw().get_group_applications_list(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.group_id(v);
-        }
-        this
-    }
-}
 impl<'a> GetGroupApplicationsList<'a> {
     /// Count of objects to return
     #[inline]
@@ -9191,36 +7017,6 @@ pub struct ApproveGroupApplicationsList<'a> {
     op: builder::ApproveGroupApplicationsList<'a>,
     body: types::builder::ApplicationRequest,
 }
-impl Whapi {
-    /// Accept group application for listed user (`approveGroupApplicationsList`: `POST /groups/{GroupID}/applications`).
-    ///
-    /// - `group_id`: Group ID
-    /// - `application`: Chat ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`ApproveGroupApplicationsList`].
-    #[inline]
-    pub fn approve_group_applications_list(
-        &self,
-        group_id: impl IntoId<ids::GroupId>,
-        application: impl IntoId<ids::ChatId>,
-    ) -> ApproveGroupApplicationsList<'_> {
-        #[allow(unused_mut)]
-        let mut this = ApproveGroupApplicationsList {
-            call: Call::new(self),
-            op: self.raw().approve_group_applications_list(),
-            body: types::ApplicationRequest::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.group_id(v);
-        }
-        if let Some(v) = this.call.id::<ids::ChatId>("application", application) {
-            let v = <types::ChatId>::from(v);
-            this.body = this.body.application(Some(v));
-        }
-        this
-    }
-}
 impl<'a> ApproveGroupApplicationsList<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -9272,36 +7068,6 @@ pub struct RejectGroupApplicationsList<'a> {
     op: builder::RejectGroupApplicationsList<'a>,
     body: types::builder::ApplicationRequest,
 }
-impl Whapi {
-    /// Reject group applications for listed users (`rejectGroupApplicationsList`: `DELETE /groups/{GroupID}/applications`).
-    ///
-    /// - `group_id`: Group ID
-    /// - `application`: Chat ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`RejectGroupApplicationsList`].
-    #[inline]
-    pub fn reject_group_applications_list(
-        &self,
-        group_id: impl IntoId<ids::GroupId>,
-        application: impl IntoId<ids::ChatId>,
-    ) -> RejectGroupApplicationsList<'_> {
-        #[allow(unused_mut)]
-        let mut this = RejectGroupApplicationsList {
-            call: Call::new(self),
-            op: self.raw().reject_group_applications_list(),
-            body: types::ApplicationRequest::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.group_id(v);
-        }
-        if let Some(v) = this.call.id::<ids::ChatId>("application", application) {
-            let v = <types::ChatId>::from(v);
-            this.body = this.body.application(Some(v));
-        }
-        this
-    }
-}
 impl<'a> RejectGroupApplicationsList<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -9351,20 +7117,6 @@ impl<'a> ::std::future::IntoFuture for RejectGroupApplicationsList<'a> {
 pub struct GetStories<'a> {
     call: Call<'a>,
     op: builder::GetStories<'a>,
-}
-impl Whapi {
-    /// Get list of stories (`getStories`: `GET /stories`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetStories`].
-    #[inline]
-    pub fn get_stories(&self) -> GetStories<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetStories {
-            call: Call::new(self),
-            op: self.raw().get_stories(),
-        };
-        this
-    }
 }
 impl<'a> GetStories<'a> {
     /// Count of objects to return
@@ -9490,21 +7242,6 @@ pub struct CreateStory<'a> {
     call: Call<'a>,
     op: builder::CreateStory<'a>,
     body: types::builder::SenderStories,
-}
-impl Whapi {
-    /// Create & publish story (`createStory`: `POST /stories`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`CreateStory`].
-    #[inline]
-    pub fn create_story(&self) -> CreateStory<'_> {
-        #[allow(unused_mut)]
-        let mut this = CreateStory {
-            call: Call::new(self),
-            op: self.raw().create_story(),
-            body: types::SenderStories::builder(),
-        };
-        this
-    }
 }
 impl<'a> CreateStory<'a> {
     /// The media: a URL, a media id, or local data to upload (see `MediaSource`).
@@ -9713,28 +7450,6 @@ pub struct CreateStoryText<'a> {
     op: builder::CreateStoryText<'a>,
     body: types::builder::SenderStoriesText,
 }
-impl Whapi {
-    /// 💬 Post text story (`createStoryText`: `POST /stories/send/text`).
-    ///
-    /// - `caption`: Optional. Text caption under the media.
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`CreateStoryText`].
-    #[inline]
-    pub fn create_story_text(&self, caption: impl Into<String>) -> CreateStoryText<'_> {
-        #[allow(unused_mut)]
-        let mut this = CreateStoryText {
-            call: Call::new(self),
-            op: self.raw().create_story_text(),
-            body: types::SenderStoriesText::builder(),
-        };
-        {
-            let v = this.call.text("caption", caption, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.caption(v);
-        }
-        this
-    }
-}
 impl<'a> CreateStoryText<'a> {
     /// List of contacts to send the story to
     #[inline]
@@ -9848,27 +7563,6 @@ pub struct CreateStoryMedia<'a> {
     call: Call<'a>,
     op: builder::CreateStoryMedia<'a>,
     body: types::builder::SenderStoriesMedia,
-}
-impl Whapi {
-    /// 🖼 Post media story (`createStoryMedia`: `POST /stories/send/media`).
-    ///
-    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`CreateStoryMedia`].
-    #[inline]
-    pub fn create_story_media(&self, media: MediaSource) -> CreateStoryMedia<'_> {
-        #[allow(unused_mut)]
-        let mut this = CreateStoryMedia {
-            call: Call::new(self),
-            op: self.raw().create_story_media(),
-            body: types::SenderStoriesMedia::builder(),
-        };
-        if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
-            this.body = this.body.media(v);
-        }
-        this
-    }
 }
 impl<'a> CreateStoryMedia<'a> {
     /// Mime type of media
@@ -10022,27 +7716,6 @@ pub struct CreateStoryAudio<'a> {
     call: Call<'a>,
     op: builder::CreateStoryAudio<'a>,
     body: types::builder::SenderStoriesAudio,
-}
-impl Whapi {
-    /// 🎵️ Post audio story (`createStoryAudio`: `POST /stories/send/audio`).
-    ///
-    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`CreateStoryAudio`].
-    #[inline]
-    pub fn create_story_audio(&self, media: MediaSource) -> CreateStoryAudio<'_> {
-        #[allow(unused_mut)]
-        let mut this = CreateStoryAudio {
-            call: Call::new(self),
-            op: self.raw().create_story_audio(),
-            body: types::SenderStoriesAudio::builder(),
-        };
-        if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
-            this.body = this.body.media(v);
-        }
-        this
-    }
 }
 impl<'a> CreateStoryAudio<'a> {
     /// Mime type of media
@@ -10205,26 +7878,6 @@ pub struct GetStory<'a> {
     call: Call<'a>,
     op: builder::GetStory<'a>,
 }
-impl Whapi {
-    /// Get story (`getStory`: `GET /stories/{MessageID}`).
-    ///
-    /// - `message_id`: Message ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetStory`].
-    #[inline]
-    pub fn get_story(&self, message_id: impl IntoId<ids::MessageId>) -> GetStory<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetStory {
-            call: Call::new(self),
-            op: self.raw().get_story(),
-        };
-        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
-            this.op = this.op.message_id(v);
-        }
-        this
-    }
-}
 impl<'a> GetStory<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -10275,27 +7928,6 @@ pub struct CopyStory<'a> {
     call: Call<'a>,
     op: builder::CopyStory<'a>,
     body: types::builder::CopyStories,
-}
-impl Whapi {
-    /// Copy story (`copyStory`: `PUT /stories/{MessageID}`).
-    ///
-    /// - `message_id`: Message ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`CopyStory`].
-    #[inline]
-    pub fn copy_story(&self, message_id: impl IntoId<ids::MessageId>) -> CopyStory<'_> {
-        #[allow(unused_mut)]
-        let mut this = CopyStory {
-            call: Call::new(self),
-            op: self.raw().copy_story(),
-            body: types::CopyStories::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
-            this.op = this.op.message_id(v);
-        }
-        this
-    }
 }
 impl<'a> CopyStory<'a> {
     /// List of contacts to send the story to
@@ -10369,29 +8001,6 @@ pub struct GetMessageViewStatuses<'a> {
     call: Call<'a>,
     op: builder::GetMessageViewStatuses<'a>,
 }
-impl Whapi {
-    /// Get message or story view statuses (`getMessageViewStatuses`: `GET /statuses/{MessageID}`).
-    ///
-    /// - `message_id`: Message ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetMessageViewStatuses`].
-    #[inline]
-    pub fn get_message_view_statuses(
-        &self,
-        message_id: impl IntoId<ids::MessageId>,
-    ) -> GetMessageViewStatuses<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetMessageViewStatuses {
-            call: Call::new(self),
-            op: self.raw().get_message_view_statuses(),
-        };
-        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
-            this.op = this.op.message_id(v);
-        }
-        this
-    }
-}
 impl<'a> GetMessageViewStatuses<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -10435,20 +8044,6 @@ impl<'a> ::std::future::IntoFuture for GetMessageViewStatuses<'a> {
 pub struct GetNewsletters<'a> {
     call: Call<'a>,
     op: builder::GetNewsletters<'a>,
-}
-impl Whapi {
-    /// Get newsletters (`getNewsletters`: `GET /newsletters`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetNewsletters`].
-    #[inline]
-    pub fn get_newsletters(&self) -> GetNewsletters<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetNewsletters {
-            call: Call::new(self),
-            op: self.raw().get_newsletters(),
-        };
-        this
-    }
 }
 impl<'a> GetNewsletters<'a> {
     /// Count of objects to return
@@ -10522,28 +8117,6 @@ pub struct CreateNewsletter<'a> {
     op: builder::CreateNewsletter<'a>,
     body: types::builder::CreateNewsletterRequest,
 }
-impl Whapi {
-    /// Create newsletter (`createNewsletter`: `POST /newsletters`).
-    ///
-    /// - `name`
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`CreateNewsletter`].
-    #[inline]
-    pub fn create_newsletter(&self, name: impl Into<String>) -> CreateNewsletter<'_> {
-        #[allow(unused_mut)]
-        let mut this = CreateNewsletter {
-            call: Call::new(self),
-            op: self.raw().create_newsletter(),
-            body: types::CreateNewsletterRequest::builder(),
-        };
-        {
-            let v = this.call.text("name", name, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.name(v);
-        }
-        this
-    }
-}
 impl<'a> CreateNewsletter<'a> {
     /// Sets `description`.
     #[inline]
@@ -10607,20 +8180,6 @@ impl<'a> ::std::future::IntoFuture for CreateNewsletter<'a> {
 pub struct FindNewsletter<'a> {
     call: Call<'a>,
     op: builder::FindNewsletter<'a>,
-}
-impl Whapi {
-    /// Find newsletters by filters (`findNewsletter`: `GET /newsletters/find`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`FindNewsletter`].
-    #[inline]
-    pub fn find_newsletter(&self) -> FindNewsletter<'_> {
-        #[allow(unused_mut)]
-        let mut this = FindNewsletter {
-            call: Call::new(self),
-            op: self.raw().find_newsletter(),
-        };
-        this
-    }
 }
 impl<'a> FindNewsletter<'a> {
     /// Country for search
@@ -10735,20 +8294,6 @@ pub struct RecommendedNewsletter<'a> {
     call: Call<'a>,
     op: builder::RecommendedNewsletter<'a>,
 }
-impl Whapi {
-    /// Get recommended newsletters by country (`recommendedNewsletter`: `GET /newsletters/recommended`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`RecommendedNewsletter`].
-    #[inline]
-    pub fn recommended_newsletter(&self) -> RecommendedNewsletter<'_> {
-        #[allow(unused_mut)]
-        let mut this = RecommendedNewsletter {
-            call: Call::new(self),
-            op: self.raw().recommended_newsletter(),
-        };
-        this
-    }
-}
 impl<'a> RecommendedNewsletter<'a> {
     /// Country for search
     #[inline]
@@ -10827,32 +8372,6 @@ pub struct GetNewsletter<'a> {
     call: Call<'a>,
     op: builder::GetNewsletter<'a>,
 }
-impl Whapi {
-    /// Get newsletter information (`getNewsletter`: `GET /newsletters/{NewsletterID}`).
-    ///
-    /// - `newsletter_id`: Newsletter ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetNewsletter`].
-    #[inline]
-    pub fn get_newsletter(
-        &self,
-        newsletter_id: impl IntoId<ids::NewsletterId>,
-    ) -> GetNewsletter<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetNewsletter {
-            call: Call::new(self),
-            op: self.raw().get_newsletter(),
-        };
-        if let Some(v) = this
-            .call
-            .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
-        {
-            let v = <types::NewsletterId>::from(v);
-            this.op = this.op.newsletter_id(v);
-        }
-        this
-    }
-}
 impl<'a> GetNewsletter<'a> {
     /// User's role regarding the newsletter
     #[inline]
@@ -10907,32 +8426,6 @@ pub struct DeleteNewsletter<'a> {
     call: Call<'a>,
     op: builder::DeleteNewsletter<'a>,
 }
-impl Whapi {
-    /// Delete newsletter (`deleteNewsletter`: `DELETE /newsletters/{NewsletterID}`).
-    ///
-    /// - `newsletter_id`: Newsletter ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`DeleteNewsletter`].
-    #[inline]
-    pub fn delete_newsletter(
-        &self,
-        newsletter_id: impl IntoId<ids::NewsletterId>,
-    ) -> DeleteNewsletter<'_> {
-        #[allow(unused_mut)]
-        let mut this = DeleteNewsletter {
-            call: Call::new(self),
-            op: self.raw().delete_newsletter(),
-        };
-        if let Some(v) = this
-            .call
-            .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
-        {
-            let v = <types::NewsletterId>::from(v);
-            this.op = this.op.newsletter_id(v);
-        }
-        this
-    }
-}
 impl<'a> DeleteNewsletter<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -10979,33 +8472,6 @@ pub struct EditNewsletter<'a> {
     call: Call<'a>,
     op: builder::EditNewsletter<'a>,
     body: types::builder::EditNewsletterRequest,
-}
-impl Whapi {
-    /// Edit newsletter (`editNewsletter`: `PATCH /newsletters/{NewsletterID}`).
-    ///
-    /// - `newsletter_id`: Newsletter ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`EditNewsletter`].
-    #[inline]
-    pub fn edit_newsletter(
-        &self,
-        newsletter_id: impl IntoId<ids::NewsletterId>,
-    ) -> EditNewsletter<'_> {
-        #[allow(unused_mut)]
-        let mut this = EditNewsletter {
-            call: Call::new(self),
-            op: self.raw().edit_newsletter(),
-            body: types::EditNewsletterRequest::builder(),
-        };
-        if let Some(v) = this
-            .call
-            .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
-        {
-            let v = <types::NewsletterId>::from(v);
-            this.op = this.op.newsletter_id(v);
-        }
-        this
-    }
 }
 impl<'a> EditNewsletter<'a> {
     /// Sets `name`.
@@ -11096,32 +8562,6 @@ pub struct SubscribeNewsletter<'a> {
     call: Call<'a>,
     op: builder::SubscribeNewsletter<'a>,
 }
-impl Whapi {
-    /// Subscribe to newsletter (`subscribeNewsletter`: `POST /newsletters/{NewsletterID}/subscription`).
-    ///
-    /// - `newsletter_id`: Newsletter ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SubscribeNewsletter`].
-    #[inline]
-    pub fn subscribe_newsletter(
-        &self,
-        newsletter_id: impl IntoId<ids::NewsletterId>,
-    ) -> SubscribeNewsletter<'_> {
-        #[allow(unused_mut)]
-        let mut this = SubscribeNewsletter {
-            call: Call::new(self),
-            op: self.raw().subscribe_newsletter(),
-        };
-        if let Some(v) = this
-            .call
-            .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
-        {
-            let v = <types::NewsletterId>::from(v);
-            this.op = this.op.newsletter_id(v);
-        }
-        this
-    }
-}
 impl<'a> SubscribeNewsletter<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -11167,32 +8607,6 @@ impl<'a> ::std::future::IntoFuture for SubscribeNewsletter<'a> {
 pub struct UnsubscribeNewsletter<'a> {
     call: Call<'a>,
     op: builder::UnsubscribeNewsletter<'a>,
-}
-impl Whapi {
-    /// Unsubscribe from newsletter (`unsubscribeNewsletter`: `DELETE /newsletters/{NewsletterID}/subscription`).
-    ///
-    /// - `newsletter_id`: Newsletter ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`UnsubscribeNewsletter`].
-    #[inline]
-    pub fn unsubscribe_newsletter(
-        &self,
-        newsletter_id: impl IntoId<ids::NewsletterId>,
-    ) -> UnsubscribeNewsletter<'_> {
-        #[allow(unused_mut)]
-        let mut this = UnsubscribeNewsletter {
-            call: Call::new(self),
-            op: self.raw().unsubscribe_newsletter(),
-        };
-        if let Some(v) = this
-            .call
-            .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
-        {
-            let v = <types::NewsletterId>::from(v);
-            this.op = this.op.newsletter_id(v);
-        }
-        this
-    }
 }
 impl<'a> UnsubscribeNewsletter<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -11240,30 +8654,6 @@ pub struct SubscribeNewsletterInvite<'a> {
     call: Call<'a>,
     op: builder::SubscribeNewsletterInvite<'a>,
 }
-impl Whapi {
-    /// Subscribe to newsletter by invite code (`subscribeNewsletterInvite`: `POST /newsletters/invite/{NewsletterInviteCode}/subscription`).
-    ///
-    /// - `newsletter_invite_code`: Newsletter Invite Code
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SubscribeNewsletterInvite`].
-    #[inline]
-    pub fn subscribe_newsletter_invite(
-        &self,
-        newsletter_invite_code: impl Into<String>,
-    ) -> SubscribeNewsletterInvite<'_> {
-        #[allow(unused_mut)]
-        let mut this = SubscribeNewsletterInvite {
-            call: Call::new(self),
-            op: self.raw().subscribe_newsletter_invite(),
-        };
-        {
-            let v = this.call.token("newsletter_invite_code", newsletter_invite_code);
-            let v = <types::NewsletterInviteCode>::from(v);
-            this.op = this.op.newsletter_invite_code(v);
-        }
-        this
-    }
-}
 impl<'a> SubscribeNewsletterInvite<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -11309,30 +8699,6 @@ impl<'a> ::std::future::IntoFuture for SubscribeNewsletterInvite<'a> {
 pub struct UnsubscribeNewsletterInvite<'a> {
     call: Call<'a>,
     op: builder::UnsubscribeNewsletterInvite<'a>,
-}
-impl Whapi {
-    /// Unsubscribe from newsletter by invite code (`unsubscribeNewsletterInvite`: `DELETE /newsletters/invite/{NewsletterInviteCode}/subscription`).
-    ///
-    /// - `newsletter_invite_code`: Newsletter Invite Code
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`UnsubscribeNewsletterInvite`].
-    #[inline]
-    pub fn unsubscribe_newsletter_invite(
-        &self,
-        newsletter_invite_code: impl Into<String>,
-    ) -> UnsubscribeNewsletterInvite<'_> {
-        #[allow(unused_mut)]
-        let mut this = UnsubscribeNewsletterInvite {
-            call: Call::new(self),
-            op: self.raw().unsubscribe_newsletter_invite(),
-        };
-        {
-            let v = this.call.token("newsletter_invite_code", newsletter_invite_code);
-            let v = <types::NewsletterInviteCode>::from(v);
-            this.op = this.op.newsletter_invite_code(v);
-        }
-        this
-    }
 }
 impl<'a> UnsubscribeNewsletterInvite<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -11380,32 +8746,6 @@ pub struct TrackingNewsletter<'a> {
     call: Call<'a>,
     op: builder::TrackingNewsletter<'a>,
 }
-impl Whapi {
-    /// Subscribe to newsletter updates (`trackingNewsletter`: `POST /newsletters/{NewsletterID}/tracking`).
-    ///
-    /// - `newsletter_id`: Newsletter ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`TrackingNewsletter`].
-    #[inline]
-    pub fn tracking_newsletter(
-        &self,
-        newsletter_id: impl IntoId<ids::NewsletterId>,
-    ) -> TrackingNewsletter<'_> {
-        #[allow(unused_mut)]
-        let mut this = TrackingNewsletter {
-            call: Call::new(self),
-            op: self.raw().tracking_newsletter(),
-        };
-        if let Some(v) = this
-            .call
-            .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
-        {
-            let v = <types::NewsletterId>::from(v);
-            this.op = this.op.newsletter_id(v);
-        }
-        this
-    }
-}
 impl<'a> TrackingNewsletter<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -11451,32 +8791,6 @@ impl<'a> ::std::future::IntoFuture for TrackingNewsletter<'a> {
 pub struct GetMessagesNewsletter<'a> {
     call: Call<'a>,
     op: builder::GetMessagesNewsletter<'a>,
-}
-impl Whapi {
-    /// Get newsletter messages (`getMessagesNewsletter`: `GET /newsletters/{NewsletterID}/messages`).
-    ///
-    /// - `newsletter_id`: Newsletter ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetMessagesNewsletter`].
-    #[inline]
-    pub fn get_messages_newsletter(
-        &self,
-        newsletter_id: impl IntoId<ids::NewsletterId>,
-    ) -> GetMessagesNewsletter<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetMessagesNewsletter {
-            call: Call::new(self),
-            op: self.raw().get_messages_newsletter(),
-        };
-        if let Some(v) = this
-            .call
-            .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
-        {
-            let v = <types::NewsletterId>::from(v);
-            this.op = this.op.newsletter_id(v);
-        }
-        this
-    }
 }
 impl<'a> GetMessagesNewsletter<'a> {
     /// Count of objects to return
@@ -11561,39 +8875,6 @@ pub struct CreateNewsletterAdminInvite<'a> {
     op: builder::CreateNewsletterAdminInvite<'a>,
     body: types::builder::CreateNewsletterAdminInviteRequest,
 }
-impl Whapi {
-    /// Create Newsletter admin-invite (`createNewsletterAdminInvite`: `POST /newsletters/{NewsletterID}/invite/{ContactID}`).
-    ///
-    /// - `newsletter_id`: Newsletter ID
-    /// - `contact_id`: Contact ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`CreateNewsletterAdminInvite`].
-    #[inline]
-    pub fn create_newsletter_admin_invite(
-        &self,
-        newsletter_id: impl IntoId<ids::NewsletterId>,
-        contact_id: impl IntoId<ids::ContactId>,
-    ) -> CreateNewsletterAdminInvite<'_> {
-        #[allow(unused_mut)]
-        let mut this = CreateNewsletterAdminInvite {
-            call: Call::new(self),
-            op: self.raw().create_newsletter_admin_invite(),
-            body: types::CreateNewsletterAdminInviteRequest::builder(),
-        };
-        if let Some(v) = this
-            .call
-            .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
-        {
-            let v = <types::NewsletterId>::from(v);
-            this.op = this.op.newsletter_id(v);
-        }
-        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
-            this.op = this.op.contact_id(v);
-        }
-        this
-    }
-}
 impl<'a> CreateNewsletterAdminInvite<'a> {
     /// Additional text to invitation
     #[inline]
@@ -11648,38 +8929,6 @@ pub struct RevokeNewsletterAdminInvite<'a> {
     call: Call<'a>,
     op: builder::RevokeNewsletterAdminInvite<'a>,
 }
-impl Whapi {
-    /// Revoke Newsletter admin-invite (`revokeNewsletterAdminInvite`: `DELETE /newsletters/{NewsletterID}/invite/{ContactID}`).
-    ///
-    /// - `newsletter_id`: Newsletter ID
-    /// - `contact_id`: Contact ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`RevokeNewsletterAdminInvite`].
-    #[inline]
-    pub fn revoke_newsletter_admin_invite(
-        &self,
-        newsletter_id: impl IntoId<ids::NewsletterId>,
-        contact_id: impl IntoId<ids::ContactId>,
-    ) -> RevokeNewsletterAdminInvite<'_> {
-        #[allow(unused_mut)]
-        let mut this = RevokeNewsletterAdminInvite {
-            call: Call::new(self),
-            op: self.raw().revoke_newsletter_admin_invite(),
-        };
-        if let Some(v) = this
-            .call
-            .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
-        {
-            let v = <types::NewsletterId>::from(v);
-            this.op = this.op.newsletter_id(v);
-        }
-        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
-            this.op = this.op.contact_id(v);
-        }
-        this
-    }
-}
 impl<'a> RevokeNewsletterAdminInvite<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -11725,38 +8974,6 @@ impl<'a> ::std::future::IntoFuture for RevokeNewsletterAdminInvite<'a> {
 pub struct AcceptNewsletterAdminRequest<'a> {
     call: Call<'a>,
     op: builder::AcceptNewsletterAdminRequest<'a>,
-}
-impl Whapi {
-    /// Accept Newsletter admin-request (`acceptNewsletterAdminRequest`: `PUT /newsletters/{NewsletterID}/admins/{ContactID}`).
-    ///
-    /// - `newsletter_id`: Newsletter ID
-    /// - `contact_id`: Contact ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`AcceptNewsletterAdminRequest`].
-    #[inline]
-    pub fn accept_newsletter_admin_request(
-        &self,
-        newsletter_id: impl IntoId<ids::NewsletterId>,
-        contact_id: impl IntoId<ids::ContactId>,
-    ) -> AcceptNewsletterAdminRequest<'_> {
-        #[allow(unused_mut)]
-        let mut this = AcceptNewsletterAdminRequest {
-            call: Call::new(self),
-            op: self.raw().accept_newsletter_admin_request(),
-        };
-        if let Some(v) = this
-            .call
-            .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
-        {
-            let v = <types::NewsletterId>::from(v);
-            this.op = this.op.newsletter_id(v);
-        }
-        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
-            this.op = this.op.contact_id(v);
-        }
-        this
-    }
 }
 impl<'a> AcceptNewsletterAdminRequest<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -11804,38 +9021,6 @@ pub struct DemoteNewsletterAdmin<'a> {
     call: Call<'a>,
     op: builder::DemoteNewsletterAdmin<'a>,
 }
-impl Whapi {
-    /// Demote Newsletter admin (`demoteNewsletterAdmin`: `DELETE /newsletters/{NewsletterID}/admins/{ContactID}`).
-    ///
-    /// - `newsletter_id`: Newsletter ID
-    /// - `contact_id`: Contact ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`DemoteNewsletterAdmin`].
-    #[inline]
-    pub fn demote_newsletter_admin(
-        &self,
-        newsletter_id: impl IntoId<ids::NewsletterId>,
-        contact_id: impl IntoId<ids::ContactId>,
-    ) -> DemoteNewsletterAdmin<'_> {
-        #[allow(unused_mut)]
-        let mut this = DemoteNewsletterAdmin {
-            call: Call::new(self),
-            op: self.raw().demote_newsletter_admin(),
-        };
-        if let Some(v) = this
-            .call
-            .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
-        {
-            let v = <types::NewsletterId>::from(v);
-            this.op = this.op.newsletter_id(v);
-        }
-        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
-            this.op = this.op.contact_id(v);
-        }
-        this
-    }
-}
 impl<'a> DemoteNewsletterAdmin<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -11882,30 +9067,6 @@ pub struct GetNewsletterByInviteCode<'a> {
     call: Call<'a>,
     op: builder::GetNewsletterByInviteCode<'a>,
 }
-impl Whapi {
-    /// Get newsletter info by invite code (`getNewsletterByInviteCode`: `GET /newsletters/link/{NewsletterInviteCode}`).
-    ///
-    /// - `newsletter_invite_code`: Newsletter Invite Code
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetNewsletterByInviteCode`].
-    #[inline]
-    pub fn get_newsletter_by_invite_code(
-        &self,
-        newsletter_invite_code: impl Into<String>,
-    ) -> GetNewsletterByInviteCode<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetNewsletterByInviteCode {
-            call: Call::new(self),
-            op: self.raw().get_newsletter_by_invite_code(),
-        };
-        {
-            let v = this.call.token("newsletter_invite_code", newsletter_invite_code);
-            let v = <types::NewsletterInviteCode>::from(v);
-            this.op = this.op.newsletter_invite_code(v);
-        }
-        this
-    }
-}
 impl<'a> GetNewsletterByInviteCode<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -11950,38 +9111,6 @@ pub struct SendNewsletterInvite<'a> {
     call: Call<'a>,
     op: builder::SendNewsletterInvite<'a>,
     body: types::builder::SenderNewsletterInviteByCode,
-}
-impl Whapi {
-    /// Send newsletter invite link (`sendNewsletterInvite`: `POST /newsletters/link/{NewsletterInviteCode}`).
-    ///
-    /// - `newsletter_invite_code`: Newsletter Invite Code
-    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendNewsletterInvite`].
-    #[inline]
-    pub fn send_newsletter_invite(
-        &self,
-        newsletter_invite_code: impl Into<String>,
-        to: impl IntoId<ids::ChatId>,
-    ) -> SendNewsletterInvite<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendNewsletterInvite {
-            call: Call::new(self),
-            op: self.raw().send_newsletter_invite(),
-            body: types::SenderNewsletterInviteByCode::builder(),
-        };
-        {
-            let v = this.call.token("newsletter_invite_code", newsletter_invite_code);
-            this.call.path_arg("NewsletterInviteCode", &v);
-            let v = <types::NewsletterInviteCode>::from(v);
-            this.op = this.op.newsletter_invite_code(v);
-        }
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        this
-    }
 }
 impl<'a> SendNewsletterInvite<'a> {
     /// Message ID of the message to be quoted
@@ -12148,20 +9277,6 @@ pub struct GetMediaFiles<'a> {
     call: Call<'a>,
     op: builder::GetMediaFiles<'a>,
 }
-impl Whapi {
-    /// Get media files (`getMediaFiles`: `GET /media`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetMediaFiles`].
-    #[inline]
-    pub fn get_media_files(&self) -> GetMediaFiles<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetMediaFiles {
-            call: Call::new(self),
-            op: self.raw().get_media_files(),
-        };
-        this
-    }
-}
 impl<'a> GetMediaFiles<'a> {
     /// Count of objects to return
     #[inline]
@@ -12272,23 +9387,6 @@ pub struct UploadMedia<'a> {
     twin: builder::UploadMediaJson<'a>,
     media: MediaSource,
 }
-impl Whapi {
-    /// Upload media (`uploadMedia`: `POST /media`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`UploadMedia`].
-    #[inline]
-    pub fn upload_media(&self, media: MediaSource) -> UploadMedia<'_> {
-        #[allow(unused_mut)]
-        let mut this = UploadMedia {
-            call: Call::new(self),
-            op: self.raw().upload_media(),
-            body: types::UploadMediaJson::builder(),
-            twin: self.raw().upload_media_json(),
-            media,
-        };
-        this
-    }
-}
 impl<'a> UploadMedia<'a> {
     /// Do not use our encoding
     #[inline]
@@ -12374,26 +9472,6 @@ pub struct GetMedia<'a> {
     call: Call<'a>,
     op: builder::GetMedia<'a>,
 }
-impl Whapi {
-    /// Get media (`getMedia`: `GET /media/{MediaID}`).
-    ///
-    /// - `media_id`: Media ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetMedia`].
-    #[inline]
-    pub fn get_media(&self, media_id: impl IntoId<ids::MediaId>) -> GetMedia<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetMedia {
-            call: Call::new(self),
-            op: self.raw().get_media(),
-        };
-        if let Some(v) = this.call.id::<ids::MediaId>("media_id", media_id) {
-            let v = <types::MediaId>::from(v);
-            this.op = this.op.media_id(v);
-        }
-        this
-    }
-}
 impl<'a> GetMedia<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -12435,26 +9513,6 @@ impl<'a> ::std::future::IntoFuture for GetMedia<'a> {
 pub struct DeleteMedia<'a> {
     call: Call<'a>,
     op: builder::DeleteMedia<'a>,
-}
-impl Whapi {
-    /// Delete media (`deleteMedia`: `DELETE /media/{MediaID}`).
-    ///
-    /// - `media_id`: Media ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`DeleteMedia`].
-    #[inline]
-    pub fn delete_media(&self, media_id: impl IntoId<ids::MediaId>) -> DeleteMedia<'_> {
-        #[allow(unused_mut)]
-        let mut this = DeleteMedia {
-            call: Call::new(self),
-            op: self.raw().delete_media(),
-        };
-        if let Some(v) = this.call.id::<ids::MediaId>("media_id", media_id) {
-            let v = <types::MediaId>::from(v);
-            this.op = this.op.media_id(v);
-        }
-        this
-    }
 }
 impl<'a> DeleteMedia<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -12502,29 +9560,6 @@ pub struct BlacklistAdd<'a> {
     call: Call<'a>,
     op: builder::BlacklistAdd<'a>,
 }
-impl Whapi {
-    /// Add contact to blacklist (`blacklistAdd`: `PUT /blacklist/{ContactID}`).
-    ///
-    /// - `contact_id`: Contact ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`BlacklistAdd`].
-    #[inline]
-    pub fn blacklist_add(
-        &self,
-        contact_id: impl IntoId<ids::ContactId>,
-    ) -> BlacklistAdd<'_> {
-        #[allow(unused_mut)]
-        let mut this = BlacklistAdd {
-            call: Call::new(self),
-            op: self.raw().blacklist_add(),
-        };
-        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
-            this.op = this.op.contact_id(v);
-        }
-        this
-    }
-}
 impl<'a> BlacklistAdd<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -12570,29 +9605,6 @@ impl<'a> ::std::future::IntoFuture for BlacklistAdd<'a> {
 pub struct BlacklistRemove<'a> {
     call: Call<'a>,
     op: builder::BlacklistRemove<'a>,
-}
-impl Whapi {
-    /// Remove contact from blacklist (`blacklistRemove`: `DELETE /blacklist/{ContactID}`).
-    ///
-    /// - `contact_id`: Contact ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`BlacklistRemove`].
-    #[inline]
-    pub fn blacklist_remove(
-        &self,
-        contact_id: impl IntoId<ids::ContactId>,
-    ) -> BlacklistRemove<'_> {
-        #[allow(unused_mut)]
-        let mut this = BlacklistRemove {
-            call: Call::new(self),
-            op: self.raw().blacklist_remove(),
-        };
-        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
-            this.op = this.op.contact_id(v);
-        }
-        this
-    }
 }
 impl<'a> BlacklistRemove<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -12640,20 +9652,6 @@ pub struct GetBlackList<'a> {
     call: Call<'a>,
     op: builder::GetBlackList<'a>,
 }
-impl Whapi {
-    /// Get blacklist (`getBlackList`: `GET /blacklist`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetBlackList`].
-    #[inline]
-    pub fn get_black_list(&self) -> GetBlackList<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetBlackList {
-            call: Call::new(self),
-            op: self.raw().get_black_list(),
-        };
-        this
-    }
-}
 impl<'a> GetBlackList<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -12697,20 +9695,6 @@ impl<'a> ::std::future::IntoFuture for GetBlackList<'a> {
 pub struct GetBusinessProfile<'a> {
     call: Call<'a>,
     op: builder::GetBusinessProfile<'a>,
-}
-impl Whapi {
-    /// Get business profile (`getBusinessProfile`: `GET /business`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetBusinessProfile`].
-    #[inline]
-    pub fn get_business_profile(&self) -> GetBusinessProfile<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetBusinessProfile {
-            call: Call::new(self),
-            op: self.raw().get_business_profile(),
-        };
-        this
-    }
 }
 impl<'a> GetBusinessProfile<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -12758,21 +9742,6 @@ pub struct EditBusinessProfile<'a> {
     call: Call<'a>,
     op: builder::EditBusinessProfile<'a>,
     body: types::builder::BusinessProfileCustom,
-}
-impl Whapi {
-    /// Edit your Business Profile (`editBusinessProfile`: `POST /business`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`EditBusinessProfile`].
-    #[inline]
-    pub fn edit_business_profile(&self) -> EditBusinessProfile<'_> {
-        #[allow(unused_mut)]
-        let mut this = EditBusinessProfile {
-            call: Call::new(self),
-            op: self.raw().edit_business_profile(),
-            body: types::BusinessProfileCustom::builder(),
-        };
-        this
-    }
 }
 impl<'a> EditBusinessProfile<'a> {
     /// Address of the business Maximum of 256 characters
@@ -12875,20 +9844,6 @@ pub struct GetProducts<'a> {
     call: Call<'a>,
     op: builder::GetProducts<'a>,
 }
-impl Whapi {
-    /// Get products (`getProducts`: `GET /business/products`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetProducts`].
-    #[inline]
-    pub fn get_products(&self) -> GetProducts<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetProducts {
-            call: Call::new(self),
-            op: self.raw().get_products(),
-        };
-        this
-    }
-}
 impl<'a> GetProducts<'a> {
     /// Count of objects to return
     #[inline]
@@ -12958,66 +9913,6 @@ pub struct CreateProduct<'a> {
     call: Call<'a>,
     op: builder::CreateProduct<'a>,
     body: types::builder::ProductCreate,
-}
-impl Whapi {
-    /// Create product (`createProduct`: `POST /business/products`).
-    ///
-    /// - `currency`: Currency
-    /// - `images`: Product images urls
-    /// - `name`: Product name
-    /// - `description`: Product description
-    /// - `price`: Product price
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`CreateProduct`].
-    #[inline]
-    pub fn create_product(
-        &self,
-        currency: impl Into<types::Currency>,
-        images: impl IntoIterator<Item = impl Into<String>>,
-        name: impl Into<String>,
-        description: impl Into<String>,
-        price: impl IntoNumber,
-    ) -> CreateProduct<'_> {
-        #[allow(unused_mut)]
-        let mut this = CreateProduct {
-            call: Call::new(self),
-            op: self.raw().create_product(),
-            body: types::ProductCreate::builder(),
-        };
-        {
-            let v = ::std::convert::Into::<types::Currency>::into(currency);
-            let v = v;
-            this.body = this.body.currency(v);
-        }
-        {
-            let v = this
-                .call
-                .texts(
-                    "images",
-                    images,
-                    &[Limit::MinItems(1u64), Limit::MaxItems(10u64)],
-                );
-            let v = v;
-            this.body = this.body.images(v);
-        }
-        {
-            let v = this.call.text("name", name, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.name(v);
-        }
-        {
-            let v = this
-                .call
-                .text("description", description, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.description(v);
-        }
-        if let Some(v) = this.call.number("price", price, &[Limit::Minimum(0f64)]) {
-            let v = v;
-            this.body = this.body.price(v);
-        }
-        this
-    }
 }
 impl<'a> CreateProduct<'a> {
     /// Product Retailer ID
@@ -13106,29 +10001,6 @@ pub struct GetContactProducts<'a> {
     call: Call<'a>,
     op: builder::GetContactProducts<'a>,
 }
-impl Whapi {
-    /// Get products by Contact ID (`getContactProducts`: `GET /business/{ContactID}/products`).
-    ///
-    /// - `contact_id`: Contact ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetContactProducts`].
-    #[inline]
-    pub fn get_contact_products(
-        &self,
-        contact_id: impl IntoId<ids::ContactId>,
-    ) -> GetContactProducts<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetContactProducts {
-            call: Call::new(self),
-            op: self.raw().get_contact_products(),
-        };
-        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
-            this.op = this.op.contact_id(v);
-        }
-        this
-    }
-}
 impl<'a> GetContactProducts<'a> {
     /// Count of objects to return
     #[inline]
@@ -13198,27 +10070,6 @@ pub struct GetProduct<'a> {
     call: Call<'a>,
     op: builder::GetProduct<'a>,
 }
-impl Whapi {
-    /// Get product (`getProduct`: `GET /business/products/{ProductID}`).
-    ///
-    /// - `product_id`: Product ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetProduct`].
-    #[inline]
-    pub fn get_product(&self, product_id: impl Into<String>) -> GetProduct<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetProduct {
-            call: Call::new(self),
-            op: self.raw().get_product(),
-        };
-        {
-            let v = this.call.token("product_id", product_id);
-            let v = <types::ProductId>::from(v);
-            this.op = this.op.product_id(v);
-        }
-        this
-    }
-}
 impl<'a> GetProduct<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -13263,37 +10114,6 @@ pub struct SendProduct<'a> {
     call: Call<'a>,
     op: builder::SendProduct<'a>,
     body: types::builder::SenderProductFromCatalog,
-}
-impl Whapi {
-    /// Send product (`sendProduct`: `POST /business/products/{ProductID}`).
-    ///
-    /// - `product_id`: Product ID
-    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendProduct`].
-    #[inline]
-    pub fn send_product(
-        &self,
-        product_id: impl Into<String>,
-        to: impl IntoId<ids::ChatId>,
-    ) -> SendProduct<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendProduct {
-            call: Call::new(self),
-            op: self.raw().send_product(),
-            body: types::SenderProductFromCatalog::builder(),
-        };
-        {
-            let v = this.call.token("product_id", product_id);
-            let v = <types::ProductId>::from(v);
-            this.op = this.op.product_id(v);
-        }
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        this
-    }
 }
 impl<'a> SendProduct<'a> {
     /// Message ID of the message to be quoted
@@ -13367,27 +10187,6 @@ pub struct DeleteProduct<'a> {
     call: Call<'a>,
     op: builder::DeleteProduct<'a>,
 }
-impl Whapi {
-    /// Delete product (`deleteProduct`: `DELETE /business/products/{ProductID}`).
-    ///
-    /// - `product_id`: Product ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`DeleteProduct`].
-    #[inline]
-    pub fn delete_product(&self, product_id: impl Into<String>) -> DeleteProduct<'_> {
-        #[allow(unused_mut)]
-        let mut this = DeleteProduct {
-            call: Call::new(self),
-            op: self.raw().delete_product(),
-        };
-        {
-            let v = this.call.token("product_id", product_id);
-            let v = <types::ProductId>::from(v);
-            this.op = this.op.product_id(v);
-        }
-        this
-    }
-}
 impl<'a> DeleteProduct<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -13434,44 +10233,6 @@ pub struct UpdateProduct<'a> {
     call: Call<'a>,
     op: builder::UpdateProduct<'a>,
     body: types::builder::ProductEdit,
-}
-impl Whapi {
-    /// Update product (`updateProduct`: `PATCH /business/products/{ProductID}`).
-    ///
-    /// - `product_id`: Product ID
-    /// - `images`: Product images urls
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`UpdateProduct`].
-    #[inline]
-    pub fn update_product(
-        &self,
-        product_id: impl Into<String>,
-        images: impl IntoIterator<Item = impl Into<String>>,
-    ) -> UpdateProduct<'_> {
-        #[allow(unused_mut)]
-        let mut this = UpdateProduct {
-            call: Call::new(self),
-            op: self.raw().update_product(),
-            body: types::ProductEdit::builder(),
-        };
-        {
-            let v = this.call.token("product_id", product_id);
-            let v = <types::ProductId>::from(v);
-            this.op = this.op.product_id(v);
-        }
-        {
-            let v = this
-                .call
-                .texts(
-                    "images",
-                    images,
-                    &[Limit::MinItems(1u64), Limit::MaxItems(10u64)],
-                );
-            let v = v;
-            this.body = this.body.images(v);
-        }
-        this
-    }
 }
 impl<'a> UpdateProduct<'a> {
     /// Product Retailer ID
@@ -13599,27 +10360,6 @@ pub struct GetOrderItems<'a> {
     call: Call<'a>,
     op: builder::GetOrderItems<'a>,
 }
-impl Whapi {
-    /// Get order items (`getOrderItems`: `GET /business/orders/{OrderID}`).
-    ///
-    /// - `order_id`: Order ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetOrderItems`].
-    #[inline]
-    pub fn get_order_items(&self, order_id: impl Into<String>) -> GetOrderItems<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetOrderItems {
-            call: Call::new(self),
-            op: self.raw().get_order_items(),
-        };
-        {
-            let v = this.call.token("order_id", order_id);
-            let v = <types::OrderId>::from(v);
-            this.op = this.op.order_id(v);
-        }
-        this
-    }
-}
 impl<'a> GetOrderItems<'a> {
     /// Base64 token from order for receiving information
     #[inline]
@@ -13674,37 +10414,6 @@ pub struct SendCatalog<'a> {
     call: Call<'a>,
     op: builder::SendCatalog<'a>,
     body: types::builder::SenderCatalogById,
-}
-impl Whapi {
-    /// Send catalog by Contact ID (phone number) (`sendCatalog`: `POST /business/catalogs/{ContactID}`).
-    ///
-    /// - `contact_id`: Contact ID
-    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`SendCatalog`].
-    #[inline]
-    pub fn send_catalog(
-        &self,
-        contact_id: impl IntoId<ids::ContactId>,
-        to: impl IntoId<ids::ChatId>,
-    ) -> SendCatalog<'_> {
-        #[allow(unused_mut)]
-        let mut this = SendCatalog {
-            call: Call::new(self),
-            op: self.raw().send_catalog(),
-            body: types::SenderCatalogById::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            this.call.path_arg("ContactID", &v);
-            let v = <types::ContactId>::from(v);
-            this.op = this.op.contact_id(v);
-        }
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        this
-    }
 }
 impl<'a> SendCatalog<'a> {
     /// Message ID of the message to be quoted
@@ -13881,20 +10590,6 @@ pub struct GetCollectionsList<'a> {
     call: Call<'a>,
     op: builder::GetCollectionsList<'a>,
 }
-impl Whapi {
-    /// Get collections (`getCollectionsList`: `GET /business/collections`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetCollectionsList`].
-    #[inline]
-    pub fn get_collections_list(&self) -> GetCollectionsList<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetCollectionsList {
-            call: Call::new(self),
-            op: self.raw().get_collections_list(),
-        };
-        this
-    }
-}
 impl<'a> GetCollectionsList<'a> {
     /// Count of objects to return
     #[inline]
@@ -13971,38 +10666,6 @@ pub struct CreateCollection<'a> {
     op: builder::CreateCollection<'a>,
     body: types::builder::BusinessCollectionCreate,
 }
-impl Whapi {
-    /// Create collection (`createCollection`: `POST /business/collections`).
-    ///
-    /// - `name`: Collection name
-    /// - `products`: Collection's Products
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`CreateCollection`].
-    #[inline]
-    pub fn create_collection(
-        &self,
-        name: impl Into<String>,
-        products: impl IntoIterator<Item = impl Into<String>>,
-    ) -> CreateCollection<'_> {
-        #[allow(unused_mut)]
-        let mut this = CreateCollection {
-            call: Call::new(self),
-            op: self.raw().create_collection(),
-            body: types::BusinessCollectionCreate::builder(),
-        };
-        {
-            let v = this.call.text("name", name, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.name(v);
-        }
-        {
-            let v = this.call.texts("products", products, &[]);
-            let v = v.into_iter().map(<types::ProductId>::from).collect::<Vec<_>>();
-            this.body = this.body.products(v);
-        }
-        this
-    }
-}
 impl<'a> CreateCollection<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -14052,20 +10715,6 @@ impl<'a> ::std::future::IntoFuture for CreateCollection<'a> {
 pub struct GetCollectionsProductsList<'a> {
     call: Call<'a>,
     op: builder::GetCollectionsProductsList<'a>,
-}
-impl Whapi {
-    /// Get collections products (`getCollectionsProductsList`: `GET /business/collections/products`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetCollectionsProductsList`].
-    #[inline]
-    pub fn get_collections_products_list(&self) -> GetCollectionsProductsList<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetCollectionsProductsList {
-            call: Call::new(self),
-            op: self.raw().get_collections_products_list(),
-        };
-        this
-    }
 }
 impl<'a> GetCollectionsProductsList<'a> {
     /// Count of objects to return
@@ -14158,27 +10807,6 @@ pub struct GetCollection<'a> {
     call: Call<'a>,
     op: builder::GetCollection<'a>,
 }
-impl Whapi {
-    /// Get collection (`getCollection`: `GET /business/collections/{CollectionID}`).
-    ///
-    /// - `collection_id`: Collection ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetCollection`].
-    #[inline]
-    pub fn get_collection(&self, collection_id: impl Into<String>) -> GetCollection<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetCollection {
-            call: Call::new(self),
-            op: self.raw().get_collection(),
-        };
-        {
-            let v = this.call.token("collection_id", collection_id);
-            let v = <types::CollectionId>::from(v);
-            this.op = this.op.collection_id(v);
-        }
-        this
-    }
-}
 impl<'a> GetCollection<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -14224,30 +10852,6 @@ impl<'a> ::std::future::IntoFuture for GetCollection<'a> {
 pub struct DeleteCollection<'a> {
     call: Call<'a>,
     op: builder::DeleteCollection<'a>,
-}
-impl Whapi {
-    /// Delete collection (`deleteCollection`: `DELETE /business/collections/{CollectionID}`).
-    ///
-    /// - `collection_id`: Collection ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`DeleteCollection`].
-    #[inline]
-    pub fn delete_collection(
-        &self,
-        collection_id: impl Into<String>,
-    ) -> DeleteCollection<'_> {
-        #[allow(unused_mut)]
-        let mut this = DeleteCollection {
-            call: Call::new(self),
-            op: self.raw().delete_collection(),
-        };
-        {
-            let v = this.call.token("collection_id", collection_id);
-            let v = <types::CollectionId>::from(v);
-            this.op = this.op.collection_id(v);
-        }
-        this
-    }
 }
 impl<'a> DeleteCollection<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -14295,31 +10899,6 @@ pub struct EditCollection<'a> {
     call: Call<'a>,
     op: builder::EditCollection<'a>,
     body: types::builder::BusinessCollectionEdit,
-}
-impl Whapi {
-    /// Edit collection (`editCollection`: `PATCH /business/collections/{CollectionID}`).
-    ///
-    /// - `collection_id`: Collection ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`EditCollection`].
-    #[inline]
-    pub fn edit_collection(
-        &self,
-        collection_id: impl Into<String>,
-    ) -> EditCollection<'_> {
-        #[allow(unused_mut)]
-        let mut this = EditCollection {
-            call: Call::new(self),
-            op: self.raw().edit_collection(),
-            body: types::BusinessCollectionEdit::builder(),
-        };
-        {
-            let v = this.call.token("collection_id", collection_id);
-            let v = <types::CollectionId>::from(v);
-            this.op = this.op.collection_id(v);
-        }
-        this
-    }
 }
 impl<'a> EditCollection<'a> {
     /// Collection name
@@ -14407,30 +10986,6 @@ pub struct GetCollectionProductList<'a> {
     call: Call<'a>,
     op: builder::GetCollectionProductList<'a>,
 }
-impl Whapi {
-    /// Get collection (`getCollectionProductList`: `GET /business/collections/{CollectionID}/products`).
-    ///
-    /// - `collection_id`: Collection ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetCollectionProductList`].
-    #[inline]
-    pub fn get_collection_product_list(
-        &self,
-        collection_id: impl Into<String>,
-    ) -> GetCollectionProductList<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetCollectionProductList {
-            call: Call::new(self),
-            op: self.raw().get_collection_product_list(),
-        };
-        {
-            let v = this.call.token("collection_id", collection_id);
-            let v = <types::CollectionId>::from(v);
-            this.op = this.op.collection_id(v);
-        }
-        this
-    }
-}
 impl<'a> GetCollectionProductList<'a> {
     /// Count of products in collection to return
     #[inline]
@@ -14491,20 +11046,6 @@ pub struct GetLabels<'a> {
     call: Call<'a>,
     op: builder::GetLabels<'a>,
 }
-impl Whapi {
-    /// Get labels (`getLabels`: `GET /labels`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetLabels`].
-    #[inline]
-    pub fn get_labels(&self) -> GetLabels<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetLabels {
-            call: Call::new(self),
-            op: self.raw().get_labels(),
-        };
-        this
-    }
-}
 impl<'a> GetLabels<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -14549,44 +11090,6 @@ pub struct CreateLabel<'a> {
     call: Call<'a>,
     op: builder::CreateLabel<'a>,
     body: types::builder::CreateLabel,
-}
-impl Whapi {
-    /// Create label (`createLabel`: `POST /labels`).
-    ///
-    /// - `id`: Label ID
-    /// - `name`: Label name
-    /// - `color`: Label color
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`CreateLabel`].
-    #[inline]
-    pub fn create_label(
-        &self,
-        id: impl IntoId<ids::LabelId>,
-        name: impl Into<String>,
-        color: impl Into<types::CreateLabelColor>,
-    ) -> CreateLabel<'_> {
-        #[allow(unused_mut)]
-        let mut this = CreateLabel {
-            call: Call::new(self),
-            op: self.raw().create_label(),
-            body: types::CreateLabel::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::LabelId>("id", id) {
-            let v = <types::LabelId>::from(v);
-            this.body = this.body.id(v);
-        }
-        {
-            let v = this.call.text("name", name, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.name(v);
-        }
-        {
-            let v = ::std::convert::Into::<types::CreateLabelColor>::into(color);
-            let v = v;
-            this.body = this.body.color(v);
-        }
-        this
-    }
 }
 impl<'a> CreateLabel<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -14634,29 +11137,6 @@ pub struct GetLabelAssociations<'a> {
     call: Call<'a>,
     op: builder::GetLabelAssociations<'a>,
 }
-impl Whapi {
-    /// Get objects associated with label (`getLabelAssociations`: `GET /labels/{LabelID}`).
-    ///
-    /// - `label_id`: Label ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetLabelAssociations`].
-    #[inline]
-    pub fn get_label_associations(
-        &self,
-        label_id: impl IntoId<ids::LabelId>,
-    ) -> GetLabelAssociations<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetLabelAssociations {
-            call: Call::new(self),
-            op: self.raw().get_label_associations(),
-        };
-        if let Some(v) = this.call.id::<ids::LabelId>("label_id", label_id) {
-            let v = <types::LabelId>::from(v);
-            this.op = this.op.label_id(v);
-        }
-        this
-    }
-}
 impl<'a> GetLabelAssociations<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -14702,35 +11182,6 @@ impl<'a> ::std::future::IntoFuture for GetLabelAssociations<'a> {
 pub struct AddLabelAssociation<'a> {
     call: Call<'a>,
     op: builder::AddLabelAssociation<'a>,
-}
-impl Whapi {
-    /// Add label association (`addLabelAssociation`: `POST /labels/{LabelID}/{AssociationID}`).
-    ///
-    /// - `label_id`: Label ID
-    /// - `association_id`: Chat ID or Message ID for label association
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`AddLabelAssociation`].
-    #[inline]
-    pub fn add_label_association(
-        &self,
-        label_id: impl IntoId<ids::LabelId>,
-        association_id: impl IntoId<ids::ChatId>,
-    ) -> AddLabelAssociation<'_> {
-        #[allow(unused_mut)]
-        let mut this = AddLabelAssociation {
-            call: Call::new(self),
-            op: self.raw().add_label_association(),
-        };
-        if let Some(v) = this.call.id::<ids::LabelId>("label_id", label_id) {
-            let v = <types::LabelId>::from(v);
-            this.op = this.op.label_id(v);
-        }
-        if let Some(v) = this.call.id::<ids::ChatId>("association_id", association_id) {
-            let v = <types::ChatId>::from(v);
-            this.op = this.op.association_id(v);
-        }
-        this
-    }
 }
 impl<'a> AddLabelAssociation<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -14778,35 +11229,6 @@ pub struct DeleteLabelAssociation<'a> {
     call: Call<'a>,
     op: builder::DeleteLabelAssociation<'a>,
 }
-impl Whapi {
-    /// Delete label association (`deleteLabelAssociation`: `DELETE /labels/{LabelID}/{AssociationID}`).
-    ///
-    /// - `label_id`: Label ID
-    /// - `association_id`: Chat ID or Message ID for label association
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`DeleteLabelAssociation`].
-    #[inline]
-    pub fn delete_label_association(
-        &self,
-        label_id: impl IntoId<ids::LabelId>,
-        association_id: impl IntoId<ids::ChatId>,
-    ) -> DeleteLabelAssociation<'_> {
-        #[allow(unused_mut)]
-        let mut this = DeleteLabelAssociation {
-            call: Call::new(self),
-            op: self.raw().delete_label_association(),
-        };
-        if let Some(v) = this.call.id::<ids::LabelId>("label_id", label_id) {
-            let v = <types::LabelId>::from(v);
-            this.op = this.op.label_id(v);
-        }
-        if let Some(v) = this.call.id::<ids::ChatId>("association_id", association_id) {
-            let v = <types::ChatId>::from(v);
-            this.op = this.op.association_id(v);
-        }
-        this
-    }
-}
 impl<'a> DeleteLabelAssociation<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -14853,20 +11275,6 @@ pub struct GetLimits<'a> {
     call: Call<'a>,
     op: builder::GetLimits<'a>,
 }
-impl Whapi {
-    /// Get limits (`getLimits`: `GET /limits`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetLimits`].
-    #[inline]
-    pub fn get_limits(&self) -> GetLimits<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetLimits {
-            call: Call::new(self),
-            op: self.raw().get_limits(),
-        };
-        this
-    }
-}
 impl<'a> GetLimits<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -14910,20 +11318,6 @@ impl<'a> ::std::future::IntoFuture for GetLimits<'a> {
 pub struct GetCommunities<'a> {
     call: Call<'a>,
     op: builder::GetCommunities<'a>,
-}
-impl Whapi {
-    /// Get communities (`getCommunities`: `GET /communities`).
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetCommunities`].
-    #[inline]
-    pub fn get_communities(&self) -> GetCommunities<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetCommunities {
-            call: Call::new(self),
-            op: self.raw().get_communities(),
-        };
-        this
-    }
 }
 impl<'a> GetCommunities<'a> {
     /// Count of objects to return
@@ -14995,40 +11389,6 @@ pub struct CreateCommunity<'a> {
     op: builder::CreateCommunity<'a>,
     body: types::builder::CreateCommunityRequest,
 }
-impl Whapi {
-    /// Create community (`createCommunity`: `POST /communities`).
-    ///
-    /// - `subject`
-    /// - `description`
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`CreateCommunity`].
-    #[inline]
-    pub fn create_community(
-        &self,
-        subject: impl Into<String>,
-        description: impl Into<String>,
-    ) -> CreateCommunity<'_> {
-        #[allow(unused_mut)]
-        let mut this = CreateCommunity {
-            call: Call::new(self),
-            op: self.raw().create_community(),
-            body: types::CreateCommunityRequest::builder(),
-        };
-        {
-            let v = this.call.text("subject", subject, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.subject(v);
-        }
-        {
-            let v = this
-                .call
-                .text("description", description, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.description(v);
-        }
-        this
-    }
-}
 impl<'a> CreateCommunity<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -15072,29 +11432,6 @@ impl<'a> ::std::future::IntoFuture for CreateCommunity<'a> {
 pub struct GetCommunity<'a> {
     call: Call<'a>,
     op: builder::GetCommunity<'a>,
-}
-impl Whapi {
-    /// Get community (`getCommunity`: `GET /communities/{CommunityID}`).
-    ///
-    /// - `community_id`: Community ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetCommunity`].
-    #[inline]
-    pub fn get_community(
-        &self,
-        community_id: impl IntoId<ids::GroupId>,
-    ) -> GetCommunity<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetCommunity {
-            call: Call::new(self),
-            op: self.raw().get_community(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.community_id(v);
-        }
-        this
-    }
 }
 impl<'a> GetCommunity<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -15140,48 +11477,6 @@ pub struct CreateGroupInCommunity<'a> {
     call: Call<'a>,
     op: builder::CreateGroupInCommunity<'a>,
     body: types::builder::CreateGroupInCommunityRequest,
-}
-impl Whapi {
-    /// Create group in community (`createGroupInCommunity`: `POST /communities/{CommunityID}`).
-    ///
-    /// - `community_id`: Community ID
-    /// - `subject`
-    /// - `participants`
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`CreateGroupInCommunity`].
-    #[inline]
-    pub fn create_group_in_community(
-        &self,
-        community_id: impl IntoId<ids::GroupId>,
-        subject: impl Into<String>,
-        participants: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
-    ) -> CreateGroupInCommunity<'_> {
-        #[allow(unused_mut)]
-        let mut this = CreateGroupInCommunity {
-            call: Call::new(self),
-            op: self.raw().create_group_in_community(),
-            body: types::CreateGroupInCommunityRequest::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.community_id(v);
-        }
-        {
-            let v = this.call.text("subject", subject, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.subject(v);
-        }
-        {
-            let v = this
-                .call
-                .ids::<
-                    ids::ContactId,
-                >("participants", participants, &[Limit::MinItems(1u64)]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
-            this.body = this.body.participants(v);
-        }
-        this
-    }
 }
 impl<'a> CreateGroupInCommunity<'a> {
     /// Sets `isHidden`.
@@ -15237,29 +11532,6 @@ pub struct DeactivateCommunity<'a> {
     call: Call<'a>,
     op: builder::DeactivateCommunity<'a>,
 }
-impl Whapi {
-    /// Deactivate community (`deactivateCommunity`: `DELETE /communities/{CommunityID}`).
-    ///
-    /// - `community_id`: Community ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`DeactivateCommunity`].
-    #[inline]
-    pub fn deactivate_community(
-        &self,
-        community_id: impl IntoId<ids::GroupId>,
-    ) -> DeactivateCommunity<'_> {
-        #[allow(unused_mut)]
-        let mut this = DeactivateCommunity {
-            call: Call::new(self),
-            op: self.raw().deactivate_community(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.community_id(v);
-        }
-        this
-    }
-}
 impl<'a> DeactivateCommunity<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -15305,29 +11577,6 @@ impl<'a> ::std::future::IntoFuture for DeactivateCommunity<'a> {
 pub struct RevokeCommunityInvite<'a> {
     call: Call<'a>,
     op: builder::RevokeCommunityInvite<'a>,
-}
-impl Whapi {
-    /// Revoke community invite code (`revokeCommunityInvite`: `DELETE /communities/{CommunityID}/link`).
-    ///
-    /// - `community_id`: Community ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`RevokeCommunityInvite`].
-    #[inline]
-    pub fn revoke_community_invite(
-        &self,
-        community_id: impl IntoId<ids::GroupId>,
-    ) -> RevokeCommunityInvite<'_> {
-        #[allow(unused_mut)]
-        let mut this = RevokeCommunityInvite {
-            call: Call::new(self),
-            op: self.raw().revoke_community_invite(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.community_id(v);
-        }
-        this
-    }
 }
 impl<'a> RevokeCommunityInvite<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -15375,35 +11624,6 @@ pub struct LinkGroupToCommunity<'a> {
     call: Call<'a>,
     op: builder::LinkGroupToCommunity<'a>,
 }
-impl Whapi {
-    /// Link group to community (`linkGroupToCommunity`: `PUT /communities/{CommunityID}/{GroupID}`).
-    ///
-    /// - `community_id`: Community ID
-    /// - `group_id`: Group ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`LinkGroupToCommunity`].
-    #[inline]
-    pub fn link_group_to_community(
-        &self,
-        community_id: impl IntoId<ids::GroupId>,
-        group_id: impl IntoId<ids::GroupId>,
-    ) -> LinkGroupToCommunity<'_> {
-        #[allow(unused_mut)]
-        let mut this = LinkGroupToCommunity {
-            call: Call::new(self),
-            op: self.raw().link_group_to_community(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.community_id(v);
-        }
-        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.group_id(v);
-        }
-        this
-    }
-}
 impl<'a> LinkGroupToCommunity<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -15450,35 +11670,6 @@ pub struct UnlinkGroupFromCommunity<'a> {
     call: Call<'a>,
     op: builder::UnlinkGroupFromCommunity<'a>,
 }
-impl Whapi {
-    /// Unlink group from community (`unlinkGroupFromCommunity`: `DELETE /communities/{CommunityID}/{GroupID}`).
-    ///
-    /// - `community_id`: Community ID
-    /// - `group_id`: Group ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`UnlinkGroupFromCommunity`].
-    #[inline]
-    pub fn unlink_group_from_community(
-        &self,
-        community_id: impl IntoId<ids::GroupId>,
-        group_id: impl IntoId<ids::GroupId>,
-    ) -> UnlinkGroupFromCommunity<'_> {
-        #[allow(unused_mut)]
-        let mut this = UnlinkGroupFromCommunity {
-            call: Call::new(self),
-            op: self.raw().unlink_group_from_community(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.community_id(v);
-        }
-        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.group_id(v);
-        }
-        this
-    }
-}
 impl<'a> UnlinkGroupFromCommunity<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -15524,35 +11715,6 @@ impl<'a> ::std::future::IntoFuture for UnlinkGroupFromCommunity<'a> {
 pub struct JoinInCommunityGroup<'a> {
     call: Call<'a>,
     op: builder::JoinInCommunityGroup<'a>,
-}
-impl Whapi {
-    /// Join in community group (`joinInCommunityGroup`: `POST /communities/{CommunityID}/{GroupID}/join`).
-    ///
-    /// - `community_id`: Community ID
-    /// - `group_id`: Group ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`JoinInCommunityGroup`].
-    #[inline]
-    pub fn join_in_community_group(
-        &self,
-        community_id: impl IntoId<ids::GroupId>,
-        group_id: impl IntoId<ids::GroupId>,
-    ) -> JoinInCommunityGroup<'_> {
-        #[allow(unused_mut)]
-        let mut this = JoinInCommunityGroup {
-            call: Call::new(self),
-            op: self.raw().join_in_community_group(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.community_id(v);
-        }
-        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.group_id(v);
-        }
-        this
-    }
 }
 impl<'a> JoinInCommunityGroup<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -15601,48 +11763,6 @@ pub struct ChangeCommunitySettings<'a> {
     op: builder::ChangeCommunitySettings<'a>,
     body: types::builder::ChangeCommunitySettingsRequest,
 }
-impl Whapi {
-    /// Change community settings (`changeCommunitySettings`: `PATCH /communities/{CommunityID}/settings`).
-    ///
-    /// - `community_id`: Community ID
-    /// - `setting`
-    /// - `policy`
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`ChangeCommunitySettings`].
-    #[inline]
-    pub fn change_community_settings(
-        &self,
-        community_id: impl IntoId<ids::GroupId>,
-        setting: impl Into<types::ChangeCommunitySettingsRequestSetting>,
-        policy: impl Into<types::ChangeCommunitySettingsRequestPolicy>,
-    ) -> ChangeCommunitySettings<'_> {
-        #[allow(unused_mut)]
-        let mut this = ChangeCommunitySettings {
-            call: Call::new(self),
-            op: self.raw().change_community_settings(),
-            body: types::ChangeCommunitySettingsRequest::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.community_id(v);
-        }
-        {
-            let v = ::std::convert::Into::<
-                types::ChangeCommunitySettingsRequestSetting,
-            >::into(setting);
-            let v = v;
-            this.body = this.body.setting(v);
-        }
-        {
-            let v = ::std::convert::Into::<
-                types::ChangeCommunitySettingsRequestPolicy,
-            >::into(policy);
-            let v = v;
-            this.body = this.body.policy(v);
-        }
-        this
-    }
-}
 impl<'a> ChangeCommunitySettings<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -15689,41 +11809,6 @@ pub struct AddCommunityParticipant<'a> {
     call: Call<'a>,
     op: builder::AddCommunityParticipant<'a>,
     body: types::builder::ListParticipantsRequest,
-}
-impl Whapi {
-    /// Add participants to community (`addCommunityParticipant`: `POST /communities/{CommunityID}/participants`).
-    ///
-    /// - `community_id`: Community ID
-    /// - `participants`
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`AddCommunityParticipant`].
-    #[inline]
-    pub fn add_community_participant(
-        &self,
-        community_id: impl IntoId<ids::GroupId>,
-        participants: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
-    ) -> AddCommunityParticipant<'_> {
-        #[allow(unused_mut)]
-        let mut this = AddCommunityParticipant {
-            call: Call::new(self),
-            op: self.raw().add_community_participant(),
-            body: types::ListParticipantsRequest::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.community_id(v);
-        }
-        {
-            let v = this
-                .call
-                .ids::<
-                    ids::ContactId,
-                >("participants", participants, &[Limit::MinItems(1u64)]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
-            this.body = this.body.participants(v);
-        }
-        this
-    }
 }
 impl<'a> AddCommunityParticipant<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -15776,41 +11861,6 @@ pub struct RemoveCommunityParticipant<'a> {
     op: builder::RemoveCommunityParticipant<'a>,
     body: types::builder::ListParticipantsRequest,
 }
-impl Whapi {
-    /// Remove participants from community (`removeCommunityParticipant`: `DELETE /communities/{CommunityID}/participants`).
-    ///
-    /// - `community_id`: Community ID
-    /// - `participants`
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`RemoveCommunityParticipant`].
-    #[inline]
-    pub fn remove_community_participant(
-        &self,
-        community_id: impl IntoId<ids::GroupId>,
-        participants: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
-    ) -> RemoveCommunityParticipant<'_> {
-        #[allow(unused_mut)]
-        let mut this = RemoveCommunityParticipant {
-            call: Call::new(self),
-            op: self.raw().remove_community_participant(),
-            body: types::ListParticipantsRequest::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.community_id(v);
-        }
-        {
-            let v = this
-                .call
-                .ids::<
-                    ids::ContactId,
-                >("participants", participants, &[Limit::MinItems(1u64)]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
-            this.body = this.body.participants(v);
-        }
-        this
-    }
-}
 impl<'a> RemoveCommunityParticipant<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -15861,41 +11911,6 @@ pub struct DemoteCommunityParticipant<'a> {
     call: Call<'a>,
     op: builder::DemoteCommunityParticipant<'a>,
     body: types::builder::ListParticipantsRequest,
-}
-impl Whapi {
-    /// Demote participants to admin in community (`demoteCommunityParticipant`: `DELETE /communities/{CommunityID}/admins`).
-    ///
-    /// - `community_id`: Community ID
-    /// - `participants`
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`DemoteCommunityParticipant`].
-    #[inline]
-    pub fn demote_community_participant(
-        &self,
-        community_id: impl IntoId<ids::GroupId>,
-        participants: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
-    ) -> DemoteCommunityParticipant<'_> {
-        #[allow(unused_mut)]
-        let mut this = DemoteCommunityParticipant {
-            call: Call::new(self),
-            op: self.raw().demote_community_participant(),
-            body: types::ListParticipantsRequest::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.community_id(v);
-        }
-        {
-            let v = this
-                .call
-                .ids::<
-                    ids::ContactId,
-                >("participants", participants, &[Limit::MinItems(1u64)]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
-            this.body = this.body.participants(v);
-        }
-        this
-    }
 }
 impl<'a> DemoteCommunityParticipant<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -15948,41 +11963,6 @@ pub struct PromoteCommunityParticipant<'a> {
     op: builder::PromoteCommunityParticipant<'a>,
     body: types::builder::ListParticipantsRequest,
 }
-impl Whapi {
-    /// Promote participants to admin in community (`promoteCommunityParticipant`: `PATCH /communities/{CommunityID}/admins`).
-    ///
-    /// - `community_id`: Community ID
-    /// - `participants`
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`PromoteCommunityParticipant`].
-    #[inline]
-    pub fn promote_community_participant(
-        &self,
-        community_id: impl IntoId<ids::GroupId>,
-        participants: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
-    ) -> PromoteCommunityParticipant<'_> {
-        #[allow(unused_mut)]
-        let mut this = PromoteCommunityParticipant {
-            call: Call::new(self),
-            op: self.raw().promote_community_participant(),
-            body: types::ListParticipantsRequest::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.community_id(v);
-        }
-        {
-            let v = this
-                .call
-                .ids::<
-                    ids::ContactId,
-                >("participants", participants, &[Limit::MinItems(1u64)]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
-            this.body = this.body.participants(v);
-        }
-        this
-    }
-}
 impl<'a> PromoteCommunityParticipant<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -16033,29 +12013,6 @@ pub struct GetCommunitySubGroups<'a> {
     call: Call<'a>,
     op: builder::GetCommunitySubGroups<'a>,
 }
-impl Whapi {
-    /// Get community subgroups (`getCommunitySubGroups`: `GET /communities/{CommunityID}/subgroups`).
-    ///
-    /// - `community_id`: Community ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`GetCommunitySubGroups`].
-    #[inline]
-    pub fn get_community_sub_groups(
-        &self,
-        community_id: impl IntoId<ids::GroupId>,
-    ) -> GetCommunitySubGroups<'_> {
-        #[allow(unused_mut)]
-        let mut this = GetCommunitySubGroups {
-            call: Call::new(self),
-            op: self.raw().get_community_sub_groups(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.community_id(v);
-        }
-        this
-    }
-}
 impl<'a> GetCommunitySubGroups<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -16102,43 +12059,6 @@ pub struct CreateEvent<'a> {
     call: Call<'a>,
     op: builder::CreateEvent<'a>,
     body: types::builder::CreateEventRequest,
-}
-impl Whapi {
-    /// Create event (`createEvent`: `POST /communities/event`).
-    ///
-    /// - `to`: Use [Get communities](https://gate.whapi.cloud/communities) to get the community ID.
-    /// - `title`: Event name.
-    /// - `start_time`: Start time (format timestamp)
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`CreateEvent`].
-    #[inline]
-    pub fn create_event(
-        &self,
-        to: impl IntoId<ids::ChatId>,
-        title: impl Into<String>,
-        start_time: impl IntoNumber,
-    ) -> CreateEvent<'_> {
-        #[allow(unused_mut)]
-        let mut this = CreateEvent {
-            call: Call::new(self),
-            op: self.raw().create_event(),
-            body: types::CreateEventRequest::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
-            let v = <::std::string::String>::from(v);
-            this.body = this.body.to(v);
-        }
-        {
-            let v = this.call.text("title", title, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.title(v);
-        }
-        if let Some(v) = this.call.number("start_time", start_time, &[]) {
-            let v = v;
-            this.body = this.body.start_time(v);
-        }
-        this
-    }
 }
 impl<'a> CreateEvent<'a> {
     /// Event description.
@@ -16254,48 +12174,6 @@ pub struct CreateGroupInCommunityDeprecated<'a> {
     op: builder::CreateGroupInCommunityDeprecated<'a>,
     body: types::builder::CreateGroupInCommunityRequest,
 }
-impl Whapi {
-    /// Create group in community (`createGroupInCommunityDeprecated`: `POST /communities/{CommunityID}/createGroup`).
-    ///
-    /// - `community_id`: Community ID
-    /// - `subject`
-    /// - `participants`
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`CreateGroupInCommunityDeprecated`].
-    #[inline]
-    pub fn create_group_in_community_deprecated(
-        &self,
-        community_id: impl IntoId<ids::GroupId>,
-        subject: impl Into<String>,
-        participants: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
-    ) -> CreateGroupInCommunityDeprecated<'_> {
-        #[allow(unused_mut)]
-        let mut this = CreateGroupInCommunityDeprecated {
-            call: Call::new(self),
-            op: self.raw().create_group_in_community_deprecated(),
-            body: types::CreateGroupInCommunityRequest::builder(),
-        };
-        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
-            this.op = this.op.community_id(v);
-        }
-        {
-            let v = this.call.text("subject", subject, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.subject(v);
-        }
-        {
-            let v = this
-                .call
-                .ids::<
-                    ids::ContactId,
-                >("participants", participants, &[Limit::MinItems(1u64)]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
-            this.body = this.body.participants(v);
-        }
-        this
-    }
-}
 impl<'a> CreateGroupInCommunityDeprecated<'a> {
     /// Sets `isHidden`.
     #[inline]
@@ -16351,31 +12229,6 @@ pub struct CreateCallEvent<'a> {
     op: builder::CreateCallEvent<'a>,
     body: types::builder::CreateCallEventRequest,
 }
-impl Whapi {
-    /// Create call event (`createCallEvent`: `POST /calls`).
-    ///
-    /// - `start_time`: Start time of the call in UNIX timestamp format (in seconds)
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`CreateCallEvent`].
-    #[inline]
-    pub fn create_call_event(
-        &self,
-        start_time: impl Into<String>,
-    ) -> CreateCallEvent<'_> {
-        #[allow(unused_mut)]
-        let mut this = CreateCallEvent {
-            call: Call::new(self),
-            op: self.raw().create_call_event(),
-            body: types::CreateCallEventRequest::builder(),
-        };
-        {
-            let v = this.call.text("start_time", start_time, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.start_time(v);
-        }
-        this
-    }
-}
 impl<'a> CreateCallEvent<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -16427,37 +12280,6 @@ pub struct RejectCall<'a> {
     op: builder::RejectCall<'a>,
     body: types::builder::RejectCallRequest,
 }
-impl Whapi {
-    /// Reject call (`rejectCall`: `DELETE /calls/{CallID}`).
-    ///
-    /// - `call_id`: Call ID
-    /// - `call_from`: Contact ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`RejectCall`].
-    #[inline]
-    pub fn reject_call(
-        &self,
-        call_id: impl Into<String>,
-        call_from: impl IntoId<ids::ContactId>,
-    ) -> RejectCall<'_> {
-        #[allow(unused_mut)]
-        let mut this = RejectCall {
-            call: Call::new(self),
-            op: self.raw().reject_call(),
-            body: types::RejectCallRequest::builder(),
-        };
-        {
-            let v = this.call.token("call_id", call_id);
-            let v = <types::CallId>::from(v);
-            this.op = this.op.call_id(v);
-        }
-        if let Some(v) = this.call.id::<ids::ContactId>("call_from", call_from) {
-            let v = <types::ContactId>::from(v);
-            this.body = this.body.call_from(v);
-        }
-        this
-    }
-}
 impl<'a> RejectCall<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -16504,37 +12326,6 @@ pub struct RejectCallDeprecated<'a> {
     call: Call<'a>,
     op: builder::RejectCallDeprecated<'a>,
     body: types::builder::RejectCallRequest,
-}
-impl Whapi {
-    /// Reject call (`rejectCallDeprecated`: `POST /calls/{CallID}/reject`).
-    ///
-    /// - `call_id`: Call ID
-    /// - `call_from`: Contact ID
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`RejectCallDeprecated`].
-    #[inline]
-    pub fn reject_call_deprecated(
-        &self,
-        call_id: impl Into<String>,
-        call_from: impl IntoId<ids::ContactId>,
-    ) -> RejectCallDeprecated<'_> {
-        #[allow(unused_mut)]
-        let mut this = RejectCallDeprecated {
-            call: Call::new(self),
-            op: self.raw().reject_call_deprecated(),
-            body: types::RejectCallRequest::builder(),
-        };
-        {
-            let v = this.call.token("call_id", call_id);
-            let v = <types::CallId>::from(v);
-            this.op = this.op.call_id(v);
-        }
-        if let Some(v) = this.call.id::<ids::ContactId>("call_from", call_from) {
-            let v = <types::ContactId>::from(v);
-            this.body = this.body.call_from(v);
-        }
-        this
-    }
 }
 impl<'a> RejectCallDeprecated<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
@@ -16583,31 +12374,6 @@ pub struct CreateGroupCallLink<'a> {
     op: builder::CreateGroupCallLink<'a>,
     body: types::builder::CreateGroupCallLinkRequest,
 }
-impl Whapi {
-    /// Create group video call link (`createGroupCallLink`: `POST /calls/group_link`).
-    ///
-    /// - `start_time`: Optional start time of the call in UNIX timestamp seconds
-    ///
-    /// Checked before anything is sent; the optional fields are setters of [`CreateGroupCallLink`].
-    #[inline]
-    pub fn create_group_call_link(
-        &self,
-        start_time: impl Into<String>,
-    ) -> CreateGroupCallLink<'_> {
-        #[allow(unused_mut)]
-        let mut this = CreateGroupCallLink {
-            call: Call::new(self),
-            op: self.raw().create_group_call_link(),
-            body: types::CreateGroupCallLinkRequest::builder(),
-        };
-        {
-            let v = this.call.text("start_time", start_time, &[Limit::MinLength(1u64)]);
-            let v = v;
-            this.body = this.body.start_time(v);
-        }
-        this
-    }
-}
 impl<'a> CreateGroupCallLink<'a> {
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
@@ -16650,5 +12416,4278 @@ impl<'a> ::std::future::IntoFuture for CreateGroupCallLink<'a> {
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
         call.boxed_send(move || op.body(body).send())
+    }
+}
+/// # Channel
+///
+/// The channel is the main entity of the API. It is the entity that represents the user's WhatsApp session
+impl Whapi {
+    /// Check health & launch channel (`checkHealth`: `GET /health`).
+    ///
+    /// Allows you to track and get feedback on the operational status of the whapi channel (instance). An instance is a connection with a phone number that has a WhatsApp account, which will be responsible for sending and receiving messages
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`CheckHealth`].
+    #[inline]
+    pub fn check_health(&self) -> CheckHealth<'_> {
+        #[allow(unused_mut)]
+        let mut this = CheckHealth {
+            call: Call::new(self),
+            op: self.raw().check_health(),
+        };
+        this
+    }
+    /// Get channel settings (`getChannelSettings`: `GET /settings`).
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetChannelSettings`].
+    #[inline]
+    pub fn get_channel_settings(&self) -> GetChannelSettings<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetChannelSettings {
+            call: Call::new(self),
+            op: self.raw().get_channel_settings(),
+        };
+        this
+    }
+    /// Reset channel settings (`resetChannelSettings`: `DELETE /settings`).
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`ResetChannelSettings`].
+    #[inline]
+    pub fn reset_channel_settings(&self) -> ResetChannelSettings<'_> {
+        #[allow(unused_mut)]
+        let mut this = ResetChannelSettings {
+            call: Call::new(self),
+            op: self.raw().reset_channel_settings(),
+        };
+        this
+    }
+    /// Update channel settings (`updateChannelSettings`: `PATCH /settings`).
+    ///
+    /// If a field is not present in the request, no change is made to that setting. For example, if 'proxy' is not sent with the request, the existing configuration for 'proxy' is unchanged.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`UpdateChannelSettings`].
+    #[inline]
+    pub fn update_channel_settings(&self) -> UpdateChannelSettings<'_> {
+        #[allow(unused_mut)]
+        let mut this = UpdateChannelSettings {
+            call: Call::new(self),
+            op: self.raw().update_channel_settings(),
+            body: types::Settings::builder(),
+        };
+        this
+    }
+    /// Get allowed events (`getAllowedEvents`: `GET /settings/events`).
+    ///
+    /// Get a list of specific events that you can be notified about when Webhook is configured
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetAllowedEvents`].
+    #[inline]
+    pub fn get_allowed_events(&self) -> GetAllowedEvents<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetAllowedEvents {
+            call: Call::new(self),
+            op: self.raw().get_allowed_events(),
+        };
+        this
+    }
+    /// Test webhook (`webhookTest`: `POST /settings/webhook_test`).
+    ///
+    /// Sends a test webhook callback to the specified URL.
+    ///
+    /// - `type_`
+    /// - `url`: Inbound and outbound notifications are routed to this URL.
+    /// - `mode`: Request method for sending hook.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`WebhookTest`].
+    #[inline]
+    pub fn webhook_test(
+        &self,
+        type_: impl Into<types::WebhookEventTypeType>,
+        url: impl Into<String>,
+        mode: impl Into<types::WebhookParametersMode>,
+    ) -> WebhookTest<'_> {
+        #[allow(unused_mut)]
+        let mut this = WebhookTest {
+            call: Call::new(self),
+            op: self.raw().webhook_test(),
+            body: types::WebhookTestRequest::builder(),
+        };
+        {
+            let v = ::std::convert::Into::<types::WebhookEventTypeType>::into(type_);
+            let v = v;
+            this.body = this.body.type_(v);
+        }
+        {
+            let v = this.call.text("url", url, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.url(v);
+        }
+        {
+            let v = ::std::convert::Into::<types::WebhookParametersMode>::into(mode);
+            let v = v;
+            this.body = this.body.mode(v);
+        }
+        this
+    }
+    /// Get limits (`getLimits`: `GET /limits`).
+    ///
+    /// Sandbox as well as Trials have some limitations. This endpoint allows you to get information about the remaining and used limits on your channel
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetLimits`].
+    #[inline]
+    pub fn get_limits(&self) -> GetLimits<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetLimits {
+            call: Call::new(self),
+            op: self.raw().get_limits(),
+        };
+        this
+    }
+}
+/// # Users
+///
+/// Manage the WhatsApp users related to the channel
+impl Whapi {
+    /// Login user with QR-base64 (`loginUser`: `GET /users/login`).
+    ///
+    /// This method returns an image of the type base64. You can render this in a component of the type image that is compatible with the language that you use to program. Just like on WhatsApp Web you will need to read a QR code to connect to Whapi.Cloud. There are two ways that you can do the reading of the QR code. Connect through our dashboard panel or Make this experience available within your own application.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`LoginUser`].
+    #[inline]
+    pub fn login_user(&self) -> LoginUser<'_> {
+        #[allow(unused_mut)]
+        let mut this = LoginUser {
+            call: Call::new(self),
+            op: self.raw().login_user(),
+        };
+        this
+    }
+    /// Login user with QR-image (`loginUserImage`: `GET /users/login/image`).
+    ///
+    /// This method returns an image. Just like on WhatsApp Web you will need to read a QR code to connect to Whapi.Cloud. There are two ways that you can do the reading of the QR code. Connect through our dashboard panel or Make this experience available within your own application.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`LoginUserImage`].
+    #[inline]
+    pub fn login_user_image(&self) -> LoginUserImage<'_> {
+        #[allow(unused_mut)]
+        let mut this = LoginUserImage {
+            call: Call::new(self),
+            op: self.raw().login_user_image(),
+        };
+        this
+    }
+    /// Login user with QR-rowdata (`loginUserRowData`: `GET /users/login/rowdata`).
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`LoginUserRowData`].
+    #[inline]
+    pub fn login_user_row_data(&self) -> LoginUserRowData<'_> {
+        #[allow(unused_mut)]
+        let mut this = LoginUserRowData {
+            call: Call::new(self),
+            op: self.raw().login_user_row_data(),
+        };
+        this
+    }
+    /// Get auth code by phone number (`loginUserViaAuthCode`: `GET /users/login/{PhoneNumber}`).
+    ///
+    /// This method returns a code that allows you to connect the phone number to the API without the need to scan a QR code, simply by entering the generated code.
+    ///
+    /// - `phone_number`: Phone number without + and spaces, only digits
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`LoginUserViaAuthCode`].
+    #[inline]
+    pub fn login_user_via_auth_code(
+        &self,
+        phone_number: impl IntoId<ids::ContactId>,
+    ) -> LoginUserViaAuthCode<'_> {
+        #[allow(unused_mut)]
+        let mut this = LoginUserViaAuthCode {
+            call: Call::new(self),
+            op: self.raw().login_user_via_auth_code(),
+        };
+        if let Some(v) = this.call.id::<ids::ContactId>("phone_number", phone_number) {
+            let v = <types::ContactId>::from(v);
+            this.op = this.op.phone_number(v);
+        }
+        this
+    }
+    /// Logout user (`logoutUser`: `POST /users/logout`).
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`LogoutUser`].
+    #[inline]
+    pub fn logout_user(&self) -> LogoutUser<'_> {
+        #[allow(unused_mut)]
+        let mut this = LogoutUser {
+            call: Call::new(self),
+            op: self.raw().logout_user(),
+        };
+        this
+    }
+    /// User info (`getUserProfile`: `GET /users/profile`).
+    ///
+    /// The method allows you to get information about your WhatsApp profile
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetUserProfile`].
+    #[inline]
+    pub fn get_user_profile(&self) -> GetUserProfile<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetUserProfile {
+            call: Call::new(self),
+            op: self.raw().get_user_profile(),
+        };
+        this
+    }
+    /// Update user info (`updateUserProfile`: `PATCH /users/profile`).
+    ///
+    /// This method is responsible for changing the details of your WhatsApp profile
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`UpdateUserProfile`].
+    #[inline]
+    pub fn update_user_profile(&self) -> UpdateUserProfile<'_> {
+        #[allow(unused_mut)]
+        let mut this = UpdateUserProfile {
+            call: Call::new(self),
+            op: self.raw().update_user_profile(),
+            body: types::UserProfileUpdate::builder(),
+        };
+        this
+    }
+    /// Change status text (`changeStatus`: `PUT /status`).
+    ///
+    /// Updates the "About" text of the account
+    ///
+    /// - `status`
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`ChangeStatus`].
+    #[inline]
+    pub fn change_status(&self, status: impl Into<String>) -> ChangeStatus<'_> {
+        #[allow(unused_mut)]
+        let mut this = ChangeStatus {
+            call: Call::new(self),
+            op: self.raw().change_status(),
+            body: types::ChangeStatusRequest::builder(),
+        };
+        {
+            let v = this.call.text("status", status, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.status(v);
+        }
+        this
+    }
+}
+/// # Messages
+///
+/// Manage the messages sent and received by the channel
+impl Whapi {
+    /// Get messages (`getMessages`: `GET /messages/list`).
+    ///
+    /// The method contains a list of all received and sent messages in a particular chat. Sorting by descending date of message sending.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetMessages`].
+    #[inline]
+    pub fn get_messages(&self) -> GetMessages<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetMessages {
+            call: Call::new(self),
+            op: self.raw().get_messages(),
+        };
+        this
+    }
+    /// Get messages by chat ID (`getMessagesByChatID`: `GET /messages/list/{ChatID}`).
+    ///
+    /// The method contains a list of all received and sent messages in a particular chat. Sorting by descending date of message sending. You will need to specify [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it)
+    ///
+    /// - `chat_id`: Chat ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetMessagesByChatId`].
+    #[inline]
+    pub fn get_messages_by_chat_id(
+        &self,
+        chat_id: impl IntoId<ids::ChatId>,
+    ) -> GetMessagesByChatId<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetMessagesByChatId {
+            call: Call::new(self),
+            op: self.raw().get_messages_by_chat_id(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("chat_id", chat_id) {
+            let v = <types::ChatId>::from(v);
+            this.op = this.op.chat_id(v);
+        }
+        this
+    }
+    /// 💬 Send text message (`sendMessageText`: `POST /messages/text`).
+    ///
+    /// This endpoint will let you send messages to any WhatsApp-enabled phone number or to any WhatsApp Group/Channel using your own number connected to Whapi.Cloud. Follow the instructions if you want to [format text](https://support.whapi.cloud/help-desk/faq/whatsapp-text-formatting), [send a emoji](https://support.whapi.cloud/help-desk/sending/send-emoji) or [use line breaks](https://support.whapi.cloud/help-desk/faq/how-to-send-a-paragraph-line-break).
+    ///
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    /// - `body`: Message text
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMessageText`].
+    #[inline]
+    pub fn send_message_text(
+        &self,
+        to: impl IntoId<ids::ChatId>,
+        body: impl Into<String>,
+    ) -> SendMessageText<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMessageText {
+            call: Call::new(self),
+            op: self.raw().send_message_text(),
+            body: types::SenderText::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        {
+            let v = this.call.text("body", body, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.body(v);
+        }
+        this
+    }
+    /// 🖼 Send media-image message (`sendMessageImage`: `POST /messages/image`).
+    ///
+    /// This method is responsible for sending images for chats. The requirements for [sending all media types are identical](https://support.whapi.cloud/help-desk/sending/send-video-audio-image-document)
+    ///
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMessageImage`].
+    #[inline]
+    pub fn send_message_image(
+        &self,
+        to: impl IntoId<ids::ChatId>,
+        media: MediaSource,
+    ) -> SendMessageImage<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMessageImage {
+            call: Call::new(self),
+            op: self.raw().send_message_image(),
+            body: types::SenderImage::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        if let Some(v) = this.call.media("media", media, true) {
+            let v = v;
+            this.body = this.body.media(v);
+        }
+        this
+    }
+    /// 🎥 Send media-video message (`sendMessageVideo`: `POST /messages/video`).
+    ///
+    /// This method is responsible for sending a video message for chats. The requirements for [sending all media types are identical](https://support.whapi.cloud/help-desk/sending/send-video-audio-image-document)
+    ///
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMessageVideo`].
+    #[inline]
+    pub fn send_message_video(
+        &self,
+        to: impl IntoId<ids::ChatId>,
+        media: MediaSource,
+    ) -> SendMessageVideo<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMessageVideo {
+            call: Call::new(self),
+            op: self.raw().send_message_video(),
+            body: types::SenderVideo::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        if let Some(v) = this.call.media("media", media, true) {
+            let v = v;
+            this.body = this.body.media(v);
+        }
+        this
+    }
+    /// 📹 Send media-short video message (PTV) (`sendMessageShort`: `POST /messages/short`).
+    ///
+    /// This method is responsible for sending a short video in the circle for chats. The requirements for [sending all media types are identical](https://support.whapi.cloud/help-desk/sending/send-video-audio-image-document)
+    ///
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMessageShort`].
+    #[inline]
+    pub fn send_message_short(
+        &self,
+        to: impl IntoId<ids::ChatId>,
+        media: MediaSource,
+    ) -> SendMessageShort<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMessageShort {
+            call: Call::new(self),
+            op: self.raw().send_message_short(),
+            body: types::SenderShort::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        if let Some(v) = this.call.media("media", media, true) {
+            let v = v;
+            this.body = this.body.media(v);
+        }
+        this
+    }
+    /// 🎬 Send media-gif message (`sendMessageGif`: `POST /messages/gif`).
+    ///
+    /// Method responsible for sending GIFs to your chats through the API (The file to be sent must be an MP4)
+    ///
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMessageGif`].
+    #[inline]
+    pub fn send_message_gif(
+        &self,
+        to: impl IntoId<ids::ChatId>,
+        media: MediaSource,
+    ) -> SendMessageGif<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMessageGif {
+            call: Call::new(self),
+            op: self.raw().send_message_gif(),
+            body: types::SenderGif::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        if let Some(v) = this.call.media("media", media, true) {
+            let v = v;
+            this.body = this.body.media(v);
+        }
+        this
+    }
+    /// 🎵 Send media-audio message (`sendMessageAudio`: `POST /messages/audio`).
+    ///
+    /// This method is responsible for sending audio messages for chats. The requirements for [sending all media types are identical](https://support.whapi.cloud/help-desk/sending/send-video-audio-image-document)
+    ///
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMessageAudio`].
+    #[inline]
+    pub fn send_message_audio(
+        &self,
+        to: impl IntoId<ids::ChatId>,
+        media: MediaSource,
+    ) -> SendMessageAudio<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMessageAudio {
+            call: Call::new(self),
+            op: self.raw().send_message_audio(),
+            body: types::SenderAudio::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        if let Some(v) = this.call.media("media", media, true) {
+            let v = v;
+            this.body = this.body.media(v);
+        }
+        this
+    }
+    /// 🎤 Send media-voice message (`sendMessageVoice`: `POST /messages/voice`).
+    ///
+    /// This method is responsible for sending a voice message for chats. The requirements for [sending all media types are identical](https://support.whapi.cloud/help-desk/sending/send-video-audio-image-document). However, there are [some nuances](https://support.whapi.cloud/help-desk/sending/overview-of-other-methods-for-sending/send-voice-message) when sending voice messages
+    ///
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMessageVoice`].
+    #[inline]
+    pub fn send_message_voice(
+        &self,
+        to: impl IntoId<ids::ChatId>,
+        media: MediaSource,
+    ) -> SendMessageVoice<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMessageVoice {
+            call: Call::new(self),
+            op: self.raw().send_message_voice(),
+            body: types::SenderVoice::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        if let Some(v) = this.call.media("media", media, true) {
+            let v = v;
+            this.body = this.body.media(v);
+        }
+        this
+    }
+    /// 📑 Send media-document message (`sendMessageDocument`: `POST /messages/document`).
+    ///
+    /// This method is responsible for sending documents for chats. The requirements for [sending all media types are identical](https://support.whapi.cloud/help-desk/sending/send-video-audio-image-document)
+    ///
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMessageDocument`].
+    #[inline]
+    pub fn send_message_document(
+        &self,
+        to: impl IntoId<ids::ChatId>,
+        media: MediaSource,
+    ) -> SendMessageDocument<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMessageDocument {
+            call: Call::new(self),
+            op: self.raw().send_message_document(),
+            body: types::SenderDocument::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        if let Some(v) = this.call.media("media", media, true) {
+            let v = v;
+            this.body = this.body.media(v);
+        }
+        this
+    }
+    /// 📎 Send link preview message (`sendMessageLinkPreview`: `POST /messages/link_preview`).
+    ///
+    /// Method responsible for sending links with customize preview to your contacts, it is used to share links so that the user can be redirected to a website. Your link must necessarily be in the Body parameter. It is important for you to know that [the link is only clickable](https://support.whapi.cloud/help-desk/faq/inactive-links-in-whatsapp-messages) if the recipient already has your phone number in their contacts, or if they start a conversation with you
+    ///
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    /// - `body`: Message text
+    /// - `title`: Title of the link
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMessageLinkPreview`].
+    #[inline]
+    pub fn send_message_link_preview(
+        &self,
+        to: impl IntoId<ids::ChatId>,
+        body: impl Into<String>,
+        title: impl Into<String>,
+    ) -> SendMessageLinkPreview<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMessageLinkPreview {
+            call: Call::new(self),
+            op: self.raw().send_message_link_preview(),
+            body: types::SenderLinkPreview::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        {
+            let v = this.call.text("body", body, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.body(v);
+        }
+        {
+            let v = this.call.text("title", title, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.title(v);
+        }
+        this
+    }
+    /// 📍 Send location message (`sendMessageLocation`: `POST /messages/location`).
+    ///
+    /// Method responsible for sending a fixed location to your contacts, it is mostly used to send an address’s location
+    ///
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    /// - `latitude`: Latitude of location being sent
+    /// - `longitude`: Longitude of location being sent
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMessageLocation`].
+    #[inline]
+    pub fn send_message_location(
+        &self,
+        to: impl IntoId<ids::ChatId>,
+        latitude: impl IntoNumber,
+        longitude: impl IntoNumber,
+    ) -> SendMessageLocation<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMessageLocation {
+            call: Call::new(self),
+            op: self.raw().send_message_location(),
+            body: types::SenderLocation::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        if let Some(v) = this.call.number("latitude", latitude, &[]) {
+            let v = v;
+            this.body = this.body.latitude(v);
+        }
+        if let Some(v) = this.call.number("longitude", longitude, &[]) {
+            let v = v;
+            this.body = this.body.longitude(v);
+        }
+        this
+    }
+    /// 🧭 Send live location message (`sendMessageLiveLocation`: `POST /messages/live_location`).
+    ///
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    /// - `latitude`: Latitude of location being sent
+    /// - `longitude`: Longitude of location being sent
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMessageLiveLocation`].
+    #[inline]
+    pub fn send_message_live_location(
+        &self,
+        to: impl IntoId<ids::ChatId>,
+        latitude: impl IntoNumber,
+        longitude: impl IntoNumber,
+    ) -> SendMessageLiveLocation<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMessageLiveLocation {
+            call: Call::new(self),
+            op: self.raw().send_message_live_location(),
+            body: types::SenderLiveLocation::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        if let Some(v) = this.call.number("latitude", latitude, &[]) {
+            let v = v;
+            this.body = this.body.latitude(v);
+        }
+        if let Some(v) = this.call.number("longitude", longitude, &[]) {
+            let v = v;
+            this.body = this.body.longitude(v);
+        }
+        this
+    }
+    /// 👤 Send contact message (`sendMessageContact`: `POST /messages/contact`).
+    ///
+    /// Simple and straightforward, this method allows you to send a contact. You don't need to have it added to your contacts list; simply fill in the method attributes with the contact information and send. [A few ready examples](https://support.whapi.cloud/help-desk/sending/overview-of-other-methods-for-sending/send-contact-vcard)
+    ///
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    /// - `name`: Name of contact
+    /// - `vcard`: Vcard of contact
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMessageContact`].
+    #[inline]
+    pub fn send_message_contact(
+        &self,
+        to: impl IntoId<ids::ChatId>,
+        name: impl Into<String>,
+        vcard: impl Into<String>,
+    ) -> SendMessageContact<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMessageContact {
+            call: Call::new(self),
+            op: self.raw().send_message_contact(),
+            body: types::SenderContact::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        {
+            let v = this.call.text("name", name, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.name(v);
+        }
+        {
+            let v = this.call.text("vcard", vcard, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.vcard(v);
+        }
+        this
+    }
+    /// 👥 Send contact list message (`sendMessageContactList`: `POST /messages/contact_list`).
+    ///
+    /// Simple and straightforward, this method allows you to send multiple contacts. You don't need to have them in your contacts; just fill the method's attributes with the contact information and send. [A few ready examples](https://support.whapi.cloud/help-desk/sending/overview-of-other-methods-for-sending/send-contact-vcard)
+    ///
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    /// - `list`
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMessageContactList`].
+    #[inline]
+    pub fn send_message_contact_list(
+        &self,
+        to: impl IntoId<ids::ChatId>,
+        list: impl Into<::std::vec::Vec<types::VCard>>,
+    ) -> SendMessageContactList<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMessageContactList {
+            call: Call::new(self),
+            op: self.raw().send_message_contact_list(),
+            body: types::SenderContactList::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        {
+            let v = ::std::convert::Into::<::std::vec::Vec<types::VCard>>::into(list);
+            let v = v;
+            this.body = this.body.list(v);
+        }
+        this
+    }
+    /// 📊 Send poll message (`sendMessagePoll`: `POST /messages/poll`).
+    ///
+    /// In this method, you can send poll-type messages. Often, it's the polls that replace [the buttons for interactive communication](https://support.whapi.cloud/help-desk/hints/how-to-use-polls-as-buttons)
+    ///
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    /// - `title`: Title of poll
+    /// - `options`: Options of poll
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMessagePoll`].
+    #[inline]
+    pub fn send_message_poll(
+        &self,
+        to: impl IntoId<ids::ChatId>,
+        title: impl Into<String>,
+        options: impl IntoIterator<Item = impl Into<String>>,
+    ) -> SendMessagePoll<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMessagePoll {
+            call: Call::new(self),
+            op: self.raw().send_message_poll(),
+            body: types::SenderPoll::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        {
+            let v = this.call.text("title", title, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.title(v);
+        }
+        {
+            let v = this
+                .call
+                .texts(
+                    "options",
+                    options,
+                    &[Limit::MinItems(2u64), Limit::MaxItems(12u64)],
+                );
+            let v = v;
+            this.body = this.body.options(v);
+        }
+        this
+    }
+    /// 🎮 Send interactive message (`sendMessageInteractive`: `POST /messages/interactive`).
+    ///
+    /// This endpoint is responsible for sending messages with buttons. The section is constantly updated as the functionality of buttons depends on WhatsApp updates. Attention! The functionality of sending messages with buttons is not stable! For more information, please visit the [Button Status topic](https://support.whapi.cloud/help-desk/faq/current-status-of-buttons-on-whatsapp).
+    ///
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    /// - `action`: Interactive action
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMessageInteractive`].
+    #[inline]
+    pub fn send_message_interactive(
+        &self,
+        to: impl IntoId<ids::ChatId>,
+        action: impl Into<types::InteractiveAction>,
+    ) -> SendMessageInteractive<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMessageInteractive {
+            call: Call::new(self),
+            op: self.raw().send_message_interactive(),
+            body: types::SenderInteractive::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        {
+            let v = ::std::convert::Into::<types::InteractiveAction>::into(action);
+            let v = v;
+            this.body = this.body.action(v);
+        }
+        this
+    }
+    /// 🖼️ Send carousel message (`sendMessageCarousel`: `POST /messages/carousel`).
+    ///
+    /// Sends interactive carousel messages with media, captions, and buttons (link, call, reply). The carousel messaging feature depends on WhatsApp updates. For more information, please visit the [Buttons Status topic](https://support.whapi.cloud/help-desk/faq/current-status-of-buttons-on-whatsapp).
+    ///
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    /// - `cards`: Cards of carousel
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMessageCarousel`].
+    #[inline]
+    pub fn send_message_carousel(
+        &self,
+        to: impl IntoId<ids::ChatId>,
+        cards: impl Into<::std::vec::Vec<types::CarouselCard>>,
+    ) -> SendMessageCarousel<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMessageCarousel {
+            call: Call::new(self),
+            op: self.raw().send_message_carousel(),
+            body: types::SenderCarousel::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        {
+            let v = ::std::convert::Into::<
+                ::std::vec::Vec<types::CarouselCard>,
+            >::into(cards);
+            let v = v;
+            this.body = this.body.cards(v);
+        }
+        this
+    }
+    /// 🎭 Send media-sticker message (`sendMessageSticker`: `POST /messages/sticker`).
+    ///
+    /// This method is responsible for sending a sticker message for chats. The requirements for [sending all media types are identical](https://support.whapi.cloud/help-desk/sending/send-video-audio-image-document)
+    ///
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMessageSticker`].
+    #[inline]
+    pub fn send_message_sticker(
+        &self,
+        to: impl IntoId<ids::ChatId>,
+        media: MediaSource,
+    ) -> SendMessageSticker<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMessageSticker {
+            call: Call::new(self),
+            op: self.raw().send_message_sticker(),
+            body: types::SenderSticker::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        if let Some(v) = this.call.media("media", media, true) {
+            let v = v;
+            this.body = this.body.media(v);
+        }
+        this
+    }
+    /// 👁️‍🗨️ Send story message (`sendMessageStory`: `POST /messages/story`).
+    ///
+    /// The method responsible for sending images or texts to your status. Remember that statuses disappear after 24 hours. The requirements for [sending all media types are identical](https://support.whapi.cloud/help-desk/sending/send-video-audio-image-document)
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMessageStory`].
+    #[inline]
+    pub fn send_message_story(&self) -> SendMessageStory<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMessageStory {
+            call: Call::new(self),
+            op: self.raw().send_message_story(),
+            body: types::SenderStories::builder(),
+        };
+        this
+    }
+    /// 🎵️ Send story audio message (`sendMessageStoryAudio`: `POST /messages/story/audio`).
+    ///
+    /// The method responsible for sending audio to your status. Remember that statuses disappear after 24 hours. The requirements for [sending all media types are identical](https://support.whapi.cloud/help-desk/sending/send-video-audio-image-document)
+    ///
+    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMessageStoryAudio`].
+    #[inline]
+    pub fn send_message_story_audio(
+        &self,
+        media: MediaSource,
+    ) -> SendMessageStoryAudio<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMessageStoryAudio {
+            call: Call::new(self),
+            op: self.raw().send_message_story_audio(),
+            body: types::SenderStoriesAudio::builder(),
+        };
+        if let Some(v) = this.call.media("media", media, true) {
+            let v = v;
+            this.body = this.body.media(v);
+        }
+        this
+    }
+    /// 🖼 Send story media message (`sendMessageStoryMedia`: `POST /messages/story/media`).
+    ///
+    /// The method responsible for sending images or video to your status. Remember that statuses disappear after 24 hours. The requirements for [sending all media types are identical](https://support.whapi.cloud/help-desk/sending/send-video-audio-image-document)
+    ///
+    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMessageStoryMedia`].
+    #[inline]
+    pub fn send_message_story_media(
+        &self,
+        media: MediaSource,
+    ) -> SendMessageStoryMedia<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMessageStoryMedia {
+            call: Call::new(self),
+            op: self.raw().send_message_story_media(),
+            body: types::SenderStoriesMedia::builder(),
+        };
+        if let Some(v) = this.call.media("media", media, true) {
+            let v = v;
+            this.body = this.body.media(v);
+        }
+        this
+    }
+    /// 💬 Send story text message (`sendMessageStoryText`: `POST /messages/story/text`).
+    ///
+    /// The method responsible for sending texts to your status. Remember that statuses disappear after 24 hours.
+    ///
+    /// - `caption`: Optional. Text caption under the media.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMessageStoryText`].
+    #[inline]
+    pub fn send_message_story_text(
+        &self,
+        caption: impl Into<String>,
+    ) -> SendMessageStoryText<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMessageStoryText {
+            call: Call::new(self),
+            op: self.raw().send_message_story_text(),
+            body: types::SenderStoriesText::builder(),
+        };
+        {
+            let v = this.call.text("caption", caption, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.caption(v);
+        }
+        this
+    }
+    /// 📎 Send media message (`sendMediaMessage`: `POST /messages/media/{MediaMessageType}`).
+    ///
+    /// Additional endpoint for easy send media-file as message. Use request body as file and inpath parameters for send parameters. Media message can be one of the following types:
+    ///
+    /// - 📷 image
+    /// - 🎥 video
+    /// - 🎬 gif
+    /// - 🎵 audio
+    /// - 🎤 voice
+    /// - 📄 document
+    /// - 🎭 sticker
+    ///
+    /// - `media_message_type`: Media message type
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMediaMessage`].
+    #[inline]
+    pub fn send_media_message(
+        &self,
+        media_message_type: impl Into<types::MediaMessageType>,
+        to: impl IntoId<ids::ChatId>,
+        media: MediaSource,
+    ) -> SendMediaMessage<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMediaMessage {
+            call: Call::new(self),
+            op: self.raw().send_media_message(),
+            body: types::UploadMediaJson::builder(),
+            twin: self.raw().send_media_message_json(),
+            media,
+        };
+        {
+            let v = ::std::convert::Into::<
+                types::MediaMessageType,
+            >::into(media_message_type);
+            let v = v;
+            this.op = this.op.media_message_type(v.clone());
+            this.twin = this.twin.media_message_type(v);
+        }
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.op = this.op.to(v.clone());
+            this.twin = this.twin.to(v);
+        }
+        this
+    }
+    /// Get message (`getMessage`: `GET /messages/{MessageID}`).
+    ///
+    /// The method returns a message from any chat by message id.
+    ///
+    /// - `message_id`: Message ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetMessage`].
+    #[inline]
+    pub fn get_message(
+        &self,
+        message_id: impl IntoId<ids::MessageId>,
+    ) -> GetMessage<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetMessage {
+            call: Call::new(self),
+            op: self.raw().get_message(),
+        };
+        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
+            let v = <types::MessageId>::from(v);
+            this.op = this.op.message_id(v);
+        }
+        this
+    }
+    /// ✔✔ Mark message as read (`markMessageAsRead`: `PUT /messages/{MessageID}`).
+    ///
+    /// - `message_id`: Message ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`MarkMessageAsRead`].
+    #[inline]
+    pub fn mark_message_as_read(
+        &self,
+        message_id: impl IntoId<ids::MessageId>,
+    ) -> MarkMessageAsRead<'_> {
+        #[allow(unused_mut)]
+        let mut this = MarkMessageAsRead {
+            call: Call::new(self),
+            op: self.raw().mark_message_as_read(),
+        };
+        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
+            let v = <types::MessageId>::from(v);
+            this.op = this.op.message_id(v);
+        }
+        this
+    }
+    /// ↪ Forward message (`forwardMessage`: `POST /messages/{MessageID}`).
+    ///
+    /// Simple and straightforward, in this method, you can forward messages through the API by providing the messageId of the message you want to forward and the phone number of the chat where this messageId is located.
+    ///
+    /// - `message_id`: Message ID
+    /// - `to`: Chat ID or phone number where the message will be forwarded
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`ForwardMessage`].
+    #[inline]
+    pub fn forward_message(
+        &self,
+        message_id: impl IntoId<ids::MessageId>,
+        to: impl IntoId<ids::ChatId>,
+    ) -> ForwardMessage<'_> {
+        #[allow(unused_mut)]
+        let mut this = ForwardMessage {
+            call: Call::new(self),
+            op: self.raw().forward_message(),
+            body: types::ForwardMessage::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
+            let v = <types::MessageId>::from(v);
+            this.op = this.op.message_id(v);
+        }
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        this
+    }
+    /// ❌ Delete message (`deleteMessage`: `DELETE /messages/{MessageID}`).
+    ///
+    /// Method used to delete a text sent in a chat. You will be able to delete a message that you sent as well as a message that was sent by a contact. To use this resource you will only need the messageId of the message that you want to delete.
+    ///
+    /// - `message_id`: Message ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`DeleteMessage`].
+    #[inline]
+    pub fn delete_message(
+        &self,
+        message_id: impl IntoId<ids::MessageId>,
+    ) -> DeleteMessage<'_> {
+        #[allow(unused_mut)]
+        let mut this = DeleteMessage {
+            call: Call::new(self),
+            op: self.raw().delete_message(),
+        };
+        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
+            let v = <types::MessageId>::from(v);
+            this.op = this.op.message_id(v);
+        }
+        this
+    }
+    /// 😍 React to message (`reactToMessage`: `PUT /messages/{MessageID}/reaction`).
+    ///
+    /// In this method you will be able to react to messages that were sent or received by you. You will need to specify the ID of the message you will respond to, as well as [the emoji](https://support.whapi.cloud/help-desk/sending/send-emoji)
+    ///
+    /// - `message_id`: Message ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`ReactToMessage`].
+    #[inline]
+    pub fn react_to_message(
+        &self,
+        message_id: impl IntoId<ids::MessageId>,
+    ) -> ReactToMessage<'_> {
+        #[allow(unused_mut)]
+        let mut this = ReactToMessage {
+            call: Call::new(self),
+            op: self.raw().react_to_message(),
+            body: types::ReactToMessage::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
+            let v = <types::MessageId>::from(v);
+            this.op = this.op.message_id(v);
+        }
+        this
+    }
+    /// Remove react from message (`removeReactFromMessage`: `DELETE /messages/{MessageID}/reaction`).
+    ///
+    /// In this method you will be able to remove react from message.
+    ///
+    /// - `message_id`: Message ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`RemoveReactFromMessage`].
+    #[inline]
+    pub fn remove_react_from_message(
+        &self,
+        message_id: impl IntoId<ids::MessageId>,
+    ) -> RemoveReactFromMessage<'_> {
+        #[allow(unused_mut)]
+        let mut this = RemoveReactFromMessage {
+            call: Call::new(self),
+            op: self.raw().remove_react_from_message(),
+        };
+        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
+            let v = <types::MessageId>::from(v);
+            this.op = this.op.message_id(v);
+        }
+        this
+    }
+    /// ⭐ Star message (`starMessage`: `PUT /messages/{MessageID}/star`).
+    ///
+    /// - `message_id`: Message ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`StarMessage`].
+    #[inline]
+    pub fn star_message(
+        &self,
+        message_id: impl IntoId<ids::MessageId>,
+    ) -> StarMessage<'_> {
+        #[allow(unused_mut)]
+        let mut this = StarMessage {
+            call: Call::new(self),
+            op: self.raw().star_message(),
+            body: types::Star::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
+            let v = <types::MessageId>::from(v);
+            this.op = this.op.message_id(v);
+        }
+        this
+    }
+    /// 📌 Pin message (`pinMessage`: `POST /messages/{MessageID}/pin`).
+    ///
+    /// - `message_id`: Message ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`PinMessage`].
+    #[inline]
+    pub fn pin_message(
+        &self,
+        message_id: impl IntoId<ids::MessageId>,
+    ) -> PinMessage<'_> {
+        #[allow(unused_mut)]
+        let mut this = PinMessage {
+            call: Call::new(self),
+            op: self.raw().pin_message(),
+            body: types::Pin::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
+            let v = <types::MessageId>::from(v);
+            this.op = this.op.message_id(v);
+        }
+        this
+    }
+    /// Unpin message (`unpinMessage`: `DELETE /messages/{MessageID}/pin`).
+    ///
+    /// - `message_id`: Message ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`UnpinMessage`].
+    #[inline]
+    pub fn unpin_message(
+        &self,
+        message_id: impl IntoId<ids::MessageId>,
+    ) -> UnpinMessage<'_> {
+        #[allow(unused_mut)]
+        let mut this = UnpinMessage {
+            call: Call::new(self),
+            op: self.raw().unpin_message(),
+        };
+        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
+            let v = <types::MessageId>::from(v);
+            this.op = this.op.message_id(v);
+        }
+        this
+    }
+}
+/// # Chats
+///
+/// Manage the chats of the channel
+impl Whapi {
+    /// Get chats (`getChats`: `GET /chats`).
+    ///
+    /// This method is responsible for returning all of your chats. If you need to get a profile pic of your contacts or chats, [refer to these instructions](https://support.whapi.cloud/help-desk/receiving/http-api/get-a-profile-picture-of-a-chat-or-user).
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetChats`].
+    #[inline]
+    pub fn get_chats(&self) -> GetChats<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetChats {
+            call: Call::new(self),
+            op: self.raw().get_chats(),
+        };
+        this
+    }
+    /// Get chat (`getChat`: `GET /chats/{ChatID}`).
+    ///
+    /// This method is responsible for returning the metadata of a chat. Read more about [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it)
+    ///
+    /// - `chat_id`: Chat ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetChat`].
+    #[inline]
+    pub fn get_chat(&self, chat_id: impl IntoId<ids::ChatId>) -> GetChat<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetChat {
+            call: Call::new(self),
+            op: self.raw().get_chat(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("chat_id", chat_id) {
+            let v = <types::ChatId>::from(v);
+            this.op = this.op.chat_id(v);
+        }
+        this
+    }
+    /// 🗄 Archive/Unarchive chat (`archiveChat`: `POST /chats/{ChatID}`).
+    ///
+    /// This method is responsible for archiving or unarchiving chats
+    ///
+    /// - `chat_id`: Chat ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`ArchiveChat`].
+    #[inline]
+    pub fn archive_chat(&self, chat_id: impl IntoId<ids::ChatId>) -> ArchiveChat<'_> {
+        #[allow(unused_mut)]
+        let mut this = ArchiveChat {
+            call: Call::new(self),
+            op: self.raw().archive_chat(),
+            body: types::ArchiveChatRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("chat_id", chat_id) {
+            let v = <types::ChatId>::from(v);
+            this.op = this.op.chat_id(v);
+        }
+        this
+    }
+    /// ❌ Delete chat (`deleteChat`: `DELETE /chats/{ChatID}`).
+    ///
+    /// This method is responsible for deleting chats
+    ///
+    /// - `chat_id`: Chat ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`DeleteChat`].
+    #[inline]
+    pub fn delete_chat(&self, chat_id: impl IntoId<ids::ChatId>) -> DeleteChat<'_> {
+        #[allow(unused_mut)]
+        let mut this = DeleteChat {
+            call: Call::new(self),
+            op: self.raw().delete_chat(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("chat_id", chat_id) {
+            let v = <types::ChatId>::from(v);
+            this.op = this.op.chat_id(v);
+        }
+        this
+    }
+    /// ⚙️Chat Settings Management: Pin, Mute, Read, Disappearing (`patchChat`: `PATCH /chats/{ChatID}`).
+    ///
+    /// This method is responsible for pinning and unpinning, for muting and unmuting your chats. Also this method is responsible for performing the action of reading an entire chat or marking a chat as unread
+    ///
+    /// - `chat_id`: Chat ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`PatchChat`].
+    #[inline]
+    pub fn patch_chat(&self, chat_id: impl IntoId<ids::ChatId>) -> PatchChat<'_> {
+        #[allow(unused_mut)]
+        let mut this = PatchChat {
+            call: Call::new(self),
+            op: self.raw().patch_chat(),
+            body: types::PatchChatRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("chat_id", chat_id) {
+            let v = <types::ChatId>::from(v);
+            this.op = this.op.chat_id(v);
+        }
+        this
+    }
+}
+/// # Contacts
+///
+/// Manage the contacts of the channel
+impl Whapi {
+    /// Get contacts (`getContacts`: `GET /contacts`).
+    ///
+    /// This method is responsible for returning all of your Whatsapp contacts
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetContacts`].
+    #[inline]
+    pub fn get_contacts(&self) -> GetContacts<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetContacts {
+            call: Call::new(self),
+            op: self.raw().get_contacts(),
+        };
+        this
+    }
+    /// Add contact (`addContact`: `PUT /contacts`).
+    ///
+    /// Add contact on mobile app and on the channel
+    ///
+    /// - `phone`: Contact ID
+    /// - `name`
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`AddContact`].
+    #[inline]
+    pub fn add_contact(
+        &self,
+        phone: impl IntoId<ids::ContactId>,
+        name: impl Into<String>,
+    ) -> AddContact<'_> {
+        #[allow(unused_mut)]
+        let mut this = AddContact {
+            call: Call::new(self),
+            op: self.raw().add_contact(),
+            body: types::AddContactRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ContactId>("phone", phone) {
+            let v = <types::ContactId>::from(v);
+            this.body = this.body.phone(v);
+        }
+        {
+            let v = this.call.text("name", name, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.name(v);
+        }
+        this
+    }
+    /// Check phones (`checkPhones`: `POST /contacts`).
+    ///
+    /// This method returns whether or not the number has Whatsapp. Batch check provisioning is supported, and there is no batch check limit. However, an atypical mass check can draw attention to your number, so we advise [balancing the check between channels](https://support.whapi.cloud/help-desk/faq/checking-if-the-number-has-whatsapp)
+    ///
+    /// - `contacts`: Array of contact phone numbers. The numbers can be in any standard telephone number format.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`CheckPhones`].
+    #[inline]
+    pub fn check_phones(
+        &self,
+        contacts: impl IntoIterator<Item = impl Into<String>>,
+    ) -> CheckPhones<'_> {
+        #[allow(unused_mut)]
+        let mut this = CheckPhones {
+            call: Call::new(self),
+            op: self.raw().check_phones(),
+            body: types::CheckContactRequest::builder(),
+        };
+        {
+            let v = this.call.texts("contacts", contacts, &[]);
+            let v = v;
+            this.body = this.body.contacts(v);
+        }
+        this
+    }
+    /// Get contact (`getContact`: `GET /contacts/{ContactID}`).
+    ///
+    /// This method is responsible for returning all of you contact’s metadata
+    ///
+    /// - `contact_id`: Contact ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetContact`].
+    #[inline]
+    pub fn get_contact(
+        &self,
+        contact_id: impl IntoId<ids::ContactId>,
+    ) -> GetContact<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetContact {
+            call: Call::new(self),
+            op: self.raw().get_contact(),
+        };
+        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
+            let v = <types::ContactId>::from(v);
+            this.op = this.op.contact_id(v);
+        }
+        this
+    }
+    /// Send contact (`sendContact`: `POST /contacts/{ContactID}`).
+    ///
+    /// - `contact_id`: Contact ID
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendContact`].
+    #[inline]
+    pub fn send_contact(
+        &self,
+        contact_id: impl IntoId<ids::ContactId>,
+        to: impl IntoId<ids::ChatId>,
+    ) -> SendContact<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendContact {
+            call: Call::new(self),
+            op: self.raw().send_contact(),
+            body: types::SenderContactFromPhonebook::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
+            let v = <types::ContactId>::from(v);
+            this.op = this.op.contact_id(v);
+        }
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        this
+    }
+    /// Delete contact (`deleteContact`: `DELETE /contacts/{ContactID}`).
+    ///
+    /// The method allow to remove contact on mobile app and on the channel
+    ///
+    /// - `contact_id`: Contact ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`DeleteContact`].
+    #[inline]
+    pub fn delete_contact(
+        &self,
+        contact_id: impl IntoId<ids::ContactId>,
+    ) -> DeleteContact<'_> {
+        #[allow(unused_mut)]
+        let mut this = DeleteContact {
+            call: Call::new(self),
+            op: self.raw().delete_contact(),
+        };
+        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
+            let v = <types::ContactId>::from(v);
+            this.op = this.op.contact_id(v);
+        }
+        this
+    }
+    /// Check exist (`checkExist`: `HEAD /contacts/{ContactID}`).
+    ///
+    /// The method individually checks for a number in WhatsApp without additional information
+    ///
+    /// - `contact_id`: Contact ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`CheckExist`].
+    #[inline]
+    pub fn check_exist(
+        &self,
+        contact_id: impl IntoId<ids::ContactId>,
+    ) -> CheckExist<'_> {
+        #[allow(unused_mut)]
+        let mut this = CheckExist {
+            call: Call::new(self),
+            op: self.raw().check_exist(),
+        };
+        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
+            let v = <types::ContactId>::from(v);
+            this.op = this.op.contact_id(v);
+        }
+        this
+    }
+    /// Edit contact (`editContact`: `PATCH /contacts/{ContactID}`).
+    ///
+    /// The method allow to edit contact on mobile app and on the channel
+    ///
+    /// - `contact_id`: Contact ID
+    /// - `name`
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`EditContact`].
+    #[inline]
+    pub fn edit_contact(
+        &self,
+        contact_id: impl IntoId<ids::ContactId>,
+        name: impl Into<String>,
+    ) -> EditContact<'_> {
+        #[allow(unused_mut)]
+        let mut this = EditContact {
+            call: Call::new(self),
+            op: self.raw().edit_contact(),
+            body: types::EditContactRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
+            let v = <types::ContactId>::from(v);
+            this.op = this.op.contact_id(v);
+        }
+        {
+            let v = this.call.text("name", name, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.name(v);
+        }
+        this
+    }
+    /// Get profile (`getContactProfile`: `GET /contacts/{ContactID}/profile`).
+    ///
+    /// This method allows you to get profile information (description, profile image) by phone number, even if it is not in your contact list
+    ///
+    /// - `contact_id`: Contact ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetContactProfile`].
+    #[inline]
+    pub fn get_contact_profile(
+        &self,
+        contact_id: impl IntoId<ids::ContactId>,
+    ) -> GetContactProfile<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetContactProfile {
+            call: Call::new(self),
+            op: self.raw().get_contact_profile(),
+        };
+        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
+            let v = <types::ContactId>::from(v);
+            this.op = this.op.contact_id(v);
+        }
+        this
+    }
+    /// Get LIDs by IDs (`getLidByIds`: `GET /contacts/lids`).
+    ///
+    /// Retrieve Linked IDs (LIDs) for specified user IDs
+    ///
+    /// - `contact_id_list`: Comma separated list of contact IDs
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetLidByIds`].
+    #[inline]
+    pub fn get_lid_by_ids(
+        &self,
+        contact_id_list: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
+    ) -> GetLidByIds<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetLidByIds {
+            call: Call::new(self),
+            op: self.raw().get_lid_by_ids(),
+        };
+        {
+            let v = this
+                .call
+                .ids::<ids::ContactId>("contact_id_list", contact_id_list, &[]);
+            let v = v.join(",");
+            this.op = this.op.contact_id_list(v);
+        }
+        this
+    }
+    /// Get LID by ID (`getLidById`: `GET /contacts/lids/{ContactID}`).
+    ///
+    /// Retrieve Linked ID (LID) for a single user
+    ///
+    /// - `contact_id`: Contact ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetLidById`].
+    #[inline]
+    pub fn get_lid_by_id(
+        &self,
+        contact_id: impl IntoId<ids::ContactId>,
+    ) -> GetLidById<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetLidById {
+            call: Call::new(self),
+            op: self.raw().get_lid_by_id(),
+        };
+        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
+            let v = <types::ContactId>::from(v);
+            this.op = this.op.contact_id(v);
+        }
+        this
+    }
+}
+/// # Presences
+///
+/// Contact presence
+impl Whapi {
+    /// Send online or offline presence (`sendMePresence`: `PUT /presences/me`).
+    ///
+    /// - `presence`
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMePresence`].
+    #[inline]
+    pub fn send_me_presence(
+        &self,
+        presence: impl Into<types::SendMePresenceRequestPresence>,
+    ) -> SendMePresence<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMePresence {
+            call: Call::new(self),
+            op: self.raw().send_me_presence(),
+            body: types::SendMePresenceRequest::builder(),
+        };
+        {
+            let v = ::std::convert::Into::<
+                types::SendMePresenceRequestPresence,
+            >::into(presence);
+            let v = v;
+            this.body = this.body.presence(v);
+        }
+        this
+    }
+    /// Get presence (`getPresence`: `GET /presences/{EntryID}`).
+    ///
+    /// - `entry_id`: Contact or group id
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetPresence`].
+    #[inline]
+    pub fn get_presence(&self, entry_id: impl Into<String>) -> GetPresence<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetPresence {
+            call: Call::new(self),
+            op: self.raw().get_presence(),
+        };
+        {
+            let v = this.call.token("entry_id", entry_id);
+            let v = <::std::string::String>::from(v);
+            this.op = this.op.entry_id(v);
+        }
+        this
+    }
+    /// Send typing or recording presence (`sendPresence`: `PUT /presences/{EntryID}`).
+    ///
+    /// - `entry_id`: Contact or group id
+    /// - `presence`
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendPresence`].
+    #[inline]
+    pub fn send_presence(
+        &self,
+        entry_id: impl Into<String>,
+        presence: impl Into<types::SendPresenceRequestPresence>,
+    ) -> SendPresence<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendPresence {
+            call: Call::new(self),
+            op: self.raw().send_presence(),
+            body: types::SendPresenceRequest::builder(),
+        };
+        {
+            let v = this.call.token("entry_id", entry_id);
+            let v = <::std::string::String>::from(v);
+            this.op = this.op.entry_id(v);
+        }
+        {
+            let v = ::std::convert::Into::<
+                types::SendPresenceRequestPresence,
+            >::into(presence);
+            let v = v;
+            this.body = this.body.presence(v);
+        }
+        this
+    }
+    /// Subscribe to presence (`subscribePresence`: `POST /presences/{EntryID}`).
+    ///
+    /// - `entry_id`: Contact or group id
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SubscribePresence`].
+    #[inline]
+    pub fn subscribe_presence(
+        &self,
+        entry_id: impl Into<String>,
+    ) -> SubscribePresence<'_> {
+        #[allow(unused_mut)]
+        let mut this = SubscribePresence {
+            call: Call::new(self),
+            op: self.raw().subscribe_presence(),
+        };
+        {
+            let v = this.call.token("entry_id", entry_id);
+            let v = <::std::string::String>::from(v);
+            this.op = this.op.entry_id(v);
+        }
+        this
+    }
+}
+/// # Groups
+///
+/// Manage the groups of the channel
+impl Whapi {
+    /// Get groups (`getGroups`: `GET /groups`).
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetGroups`].
+    #[inline]
+    pub fn get_groups(&self) -> GetGroups<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetGroups {
+            call: Call::new(self),
+            op: self.raw().get_groups(),
+        };
+        this
+    }
+    /// Accept group invite (`acceptGroupInvite`: `PUT /groups`).
+    ///
+    /// Allows you to join a group by knowing its invitation code
+    ///
+    /// - `invite_code`
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`AcceptGroupInvite`].
+    #[inline]
+    pub fn accept_group_invite(
+        &self,
+        invite_code: impl Into<String>,
+    ) -> AcceptGroupInvite<'_> {
+        #[allow(unused_mut)]
+        let mut this = AcceptGroupInvite {
+            call: Call::new(self),
+            op: self.raw().accept_group_invite(),
+            body: types::GroupInvite::builder(),
+        };
+        {
+            let v = this
+                .call
+                .text("invite_code", invite_code, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.invite_code(v);
+        }
+        this
+    }
+    /// Create group (`createGroup`: `POST /groups`).
+    ///
+    /// This method is responsible for creating a group with its respective participants. Just like WhatsApp you will need to add at least one contact to be able to create a group. Due to WhatsApp's anti-spam policy, some contacts are not automatically added to the group. [Read more here](https://support.whapi.cloud/help-desk/groups/add-new-member-to-group)
+    ///
+    /// - `subject`
+    /// - `participants`
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`CreateGroup`].
+    #[inline]
+    pub fn create_group(
+        &self,
+        subject: impl Into<String>,
+        participants: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
+    ) -> CreateGroup<'_> {
+        #[allow(unused_mut)]
+        let mut this = CreateGroup {
+            call: Call::new(self),
+            op: self.raw().create_group(),
+            body: types::CreateGroupRequest::builder(),
+        };
+        {
+            let v = this.call.text("subject", subject, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.subject(v);
+        }
+        {
+            let v = this
+                .call
+                .ids::<
+                    ids::ContactId,
+                >("participants", participants, &[Limit::MinItems(1u64)]);
+            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            this.body = this.body.participants(v);
+        }
+        this
+    }
+    /// Get group (`getGroup`: `GET /groups/{GroupID}`).
+    ///
+    /// This method returns the group metadata with all information about the group and its participants
+    ///
+    /// - `group_id`: Group ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetGroup`].
+    #[inline]
+    pub fn get_group(&self, group_id: impl IntoId<ids::GroupId>) -> GetGroup<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetGroup {
+            call: Call::new(self),
+            op: self.raw().get_group(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.group_id(v);
+        }
+        this
+    }
+    /// Update group info (`updateGroupInfo`: `PUT /groups/{GroupID}`).
+    ///
+    /// This method is responsible for changing the name and description of a group that already exists
+    ///
+    /// - `group_id`: Group ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`UpdateGroupInfo`].
+    #[inline]
+    pub fn update_group_info(
+        &self,
+        group_id: impl IntoId<ids::GroupId>,
+    ) -> UpdateGroupInfo<'_> {
+        #[allow(unused_mut)]
+        let mut this = UpdateGroupInfo {
+            call: Call::new(self),
+            op: self.raw().update_group_info(),
+            body: types::UpdateGroupInfoRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.group_id(v);
+        }
+        this
+    }
+    /// Leave group (`leaveGroup`: `DELETE /groups/{GroupID}`).
+    ///
+    /// This method allows you to leave a group that you are a member of
+    ///
+    /// - `group_id`: Group ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`LeaveGroup`].
+    #[inline]
+    pub fn leave_group(&self, group_id: impl IntoId<ids::GroupId>) -> LeaveGroup<'_> {
+        #[allow(unused_mut)]
+        let mut this = LeaveGroup {
+            call: Call::new(self),
+            op: self.raw().leave_group(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.group_id(v);
+        }
+        this
+    }
+    /// Update group setting (`updateGroupSetting`: `PATCH /groups/{GroupID}`).
+    ///
+    /// This method is responsible for changing the privacy settings for group
+    ///
+    /// - `group_id`: Group ID
+    /// - `setting`
+    /// - `policy`
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`UpdateGroupSetting`].
+    #[inline]
+    pub fn update_group_setting(
+        &self,
+        group_id: impl IntoId<ids::GroupId>,
+        setting: impl Into<types::UpdateGroupSettingRequestSetting>,
+        policy: impl Into<types::UpdateGroupSettingRequestPolicy>,
+    ) -> UpdateGroupSetting<'_> {
+        #[allow(unused_mut)]
+        let mut this = UpdateGroupSetting {
+            call: Call::new(self),
+            op: self.raw().update_group_setting(),
+            body: types::UpdateGroupSettingRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.group_id(v);
+        }
+        {
+            let v = ::std::convert::Into::<
+                types::UpdateGroupSettingRequestSetting,
+            >::into(setting);
+            let v = v;
+            this.body = this.body.setting(v);
+        }
+        {
+            let v = ::std::convert::Into::<
+                types::UpdateGroupSettingRequestPolicy,
+            >::into(policy);
+            let v = v;
+            this.body = this.body.policy(v);
+        }
+        this
+    }
+    /// Get group invite (`getGroupInvite`: `GET /groups/{GroupID}/invite`).
+    ///
+    /// This method retrieves the ID of the group invitation. [What it is and how to work with it](https://support.whapi.cloud/help-desk/groups/add-new-member-to-group#sending-an-invitation-to-a-group)
+    ///
+    /// - `group_id`: Group ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetGroupInvite`].
+    #[inline]
+    pub fn get_group_invite(
+        &self,
+        group_id: impl IntoId<ids::GroupId>,
+    ) -> GetGroupInvite<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetGroupInvite {
+            call: Call::new(self),
+            op: self.raw().get_group_invite(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.group_id(v);
+        }
+        this
+    }
+    /// Revoke group invite (`revokeGroupInvite`: `DELETE /groups/{GroupID}/invite`).
+    ///
+    /// - `group_id`: Group ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`RevokeGroupInvite`].
+    #[inline]
+    pub fn revoke_group_invite(
+        &self,
+        group_id: impl IntoId<ids::GroupId>,
+    ) -> RevokeGroupInvite<'_> {
+        #[allow(unused_mut)]
+        let mut this = RevokeGroupInvite {
+            call: Call::new(self),
+            op: self.raw().revoke_group_invite(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.group_id(v);
+        }
+        this
+    }
+    /// Add group participant (`addGroupParticipant`: `POST /groups/{GroupID}/participants`).
+    ///
+    /// This method is responsible for adding new members to the group. Due to WhatsApp's anti-spam policy, some contacts are not automatically added to the group. [Read more here](https://support.whapi.cloud/help-desk/groups/add-new-member-to-group)
+    ///
+    /// - `group_id`: Group ID
+    /// - `participants`
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`AddGroupParticipant`].
+    #[inline]
+    pub fn add_group_participant(
+        &self,
+        group_id: impl IntoId<ids::GroupId>,
+        participants: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
+    ) -> AddGroupParticipant<'_> {
+        #[allow(unused_mut)]
+        let mut this = AddGroupParticipant {
+            call: Call::new(self),
+            op: self.raw().add_group_participant(),
+            body: types::ListParticipantsRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.group_id(v);
+        }
+        {
+            let v = this
+                .call
+                .ids::<
+                    ids::ContactId,
+                >("participants", participants, &[Limit::MinItems(1u64)]);
+            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            this.body = this.body.participants(v);
+        }
+        this
+    }
+    /// Remove group participant (`removeGroupParticipant`: `DELETE /groups/{GroupID}/participants`).
+    ///
+    /// This method is responsible for removing members of the group
+    ///
+    /// - `group_id`: Group ID
+    /// - `participants`
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`RemoveGroupParticipant`].
+    #[inline]
+    pub fn remove_group_participant(
+        &self,
+        group_id: impl IntoId<ids::GroupId>,
+        participants: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
+    ) -> RemoveGroupParticipant<'_> {
+        #[allow(unused_mut)]
+        let mut this = RemoveGroupParticipant {
+            call: Call::new(self),
+            op: self.raw().remove_group_participant(),
+            body: types::ListParticipantsRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.group_id(v);
+        }
+        {
+            let v = this
+                .call
+                .ids::<
+                    ids::ContactId,
+                >("participants", participants, &[Limit::MinItems(1u64)]);
+            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            this.body = this.body.participants(v);
+        }
+        this
+    }
+    /// Get group icon (`getGroupIcon`: `GET /groups/{GroupID}/icon`).
+    ///
+    /// This method returns the profile image of group
+    ///
+    /// - `group_id`: Group ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetGroupIcon`].
+    #[inline]
+    pub fn get_group_icon(
+        &self,
+        group_id: impl IntoId<ids::GroupId>,
+    ) -> GetGroupIcon<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetGroupIcon {
+            call: Call::new(self),
+            op: self.raw().get_group_icon(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.group_id(v);
+        }
+        this
+    }
+    /// Set group icon (`setGroupIcon`: `PUT /groups/{GroupID}/icon`).
+    ///
+    /// This method is responsible for changing a group image that already exists
+    ///
+    /// - `group_id`: Group ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SetGroupIcon`].
+    #[inline]
+    pub fn set_group_icon(
+        &self,
+        group_id: impl IntoId<ids::GroupId>,
+        media: MediaSource,
+    ) -> SetGroupIcon<'_> {
+        #[allow(unused_mut)]
+        let mut this = SetGroupIcon {
+            call: Call::new(self),
+            op: self.raw().set_group_icon(),
+            body: types::UploadImageJson::builder(),
+            twin: self.raw().set_group_icon_json(),
+            media,
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.group_id(v.clone());
+            this.twin = this.twin.group_id(v);
+        }
+        this
+    }
+    /// Delete group icon (`deleteGroupIcon`: `DELETE /groups/{GroupID}/icon`).
+    ///
+    /// - `group_id`: Group ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`DeleteGroupIcon`].
+    #[inline]
+    pub fn delete_group_icon(
+        &self,
+        group_id: impl IntoId<ids::GroupId>,
+    ) -> DeleteGroupIcon<'_> {
+        #[allow(unused_mut)]
+        let mut this = DeleteGroupIcon {
+            call: Call::new(self),
+            op: self.raw().delete_group_icon(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.group_id(v);
+        }
+        this
+    }
+    /// Demote group admin (`demoteGroupAdmin`: `DELETE /groups/{GroupID}/admins`).
+    ///
+    /// This method is responsible for removing one or more admins from a group
+    ///
+    /// - `group_id`: Group ID
+    /// - `participants`
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`DemoteGroupAdmin`].
+    #[inline]
+    pub fn demote_group_admin(
+        &self,
+        group_id: impl IntoId<ids::GroupId>,
+        participants: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
+    ) -> DemoteGroupAdmin<'_> {
+        #[allow(unused_mut)]
+        let mut this = DemoteGroupAdmin {
+            call: Call::new(self),
+            op: self.raw().demote_group_admin(),
+            body: types::ListParticipantsRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.group_id(v);
+        }
+        {
+            let v = this
+                .call
+                .ids::<
+                    ids::ContactId,
+                >("participants", participants, &[Limit::MinItems(1u64)]);
+            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            this.body = this.body.participants(v);
+        }
+        this
+    }
+    /// Promote to group admin (`promoteToGroupAdmin`: `PATCH /groups/{GroupID}/admins`).
+    ///
+    /// This method is responsible for promoting group members to admins, you can promote one or more members to admins
+    ///
+    /// - `group_id`: Group ID
+    /// - `participants`
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`PromoteToGroupAdmin`].
+    #[inline]
+    pub fn promote_to_group_admin(
+        &self,
+        group_id: impl IntoId<ids::GroupId>,
+        participants: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
+    ) -> PromoteToGroupAdmin<'_> {
+        #[allow(unused_mut)]
+        let mut this = PromoteToGroupAdmin {
+            call: Call::new(self),
+            op: self.raw().promote_to_group_admin(),
+            body: types::ListParticipantsRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.group_id(v);
+        }
+        {
+            let v = this
+                .call
+                .ids::<
+                    ids::ContactId,
+                >("participants", participants, &[Limit::MinItems(1u64)]);
+            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            this.body = this.body.participants(v);
+        }
+        this
+    }
+    /// Get group info by invite code (`getGroupMetadataByInviteCode`: `GET /groups/link/{InviteCode}`).
+    ///
+    /// - `invite_code`: Invite Code
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetGroupMetadataByInviteCode`].
+    #[inline]
+    pub fn get_group_metadata_by_invite_code(
+        &self,
+        invite_code: impl Into<String>,
+    ) -> GetGroupMetadataByInviteCode<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetGroupMetadataByInviteCode {
+            call: Call::new(self),
+            op: self.raw().get_group_metadata_by_invite_code(),
+        };
+        {
+            let v = this.call.token("invite_code", invite_code);
+            let v = <types::InviteCode>::from(v);
+            this.op = this.op.invite_code(v);
+        }
+        this
+    }
+    /// Send group invite link (`sendGroupInvite`: `POST /groups/link/{InviteCode}`).
+    ///
+    /// - `invite_code`: Invite Code
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendGroupInvite`].
+    #[inline]
+    pub fn send_group_invite(
+        &self,
+        invite_code: impl Into<String>,
+        to: impl IntoId<ids::ChatId>,
+    ) -> SendGroupInvite<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendGroupInvite {
+            call: Call::new(self),
+            op: self.raw().send_group_invite(),
+            body: types::SenderGroupInviteByCode::builder(),
+        };
+        {
+            let v = this.call.token("invite_code", invite_code);
+            this.call.path_arg("InviteCode", &v);
+            let v = <types::InviteCode>::from(v);
+            this.op = this.op.invite_code(v);
+        }
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        this
+    }
+    /// Get list of join requests to the group (`getGroupApplicationsList`: `GET /groups/{GroupID}/applications`).
+    ///
+    /// This method returns the list of join requests to the group
+    ///
+    /// - `group_id`: Group ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetGroupApplicationsList`].
+    #[inline]
+    pub fn get_group_applications_list(
+        &self,
+        group_id: impl IntoId<ids::GroupId>,
+    ) -> GetGroupApplicationsList<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetGroupApplicationsList {
+            call: Call::new(self),
+            op: self.raw().get_group_applications_list(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.group_id(v);
+        }
+        this
+    }
+    /// Accept group application for listed user (`approveGroupApplicationsList`: `POST /groups/{GroupID}/applications`).
+    ///
+    /// This method accepts a single join request (application) for the specified group. To accept multiple applications, you need to call this method in a loop, passing each application ID separately.
+    ///
+    /// - `group_id`: Group ID
+    /// - `application`: Chat ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`ApproveGroupApplicationsList`].
+    #[inline]
+    pub fn approve_group_applications_list(
+        &self,
+        group_id: impl IntoId<ids::GroupId>,
+        application: impl IntoId<ids::ChatId>,
+    ) -> ApproveGroupApplicationsList<'_> {
+        #[allow(unused_mut)]
+        let mut this = ApproveGroupApplicationsList {
+            call: Call::new(self),
+            op: self.raw().approve_group_applications_list(),
+            body: types::ApplicationRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.group_id(v);
+        }
+        if let Some(v) = this.call.id::<ids::ChatId>("application", application) {
+            let v = <types::ChatId>::from(v);
+            this.body = this.body.application(Some(v));
+        }
+        this
+    }
+    /// Reject group applications for listed users (`rejectGroupApplicationsList`: `DELETE /groups/{GroupID}/applications`).
+    ///
+    /// This method rejects a single join request (application) for the specified group. To reject multiple applications, you need to call this method in a loop, passing each application ID separately.
+    ///
+    /// - `group_id`: Group ID
+    /// - `application`: Chat ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`RejectGroupApplicationsList`].
+    #[inline]
+    pub fn reject_group_applications_list(
+        &self,
+        group_id: impl IntoId<ids::GroupId>,
+        application: impl IntoId<ids::ChatId>,
+    ) -> RejectGroupApplicationsList<'_> {
+        #[allow(unused_mut)]
+        let mut this = RejectGroupApplicationsList {
+            call: Call::new(self),
+            op: self.raw().reject_group_applications_list(),
+            body: types::ApplicationRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.group_id(v);
+        }
+        if let Some(v) = this.call.id::<ids::ChatId>("application", application) {
+            let v = <types::ChatId>::from(v);
+            this.body = this.body.application(Some(v));
+        }
+        this
+    }
+}
+/// # Stories
+///
+/// WhatsApp Statuses (Stories) Functions
+impl Whapi {
+    /// Get list of stories (`getStories`: `GET /stories`).
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetStories`].
+    #[inline]
+    pub fn get_stories(&self) -> GetStories<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetStories {
+            call: Call::new(self),
+            op: self.raw().get_stories(),
+        };
+        this
+    }
+    /// Create & publish story (`createStory`: `POST /stories`).
+    ///
+    /// The method responsible for sending images or texts to your status. Remember that statuses disappear after 24 hours. The requirements for [sending all media types are identical](https://support.whapi.cloud/help-desk/sending/send-video-audio-image-document)
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`CreateStory`].
+    #[inline]
+    pub fn create_story(&self) -> CreateStory<'_> {
+        #[allow(unused_mut)]
+        let mut this = CreateStory {
+            call: Call::new(self),
+            op: self.raw().create_story(),
+            body: types::SenderStories::builder(),
+        };
+        this
+    }
+    /// 💬 Post text story (`createStoryText`: `POST /stories/send/text`).
+    ///
+    /// The method responsible for sending texts to your status. Remember that statuses disappear after 24 hours.
+    ///
+    /// - `caption`: Optional. Text caption under the media.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`CreateStoryText`].
+    #[inline]
+    pub fn create_story_text(&self, caption: impl Into<String>) -> CreateStoryText<'_> {
+        #[allow(unused_mut)]
+        let mut this = CreateStoryText {
+            call: Call::new(self),
+            op: self.raw().create_story_text(),
+            body: types::SenderStoriesText::builder(),
+        };
+        {
+            let v = this.call.text("caption", caption, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.caption(v);
+        }
+        this
+    }
+    /// 🖼 Post media story (`createStoryMedia`: `POST /stories/send/media`).
+    ///
+    /// The method responsible for sending images or video to your status. Remember that statuses disappear after 24 hours. The requirements for [sending all media types are identical](https://support.whapi.cloud/help-desk/sending/send-video-audio-image-document)
+    ///
+    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`CreateStoryMedia`].
+    #[inline]
+    pub fn create_story_media(&self, media: MediaSource) -> CreateStoryMedia<'_> {
+        #[allow(unused_mut)]
+        let mut this = CreateStoryMedia {
+            call: Call::new(self),
+            op: self.raw().create_story_media(),
+            body: types::SenderStoriesMedia::builder(),
+        };
+        if let Some(v) = this.call.media("media", media, true) {
+            let v = v;
+            this.body = this.body.media(v);
+        }
+        this
+    }
+    /// 🎵️ Post audio story (`createStoryAudio`: `POST /stories/send/audio`).
+    ///
+    /// The method responsible for sending audio to your status. Remember that statuses disappear after 24 hours. The requirements for [sending all media types are identical](https://support.whapi.cloud/help-desk/sending/send-video-audio-image-document)
+    ///
+    /// - `media`: The media: a URL, a media id, or local data to upload (see `MediaSource`).
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`CreateStoryAudio`].
+    #[inline]
+    pub fn create_story_audio(&self, media: MediaSource) -> CreateStoryAudio<'_> {
+        #[allow(unused_mut)]
+        let mut this = CreateStoryAudio {
+            call: Call::new(self),
+            op: self.raw().create_story_audio(),
+            body: types::SenderStoriesAudio::builder(),
+        };
+        if let Some(v) = this.call.media("media", media, true) {
+            let v = v;
+            this.body = this.body.media(v);
+        }
+        this
+    }
+    /// Get story (`getStory`: `GET /stories/{MessageID}`).
+    ///
+    /// - `message_id`: Message ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetStory`].
+    #[inline]
+    pub fn get_story(&self, message_id: impl IntoId<ids::MessageId>) -> GetStory<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetStory {
+            call: Call::new(self),
+            op: self.raw().get_story(),
+        };
+        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
+            let v = <types::MessageId>::from(v);
+            this.op = this.op.message_id(v);
+        }
+        this
+    }
+    /// Copy story (`copyStory`: `PUT /stories/{MessageID}`).
+    ///
+    /// - `message_id`: Message ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`CopyStory`].
+    #[inline]
+    pub fn copy_story(&self, message_id: impl IntoId<ids::MessageId>) -> CopyStory<'_> {
+        #[allow(unused_mut)]
+        let mut this = CopyStory {
+            call: Call::new(self),
+            op: self.raw().copy_story(),
+            body: types::CopyStories::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
+            let v = <types::MessageId>::from(v);
+            this.op = this.op.message_id(v);
+        }
+        this
+    }
+}
+/// # Statuses
+///
+/// WhatsApp View Statuses (ACK) Functions.  Use for checking the view status of the group message or story
+impl Whapi {
+    /// Get message or story view statuses (`getMessageViewStatuses`: `GET /statuses/{MessageID}`).
+    ///
+    /// - `message_id`: Message ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetMessageViewStatuses`].
+    #[inline]
+    pub fn get_message_view_statuses(
+        &self,
+        message_id: impl IntoId<ids::MessageId>,
+    ) -> GetMessageViewStatuses<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetMessageViewStatuses {
+            call: Call::new(self),
+            op: self.raw().get_message_view_statuses(),
+        };
+        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
+            let v = <types::MessageId>::from(v);
+            this.op = this.op.message_id(v);
+        }
+        this
+    }
+}
+/// # Newsletters
+///
+/// WhatsApp Channels Functions (Threads)
+impl Whapi {
+    /// Get newsletters (`getNewsletters`: `GET /newsletters`).
+    ///
+    /// This method returns a list with metadata of your own WhatsApp Channel and followed Channels, including all Channel information and their views.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetNewsletters`].
+    #[inline]
+    pub fn get_newsletters(&self) -> GetNewsletters<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetNewsletters {
+            call: Call::new(self),
+            op: self.raw().get_newsletters(),
+        };
+        this
+    }
+    /// Create newsletter (`createNewsletter`: `POST /newsletters`).
+    ///
+    /// This method is responsible for creating a WhatsApp Channel. [How to send a post to WhatsApp Channel](https://support.whapi.cloud/help-desk/channels/send-post-to-whatsapp-channel)
+    ///
+    /// - `name`
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`CreateNewsletter`].
+    #[inline]
+    pub fn create_newsletter(&self, name: impl Into<String>) -> CreateNewsletter<'_> {
+        #[allow(unused_mut)]
+        let mut this = CreateNewsletter {
+            call: Call::new(self),
+            op: self.raw().create_newsletter(),
+            body: types::CreateNewsletterRequest::builder(),
+        };
+        {
+            let v = this.call.text("name", name, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.name(v);
+        }
+        this
+    }
+    /// Find newsletters by filters (`findNewsletter`: `GET /newsletters/find`).
+    ///
+    /// This method returns a list of WhatsApp Channels data based on the search performed using filters provided in the request body
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`FindNewsletter`].
+    #[inline]
+    pub fn find_newsletter(&self) -> FindNewsletter<'_> {
+        #[allow(unused_mut)]
+        let mut this = FindNewsletter {
+            call: Call::new(self),
+            op: self.raw().find_newsletter(),
+        };
+        this
+    }
+    /// Get recommended newsletters by country (`recommendedNewsletter`: `GET /newsletters/recommended`).
+    ///
+    /// This method returns a list of WhatsApp Channels data based on the search performed using filters provided in the request body
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`RecommendedNewsletter`].
+    #[inline]
+    pub fn recommended_newsletter(&self) -> RecommendedNewsletter<'_> {
+        #[allow(unused_mut)]
+        let mut this = RecommendedNewsletter {
+            call: Call::new(self),
+            op: self.raw().recommended_newsletter(),
+        };
+        this
+    }
+    /// Get newsletter information (`getNewsletter`: `GET /newsletters/{NewsletterID}`).
+    ///
+    /// This method returns the metadata of a WhatsApp Channel
+    ///
+    /// - `newsletter_id`: Newsletter ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetNewsletter`].
+    #[inline]
+    pub fn get_newsletter(
+        &self,
+        newsletter_id: impl IntoId<ids::NewsletterId>,
+    ) -> GetNewsletter<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetNewsletter {
+            call: Call::new(self),
+            op: self.raw().get_newsletter(),
+        };
+        if let Some(v) = this
+            .call
+            .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
+        {
+            let v = <types::NewsletterId>::from(v);
+            this.op = this.op.newsletter_id(v);
+        }
+        this
+    }
+    /// Delete newsletter (`deleteNewsletter`: `DELETE /newsletters/{NewsletterID}`).
+    ///
+    /// This method is responsible for deleting a WhatsApp Channel
+    ///
+    /// - `newsletter_id`: Newsletter ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`DeleteNewsletter`].
+    #[inline]
+    pub fn delete_newsletter(
+        &self,
+        newsletter_id: impl IntoId<ids::NewsletterId>,
+    ) -> DeleteNewsletter<'_> {
+        #[allow(unused_mut)]
+        let mut this = DeleteNewsletter {
+            call: Call::new(self),
+            op: self.raw().delete_newsletter(),
+        };
+        if let Some(v) = this
+            .call
+            .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
+        {
+            let v = <types::NewsletterId>::from(v);
+            this.op = this.op.newsletter_id(v);
+        }
+        this
+    }
+    /// Edit newsletter (`editNewsletter`: `PATCH /newsletters/{NewsletterID}`).
+    ///
+    /// This method is responsible for editing a WhatsApp Newsletter Channel
+    ///
+    /// - `newsletter_id`: Newsletter ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`EditNewsletter`].
+    #[inline]
+    pub fn edit_newsletter(
+        &self,
+        newsletter_id: impl IntoId<ids::NewsletterId>,
+    ) -> EditNewsletter<'_> {
+        #[allow(unused_mut)]
+        let mut this = EditNewsletter {
+            call: Call::new(self),
+            op: self.raw().edit_newsletter(),
+            body: types::EditNewsletterRequest::builder(),
+        };
+        if let Some(v) = this
+            .call
+            .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
+        {
+            let v = <types::NewsletterId>::from(v);
+            this.op = this.op.newsletter_id(v);
+        }
+        this
+    }
+    /// Subscribe to newsletter (`subscribeNewsletter`: `POST /newsletters/{NewsletterID}/subscription`).
+    ///
+    /// This method is responsible for following a WhatsApp Channel
+    ///
+    /// - `newsletter_id`: Newsletter ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SubscribeNewsletter`].
+    #[inline]
+    pub fn subscribe_newsletter(
+        &self,
+        newsletter_id: impl IntoId<ids::NewsletterId>,
+    ) -> SubscribeNewsletter<'_> {
+        #[allow(unused_mut)]
+        let mut this = SubscribeNewsletter {
+            call: Call::new(self),
+            op: self.raw().subscribe_newsletter(),
+        };
+        if let Some(v) = this
+            .call
+            .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
+        {
+            let v = <types::NewsletterId>::from(v);
+            this.op = this.op.newsletter_id(v);
+        }
+        this
+    }
+    /// Unsubscribe from newsletter (`unsubscribeNewsletter`: `DELETE /newsletters/{NewsletterID}/subscription`).
+    ///
+    /// This method is responsible for unfollowing a WhatsApp Channel
+    ///
+    /// - `newsletter_id`: Newsletter ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`UnsubscribeNewsletter`].
+    #[inline]
+    pub fn unsubscribe_newsletter(
+        &self,
+        newsletter_id: impl IntoId<ids::NewsletterId>,
+    ) -> UnsubscribeNewsletter<'_> {
+        #[allow(unused_mut)]
+        let mut this = UnsubscribeNewsletter {
+            call: Call::new(self),
+            op: self.raw().unsubscribe_newsletter(),
+        };
+        if let Some(v) = this
+            .call
+            .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
+        {
+            let v = <types::NewsletterId>::from(v);
+            this.op = this.op.newsletter_id(v);
+        }
+        this
+    }
+    /// Subscribe to newsletter by invite code (`subscribeNewsletterInvite`: `POST /newsletters/invite/{NewsletterInviteCode}/subscription`).
+    ///
+    /// This method is responsible for following a WhatsApp Channel. Read more about how to get an [invite code](https://support.whapi.cloud/help-desk/channels/send-channel-newsletter-invite-link).
+    ///
+    /// - `newsletter_invite_code`: Newsletter Invite Code
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SubscribeNewsletterInvite`].
+    #[inline]
+    pub fn subscribe_newsletter_invite(
+        &self,
+        newsletter_invite_code: impl Into<String>,
+    ) -> SubscribeNewsletterInvite<'_> {
+        #[allow(unused_mut)]
+        let mut this = SubscribeNewsletterInvite {
+            call: Call::new(self),
+            op: self.raw().subscribe_newsletter_invite(),
+        };
+        {
+            let v = this.call.token("newsletter_invite_code", newsletter_invite_code);
+            let v = <types::NewsletterInviteCode>::from(v);
+            this.op = this.op.newsletter_invite_code(v);
+        }
+        this
+    }
+    /// Unsubscribe from newsletter by invite code (`unsubscribeNewsletterInvite`: `DELETE /newsletters/invite/{NewsletterInviteCode}/subscription`).
+    ///
+    /// This method is responsible for unfollowing a WhatsApp Channel. Read more about how to get an [invite code](https://support.whapi.cloud/help-desk/channels/send-channel-newsletter-invite-link).
+    ///
+    /// - `newsletter_invite_code`: Newsletter Invite Code
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`UnsubscribeNewsletterInvite`].
+    #[inline]
+    pub fn unsubscribe_newsletter_invite(
+        &self,
+        newsletter_invite_code: impl Into<String>,
+    ) -> UnsubscribeNewsletterInvite<'_> {
+        #[allow(unused_mut)]
+        let mut this = UnsubscribeNewsletterInvite {
+            call: Call::new(self),
+            op: self.raw().unsubscribe_newsletter_invite(),
+        };
+        {
+            let v = this.call.token("newsletter_invite_code", newsletter_invite_code);
+            let v = <types::NewsletterInviteCode>::from(v);
+            this.op = this.op.newsletter_invite_code(v);
+        }
+        this
+    }
+    /// Subscribe to newsletter updates (`trackingNewsletter`: `POST /newsletters/{NewsletterID}/tracking`).
+    ///
+    /// It is necessary to receive notifications about new votes in the polls
+    ///
+    /// - `newsletter_id`: Newsletter ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`TrackingNewsletter`].
+    #[inline]
+    pub fn tracking_newsletter(
+        &self,
+        newsletter_id: impl IntoId<ids::NewsletterId>,
+    ) -> TrackingNewsletter<'_> {
+        #[allow(unused_mut)]
+        let mut this = TrackingNewsletter {
+            call: Call::new(self),
+            op: self.raw().tracking_newsletter(),
+        };
+        if let Some(v) = this
+            .call
+            .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
+        {
+            let v = <types::NewsletterId>::from(v);
+            this.op = this.op.newsletter_id(v);
+        }
+        this
+    }
+    /// Get newsletter messages (`getMessagesNewsletter`: `GET /newsletters/{NewsletterID}/messages`).
+    ///
+    /// The method returns the history of WhatsApp Channel messages
+    ///
+    /// - `newsletter_id`: Newsletter ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetMessagesNewsletter`].
+    #[inline]
+    pub fn get_messages_newsletter(
+        &self,
+        newsletter_id: impl IntoId<ids::NewsletterId>,
+    ) -> GetMessagesNewsletter<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetMessagesNewsletter {
+            call: Call::new(self),
+            op: self.raw().get_messages_newsletter(),
+        };
+        if let Some(v) = this
+            .call
+            .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
+        {
+            let v = <types::NewsletterId>::from(v);
+            this.op = this.op.newsletter_id(v);
+        }
+        this
+    }
+    /// Create Newsletter admin-invite (`createNewsletterAdminInvite`: `POST /newsletters/{NewsletterID}/invite/{ContactID}`).
+    ///
+    /// This method is responsible for sending an invitation for WhatsApp Channel administrator. Once the invitation is created, an invitation message will be sent to the contact
+    ///
+    /// - `newsletter_id`: Newsletter ID
+    /// - `contact_id`: Contact ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`CreateNewsletterAdminInvite`].
+    #[inline]
+    pub fn create_newsletter_admin_invite(
+        &self,
+        newsletter_id: impl IntoId<ids::NewsletterId>,
+        contact_id: impl IntoId<ids::ContactId>,
+    ) -> CreateNewsletterAdminInvite<'_> {
+        #[allow(unused_mut)]
+        let mut this = CreateNewsletterAdminInvite {
+            call: Call::new(self),
+            op: self.raw().create_newsletter_admin_invite(),
+            body: types::CreateNewsletterAdminInviteRequest::builder(),
+        };
+        if let Some(v) = this
+            .call
+            .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
+        {
+            let v = <types::NewsletterId>::from(v);
+            this.op = this.op.newsletter_id(v);
+        }
+        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
+            let v = <types::ContactId>::from(v);
+            this.op = this.op.contact_id(v);
+        }
+        this
+    }
+    /// Revoke Newsletter admin-invite (`revokeNewsletterAdminInvite`: `DELETE /newsletters/{NewsletterID}/invite/{ContactID}`).
+    ///
+    /// This method is responsible for revoking an invitation for WhatsApp Channel administrator.
+    ///
+    /// - `newsletter_id`: Newsletter ID
+    /// - `contact_id`: Contact ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`RevokeNewsletterAdminInvite`].
+    #[inline]
+    pub fn revoke_newsletter_admin_invite(
+        &self,
+        newsletter_id: impl IntoId<ids::NewsletterId>,
+        contact_id: impl IntoId<ids::ContactId>,
+    ) -> RevokeNewsletterAdminInvite<'_> {
+        #[allow(unused_mut)]
+        let mut this = RevokeNewsletterAdminInvite {
+            call: Call::new(self),
+            op: self.raw().revoke_newsletter_admin_invite(),
+        };
+        if let Some(v) = this
+            .call
+            .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
+        {
+            let v = <types::NewsletterId>::from(v);
+            this.op = this.op.newsletter_id(v);
+        }
+        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
+            let v = <types::ContactId>::from(v);
+            this.op = this.op.contact_id(v);
+        }
+        this
+    }
+    /// Accept Newsletter admin-request (`acceptNewsletterAdminRequest`: `PUT /newsletters/{NewsletterID}/admins/{ContactID}`).
+    ///
+    /// This method is responsible for accepting an request to become an administrator of a WhatsApp Channel. This request is a message that you can both send like invitation and receive through the received message webhook
+    ///
+    /// - `newsletter_id`: Newsletter ID
+    /// - `contact_id`: Contact ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`AcceptNewsletterAdminRequest`].
+    #[inline]
+    pub fn accept_newsletter_admin_request(
+        &self,
+        newsletter_id: impl IntoId<ids::NewsletterId>,
+        contact_id: impl IntoId<ids::ContactId>,
+    ) -> AcceptNewsletterAdminRequest<'_> {
+        #[allow(unused_mut)]
+        let mut this = AcceptNewsletterAdminRequest {
+            call: Call::new(self),
+            op: self.raw().accept_newsletter_admin_request(),
+        };
+        if let Some(v) = this
+            .call
+            .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
+        {
+            let v = <types::NewsletterId>::from(v);
+            this.op = this.op.newsletter_id(v);
+        }
+        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
+            let v = <types::ContactId>::from(v);
+            this.op = this.op.contact_id(v);
+        }
+        this
+    }
+    /// Demote Newsletter admin (`demoteNewsletterAdmin`: `DELETE /newsletters/{NewsletterID}/admins/{ContactID}`).
+    ///
+    /// This method is responsible for removing a user from the administration of the WhatsApp Channel
+    ///
+    /// - `newsletter_id`: Newsletter ID
+    /// - `contact_id`: Contact ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`DemoteNewsletterAdmin`].
+    #[inline]
+    pub fn demote_newsletter_admin(
+        &self,
+        newsletter_id: impl IntoId<ids::NewsletterId>,
+        contact_id: impl IntoId<ids::ContactId>,
+    ) -> DemoteNewsletterAdmin<'_> {
+        #[allow(unused_mut)]
+        let mut this = DemoteNewsletterAdmin {
+            call: Call::new(self),
+            op: self.raw().demote_newsletter_admin(),
+        };
+        if let Some(v) = this
+            .call
+            .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
+        {
+            let v = <types::NewsletterId>::from(v);
+            this.op = this.op.newsletter_id(v);
+        }
+        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
+            let v = <types::ContactId>::from(v);
+            this.op = this.op.contact_id(v);
+        }
+        this
+    }
+    /// Get newsletter info by invite code (`getNewsletterByInviteCode`: `GET /newsletters/link/{NewsletterInviteCode}`).
+    ///
+    /// Read more about how to get an [invite code](https://support.whapi.cloud/help-desk/channels/send-channel-newsletter-invite-link).
+    ///
+    /// - `newsletter_invite_code`: Newsletter Invite Code
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetNewsletterByInviteCode`].
+    #[inline]
+    pub fn get_newsletter_by_invite_code(
+        &self,
+        newsletter_invite_code: impl Into<String>,
+    ) -> GetNewsletterByInviteCode<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetNewsletterByInviteCode {
+            call: Call::new(self),
+            op: self.raw().get_newsletter_by_invite_code(),
+        };
+        {
+            let v = this.call.token("newsletter_invite_code", newsletter_invite_code);
+            let v = <types::NewsletterInviteCode>::from(v);
+            this.op = this.op.newsletter_invite_code(v);
+        }
+        this
+    }
+    /// Send newsletter invite link (`sendNewsletterInvite`: `POST /newsletters/link/{NewsletterInviteCode}`).
+    ///
+    /// Read more about how to get an [invite code](https://support.whapi.cloud/help-desk/channels/send-channel-newsletter-invite-link).
+    ///
+    /// - `newsletter_invite_code`: Newsletter Invite Code
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendNewsletterInvite`].
+    #[inline]
+    pub fn send_newsletter_invite(
+        &self,
+        newsletter_invite_code: impl Into<String>,
+        to: impl IntoId<ids::ChatId>,
+    ) -> SendNewsletterInvite<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendNewsletterInvite {
+            call: Call::new(self),
+            op: self.raw().send_newsletter_invite(),
+            body: types::SenderNewsletterInviteByCode::builder(),
+        };
+        {
+            let v = this.call.token("newsletter_invite_code", newsletter_invite_code);
+            this.call.path_arg("NewsletterInviteCode", &v);
+            let v = <types::NewsletterInviteCode>::from(v);
+            this.op = this.op.newsletter_invite_code(v);
+        }
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        this
+    }
+}
+/// # Media
+///
+/// Manage the media of the channel
+impl Whapi {
+    /// Get media files (`getMediaFiles`: `GET /media`).
+    ///
+    /// This method is responsible for returning all of your media files
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetMediaFiles`].
+    #[inline]
+    pub fn get_media_files(&self) -> GetMediaFiles<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetMediaFiles {
+            call: Call::new(self),
+            op: self.raw().get_media_files(),
+        };
+        this
+    }
+    /// Upload media (`uploadMedia`: `POST /media`).
+    ///
+    /// This method is used to upload a file to cloud storage. In the response, you will receive the MediaID for the uploaded file, which can be used later, for example, to send media messages. The file type are determined by the file extension. [Read more about file storage period.](https://support.whapi.cloud/help-desk/receiving/file-expiration-period)
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`UploadMedia`].
+    #[inline]
+    pub fn upload_media(&self, media: MediaSource) -> UploadMedia<'_> {
+        #[allow(unused_mut)]
+        let mut this = UploadMedia {
+            call: Call::new(self),
+            op: self.raw().upload_media(),
+            body: types::UploadMediaJson::builder(),
+            twin: self.raw().upload_media_json(),
+            media,
+        };
+        this
+    }
+    /// Get media (`getMedia`: `GET /media/{MediaID}`).
+    ///
+    /// Receive a file from the cloud by ID. [Read more about file storage period.](https://support.whapi.cloud/help-desk/receiving/file-expiration-period)
+    ///
+    /// - `media_id`: Media ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetMedia`].
+    #[inline]
+    pub fn get_media(&self, media_id: impl IntoId<ids::MediaId>) -> GetMedia<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetMedia {
+            call: Call::new(self),
+            op: self.raw().get_media(),
+        };
+        if let Some(v) = this.call.id::<ids::MediaId>("media_id", media_id) {
+            let v = <types::MediaId>::from(v);
+            this.op = this.op.media_id(v);
+        }
+        this
+    }
+    /// Delete media (`deleteMedia`: `DELETE /media/{MediaID}`).
+    ///
+    /// Delete a file from the cloud by ID
+    ///
+    /// - `media_id`: Media ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`DeleteMedia`].
+    #[inline]
+    pub fn delete_media(&self, media_id: impl IntoId<ids::MediaId>) -> DeleteMedia<'_> {
+        #[allow(unused_mut)]
+        let mut this = DeleteMedia {
+            call: Call::new(self),
+            op: self.raw().delete_media(),
+        };
+        if let Some(v) = this.call.id::<ids::MediaId>("media_id", media_id) {
+            let v = <types::MediaId>::from(v);
+            this.op = this.op.media_id(v);
+        }
+        this
+    }
+}
+/// # Business
+///
+/// WhatsApp Business Functions
+impl Whapi {
+    /// Get business profile (`getBusinessProfile`: `GET /business`).
+    ///
+    /// The method allows you to get information about your WhatsApp Business profile
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetBusinessProfile`].
+    #[inline]
+    pub fn get_business_profile(&self) -> GetBusinessProfile<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetBusinessProfile {
+            call: Call::new(self),
+            op: self.raw().get_business_profile(),
+        };
+        this
+    }
+    /// Edit your Business Profile (`editBusinessProfile`: `POST /business`).
+    ///
+    /// The method allows you to edit information of your WhatsApp Business profile
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`EditBusinessProfile`].
+    #[inline]
+    pub fn edit_business_profile(&self) -> EditBusinessProfile<'_> {
+        #[allow(unused_mut)]
+        let mut this = EditBusinessProfile {
+            call: Call::new(self),
+            op: self.raw().edit_business_profile(),
+            body: types::BusinessProfileCustom::builder(),
+        };
+        this
+    }
+    /// Get products (`getProducts`: `GET /business/products`).
+    ///
+    /// With this method you will be able to get the products from a Whatsapp Business catalog
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetProducts`].
+    #[inline]
+    pub fn get_products(&self) -> GetProducts<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetProducts {
+            call: Call::new(self),
+            op: self.raw().get_products(),
+        };
+        this
+    }
+    /// Create product (`createProduct`: `POST /business/products`).
+    ///
+    /// In this method you will be able to register a product in your catalog
+    ///
+    /// - `currency`: Currency
+    /// - `images`: Product images urls
+    /// - `name`: Product name
+    /// - `description`: Product description
+    /// - `price`: Product price
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`CreateProduct`].
+    #[inline]
+    pub fn create_product(
+        &self,
+        currency: impl Into<types::Currency>,
+        images: impl IntoIterator<Item = impl Into<String>>,
+        name: impl Into<String>,
+        description: impl Into<String>,
+        price: impl IntoNumber,
+    ) -> CreateProduct<'_> {
+        #[allow(unused_mut)]
+        let mut this = CreateProduct {
+            call: Call::new(self),
+            op: self.raw().create_product(),
+            body: types::ProductCreate::builder(),
+        };
+        {
+            let v = ::std::convert::Into::<types::Currency>::into(currency);
+            let v = v;
+            this.body = this.body.currency(v);
+        }
+        {
+            let v = this
+                .call
+                .texts(
+                    "images",
+                    images,
+                    &[Limit::MinItems(1u64), Limit::MaxItems(10u64)],
+                );
+            let v = v;
+            this.body = this.body.images(v);
+        }
+        {
+            let v = this.call.text("name", name, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.name(v);
+        }
+        {
+            let v = this
+                .call
+                .text("description", description, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.description(v);
+        }
+        if let Some(v) = this.call.number("price", price, &[Limit::Minimum(0f64)]) {
+            let v = v;
+            this.body = this.body.price(v);
+        }
+        this
+    }
+    /// Get products by Contact ID (`getContactProducts`: `GET /business/{ContactID}/products`).
+    ///
+    /// This method allows you to get the catalog and products by [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it), even if it is not in your contact list
+    ///
+    /// - `contact_id`: Contact ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetContactProducts`].
+    #[inline]
+    pub fn get_contact_products(
+        &self,
+        contact_id: impl IntoId<ids::ContactId>,
+    ) -> GetContactProducts<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetContactProducts {
+            call: Call::new(self),
+            op: self.raw().get_contact_products(),
+        };
+        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
+            let v = <types::ContactId>::from(v);
+            this.op = this.op.contact_id(v);
+        }
+        this
+    }
+    /// Get product (`getProduct`: `GET /business/products/{ProductID}`).
+    ///
+    /// In this method you will be able to get your product by its ID
+    ///
+    /// - `product_id`: Product ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetProduct`].
+    #[inline]
+    pub fn get_product(&self, product_id: impl Into<String>) -> GetProduct<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetProduct {
+            call: Call::new(self),
+            op: self.raw().get_product(),
+        };
+        {
+            let v = this.call.token("product_id", product_id);
+            let v = <types::ProductId>::from(v);
+            this.op = this.op.product_id(v);
+        }
+        this
+    }
+    /// Send product (`sendProduct`: `POST /business/products/{ProductID}`).
+    ///
+    /// The method is for sending an item from your catalog
+    ///
+    /// - `product_id`: Product ID
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendProduct`].
+    #[inline]
+    pub fn send_product(
+        &self,
+        product_id: impl Into<String>,
+        to: impl IntoId<ids::ChatId>,
+    ) -> SendProduct<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendProduct {
+            call: Call::new(self),
+            op: self.raw().send_product(),
+            body: types::SenderProductFromCatalog::builder(),
+        };
+        {
+            let v = this.call.token("product_id", product_id);
+            let v = <types::ProductId>::from(v);
+            this.op = this.op.product_id(v);
+        }
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        this
+    }
+    /// Delete product (`deleteProduct`: `DELETE /business/products/{ProductID}`).
+    ///
+    /// In this method you will be able to delete a product by its ID
+    ///
+    /// - `product_id`: Product ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`DeleteProduct`].
+    #[inline]
+    pub fn delete_product(&self, product_id: impl Into<String>) -> DeleteProduct<'_> {
+        #[allow(unused_mut)]
+        let mut this = DeleteProduct {
+            call: Call::new(self),
+            op: self.raw().delete_product(),
+        };
+        {
+            let v = this.call.token("product_id", product_id);
+            let v = <types::ProductId>::from(v);
+            this.op = this.op.product_id(v);
+        }
+        this
+    }
+    /// Update product (`updateProduct`: `PATCH /business/products/{ProductID}`).
+    ///
+    /// The *images* field is required and must contain all images
+    ///
+    /// - `product_id`: Product ID
+    /// - `images`: Product images urls
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`UpdateProduct`].
+    #[inline]
+    pub fn update_product(
+        &self,
+        product_id: impl Into<String>,
+        images: impl IntoIterator<Item = impl Into<String>>,
+    ) -> UpdateProduct<'_> {
+        #[allow(unused_mut)]
+        let mut this = UpdateProduct {
+            call: Call::new(self),
+            op: self.raw().update_product(),
+            body: types::ProductEdit::builder(),
+        };
+        {
+            let v = this.call.token("product_id", product_id);
+            let v = <types::ProductId>::from(v);
+            this.op = this.op.product_id(v);
+        }
+        {
+            let v = this
+                .call
+                .texts(
+                    "images",
+                    images,
+                    &[Limit::MinItems(1u64), Limit::MaxItems(10u64)],
+                );
+            let v = v;
+            this.body = this.body.images(v);
+        }
+        this
+    }
+    /// Get order items (`getOrderItems`: `GET /business/orders/{OrderID}`).
+    ///
+    /// The method allows you to get information about the items in the shopping cart sent to you in messages. Note! Use the token as a Query (as in a get request). [More details in the knowledge base](https://support.whapi.cloud/help-desk/receiving/http-api/get-order-items)
+    ///
+    /// - `order_id`: Order ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetOrderItems`].
+    #[inline]
+    pub fn get_order_items(&self, order_id: impl Into<String>) -> GetOrderItems<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetOrderItems {
+            call: Call::new(self),
+            op: self.raw().get_order_items(),
+        };
+        {
+            let v = this.call.token("order_id", order_id);
+            let v = <types::OrderId>::from(v);
+            this.op = this.op.order_id(v);
+        }
+        this
+    }
+    /// Send catalog by Contact ID (phone number) (`sendCatalog`: `POST /business/catalogs/{ContactID}`).
+    ///
+    /// - `contact_id`: Contact ID
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendCatalog`].
+    #[inline]
+    pub fn send_catalog(
+        &self,
+        contact_id: impl IntoId<ids::ContactId>,
+        to: impl IntoId<ids::ChatId>,
+    ) -> SendCatalog<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendCatalog {
+            call: Call::new(self),
+            op: self.raw().send_catalog(),
+            body: types::SenderCatalogById::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
+            this.call.path_arg("ContactID", &v);
+            let v = <types::ContactId>::from(v);
+            this.op = this.op.contact_id(v);
+        }
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        this
+    }
+    /// Get collections (`getCollectionsList`: `GET /business/collections`).
+    ///
+    /// With this method you will be able to get the collections list from a Whatsapp Business catalog. Products count in collection is 10.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetCollectionsList`].
+    #[inline]
+    pub fn get_collections_list(&self) -> GetCollectionsList<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetCollectionsList {
+            call: Call::new(self),
+            op: self.raw().get_collections_list(),
+        };
+        this
+    }
+    /// Create collection (`createCollection`: `POST /business/collections`).
+    ///
+    /// Create business collection
+    ///
+    /// - `name`: Collection name
+    /// - `products`: Collection's Products
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`CreateCollection`].
+    #[inline]
+    pub fn create_collection(
+        &self,
+        name: impl Into<String>,
+        products: impl IntoIterator<Item = impl Into<String>>,
+    ) -> CreateCollection<'_> {
+        #[allow(unused_mut)]
+        let mut this = CreateCollection {
+            call: Call::new(self),
+            op: self.raw().create_collection(),
+            body: types::BusinessCollectionCreate::builder(),
+        };
+        {
+            let v = this.call.text("name", name, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.name(v);
+        }
+        {
+            let v = this.call.texts("products", products, &[]);
+            let v = v.into_iter().map(<types::ProductId>::from).collect::<Vec<_>>();
+            this.body = this.body.products(v);
+        }
+        this
+    }
+    /// Get collections products (`getCollectionsProductsList`: `GET /business/collections/products`).
+    ///
+    /// With this method you will be able to get the products list from a Whatsapp Business catalog
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetCollectionsProductsList`].
+    #[deprecated(note = "deprecated in the spec")]
+    #[inline]
+    pub fn get_collections_products_list(&self) -> GetCollectionsProductsList<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetCollectionsProductsList {
+            call: Call::new(self),
+            op: self.raw().get_collections_products_list(),
+        };
+        this
+    }
+    /// Get collection (`getCollection`: `GET /business/collections/{CollectionID}`).
+    ///
+    /// With this method you will be able to get business collection
+    ///
+    /// - `collection_id`: Collection ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetCollection`].
+    #[inline]
+    pub fn get_collection(&self, collection_id: impl Into<String>) -> GetCollection<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetCollection {
+            call: Call::new(self),
+            op: self.raw().get_collection(),
+        };
+        {
+            let v = this.call.token("collection_id", collection_id);
+            let v = <types::CollectionId>::from(v);
+            this.op = this.op.collection_id(v);
+        }
+        this
+    }
+    /// Delete collection (`deleteCollection`: `DELETE /business/collections/{CollectionID}`).
+    ///
+    /// Method to delete business collection
+    ///
+    /// - `collection_id`: Collection ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`DeleteCollection`].
+    #[inline]
+    pub fn delete_collection(
+        &self,
+        collection_id: impl Into<String>,
+    ) -> DeleteCollection<'_> {
+        #[allow(unused_mut)]
+        let mut this = DeleteCollection {
+            call: Call::new(self),
+            op: self.raw().delete_collection(),
+        };
+        {
+            let v = this.call.token("collection_id", collection_id);
+            let v = <types::CollectionId>::from(v);
+            this.op = this.op.collection_id(v);
+        }
+        this
+    }
+    /// Edit collection (`editCollection`: `PATCH /business/collections/{CollectionID}`).
+    ///
+    /// With this method you will be able to edit business collection
+    ///
+    /// - `collection_id`: Collection ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`EditCollection`].
+    #[inline]
+    pub fn edit_collection(
+        &self,
+        collection_id: impl Into<String>,
+    ) -> EditCollection<'_> {
+        #[allow(unused_mut)]
+        let mut this = EditCollection {
+            call: Call::new(self),
+            op: self.raw().edit_collection(),
+            body: types::BusinessCollectionEdit::builder(),
+        };
+        {
+            let v = this.call.token("collection_id", collection_id);
+            let v = <types::CollectionId>::from(v);
+            this.op = this.op.collection_id(v);
+        }
+        this
+    }
+    /// Get collection (`getCollectionProductList`: `GET /business/collections/{CollectionID}/products`).
+    ///
+    /// With this method you will be able to get business collection products
+    ///
+    /// - `collection_id`: Collection ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetCollectionProductList`].
+    #[inline]
+    pub fn get_collection_product_list(
+        &self,
+        collection_id: impl Into<String>,
+    ) -> GetCollectionProductList<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetCollectionProductList {
+            call: Call::new(self),
+            op: self.raw().get_collection_product_list(),
+        };
+        {
+            let v = this.call.token("collection_id", collection_id);
+            let v = <types::CollectionId>::from(v);
+            this.op = this.op.collection_id(v);
+        }
+        this
+    }
+}
+/// # Labels
+///
+/// WhatsApp Labels Functions
+impl Whapi {
+    /// Get labels (`getLabels`: `GET /labels`).
+    ///
+    /// In this method, you retrieve all your registered labels in your WhatsApp Business
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetLabels`].
+    #[inline]
+    pub fn get_labels(&self) -> GetLabels<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetLabels {
+            call: Call::new(self),
+            op: self.raw().get_labels(),
+        };
+        this
+    }
+    /// Create label (`createLabel`: `POST /labels`).
+    ///
+    /// Create label
+    ///
+    /// - `id`: Label ID
+    /// - `name`: Label name
+    /// - `color`: Label color
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`CreateLabel`].
+    #[inline]
+    pub fn create_label(
+        &self,
+        id: impl IntoId<ids::LabelId>,
+        name: impl Into<String>,
+        color: impl Into<types::CreateLabelColor>,
+    ) -> CreateLabel<'_> {
+        #[allow(unused_mut)]
+        let mut this = CreateLabel {
+            call: Call::new(self),
+            op: self.raw().create_label(),
+            body: types::CreateLabel::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::LabelId>("id", id) {
+            let v = <types::LabelId>::from(v);
+            this.body = this.body.id(v);
+        }
+        {
+            let v = this.call.text("name", name, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.name(v);
+        }
+        {
+            let v = ::std::convert::Into::<types::CreateLabelColor>::into(color);
+            let v = v;
+            this.body = this.body.color(v);
+        }
+        this
+    }
+    /// Get objects associated with label (`getLabelAssociations`: `GET /labels/{LabelID}`).
+    ///
+    /// - `label_id`: Label ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetLabelAssociations`].
+    #[inline]
+    pub fn get_label_associations(
+        &self,
+        label_id: impl IntoId<ids::LabelId>,
+    ) -> GetLabelAssociations<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetLabelAssociations {
+            call: Call::new(self),
+            op: self.raw().get_label_associations(),
+        };
+        if let Some(v) = this.call.id::<ids::LabelId>("label_id", label_id) {
+            let v = <types::LabelId>::from(v);
+            this.op = this.op.label_id(v);
+        }
+        this
+    }
+    /// Add label association (`addLabelAssociation`: `POST /labels/{LabelID}/{AssociationID}`).
+    ///
+    /// Through this method, it is possible to assign a label to a chat in WhatsApp Business
+    ///
+    /// - `label_id`: Label ID
+    /// - `association_id`: Chat ID or Message ID for label association
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`AddLabelAssociation`].
+    #[inline]
+    pub fn add_label_association(
+        &self,
+        label_id: impl IntoId<ids::LabelId>,
+        association_id: impl IntoId<ids::ChatId>,
+    ) -> AddLabelAssociation<'_> {
+        #[allow(unused_mut)]
+        let mut this = AddLabelAssociation {
+            call: Call::new(self),
+            op: self.raw().add_label_association(),
+        };
+        if let Some(v) = this.call.id::<ids::LabelId>("label_id", label_id) {
+            let v = <types::LabelId>::from(v);
+            this.op = this.op.label_id(v);
+        }
+        if let Some(v) = this.call.id::<ids::ChatId>("association_id", association_id) {
+            let v = <types::ChatId>::from(v);
+            this.op = this.op.association_id(v);
+        }
+        this
+    }
+    /// Delete label association (`deleteLabelAssociation`: `DELETE /labels/{LabelID}/{AssociationID}`).
+    ///
+    /// Through this method, it is possible to remove the labels from a chat in WhatsApp Business
+    ///
+    /// - `label_id`: Label ID
+    /// - `association_id`: Chat ID or Message ID for label association
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`DeleteLabelAssociation`].
+    #[inline]
+    pub fn delete_label_association(
+        &self,
+        label_id: impl IntoId<ids::LabelId>,
+        association_id: impl IntoId<ids::ChatId>,
+    ) -> DeleteLabelAssociation<'_> {
+        #[allow(unused_mut)]
+        let mut this = DeleteLabelAssociation {
+            call: Call::new(self),
+            op: self.raw().delete_label_association(),
+        };
+        if let Some(v) = this.call.id::<ids::LabelId>("label_id", label_id) {
+            let v = <types::LabelId>::from(v);
+            this.op = this.op.label_id(v);
+        }
+        if let Some(v) = this.call.id::<ids::ChatId>("association_id", association_id) {
+            let v = <types::ChatId>::from(v);
+            this.op = this.op.association_id(v);
+        }
+        this
+    }
+}
+/// # Blacklist
+///
+/// WhatsApp Blacklist Functions
+impl Whapi {
+    /// Add contact to blacklist (`blacklistAdd`: `PUT /blacklist/{ContactID}`).
+    ///
+    /// Through this method, it is possible to add the contact on the disallowed list (blacklist). This will restrict the specified numbers to certain interactions with your account
+    ///
+    /// - `contact_id`: Contact ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`BlacklistAdd`].
+    #[inline]
+    pub fn blacklist_add(
+        &self,
+        contact_id: impl IntoId<ids::ContactId>,
+    ) -> BlacklistAdd<'_> {
+        #[allow(unused_mut)]
+        let mut this = BlacklistAdd {
+            call: Call::new(self),
+            op: self.raw().blacklist_add(),
+        };
+        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
+            let v = <types::ContactId>::from(v);
+            this.op = this.op.contact_id(v);
+        }
+        this
+    }
+    /// Remove contact from blacklist (`blacklistRemove`: `DELETE /blacklist/{ContactID}`).
+    ///
+    /// Through this method, it is possible to remove the contact on the disallowed list (blacklist)
+    ///
+    /// - `contact_id`: Contact ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`BlacklistRemove`].
+    #[inline]
+    pub fn blacklist_remove(
+        &self,
+        contact_id: impl IntoId<ids::ContactId>,
+    ) -> BlacklistRemove<'_> {
+        #[allow(unused_mut)]
+        let mut this = BlacklistRemove {
+            call: Call::new(self),
+            op: self.raw().blacklist_remove(),
+        };
+        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
+            let v = <types::ContactId>::from(v);
+            this.op = this.op.contact_id(v);
+        }
+        this
+    }
+    /// Get blacklist (`getBlackList`: `GET /blacklist`).
+    ///
+    /// This method is responsible for getting contacts from the blacklist.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetBlackList`].
+    #[inline]
+    pub fn get_black_list(&self) -> GetBlackList<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetBlackList {
+            call: Call::new(self),
+            op: self.raw().get_black_list(),
+        };
+        this
+    }
+}
+/// # Communities
+///
+/// WhatsApp Communities Functions
+impl Whapi {
+    /// Get communities (`getCommunities`: `GET /communities`).
+    ///
+    /// This method is responsible for get a communities. [Learn more about the nuances of community:](https://support.whapi.cloud/help-desk/communities/introduction)
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetCommunities`].
+    #[inline]
+    pub fn get_communities(&self) -> GetCommunities<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetCommunities {
+            call: Call::new(self),
+            op: self.raw().get_communities(),
+        };
+        this
+    }
+    /// Create community (`createCommunity`: `POST /communities`).
+    ///
+    /// This method is responsible for creating a community. [Learn more about the nuances of community:](https://support.whapi.cloud/help-desk/communities/introduction)
+    ///
+    /// - `subject`
+    /// - `description`
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`CreateCommunity`].
+    #[inline]
+    pub fn create_community(
+        &self,
+        subject: impl Into<String>,
+        description: impl Into<String>,
+    ) -> CreateCommunity<'_> {
+        #[allow(unused_mut)]
+        let mut this = CreateCommunity {
+            call: Call::new(self),
+            op: self.raw().create_community(),
+            body: types::CreateCommunityRequest::builder(),
+        };
+        {
+            let v = this.call.text("subject", subject, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.subject(v);
+        }
+        {
+            let v = this
+                .call
+                .text("description", description, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.description(v);
+        }
+        this
+    }
+    /// Get community (`getCommunity`: `GET /communities/{CommunityID}`).
+    ///
+    /// This method is responsible for get a community. [Learn more about the nuances of community:](https://support.whapi.cloud/help-desk/communities/introduction)
+    ///
+    /// - `community_id`: Community ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetCommunity`].
+    #[inline]
+    pub fn get_community(
+        &self,
+        community_id: impl IntoId<ids::GroupId>,
+    ) -> GetCommunity<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetCommunity {
+            call: Call::new(self),
+            op: self.raw().get_community(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.community_id(v);
+        }
+        this
+    }
+    /// Create group in community (`createGroupInCommunity`: `POST /communities/{CommunityID}`).
+    ///
+    /// This method is responsible for creating a group in community. [Learn more about the nuances of community:](https://support.whapi.cloud/help-desk/communities/introduction)
+    ///
+    /// - `community_id`: Community ID
+    /// - `subject`
+    /// - `participants`
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`CreateGroupInCommunity`].
+    #[inline]
+    pub fn create_group_in_community(
+        &self,
+        community_id: impl IntoId<ids::GroupId>,
+        subject: impl Into<String>,
+        participants: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
+    ) -> CreateGroupInCommunity<'_> {
+        #[allow(unused_mut)]
+        let mut this = CreateGroupInCommunity {
+            call: Call::new(self),
+            op: self.raw().create_group_in_community(),
+            body: types::CreateGroupInCommunityRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.community_id(v);
+        }
+        {
+            let v = this.call.text("subject", subject, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.subject(v);
+        }
+        {
+            let v = this
+                .call
+                .ids::<
+                    ids::ContactId,
+                >("participants", participants, &[Limit::MinItems(1u64)]);
+            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            this.body = this.body.participants(v);
+        }
+        this
+    }
+    /// Deactivate community (`deactivateCommunity`: `DELETE /communities/{CommunityID}`).
+    ///
+    /// This method is responsible for deactivate community.
+    ///
+    /// - `community_id`: Community ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`DeactivateCommunity`].
+    #[inline]
+    pub fn deactivate_community(
+        &self,
+        community_id: impl IntoId<ids::GroupId>,
+    ) -> DeactivateCommunity<'_> {
+        #[allow(unused_mut)]
+        let mut this = DeactivateCommunity {
+            call: Call::new(self),
+            op: self.raw().deactivate_community(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.community_id(v);
+        }
+        this
+    }
+    /// Revoke community invite code (`revokeCommunityInvite`: `DELETE /communities/{CommunityID}/link`).
+    ///
+    /// - `community_id`: Community ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`RevokeCommunityInvite`].
+    #[inline]
+    pub fn revoke_community_invite(
+        &self,
+        community_id: impl IntoId<ids::GroupId>,
+    ) -> RevokeCommunityInvite<'_> {
+        #[allow(unused_mut)]
+        let mut this = RevokeCommunityInvite {
+            call: Call::new(self),
+            op: self.raw().revoke_community_invite(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.community_id(v);
+        }
+        this
+    }
+    /// Link group to community (`linkGroupToCommunity`: `PUT /communities/{CommunityID}/{GroupID}`).
+    ///
+    /// This method is responsible for link group to community.
+    ///
+    /// - `community_id`: Community ID
+    /// - `group_id`: Group ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`LinkGroupToCommunity`].
+    #[inline]
+    pub fn link_group_to_community(
+        &self,
+        community_id: impl IntoId<ids::GroupId>,
+        group_id: impl IntoId<ids::GroupId>,
+    ) -> LinkGroupToCommunity<'_> {
+        #[allow(unused_mut)]
+        let mut this = LinkGroupToCommunity {
+            call: Call::new(self),
+            op: self.raw().link_group_to_community(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.community_id(v);
+        }
+        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.group_id(v);
+        }
+        this
+    }
+    /// Unlink group from community (`unlinkGroupFromCommunity`: `DELETE /communities/{CommunityID}/{GroupID}`).
+    ///
+    /// This method is responsible for unlink group from community.
+    ///
+    /// - `community_id`: Community ID
+    /// - `group_id`: Group ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`UnlinkGroupFromCommunity`].
+    #[inline]
+    pub fn unlink_group_from_community(
+        &self,
+        community_id: impl IntoId<ids::GroupId>,
+        group_id: impl IntoId<ids::GroupId>,
+    ) -> UnlinkGroupFromCommunity<'_> {
+        #[allow(unused_mut)]
+        let mut this = UnlinkGroupFromCommunity {
+            call: Call::new(self),
+            op: self.raw().unlink_group_from_community(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.community_id(v);
+        }
+        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.group_id(v);
+        }
+        this
+    }
+    /// Join in community group (`joinInCommunityGroup`: `POST /communities/{CommunityID}/{GroupID}/join`).
+    ///
+    /// This method is responsible for join in community group. [Learn more about the nuances of community:](https://support.whapi.cloud/help-desk/communities/introduction)
+    ///
+    /// - `community_id`: Community ID
+    /// - `group_id`: Group ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`JoinInCommunityGroup`].
+    #[inline]
+    pub fn join_in_community_group(
+        &self,
+        community_id: impl IntoId<ids::GroupId>,
+        group_id: impl IntoId<ids::GroupId>,
+    ) -> JoinInCommunityGroup<'_> {
+        #[allow(unused_mut)]
+        let mut this = JoinInCommunityGroup {
+            call: Call::new(self),
+            op: self.raw().join_in_community_group(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.community_id(v);
+        }
+        if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.group_id(v);
+        }
+        this
+    }
+    /// Change community settings (`changeCommunitySettings`: `PATCH /communities/{CommunityID}/settings`).
+    ///
+    /// This method is responsible for change a community settings.
+    ///
+    /// - `community_id`: Community ID
+    /// - `setting`
+    /// - `policy`
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`ChangeCommunitySettings`].
+    #[inline]
+    pub fn change_community_settings(
+        &self,
+        community_id: impl IntoId<ids::GroupId>,
+        setting: impl Into<types::ChangeCommunitySettingsRequestSetting>,
+        policy: impl Into<types::ChangeCommunitySettingsRequestPolicy>,
+    ) -> ChangeCommunitySettings<'_> {
+        #[allow(unused_mut)]
+        let mut this = ChangeCommunitySettings {
+            call: Call::new(self),
+            op: self.raw().change_community_settings(),
+            body: types::ChangeCommunitySettingsRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.community_id(v);
+        }
+        {
+            let v = ::std::convert::Into::<
+                types::ChangeCommunitySettingsRequestSetting,
+            >::into(setting);
+            let v = v;
+            this.body = this.body.setting(v);
+        }
+        {
+            let v = ::std::convert::Into::<
+                types::ChangeCommunitySettingsRequestPolicy,
+            >::into(policy);
+            let v = v;
+            this.body = this.body.policy(v);
+        }
+        this
+    }
+    /// Add participants to community (`addCommunityParticipant`: `POST /communities/{CommunityID}/participants`).
+    ///
+    /// This method is responsible for add participants community.
+    ///
+    /// - `community_id`: Community ID
+    /// - `participants`
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`AddCommunityParticipant`].
+    #[inline]
+    pub fn add_community_participant(
+        &self,
+        community_id: impl IntoId<ids::GroupId>,
+        participants: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
+    ) -> AddCommunityParticipant<'_> {
+        #[allow(unused_mut)]
+        let mut this = AddCommunityParticipant {
+            call: Call::new(self),
+            op: self.raw().add_community_participant(),
+            body: types::ListParticipantsRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.community_id(v);
+        }
+        {
+            let v = this
+                .call
+                .ids::<
+                    ids::ContactId,
+                >("participants", participants, &[Limit::MinItems(1u64)]);
+            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            this.body = this.body.participants(v);
+        }
+        this
+    }
+    /// Remove participants from community (`removeCommunityParticipant`: `DELETE /communities/{CommunityID}/participants`).
+    ///
+    /// This method is responsible for remove paricipants from community.
+    ///
+    /// - `community_id`: Community ID
+    /// - `participants`
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`RemoveCommunityParticipant`].
+    #[inline]
+    pub fn remove_community_participant(
+        &self,
+        community_id: impl IntoId<ids::GroupId>,
+        participants: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
+    ) -> RemoveCommunityParticipant<'_> {
+        #[allow(unused_mut)]
+        let mut this = RemoveCommunityParticipant {
+            call: Call::new(self),
+            op: self.raw().remove_community_participant(),
+            body: types::ListParticipantsRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.community_id(v);
+        }
+        {
+            let v = this
+                .call
+                .ids::<
+                    ids::ContactId,
+                >("participants", participants, &[Limit::MinItems(1u64)]);
+            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            this.body = this.body.participants(v);
+        }
+        this
+    }
+    /// Demote participants to admin in community (`demoteCommunityParticipant`: `DELETE /communities/{CommunityID}/admins`).
+    ///
+    /// This method is responsible for demote participants to admin in community.
+    ///
+    /// - `community_id`: Community ID
+    /// - `participants`
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`DemoteCommunityParticipant`].
+    #[inline]
+    pub fn demote_community_participant(
+        &self,
+        community_id: impl IntoId<ids::GroupId>,
+        participants: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
+    ) -> DemoteCommunityParticipant<'_> {
+        #[allow(unused_mut)]
+        let mut this = DemoteCommunityParticipant {
+            call: Call::new(self),
+            op: self.raw().demote_community_participant(),
+            body: types::ListParticipantsRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.community_id(v);
+        }
+        {
+            let v = this
+                .call
+                .ids::<
+                    ids::ContactId,
+                >("participants", participants, &[Limit::MinItems(1u64)]);
+            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            this.body = this.body.participants(v);
+        }
+        this
+    }
+    /// Promote participants to admin in community (`promoteCommunityParticipant`: `PATCH /communities/{CommunityID}/admins`).
+    ///
+    /// This method is responsible for promote participants to admin in community.
+    ///
+    /// - `community_id`: Community ID
+    /// - `participants`
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`PromoteCommunityParticipant`].
+    #[inline]
+    pub fn promote_community_participant(
+        &self,
+        community_id: impl IntoId<ids::GroupId>,
+        participants: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
+    ) -> PromoteCommunityParticipant<'_> {
+        #[allow(unused_mut)]
+        let mut this = PromoteCommunityParticipant {
+            call: Call::new(self),
+            op: self.raw().promote_community_participant(),
+            body: types::ListParticipantsRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.community_id(v);
+        }
+        {
+            let v = this
+                .call
+                .ids::<
+                    ids::ContactId,
+                >("participants", participants, &[Limit::MinItems(1u64)]);
+            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            this.body = this.body.participants(v);
+        }
+        this
+    }
+    /// Get community subgroups (`getCommunitySubGroups`: `GET /communities/{CommunityID}/subgroups`).
+    ///
+    /// This method is responsible for get a community subgroups. [Learn more about the nuances of community:](https://support.whapi.cloud/help-desk/communities/introduction)
+    ///
+    /// - `community_id`: Community ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetCommunitySubGroups`].
+    #[inline]
+    pub fn get_community_sub_groups(
+        &self,
+        community_id: impl IntoId<ids::GroupId>,
+    ) -> GetCommunitySubGroups<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetCommunitySubGroups {
+            call: Call::new(self),
+            op: self.raw().get_community_sub_groups(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.community_id(v);
+        }
+        this
+    }
+    /// Create event (`createEvent`: `POST /communities/event`).
+    ///
+    /// This method is responsible for creating a event.
+    ///
+    /// - `to`: Use [Get communities](https://gate.whapi.cloud/communities) to get the community ID.
+    /// - `title`: Event name.
+    /// - `start_time`: Start time (format timestamp)
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`CreateEvent`].
+    #[inline]
+    pub fn create_event(
+        &self,
+        to: impl IntoId<ids::ChatId>,
+        title: impl Into<String>,
+        start_time: impl IntoNumber,
+    ) -> CreateEvent<'_> {
+        #[allow(unused_mut)]
+        let mut this = CreateEvent {
+            call: Call::new(self),
+            op: self.raw().create_event(),
+            body: types::CreateEventRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        {
+            let v = this.call.text("title", title, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.title(v);
+        }
+        if let Some(v) = this.call.number("start_time", start_time, &[]) {
+            let v = v;
+            this.body = this.body.start_time(v);
+        }
+        this
+    }
+    /// Create group in community (`createGroupInCommunityDeprecated`: `POST /communities/{CommunityID}/createGroup`).
+    ///
+    /// This method is responsible for creating a group in community. [Learn more about the nuances of community:](https://support.whapi.cloud/help-desk/communities/introduction)
+    ///
+    /// - `community_id`: Community ID
+    /// - `subject`
+    /// - `participants`
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`CreateGroupInCommunityDeprecated`].
+    #[deprecated(
+        note = "deprecated in the spec; use `Whapi::create_group_in_community`"
+    )]
+    #[inline]
+    pub fn create_group_in_community_deprecated(
+        &self,
+        community_id: impl IntoId<ids::GroupId>,
+        subject: impl Into<String>,
+        participants: impl IntoIterator<Item = impl IntoId<ids::ContactId>>,
+    ) -> CreateGroupInCommunityDeprecated<'_> {
+        #[allow(unused_mut)]
+        let mut this = CreateGroupInCommunityDeprecated {
+            call: Call::new(self),
+            op: self.raw().create_group_in_community_deprecated(),
+            body: types::CreateGroupInCommunityRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
+            let v = <types::GroupId>::from(v);
+            this.op = this.op.community_id(v);
+        }
+        {
+            let v = this.call.text("subject", subject, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.subject(v);
+        }
+        {
+            let v = this
+                .call
+                .ids::<
+                    ids::ContactId,
+                >("participants", participants, &[Limit::MinItems(1u64)]);
+            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            this.body = this.body.participants(v);
+        }
+        this
+    }
+}
+/// # Calls
+impl Whapi {
+    /// Create call event (`createCallEvent`: `POST /calls`).
+    ///
+    /// This method is responsible for creating a call event.
+    ///
+    /// - `start_time`: Start time of the call in UNIX timestamp format (in seconds)
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`CreateCallEvent`].
+    #[inline]
+    pub fn create_call_event(
+        &self,
+        start_time: impl Into<String>,
+    ) -> CreateCallEvent<'_> {
+        #[allow(unused_mut)]
+        let mut this = CreateCallEvent {
+            call: Call::new(self),
+            op: self.raw().create_call_event(),
+            body: types::CreateCallEventRequest::builder(),
+        };
+        {
+            let v = this.call.text("start_time", start_time, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.start_time(v);
+        }
+        this
+    }
+    /// Reject call (`rejectCall`: `DELETE /calls/{CallID}`).
+    ///
+    /// This method is responsible for rejecting a call.
+    ///
+    /// - `call_id`: Call ID
+    /// - `call_from`: Contact ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`RejectCall`].
+    #[inline]
+    pub fn reject_call(
+        &self,
+        call_id: impl Into<String>,
+        call_from: impl IntoId<ids::ContactId>,
+    ) -> RejectCall<'_> {
+        #[allow(unused_mut)]
+        let mut this = RejectCall {
+            call: Call::new(self),
+            op: self.raw().reject_call(),
+            body: types::RejectCallRequest::builder(),
+        };
+        {
+            let v = this.call.token("call_id", call_id);
+            let v = <types::CallId>::from(v);
+            this.op = this.op.call_id(v);
+        }
+        if let Some(v) = this.call.id::<ids::ContactId>("call_from", call_from) {
+            let v = <types::ContactId>::from(v);
+            this.body = this.body.call_from(v);
+        }
+        this
+    }
+    /// Reject call (`rejectCallDeprecated`: `POST /calls/{CallID}/reject`).
+    ///
+    /// This method is responsible for rejecting a call.
+    ///
+    /// - `call_id`: Call ID
+    /// - `call_from`: Contact ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`RejectCallDeprecated`].
+    #[deprecated(note = "deprecated in the spec; use `Whapi::reject_call`")]
+    #[inline]
+    pub fn reject_call_deprecated(
+        &self,
+        call_id: impl Into<String>,
+        call_from: impl IntoId<ids::ContactId>,
+    ) -> RejectCallDeprecated<'_> {
+        #[allow(unused_mut)]
+        let mut this = RejectCallDeprecated {
+            call: Call::new(self),
+            op: self.raw().reject_call_deprecated(),
+            body: types::RejectCallRequest::builder(),
+        };
+        {
+            let v = this.call.token("call_id", call_id);
+            let v = <types::CallId>::from(v);
+            this.op = this.op.call_id(v);
+        }
+        if let Some(v) = this.call.id::<ids::ContactId>("call_from", call_from) {
+            let v = <types::ContactId>::from(v);
+            this.body = this.body.call_from(v);
+        }
+        this
+    }
+    /// Create group video call link (`createGroupCallLink`: `POST /calls/group_link`).
+    ///
+    /// This method creates a link for starting a group video call.
+    ///
+    /// - `start_time`: Optional start time of the call in UNIX timestamp seconds
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`CreateGroupCallLink`].
+    #[inline]
+    pub fn create_group_call_link(
+        &self,
+        start_time: impl Into<String>,
+    ) -> CreateGroupCallLink<'_> {
+        #[allow(unused_mut)]
+        let mut this = CreateGroupCallLink {
+            call: Call::new(self),
+            op: self.raw().create_group_call_link(),
+            body: types::CreateGroupCallLinkRequest::builder(),
+        };
+        {
+            let v = this.call.text("start_time", start_time, &[Limit::MinLength(1u64)]);
+            let v = v;
+            this.body = this.body.start_time(v);
+        }
+        this
     }
 }

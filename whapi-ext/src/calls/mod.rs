@@ -26,6 +26,12 @@
 //! Media from a URL or a media id goes as JSON; local data as
 //! `multipart/form-data`, streamed from disk for a path.
 //!
+//! Each method carries its operation's description from the spec, and the
+//! methods are grouped by the spec's tags (Messages, Chats, Groups, …), one
+//! `impl` block each; the spec's deprecated operations are `#[deprecated]`.
+//! A `HEAD` that asks whether something exists answers a `bool`
+//! ([`Whapi::check_exist`]: 404 is `false`).
+//!
 //! [`with_options`](SendMessageText::with_options) changes a call's timeout,
 //! retries or headers; [`send_with_meta`](SendMessageText::send_with_meta)
 //! also returns its status, headers, attempts and latency.

@@ -156,11 +156,28 @@ fn answer_type(plan: &Plan) -> TokenStream {
             quote!(Option<#ty>)
         }
         Answer::Bytes => quote!(Download),
+        Answer::Exists => quote!(bool),
+    }
+}
+
+/// One operation's tokens: its builder with its impls, and its `Whapi`
+/// method, which goes in its tag's `impl` block.
+pub(crate) struct Emitted {
+    pub(crate) items: TokenStream,
+    pub(crate) method: TokenStream,
+}
+
+/// What a deprecated operation's method says: the operation that replaced
+/// it where the spec has one of the same name without `Deprecated`.
+fn deprecation_note(plan: &Plan) -> String {
+    match plan.method.strip_suffix("_deprecated") {
+        Some(current) => format!("deprecated in the spec; use `Whapi::{current}`"),
+        None => "deprecated in the spec".to_string(),
     }
 }
 
 /// The builder, its `Whapi` method and its impls.
-pub(crate) fn emit(plan: &Plan) -> TokenStream {
+pub(crate) fn emit(plan: &Plan) -> Emitted {
     let builder = ident(&plan.builder);
     let method = ident(&plan.method);
     let raw_method = ident(&plan.method);
@@ -175,6 +192,15 @@ pub(crate) fn emit(plan: &Plan) -> TokenStream {
         "{summary} (`{}`: {endpoint}).",
         plan.operation_id
     ))];
+    let mut previous_item = false;
+    for paragraph in &plan.description {
+        let item = paragraph.starts_with("- ");
+        if !(item && previous_item) {
+            method_doc.push(doc(""));
+        }
+        method_doc.push(doc(paragraph));
+        previous_item = item;
+    }
     let arguments: Vec<&Input> = plan.arguments().collect();
     if !arguments.is_empty() {
         method_doc.push(doc(""));
@@ -257,6 +283,7 @@ pub(crate) fn emit(plan: &Plan) -> TokenStream {
         Answer::Json(_) => quote!(run),
         Answer::OptionalJson(_) => quote!(run_optional),
         Answer::Bytes => quote!(download),
+        Answer::Exists => quote!(run_exists),
     };
     let media = plan.inputs.iter().find(|i| i.class.kind == Kind::Media);
     let upload = match (&body_type, media, plan.uploads) {
@@ -336,7 +363,27 @@ pub(crate) fn emit(plan: &Plan) -> TokenStream {
     } else {
         quote!(Box::pin(self.send()))
     };
-    quote! {
+    let deprecated = plan.deprecated.then(|| {
+        let note = deprecation_note(plan);
+        quote!(#[deprecated(note = #note)])
+    });
+    let method_item = quote! {
+        #(#method_doc)*
+        #deprecated
+        #[inline]
+        pub fn #method(&self, #(#params),*) -> #builder<'_> {
+            #[allow(unused_mut)]
+            let mut this = #builder {
+                call: Call::new(self),
+                op: self.raw().#raw_method(),
+                #body_init
+                #twin_init
+            };
+            #(#applied)*
+            this
+        }
+    };
+    let items = quote! {
         #struct_doc
         #[must_use = "a request does nothing until it is awaited or sent"]
         pub struct #builder<'a> {
@@ -346,21 +393,6 @@ pub(crate) fn emit(plan: &Plan) -> TokenStream {
             #twin_field
         }
 
-        impl Whapi {
-            #(#method_doc)*
-            #[inline]
-            pub fn #method(&self, #(#params),*) -> #builder<'_> {
-                #[allow(unused_mut)]
-                let mut this = #builder {
-                    call: Call::new(self),
-                    op: self.raw().#raw_method(),
-                    #body_init
-                    #twin_init
-                };
-                #(#applied)*
-                this
-            }
-        }
 
         impl<'a> #builder<'a> {
             #(#setters)*
@@ -398,5 +430,9 @@ pub(crate) fn emit(plan: &Plan) -> TokenStream {
                 #into_future_body
             }
         }
+    };
+    Emitted {
+        items,
+        method: method_item,
     }
 }

@@ -30,13 +30,62 @@ pub(crate) fn plans(spec: &Value, file: &syn::File, rows: &[Row]) -> Result<Vec<
     plan::plan_all(spec, &raw, rows, file)
 }
 
-/// The calls' source file.
-pub(crate) fn generate_calls(plans: &[Plan]) -> Result<String, GenError> {
-    let items = plans.iter().map(emit::emit);
+/// The calls' source file: the builders, then the methods in one `impl
+/// Whapi` per tag of the spec, in the spec's order of tags, each under its
+/// tag's description, so that docs.rs lists them by area.
+pub(crate) fn generate_calls(spec: &Value, plans: &[Plan]) -> Result<String, GenError> {
+    let emitted: Vec<emit::Emitted> = plans.iter().map(emit::emit).collect();
+    let items = emitted.iter().map(|e| &e.items);
+    let groups = tag_order(spec, plans).into_iter().map(|(tag, about)| {
+        let methods = plans
+            .iter()
+            .zip(&emitted)
+            .filter(|(plan, _)| plan.tag == tag)
+            .map(|(_, e)| &e.method);
+        let heading = format!(" # {tag}");
+        let about = about.map(|text| {
+            let text = format!(" {}", text.trim());
+            quote!(#[doc = ""] #[doc = #text])
+        });
+        quote! {
+            #[doc = #heading]
+            #about
+            impl Whapi {
+                #(#methods)*
+            }
+        }
+    });
     let tokens = quote! {
         use super::*;
         #(#items)*
+        #(#groups)*
     };
     let file = syn::parse2(tokens).map_err(|e| GenError::Syntax(format!("calls: {e}")))?;
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
+}
+
+/// Each tag an operation has first, with its description: the spec's list
+/// of tags in its order, then any tag only operations name, in theirs.
+fn tag_order(spec: &Value, plans: &[Plan]) -> Vec<(String, Option<String>)> {
+    let mut order: Vec<(String, Option<String>)> = spec
+        .get("tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|tag| {
+            let name = tag.get("name")?.as_str()?.to_string();
+            let about = tag
+                .get("description")
+                .and_then(Value::as_str)
+                .map(String::from);
+            Some((name, about))
+        })
+        .filter(|(name, _)| plans.iter().any(|p| &p.tag == name))
+        .collect();
+    for plan in plans {
+        if !order.iter().any(|(name, _)| name == &plan.tag) {
+            order.push((plan.tag.clone(), None));
+        }
+    }
+    order
 }

@@ -72,6 +72,8 @@ pub(crate) enum Answer {
     OptionalJson(syn::Type),
     /// Bytes, streamed.
     Bytes,
+    /// Whether the thing exists: a `HEAD` the service answers 200 or 404.
+    Exists,
 }
 
 /// Everything the emitter needs for one operation.
@@ -81,6 +83,12 @@ pub(crate) struct Plan {
     pub(crate) http: String,
     pub(crate) path: String,
     pub(crate) summary: String,
+    /// The spec's description, paragraph by paragraph (empty when it has none).
+    pub(crate) description: Vec<String>,
+    /// The spec's first tag, which groups the methods on docs.rs.
+    pub(crate) tag: String,
+    /// Whether the spec marks the operation deprecated.
+    pub(crate) deprecated: bool,
     /// The client method, which the `Whapi` method is named after.
     pub(crate) method: String,
     /// The client's request builder type (`CreateGroup`), which the
@@ -123,6 +131,43 @@ pub(crate) fn first_paragraph(schema: &Value) -> String {
         .replace("<br/>", " ")
         .trim()
         .to_string()
+}
+
+/// An operation's description as paragraphs of one line each: the spec
+/// breaks lines inside paragraphs and writes `<br/>` for a break.
+fn paragraphs(operation: &Value) -> Vec<String> {
+    let text = operation
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .replace("<br/>", "\n\n");
+    let mut out: Vec<String> = Vec::new();
+    for block in text.split("\n\n") {
+        // A list keeps its lines; other lines join into one.
+        let lines: Vec<&str> = block
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        let mut paragraph = String::new();
+        for line in lines {
+            if line.starts_with("- ") {
+                if !paragraph.is_empty() {
+                    out.push(std::mem::take(&mut paragraph));
+                }
+                out.push(line.to_string());
+            } else {
+                if !paragraph.is_empty() {
+                    paragraph.push(' ');
+                }
+                paragraph.push_str(line);
+            }
+        }
+        if !paragraph.is_empty() {
+            out.push(paragraph);
+        }
+    }
+    out
 }
 
 fn unhandled(at: &str, what: impl Into<String>) -> GenError {
@@ -314,7 +359,9 @@ pub(crate) fn plan_all(
             .and_then(Value::as_object)
             .map(|r| r.keys().collect())
             .unwrap_or_default();
-        let answer = if last_ident(&success) == "ByteStream" {
+        let answer = if row.method == "HEAD" && statuses.iter().any(|s| *s == "404") {
+            Answer::Exists
+        } else if last_ident(&success) == "ByteStream" {
             Answer::Bytes
         } else if statuses.iter().any(|s| *s == "204") && statuses.iter().any(|s| *s == "200") {
             Answer::OptionalJson(success)
@@ -327,11 +374,19 @@ pub(crate) fn plan_all(
             .unwrap_or(id)
             .trim()
             .to_string();
+        let tag = operation
+            .pointer("/tags/0")
+            .and_then(Value::as_str)
+            .ok_or_else(|| unhandled(&op.pointer, "no tag"))?
+            .to_string();
         plans.push(Plan {
             operation_id: id.to_string(),
             http: row.method.clone(),
             path: row.path.clone(),
             summary,
+            description: paragraphs(operation),
+            tag,
+            deprecated: operation.get("deprecated").and_then(Value::as_bool) == Some(true),
             method,
             builder: builder_name,
             inputs,
