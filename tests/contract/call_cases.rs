@@ -416,7 +416,7 @@ pub fn call_case<'a>(
                         .author("15550100000")
                         .from_me(true)
                         .sort(
-                            serde_json::from_str::<types::GetMessagesSort>("\"asc\"")
+                            serde_json::from_str::<types::Sort>("\"asc\"")
                                 .expect("a sample of the spec"),
                         )
                         .await
@@ -441,9 +441,7 @@ pub fn call_case<'a>(
                         .author("15550100000")
                         .from_me(true)
                         .sort(
-                            serde_json::from_str::<
-                                types::GetMessagesByChatIdSort,
-                            >("\"asc\"")
+                            serde_json::from_str::<types::Sort>("\"asc\"")
                                 .expect("a sample of the spec"),
                         )
                         .await
@@ -1338,15 +1336,15 @@ pub fn call_case<'a>(
                 })
             }
             ("getPresence", false) => {
-                Box::pin(async move { wa.get_presence("xxxx").await.map(drop) })
+                Box::pin(async move { wa.get_presence("15550100000").await.map(drop) })
             }
             ("getPresence", true) => {
-                Box::pin(async move { wa.get_presence("xxxx").await.map(drop) })
+                Box::pin(async move { wa.get_presence("15550100000").await.map(drop) })
             }
             ("sendPresence", false) => {
                 Box::pin(async move {
                     wa.send_presence(
-                            "xxxx",
+                            "15550100000",
                             serde_json::from_str::<
                                 types::SendPresenceRequestPresence,
                             >("\"typing\"")
@@ -1359,7 +1357,7 @@ pub fn call_case<'a>(
             ("sendPresence", true) => {
                 Box::pin(async move {
                     wa.send_presence(
-                            "xxxx",
+                            "15550100000",
                             serde_json::from_str::<
                                 types::SendPresenceRequestPresence,
                             >("\"typing\"")
@@ -1371,10 +1369,14 @@ pub fn call_case<'a>(
                 })
             }
             ("subscribePresence", false) => {
-                Box::pin(async move { wa.subscribe_presence("xxxx").await.map(drop) })
+                Box::pin(async move {
+                    wa.subscribe_presence("15550100000").await.map(drop)
+                })
             }
             ("subscribePresence", true) => {
-                Box::pin(async move { wa.subscribe_presence("xxxx").await.map(drop) })
+                Box::pin(async move {
+                    wa.subscribe_presence("15550100000").await.map(drop)
+                })
             }
             ("getGroups", false) => {
                 Box::pin(async move { wa.get_groups().await.map(drop) })
@@ -1878,7 +1880,7 @@ pub fn call_case<'a>(
                         .cursor("xxxx")
                         .count(1)
                         .sort(
-                            serde_json::from_str::<types::FindNewsletterSort>("\"asc\"")
+                            serde_json::from_str::<types::Sort>("\"asc\"")
                                 .expect("a sample of the spec"),
                         )
                         .await
@@ -2178,7 +2180,7 @@ pub fn call_case<'a>(
                         .time_from(1)
                         .time_to(1)
                         .sort(
-                            serde_json::from_str::<types::GetMediaFilesSort>("\"asc\"")
+                            serde_json::from_str::<types::Sort>("\"asc\"")
                                 .expect("a sample of the spec"),
                         )
                         .await
@@ -4773,7 +4775,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
             ("getPresence", false) => {
                 Expected {
                     method: "GET",
-                    path: "/presences/xxxx",
+                    path: "/presences/15550100000",
                     query: vec![],
                     body: None,
                 }
@@ -4781,7 +4783,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
             ("getPresence", true) => {
                 Expected {
                     method: "GET",
-                    path: "/presences/xxxx",
+                    path: "/presences/15550100000",
                     query: vec![],
                     body: None,
                 }
@@ -4789,7 +4791,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
             ("sendPresence", false) => {
                 Expected {
                     method: "PUT",
-                    path: "/presences/xxxx",
+                    path: "/presences/15550100000",
                     query: vec![],
                     body: Some(
                         serde_json::to_value(
@@ -4805,7 +4807,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
             ("sendPresence", true) => {
                 Expected {
                     method: "PUT",
-                    path: "/presences/xxxx",
+                    path: "/presences/15550100000",
                     query: vec![],
                     body: Some(
                         serde_json::to_value(
@@ -4821,7 +4823,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
             ("subscribePresence", false) => {
                 Expected {
                     method: "POST",
-                    path: "/presences/xxxx",
+                    path: "/presences/15550100000",
                     query: vec![],
                     body: None,
                 }
@@ -4829,7 +4831,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
             ("subscribePresence", true) => {
                 Expected {
                     method: "POST",
-                    path: "/presences/xxxx",
+                    path: "/presences/15550100000",
                     query: vec![],
                     body: None,
                 }

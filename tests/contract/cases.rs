@@ -3059,7 +3059,7 @@ pub async fn call_with_everything(
                             )
                             .from_me(true)
                             .sort(
-                                serde_json::from_str::<types::GetMessagesSort>("\"asc\"")
+                                serde_json::from_str::<types::Sort>("\"asc\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -3090,9 +3090,7 @@ pub async fn call_with_everything(
                             )
                             .from_me(true)
                             .sort(
-                                serde_json::from_str::<
-                                    types::GetMessagesByChatIdSort,
-                                >("\"asc\"")
+                                serde_json::from_str::<types::Sort>("\"asc\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -4649,7 +4647,7 @@ pub async fn call_with_everything(
                             .cursor("xxxx".to_string())
                             .count(::std::num::NonZeroU64::new(1).expect("not zero"))
                             .sort(
-                                serde_json::from_str::<types::FindNewsletterSort>("\"asc\"")
+                                serde_json::from_str::<types::Sort>("\"asc\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -4984,7 +4982,7 @@ pub async fn call_with_everything(
                             .time_from(1)
                             .time_to(1)
                             .sort(
-                                serde_json::from_str::<types::GetMediaFilesSort>("\"asc\"")
+                                serde_json::from_str::<types::Sort>("\"asc\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()

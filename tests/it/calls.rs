@@ -752,3 +752,39 @@ async fn a_yes_no_question_answers_a_bool_and_404_is_no() {
         "any other answer is an error: {error:?}"
     );
 }
+
+#[tokio::test]
+async fn a_presence_names_a_person_by_bare_digits_and_a_group_by_its_id() {
+    let server = server().await;
+    let wa = whapi(&server);
+    let typing = whapi_ext::types::SendPresenceRequestPresence::Typing;
+
+    wa.send_presence("+1 (555) 010-0001", typing).await.unwrap();
+    wa.send_presence("15550100001@s.whatsapp.net", typing)
+        .await
+        .unwrap();
+    wa.send_presence("120363025343298765@g.us", typing)
+        .await
+        .unwrap();
+
+    let paths: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.url.path().to_string())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/presences/15550100001",
+            "/presences/15550100001",
+            "/presences/120363025343298765@g.us"
+        ],
+        "the live service refuses a person's chat id here"
+    );
+    assert!(
+        wa.send_presence("not a chat", typing).await.is_err(),
+        "checked as a chat id"
+    );
+}

@@ -3049,62 +3049,6 @@ Known values: `UNKNOWN`, `GOING`, `NOT_GOING`.*/
             value.parse()
         }
     }
-    ///`FindNewsletterSort`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub enum FindNewsletterSort {
-        #[serde(rename = "asc")]
-        Asc,
-        #[serde(rename = "desc")]
-        Desc,
-    }
-    impl ::std::fmt::Display for FindNewsletterSort {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Asc => f.write_str("asc"),
-                Self::Desc => f.write_str("desc"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for FindNewsletterSort {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "asc" => Ok(Self::Asc),
-                "desc" => Ok(Self::Desc),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for FindNewsletterSort {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for FindNewsletterSort {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`ForwardMessage`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -3120,174 +3064,6 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     impl ForwardMessage {
         pub fn builder() -> builder::ForwardMessage {
             Default::default()
-        }
-    }
-    ///`GetMediaFilesSort`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub enum GetMediaFilesSort {
-        #[serde(rename = "asc")]
-        Asc,
-        #[serde(rename = "desc")]
-        Desc,
-    }
-    impl ::std::fmt::Display for GetMediaFilesSort {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Asc => f.write_str("asc"),
-                Self::Desc => f.write_str("desc"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for GetMediaFilesSort {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "asc" => Ok(Self::Asc),
-                "desc" => Ok(Self::Desc),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for GetMediaFilesSort {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for GetMediaFilesSort {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///`GetMessagesByChatIdSort`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub enum GetMessagesByChatIdSort {
-        #[serde(rename = "asc")]
-        Asc,
-        #[serde(rename = "desc")]
-        Desc,
-    }
-    impl ::std::fmt::Display for GetMessagesByChatIdSort {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Asc => f.write_str("asc"),
-                Self::Desc => f.write_str("desc"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for GetMessagesByChatIdSort {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "asc" => Ok(Self::Asc),
-                "desc" => Ok(Self::Desc),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for GetMessagesByChatIdSort {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for GetMessagesByChatIdSort {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///`GetMessagesSort`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub enum GetMessagesSort {
-        #[serde(rename = "asc")]
-        Asc,
-        #[serde(rename = "desc")]
-        Desc,
-    }
-    impl ::std::fmt::Display for GetMessagesSort {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Asc => f.write_str("asc"),
-                Self::Desc => f.write_str("desc"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for GetMessagesSort {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "asc" => Ok(Self::Asc),
-                "desc" => Ok(Self::Desc),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for GetMessagesSort {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for GetMessagesSort {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///`GetNewsletterUserRole`
@@ -9948,6 +9724,62 @@ Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@((
     impl SizeReceived {
         pub fn builder() -> builder::SizeReceived {
             Default::default()
+        }
+    }
+    ///`Sort`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub enum Sort {
+        #[serde(rename = "asc")]
+        Asc,
+        #[serde(rename = "desc")]
+        Desc,
+    }
+    impl ::std::fmt::Display for Sort {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Asc => f.write_str("asc"),
+                Self::Desc => f.write_str("desc"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for Sort {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "asc" => Ok(Self::Asc),
+                "desc" => Ok(Self::Desc),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Sort {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Sort {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///`Star`
@@ -44175,7 +44007,7 @@ pub mod builder {
         from_me: Result<Option<bool>, String>,
         normal_types: Result<Option<bool>, String>,
         offset: Result<Option<i64>, String>,
-        sort: Result<Option<types::GetMessagesSort>, String>,
+        sort: Result<Option<types::Sort>, String>,
         time_from: Result<Option<i64>, String>,
         time_to: Result<Option<i64>, String>,
     }
@@ -44248,14 +44080,12 @@ pub mod builder {
         }
         pub fn sort<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GetMessagesSort>,
+            V: std::convert::TryInto<types::Sort>,
         {
             self.sort = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `GetMessagesSort` for sort failed".to_string()
-                });
+                .map_err(|_| "conversion to `Sort` for sort failed".to_string());
             self
         }
         pub fn time_from<V>(mut self, value: V) -> Self
@@ -44409,7 +44239,7 @@ pub mod builder {
         from_me: Result<Option<bool>, String>,
         normal_types: Result<Option<bool>, String>,
         offset: Result<Option<i64>, String>,
-        sort: Result<Option<types::GetMessagesByChatIdSort>, String>,
+        sort: Result<Option<types::Sort>, String>,
         time_from: Result<Option<i64>, String>,
         time_to: Result<Option<i64>, String>,
     }
@@ -44492,14 +44322,12 @@ pub mod builder {
         }
         pub fn sort<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GetMessagesByChatIdSort>,
+            V: std::convert::TryInto<types::Sort>,
         {
             self.sort = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `GetMessagesByChatIdSort` for sort failed".to_string()
-                });
+                .map_err(|_| "conversion to `Sort` for sort failed".to_string());
             self
         }
         pub fn time_from<V>(mut self, value: V) -> Self
@@ -52166,7 +51994,7 @@ pub mod builder {
         cursor: Result<Option<::std::string::String>, String>,
         newsletter_field: Result<Option<types::FindNewsletterNewsletterField>, String>,
         search: Result<Option<::std::string::String>, String>,
-        sort: Result<Option<types::FindNewsletterSort>, String>,
+        sort: Result<Option<types::Sort>, String>,
     }
     impl<'a> FindNewsletter<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -52247,14 +52075,12 @@ pub mod builder {
         }
         pub fn sort<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::FindNewsletterSort>,
+            V: std::convert::TryInto<types::Sort>,
         {
             self.sort = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `FindNewsletterSort` for sort failed".to_string()
-                });
+                .map_err(|_| "conversion to `Sort` for sort failed".to_string());
             self
         }
         ///Sends a `GET` request to `/newsletters/find`
@@ -53865,7 +53691,7 @@ pub mod builder {
         client: &'a super::Client,
         count: Result<Option<::std::num::NonZeroU64>, String>,
         offset: Result<Option<i64>, String>,
-        sort: Result<Option<types::GetMediaFilesSort>, String>,
+        sort: Result<Option<types::Sort>, String>,
         time_from: Result<Option<i64>, String>,
         time_to: Result<Option<i64>, String>,
     }
@@ -53905,14 +53731,12 @@ pub mod builder {
         }
         pub fn sort<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GetMediaFilesSort>,
+            V: std::convert::TryInto<types::Sort>,
         {
             self.sort = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `GetMediaFilesSort` for sort failed".to_string()
-                });
+                .map_err(|_| "conversion to `Sort` for sort failed".to_string());
             self
         }
         pub fn time_from<V>(mut self, value: V) -> Self

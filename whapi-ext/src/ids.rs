@@ -388,6 +388,16 @@ impl ChatId {
     }
 }
 
+/// A checked chat id in the form for a parameter that takes a contact or a
+/// chat: a person's chat as the contact's bare digits, any other chat as it
+/// is. The live service's presences refuse `…@s.whatsapp.net` there.
+pub(crate) fn contact_or_chat(chat: String) -> String {
+    match chat.strip_suffix("@s.whatsapp.net") {
+        Some(digits) => digits.to_string(),
+        None => chat,
+    }
+}
+
 impl From<ContactId> for ChatId {
     fn from(contact: ContactId) -> Self {
         Self(format!("{}@s.whatsapp.net", contact.0))

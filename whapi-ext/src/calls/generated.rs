@@ -1071,9 +1071,9 @@ impl<'a> GetMessages<'a> {
     }
     /// Order for items in request
     #[inline]
-    pub fn sort(mut self, value: impl Into<types::GetMessagesSort>) -> Self {
+    pub fn sort(mut self, value: impl Into<types::Sort>) -> Self {
         {
-            let v = ::std::convert::Into::<types::GetMessagesSort>::into(value);
+            let v = ::std::convert::Into::<types::Sort>::into(value);
             let v = v;
             self.op = self.op.sort(v);
         }
@@ -1205,9 +1205,9 @@ impl<'a> GetMessagesByChatId<'a> {
     }
     /// Order for items in request
     #[inline]
-    pub fn sort(mut self, value: impl Into<types::GetMessagesByChatIdSort>) -> Self {
+    pub fn sort(mut self, value: impl Into<types::Sort>) -> Self {
         {
-            let v = ::std::convert::Into::<types::GetMessagesByChatIdSort>::into(value);
+            let v = ::std::convert::Into::<types::Sort>::into(value);
             let v = v;
             self.op = self.op.sort(v);
         }
@@ -8241,9 +8241,9 @@ impl<'a> FindNewsletter<'a> {
     }
     /// Order for items in request
     #[inline]
-    pub fn sort(mut self, value: impl Into<types::FindNewsletterSort>) -> Self {
+    pub fn sort(mut self, value: impl Into<types::Sort>) -> Self {
         {
-            let v = ::std::convert::Into::<types::FindNewsletterSort>::into(value);
+            let v = ::std::convert::Into::<types::Sort>::into(value);
             let v = v;
             self.op = self.op.sort(v);
         }
@@ -9331,9 +9331,9 @@ impl<'a> GetMediaFiles<'a> {
     }
     /// Order for items in request
     #[inline]
-    pub fn sort(mut self, value: impl Into<types::GetMediaFilesSort>) -> Self {
+    pub fn sort(mut self, value: impl Into<types::Sort>) -> Self {
         {
-            let v = ::std::convert::Into::<types::GetMediaFilesSort>::into(value);
+            let v = ::std::convert::Into::<types::Sort>::into(value);
             let v = v;
             self.op = self.op.sort(v);
         }
@@ -14026,15 +14026,14 @@ impl Whapi {
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetPresence`].
     #[inline]
-    pub fn get_presence(&self, entry_id: impl Into<String>) -> GetPresence<'_> {
+    pub fn get_presence(&self, entry_id: impl IntoId<ids::ChatId>) -> GetPresence<'_> {
         #[allow(unused_mut)]
         let mut this = GetPresence {
             call: Call::new(self),
             op: self.raw().get_presence(),
         };
-        {
-            let v = this.call.token("entry_id", entry_id);
-            let v = <::std::string::String>::from(v);
+        if let Some(v) = this.call.id::<ids::ChatId>("entry_id", entry_id) {
+            let v = <::std::string::String>::from(ids::contact_or_chat(v));
             this.op = this.op.entry_id(v);
         }
         this
@@ -14048,7 +14047,7 @@ impl Whapi {
     #[inline]
     pub fn send_presence(
         &self,
-        entry_id: impl Into<String>,
+        entry_id: impl IntoId<ids::ChatId>,
         presence: impl Into<types::SendPresenceRequestPresence>,
     ) -> SendPresence<'_> {
         #[allow(unused_mut)]
@@ -14057,9 +14056,8 @@ impl Whapi {
             op: self.raw().send_presence(),
             body: types::SendPresenceRequest::builder(),
         };
-        {
-            let v = this.call.token("entry_id", entry_id);
-            let v = <::std::string::String>::from(v);
+        if let Some(v) = this.call.id::<ids::ChatId>("entry_id", entry_id) {
+            let v = <::std::string::String>::from(ids::contact_or_chat(v));
             this.op = this.op.entry_id(v);
         }
         {
@@ -14079,16 +14077,15 @@ impl Whapi {
     #[inline]
     pub fn subscribe_presence(
         &self,
-        entry_id: impl Into<String>,
+        entry_id: impl IntoId<ids::ChatId>,
     ) -> SubscribePresence<'_> {
         #[allow(unused_mut)]
         let mut this = SubscribePresence {
             call: Call::new(self),
             op: self.raw().subscribe_presence(),
         };
-        {
-            let v = this.call.token("entry_id", entry_id);
-            let v = <::std::string::String>::from(v);
+        if let Some(v) = this.call.id::<ids::ChatId>("entry_id", entry_id) {
+            let v = <::std::string::String>::from(ids::contact_or_chat(v));
             this.op = this.op.entry_id(v);
         }
         this

@@ -10,7 +10,7 @@
 //! // The first 1,000 messages of one chat since a time, newest first.
 //! let mut messages = wa
 //!     .messages_in_chat("120363025343298765@g.us")
-//!     .filter(|b| b.time_from(1_700_000_000).sort(whapi_ext::raw::types::GetMessagesByChatIdSort::Desc))
+//!     .filter(|b| b.time_from(1_700_000_000).sort(whapi_ext::raw::types::Sort::Desc))
 //!     .limit(1_000)
 //!     .items();
 //! while let Some(message) = messages.try_next().await? {
@@ -176,12 +176,12 @@ impl<'a, B: Send + 'a, L: ListResponse> List<'a, B, L> {
     /// ```no_run
     /// # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
     /// use futures_util::TryStreamExt;
-    /// use whapi_ext::raw::types::GetMessagesByChatIdSort;
+    /// use whapi_ext::raw::types::Sort;
     ///
     /// // The closure gets the raw client's request builder of the operation.
     /// let since_november: Vec<_> = wa
     ///     .messages_in_chat("15550100000")
-    ///     .filter(|b| b.time_from(1_761_955_200).sort(GetMessagesByChatIdSort::Asc))
+    ///     .filter(|b| b.time_from(1_761_955_200).sort(Sort::Asc))
     ///     .items()
     ///     .try_collect()
     ///     .await?;

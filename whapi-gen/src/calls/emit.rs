@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use super::kinds::{Kind, Limit};
+use super::kinds::{IdKind, Kind, Limit};
 use super::plan::{Answer, Input, Place, Plan};
 use crate::raw_client::{generic_arg, qualified};
 
@@ -93,6 +93,7 @@ fn apply(plan: &Plan, input: &Input, value: &TokenStream, recv: &TokenStream) ->
     };
     // What the client's setter takes.
     let finish = match &input.class.kind {
+        Kind::Id(IdKind::ContactOrChat) => quote!(<#raw>::from(ids::contact_or_chat(v))),
         Kind::Id(_) | Kind::Token => quote!(<#raw>::from(v)),
         Kind::Ids(_) | Kind::Tokens => quote!(v.into_iter().map(<#item>::from).collect::<Vec<_>>()),
         Kind::JoinedIds(_) => quote!(v.join(",")),

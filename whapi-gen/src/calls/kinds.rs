@@ -19,6 +19,10 @@ pub(crate) enum IdKind {
     Media,
     Newsletter,
     Label,
+    /// A chat, but a person's chat goes as the contact id (bare digits), as
+    /// the live service wants it where the spec takes either
+    /// (`PUT /presences/{EntryID}` refuses `…@s.whatsapp.net`).
+    ContactOrChat,
 }
 
 impl IdKind {
@@ -32,6 +36,7 @@ impl IdKind {
             IdKind::Media => "MediaId",
             IdKind::Newsletter => "NewsletterId",
             IdKind::Label => "LabelId",
+            IdKind::ContactOrChat => "ChatId",
         }
     }
 
@@ -120,6 +125,26 @@ fn id_kind(spec: &Value, schema: &Value) -> Option<IdKind> {
             return Some(kind);
         }
         return id_kind(spec, schemas.get(target)?);
+    }
+    // A union of id schemas the normalizer collapsed into a string.
+    if let Some(names) = schema
+        .get(crate::normalize::ONE_OF)
+        .and_then(Value::as_array)
+    {
+        let kinds: Vec<IdKind> = names
+            .iter()
+            .filter_map(Value::as_str)
+            .filter_map(IdKind::of_schema)
+            .collect();
+        if kinds.len() == names.len() {
+            return match kinds.as_slice() {
+                [one] => Some(*one),
+                _ if kinds.contains(&IdKind::Contact) && kinds.contains(&IdKind::Chat) => {
+                    Some(IdKind::ContactOrChat)
+                }
+                _ => None,
+            };
+        }
     }
     let pattern = schema.get("pattern")?;
     schemas

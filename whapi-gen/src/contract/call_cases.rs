@@ -8,7 +8,7 @@ use quote::{format_ident, quote};
 use serde_json::{json, Map, Value};
 
 use super::{sample_with, Fields};
-use crate::calls::{Kind, Place, Plan};
+use crate::calls::{IdKind, Kind, Place, Plan};
 use crate::raw_client::qualified;
 use crate::GenError;
 
@@ -21,16 +21,17 @@ const HEADER: &str = "\
 ";
 
 /// A value of each id kind that `whapi_ext::ids` keeps as it is and the
-/// spec's patterns accept.
-fn id_sample(type_name: &str) -> &'static str {
-    match type_name {
-        "ChatId" => "15550100000@s.whatsapp.net",
-        "ContactId" => "15550100000",
-        "GroupId" => "120363025343298765@g.us",
-        "MessageId" => "PsobWy36679._7w-wKmB9tMeGQ",
-        "MediaId" => "jpeg-0123abcd",
-        "NewsletterId" => "120363000000000000@newsletter",
-        _ => "1",
+/// spec's patterns accept; a contact-or-chat id goes on the wire as the
+/// digits a person's chat is built from.
+fn id_sample(kind: IdKind) -> &'static str {
+    match kind {
+        IdKind::Chat => "15550100000@s.whatsapp.net",
+        IdKind::Contact | IdKind::ContactOrChat => "15550100000",
+        IdKind::Group => "120363025343298765@g.us",
+        IdKind::Message => "PsobWy36679._7w-wKmB9tMeGQ",
+        IdKind::Media => "jpeg-0123abcd",
+        IdKind::Newsletter => "120363000000000000@newsletter",
+        IdKind::Label => "1",
     }
 }
 
@@ -50,9 +51,9 @@ fn sample(
             .max(1) as usize
     };
     Ok(match &input.class.kind {
-        Kind::Id(id) => json!(id_sample(id.type_name())),
+        Kind::Id(id) => json!(id_sample(*id)),
         Kind::Ids(id) | Kind::JoinedIds(id) => {
-            json!(vec![id_sample(id.type_name()); count(&input.schema)])
+            json!(vec![id_sample(*id); count(&input.schema)])
         }
         Kind::Media => json!(MEDIA_URL),
         _ => sample_with(spec, &input.schema, &at, 0, fields)?,

@@ -9,7 +9,7 @@
 mod conform;
 mod rules;
 
-pub(crate) use rules::{sample_for, BOXED};
+pub(crate) use rules::{sample_for, BOXED, ONE_OF};
 
 use serde_json::Value;
 

@@ -11,6 +11,7 @@ mod query_arrays;
 mod query_integers;
 mod request_content;
 mod response_copies;
+mod shared_parameter_enums;
 mod shared_types;
 mod spec_fixes;
 mod string_unions;
@@ -22,6 +23,7 @@ use super::{Phase, Rule};
 
 pub(crate) use boxed_types::BOXED;
 pub(crate) use pattern_examples::sample_for;
+pub(crate) use string_unions::ONE_OF;
 
 /// Every rule, in the order it runs.
 pub static ALL: &[Rule] = &[
@@ -47,6 +49,7 @@ pub static ALL: &[Rule] = &[
     lenient_responses::OPEN_FORMATS,
     lenient_responses::OPTIONAL_FIELDS,
     lenient_responses::OPEN_ENUMS,
+    shared_parameter_enums::RULE,
     shared_types::RULE,
     boxed_types::RULE,
 ];

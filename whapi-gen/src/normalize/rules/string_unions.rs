@@ -13,9 +13,13 @@ pub const RULE: Rule = Rule {
 URL, base64 data or a media id, all strings). Every string matches several arms, so a `oneOf` \
 validator rejects every media send, and an untagged enum always decodes the first arm. Such a \
 union is the string it is: it becomes `type: string`, and the description lists what the string \
-may hold.",
+may hold (and `x-whapi-one-of` the arms' schema names, so that a contact-or-chat id is still an id \
+to the generator).",
     apply: string_unions_as_string,
 };
+
+/// Where a collapsed union of named schemas keeps their names.
+pub(crate) const ONE_OF: &str = "x-whapi-one-of";
 
 /// The arm's description, or its schema name.
 fn arm_label(spec: &Value, arm: &Value) -> String {
@@ -64,6 +68,16 @@ fn string_unions_as_string(spec: &mut Value) -> Result<Vec<String>, GenError> {
                 .map(|d| format!("{}\n\n", d.trim_end()))
                 .unwrap_or_default();
             text.push_str(&format!("One of:\n{}", kinds.join("\n")));
+            // The arms' names stay readable to the generator (an id that
+            // is a contact or a chat is still an id).
+            let names: Vec<&str> = arms
+                .iter()
+                .filter_map(|a| a.get("$ref").and_then(Value::as_str))
+                .filter_map(|r| r.rsplit('/').next())
+                .collect();
+            if names.len() == arms.len() {
+                map.insert(ONE_OF.into(), json!(names));
+            }
             map.shift_remove(key);
             map.insert("type".into(), json!("string"));
             map.insert("description".into(), json!(text));
@@ -93,6 +107,7 @@ mod tests {
         assert_eq!(media["type"], "string");
         assert!(media.get("oneOf").is_none());
         assert_eq!(media["description"], "One of:\n- `Url`: A URL\n- `Id`");
+        assert_eq!(media[ONE_OF], json!(["Url", "Id"]), "the arms' names stay");
     }
 
     #[test]
