@@ -243,8 +243,12 @@ pub fn call_case<'a>(
             ("updateChannelSettings", true) => {
                 Box::pin(async move {
                     wa.update_channel_settings()
-                        .callback_backoff_delay_ms(3000.0)
-                        .max_callback_backoff_delay_ms(600000.0)
+                        .callback_backoff_delay_ms(
+                            ::std::time::Duration::from_millis(3000),
+                        )
+                        .max_callback_backoff_delay_ms(
+                            ::std::time::Duration::from_millis(600000),
+                        )
                         .callback_persist(true)
                         .media(
                             serde_json::from_str::<
@@ -410,8 +414,14 @@ pub fn call_case<'a>(
                     wa.get_messages()
                         .count(1)
                         .offset(1)
-                        .time_from(1)
-                        .time_to(1)
+                        .time_from(
+                            ::std::time::UNIX_EPOCH
+                                + ::std::time::Duration::from_secs(1700000000),
+                        )
+                        .time_to(
+                            ::std::time::UNIX_EPOCH
+                                + ::std::time::Duration::from_secs(1700000000),
+                        )
                         .normal_types(true)
                         .author("15550100000")
                         .from_me(true)
@@ -435,8 +445,14 @@ pub fn call_case<'a>(
                     wa.get_messages_by_chat_id("15550100000@s.whatsapp.net")
                         .count(1)
                         .offset(1)
-                        .time_from(1)
-                        .time_to(1)
+                        .time_from(
+                            ::std::time::UNIX_EPOCH
+                                + ::std::time::Duration::from_secs(1700000000),
+                        )
+                        .time_to(
+                            ::std::time::UNIX_EPOCH
+                                + ::std::time::Duration::from_secs(1700000000),
+                        )
                         .normal_types(true)
                         .author("15550100000")
                         .from_me(true)
@@ -460,7 +476,7 @@ pub fn call_case<'a>(
                     wa.send_message_text("15550100000@s.whatsapp.net", "xxxx")
                         .quoted("PsobWy36679._7w-wKmB9tMeGQ")
                         .edit("PsobWy36679._7w-wKmB9tMeGQ")
-                        .typing_time(1.0)
+                        .typing_time(::std::time::Duration::from_secs(2))
                         .no_link_preview(true)
                         .wide_link_preview(true)
                         .mentions(["15550100000@s.whatsapp.net"])
@@ -583,7 +599,7 @@ pub fn call_case<'a>(
                         .mime_type("xxxx")
                         .no_encode(true)
                         .no_cache(true)
-                        .seconds(1)
+                        .seconds(::std::time::Duration::from_secs(2))
                         .background_color("#FFAA00")
                         .await
                         .map(drop)
@@ -604,8 +620,8 @@ pub fn call_case<'a>(
                         .mime_type("xxxx")
                         .no_encode(true)
                         .no_cache(true)
-                        .seconds(1)
-                        .recording_time(1.0)
+                        .seconds(::std::time::Duration::from_secs(2))
+                        .recording_time(::std::time::Duration::from_secs(2))
                         .waveform("xxxx")
                         .await
                         .map(drop)
@@ -914,7 +930,7 @@ pub fn call_case<'a>(
                         .preview("xxxx")
                         .width(1)
                         .height(1)
-                        .seconds(1)
+                        .seconds(::std::time::Duration::from_secs(2))
                         .contacts(["15550100000"])
                         .exclude_contacts(["15550100000"])
                         .background_color("#FFAA00")
@@ -940,7 +956,7 @@ pub fn call_case<'a>(
                         .mime_type("xxxx")
                         .no_encode(true)
                         .no_cache(true)
-                        .seconds(1)
+                        .seconds(::std::time::Duration::from_secs(2))
                         .width(1)
                         .height(1)
                         .contacts(["15550100000"])
@@ -1022,8 +1038,8 @@ pub fn call_case<'a>(
                         .autoplay(true)
                         .animated(true)
                         .filename("xxxx")
-                        .seconds(1)
-                        .recording_time(1)
+                        .seconds(::std::time::Duration::from_secs(2))
+                        .recording_time(::std::time::Duration::from_secs(2))
                         .waveform("xxxx")
                         .mentions(["15550100000@s.whatsapp.net"])
                         .view_once(true)
@@ -1202,7 +1218,10 @@ pub fn call_case<'a>(
                 Box::pin(async move {
                     wa.patch_chat("15550100000@s.whatsapp.net")
                         .pin(true)
-                        .mute_until(1)
+                        .mute_until(
+                            ::std::time::UNIX_EPOCH
+                                + ::std::time::Duration::from_secs(1700000000),
+                        )
                         .mark_unread(true)
                         .ephemeral(
                             serde_json::from_str::<
@@ -1363,7 +1382,7 @@ pub fn call_case<'a>(
                             >("\"typing\"")
                                 .expect("a sample of the spec"),
                         )
-                        .delay(1.0)
+                        .delay(::std::time::Duration::from_secs(2))
                         .await
                         .map(drop)
                 })
@@ -1707,8 +1726,14 @@ pub fn call_case<'a>(
                     wa.get_stories()
                         .count(1)
                         .offset(1)
-                        .time_from(1)
-                        .time_to(1)
+                        .time_from(
+                            ::std::time::UNIX_EPOCH
+                                + ::std::time::Duration::from_secs(1700000000),
+                        )
+                        .time_to(
+                            ::std::time::UNIX_EPOCH
+                                + ::std::time::Duration::from_secs(1700000000),
+                        )
                         .normal_types(true)
                         .author("15550100000")
                         .from_me(true)
@@ -1730,7 +1755,7 @@ pub fn call_case<'a>(
                         .preview("xxxx")
                         .width(1)
                         .height(1)
-                        .seconds(1)
+                        .seconds(::std::time::Duration::from_secs(2))
                         .contacts(["15550100000"])
                         .exclude_contacts(["15550100000"])
                         .background_color("#FFAA00")
@@ -1793,7 +1818,7 @@ pub fn call_case<'a>(
                         .mime_type("xxxx")
                         .no_encode(true)
                         .no_cache(true)
-                        .seconds(1)
+                        .seconds(::std::time::Duration::from_secs(2))
                         .width(1)
                         .height(1)
                         .contacts(["15550100000"])
@@ -2177,8 +2202,14 @@ pub fn call_case<'a>(
                     wa.get_media_files()
                         .count(1)
                         .offset(1)
-                        .time_from(1)
-                        .time_to(1)
+                        .time_from(
+                            ::std::time::UNIX_EPOCH
+                                + ::std::time::Duration::from_secs(1700000000),
+                        )
+                        .time_to(
+                            ::std::time::UNIX_EPOCH
+                                + ::std::time::Duration::from_secs(1700000000),
+                        )
                         .sort(
                             serde_json::from_str::<types::Sort>("\"asc\"")
                                 .expect("a sample of the spec"),
@@ -2827,16 +2858,29 @@ pub fn call_case<'a>(
             }
             ("createEvent", false) => {
                 Box::pin(async move {
-                    wa.create_event("15550100000@s.whatsapp.net", "xxxx", 1.0)
+                    wa.create_event(
+                            "15550100000@s.whatsapp.net",
+                            "xxxx",
+                            ::std::time::UNIX_EPOCH
+                                + ::std::time::Duration::from_secs(1700000000),
+                        )
                         .await
                         .map(drop)
                 })
             }
             ("createEvent", true) => {
                 Box::pin(async move {
-                    wa.create_event("15550100000@s.whatsapp.net", "xxxx", 1.0)
+                    wa.create_event(
+                            "15550100000@s.whatsapp.net",
+                            "xxxx",
+                            ::std::time::UNIX_EPOCH
+                                + ::std::time::Duration::from_secs(1700000000),
+                        )
                         .description("xxxx")
-                        .end_time(1.0)
+                        .end_time(
+                            ::std::time::UNIX_EPOCH
+                                + ::std::time::Duration::from_secs(1700000000),
+                        )
                         .degrees_latitude(1.0)
                         .degrees_longitude(1.0)
                         .location_name("xxxx")
@@ -2870,10 +2914,24 @@ pub fn call_case<'a>(
                 })
             }
             ("createCallEvent", false) => {
-                Box::pin(async move { wa.create_call_event("xxxx").await.map(drop) })
+                Box::pin(async move {
+                    wa.create_call_event(
+                            ::std::time::UNIX_EPOCH
+                                + ::std::time::Duration::from_secs(1700000000),
+                        )
+                        .await
+                        .map(drop)
+                })
             }
             ("createCallEvent", true) => {
-                Box::pin(async move { wa.create_call_event("xxxx").await.map(drop) })
+                Box::pin(async move {
+                    wa.create_call_event(
+                            ::std::time::UNIX_EPOCH
+                                + ::std::time::Duration::from_secs(1700000000),
+                        )
+                        .await
+                        .map(drop)
+                })
             }
             ("rejectCall", false) => {
                 Box::pin(async move {
@@ -2897,12 +2955,22 @@ pub fn call_case<'a>(
             }
             ("createGroupCallLink", false) => {
                 Box::pin(async move {
-                    wa.create_group_call_link("xxxx").await.map(drop)
+                    wa.create_group_call_link(
+                            ::std::time::UNIX_EPOCH
+                                + ::std::time::Duration::from_secs(1700000000),
+                        )
+                        .await
+                        .map(drop)
                 })
             }
             ("createGroupCallLink", true) => {
                 Box::pin(async move {
-                    wa.create_group_call_link("xxxx").await.map(drop)
+                    wa.create_group_call_link(
+                            ::std::time::UNIX_EPOCH
+                                + ::std::time::Duration::from_secs(1700000000),
+                        )
+                        .await
+                        .map(drop)
                 })
             }
             _ => return None,
@@ -3140,7 +3208,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::Settings,
                                 >(
-                                        "{\"callback_backoff_delay_ms\":3000,\"max_callback_backoff_delay_ms\":600000,\"callback_persist\":true,\"media\":{\"auto_download\":[\"image\"],\"init_avatars\":true},\"webhooks\":[{\"headers\":{},\"url\":\"xxxx\",\"mode\":\"body\",\"events\":[{\"type\":\"messages\",\"method\":\"post\"}]}],\"proxy\":\"socks5://user:pass@127.0.0.1:1080\",\"mobile_proxy\":\"xxxx\",\"offline_mode\":true,\"full_history\":true}",
+                                        "{\"callback_backoff_delay_ms\":3000.0,\"max_callback_backoff_delay_ms\":600000.0,\"callback_persist\":true,\"media\":{\"auto_download\":[\"image\"],\"init_avatars\":true},\"webhooks\":[{\"headers\":{},\"url\":\"xxxx\",\"mode\":\"body\",\"events\":[{\"type\":\"messages\",\"method\":\"post\"}]}],\"proxy\":\"socks5://user:pass@127.0.0.1:1080\",\"mobile_proxy\":\"xxxx\",\"offline_mode\":true,\"full_history\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -3379,9 +3447,9 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                     method: "GET",
                     path: "/messages/list",
                     query: vec![
-                        ("count", "1"), ("offset", "1"), ("time_from", "1"), ("time_to",
-                        "1"), ("normal_types", "true"), ("author", "15550100000"),
-                        ("from_me", "true"), ("sort", "asc")
+                        ("count", "1"), ("offset", "1"), ("time_from", "1700000000"),
+                        ("time_to", "1700000000"), ("normal_types", "true"), ("author",
+                        "15550100000"), ("from_me", "true"), ("sort", "asc")
                     ],
                     body: None,
                 }
@@ -3399,9 +3467,9 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                     method: "GET",
                     path: "/messages/list/15550100000@s.whatsapp.net",
                     query: vec![
-                        ("count", "1"), ("offset", "1"), ("time_from", "1"), ("time_to",
-                        "1"), ("normal_types", "true"), ("author", "15550100000"),
-                        ("from_me", "true"), ("sort", "asc")
+                        ("count", "1"), ("offset", "1"), ("time_from", "1700000000"),
+                        ("time_to", "1700000000"), ("normal_types", "true"), ("author",
+                        "15550100000"), ("from_me", "true"), ("sort", "asc")
                     ],
                     body: None,
                 }
@@ -3434,7 +3502,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::SenderText,
                                 >(
-                                        "{\"to\":\"15550100000@s.whatsapp.net\",\"quoted\":\"PsobWy36679._7w-wKmB9tMeGQ\",\"edit\":\"PsobWy36679._7w-wKmB9tMeGQ\",\"body\":\"xxxx\",\"typing_time\":1,\"no_link_preview\":true,\"wide_link_preview\":true,\"mentions\":[\"15550100000@s.whatsapp.net\"]}",
+                                        "{\"to\":\"15550100000@s.whatsapp.net\",\"quoted\":\"PsobWy36679._7w-wKmB9tMeGQ\",\"edit\":\"PsobWy36679._7w-wKmB9tMeGQ\",\"body\":\"xxxx\",\"typing_time\":2.0,\"no_link_preview\":true,\"wide_link_preview\":true,\"mentions\":[\"15550100000@s.whatsapp.net\"]}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -3614,7 +3682,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::SenderAudio,
                                 >(
-                                        "{\"to\":\"15550100000@s.whatsapp.net\",\"quoted\":\"PsobWy36679._7w-wKmB9tMeGQ\",\"edit\":\"PsobWy36679._7w-wKmB9tMeGQ\",\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"seconds\":1,\"background_color\":\"#FFAA00\"}",
+                                        "{\"to\":\"15550100000@s.whatsapp.net\",\"quoted\":\"PsobWy36679._7w-wKmB9tMeGQ\",\"edit\":\"PsobWy36679._7w-wKmB9tMeGQ\",\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"seconds\":2,\"background_color\":\"#FFAA00\"}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -3650,7 +3718,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::SenderVoice,
                                 >(
-                                        "{\"to\":\"15550100000@s.whatsapp.net\",\"quoted\":\"PsobWy36679._7w-wKmB9tMeGQ\",\"edit\":\"PsobWy36679._7w-wKmB9tMeGQ\",\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"seconds\":1,\"recording_time\":1,\"waveform\":\"xxxx\"}",
+                                        "{\"to\":\"15550100000@s.whatsapp.net\",\"quoted\":\"PsobWy36679._7w-wKmB9tMeGQ\",\"edit\":\"PsobWy36679._7w-wKmB9tMeGQ\",\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"seconds\":2,\"recording_time\":2.0,\"waveform\":\"xxxx\"}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -4038,7 +4106,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::SenderStories,
                                 >(
-                                        "{\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"caption\":\"xxxx\",\"preview\":\"xxxx\",\"width\":1,\"height\":1,\"seconds\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\",\"caption_color\":\"#FFAA00\",\"font_type\":\"SYSTEM\"}",
+                                        "{\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"caption\":\"xxxx\",\"preview\":\"xxxx\",\"width\":1,\"height\":1,\"seconds\":2,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\",\"caption_color\":\"#FFAA00\",\"font_type\":\"SYSTEM\"}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -4072,7 +4140,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::SenderStoriesAudio,
                                 >(
-                                        "{\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"seconds\":1,\"width\":1,\"height\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\"}",
+                                        "{\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"seconds\":2,\"width\":1,\"height\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\"}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -4173,8 +4241,8 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                         "PsobWy36679._7w-wKmB9tMeGQ"), ("edit",
                         "PsobWy36679._7w-wKmB9tMeGQ"), ("caption", "xxxx"), ("preview",
                         "xxxx"), ("width", "1"), ("height", "1"), ("autoplay", "true"),
-                        ("animated", "true"), ("filename", "xxxx"), ("seconds", "1"),
-                        ("recording_time", "1"), ("waveform", "xxxx"), ("mentions",
+                        ("animated", "true"), ("filename", "xxxx"), ("seconds", "2"),
+                        ("recording_time", "2"), ("waveform", "xxxx"), ("mentions",
                         "15550100000@s.whatsapp.net"), ("view_once", "true")
                     ],
                     body: Some(
@@ -4490,7 +4558,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::PatchChatRequest,
                                 >(
-                                        "{\"pin\":true,\"mute_until\":1,\"mark_unread\":true,\"ephemeral\":\"none\"}",
+                                        "{\"pin\":true,\"mute_until\":1700000000,\"mark_unread\":true,\"ephemeral\":\"none\"}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -4813,7 +4881,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                         serde_json::to_value(
                                 serde_json::from_str::<
                                     types::SendPresenceRequest,
-                                >("{\"presence\":\"typing\",\"delay\":1}")
+                                >("{\"presence\":\"typing\",\"delay\":2.0}")
                                     .expect("a sample of the spec"),
                             )
                             .expect("serializable"),
@@ -5383,9 +5451,9 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                     method: "GET",
                     path: "/stories",
                     query: vec![
-                        ("count", "1"), ("offset", "1"), ("time_from", "1"), ("time_to",
-                        "1"), ("normal_types", "true"), ("author", "15550100000"),
-                        ("from_me", "true")
+                        ("count", "1"), ("offset", "1"), ("time_from", "1700000000"),
+                        ("time_to", "1700000000"), ("normal_types", "true"), ("author",
+                        "15550100000"), ("from_me", "true")
                     ],
                     body: None,
                 }
@@ -5414,7 +5482,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::SenderStories,
                                 >(
-                                        "{\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"caption\":\"xxxx\",\"preview\":\"xxxx\",\"width\":1,\"height\":1,\"seconds\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\",\"caption_color\":\"#FFAA00\",\"font_type\":\"SYSTEM\"}",
+                                        "{\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"caption\":\"xxxx\",\"preview\":\"xxxx\",\"width\":1,\"height\":1,\"seconds\":2,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\",\"caption_color\":\"#FFAA00\",\"font_type\":\"SYSTEM\"}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -5516,7 +5584,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::SenderStoriesAudio,
                                 >(
-                                        "{\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"seconds\":1,\"width\":1,\"height\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\"}",
+                                        "{\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"seconds\":2,\"width\":1,\"height\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\"}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -5979,8 +6047,8 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                     method: "GET",
                     path: "/media",
                     query: vec![
-                        ("count", "1"), ("offset", "1"), ("time_from", "1"), ("time_to",
-                        "1"), ("sort", "asc")
+                        ("count", "1"), ("offset", "1"), ("time_from", "1700000000"),
+                        ("time_to", "1700000000"), ("sort", "asc")
                     ],
                     body: None,
                 }
@@ -6989,7 +7057,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::CreateEventRequest,
                                 >(
-                                        "{\"to\":\"15550100000@s.whatsapp.net\",\"title\":\"xxxx\",\"startTime\":1}",
+                                        "{\"to\":\"15550100000@s.whatsapp.net\",\"title\":\"xxxx\",\"startTime\":1700000000.0}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -7007,7 +7075,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::CreateEventRequest,
                                 >(
-                                        "{\"to\":\"15550100000@s.whatsapp.net\",\"title\":\"xxxx\",\"description\":\"xxxx\",\"startTime\":1,\"endTime\":1,\"degreesLatitude\":1,\"degreesLongitude\":1,\"locationName\":\"xxxx\",\"locationAddress\":\"xxxx\",\"view_once\":true}",
+                                        "{\"to\":\"15550100000@s.whatsapp.net\",\"title\":\"xxxx\",\"description\":\"xxxx\",\"startTime\":1700000000.0,\"endTime\":1700000000.0,\"degreesLatitude\":1,\"degreesLongitude\":1,\"locationName\":\"xxxx\",\"locationAddress\":\"xxxx\",\"view_once\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -7060,7 +7128,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                         serde_json::to_value(
                                 serde_json::from_str::<
                                     types::CreateCallEventRequest,
-                                >("{\"start_time\":\"xxxx\"}")
+                                >("{\"start_time\":\"1700000000\"}")
                                     .expect("a sample of the spec"),
                             )
                             .expect("serializable"),
@@ -7076,7 +7144,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                         serde_json::to_value(
                                 serde_json::from_str::<
                                     types::CreateCallEventRequest,
-                                >("{\"start_time\":\"xxxx\"}")
+                                >("{\"start_time\":\"1700000000\"}")
                                     .expect("a sample of the spec"),
                             )
                             .expect("serializable"),
@@ -7156,7 +7224,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                         serde_json::to_value(
                                 serde_json::from_str::<
                                     types::CreateGroupCallLinkRequest,
-                                >("{\"start_time\":\"xxxx\"}")
+                                >("{\"start_time\":\"1700000000\"}")
                                     .expect("a sample of the spec"),
                             )
                             .expect("serializable"),
@@ -7172,7 +7240,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                         serde_json::to_value(
                                 serde_json::from_str::<
                                     types::CreateGroupCallLinkRequest,
-                                >("{\"start_time\":\"xxxx\"}")
+                                >("{\"start_time\":\"1700000000\"}")
                                     .expect("a sample of the spec"),
                             )
                             .expect("serializable"),

@@ -221,7 +221,7 @@ async fn a_text_is_one_line_and_sends_exactly_its_fields() {
     let sent = whapi(&server)
         .send_message_text("+1 (555) 010-0000", "hi")
         .quoted("PsobWy36679._7w-wKmB9tMeGQ")
-        .typing_time(2)
+        .typing_time(Duration::from_secs(2))
         .await
         .unwrap();
 
@@ -471,7 +471,7 @@ async fn bad_input_is_refused_before_sending_naming_field_and_rule() {
         (
             "typing_time",
             wa.send_message_text("15550100000", "hi")
-                .typing_time(61)
+                .typing_time(Duration::from_secs(61))
                 .await,
         ),
         ("to", wa.send_message_text("not a phone", "hi").await),
@@ -479,12 +479,6 @@ async fn bad_input_is_refused_before_sending_naming_field_and_rule() {
             "quoted",
             wa.send_message_text("15550100000", "hi")
                 .quoted("has a space")
-                .await,
-        ),
-        (
-            "typing_time",
-            wa.send_message_text("15550100000", "hi")
-                .typing_time(f64::NAN)
                 .await,
         ),
     ];
@@ -507,7 +501,7 @@ async fn every_problem_of_a_request_is_reported_not_only_the_first() {
     let err = whapi(&server)
         .send_message_text("not a phone", "")
         .quoted("has a space")
-        .typing_time(61)
+        .typing_time(Duration::from_secs(61))
         .mentions(["bob"])
         .await
         .unwrap_err();
@@ -527,7 +521,7 @@ async fn every_problem_of_a_request_is_reported_not_only_the_first() {
     );
     assert!(
         err.to_string()
-            .contains("`typing_time`: must be at most 60, is 61"),
+            .contains("`typing_time`: must be at most 60, is 61 seconds"),
         "{err}"
     );
     assert!(
@@ -787,4 +781,62 @@ async fn a_presence_names_a_person_by_bare_digits_and_a_group_by_its_id() {
         wa.send_presence("not a chat", typing).await.is_err(),
         "checked as a chat id"
     );
+}
+
+#[tokio::test]
+async fn times_go_as_unix_seconds_and_durations_in_the_spec_unit() {
+    use std::time::UNIX_EPOCH;
+    let server = server().await;
+    Mock::given(method("PATCH"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"id": "15550100000@s.whatsapp.net"})),
+        )
+        .mount(&server)
+        .await;
+    let wa = whapi(&server);
+
+    wa.send_message_text("15550100000", "hi")
+        .typing_time(Duration::from_millis(2500))
+        .await
+        .unwrap();
+    wa.send_message_audio("15550100000", MediaSource::url(MEDIA_URL))
+        .seconds(Duration::from_secs(7))
+        .await
+        .unwrap();
+    wa.patch_chat("15550100000")
+        .mute_until(UNIX_EPOCH + Duration::from_millis(1_700_000_000_900))
+        .await
+        .unwrap();
+    let bodies: Vec<Value> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(json_body)
+        .collect();
+    assert_eq!(bodies[0]["typing_time"], json!(2.5));
+    assert_eq!(bodies[1]["seconds"], json!(7));
+    assert_eq!(
+        bodies[2]["mute_until"],
+        json!(1_700_000_000),
+        "whole seconds"
+    );
+
+    let refused = [
+        wa.send_message_audio("15550100000", MediaSource::url(MEDIA_URL))
+            .seconds(Duration::from_millis(1500))
+            .await
+            .map(drop),
+        wa.patch_chat("15550100000")
+            .mute_until(UNIX_EPOCH - Duration::from_secs(1))
+            .await
+            .map(drop),
+    ];
+    for result in refused {
+        assert!(
+            matches!(&result, Err(Error::InvalidArgument(_))),
+            "a fraction of a whole-second field and a time before 1970 are refused: {result:?}"
+        );
+    }
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }

@@ -193,7 +193,7 @@ async fn a_retried_request_is_sent_exactly_as_the_first() {
         .unwrap();
     let sent = own_client
         .send_message_text("+1 (555) 010-0000", "hi")
-        .typing_time(2)
+        .typing_time(std::time::Duration::from_secs(2))
         .with_options(options)
         .await
         .unwrap();

@@ -961,7 +961,7 @@ async fn message_lists_keep_to_their_filters() {
         serde_json::to_value(wa.get_messages().sort(types::Sort::Asc).await.unwrap()).unwrap();
     let future = serde_json::to_value(
         wa.get_messages()
-            .time_from(i64::from(u32::MAX))
+            .time_from(std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::from(u32::MAX)))
             .await
             .unwrap(),
     )

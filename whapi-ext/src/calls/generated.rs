@@ -181,12 +181,15 @@ pub struct UpdateChannelSettings<'a> {
 impl<'a> UpdateChannelSettings<'a> {
     /// Backoff delay for a failed callback in milliseconds This setting is used to configure the amount of time the backoff delays before retrying a failed callback. The backoff delay increases linearly by this value each time a callback fails to get a HTTPS 200 OK response. The backoff delay is capped by the max_callback_backoff_delay_ms setting.
     #[inline]
-    pub fn callback_backoff_delay_ms(mut self, value: impl IntoNumber) -> Self {
+    pub fn callback_backoff_delay_ms(mut self, value: ::std::time::Duration) -> Self {
         if let Some(v) = self
             .call
-            .number(
+            .duration::<
+                f64,
+            >(
                 "callback_backoff_delay_ms",
                 value,
+                TimeUnit::Millis,
                 &[Limit::Minimum(3000f64), Limit::Maximum(15000f64)],
             )
         {
@@ -197,12 +200,18 @@ impl<'a> UpdateChannelSettings<'a> {
     }
     /// Maximum delay for a failed callback in milliseconds
     #[inline]
-    pub fn max_callback_backoff_delay_ms(mut self, value: impl IntoNumber) -> Self {
+    pub fn max_callback_backoff_delay_ms(
+        mut self,
+        value: ::std::time::Duration,
+    ) -> Self {
         if let Some(v) = self
             .call
-            .number(
+            .duration::<
+                f64,
+            >(
                 "max_callback_backoff_delay_ms",
                 value,
+                TimeUnit::Millis,
                 &[Limit::Minimum(600000f64), Limit::Maximum(3600000f64)],
             )
         {
@@ -457,9 +466,10 @@ impl<'a> LoginUser<'a> {
     }
     /// Size of QR-code
     #[inline]
-    pub fn size(mut self, value: i64) -> Self {
+    pub fn size(mut self, value: impl Into<i64>) -> Self {
         {
             let v = {
+                let value: i64 = value.into();
                 self.call.check_number("size", value as f64, &[]);
                 value
             };
@@ -470,9 +480,10 @@ impl<'a> LoginUser<'a> {
     }
     /// Width of result image
     #[inline]
-    pub fn width(mut self, value: i64) -> Self {
+    pub fn width(mut self, value: impl Into<i64>) -> Self {
         {
             let v = {
+                let value: i64 = value.into();
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
@@ -483,9 +494,10 @@ impl<'a> LoginUser<'a> {
     }
     /// Height of result image
     #[inline]
-    pub fn height(mut self, value: i64) -> Self {
+    pub fn height(mut self, value: impl Into<i64>) -> Self {
         {
             let v = {
+                let value: i64 = value.into();
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
@@ -570,9 +582,10 @@ impl<'a> LoginUserImage<'a> {
     }
     /// Size of QR-code
     #[inline]
-    pub fn size(mut self, value: i64) -> Self {
+    pub fn size(mut self, value: impl Into<i64>) -> Self {
         {
             let v = {
+                let value: i64 = value.into();
                 self.call.check_number("size", value as f64, &[]);
                 value
             };
@@ -583,9 +596,10 @@ impl<'a> LoginUserImage<'a> {
     }
     /// Width of result image
     #[inline]
-    pub fn width(mut self, value: i64) -> Self {
+    pub fn width(mut self, value: impl Into<i64>) -> Self {
         {
             let v = {
+                let value: i64 = value.into();
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
@@ -596,9 +610,10 @@ impl<'a> LoginUserImage<'a> {
     }
     /// Height of result image
     #[inline]
-    pub fn height(mut self, value: i64) -> Self {
+    pub fn height(mut self, value: impl Into<i64>) -> Self {
         {
             let v = {
+                let value: i64 = value.into();
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
@@ -1003,9 +1018,10 @@ impl<'a> GetMessages<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: i64) -> Self {
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
         {
             let v = {
+                let value: i64 = value.into();
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
@@ -1016,12 +1032,8 @@ impl<'a> GetMessages<'a> {
     }
     /// Timestamp from which to get objects
     #[inline]
-    pub fn time_from(mut self, value: i64) -> Self {
-        {
-            let v = {
-                self.call.check_number("time_from", value as f64, &[]);
-                value
-            };
+    pub fn time_from(mut self, value: ::std::time::SystemTime) -> Self {
+        if let Some(v) = self.call.unix_time::<i64>("time_from", value) {
             let v = v;
             self.op = self.op.time_from(v);
         }
@@ -1029,12 +1041,8 @@ impl<'a> GetMessages<'a> {
     }
     /// Timestamp up to which to get objects
     #[inline]
-    pub fn time_to(mut self, value: i64) -> Self {
-        {
-            let v = {
-                self.call.check_number("time_to", value as f64, &[]);
-                value
-            };
+    pub fn time_to(mut self, value: ::std::time::SystemTime) -> Self {
+        if let Some(v) = self.call.unix_time::<i64>("time_to", value) {
             let v = v;
             self.op = self.op.time_to(v);
         }
@@ -1137,9 +1145,10 @@ impl<'a> GetMessagesByChatId<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: i64) -> Self {
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
         {
             let v = {
+                let value: i64 = value.into();
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
@@ -1150,12 +1159,8 @@ impl<'a> GetMessagesByChatId<'a> {
     }
     /// Timestamp from which to get objects
     #[inline]
-    pub fn time_from(mut self, value: i64) -> Self {
-        {
-            let v = {
-                self.call.check_number("time_from", value as f64, &[]);
-                value
-            };
+    pub fn time_from(mut self, value: ::std::time::SystemTime) -> Self {
+        if let Some(v) = self.call.unix_time::<i64>("time_from", value) {
             let v = v;
             self.op = self.op.time_from(v);
         }
@@ -1163,12 +1168,8 @@ impl<'a> GetMessagesByChatId<'a> {
     }
     /// Timestamp up to which to get objects
     #[inline]
-    pub fn time_to(mut self, value: i64) -> Self {
-        {
-            let v = {
-                self.call.check_number("time_to", value as f64, &[]);
-                value
-            };
+    pub fn time_to(mut self, value: ::std::time::SystemTime) -> Self {
+        if let Some(v) = self.call.unix_time::<i64>("time_to", value) {
             let v = v;
             self.op = self.op.time_to(v);
         }
@@ -1278,10 +1279,17 @@ impl<'a> SendMessageText<'a> {
     }
     /// Time in seconds to simulate typing
     #[inline]
-    pub fn typing_time(mut self, value: impl IntoNumber) -> Self {
+    pub fn typing_time(mut self, value: ::std::time::Duration) -> Self {
         if let Some(v) = self
             .call
-            .number("typing_time", value, &[Limit::Minimum(0f64), Limit::Maximum(60f64)])
+            .duration::<
+                f64,
+            >(
+                "typing_time",
+                value,
+                TimeUnit::Seconds,
+                &[Limit::Minimum(0f64), Limit::Maximum(60f64)],
+            )
         {
             let v = v;
             self.body = self.body.typing_time(Some(v));
@@ -1436,9 +1444,10 @@ impl<'a> SendMessageImage<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: i32) -> Self {
+    pub fn width(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
@@ -1449,9 +1458,10 @@ impl<'a> SendMessageImage<'a> {
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: i32) -> Self {
+    pub fn height(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
@@ -1602,9 +1612,10 @@ impl<'a> SendMessageVideo<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: i32) -> Self {
+    pub fn width(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
@@ -1615,9 +1626,10 @@ impl<'a> SendMessageVideo<'a> {
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: i32) -> Self {
+    pub fn height(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
@@ -1768,9 +1780,10 @@ impl<'a> SendMessageShort<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: i32) -> Self {
+    pub fn width(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
@@ -1781,9 +1794,10 @@ impl<'a> SendMessageShort<'a> {
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: i32) -> Self {
+    pub fn height(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
@@ -1934,9 +1948,10 @@ impl<'a> SendMessageGif<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: i32) -> Self {
+    pub fn width(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
@@ -1947,9 +1962,10 @@ impl<'a> SendMessageGif<'a> {
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: i32) -> Self {
+    pub fn height(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
@@ -2077,12 +2093,11 @@ impl<'a> SendMessageAudio<'a> {
     }
     /// Optional. For audio files, this field indicates the duration of the audio file in seconds.
     #[inline]
-    pub fn seconds(mut self, value: i32) -> Self {
+    pub fn seconds(mut self, value: ::std::time::Duration) -> Self {
+        if let Some(v) = self
+            .call
+            .duration::<i32>("seconds", value, TimeUnit::Seconds, &[])
         {
-            let v = {
-                self.call.check_number("seconds", value as f64, &[]);
-                value
-            };
             let v = v;
             self.body = self.body.seconds(Some(v));
         }
@@ -2203,12 +2218,11 @@ impl<'a> SendMessageVoice<'a> {
     }
     /// Optional. For audio files, this field indicates the duration of the audio file in seconds.
     #[inline]
-    pub fn seconds(mut self, value: i32) -> Self {
+    pub fn seconds(mut self, value: ::std::time::Duration) -> Self {
+        if let Some(v) = self
+            .call
+            .duration::<i32>("seconds", value, TimeUnit::Seconds, &[])
         {
-            let v = {
-                self.call.check_number("seconds", value as f64, &[]);
-                value
-            };
             let v = v;
             self.body = self.body.seconds(Some(v));
         }
@@ -2216,10 +2230,12 @@ impl<'a> SendMessageVoice<'a> {
     }
     /// Time in seconds to simulate recording voice
     #[inline]
-    pub fn recording_time(mut self, value: impl IntoNumber) -> Self {
+    pub fn recording_time(mut self, value: ::std::time::Duration) -> Self {
         if let Some(v) = self
             .call
-            .number("recording_time", value, &[Limit::Minimum(0f64)])
+            .duration::<
+                f64,
+            >("recording_time", value, TimeUnit::Seconds, &[Limit::Minimum(0f64)])
         {
             let v = v;
             self.body = self.body.recording_time(Some(v));
@@ -2613,9 +2629,10 @@ impl<'a> SendMessageLocation<'a> {
     }
     /// Accuracy of the location in meters
     #[inline]
-    pub fn accuracy(mut self, value: i32) -> Self {
+    pub fn accuracy(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("accuracy", value as f64, &[]);
                 value
             };
@@ -2626,9 +2643,10 @@ impl<'a> SendMessageLocation<'a> {
     }
     /// Speed of the location in meters per second
     #[inline]
-    pub fn speed(mut self, value: i32) -> Self {
+    pub fn speed(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("speed", value as f64, &[]);
                 value
             };
@@ -2639,9 +2657,10 @@ impl<'a> SendMessageLocation<'a> {
     }
     /// Degrees clockwise from true north
     #[inline]
-    pub fn degrees(mut self, value: i32) -> Self {
+    pub fn degrees(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("degrees", value as f64, &[]);
                 value
             };
@@ -2775,9 +2794,10 @@ impl<'a> SendMessageLiveLocation<'a> {
     }
     /// Accuracy of the location in meters
     #[inline]
-    pub fn accuracy(mut self, value: i32) -> Self {
+    pub fn accuracy(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("accuracy", value as f64, &[]);
                 value
             };
@@ -2788,9 +2808,10 @@ impl<'a> SendMessageLiveLocation<'a> {
     }
     /// Speed of the location in meters per second
     #[inline]
-    pub fn speed(mut self, value: i32) -> Self {
+    pub fn speed(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("speed", value as f64, &[]);
                 value
             };
@@ -2801,9 +2822,10 @@ impl<'a> SendMessageLiveLocation<'a> {
     }
     /// Degrees clockwise from true north
     #[inline]
-    pub fn degrees(mut self, value: i32) -> Self {
+    pub fn degrees(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("degrees", value as f64, &[]);
                 value
             };
@@ -3023,9 +3045,10 @@ impl<'a> SendMessagePoll<'a> {
     }
     /// Number of selectable options in poll (1 - can choose only one option, 0 - any number of options)
     #[inline]
-    pub fn count(mut self, value: i64) -> Self {
+    pub fn count(mut self, value: impl Into<i64>) -> Self {
         {
             let v = {
+                let value: i64 = value.into();
                 self.call
                     .check_number(
                         "count",
@@ -3215,9 +3238,10 @@ impl<'a> SendMessageInteractive<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: i32) -> Self {
+    pub fn width(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
@@ -3228,9 +3252,10 @@ impl<'a> SendMessageInteractive<'a> {
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: i32) -> Self {
+    pub fn height(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
@@ -3417,9 +3442,10 @@ impl<'a> SendMessageSticker<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: i32) -> Self {
+    pub fn width(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
@@ -3430,9 +3456,10 @@ impl<'a> SendMessageSticker<'a> {
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: i32) -> Self {
+    pub fn height(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
@@ -3561,9 +3588,10 @@ impl<'a> SendMessageStory<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: i32) -> Self {
+    pub fn width(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
@@ -3574,9 +3602,10 @@ impl<'a> SendMessageStory<'a> {
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: i32) -> Self {
+    pub fn height(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
@@ -3587,12 +3616,11 @@ impl<'a> SendMessageStory<'a> {
     }
     /// Optional. For audio files, this field indicates the duration of the audio file in seconds.
     #[inline]
-    pub fn seconds(mut self, value: i32) -> Self {
+    pub fn seconds(mut self, value: ::std::time::Duration) -> Self {
+        if let Some(v) = self
+            .call
+            .duration::<i32>("seconds", value, TimeUnit::Seconds, &[])
         {
-            let v = {
-                self.call.check_number("seconds", value as f64, &[]);
-                value
-            };
             let v = v;
             self.body = self.body.seconds(Some(v));
         }
@@ -3745,12 +3773,11 @@ impl<'a> SendMessageStoryAudio<'a> {
     }
     /// Optional. For audio files, this field indicates the duration of the audio file in seconds.
     #[inline]
-    pub fn seconds(mut self, value: i32) -> Self {
+    pub fn seconds(mut self, value: ::std::time::Duration) -> Self {
+        if let Some(v) = self
+            .call
+            .duration::<i32>("seconds", value, TimeUnit::Seconds, &[])
         {
-            let v = {
-                self.call.check_number("seconds", value as f64, &[]);
-                value
-            };
             let v = v;
             self.body = self.body.seconds(Some(v));
         }
@@ -3758,9 +3785,10 @@ impl<'a> SendMessageStoryAudio<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: i32) -> Self {
+    pub fn width(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
@@ -3771,9 +3799,10 @@ impl<'a> SendMessageStoryAudio<'a> {
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: i32) -> Self {
+    pub fn height(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
@@ -3927,9 +3956,10 @@ impl<'a> SendMessageStoryMedia<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: i32) -> Self {
+    pub fn width(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
@@ -3940,9 +3970,10 @@ impl<'a> SendMessageStoryMedia<'a> {
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: i32) -> Self {
+    pub fn height(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
@@ -4188,9 +4219,10 @@ impl<'a> SendMediaMessage<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: i32) -> Self {
+    pub fn width(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
@@ -4202,9 +4234,10 @@ impl<'a> SendMediaMessage<'a> {
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: i32) -> Self {
+    pub fn height(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
@@ -4249,12 +4282,11 @@ impl<'a> SendMediaMessage<'a> {
     }
     /// Optional. For audio files, this field indicates the duration of the audio file in seconds.
     #[inline]
-    pub fn seconds(mut self, value: i32) -> Self {
+    pub fn seconds(mut self, value: ::std::time::Duration) -> Self {
+        if let Some(v) = self
+            .call
+            .duration::<i32>("seconds", value, TimeUnit::Seconds, &[])
         {
-            let v = {
-                self.call.check_number("seconds", value as f64, &[]);
-                value
-            };
             let v = v;
             self.op = self.op.seconds(v.clone());
             self.twin = self.twin.seconds(v);
@@ -4263,17 +4295,13 @@ impl<'a> SendMediaMessage<'a> {
     }
     /// Time in seconds to simulate recording voice
     #[inline]
-    pub fn recording_time(mut self, value: i64) -> Self {
+    pub fn recording_time(mut self, value: ::std::time::Duration) -> Self {
+        if let Some(v) = self
+            .call
+            .duration::<
+                i64,
+            >("recording_time", value, TimeUnit::Seconds, &[Limit::Minimum(0f64)])
         {
-            let v = {
-                self.call
-                    .check_number(
-                        "recording_time",
-                        value as f64,
-                        &[Limit::Minimum(0f64)],
-                    );
-                value
-            };
             let v = v;
             self.op = self.op.recording_time(v.clone());
             self.twin = self.twin.recording_time(v);
@@ -4882,9 +4910,10 @@ impl<'a> GetChats<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: i64) -> Self {
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
         {
             let v = {
+                let value: i64 = value.into();
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
@@ -5097,12 +5126,8 @@ impl<'a> PatchChat<'a> {
     }
     /// Time until which the chat should remain muted, in UNIX timestamp format (in milliseconds). Use 0 to unmute the chat
     #[inline]
-    pub fn mute_until(mut self, value: i64) -> Self {
-        {
-            let v = {
-                self.call.check_number("mute_until", value as f64, &[]);
-                value
-            };
+    pub fn mute_until(mut self, value: ::std::time::SystemTime) -> Self {
+        if let Some(v) = self.call.unix_time::<i64>("mute_until", value) {
             let v = v;
             self.body = self.body.mute_until(Some(v));
         }
@@ -5193,9 +5218,10 @@ impl<'a> GetContacts<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: i64) -> Self {
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
         {
             let v = {
+                let value: i64 = value.into();
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
@@ -5823,8 +5849,11 @@ pub struct SendPresence<'a> {
 impl<'a> SendPresence<'a> {
     /// Delay in seconds to simulate typing or recording
     #[inline]
-    pub fn delay(mut self, value: impl IntoNumber) -> Self {
-        if let Some(v) = self.call.number("delay", value, &[Limit::Minimum(0f64)]) {
+    pub fn delay(mut self, value: ::std::time::Duration) -> Self {
+        if let Some(v) = self
+            .call
+            .duration::<f64>("delay", value, TimeUnit::Seconds, &[Limit::Minimum(0f64)])
+        {
             let v = v;
             self.body = self.body.delay(Some(v));
         }
@@ -5936,9 +5965,10 @@ impl<'a> GetGroups<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: i64) -> Self {
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
         {
             let v = {
+                let value: i64 = value.into();
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
@@ -6960,9 +6990,10 @@ impl<'a> GetGroupApplicationsList<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: i64) -> Self {
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
         {
             let v = {
+                let value: i64 = value.into();
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
@@ -7133,9 +7164,10 @@ impl<'a> GetStories<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: i64) -> Self {
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
         {
             let v = {
+                let value: i64 = value.into();
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
@@ -7146,12 +7178,8 @@ impl<'a> GetStories<'a> {
     }
     /// Timestamp from which to get objects
     #[inline]
-    pub fn time_from(mut self, value: i64) -> Self {
-        {
-            let v = {
-                self.call.check_number("time_from", value as f64, &[]);
-                value
-            };
+    pub fn time_from(mut self, value: ::std::time::SystemTime) -> Self {
+        if let Some(v) = self.call.unix_time::<i64>("time_from", value) {
             let v = v;
             self.op = self.op.time_from(v);
         }
@@ -7159,12 +7187,8 @@ impl<'a> GetStories<'a> {
     }
     /// Timestamp up to which to get objects
     #[inline]
-    pub fn time_to(mut self, value: i64) -> Self {
-        {
-            let v = {
-                self.call.check_number("time_to", value as f64, &[]);
-                value
-            };
+    pub fn time_to(mut self, value: ::std::time::SystemTime) -> Self {
+        if let Some(v) = self.call.unix_time::<i64>("time_to", value) {
             let v = v;
             self.op = self.op.time_to(v);
         }
@@ -7305,9 +7329,10 @@ impl<'a> CreateStory<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: i32) -> Self {
+    pub fn width(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
@@ -7318,9 +7343,10 @@ impl<'a> CreateStory<'a> {
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: i32) -> Self {
+    pub fn height(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
@@ -7331,12 +7357,11 @@ impl<'a> CreateStory<'a> {
     }
     /// Optional. For audio files, this field indicates the duration of the audio file in seconds.
     #[inline]
-    pub fn seconds(mut self, value: i32) -> Self {
+    pub fn seconds(mut self, value: ::std::time::Duration) -> Self {
+        if let Some(v) = self
+            .call
+            .duration::<i32>("seconds", value, TimeUnit::Seconds, &[])
         {
-            let v = {
-                self.call.check_number("seconds", value as f64, &[]);
-                value
-            };
             let v = v;
             self.body = self.body.seconds(Some(v));
         }
@@ -7617,9 +7642,10 @@ impl<'a> CreateStoryMedia<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: i32) -> Self {
+    pub fn width(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
@@ -7630,9 +7656,10 @@ impl<'a> CreateStoryMedia<'a> {
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: i32) -> Self {
+    pub fn height(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
@@ -7750,12 +7777,11 @@ impl<'a> CreateStoryAudio<'a> {
     }
     /// Optional. For audio files, this field indicates the duration of the audio file in seconds.
     #[inline]
-    pub fn seconds(mut self, value: i32) -> Self {
+    pub fn seconds(mut self, value: ::std::time::Duration) -> Self {
+        if let Some(v) = self
+            .call
+            .duration::<i32>("seconds", value, TimeUnit::Seconds, &[])
         {
-            let v = {
-                self.call.check_number("seconds", value as f64, &[]);
-                value
-            };
             let v = v;
             self.body = self.body.seconds(Some(v));
         }
@@ -7763,9 +7789,10 @@ impl<'a> CreateStoryAudio<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: i32) -> Self {
+    pub fn width(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
@@ -7776,9 +7803,10 @@ impl<'a> CreateStoryAudio<'a> {
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: i32) -> Self {
+    pub fn height(mut self, value: impl Into<i32>) -> Self {
         {
             let v = {
+                let value: i32 = value.into();
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
@@ -8060,9 +8088,10 @@ impl<'a> GetNewsletters<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: i64) -> Self {
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
         {
             let v = {
+                let value: i64 = value.into();
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
@@ -8807,9 +8836,10 @@ impl<'a> GetMessagesNewsletter<'a> {
     }
     /// Request messages before the specified one (see first and last)
     #[inline]
-    pub fn before(mut self, value: i64) -> Self {
+    pub fn before(mut self, value: impl Into<i64>) -> Self {
         {
             let v = {
+                let value: i64 = value.into();
                 self.call.check_number("before", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
@@ -8820,9 +8850,10 @@ impl<'a> GetMessagesNewsletter<'a> {
     }
     /// Request messages after the specified one (see first and last)
     #[inline]
-    pub fn after(mut self, value: i64) -> Self {
+    pub fn after(mut self, value: impl Into<i64>) -> Self {
         {
             let v = {
+                let value: i64 = value.into();
                 self.call.check_number("after", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
@@ -9292,9 +9323,10 @@ impl<'a> GetMediaFiles<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: i64) -> Self {
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
         {
             let v = {
+                let value: i64 = value.into();
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
@@ -9305,12 +9337,8 @@ impl<'a> GetMediaFiles<'a> {
     }
     /// Timestamp from which to get objects
     #[inline]
-    pub fn time_from(mut self, value: i64) -> Self {
-        {
-            let v = {
-                self.call.check_number("time_from", value as f64, &[]);
-                value
-            };
+    pub fn time_from(mut self, value: ::std::time::SystemTime) -> Self {
+        if let Some(v) = self.call.unix_time::<i64>("time_from", value) {
             let v = v;
             self.op = self.op.time_from(v);
         }
@@ -9318,12 +9346,8 @@ impl<'a> GetMediaFiles<'a> {
     }
     /// Timestamp up to which to get objects
     #[inline]
-    pub fn time_to(mut self, value: i64) -> Self {
-        {
-            let v = {
-                self.call.check_number("time_to", value as f64, &[]);
-                value
-            };
+    pub fn time_to(mut self, value: ::std::time::SystemTime) -> Self {
+        if let Some(v) = self.call.unix_time::<i64>("time_to", value) {
             let v = v;
             self.op = self.op.time_to(v);
         }
@@ -9859,9 +9883,10 @@ impl<'a> GetProducts<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: i64) -> Self {
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
         {
             let v = {
+                let value: i64 = value.into();
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
@@ -10016,9 +10041,10 @@ impl<'a> GetContactProducts<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: i64) -> Self {
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
         {
             let v = {
+                let value: i64 = value.into();
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
@@ -10605,9 +10631,10 @@ impl<'a> GetCollectionsList<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: i64) -> Self {
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
         {
             let v = {
+                let value: i64 = value.into();
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
@@ -10731,9 +10758,10 @@ impl<'a> GetCollectionsProductsList<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: i64) -> Self {
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
         {
             let v = {
+                let value: i64 = value.into();
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
@@ -11334,9 +11362,10 @@ impl<'a> GetCommunities<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: i64) -> Self {
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
         {
             let v = {
+                let value: i64 = value.into();
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
@@ -12073,8 +12102,8 @@ impl<'a> CreateEvent<'a> {
     }
     /// End time (format timestamp)
     #[inline]
-    pub fn end_time(mut self, value: impl IntoNumber) -> Self {
-        if let Some(v) = self.call.number("end_time", value, &[]) {
+    pub fn end_time(mut self, value: ::std::time::SystemTime) -> Self {
+        if let Some(v) = self.call.unix_time::<f64>("end_time", value) {
             let v = v;
             self.body = self.body.end_time(Some(v));
         }
@@ -16503,7 +16532,7 @@ impl Whapi {
         &self,
         to: impl IntoId<ids::ChatId>,
         title: impl Into<String>,
-        start_time: impl IntoNumber,
+        start_time: ::std::time::SystemTime,
     ) -> CreateEvent<'_> {
         #[allow(unused_mut)]
         let mut this = CreateEvent {
@@ -16520,7 +16549,7 @@ impl Whapi {
             let v = v;
             this.body = this.body.title(v);
         }
-        if let Some(v) = this.call.number("start_time", start_time, &[]) {
+        if let Some(v) = this.call.unix_time::<f64>("start_time", start_time) {
             let v = v;
             this.body = this.body.start_time(v);
         }
@@ -16584,7 +16613,7 @@ impl Whapi {
     #[inline]
     pub fn create_call_event(
         &self,
-        start_time: impl Into<String>,
+        start_time: ::std::time::SystemTime,
     ) -> CreateCallEvent<'_> {
         #[allow(unused_mut)]
         let mut this = CreateCallEvent {
@@ -16592,8 +16621,10 @@ impl Whapi {
             op: self.raw().create_call_event(),
             body: types::CreateCallEventRequest::builder(),
         };
+        if let Some(v) = this
+            .call
+            .unix_time::<::std::string::String>("start_time", start_time)
         {
-            let v = this.call.text("start_time", start_time, &[Limit::MinLength(1u64)]);
             let v = v;
             this.body = this.body.start_time(v);
         }
@@ -16672,7 +16703,7 @@ impl Whapi {
     #[inline]
     pub fn create_group_call_link(
         &self,
-        start_time: impl Into<String>,
+        start_time: ::std::time::SystemTime,
     ) -> CreateGroupCallLink<'_> {
         #[allow(unused_mut)]
         let mut this = CreateGroupCallLink {
@@ -16680,8 +16711,10 @@ impl Whapi {
             op: self.raw().create_group_call_link(),
             body: types::CreateGroupCallLinkRequest::builder(),
         };
+        if let Some(v) = this
+            .call
+            .unix_time::<::std::string::String>("start_time", start_time)
         {
-            let v = this.call.text("start_time", start_time, &[Limit::MinLength(1u64)]);
             let v = v;
             this.body = this.body.start_time(v);
         }

@@ -2,9 +2,13 @@
 //!
 //! ```no_run
 //! # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
+//! use std::time::Duration;
 //! use whapi_ext::media::MediaSource;
 //!
-//! let sent = wa.send_message_text("+1 (555) 010-0000", "hi").typing_time(2).await?;
+//! let sent = wa
+//!     .send_message_text("+1 (555) 010-0000", "hi")
+//!     .typing_time(Duration::from_secs(2))
+//!     .await?;
 //! println!("sent {}", sent.id());
 //! wa.send_message_image("120363025343298765@g.us", MediaSource::path("cat.jpg"))
 //!     .caption("a cat")
@@ -45,6 +49,7 @@ mod generated {
 }
 pub(crate) mod options;
 mod sending;
+mod time;
 
 pub use generated::*;
 pub use number::IntoNumber;
@@ -52,6 +57,7 @@ pub use options::{Answer, CallOptions};
 
 pub(crate) use call::Call;
 pub(crate) use checks::Limit;
+use time::TimeUnit;
 
 // What the generated builders name.
 use std::future::Future;

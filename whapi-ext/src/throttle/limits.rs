@@ -55,21 +55,22 @@ pub struct Typing {
 }
 
 impl Typing {
-    /// The typing time for a text, in seconds, within `min`, `max` and the
-    /// spec's 60 s.
-    pub fn seconds_for(&self, text: &str) -> f64 {
+    /// The typing time for a text, within `min`, `max` and the spec's 60 s.
+    pub fn time_for(&self, text: &str) -> Duration {
         let chars = text.chars().count() as f64;
         let seconds = if self.chars_per_second > 0.0 {
             chars / self.chars_per_second
         } else {
             0.0
         };
-        seconds
-            .clamp(
-                self.min.as_secs_f64(),
-                self.max.as_secs_f64().max(self.min.as_secs_f64()),
-            )
-            .clamp(0.0, 60.0)
+        Duration::from_secs_f64(
+            seconds
+                .clamp(
+                    self.min.as_secs_f64(),
+                    self.max.as_secs_f64().max(self.min.as_secs_f64()),
+                )
+                .clamp(0.0, 60.0),
+        )
     }
 }
 
@@ -358,9 +359,9 @@ mod tests {
     #[test]
     fn typing_time_follows_the_length_within_bounds() {
         let typing = Limits::conversational().typing.unwrap();
-        assert_eq!(typing.seconds_for("hi"), 1.0);
-        assert_eq!(typing.seconds_for(&"x".repeat(40)), 5.0);
-        assert_eq!(typing.seconds_for(&"x".repeat(4000)), 10.0);
+        assert_eq!(typing.time_for("hi"), Duration::from_secs(1));
+        assert_eq!(typing.time_for(&"x".repeat(40)), Duration::from_secs(5));
+        assert_eq!(typing.time_for(&"x".repeat(4000)), Duration::from_secs(10));
     }
 
     #[test]

@@ -160,7 +160,7 @@ impl Throttle {
             Ok(to) => {
                 let mut call = self.inner.wa.send_message_text(&to, body);
                 if let Some(typing) = &self.inner.limits.typing {
-                    call = call.typing_time(typing.seconds_for(body));
+                    call = call.typing_time(typing.time_for(body));
                 }
                 (Ok(to), Some(call))
             }

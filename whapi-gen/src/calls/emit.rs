@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use super::kinds::{IdKind, Kind, Limit};
+use super::kinds::{IdKind, Kind, Limit, TimeUnit};
 use super::plan::{Answer, Input, Place, Plan};
 use crate::raw_client::{generic_arg, qualified};
 
@@ -39,7 +39,10 @@ fn argument_type(input: &Input) -> TokenStream {
         }
         Kind::Token | Kind::Text | Kind::TextNewtype => quote!(impl Into<String>),
         Kind::Tokens | Kind::Texts => quote!(impl IntoIterator<Item = impl Into<String>>),
-        Kind::Integer | Kind::Json => raw,
+        Kind::Integer => quote!(impl Into<#raw>),
+        Kind::Json => raw,
+        Kind::Instant => quote!(::std::time::SystemTime),
+        Kind::Duration(_) => quote!(::std::time::Duration),
         Kind::Count => quote!(u64),
         Kind::Number => quote!(impl IntoNumber),
         Kind::Bool => quote!(bool),
@@ -80,11 +83,23 @@ fn apply(plan: &Plan, input: &Input, value: &TokenStream, recv: &TokenStream) ->
         ),
         Kind::Integer => (
             quote!({
-                #recv.call.check_number(#name, #value as f64, #limits);
-                #value
+                let value: #raw = #value.into();
+                #recv.call.check_number(#name, value as f64, #limits);
+                value
             }),
             false,
         ),
+        Kind::Instant => (quote!(#recv.call.unix_time::<#raw>(#name, #value)), true),
+        Kind::Duration(unit) => {
+            let unit = match unit {
+                TimeUnit::Seconds => quote!(TimeUnit::Seconds),
+                TimeUnit::Millis => quote!(TimeUnit::Millis),
+            };
+            (
+                quote!(#recv.call.duration::<#raw>(#name, #value, #unit, #limits)),
+                true,
+            )
+        }
         Kind::Count => (quote!(#recv.call.count(#name, #value, #limits)), true),
         Kind::Number => (quote!(#recv.call.number(#name, #value, #limits)), true),
         Kind::Bool | Kind::Json => (value.clone(), false),

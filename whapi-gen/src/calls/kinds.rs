@@ -91,6 +91,35 @@ pub(crate) enum Kind {
     Typed,
     /// JSON the spec gives no schema for.
     Json,
+    /// A point in time, set as a `SystemTime`, sent as UNIX seconds.
+    Instant,
+    /// A length of time, set as a `Duration`, sent as a number of units.
+    Duration(TimeUnit),
+}
+
+/// The unit a duration goes on the wire in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TimeUnit {
+    Seconds,
+    Millis,
+}
+
+/// The time kind of a number (or, for a point in time, a text) that the
+/// spec describes as one: a timestamp or a UNIX time is a point in time; a
+/// field named `…_ms` or described in milliseconds, or named `seconds` or
+/// described in seconds, a duration. `doc` is its description.
+pub(crate) fn time_kind(name: &str, doc: &str, kind: &Kind) -> Option<Kind> {
+    let doc = doc.to_lowercase();
+    let number = matches!(kind, Kind::Integer | Kind::Number);
+    if (number || *kind == Kind::Text) && (doc.contains("timestamp") || doc.contains("unix time")) {
+        Some(Kind::Instant)
+    } else if number && (name.ends_with("_ms") || doc.contains("milliseconds")) {
+        Some(Kind::Duration(TimeUnit::Millis))
+    } else if number && (name == "seconds" || doc.contains("in seconds")) {
+        Some(Kind::Duration(TimeUnit::Seconds))
+    } else {
+        None
+    }
 }
 
 /// A limit the spec sets on a value.
@@ -262,7 +291,7 @@ fn limits(schema: &Value, kind: &Kind) -> Vec<Limit> {
                     .map(|p| Limit::Pattern(p.to_string())),
             );
         }
-        Kind::Integer | Kind::Count | Kind::Number => {
+        Kind::Integer | Kind::Count | Kind::Number | Kind::Duration(_) => {
             out.extend(number("minimum").map(Limit::Minimum));
             out.extend(number("maximum").map(Limit::Maximum));
         }
@@ -293,6 +322,54 @@ mod tests {
             name: "x".into(),
             ty: syn::parse_str(ty).unwrap(),
             optional,
+        }
+    }
+
+    #[test]
+    fn times_and_durations_are_found_by_their_description_and_name() {
+        let cases = [
+            (
+                "time_from",
+                "Timestamp from which to get objects",
+                Kind::Integer,
+                Some(Kind::Instant),
+            ),
+            (
+                "mute_until",
+                "Time until which the chat should remain muted, in UNIX timestamp",
+                Kind::Integer,
+                Some(Kind::Instant),
+            ),
+            (
+                "start_time",
+                "Start time of the call in UNIX timestamp format",
+                Kind::Text,
+                Some(Kind::Instant),
+            ),
+            (
+                "typing_time",
+                "Time in seconds to simulate typing",
+                Kind::Number,
+                Some(Kind::Duration(TimeUnit::Seconds)),
+            ),
+            (
+                "seconds",
+                "",
+                Kind::Integer,
+                Some(Kind::Duration(TimeUnit::Seconds)),
+            ),
+            (
+                "callback_backoff_delay_ms",
+                "Backoff delay",
+                Kind::Number,
+                Some(Kind::Duration(TimeUnit::Millis)),
+            ),
+            ("count", "Count of objects to return", Kind::Integer, None),
+            ("body", "Says in seconds", Kind::Text, None),
+            ("price", "Product price", Kind::Number, None),
+        ];
+        for (name, doc, kind, expected) in cases {
+            assert_eq!(time_kind(name, doc, &kind), expected, "{name}");
         }
     }
 

@@ -4,7 +4,7 @@
 use heck::ToSnakeCase;
 use serde_json::{json, Value};
 
-use super::kinds::{classify, Classified, Kind, Limit};
+use super::kinds::{classify, time_kind, Classified, Kind, Limit};
 use crate::inventory::Row;
 use crate::raw_client::{last_ident, RawClient, RawValue};
 use crate::walk::{deref, object_fields, operations, parameters};
@@ -231,9 +231,13 @@ pub(crate) fn plan_all(
             if doc.is_empty() {
                 doc = first_paragraph(deref(spec, &schema));
             }
+            let mut class = classify(spec, name, &schema, &value, place == Place::Path);
+            if let Some(kind) = time_kind(name, &doc, &class.kind) {
+                class.kind = kind;
+            }
             inputs.push(Input {
                 json: name.to_string(),
-                class: classify(spec, name, &schema, &value, place == Place::Path),
+                class,
                 raw: value,
                 defaulted_vec: false,
                 doc,
@@ -313,6 +317,9 @@ pub(crate) fn plan_all(
                 } else {
                     first_paragraph(deref(spec, &schema))
                 };
+                if let Some(kind) = time_kind(json, &doc, &class.kind) {
+                    class.kind = kind;
+                }
                 body_inputs.push(Input {
                     json: json.clone(),
                     raw: field.value.clone(),

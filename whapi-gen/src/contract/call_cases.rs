@@ -8,7 +8,7 @@ use quote::{format_ident, quote};
 use serde_json::{json, Map, Value};
 
 use super::{sample_with, Fields};
-use crate::calls::{IdKind, Kind, Place, Plan};
+use crate::calls::{IdKind, Kind, Place, Plan, TimeUnit};
 use crate::raw_client::qualified;
 use crate::GenError;
 
@@ -56,8 +56,38 @@ fn sample(
             json!(vec![id_sample(*id); count(&input.schema)])
         }
         Kind::Media => json!(MEDIA_URL),
+        Kind::Instant => wire_number(input, INSTANT_SAMPLE),
+        Kind::Duration(TimeUnit::Seconds) => wire_number(input, within(spec, input, 2)),
+        Kind::Duration(TimeUnit::Millis) => wire_number(input, within(spec, input, 1000)),
         _ => sample_with(spec, &input.schema, &at, 0, fields)?,
     })
+}
+
+/// The point in time the cases send, in UNIX seconds.
+const INSTANT_SAMPLE: u64 = 1_700_000_000;
+
+/// `n`, or the nearest number the spec's minimum and maximum allow.
+fn within(spec: &Value, input: &crate::calls::Input, n: u64) -> u64 {
+    let schema = crate::walk::deref(spec, &input.schema);
+    let bound = |key: &str| {
+        schema
+            .get(key)
+            .and_then(Value::as_f64)
+            .map(|b| b.ceil() as u64)
+    };
+    let n = bound("minimum").map_or(n, |min| n.max(min));
+    bound("maximum").map_or(n, |max| n.min(max))
+}
+
+/// A whole number as the client's type of `input` puts it in JSON: a
+/// float, text or an integer.
+fn wire_number(input: &crate::calls::Input, n: u64) -> Value {
+    let ty = &input.raw.ty;
+    match quote!(#ty).to_string().replace(' ', "").as_str() {
+        "f64" => json!(n as f64),
+        "::std::string::String" | "String" => json!(n.to_string()),
+        _ => json!(n),
+    }
 }
 
 fn text_of(value: &Value) -> String {
@@ -72,6 +102,15 @@ fn strings(value: &Value) -> Vec<String> {
         .as_array()
         .map(|items| items.iter().map(text_of).collect())
         .unwrap_or_else(|| vec![text_of(value)])
+}
+
+/// A sample number, whichever JSON form it has.
+fn value_u64(value: &Value) -> u64 {
+    value
+        .as_u64()
+        .or_else(|| value.as_f64().map(|f| f as u64))
+        .or_else(|| value.as_str().and_then(|t| t.parse().ok()))
+        .unwrap_or(1)
 }
 
 /// The argument expression that passes `value` to `input`.
@@ -99,6 +138,18 @@ fn argument(input: &crate::calls::Input, value: &Value) -> TokenStream {
             }
         }
         Kind::Media => quote!(media()),
+        Kind::Instant => {
+            let seconds = Literal::u64_unsuffixed(INSTANT_SAMPLE);
+            quote!(::std::time::UNIX_EPOCH + ::std::time::Duration::from_secs(#seconds))
+        }
+        Kind::Duration(TimeUnit::Seconds) => {
+            let n = Literal::u64_unsuffixed(value_u64(value));
+            quote!(::std::time::Duration::from_secs(#n))
+        }
+        Kind::Duration(TimeUnit::Millis) => {
+            let n = Literal::u64_unsuffixed(value_u64(value));
+            quote!(::std::time::Duration::from_millis(#n))
+        }
         Kind::Typed | Kind::Json => {
             let json = value.to_string();
             quote!(serde_json::from_str::<#raw>(#json).expect("a sample of the spec"))
