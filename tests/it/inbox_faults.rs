@@ -911,11 +911,12 @@ async fn sqlite_a_wall_clock_set_forward_does_not_hand_a_leased_event_to_a_secon
     redeliver(first.port, &events).await;
     // The first worker leases it at once (it polls every 50 ms).
     tokio::time::sleep(Duration::from_millis(500)).await;
-    // libfaketime preloaded, not the `faketime` wrapper: the wrapper makes
-    // a named semaphore per pid that a SIGKILL leaves behind, and a later
-    // process with that pid then fails to start.
+    // libfaketime preloaded, not the `faketime` wrapper (which makes its
+    // own named semaphore and memory per pid); the library makes them too,
+    // and removes them at exit, which a SIGKILL skips: they are removed
+    // below, or a later process with that pid fails to start under it.
     let preload = faketime.display().to_string();
-    let _ahead = Worker::start_with(
+    let ahead = Worker::start_with(
         "sqlite",
         free_port(),
         dir.path(),
@@ -931,6 +932,14 @@ async fn sqlite_a_wall_clock_set_forward_does_not_hand_a_leased_event_to_a_secon
     // The first's handler has ended (3 s); the second had time to take it.
     tokio::time::sleep(Duration::from_secs(4)).await;
     let calls = invocations(dir.path());
+    let pid = ahead.child.id();
+    drop(ahead);
+    for leftover in [
+        format!("/dev/shm/faketime_shm_{pid}"),
+        format!("/dev/shm/sem.faketime_sem_{pid}"),
+    ] {
+        let _ = std::fs::remove_file(leftover);
+    }
     assert_eq!(calls.get("m00000"), Some(&1), "handled once: {calls:?}");
 }
 
