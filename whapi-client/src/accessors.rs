@@ -4,16 +4,10 @@
 use crate::types::*;
 static EMPTY_CHAT_ID: ChatId = ChatId(::std::string::String::new());
 static EMPTY_CONTACT_ID: ContactId = ContactId(::std::string::String::new());
-static EMPTY_CURRENCY_RECEIVED: CurrencyReceived = CurrencyReceived(
-    ::std::string::String::new(),
-);
-static EMPTY_EMOJI: Emoji = Emoji(::std::string::String::new());
 static EMPTY_GROUP_ID: GroupId = GroupId(::std::string::String::new());
 static EMPTY_LABEL_ID: LabelId = LabelId(::std::string::String::new());
 static EMPTY_MEDIA_ID: MediaId = MediaId(::std::string::String::new());
-static EMPTY_MESSAGE_TYPE: MessageType = MessageType(::std::string::String::new());
 static EMPTY_NEWSLETTER_ID: NewsletterId = NewsletterId(::std::string::String::new());
-static EMPTY_STATUS_ENUM: StatusEnum = StatusEnum(::std::string::String::new());
 fn default_channel_status() -> &'static ChannelStatus {
     static DEFAULT: ::std::sync::LazyLock<ChannelStatus> = ::std::sync::LazyLock::new(
         ::std::default::Default::default,
@@ -2067,15 +2061,15 @@ impl Message {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn source(&self) -> ::std::option::Option<&MessageSource> {
-        self.source.as_ref()
+    pub fn source(&self) -> ::std::option::Option<&str> {
+        self.source.as_ref().map(|text| text.as_str())
     }
     /// `status`.
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn status(&self) -> ::std::option::Option<&StatusEnum> {
-        self.status.as_ref()
+    pub fn status(&self) -> ::std::option::Option<&str> {
+        self.status.as_ref().map(|text| text.as_str())
     }
     /// `sticker`.
     ///
@@ -2116,8 +2110,8 @@ impl Message {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn kind(&self) -> &MessageType {
-        self.type_.as_ref().unwrap_or(&EMPTY_MESSAGE_TYPE)
+    pub fn kind(&self) -> &str {
+        self.type_.as_ref().map_or("", |text| text.as_str())
     }
     /// `video`.
     ///
@@ -2153,8 +2147,8 @@ impl MessageAction {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn edited_type(&self) -> ::std::option::Option<&MessageType> {
-        self.edited_type.as_ref()
+    pub fn edited_type(&self) -> ::std::option::Option<&str> {
+        self.edited_type.as_ref().map(|text| text.as_str())
     }
     ///Action emoji for reaction
     ///
@@ -2660,8 +2654,8 @@ impl MessageContentInteractive {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn kind(&self) -> ::std::option::Option<&InteractiveTypeReceived> {
-        self.type_.as_ref()
+    pub fn kind(&self) -> ::std::option::Option<&str> {
+        self.type_.as_ref().map(|text| text.as_str())
     }
     ///Is view once
     ///
@@ -2711,8 +2705,8 @@ impl MessageContentLinkPreview {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn invite_code(&self) -> ::std::option::Option<&InviteCode> {
-        self.invite_code.as_ref()
+    pub fn invite_code(&self) -> ::std::option::Option<&str> {
+        self.invite_code.as_ref().map(|text| text.as_str())
     }
     ///Optional. Link to media
     ///
@@ -2994,8 +2988,8 @@ impl MessageContentOrder {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn currency(&self) -> ::std::option::Option<&CurrencyReceived> {
-        self.currency.as_ref()
+    pub fn currency(&self) -> ::std::option::Option<&str> {
+        self.currency.as_ref().map(|text| text.as_str())
     }
     ///Total products count
     ///
@@ -3441,8 +3435,8 @@ impl MessageContext {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn quoted_type(&self) -> ::std::option::Option<&MessageType> {
-        self.quoted_type.as_ref()
+    pub fn quoted_type(&self) -> ::std::option::Option<&str> {
+        self.quoted_type.as_ref().map(|text| text.as_str())
     }
 }
 impl MessageContextAd {
@@ -3485,8 +3479,8 @@ impl MessageContextAd {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn media_type(&self) -> ::std::option::Option<&MediaMessageTypeReceived> {
-        self.media_type.as_ref()
+    pub fn media_type(&self) -> ::std::option::Option<&str> {
+        self.media_type.as_ref().map(|text| text.as_str())
     }
     ///URL of the media
     ///
@@ -3676,8 +3670,8 @@ impl MessagePropsInteractiveReceived {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn kind(&self) -> ::std::option::Option<&InteractiveTypeReceived> {
-        self.type_.as_ref()
+    pub fn kind(&self) -> ::std::option::Option<&str> {
+        self.type_.as_ref().map(|text| text.as_str())
     }
 }
 impl MessagePropsInteractiveReceivedBody {
@@ -3806,8 +3800,8 @@ impl MessageReaction {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn emoji(&self) -> &Emoji {
-        self.emoji.as_ref().unwrap_or(&EMPTY_EMOJI)
+    pub fn emoji(&self) -> &str {
+        self.emoji.as_ref().map_or("", |text| text.as_str())
     }
     ///Reaction group key
     ///
@@ -4319,8 +4313,8 @@ Known values: `in stock`, `out of stock`.*/
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn currency(&self) -> &CurrencyReceived {
-        self.currency.as_ref().unwrap_or(&EMPTY_CURRENCY_RECEIVED)
+    pub fn currency(&self) -> &str {
+        self.currency.as_ref().map_or("", |text| text.as_str())
     }
     ///Product description
     ///
@@ -4402,8 +4396,8 @@ Known values: `in stock`, `out of stock`.*/
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn currency(&self) -> ::std::option::Option<&CurrencyReceived> {
-        self.currency.as_ref()
+    pub fn currency(&self) -> ::std::option::Option<&str> {
+        self.currency.as_ref().map(|text| text.as_str())
     }
     ///Product description
     ///
@@ -4460,8 +4454,8 @@ impl ProductItem {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn currency(&self) -> ::std::option::Option<&CurrencyReceived> {
-        self.currency.as_ref()
+    pub fn currency(&self) -> ::std::option::Option<&str> {
+        self.currency.as_ref().map(|text| text.as_str())
     }
     ///Product ID
     ///
@@ -4751,8 +4745,8 @@ impl Status {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn status(&self) -> &StatusEnum {
-        self.status.as_ref().unwrap_or(&EMPTY_STATUS_ENUM)
+    pub fn status(&self) -> &str {
+        self.status.as_ref().map_or("", |text| text.as_str())
     }
     ///Timestamp of the status message
     ///

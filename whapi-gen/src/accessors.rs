@@ -388,6 +388,25 @@ fn accessor(
             "`None` when the service leaves it out.",
         );
     }
+    // Text that is no id (an emoji, a status the spec keeps open): as
+    // `&str`, as text is; an id keeps its type, for the next call.
+    if shape == Shape::Text && boxed.is_none() && !is_id(&target_name) {
+        return if !optional {
+            read(quote!(&str), quote!(self.#field.as_str()), "")
+        } else if required {
+            read(
+                quote!(&str),
+                quote!(self.#field.as_ref().map_or("", |text| text.as_str())),
+                "Empty when the service leaves it out.",
+            )
+        } else {
+            read(
+                quote!(::std::option::Option<&str>),
+                quote!(self.#field.as_ref().map(|text| text.as_str())),
+                "`None` when the service leaves it out.",
+            )
+        };
+    }
     if !optional {
         return read(quote!(&#target), quote!(&self.#field), "");
     }
@@ -414,6 +433,11 @@ fn accessor(
             "`None` when the service leaves it out.",
         ),
     }
+}
+
+/// Whether the newtype `name` is an id (`ChatId`, `MessageId`).
+fn is_id(name: &str) -> bool {
+    name.ends_with("Id")
 }
 
 /// The item type of the newtype over a `Vec` named `name`.
@@ -590,8 +614,10 @@ mod tests {
                 pub type_: ::std::option::Option<::std::string::String>,
                 pub labels: ::std::vec::Vec<Label>,
                 pub last_message: ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
+                pub mood: ::std::option::Option<Emoji>,
             }
             pub struct ChatId(pub ::std::string::String);
+            pub struct Emoji(pub ::std::string::String);
             #[derive(Default)]
             pub struct Message { pub id: ::std::option::Option<::std::string::String> }
             pub struct Label {}
@@ -608,6 +634,7 @@ mod tests {
             "pub fn pin(&self) -> bool",
             "pub fn kind(&self) -> &str",
             "pub fn labels(&self) -> &[Label]",
+            "pub fn mood(&self) -> ::std::option::Option<&str>",
             "pub fn last_message(&self) -> &crate::types::Message",
             "unwrap_or_else(|| default_message())",
         ] {
