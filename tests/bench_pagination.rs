@@ -42,7 +42,7 @@ fn offset_of(head: &str) -> u64 {
 async fn stream_walk(wa: &Whapi) -> Result<std::time::Duration, Box<dyn std::error::Error>> {
     let started = Instant::now();
     let mut seen = 0u64;
-    let mut items = wa.chats().page_size(PAGE).items();
+    let mut items = wa.get_chats().list().page_size(PAGE).items();
     while let Some(chat) = items.try_next().await? {
         std::hint::black_box(chat);
         seen += 1;
@@ -55,7 +55,7 @@ async fn stream_walk(wa: &Whapi) -> Result<std::time::Duration, Box<dyn std::err
 async fn pages_walk(wa: &Whapi) -> Result<std::time::Duration, Box<dyn std::error::Error>> {
     let started = Instant::now();
     let mut seen = 0u64;
-    let mut pages = wa.chats().page_size(PAGE).pages();
+    let mut pages = wa.get_chats().list().page_size(PAGE).pages();
     while let Some(page) = pages.try_next().await? {
         for chat in page.items {
             std::hint::black_box(chat);

@@ -87,7 +87,7 @@ async fn main() -> Result<(), common::Failure> {
         }
     }
 
-    let mut pages = wa.chats().page_size(2).limit(6).pages();
+    let mut pages = wa.get_chats().list().page_size(2).limit(6).pages();
     while let Some(page) = pages.try_next().await? {
         let total = page
             .total()

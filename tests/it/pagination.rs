@@ -113,7 +113,8 @@ async fn every_chat_exactly_once_in_order_for_several_page_sizes() {
     let expected = item_ids(1_234);
     for size in [7, 100, 333, 500] {
         let chats: Vec<_> = wa
-            .chats()
+            .get_chats()
+            .list()
             .page_size(size)
             .items()
             .try_collect()
@@ -146,7 +147,8 @@ async fn every_message_exactly_once_in_order() {
     let expected: Vec<String> = (0..10_007).map(|i| format!("msg-{i:06}")).collect();
     for size in [100, 500] {
         let messages: Vec<_> = wa
-            .messages_in_chat("120363025343298765@g.us")
+            .get_messages_by_chat_id("120363025343298765@g.us")
+            .list()
             .page_size(size)
             .items()
             .try_collect()
@@ -164,7 +166,8 @@ async fn every_message_exactly_once_in_order() {
 async fn pages_carry_their_position_and_total() {
     let server = serve("/contacts", OffsetData::new("contacts", 250)).await;
     let pages: Vec<_> = whapi(&server)
-        .contacts()
+        .get_contacts()
+        .list()
         .pages()
         .try_collect()
         .await
@@ -189,7 +192,8 @@ async fn a_limit_stops_early_without_fetching_extra_pages() {
     let server = serve("/chats", OffsetData::new("chats", 1_234)).await;
 
     let chats: Vec<_> = whapi(&server)
-        .chats()
+        .get_chats()
+        .list()
         .page_size(100)
         .limit(250)
         .items()
@@ -223,7 +227,13 @@ async fn a_total_that_shrinks_mid_walk_ends_the_walk() {
     };
     let server = serve("/groups", data).await;
 
-    let groups: Vec<_> = whapi(&server).groups().items().try_collect().await.unwrap();
+    let groups: Vec<_> = whapi(&server)
+        .get_groups()
+        .list()
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
 
     assert_eq!(groups.len(), 350);
     assert_eq!(
@@ -242,7 +252,8 @@ async fn short_pages_with_more_left_keep_the_walk_going() {
     let server = serve("/chats", data).await;
 
     let chats: Vec<_> = whapi(&server)
-        .chats()
+        .get_chats()
+        .list()
         .page_size(100)
         .items()
         .try_collect()
@@ -264,7 +275,12 @@ async fn an_error_mid_walk_is_the_last_item() {
     };
     let server = serve("/chats", data).await;
 
-    let results: Vec<_> = whapi(&server).chats().pages().collect::<Vec<_>>().await;
+    let results: Vec<_> = whapi(&server)
+        .get_chats()
+        .list()
+        .pages()
+        .collect::<Vec<_>>()
+        .await;
 
     assert_eq!(results.len(), 3, "two pages, then the error, then nothing");
     assert!(results[..2].iter().all(Result::is_ok));
@@ -295,7 +311,8 @@ async fn a_page_refused_with_503_once_is_retried_and_the_walk_goes_on() {
         .unwrap();
 
     let chats: Vec<_> = wa
-        .chats()
+        .get_chats()
+        .list()
         .page_size(100)
         .items()
         .try_collect()
@@ -319,7 +336,8 @@ async fn a_page_size_out_of_range_is_refused_before_any_request() {
     let server = serve("/chats", OffsetData::new("chats", 10)).await;
     for size in [0, 501] {
         let results: Vec<_> = whapi(&server)
-            .chats()
+            .get_chats()
+            .list()
             .page_size(size)
             .items()
             .collect::<Vec<_>>()
@@ -370,8 +388,9 @@ async fn cursor_walks_follow_end_cursor_to_the_last_page() {
     .await;
 
     let found: Vec<_> = whapi(&server)
-        .find_newsletters()
-        .filter(|b| b.search("news"))
+        .find_newsletter()
+        .search("news")
+        .list()
         .page_size(20)
         .items()
         .try_collect()
@@ -414,7 +433,8 @@ async fn the_same_cursor_twice_ends_the_walk_with_an_error() {
     .await;
 
     let results: Vec<_> = whapi(&server)
-        .recommended_newsletters()
+        .recommended_newsletter()
+        .list()
         .page_size(10)
         .pages()
         .collect::<Vec<_>>()
@@ -440,7 +460,12 @@ async fn a_server_that_ignores_the_offset_ends_the_walk_with_an_error() {
         .mount(&server)
         .await;
 
-    let results: Vec<_> = whapi(&server).chats().pages().collect::<Vec<_>>().await;
+    let results: Vec<_> = whapi(&server)
+        .get_chats()
+        .list()
+        .pages()
+        .collect::<Vec<_>>()
+        .await;
 
     assert_eq!(results.len(), 2, "one page, then the error");
     assert!(
@@ -463,7 +488,8 @@ async fn a_limit_on_a_cursor_walk_asks_only_for_what_is_missing() {
     .await;
 
     let found: Vec<_> = whapi(&server)
-        .find_newsletters()
+        .find_newsletter()
+        .list()
         .page_size(20)
         .limit(45)
         .items()
@@ -504,7 +530,8 @@ async fn newsletter_messages_go_back_to_the_first() {
     .await;
 
     let messages: Vec<_> = whapi(&server)
-        .newsletter_messages("120363000000000000@newsletter")
+        .get_messages_newsletter("120363000000000000@newsletter")
+        .list()
         .page_size(20)
         .items()
         .try_collect()
@@ -561,6 +588,7 @@ fn paginated_operations() -> BTreeSet<String> {
 }
 
 #[tokio::test]
+#[allow(deprecated)] // getCollectionsProductsList is deprecated, and a list
 async fn every_paginated_operation_in_the_spec_has_a_stream() {
     let server = MockServer::start().await;
     let one = |key: &str| json!([item(key, 1)]);
@@ -617,23 +645,23 @@ async fn every_paginated_operation_in_the_spec_has_a_stream() {
         )*};
     }
     check! {
-        "getMessages" => wa.messages(),
-        "getMessagesByChatID" => wa.messages_in_chat("120363025343298765@g.us"),
-        "getChats" => wa.chats(),
-        "getContacts" => wa.contacts(),
-        "getGroups" => wa.groups(),
-        "getGroupApplicationsList" => wa.group_applications("120363025343298765@g.us"),
-        "getStories" => wa.stories(),
-        "getNewsletters" => wa.newsletters(),
-        "findNewsletter" => wa.find_newsletters(),
-        "recommendedNewsletter" => wa.recommended_newsletters(),
-        "getMessagesNewsletter" => wa.newsletter_messages("1@newsletter"),
-        "getMediaFiles" => wa.media_files(),
-        "getProducts" => wa.products(),
-        "getContactProducts" => wa.contact_products("15550100000"),
-        "getCollectionsList" => wa.collections(),
-        "getCollectionsProductsList" => wa.collection_products(),
-        "getCommunities" => wa.communities(),
+        "getMessages" => wa.get_messages().list(),
+        "getMessagesByChatID" => wa.get_messages_by_chat_id("120363025343298765@g.us").list(),
+        "getChats" => wa.get_chats().list(),
+        "getContacts" => wa.get_contacts().list(),
+        "getGroups" => wa.get_groups().list(),
+        "getGroupApplicationsList" => wa.get_group_applications_list("120363025343298765@g.us").list(),
+        "getStories" => wa.get_stories().list(),
+        "getNewsletters" => wa.get_newsletters().list(),
+        "findNewsletter" => wa.find_newsletter().list(),
+        "recommendedNewsletter" => wa.recommended_newsletter().list(),
+        "getMessagesNewsletter" => wa.get_messages_newsletter("1@newsletter").list(),
+        "getMediaFiles" => wa.get_media_files().list(),
+        "getProducts" => wa.get_products().list(),
+        "getContactProducts" => wa.get_contact_products("15550100000").list(),
+        "getCollectionsList" => wa.get_collections_list().list(),
+        "getCollectionsProductsList" => wa.get_collections_products_list().list(),
+        "getCommunities" => wa.get_communities().list(),
     }
     assert_eq!(seen, 17, "one request per stream");
 
@@ -649,4 +677,53 @@ async fn every_paginated_operation_in_the_spec_has_a_stream() {
         "streams for operations the spec does not page: {extra:?}"
     );
     assert_eq!(in_spec.len(), 17);
+}
+
+#[tokio::test]
+async fn a_lists_filters_are_its_calls_setters_checked_and_sent_with_every_page() {
+    let server = serve("/chats", OffsetData::new("chats", 25)).await;
+    let wa = whapi(&server);
+
+    let refused: Vec<_> = wa
+        .get_messages_by_chat_id("not a chat")
+        .list()
+        .pages()
+        .collect()
+        .await;
+    assert!(
+        matches!(refused.as_slice(), [Err(Error::InvalidArgument(_))]),
+        "a bad filter ends the walk before any request: {refused:?}"
+    );
+    assert!(requests(&server).await.is_empty());
+
+    let chats: Vec<_> = wa
+        .get_chats()
+        .with_options(whapi_ext::CallOptions::new().header("x-walk", "7").unwrap())
+        .list()
+        .page_size(10)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(chats.len(), 25);
+    let requests = requests(&server).await;
+    assert_eq!(requests.len(), 3, "pages of 10, 10 and 5");
+    for request in &requests {
+        assert_eq!(
+            request.headers.get("x-walk").map(|v| v.as_bytes()),
+            Some(&b"7"[..]),
+            "options travel with every page"
+        );
+    }
+    let offsets: Vec<String> = requests
+        .iter()
+        .map(|r| {
+            r.url
+                .query_pairs()
+                .find(|(k, _)| k == "offset")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(offsets, ["0", "10", "20"], "the walk sets the paging");
 }

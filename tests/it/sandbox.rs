@@ -98,15 +98,23 @@ async fn chats_and_messages_page_for_real_and_the_streams_walk_every_page() {
             .unwrap();
     }
 
-    let chats: Vec<types::Chat> = wa.chats().page_size(2).items().try_collect().await.unwrap();
+    let chats: Vec<types::Chat> = wa
+        .get_chats()
+        .list()
+        .page_size(2)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
     let messages: Vec<_> = wa
-        .messages()
+        .get_messages()
+        .list()
         .page_size(4)
         .items()
         .try_collect()
         .await
         .unwrap();
-    let mut pages = wa.messages().page_size(10).pages();
+    let mut pages = wa.get_messages().list().page_size(10).pages();
     let first_page = pages.try_next().await.unwrap().unwrap();
 
     assert_eq!(chats.len(), 3, "3 chats over 2 pages");
@@ -227,7 +235,8 @@ async fn an_injected_message_reaches_the_bot_and_its_answer_is_seen_in_the_chat(
         .collect();
     assert_eq!(texts, ["echo: hello", "pressed yes"]);
     let chat: Vec<_> = wa
-        .messages_in_chat("15550100007@s.whatsapp.net")
+        .get_messages_by_chat_id("15550100007@s.whatsapp.net")
+        .list()
         .items()
         .try_collect()
         .await
@@ -489,7 +498,7 @@ async fn groups_keep_their_participants_ranks_icon_and_invite() {
         matches!(&missing, Error::Api(api) if api.status.as_u16() == 404),
         "{missing:?}"
     );
-    let chats: Vec<_> = wa.chats().items().try_collect().await.unwrap();
+    let chats: Vec<_> = wa.get_chats().list().items().try_collect().await.unwrap();
     assert!(
         chats
             .iter()
@@ -865,22 +874,25 @@ async fn newsletters_page_by_cursor_and_their_messages_by_before() {
     }
 
     let found: Vec<types::Newsletter> = wa
-        .find_newsletters()
+        .find_newsletter()
+        .list()
         .page_size(1)
         .items()
         .try_collect()
         .await
         .unwrap();
     let news: Vec<types::Newsletter> = wa
-        .find_newsletters()
-        .filter(|b| b.search("news"))
+        .find_newsletter()
+        .search("news")
+        .list()
         .page_size(1)
         .items()
         .try_collect()
         .await
         .unwrap();
     let posts: Vec<_> = wa
-        .newsletter_messages(ids[0].as_str())
+        .get_messages_newsletter(ids[0].as_str())
+        .list()
         .page_size(2)
         .items()
         .try_collect()

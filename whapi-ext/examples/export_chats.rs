@@ -76,7 +76,7 @@ async fn main() -> Result<(), common::Failure> {
     let progress = ProgressBar::no_length().with_style(ProgressStyle::with_template(
         "{spinner} chats {pos}/{len} {wide_bar} {msg}",
     )?);
-    let mut chats = wa.chats().page_size(PAGE);
+    let mut chats = wa.get_chats().list().page_size(PAGE);
     if let Some(limit) = limit {
         chats = chats.page_size(limit).limit(limit);
     }
@@ -96,7 +96,7 @@ async fn main() -> Result<(), common::Failure> {
             if chat.id().is_empty() {
                 continue;
             }
-            let mut messages = wa.messages_in_chat(chat.id()).page_size(PAGE);
+            let mut messages = wa.get_messages_by_chat_id(chat.id()).list().page_size(PAGE);
             if let Some(limit) = limit {
                 messages = messages.page_size(limit).limit(limit);
             }

@@ -33,7 +33,7 @@ async fn main() -> Result<(), common::Failure> {
         }
     }
 
-    let mut chats = wa.chats().limit(10).items();
+    let mut chats = wa.get_chats().list().limit(10).items();
     while let Some(chat) = chats.try_next().await? {
         println!("chat {}: {}", chat.id(), chat.name().unwrap_or("(no name)"));
     }

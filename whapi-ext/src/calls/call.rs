@@ -55,6 +55,20 @@ impl<'a> Call<'a> {
         }
     }
 
+    /// The same call again, for the next page of a list: its options and
+    /// its problems; a list's call has no media to upload.
+    pub(crate) fn for_another_page(&self) -> Self {
+        Self {
+            wa: self.wa,
+            options: self.options.clone(),
+            problems: self.problems.clone(),
+            upload: None,
+            path_args: self.path_args.clone(),
+            json_only: self.json_only.clone(),
+            content: self.content.clone(),
+        }
+    }
+
     pub(crate) fn set_options(&mut self, options: CallOptions) {
         self.options = Some(Box::new(options));
     }

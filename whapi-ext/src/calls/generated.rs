@@ -1124,6 +1124,35 @@ impl<'a> ::std::future::IntoFuture for GetMessages<'a> {
         call.boxed_send(move || op.send())
     }
 }
+impl<'a> GetMessages<'a> {
+    /// Every page of the list, one `getMessages` each, as a stream: the setters set so far filter every page; the walk sets the paging itself.
+    #[inline]
+    pub fn list(self) -> List<'a, Self> {
+        List::new(self)
+    }
+}
+impl Clone for GetMessages<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            call: self.call.for_another_page(),
+            op: self.op.clone(),
+        }
+    }
+}
+impl Sealed for GetMessages<'_> {}
+impl<'a> Paged<'a> for GetMessages<'a> {
+    type Response = types::MessagesList;
+    fn first() -> Position {
+        Position::Offset(0)
+    }
+    fn page(
+        self,
+        at: &Position,
+        count: NonZeroU64,
+    ) -> BoxFuture<'a, Result<types::MessagesList>> {
+        Box::pin(self.count(count.get()).offset(at.offset_value()).send())
+    }
+}
 /// Get messages by chat ID (`GET /messages/list/{ChatID}`): made by [`Whapi::get_messages_by_chat_id`], sent by `.await`.
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetMessagesByChatId<'a> {
@@ -1249,6 +1278,35 @@ impl<'a> ::std::future::IntoFuture for GetMessagesByChatId<'a> {
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
         call.boxed_send(move || op.send())
+    }
+}
+impl<'a> GetMessagesByChatId<'a> {
+    /// Every page of the list, one `getMessagesByChatID` each, as a stream: the setters set so far filter every page; the walk sets the paging itself.
+    #[inline]
+    pub fn list(self) -> List<'a, Self> {
+        List::new(self)
+    }
+}
+impl Clone for GetMessagesByChatId<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            call: self.call.for_another_page(),
+            op: self.op.clone(),
+        }
+    }
+}
+impl Sealed for GetMessagesByChatId<'_> {}
+impl<'a> Paged<'a> for GetMessagesByChatId<'a> {
+    type Response = types::MessagesList;
+    fn first() -> Position {
+        Position::Offset(0)
+    }
+    fn page(
+        self,
+        at: &Position,
+        count: NonZeroU64,
+    ) -> BoxFuture<'a, Result<types::MessagesList>> {
+        Box::pin(self.count(count.get()).offset(at.offset_value()).send())
     }
 }
 /// 💬 Send text message (`POST /messages/text`): made by [`Whapi::send_message_text`], sent by `.await`.
@@ -4959,6 +5017,35 @@ impl<'a> ::std::future::IntoFuture for GetChats<'a> {
         call.boxed_send(move || op.send())
     }
 }
+impl<'a> GetChats<'a> {
+    /// Every page of the list, one `getChats` each, as a stream: the setters set so far filter every page; the walk sets the paging itself.
+    #[inline]
+    pub fn list(self) -> List<'a, Self> {
+        List::new(self)
+    }
+}
+impl Clone for GetChats<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            call: self.call.for_another_page(),
+            op: self.op.clone(),
+        }
+    }
+}
+impl Sealed for GetChats<'_> {}
+impl<'a> Paged<'a> for GetChats<'a> {
+    type Response = types::ChatsList;
+    fn first() -> Position {
+        Position::Offset(0)
+    }
+    fn page(
+        self,
+        at: &Position,
+        count: NonZeroU64,
+    ) -> BoxFuture<'a, Result<types::ChatsList>> {
+        Box::pin(self.count(count.get()).offset(at.offset_value()).send())
+    }
+}
 /// Get chat (`GET /chats/{ChatID}`): made by [`Whapi::get_chat`], sent by `.await`.
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetChat<'a> {
@@ -5265,6 +5352,35 @@ impl<'a> ::std::future::IntoFuture for GetContacts<'a> {
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
         call.boxed_send(move || op.send())
+    }
+}
+impl<'a> GetContacts<'a> {
+    /// Every page of the list, one `getContacts` each, as a stream: the setters set so far filter every page; the walk sets the paging itself.
+    #[inline]
+    pub fn list(self) -> List<'a, Self> {
+        List::new(self)
+    }
+}
+impl Clone for GetContacts<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            call: self.call.for_another_page(),
+            op: self.op.clone(),
+        }
+    }
+}
+impl Sealed for GetContacts<'_> {}
+impl<'a> Paged<'a> for GetContacts<'a> {
+    type Response = types::ContactsList;
+    fn first() -> Position {
+        Position::Offset(0)
+    }
+    fn page(
+        self,
+        at: &Position,
+        count: NonZeroU64,
+    ) -> BoxFuture<'a, Result<types::ContactsList>> {
+        Box::pin(self.count(count.get()).offset(at.offset_value()).send())
     }
 }
 /// Add contact (`PUT /contacts`): made by [`Whapi::add_contact`], sent by `.await`.
@@ -6012,6 +6128,35 @@ impl<'a> ::std::future::IntoFuture for GetGroups<'a> {
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
         call.boxed_send(move || op.send())
+    }
+}
+impl<'a> GetGroups<'a> {
+    /// Every page of the list, one `getGroups` each, as a stream: the setters set so far filter every page; the walk sets the paging itself.
+    #[inline]
+    pub fn list(self) -> List<'a, Self> {
+        List::new(self)
+    }
+}
+impl Clone for GetGroups<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            call: self.call.for_another_page(),
+            op: self.op.clone(),
+        }
+    }
+}
+impl Sealed for GetGroups<'_> {}
+impl<'a> Paged<'a> for GetGroups<'a> {
+    type Response = types::GroupsList;
+    fn first() -> Position {
+        Position::Offset(0)
+    }
+    fn page(
+        self,
+        at: &Position,
+        count: NonZeroU64,
+    ) -> BoxFuture<'a, Result<types::GroupsList>> {
+        Box::pin(self.count(count.get()).offset(at.offset_value()).send())
     }
 }
 /// Accept group invite (`PUT /groups`): made by [`Whapi::accept_group_invite`], sent by `.await`.
@@ -7041,6 +7186,35 @@ impl<'a> ::std::future::IntoFuture for GetGroupApplicationsList<'a> {
         call.boxed_send(move || op.send())
     }
 }
+impl<'a> GetGroupApplicationsList<'a> {
+    /// Every page of the list, one `getGroupApplicationsList` each, as a stream: the setters set so far filter every page; the walk sets the paging itself.
+    #[inline]
+    pub fn list(self) -> List<'a, Self> {
+        List::new(self)
+    }
+}
+impl Clone for GetGroupApplicationsList<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            call: self.call.for_another_page(),
+            op: self.op.clone(),
+        }
+    }
+}
+impl Sealed for GetGroupApplicationsList<'_> {}
+impl<'a> Paged<'a> for GetGroupApplicationsList<'a> {
+    type Response = types::GroupApplicationList;
+    fn first() -> Position {
+        Position::Offset(0)
+    }
+    fn page(
+        self,
+        at: &Position,
+        count: NonZeroU64,
+    ) -> BoxFuture<'a, Result<types::GroupApplicationList>> {
+        Box::pin(self.count(count.get()).offset(at.offset_value()).send())
+    }
+}
 /// Accept group application for listed user (`POST /groups/{GroupID}/applications`): made by [`Whapi::approve_group_applications_list`], sent by `.await`.
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ApproveGroupApplicationsList<'a> {
@@ -7258,6 +7432,35 @@ impl<'a> ::std::future::IntoFuture for GetStories<'a> {
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
         call.boxed_send(move || op.send())
+    }
+}
+impl<'a> GetStories<'a> {
+    /// Every page of the list, one `getStories` each, as a stream: the setters set so far filter every page; the walk sets the paging itself.
+    #[inline]
+    pub fn list(self) -> List<'a, Self> {
+        List::new(self)
+    }
+}
+impl Clone for GetStories<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            call: self.call.for_another_page(),
+            op: self.op.clone(),
+        }
+    }
+}
+impl Sealed for GetStories<'_> {}
+impl<'a> Paged<'a> for GetStories<'a> {
+    type Response = types::MessagesList;
+    fn first() -> Position {
+        Position::Offset(0)
+    }
+    fn page(
+        self,
+        at: &Position,
+        count: NonZeroU64,
+    ) -> BoxFuture<'a, Result<types::MessagesList>> {
+        Box::pin(self.count(count.get()).offset(at.offset_value()).send())
     }
 }
 /// Create & publish story (`POST /stories`): made by [`Whapi::create_story`], sent by `.await`.
@@ -8139,6 +8342,35 @@ impl<'a> ::std::future::IntoFuture for GetNewsletters<'a> {
         call.boxed_send(move || op.send())
     }
 }
+impl<'a> GetNewsletters<'a> {
+    /// Every page of the list, one `getNewsletters` each, as a stream: the setters set so far filter every page; the walk sets the paging itself.
+    #[inline]
+    pub fn list(self) -> List<'a, Self> {
+        List::new(self)
+    }
+}
+impl Clone for GetNewsletters<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            call: self.call.for_another_page(),
+            op: self.op.clone(),
+        }
+    }
+}
+impl Sealed for GetNewsletters<'_> {}
+impl<'a> Paged<'a> for GetNewsletters<'a> {
+    type Response = types::NewslettersList;
+    fn first() -> Position {
+        Position::Offset(0)
+    }
+    fn page(
+        self,
+        at: &Position,
+        count: NonZeroU64,
+    ) -> BoxFuture<'a, Result<types::NewslettersList>> {
+        Box::pin(self.count(count.get()).offset(at.offset_value()).send())
+    }
+}
 /// Create newsletter (`POST /newsletters`): made by [`Whapi::create_newsletter`], sent by `.await`.
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateNewsletter<'a> {
@@ -8317,6 +8549,42 @@ impl<'a> ::std::future::IntoFuture for FindNewsletter<'a> {
         call.boxed_send(move || op.send())
     }
 }
+impl<'a> FindNewsletter<'a> {
+    /// Every page of the list, one `findNewsletter` each, as a stream: the setters set so far filter every page; the walk sets the paging itself.
+    #[inline]
+    pub fn list(self) -> List<'a, Self> {
+        List::new(self)
+    }
+}
+impl Clone for FindNewsletter<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            call: self.call.for_another_page(),
+            op: self.op.clone(),
+        }
+    }
+}
+impl Sealed for FindNewsletter<'_> {}
+impl<'a> Paged<'a> for FindNewsletter<'a> {
+    type Response = types::NewslettersListPaged;
+    fn first() -> Position {
+        Position::Cursor(None)
+    }
+    fn page(
+        self,
+        at: &Position,
+        count: NonZeroU64,
+    ) -> BoxFuture<'a, Result<types::NewslettersListPaged>> {
+        let this = self.count(count.get());
+        Box::pin(
+            match at.cursor_value() {
+                Some(cursor) => this.cursor(cursor),
+                None => this,
+            }
+                .send(),
+        )
+    }
+}
 /// Get recommended newsletters by country (`GET /newsletters/recommended`): made by [`Whapi::recommended_newsletter`], sent by `.await`.
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RecommendedNewsletter<'a> {
@@ -8393,6 +8661,42 @@ impl<'a> ::std::future::IntoFuture for RecommendedNewsletter<'a> {
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
         call.boxed_send(move || op.send())
+    }
+}
+impl<'a> RecommendedNewsletter<'a> {
+    /// Every page of the list, one `recommendedNewsletter` each, as a stream: the setters set so far filter every page; the walk sets the paging itself.
+    #[inline]
+    pub fn list(self) -> List<'a, Self> {
+        List::new(self)
+    }
+}
+impl Clone for RecommendedNewsletter<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            call: self.call.for_another_page(),
+            op: self.op.clone(),
+        }
+    }
+}
+impl Sealed for RecommendedNewsletter<'_> {}
+impl<'a> Paged<'a> for RecommendedNewsletter<'a> {
+    type Response = types::NewslettersListPaged;
+    fn first() -> Position {
+        Position::Cursor(None)
+    }
+    fn page(
+        self,
+        at: &Position,
+        count: NonZeroU64,
+    ) -> BoxFuture<'a, Result<types::NewslettersListPaged>> {
+        let this = self.count(count.get());
+        Box::pin(
+            match at.cursor_value() {
+                Some(cursor) => this.cursor(cursor),
+                None => this,
+            }
+                .send(),
+        )
     }
 }
 /// Get newsletter information (`GET /newsletters/{NewsletterID}`): made by [`Whapi::get_newsletter`], sent by `.await`.
@@ -8899,6 +9203,42 @@ impl<'a> ::std::future::IntoFuture for GetMessagesNewsletter<'a> {
         call.boxed_send(move || op.send())
     }
 }
+impl<'a> GetMessagesNewsletter<'a> {
+    /// Every page of the list, one `getMessagesNewsletter` each, as a stream: the setters set so far filter every page; the walk sets the paging itself.
+    #[inline]
+    pub fn list(self) -> List<'a, Self> {
+        List::new(self)
+    }
+}
+impl Clone for GetMessagesNewsletter<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            call: self.call.for_another_page(),
+            op: self.op.clone(),
+        }
+    }
+}
+impl Sealed for GetMessagesNewsletter<'_> {}
+impl<'a> Paged<'a> for GetMessagesNewsletter<'a> {
+    type Response = types::MessagesList;
+    fn first() -> Position {
+        Position::Before(None)
+    }
+    fn page(
+        self,
+        at: &Position,
+        count: NonZeroU64,
+    ) -> BoxFuture<'a, Result<types::MessagesList>> {
+        let this = self.count(count.get());
+        Box::pin(
+            match at.before_value() {
+                Some(before) => this.before(before),
+                None => this,
+            }
+                .send(),
+        )
+    }
+}
 /// Create Newsletter admin-invite (`POST /newsletters/{NewsletterID}/invite/{ContactID}`): made by [`Whapi::create_newsletter_admin_invite`], sent by `.await`.
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateNewsletterAdminInvite<'a> {
@@ -9400,6 +9740,35 @@ impl<'a> ::std::future::IntoFuture for GetMediaFiles<'a> {
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
         call.boxed_send(move || op.send())
+    }
+}
+impl<'a> GetMediaFiles<'a> {
+    /// Every page of the list, one `getMediaFiles` each, as a stream: the setters set so far filter every page; the walk sets the paging itself.
+    #[inline]
+    pub fn list(self) -> List<'a, Self> {
+        List::new(self)
+    }
+}
+impl Clone for GetMediaFiles<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            call: self.call.for_another_page(),
+            op: self.op.clone(),
+        }
+    }
+}
+impl Sealed for GetMediaFiles<'_> {}
+impl<'a> Paged<'a> for GetMediaFiles<'a> {
+    type Response = types::MediaFilesList;
+    fn first() -> Position {
+        Position::Offset(0)
+    }
+    fn page(
+        self,
+        at: &Position,
+        count: NonZeroU64,
+    ) -> BoxFuture<'a, Result<types::MediaFilesList>> {
+        Box::pin(self.count(count.get()).offset(at.offset_value()).send())
     }
 }
 /// Upload media (`POST /media`): made by [`Whapi::upload_media`], sent by `.await`.
@@ -9932,6 +10301,35 @@ impl<'a> ::std::future::IntoFuture for GetProducts<'a> {
         call.boxed_send(move || op.send())
     }
 }
+impl<'a> GetProducts<'a> {
+    /// Every page of the list, one `getProducts` each, as a stream: the setters set so far filter every page; the walk sets the paging itself.
+    #[inline]
+    pub fn list(self) -> List<'a, Self> {
+        List::new(self)
+    }
+}
+impl Clone for GetProducts<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            call: self.call.for_another_page(),
+            op: self.op.clone(),
+        }
+    }
+}
+impl Sealed for GetProducts<'_> {}
+impl<'a> Paged<'a> for GetProducts<'a> {
+    type Response = types::ProductsList;
+    fn first() -> Position {
+        Position::Offset(0)
+    }
+    fn page(
+        self,
+        at: &Position,
+        count: NonZeroU64,
+    ) -> BoxFuture<'a, Result<types::ProductsList>> {
+        Box::pin(self.count(count.get()).offset(at.offset_value()).send())
+    }
+}
 /// Create product (`POST /business/products`): made by [`Whapi::create_product`], sent by `.await`.
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateProduct<'a> {
@@ -10088,6 +10486,35 @@ impl<'a> ::std::future::IntoFuture for GetContactProducts<'a> {
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
         call.boxed_send(move || op.send())
+    }
+}
+impl<'a> GetContactProducts<'a> {
+    /// Every page of the list, one `getContactProducts` each, as a stream: the setters set so far filter every page; the walk sets the paging itself.
+    #[inline]
+    pub fn list(self) -> List<'a, Self> {
+        List::new(self)
+    }
+}
+impl Clone for GetContactProducts<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            call: self.call.for_another_page(),
+            op: self.op.clone(),
+        }
+    }
+}
+impl Sealed for GetContactProducts<'_> {}
+impl<'a> Paged<'a> for GetContactProducts<'a> {
+    type Response = types::ProductsList;
+    fn first() -> Position {
+        Position::Offset(0)
+    }
+    fn page(
+        self,
+        at: &Position,
+        count: NonZeroU64,
+    ) -> BoxFuture<'a, Result<types::ProductsList>> {
+        Box::pin(self.count(count.get()).offset(at.offset_value()).send())
     }
 }
 /// Get product (`GET /business/products/{ProductID}`): made by [`Whapi::get_product`], sent by `.await`.
@@ -10686,6 +11113,35 @@ impl<'a> ::std::future::IntoFuture for GetCollectionsList<'a> {
         call.boxed_send(move || op.send())
     }
 }
+impl<'a> GetCollectionsList<'a> {
+    /// Every page of the list, one `getCollectionsList` each, as a stream: the setters set so far filter every page; the walk sets the paging itself.
+    #[inline]
+    pub fn list(self) -> List<'a, Self> {
+        List::new(self)
+    }
+}
+impl Clone for GetCollectionsList<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            call: self.call.for_another_page(),
+            op: self.op.clone(),
+        }
+    }
+}
+impl Sealed for GetCollectionsList<'_> {}
+impl<'a> Paged<'a> for GetCollectionsList<'a> {
+    type Response = types::BusinessCollectionList;
+    fn first() -> Position {
+        Position::Offset(0)
+    }
+    fn page(
+        self,
+        at: &Position,
+        count: NonZeroU64,
+    ) -> BoxFuture<'a, Result<types::BusinessCollectionList>> {
+        Box::pin(self.count(count.get()).offset(at.offset_value()).send())
+    }
+}
 /// Create collection (`POST /business/collections`): made by [`Whapi::create_collection`], sent by `.await`.
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateCollection<'a> {
@@ -10827,6 +11283,35 @@ impl<'a> ::std::future::IntoFuture for GetCollectionsProductsList<'a> {
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
         call.boxed_send(move || op.send())
+    }
+}
+impl<'a> GetCollectionsProductsList<'a> {
+    /// Every page of the list, one `getCollectionsProductsList` each, as a stream: the setters set so far filter every page; the walk sets the paging itself.
+    #[inline]
+    pub fn list(self) -> List<'a, Self> {
+        List::new(self)
+    }
+}
+impl Clone for GetCollectionsProductsList<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            call: self.call.for_another_page(),
+            op: self.op.clone(),
+        }
+    }
+}
+impl Sealed for GetCollectionsProductsList<'_> {}
+impl<'a> Paged<'a> for GetCollectionsProductsList<'a> {
+    type Response = types::BusinessCollectionList;
+    fn first() -> Position {
+        Position::Offset(0)
+    }
+    fn page(
+        self,
+        at: &Position,
+        count: NonZeroU64,
+    ) -> BoxFuture<'a, Result<types::BusinessCollectionList>> {
+        Box::pin(self.count(count.get()).offset(at.offset_value()).send())
     }
 }
 /// Get collection (`GET /business/collections/{CollectionID}`): made by [`Whapi::get_collection`], sent by `.await`.
@@ -11409,6 +11894,35 @@ impl<'a> ::std::future::IntoFuture for GetCommunities<'a> {
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
         call.boxed_send(move || op.send())
+    }
+}
+impl<'a> GetCommunities<'a> {
+    /// Every page of the list, one `getCommunities` each, as a stream: the setters set so far filter every page; the walk sets the paging itself.
+    #[inline]
+    pub fn list(self) -> List<'a, Self> {
+        List::new(self)
+    }
+}
+impl Clone for GetCommunities<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            call: self.call.for_another_page(),
+            op: self.op.clone(),
+        }
+    }
+}
+impl Sealed for GetCommunities<'_> {}
+impl<'a> Paged<'a> for GetCommunities<'a> {
+    type Response = types::GroupsList;
+    fn first() -> Position {
+        Position::Offset(0)
+    }
+    fn page(
+        self,
+        at: &Position,
+        count: NonZeroU64,
+    ) -> BoxFuture<'a, Result<types::GroupsList>> {
+        Box::pin(self.count(count.get()).offset(at.offset_value()).send())
     }
 }
 /// Create community (`POST /communities`): made by [`Whapi::create_community`], sent by `.await`.

@@ -61,10 +61,12 @@ use time::TimeUnit;
 
 // What the generated builders name.
 use std::future::Future;
+use std::num::NonZeroU64;
 
 use futures_util::FutureExt;
 
 use crate::ids::{self, IntoId};
 use crate::media::{Download, MediaSource};
+use crate::pagination::{List, Paged, Position, Sealed};
 use crate::{Result, Whapi};
 use whapi_client::{builder, types, BoxFuture};

@@ -1,14 +1,10 @@
-//! The list operations of the API, each as a [`List`].
-
-use std::num::NonZeroU64;
+//! What the answers of the list operations say about the rest of the list,
+//! and where a page starts.
 
 use serde::de::DeserializeOwned;
-use whapi_client::builder;
 use whapi_client::types;
 
-use super::{Hint, List, Position};
-use crate::ids::{self, IntoId};
-use crate::Whapi;
+use super::{Hint, Position};
 
 /// A list response: its items, and what it says about the rest of the list.
 #[doc(hidden)]
@@ -89,141 +85,28 @@ impl ListResponse for types::NewslettersListPaged {
     }
 }
 
-/// The offset of an offset walk's position.
-fn offset(position: &Position) -> i64 {
-    match position {
-        Position::Offset(offset) => i64::try_from(*offset).unwrap_or(i64::MAX),
-        _ => 0,
-    }
-}
-
-fn cursor(position: &Position) -> Option<String> {
-    match position {
-        Position::Cursor(cursor) => cursor.clone(),
-        _ => None,
-    }
-}
-
-fn before(position: &Position) -> Option<i64> {
-    match position {
-        Position::Before(before) => before.and_then(|b| i64::try_from(b).ok()),
-        _ => None,
-    }
-}
-
-/// Defines a `Whapi` method for a count/offset list operation.
-macro_rules! offset_walks {
-    ($($(#[$doc:meta])* $name:ident($($arg:ident: $id:ident),*) => $op:ident / $builder:ident -> $list:ident;)*) => {$(
-        $(#[$doc])*
-        pub fn $name(&self, $($arg: impl IntoId<ids::$id>),*) -> List<'_, builder::$builder<'_>, types::$list> {
-            #[allow(unused_mut)]
-            let mut invalid = None;
-            $(let $arg: String = match $arg.into_id() {
-                Ok(id) => id.into(),
-                Err(e) => {
-                    invalid = Some(e);
-                    String::new()
-                }
-            };)*
-            List::new(self, Position::Offset(0), move |c| c.$op()$(.$arg($arg.clone()))*, |b, p, n: NonZeroU64| {
-                Box::pin(b.offset(offset(p)).count(n).send())
-            })
-            .invalid_when(invalid)
+impl Position {
+    /// Where an offset walk's page starts.
+    pub(crate) fn offset_value(&self) -> i64 {
+        match self {
+            Position::Offset(offset) => i64::try_from(*offset).unwrap_or(i64::MAX),
+            _ => 0,
         }
-    )*};
-}
-
-impl Whapi {
-    offset_walks! {
-        /// Messages of every chat (`getMessages`).
-        messages() => get_messages / GetMessages -> MessagesList;
-        /// Messages of one chat (`getMessagesByChatID`).
-        messages_in_chat(chat_id: ChatId) => get_messages_by_chat_id / GetMessagesByChatId -> MessagesList;
-        /// Chats (`getChats`).
-        chats() => get_chats / GetChats -> ChatsList;
-        /// Contacts (`getContacts`).
-        contacts() => get_contacts / GetContacts -> ContactsList;
-        /// Groups (`getGroups`).
-        groups() => get_groups / GetGroups -> GroupsList;
-        /// Requests to join a group (`getGroupApplicationsList`).
-        group_applications(group_id: GroupId) => get_group_applications_list / GetGroupApplicationsList -> GroupApplicationList;
-        /// Stories (`getStories`).
-        stories() => get_stories / GetStories -> MessagesList;
-        /// Newsletters (WhatsApp channels) the channel follows (`getNewsletters`).
-        newsletters() => get_newsletters / GetNewsletters -> NewslettersList;
-        /// Uploaded media files (`getMediaFiles`).
-        media_files() => get_media_files / GetMediaFiles -> MediaFilesList;
-        /// The channel's products (`getProducts`).
-        products() => get_products / GetProducts -> ProductsList;
-        /// A business contact's products (`getContactProducts`).
-        contact_products(contact_id: ContactId) => get_contact_products / GetContactProducts -> ProductsList;
-        /// Product collections (`getCollectionsList`).
-        collections() => get_collections_list / GetCollectionsList -> BusinessCollectionList;
-        /// Product collections with their products (`getCollectionsProductsList`).
-        collection_products() => get_collections_products_list / GetCollectionsProductsList -> BusinessCollectionList;
-        /// Communities (`getCommunities`).
-        communities() => get_communities / GetCommunities -> GroupsList;
     }
 
-    /// Newsletters matching a search (`findNewsletter`): set `search`,
-    /// `country_code`, … with [`List::filter`]. Cursor-paged.
-    pub fn find_newsletters(
-        &self,
-    ) -> List<'_, builder::FindNewsletter<'_>, types::NewslettersListPaged> {
-        List::new(
-            self,
-            Position::Cursor(None),
-            |c| c.find_newsletter(),
-            |b, p, n| {
-                let b = b.count(n);
-                Box::pin(match cursor(p) {
-                    Some(cursor) => b.cursor(cursor).send(),
-                    None => b.send(),
-                })
-            },
-        )
+    /// The cursor a cursor walk's page starts after (`None` for the first).
+    pub(crate) fn cursor_value(&self) -> Option<String> {
+        match self {
+            Position::Cursor(cursor) => cursor.clone(),
+            _ => None,
+        }
     }
 
-    /// Recommended newsletters (`recommendedNewsletter`). Cursor-paged.
-    pub fn recommended_newsletters(
-        &self,
-    ) -> List<'_, builder::RecommendedNewsletter<'_>, types::NewslettersListPaged> {
-        List::new(
-            self,
-            Position::Cursor(None),
-            |c| c.recommended_newsletter(),
-            |b, p, n| {
-                let b = b.count(n);
-                Box::pin(match cursor(p) {
-                    Some(cursor) => b.cursor(cursor).send(),
-                    None => b.send(),
-                })
-            },
-        )
-    }
-
-    /// A newsletter's messages, newest first, going back with `before`
-    /// (`getMessagesNewsletter`).
-    pub fn newsletter_messages(
-        &self,
-        newsletter_id: impl IntoId<ids::NewsletterId>,
-    ) -> List<'_, builder::GetMessagesNewsletter<'_>, types::MessagesList> {
-        let (id, invalid) = match newsletter_id.into_id() {
-            Ok(id) => (String::from(id), None),
-            Err(e) => (String::new(), Some(e)),
-        };
-        List::new(
-            self,
-            Position::Before(None),
-            move |c| c.get_messages_newsletter().newsletter_id(id.clone()),
-            |b, p, n| {
-                let b = b.count(n);
-                Box::pin(match before(p) {
-                    Some(before) => b.before(before).send(),
-                    None => b.send(),
-                })
-            },
-        )
-        .invalid_when(invalid)
+    /// The index a `before` walk's page ends at (`None` for the newest).
+    pub(crate) fn before_value(&self) -> Option<i64> {
+        match self {
+            Position::Before(before) => before.and_then(|b| i64::try_from(b).ok()),
+            _ => None,
+        }
     }
 }

@@ -1,20 +1,25 @@
-//! Every list operation as a stream of pages or of items.
+//! Every list operation as a stream of pages or of items: `.list()` on the
+//! operation's call, whose setters filter every page.
 //!
 //! ```no_run
 //! # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
+//! use std::time::{Duration, UNIX_EPOCH};
 //! use futures_util::TryStreamExt;
+//! use whapi_ext::types::Sort;
 //!
 //! // Every chat, 200 per request.
-//! let chats: Vec<_> = wa.chats().page_size(200).items().try_collect().await?;
+//! let chats: Vec<_> = wa.get_chats().list().page_size(200).items().try_collect().await?;
 //!
 //! // The first 1,000 messages of one chat since a time, newest first.
 //! let mut messages = wa
-//!     .messages_in_chat("120363025343298765@g.us")
-//!     .filter(|b| b.time_from(1_700_000_000).sort(whapi_ext::raw::types::Sort::Desc))
+//!     .get_messages_by_chat_id("120363025343298765@g.us")
+//!     .time_from(UNIX_EPOCH + Duration::from_secs(1_700_000_000))
+//!     .sort(Sort::Desc)
+//!     .list()
 //!     .limit(1_000)
 //!     .items();
 //! while let Some(message) = messages.try_next().await? {
-//!     println!("{:?}", message.id);
+//!     println!("{}", message.id());
 //! }
 //! # Ok(())
 //! # }
@@ -24,7 +29,7 @@
 //! - Count/offset lists ask for pages at offsets 0, n₁, n₁+n₂, … and end on
 //!   an empty page, when the offset reaches the `total` of the latest page,
 //!   or on a page shorter than asked when no total says more remain.
-//! - Cursor lists (`find_newsletters`, `recommended_newsletters`) follow
+//! - Cursor lists (`find_newsletter`, `recommended_newsletter`) follow
 //!   `page_info.end_cursor` until `next_page` is false or no cursor comes
 //!   back.
 //! - Newsletter messages go back in time with `before`, from the newest page
@@ -62,7 +67,6 @@ mod lists;
 mod walk;
 
 use std::num::NonZeroU64;
-use std::sync::Arc;
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -70,14 +74,13 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 use futures_util::stream::{self, BoxStream};
 use futures_util::StreamExt;
-use progenitor_client::ResponseValue;
-use whapi_client::{BoxFuture, Client};
+use whapi_client::BoxFuture;
 
 pub use lists::ListResponse;
 pub use walk::Position;
 pub(crate) use walk::{next_position, Guard, Hint};
 
-use crate::{Error, Result, Whapi};
+use crate::{Error, Result};
 
 /// Page size when none is set.
 pub(crate) const DEFAULT_PAGE_SIZE: u64 = 100;
@@ -102,51 +105,68 @@ impl<T> Page<T> {
     }
 }
 
-type RawResult<L> = std::result::Result<ResponseValue<L>, progenitor_client::Error<()>>;
+mod sealed {
+    pub trait Sealed {}
+}
+pub(crate) use sealed::Sealed;
 
-/// Sends one page request: the configured builder, where, how many.
-pub(crate) type Fetch<'a, B, L> = fn(B, &Position, NonZeroU64) -> BoxFuture<'a, RawResult<L>>;
+/// The call of a list operation, as a walk pages it: [`List`] copies it for
+/// every page and sets where the page starts and how many items it holds.
+/// Implemented by the calls of the 17 list operations (generated).
+pub trait Paged<'a>: Sealed + Clone + Send + 'a {
+    /// The answer of one page.
+    type Response: ListResponse;
 
-/// A list operation, ready to walk: set the page size, a limit and the
-/// operation's filters, then take [`List::pages`] or [`List::items`].
+    /// Where the first page starts.
+    #[doc(hidden)]
+    fn first() -> Position;
+
+    /// This call for the page at `at` of `count` items, sent.
+    #[doc(hidden)]
+    fn page(self, at: &Position, count: NonZeroU64) -> BoxFuture<'a, Result<Self::Response>>;
+}
+
+/// A list operation's call, ready to walk: set the page size and a limit,
+/// then take [`List::pages`] or [`List::items`]. Made by `.list()` on the
+/// call, whose setters are the filters of every page (checked as any
+/// call's, and `with_options` applies to every request); the walk sets the
+/// paging parameters (`count`, `offset`, `cursor`, `before`) itself.
+///
+/// ```no_run
+/// # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use futures_util::TryStreamExt;
+/// use whapi_ext::types::Sort;
+///
+/// let since_november: Vec<_> = wa
+///     .get_messages_by_chat_id("15550100000")
+///     .time_from(UNIX_EPOCH + Duration::from_secs(1_761_955_200))
+///     .sort(Sort::Asc)
+///     .list()
+///     .items()
+///     .try_collect()
+///     .await?;
+/// # Ok(())
+/// # }
+/// ```
 #[must_use = "a list does nothing until its pages() or items() stream is polled"]
-pub struct List<'a, B, L> {
-    wa: &'a Whapi,
-    start: Arc<dyn Fn(&'a Client) -> B + Send + Sync + 'a>,
-    filter: Arc<dyn Fn(B) -> B + Send + Sync + 'a>,
-    fetch: Fetch<'a, B, L>,
-    first: Position,
+pub struct List<'a, B> {
+    call: B,
     page_size: u64,
     limit: Option<u64>,
     invalid: Option<Error>,
+    lifetime: std::marker::PhantomData<&'a ()>,
 }
 
-impl<'a, B: Send + 'a, L: ListResponse> List<'a, B, L> {
-    pub(crate) fn new(
-        wa: &'a Whapi,
-        first: Position,
-        start: impl Fn(&'a Client) -> B + Send + Sync + 'a,
-        fetch: Fetch<'a, B, L>,
-    ) -> Self {
+impl<'a, B: Paged<'a>> List<'a, B> {
+    pub(crate) fn new(call: B) -> Self {
         Self {
-            wa,
-            start: Arc::new(start),
-            filter: Arc::new(|b| b),
-            fetch,
-            first,
+            call,
             page_size: DEFAULT_PAGE_SIZE,
             limit: None,
             invalid: None,
+            lifetime: std::marker::PhantomData,
         }
-    }
-
-    /// Makes the walk's first item `error`, when there is one (an argument
-    /// that is not an id).
-    pub(crate) fn invalid_when(mut self, error: Option<Error>) -> Self {
-        if error.is_some() {
-            self.invalid = error;
-        }
-        self
     }
 
     /// Items per request, 1 to 500 (default 100). Another value makes the
@@ -169,50 +189,23 @@ impl<'a, B: Send + 'a, L: ListResponse> List<'a, B, L> {
         self
     }
 
-    /// Sets the operation's filters on the request builder of every page
-    /// (`time_from`, `sort`, `search`, …). Paging parameters are set after
-    /// it, by the walk.
-    ///
-    /// ```no_run
-    /// # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
-    /// use futures_util::TryStreamExt;
-    /// use whapi_ext::raw::types::Sort;
-    ///
-    /// // The closure gets the raw client's request builder of the operation.
-    /// let since_november: Vec<_> = wa
-    ///     .messages_in_chat("15550100000")
-    ///     .filter(|b| b.time_from(1_761_955_200).sort(Sort::Asc))
-    ///     .items()
-    ///     .try_collect()
-    ///     .await?;
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn filter(mut self, filter: impl Fn(B) -> B + Send + Sync + 'a) -> Self {
-        self.filter = Arc::new(filter);
-        self
-    }
-
     /// The pages, one request each. The stream is boxed, so it is `Unpin`:
     /// `try_next().await` works on it directly.
-    pub fn pages(self) -> BoxStream<'a, Result<Page<L::Item>>> {
+    pub fn pages(self) -> BoxStream<'a, Result<Page<<B::Response as ListResponse>::Item>>> {
         let Self {
-            wa,
-            start,
-            filter,
-            fetch,
-            first,
+            call,
             page_size,
             limit,
             invalid,
+            ..
         } = self;
         let state = Walk {
-            next: Some(first),
+            next: Some(B::first()),
             remaining: limit,
             guard: Guard::default(),
         };
         let walk = stream::try_unfold(state, move |mut state| {
-            let (start, filter) = (start.clone(), filter.clone());
+            let call = call.clone();
             async move {
                 let Some(position) = state.next.take() else {
                     return Ok(None);
@@ -223,12 +216,7 @@ impl<'a, B: Send + 'a, L: ListResponse> List<'a, B, L> {
                 let Some(count) = NonZeroU64::new(wanted) else {
                     return Ok(None);
                 };
-                let builder = filter(start(wa.raw()));
-                let response = match fetch(builder, &position, count).await {
-                    Ok(value) => value.into_inner(),
-                    Err(e) => return Err(Error::from_raw::<L>(e).await),
-                };
-                let (mut items, hint) = response.into_page();
+                let (mut items, hint) = call.page(&position, count).await?.into_page();
                 if items.is_empty() {
                     return Ok(None);
                 }
@@ -255,7 +243,7 @@ impl<'a, B: Send + 'a, L: ListResponse> List<'a, B, L> {
     }
 
     /// The items of every page, in order (`Unpin`, like [`List::pages`]).
-    pub fn items(self) -> Items<'a, L::Item> {
+    pub fn items(self) -> Items<'a, <B::Response as ListResponse>::Item> {
         Items {
             pages: self.pages(),
             buffered: Vec::new().into_iter(),

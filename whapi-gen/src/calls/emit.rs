@@ -447,8 +447,115 @@ pub(crate) fn emit(plan: &Plan) -> Emitted {
             }
         }
     };
+    let list = paging(plan).map(|paging| list_items(plan, paging));
+    let items = quote!(#items #list);
     Emitted {
         items,
         method: method_item,
+    }
+}
+
+/// How a list operation pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Paging {
+    Offset,
+    Cursor,
+    Before,
+}
+
+/// How the operation pages, if it is a list: a JSON answer, no body, and
+/// the optional query parameters `count` and one of `offset`, `cursor` or
+/// `before`.
+pub(crate) fn paging(plan: &Plan) -> Option<Paging> {
+    if plan.body.is_some() || plan.raw_upload.is_some() || !matches!(plan.answer, Answer::Json(_)) {
+        return None;
+    }
+    let query = |name: &str| {
+        plan.inputs
+            .iter()
+            .any(|i| i.place == Place::Query && i.json == name && !i.required)
+    };
+    if !query("count") {
+        return None;
+    }
+    [
+        ("offset", Paging::Offset),
+        ("cursor", Paging::Cursor),
+        ("before", Paging::Before),
+    ]
+    .into_iter()
+    .find_map(|(name, paging)| query(name).then_some(paging))
+}
+
+/// A list operation's `.list()`, its copy for every page and its paging.
+fn list_items(plan: &Plan, paging: Paging) -> TokenStream {
+    let builder = ident(&plan.builder);
+    let Answer::Json(answer) = &plan.answer else {
+        return quote!();
+    };
+    let answer = qualified(answer);
+    let (first, page) = match paging {
+        Paging::Offset => (
+            quote!(Position::Offset(0)),
+            quote!(Box::pin(
+                self.count(count.get()).offset(at.offset_value()).send()
+            )),
+        ),
+        Paging::Cursor => (
+            quote!(Position::Cursor(None)),
+            quote! {
+                let this = self.count(count.get());
+                Box::pin(match at.cursor_value() {
+                    Some(cursor) => this.cursor(cursor),
+                    None => this,
+                }.send())
+            },
+        ),
+        Paging::Before => (
+            quote!(Position::Before(None)),
+            quote! {
+                let this = self.count(count.get());
+                Box::pin(match at.before_value() {
+                    Some(before) => this.before(before),
+                    None => this,
+                }.send())
+            },
+        ),
+    };
+    let list_doc = doc(&format!(
+        "Every page of the list, one `{}` each, as a stream: the setters set so far filter every page; the walk sets the paging itself.",
+        plan.operation_id
+    ));
+    quote! {
+        impl<'a> #builder<'a> {
+            #list_doc
+            #[inline]
+            pub fn list(self) -> List<'a, Self> {
+                List::new(self)
+            }
+        }
+
+        impl Clone for #builder<'_> {
+            fn clone(&self) -> Self {
+                Self {
+                    call: self.call.for_another_page(),
+                    op: self.op.clone(),
+                }
+            }
+        }
+
+        impl Sealed for #builder<'_> {}
+
+        impl<'a> Paged<'a> for #builder<'a> {
+            type Response = #answer;
+
+            fn first() -> Position {
+                #first
+            }
+
+            fn page(self, at: &Position, count: NonZeroU64) -> BoxFuture<'a, Result<#answer>> {
+                #page
+            }
+        }
     }
 }
