@@ -131,9 +131,8 @@ async fn webhooks_through_the_sandbox(
             async move {
                 if let Payload::Messages(messages) = &event.payload {
                     for message in messages.iter().filter(|m| !m.from_me()) {
-                        let chat = message.chat_id().unwrap_or_default().to_string();
-                        let text = message.text().unwrap_or_default();
-                        bot.send_message_text(chat.as_str(), format!("you said: {text}"))
+                        let text = message.text_or_caption().unwrap_or_default();
+                        bot.send_message_text(message.chat_id(), format!("you said: {text}"))
                             .await?;
                     }
                 }
@@ -168,8 +167,8 @@ async fn webhooks_through_the_sandbox(
             "5. webhook {} {} from {}: {}; answered {} ({})",
             event.event_type,
             event.method.as_ref().map_or("(no method)", Method::as_str),
-            messages[0].chat_id().unwrap_or("an unknown chat"),
-            messages[0].text().unwrap_or("(no text)"),
+            messages[0].chat_id(),
+            messages[0].text_or_caption().unwrap_or("(no text)"),
             answers[0].text.as_deref().unwrap_or("(no text)"),
             answers[0].id
         );

@@ -190,10 +190,10 @@ async fn an_injected_message_reaches_the_bot_and_its_answer_is_seen_in_the_chat(
                 return Ok(());
             };
             for message in messages.iter().filter(|m| !m.from_me()) {
-                let chat = message.chat_id().unwrap_or_default().to_string();
+                let chat = message.chat_id().to_string();
                 let answer = match message.body() {
                     MessageBody::Text(text) => {
-                        format!("echo: {}", text.body.as_deref().unwrap_or_default())
+                        format!("echo: {}", text.body())
                     }
                     MessageBody::ButtonReply(_) => {
                         format!("pressed {}", message.choice_id().unwrap_or_default())

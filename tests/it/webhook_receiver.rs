@@ -65,7 +65,9 @@ async fn a_verified_event_is_answered_200_and_handed_to_the_handler() {
         .unwrap()
         .unwrap();
     assert_eq!(received.channel_id.as_deref(), Some("MANTIS-1"));
-    assert!(matches!(received.payload, Payload::Messages(ref m) if m[0].text() == Some("hi")));
+    assert!(
+        matches!(received.payload, Payload::Messages(ref m) if m[0].text_or_caption() == Some("hi"))
+    );
 }
 
 #[tokio::test]

@@ -277,8 +277,8 @@ fn every_message_type_gets_its_body() {
         messages[7].media().and_then(|m| m.file_name.as_deref()),
         Some("invoice.pdf")
     );
-    assert_eq!(messages[0].text(), Some("Hello there"));
-    assert_eq!(messages[2].text(), Some("a caption"));
+    assert_eq!(messages[0].text_or_caption(), Some("Hello there"));
+    assert_eq!(messages[2].text_or_caption(), Some("a caption"));
     let quoting = messages[28].context.as_ref().unwrap();
     assert_eq!(
         quoting.quoted_id.as_deref(),
@@ -369,7 +369,10 @@ fn numbers_beyond_i64_and_as_strings_are_read() {
         "and kept exactly in the raw JSON"
     );
     assert_eq!(
-        chats[0].last_message.as_ref().and_then(|m| m.text()),
+        chats[0]
+            .last_message
+            .as_ref()
+            .and_then(|m| m.text_or_caption()),
         Some("Hello there")
     );
     let Payload::Statuses(statuses) = fixture("statuses_post").payload else {
@@ -606,7 +609,7 @@ fn lone_surrogates_duplicate_keys_and_huge_numbers_degrade_gracefully() {
     let Payload::Messages(m) = &event.payload else {
         panic!()
     };
-    assert_eq!(m[0].text(), Some("hi \u{fffd}"));
+    assert_eq!(m[0].text_or_caption(), Some("hi \u{fffd}"));
     assert_eq!(
         event.raw().as_bytes(),
         body,

@@ -26,7 +26,9 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use whapi_ext::types::{Button, InteractiveAction};
-use whapi_ext::webhooks::{Inbox, Message, MessageBody, Payload, WebhookEvent, WebhookVerifier};
+use whapi_ext::webhooks::{
+    EventType, Inbox, Message, MessageBody, Method, Payload, WebhookEvent, WebhookVerifier,
+};
 use whapi_ext::Whapi;
 
 /// The ids the bot gives its buttons, and matches presses on.
@@ -36,16 +38,14 @@ const THANKS: &str = "thanks";
 /// Answers one message someone else sent in a direct chat; the answer, or
 /// `None` for messages it leaves alone.
 async fn answer(wa: &Whapi, message: &Message) -> whapi_ext::Result<Option<String>> {
-    let (Some(chat), Some(id)) = (message.chat_id(), message.id.as_deref()) else {
-        return Ok(None);
-    };
+    let (chat, id) = (message.chat_id(), message.id());
     // In a group the bot would repeat everyone: people only.
-    if message.from_me() || chat.ends_with("@g.us") {
+    if message.from_me() || chat.is_empty() || id.is_empty() || chat.ends_with("@g.us") {
         return Ok(None);
     }
     match message.body() {
         MessageBody::Text(text) => {
-            let echo = format!("echo: {}", text.body.as_deref().unwrap_or_default());
+            let echo = format!("echo: {}", text.body());
             let buttons = InteractiveAction::with_buttons([
                 Button::quick_reply(AGAIN, "Say it again"),
                 Button::quick_reply(THANKS, "Thanks"),
@@ -61,7 +61,7 @@ async fn answer(wa: &Whapi, message: &Message) -> whapi_ext::Result<Option<Strin
             )))
         }
         MessageBody::ButtonReply(pressed) => {
-            let title = pressed.title.as_deref().unwrap_or_default();
+            let title = pressed.title().unwrap_or_default();
             let reply = match message.choice_id() {
                 Some(AGAIN) => format!("you pressed \"{title}\": again, then"),
                 Some(THANKS) => "you're welcome".to_string(),
@@ -141,13 +141,9 @@ async fn main() -> Result<(), common::Failure> {
     let url = format!("http://{}/webhook", listener.local_addr()?);
     let router = inbox.router("/webhook");
     tokio::spawn(async move { axum::serve(listener, router).await });
-    let messages_post = whapi_ext::types::Event {
-        type_: Some(whapi_ext::types::WebhookEventTypeType::Messages),
-        method: Some(whapi_ext::types::EventMethod::Post),
-    };
     session
         .wa
-        .ensure_webhook(&url, [messages_post])
+        .ensure_webhook(&url, [(EventType::Messages, Method::Post)])
         .header("x-webhook-secret", "s3cr3t")
         .await?;
 

@@ -197,7 +197,9 @@ impl WebhookEvent {
     #[cfg(any(feature = "sqlite", feature = "redis"))]
     pub(crate) fn chat(&self) -> Option<&str> {
         match &self.payload {
-            Payload::Messages(messages) => messages.first()?.chat_id(),
+            Payload::Messages(messages) => {
+                Some(messages.first()?.chat_id()).filter(|chat| !chat.is_empty())
+            }
             Payload::Chats(chats) => chats.first()?.id.as_deref(),
             _ => None,
         }

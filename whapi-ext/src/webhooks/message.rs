@@ -147,9 +147,36 @@ impl Message {
         }
     }
 
+    /// The message id (empty when the service left it out), as the
+    /// answers' `Message::id` reads it.
+    pub fn id(&self) -> &str {
+        self.id.as_deref().unwrap_or("")
+    }
+
+    /// The message type (`text`, `image`, …; empty when left out): see
+    /// [`Message::body`] for the content it picks.
+    pub fn kind(&self) -> &str {
+        self.kind.as_deref().unwrap_or("")
+    }
+
+    /// The sender's WhatsApp id, when the service gives it.
+    pub fn from(&self) -> Option<&str> {
+        self.from.as_deref()
+    }
+
+    /// A text message's content, as the answers' `Message::text` reads it
+    /// (see [`Message::text_or_caption`] for what any message says).
+    pub fn text(&self) -> Option<&Text> {
+        match self.body() {
+            MessageBody::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+
     /// The text a person would read: a text's body, a media caption, a link
-    /// preview's text, a poll's title.
-    pub fn text(&self) -> Option<&str> {
+    /// preview's text, a poll's title, a location's caption or name; as the
+    /// answers' `Message::text_or_caption` reads it.
+    pub fn text_or_caption(&self) -> Option<&str> {
         match self.body() {
             MessageBody::Text(t) => t.body.as_deref(),
             MessageBody::LinkPreview(l) | MessageBody::Invite(l) => l.body.as_deref(),
@@ -202,9 +229,10 @@ impl Message {
         self.context.as_ref()?.quoted_id.as_deref()
     }
 
-    /// The chat it belongs to.
-    pub fn chat_id(&self) -> Option<&str> {
-        self.chat_id.as_deref()
+    /// The chat it belongs to (empty when the service left it out), as the
+    /// answers' `Message::chat_id` reads it.
+    pub fn chat_id(&self) -> &str {
+        self.chat_id.as_deref().unwrap_or("")
     }
 
     /// Whether the channel itself sent it (absent counts as not).
@@ -259,15 +287,18 @@ mod tests {
         let m = message(
             r#"{"type":"text","text":{"body":"hi"},"chat_id":"1@s.whatsapp.net","from_me":false}"#,
         );
-        assert!(matches!(m.body(), MessageBody::Text(t) if t.body.as_deref() == Some("hi")));
+        assert!(matches!(m.body(), MessageBody::Text(t) if t.body() == "hi"));
         assert_eq!(
-            (m.text(), m.chat_id(), m.from_me()),
-            (Some("hi"), Some("1@s.whatsapp.net"), false)
+            (m.text_or_caption(), m.chat_id(), m.from_me()),
+            (Some("hi"), "1@s.whatsapp.net", false)
         );
+        assert_eq!(m.text().map(Text::body), Some("hi"));
+        assert_eq!((m.id(), m.kind(), m.from()), ("", "text", None));
         let m = message(
             r#"{"type":"image","image":{"id":"jpeg-1","caption":"a cat","file_size":"2048"}}"#,
         );
-        assert_eq!(m.text(), Some("a cat"));
+        assert_eq!(m.text_or_caption(), Some("a cat"));
+        assert!(m.text().is_none(), "an image is no text message");
         assert_eq!(m.media().and_then(|i| i.file_size), Some(2048));
     }
 

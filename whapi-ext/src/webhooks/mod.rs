@@ -9,7 +9,7 @@
 //! let event = WebhookEvent::parse(body)?;
 //! if let Payload::Messages(messages) = &event.payload {
 //!     for message in messages.iter().filter(|m| !m.from_me()) {
-//!         println!("{:?} says {:?}", message.chat_id(), message.text());
+//!         println!("{} says {:?}", message.chat_id(), message.text_or_caption());
 //!     }
 //! }
 //! # Ok::<(), whapi_ext::webhooks::ParseError>(())

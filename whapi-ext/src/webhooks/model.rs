@@ -645,3 +645,37 @@ lenient_struct! {
         details: string,
     }
 }
+
+impl Text {
+    /// The text (empty when the service left it out), as the answers'
+    /// `MessageContentText::body` reads it.
+    pub fn body(&self) -> &str {
+        self.body.as_deref().unwrap_or("")
+    }
+}
+
+impl ButtonReply {
+    /// The button's id as sent (see `Message::choice_id` for it without
+    /// the service's menu prefix).
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// The button's text.
+    pub fn title(&self) -> Option<&str> {
+        self.title.as_deref()
+    }
+}
+
+impl ListReply {
+    /// The row's id as sent (see `Message::choice_id` for it without the
+    /// service's menu prefix).
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// The row's title.
+    pub fn title(&self) -> Option<&str> {
+        self.title.as_deref()
+    }
+}
