@@ -69,13 +69,13 @@ const EXAMPLES: [&str; 7] = [
     "bench_sandbox",
 ];
 
-/// Runs every benchmark, or only the group `only` names (`regen`, `build`
-/// or an example), and prints one line per figure.
+/// Runs every benchmark, or only the group `only` names (`regen`, `build`,
+/// `hello` or an example), and prints one line per figure.
 pub fn run(root: &Path, only: Option<&str>) -> Result<(), String> {
     if let Some(group) = only {
-        if !["regen", "build"].contains(&group) && !EXAMPLES.contains(&group) {
+        if !["regen", "build", "hello"].contains(&group) && !EXAMPLES.contains(&group) {
             return Err(format!(
-                "unknown benchmark `{group}`; groups: regen, build, {}",
+                "unknown benchmark `{group}`; groups: regen, build, hello, {}",
                 EXAMPLES.join(", ")
             ));
         }
@@ -88,6 +88,9 @@ pub fn run(root: &Path, only: Option<&str>) -> Result<(), String> {
     }
     if wanted("build") {
         build_figures(root, &yaml)?;
+    }
+    if wanted("hello") {
+        crate::bench_hello::figures(root, &root.join("target/xtask-bench"))?;
     }
     for example in EXAMPLES.into_iter().filter(|e| wanted(e)) {
         run_bench_example(root, example)?;
