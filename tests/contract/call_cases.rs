@@ -4558,7 +4558,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::PatchChatRequest,
                                 >(
-                                        "{\"pin\":true,\"mute_until\":1700000000,\"mark_unread\":true,\"ephemeral\":\"none\"}",
+                                        "{\"pin\":true,\"mute_until\":1700000000000,\"mark_unread\":true,\"ephemeral\":\"none\"}",
                                     )
                                     .expect("a sample of the spec"),
                             )

@@ -784,7 +784,7 @@ async fn a_presence_names_a_person_by_bare_digits_and_a_group_by_its_id() {
 }
 
 #[tokio::test]
-async fn times_go_as_unix_seconds_and_durations_in_the_spec_unit() {
+async fn times_and_durations_go_in_the_spec_unit() {
     use std::time::UNIX_EPOCH;
     let server = server().await;
     Mock::given(method("PATCH"))
@@ -804,7 +804,7 @@ async fn times_go_as_unix_seconds_and_durations_in_the_spec_unit() {
         .await
         .unwrap();
     wa.patch_chat("15550100000")
-        .mute_until(UNIX_EPOCH + Duration::from_millis(1_700_000_000_900))
+        .mute_until(UNIX_EPOCH + Duration::from_micros(1_700_000_000_900_500))
         .await
         .unwrap();
     let bodies: Vec<Value> = server
@@ -818,7 +818,19 @@ async fn times_go_as_unix_seconds_and_durations_in_the_spec_unit() {
     assert_eq!(bodies[1]["seconds"], json!(7));
     assert_eq!(
         bodies[2]["mute_until"],
-        json!(1_700_000_000),
+        json!(1_700_000_000_900_u64),
+        "whole milliseconds, the unit the spec gives mute_until"
+    );
+    // A list's time filter is in seconds; the mock answers no GET, the
+    // request is what counts.
+    let _ = wa
+        .get_messages()
+        .time_from(UNIX_EPOCH + Duration::from_millis(1_700_000_000_900))
+        .await;
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(
+        requests[3].url.query(),
+        Some("time_from=1700000000"),
         "whole seconds"
     );
 
@@ -838,5 +850,5 @@ async fn times_go_as_unix_seconds_and_durations_in_the_spec_unit() {
             "a fraction of a whole-second field and a time before 1970 are refused: {result:?}"
         );
     }
-    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+    assert_eq!(server.received_requests().await.unwrap().len(), 4);
 }

@@ -1033,7 +1033,10 @@ impl<'a> GetMessages<'a> {
     /// Timestamp from which to get objects
     #[inline]
     pub fn time_from(mut self, value: ::std::time::SystemTime) -> Self {
-        if let Some(v) = self.call.unix_time::<i64>("time_from", value) {
+        if let Some(v) = self
+            .call
+            .unix_time::<i64>("time_from", value, TimeUnit::Seconds)
+        {
             let v = v;
             self.op = self.op.time_from(v);
         }
@@ -1042,7 +1045,8 @@ impl<'a> GetMessages<'a> {
     /// Timestamp up to which to get objects
     #[inline]
     pub fn time_to(mut self, value: ::std::time::SystemTime) -> Self {
-        if let Some(v) = self.call.unix_time::<i64>("time_to", value) {
+        if let Some(v) = self.call.unix_time::<i64>("time_to", value, TimeUnit::Seconds)
+        {
             let v = v;
             self.op = self.op.time_to(v);
         }
@@ -1189,7 +1193,10 @@ impl<'a> GetMessagesByChatId<'a> {
     /// Timestamp from which to get objects
     #[inline]
     pub fn time_from(mut self, value: ::std::time::SystemTime) -> Self {
-        if let Some(v) = self.call.unix_time::<i64>("time_from", value) {
+        if let Some(v) = self
+            .call
+            .unix_time::<i64>("time_from", value, TimeUnit::Seconds)
+        {
             let v = v;
             self.op = self.op.time_from(v);
         }
@@ -1198,7 +1205,8 @@ impl<'a> GetMessagesByChatId<'a> {
     /// Timestamp up to which to get objects
     #[inline]
     pub fn time_to(mut self, value: ::std::time::SystemTime) -> Self {
-        if let Some(v) = self.call.unix_time::<i64>("time_to", value) {
+        if let Some(v) = self.call.unix_time::<i64>("time_to", value, TimeUnit::Seconds)
+        {
             let v = v;
             self.op = self.op.time_to(v);
         }
@@ -5214,7 +5222,10 @@ impl<'a> PatchChat<'a> {
     /// Time until which the chat should remain muted, in UNIX timestamp format (in milliseconds). Use 0 to unmute the chat
     #[inline]
     pub fn mute_until(mut self, value: ::std::time::SystemTime) -> Self {
-        if let Some(v) = self.call.unix_time::<i64>("mute_until", value) {
+        if let Some(v) = self
+            .call
+            .unix_time::<i64>("mute_until", value, TimeUnit::Millis)
+        {
             let v = v;
             self.body = self.body.mute_until(Some(v));
         }
@@ -7353,7 +7364,10 @@ impl<'a> GetStories<'a> {
     /// Timestamp from which to get objects
     #[inline]
     pub fn time_from(mut self, value: ::std::time::SystemTime) -> Self {
-        if let Some(v) = self.call.unix_time::<i64>("time_from", value) {
+        if let Some(v) = self
+            .call
+            .unix_time::<i64>("time_from", value, TimeUnit::Seconds)
+        {
             let v = v;
             self.op = self.op.time_from(v);
         }
@@ -7362,7 +7376,8 @@ impl<'a> GetStories<'a> {
     /// Timestamp up to which to get objects
     #[inline]
     pub fn time_to(mut self, value: ::std::time::SystemTime) -> Self {
-        if let Some(v) = self.call.unix_time::<i64>("time_to", value) {
+        if let Some(v) = self.call.unix_time::<i64>("time_to", value, TimeUnit::Seconds)
+        {
             let v = v;
             self.op = self.op.time_to(v);
         }
@@ -9678,7 +9693,10 @@ impl<'a> GetMediaFiles<'a> {
     /// Timestamp from which to get objects
     #[inline]
     pub fn time_from(mut self, value: ::std::time::SystemTime) -> Self {
-        if let Some(v) = self.call.unix_time::<i64>("time_from", value) {
+        if let Some(v) = self
+            .call
+            .unix_time::<i64>("time_from", value, TimeUnit::Seconds)
+        {
             let v = v;
             self.op = self.op.time_from(v);
         }
@@ -9687,7 +9705,8 @@ impl<'a> GetMediaFiles<'a> {
     /// Timestamp up to which to get objects
     #[inline]
     pub fn time_to(mut self, value: ::std::time::SystemTime) -> Self {
-        if let Some(v) = self.call.unix_time::<i64>("time_to", value) {
+        if let Some(v) = self.call.unix_time::<i64>("time_to", value, TimeUnit::Seconds)
+        {
             let v = v;
             self.op = self.op.time_to(v);
         }
@@ -12617,7 +12636,8 @@ impl<'a> CreateEvent<'a> {
     /// End time (format timestamp)
     #[inline]
     pub fn end_time(mut self, value: ::std::time::SystemTime) -> Self {
-        if let Some(v) = self.call.unix_time::<f64>("end_time", value) {
+        if let Some(v) = self.call.unix_time::<f64>("end_time", value, TimeUnit::Seconds)
+        {
             let v = v;
             self.body = self.body.end_time(Some(v));
         }
@@ -17063,7 +17083,10 @@ impl Whapi {
             let v = v;
             this.body = this.body.title(v);
         }
-        if let Some(v) = this.call.unix_time::<f64>("start_time", start_time) {
+        if let Some(v) = this
+            .call
+            .unix_time::<f64>("start_time", start_time, TimeUnit::Seconds)
+        {
             let v = v;
             this.body = this.body.start_time(v);
         }
@@ -17137,7 +17160,9 @@ impl Whapi {
         };
         if let Some(v) = this
             .call
-            .unix_time::<::std::string::String>("start_time", start_time)
+            .unix_time::<
+                ::std::string::String,
+            >("start_time", start_time, TimeUnit::Seconds)
         {
             let v = v;
             this.body = this.body.start_time(v);
@@ -17227,7 +17252,9 @@ impl Whapi {
         };
         if let Some(v) = this
             .call
-            .unix_time::<::std::string::String>("start_time", start_time)
+            .unix_time::<
+                ::std::string::String,
+            >("start_time", start_time, TimeUnit::Seconds)
         {
             let v = v;
             this.body = this.body.start_time(v);

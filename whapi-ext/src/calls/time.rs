@@ -1,5 +1,5 @@
 //! Points in time and durations as the calls take them: a `SystemTime`
-//! sent as UNIX seconds, a `Duration` sent as a number of the spec's unit.
+//! sent as UNIX time, a `Duration` as a number, each in the spec's unit.
 //!
 //! `SystemTime` rather than a date crate's type: it is what `std` hands out
 //! (`SystemTime::now()`, file times), converts to and from UNIX seconds with
@@ -69,17 +69,28 @@ impl WireTime for String {
 }
 
 impl Call<'_> {
-    /// A point in time as whole UNIX seconds (what is below a second is
-    /// dropped).
-    pub(crate) fn unix_time<W: WireTime>(&mut self, field: &str, at: SystemTime) -> Option<W> {
-        let seconds = match at.duration_since(UNIX_EPOCH) {
-            Ok(since) => since.as_secs() as f64,
+    /// A point in time as whole UNIX time in `unit` (what is below the
+    /// unit is dropped).
+    pub(crate) fn unix_time<W: WireTime>(
+        &mut self,
+        field: &str,
+        at: SystemTime,
+        unit: TimeUnit,
+    ) -> Option<W> {
+        let since = match at.duration_since(UNIX_EPOCH) {
+            Ok(since) => since,
             Err(_) => {
                 self.problem(field, "is before 1970, which UNIX time does not reach");
                 return None;
             }
         };
-        self.wire(field, seconds)
+        let amount = match unit {
+            TimeUnit::Seconds => since.as_secs() as f64,
+            // Whole milliseconds up to 2^53 are exact in an f64; beyond, the
+            // wire type refuses the amount.
+            TimeUnit::Millis => since.as_millis() as f64,
+        };
+        self.wire(field, amount)
     }
 
     /// A duration as a number of `unit`, checked against the spec's limits

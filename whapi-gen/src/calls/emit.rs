@@ -25,6 +25,13 @@ fn limit_tokens(limits: &[Limit]) -> TokenStream {
     quote!(&[#(#items),*])
 }
 
+fn unit_tokens(unit: TimeUnit) -> TokenStream {
+    match unit {
+        TimeUnit::Seconds => quote!(TimeUnit::Seconds),
+        TimeUnit::Millis => quote!(TimeUnit::Millis),
+    }
+}
+
 /// The type an argument or setter takes.
 fn argument_type(input: &Input) -> TokenStream {
     let raw = qualified(&input.raw.ty);
@@ -41,7 +48,7 @@ fn argument_type(input: &Input) -> TokenStream {
         Kind::Tokens | Kind::Texts => quote!(impl IntoIterator<Item = impl Into<String>>),
         Kind::Integer => quote!(impl Into<#raw>),
         Kind::Json => raw,
-        Kind::Instant => quote!(::std::time::SystemTime),
+        Kind::Instant(_) => quote!(::std::time::SystemTime),
         Kind::Duration(_) => quote!(::std::time::Duration),
         Kind::Count => quote!(u64),
         Kind::Number => quote!(impl IntoNumber),
@@ -89,12 +96,15 @@ fn apply(plan: &Plan, input: &Input, value: &TokenStream, recv: &TokenStream) ->
             }),
             false,
         ),
-        Kind::Instant => (quote!(#recv.call.unix_time::<#raw>(#name, #value)), true),
+        Kind::Instant(unit) => {
+            let unit = unit_tokens(*unit);
+            (
+                quote!(#recv.call.unix_time::<#raw>(#name, #value, #unit)),
+                true,
+            )
+        }
         Kind::Duration(unit) => {
-            let unit = match unit {
-                TimeUnit::Seconds => quote!(TimeUnit::Seconds),
-                TimeUnit::Millis => quote!(TimeUnit::Millis),
-            };
+            let unit = unit_tokens(*unit);
             (
                 quote!(#recv.call.duration::<#raw>(#name, #value, #unit, #limits)),
                 true,

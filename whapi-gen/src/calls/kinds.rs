@@ -91,13 +91,14 @@ pub(crate) enum Kind {
     Typed,
     /// JSON the spec gives no schema for.
     Json,
-    /// A point in time, set as a `SystemTime`, sent as UNIX seconds.
-    Instant,
+    /// A point in time, set as a `SystemTime`, sent as UNIX time in the
+    /// unit.
+    Instant(TimeUnit),
     /// A length of time, set as a `Duration`, sent as a number of units.
     Duration(TimeUnit),
 }
 
-/// The unit a duration goes on the wire in.
+/// The unit a time goes on the wire in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TimeUnit {
     Seconds,
@@ -107,13 +108,19 @@ pub(crate) enum TimeUnit {
 /// The time kind of a number (or, for a point in time, a text) that the
 /// spec describes as one: a timestamp or a UNIX time is a point in time; a
 /// field named `…_ms` or described in milliseconds, or named `seconds` or
-/// described in seconds, a duration. `doc` is its description.
+/// described in seconds, a duration. Either is in milliseconds where its
+/// description says so, else in seconds. `doc` is its description.
 pub(crate) fn time_kind(name: &str, doc: &str, kind: &Kind) -> Option<Kind> {
     let doc = doc.to_lowercase();
     let number = matches!(kind, Kind::Integer | Kind::Number);
+    let millis = name.ends_with("_ms") || doc.contains("millisecond");
     if (number || *kind == Kind::Text) && (doc.contains("timestamp") || doc.contains("unix time")) {
-        Some(Kind::Instant)
-    } else if number && (name.ends_with("_ms") || doc.contains("milliseconds")) {
+        Some(Kind::Instant(if millis {
+            TimeUnit::Millis
+        } else {
+            TimeUnit::Seconds
+        }))
+    } else if number && millis {
         Some(Kind::Duration(TimeUnit::Millis))
     } else if number && (name == "seconds" || doc.contains("in seconds")) {
         Some(Kind::Duration(TimeUnit::Seconds))
@@ -332,19 +339,19 @@ mod tests {
                 "time_from",
                 "Timestamp from which to get objects",
                 Kind::Integer,
-                Some(Kind::Instant),
+                Some(Kind::Instant(TimeUnit::Seconds)),
             ),
             (
                 "mute_until",
-                "Time until which the chat should remain muted, in UNIX timestamp",
+                "Time until which the chat should remain muted, in UNIX timestamp format (in milliseconds)",
                 Kind::Integer,
-                Some(Kind::Instant),
+                Some(Kind::Instant(TimeUnit::Millis)),
             ),
             (
                 "start_time",
                 "Start time of the call in UNIX timestamp format",
                 Kind::Text,
-                Some(Kind::Instant),
+                Some(Kind::Instant(TimeUnit::Seconds)),
             ),
             (
                 "typing_time",

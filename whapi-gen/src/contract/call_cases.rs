@@ -56,7 +56,8 @@ fn sample(
             json!(vec![id_sample(*id); count(&input.schema)])
         }
         Kind::Media => json!(MEDIA_URL),
-        Kind::Instant => wire_number(input, INSTANT_SAMPLE),
+        Kind::Instant(TimeUnit::Seconds) => wire_number(input, INSTANT_SAMPLE),
+        Kind::Instant(TimeUnit::Millis) => wire_number(input, INSTANT_SAMPLE * 1000),
         Kind::Duration(TimeUnit::Seconds) => wire_number(input, within(spec, input, 2)),
         Kind::Duration(TimeUnit::Millis) => wire_number(input, within(spec, input, 1000)),
         _ => sample_with(spec, &input.schema, &at, 0, fields)?,
@@ -138,7 +139,7 @@ fn argument(input: &crate::calls::Input, value: &Value) -> TokenStream {
             }
         }
         Kind::Media => quote!(media()),
-        Kind::Instant => {
+        Kind::Instant(_) => {
             let seconds = Literal::u64_unsuffixed(INSTANT_SAMPLE);
             quote!(::std::time::UNIX_EPOCH + ::std::time::Duration::from_secs(#seconds))
         }
