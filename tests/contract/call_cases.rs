@@ -936,9 +936,7 @@ pub fn call_case<'a>(
                         .background_color("#FFAA00")
                         .caption_color("#FFAA00")
                         .font_type(
-                            serde_json::from_str::<
-                                types::SenderStoriesFontType,
-                            >("\"SYSTEM\"")
+                            serde_json::from_str::<types::FontType>("\"SYSTEM\"")
                                 .expect("a sample of the spec"),
                         )
                         .await
@@ -1000,9 +998,7 @@ pub fn call_case<'a>(
                         .background_color("#FFAA00")
                         .caption_color("#FFAA00")
                         .font_type(
-                            serde_json::from_str::<
-                                types::SenderStoriesTextFontType,
-                            >("\"SYSTEM\"")
+                            serde_json::from_str::<types::FontType>("\"SYSTEM\"")
                                 .expect("a sample of the spec"),
                         )
                         .await
@@ -1463,9 +1459,7 @@ pub fn call_case<'a>(
                                 types::UpdateGroupSettingRequestSetting,
                             >("\"send_messages\"")
                                 .expect("a sample of the spec"),
-                            serde_json::from_str::<
-                                types::UpdateGroupSettingRequestPolicy,
-                            >("\"anyone\"")
+                            serde_json::from_str::<types::Policy>("\"anyone\"")
                                 .expect("a sample of the spec"),
                         )
                         .await
@@ -1480,9 +1474,7 @@ pub fn call_case<'a>(
                                 types::UpdateGroupSettingRequestSetting,
                             >("\"send_messages\"")
                                 .expect("a sample of the spec"),
-                            serde_json::from_str::<
-                                types::UpdateGroupSettingRequestPolicy,
-                            >("\"anyone\"")
+                            serde_json::from_str::<types::Policy>("\"anyone\"")
                                 .expect("a sample of the spec"),
                         )
                         .await
@@ -1761,9 +1753,7 @@ pub fn call_case<'a>(
                         .background_color("#FFAA00")
                         .caption_color("#FFAA00")
                         .font_type(
-                            serde_json::from_str::<
-                                types::SenderStoriesFontType,
-                            >("\"SYSTEM\"")
+                            serde_json::from_str::<types::FontType>("\"SYSTEM\"")
                                 .expect("a sample of the spec"),
                         )
                         .await
@@ -1781,9 +1771,7 @@ pub fn call_case<'a>(
                         .background_color("#FFAA00")
                         .caption_color("#FFAA00")
                         .font_type(
-                            serde_json::from_str::<
-                                types::SenderStoriesTextFontType,
-                            >("\"SYSTEM\"")
+                            serde_json::from_str::<types::FontType>("\"SYSTEM\"")
                                 .expect("a sample of the spec"),
                         )
                         .await
@@ -2736,9 +2724,7 @@ pub fn call_case<'a>(
                                 types::ChangeCommunitySettingsRequestSetting,
                             >("\"modify_groups\"")
                                 .expect("a sample of the spec"),
-                            serde_json::from_str::<
-                                types::ChangeCommunitySettingsRequestPolicy,
-                            >("\"anyone\"")
+                            serde_json::from_str::<types::Policy>("\"anyone\"")
                                 .expect("a sample of the spec"),
                         )
                         .await
@@ -2753,9 +2739,7 @@ pub fn call_case<'a>(
                                 types::ChangeCommunitySettingsRequestSetting,
                             >("\"modify_groups\"")
                                 .expect("a sample of the spec"),
-                            serde_json::from_str::<
-                                types::ChangeCommunitySettingsRequestPolicy,
-                            >("\"anyone\"")
+                            serde_json::from_str::<types::Policy>("\"anyone\"")
                                 .expect("a sample of the spec"),
                         )
                         .await

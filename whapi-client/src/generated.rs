@@ -928,69 +928,12 @@ Known values: `quick_reply`, `call`, `copy`, `url`.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ChangeCommunitySettingsRequest {
-        pub policy: ChangeCommunitySettingsRequestPolicy,
+        pub policy: Policy,
         pub setting: ChangeCommunitySettingsRequestSetting,
     }
     impl ChangeCommunitySettingsRequest {
         pub fn builder() -> builder::ChangeCommunitySettingsRequest {
             Default::default()
-        }
-    }
-    ///`ChangeCommunitySettingsRequestPolicy`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub enum ChangeCommunitySettingsRequestPolicy {
-        #[serde(rename = "anyone")]
-        Anyone,
-        #[serde(rename = "admins")]
-        Admins,
-    }
-    impl ::std::fmt::Display for ChangeCommunitySettingsRequestPolicy {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Anyone => f.write_str("anyone"),
-                Self::Admins => f.write_str("admins"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ChangeCommunitySettingsRequestPolicy {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "anyone" => Ok(Self::Anyone),
-                "admins" => Ok(Self::Admins),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ChangeCommunitySettingsRequestPolicy {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ChangeCommunitySettingsRequestPolicy {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///`ChangeCommunitySettingsRequestSetting`
@@ -3042,6 +2985,86 @@ Known values: `UNKNOWN`, `GOING`, `NOT_GOING`.*/
     }
     impl ::std::convert::TryFrom<::std::string::String>
     for FindNewsletterNewsletterField {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Font style of the story
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub enum FontType {
+        #[serde(rename = "SYSTEM")]
+        System,
+        #[serde(rename = "SYSTEM_TEXT")]
+        SystemText,
+        #[serde(rename = "FB_SCRIPT")]
+        FbScript,
+        #[serde(rename = "SYSTEM_BOLD")]
+        SystemBold,
+        #[serde(rename = "MORNINGBREEZE_REGULAR")]
+        MorningbreezeRegular,
+        #[serde(rename = "CALISTOGA_REGULAR")]
+        CalistogaRegular,
+        #[serde(rename = "EXO2_EXTRABOLD")]
+        Exo2Extrabold,
+        #[serde(rename = "COURIERPRIME_BOLD")]
+        CourierprimeBold,
+    }
+    impl ::std::fmt::Display for FontType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::System => f.write_str("SYSTEM"),
+                Self::SystemText => f.write_str("SYSTEM_TEXT"),
+                Self::FbScript => f.write_str("FB_SCRIPT"),
+                Self::SystemBold => f.write_str("SYSTEM_BOLD"),
+                Self::MorningbreezeRegular => f.write_str("MORNINGBREEZE_REGULAR"),
+                Self::CalistogaRegular => f.write_str("CALISTOGA_REGULAR"),
+                Self::Exo2Extrabold => f.write_str("EXO2_EXTRABOLD"),
+                Self::CourierprimeBold => f.write_str("COURIERPRIME_BOLD"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for FontType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "SYSTEM" => Ok(Self::System),
+                "SYSTEM_TEXT" => Ok(Self::SystemText),
+                "FB_SCRIPT" => Ok(Self::FbScript),
+                "SYSTEM_BOLD" => Ok(Self::SystemBold),
+                "MORNINGBREEZE_REGULAR" => Ok(Self::MorningbreezeRegular),
+                "CALISTOGA_REGULAR" => Ok(Self::CalistogaRegular),
+                "EXO2_EXTRABOLD" => Ok(Self::Exo2Extrabold),
+                "COURIERPRIME_BOLD" => Ok(Self::CourierprimeBold),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FontType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for FontType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -7010,6 +7033,62 @@ Known values: `admin`, `member`, `creator`.*/
             value.parse()
         }
     }
+    ///`Policy`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub enum Policy {
+        #[serde(rename = "anyone")]
+        Anyone,
+        #[serde(rename = "admins")]
+        Admins,
+    }
+    impl ::std::fmt::Display for Policy {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Anyone => f.write_str("anyone"),
+                Self::Admins => f.write_str("admins"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for Policy {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "anyone" => Ok(Self::Anyone),
+                "admins" => Ok(Self::Admins),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Policy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Policy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///`PollResults`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -9133,9 +9212,8 @@ Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
         ///List of contacts to exclude
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub exclude_contacts: ::std::vec::Vec<ContactId>,
-        ///Font style of the story
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub font_type: ::std::option::Option<SenderStoriesFontType>,
+        pub font_type: ::std::option::Option<FontType>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub height: ::std::option::Option<i32>,
         /**One of:
@@ -9215,86 +9293,6 @@ Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
             Default::default()
         }
     }
-    ///Font style of the story
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub enum SenderStoriesFontType {
-        #[serde(rename = "SYSTEM")]
-        System,
-        #[serde(rename = "SYSTEM_TEXT")]
-        SystemText,
-        #[serde(rename = "FB_SCRIPT")]
-        FbScript,
-        #[serde(rename = "SYSTEM_BOLD")]
-        SystemBold,
-        #[serde(rename = "MORNINGBREEZE_REGULAR")]
-        MorningbreezeRegular,
-        #[serde(rename = "CALISTOGA_REGULAR")]
-        CalistogaRegular,
-        #[serde(rename = "EXO2_EXTRABOLD")]
-        Exo2Extrabold,
-        #[serde(rename = "COURIERPRIME_BOLD")]
-        CourierprimeBold,
-    }
-    impl ::std::fmt::Display for SenderStoriesFontType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::System => f.write_str("SYSTEM"),
-                Self::SystemText => f.write_str("SYSTEM_TEXT"),
-                Self::FbScript => f.write_str("FB_SCRIPT"),
-                Self::SystemBold => f.write_str("SYSTEM_BOLD"),
-                Self::MorningbreezeRegular => f.write_str("MORNINGBREEZE_REGULAR"),
-                Self::CalistogaRegular => f.write_str("CALISTOGA_REGULAR"),
-                Self::Exo2Extrabold => f.write_str("EXO2_EXTRABOLD"),
-                Self::CourierprimeBold => f.write_str("COURIERPRIME_BOLD"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for SenderStoriesFontType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "SYSTEM" => Ok(Self::System),
-                "SYSTEM_TEXT" => Ok(Self::SystemText),
-                "FB_SCRIPT" => Ok(Self::FbScript),
-                "SYSTEM_BOLD" => Ok(Self::SystemBold),
-                "MORNINGBREEZE_REGULAR" => Ok(Self::MorningbreezeRegular),
-                "CALISTOGA_REGULAR" => Ok(Self::CalistogaRegular),
-                "EXO2_EXTRABOLD" => Ok(Self::Exo2Extrabold),
-                "COURIERPRIME_BOLD" => Ok(Self::CourierprimeBold),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderStoriesFontType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderStoriesFontType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`SenderStoriesMedia`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -9364,93 +9362,12 @@ Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
         ///List of contacts to exclude
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub exclude_contacts: ::std::vec::Vec<ContactId>,
-        ///Font style of the story
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub font_type: ::std::option::Option<SenderStoriesTextFontType>,
+        pub font_type: ::std::option::Option<FontType>,
     }
     impl SenderStoriesText {
         pub fn builder() -> builder::SenderStoriesText {
             Default::default()
-        }
-    }
-    ///Font style of the story
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub enum SenderStoriesTextFontType {
-        #[serde(rename = "SYSTEM")]
-        System,
-        #[serde(rename = "SYSTEM_TEXT")]
-        SystemText,
-        #[serde(rename = "FB_SCRIPT")]
-        FbScript,
-        #[serde(rename = "SYSTEM_BOLD")]
-        SystemBold,
-        #[serde(rename = "MORNINGBREEZE_REGULAR")]
-        MorningbreezeRegular,
-        #[serde(rename = "CALISTOGA_REGULAR")]
-        CalistogaRegular,
-        #[serde(rename = "EXO2_EXTRABOLD")]
-        Exo2Extrabold,
-        #[serde(rename = "COURIERPRIME_BOLD")]
-        CourierprimeBold,
-    }
-    impl ::std::fmt::Display for SenderStoriesTextFontType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::System => f.write_str("SYSTEM"),
-                Self::SystemText => f.write_str("SYSTEM_TEXT"),
-                Self::FbScript => f.write_str("FB_SCRIPT"),
-                Self::SystemBold => f.write_str("SYSTEM_BOLD"),
-                Self::MorningbreezeRegular => f.write_str("MORNINGBREEZE_REGULAR"),
-                Self::CalistogaRegular => f.write_str("CALISTOGA_REGULAR"),
-                Self::Exo2Extrabold => f.write_str("EXO2_EXTRABOLD"),
-                Self::CourierprimeBold => f.write_str("COURIERPRIME_BOLD"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for SenderStoriesTextFontType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "SYSTEM" => Ok(Self::System),
-                "SYSTEM_TEXT" => Ok(Self::SystemText),
-                "FB_SCRIPT" => Ok(Self::FbScript),
-                "SYSTEM_BOLD" => Ok(Self::SystemBold),
-                "MORNINGBREEZE_REGULAR" => Ok(Self::MorningbreezeRegular),
-                "CALISTOGA_REGULAR" => Ok(Self::CalistogaRegular),
-                "EXO2_EXTRABOLD" => Ok(Self::Exo2Extrabold),
-                "COURIERPRIME_BOLD" => Ok(Self::CourierprimeBold),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderStoriesTextFontType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderStoriesTextFontType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///`SenderText`
@@ -9917,69 +9834,12 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateGroupSettingRequest {
-        pub policy: UpdateGroupSettingRequestPolicy,
+        pub policy: Policy,
         pub setting: UpdateGroupSettingRequestSetting,
     }
     impl UpdateGroupSettingRequest {
         pub fn builder() -> builder::UpdateGroupSettingRequest {
             Default::default()
-        }
-    }
-    ///`UpdateGroupSettingRequestPolicy`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub enum UpdateGroupSettingRequestPolicy {
-        #[serde(rename = "anyone")]
-        Anyone,
-        #[serde(rename = "admins")]
-        Admins,
-    }
-    impl ::std::fmt::Display for UpdateGroupSettingRequestPolicy {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Anyone => f.write_str("anyone"),
-                Self::Admins => f.write_str("admins"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for UpdateGroupSettingRequestPolicy {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "anyone" => Ok(Self::Anyone),
-                "admins" => Ok(Self::Admins),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for UpdateGroupSettingRequestPolicy {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for UpdateGroupSettingRequestPolicy {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///`UpdateGroupSettingRequestSetting`
@@ -13282,10 +13142,7 @@ Known values: `body`, `path`, `method`.*/
         }
         #[derive(Clone, Debug)]
         pub struct ChangeCommunitySettingsRequest {
-            policy: ::std::result::Result<
-                super::ChangeCommunitySettingsRequestPolicy,
-                ::std::string::String,
-            >,
+            policy: ::std::result::Result<super::Policy, ::std::string::String>,
             setting: ::std::result::Result<
                 super::ChangeCommunitySettingsRequestSetting,
                 ::std::string::String,
@@ -13302,7 +13159,7 @@ Known values: `body`, `path`, `method`.*/
         impl ChangeCommunitySettingsRequest {
             pub fn policy<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ChangeCommunitySettingsRequestPolicy>,
+                T: ::std::convert::TryInto<super::Policy>,
                 T::Error: ::std::fmt::Display,
             {
                 self.policy = value
@@ -35448,7 +35305,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             font_type: ::std::result::Result<
-                ::std::option::Option<super::SenderStoriesFontType>,
+                ::std::option::Option<super::FontType>,
                 ::std::string::String,
             >,
             height: ::std::result::Result<
@@ -35571,9 +35428,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn font_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderStoriesFontType>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::FontType>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.font_type = value
@@ -36175,7 +36030,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             font_type: ::std::result::Result<
-                ::std::option::Option<super::SenderStoriesTextFontType>,
+                ::std::option::Option<super::FontType>,
                 ::std::string::String,
             >,
         }
@@ -36258,9 +36113,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn font_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SenderStoriesTextFontType>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::FontType>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.font_type = value
@@ -37864,10 +37717,7 @@ Known values: `body`, `path`, `method`.*/
         }
         #[derive(Clone, Debug)]
         pub struct UpdateGroupSettingRequest {
-            policy: ::std::result::Result<
-                super::UpdateGroupSettingRequestPolicy,
-                ::std::string::String,
-            >,
+            policy: ::std::result::Result<super::Policy, ::std::string::String>,
             setting: ::std::result::Result<
                 super::UpdateGroupSettingRequestSetting,
                 ::std::string::String,
@@ -37884,7 +37734,7 @@ Known values: `body`, `path`, `method`.*/
         impl UpdateGroupSettingRequest {
             pub fn policy<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::UpdateGroupSettingRequestPolicy>,
+                T: ::std::convert::TryInto<super::Policy>,
                 T::Error: ::std::fmt::Display,
             {
                 self.policy = value

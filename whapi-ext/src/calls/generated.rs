@@ -3748,9 +3748,9 @@ impl<'a> SendMessageStory<'a> {
     }
     /// Font style of the story
     #[inline]
-    pub fn font_type(mut self, value: impl Into<types::SenderStoriesFontType>) -> Self {
+    pub fn font_type(mut self, value: impl Into<types::FontType>) -> Self {
         {
-            let v = ::std::convert::Into::<types::SenderStoriesFontType>::into(value);
+            let v = ::std::convert::Into::<types::FontType>::into(value);
             let v = v;
             self.body = self.body.font_type(Some(v));
         }
@@ -4181,14 +4181,9 @@ impl<'a> SendMessageStoryText<'a> {
     }
     /// Font style of the story
     #[inline]
-    pub fn font_type(
-        mut self,
-        value: impl Into<types::SenderStoriesTextFontType>,
-    ) -> Self {
+    pub fn font_type(mut self, value: impl Into<types::FontType>) -> Self {
         {
-            let v = ::std::convert::Into::<
-                types::SenderStoriesTextFontType,
-            >::into(value);
+            let v = ::std::convert::Into::<types::FontType>::into(value);
             let v = v;
             self.body = self.body.font_type(Some(v));
         }
@@ -7641,9 +7636,9 @@ impl<'a> CreateStory<'a> {
     }
     /// Font style of the story
     #[inline]
-    pub fn font_type(mut self, value: impl Into<types::SenderStoriesFontType>) -> Self {
+    pub fn font_type(mut self, value: impl Into<types::FontType>) -> Self {
         {
-            let v = ::std::convert::Into::<types::SenderStoriesFontType>::into(value);
+            let v = ::std::convert::Into::<types::FontType>::into(value);
             let v = v;
             self.body = self.body.font_type(Some(v));
         }
@@ -7750,14 +7745,9 @@ impl<'a> CreateStoryText<'a> {
     }
     /// Font style of the story
     #[inline]
-    pub fn font_type(
-        mut self,
-        value: impl Into<types::SenderStoriesTextFontType>,
-    ) -> Self {
+    pub fn font_type(mut self, value: impl Into<types::FontType>) -> Self {
         {
-            let v = ::std::convert::Into::<
-                types::SenderStoriesTextFontType,
-            >::into(value);
+            let v = ::std::convert::Into::<types::FontType>::into(value);
             let v = v;
             self.body = self.body.font_type(Some(v));
         }
@@ -14811,7 +14801,7 @@ impl Whapi {
         &self,
         group_id: impl IntoId<ids::GroupId>,
         setting: impl Into<types::UpdateGroupSettingRequestSetting>,
-        policy: impl Into<types::UpdateGroupSettingRequestPolicy>,
+        policy: impl Into<types::Policy>,
     ) -> UpdateGroupSetting<'_> {
         #[allow(unused_mut)]
         let mut this = UpdateGroupSetting {
@@ -14831,9 +14821,7 @@ impl Whapi {
             this.body = this.body.setting(v);
         }
         {
-            let v = ::std::convert::Into::<
-                types::UpdateGroupSettingRequestPolicy,
-            >::into(policy);
+            let v = ::std::convert::Into::<types::Policy>::into(policy);
             let v = v;
             this.body = this.body.policy(v);
         }
@@ -16861,7 +16849,7 @@ impl Whapi {
         &self,
         community_id: impl IntoId<ids::GroupId>,
         setting: impl Into<types::ChangeCommunitySettingsRequestSetting>,
-        policy: impl Into<types::ChangeCommunitySettingsRequestPolicy>,
+        policy: impl Into<types::Policy>,
     ) -> ChangeCommunitySettings<'_> {
         #[allow(unused_mut)]
         let mut this = ChangeCommunitySettings {
@@ -16881,9 +16869,7 @@ impl Whapi {
             this.body = this.body.setting(v);
         }
         {
-            let v = ::std::convert::Into::<
-                types::ChangeCommunitySettingsRequestPolicy,
-            >::into(policy);
+            let v = ::std::convert::Into::<types::Policy>::into(policy);
             let v = v;
             this.body = this.body.policy(v);
         }

@@ -12,6 +12,7 @@ mod query_integers;
 mod request_content;
 mod response_copies;
 mod shared_parameter_enums;
+mod shared_property_enums;
 mod shared_types;
 mod spec_fixes;
 mod string_unions;
@@ -50,6 +51,7 @@ pub static ALL: &[Rule] = &[
     lenient_responses::OPTIONAL_FIELDS,
     lenient_responses::OPEN_ENUMS,
     shared_parameter_enums::RULE,
+    shared_property_enums::RULE,
     shared_types::RULE,
     boxed_types::RULE,
 ];
@@ -62,6 +64,21 @@ fn note(map: &mut Map<String, Value>, sentence: &str) {
         _ => sentence.to_string(),
     };
     map.insert("description".into(), Value::String(text));
+}
+
+/// A type name of words (`font_type` → `FontType`, [`Sender`, `to`] →
+/// `SenderTo`).
+fn pascal(words: &[&str]) -> String {
+    words
+        .iter()
+        .flat_map(|w| w.split(['_', '-', ' ']))
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// Pointers to every request body object: components and inline ones.

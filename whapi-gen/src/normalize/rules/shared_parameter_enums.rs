@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{Phase, Rule};
+use super::{pascal, Phase, Rule};
 use crate::walk::escape;
 use crate::GenError;
 
@@ -42,17 +42,6 @@ fn references(spec: &Value, name: &str) -> usize {
         .count()
 }
 
-fn pascal(name: &str) -> String {
-    name.split(['_', '-', ' '])
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_uppercase().chain(c).collect::<String>())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
 /// Moves the inline enum of each shared component parameter into a schema.
 fn shared_parameter_enums(spec: &mut Value) -> Result<Vec<String>, GenError> {
     let names: Vec<String> = spec
@@ -74,7 +63,7 @@ fn shared_parameter_enums(spec: &mut Value) -> Result<Vec<String>, GenError> {
             continue;
         }
         let at = format!("/components/parameters/{}/schema", escape(&name));
-        let type_name = pascal(&name);
+        let type_name = pascal(&[&name]);
         let Some(schema) = spec.pointer(&at).cloned() else {
             continue;
         };

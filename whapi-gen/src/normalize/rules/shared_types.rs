@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
-use super::{Phase, Rule};
+use super::{pascal, Phase, Rule};
 use crate::walk::{escape, for_each_object_mut};
 use crate::GenError;
 
@@ -30,19 +30,6 @@ fn needs_own_type(schema: &Value) -> bool {
             || schema
                 .get("properties")
                 .is_some_and(|p| p.as_object().is_some_and(|p| !p.is_empty())))
-}
-
-fn pascal(words: &[&str]) -> String {
-    words
-        .iter()
-        .flat_map(|w| w.split(['_', '-', ' ']))
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_uppercase().chain(c).collect::<String>())
-                .unwrap_or_default()
-        })
-        .collect()
 }
 
 /// Names of the components that some schema uses as an `allOf` part.
