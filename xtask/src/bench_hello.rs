@@ -60,10 +60,13 @@ fn apps(root: &Path) -> [App; 2] {
     ]
 }
 
+/// Edition 2024 resolves with the MSRV-aware resolver, as `cargo new` makes
+/// an application today: teloxide 0.17 resolves `takecell` 0.1.1 then, as
+/// 0.1.2 needs a newer rustc than these machines have.
 fn write_app(dir: &Path, app: &App) -> Result<(), String> {
     std::fs::create_dir_all(dir.join("src")).map_err(|e| e.to_string())?;
     let manifest = format!(
-        "[package]\nname = \"{}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\n{}",
+        "[package]\nname = \"{}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n[dependencies]\n{}",
         app.name, app.dependencies
     );
     std::fs::write(dir.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
