@@ -20,6 +20,8 @@ mod success_responses;
 
 use serde_json::{Map, Value};
 
+use crate::GenError;
+
 use super::{Phase, Rule};
 
 pub(crate) use boxed_types::BOXED;
@@ -79,6 +81,45 @@ fn pascal(words: &[&str]) -> String {
                 .unwrap_or_default()
         })
         .collect()
+}
+
+/// Moves the schema at the first of `places` into the component `name` and
+/// points every place at it; one line per place changed. The name must be
+/// free; nothing moves when the first place holds nothing.
+fn hoist(
+    spec: &mut Value,
+    rule: &'static str,
+    places: &[String],
+    name: &str,
+) -> Result<Vec<String>, GenError> {
+    let Some(first) = places.first() else {
+        return Ok(Vec::new());
+    };
+    let Some(schema) = spec.pointer(first).cloned() else {
+        return Ok(Vec::new());
+    };
+    let unhandled = |what: String| GenError::Unhandled {
+        rule,
+        at: first.clone(),
+        what,
+    };
+    let schemas = spec
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+        .ok_or_else(|| unhandled("no components/schemas".into()))?;
+    if schemas.contains_key(name) {
+        return Err(unhandled(format!("the component name `{name}` is taken")));
+    }
+    schemas.insert(name.to_string(), schema);
+    let reference = serde_json::json!({"$ref": format!("#/components/schemas/{name}")});
+    let mut changed = Vec::new();
+    for place in places {
+        if let Some(slot) = spec.pointer_mut(place) {
+            *slot = reference.clone();
+        }
+        changed.push(format!("{place} → #/components/schemas/{name}"));
+    }
+    Ok(changed)
 }
 
 /// Pointers to every request body object: components and inline ones.

@@ -1,8 +1,8 @@
 //! `shared_parameter_enums`
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::{pascal, Phase, Rule};
+use super::{hoist, pascal, Phase, Rule};
 use crate::walk::escape;
 use crate::GenError;
 
@@ -64,29 +64,7 @@ fn shared_parameter_enums(spec: &mut Value) -> Result<Vec<String>, GenError> {
         }
         let at = format!("/components/parameters/{}/schema", escape(&name));
         let type_name = pascal(&[&name]);
-        let Some(schema) = spec.pointer(&at).cloned() else {
-            continue;
-        };
-        let schemas = spec
-            .pointer_mut("/components/schemas")
-            .and_then(Value::as_object_mut)
-            .ok_or_else(|| GenError::Unhandled {
-                rule: RULE.name,
-                at: at.clone(),
-                what: "no components/schemas".into(),
-            })?;
-        if schemas.contains_key(&type_name) {
-            return Err(GenError::Unhandled {
-                rule: RULE.name,
-                at,
-                what: format!("the component name `{type_name}` is taken"),
-            });
-        }
-        schemas.insert(type_name.clone(), schema);
-        if let Some(slot) = spec.pointer_mut(&at) {
-            *slot = json!({"$ref": format!("#/components/schemas/{type_name}")});
-        }
-        places.push(format!("{at} → #/components/schemas/{type_name}"));
+        places.extend(hoist(spec, RULE.name, &[at], &type_name)?);
     }
     Ok(places)
 }
@@ -94,6 +72,7 @@ fn shared_parameter_enums(spec: &mut Value) -> Result<Vec<String>, GenError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn spec() -> Value {
         json!({

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::lenient_responses::reach;
-use super::{pascal, Phase, Rule};
+use super::{hoist, pascal, Phase, Rule};
 use crate::walk::{escape, for_each_object_mut};
 use crate::GenError;
 
@@ -61,31 +61,7 @@ fn shared_property_enums(spec: &mut Value) -> Result<Vec<String>, GenError> {
     let mut changed = Vec::new();
     for ((name, _), at) in places.into_iter().filter(|(_, at)| at.len() > 1) {
         let type_name = pascal(&[&name]);
-        let Some(schema) = spec.pointer(&at[0]).cloned() else {
-            continue;
-        };
-        let schemas = spec
-            .pointer_mut("/components/schemas")
-            .and_then(Value::as_object_mut)
-            .ok_or_else(|| GenError::Unhandled {
-                rule: RULE.name,
-                at: at[0].clone(),
-                what: "no components/schemas".into(),
-            })?;
-        if schemas.contains_key(&type_name) {
-            return Err(GenError::Unhandled {
-                rule: RULE.name,
-                at: at[0].clone(),
-                what: format!("the component name `{type_name}` is taken"),
-            });
-        }
-        schemas.insert(type_name.clone(), schema);
-        for pointer in &at {
-            if let Some(slot) = spec.pointer_mut(pointer) {
-                *slot = json!({"$ref": format!("#/components/schemas/{type_name}")});
-            }
-            changed.push(format!("{pointer} → #/components/schemas/{type_name}"));
-        }
+        changed.extend(hoist(spec, RULE.name, &at, &type_name)?);
     }
     Ok(changed)
 }

@@ -2,9 +2,9 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::{pascal, Phase, Rule};
+use super::{hoist, pascal, Phase, Rule};
 use crate::walk::{escape, for_each_object_mut};
 use crate::GenError;
 
@@ -80,29 +80,7 @@ fn shared_inline_types(spec: &mut Value) -> Result<Vec<String>, GenError> {
             } else {
                 continue;
             };
-            let Some(hoisted) = spec.pointer(&target).cloned() else {
-                continue;
-            };
-            let schemas = spec
-                .pointer_mut("/components/schemas")
-                .and_then(Value::as_object_mut)
-                .ok_or_else(|| GenError::Unhandled {
-                    rule: RULE.name,
-                    at: target.clone(),
-                    what: "no components/schemas".into(),
-                })?;
-            if schemas.contains_key(&name) {
-                return Err(GenError::Unhandled {
-                    rule: RULE.name,
-                    at: target,
-                    what: format!("the component name `{name}` is taken"),
-                });
-            }
-            schemas.insert(name.clone(), hoisted);
-            if let Some(slot) = spec.pointer_mut(&target) {
-                *slot = json!({"$ref": format!("#/components/schemas/{name}")});
-            }
-            places.push(format!("{target} → #/components/schemas/{name}"));
+            places.extend(hoist(spec, RULE.name, &[target], &name)?);
         }
     }
     Ok(places)
@@ -111,6 +89,7 @@ fn shared_inline_types(spec: &mut Value) -> Result<Vec<String>, GenError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn hoists_type_worthy_properties_of_allof_parts() {
