@@ -374,17 +374,8 @@ impl<'a> Call<'a> {
         future: impl Future<Output = RawResult<T>> + Send + 'a,
         meta: bool,
     ) -> Result<Answer<Option<T>>> {
-        match self.run(future, meta).await {
-            Ok(answer) => Ok(answer.map(Some)),
-            Err(Error::Api(api)) if api.status == StatusCode::NO_CONTENT => Ok(Answer {
-                value: None,
-                status: api.status,
-                headers: HeaderMap::new(),
-                attempts: 1,
-                latency: Duration::ZERO,
-            }),
-            Err(other) => Err(other),
-        }
+        self.run_or_status(future, meta, StatusCode::NO_CONTENT, Some, None)
+            .await
     }
 
     /// Checks and sends a call that asks whether something exists: 200 is
@@ -394,10 +385,25 @@ impl<'a> Call<'a> {
         future: impl Future<Output = RawResult<()>> + Send + 'a,
         meta: bool,
     ) -> Result<Answer<bool>> {
+        self.run_or_status(future, meta, StatusCode::NOT_FOUND, |()| true, false)
+            .await
+    }
+
+    /// Checks and sends a call whose answer `status`, an error to the
+    /// client, is an answer too: a success reads as `found(value)`,
+    /// `status` as `otherwise`.
+    async fn run_or_status<T: DeserializeOwned + Send + 'a, U>(
+        self,
+        future: impl Future<Output = RawResult<T>> + Send + 'a,
+        meta: bool,
+        status: StatusCode,
+        found: impl FnOnce(T) -> U,
+        otherwise: U,
+    ) -> Result<Answer<U>> {
         match self.run(future, meta).await {
-            Ok(answer) => Ok(answer.map(|()| true)),
-            Err(Error::Api(api)) if api.status == StatusCode::NOT_FOUND => Ok(Answer {
-                value: false,
+            Ok(answer) => Ok(answer.map(found)),
+            Err(Error::Api(api)) if api.status == status => Ok(Answer {
+                value: otherwise,
                 status: api.status,
                 headers: HeaderMap::new(),
                 attempts: 1,
