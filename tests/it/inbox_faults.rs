@@ -272,6 +272,22 @@ fn extra_runs(calls: &BTreeMap<String, usize>) -> usize {
     calls.values().map(|n| n - 1).sum()
 }
 
+/// `n` text messages of one chat, each saying `text`: bodies as large as
+/// the text, for the memory tests.
+fn text_events(n: usize, text: &str) -> Vec<(String, Vec<u8>)> {
+    ids(n)
+        .into_iter()
+        .map(|id| {
+            let body = serde_json::to_vec(&serde_json::json!({
+                "messages": [{"id": id, "chat_id": "1@s.whatsapp.net", "type": "text", "text": {"body": text}}],
+                "event": {"type": "messages", "event": "post"}
+            }))
+            .unwrap();
+            (id, body)
+        })
+        .collect()
+}
+
 /// `n` message events, each of the chat `chat(id)`.
 fn message_events(n: usize, chat: impl Fn(&str) -> String) -> Vec<(String, Vec<u8>)> {
     ids(n)
@@ -456,17 +472,7 @@ async fn a_flood_against_a_sleeping_handler_fills_the_inbox_then_gets_503_in_bou
     }
     let at_rest_kib = worker.peak_rss_kib();
     let text = "x".repeat(BODY_KIB as usize * 1024);
-    let events: Vec<(String, Vec<u8>)> = ids(EVENTS)
-        .into_iter()
-        .map(|id| {
-            let body = serde_json::to_vec(&serde_json::json!({
-                "messages": [{"id": id, "chat_id": "1@s.whatsapp.net", "type": "text", "text": {"body": text}}],
-                "event": {"type": "messages", "event": "post"}
-            }))
-            .unwrap();
-            (id, body)
-        })
-        .collect();
+    let events = text_events(EVENTS, &text);
 
     let answers = flood(
         worker.port,
@@ -798,18 +804,10 @@ async fn bodies_at_the_limit_take_the_memory_the_readme_states() {
     let at_rest_kib = worker.peak_rss_kib();
     // A body just under the limit: the JSON around the text takes the rest.
     let text = "x".repeat(BODY_KIB as usize * 1024 - 200);
-    let events: Vec<(String, Vec<u8>)> = ids(EVENTS)
-        .into_iter()
-        .map(|id| {
-            let body = serde_json::to_vec(&serde_json::json!({
-                "messages": [{"id": id, "chat_id": "1@s.whatsapp.net", "type": "text", "text": {"body": text}}],
-                "event": {"type": "messages", "event": "post"}
-            }))
-            .unwrap();
-            assert!(body.len() as u64 <= BODY_KIB * 1024);
-            (id, body)
-        })
-        .collect();
+    let events = text_events(EVENTS, &text);
+    assert!(events
+        .iter()
+        .all(|(_, body)| body.len() as u64 <= BODY_KIB * 1024));
 
     let answers = flood(
         worker.port,
@@ -858,17 +856,7 @@ async fn sqlite_a_commit_that_fails_acknowledges_none_of_its_events() {
         &[("FILE_SIZE_LIMIT", "3000000")],
     );
     let text = "x".repeat(64 * 1024);
-    let events: Vec<(String, Vec<u8>)> = ids(EVENTS)
-        .into_iter()
-        .map(|id| {
-            let body = serde_json::to_vec(&serde_json::json!({
-                "messages": [{"id": id, "chat_id": "1@s.whatsapp.net", "type": "text", "text": {"body": text}}],
-                "event": {"type": "messages", "event": "post"}
-            }))
-            .unwrap();
-            (id, body)
-        })
-        .collect();
+    let events = text_events(EVENTS, &text);
 
     let answers = flood(port, &events, 8, &AtomicUsize::new(0)).await;
     full.kill();
