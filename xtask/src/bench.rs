@@ -412,9 +412,15 @@ fn write_crate(
 }
 
 fn cargo_build(dir: &Path, target: &Path) -> Result<Duration, String> {
+    cargo_in(dir, &["build", "--quiet"], target)
+}
+
+/// Runs cargo with `args` in `dir`, building into `target` without
+/// incremental compilation; how long it took, or the end of what it said.
+pub(crate) fn cargo_in(dir: &Path, args: &[&str], target: &Path) -> Result<Duration, String> {
     let (elapsed, output) = time(|| {
         crate::cargo()
-            .args(["build", "--quiet"])
+            .args(args)
             .env("CARGO_TARGET_DIR", target)
             .env("CARGO_INCREMENTAL", "0")
             .current_dir(dir)
@@ -432,7 +438,8 @@ fn cargo_build(dir: &Path, target: &Path) -> Result<Duration, String> {
             .rev()
             .collect();
         return Err(format!(
-            "building {} failed:\n{}",
+            "cargo {} in {} failed:\n{}",
+            args.join(" "),
             dir.display(),
             tail.join("\n")
         ));

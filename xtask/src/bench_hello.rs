@@ -5,7 +5,9 @@
 //! own, then rebuilt after an edit of its `main.rs`.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::bench::cargo_in;
 
 const WHAPI_MAIN: &str = r#"#[tokio::main]
 async fn main() -> whapi_ext::Result<()> {
@@ -73,29 +75,6 @@ fn write_app(dir: &Path, app: &App) -> Result<(), String> {
     std::fs::write(dir.join("src/main.rs"), app.main).map_err(|e| e.to_string())
 }
 
-fn cargo(dir: &Path, args: &[&str], target: &Path) -> Result<Duration, String> {
-    let started = Instant::now();
-    let output = crate::cargo()
-        .args(args)
-        .env("CARGO_TARGET_DIR", target)
-        .env("CARGO_INCREMENTAL", "0")
-        .current_dir(dir)
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
-        return Err(format!(
-            "cargo {} in {}:\n{}",
-            args.join(" "),
-            dir.display(),
-            tail.join("\n")
-        ));
-    }
-    Ok(started.elapsed())
-}
-
 /// How many packages the application builds (itself included).
 fn crates(dir: &Path) -> Result<usize, String> {
     let output = crate::cargo()
@@ -121,11 +100,11 @@ struct Cost {
 
 fn cost(dir: &Path, target: &Path) -> Result<Cost, String> {
     let _ = std::fs::remove_dir_all(target);
-    let clean = cargo(dir, &["build", "--quiet"], target)?;
+    let clean = cargo_in(dir, &["build", "--quiet"], target)?;
     let main = dir.join("src/main.rs");
     let text = std::fs::read_to_string(&main).map_err(|e| e.to_string())?;
     std::fs::write(&main, text.replace("hello", "hello again")).map_err(|e| e.to_string())?;
-    let rebuild = cargo(dir, &["build", "--quiet"], target);
+    let rebuild = cargo_in(dir, &["build", "--quiet"], target);
     std::fs::write(&main, text).map_err(|e| e.to_string())?;
     Ok(Cost {
         clean,
@@ -145,7 +124,7 @@ pub(crate) fn figures(root: &Path, bench_dir: &Path) -> Result<(), String> {
         write_app(dir, app)?;
         // Resolve and download before any clock runs: both from the one
         // registry, neither timed fetching.
-        cargo(dir, &["fetch", "--quiet"], &dir.join("target"))?;
+        cargo_in(dir, &["fetch", "--quiet"], &dir.join("target"))?;
     }
     let mut costs: [Vec<Cost>; 2] = [Vec::new(), Vec::new()];
     for round in 0..ROUNDS {

@@ -8583,7 +8583,7 @@ impl<'a> Paged<'a> for FindNewsletter<'a> {
         let this = self.count(count.get());
         Box::pin(
             match at.cursor_value() {
-                Some(cursor) => this.cursor(cursor),
+                Some(position) => this.cursor(position),
                 None => this,
             }
                 .send(),
@@ -8697,7 +8697,7 @@ impl<'a> Paged<'a> for RecommendedNewsletter<'a> {
         let this = self.count(count.get());
         Box::pin(
             match at.cursor_value() {
-                Some(cursor) => this.cursor(cursor),
+                Some(position) => this.cursor(position),
                 None => this,
             }
                 .send(),
@@ -9237,7 +9237,7 @@ impl<'a> Paged<'a> for GetMessagesNewsletter<'a> {
         let this = self.count(count.get());
         Box::pin(
             match at.before_value() {
-                Some(before) => this.before(before),
+                Some(position) => this.before(position),
                 None => this,
             }
                 .send(),

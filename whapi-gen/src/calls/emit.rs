@@ -497,6 +497,18 @@ pub(crate) fn paging(plan: &Plan) -> Option<Paging> {
     .find_map(|(name, paging)| query(name).then_some(paging))
 }
 
+/// A page of a cursor or `before` walk: the first page sets no position,
+/// the others the one `value` of the position gives, with `setter`.
+fn from_the_second_page(value: TokenStream, setter: TokenStream) -> TokenStream {
+    quote! {
+        let this = self.count(count.get());
+        Box::pin(match at.#value() {
+            Some(position) => this.#setter(position),
+            None => this,
+        }.send())
+    }
+}
+
 /// A list operation's `.list()`, its copy for every page and its paging.
 fn list_items(plan: &Plan, paging: Paging) -> TokenStream {
     let builder = ident(&plan.builder);
@@ -513,23 +525,11 @@ fn list_items(plan: &Plan, paging: Paging) -> TokenStream {
         ),
         Paging::Cursor => (
             quote!(Position::Cursor(None)),
-            quote! {
-                let this = self.count(count.get());
-                Box::pin(match at.cursor_value() {
-                    Some(cursor) => this.cursor(cursor),
-                    None => this,
-                }.send())
-            },
+            from_the_second_page(quote!(cursor_value), quote!(cursor)),
         ),
         Paging::Before => (
             quote!(Position::Before(None)),
-            quote! {
-                let this = self.count(count.get());
-                Box::pin(match at.before_value() {
-                    Some(before) => this.before(before),
-                    None => this,
-                }.send())
-            },
+            from_the_second_page(quote!(before_value), quote!(before)),
         ),
     };
     let list_doc = doc(&format!(
