@@ -25,7 +25,7 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use serde_json::Value;
-use syn::{Fields, GenericArgument, Item, PathArguments, Type};
+use syn::{Fields, Item, Type};
 
 use crate::walk::{deref, reachable_refs};
 use crate::GenError;
@@ -454,23 +454,12 @@ fn list_item(types: &Types<'_>, name: &str) -> Option<TokenStream> {
 
 /// The argument of `ty` when it is `Wrapper<T>` (by its last segment).
 fn generic_of<'t>(ty: &'t Type, wrapper: &str) -> Option<&'t Type> {
-    let Type::Path(path) = ty else { return None };
-    let last = path.path.segments.last()?;
-    if last.ident != wrapper {
-        return None;
-    }
-    let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    args.args.iter().find_map(|arg| match arg {
-        GenericArgument::Type(t) => Some(t),
-        _ => None,
-    })
+    crate::raw_client::generic_arg(ty, wrapper, 0)
 }
 
+/// The last segment's name of a path type.
 fn last_ident(ty: &Type) -> Option<String> {
-    let Type::Path(path) = ty else { return None };
-    path.path.segments.last().map(|s| s.ident.to_string())
+    Some(crate::raw_client::last_ident(ty)).filter(|name| !name.is_empty())
 }
 
 /// Whether one of `attrs` derives the trait `name` (by its last segment).

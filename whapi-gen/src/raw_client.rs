@@ -89,12 +89,12 @@ fn read_builders(module: &ItemMod, out: &mut BTreeMap<String, RawBuilder>) {
                         continue;
                     };
                     if name == "body" {
-                        builder.body = Some(strip_builder_path(&inner));
+                        builder.body = Some(strip_builder_path(inner));
                         continue;
                     }
-                    let (ty, optional) = match generic_arg(&inner, "Option", 0) {
-                        Some(ty) => (ty, true),
-                        None => (inner, false),
+                    let (ty, optional) = match generic_arg(inner, "Option", 0) {
+                        Some(ty) => (ty.clone(), true),
+                        None => (inner.clone(), false),
                     };
                     builder
                         .params
@@ -110,8 +110,8 @@ fn read_builders(module: &ItemMod, out: &mut BTreeMap<String, RawBuilder>) {
                     }
                     if let ReturnType::Type(_, ty) = &f.sig.output {
                         let success = generic_arg(ty, "Result", 0)
-                            .and_then(|ok| generic_arg(&ok, "ResponseValue", 0));
-                        out.entry(name.clone()).or_default().success = success;
+                            .and_then(|ok| generic_arg(ok, "ResponseValue", 0));
+                        out.entry(name.clone()).or_default().success = success.cloned();
                     }
                 }
             }
@@ -139,7 +139,7 @@ fn read_structs(module: &ItemMod, out: &mut BTreeMap<String, BTreeMap<String, Ra
             let defaulted_vec = serde.iter().any(|(key, _)| key == "default")
                 && generic_arg(&field.ty, "Vec", 0).is_some();
             let (ty, optional) = match generic_arg(&field.ty, "Option", 0) {
-                Some(ty) => (ty, true),
+                Some(ty) => (ty.clone(), true),
                 None => (field.ty.clone(), false),
             };
             fields.insert(
@@ -176,7 +176,7 @@ fn serde_attributes(attrs: &[syn::Attribute]) -> Vec<(String, String)> {
 }
 
 /// The `index`th type argument of `ty` when its last segment is `outer`.
-pub(crate) fn generic_arg(ty: &Type, outer: &str, index: usize) -> Option<Type> {
+pub(crate) fn generic_arg<'t>(ty: &'t Type, outer: &str, index: usize) -> Option<&'t Type> {
     let Type::Path(TypePath { path, .. }) = ty else {
         return None;
     };
@@ -190,7 +190,7 @@ pub(crate) fn generic_arg(ty: &Type, outer: &str, index: usize) -> Option<Type> 
     args.args
         .iter()
         .filter_map(|a| match a {
-            GenericArgument::Type(t) => Some(t.clone()),
+            GenericArgument::Type(t) => Some(t),
             _ => None,
         })
         .nth(index)

@@ -66,7 +66,7 @@ fn apply(plan: &Plan, input: &Input, value: &TokenStream, recv: &TokenStream) ->
     let setter = ident(name);
     let raw = qualified(&input.raw.ty);
     let limits = limit_tokens(&input.class.limits);
-    let item = generic_arg(&input.raw.ty, "Vec", 0).map(|t| qualified(&t));
+    let item = generic_arg(&input.raw.ty, "Vec", 0).map(qualified);
     let uploads = plan.uploads;
     // Where the value comes from: always, or only when it checks out.
     let (source, fallible) = match &input.class.kind {

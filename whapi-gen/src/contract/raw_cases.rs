@@ -53,7 +53,7 @@ fn argument(ty: &Type, value: &Value) -> TokenStream {
             let n = Literal::u64_unsuffixed(value.as_u64().unwrap_or(1).max(1));
             quote!(::std::num::NonZeroU64::new(#n).expect("not zero"))
         }
-        _ if generic_arg(ty, "Vec", 0).is_some_and(|item| last_ident(&item) == "String") => {
+        _ if generic_arg(ty, "Vec", 0).is_some_and(|item| last_ident(item) == "String") => {
             let items: Vec<String> = match value {
                 Value::Array(items) => items.iter().map(text_of).collect(),
                 other => vec![text_of(other)],
