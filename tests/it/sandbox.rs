@@ -67,9 +67,7 @@ async fn a_send_gets_a_fresh_id_and_goes_sent_delivered_read_with_a_webhook_each
             .unwrap()
             .iter()
             .filter_map(|e| match &e.payload {
-                Payload::Statuses(s) if s[0].id.as_deref() == Some(first.id()) => {
-                    s[0].status.clone()
-                }
+                Payload::Statuses(s) if s[0].id() == first.id() => Some(s[0].status().to_string()),
                 _ => None,
             })
             .collect::<Vec<_>>();

@@ -7,9 +7,16 @@ static EMPTY_CONTACT_ID: ContactId = ContactId(::std::string::String::new());
 static EMPTY_GROUP_ID: GroupId = GroupId(::std::string::String::new());
 static EMPTY_LABEL_ID: LabelId = LabelId(::std::string::String::new());
 static EMPTY_MEDIA_ID: MediaId = MediaId(::std::string::String::new());
+static EMPTY_MESSAGE_ID: MessageId = MessageId(::std::string::String::new());
 static EMPTY_NEWSLETTER_ID: NewsletterId = NewsletterId(::std::string::String::new());
 fn default_channel_status() -> &'static ChannelStatus {
     static DEFAULT: ::std::sync::LazyLock<ChannelStatus> = ::std::sync::LazyLock::new(
+        ::std::default::Default::default,
+    );
+    &DEFAULT
+}
+fn default_chat() -> &'static Chat {
+    static DEFAULT: ::std::sync::LazyLock<Chat> = ::std::sync::LazyLock::new(
         ::std::default::Default::default,
     );
     &DEFAULT
@@ -20,14 +27,32 @@ fn default_community_sub_groups_announce_group_info() -> &'static CommunitySubGr
     );
     &DEFAULT
 }
+fn default_contact() -> &'static Contact {
+    static DEFAULT: ::std::sync::LazyLock<Contact> = ::std::sync::LazyLock::new(
+        ::std::default::Default::default,
+    );
+    &DEFAULT
+}
 fn default_error() -> &'static Error {
     static DEFAULT: ::std::sync::LazyLock<Error> = ::std::sync::LazyLock::new(
         ::std::default::Default::default,
     );
     &DEFAULT
 }
+fn default_group() -> &'static Group {
+    static DEFAULT: ::std::sync::LazyLock<Group> = ::std::sync::LazyLock::new(
+        ::std::default::Default::default,
+    );
+    &DEFAULT
+}
 fn default_interactive_action_received() -> &'static InteractiveActionReceived {
     static DEFAULT: ::std::sync::LazyLock<InteractiveActionReceived> = ::std::sync::LazyLock::new(
+        ::std::default::Default::default,
+    );
+    &DEFAULT
+}
+fn default_message() -> &'static Message {
+    static DEFAULT: ::std::sync::LazyLock<Message> = ::std::sync::LazyLock::new(
         ::std::default::Default::default,
     );
     &DEFAULT
@@ -392,6 +417,22 @@ Known values: `quick_reply`, `call`, `copy`, `url`.*/
         self.url.as_deref()
     }
 }
+impl ButtonsReply {
+    ///Clicked button ID
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn id(&self) -> ::std::option::Option<&str> {
+        self.id.as_deref()
+    }
+    ///Clicked button text
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn title(&self) -> ::std::option::Option<&str> {
+        self.title.as_deref()
+    }
+}
 impl CallEvent {
     ///The ID of the chat that the call is associated with.
     ///
@@ -435,12 +476,14 @@ impl CallEvent {
     pub fn offline_call(&self) -> ::std::option::Option<bool> {
         self.offline_call
     }
-    ///The status of the call.
+    /**The status of the call.
+
+Known values: `initiated`, `ringing`, `missed`, `canceled`, `answered`.*/
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn status(&self) -> ::std::option::Option<CallEventStatus> {
-        self.status
+    pub fn status(&self) -> ::std::option::Option<&str> {
+        self.status.as_deref()
     }
     ///The timestamp of the call.
     ///
@@ -594,17 +637,17 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
 impl ChatUpdate {
     /// `after_update`.
     ///
-    ///
+    /// Every field empty when the service leaves it out.
     #[inline]
     pub fn after_update(&self) -> &Chat {
-        &self.after_update
+        self.after_update.as_ref().unwrap_or_else(|| default_chat())
     }
     /// `before_update`.
     ///
-    ///
+    /// Every field empty when the service leaves it out.
     #[inline]
     pub fn before_update(&self) -> &Chat {
-        &self.before_update
+        self.before_update.as_ref().unwrap_or_else(|| default_chat())
     }
     /// `changes`.
     ///
@@ -761,17 +804,17 @@ impl Contact {
 impl ContactUpdate {
     /// `after_update`.
     ///
-    ///
+    /// Every field empty when the service leaves it out.
     #[inline]
     pub fn after_update(&self) -> &Contact {
-        &self.after_update
+        self.after_update.as_ref().unwrap_or_else(|| default_contact())
     }
     /// `before_update`.
     ///
-    ///
+    /// Every field empty when the service leaves it out.
     #[inline]
     pub fn before_update(&self) -> &Contact {
-        &self.before_update
+        self.before_update.as_ref().unwrap_or_else(|| default_contact())
     }
     /// `changes`.
     ///
@@ -868,22 +911,6 @@ impl Error {
     #[inline]
     pub fn support(&self) -> ::std::option::Option<&str> {
         self.support.as_deref()
-    }
-}
-impl Event {
-    /// `method`.
-    ///
-    /// `None` when the service leaves it out.
-    #[inline]
-    pub fn method(&self) -> ::std::option::Option<EventMethod> {
-        self.method
-    }
-    /// `type`.
-    ///
-    /// `None` when the service leaves it out.
-    #[inline]
-    pub fn kind(&self) -> ::std::option::Option<WebhookEventTypeType> {
-        self.type_
     }
 }
 impl EventReceived {
@@ -1402,17 +1429,17 @@ impl GroupInviteReceived {
 impl GroupUpdate {
     /// `after_update`.
     ///
-    ///
+    /// Every field empty when the service leaves it out.
     #[inline]
     pub fn after_update(&self) -> &Group {
-        &self.after_update
+        self.after_update.as_ref().unwrap_or_else(|| default_group())
     }
     /// `before_update`.
     ///
-    ///
+    /// Every field empty when the service leaves it out.
     #[inline]
     pub fn before_update(&self) -> &Group {
-        &self.before_update
+        self.before_update.as_ref().unwrap_or_else(|| default_group())
     }
     /// `changes`.
     ///
@@ -1711,6 +1738,29 @@ impl Limits {
     #[inline]
     pub fn requests(&self) -> i64 {
         self.requests.unwrap_or_default()
+    }
+}
+impl ListReply {
+    ///Clicked list description
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn description(&self) -> ::std::option::Option<&str> {
+        self.description.as_deref()
+    }
+    ///Clicked list ID
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn id(&self) -> ::std::option::Option<&str> {
+        self.id.as_deref()
+    }
+    ///Clicked list title
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn title(&self) -> ::std::option::Option<&str> {
+        self.title.as_deref()
     }
 }
 impl MediaFile {
@@ -2049,6 +2099,13 @@ impl Message {
     #[inline]
     pub fn reactions(&self) -> &[MessageReaction] {
         &self.reactions
+    }
+    /// `reply`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn reply(&self) -> ::std::option::Option<&MessageContentReply> {
+        self.reply.as_ref()
     }
     /// `short`.
     ///
@@ -3128,6 +3185,31 @@ Known values: `list`, `buttons`.*/
         self.type_.as_deref()
     }
 }
+impl MessageContentReply {
+    /// `buttons_reply`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn buttons_reply(&self) -> ::std::option::Option<&ButtonsReply> {
+        self.buttons_reply.as_ref()
+    }
+    /// `list_reply`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn list_reply(&self) -> ::std::option::Option<&ListReply> {
+        self.list_reply.as_ref()
+    }
+    /**Type of message content
+
+Known values: `list_reply`, `buttons_reply`.*/
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn kind(&self) -> ::std::option::Option<&str> {
+        self.type_.as_deref()
+    }
+}
 impl MessageContentSticker {
     ///Optional. For stickers, this field indicates whether the sticker is animated.
     ///
@@ -3835,17 +3917,17 @@ impl MessageReaction {
 impl MessageUpdate {
     /// `after_update`.
     ///
-    ///
+    /// Every field empty when the service leaves it out.
     #[inline]
     pub fn after_update(&self) -> &crate::types::Message {
-        &self.after_update
+        self.after_update.as_deref().unwrap_or_else(|| default_message())
     }
     /// `before_update`.
     ///
-    ///
+    /// Every field empty when the service leaves it out.
     #[inline]
     pub fn before_update(&self) -> &crate::types::Message {
-        &self.before_update
+        self.before_update.as_deref().unwrap_or_else(|| default_message())
     }
     /// `changes`.
     ///
@@ -3856,10 +3938,10 @@ impl MessageUpdate {
     }
     /// `id`.
     ///
-    ///
+    /// Empty when the service leaves it out.
     #[inline]
     pub fn id(&self) -> &MessageId {
-        &self.id
+        self.id.as_ref().unwrap_or(&EMPTY_MESSAGE_ID)
     }
     /// `trigger`.
     ///
@@ -4222,19 +4304,21 @@ Known values: `admin`, `member`, `creator`.*/
     }
 }
 impl ParticipantEvent {
-    ///Participant action
+    /**Participant action
+
+Known values: ``, `add`, `remove`, `promote`, `demote`, `request`, `revoke_request`, `rejected_request`.*/
     ///
-    /// `None` when the service leaves it out.
+    /// Empty when the service leaves it out.
     #[inline]
-    pub fn action(&self) -> ::std::option::Option<ParticipantEventAction> {
-        self.action
+    pub fn action(&self) -> &str {
+        self.action.as_deref().unwrap_or("")
     }
     /// `group_id`.
     ///
-    ///
+    /// Empty when the service leaves it out.
     #[inline]
     pub fn group_id(&self) -> &GroupId {
-        &self.group_id
+        self.group_id.as_ref().unwrap_or(&EMPTY_GROUP_ID)
     }
     /// `participants`.
     ///
@@ -4868,15 +4952,6 @@ impl ViewOnce {
         self.view_once
     }
 }
-impl WebhookEventType {
-    /// `type`.
-    ///
-    /// `None` when the service leaves it out.
-    #[inline]
-    pub fn kind(&self) -> ::std::option::Option<WebhookEventTypeType> {
-        self.type_
-    }
-}
 impl WebhookEventTypeReceived {
     ///Known values: `messages`, `statuses`, `chats`, `contacts`, `groups`, `presences`, `calls`, `channel`, `users`, `labels`, `service`.
     ///
@@ -4976,7 +5051,7 @@ impl WebhookPayload {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn event(&self) -> ::std::option::Option<&Event> {
+    pub fn event(&self) -> ::std::option::Option<&EventReceived> {
         self.event.as_ref()
     }
     ///The groups array contains all groups that were sent to the webhook URL. Sent on event "groups.post"

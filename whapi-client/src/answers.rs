@@ -16,30 +16,6 @@ impl types::SentMessage {
     }
 }
 
-impl types::Message {
-    /// What the message says: a text's body, a link preview's, or a
-    /// medium's caption (`None` when it has none: a sticker, a location).
-    pub fn text_or_caption(&self) -> Option<&str> {
-        let text = self.text().map(types::MessageContentText::body);
-        let preview = self
-            .link_preview()
-            .map(types::MessageContentLinkPreview::body);
-        let captions = [
-            self.image().and_then(types::MessageContentImage::caption),
-            self.video().and_then(types::MessageContentVideo::caption),
-            self.gif().and_then(types::MessageContentVideo::caption),
-            self.short().and_then(types::MessageContentVideo::caption),
-            self.document()
-                .and_then(types::MessageContentDocument::caption),
-        ];
-        [text, preview]
-            .into_iter()
-            .chain(captions)
-            .flatten()
-            .find(|said| !said.is_empty())
-    }
-}
-
 impl types::NewGroup {
     /// The new group's id (empty if the service gave none).
     pub fn id(&self) -> &str {

@@ -13,6 +13,7 @@ pub mod types {
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionButtons {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub buttons: ::std::vec::Vec<ButtonReceived>,
     }
     impl ActionButtons {
@@ -26,9 +27,11 @@ pub mod types {
     pub struct ActionList {
         ///Button text for list of message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub button: ::std::option::Option<::std::string::String>,
         ///Section of the message
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub sections: ::std::vec::Vec<ActionListSectionsItem>,
     }
     impl ActionList {
@@ -42,12 +45,15 @@ pub mod types {
     pub struct ActionListSectionsItem {
         ///Product items of the section
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub product_items: ::std::vec::Vec<ActionListSectionsItemProductItemsItem>,
         ///Rows of the section
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub rows: ::std::vec::Vec<ActionListSectionsItemRowsItem>,
         ///Title of the section
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
     }
     impl ActionListSectionsItem {
@@ -61,9 +67,11 @@ pub mod types {
     pub struct ActionListSectionsItemProductItemsItem {
         ///Catalog ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub catalog_id: ::std::option::Option<::std::string::String>,
         ///Product ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub product_id: ::std::option::Option<::std::string::String>,
     }
     impl ActionListSectionsItemProductItemsItem {
@@ -77,12 +85,15 @@ pub mod types {
     pub struct ActionListSectionsItemRowsItem {
         ///Description of the row
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Row ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Title of the row
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
     }
     impl ActionListSectionsItemRowsItem {
@@ -96,9 +107,11 @@ pub mod types {
     pub struct ActionProduct {
         ///Catalog ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub catalog_id: ::std::option::Option<::std::string::String>,
         ///Product ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub product_id: ::std::option::Option<::std::string::String>,
     }
     impl ActionProduct {
@@ -149,6 +162,7 @@ pub mod types {
     pub struct AuthCode {
         ///The auth code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub code: ::std::option::Option<::std::string::String>,
     }
     impl AuthCode {
@@ -162,15 +176,19 @@ pub mod types {
     pub struct BusinessCollection {
         ///Collection ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Collection name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Collection's Products
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub products: ::std::vec::Vec<Product>,
         ///Moderation status
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub status: ::std::option::Option<::std::string::String>,
     }
     impl BusinessCollection {
@@ -217,9 +235,11 @@ pub mod types {
     pub struct BusinessCollectionEditResult {
         ///Collection ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Status of moderation
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub status: ::std::option::Option<::std::string::String>,
     }
     impl BusinessCollectionEditResult {
@@ -232,19 +252,23 @@ pub mod types {
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BusinessCollectionList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub collections: ::std::option::Option<BusinessCollections>,
         /**Count of requested chats
 
 Server default: `20`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i32>,
         /**Offset of requested chats
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub offset: ::std::option::Option<i32>,
         ///Total number of returned chats
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i32>,
     }
     impl BusinessCollectionList {
@@ -256,7 +280,10 @@ Server default: `0`.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
-    pub struct BusinessCollections(pub ::std::vec::Vec<BusinessCollection>);
+    pub struct BusinessCollections(
+        #[serde(deserialize_with = "crate::lenient::values")]
+        pub ::std::vec::Vec<BusinessCollection>,
+    );
     impl ::std::ops::Deref for BusinessCollections {
         type Target = ::std::vec::Vec<BusinessCollection>;
         fn deref(&self) -> &::std::vec::Vec<BusinessCollection> {
@@ -444,22 +471,26 @@ Server default: `0`.*/
             rename = "closeTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub close_time: ::std::option::Option<f64>,
         /**Day of the week
 
 Known values: `sun`, `mon`, `tue`, `wed`, `thu`, `fri`, `sat`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub day: ::std::option::Option<::std::string::String>,
         /**Mode of working hours. You can not combine both
 
 Known values: `open_24h`, `specific_hours`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mode: ::std::option::Option<::std::string::String>,
         ///Representation on hour in minutes. I.e 9 A.M. - 540
         #[serde(
             rename = "openTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub open_time: ::std::option::Option<f64>,
     }
     impl BusinessHoursReceived {
@@ -474,22 +505,28 @@ Known values: `open_24h`, `specific_hours`.*/
         /**Address of the business
 Maximum of 256 characters*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub address: ::std::option::Option<::std::string::String>,
         /**Description of the business
 Maximum of 256 characters*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         /**Email address to contact the business
 Maximum of 128 characters*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub email: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub hours: ::std::option::Option<BusinessProfileCustomReceivedHours>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub id: ::std::option::Option<UserId>,
         /**URLs associated with business (e.g., website, Facebook page, Instagram)
 Maximum of 2 websites with a maximum of 256 characters each*/
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::strings")]
         pub websites: ::std::vec::Vec<::std::string::String>,
     }
     impl BusinessProfile {
@@ -551,20 +588,25 @@ Maximum of 2 websites with a maximum of 256 characters each*/
         /**Address of the business
 Maximum of 256 characters*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub address: ::std::option::Option<::std::string::String>,
         /**Description of the business
 Maximum of 256 characters*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         /**Email address to contact the business
 Maximum of 128 characters*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub email: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub hours: ::std::option::Option<BusinessProfileCustomReceivedHours>,
         /**URLs associated with business (e.g., website, Facebook page, Instagram)
 Maximum of 2 websites with a maximum of 256 characters each*/
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::strings")]
         pub websites: ::std::vec::Vec<::std::string::String>,
     }
     impl BusinessProfileCustomReceived {
@@ -578,12 +620,14 @@ Maximum of 2 websites with a maximum of 256 characters each*/
     pub struct BusinessProfileCustomReceivedHours {
         ///Working hours configuration
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub config: ::std::vec::Vec<BusinessHoursReceived>,
         ///Timezone identifier
         #[serde(
             rename = "timeZone",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub time_zone: ::std::option::Option<::std::string::String>,
     }
     impl BusinessProfileCustomReceivedHours {
@@ -639,6 +683,7 @@ Maximum of 2 websites with a maximum of 256 characters each*/
     pub struct ButtonListReceived {
         ///Buttons
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub buttons: ::std::vec::Vec<ButtonReceived>,
     }
     impl ButtonListReceived {
@@ -652,26 +697,33 @@ Maximum of 2 websites with a maximum of 256 characters each*/
     pub struct ButtonReceived {
         ///Button code for copy type
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub copy_code: ::std::option::Option<::std::string::String>,
         ///Button ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Button merchant_url for url type
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub merchant_url: ::std::option::Option<::std::string::String>,
         ///Button phone number for call type
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub phone_number: ::std::option::Option<::std::string::String>,
         ///Button text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
         /**Type of button
 
 Known values: `quick_reply`, `call`, `copy`, `url`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
         ///Button url for url type
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub url: ::std::option::Option<::std::string::String>,
     }
     impl ButtonReceived {
@@ -749,9 +801,11 @@ Known values: `quick_reply`, `call`, `copy`, `url`.*/
     pub struct ButtonsReply {
         ///Clicked button ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Clicked button text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
     }
     impl ButtonsReply {
@@ -765,103 +819,46 @@ Known values: `quick_reply`, `call`, `copy`, `url`.*/
     pub struct CallEvent {
         ///The ID of the chat that the call is associated with.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub chat_id: ::std::option::Option<::std::string::String>,
         ///The ID of the contact that initiated the call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub from: ::std::option::Option<::std::string::String>,
         ///Whether the call is a group call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub group_call: ::std::option::Option<bool>,
         ///The ID of the call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///The latency of the call in milliseconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub latency: ::std::option::Option<i64>,
         ///Whether the call is an offline call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub offline_call: ::std::option::Option<bool>,
-        ///The status of the call.
+        /**The status of the call.
+
+Known values: `initiated`, `ringing`, `missed`, `canceled`, `answered`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<CallEventStatus>,
+        #[serde(default, deserialize_with = "crate::lenient::string")]
+        pub status: ::std::option::Option<::std::string::String>,
         ///The timestamp of the call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub timestamp: ::std::option::Option<i64>,
         ///Whether the call is a video call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub video_call: ::std::option::Option<bool>,
     }
     impl CallEvent {
         pub fn builder() -> builder::CallEvent {
             Default::default()
-        }
-    }
-    ///The status of the call.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub enum CallEventStatus {
-        #[serde(rename = "initiated")]
-        Initiated,
-        #[serde(rename = "ringing")]
-        Ringing,
-        #[serde(rename = "missed")]
-        Missed,
-        #[serde(rename = "canceled")]
-        Canceled,
-        #[serde(rename = "answered")]
-        Answered,
-    }
-    impl ::std::fmt::Display for CallEventStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Initiated => f.write_str("initiated"),
-                Self::Ringing => f.write_str("ringing"),
-                Self::Missed => f.write_str("missed"),
-                Self::Canceled => f.write_str("canceled"),
-                Self::Answered => f.write_str("answered"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for CallEventStatus {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "initiated" => Ok(Self::Initiated),
-                "ringing" => Ok(Self::Ringing),
-                "missed" => Ok(Self::Missed),
-                "canceled" => Ok(Self::Canceled),
-                "answered" => Ok(Self::Answered),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for CallEventStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for CallEventStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///Call ID
@@ -1010,11 +1007,13 @@ Known values: `quick_reply`, `call`, `copy`, `url`.*/
     pub struct ChannelStatus {
         ///Status code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub code: ::std::option::Option<f64>,
         /**Status text
 
 Known values: `NOT_INIT`, `INIT`, `LAUNCH`, `QR`, `AUTH`, `ERROR`, `SYNC_ERROR`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub text: ::std::option::Option<::std::string::String>,
     }
     impl ChannelStatus {
@@ -1028,53 +1027,69 @@ Known values: `NOT_INIT`, `INIT`, `LAUNCH`, `QR`, `AUTH`, `ERROR`, `SYNC_ERROR`.
     pub struct Chat {
         ///Is chat archived
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub archive: ::std::option::Option<bool>,
         ///Chat picture URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub chat_pic: ::std::option::Option<::std::string::String>,
         ///Chat full picture URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub chat_pic_full: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub id: ::std::option::Option<ChatId>,
         ///Labels associated with chat
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub labels: ::std::vec::Vec<Label>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub last_message: ::std::option::Option<
             ::std::boxed::Box<crate::types::Message>,
         >,
         ///Is chat muted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub mute: ::std::option::Option<bool>,
         ///Chat mute until
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub mute_until: ::std::option::Option<i64>,
         ///Chat name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Is chat not spam
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub not_spam: ::std::option::Option<bool>,
         ///Is chat pinned
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub pin: ::std::option::Option<bool>,
         ///Is chat read only
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub read_only: ::std::option::Option<bool>,
         ///Chat timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub timestamp: ::std::option::Option<i64>,
         /**Chat type
 
 Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
         ///Unread messages count
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub unread: ::std::option::Option<i64>,
         ///Is chat unread mention
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub unread_mention: ::std::option::Option<bool>,
     }
     impl Chat {
@@ -1127,11 +1142,17 @@ Usually matches `^[\d-]{10,31}@[\w\.]{1,}$`; the client does not check it.*/
         }
     }
     ///`ChatUpdate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ChatUpdate {
-        pub after_update: Chat,
-        pub before_update: Chat,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
+        pub after_update: ::std::option::Option<Chat>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
+        pub before_update: ::std::option::Option<Chat>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::strings")]
         pub changes: ::std::vec::Vec<::std::string::String>,
     }
     impl ChatUpdate {
@@ -1143,7 +1164,10 @@ Usually matches `^[\d-]{10,31}@[\w\.]{1,}$`; the client does not check it.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
-    pub struct Chats(pub ::std::vec::Vec<Chat>);
+    pub struct Chats(
+        #[serde(deserialize_with = "crate::lenient::values")]
+        pub ::std::vec::Vec<Chat>,
+    );
     impl ::std::ops::Deref for Chats {
         type Target = ::std::vec::Vec<Chat>;
         fn deref(&self) -> &::std::vec::Vec<Chat> {
@@ -1165,19 +1189,23 @@ Usually matches `^[\d-]{10,31}@[\w\.]{1,}$`; the client does not check it.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ChatsList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub chats: ::std::option::Option<Chats>,
         /**Count of requested chats
 
 Server default: `20`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i32>,
         /**Offset of requested chats
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub offset: ::std::option::Option<i32>,
         ///Total number of returned chats
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i32>,
     }
     impl ChatsList {
@@ -1191,14 +1219,17 @@ Server default: `0`.*/
     pub struct CheckContact {
         ///The value you sent in the contacts field of the JSON request.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub input: ::std::option::Option<::std::string::String>,
         /**Status of the user.
 
 Known values: `valid`, `invalid`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub status: ::std::option::Option<::std::string::String>,
         ///WhatsApp user identifier that can be used in other API calls. Only returned if the status is valid.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub wa_id: ::std::option::Option<::std::string::String>,
     }
     impl CheckContact {
@@ -1228,6 +1259,7 @@ Server default: `false`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CheckContactResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub contacts: ::std::vec::Vec<CheckContact>,
     }
     impl CheckContactResponse {
@@ -1341,6 +1373,7 @@ Server default: `false`.*/
             rename = "announceGroupInfo",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub announce_group_info: ::std::option::Option<
             CommunitySubGroupsAnnounceGroupInfo,
         >,
@@ -1349,6 +1382,7 @@ Server default: `false`.*/
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub other_groups: ::std::vec::Vec<CommunitySubGroupsOtherGroupsItem>,
     }
     impl CommunitySubGroups {
@@ -1364,15 +1398,19 @@ Server default: `false`.*/
             rename = "creationTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub creation_time: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "inviteCode",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub invite_code: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
     }
     impl CommunitySubGroupsAnnounceGroupInfo {
@@ -1388,19 +1426,24 @@ Server default: `false`.*/
             rename = "creationTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub creation_time: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "inviteCode",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub invite_code: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub properties: ::std::option::Option<
             CommunitySubGroupsOtherGroupsItemProperties,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
     }
     impl CommunitySubGroupsOtherGroupsItem {
@@ -1413,6 +1456,7 @@ Server default: `false`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CommunitySubGroupsOtherGroupsItemProperties {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub general_chat: ::std::option::Option<bool>,
     }
     impl CommunitySubGroupsOtherGroupsItemProperties {
@@ -1426,27 +1470,35 @@ Server default: `false`.*/
     pub struct Contact {
         ///WA ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Is a business account
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub is_business: ::std::option::Option<bool>,
         ///Contact title from contact book
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Profile picture URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub profile_pic: ::std::option::Option<::std::string::String>,
         ///Profile full picture URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub profile_pic_full: ::std::option::Option<::std::string::String>,
         ///Account name from WA or WA Business name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub pushname: ::std::option::Option<::std::string::String>,
         ///If true - the contact is saved in the contact list
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub saved: ::std::option::Option<bool>,
         ///Contact status
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub status: ::std::option::Option<::std::string::String>,
     }
     impl Contact {
@@ -1502,7 +1554,10 @@ Usually matches `^([\d]{7,15})?$`; the client does not check it.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
-    pub struct ContactIdList(pub ::std::vec::Vec<ContactId>);
+    pub struct ContactIdList(
+        #[serde(deserialize_with = "crate::lenient::values")]
+        pub ::std::vec::Vec<ContactId>,
+    );
     impl ::std::ops::Deref for ContactIdList {
         type Target = ::std::vec::Vec<ContactId>;
         fn deref(&self) -> &::std::vec::Vec<ContactId> {
@@ -1520,11 +1575,17 @@ Usually matches `^([\d]{7,15})?$`; the client does not check it.*/
         }
     }
     ///`ContactUpdate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactUpdate {
-        pub after_update: Contact,
-        pub before_update: Contact,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
+        pub after_update: ::std::option::Option<Contact>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
+        pub before_update: ::std::option::Option<Contact>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::strings")]
         pub changes: ::std::vec::Vec<::std::string::String>,
     }
     impl ContactUpdate {
@@ -1536,7 +1597,10 @@ Usually matches `^([\d]{7,15})?$`; the client does not check it.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
-    pub struct Contacts(pub ::std::vec::Vec<Contact>);
+    pub struct Contacts(
+        #[serde(deserialize_with = "crate::lenient::values")]
+        pub ::std::vec::Vec<Contact>,
+    );
     impl ::std::ops::Deref for Contacts {
         type Target = ::std::vec::Vec<Contact>;
         fn deref(&self) -> &::std::vec::Vec<Contact> {
@@ -1558,19 +1622,23 @@ Usually matches `^([\d]{7,15})?$`; the client does not check it.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactsList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub contacts: ::std::option::Option<Contacts>,
         /**Count of requested chats
 
 Server default: `20`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i32>,
         /**Offset of requested chats
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub offset: ::std::option::Option<i32>,
         ///Total number of returned chats
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i32>,
     }
     impl ContactsList {
@@ -1613,6 +1681,7 @@ Server default: `0`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateCallEventResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub call_url: ::std::option::Option<::std::string::String>,
     }
     impl CreateCallEventResponse {
@@ -1700,6 +1769,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateGroupCallLinkResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub link: ::std::option::Option<::std::string::String>,
     }
     impl CreateGroupCallLinkResponse {
@@ -2779,18 +2849,23 @@ Known values: `USD`, `EUR`, `AED`, `AFN`, `ALL`, `AMD`, `ANG`, `AOA`, `ARS`, `AU
     pub struct Error {
         ///See the https://whapi.cloud/docs/whatsapp/api/errors for more information.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub code: ::std::option::Option<i32>,
         ///error detail
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub details: ::std::option::Option<::std::string::String>,
         ///location for error detail
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub href: ::std::option::Option<::std::string::String>,
         ///error message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub message: ::std::option::Option<::std::string::String>,
         ///support contact
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub support: ::std::option::Option<::std::string::String>,
     }
     impl Error {
@@ -2882,9 +2957,11 @@ Known values: `USD`, `EUR`, `AED`, `AFN`, `ALL`, `AMD`, `ANG`, `AOA`, `ARS`, `AU
     pub struct EventReceived {
         ///Known values: `post`, `put`, `delete`, `patch`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub method: ::std::option::Option<::std::string::String>,
         ///Known values: `messages`, `statuses`, `chats`, `contacts`, `groups`, `presences`, `calls`, `channel`, `users`, `labels`, `service`.
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     impl EventReceived {
@@ -2897,6 +2974,7 @@ Known values: `USD`, `EUR`, `AED`, `AFN`, `ALL`, `AMD`, `ANG`, `AOA`, `ARS`, `AU
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EventResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub participant: ::std::option::Option<ContactId>,
         /**Response
 
@@ -2904,9 +2982,11 @@ Known values: `USD`, `EUR`, `AED`, `AFN`, `ALL`, `AMD`, `ANG`, `AOA`, `ARS`, `AU
 
 Known values: `UNKNOWN`, `GOING`, `NOT_GOING`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub response: ::std::option::Option<::std::string::String>,
         ///Response timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub timestamp: ::std::option::Option<i64>,
     }
     impl EventResponse {
@@ -2918,7 +2998,10 @@ Known values: `UNKNOWN`, `GOING`, `NOT_GOING`.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
-    pub struct Events(pub ::std::vec::Vec<EventReceived>);
+    pub struct Events(
+        #[serde(deserialize_with = "crate::lenient::values")]
+        pub ::std::vec::Vec<EventReceived>,
+    );
     impl ::std::ops::Deref for Events {
         type Target = ::std::vec::Vec<EventReceived>;
         fn deref(&self) -> &::std::vec::Vec<EventReceived> {
@@ -3162,57 +3245,75 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
             rename = "adminAddMemberMode",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub admin_add_member_mode: ::std::option::Option<bool>,
         ///If only admins can send messages
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub announcements: ::std::option::Option<bool>,
         ///Is chat archived
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub archive: ::std::option::Option<bool>,
         ///Chat picture URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub chat_pic: ::std::option::Option<::std::string::String>,
         ///Chat full picture URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub chat_pic_full: ::std::option::Option<::std::string::String>,
         ///Group creation timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub created_at: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub created_by: ::std::option::Option<ContactId>,
         ///Group description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Group description ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description_id: ::std::option::Option<::std::string::String>,
         ///Group description owner
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description_owner: ::std::option::Option<::std::string::String>,
         ///Group ephemeral timer
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub ephemeral: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub id: ::std::option::Option<ChatId>,
         ///Group invite code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub invite_code: ::std::option::Option<::std::string::String>,
         ///If group is community announce
         #[serde(
             rename = "isCommunityAnnounce",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub is_community_announce: ::std::option::Option<bool>,
         ///Is group default subgroup
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub is_default_subgroup: ::std::option::Option<bool>,
         ///Is group parent
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub is_parent: ::std::option::Option<bool>,
         ///Labels associated with chat
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub labels: ::std::vec::Vec<Label>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub last_message: ::std::option::Option<
             ::std::boxed::Box<crate::types::Message>,
         >,
@@ -3220,58 +3321,76 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
             rename = "linkedParent",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub linked_parent: ::std::option::Option<ChatId>,
         ///Is chat muted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub mute: ::std::option::Option<bool>,
         ///Chat mute until
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub mute_until: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Group name change timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub name_at: ::std::option::Option<i64>,
         ///Group name owner
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name_owner: ::std::option::Option<::std::string::String>,
         ///Is chat not spam
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub not_spam: ::std::option::Option<bool>,
         ///Group participants
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub participants: ::std::vec::Vec<Participant>,
         ///Number of participants in the group
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub participants_count: ::std::option::Option<i64>,
         ///Is chat pinned
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub pin: ::std::option::Option<bool>,
         ///Is chat read only
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub read_only: ::std::option::Option<bool>,
         ///If only admins can change group settings
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub restricted: ::std::option::Option<bool>,
         ///Is group suspended
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub suspended: ::std::option::Option<bool>,
         ///Is group terminated
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub terminated: ::std::option::Option<bool>,
         ///Chat timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub timestamp: ::std::option::Option<i64>,
         /**Chat type
 
 Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
         ///Unread messages count
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub unread: ::std::option::Option<i64>,
         ///Is chat unread mention
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub unread_mention: ::std::option::Option<bool>,
     }
     impl Group {
@@ -3287,12 +3406,15 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
             rename = "chatId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub chat_id: ::std::option::Option<ChatId>,
         ///Application request method
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub request_method: ::std::option::Option<::std::string::String>,
         ///Application creation time
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub timestamp: ::std::option::Option<f64>,
     }
     impl GroupApplication {
@@ -3308,12 +3430,15 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
             rename = "chatId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub chat_id: ::std::option::Option<ChatId>,
         ///error details
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub error: ::std::option::Option<::std::string::String>,
         ///result of operation
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub success: ::std::option::Option<bool>,
     }
     impl GroupApplicationChange {
@@ -3325,7 +3450,10 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
-    pub struct GroupApplicationChangeList(pub ::std::vec::Vec<GroupApplicationChange>);
+    pub struct GroupApplicationChangeList(
+        #[serde(deserialize_with = "crate::lenient::values")]
+        pub ::std::vec::Vec<GroupApplicationChange>,
+    );
     impl ::std::ops::Deref for GroupApplicationChangeList {
         type Target = ::std::vec::Vec<GroupApplicationChange>;
         fn deref(&self) -> &::std::vec::Vec<GroupApplicationChange> {
@@ -3349,19 +3477,23 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GroupApplicationList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub applications: ::std::option::Option<GroupApplications>,
         /**Count of requested chats
 
 Server default: `20`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i32>,
         /**Offset of requested chats
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub offset: ::std::option::Option<i32>,
         ///Total number of returned chats
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i32>,
     }
     impl GroupApplicationList {
@@ -3373,7 +3505,10 @@ Server default: `0`.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
-    pub struct GroupApplications(pub ::std::vec::Vec<GroupApplication>);
+    pub struct GroupApplications(
+        #[serde(deserialize_with = "crate::lenient::values")]
+        pub ::std::vec::Vec<GroupApplication>,
+    );
     impl ::std::ops::Deref for GroupApplications {
         type Target = ::std::vec::Vec<GroupApplication>;
         fn deref(&self) -> &::std::vec::Vec<GroupApplication> {
@@ -3396,30 +3531,39 @@ Server default: `0`.*/
     pub struct GroupCreate {
         ///Group creation timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub created_at: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub created_by: ::std::option::Option<ContactId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub id: ::std::option::Option<ChatId>,
         ///Group name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Group name set timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub name_at: ::std::option::Option<i64>,
         ///Group participants
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub participants: ::std::vec::Vec<Participant>,
         ///Chat timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub timestamp: ::std::option::Option<i64>,
         /**Chat type
 
 Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
         ///Сontacts that could not be added to the group
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub unprocessed_participants: ::std::vec::Vec<ContactId>,
     }
     impl GroupCreate {
@@ -3477,28 +3621,36 @@ Usually matches `^[\d-]{10,31}@g\.us$`; the client does not check it.*/
     pub struct GroupInfoByInviteCode {
         ///Group creation timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub created_at: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub created_by: ::std::option::Option<ContactId>,
         ///Group ephemeral timer
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub ephemeral: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub id: ::std::option::Option<ChatId>,
         ///Group name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Group name change timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub name_at: ::std::option::Option<i64>,
         ///Group participants
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub participants: ::std::vec::Vec<Participant>,
         ///Group participants count
         #[serde(
             rename = "participantsCount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub participants_count: ::std::option::Option<f64>,
     }
     impl GroupInfoByInviteCode {
@@ -3522,6 +3674,7 @@ Usually matches `^[\d-]{10,31}@g\.us$`; the client does not check it.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GroupInviteReceived {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub invite_code: ::std::option::Option<::std::string::String>,
     }
     impl GroupInviteReceived {
@@ -3530,11 +3683,17 @@ Usually matches `^[\d-]{10,31}@g\.us$`; the client does not check it.*/
         }
     }
     ///`GroupUpdate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GroupUpdate {
-        pub after_update: Group,
-        pub before_update: Group,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
+        pub after_update: ::std::option::Option<Group>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
+        pub before_update: ::std::option::Option<Group>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::strings")]
         pub changes: ::std::vec::Vec<::std::string::String>,
     }
     impl GroupUpdate {
@@ -3546,7 +3705,10 @@ Usually matches `^[\d-]{10,31}@g\.us$`; the client does not check it.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
-    pub struct Groups(pub ::std::vec::Vec<Group>);
+    pub struct Groups(
+        #[serde(deserialize_with = "crate::lenient::values")]
+        pub ::std::vec::Vec<Group>,
+    );
     impl ::std::ops::Deref for Groups {
         type Target = ::std::vec::Vec<Group>;
         fn deref(&self) -> &::std::vec::Vec<Group> {
@@ -3571,16 +3733,20 @@ Usually matches `^[\d-]{10,31}@g\.us$`; the client does not check it.*/
 
 Server default: `20`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub groups: ::std::option::Option<Groups>,
         /**Offset of requested chats
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub offset: ::std::option::Option<i32>,
         ///Total number of returned chats
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i32>,
     }
     impl GroupsList {
@@ -3594,33 +3760,43 @@ Server default: `0`.*/
     pub struct Health {
         ///Api version
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub api_version: ::std::option::Option<::std::string::String>,
         ///Active channel ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub channel_id: ::std::option::Option<::std::string::String>,
         ///Core version
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub core_version: ::std::option::Option<::std::string::String>,
         ///Current device ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub device_id: ::std::option::Option<f64>,
         /**Current channel ip-address
 
 Usually a `ipv4`; not checked when decoding.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub ip: ::std::option::Option<::std::string::String>,
         ///Date timestamp when channel started on the server.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub start_at: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub status: ::std::option::Option<ChannelStatus>,
         ///Seconds have passed since the start of the instance.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub uptime: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub user: ::std::option::Option<Contact>,
         ///Channel version
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub version: ::std::option::Option<::std::string::String>,
     }
     impl Health {
@@ -3634,23 +3810,29 @@ Usually a `ipv4`; not checked when decoding.*/
     pub struct HsmButton {
         ///Code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub copy_code: ::std::option::Option<::std::string::String>,
         ///ID of the button
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Phone number
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub phone_number: ::std::option::Option<::std::string::String>,
         ///Button text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub text: ::std::option::Option<::std::string::String>,
         /**Type of button
 
 Known values: `simple`, `reply`, `url`, `phone_number`, `copy_code`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
         ///URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub url: ::std::option::Option<::std::string::String>,
     }
     impl HsmButton {
@@ -3681,10 +3863,13 @@ Known values: `simple`, `reply`, `url`, `phone_number`, `copy_code`.*/
     pub struct InteractiveActionReceived {
         ///Buttons
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub buttons: ::std::vec::Vec<ButtonReceived>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub list: ::std::option::Option<SectionListReceivedList>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub product: ::std::option::Option<ActionProduct>,
     }
     impl InteractiveActionReceived {
@@ -3852,14 +4037,17 @@ Usually matches `^[A-Za-z0-9]{14,22}$`; the client does not check it.*/
 
 Server default: `20`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i32>,
         /**Offset of requested chats
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub offset: ::std::option::Option<i32>,
         ///Total number of returned chats
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i32>,
     }
     impl Iterator {
@@ -3875,14 +4063,18 @@ Server default: `0`.*/
 
 Known values: `salmon`, `lightskyblue`, `gold`, `plum`, `silver`, `mediumturquoise`, `violet`, `goldenrod`, `cornflowerblue`, `greenyellow`, `cyan`, `lightpink`, `mediumaquamarine`, `orangered`, `deepskyblue`, `limegreen`, `darkorange`, `lightsteelblue`, `mediumpurple`, `rebeccapurple`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub color: ::std::option::Option<::std::string::String>,
         ///Number of objects associated with this label
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub id: ::std::option::Option<LabelId>,
         ///Label name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
     }
     impl Label {
@@ -3895,8 +4087,10 @@ Known values: `salmon`, `lightskyblue`, `gold`, `plum`, `silver`, `mediumturquoi
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct LabelAssociations {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub chats: ::std::vec::Vec<Chat>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub messages: ::std::vec::Vec<::std::boxed::Box<crate::types::Message>>,
     }
     impl LabelAssociations {
@@ -3952,7 +4146,10 @@ Usually matches `^([\d]{1,2})?$`; the client does not check it.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
-    pub struct Labels(pub ::std::vec::Vec<Label>);
+    pub struct Labels(
+        #[serde(deserialize_with = "crate::lenient::values")]
+        pub ::std::vec::Vec<Label>,
+    );
     impl ::std::ops::Deref for Labels {
         type Target = ::std::vec::Vec<Label>;
         fn deref(&self) -> &::std::vec::Vec<Label> {
@@ -3975,6 +4172,7 @@ Usually matches `^([\d]{1,2})?$`; the client does not check it.*/
     pub struct Lid {
         ///WhatsApp LID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub lid: ::std::option::Option<::std::string::String>,
     }
     impl Lid {
@@ -4011,15 +4209,19 @@ Usually matches `^([\d]{1,2})?$`; the client does not check it.*/
     pub struct Limits {
         ///List of chat IDs that can be used
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub chats: ::std::vec::Vec<ChatId>,
         ///Maximum number of check phone numbers
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub checks: ::std::option::Option<i64>,
         ///Maximum number of messages that can be sent
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub messages: ::std::option::Option<i64>,
         ///Maximum number of channel requests
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub requests: ::std::option::Option<i64>,
     }
     impl Limits {
@@ -4044,12 +4246,15 @@ Usually matches `^([\d]{1,2})?$`; the client does not check it.*/
     pub struct ListReply {
         ///Clicked list description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Clicked list ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Clicked list title
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
     }
     impl ListReply {
@@ -4063,23 +4268,30 @@ Usually matches `^([\d]{1,2})?$`; the client does not check it.*/
     pub struct MediaFile {
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub file_name: ::std::option::Option<::std::string::String>,
         ///File size in bytes
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub file_size: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub id: ::std::option::Option<MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub link: ::std::option::Option<::std::string::String>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mime_type: ::std::option::Option<::std::string::String>,
         ///Checksum
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub sha256: ::std::option::Option<::std::string::String>,
         ///Created at
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub timestamp: ::std::option::Option<f64>,
     }
     impl MediaFile {
@@ -4091,7 +4303,10 @@ Usually matches `^([\d]{1,2})?$`; the client does not check it.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
-    pub struct MediaFiles(pub ::std::vec::Vec<MediaFile>);
+    pub struct MediaFiles(
+        #[serde(deserialize_with = "crate::lenient::values")]
+        pub ::std::vec::Vec<MediaFile>,
+    );
     impl ::std::ops::Deref for MediaFiles {
         type Target = ::std::vec::Vec<MediaFile>;
         fn deref(&self) -> &::std::vec::Vec<MediaFile> {
@@ -4116,16 +4331,20 @@ Usually matches `^([\d]{1,2})?$`; the client does not check it.*/
 
 Server default: `20`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub files: ::std::option::Option<MediaFiles>,
         /**Offset of requested chats
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub offset: ::std::option::Option<i32>,
         ///Total number of returned chats
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i32>,
     }
     impl MediaFilesList {
@@ -4392,9 +4611,11 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
     pub struct MediaSettingsReceived {
         ///An array specifying which types of media to automatically download.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::strings")]
         pub auto_download: ::std::vec::Vec<::std::string::String>,
         ///Set to true if you need to get avatars after channel authorization
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub init_avatars: ::std::option::Option<bool>,
     }
     impl MediaSettingsReceived {
@@ -4588,103 +4809,150 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Message {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub action: ::std::option::Option<MessageAction>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub admin_invite: ::std::option::Option<MessageContentNewsletterAdminInvite>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub audio: ::std::option::Option<MessageContentAudio>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub buttons: ::std::option::Option<MessageContentButtons>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub catalog: ::std::option::Option<MessageContentLinkPreview>,
         ///Chat ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub chat_id: ::std::option::Option<::std::string::String>,
         ///Chat name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub chat_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub contact: ::std::option::Option<MessageContentContact>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub contact_list: ::std::option::Option<MessageContentContacts>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub context: ::std::option::Option<MessageContext>,
         ///Device ID, if the message was not sent through the app
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub device_id: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub document: ::std::option::Option<MessageContentDocument>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub event: ::std::option::Option<MessageContentEvent>,
         ///WhatsApp ID of the sender
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub from: ::std::option::Option<::std::string::String>,
         ///Is message from me
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub from_me: ::std::option::Option<bool>,
         ///Pushname of the sender
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub from_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub gif: ::std::option::Option<MessageContentVideo>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub group_invite: ::std::option::Option<MessageContentLinkPreview>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub hsm: ::std::option::Option<MessageContentHsm>,
         ///Message ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub image: ::std::option::Option<MessageContentImage>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub interactive: ::std::option::Option<MessageContentInteractive>,
         ///Labels associated with message
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub labels: ::std::vec::Vec<Label>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub link_preview: ::std::option::Option<MessageContentLinkPreview>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub list: ::std::option::Option<MessageContentList>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub live_location: ::std::option::Option<MessageContentLiveLocation>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub location: ::std::option::Option<MessageContentLocationReceived>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub newsletter_invite: ::std::option::Option<MessageContentLinkPreview>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub order: ::std::option::Option<MessageContentOrder>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub poll: ::std::option::Option<MessageContentPoll>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub product: ::std::option::Option<MessageContentProduct>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub product_items: ::std::option::Option<MessageContentProductItems>,
         ///Reactions for message
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub reactions: ::std::vec::Vec<MessageReaction>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
+        pub reply: ::std::option::Option<MessageContentReply>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub short: ::std::option::Option<MessageContentVideo>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub source: ::std::option::Option<MessageSource>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub status: ::std::option::Option<StatusEnum>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub sticker: ::std::option::Option<MessageContentSticker>,
         ///Message subtype
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub subtype: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub system: ::std::option::Option<MessageContentSystem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub text: ::std::option::Option<MessageContentText>,
         ///Message timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub timestamp: ::std::option::Option<f64>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub type_: ::std::option::Option<MessageType>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub video: ::std::option::Option<MessageContentVideo>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub voice: ::std::option::Option<MessageContentAudio>,
     }
     impl Message {
@@ -4698,29 +4966,38 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
     pub struct MessageAction {
         ///Comment
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub comment: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub edited_content: ::std::option::Option<MessageContent>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub edited_type: ::std::option::Option<MessageType>,
         ///Action emoji for reaction
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub emoji: ::std::option::Option<::std::string::String>,
         ///Ephemeral message duration
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub ephemeral: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub event_response: ::std::option::Option<EventResponse>,
         ///Target message ID or chat ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub target: ::std::option::Option<::std::string::String>,
         /**Type of action
 
 Known values: `edited`, `edit`, `delete`, `reaction`, `ephemeral`, `vote`, `comment`, `event_response`, `pin`, `unpin`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
         ///List of poll options
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::strings")]
         pub votes: ::std::vec::Vec<::std::string::String>,
     }
     impl MessageAction {
@@ -4764,37 +5041,48 @@ Known values: `edited`, `edit`, `delete`, `reaction`, `ephemeral`, `vote`, `comm
     pub struct MessageContentAudio {
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub file_name: ::std::option::Option<::std::string::String>,
         ///File size in bytes
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub file_size: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub id: ::std::option::Option<MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub link: ::std::option::Option<::std::string::String>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mime_type: ::std::option::Option<::std::string::String>,
         /**Time in seconds to simulate recording voice
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub recording_time: ::std::option::Option<f64>,
         ///Optional. For audio files, this field indicates the duration of the audio file in seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub seconds: ::std::option::Option<i32>,
         ///Checksum
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub sha256: ::std::option::Option<::std::string::String>,
         ///Created at
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub timestamp: ::std::option::Option<f64>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
         ///Voice message waveform
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub waveform: ::std::option::Option<::std::string::String>,
     }
     impl MessageContentAudio {
@@ -4807,10 +5095,13 @@ Server default: `0`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentButtons {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub buttons: ::std::vec::Vec<MessageContentButtonsButtonsItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub footer: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub text: ::std::option::Option<::std::string::String>,
     }
     impl MessageContentButtons {
@@ -4823,11 +5114,14 @@ Server default: `0`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentButtonsButtonsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub text: ::std::option::Option<::std::string::String>,
         ///Known values: `UNKNOWN`, `RESPONSE`, `NATIVE_FLOW`.
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     impl MessageContentButtonsButtonsItem {
@@ -4861,6 +5155,7 @@ Server default: `0`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentContacts {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub list: ::std::vec::Vec<VCard>,
     }
     impl MessageContentContacts {
@@ -4873,41 +5168,54 @@ Server default: `0`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentDocument {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub buttons: ::std::vec::Vec<ButtonReceived>,
         ///Optional. Text caption under the document.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub caption: ::std::option::Option<::std::string::String>,
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub file_name: ::std::option::Option<::std::string::String>,
         ///File size in bytes
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub file_size: ::std::option::Option<i64>,
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub filename: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub id: ::std::option::Option<MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub link: ::std::option::Option<::std::string::String>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mime_type: ::std::option::Option<::std::string::String>,
         ///Optional. Number of pages
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub page_count: ::std::option::Option<i64>,
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Checksum
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub sha256: ::std::option::Option<::std::string::String>,
         ///Created at
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub timestamp: ::std::option::Option<f64>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
     }
     impl MessageContentDocument {
@@ -4921,21 +5229,27 @@ Server default: `0`.*/
     pub struct MessageContentEvent {
         ///Event description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         ///True if event is canceled
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub is_canceled: ::std::option::Option<bool>,
         ///Join link
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub join_link: ::std::option::Option<::std::string::String>,
         ///Event name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Event responses
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub responses: ::std::vec::Vec<EventResponse>,
         ///Chat timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub start: ::std::option::Option<i64>,
     }
     impl MessageContentEvent {
@@ -4949,14 +5263,18 @@ Server default: `0`.*/
     pub struct MessageContentHsm {
         ///Message text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub body: ::std::option::Option<::std::string::String>,
         ///Buttons
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub buttons: ::std::vec::Vec<HsmButton>,
         ///Message footer
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub footer: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub header: ::std::option::Option<MessageContentHsmHeader>,
     }
     impl MessageContentHsm {
@@ -4969,19 +5287,25 @@ Server default: `0`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentHsmHeader {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub document: ::std::option::Option<MediaFile>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub image: ::std::option::Option<MediaFile>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub location: ::std::option::Option<MessageContentLocationReceived>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub text: ::std::option::Option<MessagePropsTextReceived>,
         /**Header type
 
 Known values: `text`, `image`, `video`, `document`, `location`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub video: ::std::option::Option<MediaFile>,
     }
     impl MessageContentHsmHeader {
@@ -4994,41 +5318,54 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentImage {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub buttons: ::std::vec::Vec<ButtonReceived>,
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub caption: ::std::option::Option<::std::string::String>,
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub file_name: ::std::option::Option<::std::string::String>,
         ///File size in bytes
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub file_size: ::std::option::Option<i64>,
         ///Height of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub height: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub id: ::std::option::Option<MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub link: ::std::option::Option<::std::string::String>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mime_type: ::std::option::Option<::std::string::String>,
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Checksum
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub sha256: ::std::option::Option<::std::string::String>,
         ///Created at
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub timestamp: ::std::option::Option<f64>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
         ///Width of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub width: ::std::option::Option<i32>,
     }
     impl MessageContentImage {
@@ -5041,37 +5378,50 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentInteractive {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub action: ::std::option::Option<InteractiveActionReceived>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub body: ::std::option::Option<MessagePropsInteractiveReceivedBody>,
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub file_name: ::std::option::Option<::std::string::String>,
         ///File size in bytes
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub file_size: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub footer: ::std::option::Option<MessagePropsInteractiveReceivedFooter>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub header: ::std::option::Option<MessagePropsInteractiveReceivedHeader>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub id: ::std::option::Option<MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub link: ::std::option::Option<::std::string::String>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mime_type: ::std::option::Option<::std::string::String>,
         ///Checksum
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub sha256: ::std::option::Option<::std::string::String>,
         ///Created at
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub timestamp: ::std::option::Option<f64>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub type_: ::std::option::Option<InteractiveTypeReceived>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
     }
     impl MessageContentInteractive {
@@ -5085,38 +5435,51 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     pub struct MessageContentLinkPreview {
         ///Message text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub body: ::std::option::Option<::std::string::String>,
         ///Canonical URL of the link (for example, if the link is shortened)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub canonical: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub catalog_id: ::std::option::Option<ContactId>,
         ///Description of the link
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub id: ::std::option::Option<MediaId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub invite_code: ::std::option::Option<InviteCode>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub link: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub newsletter_id: ::std::option::Option<NewsletterId>,
         ///Base64 encoded image for mini version link preview. In JPEG format
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Checksum
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub sha256: ::std::option::Option<::std::string::String>,
         ///Title of the link
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
         ///URL of the link
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub url: ::std::option::Option<::std::string::String>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
     }
     impl MessageContentLinkPreview {
@@ -5129,14 +5492,19 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub body: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub footer: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub header: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub label: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub sections: ::std::vec::Vec<MessageContentListSectionsItem>,
     }
     impl MessageContentList {
@@ -5149,8 +5517,10 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentListSectionsItem {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub rows: ::std::vec::Vec<MessageContentListSectionsItemRowsItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
     }
     impl MessageContentListSectionsItem {
@@ -5163,10 +5533,13 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentListSectionsItemRowsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
     }
     impl MessageContentListSectionsItemRowsItem {
@@ -5180,33 +5553,43 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     pub struct MessageContentLiveLocation {
         ///Accuracy of the live location in meters
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub accuracy: ::std::option::Option<i32>,
         ///Optional. Text caption under the live location
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub caption: ::std::option::Option<::std::string::String>,
         ///Degrees clockwise from true north
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub degrees: ::std::option::Option<i32>,
         ///Latitude of live location being sent
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub latitude: ::std::option::Option<f64>,
         ///Longitude of live location being sent
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub longitude: ::std::option::Option<f64>,
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Optional. Sequence number of the live location for event tracking
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub sequence_number: ::std::option::Option<i64>,
         ///Speed of the live location in meters per second
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub speed: ::std::option::Option<i32>,
         ///Optional. Time offset of the live location
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub time_offset: ::std::option::Option<f64>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
     }
     impl MessageContentLiveLocation {
@@ -5261,36 +5644,47 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     pub struct MessageContentLocationReceived {
         ///Accuracy of the location in meters
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub accuracy: ::std::option::Option<i32>,
         ///Address of the location
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub address: ::std::option::Option<::std::string::String>,
         ///Optional. Comment for the location
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub comment: ::std::option::Option<::std::string::String>,
         ///Degrees clockwise from true north
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub degrees: ::std::option::Option<i32>,
         ///Latitude of location being sent
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub latitude: ::std::option::Option<f64>,
         ///Longitude of location being sent
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub longitude: ::std::option::Option<f64>,
         ///Name of the location
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Speed of the location in meters per second
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub speed: ::std::option::Option<i32>,
         ///URL for the website where the user downloaded the location information
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub url: ::std::option::Option<::std::string::String>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
     }
     impl MessageContentLocationReceived {
@@ -5304,17 +5698,22 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     pub struct MessageContentNewsletterAdminInvite {
         ///Message text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub body: ::std::option::Option<::std::string::String>,
         ///Expiration timestamp of the invitation
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub expiration: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub newsletter_id: ::std::option::Option<NewsletterId>,
         ///Newsletter name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub newsletter_name: ::std::option::Option<::std::string::String>,
         ///Base64 encoded newsletter preview image. In JPEG format
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
     }
     impl MessageContentNewsletterAdminInvite {
@@ -5327,35 +5726,45 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentOrder {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub currency: ::std::option::Option<CurrencyReceived>,
         ///Total products count
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub item_count: ::std::option::Option<f64>,
         ///Order ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub order_id: ::std::option::Option<::std::string::String>,
         ///Order preview base64 image JPEG
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Seller ID (Contact ID)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub seller: ::std::option::Option<::std::string::String>,
         /**Order status
 
 Known values: `new`, `accepted`, `canceled`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub status: ::std::option::Option<::std::string::String>,
         ///Order message text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub text: ::std::option::Option<::std::string::String>,
         ///Order title
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
         ///Base64 secret token
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub token: ::std::option::Option<::std::string::String>,
         ///Total order price
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub total_price: ::std::option::Option<f64>,
     }
     impl MessageContentOrder {
@@ -5369,20 +5778,26 @@ Known values: `new`, `accepted`, `canceled`.*/
     pub struct MessageContentPoll {
         ///Options of poll
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::strings")]
         pub options: ::std::vec::Vec<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub results: ::std::vec::Vec<PollResults>,
         ///Title of poll
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
         ///Total count of selected options
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i64>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
         ///Number of selectable options in poll (1 - can choose only one option, 0 - any number of options)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub vote_limit: ::std::option::Option<i64>,
     }
     impl MessageContentPoll {
@@ -5396,9 +5811,11 @@ Known values: `new`, `accepted`, `canceled`.*/
     pub struct MessageContentProduct {
         ///Catalog ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub catalog_id: ::std::option::Option<::std::string::String>,
         ///Product ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub product_id: ::std::option::Option<::std::string::String>,
     }
     impl MessageContentProduct {
@@ -5414,6 +5831,7 @@ Known values: `new`, `accepted`, `canceled`.*/
 
 Known values: `list`, `buttons`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     impl MessageContentProductItems {
@@ -5426,72 +5844,21 @@ Known values: `list`, `buttons`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentReply {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub buttons_reply: ::std::option::Option<ButtonsReply>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub list_reply: ::std::option::Option<ListReply>,
-        ///Type of message content
+        /**Type of message content
+
+Known values: `list_reply`, `buttons_reply`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        pub type_: ::std::option::Option<MessageContentReplyType>,
+        #[serde(default, deserialize_with = "crate::lenient::string")]
+        pub type_: ::std::option::Option<::std::string::String>,
     }
     impl MessageContentReply {
         pub fn builder() -> builder::MessageContentReply {
             Default::default()
-        }
-    }
-    ///Type of message content
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub enum MessageContentReplyType {
-        #[serde(rename = "list_reply")]
-        ListReply,
-        #[serde(rename = "buttons_reply")]
-        ButtonsReply,
-    }
-    impl ::std::fmt::Display for MessageContentReplyType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::ListReply => f.write_str("list_reply"),
-                Self::ButtonsReply => f.write_str("buttons_reply"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for MessageContentReplyType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "list_reply" => Ok(Self::ListReply),
-                "buttons_reply" => Ok(Self::ButtonsReply),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MessageContentReplyType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MessageContentReplyType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///`MessageContentSticker`
@@ -5500,36 +5867,48 @@ Known values: `list`, `buttons`.*/
     pub struct MessageContentSticker {
         ///Optional. For stickers, this field indicates whether the sticker is animated.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub animated: ::std::option::Option<bool>,
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub file_name: ::std::option::Option<::std::string::String>,
         ///File size in bytes
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub file_size: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub height: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub id: ::std::option::Option<MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub link: ::std::option::Option<::std::string::String>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mime_type: ::std::option::Option<::std::string::String>,
         ///Optional. Base64 encoded preview of the media. In PNG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Checksum
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub sha256: ::std::option::Option<::std::string::String>,
         ///Created at
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub timestamp: ::std::option::Option<f64>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub width: ::std::option::Option<i32>,
     }
     impl MessageContentSticker {
@@ -5543,6 +5922,7 @@ Known values: `list`, `buttons`.*/
     pub struct MessageContentSystem {
         ///Message body
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub body: ::std::option::Option<::std::string::String>,
     }
     impl MessageContentSystem {
@@ -5556,17 +5936,22 @@ Known values: `list`, `buttons`.*/
     pub struct MessageContentText {
         ///Message text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub body: ::std::option::Option<::std::string::String>,
         ///Button text for list of message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub button: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub buttons: ::std::vec::Vec<ButtonReceived>,
         ///Section of the message
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub sections: ::std::vec::Vec<ActionListSectionsItem>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
     }
     impl MessageContentText {
@@ -5580,46 +5965,61 @@ Known values: `list`, `buttons`.*/
     pub struct MessageContentVideo {
         ///Optional. If the media is a GIF, this field indicates whether the GIF should be played automatically when the message is received.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub autoplay: ::std::option::Option<bool>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub buttons: ::std::vec::Vec<ButtonReceived>,
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub caption: ::std::option::Option<::std::string::String>,
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub file_name: ::std::option::Option<::std::string::String>,
         ///File size in bytes
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub file_size: ::std::option::Option<i64>,
         ///Height of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub height: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub id: ::std::option::Option<MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub link: ::std::option::Option<::std::string::String>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mime_type: ::std::option::Option<::std::string::String>,
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Optional. For video files, this field indicates the duration of the video file in seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub seconds: ::std::option::Option<i32>,
         ///Checksum
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub sha256: ::std::option::Option<::std::string::String>,
         ///Created at
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub timestamp: ::std::option::Option<f64>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
         ///Width of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub width: ::std::option::Option<i32>,
     }
     impl MessageContentVideo {
@@ -5632,30 +6032,40 @@ Known values: `list`, `buttons`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContext {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub ad: ::std::option::Option<MessageContextAd>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub conversion: ::std::option::Option<MessageContextConversion>,
         ///Ephemeral message duration
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub ephemeral: ::std::option::Option<i64>,
         ///Is forwarding message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub forwarded: ::std::option::Option<bool>,
         ///Count fo forwarding message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub forwarding_score: ::std::option::Option<i32>,
         ///The numbers of the mentioned users
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::strings")]
         pub mentions: ::std::vec::Vec<::std::string::String>,
         ///Whatsapp ID of quoted message author
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub quoted_author: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub quoted_content: ::std::option::Option<MessageContent>,
         ///ID of quoted message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub quoted_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub quoted_type: ::std::option::Option<MessageType>,
     }
     impl MessageContext {
@@ -5669,37 +6079,49 @@ Known values: `list`, `buttons`.*/
     pub struct MessageContextAd {
         ///Name of the advertiser
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub advertiser_name: ::std::option::Option<::std::string::String>,
         ///True if the advertisement shows the attributions
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub attrib: ::std::option::Option<bool>,
         ///True if the advertisement contains an auto-reply
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub auto_reply: ::std::option::Option<bool>,
         ///Body of the advertisement
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub body: ::std::option::Option<::std::string::String>,
         ///Call to action
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub ctwa: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub media_type: ::std::option::Option<MediaMessageTypeReceived>,
         ///URL of the media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub media_url: ::std::option::Option<::std::string::String>,
         ///Base64 encoded preview. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///URL of the preview
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview_url: ::std::option::Option<::std::string::String>,
         ///Reference
         #[serde(rename = "ref", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub ref_: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub source: ::std::option::Option<MessageContextAdSource>,
         ///Title of the advertisement
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
     }
     impl MessageContextAd {
@@ -5713,12 +6135,15 @@ Known values: `list`, `buttons`.*/
     pub struct MessageContextAdSource {
         ///ID of the advertisement source
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Type of the advertisement source
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
         ///URL of the advertisement source
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub url: ::std::option::Option<::std::string::String>,
     }
     impl MessageContextAdSource {
@@ -5732,12 +6157,15 @@ Known values: `list`, `buttons`.*/
     pub struct MessageContextConversion {
         ///Conversion data in Base64
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub data: ::std::option::Option<::std::string::String>,
         ///Delay in seconds
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub delay: ::std::option::Option<i64>,
         ///Source of the conversion
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub source: ::std::option::Option<::std::string::String>,
     }
     impl MessageContextConversion {
@@ -5795,15 +6223,19 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     pub struct MessagePollResults {
         ///Options of poll
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::strings")]
         pub options: ::std::vec::Vec<::std::string::String>,
         ///Title of poll
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
         ///Total count of selected options
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i64>,
         ///Number of selectable options in poll (1 - can choose only one option, 0 - any number of options)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub vote_limit: ::std::option::Option<i64>,
     }
     impl MessagePollResults {
@@ -5830,6 +6262,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     pub struct MessagePropsAudioReceived {
         ///Optional. For audio files, this field indicates the duration of the audio file in seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub seconds: ::std::option::Option<i32>,
     }
     impl MessagePropsAudioReceived {
@@ -5870,9 +6303,11 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     pub struct MessagePropsDocument {
         ///Optional. Text caption under the document.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub caption: ::std::option::Option<::std::string::String>,
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub filename: ::std::option::Option<::std::string::String>,
     }
     impl MessagePropsDocument {
@@ -5933,15 +6368,19 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     pub struct MessagePropsImageOrVideoReceived {
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub caption: ::std::option::Option<::std::string::String>,
         ///Height of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub height: ::std::option::Option<i32>,
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Width of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub width: ::std::option::Option<i32>,
     }
     impl MessagePropsImageOrVideoReceived {
@@ -6011,14 +6450,19 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsInteractiveReceived {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub action: ::std::option::Option<InteractiveActionReceived>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub body: ::std::option::Option<MessagePropsInteractiveReceivedBody>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub footer: ::std::option::Option<MessagePropsInteractiveReceivedFooter>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub header: ::std::option::Option<MessagePropsInteractiveReceivedHeader>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub type_: ::std::option::Option<InteractiveTypeReceived>,
     }
     impl MessagePropsInteractiveReceived {
@@ -6032,6 +6476,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     pub struct MessagePropsInteractiveReceivedBody {
         ///Text of body
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub text: ::std::option::Option<::std::string::String>,
     }
     impl MessagePropsInteractiveReceivedBody {
@@ -6045,6 +6490,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     pub struct MessagePropsInteractiveReceivedFooter {
         ///Text of footer
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub text: ::std::option::Option<::std::string::String>,
     }
     impl MessagePropsInteractiveReceivedFooter {
@@ -6057,6 +6503,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsInteractiveReceivedHeader {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub text: ::std::option::Option<::std::string::String>,
     }
     impl MessagePropsInteractiveReceivedHeader {
@@ -6091,15 +6538,19 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     pub struct MessagePropsLinkPreviewReceived {
         ///Canonical URL of the link (for example, if the link is shortened)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub canonical: ::std::option::Option<::std::string::String>,
         ///Description of the link
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Base64 encoded image for mini version link preview. In JPEG format
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Title of the link
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
     }
     impl MessagePropsLinkPreviewReceived {
@@ -6149,12 +6600,15 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     pub struct MessagePropsStickerReceived {
         ///Optional. For stickers, this field indicates whether the sticker is animated.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub animated: ::std::option::Option<bool>,
         ///Height of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub height: ::std::option::Option<i32>,
         ///Width of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub width: ::std::option::Option<i32>,
     }
     impl MessagePropsStickerReceived {
@@ -6180,6 +6634,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
     pub struct MessagePropsTextReceived {
         ///Message text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub body: ::std::option::Option<::std::string::String>,
     }
     impl MessagePropsTextReceived {
@@ -6216,12 +6671,15 @@ Server default: `0`.*/
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub recording_time: ::std::option::Option<f64>,
         ///Optional. For audio files, this field indicates the duration of the audio file in seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub seconds: ::std::option::Option<i32>,
         ///Voice message waveform
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub waveform: ::std::option::Option<::std::string::String>,
     }
     impl MessagePropsVoiceReceived {
@@ -6235,20 +6693,26 @@ Server default: `0`.*/
     pub struct MessageReaction {
         ///Reaction count
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub count: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub emoji: ::std::option::Option<Emoji>,
         ///Reaction group key
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub group_key: ::std::option::Option<::std::string::String>,
         ///Reaction ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Reaction timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub t: ::std::option::Option<f64>,
         ///Is reaction unread
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub unread: ::std::option::Option<bool>,
     }
     impl MessageReaction {
@@ -6349,15 +6813,27 @@ Known values: `text`, `image`, `video`, `gif`, `audio`, `voice`, `short`, `docum
         }
     }
     ///`MessageUpdate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageUpdate {
-        pub after_update: ::std::boxed::Box<crate::types::Message>,
-        pub before_update: ::std::boxed::Box<crate::types::Message>,
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub changes: ::std::vec::Vec<::std::string::String>,
-        pub id: MessageId,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
+        pub after_update: ::std::option::Option<
+            ::std::boxed::Box<crate::types::Message>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
+        pub before_update: ::std::option::Option<
+            ::std::boxed::Box<crate::types::Message>,
+        >,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::strings")]
+        pub changes: ::std::vec::Vec<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
+        pub id: ::std::option::Option<MessageId>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub trigger: ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
     }
     impl MessageUpdate {
@@ -6369,7 +6845,10 @@ Known values: `text`, `image`, `video`, `gif`, `audio`, `voice`, `short`, `docum
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
-    pub struct Messages(pub ::std::vec::Vec<::std::boxed::Box<crate::types::Message>>);
+    pub struct Messages(
+        #[serde(deserialize_with = "crate::lenient::values")]
+        pub ::std::vec::Vec<::std::boxed::Box<crate::types::Message>>,
+    );
     impl ::std::ops::Deref for Messages {
         type Target = ::std::vec::Vec<::std::boxed::Box<crate::types::Message>>;
         fn deref(&self) -> &::std::vec::Vec<::std::boxed::Box<crate::types::Message>> {
@@ -6398,22 +6877,28 @@ Known values: `text`, `image`, `video`, `gif`, `audio`, `voice`, `short`, `docum
 
 Server default: `100`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i32>,
         ///The index of the first message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub first: ::std::option::Option<i32>,
         ///The index of the last message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub last: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub messages: ::std::option::Option<Messages>,
         /**Offset of requested messages
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub offset: ::std::option::Option<i32>,
         ///Total number of returned messages
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i32>,
     }
     impl MessagesList {
@@ -6426,6 +6911,7 @@ Server default: `0`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NewGroup {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub group_id: ::std::option::Option<GroupId>,
     }
     impl NewGroup {
@@ -6439,84 +6925,110 @@ Server default: `0`.*/
     pub struct Newsletter {
         ///Is chat archived
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub archive: ::std::option::Option<bool>,
         ///Chat picture URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub chat_pic: ::std::option::Option<::std::string::String>,
         ///Chat full picture URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub chat_pic_full: ::std::option::Option<::std::string::String>,
         ///Newsletter creation timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub created_at: ::std::option::Option<i64>,
         ///Newsletter description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Newsletter description change timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description_at: ::std::option::Option<::std::string::String>,
         ///Newsletter handle
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub handle: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub id: ::std::option::Option<ChatId>,
         ///Newsletter invite code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub invite_code: ::std::option::Option<::std::string::String>,
         ///Labels associated with chat
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub labels: ::std::vec::Vec<Label>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub last_message: ::std::option::Option<
             ::std::boxed::Box<crate::types::Message>,
         >,
         ///Is chat muted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub mute: ::std::option::Option<bool>,
         ///Chat mute until
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub mute_until: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Newsletter name change timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub name_at: ::std::option::Option<i64>,
         ///Is chat not spam
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub not_spam: ::std::option::Option<bool>,
         ///Is chat pinned
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub pin: ::std::option::Option<bool>,
         ///Newsletter preview URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Is chat read only
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub read_only: ::std::option::Option<bool>,
         /**User's role regarding the newsletter
 
 Known values: `subscriber`, `admin`, `guest`, `owner`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub role: ::std::option::Option<::std::string::String>,
         ///Newsletter subscribers count
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub subscribers_count: ::std::option::Option<i64>,
         ///Chat timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub timestamp: ::std::option::Option<i64>,
         /**Chat type
 
 Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
         ///Unread messages count
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub unread: ::std::option::Option<i64>,
         ///Is chat unread mention
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub unread_mention: ::std::option::Option<bool>,
         ///Is newsletter verified
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub verification: ::std::option::Option<bool>,
     }
     impl Newsletter {
@@ -6616,7 +7128,10 @@ Usually matches `^[A-Za-z0-9]{24}$`; the client does not check it.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
-    pub struct Newsletters(pub ::std::vec::Vec<Newsletter>);
+    pub struct Newsletters(
+        #[serde(deserialize_with = "crate::lenient::values")]
+        pub ::std::vec::Vec<Newsletter>,
+    );
     impl ::std::ops::Deref for Newsletters {
         type Target = ::std::vec::Vec<Newsletter>;
         fn deref(&self) -> &::std::vec::Vec<Newsletter> {
@@ -6641,16 +7156,20 @@ Usually matches `^[A-Za-z0-9]{24}$`; the client does not check it.*/
 
 Server default: `20`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub newsletters: ::std::option::Option<Newsletters>,
         /**Offset of requested chats
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub offset: ::std::option::Option<i32>,
         ///Total number of returned chats
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i32>,
     }
     impl NewslettersList {
@@ -6663,8 +7182,10 @@ Server default: `0`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NewslettersListPaged {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub newsletters: ::std::option::Option<Newsletters>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub page_info: ::std::option::Option<Paging>,
     }
     impl NewslettersListPaged {
@@ -6721,6 +7242,7 @@ Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct OrderItems {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub items: ::std::vec::Vec<ProductItem>,
     }
     impl OrderItems {
@@ -6734,15 +7256,19 @@ Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
     pub struct Paging {
         ///Cursor for next page
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub end_cursor: ::std::option::Option<::std::string::String>,
         ///Does next page exit
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub next_page: ::std::option::Option<bool>,
         ///Does previous page exit
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub previous_page: ::std::option::Option<bool>,
         ///Cursor of the current page
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub start_cursor: ::std::option::Option<::std::string::String>,
     }
     impl Paging {
@@ -6755,11 +7281,13 @@ Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Participant {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub id: ::std::option::Option<ContactId>,
         /**Participant rank
 
 Known values: `admin`, `member`, `creator`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub rank: ::std::option::Option<::std::string::String>,
     }
     impl Participant {
@@ -6768,94 +7296,25 @@ Known values: `admin`, `member`, `creator`.*/
         }
     }
     ///`ParticipantEvent`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ParticipantEvent {
-        ///Participant action
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        pub action: ::std::option::Option<ParticipantEventAction>,
-        pub group_id: GroupId,
+        /**Participant action
+
+Known values: ``, `add`, `remove`, `promote`, `demote`, `request`, `revoke_request`, `rejected_request`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
+        pub action: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
+        pub group_id: ::std::option::Option<GroupId>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub participants: ::std::vec::Vec<ContactId>,
     }
     impl ParticipantEvent {
         pub fn builder() -> builder::ParticipantEvent {
             Default::default()
-        }
-    }
-    ///Participant action
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub enum ParticipantEventAction {
-        #[serde(rename = "add")]
-        Add,
-        #[serde(rename = "remove")]
-        Remove,
-        #[serde(rename = "promote")]
-        Promote,
-        #[serde(rename = "demote")]
-        Demote,
-        #[serde(rename = "request")]
-        Request,
-        #[serde(rename = "revoke_request")]
-        RevokeRequest,
-        #[serde(rename = "rejected_request")]
-        RejectedRequest,
-    }
-    impl ::std::fmt::Display for ParticipantEventAction {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Add => f.write_str("add"),
-                Self::Remove => f.write_str("remove"),
-                Self::Promote => f.write_str("promote"),
-                Self::Demote => f.write_str("demote"),
-                Self::Request => f.write_str("request"),
-                Self::RevokeRequest => f.write_str("revoke_request"),
-                Self::RejectedRequest => f.write_str("rejected_request"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ParticipantEventAction {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "add" => Ok(Self::Add),
-                "remove" => Ok(Self::Remove),
-                "promote" => Ok(Self::Promote),
-                "demote" => Ok(Self::Demote),
-                "request" => Ok(Self::Request),
-                "revoke_request" => Ok(Self::RevokeRequest),
-                "rejected_request" => Ok(Self::RejectedRequest),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ParticipantEventAction {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ParticipantEventAction {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///`Participants`
@@ -7095,15 +7554,19 @@ Known values: `admin`, `member`, `creator`.*/
     pub struct PollResults {
         ///Number of votes for this option
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i64>,
         ///option ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///option name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///List of users who voted for this option
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub voters: ::std::vec::Vec<ContactId>,
     }
     impl PollResults {
@@ -7116,14 +7579,17 @@ Known values: `admin`, `member`, `creator`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Presence {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub contact_id: ::std::option::Option<ContactId>,
         ///Last seen timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub last_seen: ::std::option::Option<f64>,
         /**Presence status
 
 Known values: `online`, `offline`, `typing`, `recording`, `pending`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub status: ::std::option::Option<::std::string::String>,
     }
     impl Presence {
@@ -7139,35 +7605,45 @@ Known values: `online`, `offline`, `typing`, `recording`, `pending`.*/
 
 Known values: `in stock`, `out of stock`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub availability: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub currency: ::std::option::Option<CurrencyReceived>,
         ///Product description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Product ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Product images urls
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::strings")]
         pub images: ::std::vec::Vec<::std::string::String>,
         ///Product is hidden
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub is_hidden: ::std::option::Option<bool>,
         ///Product name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Product price
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub price: ::std::option::Option<f64>,
         ///Product Retailer ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub product_retailer_id: ::std::option::Option<::std::string::String>,
         ///Product review status
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub review: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Product url
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub url: ::std::option::Option<::std::string::String>,
     }
     impl Product {
@@ -7303,29 +7779,38 @@ Known values: `in stock`, `out of stock`.*/
 
 Known values: `in stock`, `out of stock`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub availability: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub currency: ::std::option::Option<CurrencyReceived>,
         ///Product description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Product images urls
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::strings")]
         pub images: ::std::vec::Vec<::std::string::String>,
         ///Product is hidden
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub is_hidden: ::std::option::Option<bool>,
         ///Product name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Product price
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub price: ::std::option::Option<f64>,
         ///Product Retailer ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub product_retailer_id: ::std::option::Option<::std::string::String>,
         ///Product url
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub url: ::std::option::Option<::std::string::String>,
     }
     impl ProductEditReceived {
@@ -7382,24 +7867,31 @@ Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ProductItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub currency: ::std::option::Option<CurrencyReceived>,
         ///Product ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Product image URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub image: ::std::option::Option<::std::string::String>,
         ///Product name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Item price
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub price: ::std::option::Option<f64>,
         ///Product Retailer ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub product_retailer_id: ::std::option::Option<::std::string::String>,
         ///Quantity
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub quantity: ::std::option::Option<i64>,
     }
     impl ProductItem {
@@ -7411,7 +7903,10 @@ Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
-    pub struct Products(pub ::std::vec::Vec<Product>);
+    pub struct Products(
+        #[serde(deserialize_with = "crate::lenient::values")]
+        pub ::std::vec::Vec<Product>,
+    );
     impl ::std::ops::Deref for Products {
         type Target = ::std::vec::Vec<Product>;
         fn deref(&self) -> &::std::vec::Vec<Product> {
@@ -7436,16 +7931,20 @@ Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
 
 Server default: `20`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i32>,
         /**Offset of requested chats
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub offset: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub products: ::std::option::Option<Products>,
         ///Total number of returned chats
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i32>,
     }
     impl ProductsList {
@@ -7459,17 +7958,21 @@ Server default: `0`.*/
     pub struct Qr {
         ///Base64 encoded QR code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub base64: ::std::option::Option<::std::string::String>,
         ///Seconds until the QR code expires
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub expire: ::std::option::Option<f64>,
         ///Rowdata for generating the QR code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub rowdata: ::std::option::Option<::std::string::String>,
         /**Status of the QR code
 
 Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub status: ::std::option::Option<::std::string::String>,
     }
     impl Qr {
@@ -7506,6 +8009,7 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ResponseError {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub error: ::std::option::Option<Error>,
     }
     impl ResponseError {
@@ -7534,6 +8038,7 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ResponseSuccess {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub success: ::std::option::Option<bool>,
     }
     impl ResponseSuccess {
@@ -7607,6 +8112,7 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SectionListReceived {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub list: ::std::option::Option<SectionListReceivedList>,
     }
     impl SectionListReceived {
@@ -7620,9 +8126,11 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     pub struct SectionListReceivedList {
         ///Text for list of message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub label: ::std::option::Option<::std::string::String>,
         ///Section of the message
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub sections: ::std::vec::Vec<SectionListReceivedListSectionsItem>,
     }
     impl SectionListReceivedList {
@@ -7636,9 +8144,11 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     pub struct SectionListReceivedListSectionsItem {
         ///Rows of the section
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub rows: ::std::vec::Vec<SectionListReceivedListSectionsItemRowsItem>,
         ///Title of the section
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
     }
     impl SectionListReceivedListSectionsItem {
@@ -7652,12 +8162,15 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     pub struct SectionListReceivedListSectionsItemRowsItem {
         ///Description of the row
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Row ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Title of the row
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
     }
     impl SectionListReceivedListSectionsItemRowsItem {
@@ -9519,9 +10032,11 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SentMessage {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub message: ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
         ///Message sent
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub sent: ::std::option::Option<bool>,
     }
     impl SentMessage {
@@ -9576,34 +10091,43 @@ Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@((
     pub struct SettingsReceived {
         ///Backoff delay for a failed callback in milliseconds This setting is used to configure the amount of time the backoff delays before retrying a failed callback. The backoff delay increases linearly by this value each time a callback fails to get a HTTPS 200 OK response. The backoff delay is capped by the max_callback_backoff_delay_ms setting.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub callback_backoff_delay_ms: ::std::option::Option<f64>,
         ///Stores callbacks on disk until they are successfully acknowledged by the Webhook or not. Restart required.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub callback_persist: ::std::option::Option<bool>,
         /**When true, all messages will be cached after the connection. If false, old messages will selectively not be cached, allowing large accounts to run faster. Working after reconnect.
 
 Server default: `false`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub full_history: ::std::option::Option<bool>,
         ///Maximum delay for a failed callback in milliseconds
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub max_callback_backoff_delay_ms: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub media: ::std::option::Option<MediaSettingsReceived>,
         ///Service proxy for mobile authorization. Beta-only parameter; ignored in the production version.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mobile_proxy: ::std::option::Option<::std::string::String>,
         /**When true, API will not send online status to the server on connection. This will allow you to receive push notifications to devices connected to the number. Working after reconnect.
 
 Server default: `false`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub offline_mode: ::std::option::Option<bool>,
         /**Use your Socks5 proxy if your account activity arouses suspicion from WhatsApp. This can help maintain anonymity and ensure smooth operation.
 
 Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@(((?:[0-9]{1,3}\.){3}[0-9]{1,3})|[a-zA-Z0-9.]+):([0-9]{1,5})$|^$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub proxy: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub webhooks: ::std::option::Option<WebhooksReceived>,
     }
     impl SettingsReceived {
@@ -9633,9 +10157,11 @@ Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@((
     pub struct SizeReceived {
         ///Height of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub height: ::std::option::Option<i32>,
         ///Width of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub width: ::std::option::Option<i32>,
     }
     impl SizeReceived {
@@ -9718,20 +10244,27 @@ Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@((
     pub struct Status {
         ///Status code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub code: ::std::option::Option<f64>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub errors: ::std::vec::Vec<Error>,
         ///Message ID from event
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub recipient_id: ::std::option::Option<ChatId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub status: ::std::option::Option<StatusEnum>,
         ///Timestamp of the status message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub timestamp: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub viewer_id: ::std::option::Option<ContactId>,
     }
     impl Status {
@@ -9787,7 +10320,10 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
-    pub struct Statuses(pub ::std::vec::Vec<Status>);
+    pub struct Statuses(
+        #[serde(deserialize_with = "crate::lenient::values")]
+        pub ::std::vec::Vec<Status>,
+    );
     impl ::std::ops::Deref for Statuses {
         type Target = ::std::vec::Vec<Status>;
         fn deref(&self) -> &::std::vec::Vec<Status> {
@@ -9809,6 +10345,7 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct StatusesList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub statuses: ::std::option::Option<Statuses>,
     }
     impl StatusesList {
@@ -9912,10 +10449,13 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateSettings {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub after_update: ::std::option::Option<SettingsReceived>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub before_update: ::std::option::Option<SettingsReceived>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::strings")]
         pub changes: ::std::vec::Vec<::std::string::String>,
     }
     impl UpdateSettings {
@@ -9947,6 +10487,7 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UploadMedia {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub id: ::std::option::Option<MediaId>,
     }
     impl UploadMedia {
@@ -9979,6 +10520,7 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UploadMediaResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub media: ::std::vec::Vec<UploadMedia>,
     }
     impl UploadMediaResponse {
@@ -10036,15 +10578,19 @@ Usually matches `^(?:[a-zA-Z0-9]{28}|me)$`; the client does not check it.*/
     pub struct UserProfile {
         ///User info in About section.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub about: ::std::option::Option<::std::string::String>,
         ///Profile preview icon url.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub icon: ::std::option::Option<::std::string::String>,
         ///Profile avatar url.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub icon_full: ::std::option::Option<::std::string::String>,
         ///User name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
     }
     impl UserProfile {
@@ -10193,9 +10739,11 @@ Usually matches `^(?:[a-zA-Z0-9]{28}|me)$`; the client does not check it.*/
     pub struct VCard {
         ///Name of contact
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Vcard of contact
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub vcard: ::std::option::Option<::std::string::String>,
     }
     impl VCard {
@@ -10209,6 +10757,7 @@ Usually matches `^(?:[a-zA-Z0-9]{28}|me)$`; the client does not check it.*/
     pub struct ViewOnce {
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
     }
     impl ViewOnce {
@@ -10262,6 +10811,7 @@ Server default: `[{"type":"message","method":"put"}]`.*/
     pub struct WebhookEventTypeReceived {
         ///Known values: `messages`, `statuses`, `chats`, `contacts`, `groups`, `presences`, `calls`, `channel`, `users`, `labels`, `service`.
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     impl WebhookEventTypeReceived {
@@ -10466,9 +11016,11 @@ Server default: `"body"`.
 
 Known values: `body`, `path`, `method`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mode: ::std::option::Option<::std::string::String>,
         ///Inbound and outbound notifications are routed to this URL.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub url: ::std::option::Option<::std::string::String>,
     }
     impl WebhookParametersReceived {
@@ -10482,67 +11034,90 @@ Known values: `body`, `path`, `method`.*/
     pub struct WebhookPayload {
         ///The calls array contains all calls that were sent to the webhook URL. Sent on event "calls.post"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub calls: ::std::vec::Vec<CallEvent>,
         ///The channel ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub channel_id: ::std::option::Option<::std::string::String>,
         ///The chats array contains all chats that were sent to the webhook URL. Sent on event "chats.post" or "chats.put"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub chats: ::std::vec::Vec<Chat>,
         ///The chats removed array contains all chats removed that were sent to the webhook URL. Sent on event "chats.delete"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub chats_removed: ::std::vec::Vec<ChatId>,
         ///The chats updates array contains all chats updates that were sent to the webhook URL. Sent on event "chats.patch"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub chats_updates: ::std::vec::Vec<ChatUpdate>,
         ///The contacts array contains all contacts that were sent to the webhook URL. Sent on event "contacts.post"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub contacts: ::std::vec::Vec<Contact>,
         ///The contacts updates array contains all contacts updates that were sent to the webhook URL. Sent on event "contacts.patch"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub contacts_updates: ::std::vec::Vec<ContactUpdate>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub errors: ::std::vec::Vec<Error>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub event: ::std::option::Option<Event>,
+        #[serde(default, deserialize_with = "crate::lenient::value")]
+        pub event: ::std::option::Option<EventReceived>,
         ///The groups array contains all groups that were sent to the webhook URL. Sent on event "groups.post"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub groups: ::std::vec::Vec<Group>,
         ///The groups participants event array contains all groups participants event that were sent to the webhook URL. Sent on event "groups.put"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub groups_participants: ::std::vec::Vec<ParticipantEvent>,
         ///The groups updates array contains all groups updates that were sent to the webhook URL. Sent on event "groups.patch"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub groups_updates: ::std::vec::Vec<GroupUpdate>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub health: ::std::option::Option<Health>,
         ///The labels array contains all labels that were sent to the webhook URL. Sent on event "labels.post"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub labels: ::std::vec::Vec<Label>,
         ///The labels removed array contains all labels removed that were sent to the webhook URL. Sent on event "labels.delete"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub labels_removed: ::std::vec::Vec<LabelId>,
         ///The messages array contains all messages that were sent to the webhook URL. Sent on event "messages.post" or "messages.put"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub messages: ::std::vec::Vec<::std::boxed::Box<crate::types::Message>>,
         ///The messages removed array contains all messages removed that were sent to the webhook URL. Sent on event "messages.delete"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub messages_removed: ::std::vec::Vec<MessageId>,
         ///The messages removed all contains the chat ID of the chat that was cleared. Sent on event "messages.delete"
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub messages_removed_all: ::std::option::Option<::std::string::String>,
         ///The messages updates array contains all messages updates that were sent to the webhook URL. Sent on event "messages.patch"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub messages_updates: ::std::vec::Vec<MessageUpdate>,
         ///The presences array contains all presences that were sent to the webhook URL. Sent on event "presences.post"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub presences: ::std::vec::Vec<Presence>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub qr: ::std::option::Option<Qr>,
         ///The messages statuses array contains all statuses that were sent to the webhook URL. Sent on event "statuses.post" or "statuses.put"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub statuses: ::std::vec::Vec<Status>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub user: ::std::option::Option<Contact>,
     }
     impl WebhookPayload {
@@ -10558,6 +11133,7 @@ Known values: `body`, `path`, `method`.*/
 
 Server default: `[{"type":"message","method":"put"}]`.*/
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::values")]
         pub events: ::std::vec::Vec<EventReceived>,
         ///Additional headers for webhook. Max 5 headers. <br/>Example: <br/>"Authorization - Bearer token" <br/>"Content-Type - application/json" <br/>"X-Header - value"
         #[serde(
@@ -10574,9 +11150,11 @@ Server default: `"body"`.
 
 Known values: `body`, `path`, `method`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mode: ::std::option::Option<::std::string::String>,
         ///Inbound and outbound notifications are routed to this URL.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub url: ::std::option::Option<::std::string::String>,
     }
     impl WebhookReceived {
@@ -10633,7 +11211,10 @@ Known values: `body`, `path`, `method`.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
-    pub struct WebhooksReceived(pub ::std::vec::Vec<WebhookReceived>);
+    pub struct WebhooksReceived(
+        #[serde(deserialize_with = "crate::lenient::values")]
+        pub ::std::vec::Vec<WebhookReceived>,
+    );
     impl ::std::ops::Deref for WebhooksReceived {
         type Target = ::std::vec::Vec<WebhookReceived>;
         fn deref(&self) -> &::std::vec::Vec<WebhookReceived> {
@@ -12876,7 +13457,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<super::CallEventStatus>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             timestamp: ::std::result::Result<
@@ -12976,9 +13557,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CallEventStatus>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -13640,8 +14219,14 @@ Known values: `body`, `path`, `method`.*/
         }
         #[derive(Clone, Debug)]
         pub struct ChatUpdate {
-            after_update: ::std::result::Result<super::Chat, ::std::string::String>,
-            before_update: ::std::result::Result<super::Chat, ::std::string::String>,
+            after_update: ::std::result::Result<
+                ::std::option::Option<super::Chat>,
+                ::std::string::String,
+            >,
+            before_update: ::std::result::Result<
+                ::std::option::Option<super::Chat>,
+                ::std::string::String,
+            >,
             changes: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
@@ -13650,18 +14235,16 @@ Known values: `body`, `path`, `method`.*/
         impl ::std::default::Default for ChatUpdate {
             fn default() -> Self {
                 Self {
-                    after_update: Err("no value supplied for after_update".to_string()),
-                    before_update: Err(
-                        "no value supplied for before_update".to_string(),
-                    ),
-                    changes: Err("no value supplied for changes".to_string()),
+                    after_update: Ok(Default::default()),
+                    before_update: Ok(Default::default()),
+                    changes: Ok(Default::default()),
                 }
             }
         }
         impl ChatUpdate {
             pub fn after_update<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Chat>,
+                T: ::std::convert::TryInto<::std::option::Option<super::Chat>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.after_update = value
@@ -13673,7 +14256,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn before_update<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Chat>,
+                T: ::std::convert::TryInto<::std::option::Option<super::Chat>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.before_update = value
@@ -14537,8 +15120,14 @@ Known values: `body`, `path`, `method`.*/
         }
         #[derive(Clone, Debug)]
         pub struct ContactUpdate {
-            after_update: ::std::result::Result<super::Contact, ::std::string::String>,
-            before_update: ::std::result::Result<super::Contact, ::std::string::String>,
+            after_update: ::std::result::Result<
+                ::std::option::Option<super::Contact>,
+                ::std::string::String,
+            >,
+            before_update: ::std::result::Result<
+                ::std::option::Option<super::Contact>,
+                ::std::string::String,
+            >,
             changes: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
@@ -14547,18 +15136,16 @@ Known values: `body`, `path`, `method`.*/
         impl ::std::default::Default for ContactUpdate {
             fn default() -> Self {
                 Self {
-                    after_update: Err("no value supplied for after_update".to_string()),
-                    before_update: Err(
-                        "no value supplied for before_update".to_string(),
-                    ),
-                    changes: Err("no value supplied for changes".to_string()),
+                    after_update: Ok(Default::default()),
+                    before_update: Ok(Default::default()),
+                    changes: Ok(Default::default()),
                 }
             }
         }
         impl ContactUpdate {
             pub fn after_update<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Contact>,
+                T: ::std::convert::TryInto<::std::option::Option<super::Contact>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.after_update = value
@@ -14570,7 +15157,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn before_update<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Contact>,
+                T: ::std::convert::TryInto<::std::option::Option<super::Contact>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.before_update = value
@@ -17588,8 +18175,14 @@ Known values: `body`, `path`, `method`.*/
         }
         #[derive(Clone, Debug)]
         pub struct GroupUpdate {
-            after_update: ::std::result::Result<super::Group, ::std::string::String>,
-            before_update: ::std::result::Result<super::Group, ::std::string::String>,
+            after_update: ::std::result::Result<
+                ::std::option::Option<super::Group>,
+                ::std::string::String,
+            >,
+            before_update: ::std::result::Result<
+                ::std::option::Option<super::Group>,
+                ::std::string::String,
+            >,
             changes: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
@@ -17598,18 +18191,16 @@ Known values: `body`, `path`, `method`.*/
         impl ::std::default::Default for GroupUpdate {
             fn default() -> Self {
                 Self {
-                    after_update: Err("no value supplied for after_update".to_string()),
-                    before_update: Err(
-                        "no value supplied for before_update".to_string(),
-                    ),
-                    changes: Err("no value supplied for changes".to_string()),
+                    after_update: Ok(Default::default()),
+                    before_update: Ok(Default::default()),
+                    changes: Ok(Default::default()),
                 }
             }
         }
         impl GroupUpdate {
             pub fn after_update<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Group>,
+                T: ::std::convert::TryInto<::std::option::Option<super::Group>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.after_update = value
@@ -17621,7 +18212,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn before_update<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Group>,
+                T: ::std::convert::TryInto<::std::option::Option<super::Group>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.before_update = value
@@ -19379,6 +19970,10 @@ Known values: `body`, `path`, `method`.*/
                 ::std::vec::Vec<super::MessageReaction>,
                 ::std::string::String,
             >,
+            reply: ::std::result::Result<
+                ::std::option::Option<super::MessageContentReply>,
+                ::std::string::String,
+            >,
             short: ::std::result::Result<
                 ::std::option::Option<super::MessageContentVideo>,
                 ::std::string::String,
@@ -19460,6 +20055,7 @@ Known values: `body`, `path`, `method`.*/
                     product: Ok(Default::default()),
                     product_items: Ok(Default::default()),
                     reactions: Ok(Default::default()),
+                    reply: Ok(Default::default()),
                     short: Ok(Default::default()),
                     source: Ok(Default::default()),
                     status: Ok(Default::default()),
@@ -19915,6 +20511,20 @@ Known values: `body`, `path`, `method`.*/
                     });
                 self
             }
+            pub fn reply<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::MessageContentReply>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reply = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for reply: {e}")
+                    });
+                self
+            }
             pub fn short<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -20099,6 +20709,7 @@ Known values: `body`, `path`, `method`.*/
                     product: value.product?,
                     product_items: value.product_items?,
                     reactions: value.reactions?,
+                    reply: value.reply?,
                     short: value.short?,
                     source: value.source?,
                     status: value.status?,
@@ -20149,6 +20760,7 @@ Known values: `body`, `path`, `method`.*/
                     product: Ok(value.product),
                     product_items: Ok(value.product_items),
                     reactions: Ok(value.reactions),
+                    reply: Ok(value.reply),
                     short: Ok(value.short),
                     source: Ok(value.source),
                     status: Ok(value.status),
@@ -23871,7 +24483,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
-                ::std::option::Option<super::MessageContentReplyType>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -23911,9 +24523,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentReplyType>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -27380,18 +27990,21 @@ Known values: `body`, `path`, `method`.*/
         #[derive(Clone, Debug)]
         pub struct MessageUpdate {
             after_update: ::std::result::Result<
-                ::std::boxed::Box<crate::types::Message>,
+                ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
                 ::std::string::String,
             >,
             before_update: ::std::result::Result<
-                ::std::boxed::Box<crate::types::Message>,
+                ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
                 ::std::string::String,
             >,
             changes: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<super::MessageId, ::std::string::String>,
+            id: ::std::result::Result<
+                ::std::option::Option<super::MessageId>,
+                ::std::string::String,
+            >,
             trigger: ::std::result::Result<
                 ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
                 ::std::string::String,
@@ -27400,12 +28013,10 @@ Known values: `body`, `path`, `method`.*/
         impl ::std::default::Default for MessageUpdate {
             fn default() -> Self {
                 Self {
-                    after_update: Err("no value supplied for after_update".to_string()),
-                    before_update: Err(
-                        "no value supplied for before_update".to_string(),
-                    ),
+                    after_update: Ok(Default::default()),
+                    before_update: Ok(Default::default()),
                     changes: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Ok(Default::default()),
                     trigger: Ok(Default::default()),
                 }
             }
@@ -27413,7 +28024,9 @@ Known values: `body`, `path`, `method`.*/
         impl MessageUpdate {
             pub fn after_update<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::boxed::Box<crate::types::Message>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.after_update = value
@@ -27425,7 +28038,9 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn before_update<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::boxed::Box<crate::types::Message>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.before_update = value
@@ -27449,7 +28064,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::MessageId>,
+                T: ::std::convert::TryInto<::std::option::Option<super::MessageId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -28581,10 +29196,13 @@ Known values: `body`, `path`, `method`.*/
         #[derive(Clone, Debug)]
         pub struct ParticipantEvent {
             action: ::std::result::Result<
-                ::std::option::Option<super::ParticipantEventAction>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            group_id: ::std::result::Result<super::GroupId, ::std::string::String>,
+            group_id: ::std::result::Result<
+                ::std::option::Option<super::GroupId>,
+                ::std::string::String,
+            >,
             participants: ::std::result::Result<
                 ::std::vec::Vec<super::ContactId>,
                 ::std::string::String,
@@ -28593,18 +29211,16 @@ Known values: `body`, `path`, `method`.*/
         impl ::std::default::Default for ParticipantEvent {
             fn default() -> Self {
                 Self {
-                    action: Err("no value supplied for action".to_string()),
-                    group_id: Err("no value supplied for group_id".to_string()),
-                    participants: Err("no value supplied for participants".to_string()),
+                    action: Ok(Default::default()),
+                    group_id: Ok(Default::default()),
+                    participants: Ok(Default::default()),
                 }
             }
         }
         impl ParticipantEvent {
             pub fn action<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ParticipantEventAction>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.action = value
@@ -28616,7 +29232,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn group_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::GroupId>,
+                T: ::std::convert::TryInto<::std::option::Option<super::GroupId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.group_id = value
@@ -38783,7 +39399,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             event: ::std::result::Result<
-                ::std::option::Option<super::Event>,
+                ::std::option::Option<super::EventReceived>,
                 ::std::string::String,
             >,
             groups: ::std::result::Result<
@@ -38973,7 +39589,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn event<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Event>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::EventReceived>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.event = value

@@ -120,8 +120,11 @@ mod accessors {
 mod answers;
 mod decoding;
 mod hooks;
+pub mod lenient;
+mod message_body;
 mod operations;
 mod values;
 
 pub use hooks::{BoxFuture, Hooks, Rebuild, Transport};
+pub use message_body::{MessageBody, MessageMedia};
 pub use operations::{operation, Operation, OPERATIONS};

@@ -25,9 +25,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
-use whapi_ext::types::{Button, InteractiveAction};
+use whapi_ext::types::{Button, InteractiveAction, Message};
 use whapi_ext::webhooks::{
-    EventType, Inbox, Message, MessageBody, Method, Payload, WebhookEvent, WebhookVerifier,
+    EventType, Inbox, MessageBody, Method, Payload, WebhookEvent, WebhookVerifier,
 };
 use whapi_ext::Whapi;
 

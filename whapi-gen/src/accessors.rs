@@ -502,7 +502,7 @@ fn method_name(field: &Ident) -> String {
 }
 
 /// The component schemas the responses and the webhooks reach, by name.
-fn answer_types(codegen: &Value) -> BTreeSet<String> {
+pub(crate) fn answer_types(codegen: &Value) -> BTreeSet<String> {
     let mut reached = BTreeSet::new();
     let mut roots: Vec<&Value> = Vec::new();
     if let Some(paths) = codegen.get("paths").and_then(Value::as_object) {

@@ -65,6 +65,12 @@ pub(crate) fn generate_file(spec: &Value, options: &crate::Options) -> Result<sy
         check_unique_type_names(&file)?;
     }
     crate::lean_requests::apply(&mut file);
+    let answers = crate::accessors::answer_types(spec);
+    if crate::lenient_fields::apply(&mut file, &answers)? == 0 && !answers.is_empty() {
+        return Err(GenError::Progenitor(
+            "lenient_fields found no field of an answer type to make lenient".into(),
+        ));
+    }
     crate::schemars_feature::add(&mut file);
     Ok(file)
 }

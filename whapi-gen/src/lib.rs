@@ -21,6 +21,7 @@ mod generate;
 pub mod inventory;
 mod json_forms;
 mod lean_requests;
+mod lenient_fields;
 mod load;
 pub mod normalize;
 mod raw_client;

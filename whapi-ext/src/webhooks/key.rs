@@ -2,10 +2,10 @@
 
 use std::fmt;
 
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::{Payload, WebhookEvent};
+use crate::types::{Chat, Contact, Group};
 
 /// Subjects longer than this are hashed, so stores index short keys.
 const LONGEST_PLAIN: usize = 100;
@@ -131,13 +131,9 @@ impl WebhookEvent {
                 .map(|s| {
                     // In a group, each member's receipt of one message has
                     // the same id and status: who it is from tells them apart.
-                    let who = s.recipient_id.as_deref().or(s.viewer_id.as_deref());
+                    let who = text(&s.recipient_id).or(text(&s.viewer_id));
                     let who = who.map_or(String::new(), |w| format!(":{w}"));
-                    Some(format!(
-                        "{}:{}{who}",
-                        s.id.as_deref()?,
-                        s.status.as_deref()?
-                    ))
+                    Some(format!("{}:{}{who}", s.id.as_deref()?, text(&s.status)?))
                 })
                 .collect(),
             _ => None,
@@ -156,24 +152,40 @@ impl WebhookEvent {
             items.into_iter().filter_map(id).collect()
         }
         let mut subjects = match &self.payload {
-            Payload::MessageUpdates(updates)
-            | Payload::ChatUpdates(updates)
-            | Payload::ContactUpdates(updates)
-            | Payload::GroupUpdates(updates) => ids(updates, |u| update_id(u)),
+            Payload::MessageUpdates(updates) => ids(updates, |u| {
+                text(&u.id)
+                    .or_else(|| u.after_update.as_ref()?.id.as_deref())
+                    .or_else(|| u.before_update.as_ref()?.id.as_deref())
+                    .map(str::to_string)
+            }),
+            Payload::ChatUpdates(updates) => ids(updates, |u| {
+                let id = |chat: &Option<Chat>| text(&chat.as_ref()?.id).map(str::to_string);
+                id(&u.after_update).or_else(|| id(&u.before_update))
+            }),
+            Payload::ContactUpdates(updates) => ids(updates, |u| {
+                let id = |contact: &Option<Contact>| contact.as_ref()?.id.clone();
+                id(&u.after_update).or_else(|| id(&u.before_update))
+            }),
+            Payload::GroupUpdates(updates) => ids(updates, |u| {
+                let id = |group: &Option<Group>| text(&group.as_ref()?.id).map(str::to_string);
+                id(&u.after_update).or_else(|| id(&u.before_update))
+            }),
             Payload::MessagesRemoved { ids, chat_cleared } => {
                 ids.iter().cloned().chain(chat_cleared.clone()).collect()
             }
-            Payload::Chats(chats) => ids(chats, |c| c.id.clone()),
+            Payload::Chats(chats) => ids(chats, |c| text(&c.id).map(str::to_string)),
             Payload::ChatsRemoved(ids) | Payload::LabelsRemoved(ids) => ids.clone(),
             Payload::Contacts(contacts) => ids(contacts, |c| c.id.clone()),
-            Payload::Groups(groups) => ids(groups, |g| g.id.clone()),
+            Payload::Groups(groups) => ids(groups, |g| text(&g.id).map(str::to_string)),
             Payload::GroupParticipants(events) => ids(events, |e| {
-                let mut members = e.participants.clone();
+                let mut members: Vec<&str> = e.participants.iter().map(|m| m.as_str()).collect();
                 members.sort();
-                Some(format!("{}:{}", e.group_id.as_deref()?, members.join("+")))
+                Some(format!("{}:{}", text(&e.group_id)?, members.join("+")))
             }),
-            Payload::Presences(presences) => ids(presences, |p| p.contact_id.clone()),
-            Payload::Labels(labels) => ids(labels, |l| l.id.clone()),
+            Payload::Presences(presences) => {
+                ids(presences, |p| text(&p.contact_id).map(str::to_string))
+            }
+            Payload::Labels(labels) => ids(labels, |l| text(&l.id).map(str::to_string)),
             Payload::Calls(calls) => ids(calls, |c| c.id.clone()),
             Payload::User(user) => user.id.clone().into_iter().collect(),
             Payload::Messages(_)
@@ -200,26 +212,15 @@ impl WebhookEvent {
             Payload::Messages(messages) => {
                 Some(messages.first()?.chat_id()).filter(|chat| !chat.is_empty())
             }
-            Payload::Chats(chats) => chats.first()?.id.as_deref(),
+            Payload::Chats(chats) => text(&chats.first()?.id),
             _ => None,
         }
     }
 }
 
-/// An update's subject: its `id`, else the `id` in what it changed.
-fn update_id(update: &super::Update) -> Option<String> {
-    #[derive(Deserialize)]
-    struct Id {
-        id: Option<String>,
-    }
-    let inner = |raw: &Option<Box<serde_json::value::RawValue>>| {
-        serde_json::from_str::<Id>(raw.as_ref()?.get()).ok()?.id
-    };
-    update
-        .id
-        .clone()
-        .or_else(|| inner(&update.after_update))
-        .or_else(|| inner(&update.before_update))
+/// The text of an optional id or word the service sent.
+fn text<T: std::ops::Deref<Target = String>>(value: &Option<T>) -> Option<&str> {
+    value.as_deref().map(String::as_str)
 }
 
 /// `head/tail`, with a long tail replaced by its hash, at most 200 bytes.

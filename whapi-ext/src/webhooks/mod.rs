@@ -48,9 +48,6 @@
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "redis"))))]
 pub mod inbox;
 mod key;
-mod lenient;
-mod message;
-mod model;
 #[cfg(feature = "axum")]
 mod receiver;
 mod settings;
@@ -62,21 +59,22 @@ use std::ops::Deref;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
+use whapi_client::lenient;
+
+use crate::types::{
+    CallEvent, Chat, ChatUpdate, Contact, ContactUpdate, Error as ServiceError, Group, GroupUpdate,
+    Health, Label, Message, MessageUpdate, ParticipantEvent, Presence, Qr, Status,
+};
 
 #[cfg(any(feature = "sqlite", feature = "redis"))]
 pub use inbox::{Inbox, InboxBuilder};
 pub use key::EventKey;
-pub use message::MessageBody;
-pub use model::{
-    Action, ButtonReply, Call, ChannelStatus, Chat, Contact, ContactCard, ContactList, Context,
-    Group, Health, Label, LinkPreview, ListReply, Location, Media, Message, Order, Participant,
-    ParticipantEvent, Poll, PollResult, Presence, Qr, Reply, ServiceError, Status, Text, Update,
-};
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use receiver::{WebhookReceiver, DEFAULT_BODY_LIMIT};
 pub use settings::{EnsureWebhook, IntoWebhookEvent};
 pub use verify::{VerifyError, WebhookVerifier};
+pub use whapi_client::{MessageBody, MessageMedia};
 
 /// A handler of events, type-erased; errors are kept as their message.
 #[cfg(any(feature = "axum", feature = "sqlite", feature = "redis"))]
@@ -341,7 +339,7 @@ pub enum Payload {
     /// New or re-sent messages (`messages.post`, `messages.put`).
     Messages(Vec<Typed<Message>>),
     /// Changed messages (`messages.patch`).
-    MessageUpdates(Vec<Typed<Update>>),
+    MessageUpdates(Vec<Typed<MessageUpdate>>),
     /// Deleted messages (`messages.delete`).
     MessagesRemoved {
         /// The deleted messages.
@@ -354,19 +352,19 @@ pub enum Payload {
     /// New or replaced chats (`chats.post`, `chats.put`).
     Chats(Vec<Typed<Chat>>),
     /// Changed chats (`chats.patch`).
-    ChatUpdates(Vec<Typed<Update>>),
+    ChatUpdates(Vec<Typed<ChatUpdate>>),
     /// Deleted chats (`chats.delete`).
     ChatsRemoved(Vec<String>),
     /// New contacts (`contacts.post`).
     Contacts(Vec<Typed<Contact>>),
     /// Changed contacts (`contacts.patch`).
-    ContactUpdates(Vec<Typed<Update>>),
+    ContactUpdates(Vec<Typed<ContactUpdate>>),
     /// New groups (`groups.post`).
     Groups(Vec<Typed<Group>>),
     /// Members joining, leaving, promoted, demoted (`groups.put`).
     GroupParticipants(Vec<Typed<ParticipantEvent>>),
     /// Changed groups (`groups.patch`).
-    GroupUpdates(Vec<Typed<Update>>),
+    GroupUpdates(Vec<Typed<GroupUpdate>>),
     /// Presences (`presences.post`).
     Presences(Vec<Typed<Presence>>),
     /// New labels (`labels.post`).
@@ -374,7 +372,7 @@ pub enum Payload {
     /// Deleted labels (`labels.delete`).
     LabelsRemoved(Vec<String>),
     /// Calls (`calls.post`).
-    Calls(Vec<Typed<Call>>),
+    Calls(Vec<Typed<CallEvent>>),
     /// The channel's health (`channel.post`).
     Health(Box<Typed<Health>>),
     /// A login QR code (`channel` events).
@@ -514,7 +512,7 @@ struct Envelope {
     #[serde(deserialize_with = "typed_items")]
     messages: Option<Vec<Typed<Message>>>,
     #[serde(deserialize_with = "typed_items")]
-    messages_updates: Option<Vec<Typed<Update>>>,
+    messages_updates: Option<Vec<Typed<MessageUpdate>>>,
     #[serde(deserialize_with = "lenient::strings")]
     messages_removed: Vec<String>,
     #[serde(deserialize_with = "lenient::string")]
@@ -524,19 +522,19 @@ struct Envelope {
     #[serde(deserialize_with = "typed_items")]
     chats: Option<Vec<Typed<Chat>>>,
     #[serde(deserialize_with = "typed_items")]
-    chats_updates: Option<Vec<Typed<Update>>>,
+    chats_updates: Option<Vec<Typed<ChatUpdate>>>,
     #[serde(deserialize_with = "lenient::strings")]
     chats_removed: Vec<String>,
     #[serde(deserialize_with = "typed_items")]
     contacts: Option<Vec<Typed<Contact>>>,
     #[serde(deserialize_with = "typed_items")]
-    contacts_updates: Option<Vec<Typed<Update>>>,
+    contacts_updates: Option<Vec<Typed<ContactUpdate>>>,
     #[serde(deserialize_with = "typed_items")]
     groups: Option<Vec<Typed<Group>>>,
     #[serde(deserialize_with = "typed_items")]
     groups_participants: Option<Vec<Typed<ParticipantEvent>>>,
     #[serde(deserialize_with = "typed_items")]
-    groups_updates: Option<Vec<Typed<Update>>>,
+    groups_updates: Option<Vec<Typed<GroupUpdate>>>,
     #[serde(deserialize_with = "typed_items")]
     presences: Option<Vec<Typed<Presence>>>,
     #[serde(deserialize_with = "typed_items")]
@@ -544,7 +542,7 @@ struct Envelope {
     #[serde(deserialize_with = "lenient::strings")]
     labels_removed: Vec<String>,
     #[serde(deserialize_with = "typed_items")]
-    calls: Option<Vec<Typed<Call>>>,
+    calls: Option<Vec<Typed<CallEvent>>>,
     #[serde(deserialize_with = "typed_object")]
     health: Option<Typed<Health>>,
     #[serde(deserialize_with = "typed_object")]

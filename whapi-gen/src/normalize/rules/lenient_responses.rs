@@ -64,7 +64,11 @@ pub(super) struct Reach {
     pub(super) response_roots: Vec<String>,
 }
 
-/// Follows every `$ref` from the responses and from the requests.
+/// The schema of a webhook's body.
+pub(crate) const WEBHOOK_PAYLOAD: &str = "/components/schemas/WebhookPayload";
+
+/// Follows every `$ref` from the responses (webhooks included) and from the
+/// requests.
 pub(super) fn reach(spec: &Value) -> Reach {
     let mut from_responses = BTreeSet::new();
     let mut response_roots: Vec<String> = operations(spec)
@@ -72,6 +76,12 @@ pub(super) fn reach(spec: &Value) -> Reach {
         .map(|op| format!("{}/responses", op.pointer))
         .collect();
     response_roots.push("/components/responses".into());
+    // What webhooks deliver is received like an answer, and decoded by the
+    // same types.
+    if spec.pointer(WEBHOOK_PAYLOAD).is_some() {
+        response_roots.push(WEBHOOK_PAYLOAD.into());
+        from_responses.insert(WEBHOOK_PAYLOAD.into());
+    }
     for root in &response_roots {
         if let Some(v) = spec.pointer(root) {
             reachable_refs(spec, v, &mut from_responses);

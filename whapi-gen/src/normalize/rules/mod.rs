@@ -5,6 +5,7 @@ mod defaults;
 mod error_responses;
 mod get_body;
 mod lenient_responses;
+mod message_fields;
 mod pattern_examples;
 mod patterns;
 mod query_arrays;
@@ -43,6 +44,7 @@ pub static ALL: &[Rule] = &[
     spec_fixes::UNDECLARED_REQUIRED,
     spec_fixes::NONCONFORMING_EXAMPLES,
     spec_fixes::EXPLODED_OBJECT_QUERY,
+    message_fields::RULE,
     pattern_examples::RULE,
     query_integers::RULE,
     query_arrays::RULE,

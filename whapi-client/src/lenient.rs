@@ -1,10 +1,12 @@
 //! Field decoders that accept what the service really sends.
 //!
-//! Each one takes any JSON value and never fails: a value of another type
-//! than expected is converted when that is unambiguous (`"42"` → 42, `1` →
-//! `true`, `42` → `"42"`) and otherwise read as absent, while the raw JSON of
-//! the whole item stays available. They are used with
-//! `#[serde(deserialize_with = "…")]` on `Option` fields.
+//! Every field of the types that answers and webhooks reach is read with
+//! one of these (whapi-gen adds them), and so can a type of yours for what
+//! the spec does not describe. Each one takes any JSON value and never fails
+//! on its shape: a value of another type than expected is converted when
+//! that is unambiguous (`"42"` → 42, `1` → `true`, `42` → `"42"`) and
+//! otherwise read as absent. They are used with `#[serde(default,
+//! deserialize_with = "…")]` on `Option` and `Vec` fields.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -91,27 +93,46 @@ fn float_to_int(v: f64) -> Option<i64> {
     }
 }
 
-struct IntVisitor;
+/// An integer type a lenient field can hold: values beyond it are clamped
+/// to its bounds.
+pub trait Integer: Sized {
+    /// `value`, clamped into this type.
+    fn clamped(value: i64) -> Self;
+}
 
-impl<'de> Visitor<'de> for IntVisitor {
-    type Value = Option<i64>;
+macro_rules! integers {
+    ($($t:ty),*) => {$(
+        impl Integer for $t {
+            fn clamped(value: i64) -> Self {
+                <$t>::try_from(value).unwrap_or(if value < 0 { <$t>::MIN } else { <$t>::MAX })
+            }
+        }
+    )*};
+}
+integers!(i64, i32, u64, u32);
+
+struct IntVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Integer> Visitor<'de> for IntVisitor<T> {
+    type Value = Option<T>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(v))
+        Ok(Some(T::clamped(v)))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(i64::try_from(v).unwrap_or(i64::MAX)))
+        Ok(Some(T::clamped(i64::try_from(v).unwrap_or(i64::MAX))))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(float_to_int(v))
+        Ok(float_to_int(v).map(T::clamped))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         let v = v.trim();
         Ok(v.parse::<i64>()
             .ok()
-            .or_else(|| v.parse::<f64>().ok().and_then(float_to_int)))
+            .or_else(|| v.parse::<f64>().ok().and_then(float_to_int))
+            .map(T::clamped))
     }
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
         Ok(None)
@@ -119,11 +140,11 @@ impl<'de> Visitor<'de> for IntVisitor {
     absent_for_containers!();
 }
 
-/// An integer: floats are truncated, numbers beyond `i64` clamped to its
+/// An integer: floats are truncated, numbers beyond the type clamped to its
 /// bounds (`mute_until: 18446744073709552000` reads as `i64::MAX`), numeric
 /// strings parsed.
-pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    d.deserialize_any(IntVisitor)
+pub fn int<'de, D: Deserializer<'de>, T: Integer>(d: D) -> Result<Option<T>, D::Error> {
+    d.deserialize_any(IntVisitor(PhantomData))
 }
 
 struct FloatVisitor;
@@ -295,6 +316,147 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectsVisitor<T> {
 /// A list of objects, each read as `T`.
 pub fn objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
     d.deserialize_any(ObjectsVisitor(PhantomData))
+}
+
+/// Reads any value as `T` when it is one: a scalar `T` refuses (a status
+/// this version does not know, text where an object belongs) is absent, and
+/// a number is tried as text too (an id sent as a number).
+struct ValueSeed<T>(PhantomData<T>);
+
+impl<T> ValueSeed<T> {
+    fn from_scalar<'de, S, E>(scalar: S, text: impl FnOnce() -> String) -> Result<Option<T>, E>
+    where
+        T: Deserialize<'de>,
+        S: de::IntoDeserializer<'de, de::value::Error>,
+        E: de::Error,
+    {
+        Ok(T::deserialize(scalar.into_deserializer())
+            .or_else(|_| {
+                T::deserialize(de::value::StringDeserializer::<de::value::Error>::new(
+                    text(),
+                ))
+            })
+            .ok())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ValueSeed<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        skip_seq(seq).map(|_| None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(T::deserialize(de::value::StrDeserializer::<de::value::Error>::new(v)).ok())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Self::from_scalar(v, || v.to_string())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Self::from_scalar(v, || v.to_string())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Self::from_scalar(v, || v.to_string())
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Self::from_scalar(v, || v.to_string())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for ValueSeed<T> {
+    type Value = Option<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// Any value read as `T` (an object whose fields are lenient, an id, a
+/// known word); what `T` refuses is absent.
+pub fn value<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    d.deserialize_any(ValueSeed(PhantomData))
+}
+
+/// A list read as `T`s: elements `T` refuses are dropped, a lone value is a
+/// list of one, anything else an empty list.
+struct ValuesVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ValuesVisitor<T> {
+    type Value = Vec<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        while let Some(item) = seq.next_element_seed(ValueSeed::<T>(PhantomData))? {
+            out.extend(item);
+        }
+        Ok(out)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Ok(ValueSeed::<T>(PhantomData)
+            .visit_map(map)?
+            .into_iter()
+            .collect())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        ValueSeed::<T>(PhantomData)
+            .visit_str(v)
+            .map(|v| v.into_iter().collect())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        ValueSeed::<T>(PhantomData)
+            .visit_i64(v)
+            .map(|v| v.into_iter().collect())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        ValueSeed::<T>(PhantomData)
+            .visit_u64(v)
+            .map(|v| v.into_iter().collect())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        ValueSeed::<T>(PhantomData)
+            .visit_f64(v)
+            .map(|v| v.into_iter().collect())
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        ValueSeed::<T>(PhantomData)
+            .visit_bool(v)
+            .map(|v| v.into_iter().collect())
+    }
+}
+
+/// A list of values, each read as with [`value`].
+pub fn values<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    d.deserialize_any(ValuesVisitor(PhantomData))
+}
+
+/// A type that reads any JSON leniently itself (a newtype around a list
+/// whose items are read with [`values`]); `null` is absent.
+pub fn list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    Option::<T>::deserialize(d)
 }
 
 /// Reads a list of scalars as strings (ids); other elements are dropped.

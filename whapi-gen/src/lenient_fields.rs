@@ -1,0 +1,266 @@
+//! Every field of the types that answers and webhooks reach decodes
+//! leniently (`whapi_client::lenient`): a number sent as text, a status
+//! this version does not know or an object where text belongs reads as
+//! absent or converted instead of failing the whole answer or event, so
+//! that webhooks and answers can share one set of types. The normalize
+//! rules already made those fields optional; this pass names the decoder
+//! each one uses, from its Rust type.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use syn::{parse_quote, Fields, GenericArgument, Item, PathArguments, Type};
+
+use crate::GenError;
+
+/// The decoder for a field of type `ty`, or `None` for one that is lenient
+/// already (`serde_json::Value`) or needs none.
+fn decoder(ty: &Type, shapes: &BTreeMap<String, Shape>) -> Option<&'static str> {
+    if let Some(inner) = generic_of(ty, "Option") {
+        return Some(match last_ident(inner).as_deref() {
+            Some("String") => "string",
+            Some("f64") => "float",
+            Some("i64" | "i32" | "u64" | "u32") => "int",
+            Some("bool") => "bool",
+            Some("Value") => return None,
+            Some(name) if shapes.get(name) == Some(&Shape::List) => "list",
+            _ => "value",
+        });
+    }
+    let item = generic_of(ty, "Vec")?;
+    Some(match last_ident(item).as_deref() {
+        Some("String") => "strings",
+        Some("Value") => return None,
+        _ => "values",
+    })
+}
+
+/// What a type of `types` is, as far as decoding it goes.
+#[derive(Debug, PartialEq)]
+enum Shape {
+    /// A newtype around a list: read as a list.
+    List,
+    /// Anything else.
+    Other,
+}
+
+/// The shape of each type defined in `items`.
+fn shapes(items: &[Item]) -> BTreeMap<String, Shape> {
+    items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Struct(s) => {
+                let shape = match &s.fields {
+                    Fields::Unnamed(f)
+                        if f.unnamed.len() == 1
+                            && generic_of(&f.unnamed[0].ty, "Vec").is_some() =>
+                    {
+                        Shape::List
+                    }
+                    _ => Shape::Other,
+                };
+                Some((s.ident.to_string(), shape))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Adds a lenient decoder to every field of the `answer_types` structs of
+/// `types`; answers how many fields got one. Fails on a field that already
+/// names a decoder of its own, which this pass would override.
+pub(crate) fn apply(
+    file: &mut syn::File,
+    answer_types: &BTreeSet<String>,
+) -> Result<usize, GenError> {
+    let Some(items) = crate::generate::module_items_mut(file, "types") else {
+        return Ok(0);
+    };
+    let shapes = shapes(items);
+    let reached = reached(items, answer_types);
+    let mut count = 0;
+    for item in items.iter_mut() {
+        let Item::Struct(item) = item else { continue };
+        if !reached.contains(&item.ident.to_string()) {
+            continue;
+        }
+        let fields = match &mut item.fields {
+            Fields::Named(fields) => &mut fields.named,
+            // A newtype around a list (`Messages`) reads its items leniently.
+            Fields::Unnamed(fields) if fields.unnamed.len() == 1 => &mut fields.unnamed,
+            _ => continue,
+        };
+        for field in fields {
+            let Some(decoder) = decoder(&field.ty, &shapes) else {
+                continue;
+            };
+            let serde: Vec<String> = field
+                .attrs
+                .iter()
+                .filter(|a| a.path().is_ident("serde"))
+                .map(|a| quote::ToTokens::to_token_stream(a).to_string())
+                .collect();
+            let named = field.ident.is_some();
+            if serde.iter().any(|s| s.contains("deserialize_with")) {
+                return Err(GenError::Progenitor(format!(
+                    "`{}.{}` has a decoder of its own; lenient_fields would replace it",
+                    item.ident,
+                    field
+                        .ident
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                )));
+            }
+            let path = format!("crate::lenient::{decoder}");
+            // A newtype's field needs no default: the newtype is read whole.
+            field
+                .attrs
+                .push(if !named || serde.iter().any(|s| s.contains("default")) {
+                    parse_quote!(#[serde(deserialize_with = #path)])
+                } else {
+                    parse_quote!(#[serde(default, deserialize_with = #path)])
+                });
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
+/// The answer types and every type of `items` their fields lead to: the
+/// types typify names for inline schemas (`MessageContentHsmHeader`) are
+/// no component, but an answer holds them all the same.
+fn reached(items: &[Item], answer_types: &BTreeSet<String>) -> BTreeSet<String> {
+    let fields: BTreeMap<String, Vec<&Type>> = items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Struct(s) => Some((
+                s.ident.to_string(),
+                s.fields.iter().map(|f| &f.ty).collect(),
+            )),
+            _ => None,
+        })
+        .collect();
+    let mut reached = BTreeSet::new();
+    let mut next: Vec<String> = answer_types.iter().cloned().collect();
+    while let Some(name) = next.pop() {
+        if !reached.insert(name.clone()) {
+            continue;
+        }
+        for ty in fields.get(&name).into_iter().flatten() {
+            let mut names = Vec::new();
+            type_names(ty, &mut names);
+            next.extend(names.into_iter().filter(|n| fields.contains_key(n)));
+        }
+    }
+    reached
+}
+
+/// Every name in a type's path and its type arguments.
+fn type_names(ty: &Type, out: &mut Vec<String>) {
+    let Type::Path(path) = ty else { return };
+    for segment in &path.path.segments {
+        out.push(segment.ident.to_string());
+        if let PathArguments::AngleBracketed(args) = &segment.arguments {
+            for arg in &args.args {
+                if let GenericArgument::Type(inner) = arg {
+                    type_names(inner, out);
+                }
+            }
+        }
+    }
+}
+
+/// The type argument of `ty` when it is `wrapper<…>`.
+fn generic_of<'t>(ty: &'t Type, wrapper: &str) -> Option<&'t Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != wrapper {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|arg| match arg {
+        GenericArgument::Type(t) => Some(t),
+        _ => None,
+    })
+}
+
+/// The last name of a type's path, through a `Box`.
+fn last_ident(ty: &Type) -> Option<String> {
+    let ty = generic_of(ty, "Box").unwrap_or(ty);
+    let Type::Path(path) = ty else { return None };
+    path.path.segments.last().map(|s| s.ident.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn applied(source: &str, answers: &[&str]) -> (String, usize) {
+        let mut file: syn::File = syn::parse_str(source).unwrap();
+        let names = answers.iter().map(|s| s.to_string()).collect();
+        let count = apply(&mut file, &names).unwrap();
+        (prettyplease::unparse(&file), count)
+    }
+
+    #[test]
+    fn each_field_of_an_answer_type_gets_the_decoder_of_its_type() {
+        let (text, count) = applied(
+            r#"mod types {
+                pub struct Chat {
+                    #[serde(skip_serializing_if = "Option::is_none")]
+                    pub id: ::std::option::Option<::std::string::String>,
+                    pub unread: ::std::option::Option<i64>,
+                    pub pin: ::std::option::Option<bool>,
+                    pub last: ::std::option::Option<::std::boxed::Box<Message>>,
+                    pub messages: ::std::option::Option<Messages>,
+                    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+                    pub labels: ::std::vec::Vec<Label>,
+                    pub tags: ::std::vec::Vec<::std::string::String>,
+                    pub raw: ::std::option::Option<::serde_json::Value>,
+                }
+                #[serde(transparent)]
+                pub struct Messages(pub ::std::vec::Vec<Message>);
+                pub struct Sent { pub id: ::std::option::Option<::std::string::String> }
+                pub struct Label { pub header: ::std::option::Option<LabelHeader> }
+                pub struct LabelHeader { pub text: ::std::option::Option<::std::string::String> }
+            }"#,
+            &["Chat", "Messages"],
+        );
+        assert_eq!(
+            count, 10,
+            "a type an answer's field leads to counts: {text}"
+        );
+        assert!(!text.contains("pub struct Sent {\n        #"), "{text}");
+        assert!(
+            text.contains("pub struct Messages(\n        #[serde(deserialize_with = \"crate::lenient::values\")]"),
+            "{text}"
+        );
+        for expected in [
+            r#"#[serde(default, deserialize_with = "crate::lenient::string")]"#,
+            r#"#[serde(default, deserialize_with = "crate::lenient::int")]"#,
+            r#"#[serde(default, deserialize_with = "crate::lenient::bool")]"#,
+            r#"#[serde(default, deserialize_with = "crate::lenient::value")]"#,
+            r#"#[serde(default, deserialize_with = "crate::lenient::list")]"#,
+            r#"#[serde(deserialize_with = "crate::lenient::values")]"#,
+            r#"#[serde(default, deserialize_with = "crate::lenient::strings")]"#,
+        ] {
+            assert!(text.contains(expected), "{expected} in {text}");
+        }
+        assert!(!text.contains("pub raw: ::std::option::Option<::serde_json::Value>,\n        #"));
+    }
+
+    #[test]
+    fn a_field_with_a_decoder_of_its_own_is_an_error() {
+        let mut file: syn::File = syn::parse_str(
+            r#"mod types { pub struct A {
+                #[serde(deserialize_with = "::std::option::Option::deserialize")]
+                pub a: ::std::option::Option<::std::string::String>,
+            } }"#,
+        )
+        .unwrap();
+        let error = apply(&mut file, &["A".to_string()].into()).unwrap_err();
+        assert!(error.to_string().contains("`A.a`"), "{error}");
+    }
+}
