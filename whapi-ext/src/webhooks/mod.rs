@@ -1,5 +1,11 @@
 //! Typed webhook events that survive what the server really sends.
 //!
+//! An event's items are the same types the calls answer with
+//! ([`types::Message`](crate::types::Message), [`types::Chat`](crate::types::Chat),
+//! [`types::Status`](crate::types::Status), …): a message read from a
+//! webhook and one read from `get_message` have the same accessors and the
+//! same content view ([`MessageBody`]).
+//!
 //! ```
 //! use whapi_ext::webhooks::{Payload, WebhookEvent};
 //!
@@ -22,8 +28,10 @@
 //! - the event is read from `{"type", "method"}` (the spec) or `{"type",
 //!   "event"}` (the service); without one, the type is inferred from the
 //!   payload's key (`messages`, `statuses`, …);
-//! - every field is optional: a field the spec marks required may be missing;
-//! - ids are plain strings, never checked against the spec's patterns;
+//! - every field is optional: a field the spec marks required may be
+//!   missing, and its accessor reads a default (`""`, `0`, `false`, an empty
+//!   list) instead;
+//! - ids are never checked against the spec's patterns;
 //! - numbers may arrive as strings (`"42"`), floats (truncated), or beyond
 //!   `i64` (clamped: `mute_until: 18446744073709552000` reads as `i64::MAX`);
 //!   event type names are read case-insensitively, deprecated ones included
