@@ -92,11 +92,7 @@ async fn main() -> Result<(), common::Failure> {
         let total = page
             .total()
             .map_or("not given".to_string(), |t| t.to_string());
-        let ids: Vec<String> = page
-            .items
-            .iter()
-            .filter_map(|c| c.id.as_ref().map(ToString::to_string))
-            .collect();
+        let ids: Vec<&str> = page.items.iter().map(|c| c.id().as_str()).collect();
         println!(
             "4. chats page at {:?}: {} of {total}: {}",
             page.position,

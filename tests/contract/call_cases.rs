@@ -5740,7 +5740,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                 Expected {
                     method: "GET",
                     path: "/newsletters/120363000000000000@newsletter",
-                    query: vec![("user role", "subscriber")],
+                    query: vec![("user_role", "subscriber")],
                     body: None,
                 }
             }

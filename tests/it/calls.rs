@@ -784,6 +784,25 @@ async fn a_presence_names_a_person_by_bare_digits_and_a_group_by_its_id() {
 }
 
 #[tokio::test]
+async fn the_newsletter_role_filter_goes_as_user_role() {
+    let server = answering_server().await;
+    let wa = whapi(&server);
+
+    wa.get_newsletter("120363025343298765@newsletter")
+        .user_role(whapi_ext::types::GetNewsletterUserRole::Admin)
+        .await
+        .unwrap();
+
+    let request = only_request(&server).await;
+    let query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
+    assert_eq!(
+        query,
+        [("user_role".to_string(), "admin".to_string())],
+        "the spec's `user role` (with a space) is not the name the service reads"
+    );
+}
+
+#[tokio::test]
 async fn times_and_durations_go_in_the_spec_unit() {
     use std::time::UNIX_EPOCH;
     let server = server().await;

@@ -52850,7 +52850,7 @@ pub mod builder {
                     Some(value) => {
                         request
                             .query(
-                                &progenitor_client::QueryParam::new("user role", value),
+                                &progenitor_client::QueryParam::new("user_role", value),
                             )
                     }
                     None => request,

@@ -1,5 +1,5 @@
 //! `no_body_for_head`, `undeclared_required`, `nonconforming_examples`,
-//! `exploded_object_query_params`
+//! `exploded_object_query_params`, `query_names_with_spaces`
 
 use serde_json::{json, Map, Value};
 
@@ -47,6 +47,39 @@ The object parameter becomes one query parameter per property (of its `allOf` an
 too), required where the object requires it: the same wire format, described plainly.",
     apply: exploded_object_query_params,
 };
+
+pub const QUERY_NAMES_WITH_SPACES: Rule = Rule {
+    name: "query_names_with_spaces",
+    phase: Phase::Spec,
+    why: "`getNewsletter` names its role filter `user role`, with a space, so clients sent \
+`?user+role=admin`, a name the service does not read: the filter never applied. The service reads \
+`user_role`, as Whapi's own MCP server sends it since version 0.0.6 (`Whapi-Cloud/whapi-mcp`, \
+`B_manifest.json`, commit 5e5c505). A query parameter whose name holds spaces gets underscores \
+instead.",
+    apply: query_names_with_spaces,
+};
+
+fn query_names_with_spaces(spec: &mut Value) -> Result<Vec<String>, GenError> {
+    let mut places = Vec::new();
+    for pointer in parameter_pointers(spec) {
+        let Some(parameter) = spec.pointer_mut(&pointer).and_then(Value::as_object_mut) else {
+            continue;
+        };
+        if parameter.get("in").and_then(Value::as_str) != Some("query") {
+            continue;
+        }
+        let Some(name) = parameter.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        if !name.contains(' ') {
+            continue;
+        }
+        let renamed = name.split_whitespace().collect::<Vec<_>>().join("_");
+        places.push(format!("{pointer}: `{name}` → `{renamed}`"));
+        parameter.insert("name".into(), Value::String(renamed));
+    }
+    Ok(places)
+}
 
 fn no_body_for_head(spec: &mut Value) -> Result<Vec<String>, GenError> {
     let mut places = Vec::new();
@@ -260,6 +293,28 @@ fn exploded_object_query_params(spec: &mut Value) -> Result<Vec<String>, GenErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_query_name_with_spaces_gets_underscores_and_others_stay() {
+        let mut spec = json!({
+            "components": {"parameters": {
+                "role": {"name": "user role", "in": "query", "schema": {"type": "string"}},
+                "odd path": {"name": "Odd Name", "in": "path", "schema": {"type": "string"}},
+                "count": {"name": "count", "in": "query", "schema": {"type": "integer"}},
+            }},
+            "paths": {}
+        });
+        let places = query_names_with_spaces(&mut spec).unwrap();
+        assert_eq!(places.len(), 1, "{places:?}");
+        assert_eq!(
+            spec.pointer("/components/parameters/role/name"),
+            Some(&json!("user_role"))
+        );
+        assert_eq!(
+            spec.pointer("/components/parameters/odd path/name"),
+            Some(&json!("Odd Name"))
+        );
+    }
 
     #[test]
     fn every_example_of_the_normalized_spec_conforms() {
