@@ -574,6 +574,25 @@ async fn mentions_are_checked_and_normalized() {
 }
 
 #[tokio::test]
+async fn a_mention_by_lid_and_a_message_id_of_the_newer_longer_form_are_sent() {
+    let server = server().await;
+    // Segments of 12, 20, 2 and 14 characters: the newer patterns take up
+    // to 30 in each, spec 1.8.7 at most 14, 10 and 10 after the first.
+    let quoted = "AbCdEfGhIjKl-AbCdEfGhIjKlMnOpQrSt-ab-AbCdEfGhIjKlMn";
+
+    whapi(&server)
+        .send_message_text("15550100000", "hi @Lid")
+        .mentions(["123456789012345@lid"])
+        .quoted(quoted)
+        .await
+        .unwrap();
+
+    let body = json_body(&only_request(&server).await);
+    assert_eq!(body["mentions"], json!(["123456789012345@lid"]));
+    assert_eq!(body["quoted"], json!(quoted));
+}
+
+#[tokio::test]
 async fn ids_in_paths_are_checked_and_normalized() {
     let server = server().await;
 
@@ -800,6 +819,85 @@ async fn the_newsletter_role_filter_goes_as_user_role() {
         [("user_role".to_string(), "admin".to_string())],
         "the spec's `user role` (with a space) is not the name the service reads"
     );
+}
+
+/// The forms of a person's id the service's newer patterns take for
+/// participants, story audiences, contacts and call senders (Whapi's MCP
+/// server 0.0.21: `^([\d]{7,15})?(@lid|@s.whatsapp.net)?$`), and what each
+/// goes on the wire as.
+const PERSON_FORMS: [(&str, &str); 4] = [
+    ("15550100001", "15550100001"),
+    ("15550100001@s.whatsapp.net", "15550100001"),
+    ("+1 (555) 010-0001", "15550100001"),
+    ("123456789012345@lid", "123456789012345@lid"),
+];
+
+#[tokio::test]
+async fn a_person_is_taken_by_phone_or_lid_wherever_the_service_takes_one() {
+    let server = answering_server().await;
+    let wa = whapi(&server);
+    let group = "120363025343298765@g.us";
+    for (form, wire) in PERSON_FORMS {
+        wa.create_group("Team", [form]).await.unwrap();
+        wa.add_group_participant(group, [form]).await.unwrap();
+        wa.add_community_participant(group, [form]).await.unwrap();
+        wa.create_story_text("hello")
+            .contacts([form])
+            .exclude_contacts([form])
+            .await
+            .unwrap();
+        wa.add_contact(form, "Alice").await.unwrap();
+        wa.reject_call("ACDE1234", form).await.unwrap();
+        let requests = server.received_requests().await.unwrap();
+        let bodies: Vec<Value> = requests[requests.len() - 6..]
+            .iter()
+            .map(json_body)
+            .collect();
+        let one = json!([wire]);
+        assert_eq!(bodies[0]["participants"], one, "create_group, {form}");
+        assert_eq!(
+            bodies[1]["participants"], one,
+            "add_group_participant, {form}"
+        );
+        assert_eq!(
+            bodies[2]["participants"], one,
+            "add_community_participant, {form}"
+        );
+        assert_eq!(
+            (&bodies[3]["contacts"], &bodies[3]["exclude_contacts"]),
+            (&one, &one),
+            "a story's audience, {form}"
+        );
+        assert_eq!(bodies[4]["phone"], json!(wire), "add_contact, {form}");
+        assert_eq!(bodies[5]["callFrom"], json!(wire), "reject_call, {form}");
+    }
+    // What the newer patterns still refuse is refused before sending.
+    let sent = server.received_requests().await.unwrap().len();
+    let Err(Error::InvalidArgument(invalid)) = wa.create_group("Team", ["12345@lid"]).await else {
+        panic!("a short LID passed")
+    };
+    assert_eq!(
+        invalid.problems().len(),
+        1,
+        "one refused id is one problem, not also a list too short: {invalid}"
+    );
+    for refused in [
+        "12345@lid",
+        "1234567890123456@lid",
+        "abc@lid",
+        "@lid",
+        "120363025343298765@g.us",
+        "15550100001@example.com",
+    ] {
+        assert!(
+            matches!(
+                wa.create_group("Team", [refused]).await,
+                Err(Error::InvalidArgument(_))
+            ),
+            "{refused}"
+        );
+    }
+    assert_eq!(server.received_requests().await.unwrap().len(), sent);
 }
 
 #[tokio::test]

@@ -444,9 +444,13 @@ async fn groups_keep_their_participants_ranks_icon_and_invite() {
         .await
         .unwrap();
     let group = created.id().to_string();
-    wa.add_group_participant(group.as_str(), ["15550100002", "15550100003"])
-        .await
-        .unwrap();
+    // A person WhatsApp knows by a LID instead of a phone number joins too.
+    wa.add_group_participant(
+        group.as_str(),
+        ["15550100002", "15550100003", "123456789012345@lid"],
+    )
+    .await
+    .unwrap();
     wa.promote_to_group_admin(group.as_str(), ["15550100002"])
         .await
         .unwrap();
@@ -481,6 +485,7 @@ async fn groups_keep_their_participants_ranks_icon_and_invite() {
             ("15550109999".to_string(), "creator".to_string()),
             ("15550100001".to_string(), "member".to_string()),
             ("15550100002".to_string(), "admin".to_string()),
+            ("123456789012345@lid".to_string(), "member".to_string()),
         ]
     );
     assert!(

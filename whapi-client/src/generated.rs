@@ -1508,7 +1508,7 @@ Server default: `false`.*/
     }
     /**Contact ID
 
-Usually matches `^([\d]{7,15})?$`; the client does not check it.*/
+Usually matches `^([\d]{7,15})?(@lid|@s.whatsapp.net)?$`; the client does not check it.*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,

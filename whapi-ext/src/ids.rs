@@ -231,14 +231,27 @@ fn phone_digits(text: &str, field: &str) -> Result<String, Error> {
 }
 
 fn check_contact(text: &str) -> Result<String, Error> {
-    match text.split_once('@') {
+    match text.trim().split_once('@') {
         Some((user, "s.whatsapp.net" | "c.us")) => phone_digits(user, "contact_id"),
+        Some((user, "lid")) => check_lid(user).map(|lid| format!("{lid}@lid")),
         Some(_) => Err(invalid(
             "contact_id",
-            format!("`{text}` is not a contact: use a phone number"),
+            format!("`{text}` is not a contact: use a phone number or a LID (`…@lid`)"),
         )),
         None => phone_digits(text, "contact_id"),
     }
+}
+
+/// The digits of a LID, the number WhatsApp gives a person in place of
+/// their phone number: 7 to 15 digits, as the service's patterns take them.
+fn check_lid(digits: &str) -> Result<&str, Error> {
+    if !(7..=15).contains(&digits.len()) || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(invalid(
+            "contact_id",
+            format!("`{digits}@lid`: a LID is 7 to 15 digits before `@lid`"),
+        ));
+    }
+    Ok(digits)
 }
 
 fn check_group(text: &str) -> Result<String, Error> {
@@ -320,7 +333,10 @@ id_type!(
     ChatId, check_chat
 );
 id_type!(
-    /// A contact: the digits of a phone number with country code.
+    /// A person: the digits of a phone number with country code (built
+    /// from any common notation, or `…@s.whatsapp.net`), or a LID
+    /// (`…@lid`), the number WhatsApp gives people in place of a phone
+    /// number, kept as it is.
     ContactId, check_contact
 );
 id_type!(
@@ -399,8 +415,13 @@ pub(crate) fn contact_or_chat(chat: String) -> String {
 }
 
 impl From<ContactId> for ChatId {
+    /// A person's chat: by phone number `…@s.whatsapp.net`, by LID the LID.
     fn from(contact: ContactId) -> Self {
-        Self(format!("{}@s.whatsapp.net", contact.0))
+        if contact.0.ends_with("@lid") {
+            Self(contact.0)
+        } else {
+            Self(format!("{}@s.whatsapp.net", contact.0))
+        }
     }
 }
 
@@ -439,6 +460,28 @@ mod tests {
             ChatId::new("+1 (555) 010-0000").unwrap().as_str(),
             "15550100000@s.whatsapp.net"
         );
+    }
+
+    #[test]
+    fn a_person_is_a_phone_number_or_a_lid() {
+        let lid = ContactId::new("123456789012345@lid").unwrap();
+        assert_eq!(lid.as_str(), "123456789012345@lid");
+        assert_eq!(ChatId::from(lid).as_str(), "123456789012345@lid");
+        for refused in [
+            "123456@lid",
+            "1234567890123456@lid",
+            "12a4567890@lid",
+            "@lid",
+        ] {
+            let Err(Error::InvalidArgument(invalid)) = ContactId::new(refused) else {
+                panic!("{refused} passed")
+            };
+            assert!(
+                invalid.rule().contains("LID"),
+                "{refused}: {}",
+                invalid.rule()
+            );
+        }
     }
 
     #[test]

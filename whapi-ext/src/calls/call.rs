@@ -110,14 +110,17 @@ impl<'a> Call<'a> {
         values: impl IntoIterator<Item = impl IntoId<I>>,
         limits: &[Limit],
     ) -> Vec<String> {
-        let mut ids = Vec::new();
+        let (mut ids, mut given) = (Vec::new(), 0);
         for value in values {
+            given += 1;
             match value.into_id() {
                 Ok(id) => ids.push(id.into()),
                 Err(error) => self.id_problem(field, error),
             }
         }
-        let broken = checks::items(ids.len(), limits);
+        // The count limits are the caller's list's: an id refused above is
+        // its own problem, not also a list too short.
+        let broken = checks::items(given, limits);
         self.note(field, broken);
         ids
     }

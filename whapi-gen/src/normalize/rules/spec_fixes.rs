@@ -1,5 +1,5 @@
 //! `no_body_for_head`, `undeclared_required`, `nonconforming_examples`,
-//! `exploded_object_query_params`, `query_names_with_spaces`
+//! `exploded_object_query_params`, `query_names_with_spaces`, `lid_contact_ids`
 
 use serde_json::{json, Map, Value};
 
@@ -79,6 +79,48 @@ fn query_names_with_spaces(spec: &mut Value) -> Result<Vec<String>, GenError> {
         parameter.insert("name".into(), Value::String(renamed));
     }
     Ok(places)
+}
+
+pub const LID_CONTACT_IDS: Rule = Rule {
+    name: "lid_contact_ids",
+    phase: Phase::Spec,
+    why:
+        "WhatsApp now gives many people a LID (`…@lid`) instead of a phone number, and the service \
+takes one wherever the spec's `ContactID` stands for a person: group and community participants, \
+a story's `contacts` and `exclude_contacts`, `addContact`'s `phone`, `callFrom`. The spec's \
+pattern `^([\\d]{7,15})?$` refuses it, and so would every client and mock that checks patterns. \
+Whapi's MCP server (`Whapi-Cloud/whapi-mcp`, `B_manifest.json`, commit 4d76797, version 0.0.21) \
+sends those fields with `^([\\d]{7,15})?(@lid|@s.whatsapp.net)?$`, which `ContactID` takes \
+here. (Its `callFrom` takes `^\\d{7,15}(@lid)?$`, narrower; whapi-ext sends a phone number there \
+as bare digits.)",
+    apply: lid_contact_ids,
+};
+
+/// The newer pattern of a person's id.
+const CONTACT_ID_PATTERN: &str = r"^([\d]{7,15})?(@lid|@s.whatsapp.net)?$";
+
+fn lid_contact_ids(spec: &mut Value) -> Result<Vec<String>, GenError> {
+    let at = "/components/schemas/ContactID";
+    let schema = spec
+        .pointer_mut(at)
+        .and_then(Value::as_object_mut)
+        .ok_or_else(|| GenError::Unhandled {
+            rule: LID_CONTACT_IDS.name,
+            at: at.into(),
+            what: "no `ContactID` schema".into(),
+        })?;
+    if schema.get("pattern").and_then(Value::as_str) == Some(CONTACT_ID_PATTERN) {
+        return Ok(Vec::new());
+    }
+    let old = schema
+        .get("pattern")
+        .and_then(Value::as_str)
+        .unwrap_or("none")
+        .to_string();
+    schema.insert("pattern".into(), Value::String(CONTACT_ID_PATTERN.into()));
+    Ok(vec![format!(
+        "{at}/pattern: `{old}` → `{CONTACT_ID_PATTERN}`"
+    )])
 }
 
 fn no_body_for_head(spec: &mut Value) -> Result<Vec<String>, GenError> {
@@ -293,6 +335,38 @@ fn exploded_object_query_params(spec: &mut Value) -> Result<Vec<String>, GenErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_contact_id_takes_a_lid_and_still_refuses_other_forms() {
+        let mut spec = json!({"components": {"schemas": {
+            "ContactID": {"type": "string", "pattern": "^([\\d]{7,15})?$"}
+        }}});
+        assert_eq!(lid_contact_ids(&mut spec).unwrap().len(), 1);
+        let pattern = spec
+            .pointer("/components/schemas/ContactID/pattern")
+            .unwrap();
+        let regex = regex::Regex::new(pattern.as_str().unwrap()).unwrap();
+        for taken in [
+            "15550100001",
+            "15550100001@s.whatsapp.net",
+            "123456789012345@lid",
+        ] {
+            assert!(regex.is_match(taken), "{taken}");
+        }
+        for refused in [
+            "12345@lid",
+            "abc@lid",
+            "120363025343298765@g.us",
+            "1555@example.com",
+        ] {
+            assert!(!regex.is_match(refused), "{refused}");
+        }
+        assert!(
+            lid_contact_ids(&mut spec).unwrap().is_empty(),
+            "once is enough"
+        );
+        assert!(lid_contact_ids(&mut json!({})).is_err());
+    }
 
     #[test]
     fn a_query_name_with_spaces_gets_underscores_and_others_stay() {
