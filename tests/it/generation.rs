@@ -153,19 +153,27 @@ fn normalized_spec_keeps_every_operation_and_all_request_content_types() {
 #[test]
 fn large_types_are_boxed_where_they_are_held() {
     use whapi_client::types;
-    // `boxed_large_types`: a `Message` is kilobytes; what holds one holds a box.
+    // `boxed_large_types`: a message's contents are boxed, and so is a
+    // message wherever another type holds one.
     let message = std::mem::size_of::<types::Message>();
     let chat = std::mem::size_of::<types::Chat>();
+    let largest_content = std::mem::size_of::<types::MessageContentHsm>();
     assert!(
-        message > 4096,
-        "Message is {message} bytes: is the rule still needed?"
+        message < 1024,
+        "Message is {message} bytes: it holds a content inline again"
     );
     assert!(
-        chat < 1024,
+        largest_content > 512,
+        "the largest content is {largest_content} bytes: is boxing it still needed?"
+    );
+    assert!(
+        chat < 512,
         "Chat is {chat} bytes: it holds a Message inline again"
     );
     let sent = types::SentMessage::default();
     let _: Option<Box<types::Message>> = sent.message;
+    let message = types::Message::default();
+    let _: Option<Box<types::MessageContentImage>> = message.image;
 }
 
 #[test]

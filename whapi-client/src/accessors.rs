@@ -1869,8 +1869,8 @@ impl Message {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn action(&self) -> ::std::option::Option<&MessageAction> {
-        self.action.as_ref()
+    pub fn action(&self) -> ::std::option::Option<&crate::types::MessageAction> {
+        self.action.as_deref()
     }
     /// `admin_invite`.
     ///
@@ -1878,15 +1878,15 @@ impl Message {
     #[inline]
     pub fn admin_invite(
         &self,
-    ) -> ::std::option::Option<&MessageContentNewsletterAdminInvite> {
-        self.admin_invite.as_ref()
+    ) -> ::std::option::Option<&crate::types::MessageContentNewsletterAdminInvite> {
+        self.admin_invite.as_deref()
     }
     /// `audio`.
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn audio(&self) -> ::std::option::Option<&MessageContentAudio> {
-        self.audio.as_ref()
+    pub fn audio(&self) -> ::std::option::Option<&crate::types::MessageContentAudio> {
+        self.audio.as_deref()
     }
     /// `buttons`.
     ///
@@ -1899,8 +1899,10 @@ impl Message {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn catalog(&self) -> ::std::option::Option<&MessageContentLinkPreview> {
-        self.catalog.as_ref()
+    pub fn catalog(
+        &self,
+    ) -> ::std::option::Option<&crate::types::MessageContentLinkPreview> {
+        self.catalog.as_deref()
     }
     ///Chat ID
     ///
@@ -1934,8 +1936,8 @@ impl Message {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn context(&self) -> ::std::option::Option<&MessageContext> {
-        self.context.as_ref()
+    pub fn context(&self) -> ::std::option::Option<&crate::types::MessageContext> {
+        self.context.as_deref()
     }
     ///Device ID, if the message was not sent through the app
     ///
@@ -1948,15 +1950,17 @@ impl Message {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn document(&self) -> ::std::option::Option<&MessageContentDocument> {
-        self.document.as_ref()
+    pub fn document(
+        &self,
+    ) -> ::std::option::Option<&crate::types::MessageContentDocument> {
+        self.document.as_deref()
     }
     /// `event`.
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn event(&self) -> ::std::option::Option<&MessageContentEvent> {
-        self.event.as_ref()
+    pub fn event(&self) -> ::std::option::Option<&crate::types::MessageContentEvent> {
+        self.event.as_deref()
     }
     ///WhatsApp ID of the sender
     ///
@@ -1983,22 +1987,24 @@ impl Message {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn gif(&self) -> ::std::option::Option<&MessageContentVideo> {
-        self.gif.as_ref()
+    pub fn gif(&self) -> ::std::option::Option<&crate::types::MessageContentVideo> {
+        self.gif.as_deref()
     }
     /// `group_invite`.
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn group_invite(&self) -> ::std::option::Option<&MessageContentLinkPreview> {
-        self.group_invite.as_ref()
+    pub fn group_invite(
+        &self,
+    ) -> ::std::option::Option<&crate::types::MessageContentLinkPreview> {
+        self.group_invite.as_deref()
     }
     /// `hsm`.
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn hsm(&self) -> ::std::option::Option<&MessageContentHsm> {
-        self.hsm.as_ref()
+    pub fn hsm(&self) -> ::std::option::Option<&crate::types::MessageContentHsm> {
+        self.hsm.as_deref()
     }
     ///Message ID
     ///
@@ -2011,15 +2017,17 @@ impl Message {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn image(&self) -> ::std::option::Option<&MessageContentImage> {
-        self.image.as_ref()
+    pub fn image(&self) -> ::std::option::Option<&crate::types::MessageContentImage> {
+        self.image.as_deref()
     }
     /// `interactive`.
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn interactive(&self) -> ::std::option::Option<&MessageContentInteractive> {
-        self.interactive.as_ref()
+    pub fn interactive(
+        &self,
+    ) -> ::std::option::Option<&crate::types::MessageContentInteractive> {
+        self.interactive.as_deref()
     }
     ///Labels associated with message
     ///
@@ -2032,29 +2040,35 @@ impl Message {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn link_preview(&self) -> ::std::option::Option<&MessageContentLinkPreview> {
-        self.link_preview.as_ref()
+    pub fn link_preview(
+        &self,
+    ) -> ::std::option::Option<&crate::types::MessageContentLinkPreview> {
+        self.link_preview.as_deref()
     }
     /// `list`.
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn list(&self) -> ::std::option::Option<&MessageContentList> {
-        self.list.as_ref()
+    pub fn list(&self) -> ::std::option::Option<&crate::types::MessageContentList> {
+        self.list.as_deref()
     }
     /// `live_location`.
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn live_location(&self) -> ::std::option::Option<&MessageContentLiveLocation> {
-        self.live_location.as_ref()
+    pub fn live_location(
+        &self,
+    ) -> ::std::option::Option<&crate::types::MessageContentLiveLocation> {
+        self.live_location.as_deref()
     }
     /// `location`.
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn location(&self) -> ::std::option::Option<&MessageContentLocationReceived> {
-        self.location.as_ref()
+    pub fn location(
+        &self,
+    ) -> ::std::option::Option<&crate::types::MessageContentLocationReceived> {
+        self.location.as_deref()
     }
     /// `newsletter_invite`.
     ///
@@ -2062,22 +2076,22 @@ impl Message {
     #[inline]
     pub fn newsletter_invite(
         &self,
-    ) -> ::std::option::Option<&MessageContentLinkPreview> {
-        self.newsletter_invite.as_ref()
+    ) -> ::std::option::Option<&crate::types::MessageContentLinkPreview> {
+        self.newsletter_invite.as_deref()
     }
     /// `order`.
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn order(&self) -> ::std::option::Option<&MessageContentOrder> {
-        self.order.as_ref()
+    pub fn order(&self) -> ::std::option::Option<&crate::types::MessageContentOrder> {
+        self.order.as_deref()
     }
     /// `poll`.
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn poll(&self) -> ::std::option::Option<&MessageContentPoll> {
-        self.poll.as_ref()
+    pub fn poll(&self) -> ::std::option::Option<&crate::types::MessageContentPoll> {
+        self.poll.as_deref()
     }
     /// `product`.
     ///
@@ -2104,15 +2118,15 @@ impl Message {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn reply(&self) -> ::std::option::Option<&MessageContentReply> {
-        self.reply.as_ref()
+    pub fn reply(&self) -> ::std::option::Option<&crate::types::MessageContentReply> {
+        self.reply.as_deref()
     }
     /// `short`.
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn short(&self) -> ::std::option::Option<&MessageContentVideo> {
-        self.short.as_ref()
+    pub fn short(&self) -> ::std::option::Option<&crate::types::MessageContentVideo> {
+        self.short.as_deref()
     }
     /// `source`.
     ///
@@ -2132,8 +2146,10 @@ impl Message {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn sticker(&self) -> ::std::option::Option<&MessageContentSticker> {
-        self.sticker.as_ref()
+    pub fn sticker(
+        &self,
+    ) -> ::std::option::Option<&crate::types::MessageContentSticker> {
+        self.sticker.as_deref()
     }
     ///Message subtype
     ///
@@ -2153,8 +2169,8 @@ impl Message {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn text(&self) -> ::std::option::Option<&MessageContentText> {
-        self.text.as_ref()
+    pub fn text(&self) -> ::std::option::Option<&crate::types::MessageContentText> {
+        self.text.as_deref()
     }
     ///Message timestamp
     ///
@@ -2174,15 +2190,15 @@ impl Message {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn video(&self) -> ::std::option::Option<&MessageContentVideo> {
-        self.video.as_ref()
+    pub fn video(&self) -> ::std::option::Option<&crate::types::MessageContentVideo> {
+        self.video.as_deref()
     }
     /// `voice`.
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn voice(&self) -> ::std::option::Option<&MessageContentAudio> {
-        self.voice.as_ref()
+    pub fn voice(&self) -> ::std::option::Option<&crate::types::MessageContentAudio> {
+        self.voice.as_deref()
     }
 }
 impl MessageAction {

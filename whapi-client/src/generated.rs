@@ -4810,19 +4810,27 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
     pub struct Message {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub action: ::std::option::Option<MessageAction>,
+        pub action: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageAction>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub admin_invite: ::std::option::Option<MessageContentNewsletterAdminInvite>,
+        pub admin_invite: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentNewsletterAdminInvite>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub audio: ::std::option::Option<MessageContentAudio>,
+        pub audio: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentAudio>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
         pub buttons: ::std::option::Option<MessageContentButtons>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub catalog: ::std::option::Option<MessageContentLinkPreview>,
+        pub catalog: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentLinkPreview>,
+        >,
         ///Chat ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -4839,17 +4847,23 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
         pub contact_list: ::std::option::Option<MessageContentContacts>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub context: ::std::option::Option<MessageContext>,
+        pub context: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContext>,
+        >,
         ///Device ID, if the message was not sent through the app
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::float")]
         pub device_id: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub document: ::std::option::Option<MessageContentDocument>,
+        pub document: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentDocument>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub event: ::std::option::Option<MessageContentEvent>,
+        pub event: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentEvent>,
+        >,
         ///WhatsApp ID of the sender
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -4864,48 +4878,72 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
         pub from_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub gif: ::std::option::Option<MessageContentVideo>,
+        pub gif: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentVideo>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub group_invite: ::std::option::Option<MessageContentLinkPreview>,
+        pub group_invite: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentLinkPreview>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub hsm: ::std::option::Option<MessageContentHsm>,
+        pub hsm: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentHsm>,
+        >,
         ///Message ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub image: ::std::option::Option<MessageContentImage>,
+        pub image: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentImage>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub interactive: ::std::option::Option<MessageContentInteractive>,
+        pub interactive: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentInteractive>,
+        >,
         ///Labels associated with message
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::lenient::values")]
         pub labels: ::std::vec::Vec<Label>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub link_preview: ::std::option::Option<MessageContentLinkPreview>,
+        pub link_preview: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentLinkPreview>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub list: ::std::option::Option<MessageContentList>,
+        pub list: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentList>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub live_location: ::std::option::Option<MessageContentLiveLocation>,
+        pub live_location: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentLiveLocation>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub location: ::std::option::Option<MessageContentLocationReceived>,
+        pub location: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentLocationReceived>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub newsletter_invite: ::std::option::Option<MessageContentLinkPreview>,
+        pub newsletter_invite: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentLinkPreview>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub order: ::std::option::Option<MessageContentOrder>,
+        pub order: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentOrder>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub poll: ::std::option::Option<MessageContentPoll>,
+        pub poll: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentPoll>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
         pub product: ::std::option::Option<MessageContentProduct>,
@@ -4918,10 +4956,14 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
         pub reactions: ::std::vec::Vec<MessageReaction>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub reply: ::std::option::Option<MessageContentReply>,
+        pub reply: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentReply>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub short: ::std::option::Option<MessageContentVideo>,
+        pub short: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentVideo>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
         pub source: ::std::option::Option<MessageSource>,
@@ -4930,7 +4972,9 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
         pub status: ::std::option::Option<StatusEnum>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub sticker: ::std::option::Option<MessageContentSticker>,
+        pub sticker: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentSticker>,
+        >,
         ///Message subtype
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -4940,7 +4984,9 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
         pub system: ::std::option::Option<MessageContentSystem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub text: ::std::option::Option<MessageContentText>,
+        pub text: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentText>,
+        >,
         ///Message timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::float")]
@@ -4950,10 +4996,14 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
         pub type_: ::std::option::Option<MessageType>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub video: ::std::option::Option<MessageContentVideo>,
+        pub video: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentVideo>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub voice: ::std::option::Option<MessageContentAudio>,
+        pub voice: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentAudio>,
+        >,
     }
     impl Message {
         pub fn builder() -> builder::Message {
@@ -5294,7 +5344,9 @@ Server default: `0`.*/
         pub image: ::std::option::Option<MediaFile>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub location: ::std::option::Option<MessageContentLocationReceived>,
+        pub location: ::std::option::Option<
+            ::std::boxed::Box<crate::types::MessageContentLocationReceived>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
         pub text: ::std::option::Option<MessagePropsTextReceived>,
@@ -19839,15 +19891,19 @@ Known values: `body`, `path`, `method`.*/
         #[derive(Clone, Debug)]
         pub struct Message {
             action: ::std::result::Result<
-                ::std::option::Option<super::MessageAction>,
+                ::std::option::Option<::std::boxed::Box<crate::types::MessageAction>>,
                 ::std::string::String,
             >,
             admin_invite: ::std::result::Result<
-                ::std::option::Option<super::MessageContentNewsletterAdminInvite>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentNewsletterAdminInvite>,
+                >,
                 ::std::string::String,
             >,
             audio: ::std::result::Result<
-                ::std::option::Option<super::MessageContentAudio>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentAudio>,
+                >,
                 ::std::string::String,
             >,
             buttons: ::std::result::Result<
@@ -19855,7 +19911,9 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             catalog: ::std::result::Result<
-                ::std::option::Option<super::MessageContentLinkPreview>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentLinkPreview>,
+                >,
                 ::std::string::String,
             >,
             chat_id: ::std::result::Result<
@@ -19875,7 +19933,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             context: ::std::result::Result<
-                ::std::option::Option<super::MessageContext>,
+                ::std::option::Option<::std::boxed::Box<crate::types::MessageContext>>,
                 ::std::string::String,
             >,
             device_id: ::std::result::Result<
@@ -19883,11 +19941,15 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             document: ::std::result::Result<
-                ::std::option::Option<super::MessageContentDocument>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentDocument>,
+                >,
                 ::std::string::String,
             >,
             event: ::std::result::Result<
-                ::std::option::Option<super::MessageContentEvent>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentEvent>,
+                >,
                 ::std::string::String,
             >,
             from: ::std::result::Result<
@@ -19903,15 +19965,21 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             gif: ::std::result::Result<
-                ::std::option::Option<super::MessageContentVideo>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentVideo>,
+                >,
                 ::std::string::String,
             >,
             group_invite: ::std::result::Result<
-                ::std::option::Option<super::MessageContentLinkPreview>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentLinkPreview>,
+                >,
                 ::std::string::String,
             >,
             hsm: ::std::result::Result<
-                ::std::option::Option<super::MessageContentHsm>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentHsm>,
+                >,
                 ::std::string::String,
             >,
             id: ::std::result::Result<
@@ -19919,11 +19987,15 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             image: ::std::result::Result<
-                ::std::option::Option<super::MessageContentImage>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentImage>,
+                >,
                 ::std::string::String,
             >,
             interactive: ::std::result::Result<
-                ::std::option::Option<super::MessageContentInteractive>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentInteractive>,
+                >,
                 ::std::string::String,
             >,
             labels: ::std::result::Result<
@@ -19931,31 +20003,45 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             link_preview: ::std::result::Result<
-                ::std::option::Option<super::MessageContentLinkPreview>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentLinkPreview>,
+                >,
                 ::std::string::String,
             >,
             list: ::std::result::Result<
-                ::std::option::Option<super::MessageContentList>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentList>,
+                >,
                 ::std::string::String,
             >,
             live_location: ::std::result::Result<
-                ::std::option::Option<super::MessageContentLiveLocation>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentLiveLocation>,
+                >,
                 ::std::string::String,
             >,
             location: ::std::result::Result<
-                ::std::option::Option<super::MessageContentLocationReceived>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentLocationReceived>,
+                >,
                 ::std::string::String,
             >,
             newsletter_invite: ::std::result::Result<
-                ::std::option::Option<super::MessageContentLinkPreview>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentLinkPreview>,
+                >,
                 ::std::string::String,
             >,
             order: ::std::result::Result<
-                ::std::option::Option<super::MessageContentOrder>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentOrder>,
+                >,
                 ::std::string::String,
             >,
             poll: ::std::result::Result<
-                ::std::option::Option<super::MessageContentPoll>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentPoll>,
+                >,
                 ::std::string::String,
             >,
             product: ::std::result::Result<
@@ -19971,11 +20057,15 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             reply: ::std::result::Result<
-                ::std::option::Option<super::MessageContentReply>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentReply>,
+                >,
                 ::std::string::String,
             >,
             short: ::std::result::Result<
-                ::std::option::Option<super::MessageContentVideo>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentVideo>,
+                >,
                 ::std::string::String,
             >,
             source: ::std::result::Result<
@@ -19987,7 +20077,9 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             sticker: ::std::result::Result<
-                ::std::option::Option<super::MessageContentSticker>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentSticker>,
+                >,
                 ::std::string::String,
             >,
             subtype: ::std::result::Result<
@@ -19999,7 +20091,9 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             text: ::std::result::Result<
-                ::std::option::Option<super::MessageContentText>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentText>,
+                >,
                 ::std::string::String,
             >,
             timestamp: ::std::result::Result<
@@ -20011,11 +20105,15 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             video: ::std::result::Result<
-                ::std::option::Option<super::MessageContentVideo>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentVideo>,
+                >,
                 ::std::string::String,
             >,
             voice: ::std::result::Result<
-                ::std::option::Option<super::MessageContentAudio>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentAudio>,
+                >,
                 ::std::string::String,
             >,
         }
@@ -20073,7 +20171,9 @@ Known values: `body`, `path`, `method`.*/
         impl Message {
             pub fn action<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::MessageAction>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::boxed::Box<crate::types::MessageAction>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.action = value
@@ -20086,7 +20186,11 @@ Known values: `body`, `path`, `method`.*/
             pub fn admin_invite<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentNewsletterAdminInvite>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<
+                            crate::types::MessageContentNewsletterAdminInvite,
+                        >,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20100,7 +20204,9 @@ Known values: `body`, `path`, `method`.*/
             pub fn audio<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentAudio>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContentAudio>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20128,7 +20234,9 @@ Known values: `body`, `path`, `method`.*/
             pub fn catalog<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentLinkPreview>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContentLinkPreview>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20193,7 +20301,11 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn context<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::MessageContext>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContext>,
+                    >,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.context = value
@@ -20218,7 +20330,9 @@ Known values: `body`, `path`, `method`.*/
             pub fn document<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentDocument>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContentDocument>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20232,7 +20346,9 @@ Known values: `body`, `path`, `method`.*/
             pub fn event<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentEvent>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContentEvent>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20282,7 +20398,9 @@ Known values: `body`, `path`, `method`.*/
             pub fn gif<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentVideo>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContentVideo>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20296,7 +20414,9 @@ Known values: `body`, `path`, `method`.*/
             pub fn group_invite<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentLinkPreview>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContentLinkPreview>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20310,7 +20430,9 @@ Known values: `body`, `path`, `method`.*/
             pub fn hsm<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentHsm>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContentHsm>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20334,7 +20456,9 @@ Known values: `body`, `path`, `method`.*/
             pub fn image<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentImage>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContentImage>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20348,7 +20472,9 @@ Known values: `body`, `path`, `method`.*/
             pub fn interactive<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentInteractive>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContentInteractive>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20374,7 +20500,9 @@ Known values: `body`, `path`, `method`.*/
             pub fn link_preview<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentLinkPreview>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContentLinkPreview>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20388,7 +20516,9 @@ Known values: `body`, `path`, `method`.*/
             pub fn list<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentList>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContentList>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20402,7 +20532,9 @@ Known values: `body`, `path`, `method`.*/
             pub fn live_location<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentLiveLocation>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContentLiveLocation>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20416,7 +20548,9 @@ Known values: `body`, `path`, `method`.*/
             pub fn location<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentLocationReceived>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContentLocationReceived>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20430,7 +20564,9 @@ Known values: `body`, `path`, `method`.*/
             pub fn newsletter_invite<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentLinkPreview>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContentLinkPreview>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20446,7 +20582,9 @@ Known values: `body`, `path`, `method`.*/
             pub fn order<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentOrder>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContentOrder>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20460,7 +20598,9 @@ Known values: `body`, `path`, `method`.*/
             pub fn poll<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentPoll>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContentPoll>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20514,7 +20654,9 @@ Known values: `body`, `path`, `method`.*/
             pub fn reply<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentReply>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContentReply>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20528,7 +20670,9 @@ Known values: `body`, `path`, `method`.*/
             pub fn short<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentVideo>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContentVideo>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20566,7 +20710,9 @@ Known values: `body`, `path`, `method`.*/
             pub fn sticker<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentSticker>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContentSticker>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20606,7 +20752,9 @@ Known values: `body`, `path`, `method`.*/
             pub fn text<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentText>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContentText>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20644,7 +20792,9 @@ Known values: `body`, `path`, `method`.*/
             pub fn video<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentVideo>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContentVideo>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -20658,7 +20808,9 @@ Known values: `body`, `path`, `method`.*/
             pub fn voice<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentAudio>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContentAudio>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -21954,7 +22106,9 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             location: ::std::result::Result<
-                ::std::option::Option<super::MessageContentLocationReceived>,
+                ::std::option::Option<
+                    ::std::boxed::Box<crate::types::MessageContentLocationReceived>,
+                >,
                 ::std::string::String,
             >,
             text: ::std::result::Result<
@@ -22010,7 +22164,9 @@ Known values: `body`, `path`, `method`.*/
             pub fn location<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageContentLocationReceived>,
+                    ::std::option::Option<
+                        ::std::boxed::Box<crate::types::MessageContentLocationReceived>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {

@@ -28,10 +28,15 @@ pub fn settings() -> GenerationSettings {
     // by a path from the crate root (the builders live in another module):
     // the generated file must be included at the root of its crate, as
     // whapi-client does.
+    // Both by their Rust names (`MessageContentHSM` is `MessageContentHsm`).
     for (name, alias) in crate::normalize::BOXED {
+        use heck::ToUpperCamelCase;
         settings.with_replacement(
-            alias,
-            format!("::std::boxed::Box<crate::types::{name}>"),
+            alias.to_upper_camel_case(),
+            format!(
+                "::std::boxed::Box<crate::types::{}>",
+                name.to_upper_camel_case()
+            ),
             [TypeImpl::Default].into_iter(),
         );
     }
