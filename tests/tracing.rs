@@ -82,7 +82,7 @@ fn debug_display_and_tracing_never_show_the_token() {
         let err = wa
             .call(|c| {
                 c.get_chat()
-                    .chat_id(whapi_ext::types::ChatId("120363025343298765@g.us".into()))
+                    .chat_id(whapi_ext::ids::ChatId::new("120363025343298765@g.us").unwrap())
                     .send()
             })
             .await

@@ -251,7 +251,7 @@ pub async fn call(
                         client
                             .login_user_via_auth_code()
                             .phone_number(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -314,7 +314,7 @@ pub async fn call(
                             .get_messages_by_chat_id()
                             .chat_id(
                                 serde_json::from_str::<
-                                    types::ChatId,
+                                    ids::ChatId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -723,7 +723,7 @@ pub async fn call(
                             .get_message()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -740,7 +740,7 @@ pub async fn call(
                             .mark_message_as_read()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -757,7 +757,7 @@ pub async fn call(
                             .forward_message()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -780,7 +780,7 @@ pub async fn call(
                             .delete_message()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -797,7 +797,7 @@ pub async fn call(
                             .react_to_message()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -818,7 +818,7 @@ pub async fn call(
                             .remove_react_from_message()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -835,7 +835,7 @@ pub async fn call(
                             .star_message()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -856,7 +856,7 @@ pub async fn call(
                             .pin_message()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -877,7 +877,7 @@ pub async fn call(
                             .unpin_message()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -897,7 +897,7 @@ pub async fn call(
                             .get_chat()
                             .chat_id(
                                 serde_json::from_str::<
-                                    types::ChatId,
+                                    ids::ChatId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -914,7 +914,7 @@ pub async fn call(
                             .archive_chat()
                             .chat_id(
                                 serde_json::from_str::<
-                                    types::ChatId,
+                                    ids::ChatId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -935,7 +935,7 @@ pub async fn call(
                             .delete_chat()
                             .chat_id(
                                 serde_json::from_str::<
-                                    types::ChatId,
+                                    ids::ChatId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -952,7 +952,7 @@ pub async fn call(
                             .patch_chat()
                             .chat_id(
                                 serde_json::from_str::<
-                                    types::ChatId,
+                                    ids::ChatId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1011,7 +1011,7 @@ pub async fn call(
                         client
                             .get_contact()
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -1026,7 +1026,7 @@ pub async fn call(
                         client
                             .send_contact()
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .body(
@@ -1047,7 +1047,7 @@ pub async fn call(
                         client
                             .delete_contact()
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -1062,7 +1062,7 @@ pub async fn call(
                         client
                             .check_exist()
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -1077,7 +1077,7 @@ pub async fn call(
                         client
                             .edit_contact()
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .body(
@@ -1098,7 +1098,7 @@ pub async fn call(
                         client
                             .get_contact_profile()
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -1125,7 +1125,7 @@ pub async fn call(
                         client
                             .get_lid_by_id()
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -1233,7 +1233,7 @@ pub async fn call(
                             .get_group()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1250,7 +1250,7 @@ pub async fn call(
                             .update_group_info()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1273,7 +1273,7 @@ pub async fn call(
                             .leave_group()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1290,7 +1290,7 @@ pub async fn call(
                             .update_group_setting()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1313,7 +1313,7 @@ pub async fn call(
                             .get_group_invite()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1330,7 +1330,7 @@ pub async fn call(
                             .revoke_group_invite()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1347,7 +1347,7 @@ pub async fn call(
                             .add_group_participant()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1370,7 +1370,7 @@ pub async fn call(
                             .remove_group_participant()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1393,7 +1393,7 @@ pub async fn call(
                             .get_group_icon()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1410,7 +1410,7 @@ pub async fn call(
                             .set_group_icon()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1428,7 +1428,7 @@ pub async fn call(
                             .delete_group_icon()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1445,7 +1445,7 @@ pub async fn call(
                             .demote_group_admin()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1468,7 +1468,7 @@ pub async fn call(
                             .promote_to_group_admin()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1531,7 +1531,7 @@ pub async fn call(
                             .get_group_applications_list()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1548,7 +1548,7 @@ pub async fn call(
                             .approve_group_applications_list()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1571,7 +1571,7 @@ pub async fn call(
                             .reject_group_applications_list()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1663,7 +1663,7 @@ pub async fn call(
                             .get_story()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1680,7 +1680,7 @@ pub async fn call(
                             .copy_story()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1701,7 +1701,7 @@ pub async fn call(
                             .get_message_view_statuses()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1746,7 +1746,7 @@ pub async fn call(
                             .get_newsletter()
                             .newsletter_id(
                                 serde_json::from_str::<
-                                    types::NewsletterId,
+                                    ids::NewsletterId,
                                 >("\"120363000000000000@newsletter\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1763,7 +1763,7 @@ pub async fn call(
                             .delete_newsletter()
                             .newsletter_id(
                                 serde_json::from_str::<
-                                    types::NewsletterId,
+                                    ids::NewsletterId,
                                 >("\"120363000000000000@newsletter\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1780,7 +1780,7 @@ pub async fn call(
                             .edit_newsletter()
                             .newsletter_id(
                                 serde_json::from_str::<
-                                    types::NewsletterId,
+                                    ids::NewsletterId,
                                 >("\"120363000000000000@newsletter\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1803,7 +1803,7 @@ pub async fn call(
                             .subscribe_newsletter()
                             .newsletter_id(
                                 serde_json::from_str::<
-                                    types::NewsletterId,
+                                    ids::NewsletterId,
                                 >("\"120363000000000000@newsletter\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1820,7 +1820,7 @@ pub async fn call(
                             .unsubscribe_newsletter()
                             .newsletter_id(
                                 serde_json::from_str::<
-                                    types::NewsletterId,
+                                    ids::NewsletterId,
                                 >("\"120363000000000000@newsletter\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1871,7 +1871,7 @@ pub async fn call(
                             .tracking_newsletter()
                             .newsletter_id(
                                 serde_json::from_str::<
-                                    types::NewsletterId,
+                                    ids::NewsletterId,
                                 >("\"120363000000000000@newsletter\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1888,7 +1888,7 @@ pub async fn call(
                             .get_messages_newsletter()
                             .newsletter_id(
                                 serde_json::from_str::<
-                                    types::NewsletterId,
+                                    ids::NewsletterId,
                                 >("\"120363000000000000@newsletter\"")
                                     .expect("a sample of the spec"),
                             )
@@ -1905,12 +1905,12 @@ pub async fn call(
                             .create_newsletter_admin_invite()
                             .newsletter_id(
                                 serde_json::from_str::<
-                                    types::NewsletterId,
+                                    ids::NewsletterId,
                                 >("\"120363000000000000@newsletter\"")
                                     .expect("a sample of the spec"),
                             )
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .body(
@@ -1932,12 +1932,12 @@ pub async fn call(
                             .revoke_newsletter_admin_invite()
                             .newsletter_id(
                                 serde_json::from_str::<
-                                    types::NewsletterId,
+                                    ids::NewsletterId,
                                 >("\"120363000000000000@newsletter\"")
                                     .expect("a sample of the spec"),
                             )
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -1953,12 +1953,12 @@ pub async fn call(
                             .accept_newsletter_admin_request()
                             .newsletter_id(
                                 serde_json::from_str::<
-                                    types::NewsletterId,
+                                    ids::NewsletterId,
                                 >("\"120363000000000000@newsletter\"")
                                     .expect("a sample of the spec"),
                             )
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -1974,12 +1974,12 @@ pub async fn call(
                             .demote_newsletter_admin()
                             .newsletter_id(
                                 serde_json::from_str::<
-                                    types::NewsletterId,
+                                    ids::NewsletterId,
                                 >("\"120363000000000000@newsletter\"")
                                     .expect("a sample of the spec"),
                             )
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -2042,7 +2042,7 @@ pub async fn call(
                         client
                             .get_media()
                             .media_id(
-                                serde_json::from_str::<types::MediaId>("\"jpeg-0123abcd\"")
+                                serde_json::from_str::<ids::MediaId>("\"jpeg-0123abcd\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -2057,7 +2057,7 @@ pub async fn call(
                         client
                             .delete_media()
                             .media_id(
-                                serde_json::from_str::<types::MediaId>("\"jpeg-0123abcd\"")
+                                serde_json::from_str::<ids::MediaId>("\"jpeg-0123abcd\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -2072,7 +2072,7 @@ pub async fn call(
                         client
                             .blacklist_add()
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -2087,7 +2087,7 @@ pub async fn call(
                         client
                             .blacklist_remove()
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -2147,7 +2147,7 @@ pub async fn call(
                         client
                             .get_contact_products()
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -2257,7 +2257,7 @@ pub async fn call(
                         client
                             .send_catalog()
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .body(
@@ -2389,7 +2389,7 @@ pub async fn call(
                         client
                             .get_label_associations()
                             .label_id(
-                                serde_json::from_str::<types::LabelId>("\"1\"")
+                                serde_json::from_str::<ids::LabelId>("\"1\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -2404,12 +2404,12 @@ pub async fn call(
                         client
                             .add_label_association()
                             .label_id(
-                                serde_json::from_str::<types::LabelId>("\"1\"")
+                                serde_json::from_str::<ids::LabelId>("\"1\"")
                                     .expect("a sample of the spec"),
                             )
                             .association_id(
                                 serde_json::from_str::<
-                                    types::ChatId,
+                                    ids::ChatId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -2425,12 +2425,12 @@ pub async fn call(
                         client
                             .delete_label_association()
                             .label_id(
-                                serde_json::from_str::<types::LabelId>("\"1\"")
+                                serde_json::from_str::<ids::LabelId>("\"1\"")
                                     .expect("a sample of the spec"),
                             )
                             .association_id(
                                 serde_json::from_str::<
-                                    types::ChatId,
+                                    ids::ChatId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -2470,7 +2470,7 @@ pub async fn call(
                             .get_community()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -2487,7 +2487,7 @@ pub async fn call(
                             .create_group_in_community()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -2512,7 +2512,7 @@ pub async fn call(
                             .deactivate_community()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -2529,7 +2529,7 @@ pub async fn call(
                             .revoke_community_invite()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -2546,13 +2546,13 @@ pub async fn call(
                             .link_group_to_community()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -2569,13 +2569,13 @@ pub async fn call(
                             .unlink_group_from_community()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -2592,13 +2592,13 @@ pub async fn call(
                             .join_in_community_group()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -2615,7 +2615,7 @@ pub async fn call(
                             .change_community_settings()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -2638,7 +2638,7 @@ pub async fn call(
                             .add_community_participant()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -2661,7 +2661,7 @@ pub async fn call(
                             .remove_community_participant()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -2684,7 +2684,7 @@ pub async fn call(
                             .demote_community_participant()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -2707,7 +2707,7 @@ pub async fn call(
                             .promote_community_participant()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -2730,7 +2730,7 @@ pub async fn call(
                             .get_community_sub_groups()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -2766,7 +2766,7 @@ pub async fn call(
                             .create_group_in_community_deprecated()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -2990,7 +2990,7 @@ pub async fn call_with_everything(
                         client
                             .login_user_via_auth_code()
                             .phone_number(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -3054,7 +3054,7 @@ pub async fn call_with_everything(
                             .time_to(1)
                             .normal_types(true)
                             .author(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .from_me(true)
@@ -3075,7 +3075,7 @@ pub async fn call_with_everything(
                             .get_messages_by_chat_id()
                             .chat_id(
                                 serde_json::from_str::<
-                                    types::ChatId,
+                                    ids::ChatId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -3085,7 +3085,7 @@ pub async fn call_with_everything(
                             .time_to(1)
                             .normal_types(true)
                             .author(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .from_me(true)
@@ -3536,7 +3536,7 @@ pub async fn call_with_everything(
                             .get_message()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -3554,7 +3554,7 @@ pub async fn call_with_everything(
                             .mark_message_as_read()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -3571,7 +3571,7 @@ pub async fn call_with_everything(
                             .forward_message()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -3594,7 +3594,7 @@ pub async fn call_with_everything(
                             .delete_message()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -3611,7 +3611,7 @@ pub async fn call_with_everything(
                             .react_to_message()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -3634,7 +3634,7 @@ pub async fn call_with_everything(
                             .remove_react_from_message()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -3651,7 +3651,7 @@ pub async fn call_with_everything(
                             .star_message()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -3672,7 +3672,7 @@ pub async fn call_with_everything(
                             .pin_message()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -3693,7 +3693,7 @@ pub async fn call_with_everything(
                             .unpin_message()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -3723,7 +3723,7 @@ pub async fn call_with_everything(
                             .get_chat()
                             .chat_id(
                                 serde_json::from_str::<
-                                    types::ChatId,
+                                    ids::ChatId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -3740,7 +3740,7 @@ pub async fn call_with_everything(
                             .archive_chat()
                             .chat_id(
                                 serde_json::from_str::<
-                                    types::ChatId,
+                                    ids::ChatId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -3763,7 +3763,7 @@ pub async fn call_with_everything(
                             .delete_chat()
                             .chat_id(
                                 serde_json::from_str::<
-                                    types::ChatId,
+                                    ids::ChatId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -3780,7 +3780,7 @@ pub async fn call_with_everything(
                             .patch_chat()
                             .chat_id(
                                 serde_json::from_str::<
-                                    types::ChatId,
+                                    ids::ChatId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -3851,7 +3851,7 @@ pub async fn call_with_everything(
                         client
                             .get_contact()
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -3866,7 +3866,7 @@ pub async fn call_with_everything(
                         client
                             .send_contact()
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .body(
@@ -3889,7 +3889,7 @@ pub async fn call_with_everything(
                         client
                             .delete_contact()
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -3904,7 +3904,7 @@ pub async fn call_with_everything(
                         client
                             .check_exist()
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -3919,7 +3919,7 @@ pub async fn call_with_everything(
                         client
                             .edit_contact()
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .body(
@@ -3940,7 +3940,7 @@ pub async fn call_with_everything(
                         client
                             .get_contact_profile()
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -3967,7 +3967,7 @@ pub async fn call_with_everything(
                         client
                             .get_lid_by_id()
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -4085,7 +4085,7 @@ pub async fn call_with_everything(
                             .get_group()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4102,7 +4102,7 @@ pub async fn call_with_everything(
                             .update_group_info()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4125,7 +4125,7 @@ pub async fn call_with_everything(
                             .leave_group()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4142,7 +4142,7 @@ pub async fn call_with_everything(
                             .update_group_setting()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4165,7 +4165,7 @@ pub async fn call_with_everything(
                             .get_group_invite()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4182,7 +4182,7 @@ pub async fn call_with_everything(
                             .revoke_group_invite()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4199,7 +4199,7 @@ pub async fn call_with_everything(
                             .add_group_participant()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4222,7 +4222,7 @@ pub async fn call_with_everything(
                             .remove_group_participant()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4245,7 +4245,7 @@ pub async fn call_with_everything(
                             .get_group_icon()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4262,7 +4262,7 @@ pub async fn call_with_everything(
                             .set_group_icon()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4280,7 +4280,7 @@ pub async fn call_with_everything(
                             .delete_group_icon()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4297,7 +4297,7 @@ pub async fn call_with_everything(
                             .demote_group_admin()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4320,7 +4320,7 @@ pub async fn call_with_everything(
                             .promote_to_group_admin()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4385,7 +4385,7 @@ pub async fn call_with_everything(
                             .get_group_applications_list()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4404,7 +4404,7 @@ pub async fn call_with_everything(
                             .approve_group_applications_list()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4427,7 +4427,7 @@ pub async fn call_with_everything(
                             .reject_group_applications_list()
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4454,7 +4454,7 @@ pub async fn call_with_everything(
                             .time_to(1)
                             .normal_types(true)
                             .author(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .from_me(true)
@@ -4547,7 +4547,7 @@ pub async fn call_with_everything(
                             .get_story()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4564,7 +4564,7 @@ pub async fn call_with_everything(
                             .copy_story()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4589,7 +4589,7 @@ pub async fn call_with_everything(
                             .get_message_view_statuses()
                             .message_id(
                                 serde_json::from_str::<
-                                    types::MessageId,
+                                    ids::MessageId,
                                 >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4677,7 +4677,7 @@ pub async fn call_with_everything(
                             .get_newsletter()
                             .newsletter_id(
                                 serde_json::from_str::<
-                                    types::NewsletterId,
+                                    ids::NewsletterId,
                                 >("\"120363000000000000@newsletter\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4700,7 +4700,7 @@ pub async fn call_with_everything(
                             .delete_newsletter()
                             .newsletter_id(
                                 serde_json::from_str::<
-                                    types::NewsletterId,
+                                    ids::NewsletterId,
                                 >("\"120363000000000000@newsletter\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4717,7 +4717,7 @@ pub async fn call_with_everything(
                             .edit_newsletter()
                             .newsletter_id(
                                 serde_json::from_str::<
-                                    types::NewsletterId,
+                                    ids::NewsletterId,
                                 >("\"120363000000000000@newsletter\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4742,7 +4742,7 @@ pub async fn call_with_everything(
                             .subscribe_newsletter()
                             .newsletter_id(
                                 serde_json::from_str::<
-                                    types::NewsletterId,
+                                    ids::NewsletterId,
                                 >("\"120363000000000000@newsletter\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4759,7 +4759,7 @@ pub async fn call_with_everything(
                             .unsubscribe_newsletter()
                             .newsletter_id(
                                 serde_json::from_str::<
-                                    types::NewsletterId,
+                                    ids::NewsletterId,
                                 >("\"120363000000000000@newsletter\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4810,7 +4810,7 @@ pub async fn call_with_everything(
                             .tracking_newsletter()
                             .newsletter_id(
                                 serde_json::from_str::<
-                                    types::NewsletterId,
+                                    ids::NewsletterId,
                                 >("\"120363000000000000@newsletter\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4827,7 +4827,7 @@ pub async fn call_with_everything(
                             .get_messages_newsletter()
                             .newsletter_id(
                                 serde_json::from_str::<
-                                    types::NewsletterId,
+                                    ids::NewsletterId,
                                 >("\"120363000000000000@newsletter\"")
                                     .expect("a sample of the spec"),
                             )
@@ -4847,12 +4847,12 @@ pub async fn call_with_everything(
                             .create_newsletter_admin_invite()
                             .newsletter_id(
                                 serde_json::from_str::<
-                                    types::NewsletterId,
+                                    ids::NewsletterId,
                                 >("\"120363000000000000@newsletter\"")
                                     .expect("a sample of the spec"),
                             )
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .body(
@@ -4874,12 +4874,12 @@ pub async fn call_with_everything(
                             .revoke_newsletter_admin_invite()
                             .newsletter_id(
                                 serde_json::from_str::<
-                                    types::NewsletterId,
+                                    ids::NewsletterId,
                                 >("\"120363000000000000@newsletter\"")
                                     .expect("a sample of the spec"),
                             )
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -4895,12 +4895,12 @@ pub async fn call_with_everything(
                             .accept_newsletter_admin_request()
                             .newsletter_id(
                                 serde_json::from_str::<
-                                    types::NewsletterId,
+                                    ids::NewsletterId,
                                 >("\"120363000000000000@newsletter\"")
                                     .expect("a sample of the spec"),
                             )
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -4916,12 +4916,12 @@ pub async fn call_with_everything(
                             .demote_newsletter_admin()
                             .newsletter_id(
                                 serde_json::from_str::<
-                                    types::NewsletterId,
+                                    ids::NewsletterId,
                                 >("\"120363000000000000@newsletter\"")
                                     .expect("a sample of the spec"),
                             )
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -5002,7 +5002,7 @@ pub async fn call_with_everything(
                         client
                             .get_media()
                             .media_id(
-                                serde_json::from_str::<types::MediaId>("\"jpeg-0123abcd\"")
+                                serde_json::from_str::<ids::MediaId>("\"jpeg-0123abcd\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -5017,7 +5017,7 @@ pub async fn call_with_everything(
                         client
                             .delete_media()
                             .media_id(
-                                serde_json::from_str::<types::MediaId>("\"jpeg-0123abcd\"")
+                                serde_json::from_str::<ids::MediaId>("\"jpeg-0123abcd\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -5032,7 +5032,7 @@ pub async fn call_with_everything(
                         client
                             .blacklist_add()
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -5047,7 +5047,7 @@ pub async fn call_with_everything(
                         client
                             .blacklist_remove()
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -5121,7 +5121,7 @@ pub async fn call_with_everything(
                         client
                             .get_contact_products()
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .count(::std::num::NonZeroU64::new(1).expect("not zero"))
@@ -5238,7 +5238,7 @@ pub async fn call_with_everything(
                         client
                             .send_catalog()
                             .contact_id(
-                                serde_json::from_str::<types::ContactId>("\"15550100000\"")
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
                                     .expect("a sample of the spec"),
                             )
                             .body(
@@ -5398,7 +5398,7 @@ pub async fn call_with_everything(
                         client
                             .get_label_associations()
                             .label_id(
-                                serde_json::from_str::<types::LabelId>("\"1\"")
+                                serde_json::from_str::<ids::LabelId>("\"1\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -5413,12 +5413,12 @@ pub async fn call_with_everything(
                         client
                             .add_label_association()
                             .label_id(
-                                serde_json::from_str::<types::LabelId>("\"1\"")
+                                serde_json::from_str::<ids::LabelId>("\"1\"")
                                     .expect("a sample of the spec"),
                             )
                             .association_id(
                                 serde_json::from_str::<
-                                    types::ChatId,
+                                    ids::ChatId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -5434,12 +5434,12 @@ pub async fn call_with_everything(
                         client
                             .delete_label_association()
                             .label_id(
-                                serde_json::from_str::<types::LabelId>("\"1\"")
+                                serde_json::from_str::<ids::LabelId>("\"1\"")
                                     .expect("a sample of the spec"),
                             )
                             .association_id(
                                 serde_json::from_str::<
-                                    types::ChatId,
+                                    ids::ChatId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -5489,7 +5489,7 @@ pub async fn call_with_everything(
                             .get_community()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -5506,7 +5506,7 @@ pub async fn call_with_everything(
                             .create_group_in_community()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -5531,7 +5531,7 @@ pub async fn call_with_everything(
                             .deactivate_community()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -5548,7 +5548,7 @@ pub async fn call_with_everything(
                             .revoke_community_invite()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -5565,13 +5565,13 @@ pub async fn call_with_everything(
                             .link_group_to_community()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -5588,13 +5588,13 @@ pub async fn call_with_everything(
                             .unlink_group_from_community()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -5611,13 +5611,13 @@ pub async fn call_with_everything(
                             .join_in_community_group()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
                             .group_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -5634,7 +5634,7 @@ pub async fn call_with_everything(
                             .change_community_settings()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -5657,7 +5657,7 @@ pub async fn call_with_everything(
                             .add_community_participant()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -5680,7 +5680,7 @@ pub async fn call_with_everything(
                             .remove_community_participant()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -5703,7 +5703,7 @@ pub async fn call_with_everything(
                             .demote_community_participant()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -5726,7 +5726,7 @@ pub async fn call_with_everything(
                             .promote_community_participant()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -5749,7 +5749,7 @@ pub async fn call_with_everything(
                             .get_community_sub_groups()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
@@ -5785,7 +5785,7 @@ pub async fn call_with_everything(
                             .create_group_in_community_deprecated()
                             .community_id(
                                 serde_json::from_str::<
-                                    types::GroupId,
+                                    ids::GroupId,
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )

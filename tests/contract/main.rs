@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
 use progenitor_client::ResponseValue;
-use whapi_client::{types, BoxFuture, Client, Hooks, Transport};
+use whapi_client::{ids, types, BoxFuture, Client, Hooks, Transport};
 
 use whapi_ext::sandbox::{Sandbox, ANSWER_HEADER};
 use whapi_tests::call_cases::{call_case, upload_case, CALLS, MEDIA_URL};

@@ -405,7 +405,7 @@ async fn a_transport_sees_every_request_with_its_operation() {
 
     client
         .get_chat()
-        .chat_id("1@g.us".to_string())
+        .chat_id("120363041234567890@g.us".to_string())
         .send()
         .await
         .unwrap();

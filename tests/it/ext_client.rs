@@ -73,7 +73,11 @@ async fn a_4xx_with_the_spec_error_body_is_an_api_error_with_its_fields() {
         .await;
 
     let err = whapi(&server)
-        .call(|c| c.get_chat().chat_id("1@g.us".to_string()).send())
+        .call(|c| {
+            c.get_chat()
+                .chat_id("120363041234567890@g.us".to_string())
+                .send()
+        })
         .await
         .unwrap_err();
 
@@ -441,7 +445,7 @@ async fn a_truncated_or_mistyped_body_names_the_failing_path() {
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(path("/chats/1@g.us"))
+        .and(path("/chats/120363041234567890@g.us"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(
             // Answers read leniently (`"unread":"many"` is absent):
             // a key given twice is what still cannot be read.
@@ -456,7 +460,11 @@ async fn a_truncated_or_mistyped_body_names_the_failing_path() {
         .await
         .unwrap_err();
     let mistyped = whapi(&server)
-        .call(|c| c.get_chat().chat_id("1@g.us".to_string()).send())
+        .call(|c| {
+            c.get_chat()
+                .chat_id("120363041234567890@g.us".to_string())
+                .send()
+        })
         .await
         .unwrap_err();
 

@@ -2,6 +2,8 @@
 // change a normalization rule in whapi-gen and run `cargo xtask regen`.
 
 use crate::types::*;
+#[allow(unused_imports)]
+use crate::ids::*;
 static EMPTY_CHAT_ID: ChatId = ChatId(::std::string::String::new());
 static EMPTY_CONTACT_ID: ContactId = ContactId(::std::string::String::new());
 static EMPTY_GROUP_ID: GroupId = GroupId(::std::string::String::new());
@@ -544,7 +546,7 @@ impl Chat {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> &ChatId {
+    pub fn id(&self) -> &crate::ids::ChatId {
         self.id.as_ref().unwrap_or(&EMPTY_CHAT_ID)
     }
     ///Labels associated with chat
@@ -934,7 +936,7 @@ impl EventResponse {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn participant(&self) -> ::std::option::Option<&ContactId> {
+    pub fn participant(&self) -> ::std::option::Option<&crate::ids::ContactId> {
         self.participant.as_ref()
     }
     /**Response
@@ -1003,7 +1005,7 @@ impl Group {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn created_by(&self) -> ::std::option::Option<&ContactId> {
+    pub fn created_by(&self) -> ::std::option::Option<&crate::ids::ContactId> {
         self.created_by.as_ref()
     }
     ///Group description
@@ -1038,7 +1040,7 @@ impl Group {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> &ChatId {
+    pub fn id(&self) -> &crate::ids::ChatId {
         self.id.as_ref().unwrap_or(&EMPTY_CHAT_ID)
     }
     ///Group invite code
@@ -1087,7 +1089,7 @@ impl Group {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn linked_parent(&self) -> ::std::option::Option<&ChatId> {
+    pub fn linked_parent(&self) -> ::std::option::Option<&crate::ids::ChatId> {
         self.linked_parent.as_ref()
     }
     ///Is chat muted
@@ -1217,7 +1219,7 @@ impl GroupApplication {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn chat_id(&self) -> ::std::option::Option<&ChatId> {
+    pub fn chat_id(&self) -> ::std::option::Option<&crate::ids::ChatId> {
         self.chat_id.as_ref()
     }
     ///Application request method
@@ -1240,7 +1242,7 @@ impl GroupApplicationChange {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn chat_id(&self) -> ::std::option::Option<&ChatId> {
+    pub fn chat_id(&self) -> ::std::option::Option<&crate::ids::ChatId> {
         self.chat_id.as_ref()
     }
     ///error details
@@ -1304,14 +1306,14 @@ impl GroupCreate {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn created_by(&self) -> ::std::option::Option<&ContactId> {
+    pub fn created_by(&self) -> ::std::option::Option<&crate::ids::ContactId> {
         self.created_by.as_ref()
     }
     /// `id`.
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> &ChatId {
+    pub fn id(&self) -> &crate::ids::ChatId {
         self.id.as_ref().unwrap_or(&EMPTY_CHAT_ID)
     }
     ///Group name
@@ -1355,7 +1357,7 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn unprocessed_participants(&self) -> &[ContactId] {
+    pub fn unprocessed_participants(&self) -> &[crate::ids::ContactId] {
         &self.unprocessed_participants
     }
 }
@@ -1371,7 +1373,7 @@ impl GroupInfoByInviteCode {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn created_by(&self) -> ::std::option::Option<&ContactId> {
+    pub fn created_by(&self) -> ::std::option::Option<&crate::ids::ContactId> {
         self.created_by.as_ref()
     }
     ///Group ephemeral timer
@@ -1385,7 +1387,7 @@ impl GroupInfoByInviteCode {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> ::std::option::Option<&ChatId> {
+    pub fn id(&self) -> ::std::option::Option<&crate::ids::ChatId> {
         self.id.as_ref()
     }
     ///Group name
@@ -1674,7 +1676,7 @@ Known values: `salmon`, `lightskyblue`, `gold`, `plum`, `silver`, `mediumturquoi
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> &LabelId {
+    pub fn id(&self) -> &crate::ids::LabelId {
         self.id.as_ref().unwrap_or(&EMPTY_LABEL_ID)
     }
     ///Label name
@@ -1715,7 +1717,7 @@ impl Limits {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn chats(&self) -> &[ChatId] {
+    pub fn chats(&self) -> &[crate::ids::ChatId] {
         &self.chats
     }
     ///Maximum number of check phone numbers
@@ -1782,7 +1784,7 @@ impl MediaFile {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> &MediaId {
+    pub fn id(&self) -> &crate::ids::MediaId {
         self.id.as_ref().unwrap_or(&EMPTY_MEDIA_ID)
     }
     ///Optional. Link to media
@@ -2287,7 +2289,7 @@ impl MessageContentAudio {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> &MediaId {
+    pub fn id(&self) -> &crate::ids::MediaId {
         self.id.as_ref().unwrap_or(&EMPTY_MEDIA_ID)
     }
     ///Optional. Link to media
@@ -2421,7 +2423,7 @@ impl MessageContentDocument {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> &MediaId {
+    pub fn id(&self) -> &crate::ids::MediaId {
         self.id.as_ref().unwrap_or(&EMPTY_MEDIA_ID)
     }
     ///Optional. Link to media
@@ -2588,7 +2590,7 @@ impl MessageContentImage {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> &MediaId {
+    pub fn id(&self) -> &crate::ids::MediaId {
         self.id.as_ref().unwrap_or(&EMPTY_MEDIA_ID)
     }
     ///Optional. Link to media
@@ -2692,7 +2694,7 @@ impl MessageContentInteractive {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> &MediaId {
+    pub fn id(&self) -> &crate::ids::MediaId {
         self.id.as_ref().unwrap_or(&EMPTY_MEDIA_ID)
     }
     ///Optional. Link to media
@@ -2757,7 +2759,7 @@ impl MessageContentLinkPreview {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn catalog_id(&self) -> ::std::option::Option<&ContactId> {
+    pub fn catalog_id(&self) -> ::std::option::Option<&crate::ids::ContactId> {
         self.catalog_id.as_ref()
     }
     ///Description of the link
@@ -2771,7 +2773,7 @@ impl MessageContentLinkPreview {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> ::std::option::Option<&MediaId> {
+    pub fn id(&self) -> ::std::option::Option<&crate::ids::MediaId> {
         self.id.as_ref()
     }
     /// `invite_code`.
@@ -2792,7 +2794,7 @@ impl MessageContentLinkPreview {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn newsletter_id(&self) -> ::std::option::Option<&NewsletterId> {
+    pub fn newsletter_id(&self) -> ::std::option::Option<&crate::ids::NewsletterId> {
         self.newsletter_id.as_ref()
     }
     ///Base64 encoded image for mini version link preview. In JPEG format
@@ -3038,7 +3040,7 @@ impl MessageContentNewsletterAdminInvite {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn newsletter_id(&self) -> &NewsletterId {
+    pub fn newsletter_id(&self) -> &crate::ids::NewsletterId {
         self.newsletter_id.as_ref().unwrap_or(&EMPTY_NEWSLETTER_ID)
     }
     ///Newsletter name
@@ -3259,7 +3261,7 @@ impl MessageContentSticker {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> &MediaId {
+    pub fn id(&self) -> &crate::ids::MediaId {
         self.id.as_ref().unwrap_or(&EMPTY_MEDIA_ID)
     }
     ///Optional. Link to media
@@ -3405,7 +3407,7 @@ impl MessageContentVideo {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> &MediaId {
+    pub fn id(&self) -> &crate::ids::MediaId {
         self.id.as_ref().unwrap_or(&EMPTY_MEDIA_ID)
     }
     ///Optional. Link to media
@@ -3956,7 +3958,7 @@ impl MessageUpdate {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> &MessageId {
+    pub fn id(&self) -> &crate::ids::MessageId {
         self.id.as_ref().unwrap_or(&EMPTY_MESSAGE_ID)
     }
     /// `trigger`.
@@ -4020,7 +4022,7 @@ impl NewGroup {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn group_id(&self) -> &GroupId {
+    pub fn group_id(&self) -> &crate::ids::GroupId {
         self.group_id.as_ref().unwrap_or(&EMPTY_GROUP_ID)
     }
 }
@@ -4078,7 +4080,7 @@ impl Newsletter {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> &ChatId {
+    pub fn id(&self) -> &crate::ids::ChatId {
         self.id.as_ref().unwrap_or(&EMPTY_CHAT_ID)
     }
     ///Newsletter invite code
@@ -4306,7 +4308,7 @@ impl Participant {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> &ContactId {
+    pub fn id(&self) -> &crate::ids::ContactId {
         self.id.as_ref().unwrap_or(&EMPTY_CONTACT_ID)
     }
     /**Participant rank
@@ -4333,14 +4335,14 @@ Known values: ``, `add`, `remove`, `promote`, `demote`, `request`, `revoke_reque
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn group_id(&self) -> &GroupId {
+    pub fn group_id(&self) -> &crate::ids::GroupId {
         self.group_id.as_ref().unwrap_or(&EMPTY_GROUP_ID)
     }
     /// `participants`.
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn participants(&self) -> &[ContactId] {
+    pub fn participants(&self) -> &[crate::ids::ContactId] {
         &self.participants
     }
 }
@@ -4370,7 +4372,7 @@ impl PollResults {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn voters(&self) -> &[ContactId] {
+    pub fn voters(&self) -> &[crate::ids::ContactId] {
         &self.voters
     }
 }
@@ -4379,7 +4381,7 @@ impl Presence {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn contact_id(&self) -> &ContactId {
+    pub fn contact_id(&self) -> &crate::ids::ContactId {
         self.contact_id.as_ref().unwrap_or(&EMPTY_CONTACT_ID)
     }
     ///Last seen timestamp
@@ -4838,7 +4840,7 @@ impl Status {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn recipient_id(&self) -> ::std::option::Option<&ChatId> {
+    pub fn recipient_id(&self) -> ::std::option::Option<&crate::ids::ChatId> {
         self.recipient_id.as_ref()
     }
     /// `status`.
@@ -4859,7 +4861,7 @@ impl Status {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn viewer_id(&self) -> ::std::option::Option<&ContactId> {
+    pub fn viewer_id(&self) -> ::std::option::Option<&crate::ids::ContactId> {
         self.viewer_id.as_ref()
     }
 }
@@ -4900,7 +4902,7 @@ impl UploadMedia {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> ::std::option::Option<&MediaId> {
+    pub fn id(&self) -> ::std::option::Option<&crate::ids::MediaId> {
         self.id.as_ref()
     }
 }
@@ -5032,7 +5034,7 @@ impl WebhookPayload {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn chats_removed(&self) -> &[ChatId] {
+    pub fn chats_removed(&self) -> &[crate::ids::ChatId] {
         &self.chats_removed
     }
     ///The chats updates array contains all chats updates that were sent to the webhook URL. Sent on event "chats.patch"
@@ -5109,7 +5111,7 @@ impl WebhookPayload {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn labels_removed(&self) -> &[LabelId] {
+    pub fn labels_removed(&self) -> &[crate::ids::LabelId] {
         &self.labels_removed
     }
     ///The messages array contains all messages that were sent to the webhook URL. Sent on event "messages.post" or "messages.put"
@@ -5123,7 +5125,7 @@ impl WebhookPayload {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn messages_removed(&self) -> &[MessageId] {
+    pub fn messages_removed(&self) -> &[crate::ids::MessageId] {
         &self.messages_removed
     }
     ///The messages removed all contains the chat ID of the chat that was cleared. Sent on event "messages.delete"

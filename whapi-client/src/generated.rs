@@ -124,7 +124,7 @@ pub mod types {
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AddContactRequest {
         pub name: ::std::string::String,
-        pub phone: ContactId,
+        pub phone: crate::ids::ContactId,
     }
     impl AddContactRequest {
         pub fn builder() -> builder::AddContactRequest {
@@ -136,7 +136,7 @@ pub mod types {
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ApplicationRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub application: ::std::option::Option<ChatId>,
+        pub application: ::std::option::Option<crate::ids::ChatId>,
     }
     impl ApplicationRequest {
         pub fn builder() -> builder::ApplicationRequest {
@@ -1039,7 +1039,7 @@ Known values: `NOT_INIT`, `INIT`, `LAUNCH`, `QR`, `AUTH`, `ERROR`, `SYNC_ERROR`.
         pub chat_pic_full: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub id: ::std::option::Option<ChatId>,
+        pub id: ::std::option::Option<crate::ids::ChatId>,
         ///Labels associated with chat
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::lenient::values")]
@@ -1095,50 +1095,6 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
     impl Chat {
         pub fn builder() -> builder::Chat {
             Default::default()
-        }
-    }
-    /**Chat ID
-
-Usually matches `^[\d-]{10,31}@[\w\.]{1,}$`; the client does not check it.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct ChatId(pub ::std::string::String);
-    impl ::std::ops::Deref for ChatId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ChatId> for ::std::string::String {
-        fn from(value: ChatId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for ChatId {
-        fn from(value: ::std::string::String) -> Self {
-            Self(value)
-        }
-    }
-    impl ::std::fmt::Display for ChatId {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
-        }
-    }
-    impl ::std::str::FromStr for ChatId {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self(value.to_string()))
         }
     }
     ///`ChatUpdate`
@@ -1506,71 +1462,27 @@ Server default: `false`.*/
             Default::default()
         }
     }
-    /**Contact ID
-
-Usually matches `^([\d]{7,15})?(@lid|@s.whatsapp.net)?$`; the client does not check it.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct ContactId(pub ::std::string::String);
-    impl ::std::ops::Deref for ContactId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContactId> for ::std::string::String {
-        fn from(value: ContactId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for ContactId {
-        fn from(value: ::std::string::String) -> Self {
-            Self(value)
-        }
-    }
-    impl ::std::fmt::Display for ContactId {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
-        }
-    }
-    impl ::std::str::FromStr for ContactId {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self(value.to_string()))
-        }
-    }
     ///`ContactIdList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ContactIdList(
         #[serde(deserialize_with = "crate::lenient::values")]
-        pub ::std::vec::Vec<ContactId>,
+        pub ::std::vec::Vec<crate::ids::ContactId>,
     );
     impl ::std::ops::Deref for ContactIdList {
-        type Target = ::std::vec::Vec<ContactId>;
-        fn deref(&self) -> &::std::vec::Vec<ContactId> {
+        type Target = ::std::vec::Vec<crate::ids::ContactId>;
+        fn deref(&self) -> &::std::vec::Vec<crate::ids::ContactId> {
             &self.0
         }
     }
-    impl ::std::convert::From<ContactIdList> for ::std::vec::Vec<ContactId> {
+    impl ::std::convert::From<ContactIdList> for ::std::vec::Vec<crate::ids::ContactId> {
         fn from(value: ContactIdList) -> Self {
             value.0
         }
     }
-    impl ::std::convert::From<::std::vec::Vec<ContactId>> for ContactIdList {
-        fn from(value: ::std::vec::Vec<ContactId>) -> Self {
+    impl ::std::convert::From<::std::vec::Vec<crate::ids::ContactId>> for ContactIdList {
+        fn from(value: ::std::vec::Vec<crate::ids::ContactId>) -> Self {
             Self(value)
         }
     }
@@ -1652,10 +1564,10 @@ Server default: `0`.*/
     pub struct CopyStories {
         ///List of contacts to send the story to
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub contacts: ::std::vec::Vec<ContactId>,
+        pub contacts: ::std::vec::Vec<crate::ids::ContactId>,
         ///List of contacts to exclude
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub exclude_contacts: ::std::vec::Vec<ContactId>,
+        pub exclude_contacts: ::std::vec::Vec<crate::ids::ContactId>,
     }
     impl CopyStories {
         pub fn builder() -> builder::CopyStories {
@@ -1786,7 +1698,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub is_hidden: ::std::option::Option<bool>,
-        pub participants: ::std::vec::Vec<ContactId>,
+        pub participants: ::std::vec::Vec<crate::ids::ContactId>,
         pub subject: ::std::string::String,
     }
     impl CreateGroupInCommunityRequest {
@@ -1798,7 +1710,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateGroupRequest {
-        pub participants: ::std::vec::Vec<ContactId>,
+        pub participants: ::std::vec::Vec<crate::ids::ContactId>,
         pub subject: ::std::string::String,
     }
     impl CreateGroupRequest {
@@ -1812,7 +1724,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     pub struct CreateLabel {
         ///Label color
         pub color: CreateLabelColor,
-        pub id: LabelId,
+        pub id: crate::ids::LabelId,
         ///Label name
         pub name: ::std::string::String,
     }
@@ -2975,7 +2887,7 @@ Known values: `USD`, `EUR`, `AED`, `AFN`, `ALL`, `AMD`, `ANG`, `AOA`, `ARS`, `AU
     pub struct EventResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub participant: ::std::option::Option<ContactId>,
+        pub participant: ::std::option::Option<crate::ids::ContactId>,
         /**Response
 
 (The spec's example was dropped: `"JOING" is not one of ["UNKNOWN","GOING","NOT_GOING"]`.)
@@ -3269,7 +3181,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         pub created_at: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub created_by: ::std::option::Option<ContactId>,
+        pub created_by: ::std::option::Option<crate::ids::ContactId>,
         ///Group description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -3288,7 +3200,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         pub ephemeral: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub id: ::std::option::Option<ChatId>,
+        pub id: ::std::option::Option<crate::ids::ChatId>,
         ///Group invite code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -3322,7 +3234,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub linked_parent: ::std::option::Option<ChatId>,
+        pub linked_parent: ::std::option::Option<crate::ids::ChatId>,
         ///Is chat muted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::bool")]
@@ -3407,7 +3319,7 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub chat_id: ::std::option::Option<ChatId>,
+        pub chat_id: ::std::option::Option<crate::ids::ChatId>,
         ///Application request method
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -3431,7 +3343,7 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub chat_id: ::std::option::Option<ChatId>,
+        pub chat_id: ::std::option::Option<crate::ids::ChatId>,
         ///error details
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -3535,10 +3447,10 @@ Server default: `0`.*/
         pub created_at: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub created_by: ::std::option::Option<ContactId>,
+        pub created_by: ::std::option::Option<crate::ids::ContactId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub id: ::std::option::Option<ChatId>,
+        pub id: ::std::option::Option<crate::ids::ChatId>,
         ///Group name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -3564,55 +3476,11 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
         ///Сontacts that could not be added to the group
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::lenient::values")]
-        pub unprocessed_participants: ::std::vec::Vec<ContactId>,
+        pub unprocessed_participants: ::std::vec::Vec<crate::ids::ContactId>,
     }
     impl GroupCreate {
         pub fn builder() -> builder::GroupCreate {
             Default::default()
-        }
-    }
-    /**Group ID
-
-Usually matches `^[\d-]{10,31}@g\.us$`; the client does not check it.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct GroupId(pub ::std::string::String);
-    impl ::std::ops::Deref for GroupId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<GroupId> for ::std::string::String {
-        fn from(value: GroupId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for GroupId {
-        fn from(value: ::std::string::String) -> Self {
-            Self(value)
-        }
-    }
-    impl ::std::fmt::Display for GroupId {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
-        }
-    }
-    impl ::std::str::FromStr for GroupId {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self(value.to_string()))
         }
     }
     ///`GroupInfoByInviteCode`
@@ -3625,14 +3493,14 @@ Usually matches `^[\d-]{10,31}@g\.us$`; the client does not check it.*/
         pub created_at: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub created_by: ::std::option::Option<ContactId>,
+        pub created_by: ::std::option::Option<crate::ids::ContactId>,
         ///Group ephemeral timer
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::float")]
         pub ephemeral: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub id: ::std::option::Option<ChatId>,
+        pub id: ::std::option::Option<crate::ids::ChatId>,
         ///Group name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -4071,7 +3939,7 @@ Known values: `salmon`, `lightskyblue`, `gold`, `plum`, `silver`, `mediumturquoi
         pub count: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub id: ::std::option::Option<LabelId>,
+        pub id: ::std::option::Option<crate::ids::LabelId>,
         ///Label name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -4096,50 +3964,6 @@ Known values: `salmon`, `lightskyblue`, `gold`, `plum`, `silver`, `mediumturquoi
     impl LabelAssociations {
         pub fn builder() -> builder::LabelAssociations {
             Default::default()
-        }
-    }
-    /**Label ID
-
-Usually matches `^([\d]{1,2})?$`; the client does not check it.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct LabelId(pub ::std::string::String);
-    impl ::std::ops::Deref for LabelId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<LabelId> for ::std::string::String {
-        fn from(value: LabelId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for LabelId {
-        fn from(value: ::std::string::String) -> Self {
-            Self(value)
-        }
-    }
-    impl ::std::fmt::Display for LabelId {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
-        }
-    }
-    impl ::std::str::FromStr for LabelId {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self(value.to_string()))
         }
     }
     ///`Labels`
@@ -4210,7 +4034,7 @@ Usually matches `^([\d]{1,2})?$`; the client does not check it.*/
         ///List of chat IDs that can be used
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::lenient::values")]
-        pub chats: ::std::vec::Vec<ChatId>,
+        pub chats: ::std::vec::Vec<crate::ids::ChatId>,
         ///Maximum number of check phone numbers
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::int")]
@@ -4233,7 +4057,7 @@ Usually matches `^([\d]{1,2})?$`; the client does not check it.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListParticipantsRequest {
-        pub participants: ::std::vec::Vec<ContactId>,
+        pub participants: ::std::vec::Vec<crate::ids::ContactId>,
     }
     impl ListParticipantsRequest {
         pub fn builder() -> builder::ListParticipantsRequest {
@@ -4276,7 +4100,7 @@ Usually matches `^([\d]{1,2})?$`; the client does not check it.*/
         pub file_size: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub id: ::std::option::Option<MediaId>,
+        pub id: ::std::option::Option<crate::ids::MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -4350,50 +4174,6 @@ Server default: `0`.*/
     impl MediaFilesList {
         pub fn builder() -> builder::MediaFilesList {
             Default::default()
-        }
-    }
-    /**Media ID
-
-Usually matches `^[a-zA-Z0-9]+-[0-9a-fA-F-]+$`; the client does not check it.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct MediaId(pub ::std::string::String);
-    impl ::std::ops::Deref for MediaId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<MediaId> for ::std::string::String {
-        fn from(value: MediaId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for MediaId {
-        fn from(value: ::std::string::String) -> Self {
-            Self(value)
-        }
-    }
-    impl ::std::fmt::Display for MediaId {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
-        }
-    }
-    impl ::std::str::FromStr for MediaId {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self(value.to_string()))
         }
     }
     ///Media message type
@@ -5099,7 +4879,7 @@ Known values: `edited`, `edit`, `delete`, `reaction`, `ephemeral`, `vote`, `comm
         pub file_size: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub id: ::std::option::Option<MediaId>,
+        pub id: ::std::option::Option<crate::ids::MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -5238,7 +5018,7 @@ Server default: `0`.*/
         pub filename: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub id: ::std::option::Option<MediaId>,
+        pub id: ::std::option::Option<crate::ids::MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -5390,7 +5170,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         pub height: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub id: ::std::option::Option<MediaId>,
+        pub id: ::std::option::Option<crate::ids::MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -5451,7 +5231,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         pub header: ::std::option::Option<MessagePropsInteractiveReceivedHeader>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub id: ::std::option::Option<MediaId>,
+        pub id: ::std::option::Option<crate::ids::MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -5495,14 +5275,14 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         pub canonical: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub catalog_id: ::std::option::Option<ContactId>,
+        pub catalog_id: ::std::option::Option<crate::ids::ContactId>,
         ///Description of the link
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub id: ::std::option::Option<MediaId>,
+        pub id: ::std::option::Option<crate::ids::MediaId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
         pub invite_code: ::std::option::Option<InviteCode>,
@@ -5512,7 +5292,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         pub link: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub newsletter_id: ::std::option::Option<NewsletterId>,
+        pub newsletter_id: ::std::option::Option<crate::ids::NewsletterId>,
         ///Base64 encoded image for mini version link preview. In JPEG format
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -5758,7 +5538,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         pub expiration: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub newsletter_id: ::std::option::Option<NewsletterId>,
+        pub newsletter_id: ::std::option::Option<crate::ids::NewsletterId>,
         ///Newsletter name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -5934,7 +5714,7 @@ Known values: `list_reply`, `buttons_reply`.*/
         pub height: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub id: ::std::option::Option<MediaId>,
+        pub id: ::std::option::Option<crate::ids::MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -6040,7 +5820,7 @@ Known values: `list_reply`, `buttons_reply`.*/
         pub height: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub id: ::std::option::Option<MediaId>,
+        pub id: ::std::option::Option<crate::ids::MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -6223,50 +6003,6 @@ Known values: `list_reply`, `buttons_reply`.*/
     impl MessageContextConversion {
         pub fn builder() -> builder::MessageContextConversion {
             Default::default()
-        }
-    }
-    /**Message ID
-
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct MessageId(pub ::std::string::String);
-    impl ::std::ops::Deref for MessageId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<MessageId> for ::std::string::String {
-        fn from(value: MessageId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for MessageId {
-        fn from(value: ::std::string::String) -> Self {
-            Self(value)
-        }
-    }
-    impl ::std::fmt::Display for MessageId {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
-        }
-    }
-    impl ::std::str::FromStr for MessageId {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self(value.to_string()))
         }
     }
     ///`MessagePollResults`
@@ -6883,7 +6619,7 @@ Known values: `text`, `image`, `video`, `gif`, `audio`, `voice`, `short`, `docum
         pub changes: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub id: ::std::option::Option<MessageId>,
+        pub id: ::std::option::Option<crate::ids::MessageId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
         pub trigger: ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
@@ -6964,7 +6700,7 @@ Server default: `0`.*/
     pub struct NewGroup {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub group_id: ::std::option::Option<GroupId>,
+        pub group_id: ::std::option::Option<crate::ids::GroupId>,
     }
     impl NewGroup {
         pub fn builder() -> builder::NewGroup {
@@ -7005,7 +6741,7 @@ Server default: `0`.*/
         pub handle: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub id: ::std::option::Option<ChatId>,
+        pub id: ::std::option::Option<crate::ids::ChatId>,
         ///Newsletter invite code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -7086,50 +6822,6 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
     impl Newsletter {
         pub fn builder() -> builder::Newsletter {
             Default::default()
-        }
-    }
-    /**Newsletter ID
-
-Usually matches `^[\d]{10,18}@newsletter$`; the client does not check it.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct NewsletterId(pub ::std::string::String);
-    impl ::std::ops::Deref for NewsletterId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<NewsletterId> for ::std::string::String {
-        fn from(value: NewsletterId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for NewsletterId {
-        fn from(value: ::std::string::String) -> Self {
-            Self(value)
-        }
-    }
-    impl ::std::fmt::Display for NewsletterId {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
-        }
-    }
-    impl ::std::str::FromStr for NewsletterId {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self(value.to_string()))
         }
     }
     /**Newsletter Invite code
@@ -7334,7 +7026,7 @@ Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
     pub struct Participant {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub id: ::std::option::Option<ContactId>,
+        pub id: ::std::option::Option<crate::ids::ContactId>,
         /**Participant rank
 
 Known values: `admin`, `member`, `creator`.*/
@@ -7359,10 +7051,10 @@ Known values: ``, `add`, `remove`, `promote`, `demote`, `request`, `revoke_reque
         pub action: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub group_id: ::std::option::Option<GroupId>,
+        pub group_id: ::std::option::Option<crate::ids::GroupId>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::lenient::values")]
-        pub participants: ::std::vec::Vec<ContactId>,
+        pub participants: ::std::vec::Vec<crate::ids::ContactId>,
     }
     impl ParticipantEvent {
         pub fn builder() -> builder::ParticipantEvent {
@@ -7374,7 +7066,7 @@ Known values: ``, `add`, `remove`, `promote`, `demote`, `request`, `revoke_reque
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Participants {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub participants: ::std::vec::Vec<ContactId>,
+        pub participants: ::std::vec::Vec<crate::ids::ContactId>,
     }
     impl Participants {
         pub fn builder() -> builder::Participants {
@@ -7619,7 +7311,7 @@ Known values: ``, `add`, `remove`, `promote`, `demote`, `request`, `revoke_reque
         ///List of users who voted for this option
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::lenient::values")]
-        pub voters: ::std::vec::Vec<ContactId>,
+        pub voters: ::std::vec::Vec<crate::ids::ContactId>,
     }
     impl PollResults {
         pub fn builder() -> builder::PollResults {
@@ -7632,7 +7324,7 @@ Known values: ``, `add`, `remove`, `promote`, `demote`, `request`, `revoke_reque
     pub struct Presence {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub contact_id: ::std::option::Option<ContactId>,
+        pub contact_id: ::std::option::Option<crate::ids::ContactId>,
         ///Last seen timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::float")]
@@ -8049,7 +7741,7 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RejectCallRequest {
         #[serde(rename = "callFrom")]
-        pub call_from: ContactId,
+        pub call_from: crate::ids::ContactId,
     }
     impl RejectCallRequest {
         pub fn builder() -> builder::RejectCallRequest {
@@ -8074,9 +7766,9 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ResponseListParticipants {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub failed: ::std::vec::Vec<ContactId>,
+        pub failed: ::std::vec::Vec<crate::ids::ContactId>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub processed: ::std::vec::Vec<ContactId>,
+        pub processed: ::std::vec::Vec<crate::ids::ContactId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
     }
@@ -9773,10 +9465,10 @@ Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
         pub caption_color: ::std::option::Option<::std::string::String>,
         ///List of contacts to send the story to
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub contacts: ::std::vec::Vec<ContactId>,
+        pub contacts: ::std::vec::Vec<crate::ids::ContactId>,
         ///List of contacts to exclude
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub exclude_contacts: ::std::vec::Vec<ContactId>,
+        pub exclude_contacts: ::std::vec::Vec<crate::ids::ContactId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub font_type: ::std::option::Option<FontType>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9824,10 +9516,10 @@ Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
         pub background_color: ::std::option::Option<::std::string::String>,
         ///List of contacts to send the story to
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub contacts: ::std::vec::Vec<ContactId>,
+        pub contacts: ::std::vec::Vec<crate::ids::ContactId>,
         ///List of contacts to exclude
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub exclude_contacts: ::std::vec::Vec<ContactId>,
+        pub exclude_contacts: ::std::vec::Vec<crate::ids::ContactId>,
         ///Height of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub height: ::std::option::Option<i32>,
@@ -9867,10 +9559,10 @@ Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
         pub caption: ::std::option::Option<::std::string::String>,
         ///List of contacts to send the story to
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub contacts: ::std::vec::Vec<ContactId>,
+        pub contacts: ::std::vec::Vec<crate::ids::ContactId>,
         ///List of contacts to exclude
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub exclude_contacts: ::std::vec::Vec<ContactId>,
+        pub exclude_contacts: ::std::vec::Vec<crate::ids::ContactId>,
         ///Height of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub height: ::std::option::Option<i32>,
@@ -9923,10 +9615,10 @@ Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
         pub caption_color: ::std::option::Option<::std::string::String>,
         ///List of contacts to send the story to
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub contacts: ::std::vec::Vec<ContactId>,
+        pub contacts: ::std::vec::Vec<crate::ids::ContactId>,
         ///List of contacts to exclude
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub exclude_contacts: ::std::vec::Vec<ContactId>,
+        pub exclude_contacts: ::std::vec::Vec<crate::ids::ContactId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub font_type: ::std::option::Option<FontType>,
     }
@@ -10307,7 +9999,7 @@ Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@((
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub recipient_id: ::std::option::Option<ChatId>,
+        pub recipient_id: ::std::option::Option<crate::ids::ChatId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
         pub status: ::std::option::Option<StatusEnum>,
@@ -10317,7 +10009,7 @@ Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@((
         pub timestamp: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub viewer_id: ::std::option::Option<ContactId>,
+        pub viewer_id: ::std::option::Option<crate::ids::ContactId>,
     }
     impl Status {
         pub fn builder() -> builder::Status {
@@ -10540,7 +10232,7 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
     pub struct UploadMedia {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
-        pub id: ::std::option::Option<MediaId>,
+        pub id: ::std::option::Option<crate::ids::MediaId>,
     }
     impl UploadMedia {
         pub fn builder() -> builder::UploadMedia {
@@ -11099,7 +10791,7 @@ Known values: `body`, `path`, `method`.*/
         ///The chats removed array contains all chats removed that were sent to the webhook URL. Sent on event "chats.delete"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::lenient::values")]
-        pub chats_removed: ::std::vec::Vec<ChatId>,
+        pub chats_removed: ::std::vec::Vec<crate::ids::ChatId>,
         ///The chats updates array contains all chats updates that were sent to the webhook URL. Sent on event "chats.patch"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::lenient::values")]
@@ -11140,7 +10832,7 @@ Known values: `body`, `path`, `method`.*/
         ///The labels removed array contains all labels removed that were sent to the webhook URL. Sent on event "labels.delete"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::lenient::values")]
-        pub labels_removed: ::std::vec::Vec<LabelId>,
+        pub labels_removed: ::std::vec::Vec<crate::ids::LabelId>,
         ///The messages array contains all messages that were sent to the webhook URL. Sent on event "messages.post" or "messages.put"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::lenient::values")]
@@ -11148,7 +10840,7 @@ Known values: `body`, `path`, `method`.*/
         ///The messages removed array contains all messages removed that were sent to the webhook URL. Sent on event "messages.delete"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::lenient::values")]
-        pub messages_removed: ::std::vec::Vec<MessageId>,
+        pub messages_removed: ::std::vec::Vec<crate::ids::MessageId>,
         ///The messages removed all contains the chat ID of the chat that was cleared. Sent on event "messages.delete"
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -11697,7 +11389,7 @@ Known values: `body`, `path`, `method`.*/
         #[derive(Clone, Debug)]
         pub struct AddContactRequest {
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
-            phone: ::std::result::Result<super::ContactId, ::std::string::String>,
+            phone: ::std::result::Result<crate::ids::ContactId, ::std::string::String>,
         }
         impl ::std::default::Default for AddContactRequest {
             fn default() -> Self {
@@ -11722,7 +11414,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ContactId>,
+                T: ::std::convert::TryInto<crate::ids::ContactId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone = value
@@ -11755,7 +11447,7 @@ Known values: `body`, `path`, `method`.*/
         #[derive(Clone, Debug)]
         pub struct ApplicationRequest {
             application: ::std::result::Result<
-                ::std::option::Option<super::ChatId>,
+                ::std::option::Option<crate::ids::ChatId>,
                 ::std::string::String,
             >,
         }
@@ -11769,7 +11461,7 @@ Known values: `body`, `path`, `method`.*/
         impl ApplicationRequest {
             pub fn application<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ChatId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ChatId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.application = value
@@ -13952,7 +13644,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<super::ChatId>,
+                ::std::option::Option<crate::ids::ChatId>,
                 ::std::string::String,
             >,
             labels: ::std::result::Result<
@@ -14065,7 +13757,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ChatId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ChatId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -15358,11 +15050,11 @@ Known values: `body`, `path`, `method`.*/
         #[derive(Clone, Debug)]
         pub struct CopyStories {
             contacts: ::std::result::Result<
-                ::std::vec::Vec<super::ContactId>,
+                ::std::vec::Vec<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             exclude_contacts: ::std::result::Result<
-                ::std::vec::Vec<super::ContactId>,
+                ::std::vec::Vec<crate::ids::ContactId>,
                 ::std::string::String,
             >,
         }
@@ -15377,7 +15069,7 @@ Known values: `body`, `path`, `method`.*/
         impl CopyStories {
             pub fn contacts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contacts = value
@@ -15389,7 +15081,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn exclude_contacts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.exclude_contacts = value
@@ -15884,7 +15576,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             participants: ::std::result::Result<
-                ::std::vec::Vec<super::ContactId>,
+                ::std::vec::Vec<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             subject: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -15913,7 +15605,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn participants<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.participants = value
@@ -15962,7 +15654,7 @@ Known values: `body`, `path`, `method`.*/
         #[derive(Clone, Debug)]
         pub struct CreateGroupRequest {
             participants: ::std::result::Result<
-                ::std::vec::Vec<super::ContactId>,
+                ::std::vec::Vec<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             subject: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -15978,7 +15670,7 @@ Known values: `body`, `path`, `method`.*/
         impl CreateGroupRequest {
             pub fn participants<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.participants = value
@@ -16023,7 +15715,7 @@ Known values: `body`, `path`, `method`.*/
         #[derive(Clone, Debug)]
         pub struct CreateLabel {
             color: ::std::result::Result<super::CreateLabelColor, ::std::string::String>,
-            id: ::std::result::Result<super::LabelId, ::std::string::String>,
+            id: ::std::result::Result<crate::ids::LabelId, ::std::string::String>,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for CreateLabel {
@@ -16050,7 +15742,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::LabelId>,
+                T: ::std::convert::TryInto<crate::ids::LabelId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -16619,7 +16311,7 @@ Known values: `body`, `path`, `method`.*/
         #[derive(Clone, Debug)]
         pub struct EventResponse {
             participant: ::std::result::Result<
-                ::std::option::Option<super::ContactId>,
+                ::std::option::Option<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             response: ::std::result::Result<
@@ -16643,7 +16335,7 @@ Known values: `body`, `path`, `method`.*/
         impl EventResponse {
             pub fn participant<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.participant = value
@@ -16785,7 +16477,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             created_by: ::std::result::Result<
-                ::std::option::Option<super::ContactId>,
+                ::std::option::Option<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             description: ::std::result::Result<
@@ -16805,7 +16497,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<super::ChatId>,
+                ::std::option::Option<crate::ids::ChatId>,
                 ::std::string::String,
             >,
             invite_code: ::std::result::Result<
@@ -16833,7 +16525,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             linked_parent: ::std::result::Result<
-                ::std::option::Option<super::ChatId>,
+                ::std::option::Option<crate::ids::ChatId>,
                 ::std::string::String,
             >,
             mute: ::std::result::Result<
@@ -17024,7 +16716,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn created_by<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_by = value
@@ -17088,7 +16780,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ChatId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ChatId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -17176,7 +16868,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn linked_parent<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ChatId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ChatId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.linked_parent = value
@@ -17485,7 +17177,7 @@ Known values: `body`, `path`, `method`.*/
         #[derive(Clone, Debug)]
         pub struct GroupApplication {
             chat_id: ::std::result::Result<
-                ::std::option::Option<super::ChatId>,
+                ::std::option::Option<crate::ids::ChatId>,
                 ::std::string::String,
             >,
             request_method: ::std::result::Result<
@@ -17509,7 +17201,7 @@ Known values: `body`, `path`, `method`.*/
         impl GroupApplication {
             pub fn chat_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ChatId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ChatId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.chat_id = value
@@ -17570,7 +17262,7 @@ Known values: `body`, `path`, `method`.*/
         #[derive(Clone, Debug)]
         pub struct GroupApplicationChange {
             chat_id: ::std::result::Result<
-                ::std::option::Option<super::ChatId>,
+                ::std::option::Option<crate::ids::ChatId>,
                 ::std::string::String,
             >,
             error: ::std::result::Result<
@@ -17594,7 +17286,7 @@ Known values: `body`, `path`, `method`.*/
         impl GroupApplicationChange {
             pub fn chat_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ChatId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ChatId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.chat_id = value
@@ -17764,11 +17456,11 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             created_by: ::std::result::Result<
-                ::std::option::Option<super::ContactId>,
+                ::std::option::Option<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<super::ChatId>,
+                ::std::option::Option<crate::ids::ChatId>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -17792,7 +17484,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             unprocessed_participants: ::std::result::Result<
-                ::std::vec::Vec<super::ContactId>,
+                ::std::vec::Vec<crate::ids::ContactId>,
                 ::std::string::String,
             >,
         }
@@ -17826,7 +17518,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn created_by<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_by = value
@@ -17838,7 +17530,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ChatId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ChatId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -17908,7 +17600,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn unprocessed_participants<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.unprocessed_participants = value
@@ -17961,7 +17653,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             created_by: ::std::result::Result<
-                ::std::option::Option<super::ContactId>,
+                ::std::option::Option<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             ephemeral: ::std::result::Result<
@@ -17969,7 +17661,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<super::ChatId>,
+                ::std::option::Option<crate::ids::ChatId>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -18018,7 +17710,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn created_by<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_by = value
@@ -18042,7 +17734,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ChatId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ChatId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -19028,7 +18720,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<super::LabelId>,
+                ::std::option::Option<crate::ids::LabelId>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -19073,7 +18765,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::LabelId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::LabelId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -19227,7 +18919,7 @@ Known values: `body`, `path`, `method`.*/
         #[derive(Clone, Debug)]
         pub struct Limits {
             chats: ::std::result::Result<
-                ::std::vec::Vec<super::ChatId>,
+                ::std::vec::Vec<crate::ids::ChatId>,
                 ::std::string::String,
             >,
             checks: ::std::result::Result<
@@ -19256,7 +18948,7 @@ Known values: `body`, `path`, `method`.*/
         impl Limits {
             pub fn chats<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ChatId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ChatId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.chats = value
@@ -19329,7 +19021,7 @@ Known values: `body`, `path`, `method`.*/
         #[derive(Clone, Debug)]
         pub struct ListParticipantsRequest {
             participants: ::std::result::Result<
-                ::std::vec::Vec<super::ContactId>,
+                ::std::vec::Vec<crate::ids::ContactId>,
                 ::std::string::String,
             >,
         }
@@ -19343,7 +19035,7 @@ Known values: `body`, `path`, `method`.*/
         impl ListParticipantsRequest {
             pub fn participants<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.participants = value
@@ -19465,7 +19157,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<super::MediaId>,
+                ::std::option::Option<crate::ids::MediaId>,
                 ::std::string::String,
             >,
             link: ::std::result::Result<
@@ -19525,7 +19217,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::MediaId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::MediaId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -21139,7 +20831,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<super::MediaId>,
+                ::std::option::Option<crate::ids::MediaId>,
                 ::std::string::String,
             >,
             link: ::std::result::Result<
@@ -21219,7 +20911,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::MediaId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::MediaId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -21600,7 +21292,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<super::MediaId>,
+                ::std::option::Option<crate::ids::MediaId>,
                 ::std::string::String,
             >,
             link: ::std::result::Result<
@@ -21714,7 +21406,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::MediaId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::MediaId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -22268,7 +21960,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<super::MediaId>,
+                ::std::option::Option<crate::ids::MediaId>,
                 ::std::string::String,
             >,
             link: ::std::result::Result<
@@ -22382,7 +22074,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::MediaId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::MediaId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -22544,7 +22236,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<super::MediaId>,
+                ::std::option::Option<crate::ids::MediaId>,
                 ::std::string::String,
             >,
             link: ::std::result::Result<
@@ -22674,7 +22366,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::MediaId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::MediaId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -22811,7 +22503,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             catalog_id: ::std::result::Result<
-                ::std::option::Option<super::ContactId>,
+                ::std::option::Option<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             description: ::std::result::Result<
@@ -22819,7 +22511,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<super::MediaId>,
+                ::std::option::Option<crate::ids::MediaId>,
                 ::std::string::String,
             >,
             invite_code: ::std::result::Result<
@@ -22831,7 +22523,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             newsletter_id: ::std::result::Result<
-                ::std::option::Option<super::NewsletterId>,
+                ::std::option::Option<crate::ids::NewsletterId>,
                 ::std::string::String,
             >,
             preview: ::std::result::Result<
@@ -22901,7 +22593,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn catalog_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.catalog_id = value
@@ -22925,7 +22617,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::MediaId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::MediaId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -22959,7 +22651,9 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn newsletter_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::NewsletterId>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::ids::NewsletterId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.newsletter_id = value
@@ -24046,7 +23740,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             newsletter_id: ::std::result::Result<
-                ::std::option::Option<super::NewsletterId>,
+                ::std::option::Option<crate::ids::NewsletterId>,
                 ::std::string::String,
             >,
             newsletter_name: ::std::result::Result<
@@ -24096,7 +23790,9 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn newsletter_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::NewsletterId>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::ids::NewsletterId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.newsletter_id = value
@@ -24731,7 +24427,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<super::MediaId>,
+                ::std::option::Option<crate::ids::MediaId>,
                 ::std::string::String,
             >,
             link: ::std::result::Result<
@@ -24832,7 +24528,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::MediaId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::MediaId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -25158,7 +24854,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<super::MediaId>,
+                ::std::option::Option<crate::ids::MediaId>,
                 ::std::string::String,
             >,
             link: ::std::result::Result<
@@ -25290,7 +24986,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::MediaId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::MediaId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -28158,7 +27854,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<super::MessageId>,
+                ::std::option::Option<crate::ids::MessageId>,
                 ::std::string::String,
             >,
             trigger: ::std::result::Result<
@@ -28220,7 +27916,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::MessageId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::MessageId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -28411,7 +28107,7 @@ Known values: `body`, `path`, `method`.*/
         #[derive(Clone, Debug)]
         pub struct NewGroup {
             group_id: ::std::result::Result<
-                ::std::option::Option<super::GroupId>,
+                ::std::option::Option<crate::ids::GroupId>,
                 ::std::string::String,
             >,
         }
@@ -28425,7 +28121,7 @@ Known values: `body`, `path`, `method`.*/
         impl NewGroup {
             pub fn group_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::GroupId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::GroupId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.group_id = value
@@ -28482,7 +28178,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<super::ChatId>,
+                ::std::option::Option<crate::ids::ChatId>,
                 ::std::string::String,
             >,
             invite_code: ::std::result::Result<
@@ -28679,7 +28375,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ChatId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ChatId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -29290,7 +28986,7 @@ Known values: `body`, `path`, `method`.*/
         #[derive(Clone, Debug)]
         pub struct Participant {
             id: ::std::result::Result<
-                ::std::option::Option<super::ContactId>,
+                ::std::option::Option<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             rank: ::std::result::Result<
@@ -29309,7 +29005,7 @@ Known values: `body`, `path`, `method`.*/
         impl Participant {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -29356,11 +29052,11 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             group_id: ::std::result::Result<
-                ::std::option::Option<super::GroupId>,
+                ::std::option::Option<crate::ids::GroupId>,
                 ::std::string::String,
             >,
             participants: ::std::result::Result<
-                ::std::vec::Vec<super::ContactId>,
+                ::std::vec::Vec<crate::ids::ContactId>,
                 ::std::string::String,
             >,
         }
@@ -29388,7 +29084,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn group_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::GroupId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::GroupId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.group_id = value
@@ -29400,7 +29096,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn participants<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.participants = value
@@ -29435,7 +29131,7 @@ Known values: `body`, `path`, `method`.*/
         #[derive(Clone, Debug)]
         pub struct Participants {
             participants: ::std::result::Result<
-                ::std::vec::Vec<super::ContactId>,
+                ::std::vec::Vec<crate::ids::ContactId>,
                 ::std::string::String,
             >,
         }
@@ -29449,7 +29145,7 @@ Known values: `body`, `path`, `method`.*/
         impl Participants {
             pub fn participants<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.participants = value
@@ -29637,7 +29333,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             voters: ::std::result::Result<
-                ::std::vec::Vec<super::ContactId>,
+                ::std::vec::Vec<crate::ids::ContactId>,
                 ::std::string::String,
             >,
         }
@@ -29688,7 +29384,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn voters<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.voters = value
@@ -29725,7 +29421,7 @@ Known values: `body`, `path`, `method`.*/
         #[derive(Clone, Debug)]
         pub struct Presence {
             contact_id: ::std::result::Result<
-                ::std::option::Option<super::ContactId>,
+                ::std::option::Option<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             last_seen: ::std::result::Result<
@@ -29749,7 +29445,7 @@ Known values: `body`, `path`, `method`.*/
         impl Presence {
             pub fn contact_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contact_id = value
@@ -31047,7 +30743,10 @@ Known values: `body`, `path`, `method`.*/
         }
         #[derive(Clone, Debug)]
         pub struct RejectCallRequest {
-            call_from: ::std::result::Result<super::ContactId, ::std::string::String>,
+            call_from: ::std::result::Result<
+                crate::ids::ContactId,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for RejectCallRequest {
             fn default() -> Self {
@@ -31059,7 +30758,7 @@ Known values: `body`, `path`, `method`.*/
         impl RejectCallRequest {
             pub fn call_from<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ContactId>,
+                T: ::std::convert::TryInto<crate::ids::ContactId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.call_from = value
@@ -31131,11 +30830,11 @@ Known values: `body`, `path`, `method`.*/
         #[derive(Clone, Debug)]
         pub struct ResponseListParticipants {
             failed: ::std::result::Result<
-                ::std::vec::Vec<super::ContactId>,
+                ::std::vec::Vec<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             processed: ::std::result::Result<
-                ::std::vec::Vec<super::ContactId>,
+                ::std::vec::Vec<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             success: ::std::result::Result<
@@ -31155,7 +30854,7 @@ Known values: `body`, `path`, `method`.*/
         impl ResponseListParticipants {
             pub fn failed<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.failed = value
@@ -31167,7 +30866,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn processed<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.processed = value
@@ -36069,11 +35768,11 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             contacts: ::std::result::Result<
-                ::std::vec::Vec<super::ContactId>,
+                ::std::vec::Vec<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             exclude_contacts: ::std::result::Result<
-                ::std::vec::Vec<super::ContactId>,
+                ::std::vec::Vec<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             font_type: ::std::result::Result<
@@ -36174,7 +35873,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn contacts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contacts = value
@@ -36186,7 +35885,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn exclude_contacts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.exclude_contacts = value
@@ -36357,11 +36056,11 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             contacts: ::std::result::Result<
-                ::std::vec::Vec<super::ContactId>,
+                ::std::vec::Vec<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             exclude_contacts: ::std::result::Result<
-                ::std::vec::Vec<super::ContactId>,
+                ::std::vec::Vec<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             height: ::std::result::Result<
@@ -36423,7 +36122,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn contacts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contacts = value
@@ -36435,7 +36134,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn exclude_contacts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.exclude_contacts = value
@@ -36574,11 +36273,11 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             contacts: ::std::result::Result<
-                ::std::vec::Vec<super::ContactId>,
+                ::std::vec::Vec<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             exclude_contacts: ::std::result::Result<
-                ::std::vec::Vec<super::ContactId>,
+                ::std::vec::Vec<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             height: ::std::result::Result<
@@ -36638,7 +36337,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn contacts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contacts = value
@@ -36650,7 +36349,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn exclude_contacts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.exclude_contacts = value
@@ -36794,11 +36493,11 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             contacts: ::std::result::Result<
-                ::std::vec::Vec<super::ContactId>,
+                ::std::vec::Vec<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             exclude_contacts: ::std::result::Result<
-                ::std::vec::Vec<super::ContactId>,
+                ::std::vec::Vec<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             font_type: ::std::result::Result<
@@ -36859,7 +36558,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn contacts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contacts = value
@@ -36871,7 +36570,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn exclude_contacts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.exclude_contacts = value
@@ -38236,7 +37935,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             recipient_id: ::std::result::Result<
-                ::std::option::Option<super::ChatId>,
+                ::std::option::Option<crate::ids::ChatId>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -38248,7 +37947,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             viewer_id: ::std::result::Result<
-                ::std::option::Option<super::ContactId>,
+                ::std::option::Option<crate::ids::ContactId>,
                 ::std::string::String,
             >,
         }
@@ -38302,7 +38001,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn recipient_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ChatId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ChatId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.recipient_id = value
@@ -38338,7 +38037,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn viewer_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ContactId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.viewer_id = value
@@ -38701,7 +38400,7 @@ Known values: `body`, `path`, `method`.*/
         #[derive(Clone, Debug)]
         pub struct UploadMedia {
             id: ::std::result::Result<
-                ::std::option::Option<super::MediaId>,
+                ::std::option::Option<crate::ids::MediaId>,
                 ::std::string::String,
             >,
         }
@@ -38713,7 +38412,7 @@ Known values: `body`, `path`, `method`.*/
         impl UploadMedia {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::MediaId>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::MediaId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -39535,7 +39234,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             chats_removed: ::std::result::Result<
-                ::std::vec::Vec<super::ChatId>,
+                ::std::vec::Vec<crate::ids::ChatId>,
                 ::std::string::String,
             >,
             chats_updates: ::std::result::Result<
@@ -39579,7 +39278,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             labels_removed: ::std::result::Result<
-                ::std::vec::Vec<super::LabelId>,
+                ::std::vec::Vec<crate::ids::LabelId>,
                 ::std::string::String,
             >,
             messages: ::std::result::Result<
@@ -39587,7 +39286,7 @@ Known values: `body`, `path`, `method`.*/
                 ::std::string::String,
             >,
             messages_removed: ::std::result::Result<
-                ::std::vec::Vec<super::MessageId>,
+                ::std::vec::Vec<crate::ids::MessageId>,
                 ::std::string::String,
             >,
             messages_removed_all: ::std::result::Result<
@@ -39683,7 +39382,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn chats_removed<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ChatId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ChatId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.chats_removed = value
@@ -39821,7 +39520,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn labels_removed<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::LabelId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::LabelId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.labels_removed = value
@@ -39849,7 +39548,7 @@ Known values: `body`, `path`, `method`.*/
             }
             pub fn messages_removed<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::MessageId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::MessageId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.messages_removed = value
@@ -44279,7 +43978,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct LoginUserViaAuthCode<'a> {
         client: &'a super::Client,
-        phone_number: Result<types::ContactId, String>,
+        phone_number: Result<crate::ids::ContactId, String>,
     }
     impl<'a> LoginUserViaAuthCode<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -44290,12 +43989,13 @@ pub mod builder {
         }
         pub fn phone_number<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ContactId>,
+            V: std::convert::TryInto<crate::ids::ContactId>,
         {
             self.phone_number = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ContactId` for phone_number failed".to_string()
+                    "conversion to `crate :: ids :: ContactId` for phone_number failed"
+                        .to_string()
                 });
             self
         }
@@ -44624,7 +44324,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetMessages<'a> {
         client: &'a super::Client,
-        author: Result<Option<types::ContactId>, String>,
+        author: Result<Option<crate::ids::ContactId>, String>,
         count: Result<Option<::std::num::NonZeroU64>, String>,
         from_me: Result<Option<bool>, String>,
         normal_types: Result<Option<bool>, String>,
@@ -44649,12 +44349,15 @@ pub mod builder {
         }
         pub fn author<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ContactId>,
+            V: std::convert::TryInto<crate::ids::ContactId>,
         {
             self.author = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `ContactId` for author failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: ContactId` for author failed"
+                        .to_string()
+                });
             self
         }
         pub fn count<V>(mut self, value: V) -> Self
@@ -44855,8 +44558,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetMessagesByChatId<'a> {
         client: &'a super::Client,
-        chat_id: Result<types::ChatId, String>,
-        author: Result<Option<types::ContactId>, String>,
+        chat_id: Result<crate::ids::ChatId, String>,
+        author: Result<Option<crate::ids::ContactId>, String>,
         count: Result<Option<::std::num::NonZeroU64>, String>,
         from_me: Result<Option<bool>, String>,
         normal_types: Result<Option<bool>, String>,
@@ -44882,21 +44585,27 @@ pub mod builder {
         }
         pub fn chat_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ChatId>,
+            V: std::convert::TryInto<crate::ids::ChatId>,
         {
             self.chat_id = value
                 .try_into()
-                .map_err(|_| "conversion to `ChatId` for chat_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: ChatId` for chat_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn author<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ContactId>,
+            V: std::convert::TryInto<crate::ids::ContactId>,
         {
             self.author = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `ContactId` for author failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: ContactId` for author failed"
+                        .to_string()
+                });
             self
         }
         pub fn count<V>(mut self, value: V) -> Self
@@ -47248,7 +46957,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetMessage<'a> {
         client: &'a super::Client,
-        message_id: Result<types::MessageId, String>,
+        message_id: Result<crate::ids::MessageId, String>,
         resync: Result<Option<bool>, String>,
     }
     impl<'a> GetMessage<'a> {
@@ -47261,12 +46970,13 @@ pub mod builder {
         }
         pub fn message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::MessageId>,
+            V: std::convert::TryInto<crate::ids::MessageId>,
         {
             self.message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `MessageId` for message_id failed".to_string()
+                    "conversion to `crate :: ids :: MessageId` for message_id failed"
+                        .to_string()
                 });
             self
         }
@@ -47342,7 +47052,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct MarkMessageAsRead<'a> {
         client: &'a super::Client,
-        message_id: Result<types::MessageId, String>,
+        message_id: Result<crate::ids::MessageId, String>,
     }
     impl<'a> MarkMessageAsRead<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -47353,12 +47063,13 @@ pub mod builder {
         }
         pub fn message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::MessageId>,
+            V: std::convert::TryInto<crate::ids::MessageId>,
         {
             self.message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `MessageId` for message_id failed".to_string()
+                    "conversion to `crate :: ids :: MessageId` for message_id failed"
+                        .to_string()
                 });
             self
         }
@@ -47415,7 +47126,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ForwardMessage<'a> {
         client: &'a super::Client,
-        message_id: Result<types::MessageId, String>,
+        message_id: Result<crate::ids::MessageId, String>,
         body: Result<types::builder::ForwardMessage, String>,
     }
     impl<'a> ForwardMessage<'a> {
@@ -47428,12 +47139,13 @@ pub mod builder {
         }
         pub fn message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::MessageId>,
+            V: std::convert::TryInto<crate::ids::MessageId>,
         {
             self.message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `MessageId` for message_id failed".to_string()
+                    "conversion to `crate :: ids :: MessageId` for message_id failed"
+                        .to_string()
                 });
             self
         }
@@ -47518,7 +47230,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct DeleteMessage<'a> {
         client: &'a super::Client,
-        message_id: Result<types::MessageId, String>,
+        message_id: Result<crate::ids::MessageId, String>,
     }
     impl<'a> DeleteMessage<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -47529,12 +47241,13 @@ pub mod builder {
         }
         pub fn message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::MessageId>,
+            V: std::convert::TryInto<crate::ids::MessageId>,
         {
             self.message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `MessageId` for message_id failed".to_string()
+                    "conversion to `crate :: ids :: MessageId` for message_id failed"
+                        .to_string()
                 });
             self
         }
@@ -47591,7 +47304,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ReactToMessage<'a> {
         client: &'a super::Client,
-        message_id: Result<types::MessageId, String>,
+        message_id: Result<crate::ids::MessageId, String>,
         body: Result<types::builder::ReactToMessage, String>,
     }
     impl<'a> ReactToMessage<'a> {
@@ -47604,12 +47317,13 @@ pub mod builder {
         }
         pub fn message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::MessageId>,
+            V: std::convert::TryInto<crate::ids::MessageId>,
         {
             self.message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `MessageId` for message_id failed".to_string()
+                    "conversion to `crate :: ids :: MessageId` for message_id failed"
+                        .to_string()
                 });
             self
         }
@@ -47697,7 +47411,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct RemoveReactFromMessage<'a> {
         client: &'a super::Client,
-        message_id: Result<types::MessageId, String>,
+        message_id: Result<crate::ids::MessageId, String>,
     }
     impl<'a> RemoveReactFromMessage<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -47708,12 +47422,13 @@ pub mod builder {
         }
         pub fn message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::MessageId>,
+            V: std::convert::TryInto<crate::ids::MessageId>,
         {
             self.message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `MessageId` for message_id failed".to_string()
+                    "conversion to `crate :: ids :: MessageId` for message_id failed"
+                        .to_string()
                 });
             self
         }
@@ -47771,7 +47486,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct StarMessage<'a> {
         client: &'a super::Client,
-        message_id: Result<types::MessageId, String>,
+        message_id: Result<crate::ids::MessageId, String>,
         body: Result<types::builder::Star, String>,
     }
     impl<'a> StarMessage<'a> {
@@ -47784,12 +47499,13 @@ pub mod builder {
         }
         pub fn message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::MessageId>,
+            V: std::convert::TryInto<crate::ids::MessageId>,
         {
             self.message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `MessageId` for message_id failed".to_string()
+                    "conversion to `crate :: ids :: MessageId` for message_id failed"
+                        .to_string()
                 });
             self
         }
@@ -47869,7 +47585,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct PinMessage<'a> {
         client: &'a super::Client,
-        message_id: Result<types::MessageId, String>,
+        message_id: Result<crate::ids::MessageId, String>,
         body: Result<types::builder::Pin, String>,
     }
     impl<'a> PinMessage<'a> {
@@ -47882,12 +47598,13 @@ pub mod builder {
         }
         pub fn message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::MessageId>,
+            V: std::convert::TryInto<crate::ids::MessageId>,
         {
             self.message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `MessageId` for message_id failed".to_string()
+                    "conversion to `crate :: ids :: MessageId` for message_id failed"
+                        .to_string()
                 });
             self
         }
@@ -47967,7 +47684,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct UnpinMessage<'a> {
         client: &'a super::Client,
-        message_id: Result<types::MessageId, String>,
+        message_id: Result<crate::ids::MessageId, String>,
     }
     impl<'a> UnpinMessage<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -47978,12 +47695,13 @@ pub mod builder {
         }
         pub fn message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::MessageId>,
+            V: std::convert::TryInto<crate::ids::MessageId>,
         {
             self.message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `MessageId` for message_id failed".to_string()
+                    "conversion to `crate :: ids :: MessageId` for message_id failed"
+                        .to_string()
                 });
             self
         }
@@ -48137,7 +47855,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetChat<'a> {
         client: &'a super::Client,
-        chat_id: Result<types::ChatId, String>,
+        chat_id: Result<crate::ids::ChatId, String>,
     }
     impl<'a> GetChat<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -48148,11 +47866,14 @@ pub mod builder {
         }
         pub fn chat_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ChatId>,
+            V: std::convert::TryInto<crate::ids::ChatId>,
         {
             self.chat_id = value
                 .try_into()
-                .map_err(|_| "conversion to `ChatId` for chat_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: ChatId` for chat_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/chats/{ChatID}`
@@ -48206,7 +47927,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ArchiveChat<'a> {
         client: &'a super::Client,
-        chat_id: Result<types::ChatId, String>,
+        chat_id: Result<crate::ids::ChatId, String>,
         body: Result<types::builder::ArchiveChatRequest, String>,
     }
     impl<'a> ArchiveChat<'a> {
@@ -48219,11 +47940,14 @@ pub mod builder {
         }
         pub fn chat_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ChatId>,
+            V: std::convert::TryInto<crate::ids::ChatId>,
         {
             self.chat_id = value
                 .try_into()
-                .map_err(|_| "conversion to `ChatId` for chat_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: ChatId` for chat_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -48309,7 +48033,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct DeleteChat<'a> {
         client: &'a super::Client,
-        chat_id: Result<types::ChatId, String>,
+        chat_id: Result<crate::ids::ChatId, String>,
     }
     impl<'a> DeleteChat<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -48320,11 +48044,14 @@ pub mod builder {
         }
         pub fn chat_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ChatId>,
+            V: std::convert::TryInto<crate::ids::ChatId>,
         {
             self.chat_id = value
                 .try_into()
-                .map_err(|_| "conversion to `ChatId` for chat_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: ChatId` for chat_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `DELETE` request to `/chats/{ChatID}`
@@ -48380,7 +48107,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct PatchChat<'a> {
         client: &'a super::Client,
-        chat_id: Result<types::ChatId, String>,
+        chat_id: Result<crate::ids::ChatId, String>,
         body: Result<types::builder::PatchChatRequest, String>,
     }
     impl<'a> PatchChat<'a> {
@@ -48393,11 +48120,14 @@ pub mod builder {
         }
         pub fn chat_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ChatId>,
+            V: std::convert::TryInto<crate::ids::ChatId>,
         {
             self.chat_id = value
                 .try_into()
-                .map_err(|_| "conversion to `ChatId` for chat_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: ChatId` for chat_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -48751,7 +48481,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetContact<'a> {
         client: &'a super::Client,
-        contact_id: Result<types::ContactId, String>,
+        contact_id: Result<crate::ids::ContactId, String>,
     }
     impl<'a> GetContact<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -48762,12 +48492,13 @@ pub mod builder {
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ContactId>,
+            V: std::convert::TryInto<crate::ids::ContactId>,
         {
             self.contact_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ContactId` for contact_id failed".to_string()
+                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
+                        .to_string()
                 });
             self
         }
@@ -48822,7 +48553,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct SendContact<'a> {
         client: &'a super::Client,
-        contact_id: Result<types::ContactId, String>,
+        contact_id: Result<crate::ids::ContactId, String>,
         body: Result<types::builder::SenderContactFromPhonebook, String>,
     }
     impl<'a> SendContact<'a> {
@@ -48835,12 +48566,13 @@ pub mod builder {
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ContactId>,
+            V: std::convert::TryInto<crate::ids::ContactId>,
         {
             self.contact_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ContactId` for contact_id failed".to_string()
+                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
+                        .to_string()
                 });
             self
         }
@@ -48929,7 +48661,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct DeleteContact<'a> {
         client: &'a super::Client,
-        contact_id: Result<types::ContactId, String>,
+        contact_id: Result<crate::ids::ContactId, String>,
     }
     impl<'a> DeleteContact<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -48940,12 +48672,13 @@ pub mod builder {
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ContactId>,
+            V: std::convert::TryInto<crate::ids::ContactId>,
         {
             self.contact_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ContactId` for contact_id failed".to_string()
+                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
+                        .to_string()
                 });
             self
         }
@@ -49002,7 +48735,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CheckExist<'a> {
         client: &'a super::Client,
-        contact_id: Result<types::ContactId, String>,
+        contact_id: Result<crate::ids::ContactId, String>,
     }
     impl<'a> CheckExist<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -49013,12 +48746,13 @@ pub mod builder {
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ContactId>,
+            V: std::convert::TryInto<crate::ids::ContactId>,
         {
             self.contact_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ContactId` for contact_id failed".to_string()
+                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
+                        .to_string()
                 });
             self
         }
@@ -49065,7 +48799,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct EditContact<'a> {
         client: &'a super::Client,
-        contact_id: Result<types::ContactId, String>,
+        contact_id: Result<crate::ids::ContactId, String>,
         body: Result<types::builder::EditContactRequest, String>,
     }
     impl<'a> EditContact<'a> {
@@ -49078,12 +48812,13 @@ pub mod builder {
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ContactId>,
+            V: std::convert::TryInto<crate::ids::ContactId>,
         {
             self.contact_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ContactId` for contact_id failed".to_string()
+                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
+                        .to_string()
                 });
             self
         }
@@ -49168,7 +48903,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetContactProfile<'a> {
         client: &'a super::Client,
-        contact_id: Result<types::ContactId, String>,
+        contact_id: Result<crate::ids::ContactId, String>,
     }
     impl<'a> GetContactProfile<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -49179,12 +48914,13 @@ pub mod builder {
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ContactId>,
+            V: std::convert::TryInto<crate::ids::ContactId>,
         {
             self.contact_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ContactId` for contact_id failed".to_string()
+                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
+                        .to_string()
                 });
             self
         }
@@ -49313,7 +49049,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetLidById<'a> {
         client: &'a super::Client,
-        contact_id: Result<types::ContactId, String>,
+        contact_id: Result<crate::ids::ContactId, String>,
     }
     impl<'a> GetLidById<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -49324,12 +49060,13 @@ pub mod builder {
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ContactId>,
+            V: std::convert::TryInto<crate::ids::ContactId>,
         {
             self.contact_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ContactId` for contact_id failed".to_string()
+                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
+                        .to_string()
                 });
             self
         }
@@ -49984,7 +49721,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetGroup<'a> {
         client: &'a super::Client,
-        group_id: Result<types::GroupId, String>,
+        group_id: Result<crate::ids::GroupId, String>,
     }
     impl<'a> GetGroup<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -49995,11 +49732,14 @@ pub mod builder {
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: GroupId` for group_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/groups/{GroupID}`
@@ -50053,7 +49793,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct UpdateGroupInfo<'a> {
         client: &'a super::Client,
-        group_id: Result<types::GroupId, String>,
+        group_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::UpdateGroupInfoRequest, String>,
     }
     impl<'a> UpdateGroupInfo<'a> {
@@ -50066,11 +49806,14 @@ pub mod builder {
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: GroupId` for group_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -50158,7 +49901,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct LeaveGroup<'a> {
         client: &'a super::Client,
-        group_id: Result<types::GroupId, String>,
+        group_id: Result<crate::ids::GroupId, String>,
     }
     impl<'a> LeaveGroup<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -50169,11 +49912,14 @@ pub mod builder {
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: GroupId` for group_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `DELETE` request to `/groups/{GroupID}`
@@ -50229,7 +49975,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct UpdateGroupSetting<'a> {
         client: &'a super::Client,
-        group_id: Result<types::GroupId, String>,
+        group_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::UpdateGroupSettingRequest, String>,
     }
     impl<'a> UpdateGroupSetting<'a> {
@@ -50242,11 +49988,14 @@ pub mod builder {
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: GroupId` for group_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -50336,7 +50085,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetGroupInvite<'a> {
         client: &'a super::Client,
-        group_id: Result<types::GroupId, String>,
+        group_id: Result<crate::ids::GroupId, String>,
     }
     impl<'a> GetGroupInvite<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -50347,11 +50096,14 @@ pub mod builder {
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: GroupId` for group_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/groups/{GroupID}/invite`
@@ -50408,7 +50160,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct RevokeGroupInvite<'a> {
         client: &'a super::Client,
-        group_id: Result<types::GroupId, String>,
+        group_id: Result<crate::ids::GroupId, String>,
     }
     impl<'a> RevokeGroupInvite<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -50419,11 +50171,14 @@ pub mod builder {
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: GroupId` for group_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `DELETE` request to `/groups/{GroupID}/invite`
@@ -50480,7 +50235,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct AddGroupParticipant<'a> {
         client: &'a super::Client,
-        group_id: Result<types::GroupId, String>,
+        group_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::ListParticipantsRequest, String>,
     }
     impl<'a> AddGroupParticipant<'a> {
@@ -50493,11 +50248,14 @@ pub mod builder {
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: GroupId` for group_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -50587,7 +50345,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct RemoveGroupParticipant<'a> {
         client: &'a super::Client,
-        group_id: Result<types::GroupId, String>,
+        group_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::ListParticipantsRequest, String>,
     }
     impl<'a> RemoveGroupParticipant<'a> {
@@ -50600,11 +50358,14 @@ pub mod builder {
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: GroupId` for group_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -50694,7 +50455,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetGroupIcon<'a> {
         client: &'a super::Client,
-        group_id: Result<types::GroupId, String>,
+        group_id: Result<crate::ids::GroupId, String>,
     }
     impl<'a> GetGroupIcon<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -50705,11 +50466,14 @@ pub mod builder {
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: GroupId` for group_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/groups/{GroupID}/icon`
@@ -50757,7 +50521,7 @@ pub mod builder {
     #[derive(Debug)]
     pub struct SetGroupIcon<'a> {
         client: &'a super::Client,
-        group_id: Result<types::GroupId, String>,
+        group_id: Result<crate::ids::GroupId, String>,
         body: Result<reqwest::Body, String>,
     }
     impl<'a> SetGroupIcon<'a> {
@@ -50770,11 +50534,14 @@ pub mod builder {
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: GroupId` for group_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<B>(mut self, value: B) -> Self
@@ -50845,7 +50612,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct DeleteGroupIcon<'a> {
         client: &'a super::Client,
-        group_id: Result<types::GroupId, String>,
+        group_id: Result<crate::ids::GroupId, String>,
     }
     impl<'a> DeleteGroupIcon<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -50856,11 +50623,14 @@ pub mod builder {
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: GroupId` for group_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `DELETE` request to `/groups/{GroupID}/icon`
@@ -50917,7 +50687,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct DemoteGroupAdmin<'a> {
         client: &'a super::Client,
-        group_id: Result<types::GroupId, String>,
+        group_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::ListParticipantsRequest, String>,
     }
     impl<'a> DemoteGroupAdmin<'a> {
@@ -50930,11 +50700,14 @@ pub mod builder {
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: GroupId` for group_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -51024,7 +50797,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct PromoteToGroupAdmin<'a> {
         client: &'a super::Client,
-        group_id: Result<types::GroupId, String>,
+        group_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::ListParticipantsRequest, String>,
     }
     impl<'a> PromoteToGroupAdmin<'a> {
@@ -51037,11 +50810,14 @@ pub mod builder {
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: GroupId` for group_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -51310,7 +51086,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetGroupApplicationsList<'a> {
         client: &'a super::Client,
-        group_id: Result<types::GroupId, String>,
+        group_id: Result<crate::ids::GroupId, String>,
         count: Result<Option<::std::num::NonZeroU64>, String>,
         offset: Result<Option<i64>, String>,
     }
@@ -51325,11 +51101,14 @@ pub mod builder {
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: GroupId` for group_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn count<V>(mut self, value: V) -> Self
@@ -51426,7 +51205,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ApproveGroupApplicationsList<'a> {
         client: &'a super::Client,
-        group_id: Result<types::GroupId, String>,
+        group_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::ApplicationRequest, String>,
     }
     impl<'a> ApproveGroupApplicationsList<'a> {
@@ -51439,11 +51218,14 @@ pub mod builder {
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: GroupId` for group_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -51530,7 +51312,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct RejectGroupApplicationsList<'a> {
         client: &'a super::Client,
-        group_id: Result<types::GroupId, String>,
+        group_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::ApplicationRequest, String>,
     }
     impl<'a> RejectGroupApplicationsList<'a> {
@@ -51543,11 +51325,14 @@ pub mod builder {
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: GroupId` for group_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -51634,7 +51419,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetStories<'a> {
         client: &'a super::Client,
-        author: Result<Option<types::ContactId>, String>,
+        author: Result<Option<crate::ids::ContactId>, String>,
         count: Result<Option<::std::num::NonZeroU64>, String>,
         from_me: Result<Option<bool>, String>,
         normal_types: Result<Option<bool>, String>,
@@ -51657,12 +51442,15 @@ pub mod builder {
         }
         pub fn author<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ContactId>,
+            V: std::convert::TryInto<crate::ids::ContactId>,
         {
             self.author = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `ContactId` for author failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: ContactId` for author failed"
+                        .to_string()
+                });
             self
         }
         pub fn count<V>(mut self, value: V) -> Self
@@ -52179,7 +51967,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetStory<'a> {
         client: &'a super::Client,
-        message_id: Result<types::MessageId, String>,
+        message_id: Result<crate::ids::MessageId, String>,
     }
     impl<'a> GetStory<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -52190,12 +51978,13 @@ pub mod builder {
         }
         pub fn message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::MessageId>,
+            V: std::convert::TryInto<crate::ids::MessageId>,
         {
             self.message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `MessageId` for message_id failed".to_string()
+                    "conversion to `crate :: ids :: MessageId` for message_id failed"
+                        .to_string()
                 });
             self
         }
@@ -52252,7 +52041,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CopyStory<'a> {
         client: &'a super::Client,
-        message_id: Result<types::MessageId, String>,
+        message_id: Result<crate::ids::MessageId, String>,
         body: Result<types::builder::CopyStories, String>,
     }
     impl<'a> CopyStory<'a> {
@@ -52265,12 +52054,13 @@ pub mod builder {
         }
         pub fn message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::MessageId>,
+            V: std::convert::TryInto<crate::ids::MessageId>,
         {
             self.message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `MessageId` for message_id failed".to_string()
+                    "conversion to `crate :: ids :: MessageId` for message_id failed"
+                        .to_string()
                 });
             self
         }
@@ -52353,7 +52143,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetMessageViewStatuses<'a> {
         client: &'a super::Client,
-        message_id: Result<types::MessageId, String>,
+        message_id: Result<crate::ids::MessageId, String>,
     }
     impl<'a> GetMessageViewStatuses<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -52364,12 +52154,13 @@ pub mod builder {
         }
         pub fn message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::MessageId>,
+            V: std::convert::TryInto<crate::ids::MessageId>,
         {
             self.message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `MessageId` for message_id failed".to_string()
+                    "conversion to `crate :: ids :: MessageId` for message_id failed"
+                        .to_string()
                 });
             self
         }
@@ -52942,7 +52733,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetNewsletter<'a> {
         client: &'a super::Client,
-        newsletter_id: Result<types::NewsletterId, String>,
+        newsletter_id: Result<crate::ids::NewsletterId, String>,
         user_role: Result<Option<types::GetNewsletterUserRole>, String>,
     }
     impl<'a> GetNewsletter<'a> {
@@ -52955,12 +52746,13 @@ pub mod builder {
         }
         pub fn newsletter_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::NewsletterId>,
+            V: std::convert::TryInto<crate::ids::NewsletterId>,
         {
             self.newsletter_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `NewsletterId` for newsletter_id failed".to_string()
+                    "conversion to `crate :: ids :: NewsletterId` for newsletter_id failed"
+                        .to_string()
                 });
             self
         }
@@ -53041,7 +52833,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct DeleteNewsletter<'a> {
         client: &'a super::Client,
-        newsletter_id: Result<types::NewsletterId, String>,
+        newsletter_id: Result<crate::ids::NewsletterId, String>,
     }
     impl<'a> DeleteNewsletter<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -53052,12 +52844,13 @@ pub mod builder {
         }
         pub fn newsletter_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::NewsletterId>,
+            V: std::convert::TryInto<crate::ids::NewsletterId>,
         {
             self.newsletter_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `NewsletterId` for newsletter_id failed".to_string()
+                    "conversion to `crate :: ids :: NewsletterId` for newsletter_id failed"
+                        .to_string()
                 });
             self
         }
@@ -53114,7 +52907,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct EditNewsletter<'a> {
         client: &'a super::Client,
-        newsletter_id: Result<types::NewsletterId, String>,
+        newsletter_id: Result<crate::ids::NewsletterId, String>,
         body: Result<types::builder::EditNewsletterRequest, String>,
     }
     impl<'a> EditNewsletter<'a> {
@@ -53127,12 +52920,13 @@ pub mod builder {
         }
         pub fn newsletter_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::NewsletterId>,
+            V: std::convert::TryInto<crate::ids::NewsletterId>,
         {
             self.newsletter_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `NewsletterId` for newsletter_id failed".to_string()
+                    "conversion to `crate :: ids :: NewsletterId` for newsletter_id failed"
+                        .to_string()
                 });
             self
         }
@@ -53219,7 +53013,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct SubscribeNewsletter<'a> {
         client: &'a super::Client,
-        newsletter_id: Result<types::NewsletterId, String>,
+        newsletter_id: Result<crate::ids::NewsletterId, String>,
     }
     impl<'a> SubscribeNewsletter<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -53230,12 +53024,13 @@ pub mod builder {
         }
         pub fn newsletter_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::NewsletterId>,
+            V: std::convert::TryInto<crate::ids::NewsletterId>,
         {
             self.newsletter_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `NewsletterId` for newsletter_id failed".to_string()
+                    "conversion to `crate :: ids :: NewsletterId` for newsletter_id failed"
+                        .to_string()
                 });
             self
         }
@@ -53293,7 +53088,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct UnsubscribeNewsletter<'a> {
         client: &'a super::Client,
-        newsletter_id: Result<types::NewsletterId, String>,
+        newsletter_id: Result<crate::ids::NewsletterId, String>,
     }
     impl<'a> UnsubscribeNewsletter<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -53304,12 +53099,13 @@ pub mod builder {
         }
         pub fn newsletter_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::NewsletterId>,
+            V: std::convert::TryInto<crate::ids::NewsletterId>,
         {
             self.newsletter_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `NewsletterId` for newsletter_id failed".to_string()
+                    "conversion to `crate :: ids :: NewsletterId` for newsletter_id failed"
+                        .to_string()
                 });
             self
         }
@@ -53523,7 +53319,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct TrackingNewsletter<'a> {
         client: &'a super::Client,
-        newsletter_id: Result<types::NewsletterId, String>,
+        newsletter_id: Result<crate::ids::NewsletterId, String>,
     }
     impl<'a> TrackingNewsletter<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -53534,12 +53330,13 @@ pub mod builder {
         }
         pub fn newsletter_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::NewsletterId>,
+            V: std::convert::TryInto<crate::ids::NewsletterId>,
         {
             self.newsletter_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `NewsletterId` for newsletter_id failed".to_string()
+                    "conversion to `crate :: ids :: NewsletterId` for newsletter_id failed"
+                        .to_string()
                 });
             self
         }
@@ -53597,7 +53394,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetMessagesNewsletter<'a> {
         client: &'a super::Client,
-        newsletter_id: Result<types::NewsletterId, String>,
+        newsletter_id: Result<crate::ids::NewsletterId, String>,
         after: Result<Option<i64>, String>,
         before: Result<Option<i64>, String>,
         count: Result<Option<::std::num::NonZeroU64>, String>,
@@ -53614,12 +53411,13 @@ pub mod builder {
         }
         pub fn newsletter_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::NewsletterId>,
+            V: std::convert::TryInto<crate::ids::NewsletterId>,
         {
             self.newsletter_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `NewsletterId` for newsletter_id failed".to_string()
+                    "conversion to `crate :: ids :: NewsletterId` for newsletter_id failed"
+                        .to_string()
                 });
             self
         }
@@ -53735,8 +53533,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CreateNewsletterAdminInvite<'a> {
         client: &'a super::Client,
-        newsletter_id: Result<types::NewsletterId, String>,
-        contact_id: Result<types::ContactId, String>,
+        newsletter_id: Result<crate::ids::NewsletterId, String>,
+        contact_id: Result<crate::ids::ContactId, String>,
         body: Result<types::builder::CreateNewsletterAdminInviteRequest, String>,
     }
     impl<'a> CreateNewsletterAdminInvite<'a> {
@@ -53750,23 +53548,25 @@ pub mod builder {
         }
         pub fn newsletter_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::NewsletterId>,
+            V: std::convert::TryInto<crate::ids::NewsletterId>,
         {
             self.newsletter_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `NewsletterId` for newsletter_id failed".to_string()
+                    "conversion to `crate :: ids :: NewsletterId` for newsletter_id failed"
+                        .to_string()
                 });
             self
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ContactId>,
+            V: std::convert::TryInto<crate::ids::ContactId>,
         {
             self.contact_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ContactId` for contact_id failed".to_string()
+                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
+                        .to_string()
                 });
             self
         }
@@ -53858,8 +53658,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct RevokeNewsletterAdminInvite<'a> {
         client: &'a super::Client,
-        newsletter_id: Result<types::NewsletterId, String>,
-        contact_id: Result<types::ContactId, String>,
+        newsletter_id: Result<crate::ids::NewsletterId, String>,
+        contact_id: Result<crate::ids::ContactId, String>,
     }
     impl<'a> RevokeNewsletterAdminInvite<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -53871,23 +53671,25 @@ pub mod builder {
         }
         pub fn newsletter_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::NewsletterId>,
+            V: std::convert::TryInto<crate::ids::NewsletterId>,
         {
             self.newsletter_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `NewsletterId` for newsletter_id failed".to_string()
+                    "conversion to `crate :: ids :: NewsletterId` for newsletter_id failed"
+                        .to_string()
                 });
             self
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ContactId>,
+            V: std::convert::TryInto<crate::ids::ContactId>,
         {
             self.contact_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ContactId` for contact_id failed".to_string()
+                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
+                        .to_string()
                 });
             self
         }
@@ -53947,8 +53749,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct AcceptNewsletterAdminRequest<'a> {
         client: &'a super::Client,
-        newsletter_id: Result<types::NewsletterId, String>,
-        contact_id: Result<types::ContactId, String>,
+        newsletter_id: Result<crate::ids::NewsletterId, String>,
+        contact_id: Result<crate::ids::ContactId, String>,
     }
     impl<'a> AcceptNewsletterAdminRequest<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -53960,23 +53762,25 @@ pub mod builder {
         }
         pub fn newsletter_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::NewsletterId>,
+            V: std::convert::TryInto<crate::ids::NewsletterId>,
         {
             self.newsletter_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `NewsletterId` for newsletter_id failed".to_string()
+                    "conversion to `crate :: ids :: NewsletterId` for newsletter_id failed"
+                        .to_string()
                 });
             self
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ContactId>,
+            V: std::convert::TryInto<crate::ids::ContactId>,
         {
             self.contact_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ContactId` for contact_id failed".to_string()
+                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
+                        .to_string()
                 });
             self
         }
@@ -54036,8 +53840,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct DemoteNewsletterAdmin<'a> {
         client: &'a super::Client,
-        newsletter_id: Result<types::NewsletterId, String>,
-        contact_id: Result<types::ContactId, String>,
+        newsletter_id: Result<crate::ids::NewsletterId, String>,
+        contact_id: Result<crate::ids::ContactId, String>,
     }
     impl<'a> DemoteNewsletterAdmin<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -54049,23 +53853,25 @@ pub mod builder {
         }
         pub fn newsletter_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::NewsletterId>,
+            V: std::convert::TryInto<crate::ids::NewsletterId>,
         {
             self.newsletter_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `NewsletterId` for newsletter_id failed".to_string()
+                    "conversion to `crate :: ids :: NewsletterId` for newsletter_id failed"
+                        .to_string()
                 });
             self
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ContactId>,
+            V: std::convert::TryInto<crate::ids::ContactId>,
         {
             self.contact_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ContactId` for contact_id failed".to_string()
+                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
+                        .to_string()
                 });
             self
         }
@@ -54540,7 +54346,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetMedia<'a> {
         client: &'a super::Client,
-        media_id: Result<types::MediaId, String>,
+        media_id: Result<crate::ids::MediaId, String>,
     }
     impl<'a> GetMedia<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -54551,11 +54357,14 @@ pub mod builder {
         }
         pub fn media_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::MediaId>,
+            V: std::convert::TryInto<crate::ids::MediaId>,
         {
             self.media_id = value
                 .try_into()
-                .map_err(|_| "conversion to `MediaId` for media_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: MediaId` for media_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/media/{MediaID}`
@@ -54601,7 +54410,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct DeleteMedia<'a> {
         client: &'a super::Client,
-        media_id: Result<types::MediaId, String>,
+        media_id: Result<crate::ids::MediaId, String>,
     }
     impl<'a> DeleteMedia<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -54612,11 +54421,14 @@ pub mod builder {
         }
         pub fn media_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::MediaId>,
+            V: std::convert::TryInto<crate::ids::MediaId>,
         {
             self.media_id = value
                 .try_into()
-                .map_err(|_| "conversion to `MediaId` for media_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: MediaId` for media_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `DELETE` request to `/media/{MediaID}`
@@ -54672,7 +54484,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct BlacklistAdd<'a> {
         client: &'a super::Client,
-        contact_id: Result<types::ContactId, String>,
+        contact_id: Result<crate::ids::ContactId, String>,
     }
     impl<'a> BlacklistAdd<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -54683,12 +54495,13 @@ pub mod builder {
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ContactId>,
+            V: std::convert::TryInto<crate::ids::ContactId>,
         {
             self.contact_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ContactId` for contact_id failed".to_string()
+                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
+                        .to_string()
                 });
             self
         }
@@ -54745,7 +54558,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct BlacklistRemove<'a> {
         client: &'a super::Client,
-        contact_id: Result<types::ContactId, String>,
+        contact_id: Result<crate::ids::ContactId, String>,
     }
     impl<'a> BlacklistRemove<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -54756,12 +54569,13 @@ pub mod builder {
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ContactId>,
+            V: std::convert::TryInto<crate::ids::ContactId>,
         {
             self.contact_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ContactId` for contact_id failed".to_string()
+                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
+                        .to_string()
                 });
             self
         }
@@ -55190,7 +55004,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetContactProducts<'a> {
         client: &'a super::Client,
-        contact_id: Result<types::ContactId, String>,
+        contact_id: Result<crate::ids::ContactId, String>,
         count: Result<Option<::std::num::NonZeroU64>, String>,
         offset: Result<Option<i64>, String>,
     }
@@ -55205,12 +55019,13 @@ pub mod builder {
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ContactId>,
+            V: std::convert::TryInto<crate::ids::ContactId>,
         {
             self.contact_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ContactId` for contact_id failed".to_string()
+                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
+                        .to_string()
                 });
             self
         }
@@ -55752,7 +55567,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct SendCatalog<'a> {
         client: &'a super::Client,
-        contact_id: Result<types::ContactId, String>,
+        contact_id: Result<crate::ids::ContactId, String>,
         body: Result<types::builder::SenderCatalogById, String>,
     }
     impl<'a> SendCatalog<'a> {
@@ -55765,12 +55580,13 @@ pub mod builder {
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ContactId>,
+            V: std::convert::TryInto<crate::ids::ContactId>,
         {
             self.contact_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ContactId` for contact_id failed".to_string()
+                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
+                        .to_string()
                 });
             self
         }
@@ -56651,7 +56467,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetLabelAssociations<'a> {
         client: &'a super::Client,
-        label_id: Result<types::LabelId, String>,
+        label_id: Result<crate::ids::LabelId, String>,
     }
     impl<'a> GetLabelAssociations<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -56662,11 +56478,14 @@ pub mod builder {
         }
         pub fn label_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::LabelId>,
+            V: std::convert::TryInto<crate::ids::LabelId>,
         {
             self.label_id = value
                 .try_into()
-                .map_err(|_| "conversion to `LabelId` for label_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: LabelId` for label_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/labels/{LabelID}`
@@ -56722,8 +56541,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct AddLabelAssociation<'a> {
         client: &'a super::Client,
-        label_id: Result<types::LabelId, String>,
-        association_id: Result<types::ChatId, String>,
+        label_id: Result<crate::ids::LabelId, String>,
+        association_id: Result<crate::ids::ChatId, String>,
     }
     impl<'a> AddLabelAssociation<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -56735,21 +56554,25 @@ pub mod builder {
         }
         pub fn label_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::LabelId>,
+            V: std::convert::TryInto<crate::ids::LabelId>,
         {
             self.label_id = value
                 .try_into()
-                .map_err(|_| "conversion to `LabelId` for label_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: LabelId` for label_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn association_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ChatId>,
+            V: std::convert::TryInto<crate::ids::ChatId>,
         {
             self.association_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ChatId` for association_id failed".to_string()
+                    "conversion to `crate :: ids :: ChatId` for association_id failed"
+                        .to_string()
                 });
             self
         }
@@ -56809,8 +56632,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct DeleteLabelAssociation<'a> {
         client: &'a super::Client,
-        label_id: Result<types::LabelId, String>,
-        association_id: Result<types::ChatId, String>,
+        label_id: Result<crate::ids::LabelId, String>,
+        association_id: Result<crate::ids::ChatId, String>,
     }
     impl<'a> DeleteLabelAssociation<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -56822,21 +56645,25 @@ pub mod builder {
         }
         pub fn label_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::LabelId>,
+            V: std::convert::TryInto<crate::ids::LabelId>,
         {
             self.label_id = value
                 .try_into()
-                .map_err(|_| "conversion to `LabelId` for label_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: LabelId` for label_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn association_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ChatId>,
+            V: std::convert::TryInto<crate::ids::ChatId>,
         {
             self.association_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ChatId` for association_id failed".to_string()
+                    "conversion to `crate :: ids :: ChatId` for association_id failed"
+                        .to_string()
                 });
             self
         }
@@ -57128,7 +56955,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetCommunity<'a> {
         client: &'a super::Client,
-        community_id: Result<types::GroupId, String>,
+        community_id: Result<crate::ids::GroupId, String>,
     }
     impl<'a> GetCommunity<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -57139,12 +56966,13 @@ pub mod builder {
         }
         pub fn community_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.community_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `GroupId` for community_id failed".to_string()
+                    "conversion to `crate :: ids :: GroupId` for community_id failed"
+                        .to_string()
                 });
             self
         }
@@ -57199,7 +57027,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CreateGroupInCommunity<'a> {
         client: &'a super::Client,
-        community_id: Result<types::GroupId, String>,
+        community_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::CreateGroupInCommunityRequest, String>,
     }
     impl<'a> CreateGroupInCommunity<'a> {
@@ -57212,12 +57040,13 @@ pub mod builder {
         }
         pub fn community_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.community_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `GroupId` for community_id failed".to_string()
+                    "conversion to `crate :: ids :: GroupId` for community_id failed"
+                        .to_string()
                 });
             self
         }
@@ -57306,7 +57135,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct DeactivateCommunity<'a> {
         client: &'a super::Client,
-        community_id: Result<types::GroupId, String>,
+        community_id: Result<crate::ids::GroupId, String>,
     }
     impl<'a> DeactivateCommunity<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -57317,12 +57146,13 @@ pub mod builder {
         }
         pub fn community_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.community_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `GroupId` for community_id failed".to_string()
+                    "conversion to `crate :: ids :: GroupId` for community_id failed"
+                        .to_string()
                 });
             self
         }
@@ -57379,7 +57209,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct RevokeCommunityInvite<'a> {
         client: &'a super::Client,
-        community_id: Result<types::GroupId, String>,
+        community_id: Result<crate::ids::GroupId, String>,
     }
     impl<'a> RevokeCommunityInvite<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -57390,12 +57220,13 @@ pub mod builder {
         }
         pub fn community_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.community_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `GroupId` for community_id failed".to_string()
+                    "conversion to `crate :: ids :: GroupId` for community_id failed"
+                        .to_string()
                 });
             self
         }
@@ -57453,8 +57284,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct LinkGroupToCommunity<'a> {
         client: &'a super::Client,
-        community_id: Result<types::GroupId, String>,
-        group_id: Result<types::GroupId, String>,
+        community_id: Result<crate::ids::GroupId, String>,
+        group_id: Result<crate::ids::GroupId, String>,
     }
     impl<'a> LinkGroupToCommunity<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -57466,22 +57297,26 @@ pub mod builder {
         }
         pub fn community_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.community_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `GroupId` for community_id failed".to_string()
+                    "conversion to `crate :: ids :: GroupId` for community_id failed"
+                        .to_string()
                 });
             self
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: GroupId` for group_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `PUT` request to `/communities/{CommunityID}/{GroupID}`
@@ -57540,8 +57375,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct UnlinkGroupFromCommunity<'a> {
         client: &'a super::Client,
-        community_id: Result<types::GroupId, String>,
-        group_id: Result<types::GroupId, String>,
+        community_id: Result<crate::ids::GroupId, String>,
+        group_id: Result<crate::ids::GroupId, String>,
     }
     impl<'a> UnlinkGroupFromCommunity<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -57553,22 +57388,26 @@ pub mod builder {
         }
         pub fn community_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.community_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `GroupId` for community_id failed".to_string()
+                    "conversion to `crate :: ids :: GroupId` for community_id failed"
+                        .to_string()
                 });
             self
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: GroupId` for group_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `DELETE` request to `/communities/{CommunityID}/{GroupID}`
@@ -57627,8 +57466,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct JoinInCommunityGroup<'a> {
         client: &'a super::Client,
-        community_id: Result<types::GroupId, String>,
-        group_id: Result<types::GroupId, String>,
+        community_id: Result<crate::ids::GroupId, String>,
+        group_id: Result<crate::ids::GroupId, String>,
     }
     impl<'a> JoinInCommunityGroup<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -57640,22 +57479,26 @@ pub mod builder {
         }
         pub fn community_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.community_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `GroupId` for community_id failed".to_string()
+                    "conversion to `crate :: ids :: GroupId` for community_id failed"
+                        .to_string()
                 });
             self
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: GroupId` for group_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `POST` request to `/communities/{CommunityID}/{GroupID}/join`
@@ -57715,7 +57558,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChangeCommunitySettings<'a> {
         client: &'a super::Client,
-        community_id: Result<types::GroupId, String>,
+        community_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::ChangeCommunitySettingsRequest, String>,
     }
     impl<'a> ChangeCommunitySettings<'a> {
@@ -57728,12 +57571,13 @@ pub mod builder {
         }
         pub fn community_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.community_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `GroupId` for community_id failed".to_string()
+                    "conversion to `crate :: ids :: GroupId` for community_id failed"
+                        .to_string()
                 });
             self
         }
@@ -57825,7 +57669,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct AddCommunityParticipant<'a> {
         client: &'a super::Client,
-        community_id: Result<types::GroupId, String>,
+        community_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::ListParticipantsRequest, String>,
     }
     impl<'a> AddCommunityParticipant<'a> {
@@ -57838,12 +57682,13 @@ pub mod builder {
         }
         pub fn community_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.community_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `GroupId` for community_id failed".to_string()
+                    "conversion to `crate :: ids :: GroupId` for community_id failed"
+                        .to_string()
                 });
             self
         }
@@ -57934,7 +57779,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct RemoveCommunityParticipant<'a> {
         client: &'a super::Client,
-        community_id: Result<types::GroupId, String>,
+        community_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::ListParticipantsRequest, String>,
     }
     impl<'a> RemoveCommunityParticipant<'a> {
@@ -57947,12 +57792,13 @@ pub mod builder {
         }
         pub fn community_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.community_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `GroupId` for community_id failed".to_string()
+                    "conversion to `crate :: ids :: GroupId` for community_id failed"
+                        .to_string()
                 });
             self
         }
@@ -58043,7 +57889,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct DemoteCommunityParticipant<'a> {
         client: &'a super::Client,
-        community_id: Result<types::GroupId, String>,
+        community_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::ListParticipantsRequest, String>,
     }
     impl<'a> DemoteCommunityParticipant<'a> {
@@ -58056,12 +57902,13 @@ pub mod builder {
         }
         pub fn community_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.community_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `GroupId` for community_id failed".to_string()
+                    "conversion to `crate :: ids :: GroupId` for community_id failed"
+                        .to_string()
                 });
             self
         }
@@ -58152,7 +57999,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct PromoteCommunityParticipant<'a> {
         client: &'a super::Client,
-        community_id: Result<types::GroupId, String>,
+        community_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::ListParticipantsRequest, String>,
     }
     impl<'a> PromoteCommunityParticipant<'a> {
@@ -58165,12 +58012,13 @@ pub mod builder {
         }
         pub fn community_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.community_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `GroupId` for community_id failed".to_string()
+                    "conversion to `crate :: ids :: GroupId` for community_id failed"
+                        .to_string()
                 });
             self
         }
@@ -58261,7 +58109,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetCommunitySubGroups<'a> {
         client: &'a super::Client,
-        community_id: Result<types::GroupId, String>,
+        community_id: Result<crate::ids::GroupId, String>,
     }
     impl<'a> GetCommunitySubGroups<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -58272,12 +58120,13 @@ pub mod builder {
         }
         pub fn community_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.community_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `GroupId` for community_id failed".to_string()
+                    "conversion to `crate :: ids :: GroupId` for community_id failed"
+                        .to_string()
                 });
             self
         }
@@ -58421,7 +58270,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CreateGroupInCommunityDeprecated<'a> {
         client: &'a super::Client,
-        community_id: Result<types::GroupId, String>,
+        community_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::CreateGroupInCommunityRequest, String>,
     }
     impl<'a> CreateGroupInCommunityDeprecated<'a> {
@@ -58434,12 +58283,13 @@ pub mod builder {
         }
         pub fn community_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.community_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `GroupId` for community_id failed".to_string()
+                    "conversion to `crate :: ids :: GroupId` for community_id failed"
+                        .to_string()
                 });
             self
         }
@@ -59373,7 +59223,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct SetGroupIconJson<'a> {
         client: &'a super::Client,
-        group_id: Result<types::GroupId, String>,
+        group_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::UploadImageJson, String>,
     }
     impl<'a> SetGroupIconJson<'a> {
@@ -59386,11 +59236,14 @@ pub mod builder {
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GroupId>,
+            V: std::convert::TryInto<crate::ids::GroupId>,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `crate :: ids :: GroupId` for group_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self

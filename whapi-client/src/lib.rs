@@ -67,6 +67,11 @@
 //!   get a lenient copy named with `Received`: `get_channel_settings` answers
 //!   a [`types::SettingsReceived`], `update_channel_settings` takes a
 //!   [`types::Settings`].
+//! - **Ids are typed, one set everywhere.** The spec's chat, contact,
+//!   group, message, media, newsletter and label ids are the types of
+//!   [`ids`] in requests and answers alike: a request's id is checked when
+//!   it is built (`chat_id("not a chat")` is refused before sending), an
+//!   answer's is read as sent, and either goes to the next call as it is.
 //! - **Messages are boxed.** A [`types::Message`] may hold any of some
 //!   twenty content types, so each content is boxed (`message.image` is an
 //!   `Option<Box<types::MessageContentImage>>`) and so is every message
@@ -123,6 +128,7 @@ mod accessors {
 mod answers;
 mod decoding;
 mod hooks;
+pub mod ids;
 pub mod lenient;
 mod message_body;
 mod operations;

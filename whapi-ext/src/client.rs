@@ -137,16 +137,15 @@ impl Whapi {
 
     /// Calls an operation through the generated client and returns its
     /// decoded body, or this crate's [`Error`]: the escape hatch for what
-    /// the methods of [`calls`](crate::calls) do not offer (a request the
-    /// checks would refuse).
+    /// the methods of [`calls`](crate::calls) do not offer. Ids are checked
+    /// as they are built, as everywhere.
     ///
     /// ```no_run
     /// # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {
-    /// use whapi_ext::types::ChatId;
+    /// use whapi_ext::ids::ChatId;
     ///
-    /// let chat = wa
-    ///     .call(|c| c.get_chat().chat_id(ChatId("15550100000@s.whatsapp.net".into())).send())
-    ///     .await?;
+    /// let id = ChatId::new("+1 (555) 010-0000")?;
+    /// let chat = wa.call(|c| c.get_chat().chat_id(id).send()).await?;
     /// # let _ = chat;
     /// # Ok(())
     /// # }

@@ -177,6 +177,13 @@ impl Problem {
     }
 }
 
+/// Text that is no id of the kind asked for, refused before sending.
+impl From<whapi_client::ids::InvalidId> for Error {
+    fn from(invalid: whapi_client::ids::InvalidId) -> Self {
+        Error::invalid(invalid.field(), invalid.rule())
+    }
+}
+
 impl Error {
     /// An [`Error::InvalidArgument`] with one problem.
     pub(crate) fn invalid(field: impl Into<String>, rule: impl Into<String>) -> Self {

@@ -32,7 +32,6 @@ pub mod calls;
 mod client;
 mod config;
 mod error;
-pub mod ids;
 pub mod media;
 pub mod pagination;
 #[cfg(feature = "redis")]
@@ -54,6 +53,19 @@ pub use error::{ApiError, Error, HttpError, Invalid, Problem};
 pub use pagination::{Items, List, Page};
 pub use retry::RetryPolicy;
 pub use whapi_client as raw;
+/// Typed ids: checked when built from what people type, read as sent
+/// from answers and webhooks; the same types the raw client's requests and
+/// answers use.
+///
+/// ```
+/// use whapi_ext::ids::{ChatId, ContactId};
+///
+/// let alice: ContactId = "+1 (555) 010-0000".parse()?;
+/// assert_eq!(ChatId::from(alice).as_str(), "15550100000@s.whatsapp.net");
+/// assert!("not a chat".parse::<ChatId>().is_err());
+/// # Ok::<(), whapi_ext::ids::InvalidId>(())
+/// ```
+pub use whapi_client::ids;
 pub use whapi_client::types;
 
 /// The result of every fallible call of this crate.

@@ -97,6 +97,8 @@ pub fn generate(file: &syn::File, codegen: &Value, spec: &Value) -> Result<Strin
     let statics = defaults.items();
     let tokens = quote! {
         use crate::types::*;
+        #[allow(unused_imports)]
+        use crate::ids::*;
         #(#statics)*
         #(#impls)*
     };
@@ -193,6 +195,8 @@ impl<'f> Types<'f> {
                 _ => Shape::Other,
             },
             Some(Item::Enum(e)) if derives(&e.attrs, "Copy") => Shape::Copy,
+            // The client's own ids (`crate::ids::ChatId`), newtypes over text.
+            None if crate::generate::ID_TYPES.contains(&name) => Shape::Text,
             _ => Shape::Other,
         }
     }

@@ -40,8 +40,29 @@ pub fn settings() -> GenerationSettings {
             [TypeImpl::Default].into_iter(),
         );
     }
+    // The spec's id schemas are the client's own checked id types
+    // (`whapi_client::ids`), in requests and answers alike.
+    for name in ID_TYPES {
+        settings.with_replacement(
+            name,
+            format!("crate::ids::{name}"),
+            [TypeImpl::Display, TypeImpl::FromStr, TypeImpl::Default].into_iter(),
+        );
+    }
     settings
 }
+
+/// The id schemas (by their Rust names) that become `whapi_client::ids`
+/// types.
+pub(crate) const ID_TYPES: [&str; 7] = [
+    "ChatId",
+    "ContactId",
+    "GroupId",
+    "MessageId",
+    "MediaId",
+    "NewsletterId",
+    "LabelId",
+];
 
 /// Generates the client module from the (normalized) spec and formats it.
 pub fn generate_client(spec: &Value) -> Result<String, GenError> {

@@ -254,6 +254,7 @@ fn compact(tokens: &impl ToTokens) -> String {
         .replace(' ', "")
         .replace("types::builder::", "")
         .replace("crate::types::", "")
+        .replace("crate::ids::", "")
         .replace("types::", "")
         .replace("::std::boxed::", "")
         .replace("::std::vec::", "")

@@ -228,7 +228,8 @@ pub(crate) fn qualified(ty: &Type) -> TokenStream {
     ty.to_token_stream()
 }
 
-/// Rewrites the paths of generated types to `types::X`.
+/// Rewrites the paths of generated types to `types::X`, and of the
+/// client's ids to `ids::X`.
 struct Qualify;
 
 impl VisitMut for Qualify {
@@ -262,10 +263,18 @@ impl VisitMut for Qualify {
             }
             [] => false,
         };
+        let id = names.len() == 3 && names[0] == "crate" && names[1] == "ids";
         if generated {
             let last = node.path.segments.last().cloned();
             if let Some(last) = last {
                 node.path = syn::parse_quote!(types::#last);
+            }
+        } else if id {
+            // The client's checked ids (`crate::ids::ChatId`), which
+            // whapi-ext re-exports as its own `ids`.
+            let last = node.path.segments.last().cloned();
+            if let Some(last) = last {
+                node.path = syn::parse_quote!(ids::#last);
             }
         }
     }

@@ -18,7 +18,7 @@ use super::number::IntoNumber;
 use super::options::{Answer, CallOptions, Context, CONTEXT};
 use super::sending::Sending;
 use crate::error::{Invalid, Problem};
-use crate::ids::{Id, IntoId};
+use crate::ids::{Id, IntoId, InvalidId};
 use crate::media::{Download, MediaSource};
 use crate::{Error, Result, Whapi};
 use whapi_client::BoxFuture;
@@ -84,11 +84,8 @@ impl<'a> Call<'a> {
     }
 
     /// The problem of an id, under this call's name for the field.
-    fn id_problem(&mut self, field: &str, error: Error) {
-        match error {
-            Error::InvalidArgument(invalid) => self.problem(field, invalid.rule()),
-            other => self.problem(field, other.to_string()),
-        }
+    fn id_problem(&mut self, field: &str, error: InvalidId) {
+        self.problem(field, error.rule());
     }
 
     /// A checked id as the server writes it; `None` (and a problem) if it

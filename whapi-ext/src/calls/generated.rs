@@ -1066,7 +1066,7 @@ impl<'a> GetMessages<'a> {
     #[inline]
     pub fn author(mut self, value: impl IntoId<ids::ContactId>) -> Self {
         if let Some(v) = self.call.id::<ids::ContactId>("author", value) {
-            let v = <types::ContactId>::from(v);
+            let v = <ids::ContactId>::from_server(v);
             self.op = self.op.author(v);
         }
         self
@@ -1226,7 +1226,7 @@ impl<'a> GetMessagesByChatId<'a> {
     #[inline]
     pub fn author(mut self, value: impl IntoId<ids::ContactId>) -> Self {
         if let Some(v) = self.call.id::<ids::ContactId>("author", value) {
-            let v = <types::ContactId>::from(v);
+            let v = <ids::ContactId>::from_server(v);
             self.op = self.op.author(v);
         }
         self
@@ -3700,7 +3700,7 @@ impl<'a> SendMessageStory<'a> {
     ) -> Self {
         {
             let v = self.call.ids::<ids::ContactId>("contacts", value, &[]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             self.body = self.body.contacts(v);
         }
         self
@@ -3713,7 +3713,7 @@ impl<'a> SendMessageStory<'a> {
     ) -> Self {
         {
             let v = self.call.ids::<ids::ContactId>("exclude_contacts", value, &[]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             self.body = self.body.exclude_contacts(v);
         }
         self
@@ -3885,7 +3885,7 @@ impl<'a> SendMessageStoryAudio<'a> {
     ) -> Self {
         {
             let v = self.call.ids::<ids::ContactId>("contacts", value, &[]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             self.body = self.body.contacts(v);
         }
         self
@@ -3898,7 +3898,7 @@ impl<'a> SendMessageStoryAudio<'a> {
     ) -> Self {
         {
             let v = self.call.ids::<ids::ContactId>("exclude_contacts", value, &[]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             self.body = self.body.exclude_contacts(v);
         }
         self
@@ -4056,7 +4056,7 @@ impl<'a> SendMessageStoryMedia<'a> {
     ) -> Self {
         {
             let v = self.call.ids::<ids::ContactId>("contacts", value, &[]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             self.body = self.body.contacts(v);
         }
         self
@@ -4069,7 +4069,7 @@ impl<'a> SendMessageStoryMedia<'a> {
     ) -> Self {
         {
             let v = self.call.ids::<ids::ContactId>("exclude_contacts", value, &[]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             self.body = self.body.exclude_contacts(v);
         }
         self
@@ -4133,7 +4133,7 @@ impl<'a> SendMessageStoryText<'a> {
     ) -> Self {
         {
             let v = self.call.ids::<ids::ContactId>("contacts", value, &[]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             self.body = self.body.contacts(v);
         }
         self
@@ -4146,7 +4146,7 @@ impl<'a> SendMessageStoryText<'a> {
     ) -> Self {
         {
             let v = self.call.ids::<ids::ContactId>("exclude_contacts", value, &[]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             self.body = self.body.exclude_contacts(v);
         }
         self
@@ -7392,7 +7392,7 @@ impl<'a> GetStories<'a> {
     #[inline]
     pub fn author(mut self, value: impl IntoId<ids::ContactId>) -> Self {
         if let Some(v) = self.call.id::<ids::ContactId>("author", value) {
-            let v = <types::ContactId>::from(v);
+            let v = <ids::ContactId>::from_server(v);
             self.op = self.op.author(v);
         }
         self
@@ -7588,7 +7588,7 @@ impl<'a> CreateStory<'a> {
     ) -> Self {
         {
             let v = self.call.ids::<ids::ContactId>("contacts", value, &[]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             self.body = self.body.contacts(v);
         }
         self
@@ -7601,7 +7601,7 @@ impl<'a> CreateStory<'a> {
     ) -> Self {
         {
             let v = self.call.ids::<ids::ContactId>("exclude_contacts", value, &[]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             self.body = self.body.exclude_contacts(v);
         }
         self
@@ -7697,7 +7697,7 @@ impl<'a> CreateStoryText<'a> {
     ) -> Self {
         {
             let v = self.call.ids::<ids::ContactId>("contacts", value, &[]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             self.body = self.body.contacts(v);
         }
         self
@@ -7710,7 +7710,7 @@ impl<'a> CreateStoryText<'a> {
     ) -> Self {
         {
             let v = self.call.ids::<ids::ContactId>("exclude_contacts", value, &[]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             self.body = self.body.exclude_contacts(v);
         }
         self
@@ -7884,7 +7884,7 @@ impl<'a> CreateStoryMedia<'a> {
     ) -> Self {
         {
             let v = self.call.ids::<ids::ContactId>("contacts", value, &[]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             self.body = self.body.contacts(v);
         }
         self
@@ -7897,7 +7897,7 @@ impl<'a> CreateStoryMedia<'a> {
     ) -> Self {
         {
             let v = self.call.ids::<ids::ContactId>("exclude_contacts", value, &[]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             self.body = self.body.exclude_contacts(v);
         }
         self
@@ -8031,7 +8031,7 @@ impl<'a> CreateStoryAudio<'a> {
     ) -> Self {
         {
             let v = self.call.ids::<ids::ContactId>("contacts", value, &[]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             self.body = self.body.contacts(v);
         }
         self
@@ -8044,7 +8044,7 @@ impl<'a> CreateStoryAudio<'a> {
     ) -> Self {
         {
             let v = self.call.ids::<ids::ContactId>("exclude_contacts", value, &[]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             self.body = self.body.exclude_contacts(v);
         }
         self
@@ -8174,7 +8174,7 @@ impl<'a> CopyStory<'a> {
     ) -> Self {
         {
             let v = self.call.ids::<ids::ContactId>("contacts", value, &[]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             self.body = self.body.contacts(v);
         }
         self
@@ -8187,7 +8187,7 @@ impl<'a> CopyStory<'a> {
     ) -> Self {
         {
             let v = self.call.ids::<ids::ContactId>("exclude_contacts", value, &[]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             self.body = self.body.exclude_contacts(v);
         }
         self
@@ -13158,7 +13158,7 @@ impl Whapi {
             op: self.raw().login_user_via_auth_code(),
         };
         if let Some(v) = this.call.id::<ids::ContactId>("phone_number", phone_number) {
-            let v = <types::ContactId>::from(v);
+            let v = <ids::ContactId>::from_server(v);
             this.op = this.op.phone_number(v);
         }
         this
@@ -13263,7 +13263,7 @@ impl Whapi {
             op: self.raw().get_messages_by_chat_id(),
         };
         if let Some(v) = this.call.id::<ids::ChatId>("chat_id", chat_id) {
-            let v = <types::ChatId>::from(v);
+            let v = <ids::ChatId>::from_server(v);
             this.op = this.op.chat_id(v);
         }
         this
@@ -13976,7 +13976,7 @@ impl Whapi {
             op: self.raw().get_message(),
         };
         if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
+            let v = <ids::MessageId>::from_server(v);
             this.op = this.op.message_id(v);
         }
         this
@@ -13997,7 +13997,7 @@ impl Whapi {
             op: self.raw().mark_message_as_read(),
         };
         if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
+            let v = <ids::MessageId>::from_server(v);
             this.op = this.op.message_id(v);
         }
         this
@@ -14023,7 +14023,7 @@ impl Whapi {
             body: types::ForwardMessage::builder(),
         };
         if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
+            let v = <ids::MessageId>::from_server(v);
             this.op = this.op.message_id(v);
         }
         if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
@@ -14050,7 +14050,7 @@ impl Whapi {
             op: self.raw().delete_message(),
         };
         if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
+            let v = <ids::MessageId>::from_server(v);
             this.op = this.op.message_id(v);
         }
         this
@@ -14074,7 +14074,7 @@ impl Whapi {
             body: types::ReactToMessage::builder(),
         };
         if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
+            let v = <ids::MessageId>::from_server(v);
             this.op = this.op.message_id(v);
         }
         this
@@ -14097,7 +14097,7 @@ impl Whapi {
             op: self.raw().remove_react_from_message(),
         };
         if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
+            let v = <ids::MessageId>::from_server(v);
             this.op = this.op.message_id(v);
         }
         this
@@ -14119,7 +14119,7 @@ impl Whapi {
             body: types::Star::builder(),
         };
         if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
+            let v = <ids::MessageId>::from_server(v);
             this.op = this.op.message_id(v);
         }
         this
@@ -14141,7 +14141,7 @@ impl Whapi {
             body: types::Pin::builder(),
         };
         if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
+            let v = <ids::MessageId>::from_server(v);
             this.op = this.op.message_id(v);
         }
         this
@@ -14162,7 +14162,7 @@ impl Whapi {
             op: self.raw().unpin_message(),
         };
         if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
+            let v = <ids::MessageId>::from_server(v);
             this.op = this.op.message_id(v);
         }
         this
@@ -14201,7 +14201,7 @@ impl Whapi {
             op: self.raw().get_chat(),
         };
         if let Some(v) = this.call.id::<ids::ChatId>("chat_id", chat_id) {
-            let v = <types::ChatId>::from(v);
+            let v = <ids::ChatId>::from_server(v);
             this.op = this.op.chat_id(v);
         }
         this
@@ -14222,7 +14222,7 @@ impl Whapi {
             body: types::ArchiveChatRequest::builder(),
         };
         if let Some(v) = this.call.id::<ids::ChatId>("chat_id", chat_id) {
-            let v = <types::ChatId>::from(v);
+            let v = <ids::ChatId>::from_server(v);
             this.op = this.op.chat_id(v);
         }
         this
@@ -14242,7 +14242,7 @@ impl Whapi {
             op: self.raw().delete_chat(),
         };
         if let Some(v) = this.call.id::<ids::ChatId>("chat_id", chat_id) {
-            let v = <types::ChatId>::from(v);
+            let v = <ids::ChatId>::from_server(v);
             this.op = this.op.chat_id(v);
         }
         this
@@ -14263,7 +14263,7 @@ impl Whapi {
             body: types::PatchChatRequest::builder(),
         };
         if let Some(v) = this.call.id::<ids::ChatId>("chat_id", chat_id) {
-            let v = <types::ChatId>::from(v);
+            let v = <ids::ChatId>::from_server(v);
             this.op = this.op.chat_id(v);
         }
         this
@@ -14308,7 +14308,7 @@ impl Whapi {
             body: types::AddContactRequest::builder(),
         };
         if let Some(v) = this.call.id::<ids::ContactId>("phone", phone) {
-            let v = <types::ContactId>::from(v);
+            let v = <ids::ContactId>::from_server(v);
             this.body = this.body.phone(v);
         }
         {
@@ -14361,7 +14361,7 @@ impl Whapi {
             op: self.raw().get_contact(),
         };
         if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
+            let v = <ids::ContactId>::from_server(v);
             this.op = this.op.contact_id(v);
         }
         this
@@ -14385,7 +14385,7 @@ impl Whapi {
             body: types::SenderContactFromPhonebook::builder(),
         };
         if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
+            let v = <ids::ContactId>::from_server(v);
             this.op = this.op.contact_id(v);
         }
         if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
@@ -14412,7 +14412,7 @@ impl Whapi {
             op: self.raw().delete_contact(),
         };
         if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
+            let v = <ids::ContactId>::from_server(v);
             this.op = this.op.contact_id(v);
         }
         this
@@ -14435,7 +14435,7 @@ impl Whapi {
             op: self.raw().check_exist(),
         };
         if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
+            let v = <ids::ContactId>::from_server(v);
             this.op = this.op.contact_id(v);
         }
         this
@@ -14461,7 +14461,7 @@ impl Whapi {
             body: types::EditContactRequest::builder(),
         };
         if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
+            let v = <ids::ContactId>::from_server(v);
             this.op = this.op.contact_id(v);
         }
         {
@@ -14489,7 +14489,7 @@ impl Whapi {
             op: self.raw().get_contact_profile(),
         };
         if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
+            let v = <ids::ContactId>::from_server(v);
             this.op = this.op.contact_id(v);
         }
         this
@@ -14538,7 +14538,7 @@ impl Whapi {
             op: self.raw().get_lid_by_id(),
         };
         if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
+            let v = <ids::ContactId>::from_server(v);
             this.op = this.op.contact_id(v);
         }
         this
@@ -14718,7 +14718,7 @@ impl Whapi {
                 .ids::<
                     ids::ContactId,
                 >("participants", participants, &[Limit::MinItems(1u64)]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             this.body = this.body.participants(v);
         }
         this
@@ -14738,7 +14738,7 @@ impl Whapi {
             op: self.raw().get_group(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.group_id(v);
         }
         this
@@ -14762,7 +14762,7 @@ impl Whapi {
             body: types::UpdateGroupInfoRequest::builder(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.group_id(v);
         }
         this
@@ -14782,7 +14782,7 @@ impl Whapi {
             op: self.raw().leave_group(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.group_id(v);
         }
         this
@@ -14810,7 +14810,7 @@ impl Whapi {
             body: types::UpdateGroupSettingRequest::builder(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.group_id(v);
         }
         {
@@ -14845,7 +14845,7 @@ impl Whapi {
             op: self.raw().get_group_invite(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.group_id(v);
         }
         this
@@ -14866,7 +14866,7 @@ impl Whapi {
             op: self.raw().revoke_group_invite(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.group_id(v);
         }
         this
@@ -14892,7 +14892,7 @@ impl Whapi {
             body: types::ListParticipantsRequest::builder(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.group_id(v);
         }
         {
@@ -14901,7 +14901,7 @@ impl Whapi {
                 .ids::<
                     ids::ContactId,
                 >("participants", participants, &[Limit::MinItems(1u64)]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             this.body = this.body.participants(v);
         }
         this
@@ -14927,7 +14927,7 @@ impl Whapi {
             body: types::ListParticipantsRequest::builder(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.group_id(v);
         }
         {
@@ -14936,7 +14936,7 @@ impl Whapi {
                 .ids::<
                     ids::ContactId,
                 >("participants", participants, &[Limit::MinItems(1u64)]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             this.body = this.body.participants(v);
         }
         this
@@ -14959,7 +14959,7 @@ impl Whapi {
             op: self.raw().get_group_icon(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.group_id(v);
         }
         this
@@ -14986,7 +14986,7 @@ impl Whapi {
             media,
         };
         if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.group_id(v.clone());
             this.twin = this.twin.group_id(v);
         }
@@ -15008,7 +15008,7 @@ impl Whapi {
             op: self.raw().delete_group_icon(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.group_id(v);
         }
         this
@@ -15034,7 +15034,7 @@ impl Whapi {
             body: types::ListParticipantsRequest::builder(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.group_id(v);
         }
         {
@@ -15043,7 +15043,7 @@ impl Whapi {
                 .ids::<
                     ids::ContactId,
                 >("participants", participants, &[Limit::MinItems(1u64)]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             this.body = this.body.participants(v);
         }
         this
@@ -15069,7 +15069,7 @@ impl Whapi {
             body: types::ListParticipantsRequest::builder(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.group_id(v);
         }
         {
@@ -15078,7 +15078,7 @@ impl Whapi {
                 .ids::<
                     ids::ContactId,
                 >("participants", participants, &[Limit::MinItems(1u64)]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             this.body = this.body.participants(v);
         }
         this
@@ -15153,7 +15153,7 @@ impl Whapi {
             op: self.raw().get_group_applications_list(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.group_id(v);
         }
         this
@@ -15179,11 +15179,11 @@ impl Whapi {
             body: types::ApplicationRequest::builder(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.group_id(v);
         }
         if let Some(v) = this.call.id::<ids::ChatId>("application", application) {
-            let v = <types::ChatId>::from(v);
+            let v = <ids::ChatId>::from_server(v);
             this.body = this.body.application(Some(v));
         }
         this
@@ -15209,11 +15209,11 @@ impl Whapi {
             body: types::ApplicationRequest::builder(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.group_id(v);
         }
         if let Some(v) = this.call.id::<ids::ChatId>("application", application) {
-            let v = <types::ChatId>::from(v);
+            let v = <ids::ChatId>::from_server(v);
             this.body = this.body.application(Some(v));
         }
         this
@@ -15327,7 +15327,7 @@ impl Whapi {
             op: self.raw().get_story(),
         };
         if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
+            let v = <ids::MessageId>::from_server(v);
             this.op = this.op.message_id(v);
         }
         this
@@ -15346,7 +15346,7 @@ impl Whapi {
             body: types::CopyStories::builder(),
         };
         if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
+            let v = <ids::MessageId>::from_server(v);
             this.op = this.op.message_id(v);
         }
         this
@@ -15372,7 +15372,7 @@ impl Whapi {
             op: self.raw().get_message_view_statuses(),
         };
         if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
-            let v = <types::MessageId>::from(v);
+            let v = <ids::MessageId>::from_server(v);
             this.op = this.op.message_id(v);
         }
         this
@@ -15467,7 +15467,7 @@ impl Whapi {
             .call
             .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
         {
-            let v = <types::NewsletterId>::from(v);
+            let v = <ids::NewsletterId>::from_server(v);
             this.op = this.op.newsletter_id(v);
         }
         this
@@ -15493,7 +15493,7 @@ impl Whapi {
             .call
             .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
         {
-            let v = <types::NewsletterId>::from(v);
+            let v = <ids::NewsletterId>::from_server(v);
             this.op = this.op.newsletter_id(v);
         }
         this
@@ -15520,7 +15520,7 @@ impl Whapi {
             .call
             .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
         {
-            let v = <types::NewsletterId>::from(v);
+            let v = <ids::NewsletterId>::from_server(v);
             this.op = this.op.newsletter_id(v);
         }
         this
@@ -15546,7 +15546,7 @@ impl Whapi {
             .call
             .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
         {
-            let v = <types::NewsletterId>::from(v);
+            let v = <ids::NewsletterId>::from_server(v);
             this.op = this.op.newsletter_id(v);
         }
         this
@@ -15572,7 +15572,7 @@ impl Whapi {
             .call
             .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
         {
-            let v = <types::NewsletterId>::from(v);
+            let v = <ids::NewsletterId>::from_server(v);
             this.op = this.op.newsletter_id(v);
         }
         this
@@ -15646,7 +15646,7 @@ impl Whapi {
             .call
             .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
         {
-            let v = <types::NewsletterId>::from(v);
+            let v = <ids::NewsletterId>::from_server(v);
             this.op = this.op.newsletter_id(v);
         }
         this
@@ -15672,7 +15672,7 @@ impl Whapi {
             .call
             .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
         {
-            let v = <types::NewsletterId>::from(v);
+            let v = <ids::NewsletterId>::from_server(v);
             this.op = this.op.newsletter_id(v);
         }
         this
@@ -15701,11 +15701,11 @@ impl Whapi {
             .call
             .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
         {
-            let v = <types::NewsletterId>::from(v);
+            let v = <ids::NewsletterId>::from_server(v);
             this.op = this.op.newsletter_id(v);
         }
         if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
+            let v = <ids::ContactId>::from_server(v);
             this.op = this.op.contact_id(v);
         }
         this
@@ -15733,11 +15733,11 @@ impl Whapi {
             .call
             .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
         {
-            let v = <types::NewsletterId>::from(v);
+            let v = <ids::NewsletterId>::from_server(v);
             this.op = this.op.newsletter_id(v);
         }
         if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
+            let v = <ids::ContactId>::from_server(v);
             this.op = this.op.contact_id(v);
         }
         this
@@ -15765,11 +15765,11 @@ impl Whapi {
             .call
             .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
         {
-            let v = <types::NewsletterId>::from(v);
+            let v = <ids::NewsletterId>::from_server(v);
             this.op = this.op.newsletter_id(v);
         }
         if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
+            let v = <ids::ContactId>::from_server(v);
             this.op = this.op.contact_id(v);
         }
         this
@@ -15797,11 +15797,11 @@ impl Whapi {
             .call
             .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
         {
-            let v = <types::NewsletterId>::from(v);
+            let v = <ids::NewsletterId>::from_server(v);
             this.op = this.op.newsletter_id(v);
         }
         if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
+            let v = <ids::ContactId>::from_server(v);
             this.op = this.op.contact_id(v);
         }
         this
@@ -15913,7 +15913,7 @@ impl Whapi {
             op: self.raw().get_media(),
         };
         if let Some(v) = this.call.id::<ids::MediaId>("media_id", media_id) {
-            let v = <types::MediaId>::from(v);
+            let v = <ids::MediaId>::from_server(v);
             this.op = this.op.media_id(v);
         }
         this
@@ -15933,7 +15933,7 @@ impl Whapi {
             op: self.raw().delete_media(),
         };
         if let Some(v) = this.call.id::<ids::MediaId>("media_id", media_id) {
-            let v = <types::MediaId>::from(v);
+            let v = <ids::MediaId>::from_server(v);
             this.op = this.op.media_id(v);
         }
         this
@@ -16064,7 +16064,7 @@ impl Whapi {
             op: self.raw().get_contact_products(),
         };
         if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
+            let v = <ids::ContactId>::from_server(v);
             this.op = this.op.contact_id(v);
         }
         this
@@ -16221,7 +16221,7 @@ impl Whapi {
         };
         if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
             this.call.path_arg("ContactID", &v);
-            let v = <types::ContactId>::from(v);
+            let v = <ids::ContactId>::from_server(v);
             this.op = this.op.contact_id(v);
         }
         if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
@@ -16427,7 +16427,7 @@ impl Whapi {
             body: types::CreateLabel::builder(),
         };
         if let Some(v) = this.call.id::<ids::LabelId>("id", id) {
-            let v = <types::LabelId>::from(v);
+            let v = <ids::LabelId>::from_server(v);
             this.body = this.body.id(v);
         }
         {
@@ -16458,7 +16458,7 @@ impl Whapi {
             op: self.raw().get_label_associations(),
         };
         if let Some(v) = this.call.id::<ids::LabelId>("label_id", label_id) {
-            let v = <types::LabelId>::from(v);
+            let v = <ids::LabelId>::from_server(v);
             this.op = this.op.label_id(v);
         }
         this
@@ -16483,11 +16483,11 @@ impl Whapi {
             op: self.raw().add_label_association(),
         };
         if let Some(v) = this.call.id::<ids::LabelId>("label_id", label_id) {
-            let v = <types::LabelId>::from(v);
+            let v = <ids::LabelId>::from_server(v);
             this.op = this.op.label_id(v);
         }
         if let Some(v) = this.call.id::<ids::ChatId>("association_id", association_id) {
-            let v = <types::ChatId>::from(v);
+            let v = <ids::ChatId>::from_server(v);
             this.op = this.op.association_id(v);
         }
         this
@@ -16512,11 +16512,11 @@ impl Whapi {
             op: self.raw().delete_label_association(),
         };
         if let Some(v) = this.call.id::<ids::LabelId>("label_id", label_id) {
-            let v = <types::LabelId>::from(v);
+            let v = <ids::LabelId>::from_server(v);
             this.op = this.op.label_id(v);
         }
         if let Some(v) = this.call.id::<ids::ChatId>("association_id", association_id) {
-            let v = <types::ChatId>::from(v);
+            let v = <ids::ChatId>::from_server(v);
             this.op = this.op.association_id(v);
         }
         this
@@ -16544,7 +16544,7 @@ impl Whapi {
             op: self.raw().blacklist_add(),
         };
         if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
+            let v = <ids::ContactId>::from_server(v);
             this.op = this.op.contact_id(v);
         }
         this
@@ -16567,7 +16567,7 @@ impl Whapi {
             op: self.raw().blacklist_remove(),
         };
         if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            let v = <types::ContactId>::from(v);
+            let v = <ids::ContactId>::from_server(v);
             this.op = this.op.contact_id(v);
         }
         this
@@ -16657,7 +16657,7 @@ impl Whapi {
             op: self.raw().get_community(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.community_id(v);
         }
         this
@@ -16685,7 +16685,7 @@ impl Whapi {
             body: types::CreateGroupInCommunityRequest::builder(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.community_id(v);
         }
         {
@@ -16699,7 +16699,7 @@ impl Whapi {
                 .ids::<
                     ids::ContactId,
                 >("participants", participants, &[Limit::MinItems(1u64)]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             this.body = this.body.participants(v);
         }
         this
@@ -16722,7 +16722,7 @@ impl Whapi {
             op: self.raw().deactivate_community(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.community_id(v);
         }
         this
@@ -16743,7 +16743,7 @@ impl Whapi {
             op: self.raw().revoke_community_invite(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.community_id(v);
         }
         this
@@ -16768,11 +16768,11 @@ impl Whapi {
             op: self.raw().link_group_to_community(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.community_id(v);
         }
         if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.group_id(v);
         }
         this
@@ -16797,11 +16797,11 @@ impl Whapi {
             op: self.raw().unlink_group_from_community(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.community_id(v);
         }
         if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.group_id(v);
         }
         this
@@ -16826,11 +16826,11 @@ impl Whapi {
             op: self.raw().join_in_community_group(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.community_id(v);
         }
         if let Some(v) = this.call.id::<ids::GroupId>("group_id", group_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.group_id(v);
         }
         this
@@ -16858,7 +16858,7 @@ impl Whapi {
             body: types::ChangeCommunitySettingsRequest::builder(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.community_id(v);
         }
         {
@@ -16896,7 +16896,7 @@ impl Whapi {
             body: types::ListParticipantsRequest::builder(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.community_id(v);
         }
         {
@@ -16905,7 +16905,7 @@ impl Whapi {
                 .ids::<
                     ids::ContactId,
                 >("participants", participants, &[Limit::MinItems(1u64)]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             this.body = this.body.participants(v);
         }
         this
@@ -16931,7 +16931,7 @@ impl Whapi {
             body: types::ListParticipantsRequest::builder(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.community_id(v);
         }
         {
@@ -16940,7 +16940,7 @@ impl Whapi {
                 .ids::<
                     ids::ContactId,
                 >("participants", participants, &[Limit::MinItems(1u64)]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             this.body = this.body.participants(v);
         }
         this
@@ -16966,7 +16966,7 @@ impl Whapi {
             body: types::ListParticipantsRequest::builder(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.community_id(v);
         }
         {
@@ -16975,7 +16975,7 @@ impl Whapi {
                 .ids::<
                     ids::ContactId,
                 >("participants", participants, &[Limit::MinItems(1u64)]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             this.body = this.body.participants(v);
         }
         this
@@ -17001,7 +17001,7 @@ impl Whapi {
             body: types::ListParticipantsRequest::builder(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.community_id(v);
         }
         {
@@ -17010,7 +17010,7 @@ impl Whapi {
                 .ids::<
                     ids::ContactId,
                 >("participants", participants, &[Limit::MinItems(1u64)]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             this.body = this.body.participants(v);
         }
         this
@@ -17033,7 +17033,7 @@ impl Whapi {
             op: self.raw().get_community_sub_groups(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.community_id(v);
         }
         this
@@ -17104,7 +17104,7 @@ impl Whapi {
             body: types::CreateGroupInCommunityRequest::builder(),
         };
         if let Some(v) = this.call.id::<ids::GroupId>("community_id", community_id) {
-            let v = <types::GroupId>::from(v);
+            let v = <ids::GroupId>::from_server(v);
             this.op = this.op.community_id(v);
         }
         {
@@ -17118,7 +17118,7 @@ impl Whapi {
                 .ids::<
                     ids::ContactId,
                 >("participants", participants, &[Limit::MinItems(1u64)]);
-            let v = v.into_iter().map(<types::ContactId>::from).collect::<Vec<_>>();
+            let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             this.body = this.body.participants(v);
         }
         this
@@ -17181,7 +17181,7 @@ impl Whapi {
             this.op = this.op.call_id(v);
         }
         if let Some(v) = this.call.id::<ids::ContactId>("call_from", call_from) {
-            let v = <types::ContactId>::from(v);
+            let v = <ids::ContactId>::from_server(v);
             this.body = this.body.call_from(v);
         }
         this
@@ -17213,7 +17213,7 @@ impl Whapi {
             this.op = this.op.call_id(v);
         }
         if let Some(v) = this.call.id::<ids::ContactId>("call_from", call_from) {
-            let v = <types::ContactId>::from(v);
+            let v = <ids::ContactId>::from_server(v);
             this.body = this.body.call_from(v);
         }
         this

@@ -141,7 +141,7 @@ impl Throttle {
     {
         Paced {
             throttle: self,
-            chat: chat.into_id(),
+            chat: chat.into_id().map_err(Error::from),
             call,
             deadline: None,
         }
@@ -164,7 +164,7 @@ impl Throttle {
                 }
                 (Ok(to), Some(call))
             }
-            Err(e) => (Err(e), None),
+            Err(e) => (Err(Error::from(e)), None),
         };
         let call = async move {
             match call {
@@ -188,7 +188,11 @@ impl Throttle {
             return Ok(());
         };
         let remaining = limits.messages.and_then(|m| u64::try_from(m).ok());
-        let chats = limits.chats.iter().map(|c| c.0.clone()).collect();
+        let chats = limits
+            .chats
+            .iter()
+            .map(|c| c.as_str().to_string())
+            .collect();
         self.inner.budget.restrict(remaining, chats).await
     }
 

@@ -133,7 +133,11 @@ impl WebhookEvent {
                     // the same id and status: who it is from tells them apart.
                     let who = text(&s.recipient_id).or(text(&s.viewer_id));
                     let who = who.map_or(String::new(), |w| format!(":{w}"));
-                    Some(format!("{}:{}{who}", s.id.as_deref()?, text(&s.status)?))
+                    Some(format!(
+                        "{}:{}{who}",
+                        s.id.as_deref()?,
+                        s.status.as_ref()?.as_str()
+                    ))
                 })
                 .collect(),
             _ => None,
@@ -218,9 +222,9 @@ impl WebhookEvent {
     }
 }
 
-/// The text of an optional id or word the service sent.
-fn text<T: std::ops::Deref<Target = String>>(value: &Option<T>) -> Option<&str> {
-    value.as_deref().map(String::as_str)
+/// The text of an optional id the service sent.
+fn text<T: AsRef<str>>(value: &Option<T>) -> Option<&str> {
+    value.as_ref().map(AsRef::as_ref)
 }
 
 /// `head/tail`, with a long tail replaced by its hash, at most 200 bytes.

@@ -58,6 +58,20 @@ fn argument_type(input: &Input) -> TokenStream {
     }
 }
 
+/// Whether `ty` is one of the client's checked ids (`crate::ids::ChatId`).
+fn is_client_id(ty: &syn::Type) -> bool {
+    let syn::Type::Path(path) = ty else {
+        return false;
+    };
+    let names: Vec<String> = path
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    names.len() == 3 && names[0] == "crate" && names[1] == "ids"
+}
+
 /// Statements that check `value` and set it on the builder `recv`: on its
 /// client builder (and, for a raw upload, on the JSON twin's too) or on its
 /// body.
@@ -116,11 +130,25 @@ fn apply(plan: &Plan, input: &Input, value: &TokenStream, recv: &TokenStream) ->
         Kind::Media => (quote!(#recv.call.media(#name, #value, #uploads)), true),
         Kind::Typed => (quote!(::std::convert::Into::<#raw>::into(#value)), false),
     };
-    // What the client's setter takes.
+    // What the client's setter takes: text checked above is wrapped in the
+    // client's id type as it is, any other in its newtype.
+    let wrap_id = |ty: &syn::Type| {
+        if is_client_id(ty) {
+            quote!(from_server)
+        } else {
+            quote!(from)
+        }
+    };
+    let wrap_one = wrap_id(&input.raw.ty);
+    let wrap_item = generic_arg(&input.raw.ty, "Vec", 0).map_or(quote!(from), wrap_id);
     let finish = match &input.class.kind {
-        Kind::Id(IdKind::ContactOrChat) => quote!(<#raw>::from(ids::contact_or_chat(v))),
-        Kind::Id(_) | Kind::Token => quote!(<#raw>::from(v)),
-        Kind::Ids(_) | Kind::Tokens => quote!(v.into_iter().map(<#item>::from).collect::<Vec<_>>()),
+        Kind::Id(IdKind::ContactOrChat) => {
+            quote!(<#raw>::#wrap_one(ids::contact_or_chat(v)))
+        }
+        Kind::Id(_) | Kind::Token => quote!(<#raw>::#wrap_one(v)),
+        Kind::Ids(_) | Kind::Tokens => {
+            quote!(v.into_iter().map(<#item>::#wrap_item).collect::<Vec<_>>())
+        }
         Kind::JoinedIds(_) => quote!(v.join(",")),
         _ => quote!(v),
     };

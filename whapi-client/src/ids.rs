@@ -1,8 +1,10 @@
 //! Typed ids: strict when built from what people type, lenient when decoded
-//! from what the server sends.
+//! from what the server sends. One set for everything: the generated
+//! requests and answers use these types (progenitor maps the spec's id
+//! schemas onto them), and so do `whapi-ext`'s calls and webhook events.
 //!
 //! ```
-//! use whapi_ext::ids::{ChatId, ContactId, GroupId};
+//! use whapi_client::ids::{ChatId, ContactId, GroupId};
 //!
 //! let alice: ContactId = "+1 (555) 010-0000".parse()?;
 //! assert_eq!(alice.as_str(), "15550100000");
@@ -11,23 +13,52 @@
 //! let group: ChatId = "120363025343298765@g.us".parse()?;
 //! assert!(group.is_group());
 //! assert!("not a chat".parse::<ChatId>().is_err());
-//! # Ok::<(), whapi_ext::Error>(())
+//! # Ok::<(), whapi_client::ids::InvalidId>(())
 //! ```
 //!
-//! Building an id (`parse`, `new`) checks it, so a typo is an
-//! [`Error::InvalidArgument`] before anything
-//! is sent. Decoding one from JSON accepts any string: the service issues ids
-//! that break its own patterns (`media_init` as a media id).
+//! Building an id (`parse`, `new`, `TryFrom`) checks it, so a typo is an
+//! [`InvalidId`] (in `whapi-ext`, an `Error::InvalidArgument`) before
+//! anything is sent. Decoding one from JSON accepts any string: the service
+//! issues ids that break its own patterns (`media_init` as a media id).
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::Error;
+/// Why text is not an id of the kind asked for: the field it was read as
+/// and the rule it breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidId {
+    field: String,
+    rule: String,
+}
 
-fn invalid(field: &str, rule: impl Into<String>) -> Error {
-    Error::invalid(field, rule)
+impl InvalidId {
+    /// The field the text was read as (`chat_id`, `contact_id`, …).
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+
+    /// What the text breaks.
+    pub fn rule(&self) -> &str {
+        &self.rule
+    }
+}
+
+impl fmt::Display for InvalidId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.rule)
+    }
+}
+
+impl std::error::Error for InvalidId {}
+
+fn invalid(field: &str, rule: impl Into<String>) -> InvalidId {
+    InvalidId {
+        field: field.to_string(),
+        rule: rule.into(),
+    }
 }
 
 mod sealed {
@@ -37,41 +68,34 @@ mod sealed {
 /// An id type of this module: built only by checking text.
 pub trait Id: sealed::Sealed + Sized + Into<String> {
     /// Checks `text` and builds the id.
-    fn parse(text: &str) -> Result<Self, Error>;
+    fn parse(text: &str) -> Result<Self, InvalidId>;
 }
 
 /// What an argument of an id type takes: the id itself (or one that is a
 /// kind of it: a contact is a chat), or text, which is checked.
 ///
-/// ```
-/// # fn run(wa: &whapi_ext::Whapi) -> whapi_ext::Result<()> {
-/// use whapi_ext::ids::{ChatId, ContactId};
-///
-/// let alice = ContactId::new("+1 (555) 010-0000")?;
-/// let _ = wa.get_chat(alice);                       // a contact's chat
-/// let _ = wa.get_chat("120363025343298765@g.us");   // checked when sent
-/// # Ok(())
-/// # }
-/// ```
+/// `whapi-ext`'s calls take `impl IntoId<ChatId>` where the spec takes a
+/// chat: `wa.get_chat(alice)` with a `ContactId` (a contact's chat), or
+/// `wa.get_chat("120363025343298765@g.us")`, checked when sent.
 pub trait IntoId<I> {
     /// The id, or why the text is not one.
-    fn into_id(self) -> Result<I, Error>;
+    fn into_id(self) -> Result<I, InvalidId>;
 }
 
 impl<I: Id> IntoId<I> for &str {
-    fn into_id(self) -> Result<I, Error> {
+    fn into_id(self) -> Result<I, InvalidId> {
         I::parse(self)
     }
 }
 
 impl<I: Id> IntoId<I> for String {
-    fn into_id(self) -> Result<I, Error> {
+    fn into_id(self) -> Result<I, InvalidId> {
         I::parse(&self)
     }
 }
 
 impl<I: Id> IntoId<I> for &String {
-    fn into_id(self) -> Result<I, Error> {
+    fn into_id(self) -> Result<I, InvalidId> {
         I::parse(self)
     }
 }
@@ -81,53 +105,34 @@ impl<I: Id> IntoId<I> for &String {
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident, $check:path) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(String);
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+        #[cfg_attr(feature = "schemars", schemars(transparent))]
+        pub struct $name(pub(crate) String);
 
         impl sealed::Sealed for $name {}
 
         impl Id for $name {
-            fn parse(text: &str) -> Result<Self, Error> {
+            fn parse(text: &str) -> Result<Self, InvalidId> {
                 Self::new(text)
             }
         }
 
         impl IntoId<$name> for $name {
-            fn into_id(self) -> Result<$name, Error> {
+            fn into_id(self) -> Result<$name, InvalidId> {
                 Ok(self)
             }
         }
 
         impl IntoId<$name> for &$name {
-            fn into_id(self) -> Result<$name, Error> {
+            fn into_id(self) -> Result<$name, InvalidId> {
                 Ok(self.clone())
-            }
-        }
-
-        /// The generated client's newtype of the same id.
-        impl From<$name> for whapi_client::types::$name {
-            fn from(id: $name) -> Self {
-                Self(id.0)
-            }
-        }
-
-        /// An id an answer holds, for the next call: checked as text is.
-        impl<I: Id> IntoId<I> for &whapi_client::types::$name {
-            fn into_id(self) -> Result<I, Error> {
-                I::parse(&self.0)
-            }
-        }
-
-        /// An id an answer holds, for the next call: checked as text is.
-        impl<I: Id> IntoId<I> for whapi_client::types::$name {
-            fn into_id(self) -> Result<I, Error> {
-                I::parse(&self.0)
             }
         }
 
         impl $name {
             /// Checks and builds the id.
-            pub fn new(text: impl AsRef<str>) -> Result<Self, Error> {
+            pub fn new(text: impl AsRef<str>) -> Result<Self, InvalidId> {
                 $check(text.as_ref().trim()).map(Self)
             }
 
@@ -143,8 +148,8 @@ macro_rules! id_type {
         }
 
         impl FromStr for $name {
-            type Err = Error;
-            fn from_str(text: &str) -> Result<Self, Error> {
+            type Err = InvalidId;
+            fn from_str(text: &str) -> Result<Self, InvalidId> {
                 Self::new(text)
             }
         }
@@ -152,6 +157,14 @@ macro_rules! id_type {
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)
+            }
+        }
+
+        /// Reads as the text it is, where text is asked for.
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
             }
         }
 
@@ -181,15 +194,15 @@ macro_rules! id_type {
         }
 
         impl TryFrom<&str> for $name {
-            type Error = Error;
-            fn try_from(text: &str) -> Result<Self, Error> {
+            type Error = InvalidId;
+            fn try_from(text: &str) -> Result<Self, InvalidId> {
                 Self::new(text)
             }
         }
 
         impl TryFrom<String> for $name {
-            type Error = Error;
-            fn try_from(text: String) -> Result<Self, Error> {
+            type Error = InvalidId;
+            fn try_from(text: String) -> Result<Self, InvalidId> {
                 Self::new(text)
             }
         }
@@ -199,7 +212,7 @@ macro_rules! id_type {
 
 /// Digits of a phone number written any common way: `+1 (555) 010-0000`,
 /// `1 555 010 0000`, `0015550100000` is not unwrapped (write it with `+`).
-fn phone_digits(text: &str, field: &str) -> Result<String, Error> {
+fn phone_digits(text: &str, field: &str) -> Result<String, InvalidId> {
     let text = text.trim();
     let body = text.strip_prefix('+').unwrap_or(text);
     if body
@@ -230,7 +243,7 @@ fn phone_digits(text: &str, field: &str) -> Result<String, Error> {
     Ok(digits)
 }
 
-fn check_contact(text: &str) -> Result<String, Error> {
+fn check_contact(text: &str) -> Result<String, InvalidId> {
     match text.trim().split_once('@') {
         Some((user, "s.whatsapp.net" | "c.us")) => phone_digits(user, "contact_id"),
         Some((user, "lid")) => check_lid(user).map(|lid| format!("{lid}@lid")),
@@ -244,7 +257,7 @@ fn check_contact(text: &str) -> Result<String, Error> {
 
 /// The digits of a LID, the number WhatsApp gives a person in place of
 /// their phone number: 7 to 15 digits, as the service's patterns take them.
-fn check_lid(digits: &str) -> Result<&str, Error> {
+fn check_lid(digits: &str) -> Result<&str, InvalidId> {
     if !(7..=15).contains(&digits.len()) || !digits.chars().all(|c| c.is_ascii_digit()) {
         return Err(invalid(
             "contact_id",
@@ -254,7 +267,7 @@ fn check_lid(digits: &str) -> Result<&str, Error> {
     Ok(digits)
 }
 
-fn check_group(text: &str) -> Result<String, Error> {
+fn check_group(text: &str) -> Result<String, InvalidId> {
     let Some(local) = text.strip_suffix("@g.us") else {
         return Err(invalid(
             "group_id",
@@ -273,7 +286,7 @@ fn check_group(text: &str) -> Result<String, Error> {
     Ok(text.to_string())
 }
 
-fn check_newsletter(text: &str) -> Result<String, Error> {
+fn check_newsletter(text: &str) -> Result<String, InvalidId> {
     let Some(local) = text.strip_suffix("@newsletter") else {
         return Err(invalid(
             "newsletter_id",
@@ -289,7 +302,7 @@ fn check_newsletter(text: &str) -> Result<String, Error> {
     Ok(text.to_string())
 }
 
-fn check_chat(text: &str) -> Result<String, Error> {
+fn check_chat(text: &str) -> Result<String, InvalidId> {
     match text.split_once('@') {
         None => phone_digits(text, "chat_id").map(|d| format!("{d}@s.whatsapp.net")),
         Some((user, "s.whatsapp.net" | "c.us")) => phone_digits(user, "chat_id").map(|d| format!("{d}@s.whatsapp.net")),
@@ -301,7 +314,7 @@ fn check_chat(text: &str) -> Result<String, Error> {
     }
 }
 
-fn check_token(field: &str, text: &str) -> Result<String, Error> {
+fn check_token(field: &str, text: &str) -> Result<String, InvalidId> {
     if text.is_empty() {
         return Err(invalid(field, "must not be empty"));
     }
@@ -318,11 +331,11 @@ fn check_token(field: &str, text: &str) -> Result<String, Error> {
     Ok(text.to_string())
 }
 
-fn check_message(text: &str) -> Result<String, Error> {
+fn check_message(text: &str) -> Result<String, InvalidId> {
     check_token("message_id", text)
 }
 
-fn check_media(text: &str) -> Result<String, Error> {
+fn check_media(text: &str) -> Result<String, InvalidId> {
     check_token("media_id", text)
 }
 
@@ -363,7 +376,7 @@ id_type!(
 /// A community is a group (`…@g.us`) that holds groups.
 pub type CommunityId = GroupId;
 
-fn check_label(text: &str) -> Result<String, Error> {
+fn check_label(text: &str) -> Result<String, InvalidId> {
     if text.is_empty() || text.len() > 10 || !text.chars().all(|c| c.is_ascii_digit()) {
         return Err(invalid(
             "label_id",
@@ -377,13 +390,13 @@ fn check_label(text: &str) -> Result<String, Error> {
 macro_rules! chat_kind {
     ($($kind:ident),*) => {$(
         impl IntoId<ChatId> for $kind {
-            fn into_id(self) -> Result<ChatId, Error> {
+            fn into_id(self) -> Result<ChatId, InvalidId> {
                 Ok(ChatId::from(self))
             }
         }
 
         impl IntoId<ChatId> for &$kind {
-            fn into_id(self) -> Result<ChatId, Error> {
+            fn into_id(self) -> Result<ChatId, InvalidId> {
                 Ok(ChatId::from(self.clone()))
             }
         }
@@ -391,6 +404,32 @@ macro_rules! chat_kind {
 }
 
 chat_kind!(ContactId, GroupId, NewsletterId);
+
+/// An id of one kind where another is asked for (an answer's chat id that
+/// names a group, say): checked as text is.
+macro_rules! other_kind {
+    ($from:ident => $($to:ident),*) => {$(
+        impl IntoId<$to> for $from {
+            fn into_id(self) -> Result<$to, InvalidId> {
+                $to::new(&self.0)
+            }
+        }
+
+        impl IntoId<$to> for &$from {
+            fn into_id(self) -> Result<$to, InvalidId> {
+                $to::new(&self.0)
+            }
+        }
+    )*};
+}
+
+other_kind!(ChatId => ContactId, GroupId, NewsletterId, MessageId, MediaId, LabelId);
+other_kind!(ContactId => GroupId, NewsletterId, MessageId, MediaId, LabelId);
+other_kind!(GroupId => ContactId, NewsletterId, MessageId, MediaId, LabelId);
+other_kind!(NewsletterId => ContactId, GroupId, MessageId, MediaId, LabelId);
+other_kind!(MessageId => ChatId, ContactId, GroupId, NewsletterId, MediaId, LabelId);
+other_kind!(MediaId => ChatId, ContactId, GroupId, NewsletterId, MessageId, LabelId);
+other_kind!(LabelId => ChatId, ContactId, GroupId, NewsletterId, MessageId, MediaId);
 
 impl ChatId {
     /// Whether it is a group chat.
@@ -407,7 +446,8 @@ impl ChatId {
 /// A checked chat id in the form for a parameter that takes a contact or a
 /// chat: a person's chat as the contact's bare digits, any other chat as it
 /// is. The live service's presences refuse `…@s.whatsapp.net` there.
-pub(crate) fn contact_or_chat(chat: String) -> String {
+#[doc(hidden)]
+pub fn contact_or_chat(chat: String) -> String {
     match chat.strip_suffix("@s.whatsapp.net") {
         Some(digits) => digits.to_string(),
         None => chat,
@@ -473,7 +513,7 @@ mod tests {
             "12a4567890@lid",
             "@lid",
         ] {
-            let Err(Error::InvalidArgument(invalid)) = ContactId::new(refused) else {
+            let Err(invalid) = ContactId::new(refused) else {
                 panic!("{refused} passed")
             };
             assert!(
@@ -492,7 +532,7 @@ mod tests {
             ("0555 0100 000", "contact_id", "country code"),
         ];
         for (text, field, rule) in cases {
-            let Err(Error::InvalidArgument(invalid)) = ContactId::new(text) else {
+            let Err(invalid) = ContactId::new(text) else {
                 panic!("{text} passed")
             };
             assert_eq!(invalid.field(), field);
@@ -517,8 +557,15 @@ mod tests {
         assert!(chat.is_group());
         let bad: Result<ChatId, _> = "not a chat".into_id();
         assert!(bad.is_err());
-        let raw: whapi_client::types::ChatId = chat.into();
-        assert_eq!(raw.0, "120363025343298765@g.us");
+        let group: GroupId = (&chat).into_id().unwrap();
+        assert_eq!(
+            group.as_str(),
+            "120363025343298765@g.us",
+            "an answer's chat id where a group is asked for"
+        );
+        let not_a_group: Result<GroupId, _> =
+            ChatId::from_server("15550100000@s.whatsapp.net").into_id();
+        assert!(not_a_group.is_err(), "checked as text is");
     }
 
     #[test]
