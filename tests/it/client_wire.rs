@@ -574,3 +574,46 @@ async fn json_forms_refuse_an_incomplete_request_before_sending() {
     }
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn the_raw_client_takes_the_same_checked_ids_and_says_why_one_is_refused() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "120363041234567890@g.us", "name": "Team"})),
+        )
+        .mount(&server)
+        .await;
+    let client = client(&server);
+
+    let refused = client
+        .get_chat()
+        .chat_id("1@g.us")
+        .send()
+        .await
+        .unwrap_err();
+    let chat = client
+        .get_chat()
+        .chat_id("120363041234567890@g.us")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+
+    let Error::InvalidRequest(reason) = &refused else {
+        panic!("{refused:?}")
+    };
+    assert!(
+        reason.contains("chat_id") && reason.contains("`1@g.us` is not a valid group id"),
+        "the reason, not only that a conversion failed: {reason}"
+    );
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        1,
+        "nothing refused is sent"
+    );
+    // The answer's id is the same type a request takes: straight to the next call.
+    let id: &whapi_client::ids::ChatId = chat.id();
+    client.get_chat().chat_id(id.clone()).send().await.unwrap();
+}

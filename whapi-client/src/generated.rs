@@ -43990,12 +43990,14 @@ pub mod builder {
         pub fn phone_number<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ContactId>,
+            V::Error: ::std::fmt::Display,
         {
             self.phone_number = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ContactId` for phone_number failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ContactId` for phone_number failed", e
+                    )
                 });
             self
         }
@@ -44350,13 +44352,15 @@ pub mod builder {
         pub fn author<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ContactId>,
+            V::Error: ::std::fmt::Display,
         {
             self.author = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ContactId` for author failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ContactId` for author failed", e
+                    )
                 });
             self
         }
@@ -44586,25 +44590,29 @@ pub mod builder {
         pub fn chat_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ChatId>,
+            V::Error: ::std::fmt::Display,
         {
             self.chat_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ChatId` for chat_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ChatId` for chat_id failed", e
+                    )
                 });
             self
         }
         pub fn author<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ContactId>,
+            V::Error: ::std::fmt::Display,
         {
             self.author = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ContactId` for author failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ContactId` for author failed", e
+                    )
                 });
             self
         }
@@ -46971,12 +46979,14 @@ pub mod builder {
         pub fn message_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::MessageId>,
+            V::Error: ::std::fmt::Display,
         {
             self.message_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: MessageId` for message_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `MessageId` for message_id failed", e
+                    )
                 });
             self
         }
@@ -47064,12 +47074,14 @@ pub mod builder {
         pub fn message_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::MessageId>,
+            V::Error: ::std::fmt::Display,
         {
             self.message_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: MessageId` for message_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `MessageId` for message_id failed", e
+                    )
                 });
             self
         }
@@ -47140,12 +47152,14 @@ pub mod builder {
         pub fn message_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::MessageId>,
+            V::Error: ::std::fmt::Display,
         {
             self.message_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: MessageId` for message_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `MessageId` for message_id failed", e
+                    )
                 });
             self
         }
@@ -47242,12 +47256,14 @@ pub mod builder {
         pub fn message_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::MessageId>,
+            V::Error: ::std::fmt::Display,
         {
             self.message_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: MessageId` for message_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `MessageId` for message_id failed", e
+                    )
                 });
             self
         }
@@ -47318,12 +47334,14 @@ pub mod builder {
         pub fn message_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::MessageId>,
+            V::Error: ::std::fmt::Display,
         {
             self.message_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: MessageId` for message_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `MessageId` for message_id failed", e
+                    )
                 });
             self
         }
@@ -47423,12 +47441,14 @@ pub mod builder {
         pub fn message_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::MessageId>,
+            V::Error: ::std::fmt::Display,
         {
             self.message_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: MessageId` for message_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `MessageId` for message_id failed", e
+                    )
                 });
             self
         }
@@ -47500,12 +47520,14 @@ pub mod builder {
         pub fn message_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::MessageId>,
+            V::Error: ::std::fmt::Display,
         {
             self.message_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: MessageId` for message_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `MessageId` for message_id failed", e
+                    )
                 });
             self
         }
@@ -47599,12 +47621,14 @@ pub mod builder {
         pub fn message_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::MessageId>,
+            V::Error: ::std::fmt::Display,
         {
             self.message_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: MessageId` for message_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `MessageId` for message_id failed", e
+                    )
                 });
             self
         }
@@ -47696,12 +47720,14 @@ pub mod builder {
         pub fn message_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::MessageId>,
+            V::Error: ::std::fmt::Display,
         {
             self.message_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: MessageId` for message_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `MessageId` for message_id failed", e
+                    )
                 });
             self
         }
@@ -47867,12 +47893,14 @@ pub mod builder {
         pub fn chat_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ChatId>,
+            V::Error: ::std::fmt::Display,
         {
             self.chat_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ChatId` for chat_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ChatId` for chat_id failed", e
+                    )
                 });
             self
         }
@@ -47941,12 +47969,14 @@ pub mod builder {
         pub fn chat_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ChatId>,
+            V::Error: ::std::fmt::Display,
         {
             self.chat_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ChatId` for chat_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ChatId` for chat_id failed", e
+                    )
                 });
             self
         }
@@ -48045,12 +48075,14 @@ pub mod builder {
         pub fn chat_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ChatId>,
+            V::Error: ::std::fmt::Display,
         {
             self.chat_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ChatId` for chat_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ChatId` for chat_id failed", e
+                    )
                 });
             self
         }
@@ -48121,12 +48153,14 @@ pub mod builder {
         pub fn chat_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ChatId>,
+            V::Error: ::std::fmt::Display,
         {
             self.chat_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ChatId` for chat_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ChatId` for chat_id failed", e
+                    )
                 });
             self
         }
@@ -48493,12 +48527,14 @@ pub mod builder {
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ContactId>,
+            V::Error: ::std::fmt::Display,
         {
             self.contact_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ContactId` for contact_id failed", e
+                    )
                 });
             self
         }
@@ -48567,12 +48603,14 @@ pub mod builder {
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ContactId>,
+            V::Error: ::std::fmt::Display,
         {
             self.contact_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ContactId` for contact_id failed", e
+                    )
                 });
             self
         }
@@ -48673,12 +48711,14 @@ pub mod builder {
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ContactId>,
+            V::Error: ::std::fmt::Display,
         {
             self.contact_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ContactId` for contact_id failed", e
+                    )
                 });
             self
         }
@@ -48747,12 +48787,14 @@ pub mod builder {
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ContactId>,
+            V::Error: ::std::fmt::Display,
         {
             self.contact_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ContactId` for contact_id failed", e
+                    )
                 });
             self
         }
@@ -48813,12 +48855,14 @@ pub mod builder {
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ContactId>,
+            V::Error: ::std::fmt::Display,
         {
             self.contact_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ContactId` for contact_id failed", e
+                    )
                 });
             self
         }
@@ -48915,12 +48959,14 @@ pub mod builder {
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ContactId>,
+            V::Error: ::std::fmt::Display,
         {
             self.contact_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ContactId` for contact_id failed", e
+                    )
                 });
             self
         }
@@ -49061,12 +49107,14 @@ pub mod builder {
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ContactId>,
+            V::Error: ::std::fmt::Display,
         {
             self.contact_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ContactId` for contact_id failed", e
+                    )
                 });
             self
         }
@@ -49733,12 +49781,14 @@ pub mod builder {
         pub fn group_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for group_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for group_id failed", e
+                    )
                 });
             self
         }
@@ -49807,12 +49857,14 @@ pub mod builder {
         pub fn group_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for group_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for group_id failed", e
+                    )
                 });
             self
         }
@@ -49913,12 +49965,14 @@ pub mod builder {
         pub fn group_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for group_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for group_id failed", e
+                    )
                 });
             self
         }
@@ -49989,12 +50043,14 @@ pub mod builder {
         pub fn group_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for group_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for group_id failed", e
+                    )
                 });
             self
         }
@@ -50097,12 +50153,14 @@ pub mod builder {
         pub fn group_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for group_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for group_id failed", e
+                    )
                 });
             self
         }
@@ -50172,12 +50230,14 @@ pub mod builder {
         pub fn group_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for group_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for group_id failed", e
+                    )
                 });
             self
         }
@@ -50249,12 +50309,14 @@ pub mod builder {
         pub fn group_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for group_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for group_id failed", e
+                    )
                 });
             self
         }
@@ -50359,12 +50421,14 @@ pub mod builder {
         pub fn group_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for group_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for group_id failed", e
+                    )
                 });
             self
         }
@@ -50467,12 +50531,14 @@ pub mod builder {
         pub fn group_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for group_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for group_id failed", e
+                    )
                 });
             self
         }
@@ -50535,12 +50601,14 @@ pub mod builder {
         pub fn group_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for group_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for group_id failed", e
+                    )
                 });
             self
         }
@@ -50624,12 +50692,14 @@ pub mod builder {
         pub fn group_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for group_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for group_id failed", e
+                    )
                 });
             self
         }
@@ -50701,12 +50771,14 @@ pub mod builder {
         pub fn group_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for group_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for group_id failed", e
+                    )
                 });
             self
         }
@@ -50811,12 +50883,14 @@ pub mod builder {
         pub fn group_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for group_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for group_id failed", e
+                    )
                 });
             self
         }
@@ -51102,12 +51176,14 @@ pub mod builder {
         pub fn group_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for group_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for group_id failed", e
+                    )
                 });
             self
         }
@@ -51219,12 +51295,14 @@ pub mod builder {
         pub fn group_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for group_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for group_id failed", e
+                    )
                 });
             self
         }
@@ -51326,12 +51404,14 @@ pub mod builder {
         pub fn group_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for group_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for group_id failed", e
+                    )
                 });
             self
         }
@@ -51443,13 +51523,15 @@ pub mod builder {
         pub fn author<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ContactId>,
+            V::Error: ::std::fmt::Display,
         {
             self.author = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ContactId` for author failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ContactId` for author failed", e
+                    )
                 });
             self
         }
@@ -51979,12 +52061,14 @@ pub mod builder {
         pub fn message_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::MessageId>,
+            V::Error: ::std::fmt::Display,
         {
             self.message_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: MessageId` for message_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `MessageId` for message_id failed", e
+                    )
                 });
             self
         }
@@ -52055,12 +52139,14 @@ pub mod builder {
         pub fn message_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::MessageId>,
+            V::Error: ::std::fmt::Display,
         {
             self.message_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: MessageId` for message_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `MessageId` for message_id failed", e
+                    )
                 });
             self
         }
@@ -52155,12 +52241,14 @@ pub mod builder {
         pub fn message_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::MessageId>,
+            V::Error: ::std::fmt::Display,
         {
             self.message_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: MessageId` for message_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `MessageId` for message_id failed", e
+                    )
                 });
             self
         }
@@ -52747,12 +52835,15 @@ pub mod builder {
         pub fn newsletter_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::NewsletterId>,
+            V::Error: ::std::fmt::Display,
         {
             self.newsletter_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: NewsletterId` for newsletter_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}",
+                        "conversion to `NewsletterId` for newsletter_id failed", e
+                    )
                 });
             self
         }
@@ -52845,12 +52936,15 @@ pub mod builder {
         pub fn newsletter_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::NewsletterId>,
+            V::Error: ::std::fmt::Display,
         {
             self.newsletter_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: NewsletterId` for newsletter_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}",
+                        "conversion to `NewsletterId` for newsletter_id failed", e
+                    )
                 });
             self
         }
@@ -52921,12 +53015,15 @@ pub mod builder {
         pub fn newsletter_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::NewsletterId>,
+            V::Error: ::std::fmt::Display,
         {
             self.newsletter_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: NewsletterId` for newsletter_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}",
+                        "conversion to `NewsletterId` for newsletter_id failed", e
+                    )
                 });
             self
         }
@@ -53025,12 +53122,15 @@ pub mod builder {
         pub fn newsletter_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::NewsletterId>,
+            V::Error: ::std::fmt::Display,
         {
             self.newsletter_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: NewsletterId` for newsletter_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}",
+                        "conversion to `NewsletterId` for newsletter_id failed", e
+                    )
                 });
             self
         }
@@ -53100,12 +53200,15 @@ pub mod builder {
         pub fn newsletter_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::NewsletterId>,
+            V::Error: ::std::fmt::Display,
         {
             self.newsletter_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: NewsletterId` for newsletter_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}",
+                        "conversion to `NewsletterId` for newsletter_id failed", e
+                    )
                 });
             self
         }
@@ -53331,12 +53434,15 @@ pub mod builder {
         pub fn newsletter_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::NewsletterId>,
+            V::Error: ::std::fmt::Display,
         {
             self.newsletter_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: NewsletterId` for newsletter_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}",
+                        "conversion to `NewsletterId` for newsletter_id failed", e
+                    )
                 });
             self
         }
@@ -53412,12 +53518,15 @@ pub mod builder {
         pub fn newsletter_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::NewsletterId>,
+            V::Error: ::std::fmt::Display,
         {
             self.newsletter_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: NewsletterId` for newsletter_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}",
+                        "conversion to `NewsletterId` for newsletter_id failed", e
+                    )
                 });
             self
         }
@@ -53549,24 +53658,29 @@ pub mod builder {
         pub fn newsletter_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::NewsletterId>,
+            V::Error: ::std::fmt::Display,
         {
             self.newsletter_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: NewsletterId` for newsletter_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}",
+                        "conversion to `NewsletterId` for newsletter_id failed", e
+                    )
                 });
             self
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ContactId>,
+            V::Error: ::std::fmt::Display,
         {
             self.contact_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ContactId` for contact_id failed", e
+                    )
                 });
             self
         }
@@ -53672,24 +53786,29 @@ pub mod builder {
         pub fn newsletter_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::NewsletterId>,
+            V::Error: ::std::fmt::Display,
         {
             self.newsletter_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: NewsletterId` for newsletter_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}",
+                        "conversion to `NewsletterId` for newsletter_id failed", e
+                    )
                 });
             self
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ContactId>,
+            V::Error: ::std::fmt::Display,
         {
             self.contact_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ContactId` for contact_id failed", e
+                    )
                 });
             self
         }
@@ -53763,24 +53882,29 @@ pub mod builder {
         pub fn newsletter_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::NewsletterId>,
+            V::Error: ::std::fmt::Display,
         {
             self.newsletter_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: NewsletterId` for newsletter_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}",
+                        "conversion to `NewsletterId` for newsletter_id failed", e
+                    )
                 });
             self
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ContactId>,
+            V::Error: ::std::fmt::Display,
         {
             self.contact_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ContactId` for contact_id failed", e
+                    )
                 });
             self
         }
@@ -53854,24 +53978,29 @@ pub mod builder {
         pub fn newsletter_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::NewsletterId>,
+            V::Error: ::std::fmt::Display,
         {
             self.newsletter_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: NewsletterId` for newsletter_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}",
+                        "conversion to `NewsletterId` for newsletter_id failed", e
+                    )
                 });
             self
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ContactId>,
+            V::Error: ::std::fmt::Display,
         {
             self.contact_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ContactId` for contact_id failed", e
+                    )
                 });
             self
         }
@@ -54358,12 +54487,14 @@ pub mod builder {
         pub fn media_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::MediaId>,
+            V::Error: ::std::fmt::Display,
         {
             self.media_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: MediaId` for media_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `MediaId` for media_id failed", e
+                    )
                 });
             self
         }
@@ -54422,12 +54553,14 @@ pub mod builder {
         pub fn media_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::MediaId>,
+            V::Error: ::std::fmt::Display,
         {
             self.media_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: MediaId` for media_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `MediaId` for media_id failed", e
+                    )
                 });
             self
         }
@@ -54496,12 +54629,14 @@ pub mod builder {
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ContactId>,
+            V::Error: ::std::fmt::Display,
         {
             self.contact_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ContactId` for contact_id failed", e
+                    )
                 });
             self
         }
@@ -54570,12 +54705,14 @@ pub mod builder {
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ContactId>,
+            V::Error: ::std::fmt::Display,
         {
             self.contact_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ContactId` for contact_id failed", e
+                    )
                 });
             self
         }
@@ -55020,12 +55157,14 @@ pub mod builder {
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ContactId>,
+            V::Error: ::std::fmt::Display,
         {
             self.contact_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ContactId` for contact_id failed", e
+                    )
                 });
             self
         }
@@ -55581,12 +55720,14 @@ pub mod builder {
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ContactId>,
+            V::Error: ::std::fmt::Display,
         {
             self.contact_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ContactId` for contact_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ContactId` for contact_id failed", e
+                    )
                 });
             self
         }
@@ -56479,12 +56620,14 @@ pub mod builder {
         pub fn label_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::LabelId>,
+            V::Error: ::std::fmt::Display,
         {
             self.label_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: LabelId` for label_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `LabelId` for label_id failed", e
+                    )
                 });
             self
         }
@@ -56555,24 +56698,28 @@ pub mod builder {
         pub fn label_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::LabelId>,
+            V::Error: ::std::fmt::Display,
         {
             self.label_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: LabelId` for label_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `LabelId` for label_id failed", e
+                    )
                 });
             self
         }
         pub fn association_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ChatId>,
+            V::Error: ::std::fmt::Display,
         {
             self.association_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ChatId` for association_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ChatId` for association_id failed", e
+                    )
                 });
             self
         }
@@ -56646,24 +56793,28 @@ pub mod builder {
         pub fn label_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::LabelId>,
+            V::Error: ::std::fmt::Display,
         {
             self.label_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: LabelId` for label_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `LabelId` for label_id failed", e
+                    )
                 });
             self
         }
         pub fn association_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::ChatId>,
+            V::Error: ::std::fmt::Display,
         {
             self.association_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: ChatId` for association_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ChatId` for association_id failed", e
+                    )
                 });
             self
         }
@@ -56967,12 +57118,14 @@ pub mod builder {
         pub fn community_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.community_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for community_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for community_id failed", e
+                    )
                 });
             self
         }
@@ -57041,12 +57194,14 @@ pub mod builder {
         pub fn community_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.community_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for community_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for community_id failed", e
+                    )
                 });
             self
         }
@@ -57147,12 +57302,14 @@ pub mod builder {
         pub fn community_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.community_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for community_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for community_id failed", e
+                    )
                 });
             self
         }
@@ -57221,12 +57378,14 @@ pub mod builder {
         pub fn community_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.community_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for community_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for community_id failed", e
+                    )
                 });
             self
         }
@@ -57298,24 +57457,28 @@ pub mod builder {
         pub fn community_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.community_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for community_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for community_id failed", e
+                    )
                 });
             self
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for group_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for group_id failed", e
+                    )
                 });
             self
         }
@@ -57389,24 +57552,28 @@ pub mod builder {
         pub fn community_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.community_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for community_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for community_id failed", e
+                    )
                 });
             self
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for group_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for group_id failed", e
+                    )
                 });
             self
         }
@@ -57480,24 +57647,28 @@ pub mod builder {
         pub fn community_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.community_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for community_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for community_id failed", e
+                    )
                 });
             self
         }
         pub fn group_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for group_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for group_id failed", e
+                    )
                 });
             self
         }
@@ -57572,12 +57743,14 @@ pub mod builder {
         pub fn community_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.community_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for community_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for community_id failed", e
+                    )
                 });
             self
         }
@@ -57683,12 +57856,14 @@ pub mod builder {
         pub fn community_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.community_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for community_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for community_id failed", e
+                    )
                 });
             self
         }
@@ -57793,12 +57968,14 @@ pub mod builder {
         pub fn community_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.community_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for community_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for community_id failed", e
+                    )
                 });
             self
         }
@@ -57903,12 +58080,14 @@ pub mod builder {
         pub fn community_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.community_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for community_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for community_id failed", e
+                    )
                 });
             self
         }
@@ -58013,12 +58192,14 @@ pub mod builder {
         pub fn community_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.community_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for community_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for community_id failed", e
+                    )
                 });
             self
         }
@@ -58121,12 +58302,14 @@ pub mod builder {
         pub fn community_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.community_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for community_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for community_id failed", e
+                    )
                 });
             self
         }
@@ -58284,12 +58467,14 @@ pub mod builder {
         pub fn community_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.community_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for community_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for community_id failed", e
+                    )
                 });
             self
         }
@@ -59237,12 +59422,14 @@ pub mod builder {
         pub fn group_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::ids::GroupId>,
+            V::Error: ::std::fmt::Display,
         {
             self.group_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: ids :: GroupId` for group_id failed"
-                        .to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `GroupId` for group_id failed", e
+                    )
                 });
             self
         }

@@ -91,6 +91,12 @@ pub(crate) fn generate_file(spec: &Value, options: &crate::Options) -> Result<sy
         check_unique_type_names(&file)?;
     }
     crate::lean_requests::apply(&mut file);
+    if crate::id_errors::apply(&mut file) == 0 {
+        return Err(GenError::Progenitor(
+            "id_errors found no setter converting into a client id: has progenitor's builder changed?"
+                .into(),
+        ));
+    }
     let answers = crate::accessors::answer_types(spec);
     if crate::lenient_fields::apply(&mut file, &answers)? == 0 && !answers.is_empty() {
         return Err(GenError::Progenitor(

@@ -18,6 +18,7 @@ mod calls;
 mod contract;
 mod error;
 mod generate;
+mod id_errors;
 pub mod inventory;
 mod json_forms;
 mod lean_requests;
