@@ -93,9 +93,23 @@ pub fn read(relative: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
-/// The vendored spec, loaded and checked as OpenAPI.
+/// The vendored spec with the overlay applied (what the checked-in files
+/// are generated from), loaded and checked as OpenAPI.
 pub fn spec() -> serde_json::Value {
-    whapi_gen::load_spec(&read(whapi_gen::paths::SPEC)).expect("the vendored spec loads")
+    let mut spec =
+        whapi_gen::load_spec(&read(whapi_gen::paths::SPEC)).expect("the vendored spec loads");
+    whapi_gen::overlay::apply(&mut spec, &read(whapi_gen::paths::OVERLAY))
+        .expect("the overlay applies");
+    spec
+}
+
+/// The options `cargo xtask regen` generates the checked-in files with:
+/// the overlay on the vendored spec.
+pub fn generation_options() -> whapi_gen::Options {
+    whapi_gen::Options {
+        overlay: Some(read(whapi_gen::paths::OVERLAY)),
+        ..Default::default()
+    }
 }
 
 /// The README's Rust examples, compiled as doctests so they cannot rot.

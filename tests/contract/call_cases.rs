@@ -260,7 +260,7 @@ pub fn call_case<'a>(
                             serde_json::from_str::<
                                 types::Webhooks,
                             >(
-                                    "[{\"headers\":{},\"url\":\"xxxx\",\"mode\":\"body\",\"events\":[{\"type\":\"messages\",\"method\":\"post\"}]}]",
+                                    "[{\"headers\":{},\"url\":\"xxxx\",\"mode\":\"body\",\"webhook_max_age_seconds\":15,\"send_undecrypted_ad\":true,\"events\":[{\"type\":\"messages\",\"method\":\"post\"}]}]",
                                 )
                                 .expect("a sample of the spec"),
                         )
@@ -317,6 +317,8 @@ pub fn call_case<'a>(
                             >("{}")
                                 .expect("a sample of the spec"),
                         )
+                        .webhook_max_age_seconds(::std::time::Duration::from_secs(15))
+                        .send_undecrypted_ad(true)
                         .await
                         .map(drop)
                 })
@@ -3192,7 +3194,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::Settings,
                                 >(
-                                        "{\"callback_backoff_delay_ms\":3000.0,\"max_callback_backoff_delay_ms\":600000.0,\"callback_persist\":true,\"media\":{\"auto_download\":[\"image\"],\"init_avatars\":true},\"webhooks\":[{\"headers\":{},\"url\":\"xxxx\",\"mode\":\"body\",\"events\":[{\"type\":\"messages\",\"method\":\"post\"}]}],\"proxy\":\"socks5://user:pass@127.0.0.1:1080\",\"mobile_proxy\":\"xxxx\",\"offline_mode\":true,\"full_history\":true}",
+                                        "{\"callback_backoff_delay_ms\":3000.0,\"max_callback_backoff_delay_ms\":600000.0,\"callback_persist\":true,\"media\":{\"auto_download\":[\"image\"],\"init_avatars\":true},\"webhooks\":[{\"headers\":{},\"url\":\"xxxx\",\"mode\":\"body\",\"webhook_max_age_seconds\":15,\"send_undecrypted_ad\":true,\"events\":[{\"type\":\"messages\",\"method\":\"post\"}]}],\"proxy\":\"socks5://user:pass@127.0.0.1:1080\",\"mobile_proxy\":\"xxxx\",\"offline_mode\":true,\"full_history\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -3244,7 +3246,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::WebhookTestRequest,
                                 >(
-                                        "{\"type\":\"messages\",\"headers\":{},\"url\":\"xxxx\",\"mode\":\"body\"}",
+                                        "{\"type\":\"messages\",\"headers\":{},\"url\":\"xxxx\",\"mode\":\"body\",\"webhook_max_age_seconds\":15.0,\"send_undecrypted_ad\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )

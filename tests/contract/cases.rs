@@ -2911,7 +2911,7 @@ pub async fn call_with_everything(
                                 serde_json::from_str::<
                                     types::Settings,
                                 >(
-                                        "{\"callback_backoff_delay_ms\":3000,\"max_callback_backoff_delay_ms\":600000,\"callback_persist\":true,\"media\":{\"auto_download\":[\"image\"],\"init_avatars\":true},\"webhooks\":[{\"headers\":{},\"url\":\"xxxx\",\"mode\":\"body\",\"events\":[{\"type\":\"messages\",\"method\":\"post\"}]}],\"proxy\":\"socks5://user:pass@127.0.0.1:1080\",\"mobile_proxy\":\"xxxx\",\"offline_mode\":true,\"full_history\":true}",
+                                        "{\"callback_backoff_delay_ms\":3000,\"max_callback_backoff_delay_ms\":600000,\"callback_persist\":true,\"media\":{\"auto_download\":[\"image\"],\"init_avatars\":true},\"webhooks\":[{\"headers\":{},\"url\":\"xxxx\",\"mode\":\"body\",\"webhook_max_age_seconds\":15,\"send_undecrypted_ad\":true,\"events\":[{\"type\":\"messages\",\"method\":\"post\"}]}],\"proxy\":\"socks5://user:pass@127.0.0.1:1080\",\"mobile_proxy\":\"xxxx\",\"offline_mode\":true,\"full_history\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -2935,7 +2935,7 @@ pub async fn call_with_everything(
                                 serde_json::from_str::<
                                     types::WebhookTestRequest,
                                 >(
-                                        "{\"type\":\"messages\",\"headers\":{},\"url\":\"xxxx\",\"mode\":\"body\"}",
+                                        "{\"type\":\"messages\",\"headers\":{},\"url\":\"xxxx\",\"mode\":\"body\",\"webhook_max_age_seconds\":15,\"send_undecrypted_ad\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )

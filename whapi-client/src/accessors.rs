@@ -5000,12 +5000,28 @@ Known values: `body`, `path`, `method`.*/
     pub fn mode(&self) -> ::std::option::Option<&str> {
         self.mode.as_deref()
     }
+    /**Send a webhook for an ad that could not be decrypted.
+
+Server default: `false`.*/
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn send_undecrypted_ad(&self) -> ::std::option::Option<bool> {
+        self.send_undecrypted_ad
+    }
     ///Inbound and outbound notifications are routed to this URL.
     ///
     /// `None` when the service leaves it out.
     #[inline]
     pub fn url(&self) -> ::std::option::Option<&str> {
         self.url.as_deref()
+    }
+    ///Time in seconds. If the message is delayed more than this time, the hook will not be sent.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn webhook_max_age_seconds(&self) -> ::std::option::Option<f64> {
+        self.webhook_max_age_seconds
     }
 }
 impl WebhookPayload {
@@ -5201,11 +5217,27 @@ Known values: `body`, `path`, `method`.*/
     pub fn mode(&self) -> ::std::option::Option<&str> {
         self.mode.as_deref()
     }
+    /**Send a webhook for an ad that could not be decrypted.
+
+Server default: `false`.*/
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn send_undecrypted_ad(&self) -> ::std::option::Option<bool> {
+        self.send_undecrypted_ad
+    }
     ///Inbound and outbound notifications are routed to this URL.
     ///
     /// Empty when the service leaves it out.
     #[inline]
     pub fn url(&self) -> &str {
         self.url.as_deref().unwrap_or("")
+    }
+    ///Time in seconds. If the message is delayed more than this time, the hook will not be sent.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn webhook_max_age_seconds(&self) -> ::std::option::Option<f64> {
+        self.webhook_max_age_seconds
     }
 }

@@ -10529,8 +10529,16 @@ Server default: `[{"type":"message","method":"put"}]`.*/
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mode: ::std::option::Option<WebhookParametersMode>,
+        /**Send a webhook for an ad that could not be decrypted.
+
+Server default: `false`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub send_undecrypted_ad: ::std::option::Option<bool>,
         ///Inbound and outbound notifications are routed to this URL.
         pub url: ::std::string::String,
+        ///Time in seconds. If the message is delayed more than this time, the hook will not be sent.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub webhook_max_age_seconds: ::std::option::Option<f64>,
     }
     impl Webhook {
         pub fn builder() -> builder::Webhook {
@@ -10670,9 +10678,17 @@ Server default: `[{"type":"message","method":"put"}]`.*/
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mode: ::std::option::Option<WebhookParametersMode>,
+        /**Send a webhook for an ad that could not be decrypted.
+
+Server default: `false`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub send_undecrypted_ad: ::std::option::Option<bool>,
         ///Inbound and outbound notifications are routed to this URL.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
+        ///Time in seconds. If the message is delayed more than this time, the hook will not be sent.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub webhook_max_age_seconds: ::std::option::Option<f64>,
     }
     impl WebhookParameters {
         pub fn builder() -> builder::WebhookParameters {
@@ -10762,10 +10778,20 @@ Known values: `body`, `path`, `method`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mode: ::std::option::Option<::std::string::String>,
+        /**Send a webhook for an ad that could not be decrypted.
+
+Server default: `false`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
+        pub send_undecrypted_ad: ::std::option::Option<bool>,
         ///Inbound and outbound notifications are routed to this URL.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
         pub url: ::std::option::Option<::std::string::String>,
+        ///Time in seconds. If the message is delayed more than this time, the hook will not be sent.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
+        pub webhook_max_age_seconds: ::std::option::Option<f64>,
     }
     impl WebhookParametersReceived {
         pub fn builder() -> builder::WebhookParametersReceived {
@@ -10896,10 +10922,20 @@ Known values: `body`, `path`, `method`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mode: ::std::option::Option<::std::string::String>,
+        /**Send a webhook for an ad that could not be decrypted.
+
+Server default: `false`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
+        pub send_undecrypted_ad: ::std::option::Option<bool>,
         ///Inbound and outbound notifications are routed to this URL.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
         pub url: ::std::option::Option<::std::string::String>,
+        ///Time in seconds. If the message is delayed more than this time, the hook will not be sent.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::float")]
+        pub webhook_max_age_seconds: ::std::option::Option<f64>,
     }
     impl WebhookReceived {
         pub fn builder() -> builder::WebhookReceived {
@@ -10920,10 +10956,18 @@ Known values: `body`, `path`, `method`.*/
             ::std::string::String,
         >,
         pub mode: WebhookParametersMode,
+        /**Send a webhook for an ad that could not be decrypted.
+
+Server default: `false`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub send_undecrypted_ad: ::std::option::Option<bool>,
         #[serde(rename = "type")]
         pub type_: WebhookEventTypeType,
         ///Inbound and outbound notifications are routed to this URL.
         pub url: ::std::string::String,
+        ///Time in seconds. If the message is delayed more than this time, the hook will not be sent.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub webhook_max_age_seconds: ::std::option::Option<f64>,
     }
     impl WebhookTestRequest {
         pub fn builder() -> builder::WebhookTestRequest {
@@ -38855,7 +38899,15 @@ Known values: `body`, `path`, `method`.*/
                 ::std::option::Option<super::WebhookParametersMode>,
                 ::std::string::String,
             >,
+            send_undecrypted_ad: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
+            webhook_max_age_seconds: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Webhook {
             fn default() -> Self {
@@ -38863,7 +38915,9 @@ Known values: `body`, `path`, `method`.*/
                     events: Ok(Default::default()),
                     headers: Ok(Default::default()),
                     mode: Ok(Default::default()),
+                    send_undecrypted_ad: Ok(Default::default()),
                     url: Err("no value supplied for url".to_string()),
+                    webhook_max_age_seconds: Ok(Default::default()),
                 }
             }
         }
@@ -38911,6 +38965,20 @@ Known values: `body`, `path`, `method`.*/
                     });
                 self
             }
+            pub fn send_undecrypted_ad<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.send_undecrypted_ad = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for send_undecrypted_ad: {e}"
+                        )
+                    });
+                self
+            }
             pub fn url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -38920,6 +38988,20 @@ Known values: `body`, `path`, `method`.*/
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+            pub fn webhook_max_age_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook_max_age_seconds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for webhook_max_age_seconds: {e}"
+                        )
                     });
                 self
             }
@@ -38933,7 +39015,9 @@ Known values: `body`, `path`, `method`.*/
                     events: value.events?,
                     headers: value.headers?,
                     mode: value.mode?,
+                    send_undecrypted_ad: value.send_undecrypted_ad?,
                     url: value.url?,
+                    webhook_max_age_seconds: value.webhook_max_age_seconds?,
                 })
             }
         }
@@ -38943,7 +39027,9 @@ Known values: `body`, `path`, `method`.*/
                     events: Ok(value.events),
                     headers: Ok(value.headers),
                     mode: Ok(value.mode),
+                    send_undecrypted_ad: Ok(value.send_undecrypted_ad),
                     url: Ok(value.url),
+                    webhook_max_age_seconds: Ok(value.webhook_max_age_seconds),
                 }
             }
         }
@@ -39046,8 +39132,16 @@ Known values: `body`, `path`, `method`.*/
                 ::std::option::Option<super::WebhookParametersMode>,
                 ::std::string::String,
             >,
+            send_undecrypted_ad: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            webhook_max_age_seconds: ::std::result::Result<
+                ::std::option::Option<f64>,
                 ::std::string::String,
             >,
         }
@@ -39056,7 +39150,9 @@ Known values: `body`, `path`, `method`.*/
                 Self {
                     headers: Ok(Default::default()),
                     mode: Ok(Default::default()),
+                    send_undecrypted_ad: Ok(Default::default()),
                     url: Ok(Default::default()),
+                    webhook_max_age_seconds: Ok(Default::default()),
                 }
             }
         }
@@ -39092,6 +39188,20 @@ Known values: `body`, `path`, `method`.*/
                     });
                 self
             }
+            pub fn send_undecrypted_ad<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.send_undecrypted_ad = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for send_undecrypted_ad: {e}"
+                        )
+                    });
+                self
+            }
             pub fn url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -39104,6 +39214,20 @@ Known values: `body`, `path`, `method`.*/
                     });
                 self
             }
+            pub fn webhook_max_age_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook_max_age_seconds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for webhook_max_age_seconds: {e}"
+                        )
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<WebhookParameters> for super::WebhookParameters {
             type Error = super::error::ConversionError;
@@ -39113,7 +39237,9 @@ Known values: `body`, `path`, `method`.*/
                 Ok(Self {
                     headers: value.headers?,
                     mode: value.mode?,
+                    send_undecrypted_ad: value.send_undecrypted_ad?,
                     url: value.url?,
+                    webhook_max_age_seconds: value.webhook_max_age_seconds?,
                 })
             }
         }
@@ -39122,7 +39248,9 @@ Known values: `body`, `path`, `method`.*/
                 Self {
                     headers: Ok(value.headers),
                     mode: Ok(value.mode),
+                    send_undecrypted_ad: Ok(value.send_undecrypted_ad),
                     url: Ok(value.url),
+                    webhook_max_age_seconds: Ok(value.webhook_max_age_seconds),
                 }
             }
         }
@@ -39139,8 +39267,16 @@ Known values: `body`, `path`, `method`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            send_undecrypted_ad: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            webhook_max_age_seconds: ::std::result::Result<
+                ::std::option::Option<f64>,
                 ::std::string::String,
             >,
         }
@@ -39149,7 +39285,9 @@ Known values: `body`, `path`, `method`.*/
                 Self {
                     headers: Ok(Default::default()),
                     mode: Ok(Default::default()),
+                    send_undecrypted_ad: Ok(Default::default()),
                     url: Ok(Default::default()),
+                    webhook_max_age_seconds: Ok(Default::default()),
                 }
             }
         }
@@ -39183,6 +39321,20 @@ Known values: `body`, `path`, `method`.*/
                     });
                 self
             }
+            pub fn send_undecrypted_ad<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.send_undecrypted_ad = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for send_undecrypted_ad: {e}"
+                        )
+                    });
+                self
+            }
             pub fn url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -39192,6 +39344,20 @@ Known values: `body`, `path`, `method`.*/
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+            pub fn webhook_max_age_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook_max_age_seconds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for webhook_max_age_seconds: {e}"
+                        )
                     });
                 self
             }
@@ -39205,7 +39371,9 @@ Known values: `body`, `path`, `method`.*/
                 Ok(Self {
                     headers: value.headers?,
                     mode: value.mode?,
+                    send_undecrypted_ad: value.send_undecrypted_ad?,
                     url: value.url?,
+                    webhook_max_age_seconds: value.webhook_max_age_seconds?,
                 })
             }
         }
@@ -39215,7 +39383,9 @@ Known values: `body`, `path`, `method`.*/
                 Self {
                     headers: Ok(value.headers),
                     mode: Ok(value.mode),
+                    send_undecrypted_ad: Ok(value.send_undecrypted_ad),
                     url: Ok(value.url),
+                    webhook_max_age_seconds: Ok(value.webhook_max_age_seconds),
                 }
             }
         }
@@ -39713,8 +39883,16 @@ Known values: `body`, `path`, `method`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            send_undecrypted_ad: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            webhook_max_age_seconds: ::std::result::Result<
+                ::std::option::Option<f64>,
                 ::std::string::String,
             >,
         }
@@ -39724,7 +39902,9 @@ Known values: `body`, `path`, `method`.*/
                     events: Ok(Default::default()),
                     headers: Ok(Default::default()),
                     mode: Ok(Default::default()),
+                    send_undecrypted_ad: Ok(Default::default()),
                     url: Ok(Default::default()),
+                    webhook_max_age_seconds: Ok(Default::default()),
                 }
             }
         }
@@ -39770,6 +39950,20 @@ Known values: `body`, `path`, `method`.*/
                     });
                 self
             }
+            pub fn send_undecrypted_ad<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.send_undecrypted_ad = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for send_undecrypted_ad: {e}"
+                        )
+                    });
+                self
+            }
             pub fn url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -39779,6 +39973,20 @@ Known values: `body`, `path`, `method`.*/
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+            pub fn webhook_max_age_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook_max_age_seconds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for webhook_max_age_seconds: {e}"
+                        )
                     });
                 self
             }
@@ -39792,7 +40000,9 @@ Known values: `body`, `path`, `method`.*/
                     events: value.events?,
                     headers: value.headers?,
                     mode: value.mode?,
+                    send_undecrypted_ad: value.send_undecrypted_ad?,
                     url: value.url?,
+                    webhook_max_age_seconds: value.webhook_max_age_seconds?,
                 })
             }
         }
@@ -39802,7 +40012,9 @@ Known values: `body`, `path`, `method`.*/
                     events: Ok(value.events),
                     headers: Ok(value.headers),
                     mode: Ok(value.mode),
+                    send_undecrypted_ad: Ok(value.send_undecrypted_ad),
                     url: Ok(value.url),
+                    webhook_max_age_seconds: Ok(value.webhook_max_age_seconds),
                 }
             }
         }
@@ -39819,19 +40031,29 @@ Known values: `body`, `path`, `method`.*/
                 super::WebhookParametersMode,
                 ::std::string::String,
             >,
+            send_undecrypted_ad: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             type_: ::std::result::Result<
                 super::WebhookEventTypeType,
                 ::std::string::String,
             >,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
+            webhook_max_age_seconds: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for WebhookTestRequest {
             fn default() -> Self {
                 Self {
                     headers: Ok(Default::default()),
                     mode: Err("no value supplied for mode".to_string()),
+                    send_undecrypted_ad: Ok(Default::default()),
                     type_: Err("no value supplied for type_".to_string()),
                     url: Err("no value supplied for url".to_string()),
+                    webhook_max_age_seconds: Ok(Default::default()),
                 }
             }
         }
@@ -39865,6 +40087,20 @@ Known values: `body`, `path`, `method`.*/
                     });
                 self
             }
+            pub fn send_undecrypted_ad<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.send_undecrypted_ad = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for send_undecrypted_ad: {e}"
+                        )
+                    });
+                self
+            }
             pub fn type_<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::WebhookEventTypeType>,
@@ -39889,6 +40125,20 @@ Known values: `body`, `path`, `method`.*/
                     });
                 self
             }
+            pub fn webhook_max_age_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook_max_age_seconds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for webhook_max_age_seconds: {e}"
+                        )
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<WebhookTestRequest> for super::WebhookTestRequest {
             type Error = super::error::ConversionError;
@@ -39898,8 +40148,10 @@ Known values: `body`, `path`, `method`.*/
                 Ok(Self {
                     headers: value.headers?,
                     mode: value.mode?,
+                    send_undecrypted_ad: value.send_undecrypted_ad?,
                     type_: value.type_?,
                     url: value.url?,
+                    webhook_max_age_seconds: value.webhook_max_age_seconds?,
                 })
             }
         }
@@ -39908,8 +40160,10 @@ Known values: `body`, `path`, `method`.*/
                 Self {
                     headers: Ok(value.headers),
                     mode: Ok(value.mode),
+                    send_undecrypted_ad: Ok(value.send_undecrypted_ad),
                     type_: Ok(value.type_),
                     url: Ok(value.url),
+                    webhook_max_age_seconds: Ok(value.webhook_max_age_seconds),
                 }
             }
         }

@@ -20,6 +20,14 @@ pub enum GenError {
         /// What it found.
         what: String,
     },
+    /// An action of the overlay cannot be applied (or matches nothing).
+    #[error("overlay action `{action}`: {what}")]
+    Overlay {
+        /// The action's name (`x-whapi-name`).
+        action: String,
+        /// What went wrong.
+        what: String,
+    },
     /// progenitor rejected the normalized spec.
     #[error("progenitor failed: {0}")]
     Progenitor(String),

@@ -25,6 +25,7 @@ mod lean_requests;
 mod lenient_fields;
 mod load;
 pub mod normalize;
+pub mod overlay;
 mod raw_client;
 mod report;
 mod resend;
@@ -42,6 +43,8 @@ pub use normalize::{normalize, Normalized, Phase, Report, RuleOutcome};
 pub mod paths {
     /// The vendored spec, never edited.
     pub const SPEC: &str = "spec/whapi-1.8.7.yaml";
+    /// The overlay on it: what the live service takes beyond spec 1.8.7.
+    pub const OVERLAY: &str = "spec/overlay.yaml";
     /// The spec after normalization, as JSON (usable by mock servers).
     pub const NORMALIZED: &str = "spec/normalized.json";
     /// The normalization report.
@@ -90,6 +93,9 @@ pub struct Options {
     pub skip_rules: Vec<String>,
     /// Extra derives for every generated type, e.g. `schemars::JsonSchema`.
     pub derives: Vec<String>,
+    /// The overlay to apply to the spec before the rules (the YAML text of
+    /// `spec/overlay.yaml`); `None` generates from the bare spec.
+    pub overlay: Option<String>,
 }
 
 /// Runs the whole pipeline on the spec's YAML text and returns the files to
@@ -101,7 +107,12 @@ pub fn generate_all(spec_yaml: &str) -> Result<Vec<OutputFile>, GenError> {
 
 /// [`generate_all`] with non-default [`Options`].
 pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<OutputFile>, GenError> {
-    let normalized = normalize::normalize_with(load_spec(spec_yaml)?, options)?;
+    let mut spec = load_spec(spec_yaml)?;
+    let overlaid = match &options.overlay {
+        Some(overlay) => overlay::apply(&mut spec, overlay)?,
+        None => Vec::new(),
+    };
+    let normalized = normalize::normalize_with(spec, options)?;
     let file = generate::generate_file(&normalized.codegen, options)?;
     let (rows, twins) = inventory::inventory_of_file(&file, &normalized.spec);
     let client = generate::render(&file);
@@ -120,7 +131,7 @@ pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<Outpu
     let calls = calls::generate_calls(&normalized.spec, &plans)?;
     let call_cases = contract::generate_call_cases(&normalized.spec, &plans)?;
     let cases = contract::generate_cases(&normalized.spec, &rows, &file)?;
-    let mut report = report::render(&normalized.report);
+    let mut report = report::render(&normalized.report, &overlaid);
     let decisions: Vec<(&str, &str, &str, resend::Resend)> = rows
         .iter()
         .map(|row| {

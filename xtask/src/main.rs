@@ -28,7 +28,14 @@ fn generate(root: &Path) -> Result<Vec<whapi_gen::OutputFile>, String> {
     let spec_path = root.join(whapi_gen::paths::SPEC);
     let yaml = std::fs::read_to_string(&spec_path)
         .map_err(|e| format!("reading {}: {e}", spec_path.display()))?;
-    whapi_gen::generate_all(&yaml).map_err(|e| e.to_string())
+    let overlay_path = root.join(whapi_gen::paths::OVERLAY);
+    let overlay = std::fs::read_to_string(&overlay_path)
+        .map_err(|e| format!("reading {}: {e}", overlay_path.display()))?;
+    let options = whapi_gen::Options {
+        overlay: Some(overlay),
+        ..Default::default()
+    };
+    whapi_gen::generate_all_with(&yaml, &options).map_err(|e| e.to_string())
 }
 
 fn regen(root: &Path) -> Result<(), String> {

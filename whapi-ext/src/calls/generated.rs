@@ -408,6 +408,35 @@ impl<'a> WebhookTest<'a> {
         }
         self
     }
+    /// Time in seconds. If the message is delayed more than this time, the hook will not be sent.
+    #[inline]
+    pub fn webhook_max_age_seconds(mut self, value: ::std::time::Duration) -> Self {
+        if let Some(v) = self
+            .call
+            .duration::<
+                f64,
+            >(
+                "webhook_max_age_seconds",
+                value,
+                TimeUnit::Seconds,
+                &[Limit::Minimum(15f64), Limit::Maximum(172800f64)],
+            )
+        {
+            let v = v;
+            self.body = self.body.webhook_max_age_seconds(Some(v));
+        }
+        self
+    }
+    /// Send a webhook for an ad that could not be decrypted.
+    #[inline]
+    pub fn send_undecrypted_ad(mut self, value: bool) -> Self {
+        {
+            let v = value;
+            let v = v;
+            self.body = self.body.send_undecrypted_ad(Some(v));
+        }
+        self
+    }
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {

@@ -92,6 +92,10 @@ fn writable(hook: WebhookReceived) -> Result<Webhook> {
         events,
         mode,
         headers: hook.headers,
+        // Kept as the channel has them: rewriting the list must not reset
+        // another webhook's settings.
+        send_undecrypted_ad: hook.send_undecrypted_ad,
+        webhook_max_age_seconds: hook.webhook_max_age_seconds,
     })
 }
 
@@ -272,6 +276,8 @@ impl<'a> std::future::IntoFuture for EnsureWebhook<'a> {
                         events: Vec::new(),
                         mode: None,
                         headers: HashMap::new(),
+                        send_undecrypted_ad: None,
+                        webhook_max_age_seconds: None,
                     };
                     update(&mut hook, &events, mode, &headers);
                     hooks.push(hook);
@@ -315,6 +321,8 @@ mod tests {
             headers: [("x-old".to_string(), "1".to_string())]
                 .into_iter()
                 .collect(),
+            send_undecrypted_ad: None,
+            webhook_max_age_seconds: None,
         };
         let wanted = [event(WebhookEventTypeType::Messages, EventMethod::Post)];
         let headers = [("x-secret".to_string(), "s".to_string())]
@@ -331,6 +339,21 @@ mod tests {
             !update(&mut hook, &wanted, None, &headers),
             "nothing left to change"
         );
+    }
+
+    #[test]
+    fn a_webhook_written_back_keeps_the_settings_of_the_newer_service() {
+        let read: WebhookReceived = serde_json::from_value(serde_json::json!({
+            "url": "https://x", "webhook_max_age_seconds": 60, "send_undecrypted_ad": true
+        }))
+        .unwrap();
+        let hook = writable(read).unwrap();
+        assert_eq!(
+            (hook.webhook_max_age_seconds, hook.send_undecrypted_ad),
+            (Some(60.0), Some(true))
+        );
+        let written = serde_json::to_value(&hook).unwrap();
+        assert_eq!(written["webhook_max_age_seconds"], 60.0);
     }
 
     #[test]

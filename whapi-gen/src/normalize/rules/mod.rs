@@ -44,8 +44,6 @@ pub static ALL: &[Rule] = &[
     spec_fixes::UNDECLARED_REQUIRED,
     spec_fixes::NONCONFORMING_EXAMPLES,
     spec_fixes::EXPLODED_OBJECT_QUERY,
-    spec_fixes::QUERY_NAMES_WITH_SPACES,
-    spec_fixes::LID_CONTACT_IDS,
     message_fields::RULE,
     pattern_examples::RULE,
     query_integers::RULE,

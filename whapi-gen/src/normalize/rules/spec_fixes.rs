@@ -1,5 +1,5 @@
 //! `no_body_for_head`, `undeclared_required`, `nonconforming_examples`,
-//! `exploded_object_query_params`, `query_names_with_spaces`, `lid_contact_ids`
+//! `exploded_object_query_params`
 
 use serde_json::{json, Map, Value};
 
@@ -47,81 +47,6 @@ The object parameter becomes one query parameter per property (of its `allOf` an
 too), required where the object requires it: the same wire format, described plainly.",
     apply: exploded_object_query_params,
 };
-
-pub const QUERY_NAMES_WITH_SPACES: Rule = Rule {
-    name: "query_names_with_spaces",
-    phase: Phase::Spec,
-    why: "`getNewsletter` names its role filter `user role`, with a space, so clients sent \
-`?user+role=admin`, a name the service does not read: the filter never applied. The service reads \
-`user_role`, as Whapi's own MCP server sends it since version 0.0.6 (`Whapi-Cloud/whapi-mcp`, \
-`B_manifest.json`, commit 5e5c505). A query parameter whose name holds spaces gets underscores \
-instead.",
-    apply: query_names_with_spaces,
-};
-
-fn query_names_with_spaces(spec: &mut Value) -> Result<Vec<String>, GenError> {
-    let mut places = Vec::new();
-    for pointer in parameter_pointers(spec) {
-        let Some(parameter) = spec.pointer_mut(&pointer).and_then(Value::as_object_mut) else {
-            continue;
-        };
-        if parameter.get("in").and_then(Value::as_str) != Some("query") {
-            continue;
-        }
-        let Some(name) = parameter.get("name").and_then(Value::as_str) else {
-            continue;
-        };
-        if !name.contains(' ') {
-            continue;
-        }
-        let renamed = name.split_whitespace().collect::<Vec<_>>().join("_");
-        places.push(format!("{pointer}: `{name}` → `{renamed}`"));
-        parameter.insert("name".into(), Value::String(renamed));
-    }
-    Ok(places)
-}
-
-pub const LID_CONTACT_IDS: Rule = Rule {
-    name: "lid_contact_ids",
-    phase: Phase::Spec,
-    why:
-        "WhatsApp now gives many people a LID (`…@lid`) instead of a phone number, and the service \
-takes one wherever the spec's `ContactID` stands for a person: group and community participants, \
-a story's `contacts` and `exclude_contacts`, `addContact`'s `phone`, `callFrom`. The spec's \
-pattern `^([\\d]{7,15})?$` refuses it, and so would every client and mock that checks patterns. \
-Whapi's MCP server (`Whapi-Cloud/whapi-mcp`, `B_manifest.json`, commit 4d76797, version 0.0.21) \
-sends those fields with `^([\\d]{7,15})?(@lid|@s.whatsapp.net)?$`, which `ContactID` takes \
-here. (Its `callFrom` takes `^\\d{7,15}(@lid)?$`, narrower; whapi-ext sends a phone number there \
-as bare digits.)",
-    apply: lid_contact_ids,
-};
-
-/// The newer pattern of a person's id.
-const CONTACT_ID_PATTERN: &str = r"^([\d]{7,15})?(@lid|@s.whatsapp.net)?$";
-
-fn lid_contact_ids(spec: &mut Value) -> Result<Vec<String>, GenError> {
-    let at = "/components/schemas/ContactID";
-    let schema = spec
-        .pointer_mut(at)
-        .and_then(Value::as_object_mut)
-        .ok_or_else(|| GenError::Unhandled {
-            rule: LID_CONTACT_IDS.name,
-            at: at.into(),
-            what: "no `ContactID` schema".into(),
-        })?;
-    if schema.get("pattern").and_then(Value::as_str) == Some(CONTACT_ID_PATTERN) {
-        return Ok(Vec::new());
-    }
-    let old = schema
-        .get("pattern")
-        .and_then(Value::as_str)
-        .unwrap_or("none")
-        .to_string();
-    schema.insert("pattern".into(), Value::String(CONTACT_ID_PATTERN.into()));
-    Ok(vec![format!(
-        "{at}/pattern: `{old}` → `{CONTACT_ID_PATTERN}`"
-    )])
-}
 
 fn no_body_for_head(spec: &mut Value) -> Result<Vec<String>, GenError> {
     let mut places = Vec::new();
@@ -335,60 +260,6 @@ fn exploded_object_query_params(spec: &mut Value) -> Result<Vec<String>, GenErro
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_contact_id_takes_a_lid_and_still_refuses_other_forms() {
-        let mut spec = json!({"components": {"schemas": {
-            "ContactID": {"type": "string", "pattern": "^([\\d]{7,15})?$"}
-        }}});
-        assert_eq!(lid_contact_ids(&mut spec).unwrap().len(), 1);
-        let pattern = spec
-            .pointer("/components/schemas/ContactID/pattern")
-            .unwrap();
-        let regex = regex::Regex::new(pattern.as_str().unwrap()).unwrap();
-        for taken in [
-            "15550100001",
-            "15550100001@s.whatsapp.net",
-            "123456789012345@lid",
-        ] {
-            assert!(regex.is_match(taken), "{taken}");
-        }
-        for refused in [
-            "12345@lid",
-            "abc@lid",
-            "120363025343298765@g.us",
-            "1555@example.com",
-        ] {
-            assert!(!regex.is_match(refused), "{refused}");
-        }
-        assert!(
-            lid_contact_ids(&mut spec).unwrap().is_empty(),
-            "once is enough"
-        );
-        assert!(lid_contact_ids(&mut json!({})).is_err());
-    }
-
-    #[test]
-    fn a_query_name_with_spaces_gets_underscores_and_others_stay() {
-        let mut spec = json!({
-            "components": {"parameters": {
-                "role": {"name": "user role", "in": "query", "schema": {"type": "string"}},
-                "odd path": {"name": "Odd Name", "in": "path", "schema": {"type": "string"}},
-                "count": {"name": "count", "in": "query", "schema": {"type": "integer"}},
-            }},
-            "paths": {}
-        });
-        let places = query_names_with_spaces(&mut spec).unwrap();
-        assert_eq!(places.len(), 1, "{places:?}");
-        assert_eq!(
-            spec.pointer("/components/parameters/role/name"),
-            Some(&json!("user_role"))
-        );
-        assert_eq!(
-            spec.pointer("/components/parameters/odd path/name"),
-            Some(&json!("Odd Name"))
-        );
-    }
 
     #[test]
     fn every_example_of_the_normalized_spec_conforms() {
