@@ -521,7 +521,7 @@ Maximum of 128 characters*/
         #[serde(default, deserialize_with = "crate::lenient::value")]
         pub hours: ::std::option::Option<BusinessProfileCustomReceivedHours>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<UserId>,
         /**URLs associated with business (e.g., website, Facebook page, Instagram)
 Maximum of 2 websites with a maximum of 256 characters each*/
@@ -1038,7 +1038,7 @@ Known values: `NOT_INIT`, `INIT`, `LAUNCH`, `QR`, `AUTH`, `ERROR`, `SYNC_ERROR`.
         #[serde(default, deserialize_with = "crate::lenient::string")]
         pub chat_pic_full: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::ChatId>,
         ///Labels associated with chat
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -1467,7 +1467,7 @@ Server default: `false`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ContactIdList(
-        #[serde(deserialize_with = "crate::lenient::values")]
+        #[serde(deserialize_with = "crate::lenient::texts")]
         pub ::std::vec::Vec<crate::ids::ContactId>,
     );
     impl ::std::ops::Deref for ContactIdList {
@@ -2886,7 +2886,7 @@ Known values: `USD`, `EUR`, `AED`, `AFN`, `ALL`, `AMD`, `ANG`, `AOA`, `ARS`, `AU
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EventResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub participant: ::std::option::Option<crate::ids::ContactId>,
         /**Response
 
@@ -3180,7 +3180,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         #[serde(default, deserialize_with = "crate::lenient::int")]
         pub created_at: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub created_by: ::std::option::Option<crate::ids::ContactId>,
         ///Group description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3199,7 +3199,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         #[serde(default, deserialize_with = "crate::lenient::float")]
         pub ephemeral: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::ChatId>,
         ///Group invite code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3233,7 +3233,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
             rename = "linkedParent",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub linked_parent: ::std::option::Option<crate::ids::ChatId>,
         ///Is chat muted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3318,7 +3318,7 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
             rename = "chatId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub chat_id: ::std::option::Option<crate::ids::ChatId>,
         ///Application request method
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3342,7 +3342,7 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
             rename = "chatId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub chat_id: ::std::option::Option<crate::ids::ChatId>,
         ///error details
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3446,10 +3446,10 @@ Server default: `0`.*/
         #[serde(default, deserialize_with = "crate::lenient::int")]
         pub created_at: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub created_by: ::std::option::Option<crate::ids::ContactId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::ChatId>,
         ///Group name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3475,7 +3475,7 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
         pub type_: ::std::option::Option<::std::string::String>,
         ///Сontacts that could not be added to the group
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
+        #[serde(deserialize_with = "crate::lenient::texts")]
         pub unprocessed_participants: ::std::vec::Vec<crate::ids::ContactId>,
     }
     impl GroupCreate {
@@ -3492,14 +3492,14 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
         #[serde(default, deserialize_with = "crate::lenient::int")]
         pub created_at: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub created_by: ::std::option::Option<crate::ids::ContactId>,
         ///Group ephemeral timer
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::float")]
         pub ephemeral: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::ChatId>,
         ///Group name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3938,7 +3938,7 @@ Known values: `salmon`, `lightskyblue`, `gold`, `plum`, `silver`, `mediumturquoi
         #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::LabelId>,
         ///Label name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4008,7 +4008,10 @@ Known values: `salmon`, `lightskyblue`, `gold`, `plum`, `silver`, `mediumturquoi
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
-    pub struct Lids(pub ::std::collections::HashMap<::std::string::String, Lid>);
+    pub struct Lids(
+        #[serde(deserialize_with = "crate::lenient::map")]
+        pub ::std::collections::HashMap<::std::string::String, Lid>,
+    );
     impl ::std::ops::Deref for Lids {
         type Target = ::std::collections::HashMap<::std::string::String, Lid>;
         fn deref(&self) -> &::std::collections::HashMap<::std::string::String, Lid> {
@@ -4033,7 +4036,7 @@ Known values: `salmon`, `lightskyblue`, `gold`, `plum`, `silver`, `mediumturquoi
     pub struct Limits {
         ///List of chat IDs that can be used
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
+        #[serde(deserialize_with = "crate::lenient::texts")]
         pub chats: ::std::vec::Vec<crate::ids::ChatId>,
         ///Maximum number of check phone numbers
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4099,7 +4102,7 @@ Known values: `salmon`, `lightskyblue`, `gold`, `plum`, `silver`, `mediumturquoi
         #[serde(default, deserialize_with = "crate::lenient::int")]
         pub file_size: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4745,10 +4748,10 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
             ::std::boxed::Box<crate::types::MessageContentVideo>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub source: ::std::option::Option<MessageSource>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub status: ::std::option::Option<StatusEnum>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
@@ -4772,7 +4775,7 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
         #[serde(default, deserialize_with = "crate::lenient::float")]
         pub timestamp: ::std::option::Option<f64>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub type_: ::std::option::Option<MessageType>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
@@ -4802,7 +4805,7 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
         #[serde(default, deserialize_with = "crate::lenient::value")]
         pub edited_content: ::std::option::Option<MessageContent>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub edited_type: ::std::option::Option<MessageType>,
         ///Action emoji for reaction
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4878,7 +4881,7 @@ Known values: `edited`, `edit`, `delete`, `reaction`, `ephemeral`, `vote`, `comm
         #[serde(default, deserialize_with = "crate::lenient::int")]
         pub file_size: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5017,7 +5020,7 @@ Server default: `0`.*/
         #[serde(default, deserialize_with = "crate::lenient::string")]
         pub filename: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5169,7 +5172,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         #[serde(default, deserialize_with = "crate::lenient::int")]
         pub height: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5230,7 +5233,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         #[serde(default, deserialize_with = "crate::lenient::value")]
         pub header: ::std::option::Option<MessagePropsInteractiveReceivedHeader>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5249,7 +5252,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         #[serde(default, deserialize_with = "crate::lenient::float")]
         pub timestamp: ::std::option::Option<f64>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub type_: ::std::option::Option<InteractiveTypeReceived>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5274,24 +5277,24 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         #[serde(default, deserialize_with = "crate::lenient::string")]
         pub canonical: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub catalog_id: ::std::option::Option<crate::ids::ContactId>,
         ///Description of the link
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::MediaId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub invite_code: ::std::option::Option<InviteCode>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
         pub link: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub newsletter_id: ::std::option::Option<crate::ids::NewsletterId>,
         ///Base64 encoded image for mini version link preview. In JPEG format
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5537,7 +5540,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         #[serde(default, deserialize_with = "crate::lenient::float")]
         pub expiration: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub newsletter_id: ::std::option::Option<crate::ids::NewsletterId>,
         ///Newsletter name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5558,7 +5561,7 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentOrder {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub currency: ::std::option::Option<CurrencyReceived>,
         ///Total products count
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5713,7 +5716,7 @@ Known values: `list_reply`, `buttons_reply`.*/
         #[serde(default, deserialize_with = "crate::lenient::int")]
         pub height: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5819,7 +5822,7 @@ Known values: `list_reply`, `buttons_reply`.*/
         #[serde(default, deserialize_with = "crate::lenient::int")]
         pub height: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5897,7 +5900,7 @@ Known values: `list_reply`, `buttons_reply`.*/
         #[serde(default, deserialize_with = "crate::lenient::string")]
         pub quoted_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub quoted_type: ::std::option::Option<MessageType>,
     }
     impl MessageContext {
@@ -5930,7 +5933,7 @@ Known values: `list_reply`, `buttons_reply`.*/
         #[serde(default, deserialize_with = "crate::lenient::string")]
         pub ctwa: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub media_type: ::std::option::Option<MediaMessageTypeReceived>,
         ///URL of the media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6250,7 +6253,7 @@ Known values: `list_reply`, `buttons_reply`.*/
         #[serde(default, deserialize_with = "crate::lenient::value")]
         pub header: ::std::option::Option<MessagePropsInteractiveReceivedHeader>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub type_: ::std::option::Option<InteractiveTypeReceived>,
     }
     impl MessagePropsInteractiveReceived {
@@ -6484,7 +6487,7 @@ Server default: `0`.*/
         #[serde(default, deserialize_with = "crate::lenient::float")]
         pub count: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub emoji: ::std::option::Option<Emoji>,
         ///Reaction group key
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6618,7 +6621,7 @@ Known values: `text`, `image`, `video`, `gif`, `audio`, `voice`, `short`, `docum
         #[serde(deserialize_with = "crate::lenient::strings")]
         pub changes: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::MessageId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
@@ -6699,7 +6702,7 @@ Server default: `0`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NewGroup {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub group_id: ::std::option::Option<crate::ids::GroupId>,
     }
     impl NewGroup {
@@ -6740,7 +6743,7 @@ Server default: `0`.*/
         #[serde(default, deserialize_with = "crate::lenient::string")]
         pub handle: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::ChatId>,
         ///Newsletter invite code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7025,7 +7028,7 @@ Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Participant {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::ContactId>,
         /**Participant rank
 
@@ -7050,10 +7053,10 @@ Known values: ``, `add`, `remove`, `promote`, `demote`, `request`, `revoke_reque
         #[serde(default, deserialize_with = "crate::lenient::string")]
         pub action: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub group_id: ::std::option::Option<crate::ids::GroupId>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
+        #[serde(deserialize_with = "crate::lenient::texts")]
         pub participants: ::std::vec::Vec<crate::ids::ContactId>,
     }
     impl ParticipantEvent {
@@ -7310,7 +7313,7 @@ Known values: ``, `add`, `remove`, `promote`, `demote`, `request`, `revoke_reque
         pub name: ::std::option::Option<::std::string::String>,
         ///List of users who voted for this option
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
+        #[serde(deserialize_with = "crate::lenient::texts")]
         pub voters: ::std::vec::Vec<crate::ids::ContactId>,
     }
     impl PollResults {
@@ -7323,7 +7326,7 @@ Known values: ``, `add`, `remove`, `promote`, `demote`, `request`, `revoke_reque
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Presence {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub contact_id: ::std::option::Option<crate::ids::ContactId>,
         ///Last seen timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7352,7 +7355,7 @@ Known values: `in stock`, `out of stock`.*/
         #[serde(default, deserialize_with = "crate::lenient::string")]
         pub availability: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub currency: ::std::option::Option<CurrencyReceived>,
         ///Product description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7384,6 +7387,7 @@ Known values: `in stock`, `out of stock`.*/
         pub product_retailer_id: ::std::option::Option<::std::string::String>,
         ///Product review status
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::json_object")]
         pub review: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Product url
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7526,7 +7530,7 @@ Known values: `in stock`, `out of stock`.*/
         #[serde(default, deserialize_with = "crate::lenient::string")]
         pub availability: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub currency: ::std::option::Option<CurrencyReceived>,
         ///Product description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7611,7 +7615,7 @@ Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ProductItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub currency: ::std::option::Option<CurrencyReceived>,
         ///Product ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7766,10 +7770,13 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ResponseListParticipants {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::texts")]
         pub failed: ::std::vec::Vec<crate::ids::ContactId>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::texts")]
         pub processed: ::std::vec::Vec<crate::ids::ContactId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub success: ::std::option::Option<bool>,
     }
     impl ResponseListParticipants {
@@ -9998,17 +10005,17 @@ Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@((
         #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub recipient_id: ::std::option::Option<crate::ids::ChatId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub status: ::std::option::Option<StatusEnum>,
         ///Timestamp of the status message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
         pub timestamp: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub viewer_id: ::std::option::Option<crate::ids::ContactId>,
     }
     impl Status {
@@ -10231,7 +10238,7 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UploadMedia {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
+        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::MediaId>,
     }
     impl UploadMedia {
@@ -10766,6 +10773,7 @@ Server default: `"body"`.*/
             default,
             skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
         )]
+        #[serde(deserialize_with = "crate::lenient::map")]
         pub headers: ::std::collections::HashMap<
             ::std::string::String,
             ::std::string::String,
@@ -10816,7 +10824,7 @@ Server default: `false`.*/
         pub chats: ::std::vec::Vec<Chat>,
         ///The chats removed array contains all chats removed that were sent to the webhook URL. Sent on event "chats.delete"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
+        #[serde(deserialize_with = "crate::lenient::texts")]
         pub chats_removed: ::std::vec::Vec<crate::ids::ChatId>,
         ///The chats updates array contains all chats updates that were sent to the webhook URL. Sent on event "chats.patch"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -10857,7 +10865,7 @@ Server default: `false`.*/
         pub labels: ::std::vec::Vec<Label>,
         ///The labels removed array contains all labels removed that were sent to the webhook URL. Sent on event "labels.delete"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
+        #[serde(deserialize_with = "crate::lenient::texts")]
         pub labels_removed: ::std::vec::Vec<crate::ids::LabelId>,
         ///The messages array contains all messages that were sent to the webhook URL. Sent on event "messages.post" or "messages.put"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -10865,7 +10873,7 @@ Server default: `false`.*/
         pub messages: ::std::vec::Vec<::std::boxed::Box<crate::types::Message>>,
         ///The messages removed array contains all messages removed that were sent to the webhook URL. Sent on event "messages.delete"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
+        #[serde(deserialize_with = "crate::lenient::texts")]
         pub messages_removed: ::std::vec::Vec<crate::ids::MessageId>,
         ///The messages removed all contains the chat ID of the chat that was cleared. Sent on event "messages.delete"
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -10910,6 +10918,7 @@ Server default: `[{"type":"message","method":"put"}]`.*/
             default,
             skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
         )]
+        #[serde(deserialize_with = "crate::lenient::map")]
         pub headers: ::std::collections::HashMap<
             ::std::string::String,
             ::std::string::String,

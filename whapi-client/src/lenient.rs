@@ -93,15 +93,21 @@ fn float_to_int(v: f64) -> Option<i64> {
     }
 }
 
+mod sealed {
+    pub trait Sealed {}
+}
+
 /// An integer type a lenient field can hold: values beyond it are clamped
 /// to its bounds.
-pub trait Integer: Sized {
+pub trait Integer: sealed::Sealed + Sized {
     /// `value`, clamped into this type.
     fn clamped(value: i64) -> Self;
 }
 
 macro_rules! integers {
     ($($t:ty),*) => {$(
+        impl sealed::Sealed for $t {}
+
         impl Integer for $t {
             fn clamped(value: i64) -> Self {
                 <$t>::try_from(value).unwrap_or(if value < 0 { <$t>::MIN } else { <$t>::MAX })
@@ -453,6 +459,97 @@ pub fn values<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Ve
     d.deserialize_any(ValuesVisitor(PhantomData))
 }
 
+/// Text read as `T` (an id, a word of an open set, a string newtype):
+/// numbers and booleans are written as text, and what is no text or what
+/// `T` refuses is absent; an object never fails the item that holds it.
+pub fn text<'de, D: Deserializer<'de>, T: de::DeserializeOwned>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    Ok(string(d)?.and_then(from_text))
+}
+
+/// A list of texts, each read as with [`text`]; elements that are not
+/// text are dropped, a lone text is a list of one.
+pub fn texts<'de, D: Deserializer<'de>, T: de::DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
+    Ok(strings(d)?.into_iter().filter_map(from_text).collect())
+}
+
+fn from_text<T: de::DeserializeOwned>(text: String) -> Option<T> {
+    T::deserialize(de::value::StringDeserializer::<de::value::Error>::new(text)).ok()
+}
+
+/// Reads an object's entries as `V`s: entries whose value `V` refuses (a
+/// `null` header) are dropped, anything but an object is empty.
+struct MapVisitor<M>(PhantomData<M>);
+
+impl<'de, V: de::DeserializeOwned, S: std::hash::BuildHasher + Default> Visitor<'de>
+    for MapVisitor<std::collections::HashMap<String, V, S>>
+{
+    type Value = std::collections::HashMap<String, V, S>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = Self::Value::default();
+        // Each value is taken whole first: whatever `V` is, one it refuses
+        // is dropped without failing the rest (maps are small: headers, ids).
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value::<serde_json::Value>()?;
+            if let Ok(value) = V::deserialize(value) {
+                out.insert(key, value);
+            }
+        }
+        Ok(out)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        skip_seq(seq).map(|_| Self::Value::default())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Self::Value::default())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Self::Value::default())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Self::Value::default())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Self::Value::default())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Self::Value::default())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Self::Value::default())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Self::Value::default())
+    }
+}
+
+/// An object of text keys: values `V` refuses are dropped.
+pub fn map<'de, D, V, S>(d: D) -> Result<std::collections::HashMap<String, V, S>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: de::DeserializeOwned,
+    S: std::hash::BuildHasher + Default,
+{
+    d.deserialize_any(MapVisitor(PhantomData))
+}
+
+/// A JSON object kept whole; anything else is an empty one.
+pub fn json_object<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<serde_json::Map<String, serde_json::Value>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    })
+}
+
 /// A type that reads any JSON leniently itself (a newtype around a list
 /// whose items are read with [`values`]); `null` is absent.
 pub fn list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
@@ -579,6 +676,41 @@ mod tests {
             (Some("42"), Some(17), Some(2.5), Some(true))
         );
         assert_eq!(p.ids, ["7", "x"]);
+    }
+
+    #[derive(Deserialize, Debug, Default, PartialEq)]
+    #[serde(default)]
+    struct Words {
+        #[serde(deserialize_with = "text")]
+        one: Option<Word>,
+        #[serde(deserialize_with = "texts")]
+        many: Vec<Word>,
+        #[serde(deserialize_with = "map")]
+        headers: std::collections::HashMap<String, String>,
+    }
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    #[serde(rename_all = "lowercase")]
+    enum Word {
+        Yes,
+        No,
+    }
+
+    #[test]
+    fn texts_and_maps_never_fail_the_item() {
+        let read: Words = serde_json::from_str(
+            r#"{"one":{"a":1},"many":["yes",{"b":2},"maybe","no",7],"headers":{"x":"1","y":null,"z":{}}}"#,
+        )
+        .unwrap();
+        assert_eq!(read.one, None, "an object where text belongs is absent");
+        assert_eq!(read.many, [Word::Yes, Word::No]);
+        assert_eq!(read.headers.len(), 1);
+        let read: Words =
+            serde_json::from_str(r#"{"one":"no","headers":null,"many":"yes"}"#).unwrap();
+        assert_eq!(
+            (read.one, read.many, read.headers.len()),
+            (Some(Word::No), vec![Word::Yes], 0)
+        );
     }
 
     #[test]

@@ -61,8 +61,9 @@
 //!   a value of a shape the field cannot hold is absent), enums and
 //!   string formats are plain strings (the known values are in the docs),
 //!   and `MessageContent`-like unions of objects are JSON objects that keep
-//!   every field. No id is checked against the spec's patterns, which the
-//!   service does not always follow (it sends `media_init` as a media id).
+//!   every field. No id in an answer is checked against the spec's
+//!   patterns, which the service does not always follow (it sends
+//!   `media_init` as a media id).
 //!   A type that requests use too stays strict for sending, and responses
 //!   get a lenient copy named with `Received`: `get_channel_settings` answers
 //!   a [`types::SettingsReceived`], `update_channel_settings` takes a

@@ -361,6 +361,43 @@ mod tests {
     }
 
     #[test]
+    fn an_object_where_text_belongs_is_absent_and_the_rest_is_read() {
+        let m = message(
+            r#"{"id":"m1","type":"text","status":{},"source":[1],"chat_id":{"x":1},"text":{"body":"hi"},"image":{"id":{"a":1},"caption":"c"}}"#,
+        );
+        assert_eq!((m.id(), m.kind(), m.status()), ("m1", "text", None));
+        assert_eq!((m.source(), m.chat_id()), (None, ""));
+        assert_eq!(m.text_or_caption(), Some("hi"));
+        assert_eq!(m.image().map(|i| i.id().as_str()), Some(""));
+        let chat: crate::types::Chat =
+            serde_json::from_str(r#"{"id":{"no":1},"name":"n","labels":[{"id":{}},{"id":"2"}]}"#)
+                .unwrap();
+        assert_eq!((chat.id().as_str(), chat.name()), ("", Some("n")));
+        assert_eq!(
+            chat.labels().len(),
+            2,
+            "a label whose id is unreadable is kept, without its id"
+        );
+    }
+
+    #[test]
+    fn answers_of_inline_schemas_and_maps_read_leniently_too() {
+        let changed: crate::types::ResponseListParticipants = serde_json::from_str(
+            r#"{"failed":[1234567890,"15550100001",{}],"processed":null,"success":"true"}"#,
+        )
+        .unwrap();
+        let failed: Vec<&str> = changed.failed.iter().map(|id| id.as_str()).collect();
+        assert_eq!(failed, ["1234567890", "15550100001"]);
+        assert_eq!((changed.processed.len(), changed.success), (0, Some(true)));
+        let lids: crate::types::Lids =
+            serde_json::from_str(r#"{"x":null,"y":{"lid":"1@lid"}}"#).unwrap();
+        assert_eq!(lids.len(), 1);
+        let settings: crate::types::SettingsReceived =
+            serde_json::from_str(r#"{"webhooks":[{"url":"https://x","headers":null}]}"#).unwrap();
+        assert_eq!(settings.webhooks.map(|w| w.0.len()), Some(1));
+    }
+
+    #[test]
     fn what_the_service_sends_off_the_spec_reads_leniently() {
         let m = message(
             r#"{"id":7,"type":"text","text":{"body":42},"from_me":"1","timestamp":"1700000000","status":"hologram","context":"x"}"#,

@@ -138,7 +138,8 @@ impl Whapi {
     /// Calls an operation through the generated client and returns its
     /// decoded body, or this crate's [`Error`]: the escape hatch for what
     /// the methods of [`calls`](crate::calls) do not offer. Ids are checked
-    /// as they are built, as everywhere.
+    /// as they are built, as everywhere; `ChatId::from_server(text)` wraps
+    /// one the checks would refuse.
     ///
     /// ```no_run
     /// # async fn run(wa: whapi_ext::Whapi) -> whapi_ext::Result<()> {

@@ -12,26 +12,45 @@ use syn::{parse_quote, Fields, GenericArgument, Item, PathArguments, Type};
 
 use crate::GenError;
 
-/// The decoder for a field of type `ty`, or `None` for one that is lenient
-/// already (`serde_json::Value`) or needs none.
-fn decoder(ty: &Type, shapes: &BTreeMap<String, Shape>) -> Option<&'static str> {
+/// The decoder for a field of type `ty`, `Ok(None)` for one that is
+/// lenient already (`serde_json::Value`), or the type when no decoder fits.
+fn decoder(ty: &Type, shapes: &BTreeMap<String, Shape>) -> Result<Option<&'static str>, String> {
+    let textual = |name: &str| {
+        crate::generate::ID_TYPES.contains(&name)
+            || matches!(shapes.get(name), Some(Shape::Text | Shape::Words))
+    };
     if let Some(inner) = generic_of(ty, "Option") {
-        return Some(match last_ident(inner).as_deref() {
+        return Ok(Some(match last_ident(inner).as_deref() {
             Some("String") => "string",
             Some("f64") => "float",
             Some("i64" | "i32" | "u64" | "u32") => "int",
             Some("bool") => "bool",
-            Some("Value") => return None,
+            Some("Value") => return Ok(None),
+            Some(name) if textual(name) => "text",
             Some(name) if shapes.get(name) == Some(&Shape::List) => "list",
+            Some(_)
+                if generic_of(inner, "Vec").is_some() || generic_of(inner, "HashMap").is_some() =>
+            {
+                return Err(quote::ToTokens::to_token_stream(ty).to_string())
+            }
             _ => "value",
-        });
+        }));
     }
-    let item = generic_of(ty, "Vec")?;
-    Some(match last_ident(item).as_deref() {
-        Some("String") => "strings",
-        Some("Value") => return None,
-        _ => "values",
-    })
+    if let Some(item) = generic_of(ty, "Vec") {
+        return Ok(Some(match last_ident(item).as_deref() {
+            Some("String") => "strings",
+            Some("Value") => return Ok(None),
+            Some(name) if textual(name) => "texts",
+            _ => "values",
+        }));
+    }
+    if generic_of(ty, "HashMap").is_some() {
+        return Ok(Some("map"));
+    }
+    if last_ident(ty).as_deref() == Some("Map") {
+        return Ok(Some("json_object"));
+    }
+    Err(quote::ToTokens::to_token_stream(ty).to_string())
 }
 
 /// What a type of `types` is, as far as decoding it goes.
@@ -39,6 +58,10 @@ fn decoder(ty: &Type, shapes: &BTreeMap<String, Shape>) -> Option<&'static str> 
 enum Shape {
     /// A newtype around a list: read as a list.
     List,
+    /// A newtype around text (an open word, a name): read from text.
+    Text,
+    /// An enum of words: read from text.
+    Words,
     /// Anything else.
     Other,
 }
@@ -50,15 +73,26 @@ fn shapes(items: &[Item]) -> BTreeMap<String, Shape> {
         .filter_map(|item| match item {
             Item::Struct(s) => {
                 let shape = match &s.fields {
-                    Fields::Unnamed(f)
-                        if f.unnamed.len() == 1
-                            && generic_of(&f.unnamed[0].ty, "Vec").is_some() =>
-                    {
-                        Shape::List
+                    Fields::Unnamed(f) if f.unnamed.len() == 1 => {
+                        let inner = &f.unnamed[0].ty;
+                        if generic_of(inner, "Vec").is_some() {
+                            Shape::List
+                        } else if last_ident(inner).as_deref() == Some("String") {
+                            Shape::Text
+                        } else {
+                            Shape::Other
+                        }
                     }
                     _ => Shape::Other,
                 };
                 Some((s.ident.to_string(), shape))
+            }
+            Item::Enum(e) => {
+                let words = e.variants.iter().all(|v| matches!(v.fields, Fields::Unit));
+                Some((
+                    e.ident.to_string(),
+                    if words { Shape::Words } else { Shape::Other },
+                ))
             }
             _ => None,
         })
@@ -66,17 +100,22 @@ fn shapes(items: &[Item]) -> BTreeMap<String, Shape> {
 }
 
 /// Adds a lenient decoder to every field of the `answer_types` structs of
-/// `types`; answers how many fields got one. Fails on a field that already
-/// names a decoder of its own, which this pass would override.
+/// `types` and of every type an operation answers with, and to the fields
+/// of the types they lead to; answers how many fields got one. Fails on a
+/// field that already names a decoder of its own, which this pass would
+/// override, and on one no decoder fits.
 pub(crate) fn apply(
     file: &mut syn::File,
     answer_types: &BTreeSet<String>,
 ) -> Result<usize, GenError> {
+    let file_types = answered_types(file);
     let Some(items) = crate::generate::module_items_mut(file, "types") else {
         return Ok(0);
     };
     let shapes = shapes(items);
-    let reached = reached(items, answer_types);
+    let mut roots = answer_types.clone();
+    roots.extend(file_types);
+    let reached = reached(items, &roots);
     let mut count = 0;
     for item in items.iter_mut() {
         let Item::Struct(item) = item else { continue };
@@ -90,7 +129,27 @@ pub(crate) fn apply(
             _ => continue,
         };
         for field in fields {
-            let Some(decoder) = decoder(&field.ty, &shapes) else {
+            let named = field.ident.is_some();
+            // A newtype is read whole by the field that holds it (as text,
+            // as a list); only a list's or a map's items need a decoder.
+            if !named
+                && generic_of(&field.ty, "Vec").is_none()
+                && generic_of(&field.ty, "HashMap").is_none()
+            {
+                continue;
+            }
+            let decoder = decoder(&field.ty, &shapes).map_err(|ty| {
+                GenError::Progenitor(format!(
+                    "lenient_fields has no decoder for `{}.{}` ({ty}): add one",
+                    item.ident,
+                    field
+                        .ident
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                ))
+            })?;
+            let Some(decoder) = decoder else {
                 continue;
             };
             let serde: Vec<String> = field
@@ -99,7 +158,6 @@ pub(crate) fn apply(
                 .filter(|a| a.path().is_ident("serde"))
                 .map(|a| quote::ToTokens::to_token_stream(a).to_string())
                 .collect();
-            let named = field.ident.is_some();
             if serde.iter().any(|s| s.contains("deserialize_with")) {
                 return Err(GenError::Progenitor(format!(
                     "`{}.{}` has a decoder of its own; lenient_fields would replace it",
@@ -124,6 +182,29 @@ pub(crate) fn apply(
         }
     }
     Ok(count)
+}
+
+/// The type names inside every `ResponseValue<…>` of the file: what the
+/// operations answer, inline schemas (`ResponseListParticipants`) included.
+fn answered_types(file: &mut syn::File) -> Vec<String> {
+    // A `VisitMut` that only reads: the crate's syn has no `visit` feature.
+    struct Answers(Vec<String>);
+    impl syn::visit_mut::VisitMut for Answers {
+        fn visit_type_path_mut(&mut self, node: &mut syn::TypePath) {
+            if node
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "ResponseValue")
+            {
+                type_names(&Type::Path(node.clone()), &mut self.0);
+            }
+            syn::visit_mut::visit_type_path_mut(self, node);
+        }
+    }
+    let mut answers = Answers(Vec::new());
+    syn::visit_mut::VisitMut::visit_file_mut(&mut answers, file);
+    answers.0
 }
 
 /// The answer types and every type of `items` their fields lead to: the

@@ -162,17 +162,25 @@ impl WebhookEvent {
                     .or_else(|| u.before_update.as_ref()?.id.as_deref())
                     .map(str::to_string)
             }),
+            // An update's own `id` first, which the spec leaves out but the
+            // service may send, then the id of what it changed.
             Payload::ChatUpdates(updates) => ids(updates, |u| {
                 let id = |chat: &Option<Chat>| text(&chat.as_ref()?.id).map(str::to_string);
-                id(&u.after_update).or_else(|| id(&u.before_update))
+                own_id(u.raw())
+                    .or_else(|| id(&u.after_update))
+                    .or_else(|| id(&u.before_update))
             }),
             Payload::ContactUpdates(updates) => ids(updates, |u| {
                 let id = |contact: &Option<Contact>| contact.as_ref()?.id.clone();
-                id(&u.after_update).or_else(|| id(&u.before_update))
+                own_id(u.raw())
+                    .or_else(|| id(&u.after_update))
+                    .or_else(|| id(&u.before_update))
             }),
             Payload::GroupUpdates(updates) => ids(updates, |u| {
                 let id = |group: &Option<Group>| text(&group.as_ref()?.id).map(str::to_string);
-                id(&u.after_update).or_else(|| id(&u.before_update))
+                own_id(u.raw())
+                    .or_else(|| id(&u.after_update))
+                    .or_else(|| id(&u.before_update))
             }),
             Payload::MessagesRemoved { ids, chat_cleared } => {
                 ids.iter().cloned().chain(chat_cleared.clone()).collect()
@@ -220,6 +228,16 @@ impl WebhookEvent {
             _ => None,
         }
     }
+}
+
+/// The top-level `id` of an item's JSON, if it has one.
+fn own_id(raw: &serde_json::value::RawValue) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Id {
+        #[serde(default, deserialize_with = "whapi_client::lenient::string")]
+        id: Option<String>,
+    }
+    serde_json::from_str::<Id>(raw.get()).ok()?.id
 }
 
 /// The text of an optional id the service sent.

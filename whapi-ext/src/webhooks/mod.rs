@@ -32,8 +32,9 @@
 //!   missing, and its accessor reads a default (`""`, `0`, `false`, an empty
 //!   list) instead;
 //! - ids are never checked against the spec's patterns;
-//! - numbers may arrive as strings (`"42"`), floats (truncated), or beyond
-//!   `i64` (clamped: `mute_until: 18446744073709552000` reads as `i64::MAX`);
+//! - numbers may arrive as strings (`"42"`), as floats where the spec has
+//!   an integer (truncated), or beyond `i64` (clamped: `mute_until:
+//!   18446744073709552000` reads as `i64::MAX`);
 //!   event type names are read case-insensitively, deprecated ones included
 //!   (`message`, `ack`, `chat`; `status` meant `channel`);
 //!   booleans as `0`/`1` or `"true"`; strings as numbers;

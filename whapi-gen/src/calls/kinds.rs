@@ -206,7 +206,8 @@ fn is_plain_text(schema: &Value) -> bool {
         && schema.get("format").and_then(Value::as_str) != Some("binary")
 }
 
-/// The client's id newtypes (`types::ChatId`), which wrap a `String`.
+/// The client's ids (`crate::ids::ChatId`) and id newtypes
+/// (`types::ProductId`), which wrap a `String`.
 fn is_id_newtype(ty: &Type) -> bool {
     matches!(
         last_ident(ty).as_str(),
@@ -389,7 +390,7 @@ mod tests {
             classify(&spec, "chat", &by_ref, &string, true).kind,
             Kind::Id(IdKind::Chat)
         );
-        let newtype = raw("types::ChatId", false);
+        let newtype = raw("crate::ids::ChatId", false);
         assert_eq!(
             classify(&spec, "chat", &by_ref, &newtype, true).kind,
             Kind::Id(IdKind::Chat)
@@ -410,7 +411,7 @@ mod tests {
                 &spec,
                 "participants",
                 &list,
-                &raw("::std::vec::Vec<types::ContactId>", false),
+                &raw("::std::vec::Vec<crate::ids::ContactId>", false),
                 false
             )
             .kind,
