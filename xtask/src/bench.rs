@@ -16,6 +16,8 @@ struct Variant {
     name: &'static str,
     options: Options,
     extra_deps: &'static str,
+    /// The body of the variant crate's `[features]`.
+    features: &'static str,
 }
 
 fn variants() -> [Variant; 3] {
@@ -24,6 +26,7 @@ fn variants() -> [Variant; 3] {
             name: "shipped",
             options: Options::default(),
             extra_deps: "",
+            features: "schemars = []\n",
         },
         Variant {
             name: "unshared",
@@ -35,14 +38,15 @@ fn variants() -> [Variant; 3] {
                 ..Options::default()
             },
             extra_deps: "regress = \"0.12\"\n",
+            features: "schemars = []\n",
         },
+        // The shipped code with its `schemars` feature on: every type of
+        // `types` and the client's ids derive `JsonSchema`.
         Variant {
             name: "schemars",
-            options: Options {
-                derives: vec!["schemars::JsonSchema".into()],
-                ..Options::default()
-            },
-            extra_deps: "schemars = \"0.8\"\n",
+            options: Options::default(),
+            extra_deps: "schemars = { version = \"0.8\", optional = true }\n",
+            features: "default = [\"schemars\"]\nschemars = [\"dep:schemars\"]\n",
         },
     ]
 }
@@ -83,8 +87,10 @@ pub fn run(root: &Path, only: Option<&str>) -> Result<(), String> {
     let wanted = |group: &str| only.is_none_or(|o| o == group);
     let yaml =
         std::fs::read_to_string(root.join(whapi_gen::paths::SPEC)).map_err(|e| e.to_string())?;
+    let overlay =
+        std::fs::read_to_string(root.join(whapi_gen::paths::OVERLAY)).map_err(|e| e.to_string())?;
     if wanted("regen") {
-        regen_figures(&yaml)?;
+        regen_figures(&yaml, &overlay)?;
     }
     if wanted("build") {
         build_figures(root, &yaml)?;
@@ -222,11 +228,19 @@ fn release_example(root: &Path, verb: &str, example: &str, failure: &str) -> Res
     )
 }
 
-fn regen_figures(yaml: &str) -> Result<(), String> {
+/// The whole generation as `cargo xtask regen` runs it (the overlay
+/// included), against progenitor alone on the normalized spec.
+fn regen_figures(yaml: &str, overlay: &str) -> Result<(), String> {
     let mut whole = Vec::new();
     let mut progenitor = Vec::new();
+    let options = Options {
+        overlay: Some(overlay.to_string()),
+        ..Options::default()
+    };
     for _ in 0..3 {
-        whole.push(time(|| whapi_gen::generate_all(yaml).map_err(|e| e.to_string()))?.0);
+        whole.push(
+            time(|| whapi_gen::generate_all_with(yaml, &options).map_err(|e| e.to_string()))?.0,
+        );
         let spec = whapi_gen::normalize(whapi_gen::load_spec(yaml).map_err(|e| e.to_string())?)
             .map_err(|e| e.to_string())?;
         progenitor
@@ -394,17 +408,25 @@ fn write_crate(
         .map(|l| format!("{l}\n"))
         .collect();
     write(lib, &text)?;
-    for file in whapi_gen::generate_all_with(yaml, &variant.options).map_err(|e| e.to_string())? {
+    // Each variant on the spec as `cargo xtask regen` sees it: the overlay on.
+    let overlay =
+        std::fs::read_to_string(root.join(whapi_gen::paths::OVERLAY)).map_err(|e| e.to_string())?;
+    let options = Options {
+        overlay: Some(overlay),
+        ..variant.options.clone()
+    };
+    for file in whapi_gen::generate_all_with(yaml, &options).map_err(|e| e.to_string())? {
         if let Some(name) = file.path.strip_prefix("whapi-client/src/") {
             write(src.join(name), &file.contents)?;
         }
     }
     let manifest = format!(
-        "[package]\nname = \"whapi-client-{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[features]\nschemars = []\n\n\
+        "[package]\nname = \"whapi-client-{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[features]\n{features}\n\
          [dependencies]\nbytes = \"1\"\nprogenitor-client = \"0.15.1\"\nreqwest = {{ version = \"0.13.4\", default-features = false, features = [\"json\", \"query\", \"stream\", \"rustls\"] }}\n\
          serde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n{extra}",
         name = variant.name,
-        extra = variant.extra_deps
+        extra = variant.extra_deps,
+        features = variant.features
     );
     write(dir.join("Cargo.toml"), &manifest)?;
     std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| e.to_string())?;
