@@ -130,7 +130,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 fn message_id(event: &WebhookEvent) -> Option<String> {
     match &event.payload {
-        Payload::Messages(messages) => messages.first()?.id.clone(),
+        Payload::Messages(messages) => messages.first()?.id.clone().map(String::from),
         _ => None,
     }
 }

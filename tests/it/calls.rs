@@ -707,6 +707,68 @@ async fn a_call_overrides_headers_and_retries_and_reports_its_metadata() {
 }
 
 #[tokio::test]
+async fn uploads_and_calls_run_side_by_side_keep_their_own_options() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/health"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    let wa = whapi(&server);
+    let header = |value: &str| CallOptions::new().header("x-call", value).unwrap();
+    let media = MediaSource::bytes(b"\x89PNG".to_vec(), "cat.png", "image/png");
+
+    let (upload, raw, plain) = tokio::join!(
+        wa.send_message_image("15550100000", media)
+            .with_options(header("form"))
+            .send_with_meta(),
+        wa.upload_media(MediaSource::bytes(
+            b"%PDF".to_vec(),
+            "a.pdf",
+            "application/pdf"
+        ))
+        .with_options(header("raw"))
+        .send_with_meta(),
+        wa.check_health()
+            .with_options(header("json"))
+            .send_with_meta(),
+    );
+    for (name, answer) in [
+        ("form", upload.map(|a| a.attempts)),
+        ("raw", raw.map(|a| a.attempts)),
+        ("json", plain.map(|a| a.attempts)),
+    ] {
+        assert_eq!(
+            answer.unwrap_or_else(|e| panic!("{name}: {e}")),
+            1,
+            "{name}"
+        );
+    }
+
+    let requests = server.received_requests().await.unwrap();
+    let seen = |path: &str| {
+        let request = requests.iter().find(|r| r.url.path() == path).unwrap();
+        let header = request
+            .headers
+            .get("x-call")
+            .map(|v| v.to_str().unwrap().to_string());
+        let kind = request
+            .headers
+            .get("content-type")
+            .map_or(String::new(), |v| v.to_str().unwrap().to_string());
+        (header, kind)
+    };
+    let (form, form_type) = seen("/messages/image");
+    assert_eq!(form.as_deref(), Some("form"));
+    assert!(form_type.starts_with("multipart/form-data"), "{form_type}");
+    assert_eq!(
+        seen("/media"),
+        (Some("raw".into()), "application/pdf".into())
+    );
+    assert_eq!(seen("/health").0.as_deref(), Some("json"));
+}
+
+#[tokio::test]
 async fn a_call_can_have_its_own_timeout() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))

@@ -415,6 +415,106 @@ async fn a_transport_sees_every_request_with_its_operation() {
 }
 
 #[tokio::test]
+async fn a_request_with_hooks_of_its_own_goes_through_them_alone() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "1@g.us"})))
+        .mount(&server)
+        .await;
+    let (clients, its_own) = (
+        std::sync::Arc::new(Recorder::default()),
+        std::sync::Arc::new(Recorder::default()),
+    );
+    let client = Client::new_with_client(
+        &server.uri(),
+        reqwest::Client::new(),
+        Hooks::with_transport(clients.clone()),
+    );
+    let chat = || {
+        client
+            .get_chat()
+            .chat_id("120363041234567890@g.us".to_string())
+    };
+
+    chat()
+        .hooks(Hooks::with_transport(its_own.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(*its_own.0.lock().unwrap(), ["getChat GET /chats/{ChatID}"]);
+    assert!(
+        clients.0.lock().unwrap().is_empty(),
+        "the client's transport saw it"
+    );
+
+    // `None` is the client's own again.
+    chat().hooks(None).send().await.unwrap();
+    assert_eq!(clients.0.lock().unwrap().len(), 1);
+    assert_eq!(its_own.0.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_multipart_send_puts_the_fields_and_the_file_in_one_form_through_the_hooks() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/messages/image"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"sent": true, "message": {"id": "m-1"}})),
+        )
+        .mount(&server)
+        .await;
+    let recorder = std::sync::Arc::new(Recorder::default());
+    let client = Client::new_with_client(
+        &server.uri(),
+        reqwest::Client::new(),
+        Hooks::with_transport(recorder.clone()),
+    );
+    let part = reqwest::multipart::Part::bytes(b"\x89PNG".to_vec())
+        .file_name("a.png")
+        .mime_str("image/png")
+        .unwrap();
+
+    let sent = client
+        .send_message_image()
+        .body(
+            types::SenderImage::builder()
+                .to("15550100000".to_string())
+                .media(String::new())
+                .caption(Some("a cat".to_string())),
+        )
+        .send_multipart(part)
+        .await
+        .unwrap()
+        .into_inner();
+
+    assert_eq!(sent.id(), "m-1");
+    assert_eq!(
+        *recorder.0.lock().unwrap(),
+        ["sendMessageImage POST /messages/image"]
+    );
+    let request = only_request(&server).await;
+    let content_type = request.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        content_type.starts_with("multipart/form-data; boundary="),
+        "{content_type}"
+    );
+    let body = String::from_utf8_lossy(&request.body);
+    for part in [
+        "name=\"to\"\r\n\r\n15550100000",
+        "name=\"caption\"\r\n\r\na cat",
+        "name=\"media\"; filename=\"a.png\"",
+        "Content-Type: image/png",
+    ] {
+        assert!(body.contains(part), "{part:?} in {body}");
+    }
+    assert_eq!(body.matches("name=\"media\"").count(), 1, "{body}");
+}
+
+#[tokio::test]
 async fn answers_off_the_spec_decode_also_in_types_requests_share() {
     // `Settings` is a request body too, yet its answer must survive a
     // webhook mode and an event type the spec does not list, and a webhook

@@ -61,7 +61,7 @@ pub(crate) fn message(id: &str, chat: &str) -> Vec<u8> {
 
 fn id_of(event: &WebhookEvent) -> String {
     match &event.payload {
-        Payload::Messages(messages) => messages[0].id.clone().unwrap_or_default(),
+        Payload::Messages(messages) => messages[0].id().to_string(),
         other => panic!("not a message: {other:?}"),
     }
 }

@@ -122,7 +122,7 @@ async fn chats_and_messages_page_for_real_and_the_streams_walk_every_page() {
         "the most recent first"
     );
     assert_eq!(messages.len(), 25, "25 messages over 7 pages");
-    let ids: std::collections::HashSet<&str> = messages.iter().map(|m| m.id()).collect();
+    let ids: std::collections::HashSet<&str> = messages.iter().map(|m| m.id().as_str()).collect();
     assert_eq!(ids.len(), 25, "each message once");
     let bodies: Vec<&str> = messages
         .iter()
@@ -167,7 +167,7 @@ async fn media_uploaded_or_sent_from_a_file_downloads_back_byte_for_byte() {
             .unwrap();
         assert_eq!(downloaded, bytes, "{id}");
     }
-    assert_eq!(sandbox.sent_to("15550100000")[0].id, sent.id());
+    assert_eq!(sent.id(), sandbox.sent_to("15550100000")[0].id.as_str());
     assert_eq!(
         sandbox.sent_to("15550100000")[0].text.as_deref(),
         Some("the report")

@@ -285,7 +285,7 @@ fn every_message_type_gets_its_body() {
     assert_eq!(messages[0].text_or_caption(), Some("Hello there"));
     assert_eq!(messages[2].text_or_caption(), Some("a caption"));
     let quoting = messages[28].context().unwrap();
-    assert_eq!(quoting.quoted_id(), Some("PsobWy36679._7w-wKmB9tMeGQ-1"));
+    assert_eq!(quoting.quoted_id().unwrap(), "PsobWy36679._7w-wKmB9tMeGQ-1");
     assert_eq!(quoting.mentions(), ["15550100001"]);
     assert!(
         messages[29].raw().get().contains("\"beam\""),
@@ -321,7 +321,7 @@ fn button_presses_list_choices_and_orders_read_as_typed_values() {
         "the id as the service sent it"
     );
     assert_eq!(messages[0].choice_id(), Some("yes"));
-    assert_eq!(messages[0].quoted_id(), Some("q1"));
+    assert_eq!(messages[0].quoted_id().unwrap(), "q1");
     assert!(
         messages[0].raw().get().contains(r#""extra":1"#),
         "unknown fields kept"
@@ -477,7 +477,7 @@ fn odd_shapes_degrade_instead_of_failing() {
         panic!()
     };
     assert_eq!(
-        (m[0].id(), m[0].from_me(), m[0].timestamp()),
+        (m[0].id().as_str(), m[0].from_me(), m[0].timestamp()),
         ("12345", true, 1_700_000_000.0)
     );
     assert!(

@@ -4,13 +4,15 @@
 use crate::types::*;
 #[allow(unused_imports)]
 use crate::ids::*;
-static EMPTY_CHAT_ID: ChatId = ChatId(::std::string::String::new());
-static EMPTY_CONTACT_ID: ContactId = ContactId(::std::string::String::new());
-static EMPTY_GROUP_ID: GroupId = GroupId(::std::string::String::new());
-static EMPTY_LABEL_ID: LabelId = LabelId(::std::string::String::new());
-static EMPTY_MEDIA_ID: MediaId = MediaId(::std::string::String::new());
-static EMPTY_MESSAGE_ID: MessageId = MessageId(::std::string::String::new());
-static EMPTY_NEWSLETTER_ID: NewsletterId = NewsletterId(::std::string::String::new());
+pub(crate) static EMPTY_CHAT_ID: ChatId = ChatId(::std::string::String::new());
+pub(crate) static EMPTY_CONTACT_ID: ContactId = ContactId(::std::string::String::new());
+pub(crate) static EMPTY_GROUP_ID: GroupId = GroupId(::std::string::String::new());
+pub(crate) static EMPTY_LABEL_ID: LabelId = LabelId(::std::string::String::new());
+pub(crate) static EMPTY_MEDIA_ID: MediaId = MediaId(::std::string::String::new());
+pub(crate) static EMPTY_MESSAGE_ID: MessageId = MessageId(::std::string::String::new());
+pub(crate) static EMPTY_NEWSLETTER_ID: NewsletterId = NewsletterId(
+    ::std::string::String::new(),
+);
 fn default_channel_status() -> &'static ChannelStatus {
     static DEFAULT: ::std::sync::LazyLock<ChannelStatus> = ::std::sync::LazyLock::new(
         ::std::default::Default::default,
@@ -440,15 +442,15 @@ impl CallEvent {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn chat_id(&self) -> ::std::option::Option<&str> {
-        self.chat_id.as_deref()
+    pub fn chat_id(&self) -> ::std::option::Option<&crate::ids::ChatId> {
+        self.chat_id.as_ref()
     }
     ///The ID of the contact that initiated the call.
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn from(&self) -> ::std::option::Option<&str> {
-        self.from.as_deref()
+    pub fn from(&self) -> ::std::option::Option<&crate::ids::ContactId> {
+        self.from.as_ref()
     }
     ///Whether the call is a group call.
     ///
@@ -714,8 +716,8 @@ Known values: `valid`, `invalid`.*/
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn wa_id(&self) -> ::std::option::Option<&str> {
-        self.wa_id.as_deref()
+    pub fn wa_id(&self) -> ::std::option::Option<&crate::ids::ContactId> {
+        self.wa_id.as_ref()
     }
 }
 impl CheckContactResponse {
@@ -750,8 +752,8 @@ impl Contact {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> &str {
-        self.id.as_deref().unwrap_or("")
+    pub fn id(&self) -> &crate::ids::ContactId {
+        self.id.as_ref().unwrap_or(&EMPTY_CONTACT_ID)
     }
     ///Is a business account
     ///
@@ -1910,8 +1912,8 @@ impl Message {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn chat_id(&self) -> &str {
-        self.chat_id.as_deref().unwrap_or("")
+    pub fn chat_id(&self) -> &crate::ids::ChatId {
+        self.chat_id.as_ref().unwrap_or(&EMPTY_CHAT_ID)
     }
     ///Chat name
     ///
@@ -1968,8 +1970,8 @@ impl Message {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn from(&self) -> ::std::option::Option<&str> {
-        self.from.as_deref()
+    pub fn from(&self) -> ::std::option::Option<&crate::ids::ContactId> {
+        self.from.as_ref()
     }
     ///Is message from me
     ///
@@ -2012,8 +2014,8 @@ impl Message {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> &str {
-        self.id.as_deref().unwrap_or("")
+    pub fn id(&self) -> &crate::ids::MessageId {
+        self.id.as_ref().unwrap_or(&EMPTY_MESSAGE_ID)
     }
     /// `image`.
     ///
@@ -3514,8 +3516,8 @@ impl MessageContext {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn quoted_author(&self) -> ::std::option::Option<&str> {
-        self.quoted_author.as_deref()
+    pub fn quoted_author(&self) -> ::std::option::Option<&crate::ids::ContactId> {
+        self.quoted_author.as_ref()
     }
     /// `quoted_content`.
     ///
@@ -3528,8 +3530,8 @@ impl MessageContext {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn quoted_id(&self) -> ::std::option::Option<&str> {
-        self.quoted_id.as_deref()
+    pub fn quoted_id(&self) -> ::std::option::Option<&crate::ids::MessageId> {
+        self.quoted_id.as_ref()
     }
     /// `quoted_type`.
     ///
@@ -4833,8 +4835,8 @@ impl Status {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> &str {
-        self.id.as_deref().unwrap_or("")
+    pub fn id(&self) -> &crate::ids::MessageId {
+        self.id.as_ref().unwrap_or(&EMPTY_MESSAGE_ID)
     }
     /// `recipient_id`.
     ///

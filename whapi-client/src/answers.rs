@@ -2,6 +2,7 @@
 //! the message a send created, an invite's link, whether a number is on
 //! WhatsApp. Each field has its own accessor (`accessors.rs`, generated).
 
+use crate::ids::{ContactId, GroupId, MessageId};
 use crate::types;
 
 /// The text of an optional string, empty when absent.
@@ -11,15 +12,18 @@ fn text(value: Option<&String>) -> &str {
 
 impl types::SentMessage {
     /// The id of the message the service created (empty if it gave none).
-    pub fn id(&self) -> &str {
-        self.message().map_or("", types::Message::id)
+    pub fn id(&self) -> &MessageId {
+        self.message()
+            .map_or(&crate::accessors::EMPTY_MESSAGE_ID, types::Message::id)
     }
 }
 
 impl types::NewGroup {
     /// The new group's id (empty if the service gave none).
-    pub fn id(&self) -> &str {
-        self.group_id.as_ref().map_or("", |id| id.0.as_str())
+    pub fn id(&self) -> &GroupId {
+        self.group_id
+            .as_ref()
+            .unwrap_or(&crate::accessors::EMPTY_GROUP_ID)
     }
 }
 
@@ -75,13 +79,13 @@ impl types::CheckContact {
 impl types::CheckContactResponse {
     /// The WhatsApp id of the first number checked, if it is on WhatsApp:
     /// the answer to checking one number.
-    pub fn wa_id(&self) -> Option<&str> {
+    pub fn wa_id(&self) -> Option<&ContactId> {
         self.contacts().first().and_then(types::CheckContact::wa_id)
     }
 
     /// The WhatsApp id of the number checked as `input`, if it is on
     /// WhatsApp.
-    pub fn wa_id_of(&self, input: &str) -> Option<&str> {
+    pub fn wa_id_of(&self, input: &str) -> Option<&ContactId> {
         self.contacts()
             .iter()
             .find(|c| c.input() == Some(input))
@@ -102,10 +106,8 @@ mod tests {
     fn answers_read_in_one_step() {
         let sent: types::SentMessage =
             decode(r#"{"sent":true,"message":{"id":"PsobWy36679._7w-wKmB9tMeGQ"}}"#);
-        assert_eq!(
-            (sent.id(), sent.sent()),
-            ("PsobWy36679._7w-wKmB9tMeGQ", true)
-        );
+        assert_eq!(sent.id(), "PsobWy36679._7w-wKmB9tMeGQ");
+        assert!(sent.sent());
         let health: types::Health = decode(r#"{"status":{"code":4,"text":"AUTH"}}"#);
         assert!(health.is_authorized());
         let invite: types::GroupInviteReceived = decode(r#"{"invite_code":"AbC"}"#);
@@ -113,11 +115,9 @@ mod tests {
         let checked: types::CheckContactResponse = decode(
             r#"{"contacts":[{"input":"+1 555","status":"valid","wa_id":"1555"},{"input":"x","status":"invalid"}]}"#,
         );
-        assert_eq!(checked.wa_id(), Some("1555"));
-        assert_eq!(
-            (checked.wa_id_of("+1 555"), checked.wa_id_of("x")),
-            (Some("1555"), None)
-        );
+        assert_eq!(checked.wa_id().map(|id| id.as_str()), Some("1555"));
+        assert_eq!(checked.wa_id_of("+1 555").unwrap(), "1555");
+        assert_eq!(checked.wa_id_of("x"), None);
         let uploaded: types::UploadMediaResponse = decode(r#"{"media":[{"id":"jpeg-0123abcd"}]}"#);
         assert_eq!(uploaded.id(), "jpeg-0123abcd");
     }
@@ -125,7 +125,8 @@ mod tests {
     #[test]
     fn missing_fields_read_as_empty_not_as_errors() {
         let sent: types::SentMessage = decode("{}");
-        assert_eq!((sent.id(), sent.sent()), ("", false));
+        assert_eq!(sent.id(), "");
+        assert!(!sent.sent());
         let health: types::Health = decode("{}");
         assert_eq!(health.status_text(), "");
         assert_eq!(decode::<types::GroupInviteReceived>("{}").link(), "");

@@ -819,12 +819,12 @@ Known values: `quick_reply`, `call`, `copy`, `url`.*/
     pub struct CallEvent {
         ///The ID of the chat that the call is associated with.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
-        pub chat_id: ::std::option::Option<::std::string::String>,
+        #[serde(default, deserialize_with = "crate::lenient::text")]
+        pub chat_id: ::std::option::Option<crate::ids::ChatId>,
         ///The ID of the contact that initiated the call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
-        pub from: ::std::option::Option<::std::string::String>,
+        #[serde(default, deserialize_with = "crate::lenient::text")]
+        pub from: ::std::option::Option<crate::ids::ContactId>,
         ///Whether the call is a group call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::bool")]
@@ -1185,8 +1185,8 @@ Known values: `valid`, `invalid`.*/
         pub status: ::std::option::Option<::std::string::String>,
         ///WhatsApp user identifier that can be used in other API calls. Only returned if the status is valid.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
-        pub wa_id: ::std::option::Option<::std::string::String>,
+        #[serde(default, deserialize_with = "crate::lenient::text")]
+        pub wa_id: ::std::option::Option<crate::ids::ContactId>,
     }
     impl CheckContact {
         pub fn builder() -> builder::CheckContact {
@@ -1426,8 +1426,8 @@ Server default: `false`.*/
     pub struct Contact {
         ///WA ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
-        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(default, deserialize_with = "crate::lenient::text")]
+        pub id: ::std::option::Option<crate::ids::ContactId>,
         ///Is a business account
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::bool")]
@@ -4616,8 +4616,8 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
         >,
         ///Chat ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
-        pub chat_id: ::std::option::Option<::std::string::String>,
+        #[serde(default, deserialize_with = "crate::lenient::text")]
+        pub chat_id: ::std::option::Option<crate::ids::ChatId>,
         ///Chat name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -4649,8 +4649,8 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
         >,
         ///WhatsApp ID of the sender
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
-        pub from: ::std::option::Option<::std::string::String>,
+        #[serde(default, deserialize_with = "crate::lenient::text")]
+        pub from: ::std::option::Option<crate::ids::ContactId>,
         ///Is message from me
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::bool")]
@@ -4676,8 +4676,8 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
         >,
         ///Message ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
-        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(default, deserialize_with = "crate::lenient::text")]
+        pub id: ::std::option::Option<crate::ids::MessageId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
         pub image: ::std::option::Option<
@@ -5890,15 +5890,15 @@ Known values: `list_reply`, `buttons_reply`.*/
         pub mentions: ::std::vec::Vec<::std::string::String>,
         ///Whatsapp ID of quoted message author
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
-        pub quoted_author: ::std::option::Option<::std::string::String>,
+        #[serde(default, deserialize_with = "crate::lenient::text")]
+        pub quoted_author: ::std::option::Option<crate::ids::ContactId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::value")]
         pub quoted_content: ::std::option::Option<MessageContent>,
         ///ID of quoted message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
-        pub quoted_id: ::std::option::Option<::std::string::String>,
+        #[serde(default, deserialize_with = "crate::lenient::text")]
+        pub quoted_id: ::std::option::Option<crate::ids::MessageId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::text")]
         pub quoted_type: ::std::option::Option<MessageType>,
@@ -10002,8 +10002,8 @@ Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@((
         pub errors: ::std::vec::Vec<Error>,
         ///Message ID from event
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
-        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(default, deserialize_with = "crate::lenient::text")]
+        pub id: ::std::option::Option<crate::ids::MessageId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::text")]
         pub recipient_id: ::std::option::Option<crate::ids::ChatId>,
@@ -13230,11 +13230,11 @@ Server default: `false`.*/
         #[derive(Clone, Debug)]
         pub struct CallEvent {
             chat_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::ChatId>,
                 ::std::string::String,
             >,
             from: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             group_call: ::std::result::Result<
@@ -13284,7 +13284,7 @@ Server default: `false`.*/
         impl CallEvent {
             pub fn chat_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ChatId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.chat_id = value
@@ -13296,7 +13296,7 @@ Server default: `false`.*/
             }
             pub fn from<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.from = value
@@ -14210,7 +14210,7 @@ Server default: `false`.*/
                 ::std::string::String,
             >,
             wa_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::ContactId>,
                 ::std::string::String,
             >,
         }
@@ -14250,7 +14250,7 @@ Server default: `false`.*/
             }
             pub fn wa_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.wa_id = value
@@ -14740,7 +14740,7 @@ Server default: `false`.*/
         #[derive(Clone, Debug)]
         pub struct Contact {
             id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             is_business: ::std::result::Result<
@@ -14789,7 +14789,7 @@ Server default: `false`.*/
         impl Contact {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -19662,7 +19662,7 @@ Server default: `false`.*/
                 ::std::string::String,
             >,
             chat_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::ChatId>,
                 ::std::string::String,
             >,
             chat_name: ::std::result::Result<
@@ -19698,7 +19698,7 @@ Server default: `false`.*/
                 ::std::string::String,
             >,
             from: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             from_me: ::std::result::Result<
@@ -19728,7 +19728,7 @@ Server default: `false`.*/
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::MessageId>,
                 ::std::string::String,
             >,
             image: ::std::result::Result<
@@ -19994,7 +19994,7 @@ Server default: `false`.*/
             }
             pub fn chat_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ChatId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.chat_id = value
@@ -20106,7 +20106,7 @@ Server default: `false`.*/
             }
             pub fn from<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.from = value
@@ -20190,7 +20190,7 @@ Server default: `false`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::MessageId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -25217,7 +25217,7 @@ Server default: `false`.*/
                 ::std::string::String,
             >,
             quoted_author: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::ContactId>,
                 ::std::string::String,
             >,
             quoted_content: ::std::result::Result<
@@ -25225,7 +25225,7 @@ Server default: `false`.*/
                 ::std::string::String,
             >,
             quoted_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::MessageId>,
                 ::std::string::String,
             >,
             quoted_type: ::std::result::Result<
@@ -25328,7 +25328,7 @@ Server default: `false`.*/
             }
             pub fn quoted_author<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ContactId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted_author = value
@@ -25354,7 +25354,7 @@ Server default: `false`.*/
             }
             pub fn quoted_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::MessageId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted_id = value
@@ -37984,7 +37984,7 @@ Server default: `false`.*/
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::MessageId>,
                 ::std::string::String,
             >,
             recipient_id: ::std::result::Result<
@@ -38044,7 +38044,7 @@ Server default: `false`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::MessageId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -43376,6 +43376,7 @@ pub mod builder {
         channel_type: Result<Option<types::CheckHealthChannelType>, String>,
         platform: Result<Option<::std::string::String>, String>,
         wakeup: Result<Option<bool>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> CheckHealth<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -43384,6 +43385,7 @@ pub mod builder {
                 channel_type: Ok(None),
                 platform: Ok(None),
                 wakeup: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn channel_type<V>(mut self, value: V) -> Self
@@ -43424,7 +43426,7 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/health`
         pub async fn send(self) -> Result<ResponseValue<types::Health>, Error<()>> {
-            let Self { client, channel_type, platform, wakeup } = self;
+            let Self { client, channel_type, platform, wakeup, hooks } = self;
             let channel_type = channel_type.map_err(Error::InvalidRequest)?;
             let platform = platform.map_err(Error::InvalidRequest)?;
             let wakeup = wakeup.map_err(Error::InvalidRequest)?;
@@ -43482,12 +43484,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "check_health",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_channel_settings`]
@@ -43496,16 +43510,20 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetChannelSettings<'a> {
         client: &'a super::Client,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetChannelSettings<'a> {
         pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
+            Self {
+                client: client,
+                hooks: ::std::option::Option::None,
+            }
         }
         ///Sends a `GET` request to `/settings`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::SettingsReceived>, Error<()>> {
-            let Self { client } = self;
+            let Self { client, hooks } = self;
             let rebuild = || {
                 let url = [(client.baseurl).as_str(), "/settings"].concat();
                 let request = client
@@ -43534,12 +43552,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_channel_settings",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::reset_channel_settings`]
@@ -43548,16 +43578,20 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ResetChannelSettings<'a> {
         client: &'a super::Client,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> ResetChannelSettings<'a> {
         pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
+            Self {
+                client: client,
+                hooks: ::std::option::Option::None,
+            }
         }
         ///Sends a `DELETE` request to `/settings`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client } = self;
+            let Self { client, hooks } = self;
             let rebuild = || {
                 let url = [(client.baseurl).as_str(), "/settings"].concat();
                 let request = client
@@ -43586,12 +43620,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "reset_channel_settings",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::update_channel_settings`]
@@ -43601,12 +43647,14 @@ pub mod builder {
     pub struct UpdateChannelSettings<'a> {
         client: &'a super::Client,
         body: Result<types::builder::Settings, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> UpdateChannelSettings<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -43631,7 +43679,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::UpdateSettings>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| types::Settings::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
@@ -43664,12 +43712,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "update_channel_settings",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_allowed_events`]
@@ -43678,14 +43738,18 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetAllowedEvents<'a> {
         client: &'a super::Client,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetAllowedEvents<'a> {
         pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
+            Self {
+                client: client,
+                hooks: ::std::option::Option::None,
+            }
         }
         ///Sends a `GET` request to `/settings/events`
         pub async fn send(self) -> Result<ResponseValue<types::Events>, Error<()>> {
-            let Self { client } = self;
+            let Self { client, hooks } = self;
             let rebuild = || {
                 let url = [(client.baseurl).as_str(), "/settings/events"].concat();
                 let request = client
@@ -43714,12 +43778,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_allowed_events",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::webhook_test`]
@@ -43729,12 +43805,14 @@ pub mod builder {
     pub struct WebhookTest<'a> {
         client: &'a super::Client,
         body: Result<types::builder::WebhookTestRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> WebhookTest<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -43765,7 +43843,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::WebhookTestRequest::try_from(v).map_err(|e| e.to_string())
@@ -43800,12 +43878,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "webhook_test",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::login_user`]
@@ -43820,6 +43910,7 @@ pub mod builder {
         size: Result<Option<i64>, String>,
         wakeup: Result<Option<bool>, String>,
         width: Result<Option<i64>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> LoginUser<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -43831,6 +43922,7 @@ pub mod builder {
                 size: Ok(None),
                 wakeup: Ok(None),
                 width: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn color_dark<V>(mut self, value: V) -> Self
@@ -43901,7 +43993,16 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/users/login`
         pub async fn send(self) -> Result<ResponseValue<types::Qr>, Error<()>> {
-            let Self { client, color_dark, color_light, height, size, wakeup, width } = self;
+            let Self {
+                client,
+                color_dark,
+                color_light,
+                height,
+                size,
+                wakeup,
+                width,
+                hooks,
+            } = self;
             let color_dark = color_dark.map_err(Error::InvalidRequest)?;
             let color_light = color_light.map_err(Error::InvalidRequest)?;
             let height = height.map_err(Error::InvalidRequest)?;
@@ -43982,12 +44083,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "login_user",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::login_user_image`]
@@ -44002,6 +44115,7 @@ pub mod builder {
         size: Result<Option<i64>, String>,
         wakeup: Result<Option<bool>, String>,
         width: Result<Option<i64>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> LoginUserImage<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -44013,6 +44127,7 @@ pub mod builder {
                 size: Ok(None),
                 wakeup: Ok(None),
                 width: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn color_dark<V>(mut self, value: V) -> Self
@@ -44083,7 +44198,16 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/users/login/image`
         pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<()>> {
-            let Self { client, color_dark, color_light, height, size, wakeup, width } = self;
+            let Self {
+                client,
+                color_dark,
+                color_light,
+                height,
+                size,
+                wakeup,
+                width,
+                hooks,
+            } = self;
             let color_dark = color_dark.map_err(Error::InvalidRequest)?;
             let color_light = color_light.map_err(Error::InvalidRequest)?;
             let height = height.map_err(Error::InvalidRequest)?;
@@ -44154,12 +44278,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "login_user_image",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::stream(response)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::login_user_row_data`]
@@ -44169,12 +44305,14 @@ pub mod builder {
     pub struct LoginUserRowData<'a> {
         client: &'a super::Client,
         wakeup: Result<Option<bool>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> LoginUserRowData<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 wakeup: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn wakeup<V>(mut self, value: V) -> Self
@@ -44189,7 +44327,7 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/users/login/rowdata`
         pub async fn send(self) -> Result<ResponseValue<types::Qr>, Error<()>> {
-            let Self { client, wakeup } = self;
+            let Self { client, wakeup, hooks } = self;
             let wakeup = wakeup.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [(client.baseurl).as_str(), "/users/login/rowdata"].concat();
@@ -44227,12 +44365,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "login_user_row_data",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::login_user_via_auth_code`]
@@ -44242,12 +44392,14 @@ pub mod builder {
     pub struct LoginUserViaAuthCode<'a> {
         client: &'a super::Client,
         phone_number: Result<crate::ids::ContactId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> LoginUserViaAuthCode<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 phone_number: Err("phone_number was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn phone_number<V>(mut self, value: V) -> Self
@@ -44266,7 +44418,7 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/users/login/{PhoneNumber}`
         pub async fn send(self) -> Result<ResponseValue<types::AuthCode>, Error<()>> {
-            let Self { client, phone_number } = self;
+            let Self { client, phone_number, hooks } = self;
             let phone_number = phone_number.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -44301,12 +44453,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "login_user_via_auth_code",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::logout_user`]
@@ -44315,16 +44479,20 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct LogoutUser<'a> {
         client: &'a super::Client,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> LogoutUser<'a> {
         pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
+            Self {
+                client: client,
+                hooks: ::std::option::Option::None,
+            }
         }
         ///Sends a `POST` request to `/users/logout`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client } = self;
+            let Self { client, hooks } = self;
             let rebuild = || {
                 let url = [(client.baseurl).as_str(), "/users/logout"].concat();
                 let request = client
@@ -44353,12 +44521,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "logout_user",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_user_profile`]
@@ -44367,14 +44547,18 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetUserProfile<'a> {
         client: &'a super::Client,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetUserProfile<'a> {
         pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
+            Self {
+                client: client,
+                hooks: ::std::option::Option::None,
+            }
         }
         ///Sends a `GET` request to `/users/profile`
         pub async fn send(self) -> Result<ResponseValue<types::UserProfile>, Error<()>> {
-            let Self { client } = self;
+            let Self { client, hooks } = self;
             let rebuild = || {
                 let url = [(client.baseurl).as_str(), "/users/profile"].concat();
                 let request = client
@@ -44403,12 +44587,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_user_profile",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::update_user_profile`]
@@ -44418,12 +44614,14 @@ pub mod builder {
     pub struct UpdateUserProfile<'a> {
         client: &'a super::Client,
         body: Result<types::builder::UserProfileUpdate, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> UpdateUserProfile<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -44454,7 +44652,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::UserProfileUpdate::try_from(v).map_err(|e| e.to_string())
@@ -44489,7 +44687,68 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "update_user_profile",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `PATCH` request to `/users/profile` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| {
+                    types::UserProfileUpdate::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/users/profile"].concat();
+                let request = client
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "update_user_profile",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -44504,12 +44763,14 @@ pub mod builder {
     pub struct ChangeStatus<'a> {
         client: &'a super::Client,
         body: Result<types::builder::ChangeStatusRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> ChangeStatus<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -44540,7 +44801,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::ChangeStatusRequest::try_from(v).map_err(|e| e.to_string())
@@ -44575,12 +44836,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "change_status",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_messages`]
@@ -44597,6 +44870,7 @@ pub mod builder {
         sort: Result<Option<types::Sort>, String>,
         time_from: Result<Option<i64>, String>,
         time_to: Result<Option<i64>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetMessages<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -44610,6 +44884,7 @@ pub mod builder {
                 sort: Ok(None),
                 time_from: Ok(None),
                 time_to: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn author<V>(mut self, value: V) -> Self
@@ -44714,6 +44989,7 @@ pub mod builder {
                 sort,
                 time_from,
                 time_to,
+                hooks,
             } = self;
             let author = author.map_err(Error::InvalidRequest)?;
             let count = count.map_err(Error::InvalidRequest)?;
@@ -44811,12 +45087,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_messages",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_messages_by_chat_id`]
@@ -44834,6 +45122,7 @@ pub mod builder {
         sort: Result<Option<types::Sort>, String>,
         time_from: Result<Option<i64>, String>,
         time_to: Result<Option<i64>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetMessagesByChatId<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -44848,6 +45137,7 @@ pub mod builder {
                 sort: Ok(None),
                 time_from: Ok(None),
                 time_to: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn chat_id<V>(mut self, value: V) -> Self
@@ -44967,6 +45257,7 @@ pub mod builder {
                 sort,
                 time_from,
                 time_to,
+                hooks,
             } = self;
             let chat_id = chat_id.map_err(Error::InvalidRequest)?;
             let author = author.map_err(Error::InvalidRequest)?;
@@ -45070,12 +45361,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_messages_by_chat_id",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::send_message_text`]
@@ -45085,12 +45388,14 @@ pub mod builder {
     pub struct SendMessageText<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderText, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMessageText<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -45117,7 +45422,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/text`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| types::SenderText::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
@@ -45150,7 +45455,66 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_text",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/messages/text` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| types::SenderText::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/text"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_message_text",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -45165,12 +45529,14 @@ pub mod builder {
     pub struct SendMessageImage<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderImage, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMessageImage<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -45197,7 +45563,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/image`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| types::SenderImage::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
@@ -45230,7 +45596,66 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_image",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/messages/image` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| types::SenderImage::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/image"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_message_image",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -45245,12 +45670,14 @@ pub mod builder {
     pub struct SendMessageVideo<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderVideo, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMessageVideo<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -45277,7 +45704,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/video`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| types::SenderVideo::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
@@ -45310,7 +45737,66 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_video",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/messages/video` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| types::SenderVideo::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/video"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_message_video",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -45325,12 +45811,14 @@ pub mod builder {
     pub struct SendMessageShort<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderShort, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMessageShort<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -45357,7 +45845,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/short`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| types::SenderShort::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
@@ -45390,7 +45878,66 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_short",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/messages/short` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| types::SenderShort::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/short"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_message_short",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -45405,12 +45952,14 @@ pub mod builder {
     pub struct SendMessageGif<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderGif, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMessageGif<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -45435,7 +45984,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/gif`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| types::SenderGif::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
@@ -45468,7 +46017,66 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_gif",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/messages/gif` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| types::SenderGif::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/gif"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_message_gif",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -45483,12 +46091,14 @@ pub mod builder {
     pub struct SendMessageAudio<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderAudio, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMessageAudio<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -45515,7 +46125,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/audio`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| types::SenderAudio::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
@@ -45548,7 +46158,66 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_audio",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/messages/audio` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| types::SenderAudio::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/audio"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_message_audio",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -45563,12 +46232,14 @@ pub mod builder {
     pub struct SendMessageVoice<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderVoice, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMessageVoice<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -45595,7 +46266,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/voice`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| types::SenderVoice::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
@@ -45628,7 +46299,66 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_voice",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/messages/voice` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| types::SenderVoice::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/voice"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_message_voice",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -45643,12 +46373,14 @@ pub mod builder {
     pub struct SendMessageDocument<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderDocument, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMessageDocument<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -45677,7 +46409,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/document`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::SenderDocument::try_from(v).map_err(|e| e.to_string())
@@ -45712,7 +46444,68 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_document",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/messages/document` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| {
+                    types::SenderDocument::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/document"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_message_document",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -45727,12 +46520,14 @@ pub mod builder {
     pub struct SendMessageLinkPreview<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderLinkPreview, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMessageLinkPreview<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -45761,7 +46556,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/link_preview`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::SenderLinkPreview::try_from(v).map_err(|e| e.to_string())
@@ -45796,7 +46591,68 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_link_preview",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/messages/link_preview` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| {
+                    types::SenderLinkPreview::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/link_preview"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_message_link_preview",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -45811,12 +46667,14 @@ pub mod builder {
     pub struct SendMessageLocation<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderLocation, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMessageLocation<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -45845,7 +46703,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/location`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::SenderLocation::try_from(v).map_err(|e| e.to_string())
@@ -45880,7 +46738,68 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_location",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/messages/location` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| {
+                    types::SenderLocation::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/location"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_message_location",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -45895,12 +46814,14 @@ pub mod builder {
     pub struct SendMessageLiveLocation<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderLiveLocation, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMessageLiveLocation<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -45929,7 +46850,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/live_location`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::SenderLiveLocation::try_from(v).map_err(|e| e.to_string())
@@ -45965,7 +46886,69 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_live_location",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/messages/live_location` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| {
+                    types::SenderLiveLocation::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/live_location"]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_message_live_location",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -45980,12 +46963,14 @@ pub mod builder {
     pub struct SendMessageContact<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderContact, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMessageContact<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -46012,7 +46997,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/contact`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::SenderContact::try_from(v).map_err(|e| e.to_string())
@@ -46047,7 +47032,68 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_contact",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/messages/contact` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| {
+                    types::SenderContact::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/contact"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_message_contact",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -46062,12 +47108,14 @@ pub mod builder {
     pub struct SendMessageContactList<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderContactList, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMessageContactList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -46096,7 +47144,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/contact_list`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::SenderContactList::try_from(v).map_err(|e| e.to_string())
@@ -46131,7 +47179,68 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_contact_list",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/messages/contact_list` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| {
+                    types::SenderContactList::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/contact_list"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_message_contact_list",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -46146,12 +47255,14 @@ pub mod builder {
     pub struct SendMessagePoll<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderPoll, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMessagePoll<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -46178,7 +47289,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/poll`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| types::SenderPoll::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
@@ -46211,7 +47322,66 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_poll",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/messages/poll` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| types::SenderPoll::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/poll"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_message_poll",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -46226,12 +47396,14 @@ pub mod builder {
     pub struct SendMessageInteractive<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderInteractive, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMessageInteractive<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -46260,7 +47432,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/interactive`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::SenderInteractive::try_from(v).map_err(|e| e.to_string())
@@ -46295,7 +47467,68 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_interactive",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/messages/interactive` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| {
+                    types::SenderInteractive::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/interactive"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_message_interactive",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -46310,12 +47543,14 @@ pub mod builder {
     pub struct SendMessageCarousel<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderCarousel, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMessageCarousel<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -46344,7 +47579,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/carousel`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::SenderCarousel::try_from(v).map_err(|e| e.to_string())
@@ -46379,7 +47614,68 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_carousel",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/messages/carousel` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| {
+                    types::SenderCarousel::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/carousel"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_message_carousel",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -46394,12 +47690,14 @@ pub mod builder {
     pub struct SendMessageSticker<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderSticker, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMessageSticker<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -46426,7 +47724,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/sticker`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::SenderSticker::try_from(v).map_err(|e| e.to_string())
@@ -46461,7 +47759,68 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_sticker",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/messages/sticker` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| {
+                    types::SenderSticker::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/sticker"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_message_sticker",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -46476,12 +47835,14 @@ pub mod builder {
     pub struct SendMessageStory<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderStories, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMessageStory<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -46508,7 +47869,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/story`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::SenderStories::try_from(v).map_err(|e| e.to_string())
@@ -46543,7 +47904,68 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_story",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/messages/story` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| {
+                    types::SenderStories::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/story"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_message_story",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -46558,12 +47980,14 @@ pub mod builder {
     pub struct SendMessageStoryAudio<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderStoriesAudio, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMessageStoryAudio<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -46592,7 +48016,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/story/audio`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::SenderStoriesAudio::try_from(v).map_err(|e| e.to_string())
@@ -46627,7 +48051,68 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_story_audio",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/messages/story/audio` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| {
+                    types::SenderStoriesAudio::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/story/audio"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_message_story_audio",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -46642,12 +48127,14 @@ pub mod builder {
     pub struct SendMessageStoryMedia<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderStoriesMedia, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMessageStoryMedia<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -46676,7 +48163,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/story/media`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::SenderStoriesMedia::try_from(v).map_err(|e| e.to_string())
@@ -46711,7 +48198,68 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_story_media",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/messages/story/media` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| {
+                    types::SenderStoriesMedia::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/story/media"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_message_story_media",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -46726,12 +48274,14 @@ pub mod builder {
     pub struct SendMessageStoryText<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderStoriesText, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMessageStoryText<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -46760,7 +48310,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/story/text`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::SenderStoriesText::try_from(v).map_err(|e| e.to_string())
@@ -46795,12 +48345,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_message_story_text",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::send_media_message`]
@@ -46826,6 +48388,7 @@ pub mod builder {
         waveform: Result<Option<::std::string::String>, String>,
         width: Result<Option<i32>, String>,
         body: Result<reqwest::Body, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMediaMessage<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -46850,6 +48413,7 @@ pub mod builder {
                 waveform: Ok(None),
                 width: Ok(None),
                 body: Err("body was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn media_message_type<V>(mut self, value: V) -> Self
@@ -47071,6 +48635,7 @@ pub mod builder {
                 waveform,
                 width,
                 body,
+                hooks,
             } = self;
             let media_message_type = media_message_type.map_err(Error::InvalidRequest)?;
             let animated = animated.map_err(Error::InvalidRequest)?;
@@ -47214,12 +48779,22 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_media_message",
             };
-            let result = client.exec(request, &info).await;
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_message`]
@@ -47230,6 +48805,7 @@ pub mod builder {
         client: &'a super::Client,
         message_id: Result<crate::ids::MessageId, String>,
         resync: Result<Option<bool>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetMessage<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -47237,6 +48813,7 @@ pub mod builder {
                 client: client,
                 message_id: Err("message_id was not initialized".to_string()),
                 resync: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn message_id<V>(mut self, value: V) -> Self
@@ -47267,7 +48844,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<::std::boxed::Box<crate::types::Message>>, Error<()>> {
-            let Self { client, message_id, resync } = self;
+            let Self { client, message_id, resync, hooks } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let resync = resync.map_err(Error::InvalidRequest)?;
             let rebuild = || {
@@ -47311,12 +48888,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_message",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::mark_message_as_read`]
@@ -47326,12 +48915,14 @@ pub mod builder {
     pub struct MarkMessageAsRead<'a> {
         client: &'a super::Client,
         message_id: Result<crate::ids::MessageId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> MarkMessageAsRead<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 message_id: Err("message_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn message_id<V>(mut self, value: V) -> Self
@@ -47352,7 +48943,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, message_id } = self;
+            let Self { client, message_id, hooks } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -47387,12 +48978,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "mark_message_as_read",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::forward_message`]
@@ -47403,6 +49006,7 @@ pub mod builder {
         client: &'a super::Client,
         message_id: Result<crate::ids::MessageId, String>,
         body: Result<types::builder::ForwardMessage, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> ForwardMessage<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -47410,6 +49014,7 @@ pub mod builder {
                 client: client,
                 message_id: Err("message_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn message_id<V>(mut self, value: V) -> Self
@@ -47452,7 +49057,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/{MessageID}`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, message_id, body } = self;
+            let Self { client, message_id, body, hooks } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -47493,12 +49098,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "forward_message",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::delete_message`]
@@ -47508,12 +49125,14 @@ pub mod builder {
     pub struct DeleteMessage<'a> {
         client: &'a super::Client,
         message_id: Result<crate::ids::MessageId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> DeleteMessage<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 message_id: Err("message_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn message_id<V>(mut self, value: V) -> Self
@@ -47534,7 +49153,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, message_id } = self;
+            let Self { client, message_id, hooks } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -47569,12 +49188,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "delete_message",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::react_to_message`]
@@ -47585,6 +49216,7 @@ pub mod builder {
         client: &'a super::Client,
         message_id: Result<crate::ids::MessageId, String>,
         body: Result<types::builder::ReactToMessage, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> ReactToMessage<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -47592,6 +49224,7 @@ pub mod builder {
                 client: client,
                 message_id: Err("message_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn message_id<V>(mut self, value: V) -> Self
@@ -47636,7 +49269,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, message_id, body } = self;
+            let Self { client, message_id, body, hooks } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -47678,12 +49311,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "react_to_message",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::remove_react_from_message`]
@@ -47693,12 +49338,14 @@ pub mod builder {
     pub struct RemoveReactFromMessage<'a> {
         client: &'a super::Client,
         message_id: Result<crate::ids::MessageId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> RemoveReactFromMessage<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 message_id: Err("message_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn message_id<V>(mut self, value: V) -> Self
@@ -47719,7 +49366,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, message_id } = self;
+            let Self { client, message_id, hooks } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -47755,12 +49402,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "remove_react_from_message",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::star_message`]
@@ -47771,6 +49430,7 @@ pub mod builder {
         client: &'a super::Client,
         message_id: Result<crate::ids::MessageId, String>,
         body: Result<types::builder::Star, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> StarMessage<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -47778,6 +49438,7 @@ pub mod builder {
                 client: client,
                 message_id: Err("message_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn message_id<V>(mut self, value: V) -> Self
@@ -47816,7 +49477,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, message_id, body } = self;
+            let Self { client, message_id, body, hooks } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| types::Star::try_from(v).map_err(|e| e.to_string()))
@@ -47856,12 +49517,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "star_message",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::pin_message`]
@@ -47872,6 +49545,7 @@ pub mod builder {
         client: &'a super::Client,
         message_id: Result<crate::ids::MessageId, String>,
         body: Result<types::builder::Pin, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> PinMessage<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -47879,6 +49553,7 @@ pub mod builder {
                 client: client,
                 message_id: Err("message_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn message_id<V>(mut self, value: V) -> Self
@@ -47917,7 +49592,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, message_id, body } = self;
+            let Self { client, message_id, body, hooks } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| types::Pin::try_from(v).map_err(|e| e.to_string()))
@@ -47957,12 +49632,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "pin_message",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::unpin_message`]
@@ -47972,12 +49659,14 @@ pub mod builder {
     pub struct UnpinMessage<'a> {
         client: &'a super::Client,
         message_id: Result<crate::ids::MessageId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> UnpinMessage<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 message_id: Err("message_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn message_id<V>(mut self, value: V) -> Self
@@ -47998,7 +49687,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, message_id } = self;
+            let Self { client, message_id, hooks } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -48034,12 +49723,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "unpin_message",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_chats`]
@@ -48050,6 +49751,7 @@ pub mod builder {
         client: &'a super::Client,
         count: Result<Option<::std::num::NonZeroU64>, String>,
         offset: Result<Option<i64>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetChats<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -48057,6 +49759,7 @@ pub mod builder {
                 client: client,
                 count: Ok(None),
                 offset: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn count<V>(mut self, value: V) -> Self
@@ -48084,7 +49787,7 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/chats`
         pub async fn send(self) -> Result<ResponseValue<types::ChatsList>, Error<()>> {
-            let Self { client, count, offset } = self;
+            let Self { client, count, offset, hooks } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let rebuild = || {
@@ -48130,12 +49833,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_chats",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_chat`]
@@ -48145,12 +49860,14 @@ pub mod builder {
     pub struct GetChat<'a> {
         client: &'a super::Client,
         chat_id: Result<crate::ids::ChatId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetChat<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 chat_id: Err("chat_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn chat_id<V>(mut self, value: V) -> Self
@@ -48169,7 +49886,7 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/chats/{ChatID}`
         pub async fn send(self) -> Result<ResponseValue<types::Chat>, Error<()>> {
-            let Self { client, chat_id } = self;
+            let Self { client, chat_id, hooks } = self;
             let chat_id = chat_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -48204,12 +49921,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_chat",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::archive_chat`]
@@ -48220,6 +49949,7 @@ pub mod builder {
         client: &'a super::Client,
         chat_id: Result<crate::ids::ChatId, String>,
         body: Result<types::builder::ArchiveChatRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> ArchiveChat<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -48227,6 +49957,7 @@ pub mod builder {
                 client: client,
                 chat_id: Err("chat_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn chat_id<V>(mut self, value: V) -> Self
@@ -48271,7 +50002,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, chat_id, body } = self;
+            let Self { client, chat_id, body, hooks } = self;
             let chat_id = chat_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -48312,12 +50043,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "archive_chat",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::delete_chat`]
@@ -48327,12 +50070,14 @@ pub mod builder {
     pub struct DeleteChat<'a> {
         client: &'a super::Client,
         chat_id: Result<crate::ids::ChatId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> DeleteChat<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 chat_id: Err("chat_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn chat_id<V>(mut self, value: V) -> Self
@@ -48353,7 +50098,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, chat_id } = self;
+            let Self { client, chat_id, hooks } = self;
             let chat_id = chat_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -48388,12 +50133,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "delete_chat",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::patch_chat`]
@@ -48404,6 +50161,7 @@ pub mod builder {
         client: &'a super::Client,
         chat_id: Result<crate::ids::ChatId, String>,
         body: Result<types::builder::PatchChatRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> PatchChat<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -48411,6 +50169,7 @@ pub mod builder {
                 client: client,
                 chat_id: Err("chat_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn chat_id<V>(mut self, value: V) -> Self
@@ -48455,7 +50214,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, chat_id, body } = self;
+            let Self { client, chat_id, body, hooks } = self;
             let chat_id = chat_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -48496,12 +50255,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "patch_chat",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_contacts`]
@@ -48512,6 +50283,7 @@ pub mod builder {
         client: &'a super::Client,
         count: Result<Option<::std::num::NonZeroU64>, String>,
         offset: Result<Option<i64>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetContacts<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -48519,6 +50291,7 @@ pub mod builder {
                 client: client,
                 count: Ok(None),
                 offset: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn count<V>(mut self, value: V) -> Self
@@ -48548,7 +50321,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ContactsList>, Error<()>> {
-            let Self { client, count, offset } = self;
+            let Self { client, count, offset, hooks } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let rebuild = || {
@@ -48594,12 +50367,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_contacts",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::add_contact`]
@@ -48609,12 +50394,14 @@ pub mod builder {
     pub struct AddContact<'a> {
         client: &'a super::Client,
         body: Result<types::builder::AddContactRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> AddContact<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -48643,7 +50430,7 @@ pub mod builder {
         }
         ///Sends a `PUT` request to `/contacts`
         pub async fn send(self) -> Result<ResponseValue<types::Contact>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::AddContactRequest::try_from(v).map_err(|e| e.to_string())
@@ -48678,12 +50465,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "add_contact",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::check_phones`]
@@ -48693,12 +50492,14 @@ pub mod builder {
     pub struct CheckPhones<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CheckContactRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> CheckPhones<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -48729,7 +50530,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CheckContactResponse>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::CheckContactRequest::try_from(v).map_err(|e| e.to_string())
@@ -48764,12 +50565,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "check_phones",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_contact`]
@@ -48779,12 +50592,14 @@ pub mod builder {
     pub struct GetContact<'a> {
         client: &'a super::Client,
         contact_id: Result<crate::ids::ContactId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetContact<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 contact_id: Err("contact_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
@@ -48803,7 +50618,7 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/contacts/{ContactID}`
         pub async fn send(self) -> Result<ResponseValue<types::Contact>, Error<()>> {
-            let Self { client, contact_id } = self;
+            let Self { client, contact_id, hooks } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -48838,12 +50653,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_contact",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::send_contact`]
@@ -48854,6 +50681,7 @@ pub mod builder {
         client: &'a super::Client,
         contact_id: Result<crate::ids::ContactId, String>,
         body: Result<types::builder::SenderContactFromPhonebook, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendContact<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -48861,6 +50689,7 @@ pub mod builder {
                 client: client,
                 contact_id: Err("contact_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
@@ -48906,7 +50735,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/contacts/{ContactID}`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, contact_id, body } = self;
+            let Self { client, contact_id, body, hooks } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -48948,7 +50777,75 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_contact",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/contacts/{ContactID}` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, contact_id, body, hooks } = self;
+            let contact_id = contact_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::SenderContactFromPhonebook::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/contacts/",
+                    (encode_path(&contact_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_contact",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -48963,12 +50860,14 @@ pub mod builder {
     pub struct DeleteContact<'a> {
         client: &'a super::Client,
         contact_id: Result<crate::ids::ContactId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> DeleteContact<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 contact_id: Err("contact_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
@@ -48989,7 +50888,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, contact_id } = self;
+            let Self { client, contact_id, hooks } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -49024,12 +50923,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "delete_contact",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::check_exist`]
@@ -49039,12 +50950,14 @@ pub mod builder {
     pub struct CheckExist<'a> {
         client: &'a super::Client,
         contact_id: Result<crate::ids::ContactId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> CheckExist<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 contact_id: Err("contact_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
@@ -49063,7 +50976,7 @@ pub mod builder {
         }
         ///Sends a `HEAD` request to `/contacts/{ContactID}`
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
-            let Self { client, contact_id } = self;
+            let Self { client, contact_id, hooks } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -49090,12 +51003,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "check_exist",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::edit_contact`]
@@ -49106,6 +51031,7 @@ pub mod builder {
         client: &'a super::Client,
         contact_id: Result<crate::ids::ContactId, String>,
         body: Result<types::builder::EditContactRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> EditContact<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -49113,6 +51039,7 @@ pub mod builder {
                 client: client,
                 contact_id: Err("contact_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
@@ -49155,7 +51082,7 @@ pub mod builder {
         }
         ///Sends a `PATCH` request to `/contacts/{ContactID}`
         pub async fn send(self) -> Result<ResponseValue<types::Contact>, Error<()>> {
-            let Self { client, contact_id, body } = self;
+            let Self { client, contact_id, body, hooks } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -49196,12 +51123,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "edit_contact",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_contact_profile`]
@@ -49211,12 +51150,14 @@ pub mod builder {
     pub struct GetContactProfile<'a> {
         client: &'a super::Client,
         contact_id: Result<crate::ids::ContactId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetContactProfile<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 contact_id: Err("contact_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
@@ -49235,7 +51176,7 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/contacts/{ContactID}/profile`
         pub async fn send(self) -> Result<ResponseValue<types::UserProfile>, Error<()>> {
-            let Self { client, contact_id } = self;
+            let Self { client, contact_id, hooks } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -49271,12 +51212,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_contact_profile",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_lid_by_ids`]
@@ -49286,12 +51239,14 @@ pub mod builder {
     pub struct GetLidByIds<'a> {
         client: &'a super::Client,
         contact_id_list: Result<::std::string::String, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetLidByIds<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 contact_id_list: Err("contact_id_list was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn contact_id_list<V>(mut self, value: V) -> Self
@@ -49308,7 +51263,7 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/contacts/lids`
         pub async fn send(self) -> Result<ResponseValue<types::Lids>, Error<()>> {
-            let Self { client, contact_id_list } = self;
+            let Self { client, contact_id_list, hooks } = self;
             let contact_id_list = contact_id_list.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [(client.baseurl).as_str(), "/contacts/lids"].concat();
@@ -49344,12 +51299,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_lid_by_ids",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_lid_by_id`]
@@ -49359,12 +51326,14 @@ pub mod builder {
     pub struct GetLidById<'a> {
         client: &'a super::Client,
         contact_id: Result<crate::ids::ContactId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetLidById<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 contact_id: Err("contact_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
@@ -49383,7 +51352,7 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/contacts/lids/{ContactID}`
         pub async fn send(self) -> Result<ResponseValue<types::Lid>, Error<()>> {
-            let Self { client, contact_id } = self;
+            let Self { client, contact_id, hooks } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -49418,12 +51387,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_lid_by_id",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::send_me_presence`]
@@ -49433,12 +51414,14 @@ pub mod builder {
     pub struct SendMePresence<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SendMePresenceRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMePresence<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -49471,7 +51454,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CheckContactResponse>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::SendMePresenceRequest::try_from(v).map_err(|e| e.to_string())
@@ -49506,12 +51489,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_me_presence",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_presence`]
@@ -49521,12 +51516,14 @@ pub mod builder {
     pub struct GetPresence<'a> {
         client: &'a super::Client,
         entry_id: Result<::std::string::String, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetPresence<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 entry_id: Err("entry_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn entry_id<V>(mut self, value: V) -> Self
@@ -49543,7 +51540,7 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/presences/{EntryID}`
         pub async fn send(self) -> Result<ResponseValue<types::Presence>, Error<()>> {
-            let Self { client, entry_id } = self;
+            let Self { client, entry_id, hooks } = self;
             let entry_id = entry_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -49578,12 +51575,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_presence",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::send_presence`]
@@ -49594,6 +51603,7 @@ pub mod builder {
         client: &'a super::Client,
         entry_id: Result<::std::string::String, String>,
         body: Result<types::builder::SendPresenceRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendPresence<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -49601,6 +51611,7 @@ pub mod builder {
                 client: client,
                 entry_id: Err("entry_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn entry_id<V>(mut self, value: V) -> Self
@@ -49643,7 +51654,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CheckContactResponse>, Error<()>> {
-            let Self { client, entry_id, body } = self;
+            let Self { client, entry_id, body, hooks } = self;
             let entry_id = entry_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -49684,12 +51695,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_presence",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::subscribe_presence`]
@@ -49699,12 +51722,14 @@ pub mod builder {
     pub struct SubscribePresence<'a> {
         client: &'a super::Client,
         entry_id: Result<::std::string::String, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SubscribePresence<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 entry_id: Err("entry_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn entry_id<V>(mut self, value: V) -> Self
@@ -49723,7 +51748,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CheckContactResponse>, Error<()>> {
-            let Self { client, entry_id } = self;
+            let Self { client, entry_id, hooks } = self;
             let entry_id = entry_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -49758,12 +51783,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "subscribe_presence",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_groups`]
@@ -49774,6 +51811,7 @@ pub mod builder {
         client: &'a super::Client,
         count: Result<Option<::std::num::NonZeroU64>, String>,
         offset: Result<Option<i64>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetGroups<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -49781,6 +51819,7 @@ pub mod builder {
                 client: client,
                 count: Ok(None),
                 offset: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn count<V>(mut self, value: V) -> Self
@@ -49808,7 +51847,7 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/groups`
         pub async fn send(self) -> Result<ResponseValue<types::GroupsList>, Error<()>> {
-            let Self { client, count, offset } = self;
+            let Self { client, count, offset, hooks } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let rebuild = || {
@@ -49854,12 +51893,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_groups",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::accept_group_invite`]
@@ -49869,12 +51920,14 @@ pub mod builder {
     pub struct AcceptGroupInvite<'a> {
         client: &'a super::Client,
         body: Result<types::builder::GroupInvite, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> AcceptGroupInvite<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -49901,7 +51954,7 @@ pub mod builder {
         }
         ///Sends a `PUT` request to `/groups`
         pub async fn send(self) -> Result<ResponseValue<types::NewGroup>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| types::GroupInvite::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
@@ -49934,12 +51987,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "accept_group_invite",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::create_group`]
@@ -49949,12 +52014,14 @@ pub mod builder {
     pub struct CreateGroup<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateGroupRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> CreateGroup<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -49983,7 +52050,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/groups`
         pub async fn send(self) -> Result<ResponseValue<types::GroupCreate>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::CreateGroupRequest::try_from(v).map_err(|e| e.to_string())
@@ -50018,12 +52085,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_group",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_group`]
@@ -50033,12 +52112,14 @@ pub mod builder {
     pub struct GetGroup<'a> {
         client: &'a super::Client,
         group_id: Result<crate::ids::GroupId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetGroup<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 group_id: Err("group_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn group_id<V>(mut self, value: V) -> Self
@@ -50057,7 +52138,7 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/groups/{GroupID}`
         pub async fn send(self) -> Result<ResponseValue<types::Group>, Error<()>> {
-            let Self { client, group_id } = self;
+            let Self { client, group_id, hooks } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -50092,12 +52173,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_group",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::update_group_info`]
@@ -50108,6 +52201,7 @@ pub mod builder {
         client: &'a super::Client,
         group_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::UpdateGroupInfoRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> UpdateGroupInfo<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -50115,6 +52209,7 @@ pub mod builder {
                 client: client,
                 group_id: Err("group_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn group_id<V>(mut self, value: V) -> Self
@@ -50161,7 +52256,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, group_id, body } = self;
+            let Self { client, group_id, body, hooks } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -50202,12 +52297,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "update_group_info",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::leave_group`]
@@ -50217,12 +52324,14 @@ pub mod builder {
     pub struct LeaveGroup<'a> {
         client: &'a super::Client,
         group_id: Result<crate::ids::GroupId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> LeaveGroup<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 group_id: Err("group_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn group_id<V>(mut self, value: V) -> Self
@@ -50243,7 +52352,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, group_id } = self;
+            let Self { client, group_id, hooks } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -50278,12 +52387,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "leave_group",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::update_group_setting`]
@@ -50294,6 +52415,7 @@ pub mod builder {
         client: &'a super::Client,
         group_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::UpdateGroupSettingRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> UpdateGroupSetting<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -50301,6 +52423,7 @@ pub mod builder {
                 client: client,
                 group_id: Err("group_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn group_id<V>(mut self, value: V) -> Self
@@ -50348,7 +52471,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, group_id, body } = self;
+            let Self { client, group_id, body, hooks } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -50390,12 +52513,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "update_group_setting",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_group_invite`]
@@ -50405,12 +52540,14 @@ pub mod builder {
     pub struct GetGroupInvite<'a> {
         client: &'a super::Client,
         group_id: Result<crate::ids::GroupId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetGroupInvite<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 group_id: Err("group_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn group_id<V>(mut self, value: V) -> Self
@@ -50431,7 +52568,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GroupInviteReceived>, Error<()>> {
-            let Self { client, group_id } = self;
+            let Self { client, group_id, hooks } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -50467,12 +52604,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_group_invite",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::revoke_group_invite`]
@@ -50482,12 +52631,14 @@ pub mod builder {
     pub struct RevokeGroupInvite<'a> {
         client: &'a super::Client,
         group_id: Result<crate::ids::GroupId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> RevokeGroupInvite<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 group_id: Err("group_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn group_id<V>(mut self, value: V) -> Self
@@ -50508,7 +52659,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, group_id } = self;
+            let Self { client, group_id, hooks } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -50544,12 +52695,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "revoke_group_invite",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::add_group_participant`]
@@ -50560,6 +52723,7 @@ pub mod builder {
         client: &'a super::Client,
         group_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::ListParticipantsRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> AddGroupParticipant<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -50567,6 +52731,7 @@ pub mod builder {
                 client: client,
                 group_id: Err("group_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn group_id<V>(mut self, value: V) -> Self
@@ -50613,7 +52778,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseListParticipants>, Error<()>> {
-            let Self { client, group_id, body } = self;
+            let Self { client, group_id, body, hooks } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -50656,12 +52821,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "add_group_participant",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::remove_group_participant`]
@@ -50672,6 +52849,7 @@ pub mod builder {
         client: &'a super::Client,
         group_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::ListParticipantsRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> RemoveGroupParticipant<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -50679,6 +52857,7 @@ pub mod builder {
                 client: client,
                 group_id: Err("group_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn group_id<V>(mut self, value: V) -> Self
@@ -50725,7 +52904,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseListParticipants>, Error<()>> {
-            let Self { client, group_id, body } = self;
+            let Self { client, group_id, body, hooks } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -50768,12 +52947,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "remove_group_participant",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_group_icon`]
@@ -50783,12 +52974,14 @@ pub mod builder {
     pub struct GetGroupIcon<'a> {
         client: &'a super::Client,
         group_id: Result<crate::ids::GroupId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetGroupIcon<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 group_id: Err("group_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn group_id<V>(mut self, value: V) -> Self
@@ -50807,7 +53000,7 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/groups/{GroupID}/icon`
         pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<()>> {
-            let Self { client, group_id } = self;
+            let Self { client, group_id, hooks } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -50835,13 +53028,25 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_group_icon",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::stream(response)),
                 204u16 => Ok(ResponseValue::stream(response)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::set_group_icon`]
@@ -50852,6 +53057,7 @@ pub mod builder {
         client: &'a super::Client,
         group_id: Result<crate::ids::GroupId, String>,
         body: Result<reqwest::Body, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SetGroupIcon<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -50859,6 +53065,7 @@ pub mod builder {
                 client: client,
                 group_id: Err("group_id was not initialized".to_string()),
                 body: Err("body was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn group_id<V>(mut self, value: V) -> Self
@@ -50890,7 +53097,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, group_id, body } = self;
+            let Self { client, group_id, body, hooks } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let body = body.map_err(Error::InvalidRequest)?;
             let url = [
@@ -50929,12 +53136,22 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "set_group_icon",
             };
-            let result = client.exec(request, &info).await;
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::delete_group_icon`]
@@ -50944,12 +53161,14 @@ pub mod builder {
     pub struct DeleteGroupIcon<'a> {
         client: &'a super::Client,
         group_id: Result<crate::ids::GroupId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> DeleteGroupIcon<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 group_id: Err("group_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn group_id<V>(mut self, value: V) -> Self
@@ -50970,7 +53189,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, group_id } = self;
+            let Self { client, group_id, hooks } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -51006,12 +53225,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "delete_group_icon",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::demote_group_admin`]
@@ -51022,6 +53253,7 @@ pub mod builder {
         client: &'a super::Client,
         group_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::ListParticipantsRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> DemoteGroupAdmin<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -51029,6 +53261,7 @@ pub mod builder {
                 client: client,
                 group_id: Err("group_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn group_id<V>(mut self, value: V) -> Self
@@ -51075,7 +53308,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, group_id, body } = self;
+            let Self { client, group_id, body, hooks } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -51118,12 +53351,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "demote_group_admin",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::promote_to_group_admin`]
@@ -51134,6 +53379,7 @@ pub mod builder {
         client: &'a super::Client,
         group_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::ListParticipantsRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> PromoteToGroupAdmin<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -51141,6 +53387,7 @@ pub mod builder {
                 client: client,
                 group_id: Err("group_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn group_id<V>(mut self, value: V) -> Self
@@ -51187,7 +53434,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, group_id, body } = self;
+            let Self { client, group_id, body, hooks } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -51230,12 +53477,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "promote_to_group_admin",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_group_metadata_by_invite_code`]
@@ -51245,12 +53504,14 @@ pub mod builder {
     pub struct GetGroupMetadataByInviteCode<'a> {
         client: &'a super::Client,
         invite_code: Result<types::InviteCode, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetGroupMetadataByInviteCode<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 invite_code: Err("invite_code was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn invite_code<V>(mut self, value: V) -> Self
@@ -51268,7 +53529,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GroupInfoByInviteCode>, Error<()>> {
-            let Self { client, invite_code } = self;
+            let Self { client, invite_code, hooks } = self;
             let invite_code = invite_code.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -51303,12 +53564,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_group_metadata_by_invite_code",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::send_group_invite`]
@@ -51319,6 +53592,7 @@ pub mod builder {
         client: &'a super::Client,
         invite_code: Result<types::InviteCode, String>,
         body: Result<types::builder::SenderGroupInviteByCode, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendGroupInvite<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -51326,6 +53600,7 @@ pub mod builder {
                 client: client,
                 invite_code: Err("invite_code was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn invite_code<V>(mut self, value: V) -> Self
@@ -51367,7 +53642,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/groups/link/{InviteCode}`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, invite_code, body } = self;
+            let Self { client, invite_code, body, hooks } = self;
             let invite_code = invite_code.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -51409,7 +53684,75 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_group_invite",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/groups/link/{InviteCode}` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, invite_code, body, hooks } = self;
+            let invite_code = invite_code.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::SenderGroupInviteByCode::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/groups/link/",
+                    (encode_path(&invite_code.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_group_invite",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -51426,6 +53769,7 @@ pub mod builder {
         group_id: Result<crate::ids::GroupId, String>,
         count: Result<Option<::std::num::NonZeroU64>, String>,
         offset: Result<Option<i64>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetGroupApplicationsList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -51434,6 +53778,7 @@ pub mod builder {
                 group_id: Err("group_id was not initialized".to_string()),
                 count: Ok(None),
                 offset: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn group_id<V>(mut self, value: V) -> Self
@@ -51477,7 +53822,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GroupApplicationList>, Error<()>> {
-            let Self { client, group_id, count, offset } = self;
+            let Self { client, group_id, count, offset, hooks } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
@@ -51530,12 +53875,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_group_applications_list",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::approve_group_applications_list`]
@@ -51546,6 +53903,7 @@ pub mod builder {
         client: &'a super::Client,
         group_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::ApplicationRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> ApproveGroupApplicationsList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -51553,6 +53911,7 @@ pub mod builder {
                 client: client,
                 group_id: Err("group_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn group_id<V>(mut self, value: V) -> Self
@@ -51597,7 +53956,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GroupApplicationChangeList>, Error<()>> {
-            let Self { client, group_id, body } = self;
+            let Self { client, group_id, body, hooks } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -51639,12 +53998,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "approve_group_applications_list",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::reject_group_applications_list`]
@@ -51655,6 +54026,7 @@ pub mod builder {
         client: &'a super::Client,
         group_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::ApplicationRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> RejectGroupApplicationsList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -51662,6 +54034,7 @@ pub mod builder {
                 client: client,
                 group_id: Err("group_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn group_id<V>(mut self, value: V) -> Self
@@ -51706,7 +54079,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GroupApplicationChangeList>, Error<()>> {
-            let Self { client, group_id, body } = self;
+            let Self { client, group_id, body, hooks } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -51748,12 +54121,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "reject_group_applications_list",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_stories`]
@@ -51769,6 +54154,7 @@ pub mod builder {
         offset: Result<Option<i64>, String>,
         time_from: Result<Option<i64>, String>,
         time_to: Result<Option<i64>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetStories<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -51781,6 +54167,7 @@ pub mod builder {
                 offset: Ok(None),
                 time_from: Ok(None),
                 time_to: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn author<V>(mut self, value: V) -> Self
@@ -51874,6 +54261,7 @@ pub mod builder {
                 offset,
                 time_from,
                 time_to,
+                hooks,
             } = self;
             let author = author.map_err(Error::InvalidRequest)?;
             let count = count.map_err(Error::InvalidRequest)?;
@@ -51964,12 +54352,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_stories",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::create_story`]
@@ -51979,12 +54379,14 @@ pub mod builder {
     pub struct CreateStory<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderStories, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> CreateStory<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -52011,7 +54413,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/stories`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::SenderStories::try_from(v).map_err(|e| e.to_string())
@@ -52046,12 +54448,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_story",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::create_story_text`]
@@ -52061,12 +54475,14 @@ pub mod builder {
     pub struct CreateStoryText<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderStoriesText, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> CreateStoryText<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -52095,7 +54511,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/stories/send/text`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::SenderStoriesText::try_from(v).map_err(|e| e.to_string())
@@ -52130,12 +54546,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_story_text",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::create_story_media`]
@@ -52145,12 +54573,14 @@ pub mod builder {
     pub struct CreateStoryMedia<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderStoriesMedia, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> CreateStoryMedia<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -52179,7 +54609,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/stories/send/media`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::SenderStoriesMedia::try_from(v).map_err(|e| e.to_string())
@@ -52214,7 +54644,68 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_story_media",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/stories/send/media` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| {
+                    types::SenderStoriesMedia::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/stories/send/media"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "create_story_media",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -52229,12 +54720,14 @@ pub mod builder {
     pub struct CreateStoryAudio<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SenderStoriesAudio, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> CreateStoryAudio<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -52263,7 +54756,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/stories/send/audio`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::SenderStoriesAudio::try_from(v).map_err(|e| e.to_string())
@@ -52298,7 +54791,68 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_story_audio",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/stories/send/audio` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| {
+                    types::SenderStoriesAudio::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/stories/send/audio"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "create_story_audio",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -52313,12 +54867,14 @@ pub mod builder {
     pub struct GetStory<'a> {
         client: &'a super::Client,
         message_id: Result<crate::ids::MessageId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetStory<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 message_id: Err("message_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn message_id<V>(mut self, value: V) -> Self
@@ -52339,7 +54895,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<::std::boxed::Box<crate::types::Message>>, Error<()>> {
-            let Self { client, message_id } = self;
+            let Self { client, message_id, hooks } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -52374,12 +54930,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_story",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::copy_story`]
@@ -52390,6 +54958,7 @@ pub mod builder {
         client: &'a super::Client,
         message_id: Result<crate::ids::MessageId, String>,
         body: Result<types::builder::CopyStories, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> CopyStory<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -52397,6 +54966,7 @@ pub mod builder {
                 client: client,
                 message_id: Err("message_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn message_id<V>(mut self, value: V) -> Self
@@ -52439,7 +55009,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, message_id, body } = self;
+            let Self { client, message_id, body, hooks } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| types::CopyStories::try_from(v).map_err(|e| e.to_string()))
@@ -52478,12 +55048,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "copy_story",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 201u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_message_view_statuses`]
@@ -52493,12 +55075,14 @@ pub mod builder {
     pub struct GetMessageViewStatuses<'a> {
         client: &'a super::Client,
         message_id: Result<crate::ids::MessageId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetMessageViewStatuses<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 message_id: Err("message_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn message_id<V>(mut self, value: V) -> Self
@@ -52519,7 +55103,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::StatusesList>, Error<()>> {
-            let Self { client, message_id } = self;
+            let Self { client, message_id, hooks } = self;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -52554,12 +55138,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_message_view_statuses",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_newsletters`]
@@ -52570,6 +55166,7 @@ pub mod builder {
         client: &'a super::Client,
         count: Result<Option<::std::num::NonZeroU64>, String>,
         offset: Result<Option<i64>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetNewsletters<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -52577,6 +55174,7 @@ pub mod builder {
                 client: client,
                 count: Ok(None),
                 offset: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn count<V>(mut self, value: V) -> Self
@@ -52606,7 +55204,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::NewslettersList>, Error<()>> {
-            let Self { client, count, offset } = self;
+            let Self { client, count, offset, hooks } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let rebuild = || {
@@ -52652,12 +55250,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_newsletters",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::create_newsletter`]
@@ -52667,12 +55277,14 @@ pub mod builder {
     pub struct CreateNewsletter<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateNewsletterRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> CreateNewsletter<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -52703,7 +55315,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/newsletters`
         pub async fn send(self) -> Result<ResponseValue<types::Newsletter>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::CreateNewsletterRequest::try_from(v)
@@ -52739,12 +55351,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_newsletter",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::find_newsletter`]
@@ -52759,6 +55383,7 @@ pub mod builder {
         newsletter_field: Result<Option<types::FindNewsletterNewsletterField>, String>,
         search: Result<Option<::std::string::String>, String>,
         sort: Result<Option<types::Sort>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> FindNewsletter<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -52770,6 +55395,7 @@ pub mod builder {
                 newsletter_field: Ok(None),
                 search: Ok(None),
                 sort: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn count<V>(mut self, value: V) -> Self
@@ -52859,6 +55485,7 @@ pub mod builder {
                 newsletter_field,
                 search,
                 sort,
+                hooks,
             } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let country_code = country_code.map_err(Error::InvalidRequest)?;
@@ -52943,12 +55570,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "find_newsletter",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::recommended_newsletter`]
@@ -52960,6 +55599,7 @@ pub mod builder {
         count: Result<Option<::std::num::NonZeroU64>, String>,
         country_code: Result<Option<::std::string::String>, String>,
         cursor: Result<Option<::std::string::String>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> RecommendedNewsletter<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -52968,6 +55608,7 @@ pub mod builder {
                 count: Ok(None),
                 country_code: Ok(None),
                 cursor: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn count<V>(mut self, value: V) -> Self
@@ -53013,7 +55654,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::NewslettersListPaged>, Error<()>> {
-            let Self { client, count, country_code, cursor } = self;
+            let Self { client, count, country_code, cursor, hooks } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let country_code = country_code.map_err(Error::InvalidRequest)?;
             let cursor = cursor.map_err(Error::InvalidRequest)?;
@@ -53070,12 +55711,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "recommended_newsletter",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_newsletter`]
@@ -53086,6 +55739,7 @@ pub mod builder {
         client: &'a super::Client,
         newsletter_id: Result<crate::ids::NewsletterId, String>,
         user_role: Result<Option<types::GetNewsletterUserRole>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetNewsletter<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -53093,6 +55747,7 @@ pub mod builder {
                 client: client,
                 newsletter_id: Err("newsletter_id was not initialized".to_string()),
                 user_role: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn newsletter_id<V>(mut self, value: V) -> Self
@@ -53127,7 +55782,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::MessagesList>, Error<()>> {
-            let Self { client, newsletter_id, user_role } = self;
+            let Self { client, newsletter_id, user_role, hooks } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let user_role = user_role.map_err(Error::InvalidRequest)?;
             let rebuild = || {
@@ -53173,12 +55828,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_newsletter",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::delete_newsletter`]
@@ -53188,12 +55855,14 @@ pub mod builder {
     pub struct DeleteNewsletter<'a> {
         client: &'a super::Client,
         newsletter_id: Result<crate::ids::NewsletterId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> DeleteNewsletter<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 newsletter_id: Err("newsletter_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn newsletter_id<V>(mut self, value: V) -> Self
@@ -53215,7 +55884,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, newsletter_id } = self;
+            let Self { client, newsletter_id, hooks } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -53250,12 +55919,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "delete_newsletter",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::edit_newsletter`]
@@ -53266,6 +55947,7 @@ pub mod builder {
         client: &'a super::Client,
         newsletter_id: Result<crate::ids::NewsletterId, String>,
         body: Result<types::builder::EditNewsletterRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> EditNewsletter<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -53273,6 +55955,7 @@ pub mod builder {
                 client: client,
                 newsletter_id: Err("newsletter_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn newsletter_id<V>(mut self, value: V) -> Self
@@ -53318,7 +56001,7 @@ pub mod builder {
         }
         ///Sends a `PATCH` request to `/newsletters/{NewsletterID}`
         pub async fn send(self) -> Result<ResponseValue<types::Newsletter>, Error<()>> {
-            let Self { client, newsletter_id, body } = self;
+            let Self { client, newsletter_id, body, hooks } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -53359,12 +56042,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "edit_newsletter",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::subscribe_newsletter`]
@@ -53374,12 +56069,14 @@ pub mod builder {
     pub struct SubscribeNewsletter<'a> {
         client: &'a super::Client,
         newsletter_id: Result<crate::ids::NewsletterId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SubscribeNewsletter<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 newsletter_id: Err("newsletter_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn newsletter_id<V>(mut self, value: V) -> Self
@@ -53401,7 +56098,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, newsletter_id } = self;
+            let Self { client, newsletter_id, hooks } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -53437,12 +56134,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "subscribe_newsletter",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::unsubscribe_newsletter`]
@@ -53452,12 +56161,14 @@ pub mod builder {
     pub struct UnsubscribeNewsletter<'a> {
         client: &'a super::Client,
         newsletter_id: Result<crate::ids::NewsletterId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> UnsubscribeNewsletter<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 newsletter_id: Err("newsletter_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn newsletter_id<V>(mut self, value: V) -> Self
@@ -53479,7 +56190,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, newsletter_id } = self;
+            let Self { client, newsletter_id, hooks } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -53515,12 +56226,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "unsubscribe_newsletter",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::subscribe_newsletter_invite`]
@@ -53530,6 +56253,7 @@ pub mod builder {
     pub struct SubscribeNewsletterInvite<'a> {
         client: &'a super::Client,
         newsletter_invite_code: Result<types::NewsletterInviteCode, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SubscribeNewsletterInvite<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -53538,6 +56262,7 @@ pub mod builder {
                 newsletter_invite_code: Err(
                     "newsletter_invite_code was not initialized".to_string(),
                 ),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn newsletter_invite_code<V>(mut self, value: V) -> Self
@@ -53556,7 +56281,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, newsletter_invite_code } = self;
+            let Self { client, newsletter_invite_code, hooks } = self;
             let newsletter_invite_code = newsletter_invite_code
                 .map_err(Error::InvalidRequest)?;
             let rebuild = || {
@@ -53593,12 +56318,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "subscribe_newsletter_invite",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::unsubscribe_newsletter_invite`]
@@ -53608,6 +56345,7 @@ pub mod builder {
     pub struct UnsubscribeNewsletterInvite<'a> {
         client: &'a super::Client,
         newsletter_invite_code: Result<types::NewsletterInviteCode, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> UnsubscribeNewsletterInvite<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -53616,6 +56354,7 @@ pub mod builder {
                 newsletter_invite_code: Err(
                     "newsletter_invite_code was not initialized".to_string(),
                 ),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn newsletter_invite_code<V>(mut self, value: V) -> Self
@@ -53634,7 +56373,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, newsletter_invite_code } = self;
+            let Self { client, newsletter_invite_code, hooks } = self;
             let newsletter_invite_code = newsletter_invite_code
                 .map_err(Error::InvalidRequest)?;
             let rebuild = || {
@@ -53671,12 +56410,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "unsubscribe_newsletter_invite",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::tracking_newsletter`]
@@ -53686,12 +56437,14 @@ pub mod builder {
     pub struct TrackingNewsletter<'a> {
         client: &'a super::Client,
         newsletter_id: Result<crate::ids::NewsletterId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> TrackingNewsletter<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 newsletter_id: Err("newsletter_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn newsletter_id<V>(mut self, value: V) -> Self
@@ -53713,7 +56466,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, newsletter_id } = self;
+            let Self { client, newsletter_id, hooks } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -53749,12 +56502,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "tracking_newsletter",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_messages_newsletter`]
@@ -53767,6 +56532,7 @@ pub mod builder {
         after: Result<Option<i64>, String>,
         before: Result<Option<i64>, String>,
         count: Result<Option<::std::num::NonZeroU64>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetMessagesNewsletter<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -53776,6 +56542,7 @@ pub mod builder {
                 after: Ok(None),
                 before: Ok(None),
                 count: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn newsletter_id<V>(mut self, value: V) -> Self
@@ -53830,7 +56597,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::MessagesList>, Error<()>> {
-            let Self { client, newsletter_id, after, before, count } = self;
+            let Self { client, newsletter_id, after, before, count, hooks } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let after = after.map_err(Error::InvalidRequest)?;
             let before = before.map_err(Error::InvalidRequest)?;
@@ -53891,12 +56658,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_messages_newsletter",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::create_newsletter_admin_invite`]
@@ -53908,6 +56687,7 @@ pub mod builder {
         newsletter_id: Result<crate::ids::NewsletterId, String>,
         contact_id: Result<crate::ids::ContactId, String>,
         body: Result<types::builder::CreateNewsletterAdminInviteRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> CreateNewsletterAdminInvite<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -53916,6 +56696,7 @@ pub mod builder {
                 newsletter_id: Err("newsletter_id was not initialized".to_string()),
                 contact_id: Err("contact_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn newsletter_id<V>(mut self, value: V) -> Self
@@ -53976,7 +56757,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/newsletters/{NewsletterID}/invite/{ContactID}`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, newsletter_id, contact_id, body } = self;
+            let Self { client, newsletter_id, contact_id, body, hooks } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -54021,12 +56802,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_newsletter_admin_invite",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::revoke_newsletter_admin_invite`]
@@ -54037,6 +56830,7 @@ pub mod builder {
         client: &'a super::Client,
         newsletter_id: Result<crate::ids::NewsletterId, String>,
         contact_id: Result<crate::ids::ContactId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> RevokeNewsletterAdminInvite<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -54044,6 +56838,7 @@ pub mod builder {
                 client: client,
                 newsletter_id: Err("newsletter_id was not initialized".to_string()),
                 contact_id: Err("contact_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn newsletter_id<V>(mut self, value: V) -> Self
@@ -54079,7 +56874,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, newsletter_id, contact_id } = self;
+            let Self { client, newsletter_id, contact_id, hooks } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
@@ -54117,12 +56912,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "revoke_newsletter_admin_invite",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::accept_newsletter_admin_request`]
@@ -54133,6 +56940,7 @@ pub mod builder {
         client: &'a super::Client,
         newsletter_id: Result<crate::ids::NewsletterId, String>,
         contact_id: Result<crate::ids::ContactId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> AcceptNewsletterAdminRequest<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -54140,6 +56948,7 @@ pub mod builder {
                 client: client,
                 newsletter_id: Err("newsletter_id was not initialized".to_string()),
                 contact_id: Err("contact_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn newsletter_id<V>(mut self, value: V) -> Self
@@ -54175,7 +56984,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, newsletter_id, contact_id } = self;
+            let Self { client, newsletter_id, contact_id, hooks } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
@@ -54213,12 +57022,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "accept_newsletter_admin_request",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::demote_newsletter_admin`]
@@ -54229,6 +57050,7 @@ pub mod builder {
         client: &'a super::Client,
         newsletter_id: Result<crate::ids::NewsletterId, String>,
         contact_id: Result<crate::ids::ContactId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> DemoteNewsletterAdmin<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -54236,6 +57058,7 @@ pub mod builder {
                 client: client,
                 newsletter_id: Err("newsletter_id was not initialized".to_string()),
                 contact_id: Err("contact_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn newsletter_id<V>(mut self, value: V) -> Self
@@ -54271,7 +57094,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, newsletter_id, contact_id } = self;
+            let Self { client, newsletter_id, contact_id, hooks } = self;
             let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
@@ -54309,12 +57132,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "demote_newsletter_admin",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_newsletter_by_invite_code`]
@@ -54324,6 +57159,7 @@ pub mod builder {
     pub struct GetNewsletterByInviteCode<'a> {
         client: &'a super::Client,
         newsletter_invite_code: Result<types::NewsletterInviteCode, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetNewsletterByInviteCode<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -54332,6 +57168,7 @@ pub mod builder {
                 newsletter_invite_code: Err(
                     "newsletter_invite_code was not initialized".to_string(),
                 ),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn newsletter_invite_code<V>(mut self, value: V) -> Self
@@ -54348,7 +57185,7 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/newsletters/link/{NewsletterInviteCode}`
         pub async fn send(self) -> Result<ResponseValue<types::Newsletter>, Error<()>> {
-            let Self { client, newsletter_invite_code } = self;
+            let Self { client, newsletter_invite_code, hooks } = self;
             let newsletter_invite_code = newsletter_invite_code
                 .map_err(Error::InvalidRequest)?;
             let rebuild = || {
@@ -54384,12 +57221,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_newsletter_by_invite_code",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::send_newsletter_invite`]
@@ -54400,6 +57249,7 @@ pub mod builder {
         client: &'a super::Client,
         newsletter_invite_code: Result<types::NewsletterInviteCode, String>,
         body: Result<types::builder::SenderNewsletterInviteByCode, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendNewsletterInvite<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -54409,6 +57259,7 @@ pub mod builder {
                     "newsletter_invite_code was not initialized".to_string(),
                 ),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn newsletter_invite_code<V>(mut self, value: V) -> Self
@@ -54452,7 +57303,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/newsletters/link/{NewsletterInviteCode}`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, newsletter_invite_code, body } = self;
+            let Self { client, newsletter_invite_code, body, hooks } = self;
             let newsletter_invite_code = newsletter_invite_code
                 .map_err(Error::InvalidRequest)?;
             let body = body
@@ -54495,7 +57346,76 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_newsletter_invite",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/newsletters/link/{NewsletterInviteCode}` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, newsletter_invite_code, body, hooks } = self;
+            let newsletter_invite_code = newsletter_invite_code
+                .map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::SenderNewsletterInviteByCode::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/newsletters/link/",
+                    (encode_path(&newsletter_invite_code.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_newsletter_invite",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -54514,6 +57434,7 @@ pub mod builder {
         sort: Result<Option<types::Sort>, String>,
         time_from: Result<Option<i64>, String>,
         time_to: Result<Option<i64>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetMediaFiles<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -54524,6 +57445,7 @@ pub mod builder {
                 sort: Ok(None),
                 time_from: Ok(None),
                 time_to: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn count<V>(mut self, value: V) -> Self
@@ -54583,7 +57505,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::MediaFilesList>, Error<()>> {
-            let Self { client, count, offset, sort, time_from, time_to } = self;
+            let Self { client, count, offset, sort, time_from, time_to, hooks } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let sort = sort.map_err(Error::InvalidRequest)?;
@@ -54654,12 +57576,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_media_files",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::upload_media`]
@@ -54669,12 +57603,14 @@ pub mod builder {
     pub struct UploadMedia<'a> {
         client: &'a super::Client,
         body: Result<reqwest::Body, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> UploadMedia<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Err("body was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<B>(mut self, value: B) -> Self
@@ -54692,7 +57628,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::UploadMediaResponse>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body.map_err(Error::InvalidRequest)?;
             let url = [(client.baseurl).as_str(), "/media"].concat();
             let request = client
@@ -54724,12 +57660,22 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "upload_media",
             };
-            let result = client.exec(request, &info).await;
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_media`]
@@ -54739,12 +57685,14 @@ pub mod builder {
     pub struct GetMedia<'a> {
         client: &'a super::Client,
         media_id: Result<crate::ids::MediaId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetMedia<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 media_id: Err("media_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn media_id<V>(mut self, value: V) -> Self
@@ -54763,7 +57711,7 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/media/{MediaID}`
         pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<()>> {
-            let Self { client, media_id } = self;
+            let Self { client, media_id, hooks } = self;
             let media_id = media_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -54790,12 +57738,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_media",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::stream(response)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::delete_media`]
@@ -54805,12 +57765,14 @@ pub mod builder {
     pub struct DeleteMedia<'a> {
         client: &'a super::Client,
         media_id: Result<crate::ids::MediaId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> DeleteMedia<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 media_id: Err("media_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn media_id<V>(mut self, value: V) -> Self
@@ -54831,7 +57793,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, media_id } = self;
+            let Self { client, media_id, hooks } = self;
             let media_id = media_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -54866,12 +57828,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "delete_media",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::blacklist_add`]
@@ -54881,12 +57855,14 @@ pub mod builder {
     pub struct BlacklistAdd<'a> {
         client: &'a super::Client,
         contact_id: Result<crate::ids::ContactId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> BlacklistAdd<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 contact_id: Err("contact_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
@@ -54907,7 +57883,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, contact_id } = self;
+            let Self { client, contact_id, hooks } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -54942,12 +57918,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "blacklist_add",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::blacklist_remove`]
@@ -54957,12 +57945,14 @@ pub mod builder {
     pub struct BlacklistRemove<'a> {
         client: &'a super::Client,
         contact_id: Result<crate::ids::ContactId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> BlacklistRemove<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 contact_id: Err("contact_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
@@ -54983,7 +57973,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, contact_id } = self;
+            let Self { client, contact_id, hooks } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -55018,12 +58008,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "blacklist_remove",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_black_list`]
@@ -55032,16 +58034,20 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetBlackList<'a> {
         client: &'a super::Client,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetBlackList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
+            Self {
+                client: client,
+                hooks: ::std::option::Option::None,
+            }
         }
         ///Sends a `GET` request to `/blacklist`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ContactIdList>, Error<()>> {
-            let Self { client } = self;
+            let Self { client, hooks } = self;
             let rebuild = || {
                 let url = [(client.baseurl).as_str(), "/blacklist"].concat();
                 let request = client
@@ -55070,12 +58076,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_black_list",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_business_profile`]
@@ -55084,16 +58102,20 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetBusinessProfile<'a> {
         client: &'a super::Client,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetBusinessProfile<'a> {
         pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
+            Self {
+                client: client,
+                hooks: ::std::option::Option::None,
+            }
         }
         ///Sends a `GET` request to `/business`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::BusinessProfile>, Error<()>> {
-            let Self { client } = self;
+            let Self { client, hooks } = self;
             let rebuild = || {
                 let url = [(client.baseurl).as_str(), "/business"].concat();
                 let request = client
@@ -55122,12 +58144,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_business_profile",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::edit_business_profile`]
@@ -55137,12 +58171,14 @@ pub mod builder {
     pub struct EditBusinessProfile<'a> {
         client: &'a super::Client,
         body: Result<types::builder::BusinessProfileCustom, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> EditBusinessProfile<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -55175,7 +58211,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::BusinessProfileCustom::try_from(v).map_err(|e| e.to_string())
@@ -55210,12 +58246,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "edit_business_profile",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_products`]
@@ -55226,6 +58274,7 @@ pub mod builder {
         client: &'a super::Client,
         count: Result<Option<::std::num::NonZeroU64>, String>,
         offset: Result<Option<i64>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetProducts<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -55233,6 +58282,7 @@ pub mod builder {
                 client: client,
                 count: Ok(None),
                 offset: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn count<V>(mut self, value: V) -> Self
@@ -55262,7 +58312,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ProductsList>, Error<()>> {
-            let Self { client, count, offset } = self;
+            let Self { client, count, offset, hooks } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let rebuild = || {
@@ -55308,12 +58358,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_products",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::create_product`]
@@ -55323,12 +58385,14 @@ pub mod builder {
     pub struct CreateProduct<'a> {
         client: &'a super::Client,
         body: Result<types::builder::ProductCreate, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> CreateProduct<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -55355,7 +58419,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/business/products`
         pub async fn send(self) -> Result<ResponseValue<types::Product>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::ProductCreate::try_from(v).map_err(|e| e.to_string())
@@ -55390,12 +58454,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_product",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_contact_products`]
@@ -55407,6 +58483,7 @@ pub mod builder {
         contact_id: Result<crate::ids::ContactId, String>,
         count: Result<Option<::std::num::NonZeroU64>, String>,
         offset: Result<Option<i64>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetContactProducts<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -55415,6 +58492,7 @@ pub mod builder {
                 contact_id: Err("contact_id was not initialized".to_string()),
                 count: Ok(None),
                 offset: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
@@ -55458,7 +58536,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ProductsList>, Error<()>> {
-            let Self { client, contact_id, count, offset } = self;
+            let Self { client, contact_id, count, offset, hooks } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
@@ -55511,12 +58589,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_contact_products",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_product`]
@@ -55526,12 +58616,14 @@ pub mod builder {
     pub struct GetProduct<'a> {
         client: &'a super::Client,
         product_id: Result<types::ProductId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetProduct<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 product_id: Err("product_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn product_id<V>(mut self, value: V) -> Self
@@ -55547,7 +58639,7 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/business/products/{ProductID}`
         pub async fn send(self) -> Result<ResponseValue<types::Product>, Error<()>> {
-            let Self { client, product_id } = self;
+            let Self { client, product_id, hooks } = self;
             let product_id = product_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -55582,12 +58674,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_product",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::send_product`]
@@ -55598,6 +58702,7 @@ pub mod builder {
         client: &'a super::Client,
         product_id: Result<types::ProductId, String>,
         body: Result<types::builder::SenderProductFromCatalog, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendProduct<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -55605,6 +58710,7 @@ pub mod builder {
                 client: client,
                 product_id: Err("product_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn product_id<V>(mut self, value: V) -> Self
@@ -55646,7 +58752,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/business/products/{ProductID}`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, product_id, body } = self;
+            let Self { client, product_id, body, hooks } = self;
             let product_id = product_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -55688,7 +58794,75 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_product",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/business/products/{ProductID}` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, product_id, body, hooks } = self;
+            let product_id = product_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::SenderProductFromCatalog::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/business/products/",
+                    (encode_path(&product_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_product",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -55703,12 +58877,14 @@ pub mod builder {
     pub struct DeleteProduct<'a> {
         client: &'a super::Client,
         product_id: Result<types::ProductId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> DeleteProduct<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 product_id: Err("product_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn product_id<V>(mut self, value: V) -> Self
@@ -55726,7 +58902,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, product_id } = self;
+            let Self { client, product_id, hooks } = self;
             let product_id = product_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -55761,12 +58937,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "delete_product",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::update_product`]
@@ -55777,6 +58965,7 @@ pub mod builder {
         client: &'a super::Client,
         product_id: Result<types::ProductId, String>,
         body: Result<types::builder::ProductEdit, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> UpdateProduct<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -55784,6 +58973,7 @@ pub mod builder {
                 client: client,
                 product_id: Err("product_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn product_id<V>(mut self, value: V) -> Self
@@ -55821,7 +59011,7 @@ pub mod builder {
         }
         ///Sends a `PATCH` request to `/business/products/{ProductID}`
         pub async fn send(self) -> Result<ResponseValue<types::Product>, Error<()>> {
-            let Self { client, product_id, body } = self;
+            let Self { client, product_id, body, hooks } = self;
             let product_id = product_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| types::ProductEdit::try_from(v).map_err(|e| e.to_string()))
@@ -55860,7 +59050,72 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "update_product",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `PATCH` request to `/business/products/{ProductID}` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::Product>, Error<()>> {
+            let Self { client, product_id, body, hooks } = self;
+            let product_id = product_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::ProductEdit::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/business/products/",
+                    (encode_path(&product_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "update_product",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -55876,6 +59131,7 @@ pub mod builder {
         client: &'a super::Client,
         order_id: Result<types::OrderId, String>,
         order_token: Result<Option<::std::string::String>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetOrderItems<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -55883,6 +59139,7 @@ pub mod builder {
                 client: client,
                 order_id: Err("order_id was not initialized".to_string()),
                 order_token: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn order_id<V>(mut self, value: V) -> Self
@@ -55909,7 +59166,7 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/business/orders/{OrderID}`
         pub async fn send(self) -> Result<ResponseValue<types::OrderItems>, Error<()>> {
-            let Self { client, order_id, order_token } = self;
+            let Self { client, order_id, order_token, hooks } = self;
             let order_id = order_id.map_err(Error::InvalidRequest)?;
             let order_token = order_token.map_err(Error::InvalidRequest)?;
             let rebuild = || {
@@ -55955,12 +59212,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_order_items",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::send_catalog`]
@@ -55971,6 +59240,7 @@ pub mod builder {
         client: &'a super::Client,
         contact_id: Result<crate::ids::ContactId, String>,
         body: Result<types::builder::SenderCatalogById, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendCatalog<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -55978,6 +59248,7 @@ pub mod builder {
                 client: client,
                 contact_id: Err("contact_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
@@ -56020,7 +59291,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/business/catalogs/{ContactID}`
         pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, contact_id, body } = self;
+            let Self { client, contact_id, body, hooks } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -56061,7 +59332,74 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_catalog",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+        ///Sends a `POST` request to `/business/catalogs/{ContactID}` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
+        pub async fn send_multipart(
+            self,
+            media: ::reqwest::multipart::Part,
+        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, contact_id, body, hooks } = self;
+            let contact_id = contact_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::SenderCatalogById::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let form = crate::multipart::form(&body, media)
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/business/catalogs/",
+                    (encode_path(&contact_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .multipart(form)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_catalog",
+            };
+            let result = client.exec_via(hooks.as_ref(), request, &info).await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
@@ -56077,6 +59415,7 @@ pub mod builder {
         client: &'a super::Client,
         count: Result<Option<::std::num::NonZeroU64>, String>,
         offset: Result<Option<i64>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetCollectionsList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -56084,6 +59423,7 @@ pub mod builder {
                 client: client,
                 count: Ok(None),
                 offset: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn count<V>(mut self, value: V) -> Self
@@ -56113,7 +59453,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::BusinessCollectionList>, Error<()>> {
-            let Self { client, count, offset } = self;
+            let Self { client, count, offset, hooks } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let rebuild = || {
@@ -56159,12 +59499,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_collections_list",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::create_collection`]
@@ -56174,12 +59526,14 @@ pub mod builder {
     pub struct CreateCollection<'a> {
         client: &'a super::Client,
         body: Result<types::builder::BusinessCollectionCreate, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> CreateCollection<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -56212,7 +59566,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::BusinessCollectionEditResult>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::BusinessCollectionCreate::try_from(v)
@@ -56248,12 +59602,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_collection",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_collections_products_list`]
@@ -56265,6 +59631,7 @@ pub mod builder {
         count: Result<Option<::std::num::NonZeroU64>, String>,
         offset: Result<Option<i64>, String>,
         products_count: Result<Option<::std::num::NonZeroU64>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetCollectionsProductsList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -56273,6 +59640,7 @@ pub mod builder {
                 count: Ok(None),
                 offset: Ok(None),
                 products_count: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn count<V>(mut self, value: V) -> Self
@@ -56315,7 +59683,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::BusinessCollectionList>, Error<()>> {
-            let Self { client, count, offset, products_count } = self;
+            let Self { client, count, offset, products_count, hooks } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let products_count = products_count.map_err(Error::InvalidRequest)?;
@@ -56372,12 +59740,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_collections_products_list",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_collection`]
@@ -56387,12 +59767,14 @@ pub mod builder {
     pub struct GetCollection<'a> {
         client: &'a super::Client,
         collection_id: Result<types::CollectionId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetCollection<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 collection_id: Err("collection_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn collection_id<V>(mut self, value: V) -> Self
@@ -56410,7 +59792,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::BusinessCollection>, Error<()>> {
-            let Self { client, collection_id } = self;
+            let Self { client, collection_id, hooks } = self;
             let collection_id = collection_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -56445,12 +59827,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_collection",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::delete_collection`]
@@ -56460,12 +59854,14 @@ pub mod builder {
     pub struct DeleteCollection<'a> {
         client: &'a super::Client,
         collection_id: Result<types::CollectionId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> DeleteCollection<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 collection_id: Err("collection_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn collection_id<V>(mut self, value: V) -> Self
@@ -56483,7 +59879,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, collection_id } = self;
+            let Self { client, collection_id, hooks } = self;
             let collection_id = collection_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -56518,12 +59914,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "delete_collection",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::edit_collection`]
@@ -56534,6 +59942,7 @@ pub mod builder {
         client: &'a super::Client,
         collection_id: Result<types::CollectionId, String>,
         body: Result<types::builder::BusinessCollectionEdit, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> EditCollection<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -56541,6 +59950,7 @@ pub mod builder {
                 client: client,
                 collection_id: Err("collection_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn collection_id<V>(mut self, value: V) -> Self
@@ -56584,7 +59994,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::BusinessCollectionEditResult>, Error<()>> {
-            let Self { client, collection_id, body } = self;
+            let Self { client, collection_id, body, hooks } = self;
             let collection_id = collection_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -56625,12 +60035,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "edit_collection",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_collection_product_list`]
@@ -56641,6 +60063,7 @@ pub mod builder {
         client: &'a super::Client,
         collection_id: Result<types::CollectionId, String>,
         products_count: Result<Option<::std::num::NonZeroU64>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetCollectionProductList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -56648,6 +60071,7 @@ pub mod builder {
                 client: client,
                 collection_id: Err("collection_id was not initialized".to_string()),
                 products_count: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn collection_id<V>(mut self, value: V) -> Self
@@ -56678,7 +60102,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ProductsList>, Error<()>> {
-            let Self { client, collection_id, products_count } = self;
+            let Self { client, collection_id, products_count, hooks } = self;
             let collection_id = collection_id.map_err(Error::InvalidRequest)?;
             let products_count = products_count.map_err(Error::InvalidRequest)?;
             let rebuild = || {
@@ -56725,12 +60149,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_collection_product_list",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_labels`]
@@ -56739,14 +60175,18 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetLabels<'a> {
         client: &'a super::Client,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetLabels<'a> {
         pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
+            Self {
+                client: client,
+                hooks: ::std::option::Option::None,
+            }
         }
         ///Sends a `GET` request to `/labels`
         pub async fn send(self) -> Result<ResponseValue<types::Labels>, Error<()>> {
-            let Self { client } = self;
+            let Self { client, hooks } = self;
             let rebuild = || {
                 let url = [(client.baseurl).as_str(), "/labels"].concat();
                 let request = client
@@ -56775,12 +60215,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_labels",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::create_label`]
@@ -56790,12 +60242,14 @@ pub mod builder {
     pub struct CreateLabel<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateLabel, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> CreateLabel<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -56824,7 +60278,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| types::CreateLabel::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
@@ -56857,12 +60311,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_label",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_label_associations`]
@@ -56872,12 +60338,14 @@ pub mod builder {
     pub struct GetLabelAssociations<'a> {
         client: &'a super::Client,
         label_id: Result<crate::ids::LabelId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetLabelAssociations<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 label_id: Err("label_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn label_id<V>(mut self, value: V) -> Self
@@ -56898,7 +60366,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::LabelAssociations>, Error<()>> {
-            let Self { client, label_id } = self;
+            let Self { client, label_id, hooks } = self;
             let label_id = label_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -56933,12 +60401,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_label_associations",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::add_label_association`]
@@ -56949,6 +60429,7 @@ pub mod builder {
         client: &'a super::Client,
         label_id: Result<crate::ids::LabelId, String>,
         association_id: Result<crate::ids::ChatId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> AddLabelAssociation<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -56956,6 +60437,7 @@ pub mod builder {
                 client: client,
                 label_id: Err("label_id was not initialized".to_string()),
                 association_id: Err("association_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn label_id<V>(mut self, value: V) -> Self
@@ -56990,7 +60472,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, label_id, association_id } = self;
+            let Self { client, label_id, association_id, hooks } = self;
             let label_id = label_id.map_err(Error::InvalidRequest)?;
             let association_id = association_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
@@ -57028,12 +60510,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "add_label_association",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::delete_label_association`]
@@ -57044,6 +60538,7 @@ pub mod builder {
         client: &'a super::Client,
         label_id: Result<crate::ids::LabelId, String>,
         association_id: Result<crate::ids::ChatId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> DeleteLabelAssociation<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -57051,6 +60546,7 @@ pub mod builder {
                 client: client,
                 label_id: Err("label_id was not initialized".to_string()),
                 association_id: Err("association_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn label_id<V>(mut self, value: V) -> Self
@@ -57085,7 +60581,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, label_id, association_id } = self;
+            let Self { client, label_id, association_id, hooks } = self;
             let label_id = label_id.map_err(Error::InvalidRequest)?;
             let association_id = association_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
@@ -57123,12 +60619,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "delete_label_association",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_limits`]
@@ -57137,14 +60645,18 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetLimits<'a> {
         client: &'a super::Client,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetLimits<'a> {
         pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
+            Self {
+                client: client,
+                hooks: ::std::option::Option::None,
+            }
         }
         ///Sends a `GET` request to `/limits`
         pub async fn send(self) -> Result<ResponseValue<types::Limits>, Error<()>> {
-            let Self { client } = self;
+            let Self { client, hooks } = self;
             let rebuild = || {
                 let url = [(client.baseurl).as_str(), "/limits"].concat();
                 let request = client
@@ -57173,12 +60685,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_limits",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_communities`]
@@ -57189,6 +60713,7 @@ pub mod builder {
         client: &'a super::Client,
         count: Result<Option<::std::num::NonZeroU64>, String>,
         offset: Result<Option<i64>, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetCommunities<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -57196,6 +60721,7 @@ pub mod builder {
                 client: client,
                 count: Ok(None),
                 offset: Ok(None),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn count<V>(mut self, value: V) -> Self
@@ -57223,7 +60749,7 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/communities`
         pub async fn send(self) -> Result<ResponseValue<types::GroupsList>, Error<()>> {
-            let Self { client, count, offset } = self;
+            let Self { client, count, offset, hooks } = self;
             let count = count.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let rebuild = || {
@@ -57269,12 +60795,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_communities",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::create_community`]
@@ -57284,12 +60822,14 @@ pub mod builder {
     pub struct CreateCommunity<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateCommunityRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> CreateCommunity<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -57320,7 +60860,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/communities`
         pub async fn send(self) -> Result<ResponseValue<types::Group>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::CreateCommunityRequest::try_from(v).map_err(|e| e.to_string())
@@ -57355,12 +60895,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_community",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_community`]
@@ -57370,12 +60922,14 @@ pub mod builder {
     pub struct GetCommunity<'a> {
         client: &'a super::Client,
         community_id: Result<crate::ids::GroupId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetCommunity<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 community_id: Err("community_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn community_id<V>(mut self, value: V) -> Self
@@ -57394,7 +60948,7 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/communities/{CommunityID}`
         pub async fn send(self) -> Result<ResponseValue<types::Group>, Error<()>> {
-            let Self { client, community_id } = self;
+            let Self { client, community_id, hooks } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -57429,12 +60983,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_community",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::create_group_in_community`]
@@ -57445,6 +61011,7 @@ pub mod builder {
         client: &'a super::Client,
         community_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::CreateGroupInCommunityRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> CreateGroupInCommunity<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -57452,6 +61019,7 @@ pub mod builder {
                 client: client,
                 community_id: Err("community_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn community_id<V>(mut self, value: V) -> Self
@@ -57497,7 +61065,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/communities/{CommunityID}`
         pub async fn send(self) -> Result<ResponseValue<types::Group>, Error<()>> {
-            let Self { client, community_id, body } = self;
+            let Self { client, community_id, body, hooks } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -57539,12 +61107,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_group_in_community",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::deactivate_community`]
@@ -57554,12 +61134,14 @@ pub mod builder {
     pub struct DeactivateCommunity<'a> {
         client: &'a super::Client,
         community_id: Result<crate::ids::GroupId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> DeactivateCommunity<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 community_id: Err("community_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn community_id<V>(mut self, value: V) -> Self
@@ -57580,7 +61162,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, community_id } = self;
+            let Self { client, community_id, hooks } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -57615,12 +61197,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "deactivate_community",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::revoke_community_invite`]
@@ -57630,12 +61224,14 @@ pub mod builder {
     pub struct RevokeCommunityInvite<'a> {
         client: &'a super::Client,
         community_id: Result<crate::ids::GroupId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> RevokeCommunityInvite<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 community_id: Err("community_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn community_id<V>(mut self, value: V) -> Self
@@ -57656,7 +61252,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, community_id } = self;
+            let Self { client, community_id, hooks } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -57692,12 +61288,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "revoke_community_invite",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::link_group_to_community`]
@@ -57708,6 +61316,7 @@ pub mod builder {
         client: &'a super::Client,
         community_id: Result<crate::ids::GroupId, String>,
         group_id: Result<crate::ids::GroupId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> LinkGroupToCommunity<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -57715,6 +61324,7 @@ pub mod builder {
                 client: client,
                 community_id: Err("community_id was not initialized".to_string()),
                 group_id: Err("group_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn community_id<V>(mut self, value: V) -> Self
@@ -57749,7 +61359,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, community_id, group_id } = self;
+            let Self { client, community_id, group_id, hooks } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
@@ -57787,12 +61397,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "link_group_to_community",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::unlink_group_from_community`]
@@ -57803,6 +61425,7 @@ pub mod builder {
         client: &'a super::Client,
         community_id: Result<crate::ids::GroupId, String>,
         group_id: Result<crate::ids::GroupId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> UnlinkGroupFromCommunity<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -57810,6 +61433,7 @@ pub mod builder {
                 client: client,
                 community_id: Err("community_id was not initialized".to_string()),
                 group_id: Err("group_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn community_id<V>(mut self, value: V) -> Self
@@ -57844,7 +61468,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, community_id, group_id } = self;
+            let Self { client, community_id, group_id, hooks } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
@@ -57882,12 +61506,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "unlink_group_from_community",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::join_in_community_group`]
@@ -57898,6 +61534,7 @@ pub mod builder {
         client: &'a super::Client,
         community_id: Result<crate::ids::GroupId, String>,
         group_id: Result<crate::ids::GroupId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> JoinInCommunityGroup<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -57905,6 +61542,7 @@ pub mod builder {
                 client: client,
                 community_id: Err("community_id was not initialized".to_string()),
                 group_id: Err("group_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn community_id<V>(mut self, value: V) -> Self
@@ -57939,7 +61577,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, community_id, group_id } = self;
+            let Self { client, community_id, group_id, hooks } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
@@ -57978,12 +61616,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "join_in_community_group",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::change_community_settings`]
@@ -57994,6 +61644,7 @@ pub mod builder {
         client: &'a super::Client,
         community_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::ChangeCommunitySettingsRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> ChangeCommunitySettings<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -58001,6 +61652,7 @@ pub mod builder {
                 client: client,
                 community_id: Err("community_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn community_id<V>(mut self, value: V) -> Self
@@ -58048,7 +61700,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, community_id, body } = self;
+            let Self { client, community_id, body, hooks } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -58091,12 +61743,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "change_community_settings",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::add_community_participant`]
@@ -58107,6 +61771,7 @@ pub mod builder {
         client: &'a super::Client,
         community_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::ListParticipantsRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> AddCommunityParticipant<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -58114,6 +61779,7 @@ pub mod builder {
                 client: client,
                 community_id: Err("community_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn community_id<V>(mut self, value: V) -> Self
@@ -58160,7 +61826,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseListParticipants>, Error<()>> {
-            let Self { client, community_id, body } = self;
+            let Self { client, community_id, body, hooks } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -58203,12 +61869,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "add_community_participant",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::remove_community_participant`]
@@ -58219,6 +61897,7 @@ pub mod builder {
         client: &'a super::Client,
         community_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::ListParticipantsRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> RemoveCommunityParticipant<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -58226,6 +61905,7 @@ pub mod builder {
                 client: client,
                 community_id: Err("community_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn community_id<V>(mut self, value: V) -> Self
@@ -58272,7 +61952,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseListParticipants>, Error<()>> {
-            let Self { client, community_id, body } = self;
+            let Self { client, community_id, body, hooks } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -58315,12 +61995,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "remove_community_participant",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::demote_community_participant`]
@@ -58331,6 +62023,7 @@ pub mod builder {
         client: &'a super::Client,
         community_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::ListParticipantsRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> DemoteCommunityParticipant<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -58338,6 +62031,7 @@ pub mod builder {
                 client: client,
                 community_id: Err("community_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn community_id<V>(mut self, value: V) -> Self
@@ -58384,7 +62078,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseListParticipants>, Error<()>> {
-            let Self { client, community_id, body } = self;
+            let Self { client, community_id, body, hooks } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -58427,12 +62121,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "demote_community_participant",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::promote_community_participant`]
@@ -58443,6 +62149,7 @@ pub mod builder {
         client: &'a super::Client,
         community_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::ListParticipantsRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> PromoteCommunityParticipant<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -58450,6 +62157,7 @@ pub mod builder {
                 client: client,
                 community_id: Err("community_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn community_id<V>(mut self, value: V) -> Self
@@ -58496,7 +62204,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseListParticipants>, Error<()>> {
-            let Self { client, community_id, body } = self;
+            let Self { client, community_id, body, hooks } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -58539,12 +62247,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "promote_community_participant",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::get_community_sub_groups`]
@@ -58554,12 +62274,14 @@ pub mod builder {
     pub struct GetCommunitySubGroups<'a> {
         client: &'a super::Client,
         community_id: Result<crate::ids::GroupId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetCommunitySubGroups<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 community_id: Err("community_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn community_id<V>(mut self, value: V) -> Self
@@ -58580,7 +62302,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CommunitySubGroups>, Error<()>> {
-            let Self { client, community_id } = self;
+            let Self { client, community_id, hooks } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
@@ -58616,12 +62338,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_community_sub_groups",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::create_event`]
@@ -58631,12 +62365,14 @@ pub mod builder {
     pub struct CreateEvent<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateEventRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> CreateEvent<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -58667,7 +62403,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::CreateEventRequest::try_from(v).map_err(|e| e.to_string())
@@ -58702,12 +62438,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_event",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::create_group_in_community_deprecated`]
@@ -58718,6 +62466,7 @@ pub mod builder {
         client: &'a super::Client,
         community_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::CreateGroupInCommunityRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> CreateGroupInCommunityDeprecated<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -58725,6 +62474,7 @@ pub mod builder {
                 client: client,
                 community_id: Err("community_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn community_id<V>(mut self, value: V) -> Self
@@ -58770,7 +62520,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/communities/{CommunityID}/createGroup`
         pub async fn send(self) -> Result<ResponseValue<types::Group>, Error<()>> {
-            let Self { client, community_id, body } = self;
+            let Self { client, community_id, body, hooks } = self;
             let community_id = community_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -58813,12 +62563,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_group_in_community_deprecated",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::create_call_event`]
@@ -58828,12 +62590,14 @@ pub mod builder {
     pub struct CreateCallEvent<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateCallEventRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> CreateCallEvent<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -58866,7 +62630,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CreateCallEventResponse>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::CreateCallEventRequest::try_from(v).map_err(|e| e.to_string())
@@ -58901,12 +62665,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_call_event",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::reject_call`]
@@ -58917,6 +62693,7 @@ pub mod builder {
         client: &'a super::Client,
         call_id: Result<types::CallId, String>,
         body: Result<types::builder::RejectCallRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> RejectCall<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -58924,6 +62701,7 @@ pub mod builder {
                 client: client,
                 call_id: Err("call_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn call_id<V>(mut self, value: V) -> Self
@@ -58963,7 +62741,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, call_id, body } = self;
+            let Self { client, call_id, body, hooks } = self;
             let call_id = call_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -59004,12 +62782,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "reject_call",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::reject_call_deprecated`]
@@ -59020,6 +62810,7 @@ pub mod builder {
         client: &'a super::Client,
         call_id: Result<types::CallId, String>,
         body: Result<types::builder::RejectCallRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> RejectCallDeprecated<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -59027,6 +62818,7 @@ pub mod builder {
                 client: client,
                 call_id: Err("call_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn call_id<V>(mut self, value: V) -> Self
@@ -59066,7 +62858,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, call_id, body } = self;
+            let Self { client, call_id, body, hooks } = self;
             let call_id = call_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -59108,12 +62900,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "reject_call_deprecated",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::create_group_call_link`]
@@ -59123,12 +62927,14 @@ pub mod builder {
     pub struct CreateGroupCallLink<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateGroupCallLinkRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> CreateGroupCallLink<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -59162,7 +62968,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CreateGroupCallLinkResponse>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::CreateGroupCallLinkRequest::try_from(v)
@@ -59198,12 +63004,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_group_call_link",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::send_media_message_json`]
@@ -59229,6 +63047,7 @@ pub mod builder {
         waveform: Result<Option<::std::string::String>, String>,
         width: Result<Option<i32>, String>,
         body: Result<types::builder::UploadMediaJson, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SendMediaMessageJson<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -59253,6 +63072,7 @@ pub mod builder {
                 waveform: Ok(None),
                 width: Ok(None),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn media_message_type<V>(mut self, value: V) -> Self
@@ -59487,6 +63307,7 @@ pub mod builder {
                 waveform,
                 width,
                 body,
+                hooks,
             } = self;
             let media_message_type = media_message_type.map_err(Error::InvalidRequest)?;
             let animated = animated.map_err(Error::InvalidRequest)?;
@@ -59657,12 +63478,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "send_media_message_json",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::set_group_icon_json`]
@@ -59673,6 +63506,7 @@ pub mod builder {
         client: &'a super::Client,
         group_id: Result<crate::ids::GroupId, String>,
         body: Result<types::builder::UploadImageJson, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> SetGroupIconJson<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -59680,6 +63514,7 @@ pub mod builder {
                 client: client,
                 group_id: Err("group_id was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn group_id<V>(mut self, value: V) -> Self
@@ -59724,7 +63559,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, group_id, body } = self;
+            let Self { client, group_id, body, hooks } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
@@ -59766,12 +63601,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "set_group_icon_json",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
     /**Builder for [`Client::upload_media_json`]
@@ -59781,12 +63628,14 @@ pub mod builder {
     pub struct UploadMediaJson<'a> {
         client: &'a super::Client,
         body: Result<types::builder::UploadMediaJson, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> UploadMediaJson<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -59817,7 +63666,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::UploadMediaResponse>, Error<()>> {
-            let Self { client, body } = self;
+            let Self { client, body, hooks } = self;
             let body = body
                 .and_then(|v| {
                     types::UploadMediaJson::try_from(v).map_err(|e| e.to_string())
@@ -59852,12 +63701,24 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "upload_media_json",
             };
-            let result = client.exec_rebuildable(request, &rebuild, &info).await;
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => crate::decoding::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
         }
     }
 }

@@ -1,10 +1,13 @@
 //! The seam between the generated client and whatever sends its requests.
 //!
-//! Every generated operation ends in `ClientHooks::exec` (or, where it can
-//! build its request again, `Client::exec_rebuildable`). By default that is
-//! a plain `reqwest::Client::execute`; a [`Transport`] put into the client's
-//! [`Hooks`] takes its place, which is how `whapi-ext` adds retries and
-//! tracing to all 167 operations without touching generated code.
+//! Every generated operation ends in `Client::exec_via` (or, where it can
+//! build its request again, `Client::exec_rebuildable_via`). By default that
+//! is a plain `reqwest::Client::execute`; a [`Transport`] put into the
+//! client's [`Hooks`] takes its place, which is how `whapi-ext` adds retries
+//! and tracing to all 167 operations without touching generated code. A
+//! request may carry hooks of its own (every builder's `hooks(..)`), which
+//! then take the client's place for it alone: how `whapi-ext` gives one
+//! call its own timeout, retries and headers.
 
 use std::fmt;
 use std::future::Future;
@@ -109,31 +112,46 @@ impl ClientHooks<Hooks> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
-        self.sent(request, None, info)
+        self.sent(None, request, None, info)
     }
 }
 
 impl Client {
-    /// `ClientHooks::exec` for an operation that can build its request
-    /// again with `rebuild`.
-    pub(crate) fn exec_rebuildable<'a>(
+    /// `ClientHooks::exec` through a request's own `hooks`, where it has
+    /// them (whapi-gen's `call_hooks`), else the client's.
+    pub(crate) fn exec_via<'a>(
         &'a self,
+        hooks: Option<&'a Hooks>,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + 'a {
+        self.sent(hooks, request, None, info)
+    }
+
+    /// [`Client::exec_via`] for an operation that can build its request
+    /// again with `rebuild`.
+    pub(crate) fn exec_rebuildable_via<'a>(
+        &'a self,
+        hooks: Option<&'a Hooks>,
         request: reqwest::Request,
         rebuild: &'a (dyn Fn() -> reqwest::Result<reqwest::Request> + Send + Sync),
         info: &OperationInfo,
     ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + 'a {
-        self.sent(request, Some(Rebuild(rebuild)), info)
+        self.sent(hooks, request, Some(Rebuild(rebuild)), info)
     }
 
-    /// `request` under way through the transport, or straight through the
-    /// `reqwest::Client` when there is none.
+    /// `request` under way through the transport of `hooks` or else the
+    /// client's, or straight through the `reqwest::Client` when there is
+    /// none.
     fn sent<'a>(
         &'a self,
+        hooks: Option<&'a Hooks>,
         request: reqwest::Request,
         rebuild: Option<Rebuild<'a>>,
         info: &OperationInfo,
     ) -> Sent<'a, impl Future<Output = reqwest::Result<reqwest::Response>> + Unpin + 'static> {
-        let Some(transport) = &self.inner().transport else {
+        let hooks = hooks.unwrap_or(self.inner());
+        let Some(transport) = &hooks.transport else {
             return Sent::Direct(self.client().execute(request));
         };
         let (client, operation) = (self.client(), info.operation_id);

@@ -177,6 +177,19 @@ macro_rules! id_type {
             }
         }
 
+        /// Compares with text as the server writes it (`m.chat_id() == "1@g.us"`).
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
         impl From<$name> for String {
             fn from(id: $name) -> String {
                 id.0

@@ -33,8 +33,10 @@
 //!   are `i64`/`u64`, not `f64` (`count=100`, never `count=100.0`).
 //! - **Media strings are strings.** `SendMedia.media` and similar fields take
 //!   one string: a URL, base64 data or a media id.
-//! - **JSON bodies.** Operations that also accept `multipart/form-data` take
-//!   JSON here; `whapi-ext` builds the multipart forms.
+//! - **JSON bodies, or a form with a file.** Operations that also accept
+//!   `multipart/form-data` take JSON through `send()`, and a form through
+//!   their builder's `send_multipart(part)`: the body's fields as form fields
+//!   and the part as the file (`builder::SendMessageImage::send_multipart`).
 //! - **Raw uploads** (`upload_media`, `send_media_message`, `set_group_icon`)
 //!   take the bytes as a body sent as `application/octet-stream`. The service
 //!   expects the true media type: `whapi-ext` sends it. Where the spec also
@@ -132,6 +134,7 @@ mod hooks;
 pub mod ids;
 pub mod lenient;
 mod message_body;
+mod multipart;
 mod operations;
 mod values;
 

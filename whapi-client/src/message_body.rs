@@ -235,7 +235,7 @@ impl Message {
 
     /// The message this one quotes (a reply to it, a button pressed under
     /// it).
-    pub fn quoted_id(&self) -> Option<&str> {
+    pub fn quoted_id(&self) -> Option<&crate::ids::MessageId> {
         self.context()?.quoted_id()
     }
 }
@@ -288,11 +288,11 @@ mod tests {
         );
         assert!(matches!(m.body(), MessageBody::Text(t) if t.body() == "hi"));
         assert_eq!(
-            (m.text_or_caption(), m.chat_id(), m.from_me()),
+            (m.text_or_caption(), m.chat_id().as_str(), m.from_me()),
             (Some("hi"), "1@s.whatsapp.net", false)
         );
         assert_eq!(m.text().map(MessageContentText::body), Some("hi"));
-        assert_eq!((m.id(), m.kind(), m.from()), ("", "text", None));
+        assert_eq!((m.id().as_str(), m.kind(), m.from()), ("", "text", None));
         let m = message(
             r#"{"type":"image","image":{"id":"jpeg-1","caption":"a cat","file_size":"2048"}}"#,
         );
@@ -365,8 +365,11 @@ mod tests {
         let m = message(
             r#"{"id":"m1","type":"text","status":{},"source":[1],"chat_id":{"x":1},"text":{"body":"hi"},"image":{"id":{"a":1},"caption":"c"}}"#,
         );
-        assert_eq!((m.id(), m.kind(), m.status()), ("m1", "text", None));
-        assert_eq!((m.source(), m.chat_id()), (None, ""));
+        assert_eq!(
+            (m.id().as_str(), m.kind(), m.status()),
+            ("m1", "text", None)
+        );
+        assert_eq!((m.source(), m.chat_id().as_str()), (None, ""));
         assert_eq!(m.text_or_caption(), Some("hi"));
         assert_eq!(m.image().map(|i| i.id().as_str()), Some(""));
         let chat: crate::types::Chat =
@@ -402,7 +405,10 @@ mod tests {
         let m = message(
             r#"{"id":7,"type":"text","text":{"body":42},"from_me":"1","timestamp":"1700000000","status":"hologram","context":"x"}"#,
         );
-        assert_eq!((m.id(), m.from_me(), m.timestamp()), ("7", true, 1.7e9));
+        assert_eq!(
+            (m.id().as_str(), m.from_me(), m.timestamp()),
+            ("7", true, 1.7e9)
+        );
         assert_eq!(
             (m.text_or_caption(), m.status()),
             (Some("42"), Some("hologram"))

@@ -77,7 +77,7 @@ async fn main() -> Result<(), common::Failure> {
     for message in recent.messages() {
         println!(
             "5. {} at {}: {} \"{}\"",
-            message.from().unwrap_or("me"),
+            message.from().map_or("me", |from| from.as_str()),
             message.timestamp(),
             message.kind(),
             message.text_or_caption().unwrap_or("")

@@ -9,8 +9,9 @@ use reqwest::header::HeaderValue;
 use serde::de::DeserializeOwned;
 use whapi_client::{Client, Hooks};
 
+use crate::calls::options::CallSettings;
 use crate::config::{checked_base_url, WhapiBuilder};
-use crate::transport::RetryingTransport;
+use crate::transport::{CallTransport, RetryingTransport};
 use crate::{Error, Result, RetryPolicy};
 
 /// A configured Whapi client. Cheap to clone: clones share one connection
@@ -21,7 +22,8 @@ use crate::{Error, Result, RetryPolicy};
 pub struct Whapi {
     raw: Client,
     builder: Arc<WhapiBuilder>,
-    http: reqwest::Client,
+    /// The client's transport, which a call with settings of its own sends
+    /// through with them.
     transport: Arc<RetryingTransport>,
 }
 
@@ -108,14 +110,13 @@ impl Whapi {
         let transport = Arc::new(transport);
         let raw = Client::new_with_client(
             &builder.base_url,
-            http.clone(),
+            http,
             Hooks::with_transport(transport.clone()),
         );
         Self {
             raw,
             transport,
             builder,
-            http,
         }
     }
 
@@ -163,29 +164,14 @@ impl Whapi {
         }
     }
 
-    /// Sends a request built by this crate through the client's transport;
-    /// an error status becomes [`Error::Api`].
-    pub(crate) async fn execute(
-        &self,
-        request: reqwest::Request,
-        operation: &'static str,
-    ) -> Result<reqwest::Response> {
-        use whapi_client::Transport;
-        let response = self
-            .transport
-            .send(&self.http, request, operation)
-            .await
-            .map_err(Error::from_transport)?;
-        if response.status().is_success() {
-            Ok(response)
-        } else {
-            Err(Error::from_response(response).await)
-        }
-    }
-
-    /// The HTTP client requests are sent with.
-    pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.http
+    /// Hooks that send one call's request through the client's transport
+    /// with `settings`, and the transport, which reports into them.
+    pub(crate) fn call_hooks(&self, settings: CallSettings) -> (Hooks, Arc<CallTransport>) {
+        let transport = Arc::new(CallTransport {
+            base: self.transport.clone(),
+            settings,
+        });
+        (Hooks::with_transport(transport.clone()), transport)
     }
 
     /// [`Whapi::call`] returning the whole [`ResponseValue`], status and

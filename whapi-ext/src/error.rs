@@ -243,11 +243,6 @@ impl Error {
         }
     }
 
-    /// An error answer, read whole.
-    pub(crate) async fn from_response(response: reqwest::Response) -> Self {
-        ApiError::read(response).await
-    }
-
     pub(crate) fn from_transport(error: reqwest::Error) -> Self {
         if error.is_connect() {
             Error::Connect(HttpError(error))

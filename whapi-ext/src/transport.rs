@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -10,7 +11,7 @@ use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use tracing::field;
 use whapi_client::{BoxFuture, Rebuild, Transport};
 
-use crate::calls::options::{current_overrides, report};
+use crate::calls::options::CallSettings;
 use crate::error::retry_after;
 use crate::retry::{decide, Decision, Outcome, RetryPolicy};
 
@@ -45,6 +46,41 @@ fn outcome_of(result: &reqwest::Result<reqwest::Response>) -> Outcome {
     }
 }
 
+/// The transport of one call with settings of its own: the client's, sent
+/// with them, reporting its attempts and latency into them.
+pub(crate) struct CallTransport {
+    pub(crate) base: Arc<RetryingTransport>,
+    pub(crate) settings: CallSettings,
+}
+
+impl Transport for CallTransport {
+    fn send<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation: &'static str,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        self.base
+            .send_with(client, request, None, operation, Some(&self.settings))
+    }
+
+    fn send_with_rebuild<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        rebuild: Rebuild<'a>,
+        operation: &'static str,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        self.base.send_with(
+            client,
+            request,
+            Some(rebuild),
+            operation,
+            Some(&self.settings),
+        )
+    }
+}
+
 /// The settings in force for one request: the client's, or its call's own.
 #[derive(Clone, Copy)]
 struct InForce {
@@ -67,12 +103,13 @@ impl<'a> Again<'a> {
     fn next(
         self,
         transport: &RetryingTransport,
+        call: Option<&CallSettings>,
         more: bool,
     ) -> (reqwest::Result<reqwest::Request>, Option<Again<'a>>) {
         match self {
             Again::Rebuild(rebuild) => {
                 let request = rebuild.request().map(|mut request| {
-                    transport.prepare(&mut request);
+                    transport.prepare(&mut request, call);
                     request
                 });
                 (request, more.then_some(Again::Rebuild(rebuild)))
@@ -93,6 +130,8 @@ struct FirstAttempt<'a> {
     /// The operation's client method, for whether it may be sent again
     /// after an unknown outcome (looked up only when one comes).
     operation: &'static str,
+    /// The call's own settings, where it has them.
+    call: Option<&'a CallSettings>,
     in_force: InForce,
     started: Instant,
     /// How to make the next attempt, if the policy allows one and the
@@ -111,12 +150,12 @@ struct Retrying<'a> {
 }
 
 impl RetryingTransport {
-    /// Puts the token, the call's overrides and the timeout on `request`.
-    fn prepare(&self, request: &mut reqwest::Request) -> InForce {
+    /// Puts the token, the call's own settings and the timeout on
+    /// `request`.
+    fn prepare(&self, request: &mut reqwest::Request, call: Option<&CallSettings>) -> InForce {
         // A call's own options, where it has them, override the client's.
-        let overrides = current_overrides();
-        let own_timeout = overrides.as_ref().and_then(|o| o.options.timeout);
-        let in_force = match &overrides {
+        let own_timeout = call.and_then(|o| o.options.timeout);
+        let in_force = match call {
             Some(o) => InForce {
                 request_timeout: own_timeout.unwrap_or(self.request_timeout),
                 policy: o.options.retry.unwrap_or(self.policy),
@@ -126,15 +165,15 @@ impl RetryingTransport {
                 policy: self.policy,
             },
         };
-        if let Some(overrides) = overrides {
+        if let Some(call) = call {
             let headers = request.headers_mut();
-            for (name, value) in &overrides.options.headers {
+            for (name, value) in &call.options.headers {
                 headers.append(name, value.clone());
             }
-            if let Some((content_type, length)) = overrides.content {
-                headers.insert(CONTENT_TYPE, content_type);
+            if let Some((content_type, length)) = &call.content {
+                headers.insert(CONTENT_TYPE, content_type.clone());
                 if let Some(length) = length {
-                    headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
+                    headers.insert(CONTENT_LENGTH, HeaderValue::from(*length));
                 }
             }
         }
@@ -158,9 +197,10 @@ impl RetryingTransport {
         rebuild: Option<Rebuild<'a>>,
         span: tracing::Span,
         operation: &'static str,
+        call: Option<&'a CallSettings>,
     ) -> Attempting<'a, impl Future<Output = reqwest::Result<reqwest::Response>> + Send + 'static>
     {
-        let in_force = self.prepare(&mut request);
+        let in_force = self.prepare(&mut request, call);
         let again = if in_force.policy.max_attempts() < 2 {
             None
         } else if let Some(rebuild) = rebuild {
@@ -172,6 +212,7 @@ impl RetryingTransport {
             transport: self,
             client,
             operation,
+            call,
             in_force,
             started: Instant::now(),
             again,
@@ -190,6 +231,7 @@ impl RetryingTransport {
         request: reqwest::Request,
         rebuild: Option<Rebuild<'a>>,
         operation: &'static str,
+        call: Option<&'a CallSettings>,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
         // Field values are only computed when the span is enabled.
         let op = || whapi_client::operation(operation);
@@ -205,7 +247,7 @@ impl RetryingTransport {
         // Made in its box, not moved there.
         let attempting = Box::write(
             Box::new_uninit(),
-            self.start(client, request, rebuild, span, operation),
+            self.start(client, request, rebuild, span, operation, call),
         );
         Box::into_pin(attempting)
     }
@@ -259,7 +301,7 @@ where
                     .poll(cx);
             }
         }
-        finished(this.span, 1, first.started, outcome);
+        finished(this.span, 1, first.started, outcome, first.call);
         Poll::Ready(result)
     }
 }
@@ -279,6 +321,7 @@ impl Retrying<'_> {
             transport,
             client,
             operation,
+            call,
             in_force,
             started,
             mut again,
@@ -290,7 +333,7 @@ impl Retrying<'_> {
                 .as_ref()
                 .and_then(|_| schedule.next_delay(attempt, retry_after, started.elapsed()));
             let (Some(delay), Some(source)) = (delay, again.take()) else {
-                finished(&span, attempt, started, outcome);
+                finished(&span, attempt, started, outcome, call);
                 return result;
             };
             tracing::info!(
@@ -302,13 +345,14 @@ impl Retrying<'_> {
             drop(result);
             sleep(delay).await;
             attempt += 1;
-            let (next, after) = source.next(transport, attempt < in_force.policy.max_attempts());
+            let more = attempt < in_force.policy.max_attempts();
+            let (next, after) = source.next(transport, call, more);
             let mut next = match next {
                 Ok(next) => next,
                 Err(e) => {
                     // Not sent: the attempts made are the ones before.
                     let failed = Err(e);
-                    finished(&span, attempt - 1, started, outcome_of(&failed));
+                    finished(&span, attempt - 1, started, outcome_of(&failed), call);
                     return failed;
                 }
             };
@@ -330,7 +374,7 @@ impl Retrying<'_> {
             retry_after = match decide(operation, outcome) {
                 Decision::Retry { retry_after } => retry_after,
                 Decision::Stop => {
-                    finished(&span, attempt, started, outcome);
+                    finished(&span, attempt, started, outcome, call);
                     return result;
                 }
             };
@@ -372,9 +416,18 @@ fn attempt_finished(
 }
 
 /// The final attempt: its outcome is the span's, and the span's latency is
-/// the whole request's, retries included.
-fn finished(span: &tracing::Span, attempt: u32, started: Instant, outcome: Outcome) {
-    report(attempt, started);
+/// the whole request's, retries included; a call with settings of its own
+/// learns both.
+fn finished(
+    span: &tracing::Span,
+    attempt: u32,
+    started: Instant,
+    outcome: Outcome,
+    call: Option<&CallSettings>,
+) {
+    if let Some(call) = call {
+        call.report(attempt, started);
+    }
     if !span.is_disabled() {
         span.record("attempt", attempt);
         span.record("latency_ms", started.elapsed().as_millis() as u64);
@@ -398,7 +451,7 @@ impl Transport for RetryingTransport {
         request: reqwest::Request,
         operation: &'static str,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        self.send_with(client, request, None, operation)
+        self.send_with(client, request, None, operation, None)
     }
 
     fn send_with_rebuild<'a>(
@@ -408,6 +461,6 @@ impl Transport for RetryingTransport {
         rebuild: Rebuild<'a>,
         operation: &'static str,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        self.send_with(client, request, Some(rebuild), operation)
+        self.send_with(client, request, Some(rebuild), operation, None)
     }
 }

@@ -239,7 +239,7 @@ impl Defaults {
             let ty = Ident::new(name, Span::call_site());
             let static_ = static_name(name);
             quote! {
-                static #static_: #ty = #ty(::std::string::String::new());
+                pub(crate) static #static_: #ty = #ty(::std::string::String::new());
             }
         });
         let records = self.records.iter().map(|name| {

@@ -91,6 +91,8 @@ pub(crate) fn generate_file(spec: &Value, options: &crate::Options) -> Result<sy
         check_unique_type_names(&file)?;
     }
     crate::lean_requests::apply(&mut file);
+    crate::call_hooks::apply(&mut file)?;
+    crate::multipart_sends::apply(&mut file, spec)?;
     if crate::id_errors::apply(&mut file) == 0 {
         return Err(GenError::Progenitor(
             "id_errors found no setter converting into a client id: has progenitor's builder changed?"

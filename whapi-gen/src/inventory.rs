@@ -217,7 +217,8 @@ fn builder_types(file: &syn::File) -> BTreeMap<String, BuilderInfo> {
                 };
                 for field in &s.fields {
                     match field.ident.as_ref().map(ToString::to_string).as_deref() {
-                        Some("client") | None => {}
+                        // What every builder carries, no parameter (`hooks`: `call_hooks`).
+                        Some("client" | "hooks") | None => {}
                         Some("body") => info.body = body_type(&field.ty),
                         Some(name) => info
                             .params

@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 mod accessors;
+mod call_hooks;
 mod calls;
 mod contract;
 mod error;
@@ -24,6 +25,7 @@ mod json_forms;
 mod lean_requests;
 mod lenient_fields;
 mod load;
+mod multipart_sends;
 pub mod normalize;
 pub mod overlay;
 mod raw_client;

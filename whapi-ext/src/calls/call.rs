@@ -1,7 +1,6 @@
 //! A call being built: its client, its options, what is wrong with it so
 //! far, and local media to upload; then its sending.
 
-use std::cell::Cell;
 use std::future::Future;
 use std::num::NonZeroU64;
 use std::time::Duration;
@@ -15,13 +14,13 @@ use serde::de::DeserializeOwned;
 
 use super::checks::{self, Limit};
 use super::number::IntoNumber;
-use super::options::{Answer, CallOptions, Context, CONTEXT};
+use super::options::{Answer, CallOptions, CallSettings};
 use super::sending::Sending;
 use crate::error::{Invalid, Problem};
 use crate::ids::{Id, IntoId, InvalidId};
 use crate::media::{Download, MediaSource};
 use crate::{Error, Result, Whapi};
-use whapi_client::BoxFuture;
+use whapi_client::{BoxFuture, Hooks};
 
 /// The result of a generated client's `send()`.
 type RawResult<T> = std::result::Result<ResponseValue<T>, progenitor_client::Error<()>>;
@@ -33,8 +32,6 @@ pub(crate) struct Call<'a> {
     problems: Vec<Problem>,
     /// Local media, sent as a multipart form instead of JSON.
     upload: Option<Box<MediaSource>>,
-    /// Path parameters by their spec names, for a multipart send.
-    pub(crate) path_args: Vec<(&'static str, String)>,
     /// Fields set that only media by reference carries (a raw upload's
     /// JSON twin's).
     json_only: Vec<&'static str>,
@@ -49,7 +46,6 @@ impl<'a> Call<'a> {
             options: None,
             problems: Vec::new(),
             upload: None,
-            path_args: Vec::new(),
             json_only: Vec::new(),
             content: None,
         }
@@ -63,7 +59,6 @@ impl<'a> Call<'a> {
             options: self.options.clone(),
             problems: self.problems.clone(),
             upload: None,
-            path_args: self.path_args.clone(),
             json_only: self.json_only.clone(),
             content: self.content.clone(),
         }
@@ -244,11 +239,6 @@ impl<'a> Call<'a> {
         self.json_only.push(field);
     }
 
-    /// Records a path parameter for a multipart send.
-    pub(crate) fn path_arg(&mut self, name: &'static str, value: &str) {
-        self.path_args.push((name, value.to_string()));
-    }
-
     /// Whether the call goes as a multipart form with local media.
     pub(crate) fn uploads(&self) -> bool {
         self.upload.is_some()
@@ -266,30 +256,23 @@ impl<'a> Call<'a> {
         }
     }
 
-    /// Runs `future`, which sends the call's request, with the call's
-    /// options in force; with `meta` (or options) it also learns the
-    /// attempts and latency.
-    pub(crate) async fn within<F: Future>(
+    /// Sends the request `make` builds, through hooks of the call's own
+    /// when it has options, a raw upload's media type or wants to learn its
+    /// attempts and latency (`meta`), which it then reports.
+    pub(crate) async fn sent<F: Future>(
         &mut self,
-        future: F,
+        make: impl FnOnce(Option<Hooks>) -> F,
         meta: bool,
     ) -> (F::Output, u32, Duration) {
-        if self.options.is_none() && self.content.is_none() && !meta {
-            return (future.await, 1, Duration::ZERO);
+        if self.is_plain(meta) {
+            return (make(None).await, 1, Duration::ZERO);
         }
-        let context = Context {
-            options: self.options.take().map(|o| *o).unwrap_or_default(),
-            content: self.content.take(),
-            attempts: Cell::new(1),
-            latency: Cell::new(Duration::ZERO),
-        };
-        CONTEXT
-            .scope(context, async {
-                let output = future.await;
-                let (attempts, latency) = CONTEXT.with(|c| (c.attempts.get(), c.latency.get()));
-                (output, attempts, latency)
-            })
-            .await
+        let options = self.options.take().map(|o| *o).unwrap_or_default();
+        let settings = CallSettings::new(options, self.content.take());
+        let (hooks, transport) = self.wa.call_hooks(settings);
+        let output = make(Some(hooks)).await;
+        let (attempts, latency) = transport.settings.reported();
+        (output, attempts, latency)
     }
 
     /// Checks, sends and decodes a JSON call.
@@ -300,7 +283,7 @@ impl<'a> Call<'a> {
     /// of a call moves it into a box).
     pub(crate) fn run<T, F>(
         mut self,
-        future: F,
+        make: impl FnOnce(Option<Hooks>) -> F + Send + 'a,
         meta: bool,
     ) -> impl Future<Output = Result<Answer<T>>> + Send + 'a
     where
@@ -309,7 +292,7 @@ impl<'a> Call<'a> {
     {
         let checked = self.checked();
         if checked.is_ok() && self.is_plain(meta) {
-            return Either::Left(future.then(move |result| async move {
+            return Either::Left(make(None).then(move |result| async move {
                 match result {
                     Ok(value) => Ok(answer(value, false, 1, Duration::ZERO)),
                     Err(e) => Err(Box::pin(Error::from_raw::<T>(e)).await),
@@ -318,7 +301,7 @@ impl<'a> Call<'a> {
         }
         Either::Right(Box::pin(async move {
             checked?;
-            let (result, attempts, latency) = self.within(future, meta).await;
+            let (result, attempts, latency) = self.sent(make, meta).await;
             match result {
                 Ok(value) => Ok(answer(value, meta, attempts, latency)),
                 Err(e) => Err(Error::from_raw::<T>(e).await),
@@ -328,18 +311,21 @@ impl<'a> Call<'a> {
 
     /// Checks, sends and decodes a JSON call, its value only: the common
     /// case, polled in place ([`Sending`]) unless the call has options.
-    pub(crate) fn send<T, F>(mut self, future: F) -> impl Future<Output = Result<T>> + Send + 'a
+    pub(crate) fn send<T, F>(
+        mut self,
+        make: impl FnOnce(Option<Hooks>) -> F + Send + 'a,
+    ) -> impl Future<Output = Result<T>> + Send + 'a
     where
         T: DeserializeOwned + Send + 'a,
         F: Future<Output = RawResult<T>> + Send + 'a,
     {
         let checked = self.checked();
         if checked.is_ok() && self.is_plain(false) {
-            return Either::Left(Sending::new(future));
+            return Either::Left(Sending::new(make(None)));
         }
         Either::Right(Box::pin(async move {
             checked?;
-            Ok(self.run(future, false).await?.value)
+            Ok(self.run(make, false).await?.value)
         }))
     }
 
@@ -348,7 +334,7 @@ impl<'a> Call<'a> {
     /// kilobytes would be copied on every call.
     pub(crate) fn boxed_send<T, F>(
         self,
-        make: impl FnOnce() -> F + Send + 'a,
+        make: impl FnOnce(Option<Hooks>) -> F + Send + 'a,
     ) -> BoxFuture<'a, Result<T>>
     where
         T: DeserializeOwned + Send + 'a,
@@ -356,51 +342,62 @@ impl<'a> Call<'a> {
     {
         if self.problems.is_empty() && self.is_plain(false) {
             let slot = Box::<Sending<'a, F>>::new_uninit();
-            let sending: Box<Sending<'a, F>> = Box::write(slot, Sending::new(make()));
+            let sending: Box<Sending<'a, F>> = Box::write(slot, Sending::new(make(None)));
             return Box::into_pin(sending);
         }
-        Box::pin(self.send(make()))
+        Box::pin(self.send(make))
     }
 
-    /// Whether the call needs no context: no options, no raw upload, no
-    /// metadata asked for.
+    /// Whether the call needs no hooks of its own: no options, no raw
+    /// upload, no metadata asked for.
     fn is_plain(&self, meta: bool) -> bool {
         self.options.is_none() && self.content.is_none() && !meta
     }
 
     /// [`Call::run`] for operations that answer 204 when there is nothing.
-    pub(crate) async fn run_optional<T: DeserializeOwned + Send + 'a>(
+    pub(crate) async fn run_optional<T, F>(
         self,
-        future: impl Future<Output = RawResult<T>> + Send + 'a,
+        make: impl FnOnce(Option<Hooks>) -> F + Send + 'a,
         meta: bool,
-    ) -> Result<Answer<Option<T>>> {
-        self.run_or_status(future, meta, StatusCode::NO_CONTENT, Some, None)
+    ) -> Result<Answer<Option<T>>>
+    where
+        T: DeserializeOwned + Send + 'a,
+        F: Future<Output = RawResult<T>> + Send + 'a,
+    {
+        self.run_or_status(make, meta, StatusCode::NO_CONTENT, Some, None)
             .await
     }
 
     /// Checks and sends a call that asks whether something exists: 200 is
     /// yes, 404 no, anything else an error.
-    pub(crate) async fn run_exists(
+    pub(crate) async fn run_exists<F>(
         self,
-        future: impl Future<Output = RawResult<()>> + Send + 'a,
+        make: impl FnOnce(Option<Hooks>) -> F + Send + 'a,
         meta: bool,
-    ) -> Result<Answer<bool>> {
-        self.run_or_status(future, meta, StatusCode::NOT_FOUND, |()| true, false)
+    ) -> Result<Answer<bool>>
+    where
+        F: Future<Output = RawResult<()>> + Send + 'a,
+    {
+        self.run_or_status(make, meta, StatusCode::NOT_FOUND, |()| true, false)
             .await
     }
 
     /// Checks and sends a call whose answer `status`, an error to the
     /// client, is an answer too: a success reads as `found(value)`,
     /// `status` as `otherwise`.
-    async fn run_or_status<T: DeserializeOwned + Send + 'a, U>(
+    async fn run_or_status<T, F, U>(
         self,
-        future: impl Future<Output = RawResult<T>> + Send + 'a,
+        make: impl FnOnce(Option<Hooks>) -> F + Send + 'a,
         meta: bool,
         status: StatusCode,
         found: impl FnOnce(T) -> U,
         otherwise: U,
-    ) -> Result<Answer<U>> {
-        match self.run(future, meta).await {
+    ) -> Result<Answer<U>>
+    where
+        T: DeserializeOwned + Send + 'a,
+        F: Future<Output = RawResult<T>> + Send + 'a,
+    {
+        match self.run(make, meta).await {
             Ok(answer) => Ok(answer.map(found)),
             Err(Error::Api(api)) if api.status == status => Ok(Answer {
                 value: otherwise,
@@ -415,13 +412,16 @@ impl<'a> Call<'a> {
 
     /// Checks and sends a call that answers bytes; they are read as the
     /// [`Download`] is.
-    pub(crate) async fn download(
+    pub(crate) async fn download<F>(
         mut self,
-        future: impl Future<Output = RawResult<ByteStream>>,
+        make: impl FnOnce(Option<Hooks>) -> F,
         meta: bool,
-    ) -> Result<Answer<Download>> {
+    ) -> Result<Answer<Download>>
+    where
+        F: Future<Output = RawResult<ByteStream>>,
+    {
         self.checked()?;
-        let (result, attempts, latency) = Box::pin(self.within(future, meta)).await;
+        let (result, attempts, latency) = Box::pin(self.sent(make, meta)).await;
         match result {
             Ok(value) => {
                 let (status, headers) = (value.status(), value.headers().clone());
@@ -450,7 +450,7 @@ impl<'a> Call<'a> {
     ) -> Result<Answer<T>>
     where
         T: DeserializeOwned,
-        F: FnOnce(reqwest::Body) -> Fut,
+        F: FnOnce(reqwest::Body, Option<Hooks>) -> Fut,
         Fut: Future<Output = RawResult<T>>,
     {
         for field in std::mem::take(&mut self.json_only) {
@@ -477,27 +477,28 @@ impl<'a> Call<'a> {
         let mime = HeaderValue::from_str(&mime)
             .map_err(|_| Error::invalid("media", format!("`{mime}` is not a media type")))?;
         self.content = Some((mime, length));
-        let (result, attempts, latency) = self.within(send(body), meta).await;
+        let (result, attempts, latency) = self.sent(|hooks| send(body, hooks), meta).await;
         match result {
             Ok(value) => Ok(answer(value, meta, attempts, latency)),
             Err(e) => Err(Error::from_raw::<T>(e).await),
         }
     }
 
-    /// Checks and sends the call as a multipart form: its body's fields as
-    /// parts, its local media as a file part.
-    pub(crate) async fn upload<B: serde::Serialize, E: std::fmt::Display, T: DeserializeOwned>(
-        mut self,
-        operation: &'static str,
-        body: std::result::Result<B, E>,
-        meta: bool,
-    ) -> Result<Answer<T>> {
+    /// Checks and sends the call as a multipart form, by the raw builder's
+    /// `send_multipart` that `send` calls with the local media as its file
+    /// part.
+    pub(crate) async fn upload<T, F, Fut>(mut self, send: F, meta: bool) -> Result<Answer<T>>
+    where
+        T: DeserializeOwned + Send + 'a,
+        F: FnOnce(reqwest::multipart::Part, Option<Hooks>) -> Fut + Send + 'a,
+        Fut: Future<Output = RawResult<T>> + Send + 'a,
+    {
         self.checked()?;
-        let body = body.map_err(|e| Error::invalid("body", e.to_string()))?;
         let media = self
             .take_upload()
             .ok_or_else(|| Error::invalid("media", "no local media to upload"))?;
-        crate::media::upload::multipart(self, operation, body, media, meta).await
+        let part = media.into_part().await?;
+        self.run(move |hooks| send(part, hooks), meta).await
     }
 }
 

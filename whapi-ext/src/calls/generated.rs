@@ -14,7 +14,6 @@ impl<'a> CheckHealth<'a> {
     pub fn wakeup(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.op = self.op.wakeup(v);
         }
         self
@@ -24,7 +23,6 @@ impl<'a> CheckHealth<'a> {
     pub fn platform(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("platform", value, &[]);
-            let v = v;
             self.op = self.op.platform(v);
         }
         self
@@ -37,7 +35,6 @@ impl<'a> CheckHealth<'a> {
     ) -> Self {
         {
             let v = ::std::convert::Into::<types::CheckHealthChannelType>::into(value);
-            let v = v;
             self.op = self.op.channel_type(v);
         }
         self
@@ -52,7 +49,7 @@ impl<'a> CheckHealth<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Health>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -67,7 +64,7 @@ impl<'a> CheckHealth<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::Health>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CheckHealth<'a> {
@@ -76,7 +73,7 @@ impl<'a> ::std::future::IntoFuture for CheckHealth<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Get channel settings (`GET /settings`): made by [`Whapi::get_channel_settings`], sent by `.await`.
@@ -98,7 +95,7 @@ impl<'a> GetChannelSettings<'a> {
         self,
     ) -> impl Future<Output = Result<types::SettingsReceived>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -113,7 +110,7 @@ impl<'a> GetChannelSettings<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::SettingsReceived>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetChannelSettings<'a> {
@@ -122,7 +119,7 @@ impl<'a> ::std::future::IntoFuture for GetChannelSettings<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Reset channel settings (`DELETE /settings`): made by [`Whapi::reset_channel_settings`], sent by `.await`.
@@ -144,7 +141,7 @@ impl<'a> ResetChannelSettings<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -159,7 +156,7 @@ impl<'a> ResetChannelSettings<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for ResetChannelSettings<'a> {
@@ -168,7 +165,7 @@ impl<'a> ::std::future::IntoFuture for ResetChannelSettings<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Update channel settings (`PATCH /settings`): made by [`Whapi::update_channel_settings`], sent by `.await`.
@@ -193,7 +190,6 @@ impl<'a> UpdateChannelSettings<'a> {
                 &[Limit::Minimum(3000f64), Limit::Maximum(15000f64)],
             )
         {
-            let v = v;
             self.body = self.body.callback_backoff_delay_ms(Some(v));
         }
         self
@@ -215,7 +211,6 @@ impl<'a> UpdateChannelSettings<'a> {
                 &[Limit::Minimum(600000f64), Limit::Maximum(3600000f64)],
             )
         {
-            let v = v;
             self.body = self.body.max_callback_backoff_delay_ms(Some(v));
         }
         self
@@ -225,7 +220,6 @@ impl<'a> UpdateChannelSettings<'a> {
     pub fn callback_persist(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.callback_persist(Some(v));
         }
         self
@@ -235,7 +229,6 @@ impl<'a> UpdateChannelSettings<'a> {
     pub fn media(mut self, value: impl Into<types::MediaSettings>) -> Self {
         {
             let v = ::std::convert::Into::<types::MediaSettings>::into(value);
-            let v = v;
             self.body = self.body.media(Some(v));
         }
         self
@@ -245,7 +238,6 @@ impl<'a> UpdateChannelSettings<'a> {
     pub fn webhooks(mut self, value: impl Into<types::Webhooks>) -> Self {
         {
             let v = ::std::convert::Into::<types::Webhooks>::into(value);
-            let v = v;
             self.body = self.body.webhooks(Some(v));
         }
         self
@@ -265,7 +257,6 @@ impl<'a> UpdateChannelSettings<'a> {
                         ),
                     ],
                 );
-            let v = v;
             self.body = self.body.proxy(Some(v));
         }
         self
@@ -275,7 +266,6 @@ impl<'a> UpdateChannelSettings<'a> {
     pub fn mobile_proxy(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mobile_proxy", value, &[]);
-            let v = v;
             self.body = self.body.mobile_proxy(Some(v));
         }
         self
@@ -285,7 +275,6 @@ impl<'a> UpdateChannelSettings<'a> {
     pub fn offline_mode(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.offline_mode(Some(v));
         }
         self
@@ -295,7 +284,6 @@ impl<'a> UpdateChannelSettings<'a> {
     pub fn full_history(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.full_history(Some(v));
         }
         self
@@ -312,7 +300,7 @@ impl<'a> UpdateChannelSettings<'a> {
         self,
     ) -> impl Future<Output = Result<types::UpdateSettings>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -327,7 +315,7 @@ impl<'a> UpdateChannelSettings<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::UpdateSettings>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for UpdateChannelSettings<'a> {
@@ -336,7 +324,7 @@ impl<'a> ::std::future::IntoFuture for UpdateChannelSettings<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Get allowed events (`GET /settings/events`): made by [`Whapi::get_allowed_events`], sent by `.await`.
@@ -356,7 +344,7 @@ impl<'a> GetAllowedEvents<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Events>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -371,7 +359,7 @@ impl<'a> GetAllowedEvents<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::Events>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetAllowedEvents<'a> {
@@ -380,7 +368,7 @@ impl<'a> ::std::future::IntoFuture for GetAllowedEvents<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Test webhook (`POST /settings/webhook_test`): made by [`Whapi::webhook_test`], sent by `.await`.
@@ -403,7 +391,6 @@ impl<'a> WebhookTest<'a> {
             let v = ::std::convert::Into::<
                 ::std::collections::HashMap<::std::string::String, ::std::string::String>,
             >::into(value);
-            let v = v;
             self.body = self.body.headers(v);
         }
         self
@@ -422,7 +409,6 @@ impl<'a> WebhookTest<'a> {
                 &[Limit::Minimum(15f64), Limit::Maximum(172800f64)],
             )
         {
-            let v = v;
             self.body = self.body.webhook_max_age_seconds(Some(v));
         }
         self
@@ -432,7 +418,6 @@ impl<'a> WebhookTest<'a> {
     pub fn send_undecrypted_ad(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.send_undecrypted_ad(Some(v));
         }
         self
@@ -449,7 +434,7 @@ impl<'a> WebhookTest<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -464,7 +449,7 @@ impl<'a> WebhookTest<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for WebhookTest<'a> {
@@ -473,7 +458,7 @@ impl<'a> ::std::future::IntoFuture for WebhookTest<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Login user with QR-base64 (`GET /users/login`): made by [`Whapi::login_user`], sent by `.await`.
@@ -488,7 +473,6 @@ impl<'a> LoginUser<'a> {
     pub fn wakeup(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.op = self.op.wakeup(v);
         }
         self
@@ -502,7 +486,6 @@ impl<'a> LoginUser<'a> {
                 self.call.check_number("size", value as f64, &[]);
                 value
             };
-            let v = v;
             self.op = self.op.size(v);
         }
         self
@@ -516,7 +499,6 @@ impl<'a> LoginUser<'a> {
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
-            let v = v;
             self.op = self.op.width(v);
         }
         self
@@ -530,7 +512,6 @@ impl<'a> LoginUser<'a> {
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
-            let v = v;
             self.op = self.op.height(v);
         }
         self
@@ -540,7 +521,6 @@ impl<'a> LoginUser<'a> {
     pub fn color_light(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("color_light", value, &[]);
-            let v = v;
             self.op = self.op.color_light(v);
         }
         self
@@ -550,7 +530,6 @@ impl<'a> LoginUser<'a> {
     pub fn color_dark(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("color_dark", value, &[]);
-            let v = v;
             self.op = self.op.color_dark(v);
         }
         self
@@ -565,7 +544,7 @@ impl<'a> LoginUser<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Qr>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -580,7 +559,7 @@ impl<'a> LoginUser<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::Qr>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for LoginUser<'a> {
@@ -589,7 +568,7 @@ impl<'a> ::std::future::IntoFuture for LoginUser<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Login user with QR-image (`GET /users/login/image`): made by [`Whapi::login_user_image`], sent by `.await`.
@@ -604,7 +583,6 @@ impl<'a> LoginUserImage<'a> {
     pub fn wakeup(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.op = self.op.wakeup(v);
         }
         self
@@ -618,7 +596,6 @@ impl<'a> LoginUserImage<'a> {
                 self.call.check_number("size", value as f64, &[]);
                 value
             };
-            let v = v;
             self.op = self.op.size(v);
         }
         self
@@ -632,7 +609,6 @@ impl<'a> LoginUserImage<'a> {
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
-            let v = v;
             self.op = self.op.width(v);
         }
         self
@@ -646,7 +622,6 @@ impl<'a> LoginUserImage<'a> {
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
-            let v = v;
             self.op = self.op.height(v);
         }
         self
@@ -656,7 +631,6 @@ impl<'a> LoginUserImage<'a> {
     pub fn color_light(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("color_light", value, &[]);
-            let v = v;
             self.op = self.op.color_light(v);
         }
         self
@@ -666,7 +640,6 @@ impl<'a> LoginUserImage<'a> {
     pub fn color_dark(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("color_dark", value, &[]);
-            let v = v;
             self.op = self.op.color_dark(v);
         }
         self
@@ -695,7 +668,7 @@ impl<'a> LoginUserImage<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<Download>>> + Send + 'a {
         let Self { call, op } = self;
-        call.download(op.send(), meta)
+        call.download(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for LoginUserImage<'a> {
@@ -718,7 +691,6 @@ impl<'a> LoginUserRowData<'a> {
     pub fn wakeup(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.op = self.op.wakeup(v);
         }
         self
@@ -733,7 +705,7 @@ impl<'a> LoginUserRowData<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Qr>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -748,7 +720,7 @@ impl<'a> LoginUserRowData<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::Qr>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for LoginUserRowData<'a> {
@@ -757,7 +729,7 @@ impl<'a> ::std::future::IntoFuture for LoginUserRowData<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Get auth code by phone number (`GET /users/login/{PhoneNumber}`): made by [`Whapi::login_user_via_auth_code`], sent by `.await`.
@@ -777,7 +749,7 @@ impl<'a> LoginUserViaAuthCode<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::AuthCode>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -792,7 +764,7 @@ impl<'a> LoginUserViaAuthCode<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::AuthCode>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for LoginUserViaAuthCode<'a> {
@@ -801,7 +773,7 @@ impl<'a> ::std::future::IntoFuture for LoginUserViaAuthCode<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Logout user (`POST /users/logout`): made by [`Whapi::logout_user`], sent by `.await`.
@@ -823,7 +795,7 @@ impl<'a> LogoutUser<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -838,7 +810,7 @@ impl<'a> LogoutUser<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for LogoutUser<'a> {
@@ -847,7 +819,7 @@ impl<'a> ::std::future::IntoFuture for LogoutUser<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// User info (`GET /users/profile`): made by [`Whapi::get_user_profile`], sent by `.await`.
@@ -867,7 +839,7 @@ impl<'a> GetUserProfile<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::UserProfile>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -882,7 +854,7 @@ impl<'a> GetUserProfile<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::UserProfile>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetUserProfile<'a> {
@@ -891,7 +863,7 @@ impl<'a> ::std::future::IntoFuture for GetUserProfile<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Update user info (`PATCH /users/profile`): made by [`Whapi::update_user_profile`], sent by `.await`.
@@ -911,7 +883,6 @@ impl<'a> UpdateUserProfile<'a> {
                 types::UserProfileUpdateName,
             >("name", value, &[Limit::MinLength(3u64), Limit::MaxLength(25u64)])
         {
-            let v = v;
             self.body = self.body.name(Some(v));
         }
         self
@@ -925,7 +896,6 @@ impl<'a> UpdateUserProfile<'a> {
                 types::UserProfileUpdateAbout,
             >("about", value, &[Limit::MinLength(1u64), Limit::MaxLength(139u64)])
         {
-            let v = v;
             self.body = self.body.about(Some(v));
         }
         self
@@ -935,7 +905,6 @@ impl<'a> UpdateUserProfile<'a> {
     pub fn icon(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("icon", value, &[]);
-            let v = v;
             self.body = self.body.icon(Some(v));
         }
         self
@@ -952,7 +921,7 @@ impl<'a> UpdateUserProfile<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -967,7 +936,7 @@ impl<'a> UpdateUserProfile<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for UpdateUserProfile<'a> {
@@ -976,7 +945,7 @@ impl<'a> ::std::future::IntoFuture for UpdateUserProfile<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Change status text (`PUT /status`): made by [`Whapi::change_status`], sent by `.await`.
@@ -999,7 +968,7 @@ impl<'a> ChangeStatus<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -1014,7 +983,7 @@ impl<'a> ChangeStatus<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for ChangeStatus<'a> {
@@ -1023,7 +992,7 @@ impl<'a> ::std::future::IntoFuture for ChangeStatus<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Get messages (`GET /messages/list`): made by [`Whapi::get_messages`], sent by `.await`.
@@ -1040,7 +1009,6 @@ impl<'a> GetMessages<'a> {
             .call
             .count("count", value, &[Limit::Minimum(1f64), Limit::Maximum(500f64)])
         {
-            let v = v;
             self.op = self.op.count(v);
         }
         self
@@ -1054,7 +1022,6 @@ impl<'a> GetMessages<'a> {
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
-            let v = v;
             self.op = self.op.offset(v);
         }
         self
@@ -1066,7 +1033,6 @@ impl<'a> GetMessages<'a> {
             .call
             .unix_time::<i64>("time_from", value, TimeUnit::Seconds)
         {
-            let v = v;
             self.op = self.op.time_from(v);
         }
         self
@@ -1076,7 +1042,6 @@ impl<'a> GetMessages<'a> {
     pub fn time_to(mut self, value: ::std::time::SystemTime) -> Self {
         if let Some(v) = self.call.unix_time::<i64>("time_to", value, TimeUnit::Seconds)
         {
-            let v = v;
             self.op = self.op.time_to(v);
         }
         self
@@ -1086,7 +1051,6 @@ impl<'a> GetMessages<'a> {
     pub fn normal_types(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.op = self.op.normal_types(v);
         }
         self
@@ -1105,7 +1069,6 @@ impl<'a> GetMessages<'a> {
     pub fn from_me(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.op = self.op.from_me(v);
         }
         self
@@ -1115,7 +1078,6 @@ impl<'a> GetMessages<'a> {
     pub fn sort(mut self, value: impl Into<types::Sort>) -> Self {
         {
             let v = ::std::convert::Into::<types::Sort>::into(value);
-            let v = v;
             self.op = self.op.sort(v);
         }
         self
@@ -1130,7 +1092,7 @@ impl<'a> GetMessages<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::MessagesList>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -1145,7 +1107,7 @@ impl<'a> GetMessages<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::MessagesList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetMessages<'a> {
@@ -1154,7 +1116,7 @@ impl<'a> ::std::future::IntoFuture for GetMessages<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 impl<'a> GetMessages<'a> {
@@ -1200,7 +1162,6 @@ impl<'a> GetMessagesByChatId<'a> {
             .call
             .count("count", value, &[Limit::Minimum(1f64), Limit::Maximum(500f64)])
         {
-            let v = v;
             self.op = self.op.count(v);
         }
         self
@@ -1214,7 +1175,6 @@ impl<'a> GetMessagesByChatId<'a> {
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
-            let v = v;
             self.op = self.op.offset(v);
         }
         self
@@ -1226,7 +1186,6 @@ impl<'a> GetMessagesByChatId<'a> {
             .call
             .unix_time::<i64>("time_from", value, TimeUnit::Seconds)
         {
-            let v = v;
             self.op = self.op.time_from(v);
         }
         self
@@ -1236,7 +1195,6 @@ impl<'a> GetMessagesByChatId<'a> {
     pub fn time_to(mut self, value: ::std::time::SystemTime) -> Self {
         if let Some(v) = self.call.unix_time::<i64>("time_to", value, TimeUnit::Seconds)
         {
-            let v = v;
             self.op = self.op.time_to(v);
         }
         self
@@ -1246,7 +1204,6 @@ impl<'a> GetMessagesByChatId<'a> {
     pub fn normal_types(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.op = self.op.normal_types(v);
         }
         self
@@ -1265,7 +1222,6 @@ impl<'a> GetMessagesByChatId<'a> {
     pub fn from_me(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.op = self.op.from_me(v);
         }
         self
@@ -1275,7 +1231,6 @@ impl<'a> GetMessagesByChatId<'a> {
     pub fn sort(mut self, value: impl Into<types::Sort>) -> Self {
         {
             let v = ::std::convert::Into::<types::Sort>::into(value);
-            let v = v;
             self.op = self.op.sort(v);
         }
         self
@@ -1290,7 +1245,7 @@ impl<'a> GetMessagesByChatId<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::MessagesList>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -1305,7 +1260,7 @@ impl<'a> GetMessagesByChatId<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::MessagesList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetMessagesByChatId<'a> {
@@ -1314,7 +1269,7 @@ impl<'a> ::std::future::IntoFuture for GetMessagesByChatId<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 impl<'a> GetMessagesByChatId<'a> {
@@ -1386,7 +1341,6 @@ impl<'a> SendMessageText<'a> {
                 &[Limit::Minimum(0f64), Limit::Maximum(60f64)],
             )
         {
-            let v = v;
             self.body = self.body.typing_time(Some(v));
         }
         self
@@ -1396,7 +1350,6 @@ impl<'a> SendMessageText<'a> {
     pub fn no_link_preview(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_link_preview(Some(v));
         }
         self
@@ -1406,7 +1359,6 @@ impl<'a> SendMessageText<'a> {
     pub fn wide_link_preview(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.wide_link_preview(Some(v));
         }
         self
@@ -1434,7 +1386,7 @@ impl<'a> SendMessageText<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -1449,7 +1401,7 @@ impl<'a> SendMessageText<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageText<'a> {
@@ -1458,7 +1410,7 @@ impl<'a> ::std::future::IntoFuture for SendMessageText<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// 🖼 Send media-image message (`POST /messages/image`): made by [`Whapi::send_message_image`], sent by `.await`.
@@ -1492,7 +1444,6 @@ impl<'a> SendMessageImage<'a> {
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
-            let v = v;
             self.body = self.body.mime_type(Some(v));
         }
         self
@@ -1502,7 +1453,6 @@ impl<'a> SendMessageImage<'a> {
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_encode(Some(v));
         }
         self
@@ -1512,7 +1462,6 @@ impl<'a> SendMessageImage<'a> {
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_cache(Some(v));
         }
         self
@@ -1522,7 +1471,6 @@ impl<'a> SendMessageImage<'a> {
     pub fn caption(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("caption", value, &[]);
-            let v = v;
             self.body = self.body.caption(Some(v));
         }
         self
@@ -1532,7 +1480,6 @@ impl<'a> SendMessageImage<'a> {
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
-            let v = v;
             self.body = self.body.preview(Some(v));
         }
         self
@@ -1546,7 +1493,6 @@ impl<'a> SendMessageImage<'a> {
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.width(Some(v));
         }
         self
@@ -1560,7 +1506,6 @@ impl<'a> SendMessageImage<'a> {
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.height(Some(v));
         }
         self
@@ -1583,7 +1528,6 @@ impl<'a> SendMessageImage<'a> {
     pub fn view_once(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.view_once(Some(v));
         }
         self
@@ -1614,10 +1558,17 @@ impl<'a> SendMessageImage<'a> {
         let Self { call, op, body } = self;
         async move {
             if call.uploads() {
-                let body = types::SenderImage::try_from(body.media(String::new()));
-                return call.upload("send_message_image", body, meta).await;
+                let body = body.media(String::new());
+                return call
+                    .upload(
+                        move |media, hooks| {
+                            op.body(body).hooks(hooks).send_multipart(media)
+                        },
+                        meta,
+                    )
+                    .await;
             }
-            call.run(op.body(body).send(), meta).await
+            call.run(move |hooks| op.body(body).hooks(hooks).send(), meta).await
         }
     }
 }
@@ -1660,7 +1611,6 @@ impl<'a> SendMessageVideo<'a> {
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
-            let v = v;
             self.body = self.body.mime_type(Some(v));
         }
         self
@@ -1670,7 +1620,6 @@ impl<'a> SendMessageVideo<'a> {
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_encode(Some(v));
         }
         self
@@ -1680,7 +1629,6 @@ impl<'a> SendMessageVideo<'a> {
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_cache(Some(v));
         }
         self
@@ -1690,7 +1638,6 @@ impl<'a> SendMessageVideo<'a> {
     pub fn caption(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("caption", value, &[]);
-            let v = v;
             self.body = self.body.caption(Some(v));
         }
         self
@@ -1700,7 +1647,6 @@ impl<'a> SendMessageVideo<'a> {
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
-            let v = v;
             self.body = self.body.preview(Some(v));
         }
         self
@@ -1714,7 +1660,6 @@ impl<'a> SendMessageVideo<'a> {
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.width(Some(v));
         }
         self
@@ -1728,7 +1673,6 @@ impl<'a> SendMessageVideo<'a> {
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.height(Some(v));
         }
         self
@@ -1751,7 +1695,6 @@ impl<'a> SendMessageVideo<'a> {
     pub fn view_once(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.view_once(Some(v));
         }
         self
@@ -1782,10 +1725,17 @@ impl<'a> SendMessageVideo<'a> {
         let Self { call, op, body } = self;
         async move {
             if call.uploads() {
-                let body = types::SenderVideo::try_from(body.media(String::new()));
-                return call.upload("send_message_video", body, meta).await;
+                let body = body.media(String::new());
+                return call
+                    .upload(
+                        move |media, hooks| {
+                            op.body(body).hooks(hooks).send_multipart(media)
+                        },
+                        meta,
+                    )
+                    .await;
             }
-            call.run(op.body(body).send(), meta).await
+            call.run(move |hooks| op.body(body).hooks(hooks).send(), meta).await
         }
     }
 }
@@ -1828,7 +1778,6 @@ impl<'a> SendMessageShort<'a> {
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
-            let v = v;
             self.body = self.body.mime_type(Some(v));
         }
         self
@@ -1838,7 +1787,6 @@ impl<'a> SendMessageShort<'a> {
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_encode(Some(v));
         }
         self
@@ -1848,7 +1796,6 @@ impl<'a> SendMessageShort<'a> {
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_cache(Some(v));
         }
         self
@@ -1858,7 +1805,6 @@ impl<'a> SendMessageShort<'a> {
     pub fn caption(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("caption", value, &[]);
-            let v = v;
             self.body = self.body.caption(Some(v));
         }
         self
@@ -1868,7 +1814,6 @@ impl<'a> SendMessageShort<'a> {
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
-            let v = v;
             self.body = self.body.preview(Some(v));
         }
         self
@@ -1882,7 +1827,6 @@ impl<'a> SendMessageShort<'a> {
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.width(Some(v));
         }
         self
@@ -1896,7 +1840,6 @@ impl<'a> SendMessageShort<'a> {
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.height(Some(v));
         }
         self
@@ -1919,7 +1862,6 @@ impl<'a> SendMessageShort<'a> {
     pub fn view_once(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.view_once(Some(v));
         }
         self
@@ -1950,10 +1892,17 @@ impl<'a> SendMessageShort<'a> {
         let Self { call, op, body } = self;
         async move {
             if call.uploads() {
-                let body = types::SenderShort::try_from(body.media(String::new()));
-                return call.upload("send_message_short", body, meta).await;
+                let body = body.media(String::new());
+                return call
+                    .upload(
+                        move |media, hooks| {
+                            op.body(body).hooks(hooks).send_multipart(media)
+                        },
+                        meta,
+                    )
+                    .await;
             }
-            call.run(op.body(body).send(), meta).await
+            call.run(move |hooks| op.body(body).hooks(hooks).send(), meta).await
         }
     }
 }
@@ -1996,7 +1945,6 @@ impl<'a> SendMessageGif<'a> {
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
-            let v = v;
             self.body = self.body.mime_type(Some(v));
         }
         self
@@ -2006,7 +1954,6 @@ impl<'a> SendMessageGif<'a> {
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_encode(Some(v));
         }
         self
@@ -2016,7 +1963,6 @@ impl<'a> SendMessageGif<'a> {
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_cache(Some(v));
         }
         self
@@ -2026,7 +1972,6 @@ impl<'a> SendMessageGif<'a> {
     pub fn caption(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("caption", value, &[]);
-            let v = v;
             self.body = self.body.caption(Some(v));
         }
         self
@@ -2036,7 +1981,6 @@ impl<'a> SendMessageGif<'a> {
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
-            let v = v;
             self.body = self.body.preview(Some(v));
         }
         self
@@ -2050,7 +1994,6 @@ impl<'a> SendMessageGif<'a> {
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.width(Some(v));
         }
         self
@@ -2064,7 +2007,6 @@ impl<'a> SendMessageGif<'a> {
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.height(Some(v));
         }
         self
@@ -2074,7 +2016,6 @@ impl<'a> SendMessageGif<'a> {
     pub fn autoplay(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.autoplay(Some(v));
         }
         self
@@ -2084,7 +2025,6 @@ impl<'a> SendMessageGif<'a> {
     pub fn view_once(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.view_once(Some(v));
         }
         self
@@ -2115,10 +2055,17 @@ impl<'a> SendMessageGif<'a> {
         let Self { call, op, body } = self;
         async move {
             if call.uploads() {
-                let body = types::SenderGif::try_from(body.media(String::new()));
-                return call.upload("send_message_gif", body, meta).await;
+                let body = body.media(String::new());
+                return call
+                    .upload(
+                        move |media, hooks| {
+                            op.body(body).hooks(hooks).send_multipart(media)
+                        },
+                        meta,
+                    )
+                    .await;
             }
-            call.run(op.body(body).send(), meta).await
+            call.run(move |hooks| op.body(body).hooks(hooks).send(), meta).await
         }
     }
 }
@@ -2161,7 +2108,6 @@ impl<'a> SendMessageAudio<'a> {
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
-            let v = v;
             self.body = self.body.mime_type(Some(v));
         }
         self
@@ -2171,7 +2117,6 @@ impl<'a> SendMessageAudio<'a> {
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_encode(Some(v));
         }
         self
@@ -2181,7 +2126,6 @@ impl<'a> SendMessageAudio<'a> {
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_cache(Some(v));
         }
         self
@@ -2193,7 +2137,6 @@ impl<'a> SendMessageAudio<'a> {
             .call
             .duration::<i32>("seconds", value, TimeUnit::Seconds, &[])
         {
-            let v = v;
             self.body = self.body.seconds(Some(v));
         }
         self
@@ -2209,7 +2152,6 @@ impl<'a> SendMessageAudio<'a> {
                     value,
                     &[Limit::Pattern("^#[0-9a-fA-F]{6,8}$")],
                 );
-            let v = v;
             self.body = self.body.background_color(Some(v));
         }
         self
@@ -2240,10 +2182,17 @@ impl<'a> SendMessageAudio<'a> {
         let Self { call, op, body } = self;
         async move {
             if call.uploads() {
-                let body = types::SenderAudio::try_from(body.media(String::new()));
-                return call.upload("send_message_audio", body, meta).await;
+                let body = body.media(String::new());
+                return call
+                    .upload(
+                        move |media, hooks| {
+                            op.body(body).hooks(hooks).send_multipart(media)
+                        },
+                        meta,
+                    )
+                    .await;
             }
-            call.run(op.body(body).send(), meta).await
+            call.run(move |hooks| op.body(body).hooks(hooks).send(), meta).await
         }
     }
 }
@@ -2286,7 +2235,6 @@ impl<'a> SendMessageVoice<'a> {
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
-            let v = v;
             self.body = self.body.mime_type(Some(v));
         }
         self
@@ -2296,7 +2244,6 @@ impl<'a> SendMessageVoice<'a> {
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_encode(Some(v));
         }
         self
@@ -2306,7 +2253,6 @@ impl<'a> SendMessageVoice<'a> {
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_cache(Some(v));
         }
         self
@@ -2318,7 +2264,6 @@ impl<'a> SendMessageVoice<'a> {
             .call
             .duration::<i32>("seconds", value, TimeUnit::Seconds, &[])
         {
-            let v = v;
             self.body = self.body.seconds(Some(v));
         }
         self
@@ -2332,7 +2277,6 @@ impl<'a> SendMessageVoice<'a> {
                 f64,
             >("recording_time", value, TimeUnit::Seconds, &[Limit::Minimum(0f64)])
         {
-            let v = v;
             self.body = self.body.recording_time(Some(v));
         }
         self
@@ -2342,7 +2286,6 @@ impl<'a> SendMessageVoice<'a> {
     pub fn waveform(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("waveform", value, &[]);
-            let v = v;
             self.body = self.body.waveform(Some(v));
         }
         self
@@ -2373,10 +2316,17 @@ impl<'a> SendMessageVoice<'a> {
         let Self { call, op, body } = self;
         async move {
             if call.uploads() {
-                let body = types::SenderVoice::try_from(body.media(String::new()));
-                return call.upload("send_message_voice", body, meta).await;
+                let body = body.media(String::new());
+                return call
+                    .upload(
+                        move |media, hooks| {
+                            op.body(body).hooks(hooks).send_multipart(media)
+                        },
+                        meta,
+                    )
+                    .await;
             }
-            call.run(op.body(body).send(), meta).await
+            call.run(move |hooks| op.body(body).hooks(hooks).send(), meta).await
         }
     }
 }
@@ -2419,7 +2369,6 @@ impl<'a> SendMessageDocument<'a> {
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
-            let v = v;
             self.body = self.body.mime_type(Some(v));
         }
         self
@@ -2429,7 +2378,6 @@ impl<'a> SendMessageDocument<'a> {
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_encode(Some(v));
         }
         self
@@ -2439,7 +2387,6 @@ impl<'a> SendMessageDocument<'a> {
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_cache(Some(v));
         }
         self
@@ -2449,7 +2396,6 @@ impl<'a> SendMessageDocument<'a> {
     pub fn caption(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("caption", value, &[]);
-            let v = v;
             self.body = self.body.caption(Some(v));
         }
         self
@@ -2459,7 +2405,6 @@ impl<'a> SendMessageDocument<'a> {
     pub fn filename(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("filename", value, &[]);
-            let v = v;
             self.body = self.body.filename(Some(v));
         }
         self
@@ -2490,10 +2435,17 @@ impl<'a> SendMessageDocument<'a> {
         let Self { call, op, body } = self;
         async move {
             if call.uploads() {
-                let body = types::SenderDocument::try_from(body.media(String::new()));
-                return call.upload("send_message_document", body, meta).await;
+                let body = body.media(String::new());
+                return call
+                    .upload(
+                        move |media, hooks| {
+                            op.body(body).hooks(hooks).send_multipart(media)
+                        },
+                        meta,
+                    )
+                    .await;
             }
-            call.run(op.body(body).send(), meta).await
+            call.run(move |hooks| op.body(body).hooks(hooks).send(), meta).await
         }
     }
 }
@@ -2536,7 +2488,6 @@ impl<'a> SendMessageLinkPreview<'a> {
     pub fn description(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("description", value, &[]);
-            let v = v;
             self.body = self.body.description(Some(v));
         }
         self
@@ -2546,7 +2497,6 @@ impl<'a> SendMessageLinkPreview<'a> {
     pub fn canonical(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("canonical", value, &[]);
-            let v = v;
             self.body = self.body.canonical(Some(v));
         }
         self
@@ -2556,7 +2506,6 @@ impl<'a> SendMessageLinkPreview<'a> {
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
-            let v = v;
             self.body = self.body.preview(Some(v));
         }
         self
@@ -2565,7 +2514,6 @@ impl<'a> SendMessageLinkPreview<'a> {
     #[inline]
     pub fn media(mut self, value: MediaSource) -> Self {
         if let Some(v) = self.call.media("media", value, true) {
-            let v = v;
             self.body = self.body.media(Some(v));
         }
         self
@@ -2575,7 +2523,6 @@ impl<'a> SendMessageLinkPreview<'a> {
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
-            let v = v;
             self.body = self.body.mime_type(Some(v));
         }
         self
@@ -2585,7 +2532,6 @@ impl<'a> SendMessageLinkPreview<'a> {
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_encode(Some(v));
         }
         self
@@ -2595,7 +2541,6 @@ impl<'a> SendMessageLinkPreview<'a> {
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_cache(Some(v));
         }
         self
@@ -2639,12 +2584,17 @@ impl<'a> SendMessageLinkPreview<'a> {
         let Self { call, op, body } = self;
         async move {
             if call.uploads() {
-                let body = types::SenderLinkPreview::try_from(
-                    body.media(Some(String::new())),
-                );
-                return call.upload("send_message_link_preview", body, meta).await;
+                let body = body.media(Some(String::new()));
+                return call
+                    .upload(
+                        move |media, hooks| {
+                            op.body(body).hooks(hooks).send_multipart(media)
+                        },
+                        meta,
+                    )
+                    .await;
             }
-            call.run(op.body(body).send(), meta).await
+            call.run(move |hooks| op.body(body).hooks(hooks).send(), meta).await
         }
     }
 }
@@ -2687,7 +2637,6 @@ impl<'a> SendMessageLocation<'a> {
     pub fn address(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("address", value, &[]);
-            let v = v;
             self.body = self.body.address(Some(v));
         }
         self
@@ -2697,7 +2646,6 @@ impl<'a> SendMessageLocation<'a> {
     pub fn name(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("name", value, &[]);
-            let v = v;
             self.body = self.body.name(Some(v));
         }
         self
@@ -2707,7 +2655,6 @@ impl<'a> SendMessageLocation<'a> {
     pub fn url(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("url", value, &[]);
-            let v = v;
             self.body = self.body.url(Some(v));
         }
         self
@@ -2717,7 +2664,6 @@ impl<'a> SendMessageLocation<'a> {
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
-            let v = v;
             self.body = self.body.preview(Some(v));
         }
         self
@@ -2731,7 +2677,6 @@ impl<'a> SendMessageLocation<'a> {
                 self.call.check_number("accuracy", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.accuracy(Some(v));
         }
         self
@@ -2745,7 +2690,6 @@ impl<'a> SendMessageLocation<'a> {
                 self.call.check_number("speed", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.speed(Some(v));
         }
         self
@@ -2759,7 +2703,6 @@ impl<'a> SendMessageLocation<'a> {
                 self.call.check_number("degrees", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.degrees(Some(v));
         }
         self
@@ -2769,7 +2712,6 @@ impl<'a> SendMessageLocation<'a> {
     pub fn comment(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("comment", value, &[]);
-            let v = v;
             self.body = self.body.comment(Some(v));
         }
         self
@@ -2779,7 +2721,6 @@ impl<'a> SendMessageLocation<'a> {
     pub fn view_once(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.view_once(Some(v));
         }
         self
@@ -2794,7 +2735,7 @@ impl<'a> SendMessageLocation<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -2809,7 +2750,7 @@ impl<'a> SendMessageLocation<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageLocation<'a> {
@@ -2818,7 +2759,7 @@ impl<'a> ::std::future::IntoFuture for SendMessageLocation<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// 🧭 Send live location message (`POST /messages/live_location`): made by [`Whapi::send_message_live_location`], sent by `.await`.
@@ -2852,7 +2793,6 @@ impl<'a> SendMessageLiveLocation<'a> {
     pub fn address(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("address", value, &[]);
-            let v = v;
             self.body = self.body.address(Some(v));
         }
         self
@@ -2862,7 +2802,6 @@ impl<'a> SendMessageLiveLocation<'a> {
     pub fn name(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("name", value, &[]);
-            let v = v;
             self.body = self.body.name(Some(v));
         }
         self
@@ -2872,7 +2811,6 @@ impl<'a> SendMessageLiveLocation<'a> {
     pub fn url(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("url", value, &[]);
-            let v = v;
             self.body = self.body.url(Some(v));
         }
         self
@@ -2882,7 +2820,6 @@ impl<'a> SendMessageLiveLocation<'a> {
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
-            let v = v;
             self.body = self.body.preview(Some(v));
         }
         self
@@ -2896,7 +2833,6 @@ impl<'a> SendMessageLiveLocation<'a> {
                 self.call.check_number("accuracy", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.accuracy(Some(v));
         }
         self
@@ -2910,7 +2846,6 @@ impl<'a> SendMessageLiveLocation<'a> {
                 self.call.check_number("speed", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.speed(Some(v));
         }
         self
@@ -2924,7 +2859,6 @@ impl<'a> SendMessageLiveLocation<'a> {
                 self.call.check_number("degrees", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.degrees(Some(v));
         }
         self
@@ -2934,7 +2868,6 @@ impl<'a> SendMessageLiveLocation<'a> {
     pub fn comment(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("comment", value, &[]);
-            let v = v;
             self.body = self.body.comment(Some(v));
         }
         self
@@ -2944,7 +2877,6 @@ impl<'a> SendMessageLiveLocation<'a> {
     pub fn view_once(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.view_once(Some(v));
         }
         self
@@ -2959,7 +2891,7 @@ impl<'a> SendMessageLiveLocation<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -2974,7 +2906,7 @@ impl<'a> SendMessageLiveLocation<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageLiveLocation<'a> {
@@ -2983,7 +2915,7 @@ impl<'a> ::std::future::IntoFuture for SendMessageLiveLocation<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// 👤 Send contact message (`POST /messages/contact`): made by [`Whapi::send_message_contact`], sent by `.await`.
@@ -3022,7 +2954,7 @@ impl<'a> SendMessageContact<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -3037,7 +2969,7 @@ impl<'a> SendMessageContact<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageContact<'a> {
@@ -3046,7 +2978,7 @@ impl<'a> ::std::future::IntoFuture for SendMessageContact<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// 👥 Send contact list message (`POST /messages/contact_list`): made by [`Whapi::send_message_contact_list`], sent by `.await`.
@@ -3085,7 +3017,7 @@ impl<'a> SendMessageContactList<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -3100,7 +3032,7 @@ impl<'a> SendMessageContactList<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageContactList<'a> {
@@ -3109,7 +3041,7 @@ impl<'a> ::std::future::IntoFuture for SendMessageContactList<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// 📊 Send poll message (`POST /messages/poll`): made by [`Whapi::send_message_poll`], sent by `.await`.
@@ -3152,7 +3084,6 @@ impl<'a> SendMessagePoll<'a> {
                     );
                 value
             };
-            let v = v;
             self.body = self.body.count(Some(v));
         }
         self
@@ -3167,7 +3098,7 @@ impl<'a> SendMessagePoll<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -3182,7 +3113,7 @@ impl<'a> SendMessagePoll<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessagePoll<'a> {
@@ -3191,7 +3122,7 @@ impl<'a> ::std::future::IntoFuture for SendMessagePoll<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// 🎮 Send interactive message (`POST /messages/interactive`): made by [`Whapi::send_message_interactive`], sent by `.await`.
@@ -3230,7 +3161,6 @@ impl<'a> SendMessageInteractive<'a> {
             let v = ::std::convert::Into::<
                 types::MessagePropsInteractiveHeader,
             >::into(value);
-            let v = v;
             self.body = self.body.header(Some(v));
         }
         self
@@ -3242,7 +3172,6 @@ impl<'a> SendMessageInteractive<'a> {
             let v = ::std::convert::Into::<
                 types::MessagePropsInteractiveBody,
             >::into(value);
-            let v = v;
             self.body = self.body.body(Some(v));
         }
         self
@@ -3257,7 +3186,6 @@ impl<'a> SendMessageInteractive<'a> {
             let v = ::std::convert::Into::<
                 types::MessagePropsInteractiveFooter,
             >::into(value);
-            let v = v;
             self.body = self.body.footer(Some(v));
         }
         self
@@ -3267,7 +3195,6 @@ impl<'a> SendMessageInteractive<'a> {
     pub fn type_(mut self, value: impl Into<types::InteractiveType>) -> Self {
         {
             let v = ::std::convert::Into::<types::InteractiveType>::into(value);
-            let v = v;
             self.body = self.body.type_(Some(v));
         }
         self
@@ -3276,7 +3203,6 @@ impl<'a> SendMessageInteractive<'a> {
     #[inline]
     pub fn media(mut self, value: MediaSource) -> Self {
         if let Some(v) = self.call.media("media", value, false) {
-            let v = v;
             self.body = self.body.media(Some(v));
         }
         self
@@ -3286,7 +3212,6 @@ impl<'a> SendMessageInteractive<'a> {
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
-            let v = v;
             self.body = self.body.mime_type(Some(v));
         }
         self
@@ -3296,7 +3221,6 @@ impl<'a> SendMessageInteractive<'a> {
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_encode(Some(v));
         }
         self
@@ -3306,7 +3230,6 @@ impl<'a> SendMessageInteractive<'a> {
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_cache(Some(v));
         }
         self
@@ -3316,7 +3239,6 @@ impl<'a> SendMessageInteractive<'a> {
     pub fn caption(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("caption", value, &[]);
-            let v = v;
             self.body = self.body.caption(Some(v));
         }
         self
@@ -3326,7 +3248,6 @@ impl<'a> SendMessageInteractive<'a> {
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
-            let v = v;
             self.body = self.body.preview(Some(v));
         }
         self
@@ -3340,7 +3261,6 @@ impl<'a> SendMessageInteractive<'a> {
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.width(Some(v));
         }
         self
@@ -3354,7 +3274,6 @@ impl<'a> SendMessageInteractive<'a> {
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.height(Some(v));
         }
         self
@@ -3369,7 +3288,7 @@ impl<'a> SendMessageInteractive<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -3384,7 +3303,7 @@ impl<'a> SendMessageInteractive<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageInteractive<'a> {
@@ -3393,7 +3312,7 @@ impl<'a> ::std::future::IntoFuture for SendMessageInteractive<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// 🖼️ Send carousel message (`POST /messages/carousel`): made by [`Whapi::send_message_carousel`], sent by `.await`.
@@ -3427,7 +3346,6 @@ impl<'a> SendMessageCarousel<'a> {
     pub fn body(mut self, value: impl Into<types::MessagePropsCarouselBody>) -> Self {
         {
             let v = ::std::convert::Into::<types::MessagePropsCarouselBody>::into(value);
-            let v = v;
             self.body = self.body.body(Some(v));
         }
         self
@@ -3442,7 +3360,7 @@ impl<'a> SendMessageCarousel<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -3457,7 +3375,7 @@ impl<'a> SendMessageCarousel<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageCarousel<'a> {
@@ -3466,7 +3384,7 @@ impl<'a> ::std::future::IntoFuture for SendMessageCarousel<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// 🎭 Send media-sticker message (`POST /messages/sticker`): made by [`Whapi::send_message_sticker`], sent by `.await`.
@@ -3500,7 +3418,6 @@ impl<'a> SendMessageSticker<'a> {
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
-            let v = v;
             self.body = self.body.mime_type(Some(v));
         }
         self
@@ -3510,7 +3427,6 @@ impl<'a> SendMessageSticker<'a> {
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_encode(Some(v));
         }
         self
@@ -3520,7 +3436,6 @@ impl<'a> SendMessageSticker<'a> {
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_cache(Some(v));
         }
         self
@@ -3530,7 +3445,6 @@ impl<'a> SendMessageSticker<'a> {
     pub fn animated(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.animated(Some(v));
         }
         self
@@ -3544,7 +3458,6 @@ impl<'a> SendMessageSticker<'a> {
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.width(Some(v));
         }
         self
@@ -3558,7 +3471,6 @@ impl<'a> SendMessageSticker<'a> {
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.height(Some(v));
         }
         self
@@ -3568,7 +3480,6 @@ impl<'a> SendMessageSticker<'a> {
     pub fn view_once(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.view_once(Some(v));
         }
         self
@@ -3599,10 +3510,17 @@ impl<'a> SendMessageSticker<'a> {
         let Self { call, op, body } = self;
         async move {
             if call.uploads() {
-                let body = types::SenderSticker::try_from(body.media(String::new()));
-                return call.upload("send_message_sticker", body, meta).await;
+                let body = body.media(String::new());
+                return call
+                    .upload(
+                        move |media, hooks| {
+                            op.body(body).hooks(hooks).send_multipart(media)
+                        },
+                        meta,
+                    )
+                    .await;
             }
-            call.run(op.body(body).send(), meta).await
+            call.run(move |hooks| op.body(body).hooks(hooks).send(), meta).await
         }
     }
 }
@@ -3626,7 +3544,6 @@ impl<'a> SendMessageStory<'a> {
     #[inline]
     pub fn media(mut self, value: MediaSource) -> Self {
         if let Some(v) = self.call.media("media", value, true) {
-            let v = v;
             self.body = self.body.media(Some(v));
         }
         self
@@ -3636,7 +3553,6 @@ impl<'a> SendMessageStory<'a> {
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
-            let v = v;
             self.body = self.body.mime_type(Some(v));
         }
         self
@@ -3646,7 +3562,6 @@ impl<'a> SendMessageStory<'a> {
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_encode(Some(v));
         }
         self
@@ -3656,7 +3571,6 @@ impl<'a> SendMessageStory<'a> {
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_cache(Some(v));
         }
         self
@@ -3666,7 +3580,6 @@ impl<'a> SendMessageStory<'a> {
     pub fn caption(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("caption", value, &[]);
-            let v = v;
             self.body = self.body.caption(Some(v));
         }
         self
@@ -3676,7 +3589,6 @@ impl<'a> SendMessageStory<'a> {
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
-            let v = v;
             self.body = self.body.preview(Some(v));
         }
         self
@@ -3690,7 +3602,6 @@ impl<'a> SendMessageStory<'a> {
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.width(Some(v));
         }
         self
@@ -3704,7 +3615,6 @@ impl<'a> SendMessageStory<'a> {
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.height(Some(v));
         }
         self
@@ -3716,7 +3626,6 @@ impl<'a> SendMessageStory<'a> {
             .call
             .duration::<i32>("seconds", value, TimeUnit::Seconds, &[])
         {
-            let v = v;
             self.body = self.body.seconds(Some(v));
         }
         self
@@ -3758,7 +3667,6 @@ impl<'a> SendMessageStory<'a> {
                     value,
                     &[Limit::Pattern("^#[0-9a-fA-F]{6,8}$")],
                 );
-            let v = v;
             self.body = self.body.background_color(Some(v));
         }
         self
@@ -3770,7 +3678,6 @@ impl<'a> SendMessageStory<'a> {
             let v = self
                 .call
                 .text("caption_color", value, &[Limit::Pattern("^#[0-9a-fA-F]{6,8}$")]);
-            let v = v;
             self.body = self.body.caption_color(Some(v));
         }
         self
@@ -3780,7 +3687,6 @@ impl<'a> SendMessageStory<'a> {
     pub fn font_type(mut self, value: impl Into<types::FontType>) -> Self {
         {
             let v = ::std::convert::Into::<types::FontType>::into(value);
-            let v = v;
             self.body = self.body.font_type(Some(v));
         }
         self
@@ -3811,12 +3717,17 @@ impl<'a> SendMessageStory<'a> {
         let Self { call, op, body } = self;
         async move {
             if call.uploads() {
-                let body = types::SenderStories::try_from(
-                    body.media(Some(String::new())),
-                );
-                return call.upload("send_message_story", body, meta).await;
+                let body = body.media(Some(String::new()));
+                return call
+                    .upload(
+                        move |media, hooks| {
+                            op.body(body).hooks(hooks).send_multipart(media)
+                        },
+                        meta,
+                    )
+                    .await;
             }
-            call.run(op.body(body).send(), meta).await
+            call.run(move |hooks| op.body(body).hooks(hooks).send(), meta).await
         }
     }
 }
@@ -3841,7 +3752,6 @@ impl<'a> SendMessageStoryAudio<'a> {
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
-            let v = v;
             self.body = self.body.mime_type(Some(v));
         }
         self
@@ -3851,7 +3761,6 @@ impl<'a> SendMessageStoryAudio<'a> {
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_encode(Some(v));
         }
         self
@@ -3861,7 +3770,6 @@ impl<'a> SendMessageStoryAudio<'a> {
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_cache(Some(v));
         }
         self
@@ -3873,7 +3781,6 @@ impl<'a> SendMessageStoryAudio<'a> {
             .call
             .duration::<i32>("seconds", value, TimeUnit::Seconds, &[])
         {
-            let v = v;
             self.body = self.body.seconds(Some(v));
         }
         self
@@ -3887,7 +3794,6 @@ impl<'a> SendMessageStoryAudio<'a> {
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.width(Some(v));
         }
         self
@@ -3901,7 +3807,6 @@ impl<'a> SendMessageStoryAudio<'a> {
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.height(Some(v));
         }
         self
@@ -3943,7 +3848,6 @@ impl<'a> SendMessageStoryAudio<'a> {
                     value,
                     &[Limit::Pattern("^#[0-9a-fA-F]{6,8}$")],
                 );
-            let v = v;
             self.body = self.body.background_color(Some(v));
         }
         self
@@ -3974,12 +3878,17 @@ impl<'a> SendMessageStoryAudio<'a> {
         let Self { call, op, body } = self;
         async move {
             if call.uploads() {
-                let body = types::SenderStoriesAudio::try_from(
-                    body.media(String::new()),
-                );
-                return call.upload("send_message_story_audio", body, meta).await;
+                let body = body.media(String::new());
+                return call
+                    .upload(
+                        move |media, hooks| {
+                            op.body(body).hooks(hooks).send_multipart(media)
+                        },
+                        meta,
+                    )
+                    .await;
             }
-            call.run(op.body(body).send(), meta).await
+            call.run(move |hooks| op.body(body).hooks(hooks).send(), meta).await
         }
     }
 }
@@ -4004,7 +3913,6 @@ impl<'a> SendMessageStoryMedia<'a> {
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
-            let v = v;
             self.body = self.body.mime_type(Some(v));
         }
         self
@@ -4014,7 +3922,6 @@ impl<'a> SendMessageStoryMedia<'a> {
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_encode(Some(v));
         }
         self
@@ -4024,7 +3931,6 @@ impl<'a> SendMessageStoryMedia<'a> {
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_cache(Some(v));
         }
         self
@@ -4034,7 +3940,6 @@ impl<'a> SendMessageStoryMedia<'a> {
     pub fn caption(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("caption", value, &[]);
-            let v = v;
             self.body = self.body.caption(Some(v));
         }
         self
@@ -4044,7 +3949,6 @@ impl<'a> SendMessageStoryMedia<'a> {
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
-            let v = v;
             self.body = self.body.preview(Some(v));
         }
         self
@@ -4058,7 +3962,6 @@ impl<'a> SendMessageStoryMedia<'a> {
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.width(Some(v));
         }
         self
@@ -4072,7 +3975,6 @@ impl<'a> SendMessageStoryMedia<'a> {
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.height(Some(v));
         }
         self
@@ -4129,12 +4031,17 @@ impl<'a> SendMessageStoryMedia<'a> {
         let Self { call, op, body } = self;
         async move {
             if call.uploads() {
-                let body = types::SenderStoriesMedia::try_from(
-                    body.media(String::new()),
-                );
-                return call.upload("send_message_story_media", body, meta).await;
+                let body = body.media(String::new());
+                return call
+                    .upload(
+                        move |media, hooks| {
+                            op.body(body).hooks(hooks).send_multipart(media)
+                        },
+                        meta,
+                    )
+                    .await;
             }
-            call.run(op.body(body).send(), meta).await
+            call.run(move |hooks| op.body(body).hooks(hooks).send(), meta).await
         }
     }
 }
@@ -4191,7 +4098,6 @@ impl<'a> SendMessageStoryText<'a> {
                     value,
                     &[Limit::Pattern("^#[0-9a-fA-F]{6,8}$")],
                 );
-            let v = v;
             self.body = self.body.background_color(Some(v));
         }
         self
@@ -4203,7 +4109,6 @@ impl<'a> SendMessageStoryText<'a> {
             let v = self
                 .call
                 .text("caption_color", value, &[Limit::Pattern("^#[0-9a-fA-F]{6,8}$")]);
-            let v = v;
             self.body = self.body.caption_color(Some(v));
         }
         self
@@ -4213,7 +4118,6 @@ impl<'a> SendMessageStoryText<'a> {
     pub fn font_type(mut self, value: impl Into<types::FontType>) -> Self {
         {
             let v = ::std::convert::Into::<types::FontType>::into(value);
-            let v = v;
             self.body = self.body.font_type(Some(v));
         }
         self
@@ -4228,7 +4132,7 @@ impl<'a> SendMessageStoryText<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -4243,7 +4147,7 @@ impl<'a> SendMessageStoryText<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMessageStoryText<'a> {
@@ -4252,7 +4156,7 @@ impl<'a> ::std::future::IntoFuture for SendMessageStoryText<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// 📎 Send media message (`POST /messages/media/{MediaMessageType}`): made by [`Whapi::send_media_message`], sent by `.await`.
@@ -4290,7 +4194,6 @@ impl<'a> SendMediaMessage<'a> {
     pub fn caption(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("caption", value, &[]);
-            let v = v;
             self.op = self.op.caption(v.clone());
             self.twin = self.twin.caption(v);
         }
@@ -4301,7 +4204,6 @@ impl<'a> SendMediaMessage<'a> {
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
-            let v = v;
             self.op = self.op.preview(v.clone());
             self.twin = self.twin.preview(v);
         }
@@ -4316,7 +4218,6 @@ impl<'a> SendMediaMessage<'a> {
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
-            let v = v;
             self.op = self.op.width(v.clone());
             self.twin = self.twin.width(v);
         }
@@ -4331,7 +4232,6 @@ impl<'a> SendMediaMessage<'a> {
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
-            let v = v;
             self.op = self.op.height(v.clone());
             self.twin = self.twin.height(v);
         }
@@ -4342,7 +4242,6 @@ impl<'a> SendMediaMessage<'a> {
     pub fn autoplay(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.op = self.op.autoplay(v.clone());
             self.twin = self.twin.autoplay(v);
         }
@@ -4353,7 +4252,6 @@ impl<'a> SendMediaMessage<'a> {
     pub fn animated(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.op = self.op.animated(v.clone());
             self.twin = self.twin.animated(v);
         }
@@ -4364,7 +4262,6 @@ impl<'a> SendMediaMessage<'a> {
     pub fn filename(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("filename", value, &[]);
-            let v = v;
             self.op = self.op.filename(v.clone());
             self.twin = self.twin.filename(v);
         }
@@ -4377,7 +4274,6 @@ impl<'a> SendMediaMessage<'a> {
             .call
             .duration::<i32>("seconds", value, TimeUnit::Seconds, &[])
         {
-            let v = v;
             self.op = self.op.seconds(v.clone());
             self.twin = self.twin.seconds(v);
         }
@@ -4392,7 +4288,6 @@ impl<'a> SendMediaMessage<'a> {
                 i64,
             >("recording_time", value, TimeUnit::Seconds, &[Limit::Minimum(0f64)])
         {
-            let v = v;
             self.op = self.op.recording_time(v.clone());
             self.twin = self.twin.recording_time(v);
         }
@@ -4403,7 +4298,6 @@ impl<'a> SendMediaMessage<'a> {
     pub fn waveform(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("waveform", value, &[]);
-            let v = v;
             self.op = self.op.waveform(v.clone());
             self.twin = self.twin.waveform(v);
         }
@@ -4428,7 +4322,6 @@ impl<'a> SendMediaMessage<'a> {
     pub fn view_once(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.op = self.op.view_once(v.clone());
             self.twin = self.twin.view_once(v);
         }
@@ -4439,7 +4332,6 @@ impl<'a> SendMediaMessage<'a> {
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_encode(Some(v));
         }
         self.call.json_only("no_encode");
@@ -4472,7 +4364,13 @@ impl<'a> SendMediaMessage<'a> {
         async move {
             match media.reference() {
                 Some(reference) => {
-                    call.run(twin.body(body.media(Some(reference))).send(), meta).await
+                    call.run(
+                            move |hooks| {
+                                twin.body(body.media(Some(reference))).hooks(hooks).send()
+                            },
+                            meta,
+                        )
+                        .await
                 }
                 None => {
                     call.raw_upload(
@@ -4493,7 +4391,7 @@ impl<'a> SendMediaMessage<'a> {
                                 "audio/ogg; codecs=opus",
                                 "video/mp4",
                             ],
-                            move |bytes| op.body(bytes).send(),
+                            move |bytes, hooks| op.body(bytes).hooks(hooks).send(),
                             meta,
                         )
                         .await
@@ -4522,7 +4420,6 @@ impl<'a> GetMessage<'a> {
     pub fn resync(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.op = self.op.resync(v);
         }
         self
@@ -4539,7 +4436,7 @@ impl<'a> GetMessage<'a> {
         self,
     ) -> impl Future<Output = Result<::std::boxed::Box<types::Message>>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -4558,7 +4455,7 @@ impl<'a> GetMessage<'a> {
         Output = Result<Answer<::std::boxed::Box<types::Message>>>,
     > + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetMessage<'a> {
@@ -4567,7 +4464,7 @@ impl<'a> ::std::future::IntoFuture for GetMessage<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// ✔✔ Mark message as read (`PUT /messages/{MessageID}`): made by [`Whapi::mark_message_as_read`], sent by `.await`.
@@ -4589,7 +4486,7 @@ impl<'a> MarkMessageAsRead<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -4604,7 +4501,7 @@ impl<'a> MarkMessageAsRead<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for MarkMessageAsRead<'a> {
@@ -4613,7 +4510,7 @@ impl<'a> ::std::future::IntoFuture for MarkMessageAsRead<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// ↪ Forward message (`POST /messages/{MessageID}`): made by [`Whapi::forward_message`], sent by `.await`.
@@ -4629,7 +4526,6 @@ impl<'a> ForwardMessage<'a> {
     pub fn force(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.force(Some(v));
         }
         self
@@ -4644,7 +4540,7 @@ impl<'a> ForwardMessage<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -4659,7 +4555,7 @@ impl<'a> ForwardMessage<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for ForwardMessage<'a> {
@@ -4668,7 +4564,7 @@ impl<'a> ::std::future::IntoFuture for ForwardMessage<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// ❌ Delete message (`DELETE /messages/{MessageID}`): made by [`Whapi::delete_message`], sent by `.await`.
@@ -4690,7 +4586,7 @@ impl<'a> DeleteMessage<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -4705,7 +4601,7 @@ impl<'a> DeleteMessage<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DeleteMessage<'a> {
@@ -4714,7 +4610,7 @@ impl<'a> ::std::future::IntoFuture for DeleteMessage<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// 😍 React to message (`PUT /messages/{MessageID}/reaction`): made by [`Whapi::react_to_message`], sent by `.await`.
@@ -4729,7 +4625,6 @@ impl<'a> ReactToMessage<'a> {
     #[inline]
     pub fn emoji(mut self, value: impl Into<String>) -> Self {
         if let Some(v) = self.call.text_as::<types::Emoji>("emoji", value, &[]) {
-            let v = v;
             self.body = self.body.emoji(Some(v));
         }
         self
@@ -4746,7 +4641,7 @@ impl<'a> ReactToMessage<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -4761,7 +4656,7 @@ impl<'a> ReactToMessage<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for ReactToMessage<'a> {
@@ -4770,7 +4665,7 @@ impl<'a> ::std::future::IntoFuture for ReactToMessage<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Remove react from message (`DELETE /messages/{MessageID}/reaction`): made by [`Whapi::remove_react_from_message`], sent by `.await`.
@@ -4792,7 +4687,7 @@ impl<'a> RemoveReactFromMessage<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -4807,7 +4702,7 @@ impl<'a> RemoveReactFromMessage<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for RemoveReactFromMessage<'a> {
@@ -4816,7 +4711,7 @@ impl<'a> ::std::future::IntoFuture for RemoveReactFromMessage<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// ⭐ Star message (`PUT /messages/{MessageID}/star`): made by [`Whapi::star_message`], sent by `.await`.
@@ -4832,7 +4727,6 @@ impl<'a> StarMessage<'a> {
     pub fn starred(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.starred(Some(v));
         }
         self
@@ -4849,7 +4743,7 @@ impl<'a> StarMessage<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -4864,7 +4758,7 @@ impl<'a> StarMessage<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for StarMessage<'a> {
@@ -4873,7 +4767,7 @@ impl<'a> ::std::future::IntoFuture for StarMessage<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// 📌 Pin message (`POST /messages/{MessageID}/pin`): made by [`Whapi::pin_message`], sent by `.await`.
@@ -4889,7 +4783,6 @@ impl<'a> PinMessage<'a> {
     pub fn time(mut self, value: impl Into<types::PinTime>) -> Self {
         {
             let v = ::std::convert::Into::<types::PinTime>::into(value);
-            let v = v;
             self.body = self.body.time(Some(v));
         }
         self
@@ -4906,7 +4799,7 @@ impl<'a> PinMessage<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -4921,7 +4814,7 @@ impl<'a> PinMessage<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for PinMessage<'a> {
@@ -4930,7 +4823,7 @@ impl<'a> ::std::future::IntoFuture for PinMessage<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Unpin message (`DELETE /messages/{MessageID}/pin`): made by [`Whapi::unpin_message`], sent by `.await`.
@@ -4952,7 +4845,7 @@ impl<'a> UnpinMessage<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -4967,7 +4860,7 @@ impl<'a> UnpinMessage<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for UnpinMessage<'a> {
@@ -4976,7 +4869,7 @@ impl<'a> ::std::future::IntoFuture for UnpinMessage<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Get chats (`GET /chats`): made by [`Whapi::get_chats`], sent by `.await`.
@@ -4993,7 +4886,6 @@ impl<'a> GetChats<'a> {
             .call
             .count("count", value, &[Limit::Minimum(1f64), Limit::Maximum(500f64)])
         {
-            let v = v;
             self.op = self.op.count(v);
         }
         self
@@ -5007,7 +4899,6 @@ impl<'a> GetChats<'a> {
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
-            let v = v;
             self.op = self.op.offset(v);
         }
         self
@@ -5022,7 +4913,7 @@ impl<'a> GetChats<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::ChatsList>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -5037,7 +4928,7 @@ impl<'a> GetChats<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ChatsList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetChats<'a> {
@@ -5046,7 +4937,7 @@ impl<'a> ::std::future::IntoFuture for GetChats<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 impl<'a> GetChats<'a> {
@@ -5095,7 +4986,7 @@ impl<'a> GetChat<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Chat>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -5110,7 +5001,7 @@ impl<'a> GetChat<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::Chat>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetChat<'a> {
@@ -5119,7 +5010,7 @@ impl<'a> ::std::future::IntoFuture for GetChat<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// 🗄 Archive/Unarchive chat (`POST /chats/{ChatID}`): made by [`Whapi::archive_chat`], sent by `.await`.
@@ -5135,7 +5026,6 @@ impl<'a> ArchiveChat<'a> {
     pub fn archive(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.archive(Some(v));
         }
         self
@@ -5152,7 +5042,7 @@ impl<'a> ArchiveChat<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -5167,7 +5057,7 @@ impl<'a> ArchiveChat<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for ArchiveChat<'a> {
@@ -5176,7 +5066,7 @@ impl<'a> ::std::future::IntoFuture for ArchiveChat<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// ❌ Delete chat (`DELETE /chats/{ChatID}`): made by [`Whapi::delete_chat`], sent by `.await`.
@@ -5198,7 +5088,7 @@ impl<'a> DeleteChat<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -5213,7 +5103,7 @@ impl<'a> DeleteChat<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DeleteChat<'a> {
@@ -5222,7 +5112,7 @@ impl<'a> ::std::future::IntoFuture for DeleteChat<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// ⚙️Chat Settings Management: Pin, Mute, Read, Disappearing (`PATCH /chats/{ChatID}`): made by [`Whapi::patch_chat`], sent by `.await`.
@@ -5238,7 +5128,6 @@ impl<'a> PatchChat<'a> {
     pub fn pin(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.pin(Some(v));
         }
         self
@@ -5250,7 +5139,6 @@ impl<'a> PatchChat<'a> {
             .call
             .unix_time::<i64>("mute_until", value, TimeUnit::Millis)
         {
-            let v = v;
             self.body = self.body.mute_until(Some(v));
         }
         self
@@ -5260,7 +5148,6 @@ impl<'a> PatchChat<'a> {
     pub fn mark_unread(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.mark_unread(Some(v));
         }
         self
@@ -5275,7 +5162,6 @@ impl<'a> PatchChat<'a> {
             let v = ::std::convert::Into::<
                 types::PatchChatRequestEphemeral,
             >::into(value);
-            let v = v;
             self.body = self.body.ephemeral(Some(v));
         }
         self
@@ -5292,7 +5178,7 @@ impl<'a> PatchChat<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -5307,7 +5193,7 @@ impl<'a> PatchChat<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for PatchChat<'a> {
@@ -5316,7 +5202,7 @@ impl<'a> ::std::future::IntoFuture for PatchChat<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Get contacts (`GET /contacts`): made by [`Whapi::get_contacts`], sent by `.await`.
@@ -5333,7 +5219,6 @@ impl<'a> GetContacts<'a> {
             .call
             .count("count", value, &[Limit::Minimum(1f64), Limit::Maximum(500f64)])
         {
-            let v = v;
             self.op = self.op.count(v);
         }
         self
@@ -5347,7 +5232,6 @@ impl<'a> GetContacts<'a> {
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
-            let v = v;
             self.op = self.op.offset(v);
         }
         self
@@ -5362,7 +5246,7 @@ impl<'a> GetContacts<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::ContactsList>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -5377,7 +5261,7 @@ impl<'a> GetContacts<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ContactsList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetContacts<'a> {
@@ -5386,7 +5270,7 @@ impl<'a> ::std::future::IntoFuture for GetContacts<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 impl<'a> GetContacts<'a> {
@@ -5436,7 +5320,7 @@ impl<'a> AddContact<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Contact>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -5451,7 +5335,7 @@ impl<'a> AddContact<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::Contact>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for AddContact<'a> {
@@ -5460,7 +5344,7 @@ impl<'a> ::std::future::IntoFuture for AddContact<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Check phones (`POST /contacts`): made by [`Whapi::check_phones`], sent by `.await`.
@@ -5476,7 +5360,6 @@ impl<'a> CheckPhones<'a> {
     pub fn force_check(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.force_check(Some(v));
         }
         self
@@ -5493,7 +5376,7 @@ impl<'a> CheckPhones<'a> {
         self,
     ) -> impl Future<Output = Result<types::CheckContactResponse>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -5508,7 +5391,7 @@ impl<'a> CheckPhones<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::CheckContactResponse>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CheckPhones<'a> {
@@ -5517,7 +5400,7 @@ impl<'a> ::std::future::IntoFuture for CheckPhones<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Get contact (`GET /contacts/{ContactID}`): made by [`Whapi::get_contact`], sent by `.await`.
@@ -5537,7 +5420,7 @@ impl<'a> GetContact<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Contact>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -5552,7 +5435,7 @@ impl<'a> GetContact<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::Contact>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetContact<'a> {
@@ -5561,7 +5444,7 @@ impl<'a> ::std::future::IntoFuture for GetContact<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Send contact (`POST /contacts/{ContactID}`): made by [`Whapi::send_contact`], sent by `.await`.
@@ -5595,7 +5478,6 @@ impl<'a> SendContact<'a> {
     pub fn name(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("name", value, &[]);
-            let v = v;
             self.body = self.body.name(Some(v));
         }
         self
@@ -5610,7 +5492,7 @@ impl<'a> SendContact<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -5625,7 +5507,7 @@ impl<'a> SendContact<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendContact<'a> {
@@ -5634,7 +5516,7 @@ impl<'a> ::std::future::IntoFuture for SendContact<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Delete contact (`DELETE /contacts/{ContactID}`): made by [`Whapi::delete_contact`], sent by `.await`.
@@ -5656,7 +5538,7 @@ impl<'a> DeleteContact<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -5671,7 +5553,7 @@ impl<'a> DeleteContact<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DeleteContact<'a> {
@@ -5680,7 +5562,7 @@ impl<'a> ::std::future::IntoFuture for DeleteContact<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Check exist (`HEAD /contacts/{ContactID}`): made by [`Whapi::check_exist`], sent by `.await`.
@@ -5711,7 +5593,7 @@ impl<'a> CheckExist<'a> {
     #[inline]
     fn run(self, meta: bool) -> impl Future<Output = Result<Answer<bool>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run_exists(op.send(), meta)
+        call.run_exists(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CheckExist<'a> {
@@ -5740,7 +5622,7 @@ impl<'a> EditContact<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Contact>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -5755,7 +5637,7 @@ impl<'a> EditContact<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::Contact>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for EditContact<'a> {
@@ -5764,7 +5646,7 @@ impl<'a> ::std::future::IntoFuture for EditContact<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Get profile (`GET /contacts/{ContactID}/profile`): made by [`Whapi::get_contact_profile`], sent by `.await`.
@@ -5784,7 +5666,7 @@ impl<'a> GetContactProfile<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::UserProfile>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -5799,7 +5681,7 @@ impl<'a> GetContactProfile<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::UserProfile>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetContactProfile<'a> {
@@ -5808,7 +5690,7 @@ impl<'a> ::std::future::IntoFuture for GetContactProfile<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Get LIDs by IDs (`GET /contacts/lids`): made by [`Whapi::get_lid_by_ids`], sent by `.await`.
@@ -5828,7 +5710,7 @@ impl<'a> GetLidByIds<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Lids>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -5843,7 +5725,7 @@ impl<'a> GetLidByIds<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::Lids>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetLidByIds<'a> {
@@ -5852,7 +5734,7 @@ impl<'a> ::std::future::IntoFuture for GetLidByIds<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Get LID by ID (`GET /contacts/lids/{ContactID}`): made by [`Whapi::get_lid_by_id`], sent by `.await`.
@@ -5872,7 +5754,7 @@ impl<'a> GetLidById<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Lid>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -5887,7 +5769,7 @@ impl<'a> GetLidById<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::Lid>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetLidById<'a> {
@@ -5896,7 +5778,7 @@ impl<'a> ::std::future::IntoFuture for GetLidById<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Send online or offline presence (`PUT /presences/me`): made by [`Whapi::send_me_presence`], sent by `.await`.
@@ -5919,7 +5801,7 @@ impl<'a> SendMePresence<'a> {
         self,
     ) -> impl Future<Output = Result<types::CheckContactResponse>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -5934,7 +5816,7 @@ impl<'a> SendMePresence<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::CheckContactResponse>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendMePresence<'a> {
@@ -5943,7 +5825,7 @@ impl<'a> ::std::future::IntoFuture for SendMePresence<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Get presence (`GET /presences/{EntryID}`): made by [`Whapi::get_presence`], sent by `.await`.
@@ -5963,7 +5845,7 @@ impl<'a> GetPresence<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Presence>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -5978,7 +5860,7 @@ impl<'a> GetPresence<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::Presence>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetPresence<'a> {
@@ -5987,7 +5869,7 @@ impl<'a> ::std::future::IntoFuture for GetPresence<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Send typing or recording presence (`PUT /presences/{EntryID}`): made by [`Whapi::send_presence`], sent by `.await`.
@@ -6005,7 +5887,6 @@ impl<'a> SendPresence<'a> {
             .call
             .duration::<f64>("delay", value, TimeUnit::Seconds, &[Limit::Minimum(0f64)])
         {
-            let v = v;
             self.body = self.body.delay(Some(v));
         }
         self
@@ -6022,7 +5903,7 @@ impl<'a> SendPresence<'a> {
         self,
     ) -> impl Future<Output = Result<types::CheckContactResponse>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -6037,7 +5918,7 @@ impl<'a> SendPresence<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::CheckContactResponse>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendPresence<'a> {
@@ -6046,7 +5927,7 @@ impl<'a> ::std::future::IntoFuture for SendPresence<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Subscribe to presence (`POST /presences/{EntryID}`): made by [`Whapi::subscribe_presence`], sent by `.await`.
@@ -6068,7 +5949,7 @@ impl<'a> SubscribePresence<'a> {
         self,
     ) -> impl Future<Output = Result<types::CheckContactResponse>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -6083,7 +5964,7 @@ impl<'a> SubscribePresence<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::CheckContactResponse>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SubscribePresence<'a> {
@@ -6092,7 +5973,7 @@ impl<'a> ::std::future::IntoFuture for SubscribePresence<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Get groups (`GET /groups`): made by [`Whapi::get_groups`], sent by `.await`.
@@ -6109,7 +5990,6 @@ impl<'a> GetGroups<'a> {
             .call
             .count("count", value, &[Limit::Minimum(1f64), Limit::Maximum(500f64)])
         {
-            let v = v;
             self.op = self.op.count(v);
         }
         self
@@ -6123,7 +6003,6 @@ impl<'a> GetGroups<'a> {
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
-            let v = v;
             self.op = self.op.offset(v);
         }
         self
@@ -6138,7 +6017,7 @@ impl<'a> GetGroups<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::GroupsList>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -6153,7 +6032,7 @@ impl<'a> GetGroups<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::GroupsList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetGroups<'a> {
@@ -6162,7 +6041,7 @@ impl<'a> ::std::future::IntoFuture for GetGroups<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 impl<'a> GetGroups<'a> {
@@ -6212,7 +6091,7 @@ impl<'a> AcceptGroupInvite<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::NewGroup>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -6227,7 +6106,7 @@ impl<'a> AcceptGroupInvite<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::NewGroup>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for AcceptGroupInvite<'a> {
@@ -6236,7 +6115,7 @@ impl<'a> ::std::future::IntoFuture for AcceptGroupInvite<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Create group (`POST /groups`): made by [`Whapi::create_group`], sent by `.await`.
@@ -6257,7 +6136,7 @@ impl<'a> CreateGroup<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::GroupCreate>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -6272,7 +6151,7 @@ impl<'a> CreateGroup<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::GroupCreate>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateGroup<'a> {
@@ -6281,7 +6160,7 @@ impl<'a> ::std::future::IntoFuture for CreateGroup<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Get group (`GET /groups/{GroupID}`): made by [`Whapi::get_group`], sent by `.await`.
@@ -6301,7 +6180,7 @@ impl<'a> GetGroup<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Group>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -6316,7 +6195,7 @@ impl<'a> GetGroup<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::Group>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetGroup<'a> {
@@ -6325,7 +6204,7 @@ impl<'a> ::std::future::IntoFuture for GetGroup<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Update group info (`PUT /groups/{GroupID}`): made by [`Whapi::update_group_info`], sent by `.await`.
@@ -6341,7 +6220,6 @@ impl<'a> UpdateGroupInfo<'a> {
     pub fn subject(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("subject", value, &[]);
-            let v = v;
             self.body = self.body.subject(Some(v));
         }
         self
@@ -6351,7 +6229,6 @@ impl<'a> UpdateGroupInfo<'a> {
     pub fn description(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("description", value, &[]);
-            let v = v;
             self.body = self.body.description(Some(v));
         }
         self
@@ -6368,7 +6245,7 @@ impl<'a> UpdateGroupInfo<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -6383,7 +6260,7 @@ impl<'a> UpdateGroupInfo<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for UpdateGroupInfo<'a> {
@@ -6392,7 +6269,7 @@ impl<'a> ::std::future::IntoFuture for UpdateGroupInfo<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Leave group (`DELETE /groups/{GroupID}`): made by [`Whapi::leave_group`], sent by `.await`.
@@ -6414,7 +6291,7 @@ impl<'a> LeaveGroup<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -6429,7 +6306,7 @@ impl<'a> LeaveGroup<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for LeaveGroup<'a> {
@@ -6438,7 +6315,7 @@ impl<'a> ::std::future::IntoFuture for LeaveGroup<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Update group setting (`PATCH /groups/{GroupID}`): made by [`Whapi::update_group_setting`], sent by `.await`.
@@ -6461,7 +6338,7 @@ impl<'a> UpdateGroupSetting<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -6476,7 +6353,7 @@ impl<'a> UpdateGroupSetting<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for UpdateGroupSetting<'a> {
@@ -6485,7 +6362,7 @@ impl<'a> ::std::future::IntoFuture for UpdateGroupSetting<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Get group invite (`GET /groups/{GroupID}/invite`): made by [`Whapi::get_group_invite`], sent by `.await`.
@@ -6507,7 +6384,7 @@ impl<'a> GetGroupInvite<'a> {
         self,
     ) -> impl Future<Output = Result<types::GroupInviteReceived>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -6522,7 +6399,7 @@ impl<'a> GetGroupInvite<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::GroupInviteReceived>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetGroupInvite<'a> {
@@ -6531,7 +6408,7 @@ impl<'a> ::std::future::IntoFuture for GetGroupInvite<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Revoke group invite (`DELETE /groups/{GroupID}/invite`): made by [`Whapi::revoke_group_invite`], sent by `.await`.
@@ -6553,7 +6430,7 @@ impl<'a> RevokeGroupInvite<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -6568,7 +6445,7 @@ impl<'a> RevokeGroupInvite<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for RevokeGroupInvite<'a> {
@@ -6577,7 +6454,7 @@ impl<'a> ::std::future::IntoFuture for RevokeGroupInvite<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Add group participant (`POST /groups/{GroupID}/participants`): made by [`Whapi::add_group_participant`], sent by `.await`.
@@ -6600,7 +6477,7 @@ impl<'a> AddGroupParticipant<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseListParticipants>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -6619,7 +6496,7 @@ impl<'a> AddGroupParticipant<'a> {
         Output = Result<Answer<types::ResponseListParticipants>>,
     > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for AddGroupParticipant<'a> {
@@ -6628,7 +6505,7 @@ impl<'a> ::std::future::IntoFuture for AddGroupParticipant<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Remove group participant (`DELETE /groups/{GroupID}/participants`): made by [`Whapi::remove_group_participant`], sent by `.await`.
@@ -6651,7 +6528,7 @@ impl<'a> RemoveGroupParticipant<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseListParticipants>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -6670,7 +6547,7 @@ impl<'a> RemoveGroupParticipant<'a> {
         Output = Result<Answer<types::ResponseListParticipants>>,
     > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for RemoveGroupParticipant<'a> {
@@ -6679,7 +6556,7 @@ impl<'a> ::std::future::IntoFuture for RemoveGroupParticipant<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Get group icon (`GET /groups/{GroupID}/icon`): made by [`Whapi::get_group_icon`], sent by `.await`.
@@ -6713,7 +6590,7 @@ impl<'a> GetGroupIcon<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<Download>>> + Send + 'a {
         let Self { call, op } = self;
-        call.download(op.send(), meta)
+        call.download(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetGroupIcon<'a> {
@@ -6739,7 +6616,6 @@ impl<'a> SetGroupIcon<'a> {
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
-            let v = v;
             self.body = self.body.mime_type(Some(v));
         }
         self.call.json_only("mime_type");
@@ -6774,13 +6650,19 @@ impl<'a> SetGroupIcon<'a> {
         async move {
             match media.reference() {
                 Some(reference) => {
-                    call.run(twin.body(body.media(reference)).send(), meta).await
+                    call.run(
+                            move |hooks| {
+                                twin.body(body.media(reference)).hooks(hooks).send()
+                            },
+                            meta,
+                        )
+                        .await
                 }
                 None => {
                     call.raw_upload(
                             media,
                             &["image/jpeg", "image/png"],
-                            move |bytes| op.body(bytes).send(),
+                            move |bytes, hooks| op.body(bytes).hooks(hooks).send(),
                             meta,
                         )
                         .await
@@ -6816,7 +6698,7 @@ impl<'a> DeleteGroupIcon<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -6831,7 +6713,7 @@ impl<'a> DeleteGroupIcon<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DeleteGroupIcon<'a> {
@@ -6840,7 +6722,7 @@ impl<'a> ::std::future::IntoFuture for DeleteGroupIcon<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Demote group admin (`DELETE /groups/{GroupID}/admins`): made by [`Whapi::demote_group_admin`], sent by `.await`.
@@ -6863,7 +6745,7 @@ impl<'a> DemoteGroupAdmin<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -6878,7 +6760,7 @@ impl<'a> DemoteGroupAdmin<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DemoteGroupAdmin<'a> {
@@ -6887,7 +6769,7 @@ impl<'a> ::std::future::IntoFuture for DemoteGroupAdmin<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Promote to group admin (`PATCH /groups/{GroupID}/admins`): made by [`Whapi::promote_to_group_admin`], sent by `.await`.
@@ -6910,7 +6792,7 @@ impl<'a> PromoteToGroupAdmin<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -6925,7 +6807,7 @@ impl<'a> PromoteToGroupAdmin<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for PromoteToGroupAdmin<'a> {
@@ -6934,7 +6816,7 @@ impl<'a> ::std::future::IntoFuture for PromoteToGroupAdmin<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Get group info by invite code (`GET /groups/link/{InviteCode}`): made by [`Whapi::get_group_metadata_by_invite_code`], sent by `.await`.
@@ -6956,7 +6838,7 @@ impl<'a> GetGroupMetadataByInviteCode<'a> {
         self,
     ) -> impl Future<Output = Result<types::GroupInfoByInviteCode>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -6971,7 +6853,7 @@ impl<'a> GetGroupMetadataByInviteCode<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::GroupInfoByInviteCode>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetGroupMetadataByInviteCode<'a> {
@@ -6980,7 +6862,7 @@ impl<'a> ::std::future::IntoFuture for GetGroupMetadataByInviteCode<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Send group invite link (`POST /groups/link/{InviteCode}`): made by [`Whapi::send_group_invite`], sent by `.await`.
@@ -7014,7 +6896,6 @@ impl<'a> SendGroupInvite<'a> {
     pub fn title(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("title", value, &[]);
-            let v = v;
             self.body = self.body.title(Some(v));
         }
         self
@@ -7024,7 +6905,6 @@ impl<'a> SendGroupInvite<'a> {
     pub fn body(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("body", value, &[]);
-            let v = v;
             self.body = self.body.body(Some(v));
         }
         self
@@ -7039,7 +6919,6 @@ impl<'a> SendGroupInvite<'a> {
             let v = ::std::convert::Into::<
                 types::SenderGroupInviteByCodePreviewType,
             >::into(value);
-            let v = v;
             self.body = self.body.preview_type(Some(v));
         }
         self
@@ -7049,7 +6928,6 @@ impl<'a> SendGroupInvite<'a> {
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
-            let v = v;
             self.body = self.body.preview(Some(v));
         }
         self
@@ -7058,7 +6936,6 @@ impl<'a> SendGroupInvite<'a> {
     #[inline]
     pub fn media(mut self, value: MediaSource) -> Self {
         if let Some(v) = self.call.media("media", value, true) {
-            let v = v;
             self.body = self.body.media(Some(v));
         }
         self
@@ -7068,7 +6945,6 @@ impl<'a> SendGroupInvite<'a> {
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
-            let v = v;
             self.body = self.body.mime_type(Some(v));
         }
         self
@@ -7078,7 +6954,6 @@ impl<'a> SendGroupInvite<'a> {
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_encode(Some(v));
         }
         self
@@ -7088,7 +6963,6 @@ impl<'a> SendGroupInvite<'a> {
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_cache(Some(v));
         }
         self
@@ -7132,12 +7006,17 @@ impl<'a> SendGroupInvite<'a> {
         let Self { call, op, body } = self;
         async move {
             if call.uploads() {
-                let body = types::SenderGroupInviteByCode::try_from(
-                    body.media(Some(String::new())),
-                );
-                return call.upload("send_group_invite", body, meta).await;
+                let body = body.media(Some(String::new()));
+                return call
+                    .upload(
+                        move |media, hooks| {
+                            op.body(body).hooks(hooks).send_multipart(media)
+                        },
+                        meta,
+                    )
+                    .await;
             }
-            call.run(op.body(body).send(), meta).await
+            call.run(move |hooks| op.body(body).hooks(hooks).send(), meta).await
         }
     }
 }
@@ -7163,7 +7042,6 @@ impl<'a> GetGroupApplicationsList<'a> {
             .call
             .count("count", value, &[Limit::Minimum(1f64), Limit::Maximum(500f64)])
         {
-            let v = v;
             self.op = self.op.count(v);
         }
         self
@@ -7177,7 +7055,6 @@ impl<'a> GetGroupApplicationsList<'a> {
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
-            let v = v;
             self.op = self.op.offset(v);
         }
         self
@@ -7194,7 +7071,7 @@ impl<'a> GetGroupApplicationsList<'a> {
         self,
     ) -> impl Future<Output = Result<types::GroupApplicationList>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -7209,7 +7086,7 @@ impl<'a> GetGroupApplicationsList<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::GroupApplicationList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetGroupApplicationsList<'a> {
@@ -7218,7 +7095,7 @@ impl<'a> ::std::future::IntoFuture for GetGroupApplicationsList<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 impl<'a> GetGroupApplicationsList<'a> {
@@ -7270,7 +7147,7 @@ impl<'a> ApproveGroupApplicationsList<'a> {
         self,
     ) -> impl Future<Output = Result<types::GroupApplicationChangeList>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -7289,7 +7166,7 @@ impl<'a> ApproveGroupApplicationsList<'a> {
         Output = Result<Answer<types::GroupApplicationChangeList>>,
     > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for ApproveGroupApplicationsList<'a> {
@@ -7298,7 +7175,7 @@ impl<'a> ::std::future::IntoFuture for ApproveGroupApplicationsList<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Reject group applications for listed users (`DELETE /groups/{GroupID}/applications`): made by [`Whapi::reject_group_applications_list`], sent by `.await`.
@@ -7321,7 +7198,7 @@ impl<'a> RejectGroupApplicationsList<'a> {
         self,
     ) -> impl Future<Output = Result<types::GroupApplicationChangeList>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -7340,7 +7217,7 @@ impl<'a> RejectGroupApplicationsList<'a> {
         Output = Result<Answer<types::GroupApplicationChangeList>>,
     > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for RejectGroupApplicationsList<'a> {
@@ -7349,7 +7226,7 @@ impl<'a> ::std::future::IntoFuture for RejectGroupApplicationsList<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Get list of stories (`GET /stories`): made by [`Whapi::get_stories`], sent by `.await`.
@@ -7366,7 +7243,6 @@ impl<'a> GetStories<'a> {
             .call
             .count("count", value, &[Limit::Minimum(1f64), Limit::Maximum(500f64)])
         {
-            let v = v;
             self.op = self.op.count(v);
         }
         self
@@ -7380,7 +7256,6 @@ impl<'a> GetStories<'a> {
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
-            let v = v;
             self.op = self.op.offset(v);
         }
         self
@@ -7392,7 +7267,6 @@ impl<'a> GetStories<'a> {
             .call
             .unix_time::<i64>("time_from", value, TimeUnit::Seconds)
         {
-            let v = v;
             self.op = self.op.time_from(v);
         }
         self
@@ -7402,7 +7276,6 @@ impl<'a> GetStories<'a> {
     pub fn time_to(mut self, value: ::std::time::SystemTime) -> Self {
         if let Some(v) = self.call.unix_time::<i64>("time_to", value, TimeUnit::Seconds)
         {
-            let v = v;
             self.op = self.op.time_to(v);
         }
         self
@@ -7412,7 +7285,6 @@ impl<'a> GetStories<'a> {
     pub fn normal_types(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.op = self.op.normal_types(v);
         }
         self
@@ -7431,7 +7303,6 @@ impl<'a> GetStories<'a> {
     pub fn from_me(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.op = self.op.from_me(v);
         }
         self
@@ -7446,7 +7317,7 @@ impl<'a> GetStories<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::MessagesList>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -7461,7 +7332,7 @@ impl<'a> GetStories<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::MessagesList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetStories<'a> {
@@ -7470,7 +7341,7 @@ impl<'a> ::std::future::IntoFuture for GetStories<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 impl<'a> GetStories<'a> {
@@ -7514,7 +7385,6 @@ impl<'a> CreateStory<'a> {
     #[inline]
     pub fn media(mut self, value: MediaSource) -> Self {
         if let Some(v) = self.call.media("media", value, false) {
-            let v = v;
             self.body = self.body.media(Some(v));
         }
         self
@@ -7524,7 +7394,6 @@ impl<'a> CreateStory<'a> {
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
-            let v = v;
             self.body = self.body.mime_type(Some(v));
         }
         self
@@ -7534,7 +7403,6 @@ impl<'a> CreateStory<'a> {
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_encode(Some(v));
         }
         self
@@ -7544,7 +7412,6 @@ impl<'a> CreateStory<'a> {
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_cache(Some(v));
         }
         self
@@ -7554,7 +7421,6 @@ impl<'a> CreateStory<'a> {
     pub fn caption(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("caption", value, &[]);
-            let v = v;
             self.body = self.body.caption(Some(v));
         }
         self
@@ -7564,7 +7430,6 @@ impl<'a> CreateStory<'a> {
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
-            let v = v;
             self.body = self.body.preview(Some(v));
         }
         self
@@ -7578,7 +7443,6 @@ impl<'a> CreateStory<'a> {
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.width(Some(v));
         }
         self
@@ -7592,7 +7456,6 @@ impl<'a> CreateStory<'a> {
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.height(Some(v));
         }
         self
@@ -7604,7 +7467,6 @@ impl<'a> CreateStory<'a> {
             .call
             .duration::<i32>("seconds", value, TimeUnit::Seconds, &[])
         {
-            let v = v;
             self.body = self.body.seconds(Some(v));
         }
         self
@@ -7646,7 +7508,6 @@ impl<'a> CreateStory<'a> {
                     value,
                     &[Limit::Pattern("^#[0-9a-fA-F]{6,8}$")],
                 );
-            let v = v;
             self.body = self.body.background_color(Some(v));
         }
         self
@@ -7658,7 +7519,6 @@ impl<'a> CreateStory<'a> {
             let v = self
                 .call
                 .text("caption_color", value, &[Limit::Pattern("^#[0-9a-fA-F]{6,8}$")]);
-            let v = v;
             self.body = self.body.caption_color(Some(v));
         }
         self
@@ -7668,7 +7528,6 @@ impl<'a> CreateStory<'a> {
     pub fn font_type(mut self, value: impl Into<types::FontType>) -> Self {
         {
             let v = ::std::convert::Into::<types::FontType>::into(value);
-            let v = v;
             self.body = self.body.font_type(Some(v));
         }
         self
@@ -7683,7 +7542,7 @@ impl<'a> CreateStory<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -7698,7 +7557,7 @@ impl<'a> CreateStory<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateStory<'a> {
@@ -7707,7 +7566,7 @@ impl<'a> ::std::future::IntoFuture for CreateStory<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// 💬 Post text story (`POST /stories/send/text`): made by [`Whapi::create_story_text`], sent by `.await`.
@@ -7755,7 +7614,6 @@ impl<'a> CreateStoryText<'a> {
                     value,
                     &[Limit::Pattern("^#[0-9a-fA-F]{6,8}$")],
                 );
-            let v = v;
             self.body = self.body.background_color(Some(v));
         }
         self
@@ -7767,7 +7625,6 @@ impl<'a> CreateStoryText<'a> {
             let v = self
                 .call
                 .text("caption_color", value, &[Limit::Pattern("^#[0-9a-fA-F]{6,8}$")]);
-            let v = v;
             self.body = self.body.caption_color(Some(v));
         }
         self
@@ -7777,7 +7634,6 @@ impl<'a> CreateStoryText<'a> {
     pub fn font_type(mut self, value: impl Into<types::FontType>) -> Self {
         {
             let v = ::std::convert::Into::<types::FontType>::into(value);
-            let v = v;
             self.body = self.body.font_type(Some(v));
         }
         self
@@ -7792,7 +7648,7 @@ impl<'a> CreateStoryText<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -7807,7 +7663,7 @@ impl<'a> CreateStoryText<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateStoryText<'a> {
@@ -7816,7 +7672,7 @@ impl<'a> ::std::future::IntoFuture for CreateStoryText<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// 🖼 Post media story (`POST /stories/send/media`): made by [`Whapi::create_story_media`], sent by `.await`.
@@ -7832,7 +7688,6 @@ impl<'a> CreateStoryMedia<'a> {
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
-            let v = v;
             self.body = self.body.mime_type(Some(v));
         }
         self
@@ -7842,7 +7697,6 @@ impl<'a> CreateStoryMedia<'a> {
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_encode(Some(v));
         }
         self
@@ -7852,7 +7706,6 @@ impl<'a> CreateStoryMedia<'a> {
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_cache(Some(v));
         }
         self
@@ -7862,7 +7715,6 @@ impl<'a> CreateStoryMedia<'a> {
     pub fn caption(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("caption", value, &[]);
-            let v = v;
             self.body = self.body.caption(Some(v));
         }
         self
@@ -7872,7 +7724,6 @@ impl<'a> CreateStoryMedia<'a> {
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
-            let v = v;
             self.body = self.body.preview(Some(v));
         }
         self
@@ -7886,7 +7737,6 @@ impl<'a> CreateStoryMedia<'a> {
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.width(Some(v));
         }
         self
@@ -7900,7 +7750,6 @@ impl<'a> CreateStoryMedia<'a> {
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.height(Some(v));
         }
         self
@@ -7957,12 +7806,17 @@ impl<'a> CreateStoryMedia<'a> {
         let Self { call, op, body } = self;
         async move {
             if call.uploads() {
-                let body = types::SenderStoriesMedia::try_from(
-                    body.media(String::new()),
-                );
-                return call.upload("create_story_media", body, meta).await;
+                let body = body.media(String::new());
+                return call
+                    .upload(
+                        move |media, hooks| {
+                            op.body(body).hooks(hooks).send_multipart(media)
+                        },
+                        meta,
+                    )
+                    .await;
             }
-            call.run(op.body(body).send(), meta).await
+            call.run(move |hooks| op.body(body).hooks(hooks).send(), meta).await
         }
     }
 }
@@ -7987,7 +7841,6 @@ impl<'a> CreateStoryAudio<'a> {
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
-            let v = v;
             self.body = self.body.mime_type(Some(v));
         }
         self
@@ -7997,7 +7850,6 @@ impl<'a> CreateStoryAudio<'a> {
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_encode(Some(v));
         }
         self
@@ -8007,7 +7859,6 @@ impl<'a> CreateStoryAudio<'a> {
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_cache(Some(v));
         }
         self
@@ -8019,7 +7870,6 @@ impl<'a> CreateStoryAudio<'a> {
             .call
             .duration::<i32>("seconds", value, TimeUnit::Seconds, &[])
         {
-            let v = v;
             self.body = self.body.seconds(Some(v));
         }
         self
@@ -8033,7 +7883,6 @@ impl<'a> CreateStoryAudio<'a> {
                 self.call.check_number("width", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.width(Some(v));
         }
         self
@@ -8047,7 +7896,6 @@ impl<'a> CreateStoryAudio<'a> {
                 self.call.check_number("height", value as f64, &[]);
                 value
             };
-            let v = v;
             self.body = self.body.height(Some(v));
         }
         self
@@ -8089,7 +7937,6 @@ impl<'a> CreateStoryAudio<'a> {
                     value,
                     &[Limit::Pattern("^#[0-9a-fA-F]{6,8}$")],
                 );
-            let v = v;
             self.body = self.body.background_color(Some(v));
         }
         self
@@ -8120,12 +7967,17 @@ impl<'a> CreateStoryAudio<'a> {
         let Self { call, op, body } = self;
         async move {
             if call.uploads() {
-                let body = types::SenderStoriesAudio::try_from(
-                    body.media(String::new()),
-                );
-                return call.upload("create_story_audio", body, meta).await;
+                let body = body.media(String::new());
+                return call
+                    .upload(
+                        move |media, hooks| {
+                            op.body(body).hooks(hooks).send_multipart(media)
+                        },
+                        meta,
+                    )
+                    .await;
             }
-            call.run(op.body(body).send(), meta).await
+            call.run(move |hooks| op.body(body).hooks(hooks).send(), meta).await
         }
     }
 }
@@ -8156,7 +8008,7 @@ impl<'a> GetStory<'a> {
         self,
     ) -> impl Future<Output = Result<::std::boxed::Box<types::Message>>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -8175,7 +8027,7 @@ impl<'a> GetStory<'a> {
         Output = Result<Answer<::std::boxed::Box<types::Message>>>,
     > + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetStory<'a> {
@@ -8184,7 +8036,7 @@ impl<'a> ::std::future::IntoFuture for GetStory<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Copy story (`PUT /stories/{MessageID}`): made by [`Whapi::copy_story`], sent by `.await`.
@@ -8233,7 +8085,7 @@ impl<'a> CopyStory<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -8248,7 +8100,7 @@ impl<'a> CopyStory<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CopyStory<'a> {
@@ -8257,7 +8109,7 @@ impl<'a> ::std::future::IntoFuture for CopyStory<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Get message or story view statuses (`GET /statuses/{MessageID}`): made by [`Whapi::get_message_view_statuses`], sent by `.await`.
@@ -8277,7 +8129,7 @@ impl<'a> GetMessageViewStatuses<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::StatusesList>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -8292,7 +8144,7 @@ impl<'a> GetMessageViewStatuses<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::StatusesList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetMessageViewStatuses<'a> {
@@ -8301,7 +8153,7 @@ impl<'a> ::std::future::IntoFuture for GetMessageViewStatuses<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Get newsletters (`GET /newsletters`): made by [`Whapi::get_newsletters`], sent by `.await`.
@@ -8318,7 +8170,6 @@ impl<'a> GetNewsletters<'a> {
             .call
             .count("count", value, &[Limit::Minimum(1f64), Limit::Maximum(500f64)])
         {
-            let v = v;
             self.op = self.op.count(v);
         }
         self
@@ -8332,7 +8183,6 @@ impl<'a> GetNewsletters<'a> {
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
-            let v = v;
             self.op = self.op.offset(v);
         }
         self
@@ -8349,7 +8199,7 @@ impl<'a> GetNewsletters<'a> {
         self,
     ) -> impl Future<Output = Result<types::NewslettersList>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -8364,7 +8214,7 @@ impl<'a> GetNewsletters<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::NewslettersList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetNewsletters<'a> {
@@ -8373,7 +8223,7 @@ impl<'a> ::std::future::IntoFuture for GetNewsletters<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 impl<'a> GetNewsletters<'a> {
@@ -8418,7 +8268,6 @@ impl<'a> CreateNewsletter<'a> {
     pub fn description(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("description", value, &[]);
-            let v = v;
             self.body = self.body.description(Some(v));
         }
         self
@@ -8428,7 +8277,6 @@ impl<'a> CreateNewsletter<'a> {
     pub fn newsletter_pic(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("newsletter_pic", value, &[]);
-            let v = v;
             self.body = self.body.newsletter_pic(Some(v));
         }
         self
@@ -8443,7 +8291,7 @@ impl<'a> CreateNewsletter<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Newsletter>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -8458,7 +8306,7 @@ impl<'a> CreateNewsletter<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::Newsletter>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateNewsletter<'a> {
@@ -8467,7 +8315,7 @@ impl<'a> ::std::future::IntoFuture for CreateNewsletter<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Find newsletters by filters (`GET /newsletters/find`): made by [`Whapi::find_newsletter`], sent by `.await`.
@@ -8482,7 +8330,6 @@ impl<'a> FindNewsletter<'a> {
     pub fn country_code(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("country_code", value, &[]);
-            let v = v;
             self.op = self.op.country_code(v);
         }
         self
@@ -8492,7 +8339,6 @@ impl<'a> FindNewsletter<'a> {
     pub fn search(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("search", value, &[]);
-            let v = v;
             self.op = self.op.search(v);
         }
         self
@@ -8507,7 +8353,6 @@ impl<'a> FindNewsletter<'a> {
             let v = ::std::convert::Into::<
                 types::FindNewsletterNewsletterField,
             >::into(value);
-            let v = v;
             self.op = self.op.newsletter_field(v);
         }
         self
@@ -8517,7 +8362,6 @@ impl<'a> FindNewsletter<'a> {
     pub fn cursor(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("cursor", value, &[]);
-            let v = v;
             self.op = self.op.cursor(v);
         }
         self
@@ -8529,7 +8373,6 @@ impl<'a> FindNewsletter<'a> {
             .call
             .count("count", value, &[Limit::Minimum(1f64), Limit::Maximum(500f64)])
         {
-            let v = v;
             self.op = self.op.count(v);
         }
         self
@@ -8539,7 +8382,6 @@ impl<'a> FindNewsletter<'a> {
     pub fn sort(mut self, value: impl Into<types::Sort>) -> Self {
         {
             let v = ::std::convert::Into::<types::Sort>::into(value);
-            let v = v;
             self.op = self.op.sort(v);
         }
         self
@@ -8556,7 +8398,7 @@ impl<'a> FindNewsletter<'a> {
         self,
     ) -> impl Future<Output = Result<types::NewslettersListPaged>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -8571,7 +8413,7 @@ impl<'a> FindNewsletter<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::NewslettersListPaged>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for FindNewsletter<'a> {
@@ -8580,7 +8422,7 @@ impl<'a> ::std::future::IntoFuture for FindNewsletter<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 impl<'a> FindNewsletter<'a> {
@@ -8631,7 +8473,6 @@ impl<'a> RecommendedNewsletter<'a> {
     pub fn country_code(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("country_code", value, &[]);
-            let v = v;
             self.op = self.op.country_code(v);
         }
         self
@@ -8641,7 +8482,6 @@ impl<'a> RecommendedNewsletter<'a> {
     pub fn cursor(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("cursor", value, &[]);
-            let v = v;
             self.op = self.op.cursor(v);
         }
         self
@@ -8653,7 +8493,6 @@ impl<'a> RecommendedNewsletter<'a> {
             .call
             .count("count", value, &[Limit::Minimum(1f64), Limit::Maximum(500f64)])
         {
-            let v = v;
             self.op = self.op.count(v);
         }
         self
@@ -8670,7 +8509,7 @@ impl<'a> RecommendedNewsletter<'a> {
         self,
     ) -> impl Future<Output = Result<types::NewslettersListPaged>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -8685,7 +8524,7 @@ impl<'a> RecommendedNewsletter<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::NewslettersListPaged>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for RecommendedNewsletter<'a> {
@@ -8694,7 +8533,7 @@ impl<'a> ::std::future::IntoFuture for RecommendedNewsletter<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 impl<'a> RecommendedNewsletter<'a> {
@@ -8745,7 +8584,6 @@ impl<'a> GetNewsletter<'a> {
     pub fn user_role(mut self, value: impl Into<types::GetNewsletterUserRole>) -> Self {
         {
             let v = ::std::convert::Into::<types::GetNewsletterUserRole>::into(value);
-            let v = v;
             self.op = self.op.user_role(v);
         }
         self
@@ -8760,7 +8598,7 @@ impl<'a> GetNewsletter<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::MessagesList>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -8775,7 +8613,7 @@ impl<'a> GetNewsletter<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::MessagesList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetNewsletter<'a> {
@@ -8784,7 +8622,7 @@ impl<'a> ::std::future::IntoFuture for GetNewsletter<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Delete newsletter (`DELETE /newsletters/{NewsletterID}`): made by [`Whapi::delete_newsletter`], sent by `.await`.
@@ -8806,7 +8644,7 @@ impl<'a> DeleteNewsletter<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -8821,7 +8659,7 @@ impl<'a> DeleteNewsletter<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DeleteNewsletter<'a> {
@@ -8830,7 +8668,7 @@ impl<'a> ::std::future::IntoFuture for DeleteNewsletter<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Edit newsletter (`PATCH /newsletters/{NewsletterID}`): made by [`Whapi::edit_newsletter`], sent by `.await`.
@@ -8846,7 +8684,6 @@ impl<'a> EditNewsletter<'a> {
     pub fn name(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("name", value, &[]);
-            let v = v;
             self.body = self.body.name(Some(v));
         }
         self
@@ -8856,7 +8693,6 @@ impl<'a> EditNewsletter<'a> {
     pub fn description(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("description", value, &[]);
-            let v = v;
             self.body = self.body.description(Some(v));
         }
         self
@@ -8866,7 +8702,6 @@ impl<'a> EditNewsletter<'a> {
     pub fn newsletter_pic(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("newsletter_pic", value, &[]);
-            let v = v;
             self.body = self.body.newsletter_pic(Some(v));
         }
         self
@@ -8881,7 +8716,6 @@ impl<'a> EditNewsletter<'a> {
             let v = ::std::convert::Into::<
                 types::EditNewsletterRequestReactions,
             >::into(value);
-            let v = v;
             self.body = self.body.reactions(Some(v));
         }
         self
@@ -8896,7 +8730,7 @@ impl<'a> EditNewsletter<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Newsletter>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -8911,7 +8745,7 @@ impl<'a> EditNewsletter<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::Newsletter>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for EditNewsletter<'a> {
@@ -8920,7 +8754,7 @@ impl<'a> ::std::future::IntoFuture for EditNewsletter<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Subscribe to newsletter (`POST /newsletters/{NewsletterID}/subscription`): made by [`Whapi::subscribe_newsletter`], sent by `.await`.
@@ -8942,7 +8776,7 @@ impl<'a> SubscribeNewsletter<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -8957,7 +8791,7 @@ impl<'a> SubscribeNewsletter<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SubscribeNewsletter<'a> {
@@ -8966,7 +8800,7 @@ impl<'a> ::std::future::IntoFuture for SubscribeNewsletter<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Unsubscribe from newsletter (`DELETE /newsletters/{NewsletterID}/subscription`): made by [`Whapi::unsubscribe_newsletter`], sent by `.await`.
@@ -8988,7 +8822,7 @@ impl<'a> UnsubscribeNewsletter<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -9003,7 +8837,7 @@ impl<'a> UnsubscribeNewsletter<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for UnsubscribeNewsletter<'a> {
@@ -9012,7 +8846,7 @@ impl<'a> ::std::future::IntoFuture for UnsubscribeNewsletter<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Subscribe to newsletter by invite code (`POST /newsletters/invite/{NewsletterInviteCode}/subscription`): made by [`Whapi::subscribe_newsletter_invite`], sent by `.await`.
@@ -9034,7 +8868,7 @@ impl<'a> SubscribeNewsletterInvite<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -9049,7 +8883,7 @@ impl<'a> SubscribeNewsletterInvite<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SubscribeNewsletterInvite<'a> {
@@ -9058,7 +8892,7 @@ impl<'a> ::std::future::IntoFuture for SubscribeNewsletterInvite<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Unsubscribe from newsletter by invite code (`DELETE /newsletters/invite/{NewsletterInviteCode}/subscription`): made by [`Whapi::unsubscribe_newsletter_invite`], sent by `.await`.
@@ -9080,7 +8914,7 @@ impl<'a> UnsubscribeNewsletterInvite<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -9095,7 +8929,7 @@ impl<'a> UnsubscribeNewsletterInvite<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for UnsubscribeNewsletterInvite<'a> {
@@ -9104,7 +8938,7 @@ impl<'a> ::std::future::IntoFuture for UnsubscribeNewsletterInvite<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Subscribe to newsletter updates (`POST /newsletters/{NewsletterID}/tracking`): made by [`Whapi::tracking_newsletter`], sent by `.await`.
@@ -9126,7 +8960,7 @@ impl<'a> TrackingNewsletter<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -9141,7 +8975,7 @@ impl<'a> TrackingNewsletter<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for TrackingNewsletter<'a> {
@@ -9150,7 +8984,7 @@ impl<'a> ::std::future::IntoFuture for TrackingNewsletter<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Get newsletter messages (`GET /newsletters/{NewsletterID}/messages`): made by [`Whapi::get_messages_newsletter`], sent by `.await`.
@@ -9167,7 +9001,6 @@ impl<'a> GetMessagesNewsletter<'a> {
             .call
             .count("count", value, &[Limit::Minimum(1f64), Limit::Maximum(500f64)])
         {
-            let v = v;
             self.op = self.op.count(v);
         }
         self
@@ -9181,7 +9014,6 @@ impl<'a> GetMessagesNewsletter<'a> {
                 self.call.check_number("before", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
-            let v = v;
             self.op = self.op.before(v);
         }
         self
@@ -9195,7 +9027,6 @@ impl<'a> GetMessagesNewsletter<'a> {
                 self.call.check_number("after", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
-            let v = v;
             self.op = self.op.after(v);
         }
         self
@@ -9210,7 +9041,7 @@ impl<'a> GetMessagesNewsletter<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::MessagesList>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -9225,7 +9056,7 @@ impl<'a> GetMessagesNewsletter<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::MessagesList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetMessagesNewsletter<'a> {
@@ -9234,7 +9065,7 @@ impl<'a> ::std::future::IntoFuture for GetMessagesNewsletter<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 impl<'a> GetMessagesNewsletter<'a> {
@@ -9286,7 +9117,6 @@ impl<'a> CreateNewsletterAdminInvite<'a> {
     pub fn message(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("message", value, &[]);
-            let v = v;
             self.body = self.body.message(Some(v));
         }
         self
@@ -9301,7 +9131,7 @@ impl<'a> CreateNewsletterAdminInvite<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -9316,7 +9146,7 @@ impl<'a> CreateNewsletterAdminInvite<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateNewsletterAdminInvite<'a> {
@@ -9325,7 +9155,7 @@ impl<'a> ::std::future::IntoFuture for CreateNewsletterAdminInvite<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Revoke Newsletter admin-invite (`DELETE /newsletters/{NewsletterID}/invite/{ContactID}`): made by [`Whapi::revoke_newsletter_admin_invite`], sent by `.await`.
@@ -9347,7 +9177,7 @@ impl<'a> RevokeNewsletterAdminInvite<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -9362,7 +9192,7 @@ impl<'a> RevokeNewsletterAdminInvite<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for RevokeNewsletterAdminInvite<'a> {
@@ -9371,7 +9201,7 @@ impl<'a> ::std::future::IntoFuture for RevokeNewsletterAdminInvite<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Accept Newsletter admin-request (`PUT /newsletters/{NewsletterID}/admins/{ContactID}`): made by [`Whapi::accept_newsletter_admin_request`], sent by `.await`.
@@ -9393,7 +9223,7 @@ impl<'a> AcceptNewsletterAdminRequest<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -9408,7 +9238,7 @@ impl<'a> AcceptNewsletterAdminRequest<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for AcceptNewsletterAdminRequest<'a> {
@@ -9417,7 +9247,7 @@ impl<'a> ::std::future::IntoFuture for AcceptNewsletterAdminRequest<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Demote Newsletter admin (`DELETE /newsletters/{NewsletterID}/admins/{ContactID}`): made by [`Whapi::demote_newsletter_admin`], sent by `.await`.
@@ -9439,7 +9269,7 @@ impl<'a> DemoteNewsletterAdmin<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -9454,7 +9284,7 @@ impl<'a> DemoteNewsletterAdmin<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DemoteNewsletterAdmin<'a> {
@@ -9463,7 +9293,7 @@ impl<'a> ::std::future::IntoFuture for DemoteNewsletterAdmin<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Get newsletter info by invite code (`GET /newsletters/link/{NewsletterInviteCode}`): made by [`Whapi::get_newsletter_by_invite_code`], sent by `.await`.
@@ -9483,7 +9313,7 @@ impl<'a> GetNewsletterByInviteCode<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Newsletter>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -9498,7 +9328,7 @@ impl<'a> GetNewsletterByInviteCode<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::Newsletter>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetNewsletterByInviteCode<'a> {
@@ -9507,7 +9337,7 @@ impl<'a> ::std::future::IntoFuture for GetNewsletterByInviteCode<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Send newsletter invite link (`POST /newsletters/link/{NewsletterInviteCode}`): made by [`Whapi::send_newsletter_invite`], sent by `.await`.
@@ -9541,7 +9371,6 @@ impl<'a> SendNewsletterInvite<'a> {
     pub fn title(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("title", value, &[]);
-            let v = v;
             self.body = self.body.title(Some(v));
         }
         self
@@ -9551,7 +9380,6 @@ impl<'a> SendNewsletterInvite<'a> {
     pub fn body(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("body", value, &[]);
-            let v = v;
             self.body = self.body.body(Some(v));
         }
         self
@@ -9566,7 +9394,6 @@ impl<'a> SendNewsletterInvite<'a> {
             let v = ::std::convert::Into::<
                 types::SenderNewsletterInviteByCodePreviewType,
             >::into(value);
-            let v = v;
             self.body = self.body.preview_type(Some(v));
         }
         self
@@ -9576,7 +9403,6 @@ impl<'a> SendNewsletterInvite<'a> {
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
-            let v = v;
             self.body = self.body.preview(Some(v));
         }
         self
@@ -9585,7 +9411,6 @@ impl<'a> SendNewsletterInvite<'a> {
     #[inline]
     pub fn media(mut self, value: MediaSource) -> Self {
         if let Some(v) = self.call.media("media", value, true) {
-            let v = v;
             self.body = self.body.media(Some(v));
         }
         self
@@ -9595,7 +9420,6 @@ impl<'a> SendNewsletterInvite<'a> {
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
-            let v = v;
             self.body = self.body.mime_type(Some(v));
         }
         self
@@ -9605,7 +9429,6 @@ impl<'a> SendNewsletterInvite<'a> {
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_encode(Some(v));
         }
         self
@@ -9615,7 +9438,6 @@ impl<'a> SendNewsletterInvite<'a> {
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_cache(Some(v));
         }
         self
@@ -9659,12 +9481,17 @@ impl<'a> SendNewsletterInvite<'a> {
         let Self { call, op, body } = self;
         async move {
             if call.uploads() {
-                let body = types::SenderNewsletterInviteByCode::try_from(
-                    body.media(Some(String::new())),
-                );
-                return call.upload("send_newsletter_invite", body, meta).await;
+                let body = body.media(Some(String::new()));
+                return call
+                    .upload(
+                        move |media, hooks| {
+                            op.body(body).hooks(hooks).send_multipart(media)
+                        },
+                        meta,
+                    )
+                    .await;
             }
-            call.run(op.body(body).send(), meta).await
+            call.run(move |hooks| op.body(body).hooks(hooks).send(), meta).await
         }
     }
 }
@@ -9690,7 +9517,6 @@ impl<'a> GetMediaFiles<'a> {
             .call
             .count("count", value, &[Limit::Minimum(1f64), Limit::Maximum(500f64)])
         {
-            let v = v;
             self.op = self.op.count(v);
         }
         self
@@ -9704,7 +9530,6 @@ impl<'a> GetMediaFiles<'a> {
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
-            let v = v;
             self.op = self.op.offset(v);
         }
         self
@@ -9716,7 +9541,6 @@ impl<'a> GetMediaFiles<'a> {
             .call
             .unix_time::<i64>("time_from", value, TimeUnit::Seconds)
         {
-            let v = v;
             self.op = self.op.time_from(v);
         }
         self
@@ -9726,7 +9550,6 @@ impl<'a> GetMediaFiles<'a> {
     pub fn time_to(mut self, value: ::std::time::SystemTime) -> Self {
         if let Some(v) = self.call.unix_time::<i64>("time_to", value, TimeUnit::Seconds)
         {
-            let v = v;
             self.op = self.op.time_to(v);
         }
         self
@@ -9736,7 +9559,6 @@ impl<'a> GetMediaFiles<'a> {
     pub fn sort(mut self, value: impl Into<types::Sort>) -> Self {
         {
             let v = ::std::convert::Into::<types::Sort>::into(value);
-            let v = v;
             self.op = self.op.sort(v);
         }
         self
@@ -9753,7 +9575,7 @@ impl<'a> GetMediaFiles<'a> {
         self,
     ) -> impl Future<Output = Result<types::MediaFilesList>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -9768,7 +9590,7 @@ impl<'a> GetMediaFiles<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::MediaFilesList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetMediaFiles<'a> {
@@ -9777,7 +9599,7 @@ impl<'a> ::std::future::IntoFuture for GetMediaFiles<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 impl<'a> GetMediaFiles<'a> {
@@ -9824,7 +9646,6 @@ impl<'a> UploadMedia<'a> {
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_encode(Some(v));
         }
         self.call.json_only("no_encode");
@@ -9859,7 +9680,13 @@ impl<'a> UploadMedia<'a> {
         async move {
             match media.reference() {
                 Some(reference) => {
-                    call.run(twin.body(body.media(Some(reference))).send(), meta).await
+                    call.run(
+                            move |hooks| {
+                                twin.body(body.media(Some(reference))).hooks(hooks).send()
+                            },
+                            meta,
+                        )
+                        .await
                 }
                 None => {
                     call.raw_upload(
@@ -9880,7 +9707,7 @@ impl<'a> UploadMedia<'a> {
                                 "audio/ogg; codecs=opus",
                                 "video/mp4",
                             ],
-                            move |bytes| op.body(bytes).send(),
+                            move |bytes, hooks| op.body(bytes).hooks(hooks).send(),
                             meta,
                         )
                         .await
@@ -9928,7 +9755,7 @@ impl<'a> GetMedia<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<Download>>> + Send + 'a {
         let Self { call, op } = self;
-        call.download(op.send(), meta)
+        call.download(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetMedia<'a> {
@@ -9958,7 +9785,7 @@ impl<'a> DeleteMedia<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -9973,7 +9800,7 @@ impl<'a> DeleteMedia<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DeleteMedia<'a> {
@@ -9982,7 +9809,7 @@ impl<'a> ::std::future::IntoFuture for DeleteMedia<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Add contact to blacklist (`PUT /blacklist/{ContactID}`): made by [`Whapi::blacklist_add`], sent by `.await`.
@@ -10004,7 +9831,7 @@ impl<'a> BlacklistAdd<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -10019,7 +9846,7 @@ impl<'a> BlacklistAdd<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for BlacklistAdd<'a> {
@@ -10028,7 +9855,7 @@ impl<'a> ::std::future::IntoFuture for BlacklistAdd<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Remove contact from blacklist (`DELETE /blacklist/{ContactID}`): made by [`Whapi::blacklist_remove`], sent by `.await`.
@@ -10050,7 +9877,7 @@ impl<'a> BlacklistRemove<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -10065,7 +9892,7 @@ impl<'a> BlacklistRemove<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for BlacklistRemove<'a> {
@@ -10074,7 +9901,7 @@ impl<'a> ::std::future::IntoFuture for BlacklistRemove<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Get blacklist (`GET /blacklist`): made by [`Whapi::get_black_list`], sent by `.await`.
@@ -10094,7 +9921,7 @@ impl<'a> GetBlackList<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::ContactIdList>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -10109,7 +9936,7 @@ impl<'a> GetBlackList<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ContactIdList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetBlackList<'a> {
@@ -10118,7 +9945,7 @@ impl<'a> ::std::future::IntoFuture for GetBlackList<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Get business profile (`GET /business`): made by [`Whapi::get_business_profile`], sent by `.await`.
@@ -10140,7 +9967,7 @@ impl<'a> GetBusinessProfile<'a> {
         self,
     ) -> impl Future<Output = Result<types::BusinessProfile>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -10155,7 +9982,7 @@ impl<'a> GetBusinessProfile<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::BusinessProfile>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetBusinessProfile<'a> {
@@ -10164,7 +9991,7 @@ impl<'a> ::std::future::IntoFuture for GetBusinessProfile<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Edit your Business Profile (`POST /business`): made by [`Whapi::edit_business_profile`], sent by `.await`.
@@ -10180,7 +10007,6 @@ impl<'a> EditBusinessProfile<'a> {
     pub fn address(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("address", value, &[]);
-            let v = v;
             self.body = self.body.address(Some(v));
         }
         self
@@ -10190,7 +10016,6 @@ impl<'a> EditBusinessProfile<'a> {
     pub fn description(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("description", value, &[]);
-            let v = v;
             self.body = self.body.description(Some(v));
         }
         self
@@ -10200,7 +10025,6 @@ impl<'a> EditBusinessProfile<'a> {
     pub fn email(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("email", value, &[]);
-            let v = v;
             self.body = self.body.email(Some(v));
         }
         self
@@ -10212,7 +10036,6 @@ impl<'a> EditBusinessProfile<'a> {
             let v = ::std::convert::Into::<
                 types::BusinessProfileCustomHours,
             >::into(value);
-            let v = v;
             self.body = self.body.hours(Some(v));
         }
         self
@@ -10225,7 +10048,6 @@ impl<'a> EditBusinessProfile<'a> {
     ) -> Self {
         {
             let v = self.call.texts("websites", value, &[]);
-            let v = v;
             self.body = self.body.websites(v);
         }
         self
@@ -10242,7 +10064,7 @@ impl<'a> EditBusinessProfile<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -10257,7 +10079,7 @@ impl<'a> EditBusinessProfile<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for EditBusinessProfile<'a> {
@@ -10266,7 +10088,7 @@ impl<'a> ::std::future::IntoFuture for EditBusinessProfile<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Get products (`GET /business/products`): made by [`Whapi::get_products`], sent by `.await`.
@@ -10283,7 +10105,6 @@ impl<'a> GetProducts<'a> {
             .call
             .count("count", value, &[Limit::Minimum(1f64), Limit::Maximum(500f64)])
         {
-            let v = v;
             self.op = self.op.count(v);
         }
         self
@@ -10297,7 +10118,6 @@ impl<'a> GetProducts<'a> {
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
-            let v = v;
             self.op = self.op.offset(v);
         }
         self
@@ -10312,7 +10132,7 @@ impl<'a> GetProducts<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::ProductsList>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -10327,7 +10147,7 @@ impl<'a> GetProducts<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ProductsList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetProducts<'a> {
@@ -10336,7 +10156,7 @@ impl<'a> ::std::future::IntoFuture for GetProducts<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 impl<'a> GetProducts<'a> {
@@ -10381,7 +10201,6 @@ impl<'a> CreateProduct<'a> {
     pub fn product_retailer_id(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("product_retailer_id", value, &[]);
-            let v = v;
             self.body = self.body.product_retailer_id(Some(v));
         }
         self
@@ -10394,7 +10213,6 @@ impl<'a> CreateProduct<'a> {
     ) -> Self {
         {
             let v = ::std::convert::Into::<types::ProductEditAvailability>::into(value);
-            let v = v;
             self.body = self.body.availability(Some(v));
         }
         self
@@ -10404,7 +10222,6 @@ impl<'a> CreateProduct<'a> {
     pub fn url(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("url", value, &[]);
-            let v = v;
             self.body = self.body.url(Some(v));
         }
         self
@@ -10414,7 +10231,6 @@ impl<'a> CreateProduct<'a> {
     pub fn is_hidden(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.is_hidden(Some(v));
         }
         self
@@ -10429,7 +10245,7 @@ impl<'a> CreateProduct<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Product>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -10444,7 +10260,7 @@ impl<'a> CreateProduct<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::Product>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateProduct<'a> {
@@ -10453,7 +10269,7 @@ impl<'a> ::std::future::IntoFuture for CreateProduct<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Get products by Contact ID (`GET /business/{ContactID}/products`): made by [`Whapi::get_contact_products`], sent by `.await`.
@@ -10470,7 +10286,6 @@ impl<'a> GetContactProducts<'a> {
             .call
             .count("count", value, &[Limit::Minimum(1f64), Limit::Maximum(500f64)])
         {
-            let v = v;
             self.op = self.op.count(v);
         }
         self
@@ -10484,7 +10299,6 @@ impl<'a> GetContactProducts<'a> {
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
-            let v = v;
             self.op = self.op.offset(v);
         }
         self
@@ -10499,7 +10313,7 @@ impl<'a> GetContactProducts<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::ProductsList>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -10514,7 +10328,7 @@ impl<'a> GetContactProducts<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ProductsList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetContactProducts<'a> {
@@ -10523,7 +10337,7 @@ impl<'a> ::std::future::IntoFuture for GetContactProducts<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 impl<'a> GetContactProducts<'a> {
@@ -10572,7 +10386,7 @@ impl<'a> GetProduct<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Product>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -10587,7 +10401,7 @@ impl<'a> GetProduct<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::Product>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetProduct<'a> {
@@ -10596,7 +10410,7 @@ impl<'a> ::std::future::IntoFuture for GetProduct<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Send product (`POST /business/products/{ProductID}`): made by [`Whapi::send_product`], sent by `.await`.
@@ -10630,7 +10444,6 @@ impl<'a> SendProduct<'a> {
     pub fn catalog_id(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("catalog_id", value, &[]);
-            let v = v;
             self.body = self.body.catalog_id(Some(v));
         }
         self
@@ -10645,7 +10458,7 @@ impl<'a> SendProduct<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -10660,7 +10473,7 @@ impl<'a> SendProduct<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for SendProduct<'a> {
@@ -10669,7 +10482,7 @@ impl<'a> ::std::future::IntoFuture for SendProduct<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Delete product (`DELETE /business/products/{ProductID}`): made by [`Whapi::delete_product`], sent by `.await`.
@@ -10691,7 +10504,7 @@ impl<'a> DeleteProduct<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -10706,7 +10519,7 @@ impl<'a> DeleteProduct<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DeleteProduct<'a> {
@@ -10715,7 +10528,7 @@ impl<'a> ::std::future::IntoFuture for DeleteProduct<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Update product (`PATCH /business/products/{ProductID}`): made by [`Whapi::update_product`], sent by `.await`.
@@ -10731,7 +10544,6 @@ impl<'a> UpdateProduct<'a> {
     pub fn product_retailer_id(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("product_retailer_id", value, &[]);
-            let v = v;
             self.body = self.body.product_retailer_id(Some(v));
         }
         self
@@ -10741,7 +10553,6 @@ impl<'a> UpdateProduct<'a> {
     pub fn currency(mut self, value: impl Into<types::Currency>) -> Self {
         {
             let v = ::std::convert::Into::<types::Currency>::into(value);
-            let v = v;
             self.body = self.body.currency(Some(v));
         }
         self
@@ -10754,7 +10565,6 @@ impl<'a> UpdateProduct<'a> {
     ) -> Self {
         {
             let v = ::std::convert::Into::<types::ProductEditAvailability>::into(value);
-            let v = v;
             self.body = self.body.availability(Some(v));
         }
         self
@@ -10764,7 +10574,6 @@ impl<'a> UpdateProduct<'a> {
     pub fn name(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("name", value, &[]);
-            let v = v;
             self.body = self.body.name(Some(v));
         }
         self
@@ -10774,7 +10583,6 @@ impl<'a> UpdateProduct<'a> {
     pub fn url(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("url", value, &[]);
-            let v = v;
             self.body = self.body.url(Some(v));
         }
         self
@@ -10784,7 +10592,6 @@ impl<'a> UpdateProduct<'a> {
     pub fn description(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("description", value, &[]);
-            let v = v;
             self.body = self.body.description(Some(v));
         }
         self
@@ -10793,7 +10600,6 @@ impl<'a> UpdateProduct<'a> {
     #[inline]
     pub fn price(mut self, value: impl IntoNumber) -> Self {
         if let Some(v) = self.call.number("price", value, &[Limit::Minimum(0f64)]) {
-            let v = v;
             self.body = self.body.price(Some(v));
         }
         self
@@ -10803,7 +10609,6 @@ impl<'a> UpdateProduct<'a> {
     pub fn is_hidden(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.is_hidden(Some(v));
         }
         self
@@ -10818,7 +10623,7 @@ impl<'a> UpdateProduct<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Product>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -10833,7 +10638,7 @@ impl<'a> UpdateProduct<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::Product>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for UpdateProduct<'a> {
@@ -10842,7 +10647,7 @@ impl<'a> ::std::future::IntoFuture for UpdateProduct<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Get order items (`GET /business/orders/{OrderID}`): made by [`Whapi::get_order_items`], sent by `.await`.
@@ -10857,7 +10662,6 @@ impl<'a> GetOrderItems<'a> {
     pub fn order_token(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("order_token", value, &[]);
-            let v = v;
             self.op = self.op.order_token(v);
         }
         self
@@ -10872,7 +10676,7 @@ impl<'a> GetOrderItems<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::OrderItems>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -10887,7 +10691,7 @@ impl<'a> GetOrderItems<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::OrderItems>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetOrderItems<'a> {
@@ -10896,7 +10700,7 @@ impl<'a> ::std::future::IntoFuture for GetOrderItems<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Send catalog by Contact ID (phone number) (`POST /business/catalogs/{ContactID}`): made by [`Whapi::send_catalog`], sent by `.await`.
@@ -10930,7 +10734,6 @@ impl<'a> SendCatalog<'a> {
     pub fn title(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("title", value, &[]);
-            let v = v;
             self.body = self.body.title(Some(v));
         }
         self
@@ -10940,7 +10743,6 @@ impl<'a> SendCatalog<'a> {
     pub fn description(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("description", value, &[]);
-            let v = v;
             self.body = self.body.description(Some(v));
         }
         self
@@ -10950,7 +10752,6 @@ impl<'a> SendCatalog<'a> {
     pub fn body(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("body", value, &[]);
-            let v = v;
             self.body = self.body.body(Some(v));
         }
         self
@@ -10965,7 +10766,6 @@ impl<'a> SendCatalog<'a> {
             let v = ::std::convert::Into::<
                 types::SenderCatalogByIdPreviewType,
             >::into(value);
-            let v = v;
             self.body = self.body.preview_type(Some(v));
         }
         self
@@ -10975,7 +10775,6 @@ impl<'a> SendCatalog<'a> {
     pub fn preview(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("preview", value, &[]);
-            let v = v;
             self.body = self.body.preview(Some(v));
         }
         self
@@ -10984,7 +10783,6 @@ impl<'a> SendCatalog<'a> {
     #[inline]
     pub fn media(mut self, value: MediaSource) -> Self {
         if let Some(v) = self.call.media("media", value, true) {
-            let v = v;
             self.body = self.body.media(Some(v));
         }
         self
@@ -10994,7 +10792,6 @@ impl<'a> SendCatalog<'a> {
     pub fn mime_type(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("mime_type", value, &[]);
-            let v = v;
             self.body = self.body.mime_type(Some(v));
         }
         self
@@ -11004,7 +10801,6 @@ impl<'a> SendCatalog<'a> {
     pub fn no_encode(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_encode(Some(v));
         }
         self
@@ -11014,7 +10810,6 @@ impl<'a> SendCatalog<'a> {
     pub fn no_cache(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.no_cache(Some(v));
         }
         self
@@ -11058,12 +10853,17 @@ impl<'a> SendCatalog<'a> {
         let Self { call, op, body } = self;
         async move {
             if call.uploads() {
-                let body = types::SenderCatalogById::try_from(
-                    body.media(Some(String::new())),
-                );
-                return call.upload("send_catalog", body, meta).await;
+                let body = body.media(Some(String::new()));
+                return call
+                    .upload(
+                        move |media, hooks| {
+                            op.body(body).hooks(hooks).send_multipart(media)
+                        },
+                        meta,
+                    )
+                    .await;
             }
-            call.run(op.body(body).send(), meta).await
+            call.run(move |hooks| op.body(body).hooks(hooks).send(), meta).await
         }
     }
 }
@@ -11089,7 +10889,6 @@ impl<'a> GetCollectionsList<'a> {
             .call
             .count("count", value, &[Limit::Minimum(1f64), Limit::Maximum(500f64)])
         {
-            let v = v;
             self.op = self.op.count(v);
         }
         self
@@ -11103,7 +10902,6 @@ impl<'a> GetCollectionsList<'a> {
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
-            let v = v;
             self.op = self.op.offset(v);
         }
         self
@@ -11120,7 +10918,7 @@ impl<'a> GetCollectionsList<'a> {
         self,
     ) -> impl Future<Output = Result<types::BusinessCollectionList>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -11139,7 +10937,7 @@ impl<'a> GetCollectionsList<'a> {
         Output = Result<Answer<types::BusinessCollectionList>>,
     > + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetCollectionsList<'a> {
@@ -11148,7 +10946,7 @@ impl<'a> ::std::future::IntoFuture for GetCollectionsList<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 impl<'a> GetCollectionsList<'a> {
@@ -11200,7 +10998,7 @@ impl<'a> CreateCollection<'a> {
         self,
     ) -> impl Future<Output = Result<types::BusinessCollectionEditResult>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -11219,7 +11017,7 @@ impl<'a> CreateCollection<'a> {
         Output = Result<Answer<types::BusinessCollectionEditResult>>,
     > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateCollection<'a> {
@@ -11228,7 +11026,7 @@ impl<'a> ::std::future::IntoFuture for CreateCollection<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Get collections products (`GET /business/collections/products`): made by [`Whapi::get_collections_products_list`], sent by `.await`.
@@ -11245,7 +11043,6 @@ impl<'a> GetCollectionsProductsList<'a> {
             .call
             .count("count", value, &[Limit::Minimum(1f64), Limit::Maximum(500f64)])
         {
-            let v = v;
             self.op = self.op.count(v);
         }
         self
@@ -11259,7 +11056,6 @@ impl<'a> GetCollectionsProductsList<'a> {
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
-            let v = v;
             self.op = self.op.offset(v);
         }
         self
@@ -11275,7 +11071,6 @@ impl<'a> GetCollectionsProductsList<'a> {
                 &[Limit::Minimum(1f64), Limit::Maximum(30f64)],
             )
         {
-            let v = v;
             self.op = self.op.products_count(v);
         }
         self
@@ -11292,7 +11087,7 @@ impl<'a> GetCollectionsProductsList<'a> {
         self,
     ) -> impl Future<Output = Result<types::BusinessCollectionList>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -11311,7 +11106,7 @@ impl<'a> GetCollectionsProductsList<'a> {
         Output = Result<Answer<types::BusinessCollectionList>>,
     > + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetCollectionsProductsList<'a> {
@@ -11320,7 +11115,7 @@ impl<'a> ::std::future::IntoFuture for GetCollectionsProductsList<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 impl<'a> GetCollectionsProductsList<'a> {
@@ -11371,7 +11166,7 @@ impl<'a> GetCollection<'a> {
         self,
     ) -> impl Future<Output = Result<types::BusinessCollection>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -11386,7 +11181,7 @@ impl<'a> GetCollection<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::BusinessCollection>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetCollection<'a> {
@@ -11395,7 +11190,7 @@ impl<'a> ::std::future::IntoFuture for GetCollection<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Delete collection (`DELETE /business/collections/{CollectionID}`): made by [`Whapi::delete_collection`], sent by `.await`.
@@ -11417,7 +11212,7 @@ impl<'a> DeleteCollection<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -11432,7 +11227,7 @@ impl<'a> DeleteCollection<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DeleteCollection<'a> {
@@ -11441,7 +11236,7 @@ impl<'a> ::std::future::IntoFuture for DeleteCollection<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Edit collection (`PATCH /business/collections/{CollectionID}`): made by [`Whapi::edit_collection`], sent by `.await`.
@@ -11457,7 +11252,6 @@ impl<'a> EditCollection<'a> {
     pub fn name(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("name", value, &[]);
-            let v = v;
             self.body = self.body.name(Some(v));
         }
         self
@@ -11500,7 +11294,7 @@ impl<'a> EditCollection<'a> {
         self,
     ) -> impl Future<Output = Result<types::BusinessCollectionEditResult>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -11519,7 +11313,7 @@ impl<'a> EditCollection<'a> {
         Output = Result<Answer<types::BusinessCollectionEditResult>>,
     > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for EditCollection<'a> {
@@ -11528,7 +11322,7 @@ impl<'a> ::std::future::IntoFuture for EditCollection<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Get collection (`GET /business/collections/{CollectionID}/products`): made by [`Whapi::get_collection_product_list`], sent by `.await`.
@@ -11549,7 +11343,6 @@ impl<'a> GetCollectionProductList<'a> {
                 &[Limit::Minimum(1f64), Limit::Maximum(30f64)],
             )
         {
-            let v = v;
             self.op = self.op.products_count(v);
         }
         self
@@ -11564,7 +11357,7 @@ impl<'a> GetCollectionProductList<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::ProductsList>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -11579,7 +11372,7 @@ impl<'a> GetCollectionProductList<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ProductsList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetCollectionProductList<'a> {
@@ -11588,7 +11381,7 @@ impl<'a> ::std::future::IntoFuture for GetCollectionProductList<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Get labels (`GET /labels`): made by [`Whapi::get_labels`], sent by `.await`.
@@ -11608,7 +11401,7 @@ impl<'a> GetLabels<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Labels>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -11623,7 +11416,7 @@ impl<'a> GetLabels<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::Labels>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetLabels<'a> {
@@ -11632,7 +11425,7 @@ impl<'a> ::std::future::IntoFuture for GetLabels<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Create label (`POST /labels`): made by [`Whapi::create_label`], sent by `.await`.
@@ -11655,7 +11448,7 @@ impl<'a> CreateLabel<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -11670,7 +11463,7 @@ impl<'a> CreateLabel<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateLabel<'a> {
@@ -11679,7 +11472,7 @@ impl<'a> ::std::future::IntoFuture for CreateLabel<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Get objects associated with label (`GET /labels/{LabelID}`): made by [`Whapi::get_label_associations`], sent by `.await`.
@@ -11701,7 +11494,7 @@ impl<'a> GetLabelAssociations<'a> {
         self,
     ) -> impl Future<Output = Result<types::LabelAssociations>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -11716,7 +11509,7 @@ impl<'a> GetLabelAssociations<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::LabelAssociations>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetLabelAssociations<'a> {
@@ -11725,7 +11518,7 @@ impl<'a> ::std::future::IntoFuture for GetLabelAssociations<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Add label association (`POST /labels/{LabelID}/{AssociationID}`): made by [`Whapi::add_label_association`], sent by `.await`.
@@ -11747,7 +11540,7 @@ impl<'a> AddLabelAssociation<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -11762,7 +11555,7 @@ impl<'a> AddLabelAssociation<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for AddLabelAssociation<'a> {
@@ -11771,7 +11564,7 @@ impl<'a> ::std::future::IntoFuture for AddLabelAssociation<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Delete label association (`DELETE /labels/{LabelID}/{AssociationID}`): made by [`Whapi::delete_label_association`], sent by `.await`.
@@ -11793,7 +11586,7 @@ impl<'a> DeleteLabelAssociation<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -11808,7 +11601,7 @@ impl<'a> DeleteLabelAssociation<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DeleteLabelAssociation<'a> {
@@ -11817,7 +11610,7 @@ impl<'a> ::std::future::IntoFuture for DeleteLabelAssociation<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Get limits (`GET /limits`): made by [`Whapi::get_limits`], sent by `.await`.
@@ -11853,7 +11646,7 @@ impl<'a> GetLimits<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<Option<types::Limits>>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run_optional(op.send(), meta)
+        call.run_optional(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetLimits<'a> {
@@ -11878,7 +11671,6 @@ impl<'a> GetCommunities<'a> {
             .call
             .count("count", value, &[Limit::Minimum(1f64), Limit::Maximum(500f64)])
         {
-            let v = v;
             self.op = self.op.count(v);
         }
         self
@@ -11892,7 +11684,6 @@ impl<'a> GetCommunities<'a> {
                 self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
                 value
             };
-            let v = v;
             self.op = self.op.offset(v);
         }
         self
@@ -11907,7 +11698,7 @@ impl<'a> GetCommunities<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::GroupsList>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -11922,7 +11713,7 @@ impl<'a> GetCommunities<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::GroupsList>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetCommunities<'a> {
@@ -11931,7 +11722,7 @@ impl<'a> ::std::future::IntoFuture for GetCommunities<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 impl<'a> GetCommunities<'a> {
@@ -11981,7 +11772,7 @@ impl<'a> CreateCommunity<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Group>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -11996,7 +11787,7 @@ impl<'a> CreateCommunity<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::Group>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateCommunity<'a> {
@@ -12005,7 +11796,7 @@ impl<'a> ::std::future::IntoFuture for CreateCommunity<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Get community (`GET /communities/{CommunityID}`): made by [`Whapi::get_community`], sent by `.await`.
@@ -12025,7 +11816,7 @@ impl<'a> GetCommunity<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Group>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -12040,7 +11831,7 @@ impl<'a> GetCommunity<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::Group>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetCommunity<'a> {
@@ -12049,7 +11840,7 @@ impl<'a> ::std::future::IntoFuture for GetCommunity<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Create group in community (`POST /communities/{CommunityID}`): made by [`Whapi::create_group_in_community`], sent by `.await`.
@@ -12065,7 +11856,6 @@ impl<'a> CreateGroupInCommunity<'a> {
     pub fn is_hidden(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.is_hidden(Some(v));
         }
         self
@@ -12080,7 +11870,7 @@ impl<'a> CreateGroupInCommunity<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Group>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -12095,7 +11885,7 @@ impl<'a> CreateGroupInCommunity<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::Group>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateGroupInCommunity<'a> {
@@ -12104,7 +11894,7 @@ impl<'a> ::std::future::IntoFuture for CreateGroupInCommunity<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Deactivate community (`DELETE /communities/{CommunityID}`): made by [`Whapi::deactivate_community`], sent by `.await`.
@@ -12126,7 +11916,7 @@ impl<'a> DeactivateCommunity<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -12141,7 +11931,7 @@ impl<'a> DeactivateCommunity<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DeactivateCommunity<'a> {
@@ -12150,7 +11940,7 @@ impl<'a> ::std::future::IntoFuture for DeactivateCommunity<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Revoke community invite code (`DELETE /communities/{CommunityID}/link`): made by [`Whapi::revoke_community_invite`], sent by `.await`.
@@ -12172,7 +11962,7 @@ impl<'a> RevokeCommunityInvite<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -12187,7 +11977,7 @@ impl<'a> RevokeCommunityInvite<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for RevokeCommunityInvite<'a> {
@@ -12196,7 +11986,7 @@ impl<'a> ::std::future::IntoFuture for RevokeCommunityInvite<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Link group to community (`PUT /communities/{CommunityID}/{GroupID}`): made by [`Whapi::link_group_to_community`], sent by `.await`.
@@ -12218,7 +12008,7 @@ impl<'a> LinkGroupToCommunity<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -12233,7 +12023,7 @@ impl<'a> LinkGroupToCommunity<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for LinkGroupToCommunity<'a> {
@@ -12242,7 +12032,7 @@ impl<'a> ::std::future::IntoFuture for LinkGroupToCommunity<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Unlink group from community (`DELETE /communities/{CommunityID}/{GroupID}`): made by [`Whapi::unlink_group_from_community`], sent by `.await`.
@@ -12264,7 +12054,7 @@ impl<'a> UnlinkGroupFromCommunity<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -12279,7 +12069,7 @@ impl<'a> UnlinkGroupFromCommunity<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for UnlinkGroupFromCommunity<'a> {
@@ -12288,7 +12078,7 @@ impl<'a> ::std::future::IntoFuture for UnlinkGroupFromCommunity<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Join in community group (`POST /communities/{CommunityID}/{GroupID}/join`): made by [`Whapi::join_in_community_group`], sent by `.await`.
@@ -12310,7 +12100,7 @@ impl<'a> JoinInCommunityGroup<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -12325,7 +12115,7 @@ impl<'a> JoinInCommunityGroup<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for JoinInCommunityGroup<'a> {
@@ -12334,7 +12124,7 @@ impl<'a> ::std::future::IntoFuture for JoinInCommunityGroup<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Change community settings (`PATCH /communities/{CommunityID}/settings`): made by [`Whapi::change_community_settings`], sent by `.await`.
@@ -12357,7 +12147,7 @@ impl<'a> ChangeCommunitySettings<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -12372,7 +12162,7 @@ impl<'a> ChangeCommunitySettings<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for ChangeCommunitySettings<'a> {
@@ -12381,7 +12171,7 @@ impl<'a> ::std::future::IntoFuture for ChangeCommunitySettings<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Add participants to community (`POST /communities/{CommunityID}/participants`): made by [`Whapi::add_community_participant`], sent by `.await`.
@@ -12404,7 +12194,7 @@ impl<'a> AddCommunityParticipant<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseListParticipants>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -12423,7 +12213,7 @@ impl<'a> AddCommunityParticipant<'a> {
         Output = Result<Answer<types::ResponseListParticipants>>,
     > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for AddCommunityParticipant<'a> {
@@ -12432,7 +12222,7 @@ impl<'a> ::std::future::IntoFuture for AddCommunityParticipant<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Remove participants from community (`DELETE /communities/{CommunityID}/participants`): made by [`Whapi::remove_community_participant`], sent by `.await`.
@@ -12455,7 +12245,7 @@ impl<'a> RemoveCommunityParticipant<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseListParticipants>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -12474,7 +12264,7 @@ impl<'a> RemoveCommunityParticipant<'a> {
         Output = Result<Answer<types::ResponseListParticipants>>,
     > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for RemoveCommunityParticipant<'a> {
@@ -12483,7 +12273,7 @@ impl<'a> ::std::future::IntoFuture for RemoveCommunityParticipant<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Demote participants to admin in community (`DELETE /communities/{CommunityID}/admins`): made by [`Whapi::demote_community_participant`], sent by `.await`.
@@ -12506,7 +12296,7 @@ impl<'a> DemoteCommunityParticipant<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseListParticipants>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -12525,7 +12315,7 @@ impl<'a> DemoteCommunityParticipant<'a> {
         Output = Result<Answer<types::ResponseListParticipants>>,
     > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for DemoteCommunityParticipant<'a> {
@@ -12534,7 +12324,7 @@ impl<'a> ::std::future::IntoFuture for DemoteCommunityParticipant<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Promote participants to admin in community (`PATCH /communities/{CommunityID}/admins`): made by [`Whapi::promote_community_participant`], sent by `.await`.
@@ -12557,7 +12347,7 @@ impl<'a> PromoteCommunityParticipant<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseListParticipants>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -12576,7 +12366,7 @@ impl<'a> PromoteCommunityParticipant<'a> {
         Output = Result<Answer<types::ResponseListParticipants>>,
     > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for PromoteCommunityParticipant<'a> {
@@ -12585,7 +12375,7 @@ impl<'a> ::std::future::IntoFuture for PromoteCommunityParticipant<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Get community subgroups (`GET /communities/{CommunityID}/subgroups`): made by [`Whapi::get_community_sub_groups`], sent by `.await`.
@@ -12607,7 +12397,7 @@ impl<'a> GetCommunitySubGroups<'a> {
         self,
     ) -> impl Future<Output = Result<types::CommunitySubGroups>> + Send + 'a {
         let Self { call, op } = self;
-        call.send(op.send())
+        call.send(move |hooks| op.hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -12622,7 +12412,7 @@ impl<'a> GetCommunitySubGroups<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::CommunitySubGroups>>> + Send + 'a {
         let Self { call, op } = self;
-        call.run(op.send(), meta)
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for GetCommunitySubGroups<'a> {
@@ -12631,7 +12421,7 @@ impl<'a> ::std::future::IntoFuture for GetCommunitySubGroups<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op } = self;
-        call.boxed_send(move || op.send())
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
 /// Create event (`POST /communities/event`): made by [`Whapi::create_event`], sent by `.await`.
@@ -12647,7 +12437,6 @@ impl<'a> CreateEvent<'a> {
     pub fn description(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("description", value, &[]);
-            let v = v;
             self.body = self.body.description(Some(v));
         }
         self
@@ -12657,7 +12446,6 @@ impl<'a> CreateEvent<'a> {
     pub fn end_time(mut self, value: ::std::time::SystemTime) -> Self {
         if let Some(v) = self.call.unix_time::<f64>("end_time", value, TimeUnit::Seconds)
         {
-            let v = v;
             self.body = self.body.end_time(Some(v));
         }
         self
@@ -12666,7 +12454,6 @@ impl<'a> CreateEvent<'a> {
     #[inline]
     pub fn degrees_latitude(mut self, value: impl IntoNumber) -> Self {
         if let Some(v) = self.call.number("degrees_latitude", value, &[]) {
-            let v = v;
             self.body = self.body.degrees_latitude(Some(v));
         }
         self
@@ -12675,7 +12462,6 @@ impl<'a> CreateEvent<'a> {
     #[inline]
     pub fn degrees_longitude(mut self, value: impl IntoNumber) -> Self {
         if let Some(v) = self.call.number("degrees_longitude", value, &[]) {
-            let v = v;
             self.body = self.body.degrees_longitude(Some(v));
         }
         self
@@ -12685,7 +12471,6 @@ impl<'a> CreateEvent<'a> {
     pub fn location_name(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("location_name", value, &[]);
-            let v = v;
             self.body = self.body.location_name(Some(v));
         }
         self
@@ -12695,7 +12480,6 @@ impl<'a> CreateEvent<'a> {
     pub fn location_address(mut self, value: impl Into<String>) -> Self {
         {
             let v = self.call.text("location_address", value, &[]);
-            let v = v;
             self.body = self.body.location_address(Some(v));
         }
         self
@@ -12705,7 +12489,6 @@ impl<'a> CreateEvent<'a> {
     pub fn view_once(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.view_once(Some(v));
         }
         self
@@ -12722,7 +12505,7 @@ impl<'a> CreateEvent<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -12737,7 +12520,7 @@ impl<'a> CreateEvent<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateEvent<'a> {
@@ -12746,7 +12529,7 @@ impl<'a> ::std::future::IntoFuture for CreateEvent<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Create group in community (`POST /communities/{CommunityID}/createGroup`): made by [`Whapi::create_group_in_community_deprecated`], sent by `.await`.
@@ -12762,7 +12545,6 @@ impl<'a> CreateGroupInCommunityDeprecated<'a> {
     pub fn is_hidden(mut self, value: bool) -> Self {
         {
             let v = value;
-            let v = v;
             self.body = self.body.is_hidden(Some(v));
         }
         self
@@ -12777,7 +12559,7 @@ impl<'a> CreateGroupInCommunityDeprecated<'a> {
     #[inline]
     pub fn send(self) -> impl Future<Output = Result<types::Group>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -12792,7 +12574,7 @@ impl<'a> CreateGroupInCommunityDeprecated<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::Group>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateGroupInCommunityDeprecated<'a> {
@@ -12801,7 +12583,7 @@ impl<'a> ::std::future::IntoFuture for CreateGroupInCommunityDeprecated<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Create call event (`POST /calls`): made by [`Whapi::create_call_event`], sent by `.await`.
@@ -12824,7 +12606,7 @@ impl<'a> CreateCallEvent<'a> {
         self,
     ) -> impl Future<Output = Result<types::CreateCallEventResponse>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -12843,7 +12625,7 @@ impl<'a> CreateCallEvent<'a> {
         Output = Result<Answer<types::CreateCallEventResponse>>,
     > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateCallEvent<'a> {
@@ -12852,7 +12634,7 @@ impl<'a> ::std::future::IntoFuture for CreateCallEvent<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Reject call (`DELETE /calls/{CallID}`): made by [`Whapi::reject_call`], sent by `.await`.
@@ -12875,7 +12657,7 @@ impl<'a> RejectCall<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -12890,7 +12672,7 @@ impl<'a> RejectCall<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for RejectCall<'a> {
@@ -12899,7 +12681,7 @@ impl<'a> ::std::future::IntoFuture for RejectCall<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Reject call (`POST /calls/{CallID}/reject`): made by [`Whapi::reject_call_deprecated`], sent by `.await`.
@@ -12922,7 +12704,7 @@ impl<'a> RejectCallDeprecated<'a> {
         self,
     ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -12937,7 +12719,7 @@ impl<'a> RejectCallDeprecated<'a> {
         meta: bool,
     ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for RejectCallDeprecated<'a> {
@@ -12946,7 +12728,7 @@ impl<'a> ::std::future::IntoFuture for RejectCallDeprecated<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// Create group video call link (`POST /calls/group_link`): made by [`Whapi::create_group_call_link`], sent by `.await`.
@@ -12969,7 +12751,7 @@ impl<'a> CreateGroupCallLink<'a> {
         self,
     ) -> impl Future<Output = Result<types::CreateGroupCallLinkResponse>> + Send + 'a {
         let Self { call, op, body } = self;
-        call.send(op.body(body).send())
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
     }
     /// [`Self::send`], with the answer's status, headers, attempts and latency.
     #[inline]
@@ -12988,7 +12770,7 @@ impl<'a> CreateGroupCallLink<'a> {
         Output = Result<Answer<types::CreateGroupCallLinkResponse>>,
     > + Send + 'a {
         let Self { call, op, body } = self;
-        call.run(op.body(body).send(), meta)
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
     }
 }
 impl<'a> ::std::future::IntoFuture for CreateGroupCallLink<'a> {
@@ -12997,7 +12779,7 @@ impl<'a> ::std::future::IntoFuture for CreateGroupCallLink<'a> {
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let Self { call, op, body } = self;
-        call.boxed_send(move || op.body(body).send())
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
 /// # Channel
@@ -13095,17 +12877,14 @@ impl Whapi {
         };
         {
             let v = ::std::convert::Into::<types::WebhookEventTypeType>::into(type_);
-            let v = v;
             this.body = this.body.type_(v);
         }
         {
             let v = this.call.text("url", url, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.url(v);
         }
         {
             let v = ::std::convert::Into::<types::WebhookParametersMode>::into(mode);
-            let v = v;
             this.body = this.body.mode(v);
         }
         this
@@ -13250,7 +13029,6 @@ impl Whapi {
         };
         {
             let v = this.call.text("status", status, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.status(v);
         }
         this
@@ -13323,7 +13101,6 @@ impl Whapi {
         }
         {
             let v = this.call.text("body", body, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.body(v);
         }
         this
@@ -13353,7 +13130,6 @@ impl Whapi {
             this.body = this.body.to(v);
         }
         if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
             this.body = this.body.media(v);
         }
         this
@@ -13383,7 +13159,6 @@ impl Whapi {
             this.body = this.body.to(v);
         }
         if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
             this.body = this.body.media(v);
         }
         this
@@ -13413,7 +13188,6 @@ impl Whapi {
             this.body = this.body.to(v);
         }
         if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
             this.body = this.body.media(v);
         }
         this
@@ -13443,7 +13217,6 @@ impl Whapi {
             this.body = this.body.to(v);
         }
         if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
             this.body = this.body.media(v);
         }
         this
@@ -13473,7 +13246,6 @@ impl Whapi {
             this.body = this.body.to(v);
         }
         if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
             this.body = this.body.media(v);
         }
         this
@@ -13503,7 +13275,6 @@ impl Whapi {
             this.body = this.body.to(v);
         }
         if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
             this.body = this.body.media(v);
         }
         this
@@ -13533,7 +13304,6 @@ impl Whapi {
             this.body = this.body.to(v);
         }
         if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
             this.body = this.body.media(v);
         }
         this
@@ -13566,12 +13336,10 @@ impl Whapi {
         }
         {
             let v = this.call.text("body", body, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.body(v);
         }
         {
             let v = this.call.text("title", title, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.title(v);
         }
         this
@@ -13603,11 +13371,9 @@ impl Whapi {
             this.body = this.body.to(v);
         }
         if let Some(v) = this.call.number("latitude", latitude, &[]) {
-            let v = v;
             this.body = this.body.latitude(v);
         }
         if let Some(v) = this.call.number("longitude", longitude, &[]) {
-            let v = v;
             this.body = this.body.longitude(v);
         }
         this
@@ -13637,11 +13403,9 @@ impl Whapi {
             this.body = this.body.to(v);
         }
         if let Some(v) = this.call.number("latitude", latitude, &[]) {
-            let v = v;
             this.body = this.body.latitude(v);
         }
         if let Some(v) = this.call.number("longitude", longitude, &[]) {
-            let v = v;
             this.body = this.body.longitude(v);
         }
         this
@@ -13674,12 +13438,10 @@ impl Whapi {
         }
         {
             let v = this.call.text("name", name, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.name(v);
         }
         {
             let v = this.call.text("vcard", vcard, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.vcard(v);
         }
         this
@@ -13710,7 +13472,6 @@ impl Whapi {
         }
         {
             let v = ::std::convert::Into::<::std::vec::Vec<types::VCard>>::into(list);
-            let v = v;
             this.body = this.body.list(v);
         }
         this
@@ -13743,7 +13504,6 @@ impl Whapi {
         }
         {
             let v = this.call.text("title", title, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.title(v);
         }
         {
@@ -13754,7 +13514,6 @@ impl Whapi {
                     options,
                     &[Limit::MinItems(2u64), Limit::MaxItems(12u64)],
                 );
-            let v = v;
             this.body = this.body.options(v);
         }
         this
@@ -13785,7 +13544,6 @@ impl Whapi {
         }
         {
             let v = ::std::convert::Into::<types::InteractiveAction>::into(action);
-            let v = v;
             this.body = this.body.action(v);
         }
         this
@@ -13818,7 +13576,6 @@ impl Whapi {
             let v = ::std::convert::Into::<
                 ::std::vec::Vec<types::CarouselCard>,
             >::into(cards);
-            let v = v;
             this.body = this.body.cards(v);
         }
         this
@@ -13848,7 +13605,6 @@ impl Whapi {
             this.body = this.body.to(v);
         }
         if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
             this.body = this.body.media(v);
         }
         this
@@ -13887,7 +13643,6 @@ impl Whapi {
             body: types::SenderStoriesAudio::builder(),
         };
         if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
             this.body = this.body.media(v);
         }
         this
@@ -13911,7 +13666,6 @@ impl Whapi {
             body: types::SenderStoriesMedia::builder(),
         };
         if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
             this.body = this.body.media(v);
         }
         this
@@ -13936,7 +13690,6 @@ impl Whapi {
         };
         {
             let v = this.call.text("caption", caption, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.caption(v);
         }
         this
@@ -13976,7 +13729,6 @@ impl Whapi {
             let v = ::std::convert::Into::<
                 types::MediaMessageType,
             >::into(media_message_type);
-            let v = v;
             this.op = this.op.media_message_type(v.clone());
             this.twin = this.twin.media_message_type(v);
         }
@@ -14342,7 +14094,6 @@ impl Whapi {
         }
         {
             let v = this.call.text("name", name, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.name(v);
         }
         this
@@ -14367,7 +14118,6 @@ impl Whapi {
         };
         {
             let v = this.call.texts("contacts", contacts, &[]);
-            let v = v;
             this.body = this.body.contacts(v);
         }
         this
@@ -14495,7 +14245,6 @@ impl Whapi {
         }
         {
             let v = this.call.text("name", name, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.name(v);
         }
         this
@@ -14597,7 +14346,6 @@ impl Whapi {
             let v = ::std::convert::Into::<
                 types::SendMePresenceRequestPresence,
             >::into(presence);
-            let v = v;
             this.body = this.body.presence(v);
         }
         this
@@ -14646,7 +14394,6 @@ impl Whapi {
             let v = ::std::convert::Into::<
                 types::SendPresenceRequestPresence,
             >::into(presence);
-            let v = v;
             this.body = this.body.presence(v);
         }
         this
@@ -14711,7 +14458,6 @@ impl Whapi {
             let v = this
                 .call
                 .text("invite_code", invite_code, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.invite_code(v);
         }
         this
@@ -14738,7 +14484,6 @@ impl Whapi {
         };
         {
             let v = this.call.text("subject", subject, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.subject(v);
         }
         {
@@ -14846,12 +14591,10 @@ impl Whapi {
             let v = ::std::convert::Into::<
                 types::UpdateGroupSettingRequestSetting,
             >::into(setting);
-            let v = v;
             this.body = this.body.setting(v);
         }
         {
             let v = ::std::convert::Into::<types::Policy>::into(policy);
-            let v = v;
             this.body = this.body.policy(v);
         }
         this
@@ -15154,7 +14897,6 @@ impl Whapi {
         };
         {
             let v = this.call.token("invite_code", invite_code);
-            this.call.path_arg("InviteCode", &v);
             let v = <types::InviteCode>::from(v);
             this.op = this.op.invite_code(v);
         }
@@ -15296,7 +15038,6 @@ impl Whapi {
         };
         {
             let v = this.call.text("caption", caption, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.caption(v);
         }
         this
@@ -15317,7 +15058,6 @@ impl Whapi {
             body: types::SenderStoriesMedia::builder(),
         };
         if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
             this.body = this.body.media(v);
         }
         this
@@ -15338,7 +15078,6 @@ impl Whapi {
             body: types::SenderStoriesAudio::builder(),
         };
         if let Some(v) = this.call.media("media", media, true) {
-            let v = v;
             this.body = this.body.media(v);
         }
         this
@@ -15442,7 +15181,6 @@ impl Whapi {
         };
         {
             let v = this.call.text("name", name, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.name(v);
         }
         this
@@ -15881,7 +15619,6 @@ impl Whapi {
         };
         {
             let v = this.call.token("newsletter_invite_code", newsletter_invite_code);
-            this.call.path_arg("NewsletterInviteCode", &v);
             let v = <types::NewsletterInviteCode>::from(v);
             this.op = this.op.newsletter_invite_code(v);
         }
@@ -16043,7 +15780,6 @@ impl Whapi {
         };
         {
             let v = ::std::convert::Into::<types::Currency>::into(currency);
-            let v = v;
             this.body = this.body.currency(v);
         }
         {
@@ -16054,23 +15790,19 @@ impl Whapi {
                     images,
                     &[Limit::MinItems(1u64), Limit::MaxItems(10u64)],
                 );
-            let v = v;
             this.body = this.body.images(v);
         }
         {
             let v = this.call.text("name", name, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.name(v);
         }
         {
             let v = this
                 .call
                 .text("description", description, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.description(v);
         }
         if let Some(v) = this.call.number("price", price, &[Limit::Minimum(0f64)]) {
-            let v = v;
             this.body = this.body.price(v);
         }
         this
@@ -16204,7 +15936,6 @@ impl Whapi {
                     images,
                     &[Limit::MinItems(1u64), Limit::MaxItems(10u64)],
                 );
-            let v = v;
             this.body = this.body.images(v);
         }
         this
@@ -16249,7 +15980,6 @@ impl Whapi {
             body: types::SenderCatalogById::builder(),
         };
         if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
-            this.call.path_arg("ContactID", &v);
             let v = <ids::ContactId>::from_server(v);
             this.op = this.op.contact_id(v);
         }
@@ -16295,7 +16025,6 @@ impl Whapi {
         };
         {
             let v = this.call.text("name", name, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.name(v);
         }
         {
@@ -16461,12 +16190,10 @@ impl Whapi {
         }
         {
             let v = this.call.text("name", name, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.name(v);
         }
         {
             let v = ::std::convert::Into::<types::CreateLabelColor>::into(color);
-            let v = v;
             this.body = this.body.color(v);
         }
         this
@@ -16656,14 +16383,12 @@ impl Whapi {
         };
         {
             let v = this.call.text("subject", subject, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.subject(v);
         }
         {
             let v = this
                 .call
                 .text("description", description, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.description(v);
         }
         this
@@ -16719,7 +16444,6 @@ impl Whapi {
         }
         {
             let v = this.call.text("subject", subject, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.subject(v);
         }
         {
@@ -16894,12 +16618,10 @@ impl Whapi {
             let v = ::std::convert::Into::<
                 types::ChangeCommunitySettingsRequestSetting,
             >::into(setting);
-            let v = v;
             this.body = this.body.setting(v);
         }
         {
             let v = ::std::convert::Into::<types::Policy>::into(policy);
-            let v = v;
             this.body = this.body.policy(v);
         }
         this
@@ -17095,14 +16817,12 @@ impl Whapi {
         }
         {
             let v = this.call.text("title", title, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.title(v);
         }
         if let Some(v) = this
             .call
             .unix_time::<f64>("start_time", start_time, TimeUnit::Seconds)
         {
-            let v = v;
             this.body = this.body.start_time(v);
         }
         this
@@ -17138,7 +16858,6 @@ impl Whapi {
         }
         {
             let v = this.call.text("subject", subject, &[Limit::MinLength(1u64)]);
-            let v = v;
             this.body = this.body.subject(v);
         }
         {
@@ -17179,7 +16898,6 @@ impl Whapi {
                 ::std::string::String,
             >("start_time", start_time, TimeUnit::Seconds)
         {
-            let v = v;
             this.body = this.body.start_time(v);
         }
         this
@@ -17271,7 +16989,6 @@ impl Whapi {
                 ::std::string::String,
             >("start_time", start_time, TimeUnit::Seconds)
         {
-            let v = v;
             this.body = this.body.start_time(v);
         }
         this

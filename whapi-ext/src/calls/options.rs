@@ -1,7 +1,7 @@
 //! What one call may change of the client's settings, and what it may
 //! report besides its value.
 
-use std::cell::Cell;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -93,43 +93,40 @@ impl<T> Answer<T> {
     }
 }
 
-/// What the transport reads and reports for the call it sends: the task of
-/// the call holds it while the call's future runs.
-pub(crate) struct Context {
+/// What one call changes of its request and learns of its sending. It
+/// travels in the call's own transport (`transport::CallTransport`), which
+/// the call's request is sent through instead of the client's.
+pub(crate) struct CallSettings {
     pub(crate) options: CallOptions,
     /// A raw upload's media type and length, which replace the client's
     /// `application/octet-stream`.
     pub(crate) content: Option<(HeaderValue, Option<u64>)>,
-    pub(crate) attempts: Cell<u32>,
-    pub(crate) latency: Cell<Duration>,
+    attempts: AtomicU32,
+    latency_micros: AtomicU64,
 }
 
-tokio::task_local! {
-    /// The context of the call being sent on this task, if it has one.
-    pub(crate) static CONTEXT: Context;
-}
+impl CallSettings {
+    pub(crate) fn new(options: CallOptions, content: Option<(HeaderValue, Option<u64>)>) -> Self {
+        Self {
+            options,
+            content,
+            attempts: AtomicU32::new(1),
+            latency_micros: AtomicU64::new(0),
+        }
+    }
 
-/// What the call being sent on this task changes of its request, if any.
-pub(crate) struct Overrides {
-    pub(crate) options: CallOptions,
-    pub(crate) content: Option<(HeaderValue, Option<u64>)>,
-}
+    /// Records the attempts made and the time since the first began.
+    pub(crate) fn report(&self, attempts: u32, started: Instant) {
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.attempts.store(attempts, Ordering::Relaxed);
+        self.latency_micros.store(micros, Ordering::Relaxed);
+    }
 
-/// The overrides of the call being sent on this task, if any.
-pub(crate) fn current_overrides() -> Option<Overrides> {
-    CONTEXT
-        .try_with(|c| Overrides {
-            options: c.options.clone(),
-            content: c.content.clone(),
-        })
-        .ok()
-}
-
-/// Reports the attempts and latency of the call being sent on this task,
-/// if it has a context to take them (the latency is only measured then).
-pub(crate) fn report(attempts: u32, started: Instant) {
-    let _ = CONTEXT.try_with(|c| {
-        c.attempts.set(attempts);
-        c.latency.set(started.elapsed());
-    });
+    /// The attempts and latency recorded last.
+    pub(crate) fn reported(&self) -> (u32, Duration) {
+        (
+            self.attempts.load(Ordering::Relaxed),
+            Duration::from_micros(self.latency_micros.load(Ordering::Relaxed)),
+        )
+    }
 }

@@ -15,7 +15,6 @@
 //! ```
 
 mod download;
-pub(crate) mod upload;
 
 pub use download::Download;
 

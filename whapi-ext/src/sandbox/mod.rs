@@ -58,7 +58,7 @@
 //! let sandbox = Sandbox::start().await?;
 //! let wa = sandbox.client();
 //! let sent = wa.send_message_text("+1 555 010 0000", "hi").await?;
-//! assert_eq!(sandbox.sent_to("15550100000")[0].id, sent.id());
+//! assert_eq!(sent.id(), sandbox.sent_to("15550100000")[0].id.as_str());
 //! # Ok(())
 //! # }
 //! ```

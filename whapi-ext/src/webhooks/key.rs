@@ -125,7 +125,10 @@ impl WebhookEvent {
     /// The ids that make this event one occurrence, where it has them.
     fn occurrence_ids(&self) -> Option<Vec<String>> {
         let ids: Option<Vec<String>> = match &self.payload {
-            Payload::Messages(messages) => messages.iter().map(|m| m.id.clone()).collect(),
+            Payload::Messages(messages) => messages
+                .iter()
+                .map(|m| m.id.clone().map(String::from))
+                .collect(),
             Payload::Statuses(statuses) => statuses
                 .iter()
                 .map(|s| {
@@ -171,7 +174,8 @@ impl WebhookEvent {
                     .or_else(|| id(&u.before_update))
             }),
             Payload::ContactUpdates(updates) => ids(updates, |u| {
-                let id = |contact: &Option<Contact>| contact.as_ref()?.id.clone();
+                let id =
+                    |contact: &Option<Contact>| text(&contact.as_ref()?.id).map(str::to_string);
                 own_id(u.raw())
                     .or_else(|| id(&u.after_update))
                     .or_else(|| id(&u.before_update))
@@ -187,7 +191,7 @@ impl WebhookEvent {
             }
             Payload::Chats(chats) => ids(chats, |c| text(&c.id).map(str::to_string)),
             Payload::ChatsRemoved(ids) | Payload::LabelsRemoved(ids) => ids.clone(),
-            Payload::Contacts(contacts) => ids(contacts, |c| c.id.clone()),
+            Payload::Contacts(contacts) => ids(contacts, |c| text(&c.id).map(str::to_string)),
             Payload::Groups(groups) => ids(groups, |g| text(&g.id).map(str::to_string)),
             Payload::GroupParticipants(events) => ids(events, |e| {
                 let mut members: Vec<&str> = e.participants.iter().map(|m| m.as_str()).collect();
@@ -199,7 +203,7 @@ impl WebhookEvent {
             }
             Payload::Labels(labels) => ids(labels, |l| text(&l.id).map(str::to_string)),
             Payload::Calls(calls) => ids(calls, |c| c.id.clone()),
-            Payload::User(user) => user.id.clone().into_iter().collect(),
+            Payload::User(user) => user.id.iter().map(|id| id.to_string()).collect(),
             Payload::Messages(_)
             | Payload::Statuses(_)
             | Payload::Health(_)
@@ -222,7 +226,7 @@ impl WebhookEvent {
     pub(crate) fn chat(&self) -> Option<&str> {
         match &self.payload {
             Payload::Messages(messages) => {
-                Some(messages.first()?.chat_id()).filter(|chat| !chat.is_empty())
+                Some(messages.first()?.chat_id().as_str()).filter(|chat| !chat.is_empty())
             }
             Payload::Chats(chats) => text(&chats.first()?.id),
             _ => None,

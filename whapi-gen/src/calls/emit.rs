@@ -141,22 +141,16 @@ fn apply(plan: &Plan, input: &Input, value: &TokenStream, recv: &TokenStream) ->
     };
     let wrap_one = wrap_id(&input.raw.ty);
     let wrap_item = generic_arg(&input.raw.ty, "Vec", 0).map_or(quote!(from), wrap_id);
+    // The checked value in the raw builder's type, where that differs.
     let finish = match &input.class.kind {
         Kind::Id(IdKind::ContactOrChat) => {
-            quote!(<#raw>::#wrap_one(ids::contact_or_chat(v)))
+            quote!(let v = <#raw>::#wrap_one(ids::contact_or_chat(v));)
         }
-        Kind::Id(_) | Kind::Token => quote!(<#raw>::#wrap_one(v)),
+        Kind::Id(_) | Kind::Token => quote!(let v = <#raw>::#wrap_one(v);),
         Kind::Ids(_) | Kind::Tokens => {
-            quote!(v.into_iter().map(<#item>::#wrap_item).collect::<Vec<_>>())
+            quote!(let v = v.into_iter().map(<#item>::#wrap_item).collect::<Vec<_>>();)
         }
-        Kind::JoinedIds(_) => quote!(v.join(",")),
-        _ => quote!(v),
-    };
-    let record = match (&input.class.kind, input.place) {
-        (Kind::Id(_) | Kind::Token, Place::Path) if uploads => {
-            let json = &input.json;
-            quote!(#recv.call.path_arg(#json, &v);)
-        }
+        Kind::JoinedIds(_) => quote!(let v = v.join(",");),
         _ => quote!(),
     };
     let wrap_some = input.place == Place::Body && input.raw.optional && !input.defaulted_vec;
@@ -176,8 +170,7 @@ fn apply(plan: &Plan, input: &Input, value: &TokenStream, recv: &TokenStream) ->
         quote!(#recv.#target = #recv.#target.#setter(#v);)
     });
     let body = quote! {
-        #record
-        let v = #finish;
+        #finish
         #(#sets)*
     };
     if fallible {
@@ -341,8 +334,7 @@ pub(crate) fn emit(plan: &Plan) -> Emitted {
     };
     let media = plan.inputs.iter().find(|i| i.class.kind == Kind::Media);
     let upload = match (&body_type, media, plan.uploads) {
-        (Some(ty), Some(media), true) => {
-            let operation = &plan.method;
+        (Some(_), Some(media), true) => {
             let setter = ident(media.rust());
             // The media goes as a part of its own; the JSON body needs a
             // value to convert, which the form leaves out.
@@ -353,8 +345,8 @@ pub(crate) fn emit(plan: &Plan) -> Emitted {
             };
             quote! {
                 if call.uploads() {
-                    let body = types::#ty::try_from(body.#setter(#placeholder));
-                    return call.upload(#operation, body, meta).await;
+                    let body = body.#setter(#placeholder);
+                    return call.upload(move |media, hooks| op.body(body).hooks(hooks).send_multipart(media), meta).await;
                 }
             }
         }
@@ -372,8 +364,8 @@ pub(crate) fn emit(plan: &Plan) -> Emitted {
                 let Self { call, op, twin, body, media } = self;
                 async move {
                     match media.reference() {
-                        Some(reference) => call.#runner(twin.body(body.media(#reference)).send(), meta).await,
-                        None => call.raw_upload(media, &[#(#accept),*], move |bytes| op.body(bytes).send(), meta).await,
+                        Some(reference) => call.#runner(move |hooks| twin.body(body.media(#reference)).hooks(hooks).send(), meta).await,
+                        None => call.raw_upload(media, &[#(#accept),*], move |bytes, hooks| op.body(bytes).hooks(hooks).send(), meta).await,
                     }
                 }
             }
@@ -382,13 +374,13 @@ pub(crate) fn emit(plan: &Plan) -> Emitted {
             let Self { call, op, #body_bind } = self;
             async move {
                 #upload
-                call.#runner(op #body_call .send(), meta).await
+                call.#runner(move |hooks| op #body_call .hooks(hooks).send(), meta).await
             }
         },
         // No layer of its own: the call's future is the client's, wrapped.
         None => quote! {
             let Self { call, op, #body_bind } = self;
-            call.#runner(op #body_call .send(), meta)
+            call.#runner(move |hooks| op #body_call .hooks(hooks).send(), meta)
         },
     };
     // A plain JSON call sends its value straight; the others take their
@@ -400,7 +392,7 @@ pub(crate) fn emit(plan: &Plan) -> Emitted {
     let send_body = if plain_json {
         quote! {
             let Self { call, op, #body_bind } = self;
-            call.send(op #body_call .send())
+            call.send(move |hooks| op #body_call .hooks(hooks).send())
         }
     } else {
         quote!(self
@@ -412,7 +404,7 @@ pub(crate) fn emit(plan: &Plan) -> Emitted {
     let into_future_body = if plain_json {
         quote! {
             let Self { call, op, #body_bind } = self;
-            call.boxed_send(move || op #body_call .send())
+            call.boxed_send(move |hooks| op #body_call .hooks(hooks).send())
         }
     } else {
         quote!(Box::pin(self.send()))

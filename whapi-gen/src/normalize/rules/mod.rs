@@ -1,5 +1,6 @@
 //! The rule table. Each rule lives in its own module with its tests.
 
+mod answer_ids;
 mod boxed_types;
 mod defaults;
 mod error_responses;
@@ -45,6 +46,7 @@ pub static ALL: &[Rule] = &[
     spec_fixes::NONCONFORMING_EXAMPLES,
     spec_fixes::EXPLODED_OBJECT_QUERY,
     message_fields::RULE,
+    answer_ids::RULE,
     pattern_examples::RULE,
     query_integers::RULE,
     query_arrays::RULE,

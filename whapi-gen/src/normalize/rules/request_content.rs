@@ -18,8 +18,8 @@ pub const JSON_OVER_MULTIPART: Rule = Rule {
     name: "json_over_multipart",
     phase: Phase::Codegen,
     why: "progenitor takes one content type per request body; 29 bodies offer JSON and \
-`multipart/form-data` with the same schema. The client keeps JSON; `whapi-ext` builds the \
-multipart forms with `reqwest::multipart`. The normalized spec keeps both.",
+`multipart/form-data` with the same schema. The client keeps JSON, and marks the body so that \
+its builder also gets a `send_multipart` for a form with a file part. The normalized spec keeps both.",
     apply: json_over_multipart,
 };
 
@@ -138,6 +138,10 @@ fn json_over_multipart(spec: &mut Value) -> Result<Vec<String>, GenError> {
                 });
             }
             content.shift_remove(MULTIPART);
+            // For the builder's multipart send (`multipart_sends`).
+            if let Some(object) = spec.pointer_mut(&body).and_then(Value::as_object_mut) {
+                object.insert(crate::multipart_sends::MARK.into(), Value::Bool(true));
+            }
             places.push(body);
         }
     }
@@ -336,6 +340,11 @@ mod tests {
         assert_eq!(
             content.as_object().unwrap().keys().collect::<Vec<_>>(),
             ["application/json"]
+        );
+        assert_eq!(
+            spec.pointer("/paths/~1x/post/requestBody/x-whapi-multipart"),
+            Some(&json!(true)),
+            "the body is marked for the builder's multipart send"
         );
     }
 
