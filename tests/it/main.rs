@@ -13,6 +13,7 @@ mod sandbox;
 mod schemas;
 mod spec_file;
 mod throttle;
+mod tls;
 mod toolchain;
 mod webhook_receiver;
 mod webhooks;

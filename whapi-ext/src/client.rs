@@ -75,7 +75,7 @@ impl Whapi {
             None => {
                 let mut headers = reqwest::header::HeaderMap::new();
                 headers.insert(reqwest::header::AUTHORIZATION, authorization.clone());
-                let client = reqwest::Client::builder()
+                let client = tls(reqwest::Client::builder())?
                     .default_headers(headers)
                     .timeout(builder.request_timeout)
                     .connect_timeout(builder.connect_timeout)
@@ -186,4 +186,22 @@ impl Whapi {
             Err(e) => Err(Error::from_raw_untyped(e).await),
         }
     }
+}
+
+/// TLS through rustls with ring's cryptography, where the `rustls` feature
+/// is on; reqwest's own choice otherwise.
+fn tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder> {
+    #[cfg(feature = "rustls")]
+    {
+        use rustls_platform_verifier::BuilderVerifierExt;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .and_then(|config| config.with_platform_verifier())
+            .map_err(|e| Error::Config(format!("could not set up TLS: {e}")))?
+            .with_no_client_auth();
+        Ok(builder.tls_backend_preconfigured(config))
+    }
+    #[cfg(not(feature = "rustls"))]
+    Ok(builder)
 }
