@@ -171,6 +171,8 @@ pub static CALLS: &[(&str, &str, bool)] = &[
     ("getLabels", "get_labels", false),
     ("createLabel", "create_label", false),
     ("getLabelAssociations", "get_label_associations", false),
+    ("deleteLabel", "delete_label", false),
+    ("renameLabel", "rename_label", false),
     ("addLabelAssociation", "add_label_association", false),
     ("deleteLabelAssociation", "delete_label_association", false),
     ("getLimits", "get_limits", false),
@@ -192,9 +194,33 @@ pub static CALLS: &[(&str, &str, bool)] = &[
     ("createEvent", "create_event", false),
     ("createGroupInCommunityDeprecated", "create_group_in_community_deprecated", false),
     ("createCallEvent", "create_call_event", false),
+    ("getCall", "get_call", false),
     ("rejectCall", "reject_call", false),
     ("rejectCallDeprecated", "reject_call_deprecated", false),
     ("createGroupCallLink", "create_group_call_link", false),
+    ("sendEvent", "send_event", false),
+    ("getAccountRegistrationDate", "get_account_registration_date", false),
+    ("sendMessageQuiz", "send_message_quiz", false),
+    ("sendMessageQuestion", "send_message_question", false),
+    ("commentMessage", "comment_message", false),
+    ("getContactAbout", "get_contact_about", false),
+    ("getIdByLid", "get_id_by_lid", false),
+    (
+        "addNewsletterMessagePaidPartnership",
+        "add_newsletter_message_paid_partnership",
+        false,
+    ),
+    ("getReachoutTimelock", "get_reachout_timelock", false),
+    ("getNewChatLimit", "get_new_chat_limit", false),
+    ("loginUserPasskeyNid", "login_user_passkey_nid", false),
+    ("loginUserPasskeyChrome", "login_user_passkey_chrome", false),
+    ("loginUserPasskeyPaste", "login_user_passkey_paste", false),
+    ("getUsername", "get_username", false),
+    ("setUsername", "set_username", false),
+    ("markMessageAsPlayed", "mark_message_as_played", false),
+    ("getBotList", "get_bot_list", false),
+    ("sendBotMessage", "send_bot_message", false),
+    ("makeCall", "make_call", false),
 ];
 /// Sends the call of `operation_id` with samples of its required
 /// inputs, or of every input; its media is `media()`.
@@ -268,6 +294,18 @@ pub fn call_case<'a>(
                         .mobile_proxy("xxxx")
                         .offline_mode(true)
                         .full_history(true)
+                        .pdo_sync(true)
+                        .ignored_presences(["1234567891@s.whatsapp.net"])
+                        .auto_read_messages(true)
+                        .mock_pairing_code("xxxx")
+                        .data_mode(
+                            serde_json::from_str::<
+                                types::SettingsDataMode,
+                            >("\"original\"")
+                                .expect("a sample of the spec"),
+                        )
+                        .locale("xxxx")
+                        .outgoing_calls_enabled(true)
                         .await
                         .map(drop)
                 })
@@ -803,7 +841,13 @@ pub fn call_case<'a>(
                 Box::pin(async move {
                     wa.send_message_interactive(
                             "15550100000@s.whatsapp.net",
+                            serde_json::from_str::<
+                                types::MessagePropsInteractiveBody,
+                            >("{}")
+                                .expect("a sample of the spec"),
                             serde_json::from_str::<types::InteractiveAction>("{}")
+                                .expect("a sample of the spec"),
+                            serde_json::from_str::<types::InteractiveType>("\"list\"")
                                 .expect("a sample of the spec"),
                         )
                         .await
@@ -815,10 +859,16 @@ pub fn call_case<'a>(
                     wa.send_message_interactive(
                             "15550100000@s.whatsapp.net",
                             serde_json::from_str::<
+                                types::MessagePropsInteractiveBody,
+                            >("{\"text\":\"xxxx\"}")
+                                .expect("a sample of the spec"),
+                            serde_json::from_str::<
                                 types::InteractiveAction,
                             >(
                                     "{\"list\":{\"sections\":[{\"title\":\"xxxx\",\"rows\":[{\"title\":\"xxxx\",\"description\":\"xxxx\",\"id\":\"xxxx\"}]}],\"label\":\"xxxx\"},\"buttons\":[{\"type\":\"quick_reply\",\"title\":\"xxxx\",\"id\":\"xxxx\",\"copy_code\":\"xxxx\",\"phone_number\":\"xxxx\",\"url\":\"xxxx\",\"merchant_url\":\"xxxx\"}],\"product\":{\"catalog_id\":\"xxxx\",\"product_id\":\"xxxx\"}}",
                                 )
+                                .expect("a sample of the spec"),
+                            serde_json::from_str::<types::InteractiveType>("\"list\"")
                                 .expect("a sample of the spec"),
                         )
                         .quoted("PsobWy36679._7w-wKmB9tMeGQ")
@@ -829,20 +879,10 @@ pub fn call_case<'a>(
                             >("{\"text\":\"xxxx\"}")
                                 .expect("a sample of the spec"),
                         )
-                        .body(
-                            serde_json::from_str::<
-                                types::MessagePropsInteractiveBody,
-                            >("{\"text\":\"xxxx\"}")
-                                .expect("a sample of the spec"),
-                        )
                         .footer(
                             serde_json::from_str::<
                                 types::MessagePropsInteractiveFooter,
                             >("{\"text\":\"xxxx\"}")
-                                .expect("a sample of the spec"),
-                        )
-                        .type_(
-                            serde_json::from_str::<types::InteractiveType>("\"list\"")
                                 .expect("a sample of the spec"),
                         )
                         .media(media())
@@ -941,6 +981,7 @@ pub fn call_case<'a>(
                             serde_json::from_str::<types::FontType>("\"SYSTEM\"")
                                 .expect("a sample of the spec"),
                         )
+                        .allow_reshare(true)
                         .await
                         .map(drop)
                 })
@@ -962,6 +1003,7 @@ pub fn call_case<'a>(
                         .contacts(["15550100000"])
                         .exclude_contacts(["15550100000"])
                         .background_color("#FFAA00")
+                        .allow_reshare(true)
                         .await
                         .map(drop)
                 })
@@ -983,6 +1025,7 @@ pub fn call_case<'a>(
                         .height(1)
                         .contacts(["15550100000"])
                         .exclude_contacts(["15550100000"])
+                        .allow_reshare(true)
                         .await
                         .map(drop)
                 })
@@ -1003,6 +1046,7 @@ pub fn call_case<'a>(
                             serde_json::from_str::<types::FontType>("\"SYSTEM\"")
                                 .expect("a sample of the spec"),
                         )
+                        .allow_reshare(true)
                         .await
                         .map(drop)
                 })
@@ -1426,7 +1470,7 @@ pub fn call_case<'a>(
             }
             ("getGroup", true) => {
                 Box::pin(async move {
-                    wa.get_group("120363025343298765@g.us").await.map(drop)
+                    wa.get_group("120363025343298765@g.us").resync(true).await.map(drop)
                 })
             }
             ("updateGroupInfo", false) => {
@@ -1758,6 +1802,7 @@ pub fn call_case<'a>(
                             serde_json::from_str::<types::FontType>("\"SYSTEM\"")
                                 .expect("a sample of the spec"),
                         )
+                        .allow_reshare(true)
                         .await
                         .map(drop)
                 })
@@ -1776,6 +1821,7 @@ pub fn call_case<'a>(
                             serde_json::from_str::<types::FontType>("\"SYSTEM\"")
                                 .expect("a sample of the spec"),
                         )
+                        .allow_reshare(true)
                         .await
                         .map(drop)
                 })
@@ -1795,6 +1841,7 @@ pub fn call_case<'a>(
                         .height(1)
                         .contacts(["15550100000"])
                         .exclude_contacts(["15550100000"])
+                        .allow_reshare(true)
                         .await
                         .map(drop)
                 })
@@ -1814,6 +1861,7 @@ pub fn call_case<'a>(
                         .contacts(["15550100000"])
                         .exclude_contacts(["15550100000"])
                         .background_color("#FFAA00")
+                        .allow_reshare(true)
                         .await
                         .map(drop)
                 })
@@ -2553,6 +2601,18 @@ pub fn call_case<'a>(
             ("getLabelAssociations", true) => {
                 Box::pin(async move { wa.get_label_associations("1").await.map(drop) })
             }
+            ("deleteLabel", false) => {
+                Box::pin(async move { wa.delete_label("1").await.map(drop) })
+            }
+            ("deleteLabel", true) => {
+                Box::pin(async move { wa.delete_label("1").await.map(drop) })
+            }
+            ("renameLabel", false) => {
+                Box::pin(async move { wa.rename_label("1", "xxxx").await.map(drop) })
+            }
+            ("renameLabel", true) => {
+                Box::pin(async move { wa.rename_label("1", "xxxx").await.map(drop) })
+            }
             ("addLabelAssociation", false) => {
                 Box::pin(async move {
                     wa.add_label_association("1", "15550100000@s.whatsapp.net")
@@ -2919,6 +2979,12 @@ pub fn call_case<'a>(
                         .map(drop)
                 })
             }
+            ("getCall", false) => {
+                Box::pin(async move { wa.get_call("xxxx").await.map(drop) })
+            }
+            ("getCall", true) => {
+                Box::pin(async move { wa.get_call("xxxx").await.map(drop) })
+            }
             ("rejectCall", false) => {
                 Box::pin(async move {
                     wa.reject_call("xxxx", "15550100000").await.map(drop)
@@ -2955,6 +3021,280 @@ pub fn call_case<'a>(
                             ::std::time::UNIX_EPOCH
                                 + ::std::time::Duration::from_secs(1700000000),
                         )
+                        .await
+                        .map(drop)
+                })
+            }
+            ("sendEvent", false) => {
+                Box::pin(async move {
+                    wa.send_event(
+                            "15550100000@s.whatsapp.net",
+                            "xxxx",
+                            ::std::time::UNIX_EPOCH
+                                + ::std::time::Duration::from_secs(1700000000),
+                        )
+                        .await
+                        .map(drop)
+                })
+            }
+            ("sendEvent", true) => {
+                Box::pin(async move {
+                    wa.send_event(
+                            "15550100000@s.whatsapp.net",
+                            "xxxx",
+                            ::std::time::UNIX_EPOCH
+                                + ::std::time::Duration::from_secs(1700000000),
+                        )
+                        .description("xxxx")
+                        .end_time(
+                            ::std::time::UNIX_EPOCH
+                                + ::std::time::Duration::from_secs(1700000000),
+                        )
+                        .degrees_latitude(1.0)
+                        .degrees_longitude(1.0)
+                        .location_name("xxxx")
+                        .location_address("xxxx")
+                        .view_once(true)
+                        .await
+                        .map(drop)
+                })
+            }
+            ("getAccountRegistrationDate", false) => {
+                Box::pin(async move {
+                    wa.get_account_registration_date().await.map(drop)
+                })
+            }
+            ("getAccountRegistrationDate", true) => {
+                Box::pin(async move {
+                    wa.get_account_registration_date().await.map(drop)
+                })
+            }
+            ("sendMessageQuiz", false) => {
+                Box::pin(async move {
+                    wa.send_message_quiz(
+                            "15550100000@s.whatsapp.net",
+                            "xxxx",
+                            ["xxxx0", "xxxx1"],
+                            1,
+                        )
+                        .await
+                        .map(drop)
+                })
+            }
+            ("sendMessageQuiz", true) => {
+                Box::pin(async move {
+                    wa.send_message_quiz(
+                            "15550100000@s.whatsapp.net",
+                            "xxxx",
+                            ["xxxx0", "xxxx1"],
+                            1,
+                        )
+                        .quoted("PsobWy36679._7w-wKmB9tMeGQ")
+                        .edit("PsobWy36679._7w-wKmB9tMeGQ")
+                        .end_time(
+                            ::std::time::UNIX_EPOCH
+                                + ::std::time::Duration::from_secs(1700000000),
+                        )
+                        .hide_participant_name(true)
+                        .allow_add_option(true)
+                        .await
+                        .map(drop)
+                })
+            }
+            ("sendMessageQuestion", false) => {
+                Box::pin(async move {
+                    wa.send_message_question("15550100000@s.whatsapp.net", "xxxx")
+                        .await
+                        .map(drop)
+                })
+            }
+            ("sendMessageQuestion", true) => {
+                Box::pin(async move {
+                    wa.send_message_question("15550100000@s.whatsapp.net", "xxxx")
+                        .quoted("PsobWy36679._7w-wKmB9tMeGQ")
+                        .edit("PsobWy36679._7w-wKmB9tMeGQ")
+                        .await
+                        .map(drop)
+                })
+            }
+            ("commentMessage", false) => {
+                Box::pin(async move {
+                    wa.comment_message("PsobWy36679._7w-wKmB9tMeGQ", "xxxx")
+                        .await
+                        .map(drop)
+                })
+            }
+            ("commentMessage", true) => {
+                Box::pin(async move {
+                    wa.comment_message("PsobWy36679._7w-wKmB9tMeGQ", "xxxx")
+                        .await
+                        .map(drop)
+                })
+            }
+            ("getContactAbout", false) => {
+                Box::pin(async move {
+                    wa.get_contact_about("15550100000").await.map(drop)
+                })
+            }
+            ("getContactAbout", true) => {
+                Box::pin(async move {
+                    wa.get_contact_about("15550100000").await.map(drop)
+                })
+            }
+            ("getIdByLid", false) => {
+                Box::pin(async move { wa.get_id_by_lid("15550100000").await.map(drop) })
+            }
+            ("getIdByLid", true) => {
+                Box::pin(async move { wa.get_id_by_lid("15550100000").await.map(drop) })
+            }
+            ("addNewsletterMessagePaidPartnership", false) => {
+                Box::pin(async move {
+                    wa.add_newsletter_message_paid_partnership(
+                            "120363000000000000@newsletter",
+                            "PsobWy36679._7w-wKmB9tMeGQ",
+                        )
+                        .await
+                        .map(drop)
+                })
+            }
+            ("addNewsletterMessagePaidPartnership", true) => {
+                Box::pin(async move {
+                    wa.add_newsletter_message_paid_partnership(
+                            "120363000000000000@newsletter",
+                            "PsobWy36679._7w-wKmB9tMeGQ",
+                        )
+                        .await
+                        .map(drop)
+                })
+            }
+            ("getReachoutTimelock", false) => {
+                Box::pin(async move { wa.get_reachout_timelock().await.map(drop) })
+            }
+            ("getReachoutTimelock", true) => {
+                Box::pin(async move { wa.get_reachout_timelock().await.map(drop) })
+            }
+            ("getNewChatLimit", false) => {
+                Box::pin(async move { wa.get_new_chat_limit().await.map(drop) })
+            }
+            ("getNewChatLimit", true) => {
+                Box::pin(async move { wa.get_new_chat_limit().await.map(drop) })
+            }
+            ("loginUserPasskeyNid", false) => {
+                Box::pin(async move {
+                    wa.login_user_passkey_nid("xxxx").await.map(drop)
+                })
+            }
+            ("loginUserPasskeyNid", true) => {
+                Box::pin(async move {
+                    wa.login_user_passkey_nid("xxxx")
+                        .timeout_ms(::std::time::Duration::from_millis(1000))
+                        .await
+                        .map(drop)
+                })
+            }
+            ("loginUserPasskeyChrome", false) => {
+                Box::pin(async move {
+                    wa.login_user_passkey_chrome("xxxx").await.map(drop)
+                })
+            }
+            ("loginUserPasskeyChrome", true) => {
+                Box::pin(async move {
+                    wa.login_user_passkey_chrome("xxxx")
+                        .timeout_ms(::std::time::Duration::from_millis(1000))
+                        .await
+                        .map(drop)
+                })
+            }
+            ("loginUserPasskeyPaste", false) => {
+                Box::pin(async move {
+                    wa.login_user_passkey_paste(
+                            "xxxx",
+                            serde_json::from_str::<
+                                ::serde_json::Map<
+                                    ::std::string::String,
+                                    ::serde_json::Value,
+                                >,
+                            >("{}")
+                                .expect("a sample of the spec"),
+                        )
+                        .await
+                        .map(drop)
+                })
+            }
+            ("loginUserPasskeyPaste", true) => {
+                Box::pin(async move {
+                    wa.login_user_passkey_paste(
+                            "xxxx",
+                            serde_json::from_str::<
+                                ::serde_json::Map<
+                                    ::std::string::String,
+                                    ::serde_json::Value,
+                                >,
+                            >("{}")
+                                .expect("a sample of the spec"),
+                        )
+                        .await
+                        .map(drop)
+                })
+            }
+            ("getUsername", false) => {
+                Box::pin(async move { wa.get_username().await.map(drop) })
+            }
+            ("getUsername", true) => {
+                Box::pin(async move { wa.get_username().await.map(drop) })
+            }
+            ("setUsername", false) => {
+                Box::pin(async move { wa.set_username("xxxx").await.map(drop) })
+            }
+            ("setUsername", true) => {
+                Box::pin(async move {
+                    wa.set_username("xxxx")
+                        .reserve(true)
+                        .source("xxxx")
+                        .session_id("xxxx")
+                        .await
+                        .map(drop)
+                })
+            }
+            ("markMessageAsPlayed", false) => {
+                Box::pin(async move {
+                    wa.mark_message_as_played("PsobWy36679._7w-wKmB9tMeGQ")
+                        .await
+                        .map(drop)
+                })
+            }
+            ("markMessageAsPlayed", true) => {
+                Box::pin(async move {
+                    wa.mark_message_as_played("PsobWy36679._7w-wKmB9tMeGQ")
+                        .await
+                        .map(drop)
+                })
+            }
+            ("getBotList", false) => {
+                Box::pin(async move { wa.get_bot_list().await.map(drop) })
+            }
+            ("getBotList", true) => {
+                Box::pin(async move { wa.get_bot_list().await.map(drop) })
+            }
+            ("sendBotMessage", false) => {
+                Box::pin(async move {
+                    wa.send_bot_message("xxxx", "xxxx").await.map(drop)
+                })
+            }
+            ("sendBotMessage", true) => {
+                Box::pin(async move {
+                    wa.send_bot_message("xxxx", "xxxx").await.map(drop)
+                })
+            }
+            ("makeCall", false) => {
+                Box::pin(async move {
+                    wa.make_call("15550100000@s.whatsapp.net").await.map(drop)
+                })
+            }
+            ("makeCall", true) => {
+                Box::pin(async move {
+                    wa.make_call("15550100000@s.whatsapp.net")
+                        .duration(::std::time::Duration::from_secs(2))
                         .await
                         .map(drop)
                 })
@@ -3194,7 +3534,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::Settings,
                                 >(
-                                        "{\"callback_backoff_delay_ms\":3000.0,\"max_callback_backoff_delay_ms\":600000.0,\"callback_persist\":true,\"media\":{\"auto_download\":[\"image\"],\"init_avatars\":true},\"webhooks\":[{\"headers\":{},\"url\":\"xxxx\",\"mode\":\"body\",\"webhook_max_age_seconds\":15,\"send_undecrypted_ad\":true,\"events\":[{\"type\":\"messages\",\"method\":\"post\"}]}],\"proxy\":\"socks5://user:pass@127.0.0.1:1080\",\"mobile_proxy\":\"xxxx\",\"offline_mode\":true,\"full_history\":true}",
+                                        "{\"callback_backoff_delay_ms\":3000.0,\"max_callback_backoff_delay_ms\":600000.0,\"callback_persist\":true,\"media\":{\"auto_download\":[\"image\"],\"init_avatars\":true},\"webhooks\":[{\"headers\":{},\"url\":\"xxxx\",\"mode\":\"body\",\"webhook_max_age_seconds\":15,\"send_undecrypted_ad\":true,\"events\":[{\"type\":\"messages\",\"method\":\"post\"}]}],\"proxy\":\"socks5://user:pass@127.0.0.1:1080\",\"mobile_proxy\":\"xxxx\",\"offline_mode\":true,\"full_history\":true,\"pdo_sync\":true,\"ignored_presences\":[\"1234567891@s.whatsapp.net\"],\"auto_read_messages\":true,\"mock_pairing_code\":\"xxxx\",\"data_mode\":\"original\",\"locale\":\"xxxx\",\"outgoing_calls_enabled\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -3971,7 +4311,9 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                         serde_json::to_value(
                                 serde_json::from_str::<
                                     types::SenderInteractive,
-                                >("{\"to\":\"15550100000@s.whatsapp.net\",\"action\":{}}")
+                                >(
+                                        "{\"to\":\"15550100000@s.whatsapp.net\",\"body\":{},\"action\":{},\"type\":\"list\"}",
+                                    )
                                     .expect("a sample of the spec"),
                             )
                             .expect("serializable"),
@@ -4092,7 +4434,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::SenderStories,
                                 >(
-                                        "{\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"caption\":\"xxxx\",\"preview\":\"xxxx\",\"width\":1,\"height\":1,\"seconds\":2,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\",\"caption_color\":\"#FFAA00\",\"font_type\":\"SYSTEM\"}",
+                                        "{\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"caption\":\"xxxx\",\"preview\":\"xxxx\",\"width\":1,\"height\":1,\"seconds\":2,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\",\"caption_color\":\"#FFAA00\",\"font_type\":\"SYSTEM\",\"allow_reshare\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -4126,7 +4468,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::SenderStoriesAudio,
                                 >(
-                                        "{\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"seconds\":2,\"width\":1,\"height\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\"}",
+                                        "{\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"seconds\":2,\"width\":1,\"height\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\",\"allow_reshare\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -4160,7 +4502,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::SenderStoriesMedia,
                                 >(
-                                        "{\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"caption\":\"xxxx\",\"preview\":\"xxxx\",\"width\":1,\"height\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"]}",
+                                        "{\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"caption\":\"xxxx\",\"preview\":\"xxxx\",\"width\":1,\"height\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"allow_reshare\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -4194,7 +4536,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::SenderStoriesText,
                                 >(
-                                        "{\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"caption\":\"xxxx\",\"background_color\":\"#FFAA00\",\"caption_color\":\"#FFAA00\",\"font_type\":\"SYSTEM\"}",
+                                        "{\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"caption\":\"xxxx\",\"background_color\":\"#FFAA00\",\"caption_color\":\"#FFAA00\",\"font_type\":\"SYSTEM\",\"allow_reshare\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -4986,7 +5328,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                 Expected {
                     method: "GET",
                     path: "/groups/120363025343298765@g.us",
-                    query: vec![],
+                    query: vec![("resync", "true")],
                     body: None,
                 }
             }
@@ -5468,7 +5810,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::SenderStories,
                                 >(
-                                        "{\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"caption\":\"xxxx\",\"preview\":\"xxxx\",\"width\":1,\"height\":1,\"seconds\":2,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\",\"caption_color\":\"#FFAA00\",\"font_type\":\"SYSTEM\"}",
+                                        "{\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"caption\":\"xxxx\",\"preview\":\"xxxx\",\"width\":1,\"height\":1,\"seconds\":2,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\",\"caption_color\":\"#FFAA00\",\"font_type\":\"SYSTEM\",\"allow_reshare\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -5502,7 +5844,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::SenderStoriesText,
                                 >(
-                                        "{\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"caption\":\"xxxx\",\"background_color\":\"#FFAA00\",\"caption_color\":\"#FFAA00\",\"font_type\":\"SYSTEM\"}",
+                                        "{\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"caption\":\"xxxx\",\"background_color\":\"#FFAA00\",\"caption_color\":\"#FFAA00\",\"font_type\":\"SYSTEM\",\"allow_reshare\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -5536,7 +5878,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::SenderStoriesMedia,
                                 >(
-                                        "{\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"caption\":\"xxxx\",\"preview\":\"xxxx\",\"width\":1,\"height\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"]}",
+                                        "{\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"caption\":\"xxxx\",\"preview\":\"xxxx\",\"width\":1,\"height\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"allow_reshare\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -5570,7 +5912,7 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::SenderStoriesAudio,
                                 >(
-                                        "{\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"seconds\":2,\"width\":1,\"height\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\"}",
+                                        "{\"media\":\"https://example.com/file.png\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"seconds\":2,\"width\":1,\"height\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\",\"allow_reshare\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -6629,6 +6971,54 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                     body: None,
                 }
             }
+            ("deleteLabel", false) => {
+                Expected {
+                    method: "DELETE",
+                    path: "/labels/1",
+                    query: vec![],
+                    body: None,
+                }
+            }
+            ("deleteLabel", true) => {
+                Expected {
+                    method: "DELETE",
+                    path: "/labels/1",
+                    query: vec![],
+                    body: None,
+                }
+            }
+            ("renameLabel", false) => {
+                Expected {
+                    method: "PATCH",
+                    path: "/labels/1",
+                    query: vec![],
+                    body: Some(
+                        serde_json::to_value(
+                                serde_json::from_str::<
+                                    types::RenameLabelRequest,
+                                >("{\"name\":\"xxxx\"}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .expect("serializable"),
+                    ),
+                }
+            }
+            ("renameLabel", true) => {
+                Expected {
+                    method: "PATCH",
+                    path: "/labels/1",
+                    query: vec![],
+                    body: Some(
+                        serde_json::to_value(
+                                serde_json::from_str::<
+                                    types::RenameLabelRequest,
+                                >("{\"name\":\"xxxx\"}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .expect("serializable"),
+                    ),
+                }
+            }
             ("addLabelAssociation", false) => {
                 Expected {
                     method: "POST",
@@ -7137,6 +7527,22 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                     ),
                 }
             }
+            ("getCall", false) => {
+                Expected {
+                    method: "GET",
+                    path: "/calls/xxxx",
+                    query: vec![],
+                    body: None,
+                }
+            }
+            ("getCall", true) => {
+                Expected {
+                    method: "GET",
+                    path: "/calls/xxxx",
+                    query: vec![],
+                    body: None,
+                }
+            }
             ("rejectCall", false) => {
                 Expected {
                     method: "DELETE",
@@ -7227,6 +7633,484 @@ pub fn expected(operation_id: &str, everything: bool) -> Option<Expected> {
                                 serde_json::from_str::<
                                     types::CreateGroupCallLinkRequest,
                                 >("{\"start_time\":\"1700000000\"}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .expect("serializable"),
+                    ),
+                }
+            }
+            ("sendEvent", false) => {
+                Expected {
+                    method: "POST",
+                    path: "/messages/event",
+                    query: vec![],
+                    body: Some(
+                        serde_json::to_value(
+                                serde_json::from_str::<
+                                    types::CreateEventRequest,
+                                >(
+                                        "{\"to\":\"15550100000@s.whatsapp.net\",\"title\":\"xxxx\",\"startTime\":1700000000.0}",
+                                    )
+                                    .expect("a sample of the spec"),
+                            )
+                            .expect("serializable"),
+                    ),
+                }
+            }
+            ("sendEvent", true) => {
+                Expected {
+                    method: "POST",
+                    path: "/messages/event",
+                    query: vec![],
+                    body: Some(
+                        serde_json::to_value(
+                                serde_json::from_str::<
+                                    types::CreateEventRequest,
+                                >(
+                                        "{\"to\":\"15550100000@s.whatsapp.net\",\"title\":\"xxxx\",\"description\":\"xxxx\",\"startTime\":1700000000.0,\"endTime\":1700000000.0,\"degreesLatitude\":1,\"degreesLongitude\":1,\"locationName\":\"xxxx\",\"locationAddress\":\"xxxx\",\"view_once\":true}",
+                                    )
+                                    .expect("a sample of the spec"),
+                            )
+                            .expect("serializable"),
+                    ),
+                }
+            }
+            ("getAccountRegistrationDate", false) => {
+                Expected {
+                    method: "GET",
+                    path: "/users/account/registration_date",
+                    query: vec![],
+                    body: None,
+                }
+            }
+            ("getAccountRegistrationDate", true) => {
+                Expected {
+                    method: "GET",
+                    path: "/users/account/registration_date",
+                    query: vec![],
+                    body: None,
+                }
+            }
+            ("sendMessageQuiz", false) => {
+                Expected {
+                    method: "POST",
+                    path: "/messages/quiz",
+                    query: vec![],
+                    body: Some(
+                        serde_json::to_value(
+                                serde_json::from_str::<
+                                    types::SenderQuiz,
+                                >(
+                                        "{\"to\":\"15550100000@s.whatsapp.net\",\"title\":\"xxxx\",\"options\":[\"xxxx0\",\"xxxx1\"],\"correct_option_index\":1}",
+                                    )
+                                    .expect("a sample of the spec"),
+                            )
+                            .expect("serializable"),
+                    ),
+                }
+            }
+            ("sendMessageQuiz", true) => {
+                Expected {
+                    method: "POST",
+                    path: "/messages/quiz",
+                    query: vec![],
+                    body: Some(
+                        serde_json::to_value(
+                                serde_json::from_str::<
+                                    types::SenderQuiz,
+                                >(
+                                        "{\"to\":\"15550100000@s.whatsapp.net\",\"quoted\":\"PsobWy36679._7w-wKmB9tMeGQ\",\"edit\":\"PsobWy36679._7w-wKmB9tMeGQ\",\"title\":\"xxxx\",\"options\":[\"xxxx0\",\"xxxx1\"],\"correct_option_index\":1,\"end_time\":1700000000,\"hide_participant_name\":true,\"allow_add_option\":true}",
+                                    )
+                                    .expect("a sample of the spec"),
+                            )
+                            .expect("serializable"),
+                    ),
+                }
+            }
+            ("sendMessageQuestion", false) => {
+                Expected {
+                    method: "POST",
+                    path: "/messages/question",
+                    query: vec![],
+                    body: Some(
+                        serde_json::to_value(
+                                serde_json::from_str::<
+                                    types::SenderQuestion,
+                                >(
+                                        "{\"to\":\"15550100000@s.whatsapp.net\",\"body\":\"xxxx\"}",
+                                    )
+                                    .expect("a sample of the spec"),
+                            )
+                            .expect("serializable"),
+                    ),
+                }
+            }
+            ("sendMessageQuestion", true) => {
+                Expected {
+                    method: "POST",
+                    path: "/messages/question",
+                    query: vec![],
+                    body: Some(
+                        serde_json::to_value(
+                                serde_json::from_str::<
+                                    types::SenderQuestion,
+                                >(
+                                        "{\"to\":\"15550100000@s.whatsapp.net\",\"quoted\":\"PsobWy36679._7w-wKmB9tMeGQ\",\"edit\":\"PsobWy36679._7w-wKmB9tMeGQ\",\"body\":\"xxxx\"}",
+                                    )
+                                    .expect("a sample of the spec"),
+                            )
+                            .expect("serializable"),
+                    ),
+                }
+            }
+            ("commentMessage", false) => {
+                Expected {
+                    method: "POST",
+                    path: "/messages/PsobWy36679._7w-wKmB9tMeGQ/comment",
+                    query: vec![],
+                    body: Some(
+                        serde_json::to_value(
+                                serde_json::from_str::<
+                                    types::CommentMessageRequest,
+                                >("{\"body\":\"xxxx\"}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .expect("serializable"),
+                    ),
+                }
+            }
+            ("commentMessage", true) => {
+                Expected {
+                    method: "POST",
+                    path: "/messages/PsobWy36679._7w-wKmB9tMeGQ/comment",
+                    query: vec![],
+                    body: Some(
+                        serde_json::to_value(
+                                serde_json::from_str::<
+                                    types::CommentMessageRequest,
+                                >("{\"body\":\"xxxx\"}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .expect("serializable"),
+                    ),
+                }
+            }
+            ("getContactAbout", false) => {
+                Expected {
+                    method: "GET",
+                    path: "/contacts/15550100000/about",
+                    query: vec![],
+                    body: None,
+                }
+            }
+            ("getContactAbout", true) => {
+                Expected {
+                    method: "GET",
+                    path: "/contacts/15550100000/about",
+                    query: vec![],
+                    body: None,
+                }
+            }
+            ("getIdByLid", false) => {
+                Expected {
+                    method: "GET",
+                    path: "/contacts/ids/15550100000",
+                    query: vec![],
+                    body: None,
+                }
+            }
+            ("getIdByLid", true) => {
+                Expected {
+                    method: "GET",
+                    path: "/contacts/ids/15550100000",
+                    query: vec![],
+                    body: None,
+                }
+            }
+            ("addNewsletterMessagePaidPartnership", false) => {
+                Expected {
+                    method: "POST",
+                    path: "/newsletters/120363000000000000@newsletter/messages/PsobWy36679._7w-wKmB9tMeGQ/paid_partnership",
+                    query: vec![],
+                    body: None,
+                }
+            }
+            ("addNewsletterMessagePaidPartnership", true) => {
+                Expected {
+                    method: "POST",
+                    path: "/newsletters/120363000000000000@newsletter/messages/PsobWy36679._7w-wKmB9tMeGQ/paid_partnership",
+                    query: vec![],
+                    body: None,
+                }
+            }
+            ("getReachoutTimelock", false) => {
+                Expected {
+                    method: "GET",
+                    path: "/business/limits/reachout_timelock",
+                    query: vec![],
+                    body: None,
+                }
+            }
+            ("getReachoutTimelock", true) => {
+                Expected {
+                    method: "GET",
+                    path: "/business/limits/reachout_timelock",
+                    query: vec![],
+                    body: None,
+                }
+            }
+            ("getNewChatLimit", false) => {
+                Expected {
+                    method: "GET",
+                    path: "/business/limits/new_chat",
+                    query: vec![],
+                    body: None,
+                }
+            }
+            ("getNewChatLimit", true) => {
+                Expected {
+                    method: "GET",
+                    path: "/business/limits/new_chat",
+                    query: vec![],
+                    body: None,
+                }
+            }
+            ("loginUserPasskeyNid", false) => {
+                Expected {
+                    method: "POST",
+                    path: "/users/login/passkey/nid",
+                    query: vec![],
+                    body: Some(
+                        serde_json::to_value(
+                                serde_json::from_str::<
+                                    types::LoginPasskeyRequest,
+                                >("{\"request_id\":\"xxxx\"}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .expect("serializable"),
+                    ),
+                }
+            }
+            ("loginUserPasskeyNid", true) => {
+                Expected {
+                    method: "POST",
+                    path: "/users/login/passkey/nid",
+                    query: vec![],
+                    body: Some(
+                        serde_json::to_value(
+                                serde_json::from_str::<
+                                    types::LoginPasskeyRequest,
+                                >("{\"request_id\":\"xxxx\",\"timeout_ms\":1000.0}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .expect("serializable"),
+                    ),
+                }
+            }
+            ("loginUserPasskeyChrome", false) => {
+                Expected {
+                    method: "POST",
+                    path: "/users/login/passkey/chrome",
+                    query: vec![],
+                    body: Some(
+                        serde_json::to_value(
+                                serde_json::from_str::<
+                                    types::LoginPasskeyRequest,
+                                >("{\"request_id\":\"xxxx\"}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .expect("serializable"),
+                    ),
+                }
+            }
+            ("loginUserPasskeyChrome", true) => {
+                Expected {
+                    method: "POST",
+                    path: "/users/login/passkey/chrome",
+                    query: vec![],
+                    body: Some(
+                        serde_json::to_value(
+                                serde_json::from_str::<
+                                    types::LoginPasskeyRequest,
+                                >("{\"request_id\":\"xxxx\",\"timeout_ms\":1000.0}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .expect("serializable"),
+                    ),
+                }
+            }
+            ("loginUserPasskeyPaste", false) => {
+                Expected {
+                    method: "POST",
+                    path: "/users/login/passkey/paste",
+                    query: vec![],
+                    body: Some(
+                        serde_json::to_value(
+                                serde_json::from_str::<
+                                    types::LoginPasskeyPasteRequest,
+                                >("{\"request_id\":\"xxxx\",\"response\":{}}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .expect("serializable"),
+                    ),
+                }
+            }
+            ("loginUserPasskeyPaste", true) => {
+                Expected {
+                    method: "POST",
+                    path: "/users/login/passkey/paste",
+                    query: vec![],
+                    body: Some(
+                        serde_json::to_value(
+                                serde_json::from_str::<
+                                    types::LoginPasskeyPasteRequest,
+                                >("{\"request_id\":\"xxxx\",\"response\":{}}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .expect("serializable"),
+                    ),
+                }
+            }
+            ("getUsername", false) => {
+                Expected {
+                    method: "GET",
+                    path: "/users/username",
+                    query: vec![],
+                    body: None,
+                }
+            }
+            ("getUsername", true) => {
+                Expected {
+                    method: "GET",
+                    path: "/users/username",
+                    query: vec![],
+                    body: None,
+                }
+            }
+            ("setUsername", false) => {
+                Expected {
+                    method: "PATCH",
+                    path: "/users/username",
+                    query: vec![],
+                    body: Some(
+                        serde_json::to_value(
+                                serde_json::from_str::<
+                                    types::SetUsernameRequest,
+                                >("{\"username\":\"xxxx\"}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .expect("serializable"),
+                    ),
+                }
+            }
+            ("setUsername", true) => {
+                Expected {
+                    method: "PATCH",
+                    path: "/users/username",
+                    query: vec![],
+                    body: Some(
+                        serde_json::to_value(
+                                serde_json::from_str::<
+                                    types::SetUsernameRequest,
+                                >(
+                                        "{\"username\":\"xxxx\",\"reserve\":true,\"source\":\"xxxx\",\"session_id\":\"xxxx\"}",
+                                    )
+                                    .expect("a sample of the spec"),
+                            )
+                            .expect("serializable"),
+                    ),
+                }
+            }
+            ("markMessageAsPlayed", false) => {
+                Expected {
+                    method: "PUT",
+                    path: "/messages/PsobWy36679._7w-wKmB9tMeGQ/played",
+                    query: vec![],
+                    body: None,
+                }
+            }
+            ("markMessageAsPlayed", true) => {
+                Expected {
+                    method: "PUT",
+                    path: "/messages/PsobWy36679._7w-wKmB9tMeGQ/played",
+                    query: vec![],
+                    body: None,
+                }
+            }
+            ("getBotList", false) => {
+                Expected {
+                    method: "GET",
+                    path: "/bots",
+                    query: vec![],
+                    body: None,
+                }
+            }
+            ("getBotList", true) => {
+                Expected {
+                    method: "GET",
+                    path: "/bots",
+                    query: vec![],
+                    body: None,
+                }
+            }
+            ("sendBotMessage", false) => {
+                Expected {
+                    method: "POST",
+                    path: "/bots/xxxx/messages",
+                    query: vec![],
+                    body: Some(
+                        serde_json::to_value(
+                                serde_json::from_str::<
+                                    types::BotMessageRequest,
+                                >("{\"body\":\"xxxx\"}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .expect("serializable"),
+                    ),
+                }
+            }
+            ("sendBotMessage", true) => {
+                Expected {
+                    method: "POST",
+                    path: "/bots/xxxx/messages",
+                    query: vec![],
+                    body: Some(
+                        serde_json::to_value(
+                                serde_json::from_str::<
+                                    types::BotMessageRequest,
+                                >("{\"body\":\"xxxx\"}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .expect("serializable"),
+                    ),
+                }
+            }
+            ("makeCall", false) => {
+                Expected {
+                    method: "POST",
+                    path: "/calls/outgoing",
+                    query: vec![],
+                    body: Some(
+                        serde_json::to_value(
+                                serde_json::from_str::<
+                                    types::MakeCallRequest,
+                                >("{\"to\":\"15550100000@s.whatsapp.net\"}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .expect("serializable"),
+                    ),
+                }
+            }
+            ("makeCall", true) => {
+                Expected {
+                    method: "POST",
+                    path: "/calls/outgoing",
+                    query: vec![],
+                    body: Some(
+                        serde_json::to_value(
+                                serde_json::from_str::<
+                                    types::MakeCallRequest,
+                                >("{\"to\":\"15550100000@s.whatsapp.net\",\"duration\":2}")
                                     .expect("a sample of the spec"),
                             )
                             .expect("serializable"),

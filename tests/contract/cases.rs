@@ -146,6 +146,8 @@ pub static OPERATION_IDS: &[&str] = &[
     "getLabels",
     "createLabel",
     "getLabelAssociations",
+    "deleteLabel",
+    "renameLabel",
     "addLabelAssociation",
     "deleteLabelAssociation",
     "getLimits",
@@ -167,9 +169,29 @@ pub static OPERATION_IDS: &[&str] = &[
     "createEvent",
     "createGroupInCommunityDeprecated",
     "createCallEvent",
+    "getCall",
     "rejectCall",
     "rejectCallDeprecated",
     "createGroupCallLink",
+    "sendEvent",
+    "getAccountRegistrationDate",
+    "sendMessageQuiz",
+    "sendMessageQuestion",
+    "commentMessage",
+    "getContactAbout",
+    "getIdByLid",
+    "addNewsletterMessagePaidPartnership",
+    "getReachoutTimelock",
+    "getNewChatLimit",
+    "loginUserPasskeyNid",
+    "loginUserPasskeyChrome",
+    "loginUserPasskeyPaste",
+    "getUsername",
+    "setUsername",
+    "markMessageAsPlayed",
+    "getBotList",
+    "sendBotMessage",
+    "makeCall",
 ];
 /// Calls the operation once with its required parameters and body
 /// fields; its status, or why it failed.
@@ -588,7 +610,9 @@ pub async fn call(
                             .body(
                                 serde_json::from_str::<
                                     types::SenderInteractive,
-                                >("{\"to\":\"120363025343298765@g.us\",\"action\":{}}")
+                                >(
+                                        "{\"to\":\"120363025343298765@g.us\",\"action\":{},\"body\":{},\"type\":\"list\"}",
+                                    )
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -2398,6 +2422,42 @@ pub async fn call(
                     .await
             })
         }
+        "deleteLabel" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .delete_label()
+                            .label_id(
+                                serde_json::from_str::<ids::LabelId>("\"1\"")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "renameLabel" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .rename_label()
+                            .label_id(
+                                serde_json::from_str::<ids::LabelId>("\"1\"")
+                                    .expect("a sample of the spec"),
+                            )
+                            .body(
+                                serde_json::from_str::<
+                                    types::RenameLabelRequest,
+                                >("{\"name\":\"xxxx\"}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
         "addLabelAssociation" => {
             Box::pin(async move {
                 outcome(
@@ -2801,6 +2861,21 @@ pub async fn call(
                     .await
             })
         }
+        "getCall" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_call()
+                            .call_id(
+                                serde_json::from_str::<types::CallId>("\"xxxx\"")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
         "rejectCall" => {
             Box::pin(async move {
                 outcome(
@@ -2860,6 +2935,278 @@ pub async fn call(
                     .await
             })
         }
+        "sendEvent" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_event()
+                            .body(
+                                serde_json::from_str::<
+                                    types::CreateEventRequest,
+                                >(
+                                        "{\"to\":\"120363025343298765@g.us\",\"title\":\"xxxx\",\"startTime\":1}",
+                                    )
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getAccountRegistrationDate" => {
+            Box::pin(async move {
+                outcome(client.get_account_registration_date().send().await).await
+            })
+        }
+        "sendMessageQuiz" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_quiz()
+                            .body(
+                                serde_json::from_str::<
+                                    types::SenderQuiz,
+                                >(
+                                        "{\"to\":\"120363025343298765@g.us\",\"title\":\"xxxx\",\"options\":[\"xxxx0\",\"xxxx1\"],\"correct_option_index\":1}",
+                                    )
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMessageQuestion" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_question()
+                            .body(
+                                serde_json::from_str::<
+                                    types::SenderQuestion,
+                                >("{\"to\":\"120363025343298765@g.us\",\"body\":\"xxxx\"}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "commentMessage" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .comment_message()
+                            .message_id(
+                                serde_json::from_str::<
+                                    ids::MessageId,
+                                >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
+                                    .expect("a sample of the spec"),
+                            )
+                            .body(
+                                serde_json::from_str::<
+                                    types::CommentMessageRequest,
+                                >("{\"body\":\"xxxx\"}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getContactAbout" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_contact_about()
+                            .contact_id(
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getIdByLid" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_id_by_lid()
+                            .contact_lid(
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "addNewsletterMessagePaidPartnership" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .add_newsletter_message_paid_partnership()
+                            .newsletter_id(
+                                serde_json::from_str::<
+                                    ids::NewsletterId,
+                                >("\"120363000000000000@newsletter\"")
+                                    .expect("a sample of the spec"),
+                            )
+                            .message_id(
+                                serde_json::from_str::<
+                                    ids::MessageId,
+                                >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getReachoutTimelock" => {
+            Box::pin(async move {
+                outcome(client.get_reachout_timelock().send().await).await
+            })
+        }
+        "getNewChatLimit" => {
+            Box::pin(async move {
+                outcome(client.get_new_chat_limit().send().await).await
+            })
+        }
+        "loginUserPasskeyNid" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .login_user_passkey_nid()
+                            .body(
+                                serde_json::from_str::<
+                                    types::LoginPasskeyRequest,
+                                >("{\"request_id\":\"xxxx\"}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "loginUserPasskeyChrome" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .login_user_passkey_chrome()
+                            .body(
+                                serde_json::from_str::<
+                                    types::LoginPasskeyRequest,
+                                >("{\"request_id\":\"xxxx\"}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "loginUserPasskeyPaste" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .login_user_passkey_paste()
+                            .body(
+                                serde_json::from_str::<
+                                    types::LoginPasskeyPasteRequest,
+                                >("{\"request_id\":\"xxxx\",\"response\":{}}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getUsername" => {
+            Box::pin(async move { outcome(client.get_username().send().await).await })
+        }
+        "setUsername" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .set_username()
+                            .body(
+                                serde_json::from_str::<
+                                    types::SetUsernameRequest,
+                                >("{\"username\":\"xxxx\"}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "markMessageAsPlayed" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .mark_message_as_played()
+                            .message_id(
+                                serde_json::from_str::<
+                                    ids::MessageId,
+                                >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getBotList" => {
+            Box::pin(async move { outcome(client.get_bot_list().send().await).await })
+        }
+        "sendBotMessage" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_bot_message()
+                            .bot_id("xxxx".to_string())
+                            .body(
+                                serde_json::from_str::<
+                                    types::BotMessageRequest,
+                                >("{\"body\":\"xxxx\"}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "makeCall" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .make_call()
+                            .body(
+                                serde_json::from_str::<
+                                    types::MakeCallRequest,
+                                >("{\"to\":\"120363025343298765@g.us\"}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
         other => return Err(format!("no case for {other}")),
     };
     case.await
@@ -2911,7 +3258,7 @@ pub async fn call_with_everything(
                                 serde_json::from_str::<
                                     types::Settings,
                                 >(
-                                        "{\"callback_backoff_delay_ms\":3000,\"max_callback_backoff_delay_ms\":600000,\"callback_persist\":true,\"media\":{\"auto_download\":[\"image\"],\"init_avatars\":true},\"webhooks\":[{\"headers\":{},\"url\":\"xxxx\",\"mode\":\"body\",\"webhook_max_age_seconds\":15,\"send_undecrypted_ad\":true,\"events\":[{\"type\":\"messages\",\"method\":\"post\"}]}],\"proxy\":\"socks5://user:pass@127.0.0.1:1080\",\"mobile_proxy\":\"xxxx\",\"offline_mode\":true,\"full_history\":true}",
+                                        "{\"callback_backoff_delay_ms\":3000,\"max_callback_backoff_delay_ms\":600000,\"callback_persist\":true,\"media\":{\"auto_download\":[\"image\"],\"init_avatars\":true},\"webhooks\":[{\"headers\":{},\"url\":\"xxxx\",\"mode\":\"body\",\"webhook_max_age_seconds\":15,\"send_undecrypted_ad\":true,\"events\":[{\"type\":\"messages\",\"method\":\"post\"}]}],\"proxy\":\"socks5://user:pass@127.0.0.1:1080\",\"mobile_proxy\":\"xxxx\",\"offline_mode\":true,\"full_history\":true,\"pdo_sync\":true,\"ignored_presences\":[\"1234567891@s.whatsapp.net\"],\"auto_read_messages\":true,\"mock_pairing_code\":\"xxxx\",\"data_mode\":\"original\",\"locale\":\"xxxx\",\"outgoing_calls_enabled\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -3431,7 +3778,7 @@ pub async fn call_with_everything(
                                 serde_json::from_str::<
                                     types::SenderStories,
                                 >(
-                                        "{\"media\":\"xxxx\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"caption\":\"xxxx\",\"preview\":\"xxxx\",\"width\":1,\"height\":1,\"seconds\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\",\"caption_color\":\"#FFAA00\",\"font_type\":\"SYSTEM\"}",
+                                        "{\"media\":\"xxxx\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"caption\":\"xxxx\",\"preview\":\"xxxx\",\"width\":1,\"height\":1,\"seconds\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\",\"caption_color\":\"#FFAA00\",\"font_type\":\"SYSTEM\",\"allow_reshare\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -3450,7 +3797,7 @@ pub async fn call_with_everything(
                                 serde_json::from_str::<
                                     types::SenderStoriesAudio,
                                 >(
-                                        "{\"media\":\"xxxx\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"seconds\":1,\"width\":1,\"height\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\"}",
+                                        "{\"media\":\"xxxx\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"seconds\":1,\"width\":1,\"height\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\",\"allow_reshare\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -3469,7 +3816,7 @@ pub async fn call_with_everything(
                                 serde_json::from_str::<
                                     types::SenderStoriesMedia,
                                 >(
-                                        "{\"media\":\"xxxx\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"caption\":\"xxxx\",\"preview\":\"xxxx\",\"width\":1,\"height\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"]}",
+                                        "{\"media\":\"xxxx\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"caption\":\"xxxx\",\"preview\":\"xxxx\",\"width\":1,\"height\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"allow_reshare\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -3488,7 +3835,7 @@ pub async fn call_with_everything(
                                 serde_json::from_str::<
                                     types::SenderStoriesText,
                                 >(
-                                        "{\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"caption\":\"xxxx\",\"background_color\":\"#FFAA00\",\"caption_color\":\"#FFAA00\",\"font_type\":\"SYSTEM\"}",
+                                        "{\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"caption\":\"xxxx\",\"background_color\":\"#FFAA00\",\"caption_color\":\"#FFAA00\",\"font_type\":\"SYSTEM\",\"allow_reshare\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -4089,6 +4436,7 @@ pub async fn call_with_everything(
                                 >("\"120363025343298765@g.us\"")
                                     .expect("a sample of the spec"),
                             )
+                            .resync(true)
                             .send()
                             .await,
                     )
@@ -4473,7 +4821,7 @@ pub async fn call_with_everything(
                                 serde_json::from_str::<
                                     types::SenderStories,
                                 >(
-                                        "{\"media\":\"xxxx\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"caption\":\"xxxx\",\"preview\":\"xxxx\",\"width\":1,\"height\":1,\"seconds\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\",\"caption_color\":\"#FFAA00\",\"font_type\":\"SYSTEM\"}",
+                                        "{\"media\":\"xxxx\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"caption\":\"xxxx\",\"preview\":\"xxxx\",\"width\":1,\"height\":1,\"seconds\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\",\"caption_color\":\"#FFAA00\",\"font_type\":\"SYSTEM\",\"allow_reshare\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -4492,7 +4840,7 @@ pub async fn call_with_everything(
                                 serde_json::from_str::<
                                     types::SenderStoriesText,
                                 >(
-                                        "{\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"caption\":\"xxxx\",\"background_color\":\"#FFAA00\",\"caption_color\":\"#FFAA00\",\"font_type\":\"SYSTEM\"}",
+                                        "{\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"caption\":\"xxxx\",\"background_color\":\"#FFAA00\",\"caption_color\":\"#FFAA00\",\"font_type\":\"SYSTEM\",\"allow_reshare\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -4511,7 +4859,7 @@ pub async fn call_with_everything(
                                 serde_json::from_str::<
                                     types::SenderStoriesMedia,
                                 >(
-                                        "{\"media\":\"xxxx\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"caption\":\"xxxx\",\"preview\":\"xxxx\",\"width\":1,\"height\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"]}",
+                                        "{\"media\":\"xxxx\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"caption\":\"xxxx\",\"preview\":\"xxxx\",\"width\":1,\"height\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"allow_reshare\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -4530,7 +4878,7 @@ pub async fn call_with_everything(
                                 serde_json::from_str::<
                                     types::SenderStoriesAudio,
                                 >(
-                                        "{\"media\":\"xxxx\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"seconds\":1,\"width\":1,\"height\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\"}",
+                                        "{\"media\":\"xxxx\",\"mime_type\":\"xxxx\",\"no_encode\":true,\"no_cache\":true,\"seconds\":1,\"width\":1,\"height\":1,\"contacts\":[\"15550100000\"],\"exclude_contacts\":[\"15550100000\"],\"background_color\":\"#FFAA00\",\"allow_reshare\":true}",
                                     )
                                     .expect("a sample of the spec"),
                             )
@@ -5407,6 +5755,42 @@ pub async fn call_with_everything(
                     .await
             })
         }
+        "deleteLabel" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .delete_label()
+                            .label_id(
+                                serde_json::from_str::<ids::LabelId>("\"1\"")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "renameLabel" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .rename_label()
+                            .label_id(
+                                serde_json::from_str::<ids::LabelId>("\"1\"")
+                                    .expect("a sample of the spec"),
+                            )
+                            .body(
+                                serde_json::from_str::<
+                                    types::RenameLabelRequest,
+                                >("{\"name\":\"xxxx\"}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
         "addLabelAssociation" => {
             Box::pin(async move {
                 outcome(
@@ -5820,6 +6204,21 @@ pub async fn call_with_everything(
                     .await
             })
         }
+        "getCall" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_call()
+                            .call_id(
+                                serde_json::from_str::<types::CallId>("\"xxxx\"")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
         "rejectCall" => {
             Box::pin(async move {
                 outcome(
@@ -5871,6 +6270,282 @@ pub async fn call_with_everything(
                                 serde_json::from_str::<
                                     types::CreateGroupCallLinkRequest,
                                 >("{\"start_time\":\"xxxx\"}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendEvent" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_event()
+                            .body(
+                                serde_json::from_str::<
+                                    types::CreateEventRequest,
+                                >(
+                                        "{\"to\":\"120363025343298765@g.us\",\"title\":\"xxxx\",\"description\":\"xxxx\",\"startTime\":1,\"endTime\":1,\"degreesLatitude\":1,\"degreesLongitude\":1,\"locationName\":\"xxxx\",\"locationAddress\":\"xxxx\",\"view_once\":true}",
+                                    )
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getAccountRegistrationDate" => {
+            Box::pin(async move {
+                outcome(client.get_account_registration_date().send().await).await
+            })
+        }
+        "sendMessageQuiz" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_quiz()
+                            .body(
+                                serde_json::from_str::<
+                                    types::SenderQuiz,
+                                >(
+                                        "{\"to\":\"120363025343298765@g.us\",\"quoted\":\"PsobWy36679._7w-wKmB9tMeGQ\",\"edit\":\"PsobWy36679._7w-wKmB9tMeGQ\",\"title\":\"xxxx\",\"options\":[\"xxxx0\",\"xxxx1\"],\"correct_option_index\":1,\"end_time\":1,\"hide_participant_name\":true,\"allow_add_option\":true}",
+                                    )
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "sendMessageQuestion" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_message_question()
+                            .body(
+                                serde_json::from_str::<
+                                    types::SenderQuestion,
+                                >(
+                                        "{\"to\":\"120363025343298765@g.us\",\"quoted\":\"PsobWy36679._7w-wKmB9tMeGQ\",\"edit\":\"PsobWy36679._7w-wKmB9tMeGQ\",\"body\":\"xxxx\"}",
+                                    )
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "commentMessage" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .comment_message()
+                            .message_id(
+                                serde_json::from_str::<
+                                    ids::MessageId,
+                                >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
+                                    .expect("a sample of the spec"),
+                            )
+                            .body(
+                                serde_json::from_str::<
+                                    types::CommentMessageRequest,
+                                >("{\"body\":\"xxxx\"}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getContactAbout" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_contact_about()
+                            .contact_id(
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getIdByLid" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .get_id_by_lid()
+                            .contact_lid(
+                                serde_json::from_str::<ids::ContactId>("\"15550100000\"")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "addNewsletterMessagePaidPartnership" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .add_newsletter_message_paid_partnership()
+                            .newsletter_id(
+                                serde_json::from_str::<
+                                    ids::NewsletterId,
+                                >("\"120363000000000000@newsletter\"")
+                                    .expect("a sample of the spec"),
+                            )
+                            .message_id(
+                                serde_json::from_str::<
+                                    ids::MessageId,
+                                >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getReachoutTimelock" => {
+            Box::pin(async move {
+                outcome(client.get_reachout_timelock().send().await).await
+            })
+        }
+        "getNewChatLimit" => {
+            Box::pin(async move {
+                outcome(client.get_new_chat_limit().send().await).await
+            })
+        }
+        "loginUserPasskeyNid" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .login_user_passkey_nid()
+                            .body(
+                                serde_json::from_str::<
+                                    types::LoginPasskeyRequest,
+                                >("{\"request_id\":\"xxxx\",\"timeout_ms\":1}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "loginUserPasskeyChrome" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .login_user_passkey_chrome()
+                            .body(
+                                serde_json::from_str::<
+                                    types::LoginPasskeyRequest,
+                                >("{\"request_id\":\"xxxx\",\"timeout_ms\":1}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "loginUserPasskeyPaste" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .login_user_passkey_paste()
+                            .body(
+                                serde_json::from_str::<
+                                    types::LoginPasskeyPasteRequest,
+                                >("{\"request_id\":\"xxxx\",\"response\":{}}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getUsername" => {
+            Box::pin(async move { outcome(client.get_username().send().await).await })
+        }
+        "setUsername" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .set_username()
+                            .body(
+                                serde_json::from_str::<
+                                    types::SetUsernameRequest,
+                                >(
+                                        "{\"username\":\"xxxx\",\"reserve\":true,\"source\":\"xxxx\",\"session_id\":\"xxxx\"}",
+                                    )
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "markMessageAsPlayed" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .mark_message_as_played()
+                            .message_id(
+                                serde_json::from_str::<
+                                    ids::MessageId,
+                                >("\"PsobWy36679._7w-wKmB9tMeGQ\"")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "getBotList" => {
+            Box::pin(async move { outcome(client.get_bot_list().send().await).await })
+        }
+        "sendBotMessage" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .send_bot_message()
+                            .bot_id("xxxx".to_string())
+                            .body(
+                                serde_json::from_str::<
+                                    types::BotMessageRequest,
+                                >("{\"body\":\"xxxx\"}")
+                                    .expect("a sample of the spec"),
+                            )
+                            .send()
+                            .await,
+                    )
+                    .await
+            })
+        }
+        "makeCall" => {
+            Box::pin(async move {
+                outcome(
+                        client
+                            .make_call()
+                            .body(
+                                serde_json::from_str::<
+                                    types::MakeCallRequest,
+                                >("{\"to\":\"120363025343298765@g.us\",\"duration\":1}")
                                     .expect("a sample of the spec"),
                             )
                             .send()

@@ -130,7 +130,8 @@ async fn answering_server() -> MockServer {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_of_the_spec_has_a_call_that_sends_what_the_spec_describes() {
     let operations = spec_operations();
-    assert_eq!(operations.len(), 167);
+    // The spec's 167 and the overlay's 22.
+    assert_eq!(operations.len(), 189);
     let covered: BTreeSet<&str> = CALLS.iter().map(|(id, _, _)| *id).collect();
     let missing: Vec<&String> = operations
         .iter()
@@ -616,18 +617,19 @@ async fn ids_in_paths_are_checked_and_normalized() {
 
 #[tokio::test]
 async fn interactive_messages_take_typed_buttons_and_texts() {
-    use whapi_ext::types::{Button, InteractiveAction};
+    use whapi_ext::types::{Button, InteractiveAction, InteractiveType};
     let server = server().await;
 
     whapi(&server)
         .send_message_interactive(
             "15550100000",
+            "Lunch at noon?",
             InteractiveAction::with_buttons([
                 Button::quick_reply("yes", "Yes"),
                 Button::quick_reply("no", "No"),
             ]),
+            InteractiveType::Button,
         )
-        .body("Lunch at noon?")
         .footer("reply below")
         .await
         .unwrap();
@@ -644,6 +646,9 @@ async fn interactive_messages_take_typed_buttons_and_texts() {
         ),
         (Some("Lunch at noon?"), Some("reply below"))
     );
+    // The service refuses an interactive message without its type (the
+    // overlay's `interactive_body_and_type_required`).
+    assert_eq!(body["type"], "button");
 }
 
 #[tokio::test]
@@ -1030,4 +1035,140 @@ async fn times_and_durations_go_in_the_spec_unit() {
         );
     }
     assert_eq!(server.received_requests().await.unwrap().len(), 4);
+}
+
+/// The one request `send` makes, with its answer from `answering`.
+async fn sent_once<T: std::fmt::Debug>(
+    answer: Value,
+    send: impl AsyncFnOnce(&whapi_ext::Whapi) -> whapi_ext::Result<T>,
+) -> (T, Request) {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+        .mount(&server)
+        .await;
+    let value = send(&whapi(&server)).await.unwrap();
+    (value, only_request(&server).await)
+}
+
+#[tokio::test]
+async fn operations_beyond_spec_1_8_7_go_as_the_service_takes_them() {
+    let sent = json!({"sent": true, "message": {"id": "PsobWy36679._7w-wKmB9tMeGQ"}});
+
+    let (answer, quiz) = sent_once(sent.clone(), async |wa| {
+        wa.send_message_quiz("120363041234567890@newsletter", "2 + 2?", ["3", "4"], 1)
+            .hide_participant_name(true)
+            .await
+    })
+    .await;
+    assert_eq!(answer.id(), "PsobWy36679._7w-wKmB9tMeGQ");
+    assert_eq!(
+        (quiz.method.as_str(), quiz.url.path()),
+        ("POST", "/messages/quiz")
+    );
+    assert_eq!(
+        json_body(&quiz),
+        json!({"to": "120363041234567890@newsletter", "title": "2 + 2?", "options": ["3", "4"],
+               "correct_option_index": 1, "hide_participant_name": true})
+    );
+
+    let (_, rename) = sent_once(json!({"success": true}), async |wa| {
+        wa.rename_label("7", "Paid").await
+    })
+    .await;
+    assert_eq!(
+        (rename.method.as_str(), rename.url.path()),
+        ("PATCH", "/labels/7")
+    );
+    assert_eq!(json_body(&rename), json!({"name": "Paid"}));
+
+    let (_, call) = sent_once(json!({"ok": true}), async |wa| {
+        wa.make_call("+1 (555) 010-0000")
+            .duration(Duration::from_secs(3))
+            .await
+    })
+    .await;
+    assert_eq!(call.url.path(), "/calls/outgoing");
+    assert_eq!(
+        json_body(&call),
+        json!({"to": "15550100000@s.whatsapp.net", "duration": 3})
+    );
+
+    let (_, played) = sent_once(json!({"success": true}), async |wa| {
+        wa.mark_message_as_played("PsobWy36679._7w-wKmB9tMeGQ-1")
+            .await
+    })
+    .await;
+    assert_eq!(
+        (played.method.as_str(), played.url.path()),
+        ("PUT", "/messages/PsobWy36679._7w-wKmB9tMeGQ-1/played")
+    );
+}
+
+#[tokio::test]
+async fn an_answer_no_spec_describes_is_kept_whole() {
+    let (about, request) = sent_once(
+        json!({"about": "at the gym", "set_at": 1700000000}),
+        async |wa| wa.get_contact_about("+1 555 010 0000").await,
+    )
+    .await;
+    assert_eq!(request.url.path(), "/contacts/15550100000/about");
+    assert_eq!(about["about"], "at the gym");
+    assert_eq!(about["set_at"], 1700000000);
+    // Not even an object: still an answer.
+    let (bots, _) = sent_once(json!([{"id": "13135550002@s.whatsapp.net"}]), async |wa| {
+        wa.get_bot_list().await
+    })
+    .await;
+    assert_eq!(bots[0]["id"], "13135550002@s.whatsapp.net");
+}
+
+#[tokio::test]
+async fn fields_beyond_spec_1_8_7_go_on_the_wire() {
+    use whapi_ext::types::{SettingsDataMode, WebhookEventTypeType, WebhookParametersMode};
+
+    let (_, test) = sent_once(json!({"success": true}), async |wa| {
+        wa.webhook_test(
+            WebhookEventTypeType::Messages,
+            "https://bot.example/hook",
+            WebhookParametersMode::Body,
+        )
+        .webhook_max_age_seconds(Duration::from_secs(600))
+        .send_undecrypted_ad(true)
+        .await
+    })
+    .await;
+    let body = json_body(&test);
+    // A `number` in the manifest, sent in seconds.
+    assert_eq!(body["webhook_max_age_seconds"].as_f64(), Some(600.0));
+    assert_eq!(body["send_undecrypted_ad"], true);
+
+    let (_, settings) = sent_once(json!({}), async |wa| {
+        wa.update_channel_settings()
+            .auto_read_messages(true)
+            .outgoing_calls_enabled(true)
+            .data_mode(SettingsDataMode::Extend)
+            .locale("de")
+            .await
+    })
+    .await;
+    assert_eq!(
+        json_body(&settings),
+        json!({"auto_read_messages": true, "outgoing_calls_enabled": true, "data_mode": "extend", "locale": "de"})
+    );
+
+    let (_, group) = sent_once(json!({"id": "120363041234567890@g.us"}), async |wa| {
+        wa.get_group("120363041234567890@g.us").resync(true).await
+    })
+    .await;
+    assert_eq!(group.url.query(), Some("resync=true"));
+
+    let (_, story) = sent_once(json!({"sent": true}), async |wa| {
+        wa.create_story_text("hello").allow_reshare(false).await
+    })
+    .await;
+    assert_eq!(
+        json_body(&story),
+        json!({"caption": "hello", "allow_reshare": false})
+    );
 }

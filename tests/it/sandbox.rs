@@ -654,7 +654,7 @@ async fn an_operation_not_emulated_answers_the_spec_example_and_says_so() {
     let emulated = listed["emulated"].as_array().unwrap();
     assert!(examples.contains(&serde_json::json!("getUserProfile")));
     assert!(emulated.contains(&serde_json::json!("sendMessageText")));
-    assert_eq!(examples.len() + emulated.len(), 167);
+    assert_eq!(examples.len() + emulated.len(), 189);
 
     let health = reqwest::Client::new()
         .get(format!("{}/health", sandbox.url()))

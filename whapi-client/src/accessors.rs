@@ -4730,6 +4730,15 @@ impl SentMessage {
     }
 }
 impl SettingsReceived {
+    /**When enabled, all incoming messages are automatically marked as read as soon as they are received by the API channel. You do not need to mark each message as read manually through the API.
+
+Server default: `false`.*/
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn auto_read_messages(&self) -> ::std::option::Option<bool> {
+        self.auto_read_messages
+    }
     ///Backoff delay for a failed callback in milliseconds This setting is used to configure the amount of time the backoff delays before retrying a failed callback. The backoff delay increases linearly by this value each time a callback fails to get a HTTPS 200 OK response. The backoff delay is capped by the max_callback_backoff_delay_ms setting.
     ///
     /// `None` when the service leaves it out.
@@ -4744,6 +4753,15 @@ impl SettingsReceived {
     pub fn callback_persist(&self) -> ::std::option::Option<bool> {
         self.callback_persist
     }
+    /**Data presentation mode
+
+Known values: `original`, `replace`, `extend`.*/
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn data_mode(&self) -> ::std::option::Option<&str> {
+        self.data_mode.as_deref()
+    }
     /**When true, all messages will be cached after the connection. If false, old messages will selectively not be cached, allowing large accounts to run faster. Working after reconnect.
 
 Server default: `false`.*/
@@ -4752,6 +4770,22 @@ Server default: `false`.*/
     #[inline]
     pub fn full_history(&self) -> ::std::option::Option<bool> {
         self.full_history
+    }
+    ///List of presences to ignore.
+    ///
+    /// Empty when the service leaves it out.
+    #[inline]
+    pub fn ignored_presences(&self) -> &[::std::string::String] {
+        &self.ignored_presences
+    }
+    /**Preferred language settings for the channel. Some endpoints may use this value. If left empty, the phone's primary language is used when WhatsApp settings are synced.
+
+Server default: `""`.*/
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn locale(&self) -> ::std::option::Option<&str> {
+        self.locale.as_deref()
     }
     ///Maximum delay for a failed callback in milliseconds
     ///
@@ -4774,6 +4808,13 @@ Server default: `false`.*/
     pub fn mobile_proxy(&self) -> ::std::option::Option<&str> {
         self.mobile_proxy.as_deref()
     }
+    ///Fixed 8-character pairing code for link-code authorization. When omitted or empty, a random code is generated for every request.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn mock_pairing_code(&self) -> ::std::option::Option<&str> {
+        self.mock_pairing_code.as_deref()
+    }
     /**When true, API will not send online status to the server on connection. This will allow you to receive push notifications to devices connected to the number. Working after reconnect.
 
 Server default: `false`.*/
@@ -4782,6 +4823,22 @@ Server default: `false`.*/
     #[inline]
     pub fn offline_mode(&self) -> ::std::option::Option<bool> {
         self.offline_mode
+    }
+    ///Enables outgoing calls for the channel. The default is false. Changing this setting automatically restarts the channel.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn outgoing_calls_enabled(&self) -> ::std::option::Option<bool> {
+        self.outgoing_calls_enabled
+    }
+    /**It is recommended to disable it for iOS.
+
+Server default: `true`.*/
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn pdo_sync(&self) -> ::std::option::Option<bool> {
+        self.pdo_sync
     }
     /**Use your Socks5 proxy if your account activity arouses suspicion from WhatsApp. This can help maintain anonymity and ensure smooth operation.
 

@@ -170,6 +170,18 @@ pub mod types {
             Default::default()
         }
     }
+    ///`BotMessageRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct BotMessageRequest {
+        ///Message text
+        pub body: ::std::string::String,
+    }
+    impl BotMessageRequest {
+        pub fn builder() -> builder::BotMessageRequest {
+            Default::default()
+        }
+    }
     ///`BusinessCollection`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -1319,6 +1331,18 @@ Server default: `false`.*/
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self(value.to_string()))
+        }
+    }
+    ///`CommentMessageRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CommentMessageRequest {
+        ///Text comment body
+        pub body: ::std::string::String,
+    }
+    impl CommentMessageRequest {
+        pub fn builder() -> builder::CommentMessageRequest {
+            Default::default()
         }
     }
     ///`CommunitySubGroups`
@@ -4086,6 +4110,53 @@ Known values: `salmon`, `lightskyblue`, `gold`, `plum`, `silver`, `mediumturquoi
     }
     impl ListReply {
         pub fn builder() -> builder::ListReply {
+            Default::default()
+        }
+    }
+    ///Request to complete a pending passkey login challenge with a pasted WebAuthn response.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct LoginPasskeyPasteRequest {
+        ///Pending passkey request id returned by /users/login/rowdata.
+        pub request_id: ::std::string::String,
+        ///WebAuthn assertion response JSON copied from the browser console helper.
+        pub response: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl LoginPasskeyPasteRequest {
+        pub fn builder() -> builder::LoginPasskeyPasteRequest {
+            Default::default()
+        }
+    }
+    ///Request to complete a pending passkey login challenge.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct LoginPasskeyRequest {
+        ///Pending passkey request id returned by /users/login/rowdata.
+        pub request_id: ::std::string::String,
+        ///Optional passkey completion timeout in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub timeout_ms: ::std::option::Option<f64>,
+    }
+    impl LoginPasskeyRequest {
+        pub fn builder() -> builder::LoginPasskeyRequest {
+            Default::default()
+        }
+    }
+    ///`MakeCallRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(deny_unknown_fields)]
+    pub struct MakeCallRequest {
+        /**Post-acknowledgement attention window in seconds before automatic termination. A value of 0 terminates immediately.
+
+Server default: `5`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration: ::std::option::Option<i64>,
+        ///WhatsApp phone number or private chat ID to call
+        pub to: crate::ids::ChatId,
+    }
+    impl MakeCallRequest {
+        pub fn builder() -> builder::MakeCallRequest {
             Default::default()
         }
     }
@@ -7752,6 +7823,73 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
             Default::default()
         }
     }
+    ///`RenameLabelRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct RenameLabelRequest {
+        ///Label name
+        pub name: RenameLabelRequestName,
+    }
+    impl RenameLabelRequest {
+        pub fn builder() -> builder::RenameLabelRequest {
+            Default::default()
+        }
+    }
+    ///Label name
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct RenameLabelRequestName(::std::string::String);
+    impl ::std::ops::Deref for RenameLabelRequestName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<RenameLabelRequestName> for ::std::string::String {
+        fn from(value: RenameLabelRequestName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for RenameLabelRequestName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RenameLabelRequestName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for RenameLabelRequestName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RenameLabelRequestName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`ResponseError`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -8108,12 +8246,12 @@ Server default: `0`.*/
     pub struct Sender {
         /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<::std::string::String>,
         /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
@@ -8139,7 +8277,7 @@ Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
         pub background_color: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<::std::string::String>,
         /**One of:
@@ -8159,7 +8297,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
         pub no_encode: ::std::option::Option<bool>,
         /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<::std::string::String>,
         ///Optional. For audio files, this field indicates the duration of the audio file in seconds.
@@ -8185,12 +8323,12 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         pub cards: ::std::vec::Vec<CarouselCard>,
         /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<::std::string::String>,
         /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
@@ -8216,7 +8354,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         pub description: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<::std::string::String>,
         /**One of:
@@ -8248,7 +8386,7 @@ Server default: `"product"`.*/
         pub preview_type: ::std::option::Option<SenderCatalogByIdPreviewType>,
         /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<::std::string::String>,
         ///Title of the catalog (if not set, the business name will be used)
@@ -8353,14 +8491,14 @@ Server default: `"product"`.*/
     pub struct SenderContact {
         /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<::std::string::String>,
         ///Name of contact
         pub name: ::std::string::String,
         /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<::std::string::String>,
         /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
@@ -8381,7 +8519,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     pub struct SenderContactFromPhonebook {
         /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<::std::string::String>,
         ///Name of contact
@@ -8389,7 +8527,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
         pub name: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<::std::string::String>,
         /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
@@ -8408,13 +8546,13 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     pub struct SenderContactList {
         /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<::std::string::String>,
         pub list: ::std::vec::Vec<VCard>,
         /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<::std::string::String>,
         /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
@@ -8436,7 +8574,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         pub caption: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<::std::string::String>,
         ///Optional. File name
@@ -8459,7 +8597,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
         pub no_encode: ::std::option::Option<bool>,
         /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<::std::string::String>,
         /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
@@ -8483,7 +8621,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         pub caption: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8507,7 +8645,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
         pub preview: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<::std::string::String>,
         /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
@@ -8535,7 +8673,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         pub body: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<::std::string::String>,
         /**One of:
@@ -8567,7 +8705,7 @@ Server default: `"group_picture"`.*/
         pub preview_type: ::std::option::Option<SenderGroupInviteByCodePreviewType>,
         /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<::std::string::String>,
         ///Title of the group. If not set, the group title will be used
@@ -8671,7 +8809,7 @@ Server default: `"group_picture"`.*/
         pub caption: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8699,7 +8837,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
         pub preview: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<::std::string::String>,
         /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
@@ -8722,14 +8860,13 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderInteractive {
         pub action: InteractiveAction,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub body: ::std::option::Option<MessagePropsInteractiveBody>,
+        pub body: MessagePropsInteractiveBody,
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub caption: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8760,15 +8897,15 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
         pub preview: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<::std::string::String>,
         /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
 
 Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         pub to: ::std::string::String,
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        pub type_: ::std::option::Option<InteractiveType>,
+        #[serde(rename = "type")]
+        pub type_: InteractiveType,
         ///Width of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub width: ::std::option::Option<i32>,
@@ -8792,7 +8929,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         pub description: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<::std::string::String>,
         /**One of:
@@ -8819,7 +8956,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
         pub preview: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<::std::string::String>,
         ///Title of the link
@@ -8852,7 +8989,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         pub degrees: ::std::option::Option<i32>,
         /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<::std::string::String>,
         ///Latitude of location being sent
@@ -8867,7 +9004,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
         pub preview: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<::std::string::String>,
         ///Speed of the location in meters per second
@@ -8907,7 +9044,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         pub degrees: ::std::option::Option<i32>,
         /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<::std::string::String>,
         ///Latitude of location being sent
@@ -8922,7 +9059,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
         pub preview: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<::std::string::String>,
         ///Speed of the location in meters per second
@@ -8955,7 +9092,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
             caption: ::std::option::Option<::std::string::String>,
             /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             edit: ::std::option::Option<::std::string::String>,
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8968,7 +9105,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
             preview: ::std::option::Option<::std::string::String>,
             /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             quoted: ::std::option::Option<::std::string::String>,
             /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
@@ -8990,7 +9127,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
             caption: ::std::option::Option<::std::string::String>,
             /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             edit: ::std::option::Option<::std::string::String>,
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9003,7 +9140,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
             preview: ::std::option::Option<::std::string::String>,
             /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             quoted: ::std::option::Option<::std::string::String>,
             /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
@@ -9022,7 +9159,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
             animated: ::std::option::Option<bool>,
             /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             edit: ::std::option::Option<::std::string::String>,
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9032,7 +9169,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
             mentions: ::std::vec::Vec<::std::string::String>,
             /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             quoted: ::std::option::Option<::std::string::String>,
             /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
@@ -9051,7 +9188,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
             caption: ::std::option::Option<::std::string::String>,
             /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             edit: ::std::option::Option<::std::string::String>,
             ///Optional. File name
@@ -9065,7 +9202,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
             mentions: ::std::vec::Vec<::std::string::String>,
             /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             quoted: ::std::option::Option<::std::string::String>,
             /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
@@ -9082,7 +9219,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         Variant4 {
             /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             edit: ::std::option::Option<::std::string::String>,
             ///Height of the media in pixels
@@ -9093,7 +9230,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
             mentions: ::std::vec::Vec<::std::string::String>,
             /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             quoted: ::std::option::Option<::std::string::String>,
             ///Optional. For audio files, this field indicates the duration of the audio file in seconds.
@@ -9113,7 +9250,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         Variant5 {
             /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             edit: ::std::option::Option<::std::string::String>,
             ///Height of the media in pixels
@@ -9124,7 +9261,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
             mentions: ::std::vec::Vec<::std::string::String>,
             /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             quoted: ::std::option::Option<::std::string::String>,
             /**Time in seconds to simulate recording voice
@@ -9160,7 +9297,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         pub body: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<::std::string::String>,
         /**One of:
@@ -9192,7 +9329,7 @@ Server default: `"newsletter_picture"`.*/
         pub preview_type: ::std::option::Option<SenderNewsletterInviteByCodePreviewType>,
         /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<::std::string::String>,
         ///Title of the newsletter. If not set, the newsletter title will be used
@@ -9296,14 +9433,14 @@ Server default: `"newsletter_picture"`.*/
         pub count: ::std::option::Option<i64>,
         /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<::std::string::String>,
         ///Options of poll
         pub options: ::std::vec::Vec<::std::string::String>,
         /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<::std::string::String>,
         ///Title of poll
@@ -9327,12 +9464,12 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         pub catalog_id: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<::std::string::String>,
         /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
@@ -9345,6 +9482,71 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
             Default::default()
         }
     }
+    ///`SenderQuestion`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct SenderQuestion {
+        ///Question text
+        pub body: ::std::string::String,
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub edit: ::std::option::Option<::std::string::String>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quoted: ::std::option::Option<::std::string::String>,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
+    }
+    impl SenderQuestion {
+        pub fn builder() -> builder::SenderQuestion {
+            Default::default()
+        }
+    }
+    ///`SenderQuiz`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct SenderQuiz {
+        ///Allow participants to add options
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub allow_add_option: ::std::option::Option<bool>,
+        ///Zero-based index of the correct quiz option
+        pub correct_option_index: u64,
+        /**Message ID of the message to be edited
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub edit: ::std::option::Option<::std::string::String>,
+        ///Quiz end timestamp
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub end_time: ::std::option::Option<i64>,
+        ///Hide participant names in quiz results
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub hide_participant_name: ::std::option::Option<bool>,
+        ///Options of quiz
+        pub options: ::std::vec::Vec<::std::string::String>,
+        /**Message ID of the message to be quoted
+
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quoted: ::std::option::Option<::std::string::String>,
+        ///Title of quiz
+        pub title: ::std::string::String,
+        /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+
+Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
+        pub to: ::std::string::String,
+    }
+    impl SenderQuiz {
+        pub fn builder() -> builder::SenderQuiz {
+            Default::default()
+        }
+    }
     ///`SenderShort`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -9354,7 +9556,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         pub caption: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9382,7 +9584,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
         pub preview: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<::std::string::String>,
         /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
@@ -9409,7 +9611,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         pub animated: ::std::option::Option<bool>,
         /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9431,7 +9633,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
         pub no_encode: ::std::option::Option<bool>,
         /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<::std::string::String>,
         /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
@@ -9453,6 +9655,11 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderStories {
+        /**Allow viewers to reshare the story
+
+Server default: `true`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub allow_reshare: ::std::option::Option<bool>,
         /**Background color of the story (ARGB)
 
 Server default: `"#00000000"`.
@@ -9514,6 +9721,11 @@ Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderStoriesAudio {
+        /**Allow viewers to reshare the story
+
+Server default: `true`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub allow_reshare: ::std::option::Option<bool>,
         /**Background color of the story (ARGB)
 
 Server default: `"#00000000"`.
@@ -9561,6 +9773,11 @@ Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderStoriesMedia {
+        /**Allow viewers to reshare the story
+
+Server default: `true`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub allow_reshare: ::std::option::Option<bool>,
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub caption: ::std::option::Option<::std::string::String>,
@@ -9604,6 +9821,11 @@ Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SenderStoriesText {
+        /**Allow viewers to reshare the story
+
+Server default: `true`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub allow_reshare: ::std::option::Option<bool>,
         /**Background color of the story (ARGB)
 
 Server default: `"#00000000"`.
@@ -9642,7 +9864,7 @@ Usually matches `^#[0-9a-fA-F]{6,8}$`; the client does not check it.*/
         pub body: ::std::string::String,
         /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<::std::string::String>,
         ///The numbers of the mentioned users
@@ -9653,7 +9875,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
         pub no_link_preview: ::std::option::Option<bool>,
         /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<::std::string::String>,
         /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
@@ -9683,7 +9905,7 @@ Server default: `0`.*/
         pub caption: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9711,7 +9933,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
         pub preview: ::std::option::Option<::std::string::String>,
         /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<::std::string::String>,
         /**Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
@@ -9735,7 +9957,7 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
     pub struct SenderVoice {
         /**Message ID of the message to be edited
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub edit: ::std::option::Option<::std::string::String>,
         /**One of:
@@ -9755,7 +9977,7 @@ Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?
         pub no_encode: ::std::option::Option<bool>,
         /**Message ID of the message to be quoted
 
-Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$`; the client does not check it.*/
+Usually matches `^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quoted: ::std::option::Option<::std::string::String>,
         /**Time in seconds to simulate recording voice
@@ -9795,21 +10017,61 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
             Default::default()
         }
     }
+    ///`SetUsernameRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct SetUsernameRequest {
+        /**Reserve the username instead of activating it immediately
+
+Server default: `false`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reserve: ::std::option::Option<bool>,
+        ///Optional WhatsApp username reservation session identifier
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_id: ::std::option::Option<::std::string::String>,
+        ///Username source passed to WhatsApp when reserving it
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source: ::std::option::Option<::std::string::String>,
+        ///Username to set or reserve. Use null to remove the current username.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub username: ::std::option::Option<::std::string::String>,
+    }
+    impl SetUsernameRequest {
+        pub fn builder() -> builder::SetUsernameRequest {
+            Default::default()
+        }
+    }
     ///`Settings`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Settings {
+        /**When enabled, all incoming messages are automatically marked as read as soon as they are received by the API channel. You do not need to mark each message as read manually through the API.
+
+Server default: `false`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub auto_read_messages: ::std::option::Option<bool>,
         ///Backoff delay for a failed callback in milliseconds This setting is used to configure the amount of time the backoff delays before retrying a failed callback. The backoff delay increases linearly by this value each time a callback fails to get a HTTPS 200 OK response. The backoff delay is capped by the max_callback_backoff_delay_ms setting.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub callback_backoff_delay_ms: ::std::option::Option<f64>,
         ///Stores callbacks on disk until they are successfully acknowledged by the Webhook or not. Restart required.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub callback_persist: ::std::option::Option<bool>,
+        ///Data presentation mode
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data_mode: ::std::option::Option<SettingsDataMode>,
         /**When true, all messages will be cached after the connection. If false, old messages will selectively not be cached, allowing large accounts to run faster. Working after reconnect.
 
 Server default: `false`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub full_history: ::std::option::Option<bool>,
+        ///List of presences to ignore.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub ignored_presences: ::std::vec::Vec<::std::string::String>,
+        /**Preferred language settings for the channel. Some endpoints may use this value. If left empty, the phone's primary language is used when WhatsApp settings are synced.
+
+Server default: `""`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub locale: ::std::option::Option<::std::string::String>,
         ///Maximum delay for a failed callback in milliseconds
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub max_callback_backoff_delay_ms: ::std::option::Option<f64>,
@@ -9818,11 +10080,22 @@ Server default: `false`.*/
         ///Service proxy for mobile authorization. Beta-only parameter; ignored in the production version.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mobile_proxy: ::std::option::Option<::std::string::String>,
+        ///Fixed 8-character pairing code for link-code authorization. When omitted or empty, a random code is generated for every request.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mock_pairing_code: ::std::option::Option<::std::string::String>,
         /**When true, API will not send online status to the server on connection. This will allow you to receive push notifications to devices connected to the number. Working after reconnect.
 
 Server default: `false`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub offline_mode: ::std::option::Option<bool>,
+        ///Enables outgoing calls for the channel. The default is false. Changing this setting automatically restarts the channel.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub outgoing_calls_enabled: ::std::option::Option<bool>,
+        /**It is recommended to disable it for iOS.
+
+Server default: `true`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pdo_sync: ::std::option::Option<bool>,
         /**Use your Socks5 proxy if your account activity arouses suspicion from WhatsApp. This can help maintain anonymity and ensure smooth operation.
 
 Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@(((?:[0-9]{1,3}\.){3}[0-9]{1,3})|[a-zA-Z0-9.]+):([0-9]{1,5})$|^$`; the client does not check it.*/
@@ -9836,10 +10109,76 @@ Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@((
             Default::default()
         }
     }
+    ///Data presentation mode
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub enum SettingsDataMode {
+        #[serde(rename = "original")]
+        Original,
+        #[serde(rename = "replace")]
+        Replace,
+        #[serde(rename = "extend")]
+        Extend,
+    }
+    impl ::std::fmt::Display for SettingsDataMode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Original => f.write_str("original"),
+                Self::Replace => f.write_str("replace"),
+                Self::Extend => f.write_str("extend"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for SettingsDataMode {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "original" => Ok(Self::Original),
+                "replace" => Ok(Self::Replace),
+                "extend" => Ok(Self::Extend),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SettingsDataMode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SettingsDataMode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///`SettingsReceived`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SettingsReceived {
+        /**When enabled, all incoming messages are automatically marked as read as soon as they are received by the API channel. You do not need to mark each message as read manually through the API.
+
+Server default: `false`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
+        pub auto_read_messages: ::std::option::Option<bool>,
         ///Backoff delay for a failed callback in milliseconds This setting is used to configure the amount of time the backoff delays before retrying a failed callback. The backoff delay increases linearly by this value each time a callback fails to get a HTTPS 200 OK response. The backoff delay is capped by the max_callback_backoff_delay_ms setting.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::float")]
@@ -9848,12 +10187,28 @@ Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@((
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub callback_persist: ::std::option::Option<bool>,
+        /**Data presentation mode
+
+Known values: `original`, `replace`, `extend`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
+        pub data_mode: ::std::option::Option<::std::string::String>,
         /**When true, all messages will be cached after the connection. If false, old messages will selectively not be cached, allowing large accounts to run faster. Working after reconnect.
 
 Server default: `false`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub full_history: ::std::option::Option<bool>,
+        ///List of presences to ignore.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::strings")]
+        pub ignored_presences: ::std::vec::Vec<::std::string::String>,
+        /**Preferred language settings for the channel. Some endpoints may use this value. If left empty, the phone's primary language is used when WhatsApp settings are synced.
+
+Server default: `""`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
+        pub locale: ::std::option::Option<::std::string::String>,
         ///Maximum delay for a failed callback in milliseconds
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::float")]
@@ -9865,12 +10220,26 @@ Server default: `false`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mobile_proxy: ::std::option::Option<::std::string::String>,
+        ///Fixed 8-character pairing code for link-code authorization. When omitted or empty, a random code is generated for every request.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
+        pub mock_pairing_code: ::std::option::Option<::std::string::String>,
         /**When true, API will not send online status to the server on connection. This will allow you to receive push notifications to devices connected to the number. Working after reconnect.
 
 Server default: `false`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub offline_mode: ::std::option::Option<bool>,
+        ///Enables outgoing calls for the channel. The default is false. Changing this setting automatically restarts the channel.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
+        pub outgoing_calls_enabled: ::std::option::Option<bool>,
+        /**It is recommended to disable it for iOS.
+
+Server default: `true`.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::bool")]
+        pub pdo_sync: ::std::option::Option<bool>,
         /**Use your Socks5 proxy if your account activity arouses suspicion from WhatsApp. This can help maintain anonymity and ensure smooth operation.
 
 Usually matches `^socks5h?:\/\/([!-\/:-@[-`{-~a-zA-Z0-9_-]+):([a-zA-Z0-9_-]+)@(((?:[0-9]{1,3}\.){3}[0-9]{1,3})|[a-zA-Z0-9.]+):([0-9]{1,5})$|^$`; the client does not check it.*/
@@ -10102,6 +10471,27 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
     impl StatusesList {
         pub fn builder() -> builder::StatusesList {
             Default::default()
+        }
+    }
+    ///An answer no published spec describes (the operation is not in spec 1.8.7): the service's JSON, kept whole and never refused.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct UndocumentedAnswer(pub ::serde_json::Value);
+    impl ::std::ops::Deref for UndocumentedAnswer {
+        type Target = ::serde_json::Value;
+        fn deref(&self) -> &::serde_json::Value {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UndocumentedAnswer> for ::serde_json::Value {
+        fn from(value: UndocumentedAnswer) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::serde_json::Value> for UndocumentedAnswer {
+        fn from(value: ::serde_json::Value) -> Self {
+            Self(value)
         }
     }
     ///`UpdateGroupInfoRequest`
@@ -11622,6 +12012,44 @@ Server default: `false`.*/
         impl ::std::convert::From<super::AuthCode> for AuthCode {
             fn from(value: super::AuthCode) -> Self {
                 Self { code: Ok(value.code) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct BotMessageRequest {
+            body: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for BotMessageRequest {
+            fn default() -> Self {
+                Self {
+                    body: Err("no value supplied for body".to_string()),
+                }
+            }
+        }
+        impl BotMessageRequest {
+            pub fn body<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.body = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for body: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<BotMessageRequest> for super::BotMessageRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BotMessageRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { body: value.body? })
+            }
+        }
+        impl ::std::convert::From<super::BotMessageRequest> for BotMessageRequest {
+            fn from(value: super::BotMessageRequest) -> Self {
+                Self { body: Ok(value.body) }
             }
         }
         #[derive(Clone, Debug)]
@@ -14389,6 +14817,46 @@ Server default: `false`.*/
                 Self {
                     contacts: Ok(value.contacts),
                 }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CommentMessageRequest {
+            body: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for CommentMessageRequest {
+            fn default() -> Self {
+                Self {
+                    body: Err("no value supplied for body".to_string()),
+                }
+            }
+        }
+        impl CommentMessageRequest {
+            pub fn body<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.body = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for body: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CommentMessageRequest>
+        for super::CommentMessageRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CommentMessageRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { body: value.body? })
+            }
+        }
+        impl ::std::convert::From<super::CommentMessageRequest>
+        for CommentMessageRequest {
+            fn from(value: super::CommentMessageRequest) -> Self {
+                Self { body: Ok(value.body) }
             }
         }
         #[derive(Clone, Debug)]
@@ -19196,6 +19664,198 @@ Server default: `false`.*/
                     description: Ok(value.description),
                     id: Ok(value.id),
                     title: Ok(value.title),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LoginPasskeyPasteRequest {
+            request_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            response: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for LoginPasskeyPasteRequest {
+            fn default() -> Self {
+                Self {
+                    request_id: Err("no value supplied for request_id".to_string()),
+                    response: Err("no value supplied for response".to_string()),
+                }
+            }
+        }
+        impl LoginPasskeyPasteRequest {
+            pub fn request_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.request_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for request_id: {e}")
+                    });
+                self
+            }
+            pub fn response<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.response = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for response: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LoginPasskeyPasteRequest>
+        for super::LoginPasskeyPasteRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LoginPasskeyPasteRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    request_id: value.request_id?,
+                    response: value.response?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LoginPasskeyPasteRequest>
+        for LoginPasskeyPasteRequest {
+            fn from(value: super::LoginPasskeyPasteRequest) -> Self {
+                Self {
+                    request_id: Ok(value.request_id),
+                    response: Ok(value.response),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LoginPasskeyRequest {
+            request_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            timeout_ms: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for LoginPasskeyRequest {
+            fn default() -> Self {
+                Self {
+                    request_id: Err("no value supplied for request_id".to_string()),
+                    timeout_ms: Ok(Default::default()),
+                }
+            }
+        }
+        impl LoginPasskeyRequest {
+            pub fn request_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.request_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for request_id: {e}")
+                    });
+                self
+            }
+            pub fn timeout_ms<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.timeout_ms = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for timeout_ms: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LoginPasskeyRequest>
+        for super::LoginPasskeyRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LoginPasskeyRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    request_id: value.request_id?,
+                    timeout_ms: value.timeout_ms?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LoginPasskeyRequest> for LoginPasskeyRequest {
+            fn from(value: super::LoginPasskeyRequest) -> Self {
+                Self {
+                    request_id: Ok(value.request_id),
+                    timeout_ms: Ok(value.timeout_ms),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MakeCallRequest {
+            duration: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            to: ::std::result::Result<crate::ids::ChatId, ::std::string::String>,
+        }
+        impl ::std::default::Default for MakeCallRequest {
+            fn default() -> Self {
+                Self {
+                    duration: Ok(Default::default()),
+                    to: Err("no value supplied for to".to_string()),
+                }
+            }
+        }
+        impl MakeCallRequest {
+            pub fn duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for duration: {e}")
+                    });
+                self
+            }
+            pub fn to<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::ids::ChatId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.to = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for to: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MakeCallRequest> for super::MakeCallRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MakeCallRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    duration: value.duration?,
+                    to: value.to?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MakeCallRequest> for MakeCallRequest {
+            fn from(value: super::MakeCallRequest) -> Self {
+                Self {
+                    duration: Ok(value.duration),
+                    to: Ok(value.to),
                 }
             }
         }
@@ -30840,6 +31500,47 @@ Server default: `false`.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct RenameLabelRequest {
+            name: ::std::result::Result<
+                super::RenameLabelRequestName,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RenameLabelRequest {
+            fn default() -> Self {
+                Self {
+                    name: Err("no value supplied for name".to_string()),
+                }
+            }
+        }
+        impl RenameLabelRequest {
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::RenameLabelRequestName>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RenameLabelRequest> for super::RenameLabelRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RenameLabelRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { name: value.name? })
+            }
+        }
+        impl ::std::convert::From<super::RenameLabelRequest> for RenameLabelRequest {
+            fn from(value: super::RenameLabelRequest) -> Self {
+                Self { name: Ok(value.name) }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ResponseError {
             error: ::std::result::Result<
                 ::std::option::Option<super::Error>,
@@ -33680,7 +34381,7 @@ Server default: `false`.*/
                 ::std::string::String,
             >,
             body: ::std::result::Result<
-                ::std::option::Option<super::MessagePropsInteractiveBody>,
+                super::MessagePropsInteractiveBody,
                 ::std::string::String,
             >,
             caption: ::std::result::Result<
@@ -33728,10 +34429,7 @@ Server default: `false`.*/
                 ::std::string::String,
             >,
             to: ::std::result::Result<::std::string::String, ::std::string::String>,
-            type_: ::std::result::Result<
-                ::std::option::Option<super::InteractiveType>,
-                ::std::string::String,
-            >,
+            type_: ::std::result::Result<super::InteractiveType, ::std::string::String>,
             width: ::std::result::Result<
                 ::std::option::Option<i32>,
                 ::std::string::String,
@@ -33741,7 +34439,7 @@ Server default: `false`.*/
             fn default() -> Self {
                 Self {
                     action: Err("no value supplied for action".to_string()),
-                    body: Ok(Default::default()),
+                    body: Err("no value supplied for body".to_string()),
                     caption: Ok(Default::default()),
                     edit: Ok(Default::default()),
                     footer: Ok(Default::default()),
@@ -33754,7 +34452,7 @@ Server default: `false`.*/
                     preview: Ok(Default::default()),
                     quoted: Ok(Default::default()),
                     to: Err("no value supplied for to".to_string()),
-                    type_: Ok(Default::default()),
+                    type_: Err("no value supplied for type_".to_string()),
                     width: Ok(Default::default()),
                 }
             }
@@ -33774,9 +34472,7 @@ Server default: `false`.*/
             }
             pub fn body<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessagePropsInteractiveBody>,
-                >,
+                T: ::std::convert::TryInto<super::MessagePropsInteractiveBody>,
                 T::Error: ::std::fmt::Display,
             {
                 self.body = value
@@ -33934,9 +34630,7 @@ Server default: `false`.*/
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::InteractiveType>,
-                >,
+                T: ::std::convert::TryInto<super::InteractiveType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -35315,6 +36009,294 @@ Server default: `false`.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct SenderQuestion {
+            body: ::std::result::Result<::std::string::String, ::std::string::String>,
+            edit: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            quoted: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for SenderQuestion {
+            fn default() -> Self {
+                Self {
+                    body: Err("no value supplied for body".to_string()),
+                    edit: Ok(Default::default()),
+                    quoted: Ok(Default::default()),
+                    to: Err("no value supplied for to".to_string()),
+                }
+            }
+        }
+        impl SenderQuestion {
+            pub fn body<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.body = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for body: {e}")
+                    });
+                self
+            }
+            pub fn edit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.edit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for edit: {e}")
+                    });
+                self
+            }
+            pub fn quoted<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quoted = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quoted: {e}")
+                    });
+                self
+            }
+            pub fn to<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.to = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for to: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SenderQuestion> for super::SenderQuestion {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SenderQuestion,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    body: value.body?,
+                    edit: value.edit?,
+                    quoted: value.quoted?,
+                    to: value.to?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SenderQuestion> for SenderQuestion {
+            fn from(value: super::SenderQuestion) -> Self {
+                Self {
+                    body: Ok(value.body),
+                    edit: Ok(value.edit),
+                    quoted: Ok(value.quoted),
+                    to: Ok(value.to),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SenderQuiz {
+            allow_add_option: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            correct_option_index: ::std::result::Result<u64, ::std::string::String>,
+            edit: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            end_time: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            hide_participant_name: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            options: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            quoted: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<::std::string::String, ::std::string::String>,
+            to: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for SenderQuiz {
+            fn default() -> Self {
+                Self {
+                    allow_add_option: Ok(Default::default()),
+                    correct_option_index: Err(
+                        "no value supplied for correct_option_index".to_string(),
+                    ),
+                    edit: Ok(Default::default()),
+                    end_time: Ok(Default::default()),
+                    hide_participant_name: Ok(Default::default()),
+                    options: Err("no value supplied for options".to_string()),
+                    quoted: Ok(Default::default()),
+                    title: Err("no value supplied for title".to_string()),
+                    to: Err("no value supplied for to".to_string()),
+                }
+            }
+        }
+        impl SenderQuiz {
+            pub fn allow_add_option<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.allow_add_option = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for allow_add_option: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn correct_option_index<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.correct_option_index = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for correct_option_index: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn edit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.edit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for edit: {e}")
+                    });
+                self
+            }
+            pub fn end_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.end_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for end_time: {e}")
+                    });
+                self
+            }
+            pub fn hide_participant_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.hide_participant_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for hide_participant_name: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn options<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.options = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for options: {e}")
+                    });
+                self
+            }
+            pub fn quoted<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quoted = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quoted: {e}")
+                    });
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
+                self
+            }
+            pub fn to<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.to = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for to: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SenderQuiz> for super::SenderQuiz {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SenderQuiz,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    allow_add_option: value.allow_add_option?,
+                    correct_option_index: value.correct_option_index?,
+                    edit: value.edit?,
+                    end_time: value.end_time?,
+                    hide_participant_name: value.hide_participant_name?,
+                    options: value.options?,
+                    quoted: value.quoted?,
+                    title: value.title?,
+                    to: value.to?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SenderQuiz> for SenderQuiz {
+            fn from(value: super::SenderQuiz) -> Self {
+                Self {
+                    allow_add_option: Ok(value.allow_add_option),
+                    correct_option_index: Ok(value.correct_option_index),
+                    edit: Ok(value.edit),
+                    end_time: Ok(value.end_time),
+                    hide_participant_name: Ok(value.hide_participant_name),
+                    options: Ok(value.options),
+                    quoted: Ok(value.quoted),
+                    title: Ok(value.title),
+                    to: Ok(value.to),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct SenderShort {
             caption: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -35808,6 +36790,10 @@ Server default: `false`.*/
         }
         #[derive(Clone, Debug)]
         pub struct SenderStories {
+            allow_reshare: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             background_color: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -35868,6 +36854,7 @@ Server default: `false`.*/
         impl ::std::default::Default for SenderStories {
             fn default() -> Self {
                 Self {
+                    allow_reshare: Ok(Default::default()),
                     background_color: Ok(Default::default()),
                     caption: Ok(Default::default()),
                     caption_color: Ok(Default::default()),
@@ -35886,6 +36873,18 @@ Server default: `false`.*/
             }
         }
         impl SenderStories {
+            pub fn allow_reshare<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.allow_reshare = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for allow_reshare: {e}")
+                    });
+                self
+            }
             pub fn background_color<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -36065,6 +37064,7 @@ Server default: `false`.*/
                 value: SenderStories,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    allow_reshare: value.allow_reshare?,
                     background_color: value.background_color?,
                     caption: value.caption?,
                     caption_color: value.caption_color?,
@@ -36085,6 +37085,7 @@ Server default: `false`.*/
         impl ::std::convert::From<super::SenderStories> for SenderStories {
             fn from(value: super::SenderStories) -> Self {
                 Self {
+                    allow_reshare: Ok(value.allow_reshare),
                     background_color: Ok(value.background_color),
                     caption: Ok(value.caption),
                     caption_color: Ok(value.caption_color),
@@ -36104,6 +37105,10 @@ Server default: `false`.*/
         }
         #[derive(Clone, Debug)]
         pub struct SenderStoriesAudio {
+            allow_reshare: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             background_color: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -36145,6 +37150,7 @@ Server default: `false`.*/
         impl ::std::default::Default for SenderStoriesAudio {
             fn default() -> Self {
                 Self {
+                    allow_reshare: Ok(Default::default()),
                     background_color: Ok(Default::default()),
                     contacts: Ok(Default::default()),
                     exclude_contacts: Ok(Default::default()),
@@ -36159,6 +37165,18 @@ Server default: `false`.*/
             }
         }
         impl SenderStoriesAudio {
+            pub fn allow_reshare<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.allow_reshare = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for allow_reshare: {e}")
+                    });
+                self
+            }
             pub fn background_color<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -36290,6 +37308,7 @@ Server default: `false`.*/
                 value: SenderStoriesAudio,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    allow_reshare: value.allow_reshare?,
                     background_color: value.background_color?,
                     contacts: value.contacts?,
                     exclude_contacts: value.exclude_contacts?,
@@ -36306,6 +37325,7 @@ Server default: `false`.*/
         impl ::std::convert::From<super::SenderStoriesAudio> for SenderStoriesAudio {
             fn from(value: super::SenderStoriesAudio) -> Self {
                 Self {
+                    allow_reshare: Ok(value.allow_reshare),
                     background_color: Ok(value.background_color),
                     contacts: Ok(value.contacts),
                     exclude_contacts: Ok(value.exclude_contacts),
@@ -36321,6 +37341,10 @@ Server default: `false`.*/
         }
         #[derive(Clone, Debug)]
         pub struct SenderStoriesMedia {
+            allow_reshare: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             caption: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -36362,6 +37386,7 @@ Server default: `false`.*/
         impl ::std::default::Default for SenderStoriesMedia {
             fn default() -> Self {
                 Self {
+                    allow_reshare: Ok(Default::default()),
                     caption: Ok(Default::default()),
                     contacts: Ok(Default::default()),
                     exclude_contacts: Ok(Default::default()),
@@ -36376,6 +37401,18 @@ Server default: `false`.*/
             }
         }
         impl SenderStoriesMedia {
+            pub fn allow_reshare<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.allow_reshare = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for allow_reshare: {e}")
+                    });
+                self
+            }
             pub fn caption<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -36505,6 +37542,7 @@ Server default: `false`.*/
                 value: SenderStoriesMedia,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    allow_reshare: value.allow_reshare?,
                     caption: value.caption?,
                     contacts: value.contacts?,
                     exclude_contacts: value.exclude_contacts?,
@@ -36521,6 +37559,7 @@ Server default: `false`.*/
         impl ::std::convert::From<super::SenderStoriesMedia> for SenderStoriesMedia {
             fn from(value: super::SenderStoriesMedia) -> Self {
                 Self {
+                    allow_reshare: Ok(value.allow_reshare),
                     caption: Ok(value.caption),
                     contacts: Ok(value.contacts),
                     exclude_contacts: Ok(value.exclude_contacts),
@@ -36536,6 +37575,10 @@ Server default: `false`.*/
         }
         #[derive(Clone, Debug)]
         pub struct SenderStoriesText {
+            allow_reshare: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             background_color: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -36561,6 +37604,7 @@ Server default: `false`.*/
         impl ::std::default::Default for SenderStoriesText {
             fn default() -> Self {
                 Self {
+                    allow_reshare: Ok(Default::default()),
                     background_color: Ok(Default::default()),
                     caption: Err("no value supplied for caption".to_string()),
                     caption_color: Ok(Default::default()),
@@ -36571,6 +37615,18 @@ Server default: `false`.*/
             }
         }
         impl SenderStoriesText {
+            pub fn allow_reshare<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.allow_reshare = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for allow_reshare: {e}")
+                    });
+                self
+            }
             pub fn background_color<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -36654,6 +37710,7 @@ Server default: `false`.*/
                 value: SenderStoriesText,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    allow_reshare: value.allow_reshare?,
                     background_color: value.background_color?,
                     caption: value.caption?,
                     caption_color: value.caption_color?,
@@ -36666,6 +37723,7 @@ Server default: `false`.*/
         impl ::std::convert::From<super::SenderStoriesText> for SenderStoriesText {
             fn from(value: super::SenderStoriesText) -> Self {
                 Self {
+                    allow_reshare: Ok(value.allow_reshare),
                     background_color: Ok(value.background_color),
                     caption: Ok(value.caption),
                     caption_color: Ok(value.caption_color),
@@ -37391,7 +38449,113 @@ Server default: `false`.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct SetUsernameRequest {
+            reserve: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            session_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            source: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            username: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SetUsernameRequest {
+            fn default() -> Self {
+                Self {
+                    reserve: Ok(Default::default()),
+                    session_id: Ok(Default::default()),
+                    source: Ok(Default::default()),
+                    username: Err("no value supplied for username".to_string()),
+                }
+            }
+        }
+        impl SetUsernameRequest {
+            pub fn reserve<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reserve = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for reserve: {e}")
+                    });
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
+            pub fn source<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for source: {e}")
+                    });
+                self
+            }
+            pub fn username<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.username = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for username: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SetUsernameRequest> for super::SetUsernameRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SetUsernameRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    reserve: value.reserve?,
+                    session_id: value.session_id?,
+                    source: value.source?,
+                    username: value.username?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SetUsernameRequest> for SetUsernameRequest {
+            fn from(value: super::SetUsernameRequest) -> Self {
+                Self {
+                    reserve: Ok(value.reserve),
+                    session_id: Ok(value.session_id),
+                    source: Ok(value.source),
+                    username: Ok(value.username),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct Settings {
+            auto_read_messages: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             callback_backoff_delay_ms: ::std::result::Result<
                 ::std::option::Option<f64>,
                 ::std::string::String,
@@ -37400,8 +38564,20 @@ Server default: `false`.*/
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            data_mode: ::std::result::Result<
+                ::std::option::Option<super::SettingsDataMode>,
+                ::std::string::String,
+            >,
             full_history: ::std::result::Result<
                 ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            ignored_presences: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            locale: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             max_callback_backoff_delay_ms: ::std::result::Result<
@@ -37416,7 +38592,19 @@ Server default: `false`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            mock_pairing_code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             offline_mode: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            outgoing_calls_enabled: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            pdo_sync: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
@@ -37432,19 +38620,40 @@ Server default: `false`.*/
         impl ::std::default::Default for Settings {
             fn default() -> Self {
                 Self {
+                    auto_read_messages: Ok(Default::default()),
                     callback_backoff_delay_ms: Ok(Default::default()),
                     callback_persist: Ok(Default::default()),
+                    data_mode: Ok(Default::default()),
                     full_history: Ok(Default::default()),
+                    ignored_presences: Ok(Default::default()),
+                    locale: Ok(Default::default()),
                     max_callback_backoff_delay_ms: Ok(Default::default()),
                     media: Ok(Default::default()),
                     mobile_proxy: Ok(Default::default()),
+                    mock_pairing_code: Ok(Default::default()),
                     offline_mode: Ok(Default::default()),
+                    outgoing_calls_enabled: Ok(Default::default()),
+                    pdo_sync: Ok(Default::default()),
                     proxy: Ok(Default::default()),
                     webhooks: Ok(Default::default()),
                 }
             }
         }
         impl Settings {
+            pub fn auto_read_messages<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.auto_read_messages = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for auto_read_messages: {e}"
+                        )
+                    });
+                self
+            }
             pub fn callback_backoff_delay_ms<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<f64>>,
@@ -37473,6 +38682,20 @@ Server default: `false`.*/
                     });
                 self
             }
+            pub fn data_mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::SettingsDataMode>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data_mode: {e}")
+                    });
+                self
+            }
             pub fn full_history<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -37482,6 +38705,32 @@ Server default: `false`.*/
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for full_history: {e}")
+                    });
+                self
+            }
+            pub fn ignored_presences<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ignored_presences = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ignored_presences: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn locale<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.locale = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for locale: {e}")
                     });
                 self
             }
@@ -37523,6 +38772,20 @@ Server default: `false`.*/
                     });
                 self
             }
+            pub fn mock_pairing_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mock_pairing_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for mock_pairing_code: {e}"
+                        )
+                    });
+                self
+            }
             pub fn offline_mode<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -37532,6 +38795,32 @@ Server default: `false`.*/
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for offline_mode: {e}")
+                    });
+                self
+            }
+            pub fn outgoing_calls_enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.outgoing_calls_enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for outgoing_calls_enabled: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn pdo_sync<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pdo_sync = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pdo_sync: {e}")
                     });
                 self
             }
@@ -37566,13 +38855,20 @@ Server default: `false`.*/
                 value: Settings,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    auto_read_messages: value.auto_read_messages?,
                     callback_backoff_delay_ms: value.callback_backoff_delay_ms?,
                     callback_persist: value.callback_persist?,
+                    data_mode: value.data_mode?,
                     full_history: value.full_history?,
+                    ignored_presences: value.ignored_presences?,
+                    locale: value.locale?,
                     max_callback_backoff_delay_ms: value.max_callback_backoff_delay_ms?,
                     media: value.media?,
                     mobile_proxy: value.mobile_proxy?,
+                    mock_pairing_code: value.mock_pairing_code?,
                     offline_mode: value.offline_mode?,
+                    outgoing_calls_enabled: value.outgoing_calls_enabled?,
+                    pdo_sync: value.pdo_sync?,
                     proxy: value.proxy?,
                     webhooks: value.webhooks?,
                 })
@@ -37581,15 +38877,22 @@ Server default: `false`.*/
         impl ::std::convert::From<super::Settings> for Settings {
             fn from(value: super::Settings) -> Self {
                 Self {
+                    auto_read_messages: Ok(value.auto_read_messages),
                     callback_backoff_delay_ms: Ok(value.callback_backoff_delay_ms),
                     callback_persist: Ok(value.callback_persist),
+                    data_mode: Ok(value.data_mode),
                     full_history: Ok(value.full_history),
+                    ignored_presences: Ok(value.ignored_presences),
+                    locale: Ok(value.locale),
                     max_callback_backoff_delay_ms: Ok(
                         value.max_callback_backoff_delay_ms,
                     ),
                     media: Ok(value.media),
                     mobile_proxy: Ok(value.mobile_proxy),
+                    mock_pairing_code: Ok(value.mock_pairing_code),
                     offline_mode: Ok(value.offline_mode),
+                    outgoing_calls_enabled: Ok(value.outgoing_calls_enabled),
+                    pdo_sync: Ok(value.pdo_sync),
                     proxy: Ok(value.proxy),
                     webhooks: Ok(value.webhooks),
                 }
@@ -37597,6 +38900,10 @@ Server default: `false`.*/
         }
         #[derive(Clone, Debug)]
         pub struct SettingsReceived {
+            auto_read_messages: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             callback_backoff_delay_ms: ::std::result::Result<
                 ::std::option::Option<f64>,
                 ::std::string::String,
@@ -37605,8 +38912,20 @@ Server default: `false`.*/
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            data_mode: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             full_history: ::std::result::Result<
                 ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            ignored_presences: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            locale: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             max_callback_backoff_delay_ms: ::std::result::Result<
@@ -37621,7 +38940,19 @@ Server default: `false`.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            mock_pairing_code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             offline_mode: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            outgoing_calls_enabled: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            pdo_sync: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
@@ -37637,19 +38968,40 @@ Server default: `false`.*/
         impl ::std::default::Default for SettingsReceived {
             fn default() -> Self {
                 Self {
+                    auto_read_messages: Ok(Default::default()),
                     callback_backoff_delay_ms: Ok(Default::default()),
                     callback_persist: Ok(Default::default()),
+                    data_mode: Ok(Default::default()),
                     full_history: Ok(Default::default()),
+                    ignored_presences: Ok(Default::default()),
+                    locale: Ok(Default::default()),
                     max_callback_backoff_delay_ms: Ok(Default::default()),
                     media: Ok(Default::default()),
                     mobile_proxy: Ok(Default::default()),
+                    mock_pairing_code: Ok(Default::default()),
                     offline_mode: Ok(Default::default()),
+                    outgoing_calls_enabled: Ok(Default::default()),
+                    pdo_sync: Ok(Default::default()),
                     proxy: Ok(Default::default()),
                     webhooks: Ok(Default::default()),
                 }
             }
         }
         impl SettingsReceived {
+            pub fn auto_read_messages<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.auto_read_messages = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for auto_read_messages: {e}"
+                        )
+                    });
+                self
+            }
             pub fn callback_backoff_delay_ms<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<f64>>,
@@ -37678,6 +39030,18 @@ Server default: `false`.*/
                     });
                 self
             }
+            pub fn data_mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data_mode: {e}")
+                    });
+                self
+            }
             pub fn full_history<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -37687,6 +39051,32 @@ Server default: `false`.*/
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for full_history: {e}")
+                    });
+                self
+            }
+            pub fn ignored_presences<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ignored_presences = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ignored_presences: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn locale<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.locale = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for locale: {e}")
                     });
                 self
             }
@@ -37730,6 +39120,20 @@ Server default: `false`.*/
                     });
                 self
             }
+            pub fn mock_pairing_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mock_pairing_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for mock_pairing_code: {e}"
+                        )
+                    });
+                self
+            }
             pub fn offline_mode<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -37739,6 +39143,32 @@ Server default: `false`.*/
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for offline_mode: {e}")
+                    });
+                self
+            }
+            pub fn outgoing_calls_enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.outgoing_calls_enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for outgoing_calls_enabled: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn pdo_sync<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pdo_sync = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pdo_sync: {e}")
                     });
                 self
             }
@@ -37775,13 +39205,20 @@ Server default: `false`.*/
                 value: SettingsReceived,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    auto_read_messages: value.auto_read_messages?,
                     callback_backoff_delay_ms: value.callback_backoff_delay_ms?,
                     callback_persist: value.callback_persist?,
+                    data_mode: value.data_mode?,
                     full_history: value.full_history?,
+                    ignored_presences: value.ignored_presences?,
+                    locale: value.locale?,
                     max_callback_backoff_delay_ms: value.max_callback_backoff_delay_ms?,
                     media: value.media?,
                     mobile_proxy: value.mobile_proxy?,
+                    mock_pairing_code: value.mock_pairing_code?,
                     offline_mode: value.offline_mode?,
+                    outgoing_calls_enabled: value.outgoing_calls_enabled?,
+                    pdo_sync: value.pdo_sync?,
                     proxy: value.proxy?,
                     webhooks: value.webhooks?,
                 })
@@ -37790,15 +39227,22 @@ Server default: `false`.*/
         impl ::std::convert::From<super::SettingsReceived> for SettingsReceived {
             fn from(value: super::SettingsReceived) -> Self {
                 Self {
+                    auto_read_messages: Ok(value.auto_read_messages),
                     callback_backoff_delay_ms: Ok(value.callback_backoff_delay_ms),
                     callback_persist: Ok(value.callback_persist),
+                    data_mode: Ok(value.data_mode),
                     full_history: Ok(value.full_history),
+                    ignored_presences: Ok(value.ignored_presences),
+                    locale: Ok(value.locale),
                     max_callback_backoff_delay_ms: Ok(
                         value.max_callback_backoff_delay_ms,
                     ),
                     media: Ok(value.media),
                     mobile_proxy: Ok(value.mobile_proxy),
+                    mock_pairing_code: Ok(value.mock_pairing_code),
                     offline_mode: Ok(value.offline_mode),
+                    outgoing_calls_enabled: Ok(value.outgoing_calls_enabled),
+                    pdo_sync: Ok(value.pdo_sync),
                     proxy: Ok(value.proxy),
                     webhooks: Ok(value.webhooks),
                 }
@@ -41562,9 +43006,11 @@ Sends a `GET` request to `/groups/{GroupID}`
 
 Arguments:
 - `group_id`: Group ID
+- `resync`: If set to true, the channel will resync its data.
 ```ignore
 let response = client.get_group()
     .group_id(group_id)
+    .resync(resync)
     .send()
     .await;
 ```*/
@@ -42902,6 +44348,46 @@ let response = client.get_label_associations()
     pub fn get_label_associations(&self) -> builder::GetLabelAssociations<'_> {
         builder::GetLabelAssociations::new(self)
     }
+    /**Delete label
+
+Delete label in WhatsApp Business.
+
+Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `deleteLabel`, first seen at commit 00b71e8, version 0.0.17; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+
+Sends a `DELETE` request to `/labels/{LabelID}`
+
+Arguments:
+- `label_id`: Label ID
+```ignore
+let response = client.delete_label()
+    .label_id(label_id)
+    .send()
+    .await;
+```*/
+    pub fn delete_label(&self) -> builder::DeleteLabel<'_> {
+        builder::DeleteLabel::new(self)
+    }
+    /**Rename label
+
+Rename label in WhatsApp Business.
+
+Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `renameLabel`, first seen at commit 00b71e8, version 0.0.17; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+
+Sends a `PATCH` request to `/labels/{LabelID}`
+
+Arguments:
+- `label_id`: Label ID
+- `body`: New label name
+```ignore
+let response = client.rename_label()
+    .label_id(label_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn rename_label(&self) -> builder::RenameLabel<'_> {
+        builder::RenameLabel::new(self)
+    }
     /**Add label association
 
 Through this method, it is possible to assign a label to a chat in WhatsApp Business
@@ -43288,6 +44774,25 @@ let response = client.create_call_event()
     pub fn create_call_event(&self) -> builder::CreateCallEvent<'_> {
         builder::CreateCallEvent::new(self)
     }
+    /**Get call information
+
+The method returns call information currently available on the connected channel. It does not request call history directly from WhatsApp servers.
+
+Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `getCall`, first seen at commit 4d76797, version 0.0.21; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+
+Sends a `GET` request to `/calls/{CallID}`
+
+Arguments:
+- `call_id`: Call ID
+```ignore
+let response = client.get_call()
+    .call_id(call_id)
+    .send()
+    .await;
+```*/
+    pub fn get_call(&self) -> builder::GetCall<'_> {
+        builder::GetCall::new(self)
+    }
     /**Reject call
 
 This method is responsible for rejecting a call.
@@ -43342,6 +44847,362 @@ let response = client.create_group_call_link()
 ```*/
     pub fn create_group_call_link(&self) -> builder::CreateGroupCallLink<'_> {
         builder::CreateGroupCallLink::new(self)
+    }
+    /**Send event
+
+Send a structured WhatsApp invitation for a scheduled activity. Participants can view the event details and respond directly in the chat. Commonly used in Communities and group chats.
+
+Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `sendEvent`, first seen at commit 5e5c505, version 0.0.6; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+
+Sends a `POST` request to `/messages/event`
+
+Arguments:
+- `body`: Event body
+```ignore
+let response = client.send_event()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn send_event(&self) -> builder::SendEvent<'_> {
+        builder::SendEvent::new(self)
+    }
+    /**Get account registration date
+
+Retrieve account creation and last registration timestamps for the current WhatsApp account.
+
+Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `getAccountRegistrationDate`, first seen at commit 00b71e8, version 0.0.17; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+
+Sends a `GET` request to `/users/account/registration_date`
+
+```ignore
+let response = client.get_account_registration_date()
+    .send()
+    .await;
+```*/
+    pub fn get_account_registration_date(
+        &self,
+    ) -> builder::GetAccountRegistrationDate<'_> {
+        builder::GetAccountRegistrationDate::new(self)
+    }
+    /**Send quiz message
+
+Send a quiz message to a WhatsApp Channel.
+
+Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `sendMessageQuiz`, first seen at commit 00b71e8, version 0.0.17; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+
+Sends a `POST` request to `/messages/quiz`
+
+Arguments:
+- `body`: Message quiz
+```ignore
+let response = client.send_message_quiz()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn send_message_quiz(&self) -> builder::SendMessageQuiz<'_> {
+        builder::SendMessageQuiz::new(self)
+    }
+    /**Send question message
+
+Send a question message to a WhatsApp Channel.
+
+Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `sendMessageQuestion`, first seen at commit 00b71e8, version 0.0.17; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+
+Sends a `POST` request to `/messages/question`
+
+Arguments:
+- `body`: Message question
+```ignore
+let response = client.send_message_question()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn send_message_question(&self) -> builder::SendMessageQuestion<'_> {
+        builder::SendMessageQuestion::new(self)
+    }
+    /**Comment on community announcement
+
+Send a text comment to a community announcement message.
+
+Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `commentMessage`, first seen at commit 00b71e8, version 0.0.17; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+
+Sends a `POST` request to `/messages/{MessageID}/comment`
+
+Arguments:
+- `message_id`: Message ID
+- `body`: Comment
+```ignore
+let response = client.comment_message()
+    .message_id(message_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn comment_message(&self) -> builder::CommentMessage<'_> {
+        builder::CommentMessage::new(self)
+    }
+    /**Get contact about
+
+Retrieves the text displayed in the About section of a WhatsApp contact's profile using the contact's phone number or Contact ID.
+
+Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `getContactAbout`, first seen at commit 00b71e8, version 0.0.17; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+
+Sends a `GET` request to `/contacts/{ContactID}/about`
+
+Arguments:
+- `contact_id`: Contact ID
+```ignore
+let response = client.get_contact_about()
+    .contact_id(contact_id)
+    .send()
+    .await;
+```*/
+    pub fn get_contact_about(&self) -> builder::GetContactAbout<'_> {
+        builder::GetContactAbout::new(self)
+    }
+    /**Get ID by LID
+
+Retrieve ID for a single user.
+
+Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `getIdByLid`, first seen at commit 00b71e8, version 0.0.17; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+
+Sends a `GET` request to `/contacts/ids/{ContactLID}`
+
+Arguments:
+- `contact_lid`: Contact LID
+```ignore
+let response = client.get_id_by_lid()
+    .contact_lid(contact_lid)
+    .send()
+    .await;
+```*/
+    pub fn get_id_by_lid(&self) -> builder::GetIdByLid<'_> {
+        builder::GetIdByLid::new(self)
+    }
+    /**Label newsletter message as paid partnership
+
+Adds a paid partnership label to a WhatsApp Channel message.
+
+Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `addNewsletterMessagePaidPartnership`, first seen at commit 00b71e8, version 0.0.17; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+
+Sends a `POST` request to `/newsletters/{NewsletterID}/messages/{MessageID}/paid_partnership`
+
+Arguments:
+- `newsletter_id`: Newsletter ID
+- `message_id`: Message ID
+```ignore
+let response = client.add_newsletter_message_paid_partnership()
+    .newsletter_id(newsletter_id)
+    .message_id(message_id)
+    .send()
+    .await;
+```*/
+    pub fn add_newsletter_message_paid_partnership(
+        &self,
+    ) -> builder::AddNewsletterMessagePaidPartnership<'_> {
+        builder::AddNewsletterMessagePaidPartnership::new(self)
+    }
+    /**Get reachout timelock status
+
+Returns whether the current account is temporarily limited from starting chats.
+
+Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `getReachoutTimelock`, first seen at commit 00b71e8, version 0.0.17; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+
+Sends a `GET` request to `/business/limits/reachout_timelock`
+
+```ignore
+let response = client.get_reachout_timelock()
+    .send()
+    .await;
+```*/
+    pub fn get_reachout_timelock(&self) -> builder::GetReachoutTimelock<'_> {
+        builder::GetReachoutTimelock::new(self)
+    }
+    /**Get new chat limit
+
+Returns the current account limit for starting new individual chats.
+
+Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `getNewChatLimit`, first seen at commit 00b71e8, version 0.0.17; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+
+Sends a `GET` request to `/business/limits/new_chat`
+
+```ignore
+let response = client.get_new_chat_limit()
+    .send()
+    .await;
+```*/
+    pub fn get_new_chat_limit(&self) -> builder::GetNewChatLimit<'_> {
+        builder::GetNewChatLimit::new(self)
+    }
+    /**Complete login with automatic NID passkey
+
+Complete login with automatic NID passkey.
+
+Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `loginUserPasskeyNid`, first seen at commit 4b076b7, version 0.0.19; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+
+Sends a `POST` request to `/users/login/passkey/nid`
+
+Arguments:
+- `body`: Pending passkey login
+```ignore
+let response = client.login_user_passkey_nid()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn login_user_passkey_nid(&self) -> builder::LoginUserPasskeyNid<'_> {
+        builder::LoginUserPasskeyNid::new(self)
+    }
+    /**Complete login with Chrome passkey
+
+Complete login with Chrome passkey.
+
+Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `loginUserPasskeyChrome`, first seen at commit 4b076b7, version 0.0.19; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+
+Sends a `POST` request to `/users/login/passkey/chrome`
+
+Arguments:
+- `body`: Pending passkey login
+```ignore
+let response = client.login_user_passkey_chrome()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn login_user_passkey_chrome(&self) -> builder::LoginUserPasskeyChrome<'_> {
+        builder::LoginUserPasskeyChrome::new(self)
+    }
+    /**Complete login with pasted passkey response
+
+Complete login with pasted passkey response.
+
+Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `loginUserPasskeyPaste`, first seen at commit 4b076b7, version 0.0.19; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+
+Sends a `POST` request to `/users/login/passkey/paste`
+
+Arguments:
+- `body`: Pending passkey login and its WebAuthn response
+```ignore
+let response = client.login_user_passkey_paste()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn login_user_passkey_paste(&self) -> builder::LoginUserPasskeyPaste<'_> {
+        builder::LoginUserPasskeyPaste::new(self)
+    }
+    /**Get account username
+
+Retrieve the username associated with the current WhatsApp account.
+
+Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `getUsername`, first seen at commit 4b076b7, version 0.0.19; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+
+Sends a `GET` request to `/users/username`
+
+```ignore
+let response = client.get_username()
+    .send()
+    .await;
+```*/
+    pub fn get_username(&self) -> builder::GetUsername<'_> {
+        builder::GetUsername::new(self)
+    }
+    /**Set account username
+
+Set, reserve, or remove the username associated with the current WhatsApp account.
+
+Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `setUsername`, first seen at commit 4b076b7, version 0.0.19; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+
+Sends a `PATCH` request to `/users/username`
+
+Arguments:
+- `body`: Username
+```ignore
+let response = client.set_username()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn set_username(&self) -> builder::SetUsername<'_> {
+        builder::SetUsername::new(self)
+    }
+    /**Mark voice message as played
+
+Marks the specified voice message as played by sending a WhatsApp played receipt. It does not play the audio.
+
+Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `markMessageAsPlayed`, first seen at commit 4b076b7, version 0.0.19; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+
+Sends a `PUT` request to `/messages/{MessageID}/played`
+
+Arguments:
+- `message_id`: Message ID
+```ignore
+let response = client.mark_message_as_played()
+    .message_id(message_id)
+    .send()
+    .await;
+```*/
+    pub fn mark_message_as_played(&self) -> builder::MarkMessageAsPlayed<'_> {
+        builder::MarkMessageAsPlayed::new(self)
+    }
+    /**Get bots
+
+Returns the list of bots available for the account.
+
+Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `getBotList`, first seen at commit 4b076b7, version 0.0.19; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+
+Sends a `GET` request to `/bots`
+
+```ignore
+let response = client.get_bot_list()
+    .send()
+    .await;
+```*/
+    pub fn get_bot_list(&self) -> builder::GetBotList<'_> {
+        builder::GetBotList::new(self)
+    }
+    /**Send text message to AI bot
+
+Sends a text prompt to an AI bot in a private chat. The bot response is delivered asynchronously as an incoming message.
+
+Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `sendBotMessage`, first seen at commit 4b076b7, version 0.0.19; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+
+Sends a `POST` request to `/bots/{BotID}/messages`
+
+Arguments:
+- `bot_id`: WhatsApp ID of the AI bot returned by GET /bots
+- `body`: Prompt
+```ignore
+let response = client.send_bot_message()
+    .bot_id(bot_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn send_bot_message(&self) -> builder::SendBotMessage<'_> {
+        builder::SendBotMessage::new(self)
+    }
+    /**Make an attention call
+
+Places a brief WhatsApp call intended to attract the recipient's attention. Enable `outgoing_calls_enabled` in the channel settings before using this endpoint. The call is automatically terminated after the configured `duration` (0–30 seconds, default 5). A successful response confirms only that WhatsApp acknowledged the call offer; it does not confirm ringing or answer. This endpoint does not establish a VoIP media stream.
+
+Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `makeCall`, first seen at commit 4d76797, version 0.0.21; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+
+Sends a `POST` request to `/calls/outgoing`
+
+Arguments:
+- `body`: Call
+```ignore
+let response = client.make_call()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn make_call(&self) -> builder::MakeCall<'_> {
+        builder::MakeCall::new(self)
     }
 }
 impl Client {
@@ -52112,6 +53973,7 @@ pub mod builder {
     pub struct GetGroup<'a> {
         client: &'a super::Client,
         group_id: Result<crate::ids::GroupId, String>,
+        resync: Result<Option<bool>, String>,
         hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetGroup<'a> {
@@ -52119,6 +53981,7 @@ pub mod builder {
             Self {
                 client: client,
                 group_id: Err("group_id was not initialized".to_string()),
+                resync: Ok(None),
                 hooks: ::std::option::Option::None,
             }
         }
@@ -52136,10 +53999,21 @@ pub mod builder {
                 });
             self
         }
+        pub fn resync<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.resync = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for resync failed".to_string());
+            self
+        }
         ///Sends a `GET` request to `/groups/{GroupID}`
         pub async fn send(self) -> Result<ResponseValue<types::Group>, Error<()>> {
-            let Self { client, group_id, hooks } = self;
+            let Self { client, group_id, resync, hooks } = self;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
+            let resync = resync.map_err(Error::InvalidRequest)?;
             let rebuild = || {
                 let url = [
                     (client.baseurl).as_str(),
@@ -52157,7 +54031,15 @@ pub mod builder {
                                 "application/json",
                             )
                         },
-                    )
+                    );
+                let request = match &resync {
+                    Some(value) => {
+                        request
+                            .query(&progenitor_client::QueryParam::new("resync", value))
+                    }
+                    None => request,
+                };
+                let request = request
                     .header(
                         const {
                             ::reqwest::header::HeaderName::from_static("api-version")
@@ -60421,6 +62303,218 @@ pub mod builder {
             self
         }
     }
+    /**Builder for [`Client::delete_label`]
+
+[`Client::delete_label`]: super::Client::delete_label*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteLabel<'a> {
+        client: &'a super::Client,
+        label_id: Result<crate::ids::LabelId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
+    }
+    impl<'a> DeleteLabel<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                label_id: Err("label_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
+            }
+        }
+        pub fn label_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::ids::LabelId>,
+            V::Error: ::std::fmt::Display,
+        {
+            self.label_id = value
+                .try_into()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `LabelId` for label_id failed", e
+                    )
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/labels/{LabelID}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
+            let Self { client, label_id, hooks } = self;
+            let label_id = label_id.map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/labels/",
+                    (encode_path(&label_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "delete_label",
+            };
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+    }
+    /**Builder for [`Client::rename_label`]
+
+[`Client::rename_label`]: super::Client::rename_label*/
+    #[derive(Debug, Clone)]
+    pub struct RenameLabel<'a> {
+        client: &'a super::Client,
+        label_id: Result<crate::ids::LabelId, String>,
+        body: Result<types::builder::RenameLabelRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
+    }
+    impl<'a> RenameLabel<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                label_id: Err("label_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
+            }
+        }
+        pub fn label_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::ids::LabelId>,
+            V::Error: ::std::fmt::Display,
+        {
+            self.label_id = value
+                .try_into()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `LabelId` for label_id failed", e
+                    )
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RenameLabelRequest>,
+            <V as std::convert::TryInto<
+                types::RenameLabelRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `RenameLabelRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::RenameLabelRequest,
+            ) -> types::builder::RenameLabelRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PATCH` request to `/labels/{LabelID}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
+            let Self { client, label_id, body, hooks } = self;
+            let label_id = label_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::RenameLabelRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/labels/",
+                    (encode_path(&label_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "rename_label",
+            };
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+    }
     /**Builder for [`Client::add_label_association`]
 
 [`Client::add_label_association`]: super::Client::add_label_association*/
@@ -62685,6 +64779,91 @@ pub mod builder {
             self
         }
     }
+    /**Builder for [`Client::get_call`]
+
+[`Client::get_call`]: super::Client::get_call*/
+    #[derive(Debug, Clone)]
+    pub struct GetCall<'a> {
+        client: &'a super::Client,
+        call_id: Result<types::CallId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
+    }
+    impl<'a> GetCall<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                call_id: Err("call_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
+            }
+        }
+        pub fn call_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CallId>,
+        {
+            self.call_id = value
+                .try_into()
+                .map_err(|_| "conversion to `CallId` for call_id failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/calls/{CallID}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::UndocumentedAnswer>, Error<()>> {
+            let Self { client, call_id, hooks } = self;
+            let call_id = call_id.map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/calls/",
+                    (encode_path(&call_id.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "get_call",
+            };
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+    }
     /**Builder for [`Client::reject_call`]
 
 [`Client::reject_call`]: super::Client::reject_call*/
@@ -63003,6 +65182,1775 @@ pub mod builder {
             let mut request = rebuild()?;
             let info = OperationInfo {
                 operation_id: "create_group_call_link",
+            };
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+    }
+    /**Builder for [`Client::send_event`]
+
+[`Client::send_event`]: super::Client::send_event*/
+    #[derive(Debug, Clone)]
+    pub struct SendEvent<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::CreateEventRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
+    }
+    impl<'a> SendEvent<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateEventRequest>,
+            <V as std::convert::TryInto<
+                types::CreateEventRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `CreateEventRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CreateEventRequest,
+            ) -> types::builder::CreateEventRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/messages/event`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| {
+                    types::CreateEventRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/event"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_event",
+            };
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+    }
+    /**Builder for [`Client::get_account_registration_date`]
+
+[`Client::get_account_registration_date`]: super::Client::get_account_registration_date*/
+    #[derive(Debug, Clone)]
+    pub struct GetAccountRegistrationDate<'a> {
+        client: &'a super::Client,
+        hooks: ::std::option::Option<crate::Hooks>,
+    }
+    impl<'a> GetAccountRegistrationDate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                hooks: ::std::option::Option::None,
+            }
+        }
+        ///Sends a `GET` request to `/users/account/registration_date`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::UndocumentedAnswer>, Error<()>> {
+            let Self { client, hooks } = self;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/users/account/registration_date"]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "get_account_registration_date",
+            };
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+    }
+    /**Builder for [`Client::send_message_quiz`]
+
+[`Client::send_message_quiz`]: super::Client::send_message_quiz*/
+    #[derive(Debug, Clone)]
+    pub struct SendMessageQuiz<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::SenderQuiz, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
+    }
+    impl<'a> SendMessageQuiz<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::SenderQuiz>,
+            <V as std::convert::TryInto<types::SenderQuiz>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `SenderQuiz` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::SenderQuiz,
+            ) -> types::builder::SenderQuiz,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/messages/quiz`
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| types::SenderQuiz::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/quiz"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_message_quiz",
+            };
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+    }
+    /**Builder for [`Client::send_message_question`]
+
+[`Client::send_message_question`]: super::Client::send_message_question*/
+    #[derive(Debug, Clone)]
+    pub struct SendMessageQuestion<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::SenderQuestion, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
+    }
+    impl<'a> SendMessageQuestion<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::SenderQuestion>,
+            <V as std::convert::TryInto<
+                types::SenderQuestion,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `SenderQuestion` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::SenderQuestion,
+            ) -> types::builder::SenderQuestion,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/messages/question`
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| {
+                    types::SenderQuestion::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/messages/question"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_message_question",
+            };
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+    }
+    /**Builder for [`Client::comment_message`]
+
+[`Client::comment_message`]: super::Client::comment_message*/
+    #[derive(Debug, Clone)]
+    pub struct CommentMessage<'a> {
+        client: &'a super::Client,
+        message_id: Result<crate::ids::MessageId, String>,
+        body: Result<types::builder::CommentMessageRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
+    }
+    impl<'a> CommentMessage<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                message_id: Err("message_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
+            }
+        }
+        pub fn message_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::ids::MessageId>,
+            V::Error: ::std::fmt::Display,
+        {
+            self.message_id = value
+                .try_into()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `MessageId` for message_id failed", e
+                    )
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CommentMessageRequest>,
+            <V as std::convert::TryInto<
+                types::CommentMessageRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `CommentMessageRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CommentMessageRequest,
+            ) -> types::builder::CommentMessageRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/messages/{MessageID}/comment`
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, message_id, body, hooks } = self;
+            let message_id = message_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::CommentMessageRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/messages/",
+                    (encode_path(&message_id.to_string())).as_str(),
+                    "/comment",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "comment_message",
+            };
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+    }
+    /**Builder for [`Client::get_contact_about`]
+
+[`Client::get_contact_about`]: super::Client::get_contact_about*/
+    #[derive(Debug, Clone)]
+    pub struct GetContactAbout<'a> {
+        client: &'a super::Client,
+        contact_id: Result<crate::ids::ContactId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
+    }
+    impl<'a> GetContactAbout<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                contact_id: Err("contact_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
+            }
+        }
+        pub fn contact_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::ids::ContactId>,
+            V::Error: ::std::fmt::Display,
+        {
+            self.contact_id = value
+                .try_into()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ContactId` for contact_id failed", e
+                    )
+                });
+            self
+        }
+        ///Sends a `GET` request to `/contacts/{ContactID}/about`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::UndocumentedAnswer>, Error<()>> {
+            let Self { client, contact_id, hooks } = self;
+            let contact_id = contact_id.map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/contacts/",
+                    (encode_path(&contact_id.to_string())).as_str(),
+                    "/about",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "get_contact_about",
+            };
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+    }
+    /**Builder for [`Client::get_id_by_lid`]
+
+[`Client::get_id_by_lid`]: super::Client::get_id_by_lid*/
+    #[derive(Debug, Clone)]
+    pub struct GetIdByLid<'a> {
+        client: &'a super::Client,
+        contact_lid: Result<crate::ids::ContactId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
+    }
+    impl<'a> GetIdByLid<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                contact_lid: Err("contact_lid was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
+            }
+        }
+        pub fn contact_lid<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::ids::ContactId>,
+            V::Error: ::std::fmt::Display,
+        {
+            self.contact_lid = value
+                .try_into()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ContactId` for contact_lid failed", e
+                    )
+                });
+            self
+        }
+        ///Sends a `GET` request to `/contacts/ids/{ContactLID}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::UndocumentedAnswer>, Error<()>> {
+            let Self { client, contact_lid, hooks } = self;
+            let contact_lid = contact_lid.map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/contacts/ids/",
+                    (encode_path(&contact_lid.to_string())).as_str(),
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "get_id_by_lid",
+            };
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+    }
+    /**Builder for [`Client::add_newsletter_message_paid_partnership`]
+
+[`Client::add_newsletter_message_paid_partnership`]: super::Client::add_newsletter_message_paid_partnership*/
+    #[derive(Debug, Clone)]
+    pub struct AddNewsletterMessagePaidPartnership<'a> {
+        client: &'a super::Client,
+        newsletter_id: Result<crate::ids::NewsletterId, String>,
+        message_id: Result<crate::ids::MessageId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
+    }
+    impl<'a> AddNewsletterMessagePaidPartnership<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                newsletter_id: Err("newsletter_id was not initialized".to_string()),
+                message_id: Err("message_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
+            }
+        }
+        pub fn newsletter_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::ids::NewsletterId>,
+            V::Error: ::std::fmt::Display,
+        {
+            self.newsletter_id = value
+                .try_into()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}",
+                        "conversion to `NewsletterId` for newsletter_id failed", e
+                    )
+                });
+            self
+        }
+        pub fn message_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::ids::MessageId>,
+            V::Error: ::std::fmt::Display,
+        {
+            self.message_id = value
+                .try_into()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `MessageId` for message_id failed", e
+                    )
+                });
+            self
+        }
+        ///Sends a `POST` request to `/newsletters/{NewsletterID}/messages/{MessageID}/paid_partnership`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
+            let Self { client, newsletter_id, message_id, hooks } = self;
+            let newsletter_id = newsletter_id.map_err(Error::InvalidRequest)?;
+            let message_id = message_id.map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/newsletters/",
+                    (encode_path(&newsletter_id.to_string())).as_str(),
+                    "/messages/",
+                    (encode_path(&message_id.to_string())).as_str(),
+                    "/paid_partnership",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "add_newsletter_message_paid_partnership",
+            };
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+    }
+    /**Builder for [`Client::get_reachout_timelock`]
+
+[`Client::get_reachout_timelock`]: super::Client::get_reachout_timelock*/
+    #[derive(Debug, Clone)]
+    pub struct GetReachoutTimelock<'a> {
+        client: &'a super::Client,
+        hooks: ::std::option::Option<crate::Hooks>,
+    }
+    impl<'a> GetReachoutTimelock<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                hooks: ::std::option::Option::None,
+            }
+        }
+        ///Sends a `GET` request to `/business/limits/reachout_timelock`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::UndocumentedAnswer>, Error<()>> {
+            let Self { client, hooks } = self;
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/business/limits/reachout_timelock",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "get_reachout_timelock",
+            };
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+    }
+    /**Builder for [`Client::get_new_chat_limit`]
+
+[`Client::get_new_chat_limit`]: super::Client::get_new_chat_limit*/
+    #[derive(Debug, Clone)]
+    pub struct GetNewChatLimit<'a> {
+        client: &'a super::Client,
+        hooks: ::std::option::Option<crate::Hooks>,
+    }
+    impl<'a> GetNewChatLimit<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                hooks: ::std::option::Option::None,
+            }
+        }
+        ///Sends a `GET` request to `/business/limits/new_chat`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::UndocumentedAnswer>, Error<()>> {
+            let Self { client, hooks } = self;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/business/limits/new_chat"]
+                    .concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "get_new_chat_limit",
+            };
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+    }
+    /**Builder for [`Client::login_user_passkey_nid`]
+
+[`Client::login_user_passkey_nid`]: super::Client::login_user_passkey_nid*/
+    #[derive(Debug, Clone)]
+    pub struct LoginUserPasskeyNid<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::LoginPasskeyRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
+    }
+    impl<'a> LoginUserPasskeyNid<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::LoginPasskeyRequest>,
+            <V as std::convert::TryInto<
+                types::LoginPasskeyRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `LoginPasskeyRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::LoginPasskeyRequest,
+            ) -> types::builder::LoginPasskeyRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/users/login/passkey/nid`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::UndocumentedAnswer>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| {
+                    types::LoginPasskeyRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/users/login/passkey/nid"]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "login_user_passkey_nid",
+            };
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+    }
+    /**Builder for [`Client::login_user_passkey_chrome`]
+
+[`Client::login_user_passkey_chrome`]: super::Client::login_user_passkey_chrome*/
+    #[derive(Debug, Clone)]
+    pub struct LoginUserPasskeyChrome<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::LoginPasskeyRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
+    }
+    impl<'a> LoginUserPasskeyChrome<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::LoginPasskeyRequest>,
+            <V as std::convert::TryInto<
+                types::LoginPasskeyRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `LoginPasskeyRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::LoginPasskeyRequest,
+            ) -> types::builder::LoginPasskeyRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/users/login/passkey/chrome`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::UndocumentedAnswer>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| {
+                    types::LoginPasskeyRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/users/login/passkey/chrome"]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "login_user_passkey_chrome",
+            };
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+    }
+    /**Builder for [`Client::login_user_passkey_paste`]
+
+[`Client::login_user_passkey_paste`]: super::Client::login_user_passkey_paste*/
+    #[derive(Debug, Clone)]
+    pub struct LoginUserPasskeyPaste<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::LoginPasskeyPasteRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
+    }
+    impl<'a> LoginUserPasskeyPaste<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::LoginPasskeyPasteRequest>,
+            <V as std::convert::TryInto<
+                types::LoginPasskeyPasteRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `LoginPasskeyPasteRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::LoginPasskeyPasteRequest,
+            ) -> types::builder::LoginPasskeyPasteRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/users/login/passkey/paste`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::UndocumentedAnswer>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| {
+                    types::LoginPasskeyPasteRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/users/login/passkey/paste"]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "login_user_passkey_paste",
+            };
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+    }
+    /**Builder for [`Client::get_username`]
+
+[`Client::get_username`]: super::Client::get_username*/
+    #[derive(Debug, Clone)]
+    pub struct GetUsername<'a> {
+        client: &'a super::Client,
+        hooks: ::std::option::Option<crate::Hooks>,
+    }
+    impl<'a> GetUsername<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                hooks: ::std::option::Option::None,
+            }
+        }
+        ///Sends a `GET` request to `/users/username`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::UndocumentedAnswer>, Error<()>> {
+            let Self { client, hooks } = self;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/users/username"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "get_username",
+            };
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+    }
+    /**Builder for [`Client::set_username`]
+
+[`Client::set_username`]: super::Client::set_username*/
+    #[derive(Debug, Clone)]
+    pub struct SetUsername<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::SetUsernameRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
+    }
+    impl<'a> SetUsername<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::SetUsernameRequest>,
+            <V as std::convert::TryInto<
+                types::SetUsernameRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `SetUsernameRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::SetUsernameRequest,
+            ) -> types::builder::SetUsernameRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PATCH` request to `/users/username`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::UndocumentedAnswer>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| {
+                    types::SetUsernameRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/users/username"].concat();
+                let request = client
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "set_username",
+            };
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+    }
+    /**Builder for [`Client::mark_message_as_played`]
+
+[`Client::mark_message_as_played`]: super::Client::mark_message_as_played*/
+    #[derive(Debug, Clone)]
+    pub struct MarkMessageAsPlayed<'a> {
+        client: &'a super::Client,
+        message_id: Result<crate::ids::MessageId, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
+    }
+    impl<'a> MarkMessageAsPlayed<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                message_id: Err("message_id was not initialized".to_string()),
+                hooks: ::std::option::Option::None,
+            }
+        }
+        pub fn message_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::ids::MessageId>,
+            V::Error: ::std::fmt::Display,
+        {
+            self.message_id = value
+                .try_into()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `MessageId` for message_id failed", e
+                    )
+                });
+            self
+        }
+        ///Sends a `PUT` request to `/messages/{MessageID}/played`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
+            let Self { client, message_id, hooks } = self;
+            let message_id = message_id.map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/messages/",
+                    (encode_path(&message_id.to_string())).as_str(),
+                    "/played",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "mark_message_as_played",
+            };
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+    }
+    /**Builder for [`Client::get_bot_list`]
+
+[`Client::get_bot_list`]: super::Client::get_bot_list*/
+    #[derive(Debug, Clone)]
+    pub struct GetBotList<'a> {
+        client: &'a super::Client,
+        hooks: ::std::option::Option<crate::Hooks>,
+    }
+    impl<'a> GetBotList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                hooks: ::std::option::Option::None,
+            }
+        }
+        ///Sends a `GET` request to `/bots`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::UndocumentedAnswer>, Error<()>> {
+            let Self { client, hooks } = self;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/bots"].concat();
+                let request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "get_bot_list",
+            };
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+    }
+    /**Builder for [`Client::send_bot_message`]
+
+[`Client::send_bot_message`]: super::Client::send_bot_message*/
+    #[derive(Debug, Clone)]
+    pub struct SendBotMessage<'a> {
+        client: &'a super::Client,
+        bot_id: Result<::std::string::String, String>,
+        body: Result<types::builder::BotMessageRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
+    }
+    impl<'a> SendBotMessage<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                bot_id: Err("bot_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
+            }
+        }
+        pub fn bot_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.bot_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for bot_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::BotMessageRequest>,
+            <V as std::convert::TryInto<
+                types::BotMessageRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `BotMessageRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::BotMessageRequest,
+            ) -> types::builder::BotMessageRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/bots/{BotID}/messages`
+        pub async fn send(self) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
+            let Self { client, bot_id, body, hooks } = self;
+            let bot_id = bot_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::BotMessageRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [
+                    (client.baseurl).as_str(),
+                    "/bots/",
+                    (encode_path(&bot_id.to_string())).as_str(),
+                    "/messages",
+                ]
+                    .concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "send_bot_message",
+            };
+            let result = client
+                .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)
+                .await;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::decoding::json(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Sends this request through `hooks` instead of the client's
+        /// (a transport with settings for this one call); `None` for the
+        /// client's own.
+        pub fn hooks(
+            mut self,
+            hooks: impl ::std::convert::Into<::std::option::Option<crate::Hooks>>,
+        ) -> Self {
+            self.hooks = hooks.into();
+            self
+        }
+    }
+    /**Builder for [`Client::make_call`]
+
+[`Client::make_call`]: super::Client::make_call*/
+    #[derive(Debug, Clone)]
+    pub struct MakeCall<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::MakeCallRequest, String>,
+        hooks: ::std::option::Option<crate::Hooks>,
+    }
+    impl<'a> MakeCall<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+                hooks: ::std::option::Option::None,
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MakeCallRequest>,
+            <V as std::convert::TryInto<
+                types::MakeCallRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `MakeCallRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::MakeCallRequest,
+            ) -> types::builder::MakeCallRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/calls/outgoing`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::UndocumentedAnswer>, Error<()>> {
+            let Self { client, body, hooks } = self;
+            let body = body
+                .and_then(|v| {
+                    types::MakeCallRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let rebuild = || {
+                let url = [(client.baseurl).as_str(), "/calls/outgoing"].concat();
+                let request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    );
+                request.build()
+            };
+            #[allow(unused_mut)]
+            let mut request = rebuild()?;
+            let info = OperationInfo {
+                operation_id: "make_call",
             };
             let result = client
                 .exec_rebuildable_via(hooks.as_ref(), request, &rebuild, &info)

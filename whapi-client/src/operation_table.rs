@@ -46,6 +46,13 @@ pub static OPERATIONS: &[Operation] = &[
         resend_safe: false,
     },
     Operation {
+        name: "add_newsletter_message_paid_partnership",
+        operation_id: "addNewsletterMessagePaidPartnership",
+        method: "POST",
+        path: "/newsletters/{NewsletterID}/messages/{MessageID}/paid_partnership",
+        resend_safe: false,
+    },
+    Operation {
         name: "approve_group_applications_list",
         operation_id: "approveGroupApplicationsList",
         method: "POST",
@@ -106,6 +113,13 @@ pub static OPERATIONS: &[Operation] = &[
         operation_id: "checkPhones",
         method: "POST",
         path: "/contacts",
+        resend_safe: false,
+    },
+    Operation {
+        name: "comment_message",
+        operation_id: "commentMessage",
+        method: "POST",
+        path: "/messages/{MessageID}/comment",
         resend_safe: false,
     },
     Operation {
@@ -263,6 +277,13 @@ pub static OPERATIONS: &[Operation] = &[
         resend_safe: true,
     },
     Operation {
+        name: "delete_label",
+        operation_id: "deleteLabel",
+        method: "DELETE",
+        path: "/labels/{LabelID}",
+        resend_safe: true,
+    },
+    Operation {
         name: "delete_label_association",
         operation_id: "deleteLabelAssociation",
         method: "DELETE",
@@ -361,6 +382,13 @@ pub static OPERATIONS: &[Operation] = &[
         resend_safe: false,
     },
     Operation {
+        name: "get_account_registration_date",
+        operation_id: "getAccountRegistrationDate",
+        method: "GET",
+        path: "/users/account/registration_date",
+        resend_safe: true,
+    },
+    Operation {
         name: "get_allowed_events",
         operation_id: "getAllowedEvents",
         method: "GET",
@@ -375,10 +403,24 @@ pub static OPERATIONS: &[Operation] = &[
         resend_safe: true,
     },
     Operation {
+        name: "get_bot_list",
+        operation_id: "getBotList",
+        method: "GET",
+        path: "/bots",
+        resend_safe: true,
+    },
+    Operation {
         name: "get_business_profile",
         operation_id: "getBusinessProfile",
         method: "GET",
         path: "/business",
+        resend_safe: true,
+    },
+    Operation {
+        name: "get_call",
+        operation_id: "getCall",
+        method: "GET",
+        path: "/calls/{CallID}",
         resend_safe: true,
     },
     Operation {
@@ -459,6 +501,13 @@ pub static OPERATIONS: &[Operation] = &[
         resend_safe: true,
     },
     Operation {
+        name: "get_contact_about",
+        operation_id: "getContactAbout",
+        method: "GET",
+        path: "/contacts/{ContactID}/about",
+        resend_safe: true,
+    },
+    Operation {
         name: "get_contact_products",
         operation_id: "getContactProducts",
         method: "GET",
@@ -519,6 +568,13 @@ pub static OPERATIONS: &[Operation] = &[
         operation_id: "getGroups",
         method: "GET",
         path: "/groups",
+        resend_safe: true,
+    },
+    Operation {
+        name: "get_id_by_lid",
+        operation_id: "getIdByLid",
+        method: "GET",
+        path: "/contacts/ids/{ContactLID}",
         resend_safe: true,
     },
     Operation {
@@ -606,6 +662,13 @@ pub static OPERATIONS: &[Operation] = &[
         resend_safe: true,
     },
     Operation {
+        name: "get_new_chat_limit",
+        operation_id: "getNewChatLimit",
+        method: "GET",
+        path: "/business/limits/new_chat",
+        resend_safe: true,
+    },
+    Operation {
         name: "get_newsletter",
         operation_id: "getNewsletter",
         method: "GET",
@@ -655,6 +718,13 @@ pub static OPERATIONS: &[Operation] = &[
         resend_safe: true,
     },
     Operation {
+        name: "get_reachout_timelock",
+        operation_id: "getReachoutTimelock",
+        method: "GET",
+        path: "/business/limits/reachout_timelock",
+        resend_safe: true,
+    },
+    Operation {
         name: "get_stories",
         operation_id: "getStories",
         method: "GET",
@@ -673,6 +743,13 @@ pub static OPERATIONS: &[Operation] = &[
         operation_id: "getUserProfile",
         method: "GET",
         path: "/users/profile",
+        resend_safe: true,
+    },
+    Operation {
+        name: "get_username",
+        operation_id: "getUsername",
+        method: "GET",
+        path: "/users/username",
         resend_safe: true,
     },
     Operation {
@@ -711,6 +788,27 @@ pub static OPERATIONS: &[Operation] = &[
         resend_safe: true,
     },
     Operation {
+        name: "login_user_passkey_chrome",
+        operation_id: "loginUserPasskeyChrome",
+        method: "POST",
+        path: "/users/login/passkey/chrome",
+        resend_safe: false,
+    },
+    Operation {
+        name: "login_user_passkey_nid",
+        operation_id: "loginUserPasskeyNid",
+        method: "POST",
+        path: "/users/login/passkey/nid",
+        resend_safe: false,
+    },
+    Operation {
+        name: "login_user_passkey_paste",
+        operation_id: "loginUserPasskeyPaste",
+        method: "POST",
+        path: "/users/login/passkey/paste",
+        resend_safe: false,
+    },
+    Operation {
         name: "login_user_row_data",
         operation_id: "loginUserRowData",
         method: "GET",
@@ -730,6 +828,20 @@ pub static OPERATIONS: &[Operation] = &[
         method: "POST",
         path: "/users/logout",
         resend_safe: false,
+    },
+    Operation {
+        name: "make_call",
+        operation_id: "makeCall",
+        method: "POST",
+        path: "/calls/outgoing",
+        resend_safe: false,
+    },
+    Operation {
+        name: "mark_message_as_played",
+        operation_id: "markMessageAsPlayed",
+        method: "PUT",
+        path: "/messages/{MessageID}/played",
+        resend_safe: true,
     },
     Operation {
         name: "mark_message_as_read",
@@ -823,6 +935,13 @@ pub static OPERATIONS: &[Operation] = &[
         resend_safe: true,
     },
     Operation {
+        name: "rename_label",
+        operation_id: "renameLabel",
+        method: "PATCH",
+        path: "/labels/{LabelID}",
+        resend_safe: false,
+    },
+    Operation {
         name: "reset_channel_settings",
         operation_id: "resetChannelSettings",
         method: "DELETE",
@@ -851,6 +970,13 @@ pub static OPERATIONS: &[Operation] = &[
         resend_safe: true,
     },
     Operation {
+        name: "send_bot_message",
+        operation_id: "sendBotMessage",
+        method: "POST",
+        path: "/bots/{BotID}/messages",
+        resend_safe: false,
+    },
+    Operation {
         name: "send_catalog",
         operation_id: "sendCatalog",
         method: "POST",
@@ -862,6 +988,13 @@ pub static OPERATIONS: &[Operation] = &[
         operation_id: "sendContact",
         method: "POST",
         path: "/contacts/{ContactID}",
+        resend_safe: false,
+    },
+    Operation {
+        name: "send_event",
+        operation_id: "sendEvent",
+        method: "POST",
+        path: "/messages/event",
         resend_safe: false,
     },
     Operation {
@@ -977,6 +1110,20 @@ pub static OPERATIONS: &[Operation] = &[
         resend_safe: false,
     },
     Operation {
+        name: "send_message_question",
+        operation_id: "sendMessageQuestion",
+        method: "POST",
+        path: "/messages/question",
+        resend_safe: false,
+    },
+    Operation {
+        name: "send_message_quiz",
+        operation_id: "sendMessageQuiz",
+        method: "POST",
+        path: "/messages/quiz",
+        resend_safe: false,
+    },
+    Operation {
         name: "send_message_short",
         operation_id: "sendMessageShort",
         method: "POST",
@@ -1073,6 +1220,13 @@ pub static OPERATIONS: &[Operation] = &[
         method: "PUT",
         path: "/groups/{GroupID}/icon",
         resend_safe: true,
+    },
+    Operation {
+        name: "set_username",
+        operation_id: "setUsername",
+        method: "PATCH",
+        path: "/users/username",
+        resend_safe: false,
     },
     Operation {
         name: "star_message",

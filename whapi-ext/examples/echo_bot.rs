@@ -25,7 +25,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
-use whapi_ext::types::{Button, InteractiveAction, Message};
+use whapi_ext::types::{Button, InteractiveAction, InteractiveType, Message};
 use whapi_ext::webhooks::{
     EventType, Inbox, MessageBody, Method, Payload, WebhookEvent, WebhookVerifier,
 };
@@ -51,8 +51,7 @@ async fn answer(wa: &Whapi, message: &Message) -> whapi_ext::Result<Option<Strin
                 Button::quick_reply(THANKS, "Thanks"),
             ]);
             let sent = wa
-                .send_message_interactive(chat, buttons)
-                .body(echo.as_str())
+                .send_message_interactive(chat, echo.as_str(), buttons, InteractiveType::Button)
                 .quoted(id)
                 .await?;
             Ok(Some(format!(

@@ -2,7 +2,8 @@
 //!
 //! [`Whapi`] is a configured client: bearer-token auth that never shows in
 //! logs, timeouts, a user agent, retries that never send a message twice,
-//! and one `tracing` span per request. Each of the API's 167 operations is
+//! and one `tracing` span per request. Each of the API's 189 operations (spec
+//! 1.8.7's 167, and 22 the live service has beyond it) is
 //! one method on it, named after its operationId ([`calls`]), checked
 //! before it is sent and answered as this crate's typed [`Error`] when it
 //! fails.

@@ -198,6 +198,31 @@ impl<'a> Call<'a> {
         }
     }
 
+    /// An integer of any type, in the field's type if it fits there,
+    /// checked; `None` (and a problem) if it does not fit.
+    pub(crate) fn integer<T>(
+        &mut self,
+        field: &str,
+        value: impl TryInto<T> + std::fmt::Display + Copy,
+        limits: &[Limit],
+    ) -> Option<T>
+    where
+        T: Copy + Into<i128>,
+    {
+        match value.try_into() {
+            Ok(converted) => {
+                let wide: i128 = converted.into();
+                self.check_number(field, wide as f64, limits);
+                Some(converted)
+            }
+            Err(_) => {
+                let ty = std::any::type_name::<T>();
+                self.problem(field, format!("{value} does not fit in {ty}"));
+                None
+            }
+        }
+    }
+
     pub(crate) fn count(
         &mut self,
         field: &str,

@@ -288,6 +288,72 @@ impl<'a> UpdateChannelSettings<'a> {
         }
         self
     }
+    /// It is recommended to disable it for iOS.
+    #[inline]
+    pub fn pdo_sync(mut self, value: bool) -> Self {
+        {
+            let v = value;
+            self.body = self.body.pdo_sync(Some(v));
+        }
+        self
+    }
+    /// List of presences to ignore.
+    #[inline]
+    pub fn ignored_presences(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        {
+            let v = self.call.texts("ignored_presences", value, &[]);
+            self.body = self.body.ignored_presences(v);
+        }
+        self
+    }
+    /// When enabled, all incoming messages are automatically marked as read as soon as they are received by the API channel. You do not need to mark each message as read manually through the API.
+    #[inline]
+    pub fn auto_read_messages(mut self, value: bool) -> Self {
+        {
+            let v = value;
+            self.body = self.body.auto_read_messages(Some(v));
+        }
+        self
+    }
+    /// Fixed 8-character pairing code for link-code authorization. When omitted or empty, a random code is generated for every request.
+    #[inline]
+    pub fn mock_pairing_code(mut self, value: impl Into<String>) -> Self {
+        {
+            let v = self.call.text("mock_pairing_code", value, &[]);
+            self.body = self.body.mock_pairing_code(Some(v));
+        }
+        self
+    }
+    /// Data presentation mode
+    #[inline]
+    pub fn data_mode(mut self, value: impl Into<types::SettingsDataMode>) -> Self {
+        {
+            let v = ::std::convert::Into::<types::SettingsDataMode>::into(value);
+            self.body = self.body.data_mode(Some(v));
+        }
+        self
+    }
+    /// Preferred language settings for the channel. Some endpoints may use this value. If left empty, the phone's primary language is used when WhatsApp settings are synced.
+    #[inline]
+    pub fn locale(mut self, value: impl Into<String>) -> Self {
+        {
+            let v = self.call.text("locale", value, &[]);
+            self.body = self.body.locale(Some(v));
+        }
+        self
+    }
+    /// Enables outgoing calls for the channel. The default is false. Changing this setting automatically restarts the channel.
+    #[inline]
+    pub fn outgoing_calls_enabled(mut self, value: bool) -> Self {
+        {
+            let v = value;
+            self.body = self.body.outgoing_calls_enabled(Some(v));
+        }
+        self
+    }
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
@@ -479,39 +545,33 @@ impl<'a> LoginUser<'a> {
     }
     /// Size of QR-code
     #[inline]
-    pub fn size(mut self, value: impl Into<i64>) -> Self {
-        {
-            let v = {
-                let value: i64 = value.into();
-                self.call.check_number("size", value as f64, &[]);
-                value
-            };
+    pub fn size(
+        mut self,
+        value: impl TryInto<i64> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i64>("size", value, &[]) {
             self.op = self.op.size(v);
         }
         self
     }
     /// Width of result image
     #[inline]
-    pub fn width(mut self, value: impl Into<i64>) -> Self {
-        {
-            let v = {
-                let value: i64 = value.into();
-                self.call.check_number("width", value as f64, &[]);
-                value
-            };
+    pub fn width(
+        mut self,
+        value: impl TryInto<i64> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i64>("width", value, &[]) {
             self.op = self.op.width(v);
         }
         self
     }
     /// Height of result image
     #[inline]
-    pub fn height(mut self, value: impl Into<i64>) -> Self {
-        {
-            let v = {
-                let value: i64 = value.into();
-                self.call.check_number("height", value as f64, &[]);
-                value
-            };
+    pub fn height(
+        mut self,
+        value: impl TryInto<i64> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i64>("height", value, &[]) {
             self.op = self.op.height(v);
         }
         self
@@ -589,39 +649,33 @@ impl<'a> LoginUserImage<'a> {
     }
     /// Size of QR-code
     #[inline]
-    pub fn size(mut self, value: impl Into<i64>) -> Self {
-        {
-            let v = {
-                let value: i64 = value.into();
-                self.call.check_number("size", value as f64, &[]);
-                value
-            };
+    pub fn size(
+        mut self,
+        value: impl TryInto<i64> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i64>("size", value, &[]) {
             self.op = self.op.size(v);
         }
         self
     }
     /// Width of result image
     #[inline]
-    pub fn width(mut self, value: impl Into<i64>) -> Self {
-        {
-            let v = {
-                let value: i64 = value.into();
-                self.call.check_number("width", value as f64, &[]);
-                value
-            };
+    pub fn width(
+        mut self,
+        value: impl TryInto<i64> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i64>("width", value, &[]) {
             self.op = self.op.width(v);
         }
         self
     }
     /// Height of result image
     #[inline]
-    pub fn height(mut self, value: impl Into<i64>) -> Self {
-        {
-            let v = {
-                let value: i64 = value.into();
-                self.call.check_number("height", value as f64, &[]);
-                value
-            };
+    pub fn height(
+        mut self,
+        value: impl TryInto<i64> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i64>("height", value, &[]) {
             self.op = self.op.height(v);
         }
         self
@@ -1015,13 +1069,14 @@ impl<'a> GetMessages<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+    pub fn offset(
+        mut self,
+        value: impl TryInto<i64> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self
+            .call
+            .integer::<i64>("offset", value, &[Limit::Minimum(0f64)])
         {
-            let v = {
-                let value: i64 = value.into();
-                self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
-                value
-            };
             self.op = self.op.offset(v);
         }
         self
@@ -1168,13 +1223,14 @@ impl<'a> GetMessagesByChatId<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+    pub fn offset(
+        mut self,
+        value: impl TryInto<i64> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self
+            .call
+            .integer::<i64>("offset", value, &[Limit::Minimum(0f64)])
         {
-            let v = {
-                let value: i64 = value.into();
-                self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
-                value
-            };
             self.op = self.op.offset(v);
         }
         self
@@ -1486,26 +1542,22 @@ impl<'a> SendMessageImage<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("width", value as f64, &[]);
-                value
-            };
+    pub fn width(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("width", value, &[]) {
             self.body = self.body.width(Some(v));
         }
         self
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("height", value as f64, &[]);
-                value
-            };
+    pub fn height(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("height", value, &[]) {
             self.body = self.body.height(Some(v));
         }
         self
@@ -1653,26 +1705,22 @@ impl<'a> SendMessageVideo<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("width", value as f64, &[]);
-                value
-            };
+    pub fn width(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("width", value, &[]) {
             self.body = self.body.width(Some(v));
         }
         self
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("height", value as f64, &[]);
-                value
-            };
+    pub fn height(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("height", value, &[]) {
             self.body = self.body.height(Some(v));
         }
         self
@@ -1820,26 +1868,22 @@ impl<'a> SendMessageShort<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("width", value as f64, &[]);
-                value
-            };
+    pub fn width(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("width", value, &[]) {
             self.body = self.body.width(Some(v));
         }
         self
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("height", value as f64, &[]);
-                value
-            };
+    pub fn height(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("height", value, &[]) {
             self.body = self.body.height(Some(v));
         }
         self
@@ -1987,26 +2031,22 @@ impl<'a> SendMessageGif<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("width", value as f64, &[]);
-                value
-            };
+    pub fn width(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("width", value, &[]) {
             self.body = self.body.width(Some(v));
         }
         self
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("height", value as f64, &[]);
-                value
-            };
+    pub fn height(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("height", value, &[]) {
             self.body = self.body.height(Some(v));
         }
         self
@@ -2670,39 +2710,33 @@ impl<'a> SendMessageLocation<'a> {
     }
     /// Accuracy of the location in meters
     #[inline]
-    pub fn accuracy(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("accuracy", value as f64, &[]);
-                value
-            };
+    pub fn accuracy(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("accuracy", value, &[]) {
             self.body = self.body.accuracy(Some(v));
         }
         self
     }
     /// Speed of the location in meters per second
     #[inline]
-    pub fn speed(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("speed", value as f64, &[]);
-                value
-            };
+    pub fn speed(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("speed", value, &[]) {
             self.body = self.body.speed(Some(v));
         }
         self
     }
     /// Degrees clockwise from true north
     #[inline]
-    pub fn degrees(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("degrees", value as f64, &[]);
-                value
-            };
+    pub fn degrees(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("degrees", value, &[]) {
             self.body = self.body.degrees(Some(v));
         }
         self
@@ -2826,39 +2860,33 @@ impl<'a> SendMessageLiveLocation<'a> {
     }
     /// Accuracy of the location in meters
     #[inline]
-    pub fn accuracy(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("accuracy", value as f64, &[]);
-                value
-            };
+    pub fn accuracy(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("accuracy", value, &[]) {
             self.body = self.body.accuracy(Some(v));
         }
         self
     }
     /// Speed of the location in meters per second
     #[inline]
-    pub fn speed(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("speed", value as f64, &[]);
-                value
-            };
+    pub fn speed(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("speed", value, &[]) {
             self.body = self.body.speed(Some(v));
         }
         self
     }
     /// Degrees clockwise from true north
     #[inline]
-    pub fn degrees(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("degrees", value as f64, &[]);
-                value
-            };
+    pub fn degrees(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("degrees", value, &[]) {
             self.body = self.body.degrees(Some(v));
         }
         self
@@ -3072,18 +3100,16 @@ impl<'a> SendMessagePoll<'a> {
     }
     /// Number of selectable options in poll (1 - can choose only one option, 0 - any number of options)
     #[inline]
-    pub fn count(mut self, value: impl Into<i64>) -> Self {
+    pub fn count(
+        mut self,
+        value: impl TryInto<i64> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self
+            .call
+            .integer::<
+                i64,
+            >("count", value, &[Limit::Minimum(0f64), Limit::Maximum(1f64)])
         {
-            let v = {
-                let value: i64 = value.into();
-                self.call
-                    .check_number(
-                        "count",
-                        value as f64,
-                        &[Limit::Minimum(0f64), Limit::Maximum(1f64)],
-                    );
-                value
-            };
             self.body = self.body.count(Some(v));
         }
         self
@@ -3165,17 +3191,6 @@ impl<'a> SendMessageInteractive<'a> {
         }
         self
     }
-    /// Body of interactive
-    #[inline]
-    pub fn body(mut self, value: impl Into<types::MessagePropsInteractiveBody>) -> Self {
-        {
-            let v = ::std::convert::Into::<
-                types::MessagePropsInteractiveBody,
-            >::into(value);
-            self.body = self.body.body(Some(v));
-        }
-        self
-    }
     /// Footer of interactive
     #[inline]
     pub fn footer(
@@ -3187,15 +3202,6 @@ impl<'a> SendMessageInteractive<'a> {
                 types::MessagePropsInteractiveFooter,
             >::into(value);
             self.body = self.body.footer(Some(v));
-        }
-        self
-    }
-    /// Interactive type
-    #[inline]
-    pub fn type_(mut self, value: impl Into<types::InteractiveType>) -> Self {
-        {
-            let v = ::std::convert::Into::<types::InteractiveType>::into(value);
-            self.body = self.body.type_(Some(v));
         }
         self
     }
@@ -3254,26 +3260,22 @@ impl<'a> SendMessageInteractive<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("width", value as f64, &[]);
-                value
-            };
+    pub fn width(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("width", value, &[]) {
             self.body = self.body.width(Some(v));
         }
         self
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("height", value as f64, &[]);
-                value
-            };
+    pub fn height(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("height", value, &[]) {
             self.body = self.body.height(Some(v));
         }
         self
@@ -3451,26 +3453,22 @@ impl<'a> SendMessageSticker<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("width", value as f64, &[]);
-                value
-            };
+    pub fn width(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("width", value, &[]) {
             self.body = self.body.width(Some(v));
         }
         self
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("height", value as f64, &[]);
-                value
-            };
+    pub fn height(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("height", value, &[]) {
             self.body = self.body.height(Some(v));
         }
         self
@@ -3595,26 +3593,22 @@ impl<'a> SendMessageStory<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("width", value as f64, &[]);
-                value
-            };
+    pub fn width(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("width", value, &[]) {
             self.body = self.body.width(Some(v));
         }
         self
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("height", value as f64, &[]);
-                value
-            };
+    pub fn height(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("height", value, &[]) {
             self.body = self.body.height(Some(v));
         }
         self
@@ -3688,6 +3682,15 @@ impl<'a> SendMessageStory<'a> {
         {
             let v = ::std::convert::Into::<types::FontType>::into(value);
             self.body = self.body.font_type(Some(v));
+        }
+        self
+    }
+    /// Allow viewers to reshare the story
+    #[inline]
+    pub fn allow_reshare(mut self, value: bool) -> Self {
+        {
+            let v = value;
+            self.body = self.body.allow_reshare(Some(v));
         }
         self
     }
@@ -3787,26 +3790,22 @@ impl<'a> SendMessageStoryAudio<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("width", value as f64, &[]);
-                value
-            };
+    pub fn width(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("width", value, &[]) {
             self.body = self.body.width(Some(v));
         }
         self
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("height", value as f64, &[]);
-                value
-            };
+    pub fn height(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("height", value, &[]) {
             self.body = self.body.height(Some(v));
         }
         self
@@ -3849,6 +3848,15 @@ impl<'a> SendMessageStoryAudio<'a> {
                     &[Limit::Pattern("^#[0-9a-fA-F]{6,8}$")],
                 );
             self.body = self.body.background_color(Some(v));
+        }
+        self
+    }
+    /// Allow viewers to reshare the story
+    #[inline]
+    pub fn allow_reshare(mut self, value: bool) -> Self {
+        {
+            let v = value;
+            self.body = self.body.allow_reshare(Some(v));
         }
         self
     }
@@ -3955,26 +3963,22 @@ impl<'a> SendMessageStoryMedia<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("width", value as f64, &[]);
-                value
-            };
+    pub fn width(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("width", value, &[]) {
             self.body = self.body.width(Some(v));
         }
         self
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("height", value as f64, &[]);
-                value
-            };
+    pub fn height(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("height", value, &[]) {
             self.body = self.body.height(Some(v));
         }
         self
@@ -4002,6 +4006,15 @@ impl<'a> SendMessageStoryMedia<'a> {
             let v = self.call.ids::<ids::ContactId>("exclude_contacts", value, &[]);
             let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             self.body = self.body.exclude_contacts(v);
+        }
+        self
+    }
+    /// Allow viewers to reshare the story
+    #[inline]
+    pub fn allow_reshare(mut self, value: bool) -> Self {
+        {
+            let v = value;
+            self.body = self.body.allow_reshare(Some(v));
         }
         self
     }
@@ -4122,6 +4135,15 @@ impl<'a> SendMessageStoryText<'a> {
         }
         self
     }
+    /// Allow viewers to reshare the story
+    #[inline]
+    pub fn allow_reshare(mut self, value: bool) -> Self {
+        {
+            let v = value;
+            self.body = self.body.allow_reshare(Some(v));
+        }
+        self
+    }
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
@@ -4211,13 +4233,11 @@ impl<'a> SendMediaMessage<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("width", value as f64, &[]);
-                value
-            };
+    pub fn width(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("width", value, &[]) {
             self.op = self.op.width(v.clone());
             self.twin = self.twin.width(v);
         }
@@ -4225,13 +4245,11 @@ impl<'a> SendMediaMessage<'a> {
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("height", value as f64, &[]);
-                value
-            };
+    pub fn height(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("height", value, &[]) {
             self.op = self.op.height(v.clone());
             self.twin = self.twin.height(v);
         }
@@ -4892,13 +4910,14 @@ impl<'a> GetChats<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+    pub fn offset(
+        mut self,
+        value: impl TryInto<i64> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self
+            .call
+            .integer::<i64>("offset", value, &[Limit::Minimum(0f64)])
         {
-            let v = {
-                let value: i64 = value.into();
-                self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
-                value
-            };
             self.op = self.op.offset(v);
         }
         self
@@ -5225,13 +5244,14 @@ impl<'a> GetContacts<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+    pub fn offset(
+        mut self,
+        value: impl TryInto<i64> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self
+            .call
+            .integer::<i64>("offset", value, &[Limit::Minimum(0f64)])
         {
-            let v = {
-                let value: i64 = value.into();
-                self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
-                value
-            };
             self.op = self.op.offset(v);
         }
         self
@@ -5996,13 +6016,14 @@ impl<'a> GetGroups<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+    pub fn offset(
+        mut self,
+        value: impl TryInto<i64> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self
+            .call
+            .integer::<i64>("offset", value, &[Limit::Minimum(0f64)])
         {
-            let v = {
-                let value: i64 = value.into();
-                self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
-                value
-            };
             self.op = self.op.offset(v);
         }
         self
@@ -6170,6 +6191,15 @@ pub struct GetGroup<'a> {
     op: builder::GetGroup<'a>,
 }
 impl<'a> GetGroup<'a> {
+    /// If set to true, the channel will resync its data.
+    #[inline]
+    pub fn resync(mut self, value: bool) -> Self {
+        {
+            let v = value;
+            self.op = self.op.resync(v);
+        }
+        self
+    }
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
@@ -7048,13 +7078,14 @@ impl<'a> GetGroupApplicationsList<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+    pub fn offset(
+        mut self,
+        value: impl TryInto<i64> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self
+            .call
+            .integer::<i64>("offset", value, &[Limit::Minimum(0f64)])
         {
-            let v = {
-                let value: i64 = value.into();
-                self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
-                value
-            };
             self.op = self.op.offset(v);
         }
         self
@@ -7249,13 +7280,14 @@ impl<'a> GetStories<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+    pub fn offset(
+        mut self,
+        value: impl TryInto<i64> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self
+            .call
+            .integer::<i64>("offset", value, &[Limit::Minimum(0f64)])
         {
-            let v = {
-                let value: i64 = value.into();
-                self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
-                value
-            };
             self.op = self.op.offset(v);
         }
         self
@@ -7436,26 +7468,22 @@ impl<'a> CreateStory<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("width", value as f64, &[]);
-                value
-            };
+    pub fn width(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("width", value, &[]) {
             self.body = self.body.width(Some(v));
         }
         self
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("height", value as f64, &[]);
-                value
-            };
+    pub fn height(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("height", value, &[]) {
             self.body = self.body.height(Some(v));
         }
         self
@@ -7529,6 +7557,15 @@ impl<'a> CreateStory<'a> {
         {
             let v = ::std::convert::Into::<types::FontType>::into(value);
             self.body = self.body.font_type(Some(v));
+        }
+        self
+    }
+    /// Allow viewers to reshare the story
+    #[inline]
+    pub fn allow_reshare(mut self, value: bool) -> Self {
+        {
+            let v = value;
+            self.body = self.body.allow_reshare(Some(v));
         }
         self
     }
@@ -7638,6 +7675,15 @@ impl<'a> CreateStoryText<'a> {
         }
         self
     }
+    /// Allow viewers to reshare the story
+    #[inline]
+    pub fn allow_reshare(mut self, value: bool) -> Self {
+        {
+            let v = value;
+            self.body = self.body.allow_reshare(Some(v));
+        }
+        self
+    }
     /// Overrides the client's timeout, retries or headers for this call.
     #[inline]
     pub fn with_options(mut self, options: CallOptions) -> Self {
@@ -7730,26 +7776,22 @@ impl<'a> CreateStoryMedia<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("width", value as f64, &[]);
-                value
-            };
+    pub fn width(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("width", value, &[]) {
             self.body = self.body.width(Some(v));
         }
         self
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("height", value as f64, &[]);
-                value
-            };
+    pub fn height(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("height", value, &[]) {
             self.body = self.body.height(Some(v));
         }
         self
@@ -7777,6 +7819,15 @@ impl<'a> CreateStoryMedia<'a> {
             let v = self.call.ids::<ids::ContactId>("exclude_contacts", value, &[]);
             let v = v.into_iter().map(<ids::ContactId>::from_server).collect::<Vec<_>>();
             self.body = self.body.exclude_contacts(v);
+        }
+        self
+    }
+    /// Allow viewers to reshare the story
+    #[inline]
+    pub fn allow_reshare(mut self, value: bool) -> Self {
+        {
+            let v = value;
+            self.body = self.body.allow_reshare(Some(v));
         }
         self
     }
@@ -7876,26 +7927,22 @@ impl<'a> CreateStoryAudio<'a> {
     }
     /// Width of the media in pixels
     #[inline]
-    pub fn width(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("width", value as f64, &[]);
-                value
-            };
+    pub fn width(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("width", value, &[]) {
             self.body = self.body.width(Some(v));
         }
         self
     }
     /// Height of the media in pixels
     #[inline]
-    pub fn height(mut self, value: impl Into<i32>) -> Self {
-        {
-            let v = {
-                let value: i32 = value.into();
-                self.call.check_number("height", value as f64, &[]);
-                value
-            };
+    pub fn height(
+        mut self,
+        value: impl TryInto<i32> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self.call.integer::<i32>("height", value, &[]) {
             self.body = self.body.height(Some(v));
         }
         self
@@ -7938,6 +7985,15 @@ impl<'a> CreateStoryAudio<'a> {
                     &[Limit::Pattern("^#[0-9a-fA-F]{6,8}$")],
                 );
             self.body = self.body.background_color(Some(v));
+        }
+        self
+    }
+    /// Allow viewers to reshare the story
+    #[inline]
+    pub fn allow_reshare(mut self, value: bool) -> Self {
+        {
+            let v = value;
+            self.body = self.body.allow_reshare(Some(v));
         }
         self
     }
@@ -8176,13 +8232,14 @@ impl<'a> GetNewsletters<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+    pub fn offset(
+        mut self,
+        value: impl TryInto<i64> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self
+            .call
+            .integer::<i64>("offset", value, &[Limit::Minimum(0f64)])
         {
-            let v = {
-                let value: i64 = value.into();
-                self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
-                value
-            };
             self.op = self.op.offset(v);
         }
         self
@@ -9007,26 +9064,28 @@ impl<'a> GetMessagesNewsletter<'a> {
     }
     /// Request messages before the specified one (see first and last)
     #[inline]
-    pub fn before(mut self, value: impl Into<i64>) -> Self {
+    pub fn before(
+        mut self,
+        value: impl TryInto<i64> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self
+            .call
+            .integer::<i64>("before", value, &[Limit::Minimum(0f64)])
         {
-            let v = {
-                let value: i64 = value.into();
-                self.call.check_number("before", value as f64, &[Limit::Minimum(0f64)]);
-                value
-            };
             self.op = self.op.before(v);
         }
         self
     }
     /// Request messages after the specified one (see first and last)
     #[inline]
-    pub fn after(mut self, value: impl Into<i64>) -> Self {
+    pub fn after(
+        mut self,
+        value: impl TryInto<i64> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self
+            .call
+            .integer::<i64>("after", value, &[Limit::Minimum(0f64)])
         {
-            let v = {
-                let value: i64 = value.into();
-                self.call.check_number("after", value as f64, &[Limit::Minimum(0f64)]);
-                value
-            };
             self.op = self.op.after(v);
         }
         self
@@ -9523,13 +9582,14 @@ impl<'a> GetMediaFiles<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+    pub fn offset(
+        mut self,
+        value: impl TryInto<i64> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self
+            .call
+            .integer::<i64>("offset", value, &[Limit::Minimum(0f64)])
         {
-            let v = {
-                let value: i64 = value.into();
-                self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
-                value
-            };
             self.op = self.op.offset(v);
         }
         self
@@ -10111,13 +10171,14 @@ impl<'a> GetProducts<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+    pub fn offset(
+        mut self,
+        value: impl TryInto<i64> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self
+            .call
+            .integer::<i64>("offset", value, &[Limit::Minimum(0f64)])
         {
-            let v = {
-                let value: i64 = value.into();
-                self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
-                value
-            };
             self.op = self.op.offset(v);
         }
         self
@@ -10292,13 +10353,14 @@ impl<'a> GetContactProducts<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+    pub fn offset(
+        mut self,
+        value: impl TryInto<i64> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self
+            .call
+            .integer::<i64>("offset", value, &[Limit::Minimum(0f64)])
         {
-            let v = {
-                let value: i64 = value.into();
-                self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
-                value
-            };
             self.op = self.op.offset(v);
         }
         self
@@ -10895,13 +10957,14 @@ impl<'a> GetCollectionsList<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+    pub fn offset(
+        mut self,
+        value: impl TryInto<i64> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self
+            .call
+            .integer::<i64>("offset", value, &[Limit::Minimum(0f64)])
         {
-            let v = {
-                let value: i64 = value.into();
-                self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
-                value
-            };
             self.op = self.op.offset(v);
         }
         self
@@ -11049,13 +11112,14 @@ impl<'a> GetCollectionsProductsList<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+    pub fn offset(
+        mut self,
+        value: impl TryInto<i64> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self
+            .call
+            .integer::<i64>("offset", value, &[Limit::Minimum(0f64)])
         {
-            let v = {
-                let value: i64 = value.into();
-                self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
-                value
-            };
             self.op = self.op.offset(v);
         }
         self
@@ -11521,6 +11585,99 @@ impl<'a> ::std::future::IntoFuture for GetLabelAssociations<'a> {
         call.boxed_send(move |hooks| op.hooks(hooks).send())
     }
 }
+/// Delete label (`DELETE /labels/{LabelID}`): made by [`Whapi::delete_label`], sent by `.await`.
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct DeleteLabel<'a> {
+    call: Call<'a>,
+    op: builder::DeleteLabel<'a>,
+}
+impl<'a> DeleteLabel<'a> {
+    /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.call.set_options(options);
+        self
+    }
+    /// Checks the request, sends it and decodes the answer.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(move |hooks| op.hooks(hooks).send())
+    }
+    /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
+    }
+    #[inline]
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        let Self { call, op } = self;
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
+    }
+}
+impl<'a> ::std::future::IntoFuture for DeleteLabel<'a> {
+    type Output = Result<types::ResponseSuccess>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let Self { call, op } = self;
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
+    }
+}
+/// Rename label (`PATCH /labels/{LabelID}`): made by [`Whapi::rename_label`], sent by `.await`.
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct RenameLabel<'a> {
+    call: Call<'a>,
+    op: builder::RenameLabel<'a>,
+    body: types::builder::RenameLabelRequest,
+}
+impl<'a> RenameLabel<'a> {
+    /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.call.set_options(options);
+        self
+    }
+    /// Checks the request, sends it and decodes the answer.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
+    }
+    /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
+    }
+    #[inline]
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
+    }
+}
+impl<'a> ::std::future::IntoFuture for RenameLabel<'a> {
+    type Output = Result<types::ResponseSuccess>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let Self { call, op, body } = self;
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
+    }
+}
 /// Add label association (`POST /labels/{LabelID}/{AssociationID}`): made by [`Whapi::add_label_association`], sent by `.await`.
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct AddLabelAssociation<'a> {
@@ -11677,13 +11834,14 @@ impl<'a> GetCommunities<'a> {
     }
     /// Offset of objects to return
     #[inline]
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+    pub fn offset(
+        mut self,
+        value: impl TryInto<i64> + ::std::fmt::Display + Copy,
+    ) -> Self {
+        if let Some(v) = self
+            .call
+            .integer::<i64>("offset", value, &[Limit::Minimum(0f64)])
         {
-            let v = {
-                let value: i64 = value.into();
-                self.call.check_number("offset", value as f64, &[Limit::Minimum(0f64)]);
-                value
-            };
             self.op = self.op.offset(v);
         }
         self
@@ -12637,6 +12795,52 @@ impl<'a> ::std::future::IntoFuture for CreateCallEvent<'a> {
         call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
     }
 }
+/// Get call information (`GET /calls/{CallID}`): made by [`Whapi::get_call`], sent by `.await`.
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct GetCall<'a> {
+    call: Call<'a>,
+    op: builder::GetCall<'a>,
+}
+impl<'a> GetCall<'a> {
+    /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.call.set_options(options);
+        self
+    }
+    /// Checks the request, sends it and decodes the answer.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::UndocumentedAnswer>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(move |hooks| op.hooks(hooks).send())
+    }
+    /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        self.run(true)
+    }
+    #[inline]
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        let Self { call, op } = self;
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
+    }
+}
+impl<'a> ::std::future::IntoFuture for GetCall<'a> {
+    type Output = Result<types::UndocumentedAnswer>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let Self { call, op } = self;
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
+    }
+}
 /// Reject call (`DELETE /calls/{CallID}`): made by [`Whapi::reject_call`], sent by `.await`.
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RejectCall<'a> {
@@ -12775,6 +12979,1073 @@ impl<'a> CreateGroupCallLink<'a> {
 }
 impl<'a> ::std::future::IntoFuture for CreateGroupCallLink<'a> {
     type Output = Result<types::CreateGroupCallLinkResponse>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let Self { call, op, body } = self;
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
+    }
+}
+/// Send event (`POST /messages/event`): made by [`Whapi::send_event`], sent by `.await`.
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct SendEvent<'a> {
+    call: Call<'a>,
+    op: builder::SendEvent<'a>,
+    body: types::builder::CreateEventRequest,
+}
+impl<'a> SendEvent<'a> {
+    /// Event description.
+    #[inline]
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        {
+            let v = self.call.text("description", value, &[]);
+            self.body = self.body.description(Some(v));
+        }
+        self
+    }
+    /// End time (format timestamp)
+    #[inline]
+    pub fn end_time(mut self, value: ::std::time::SystemTime) -> Self {
+        if let Some(v) = self.call.unix_time::<f64>("end_time", value, TimeUnit::Seconds)
+        {
+            self.body = self.body.end_time(Some(v));
+        }
+        self
+    }
+    /// Sets `degreesLatitude`.
+    #[inline]
+    pub fn degrees_latitude(mut self, value: impl IntoNumber) -> Self {
+        if let Some(v) = self.call.number("degrees_latitude", value, &[]) {
+            self.body = self.body.degrees_latitude(Some(v));
+        }
+        self
+    }
+    /// Sets `degreesLongitude`.
+    #[inline]
+    pub fn degrees_longitude(mut self, value: impl IntoNumber) -> Self {
+        if let Some(v) = self.call.number("degrees_longitude", value, &[]) {
+            self.body = self.body.degrees_longitude(Some(v));
+        }
+        self
+    }
+    /// Sets `locationName`.
+    #[inline]
+    pub fn location_name(mut self, value: impl Into<String>) -> Self {
+        {
+            let v = self.call.text("location_name", value, &[]);
+            self.body = self.body.location_name(Some(v));
+        }
+        self
+    }
+    /// Sets `locationAddress`.
+    #[inline]
+    pub fn location_address(mut self, value: impl Into<String>) -> Self {
+        {
+            let v = self.call.text("location_address", value, &[]);
+            self.body = self.body.location_address(Some(v));
+        }
+        self
+    }
+    /// Is view once
+    #[inline]
+    pub fn view_once(mut self, value: bool) -> Self {
+        {
+            let v = value;
+            self.body = self.body.view_once(Some(v));
+        }
+        self
+    }
+    /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.call.set_options(options);
+        self
+    }
+    /// Checks the request, sends it and decodes the answer.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
+    }
+    /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
+    }
+    #[inline]
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
+    }
+}
+impl<'a> ::std::future::IntoFuture for SendEvent<'a> {
+    type Output = Result<types::ResponseSuccess>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let Self { call, op, body } = self;
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
+    }
+}
+/// Get account registration date (`GET /users/account/registration_date`): made by [`Whapi::get_account_registration_date`], sent by `.await`.
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct GetAccountRegistrationDate<'a> {
+    call: Call<'a>,
+    op: builder::GetAccountRegistrationDate<'a>,
+}
+impl<'a> GetAccountRegistrationDate<'a> {
+    /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.call.set_options(options);
+        self
+    }
+    /// Checks the request, sends it and decodes the answer.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::UndocumentedAnswer>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(move |hooks| op.hooks(hooks).send())
+    }
+    /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        self.run(true)
+    }
+    #[inline]
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        let Self { call, op } = self;
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
+    }
+}
+impl<'a> ::std::future::IntoFuture for GetAccountRegistrationDate<'a> {
+    type Output = Result<types::UndocumentedAnswer>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let Self { call, op } = self;
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
+    }
+}
+/// Send quiz message (`POST /messages/quiz`): made by [`Whapi::send_message_quiz`], sent by `.await`.
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct SendMessageQuiz<'a> {
+    call: Call<'a>,
+    op: builder::SendMessageQuiz<'a>,
+    body: types::builder::SenderQuiz,
+}
+impl<'a> SendMessageQuiz<'a> {
+    /// Message ID of the message to be quoted
+    #[inline]
+    pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
+        if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
+            let v = <::std::string::String>::from(v);
+            self.body = self.body.quoted(Some(v));
+        }
+        self
+    }
+    /// Message ID of the message to be edited
+    #[inline]
+    pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
+        if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
+            let v = <::std::string::String>::from(v);
+            self.body = self.body.edit(Some(v));
+        }
+        self
+    }
+    /// Quiz end timestamp
+    #[inline]
+    pub fn end_time(mut self, value: ::std::time::SystemTime) -> Self {
+        if let Some(v) = self.call.unix_time::<i64>("end_time", value, TimeUnit::Seconds)
+        {
+            self.body = self.body.end_time(Some(v));
+        }
+        self
+    }
+    /// Hide participant names in quiz results
+    #[inline]
+    pub fn hide_participant_name(mut self, value: bool) -> Self {
+        {
+            let v = value;
+            self.body = self.body.hide_participant_name(Some(v));
+        }
+        self
+    }
+    /// Allow participants to add options
+    #[inline]
+    pub fn allow_add_option(mut self, value: bool) -> Self {
+        {
+            let v = value;
+            self.body = self.body.allow_add_option(Some(v));
+        }
+        self
+    }
+    /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.call.set_options(options);
+        self
+    }
+    /// Checks the request, sends it and decodes the answer.
+    #[inline]
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
+    }
+    /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
+    }
+    #[inline]
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
+    }
+}
+impl<'a> ::std::future::IntoFuture for SendMessageQuiz<'a> {
+    type Output = Result<types::SentMessage>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let Self { call, op, body } = self;
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
+    }
+}
+/// Send question message (`POST /messages/question`): made by [`Whapi::send_message_question`], sent by `.await`.
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct SendMessageQuestion<'a> {
+    call: Call<'a>,
+    op: builder::SendMessageQuestion<'a>,
+    body: types::builder::SenderQuestion,
+}
+impl<'a> SendMessageQuestion<'a> {
+    /// Message ID of the message to be quoted
+    #[inline]
+    pub fn quoted(mut self, value: impl IntoId<ids::MessageId>) -> Self {
+        if let Some(v) = self.call.id::<ids::MessageId>("quoted", value) {
+            let v = <::std::string::String>::from(v);
+            self.body = self.body.quoted(Some(v));
+        }
+        self
+    }
+    /// Message ID of the message to be edited
+    #[inline]
+    pub fn edit(mut self, value: impl IntoId<ids::MessageId>) -> Self {
+        if let Some(v) = self.call.id::<ids::MessageId>("edit", value) {
+            let v = <::std::string::String>::from(v);
+            self.body = self.body.edit(Some(v));
+        }
+        self
+    }
+    /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.call.set_options(options);
+        self
+    }
+    /// Checks the request, sends it and decodes the answer.
+    #[inline]
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
+    }
+    /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
+    }
+    #[inline]
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
+    }
+}
+impl<'a> ::std::future::IntoFuture for SendMessageQuestion<'a> {
+    type Output = Result<types::SentMessage>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let Self { call, op, body } = self;
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
+    }
+}
+/// Comment on community announcement (`POST /messages/{MessageID}/comment`): made by [`Whapi::comment_message`], sent by `.await`.
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct CommentMessage<'a> {
+    call: Call<'a>,
+    op: builder::CommentMessage<'a>,
+    body: types::builder::CommentMessageRequest,
+}
+impl<'a> CommentMessage<'a> {
+    /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.call.set_options(options);
+        self
+    }
+    /// Checks the request, sends it and decodes the answer.
+    #[inline]
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
+    }
+    /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
+    }
+    #[inline]
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
+    }
+}
+impl<'a> ::std::future::IntoFuture for CommentMessage<'a> {
+    type Output = Result<types::SentMessage>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let Self { call, op, body } = self;
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
+    }
+}
+/// Get contact about (`GET /contacts/{ContactID}/about`): made by [`Whapi::get_contact_about`], sent by `.await`.
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct GetContactAbout<'a> {
+    call: Call<'a>,
+    op: builder::GetContactAbout<'a>,
+}
+impl<'a> GetContactAbout<'a> {
+    /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.call.set_options(options);
+        self
+    }
+    /// Checks the request, sends it and decodes the answer.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::UndocumentedAnswer>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(move |hooks| op.hooks(hooks).send())
+    }
+    /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        self.run(true)
+    }
+    #[inline]
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        let Self { call, op } = self;
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
+    }
+}
+impl<'a> ::std::future::IntoFuture for GetContactAbout<'a> {
+    type Output = Result<types::UndocumentedAnswer>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let Self { call, op } = self;
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
+    }
+}
+/// Get ID by LID (`GET /contacts/ids/{ContactLID}`): made by [`Whapi::get_id_by_lid`], sent by `.await`.
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct GetIdByLid<'a> {
+    call: Call<'a>,
+    op: builder::GetIdByLid<'a>,
+}
+impl<'a> GetIdByLid<'a> {
+    /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.call.set_options(options);
+        self
+    }
+    /// Checks the request, sends it and decodes the answer.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::UndocumentedAnswer>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(move |hooks| op.hooks(hooks).send())
+    }
+    /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        self.run(true)
+    }
+    #[inline]
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        let Self { call, op } = self;
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
+    }
+}
+impl<'a> ::std::future::IntoFuture for GetIdByLid<'a> {
+    type Output = Result<types::UndocumentedAnswer>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let Self { call, op } = self;
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
+    }
+}
+/// Label newsletter message as paid partnership (`POST /newsletters/{NewsletterID}/messages/{MessageID}/paid_partnership`): made by [`Whapi::add_newsletter_message_paid_partnership`], sent by `.await`.
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct AddNewsletterMessagePaidPartnership<'a> {
+    call: Call<'a>,
+    op: builder::AddNewsletterMessagePaidPartnership<'a>,
+}
+impl<'a> AddNewsletterMessagePaidPartnership<'a> {
+    /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.call.set_options(options);
+        self
+    }
+    /// Checks the request, sends it and decodes the answer.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(move |hooks| op.hooks(hooks).send())
+    }
+    /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
+    }
+    #[inline]
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        let Self { call, op } = self;
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
+    }
+}
+impl<'a> ::std::future::IntoFuture for AddNewsletterMessagePaidPartnership<'a> {
+    type Output = Result<types::ResponseSuccess>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let Self { call, op } = self;
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
+    }
+}
+/// Get reachout timelock status (`GET /business/limits/reachout_timelock`): made by [`Whapi::get_reachout_timelock`], sent by `.await`.
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct GetReachoutTimelock<'a> {
+    call: Call<'a>,
+    op: builder::GetReachoutTimelock<'a>,
+}
+impl<'a> GetReachoutTimelock<'a> {
+    /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.call.set_options(options);
+        self
+    }
+    /// Checks the request, sends it and decodes the answer.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::UndocumentedAnswer>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(move |hooks| op.hooks(hooks).send())
+    }
+    /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        self.run(true)
+    }
+    #[inline]
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        let Self { call, op } = self;
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
+    }
+}
+impl<'a> ::std::future::IntoFuture for GetReachoutTimelock<'a> {
+    type Output = Result<types::UndocumentedAnswer>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let Self { call, op } = self;
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
+    }
+}
+/// Get new chat limit (`GET /business/limits/new_chat`): made by [`Whapi::get_new_chat_limit`], sent by `.await`.
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct GetNewChatLimit<'a> {
+    call: Call<'a>,
+    op: builder::GetNewChatLimit<'a>,
+}
+impl<'a> GetNewChatLimit<'a> {
+    /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.call.set_options(options);
+        self
+    }
+    /// Checks the request, sends it and decodes the answer.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::UndocumentedAnswer>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(move |hooks| op.hooks(hooks).send())
+    }
+    /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        self.run(true)
+    }
+    #[inline]
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        let Self { call, op } = self;
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
+    }
+}
+impl<'a> ::std::future::IntoFuture for GetNewChatLimit<'a> {
+    type Output = Result<types::UndocumentedAnswer>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let Self { call, op } = self;
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
+    }
+}
+/// Complete login with automatic NID passkey (`POST /users/login/passkey/nid`): made by [`Whapi::login_user_passkey_nid`], sent by `.await`.
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct LoginUserPasskeyNid<'a> {
+    call: Call<'a>,
+    op: builder::LoginUserPasskeyNid<'a>,
+    body: types::builder::LoginPasskeyRequest,
+}
+impl<'a> LoginUserPasskeyNid<'a> {
+    /// Optional passkey completion timeout in milliseconds.
+    #[inline]
+    pub fn timeout_ms(mut self, value: ::std::time::Duration) -> Self {
+        if let Some(v) = self
+            .call
+            .duration::<f64>("timeout_ms", value, TimeUnit::Millis, &[])
+        {
+            self.body = self.body.timeout_ms(Some(v));
+        }
+        self
+    }
+    /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.call.set_options(options);
+        self
+    }
+    /// Checks the request, sends it and decodes the answer.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::UndocumentedAnswer>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
+    }
+    /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        self.run(true)
+    }
+    #[inline]
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
+    }
+}
+impl<'a> ::std::future::IntoFuture for LoginUserPasskeyNid<'a> {
+    type Output = Result<types::UndocumentedAnswer>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let Self { call, op, body } = self;
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
+    }
+}
+/// Complete login with Chrome passkey (`POST /users/login/passkey/chrome`): made by [`Whapi::login_user_passkey_chrome`], sent by `.await`.
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct LoginUserPasskeyChrome<'a> {
+    call: Call<'a>,
+    op: builder::LoginUserPasskeyChrome<'a>,
+    body: types::builder::LoginPasskeyRequest,
+}
+impl<'a> LoginUserPasskeyChrome<'a> {
+    /// Optional passkey completion timeout in milliseconds.
+    #[inline]
+    pub fn timeout_ms(mut self, value: ::std::time::Duration) -> Self {
+        if let Some(v) = self
+            .call
+            .duration::<f64>("timeout_ms", value, TimeUnit::Millis, &[])
+        {
+            self.body = self.body.timeout_ms(Some(v));
+        }
+        self
+    }
+    /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.call.set_options(options);
+        self
+    }
+    /// Checks the request, sends it and decodes the answer.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::UndocumentedAnswer>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
+    }
+    /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        self.run(true)
+    }
+    #[inline]
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
+    }
+}
+impl<'a> ::std::future::IntoFuture for LoginUserPasskeyChrome<'a> {
+    type Output = Result<types::UndocumentedAnswer>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let Self { call, op, body } = self;
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
+    }
+}
+/// Complete login with pasted passkey response (`POST /users/login/passkey/paste`): made by [`Whapi::login_user_passkey_paste`], sent by `.await`.
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct LoginUserPasskeyPaste<'a> {
+    call: Call<'a>,
+    op: builder::LoginUserPasskeyPaste<'a>,
+    body: types::builder::LoginPasskeyPasteRequest,
+}
+impl<'a> LoginUserPasskeyPaste<'a> {
+    /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.call.set_options(options);
+        self
+    }
+    /// Checks the request, sends it and decodes the answer.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::UndocumentedAnswer>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
+    }
+    /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        self.run(true)
+    }
+    #[inline]
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
+    }
+}
+impl<'a> ::std::future::IntoFuture for LoginUserPasskeyPaste<'a> {
+    type Output = Result<types::UndocumentedAnswer>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let Self { call, op, body } = self;
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
+    }
+}
+/// Get account username (`GET /users/username`): made by [`Whapi::get_username`], sent by `.await`.
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct GetUsername<'a> {
+    call: Call<'a>,
+    op: builder::GetUsername<'a>,
+}
+impl<'a> GetUsername<'a> {
+    /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.call.set_options(options);
+        self
+    }
+    /// Checks the request, sends it and decodes the answer.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::UndocumentedAnswer>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(move |hooks| op.hooks(hooks).send())
+    }
+    /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        self.run(true)
+    }
+    #[inline]
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        let Self { call, op } = self;
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
+    }
+}
+impl<'a> ::std::future::IntoFuture for GetUsername<'a> {
+    type Output = Result<types::UndocumentedAnswer>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let Self { call, op } = self;
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
+    }
+}
+/// Set account username (`PATCH /users/username`): made by [`Whapi::set_username`], sent by `.await`.
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct SetUsername<'a> {
+    call: Call<'a>,
+    op: builder::SetUsername<'a>,
+    body: types::builder::SetUsernameRequest,
+}
+impl<'a> SetUsername<'a> {
+    /// Reserve the username instead of activating it immediately
+    #[inline]
+    pub fn reserve(mut self, value: bool) -> Self {
+        {
+            let v = value;
+            self.body = self.body.reserve(Some(v));
+        }
+        self
+    }
+    /// Username source passed to WhatsApp when reserving it
+    #[inline]
+    pub fn source(mut self, value: impl Into<String>) -> Self {
+        {
+            let v = self.call.text("source", value, &[]);
+            self.body = self.body.source(Some(v));
+        }
+        self
+    }
+    /// Optional WhatsApp username reservation session identifier
+    #[inline]
+    pub fn session_id(mut self, value: impl Into<String>) -> Self {
+        {
+            let v = self.call.text("session_id", value, &[]);
+            self.body = self.body.session_id(Some(v));
+        }
+        self
+    }
+    /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.call.set_options(options);
+        self
+    }
+    /// Checks the request, sends it and decodes the answer.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::UndocumentedAnswer>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
+    }
+    /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        self.run(true)
+    }
+    #[inline]
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
+    }
+}
+impl<'a> ::std::future::IntoFuture for SetUsername<'a> {
+    type Output = Result<types::UndocumentedAnswer>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let Self { call, op, body } = self;
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
+    }
+}
+/// Mark voice message as played (`PUT /messages/{MessageID}/played`): made by [`Whapi::mark_message_as_played`], sent by `.await`.
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct MarkMessageAsPlayed<'a> {
+    call: Call<'a>,
+    op: builder::MarkMessageAsPlayed<'a>,
+}
+impl<'a> MarkMessageAsPlayed<'a> {
+    /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.call.set_options(options);
+        self
+    }
+    /// Checks the request, sends it and decodes the answer.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ResponseSuccess>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(move |hooks| op.hooks(hooks).send())
+    }
+    /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        self.run(true)
+    }
+    #[inline]
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::ResponseSuccess>>> + Send + 'a {
+        let Self { call, op } = self;
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
+    }
+}
+impl<'a> ::std::future::IntoFuture for MarkMessageAsPlayed<'a> {
+    type Output = Result<types::ResponseSuccess>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let Self { call, op } = self;
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
+    }
+}
+/// Get bots (`GET /bots`): made by [`Whapi::get_bot_list`], sent by `.await`.
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct GetBotList<'a> {
+    call: Call<'a>,
+    op: builder::GetBotList<'a>,
+}
+impl<'a> GetBotList<'a> {
+    /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.call.set_options(options);
+        self
+    }
+    /// Checks the request, sends it and decodes the answer.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::UndocumentedAnswer>> + Send + 'a {
+        let Self { call, op } = self;
+        call.send(move |hooks| op.hooks(hooks).send())
+    }
+    /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        self.run(true)
+    }
+    #[inline]
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        let Self { call, op } = self;
+        call.run(move |hooks| op.hooks(hooks).send(), meta)
+    }
+}
+impl<'a> ::std::future::IntoFuture for GetBotList<'a> {
+    type Output = Result<types::UndocumentedAnswer>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let Self { call, op } = self;
+        call.boxed_send(move |hooks| op.hooks(hooks).send())
+    }
+}
+/// Send text message to AI bot (`POST /bots/{BotID}/messages`): made by [`Whapi::send_bot_message`], sent by `.await`.
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct SendBotMessage<'a> {
+    call: Call<'a>,
+    op: builder::SendBotMessage<'a>,
+    body: types::builder::BotMessageRequest,
+}
+impl<'a> SendBotMessage<'a> {
+    /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.call.set_options(options);
+        self
+    }
+    /// Checks the request, sends it and decodes the answer.
+    #[inline]
+    pub fn send(self) -> impl Future<Output = Result<types::SentMessage>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
+    }
+    /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        self.run(true)
+    }
+    #[inline]
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::SentMessage>>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
+    }
+}
+impl<'a> ::std::future::IntoFuture for SendBotMessage<'a> {
+    type Output = Result<types::SentMessage>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let Self { call, op, body } = self;
+        call.boxed_send(move |hooks| op.body(body).hooks(hooks).send())
+    }
+}
+/// Make an attention call (`POST /calls/outgoing`): made by [`Whapi::make_call`], sent by `.await`.
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct MakeCall<'a> {
+    call: Call<'a>,
+    op: builder::MakeCall<'a>,
+    body: types::builder::MakeCallRequest,
+}
+impl<'a> MakeCall<'a> {
+    /// Post-acknowledgement attention window in seconds before automatic termination. A value of 0 terminates immediately.
+    #[inline]
+    pub fn duration(mut self, value: ::std::time::Duration) -> Self {
+        if let Some(v) = self
+            .call
+            .duration::<
+                i64,
+            >(
+                "duration",
+                value,
+                TimeUnit::Seconds,
+                &[Limit::Minimum(0f64), Limit::Maximum(30f64)],
+            )
+        {
+            self.body = self.body.duration(Some(v));
+        }
+        self
+    }
+    /// Overrides the client's timeout, retries or headers for this call.
+    #[inline]
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.call.set_options(options);
+        self
+    }
+    /// Checks the request, sends it and decodes the answer.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::UndocumentedAnswer>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.send(move |hooks| op.body(body).hooks(hooks).send())
+    }
+    /// [`Self::send`], with the answer's status, headers, attempts and latency.
+    #[inline]
+    pub fn send_with_meta(
+        self,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        self.run(true)
+    }
+    #[inline]
+    fn run(
+        self,
+        meta: bool,
+    ) -> impl Future<Output = Result<Answer<types::UndocumentedAnswer>>> + Send + 'a {
+        let Self { call, op, body } = self;
+        call.run(move |hooks| op.body(body).hooks(hooks).send(), meta)
+    }
+}
+impl<'a> ::std::future::IntoFuture for MakeCall<'a> {
+    type Output = Result<types::UndocumentedAnswer>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -13030,6 +14301,145 @@ impl Whapi {
         {
             let v = this.call.text("status", status, &[Limit::MinLength(1u64)]);
             this.body = this.body.status(v);
+        }
+        this
+    }
+    /// Get account registration date (`getAccountRegistrationDate`: `GET /users/account/registration_date`).
+    ///
+    /// Retrieve account creation and last registration timestamps for the current WhatsApp account.
+    ///
+    /// Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `getAccountRegistrationDate`, first seen at commit 00b71e8, version 0.0.17; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetAccountRegistrationDate`].
+    #[inline]
+    pub fn get_account_registration_date(&self) -> GetAccountRegistrationDate<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetAccountRegistrationDate {
+            call: Call::new(self),
+            op: self.raw().get_account_registration_date(),
+        };
+        this
+    }
+    /// Complete login with automatic NID passkey (`loginUserPasskeyNid`: `POST /users/login/passkey/nid`).
+    ///
+    /// Complete login with automatic NID passkey.
+    ///
+    /// Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `loginUserPasskeyNid`, first seen at commit 4b076b7, version 0.0.19; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+    ///
+    /// - `request_id`: Pending passkey request id returned by /users/login/rowdata.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`LoginUserPasskeyNid`].
+    #[inline]
+    pub fn login_user_passkey_nid(
+        &self,
+        request_id: impl Into<String>,
+    ) -> LoginUserPasskeyNid<'_> {
+        #[allow(unused_mut)]
+        let mut this = LoginUserPasskeyNid {
+            call: Call::new(self),
+            op: self.raw().login_user_passkey_nid(),
+            body: types::LoginPasskeyRequest::builder(),
+        };
+        {
+            let v = this.call.text("request_id", request_id, &[Limit::MinLength(1u64)]);
+            this.body = this.body.request_id(v);
+        }
+        this
+    }
+    /// Complete login with Chrome passkey (`loginUserPasskeyChrome`: `POST /users/login/passkey/chrome`).
+    ///
+    /// Complete login with Chrome passkey.
+    ///
+    /// Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `loginUserPasskeyChrome`, first seen at commit 4b076b7, version 0.0.19; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+    ///
+    /// - `request_id`: Pending passkey request id returned by /users/login/rowdata.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`LoginUserPasskeyChrome`].
+    #[inline]
+    pub fn login_user_passkey_chrome(
+        &self,
+        request_id: impl Into<String>,
+    ) -> LoginUserPasskeyChrome<'_> {
+        #[allow(unused_mut)]
+        let mut this = LoginUserPasskeyChrome {
+            call: Call::new(self),
+            op: self.raw().login_user_passkey_chrome(),
+            body: types::LoginPasskeyRequest::builder(),
+        };
+        {
+            let v = this.call.text("request_id", request_id, &[Limit::MinLength(1u64)]);
+            this.body = this.body.request_id(v);
+        }
+        this
+    }
+    /// Complete login with pasted passkey response (`loginUserPasskeyPaste`: `POST /users/login/passkey/paste`).
+    ///
+    /// Complete login with pasted passkey response.
+    ///
+    /// Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `loginUserPasskeyPaste`, first seen at commit 4b076b7, version 0.0.19; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+    ///
+    /// - `request_id`: Pending passkey request id returned by /users/login/rowdata.
+    /// - `response`: WebAuthn assertion response JSON copied from the browser console helper.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`LoginUserPasskeyPaste`].
+    #[inline]
+    pub fn login_user_passkey_paste(
+        &self,
+        request_id: impl Into<String>,
+        response: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    ) -> LoginUserPasskeyPaste<'_> {
+        #[allow(unused_mut)]
+        let mut this = LoginUserPasskeyPaste {
+            call: Call::new(self),
+            op: self.raw().login_user_passkey_paste(),
+            body: types::LoginPasskeyPasteRequest::builder(),
+        };
+        {
+            let v = this.call.text("request_id", request_id, &[Limit::MinLength(1u64)]);
+            this.body = this.body.request_id(v);
+        }
+        {
+            let v = response;
+            this.body = this.body.response(v);
+        }
+        this
+    }
+    /// Get account username (`getUsername`: `GET /users/username`).
+    ///
+    /// Retrieve the username associated with the current WhatsApp account.
+    ///
+    /// Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `getUsername`, first seen at commit 4b076b7, version 0.0.19; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetUsername`].
+    #[inline]
+    pub fn get_username(&self) -> GetUsername<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetUsername {
+            call: Call::new(self),
+            op: self.raw().get_username(),
+        };
+        this
+    }
+    /// Set account username (`setUsername`: `PATCH /users/username`).
+    ///
+    /// Set, reserve, or remove the username associated with the current WhatsApp account.
+    ///
+    /// Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `setUsername`, first seen at commit 4b076b7, version 0.0.19; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+    ///
+    /// - `username`: Username to set or reserve. Use null to remove the current username.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SetUsername`].
+    #[inline]
+    pub fn set_username(&self, username: impl Into<String>) -> SetUsername<'_> {
+        #[allow(unused_mut)]
+        let mut this = SetUsername {
+            call: Call::new(self),
+            op: self.raw().set_username(),
+            body: types::SetUsernameRequest::builder(),
+        };
+        {
+            let v = this.call.text("username", username, &[Limit::MinLength(1u64)]);
+            this.body = this.body.username(Some(v));
         }
         this
     }
@@ -13523,14 +14933,18 @@ impl Whapi {
     /// This endpoint is responsible for sending messages with buttons. The section is constantly updated as the functionality of buttons depends on WhatsApp updates. Attention! The functionality of sending messages with buttons is not stable! For more information, please visit the [Button Status topic](https://support.whapi.cloud/help-desk/faq/current-status-of-buttons-on-whatsapp).
     ///
     /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    /// - `body`: Body of interactive
     /// - `action`: Interactive action
+    /// - `type_`: Interactive type
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SendMessageInteractive`].
     #[inline]
     pub fn send_message_interactive(
         &self,
         to: impl IntoId<ids::ChatId>,
+        body: impl Into<types::MessagePropsInteractiveBody>,
         action: impl Into<types::InteractiveAction>,
+        type_: impl Into<types::InteractiveType>,
     ) -> SendMessageInteractive<'_> {
         #[allow(unused_mut)]
         let mut this = SendMessageInteractive {
@@ -13543,8 +14957,18 @@ impl Whapi {
             this.body = this.body.to(v);
         }
         {
+            let v = ::std::convert::Into::<
+                types::MessagePropsInteractiveBody,
+            >::into(body);
+            this.body = this.body.body(v);
+        }
+        {
             let v = ::std::convert::Into::<types::InteractiveAction>::into(action);
             this.body = this.body.action(v);
+        }
+        {
+            let v = ::std::convert::Into::<types::InteractiveType>::into(type_);
+            this.body = this.body.type_(v);
         }
         this
     }
@@ -13948,6 +15372,189 @@ impl Whapi {
         }
         this
     }
+    /// Send event (`sendEvent`: `POST /messages/event`).
+    ///
+    /// Send a structured WhatsApp invitation for a scheduled activity. Participants can view the event details and respond directly in the chat. Commonly used in Communities and group chats.
+    ///
+    /// Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `sendEvent`, first seen at commit 5e5c505, version 0.0.6; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+    ///
+    /// - `to`: Use [Get communities](https://gate.whapi.cloud/communities) to get the community ID.
+    /// - `title`: Event name.
+    /// - `start_time`: Start time (format timestamp)
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendEvent`].
+    #[inline]
+    pub fn send_event(
+        &self,
+        to: impl IntoId<ids::ChatId>,
+        title: impl Into<String>,
+        start_time: ::std::time::SystemTime,
+    ) -> SendEvent<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendEvent {
+            call: Call::new(self),
+            op: self.raw().send_event(),
+            body: types::CreateEventRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        {
+            let v = this.call.text("title", title, &[Limit::MinLength(1u64)]);
+            this.body = this.body.title(v);
+        }
+        if let Some(v) = this
+            .call
+            .unix_time::<f64>("start_time", start_time, TimeUnit::Seconds)
+        {
+            this.body = this.body.start_time(v);
+        }
+        this
+    }
+    /// Send quiz message (`sendMessageQuiz`: `POST /messages/quiz`).
+    ///
+    /// Send a quiz message to a WhatsApp Channel.
+    ///
+    /// Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `sendMessageQuiz`, first seen at commit 00b71e8, version 0.0.17; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+    ///
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    /// - `title`: Title of quiz
+    /// - `options`: Options of quiz
+    /// - `correct_option_index`: Zero-based index of the correct quiz option
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMessageQuiz`].
+    #[inline]
+    pub fn send_message_quiz(
+        &self,
+        to: impl IntoId<ids::ChatId>,
+        title: impl Into<String>,
+        options: impl IntoIterator<Item = impl Into<String>>,
+        correct_option_index: impl TryInto<u64> + ::std::fmt::Display + Copy,
+    ) -> SendMessageQuiz<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMessageQuiz {
+            call: Call::new(self),
+            op: self.raw().send_message_quiz(),
+            body: types::SenderQuiz::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        {
+            let v = this.call.text("title", title, &[Limit::MinLength(1u64)]);
+            this.body = this.body.title(v);
+        }
+        {
+            let v = this
+                .call
+                .texts(
+                    "options",
+                    options,
+                    &[Limit::MinItems(2u64), Limit::MaxItems(12u64)],
+                );
+            this.body = this.body.options(v);
+        }
+        if let Some(v) = this
+            .call
+            .integer::<
+                u64,
+            >("correct_option_index", correct_option_index, &[Limit::Minimum(0f64)])
+        {
+            this.body = this.body.correct_option_index(v);
+        }
+        this
+    }
+    /// Send question message (`sendMessageQuestion`: `POST /messages/question`).
+    ///
+    /// Send a question message to a WhatsApp Channel.
+    ///
+    /// Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `sendMessageQuestion`, first seen at commit 00b71e8, version 0.0.17; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+    ///
+    /// - `to`: Use the phone number or [Chat ID](https://support.whapi.cloud/help-desk/faq/chat-id.-what-is-it-and-how-to-get-it) of the contact/group/channel to which you want to send the message. Use [Get groups](https://whapi.readme.io/reference/getgroups) to get the group ID.
+    /// - `body`: Question text
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendMessageQuestion`].
+    #[inline]
+    pub fn send_message_question(
+        &self,
+        to: impl IntoId<ids::ChatId>,
+        body: impl Into<String>,
+    ) -> SendMessageQuestion<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendMessageQuestion {
+            call: Call::new(self),
+            op: self.raw().send_message_question(),
+            body: types::SenderQuestion::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <::std::string::String>::from(v);
+            this.body = this.body.to(v);
+        }
+        {
+            let v = this.call.text("body", body, &[Limit::MinLength(1u64)]);
+            this.body = this.body.body(v);
+        }
+        this
+    }
+    /// Comment on community announcement (`commentMessage`: `POST /messages/{MessageID}/comment`).
+    ///
+    /// Send a text comment to a community announcement message.
+    ///
+    /// Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `commentMessage`, first seen at commit 00b71e8, version 0.0.17; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+    ///
+    /// - `message_id`: Message ID
+    /// - `body`: Text comment body
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`CommentMessage`].
+    #[inline]
+    pub fn comment_message(
+        &self,
+        message_id: impl IntoId<ids::MessageId>,
+        body: impl Into<String>,
+    ) -> CommentMessage<'_> {
+        #[allow(unused_mut)]
+        let mut this = CommentMessage {
+            call: Call::new(self),
+            op: self.raw().comment_message(),
+            body: types::CommentMessageRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
+            let v = <ids::MessageId>::from_server(v);
+            this.op = this.op.message_id(v);
+        }
+        {
+            let v = this.call.text("body", body, &[Limit::MinLength(1u64)]);
+            this.body = this.body.body(v);
+        }
+        this
+    }
+    /// Mark voice message as played (`markMessageAsPlayed`: `PUT /messages/{MessageID}/played`).
+    ///
+    /// Marks the specified voice message as played by sending a WhatsApp played receipt. It does not play the audio.
+    ///
+    /// Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `markMessageAsPlayed`, first seen at commit 4b076b7, version 0.0.19; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+    ///
+    /// - `message_id`: Message ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`MarkMessageAsPlayed`].
+    #[inline]
+    pub fn mark_message_as_played(
+        &self,
+        message_id: impl IntoId<ids::MessageId>,
+    ) -> MarkMessageAsPlayed<'_> {
+        #[allow(unused_mut)]
+        let mut this = MarkMessageAsPlayed {
+            call: Call::new(self),
+            op: self.raw().mark_message_as_played(),
+        };
+        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
+            let v = <ids::MessageId>::from_server(v);
+            this.op = this.op.message_id(v);
+        }
+        this
+    }
 }
 /// # Chats
 ///
@@ -14318,6 +15925,56 @@ impl Whapi {
         if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
             let v = <ids::ContactId>::from_server(v);
             this.op = this.op.contact_id(v);
+        }
+        this
+    }
+    /// Get contact about (`getContactAbout`: `GET /contacts/{ContactID}/about`).
+    ///
+    /// Retrieves the text displayed in the About section of a WhatsApp contact's profile using the contact's phone number or Contact ID.
+    ///
+    /// Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `getContactAbout`, first seen at commit 00b71e8, version 0.0.17; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+    ///
+    /// - `contact_id`: Contact ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetContactAbout`].
+    #[inline]
+    pub fn get_contact_about(
+        &self,
+        contact_id: impl IntoId<ids::ContactId>,
+    ) -> GetContactAbout<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetContactAbout {
+            call: Call::new(self),
+            op: self.raw().get_contact_about(),
+        };
+        if let Some(v) = this.call.id::<ids::ContactId>("contact_id", contact_id) {
+            let v = <ids::ContactId>::from_server(v);
+            this.op = this.op.contact_id(v);
+        }
+        this
+    }
+    /// Get ID by LID (`getIdByLid`: `GET /contacts/ids/{ContactLID}`).
+    ///
+    /// Retrieve ID for a single user.
+    ///
+    /// Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `getIdByLid`, first seen at commit 00b71e8, version 0.0.17; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+    ///
+    /// - `contact_lid`: Contact LID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetIdByLid`].
+    #[inline]
+    pub fn get_id_by_lid(
+        &self,
+        contact_lid: impl IntoId<ids::ContactId>,
+    ) -> GetIdByLid<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetIdByLid {
+            call: Call::new(self),
+            op: self.raw().get_id_by_lid(),
+        };
+        if let Some(v) = this.call.id::<ids::ContactId>("contact_lid", contact_lid) {
+            let v = <ids::ContactId>::from_server(v);
+            this.op = this.op.contact_lid(v);
         }
         this
     }
@@ -15628,6 +17285,40 @@ impl Whapi {
         }
         this
     }
+    /// Label newsletter message as paid partnership (`addNewsletterMessagePaidPartnership`: `POST /newsletters/{NewsletterID}/messages/{MessageID}/paid_partnership`).
+    ///
+    /// Adds a paid partnership label to a WhatsApp Channel message.
+    ///
+    /// Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `addNewsletterMessagePaidPartnership`, first seen at commit 00b71e8, version 0.0.17; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+    ///
+    /// - `newsletter_id`: Newsletter ID
+    /// - `message_id`: Message ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`AddNewsletterMessagePaidPartnership`].
+    #[inline]
+    pub fn add_newsletter_message_paid_partnership(
+        &self,
+        newsletter_id: impl IntoId<ids::NewsletterId>,
+        message_id: impl IntoId<ids::MessageId>,
+    ) -> AddNewsletterMessagePaidPartnership<'_> {
+        #[allow(unused_mut)]
+        let mut this = AddNewsletterMessagePaidPartnership {
+            call: Call::new(self),
+            op: self.raw().add_newsletter_message_paid_partnership(),
+        };
+        if let Some(v) = this
+            .call
+            .id::<ids::NewsletterId>("newsletter_id", newsletter_id)
+        {
+            let v = <ids::NewsletterId>::from_server(v);
+            this.op = this.op.newsletter_id(v);
+        }
+        if let Some(v) = this.call.id::<ids::MessageId>("message_id", message_id) {
+            let v = <ids::MessageId>::from_server(v);
+            this.op = this.op.message_id(v);
+        }
+        this
+    }
 }
 /// # Media
 ///
@@ -16143,6 +17834,38 @@ impl Whapi {
         }
         this
     }
+    /// Get reachout timelock status (`getReachoutTimelock`: `GET /business/limits/reachout_timelock`).
+    ///
+    /// Returns whether the current account is temporarily limited from starting chats.
+    ///
+    /// Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `getReachoutTimelock`, first seen at commit 00b71e8, version 0.0.17; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetReachoutTimelock`].
+    #[inline]
+    pub fn get_reachout_timelock(&self) -> GetReachoutTimelock<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetReachoutTimelock {
+            call: Call::new(self),
+            op: self.raw().get_reachout_timelock(),
+        };
+        this
+    }
+    /// Get new chat limit (`getNewChatLimit`: `GET /business/limits/new_chat`).
+    ///
+    /// Returns the current account limit for starting new individual chats.
+    ///
+    /// Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `getNewChatLimit`, first seen at commit 00b71e8, version 0.0.17; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetNewChatLimit`].
+    #[inline]
+    pub fn get_new_chat_limit(&self) -> GetNewChatLimit<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetNewChatLimit {
+            call: Call::new(self),
+            op: self.raw().get_new_chat_limit(),
+        };
+        this
+    }
 }
 /// # Labels
 ///
@@ -16216,6 +17939,64 @@ impl Whapi {
         if let Some(v) = this.call.id::<ids::LabelId>("label_id", label_id) {
             let v = <ids::LabelId>::from_server(v);
             this.op = this.op.label_id(v);
+        }
+        this
+    }
+    /// Delete label (`deleteLabel`: `DELETE /labels/{LabelID}`).
+    ///
+    /// Delete label in WhatsApp Business.
+    ///
+    /// Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `deleteLabel`, first seen at commit 00b71e8, version 0.0.17; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+    ///
+    /// - `label_id`: Label ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`DeleteLabel`].
+    #[inline]
+    pub fn delete_label(&self, label_id: impl IntoId<ids::LabelId>) -> DeleteLabel<'_> {
+        #[allow(unused_mut)]
+        let mut this = DeleteLabel {
+            call: Call::new(self),
+            op: self.raw().delete_label(),
+        };
+        if let Some(v) = this.call.id::<ids::LabelId>("label_id", label_id) {
+            let v = <ids::LabelId>::from_server(v);
+            this.op = this.op.label_id(v);
+        }
+        this
+    }
+    /// Rename label (`renameLabel`: `PATCH /labels/{LabelID}`).
+    ///
+    /// Rename label in WhatsApp Business.
+    ///
+    /// Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `renameLabel`, first seen at commit 00b71e8, version 0.0.17; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+    ///
+    /// - `label_id`: Label ID
+    /// - `name`: Label name
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`RenameLabel`].
+    #[inline]
+    pub fn rename_label(
+        &self,
+        label_id: impl IntoId<ids::LabelId>,
+        name: impl Into<String>,
+    ) -> RenameLabel<'_> {
+        #[allow(unused_mut)]
+        let mut this = RenameLabel {
+            call: Call::new(self),
+            op: self.raw().rename_label(),
+            body: types::RenameLabelRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::LabelId>("label_id", label_id) {
+            let v = <ids::LabelId>::from_server(v);
+            this.op = this.op.label_id(v);
+        }
+        if let Some(v) = this
+            .call
+            .text_as::<
+                types::RenameLabelRequestName,
+            >("name", name, &[Limit::MinLength(1u64)])
+        {
+            this.body = this.body.name(v);
         }
         this
     }
@@ -16872,6 +18653,60 @@ impl Whapi {
         this
     }
 }
+/// # Bots
+///
+/// WhatsApp Bots Functions
+impl Whapi {
+    /// Get bots (`getBotList`: `GET /bots`).
+    ///
+    /// Returns the list of bots available for the account.
+    ///
+    /// Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `getBotList`, first seen at commit 4b076b7, version 0.0.19; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetBotList`].
+    #[inline]
+    pub fn get_bot_list(&self) -> GetBotList<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetBotList {
+            call: Call::new(self),
+            op: self.raw().get_bot_list(),
+        };
+        this
+    }
+    /// Send text message to AI bot (`sendBotMessage`: `POST /bots/{BotID}/messages`).
+    ///
+    /// Sends a text prompt to an AI bot in a private chat. The bot response is delivered asynchronously as an incoming message.
+    ///
+    /// Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `sendBotMessage`, first seen at commit 4b076b7, version 0.0.19; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+    ///
+    /// - `bot_id`: WhatsApp ID of the AI bot returned by GET /bots
+    /// - `body`: Message text
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`SendBotMessage`].
+    #[inline]
+    pub fn send_bot_message(
+        &self,
+        bot_id: impl Into<String>,
+        body: impl Into<String>,
+    ) -> SendBotMessage<'_> {
+        #[allow(unused_mut)]
+        let mut this = SendBotMessage {
+            call: Call::new(self),
+            op: self.raw().send_bot_message(),
+            body: types::BotMessageRequest::builder(),
+        };
+        {
+            let v = this.call.token("bot_id", bot_id);
+            let v = <::std::string::String>::from(v);
+            this.op = this.op.bot_id(v);
+        }
+        {
+            let v = this.call.text("body", body, &[Limit::MinLength(1u64)]);
+            this.body = this.body.body(v);
+        }
+        this
+    }
+}
 /// # Calls
 impl Whapi {
     /// Create call event (`createCallEvent`: `POST /calls`).
@@ -16899,6 +18734,29 @@ impl Whapi {
             >("start_time", start_time, TimeUnit::Seconds)
         {
             this.body = this.body.start_time(v);
+        }
+        this
+    }
+    /// Get call information (`getCall`: `GET /calls/{CallID}`).
+    ///
+    /// The method returns call information currently available on the connected channel. It does not request call history directly from WhatsApp servers.
+    ///
+    /// Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `getCall`, first seen at commit 4d76797, version 0.0.21; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+    ///
+    /// - `call_id`: Call ID
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`GetCall`].
+    #[inline]
+    pub fn get_call(&self, call_id: impl Into<String>) -> GetCall<'_> {
+        #[allow(unused_mut)]
+        let mut this = GetCall {
+            call: Call::new(self),
+            op: self.raw().get_call(),
+        };
+        {
+            let v = this.call.token("call_id", call_id);
+            let v = <types::CallId>::from(v);
+            this.op = this.op.call_id(v);
         }
         this
     }
@@ -16990,6 +18848,29 @@ impl Whapi {
             >("start_time", start_time, TimeUnit::Seconds)
         {
             this.body = this.body.start_time(v);
+        }
+        this
+    }
+    /// Make an attention call (`makeCall`: `POST /calls/outgoing`).
+    ///
+    /// Places a brief WhatsApp call intended to attract the recipient's attention. Enable `outgoing_calls_enabled` in the channel settings before using this endpoint. The call is automatically terminated after the configured `duration` (0–30 seconds, default 5). A successful response confirms only that WhatsApp acknowledged the call offer; it does not confirm ringing or answer. This endpoint does not establish a VoIP media stream.
+    ///
+    /// Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `makeCall`, first seen at commit 4d76797, version 0.0.21; as of commit 4d76797, 0.0.21). The service's answer is not described there.
+    ///
+    /// - `to`: WhatsApp phone number or private chat ID to call
+    ///
+    /// Checked before anything is sent; the optional fields are setters of [`MakeCall`].
+    #[inline]
+    pub fn make_call(&self, to: impl IntoId<ids::ChatId>) -> MakeCall<'_> {
+        #[allow(unused_mut)]
+        let mut this = MakeCall {
+            call: Call::new(self),
+            op: self.raw().make_call(),
+            body: types::MakeCallRequest::builder(),
+        };
+        if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
+            let v = <ids::ChatId>::from_server(v);
+            this.body = this.body.to(v);
         }
         this
     }

@@ -46,7 +46,7 @@ fn argument_type(input: &Input) -> TokenStream {
         }
         Kind::Token | Kind::Text | Kind::TextNewtype => quote!(impl Into<String>),
         Kind::Tokens | Kind::Texts => quote!(impl IntoIterator<Item = impl Into<String>>),
-        Kind::Integer => quote!(impl Into<#raw>),
+        Kind::Integer => quote!(impl TryInto<#raw> + ::std::fmt::Display + Copy),
         Kind::Json => raw,
         Kind::Instant(_) => quote!(::std::time::SystemTime),
         Kind::Duration(_) => quote!(::std::time::Duration),
@@ -103,12 +103,8 @@ fn apply(plan: &Plan, input: &Input, value: &TokenStream, recv: &TokenStream) ->
             true,
         ),
         Kind::Integer => (
-            quote!({
-                let value: #raw = #value.into();
-                #recv.call.check_number(#name, value as f64, #limits);
-                value
-            }),
-            false,
+            quote!(#recv.call.integer::<#raw>(#name, #value, #limits)),
+            true,
         ),
         Kind::Instant(unit) => {
             let unit = unit_tokens(*unit);

@@ -66,6 +66,13 @@ pub(crate) fn sample_with(
         }
     }
     let all_of = schema.get("allOf").and_then(Value::as_array);
+    // A lone `allOf` arm with nothing beside it but words is that arm (a
+    // `$ref` given a description of its own).
+    if let Some([only]) = all_of.map(Vec::as_slice) {
+        if schema.get("type").is_none() && schema.get("properties").is_none() {
+            return sample_with(spec, only, at, depth + 1, fields);
+        }
+    }
     let kind = schema.get("type").and_then(Value::as_str).unwrap_or(
         if all_of.is_some() || schema.get("properties").is_some() {
             "object"
@@ -175,6 +182,18 @@ mod tests {
         assert_eq!(
             all,
             json!({"to": "15550100000", "view_once": true, "quoted": {"id": 3}})
+        );
+    }
+
+    #[test]
+    fn a_reference_with_a_description_of_its_own_samples_its_target() {
+        let spec =
+            json!({"components": {"schemas": {"ChatID": {"type": "string", "example": "1@g.us"}}}});
+        let to =
+            json!({"allOf": [{"$ref": "#/components/schemas/ChatID"}], "description": "A chat"});
+        assert_eq!(
+            sample_with(&spec, &to, "/", 0, Fields::All).unwrap(),
+            json!("1@g.us")
         );
     }
 }

@@ -34,6 +34,16 @@ pub const PATTERN_SAMPLES: &[(&str, &str)] = &[
         "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
         "PsobWy36679._7w-wKmB9tMeGQ",
     ),
+    // The overlay's `settings_fields` (`ignored_presences`).
+    (
+        r"^(?:0@(?:c\.us|s\.whatsapp\.net)|[\d-]{10,31}@[\w\.]{1,})$",
+        "1234567891@s.whatsapp.net",
+    ),
+    // The overlay's `longer_message_id_segments`.
+    (
+        "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$",
+        "PsobWy36679._7w-wKmB9tMeGQ",
+    ),
     ("^[\\d]{10,18}@newsletter$", "120363000000000000@newsletter"),
     ("^[A-Za-z0-9]{24}$", "AbCdEfGhIjKlMnOpQrStUvWx"),
     ("^([\\d]{10,18})?$", "1234567890123"),
