@@ -1157,6 +1157,22 @@ async fn fields_beyond_spec_1_8_7_go_on_the_wire() {
         json!({"auto_read_messages": true, "outgoing_calls_enabled": true, "data_mode": "extend", "locale": "de"})
     );
 
+    let hook: whapi_ext::types::Webhook = whapi_ext::types::Webhook::builder()
+        .url("https://bot.example/hook".to_string())
+        .webhook_max_age_seconds(Some(600.0))
+        .try_into()
+        .unwrap();
+    let (_, webhooks) = sent_once(json!({}), async |wa| {
+        wa.update_channel_settings().webhooks(vec![hook]).await
+    })
+    .await;
+    let sent = json_body(&webhooks);
+    assert_eq!(sent["webhooks"][0]["url"], "https://bot.example/hook");
+    assert_eq!(
+        sent["webhooks"][0]["webhook_max_age_seconds"].as_f64(),
+        Some(600.0)
+    );
+
     let (_, group) = sent_once(json!({"id": "120363041234567890@g.us"}), async |wa| {
         wa.get_group("120363041234567890@g.us").resync(true).await
     })

@@ -232,6 +232,7 @@ fn release_example(root: &Path, verb: &str, example: &str, failure: &str) -> Res
 /// included), against progenitor alone on the normalized spec.
 fn regen_figures(yaml: &str, overlay: &str) -> Result<(), String> {
     let mut whole = Vec::new();
+    let mut bare = Vec::new();
     let mut progenitor = Vec::new();
     let options = Options {
         overlay: Some(overlay.to_string()),
@@ -241,16 +242,39 @@ fn regen_figures(yaml: &str, overlay: &str) -> Result<(), String> {
         whole.push(
             time(|| whapi_gen::generate_all_with(yaml, &options).map_err(|e| e.to_string()))?.0,
         );
+        bare.push(time(|| whapi_gen::generate_all(yaml).map_err(|e| e.to_string()))?.0);
         let spec = whapi_gen::normalize(whapi_gen::load_spec(yaml).map_err(|e| e.to_string())?)
             .map_err(|e| e.to_string())?;
         progenitor
             .push(time(|| whapi_gen::generate_client(&spec.codegen).map_err(|e| e.to_string()))?.0);
     }
-    let (whole, progenitor) = (median(whole), median(progenitor));
+    let (whole, bare, progenitor) = (median(whole), median(bare), median(progenitor));
     println!(
         "regen_wall_time: {:.2} s, {:.2}x progenitor+prettyplease alone (goal < 5 s, < 1.5x)",
         whole.as_secs_f64(),
         whole.as_secs_f64() / progenitor.as_secs_f64()
+    );
+    // The overlay adds operations: per operation is what it costs beyond them.
+    let operations = |spec: &serde_json::Value| {
+        let paths = spec.get("paths").and_then(|p| p.as_object());
+        paths.map_or(0, |paths| {
+            paths
+                .values()
+                .filter_map(|item| item.as_object())
+                .flat_map(|item| item.values())
+                .filter(|op| op.get("operationId").is_some())
+                .count()
+        }) as f64
+    };
+    let mut spec = whapi_gen::load_spec(yaml).map_err(|e| e.to_string())?;
+    let without = operations(&spec);
+    whapi_gen::overlay::apply(&mut spec, overlay).map_err(|e| e.to_string())?;
+    let with = operations(&spec);
+    println!(
+        "regen_overlay_cost: {:.2}x the bare spec's regen ({:.2} s), {:.2}x per operation ({with} against {without}) (goal <= 1.05x)",
+        whole.as_secs_f64() / bare.as_secs_f64(),
+        bare.as_secs_f64(),
+        (whole.as_secs_f64() / with) / (bare.as_secs_f64() / without),
     );
     Ok(())
 }
