@@ -1106,6 +1106,36 @@ async fn operations_beyond_spec_1_8_7_go_as_the_service_takes_them() {
 }
 
 #[tokio::test]
+async fn an_integer_of_any_type_is_taken_and_one_that_does_not_fit_is_refused() {
+    let server = server().await;
+    let wa = whapi(&server);
+    for index in [1u8 as i64, 1] {
+        wa.send_message_quiz("120363041234567890@newsletter", "?", ["a", "b"], index)
+            .await
+            .unwrap();
+    }
+    let refused = wa
+        .send_message_quiz("120363041234567890@newsletter", "?", ["a", "b"], -1)
+        .await
+        .unwrap_err();
+    match &refused {
+        Error::InvalidArgument(invalid) => {
+            assert_eq!(invalid.field(), "correct_option_index", "{invalid}");
+            assert!(
+                invalid.to_string().contains("-1 does not fit in u64"),
+                "{invalid}"
+            );
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        2,
+        "nothing sent for -1"
+    );
+}
+
+#[tokio::test]
 async fn an_answer_no_spec_describes_is_kept_whole() {
     let (about, request) = sent_once(
         json!({"about": "at the gym", "set_at": 1700000000}),

@@ -46567,55 +46567,6 @@ pub mod builder {
             self.hooks = hooks.into();
             self
         }
-        ///Sends a `PATCH` request to `/users/profile` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
-        pub async fn send_multipart(
-            self,
-            media: ::reqwest::multipart::Part,
-        ) -> Result<ResponseValue<types::ResponseSuccess>, Error<()>> {
-            let Self { client, body, hooks } = self;
-            let body = body
-                .and_then(|v| {
-                    types::UserProfileUpdate::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let form = crate::multipart::form(&body, media)
-                .map_err(Error::InvalidRequest)?;
-            let rebuild = || {
-                let url = [(client.baseurl).as_str(), "/users/profile"].concat();
-                let request = client
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        const {
-                            ::reqwest::header::HeaderValue::from_static(
-                                "application/json",
-                            )
-                        },
-                    )
-                    .multipart(form)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
-                request.build()
-            };
-            #[allow(unused_mut)]
-            let mut request = rebuild()?;
-            let info = OperationInfo {
-                operation_id: "update_user_profile",
-            };
-            let result = client.exec_via(hooks.as_ref(), request, &info).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::decoding::json(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     /**Builder for [`Client::change_status`]
 
@@ -47334,53 +47285,6 @@ pub mod builder {
         ) -> Self {
             self.hooks = hooks.into();
             self
-        }
-        ///Sends a `POST` request to `/messages/text` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
-        pub async fn send_multipart(
-            self,
-            media: ::reqwest::multipart::Part,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body, hooks } = self;
-            let body = body
-                .and_then(|v| types::SenderText::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let form = crate::multipart::form(&body, media)
-                .map_err(Error::InvalidRequest)?;
-            let rebuild = || {
-                let url = [(client.baseurl).as_str(), "/messages/text"].concat();
-                let request = client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        const {
-                            ::reqwest::header::HeaderValue::from_static(
-                                "application/json",
-                            )
-                        },
-                    )
-                    .multipart(form)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
-                request.build()
-            };
-            #[allow(unused_mut)]
-            let mut request = rebuild()?;
-            let info = OperationInfo {
-                operation_id: "send_message_text",
-            };
-            let result = client.exec_via(hooks.as_ref(), request, &info).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::decoding::json(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     /**Builder for [`Client::send_message_image`]
@@ -48618,55 +48522,6 @@ pub mod builder {
             self.hooks = hooks.into();
             self
         }
-        ///Sends a `POST` request to `/messages/location` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
-        pub async fn send_multipart(
-            self,
-            media: ::reqwest::multipart::Part,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body, hooks } = self;
-            let body = body
-                .and_then(|v| {
-                    types::SenderLocation::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let form = crate::multipart::form(&body, media)
-                .map_err(Error::InvalidRequest)?;
-            let rebuild = || {
-                let url = [(client.baseurl).as_str(), "/messages/location"].concat();
-                let request = client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        const {
-                            ::reqwest::header::HeaderValue::from_static(
-                                "application/json",
-                            )
-                        },
-                    )
-                    .multipart(form)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
-                request.build()
-            };
-            #[allow(unused_mut)]
-            let mut request = rebuild()?;
-            let info = OperationInfo {
-                operation_id: "send_message_location",
-            };
-            let result = client.exec_via(hooks.as_ref(), request, &info).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::decoding::json(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     /**Builder for [`Client::send_message_live_location`]
 
@@ -48766,56 +48621,6 @@ pub mod builder {
             self.hooks = hooks.into();
             self
         }
-        ///Sends a `POST` request to `/messages/live_location` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
-        pub async fn send_multipart(
-            self,
-            media: ::reqwest::multipart::Part,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body, hooks } = self;
-            let body = body
-                .and_then(|v| {
-                    types::SenderLiveLocation::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let form = crate::multipart::form(&body, media)
-                .map_err(Error::InvalidRequest)?;
-            let rebuild = || {
-                let url = [(client.baseurl).as_str(), "/messages/live_location"]
-                    .concat();
-                let request = client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        const {
-                            ::reqwest::header::HeaderValue::from_static(
-                                "application/json",
-                            )
-                        },
-                    )
-                    .multipart(form)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
-                request.build()
-            };
-            #[allow(unused_mut)]
-            let mut request = rebuild()?;
-            let info = OperationInfo {
-                operation_id: "send_message_live_location",
-            };
-            let result = client.exec_via(hooks.as_ref(), request, &info).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::decoding::json(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     /**Builder for [`Client::send_message_contact`]
 
@@ -48911,55 +48716,6 @@ pub mod builder {
         ) -> Self {
             self.hooks = hooks.into();
             self
-        }
-        ///Sends a `POST` request to `/messages/contact` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
-        pub async fn send_multipart(
-            self,
-            media: ::reqwest::multipart::Part,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body, hooks } = self;
-            let body = body
-                .and_then(|v| {
-                    types::SenderContact::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let form = crate::multipart::form(&body, media)
-                .map_err(Error::InvalidRequest)?;
-            let rebuild = || {
-                let url = [(client.baseurl).as_str(), "/messages/contact"].concat();
-                let request = client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        const {
-                            ::reqwest::header::HeaderValue::from_static(
-                                "application/json",
-                            )
-                        },
-                    )
-                    .multipart(form)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
-                request.build()
-            };
-            #[allow(unused_mut)]
-            let mut request = rebuild()?;
-            let info = OperationInfo {
-                operation_id: "send_message_contact",
-            };
-            let result = client.exec_via(hooks.as_ref(), request, &info).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::decoding::json(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     /**Builder for [`Client::send_message_contact_list`]
@@ -49059,55 +48815,6 @@ pub mod builder {
             self.hooks = hooks.into();
             self
         }
-        ///Sends a `POST` request to `/messages/contact_list` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
-        pub async fn send_multipart(
-            self,
-            media: ::reqwest::multipart::Part,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body, hooks } = self;
-            let body = body
-                .and_then(|v| {
-                    types::SenderContactList::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let form = crate::multipart::form(&body, media)
-                .map_err(Error::InvalidRequest)?;
-            let rebuild = || {
-                let url = [(client.baseurl).as_str(), "/messages/contact_list"].concat();
-                let request = client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        const {
-                            ::reqwest::header::HeaderValue::from_static(
-                                "application/json",
-                            )
-                        },
-                    )
-                    .multipart(form)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
-                request.build()
-            };
-            #[allow(unused_mut)]
-            let mut request = rebuild()?;
-            let info = OperationInfo {
-                operation_id: "send_message_contact_list",
-            };
-            let result = client.exec_via(hooks.as_ref(), request, &info).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::decoding::json(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     /**Builder for [`Client::send_message_poll`]
 
@@ -49201,53 +48908,6 @@ pub mod builder {
         ) -> Self {
             self.hooks = hooks.into();
             self
-        }
-        ///Sends a `POST` request to `/messages/poll` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
-        pub async fn send_multipart(
-            self,
-            media: ::reqwest::multipart::Part,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body, hooks } = self;
-            let body = body
-                .and_then(|v| types::SenderPoll::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let form = crate::multipart::form(&body, media)
-                .map_err(Error::InvalidRequest)?;
-            let rebuild = || {
-                let url = [(client.baseurl).as_str(), "/messages/poll"].concat();
-                let request = client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        const {
-                            ::reqwest::header::HeaderValue::from_static(
-                                "application/json",
-                            )
-                        },
-                    )
-                    .multipart(form)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
-                request.build()
-            };
-            #[allow(unused_mut)]
-            let mut request = rebuild()?;
-            let info = OperationInfo {
-                operation_id: "send_message_poll",
-            };
-            let result = client.exec_via(hooks.as_ref(), request, &info).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::decoding::json(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     /**Builder for [`Client::send_message_interactive`]
@@ -49493,55 +49153,6 @@ pub mod builder {
         ) -> Self {
             self.hooks = hooks.into();
             self
-        }
-        ///Sends a `POST` request to `/messages/carousel` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
-        pub async fn send_multipart(
-            self,
-            media: ::reqwest::multipart::Part,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, body, hooks } = self;
-            let body = body
-                .and_then(|v| {
-                    types::SenderCarousel::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let form = crate::multipart::form(&body, media)
-                .map_err(Error::InvalidRequest)?;
-            let rebuild = || {
-                let url = [(client.baseurl).as_str(), "/messages/carousel"].concat();
-                let request = client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        const {
-                            ::reqwest::header::HeaderValue::from_static(
-                                "application/json",
-                            )
-                        },
-                    )
-                    .multipart(form)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
-                request.build()
-            };
-            #[allow(unused_mut)]
-            let mut request = rebuild()?;
-            let info = OperationInfo {
-                operation_id: "send_message_carousel",
-            };
-            let result = client.exec_via(hooks.as_ref(), request, &info).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::decoding::json(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     /**Builder for [`Client::send_message_sticker`]
@@ -52656,62 +52267,6 @@ pub mod builder {
         ) -> Self {
             self.hooks = hooks.into();
             self
-        }
-        ///Sends a `POST` request to `/contacts/{ContactID}` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
-        pub async fn send_multipart(
-            self,
-            media: ::reqwest::multipart::Part,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, contact_id, body, hooks } = self;
-            let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::SenderContactFromPhonebook::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let form = crate::multipart::form(&body, media)
-                .map_err(Error::InvalidRequest)?;
-            let rebuild = || {
-                let url = [
-                    (client.baseurl).as_str(),
-                    "/contacts/",
-                    (encode_path(&contact_id.to_string())).as_str(),
-                ]
-                    .concat();
-                let request = client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        const {
-                            ::reqwest::header::HeaderValue::from_static(
-                                "application/json",
-                            )
-                        },
-                    )
-                    .multipart(form)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
-                request.build()
-            };
-            #[allow(unused_mut)]
-            let mut request = rebuild()?;
-            let info = OperationInfo {
-                operation_id: "send_contact",
-            };
-            let result = client.exec_via(hooks.as_ref(), request, &info).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::decoding::json(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     /**Builder for [`Client::delete_contact`]
@@ -60695,62 +60250,6 @@ pub mod builder {
             self.hooks = hooks.into();
             self
         }
-        ///Sends a `POST` request to `/business/products/{ProductID}` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
-        pub async fn send_multipart(
-            self,
-            media: ::reqwest::multipart::Part,
-        ) -> Result<ResponseValue<types::SentMessage>, Error<()>> {
-            let Self { client, product_id, body, hooks } = self;
-            let product_id = product_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::SenderProductFromCatalog::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let form = crate::multipart::form(&body, media)
-                .map_err(Error::InvalidRequest)?;
-            let rebuild = || {
-                let url = [
-                    (client.baseurl).as_str(),
-                    "/business/products/",
-                    (encode_path(&product_id.to_string())).as_str(),
-                ]
-                    .concat();
-                let request = client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        const {
-                            ::reqwest::header::HeaderValue::from_static(
-                                "application/json",
-                            )
-                        },
-                    )
-                    .multipart(form)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
-                request.build()
-            };
-            #[allow(unused_mut)]
-            let mut request = rebuild()?;
-            let info = OperationInfo {
-                operation_id: "send_product",
-            };
-            let result = client.exec_via(hooks.as_ref(), request, &info).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::decoding::json(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     /**Builder for [`Client::delete_product`]
 
@@ -60950,59 +60449,6 @@ pub mod builder {
         ) -> Self {
             self.hooks = hooks.into();
             self
-        }
-        ///Sends a `PATCH` request to `/business/products/{ProductID}` as a multipart form: the body's fields as form fields, `media` as its file part. Sent once: a stream cannot be sent again.
-        pub async fn send_multipart(
-            self,
-            media: ::reqwest::multipart::Part,
-        ) -> Result<ResponseValue<types::Product>, Error<()>> {
-            let Self { client, product_id, body, hooks } = self;
-            let product_id = product_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| types::ProductEdit::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let form = crate::multipart::form(&body, media)
-                .map_err(Error::InvalidRequest)?;
-            let rebuild = || {
-                let url = [
-                    (client.baseurl).as_str(),
-                    "/business/products/",
-                    (encode_path(&product_id.to_string())).as_str(),
-                ]
-                    .concat();
-                let request = client
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        const {
-                            ::reqwest::header::HeaderValue::from_static(
-                                "application/json",
-                            )
-                        },
-                    )
-                    .multipart(form)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
-                request.build()
-            };
-            #[allow(unused_mut)]
-            let mut request = rebuild()?;
-            let info = OperationInfo {
-                operation_id: "update_product",
-            };
-            let result = client.exec_via(hooks.as_ref(), request, &info).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::decoding::json(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     /**Builder for [`Client::get_order_items`]

@@ -4,7 +4,7 @@
 //! build its request again, `Client::exec_rebuildable_via`). By default that
 //! is a plain `reqwest::Client::execute`; a [`Transport`] put into the
 //! client's [`Hooks`] takes its place, which is how `whapi-ext` adds retries
-//! and tracing to all 167 operations without touching generated code. A
+//! and tracing to every operation without touching generated code. A
 //! request may carry hooks of its own (every builder's `hooks(..)`), which
 //! then take the client's place for it alone: how `whapi-ext` gives one
 //! call its own timeout, retries and headers.

@@ -35,9 +35,10 @@
 //! - **Media strings are strings.** `SendMedia.media` and similar fields take
 //!   one string: a URL, base64 data or a media id.
 //! - **JSON bodies, or a form with a file.** Operations that also accept
-//!   `multipart/form-data` take JSON through `send()`, and a form through
-//!   their builder's `send_multipart(part)`: the body's fields as form fields
-//!   and the part as the file (`builder::SendMessageImage::send_multipart`).
+//!   `multipart/form-data` take JSON through `send()`; those whose body has
+//!   a `media` field also take a form through their builder's
+//!   `send_multipart(part)`: the body's other fields as form fields and the
+//!   part as `media` (`builder::SendMessageImage::send_multipart`).
 //! - **Raw uploads** (`upload_media`, `send_media_message`, `set_group_icon`)
 //!   take the bytes as a body sent as `application/octet-stream`. The service
 //!   expects the true media type: `whapi-ext` sends it. Where the spec also

@@ -75,7 +75,7 @@ impl Whapi {
             None => {
                 let mut headers = reqwest::header::HeaderMap::new();
                 headers.insert(reqwest::header::AUTHORIZATION, authorization.clone());
-                let client = tls(reqwest::Client::builder())?
+                let client = http_client_builder()?
                     .default_headers(headers)
                     .timeout(builder.request_timeout)
                     .connect_timeout(builder.connect_timeout)
@@ -160,7 +160,7 @@ impl Whapi {
     {
         match operation(&self.raw).await {
             Ok(value) => Ok(value.into_inner()),
-            Err(e) => Err(Error::from_raw::<T>(e).await),
+            Err(e) => Err(Error::from_raw(e).await),
         }
     }
 
@@ -183,14 +183,20 @@ impl Whapi {
     {
         match operation(&self.raw).await {
             Ok(value) => Ok(value),
-            Err(e) => Err(Error::from_raw_untyped(e).await),
+            Err(e) => Err(Error::from_raw(e).await),
         }
     }
 }
 
-/// TLS through rustls with ring's cryptography, where the `rustls` feature
-/// is on; reqwest's own choice otherwise.
-fn tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder> {
+/// A `reqwest` client builder with the TLS this crate sets up: rustls with
+/// ring's cryptography and the platform's certificate verifier, where the
+/// `rustls` feature is on (reqwest's own choice otherwise). Build clients
+/// for [`WhapiBuilder::http_client`](crate::WhapiBuilder::http_client) with
+/// it: with only this crate's features, reqwest has no crypto provider of its
+/// own, and `reqwest::Client::new()` panics (an application whose own
+/// `reqwest` dependency keeps its default features has aws-lc's).
+pub fn http_client_builder() -> Result<reqwest::ClientBuilder> {
+    let builder = reqwest::Client::builder();
     #[cfg(feature = "rustls")]
     {
         use rustls_platform_verifier::BuilderVerifierExt;

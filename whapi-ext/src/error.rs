@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::StatusCode;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// Everything a call can fail with. `Display` is one line; the underlying
@@ -254,21 +253,8 @@ impl Error {
     }
 
     /// Maps the generated client's error, reading the body of an error
-    /// answer. `T` is the success type, for the path of a decode failure.
-    pub(crate) async fn from_raw<T: DeserializeOwned>(error: progenitor_client::Error<()>) -> Self {
-        match error {
-            progenitor_client::Error::InvalidResponsePayload(body, source) => {
-                let path = decode_path::<T>(&body).unwrap_or_else(|| {
-                    format!("line {}, column {}", source.line(), source.column())
-                });
-                Error::Decode { path, body, source }
-            }
-            other => Self::from_raw_untyped(other).await,
-        }
-    }
-
-    /// [`Error::from_raw`] for success types that are not JSON.
-    pub(crate) async fn from_raw_untyped(error: progenitor_client::Error<()>) -> Self {
+    /// answer.
+    pub(crate) async fn from_raw(error: progenitor_client::Error<()>) -> Self {
         use progenitor_client::Error as Raw;
         match error {
             Raw::InvalidRequest(message) => invalid_request(&message),
@@ -276,7 +262,9 @@ impl Error {
             Raw::ResponseBodyError(e) if e.is_timeout() => Error::Timeout(HttpError(e)),
             Raw::ResponseBodyError(e) => Error::Transport(HttpError(e)),
             Raw::InvalidResponsePayload(body, source) => {
-                let path = format!("line {}, column {}", source.line(), source.column());
+                let (line, column) = (source.line(), source.column());
+                let path = json_path_at(&body, line, column)
+                    .unwrap_or_else(|| format!("line {line}, column {column}"));
                 Error::Decode { path, body, source }
             }
             Raw::UnexpectedResponse(response) => ApiError::read(response).await,
@@ -290,12 +278,74 @@ impl Error {
     }
 }
 
-/// Where `body` stops decoding as `T`, as a path like `chats[3].id`.
-fn decode_path<T: DeserializeOwned>(body: &[u8]) -> Option<String> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize::<_, T>(&mut deserializer)
-        .err()
-        .map(|e| e.path().to_string())
+/// The place in `body` where decoding stopped, at the `line` and `column`
+/// serde_json reports, as a path like `chats[3].id`; `None` at the top or
+/// past the end. Read off the text, not by decoding it again as the answer's
+/// type, which would build every answer type's decoder a second time.
+fn json_path_at(body: &[u8], line: usize, column: usize) -> Option<String> {
+    /// An object (with the key being read) or a list (with its index).
+    enum Frame {
+        Object(Option<String>, bool),
+        List(usize),
+    }
+    let start = match line {
+        0 | 1 => 0,
+        _ => body
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .nth(line - 2)
+            .map(|(i, _)| i + 1)?,
+    };
+    let end = (start + column).min(body.len());
+    let mut frames: Vec<Frame> = Vec::new();
+    let mut at = 0;
+    while at < end {
+        match body[at] {
+            b'{' => frames.push(Frame::Object(None, true)),
+            b'[' => frames.push(Frame::List(0)),
+            b'}' | b']' => {
+                frames.pop();
+            }
+            b',' => match frames.last_mut() {
+                Some(Frame::List(index)) => *index += 1,
+                Some(Frame::Object(_, expecting_key)) => *expecting_key = true,
+                None => {}
+            },
+            b':' => {
+                if let Some(Frame::Object(_, expecting_key)) = frames.last_mut() {
+                    *expecting_key = false;
+                }
+            }
+            b'"' => {
+                let open = at;
+                at += 1;
+                while at < body.len() && body[at] != b'"' {
+                    at += if body[at] == b'\\' { 2 } else { 1 };
+                }
+                if let Some(Frame::Object(key, true)) = frames.last_mut() {
+                    let text = body.get(open..=at)?;
+                    *key = serde_json::from_slice::<String>(text).ok();
+                }
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    let mut path = String::new();
+    for frame in &frames {
+        match frame {
+            Frame::Object(Some(key), _) => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+            }
+            Frame::Object(None, _) => {}
+            Frame::List(index) => path.push_str(&format!("[{index}]")),
+        }
+    }
+    (!path.is_empty()).then_some(path)
 }
 
 /// progenitor says "conversion to `X` for body failed: …" or "error
@@ -507,16 +557,39 @@ mod tests {
         #[allow(dead_code)]
         struct Chat {
             id: String,
+            name: Option<String>,
         }
         #[derive(serde::Deserialize, Debug)]
         #[allow(dead_code)]
         struct List {
             chats: Vec<Chat>,
+            total: u32,
         }
+        let path = |body: &str| {
+            let error = serde_json::from_str::<List>(body).unwrap_err();
+            json_path_at(body.as_bytes(), error.line(), error.column())
+        };
         assert_eq!(
-            decode_path::<List>(br#"{"chats":[{"id":"a"},{"id":7}]}"#).as_deref(),
+            path(r#"{"chats":[{"id":"a"},{"id":7}],"total":1}"#).as_deref(),
             Some("chats[1].id")
         );
+        // Keys with escapes, on several lines, a value that is an object.
+        assert_eq!(
+            path("{\"chats\": [\n {\"na\\\"me\": \"x\", \"id\": \"a\"},\n {\"id\": {\"k\": 1}}\n], \"total\": 1}")
+                .as_deref(),
+            Some("chats[1].id")
+        );
+        assert_eq!(
+            path(r#"{"chats":[],"total":"many"}"#).as_deref(),
+            Some("total")
+        );
+        // A field left out is the object's own place.
+        assert_eq!(
+            path(r#"{"chats":[{"name":"x"}],"total":1}"#).as_deref(),
+            Some("chats[0]")
+        );
+        assert_eq!(json_path_at(b"[1]", 9, 1), None, "past the end");
+        assert_eq!(path("7"), None, "the top");
     }
 
     #[test]

@@ -48,7 +48,7 @@ mod transport;
 pub mod webhooks;
 
 pub use calls::{Answer, CallOptions};
-pub use client::Whapi;
+pub use client::{http_client_builder, Whapi};
 pub use config::WhapiBuilder;
 pub use error::{ApiError, Error, HttpError, Invalid, Problem};
 pub use pagination::{Items, List, Page};

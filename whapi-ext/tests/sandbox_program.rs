@@ -62,7 +62,7 @@ async fn the_program_serves_the_service_paths_and_its_own() {
         "--add-channel",
         "PROGRAM-2=other",
     ]);
-    let http = reqwest::Client::new();
+    let http = whapi_ext::http_client_builder().unwrap().build().unwrap();
     let url = &program.url;
     let get = |path: &str| http.get(format!("{url}{path}")).bearer_auth("secret");
 
@@ -199,7 +199,7 @@ async fn receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
 #[tokio::test]
 async fn the_program_pages_posts_statuses_and_injects_faults_over_raw_http() {
     let program = Program::start(&[]);
-    let http = reqwest::Client::new();
+    let http = whapi_ext::http_client_builder().unwrap().build().unwrap();
     let url = &program.url;
     let call = |method: reqwest::Method, path: &str| {
         http.request(method, format!("{url}{path}"))

@@ -18,8 +18,11 @@ use syn::{parse_quote, Expr, ImplItem, Item, Lit, Stmt};
 /// takes a multipart form.
 pub(crate) const MARK: &str = "x-whapi-multipart";
 
+/// The body field the file part stands for (and its name in the form).
+const MEDIA: &str = "media";
+
 /// The client methods (`create_story_audio`) of the operations whose
-/// request body carries [`MARK`].
+/// request body carries [`MARK`] and has a `media` field.
 pub(crate) fn marked_operations(spec: &Value) -> BTreeSet<String> {
     crate::walk::operations(spec)
         .into_iter()
@@ -30,6 +33,12 @@ pub(crate) fn marked_operations(spec: &Value) -> BTreeSet<String> {
                 body = spec.pointer(reference.trim_start_matches('#'))?;
             }
             let marked = body.get(MARK).and_then(Value::as_bool) == Some(true);
+            // The file goes as the form's `media`: only where the body has one.
+            let schema = body.pointer("/content/application~1json/schema")?;
+            let has_media = crate::walk::object_fields(spec, schema, false)
+                .0
+                .contains_key(MEDIA);
+            let marked = marked && has_media;
             let id = operation.get("operationId")?.as_str()?;
             // By progenitor's name for it, the client method's.
             marked.then(|| heck::ToSnakeCase::to_snake_case(id))
@@ -232,8 +241,11 @@ mod tests {
             "paths": {
                 "/a": {"post": {"operationId": "sendA", "requestBody": {"$ref": "#/components/requestBodies/A"}}},
                 "/b": {"post": {"operationId": "b", "requestBody": {"content": {}}}},
+                "/c": {"post": {"operationId": "noFile", "requestBody": {MARK: true, "content": {
+                    "application/json": {"schema": {"properties": {"icon": {}}}}}}}},
             },
-            "components": {"requestBodies": {"A": {MARK: true, "content": {}}}},
+            "components": {"requestBodies": {"A": {MARK: true, "content": {
+                "application/json": {"schema": {"allOf": [{"properties": {"media": {}}}]}}}}}},
         });
         assert_eq!(
             marked_operations(&spec).into_iter().collect::<Vec<_>>(),

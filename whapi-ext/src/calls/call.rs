@@ -320,7 +320,7 @@ impl<'a> Call<'a> {
             return Either::Left(make(None).then(move |result| async move {
                 match result {
                     Ok(value) => Ok(answer(value, false, 1, Duration::ZERO)),
-                    Err(e) => Err(Box::pin(Error::from_raw::<T>(e)).await),
+                    Err(e) => Err(Box::pin(Error::from_raw(e)).await),
                 }
             }));
         }
@@ -329,7 +329,7 @@ impl<'a> Call<'a> {
             let (result, attempts, latency) = self.sent(make, meta).await;
             match result {
                 Ok(value) => Ok(answer(value, meta, attempts, latency)),
-                Err(e) => Err(Error::from_raw::<T>(e).await),
+                Err(e) => Err(Error::from_raw(e).await),
             }
         }))
     }
@@ -459,7 +459,7 @@ impl<'a> Call<'a> {
                     latency,
                 })
             }
-            Err(e) => Err(Box::pin(Error::from_raw_untyped(e)).await),
+            Err(e) => Err(Box::pin(Error::from_raw(e)).await),
         }
     }
 
@@ -505,7 +505,7 @@ impl<'a> Call<'a> {
         let (result, attempts, latency) = self.sent(|hooks| send(body, hooks), meta).await;
         match result {
             Ok(value) => Ok(answer(value, meta, attempts, latency)),
-            Err(e) => Err(Error::from_raw::<T>(e).await),
+            Err(e) => Err(Error::from_raw(e).await),
         }
     }
 

@@ -51,7 +51,7 @@ where
                         return Poll::Ready(Ok(value.into_inner()));
                     }
                     Err(e) => self.set(Sending::Failing {
-                        error: Box::pin(Error::from_raw::<T>(e)),
+                        error: Box::pin(Error::from_raw(e)),
                     }),
                 },
                 StateProj::Failing { error } => {

@@ -148,10 +148,20 @@ async fn deliver_in_order(
     shared: std::sync::Weak<Shared>,
     mut queue: tokio::sync::mpsc::Receiver<Event>,
 ) {
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap_or_default();
+    // Through the crate's TLS setup: with the `rustls` feature reqwest has
+    // no crypto provider of its own, and its default client would panic.
+    let built = crate::client::http_client_builder().and_then(|b| {
+        b.timeout(Duration::from_secs(5))
+            .build()
+            .map_err(crate::Error::from_transport)
+    });
+    let http = match built {
+        Ok(http) => http,
+        Err(error) => {
+            tracing::error!(%error, "the sandbox cannot post webhooks");
+            return;
+        }
+    };
     let mut by_url = std::collections::HashMap::new();
     while let Some(event) = queue.recv().await {
         let Some(hooks) = shared
