@@ -24,11 +24,12 @@ const DOC_TESTS_LIMIT: Duration = Duration::from_secs(30 * 60);
 const SLOWEST: usize = 10;
 
 /// What the tests run besides Rust, and how to install it on Debian.
-const PREREQUISITES: [(&str, &str); 4] = [
+const PREREQUISITES: [(&str, &str); 5] = [
     ("node", "nodejs"),
     ("npm", "npm"),
     ("redis-server", "redis-server"),
     ("faketime", "faketime"),
+    ("openssl", "openssl"),
 ];
 
 pub(crate) fn run(root: &Path, nextest_args: &[String]) -> Result<(), String> {
@@ -98,7 +99,8 @@ fn check_prerequisites() -> Result<(), String> {
     let packages: Vec<&str> = missing.iter().map(|(_, package)| *package).collect();
     Err(format!(
         "the tests need {} (Prism runs on node and installs with npm; the stores' tests start a \
-real redis-server; a fault test sets a process's wall clock with faketime): install them \
+real redis-server; a fault test sets a process's wall clock with faketime; the TLS tests serve \
+with openssl s_server): install them \
 (Debian: `sudo apt-get install {}`) and run again",
         tools.join(", "),
         packages.join(" ")
@@ -106,8 +108,10 @@ real redis-server; a fault test sets a process's wall clock with faketime): inst
 }
 
 fn answers_version(tool: &str) -> bool {
+    // openssl's subcommand, the others' flag.
+    let asked = if tool == "openssl" { "version" } else { "--version" };
     Command::new(tool)
-        .arg("--version")
+        .arg(asked)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
