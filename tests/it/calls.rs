@@ -1203,6 +1203,14 @@ async fn fields_beyond_spec_1_8_7_go_on_the_wire() {
         Some(600.0)
     );
 
+    // The proxy's host may hold a `-` (the overlay's `widened_proxy`).
+    let proxy = "socks5://user:p@ss@proxy-1.example.com:1080";
+    let (_, settings) = sent_once(json!({}), async |wa| {
+        wa.update_channel_settings().proxy(proxy).await
+    })
+    .await;
+    assert_eq!(json_body(&settings), json!({ "proxy": proxy }));
+
     let (_, group) = sent_once(json!({"id": "120363041234567890@g.us"}), async |wa| {
         wa.get_group("120363041234567890@g.us").resync(true).await
     })

@@ -109,7 +109,11 @@ with openssl s_server): install them \
 
 fn answers_version(tool: &str) -> bool {
     // openssl's subcommand, the others' flag.
-    let asked = if tool == "openssl" { "version" } else { "--version" };
+    let asked = if tool == "openssl" {
+        "version"
+    } else {
+        "--version"
+    };
     Command::new(tool)
         .arg(asked)
         .stdout(Stdio::null())

@@ -39,6 +39,15 @@ pub const PATTERN_SAMPLES: &[(&str, &str)] = &[
         r"^(?:0@(?:c\.us|s\.whatsapp\.net)|[\d-]{10,31}@[\w\.]{1,})$",
         "1234567891@s.whatsapp.net",
     ),
+    // The overlay's `widened_proxy` and `mentions_by_lid`.
+    (
+        r"^socks5h?:\/\/(\S+):(\S+)@(((?:[0-9]{1,3}\.){3}[0-9]{1,3})|[a-zA-Z0-9.-]+):([0-9]{1,5})$|^$",
+        "socks5://user:pass@127.0.0.1:1080",
+    ),
+    (
+        r"^\d{7,15}(@(s\.whatsapp\.net|lid))?$|^\d{10,31}@g\.us$",
+        "15550100000",
+    ),
     // The overlay's `longer_message_id_segments`.
     (
         "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,30}(-[A-Za-z0-9._]{2,30})?(-[A-Za-z0-9._]{2,30})?$",
