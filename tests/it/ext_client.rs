@@ -472,13 +472,14 @@ async fn a_truncated_or_mistyped_body_names_the_failing_path() {
         matches!(&truncated, Error::Decode { path, .. } if path.starts_with("chats[1]")),
         "{truncated:?}"
     );
+    // The key given twice, where decoding stopped.
     assert!(
-        matches!(&mistyped, Error::Decode { path, .. } if path == "last_message"),
+        matches!(&mistyped, Error::Decode { path, .. } if path == "last_message.id"),
         "{mistyped:?}"
     );
     assert_eq!(
         mistyped.to_string(),
-        "could not decode the response at `last_message`"
+        "could not decode the response at `last_message.id`"
     );
 }
 
