@@ -369,6 +369,15 @@ async fn a_non_json_error_body_keeps_its_status() {
     }
 }
 
+/// A client without auth whose requests all go through `transport`.
+fn through(server: &MockServer, transport: std::sync::Arc<Recorder>) -> Client {
+    Client::new_with_client(
+        &server.uri(),
+        reqwest::Client::new(),
+        Hooks::with_transport(transport),
+    )
+}
+
 /// Records which operations went through it, then sends them.
 #[derive(Default)]
 struct Recorder(std::sync::Mutex<Vec<String>>);
@@ -397,11 +406,7 @@ async fn a_transport_sees_every_request_with_its_operation() {
         .mount(&server)
         .await;
     let recorder = std::sync::Arc::new(Recorder::default());
-    let client = Client::new_with_client(
-        &server.uri(),
-        reqwest::Client::new(),
-        Hooks::with_transport(recorder.clone()),
-    );
+    let client = through(&server, recorder.clone());
 
     client
         .get_chat()
@@ -425,11 +430,7 @@ async fn a_request_with_hooks_of_its_own_goes_through_them_alone() {
         std::sync::Arc::new(Recorder::default()),
         std::sync::Arc::new(Recorder::default()),
     );
-    let client = Client::new_with_client(
-        &server.uri(),
-        reqwest::Client::new(),
-        Hooks::with_transport(clients.clone()),
-    );
+    let client = through(&server, clients.clone());
     let chat = || {
         client
             .get_chat()
@@ -465,11 +466,7 @@ async fn a_multipart_send_puts_the_fields_and_the_file_in_one_form_through_the_h
         .mount(&server)
         .await;
     let recorder = std::sync::Arc::new(Recorder::default());
-    let client = Client::new_with_client(
-        &server.uri(),
-        reqwest::Client::new(),
-        Hooks::with_transport(recorder.clone()),
-    );
+    let client = through(&server, recorder.clone());
     let part = reqwest::multipart::Part::bytes(b"\x89PNG".to_vec())
         .file_name("a.png")
         .mime_str("image/png")
@@ -593,11 +590,7 @@ async fn json_forms_of_the_raw_uploads_go_as_json_through_the_hooks() {
         .mount(&server)
         .await;
     let recorder = std::sync::Arc::new(Recorder::default());
-    let client = Client::new_with_client(
-        &server.uri(),
-        reqwest::Client::new(),
-        Hooks::with_transport(recorder.clone()),
-    );
+    let client = through(&server, recorder.clone());
 
     let uploaded = client
         .upload_media_json()

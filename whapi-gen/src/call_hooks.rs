@@ -42,9 +42,7 @@ pub(crate) fn apply(file: &mut syn::File) -> Result<usize, crate::GenError> {
     }
     for item in items.iter_mut() {
         let Item::Impl(block) = item else { continue };
-        let Some(name) = self_name(&block.self_ty) else {
-            continue;
-        };
+        let name = crate::raw_client::last_ident(&block.self_ty);
         if !builders.contains(&name) {
             continue;
         }
@@ -72,13 +70,6 @@ pub(crate) fn apply(file: &mut syn::File) -> Result<usize, crate::GenError> {
         });
     }
     Ok(builders.len())
-}
-
-fn self_name(ty: &syn::Type) -> Option<String> {
-    match ty {
-        syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
-        _ => None,
-    }
 }
 
 /// Counts what it rewrites in a builder's methods.

@@ -474,9 +474,9 @@ impl<'a> Call<'a> {
         meta: bool,
     ) -> Result<Answer<T>>
     where
-        T: DeserializeOwned,
-        F: FnOnce(reqwest::Body, Option<Hooks>) -> Fut,
-        Fut: Future<Output = RawResult<T>>,
+        T: DeserializeOwned + Send + 'a,
+        F: FnOnce(reqwest::Body, Option<Hooks>) -> Fut + Send + 'a,
+        Fut: Future<Output = RawResult<T>> + Send + 'a,
     {
         for field in std::mem::take(&mut self.json_only) {
             self.problem(
@@ -501,12 +501,10 @@ impl<'a> Call<'a> {
         }
         let mime = HeaderValue::from_str(&mime)
             .map_err(|_| Error::invalid("media", format!("`{mime}` is not a media type")))?;
+        // With a media type of its own, the call is sent through its own
+        // hooks, which put it on the request.
         self.content = Some((mime, length));
-        let (result, attempts, latency) = self.sent(|hooks| send(body, hooks), meta).await;
-        match result {
-            Ok(value) => Ok(answer(value, meta, attempts, latency)),
-            Err(e) => Err(Error::from_raw(e).await),
-        }
+        self.run(move |hooks| send(body, hooks), meta).await
     }
 
     /// Checks and sends the call as a multipart form, by the raw builder's
