@@ -3244,11 +3244,11 @@ pub fn call_case<'a>(
                 Box::pin(async move { wa.get_username().await.map(drop) })
             }
             ("setUsername", false) => {
-                Box::pin(async move { wa.set_username("xxxx").await.map(drop) })
+                Box::pin(async move { wa.set_username(Some("xxxx")).await.map(drop) })
             }
             ("setUsername", true) => {
                 Box::pin(async move {
-                    wa.set_username("xxxx")
+                    wa.set_username(Some("xxxx"))
                         .reserve(true)
                         .source("xxxx")
                         .session_id("xxxx")

@@ -1579,7 +1579,7 @@ pub async fn call(
                             .body(
                                 serde_json::from_str::<
                                     types::ApplicationRequest,
-                                >("{\"application\":\"120363025343298765@g.us\"}")
+                                >("{\"application\":\"1234567891@s.whatsapp.net\"}")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -1602,7 +1602,7 @@ pub async fn call(
                             .body(
                                 serde_json::from_str::<
                                     types::ApplicationRequest,
-                                >("{\"application\":\"120363025343298765@g.us\"}")
+                                >("{\"application\":\"1234567891@s.whatsapp.net\"}")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -4759,7 +4759,7 @@ pub async fn call_with_everything(
                             .body(
                                 serde_json::from_str::<
                                     types::ApplicationRequest,
-                                >("{\"application\":\"120363025343298765@g.us\"}")
+                                >("{\"application\":\"1234567891@s.whatsapp.net\"}")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -4782,7 +4782,7 @@ pub async fn call_with_everything(
                             .body(
                                 serde_json::from_str::<
                                     types::ApplicationRequest,
-                                >("{\"application\":\"120363025343298765@g.us\"}")
+                                >("{\"application\":\"1234567891@s.whatsapp.net\"}")
                                     .expect("a sample of the spec"),
                             )
                             .send()

@@ -594,6 +594,35 @@ async fn a_mention_by_lid_and_a_message_id_of_the_newer_longer_form_are_sent() {
 }
 
 #[tokio::test]
+async fn a_username_is_set_or_removed_by_null() {
+    let server = answering_server().await;
+    let wa = whapi(&server);
+
+    wa.set_username(Some("bot_of_acme")).await.unwrap();
+    wa.set_username(None).await.unwrap();
+    let refused = wa.set_username(Some("")).await;
+
+    assert!(
+        matches!(refused, Err(Error::InvalidArgument(_))),
+        "{refused:?}"
+    );
+    let bodies: Vec<Value> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(json_body)
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            json!({"username": "bot_of_acme"}),
+            json!({"username": null})
+        ]
+    );
+}
+
+#[tokio::test]
 async fn ids_in_paths_are_checked_and_normalized() {
     let server = server().await;
 

@@ -1217,3 +1217,66 @@ async fn a_request_naming_another_host_is_refused() {
         .unwrap();
     assert_eq!(health.status(), 200, "its own name is answered");
 }
+
+#[tokio::test]
+async fn the_served_spec_takes_a_caller_and_an_applicant_in_their_newer_forms() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let wa = sandbox.client();
+    let http = reqwest::Client::new();
+    let group = wa.create_group("g", ["15550100001"]).await.unwrap();
+    let send = |method: reqwest::Method, path: String, body: serde_json::Value| {
+        http.request(method, format!("{}{path}", sandbox.url()))
+            .bearer_auth("sandbox-token")
+            .json(&body)
+            .send()
+    };
+    let reject = |from: &str| {
+        send(
+            reqwest::Method::DELETE,
+            "/calls/ACDE1234".into(),
+            serde_json::json!({ "callFrom": from }),
+        )
+    };
+    // `callFrom` is digits or a LID, not the `…@s.whatsapp.net` the
+    // widened contact ids take.
+    assert!(reject("123456789012345@lid")
+        .await
+        .unwrap()
+        .status()
+        .is_success());
+    assert!(reject("15550100001").await.unwrap().status().is_success());
+    assert_eq!(
+        reject("15550100001@s.whatsapp.net").await.unwrap().status(),
+        400
+    );
+    // An application may also be `0@c.us` or `0@s.whatsapp.net`.
+    for applicant in ["0@c.us", "0@s.whatsapp.net", "15550100001@s.whatsapp.net"] {
+        let answer = send(
+            reqwest::Method::POST,
+            format!("/groups/{}/applications", group.id()),
+            serde_json::json!({ "application": applicant }),
+        )
+        .await
+        .unwrap();
+        assert_ne!(answer.status(), 400, "{applicant}");
+    }
+    let refused = send(
+        reqwest::Method::POST,
+        format!("/groups/{}/applications", group.id()),
+        serde_json::json!({ "application": "1@c.us" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(refused.status(), 400);
+    // Through the SDK: its `ChatId` checks refuse the `0@` forms; sent as
+    // the server's own ids, they go.
+    let zero = whapi_ext::ids::ChatId::from_server("0@c.us");
+    wa.approve_group_applications_list(group.id(), &zero)
+        .await
+        .unwrap();
+    assert!(matches!(
+        wa.approve_group_applications_list(group.id(), "0@c.us")
+            .await,
+        Err(Error::InvalidArgument(_))
+    ));
+}

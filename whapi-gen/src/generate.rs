@@ -42,15 +42,22 @@ pub fn settings() -> GenerationSettings {
     }
     // The spec's id schemas are the client's own checked id types
     // (`whapi_client::ids`), in requests and answers alike.
-    for name in ID_TYPES {
+    let aliases = ID_ALIASES.iter().map(|&(alias, name)| (alias, name));
+    for (schema, name) in ID_TYPES.iter().map(|&name| (name, name)).chain(aliases) {
         settings.with_replacement(
-            name,
+            schema,
             format!("crate::ids::{name}"),
             [TypeImpl::Display, TypeImpl::FromStr, TypeImpl::Default].into_iter(),
         );
     }
     settings
 }
+
+/// Id schemas of the overlay that narrow or widen one field's pattern, by
+/// their Rust names, and the `whapi_client::ids` type they are: the served
+/// spec checks the field's own pattern, the client keeps one id type.
+pub(crate) const ID_ALIASES: [(&str, &str); 2] =
+    [("CallerId", "ContactId"), ("ApplicantId", "ChatId")];
 
 /// The id schemas (by their Rust names) that become `whapi_client::ids`
 /// types.

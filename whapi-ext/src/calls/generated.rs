@@ -14426,11 +14426,11 @@ impl Whapi {
     ///
     /// Not in spec 1.8.7: from Whapi's MCP server (repository Whapi-Cloud/whapi-mcp, file B_manifest.json, tool `setUsername`, first seen at commit 4b076b7, version 0.0.19; as of commit 4d76797, 0.0.21). The service's answer is not described there.
     ///
-    /// - `username`: Username to set or reserve. Use null to remove the current username.
+    /// - `username`: Username to set or reserve. Use null to remove the current username. (`None` sends `null`.)
     ///
     /// Checked before anything is sent; the optional fields are setters of [`SetUsername`].
     #[inline]
-    pub fn set_username(&self, username: impl Into<String>) -> SetUsername<'_> {
+    pub fn set_username(&self, username: Option<&str>) -> SetUsername<'_> {
         #[allow(unused_mut)]
         let mut this = SetUsername {
             call: Call::new(self),
@@ -14438,8 +14438,9 @@ impl Whapi {
             body: types::SetUsernameRequest::builder(),
         };
         {
-            let v = this.call.text("username", username, &[Limit::MinLength(1u64)]);
-            this.body = this.body.username(Some(v));
+            let v = username
+                .map(|text| this.call.text("username", text, &[Limit::MinLength(1u64)]));
+            this.body = this.body.username(v);
         }
         this
     }
@@ -16591,7 +16592,7 @@ impl Whapi {
     /// This method accepts a single join request (application) for the specified group. To accept multiple applications, you need to call this method in a loop, passing each application ID separately.
     ///
     /// - `group_id`: Group ID
-    /// - `application`: Chat ID
+    /// - `application`: Chat ID of the person who asked to join
     ///
     /// Checked before anything is sent; the optional fields are setters of [`ApproveGroupApplicationsList`].
     #[inline]
@@ -16621,7 +16622,7 @@ impl Whapi {
     /// This method rejects a single join request (application) for the specified group. To reject multiple applications, you need to call this method in a loop, passing each application ID separately.
     ///
     /// - `group_id`: Group ID
-    /// - `application`: Chat ID
+    /// - `application`: Chat ID of the person who asked to join
     ///
     /// Checked before anything is sent; the optional fields are setters of [`RejectGroupApplicationsList`].
     #[inline]
@@ -18765,7 +18766,7 @@ impl Whapi {
     /// This method is responsible for rejecting a call.
     ///
     /// - `call_id`: Call ID
-    /// - `call_from`: Contact ID
+    /// - `call_from`: Contact ID or LID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`RejectCall`].
     #[inline]
@@ -18796,7 +18797,7 @@ impl Whapi {
     /// This method is responsible for rejecting a call.
     ///
     /// - `call_id`: Call ID
-    /// - `call_from`: Contact ID
+    /// - `call_from`: Contact ID or LID
     ///
     /// Checked before anything is sent; the optional fields are setters of [`RejectCallDeprecated`].
     #[deprecated(note = "deprecated in the spec; use `Whapi::reject_call`")]

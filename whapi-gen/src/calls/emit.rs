@@ -35,6 +35,9 @@ fn unit_tokens(unit: TimeUnit) -> TokenStream {
 /// The type an argument or setter takes.
 fn argument_type(input: &Input) -> TokenStream {
     let raw = qualified(&input.raw.ty);
+    if input.nullable_text() {
+        return quote!(Option<&str>);
+    }
     match &input.class.kind {
         Kind::Id(id) => {
             let id = ident(id.type_name());
@@ -97,6 +100,10 @@ fn apply(plan: &Plan, input: &Input, value: &TokenStream, recv: &TokenStream) ->
         }
         Kind::Token => (quote!(#recv.call.token(#name, #value)), false),
         Kind::Tokens | Kind::Texts => (quote!(#recv.call.texts(#name, #value, #limits)), false),
+        Kind::Text if input.nullable_text() => (
+            quote!(#value.map(|text| #recv.call.text(#name, text, #limits))),
+            false,
+        ),
         Kind::Text => (quote!(#recv.call.text(#name, #value, #limits)), false),
         Kind::TextNewtype => (
             quote!(#recv.call.text_as::<#raw>(#name, #value, #limits)),
@@ -149,7 +156,10 @@ fn apply(plan: &Plan, input: &Input, value: &TokenStream, recv: &TokenStream) ->
         Kind::JoinedIds(_) => quote!(let v = v.join(",");),
         _ => quote!(),
     };
-    let wrap_some = input.place == Place::Body && input.raw.optional && !input.defaulted_vec;
+    let wrap_some = input.place == Place::Body
+        && input.raw.optional
+        && !input.defaulted_vec
+        && !input.nullable_text();
     let wrap = |v: TokenStream| if wrap_some { quote!(Some(#v)) } else { v };
     let targets: Vec<TokenStream> = match input.place {
         Place::Body => vec![quote!(body)],
@@ -248,11 +258,14 @@ pub(crate) fn emit(plan: &Plan) -> Emitted {
     if !arguments.is_empty() {
         method_doc.push(doc(""));
         for input in &arguments {
-            let text = if input.doc.is_empty() {
+            let mut text = if input.doc.is_empty() {
                 format!("- `{}`", input.rust())
             } else {
                 format!("- `{}`: {}", input.rust(), input.doc)
             };
+            if input.nullable_text() {
+                text.push_str(" (`None` sends `null`.)");
+            }
             method_doc.push(doc(&text));
         }
     }

@@ -53,6 +53,17 @@ impl IdKind {
             _ => return None,
         })
     }
+
+    /// [`IdKind::of_schema`], and the overlay's schemas that give one field
+    /// of an id kind a pattern of its own (see `generate::ID_ALIASES`): by
+    /// reference only, so that an inline copy of their patterns stays text.
+    fn of_referred_schema(name: &str) -> Option<Self> {
+        match name {
+            "ApplicantID" => Some(IdKind::Chat),
+            "CallerID" => Some(IdKind::Contact),
+            _ => Self::of_schema(name),
+        }
+    }
 }
 
 /// What a value is set with.
@@ -157,7 +168,7 @@ fn id_kind(spec: &Value, schema: &Value) -> Option<IdKind> {
         .and_then(Value::as_str)
         .and_then(|r| r.strip_prefix("#/components/schemas/"))
     {
-        if let Some(kind) = IdKind::of_schema(target) {
+        if let Some(kind) = IdKind::of_referred_schema(target) {
             return Some(kind);
         }
         return id_kind(spec, schemas.get(target)?);

@@ -61,6 +61,17 @@ impl Input {
     pub(crate) fn rust(&self) -> &str {
         &self.raw.name
     }
+
+    /// Whether it is a required body text the spec lets be `null` (the
+    /// username of `setUsername`, whose `null` removes it): an
+    /// `Option<&str>` argument, so that `None` says null.
+    pub(crate) fn nullable_text(&self) -> bool {
+        self.required
+            && self.place == Place::Body
+            && self.raw.optional
+            && self.class.kind == Kind::Text
+            && self.schema.get("nullable") == Some(&Value::Bool(true))
+    }
 }
 
 /// What a call answers.

@@ -118,6 +118,10 @@ fn value_u64(value: &Value) -> u64 {
 fn argument(input: &crate::calls::Input, value: &Value) -> TokenStream {
     let raw = qualified(&input.raw.ty);
     match &input.class.kind {
+        Kind::Text if input.nullable_text() => {
+            let text = text_of(value);
+            quote!(Some(#text))
+        }
         Kind::Id(_) | Kind::Token | Kind::Text | Kind::TextNewtype => {
             let text = text_of(value);
             quote!(#text)

@@ -34,7 +34,9 @@ pub const PATTERN_SAMPLES: &[(&str, &str)] = &[
         "^[A-Za-z0-9._]{4,30}-[A-Za-z0-9._]{4,14}(-[A-Za-z0-9._]{4,10})?(-[A-Za-z0-9._]{2,10})?$",
         "PsobWy36679._7w-wKmB9tMeGQ",
     ),
-    // The overlay's `settings_fields` (`ignored_presences`).
+    // The overlay's `caller_by_lid`.
+    (r"^\d{7,15}(@lid)?$", "15550100000"),
+    // The overlay's `settings_fields` (`ignored_presences`) and `applicant_any_chat`.
     (
         r"^(?:0@(?:c\.us|s\.whatsapp\.net)|[\d-]{10,31}@[\w\.]{1,})$",
         "1234567891@s.whatsapp.net",
