@@ -2186,9 +2186,7 @@ pub async fn call(
                         client
                             .get_product()
                             .product_id(
-                                serde_json::from_str::<
-                                    types::ProductId,
-                                >("\"1234567890123\"")
+                                serde_json::from_str::<ids::ProductId>("\"1234567890123\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -2203,9 +2201,7 @@ pub async fn call(
                         client
                             .send_product()
                             .product_id(
-                                serde_json::from_str::<
-                                    types::ProductId,
-                                >("\"1234567890123\"")
+                                serde_json::from_str::<ids::ProductId>("\"1234567890123\"")
                                     .expect("a sample of the spec"),
                             )
                             .body(
@@ -2226,9 +2222,7 @@ pub async fn call(
                         client
                             .delete_product()
                             .product_id(
-                                serde_json::from_str::<
-                                    types::ProductId,
-                                >("\"1234567890123\"")
+                                serde_json::from_str::<ids::ProductId>("\"1234567890123\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -2243,9 +2237,7 @@ pub async fn call(
                         client
                             .update_product()
                             .product_id(
-                                serde_json::from_str::<
-                                    types::ProductId,
-                                >("\"1234567890123\"")
+                                serde_json::from_str::<ids::ProductId>("\"1234567890123\"")
                                     .expect("a sample of the spec"),
                             )
                             .body(
@@ -2266,7 +2258,7 @@ pub async fn call(
                         client
                             .get_order_items()
                             .order_id(
-                                serde_json::from_str::<types::OrderId>("\"1234567890123\"")
+                                serde_json::from_str::<ids::OrderId>("\"1234567890123\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -2329,7 +2321,7 @@ pub async fn call(
                         client
                             .get_collection()
                             .collection_id(
-                                serde_json::from_str::<types::CollectionId>("\"xxxx\"")
+                                serde_json::from_str::<ids::CollectionId>("\"xxxx\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -2344,7 +2336,7 @@ pub async fn call(
                         client
                             .delete_collection()
                             .collection_id(
-                                serde_json::from_str::<types::CollectionId>("\"xxxx\"")
+                                serde_json::from_str::<ids::CollectionId>("\"xxxx\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -2359,7 +2351,7 @@ pub async fn call(
                         client
                             .edit_collection()
                             .collection_id(
-                                serde_json::from_str::<types::CollectionId>("\"xxxx\"")
+                                serde_json::from_str::<ids::CollectionId>("\"xxxx\"")
                                     .expect("a sample of the spec"),
                             )
                             .body(
@@ -2378,7 +2370,7 @@ pub async fn call(
                         client
                             .get_collection_product_list()
                             .collection_id(
-                                serde_json::from_str::<types::CollectionId>("\"xxxx\"")
+                                serde_json::from_str::<ids::CollectionId>("\"xxxx\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -2867,7 +2859,7 @@ pub async fn call(
                         client
                             .get_call()
                             .call_id(
-                                serde_json::from_str::<types::CallId>("\"xxxx\"")
+                                serde_json::from_str::<ids::CallId>("\"xxxx\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -2882,7 +2874,7 @@ pub async fn call(
                         client
                             .reject_call()
                             .call_id(
-                                serde_json::from_str::<types::CallId>("\"xxxx\"")
+                                serde_json::from_str::<ids::CallId>("\"xxxx\"")
                                     .expect("a sample of the spec"),
                             )
                             .body(
@@ -2903,7 +2895,7 @@ pub async fn call(
                         client
                             .reject_call_deprecated()
                             .call_id(
-                                serde_json::from_str::<types::CallId>("\"xxxx\"")
+                                serde_json::from_str::<ids::CallId>("\"xxxx\"")
                                     .expect("a sample of the spec"),
                             )
                             .body(
@@ -5486,9 +5478,7 @@ pub async fn call_with_everything(
                         client
                             .get_product()
                             .product_id(
-                                serde_json::from_str::<
-                                    types::ProductId,
-                                >("\"1234567890123\"")
+                                serde_json::from_str::<ids::ProductId>("\"1234567890123\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -5503,9 +5493,7 @@ pub async fn call_with_everything(
                         client
                             .send_product()
                             .product_id(
-                                serde_json::from_str::<
-                                    types::ProductId,
-                                >("\"1234567890123\"")
+                                serde_json::from_str::<ids::ProductId>("\"1234567890123\"")
                                     .expect("a sample of the spec"),
                             )
                             .body(
@@ -5528,9 +5516,7 @@ pub async fn call_with_everything(
                         client
                             .delete_product()
                             .product_id(
-                                serde_json::from_str::<
-                                    types::ProductId,
-                                >("\"1234567890123\"")
+                                serde_json::from_str::<ids::ProductId>("\"1234567890123\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -5545,9 +5531,7 @@ pub async fn call_with_everything(
                         client
                             .update_product()
                             .product_id(
-                                serde_json::from_str::<
-                                    types::ProductId,
-                                >("\"1234567890123\"")
+                                serde_json::from_str::<ids::ProductId>("\"1234567890123\"")
                                     .expect("a sample of the spec"),
                             )
                             .body(
@@ -5570,7 +5554,7 @@ pub async fn call_with_everything(
                         client
                             .get_order_items()
                             .order_id(
-                                serde_json::from_str::<types::OrderId>("\"1234567890123\"")
+                                serde_json::from_str::<ids::OrderId>("\"1234567890123\"")
                                     .expect("a sample of the spec"),
                             )
                             .order_token("xxxx".to_string())
@@ -5655,7 +5639,7 @@ pub async fn call_with_everything(
                         client
                             .get_collection()
                             .collection_id(
-                                serde_json::from_str::<types::CollectionId>("\"xxxx\"")
+                                serde_json::from_str::<ids::CollectionId>("\"xxxx\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -5670,7 +5654,7 @@ pub async fn call_with_everything(
                         client
                             .delete_collection()
                             .collection_id(
-                                serde_json::from_str::<types::CollectionId>("\"xxxx\"")
+                                serde_json::from_str::<ids::CollectionId>("\"xxxx\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -5685,7 +5669,7 @@ pub async fn call_with_everything(
                         client
                             .edit_collection()
                             .collection_id(
-                                serde_json::from_str::<types::CollectionId>("\"xxxx\"")
+                                serde_json::from_str::<ids::CollectionId>("\"xxxx\"")
                                     .expect("a sample of the spec"),
                             )
                             .body(
@@ -5708,7 +5692,7 @@ pub async fn call_with_everything(
                         client
                             .get_collection_product_list()
                             .collection_id(
-                                serde_json::from_str::<types::CollectionId>("\"xxxx\"")
+                                serde_json::from_str::<ids::CollectionId>("\"xxxx\"")
                                     .expect("a sample of the spec"),
                             )
                             .products_count(
@@ -6210,7 +6194,7 @@ pub async fn call_with_everything(
                         client
                             .get_call()
                             .call_id(
-                                serde_json::from_str::<types::CallId>("\"xxxx\"")
+                                serde_json::from_str::<ids::CallId>("\"xxxx\"")
                                     .expect("a sample of the spec"),
                             )
                             .send()
@@ -6225,7 +6209,7 @@ pub async fn call_with_everything(
                         client
                             .reject_call()
                             .call_id(
-                                serde_json::from_str::<types::CallId>("\"xxxx\"")
+                                serde_json::from_str::<ids::CallId>("\"xxxx\"")
                                     .expect("a sample of the spec"),
                             )
                             .body(
@@ -6246,7 +6230,7 @@ pub async fn call_with_everything(
                         client
                             .reject_call_deprecated()
                             .call_id(
-                                serde_json::from_str::<types::CallId>("\"xxxx\"")
+                                serde_json::from_str::<ids::CallId>("\"xxxx\"")
                                     .expect("a sample of the spec"),
                             )
                             .body(

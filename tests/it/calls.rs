@@ -623,6 +623,85 @@ async fn a_username_is_set_or_removed_by_null() {
 }
 
 #[tokio::test]
+async fn product_order_collection_and_call_ids_read_from_answers_go_into_the_next_call() {
+    use whapi_ext::webhooks::{MessageBody, Payload, WebhookEvent};
+    let server = answering_server().await;
+    Mock::given(method("GET"))
+        .and(path("/business/products"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"products": [{
+            "id": "1234567890123", "price": 1.5, "currency": "USD", "name": "Pizza",
+            "images": ["https://example.com/p.jpg"], "availability": "in stock", "description": "d",
+        }]})))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/business/collections"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"collections": [{"id": "COLL-7", "name": "Mains"}]})),
+        )
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let wa = whapi(&server);
+
+    let products = wa.get_products().await.unwrap();
+    let product = &products.products()[0];
+    wa.get_product(product.id()).await.unwrap();
+    let collections = wa.get_collections_list().await.unwrap();
+    let collection = &collections.collections()[0];
+    wa.get_collection(collection.id()).await.unwrap();
+    let body = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/webhooks/calls_post.json"
+    ))
+    .unwrap();
+    let Payload::Calls(calls) = WebhookEvent::parse(&body).unwrap().payload else {
+        panic!("not a call event")
+    };
+    let call = &calls[0];
+    wa.reject_call(call.id().unwrap(), call.from().unwrap())
+        .await
+        .unwrap();
+    let body = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/webhooks/messages_post_every_type.json"
+    ))
+    .unwrap();
+    let Payload::Messages(messages) = WebhookEvent::parse(&body).unwrap().payload else {
+        panic!("not a message event")
+    };
+    let order = messages
+        .iter()
+        .find_map(|m| match m.body() {
+            MessageBody::Order(order) => order.order_id().cloned(),
+            _ => None,
+        })
+        .unwrap();
+    wa.get_order_items(&order).await.unwrap();
+
+    let paths: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.url.path().to_string())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/business/products",
+            "/business/products/1234567890123",
+            "/business/collections",
+            "/business/collections/COLL-7",
+            "/calls/CALL-1",
+            "/business/orders/123456789012",
+        ]
+    );
+}
+
+#[tokio::test]
 async fn ids_in_paths_are_checked_and_normalized() {
     let server = server().await;
 

@@ -5,6 +5,9 @@ use crate::types::*;
 #[allow(unused_imports)]
 use crate::ids::*;
 pub(crate) static EMPTY_CHAT_ID: ChatId = ChatId(::std::string::String::new());
+pub(crate) static EMPTY_COLLECTION_ID: CollectionId = CollectionId(
+    ::std::string::String::new(),
+);
 pub(crate) static EMPTY_CONTACT_ID: ContactId = ContactId(::std::string::String::new());
 pub(crate) static EMPTY_GROUP_ID: GroupId = GroupId(::std::string::String::new());
 pub(crate) static EMPTY_LABEL_ID: LabelId = LabelId(::std::string::String::new());
@@ -13,6 +16,7 @@ pub(crate) static EMPTY_MESSAGE_ID: MessageId = MessageId(::std::string::String:
 pub(crate) static EMPTY_NEWSLETTER_ID: NewsletterId = NewsletterId(
     ::std::string::String::new(),
 );
+pub(crate) static EMPTY_PRODUCT_ID: ProductId = ProductId(::std::string::String::new());
 fn default_channel_status() -> &'static ChannelStatus {
     static DEFAULT: ::std::sync::LazyLock<ChannelStatus> = ::std::sync::LazyLock::new(
         ::std::default::Default::default,
@@ -145,8 +149,8 @@ impl BusinessCollection {
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> &str {
-        self.id.as_deref().unwrap_or("")
+    pub fn id(&self) -> &crate::ids::CollectionId {
+        self.id.as_ref().unwrap_or(&EMPTY_COLLECTION_ID)
     }
     ///Collection name
     ///
@@ -175,8 +179,8 @@ impl BusinessCollectionEditResult {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> ::std::option::Option<&str> {
-        self.id.as_deref()
+    pub fn id(&self) -> ::std::option::Option<&crate::ids::CollectionId> {
+        self.id.as_ref()
     }
     ///Status of moderation
     ///
@@ -463,8 +467,8 @@ impl CallEvent {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> ::std::option::Option<&str> {
-        self.id.as_deref()
+    pub fn id(&self) -> ::std::option::Option<&crate::ids::CallId> {
+        self.id.as_ref()
     }
     ///The latency of the call in milliseconds.
     ///
@@ -3079,8 +3083,8 @@ impl MessageContentOrder {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn order_id(&self) -> ::std::option::Option<&str> {
-        self.order_id.as_deref()
+    pub fn order_id(&self) -> ::std::option::Option<&crate::ids::OrderId> {
+        self.order_id.as_ref()
     }
     ///Order preview base64 image JPEG
     ///
@@ -3190,8 +3194,8 @@ impl MessageContentProduct {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn product_id(&self) -> ::std::option::Option<&str> {
-        self.product_id.as_deref()
+    pub fn product_id(&self) -> ::std::option::Option<&crate::ids::ProductId> {
+        self.product_id.as_ref()
     }
 }
 impl MessageContentProductItems {
@@ -4431,8 +4435,8 @@ Known values: `in stock`, `out of stock`.*/
     ///
     /// Empty when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> &str {
-        self.id.as_deref().unwrap_or("")
+    pub fn id(&self) -> &crate::ids::ProductId {
+        self.id.as_ref().unwrap_or(&EMPTY_PRODUCT_ID)
     }
     ///Product images urls
     ///
@@ -4565,8 +4569,8 @@ impl ProductItem {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn id(&self) -> ::std::option::Option<&str> {
-        self.id.as_deref()
+    pub fn id(&self) -> ::std::option::Option<&crate::ids::ProductId> {
+        self.id.as_ref()
     }
     ///Product image URL
     ///

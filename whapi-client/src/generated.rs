@@ -188,8 +188,8 @@ pub mod types {
     pub struct BusinessCollection {
         ///Collection ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
-        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(default, deserialize_with = "crate::lenient::text")]
+        pub id: ::std::option::Option<crate::ids::CollectionId>,
         ///Collection name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -215,7 +215,7 @@ pub mod types {
         ///Collection name
         pub name: ::std::string::String,
         ///Collection's Products
-        pub products: ::std::vec::Vec<ProductId>,
+        pub products: ::std::vec::Vec<crate::ids::ProductId>,
     }
     impl BusinessCollectionCreate {
         pub fn builder() -> builder::BusinessCollectionCreate {
@@ -228,13 +228,13 @@ pub mod types {
     pub struct BusinessCollectionEdit {
         ///List of product's ids
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub add_products: ::std::vec::Vec<ProductId>,
+        pub add_products: ::std::vec::Vec<crate::ids::ProductId>,
         ///Collection name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         ///List of product's ids
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub remove_products: ::std::vec::Vec<ProductId>,
+        pub remove_products: ::std::vec::Vec<crate::ids::ProductId>,
     }
     impl BusinessCollectionEdit {
         pub fn builder() -> builder::BusinessCollectionEdit {
@@ -247,8 +247,8 @@ pub mod types {
     pub struct BusinessCollectionEditResult {
         ///Collection ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
-        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(default, deserialize_with = "crate::lenient::text")]
+        pub id: ::std::option::Option<crate::ids::CollectionId>,
         ///Status of moderation
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -843,8 +843,8 @@ Known values: `quick_reply`, `call`, `copy`, `url`.*/
         pub group_call: ::std::option::Option<bool>,
         ///The ID of the call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
-        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(default, deserialize_with = "crate::lenient::text")]
+        pub id: ::std::option::Option<crate::ids::CallId>,
         ///The latency of the call in milliseconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::int")]
@@ -871,48 +871,6 @@ Known values: `initiated`, `ringing`, `missed`, `canceled`, `answered`.*/
     impl CallEvent {
         pub fn builder() -> builder::CallEvent {
             Default::default()
-        }
-    }
-    ///Call ID
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct CallId(pub ::std::string::String);
-    impl ::std::ops::Deref for CallId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<CallId> for ::std::string::String {
-        fn from(value: CallId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for CallId {
-        fn from(value: ::std::string::String) -> Self {
-            Self(value)
-        }
-    }
-    impl ::std::fmt::Display for CallId {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
-        }
-    }
-    impl ::std::str::FromStr for CallId {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self(value.to_string()))
         }
     }
     ///`CarouselCard`
@@ -1289,48 +1247,6 @@ Server default: `false`.*/
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
-        }
-    }
-    ///CollectionID
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct CollectionId(pub ::std::string::String);
-    impl ::std::ops::Deref for CollectionId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<CollectionId> for ::std::string::String {
-        fn from(value: CollectionId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for CollectionId {
-        fn from(value: ::std::string::String) -> Self {
-            Self(value)
-        }
-    }
-    impl ::std::fmt::Display for CollectionId {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
-        }
-    }
-    impl ::std::str::FromStr for CollectionId {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self(value.to_string()))
         }
     }
     ///`CommentMessageRequest`
@@ -5640,8 +5556,8 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         pub item_count: ::std::option::Option<f64>,
         ///Order ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
-        pub order_id: ::std::option::Option<::std::string::String>,
+        #[serde(default, deserialize_with = "crate::lenient::text")]
+        pub order_id: ::std::option::Option<crate::ids::OrderId>,
         ///Order preview base64 image JPEG
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -5721,8 +5637,8 @@ Known values: `new`, `accepted`, `canceled`.*/
         pub catalog_id: ::std::option::Option<::std::string::String>,
         ///Product ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
-        pub product_id: ::std::option::Option<::std::string::String>,
+        #[serde(default, deserialize_with = "crate::lenient::text")]
+        pub product_id: ::std::option::Option<crate::ids::ProductId>,
     }
     impl MessageContentProduct {
         pub fn builder() -> builder::MessageContentProduct {
@@ -7011,50 +6927,6 @@ Server default: `0`.*/
             Default::default()
         }
     }
-    /**Order ID
-
-Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct OrderId(pub ::std::string::String);
-    impl ::std::ops::Deref for OrderId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<OrderId> for ::std::string::String {
-        fn from(value: OrderId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for OrderId {
-        fn from(value: ::std::string::String) -> Self {
-            Self(value)
-        }
-    }
-    impl ::std::fmt::Display for OrderId {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
-        }
-    }
-    impl ::std::str::FromStr for OrderId {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self(value.to_string()))
-        }
-    }
     ///`OrderItems`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -7434,8 +7306,8 @@ Known values: `in stock`, `out of stock`.*/
         pub description: ::std::option::Option<::std::string::String>,
         ///Product ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
-        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(default, deserialize_with = "crate::lenient::text")]
+        pub id: ::std::option::Option<crate::ids::ProductId>,
         ///Product images urls
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::lenient::strings")]
@@ -7637,50 +7509,6 @@ Known values: `in stock`, `out of stock`.*/
             Default::default()
         }
     }
-    /**Product ID
-
-Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct ProductId(pub ::std::string::String);
-    impl ::std::ops::Deref for ProductId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ProductId> for ::std::string::String {
-        fn from(value: ProductId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for ProductId {
-        fn from(value: ::std::string::String) -> Self {
-            Self(value)
-        }
-    }
-    impl ::std::fmt::Display for ProductId {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
-        }
-    }
-    impl ::std::str::FromStr for ProductId {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self(value.to_string()))
-        }
-    }
     ///`ProductItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -7690,8 +7518,8 @@ Usually matches `^([\d]{10,18})?$`; the client does not check it.*/
         pub currency: ::std::option::Option<CurrencyReceived>,
         ///Product ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
-        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(default, deserialize_with = "crate::lenient::text")]
+        pub id: ::std::option::Option<crate::ids::ProductId>,
         ///Product image URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::lenient::string")]
@@ -12055,7 +11883,7 @@ Server default: `false`.*/
         #[derive(Clone, Debug)]
         pub struct BusinessCollection {
             id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::CollectionId>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -12084,7 +11912,9 @@ Server default: `false`.*/
         impl BusinessCollection {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::ids::CollectionId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -12156,7 +11986,7 @@ Server default: `false`.*/
         pub struct BusinessCollectionCreate {
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             products: ::std::result::Result<
-                ::std::vec::Vec<super::ProductId>,
+                ::std::vec::Vec<crate::ids::ProductId>,
                 ::std::string::String,
             >,
         }
@@ -12183,7 +12013,7 @@ Server default: `false`.*/
             }
             pub fn products<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ProductId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ProductId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.products = value
@@ -12218,7 +12048,7 @@ Server default: `false`.*/
         #[derive(Clone, Debug)]
         pub struct BusinessCollectionEdit {
             add_products: ::std::result::Result<
-                ::std::vec::Vec<super::ProductId>,
+                ::std::vec::Vec<crate::ids::ProductId>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -12226,7 +12056,7 @@ Server default: `false`.*/
                 ::std::string::String,
             >,
             remove_products: ::std::result::Result<
-                ::std::vec::Vec<super::ProductId>,
+                ::std::vec::Vec<crate::ids::ProductId>,
                 ::std::string::String,
             >,
         }
@@ -12242,7 +12072,7 @@ Server default: `false`.*/
         impl BusinessCollectionEdit {
             pub fn add_products<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ProductId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ProductId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.add_products = value
@@ -12266,7 +12096,7 @@ Server default: `false`.*/
             }
             pub fn remove_products<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ProductId>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::ids::ProductId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.remove_products = value
@@ -12305,7 +12135,7 @@ Server default: `false`.*/
         #[derive(Clone, Debug)]
         pub struct BusinessCollectionEditResult {
             id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::CollectionId>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -12324,7 +12154,9 @@ Server default: `false`.*/
         impl BusinessCollectionEditResult {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::ids::CollectionId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -13670,7 +13502,7 @@ Server default: `false`.*/
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::CallId>,
                 ::std::string::String,
             >,
             latency: ::std::result::Result<
@@ -13748,7 +13580,7 @@ Server default: `false`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::CallId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -24580,7 +24412,7 @@ Server default: `false`.*/
                 ::std::string::String,
             >,
             order_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::OrderId>,
                 ::std::string::String,
             >,
             preview: ::std::result::Result<
@@ -24657,7 +24489,7 @@ Server default: `false`.*/
             }
             pub fn order_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::OrderId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.order_id = value
@@ -24935,7 +24767,7 @@ Server default: `false`.*/
                 ::std::string::String,
             >,
             product_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::ProductId>,
                 ::std::string::String,
             >,
         }
@@ -24962,7 +24794,7 @@ Server default: `false`.*/
             }
             pub fn product_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ProductId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.product_id = value
@@ -30229,7 +30061,7 @@ Server default: `false`.*/
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::ProductId>,
                 ::std::string::String,
             >,
             images: ::std::result::Result<
@@ -30319,7 +30151,7 @@ Server default: `false`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ProductId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -31055,7 +30887,7 @@ Server default: `false`.*/
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::ProductId>,
                 ::std::string::String,
             >,
             image: ::std::result::Result<
@@ -31109,7 +30941,7 @@ Server default: `false`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ProductId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -60052,7 +59884,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetProduct<'a> {
         client: &'a super::Client,
-        product_id: Result<types::ProductId, String>,
+        product_id: Result<crate::ids::ProductId, String>,
         hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetProduct<'a> {
@@ -60065,12 +59897,15 @@ pub mod builder {
         }
         pub fn product_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ProductId>,
+            V: std::convert::TryInto<crate::ids::ProductId>,
+            V::Error: ::std::fmt::Display,
         {
             self.product_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `ProductId` for product_id failed".to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ProductId` for product_id failed", e
+                    )
                 });
             self
         }
@@ -60137,7 +59972,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct SendProduct<'a> {
         client: &'a super::Client,
-        product_id: Result<types::ProductId, String>,
+        product_id: Result<crate::ids::ProductId, String>,
         body: Result<types::builder::SenderProductFromCatalog, String>,
         hooks: ::std::option::Option<crate::Hooks>,
     }
@@ -60152,12 +59987,15 @@ pub mod builder {
         }
         pub fn product_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ProductId>,
+            V: std::convert::TryInto<crate::ids::ProductId>,
+            V::Error: ::std::fmt::Display,
         {
             self.product_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `ProductId` for product_id failed".to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ProductId` for product_id failed", e
+                    )
                 });
             self
         }
@@ -60257,7 +60095,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct DeleteProduct<'a> {
         client: &'a super::Client,
-        product_id: Result<types::ProductId, String>,
+        product_id: Result<crate::ids::ProductId, String>,
         hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> DeleteProduct<'a> {
@@ -60270,12 +60108,15 @@ pub mod builder {
         }
         pub fn product_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ProductId>,
+            V: std::convert::TryInto<crate::ids::ProductId>,
+            V::Error: ::std::fmt::Display,
         {
             self.product_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `ProductId` for product_id failed".to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ProductId` for product_id failed", e
+                    )
                 });
             self
         }
@@ -60344,7 +60185,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct UpdateProduct<'a> {
         client: &'a super::Client,
-        product_id: Result<types::ProductId, String>,
+        product_id: Result<crate::ids::ProductId, String>,
         body: Result<types::builder::ProductEdit, String>,
         hooks: ::std::option::Option<crate::Hooks>,
     }
@@ -60359,12 +60200,15 @@ pub mod builder {
         }
         pub fn product_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ProductId>,
+            V: std::convert::TryInto<crate::ids::ProductId>,
+            V::Error: ::std::fmt::Display,
         {
             self.product_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `ProductId` for product_id failed".to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `ProductId` for product_id failed", e
+                    )
                 });
             self
         }
@@ -60457,7 +60301,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetOrderItems<'a> {
         client: &'a super::Client,
-        order_id: Result<types::OrderId, String>,
+        order_id: Result<crate::ids::OrderId, String>,
         order_token: Result<Option<::std::string::String>, String>,
         hooks: ::std::option::Option<crate::Hooks>,
     }
@@ -60472,11 +60316,16 @@ pub mod builder {
         }
         pub fn order_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::OrderId>,
+            V: std::convert::TryInto<crate::ids::OrderId>,
+            V::Error: ::std::fmt::Display,
         {
             self.order_id = value
                 .try_into()
-                .map_err(|_| "conversion to `OrderId` for order_id failed".to_string());
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `OrderId` for order_id failed", e
+                    )
+                });
             self
         }
         pub fn order_token<V>(mut self, value: V) -> Self
@@ -61094,7 +60943,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetCollection<'a> {
         client: &'a super::Client,
-        collection_id: Result<types::CollectionId, String>,
+        collection_id: Result<crate::ids::CollectionId, String>,
         hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetCollection<'a> {
@@ -61107,12 +60956,16 @@ pub mod builder {
         }
         pub fn collection_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::CollectionId>,
+            V: std::convert::TryInto<crate::ids::CollectionId>,
+            V::Error: ::std::fmt::Display,
         {
             self.collection_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `CollectionId` for collection_id failed".to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}",
+                        "conversion to `CollectionId` for collection_id failed", e
+                    )
                 });
             self
         }
@@ -61181,7 +61034,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct DeleteCollection<'a> {
         client: &'a super::Client,
-        collection_id: Result<types::CollectionId, String>,
+        collection_id: Result<crate::ids::CollectionId, String>,
         hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> DeleteCollection<'a> {
@@ -61194,12 +61047,16 @@ pub mod builder {
         }
         pub fn collection_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::CollectionId>,
+            V: std::convert::TryInto<crate::ids::CollectionId>,
+            V::Error: ::std::fmt::Display,
         {
             self.collection_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `CollectionId` for collection_id failed".to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}",
+                        "conversion to `CollectionId` for collection_id failed", e
+                    )
                 });
             self
         }
@@ -61268,7 +61125,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct EditCollection<'a> {
         client: &'a super::Client,
-        collection_id: Result<types::CollectionId, String>,
+        collection_id: Result<crate::ids::CollectionId, String>,
         body: Result<types::builder::BusinessCollectionEdit, String>,
         hooks: ::std::option::Option<crate::Hooks>,
     }
@@ -61283,12 +61140,16 @@ pub mod builder {
         }
         pub fn collection_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::CollectionId>,
+            V: std::convert::TryInto<crate::ids::CollectionId>,
+            V::Error: ::std::fmt::Display,
         {
             self.collection_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `CollectionId` for collection_id failed".to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}",
+                        "conversion to `CollectionId` for collection_id failed", e
+                    )
                 });
             self
         }
@@ -61389,7 +61250,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetCollectionProductList<'a> {
         client: &'a super::Client,
-        collection_id: Result<types::CollectionId, String>,
+        collection_id: Result<crate::ids::CollectionId, String>,
         products_count: Result<Option<::std::num::NonZeroU64>, String>,
         hooks: ::std::option::Option<crate::Hooks>,
     }
@@ -61404,12 +61265,16 @@ pub mod builder {
         }
         pub fn collection_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::CollectionId>,
+            V: std::convert::TryInto<crate::ids::CollectionId>,
+            V::Error: ::std::fmt::Display,
         {
             self.collection_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `CollectionId` for collection_id failed".to_string()
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}",
+                        "conversion to `CollectionId` for collection_id failed", e
+                    )
                 });
             self
         }
@@ -64231,7 +64096,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetCall<'a> {
         client: &'a super::Client,
-        call_id: Result<types::CallId, String>,
+        call_id: Result<crate::ids::CallId, String>,
         hooks: ::std::option::Option<crate::Hooks>,
     }
     impl<'a> GetCall<'a> {
@@ -64244,11 +64109,16 @@ pub mod builder {
         }
         pub fn call_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::CallId>,
+            V: std::convert::TryInto<crate::ids::CallId>,
+            V::Error: ::std::fmt::Display,
         {
             self.call_id = value
                 .try_into()
-                .map_err(|_| "conversion to `CallId` for call_id failed".to_string());
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `CallId` for call_id failed", e
+                    )
+                });
             self
         }
         ///Sends a `GET` request to `/calls/{CallID}`
@@ -64316,7 +64186,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct RejectCall<'a> {
         client: &'a super::Client,
-        call_id: Result<types::CallId, String>,
+        call_id: Result<crate::ids::CallId, String>,
         body: Result<types::builder::RejectCallRequest, String>,
         hooks: ::std::option::Option<crate::Hooks>,
     }
@@ -64331,11 +64201,16 @@ pub mod builder {
         }
         pub fn call_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::CallId>,
+            V: std::convert::TryInto<crate::ids::CallId>,
+            V::Error: ::std::fmt::Display,
         {
             self.call_id = value
                 .try_into()
-                .map_err(|_| "conversion to `CallId` for call_id failed".to_string());
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `CallId` for call_id failed", e
+                    )
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -64433,7 +64308,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct RejectCallDeprecated<'a> {
         client: &'a super::Client,
-        call_id: Result<types::CallId, String>,
+        call_id: Result<crate::ids::CallId, String>,
         body: Result<types::builder::RejectCallRequest, String>,
         hooks: ::std::option::Option<crate::Hooks>,
     }
@@ -64448,11 +64323,16 @@ pub mod builder {
         }
         pub fn call_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::CallId>,
+            V: std::convert::TryInto<crate::ids::CallId>,
+            V::Error: ::std::fmt::Display,
         {
             self.call_id = value
                 .try_into()
-                .map_err(|_| "conversion to `CallId` for call_id failed".to_string());
+                .map_err(|e| {
+                    ::std::format!(
+                        "{}: {}", "conversion to `CallId` for call_id failed", e
+                    )
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self

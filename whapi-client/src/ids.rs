@@ -389,6 +389,39 @@ id_type!(
     LabelId, check_label
 );
 
+id_type!(
+    /// A product of the channel's catalog, as the service numbers it.
+    ProductId, check_product
+);
+id_type!(
+    /// An order placed from the catalog.
+    OrderId, check_order
+);
+id_type!(
+    /// A collection of the catalog's products.
+    CollectionId, check_collection
+);
+id_type!(
+    /// A call, as its event and `reject_call` name it.
+    CallId, check_call
+);
+
+fn check_product(text: &str) -> Result<String, InvalidId> {
+    check_token("product_id", text)
+}
+
+fn check_order(text: &str) -> Result<String, InvalidId> {
+    check_token("order_id", text)
+}
+
+fn check_collection(text: &str) -> Result<String, InvalidId> {
+    check_token("collection_id", text)
+}
+
+fn check_call(text: &str) -> Result<String, InvalidId> {
+    check_token("call_id", text)
+}
+
 /// A community is a group (`…@g.us`) that holds groups.
 pub type CommunityId = GroupId;
 

@@ -61,7 +61,7 @@ pub(crate) const ID_ALIASES: [(&str, &str); 2] =
 
 /// The id schemas (by their Rust names) that become `whapi_client::ids`
 /// types.
-pub(crate) const ID_TYPES: [&str; 7] = [
+pub(crate) const ID_TYPES: [&str; 11] = [
     "ChatId",
     "ContactId",
     "GroupId",
@@ -69,6 +69,10 @@ pub(crate) const ID_TYPES: [&str; 7] = [
     "MediaId",
     "NewsletterId",
     "LabelId",
+    "ProductId",
+    "OrderId",
+    "CollectionId",
+    "CallId",
 ];
 
 /// Generates the client module from the (normalized) spec and formats it.

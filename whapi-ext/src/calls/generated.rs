@@ -11324,11 +11324,11 @@ impl<'a> EditCollection<'a> {
     #[inline]
     pub fn remove_products(
         mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
+        value: impl IntoIterator<Item = impl IntoId<ids::ProductId>>,
     ) -> Self {
         {
-            let v = self.call.texts("remove_products", value, &[]);
-            let v = v.into_iter().map(<types::ProductId>::from).collect::<Vec<_>>();
+            let v = self.call.ids::<ids::ProductId>("remove_products", value, &[]);
+            let v = v.into_iter().map(<ids::ProductId>::from_server).collect::<Vec<_>>();
             self.body = self.body.remove_products(v);
         }
         self
@@ -11337,11 +11337,11 @@ impl<'a> EditCollection<'a> {
     #[inline]
     pub fn add_products(
         mut self,
-        value: impl IntoIterator<Item = impl Into<String>>,
+        value: impl IntoIterator<Item = impl IntoId<ids::ProductId>>,
     ) -> Self {
         {
-            let v = self.call.texts("add_products", value, &[]);
-            let v = v.into_iter().map(<types::ProductId>::from).collect::<Vec<_>>();
+            let v = self.call.ids::<ids::ProductId>("add_products", value, &[]);
+            let v = v.into_iter().map(<ids::ProductId>::from_server).collect::<Vec<_>>();
             self.body = self.body.add_products(v);
         }
         self
@@ -17530,15 +17530,17 @@ impl Whapi {
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetProduct`].
     #[inline]
-    pub fn get_product(&self, product_id: impl Into<String>) -> GetProduct<'_> {
+    pub fn get_product(
+        &self,
+        product_id: impl IntoId<ids::ProductId>,
+    ) -> GetProduct<'_> {
         #[allow(unused_mut)]
         let mut this = GetProduct {
             call: Call::new(self),
             op: self.raw().get_product(),
         };
-        {
-            let v = this.call.token("product_id", product_id);
-            let v = <types::ProductId>::from(v);
+        if let Some(v) = this.call.id::<ids::ProductId>("product_id", product_id) {
+            let v = <ids::ProductId>::from_server(v);
             this.op = this.op.product_id(v);
         }
         this
@@ -17554,7 +17556,7 @@ impl Whapi {
     #[inline]
     pub fn send_product(
         &self,
-        product_id: impl Into<String>,
+        product_id: impl IntoId<ids::ProductId>,
         to: impl IntoId<ids::ChatId>,
     ) -> SendProduct<'_> {
         #[allow(unused_mut)]
@@ -17563,9 +17565,8 @@ impl Whapi {
             op: self.raw().send_product(),
             body: types::SenderProductFromCatalog::builder(),
         };
-        {
-            let v = this.call.token("product_id", product_id);
-            let v = <types::ProductId>::from(v);
+        if let Some(v) = this.call.id::<ids::ProductId>("product_id", product_id) {
+            let v = <ids::ProductId>::from_server(v);
             this.op = this.op.product_id(v);
         }
         if let Some(v) = this.call.id::<ids::ChatId>("to", to) {
@@ -17582,15 +17583,17 @@ impl Whapi {
     ///
     /// Checked before anything is sent; the optional fields are setters of [`DeleteProduct`].
     #[inline]
-    pub fn delete_product(&self, product_id: impl Into<String>) -> DeleteProduct<'_> {
+    pub fn delete_product(
+        &self,
+        product_id: impl IntoId<ids::ProductId>,
+    ) -> DeleteProduct<'_> {
         #[allow(unused_mut)]
         let mut this = DeleteProduct {
             call: Call::new(self),
             op: self.raw().delete_product(),
         };
-        {
-            let v = this.call.token("product_id", product_id);
-            let v = <types::ProductId>::from(v);
+        if let Some(v) = this.call.id::<ids::ProductId>("product_id", product_id) {
+            let v = <ids::ProductId>::from_server(v);
             this.op = this.op.product_id(v);
         }
         this
@@ -17606,7 +17609,7 @@ impl Whapi {
     #[inline]
     pub fn update_product(
         &self,
-        product_id: impl Into<String>,
+        product_id: impl IntoId<ids::ProductId>,
         images: impl IntoIterator<Item = impl Into<String>>,
     ) -> UpdateProduct<'_> {
         #[allow(unused_mut)]
@@ -17615,9 +17618,8 @@ impl Whapi {
             op: self.raw().update_product(),
             body: types::ProductEdit::builder(),
         };
-        {
-            let v = this.call.token("product_id", product_id);
-            let v = <types::ProductId>::from(v);
+        if let Some(v) = this.call.id::<ids::ProductId>("product_id", product_id) {
+            let v = <ids::ProductId>::from_server(v);
             this.op = this.op.product_id(v);
         }
         {
@@ -17640,15 +17642,17 @@ impl Whapi {
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetOrderItems`].
     #[inline]
-    pub fn get_order_items(&self, order_id: impl Into<String>) -> GetOrderItems<'_> {
+    pub fn get_order_items(
+        &self,
+        order_id: impl IntoId<ids::OrderId>,
+    ) -> GetOrderItems<'_> {
         #[allow(unused_mut)]
         let mut this = GetOrderItems {
             call: Call::new(self),
             op: self.raw().get_order_items(),
         };
-        {
-            let v = this.call.token("order_id", order_id);
-            let v = <types::OrderId>::from(v);
+        if let Some(v) = this.call.id::<ids::OrderId>("order_id", order_id) {
+            let v = <ids::OrderId>::from_server(v);
             this.op = this.op.order_id(v);
         }
         this
@@ -17707,7 +17711,7 @@ impl Whapi {
     pub fn create_collection(
         &self,
         name: impl Into<String>,
-        products: impl IntoIterator<Item = impl Into<String>>,
+        products: impl IntoIterator<Item = impl IntoId<ids::ProductId>>,
     ) -> CreateCollection<'_> {
         #[allow(unused_mut)]
         let mut this = CreateCollection {
@@ -17720,8 +17724,8 @@ impl Whapi {
             this.body = this.body.name(v);
         }
         {
-            let v = this.call.texts("products", products, &[]);
-            let v = v.into_iter().map(<types::ProductId>::from).collect::<Vec<_>>();
+            let v = this.call.ids::<ids::ProductId>("products", products, &[]);
+            let v = v.into_iter().map(<ids::ProductId>::from_server).collect::<Vec<_>>();
             this.body = this.body.products(v);
         }
         this
@@ -17749,15 +17753,20 @@ impl Whapi {
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetCollection`].
     #[inline]
-    pub fn get_collection(&self, collection_id: impl Into<String>) -> GetCollection<'_> {
+    pub fn get_collection(
+        &self,
+        collection_id: impl IntoId<ids::CollectionId>,
+    ) -> GetCollection<'_> {
         #[allow(unused_mut)]
         let mut this = GetCollection {
             call: Call::new(self),
             op: self.raw().get_collection(),
         };
+        if let Some(v) = this
+            .call
+            .id::<ids::CollectionId>("collection_id", collection_id)
         {
-            let v = this.call.token("collection_id", collection_id);
-            let v = <types::CollectionId>::from(v);
+            let v = <ids::CollectionId>::from_server(v);
             this.op = this.op.collection_id(v);
         }
         this
@@ -17772,16 +17781,18 @@ impl Whapi {
     #[inline]
     pub fn delete_collection(
         &self,
-        collection_id: impl Into<String>,
+        collection_id: impl IntoId<ids::CollectionId>,
     ) -> DeleteCollection<'_> {
         #[allow(unused_mut)]
         let mut this = DeleteCollection {
             call: Call::new(self),
             op: self.raw().delete_collection(),
         };
+        if let Some(v) = this
+            .call
+            .id::<ids::CollectionId>("collection_id", collection_id)
         {
-            let v = this.call.token("collection_id", collection_id);
-            let v = <types::CollectionId>::from(v);
+            let v = <ids::CollectionId>::from_server(v);
             this.op = this.op.collection_id(v);
         }
         this
@@ -17796,7 +17807,7 @@ impl Whapi {
     #[inline]
     pub fn edit_collection(
         &self,
-        collection_id: impl Into<String>,
+        collection_id: impl IntoId<ids::CollectionId>,
     ) -> EditCollection<'_> {
         #[allow(unused_mut)]
         let mut this = EditCollection {
@@ -17804,9 +17815,11 @@ impl Whapi {
             op: self.raw().edit_collection(),
             body: types::BusinessCollectionEdit::builder(),
         };
+        if let Some(v) = this
+            .call
+            .id::<ids::CollectionId>("collection_id", collection_id)
         {
-            let v = this.call.token("collection_id", collection_id);
-            let v = <types::CollectionId>::from(v);
+            let v = <ids::CollectionId>::from_server(v);
             this.op = this.op.collection_id(v);
         }
         this
@@ -17821,16 +17834,18 @@ impl Whapi {
     #[inline]
     pub fn get_collection_product_list(
         &self,
-        collection_id: impl Into<String>,
+        collection_id: impl IntoId<ids::CollectionId>,
     ) -> GetCollectionProductList<'_> {
         #[allow(unused_mut)]
         let mut this = GetCollectionProductList {
             call: Call::new(self),
             op: self.raw().get_collection_product_list(),
         };
+        if let Some(v) = this
+            .call
+            .id::<ids::CollectionId>("collection_id", collection_id)
         {
-            let v = this.call.token("collection_id", collection_id);
-            let v = <types::CollectionId>::from(v);
+            let v = <ids::CollectionId>::from_server(v);
             this.op = this.op.collection_id(v);
         }
         this
@@ -18748,15 +18763,14 @@ impl Whapi {
     ///
     /// Checked before anything is sent; the optional fields are setters of [`GetCall`].
     #[inline]
-    pub fn get_call(&self, call_id: impl Into<String>) -> GetCall<'_> {
+    pub fn get_call(&self, call_id: impl IntoId<ids::CallId>) -> GetCall<'_> {
         #[allow(unused_mut)]
         let mut this = GetCall {
             call: Call::new(self),
             op: self.raw().get_call(),
         };
-        {
-            let v = this.call.token("call_id", call_id);
-            let v = <types::CallId>::from(v);
+        if let Some(v) = this.call.id::<ids::CallId>("call_id", call_id) {
+            let v = <ids::CallId>::from_server(v);
             this.op = this.op.call_id(v);
         }
         this
@@ -18772,7 +18786,7 @@ impl Whapi {
     #[inline]
     pub fn reject_call(
         &self,
-        call_id: impl Into<String>,
+        call_id: impl IntoId<ids::CallId>,
         call_from: impl IntoId<ids::ContactId>,
     ) -> RejectCall<'_> {
         #[allow(unused_mut)]
@@ -18781,9 +18795,8 @@ impl Whapi {
             op: self.raw().reject_call(),
             body: types::RejectCallRequest::builder(),
         };
-        {
-            let v = this.call.token("call_id", call_id);
-            let v = <types::CallId>::from(v);
+        if let Some(v) = this.call.id::<ids::CallId>("call_id", call_id) {
+            let v = <ids::CallId>::from_server(v);
             this.op = this.op.call_id(v);
         }
         if let Some(v) = this.call.id::<ids::ContactId>("call_from", call_from) {
@@ -18804,7 +18817,7 @@ impl Whapi {
     #[inline]
     pub fn reject_call_deprecated(
         &self,
-        call_id: impl Into<String>,
+        call_id: impl IntoId<ids::CallId>,
         call_from: impl IntoId<ids::ContactId>,
     ) -> RejectCallDeprecated<'_> {
         #[allow(unused_mut)]
@@ -18813,9 +18826,8 @@ impl Whapi {
             op: self.raw().reject_call_deprecated(),
             body: types::RejectCallRequest::builder(),
         };
-        {
-            let v = this.call.token("call_id", call_id);
-            let v = <types::CallId>::from(v);
+        if let Some(v) = this.call.id::<ids::CallId>("call_id", call_id) {
+            let v = <ids::CallId>::from_server(v);
             this.op = this.op.call_id(v);
         }
         if let Some(v) = this.call.id::<ids::ContactId>("call_from", call_from) {

@@ -202,7 +202,7 @@ impl WebhookEvent {
                 ids(presences, |p| text(&p.contact_id).map(str::to_string))
             }
             Payload::Labels(labels) => ids(labels, |l| text(&l.id).map(str::to_string)),
-            Payload::Calls(calls) => ids(calls, |c| c.id.clone()),
+            Payload::Calls(calls) => ids(calls, |c| c.id.clone().map(String::from)),
             Payload::User(user) => user.id.iter().map(|id| id.to_string()).collect(),
             Payload::Messages(_)
             | Payload::Statuses(_)

@@ -19,6 +19,10 @@ pub(crate) enum IdKind {
     Media,
     Newsletter,
     Label,
+    Product,
+    Order,
+    Collection,
+    Call,
     /// A chat, but a person's chat goes as the contact id (bare digits), as
     /// the live service wants it where the spec takes either
     /// (`PUT /presences/{EntryID}` refuses `…@s.whatsapp.net`).
@@ -36,6 +40,10 @@ impl IdKind {
             IdKind::Media => "MediaId",
             IdKind::Newsletter => "NewsletterId",
             IdKind::Label => "LabelId",
+            IdKind::Product => "ProductId",
+            IdKind::Order => "OrderId",
+            IdKind::Collection => "CollectionId",
+            IdKind::Call => "CallId",
             IdKind::ContactOrChat => "ChatId",
         }
     }
@@ -50,6 +58,10 @@ impl IdKind {
             "MediaID" => IdKind::Media,
             "NewsletterID" => IdKind::Newsletter,
             "LabelID" => IdKind::Label,
+            "ProductID" => IdKind::Product,
+            "OrderID" => IdKind::Order,
+            "CollectionID" => IdKind::Collection,
+            "CallID" => IdKind::Call,
             _ => return None,
         })
     }
@@ -218,7 +230,7 @@ fn is_plain_text(schema: &Value) -> bool {
 }
 
 /// The client's ids (`crate::ids::ChatId`) and id newtypes
-/// (`types::ProductId`), which wrap a `String`.
+/// (`types::UserId`), which wrap a `String`.
 fn is_id_newtype(ty: &Type) -> bool {
     matches!(
         last_ident(ty).as_str(),

@@ -32,6 +32,8 @@ fn id_sample(kind: IdKind) -> &'static str {
         IdKind::Media => "jpeg-0123abcd",
         IdKind::Newsletter => "120363000000000000@newsletter",
         IdKind::Label => "1",
+        IdKind::Product | IdKind::Order => "1234567890123",
+        IdKind::Collection | IdKind::Call => "xxxx",
     }
 }
 

@@ -10,32 +10,48 @@ pub const RULE: Rule = Rule {
     phase: Phase::Codegen,
     why: "Several fields of answers and webhook events hold an id of a kind the spec names \
 (`Message.id`, `Message.chat_id`, `Message.from`, `Contact.id`, `Status.id`, a quoted message's \
-id and author, a call's chat and caller), but the spec types them as plain strings, while the \
-same ids elsewhere refer to `MessageID`, `ChatID` or `ContactID`. Generated as `String`, an id \
+id and author, a call's id, chat and caller, a product's, an order's and a collection's id), but the spec \
+types them as plain strings, while the same ids elsewhere refer to `MessageID`, `ChatID`, \
+`ContactID`, `CallID`, `ProductID`, `OrderID` or `CollectionID`. Generated as `String`, an id \
 read from one answer cannot go into the next call as what it is. Each such field refers to its \
 id schema in the generated client, whose id types read any text as sent (decoding checks \
 nothing); the served spec keeps the strings, which is what the service promises.",
     apply: ids_typed_as_text,
 };
 
-/// Schema, property, and the id component it holds.
+/// Schema, the property's place in it, and the id component it holds.
 const FIELDS: &[(&str, &str, &str)] = &[
-    ("Message", "id", "MessageID"),
-    ("Message", "chat_id", "ChatID"),
-    ("Message", "from", "ContactID"),
-    ("MessageContext", "quoted_id", "MessageID"),
-    ("MessageContext", "quoted_author", "ContactID"),
-    ("Contact", "id", "ContactID"),
-    ("CheckContact", "wa_id", "ContactID"),
-    ("Status", "id", "MessageID"),
-    ("CallEvent", "chat_id", "ChatID"),
-    ("CallEvent", "from", "ContactID"),
+    ("Message", "properties/id", "MessageID"),
+    ("Message", "properties/chat_id", "ChatID"),
+    ("Message", "properties/from", "ContactID"),
+    ("MessageContext", "properties/quoted_id", "MessageID"),
+    ("MessageContext", "properties/quoted_author", "ContactID"),
+    ("Contact", "properties/id", "ContactID"),
+    ("CheckContact", "properties/wa_id", "ContactID"),
+    ("Status", "properties/id", "MessageID"),
+    ("CallEvent", "properties/id", "CallID"),
+    ("CallEvent", "properties/chat_id", "ChatID"),
+    ("CallEvent", "properties/from", "ContactID"),
+    ("Product", "allOf/0/properties/id", "ProductID"),
+    ("ProductItem", "properties/id", "ProductID"),
+    (
+        "MessageContentProduct",
+        "properties/product_id",
+        "ProductID",
+    ),
+    ("MessageContentOrder", "properties/order_id", "OrderID"),
+    ("BusinessCollection", "properties/id", "CollectionID"),
+    (
+        "BusinessCollectionEditResult",
+        "properties/id",
+        "CollectionID",
+    ),
 ];
 
 fn ids_typed_as_text(spec: &mut Value) -> Result<Vec<String>, GenError> {
     let mut places = Vec::new();
-    for &(schema, property, id) in FIELDS {
-        let at = format!("/components/schemas/{schema}/properties/{property}");
+    for &(schema, place, id) in FIELDS {
+        let at = format!("/components/schemas/{schema}/{place}");
         let unhandled = |what: String| GenError::Unhandled {
             rule: RULE.name,
             at: at.clone(),
@@ -75,12 +91,14 @@ mod tests {
 
     fn spec(message_id: Value) -> Value {
         let mut schemas = serde_json::Map::new();
-        for &(schema, property, id) in FIELDS {
+        for &(schema, place, id) in FIELDS {
             schemas.entry(id).or_insert(json!({"type": "string"}));
-            let owner = schemas
-                .entry(schema)
-                .or_insert(json!({"type": "object", "properties": {}}));
-            owner["properties"][property] = json!({"type": "string", "description": "An id"});
+            let owner = schemas.entry(schema).or_insert(
+                json!({"type": "object", "properties": {}, "allOf": [{"properties": {}}]}),
+            );
+            let (object, property) = place.rsplit_once('/').unwrap();
+            let object = owner.pointer_mut(&format!("/{object}")).unwrap();
+            object[property] = json!({"type": "string", "description": "An id"});
         }
         schemas["Message"]["properties"]["id"] = message_id;
         json!({"components": {"schemas": schemas}})
@@ -120,8 +138,7 @@ mod tests {
             error.to_string().contains("Message/properties/id"),
             "{error}"
         );
-        let mut s =
-            json!({"components": {"schemas": {"MessageID": {}, "ChatID": {}, "ContactID": {}}}});
+        let mut s = json!({"components": {"schemas": {"MessageID": {}, "ChatID": {}, "ContactID": {}, "CallID": {}}}});
         assert!(ids_typed_as_text(&mut s).is_err());
     }
 }
