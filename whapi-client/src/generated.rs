@@ -9,12 +9,33 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///`ActionButtons`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionButtons {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub buttons: ::std::vec::Vec<ButtonReceived>,
+    }
+    impl crate::record_decoding::Record for ActionButtons {
+        const NAME: &'static str = "ActionButtons";
+        const FIELDS: &'static [&'static str] = &["buttons"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.buttons, by::Values),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActionButtons {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl ActionButtons {
         pub fn builder() -> builder::ActionButtons {
@@ -22,17 +43,38 @@ pub mod types {
         }
     }
     ///`ActionList`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionList {
         ///Button text for list of message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub button: ::std::option::Option<::std::string::String>,
         ///Section of the message
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub sections: ::std::vec::Vec<ActionListSectionsItem>,
+    }
+    impl crate::record_decoding::Record for ActionList {
+        const NAME: &'static str = "ActionList";
+        const FIELDS: &'static [&'static str] = &["button", "sections"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.button, by::Str),
+                1 => read(map, &mut self.sections, by::Values),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActionList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl ActionList {
         pub fn builder() -> builder::ActionList {
@@ -40,21 +82,42 @@ pub mod types {
         }
     }
     ///`ActionListSectionsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionListSectionsItem {
         ///Product items of the section
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub product_items: ::std::vec::Vec<ActionListSectionsItemProductItemsItem>,
         ///Rows of the section
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub rows: ::std::vec::Vec<ActionListSectionsItemRowsItem>,
         ///Title of the section
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for ActionListSectionsItem {
+        const NAME: &'static str = "ActionListSectionsItem";
+        const FIELDS: &'static [&'static str] = &["product_items", "rows", "title"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.product_items, by::Values),
+                1 => read(map, &mut self.rows, by::Values),
+                2 => read(map, &mut self.title, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActionListSectionsItem {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl ActionListSectionsItem {
         pub fn builder() -> builder::ActionListSectionsItem {
@@ -62,17 +125,38 @@ pub mod types {
         }
     }
     ///`ActionListSectionsItemProductItemsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionListSectionsItemProductItemsItem {
         ///Catalog ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub catalog_id: ::std::option::Option<::std::string::String>,
         ///Product ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub product_id: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for ActionListSectionsItemProductItemsItem {
+        const NAME: &'static str = "ActionListSectionsItemProductItemsItem";
+        const FIELDS: &'static [&'static str] = &["catalog_id", "product_id"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.catalog_id, by::Str),
+                1 => read(map, &mut self.product_id, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActionListSectionsItemProductItemsItem {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl ActionListSectionsItemProductItemsItem {
         pub fn builder() -> builder::ActionListSectionsItemProductItemsItem {
@@ -80,21 +164,42 @@ pub mod types {
         }
     }
     ///`ActionListSectionsItemRowsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionListSectionsItemRowsItem {
         ///Description of the row
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Row ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Title of the row
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for ActionListSectionsItemRowsItem {
+        const NAME: &'static str = "ActionListSectionsItemRowsItem";
+        const FIELDS: &'static [&'static str] = &["description", "id", "title"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.description, by::Str),
+                1 => read(map, &mut self.id, by::Str),
+                2 => read(map, &mut self.title, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActionListSectionsItemRowsItem {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl ActionListSectionsItemRowsItem {
         pub fn builder() -> builder::ActionListSectionsItemRowsItem {
@@ -102,17 +207,38 @@ pub mod types {
         }
     }
     ///`ActionProduct`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionProduct {
         ///Catalog ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub catalog_id: ::std::option::Option<::std::string::String>,
         ///Product ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub product_id: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for ActionProduct {
+        const NAME: &'static str = "ActionProduct";
+        const FIELDS: &'static [&'static str] = &["catalog_id", "product_id"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.catalog_id, by::Str),
+                1 => read(map, &mut self.product_id, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActionProduct {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl ActionProduct {
         pub fn builder() -> builder::ActionProduct {
@@ -157,13 +283,34 @@ pub mod types {
         }
     }
     ///The auth code is the code that is sent to the user's phone app to authenticate the user.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AuthCode {
         ///The auth code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub code: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for AuthCode {
+        const NAME: &'static str = "AuthCode";
+        const FIELDS: &'static [&'static str] = &["code"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.code, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AuthCode {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl AuthCode {
         pub fn builder() -> builder::AuthCode {
@@ -183,25 +330,46 @@ pub mod types {
         }
     }
     ///`BusinessCollection`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BusinessCollection {
         ///Collection ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::CollectionId>,
         ///Collection name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Collection's Products
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub products: ::std::vec::Vec<Product>,
         ///Moderation status
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub status: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for BusinessCollection {
+        const NAME: &'static str = "BusinessCollection";
+        const FIELDS: &'static [&'static str] = &["id", "name", "products", "status"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.id, by::Text),
+                1 => read(map, &mut self.name, by::Str),
+                2 => read(map, &mut self.products, by::Values),
+                3 => read(map, &mut self.status, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for BusinessCollection {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl BusinessCollection {
         pub fn builder() -> builder::BusinessCollection {
@@ -242,17 +410,38 @@ pub mod types {
         }
     }
     ///`BusinessCollectionEditResult`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BusinessCollectionEditResult {
         ///Collection ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::CollectionId>,
         ///Status of moderation
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub status: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for BusinessCollectionEditResult {
+        const NAME: &'static str = "BusinessCollectionEditResult";
+        const FIELDS: &'static [&'static str] = &["id", "status"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.id, by::Text),
+                1 => read(map, &mut self.status, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for BusinessCollectionEditResult {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl BusinessCollectionEditResult {
         pub fn builder() -> builder::BusinessCollectionEditResult {
@@ -260,28 +449,54 @@ pub mod types {
         }
     }
     ///`BusinessCollectionList`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BusinessCollectionList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub collections: ::std::option::Option<BusinessCollections>,
         /**Count of requested chats
 
 Server default: `20`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i32>,
         /**Offset of requested chats
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub offset: ::std::option::Option<i32>,
         ///Total number of returned chats
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i32>,
+    }
+    impl crate::record_decoding::Record for BusinessCollectionList {
+        const NAME: &'static str = "BusinessCollectionList";
+        const FIELDS: &'static [&'static str] = &[
+            "collections",
+            "count",
+            "offset",
+            "total",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.collections, by::List),
+                1 => read(map, &mut self.count, by::Int),
+                2 => read(map, &mut self.offset, by::Int),
+                3 => read(map, &mut self.total, by::Int),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for BusinessCollectionList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl BusinessCollectionList {
         pub fn builder() -> builder::BusinessCollectionList {
@@ -475,7 +690,7 @@ Server default: `0`.*/
         }
     }
     ///Working hours
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BusinessHoursReceived {
         ///Representation on hour in minutes. I.e 16 - 960
@@ -483,27 +698,53 @@ Server default: `0`.*/
             rename = "closeTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub close_time: ::std::option::Option<f64>,
         /**Day of the week
 
 Known values: `sun`, `mon`, `tue`, `wed`, `thu`, `fri`, `sat`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub day: ::std::option::Option<::std::string::String>,
         /**Mode of working hours. You can not combine both
 
 Known values: `open_24h`, `specific_hours`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mode: ::std::option::Option<::std::string::String>,
         ///Representation on hour in minutes. I.e 9 A.M. - 540
         #[serde(
             rename = "openTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub open_time: ::std::option::Option<f64>,
+    }
+    impl crate::record_decoding::Record for BusinessHoursReceived {
+        const NAME: &'static str = "BusinessHoursReceived";
+        const FIELDS: &'static [&'static str] = &[
+            "closeTime",
+            "day",
+            "mode",
+            "openTime",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.close_time, by::Float),
+                1 => read(map, &mut self.day, by::Str),
+                2 => read(map, &mut self.mode, by::Str),
+                3 => read(map, &mut self.open_time, by::Float),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for BusinessHoursReceived {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl BusinessHoursReceived {
         pub fn builder() -> builder::BusinessHoursReceived {
@@ -511,35 +752,63 @@ Known values: `open_24h`, `specific_hours`.*/
         }
     }
     ///`BusinessProfile`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BusinessProfile {
         /**Address of the business
 Maximum of 256 characters*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub address: ::std::option::Option<::std::string::String>,
         /**Description of the business
 Maximum of 256 characters*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         /**Email address to contact the business
 Maximum of 128 characters*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub email: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub hours: ::std::option::Option<BusinessProfileCustomReceivedHours>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<UserId>,
         /**URLs associated with business (e.g., website, Facebook page, Instagram)
 Maximum of 2 websites with a maximum of 256 characters each*/
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::strings")]
         pub websites: ::std::vec::Vec<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for BusinessProfile {
+        const NAME: &'static str = "BusinessProfile";
+        const FIELDS: &'static [&'static str] = &[
+            "address",
+            "description",
+            "email",
+            "hours",
+            "id",
+            "websites",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.address, by::Str),
+                1 => read(map, &mut self.description, by::Str),
+                2 => read(map, &mut self.email, by::Str),
+                3 => read(map, &mut self.hours, by::Value),
+                4 => read(map, &mut self.id, by::Text),
+                5 => read(map, &mut self.websites, by::Strings),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for BusinessProfile {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl BusinessProfile {
         pub fn builder() -> builder::BusinessProfile {
@@ -594,32 +863,59 @@ Maximum of 2 websites with a maximum of 256 characters each*/
         }
     }
     ///`BusinessProfileCustomReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BusinessProfileCustomReceived {
         /**Address of the business
 Maximum of 256 characters*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub address: ::std::option::Option<::std::string::String>,
         /**Description of the business
 Maximum of 256 characters*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         /**Email address to contact the business
 Maximum of 128 characters*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub email: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub hours: ::std::option::Option<BusinessProfileCustomReceivedHours>,
         /**URLs associated with business (e.g., website, Facebook page, Instagram)
 Maximum of 2 websites with a maximum of 256 characters each*/
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::strings")]
         pub websites: ::std::vec::Vec<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for BusinessProfileCustomReceived {
+        const NAME: &'static str = "BusinessProfileCustomReceived";
+        const FIELDS: &'static [&'static str] = &[
+            "address",
+            "description",
+            "email",
+            "hours",
+            "websites",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.address, by::Str),
+                1 => read(map, &mut self.description, by::Str),
+                2 => read(map, &mut self.email, by::Str),
+                3 => read(map, &mut self.hours, by::Value),
+                4 => read(map, &mut self.websites, by::Strings),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for BusinessProfileCustomReceived {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl BusinessProfileCustomReceived {
         pub fn builder() -> builder::BusinessProfileCustomReceived {
@@ -627,20 +923,41 @@ Maximum of 2 websites with a maximum of 256 characters each*/
         }
     }
     ///`BusinessProfileCustomReceivedHours`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BusinessProfileCustomReceivedHours {
         ///Working hours configuration
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub config: ::std::vec::Vec<BusinessHoursReceived>,
         ///Timezone identifier
         #[serde(
             rename = "timeZone",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub time_zone: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for BusinessProfileCustomReceivedHours {
+        const NAME: &'static str = "BusinessProfileCustomReceivedHours";
+        const FIELDS: &'static [&'static str] = &["config", "timeZone"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.config, by::Values),
+                1 => read(map, &mut self.time_zone, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for BusinessProfileCustomReceivedHours {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl BusinessProfileCustomReceivedHours {
         pub fn builder() -> builder::BusinessProfileCustomReceivedHours {
@@ -690,13 +1007,34 @@ Maximum of 2 websites with a maximum of 256 characters each*/
         }
     }
     ///`ButtonListReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ButtonListReceived {
         ///Buttons
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub buttons: ::std::vec::Vec<ButtonReceived>,
+    }
+    impl crate::record_decoding::Record for ButtonListReceived {
+        const NAME: &'static str = "ButtonListReceived";
+        const FIELDS: &'static [&'static str] = &["buttons"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.buttons, by::Values),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ButtonListReceived {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl ButtonListReceived {
         pub fn builder() -> builder::ButtonListReceived {
@@ -704,39 +1042,68 @@ Maximum of 2 websites with a maximum of 256 characters each*/
         }
     }
     ///`ButtonReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ButtonReceived {
         ///Button code for copy type
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub copy_code: ::std::option::Option<::std::string::String>,
         ///Button ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Button merchant_url for url type
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub merchant_url: ::std::option::Option<::std::string::String>,
         ///Button phone number for call type
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub phone_number: ::std::option::Option<::std::string::String>,
         ///Button text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
         /**Type of button
 
 Known values: `quick_reply`, `call`, `copy`, `url`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
         ///Button url for url type
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub url: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for ButtonReceived {
+        const NAME: &'static str = "ButtonReceived";
+        const FIELDS: &'static [&'static str] = &[
+            "copy_code",
+            "id",
+            "merchant_url",
+            "phone_number",
+            "title",
+            "type",
+            "url",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.copy_code, by::Str),
+                1 => read(map, &mut self.id, by::Str),
+                2 => read(map, &mut self.merchant_url, by::Str),
+                3 => read(map, &mut self.phone_number, by::Str),
+                4 => read(map, &mut self.title, by::Str),
+                5 => read(map, &mut self.type_, by::Str),
+                6 => read(map, &mut self.url, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ButtonReceived {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl ButtonReceived {
         pub fn builder() -> builder::ButtonReceived {
@@ -808,17 +1175,38 @@ Known values: `quick_reply`, `call`, `copy`, `url`.*/
         }
     }
     ///`ButtonsReply`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ButtonsReply {
         ///Clicked button ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Clicked button text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for ButtonsReply {
+        const NAME: &'static str = "ButtonsReply";
+        const FIELDS: &'static [&'static str] = &["id", "title"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.id, by::Str),
+                1 => read(map, &mut self.title, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ButtonsReply {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl ButtonsReply {
         pub fn builder() -> builder::ButtonsReply {
@@ -826,47 +1214,78 @@ Known values: `quick_reply`, `call`, `copy`, `url`.*/
         }
     }
     ///`CallEvent`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CallEvent {
         ///The ID of the chat that the call is associated with.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub chat_id: ::std::option::Option<crate::ids::ChatId>,
         ///The ID of the contact that initiated the call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub from: ::std::option::Option<crate::ids::ContactId>,
         ///Whether the call is a group call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub group_call: ::std::option::Option<bool>,
         ///The ID of the call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::CallId>,
         ///The latency of the call in milliseconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub latency: ::std::option::Option<i64>,
         ///Whether the call is an offline call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub offline_call: ::std::option::Option<bool>,
         /**The status of the call.
 
 Known values: `initiated`, `ringing`, `missed`, `canceled`, `answered`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub status: ::std::option::Option<::std::string::String>,
         ///The timestamp of the call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub timestamp: ::std::option::Option<i64>,
         ///Whether the call is a video call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub video_call: ::std::option::Option<bool>,
+    }
+    impl crate::record_decoding::Record for CallEvent {
+        const NAME: &'static str = "CallEvent";
+        const FIELDS: &'static [&'static str] = &[
+            "chat_id",
+            "from",
+            "group_call",
+            "id",
+            "latency",
+            "offline_call",
+            "status",
+            "timestamp",
+            "video_call",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.chat_id, by::Text),
+                1 => read(map, &mut self.from, by::Text),
+                2 => read(map, &mut self.group_call, by::Bool),
+                3 => read(map, &mut self.id, by::Text),
+                4 => read(map, &mut self.latency, by::Int),
+                5 => read(map, &mut self.offline_call, by::Bool),
+                6 => read(map, &mut self.status, by::Str),
+                7 => read(map, &mut self.timestamp, by::Int),
+                8 => read(map, &mut self.video_call, by::Bool),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CallEvent {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl CallEvent {
         pub fn builder() -> builder::CallEvent {
@@ -972,19 +1391,40 @@ Known values: `initiated`, `ringing`, `missed`, `canceled`, `answered`.*/
         }
     }
     ///`ChannelStatus`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ChannelStatus {
         ///Status code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub code: ::std::option::Option<f64>,
         /**Status text
 
 Known values: `NOT_INIT`, `INIT`, `LAUNCH`, `QR`, `AUTH`, `ERROR`, `SYNC_ERROR`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub text: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for ChannelStatus {
+        const NAME: &'static str = "ChannelStatus";
+        const FIELDS: &'static [&'static str] = &["code", "text"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.code, by::Float),
+                1 => read(map, &mut self.text, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChannelStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl ChannelStatus {
         pub fn builder() -> builder::ChannelStatus {
@@ -992,75 +1432,113 @@ Known values: `NOT_INIT`, `INIT`, `LAUNCH`, `QR`, `AUTH`, `ERROR`, `SYNC_ERROR`.
         }
     }
     ///`Chat`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Chat {
         ///Is chat archived
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub archive: ::std::option::Option<bool>,
         ///Chat picture URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub chat_pic: ::std::option::Option<::std::string::String>,
         ///Chat full picture URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub chat_pic_full: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::ChatId>,
         ///Labels associated with chat
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub labels: ::std::vec::Vec<Label>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub last_message: ::std::option::Option<
             ::std::boxed::Box<crate::types::Message>,
         >,
         ///Is chat muted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub mute: ::std::option::Option<bool>,
         ///Chat mute until
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub mute_until: ::std::option::Option<i64>,
         ///Chat name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Is chat not spam
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub not_spam: ::std::option::Option<bool>,
         ///Is chat pinned
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub pin: ::std::option::Option<bool>,
         ///Is chat read only
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub read_only: ::std::option::Option<bool>,
         ///Chat timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub timestamp: ::std::option::Option<i64>,
         /**Chat type
 
 Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
         ///Unread messages count
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub unread: ::std::option::Option<i64>,
         ///Is chat unread mention
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub unread_mention: ::std::option::Option<bool>,
+    }
+    impl crate::record_decoding::Record for Chat {
+        const NAME: &'static str = "Chat";
+        const FIELDS: &'static [&'static str] = &[
+            "archive",
+            "chat_pic",
+            "chat_pic_full",
+            "id",
+            "labels",
+            "last_message",
+            "mute",
+            "mute_until",
+            "name",
+            "not_spam",
+            "pin",
+            "read_only",
+            "timestamp",
+            "type",
+            "unread",
+            "unread_mention",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.archive, by::Bool),
+                1 => read(map, &mut self.chat_pic, by::Str),
+                2 => read(map, &mut self.chat_pic_full, by::Str),
+                3 => read(map, &mut self.id, by::Text),
+                4 => read(map, &mut self.labels, by::Values),
+                5 => read(map, &mut self.last_message, by::Value),
+                6 => read(map, &mut self.mute, by::Bool),
+                7 => read(map, &mut self.mute_until, by::Int),
+                8 => read(map, &mut self.name, by::Str),
+                9 => read(map, &mut self.not_spam, by::Bool),
+                10 => read(map, &mut self.pin, by::Bool),
+                11 => read(map, &mut self.read_only, by::Bool),
+                12 => read(map, &mut self.timestamp, by::Int),
+                13 => read(map, &mut self.type_, by::Str),
+                14 => read(map, &mut self.unread, by::Int),
+                15 => read(map, &mut self.unread_mention, by::Bool),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Chat {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl Chat {
         pub fn builder() -> builder::Chat {
@@ -1068,18 +1546,43 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
         }
     }
     ///`ChatUpdate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ChatUpdate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub after_update: ::std::option::Option<Chat>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub before_update: ::std::option::Option<Chat>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::strings")]
         pub changes: ::std::vec::Vec<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for ChatUpdate {
+        const NAME: &'static str = "ChatUpdate";
+        const FIELDS: &'static [&'static str] = &[
+            "after_update",
+            "before_update",
+            "changes",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.after_update, by::Value),
+                1 => read(map, &mut self.before_update, by::Value),
+                2 => read(map, &mut self.changes, by::Strings),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatUpdate {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl ChatUpdate {
         pub fn builder() -> builder::ChatUpdate {
@@ -1111,28 +1614,49 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
         }
     }
     ///`ChatsList`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ChatsList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub chats: ::std::option::Option<Chats>,
         /**Count of requested chats
 
 Server default: `20`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i32>,
         /**Offset of requested chats
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub offset: ::std::option::Option<i32>,
         ///Total number of returned chats
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i32>,
+    }
+    impl crate::record_decoding::Record for ChatsList {
+        const NAME: &'static str = "ChatsList";
+        const FIELDS: &'static [&'static str] = &["chats", "count", "offset", "total"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.chats, by::List),
+                1 => read(map, &mut self.count, by::Int),
+                2 => read(map, &mut self.offset, by::Int),
+                3 => read(map, &mut self.total, by::Int),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatsList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl ChatsList {
         pub fn builder() -> builder::ChatsList {
@@ -1140,23 +1664,44 @@ Server default: `0`.*/
         }
     }
     ///
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CheckContact {
         ///The value you sent in the contacts field of the JSON request.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub input: ::std::option::Option<::std::string::String>,
         /**Status of the user.
 
 Known values: `valid`, `invalid`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub status: ::std::option::Option<::std::string::String>,
         ///WhatsApp user identifier that can be used in other API calls. Only returned if the status is valid.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub wa_id: ::std::option::Option<crate::ids::ContactId>,
+    }
+    impl crate::record_decoding::Record for CheckContact {
+        const NAME: &'static str = "CheckContact";
+        const FIELDS: &'static [&'static str] = &["input", "status", "wa_id"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.input, by::Str),
+                1 => read(map, &mut self.status, by::Str),
+                2 => read(map, &mut self.wa_id, by::Text),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CheckContact {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl CheckContact {
         pub fn builder() -> builder::CheckContact {
@@ -1181,12 +1726,33 @@ Server default: `false`.*/
         }
     }
     ///`CheckContactResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CheckContactResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub contacts: ::std::vec::Vec<CheckContact>,
+    }
+    impl crate::record_decoding::Record for CheckContactResponse {
+        const NAME: &'static str = "CheckContactResponse";
+        const FIELDS: &'static [&'static str] = &["contacts"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.contacts, by::Values),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CheckContactResponse {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl CheckContactResponse {
         pub fn builder() -> builder::CheckContactResponse {
@@ -1262,14 +1828,13 @@ Server default: `false`.*/
         }
     }
     ///`CommunitySubGroups`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CommunitySubGroups {
         #[serde(
             rename = "announceGroupInfo",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub announce_group_info: ::std::option::Option<
             CommunitySubGroupsAnnounceGroupInfo,
         >,
@@ -1278,8 +1843,30 @@ Server default: `false`.*/
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub other_groups: ::std::vec::Vec<CommunitySubGroupsOtherGroupsItem>,
+    }
+    impl crate::record_decoding::Record for CommunitySubGroups {
+        const NAME: &'static str = "CommunitySubGroups";
+        const FIELDS: &'static [&'static str] = &["announceGroupInfo", "otherGroups"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.announce_group_info, by::Value),
+                1 => read(map, &mut self.other_groups, by::Values),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CommunitySubGroups {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl CommunitySubGroups {
         pub fn builder() -> builder::CommunitySubGroups {
@@ -1287,27 +1874,53 @@ Server default: `false`.*/
         }
     }
     ///`CommunitySubGroupsAnnounceGroupInfo`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CommunitySubGroupsAnnounceGroupInfo {
         #[serde(
             rename = "creationTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub creation_time: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "inviteCode",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub invite_code: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for CommunitySubGroupsAnnounceGroupInfo {
+        const NAME: &'static str = "CommunitySubGroupsAnnounceGroupInfo";
+        const FIELDS: &'static [&'static str] = &[
+            "creationTime",
+            "id",
+            "inviteCode",
+            "title",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.creation_time, by::Str),
+                1 => read(map, &mut self.id, by::Str),
+                2 => read(map, &mut self.invite_code, by::Str),
+                3 => read(map, &mut self.title, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CommunitySubGroupsAnnounceGroupInfo {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl CommunitySubGroupsAnnounceGroupInfo {
         pub fn builder() -> builder::CommunitySubGroupsAnnounceGroupInfo {
@@ -1315,32 +1928,59 @@ Server default: `false`.*/
         }
     }
     ///`CommunitySubGroupsOtherGroupsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CommunitySubGroupsOtherGroupsItem {
         #[serde(
             rename = "creationTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub creation_time: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "inviteCode",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub invite_code: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub properties: ::std::option::Option<
             CommunitySubGroupsOtherGroupsItemProperties,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for CommunitySubGroupsOtherGroupsItem {
+        const NAME: &'static str = "CommunitySubGroupsOtherGroupsItem";
+        const FIELDS: &'static [&'static str] = &[
+            "creationTime",
+            "id",
+            "inviteCode",
+            "properties",
+            "title",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.creation_time, by::Str),
+                1 => read(map, &mut self.id, by::Str),
+                2 => read(map, &mut self.invite_code, by::Str),
+                3 => read(map, &mut self.properties, by::Value),
+                4 => read(map, &mut self.title, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CommunitySubGroupsOtherGroupsItem {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl CommunitySubGroupsOtherGroupsItem {
         pub fn builder() -> builder::CommunitySubGroupsOtherGroupsItem {
@@ -1348,12 +1988,33 @@ Server default: `false`.*/
         }
     }
     ///`CommunitySubGroupsOtherGroupsItemProperties`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CommunitySubGroupsOtherGroupsItemProperties {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub general_chat: ::std::option::Option<bool>,
+    }
+    impl crate::record_decoding::Record for CommunitySubGroupsOtherGroupsItemProperties {
+        const NAME: &'static str = "CommunitySubGroupsOtherGroupsItemProperties";
+        const FIELDS: &'static [&'static str] = &["general_chat"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.general_chat, by::Bool),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CommunitySubGroupsOtherGroupsItemProperties {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl CommunitySubGroupsOtherGroupsItemProperties {
         pub fn builder() -> builder::CommunitySubGroupsOtherGroupsItemProperties {
@@ -1361,41 +2022,71 @@ Server default: `false`.*/
         }
     }
     ///`Contact`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Contact {
         ///WA ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::ContactId>,
         ///Is a business account
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub is_business: ::std::option::Option<bool>,
         ///Contact title from contact book
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Profile picture URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub profile_pic: ::std::option::Option<::std::string::String>,
         ///Profile full picture URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub profile_pic_full: ::std::option::Option<::std::string::String>,
         ///Account name from WA or WA Business name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub pushname: ::std::option::Option<::std::string::String>,
         ///If true - the contact is saved in the contact list
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub saved: ::std::option::Option<bool>,
         ///Contact status
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub status: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for Contact {
+        const NAME: &'static str = "Contact";
+        const FIELDS: &'static [&'static str] = &[
+            "id",
+            "is_business",
+            "name",
+            "profile_pic",
+            "profile_pic_full",
+            "pushname",
+            "saved",
+            "status",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.id, by::Text),
+                1 => read(map, &mut self.is_business, by::Bool),
+                2 => read(map, &mut self.name, by::Str),
+                3 => read(map, &mut self.profile_pic, by::Str),
+                4 => read(map, &mut self.profile_pic_full, by::Str),
+                5 => read(map, &mut self.pushname, by::Str),
+                6 => read(map, &mut self.saved, by::Bool),
+                7 => read(map, &mut self.status, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Contact {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl Contact {
         pub fn builder() -> builder::Contact {
@@ -1427,18 +2118,43 @@ Server default: `false`.*/
         }
     }
     ///`ContactUpdate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactUpdate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub after_update: ::std::option::Option<Contact>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub before_update: ::std::option::Option<Contact>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::strings")]
         pub changes: ::std::vec::Vec<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for ContactUpdate {
+        const NAME: &'static str = "ContactUpdate";
+        const FIELDS: &'static [&'static str] = &[
+            "after_update",
+            "before_update",
+            "changes",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.after_update, by::Value),
+                1 => read(map, &mut self.before_update, by::Value),
+                2 => read(map, &mut self.changes, by::Strings),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ContactUpdate {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl ContactUpdate {
         pub fn builder() -> builder::ContactUpdate {
@@ -1470,28 +2186,54 @@ Server default: `false`.*/
         }
     }
     ///`ContactsList`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactsList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub contacts: ::std::option::Option<Contacts>,
         /**Count of requested chats
 
 Server default: `20`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i32>,
         /**Offset of requested chats
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub offset: ::std::option::Option<i32>,
         ///Total number of returned chats
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i32>,
+    }
+    impl crate::record_decoding::Record for ContactsList {
+        const NAME: &'static str = "ContactsList";
+        const FIELDS: &'static [&'static str] = &[
+            "contacts",
+            "count",
+            "offset",
+            "total",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.contacts, by::List),
+                1 => read(map, &mut self.count, by::Int),
+                2 => read(map, &mut self.offset, by::Int),
+                3 => read(map, &mut self.total, by::Int),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ContactsList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl ContactsList {
         pub fn builder() -> builder::ContactsList {
@@ -1529,12 +2271,33 @@ Server default: `0`.*/
         }
     }
     ///`CreateCallEventResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateCallEventResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub call_url: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for CreateCallEventResponse {
+        const NAME: &'static str = "CreateCallEventResponse";
+        const FIELDS: &'static [&'static str] = &["call_url"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.call_url, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateCallEventResponse {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl CreateCallEventResponse {
         pub fn builder() -> builder::CreateCallEventResponse {
@@ -1617,12 +2380,33 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         }
     }
     ///`CreateGroupCallLinkResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateGroupCallLinkResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub link: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for CreateGroupCallLinkResponse {
+        const NAME: &'static str = "CreateGroupCallLinkResponse";
+        const FIELDS: &'static [&'static str] = &["link"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.link, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateGroupCallLinkResponse {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl CreateGroupCallLinkResponse {
         pub fn builder() -> builder::CreateGroupCallLinkResponse {
@@ -2696,29 +3480,56 @@ Known values: `USD`, `EUR`, `AED`, `AFN`, `ALL`, `AMD`, `ANG`, `AOA`, `ARS`, `AU
         }
     }
     ///`Error`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Error {
         ///See the https://whapi.cloud/docs/whatsapp/api/errors for more information.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub code: ::std::option::Option<i32>,
         ///error detail
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub details: ::std::option::Option<::std::string::String>,
         ///location for error detail
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub href: ::std::option::Option<::std::string::String>,
         ///error message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub message: ::std::option::Option<::std::string::String>,
         ///support contact
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub support: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for Error {
+        const NAME: &'static str = "Error";
+        const FIELDS: &'static [&'static str] = &[
+            "code",
+            "details",
+            "href",
+            "message",
+            "support",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.code, by::Int),
+                1 => read(map, &mut self.details, by::Str),
+                2 => read(map, &mut self.href, by::Str),
+                3 => read(map, &mut self.message, by::Str),
+                4 => read(map, &mut self.support, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Error {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl Error {
         pub fn builder() -> builder::Error {
@@ -2804,17 +3615,38 @@ Known values: `USD`, `EUR`, `AED`, `AFN`, `ALL`, `AMD`, `ANG`, `AOA`, `ARS`, `AU
         }
     }
     ///`EventReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EventReceived {
         ///Known values: `post`, `put`, `delete`, `patch`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub method: ::std::option::Option<::std::string::String>,
         ///Known values: `messages`, `statuses`, `chats`, `contacts`, `groups`, `presences`, `calls`, `channel`, `users`, `labels`, `service`.
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for EventReceived {
+        const NAME: &'static str = "EventReceived";
+        const FIELDS: &'static [&'static str] = &["method", "type"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.method, by::Str),
+                1 => read(map, &mut self.type_, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for EventReceived {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl EventReceived {
         pub fn builder() -> builder::EventReceived {
@@ -2822,11 +3654,10 @@ Known values: `USD`, `EUR`, `AED`, `AFN`, `ALL`, `AMD`, `ANG`, `AOA`, `ARS`, `AU
         }
     }
     ///`EventResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EventResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub participant: ::std::option::Option<crate::ids::ContactId>,
         /**Response
 
@@ -2834,12 +3665,38 @@ Known values: `USD`, `EUR`, `AED`, `AFN`, `ALL`, `AMD`, `ANG`, `AOA`, `ARS`, `AU
 
 Known values: `UNKNOWN`, `GOING`, `NOT_GOING`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub response: ::std::option::Option<::std::string::String>,
         ///Response timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub timestamp: ::std::option::Option<i64>,
+    }
+    impl crate::record_decoding::Record for EventResponse {
+        const NAME: &'static str = "EventResponse";
+        const FIELDS: &'static [&'static str] = &[
+            "participant",
+            "response",
+            "timestamp",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.participant, by::Text),
+                1 => read(map, &mut self.response, by::Str),
+                2 => read(map, &mut self.timestamp, by::Int),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for EventResponse {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl EventResponse {
         pub fn builder() -> builder::EventResponse {
@@ -3089,7 +3946,7 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         }
     }
     ///`Group`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Group {
         ///If only admins can add members
@@ -3097,75 +3954,57 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
             rename = "adminAddMemberMode",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub admin_add_member_mode: ::std::option::Option<bool>,
         ///If only admins can send messages
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub announcements: ::std::option::Option<bool>,
         ///Is chat archived
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub archive: ::std::option::Option<bool>,
         ///Chat picture URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub chat_pic: ::std::option::Option<::std::string::String>,
         ///Chat full picture URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub chat_pic_full: ::std::option::Option<::std::string::String>,
         ///Group creation timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub created_at: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub created_by: ::std::option::Option<crate::ids::ContactId>,
         ///Group description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Group description ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description_id: ::std::option::Option<::std::string::String>,
         ///Group description owner
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description_owner: ::std::option::Option<::std::string::String>,
         ///Group ephemeral timer
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub ephemeral: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::ChatId>,
         ///Group invite code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub invite_code: ::std::option::Option<::std::string::String>,
         ///If group is community announce
         #[serde(
             rename = "isCommunityAnnounce",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub is_community_announce: ::std::option::Option<bool>,
         ///Is group default subgroup
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub is_default_subgroup: ::std::option::Option<bool>,
         ///Is group parent
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub is_parent: ::std::option::Option<bool>,
         ///Labels associated with chat
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub labels: ::std::vec::Vec<Label>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub last_message: ::std::option::Option<
             ::std::boxed::Box<crate::types::Message>,
         >,
@@ -3173,77 +4012,153 @@ Usually matches `^[\d-]{10,31}(@[\w\.]{1,})?$`; the client does not check it.*/
             rename = "linkedParent",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub linked_parent: ::std::option::Option<crate::ids::ChatId>,
         ///Is chat muted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub mute: ::std::option::Option<bool>,
         ///Chat mute until
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub mute_until: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Group name change timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub name_at: ::std::option::Option<i64>,
         ///Group name owner
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name_owner: ::std::option::Option<::std::string::String>,
         ///Is chat not spam
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub not_spam: ::std::option::Option<bool>,
         ///Group participants
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub participants: ::std::vec::Vec<Participant>,
         ///Number of participants in the group
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub participants_count: ::std::option::Option<i64>,
         ///Is chat pinned
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub pin: ::std::option::Option<bool>,
         ///Is chat read only
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub read_only: ::std::option::Option<bool>,
         ///If only admins can change group settings
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub restricted: ::std::option::Option<bool>,
         ///Is group suspended
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub suspended: ::std::option::Option<bool>,
         ///Is group terminated
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub terminated: ::std::option::Option<bool>,
         ///Chat timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub timestamp: ::std::option::Option<i64>,
         /**Chat type
 
 Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
         ///Unread messages count
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub unread: ::std::option::Option<i64>,
         ///Is chat unread mention
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub unread_mention: ::std::option::Option<bool>,
+    }
+    impl crate::record_decoding::Record for Group {
+        const NAME: &'static str = "Group";
+        const FIELDS: &'static [&'static str] = &[
+            "adminAddMemberMode",
+            "announcements",
+            "archive",
+            "chat_pic",
+            "chat_pic_full",
+            "created_at",
+            "created_by",
+            "description",
+            "description_id",
+            "description_owner",
+            "ephemeral",
+            "id",
+            "invite_code",
+            "isCommunityAnnounce",
+            "is_default_subgroup",
+            "is_parent",
+            "labels",
+            "last_message",
+            "linkedParent",
+            "mute",
+            "mute_until",
+            "name",
+            "name_at",
+            "name_owner",
+            "not_spam",
+            "participants",
+            "participants_count",
+            "pin",
+            "read_only",
+            "restricted",
+            "suspended",
+            "terminated",
+            "timestamp",
+            "type",
+            "unread",
+            "unread_mention",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.admin_add_member_mode, by::Bool),
+                1 => read(map, &mut self.announcements, by::Bool),
+                2 => read(map, &mut self.archive, by::Bool),
+                3 => read(map, &mut self.chat_pic, by::Str),
+                4 => read(map, &mut self.chat_pic_full, by::Str),
+                5 => read(map, &mut self.created_at, by::Int),
+                6 => read(map, &mut self.created_by, by::Text),
+                7 => read(map, &mut self.description, by::Str),
+                8 => read(map, &mut self.description_id, by::Str),
+                9 => read(map, &mut self.description_owner, by::Str),
+                10 => read(map, &mut self.ephemeral, by::Float),
+                11 => read(map, &mut self.id, by::Text),
+                12 => read(map, &mut self.invite_code, by::Str),
+                13 => read(map, &mut self.is_community_announce, by::Bool),
+                14 => read(map, &mut self.is_default_subgroup, by::Bool),
+                15 => read(map, &mut self.is_parent, by::Bool),
+                16 => read(map, &mut self.labels, by::Values),
+                17 => read(map, &mut self.last_message, by::Value),
+                18 => read(map, &mut self.linked_parent, by::Text),
+                19 => read(map, &mut self.mute, by::Bool),
+                20 => read(map, &mut self.mute_until, by::Int),
+                21 => read(map, &mut self.name, by::Str),
+                22 => read(map, &mut self.name_at, by::Int),
+                23 => read(map, &mut self.name_owner, by::Str),
+                24 => read(map, &mut self.not_spam, by::Bool),
+                25 => read(map, &mut self.participants, by::Values),
+                26 => read(map, &mut self.participants_count, by::Int),
+                27 => read(map, &mut self.pin, by::Bool),
+                28 => read(map, &mut self.read_only, by::Bool),
+                29 => read(map, &mut self.restricted, by::Bool),
+                30 => read(map, &mut self.suspended, by::Bool),
+                31 => read(map, &mut self.terminated, by::Bool),
+                32 => read(map, &mut self.timestamp, by::Int),
+                33 => read(map, &mut self.type_, by::Str),
+                34 => read(map, &mut self.unread, by::Int),
+                35 => read(map, &mut self.unread_mention, by::Bool),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Group {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl Group {
         pub fn builder() -> builder::Group {
@@ -3251,23 +4166,48 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
         }
     }
     ///`GroupApplication`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GroupApplication {
         #[serde(
             rename = "chatId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub chat_id: ::std::option::Option<crate::ids::ChatId>,
         ///Application request method
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub request_method: ::std::option::Option<::std::string::String>,
         ///Application creation time
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub timestamp: ::std::option::Option<f64>,
+    }
+    impl crate::record_decoding::Record for GroupApplication {
+        const NAME: &'static str = "GroupApplication";
+        const FIELDS: &'static [&'static str] = &[
+            "chatId",
+            "request_method",
+            "timestamp",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.chat_id, by::Text),
+                1 => read(map, &mut self.request_method, by::Str),
+                2 => read(map, &mut self.timestamp, by::Float),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GroupApplication {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl GroupApplication {
         pub fn builder() -> builder::GroupApplication {
@@ -3275,23 +4215,44 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
         }
     }
     ///`GroupApplicationChange`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GroupApplicationChange {
         #[serde(
             rename = "chatId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub chat_id: ::std::option::Option<crate::ids::ChatId>,
         ///error details
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub error: ::std::option::Option<::std::string::String>,
         ///result of operation
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub success: ::std::option::Option<bool>,
+    }
+    impl crate::record_decoding::Record for GroupApplicationChange {
+        const NAME: &'static str = "GroupApplicationChange";
+        const FIELDS: &'static [&'static str] = &["chatId", "error", "success"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.chat_id, by::Text),
+                1 => read(map, &mut self.error, by::Str),
+                2 => read(map, &mut self.success, by::Bool),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GroupApplicationChange {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl GroupApplicationChange {
         pub fn builder() -> builder::GroupApplicationChange {
@@ -3325,28 +4286,54 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
         }
     }
     ///`GroupApplicationList`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GroupApplicationList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub applications: ::std::option::Option<GroupApplications>,
         /**Count of requested chats
 
 Server default: `20`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i32>,
         /**Offset of requested chats
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub offset: ::std::option::Option<i32>,
         ///Total number of returned chats
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i32>,
+    }
+    impl crate::record_decoding::Record for GroupApplicationList {
+        const NAME: &'static str = "GroupApplicationList";
+        const FIELDS: &'static [&'static str] = &[
+            "applications",
+            "count",
+            "offset",
+            "total",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.applications, by::List),
+                1 => read(map, &mut self.count, by::Int),
+                2 => read(map, &mut self.offset, by::Int),
+                3 => read(map, &mut self.total, by::Int),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GroupApplicationList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl GroupApplicationList {
         pub fn builder() -> builder::GroupApplicationList {
@@ -3378,45 +4365,76 @@ Server default: `0`.*/
         }
     }
     ///`GroupCreate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GroupCreate {
         ///Group creation timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub created_at: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub created_by: ::std::option::Option<crate::ids::ContactId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::ChatId>,
         ///Group name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Group name set timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub name_at: ::std::option::Option<i64>,
         ///Group participants
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub participants: ::std::vec::Vec<Participant>,
         ///Chat timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub timestamp: ::std::option::Option<i64>,
         /**Chat type
 
 Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
         ///Сontacts that could not be added to the group
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::texts")]
         pub unprocessed_participants: ::std::vec::Vec<crate::ids::ContactId>,
+    }
+    impl crate::record_decoding::Record for GroupCreate {
+        const NAME: &'static str = "GroupCreate";
+        const FIELDS: &'static [&'static str] = &[
+            "created_at",
+            "created_by",
+            "id",
+            "name",
+            "name_at",
+            "participants",
+            "timestamp",
+            "type",
+            "unprocessed_participants",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.created_at, by::Int),
+                1 => read(map, &mut self.created_by, by::Text),
+                2 => read(map, &mut self.id, by::Text),
+                3 => read(map, &mut self.name, by::Str),
+                4 => read(map, &mut self.name_at, by::Int),
+                5 => read(map, &mut self.participants, by::Values),
+                6 => read(map, &mut self.timestamp, by::Int),
+                7 => read(map, &mut self.type_, by::Str),
+                8 => read(map, &mut self.unprocessed_participants, by::Texts),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GroupCreate {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl GroupCreate {
         pub fn builder() -> builder::GroupCreate {
@@ -3424,42 +4442,72 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
         }
     }
     ///`GroupInfoByInviteCode`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GroupInfoByInviteCode {
         ///Group creation timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub created_at: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub created_by: ::std::option::Option<crate::ids::ContactId>,
         ///Group ephemeral timer
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub ephemeral: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::ChatId>,
         ///Group name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Group name change timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub name_at: ::std::option::Option<i64>,
         ///Group participants
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub participants: ::std::vec::Vec<Participant>,
         ///Group participants count
         #[serde(
             rename = "participantsCount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub participants_count: ::std::option::Option<f64>,
+    }
+    impl crate::record_decoding::Record for GroupInfoByInviteCode {
+        const NAME: &'static str = "GroupInfoByInviteCode";
+        const FIELDS: &'static [&'static str] = &[
+            "created_at",
+            "created_by",
+            "ephemeral",
+            "id",
+            "name",
+            "name_at",
+            "participants",
+            "participantsCount",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.created_at, by::Int),
+                1 => read(map, &mut self.created_by, by::Text),
+                2 => read(map, &mut self.ephemeral, by::Float),
+                3 => read(map, &mut self.id, by::Text),
+                4 => read(map, &mut self.name, by::Str),
+                5 => read(map, &mut self.name_at, by::Int),
+                6 => read(map, &mut self.participants, by::Values),
+                7 => read(map, &mut self.participants_count, by::Float),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GroupInfoByInviteCode {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl GroupInfoByInviteCode {
         pub fn builder() -> builder::GroupInfoByInviteCode {
@@ -3478,12 +4526,33 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
         }
     }
     ///
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GroupInviteReceived {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub invite_code: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for GroupInviteReceived {
+        const NAME: &'static str = "GroupInviteReceived";
+        const FIELDS: &'static [&'static str] = &["invite_code"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.invite_code, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GroupInviteReceived {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl GroupInviteReceived {
         pub fn builder() -> builder::GroupInviteReceived {
@@ -3491,18 +4560,43 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
         }
     }
     ///`GroupUpdate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GroupUpdate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub after_update: ::std::option::Option<Group>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub before_update: ::std::option::Option<Group>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::strings")]
         pub changes: ::std::vec::Vec<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for GroupUpdate {
+        const NAME: &'static str = "GroupUpdate";
+        const FIELDS: &'static [&'static str] = &[
+            "after_update",
+            "before_update",
+            "changes",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.after_update, by::Value),
+                1 => read(map, &mut self.before_update, by::Value),
+                2 => read(map, &mut self.changes, by::Strings),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GroupUpdate {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl GroupUpdate {
         pub fn builder() -> builder::GroupUpdate {
@@ -3534,28 +4628,49 @@ Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
         }
     }
     ///`GroupsList`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GroupsList {
         /**Count of requested chats
 
 Server default: `20`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub groups: ::std::option::Option<Groups>,
         /**Offset of requested chats
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub offset: ::std::option::Option<i32>,
         ///Total number of returned chats
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i32>,
+    }
+    impl crate::record_decoding::Record for GroupsList {
+        const NAME: &'static str = "GroupsList";
+        const FIELDS: &'static [&'static str] = &["count", "groups", "offset", "total"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.count, by::Int),
+                1 => read(map, &mut self.groups, by::List),
+                2 => read(map, &mut self.offset, by::Int),
+                3 => read(map, &mut self.total, by::Int),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GroupsList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl GroupsList {
         pub fn builder() -> builder::GroupsList {
@@ -3563,49 +4678,81 @@ Server default: `0`.*/
         }
     }
     ///The health object contains information about the uptime of the channel and the status of the channel. Sent on event "channels.post"
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Health {
         ///Api version
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub api_version: ::std::option::Option<::std::string::String>,
         ///Active channel ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub channel_id: ::std::option::Option<::std::string::String>,
         ///Core version
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub core_version: ::std::option::Option<::std::string::String>,
         ///Current device ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub device_id: ::std::option::Option<f64>,
         /**Current channel ip-address
 
 Usually a `ipv4`; not checked when decoding.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub ip: ::std::option::Option<::std::string::String>,
         ///Date timestamp when channel started on the server.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub start_at: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub status: ::std::option::Option<ChannelStatus>,
         ///Seconds have passed since the start of the instance.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub uptime: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub user: ::std::option::Option<Contact>,
         ///Channel version
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub version: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for Health {
+        const NAME: &'static str = "Health";
+        const FIELDS: &'static [&'static str] = &[
+            "api_version",
+            "channel_id",
+            "core_version",
+            "device_id",
+            "ip",
+            "start_at",
+            "status",
+            "uptime",
+            "user",
+            "version",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.api_version, by::Str),
+                1 => read(map, &mut self.channel_id, by::Str),
+                2 => read(map, &mut self.core_version, by::Str),
+                3 => read(map, &mut self.device_id, by::Float),
+                4 => read(map, &mut self.ip, by::Str),
+                5 => read(map, &mut self.start_at, by::Float),
+                6 => read(map, &mut self.status, by::Value),
+                7 => read(map, &mut self.uptime, by::Float),
+                8 => read(map, &mut self.user, by::Value),
+                9 => read(map, &mut self.version, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Health {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl Health {
         pub fn builder() -> builder::Health {
@@ -3613,35 +4760,63 @@ Usually a `ipv4`; not checked when decoding.*/
         }
     }
     ///`HsmButton`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct HsmButton {
         ///Code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub copy_code: ::std::option::Option<::std::string::String>,
         ///ID of the button
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Phone number
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub phone_number: ::std::option::Option<::std::string::String>,
         ///Button text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub text: ::std::option::Option<::std::string::String>,
         /**Type of button
 
 Known values: `simple`, `reply`, `url`, `phone_number`, `copy_code`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
         ///URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub url: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for HsmButton {
+        const NAME: &'static str = "HsmButton";
+        const FIELDS: &'static [&'static str] = &[
+            "copy_code",
+            "id",
+            "phone_number",
+            "text",
+            "type",
+            "url",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.copy_code, by::Str),
+                1 => read(map, &mut self.id, by::Str),
+                2 => read(map, &mut self.phone_number, by::Str),
+                3 => read(map, &mut self.text, by::Str),
+                4 => read(map, &mut self.type_, by::Str),
+                5 => read(map, &mut self.url, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for HsmButton {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl HsmButton {
         pub fn builder() -> builder::HsmButton {
@@ -3666,19 +4841,40 @@ Known values: `simple`, `reply`, `url`, `phone_number`, `copy_code`.*/
         }
     }
     ///`InteractiveActionReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct InteractiveActionReceived {
         ///Buttons
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub buttons: ::std::vec::Vec<ButtonReceived>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub list: ::std::option::Option<SectionListReceivedList>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub product: ::std::option::Option<ActionProduct>,
+    }
+    impl crate::record_decoding::Record for InteractiveActionReceived {
+        const NAME: &'static str = "InteractiveActionReceived";
+        const FIELDS: &'static [&'static str] = &["buttons", "list", "product"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.buttons, by::Values),
+                1 => read(map, &mut self.list, by::Value),
+                2 => read(map, &mut self.product, by::Value),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for InteractiveActionReceived {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl InteractiveActionReceived {
         pub fn builder() -> builder::InteractiveActionReceived {
@@ -3838,25 +5034,46 @@ Usually matches `^[A-Za-z0-9]{14,22}$`; the client does not check it.*/
         }
     }
     ///`Iterator`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Iterator {
         /**Count of requested chats
 
 Server default: `20`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i32>,
         /**Offset of requested chats
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub offset: ::std::option::Option<i32>,
         ///Total number of returned chats
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i32>,
+    }
+    impl crate::record_decoding::Record for Iterator {
+        const NAME: &'static str = "Iterator";
+        const FIELDS: &'static [&'static str] = &["count", "offset", "total"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.count, by::Int),
+                1 => read(map, &mut self.offset, by::Int),
+                2 => read(map, &mut self.total, by::Int),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Iterator {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl Iterator {
         pub fn builder() -> builder::Iterator {
@@ -3864,26 +5081,47 @@ Server default: `0`.*/
         }
     }
     ///`Label`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Label {
         /**Label color
 
 Known values: `salmon`, `lightskyblue`, `gold`, `plum`, `silver`, `mediumturquoise`, `violet`, `goldenrod`, `cornflowerblue`, `greenyellow`, `cyan`, `lightpink`, `mediumaquamarine`, `orangered`, `deepskyblue`, `limegreen`, `darkorange`, `lightsteelblue`, `mediumpurple`, `rebeccapurple`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub color: ::std::option::Option<::std::string::String>,
         ///Number of objects associated with this label
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::LabelId>,
         ///Label name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for Label {
+        const NAME: &'static str = "Label";
+        const FIELDS: &'static [&'static str] = &["color", "count", "id", "name"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.color, by::Str),
+                1 => read(map, &mut self.count, by::Int),
+                2 => read(map, &mut self.id, by::Text),
+                3 => read(map, &mut self.name, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Label {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl Label {
         pub fn builder() -> builder::Label {
@@ -3891,15 +5129,36 @@ Known values: `salmon`, `lightskyblue`, `gold`, `plum`, `silver`, `mediumturquoi
         }
     }
     ///`LabelAssociations`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct LabelAssociations {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub chats: ::std::vec::Vec<Chat>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub messages: ::std::vec::Vec<::std::boxed::Box<crate::types::Message>>,
+    }
+    impl crate::record_decoding::Record for LabelAssociations {
+        const NAME: &'static str = "LabelAssociations";
+        const FIELDS: &'static [&'static str] = &["chats", "messages"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.chats, by::Values),
+                1 => read(map, &mut self.messages, by::Values),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for LabelAssociations {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl LabelAssociations {
         pub fn builder() -> builder::LabelAssociations {
@@ -3931,13 +5190,34 @@ Known values: `salmon`, `lightskyblue`, `gold`, `plum`, `silver`, `mediumturquoi
         }
     }
     ///`Lid`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Lid {
         ///WhatsApp LID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub lid: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for Lid {
+        const NAME: &'static str = "Lid";
+        const FIELDS: &'static [&'static str] = &["lid"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.lid, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Lid {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl Lid {
         pub fn builder() -> builder::Lid {
@@ -3971,25 +5251,51 @@ Known values: `salmon`, `lightskyblue`, `gold`, `plum`, `silver`, `mediumturquoi
         }
     }
     ///`Limits`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Limits {
         ///List of chat IDs that can be used
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::texts")]
         pub chats: ::std::vec::Vec<crate::ids::ChatId>,
         ///Maximum number of check phone numbers
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub checks: ::std::option::Option<i64>,
         ///Maximum number of messages that can be sent
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub messages: ::std::option::Option<i64>,
         ///Maximum number of channel requests
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub requests: ::std::option::Option<i64>,
+    }
+    impl crate::record_decoding::Record for Limits {
+        const NAME: &'static str = "Limits";
+        const FIELDS: &'static [&'static str] = &[
+            "chats",
+            "checks",
+            "messages",
+            "requests",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.chats, by::Texts),
+                1 => read(map, &mut self.checks, by::Int),
+                2 => read(map, &mut self.messages, by::Int),
+                3 => read(map, &mut self.requests, by::Int),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Limits {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl Limits {
         pub fn builder() -> builder::Limits {
@@ -4008,21 +5314,42 @@ Known values: `salmon`, `lightskyblue`, `gold`, `plum`, `silver`, `mediumturquoi
         }
     }
     ///`ListReply`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListReply {
         ///Clicked list description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Clicked list ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Clicked list title
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for ListReply {
+        const NAME: &'static str = "ListReply";
+        const FIELDS: &'static [&'static str] = &["description", "id", "title"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.description, by::Str),
+                1 => read(map, &mut self.id, by::Str),
+                2 => read(map, &mut self.title, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListReply {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl ListReply {
         pub fn builder() -> builder::ListReply {
@@ -4077,36 +5404,65 @@ Server default: `5`.*/
         }
     }
     ///`MediaFile`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MediaFile {
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub file_name: ::std::option::Option<::std::string::String>,
         ///File size in bytes
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub file_size: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub link: ::std::option::Option<::std::string::String>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mime_type: ::std::option::Option<::std::string::String>,
         ///Checksum
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub sha256: ::std::option::Option<::std::string::String>,
         ///Created at
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub timestamp: ::std::option::Option<f64>,
+    }
+    impl crate::record_decoding::Record for MediaFile {
+        const NAME: &'static str = "MediaFile";
+        const FIELDS: &'static [&'static str] = &[
+            "file_name",
+            "file_size",
+            "id",
+            "link",
+            "mime_type",
+            "sha256",
+            "timestamp",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.file_name, by::Str),
+                1 => read(map, &mut self.file_size, by::Int),
+                2 => read(map, &mut self.id, by::Text),
+                3 => read(map, &mut self.link, by::Str),
+                4 => read(map, &mut self.mime_type, by::Str),
+                5 => read(map, &mut self.sha256, by::Str),
+                6 => read(map, &mut self.timestamp, by::Float),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MediaFile {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MediaFile {
         pub fn builder() -> builder::MediaFile {
@@ -4138,28 +5494,49 @@ Server default: `5`.*/
         }
     }
     ///`MediaFilesList`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MediaFilesList {
         /**Count of requested chats
 
 Server default: `20`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub files: ::std::option::Option<MediaFiles>,
         /**Offset of requested chats
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub offset: ::std::option::Option<i32>,
         ///Total number of returned chats
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i32>,
+    }
+    impl crate::record_decoding::Record for MediaFilesList {
+        const NAME: &'static str = "MediaFilesList";
+        const FIELDS: &'static [&'static str] = &["count", "files", "offset", "total"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.count, by::Int),
+                1 => read(map, &mut self.files, by::List),
+                2 => read(map, &mut self.offset, by::Int),
+                3 => read(map, &mut self.total, by::Int),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MediaFilesList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MediaFilesList {
         pub fn builder() -> builder::MediaFilesList {
@@ -4376,17 +5753,38 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
         }
     }
     ///`MediaSettingsReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MediaSettingsReceived {
         ///An array specifying which types of media to automatically download.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::strings")]
         pub auto_download: ::std::vec::Vec<::std::string::String>,
         ///Set to true if you need to get avatars after channel authorization
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub init_avatars: ::std::option::Option<bool>,
+    }
+    impl crate::record_decoding::Record for MediaSettingsReceived {
+        const NAME: &'static str = "MediaSettingsReceived";
+        const FIELDS: &'static [&'static str] = &["auto_download", "init_avatars"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.auto_download, by::Strings),
+                1 => read(map, &mut self.init_avatars, by::Bool),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MediaSettingsReceived {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MediaSettingsReceived {
         pub fn builder() -> builder::MediaSettingsReceived {
@@ -4575,205 +5973,272 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
         }
     }
     ///`Message`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Message {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub action: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageAction>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub admin_invite: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentNewsletterAdminInvite>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub audio: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentAudio>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub buttons: ::std::option::Option<MessageContentButtons>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub catalog: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentLinkPreview>,
         >,
         ///Chat ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub chat_id: ::std::option::Option<crate::ids::ChatId>,
         ///Chat name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub chat_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub contact: ::std::option::Option<MessageContentContact>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub contact_list: ::std::option::Option<MessageContentContacts>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub context: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContext>,
         >,
         ///Device ID, if the message was not sent through the app
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub device_id: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub document: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentDocument>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub event: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentEvent>,
         >,
         ///WhatsApp ID of the sender
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub from: ::std::option::Option<crate::ids::ContactId>,
         ///Is message from me
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub from_me: ::std::option::Option<bool>,
         ///Pushname of the sender
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub from_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub gif: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentVideo>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub group_invite: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentLinkPreview>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub hsm: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentHsm>,
         >,
         ///Message ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::MessageId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub image: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentImage>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub interactive: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentInteractive>,
         >,
         ///Labels associated with message
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub labels: ::std::vec::Vec<Label>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub link_preview: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentLinkPreview>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub list: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentList>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub live_location: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentLiveLocation>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub location: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentLocationReceived>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub newsletter_invite: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentLinkPreview>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub order: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentOrder>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub poll: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentPoll>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub product: ::std::option::Option<MessageContentProduct>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub product_items: ::std::option::Option<MessageContentProductItems>,
         ///Reactions for message
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub reactions: ::std::vec::Vec<MessageReaction>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub reply: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentReply>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub short: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentVideo>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub source: ::std::option::Option<MessageSource>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub status: ::std::option::Option<StatusEnum>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub sticker: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentSticker>,
         >,
         ///Message subtype
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub subtype: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub system: ::std::option::Option<MessageContentSystem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub text: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentText>,
         >,
         ///Message timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub timestamp: ::std::option::Option<f64>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub type_: ::std::option::Option<MessageType>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub video: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentVideo>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub voice: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentAudio>,
         >,
+    }
+    impl crate::record_decoding::Record for Message {
+        const NAME: &'static str = "Message";
+        const FIELDS: &'static [&'static str] = &[
+            "action",
+            "admin_invite",
+            "audio",
+            "buttons",
+            "catalog",
+            "chat_id",
+            "chat_name",
+            "contact",
+            "contact_list",
+            "context",
+            "device_id",
+            "document",
+            "event",
+            "from",
+            "from_me",
+            "from_name",
+            "gif",
+            "group_invite",
+            "hsm",
+            "id",
+            "image",
+            "interactive",
+            "labels",
+            "link_preview",
+            "list",
+            "live_location",
+            "location",
+            "newsletter_invite",
+            "order",
+            "poll",
+            "product",
+            "product_items",
+            "reactions",
+            "reply",
+            "short",
+            "source",
+            "status",
+            "sticker",
+            "subtype",
+            "system",
+            "text",
+            "timestamp",
+            "type",
+            "video",
+            "voice",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.action, by::Value),
+                1 => read(map, &mut self.admin_invite, by::Value),
+                2 => read(map, &mut self.audio, by::Value),
+                3 => read(map, &mut self.buttons, by::Value),
+                4 => read(map, &mut self.catalog, by::Value),
+                5 => read(map, &mut self.chat_id, by::Text),
+                6 => read(map, &mut self.chat_name, by::Str),
+                7 => read(map, &mut self.contact, by::Value),
+                8 => read(map, &mut self.contact_list, by::Value),
+                9 => read(map, &mut self.context, by::Value),
+                10 => read(map, &mut self.device_id, by::Float),
+                11 => read(map, &mut self.document, by::Value),
+                12 => read(map, &mut self.event, by::Value),
+                13 => read(map, &mut self.from, by::Text),
+                14 => read(map, &mut self.from_me, by::Bool),
+                15 => read(map, &mut self.from_name, by::Str),
+                16 => read(map, &mut self.gif, by::Value),
+                17 => read(map, &mut self.group_invite, by::Value),
+                18 => read(map, &mut self.hsm, by::Value),
+                19 => read(map, &mut self.id, by::Text),
+                20 => read(map, &mut self.image, by::Value),
+                21 => read(map, &mut self.interactive, by::Value),
+                22 => read(map, &mut self.labels, by::Values),
+                23 => read(map, &mut self.link_preview, by::Value),
+                24 => read(map, &mut self.list, by::Value),
+                25 => read(map, &mut self.live_location, by::Value),
+                26 => read(map, &mut self.location, by::Value),
+                27 => read(map, &mut self.newsletter_invite, by::Value),
+                28 => read(map, &mut self.order, by::Value),
+                29 => read(map, &mut self.poll, by::Value),
+                30 => read(map, &mut self.product, by::Value),
+                31 => read(map, &mut self.product_items, by::Value),
+                32 => read(map, &mut self.reactions, by::Values),
+                33 => read(map, &mut self.reply, by::Value),
+                34 => read(map, &mut self.short, by::Value),
+                35 => read(map, &mut self.source, by::Text),
+                36 => read(map, &mut self.status, by::Text),
+                37 => read(map, &mut self.sticker, by::Value),
+                38 => read(map, &mut self.subtype, by::Str),
+                39 => read(map, &mut self.system, by::Value),
+                40 => read(map, &mut self.text, by::Value),
+                41 => read(map, &mut self.timestamp, by::Float),
+                42 => read(map, &mut self.type_, by::Text),
+                43 => read(map, &mut self.video, by::Value),
+                44 => read(map, &mut self.voice, by::Value),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Message {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl Message {
         pub fn builder() -> builder::Message {
@@ -4781,44 +6246,75 @@ Known values: `image`, `video`, `gif`, `audio`, `voice`, `document`, `sticker`.*
         }
     }
     ///`MessageAction`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageAction {
         ///Comment
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub comment: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub edited_content: ::std::option::Option<MessageContent>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub edited_type: ::std::option::Option<MessageType>,
         ///Action emoji for reaction
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub emoji: ::std::option::Option<::std::string::String>,
         ///Ephemeral message duration
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub ephemeral: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub event_response: ::std::option::Option<EventResponse>,
         ///Target message ID or chat ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub target: ::std::option::Option<::std::string::String>,
         /**Type of action
 
 Known values: `edited`, `edit`, `delete`, `reaction`, `ephemeral`, `vote`, `comment`, `event_response`, `pin`, `unpin`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
         ///List of poll options
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::strings")]
         pub votes: ::std::vec::Vec<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for MessageAction {
+        const NAME: &'static str = "MessageAction";
+        const FIELDS: &'static [&'static str] = &[
+            "comment",
+            "edited_content",
+            "edited_type",
+            "emoji",
+            "ephemeral",
+            "event_response",
+            "target",
+            "type",
+            "votes",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.comment, by::Str),
+                1 => read(map, &mut self.edited_content, by::Value),
+                2 => read(map, &mut self.edited_type, by::Text),
+                3 => read(map, &mut self.emoji, by::Str),
+                4 => read(map, &mut self.ephemeral, by::Int),
+                5 => read(map, &mut self.event_response, by::Value),
+                6 => read(map, &mut self.target, by::Str),
+                7 => read(map, &mut self.type_, by::Str),
+                8 => read(map, &mut self.votes, by::Strings),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageAction {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageAction {
         pub fn builder() -> builder::MessageAction {
@@ -4856,54 +6352,87 @@ Known values: `edited`, `edit`, `delete`, `reaction`, `ephemeral`, `vote`, `comm
         }
     }
     ///`MessageContentAudio`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentAudio {
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub file_name: ::std::option::Option<::std::string::String>,
         ///File size in bytes
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub file_size: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub link: ::std::option::Option<::std::string::String>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mime_type: ::std::option::Option<::std::string::String>,
         /**Time in seconds to simulate recording voice
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub recording_time: ::std::option::Option<f64>,
         ///Optional. For audio files, this field indicates the duration of the audio file in seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub seconds: ::std::option::Option<i32>,
         ///Checksum
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub sha256: ::std::option::Option<::std::string::String>,
         ///Created at
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub timestamp: ::std::option::Option<f64>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
         ///Voice message waveform
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub waveform: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for MessageContentAudio {
+        const NAME: &'static str = "MessageContentAudio";
+        const FIELDS: &'static [&'static str] = &[
+            "file_name",
+            "file_size",
+            "id",
+            "link",
+            "mime_type",
+            "recording_time",
+            "seconds",
+            "sha256",
+            "timestamp",
+            "view_once",
+            "waveform",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.file_name, by::Str),
+                1 => read(map, &mut self.file_size, by::Int),
+                2 => read(map, &mut self.id, by::Text),
+                3 => read(map, &mut self.link, by::Str),
+                4 => read(map, &mut self.mime_type, by::Str),
+                5 => read(map, &mut self.recording_time, by::Float),
+                6 => read(map, &mut self.seconds, by::Int),
+                7 => read(map, &mut self.sha256, by::Str),
+                8 => read(map, &mut self.timestamp, by::Float),
+                9 => read(map, &mut self.view_once, by::Bool),
+                10 => read(map, &mut self.waveform, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentAudio {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentAudio {
         pub fn builder() -> builder::MessageContentAudio {
@@ -4911,18 +6440,39 @@ Server default: `0`.*/
         }
     }
     ///`MessageContentButtons`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentButtons {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub buttons: ::std::vec::Vec<MessageContentButtonsButtonsItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub footer: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub text: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for MessageContentButtons {
+        const NAME: &'static str = "MessageContentButtons";
+        const FIELDS: &'static [&'static str] = &["buttons", "footer", "text"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.buttons, by::Values),
+                1 => read(map, &mut self.footer, by::Str),
+                2 => read(map, &mut self.text, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentButtons {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentButtons {
         pub fn builder() -> builder::MessageContentButtons {
@@ -4930,19 +6480,40 @@ Server default: `0`.*/
         }
     }
     ///`MessageContentButtonsButtonsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentButtonsButtonsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub text: ::std::option::Option<::std::string::String>,
         ///Known values: `UNKNOWN`, `RESPONSE`, `NATIVE_FLOW`.
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for MessageContentButtonsButtonsItem {
+        const NAME: &'static str = "MessageContentButtonsButtonsItem";
+        const FIELDS: &'static [&'static str] = &["id", "text", "type"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.id, by::Str),
+                1 => read(map, &mut self.text, by::Str),
+                2 => read(map, &mut self.type_, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentButtonsButtonsItem {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentButtonsButtonsItem {
         pub fn builder() -> builder::MessageContentButtonsButtonsItem {
@@ -4971,12 +6542,33 @@ Server default: `0`.*/
         }
     }
     ///`MessageContentContacts`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentContacts {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub list: ::std::vec::Vec<VCard>,
+    }
+    impl crate::record_decoding::Record for MessageContentContacts {
+        const NAME: &'static str = "MessageContentContacts";
+        const FIELDS: &'static [&'static str] = &["list"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.list, by::Values),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentContacts {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentContacts {
         pub fn builder() -> builder::MessageContentContacts {
@@ -4984,59 +6576,94 @@ Server default: `0`.*/
         }
     }
     ///`MessageContentDocument`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentDocument {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub buttons: ::std::vec::Vec<ButtonReceived>,
         ///Optional. Text caption under the document.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub caption: ::std::option::Option<::std::string::String>,
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub file_name: ::std::option::Option<::std::string::String>,
         ///File size in bytes
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub file_size: ::std::option::Option<i64>,
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub filename: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub link: ::std::option::Option<::std::string::String>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mime_type: ::std::option::Option<::std::string::String>,
         ///Optional. Number of pages
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub page_count: ::std::option::Option<i64>,
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Checksum
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub sha256: ::std::option::Option<::std::string::String>,
         ///Created at
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub timestamp: ::std::option::Option<f64>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
+    }
+    impl crate::record_decoding::Record for MessageContentDocument {
+        const NAME: &'static str = "MessageContentDocument";
+        const FIELDS: &'static [&'static str] = &[
+            "buttons",
+            "caption",
+            "file_name",
+            "file_size",
+            "filename",
+            "id",
+            "link",
+            "mime_type",
+            "page_count",
+            "preview",
+            "sha256",
+            "timestamp",
+            "view_once",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.buttons, by::Values),
+                1 => read(map, &mut self.caption, by::Str),
+                2 => read(map, &mut self.file_name, by::Str),
+                3 => read(map, &mut self.file_size, by::Int),
+                4 => read(map, &mut self.filename, by::Str),
+                5 => read(map, &mut self.id, by::Text),
+                6 => read(map, &mut self.link, by::Str),
+                7 => read(map, &mut self.mime_type, by::Str),
+                8 => read(map, &mut self.page_count, by::Int),
+                9 => read(map, &mut self.preview, by::Str),
+                10 => read(map, &mut self.sha256, by::Str),
+                11 => read(map, &mut self.timestamp, by::Float),
+                12 => read(map, &mut self.view_once, by::Bool),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentDocument {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentDocument {
         pub fn builder() -> builder::MessageContentDocument {
@@ -5044,33 +6671,61 @@ Server default: `0`.*/
         }
     }
     ///`MessageContentEvent`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentEvent {
         ///Event description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         ///True if event is canceled
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub is_canceled: ::std::option::Option<bool>,
         ///Join link
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub join_link: ::std::option::Option<::std::string::String>,
         ///Event name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Event responses
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub responses: ::std::vec::Vec<EventResponse>,
         ///Chat timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub start: ::std::option::Option<i64>,
+    }
+    impl crate::record_decoding::Record for MessageContentEvent {
+        const NAME: &'static str = "MessageContentEvent";
+        const FIELDS: &'static [&'static str] = &[
+            "description",
+            "is_canceled",
+            "join_link",
+            "name",
+            "responses",
+            "start",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.description, by::Str),
+                1 => read(map, &mut self.is_canceled, by::Bool),
+                2 => read(map, &mut self.join_link, by::Str),
+                3 => read(map, &mut self.name, by::Str),
+                4 => read(map, &mut self.responses, by::Values),
+                5 => read(map, &mut self.start, by::Int),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentEvent {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentEvent {
         pub fn builder() -> builder::MessageContentEvent {
@@ -5078,24 +6733,45 @@ Server default: `0`.*/
         }
     }
     ///`MessageContentHsm`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentHsm {
         ///Message text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub body: ::std::option::Option<::std::string::String>,
         ///Buttons
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub buttons: ::std::vec::Vec<HsmButton>,
         ///Message footer
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub footer: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub header: ::std::option::Option<MessageContentHsmHeader>,
+    }
+    impl crate::record_decoding::Record for MessageContentHsm {
+        const NAME: &'static str = "MessageContentHsm";
+        const FIELDS: &'static [&'static str] = &["body", "buttons", "footer", "header"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.body, by::Str),
+                1 => read(map, &mut self.buttons, by::Values),
+                2 => read(map, &mut self.footer, by::Str),
+                3 => read(map, &mut self.header, by::Value),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentHsm {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentHsm {
         pub fn builder() -> builder::MessageContentHsm {
@@ -5103,32 +6779,60 @@ Server default: `0`.*/
         }
     }
     ///Header
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentHsmHeader {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub document: ::std::option::Option<MediaFile>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub image: ::std::option::Option<MediaFile>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub location: ::std::option::Option<
             ::std::boxed::Box<crate::types::MessageContentLocationReceived>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub text: ::std::option::Option<MessagePropsTextReceived>,
         /**Header type
 
 Known values: `text`, `image`, `video`, `document`, `location`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub video: ::std::option::Option<MediaFile>,
+    }
+    impl crate::record_decoding::Record for MessageContentHsmHeader {
+        const NAME: &'static str = "MessageContentHsmHeader";
+        const FIELDS: &'static [&'static str] = &[
+            "document",
+            "image",
+            "location",
+            "text",
+            "type",
+            "video",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.document, by::Value),
+                1 => read(map, &mut self.image, by::Value),
+                2 => read(map, &mut self.location, by::Value),
+                3 => read(map, &mut self.text, by::Value),
+                4 => read(map, &mut self.type_, by::Str),
+                5 => read(map, &mut self.video, by::Value),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentHsmHeader {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentHsmHeader {
         pub fn builder() -> builder::MessageContentHsmHeader {
@@ -5136,59 +6840,94 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         }
     }
     ///`MessageContentImage`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentImage {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub buttons: ::std::vec::Vec<ButtonReceived>,
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub caption: ::std::option::Option<::std::string::String>,
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub file_name: ::std::option::Option<::std::string::String>,
         ///File size in bytes
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub file_size: ::std::option::Option<i64>,
         ///Height of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub height: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub link: ::std::option::Option<::std::string::String>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mime_type: ::std::option::Option<::std::string::String>,
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Checksum
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub sha256: ::std::option::Option<::std::string::String>,
         ///Created at
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub timestamp: ::std::option::Option<f64>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
         ///Width of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub width: ::std::option::Option<i32>,
+    }
+    impl crate::record_decoding::Record for MessageContentImage {
+        const NAME: &'static str = "MessageContentImage";
+        const FIELDS: &'static [&'static str] = &[
+            "buttons",
+            "caption",
+            "file_name",
+            "file_size",
+            "height",
+            "id",
+            "link",
+            "mime_type",
+            "preview",
+            "sha256",
+            "timestamp",
+            "view_once",
+            "width",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.buttons, by::Values),
+                1 => read(map, &mut self.caption, by::Str),
+                2 => read(map, &mut self.file_name, by::Str),
+                3 => read(map, &mut self.file_size, by::Int),
+                4 => read(map, &mut self.height, by::Int),
+                5 => read(map, &mut self.id, by::Text),
+                6 => read(map, &mut self.link, by::Str),
+                7 => read(map, &mut self.mime_type, by::Str),
+                8 => read(map, &mut self.preview, by::Str),
+                9 => read(map, &mut self.sha256, by::Str),
+                10 => read(map, &mut self.timestamp, by::Float),
+                11 => read(map, &mut self.view_once, by::Bool),
+                12 => read(map, &mut self.width, by::Int),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentImage {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentImage {
         pub fn builder() -> builder::MessageContentImage {
@@ -5196,55 +6935,90 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         }
     }
     ///`MessageContentInteractive`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentInteractive {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub action: ::std::option::Option<InteractiveActionReceived>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub body: ::std::option::Option<MessagePropsInteractiveReceivedBody>,
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub file_name: ::std::option::Option<::std::string::String>,
         ///File size in bytes
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub file_size: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub footer: ::std::option::Option<MessagePropsInteractiveReceivedFooter>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub header: ::std::option::Option<MessagePropsInteractiveReceivedHeader>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub link: ::std::option::Option<::std::string::String>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mime_type: ::std::option::Option<::std::string::String>,
         ///Checksum
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub sha256: ::std::option::Option<::std::string::String>,
         ///Created at
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub timestamp: ::std::option::Option<f64>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub type_: ::std::option::Option<InteractiveTypeReceived>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
+    }
+    impl crate::record_decoding::Record for MessageContentInteractive {
+        const NAME: &'static str = "MessageContentInteractive";
+        const FIELDS: &'static [&'static str] = &[
+            "action",
+            "body",
+            "file_name",
+            "file_size",
+            "footer",
+            "header",
+            "id",
+            "link",
+            "mime_type",
+            "sha256",
+            "timestamp",
+            "type",
+            "view_once",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.action, by::Value),
+                1 => read(map, &mut self.body, by::Value),
+                2 => read(map, &mut self.file_name, by::Str),
+                3 => read(map, &mut self.file_size, by::Int),
+                4 => read(map, &mut self.footer, by::Value),
+                5 => read(map, &mut self.header, by::Value),
+                6 => read(map, &mut self.id, by::Text),
+                7 => read(map, &mut self.link, by::Str),
+                8 => read(map, &mut self.mime_type, by::Str),
+                9 => read(map, &mut self.sha256, by::Str),
+                10 => read(map, &mut self.timestamp, by::Float),
+                11 => read(map, &mut self.type_, by::Text),
+                12 => read(map, &mut self.view_once, by::Bool),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentInteractive {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentInteractive {
         pub fn builder() -> builder::MessageContentInteractive {
@@ -5252,57 +7026,92 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         }
     }
     ///`MessageContentLinkPreview`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentLinkPreview {
         ///Message text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub body: ::std::option::Option<::std::string::String>,
         ///Canonical URL of the link (for example, if the link is shortened)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub canonical: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub catalog_id: ::std::option::Option<crate::ids::ContactId>,
         ///Description of the link
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::MediaId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub invite_code: ::std::option::Option<InviteCode>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub link: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub newsletter_id: ::std::option::Option<crate::ids::NewsletterId>,
         ///Base64 encoded image for mini version link preview. In JPEG format
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Checksum
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub sha256: ::std::option::Option<::std::string::String>,
         ///Title of the link
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
         ///URL of the link
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub url: ::std::option::Option<::std::string::String>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
+    }
+    impl crate::record_decoding::Record for MessageContentLinkPreview {
+        const NAME: &'static str = "MessageContentLinkPreview";
+        const FIELDS: &'static [&'static str] = &[
+            "body",
+            "canonical",
+            "catalog_id",
+            "description",
+            "id",
+            "invite_code",
+            "link",
+            "newsletter_id",
+            "preview",
+            "sha256",
+            "title",
+            "url",
+            "view_once",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.body, by::Str),
+                1 => read(map, &mut self.canonical, by::Str),
+                2 => read(map, &mut self.catalog_id, by::Text),
+                3 => read(map, &mut self.description, by::Str),
+                4 => read(map, &mut self.id, by::Text),
+                5 => read(map, &mut self.invite_code, by::Text),
+                6 => read(map, &mut self.link, by::Str),
+                7 => read(map, &mut self.newsletter_id, by::Text),
+                8 => read(map, &mut self.preview, by::Str),
+                9 => read(map, &mut self.sha256, by::Str),
+                10 => read(map, &mut self.title, by::Str),
+                11 => read(map, &mut self.url, by::Str),
+                12 => read(map, &mut self.view_once, by::Bool),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentLinkPreview {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentLinkPreview {
         pub fn builder() -> builder::MessageContentLinkPreview {
@@ -5310,24 +7119,51 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         }
     }
     ///`MessageContentList`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub body: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub footer: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub header: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub label: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub sections: ::std::vec::Vec<MessageContentListSectionsItem>,
+    }
+    impl crate::record_decoding::Record for MessageContentList {
+        const NAME: &'static str = "MessageContentList";
+        const FIELDS: &'static [&'static str] = &[
+            "body",
+            "footer",
+            "header",
+            "label",
+            "sections",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.body, by::Str),
+                1 => read(map, &mut self.footer, by::Str),
+                2 => read(map, &mut self.header, by::Str),
+                3 => read(map, &mut self.label, by::Str),
+                4 => read(map, &mut self.sections, by::Values),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentList {
         pub fn builder() -> builder::MessageContentList {
@@ -5335,15 +7171,36 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         }
     }
     ///`MessageContentListSectionsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentListSectionsItem {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub rows: ::std::vec::Vec<MessageContentListSectionsItemRowsItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for MessageContentListSectionsItem {
+        const NAME: &'static str = "MessageContentListSectionsItem";
+        const FIELDS: &'static [&'static str] = &["rows", "title"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.rows, by::Values),
+                1 => read(map, &mut self.title, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentListSectionsItem {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentListSectionsItem {
         pub fn builder() -> builder::MessageContentListSectionsItem {
@@ -5351,18 +7208,39 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         }
     }
     ///`MessageContentListSectionsItemRowsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentListSectionsItemRowsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for MessageContentListSectionsItemRowsItem {
+        const NAME: &'static str = "MessageContentListSectionsItemRowsItem";
+        const FIELDS: &'static [&'static str] = &["description", "id", "title"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.description, by::Str),
+                1 => read(map, &mut self.id, by::Str),
+                2 => read(map, &mut self.title, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentListSectionsItemRowsItem {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentListSectionsItemRowsItem {
         pub fn builder() -> builder::MessageContentListSectionsItemRowsItem {
@@ -5370,49 +7248,81 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         }
     }
     ///`MessageContentLiveLocation`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentLiveLocation {
         ///Accuracy of the live location in meters
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub accuracy: ::std::option::Option<i32>,
         ///Optional. Text caption under the live location
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub caption: ::std::option::Option<::std::string::String>,
         ///Degrees clockwise from true north
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub degrees: ::std::option::Option<i32>,
         ///Latitude of live location being sent
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub latitude: ::std::option::Option<f64>,
         ///Longitude of live location being sent
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub longitude: ::std::option::Option<f64>,
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Optional. Sequence number of the live location for event tracking
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub sequence_number: ::std::option::Option<i64>,
         ///Speed of the live location in meters per second
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub speed: ::std::option::Option<i32>,
         ///Optional. Time offset of the live location
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub time_offset: ::std::option::Option<f64>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
+    }
+    impl crate::record_decoding::Record for MessageContentLiveLocation {
+        const NAME: &'static str = "MessageContentLiveLocation";
+        const FIELDS: &'static [&'static str] = &[
+            "accuracy",
+            "caption",
+            "degrees",
+            "latitude",
+            "longitude",
+            "preview",
+            "sequence_number",
+            "speed",
+            "time_offset",
+            "view_once",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.accuracy, by::Int),
+                1 => read(map, &mut self.caption, by::Str),
+                2 => read(map, &mut self.degrees, by::Int),
+                3 => read(map, &mut self.latitude, by::Float),
+                4 => read(map, &mut self.longitude, by::Float),
+                5 => read(map, &mut self.preview, by::Str),
+                6 => read(map, &mut self.sequence_number, by::Int),
+                7 => read(map, &mut self.speed, by::Int),
+                8 => read(map, &mut self.time_offset, by::Float),
+                9 => read(map, &mut self.view_once, by::Bool),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentLiveLocation {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentLiveLocation {
         pub fn builder() -> builder::MessageContentLiveLocation {
@@ -5461,53 +7371,86 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         }
     }
     ///`MessageContentLocationReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentLocationReceived {
         ///Accuracy of the location in meters
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub accuracy: ::std::option::Option<i32>,
         ///Address of the location
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub address: ::std::option::Option<::std::string::String>,
         ///Optional. Comment for the location
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub comment: ::std::option::Option<::std::string::String>,
         ///Degrees clockwise from true north
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub degrees: ::std::option::Option<i32>,
         ///Latitude of location being sent
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub latitude: ::std::option::Option<f64>,
         ///Longitude of location being sent
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub longitude: ::std::option::Option<f64>,
         ///Name of the location
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Speed of the location in meters per second
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub speed: ::std::option::Option<i32>,
         ///URL for the website where the user downloaded the location information
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub url: ::std::option::Option<::std::string::String>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
+    }
+    impl crate::record_decoding::Record for MessageContentLocationReceived {
+        const NAME: &'static str = "MessageContentLocationReceived";
+        const FIELDS: &'static [&'static str] = &[
+            "accuracy",
+            "address",
+            "comment",
+            "degrees",
+            "latitude",
+            "longitude",
+            "name",
+            "preview",
+            "speed",
+            "url",
+            "view_once",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.accuracy, by::Int),
+                1 => read(map, &mut self.address, by::Str),
+                2 => read(map, &mut self.comment, by::Str),
+                3 => read(map, &mut self.degrees, by::Int),
+                4 => read(map, &mut self.latitude, by::Float),
+                5 => read(map, &mut self.longitude, by::Float),
+                6 => read(map, &mut self.name, by::Str),
+                7 => read(map, &mut self.preview, by::Str),
+                8 => read(map, &mut self.speed, by::Int),
+                9 => read(map, &mut self.url, by::Str),
+                10 => read(map, &mut self.view_once, by::Bool),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentLocationReceived {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentLocationReceived {
         pub fn builder() -> builder::MessageContentLocationReceived {
@@ -5515,28 +7458,55 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         }
     }
     ///`MessageContentNewsletterAdminInvite`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentNewsletterAdminInvite {
         ///Message text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub body: ::std::option::Option<::std::string::String>,
         ///Expiration timestamp of the invitation
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub expiration: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub newsletter_id: ::std::option::Option<crate::ids::NewsletterId>,
         ///Newsletter name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub newsletter_name: ::std::option::Option<::std::string::String>,
         ///Base64 encoded newsletter preview image. In JPEG format
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for MessageContentNewsletterAdminInvite {
+        const NAME: &'static str = "MessageContentNewsletterAdminInvite";
+        const FIELDS: &'static [&'static str] = &[
+            "body",
+            "expiration",
+            "newsletter_id",
+            "newsletter_name",
+            "preview",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.body, by::Str),
+                1 => read(map, &mut self.expiration, by::Float),
+                2 => read(map, &mut self.newsletter_id, by::Text),
+                3 => read(map, &mut self.newsletter_name, by::Str),
+                4 => read(map, &mut self.preview, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentNewsletterAdminInvite {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentNewsletterAdminInvite {
         pub fn builder() -> builder::MessageContentNewsletterAdminInvite {
@@ -5544,50 +7514,82 @@ Known values: `text`, `image`, `video`, `document`, `location`.*/
         }
     }
     ///`MessageContentOrder`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentOrder {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub currency: ::std::option::Option<CurrencyReceived>,
         ///Total products count
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub item_count: ::std::option::Option<f64>,
         ///Order ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub order_id: ::std::option::Option<crate::ids::OrderId>,
         ///Order preview base64 image JPEG
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Seller ID (Contact ID)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub seller: ::std::option::Option<::std::string::String>,
         /**Order status
 
 Known values: `new`, `accepted`, `canceled`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub status: ::std::option::Option<::std::string::String>,
         ///Order message text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub text: ::std::option::Option<::std::string::String>,
         ///Order title
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
         ///Base64 secret token
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub token: ::std::option::Option<::std::string::String>,
         ///Total order price
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub total_price: ::std::option::Option<f64>,
+    }
+    impl crate::record_decoding::Record for MessageContentOrder {
+        const NAME: &'static str = "MessageContentOrder";
+        const FIELDS: &'static [&'static str] = &[
+            "currency",
+            "item_count",
+            "order_id",
+            "preview",
+            "seller",
+            "status",
+            "text",
+            "title",
+            "token",
+            "total_price",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.currency, by::Text),
+                1 => read(map, &mut self.item_count, by::Float),
+                2 => read(map, &mut self.order_id, by::Text),
+                3 => read(map, &mut self.preview, by::Str),
+                4 => read(map, &mut self.seller, by::Str),
+                5 => read(map, &mut self.status, by::Str),
+                6 => read(map, &mut self.text, by::Str),
+                7 => read(map, &mut self.title, by::Str),
+                8 => read(map, &mut self.token, by::Str),
+                9 => read(map, &mut self.total_price, by::Float),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentOrder {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentOrder {
         pub fn builder() -> builder::MessageContentOrder {
@@ -5595,32 +7597,60 @@ Known values: `new`, `accepted`, `canceled`.*/
         }
     }
     ///`MessageContentPoll`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentPoll {
         ///Options of poll
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::strings")]
         pub options: ::std::vec::Vec<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub results: ::std::vec::Vec<PollResults>,
         ///Title of poll
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
         ///Total count of selected options
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i64>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
         ///Number of selectable options in poll (1 - can choose only one option, 0 - any number of options)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub vote_limit: ::std::option::Option<i64>,
+    }
+    impl crate::record_decoding::Record for MessageContentPoll {
+        const NAME: &'static str = "MessageContentPoll";
+        const FIELDS: &'static [&'static str] = &[
+            "options",
+            "results",
+            "title",
+            "total",
+            "view_once",
+            "vote_limit",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.options, by::Strings),
+                1 => read(map, &mut self.results, by::Values),
+                2 => read(map, &mut self.title, by::Str),
+                3 => read(map, &mut self.total, by::Int),
+                4 => read(map, &mut self.view_once, by::Bool),
+                5 => read(map, &mut self.vote_limit, by::Int),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentPoll {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentPoll {
         pub fn builder() -> builder::MessageContentPoll {
@@ -5628,17 +7658,38 @@ Known values: `new`, `accepted`, `canceled`.*/
         }
     }
     ///`MessageContentProduct`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentProduct {
         ///Catalog ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub catalog_id: ::std::option::Option<::std::string::String>,
         ///Product ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub product_id: ::std::option::Option<crate::ids::ProductId>,
+    }
+    impl crate::record_decoding::Record for MessageContentProduct {
+        const NAME: &'static str = "MessageContentProduct";
+        const FIELDS: &'static [&'static str] = &["catalog_id", "product_id"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.catalog_id, by::Str),
+                1 => read(map, &mut self.product_id, by::Text),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentProduct {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentProduct {
         pub fn builder() -> builder::MessageContentProduct {
@@ -5646,15 +7697,36 @@ Known values: `new`, `accepted`, `canceled`.*/
         }
     }
     ///`MessageContentProductItems`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentProductItems {
         /**Type of interactive
 
 Known values: `list`, `buttons`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for MessageContentProductItems {
+        const NAME: &'static str = "MessageContentProductItems";
+        const FIELDS: &'static [&'static str] = &["type"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.type_, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentProductItems {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentProductItems {
         pub fn builder() -> builder::MessageContentProductItems {
@@ -5662,21 +7734,42 @@ Known values: `list`, `buttons`.*/
         }
     }
     ///`MessageContentReply`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentReply {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub buttons_reply: ::std::option::Option<ButtonsReply>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub list_reply: ::std::option::Option<ListReply>,
         /**Type of message content
 
 Known values: `list_reply`, `buttons_reply`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for MessageContentReply {
+        const NAME: &'static str = "MessageContentReply";
+        const FIELDS: &'static [&'static str] = &["buttons_reply", "list_reply", "type"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.buttons_reply, by::Value),
+                1 => read(map, &mut self.list_reply, by::Value),
+                2 => read(map, &mut self.type_, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentReply {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentReply {
         pub fn builder() -> builder::MessageContentReply {
@@ -5684,54 +7777,88 @@ Known values: `list_reply`, `buttons_reply`.*/
         }
     }
     ///`MessageContentSticker`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentSticker {
         ///Optional. For stickers, this field indicates whether the sticker is animated.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub animated: ::std::option::Option<bool>,
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub file_name: ::std::option::Option<::std::string::String>,
         ///File size in bytes
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub file_size: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub height: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub link: ::std::option::Option<::std::string::String>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mime_type: ::std::option::Option<::std::string::String>,
         ///Optional. Base64 encoded preview of the media. In PNG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Checksum
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub sha256: ::std::option::Option<::std::string::String>,
         ///Created at
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub timestamp: ::std::option::Option<f64>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub width: ::std::option::Option<i32>,
+    }
+    impl crate::record_decoding::Record for MessageContentSticker {
+        const NAME: &'static str = "MessageContentSticker";
+        const FIELDS: &'static [&'static str] = &[
+            "animated",
+            "file_name",
+            "file_size",
+            "height",
+            "id",
+            "link",
+            "mime_type",
+            "preview",
+            "sha256",
+            "timestamp",
+            "view_once",
+            "width",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.animated, by::Bool),
+                1 => read(map, &mut self.file_name, by::Str),
+                2 => read(map, &mut self.file_size, by::Int),
+                3 => read(map, &mut self.height, by::Int),
+                4 => read(map, &mut self.id, by::Text),
+                5 => read(map, &mut self.link, by::Str),
+                6 => read(map, &mut self.mime_type, by::Str),
+                7 => read(map, &mut self.preview, by::Str),
+                8 => read(map, &mut self.sha256, by::Str),
+                9 => read(map, &mut self.timestamp, by::Float),
+                10 => read(map, &mut self.view_once, by::Bool),
+                11 => read(map, &mut self.width, by::Int),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentSticker {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentSticker {
         pub fn builder() -> builder::MessageContentSticker {
@@ -5739,13 +7866,34 @@ Known values: `list_reply`, `buttons_reply`.*/
         }
     }
     ///`MessageContentSystem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentSystem {
         ///Message body
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub body: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for MessageContentSystem {
+        const NAME: &'static str = "MessageContentSystem";
+        const FIELDS: &'static [&'static str] = &["body"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.body, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentSystem {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentSystem {
         pub fn builder() -> builder::MessageContentSystem {
@@ -5753,28 +7901,55 @@ Known values: `list_reply`, `buttons_reply`.*/
         }
     }
     ///
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentText {
         ///Message text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub body: ::std::option::Option<::std::string::String>,
         ///Button text for list of message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub button: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub buttons: ::std::vec::Vec<ButtonReceived>,
         ///Section of the message
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub sections: ::std::vec::Vec<ActionListSectionsItem>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
+    }
+    impl crate::record_decoding::Record for MessageContentText {
+        const NAME: &'static str = "MessageContentText";
+        const FIELDS: &'static [&'static str] = &[
+            "body",
+            "button",
+            "buttons",
+            "sections",
+            "view_once",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.body, by::Str),
+                1 => read(map, &mut self.button, by::Str),
+                2 => read(map, &mut self.buttons, by::Values),
+                3 => read(map, &mut self.sections, by::Values),
+                4 => read(map, &mut self.view_once, by::Bool),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentText {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentText {
         pub fn builder() -> builder::MessageContentText {
@@ -5782,67 +7957,104 @@ Known values: `list_reply`, `buttons_reply`.*/
         }
     }
     ///`MessageContentVideo`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContentVideo {
         ///Optional. If the media is a GIF, this field indicates whether the GIF should be played automatically when the message is received.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub autoplay: ::std::option::Option<bool>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub buttons: ::std::vec::Vec<ButtonReceived>,
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub caption: ::std::option::Option<::std::string::String>,
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub file_name: ::std::option::Option<::std::string::String>,
         ///File size in bytes
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub file_size: ::std::option::Option<i64>,
         ///Height of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub height: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::MediaId>,
         ///Optional. Link to media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub link: ::std::option::Option<::std::string::String>,
         ///Mime type of media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mime_type: ::std::option::Option<::std::string::String>,
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Optional. For video files, this field indicates the duration of the video file in seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub seconds: ::std::option::Option<i32>,
         ///Checksum
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub sha256: ::std::option::Option<::std::string::String>,
         ///Created at
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub timestamp: ::std::option::Option<f64>,
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
         ///Width of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub width: ::std::option::Option<i32>,
+    }
+    impl crate::record_decoding::Record for MessageContentVideo {
+        const NAME: &'static str = "MessageContentVideo";
+        const FIELDS: &'static [&'static str] = &[
+            "autoplay",
+            "buttons",
+            "caption",
+            "file_name",
+            "file_size",
+            "height",
+            "id",
+            "link",
+            "mime_type",
+            "preview",
+            "seconds",
+            "sha256",
+            "timestamp",
+            "view_once",
+            "width",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.autoplay, by::Bool),
+                1 => read(map, &mut self.buttons, by::Values),
+                2 => read(map, &mut self.caption, by::Str),
+                3 => read(map, &mut self.file_name, by::Str),
+                4 => read(map, &mut self.file_size, by::Int),
+                5 => read(map, &mut self.height, by::Int),
+                6 => read(map, &mut self.id, by::Text),
+                7 => read(map, &mut self.link, by::Str),
+                8 => read(map, &mut self.mime_type, by::Str),
+                9 => read(map, &mut self.preview, by::Str),
+                10 => read(map, &mut self.seconds, by::Int),
+                11 => read(map, &mut self.sha256, by::Str),
+                12 => read(map, &mut self.timestamp, by::Float),
+                13 => read(map, &mut self.view_once, by::Bool),
+                14 => read(map, &mut self.width, by::Int),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentVideo {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContentVideo {
         pub fn builder() -> builder::MessageContentVideo {
@@ -5850,45 +8062,77 @@ Known values: `list_reply`, `buttons_reply`.*/
         }
     }
     ///
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContext {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub ad: ::std::option::Option<MessageContextAd>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub conversion: ::std::option::Option<MessageContextConversion>,
         ///Ephemeral message duration
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub ephemeral: ::std::option::Option<i64>,
         ///Is forwarding message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub forwarded: ::std::option::Option<bool>,
         ///Count fo forwarding message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub forwarding_score: ::std::option::Option<i32>,
         ///The numbers of the mentioned users
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::strings")]
         pub mentions: ::std::vec::Vec<::std::string::String>,
         ///Whatsapp ID of quoted message author
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub quoted_author: ::std::option::Option<crate::ids::ContactId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub quoted_content: ::std::option::Option<MessageContent>,
         ///ID of quoted message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub quoted_id: ::std::option::Option<crate::ids::MessageId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub quoted_type: ::std::option::Option<MessageType>,
+    }
+    impl crate::record_decoding::Record for MessageContext {
+        const NAME: &'static str = "MessageContext";
+        const FIELDS: &'static [&'static str] = &[
+            "ad",
+            "conversion",
+            "ephemeral",
+            "forwarded",
+            "forwarding_score",
+            "mentions",
+            "quoted_author",
+            "quoted_content",
+            "quoted_id",
+            "quoted_type",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.ad, by::Value),
+                1 => read(map, &mut self.conversion, by::Value),
+                2 => read(map, &mut self.ephemeral, by::Int),
+                3 => read(map, &mut self.forwarded, by::Bool),
+                4 => read(map, &mut self.forwarding_score, by::Int),
+                5 => read(map, &mut self.mentions, by::Strings),
+                6 => read(map, &mut self.quoted_author, by::Text),
+                7 => read(map, &mut self.quoted_content, by::Value),
+                8 => read(map, &mut self.quoted_id, by::Text),
+                9 => read(map, &mut self.quoted_type, by::Text),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContext {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContext {
         pub fn builder() -> builder::MessageContext {
@@ -5896,55 +8140,89 @@ Known values: `list_reply`, `buttons_reply`.*/
         }
     }
     ///Advertisement message from META-business
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContextAd {
         ///Name of the advertiser
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub advertiser_name: ::std::option::Option<::std::string::String>,
         ///True if the advertisement shows the attributions
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub attrib: ::std::option::Option<bool>,
         ///True if the advertisement contains an auto-reply
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub auto_reply: ::std::option::Option<bool>,
         ///Body of the advertisement
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub body: ::std::option::Option<::std::string::String>,
         ///Call to action
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub ctwa: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub media_type: ::std::option::Option<MediaMessageTypeReceived>,
         ///URL of the media
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub media_url: ::std::option::Option<::std::string::String>,
         ///Base64 encoded preview. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///URL of the preview
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview_url: ::std::option::Option<::std::string::String>,
         ///Reference
         #[serde(rename = "ref", skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub ref_: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub source: ::std::option::Option<MessageContextAdSource>,
         ///Title of the advertisement
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for MessageContextAd {
+        const NAME: &'static str = "MessageContextAd";
+        const FIELDS: &'static [&'static str] = &[
+            "advertiser_name",
+            "attrib",
+            "auto_reply",
+            "body",
+            "ctwa",
+            "media_type",
+            "media_url",
+            "preview",
+            "preview_url",
+            "ref",
+            "source",
+            "title",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.advertiser_name, by::Str),
+                1 => read(map, &mut self.attrib, by::Bool),
+                2 => read(map, &mut self.auto_reply, by::Bool),
+                3 => read(map, &mut self.body, by::Str),
+                4 => read(map, &mut self.ctwa, by::Str),
+                5 => read(map, &mut self.media_type, by::Text),
+                6 => read(map, &mut self.media_url, by::Str),
+                7 => read(map, &mut self.preview, by::Str),
+                8 => read(map, &mut self.preview_url, by::Str),
+                9 => read(map, &mut self.ref_, by::Str),
+                10 => read(map, &mut self.source, by::Value),
+                11 => read(map, &mut self.title, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContextAd {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContextAd {
         pub fn builder() -> builder::MessageContextAd {
@@ -5952,21 +8230,42 @@ Known values: `list_reply`, `buttons_reply`.*/
         }
     }
     ///`MessageContextAdSource`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContextAdSource {
         ///ID of the advertisement source
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Type of the advertisement source
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
         ///URL of the advertisement source
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub url: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for MessageContextAdSource {
+        const NAME: &'static str = "MessageContextAdSource";
+        const FIELDS: &'static [&'static str] = &["id", "type", "url"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.id, by::Str),
+                1 => read(map, &mut self.type_, by::Str),
+                2 => read(map, &mut self.url, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContextAdSource {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContextAdSource {
         pub fn builder() -> builder::MessageContextAdSource {
@@ -5974,21 +8273,42 @@ Known values: `list_reply`, `buttons_reply`.*/
         }
     }
     ///Message conversion data
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageContextConversion {
         ///Conversion data in Base64
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub data: ::std::option::Option<::std::string::String>,
         ///Delay in seconds
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub delay: ::std::option::Option<i64>,
         ///Source of the conversion
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub source: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for MessageContextConversion {
+        const NAME: &'static str = "MessageContextConversion";
+        const FIELDS: &'static [&'static str] = &["data", "delay", "source"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.data, by::Str),
+                1 => read(map, &mut self.delay, by::Int),
+                2 => read(map, &mut self.source, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContextConversion {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageContextConversion {
         pub fn builder() -> builder::MessageContextConversion {
@@ -5996,25 +8316,51 @@ Known values: `list_reply`, `buttons_reply`.*/
         }
     }
     ///`MessagePollResults`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePollResults {
         ///Options of poll
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::strings")]
         pub options: ::std::vec::Vec<::std::string::String>,
         ///Title of poll
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
         ///Total count of selected options
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i64>,
         ///Number of selectable options in poll (1 - can choose only one option, 0 - any number of options)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub vote_limit: ::std::option::Option<i64>,
+    }
+    impl crate::record_decoding::Record for MessagePollResults {
+        const NAME: &'static str = "MessagePollResults";
+        const FIELDS: &'static [&'static str] = &[
+            "options",
+            "title",
+            "total",
+            "vote_limit",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.options, by::Strings),
+                1 => read(map, &mut self.title, by::Str),
+                2 => read(map, &mut self.total, by::Int),
+                3 => read(map, &mut self.vote_limit, by::Int),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessagePollResults {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessagePollResults {
         pub fn builder() -> builder::MessagePollResults {
@@ -6035,13 +8381,34 @@ Known values: `list_reply`, `buttons_reply`.*/
         }
     }
     ///`MessagePropsAudioReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsAudioReceived {
         ///Optional. For audio files, this field indicates the duration of the audio file in seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub seconds: ::std::option::Option<i32>,
+    }
+    impl crate::record_decoding::Record for MessagePropsAudioReceived {
+        const NAME: &'static str = "MessagePropsAudioReceived";
+        const FIELDS: &'static [&'static str] = &["seconds"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.seconds, by::Int),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessagePropsAudioReceived {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessagePropsAudioReceived {
         pub fn builder() -> builder::MessagePropsAudioReceived {
@@ -6076,17 +8443,38 @@ Known values: `list_reply`, `buttons_reply`.*/
         }
     }
     ///`MessagePropsDocument`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsDocument {
         ///Optional. Text caption under the document.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub caption: ::std::option::Option<::std::string::String>,
         ///Optional. File name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub filename: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for MessagePropsDocument {
+        const NAME: &'static str = "MessagePropsDocument";
+        const FIELDS: &'static [&'static str] = &["caption", "filename"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.caption, by::Str),
+                1 => read(map, &mut self.filename, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessagePropsDocument {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessagePropsDocument {
         pub fn builder() -> builder::MessagePropsDocument {
@@ -6141,25 +8529,51 @@ Known values: `list_reply`, `buttons_reply`.*/
         }
     }
     ///`MessagePropsImageOrVideoReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsImageOrVideoReceived {
         ///Optional. Text caption under the media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub caption: ::std::option::Option<::std::string::String>,
         ///Height of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub height: ::std::option::Option<i32>,
         ///Optional. Base64 encoded preview of the media. In JPEG format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Width of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub width: ::std::option::Option<i32>,
+    }
+    impl crate::record_decoding::Record for MessagePropsImageOrVideoReceived {
+        const NAME: &'static str = "MessagePropsImageOrVideoReceived";
+        const FIELDS: &'static [&'static str] = &[
+            "caption",
+            "height",
+            "preview",
+            "width",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.caption, by::Str),
+                1 => read(map, &mut self.height, by::Int),
+                2 => read(map, &mut self.preview, by::Str),
+                3 => read(map, &mut self.width, by::Int),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessagePropsImageOrVideoReceived {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessagePropsImageOrVideoReceived {
         pub fn builder() -> builder::MessagePropsImageOrVideoReceived {
@@ -6224,24 +8638,51 @@ Known values: `list_reply`, `buttons_reply`.*/
         }
     }
     ///`MessagePropsInteractiveReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsInteractiveReceived {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub action: ::std::option::Option<InteractiveActionReceived>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub body: ::std::option::Option<MessagePropsInteractiveReceivedBody>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub footer: ::std::option::Option<MessagePropsInteractiveReceivedFooter>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub header: ::std::option::Option<MessagePropsInteractiveReceivedHeader>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub type_: ::std::option::Option<InteractiveTypeReceived>,
+    }
+    impl crate::record_decoding::Record for MessagePropsInteractiveReceived {
+        const NAME: &'static str = "MessagePropsInteractiveReceived";
+        const FIELDS: &'static [&'static str] = &[
+            "action",
+            "body",
+            "footer",
+            "header",
+            "type",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.action, by::Value),
+                1 => read(map, &mut self.body, by::Value),
+                2 => read(map, &mut self.footer, by::Value),
+                3 => read(map, &mut self.header, by::Value),
+                4 => read(map, &mut self.type_, by::Text),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessagePropsInteractiveReceived {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessagePropsInteractiveReceived {
         pub fn builder() -> builder::MessagePropsInteractiveReceived {
@@ -6249,13 +8690,34 @@ Known values: `list_reply`, `buttons_reply`.*/
         }
     }
     ///Body of interactive
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsInteractiveReceivedBody {
         ///Text of body
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub text: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for MessagePropsInteractiveReceivedBody {
+        const NAME: &'static str = "MessagePropsInteractiveReceivedBody";
+        const FIELDS: &'static [&'static str] = &["text"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.text, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessagePropsInteractiveReceivedBody {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessagePropsInteractiveReceivedBody {
         pub fn builder() -> builder::MessagePropsInteractiveReceivedBody {
@@ -6263,13 +8725,34 @@ Known values: `list_reply`, `buttons_reply`.*/
         }
     }
     ///Footer of interactive
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsInteractiveReceivedFooter {
         ///Text of footer
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub text: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for MessagePropsInteractiveReceivedFooter {
+        const NAME: &'static str = "MessagePropsInteractiveReceivedFooter";
+        const FIELDS: &'static [&'static str] = &["text"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.text, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessagePropsInteractiveReceivedFooter {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessagePropsInteractiveReceivedFooter {
         pub fn builder() -> builder::MessagePropsInteractiveReceivedFooter {
@@ -6277,12 +8760,33 @@ Known values: `list_reply`, `buttons_reply`.*/
         }
     }
     ///Header of interactive
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsInteractiveReceivedHeader {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub text: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for MessagePropsInteractiveReceivedHeader {
+        const NAME: &'static str = "MessagePropsInteractiveReceivedHeader";
+        const FIELDS: &'static [&'static str] = &["text"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.text, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessagePropsInteractiveReceivedHeader {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessagePropsInteractiveReceivedHeader {
         pub fn builder() -> builder::MessagePropsInteractiveReceivedHeader {
@@ -6311,25 +8815,51 @@ Known values: `list_reply`, `buttons_reply`.*/
         }
     }
     ///If 'body' contains a link, this props can be used to create custom preview link
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsLinkPreviewReceived {
         ///Canonical URL of the link (for example, if the link is shortened)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub canonical: ::std::option::Option<::std::string::String>,
         ///Description of the link
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Base64 encoded image for mini version link preview. In JPEG format
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Title of the link
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for MessagePropsLinkPreviewReceived {
+        const NAME: &'static str = "MessagePropsLinkPreviewReceived";
+        const FIELDS: &'static [&'static str] = &[
+            "canonical",
+            "description",
+            "preview",
+            "title",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.canonical, by::Str),
+                1 => read(map, &mut self.description, by::Str),
+                2 => read(map, &mut self.preview, by::Str),
+                3 => read(map, &mut self.title, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessagePropsLinkPreviewReceived {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessagePropsLinkPreviewReceived {
         pub fn builder() -> builder::MessagePropsLinkPreviewReceived {
@@ -6373,21 +8903,42 @@ Known values: `list_reply`, `buttons_reply`.*/
         }
     }
     ///`MessagePropsStickerReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsStickerReceived {
         ///Optional. For stickers, this field indicates whether the sticker is animated.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub animated: ::std::option::Option<bool>,
         ///Height of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub height: ::std::option::Option<i32>,
         ///Width of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub width: ::std::option::Option<i32>,
+    }
+    impl crate::record_decoding::Record for MessagePropsStickerReceived {
+        const NAME: &'static str = "MessagePropsStickerReceived";
+        const FIELDS: &'static [&'static str] = &["animated", "height", "width"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.animated, by::Bool),
+                1 => read(map, &mut self.height, by::Int),
+                2 => read(map, &mut self.width, by::Int),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessagePropsStickerReceived {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessagePropsStickerReceived {
         pub fn builder() -> builder::MessagePropsStickerReceived {
@@ -6407,13 +8958,34 @@ Known values: `list_reply`, `buttons_reply`.*/
         }
     }
     ///`MessagePropsTextReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsTextReceived {
         ///Message text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub body: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for MessagePropsTextReceived {
+        const NAME: &'static str = "MessagePropsTextReceived";
+        const FIELDS: &'static [&'static str] = &["body"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.body, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessagePropsTextReceived {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessagePropsTextReceived {
         pub fn builder() -> builder::MessagePropsTextReceived {
@@ -6442,23 +9014,48 @@ Server default: `0`.*/
         }
     }
     ///`MessagePropsVoiceReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagePropsVoiceReceived {
         /**Time in seconds to simulate recording voice
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub recording_time: ::std::option::Option<f64>,
         ///Optional. For audio files, this field indicates the duration of the audio file in seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub seconds: ::std::option::Option<i32>,
         ///Voice message waveform
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub waveform: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for MessagePropsVoiceReceived {
+        const NAME: &'static str = "MessagePropsVoiceReceived";
+        const FIELDS: &'static [&'static str] = &[
+            "recording_time",
+            "seconds",
+            "waveform",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.recording_time, by::Float),
+                1 => read(map, &mut self.seconds, by::Int),
+                2 => read(map, &mut self.waveform, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessagePropsVoiceReceived {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessagePropsVoiceReceived {
         pub fn builder() -> builder::MessagePropsVoiceReceived {
@@ -6466,32 +9063,60 @@ Server default: `0`.*/
         }
     }
     ///`MessageReaction`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageReaction {
         ///Reaction count
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub count: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub emoji: ::std::option::Option<Emoji>,
         ///Reaction group key
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub group_key: ::std::option::Option<::std::string::String>,
         ///Reaction ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Reaction timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub t: ::std::option::Option<f64>,
         ///Is reaction unread
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub unread: ::std::option::Option<bool>,
+    }
+    impl crate::record_decoding::Record for MessageReaction {
+        const NAME: &'static str = "MessageReaction";
+        const FIELDS: &'static [&'static str] = &[
+            "count",
+            "emoji",
+            "group_key",
+            "id",
+            "t",
+            "unread",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.count, by::Float),
+                1 => read(map, &mut self.emoji, by::Text),
+                2 => read(map, &mut self.group_key, by::Str),
+                3 => read(map, &mut self.id, by::Str),
+                4 => read(map, &mut self.t, by::Float),
+                5 => read(map, &mut self.unread, by::Bool),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageReaction {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageReaction {
         pub fn builder() -> builder::MessageReaction {
@@ -6591,28 +9216,55 @@ Known values: `text`, `image`, `video`, `gif`, `audio`, `voice`, `short`, `docum
         }
     }
     ///`MessageUpdate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageUpdate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub after_update: ::std::option::Option<
             ::std::boxed::Box<crate::types::Message>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub before_update: ::std::option::Option<
             ::std::boxed::Box<crate::types::Message>,
         >,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::strings")]
         pub changes: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::MessageId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub trigger: ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
+    }
+    impl crate::record_decoding::Record for MessageUpdate {
+        const NAME: &'static str = "MessageUpdate";
+        const FIELDS: &'static [&'static str] = &[
+            "after_update",
+            "before_update",
+            "changes",
+            "id",
+            "trigger",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.after_update, by::Value),
+                1 => read(map, &mut self.before_update, by::Value),
+                2 => read(map, &mut self.changes, by::Strings),
+                3 => read(map, &mut self.id, by::Text),
+                4 => read(map, &mut self.trigger, by::Value),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageUpdate {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessageUpdate {
         pub fn builder() -> builder::MessageUpdate {
@@ -6648,36 +9300,64 @@ Known values: `text`, `image`, `video`, `gif`, `audio`, `voice`, `short`, `docum
         }
     }
     ///`MessagesList`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessagesList {
         /**Count of requested messages
 
 Server default: `100`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i32>,
         ///The index of the first message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub first: ::std::option::Option<i32>,
         ///The index of the last message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub last: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub messages: ::std::option::Option<Messages>,
         /**Offset of requested messages
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub offset: ::std::option::Option<i32>,
         ///Total number of returned messages
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i32>,
+    }
+    impl crate::record_decoding::Record for MessagesList {
+        const NAME: &'static str = "MessagesList";
+        const FIELDS: &'static [&'static str] = &[
+            "count",
+            "first",
+            "last",
+            "messages",
+            "offset",
+            "total",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.count, by::Int),
+                1 => read(map, &mut self.first, by::Int),
+                2 => read(map, &mut self.last, by::Int),
+                3 => read(map, &mut self.messages, by::List),
+                4 => read(map, &mut self.offset, by::Int),
+                5 => read(map, &mut self.total, by::Int),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessagesList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl MessagesList {
         pub fn builder() -> builder::MessagesList {
@@ -6685,12 +9365,33 @@ Server default: `0`.*/
         }
     }
     ///`NewGroup`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NewGroup {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub group_id: ::std::option::Option<crate::ids::GroupId>,
+    }
+    impl crate::record_decoding::Record for NewGroup {
+        const NAME: &'static str = "NewGroup";
+        const FIELDS: &'static [&'static str] = &["group_id"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.group_id, by::Text),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NewGroup {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl NewGroup {
         pub fn builder() -> builder::NewGroup {
@@ -6698,116 +9399,164 @@ Server default: `0`.*/
         }
     }
     ///`Newsletter`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Newsletter {
         ///Is chat archived
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub archive: ::std::option::Option<bool>,
         ///Chat picture URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub chat_pic: ::std::option::Option<::std::string::String>,
         ///Chat full picture URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub chat_pic_full: ::std::option::Option<::std::string::String>,
         ///Newsletter creation timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub created_at: ::std::option::Option<i64>,
         ///Newsletter description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Newsletter description change timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description_at: ::std::option::Option<::std::string::String>,
         ///Newsletter handle
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub handle: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::ChatId>,
         ///Newsletter invite code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub invite_code: ::std::option::Option<::std::string::String>,
         ///Labels associated with chat
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub labels: ::std::vec::Vec<Label>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub last_message: ::std::option::Option<
             ::std::boxed::Box<crate::types::Message>,
         >,
         ///Is chat muted
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub mute: ::std::option::Option<bool>,
         ///Chat mute until
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub mute_until: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Newsletter name change timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub name_at: ::std::option::Option<i64>,
         ///Is chat not spam
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub not_spam: ::std::option::Option<bool>,
         ///Is chat pinned
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub pin: ::std::option::Option<bool>,
         ///Newsletter preview URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub preview: ::std::option::Option<::std::string::String>,
         ///Is chat read only
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub read_only: ::std::option::Option<bool>,
         /**User's role regarding the newsletter
 
 Known values: `subscriber`, `admin`, `guest`, `owner`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub role: ::std::option::Option<::std::string::String>,
         ///Newsletter subscribers count
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub subscribers_count: ::std::option::Option<i64>,
         ///Chat timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub timestamp: ::std::option::Option<i64>,
         /**Chat type
 
 Known values: `group`, `contact`, `broadcast`, `newsletter`, `unknown`.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
         ///Unread messages count
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub unread: ::std::option::Option<i64>,
         ///Is chat unread mention
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub unread_mention: ::std::option::Option<bool>,
         ///Is newsletter verified
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub verification: ::std::option::Option<bool>,
+    }
+    impl crate::record_decoding::Record for Newsletter {
+        const NAME: &'static str = "Newsletter";
+        const FIELDS: &'static [&'static str] = &[
+            "archive",
+            "chat_pic",
+            "chat_pic_full",
+            "created_at",
+            "description",
+            "description_at",
+            "handle",
+            "id",
+            "invite_code",
+            "labels",
+            "last_message",
+            "mute",
+            "mute_until",
+            "name",
+            "name_at",
+            "not_spam",
+            "pin",
+            "preview",
+            "read_only",
+            "role",
+            "subscribers_count",
+            "timestamp",
+            "type",
+            "unread",
+            "unread_mention",
+            "verification",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.archive, by::Bool),
+                1 => read(map, &mut self.chat_pic, by::Str),
+                2 => read(map, &mut self.chat_pic_full, by::Str),
+                3 => read(map, &mut self.created_at, by::Int),
+                4 => read(map, &mut self.description, by::Str),
+                5 => read(map, &mut self.description_at, by::Str),
+                6 => read(map, &mut self.handle, by::Str),
+                7 => read(map, &mut self.id, by::Text),
+                8 => read(map, &mut self.invite_code, by::Str),
+                9 => read(map, &mut self.labels, by::Values),
+                10 => read(map, &mut self.last_message, by::Value),
+                11 => read(map, &mut self.mute, by::Bool),
+                12 => read(map, &mut self.mute_until, by::Int),
+                13 => read(map, &mut self.name, by::Str),
+                14 => read(map, &mut self.name_at, by::Int),
+                15 => read(map, &mut self.not_spam, by::Bool),
+                16 => read(map, &mut self.pin, by::Bool),
+                17 => read(map, &mut self.preview, by::Str),
+                18 => read(map, &mut self.read_only, by::Bool),
+                19 => read(map, &mut self.role, by::Str),
+                20 => read(map, &mut self.subscribers_count, by::Int),
+                21 => read(map, &mut self.timestamp, by::Int),
+                22 => read(map, &mut self.type_, by::Str),
+                23 => read(map, &mut self.unread, by::Int),
+                24 => read(map, &mut self.unread_mention, by::Bool),
+                25 => read(map, &mut self.verification, by::Bool),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Newsletter {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl Newsletter {
         pub fn builder() -> builder::Newsletter {
@@ -6883,28 +9632,54 @@ Usually matches `^[A-Za-z0-9]{24}$`; the client does not check it.*/
         }
     }
     ///`NewslettersList`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NewslettersList {
         /**Count of requested chats
 
 Server default: `20`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub newsletters: ::std::option::Option<Newsletters>,
         /**Offset of requested chats
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub offset: ::std::option::Option<i32>,
         ///Total number of returned chats
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i32>,
+    }
+    impl crate::record_decoding::Record for NewslettersList {
+        const NAME: &'static str = "NewslettersList";
+        const FIELDS: &'static [&'static str] = &[
+            "count",
+            "newsletters",
+            "offset",
+            "total",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.count, by::Int),
+                1 => read(map, &mut self.newsletters, by::List),
+                2 => read(map, &mut self.offset, by::Int),
+                3 => read(map, &mut self.total, by::Int),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NewslettersList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl NewslettersList {
         pub fn builder() -> builder::NewslettersList {
@@ -6912,15 +9687,36 @@ Server default: `0`.*/
         }
     }
     ///`NewslettersListPaged`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NewslettersListPaged {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub newsletters: ::std::option::Option<Newsletters>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub page_info: ::std::option::Option<Paging>,
+    }
+    impl crate::record_decoding::Record for NewslettersListPaged {
+        const NAME: &'static str = "NewslettersListPaged";
+        const FIELDS: &'static [&'static str] = &["newsletters", "page_info"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.newsletters, by::List),
+                1 => read(map, &mut self.page_info, by::Value),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NewslettersListPaged {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl NewslettersListPaged {
         pub fn builder() -> builder::NewslettersListPaged {
@@ -6928,12 +9724,33 @@ Server default: `0`.*/
         }
     }
     ///`OrderItems`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct OrderItems {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub items: ::std::vec::Vec<ProductItem>,
+    }
+    impl crate::record_decoding::Record for OrderItems {
+        const NAME: &'static str = "OrderItems";
+        const FIELDS: &'static [&'static str] = &["items"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.items, by::Values),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for OrderItems {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl OrderItems {
         pub fn builder() -> builder::OrderItems {
@@ -6941,25 +9758,51 @@ Server default: `0`.*/
         }
     }
     ///`Paging`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Paging {
         ///Cursor for next page
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub end_cursor: ::std::option::Option<::std::string::String>,
         ///Does next page exit
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub next_page: ::std::option::Option<bool>,
         ///Does previous page exit
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub previous_page: ::std::option::Option<bool>,
         ///Cursor of the current page
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub start_cursor: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for Paging {
+        const NAME: &'static str = "Paging";
+        const FIELDS: &'static [&'static str] = &[
+            "end_cursor",
+            "next_page",
+            "previous_page",
+            "start_cursor",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.end_cursor, by::Str),
+                1 => read(map, &mut self.next_page, by::Bool),
+                2 => read(map, &mut self.previous_page, by::Bool),
+                3 => read(map, &mut self.start_cursor, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Paging {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl Paging {
         pub fn builder() -> builder::Paging {
@@ -6967,18 +9810,39 @@ Server default: `0`.*/
         }
     }
     ///`Participant`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Participant {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::ContactId>,
         /**Participant rank
 
 Known values: `admin`, `member`, `creator`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub rank: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for Participant {
+        const NAME: &'static str = "Participant";
+        const FIELDS: &'static [&'static str] = &["id", "rank"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.id, by::Text),
+                1 => read(map, &mut self.rank, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Participant {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl Participant {
         pub fn builder() -> builder::Participant {
@@ -6986,21 +9850,42 @@ Known values: `admin`, `member`, `creator`.*/
         }
     }
     ///`ParticipantEvent`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ParticipantEvent {
         /**Participant action
 
 Known values: ``, `add`, `remove`, `promote`, `demote`, `request`, `revoke_request`, `rejected_request`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub action: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub group_id: ::std::option::Option<crate::ids::GroupId>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::texts")]
         pub participants: ::std::vec::Vec<crate::ids::ContactId>,
+    }
+    impl crate::record_decoding::Record for ParticipantEvent {
+        const NAME: &'static str = "ParticipantEvent";
+        const FIELDS: &'static [&'static str] = &["action", "group_id", "participants"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.action, by::Str),
+                1 => read(map, &mut self.group_id, by::Text),
+                2 => read(map, &mut self.participants, by::Texts),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ParticipantEvent {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl ParticipantEvent {
         pub fn builder() -> builder::ParticipantEvent {
@@ -7239,25 +10124,46 @@ Known values: ``, `add`, `remove`, `promote`, `demote`, `request`, `revoke_reque
         }
     }
     ///`PollResults`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PollResults {
         ///Number of votes for this option
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i64>,
         ///option ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///option name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///List of users who voted for this option
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::texts")]
         pub voters: ::std::vec::Vec<crate::ids::ContactId>,
+    }
+    impl crate::record_decoding::Record for PollResults {
+        const NAME: &'static str = "PollResults";
+        const FIELDS: &'static [&'static str] = &["count", "id", "name", "voters"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.count, by::Int),
+                1 => read(map, &mut self.id, by::Str),
+                2 => read(map, &mut self.name, by::Str),
+                3 => read(map, &mut self.voters, by::Texts),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PollResults {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl PollResults {
         pub fn builder() -> builder::PollResults {
@@ -7265,22 +10171,43 @@ Known values: ``, `add`, `remove`, `promote`, `demote`, `request`, `revoke_reque
         }
     }
     ///`Presence`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Presence {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub contact_id: ::std::option::Option<crate::ids::ContactId>,
         ///Last seen timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub last_seen: ::std::option::Option<f64>,
         /**Presence status
 
 Known values: `online`, `offline`, `typing`, `recording`, `pending`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub status: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for Presence {
+        const NAME: &'static str = "Presence";
+        const FIELDS: &'static [&'static str] = &["contact_id", "last_seen", "status"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.contact_id, by::Text),
+                1 => read(map, &mut self.last_seen, by::Float),
+                2 => read(map, &mut self.status, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Presence {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl Presence {
         pub fn builder() -> builder::Presence {
@@ -7288,54 +10215,87 @@ Known values: `online`, `offline`, `typing`, `recording`, `pending`.*/
         }
     }
     ///`Product`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Product {
         /**Product availability
 
 Known values: `in stock`, `out of stock`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub availability: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub currency: ::std::option::Option<CurrencyReceived>,
         ///Product description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Product ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::ProductId>,
         ///Product images urls
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::strings")]
         pub images: ::std::vec::Vec<::std::string::String>,
         ///Product is hidden
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub is_hidden: ::std::option::Option<bool>,
         ///Product name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Product price
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub price: ::std::option::Option<f64>,
         ///Product Retailer ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub product_retailer_id: ::std::option::Option<::std::string::String>,
         ///Product review status
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::json_object")]
         pub review: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Product url
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub url: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for Product {
+        const NAME: &'static str = "Product";
+        const FIELDS: &'static [&'static str] = &[
+            "availability",
+            "currency",
+            "description",
+            "id",
+            "images",
+            "is_hidden",
+            "name",
+            "price",
+            "product_retailer_id",
+            "review",
+            "url",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.availability, by::Str),
+                1 => read(map, &mut self.currency, by::Text),
+                2 => read(map, &mut self.description, by::Str),
+                3 => read(map, &mut self.id, by::Text),
+                4 => read(map, &mut self.images, by::Strings),
+                5 => read(map, &mut self.is_hidden, by::Bool),
+                6 => read(map, &mut self.name, by::Str),
+                7 => read(map, &mut self.price, by::Float),
+                8 => read(map, &mut self.product_retailer_id, by::Str),
+                9 => read(map, &mut self.review, by::JsonObject),
+                10 => read(map, &mut self.url, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Product {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl Product {
         pub fn builder() -> builder::Product {
@@ -7463,46 +10423,77 @@ Known values: `in stock`, `out of stock`.*/
         }
     }
     ///`ProductEditReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ProductEditReceived {
         /**Product availability
 
 Known values: `in stock`, `out of stock`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub availability: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub currency: ::std::option::Option<CurrencyReceived>,
         ///Product description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Product images urls
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::strings")]
         pub images: ::std::vec::Vec<::std::string::String>,
         ///Product is hidden
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub is_hidden: ::std::option::Option<bool>,
         ///Product name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Product price
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub price: ::std::option::Option<f64>,
         ///Product Retailer ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub product_retailer_id: ::std::option::Option<::std::string::String>,
         ///Product url
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub url: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for ProductEditReceived {
+        const NAME: &'static str = "ProductEditReceived";
+        const FIELDS: &'static [&'static str] = &[
+            "availability",
+            "currency",
+            "description",
+            "images",
+            "is_hidden",
+            "name",
+            "price",
+            "product_retailer_id",
+            "url",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.availability, by::Str),
+                1 => read(map, &mut self.currency, by::Text),
+                2 => read(map, &mut self.description, by::Str),
+                3 => read(map, &mut self.images, by::Strings),
+                4 => read(map, &mut self.is_hidden, by::Bool),
+                5 => read(map, &mut self.name, by::Str),
+                6 => read(map, &mut self.price, by::Float),
+                7 => read(map, &mut self.product_retailer_id, by::Str),
+                8 => read(map, &mut self.url, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ProductEditReceived {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl ProductEditReceived {
         pub fn builder() -> builder::ProductEditReceived {
@@ -7510,36 +10501,65 @@ Known values: `in stock`, `out of stock`.*/
         }
     }
     ///`ProductItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ProductItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub currency: ::std::option::Option<CurrencyReceived>,
         ///Product ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::ProductId>,
         ///Product image URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub image: ::std::option::Option<::std::string::String>,
         ///Product name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Item price
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub price: ::std::option::Option<f64>,
         ///Product Retailer ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub product_retailer_id: ::std::option::Option<::std::string::String>,
         ///Quantity
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub quantity: ::std::option::Option<i64>,
+    }
+    impl crate::record_decoding::Record for ProductItem {
+        const NAME: &'static str = "ProductItem";
+        const FIELDS: &'static [&'static str] = &[
+            "currency",
+            "id",
+            "image",
+            "name",
+            "price",
+            "product_retailer_id",
+            "quantity",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.currency, by::Text),
+                1 => read(map, &mut self.id, by::Text),
+                2 => read(map, &mut self.image, by::Str),
+                3 => read(map, &mut self.name, by::Str),
+                4 => read(map, &mut self.price, by::Float),
+                5 => read(map, &mut self.product_retailer_id, by::Str),
+                6 => read(map, &mut self.quantity, by::Int),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ProductItem {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl ProductItem {
         pub fn builder() -> builder::ProductItem {
@@ -7571,28 +10591,54 @@ Known values: `in stock`, `out of stock`.*/
         }
     }
     ///`ProductsList`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ProductsList {
         /**Count of requested chats
 
 Server default: `20`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub count: ::std::option::Option<i32>,
         /**Offset of requested chats
 
 Server default: `0`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub offset: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub products: ::std::option::Option<Products>,
         ///Total number of returned chats
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub total: ::std::option::Option<i32>,
+    }
+    impl crate::record_decoding::Record for ProductsList {
+        const NAME: &'static str = "ProductsList";
+        const FIELDS: &'static [&'static str] = &[
+            "count",
+            "offset",
+            "products",
+            "total",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.count, by::Int),
+                1 => read(map, &mut self.offset, by::Int),
+                2 => read(map, &mut self.products, by::List),
+                3 => read(map, &mut self.total, by::Int),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ProductsList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl ProductsList {
         pub fn builder() -> builder::ProductsList {
@@ -7600,27 +10646,53 @@ Server default: `0`.*/
         }
     }
     ///The QR code object contains the QR code image and the status of the QR code. The QR code is only valid for a limited time. Sent on event "channels.patch"
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Qr {
         ///Base64 encoded QR code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub base64: ::std::option::Option<::std::string::String>,
         ///Seconds until the QR code expires
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub expire: ::std::option::Option<f64>,
         ///Rowdata for generating the QR code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub rowdata: ::std::option::Option<::std::string::String>,
         /**Status of the QR code
 
 Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub status: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for Qr {
+        const NAME: &'static str = "Qr";
+        const FIELDS: &'static [&'static str] = &[
+            "base64",
+            "expire",
+            "rowdata",
+            "status",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.base64, by::Str),
+                1 => read(map, &mut self.expire, by::Float),
+                2 => read(map, &mut self.rowdata, by::Str),
+                3 => read(map, &mut self.status, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Qr {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl Qr {
         pub fn builder() -> builder::Qr {
@@ -7719,12 +10791,33 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
         }
     }
     ///`ResponseError`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ResponseError {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub error: ::std::option::Option<Error>,
+    }
+    impl crate::record_decoding::Record for ResponseError {
+        const NAME: &'static str = "ResponseError";
+        const FIELDS: &'static [&'static str] = &["error"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.error, by::Value),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ResponseError {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl ResponseError {
         pub fn builder() -> builder::ResponseError {
@@ -7732,18 +10825,39 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
         }
     }
     ///(The spec's example was dropped: `failed: [0]: 1234567890 is not of type string`.)
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ResponseListParticipants {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::texts")]
         pub failed: ::std::vec::Vec<crate::ids::ContactId>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::texts")]
         pub processed: ::std::vec::Vec<crate::ids::ContactId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub success: ::std::option::Option<bool>,
+    }
+    impl crate::record_decoding::Record for ResponseListParticipants {
+        const NAME: &'static str = "ResponseListParticipants";
+        const FIELDS: &'static [&'static str] = &["failed", "processed", "success"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.failed, by::Texts),
+                1 => read(map, &mut self.processed, by::Texts),
+                2 => read(map, &mut self.success, by::Bool),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ResponseListParticipants {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl ResponseListParticipants {
         pub fn builder() -> builder::ResponseListParticipants {
@@ -7751,12 +10865,33 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
         }
     }
     ///`ResponseSuccess`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ResponseSuccess {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub success: ::std::option::Option<bool>,
+    }
+    impl crate::record_decoding::Record for ResponseSuccess {
+        const NAME: &'static str = "ResponseSuccess";
+        const FIELDS: &'static [&'static str] = &["success"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.success, by::Bool),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ResponseSuccess {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl ResponseSuccess {
         pub fn builder() -> builder::ResponseSuccess {
@@ -7825,12 +10960,33 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
         }
     }
     ///`SectionListReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SectionListReceived {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub list: ::std::option::Option<SectionListReceivedList>,
+    }
+    impl crate::record_decoding::Record for SectionListReceived {
+        const NAME: &'static str = "SectionListReceived";
+        const FIELDS: &'static [&'static str] = &["list"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.list, by::Value),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SectionListReceived {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl SectionListReceived {
         pub fn builder() -> builder::SectionListReceived {
@@ -7838,17 +10994,38 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
         }
     }
     ///`SectionListReceivedList`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SectionListReceivedList {
         ///Text for list of message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub label: ::std::option::Option<::std::string::String>,
         ///Section of the message
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub sections: ::std::vec::Vec<SectionListReceivedListSectionsItem>,
+    }
+    impl crate::record_decoding::Record for SectionListReceivedList {
+        const NAME: &'static str = "SectionListReceivedList";
+        const FIELDS: &'static [&'static str] = &["label", "sections"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.label, by::Str),
+                1 => read(map, &mut self.sections, by::Values),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SectionListReceivedList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl SectionListReceivedList {
         pub fn builder() -> builder::SectionListReceivedList {
@@ -7856,17 +11033,38 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
         }
     }
     ///`SectionListReceivedListSectionsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SectionListReceivedListSectionsItem {
         ///Rows of the section
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub rows: ::std::vec::Vec<SectionListReceivedListSectionsItemRowsItem>,
         ///Title of the section
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for SectionListReceivedListSectionsItem {
+        const NAME: &'static str = "SectionListReceivedListSectionsItem";
+        const FIELDS: &'static [&'static str] = &["rows", "title"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.rows, by::Values),
+                1 => read(map, &mut self.title, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SectionListReceivedListSectionsItem {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl SectionListReceivedListSectionsItem {
         pub fn builder() -> builder::SectionListReceivedListSectionsItem {
@@ -7874,21 +11072,42 @@ Known values: `OK`, `TIMEOUT`, `WAITING`, `ERROR`.*/
         }
     }
     ///`SectionListReceivedListSectionsItemRowsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SectionListReceivedListSectionsItemRowsItem {
         ///Description of the row
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Row ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Title of the row
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub title: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for SectionListReceivedListSectionsItemRowsItem {
+        const NAME: &'static str = "SectionListReceivedListSectionsItemRowsItem";
+        const FIELDS: &'static [&'static str] = &["description", "id", "title"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.description, by::Str),
+                1 => read(map, &mut self.id, by::Str),
+                2 => read(map, &mut self.title, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SectionListReceivedListSectionsItemRowsItem {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl SectionListReceivedListSectionsItemRowsItem {
         pub fn builder() -> builder::SectionListReceivedListSectionsItemRowsItem {
@@ -9829,16 +13048,37 @@ Usually matches `^[\d-]{9,31}(@[\w\.]{1,})?$`; the client does not check it.*/
         }
     }
     ///`SentMessage`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SentMessage {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub message: ::std::option::Option<::std::boxed::Box<crate::types::Message>>,
         ///Message sent
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub sent: ::std::option::Option<bool>,
+    }
+    impl crate::record_decoding::Record for SentMessage {
+        const NAME: &'static str = "SentMessage";
+        const FIELDS: &'static [&'static str] = &["message", "sent"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.message, by::Value),
+                1 => read(map, &mut self.sent, by::Bool),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SentMessage {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl SentMessage {
         pub fn builder() -> builder::SentMessage {
@@ -9998,85 +13238,123 @@ Usually matches `^socks5h?:\/\/(\S+):(\S+)@(((?:[0-9]{1,3}\.){3}[0-9]{1,3})|[a-z
         }
     }
     ///`SettingsReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SettingsReceived {
         /**When enabled, all incoming messages are automatically marked as read as soon as they are received by the API channel. You do not need to mark each message as read manually through the API.
 
 Server default: `false`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub auto_read_messages: ::std::option::Option<bool>,
         ///Backoff delay for a failed callback in milliseconds This setting is used to configure the amount of time the backoff delays before retrying a failed callback. The backoff delay increases linearly by this value each time a callback fails to get a HTTPS 200 OK response. The backoff delay is capped by the max_callback_backoff_delay_ms setting.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub callback_backoff_delay_ms: ::std::option::Option<f64>,
         ///Stores callbacks on disk until they are successfully acknowledged by the Webhook or not. Restart required.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub callback_persist: ::std::option::Option<bool>,
         /**Data presentation mode
 
 Known values: `original`, `replace`, `extend`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub data_mode: ::std::option::Option<::std::string::String>,
         /**When true, all messages will be cached after the connection. If false, old messages will selectively not be cached, allowing large accounts to run faster. Working after reconnect.
 
 Server default: `false`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub full_history: ::std::option::Option<bool>,
         ///List of presences to ignore.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::strings")]
         pub ignored_presences: ::std::vec::Vec<::std::string::String>,
         /**Preferred language settings for the channel. Some endpoints may use this value. If left empty, the phone's primary language is used when WhatsApp settings are synced.
 
 Server default: `""`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub locale: ::std::option::Option<::std::string::String>,
         ///Maximum delay for a failed callback in milliseconds
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub max_callback_backoff_delay_ms: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub media: ::std::option::Option<MediaSettingsReceived>,
         ///Service proxy for mobile authorization. Beta-only parameter; ignored in the production version.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mobile_proxy: ::std::option::Option<::std::string::String>,
         ///Fixed 8-character pairing code for link-code authorization. When omitted or empty, a random code is generated for every request.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mock_pairing_code: ::std::option::Option<::std::string::String>,
         /**When true, API will not send online status to the server on connection. This will allow you to receive push notifications to devices connected to the number. Working after reconnect.
 
 Server default: `false`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub offline_mode: ::std::option::Option<bool>,
         ///Enables outgoing calls for the channel. The default is false. Changing this setting automatically restarts the channel.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub outgoing_calls_enabled: ::std::option::Option<bool>,
         /**It is recommended to disable it for iOS.
 
 Server default: `true`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub pdo_sync: ::std::option::Option<bool>,
         /**Use your Socks5 proxy if your account activity arouses suspicion from WhatsApp. This can help maintain anonymity and ensure smooth operation.
 
 Usually matches `^socks5h?:\/\/(\S+):(\S+)@(((?:[0-9]{1,3}\.){3}[0-9]{1,3})|[a-zA-Z0-9.-]+):([0-9]{1,5})$|^$`; the client does not check it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub proxy: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub webhooks: ::std::option::Option<WebhooksReceived>,
+    }
+    impl crate::record_decoding::Record for SettingsReceived {
+        const NAME: &'static str = "SettingsReceived";
+        const FIELDS: &'static [&'static str] = &[
+            "auto_read_messages",
+            "callback_backoff_delay_ms",
+            "callback_persist",
+            "data_mode",
+            "full_history",
+            "ignored_presences",
+            "locale",
+            "max_callback_backoff_delay_ms",
+            "media",
+            "mobile_proxy",
+            "mock_pairing_code",
+            "offline_mode",
+            "outgoing_calls_enabled",
+            "pdo_sync",
+            "proxy",
+            "webhooks",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.auto_read_messages, by::Bool),
+                1 => read(map, &mut self.callback_backoff_delay_ms, by::Float),
+                2 => read(map, &mut self.callback_persist, by::Bool),
+                3 => read(map, &mut self.data_mode, by::Str),
+                4 => read(map, &mut self.full_history, by::Bool),
+                5 => read(map, &mut self.ignored_presences, by::Strings),
+                6 => read(map, &mut self.locale, by::Str),
+                7 => read(map, &mut self.max_callback_backoff_delay_ms, by::Float),
+                8 => read(map, &mut self.media, by::Value),
+                9 => read(map, &mut self.mobile_proxy, by::Str),
+                10 => read(map, &mut self.mock_pairing_code, by::Str),
+                11 => read(map, &mut self.offline_mode, by::Bool),
+                12 => read(map, &mut self.outgoing_calls_enabled, by::Bool),
+                13 => read(map, &mut self.pdo_sync, by::Bool),
+                14 => read(map, &mut self.proxy, by::Str),
+                15 => read(map, &mut self.webhooks, by::List),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SettingsReceived {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl SettingsReceived {
         pub fn builder() -> builder::SettingsReceived {
@@ -10100,17 +13378,38 @@ Usually matches `^socks5h?:\/\/(\S+):(\S+)@(((?:[0-9]{1,3}\.){3}[0-9]{1,3})|[a-z
         }
     }
     ///`SizeReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SizeReceived {
         ///Height of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub height: ::std::option::Option<i32>,
         ///Width of the media in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::int")]
         pub width: ::std::option::Option<i32>,
+    }
+    impl crate::record_decoding::Record for SizeReceived {
+        const NAME: &'static str = "SizeReceived";
+        const FIELDS: &'static [&'static str] = &["height", "width"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.height, by::Int),
+                1 => read(map, &mut self.width, by::Int),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SizeReceived {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl SizeReceived {
         pub fn builder() -> builder::SizeReceived {
@@ -10187,33 +13486,62 @@ Usually matches `^socks5h?:\/\/(\S+):(\S+)@(((?:[0-9]{1,3}\.){3}[0-9]{1,3})|[a-z
         }
     }
     ///
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Status {
         ///Status code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub code: ::std::option::Option<f64>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub errors: ::std::vec::Vec<Error>,
         ///Message ID from event
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::MessageId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub recipient_id: ::std::option::Option<crate::ids::ChatId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub status: ::std::option::Option<StatusEnum>,
         ///Timestamp of the status message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub timestamp: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub viewer_id: ::std::option::Option<crate::ids::ContactId>,
+    }
+    impl crate::record_decoding::Record for Status {
+        const NAME: &'static str = "Status";
+        const FIELDS: &'static [&'static str] = &[
+            "code",
+            "errors",
+            "id",
+            "recipient_id",
+            "status",
+            "timestamp",
+            "viewer_id",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.code, by::Float),
+                1 => read(map, &mut self.errors, by::Values),
+                2 => read(map, &mut self.id, by::Text),
+                3 => read(map, &mut self.recipient_id, by::Text),
+                4 => read(map, &mut self.status, by::Text),
+                5 => read(map, &mut self.timestamp, by::Str),
+                6 => read(map, &mut self.viewer_id, by::Text),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Status {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl Status {
         pub fn builder() -> builder::Status {
@@ -10289,12 +13617,33 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
         }
     }
     ///`StatusesList`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct StatusesList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::list")]
         pub statuses: ::std::option::Option<Statuses>,
+    }
+    impl crate::record_decoding::Record for StatusesList {
+        const NAME: &'static str = "StatusesList";
+        const FIELDS: &'static [&'static str] = &["statuses"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.statuses, by::List),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for StatusesList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl StatusesList {
         pub fn builder() -> builder::StatusesList {
@@ -10414,18 +13763,43 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
         }
     }
     ///`UpdateSettings`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateSettings {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub after_update: ::std::option::Option<SettingsReceived>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub before_update: ::std::option::Option<SettingsReceived>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::strings")]
         pub changes: ::std::vec::Vec<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for UpdateSettings {
+        const NAME: &'static str = "UpdateSettings";
+        const FIELDS: &'static [&'static str] = &[
+            "after_update",
+            "before_update",
+            "changes",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.after_update, by::Value),
+                1 => read(map, &mut self.before_update, by::Value),
+                2 => read(map, &mut self.changes, by::Strings),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateSettings {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl UpdateSettings {
         pub fn builder() -> builder::UpdateSettings {
@@ -10452,12 +13826,33 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
         }
     }
     ///
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UploadMedia {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::text")]
         pub id: ::std::option::Option<crate::ids::MediaId>,
+    }
+    impl crate::record_decoding::Record for UploadMedia {
+        const NAME: &'static str = "UploadMedia";
+        const FIELDS: &'static [&'static str] = &["id"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.id, by::Text),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UploadMedia {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl UploadMedia {
         pub fn builder() -> builder::UploadMedia {
@@ -10485,12 +13880,33 @@ Known values: `failed`, `pending`, `sent`, `delivered`, `read`, `played`, `delet
         }
     }
     ///
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UploadMediaResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub media: ::std::vec::Vec<UploadMedia>,
+    }
+    impl crate::record_decoding::Record for UploadMediaResponse {
+        const NAME: &'static str = "UploadMediaResponse";
+        const FIELDS: &'static [&'static str] = &["media"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.media, by::Values),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UploadMediaResponse {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl UploadMediaResponse {
         pub fn builder() -> builder::UploadMediaResponse {
@@ -10542,25 +13958,46 @@ Usually matches `^(?:[a-zA-Z0-9]{28}|me)$`; the client does not check it.*/
         }
     }
     ///`UserProfile`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UserProfile {
         ///User info in About section.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub about: ::std::option::Option<::std::string::String>,
         ///Profile preview icon url.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub icon: ::std::option::Option<::std::string::String>,
         ///Profile avatar url.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub icon_full: ::std::option::Option<::std::string::String>,
         ///User name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for UserProfile {
+        const NAME: &'static str = "UserProfile";
+        const FIELDS: &'static [&'static str] = &["about", "icon", "icon_full", "name"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.about, by::Str),
+                1 => read(map, &mut self.icon, by::Str),
+                2 => read(map, &mut self.icon_full, by::Str),
+                3 => read(map, &mut self.name, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UserProfile {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl UserProfile {
         pub fn builder() -> builder::UserProfile {
@@ -10703,17 +14140,38 @@ Usually matches `^(?:[a-zA-Z0-9]{28}|me)$`; the client does not check it.*/
         }
     }
     ///`VCard`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VCard {
         ///Name of contact
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Vcard of contact
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub vcard: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for VCard {
+        const NAME: &'static str = "VCard";
+        const FIELDS: &'static [&'static str] = &["name", "vcard"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.name, by::Str),
+                1 => read(map, &mut self.vcard, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for VCard {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl VCard {
         pub fn builder() -> builder::VCard {
@@ -10721,13 +14179,34 @@ Usually matches `^(?:[a-zA-Z0-9]{28}|me)$`; the client does not check it.*/
         }
     }
     ///`ViewOnce`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ViewOnce {
         ///Is view once
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub view_once: ::std::option::Option<bool>,
+    }
+    impl crate::record_decoding::Record for ViewOnce {
+        const NAME: &'static str = "ViewOnce";
+        const FIELDS: &'static [&'static str] = &["view_once"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.view_once, by::Bool),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ViewOnce {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl ViewOnce {
         pub fn builder() -> builder::ViewOnce {
@@ -10783,13 +14262,34 @@ Server default: `false`.*/
         }
     }
     ///`WebhookEventTypeReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct WebhookEventTypeReceived {
         ///Known values: `messages`, `statuses`, `chats`, `contacts`, `groups`, `presences`, `calls`, `channel`, `users`, `labels`, `service`.
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub type_: ::std::option::Option<::std::string::String>,
+    }
+    impl crate::record_decoding::Record for WebhookEventTypeReceived {
+        const NAME: &'static str = "WebhookEventTypeReceived";
+        const FIELDS: &'static [&'static str] = &["type"];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.type_, by::Str),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhookEventTypeReceived {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl WebhookEventTypeReceived {
         pub fn builder() -> builder::WebhookEventTypeReceived {
@@ -10983,7 +14483,7 @@ Server default: `"body"`.*/
         }
     }
     ///`WebhookParametersReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct WebhookParametersReceived {
         ///Additional headers for webhook. Max 5 headers. <br/>Example: <br/>"Authorization - Bearer token" <br/>"Content-Type - application/json" <br/>"X-Header - value"
@@ -10991,7 +14491,6 @@ Server default: `"body"`.*/
             default,
             skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
         )]
-        #[serde(deserialize_with = "crate::lenient::map")]
         pub headers: ::std::collections::HashMap<
             ::std::string::String,
             ::std::string::String,
@@ -11002,22 +14501,50 @@ Server default: `"body"`.
 
 Known values: `body`, `path`, `method`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mode: ::std::option::Option<::std::string::String>,
         /**Send a webhook for an ad that could not be decrypted.
 
 Server default: `false`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub send_undecrypted_ad: ::std::option::Option<bool>,
         ///Inbound and outbound notifications are routed to this URL.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub url: ::std::option::Option<::std::string::String>,
         ///Time in seconds. If the message is delayed more than this time, the hook will not be sent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub webhook_max_age_seconds: ::std::option::Option<f64>,
+    }
+    impl crate::record_decoding::Record for WebhookParametersReceived {
+        const NAME: &'static str = "WebhookParametersReceived";
+        const FIELDS: &'static [&'static str] = &[
+            "headers",
+            "mode",
+            "send_undecrypted_ad",
+            "url",
+            "webhook_max_age_seconds",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.headers, by::Map),
+                1 => read(map, &mut self.mode, by::Str),
+                2 => read(map, &mut self.send_undecrypted_ad, by::Bool),
+                3 => read(map, &mut self.url, by::Str),
+                4 => read(map, &mut self.webhook_max_age_seconds, by::Float),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhookParametersReceived {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl WebhookParametersReceived {
         pub fn builder() -> builder::WebhookParametersReceived {
@@ -11025,96 +14552,141 @@ Server default: `false`.*/
         }
     }
     ///
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct WebhookPayload {
         ///The calls array contains all calls that were sent to the webhook URL. Sent on event "calls.post"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub calls: ::std::vec::Vec<CallEvent>,
         ///The channel ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub channel_id: ::std::option::Option<::std::string::String>,
         ///The chats array contains all chats that were sent to the webhook URL. Sent on event "chats.post" or "chats.put"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub chats: ::std::vec::Vec<Chat>,
         ///The chats removed array contains all chats removed that were sent to the webhook URL. Sent on event "chats.delete"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::texts")]
         pub chats_removed: ::std::vec::Vec<crate::ids::ChatId>,
         ///The chats updates array contains all chats updates that were sent to the webhook URL. Sent on event "chats.patch"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub chats_updates: ::std::vec::Vec<ChatUpdate>,
         ///The contacts array contains all contacts that were sent to the webhook URL. Sent on event "contacts.post"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub contacts: ::std::vec::Vec<Contact>,
         ///The contacts updates array contains all contacts updates that were sent to the webhook URL. Sent on event "contacts.patch"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub contacts_updates: ::std::vec::Vec<ContactUpdate>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub errors: ::std::vec::Vec<Error>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub event: ::std::option::Option<EventReceived>,
         ///The groups array contains all groups that were sent to the webhook URL. Sent on event "groups.post"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub groups: ::std::vec::Vec<Group>,
         ///The groups participants event array contains all groups participants event that were sent to the webhook URL. Sent on event "groups.put"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub groups_participants: ::std::vec::Vec<ParticipantEvent>,
         ///The groups updates array contains all groups updates that were sent to the webhook URL. Sent on event "groups.patch"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub groups_updates: ::std::vec::Vec<GroupUpdate>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub health: ::std::option::Option<Health>,
         ///The labels array contains all labels that were sent to the webhook URL. Sent on event "labels.post"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub labels: ::std::vec::Vec<Label>,
         ///The labels removed array contains all labels removed that were sent to the webhook URL. Sent on event "labels.delete"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::texts")]
         pub labels_removed: ::std::vec::Vec<crate::ids::LabelId>,
         ///The messages array contains all messages that were sent to the webhook URL. Sent on event "messages.post" or "messages.put"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub messages: ::std::vec::Vec<::std::boxed::Box<crate::types::Message>>,
         ///The messages removed array contains all messages removed that were sent to the webhook URL. Sent on event "messages.delete"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::texts")]
         pub messages_removed: ::std::vec::Vec<crate::ids::MessageId>,
         ///The messages removed all contains the chat ID of the chat that was cleared. Sent on event "messages.delete"
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub messages_removed_all: ::std::option::Option<::std::string::String>,
         ///The messages updates array contains all messages updates that were sent to the webhook URL. Sent on event "messages.patch"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub messages_updates: ::std::vec::Vec<MessageUpdate>,
         ///The presences array contains all presences that were sent to the webhook URL. Sent on event "presences.post"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub presences: ::std::vec::Vec<Presence>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub qr: ::std::option::Option<Qr>,
         ///The messages statuses array contains all statuses that were sent to the webhook URL. Sent on event "statuses.post" or "statuses.put"
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub statuses: ::std::vec::Vec<Status>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::value")]
         pub user: ::std::option::Option<Contact>,
+    }
+    impl crate::record_decoding::Record for WebhookPayload {
+        const NAME: &'static str = "WebhookPayload";
+        const FIELDS: &'static [&'static str] = &[
+            "calls",
+            "channel_id",
+            "chats",
+            "chats_removed",
+            "chats_updates",
+            "contacts",
+            "contacts_updates",
+            "errors",
+            "event",
+            "groups",
+            "groups_participants",
+            "groups_updates",
+            "health",
+            "labels",
+            "labels_removed",
+            "messages",
+            "messages_removed",
+            "messages_removed_all",
+            "messages_updates",
+            "presences",
+            "qr",
+            "statuses",
+            "user",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.calls, by::Values),
+                1 => read(map, &mut self.channel_id, by::Str),
+                2 => read(map, &mut self.chats, by::Values),
+                3 => read(map, &mut self.chats_removed, by::Texts),
+                4 => read(map, &mut self.chats_updates, by::Values),
+                5 => read(map, &mut self.contacts, by::Values),
+                6 => read(map, &mut self.contacts_updates, by::Values),
+                7 => read(map, &mut self.errors, by::Values),
+                8 => read(map, &mut self.event, by::Value),
+                9 => read(map, &mut self.groups, by::Values),
+                10 => read(map, &mut self.groups_participants, by::Values),
+                11 => read(map, &mut self.groups_updates, by::Values),
+                12 => read(map, &mut self.health, by::Value),
+                13 => read(map, &mut self.labels, by::Values),
+                14 => read(map, &mut self.labels_removed, by::Texts),
+                15 => read(map, &mut self.messages, by::Values),
+                16 => read(map, &mut self.messages_removed, by::Texts),
+                17 => read(map, &mut self.messages_removed_all, by::Str),
+                18 => read(map, &mut self.messages_updates, by::Values),
+                19 => read(map, &mut self.presences, by::Values),
+                20 => read(map, &mut self.qr, by::Value),
+                21 => read(map, &mut self.statuses, by::Values),
+                22 => read(map, &mut self.user, by::Value),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhookPayload {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl WebhookPayload {
         pub fn builder() -> builder::WebhookPayload {
@@ -11122,21 +14694,19 @@ Server default: `false`.*/
         }
     }
     ///`WebhookReceived`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct WebhookReceived {
         /**Tracked events. <br/>"messages" - got new message/got offline messages/edit message/delete message;<br/>"statuses" - got message status/got offline message status;<br/>"chats" - got chat/chat update/chat remove;<br/>"contacts" - contact update;<br/>"presences" - got presences<br/>"groups" - new group/participants update/group update;<br/>"calls" - got call events<br/>labels" - new label/remove label<br/>"users" - login user/logout user<br/>"channel" - instance status changed/QR-code update<br/>"service" - special notifications<br/><br/>"message", "ack", "chat", "status" - is deprecated, use "messages", "statuses", "chats", "channel" instead.
 
 Server default: `[{"type":"message","method":"put"}]`.*/
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::values")]
         pub events: ::std::vec::Vec<EventReceived>,
         ///Additional headers for webhook. Max 5 headers. <br/>Example: <br/>"Authorization - Bearer token" <br/>"Content-Type - application/json" <br/>"X-Header - value"
         #[serde(
             default,
             skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
         )]
-        #[serde(deserialize_with = "crate::lenient::map")]
         pub headers: ::std::collections::HashMap<
             ::std::string::String,
             ::std::string::String,
@@ -11147,22 +14717,52 @@ Server default: `"body"`.
 
 Known values: `body`, `path`, `method`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub mode: ::std::option::Option<::std::string::String>,
         /**Send a webhook for an ad that could not be decrypted.
 
 Server default: `false`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::bool")]
         pub send_undecrypted_ad: ::std::option::Option<bool>,
         ///Inbound and outbound notifications are routed to this URL.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::string")]
         pub url: ::std::option::Option<::std::string::String>,
         ///Time in seconds. If the message is delayed more than this time, the hook will not be sent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::float")]
         pub webhook_max_age_seconds: ::std::option::Option<f64>,
+    }
+    impl crate::record_decoding::Record for WebhookReceived {
+        const NAME: &'static str = "WebhookReceived";
+        const FIELDS: &'static [&'static str] = &[
+            "events",
+            "headers",
+            "mode",
+            "send_undecrypted_ad",
+            "url",
+            "webhook_max_age_seconds",
+        ];
+        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+            &mut self,
+            index: usize,
+            map: &mut A,
+        ) -> ::std::result::Result<(), A::Error> {
+            use crate::record_decoding::{by, read};
+            match index {
+                0 => read(map, &mut self.events, by::Values),
+                1 => read(map, &mut self.headers, by::Map),
+                2 => read(map, &mut self.mode, by::Str),
+                3 => read(map, &mut self.send_undecrypted_ad, by::Bool),
+                4 => read(map, &mut self.url, by::Str),
+                5 => read(map, &mut self.webhook_max_age_seconds, by::Float),
+                _ => Ok(()),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhookReceived {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::record_decoding::deserialize(d)
+        }
     }
     impl WebhookReceived {
         pub fn builder() -> builder::WebhookReceived {

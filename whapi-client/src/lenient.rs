@@ -6,7 +6,8 @@
 //! on its shape: a value of another type than expected is converted when
 //! that is unambiguous (`"42"` → 42, `1` → `true`, `42` → `"42"`) and
 //! otherwise read as absent. They are used with `#[serde(default,
-//! deserialize_with = "…")]` on `Option` and `Vec` fields.
+//! deserialize_with = "…")]` on `Option` and `Vec` fields (this crate's own
+//! records call them from the `Deserialize` whapi-gen writes for each).
 
 use std::fmt;
 use std::marker::PhantomData;

@@ -138,6 +138,7 @@ pub mod lenient;
 mod message_body;
 mod multipart;
 mod operations;
+mod record_decoding;
 mod values;
 
 pub use hooks::{BoxFuture, Hooks, Rebuild, Transport};

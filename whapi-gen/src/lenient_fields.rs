@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use syn::{parse_quote, Fields, GenericArgument, Item, PathArguments, Type};
 
+use crate::record_decoders;
 use crate::GenError;
 
 /// The decoder for a field of type `ty`, `Ok(None)` for one that is
@@ -99,9 +100,12 @@ fn shapes(items: &[Item]) -> BTreeMap<String, Shape> {
         .collect()
 }
 
-/// Adds a lenient decoder to every field of the `answer_types` structs of
+/// Gives a lenient decoder to every field of the `answer_types` structs of
 /// `types` and of every type an operation answers with, and to the fields
-/// of the types they lead to; answers how many fields got one. Fails on a
+/// of the types they lead to; answers how many fields got one. A record
+/// (named fields, `Default`) gets a `Deserialize` of its own that reads
+/// each field with its decoder (`record_decoders`); any other struct keeps
+/// serde's derive, with `deserialize_with` on each field. Fails on a
 /// field that already names a decoder of its own, which this pass would
 /// override, and on one no decoder fits.
 pub(crate) fn apply(
@@ -117,11 +121,14 @@ pub(crate) fn apply(
     roots.extend(file_types);
     let reached = reached(items, &roots);
     let mut count = 0;
-    for item in items.iter_mut() {
+    let mut records = Vec::new();
+    for (position, item) in items.iter_mut().enumerate() {
         let Item::Struct(item) = item else { continue };
         if !reached.contains(&item.ident.to_string()) {
             continue;
         }
+        let record = record_decoders::fits(item);
+        let mut record_fields = Vec::new();
         let fields = match &mut item.fields {
             Fields::Named(fields) => &mut fields.named,
             // A newtype around a list (`Messages`) reads its items leniently.
@@ -138,20 +145,20 @@ pub(crate) fn apply(
             {
                 continue;
             }
+            let name = || {
+                field
+                    .ident
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            };
             let decoder = decoder(&field.ty, &shapes).map_err(|ty| {
                 GenError::Progenitor(format!(
                     "lenient_fields has no decoder for `{}.{}` ({ty}): add one",
                     item.ident,
-                    field
-                        .ident
-                        .as_ref()
-                        .map(ToString::to_string)
-                        .unwrap_or_default()
+                    name()
                 ))
             })?;
-            let Some(decoder) = decoder else {
-                continue;
-            };
             let serde: Vec<String> = field
                 .attrs
                 .iter()
@@ -162,13 +169,24 @@ pub(crate) fn apply(
                 return Err(GenError::Progenitor(format!(
                     "`{}.{}` has a decoder of its own; lenient_fields would replace it",
                     item.ident,
-                    field
-                        .ident
-                        .as_ref()
-                        .map(ToString::to_string)
-                        .unwrap_or_default()
+                    name()
                 )));
             }
+            if record {
+                let marker = record_decoders::marker(decoder).ok_or_else(|| {
+                    GenError::Progenitor(format!("no record decoder for `{decoder:?}`"))
+                })?;
+                record_fields.push(record_decoders::RecordField {
+                    ident: field.ident.clone().expect("a record's fields are named"),
+                    json: record_decoders::json_name(field),
+                    marker,
+                });
+                count += usize::from(decoder.is_some());
+                continue;
+            }
+            let Some(decoder) = decoder else {
+                continue;
+            };
             let path = format!("crate::lenient::{decoder}");
             // A newtype's field needs no default: the newtype is read whole.
             field
@@ -180,6 +198,18 @@ pub(crate) fn apply(
                 });
             count += 1;
         }
+        if record {
+            record_decoders::drop_derived_deserialize(item);
+            let decode = record_decoders::impls(&item.ident, &record_fields);
+            let file = syn::parse2::<syn::File>(decode).map_err(|e| {
+                GenError::Syntax(format!("the record decoder of `{}`: {e}", item.ident))
+            })?;
+            records.push((position, file.items));
+        }
+    }
+    // Each impl after its record, from the last so positions hold.
+    for (position, decode) in records.into_iter().rev() {
+        items.splice(position + 1..position + 1, decode);
     }
     Ok(count)
 }

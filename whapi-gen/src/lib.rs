@@ -29,6 +29,7 @@ mod multipart_sends;
 pub mod normalize;
 pub mod overlay;
 mod raw_client;
+mod record_decoders;
 mod report;
 mod resend;
 mod sandbox_spec;
