@@ -131,8 +131,8 @@ impl ActionProduct {
     ///
     /// `None` when the service leaves it out.
     #[inline]
-    pub fn product_id(&self) -> ::std::option::Option<&str> {
-        self.product_id.as_deref()
+    pub fn product_id(&self) -> ::std::option::Option<&crate::ids::ProductId> {
+        self.product_id.as_ref()
     }
 }
 impl AuthCode {

@@ -215,7 +215,7 @@ pub mod types {
         pub catalog_id: ::std::option::Option<::std::string::String>,
         ///Product ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub product_id: ::std::option::Option<::std::string::String>,
+        pub product_id: ::std::option::Option<crate::ids::ProductId>,
     }
     impl crate::record_decoding::Record for ActionProduct {
         const NAME: &'static str = "ActionProduct";
@@ -228,7 +228,7 @@ pub mod types {
             use crate::record_decoding::{by, read};
             match index {
                 0 => read(map, &mut self.catalog_id, by::Str),
-                1 => read(map, &mut self.product_id, by::Str),
+                1 => read(map, &mut self.product_id, by::Text),
                 _ => Ok(()),
             }
         }
@@ -15200,7 +15200,7 @@ Server default: `false`.*/
                 ::std::string::String,
             >,
             product_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::ProductId>,
                 ::std::string::String,
             >,
         }
@@ -15227,7 +15227,7 @@ Server default: `false`.*/
             }
             pub fn product_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ProductId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.product_id = value

@@ -10,7 +10,8 @@ pub const RULE: Rule = Rule {
     phase: Phase::Codegen,
     why: "Several fields of answers and webhook events hold an id of a kind the spec names \
 (`Message.id`, `Message.chat_id`, `Message.from`, `Contact.id`, `Status.id`, a quoted message's \
-id and author, a call's id, chat and caller, a product's, an order's and a collection's id), but the spec \
+id and author, a call's id, chat and caller, a product's (also the one an interactive message shows), an \
+order's and a collection's id), but the spec \
 types them as plain strings, while the same ids elsewhere refer to `MessageID`, `ChatID`, \
 `ContactID`, `CallID`, `ProductID`, `OrderID` or `CollectionID`. Generated as `String`, an id \
 read from one answer cannot go into the next call as what it is. Each such field refers to its \
@@ -39,6 +40,7 @@ const FIELDS: &[(&str, &str, &str)] = &[
         "properties/product_id",
         "ProductID",
     ),
+    ("ActionProduct", "properties/product_id", "ProductID"),
     ("MessageContentOrder", "properties/order_id", "OrderID"),
     ("BusinessCollection", "properties/id", "CollectionID"),
     (
