@@ -446,7 +446,7 @@ fn write_crate(
     }
     let manifest = format!(
         "[package]\nname = \"whapi-client-{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[features]\n{features}\n\
-         [dependencies]\nbytes = \"1\"\nprogenitor-client = \"0.15.1\"\nreqwest = {{ version = \"0.13.4\", default-features = false, features = [\"json\", \"query\", \"stream\", \"rustls\"] }}\n\
+         [dependencies]\nbytes = \"1\"\nprogenitor-client = \"0.15.1\"\nreqwest = {{ version = \"0.13.4\", default-features = false, features = [\"json\", \"query\", \"stream\", \"rustls\", \"multipart\"] }}\n\
          serde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n{extra}",
         name = variant.name,
         extra = variant.extra_deps,
