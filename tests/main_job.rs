@@ -23,10 +23,9 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use tokio::sync::mpsc;
-use whapi_client::types;
 use whapi_ext::media::MediaSource;
 use whapi_ext::sandbox::Sandbox;
-use whapi_ext::webhooks::{Inbox, Method, Payload, WebhookEvent, WebhookVerifier};
+use whapi_ext::webhooks::{EventType, Inbox, Method, Payload, WebhookEvent, WebhookVerifier};
 use whapi_ext::Whapi;
 
 /// The secret header the sandbox sends with each webhook and the inbox
@@ -142,11 +141,7 @@ async fn webhooks_through_the_sandbox(
     let url = format!("http://{}/webhook", listener.local_addr()?);
     let router = inbox.router("/webhook");
     tokio::spawn(async move { axum::serve(listener, router).await });
-    let messages_post = types::Event {
-        type_: Some(types::WebhookEventTypeType::Messages),
-        method: Some(types::EventMethod::Post),
-    };
-    wa.ensure_webhook(&url, [messages_post])
+    wa.ensure_webhook(&url, [(EventType::Messages, Method::Post)])
         .header("x-webhook-secret", WEBHOOK_SECRET)
         .await?;
 

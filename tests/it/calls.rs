@@ -702,6 +702,44 @@ async fn product_order_collection_and_call_ids_read_from_answers_go_into_the_nex
 }
 
 #[tokio::test]
+async fn inline_answer_types_read_in_one_step_and_their_ids_go_on() {
+    let server = answering_server().await;
+    let community = "120363025343298765@g.us";
+    Mock::given(method("GET"))
+        .and(path(format!("/communities/{community}/subgroups")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "announceGroupInfo": {"id": "120363000000000001@g.us", "title": "News"},
+            "otherGroups": [{"id": "120363000000000002@g.us", "title": "Chat"}],
+        })))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/groups/{community}/participants")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "success": true, "processed": ["15550100001"], "failed": ["15550100002"],
+        })))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let wa = whapi(&server);
+
+    let groups = wa.get_community_sub_groups(community).await.unwrap();
+    assert_eq!(groups.announce_group_info().title(), Some("News"));
+    let other = &groups.other_groups()[0];
+    wa.get_group(other.id().unwrap()).await.unwrap();
+    let added = wa
+        .add_group_participant(community, ["15550100001", "15550100002"])
+        .await
+        .unwrap();
+    assert_eq!(added.processed(), ["15550100001"]);
+    assert_eq!(added.failed()[0], "15550100002");
+
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests[1].url.path(), "/groups/120363000000000002@g.us");
+}
+
+#[tokio::test]
 async fn ids_in_paths_are_checked_and_normalized() {
     let server = server().await;
 

@@ -119,6 +119,45 @@ impl ActionListSectionsItem {
         self.title.as_deref()
     }
 }
+impl ActionListSectionsItemProductItemsItem {
+    ///Catalog ID
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn catalog_id(&self) -> ::std::option::Option<&str> {
+        self.catalog_id.as_deref()
+    }
+    ///Product ID
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn product_id(&self) -> ::std::option::Option<&crate::ids::ProductId> {
+        self.product_id.as_ref()
+    }
+}
+impl ActionListSectionsItemRowsItem {
+    ///Description of the row
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn description(&self) -> ::std::option::Option<&str> {
+        self.description.as_deref()
+    }
+    ///Row ID
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn id(&self) -> ::std::option::Option<&str> {
+        self.id.as_deref()
+    }
+    ///Title of the row
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn title(&self) -> ::std::option::Option<&str> {
+        self.title.as_deref()
+    }
+}
 impl ActionProduct {
     ///Catalog ID
     ///
@@ -749,6 +788,84 @@ impl CommunitySubGroups {
     #[inline]
     pub fn other_groups(&self) -> &[CommunitySubGroupsOtherGroupsItem] {
         &self.other_groups
+    }
+}
+impl CommunitySubGroupsAnnounceGroupInfo {
+    /// `creationTime`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn creation_time(&self) -> ::std::option::Option<&str> {
+        self.creation_time.as_deref()
+    }
+    /// `id`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn id(&self) -> ::std::option::Option<&crate::ids::GroupId> {
+        self.id.as_ref()
+    }
+    /// `inviteCode`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn invite_code(&self) -> ::std::option::Option<&str> {
+        self.invite_code.as_deref()
+    }
+    /// `title`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn title(&self) -> ::std::option::Option<&str> {
+        self.title.as_deref()
+    }
+}
+impl CommunitySubGroupsOtherGroupsItem {
+    /// `creationTime`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn creation_time(&self) -> ::std::option::Option<&str> {
+        self.creation_time.as_deref()
+    }
+    /// `id`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn id(&self) -> ::std::option::Option<&crate::ids::GroupId> {
+        self.id.as_ref()
+    }
+    /// `inviteCode`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn invite_code(&self) -> ::std::option::Option<&str> {
+        self.invite_code.as_deref()
+    }
+    /// `properties`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn properties(
+        &self,
+    ) -> ::std::option::Option<&CommunitySubGroupsOtherGroupsItemProperties> {
+        self.properties.as_ref()
+    }
+    /// `title`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn title(&self) -> ::std::option::Option<&str> {
+        self.title.as_deref()
+    }
+}
+impl CommunitySubGroupsOtherGroupsItemProperties {
+    /// `general_chat`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn general_chat(&self) -> ::std::option::Option<bool> {
+        self.general_chat
     }
 }
 impl Contact {
@@ -2380,6 +2497,29 @@ impl MessageContentButtons {
         self.text.as_deref()
     }
 }
+impl MessageContentButtonsButtonsItem {
+    /// `id`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn id(&self) -> ::std::option::Option<&str> {
+        self.id.as_deref()
+    }
+    /// `text`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn text(&self) -> ::std::option::Option<&str> {
+        self.text.as_deref()
+    }
+    ///Known values: `UNKNOWN`, `RESPONSE`, `NATIVE_FLOW`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn kind(&self) -> ::std::option::Option<&str> {
+        self.type_.as_deref()
+    }
+}
 impl MessageContentContacts {
     /// `list`.
     ///
@@ -2554,6 +2694,54 @@ impl MessageContentHsm {
     #[inline]
     pub fn header(&self) -> ::std::option::Option<&MessageContentHsmHeader> {
         self.header.as_ref()
+    }
+}
+impl MessageContentHsmHeader {
+    /// `document`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn document(&self) -> ::std::option::Option<&MediaFile> {
+        self.document.as_ref()
+    }
+    /// `image`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn image(&self) -> ::std::option::Option<&MediaFile> {
+        self.image.as_ref()
+    }
+    /// `location`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn location(
+        &self,
+    ) -> ::std::option::Option<&crate::types::MessageContentLocationReceived> {
+        self.location.as_deref()
+    }
+    /// `text`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn text(&self) -> ::std::option::Option<&MessagePropsTextReceived> {
+        self.text.as_ref()
+    }
+    /**Header type
+
+Known values: `text`, `image`, `video`, `document`, `location`.*/
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn kind(&self) -> ::std::option::Option<&str> {
+        self.type_.as_deref()
+    }
+    /// `video`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn video(&self) -> ::std::option::Option<&MediaFile> {
+        self.video.as_ref()
     }
 }
 impl MessageContentImage {
@@ -2874,6 +3062,45 @@ impl MessageContentList {
     #[inline]
     pub fn sections(&self) -> &[MessageContentListSectionsItem] {
         &self.sections
+    }
+}
+impl MessageContentListSectionsItem {
+    /// `rows`.
+    ///
+    /// Empty when the service leaves it out.
+    #[inline]
+    pub fn rows(&self) -> &[MessageContentListSectionsItemRowsItem] {
+        &self.rows
+    }
+    /// `title`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn title(&self) -> ::std::option::Option<&str> {
+        self.title.as_deref()
+    }
+}
+impl MessageContentListSectionsItemRowsItem {
+    /// `description`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn description(&self) -> ::std::option::Option<&str> {
+        self.description.as_deref()
+    }
+    /// `id`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn id(&self) -> ::std::option::Option<&str> {
+        self.id.as_deref()
+    }
+    /// `title`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn title(&self) -> ::std::option::Option<&str> {
+        self.title.as_deref()
     }
 }
 impl MessageContentLiveLocation {
@@ -3629,6 +3856,29 @@ impl MessageContextAd {
     #[inline]
     pub fn title(&self) -> ::std::option::Option<&str> {
         self.title.as_deref()
+    }
+}
+impl MessageContextAdSource {
+    ///ID of the advertisement source
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn id(&self) -> ::std::option::Option<&str> {
+        self.id.as_deref()
+    }
+    ///Type of the advertisement source
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn kind(&self) -> ::std::option::Option<&str> {
+        self.type_.as_deref()
+    }
+    ///URL of the advertisement source
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn url(&self) -> ::std::option::Option<&str> {
+        self.url.as_deref()
     }
 }
 impl MessageContextConversion {
@@ -4683,6 +4933,29 @@ impl ResponseError {
         self.error.as_ref().unwrap_or_else(|| default_error())
     }
 }
+impl ResponseListParticipants {
+    /// `failed`.
+    ///
+    /// Empty when the service leaves it out.
+    #[inline]
+    pub fn failed(&self) -> &[crate::ids::ContactId] {
+        &self.failed
+    }
+    /// `processed`.
+    ///
+    /// Empty when the service leaves it out.
+    #[inline]
+    pub fn processed(&self) -> &[crate::ids::ContactId] {
+        &self.processed
+    }
+    /// `success`.
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn success(&self) -> ::std::option::Option<bool> {
+        self.success
+    }
+}
 impl ResponseSuccess {
     /// `success`.
     ///
@@ -4715,6 +4988,45 @@ impl SectionListReceivedList {
     #[inline]
     pub fn sections(&self) -> &[SectionListReceivedListSectionsItem] {
         &self.sections
+    }
+}
+impl SectionListReceivedListSectionsItem {
+    ///Rows of the section
+    ///
+    /// Empty when the service leaves it out.
+    #[inline]
+    pub fn rows(&self) -> &[SectionListReceivedListSectionsItemRowsItem] {
+        &self.rows
+    }
+    ///Title of the section
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn title(&self) -> ::std::option::Option<&str> {
+        self.title.as_deref()
+    }
+}
+impl SectionListReceivedListSectionsItemRowsItem {
+    ///Description of the row
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn description(&self) -> ::std::option::Option<&str> {
+        self.description.as_deref()
+    }
+    ///Row ID
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn id(&self) -> ::std::option::Option<&str> {
+        self.id.as_deref()
+    }
+    ///Title of the row
+    ///
+    /// `None` when the service leaves it out.
+    #[inline]
+    pub fn title(&self) -> ::std::option::Option<&str> {
+        self.title.as_deref()
     }
 }
 impl SentMessage {

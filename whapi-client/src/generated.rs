@@ -133,7 +133,7 @@ pub mod types {
         pub catalog_id: ::std::option::Option<::std::string::String>,
         ///Product ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub product_id: ::std::option::Option<::std::string::String>,
+        pub product_id: ::std::option::Option<crate::ids::ProductId>,
     }
     impl crate::record_decoding::Record for ActionListSectionsItemProductItemsItem {
         const NAME: &'static str = "ActionListSectionsItemProductItemsItem";
@@ -146,7 +146,7 @@ pub mod types {
             use crate::record_decoding::{by, read};
             match index {
                 0 => read(map, &mut self.catalog_id, by::Str),
-                1 => read(map, &mut self.product_id, by::Str),
+                1 => read(map, &mut self.product_id, by::Text),
                 _ => Ok(()),
             }
         }
@@ -1883,7 +1883,7 @@ Server default: `false`.*/
         )]
         pub creation_time: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<crate::ids::GroupId>,
         #[serde(
             rename = "inviteCode",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1908,7 +1908,7 @@ Server default: `false`.*/
             use crate::record_decoding::{by, read};
             match index {
                 0 => read(map, &mut self.creation_time, by::Str),
-                1 => read(map, &mut self.id, by::Str),
+                1 => read(map, &mut self.id, by::Text),
                 2 => read(map, &mut self.invite_code, by::Str),
                 3 => read(map, &mut self.title, by::Str),
                 _ => Ok(()),
@@ -1937,7 +1937,7 @@ Server default: `false`.*/
         )]
         pub creation_time: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<crate::ids::GroupId>,
         #[serde(
             rename = "inviteCode",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1967,7 +1967,7 @@ Server default: `false`.*/
             use crate::record_decoding::{by, read};
             match index {
                 0 => read(map, &mut self.creation_time, by::Str),
-                1 => read(map, &mut self.id, by::Str),
+                1 => read(map, &mut self.id, by::Text),
                 2 => read(map, &mut self.invite_code, by::Str),
                 3 => read(map, &mut self.properties, by::Value),
                 4 => read(map, &mut self.title, by::Str),
@@ -15051,7 +15051,7 @@ Server default: `false`.*/
                 ::std::string::String,
             >,
             product_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::ProductId>,
                 ::std::string::String,
             >,
         }
@@ -15078,7 +15078,7 @@ Server default: `false`.*/
             }
             pub fn product_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ProductId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.product_id = value
@@ -18368,7 +18368,7 @@ Server default: `false`.*/
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::GroupId>,
                 ::std::string::String,
             >,
             invite_code: ::std::result::Result<
@@ -18405,7 +18405,7 @@ Server default: `false`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::GroupId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -18470,7 +18470,7 @@ Server default: `false`.*/
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::GroupId>,
                 ::std::string::String,
             >,
             invite_code: ::std::result::Result<
@@ -18514,7 +18514,7 @@ Server default: `false`.*/
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::GroupId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value

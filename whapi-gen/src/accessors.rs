@@ -32,12 +32,22 @@ use crate::GenError;
 
 /// The accessors file for the generated `file`, whose types came from the
 /// codegen spec `codegen`; `spec` is the spec before the codegen rules
-/// (with its `required`).
-pub fn generate(file: &syn::File, codegen: &Value, spec: &Value) -> Result<String, GenError> {
+/// (with its `required`). `answered` names the types the operations
+/// answer with, inline ones (`ResponseListParticipants`) included: with the
+/// component schemas answers and webhooks reach, they and every type their
+/// fields lead to (`CommunitySubGroupsAnnounceGroupInfo`) get accessors.
+pub fn generate(
+    file: &syn::File,
+    codegen: &Value,
+    spec: &Value,
+    answered: &[&str],
+) -> Result<String, GenError> {
     let types = Types::of(file);
     let mut impls = Vec::new();
     let mut defaults = Defaults::default();
-    for name in answer_types(codegen) {
+    let mut roots = answer_types(codegen);
+    roots.extend(answered.iter().map(|name| name.to_string()));
+    for name in crate::lenient_fields::reached(types.module, &roots) {
         let Some(Item::Struct(item)) = types.items.get(&name) else {
             continue;
         };
@@ -121,6 +131,8 @@ struct Accessor {
 
 /// The types module's items by name, and the names of each type's methods.
 struct Types<'f> {
+    /// The module's items, in order.
+    module: &'f [Item],
     items: BTreeMap<String, &'f Item>,
     methods: BTreeMap<String, BTreeSet<String>>,
     with_default: BTreeSet<String>,
@@ -131,11 +143,17 @@ impl<'f> Types<'f> {
         let mut items = BTreeMap::new();
         let mut methods: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let mut with_default = BTreeSet::new();
-        let module = file.items.iter().find_map(|item| match item {
-            Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|(_, items)| items),
-            _ => None,
-        });
-        for item in module.into_iter().flatten() {
+        let module: &[Item] = file
+            .items
+            .iter()
+            .find_map(|item| match item {
+                Item::Mod(m) if m.ident == "types" => {
+                    m.content.as_ref().map(|(_, items)| items.as_slice())
+                }
+                _ => None,
+            })
+            .unwrap_or_default();
+        for item in module {
             match item {
                 Item::Struct(s) => {
                     if derives(&s.attrs, "Default") {
@@ -173,6 +191,7 @@ impl<'f> Types<'f> {
             }
         }
         Types {
+            module,
             items,
             methods,
             with_default,
@@ -583,7 +602,7 @@ mod tests {
 
     fn generated(types: &str, codegen: Value, spec: Value) -> String {
         let file: syn::File = syn::parse_str(&format!("pub mod types {{ {types} }}")).unwrap();
-        generate(&file, &codegen, &spec).unwrap()
+        generate(&file, &codegen, &spec, &[]).unwrap()
     }
 
     fn spec_of(required: &[&str]) -> Value {

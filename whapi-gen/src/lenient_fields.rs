@@ -240,7 +240,7 @@ fn answered_types(file: &mut syn::File) -> Vec<String> {
 /// The answer types and every type of `items` their fields lead to: the
 /// types typify names for inline schemas (`MessageContentHsmHeader`) are
 /// no component, but an answer holds them all the same.
-fn reached(items: &[Item], answer_types: &BTreeSet<String>) -> BTreeSet<String> {
+pub(crate) fn reached(items: &[Item], answer_types: &BTreeSet<String>) -> BTreeSet<String> {
     let fields: BTreeMap<String, Vec<&Type>> = items
         .iter()
         .filter_map(|item| match item {

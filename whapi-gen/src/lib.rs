@@ -129,7 +129,8 @@ pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<Outpu
     let mut table_rows = rows.clone();
     table_rows.extend(twins);
     let table = generate::operation_table(&table_rows, &normalized.spec)?;
-    let accessors = accessors::generate(&file, &normalized.codegen, &normalized.spec)?;
+    let answered: Vec<&str> = rows.iter().map(|row| row.success.as_str()).collect();
+    let accessors = accessors::generate(&file, &normalized.codegen, &normalized.spec, &answered)?;
     let plans = calls::plans(&normalized.spec, &file, &rows)?;
     let calls = calls::generate_calls(&normalized.spec, &plans)?;
     let call_cases = contract::generate_call_cases(&normalized.spec, &plans)?;

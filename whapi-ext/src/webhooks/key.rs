@@ -186,11 +186,14 @@ impl WebhookEvent {
                     .or_else(|| id(&u.after_update))
                     .or_else(|| id(&u.before_update))
             }),
-            Payload::MessagesRemoved { ids, chat_cleared } => {
-                ids.iter().cloned().chain(chat_cleared.clone()).collect()
-            }
+            Payload::MessagesRemoved { ids, chat_cleared } => ids
+                .iter()
+                .map(ToString::to_string)
+                .chain(chat_cleared.as_ref().map(ToString::to_string))
+                .collect(),
             Payload::Chats(chats) => ids(chats, |c| text(&c.id).map(str::to_string)),
-            Payload::ChatsRemoved(ids) | Payload::LabelsRemoved(ids) => ids.clone(),
+            Payload::ChatsRemoved(ids) => ids.iter().map(ToString::to_string).collect(),
+            Payload::LabelsRemoved(ids) => ids.iter().map(ToString::to_string).collect(),
             Payload::Contacts(contacts) => ids(contacts, |c| text(&c.id).map(str::to_string)),
             Payload::Groups(groups) => ids(groups, |g| text(&g.id).map(str::to_string)),
             Payload::GroupParticipants(events) => ids(events, |e| {

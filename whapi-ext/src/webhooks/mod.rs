@@ -68,6 +68,7 @@ use std::ops::Deref;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
+use whapi_client::ids::{ChatId, LabelId, MessageId};
 use whapi_client::lenient;
 
 use crate::types::{
@@ -352,9 +353,9 @@ pub enum Payload {
     /// Deleted messages (`messages.delete`).
     MessagesRemoved {
         /// The deleted messages.
-        ids: Vec<String>,
+        ids: Vec<MessageId>,
         /// A chat whose messages were all deleted.
-        chat_cleared: Option<String>,
+        chat_cleared: Option<ChatId>,
     },
     /// Message statuses (`statuses.post`, `statuses.put`).
     Statuses(Vec<Typed<Status>>),
@@ -363,7 +364,7 @@ pub enum Payload {
     /// Changed chats (`chats.patch`).
     ChatUpdates(Vec<Typed<ChatUpdate>>),
     /// Deleted chats (`chats.delete`).
-    ChatsRemoved(Vec<String>),
+    ChatsRemoved(Vec<ChatId>),
     /// New contacts (`contacts.post`).
     Contacts(Vec<Typed<Contact>>),
     /// Changed contacts (`contacts.patch`).
@@ -379,7 +380,7 @@ pub enum Payload {
     /// New labels (`labels.post`).
     Labels(Vec<Typed<Label>>),
     /// Deleted labels (`labels.delete`).
-    LabelsRemoved(Vec<String>),
+    LabelsRemoved(Vec<LabelId>),
     /// Calls (`calls.post`).
     Calls(Vec<Typed<CallEvent>>),
     /// The channel's health (`channel.post`).
@@ -522,18 +523,18 @@ struct Envelope {
     messages: Option<Vec<Typed<Message>>>,
     #[serde(deserialize_with = "typed_items")]
     messages_updates: Option<Vec<Typed<MessageUpdate>>>,
-    #[serde(deserialize_with = "lenient::strings")]
-    messages_removed: Vec<String>,
-    #[serde(deserialize_with = "lenient::string")]
-    messages_removed_all: Option<String>,
+    #[serde(deserialize_with = "lenient::texts")]
+    messages_removed: Vec<MessageId>,
+    #[serde(deserialize_with = "lenient::text")]
+    messages_removed_all: Option<ChatId>,
     #[serde(deserialize_with = "typed_items")]
     statuses: Option<Vec<Typed<Status>>>,
     #[serde(deserialize_with = "typed_items")]
     chats: Option<Vec<Typed<Chat>>>,
     #[serde(deserialize_with = "typed_items")]
     chats_updates: Option<Vec<Typed<ChatUpdate>>>,
-    #[serde(deserialize_with = "lenient::strings")]
-    chats_removed: Vec<String>,
+    #[serde(deserialize_with = "lenient::texts")]
+    chats_removed: Vec<ChatId>,
     #[serde(deserialize_with = "typed_items")]
     contacts: Option<Vec<Typed<Contact>>>,
     #[serde(deserialize_with = "typed_items")]
@@ -548,8 +549,8 @@ struct Envelope {
     presences: Option<Vec<Typed<Presence>>>,
     #[serde(deserialize_with = "typed_items")]
     labels: Option<Vec<Typed<Label>>>,
-    #[serde(deserialize_with = "lenient::strings")]
-    labels_removed: Vec<String>,
+    #[serde(deserialize_with = "lenient::texts")]
+    labels_removed: Vec<LabelId>,
     #[serde(deserialize_with = "typed_items")]
     calls: Option<Vec<Typed<CallEvent>>>,
     #[serde(deserialize_with = "typed_object")]

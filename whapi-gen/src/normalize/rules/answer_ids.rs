@@ -10,10 +10,10 @@ pub const RULE: Rule = Rule {
     phase: Phase::Codegen,
     why: "Several fields of answers and webhook events hold an id of a kind the spec names \
 (`Message.id`, `Message.chat_id`, `Message.from`, `Contact.id`, `Status.id`, a quoted message's \
-id and author, a call's id, chat and caller, a product's (also the one an interactive message shows), an \
-order's and a collection's id), but the spec \
+id and author, a call's id, chat and caller, a product's (also the ones an interactive message shows), an \
+order's and a collection's id, a community's groups), but the spec \
 types them as plain strings, while the same ids elsewhere refer to `MessageID`, `ChatID`, \
-`ContactID`, `CallID`, `ProductID`, `OrderID` or `CollectionID`. Generated as `String`, an id \
+`ContactID`, `GroupID`, `CallID`, `ProductID`, `OrderID` or `CollectionID`. Generated as `String`, an id \
 read from one answer cannot go into the next call as what it is. Each such field refers to its \
 id schema in the generated client, whose id types read any text as sent (decoding checks \
 nothing); the served spec keeps the strings, which is what the service promises.",
@@ -41,6 +41,21 @@ const FIELDS: &[(&str, &str, &str)] = &[
         "ProductID",
     ),
     ("ActionProduct", "properties/product_id", "ProductID"),
+    (
+        "ActionList",
+        "properties/sections/items/properties/product_items/items/properties/product_id",
+        "ProductID",
+    ),
+    (
+        "CommunitySubGroups",
+        "properties/announceGroupInfo/properties/id",
+        "GroupID",
+    ),
+    (
+        "CommunitySubGroups",
+        "properties/otherGroups/items/properties/id",
+        "GroupID",
+    ),
     ("MessageContentOrder", "properties/order_id", "OrderID"),
     ("BusinessCollection", "properties/id", "CollectionID"),
     (
@@ -98,9 +113,15 @@ mod tests {
             let owner = schemas.entry(schema).or_insert(
                 json!({"type": "object", "properties": {}, "allOf": [{"properties": {}}]}),
             );
-            let (object, property) = place.rsplit_once('/').unwrap();
-            let object = owner.pointer_mut(&format!("/{object}")).unwrap();
-            object[property] = json!({"type": "string", "description": "An id"});
+            // Down the place, making the objects on the way.
+            let mut at = owner;
+            for step in place.split('/') {
+                at = match step.parse::<usize>() {
+                    Ok(index) => &mut at[index],
+                    Err(_) => at.as_object_mut().unwrap().entry(step).or_insert(json!({})),
+                };
+            }
+            *at = json!({"type": "string", "description": "An id"});
         }
         schemas["Message"]["properties"]["id"] = message_id;
         json!({"components": {"schemas": schemas}})
