@@ -40,6 +40,12 @@ async fn only_request(server: &MockServer) -> Request {
     requests.remove(0)
 }
 
+/// The path of each request the server received, in order.
+async fn received_paths(server: &MockServer) -> Vec<String> {
+    let requests = server.received_requests().await.unwrap();
+    requests.iter().map(|r| r.url.path().to_string()).collect()
+}
+
 fn json_body(request: &Request) -> Value {
     serde_json::from_slice(&request.body).unwrap()
 }
@@ -681,13 +687,7 @@ async fn product_order_collection_and_call_ids_read_from_answers_go_into_the_nex
         .unwrap();
     wa.get_order_items(&order).await.unwrap();
 
-    let paths: Vec<String> = server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.url.path().to_string())
-        .collect();
+    let paths = received_paths(&server).await;
     assert_eq!(
         paths,
         [
@@ -993,13 +993,7 @@ async fn a_presence_names_a_person_by_bare_digits_and_a_group_by_its_id() {
         .await
         .unwrap();
 
-    let paths: Vec<String> = server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.url.path().to_string())
-        .collect();
+    let paths = received_paths(&server).await;
     assert_eq!(
         paths,
         [
