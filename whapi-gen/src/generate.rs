@@ -101,7 +101,11 @@ pub(crate) fn generate_file(spec: &Value, options: &crate::Options) -> Result<sy
         crate::json_forms::merge(&mut file, run_progenitor(&twin_spec, options)?, &twins)?;
         check_unique_type_names(&file)?;
     }
-    crate::lean_requests::apply(&mut file);
+    if let Some(rewrite) = crate::lean_requests::apply(&mut file).none_made() {
+        return Err(GenError::Progenitor(format!(
+            "lean_requests made no {rewrite} rewrite: has progenitor's send() changed?"
+        )));
+    }
     crate::call_hooks::apply(&mut file)?;
     crate::multipart_sends::apply(&mut file, spec)?;
     if crate::id_errors::apply(&mut file) == 0 {
