@@ -30,32 +30,28 @@ use syn::{Fields, Item, Type};
 use crate::walk::{deref, reachable_refs};
 use crate::GenError;
 
-/// The accessors file for the generated `file`, whose types came from the
-/// codegen spec `codegen`; `spec` is the spec before the codegen rules
-/// (with its `required`). `answered` names the types the operations
-/// answer with, inline ones (`ResponseListParticipants`) included: with the
-/// component schemas answers and webhooks reach, they and every type their
-/// fields lead to (`CommunitySubGroupsAnnounceGroupInfo`) get accessors.
+/// The accessors file for the generated `file`: methods for each of the
+/// `reached` types, those answers and webhooks reach, inline ones
+/// (`CommunitySubGroupsAnnounceGroupInfo`) included, as `lenient_fields`
+/// found them. `spec` is the spec before the codegen rules (with its
+/// `required`).
 pub fn generate(
     file: &syn::File,
-    codegen: &Value,
+    reached: &BTreeSet<String>,
     spec: &Value,
-    answered: &[&str],
 ) -> Result<String, GenError> {
     let types = Types::of(file);
     let mut impls = Vec::new();
     let mut defaults = Defaults::default();
-    let mut roots = answer_types(codegen);
-    roots.extend(answered.iter().map(|name| name.to_string()));
-    for name in crate::lenient_fields::reached(types.module, &roots) {
-        let Some(Item::Struct(item)) = types.items.get(&name) else {
+    for name in reached {
+        let Some(Item::Struct(item)) = types.items.get(name) else {
             continue;
         };
         let Fields::Named(fields) = &item.fields else {
             continue;
         };
-        let required = required_fields(spec, &name);
-        let taken = types.methods.get(&name).cloned().unwrap_or_default();
+        let required = required_fields(spec, name);
+        let taken = types.methods.get(name).cloned().unwrap_or_default();
         let mut methods = Vec::new();
         for field in &fields.named {
             let Some(ident) = &field.ident else { continue };
@@ -96,7 +92,7 @@ pub fn generate(
             }
         }
         if !methods.is_empty() {
-            let ty = Ident::new(&name, Span::call_site());
+            let ty = Ident::new(name, Span::call_site());
             impls.push(quote! {
                 impl #ty {
                     #(#methods)*
@@ -131,8 +127,6 @@ struct Accessor {
 
 /// The types module's items by name, and the names of each type's methods.
 struct Types<'f> {
-    /// The module's items, in order.
-    module: &'f [Item],
     items: BTreeMap<String, &'f Item>,
     methods: BTreeMap<String, BTreeSet<String>>,
     with_default: BTreeSet<String>,
@@ -143,17 +137,11 @@ impl<'f> Types<'f> {
         let mut items = BTreeMap::new();
         let mut methods: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let mut with_default = BTreeSet::new();
-        let module: &[Item] = file
-            .items
-            .iter()
-            .find_map(|item| match item {
-                Item::Mod(m) if m.ident == "types" => {
-                    m.content.as_ref().map(|(_, items)| items.as_slice())
-                }
-                _ => None,
-            })
-            .unwrap_or_default();
-        for item in module {
+        let module = file.items.iter().find_map(|item| match item {
+            Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|(_, items)| items),
+            _ => None,
+        });
+        for item in module.into_iter().flatten() {
             match item {
                 Item::Struct(s) => {
                     if derives(&s.attrs, "Default") {
@@ -191,7 +179,6 @@ impl<'f> Types<'f> {
             }
         }
         Types {
-            module,
             items,
             methods,
             with_default,
@@ -215,7 +202,7 @@ impl<'f> Types<'f> {
             },
             Some(Item::Enum(e)) if derives(&e.attrs, "Copy") => Shape::Copy,
             // The client's own ids (`crate::ids::ChatId`), newtypes over text.
-            None if crate::generate::ID_TYPES.contains(&name) => Shape::Text,
+            None if crate::calls::IdKind::is_type_name(name) => Shape::Text,
             _ => Shape::Other,
         }
     }
@@ -602,7 +589,7 @@ mod tests {
 
     fn generated(types: &str, codegen: Value, spec: Value) -> String {
         let file: syn::File = syn::parse_str(&format!("pub mod types {{ {types} }}")).unwrap();
-        generate(&file, &codegen, &spec, &[]).unwrap()
+        generate(&file, &answer_types(&codegen), &spec).unwrap()
     }
 
     fn spec_of(required: &[&str]) -> Value {

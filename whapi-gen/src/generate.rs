@@ -1,5 +1,7 @@
 //! progenitor → syn → prettyplease, deterministically.
 
+use std::collections::BTreeSet;
+
 use progenitor_impl::{
     GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl,
 };
@@ -18,6 +20,7 @@ pub const HEADER: &str = "\
 /// `ClientHooks<Hooks>` by hand, so retries and tracing plug in without
 /// touching generated code.
 pub fn settings() -> GenerationSettings {
+    use heck::ToUpperCamelCase;
     let mut settings = GenerationSettings::default();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -30,7 +33,6 @@ pub fn settings() -> GenerationSettings {
     // whapi-client does.
     // Both by their Rust names (`MessageContentHSM` is `MessageContentHsm`).
     for (name, alias) in crate::normalize::BOXED {
-        use heck::ToUpperCamelCase;
         settings.with_replacement(
             alias.to_upper_camel_case(),
             format!(
@@ -42,38 +44,16 @@ pub fn settings() -> GenerationSettings {
     }
     // The spec's id schemas are the client's own checked id types
     // (`whapi_client::ids`), in requests and answers alike.
-    let aliases = ID_ALIASES.iter().map(|&(alias, name)| (alias, name));
-    for (schema, name) in ID_TYPES.iter().map(|&name| (name, name)).chain(aliases) {
+    use crate::calls::{ID_ALIASES, ID_SCHEMAS};
+    for (schema, kind) in ID_SCHEMAS.into_iter().chain(ID_ALIASES) {
         settings.with_replacement(
-            schema,
-            format!("crate::ids::{name}"),
+            schema.to_upper_camel_case(),
+            format!("crate::ids::{}", kind.type_name()),
             [TypeImpl::Display, TypeImpl::FromStr, TypeImpl::Default].into_iter(),
         );
     }
     settings
 }
-
-/// Id schemas of the overlay that narrow or widen one field's pattern, by
-/// their Rust names, and the `whapi_client::ids` type they are: the served
-/// spec checks the field's own pattern, the client keeps one id type.
-pub(crate) const ID_ALIASES: [(&str, &str); 2] =
-    [("CallerId", "ContactId"), ("ApplicantId", "ChatId")];
-
-/// The id schemas (by their Rust names) that become `whapi_client::ids`
-/// types.
-pub(crate) const ID_TYPES: [&str; 11] = [
-    "ChatId",
-    "ContactId",
-    "GroupId",
-    "MessageId",
-    "MediaId",
-    "NewsletterId",
-    "LabelId",
-    "ProductId",
-    "OrderId",
-    "CollectionId",
-    "CallId",
-];
 
 /// Generates the client module from the (normalized) spec and formats it.
 pub fn generate_client(spec: &Value) -> Result<String, GenError> {
@@ -82,7 +62,7 @@ pub fn generate_client(spec: &Value) -> Result<String, GenError> {
 
 /// [`generate_client`] with extra derives from `options`.
 pub fn generate_client_with(spec: &Value, options: &crate::Options) -> Result<String, GenError> {
-    let file = generate_file(spec, options)?;
+    let (file, _) = generate_file(spec, options)?;
     Ok(render(&file))
 }
 
@@ -92,8 +72,12 @@ pub(crate) fn render(file: &syn::File) -> String {
 }
 
 /// Runs progenitor and parses its output (checked for duplicate names), with
-/// the JSON-form twins of the raw uploads merged in.
-pub(crate) fn generate_file(spec: &Value, options: &crate::Options) -> Result<syn::File, GenError> {
+/// the JSON-form twins of the raw uploads merged in; with it, the types
+/// answers and webhooks reach (`lenient_fields::Lenient::reached`).
+pub(crate) fn generate_file(
+    spec: &Value,
+    options: &crate::Options,
+) -> Result<(syn::File, BTreeSet<String>), GenError> {
     let mut file = run_progenitor(spec, options)?;
     check_unique_type_names(&file)?;
     let twins = crate::json_forms::twins(spec);
@@ -115,13 +99,14 @@ pub(crate) fn generate_file(spec: &Value, options: &crate::Options) -> Result<sy
         ));
     }
     let answers = crate::accessors::answer_types(spec);
-    if crate::lenient_fields::apply(&mut file, &answers)? == 0 && !answers.is_empty() {
+    let lenient = crate::lenient_fields::apply(&mut file, &answers)?;
+    if lenient.fields == 0 && !answers.is_empty() {
         return Err(GenError::Progenitor(
             "lenient_fields found no field of an answer type to make lenient".into(),
         ));
     }
     crate::schemars_feature::add(&mut file);
-    Ok(file)
+    Ok((file, lenient.reached))
 }
 
 /// progenitor's output for `spec`, parsed.

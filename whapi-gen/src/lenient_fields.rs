@@ -17,7 +17,7 @@ use crate::GenError;
 /// lenient already (`serde_json::Value`), or the type when no decoder fits.
 fn decoder(ty: &Type, shapes: &BTreeMap<String, Shape>) -> Result<Option<&'static str>, String> {
     let textual = |name: &str| {
-        crate::generate::ID_TYPES.contains(&name)
+        crate::calls::IdKind::is_type_name(name)
             || matches!(shapes.get(name), Some(Shape::Text | Shape::Words))
     };
     if let Some(inner) = generic_of(ty, "Option") {
@@ -111,10 +111,10 @@ fn shapes(items: &[Item]) -> BTreeMap<String, Shape> {
 pub(crate) fn apply(
     file: &mut syn::File,
     answer_types: &BTreeSet<String>,
-) -> Result<usize, GenError> {
+) -> Result<Lenient, GenError> {
     let file_types = answered_types(file);
     let Some(items) = crate::generate::module_items_mut(file, "types") else {
-        return Ok(0);
+        return Ok(Lenient::default());
     };
     let shapes = shapes(items);
     let mut roots = answer_types.clone();
@@ -211,7 +211,20 @@ pub(crate) fn apply(
     for (position, decode) in records.into_iter().rev() {
         items.splice(position + 1..position + 1, decode);
     }
-    Ok(count)
+    Ok(Lenient {
+        fields: count,
+        reached,
+    })
+}
+
+/// What [`apply`] did.
+#[derive(Debug, Default)]
+pub(crate) struct Lenient {
+    /// How many fields got a decoder.
+    pub(crate) fields: usize,
+    /// The types answers and webhooks reach, inline ones included: the
+    /// ones that get accessors.
+    pub(crate) reached: BTreeSet<String>,
 }
 
 /// The type names inside every `ResponseValue<…>` of the file: what the
@@ -240,7 +253,7 @@ fn answered_types(file: &mut syn::File) -> Vec<String> {
 /// The answer types and every type of `items` their fields lead to: the
 /// types typify names for inline schemas (`MessageContentHsmHeader`) are
 /// no component, but an answer holds them all the same.
-pub(crate) fn reached(items: &[Item], answer_types: &BTreeSet<String>) -> BTreeSet<String> {
+fn reached(items: &[Item], answer_types: &BTreeSet<String>) -> BTreeSet<String> {
     let fields: BTreeMap<String, Vec<&Type>> = items
         .iter()
         .filter_map(|item| match item {
@@ -312,7 +325,7 @@ mod tests {
         let mut file: syn::File = syn::parse_str(source).unwrap();
         let names = answers.iter().map(|s| s.to_string()).collect();
         let count = apply(&mut file, &names).unwrap();
-        (prettyplease::unparse(&file), count)
+        (prettyplease::unparse(&file), count.fields)
     }
 
     #[test]

@@ -116,7 +116,7 @@ pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<Outpu
         None => Vec::new(),
     };
     let normalized = normalize::normalize_with(spec, options)?;
-    let file = generate::generate_file(&normalized.codegen, options)?;
+    let (file, reached) = generate::generate_file(&normalized.codegen, options)?;
     let (rows, twins) = inventory::inventory_of_file(&file, &normalized.spec);
     let client = generate::render(&file);
     let expected = json_forms::twins(&normalized.codegen).len();
@@ -129,8 +129,7 @@ pub fn generate_all_with(spec_yaml: &str, options: &Options) -> Result<Vec<Outpu
     let mut table_rows = rows.clone();
     table_rows.extend(twins);
     let table = generate::operation_table(&table_rows, &normalized.spec)?;
-    let answered: Vec<&str> = rows.iter().map(|row| row.success.as_str()).collect();
-    let accessors = accessors::generate(&file, &normalized.codegen, &normalized.spec, &answered)?;
+    let accessors = accessors::generate(&file, &reached, &normalized.spec)?;
     let plans = calls::plans(&normalized.spec, &file, &rows)?;
     let calls = calls::generate_calls(&normalized.spec, &plans)?;
     let call_cases = contract::generate_call_cases(&normalized.spec, &plans)?;

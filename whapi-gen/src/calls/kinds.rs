@@ -29,6 +29,29 @@ pub(crate) enum IdKind {
     ContactOrChat,
 }
 
+/// The spec's id schemas, each the client's id type of its kind
+/// (`ChatID` is `whapi_client::ids::ChatId`; progenitor maps them).
+pub(crate) const ID_SCHEMAS: [(&str, IdKind); 11] = [
+    ("ChatID", IdKind::Chat),
+    ("ContactID", IdKind::Contact),
+    ("GroupID", IdKind::Group),
+    ("MessageID", IdKind::Message),
+    ("MediaID", IdKind::Media),
+    ("NewsletterID", IdKind::Newsletter),
+    ("LabelID", IdKind::Label),
+    ("ProductID", IdKind::Product),
+    ("OrderID", IdKind::Order),
+    ("CollectionID", IdKind::Collection),
+    ("CallID", IdKind::Call),
+];
+
+/// Id schemas of the overlay that narrow or widen one field's pattern, and
+/// the kind they are: the served spec checks the field's own pattern, the
+/// client and the calls keep one id type. By reference only
+/// ([`IdKind::of_referred_schema`]).
+pub(crate) const ID_ALIASES: [(&str, IdKind); 2] =
+    [("CallerID", IdKind::Contact), ("ApplicantID", IdKind::Chat)];
+
 impl IdKind {
     /// The `whapi_ext::ids` type.
     pub(crate) fn type_name(self) -> &'static str {
@@ -50,31 +73,26 @@ impl IdKind {
 
     /// The id schema of the spec checked as this kind.
     fn of_schema(name: &str) -> Option<Self> {
-        Some(match name {
-            "ChatID" => IdKind::Chat,
-            "ContactID" => IdKind::Contact,
-            "GroupID" => IdKind::Group,
-            "MessageID" => IdKind::Message,
-            "MediaID" => IdKind::Media,
-            "NewsletterID" => IdKind::Newsletter,
-            "LabelID" => IdKind::Label,
-            "ProductID" => IdKind::Product,
-            "OrderID" => IdKind::Order,
-            "CollectionID" => IdKind::Collection,
-            "CallID" => IdKind::Call,
-            _ => return None,
-        })
+        ID_SCHEMAS
+            .iter()
+            .find(|(schema, _)| *schema == name)
+            .map(|&(_, kind)| kind)
+    }
+
+    /// Whether `name` is the Rust name of one of the client's id types
+    /// (`ChatId`).
+    pub(crate) fn is_type_name(name: &str) -> bool {
+        ID_SCHEMAS.iter().any(|(_, kind)| kind.type_name() == name)
     }
 
     /// [`IdKind::of_schema`], and the overlay's schemas that give one field
-    /// of an id kind a pattern of its own (see `generate::ID_ALIASES`): by
+    /// of an id kind a pattern of its own ([`ID_ALIASES`]): by
     /// reference only, so that an inline copy of their patterns stays text.
     fn of_referred_schema(name: &str) -> Option<Self> {
-        match name {
-            "ApplicantID" => Some(IdKind::Chat),
-            "CallerID" => Some(IdKind::Contact),
-            _ => Self::of_schema(name),
-        }
+        let alias = ID_ALIASES.iter().find(|(alias, _)| *alias == name);
+        alias
+            .map(|&(_, kind)| kind)
+            .or_else(|| Self::of_schema(name))
     }
 }
 

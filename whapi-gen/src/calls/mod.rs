@@ -9,7 +9,7 @@ mod emit;
 mod kinds;
 mod plan;
 
-pub(crate) use kinds::{IdKind, Kind, TimeUnit};
+pub(crate) use kinds::{IdKind, Kind, TimeUnit, ID_ALIASES, ID_SCHEMAS};
 pub(crate) use plan::{Answer, Input, Place, Plan};
 
 use quote::quote;
