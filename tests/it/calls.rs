@@ -40,6 +40,12 @@ async fn only_request(server: &MockServer) -> Request {
     requests.remove(0)
 }
 
+/// The JSON body of each request the server received, in order.
+async fn received_bodies(server: &MockServer) -> Vec<Value> {
+    let requests = server.received_requests().await.unwrap();
+    requests.iter().map(json_body).collect()
+}
+
 /// The path of each request the server received, in order.
 async fn received_paths(server: &MockServer) -> Vec<String> {
     let requests = server.received_requests().await.unwrap();
@@ -612,13 +618,7 @@ async fn a_username_is_set_or_removed_by_null() {
         matches!(refused, Err(Error::InvalidArgument(_))),
         "{refused:?}"
     );
-    let bodies: Vec<Value> = server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .map(json_body)
-        .collect();
+    let bodies = received_bodies(&server).await;
     assert_eq!(
         bodies,
         [
@@ -630,7 +630,8 @@ async fn a_username_is_set_or_removed_by_null() {
 
 #[tokio::test]
 async fn product_order_collection_and_call_ids_read_from_answers_go_into_the_next_call() {
-    use whapi_ext::webhooks::{MessageBody, Payload, WebhookEvent};
+    use crate::webhooks::fixture;
+    use whapi_ext::webhooks::{MessageBody, Payload};
     let server = answering_server().await;
     Mock::given(method("GET"))
         .and(path("/business/products"))
@@ -658,24 +659,14 @@ async fn product_order_collection_and_call_ids_read_from_answers_go_into_the_nex
     let collections = wa.get_collections_list().await.unwrap();
     let collection = &collections.collections()[0];
     wa.get_collection(collection.id()).await.unwrap();
-    let body = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/webhooks/calls_post.json"
-    ))
-    .unwrap();
-    let Payload::Calls(calls) = WebhookEvent::parse(&body).unwrap().payload else {
+    let Payload::Calls(calls) = fixture("calls_post").payload else {
         panic!("not a call event")
     };
     let call = &calls[0];
     wa.reject_call(call.id().unwrap(), call.from().unwrap())
         .await
         .unwrap();
-    let body = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/webhooks/messages_post_every_type.json"
-    ))
-    .unwrap();
-    let Payload::Messages(messages) = WebhookEvent::parse(&body).unwrap().payload else {
+    let Payload::Messages(messages) = fixture("messages_post_every_type").payload else {
         panic!("not a message event")
     };
     let order = messages
@@ -1131,13 +1122,7 @@ async fn times_and_durations_go_in_the_spec_unit() {
         .mute_until(UNIX_EPOCH + Duration::from_micros(1_700_000_000_900_500))
         .await
         .unwrap();
-    let bodies: Vec<Value> = server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .map(json_body)
-        .collect();
+    let bodies = received_bodies(&server).await;
     assert_eq!(bodies[0]["typing_time"], json!(2.5));
     assert_eq!(bodies[1]["seconds"], json!(7));
     assert_eq!(

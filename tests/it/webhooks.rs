@@ -24,7 +24,8 @@ fn fixtures() -> Vec<(String, Vec<u8>)> {
     out
 }
 
-fn fixture(name: &str) -> WebhookEvent {
+/// The fixture `name` (`calls_post`), parsed.
+pub(crate) fn fixture(name: &str) -> WebhookEvent {
     let (_, bytes) = fixtures()
         .into_iter()
         .find(|(n, _)| n == name)
