@@ -250,23 +250,12 @@ fn is_plain_text(schema: &Value) -> bool {
 /// The client's ids (`crate::ids::ChatId`) and id newtypes
 /// (`types::UserId`), which wrap a `String`.
 fn is_id_newtype(ty: &Type) -> bool {
-    matches!(
-        last_ident(ty).as_str(),
-        "ChatId"
-            | "ContactId"
-            | "GroupId"
-            | "MessageId"
-            | "MediaId"
-            | "NewsletterId"
-            | "LabelId"
-            | "ProductId"
-            | "OrderId"
-            | "CollectionId"
-            | "CallId"
-            | "UserId"
-            | "InviteCode"
-            | "NewsletterInviteCode"
-    )
+    let name = last_ident(ty);
+    IdKind::is_type_name(&name)
+        || matches!(
+            name.as_str(),
+            "UserId" | "InviteCode" | "NewsletterInviteCode"
+        )
 }
 
 /// Classifies a parameter (`in_path` for path ones) or body field named
